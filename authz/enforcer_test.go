@@ -1,0 +1,532 @@
+package authz
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var (
+	allObjects = []string{
+		"grid", "person", "assignment", "vehicle", "user", "event", "household", "visit",
+		"patrol", "daily_report", "ledger", "audit",
+	}
+	allActions = []string{
+		"read", "create", "update", "delete", "move", "assign",
+		"report", "accept", "dispatch", "handle", "report_back", "verify", "close", "escalate",
+		"extend", "void", "reopen", "inspect",
+	}
+)
+
+func newTestEnforcer(t testing.TB) *Enforcer {
+	t.Helper()
+	e, err := NewEnforcer()
+	if err != nil {
+		t.Fatalf("NewEnforcer: %v", err)
+	}
+	return e
+}
+
+func mustSetGrants(t testing.TB, e *Enforcer, user string, grants ...Grant) {
+	t.Helper()
+	if err := e.SetGrants(user, grants); err != nil {
+		t.Fatalf("SetGrants(%q, %v): %v", user, grants, err)
+	}
+}
+
+func TestRoles(t *testing.T) {
+	t.Parallel()
+	want := []string{
+		"ADMIN", "DIRECT_RESPONSIBLE", "FIRST_RESPONSIBLE", "GRID_HEAD", "RESPONSIBLE_LEADER",
+		"SPECIFIC_RESPONSIBLE", "SUPERVISOR", "WORKSTATION_HEAD",
+	}
+	if diff := cmp.Diff(want, newTestEnforcer(t).Roles()); diff != "" {
+		t.Errorf("Roles() (-want +got):\n%s", diff)
+	}
+}
+
+// TestPolicyVocabulary keeps policy.csv to the known objects and actions, so a typo cannot
+// silently grant nothing.
+func TestPolicyVocabulary(t *testing.T) {
+	t.Parallel()
+	e := newTestEnforcer(t)
+	rules, err := e.ce.GetPolicy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules {
+		if !slices.Contains(allObjects, r[1]) {
+			t.Errorf("policy rule %v: unknown object %q", r, r[1])
+		}
+		if r[2] != "*" && !slices.Contains(allActions, r[2]) {
+			t.Errorf("policy rule %v: unknown action %q", r, r[2])
+		}
+	}
+}
+
+func TestLoadPolicyRefusesGrants(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		csv  string
+	}{
+		{name: "grant line", csv: "p, ADMIN, grid, *\ng, user:1, ADMIN, /\n"},
+		{name: "short rule", csv: "p, ADMIN, grid\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newTestEnforcer(t)
+			if err := loadPolicy(e.ce.GetModel(), tc.csv); err == nil {
+				t.Errorf("loadPolicy(%q) succeeded, want an error", tc.csv)
+			}
+		})
+	}
+}
+
+func TestRoleCan(t *testing.T) {
+	t.Parallel()
+	e := newTestEnforcer(t)
+	cases := []struct {
+		role, obj, act string
+		want           bool
+	}{
+		{role: "ADMIN", obj: "audit", act: "read", want: true},
+		{role: "ADMIN", obj: "grid", act: "move", want: true},
+		{role: "RESPONSIBLE_LEADER", obj: "grid", act: "move", want: true},
+		{role: "FIRST_RESPONSIBLE", obj: "grid", act: "delete", want: true},
+		{role: "FIRST_RESPONSIBLE", obj: "event", act: "close", want: true},
+		{role: "FIRST_RESPONSIBLE", obj: "audit", act: "read", want: false},
+		{role: "DIRECT_RESPONSIBLE", obj: "grid", act: "update", want: true},
+		{role: "DIRECT_RESPONSIBLE", obj: "grid", act: "move", want: false},
+		{role: "DIRECT_RESPONSIBLE", obj: "grid", act: "delete", want: false},
+		{role: "GRID_HEAD", obj: "assignment", act: "assign", want: true},
+		{role: "GRID_HEAD", obj: "event", act: "escalate", want: true},
+		{role: "GRID_HEAD", obj: "event", act: "close", want: false},
+		{role: "GRID_HEAD", obj: "person", act: "delete", want: false},
+		{role: "WORKSTATION_HEAD", obj: "vehicle", act: "create", want: true},
+		{role: "SPECIFIC_RESPONSIBLE", obj: "visit", act: "create", want: true},
+		{role: "SPECIFIC_RESPONSIBLE", obj: "household", act: "update", want: true},
+		{role: "SPECIFIC_RESPONSIBLE", obj: "event", act: "dispatch", want: false},
+		{role: "SPECIFIC_RESPONSIBLE", obj: "grid", act: "update", want: false},
+		{role: "SUPERVISOR", obj: "audit", act: "read", want: true},
+		{role: "SUPERVISOR", obj: "event", act: "inspect", want: true},
+		{role: "SUPERVISOR", obj: "grid", act: "update", want: false},
+		{role: "SUPERVISOR", obj: "event", act: "handle", want: false},
+		{role: "NOBODY", obj: "grid", act: "read", want: false},
+		{role: "ADMIN", obj: "spaceship", act: "read", want: false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.role+" "+tc.obj+" "+tc.act, func(t *testing.T) {
+			t.Parallel()
+			if got := e.RoleCan(tc.role, tc.obj, tc.act); got != tc.want {
+				t.Errorf("RoleCan(%q, %q, %q) = %v, want %v", tc.role, tc.obj, tc.act, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestAllowed(t *testing.T) {
+	t.Parallel()
+	e := newTestEnforcer(t)
+	mustSetGrants(t, e, "user:head", Grant{Role: "GRID_HEAD", Root: "/1/4/"})
+	mustSetGrants(t, e, "user:admin", Grant{Role: "ADMIN", Root: "/"})
+	mustSetGrants(t, e, "user:multi",
+		Grant{Role: "SPECIFIC_RESPONSIBLE", Root: "/1/4/17/"},
+		Grant{Role: "SUPERVISOR", Root: "/1/"},
+		Grant{Role: "DIRECT_RESPONSIBLE", Root: "/2/"},
+	)
+	cases := []struct {
+		name                 string
+		user, path, obj, act string
+		want                 bool
+	}{
+		{name: "grant root itself", user: "user:head", path: "/1/4/", obj: "grid", act: "update", want: true},
+		{name: "below grant root", user: "user:head", path: "/1/4/17/", obj: "grid", act: "update", want: true},
+		{name: "deep below", user: "user:head", path: "/1/4/17/203/9/", obj: "event", act: "dispatch", want: true},
+		{name: "sibling sharing a prefix", user: "user:head", path: "/1/40/", obj: "grid", act: "update"},
+		{name: "below that sibling", user: "user:head", path: "/1/41/7/", obj: "grid", act: "update"},
+		{name: "parent", user: "user:head", path: "/1/", obj: "grid", act: "read"},
+		{name: "root", user: "user:head", path: "/", obj: "grid", act: "read"},
+		{name: "other tree", user: "user:head", path: "/2/4/", obj: "grid", act: "read"},
+		{name: "role lacks action", user: "user:head", path: "/1/4/", obj: "grid", act: "delete"},
+		{name: "role lacks object", user: "user:head", path: "/1/4/", obj: "audit", act: "read"},
+		{name: "unknown object", user: "user:head", path: "/1/4/", obj: "spaceship", act: "read"},
+		{name: "stranger", user: "user:nobody", path: "/1/4/", obj: "grid", act: "read"},
+		{name: "empty user", user: "", path: "/1/4/", obj: "grid", act: "read"},
+		{name: "user named like a role", user: "GRID_HEAD", path: "/1/4/", obj: "grid", act: "read"},
+		{name: "admin anywhere", user: "user:admin", path: "/9/8/7/", obj: "audit", act: "delete", want: true},
+		{name: "admin at root", user: "user:admin", path: "/", obj: "grid", act: "move", want: true},
+		{name: "multi: specific at own grid", user: "user:multi", path: "/1/4/17/", obj: "visit", act: "create", want: true},
+		{name: "multi: specific not beside", user: "user:multi", path: "/1/4/18/", obj: "visit", act: "create"},
+		{name: "multi: supervisor over it", user: "user:multi", path: "/1/4/18/", obj: "event", act: "verify", want: true},
+		{name: "multi: supervisor reads audit", user: "user:multi", path: "/1/", obj: "audit", act: "read", want: true},
+		{name: "multi: direct elsewhere", user: "user:multi", path: "/2/5/", obj: "grid", act: "create", want: true},
+		{name: "multi: roles do not mix across roots", user: "user:multi", path: "/1/4/", obj: "grid", act: "create"},
+		{name: "multi: direct cannot move", user: "user:multi", path: "/2/5/", obj: "grid", act: "move"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := e.Allowed(tc.user, tc.path, tc.obj, tc.act)
+			if err != nil {
+				t.Fatalf("Allowed: %v", err)
+			}
+			if got != tc.want {
+				t.Errorf("Allowed(%q, %q, %q, %q) = %v, want %v", tc.user, tc.path, tc.obj, tc.act, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestAllowedAdminEverything(t *testing.T) {
+	t.Parallel()
+	e := newTestEnforcer(t)
+	mustSetGrants(t, e, "user:admin", Grant{Role: "ADMIN", Root: "/"})
+	for _, path := range []string{"/", "/1/", "/1/4/17/"} {
+		for _, obj := range allObjects {
+			for _, act := range allActions {
+				ok, err := e.Allowed("user:admin", path, obj, act)
+				if err != nil || !ok {
+					t.Errorf("Allowed(admin, %q, %q, %q) = %v, %v; want true", path, obj, act, ok, err)
+				}
+			}
+		}
+	}
+}
+
+func TestAllowedBadPath(t *testing.T) {
+	t.Parallel()
+	e := newTestEnforcer(t)
+	mustSetGrants(t, e, "user:admin", Grant{Role: "ADMIN", Root: "/"})
+	for _, p := range []string{"", "/1/4", "1/4/", "//", "/01/", "/a/"} {
+		ok, err := e.Allowed("user:admin", p, "grid", "read")
+		if ok || !errors.Is(err, ErrBadPath) {
+			t.Errorf("Allowed(admin, %q) = %v, %v; want false, ErrBadPath", p, ok, err)
+		}
+	}
+}
+
+func TestSetGrantsRejects(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		user   string
+		grants []Grant
+	}{
+		{name: "empty user", user: "", grants: []Grant{{Role: "ADMIN", Root: "/"}}},
+		{name: "user named like a role", user: "ADMIN", grants: []Grant{{Role: "ADMIN", Root: "/"}}},
+		{name: "unknown role", user: "user:1", grants: []Grant{{Role: "KING", Root: "/"}}},
+		{name: "bad root", user: "user:1", grants: []Grant{{Role: "GRID_HEAD", Root: "/1/4"}}},
+		{name: "one bad among good", user: "user:1", grants: []Grant{
+			{Role: "GRID_HEAD", Root: "/1/"}, {Role: "GRID_HEAD", Root: "/1/04/"},
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newTestEnforcer(t)
+			mustSetGrants(t, e, "user:1", Grant{Role: "SUPERVISOR", Root: "/3/"})
+			before := e.Grants("user:1")
+			if err := e.SetGrants(tc.user, tc.grants); err == nil {
+				t.Fatalf("SetGrants(%q, %v) succeeded, want an error", tc.user, tc.grants)
+			}
+			if diff := cmp.Diff(before, e.Grants("user:1")); diff != "" {
+				t.Errorf("a refused SetGrants changed the grants (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// casbinGrants returns the g rules casbin holds for user, sorted like Grants.
+func casbinGrants(t *testing.T, e *Enforcer, user string) []Grant {
+	t.Helper()
+	rules, err := e.ce.GetFilteredGroupingPolicy(0, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Grant
+	for _, r := range rules {
+		out = append(out, Grant{Role: r[1], Root: r[2]})
+	}
+	slices.SortFunc(out, compareGrant)
+	return out
+}
+
+func TestSetGrantsReplaces(t *testing.T) {
+	t.Parallel()
+	e := newTestEnforcer(t)
+	const u = "user:7"
+	other := Grant{Role: "GRID_HEAD", Root: "/1/4/"}
+	mustSetGrants(t, e, "user:8", other)
+
+	steps := []struct {
+		name    string
+		set     []Grant
+		want    []Grant
+		allowed map[string]bool // path → may update the grid there
+	}{
+		{
+			name: "first grants, with a duplicate",
+			set: []Grant{
+				{Role: "GRID_HEAD", Root: "/1/4/"}, {Role: "SUPERVISOR", Root: "/2/"},
+				{Role: "GRID_HEAD", Root: "/1/4/"},
+			},
+			want:    []Grant{{Role: "GRID_HEAD", Root: "/1/4/"}, {Role: "SUPERVISOR", Root: "/2/"}},
+			allowed: map[string]bool{"/1/4/": true, "/1/4/17/": true, "/1/5/": false, "/2/": false},
+		},
+		{
+			name:    "same grants in another order change nothing",
+			set:     []Grant{{Role: "SUPERVISOR", Root: "/2/"}, {Role: "GRID_HEAD", Root: "/1/4/"}},
+			want:    []Grant{{Role: "GRID_HEAD", Root: "/1/4/"}, {Role: "SUPERVISOR", Root: "/2/"}},
+			allowed: map[string]bool{"/1/4/": true, "/1/4/17/": true, "/1/5/": false},
+		},
+		{
+			name:    "moved to another grid: the old one is revoked",
+			set:     []Grant{{Role: "GRID_HEAD", Root: "/1/5/"}},
+			want:    []Grant{{Role: "GRID_HEAD", Root: "/1/5/"}},
+			allowed: map[string]bool{"/1/4/": false, "/1/4/17/": false, "/1/5/": true, "/1/5/3/": true},
+		},
+		{
+			name:    "role changed on the same grid",
+			set:     []Grant{{Role: "SPECIFIC_RESPONSIBLE", Root: "/1/5/"}},
+			want:    []Grant{{Role: "SPECIFIC_RESPONSIBLE", Root: "/1/5/"}},
+			allowed: map[string]bool{"/1/5/": false, "/1/5/3/": false},
+		},
+		{
+			name:    "all assignments ended",
+			set:     nil,
+			want:    nil,
+			allowed: map[string]bool{"/1/5/": false, "/1/4/": false},
+		},
+	}
+	for _, s := range steps {
+		mustSetGrants(t, e, u, s.set...)
+		if diff := cmp.Diff(s.want, e.Grants(u)); diff != "" {
+			t.Errorf("%s: Grants (-want +got):\n%s", s.name, diff)
+		}
+		if diff := cmp.Diff(s.want, casbinGrants(t, e, u)); diff != "" {
+			t.Errorf("%s: casbin g rules (-want +got):\n%s", s.name, diff)
+		}
+		for path, want := range s.allowed {
+			got, err := e.Allowed(u, path, "grid", "update")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("%s: Allowed(grid update at %s) = %v, want %v", s.name, path, got, want)
+			}
+		}
+	}
+	if diff := cmp.Diff([]Grant{other}, e.Grants("user:8")); diff != "" {
+		t.Errorf("another user's grants changed (-want +got):\n%s", diff)
+	}
+	if ok, _ := e.Allowed("user:8", "/1/4/17/", "grid", "update"); !ok {
+		t.Error("another user lost access")
+	}
+}
+
+func TestScopeRoots(t *testing.T) {
+	t.Parallel()
+	e := newTestEnforcer(t)
+	mustSetGrants(t, e, "user:nested",
+		Grant{Role: "GRID_HEAD", Root: "/1/4/17/"},
+		Grant{Role: "FIRST_RESPONSIBLE", Root: "/1/4/"},
+		Grant{Role: "GRID_HEAD", Root: "/1/40/"},
+		Grant{Role: "SPECIFIC_RESPONSIBLE", Root: "/1/41/7/"},
+		Grant{Role: "SUPERVISOR", Root: "/2/"},
+	)
+	mustSetGrants(t, e, "user:admin", Grant{Role: "ADMIN", Root: "/"}, Grant{Role: "GRID_HEAD", Root: "/1/"})
+	cases := []struct {
+		name, user, obj, act string
+		want                 []string
+	}{
+		{
+			name: "read: nested grant folded, siblings kept",
+			user: "user:nested", obj: "event", act: "read",
+			want: []string{"/1/4/", "/1/40/", "/1/41/7/", "/2/"},
+		},
+		{
+			name: "only roles with the permission count",
+			user: "user:nested", obj: "event", act: "dispatch",
+			want: []string{"/1/4/", "/1/40/"},
+		},
+		{
+			name: "a permission of the inner grant only",
+			user: "user:nested", obj: "visit", act: "create",
+			want: []string{"/1/41/7/"},
+		},
+		{name: "audit", user: "user:nested", obj: "audit", act: "read", want: []string{"/2/"}},
+		{name: "move: only the first-responsible grant", user: "user:nested", obj: "grid", act: "move", want: []string{"/1/4/"}},
+		{name: "no such permission", user: "user:nested", obj: "ledger", act: "delete", want: nil},
+		{name: "stranger", user: "user:nobody", obj: "event", act: "read", want: nil},
+		{name: "admin wildcard at root", user: "user:admin", obj: "ledger", act: "delete", want: []string{"/"}},
+		{name: "root covers the rest", user: "user:admin", obj: "grid", act: "update", want: []string{"/"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tc.want, e.ScopeRoots(tc.user, tc.obj, tc.act)); diff != "" {
+				t.Errorf("ScopeRoots(%q, %q, %q) (-want +got):\n%s", tc.user, tc.obj, tc.act, diff)
+			}
+		})
+	}
+}
+
+// TestScopeRootsAgreesWithAllowed checks the list path (ScopeRoots) and the single-object path
+// (Allowed) give the same answer for every path of a small tree.
+func TestScopeRootsAgreesWithAllowed(t *testing.T) {
+	t.Parallel()
+	e := newTestEnforcer(t)
+	const u = "user:1"
+	mustSetGrants(t, e, u,
+		Grant{Role: "GRID_HEAD", Root: "/1/4/"},
+		Grant{Role: "SPECIFIC_RESPONSIBLE", Root: "/1/40/2/"},
+		Grant{Role: "SUPERVISOR", Root: "/1/41/"},
+	)
+	paths := []string{"/"}
+	for _, a := range []int{1, 2} {
+		pa := ChildPath("/", a)
+		paths = append(paths, pa)
+		for _, b := range []int{4, 40, 41} {
+			pb := ChildPath(pa, b)
+			paths = append(paths, pb)
+			for _, c := range []int{2, 20} {
+				paths = append(paths, ChildPath(pb, c))
+			}
+		}
+	}
+	for _, obj := range allObjects {
+		for _, act := range allActions {
+			roots := e.ScopeRoots(u, obj, act)
+			for _, p := range paths {
+				inScope := slices.ContainsFunc(roots, func(r string) bool { return IsWithin(p, r) })
+				ok, err := e.Allowed(u, p, obj, act)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ok != inScope {
+					t.Errorf("%s %s at %s: Allowed = %v but ScopeRoots %v", obj, act, p, ok, roots)
+				}
+			}
+		}
+	}
+}
+
+// TestConcurrentSetGrantsAndAllowed runs under -race; it also checks that a reader never sees
+// a half-replaced grant set: both sets allow grid read on /1/4/, a half-done switch would not.
+func TestConcurrentSetGrantsAndAllowed(t *testing.T) {
+	t.Parallel()
+	e := newTestEnforcer(t)
+	setA := []Grant{{Role: "GRID_HEAD", Root: "/1/4/"}}
+	setB := []Grant{{Role: "FIRST_RESPONSIBLE", Root: "/1/4/"}, {Role: "SUPERVISOR", Root: "/2/"}}
+	const users = 4
+	for i := range users {
+		mustSetGrants(t, e, fmt.Sprintf("user:%d", i), setA...)
+	}
+
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	errs := make(chan error, 64)
+	for i := range users {
+		user := fmt.Sprintf("user:%d", i)
+		wg.Go(func() {
+			for n := 0; n < 100; n++ {
+				set := setA
+				if n%2 == 1 {
+					set = setB
+				}
+				if err := e.SetGrants(user, set); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	var readers sync.WaitGroup
+	for i := range 2 * users {
+		user := fmt.Sprintf("user:%d", i%users)
+		readers.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				ok, err := e.Allowed(user, "/1/4/17/", "grid", "read")
+				if err != nil || !ok {
+					errs <- fmt.Errorf("Allowed(%s) = %v, %v during a grant switch", user, ok, err)
+					return
+				}
+				if ok, _ := e.Allowed(user, "/1/40/", "grid", "read"); ok {
+					errs <- fmt.Errorf("Allowed(%s) on /1/40/ = true", user)
+					return
+				}
+				_ = e.ScopeRoots(user, "event", "read")
+				_ = e.Grants(user)
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	readers.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// TestGrantLinks checks the role manager through casbin's own domain API.
+func TestGrantLinks(t *testing.T) {
+	t.Parallel()
+	e := newTestEnforcer(t)
+	mustSetGrants(t, e, "user:1",
+		Grant{Role: "GRID_HEAD", Root: "/1/4/"},
+		Grant{Role: "SUPERVISOR", Root: "/1/4/"},
+		Grant{Role: "GRID_HEAD", Root: "/2/"},
+	)
+	mustSetGrants(t, e, "user:2", Grant{Role: "GRID_HEAD", Root: "/1/4/"})
+
+	if diff := cmp.Diff([]string{"GRID_HEAD", "SUPERVISOR"}, e.ce.GetRolesForUserInDomain("user:1", "/1/4/")); diff != "" {
+		t.Errorf("GetRolesForUserInDomain (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"user:1", "user:2"}, e.ce.GetUsersForRoleInDomain("GRID_HEAD", "/1/4/")); diff != "" {
+		t.Errorf("GetUsersForRoleInDomain (-want +got):\n%s", diff)
+	}
+	if got, err := e.links.GetDomains("user:1"); err != nil || !cmp.Equal(got, []string{"/1/4/", "/2/"}) {
+		t.Errorf("GetDomains(user:1) = %q, %v", got, err)
+	}
+	if got, err := e.ce.GetAllDomains(); err != nil || !cmp.Equal(got, []string{"/1/4/", "/2/"}) {
+		t.Errorf("GetAllDomains() = %q, %v", got, err)
+	}
+	for _, l := range []struct {
+		user, role, dom string
+		want            bool
+	}{
+		{user: "user:1", role: "GRID_HEAD", dom: "/1/4/", want: true},
+		{user: "user:1", role: "GRID_HEAD", dom: "/1/", want: false},
+		{user: "user:1", role: "GRID_HEAD", dom: "/1/4/17/", want: false},
+		{user: "GRID_HEAD", role: "GRID_HEAD", dom: "/1/4/", want: false},
+		{user: "user:2", role: "SUPERVISOR", dom: "/1/4/", want: false},
+	} {
+		if got, err := e.links.HasLink(l.user, l.role, l.dom); err != nil || got != l.want {
+			t.Errorf("HasLink(%q, %q, %q) = %v, %v; want %v", l.user, l.role, l.dom, got, err, l.want)
+		}
+	}
+	if _, err := e.links.HasLink("user:1", "GRID_HEAD"); err == nil {
+		t.Error("HasLink without a domain succeeded, want an error")
+	}
+	if err := e.links.DeleteDomain("/1/4/"); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]Grant{{Role: "GRID_HEAD", Root: "/2/"}}, e.links.grants("user:1")); diff != "" {
+		t.Errorf("after DeleteDomain (-want +got):\n%s", diff)
+	}
+	if got := e.links.grants("user:2"); got != nil {
+		t.Errorf("after DeleteDomain user:2 still has %v", got)
+	}
+}

@@ -1,0 +1,222 @@
+package authz
+
+import (
+	"context"
+
+	"entgo.io/ent/entql"
+
+	"gridgov/ent"
+	"gridgov/ent/assignment"
+	"gridgov/ent/grid"
+	"gridgov/ent/person"
+	"gridgov/ent/privacy"
+	"gridgov/ent/vehicle"
+	"gridgov/internal/apperr"
+)
+
+// The rules of each entity. Reads are scoped by rewriting the query (ScopeRead). Writes are
+// checked against the rows' paths and against the grid a write points at, with paths looked
+// up on the system's account so that a check never depends on what the viewer can see.
+
+// GridRules returns the query and mutation rules of Grid.
+func GridRules() ([]privacy.QueryRule, []privacy.MutationRule) {
+	return []privacy.QueryRule{ScopeRead(ObjGrid, grid.FieldPath)},
+		[]privacy.MutationRule{privacy.GridMutationRuleFunc(func(ctx context.Context, m *ent.GridMutation) error {
+			v := FromContext(ctx)
+			switch {
+			case m.Op().Is(ent.OpCreate):
+				parentID, ok := m.ParentID()
+				if !ok {
+					if v.Can("/", ObjGrid, ActCreate) {
+						return privacy.Allow
+					}
+					return forbidden("only a system administrator may create a root grid; give parentID")
+				}
+				return checkTarget(ctx, v, m.Client(), parentID, "parentID", ObjGrid, ActCreate)
+			case m.Op().Is(ent.OpUpdate | ent.OpUpdateOne):
+				return checkRows(ctx, v, m.Client().Grid.Query().Where(grid.IDIn(mustIDs(ctx, m)...)).Select(grid.FieldPath), ObjGrid, ActUpdate)
+			default:
+				return checkRows(ctx, v, m.Client().Grid.Query().Where(grid.IDIn(mustIDs(ctx, m)...)).Select(grid.FieldPath), ObjGrid, ActDelete)
+			}
+		})}
+}
+
+// PersonRules returns the query and mutation rules of Person. A person is visible under the
+// viewer's roots through their home grid or through any assignment there, and to themselves.
+func PersonRules() ([]privacy.QueryRule, []privacy.MutationRule) {
+	return []privacy.QueryRule{ScopeRead(ObjPerson, person.FieldGridPath,
+			func(v *Viewer, roots []string) entql.P {
+				if p := underRoots(assignment.FieldGridPath, roots); p != nil {
+					return entql.HasEdgeWith(person.EdgeAssignments, p)
+				}
+				return nil
+			},
+			func(v *Viewer, _ []string) entql.P {
+				if v.PersonID != 0 {
+					return entql.FieldEQ("id", v.PersonID)
+				}
+				return nil
+			},
+		)},
+		[]privacy.MutationRule{privacy.PersonMutationRuleFunc(func(ctx context.Context, m *ent.PersonMutation) error {
+			v := FromContext(ctx)
+			if !m.Op().Is(ent.OpCreate) {
+				act := ActUpdate
+				if m.Op().Is(ent.OpDelete | ent.OpDeleteOne) {
+					act = ActDelete
+				}
+				q := m.Client().Person.Query().Where(person.IDIn(mustIDs(ctx, m)...)).Select(person.FieldGridPath)
+				if err := checkRows(ctx, v, q, ObjPerson, act); err != privacy.Allow {
+					return err
+				}
+			}
+			if gridID, ok := m.GridID(); ok {
+				return checkTarget(ctx, v, m.Client(), gridID, "gridID", ObjPerson, ActCreate)
+			}
+			return privacy.Allow
+		})}
+}
+
+// AssignmentRules returns the query and mutation rules of Assignment. Assignments are never
+// deleted; ADMIN and SUPERVISOR may be assigned only by an administrator of that subtree.
+func AssignmentRules() ([]privacy.QueryRule, []privacy.MutationRule) {
+	return []privacy.QueryRule{ScopeRead(ObjAssignment, assignment.FieldGridPath)},
+		[]privacy.MutationRule{privacy.AssignmentMutationRuleFunc(func(ctx context.Context, m *ent.AssignmentMutation) error {
+			v := FromContext(ctx)
+			switch {
+			case m.Op().Is(ent.OpCreate):
+				gridID, _ := m.GridID()
+				act := ActAssign
+				if role, _ := m.Role(); role == assignment.RoleADMIN || role == assignment.RoleSUPERVISOR {
+					act = actAssignSystem
+				}
+				if err := checkTarget(ctx, v, m.Client(), gridID, "gridID", ObjAssignment, act); err != privacy.Allow {
+					return err
+				}
+				personID, _ := m.PersonID()
+				return checkVisible(ctx, m.Client().Person.Query().Where(person.ID(personID)).Exist, "personID", personID)
+			case m.Op().Is(ent.OpUpdate | ent.OpUpdateOne):
+				q := m.Client().Assignment.Query().Where(assignment.IDIn(mustIDs(ctx, m)...)).Select(assignment.FieldGridPath)
+				return checkRows(ctx, v, q, ObjAssignment, ActAssign)
+			default:
+				return forbidden("assignments are never deleted: end them with endAssignment")
+			}
+		})}
+}
+
+// actAssignSystem is an action only ADMIN holds (through "*"): assigning system roles.
+const actAssignSystem = "assign_system"
+
+// VehicleRules returns the query and mutation rules of Vehicle.
+func VehicleRules() ([]privacy.QueryRule, []privacy.MutationRule) {
+	return []privacy.QueryRule{ScopeRead(ObjVehicle, vehicle.FieldGridPath)},
+		[]privacy.MutationRule{privacy.VehicleMutationRuleFunc(func(ctx context.Context, m *ent.VehicleMutation) error {
+			v := FromContext(ctx)
+			if !m.Op().Is(ent.OpCreate) {
+				act := ActUpdate
+				if m.Op().Is(ent.OpDelete | ent.OpDeleteOne) {
+					act = ActDelete
+				}
+				q := m.Client().Vehicle.Query().Where(vehicle.IDIn(mustIDs(ctx, m)...)).Select(vehicle.FieldGridPath)
+				if err := checkRows(ctx, v, q, ObjVehicle, act); err != privacy.Allow {
+					return err
+				}
+			}
+			if gridID, ok := m.GridID(); ok {
+				if err := checkTarget(ctx, v, m.Client(), gridID, "gridID", ObjVehicle, ActCreate); err != privacy.Allow {
+					return err
+				}
+			}
+			if personID, ok := m.PersonID(); ok {
+				return checkVisible(ctx, m.Client().Person.Query().Where(person.ID(personID)).Exist, "personID", personID)
+			}
+			return privacy.Allow
+		})}
+}
+
+// UserRules returns the rules of User: a viewer sees their own account, an administrator of
+// the whole forest sees all; accounts change only on the system's account (sign-in, CLI).
+func UserRules() ([]privacy.QueryRule, []privacy.MutationRule) {
+	return []privacy.QueryRule{privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
+		v := FromContext(ctx)
+		if !v.Can("/", ObjUser, ActRead) {
+			f.Where(entql.FieldEQ("id", v.UserID))
+		}
+		return privacy.Allow
+	})}, nil
+}
+
+// SystemOnlyRules returns no rules: the entity is reachable only on the system's account.
+func SystemOnlyRules() ([]privacy.QueryRule, []privacy.MutationRule) { return nil, nil }
+
+// idMutation is a mutation whose target rows can be listed.
+type idMutation interface {
+	IDs(ctx context.Context) ([]int, error)
+}
+
+// mustIDs lists the rows a mutation targets, on the system's account. A failure yields no ids,
+// which makes the following check find no rows and refuse.
+func mustIDs(ctx context.Context, m idMutation) []int {
+	ids, err := m.IDs(SystemContext(ctx, "list rows a mutation targets"))
+	if err != nil {
+		return nil
+	}
+	return ids
+}
+
+// pathQuery is a query selecting one path column.
+type pathQuery interface {
+	Strings(ctx context.Context) ([]string, error)
+}
+
+// checkRows allows the mutation when the viewer may do act on obj at the path of every row it
+// targets. A mutation that targets no row is refused the same way as one out of scope, so the
+// answer does not reveal whether a hidden row exists.
+func checkRows(ctx context.Context, v *Viewer, q pathQuery, obj, act string) error {
+	paths, err := q.Strings(SystemContext(ctx, "check a mutation's rows"))
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return forbidden("you may not %s this %s: it does not exist or is outside your scope", act, obj)
+	}
+	for _, p := range paths {
+		if !v.Can(p, obj, act) {
+			return forbidden("you may not %s this %s: it is outside your scope", act, obj)
+		}
+	}
+	return privacy.Allow
+}
+
+// checkTarget allows the mutation when the viewer may do act on obj at the grid gridID, the
+// grid a new or changed row points at. An unknown grid is a bad input for a viewer who sees
+// everything and a refusal for anyone else, so that ids outside the scope cannot be probed.
+func checkTarget(ctx context.Context, v *Viewer, client *ent.Client, gridID int, field, obj, act string) error {
+	path, err := client.Grid.Query().Where(grid.ID(gridID)).Select(grid.FieldPath).String(SystemContext(ctx, "check a mutation's target grid"))
+	switch {
+	case ent.IsNotFound(err):
+		if v.Can("/", ObjGrid, ActRead) {
+			return apperr.Invalid(field, "%s: no grid with id %d", field, gridID)
+		}
+		return forbidden("%s: grid %d does not exist or is outside your scope", field, gridID)
+	case err != nil:
+		return err
+	}
+	if !v.Can(path, obj, act) {
+		return forbidden("%s: you may not %s a %s on grid %d: it is outside your scope", field, act, obj, gridID)
+	}
+	return privacy.Allow
+}
+
+// checkVisible allows the mutation when a row it points at is visible to the viewer (exists
+// is a query run with the viewer's own scope).
+func checkVisible(ctx context.Context, exists func(context.Context) (bool, error), field string, id int) error {
+	ok, err := exists(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return forbidden("%s: %d does not exist or is outside your scope", field, id)
+	}
+	return privacy.Allow
+}

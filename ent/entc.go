@@ -1,0 +1,42 @@
+//go:build ignore
+
+// Command entc generates the ent client and the entgql GraphQL schema from ent/schema.
+package main
+
+import (
+	"log"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent/entc"
+	"entgo.io/ent/entc/gen"
+)
+
+func main() {
+	ex, err := entgql.NewExtension(
+		entgql.WithConfigPath("./gqlgen.yml"),
+		entgql.WithSchemaGenerator(),
+		entgql.WithSchemaPath("./graph/ent.graphql"),
+		entgql.WithWhereInputs(true),
+		entgql.WithNodeDescriptor(false),
+	)
+	if err != nil {
+		log.Fatalf("creating entgql extension: %v", err)
+	}
+	err = entc.Generate("./ent/schema", &gen.Config{
+		Target:  "./ent",
+		Package: "gridgov/ent",
+		Features: []gen.Feature{
+			gen.FeaturePrivacy,
+			gen.FeatureEntQL,
+			gen.FeatureIntercept,
+			gen.FeatureSnapshot,
+			gen.FeatureVersionedMigration,
+			gen.FeatureModifier,
+			gen.FeatureGlobalID,
+			gen.FeatureExecQuery,
+		},
+	}, entc.Extensions(ex))
+	if err != nil {
+		log.Fatalf("running ent codegen: %v", err)
+	}
+}

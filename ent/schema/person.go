@@ -1,0 +1,93 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	entsql "entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Person is someone who takes part in grid work: a cadre, a grid head, a patroller, a cleaner…
+type Person struct {
+	ent.Schema
+}
+
+// Mixin of Person.
+func (Person) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
+
+// Fields of Person.
+func (Person) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").
+			NotEmpty().MaxLen(maxName).
+			Comment("Full name (姓名).").
+			Annotations(entgql.OrderField("NAME")),
+		field.Enum("gender").
+			Values("MALE", "FEMALE", "UNSPECIFIED").
+			Default("UNSPECIFIED").
+			Comment("Gender (性别).").
+			Annotations(entgql.Type("Gender")),
+		field.String("phone").
+			MaxLen(maxPhone).Default("").
+			Comment("Contact phone (联系电话). Shown in full only inside the viewer's scope; public surfaces mask it."),
+		field.String("title").
+			MaxLen(maxName).Default("").
+			Comment("Job title (职务), e.g. 村党支部书记."),
+		field.String("unit").
+			MaxLen(maxName).Default("").
+			Comment("Work unit (工作单位), e.g. 须水街道办事处."),
+		field.String("photo_url").
+			MaxLen(maxURL).Default("").
+			Comment("URL of an ID photo for badges and notice cards."),
+		field.Bool("party_member").
+			Default(false).
+			Comment("Whether the person is a Communist Party member (党员)."),
+		pathField("grid_path", "Copy of the home grid's path, kept in sync by the server."),
+		field.Int("grid_id").
+			Comment("The home grid that keeps this person's record.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+// Edges of Person.
+func (Person) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("grid", Grid.Type).
+			Ref("members").
+			Field("grid_id").
+			Unique().
+			Required().
+			Comment("The home grid that keeps this person's record (所属网格).").
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("assignments", Assignment.Type).
+			Comment("The person's role assignments, current and ended.").
+			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		edge.To("vehicles", Vehicle.Type).
+			Comment("Patrol vehicles assigned to the person.").
+			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		edge.To("user", User.Type).
+			Unique().
+			Comment("The sign-in account linked to the person, if any.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+// Indexes of Person.
+func (Person) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("grid_path").Annotations(entsql.OpClass("varchar_pattern_ops")),
+		index.Fields("name"),
+	}
+}
+
+// Annotations of Person.
+func (Person) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.RelayConnection(),
+		entgql.QueryField("people"),
+		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+	}
+}

@@ -1,0 +1,45 @@
+// Package graph holds gridgov's GraphQL resolvers: thin functions that hand lists to entgql
+// pagination and domain work to the internal packages.
+package graph
+
+import (
+	"context"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"gridgov/ent"
+	"gridgov/graph/generated"
+	"gridgov/internal/auth"
+)
+
+// Resolver is the root resolver; it holds what every resolver needs.
+type Resolver struct {
+	Client *ent.Client
+	Auth   *auth.Service
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+}
+
+// NewSchema returns the executable schema with gridgov's resolvers and complexity functions.
+func NewSchema(client *ent.Client, authService *auth.Service) graphql.ExecutableSchema {
+	r := &Resolver{Client: client, Auth: authService, Now: time.Now}
+	return generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexity()})
+}
+
+// client returns the transaction's client inside a mutation (entgql.Transactioner puts it in
+// the context) and the root client elsewhere.
+func (r *Resolver) client(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return r.Client
+}
+
+// at returns *t, or now when t is nil.
+func (r *Resolver) at(t *time.Time) time.Time {
+	if t != nil {
+		return *t
+	}
+	return r.Now()
+}

@@ -1,0 +1,73 @@
+// Package labels holds the zh-CN labels of every enum in the API.
+package labels
+
+import "sort"
+
+// Label is one enum value with its zh-CN label.
+type Label struct {
+	Value string
+	Label string
+}
+
+// enums maps an enum's GraphQL name to its values, in declaration order.
+var enums = map[string][]Label{
+	"GridKind": {
+		{"CITY", "市"}, {"DISTRICT", "区（县）"}, {"SUB_DISTRICT", "街道"}, {"TOWNSHIP", "乡镇"},
+		{"VILLAGE", "行政村"}, {"COMMUNITY", "社区"}, {"ENTERPRISE_ZONE", "园区"},
+		{"VILLAGER_GROUP", "村民组"}, {"KEY_ENTERPRISE", "重点企事业单位"},
+		{"RESIDENTIAL_COMPOUND", "居民楼院"}, {"UNIT_GRID", "单元网格"},
+	},
+	"Role": {
+		{"RESPONSIBLE_LEADER", "责任领导"}, {"FIRST_RESPONSIBLE", "第一责任人"},
+		{"DIRECT_RESPONSIBLE", "直接责任人"}, {"SPECIFIC_RESPONSIBLE", "具体责任人"},
+		{"GRID_HEAD", "网格长"}, {"WORKSTATION_HEAD", "网格工作站站长"},
+		{"SUPERVISOR", "督察"}, {"ADMIN", "系统管理员"},
+	},
+	"Duty": {
+		{"RESEARCHER", "调研员"}, {"PATROLLER", "巡防员"}, {"SAFETY_INSPECTOR", "安监员"},
+		{"URBAN_MANAGEMENT_OFFICER", "城建城管员"}, {"LAND_OFFICER", "土地管理员"},
+		{"SOCIAL_SECURITY_LIAISON", "社保联络员"}, {"PARTY_BUILDING_LIAISON", "党建联络员"},
+		{"TAX_SOURCE_SURVEYOR", "税源普查员"}, {"FAMILY_PLANNING_OFFICER", "计生专干"},
+		{"FAMILY_PLANNING_PUBLICIST", "计生宣传员"}, {"CLEANER", "保洁员"},
+		{"VILLAGER_GROUP_LEADER", "村民组长"}, {"PARTY_GROUP_LEADER", "党小组长"},
+		{"HOUSEHOLD_REPRESENTATIVE", "联户代表"},
+	},
+	"Gender":      {{"MALE", "男"}, {"FEMALE", "女"}, {"UNSPECIFIED", "未填写"}},
+	"VehicleKind": {{"BICYCLE", "自行车"}, {"E_BIKE", "电动车"}},
+}
+
+// index maps enum → value → label, built once from enums.
+var index = func() map[string]map[string]string {
+	m := make(map[string]map[string]string, len(enums))
+	for name, ls := range enums {
+		m[name] = make(map[string]string, len(ls))
+		for _, l := range ls {
+			m[name][l.Value] = l.Label
+		}
+	}
+	return m
+}()
+
+// Of returns the labels of enum in declaration order and whether the enum is known.
+func Of(enum string) ([]Label, bool) {
+	ls, ok := enums[enum]
+	return ls, ok
+}
+
+// For returns the zh-CN label of value in enum, or value itself when none is known.
+func For(enum, value string) string {
+	if l, ok := index[enum][value]; ok {
+		return l
+	}
+	return value
+}
+
+// Enums returns the names of all labelled enums.
+func Enums() []string {
+	out := make([]string, 0, len(enums))
+	for name := range enums {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
+}
