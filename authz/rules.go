@@ -178,11 +178,18 @@ func checkRows(ctx context.Context, v *Viewer, q pathQuery, obj, act string) err
 		return err
 	}
 	if len(paths) == 0 {
-		return forbidden("you may not %s this %s: it does not exist or is outside your scope", act, obj)
+		if v.Can("/", obj, ActRead) {
+			return apperr.New(apperr.NotFound, "no such %s", obj)
+		}
+		return hiddenRow(act, obj)
 	}
 	for _, p := range paths {
-		if !v.Can(p, obj, act) {
-			return forbidden("you may not %s this %s: it is outside your scope", act, obj)
+		switch {
+		case v.Can(p, obj, act):
+		case v.Can(p, obj, ActRead):
+			return forbidden("you may not %s this %s: your role here does not allow it", act, obj)
+		default:
+			return hiddenRow(act, obj) // word for word the answer for a missing row
 		}
 	}
 	return privacy.Allow
@@ -198,14 +205,30 @@ func checkTarget(ctx context.Context, v *Viewer, client *ent.Client, gridID int,
 		if v.Can("/", ObjGrid, ActRead) {
 			return apperr.Invalid(field, "%s: no grid with id %d", field, gridID)
 		}
-		return forbidden("%s: grid %d does not exist or is outside your scope", field, gridID)
+		return hiddenGrid(field, gridID)
 	case err != nil:
 		return err
 	}
-	if !v.Can(path, obj, act) {
-		return forbidden("%s: you may not %s a %s on grid %d: it is outside your scope", field, act, obj, gridID)
+	switch {
+	case v.Can(path, obj, act):
+		return privacy.Allow
+	case v.Can(path, ObjGrid, ActRead):
+		return forbidden("%s: your role on grid %d does not allow you to %s a %s there", field, gridID, act, obj)
+	default:
+		return hiddenGrid(field, gridID) // word for word the answer for a missing grid
 	}
-	return privacy.Allow
+}
+
+// hiddenRow is the refusal of a write to a row the viewer cannot see or that does not exist;
+// the two read the same so that hidden rows cannot be probed.
+func hiddenRow(act, obj string) error {
+	return forbidden("you may not %s this %s: it does not exist or is outside your scope", act, obj)
+}
+
+// hiddenGrid is the refusal of a write pointing at a grid the viewer cannot see or that does
+// not exist.
+func hiddenGrid(field string, gridID int) error {
+	return forbidden("%s: grid %d does not exist or is outside your scope", field, gridID)
 }
 
 // checkVisible allows the mutation when a row it points at is visible to the viewer (exists

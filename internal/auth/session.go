@@ -88,20 +88,30 @@ func (s *Service) Login(ctx context.Context, username, password, remoteAddr stri
 		return "", nil, time.Time{}, apperr.New(apperr.Unauthenticated, "this account is disabled")
 	}
 	s.perAccount.Reset(accountKey)
-	token, hash, err := newToken()
+	token, expires, err := s.OpenSession(ctx, u.ID, remoteAddr)
 	if err != nil {
 		return "", nil, time.Time{}, err
-	}
-	expires := now.Add(s.TTL)
-	if err := s.client(ctx).Session.Create().
-		SetUserID(u.ID).SetTokenHash(hash).SetExpiresAt(expires).SetRemoteAddr(clip(remoteAddr, 128)).
-		Exec(sys); err != nil {
-		return "", nil, time.Time{}, fmt.Errorf("sign in: store session: %w", err)
 	}
 	if err := s.client(ctx).User.UpdateOneID(u.ID).SetLastLoginAt(now).Exec(sys); err != nil {
 		return "", nil, time.Time{}, fmt.Errorf("sign in: record last sign-in: %w", err)
 	}
 	return token, u, expires, nil
+}
+
+// OpenSession opens a session for user userID, whose credentials the caller has checked, and
+// returns its bearer token and expiry.
+func (s *Service) OpenSession(ctx context.Context, userID int, remoteAddr string) (string, time.Time, error) {
+	token, hash, err := newToken()
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	expires := s.Now().Add(s.TTL)
+	if err := s.client(ctx).Session.Create().
+		SetUserID(userID).SetTokenHash(hash).SetExpiresAt(expires).SetRemoteAddr(clip(remoteAddr, 128)).
+		Exec(authz.SystemContext(ctx, "open a session")); err != nil {
+		return "", time.Time{}, fmt.Errorf("open session for user %d: %w", userID, err)
+	}
+	return token, expires, nil
 }
 
 // Authenticate returns the user of a live session. Unknown, expired and revoked tokens and

@@ -228,7 +228,6 @@ type pgTemplate struct {
 	adminDB     *sql.DB
 	version     int    // server_version_num
 	name        string // the template database, dropped by Main
-	strategy    string // CREATE DATABASE option
 
 	// mu serializes CREATE DATABASE from the template in this process: PostgreSQL refuses to
 	// copy a database that another session is using.
@@ -292,11 +291,6 @@ func (p *pgTemplate) make() {
 	if p.err = p.adminDB.QueryRowContext(ctx, "SELECT current_setting('server_version_num')::int").Scan(&p.version); p.err != nil {
 		return
 	}
-	if p.version >= 150000 {
-		// The default since PostgreSQL 15, WAL_LOG, writes the whole copy to the WAL; for
-		// a small template a file copy is faster.
-		p.strategy = " STRATEGY " + os.Getenv("XSTRAT")
-	}
 	p.dropStale(ctx)
 
 	name := fmt.Sprintf("%s%d_%d_%s", templatePrefix, time.Now().Unix(), os.Getpid(), randomSuffix())
@@ -337,7 +331,9 @@ func (p *pgTemplate) urlOf(name string) string {
 func (p *pgTemplate) create(ctx context.Context, name string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	stmt := "CREATE DATABASE " + pq.QuoteIdentifier(name) + " TEMPLATE " + pq.QuoteIdentifier(p.name) + p.strategy
+	// PostgreSQL 15's default strategy, WAL_LOG, measured about twice as fast here for the
+	// small template as FILE_COPY, which waits for two checkpoints.
+	stmt := "CREATE DATABASE " + pq.QuoteIdentifier(name) + " TEMPLATE " + pq.QuoteIdentifier(p.name)
 	for attempt := 1; ; attempt++ {
 		_, err := p.adminDB.ExecContext(ctx, stmt)
 		// Another session on the template (a stray one; ours never connect) makes the copy

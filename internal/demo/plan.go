@@ -21,7 +21,8 @@ const seed1, seed2 = 0x5855_5348_5549, 0x2011_0410_1020
 // this moment on.
 var FirstResponsibleChange = day(2026, 6, 1)
 
-// Fixed moments of the data set (UTC). Nothing uses time.Now, so every load is identical.
+// Fixed moments of the data set (UTC). The data set never depends on time.Now, so every load
+// writes the same rows.
 var (
 	termStart       = day(2025, 1, 1)  // start of the current term and of every ended assignment
 	committeeChange = day(2026, 1, 10) // four village committee directors replaced (换届)

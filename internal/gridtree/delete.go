@@ -19,7 +19,7 @@ import (
 func Delete(ctx context.Context, client *gen.Client, id int) error {
 	g, err := client.Grid.Get(ctx, id)
 	if err != nil {
-		return notVisible(err, "id", id)
+		return notVisible(ctx, err, "id", id)
 	}
 	sys := authz.SystemContext(ctx, "check what hangs on a grid")
 	checks := []struct {

@@ -50,11 +50,11 @@ func Move(ctx context.Context, client *gen.Client, id, newParentID int) (*gen.Gr
 	}
 	g, err := client.Grid.Get(ctx, id)
 	if err != nil {
-		return nil, notVisible(err, "id", id)
+		return nil, notVisible(ctx, err, "id", id)
 	}
 	parent, err := client.Grid.Get(ctx, newParentID)
 	if err != nil {
-		return nil, notVisible(err, "newParentID", newParentID)
+		return nil, notVisible(ctx, err, "newParentID", newParentID)
 	}
 	if authz.IsWithin(parent.Path, g.Path) {
 		return nil, apperr.Invalid("newParentID", "cannot move grid %d under itself or one of its descendants", id)
@@ -103,10 +103,15 @@ func rebase(column, old, new string) sql.Querier {
 	})
 }
 
-// notVisible turns a failed lookup of a grid into the error the client sees.
-func notVisible(err error, field string, id int) error {
-	if gen.IsNotFound(err) {
-		return apperr.Invalid(field, "%s: no grid with id %d in your scope", field, id)
+// notVisible turns a failed lookup of a grid into the error the client sees. A grid that does
+// not exist and one outside the viewer's scope get the same answer, so that ids cannot be
+// probed; only a viewer who sees everything is told plainly that there is no such grid.
+func notVisible(ctx context.Context, err error, field string, id int) error {
+	if !gen.IsNotFound(err) {
+		return fmt.Errorf("load grid %d: %w", id, err)
 	}
-	return fmt.Errorf("load grid %d: %w", id, err)
+	if v := authz.FromContext(ctx); v != nil && v.Can("/", authz.ObjGrid, authz.ActRead) {
+		return apperr.Invalid(field, "%s: no grid with id %d", field, id)
+	}
+	return apperr.New(apperr.Forbidden, "%s: grid %d does not exist or is outside your scope", field, id)
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	neturl "net/url"
@@ -74,6 +75,7 @@ func Dialect(url string) string {
 // client together with the *sql.DB below it. Closing the client closes the *sql.DB. The client
 // is plain: callers that need to bypass or set up privacy do it through the context.
 func Open(ctx context.Context, url string, opts ...Option) (*ent.Client, *sql.DB, error) {
+	url = strings.TrimSpace(url)
 	var o options
 	for _, opt := range opts {
 		opt(&o)
@@ -86,6 +88,10 @@ func Open(ctx context.Context, url string, opts ...Option) (*ent.Client, *sql.DB
 		idleTime = DefaultConnMaxIdleTime
 		d        = Dialect(url)
 	)
+	if strings.TrimSpace(url) == "" {
+		// SQLite would open a temporary database, gone with the process.
+		return nil, nil, errors.New("open database: no URL given")
+	}
 	switch d {
 	case dialect.Postgres:
 		db, secrets, err = openPostgres(url)
@@ -184,7 +190,7 @@ func scrub(err error, secrets []string) error {
 	scrubbed := msg
 	for _, s := range secrets {
 		scrubbed = strings.ReplaceAll(scrubbed, s, redacted)
-		if esc := neturl.QueryEscape(s); esc != s {
+		for _, esc := range []string{neturl.QueryEscape(s), neturl.PathEscape(s)} {
 			scrubbed = strings.ReplaceAll(scrubbed, esc, redacted)
 		}
 	}
@@ -217,7 +223,7 @@ func sqliteDSN(url string) (string, memoryKind) {
 	mem := onDisk
 	isURI := strings.HasPrefix(path, "file:")
 	switch {
-	case path == ":memory:" || path == "":
+	case path == ":memory:":
 		// A plain ":memory:" gives every pooled connection its own database. The memdb VFS
 		// shares one database, named by a path starting with "/", between the connections of
 		// this process, with ordinary locking (unlike cache=shared, which fails writers with

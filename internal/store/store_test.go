@@ -295,6 +295,7 @@ func TestOpenErrors(t *testing.T) {
 		{"bad port", "postgres://gridgov:s3cret@127.0.0.1:port/gridgov?sslmode=disable"},
 		{"bad sslmode", "postgres://gridgov:s3cret@127.0.0.1/gridgov?sslmode=bogus"},
 		{"missing directory", filepath.Join(t.TempDir(), "missing", "gridgov.db")},
+		{"empty", " "},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
