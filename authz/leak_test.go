@@ -864,3 +864,56 @@ func snapshot(t *testing.T, c *ent.Client) []string {
 	}
 	return out
 }
+
+// TestSiblingPrefixes proves scoping is exact on path segments where ids share digits: a grant
+// on /1/4/ covers /1/4/ and /1/4/7/ but never /1/40/ or /1/41/. Real ids (globalid ranges)
+// all have the same number of digits, so the paths are rewritten by hand here to make the
+// siblings 4, 40 and 41.
+func TestSiblingPrefixes(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		env := servertest.New(t, db)
+		ctx := servertest.System()
+		c := db.Client
+		mk := func(parent *ent.Grid, code string, kind grid.Kind) *ent.Grid {
+			b := c.Grid.Create().SetCode(code).SetName(code).SetKind(kind)
+			if parent != nil {
+				b.SetParentID(parent.ID)
+			}
+			g, err := b.Save(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return g
+		}
+		root := mk(nil, "410102", grid.KindDISTRICT)
+		g4 := mk(root, "410102004", grid.KindSUB_DISTRICT)
+		g40 := mk(root, "410102040", grid.KindSUB_DISTRICT)
+		g41 := mk(root, "410102041", grid.KindSUB_DISTRICT)
+		g47 := mk(g4, "410102004007", grid.KindVILLAGE)
+		g407 := mk(g40, "410102040007", grid.KindVILLAGE)
+		paths := map[int]string{root.ID: "/1/", g4.ID: "/1/4/", g40.ID: "/1/40/", g41.ID: "/1/41/", g47.ID: "/1/4/7/", g407.ID: "/1/40/7/"}
+		for id, p := range paths {
+			if err := c.Grid.UpdateOneID(id).SetPath(p).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p, err := c.Person.Create().SetName("四号网格长").SetGridID(g4.ID).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Assignment.Create().SetPersonID(p.ID).SetGridID(g4.ID).SetRole(assignment.RoleGRID_HEAD).
+			SetValidFrom(time.Now().Add(-time.Hour)).Save(ctx); err != nil {
+			t.Fatal(err)
+		}
+		token := env.TokenFor(t, p.ID, false)
+		var got struct{ Grids conn }
+		env.MustDo(t, token, `{ grids(first: 50) { totalCount edges { node { id } } } }`, nil, &got)
+		if diff := cmp.Diff(sorted([]int{g4.ID, g47.ID}), got.Grids.ids()); diff != "" {
+			t.Errorf("grant on /1/4/ sees (-want +got):\n%s", diff)
+		}
+		resp := env.Do(t, token, `mutation($id: ID!) { updateGrid(id: $id, input: {name: "x"}) { id } }`, map[string]any{"id": g40.ID})
+		if diff := cmp.Diff([]string{"FORBIDDEN"}, resp.Codes()); diff != "" {
+			t.Errorf("update of /1/40/ by a grant on /1/4/ (-want +got):\n%s", diff)
+		}
+	})
+}

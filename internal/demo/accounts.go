@@ -69,6 +69,31 @@ func Accounts(ctx context.Context, client *ent.Client) ([]Account, error) {
 			return p.ID, err
 		}
 	}
+	// soleGridHead finds a level-3 grid head whose every current role is on that one grid, so
+	// that the account shows exactly one grid (most village cadres head several groups).
+	soleGridHead := func() (int, error) {
+		heads, err := client.Assignment.Query().
+			Where(assignment.RoleEQ(assignment.RoleGRID_HEAD), assignment.ValidToIsNil(),
+				assignment.HasGridWith(grid.Level(3)), assignment.Not(assignment.HasPersonWith(person.HasUser()))).
+			Order(ent.Asc(assignment.FieldID)).
+			WithPerson(func(q *ent.PersonQuery) {
+				q.WithAssignments(func(q *ent.AssignmentQuery) { q.Where(assignment.ValidToIsNil()) })
+			}).
+			All(sys)
+		if err != nil {
+			return 0, fmt.Errorf("demo accounts: grid heads: %w", err)
+		}
+		for _, h := range heads {
+			sole := true
+			for _, a := range h.Edges.Person.Edges.Assignments {
+				sole = sole && a.GridID == h.GridID
+			}
+			if sole {
+				return h.PersonID, nil
+			}
+		}
+		return 0, fmt.Errorf("demo accounts: no level-3 grid head holds roles on one grid only")
+	}
 	patroller := assignment.DutyPATROLLER
 	specs := []spec{
 		{Account{"district-admin", "系统管理员 (ADMIN) of 中原区: sees and manages everything"},
@@ -77,8 +102,7 @@ func Accounts(ctx context.Context, client *ent.Client) ([]Account, error) {
 			holder(SubDistrictCode, assignment.RoleFIRST_RESPONSIBLE, nil)},
 		{Account{"village", "直接责任人 of 三王庄村: that village only"},
 			holder(SanwangzhuangCode, assignment.RoleDIRECT_RESPONSIBLE, nil)},
-		{Account{"gridhead", "网格长 of 三王庄村第一村民组: that one level-3 grid"},
-			holder(SanwangzhuangGroupCode, assignment.RoleGRID_HEAD, nil)},
+		{Account{"gridhead", "网格长 of one level-3 grid, and nothing else"}, soleGridHead},
 		{Account{"patroller", "巡防员 (具体责任人) of 三王庄村第一村民组"},
 			holder(SanwangzhuangGroupCode, assignment.RoleSPECIFIC_RESPONSIBLE, &patroller)},
 		{Account{"supervisor", "督察 (SUPERVISOR) of 须水街道: reads and inspects the sub-district"},
