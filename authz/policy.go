@@ -109,4 +109,20 @@ const (
 	ObjAssignment = "assignment"
 	ObjVehicle    = "vehicle"
 	ObjUser       = "user"
+	ObjEvent      = "event"
+)
+
+// Event steps, as named in policy.csv.
+const (
+	ActReport     = "report"
+	ActAccept     = "accept"
+	ActDispatch   = "dispatch"
+	ActHandle     = "handle"
+	ActReportBack = "report_back"
+	ActVerify     = "verify"
+	ActClose      = "close"
+	ActEscalate   = "escalate"
+	ActExtend     = "extend"
+	ActVoid       = "void"
+	ActReopen     = "reopen"
 )

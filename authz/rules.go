@@ -272,3 +272,53 @@ func checkVisible(ctx context.Context, exists func(context.Context) (bool, error
 	}
 	return privacy.Allow
 }
+
+// EventRules returns the rules of Event: visible where the case sits now or where it was
+// reported; reported through the API only where the viewer may report; every later change is
+// made by the workflow on the system's account after its own checks.
+func EventRules() ([]privacy.QueryRule, []privacy.MutationRule) {
+	return []privacy.QueryRule{ScopeRead(ObjEvent, "grid_path", func(_ *Viewer, roots []string) entql.P {
+			return underRoots("origin_path", roots)
+		})},
+		[]privacy.MutationRule{privacy.EventMutationRuleFunc(func(ctx context.Context, m *ent.EventMutation) error {
+			if !m.Op().Is(ent.OpCreate) {
+				return forbidden("cases change only through their workflow steps")
+			}
+			gridID, _ := m.GridID()
+			return checkTarget(ctx, FromContext(ctx), m.Client(), gridID, "gridID", ObjEvent, ActReport)
+		})}
+}
+
+// EventActionRules returns the rules of EventAction: visible with its case; appended only by
+// the workflow on the system's account.
+func EventActionRules() ([]privacy.QueryRule, []privacy.MutationRule) {
+	return []privacy.QueryRule{privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
+		roots := FromContext(ctx).Roots(ObjEvent, ActRead)
+		if len(roots) == 1 && roots[0] == "/" {
+			return privacy.Allow
+		}
+		var preds []entql.P
+		for _, p := range []entql.P{underRoots("grid_path", roots), underRoots("origin_path", roots)} {
+			if p != nil {
+				preds = append(preds, p)
+			}
+		}
+		f.Where(entql.HasEdgeWith("event", anyOf(preds)))
+		return privacy.Allow
+	})}, nil
+}
+
+// CategoryRules returns the rules of EventCategory: the taxonomy is readable by every
+// signed-in viewer and editable by administrators of the whole forest.
+func CategoryRules() ([]privacy.QueryRule, []privacy.MutationRule) {
+	return []privacy.QueryRule{privacy.AlwaysAllowRule()},
+		[]privacy.MutationRule{privacy.EventCategoryMutationRuleFunc(func(ctx context.Context, m *ent.EventCategoryMutation) error {
+			if FromContext(ctx).Can("/", ObjEvent, actManageCategories) {
+				return privacy.Allow
+			}
+			return forbidden("only an administrator of the whole tree may edit the case categories")
+		})}
+}
+
+// actManageCategories is an action only ADMIN holds (through "*").
+const actManageCategories = "manage_categories"

@@ -12,7 +12,11 @@ import (
 	"gridgov/ent/migrate"
 
 	"gridgov/ent/assignment"
+	"gridgov/ent/event"
+	"gridgov/ent/eventaction"
+	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
+	"gridgov/ent/idempotencykey"
 	"gridgov/ent/person"
 	"gridgov/ent/session"
 	"gridgov/ent/user"
@@ -33,8 +37,16 @@ type Client struct {
 	Schema *migrate.Schema
 	// Assignment is the client for interacting with the Assignment builders.
 	Assignment *AssignmentClient
+	// Event is the client for interacting with the Event builders.
+	Event *EventClient
+	// EventAction is the client for interacting with the EventAction builders.
+	EventAction *EventActionClient
+	// EventCategory is the client for interacting with the EventCategory builders.
+	EventCategory *EventCategoryClient
 	// Grid is the client for interacting with the Grid builders.
 	Grid *GridClient
+	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
+	IdempotencyKey *IdempotencyKeyClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
 	// Session is the client for interacting with the Session builders.
@@ -55,7 +67,11 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Assignment = NewAssignmentClient(c.config)
+	c.Event = NewEventClient(c.config)
+	c.EventAction = NewEventActionClient(c.config)
+	c.EventCategory = NewEventCategoryClient(c.config)
 	c.Grid = NewGridClient(c.config)
+	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.Person = NewPersonClient(c.config)
 	c.Session = NewSessionClient(c.config)
 	c.User = NewUserClient(c.config)
@@ -150,14 +166,18 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:        ctx,
-		config:     cfg,
-		Assignment: NewAssignmentClient(cfg),
-		Grid:       NewGridClient(cfg),
-		Person:     NewPersonClient(cfg),
-		Session:    NewSessionClient(cfg),
-		User:       NewUserClient(cfg),
-		Vehicle:    NewVehicleClient(cfg),
+		ctx:            ctx,
+		config:         cfg,
+		Assignment:     NewAssignmentClient(cfg),
+		Event:          NewEventClient(cfg),
+		EventAction:    NewEventActionClient(cfg),
+		EventCategory:  NewEventCategoryClient(cfg),
+		Grid:           NewGridClient(cfg),
+		IdempotencyKey: NewIdempotencyKeyClient(cfg),
+		Person:         NewPersonClient(cfg),
+		Session:        NewSessionClient(cfg),
+		User:           NewUserClient(cfg),
+		Vehicle:        NewVehicleClient(cfg),
 	}, nil
 }
 
@@ -175,14 +195,18 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:        ctx,
-		config:     cfg,
-		Assignment: NewAssignmentClient(cfg),
-		Grid:       NewGridClient(cfg),
-		Person:     NewPersonClient(cfg),
-		Session:    NewSessionClient(cfg),
-		User:       NewUserClient(cfg),
-		Vehicle:    NewVehicleClient(cfg),
+		ctx:            ctx,
+		config:         cfg,
+		Assignment:     NewAssignmentClient(cfg),
+		Event:          NewEventClient(cfg),
+		EventAction:    NewEventActionClient(cfg),
+		EventCategory:  NewEventCategoryClient(cfg),
+		Grid:           NewGridClient(cfg),
+		IdempotencyKey: NewIdempotencyKeyClient(cfg),
+		Person:         NewPersonClient(cfg),
+		Session:        NewSessionClient(cfg),
+		User:           NewUserClient(cfg),
+		Vehicle:        NewVehicleClient(cfg),
 	}, nil
 }
 
@@ -212,7 +236,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Assignment, c.Grid, c.Person, c.Session, c.User, c.Vehicle,
+		c.Assignment, c.Event, c.EventAction, c.EventCategory, c.Grid, c.IdempotencyKey,
+		c.Person, c.Session, c.User, c.Vehicle,
 	} {
 		n.Use(hooks...)
 	}
@@ -222,7 +247,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Assignment, c.Grid, c.Person, c.Session, c.User, c.Vehicle,
+		c.Assignment, c.Event, c.EventAction, c.EventCategory, c.Grid, c.IdempotencyKey,
+		c.Person, c.Session, c.User, c.Vehicle,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -233,8 +259,16 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *AssignmentMutation:
 		return c.Assignment.mutate(ctx, m)
+	case *EventMutation:
+		return c.Event.mutate(ctx, m)
+	case *EventActionMutation:
+		return c.EventAction.mutate(ctx, m)
+	case *EventCategoryMutation:
+		return c.EventCategory.mutate(ctx, m)
 	case *GridMutation:
 		return c.Grid.mutate(ctx, m)
+	case *IdempotencyKeyMutation:
+		return c.IdempotencyKey.mutate(ctx, m)
 	case *PersonMutation:
 		return c.Person.mutate(ctx, m)
 	case *SessionMutation:
@@ -411,6 +445,584 @@ func (c *AssignmentClient) mutate(ctx context.Context, m *AssignmentMutation) (V
 		return (&AssignmentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Assignment mutation op: %q", m.Op())
+	}
+}
+
+// EventClient is a client for the Event schema.
+type EventClient struct {
+	config
+}
+
+// NewEventClient returns a client for the Event from the given config.
+func NewEventClient(c config) *EventClient {
+	return &EventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `event.Hooks(f(g(h())))`.
+func (c *EventClient) Use(hooks ...Hook) {
+	c.hooks.Event = append(c.hooks.Event, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `event.Intercept(f(g(h())))`.
+func (c *EventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Event = append(c.inters.Event, interceptors...)
+}
+
+// Create returns a builder for creating a Event entity.
+func (c *EventClient) Create() *EventCreate {
+	mutation := newEventMutation(c.config, OpCreate)
+	return &EventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Event entities.
+func (c *EventClient) CreateBulk(builders ...*EventCreate) *EventCreateBulk {
+	return &EventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EventClient) MapCreateBulk(slice any, setFunc func(*EventCreate, int)) *EventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EventCreateBulk{err: fmt.Errorf("calling to EventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Event.
+func (c *EventClient) Update() *EventUpdate {
+	mutation := newEventMutation(c.config, OpUpdate)
+	return &EventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EventClient) UpdateOne(_m *Event) *EventUpdateOne {
+	mutation := newEventMutation(c.config, OpUpdateOne, withEvent(_m))
+	return &EventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EventClient) UpdateOneID(id int) *EventUpdateOne {
+	mutation := newEventMutation(c.config, OpUpdateOne, withEventID(id))
+	return &EventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Event.
+func (c *EventClient) Delete() *EventDelete {
+	mutation := newEventMutation(c.config, OpDelete)
+	return &EventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EventClient) DeleteOne(_m *Event) *EventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EventClient) DeleteOneID(id int) *EventDeleteOne {
+	builder := c.Delete().Where(event.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EventDeleteOne{builder}
+}
+
+// Query returns a query builder for Event.
+func (c *EventClient) Query() *EventQuery {
+	return &EventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Event entity by its id.
+func (c *EventClient) Get(ctx context.Context, id int) (*Event, error) {
+	return c.Query().Where(event.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EventClient) GetX(ctx context.Context, id int) *Event {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryGrid queries the grid edge of a Event.
+func (c *EventClient) QueryGrid(_m *Event) *GridQuery {
+	query := (&GridClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(event.Table, event.FieldID, id),
+			sqlgraph.To(grid.Table, grid.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, event.GridTable, event.GridColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryOriginGrid queries the origin_grid edge of a Event.
+func (c *EventClient) QueryOriginGrid(_m *Event) *GridQuery {
+	query := (&GridClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(event.Table, event.FieldID, id),
+			sqlgraph.To(grid.Table, grid.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, event.OriginGridTable, event.OriginGridColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCategory queries the category edge of a Event.
+func (c *EventClient) QueryCategory(_m *Event) *EventCategoryQuery {
+	query := (&EventCategoryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(event.Table, event.FieldID, id),
+			sqlgraph.To(eventcategory.Table, eventcategory.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, event.CategoryTable, event.CategoryColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryReporter queries the reporter edge of a Event.
+func (c *EventClient) QueryReporter(_m *Event) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(event.Table, event.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, event.ReporterTable, event.ReporterColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAssignee queries the assignee edge of a Event.
+func (c *EventClient) QueryAssignee(_m *Event) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(event.Table, event.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, event.AssigneeTable, event.AssigneeColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDuplicateOf queries the duplicate_of edge of a Event.
+func (c *EventClient) QueryDuplicateOf(_m *Event) *EventQuery {
+	query := (&EventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(event.Table, event.FieldID, id),
+			sqlgraph.To(event.Table, event.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, event.DuplicateOfTable, event.DuplicateOfColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryActions queries the actions edge of a Event.
+func (c *EventClient) QueryActions(_m *Event) *EventActionQuery {
+	query := (&EventActionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(event.Table, event.FieldID, id),
+			sqlgraph.To(eventaction.Table, eventaction.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, event.ActionsTable, event.ActionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *EventClient) Hooks() []Hook {
+	hooks := c.hooks.Event
+	return append(hooks[:len(hooks):len(hooks)], event.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *EventClient) Interceptors() []Interceptor {
+	return c.inters.Event
+}
+
+func (c *EventClient) mutate(ctx context.Context, m *EventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Event mutation op: %q", m.Op())
+	}
+}
+
+// EventActionClient is a client for the EventAction schema.
+type EventActionClient struct {
+	config
+}
+
+// NewEventActionClient returns a client for the EventAction from the given config.
+func NewEventActionClient(c config) *EventActionClient {
+	return &EventActionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `eventaction.Hooks(f(g(h())))`.
+func (c *EventActionClient) Use(hooks ...Hook) {
+	c.hooks.EventAction = append(c.hooks.EventAction, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `eventaction.Intercept(f(g(h())))`.
+func (c *EventActionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.EventAction = append(c.inters.EventAction, interceptors...)
+}
+
+// Create returns a builder for creating a EventAction entity.
+func (c *EventActionClient) Create() *EventActionCreate {
+	mutation := newEventActionMutation(c.config, OpCreate)
+	return &EventActionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of EventAction entities.
+func (c *EventActionClient) CreateBulk(builders ...*EventActionCreate) *EventActionCreateBulk {
+	return &EventActionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EventActionClient) MapCreateBulk(slice any, setFunc func(*EventActionCreate, int)) *EventActionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EventActionCreateBulk{err: fmt.Errorf("calling to EventActionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EventActionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EventActionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for EventAction.
+func (c *EventActionClient) Update() *EventActionUpdate {
+	mutation := newEventActionMutation(c.config, OpUpdate)
+	return &EventActionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EventActionClient) UpdateOne(_m *EventAction) *EventActionUpdateOne {
+	mutation := newEventActionMutation(c.config, OpUpdateOne, withEventAction(_m))
+	return &EventActionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EventActionClient) UpdateOneID(id int) *EventActionUpdateOne {
+	mutation := newEventActionMutation(c.config, OpUpdateOne, withEventActionID(id))
+	return &EventActionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for EventAction.
+func (c *EventActionClient) Delete() *EventActionDelete {
+	mutation := newEventActionMutation(c.config, OpDelete)
+	return &EventActionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EventActionClient) DeleteOne(_m *EventAction) *EventActionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EventActionClient) DeleteOneID(id int) *EventActionDeleteOne {
+	builder := c.Delete().Where(eventaction.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EventActionDeleteOne{builder}
+}
+
+// Query returns a query builder for EventAction.
+func (c *EventActionClient) Query() *EventActionQuery {
+	return &EventActionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEventAction},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a EventAction entity by its id.
+func (c *EventActionClient) Get(ctx context.Context, id int) (*EventAction, error) {
+	return c.Query().Where(eventaction.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EventActionClient) GetX(ctx context.Context, id int) *EventAction {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryEvent queries the event edge of a EventAction.
+func (c *EventActionClient) QueryEvent(_m *EventAction) *EventQuery {
+	query := (&EventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(eventaction.Table, eventaction.FieldID, id),
+			sqlgraph.To(event.Table, event.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, eventaction.EventTable, eventaction.EventColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryActor queries the actor edge of a EventAction.
+func (c *EventActionClient) QueryActor(_m *EventAction) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(eventaction.Table, eventaction.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, eventaction.ActorTable, eventaction.ActorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *EventActionClient) Hooks() []Hook {
+	hooks := c.hooks.EventAction
+	return append(hooks[:len(hooks):len(hooks)], eventaction.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *EventActionClient) Interceptors() []Interceptor {
+	return c.inters.EventAction
+}
+
+func (c *EventActionClient) mutate(ctx context.Context, m *EventActionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EventActionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EventActionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EventActionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EventActionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown EventAction mutation op: %q", m.Op())
+	}
+}
+
+// EventCategoryClient is a client for the EventCategory schema.
+type EventCategoryClient struct {
+	config
+}
+
+// NewEventCategoryClient returns a client for the EventCategory from the given config.
+func NewEventCategoryClient(c config) *EventCategoryClient {
+	return &EventCategoryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `eventcategory.Hooks(f(g(h())))`.
+func (c *EventCategoryClient) Use(hooks ...Hook) {
+	c.hooks.EventCategory = append(c.hooks.EventCategory, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `eventcategory.Intercept(f(g(h())))`.
+func (c *EventCategoryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.EventCategory = append(c.inters.EventCategory, interceptors...)
+}
+
+// Create returns a builder for creating a EventCategory entity.
+func (c *EventCategoryClient) Create() *EventCategoryCreate {
+	mutation := newEventCategoryMutation(c.config, OpCreate)
+	return &EventCategoryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of EventCategory entities.
+func (c *EventCategoryClient) CreateBulk(builders ...*EventCategoryCreate) *EventCategoryCreateBulk {
+	return &EventCategoryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EventCategoryClient) MapCreateBulk(slice any, setFunc func(*EventCategoryCreate, int)) *EventCategoryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EventCategoryCreateBulk{err: fmt.Errorf("calling to EventCategoryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EventCategoryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EventCategoryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for EventCategory.
+func (c *EventCategoryClient) Update() *EventCategoryUpdate {
+	mutation := newEventCategoryMutation(c.config, OpUpdate)
+	return &EventCategoryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EventCategoryClient) UpdateOne(_m *EventCategory) *EventCategoryUpdateOne {
+	mutation := newEventCategoryMutation(c.config, OpUpdateOne, withEventCategory(_m))
+	return &EventCategoryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EventCategoryClient) UpdateOneID(id int) *EventCategoryUpdateOne {
+	mutation := newEventCategoryMutation(c.config, OpUpdateOne, withEventCategoryID(id))
+	return &EventCategoryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for EventCategory.
+func (c *EventCategoryClient) Delete() *EventCategoryDelete {
+	mutation := newEventCategoryMutation(c.config, OpDelete)
+	return &EventCategoryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EventCategoryClient) DeleteOne(_m *EventCategory) *EventCategoryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EventCategoryClient) DeleteOneID(id int) *EventCategoryDeleteOne {
+	builder := c.Delete().Where(eventcategory.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EventCategoryDeleteOne{builder}
+}
+
+// Query returns a query builder for EventCategory.
+func (c *EventCategoryClient) Query() *EventCategoryQuery {
+	return &EventCategoryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEventCategory},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a EventCategory entity by its id.
+func (c *EventCategoryClient) Get(ctx context.Context, id int) (*EventCategory, error) {
+	return c.Query().Where(eventcategory.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EventCategoryClient) GetX(ctx context.Context, id int) *EventCategory {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryParent queries the parent edge of a EventCategory.
+func (c *EventCategoryClient) QueryParent(_m *EventCategory) *EventCategoryQuery {
+	query := (&EventCategoryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(eventcategory.Table, eventcategory.FieldID, id),
+			sqlgraph.To(eventcategory.Table, eventcategory.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, eventcategory.ParentTable, eventcategory.ParentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryChildren queries the children edge of a EventCategory.
+func (c *EventCategoryClient) QueryChildren(_m *EventCategory) *EventCategoryQuery {
+	query := (&EventCategoryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(eventcategory.Table, eventcategory.FieldID, id),
+			sqlgraph.To(eventcategory.Table, eventcategory.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, eventcategory.ChildrenTable, eventcategory.ChildrenColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *EventCategoryClient) Hooks() []Hook {
+	hooks := c.hooks.EventCategory
+	return append(hooks[:len(hooks):len(hooks)], eventcategory.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *EventCategoryClient) Interceptors() []Interceptor {
+	return c.inters.EventCategory
+}
+
+func (c *EventCategoryClient) mutate(ctx context.Context, m *EventCategoryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EventCategoryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EventCategoryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EventCategoryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EventCategoryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown EventCategory mutation op: %q", m.Op())
 	}
 }
 
@@ -625,6 +1237,140 @@ func (c *GridClient) mutate(ctx context.Context, m *GridMutation) (Value, error)
 		return (&GridDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Grid mutation op: %q", m.Op())
+	}
+}
+
+// IdempotencyKeyClient is a client for the IdempotencyKey schema.
+type IdempotencyKeyClient struct {
+	config
+}
+
+// NewIdempotencyKeyClient returns a client for the IdempotencyKey from the given config.
+func NewIdempotencyKeyClient(c config) *IdempotencyKeyClient {
+	return &IdempotencyKeyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `idempotencykey.Hooks(f(g(h())))`.
+func (c *IdempotencyKeyClient) Use(hooks ...Hook) {
+	c.hooks.IdempotencyKey = append(c.hooks.IdempotencyKey, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `idempotencykey.Intercept(f(g(h())))`.
+func (c *IdempotencyKeyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.IdempotencyKey = append(c.inters.IdempotencyKey, interceptors...)
+}
+
+// Create returns a builder for creating a IdempotencyKey entity.
+func (c *IdempotencyKeyClient) Create() *IdempotencyKeyCreate {
+	mutation := newIdempotencyKeyMutation(c.config, OpCreate)
+	return &IdempotencyKeyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of IdempotencyKey entities.
+func (c *IdempotencyKeyClient) CreateBulk(builders ...*IdempotencyKeyCreate) *IdempotencyKeyCreateBulk {
+	return &IdempotencyKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *IdempotencyKeyClient) MapCreateBulk(slice any, setFunc func(*IdempotencyKeyCreate, int)) *IdempotencyKeyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &IdempotencyKeyCreateBulk{err: fmt.Errorf("calling to IdempotencyKeyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*IdempotencyKeyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &IdempotencyKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for IdempotencyKey.
+func (c *IdempotencyKeyClient) Update() *IdempotencyKeyUpdate {
+	mutation := newIdempotencyKeyMutation(c.config, OpUpdate)
+	return &IdempotencyKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *IdempotencyKeyClient) UpdateOne(_m *IdempotencyKey) *IdempotencyKeyUpdateOne {
+	mutation := newIdempotencyKeyMutation(c.config, OpUpdateOne, withIdempotencyKey(_m))
+	return &IdempotencyKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *IdempotencyKeyClient) UpdateOneID(id int) *IdempotencyKeyUpdateOne {
+	mutation := newIdempotencyKeyMutation(c.config, OpUpdateOne, withIdempotencyKeyID(id))
+	return &IdempotencyKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for IdempotencyKey.
+func (c *IdempotencyKeyClient) Delete() *IdempotencyKeyDelete {
+	mutation := newIdempotencyKeyMutation(c.config, OpDelete)
+	return &IdempotencyKeyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *IdempotencyKeyClient) DeleteOne(_m *IdempotencyKey) *IdempotencyKeyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *IdempotencyKeyClient) DeleteOneID(id int) *IdempotencyKeyDeleteOne {
+	builder := c.Delete().Where(idempotencykey.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &IdempotencyKeyDeleteOne{builder}
+}
+
+// Query returns a query builder for IdempotencyKey.
+func (c *IdempotencyKeyClient) Query() *IdempotencyKeyQuery {
+	return &IdempotencyKeyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeIdempotencyKey},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a IdempotencyKey entity by its id.
+func (c *IdempotencyKeyClient) Get(ctx context.Context, id int) (*IdempotencyKey, error) {
+	return c.Query().Where(idempotencykey.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *IdempotencyKeyClient) GetX(ctx context.Context, id int) *IdempotencyKey {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *IdempotencyKeyClient) Hooks() []Hook {
+	hooks := c.hooks.IdempotencyKey
+	return append(hooks[:len(hooks):len(hooks)], idempotencykey.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *IdempotencyKeyClient) Interceptors() []Interceptor {
+	return c.inters.IdempotencyKey
+}
+
+func (c *IdempotencyKeyClient) mutate(ctx context.Context, m *IdempotencyKeyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&IdempotencyKeyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&IdempotencyKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&IdempotencyKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&IdempotencyKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown IdempotencyKey mutation op: %q", m.Op())
 	}
 }
 
@@ -1311,10 +2057,12 @@ func (c *VehicleClient) mutate(ctx context.Context, m *VehicleMutation) (Value, 
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Assignment, Grid, Person, Session, User, Vehicle []ent.Hook
+		Assignment, Event, EventAction, EventCategory, Grid, IdempotencyKey, Person,
+		Session, User, Vehicle []ent.Hook
 	}
 	inters struct {
-		Assignment, Grid, Person, Session, User, Vehicle []ent.Interceptor
+		Assignment, Event, EventAction, EventCategory, Grid, IdempotencyKey, Person,
+		Session, User, Vehicle []ent.Interceptor
 	}
 )
 

@@ -7,7 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"gridgov/ent/assignment"
+	"gridgov/ent/event"
+	"gridgov/ent/eventaction"
+	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
+	"gridgov/ent/idempotencykey"
 	"gridgov/ent/person"
 	"gridgov/ent/session"
 	"gridgov/ent/user"
@@ -78,12 +82,16 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			assignment.Table: assignment.ValidColumn,
-			grid.Table:       grid.ValidColumn,
-			person.Table:     person.ValidColumn,
-			session.Table:    session.ValidColumn,
-			user.Table:       user.ValidColumn,
-			vehicle.Table:    vehicle.ValidColumn,
+			assignment.Table:     assignment.ValidColumn,
+			event.Table:          event.ValidColumn,
+			eventaction.Table:    eventaction.ValidColumn,
+			eventcategory.Table:  eventcategory.ValidColumn,
+			grid.Table:           grid.ValidColumn,
+			idempotencykey.Table: idempotencykey.ValidColumn,
+			person.Table:         person.ValidColumn,
+			session.Table:        session.ValidColumn,
+			user.Table:           user.ValidColumn,
+			vehicle.Table:        vehicle.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

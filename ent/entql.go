@@ -4,7 +4,11 @@ package ent
 
 import (
 	"gridgov/ent/assignment"
+	"gridgov/ent/event"
+	"gridgov/ent/eventaction"
+	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
+	"gridgov/ent/idempotencykey"
 	"gridgov/ent/person"
 	"gridgov/ent/predicate"
 	"gridgov/ent/session"
@@ -19,7 +23,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 6)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 10)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   assignment.Table,
@@ -46,6 +50,97 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   event.Table,
+			Columns: event.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: event.FieldID,
+			},
+		},
+		Type: "Event",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			event.FieldCreatedAt:         {Type: field.TypeTime, Column: event.FieldCreatedAt},
+			event.FieldUpdatedAt:         {Type: field.TypeTime, Column: event.FieldUpdatedAt},
+			event.FieldTrackingCode:      {Type: field.TypeString, Column: event.FieldTrackingCode},
+			event.FieldSource:            {Type: field.TypeEnum, Column: event.FieldSource},
+			event.FieldTitle:             {Type: field.TypeString, Column: event.FieldTitle},
+			event.FieldDescription:       {Type: field.TypeString, Column: event.FieldDescription},
+			event.FieldAddress:           {Type: field.TypeString, Column: event.FieldAddress},
+			event.FieldLatitude:          {Type: field.TypeFloat64, Column: event.FieldLatitude},
+			event.FieldLongitude:         {Type: field.TypeFloat64, Column: event.FieldLongitude},
+			event.FieldPhotoUrls:         {Type: field.TypeJSON, Column: event.FieldPhotoUrls},
+			event.FieldQuantity:          {Type: field.TypeFloat64, Column: event.FieldQuantity},
+			event.FieldUnit:              {Type: field.TypeString, Column: event.FieldUnit},
+			event.FieldStatus:            {Type: field.TypeEnum, Column: event.FieldStatus},
+			event.FieldReportedAt:        {Type: field.TypeTime, Column: event.FieldReportedAt},
+			event.FieldRegisteredAt:      {Type: field.TypeTime, Column: event.FieldRegisteredAt},
+			event.FieldDeadline:          {Type: field.TypeTime, Column: event.FieldDeadline},
+			event.FieldLimitUnit:         {Type: field.TypeEnum, Column: event.FieldLimitUnit},
+			event.FieldRequestedDeadline: {Type: field.TypeTime, Column: event.FieldRequestedDeadline},
+			event.FieldClosedAt:          {Type: field.TypeTime, Column: event.FieldClosedAt},
+			event.FieldFeedback:          {Type: field.TypeString, Column: event.FieldFeedback},
+			event.FieldReworkCount:       {Type: field.TypeInt, Column: event.FieldReworkCount},
+			event.FieldEscalationCount:   {Type: field.TypeInt, Column: event.FieldEscalationCount},
+			event.FieldVersion:           {Type: field.TypeInt, Column: event.FieldVersion},
+			event.FieldReporterName:      {Type: field.TypeString, Column: event.FieldReporterName},
+			event.FieldReporterPhone:     {Type: field.TypeString, Column: event.FieldReporterPhone},
+			event.FieldGridPath:          {Type: field.TypeString, Column: event.FieldGridPath},
+			event.FieldOriginPath:        {Type: field.TypeString, Column: event.FieldOriginPath},
+			event.FieldGridID:            {Type: field.TypeInt, Column: event.FieldGridID},
+			event.FieldOriginGridID:      {Type: field.TypeInt, Column: event.FieldOriginGridID},
+			event.FieldCategoryID:        {Type: field.TypeInt, Column: event.FieldCategoryID},
+			event.FieldReporterID:        {Type: field.TypeInt, Column: event.FieldReporterID},
+			event.FieldAssigneeID:        {Type: field.TypeInt, Column: event.FieldAssigneeID},
+			event.FieldDuplicateOfID:     {Type: field.TypeInt, Column: event.FieldDuplicateOfID},
+		},
+	}
+	graph.Nodes[2] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   eventaction.Table,
+			Columns: eventaction.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: eventaction.FieldID,
+			},
+		},
+		Type: "EventAction",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			eventaction.FieldCreatedAt:  {Type: field.TypeTime, Column: eventaction.FieldCreatedAt},
+			eventaction.FieldUpdatedAt:  {Type: field.TypeTime, Column: eventaction.FieldUpdatedAt},
+			eventaction.FieldAction:     {Type: field.TypeEnum, Column: eventaction.FieldAction},
+			eventaction.FieldFromStatus: {Type: field.TypeEnum, Column: eventaction.FieldFromStatus},
+			eventaction.FieldToStatus:   {Type: field.TypeEnum, Column: eventaction.FieldToStatus},
+			eventaction.FieldFromGridID: {Type: field.TypeInt, Column: eventaction.FieldFromGridID},
+			eventaction.FieldToGridID:   {Type: field.TypeInt, Column: eventaction.FieldToGridID},
+			eventaction.FieldNote:       {Type: field.TypeString, Column: eventaction.FieldNote},
+			eventaction.FieldSystem:     {Type: field.TypeBool, Column: eventaction.FieldSystem},
+			eventaction.FieldEventID:    {Type: field.TypeInt, Column: eventaction.FieldEventID},
+			eventaction.FieldActorID:    {Type: field.TypeInt, Column: eventaction.FieldActorID},
+		},
+	}
+	graph.Nodes[3] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   eventcategory.Table,
+			Columns: eventcategory.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: eventcategory.FieldID,
+			},
+		},
+		Type: "EventCategory",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			eventcategory.FieldCreatedAt: {Type: field.TypeTime, Column: eventcategory.FieldCreatedAt},
+			eventcategory.FieldUpdatedAt: {Type: field.TypeTime, Column: eventcategory.FieldUpdatedAt},
+			eventcategory.FieldCode:      {Type: field.TypeString, Column: eventcategory.FieldCode},
+			eventcategory.FieldName:      {Type: field.TypeString, Column: eventcategory.FieldName},
+			eventcategory.FieldTimeLimit: {Type: field.TypeInt, Column: eventcategory.FieldTimeLimit},
+			eventcategory.FieldLimitUnit: {Type: field.TypeEnum, Column: eventcategory.FieldLimitUnit},
+			eventcategory.FieldActive:    {Type: field.TypeBool, Column: eventcategory.FieldActive},
+			eventcategory.FieldParentID:  {Type: field.TypeInt, Column: eventcategory.FieldParentID},
+		},
+	}
+	graph.Nodes[4] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   grid.Table,
 			Columns: grid.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -69,7 +164,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 			grid.FieldParentID:        {Type: field.TypeInt, Column: grid.FieldParentID},
 		},
 	}
-	graph.Nodes[2] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   idempotencykey.Table,
+			Columns: idempotencykey.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: idempotencykey.FieldID,
+			},
+		},
+		Type: "IdempotencyKey",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			idempotencykey.FieldCreatedAt: {Type: field.TypeTime, Column: idempotencykey.FieldCreatedAt},
+			idempotencykey.FieldUpdatedAt: {Type: field.TypeTime, Column: idempotencykey.FieldUpdatedAt},
+			idempotencykey.FieldScope:     {Type: field.TypeString, Column: idempotencykey.FieldScope},
+			idempotencykey.FieldKey:       {Type: field.TypeString, Column: idempotencykey.FieldKey},
+			idempotencykey.FieldOperation: {Type: field.TypeString, Column: idempotencykey.FieldOperation},
+			idempotencykey.FieldResultID:  {Type: field.TypeInt, Column: idempotencykey.FieldResultID},
+		},
+	}
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -93,7 +207,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldGridID:      {Type: field.TypeInt, Column: person.FieldGridID},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -113,7 +227,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserID:     {Type: field.TypeInt, Column: session.FieldUserID},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -134,7 +248,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldPersonID:     {Type: field.TypeInt, Column: user.FieldPersonID},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   vehicle.Table,
 			Columns: vehicle.Columns,
@@ -178,6 +292,138 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Assignment",
 		"Grid",
+	)
+	graph.MustAddE(
+		"grid",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   event.GridTable,
+			Columns: []string{event.GridColumn},
+			Bidi:    false,
+		},
+		"Event",
+		"Grid",
+	)
+	graph.MustAddE(
+		"origin_grid",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   event.OriginGridTable,
+			Columns: []string{event.OriginGridColumn},
+			Bidi:    false,
+		},
+		"Event",
+		"Grid",
+	)
+	graph.MustAddE(
+		"category",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   event.CategoryTable,
+			Columns: []string{event.CategoryColumn},
+			Bidi:    false,
+		},
+		"Event",
+		"EventCategory",
+	)
+	graph.MustAddE(
+		"reporter",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   event.ReporterTable,
+			Columns: []string{event.ReporterColumn},
+			Bidi:    false,
+		},
+		"Event",
+		"Person",
+	)
+	graph.MustAddE(
+		"assignee",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   event.AssigneeTable,
+			Columns: []string{event.AssigneeColumn},
+			Bidi:    false,
+		},
+		"Event",
+		"Person",
+	)
+	graph.MustAddE(
+		"duplicate_of",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   event.DuplicateOfTable,
+			Columns: []string{event.DuplicateOfColumn},
+			Bidi:    true,
+		},
+		"Event",
+		"Event",
+	)
+	graph.MustAddE(
+		"actions",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   event.ActionsTable,
+			Columns: []string{event.ActionsColumn},
+			Bidi:    false,
+		},
+		"Event",
+		"EventAction",
+	)
+	graph.MustAddE(
+		"event",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   eventaction.EventTable,
+			Columns: []string{eventaction.EventColumn},
+			Bidi:    false,
+		},
+		"EventAction",
+		"Event",
+	)
+	graph.MustAddE(
+		"actor",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   eventaction.ActorTable,
+			Columns: []string{eventaction.ActorColumn},
+			Bidi:    false,
+		},
+		"EventAction",
+		"Person",
+	)
+	graph.MustAddE(
+		"parent",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   eventcategory.ParentTable,
+			Columns: []string{eventcategory.ParentColumn},
+			Bidi:    false,
+		},
+		"EventCategory",
+		"EventCategory",
+	)
+	graph.MustAddE(
+		"children",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   eventcategory.ChildrenTable,
+			Columns: []string{eventcategory.ChildrenColumn},
+			Bidi:    false,
+		},
+		"EventCategory",
+		"EventCategory",
 	)
 	graph.MustAddE(
 		"parent",
@@ -480,6 +726,540 @@ func (f *AssignmentFilter) WhereHasGridWith(preds ...predicate.Grid) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *EventQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the EventQuery builder.
+func (_q *EventQuery) Filter() *EventFilter {
+	return &EventFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *EventMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the EventMutation builder.
+func (m *EventMutation) Filter() *EventFilter {
+	return &EventFilter{config: m.config, predicateAdder: m}
+}
+
+// EventFilter provides a generic filtering capability at runtime for EventQuery.
+type EventFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *EventFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *EventFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(event.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *EventFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(event.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *EventFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(event.FieldUpdatedAt))
+}
+
+// WhereTrackingCode applies the entql string predicate on the tracking_code field.
+func (f *EventFilter) WhereTrackingCode(p entql.StringP) {
+	f.Where(p.Field(event.FieldTrackingCode))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *EventFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(event.FieldSource))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *EventFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(event.FieldTitle))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *EventFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(event.FieldDescription))
+}
+
+// WhereAddress applies the entql string predicate on the address field.
+func (f *EventFilter) WhereAddress(p entql.StringP) {
+	f.Where(p.Field(event.FieldAddress))
+}
+
+// WhereLatitude applies the entql float64 predicate on the latitude field.
+func (f *EventFilter) WhereLatitude(p entql.Float64P) {
+	f.Where(p.Field(event.FieldLatitude))
+}
+
+// WhereLongitude applies the entql float64 predicate on the longitude field.
+func (f *EventFilter) WhereLongitude(p entql.Float64P) {
+	f.Where(p.Field(event.FieldLongitude))
+}
+
+// WherePhotoUrls applies the entql json.RawMessage predicate on the photo_urls field.
+func (f *EventFilter) WherePhotoUrls(p entql.BytesP) {
+	f.Where(p.Field(event.FieldPhotoUrls))
+}
+
+// WhereQuantity applies the entql float64 predicate on the quantity field.
+func (f *EventFilter) WhereQuantity(p entql.Float64P) {
+	f.Where(p.Field(event.FieldQuantity))
+}
+
+// WhereUnit applies the entql string predicate on the unit field.
+func (f *EventFilter) WhereUnit(p entql.StringP) {
+	f.Where(p.Field(event.FieldUnit))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *EventFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(event.FieldStatus))
+}
+
+// WhereReportedAt applies the entql time.Time predicate on the reported_at field.
+func (f *EventFilter) WhereReportedAt(p entql.TimeP) {
+	f.Where(p.Field(event.FieldReportedAt))
+}
+
+// WhereRegisteredAt applies the entql time.Time predicate on the registered_at field.
+func (f *EventFilter) WhereRegisteredAt(p entql.TimeP) {
+	f.Where(p.Field(event.FieldRegisteredAt))
+}
+
+// WhereDeadline applies the entql time.Time predicate on the deadline field.
+func (f *EventFilter) WhereDeadline(p entql.TimeP) {
+	f.Where(p.Field(event.FieldDeadline))
+}
+
+// WhereLimitUnit applies the entql string predicate on the limit_unit field.
+func (f *EventFilter) WhereLimitUnit(p entql.StringP) {
+	f.Where(p.Field(event.FieldLimitUnit))
+}
+
+// WhereRequestedDeadline applies the entql time.Time predicate on the requested_deadline field.
+func (f *EventFilter) WhereRequestedDeadline(p entql.TimeP) {
+	f.Where(p.Field(event.FieldRequestedDeadline))
+}
+
+// WhereClosedAt applies the entql time.Time predicate on the closed_at field.
+func (f *EventFilter) WhereClosedAt(p entql.TimeP) {
+	f.Where(p.Field(event.FieldClosedAt))
+}
+
+// WhereFeedback applies the entql string predicate on the feedback field.
+func (f *EventFilter) WhereFeedback(p entql.StringP) {
+	f.Where(p.Field(event.FieldFeedback))
+}
+
+// WhereReworkCount applies the entql int predicate on the rework_count field.
+func (f *EventFilter) WhereReworkCount(p entql.IntP) {
+	f.Where(p.Field(event.FieldReworkCount))
+}
+
+// WhereEscalationCount applies the entql int predicate on the escalation_count field.
+func (f *EventFilter) WhereEscalationCount(p entql.IntP) {
+	f.Where(p.Field(event.FieldEscalationCount))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *EventFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(event.FieldVersion))
+}
+
+// WhereReporterName applies the entql string predicate on the reporter_name field.
+func (f *EventFilter) WhereReporterName(p entql.StringP) {
+	f.Where(p.Field(event.FieldReporterName))
+}
+
+// WhereReporterPhone applies the entql string predicate on the reporter_phone field.
+func (f *EventFilter) WhereReporterPhone(p entql.StringP) {
+	f.Where(p.Field(event.FieldReporterPhone))
+}
+
+// WhereGridPath applies the entql string predicate on the grid_path field.
+func (f *EventFilter) WhereGridPath(p entql.StringP) {
+	f.Where(p.Field(event.FieldGridPath))
+}
+
+// WhereOriginPath applies the entql string predicate on the origin_path field.
+func (f *EventFilter) WhereOriginPath(p entql.StringP) {
+	f.Where(p.Field(event.FieldOriginPath))
+}
+
+// WhereGridID applies the entql int predicate on the grid_id field.
+func (f *EventFilter) WhereGridID(p entql.IntP) {
+	f.Where(p.Field(event.FieldGridID))
+}
+
+// WhereOriginGridID applies the entql int predicate on the origin_grid_id field.
+func (f *EventFilter) WhereOriginGridID(p entql.IntP) {
+	f.Where(p.Field(event.FieldOriginGridID))
+}
+
+// WhereCategoryID applies the entql int predicate on the category_id field.
+func (f *EventFilter) WhereCategoryID(p entql.IntP) {
+	f.Where(p.Field(event.FieldCategoryID))
+}
+
+// WhereReporterID applies the entql int predicate on the reporter_id field.
+func (f *EventFilter) WhereReporterID(p entql.IntP) {
+	f.Where(p.Field(event.FieldReporterID))
+}
+
+// WhereAssigneeID applies the entql int predicate on the assignee_id field.
+func (f *EventFilter) WhereAssigneeID(p entql.IntP) {
+	f.Where(p.Field(event.FieldAssigneeID))
+}
+
+// WhereDuplicateOfID applies the entql int predicate on the duplicate_of_id field.
+func (f *EventFilter) WhereDuplicateOfID(p entql.IntP) {
+	f.Where(p.Field(event.FieldDuplicateOfID))
+}
+
+// WhereHasGrid applies a predicate to check if query has an edge grid.
+func (f *EventFilter) WhereHasGrid() {
+	f.Where(entql.HasEdge("grid"))
+}
+
+// WhereHasGridWith applies a predicate to check if query has an edge grid with a given conditions (other predicates).
+func (f *EventFilter) WhereHasGridWith(preds ...predicate.Grid) {
+	f.Where(entql.HasEdgeWith("grid", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasOriginGrid applies a predicate to check if query has an edge origin_grid.
+func (f *EventFilter) WhereHasOriginGrid() {
+	f.Where(entql.HasEdge("origin_grid"))
+}
+
+// WhereHasOriginGridWith applies a predicate to check if query has an edge origin_grid with a given conditions (other predicates).
+func (f *EventFilter) WhereHasOriginGridWith(preds ...predicate.Grid) {
+	f.Where(entql.HasEdgeWith("origin_grid", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCategory applies a predicate to check if query has an edge category.
+func (f *EventFilter) WhereHasCategory() {
+	f.Where(entql.HasEdge("category"))
+}
+
+// WhereHasCategoryWith applies a predicate to check if query has an edge category with a given conditions (other predicates).
+func (f *EventFilter) WhereHasCategoryWith(preds ...predicate.EventCategory) {
+	f.Where(entql.HasEdgeWith("category", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasReporter applies a predicate to check if query has an edge reporter.
+func (f *EventFilter) WhereHasReporter() {
+	f.Where(entql.HasEdge("reporter"))
+}
+
+// WhereHasReporterWith applies a predicate to check if query has an edge reporter with a given conditions (other predicates).
+func (f *EventFilter) WhereHasReporterWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("reporter", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAssignee applies a predicate to check if query has an edge assignee.
+func (f *EventFilter) WhereHasAssignee() {
+	f.Where(entql.HasEdge("assignee"))
+}
+
+// WhereHasAssigneeWith applies a predicate to check if query has an edge assignee with a given conditions (other predicates).
+func (f *EventFilter) WhereHasAssigneeWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("assignee", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDuplicateOf applies a predicate to check if query has an edge duplicate_of.
+func (f *EventFilter) WhereHasDuplicateOf() {
+	f.Where(entql.HasEdge("duplicate_of"))
+}
+
+// WhereHasDuplicateOfWith applies a predicate to check if query has an edge duplicate_of with a given conditions (other predicates).
+func (f *EventFilter) WhereHasDuplicateOfWith(preds ...predicate.Event) {
+	f.Where(entql.HasEdgeWith("duplicate_of", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasActions applies a predicate to check if query has an edge actions.
+func (f *EventFilter) WhereHasActions() {
+	f.Where(entql.HasEdge("actions"))
+}
+
+// WhereHasActionsWith applies a predicate to check if query has an edge actions with a given conditions (other predicates).
+func (f *EventFilter) WhereHasActionsWith(preds ...predicate.EventAction) {
+	f.Where(entql.HasEdgeWith("actions", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *EventActionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the EventActionQuery builder.
+func (_q *EventActionQuery) Filter() *EventActionFilter {
+	return &EventActionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *EventActionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the EventActionMutation builder.
+func (m *EventActionMutation) Filter() *EventActionFilter {
+	return &EventActionFilter{config: m.config, predicateAdder: m}
+}
+
+// EventActionFilter provides a generic filtering capability at runtime for EventActionQuery.
+type EventActionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *EventActionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *EventActionFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(eventaction.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *EventActionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(eventaction.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *EventActionFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(eventaction.FieldUpdatedAt))
+}
+
+// WhereAction applies the entql string predicate on the action field.
+func (f *EventActionFilter) WhereAction(p entql.StringP) {
+	f.Where(p.Field(eventaction.FieldAction))
+}
+
+// WhereFromStatus applies the entql string predicate on the from_status field.
+func (f *EventActionFilter) WhereFromStatus(p entql.StringP) {
+	f.Where(p.Field(eventaction.FieldFromStatus))
+}
+
+// WhereToStatus applies the entql string predicate on the to_status field.
+func (f *EventActionFilter) WhereToStatus(p entql.StringP) {
+	f.Where(p.Field(eventaction.FieldToStatus))
+}
+
+// WhereFromGridID applies the entql int predicate on the from_grid_id field.
+func (f *EventActionFilter) WhereFromGridID(p entql.IntP) {
+	f.Where(p.Field(eventaction.FieldFromGridID))
+}
+
+// WhereToGridID applies the entql int predicate on the to_grid_id field.
+func (f *EventActionFilter) WhereToGridID(p entql.IntP) {
+	f.Where(p.Field(eventaction.FieldToGridID))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *EventActionFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(eventaction.FieldNote))
+}
+
+// WhereSystem applies the entql bool predicate on the system field.
+func (f *EventActionFilter) WhereSystem(p entql.BoolP) {
+	f.Where(p.Field(eventaction.FieldSystem))
+}
+
+// WhereEventID applies the entql int predicate on the event_id field.
+func (f *EventActionFilter) WhereEventID(p entql.IntP) {
+	f.Where(p.Field(eventaction.FieldEventID))
+}
+
+// WhereActorID applies the entql int predicate on the actor_id field.
+func (f *EventActionFilter) WhereActorID(p entql.IntP) {
+	f.Where(p.Field(eventaction.FieldActorID))
+}
+
+// WhereHasEvent applies a predicate to check if query has an edge event.
+func (f *EventActionFilter) WhereHasEvent() {
+	f.Where(entql.HasEdge("event"))
+}
+
+// WhereHasEventWith applies a predicate to check if query has an edge event with a given conditions (other predicates).
+func (f *EventActionFilter) WhereHasEventWith(preds ...predicate.Event) {
+	f.Where(entql.HasEdgeWith("event", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasActor applies a predicate to check if query has an edge actor.
+func (f *EventActionFilter) WhereHasActor() {
+	f.Where(entql.HasEdge("actor"))
+}
+
+// WhereHasActorWith applies a predicate to check if query has an edge actor with a given conditions (other predicates).
+func (f *EventActionFilter) WhereHasActorWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("actor", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *EventCategoryQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the EventCategoryQuery builder.
+func (_q *EventCategoryQuery) Filter() *EventCategoryFilter {
+	return &EventCategoryFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *EventCategoryMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the EventCategoryMutation builder.
+func (m *EventCategoryMutation) Filter() *EventCategoryFilter {
+	return &EventCategoryFilter{config: m.config, predicateAdder: m}
+}
+
+// EventCategoryFilter provides a generic filtering capability at runtime for EventCategoryQuery.
+type EventCategoryFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *EventCategoryFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *EventCategoryFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(eventcategory.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *EventCategoryFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(eventcategory.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *EventCategoryFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(eventcategory.FieldUpdatedAt))
+}
+
+// WhereCode applies the entql string predicate on the code field.
+func (f *EventCategoryFilter) WhereCode(p entql.StringP) {
+	f.Where(p.Field(eventcategory.FieldCode))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *EventCategoryFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(eventcategory.FieldName))
+}
+
+// WhereTimeLimit applies the entql int predicate on the time_limit field.
+func (f *EventCategoryFilter) WhereTimeLimit(p entql.IntP) {
+	f.Where(p.Field(eventcategory.FieldTimeLimit))
+}
+
+// WhereLimitUnit applies the entql string predicate on the limit_unit field.
+func (f *EventCategoryFilter) WhereLimitUnit(p entql.StringP) {
+	f.Where(p.Field(eventcategory.FieldLimitUnit))
+}
+
+// WhereActive applies the entql bool predicate on the active field.
+func (f *EventCategoryFilter) WhereActive(p entql.BoolP) {
+	f.Where(p.Field(eventcategory.FieldActive))
+}
+
+// WhereParentID applies the entql int predicate on the parent_id field.
+func (f *EventCategoryFilter) WhereParentID(p entql.IntP) {
+	f.Where(p.Field(eventcategory.FieldParentID))
+}
+
+// WhereHasParent applies a predicate to check if query has an edge parent.
+func (f *EventCategoryFilter) WhereHasParent() {
+	f.Where(entql.HasEdge("parent"))
+}
+
+// WhereHasParentWith applies a predicate to check if query has an edge parent with a given conditions (other predicates).
+func (f *EventCategoryFilter) WhereHasParentWith(preds ...predicate.EventCategory) {
+	f.Where(entql.HasEdgeWith("parent", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasChildren applies a predicate to check if query has an edge children.
+func (f *EventCategoryFilter) WhereHasChildren() {
+	f.Where(entql.HasEdge("children"))
+}
+
+// WhereHasChildrenWith applies a predicate to check if query has an edge children with a given conditions (other predicates).
+func (f *EventCategoryFilter) WhereHasChildrenWith(preds ...predicate.EventCategory) {
+	f.Where(entql.HasEdgeWith("children", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *GridQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -508,7 +1288,7 @@ type GridFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *GridFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -650,6 +1430,76 @@ func (f *GridFilter) WhereHasMembersWith(preds ...predicate.Person) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *IdempotencyKeyQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the IdempotencyKeyQuery builder.
+func (_q *IdempotencyKeyQuery) Filter() *IdempotencyKeyFilter {
+	return &IdempotencyKeyFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *IdempotencyKeyMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the IdempotencyKeyMutation builder.
+func (m *IdempotencyKeyMutation) Filter() *IdempotencyKeyFilter {
+	return &IdempotencyKeyFilter{config: m.config, predicateAdder: m}
+}
+
+// IdempotencyKeyFilter provides a generic filtering capability at runtime for IdempotencyKeyQuery.
+type IdempotencyKeyFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *IdempotencyKeyFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *IdempotencyKeyFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(idempotencykey.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *IdempotencyKeyFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(idempotencykey.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *IdempotencyKeyFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(idempotencykey.FieldUpdatedAt))
+}
+
+// WhereScope applies the entql string predicate on the scope field.
+func (f *IdempotencyKeyFilter) WhereScope(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldScope))
+}
+
+// WhereKey applies the entql string predicate on the key field.
+func (f *IdempotencyKeyFilter) WhereKey(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldKey))
+}
+
+// WhereOperation applies the entql string predicate on the operation field.
+func (f *IdempotencyKeyFilter) WhereOperation(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldOperation))
+}
+
+// WhereResultID applies the entql int predicate on the result_id field.
+func (f *IdempotencyKeyFilter) WhereResultID(p entql.IntP) {
+	f.Where(p.Field(idempotencykey.FieldResultID))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *PersonQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -678,7 +1528,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -829,7 +1679,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -918,7 +1768,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1026,7 +1876,7 @@ type VehicleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VehicleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

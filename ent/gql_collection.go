@@ -7,6 +7,9 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"gridgov/ent/assignment"
+	"gridgov/ent/event"
+	"gridgov/ent/eventaction"
+	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
 	"gridgov/ent/person"
 	"gridgov/ent/vehicle"
@@ -171,6 +174,621 @@ func newAssignmentPaginateArgs(rv map[string]any) *assignmentPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*AssignmentWhereInput); ok {
 		args.opts = append(args.opts, WithAssignmentFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *EventQuery) CollectFields(ctx context.Context, satisfies ...string) (*EventQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *EventQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(event.Columns))
+		selectedFields = []string{event.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "grid":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&GridClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, gridImplementors)...); err != nil {
+				return err
+			}
+			_q.withGrid = query
+			if _, ok := fieldSeen[event.FieldGridID]; !ok {
+				selectedFields = append(selectedFields, event.FieldGridID)
+				fieldSeen[event.FieldGridID] = struct{}{}
+			}
+
+		case "originGrid":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&GridClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, gridImplementors)...); err != nil {
+				return err
+			}
+			_q.withOriginGrid = query
+			if _, ok := fieldSeen[event.FieldOriginGridID]; !ok {
+				selectedFields = append(selectedFields, event.FieldOriginGridID)
+				fieldSeen[event.FieldOriginGridID] = struct{}{}
+			}
+
+		case "category":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&EventCategoryClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, eventcategoryImplementors)...); err != nil {
+				return err
+			}
+			_q.withCategory = query
+			if _, ok := fieldSeen[event.FieldCategoryID]; !ok {
+				selectedFields = append(selectedFields, event.FieldCategoryID)
+				fieldSeen[event.FieldCategoryID] = struct{}{}
+			}
+
+		case "reporter":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PersonClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, personImplementors)...); err != nil {
+				return err
+			}
+			_q.withReporter = query
+			if _, ok := fieldSeen[event.FieldReporterID]; !ok {
+				selectedFields = append(selectedFields, event.FieldReporterID)
+				fieldSeen[event.FieldReporterID] = struct{}{}
+			}
+
+		case "assignee":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PersonClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, personImplementors)...); err != nil {
+				return err
+			}
+			_q.withAssignee = query
+			if _, ok := fieldSeen[event.FieldAssigneeID]; !ok {
+				selectedFields = append(selectedFields, event.FieldAssigneeID)
+				fieldSeen[event.FieldAssigneeID] = struct{}{}
+			}
+
+		case "duplicateOf":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&EventClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, eventImplementors)...); err != nil {
+				return err
+			}
+			_q.withDuplicateOf = query
+			if _, ok := fieldSeen[event.FieldDuplicateOfID]; !ok {
+				selectedFields = append(selectedFields, event.FieldDuplicateOfID)
+				fieldSeen[event.FieldDuplicateOfID] = struct{}{}
+			}
+
+		case "actions":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&EventActionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, eventactionImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedActions(alias, func(wq *EventActionQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[event.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, event.FieldCreatedAt)
+				fieldSeen[event.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[event.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, event.FieldUpdatedAt)
+				fieldSeen[event.FieldUpdatedAt] = struct{}{}
+			}
+		case "trackingCode":
+			if _, ok := fieldSeen[event.FieldTrackingCode]; !ok {
+				selectedFields = append(selectedFields, event.FieldTrackingCode)
+				fieldSeen[event.FieldTrackingCode] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[event.FieldSource]; !ok {
+				selectedFields = append(selectedFields, event.FieldSource)
+				fieldSeen[event.FieldSource] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[event.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, event.FieldTitle)
+				fieldSeen[event.FieldTitle] = struct{}{}
+			}
+		case "description":
+			if _, ok := fieldSeen[event.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, event.FieldDescription)
+				fieldSeen[event.FieldDescription] = struct{}{}
+			}
+		case "address":
+			if _, ok := fieldSeen[event.FieldAddress]; !ok {
+				selectedFields = append(selectedFields, event.FieldAddress)
+				fieldSeen[event.FieldAddress] = struct{}{}
+			}
+		case "latitude":
+			if _, ok := fieldSeen[event.FieldLatitude]; !ok {
+				selectedFields = append(selectedFields, event.FieldLatitude)
+				fieldSeen[event.FieldLatitude] = struct{}{}
+			}
+		case "longitude":
+			if _, ok := fieldSeen[event.FieldLongitude]; !ok {
+				selectedFields = append(selectedFields, event.FieldLongitude)
+				fieldSeen[event.FieldLongitude] = struct{}{}
+			}
+		case "photoUrls":
+			if _, ok := fieldSeen[event.FieldPhotoUrls]; !ok {
+				selectedFields = append(selectedFields, event.FieldPhotoUrls)
+				fieldSeen[event.FieldPhotoUrls] = struct{}{}
+			}
+		case "quantity":
+			if _, ok := fieldSeen[event.FieldQuantity]; !ok {
+				selectedFields = append(selectedFields, event.FieldQuantity)
+				fieldSeen[event.FieldQuantity] = struct{}{}
+			}
+		case "unit":
+			if _, ok := fieldSeen[event.FieldUnit]; !ok {
+				selectedFields = append(selectedFields, event.FieldUnit)
+				fieldSeen[event.FieldUnit] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[event.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, event.FieldStatus)
+				fieldSeen[event.FieldStatus] = struct{}{}
+			}
+		case "reportedAt":
+			if _, ok := fieldSeen[event.FieldReportedAt]; !ok {
+				selectedFields = append(selectedFields, event.FieldReportedAt)
+				fieldSeen[event.FieldReportedAt] = struct{}{}
+			}
+		case "registeredAt":
+			if _, ok := fieldSeen[event.FieldRegisteredAt]; !ok {
+				selectedFields = append(selectedFields, event.FieldRegisteredAt)
+				fieldSeen[event.FieldRegisteredAt] = struct{}{}
+			}
+		case "deadline":
+			if _, ok := fieldSeen[event.FieldDeadline]; !ok {
+				selectedFields = append(selectedFields, event.FieldDeadline)
+				fieldSeen[event.FieldDeadline] = struct{}{}
+			}
+		case "limitUnit":
+			if _, ok := fieldSeen[event.FieldLimitUnit]; !ok {
+				selectedFields = append(selectedFields, event.FieldLimitUnit)
+				fieldSeen[event.FieldLimitUnit] = struct{}{}
+			}
+		case "requestedDeadline":
+			if _, ok := fieldSeen[event.FieldRequestedDeadline]; !ok {
+				selectedFields = append(selectedFields, event.FieldRequestedDeadline)
+				fieldSeen[event.FieldRequestedDeadline] = struct{}{}
+			}
+		case "closedAt":
+			if _, ok := fieldSeen[event.FieldClosedAt]; !ok {
+				selectedFields = append(selectedFields, event.FieldClosedAt)
+				fieldSeen[event.FieldClosedAt] = struct{}{}
+			}
+		case "feedback":
+			if _, ok := fieldSeen[event.FieldFeedback]; !ok {
+				selectedFields = append(selectedFields, event.FieldFeedback)
+				fieldSeen[event.FieldFeedback] = struct{}{}
+			}
+		case "reworkCount":
+			if _, ok := fieldSeen[event.FieldReworkCount]; !ok {
+				selectedFields = append(selectedFields, event.FieldReworkCount)
+				fieldSeen[event.FieldReworkCount] = struct{}{}
+			}
+		case "escalationCount":
+			if _, ok := fieldSeen[event.FieldEscalationCount]; !ok {
+				selectedFields = append(selectedFields, event.FieldEscalationCount)
+				fieldSeen[event.FieldEscalationCount] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[event.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, event.FieldVersion)
+				fieldSeen[event.FieldVersion] = struct{}{}
+			}
+		case "gridPath":
+			if _, ok := fieldSeen[event.FieldGridPath]; !ok {
+				selectedFields = append(selectedFields, event.FieldGridPath)
+				fieldSeen[event.FieldGridPath] = struct{}{}
+			}
+		case "originPath":
+			if _, ok := fieldSeen[event.FieldOriginPath]; !ok {
+				selectedFields = append(selectedFields, event.FieldOriginPath)
+				fieldSeen[event.FieldOriginPath] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type eventPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []EventPaginateOption
+}
+
+func newEventPaginateArgs(rv map[string]any) *eventPaginateArgs {
+	args := &eventPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &EventOrder{Field: &EventOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithEventOrder(order))
+			}
+		case *EventOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithEventOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*EventWhereInput); ok {
+		args.opts = append(args.opts, WithEventFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *EventActionQuery) CollectFields(ctx context.Context, satisfies ...string) (*EventActionQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *EventActionQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(eventaction.Columns))
+		selectedFields = []string{eventaction.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "event":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&EventClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, eventImplementors)...); err != nil {
+				return err
+			}
+			_q.withEvent = query
+			if _, ok := fieldSeen[eventaction.FieldEventID]; !ok {
+				selectedFields = append(selectedFields, eventaction.FieldEventID)
+				fieldSeen[eventaction.FieldEventID] = struct{}{}
+			}
+
+		case "actor":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PersonClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, personImplementors)...); err != nil {
+				return err
+			}
+			_q.withActor = query
+			if _, ok := fieldSeen[eventaction.FieldActorID]; !ok {
+				selectedFields = append(selectedFields, eventaction.FieldActorID)
+				fieldSeen[eventaction.FieldActorID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[eventaction.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, eventaction.FieldCreatedAt)
+				fieldSeen[eventaction.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[eventaction.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, eventaction.FieldUpdatedAt)
+				fieldSeen[eventaction.FieldUpdatedAt] = struct{}{}
+			}
+		case "action":
+			if _, ok := fieldSeen[eventaction.FieldAction]; !ok {
+				selectedFields = append(selectedFields, eventaction.FieldAction)
+				fieldSeen[eventaction.FieldAction] = struct{}{}
+			}
+		case "fromStatus":
+			if _, ok := fieldSeen[eventaction.FieldFromStatus]; !ok {
+				selectedFields = append(selectedFields, eventaction.FieldFromStatus)
+				fieldSeen[eventaction.FieldFromStatus] = struct{}{}
+			}
+		case "toStatus":
+			if _, ok := fieldSeen[eventaction.FieldToStatus]; !ok {
+				selectedFields = append(selectedFields, eventaction.FieldToStatus)
+				fieldSeen[eventaction.FieldToStatus] = struct{}{}
+			}
+		case "fromGridID":
+			if _, ok := fieldSeen[eventaction.FieldFromGridID]; !ok {
+				selectedFields = append(selectedFields, eventaction.FieldFromGridID)
+				fieldSeen[eventaction.FieldFromGridID] = struct{}{}
+			}
+		case "toGridID":
+			if _, ok := fieldSeen[eventaction.FieldToGridID]; !ok {
+				selectedFields = append(selectedFields, eventaction.FieldToGridID)
+				fieldSeen[eventaction.FieldToGridID] = struct{}{}
+			}
+		case "note":
+			if _, ok := fieldSeen[eventaction.FieldNote]; !ok {
+				selectedFields = append(selectedFields, eventaction.FieldNote)
+				fieldSeen[eventaction.FieldNote] = struct{}{}
+			}
+		case "system":
+			if _, ok := fieldSeen[eventaction.FieldSystem]; !ok {
+				selectedFields = append(selectedFields, eventaction.FieldSystem)
+				fieldSeen[eventaction.FieldSystem] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type eventactionPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []EventActionPaginateOption
+}
+
+func newEventActionPaginateArgs(rv map[string]any) *eventactionPaginateArgs {
+	args := &eventactionPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &EventActionOrder{Field: &EventActionOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithEventActionOrder(order))
+			}
+		case *EventActionOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithEventActionOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *EventCategoryQuery) CollectFields(ctx context.Context, satisfies ...string) (*EventCategoryQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *EventCategoryQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(eventcategory.Columns))
+		selectedFields = []string{eventcategory.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "parent":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&EventCategoryClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, eventcategoryImplementors)...); err != nil {
+				return err
+			}
+			_q.withParent = query
+			if _, ok := fieldSeen[eventcategory.FieldParentID]; !ok {
+				selectedFields = append(selectedFields, eventcategory.FieldParentID)
+				fieldSeen[eventcategory.FieldParentID] = struct{}{}
+			}
+
+		case "children":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&EventCategoryClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, eventcategoryImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedChildren(alias, func(wq *EventCategoryQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[eventcategory.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, eventcategory.FieldCreatedAt)
+				fieldSeen[eventcategory.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[eventcategory.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, eventcategory.FieldUpdatedAt)
+				fieldSeen[eventcategory.FieldUpdatedAt] = struct{}{}
+			}
+		case "code":
+			if _, ok := fieldSeen[eventcategory.FieldCode]; !ok {
+				selectedFields = append(selectedFields, eventcategory.FieldCode)
+				fieldSeen[eventcategory.FieldCode] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[eventcategory.FieldName]; !ok {
+				selectedFields = append(selectedFields, eventcategory.FieldName)
+				fieldSeen[eventcategory.FieldName] = struct{}{}
+			}
+		case "timeLimit":
+			if _, ok := fieldSeen[eventcategory.FieldTimeLimit]; !ok {
+				selectedFields = append(selectedFields, eventcategory.FieldTimeLimit)
+				fieldSeen[eventcategory.FieldTimeLimit] = struct{}{}
+			}
+		case "limitUnit":
+			if _, ok := fieldSeen[eventcategory.FieldLimitUnit]; !ok {
+				selectedFields = append(selectedFields, eventcategory.FieldLimitUnit)
+				fieldSeen[eventcategory.FieldLimitUnit] = struct{}{}
+			}
+		case "active":
+			if _, ok := fieldSeen[eventcategory.FieldActive]; !ok {
+				selectedFields = append(selectedFields, eventcategory.FieldActive)
+				fieldSeen[eventcategory.FieldActive] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type eventcategoryPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []EventCategoryPaginateOption
+}
+
+func newEventCategoryPaginateArgs(rv map[string]any) *eventcategoryPaginateArgs {
+	args := &eventcategoryPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &EventCategoryOrder{Field: &EventCategoryOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithEventCategoryOrder(order))
+			}
+		case *EventCategoryOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithEventCategoryOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*EventCategoryWhereInput); ok {
+		args.opts = append(args.opts, WithEventCategoryFilter(v.Filter))
 	}
 	return args
 }

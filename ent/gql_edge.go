@@ -24,6 +24,102 @@ func (_m *Assignment) Grid(ctx context.Context) (*Grid, error) {
 	return result, err
 }
 
+func (_m *Event) Grid(ctx context.Context) (*Grid, error) {
+	result, err := _m.Edges.GridOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryGrid().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Event) OriginGrid(ctx context.Context) (*Grid, error) {
+	result, err := _m.Edges.OriginGridOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOriginGrid().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Event) Category(ctx context.Context) (*EventCategory, error) {
+	result, err := _m.Edges.CategoryOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCategory().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Event) Reporter(ctx context.Context) (*Person, error) {
+	result, err := _m.Edges.ReporterOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryReporter().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Event) Assignee(ctx context.Context) (*Person, error) {
+	result, err := _m.Edges.AssigneeOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAssignee().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Event) DuplicateOf(ctx context.Context) (*Event, error) {
+	result, err := _m.Edges.DuplicateOfOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryDuplicateOf().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Event) Actions(ctx context.Context) (result []*EventAction, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedActions(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.ActionsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryActions().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *EventAction) Event(ctx context.Context) (*Event, error) {
+	result, err := _m.Edges.EventOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryEvent().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *EventAction) Actor(ctx context.Context) (*Person, error) {
+	result, err := _m.Edges.ActorOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryActor().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *EventCategory) Parent(ctx context.Context) (*EventCategory, error) {
+	result, err := _m.Edges.ParentOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryParent().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *EventCategory) Children(ctx context.Context) (result []*EventCategory, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedChildren(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.ChildrenOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryChildren().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *Grid) Parent(ctx context.Context) (*Grid, error) {
 	result, err := _m.Edges.ParentOrErr()
 	if IsNotLoaded(err) {

@@ -6,6 +6,7 @@ import (
 	"gridgov/ent/assignment"
 	"gridgov/ent/grid"
 	"gridgov/ent/person"
+	"gridgov/ent/schema/timeunit"
 	"gridgov/ent/vehicle"
 	"time"
 )
@@ -40,6 +41,84 @@ func (i *CreateAssignmentInput) Mutate(m *AssignmentMutation) {
 
 // SetInput applies the change-set in the CreateAssignmentInput on the AssignmentCreate builder.
 func (c *AssignmentCreate) SetInput(i CreateAssignmentInput) *AssignmentCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// CreateEventCategoryInput represents a mutation input for creating eventcategories.
+type CreateEventCategoryInput struct {
+	Code      string
+	Name      string
+	TimeLimit int
+	LimitUnit timeunit.Unit
+	Active    *bool
+	ParentID  *int
+}
+
+// Mutate applies the CreateEventCategoryInput on the EventCategoryMutation builder.
+func (i *CreateEventCategoryInput) Mutate(m *EventCategoryMutation) {
+	m.SetCode(i.Code)
+	m.SetName(i.Name)
+	m.SetTimeLimit(i.TimeLimit)
+	m.SetLimitUnit(i.LimitUnit)
+	if v := i.Active; v != nil {
+		m.SetActive(*v)
+	}
+	if v := i.ParentID; v != nil {
+		m.SetParentID(*v)
+	}
+}
+
+// SetInput applies the change-set in the CreateEventCategoryInput on the EventCategoryCreate builder.
+func (c *EventCategoryCreate) SetInput(i CreateEventCategoryInput) *EventCategoryCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// UpdateEventCategoryInput represents a mutation input for updating eventcategories.
+type UpdateEventCategoryInput struct {
+	Code        *string
+	Name        *string
+	TimeLimit   *int
+	LimitUnit   *timeunit.Unit
+	Active      *bool
+	ClearParent bool
+	ParentID    *int
+}
+
+// Mutate applies the UpdateEventCategoryInput on the EventCategoryMutation builder.
+func (i *UpdateEventCategoryInput) Mutate(m *EventCategoryMutation) {
+	if v := i.Code; v != nil {
+		m.SetCode(*v)
+	}
+	if v := i.Name; v != nil {
+		m.SetName(*v)
+	}
+	if v := i.TimeLimit; v != nil {
+		m.SetTimeLimit(*v)
+	}
+	if v := i.LimitUnit; v != nil {
+		m.SetLimitUnit(*v)
+	}
+	if v := i.Active; v != nil {
+		m.SetActive(*v)
+	}
+	if i.ClearParent {
+		m.ClearParent()
+	}
+	if v := i.ParentID; v != nil {
+		m.SetParentID(*v)
+	}
+}
+
+// SetInput applies the change-set in the UpdateEventCategoryInput on the EventCategoryUpdate builder.
+func (c *EventCategoryUpdate) SetInput(i UpdateEventCategoryInput) *EventCategoryUpdate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// SetInput applies the change-set in the UpdateEventCategoryInput on the EventCategoryUpdateOne builder.
+func (c *EventCategoryUpdateOne) SetInput(i UpdateEventCategoryInput) *EventCategoryUpdateOne {
 	i.Mutate(c.Mutation())
 	return c
 }

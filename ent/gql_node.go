@@ -7,6 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"gridgov/ent/assignment"
+	"gridgov/ent/event"
+	"gridgov/ent/eventaction"
+	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
 	"gridgov/ent/internal"
 	"gridgov/ent/person"
@@ -26,6 +29,21 @@ var assignmentImplementors = []string{"Assignment", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Assignment) IsNode() {}
+
+var eventImplementors = []string{"Event", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Event) IsNode() {}
+
+var eventactionImplementors = []string{"EventAction", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*EventAction) IsNode() {}
+
+var eventcategoryImplementors = []string{"EventCategory", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*EventCategory) IsNode() {}
 
 var gridImplementors = []string{"Grid", "Node"}
 
@@ -124,6 +142,33 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(assignment.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, assignmentImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case event.Table:
+		query := c.Event.Query().
+			Where(event.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, eventImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case eventaction.Table:
+		query := c.EventAction.Query().
+			Where(eventaction.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, eventactionImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case eventcategory.Table:
+		query := c.EventCategory.Query().
+			Where(eventcategory.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, eventcategoryImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -232,6 +277,54 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Assignment.Query().
 			Where(assignment.IDIn(ids...))
 		query, err := query.CollectFields(ctx, assignmentImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case event.Table:
+		query := c.Event.Query().
+			Where(event.IDIn(ids...))
+		query, err := query.CollectFields(ctx, eventImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case eventaction.Table:
+		query := c.EventAction.Query().
+			Where(eventaction.IDIn(ids...))
+		query, err := query.CollectFields(ctx, eventactionImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case eventcategory.Table:
+		query := c.EventCategory.Query().
+			Where(eventcategory.IDIn(ids...))
+		query, err := query.CollectFields(ctx, eventcategoryImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"gridgov/ent/assignment"
+	"gridgov/ent/event"
+	"gridgov/ent/eventaction"
+	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
 	"gridgov/ent/person"
 	"gridgov/ent/vehicle"
@@ -464,6 +467,1110 @@ func (_m *Assignment) ToEdge(order *AssignmentOrder) *AssignmentEdge {
 		order = DefaultAssignmentOrder
 	}
 	return &AssignmentEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// EventEdge is the edge representation of Event.
+type EventEdge struct {
+	Node   *Event `json:"node"`
+	Cursor Cursor `json:"cursor"`
+}
+
+// EventConnection is the connection containing edges to Event.
+type EventConnection struct {
+	Edges      []*EventEdge `json:"edges"`
+	PageInfo   PageInfo     `json:"pageInfo"`
+	TotalCount int          `json:"totalCount"`
+}
+
+func (c *EventConnection) build(nodes []*Event, pager *eventPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Event
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Event {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Event {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*EventEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &EventEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// EventPaginateOption enables pagination customization.
+type EventPaginateOption func(*eventPager) error
+
+// WithEventOrder configures pagination ordering.
+func WithEventOrder(order *EventOrder) EventPaginateOption {
+	if order == nil {
+		order = DefaultEventOrder
+	}
+	o := *order
+	return func(pager *eventPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultEventOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithEventFilter configures pagination filter.
+func WithEventFilter(filter func(*EventQuery) (*EventQuery, error)) EventPaginateOption {
+	return func(pager *eventPager) error {
+		if filter == nil {
+			return errors.New("EventQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type eventPager struct {
+	reverse bool
+	order   *EventOrder
+	filter  func(*EventQuery) (*EventQuery, error)
+}
+
+func newEventPager(opts []EventPaginateOption, reverse bool) (*eventPager, error) {
+	pager := &eventPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultEventOrder
+	}
+	return pager, nil
+}
+
+func (p *eventPager) applyFilter(query *EventQuery) (*EventQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *eventPager) toCursor(_m *Event) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *eventPager) applyCursors(query *EventQuery, after, before *Cursor) (*EventQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultEventOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *eventPager) applyOrder(query *EventQuery) *EventQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultEventOrder.Field {
+		query = query.Order(DefaultEventOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *eventPager) orderExpr(query *EventQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultEventOrder.Field {
+			b.Comma().Ident(DefaultEventOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Event.
+func (_m *EventQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...EventPaginateOption,
+) (*EventConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newEventPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &EventConnection{Edges: []*EventEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// EventOrderFieldCreatedAt orders Event by created_at.
+	EventOrderFieldCreatedAt = &EventOrderField{
+		Value: func(_m *Event) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: event.FieldCreatedAt,
+		toTerm: event.ByCreatedAt,
+		toCursor: func(_m *Event) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// EventOrderFieldUpdatedAt orders Event by updated_at.
+	EventOrderFieldUpdatedAt = &EventOrderField{
+		Value: func(_m *Event) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: event.FieldUpdatedAt,
+		toTerm: event.ByUpdatedAt,
+		toCursor: func(_m *Event) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// EventOrderFieldSource orders Event by source.
+	EventOrderFieldSource = &EventOrderField{
+		Value: func(_m *Event) (ent.Value, error) {
+			return _m.Source, nil
+		},
+		column: event.FieldSource,
+		toTerm: event.BySource,
+		toCursor: func(_m *Event) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Source,
+			}
+		},
+	}
+	// EventOrderFieldTitle orders Event by title.
+	EventOrderFieldTitle = &EventOrderField{
+		Value: func(_m *Event) (ent.Value, error) {
+			return _m.Title, nil
+		},
+		column: event.FieldTitle,
+		toTerm: event.ByTitle,
+		toCursor: func(_m *Event) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Title,
+			}
+		},
+	}
+	// EventOrderFieldStatus orders Event by status.
+	EventOrderFieldStatus = &EventOrderField{
+		Value: func(_m *Event) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: event.FieldStatus,
+		toTerm: event.ByStatus,
+		toCursor: func(_m *Event) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+	// EventOrderFieldReportedAt orders Event by reported_at.
+	EventOrderFieldReportedAt = &EventOrderField{
+		Value: func(_m *Event) (ent.Value, error) {
+			return _m.ReportedAt, nil
+		},
+		column: event.FieldReportedAt,
+		toTerm: event.ByReportedAt,
+		toCursor: func(_m *Event) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ReportedAt,
+			}
+		},
+	}
+	// EventOrderFieldRegisteredAt orders Event by registered_at.
+	EventOrderFieldRegisteredAt = &EventOrderField{
+		Value: func(_m *Event) (ent.Value, error) {
+			return _m.RegisteredAt, nil
+		},
+		column: event.FieldRegisteredAt,
+		toTerm: event.ByRegisteredAt,
+		toCursor: func(_m *Event) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.RegisteredAt,
+			}
+		},
+	}
+	// EventOrderFieldDeadline orders Event by deadline.
+	EventOrderFieldDeadline = &EventOrderField{
+		Value: func(_m *Event) (ent.Value, error) {
+			return _m.Deadline, nil
+		},
+		column: event.FieldDeadline,
+		toTerm: event.ByDeadline,
+		toCursor: func(_m *Event) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Deadline,
+			}
+		},
+	}
+	// EventOrderFieldClosedAt orders Event by closed_at.
+	EventOrderFieldClosedAt = &EventOrderField{
+		Value: func(_m *Event) (ent.Value, error) {
+			return _m.ClosedAt, nil
+		},
+		column: event.FieldClosedAt,
+		toTerm: event.ByClosedAt,
+		toCursor: func(_m *Event) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ClosedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f EventOrderField) String() string {
+	var str string
+	switch f.column {
+	case EventOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case EventOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case EventOrderFieldSource.column:
+		str = "SOURCE"
+	case EventOrderFieldTitle.column:
+		str = "TITLE"
+	case EventOrderFieldStatus.column:
+		str = "STATUS"
+	case EventOrderFieldReportedAt.column:
+		str = "REPORTED_AT"
+	case EventOrderFieldRegisteredAt.column:
+		str = "REGISTERED_AT"
+	case EventOrderFieldDeadline.column:
+		str = "DEADLINE"
+	case EventOrderFieldClosedAt.column:
+		str = "CLOSED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f EventOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *EventOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("EventOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *EventOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *EventOrderFieldUpdatedAt
+	case "SOURCE":
+		*f = *EventOrderFieldSource
+	case "TITLE":
+		*f = *EventOrderFieldTitle
+	case "STATUS":
+		*f = *EventOrderFieldStatus
+	case "REPORTED_AT":
+		*f = *EventOrderFieldReportedAt
+	case "REGISTERED_AT":
+		*f = *EventOrderFieldRegisteredAt
+	case "DEADLINE":
+		*f = *EventOrderFieldDeadline
+	case "CLOSED_AT":
+		*f = *EventOrderFieldClosedAt
+	default:
+		return fmt.Errorf("%s is not a valid EventOrderField", str)
+	}
+	return nil
+}
+
+// EventOrderField defines the ordering field of Event.
+type EventOrderField struct {
+	// Value extracts the ordering value from the given Event.
+	Value    func(*Event) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) event.OrderOption
+	toCursor func(*Event) Cursor
+}
+
+// EventOrder defines the ordering of Event.
+type EventOrder struct {
+	Direction OrderDirection   `json:"direction"`
+	Field     *EventOrderField `json:"field"`
+}
+
+// DefaultEventOrder is the default ordering of Event.
+var DefaultEventOrder = &EventOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &EventOrderField{
+		Value: func(_m *Event) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: event.FieldID,
+		toTerm: event.ByID,
+		toCursor: func(_m *Event) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Event into EventEdge.
+func (_m *Event) ToEdge(order *EventOrder) *EventEdge {
+	if order == nil {
+		order = DefaultEventOrder
+	}
+	return &EventEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// EventActionEdge is the edge representation of EventAction.
+type EventActionEdge struct {
+	Node   *EventAction `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// EventActionConnection is the connection containing edges to EventAction.
+type EventActionConnection struct {
+	Edges      []*EventActionEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *EventActionConnection) build(nodes []*EventAction, pager *eventactionPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *EventAction
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *EventAction {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *EventAction {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*EventActionEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &EventActionEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// EventActionPaginateOption enables pagination customization.
+type EventActionPaginateOption func(*eventactionPager) error
+
+// WithEventActionOrder configures pagination ordering.
+func WithEventActionOrder(order *EventActionOrder) EventActionPaginateOption {
+	if order == nil {
+		order = DefaultEventActionOrder
+	}
+	o := *order
+	return func(pager *eventactionPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultEventActionOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithEventActionFilter configures pagination filter.
+func WithEventActionFilter(filter func(*EventActionQuery) (*EventActionQuery, error)) EventActionPaginateOption {
+	return func(pager *eventactionPager) error {
+		if filter == nil {
+			return errors.New("EventActionQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type eventactionPager struct {
+	reverse bool
+	order   *EventActionOrder
+	filter  func(*EventActionQuery) (*EventActionQuery, error)
+}
+
+func newEventActionPager(opts []EventActionPaginateOption, reverse bool) (*eventactionPager, error) {
+	pager := &eventactionPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultEventActionOrder
+	}
+	return pager, nil
+}
+
+func (p *eventactionPager) applyFilter(query *EventActionQuery) (*EventActionQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *eventactionPager) toCursor(_m *EventAction) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *eventactionPager) applyCursors(query *EventActionQuery, after, before *Cursor) (*EventActionQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultEventActionOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *eventactionPager) applyOrder(query *EventActionQuery) *EventActionQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultEventActionOrder.Field {
+		query = query.Order(DefaultEventActionOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *eventactionPager) orderExpr(query *EventActionQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultEventActionOrder.Field {
+			b.Comma().Ident(DefaultEventActionOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to EventAction.
+func (_m *EventActionQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...EventActionPaginateOption,
+) (*EventActionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newEventActionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &EventActionConnection{Edges: []*EventActionEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// EventActionOrderFieldCreatedAt orders EventAction by created_at.
+	EventActionOrderFieldCreatedAt = &EventActionOrderField{
+		Value: func(_m *EventAction) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: eventaction.FieldCreatedAt,
+		toTerm: eventaction.ByCreatedAt,
+		toCursor: func(_m *EventAction) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// EventActionOrderFieldUpdatedAt orders EventAction by updated_at.
+	EventActionOrderFieldUpdatedAt = &EventActionOrderField{
+		Value: func(_m *EventAction) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: eventaction.FieldUpdatedAt,
+		toTerm: eventaction.ByUpdatedAt,
+		toCursor: func(_m *EventAction) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f EventActionOrderField) String() string {
+	var str string
+	switch f.column {
+	case EventActionOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case EventActionOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f EventActionOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *EventActionOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("EventActionOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *EventActionOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *EventActionOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid EventActionOrderField", str)
+	}
+	return nil
+}
+
+// EventActionOrderField defines the ordering field of EventAction.
+type EventActionOrderField struct {
+	// Value extracts the ordering value from the given EventAction.
+	Value    func(*EventAction) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) eventaction.OrderOption
+	toCursor func(*EventAction) Cursor
+}
+
+// EventActionOrder defines the ordering of EventAction.
+type EventActionOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *EventActionOrderField `json:"field"`
+}
+
+// DefaultEventActionOrder is the default ordering of EventAction.
+var DefaultEventActionOrder = &EventActionOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &EventActionOrderField{
+		Value: func(_m *EventAction) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: eventaction.FieldID,
+		toTerm: eventaction.ByID,
+		toCursor: func(_m *EventAction) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts EventAction into EventActionEdge.
+func (_m *EventAction) ToEdge(order *EventActionOrder) *EventActionEdge {
+	if order == nil {
+		order = DefaultEventActionOrder
+	}
+	return &EventActionEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// EventCategoryEdge is the edge representation of EventCategory.
+type EventCategoryEdge struct {
+	Node   *EventCategory `json:"node"`
+	Cursor Cursor         `json:"cursor"`
+}
+
+// EventCategoryConnection is the connection containing edges to EventCategory.
+type EventCategoryConnection struct {
+	Edges      []*EventCategoryEdge `json:"edges"`
+	PageInfo   PageInfo             `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+func (c *EventCategoryConnection) build(nodes []*EventCategory, pager *eventcategoryPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *EventCategory
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *EventCategory {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *EventCategory {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*EventCategoryEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &EventCategoryEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// EventCategoryPaginateOption enables pagination customization.
+type EventCategoryPaginateOption func(*eventcategoryPager) error
+
+// WithEventCategoryOrder configures pagination ordering.
+func WithEventCategoryOrder(order *EventCategoryOrder) EventCategoryPaginateOption {
+	if order == nil {
+		order = DefaultEventCategoryOrder
+	}
+	o := *order
+	return func(pager *eventcategoryPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultEventCategoryOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithEventCategoryFilter configures pagination filter.
+func WithEventCategoryFilter(filter func(*EventCategoryQuery) (*EventCategoryQuery, error)) EventCategoryPaginateOption {
+	return func(pager *eventcategoryPager) error {
+		if filter == nil {
+			return errors.New("EventCategoryQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type eventcategoryPager struct {
+	reverse bool
+	order   *EventCategoryOrder
+	filter  func(*EventCategoryQuery) (*EventCategoryQuery, error)
+}
+
+func newEventCategoryPager(opts []EventCategoryPaginateOption, reverse bool) (*eventcategoryPager, error) {
+	pager := &eventcategoryPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultEventCategoryOrder
+	}
+	return pager, nil
+}
+
+func (p *eventcategoryPager) applyFilter(query *EventCategoryQuery) (*EventCategoryQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *eventcategoryPager) toCursor(_m *EventCategory) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *eventcategoryPager) applyCursors(query *EventCategoryQuery, after, before *Cursor) (*EventCategoryQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultEventCategoryOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *eventcategoryPager) applyOrder(query *EventCategoryQuery) *EventCategoryQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultEventCategoryOrder.Field {
+		query = query.Order(DefaultEventCategoryOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *eventcategoryPager) orderExpr(query *EventCategoryQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultEventCategoryOrder.Field {
+			b.Comma().Ident(DefaultEventCategoryOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to EventCategory.
+func (_m *EventCategoryQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...EventCategoryPaginateOption,
+) (*EventCategoryConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newEventCategoryPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &EventCategoryConnection{Edges: []*EventCategoryEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// EventCategoryOrderFieldCreatedAt orders EventCategory by created_at.
+	EventCategoryOrderFieldCreatedAt = &EventCategoryOrderField{
+		Value: func(_m *EventCategory) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: eventcategory.FieldCreatedAt,
+		toTerm: eventcategory.ByCreatedAt,
+		toCursor: func(_m *EventCategory) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// EventCategoryOrderFieldUpdatedAt orders EventCategory by updated_at.
+	EventCategoryOrderFieldUpdatedAt = &EventCategoryOrderField{
+		Value: func(_m *EventCategory) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: eventcategory.FieldUpdatedAt,
+		toTerm: eventcategory.ByUpdatedAt,
+		toCursor: func(_m *EventCategory) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// EventCategoryOrderFieldCode orders EventCategory by code.
+	EventCategoryOrderFieldCode = &EventCategoryOrderField{
+		Value: func(_m *EventCategory) (ent.Value, error) {
+			return _m.Code, nil
+		},
+		column: eventcategory.FieldCode,
+		toTerm: eventcategory.ByCode,
+		toCursor: func(_m *EventCategory) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Code,
+			}
+		},
+	}
+	// EventCategoryOrderFieldName orders EventCategory by name.
+	EventCategoryOrderFieldName = &EventCategoryOrderField{
+		Value: func(_m *EventCategory) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: eventcategory.FieldName,
+		toTerm: eventcategory.ByName,
+		toCursor: func(_m *EventCategory) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f EventCategoryOrderField) String() string {
+	var str string
+	switch f.column {
+	case EventCategoryOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case EventCategoryOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case EventCategoryOrderFieldCode.column:
+		str = "CODE"
+	case EventCategoryOrderFieldName.column:
+		str = "NAME"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f EventCategoryOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *EventCategoryOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("EventCategoryOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *EventCategoryOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *EventCategoryOrderFieldUpdatedAt
+	case "CODE":
+		*f = *EventCategoryOrderFieldCode
+	case "NAME":
+		*f = *EventCategoryOrderFieldName
+	default:
+		return fmt.Errorf("%s is not a valid EventCategoryOrderField", str)
+	}
+	return nil
+}
+
+// EventCategoryOrderField defines the ordering field of EventCategory.
+type EventCategoryOrderField struct {
+	// Value extracts the ordering value from the given EventCategory.
+	Value    func(*EventCategory) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) eventcategory.OrderOption
+	toCursor func(*EventCategory) Cursor
+}
+
+// EventCategoryOrder defines the ordering of EventCategory.
+type EventCategoryOrder struct {
+	Direction OrderDirection           `json:"direction"`
+	Field     *EventCategoryOrderField `json:"field"`
+}
+
+// DefaultEventCategoryOrder is the default ordering of EventCategory.
+var DefaultEventCategoryOrder = &EventCategoryOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &EventCategoryOrderField{
+		Value: func(_m *EventCategory) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: eventcategory.FieldID,
+		toTerm: eventcategory.ByID,
+		toCursor: func(_m *EventCategory) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts EventCategory into EventCategoryEdge.
+func (_m *EventCategory) ToEdge(order *EventCategoryOrder) *EventCategoryEdge {
+	if order == nil {
+		order = DefaultEventCategoryOrder
+	}
+	return &EventCategoryEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"gridgov/ent/assignment"
+	"gridgov/ent/event"
+	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
 	"gridgov/ent/person"
 	"gridgov/ent/predicate"
+	"gridgov/ent/schema/timeunit"
 	"gridgov/ent/vehicle"
 	"time"
 )
@@ -430,6 +433,1262 @@ func (i *AssignmentWhereInput) P() (predicate.Assignment, error) {
 		return predicates[0], nil
 	default:
 		return assignment.And(predicates...), nil
+	}
+}
+
+// EventWhereInput represents a where input for filtering Event queries.
+type EventWhereInput struct {
+	Predicates []predicate.Event  `json:"-"`
+	Not        *EventWhereInput   `json:"not,omitempty"`
+	Or         []*EventWhereInput `json:"or,omitempty"`
+	And        []*EventWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "source" field predicates.
+	Source      *event.Source  `json:"source,omitempty"`
+	SourceNEQ   *event.Source  `json:"sourceNEQ,omitempty"`
+	SourceIn    []event.Source `json:"sourceIn,omitempty"`
+	SourceNotIn []event.Source `json:"sourceNotIn,omitempty"`
+
+	// "title" field predicates.
+	Title             *string  `json:"title,omitempty"`
+	TitleNEQ          *string  `json:"titleNEQ,omitempty"`
+	TitleIn           []string `json:"titleIn,omitempty"`
+	TitleNotIn        []string `json:"titleNotIn,omitempty"`
+	TitleGT           *string  `json:"titleGT,omitempty"`
+	TitleGTE          *string  `json:"titleGTE,omitempty"`
+	TitleLT           *string  `json:"titleLT,omitempty"`
+	TitleLTE          *string  `json:"titleLTE,omitempty"`
+	TitleContains     *string  `json:"titleContains,omitempty"`
+	TitleHasPrefix    *string  `json:"titleHasPrefix,omitempty"`
+	TitleHasSuffix    *string  `json:"titleHasSuffix,omitempty"`
+	TitleEqualFold    *string  `json:"titleEqualFold,omitempty"`
+	TitleContainsFold *string  `json:"titleContainsFold,omitempty"`
+
+	// "description" field predicates.
+	Description             *string  `json:"description,omitempty"`
+	DescriptionNEQ          *string  `json:"descriptionNEQ,omitempty"`
+	DescriptionIn           []string `json:"descriptionIn,omitempty"`
+	DescriptionNotIn        []string `json:"descriptionNotIn,omitempty"`
+	DescriptionGT           *string  `json:"descriptionGT,omitempty"`
+	DescriptionGTE          *string  `json:"descriptionGTE,omitempty"`
+	DescriptionLT           *string  `json:"descriptionLT,omitempty"`
+	DescriptionLTE          *string  `json:"descriptionLTE,omitempty"`
+	DescriptionContains     *string  `json:"descriptionContains,omitempty"`
+	DescriptionHasPrefix    *string  `json:"descriptionHasPrefix,omitempty"`
+	DescriptionHasSuffix    *string  `json:"descriptionHasSuffix,omitempty"`
+	DescriptionEqualFold    *string  `json:"descriptionEqualFold,omitempty"`
+	DescriptionContainsFold *string  `json:"descriptionContainsFold,omitempty"`
+
+	// "address" field predicates.
+	Address             *string  `json:"address,omitempty"`
+	AddressNEQ          *string  `json:"addressNEQ,omitempty"`
+	AddressIn           []string `json:"addressIn,omitempty"`
+	AddressNotIn        []string `json:"addressNotIn,omitempty"`
+	AddressGT           *string  `json:"addressGT,omitempty"`
+	AddressGTE          *string  `json:"addressGTE,omitempty"`
+	AddressLT           *string  `json:"addressLT,omitempty"`
+	AddressLTE          *string  `json:"addressLTE,omitempty"`
+	AddressContains     *string  `json:"addressContains,omitempty"`
+	AddressHasPrefix    *string  `json:"addressHasPrefix,omitempty"`
+	AddressHasSuffix    *string  `json:"addressHasSuffix,omitempty"`
+	AddressEqualFold    *string  `json:"addressEqualFold,omitempty"`
+	AddressContainsFold *string  `json:"addressContainsFold,omitempty"`
+
+	// "latitude" field predicates.
+	Latitude       *float64  `json:"latitude,omitempty"`
+	LatitudeNEQ    *float64  `json:"latitudeNEQ,omitempty"`
+	LatitudeIn     []float64 `json:"latitudeIn,omitempty"`
+	LatitudeNotIn  []float64 `json:"latitudeNotIn,omitempty"`
+	LatitudeGT     *float64  `json:"latitudeGT,omitempty"`
+	LatitudeGTE    *float64  `json:"latitudeGTE,omitempty"`
+	LatitudeLT     *float64  `json:"latitudeLT,omitempty"`
+	LatitudeLTE    *float64  `json:"latitudeLTE,omitempty"`
+	LatitudeIsNil  bool      `json:"latitudeIsNil,omitempty"`
+	LatitudeNotNil bool      `json:"latitudeNotNil,omitempty"`
+
+	// "longitude" field predicates.
+	Longitude       *float64  `json:"longitude,omitempty"`
+	LongitudeNEQ    *float64  `json:"longitudeNEQ,omitempty"`
+	LongitudeIn     []float64 `json:"longitudeIn,omitempty"`
+	LongitudeNotIn  []float64 `json:"longitudeNotIn,omitempty"`
+	LongitudeGT     *float64  `json:"longitudeGT,omitempty"`
+	LongitudeGTE    *float64  `json:"longitudeGTE,omitempty"`
+	LongitudeLT     *float64  `json:"longitudeLT,omitempty"`
+	LongitudeLTE    *float64  `json:"longitudeLTE,omitempty"`
+	LongitudeIsNil  bool      `json:"longitudeIsNil,omitempty"`
+	LongitudeNotNil bool      `json:"longitudeNotNil,omitempty"`
+
+	// "quantity" field predicates.
+	Quantity       *float64  `json:"quantity,omitempty"`
+	QuantityNEQ    *float64  `json:"quantityNEQ,omitempty"`
+	QuantityIn     []float64 `json:"quantityIn,omitempty"`
+	QuantityNotIn  []float64 `json:"quantityNotIn,omitempty"`
+	QuantityGT     *float64  `json:"quantityGT,omitempty"`
+	QuantityGTE    *float64  `json:"quantityGTE,omitempty"`
+	QuantityLT     *float64  `json:"quantityLT,omitempty"`
+	QuantityLTE    *float64  `json:"quantityLTE,omitempty"`
+	QuantityIsNil  bool      `json:"quantityIsNil,omitempty"`
+	QuantityNotNil bool      `json:"quantityNotNil,omitempty"`
+
+	// "unit" field predicates.
+	Unit             *string  `json:"unit,omitempty"`
+	UnitNEQ          *string  `json:"unitNEQ,omitempty"`
+	UnitIn           []string `json:"unitIn,omitempty"`
+	UnitNotIn        []string `json:"unitNotIn,omitempty"`
+	UnitGT           *string  `json:"unitGT,omitempty"`
+	UnitGTE          *string  `json:"unitGTE,omitempty"`
+	UnitLT           *string  `json:"unitLT,omitempty"`
+	UnitLTE          *string  `json:"unitLTE,omitempty"`
+	UnitContains     *string  `json:"unitContains,omitempty"`
+	UnitHasPrefix    *string  `json:"unitHasPrefix,omitempty"`
+	UnitHasSuffix    *string  `json:"unitHasSuffix,omitempty"`
+	UnitEqualFold    *string  `json:"unitEqualFold,omitempty"`
+	UnitContainsFold *string  `json:"unitContainsFold,omitempty"`
+
+	// "status" field predicates.
+	Status      *event.Status  `json:"status,omitempty"`
+	StatusNEQ   *event.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []event.Status `json:"statusIn,omitempty"`
+	StatusNotIn []event.Status `json:"statusNotIn,omitempty"`
+
+	// "reported_at" field predicates.
+	ReportedAt      *time.Time  `json:"reportedAt,omitempty"`
+	ReportedAtNEQ   *time.Time  `json:"reportedAtNEQ,omitempty"`
+	ReportedAtIn    []time.Time `json:"reportedAtIn,omitempty"`
+	ReportedAtNotIn []time.Time `json:"reportedAtNotIn,omitempty"`
+	ReportedAtGT    *time.Time  `json:"reportedAtGT,omitempty"`
+	ReportedAtGTE   *time.Time  `json:"reportedAtGTE,omitempty"`
+	ReportedAtLT    *time.Time  `json:"reportedAtLT,omitempty"`
+	ReportedAtLTE   *time.Time  `json:"reportedAtLTE,omitempty"`
+
+	// "registered_at" field predicates.
+	RegisteredAt       *time.Time  `json:"registeredAt,omitempty"`
+	RegisteredAtNEQ    *time.Time  `json:"registeredAtNEQ,omitempty"`
+	RegisteredAtIn     []time.Time `json:"registeredAtIn,omitempty"`
+	RegisteredAtNotIn  []time.Time `json:"registeredAtNotIn,omitempty"`
+	RegisteredAtGT     *time.Time  `json:"registeredAtGT,omitempty"`
+	RegisteredAtGTE    *time.Time  `json:"registeredAtGTE,omitempty"`
+	RegisteredAtLT     *time.Time  `json:"registeredAtLT,omitempty"`
+	RegisteredAtLTE    *time.Time  `json:"registeredAtLTE,omitempty"`
+	RegisteredAtIsNil  bool        `json:"registeredAtIsNil,omitempty"`
+	RegisteredAtNotNil bool        `json:"registeredAtNotNil,omitempty"`
+
+	// "deadline" field predicates.
+	Deadline       *time.Time  `json:"deadline,omitempty"`
+	DeadlineNEQ    *time.Time  `json:"deadlineNEQ,omitempty"`
+	DeadlineIn     []time.Time `json:"deadlineIn,omitempty"`
+	DeadlineNotIn  []time.Time `json:"deadlineNotIn,omitempty"`
+	DeadlineGT     *time.Time  `json:"deadlineGT,omitempty"`
+	DeadlineGTE    *time.Time  `json:"deadlineGTE,omitempty"`
+	DeadlineLT     *time.Time  `json:"deadlineLT,omitempty"`
+	DeadlineLTE    *time.Time  `json:"deadlineLTE,omitempty"`
+	DeadlineIsNil  bool        `json:"deadlineIsNil,omitempty"`
+	DeadlineNotNil bool        `json:"deadlineNotNil,omitempty"`
+
+	// "requested_deadline" field predicates.
+	RequestedDeadline       *time.Time  `json:"requestedDeadline,omitempty"`
+	RequestedDeadlineNEQ    *time.Time  `json:"requestedDeadlineNEQ,omitempty"`
+	RequestedDeadlineIn     []time.Time `json:"requestedDeadlineIn,omitempty"`
+	RequestedDeadlineNotIn  []time.Time `json:"requestedDeadlineNotIn,omitempty"`
+	RequestedDeadlineGT     *time.Time  `json:"requestedDeadlineGT,omitempty"`
+	RequestedDeadlineGTE    *time.Time  `json:"requestedDeadlineGTE,omitempty"`
+	RequestedDeadlineLT     *time.Time  `json:"requestedDeadlineLT,omitempty"`
+	RequestedDeadlineLTE    *time.Time  `json:"requestedDeadlineLTE,omitempty"`
+	RequestedDeadlineIsNil  bool        `json:"requestedDeadlineIsNil,omitempty"`
+	RequestedDeadlineNotNil bool        `json:"requestedDeadlineNotNil,omitempty"`
+
+	// "closed_at" field predicates.
+	ClosedAt       *time.Time  `json:"closedAt,omitempty"`
+	ClosedAtNEQ    *time.Time  `json:"closedAtNEQ,omitempty"`
+	ClosedAtIn     []time.Time `json:"closedAtIn,omitempty"`
+	ClosedAtNotIn  []time.Time `json:"closedAtNotIn,omitempty"`
+	ClosedAtGT     *time.Time  `json:"closedAtGT,omitempty"`
+	ClosedAtGTE    *time.Time  `json:"closedAtGTE,omitempty"`
+	ClosedAtLT     *time.Time  `json:"closedAtLT,omitempty"`
+	ClosedAtLTE    *time.Time  `json:"closedAtLTE,omitempty"`
+	ClosedAtIsNil  bool        `json:"closedAtIsNil,omitempty"`
+	ClosedAtNotNil bool        `json:"closedAtNotNil,omitempty"`
+
+	// "feedback" field predicates.
+	Feedback             *string  `json:"feedback,omitempty"`
+	FeedbackNEQ          *string  `json:"feedbackNEQ,omitempty"`
+	FeedbackIn           []string `json:"feedbackIn,omitempty"`
+	FeedbackNotIn        []string `json:"feedbackNotIn,omitempty"`
+	FeedbackGT           *string  `json:"feedbackGT,omitempty"`
+	FeedbackGTE          *string  `json:"feedbackGTE,omitempty"`
+	FeedbackLT           *string  `json:"feedbackLT,omitempty"`
+	FeedbackLTE          *string  `json:"feedbackLTE,omitempty"`
+	FeedbackContains     *string  `json:"feedbackContains,omitempty"`
+	FeedbackHasPrefix    *string  `json:"feedbackHasPrefix,omitempty"`
+	FeedbackHasSuffix    *string  `json:"feedbackHasSuffix,omitempty"`
+	FeedbackEqualFold    *string  `json:"feedbackEqualFold,omitempty"`
+	FeedbackContainsFold *string  `json:"feedbackContainsFold,omitempty"`
+
+	// "rework_count" field predicates.
+	ReworkCount      *int  `json:"reworkCount,omitempty"`
+	ReworkCountNEQ   *int  `json:"reworkCountNEQ,omitempty"`
+	ReworkCountIn    []int `json:"reworkCountIn,omitempty"`
+	ReworkCountNotIn []int `json:"reworkCountNotIn,omitempty"`
+	ReworkCountGT    *int  `json:"reworkCountGT,omitempty"`
+	ReworkCountGTE   *int  `json:"reworkCountGTE,omitempty"`
+	ReworkCountLT    *int  `json:"reworkCountLT,omitempty"`
+	ReworkCountLTE   *int  `json:"reworkCountLTE,omitempty"`
+
+	// "escalation_count" field predicates.
+	EscalationCount      *int  `json:"escalationCount,omitempty"`
+	EscalationCountNEQ   *int  `json:"escalationCountNEQ,omitempty"`
+	EscalationCountIn    []int `json:"escalationCountIn,omitempty"`
+	EscalationCountNotIn []int `json:"escalationCountNotIn,omitempty"`
+	EscalationCountGT    *int  `json:"escalationCountGT,omitempty"`
+	EscalationCountGTE   *int  `json:"escalationCountGTE,omitempty"`
+	EscalationCountLT    *int  `json:"escalationCountLT,omitempty"`
+	EscalationCountLTE   *int  `json:"escalationCountLTE,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *EventWhereInput) AddPredicates(predicates ...predicate.Event) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the EventWhereInput filter on the EventQuery builder.
+func (i *EventWhereInput) Filter(q *EventQuery) (*EventQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyEventWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyEventWhereInput is returned in case the EventWhereInput is empty.
+var ErrEmptyEventWhereInput = errors.New("ent: empty predicate EventWhereInput")
+
+// P returns a predicate for filtering events.
+// An error is returned if the input is empty or invalid.
+func (i *EventWhereInput) P() (predicate.Event, error) {
+	var predicates []predicate.Event
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, event.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Event, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, event.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Event, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, event.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, event.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, event.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, event.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, event.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, event.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, event.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, event.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, event.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, event.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, event.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, event.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, event.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, event.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, event.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, event.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, event.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, event.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, event.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, event.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, event.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, event.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, event.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, event.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, event.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Source != nil {
+		predicates = append(predicates, event.SourceEQ(*i.Source))
+	}
+	if i.SourceNEQ != nil {
+		predicates = append(predicates, event.SourceNEQ(*i.SourceNEQ))
+	}
+	if len(i.SourceIn) > 0 {
+		predicates = append(predicates, event.SourceIn(i.SourceIn...))
+	}
+	if len(i.SourceNotIn) > 0 {
+		predicates = append(predicates, event.SourceNotIn(i.SourceNotIn...))
+	}
+	if i.Title != nil {
+		predicates = append(predicates, event.TitleEQ(*i.Title))
+	}
+	if i.TitleNEQ != nil {
+		predicates = append(predicates, event.TitleNEQ(*i.TitleNEQ))
+	}
+	if len(i.TitleIn) > 0 {
+		predicates = append(predicates, event.TitleIn(i.TitleIn...))
+	}
+	if len(i.TitleNotIn) > 0 {
+		predicates = append(predicates, event.TitleNotIn(i.TitleNotIn...))
+	}
+	if i.TitleGT != nil {
+		predicates = append(predicates, event.TitleGT(*i.TitleGT))
+	}
+	if i.TitleGTE != nil {
+		predicates = append(predicates, event.TitleGTE(*i.TitleGTE))
+	}
+	if i.TitleLT != nil {
+		predicates = append(predicates, event.TitleLT(*i.TitleLT))
+	}
+	if i.TitleLTE != nil {
+		predicates = append(predicates, event.TitleLTE(*i.TitleLTE))
+	}
+	if i.TitleContains != nil {
+		predicates = append(predicates, event.TitleContains(*i.TitleContains))
+	}
+	if i.TitleHasPrefix != nil {
+		predicates = append(predicates, event.TitleHasPrefix(*i.TitleHasPrefix))
+	}
+	if i.TitleHasSuffix != nil {
+		predicates = append(predicates, event.TitleHasSuffix(*i.TitleHasSuffix))
+	}
+	if i.TitleEqualFold != nil {
+		predicates = append(predicates, event.TitleEqualFold(*i.TitleEqualFold))
+	}
+	if i.TitleContainsFold != nil {
+		predicates = append(predicates, event.TitleContainsFold(*i.TitleContainsFold))
+	}
+	if i.Description != nil {
+		predicates = append(predicates, event.DescriptionEQ(*i.Description))
+	}
+	if i.DescriptionNEQ != nil {
+		predicates = append(predicates, event.DescriptionNEQ(*i.DescriptionNEQ))
+	}
+	if len(i.DescriptionIn) > 0 {
+		predicates = append(predicates, event.DescriptionIn(i.DescriptionIn...))
+	}
+	if len(i.DescriptionNotIn) > 0 {
+		predicates = append(predicates, event.DescriptionNotIn(i.DescriptionNotIn...))
+	}
+	if i.DescriptionGT != nil {
+		predicates = append(predicates, event.DescriptionGT(*i.DescriptionGT))
+	}
+	if i.DescriptionGTE != nil {
+		predicates = append(predicates, event.DescriptionGTE(*i.DescriptionGTE))
+	}
+	if i.DescriptionLT != nil {
+		predicates = append(predicates, event.DescriptionLT(*i.DescriptionLT))
+	}
+	if i.DescriptionLTE != nil {
+		predicates = append(predicates, event.DescriptionLTE(*i.DescriptionLTE))
+	}
+	if i.DescriptionContains != nil {
+		predicates = append(predicates, event.DescriptionContains(*i.DescriptionContains))
+	}
+	if i.DescriptionHasPrefix != nil {
+		predicates = append(predicates, event.DescriptionHasPrefix(*i.DescriptionHasPrefix))
+	}
+	if i.DescriptionHasSuffix != nil {
+		predicates = append(predicates, event.DescriptionHasSuffix(*i.DescriptionHasSuffix))
+	}
+	if i.DescriptionEqualFold != nil {
+		predicates = append(predicates, event.DescriptionEqualFold(*i.DescriptionEqualFold))
+	}
+	if i.DescriptionContainsFold != nil {
+		predicates = append(predicates, event.DescriptionContainsFold(*i.DescriptionContainsFold))
+	}
+	if i.Address != nil {
+		predicates = append(predicates, event.AddressEQ(*i.Address))
+	}
+	if i.AddressNEQ != nil {
+		predicates = append(predicates, event.AddressNEQ(*i.AddressNEQ))
+	}
+	if len(i.AddressIn) > 0 {
+		predicates = append(predicates, event.AddressIn(i.AddressIn...))
+	}
+	if len(i.AddressNotIn) > 0 {
+		predicates = append(predicates, event.AddressNotIn(i.AddressNotIn...))
+	}
+	if i.AddressGT != nil {
+		predicates = append(predicates, event.AddressGT(*i.AddressGT))
+	}
+	if i.AddressGTE != nil {
+		predicates = append(predicates, event.AddressGTE(*i.AddressGTE))
+	}
+	if i.AddressLT != nil {
+		predicates = append(predicates, event.AddressLT(*i.AddressLT))
+	}
+	if i.AddressLTE != nil {
+		predicates = append(predicates, event.AddressLTE(*i.AddressLTE))
+	}
+	if i.AddressContains != nil {
+		predicates = append(predicates, event.AddressContains(*i.AddressContains))
+	}
+	if i.AddressHasPrefix != nil {
+		predicates = append(predicates, event.AddressHasPrefix(*i.AddressHasPrefix))
+	}
+	if i.AddressHasSuffix != nil {
+		predicates = append(predicates, event.AddressHasSuffix(*i.AddressHasSuffix))
+	}
+	if i.AddressEqualFold != nil {
+		predicates = append(predicates, event.AddressEqualFold(*i.AddressEqualFold))
+	}
+	if i.AddressContainsFold != nil {
+		predicates = append(predicates, event.AddressContainsFold(*i.AddressContainsFold))
+	}
+	if i.Latitude != nil {
+		predicates = append(predicates, event.LatitudeEQ(*i.Latitude))
+	}
+	if i.LatitudeNEQ != nil {
+		predicates = append(predicates, event.LatitudeNEQ(*i.LatitudeNEQ))
+	}
+	if len(i.LatitudeIn) > 0 {
+		predicates = append(predicates, event.LatitudeIn(i.LatitudeIn...))
+	}
+	if len(i.LatitudeNotIn) > 0 {
+		predicates = append(predicates, event.LatitudeNotIn(i.LatitudeNotIn...))
+	}
+	if i.LatitudeGT != nil {
+		predicates = append(predicates, event.LatitudeGT(*i.LatitudeGT))
+	}
+	if i.LatitudeGTE != nil {
+		predicates = append(predicates, event.LatitudeGTE(*i.LatitudeGTE))
+	}
+	if i.LatitudeLT != nil {
+		predicates = append(predicates, event.LatitudeLT(*i.LatitudeLT))
+	}
+	if i.LatitudeLTE != nil {
+		predicates = append(predicates, event.LatitudeLTE(*i.LatitudeLTE))
+	}
+	if i.LatitudeIsNil {
+		predicates = append(predicates, event.LatitudeIsNil())
+	}
+	if i.LatitudeNotNil {
+		predicates = append(predicates, event.LatitudeNotNil())
+	}
+	if i.Longitude != nil {
+		predicates = append(predicates, event.LongitudeEQ(*i.Longitude))
+	}
+	if i.LongitudeNEQ != nil {
+		predicates = append(predicates, event.LongitudeNEQ(*i.LongitudeNEQ))
+	}
+	if len(i.LongitudeIn) > 0 {
+		predicates = append(predicates, event.LongitudeIn(i.LongitudeIn...))
+	}
+	if len(i.LongitudeNotIn) > 0 {
+		predicates = append(predicates, event.LongitudeNotIn(i.LongitudeNotIn...))
+	}
+	if i.LongitudeGT != nil {
+		predicates = append(predicates, event.LongitudeGT(*i.LongitudeGT))
+	}
+	if i.LongitudeGTE != nil {
+		predicates = append(predicates, event.LongitudeGTE(*i.LongitudeGTE))
+	}
+	if i.LongitudeLT != nil {
+		predicates = append(predicates, event.LongitudeLT(*i.LongitudeLT))
+	}
+	if i.LongitudeLTE != nil {
+		predicates = append(predicates, event.LongitudeLTE(*i.LongitudeLTE))
+	}
+	if i.LongitudeIsNil {
+		predicates = append(predicates, event.LongitudeIsNil())
+	}
+	if i.LongitudeNotNil {
+		predicates = append(predicates, event.LongitudeNotNil())
+	}
+	if i.Quantity != nil {
+		predicates = append(predicates, event.QuantityEQ(*i.Quantity))
+	}
+	if i.QuantityNEQ != nil {
+		predicates = append(predicates, event.QuantityNEQ(*i.QuantityNEQ))
+	}
+	if len(i.QuantityIn) > 0 {
+		predicates = append(predicates, event.QuantityIn(i.QuantityIn...))
+	}
+	if len(i.QuantityNotIn) > 0 {
+		predicates = append(predicates, event.QuantityNotIn(i.QuantityNotIn...))
+	}
+	if i.QuantityGT != nil {
+		predicates = append(predicates, event.QuantityGT(*i.QuantityGT))
+	}
+	if i.QuantityGTE != nil {
+		predicates = append(predicates, event.QuantityGTE(*i.QuantityGTE))
+	}
+	if i.QuantityLT != nil {
+		predicates = append(predicates, event.QuantityLT(*i.QuantityLT))
+	}
+	if i.QuantityLTE != nil {
+		predicates = append(predicates, event.QuantityLTE(*i.QuantityLTE))
+	}
+	if i.QuantityIsNil {
+		predicates = append(predicates, event.QuantityIsNil())
+	}
+	if i.QuantityNotNil {
+		predicates = append(predicates, event.QuantityNotNil())
+	}
+	if i.Unit != nil {
+		predicates = append(predicates, event.UnitEQ(*i.Unit))
+	}
+	if i.UnitNEQ != nil {
+		predicates = append(predicates, event.UnitNEQ(*i.UnitNEQ))
+	}
+	if len(i.UnitIn) > 0 {
+		predicates = append(predicates, event.UnitIn(i.UnitIn...))
+	}
+	if len(i.UnitNotIn) > 0 {
+		predicates = append(predicates, event.UnitNotIn(i.UnitNotIn...))
+	}
+	if i.UnitGT != nil {
+		predicates = append(predicates, event.UnitGT(*i.UnitGT))
+	}
+	if i.UnitGTE != nil {
+		predicates = append(predicates, event.UnitGTE(*i.UnitGTE))
+	}
+	if i.UnitLT != nil {
+		predicates = append(predicates, event.UnitLT(*i.UnitLT))
+	}
+	if i.UnitLTE != nil {
+		predicates = append(predicates, event.UnitLTE(*i.UnitLTE))
+	}
+	if i.UnitContains != nil {
+		predicates = append(predicates, event.UnitContains(*i.UnitContains))
+	}
+	if i.UnitHasPrefix != nil {
+		predicates = append(predicates, event.UnitHasPrefix(*i.UnitHasPrefix))
+	}
+	if i.UnitHasSuffix != nil {
+		predicates = append(predicates, event.UnitHasSuffix(*i.UnitHasSuffix))
+	}
+	if i.UnitEqualFold != nil {
+		predicates = append(predicates, event.UnitEqualFold(*i.UnitEqualFold))
+	}
+	if i.UnitContainsFold != nil {
+		predicates = append(predicates, event.UnitContainsFold(*i.UnitContainsFold))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, event.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, event.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, event.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, event.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.ReportedAt != nil {
+		predicates = append(predicates, event.ReportedAtEQ(*i.ReportedAt))
+	}
+	if i.ReportedAtNEQ != nil {
+		predicates = append(predicates, event.ReportedAtNEQ(*i.ReportedAtNEQ))
+	}
+	if len(i.ReportedAtIn) > 0 {
+		predicates = append(predicates, event.ReportedAtIn(i.ReportedAtIn...))
+	}
+	if len(i.ReportedAtNotIn) > 0 {
+		predicates = append(predicates, event.ReportedAtNotIn(i.ReportedAtNotIn...))
+	}
+	if i.ReportedAtGT != nil {
+		predicates = append(predicates, event.ReportedAtGT(*i.ReportedAtGT))
+	}
+	if i.ReportedAtGTE != nil {
+		predicates = append(predicates, event.ReportedAtGTE(*i.ReportedAtGTE))
+	}
+	if i.ReportedAtLT != nil {
+		predicates = append(predicates, event.ReportedAtLT(*i.ReportedAtLT))
+	}
+	if i.ReportedAtLTE != nil {
+		predicates = append(predicates, event.ReportedAtLTE(*i.ReportedAtLTE))
+	}
+	if i.RegisteredAt != nil {
+		predicates = append(predicates, event.RegisteredAtEQ(*i.RegisteredAt))
+	}
+	if i.RegisteredAtNEQ != nil {
+		predicates = append(predicates, event.RegisteredAtNEQ(*i.RegisteredAtNEQ))
+	}
+	if len(i.RegisteredAtIn) > 0 {
+		predicates = append(predicates, event.RegisteredAtIn(i.RegisteredAtIn...))
+	}
+	if len(i.RegisteredAtNotIn) > 0 {
+		predicates = append(predicates, event.RegisteredAtNotIn(i.RegisteredAtNotIn...))
+	}
+	if i.RegisteredAtGT != nil {
+		predicates = append(predicates, event.RegisteredAtGT(*i.RegisteredAtGT))
+	}
+	if i.RegisteredAtGTE != nil {
+		predicates = append(predicates, event.RegisteredAtGTE(*i.RegisteredAtGTE))
+	}
+	if i.RegisteredAtLT != nil {
+		predicates = append(predicates, event.RegisteredAtLT(*i.RegisteredAtLT))
+	}
+	if i.RegisteredAtLTE != nil {
+		predicates = append(predicates, event.RegisteredAtLTE(*i.RegisteredAtLTE))
+	}
+	if i.RegisteredAtIsNil {
+		predicates = append(predicates, event.RegisteredAtIsNil())
+	}
+	if i.RegisteredAtNotNil {
+		predicates = append(predicates, event.RegisteredAtNotNil())
+	}
+	if i.Deadline != nil {
+		predicates = append(predicates, event.DeadlineEQ(*i.Deadline))
+	}
+	if i.DeadlineNEQ != nil {
+		predicates = append(predicates, event.DeadlineNEQ(*i.DeadlineNEQ))
+	}
+	if len(i.DeadlineIn) > 0 {
+		predicates = append(predicates, event.DeadlineIn(i.DeadlineIn...))
+	}
+	if len(i.DeadlineNotIn) > 0 {
+		predicates = append(predicates, event.DeadlineNotIn(i.DeadlineNotIn...))
+	}
+	if i.DeadlineGT != nil {
+		predicates = append(predicates, event.DeadlineGT(*i.DeadlineGT))
+	}
+	if i.DeadlineGTE != nil {
+		predicates = append(predicates, event.DeadlineGTE(*i.DeadlineGTE))
+	}
+	if i.DeadlineLT != nil {
+		predicates = append(predicates, event.DeadlineLT(*i.DeadlineLT))
+	}
+	if i.DeadlineLTE != nil {
+		predicates = append(predicates, event.DeadlineLTE(*i.DeadlineLTE))
+	}
+	if i.DeadlineIsNil {
+		predicates = append(predicates, event.DeadlineIsNil())
+	}
+	if i.DeadlineNotNil {
+		predicates = append(predicates, event.DeadlineNotNil())
+	}
+	if i.RequestedDeadline != nil {
+		predicates = append(predicates, event.RequestedDeadlineEQ(*i.RequestedDeadline))
+	}
+	if i.RequestedDeadlineNEQ != nil {
+		predicates = append(predicates, event.RequestedDeadlineNEQ(*i.RequestedDeadlineNEQ))
+	}
+	if len(i.RequestedDeadlineIn) > 0 {
+		predicates = append(predicates, event.RequestedDeadlineIn(i.RequestedDeadlineIn...))
+	}
+	if len(i.RequestedDeadlineNotIn) > 0 {
+		predicates = append(predicates, event.RequestedDeadlineNotIn(i.RequestedDeadlineNotIn...))
+	}
+	if i.RequestedDeadlineGT != nil {
+		predicates = append(predicates, event.RequestedDeadlineGT(*i.RequestedDeadlineGT))
+	}
+	if i.RequestedDeadlineGTE != nil {
+		predicates = append(predicates, event.RequestedDeadlineGTE(*i.RequestedDeadlineGTE))
+	}
+	if i.RequestedDeadlineLT != nil {
+		predicates = append(predicates, event.RequestedDeadlineLT(*i.RequestedDeadlineLT))
+	}
+	if i.RequestedDeadlineLTE != nil {
+		predicates = append(predicates, event.RequestedDeadlineLTE(*i.RequestedDeadlineLTE))
+	}
+	if i.RequestedDeadlineIsNil {
+		predicates = append(predicates, event.RequestedDeadlineIsNil())
+	}
+	if i.RequestedDeadlineNotNil {
+		predicates = append(predicates, event.RequestedDeadlineNotNil())
+	}
+	if i.ClosedAt != nil {
+		predicates = append(predicates, event.ClosedAtEQ(*i.ClosedAt))
+	}
+	if i.ClosedAtNEQ != nil {
+		predicates = append(predicates, event.ClosedAtNEQ(*i.ClosedAtNEQ))
+	}
+	if len(i.ClosedAtIn) > 0 {
+		predicates = append(predicates, event.ClosedAtIn(i.ClosedAtIn...))
+	}
+	if len(i.ClosedAtNotIn) > 0 {
+		predicates = append(predicates, event.ClosedAtNotIn(i.ClosedAtNotIn...))
+	}
+	if i.ClosedAtGT != nil {
+		predicates = append(predicates, event.ClosedAtGT(*i.ClosedAtGT))
+	}
+	if i.ClosedAtGTE != nil {
+		predicates = append(predicates, event.ClosedAtGTE(*i.ClosedAtGTE))
+	}
+	if i.ClosedAtLT != nil {
+		predicates = append(predicates, event.ClosedAtLT(*i.ClosedAtLT))
+	}
+	if i.ClosedAtLTE != nil {
+		predicates = append(predicates, event.ClosedAtLTE(*i.ClosedAtLTE))
+	}
+	if i.ClosedAtIsNil {
+		predicates = append(predicates, event.ClosedAtIsNil())
+	}
+	if i.ClosedAtNotNil {
+		predicates = append(predicates, event.ClosedAtNotNil())
+	}
+	if i.Feedback != nil {
+		predicates = append(predicates, event.FeedbackEQ(*i.Feedback))
+	}
+	if i.FeedbackNEQ != nil {
+		predicates = append(predicates, event.FeedbackNEQ(*i.FeedbackNEQ))
+	}
+	if len(i.FeedbackIn) > 0 {
+		predicates = append(predicates, event.FeedbackIn(i.FeedbackIn...))
+	}
+	if len(i.FeedbackNotIn) > 0 {
+		predicates = append(predicates, event.FeedbackNotIn(i.FeedbackNotIn...))
+	}
+	if i.FeedbackGT != nil {
+		predicates = append(predicates, event.FeedbackGT(*i.FeedbackGT))
+	}
+	if i.FeedbackGTE != nil {
+		predicates = append(predicates, event.FeedbackGTE(*i.FeedbackGTE))
+	}
+	if i.FeedbackLT != nil {
+		predicates = append(predicates, event.FeedbackLT(*i.FeedbackLT))
+	}
+	if i.FeedbackLTE != nil {
+		predicates = append(predicates, event.FeedbackLTE(*i.FeedbackLTE))
+	}
+	if i.FeedbackContains != nil {
+		predicates = append(predicates, event.FeedbackContains(*i.FeedbackContains))
+	}
+	if i.FeedbackHasPrefix != nil {
+		predicates = append(predicates, event.FeedbackHasPrefix(*i.FeedbackHasPrefix))
+	}
+	if i.FeedbackHasSuffix != nil {
+		predicates = append(predicates, event.FeedbackHasSuffix(*i.FeedbackHasSuffix))
+	}
+	if i.FeedbackEqualFold != nil {
+		predicates = append(predicates, event.FeedbackEqualFold(*i.FeedbackEqualFold))
+	}
+	if i.FeedbackContainsFold != nil {
+		predicates = append(predicates, event.FeedbackContainsFold(*i.FeedbackContainsFold))
+	}
+	if i.ReworkCount != nil {
+		predicates = append(predicates, event.ReworkCountEQ(*i.ReworkCount))
+	}
+	if i.ReworkCountNEQ != nil {
+		predicates = append(predicates, event.ReworkCountNEQ(*i.ReworkCountNEQ))
+	}
+	if len(i.ReworkCountIn) > 0 {
+		predicates = append(predicates, event.ReworkCountIn(i.ReworkCountIn...))
+	}
+	if len(i.ReworkCountNotIn) > 0 {
+		predicates = append(predicates, event.ReworkCountNotIn(i.ReworkCountNotIn...))
+	}
+	if i.ReworkCountGT != nil {
+		predicates = append(predicates, event.ReworkCountGT(*i.ReworkCountGT))
+	}
+	if i.ReworkCountGTE != nil {
+		predicates = append(predicates, event.ReworkCountGTE(*i.ReworkCountGTE))
+	}
+	if i.ReworkCountLT != nil {
+		predicates = append(predicates, event.ReworkCountLT(*i.ReworkCountLT))
+	}
+	if i.ReworkCountLTE != nil {
+		predicates = append(predicates, event.ReworkCountLTE(*i.ReworkCountLTE))
+	}
+	if i.EscalationCount != nil {
+		predicates = append(predicates, event.EscalationCountEQ(*i.EscalationCount))
+	}
+	if i.EscalationCountNEQ != nil {
+		predicates = append(predicates, event.EscalationCountNEQ(*i.EscalationCountNEQ))
+	}
+	if len(i.EscalationCountIn) > 0 {
+		predicates = append(predicates, event.EscalationCountIn(i.EscalationCountIn...))
+	}
+	if len(i.EscalationCountNotIn) > 0 {
+		predicates = append(predicates, event.EscalationCountNotIn(i.EscalationCountNotIn...))
+	}
+	if i.EscalationCountGT != nil {
+		predicates = append(predicates, event.EscalationCountGT(*i.EscalationCountGT))
+	}
+	if i.EscalationCountGTE != nil {
+		predicates = append(predicates, event.EscalationCountGTE(*i.EscalationCountGTE))
+	}
+	if i.EscalationCountLT != nil {
+		predicates = append(predicates, event.EscalationCountLT(*i.EscalationCountLT))
+	}
+	if i.EscalationCountLTE != nil {
+		predicates = append(predicates, event.EscalationCountLTE(*i.EscalationCountLTE))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyEventWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return event.And(predicates...), nil
+	}
+}
+
+// EventCategoryWhereInput represents a where input for filtering EventCategory queries.
+type EventCategoryWhereInput struct {
+	Predicates []predicate.EventCategory  `json:"-"`
+	Not        *EventCategoryWhereInput   `json:"not,omitempty"`
+	Or         []*EventCategoryWhereInput `json:"or,omitempty"`
+	And        []*EventCategoryWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "code" field predicates.
+	Code             *string  `json:"code,omitempty"`
+	CodeNEQ          *string  `json:"codeNEQ,omitempty"`
+	CodeIn           []string `json:"codeIn,omitempty"`
+	CodeNotIn        []string `json:"codeNotIn,omitempty"`
+	CodeGT           *string  `json:"codeGT,omitempty"`
+	CodeGTE          *string  `json:"codeGTE,omitempty"`
+	CodeLT           *string  `json:"codeLT,omitempty"`
+	CodeLTE          *string  `json:"codeLTE,omitempty"`
+	CodeContains     *string  `json:"codeContains,omitempty"`
+	CodeHasPrefix    *string  `json:"codeHasPrefix,omitempty"`
+	CodeHasSuffix    *string  `json:"codeHasSuffix,omitempty"`
+	CodeEqualFold    *string  `json:"codeEqualFold,omitempty"`
+	CodeContainsFold *string  `json:"codeContainsFold,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "time_limit" field predicates.
+	TimeLimit      *int  `json:"timeLimit,omitempty"`
+	TimeLimitNEQ   *int  `json:"timeLimitNEQ,omitempty"`
+	TimeLimitIn    []int `json:"timeLimitIn,omitempty"`
+	TimeLimitNotIn []int `json:"timeLimitNotIn,omitempty"`
+	TimeLimitGT    *int  `json:"timeLimitGT,omitempty"`
+	TimeLimitGTE   *int  `json:"timeLimitGTE,omitempty"`
+	TimeLimitLT    *int  `json:"timeLimitLT,omitempty"`
+	TimeLimitLTE   *int  `json:"timeLimitLTE,omitempty"`
+
+	// "limit_unit" field predicates.
+	LimitUnit      *timeunit.Unit  `json:"limitUnit,omitempty"`
+	LimitUnitNEQ   *timeunit.Unit  `json:"limitUnitNEQ,omitempty"`
+	LimitUnitIn    []timeunit.Unit `json:"limitUnitIn,omitempty"`
+	LimitUnitNotIn []timeunit.Unit `json:"limitUnitNotIn,omitempty"`
+
+	// "active" field predicates.
+	Active    *bool `json:"active,omitempty"`
+	ActiveNEQ *bool `json:"activeNEQ,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *EventCategoryWhereInput) AddPredicates(predicates ...predicate.EventCategory) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the EventCategoryWhereInput filter on the EventCategoryQuery builder.
+func (i *EventCategoryWhereInput) Filter(q *EventCategoryQuery) (*EventCategoryQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyEventCategoryWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyEventCategoryWhereInput is returned in case the EventCategoryWhereInput is empty.
+var ErrEmptyEventCategoryWhereInput = errors.New("ent: empty predicate EventCategoryWhereInput")
+
+// P returns a predicate for filtering eventcategories.
+// An error is returned if the input is empty or invalid.
+func (i *EventCategoryWhereInput) P() (predicate.EventCategory, error) {
+	var predicates []predicate.EventCategory
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, eventcategory.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.EventCategory, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, eventcategory.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.EventCategory, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, eventcategory.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, eventcategory.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, eventcategory.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, eventcategory.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, eventcategory.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, eventcategory.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, eventcategory.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, eventcategory.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, eventcategory.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, eventcategory.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, eventcategory.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, eventcategory.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, eventcategory.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, eventcategory.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, eventcategory.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, eventcategory.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, eventcategory.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, eventcategory.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, eventcategory.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, eventcategory.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, eventcategory.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, eventcategory.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, eventcategory.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, eventcategory.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, eventcategory.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Code != nil {
+		predicates = append(predicates, eventcategory.CodeEQ(*i.Code))
+	}
+	if i.CodeNEQ != nil {
+		predicates = append(predicates, eventcategory.CodeNEQ(*i.CodeNEQ))
+	}
+	if len(i.CodeIn) > 0 {
+		predicates = append(predicates, eventcategory.CodeIn(i.CodeIn...))
+	}
+	if len(i.CodeNotIn) > 0 {
+		predicates = append(predicates, eventcategory.CodeNotIn(i.CodeNotIn...))
+	}
+	if i.CodeGT != nil {
+		predicates = append(predicates, eventcategory.CodeGT(*i.CodeGT))
+	}
+	if i.CodeGTE != nil {
+		predicates = append(predicates, eventcategory.CodeGTE(*i.CodeGTE))
+	}
+	if i.CodeLT != nil {
+		predicates = append(predicates, eventcategory.CodeLT(*i.CodeLT))
+	}
+	if i.CodeLTE != nil {
+		predicates = append(predicates, eventcategory.CodeLTE(*i.CodeLTE))
+	}
+	if i.CodeContains != nil {
+		predicates = append(predicates, eventcategory.CodeContains(*i.CodeContains))
+	}
+	if i.CodeHasPrefix != nil {
+		predicates = append(predicates, eventcategory.CodeHasPrefix(*i.CodeHasPrefix))
+	}
+	if i.CodeHasSuffix != nil {
+		predicates = append(predicates, eventcategory.CodeHasSuffix(*i.CodeHasSuffix))
+	}
+	if i.CodeEqualFold != nil {
+		predicates = append(predicates, eventcategory.CodeEqualFold(*i.CodeEqualFold))
+	}
+	if i.CodeContainsFold != nil {
+		predicates = append(predicates, eventcategory.CodeContainsFold(*i.CodeContainsFold))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, eventcategory.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, eventcategory.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, eventcategory.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, eventcategory.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, eventcategory.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, eventcategory.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, eventcategory.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, eventcategory.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, eventcategory.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, eventcategory.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, eventcategory.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, eventcategory.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, eventcategory.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.TimeLimit != nil {
+		predicates = append(predicates, eventcategory.TimeLimitEQ(*i.TimeLimit))
+	}
+	if i.TimeLimitNEQ != nil {
+		predicates = append(predicates, eventcategory.TimeLimitNEQ(*i.TimeLimitNEQ))
+	}
+	if len(i.TimeLimitIn) > 0 {
+		predicates = append(predicates, eventcategory.TimeLimitIn(i.TimeLimitIn...))
+	}
+	if len(i.TimeLimitNotIn) > 0 {
+		predicates = append(predicates, eventcategory.TimeLimitNotIn(i.TimeLimitNotIn...))
+	}
+	if i.TimeLimitGT != nil {
+		predicates = append(predicates, eventcategory.TimeLimitGT(*i.TimeLimitGT))
+	}
+	if i.TimeLimitGTE != nil {
+		predicates = append(predicates, eventcategory.TimeLimitGTE(*i.TimeLimitGTE))
+	}
+	if i.TimeLimitLT != nil {
+		predicates = append(predicates, eventcategory.TimeLimitLT(*i.TimeLimitLT))
+	}
+	if i.TimeLimitLTE != nil {
+		predicates = append(predicates, eventcategory.TimeLimitLTE(*i.TimeLimitLTE))
+	}
+	if i.LimitUnit != nil {
+		predicates = append(predicates, eventcategory.LimitUnitEQ(*i.LimitUnit))
+	}
+	if i.LimitUnitNEQ != nil {
+		predicates = append(predicates, eventcategory.LimitUnitNEQ(*i.LimitUnitNEQ))
+	}
+	if len(i.LimitUnitIn) > 0 {
+		predicates = append(predicates, eventcategory.LimitUnitIn(i.LimitUnitIn...))
+	}
+	if len(i.LimitUnitNotIn) > 0 {
+		predicates = append(predicates, eventcategory.LimitUnitNotIn(i.LimitUnitNotIn...))
+	}
+	if i.Active != nil {
+		predicates = append(predicates, eventcategory.ActiveEQ(*i.Active))
+	}
+	if i.ActiveNEQ != nil {
+		predicates = append(predicates, eventcategory.ActiveNEQ(*i.ActiveNEQ))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyEventCategoryWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return eventcategory.And(predicates...), nil
 	}
 }
 

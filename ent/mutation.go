@@ -7,9 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"gridgov/ent/assignment"
+	"gridgov/ent/event"
+	"gridgov/ent/eventaction"
+	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
+	"gridgov/ent/idempotencykey"
 	"gridgov/ent/person"
 	"gridgov/ent/predicate"
+	"gridgov/ent/schema/timeunit"
 	"gridgov/ent/session"
 	"gridgov/ent/user"
 	"gridgov/ent/vehicle"
@@ -29,12 +34,16 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAssignment = "Assignment"
-	TypeGrid       = "Grid"
-	TypePerson     = "Person"
-	TypeSession    = "Session"
-	TypeUser       = "User"
-	TypeVehicle    = "Vehicle"
+	TypeAssignment     = "Assignment"
+	TypeEvent          = "Event"
+	TypeEventAction    = "EventAction"
+	TypeEventCategory  = "EventCategory"
+	TypeGrid           = "Grid"
+	TypeIdempotencyKey = "IdempotencyKey"
+	TypePerson         = "Person"
+	TypeSession        = "Session"
+	TypeUser           = "User"
+	TypeVehicle        = "Vehicle"
 )
 
 // AssignmentMutation represents an operation that mutates the Assignment nodes in the graph.
@@ -1045,6 +1054,4878 @@ func (m *AssignmentMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Assignment edge %s", name)
+}
+
+// EventMutation represents an operation that mutates the Event nodes in the graph.
+type EventMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	created_at          *time.Time
+	updated_at          *time.Time
+	tracking_code       *string
+	source              *event.Source
+	title               *string
+	description         *string
+	address             *string
+	latitude            *float64
+	addlatitude         *float64
+	longitude           *float64
+	addlongitude        *float64
+	photo_urls          *[]string
+	appendphoto_urls    []string
+	quantity            *float64
+	addquantity         *float64
+	unit                *string
+	status              *event.Status
+	reported_at         *time.Time
+	registered_at       *time.Time
+	deadline            *time.Time
+	limit_unit          *timeunit.Unit
+	requested_deadline  *time.Time
+	closed_at           *time.Time
+	feedback            *string
+	rework_count        *int
+	addrework_count     *int
+	escalation_count    *int
+	addescalation_count *int
+	version             *int
+	addversion          *int
+	reporter_name       *string
+	reporter_phone      *string
+	grid_path           *string
+	origin_path         *string
+	clearedFields       map[string]struct{}
+	grid                *int
+	clearedgrid         bool
+	origin_grid         *int
+	clearedorigin_grid  bool
+	category            *int
+	clearedcategory     bool
+	reporter            *int
+	clearedreporter     bool
+	assignee            *int
+	clearedassignee     bool
+	duplicate_of        *int
+	clearedduplicate_of bool
+	actions             map[int]struct{}
+	removedactions      map[int]struct{}
+	clearedactions      bool
+	done                bool
+	oldValue            func(context.Context) (*Event, error)
+	predicates          []predicate.Event
+}
+
+var _ ent.Mutation = (*EventMutation)(nil)
+
+// eventOption allows management of the mutation configuration using functional options.
+type eventOption func(*EventMutation)
+
+// newEventMutation creates new mutation for the Event entity.
+func newEventMutation(c config, op Op, opts ...eventOption) *EventMutation {
+	m := &EventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withEventID sets the ID field of the mutation.
+func withEventID(id int) eventOption {
+	return func(m *EventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Event
+		)
+		m.oldValue = func(ctx context.Context) (*Event, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Event.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withEvent sets the old Event of the mutation.
+func withEvent(node *Event) eventOption {
+	return func(m *EventMutation) {
+		m.oldValue = func(context.Context) (*Event, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m EventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m EventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *EventMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *EventMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Event.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *EventMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *EventMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *EventMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *EventMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *EventMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *EventMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetTrackingCode sets the "tracking_code" field.
+func (m *EventMutation) SetTrackingCode(s string) {
+	m.tracking_code = &s
+}
+
+// TrackingCode returns the value of the "tracking_code" field in the mutation.
+func (m *EventMutation) TrackingCode() (r string, exists bool) {
+	v := m.tracking_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTrackingCode returns the old "tracking_code" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldTrackingCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTrackingCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTrackingCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTrackingCode: %w", err)
+	}
+	return oldValue.TrackingCode, nil
+}
+
+// ResetTrackingCode resets all changes to the "tracking_code" field.
+func (m *EventMutation) ResetTrackingCode() {
+	m.tracking_code = nil
+}
+
+// SetSource sets the "source" field.
+func (m *EventMutation) SetSource(e event.Source) {
+	m.source = &e
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *EventMutation) Source() (r event.Source, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldSource(ctx context.Context) (v event.Source, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *EventMutation) ResetSource() {
+	m.source = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *EventMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *EventMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *EventMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetDescription sets the "description" field.
+func (m *EventMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *EventMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *EventMutation) ResetDescription() {
+	m.description = nil
+}
+
+// SetAddress sets the "address" field.
+func (m *EventMutation) SetAddress(s string) {
+	m.address = &s
+}
+
+// Address returns the value of the "address" field in the mutation.
+func (m *EventMutation) Address() (r string, exists bool) {
+	v := m.address
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAddress returns the old "address" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldAddress(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAddress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAddress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAddress: %w", err)
+	}
+	return oldValue.Address, nil
+}
+
+// ResetAddress resets all changes to the "address" field.
+func (m *EventMutation) ResetAddress() {
+	m.address = nil
+}
+
+// SetLatitude sets the "latitude" field.
+func (m *EventMutation) SetLatitude(f float64) {
+	m.latitude = &f
+	m.addlatitude = nil
+}
+
+// Latitude returns the value of the "latitude" field in the mutation.
+func (m *EventMutation) Latitude() (r float64, exists bool) {
+	v := m.latitude
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLatitude returns the old "latitude" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldLatitude(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLatitude is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLatitude requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLatitude: %w", err)
+	}
+	return oldValue.Latitude, nil
+}
+
+// AddLatitude adds f to the "latitude" field.
+func (m *EventMutation) AddLatitude(f float64) {
+	if m.addlatitude != nil {
+		*m.addlatitude += f
+	} else {
+		m.addlatitude = &f
+	}
+}
+
+// AddedLatitude returns the value that was added to the "latitude" field in this mutation.
+func (m *EventMutation) AddedLatitude() (r float64, exists bool) {
+	v := m.addlatitude
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearLatitude clears the value of the "latitude" field.
+func (m *EventMutation) ClearLatitude() {
+	m.latitude = nil
+	m.addlatitude = nil
+	m.clearedFields[event.FieldLatitude] = struct{}{}
+}
+
+// LatitudeCleared returns if the "latitude" field was cleared in this mutation.
+func (m *EventMutation) LatitudeCleared() bool {
+	_, ok := m.clearedFields[event.FieldLatitude]
+	return ok
+}
+
+// ResetLatitude resets all changes to the "latitude" field.
+func (m *EventMutation) ResetLatitude() {
+	m.latitude = nil
+	m.addlatitude = nil
+	delete(m.clearedFields, event.FieldLatitude)
+}
+
+// SetLongitude sets the "longitude" field.
+func (m *EventMutation) SetLongitude(f float64) {
+	m.longitude = &f
+	m.addlongitude = nil
+}
+
+// Longitude returns the value of the "longitude" field in the mutation.
+func (m *EventMutation) Longitude() (r float64, exists bool) {
+	v := m.longitude
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLongitude returns the old "longitude" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldLongitude(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLongitude is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLongitude requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLongitude: %w", err)
+	}
+	return oldValue.Longitude, nil
+}
+
+// AddLongitude adds f to the "longitude" field.
+func (m *EventMutation) AddLongitude(f float64) {
+	if m.addlongitude != nil {
+		*m.addlongitude += f
+	} else {
+		m.addlongitude = &f
+	}
+}
+
+// AddedLongitude returns the value that was added to the "longitude" field in this mutation.
+func (m *EventMutation) AddedLongitude() (r float64, exists bool) {
+	v := m.addlongitude
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearLongitude clears the value of the "longitude" field.
+func (m *EventMutation) ClearLongitude() {
+	m.longitude = nil
+	m.addlongitude = nil
+	m.clearedFields[event.FieldLongitude] = struct{}{}
+}
+
+// LongitudeCleared returns if the "longitude" field was cleared in this mutation.
+func (m *EventMutation) LongitudeCleared() bool {
+	_, ok := m.clearedFields[event.FieldLongitude]
+	return ok
+}
+
+// ResetLongitude resets all changes to the "longitude" field.
+func (m *EventMutation) ResetLongitude() {
+	m.longitude = nil
+	m.addlongitude = nil
+	delete(m.clearedFields, event.FieldLongitude)
+}
+
+// SetPhotoUrls sets the "photo_urls" field.
+func (m *EventMutation) SetPhotoUrls(s []string) {
+	m.photo_urls = &s
+	m.appendphoto_urls = nil
+}
+
+// PhotoUrls returns the value of the "photo_urls" field in the mutation.
+func (m *EventMutation) PhotoUrls() (r []string, exists bool) {
+	v := m.photo_urls
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhotoUrls returns the old "photo_urls" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldPhotoUrls(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhotoUrls is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhotoUrls requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhotoUrls: %w", err)
+	}
+	return oldValue.PhotoUrls, nil
+}
+
+// AppendPhotoUrls adds s to the "photo_urls" field.
+func (m *EventMutation) AppendPhotoUrls(s []string) {
+	m.appendphoto_urls = append(m.appendphoto_urls, s...)
+}
+
+// AppendedPhotoUrls returns the list of values that were appended to the "photo_urls" field in this mutation.
+func (m *EventMutation) AppendedPhotoUrls() ([]string, bool) {
+	if len(m.appendphoto_urls) == 0 {
+		return nil, false
+	}
+	return m.appendphoto_urls, true
+}
+
+// ClearPhotoUrls clears the value of the "photo_urls" field.
+func (m *EventMutation) ClearPhotoUrls() {
+	m.photo_urls = nil
+	m.appendphoto_urls = nil
+	m.clearedFields[event.FieldPhotoUrls] = struct{}{}
+}
+
+// PhotoUrlsCleared returns if the "photo_urls" field was cleared in this mutation.
+func (m *EventMutation) PhotoUrlsCleared() bool {
+	_, ok := m.clearedFields[event.FieldPhotoUrls]
+	return ok
+}
+
+// ResetPhotoUrls resets all changes to the "photo_urls" field.
+func (m *EventMutation) ResetPhotoUrls() {
+	m.photo_urls = nil
+	m.appendphoto_urls = nil
+	delete(m.clearedFields, event.FieldPhotoUrls)
+}
+
+// SetQuantity sets the "quantity" field.
+func (m *EventMutation) SetQuantity(f float64) {
+	m.quantity = &f
+	m.addquantity = nil
+}
+
+// Quantity returns the value of the "quantity" field in the mutation.
+func (m *EventMutation) Quantity() (r float64, exists bool) {
+	v := m.quantity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuantity returns the old "quantity" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldQuantity(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuantity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuantity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuantity: %w", err)
+	}
+	return oldValue.Quantity, nil
+}
+
+// AddQuantity adds f to the "quantity" field.
+func (m *EventMutation) AddQuantity(f float64) {
+	if m.addquantity != nil {
+		*m.addquantity += f
+	} else {
+		m.addquantity = &f
+	}
+}
+
+// AddedQuantity returns the value that was added to the "quantity" field in this mutation.
+func (m *EventMutation) AddedQuantity() (r float64, exists bool) {
+	v := m.addquantity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearQuantity clears the value of the "quantity" field.
+func (m *EventMutation) ClearQuantity() {
+	m.quantity = nil
+	m.addquantity = nil
+	m.clearedFields[event.FieldQuantity] = struct{}{}
+}
+
+// QuantityCleared returns if the "quantity" field was cleared in this mutation.
+func (m *EventMutation) QuantityCleared() bool {
+	_, ok := m.clearedFields[event.FieldQuantity]
+	return ok
+}
+
+// ResetQuantity resets all changes to the "quantity" field.
+func (m *EventMutation) ResetQuantity() {
+	m.quantity = nil
+	m.addquantity = nil
+	delete(m.clearedFields, event.FieldQuantity)
+}
+
+// SetUnit sets the "unit" field.
+func (m *EventMutation) SetUnit(s string) {
+	m.unit = &s
+}
+
+// Unit returns the value of the "unit" field in the mutation.
+func (m *EventMutation) Unit() (r string, exists bool) {
+	v := m.unit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnit returns the old "unit" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldUnit(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnit: %w", err)
+	}
+	return oldValue.Unit, nil
+}
+
+// ResetUnit resets all changes to the "unit" field.
+func (m *EventMutation) ResetUnit() {
+	m.unit = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *EventMutation) SetStatus(e event.Status) {
+	m.status = &e
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *EventMutation) Status() (r event.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldStatus(ctx context.Context) (v event.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *EventMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetReportedAt sets the "reported_at" field.
+func (m *EventMutation) SetReportedAt(t time.Time) {
+	m.reported_at = &t
+}
+
+// ReportedAt returns the value of the "reported_at" field in the mutation.
+func (m *EventMutation) ReportedAt() (r time.Time, exists bool) {
+	v := m.reported_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReportedAt returns the old "reported_at" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldReportedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReportedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReportedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReportedAt: %w", err)
+	}
+	return oldValue.ReportedAt, nil
+}
+
+// ResetReportedAt resets all changes to the "reported_at" field.
+func (m *EventMutation) ResetReportedAt() {
+	m.reported_at = nil
+}
+
+// SetRegisteredAt sets the "registered_at" field.
+func (m *EventMutation) SetRegisteredAt(t time.Time) {
+	m.registered_at = &t
+}
+
+// RegisteredAt returns the value of the "registered_at" field in the mutation.
+func (m *EventMutation) RegisteredAt() (r time.Time, exists bool) {
+	v := m.registered_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegisteredAt returns the old "registered_at" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldRegisteredAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegisteredAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegisteredAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegisteredAt: %w", err)
+	}
+	return oldValue.RegisteredAt, nil
+}
+
+// ClearRegisteredAt clears the value of the "registered_at" field.
+func (m *EventMutation) ClearRegisteredAt() {
+	m.registered_at = nil
+	m.clearedFields[event.FieldRegisteredAt] = struct{}{}
+}
+
+// RegisteredAtCleared returns if the "registered_at" field was cleared in this mutation.
+func (m *EventMutation) RegisteredAtCleared() bool {
+	_, ok := m.clearedFields[event.FieldRegisteredAt]
+	return ok
+}
+
+// ResetRegisteredAt resets all changes to the "registered_at" field.
+func (m *EventMutation) ResetRegisteredAt() {
+	m.registered_at = nil
+	delete(m.clearedFields, event.FieldRegisteredAt)
+}
+
+// SetDeadline sets the "deadline" field.
+func (m *EventMutation) SetDeadline(t time.Time) {
+	m.deadline = &t
+}
+
+// Deadline returns the value of the "deadline" field in the mutation.
+func (m *EventMutation) Deadline() (r time.Time, exists bool) {
+	v := m.deadline
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeadline returns the old "deadline" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldDeadline(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeadline is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeadline requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeadline: %w", err)
+	}
+	return oldValue.Deadline, nil
+}
+
+// ClearDeadline clears the value of the "deadline" field.
+func (m *EventMutation) ClearDeadline() {
+	m.deadline = nil
+	m.clearedFields[event.FieldDeadline] = struct{}{}
+}
+
+// DeadlineCleared returns if the "deadline" field was cleared in this mutation.
+func (m *EventMutation) DeadlineCleared() bool {
+	_, ok := m.clearedFields[event.FieldDeadline]
+	return ok
+}
+
+// ResetDeadline resets all changes to the "deadline" field.
+func (m *EventMutation) ResetDeadline() {
+	m.deadline = nil
+	delete(m.clearedFields, event.FieldDeadline)
+}
+
+// SetLimitUnit sets the "limit_unit" field.
+func (m *EventMutation) SetLimitUnit(t timeunit.Unit) {
+	m.limit_unit = &t
+}
+
+// LimitUnit returns the value of the "limit_unit" field in the mutation.
+func (m *EventMutation) LimitUnit() (r timeunit.Unit, exists bool) {
+	v := m.limit_unit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLimitUnit returns the old "limit_unit" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldLimitUnit(ctx context.Context) (v *timeunit.Unit, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLimitUnit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLimitUnit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLimitUnit: %w", err)
+	}
+	return oldValue.LimitUnit, nil
+}
+
+// ClearLimitUnit clears the value of the "limit_unit" field.
+func (m *EventMutation) ClearLimitUnit() {
+	m.limit_unit = nil
+	m.clearedFields[event.FieldLimitUnit] = struct{}{}
+}
+
+// LimitUnitCleared returns if the "limit_unit" field was cleared in this mutation.
+func (m *EventMutation) LimitUnitCleared() bool {
+	_, ok := m.clearedFields[event.FieldLimitUnit]
+	return ok
+}
+
+// ResetLimitUnit resets all changes to the "limit_unit" field.
+func (m *EventMutation) ResetLimitUnit() {
+	m.limit_unit = nil
+	delete(m.clearedFields, event.FieldLimitUnit)
+}
+
+// SetRequestedDeadline sets the "requested_deadline" field.
+func (m *EventMutation) SetRequestedDeadline(t time.Time) {
+	m.requested_deadline = &t
+}
+
+// RequestedDeadline returns the value of the "requested_deadline" field in the mutation.
+func (m *EventMutation) RequestedDeadline() (r time.Time, exists bool) {
+	v := m.requested_deadline
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestedDeadline returns the old "requested_deadline" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldRequestedDeadline(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestedDeadline is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestedDeadline requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestedDeadline: %w", err)
+	}
+	return oldValue.RequestedDeadline, nil
+}
+
+// ClearRequestedDeadline clears the value of the "requested_deadline" field.
+func (m *EventMutation) ClearRequestedDeadline() {
+	m.requested_deadline = nil
+	m.clearedFields[event.FieldRequestedDeadline] = struct{}{}
+}
+
+// RequestedDeadlineCleared returns if the "requested_deadline" field was cleared in this mutation.
+func (m *EventMutation) RequestedDeadlineCleared() bool {
+	_, ok := m.clearedFields[event.FieldRequestedDeadline]
+	return ok
+}
+
+// ResetRequestedDeadline resets all changes to the "requested_deadline" field.
+func (m *EventMutation) ResetRequestedDeadline() {
+	m.requested_deadline = nil
+	delete(m.clearedFields, event.FieldRequestedDeadline)
+}
+
+// SetClosedAt sets the "closed_at" field.
+func (m *EventMutation) SetClosedAt(t time.Time) {
+	m.closed_at = &t
+}
+
+// ClosedAt returns the value of the "closed_at" field in the mutation.
+func (m *EventMutation) ClosedAt() (r time.Time, exists bool) {
+	v := m.closed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClosedAt returns the old "closed_at" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldClosedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClosedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClosedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClosedAt: %w", err)
+	}
+	return oldValue.ClosedAt, nil
+}
+
+// ClearClosedAt clears the value of the "closed_at" field.
+func (m *EventMutation) ClearClosedAt() {
+	m.closed_at = nil
+	m.clearedFields[event.FieldClosedAt] = struct{}{}
+}
+
+// ClosedAtCleared returns if the "closed_at" field was cleared in this mutation.
+func (m *EventMutation) ClosedAtCleared() bool {
+	_, ok := m.clearedFields[event.FieldClosedAt]
+	return ok
+}
+
+// ResetClosedAt resets all changes to the "closed_at" field.
+func (m *EventMutation) ResetClosedAt() {
+	m.closed_at = nil
+	delete(m.clearedFields, event.FieldClosedAt)
+}
+
+// SetFeedback sets the "feedback" field.
+func (m *EventMutation) SetFeedback(s string) {
+	m.feedback = &s
+}
+
+// Feedback returns the value of the "feedback" field in the mutation.
+func (m *EventMutation) Feedback() (r string, exists bool) {
+	v := m.feedback
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFeedback returns the old "feedback" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldFeedback(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFeedback is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFeedback requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFeedback: %w", err)
+	}
+	return oldValue.Feedback, nil
+}
+
+// ResetFeedback resets all changes to the "feedback" field.
+func (m *EventMutation) ResetFeedback() {
+	m.feedback = nil
+}
+
+// SetReworkCount sets the "rework_count" field.
+func (m *EventMutation) SetReworkCount(i int) {
+	m.rework_count = &i
+	m.addrework_count = nil
+}
+
+// ReworkCount returns the value of the "rework_count" field in the mutation.
+func (m *EventMutation) ReworkCount() (r int, exists bool) {
+	v := m.rework_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReworkCount returns the old "rework_count" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldReworkCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReworkCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReworkCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReworkCount: %w", err)
+	}
+	return oldValue.ReworkCount, nil
+}
+
+// AddReworkCount adds i to the "rework_count" field.
+func (m *EventMutation) AddReworkCount(i int) {
+	if m.addrework_count != nil {
+		*m.addrework_count += i
+	} else {
+		m.addrework_count = &i
+	}
+}
+
+// AddedReworkCount returns the value that was added to the "rework_count" field in this mutation.
+func (m *EventMutation) AddedReworkCount() (r int, exists bool) {
+	v := m.addrework_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetReworkCount resets all changes to the "rework_count" field.
+func (m *EventMutation) ResetReworkCount() {
+	m.rework_count = nil
+	m.addrework_count = nil
+}
+
+// SetEscalationCount sets the "escalation_count" field.
+func (m *EventMutation) SetEscalationCount(i int) {
+	m.escalation_count = &i
+	m.addescalation_count = nil
+}
+
+// EscalationCount returns the value of the "escalation_count" field in the mutation.
+func (m *EventMutation) EscalationCount() (r int, exists bool) {
+	v := m.escalation_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEscalationCount returns the old "escalation_count" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldEscalationCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEscalationCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEscalationCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEscalationCount: %w", err)
+	}
+	return oldValue.EscalationCount, nil
+}
+
+// AddEscalationCount adds i to the "escalation_count" field.
+func (m *EventMutation) AddEscalationCount(i int) {
+	if m.addescalation_count != nil {
+		*m.addescalation_count += i
+	} else {
+		m.addescalation_count = &i
+	}
+}
+
+// AddedEscalationCount returns the value that was added to the "escalation_count" field in this mutation.
+func (m *EventMutation) AddedEscalationCount() (r int, exists bool) {
+	v := m.addescalation_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetEscalationCount resets all changes to the "escalation_count" field.
+func (m *EventMutation) ResetEscalationCount() {
+	m.escalation_count = nil
+	m.addescalation_count = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *EventMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *EventMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *EventMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *EventMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *EventMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// SetReporterName sets the "reporter_name" field.
+func (m *EventMutation) SetReporterName(s string) {
+	m.reporter_name = &s
+}
+
+// ReporterName returns the value of the "reporter_name" field in the mutation.
+func (m *EventMutation) ReporterName() (r string, exists bool) {
+	v := m.reporter_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReporterName returns the old "reporter_name" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldReporterName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReporterName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReporterName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReporterName: %w", err)
+	}
+	return oldValue.ReporterName, nil
+}
+
+// ResetReporterName resets all changes to the "reporter_name" field.
+func (m *EventMutation) ResetReporterName() {
+	m.reporter_name = nil
+}
+
+// SetReporterPhone sets the "reporter_phone" field.
+func (m *EventMutation) SetReporterPhone(s string) {
+	m.reporter_phone = &s
+}
+
+// ReporterPhone returns the value of the "reporter_phone" field in the mutation.
+func (m *EventMutation) ReporterPhone() (r string, exists bool) {
+	v := m.reporter_phone
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReporterPhone returns the old "reporter_phone" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldReporterPhone(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReporterPhone is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReporterPhone requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReporterPhone: %w", err)
+	}
+	return oldValue.ReporterPhone, nil
+}
+
+// ResetReporterPhone resets all changes to the "reporter_phone" field.
+func (m *EventMutation) ResetReporterPhone() {
+	m.reporter_phone = nil
+}
+
+// SetGridPath sets the "grid_path" field.
+func (m *EventMutation) SetGridPath(s string) {
+	m.grid_path = &s
+}
+
+// GridPath returns the value of the "grid_path" field in the mutation.
+func (m *EventMutation) GridPath() (r string, exists bool) {
+	v := m.grid_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridPath returns the old "grid_path" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldGridPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridPath: %w", err)
+	}
+	return oldValue.GridPath, nil
+}
+
+// ResetGridPath resets all changes to the "grid_path" field.
+func (m *EventMutation) ResetGridPath() {
+	m.grid_path = nil
+}
+
+// SetOriginPath sets the "origin_path" field.
+func (m *EventMutation) SetOriginPath(s string) {
+	m.origin_path = &s
+}
+
+// OriginPath returns the value of the "origin_path" field in the mutation.
+func (m *EventMutation) OriginPath() (r string, exists bool) {
+	v := m.origin_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOriginPath returns the old "origin_path" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldOriginPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOriginPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOriginPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOriginPath: %w", err)
+	}
+	return oldValue.OriginPath, nil
+}
+
+// ResetOriginPath resets all changes to the "origin_path" field.
+func (m *EventMutation) ResetOriginPath() {
+	m.origin_path = nil
+}
+
+// SetGridID sets the "grid_id" field.
+func (m *EventMutation) SetGridID(i int) {
+	m.grid = &i
+}
+
+// GridID returns the value of the "grid_id" field in the mutation.
+func (m *EventMutation) GridID() (r int, exists bool) {
+	v := m.grid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridID returns the old "grid_id" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldGridID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridID: %w", err)
+	}
+	return oldValue.GridID, nil
+}
+
+// ResetGridID resets all changes to the "grid_id" field.
+func (m *EventMutation) ResetGridID() {
+	m.grid = nil
+}
+
+// SetOriginGridID sets the "origin_grid_id" field.
+func (m *EventMutation) SetOriginGridID(i int) {
+	m.origin_grid = &i
+}
+
+// OriginGridID returns the value of the "origin_grid_id" field in the mutation.
+func (m *EventMutation) OriginGridID() (r int, exists bool) {
+	v := m.origin_grid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOriginGridID returns the old "origin_grid_id" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldOriginGridID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOriginGridID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOriginGridID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOriginGridID: %w", err)
+	}
+	return oldValue.OriginGridID, nil
+}
+
+// ResetOriginGridID resets all changes to the "origin_grid_id" field.
+func (m *EventMutation) ResetOriginGridID() {
+	m.origin_grid = nil
+}
+
+// SetCategoryID sets the "category_id" field.
+func (m *EventMutation) SetCategoryID(i int) {
+	m.category = &i
+}
+
+// CategoryID returns the value of the "category_id" field in the mutation.
+func (m *EventMutation) CategoryID() (r int, exists bool) {
+	v := m.category
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCategoryID returns the old "category_id" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldCategoryID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCategoryID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCategoryID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCategoryID: %w", err)
+	}
+	return oldValue.CategoryID, nil
+}
+
+// ResetCategoryID resets all changes to the "category_id" field.
+func (m *EventMutation) ResetCategoryID() {
+	m.category = nil
+}
+
+// SetReporterID sets the "reporter_id" field.
+func (m *EventMutation) SetReporterID(i int) {
+	m.reporter = &i
+}
+
+// ReporterID returns the value of the "reporter_id" field in the mutation.
+func (m *EventMutation) ReporterID() (r int, exists bool) {
+	v := m.reporter
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReporterID returns the old "reporter_id" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldReporterID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReporterID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReporterID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReporterID: %w", err)
+	}
+	return oldValue.ReporterID, nil
+}
+
+// ClearReporterID clears the value of the "reporter_id" field.
+func (m *EventMutation) ClearReporterID() {
+	m.reporter = nil
+	m.clearedFields[event.FieldReporterID] = struct{}{}
+}
+
+// ReporterIDCleared returns if the "reporter_id" field was cleared in this mutation.
+func (m *EventMutation) ReporterIDCleared() bool {
+	_, ok := m.clearedFields[event.FieldReporterID]
+	return ok
+}
+
+// ResetReporterID resets all changes to the "reporter_id" field.
+func (m *EventMutation) ResetReporterID() {
+	m.reporter = nil
+	delete(m.clearedFields, event.FieldReporterID)
+}
+
+// SetAssigneeID sets the "assignee_id" field.
+func (m *EventMutation) SetAssigneeID(i int) {
+	m.assignee = &i
+}
+
+// AssigneeID returns the value of the "assignee_id" field in the mutation.
+func (m *EventMutation) AssigneeID() (r int, exists bool) {
+	v := m.assignee
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAssigneeID returns the old "assignee_id" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldAssigneeID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAssigneeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAssigneeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAssigneeID: %w", err)
+	}
+	return oldValue.AssigneeID, nil
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (m *EventMutation) ClearAssigneeID() {
+	m.assignee = nil
+	m.clearedFields[event.FieldAssigneeID] = struct{}{}
+}
+
+// AssigneeIDCleared returns if the "assignee_id" field was cleared in this mutation.
+func (m *EventMutation) AssigneeIDCleared() bool {
+	_, ok := m.clearedFields[event.FieldAssigneeID]
+	return ok
+}
+
+// ResetAssigneeID resets all changes to the "assignee_id" field.
+func (m *EventMutation) ResetAssigneeID() {
+	m.assignee = nil
+	delete(m.clearedFields, event.FieldAssigneeID)
+}
+
+// SetDuplicateOfID sets the "duplicate_of_id" field.
+func (m *EventMutation) SetDuplicateOfID(i int) {
+	m.duplicate_of = &i
+}
+
+// DuplicateOfID returns the value of the "duplicate_of_id" field in the mutation.
+func (m *EventMutation) DuplicateOfID() (r int, exists bool) {
+	v := m.duplicate_of
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDuplicateOfID returns the old "duplicate_of_id" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldDuplicateOfID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDuplicateOfID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDuplicateOfID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDuplicateOfID: %w", err)
+	}
+	return oldValue.DuplicateOfID, nil
+}
+
+// ClearDuplicateOfID clears the value of the "duplicate_of_id" field.
+func (m *EventMutation) ClearDuplicateOfID() {
+	m.duplicate_of = nil
+	m.clearedFields[event.FieldDuplicateOfID] = struct{}{}
+}
+
+// DuplicateOfIDCleared returns if the "duplicate_of_id" field was cleared in this mutation.
+func (m *EventMutation) DuplicateOfIDCleared() bool {
+	_, ok := m.clearedFields[event.FieldDuplicateOfID]
+	return ok
+}
+
+// ResetDuplicateOfID resets all changes to the "duplicate_of_id" field.
+func (m *EventMutation) ResetDuplicateOfID() {
+	m.duplicate_of = nil
+	delete(m.clearedFields, event.FieldDuplicateOfID)
+}
+
+// ClearGrid clears the "grid" edge to the Grid entity.
+func (m *EventMutation) ClearGrid() {
+	m.clearedgrid = true
+	m.clearedFields[event.FieldGridID] = struct{}{}
+}
+
+// GridCleared reports if the "grid" edge to the Grid entity was cleared.
+func (m *EventMutation) GridCleared() bool {
+	return m.clearedgrid
+}
+
+// GridIDs returns the "grid" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// GridID instead. It exists only for internal usage by the builders.
+func (m *EventMutation) GridIDs() (ids []int) {
+	if id := m.grid; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetGrid resets all changes to the "grid" edge.
+func (m *EventMutation) ResetGrid() {
+	m.grid = nil
+	m.clearedgrid = false
+}
+
+// ClearOriginGrid clears the "origin_grid" edge to the Grid entity.
+func (m *EventMutation) ClearOriginGrid() {
+	m.clearedorigin_grid = true
+	m.clearedFields[event.FieldOriginGridID] = struct{}{}
+}
+
+// OriginGridCleared reports if the "origin_grid" edge to the Grid entity was cleared.
+func (m *EventMutation) OriginGridCleared() bool {
+	return m.clearedorigin_grid
+}
+
+// OriginGridIDs returns the "origin_grid" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OriginGridID instead. It exists only for internal usage by the builders.
+func (m *EventMutation) OriginGridIDs() (ids []int) {
+	if id := m.origin_grid; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOriginGrid resets all changes to the "origin_grid" edge.
+func (m *EventMutation) ResetOriginGrid() {
+	m.origin_grid = nil
+	m.clearedorigin_grid = false
+}
+
+// ClearCategory clears the "category" edge to the EventCategory entity.
+func (m *EventMutation) ClearCategory() {
+	m.clearedcategory = true
+	m.clearedFields[event.FieldCategoryID] = struct{}{}
+}
+
+// CategoryCleared reports if the "category" edge to the EventCategory entity was cleared.
+func (m *EventMutation) CategoryCleared() bool {
+	return m.clearedcategory
+}
+
+// CategoryIDs returns the "category" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CategoryID instead. It exists only for internal usage by the builders.
+func (m *EventMutation) CategoryIDs() (ids []int) {
+	if id := m.category; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCategory resets all changes to the "category" edge.
+func (m *EventMutation) ResetCategory() {
+	m.category = nil
+	m.clearedcategory = false
+}
+
+// ClearReporter clears the "reporter" edge to the Person entity.
+func (m *EventMutation) ClearReporter() {
+	m.clearedreporter = true
+	m.clearedFields[event.FieldReporterID] = struct{}{}
+}
+
+// ReporterCleared reports if the "reporter" edge to the Person entity was cleared.
+func (m *EventMutation) ReporterCleared() bool {
+	return m.ReporterIDCleared() || m.clearedreporter
+}
+
+// ReporterIDs returns the "reporter" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ReporterID instead. It exists only for internal usage by the builders.
+func (m *EventMutation) ReporterIDs() (ids []int) {
+	if id := m.reporter; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetReporter resets all changes to the "reporter" edge.
+func (m *EventMutation) ResetReporter() {
+	m.reporter = nil
+	m.clearedreporter = false
+}
+
+// ClearAssignee clears the "assignee" edge to the Person entity.
+func (m *EventMutation) ClearAssignee() {
+	m.clearedassignee = true
+	m.clearedFields[event.FieldAssigneeID] = struct{}{}
+}
+
+// AssigneeCleared reports if the "assignee" edge to the Person entity was cleared.
+func (m *EventMutation) AssigneeCleared() bool {
+	return m.AssigneeIDCleared() || m.clearedassignee
+}
+
+// AssigneeIDs returns the "assignee" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AssigneeID instead. It exists only for internal usage by the builders.
+func (m *EventMutation) AssigneeIDs() (ids []int) {
+	if id := m.assignee; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAssignee resets all changes to the "assignee" edge.
+func (m *EventMutation) ResetAssignee() {
+	m.assignee = nil
+	m.clearedassignee = false
+}
+
+// ClearDuplicateOf clears the "duplicate_of" edge to the Event entity.
+func (m *EventMutation) ClearDuplicateOf() {
+	m.clearedduplicate_of = true
+	m.clearedFields[event.FieldDuplicateOfID] = struct{}{}
+}
+
+// DuplicateOfCleared reports if the "duplicate_of" edge to the Event entity was cleared.
+func (m *EventMutation) DuplicateOfCleared() bool {
+	return m.DuplicateOfIDCleared() || m.clearedduplicate_of
+}
+
+// DuplicateOfIDs returns the "duplicate_of" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// DuplicateOfID instead. It exists only for internal usage by the builders.
+func (m *EventMutation) DuplicateOfIDs() (ids []int) {
+	if id := m.duplicate_of; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetDuplicateOf resets all changes to the "duplicate_of" edge.
+func (m *EventMutation) ResetDuplicateOf() {
+	m.duplicate_of = nil
+	m.clearedduplicate_of = false
+}
+
+// AddActionIDs adds the "actions" edge to the EventAction entity by ids.
+func (m *EventMutation) AddActionIDs(ids ...int) {
+	if m.actions == nil {
+		m.actions = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.actions[ids[i]] = struct{}{}
+	}
+}
+
+// ClearActions clears the "actions" edge to the EventAction entity.
+func (m *EventMutation) ClearActions() {
+	m.clearedactions = true
+}
+
+// ActionsCleared reports if the "actions" edge to the EventAction entity was cleared.
+func (m *EventMutation) ActionsCleared() bool {
+	return m.clearedactions
+}
+
+// RemoveActionIDs removes the "actions" edge to the EventAction entity by IDs.
+func (m *EventMutation) RemoveActionIDs(ids ...int) {
+	if m.removedactions == nil {
+		m.removedactions = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.actions, ids[i])
+		m.removedactions[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedActions returns the removed IDs of the "actions" edge to the EventAction entity.
+func (m *EventMutation) RemovedActionsIDs() (ids []int) {
+	for id := range m.removedactions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ActionsIDs returns the "actions" edge IDs in the mutation.
+func (m *EventMutation) ActionsIDs() (ids []int) {
+	for id := range m.actions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetActions resets all changes to the "actions" edge.
+func (m *EventMutation) ResetActions() {
+	m.actions = nil
+	m.clearedactions = false
+	m.removedactions = nil
+}
+
+// Where appends a list predicates to the EventMutation builder.
+func (m *EventMutation) Where(ps ...predicate.Event) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the EventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *EventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Event, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *EventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *EventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Event).
+func (m *EventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *EventMutation) Fields() []string {
+	fields := make([]string, 0, 33)
+	if m.created_at != nil {
+		fields = append(fields, event.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, event.FieldUpdatedAt)
+	}
+	if m.tracking_code != nil {
+		fields = append(fields, event.FieldTrackingCode)
+	}
+	if m.source != nil {
+		fields = append(fields, event.FieldSource)
+	}
+	if m.title != nil {
+		fields = append(fields, event.FieldTitle)
+	}
+	if m.description != nil {
+		fields = append(fields, event.FieldDescription)
+	}
+	if m.address != nil {
+		fields = append(fields, event.FieldAddress)
+	}
+	if m.latitude != nil {
+		fields = append(fields, event.FieldLatitude)
+	}
+	if m.longitude != nil {
+		fields = append(fields, event.FieldLongitude)
+	}
+	if m.photo_urls != nil {
+		fields = append(fields, event.FieldPhotoUrls)
+	}
+	if m.quantity != nil {
+		fields = append(fields, event.FieldQuantity)
+	}
+	if m.unit != nil {
+		fields = append(fields, event.FieldUnit)
+	}
+	if m.status != nil {
+		fields = append(fields, event.FieldStatus)
+	}
+	if m.reported_at != nil {
+		fields = append(fields, event.FieldReportedAt)
+	}
+	if m.registered_at != nil {
+		fields = append(fields, event.FieldRegisteredAt)
+	}
+	if m.deadline != nil {
+		fields = append(fields, event.FieldDeadline)
+	}
+	if m.limit_unit != nil {
+		fields = append(fields, event.FieldLimitUnit)
+	}
+	if m.requested_deadline != nil {
+		fields = append(fields, event.FieldRequestedDeadline)
+	}
+	if m.closed_at != nil {
+		fields = append(fields, event.FieldClosedAt)
+	}
+	if m.feedback != nil {
+		fields = append(fields, event.FieldFeedback)
+	}
+	if m.rework_count != nil {
+		fields = append(fields, event.FieldReworkCount)
+	}
+	if m.escalation_count != nil {
+		fields = append(fields, event.FieldEscalationCount)
+	}
+	if m.version != nil {
+		fields = append(fields, event.FieldVersion)
+	}
+	if m.reporter_name != nil {
+		fields = append(fields, event.FieldReporterName)
+	}
+	if m.reporter_phone != nil {
+		fields = append(fields, event.FieldReporterPhone)
+	}
+	if m.grid_path != nil {
+		fields = append(fields, event.FieldGridPath)
+	}
+	if m.origin_path != nil {
+		fields = append(fields, event.FieldOriginPath)
+	}
+	if m.grid != nil {
+		fields = append(fields, event.FieldGridID)
+	}
+	if m.origin_grid != nil {
+		fields = append(fields, event.FieldOriginGridID)
+	}
+	if m.category != nil {
+		fields = append(fields, event.FieldCategoryID)
+	}
+	if m.reporter != nil {
+		fields = append(fields, event.FieldReporterID)
+	}
+	if m.assignee != nil {
+		fields = append(fields, event.FieldAssigneeID)
+	}
+	if m.duplicate_of != nil {
+		fields = append(fields, event.FieldDuplicateOfID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *EventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case event.FieldCreatedAt:
+		return m.CreatedAt()
+	case event.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case event.FieldTrackingCode:
+		return m.TrackingCode()
+	case event.FieldSource:
+		return m.Source()
+	case event.FieldTitle:
+		return m.Title()
+	case event.FieldDescription:
+		return m.Description()
+	case event.FieldAddress:
+		return m.Address()
+	case event.FieldLatitude:
+		return m.Latitude()
+	case event.FieldLongitude:
+		return m.Longitude()
+	case event.FieldPhotoUrls:
+		return m.PhotoUrls()
+	case event.FieldQuantity:
+		return m.Quantity()
+	case event.FieldUnit:
+		return m.Unit()
+	case event.FieldStatus:
+		return m.Status()
+	case event.FieldReportedAt:
+		return m.ReportedAt()
+	case event.FieldRegisteredAt:
+		return m.RegisteredAt()
+	case event.FieldDeadline:
+		return m.Deadline()
+	case event.FieldLimitUnit:
+		return m.LimitUnit()
+	case event.FieldRequestedDeadline:
+		return m.RequestedDeadline()
+	case event.FieldClosedAt:
+		return m.ClosedAt()
+	case event.FieldFeedback:
+		return m.Feedback()
+	case event.FieldReworkCount:
+		return m.ReworkCount()
+	case event.FieldEscalationCount:
+		return m.EscalationCount()
+	case event.FieldVersion:
+		return m.Version()
+	case event.FieldReporterName:
+		return m.ReporterName()
+	case event.FieldReporterPhone:
+		return m.ReporterPhone()
+	case event.FieldGridPath:
+		return m.GridPath()
+	case event.FieldOriginPath:
+		return m.OriginPath()
+	case event.FieldGridID:
+		return m.GridID()
+	case event.FieldOriginGridID:
+		return m.OriginGridID()
+	case event.FieldCategoryID:
+		return m.CategoryID()
+	case event.FieldReporterID:
+		return m.ReporterID()
+	case event.FieldAssigneeID:
+		return m.AssigneeID()
+	case event.FieldDuplicateOfID:
+		return m.DuplicateOfID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *EventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case event.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case event.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case event.FieldTrackingCode:
+		return m.OldTrackingCode(ctx)
+	case event.FieldSource:
+		return m.OldSource(ctx)
+	case event.FieldTitle:
+		return m.OldTitle(ctx)
+	case event.FieldDescription:
+		return m.OldDescription(ctx)
+	case event.FieldAddress:
+		return m.OldAddress(ctx)
+	case event.FieldLatitude:
+		return m.OldLatitude(ctx)
+	case event.FieldLongitude:
+		return m.OldLongitude(ctx)
+	case event.FieldPhotoUrls:
+		return m.OldPhotoUrls(ctx)
+	case event.FieldQuantity:
+		return m.OldQuantity(ctx)
+	case event.FieldUnit:
+		return m.OldUnit(ctx)
+	case event.FieldStatus:
+		return m.OldStatus(ctx)
+	case event.FieldReportedAt:
+		return m.OldReportedAt(ctx)
+	case event.FieldRegisteredAt:
+		return m.OldRegisteredAt(ctx)
+	case event.FieldDeadline:
+		return m.OldDeadline(ctx)
+	case event.FieldLimitUnit:
+		return m.OldLimitUnit(ctx)
+	case event.FieldRequestedDeadline:
+		return m.OldRequestedDeadline(ctx)
+	case event.FieldClosedAt:
+		return m.OldClosedAt(ctx)
+	case event.FieldFeedback:
+		return m.OldFeedback(ctx)
+	case event.FieldReworkCount:
+		return m.OldReworkCount(ctx)
+	case event.FieldEscalationCount:
+		return m.OldEscalationCount(ctx)
+	case event.FieldVersion:
+		return m.OldVersion(ctx)
+	case event.FieldReporterName:
+		return m.OldReporterName(ctx)
+	case event.FieldReporterPhone:
+		return m.OldReporterPhone(ctx)
+	case event.FieldGridPath:
+		return m.OldGridPath(ctx)
+	case event.FieldOriginPath:
+		return m.OldOriginPath(ctx)
+	case event.FieldGridID:
+		return m.OldGridID(ctx)
+	case event.FieldOriginGridID:
+		return m.OldOriginGridID(ctx)
+	case event.FieldCategoryID:
+		return m.OldCategoryID(ctx)
+	case event.FieldReporterID:
+		return m.OldReporterID(ctx)
+	case event.FieldAssigneeID:
+		return m.OldAssigneeID(ctx)
+	case event.FieldDuplicateOfID:
+		return m.OldDuplicateOfID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Event field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case event.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case event.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case event.FieldTrackingCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTrackingCode(v)
+		return nil
+	case event.FieldSource:
+		v, ok := value.(event.Source)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case event.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case event.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	case event.FieldAddress:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAddress(v)
+		return nil
+	case event.FieldLatitude:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLatitude(v)
+		return nil
+	case event.FieldLongitude:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLongitude(v)
+		return nil
+	case event.FieldPhotoUrls:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhotoUrls(v)
+		return nil
+	case event.FieldQuantity:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuantity(v)
+		return nil
+	case event.FieldUnit:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnit(v)
+		return nil
+	case event.FieldStatus:
+		v, ok := value.(event.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case event.FieldReportedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReportedAt(v)
+		return nil
+	case event.FieldRegisteredAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegisteredAt(v)
+		return nil
+	case event.FieldDeadline:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeadline(v)
+		return nil
+	case event.FieldLimitUnit:
+		v, ok := value.(timeunit.Unit)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLimitUnit(v)
+		return nil
+	case event.FieldRequestedDeadline:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestedDeadline(v)
+		return nil
+	case event.FieldClosedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClosedAt(v)
+		return nil
+	case event.FieldFeedback:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFeedback(v)
+		return nil
+	case event.FieldReworkCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReworkCount(v)
+		return nil
+	case event.FieldEscalationCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEscalationCount(v)
+		return nil
+	case event.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case event.FieldReporterName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReporterName(v)
+		return nil
+	case event.FieldReporterPhone:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReporterPhone(v)
+		return nil
+	case event.FieldGridPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridPath(v)
+		return nil
+	case event.FieldOriginPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOriginPath(v)
+		return nil
+	case event.FieldGridID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridID(v)
+		return nil
+	case event.FieldOriginGridID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOriginGridID(v)
+		return nil
+	case event.FieldCategoryID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCategoryID(v)
+		return nil
+	case event.FieldReporterID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReporterID(v)
+		return nil
+	case event.FieldAssigneeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAssigneeID(v)
+		return nil
+	case event.FieldDuplicateOfID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDuplicateOfID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Event field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *EventMutation) AddedFields() []string {
+	var fields []string
+	if m.addlatitude != nil {
+		fields = append(fields, event.FieldLatitude)
+	}
+	if m.addlongitude != nil {
+		fields = append(fields, event.FieldLongitude)
+	}
+	if m.addquantity != nil {
+		fields = append(fields, event.FieldQuantity)
+	}
+	if m.addrework_count != nil {
+		fields = append(fields, event.FieldReworkCount)
+	}
+	if m.addescalation_count != nil {
+		fields = append(fields, event.FieldEscalationCount)
+	}
+	if m.addversion != nil {
+		fields = append(fields, event.FieldVersion)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *EventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case event.FieldLatitude:
+		return m.AddedLatitude()
+	case event.FieldLongitude:
+		return m.AddedLongitude()
+	case event.FieldQuantity:
+		return m.AddedQuantity()
+	case event.FieldReworkCount:
+		return m.AddedReworkCount()
+	case event.FieldEscalationCount:
+		return m.AddedEscalationCount()
+	case event.FieldVersion:
+		return m.AddedVersion()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case event.FieldLatitude:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLatitude(v)
+		return nil
+	case event.FieldLongitude:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLongitude(v)
+		return nil
+	case event.FieldQuantity:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddQuantity(v)
+		return nil
+	case event.FieldReworkCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReworkCount(v)
+		return nil
+	case event.FieldEscalationCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddEscalationCount(v)
+		return nil
+	case event.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Event numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *EventMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(event.FieldLatitude) {
+		fields = append(fields, event.FieldLatitude)
+	}
+	if m.FieldCleared(event.FieldLongitude) {
+		fields = append(fields, event.FieldLongitude)
+	}
+	if m.FieldCleared(event.FieldPhotoUrls) {
+		fields = append(fields, event.FieldPhotoUrls)
+	}
+	if m.FieldCleared(event.FieldQuantity) {
+		fields = append(fields, event.FieldQuantity)
+	}
+	if m.FieldCleared(event.FieldRegisteredAt) {
+		fields = append(fields, event.FieldRegisteredAt)
+	}
+	if m.FieldCleared(event.FieldDeadline) {
+		fields = append(fields, event.FieldDeadline)
+	}
+	if m.FieldCleared(event.FieldLimitUnit) {
+		fields = append(fields, event.FieldLimitUnit)
+	}
+	if m.FieldCleared(event.FieldRequestedDeadline) {
+		fields = append(fields, event.FieldRequestedDeadline)
+	}
+	if m.FieldCleared(event.FieldClosedAt) {
+		fields = append(fields, event.FieldClosedAt)
+	}
+	if m.FieldCleared(event.FieldReporterID) {
+		fields = append(fields, event.FieldReporterID)
+	}
+	if m.FieldCleared(event.FieldAssigneeID) {
+		fields = append(fields, event.FieldAssigneeID)
+	}
+	if m.FieldCleared(event.FieldDuplicateOfID) {
+		fields = append(fields, event.FieldDuplicateOfID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *EventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *EventMutation) ClearField(name string) error {
+	switch name {
+	case event.FieldLatitude:
+		m.ClearLatitude()
+		return nil
+	case event.FieldLongitude:
+		m.ClearLongitude()
+		return nil
+	case event.FieldPhotoUrls:
+		m.ClearPhotoUrls()
+		return nil
+	case event.FieldQuantity:
+		m.ClearQuantity()
+		return nil
+	case event.FieldRegisteredAt:
+		m.ClearRegisteredAt()
+		return nil
+	case event.FieldDeadline:
+		m.ClearDeadline()
+		return nil
+	case event.FieldLimitUnit:
+		m.ClearLimitUnit()
+		return nil
+	case event.FieldRequestedDeadline:
+		m.ClearRequestedDeadline()
+		return nil
+	case event.FieldClosedAt:
+		m.ClearClosedAt()
+		return nil
+	case event.FieldReporterID:
+		m.ClearReporterID()
+		return nil
+	case event.FieldAssigneeID:
+		m.ClearAssigneeID()
+		return nil
+	case event.FieldDuplicateOfID:
+		m.ClearDuplicateOfID()
+		return nil
+	}
+	return fmt.Errorf("unknown Event nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *EventMutation) ResetField(name string) error {
+	switch name {
+	case event.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case event.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case event.FieldTrackingCode:
+		m.ResetTrackingCode()
+		return nil
+	case event.FieldSource:
+		m.ResetSource()
+		return nil
+	case event.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case event.FieldDescription:
+		m.ResetDescription()
+		return nil
+	case event.FieldAddress:
+		m.ResetAddress()
+		return nil
+	case event.FieldLatitude:
+		m.ResetLatitude()
+		return nil
+	case event.FieldLongitude:
+		m.ResetLongitude()
+		return nil
+	case event.FieldPhotoUrls:
+		m.ResetPhotoUrls()
+		return nil
+	case event.FieldQuantity:
+		m.ResetQuantity()
+		return nil
+	case event.FieldUnit:
+		m.ResetUnit()
+		return nil
+	case event.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case event.FieldReportedAt:
+		m.ResetReportedAt()
+		return nil
+	case event.FieldRegisteredAt:
+		m.ResetRegisteredAt()
+		return nil
+	case event.FieldDeadline:
+		m.ResetDeadline()
+		return nil
+	case event.FieldLimitUnit:
+		m.ResetLimitUnit()
+		return nil
+	case event.FieldRequestedDeadline:
+		m.ResetRequestedDeadline()
+		return nil
+	case event.FieldClosedAt:
+		m.ResetClosedAt()
+		return nil
+	case event.FieldFeedback:
+		m.ResetFeedback()
+		return nil
+	case event.FieldReworkCount:
+		m.ResetReworkCount()
+		return nil
+	case event.FieldEscalationCount:
+		m.ResetEscalationCount()
+		return nil
+	case event.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case event.FieldReporterName:
+		m.ResetReporterName()
+		return nil
+	case event.FieldReporterPhone:
+		m.ResetReporterPhone()
+		return nil
+	case event.FieldGridPath:
+		m.ResetGridPath()
+		return nil
+	case event.FieldOriginPath:
+		m.ResetOriginPath()
+		return nil
+	case event.FieldGridID:
+		m.ResetGridID()
+		return nil
+	case event.FieldOriginGridID:
+		m.ResetOriginGridID()
+		return nil
+	case event.FieldCategoryID:
+		m.ResetCategoryID()
+		return nil
+	case event.FieldReporterID:
+		m.ResetReporterID()
+		return nil
+	case event.FieldAssigneeID:
+		m.ResetAssigneeID()
+		return nil
+	case event.FieldDuplicateOfID:
+		m.ResetDuplicateOfID()
+		return nil
+	}
+	return fmt.Errorf("unknown Event field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *EventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 7)
+	if m.grid != nil {
+		edges = append(edges, event.EdgeGrid)
+	}
+	if m.origin_grid != nil {
+		edges = append(edges, event.EdgeOriginGrid)
+	}
+	if m.category != nil {
+		edges = append(edges, event.EdgeCategory)
+	}
+	if m.reporter != nil {
+		edges = append(edges, event.EdgeReporter)
+	}
+	if m.assignee != nil {
+		edges = append(edges, event.EdgeAssignee)
+	}
+	if m.duplicate_of != nil {
+		edges = append(edges, event.EdgeDuplicateOf)
+	}
+	if m.actions != nil {
+		edges = append(edges, event.EdgeActions)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *EventMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case event.EdgeGrid:
+		if id := m.grid; id != nil {
+			return []ent.Value{*id}
+		}
+	case event.EdgeOriginGrid:
+		if id := m.origin_grid; id != nil {
+			return []ent.Value{*id}
+		}
+	case event.EdgeCategory:
+		if id := m.category; id != nil {
+			return []ent.Value{*id}
+		}
+	case event.EdgeReporter:
+		if id := m.reporter; id != nil {
+			return []ent.Value{*id}
+		}
+	case event.EdgeAssignee:
+		if id := m.assignee; id != nil {
+			return []ent.Value{*id}
+		}
+	case event.EdgeDuplicateOf:
+		if id := m.duplicate_of; id != nil {
+			return []ent.Value{*id}
+		}
+	case event.EdgeActions:
+		ids := make([]ent.Value, 0, len(m.actions))
+		for id := range m.actions {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *EventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 7)
+	if m.removedactions != nil {
+		edges = append(edges, event.EdgeActions)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *EventMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case event.EdgeActions:
+		ids := make([]ent.Value, 0, len(m.removedactions))
+		for id := range m.removedactions {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *EventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 7)
+	if m.clearedgrid {
+		edges = append(edges, event.EdgeGrid)
+	}
+	if m.clearedorigin_grid {
+		edges = append(edges, event.EdgeOriginGrid)
+	}
+	if m.clearedcategory {
+		edges = append(edges, event.EdgeCategory)
+	}
+	if m.clearedreporter {
+		edges = append(edges, event.EdgeReporter)
+	}
+	if m.clearedassignee {
+		edges = append(edges, event.EdgeAssignee)
+	}
+	if m.clearedduplicate_of {
+		edges = append(edges, event.EdgeDuplicateOf)
+	}
+	if m.clearedactions {
+		edges = append(edges, event.EdgeActions)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *EventMutation) EdgeCleared(name string) bool {
+	switch name {
+	case event.EdgeGrid:
+		return m.clearedgrid
+	case event.EdgeOriginGrid:
+		return m.clearedorigin_grid
+	case event.EdgeCategory:
+		return m.clearedcategory
+	case event.EdgeReporter:
+		return m.clearedreporter
+	case event.EdgeAssignee:
+		return m.clearedassignee
+	case event.EdgeDuplicateOf:
+		return m.clearedduplicate_of
+	case event.EdgeActions:
+		return m.clearedactions
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *EventMutation) ClearEdge(name string) error {
+	switch name {
+	case event.EdgeGrid:
+		m.ClearGrid()
+		return nil
+	case event.EdgeOriginGrid:
+		m.ClearOriginGrid()
+		return nil
+	case event.EdgeCategory:
+		m.ClearCategory()
+		return nil
+	case event.EdgeReporter:
+		m.ClearReporter()
+		return nil
+	case event.EdgeAssignee:
+		m.ClearAssignee()
+		return nil
+	case event.EdgeDuplicateOf:
+		m.ClearDuplicateOf()
+		return nil
+	}
+	return fmt.Errorf("unknown Event unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *EventMutation) ResetEdge(name string) error {
+	switch name {
+	case event.EdgeGrid:
+		m.ResetGrid()
+		return nil
+	case event.EdgeOriginGrid:
+		m.ResetOriginGrid()
+		return nil
+	case event.EdgeCategory:
+		m.ResetCategory()
+		return nil
+	case event.EdgeReporter:
+		m.ResetReporter()
+		return nil
+	case event.EdgeAssignee:
+		m.ResetAssignee()
+		return nil
+	case event.EdgeDuplicateOf:
+		m.ResetDuplicateOf()
+		return nil
+	case event.EdgeActions:
+		m.ResetActions()
+		return nil
+	}
+	return fmt.Errorf("unknown Event edge %s", name)
+}
+
+// EventActionMutation represents an operation that mutates the EventAction nodes in the graph.
+type EventActionMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	created_at      *time.Time
+	updated_at      *time.Time
+	action          *eventaction.Action
+	from_status     *eventaction.FromStatus
+	to_status       *eventaction.ToStatus
+	from_grid_id    *int
+	addfrom_grid_id *int
+	to_grid_id      *int
+	addto_grid_id   *int
+	note            *string
+	system          *bool
+	clearedFields   map[string]struct{}
+	event           *int
+	clearedevent    bool
+	actor           *int
+	clearedactor    bool
+	done            bool
+	oldValue        func(context.Context) (*EventAction, error)
+	predicates      []predicate.EventAction
+}
+
+var _ ent.Mutation = (*EventActionMutation)(nil)
+
+// eventactionOption allows management of the mutation configuration using functional options.
+type eventactionOption func(*EventActionMutation)
+
+// newEventActionMutation creates new mutation for the EventAction entity.
+func newEventActionMutation(c config, op Op, opts ...eventactionOption) *EventActionMutation {
+	m := &EventActionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeEventAction,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withEventActionID sets the ID field of the mutation.
+func withEventActionID(id int) eventactionOption {
+	return func(m *EventActionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *EventAction
+		)
+		m.oldValue = func(ctx context.Context) (*EventAction, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().EventAction.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withEventAction sets the old EventAction of the mutation.
+func withEventAction(node *EventAction) eventactionOption {
+	return func(m *EventActionMutation) {
+		m.oldValue = func(context.Context) (*EventAction, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m EventActionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m EventActionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *EventActionMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *EventActionMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().EventAction.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *EventActionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *EventActionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the EventAction entity.
+// If the EventAction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventActionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *EventActionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *EventActionMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *EventActionMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the EventAction entity.
+// If the EventAction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventActionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *EventActionMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetAction sets the "action" field.
+func (m *EventActionMutation) SetAction(e eventaction.Action) {
+	m.action = &e
+}
+
+// Action returns the value of the "action" field in the mutation.
+func (m *EventActionMutation) Action() (r eventaction.Action, exists bool) {
+	v := m.action
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAction returns the old "action" field's value of the EventAction entity.
+// If the EventAction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventActionMutation) OldAction(ctx context.Context) (v eventaction.Action, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAction is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAction requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAction: %w", err)
+	}
+	return oldValue.Action, nil
+}
+
+// ResetAction resets all changes to the "action" field.
+func (m *EventActionMutation) ResetAction() {
+	m.action = nil
+}
+
+// SetFromStatus sets the "from_status" field.
+func (m *EventActionMutation) SetFromStatus(es eventaction.FromStatus) {
+	m.from_status = &es
+}
+
+// FromStatus returns the value of the "from_status" field in the mutation.
+func (m *EventActionMutation) FromStatus() (r eventaction.FromStatus, exists bool) {
+	v := m.from_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFromStatus returns the old "from_status" field's value of the EventAction entity.
+// If the EventAction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventActionMutation) OldFromStatus(ctx context.Context) (v *eventaction.FromStatus, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFromStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFromStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFromStatus: %w", err)
+	}
+	return oldValue.FromStatus, nil
+}
+
+// ClearFromStatus clears the value of the "from_status" field.
+func (m *EventActionMutation) ClearFromStatus() {
+	m.from_status = nil
+	m.clearedFields[eventaction.FieldFromStatus] = struct{}{}
+}
+
+// FromStatusCleared returns if the "from_status" field was cleared in this mutation.
+func (m *EventActionMutation) FromStatusCleared() bool {
+	_, ok := m.clearedFields[eventaction.FieldFromStatus]
+	return ok
+}
+
+// ResetFromStatus resets all changes to the "from_status" field.
+func (m *EventActionMutation) ResetFromStatus() {
+	m.from_status = nil
+	delete(m.clearedFields, eventaction.FieldFromStatus)
+}
+
+// SetToStatus sets the "to_status" field.
+func (m *EventActionMutation) SetToStatus(es eventaction.ToStatus) {
+	m.to_status = &es
+}
+
+// ToStatus returns the value of the "to_status" field in the mutation.
+func (m *EventActionMutation) ToStatus() (r eventaction.ToStatus, exists bool) {
+	v := m.to_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToStatus returns the old "to_status" field's value of the EventAction entity.
+// If the EventAction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventActionMutation) OldToStatus(ctx context.Context) (v eventaction.ToStatus, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToStatus: %w", err)
+	}
+	return oldValue.ToStatus, nil
+}
+
+// ResetToStatus resets all changes to the "to_status" field.
+func (m *EventActionMutation) ResetToStatus() {
+	m.to_status = nil
+}
+
+// SetFromGridID sets the "from_grid_id" field.
+func (m *EventActionMutation) SetFromGridID(i int) {
+	m.from_grid_id = &i
+	m.addfrom_grid_id = nil
+}
+
+// FromGridID returns the value of the "from_grid_id" field in the mutation.
+func (m *EventActionMutation) FromGridID() (r int, exists bool) {
+	v := m.from_grid_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFromGridID returns the old "from_grid_id" field's value of the EventAction entity.
+// If the EventAction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventActionMutation) OldFromGridID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFromGridID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFromGridID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFromGridID: %w", err)
+	}
+	return oldValue.FromGridID, nil
+}
+
+// AddFromGridID adds i to the "from_grid_id" field.
+func (m *EventActionMutation) AddFromGridID(i int) {
+	if m.addfrom_grid_id != nil {
+		*m.addfrom_grid_id += i
+	} else {
+		m.addfrom_grid_id = &i
+	}
+}
+
+// AddedFromGridID returns the value that was added to the "from_grid_id" field in this mutation.
+func (m *EventActionMutation) AddedFromGridID() (r int, exists bool) {
+	v := m.addfrom_grid_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearFromGridID clears the value of the "from_grid_id" field.
+func (m *EventActionMutation) ClearFromGridID() {
+	m.from_grid_id = nil
+	m.addfrom_grid_id = nil
+	m.clearedFields[eventaction.FieldFromGridID] = struct{}{}
+}
+
+// FromGridIDCleared returns if the "from_grid_id" field was cleared in this mutation.
+func (m *EventActionMutation) FromGridIDCleared() bool {
+	_, ok := m.clearedFields[eventaction.FieldFromGridID]
+	return ok
+}
+
+// ResetFromGridID resets all changes to the "from_grid_id" field.
+func (m *EventActionMutation) ResetFromGridID() {
+	m.from_grid_id = nil
+	m.addfrom_grid_id = nil
+	delete(m.clearedFields, eventaction.FieldFromGridID)
+}
+
+// SetToGridID sets the "to_grid_id" field.
+func (m *EventActionMutation) SetToGridID(i int) {
+	m.to_grid_id = &i
+	m.addto_grid_id = nil
+}
+
+// ToGridID returns the value of the "to_grid_id" field in the mutation.
+func (m *EventActionMutation) ToGridID() (r int, exists bool) {
+	v := m.to_grid_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToGridID returns the old "to_grid_id" field's value of the EventAction entity.
+// If the EventAction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventActionMutation) OldToGridID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToGridID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToGridID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToGridID: %w", err)
+	}
+	return oldValue.ToGridID, nil
+}
+
+// AddToGridID adds i to the "to_grid_id" field.
+func (m *EventActionMutation) AddToGridID(i int) {
+	if m.addto_grid_id != nil {
+		*m.addto_grid_id += i
+	} else {
+		m.addto_grid_id = &i
+	}
+}
+
+// AddedToGridID returns the value that was added to the "to_grid_id" field in this mutation.
+func (m *EventActionMutation) AddedToGridID() (r int, exists bool) {
+	v := m.addto_grid_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetToGridID resets all changes to the "to_grid_id" field.
+func (m *EventActionMutation) ResetToGridID() {
+	m.to_grid_id = nil
+	m.addto_grid_id = nil
+}
+
+// SetNote sets the "note" field.
+func (m *EventActionMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *EventActionMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the EventAction entity.
+// If the EventAction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventActionMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *EventActionMutation) ResetNote() {
+	m.note = nil
+}
+
+// SetSystem sets the "system" field.
+func (m *EventActionMutation) SetSystem(b bool) {
+	m.system = &b
+}
+
+// System returns the value of the "system" field in the mutation.
+func (m *EventActionMutation) System() (r bool, exists bool) {
+	v := m.system
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSystem returns the old "system" field's value of the EventAction entity.
+// If the EventAction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventActionMutation) OldSystem(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSystem is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSystem requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSystem: %w", err)
+	}
+	return oldValue.System, nil
+}
+
+// ResetSystem resets all changes to the "system" field.
+func (m *EventActionMutation) ResetSystem() {
+	m.system = nil
+}
+
+// SetEventID sets the "event_id" field.
+func (m *EventActionMutation) SetEventID(i int) {
+	m.event = &i
+}
+
+// EventID returns the value of the "event_id" field in the mutation.
+func (m *EventActionMutation) EventID() (r int, exists bool) {
+	v := m.event
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventID returns the old "event_id" field's value of the EventAction entity.
+// If the EventAction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventActionMutation) OldEventID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventID: %w", err)
+	}
+	return oldValue.EventID, nil
+}
+
+// ResetEventID resets all changes to the "event_id" field.
+func (m *EventActionMutation) ResetEventID() {
+	m.event = nil
+}
+
+// SetActorID sets the "actor_id" field.
+func (m *EventActionMutation) SetActorID(i int) {
+	m.actor = &i
+}
+
+// ActorID returns the value of the "actor_id" field in the mutation.
+func (m *EventActionMutation) ActorID() (r int, exists bool) {
+	v := m.actor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorID returns the old "actor_id" field's value of the EventAction entity.
+// If the EventAction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventActionMutation) OldActorID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorID: %w", err)
+	}
+	return oldValue.ActorID, nil
+}
+
+// ClearActorID clears the value of the "actor_id" field.
+func (m *EventActionMutation) ClearActorID() {
+	m.actor = nil
+	m.clearedFields[eventaction.FieldActorID] = struct{}{}
+}
+
+// ActorIDCleared returns if the "actor_id" field was cleared in this mutation.
+func (m *EventActionMutation) ActorIDCleared() bool {
+	_, ok := m.clearedFields[eventaction.FieldActorID]
+	return ok
+}
+
+// ResetActorID resets all changes to the "actor_id" field.
+func (m *EventActionMutation) ResetActorID() {
+	m.actor = nil
+	delete(m.clearedFields, eventaction.FieldActorID)
+}
+
+// ClearEvent clears the "event" edge to the Event entity.
+func (m *EventActionMutation) ClearEvent() {
+	m.clearedevent = true
+	m.clearedFields[eventaction.FieldEventID] = struct{}{}
+}
+
+// EventCleared reports if the "event" edge to the Event entity was cleared.
+func (m *EventActionMutation) EventCleared() bool {
+	return m.clearedevent
+}
+
+// EventIDs returns the "event" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// EventID instead. It exists only for internal usage by the builders.
+func (m *EventActionMutation) EventIDs() (ids []int) {
+	if id := m.event; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetEvent resets all changes to the "event" edge.
+func (m *EventActionMutation) ResetEvent() {
+	m.event = nil
+	m.clearedevent = false
+}
+
+// ClearActor clears the "actor" edge to the Person entity.
+func (m *EventActionMutation) ClearActor() {
+	m.clearedactor = true
+	m.clearedFields[eventaction.FieldActorID] = struct{}{}
+}
+
+// ActorCleared reports if the "actor" edge to the Person entity was cleared.
+func (m *EventActionMutation) ActorCleared() bool {
+	return m.ActorIDCleared() || m.clearedactor
+}
+
+// ActorIDs returns the "actor" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ActorID instead. It exists only for internal usage by the builders.
+func (m *EventActionMutation) ActorIDs() (ids []int) {
+	if id := m.actor; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetActor resets all changes to the "actor" edge.
+func (m *EventActionMutation) ResetActor() {
+	m.actor = nil
+	m.clearedactor = false
+}
+
+// Where appends a list predicates to the EventActionMutation builder.
+func (m *EventActionMutation) Where(ps ...predicate.EventAction) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the EventActionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *EventActionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.EventAction, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *EventActionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *EventActionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (EventAction).
+func (m *EventActionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *EventActionMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.created_at != nil {
+		fields = append(fields, eventaction.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, eventaction.FieldUpdatedAt)
+	}
+	if m.action != nil {
+		fields = append(fields, eventaction.FieldAction)
+	}
+	if m.from_status != nil {
+		fields = append(fields, eventaction.FieldFromStatus)
+	}
+	if m.to_status != nil {
+		fields = append(fields, eventaction.FieldToStatus)
+	}
+	if m.from_grid_id != nil {
+		fields = append(fields, eventaction.FieldFromGridID)
+	}
+	if m.to_grid_id != nil {
+		fields = append(fields, eventaction.FieldToGridID)
+	}
+	if m.note != nil {
+		fields = append(fields, eventaction.FieldNote)
+	}
+	if m.system != nil {
+		fields = append(fields, eventaction.FieldSystem)
+	}
+	if m.event != nil {
+		fields = append(fields, eventaction.FieldEventID)
+	}
+	if m.actor != nil {
+		fields = append(fields, eventaction.FieldActorID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *EventActionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case eventaction.FieldCreatedAt:
+		return m.CreatedAt()
+	case eventaction.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case eventaction.FieldAction:
+		return m.Action()
+	case eventaction.FieldFromStatus:
+		return m.FromStatus()
+	case eventaction.FieldToStatus:
+		return m.ToStatus()
+	case eventaction.FieldFromGridID:
+		return m.FromGridID()
+	case eventaction.FieldToGridID:
+		return m.ToGridID()
+	case eventaction.FieldNote:
+		return m.Note()
+	case eventaction.FieldSystem:
+		return m.System()
+	case eventaction.FieldEventID:
+		return m.EventID()
+	case eventaction.FieldActorID:
+		return m.ActorID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *EventActionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case eventaction.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case eventaction.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case eventaction.FieldAction:
+		return m.OldAction(ctx)
+	case eventaction.FieldFromStatus:
+		return m.OldFromStatus(ctx)
+	case eventaction.FieldToStatus:
+		return m.OldToStatus(ctx)
+	case eventaction.FieldFromGridID:
+		return m.OldFromGridID(ctx)
+	case eventaction.FieldToGridID:
+		return m.OldToGridID(ctx)
+	case eventaction.FieldNote:
+		return m.OldNote(ctx)
+	case eventaction.FieldSystem:
+		return m.OldSystem(ctx)
+	case eventaction.FieldEventID:
+		return m.OldEventID(ctx)
+	case eventaction.FieldActorID:
+		return m.OldActorID(ctx)
+	}
+	return nil, fmt.Errorf("unknown EventAction field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EventActionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case eventaction.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case eventaction.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case eventaction.FieldAction:
+		v, ok := value.(eventaction.Action)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAction(v)
+		return nil
+	case eventaction.FieldFromStatus:
+		v, ok := value.(eventaction.FromStatus)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFromStatus(v)
+		return nil
+	case eventaction.FieldToStatus:
+		v, ok := value.(eventaction.ToStatus)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToStatus(v)
+		return nil
+	case eventaction.FieldFromGridID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFromGridID(v)
+		return nil
+	case eventaction.FieldToGridID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToGridID(v)
+		return nil
+	case eventaction.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case eventaction.FieldSystem:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSystem(v)
+		return nil
+	case eventaction.FieldEventID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventID(v)
+		return nil
+	case eventaction.FieldActorID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown EventAction field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *EventActionMutation) AddedFields() []string {
+	var fields []string
+	if m.addfrom_grid_id != nil {
+		fields = append(fields, eventaction.FieldFromGridID)
+	}
+	if m.addto_grid_id != nil {
+		fields = append(fields, eventaction.FieldToGridID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *EventActionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case eventaction.FieldFromGridID:
+		return m.AddedFromGridID()
+	case eventaction.FieldToGridID:
+		return m.AddedToGridID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EventActionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case eventaction.FieldFromGridID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFromGridID(v)
+		return nil
+	case eventaction.FieldToGridID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddToGridID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown EventAction numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *EventActionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(eventaction.FieldFromStatus) {
+		fields = append(fields, eventaction.FieldFromStatus)
+	}
+	if m.FieldCleared(eventaction.FieldFromGridID) {
+		fields = append(fields, eventaction.FieldFromGridID)
+	}
+	if m.FieldCleared(eventaction.FieldActorID) {
+		fields = append(fields, eventaction.FieldActorID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *EventActionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *EventActionMutation) ClearField(name string) error {
+	switch name {
+	case eventaction.FieldFromStatus:
+		m.ClearFromStatus()
+		return nil
+	case eventaction.FieldFromGridID:
+		m.ClearFromGridID()
+		return nil
+	case eventaction.FieldActorID:
+		m.ClearActorID()
+		return nil
+	}
+	return fmt.Errorf("unknown EventAction nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *EventActionMutation) ResetField(name string) error {
+	switch name {
+	case eventaction.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case eventaction.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case eventaction.FieldAction:
+		m.ResetAction()
+		return nil
+	case eventaction.FieldFromStatus:
+		m.ResetFromStatus()
+		return nil
+	case eventaction.FieldToStatus:
+		m.ResetToStatus()
+		return nil
+	case eventaction.FieldFromGridID:
+		m.ResetFromGridID()
+		return nil
+	case eventaction.FieldToGridID:
+		m.ResetToGridID()
+		return nil
+	case eventaction.FieldNote:
+		m.ResetNote()
+		return nil
+	case eventaction.FieldSystem:
+		m.ResetSystem()
+		return nil
+	case eventaction.FieldEventID:
+		m.ResetEventID()
+		return nil
+	case eventaction.FieldActorID:
+		m.ResetActorID()
+		return nil
+	}
+	return fmt.Errorf("unknown EventAction field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *EventActionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.event != nil {
+		edges = append(edges, eventaction.EdgeEvent)
+	}
+	if m.actor != nil {
+		edges = append(edges, eventaction.EdgeActor)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *EventActionMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case eventaction.EdgeEvent:
+		if id := m.event; id != nil {
+			return []ent.Value{*id}
+		}
+	case eventaction.EdgeActor:
+		if id := m.actor; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *EventActionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *EventActionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *EventActionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedevent {
+		edges = append(edges, eventaction.EdgeEvent)
+	}
+	if m.clearedactor {
+		edges = append(edges, eventaction.EdgeActor)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *EventActionMutation) EdgeCleared(name string) bool {
+	switch name {
+	case eventaction.EdgeEvent:
+		return m.clearedevent
+	case eventaction.EdgeActor:
+		return m.clearedactor
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *EventActionMutation) ClearEdge(name string) error {
+	switch name {
+	case eventaction.EdgeEvent:
+		m.ClearEvent()
+		return nil
+	case eventaction.EdgeActor:
+		m.ClearActor()
+		return nil
+	}
+	return fmt.Errorf("unknown EventAction unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *EventActionMutation) ResetEdge(name string) error {
+	switch name {
+	case eventaction.EdgeEvent:
+		m.ResetEvent()
+		return nil
+	case eventaction.EdgeActor:
+		m.ResetActor()
+		return nil
+	}
+	return fmt.Errorf("unknown EventAction edge %s", name)
+}
+
+// EventCategoryMutation represents an operation that mutates the EventCategory nodes in the graph.
+type EventCategoryMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	created_at      *time.Time
+	updated_at      *time.Time
+	code            *string
+	name            *string
+	time_limit      *int
+	addtime_limit   *int
+	limit_unit      *timeunit.Unit
+	active          *bool
+	clearedFields   map[string]struct{}
+	parent          *int
+	clearedparent   bool
+	children        map[int]struct{}
+	removedchildren map[int]struct{}
+	clearedchildren bool
+	done            bool
+	oldValue        func(context.Context) (*EventCategory, error)
+	predicates      []predicate.EventCategory
+}
+
+var _ ent.Mutation = (*EventCategoryMutation)(nil)
+
+// eventcategoryOption allows management of the mutation configuration using functional options.
+type eventcategoryOption func(*EventCategoryMutation)
+
+// newEventCategoryMutation creates new mutation for the EventCategory entity.
+func newEventCategoryMutation(c config, op Op, opts ...eventcategoryOption) *EventCategoryMutation {
+	m := &EventCategoryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeEventCategory,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withEventCategoryID sets the ID field of the mutation.
+func withEventCategoryID(id int) eventcategoryOption {
+	return func(m *EventCategoryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *EventCategory
+		)
+		m.oldValue = func(ctx context.Context) (*EventCategory, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().EventCategory.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withEventCategory sets the old EventCategory of the mutation.
+func withEventCategory(node *EventCategory) eventcategoryOption {
+	return func(m *EventCategoryMutation) {
+		m.oldValue = func(context.Context) (*EventCategory, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m EventCategoryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m EventCategoryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *EventCategoryMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *EventCategoryMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().EventCategory.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *EventCategoryMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *EventCategoryMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the EventCategory entity.
+// If the EventCategory object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventCategoryMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *EventCategoryMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *EventCategoryMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *EventCategoryMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the EventCategory entity.
+// If the EventCategory object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventCategoryMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *EventCategoryMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetCode sets the "code" field.
+func (m *EventCategoryMutation) SetCode(s string) {
+	m.code = &s
+}
+
+// Code returns the value of the "code" field in the mutation.
+func (m *EventCategoryMutation) Code() (r string, exists bool) {
+	v := m.code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCode returns the old "code" field's value of the EventCategory entity.
+// If the EventCategory object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventCategoryMutation) OldCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCode: %w", err)
+	}
+	return oldValue.Code, nil
+}
+
+// ResetCode resets all changes to the "code" field.
+func (m *EventCategoryMutation) ResetCode() {
+	m.code = nil
+}
+
+// SetName sets the "name" field.
+func (m *EventCategoryMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *EventCategoryMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the EventCategory entity.
+// If the EventCategory object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventCategoryMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *EventCategoryMutation) ResetName() {
+	m.name = nil
+}
+
+// SetTimeLimit sets the "time_limit" field.
+func (m *EventCategoryMutation) SetTimeLimit(i int) {
+	m.time_limit = &i
+	m.addtime_limit = nil
+}
+
+// TimeLimit returns the value of the "time_limit" field in the mutation.
+func (m *EventCategoryMutation) TimeLimit() (r int, exists bool) {
+	v := m.time_limit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTimeLimit returns the old "time_limit" field's value of the EventCategory entity.
+// If the EventCategory object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventCategoryMutation) OldTimeLimit(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTimeLimit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTimeLimit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTimeLimit: %w", err)
+	}
+	return oldValue.TimeLimit, nil
+}
+
+// AddTimeLimit adds i to the "time_limit" field.
+func (m *EventCategoryMutation) AddTimeLimit(i int) {
+	if m.addtime_limit != nil {
+		*m.addtime_limit += i
+	} else {
+		m.addtime_limit = &i
+	}
+}
+
+// AddedTimeLimit returns the value that was added to the "time_limit" field in this mutation.
+func (m *EventCategoryMutation) AddedTimeLimit() (r int, exists bool) {
+	v := m.addtime_limit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTimeLimit resets all changes to the "time_limit" field.
+func (m *EventCategoryMutation) ResetTimeLimit() {
+	m.time_limit = nil
+	m.addtime_limit = nil
+}
+
+// SetLimitUnit sets the "limit_unit" field.
+func (m *EventCategoryMutation) SetLimitUnit(t timeunit.Unit) {
+	m.limit_unit = &t
+}
+
+// LimitUnit returns the value of the "limit_unit" field in the mutation.
+func (m *EventCategoryMutation) LimitUnit() (r timeunit.Unit, exists bool) {
+	v := m.limit_unit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLimitUnit returns the old "limit_unit" field's value of the EventCategory entity.
+// If the EventCategory object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventCategoryMutation) OldLimitUnit(ctx context.Context) (v timeunit.Unit, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLimitUnit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLimitUnit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLimitUnit: %w", err)
+	}
+	return oldValue.LimitUnit, nil
+}
+
+// ResetLimitUnit resets all changes to the "limit_unit" field.
+func (m *EventCategoryMutation) ResetLimitUnit() {
+	m.limit_unit = nil
+}
+
+// SetActive sets the "active" field.
+func (m *EventCategoryMutation) SetActive(b bool) {
+	m.active = &b
+}
+
+// Active returns the value of the "active" field in the mutation.
+func (m *EventCategoryMutation) Active() (r bool, exists bool) {
+	v := m.active
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActive returns the old "active" field's value of the EventCategory entity.
+// If the EventCategory object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventCategoryMutation) OldActive(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActive is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActive requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActive: %w", err)
+	}
+	return oldValue.Active, nil
+}
+
+// ResetActive resets all changes to the "active" field.
+func (m *EventCategoryMutation) ResetActive() {
+	m.active = nil
+}
+
+// SetParentID sets the "parent_id" field.
+func (m *EventCategoryMutation) SetParentID(i int) {
+	m.parent = &i
+}
+
+// ParentID returns the value of the "parent_id" field in the mutation.
+func (m *EventCategoryMutation) ParentID() (r int, exists bool) {
+	v := m.parent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldParentID returns the old "parent_id" field's value of the EventCategory entity.
+// If the EventCategory object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventCategoryMutation) OldParentID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldParentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldParentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldParentID: %w", err)
+	}
+	return oldValue.ParentID, nil
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (m *EventCategoryMutation) ClearParentID() {
+	m.parent = nil
+	m.clearedFields[eventcategory.FieldParentID] = struct{}{}
+}
+
+// ParentIDCleared returns if the "parent_id" field was cleared in this mutation.
+func (m *EventCategoryMutation) ParentIDCleared() bool {
+	_, ok := m.clearedFields[eventcategory.FieldParentID]
+	return ok
+}
+
+// ResetParentID resets all changes to the "parent_id" field.
+func (m *EventCategoryMutation) ResetParentID() {
+	m.parent = nil
+	delete(m.clearedFields, eventcategory.FieldParentID)
+}
+
+// ClearParent clears the "parent" edge to the EventCategory entity.
+func (m *EventCategoryMutation) ClearParent() {
+	m.clearedparent = true
+	m.clearedFields[eventcategory.FieldParentID] = struct{}{}
+}
+
+// ParentCleared reports if the "parent" edge to the EventCategory entity was cleared.
+func (m *EventCategoryMutation) ParentCleared() bool {
+	return m.ParentIDCleared() || m.clearedparent
+}
+
+// ParentIDs returns the "parent" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ParentID instead. It exists only for internal usage by the builders.
+func (m *EventCategoryMutation) ParentIDs() (ids []int) {
+	if id := m.parent; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetParent resets all changes to the "parent" edge.
+func (m *EventCategoryMutation) ResetParent() {
+	m.parent = nil
+	m.clearedparent = false
+}
+
+// AddChildIDs adds the "children" edge to the EventCategory entity by ids.
+func (m *EventCategoryMutation) AddChildIDs(ids ...int) {
+	if m.children == nil {
+		m.children = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.children[ids[i]] = struct{}{}
+	}
+}
+
+// ClearChildren clears the "children" edge to the EventCategory entity.
+func (m *EventCategoryMutation) ClearChildren() {
+	m.clearedchildren = true
+}
+
+// ChildrenCleared reports if the "children" edge to the EventCategory entity was cleared.
+func (m *EventCategoryMutation) ChildrenCleared() bool {
+	return m.clearedchildren
+}
+
+// RemoveChildIDs removes the "children" edge to the EventCategory entity by IDs.
+func (m *EventCategoryMutation) RemoveChildIDs(ids ...int) {
+	if m.removedchildren == nil {
+		m.removedchildren = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.children, ids[i])
+		m.removedchildren[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedChildren returns the removed IDs of the "children" edge to the EventCategory entity.
+func (m *EventCategoryMutation) RemovedChildrenIDs() (ids []int) {
+	for id := range m.removedchildren {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ChildrenIDs returns the "children" edge IDs in the mutation.
+func (m *EventCategoryMutation) ChildrenIDs() (ids []int) {
+	for id := range m.children {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetChildren resets all changes to the "children" edge.
+func (m *EventCategoryMutation) ResetChildren() {
+	m.children = nil
+	m.clearedchildren = false
+	m.removedchildren = nil
+}
+
+// Where appends a list predicates to the EventCategoryMutation builder.
+func (m *EventCategoryMutation) Where(ps ...predicate.EventCategory) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the EventCategoryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *EventCategoryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.EventCategory, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *EventCategoryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *EventCategoryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (EventCategory).
+func (m *EventCategoryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *EventCategoryMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, eventcategory.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, eventcategory.FieldUpdatedAt)
+	}
+	if m.code != nil {
+		fields = append(fields, eventcategory.FieldCode)
+	}
+	if m.name != nil {
+		fields = append(fields, eventcategory.FieldName)
+	}
+	if m.time_limit != nil {
+		fields = append(fields, eventcategory.FieldTimeLimit)
+	}
+	if m.limit_unit != nil {
+		fields = append(fields, eventcategory.FieldLimitUnit)
+	}
+	if m.active != nil {
+		fields = append(fields, eventcategory.FieldActive)
+	}
+	if m.parent != nil {
+		fields = append(fields, eventcategory.FieldParentID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *EventCategoryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case eventcategory.FieldCreatedAt:
+		return m.CreatedAt()
+	case eventcategory.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case eventcategory.FieldCode:
+		return m.Code()
+	case eventcategory.FieldName:
+		return m.Name()
+	case eventcategory.FieldTimeLimit:
+		return m.TimeLimit()
+	case eventcategory.FieldLimitUnit:
+		return m.LimitUnit()
+	case eventcategory.FieldActive:
+		return m.Active()
+	case eventcategory.FieldParentID:
+		return m.ParentID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *EventCategoryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case eventcategory.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case eventcategory.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case eventcategory.FieldCode:
+		return m.OldCode(ctx)
+	case eventcategory.FieldName:
+		return m.OldName(ctx)
+	case eventcategory.FieldTimeLimit:
+		return m.OldTimeLimit(ctx)
+	case eventcategory.FieldLimitUnit:
+		return m.OldLimitUnit(ctx)
+	case eventcategory.FieldActive:
+		return m.OldActive(ctx)
+	case eventcategory.FieldParentID:
+		return m.OldParentID(ctx)
+	}
+	return nil, fmt.Errorf("unknown EventCategory field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EventCategoryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case eventcategory.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case eventcategory.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case eventcategory.FieldCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCode(v)
+		return nil
+	case eventcategory.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case eventcategory.FieldTimeLimit:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTimeLimit(v)
+		return nil
+	case eventcategory.FieldLimitUnit:
+		v, ok := value.(timeunit.Unit)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLimitUnit(v)
+		return nil
+	case eventcategory.FieldActive:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActive(v)
+		return nil
+	case eventcategory.FieldParentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetParentID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown EventCategory field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *EventCategoryMutation) AddedFields() []string {
+	var fields []string
+	if m.addtime_limit != nil {
+		fields = append(fields, eventcategory.FieldTimeLimit)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *EventCategoryMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case eventcategory.FieldTimeLimit:
+		return m.AddedTimeLimit()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EventCategoryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case eventcategory.FieldTimeLimit:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTimeLimit(v)
+		return nil
+	}
+	return fmt.Errorf("unknown EventCategory numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *EventCategoryMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(eventcategory.FieldParentID) {
+		fields = append(fields, eventcategory.FieldParentID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *EventCategoryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *EventCategoryMutation) ClearField(name string) error {
+	switch name {
+	case eventcategory.FieldParentID:
+		m.ClearParentID()
+		return nil
+	}
+	return fmt.Errorf("unknown EventCategory nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *EventCategoryMutation) ResetField(name string) error {
+	switch name {
+	case eventcategory.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case eventcategory.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case eventcategory.FieldCode:
+		m.ResetCode()
+		return nil
+	case eventcategory.FieldName:
+		m.ResetName()
+		return nil
+	case eventcategory.FieldTimeLimit:
+		m.ResetTimeLimit()
+		return nil
+	case eventcategory.FieldLimitUnit:
+		m.ResetLimitUnit()
+		return nil
+	case eventcategory.FieldActive:
+		m.ResetActive()
+		return nil
+	case eventcategory.FieldParentID:
+		m.ResetParentID()
+		return nil
+	}
+	return fmt.Errorf("unknown EventCategory field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *EventCategoryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.parent != nil {
+		edges = append(edges, eventcategory.EdgeParent)
+	}
+	if m.children != nil {
+		edges = append(edges, eventcategory.EdgeChildren)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *EventCategoryMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case eventcategory.EdgeParent:
+		if id := m.parent; id != nil {
+			return []ent.Value{*id}
+		}
+	case eventcategory.EdgeChildren:
+		ids := make([]ent.Value, 0, len(m.children))
+		for id := range m.children {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *EventCategoryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedchildren != nil {
+		edges = append(edges, eventcategory.EdgeChildren)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *EventCategoryMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case eventcategory.EdgeChildren:
+		ids := make([]ent.Value, 0, len(m.removedchildren))
+		for id := range m.removedchildren {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *EventCategoryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedparent {
+		edges = append(edges, eventcategory.EdgeParent)
+	}
+	if m.clearedchildren {
+		edges = append(edges, eventcategory.EdgeChildren)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *EventCategoryMutation) EdgeCleared(name string) bool {
+	switch name {
+	case eventcategory.EdgeParent:
+		return m.clearedparent
+	case eventcategory.EdgeChildren:
+		return m.clearedchildren
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *EventCategoryMutation) ClearEdge(name string) error {
+	switch name {
+	case eventcategory.EdgeParent:
+		m.ClearParent()
+		return nil
+	}
+	return fmt.Errorf("unknown EventCategory unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *EventCategoryMutation) ResetEdge(name string) error {
+	switch name {
+	case eventcategory.EdgeParent:
+		m.ResetParent()
+		return nil
+	case eventcategory.EdgeChildren:
+		m.ResetChildren()
+		return nil
+	}
+	return fmt.Errorf("unknown EventCategory edge %s", name)
 }
 
 // GridMutation represents an operation that mutates the Grid nodes in the graph.
@@ -2477,6 +7358,638 @@ func (m *GridMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Grid edge %s", name)
+}
+
+// IdempotencyKeyMutation represents an operation that mutates the IdempotencyKey nodes in the graph.
+type IdempotencyKeyMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	created_at    *time.Time
+	updated_at    *time.Time
+	scope         *string
+	key           *string
+	operation     *string
+	result_id     *int
+	addresult_id  *int
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*IdempotencyKey, error)
+	predicates    []predicate.IdempotencyKey
+}
+
+var _ ent.Mutation = (*IdempotencyKeyMutation)(nil)
+
+// idempotencykeyOption allows management of the mutation configuration using functional options.
+type idempotencykeyOption func(*IdempotencyKeyMutation)
+
+// newIdempotencyKeyMutation creates new mutation for the IdempotencyKey entity.
+func newIdempotencyKeyMutation(c config, op Op, opts ...idempotencykeyOption) *IdempotencyKeyMutation {
+	m := &IdempotencyKeyMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeIdempotencyKey,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withIdempotencyKeyID sets the ID field of the mutation.
+func withIdempotencyKeyID(id int) idempotencykeyOption {
+	return func(m *IdempotencyKeyMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *IdempotencyKey
+		)
+		m.oldValue = func(ctx context.Context) (*IdempotencyKey, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().IdempotencyKey.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withIdempotencyKey sets the old IdempotencyKey of the mutation.
+func withIdempotencyKey(node *IdempotencyKey) idempotencykeyOption {
+	return func(m *IdempotencyKeyMutation) {
+		m.oldValue = func(context.Context) (*IdempotencyKey, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m IdempotencyKeyMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m IdempotencyKeyMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *IdempotencyKeyMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *IdempotencyKeyMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().IdempotencyKey.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *IdempotencyKeyMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *IdempotencyKeyMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the IdempotencyKey entity.
+// If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyKeyMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *IdempotencyKeyMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *IdempotencyKeyMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *IdempotencyKeyMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the IdempotencyKey entity.
+// If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyKeyMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *IdempotencyKeyMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetScope sets the "scope" field.
+func (m *IdempotencyKeyMutation) SetScope(s string) {
+	m.scope = &s
+}
+
+// Scope returns the value of the "scope" field in the mutation.
+func (m *IdempotencyKeyMutation) Scope() (r string, exists bool) {
+	v := m.scope
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScope returns the old "scope" field's value of the IdempotencyKey entity.
+// If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyKeyMutation) OldScope(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScope is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScope requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScope: %w", err)
+	}
+	return oldValue.Scope, nil
+}
+
+// ResetScope resets all changes to the "scope" field.
+func (m *IdempotencyKeyMutation) ResetScope() {
+	m.scope = nil
+}
+
+// SetKey sets the "key" field.
+func (m *IdempotencyKeyMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *IdempotencyKeyMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the IdempotencyKey entity.
+// If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyKeyMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *IdempotencyKeyMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetOperation sets the "operation" field.
+func (m *IdempotencyKeyMutation) SetOperation(s string) {
+	m.operation = &s
+}
+
+// Operation returns the value of the "operation" field in the mutation.
+func (m *IdempotencyKeyMutation) Operation() (r string, exists bool) {
+	v := m.operation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOperation returns the old "operation" field's value of the IdempotencyKey entity.
+// If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyKeyMutation) OldOperation(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOperation is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOperation requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOperation: %w", err)
+	}
+	return oldValue.Operation, nil
+}
+
+// ResetOperation resets all changes to the "operation" field.
+func (m *IdempotencyKeyMutation) ResetOperation() {
+	m.operation = nil
+}
+
+// SetResultID sets the "result_id" field.
+func (m *IdempotencyKeyMutation) SetResultID(i int) {
+	m.result_id = &i
+	m.addresult_id = nil
+}
+
+// ResultID returns the value of the "result_id" field in the mutation.
+func (m *IdempotencyKeyMutation) ResultID() (r int, exists bool) {
+	v := m.result_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResultID returns the old "result_id" field's value of the IdempotencyKey entity.
+// If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyKeyMutation) OldResultID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResultID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResultID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResultID: %w", err)
+	}
+	return oldValue.ResultID, nil
+}
+
+// AddResultID adds i to the "result_id" field.
+func (m *IdempotencyKeyMutation) AddResultID(i int) {
+	if m.addresult_id != nil {
+		*m.addresult_id += i
+	} else {
+		m.addresult_id = &i
+	}
+}
+
+// AddedResultID returns the value that was added to the "result_id" field in this mutation.
+func (m *IdempotencyKeyMutation) AddedResultID() (r int, exists bool) {
+	v := m.addresult_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetResultID resets all changes to the "result_id" field.
+func (m *IdempotencyKeyMutation) ResetResultID() {
+	m.result_id = nil
+	m.addresult_id = nil
+}
+
+// Where appends a list predicates to the IdempotencyKeyMutation builder.
+func (m *IdempotencyKeyMutation) Where(ps ...predicate.IdempotencyKey) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the IdempotencyKeyMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *IdempotencyKeyMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.IdempotencyKey, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *IdempotencyKeyMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *IdempotencyKeyMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (IdempotencyKey).
+func (m *IdempotencyKeyMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *IdempotencyKeyMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.created_at != nil {
+		fields = append(fields, idempotencykey.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, idempotencykey.FieldUpdatedAt)
+	}
+	if m.scope != nil {
+		fields = append(fields, idempotencykey.FieldScope)
+	}
+	if m.key != nil {
+		fields = append(fields, idempotencykey.FieldKey)
+	}
+	if m.operation != nil {
+		fields = append(fields, idempotencykey.FieldOperation)
+	}
+	if m.result_id != nil {
+		fields = append(fields, idempotencykey.FieldResultID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *IdempotencyKeyMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case idempotencykey.FieldCreatedAt:
+		return m.CreatedAt()
+	case idempotencykey.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case idempotencykey.FieldScope:
+		return m.Scope()
+	case idempotencykey.FieldKey:
+		return m.Key()
+	case idempotencykey.FieldOperation:
+		return m.Operation()
+	case idempotencykey.FieldResultID:
+		return m.ResultID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *IdempotencyKeyMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case idempotencykey.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case idempotencykey.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case idempotencykey.FieldScope:
+		return m.OldScope(ctx)
+	case idempotencykey.FieldKey:
+		return m.OldKey(ctx)
+	case idempotencykey.FieldOperation:
+		return m.OldOperation(ctx)
+	case idempotencykey.FieldResultID:
+		return m.OldResultID(ctx)
+	}
+	return nil, fmt.Errorf("unknown IdempotencyKey field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *IdempotencyKeyMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case idempotencykey.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case idempotencykey.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case idempotencykey.FieldScope:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScope(v)
+		return nil
+	case idempotencykey.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case idempotencykey.FieldOperation:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOperation(v)
+		return nil
+	case idempotencykey.FieldResultID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResultID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown IdempotencyKey field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *IdempotencyKeyMutation) AddedFields() []string {
+	var fields []string
+	if m.addresult_id != nil {
+		fields = append(fields, idempotencykey.FieldResultID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *IdempotencyKeyMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case idempotencykey.FieldResultID:
+		return m.AddedResultID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *IdempotencyKeyMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case idempotencykey.FieldResultID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddResultID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown IdempotencyKey numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *IdempotencyKeyMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *IdempotencyKeyMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *IdempotencyKeyMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown IdempotencyKey nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *IdempotencyKeyMutation) ResetField(name string) error {
+	switch name {
+	case idempotencykey.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case idempotencykey.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case idempotencykey.FieldScope:
+		m.ResetScope()
+		return nil
+	case idempotencykey.FieldKey:
+		m.ResetKey()
+		return nil
+	case idempotencykey.FieldOperation:
+		m.ResetOperation()
+		return nil
+	case idempotencykey.FieldResultID:
+		m.ResetResultID()
+		return nil
+	}
+	return fmt.Errorf("unknown IdempotencyKey field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *IdempotencyKeyMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *IdempotencyKeyMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *IdempotencyKeyMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *IdempotencyKeyMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *IdempotencyKeyMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *IdempotencyKeyMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *IdempotencyKeyMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown IdempotencyKey unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *IdempotencyKeyMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown IdempotencyKey edge %s", name)
 }
 
 // PersonMutation represents an operation that mutates the Person nodes in the graph.

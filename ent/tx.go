@@ -16,8 +16,16 @@ type Tx struct {
 	config
 	// Assignment is the client for interacting with the Assignment builders.
 	Assignment *AssignmentClient
+	// Event is the client for interacting with the Event builders.
+	Event *EventClient
+	// EventAction is the client for interacting with the EventAction builders.
+	EventAction *EventActionClient
+	// EventCategory is the client for interacting with the EventCategory builders.
+	EventCategory *EventCategoryClient
 	// Grid is the client for interacting with the Grid builders.
 	Grid *GridClient
+	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
+	IdempotencyKey *IdempotencyKeyClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
 	// Session is the client for interacting with the Session builders.
@@ -158,7 +166,11 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.Assignment = NewAssignmentClient(tx.config)
+	tx.Event = NewEventClient(tx.config)
+	tx.EventAction = NewEventActionClient(tx.config)
+	tx.EventCategory = NewEventCategoryClient(tx.config)
 	tx.Grid = NewGridClient(tx.config)
+	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Person = NewPersonClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.User = NewUserClient(tx.config)

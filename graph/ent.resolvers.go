@@ -57,6 +57,12 @@ func (r *queryResolver) Vehicles(ctx context.Context, after *entgql.Cursor[int],
 // Assignment returns generated.AssignmentResolver implementation.
 func (r *Resolver) Assignment() generated.AssignmentResolver { return &assignmentResolver{r} }
 
+// Event returns generated.EventResolver implementation.
+func (r *Resolver) Event() generated.EventResolver { return &eventResolver{r} }
+
+// EventAction returns generated.EventActionResolver implementation.
+func (r *Resolver) EventAction() generated.EventActionResolver { return &eventActionResolver{r} }
+
 // Grid returns generated.GridResolver implementation.
 func (r *Resolver) Grid() generated.GridResolver { return &gridResolver{r} }
 
@@ -70,9 +76,11 @@ func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 func (r *Resolver) Vehicle() generated.VehicleResolver { return &vehicleResolver{r} }
 
 type (
-	assignmentResolver struct{ *Resolver }
-	gridResolver       struct{ *Resolver }
-	personResolver     struct{ *Resolver }
-	queryResolver      struct{ *Resolver }
-	vehicleResolver    struct{ *Resolver }
+	assignmentResolver  struct{ *Resolver }
+	eventResolver       struct{ *Resolver }
+	eventActionResolver struct{ *Resolver }
+	gridResolver        struct{ *Resolver }
+	personResolver      struct{ *Resolver }
+	queryResolver       struct{ *Resolver }
+	vehicleResolver     struct{ *Resolver }
 )

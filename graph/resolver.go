@@ -11,19 +11,28 @@ import (
 	"gridgov/ent"
 	"gridgov/graph/generated"
 	"gridgov/internal/auth"
+	"gridgov/internal/workflow"
 )
 
 // Resolver is the root resolver; it holds what every resolver needs.
 type Resolver struct {
 	Client *ent.Client
 	Auth   *auth.Service
+	// Workflow runs the case workflow.
+	Workflow *workflow.Engine
+	// PublicReports limits anonymous reports per address.
+	PublicReports *auth.Limiter
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 }
 
 // NewSchema returns the executable schema with gridgov's resolvers and complexity functions.
 func NewSchema(client *ent.Client, authService *auth.Service) graphql.ExecutableSchema {
-	r := &Resolver{Client: client, Auth: authService, Now: time.Now}
+	r := &Resolver{
+		Client: client, Auth: authService, Now: time.Now,
+		Workflow:      workflow.New(),
+		PublicReports: auth.NewLimiter(20, time.Hour),
+	}
 	return generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexity()})
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"gridgov/internal/demo"
 	"gridgov/internal/store"
+	"gridgov/internal/workflow"
 )
 
 func demoCmd(ctx context.Context, args []string, stdout io.Writer) error {
@@ -21,6 +22,9 @@ func demoCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer client.Close()
 	if err := store.Migrate(ctx, client); err != nil {
+		return err
+	}
+	if err := workflow.SeedCategories(ctx, client); err != nil {
 		return err
 	}
 	sum, err := demo.Load(ctx, client)

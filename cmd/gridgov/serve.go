@@ -15,6 +15,7 @@ import (
 	"gridgov/internal/demo"
 	"gridgov/internal/server"
 	"gridgov/internal/store"
+	"gridgov/internal/workflow"
 )
 
 func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
@@ -33,6 +34,9 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer client.Close()
 	if err := store.Migrate(ctx, client); err != nil {
+		return err
+	}
+	if err := workflow.SeedCategories(ctx, client); err != nil {
 		return err
 	}
 	enforcer, err := authz.NewEnforcer()

@@ -2,4 +2,4 @@
 
 package internal
 
-const IncrementStarts = "{\"assignments\":0,\"grids\":4294967296,\"persons\":8589934592,\"sessions\":12884901888,\"users\":17179869184,\"vehicles\":21474836480}"
+const IncrementStarts = "{\"assignments\":0,\"event_actions\":30064771072,\"event_categories\":34359738368,\"events\":25769803776,\"grids\":4294967296,\"idempotency_keys\":38654705664,\"persons\":8589934592,\"sessions\":12884901888,\"users\":17179869184,\"vehicles\":21474836480}"

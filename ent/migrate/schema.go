@@ -64,6 +64,195 @@ var (
 			},
 		},
 	}
+	// EventsColumns holds the columns for the "events" table.
+	EventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "tracking_code", Type: field.TypeString, Size: 32},
+		{Name: "source", Type: field.TypeEnum, Enums: []string{"PATROL", "RESIDENT_REPORT", "HOTLINE", "INSPECTION", "OTHER"}},
+		{Name: "title", Type: field.TypeString, Size: 200},
+		{Name: "description", Type: field.TypeString, Size: 4000, Default: ""},
+		{Name: "address", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "latitude", Type: field.TypeFloat64, Nullable: true},
+		{Name: "longitude", Type: field.TypeFloat64, Nullable: true},
+		{Name: "photo_urls", Type: field.TypeJSON, Nullable: true},
+		{Name: "quantity", Type: field.TypeFloat64, Nullable: true},
+		{Name: "unit", Type: field.TypeString, Size: 20, Default: ""},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"REPORTED", "REGISTERED", "DISPATCHED", "HANDLING", "HANDLED", "VERIFIED", "CLOSED_FIXED", "CLOSED_NOT_FIXED", "VOIDED"}, Default: "REPORTED"},
+		{Name: "reported_at", Type: field.TypeTime},
+		{Name: "registered_at", Type: field.TypeTime, Nullable: true},
+		{Name: "deadline", Type: field.TypeTime, Nullable: true},
+		{Name: "limit_unit", Type: field.TypeEnum, Nullable: true, Enums: []string{"WORKING_HOURS", "WORKING_DAYS", "NATURAL_HOURS"}},
+		{Name: "requested_deadline", Type: field.TypeTime, Nullable: true},
+		{Name: "closed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "feedback", Type: field.TypeString, Size: 4000, Default: ""},
+		{Name: "rework_count", Type: field.TypeInt, Default: 0},
+		{Name: "escalation_count", Type: field.TypeInt, Default: 0},
+		{Name: "version", Type: field.TypeInt, Default: 1},
+		{Name: "reporter_name", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "reporter_phone", Type: field.TypeString, Size: 32, Default: ""},
+		{Name: "grid_path", Type: field.TypeString, Size: 2000},
+		{Name: "origin_path", Type: field.TypeString, Size: 2000},
+		{Name: "grid_id", Type: field.TypeInt},
+		{Name: "origin_grid_id", Type: field.TypeInt},
+		{Name: "category_id", Type: field.TypeInt},
+		{Name: "reporter_id", Type: field.TypeInt, Nullable: true},
+		{Name: "assignee_id", Type: field.TypeInt, Nullable: true},
+		{Name: "duplicate_of_id", Type: field.TypeInt, Unique: true, Nullable: true},
+	}
+	// EventsTable holds the schema information for the "events" table.
+	EventsTable = &schema.Table{
+		Name:       "events",
+		Columns:    EventsColumns,
+		PrimaryKey: []*schema.Column{EventsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "events_grids_grid",
+				Columns:    []*schema.Column{EventsColumns[28]},
+				RefColumns: []*schema.Column{GridsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "events_grids_origin_grid",
+				Columns:    []*schema.Column{EventsColumns[29]},
+				RefColumns: []*schema.Column{GridsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "events_event_categories_category",
+				Columns:    []*schema.Column{EventsColumns[30]},
+				RefColumns: []*schema.Column{EventCategoriesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "events_persons_reporter",
+				Columns:    []*schema.Column{EventsColumns[31]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "events_persons_assignee",
+				Columns:    []*schema.Column{EventsColumns[32]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "events_events_duplicate_of",
+				Columns:    []*schema.Column{EventsColumns[33]},
+				RefColumns: []*schema.Column{EventsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "event_tracking_code",
+				Unique:  true,
+				Columns: []*schema.Column{EventsColumns[3]},
+			},
+			{
+				Name:    "event_grid_path_reported",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[26], EventsColumns[14]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClass: "varchar_pattern_ops",
+				},
+			},
+			{
+				Name:    "event_origin_path",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[27]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClass: "varchar_pattern_ops",
+				},
+			},
+			{
+				Name:    "event_status_deadline",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[13], EventsColumns[16]},
+			},
+			{
+				Name:    "event_reported_at",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[14]},
+			},
+		},
+	}
+	// EventActionsColumns holds the columns for the "event_actions" table.
+	EventActionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "action", Type: field.TypeEnum, Enums: []string{"REPORT", "ACCEPT", "DISPATCH", "RETURN", "START", "REPORT_BACK", "VERIFY_PASS", "VERIFY_FAIL", "CLOSE", "ESCALATE", "REQUEST_EXTENSION", "APPROVE_EXTENSION", "REJECT_EXTENSION", "VOID", "REOPEN", "AUTO_ESCALATE"}},
+		{Name: "from_status", Type: field.TypeEnum, Nullable: true, Enums: []string{"REPORTED", "REGISTERED", "DISPATCHED", "HANDLING", "HANDLED", "VERIFIED", "CLOSED_FIXED", "CLOSED_NOT_FIXED", "VOIDED"}},
+		{Name: "to_status", Type: field.TypeEnum, Enums: []string{"REPORTED", "REGISTERED", "DISPATCHED", "HANDLING", "HANDLED", "VERIFIED", "CLOSED_FIXED", "CLOSED_NOT_FIXED", "VOIDED"}},
+		{Name: "from_grid_id", Type: field.TypeInt, Nullable: true},
+		{Name: "to_grid_id", Type: field.TypeInt},
+		{Name: "note", Type: field.TypeString, Size: 4000, Default: ""},
+		{Name: "system", Type: field.TypeBool, Default: false},
+		{Name: "event_id", Type: field.TypeInt},
+		{Name: "actor_id", Type: field.TypeInt, Nullable: true},
+	}
+	// EventActionsTable holds the schema information for the "event_actions" table.
+	EventActionsTable = &schema.Table{
+		Name:       "event_actions",
+		Columns:    EventActionsColumns,
+		PrimaryKey: []*schema.Column{EventActionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "event_actions_events_actions",
+				Columns:    []*schema.Column{EventActionsColumns[10]},
+				RefColumns: []*schema.Column{EventsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "event_actions_persons_actor",
+				Columns:    []*schema.Column{EventActionsColumns[11]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "eventaction_event_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{EventActionsColumns[10], EventActionsColumns[1]},
+			},
+		},
+	}
+	// EventCategoriesColumns holds the columns for the "event_categories" table.
+	EventCategoriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "code", Type: field.TypeString, Size: 32},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "time_limit", Type: field.TypeInt},
+		{Name: "limit_unit", Type: field.TypeEnum, Enums: []string{"WORKING_HOURS", "WORKING_DAYS", "NATURAL_HOURS"}},
+		{Name: "active", Type: field.TypeBool, Default: true},
+		{Name: "parent_id", Type: field.TypeInt, Nullable: true},
+	}
+	// EventCategoriesTable holds the schema information for the "event_categories" table.
+	EventCategoriesTable = &schema.Table{
+		Name:       "event_categories",
+		Columns:    EventCategoriesColumns,
+		PrimaryKey: []*schema.Column{EventCategoriesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "event_categories_event_categories_children",
+				Columns:    []*schema.Column{EventCategoriesColumns[8]},
+				RefColumns: []*schema.Column{EventCategoriesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "eventcategory_code",
+				Unique:  true,
+				Columns: []*schema.Column{EventCategoriesColumns[3]},
+			},
+		},
+	}
 	// GridsColumns holds the columns for the "grids" table.
 	GridsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -106,6 +295,29 @@ var (
 				Annotation: &entsql.IndexAnnotation{
 					OpClass: "varchar_pattern_ops",
 				},
+			},
+		},
+	}
+	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.
+	IdempotencyKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "scope", Type: field.TypeString, Size: 100},
+		{Name: "key", Type: field.TypeString, Size: 100},
+		{Name: "operation", Type: field.TypeString, Size: 64},
+		{Name: "result_id", Type: field.TypeInt},
+	}
+	// IdempotencyKeysTable holds the schema information for the "idempotency_keys" table.
+	IdempotencyKeysTable = &schema.Table{
+		Name:       "idempotency_keys",
+		Columns:    IdempotencyKeysColumns,
+		PrimaryKey: []*schema.Column{IdempotencyKeysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "idempotencykey_scope_key",
+				Unique:  true,
+				Columns: []*schema.Column{IdempotencyKeysColumns[3], IdempotencyKeysColumns[4]},
 			},
 		},
 	}
@@ -268,7 +480,11 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AssignmentsTable,
+		EventsTable,
+		EventActionsTable,
+		EventCategoriesTable,
 		GridsTable,
+		IdempotencyKeysTable,
 		PersonsTable,
 		SessionsTable,
 		UsersTable,
@@ -282,9 +498,30 @@ func init() {
 	AssignmentsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(0),
 	}
+	EventsTable.ForeignKeys[0].RefTable = GridsTable
+	EventsTable.ForeignKeys[1].RefTable = GridsTable
+	EventsTable.ForeignKeys[2].RefTable = EventCategoriesTable
+	EventsTable.ForeignKeys[3].RefTable = PersonsTable
+	EventsTable.ForeignKeys[4].RefTable = PersonsTable
+	EventsTable.ForeignKeys[5].RefTable = EventsTable
+	EventsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(25769803776),
+	}
+	EventActionsTable.ForeignKeys[0].RefTable = EventsTable
+	EventActionsTable.ForeignKeys[1].RefTable = PersonsTable
+	EventActionsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(30064771072),
+	}
+	EventCategoriesTable.ForeignKeys[0].RefTable = EventCategoriesTable
+	EventCategoriesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(34359738368),
+	}
 	GridsTable.ForeignKeys[0].RefTable = GridsTable
 	GridsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
+	}
+	IdempotencyKeysTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(38654705664),
 	}
 	PersonsTable.ForeignKeys[0].RefTable = GridsTable
 	PersonsTable.Annotation = &entsql.Annotation{

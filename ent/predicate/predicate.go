@@ -9,8 +9,20 @@ import (
 // Assignment is the predicate function for assignment builders.
 type Assignment func(*sql.Selector)
 
+// Event is the predicate function for event builders.
+type Event func(*sql.Selector)
+
+// EventAction is the predicate function for eventaction builders.
+type EventAction func(*sql.Selector)
+
+// EventCategory is the predicate function for eventcategory builders.
+type EventCategory func(*sql.Selector)
+
 // Grid is the predicate function for grid builders.
 type Grid func(*sql.Selector)
+
+// IdempotencyKey is the predicate function for idempotencykey builders.
+type IdempotencyKey func(*sql.Selector)
 
 // Person is the predicate function for person builders.
 type Person func(*sql.Selector)

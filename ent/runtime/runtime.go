@@ -5,7 +5,11 @@ package runtime
 import (
 	"context"
 	"gridgov/ent/assignment"
+	"gridgov/ent/event"
+	"gridgov/ent/eventaction"
+	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
+	"gridgov/ent/idempotencykey"
 	"gridgov/ent/person"
 	"gridgov/ent/schema"
 	"gridgov/ent/session"
@@ -64,6 +68,273 @@ func init() {
 	assignmentDescGridPath := assignmentFields[6].Descriptor()
 	// assignment.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
 	assignment.GridPathValidator = assignmentDescGridPath.Validators[0].(func(string) error)
+	eventMixin := schema.Event{}.Mixin()
+	event.Policy = privacy.NewPolicies(schema.Event{})
+	event.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := event.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	eventHooks := schema.Event{}.Hooks()
+
+	event.Hooks[1] = eventHooks[0]
+	eventMixinFields0 := eventMixin[0].Fields()
+	_ = eventMixinFields0
+	eventFields := schema.Event{}.Fields()
+	_ = eventFields
+	// eventDescCreatedAt is the schema descriptor for created_at field.
+	eventDescCreatedAt := eventMixinFields0[0].Descriptor()
+	// event.DefaultCreatedAt holds the default value on creation for the created_at field.
+	event.DefaultCreatedAt = eventDescCreatedAt.Default.(func() time.Time)
+	// eventDescUpdatedAt is the schema descriptor for updated_at field.
+	eventDescUpdatedAt := eventMixinFields0[1].Descriptor()
+	// event.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	event.DefaultUpdatedAt = eventDescUpdatedAt.Default.(func() time.Time)
+	// event.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	event.UpdateDefaultUpdatedAt = eventDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// eventDescTrackingCode is the schema descriptor for tracking_code field.
+	eventDescTrackingCode := eventFields[0].Descriptor()
+	// event.TrackingCodeValidator is a validator for the "tracking_code" field. It is called by the builders before save.
+	event.TrackingCodeValidator = func() func(string) error {
+		validators := eventDescTrackingCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tracking_code string) error {
+			for _, fn := range fns {
+				if err := fn(tracking_code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// eventDescTitle is the schema descriptor for title field.
+	eventDescTitle := eventFields[2].Descriptor()
+	// event.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	event.TitleValidator = func() func(string) error {
+		validators := eventDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// eventDescDescription is the schema descriptor for description field.
+	eventDescDescription := eventFields[3].Descriptor()
+	// event.DefaultDescription holds the default value on creation for the description field.
+	event.DefaultDescription = eventDescDescription.Default.(string)
+	// event.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	event.DescriptionValidator = eventDescDescription.Validators[0].(func(string) error)
+	// eventDescAddress is the schema descriptor for address field.
+	eventDescAddress := eventFields[4].Descriptor()
+	// event.DefaultAddress holds the default value on creation for the address field.
+	event.DefaultAddress = eventDescAddress.Default.(string)
+	// event.AddressValidator is a validator for the "address" field. It is called by the builders before save.
+	event.AddressValidator = eventDescAddress.Validators[0].(func(string) error)
+	// eventDescLatitude is the schema descriptor for latitude field.
+	eventDescLatitude := eventFields[5].Descriptor()
+	// event.LatitudeValidator is a validator for the "latitude" field. It is called by the builders before save.
+	event.LatitudeValidator = func() func(float64) error {
+		validators := eventDescLatitude.Validators
+		fns := [...]func(float64) error{
+			validators[0].(func(float64) error),
+			validators[1].(func(float64) error),
+		}
+		return func(latitude float64) error {
+			for _, fn := range fns {
+				if err := fn(latitude); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// eventDescLongitude is the schema descriptor for longitude field.
+	eventDescLongitude := eventFields[6].Descriptor()
+	// event.LongitudeValidator is a validator for the "longitude" field. It is called by the builders before save.
+	event.LongitudeValidator = func() func(float64) error {
+		validators := eventDescLongitude.Validators
+		fns := [...]func(float64) error{
+			validators[0].(func(float64) error),
+			validators[1].(func(float64) error),
+		}
+		return func(longitude float64) error {
+			for _, fn := range fns {
+				if err := fn(longitude); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// eventDescQuantity is the schema descriptor for quantity field.
+	eventDescQuantity := eventFields[8].Descriptor()
+	// event.QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
+	event.QuantityValidator = eventDescQuantity.Validators[0].(func(float64) error)
+	// eventDescUnit is the schema descriptor for unit field.
+	eventDescUnit := eventFields[9].Descriptor()
+	// event.DefaultUnit holds the default value on creation for the unit field.
+	event.DefaultUnit = eventDescUnit.Default.(string)
+	// event.UnitValidator is a validator for the "unit" field. It is called by the builders before save.
+	event.UnitValidator = eventDescUnit.Validators[0].(func(string) error)
+	// eventDescFeedback is the schema descriptor for feedback field.
+	eventDescFeedback := eventFields[17].Descriptor()
+	// event.DefaultFeedback holds the default value on creation for the feedback field.
+	event.DefaultFeedback = eventDescFeedback.Default.(string)
+	// event.FeedbackValidator is a validator for the "feedback" field. It is called by the builders before save.
+	event.FeedbackValidator = eventDescFeedback.Validators[0].(func(string) error)
+	// eventDescReworkCount is the schema descriptor for rework_count field.
+	eventDescReworkCount := eventFields[18].Descriptor()
+	// event.DefaultReworkCount holds the default value on creation for the rework_count field.
+	event.DefaultReworkCount = eventDescReworkCount.Default.(int)
+	// event.ReworkCountValidator is a validator for the "rework_count" field. It is called by the builders before save.
+	event.ReworkCountValidator = eventDescReworkCount.Validators[0].(func(int) error)
+	// eventDescEscalationCount is the schema descriptor for escalation_count field.
+	eventDescEscalationCount := eventFields[19].Descriptor()
+	// event.DefaultEscalationCount holds the default value on creation for the escalation_count field.
+	event.DefaultEscalationCount = eventDescEscalationCount.Default.(int)
+	// event.EscalationCountValidator is a validator for the "escalation_count" field. It is called by the builders before save.
+	event.EscalationCountValidator = eventDescEscalationCount.Validators[0].(func(int) error)
+	// eventDescVersion is the schema descriptor for version field.
+	eventDescVersion := eventFields[20].Descriptor()
+	// event.DefaultVersion holds the default value on creation for the version field.
+	event.DefaultVersion = eventDescVersion.Default.(int)
+	// event.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	event.VersionValidator = eventDescVersion.Validators[0].(func(int) error)
+	// eventDescReporterName is the schema descriptor for reporter_name field.
+	eventDescReporterName := eventFields[21].Descriptor()
+	// event.DefaultReporterName holds the default value on creation for the reporter_name field.
+	event.DefaultReporterName = eventDescReporterName.Default.(string)
+	// event.ReporterNameValidator is a validator for the "reporter_name" field. It is called by the builders before save.
+	event.ReporterNameValidator = eventDescReporterName.Validators[0].(func(string) error)
+	// eventDescReporterPhone is the schema descriptor for reporter_phone field.
+	eventDescReporterPhone := eventFields[22].Descriptor()
+	// event.DefaultReporterPhone holds the default value on creation for the reporter_phone field.
+	event.DefaultReporterPhone = eventDescReporterPhone.Default.(string)
+	// event.ReporterPhoneValidator is a validator for the "reporter_phone" field. It is called by the builders before save.
+	event.ReporterPhoneValidator = eventDescReporterPhone.Validators[0].(func(string) error)
+	// eventDescGridPath is the schema descriptor for grid_path field.
+	eventDescGridPath := eventFields[23].Descriptor()
+	// event.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
+	event.GridPathValidator = eventDescGridPath.Validators[0].(func(string) error)
+	// eventDescOriginPath is the schema descriptor for origin_path field.
+	eventDescOriginPath := eventFields[24].Descriptor()
+	// event.OriginPathValidator is a validator for the "origin_path" field. It is called by the builders before save.
+	event.OriginPathValidator = eventDescOriginPath.Validators[0].(func(string) error)
+	eventactionMixin := schema.EventAction{}.Mixin()
+	eventaction.Policy = privacy.NewPolicies(schema.EventAction{})
+	eventaction.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := eventaction.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	eventactionMixinFields0 := eventactionMixin[0].Fields()
+	_ = eventactionMixinFields0
+	eventactionFields := schema.EventAction{}.Fields()
+	_ = eventactionFields
+	// eventactionDescCreatedAt is the schema descriptor for created_at field.
+	eventactionDescCreatedAt := eventactionMixinFields0[0].Descriptor()
+	// eventaction.DefaultCreatedAt holds the default value on creation for the created_at field.
+	eventaction.DefaultCreatedAt = eventactionDescCreatedAt.Default.(func() time.Time)
+	// eventactionDescUpdatedAt is the schema descriptor for updated_at field.
+	eventactionDescUpdatedAt := eventactionMixinFields0[1].Descriptor()
+	// eventaction.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	eventaction.DefaultUpdatedAt = eventactionDescUpdatedAt.Default.(func() time.Time)
+	// eventaction.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	eventaction.UpdateDefaultUpdatedAt = eventactionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// eventactionDescNote is the schema descriptor for note field.
+	eventactionDescNote := eventactionFields[5].Descriptor()
+	// eventaction.DefaultNote holds the default value on creation for the note field.
+	eventaction.DefaultNote = eventactionDescNote.Default.(string)
+	// eventaction.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	eventaction.NoteValidator = eventactionDescNote.Validators[0].(func(string) error)
+	// eventactionDescSystem is the schema descriptor for system field.
+	eventactionDescSystem := eventactionFields[6].Descriptor()
+	// eventaction.DefaultSystem holds the default value on creation for the system field.
+	eventaction.DefaultSystem = eventactionDescSystem.Default.(bool)
+	eventcategoryMixin := schema.EventCategory{}.Mixin()
+	eventcategory.Policy = privacy.NewPolicies(schema.EventCategory{})
+	eventcategory.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := eventcategory.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	eventcategoryMixinFields0 := eventcategoryMixin[0].Fields()
+	_ = eventcategoryMixinFields0
+	eventcategoryFields := schema.EventCategory{}.Fields()
+	_ = eventcategoryFields
+	// eventcategoryDescCreatedAt is the schema descriptor for created_at field.
+	eventcategoryDescCreatedAt := eventcategoryMixinFields0[0].Descriptor()
+	// eventcategory.DefaultCreatedAt holds the default value on creation for the created_at field.
+	eventcategory.DefaultCreatedAt = eventcategoryDescCreatedAt.Default.(func() time.Time)
+	// eventcategoryDescUpdatedAt is the schema descriptor for updated_at field.
+	eventcategoryDescUpdatedAt := eventcategoryMixinFields0[1].Descriptor()
+	// eventcategory.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	eventcategory.DefaultUpdatedAt = eventcategoryDescUpdatedAt.Default.(func() time.Time)
+	// eventcategory.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	eventcategory.UpdateDefaultUpdatedAt = eventcategoryDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// eventcategoryDescCode is the schema descriptor for code field.
+	eventcategoryDescCode := eventcategoryFields[0].Descriptor()
+	// eventcategory.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	eventcategory.CodeValidator = func() func(string) error {
+		validators := eventcategoryDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// eventcategoryDescName is the schema descriptor for name field.
+	eventcategoryDescName := eventcategoryFields[1].Descriptor()
+	// eventcategory.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	eventcategory.NameValidator = func() func(string) error {
+		validators := eventcategoryDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// eventcategoryDescTimeLimit is the schema descriptor for time_limit field.
+	eventcategoryDescTimeLimit := eventcategoryFields[2].Descriptor()
+	// eventcategory.TimeLimitValidator is a validator for the "time_limit" field. It is called by the builders before save.
+	eventcategory.TimeLimitValidator = eventcategoryDescTimeLimit.Validators[0].(func(int) error)
+	// eventcategoryDescActive is the schema descriptor for active field.
+	eventcategoryDescActive := eventcategoryFields[4].Descriptor()
+	// eventcategory.DefaultActive holds the default value on creation for the active field.
+	eventcategory.DefaultActive = eventcategoryDescActive.Default.(bool)
 	gridMixin := schema.Grid{}.Mixin()
 	grid.Policy = privacy.NewPolicies(schema.Grid{})
 	grid.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -159,6 +430,84 @@ func init() {
 	grid.DefaultDuties = gridDescDuties.Default.(string)
 	// grid.DutiesValidator is a validator for the "duties" field. It is called by the builders before save.
 	grid.DutiesValidator = gridDescDuties.Validators[0].(func(string) error)
+	idempotencykeyMixin := schema.IdempotencyKey{}.Mixin()
+	idempotencykey.Policy = privacy.NewPolicies(schema.IdempotencyKey{})
+	idempotencykey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := idempotencykey.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	idempotencykeyMixinFields0 := idempotencykeyMixin[0].Fields()
+	_ = idempotencykeyMixinFields0
+	idempotencykeyFields := schema.IdempotencyKey{}.Fields()
+	_ = idempotencykeyFields
+	// idempotencykeyDescCreatedAt is the schema descriptor for created_at field.
+	idempotencykeyDescCreatedAt := idempotencykeyMixinFields0[0].Descriptor()
+	// idempotencykey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	idempotencykey.DefaultCreatedAt = idempotencykeyDescCreatedAt.Default.(func() time.Time)
+	// idempotencykeyDescUpdatedAt is the schema descriptor for updated_at field.
+	idempotencykeyDescUpdatedAt := idempotencykeyMixinFields0[1].Descriptor()
+	// idempotencykey.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	idempotencykey.DefaultUpdatedAt = idempotencykeyDescUpdatedAt.Default.(func() time.Time)
+	// idempotencykey.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	idempotencykey.UpdateDefaultUpdatedAt = idempotencykeyDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// idempotencykeyDescScope is the schema descriptor for scope field.
+	idempotencykeyDescScope := idempotencykeyFields[0].Descriptor()
+	// idempotencykey.ScopeValidator is a validator for the "scope" field. It is called by the builders before save.
+	idempotencykey.ScopeValidator = func() func(string) error {
+		validators := idempotencykeyDescScope.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(scope string) error {
+			for _, fn := range fns {
+				if err := fn(scope); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// idempotencykeyDescKey is the schema descriptor for key field.
+	idempotencykeyDescKey := idempotencykeyFields[1].Descriptor()
+	// idempotencykey.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	idempotencykey.KeyValidator = func() func(string) error {
+		validators := idempotencykeyDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// idempotencykeyDescOperation is the schema descriptor for operation field.
+	idempotencykeyDescOperation := idempotencykeyFields[2].Descriptor()
+	// idempotencykey.OperationValidator is a validator for the "operation" field. It is called by the builders before save.
+	idempotencykey.OperationValidator = func() func(string) error {
+		validators := idempotencykeyDescOperation.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(operation string) error {
+			for _, fn := range fns {
+				if err := fn(operation); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	personMixin := schema.Person{}.Mixin()
 	person.Policy = privacy.NewPolicies(schema.Person{})
 	person.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -39,3 +39,21 @@ func (User) Policy() ent.Policy { return authz.NewPolicy(authz.UserRules()) }
 
 // Policy of Session: reachable only on the system's account (sign-in and sign-out).
 func (Session) Policy() ent.Policy { return authz.NewPolicy(authz.SystemOnlyRules()) }
+
+// Policy of Event: reads are scoped by the current and the origin grid; reports are checked
+// against the grid; every other change goes through the workflow package, which checks the
+// step against policy.csv and writes on the system's account.
+func (Event) Policy() ent.Policy { return authz.NewPolicy(authz.EventRules()) }
+
+// Hooks of Event.
+func (Event) Hooks() []ent.Hook { return []ent.Hook{gridtree.CopyGridPathHook()} }
+
+// Policy of EventAction: visible with its event; appended only by the workflow.
+func (EventAction) Policy() ent.Policy { return authz.NewPolicy(authz.EventActionRules()) }
+
+// Policy of EventCategory: every signed-in viewer reads the taxonomy; administrators of the
+// whole forest edit it.
+func (EventCategory) Policy() ent.Policy { return authz.NewPolicy(authz.CategoryRules()) }
+
+// Policy of IdempotencyKey: system only.
+func (IdempotencyKey) Policy() ent.Policy { return authz.NewPolicy(authz.SystemOnlyRules()) }

@@ -3,7 +3,13 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
 	"gridgov/ent"
+	"gridgov/ent/event"
+	"gridgov/ent/eventaction"
+	"io"
+	"strconv"
 	"time"
 )
 
@@ -40,6 +46,75 @@ type Me struct {
 	Scope []*ScopeRoot `json:"scope"`
 }
 
+// A case as the public sees it: no names, no phone numbers.
+type PublicEvent struct {
+	TrackingCode string       `json:"trackingCode"`
+	Status       event.Status `json:"status"`
+	StatusLabel  string       `json:"statusLabel"`
+	CategoryName string       `json:"categoryName"`
+	GridName     string       `json:"gridName"`
+	ReportedAt   time.Time    `json:"reportedAt"`
+	ClosedAt     *time.Time   `json:"closedAt,omitempty"`
+	// How the problem was resolved (反馈).
+	Feedback string `json:"feedback"`
+	// The steps taken, without who took them.
+	Steps []*PublicStep `json:"steps"`
+}
+
+// A category a resident may choose.
+type PublicEventCategory struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// What a resident gets back after reporting: the code to follow the report with.
+type PublicReceipt struct {
+	TrackingCode string       `json:"trackingCode"`
+	Status       event.Status `json:"status"`
+	StatusLabel  string       `json:"statusLabel"`
+}
+
+// A problem reported by a resident without signing in (群众直通报告).
+type PublicReportInput struct {
+	// The grid code printed on the notice card (公示卡).
+	GridCode string `json:"gridCode"`
+	// A code from publicEventCategories.
+	CategoryCode string   `json:"categoryCode"`
+	Title        string   `json:"title"`
+	Description  *string  `json:"description,omitempty"`
+	Address      *string  `json:"address,omitempty"`
+	PhotoUrls    []string `json:"photoUrls,omitempty"`
+	// Optional: how the grid staff can reach the resident. Never shown publicly.
+	ContactName  *string `json:"contactName,omitempty"`
+	ContactPhone *string `json:"contactPhone,omitempty"`
+}
+
+// One step of a case on the public page.
+type PublicStep struct {
+	Action      eventaction.Action `json:"action"`
+	ActionLabel string             `json:"actionLabel"`
+	Status      event.Status       `json:"status"`
+	At          time.Time          `json:"at"`
+}
+
+// A new case reported by a signed-in member of staff.
+type ReportEventInput struct {
+	// The grid where the problem is.
+	GridID int `json:"gridID"`
+	// A category from eventCategories.
+	CategoryID  int          `json:"categoryID"`
+	Source      event.Source `json:"source"`
+	Title       string       `json:"title"`
+	Description *string      `json:"description,omitempty"`
+	Address     *string      `json:"address,omitempty"`
+	Latitude    *float64     `json:"latitude,omitempty"`
+	Longitude   *float64     `json:"longitude,omitempty"`
+	// At most 9 http(s) URLs.
+	PhotoUrls []string `json:"photoUrls,omitempty"`
+	Quantity  *float64 `json:"quantity,omitempty"`
+	Unit      *string  `json:"unit,omitempty"`
+}
+
 // One root of the viewer's scope.
 type ScopeRoot struct {
 	// Canonical path of the root, e.g. /1/4/.
@@ -48,4 +123,62 @@ type ScopeRoot struct {
 	Grid *ent.Grid `json:"grid,omitempty"`
 	// Names from the top of the tree down to the root grid, e.g. [中原区, 须水街道, 三王庄村].
 	Breadcrumb []string `json:"breadcrumb"`
+}
+
+// Traffic light of a case's deadline: GREEN below 80 % of the time limit used, YELLOW 80–100 %, RED beyond.
+type SLALight string
+
+const (
+	SLALightGreen  SLALight = "GREEN"
+	SLALightYellow SLALight = "YELLOW"
+	SLALightRed    SLALight = "RED"
+)
+
+var AllSLALight = []SLALight{
+	SLALightGreen,
+	SLALightYellow,
+	SLALightRed,
+}
+
+func (e SLALight) IsValid() bool {
+	switch e {
+	case SLALightGreen, SLALightYellow, SLALightRed:
+		return true
+	}
+	return false
+}
+
+func (e SLALight) String() string {
+	return string(e)
+}
+
+func (e *SLALight) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SLALight(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SlaLight", str)
+	}
+	return nil
+}
+
+func (e SLALight) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SLALight) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SLALight) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -9,6 +9,7 @@ import (
 	"gridgov/authz"
 	gen "gridgov/ent"
 	"gridgov/ent/assignment"
+	"gridgov/ent/event"
 	"gridgov/ent/grid"
 	"gridgov/ent/person"
 	"gridgov/ent/vehicle"
@@ -29,6 +30,16 @@ var pathCopies = map[string]func(ctx context.Context, c *gen.Client, old, new st
 			Modify(func(u *sql.UpdateBuilder) {
 				u.Set(assignment.FieldGridPath, rebase(assignment.FieldGridPath, old, new))
 			}).
+			Exec(ctx)
+	},
+	event.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
+		if err := c.Event.Update().Where(event.GridPathHasPrefix(old)).
+			Modify(func(u *sql.UpdateBuilder) { u.Set(event.FieldGridPath, rebase(event.FieldGridPath, old, new)) }).
+			Exec(ctx); err != nil {
+			return err
+		}
+		return c.Event.Update().Where(event.OriginPathHasPrefix(old)).
+			Modify(func(u *sql.UpdateBuilder) { u.Set(event.FieldOriginPath, rebase(event.FieldOriginPath, old, new)) }).
 			Exec(ctx)
 	},
 	vehicle.Table: func(ctx context.Context, c *gen.Client, old, new string) error {

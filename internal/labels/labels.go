@@ -34,6 +34,24 @@ var enums = map[string][]Label{
 	},
 	"Gender":      {{"MALE", "男"}, {"FEMALE", "女"}, {"UNSPECIFIED", "未填写"}},
 	"VehicleKind": {{"BICYCLE", "自行车"}, {"E_BIKE", "电动车"}},
+	"EventStatus": {
+		{"REPORTED", "已上报"}, {"REGISTERED", "已立案"}, {"DISPATCHED", "已派遣"}, {"HANDLING", "处置中"},
+		{"HANDLED", "待核查"}, {"VERIFIED", "核查通过"}, {"CLOSED_FIXED", "已结案(已解决)"},
+		{"CLOSED_NOT_FIXED", "已结案(未解决)"}, {"VOIDED", "已作废"},
+	},
+	"EventSource": {
+		{"PATROL", "巡查发现"}, {"RESIDENT_REPORT", "群众直通报告"}, {"HOTLINE", "热线转办"},
+		{"INSPECTION", "督察发现"}, {"OTHER", "其他"},
+	},
+	"EventActionKind": {
+		{"REPORT", "上报"}, {"ACCEPT", "受理立案"}, {"DISPATCH", "派遣"}, {"RETURN", "退回"}, {"START", "开始处置"},
+		{"REPORT_BACK", "处置反馈"}, {"VERIFY_PASS", "核查通过"}, {"VERIFY_FAIL", "核查不通过(返工)"},
+		{"CLOSE", "结案"}, {"ESCALATE", "逐级上报"}, {"REQUEST_EXTENSION", "申请延期"},
+		{"APPROVE_EXTENSION", "批准延期"}, {"REJECT_EXTENSION", "驳回延期"}, {"VOID", "作废"},
+		{"REOPEN", "重新办理"}, {"AUTO_ESCALATE", "超期自动上报"},
+	},
+	"TimeLimitUnit": {{"WORKING_HOURS", "工作时"}, {"WORKING_DAYS", "工作日"}, {"NATURAL_HOURS", "自然时"}},
+	"SlaLight":      {{"GREEN", "绿灯(正常)"}, {"YELLOW", "黄灯(临期)"}, {"RED", "红灯(超期)"}},
 }
 
 // index maps enum → value → label, built once from enums.

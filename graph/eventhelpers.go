@@ -1,0 +1,54 @@
+package graph
+
+import (
+	"context"
+
+	"gridgov/ent"
+	"gridgov/internal/idempotency"
+	"gridgov/internal/workflow"
+)
+
+// step takes a workflow step in the mutation's transaction, once per idempotency key.
+func (r *Resolver) step(ctx context.Context, key *string, s workflow.Step) (*ent.Event, error) {
+	client := r.client(ctx)
+	return r.idempotent(ctx, key, string(s.Action), func() (*ent.Event, error) {
+		return r.Workflow.Apply(ctx, client, s)
+	})
+}
+
+// idempotent runs fn once per (viewer, key) and returns the case it produced, also on a retry.
+func (r *Resolver) idempotent(ctx context.Context, key *string, op string, fn func() (*ent.Event, error)) (*ent.Event, error) {
+	client := r.client(ctx)
+	var ev *ent.Event
+	id, err := idempotency.Do(ctx, client, idempotency.Scope(ctx, ""), deref(key), op, func() (int, error) {
+		var err error
+		ev, err = fn()
+		if err != nil {
+			return 0, err
+		}
+		return ev.ID, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if ev == nil { // a retry: return the case as it stands now
+		return client.Event.Get(ctx, id)
+	}
+	return ev, nil
+}
+
+// deref returns *s, or "" for nil.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// maskNotFound turns "not found" into a null answer.
+func maskNotFound[T any](v *T, err error) (*T, error) {
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return v, err
+}

@@ -1,0 +1,422 @@
+package workflow
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gridgov/authz"
+	"gridgov/ent"
+	"gridgov/ent/event"
+	"gridgov/ent/eventaction"
+	"gridgov/ent/eventcategory"
+	"gridgov/ent/grid"
+	"gridgov/ent/person"
+	"gridgov/internal/apperr"
+	"gridgov/internal/workcal"
+)
+
+// Limits on what a case may carry.
+const (
+	MaxPhotos   = 9
+	maxURLBytes = 1000
+)
+
+// Engine runs the workflow.
+type Engine struct {
+	Calendar *workcal.Calendar
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+}
+
+// New returns an engine on the default Chinese work calendar.
+func New() *Engine {
+	return &Engine{Calendar: workcal.Default(), Now: time.Now}
+}
+
+// Report is a new case reported by a signed-in viewer.
+type Report struct {
+	GridID      int
+	CategoryID  int
+	Source      event.Source
+	Title       string
+	Description string
+	Address     string
+	Latitude    *float64
+	Longitude   *float64
+	PhotoURLs   []string
+	Quantity    *float64
+	Unit        string
+}
+
+// Report files a case on a grid as the viewer in ctx, who needs the report permission there.
+func (e *Engine) Report(ctx context.Context, client *ent.Client, r Report) (*ent.Event, error) {
+	v := authz.FromContext(ctx)
+	if v == nil {
+		return nil, authz.ErrNoViewer
+	}
+	if err := checkPhotos(r.PhotoURLs); err != nil {
+		return nil, err
+	}
+	if _, err := activeCategory(ctx, client, r.CategoryID); err != nil {
+		return nil, err
+	}
+	now := e.Now()
+	b := client.Event.Create().
+		SetGridID(r.GridID).SetOriginGridID(r.GridID).SetCategoryID(r.CategoryID).SetSource(r.Source).
+		SetTitle(r.Title).SetDescription(r.Description).SetAddress(r.Address).
+		SetNillableLatitude(r.Latitude).SetNillableLongitude(r.Longitude).SetPhotoUrls(r.PhotoURLs).
+		SetNillableQuantity(r.Quantity).SetUnit(r.Unit).SetReportedAt(now)
+	if v.PersonID != 0 {
+		b.SetReporterID(v.PersonID)
+	}
+	return e.create(ctx, client, b, actorOf(v), "")
+}
+
+// PublicReport is a case reported by an anonymous resident for the grid printed on a notice
+// card.
+type PublicReport struct {
+	GridCode     string
+	CategoryCode string
+	Title        string
+	Description  string
+	Address      string
+	PhotoURLs    []string
+	ContactName  string
+	ContactPhone string
+}
+
+// ReportPublic files a resident's report on the system's account; rate limits are the
+// caller's (the HTTP layer knows the address).
+func (e *Engine) ReportPublic(ctx context.Context, client *ent.Client, r PublicReport) (*ent.Event, error) {
+	sys := authz.SystemContext(ctx, "public report")
+	if err := checkPhotos(r.PhotoURLs); err != nil {
+		return nil, err
+	}
+	g, err := client.Grid.Query().Where(grid.Code(r.GridCode)).Only(sys)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Invalid("gridCode", "no grid with code %q: use the code printed on the notice card", clip(r.GridCode))
+	}
+	if err != nil {
+		return nil, err
+	}
+	cat, err := client.EventCategory.Query().Where(eventcategory.Code(r.CategoryCode), eventcategory.Active(true)).Only(sys)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Invalid("categoryCode", "no active case category %q; see publicEventCategories", clip(r.CategoryCode))
+	}
+	if err != nil {
+		return nil, err
+	}
+	b := client.Event.Create().
+		SetGridID(g.ID).SetOriginGridID(g.ID).SetCategoryID(cat.ID).SetSource(event.SourceRESIDENT_REPORT).
+		SetTitle(r.Title).SetDescription(r.Description).SetAddress(r.Address).SetPhotoUrls(r.PhotoURLs).
+		SetReporterName(r.ContactName).SetReporterPhone(r.ContactPhone).SetReportedAt(e.Now())
+	return e.create(sys, client, b, nil, "群众直通报告")
+}
+
+// create inserts a case with its tracking code and origin path, and its REPORT action.
+func (e *Engine) create(ctx context.Context, client *ent.Client, b *ent.EventCreate, actor *int, note string) (*ent.Event, error) {
+	gridID, _ := b.Mutation().GridID()
+	origin, err := client.Grid.Query().Where(grid.ID(gridID)).Select(grid.FieldPath).String(authz.SystemContext(ctx, "origin path of a new case"))
+	if err != nil && !ent.IsNotFound(err) {
+		return nil, err
+	}
+	code, err := trackingCode()
+	if err != nil {
+		return nil, err
+	}
+	ev, err := b.SetOriginPath(origin).SetTrackingCode(code).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sys := authz.SystemContext(ctx, "append a case action")
+	if err := client.EventAction.Create().
+		SetEventID(ev.ID).SetAction(eventaction.ActionREPORT).SetToStatus(eventaction.ToStatus(ev.Status)).
+		SetToGridID(ev.GridID).SetNillableActorID(actor).SetNote(note).
+		Exec(sys); err != nil {
+		return nil, fmt.Errorf("record report of case %d: %w", ev.ID, err)
+	}
+	return ev, nil
+}
+
+// Step is one workflow step on a case.
+type Step struct {
+	EventID int
+	Action  eventaction.Action
+	// Version, when given, must equal the case's version, or the step is refused with
+	// CONFLICT: someone else acted first.
+	Version *int
+	Note    string
+
+	ToPersonID    *int       // DISPATCH: the handler
+	ToGridID      *int       // DISPATCH: a lower grid to hand the case to
+	Fixed         bool       // CLOSE: fixed, or closed but not fixed
+	Feedback      string     // CLOSE: how it was resolved, shown to the reporter
+	NewDeadline   *time.Time // REQUEST_EXTENSION
+	DuplicateOfID *int       // VOID
+	PhotoURLs     []string   // REPORT_BACK: photos of the result
+}
+
+// Apply takes a step on a case as the viewer in ctx. The client must be bound to the
+// mutation's transaction.
+func (e *Engine) Apply(ctx context.Context, client *ent.Client, s Step) (*ent.Event, error) {
+	v := authz.FromContext(ctx)
+	if v == nil {
+		return nil, authz.ErrNoViewer
+	}
+	r, ok := rules[s.Action]
+	if !ok {
+		return nil, apperr.Invalid("action", "%s is not a step a person can take", s.Action)
+	}
+	ev, err := client.Event.Get(ctx, s.EventID)
+	if ent.IsNotFound(err) {
+		return nil, apperr.New(apperr.NotFound, "no case with id %d in your scope", s.EventID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load case %d: %w", s.EventID, err)
+	}
+	if s.Version != nil && *s.Version != ev.Version {
+		return nil, apperr.New(apperr.Conflict, "case %d changed since version %d (now %d): reload it and try again", ev.ID, *s.Version, ev.Version)
+	}
+	if !slices.Contains(r.from, ev.Status) {
+		return nil, apperr.New(apperr.Conflict, "case %d is %s; %s needs it to be one of %v", ev.ID, ev.Status, s.Action, r.from)
+	}
+	if !v.Can(ev.GridPath, authz.ObjEvent, r.perm) {
+		return nil, apperr.New(apperr.Forbidden, "your role on this case's grid does not allow %s (needs %s)", s.Action, r.perm)
+	}
+	sys := authz.SystemContext(ctx, "workflow step after its checks")
+	now := e.Now()
+	up := client.Event.UpdateOneID(ev.ID).Where(event.Version(ev.Version)).AddVersion(1)
+	act := client.EventAction.Create().SetEventID(ev.ID).SetAction(s.Action).
+		SetFromStatus(eventaction.FromStatus(ev.Status)).SetFromGridID(ev.GridID).SetToGridID(ev.GridID).
+		SetNote(s.Note).SetNillableActorID(actorOf(v))
+	to := r.to
+	switch s.Action {
+	case eventaction.ActionACCEPT:
+		cat, err := client.EventCategory.Get(sys, ev.CategoryID)
+		if err != nil {
+			return nil, fmt.Errorf("load category of case %d: %w", ev.ID, err)
+		}
+		deadline := e.Calendar.Deadline(now, cat.TimeLimit, workcal.Unit(cat.LimitUnit))
+		up.SetRegisteredAt(now).SetDeadline(deadline).SetLimitUnit(cat.LimitUnit)
+	case eventaction.ActionDISPATCH:
+		if s.ToPersonID == nil && s.ToGridID == nil {
+			return nil, apperr.Invalid("toPersonID", "dispatch needs a handler (toPersonID), a lower grid (toGridID), or both")
+		}
+		if s.ToGridID != nil {
+			target, err := e.dispatchTarget(ctx, client, v, ev, *s.ToGridID)
+			if err != nil {
+				return nil, err
+			}
+			up.SetGridID(target.ID)
+			act.SetToGridID(target.ID)
+		}
+		if s.ToPersonID != nil {
+			ok, err := client.Person.Query().Where(person.ID(*s.ToPersonID)).Exist(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return nil, apperr.New(apperr.Forbidden, "toPersonID: person %d does not exist or is outside your scope", *s.ToPersonID)
+			}
+			up.SetAssigneeID(*s.ToPersonID)
+		} else {
+			up.ClearAssignee()
+		}
+	case eventaction.ActionRETURN:
+		up.ClearAssignee()
+	case eventaction.ActionSTART:
+		if ev.AssigneeID != nil && v.PersonID != *ev.AssigneeID && !v.Can(ev.GridPath, authz.ObjEvent, authz.ActDispatch) {
+			return nil, apperr.New(apperr.Forbidden, "the case is dispatched to someone else")
+		}
+		if ev.AssigneeID == nil && v.PersonID != 0 {
+			up.SetAssigneeID(v.PersonID)
+		}
+	case eventaction.ActionREPORT_BACK:
+		if err := checkPhotos(s.PhotoURLs); err != nil {
+			return nil, err
+		}
+		if len(s.PhotoURLs) > 0 {
+			if len(ev.PhotoUrls)+len(s.PhotoURLs) > MaxPhotos {
+				return nil, apperr.Invalid("photoUrls", "a case holds at most %d photos; it has %d", MaxPhotos, len(ev.PhotoUrls))
+			}
+			up.AppendPhotoUrls(s.PhotoURLs)
+		}
+	case eventaction.ActionVERIFY_PASS, eventaction.ActionVERIFY_FAIL:
+		handlers, err := e.handlers(sys, client, ev)
+		if err != nil {
+			return nil, err
+		}
+		if v.PersonID == 0 || slices.Contains(handlers, v.PersonID) {
+			return nil, apperr.New(apperr.Forbidden, "a case is verified on site by someone other than its handler")
+		}
+		if s.Action == eventaction.ActionVERIFY_FAIL {
+			up.AddReworkCount(1)
+		}
+	case eventaction.ActionCLOSE:
+		to = event.StatusCLOSED_NOT_FIXED
+		if s.Fixed {
+			to = event.StatusCLOSED_FIXED
+		}
+		up.SetClosedAt(now).SetFeedback(s.Feedback)
+	case eventaction.ActionESCALATE:
+		g, err := client.Grid.Get(sys, ev.GridID)
+		if err != nil {
+			return nil, fmt.Errorf("load grid of case %d: %w", ev.ID, err)
+		}
+		if g.ParentID == 0 {
+			return nil, apperr.New(apperr.Conflict, "case %d already sits at the top of the tree; there is no grid to escalate to", ev.ID)
+		}
+		up.SetGridID(g.ParentID).ClearAssignee().AddEscalationCount(1)
+		act.SetToGridID(g.ParentID)
+		if ev.RegisteredAt == nil {
+			// Escalating a case nobody has registered yet registers it on the way up.
+			cat, err := client.EventCategory.Get(sys, ev.CategoryID)
+			if err != nil {
+				return nil, err
+			}
+			up.SetRegisteredAt(now).SetDeadline(e.Calendar.Deadline(now, cat.TimeLimit, workcal.Unit(cat.LimitUnit))).SetLimitUnit(cat.LimitUnit)
+		}
+	case eventaction.ActionREQUEST_EXTENSION:
+		if s.NewDeadline == nil {
+			return nil, apperr.Invalid("newDeadline", "an extension needs the new deadline")
+		}
+		if !s.NewDeadline.After(now) || (ev.Deadline != nil && !s.NewDeadline.After(*ev.Deadline)) {
+			return nil, apperr.Invalid("newDeadline", "the new deadline must be in the future and after the current one")
+		}
+		up.SetRequestedDeadline(*s.NewDeadline)
+	case eventaction.ActionAPPROVE_EXTENSION, eventaction.ActionREJECT_EXTENSION:
+		if ev.RequestedDeadline == nil {
+			return nil, apperr.New(apperr.Conflict, "case %d has no extension request to decide", ev.ID)
+		}
+		if s.Action == eventaction.ActionAPPROVE_EXTENSION {
+			up.SetDeadline(*ev.RequestedDeadline)
+		}
+		up.ClearRequestedDeadline()
+	case eventaction.ActionVOID:
+		if s.DuplicateOfID != nil {
+			if *s.DuplicateOfID == ev.ID {
+				return nil, apperr.Invalid("duplicateOfID", "a case cannot duplicate itself")
+			}
+			if _, err := client.Event.Get(ctx, *s.DuplicateOfID); err != nil {
+				return nil, apperr.Invalid("duplicateOfID", "no case with id %d in your scope", *s.DuplicateOfID)
+			}
+			up.SetDuplicateOfID(*s.DuplicateOfID)
+		}
+		up.SetClosedAt(now)
+	case eventaction.ActionREOPEN:
+		up.ClearClosedAt().AddReworkCount(1).ClearAssignee()
+	}
+	if to == "" {
+		to = ev.Status
+	}
+	up.SetStatus(to)
+	act.SetToStatus(eventaction.ToStatus(to))
+	updated, err := up.Save(sys)
+	if ent.IsNotFound(err) {
+		return nil, apperr.New(apperr.Conflict, "case %d was changed by someone else at the same moment: reload it and try again", ev.ID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s case %d: %w", s.Action, ev.ID, err)
+	}
+	if err := act.Exec(sys); err != nil {
+		return nil, fmt.Errorf("record %s of case %d: %w", s.Action, ev.ID, err)
+	}
+	return updated, nil
+}
+
+// dispatchTarget checks that a case may be handed to grid id: a grid at or below the case's
+// current grid, where the viewer may dispatch.
+func (e *Engine) dispatchTarget(ctx context.Context, client *ent.Client, v *authz.Viewer, ev *ent.Event, id int) (*ent.Grid, error) {
+	target, err := client.Grid.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, apperr.New(apperr.Forbidden, "toGridID: grid %d does not exist or is outside your scope", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !authz.IsWithin(target.Path, ev.GridPath) {
+		return nil, apperr.Invalid("toGridID", "a case is dispatched to its own grid or one below it; escalate to move it up")
+	}
+	if !v.Can(target.Path, authz.ObjEvent, authz.ActDispatch) {
+		return nil, apperr.New(apperr.Forbidden, "toGridID: you may not dispatch to grid %d", id)
+	}
+	return target, nil
+}
+
+// handlers returns the people who handled the case since it was last verified or reopened:
+// its assignee and whoever reported back.
+func (e *Engine) handlers(ctx context.Context, client *ent.Client, ev *ent.Event) ([]int, error) {
+	var out []int
+	if ev.AssigneeID != nil {
+		out = append(out, *ev.AssigneeID)
+	}
+	ids, err := client.EventAction.Query().
+		Where(eventaction.EventID(ev.ID), eventaction.ActionIn(eventaction.ActionREPORT_BACK, eventaction.ActionSTART), eventaction.ActorIDNotNil()).
+		Select(eventaction.FieldActorID).Ints(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("handlers of case %d: %w", ev.ID, err)
+	}
+	return append(out, ids...), nil
+}
+
+// activeCategory loads a category that takes new cases.
+func activeCategory(ctx context.Context, client *ent.Client, id int) (*ent.EventCategory, error) {
+	cat, err := client.EventCategory.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Invalid("categoryID", "no case category with id %d", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !cat.Active {
+		return nil, apperr.Invalid("categoryID", "category %s is no longer in use", cat.Name)
+	}
+	return cat, nil
+}
+
+func checkPhotos(urls []string) error {
+	if len(urls) > MaxPhotos {
+		return apperr.Invalid("photoUrls", "at most %d photos, got %d", MaxPhotos, len(urls))
+	}
+	for _, u := range urls {
+		if len(u) > maxURLBytes || !(strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")) {
+			return apperr.Invalid("photoUrls", "each photo must be an http(s) URL of at most %d bytes", maxURLBytes)
+		}
+	}
+	return nil
+}
+
+func actorOf(v *authz.Viewer) *int {
+	if v == nil || v.PersonID == 0 {
+		return nil
+	}
+	id := v.PersonID
+	return &id
+}
+
+// trackingAlphabet leaves out look-alikes (0/O, 1/I/L) so codes read well over the phone.
+const trackingAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// trackingCode returns a random 12-character code: 31^12 ≈ 8·10^17 values, so codes cannot be
+// guessed or enumerated.
+func trackingCode() (string, error) {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("tracking code: %w", err)
+	}
+	for i := range b {
+		b[i] = trackingAlphabet[int(b[i])%len(trackingAlphabet)]
+	}
+	return string(b), nil
+}
+
+func clip(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
+}
