@@ -91,7 +91,7 @@ func AssignmentRules() ([]privacy.QueryRule, []privacy.MutationRule) {
 					return err
 				}
 				personID, _ := m.PersonID()
-				return checkVisible(ctx, m.Client().Person.Query().Where(person.ID(personID)).Exist, "personID", personID)
+				return checkVisible(ctx, m.Client().Person.Query().Where(person.ID(personID)).Exist, ObjPerson, "personID", personID)
 			case m.Op().Is(ent.OpUpdate | ent.OpUpdateOne):
 				q := m.Client().Assignment.Query().Where(assignment.IDIn(mustIDs(ctx, m)...)).Select(assignment.FieldGridPath)
 				return checkRows(ctx, v, q, ObjAssignment, ActAssign)
@@ -157,7 +157,7 @@ func VehicleRules() ([]privacy.QueryRule, []privacy.MutationRule) {
 				}
 			}
 			if personID, ok := m.PersonID(); ok {
-				return checkVisible(ctx, m.Client().Person.Query().Where(person.ID(personID)).Exist, "personID", personID)
+				return checkVisible(ctx, m.Client().Person.Query().Where(person.ID(personID)).Exist, ObjPerson, "personID", personID)
 			}
 			return privacy.Allow
 		})}
@@ -262,15 +262,25 @@ func hiddenGrid(field string, gridID int) error {
 
 // checkVisible allows the mutation when a row it points at is visible to the viewer (exists
 // is a query run with the viewer's own scope).
-func checkVisible(ctx context.Context, exists func(context.Context) (bool, error), field string, id int) error {
+func checkVisible(ctx context.Context, exists func(context.Context) (bool, error), obj, field string, id int) error {
 	ok, err := exists(ctx)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return forbidden("%s: %d does not exist or is outside your scope", field, id)
+		return NotVisible(FromContext(ctx), obj, field, id)
 	}
 	return privacy.Allow
+}
+
+// NotVisible is the error for a write that names a row the viewer cannot see, or one that
+// does not exist: a viewer who sees everything is told plainly (BAD_USER_INPUT); anyone else
+// gets the same FORBIDDEN for both, so that ids outside the scope cannot be probed.
+func NotVisible(v *Viewer, obj, field string, id int) error {
+	if v != nil && v.Can("/", obj, ActRead) {
+		return apperr.Invalid(field, "%s: no %s with id %d", field, obj, id)
+	}
+	return forbidden("%s: %s %d does not exist or is outside your scope", field, obj, id)
 }
 
 // EventRules returns the rules of Event: visible where the case sits now or where it was

@@ -369,20 +369,6 @@ var (
 			}
 		},
 	}
-	// AssignmentOrderFieldValidTo orders Assignment by valid_to.
-	AssignmentOrderFieldValidTo = &AssignmentOrderField{
-		Value: func(_m *Assignment) (ent.Value, error) {
-			return _m.ValidTo, nil
-		},
-		column: assignment.FieldValidTo,
-		toTerm: assignment.ByValidTo,
-		toCursor: func(_m *Assignment) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.ValidTo,
-			}
-		},
-	}
 )
 
 // String implement fmt.Stringer interface.
@@ -397,8 +383,6 @@ func (f AssignmentOrderField) String() string {
 		str = "ROLE"
 	case AssignmentOrderFieldValidFrom.column:
 		str = "VALID_FROM"
-	case AssignmentOrderFieldValidTo.column:
-		str = "VALID_TO"
 	}
 	return str
 }
@@ -423,8 +407,6 @@ func (f *AssignmentOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *AssignmentOrderFieldRole
 	case "VALID_FROM":
 		*f = *AssignmentOrderFieldValidFrom
-	case "VALID_TO":
-		*f = *AssignmentOrderFieldValidTo
 	default:
 		return fmt.Errorf("%s is not a valid AssignmentOrderField", str)
 	}
@@ -765,48 +747,6 @@ var (
 			}
 		},
 	}
-	// EventOrderFieldRegisteredAt orders Event by registered_at.
-	EventOrderFieldRegisteredAt = &EventOrderField{
-		Value: func(_m *Event) (ent.Value, error) {
-			return _m.RegisteredAt, nil
-		},
-		column: event.FieldRegisteredAt,
-		toTerm: event.ByRegisteredAt,
-		toCursor: func(_m *Event) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.RegisteredAt,
-			}
-		},
-	}
-	// EventOrderFieldDeadline orders Event by deadline.
-	EventOrderFieldDeadline = &EventOrderField{
-		Value: func(_m *Event) (ent.Value, error) {
-			return _m.Deadline, nil
-		},
-		column: event.FieldDeadline,
-		toTerm: event.ByDeadline,
-		toCursor: func(_m *Event) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.Deadline,
-			}
-		},
-	}
-	// EventOrderFieldClosedAt orders Event by closed_at.
-	EventOrderFieldClosedAt = &EventOrderField{
-		Value: func(_m *Event) (ent.Value, error) {
-			return _m.ClosedAt, nil
-		},
-		column: event.FieldClosedAt,
-		toTerm: event.ByClosedAt,
-		toCursor: func(_m *Event) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.ClosedAt,
-			}
-		},
-	}
 )
 
 // String implement fmt.Stringer interface.
@@ -825,12 +765,6 @@ func (f EventOrderField) String() string {
 		str = "STATUS"
 	case EventOrderFieldReportedAt.column:
 		str = "REPORTED_AT"
-	case EventOrderFieldRegisteredAt.column:
-		str = "REGISTERED_AT"
-	case EventOrderFieldDeadline.column:
-		str = "DEADLINE"
-	case EventOrderFieldClosedAt.column:
-		str = "CLOSED_AT"
 	}
 	return str
 }
@@ -859,12 +793,6 @@ func (f *EventOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *EventOrderFieldStatus
 	case "REPORTED_AT":
 		*f = *EventOrderFieldReportedAt
-	case "REGISTERED_AT":
-		*f = *EventOrderFieldRegisteredAt
-	case "DEADLINE":
-		*f = *EventOrderFieldDeadline
-	case "CLOSED_AT":
-		*f = *EventOrderFieldClosedAt
 	default:
 		return fmt.Errorf("%s is not a valid EventOrderField", str)
 	}
@@ -1855,48 +1783,6 @@ var (
 			}
 		},
 	}
-	// GridOrderFieldLevel orders Grid by level.
-	GridOrderFieldLevel = &GridOrderField{
-		Value: func(_m *Grid) (ent.Value, error) {
-			return _m.Level, nil
-		},
-		column: grid.FieldLevel,
-		toTerm: grid.ByLevel,
-		toCursor: func(_m *Grid) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.Level,
-			}
-		},
-	}
-	// GridOrderFieldHouseholds orders Grid by households.
-	GridOrderFieldHouseholds = &GridOrderField{
-		Value: func(_m *Grid) (ent.Value, error) {
-			return _m.Households, nil
-		},
-		column: grid.FieldHouseholds,
-		toTerm: grid.ByHouseholds,
-		toCursor: func(_m *Grid) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.Households,
-			}
-		},
-	}
-	// GridOrderFieldPopulation orders Grid by population.
-	GridOrderFieldPopulation = &GridOrderField{
-		Value: func(_m *Grid) (ent.Value, error) {
-			return _m.Population, nil
-		},
-		column: grid.FieldPopulation,
-		toTerm: grid.ByPopulation,
-		toCursor: func(_m *Grid) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.Population,
-			}
-		},
-	}
 )
 
 // String implement fmt.Stringer interface.
@@ -1913,12 +1799,6 @@ func (f GridOrderField) String() string {
 		str = "NAME"
 	case GridOrderFieldKind.column:
 		str = "KIND"
-	case GridOrderFieldLevel.column:
-		str = "LEVEL"
-	case GridOrderFieldHouseholds.column:
-		str = "HOUSEHOLDS"
-	case GridOrderFieldPopulation.column:
-		str = "POPULATION"
 	}
 	return str
 }
@@ -1945,12 +1825,6 @@ func (f *GridOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *GridOrderFieldName
 	case "KIND":
 		*f = *GridOrderFieldKind
-	case "LEVEL":
-		*f = *GridOrderFieldLevel
-	case "HOUSEHOLDS":
-		*f = *GridOrderFieldHouseholds
-	case "POPULATION":
-		*f = *GridOrderFieldPopulation
 	default:
 		return fmt.Errorf("%s is not a valid GridOrderField", str)
 	}

@@ -51,22 +51,27 @@ func complexity() generated.ComplexityRoot {
 }
 
 // listComplexity builds the complexity function for a field of type ft when it is a
-// connection (childComplexity, after, first, before, last, …) or takes a list of ids.
+// connection (with after, first, before, last among its arguments, in that order) or takes a
+// list of ids. Page sizes above MaxPageSize count as MaxPageSize: PageSizeLimit refuses them
+// with a clearer message.
 func listComplexity(ft reflect.Type) (reflect.Value, bool) {
 	in := ft.NumIn()
-	switch {
-	case in >= 5 && ft.In(1) == cursorType && ft.In(2) == intPtrType && ft.In(3) == cursorType && ft.In(4) == intPtrType:
-		return reflect.MakeFunc(ft, func(args []reflect.Value) []reflect.Value {
-			child := int(args[0].Int())
-			n := DefaultPageSize
-			for _, a := range []reflect.Value{args[2], args[4]} {
-				if !a.IsNil() {
-					n = int(a.Elem().Int())
+	for i := 1; i+3 < in; i++ {
+		if ft.In(i) == cursorType && ft.In(i+1) == intPtrType && ft.In(i+2) == cursorType && ft.In(i+3) == intPtrType {
+			first, last := i+1, i+3
+			return reflect.MakeFunc(ft, func(args []reflect.Value) []reflect.Value {
+				child := int(args[0].Int())
+				n := DefaultPageSize
+				for _, a := range []reflect.Value{args[first], args[last]} {
+					if !a.IsNil() {
+						n = min(int(a.Elem().Int()), MaxPageSize)
+					}
 				}
-			}
-			return []reflect.Value{reflect.ValueOf(1 + max(n, 1)*child)}
-		}), true
-	case in == 2 && ft.In(1) == intsType:
+				return []reflect.Value{reflect.ValueOf(1 + max(n, 1)*child)}
+			}), true
+		}
+	}
+	if in == 2 && ft.In(1) == intsType {
 		return reflect.MakeFunc(ft, func(args []reflect.Value) []reflect.Value {
 			return []reflect.Value{reflect.ValueOf(1 + max(args[1].Len(), 1)*int(args[0].Int()))}
 		}), true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"reflect"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -49,12 +50,18 @@ func classify(err error) (apperr.Code, string, string) {
 	case errors.As(err, &nf), strings.Contains(err.Error(), "Could not resolve to a node"):
 		return apperr.NotFound, "not found or outside your scope", ""
 	case ent.IsConstraintError(err):
-		return apperr.Conflict, "conflicts with an existing record: a unique value (such as a code or plate) is taken, or a referenced record is missing", ""
+		if field, msg, ok := uniqueViolation(err.Error()); ok {
+			return apperr.Conflict, msg, field
+		}
+		return apperr.Conflict, "conflicts with an existing record: a unique value is taken, or a referenced record is missing", ""
 	case errors.Is(err, context.DeadlineExceeded):
 		return apperr.Internal, "the request took too long and was stopped", ""
 	}
+	// gqlgen reports arguments it cannot read (a malformed ID, time or cursor) as gqlerrors
+	// around a plain parse error; it wraps resolver failures the same way, so only parse
+	// errors count as the client's fault.
 	var gqlErr *gqlerror.Error
-	if errors.As(err, &gqlErr) && gqlErr.Rule != "" {
+	if errors.As(err, &gqlErr) && isParseError(gqlErr.Unwrap()) {
 		return apperr.BadInput, gqlErr.Message, ""
 	}
 	return apperr.Internal, "internal server error", ""
@@ -68,8 +75,8 @@ func validationReason(verr *ent.ValidationError) string {
 		return "too long"
 	case strings.Contains(msg, "less than the required length"), strings.Contains(msg, "empty"):
 		return "must not be empty"
-	case strings.Contains(msg, "negative"):
-		return "must not be negative"
+	case strings.Contains(msg, "negative"), strings.Contains(msg, "out of range"):
+		return "out of range (counts must not be negative)"
 	}
 	return msg
 }
@@ -85,4 +92,39 @@ func lowerCamel(s string) string {
 		}
 	}
 	return strings.Join(parts, "")
+}
+
+// uniqueKeys maps the unique indexes (their PostgreSQL name and SQLite column) to the input
+// field and the message a client sees when a value is taken.
+var uniqueKeys = []struct{ pg, sqlite, field, msg string }{
+	{"grid_code", "grids.code", "code", "code: another grid already has this code"},
+	{"vehicle_plate", "vehicles.plate", "plate", "plate: another vehicle already has this plate"},
+	{"eventcategory_code", "event_categories.code", "code", "code: another category already has this code"},
+	{"user_username", "users.username", "username", "username: this username is taken"},
+}
+
+// uniqueViolation recognises a unique-index violation in a driver's message.
+func uniqueViolation(msg string) (field, text string, ok bool) {
+	for _, k := range uniqueKeys {
+		if strings.Contains(msg, `"`+k.pg+`"`) || strings.Contains(msg, k.sqlite) {
+			return k.field, k.msg, true
+		}
+	}
+	return "", "", false
+}
+
+// isParseError reports whether err is what decoding a malformed argument produces: nothing, or
+// an error from the standard library's parsing and formatting packages or the cursor codec,
+// never a database driver's.
+func isParseError(err error) bool {
+	if err == nil {
+		return true
+	}
+	t := reflect.TypeOf(err).String()
+	for _, p := range []string{"*errors.", "*fmt.", "*strconv.", "*json.", "*base64.", "base64.", "*msgpack.", "*time."} {
+		if strings.HasPrefix(t, p) {
+			return true
+		}
+	}
+	return false
 }

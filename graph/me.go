@@ -19,6 +19,8 @@ func (r *Resolver) me(ctx context.Context, v *authz.Viewer) (*model.Me, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load own account: %w", err)
 	}
+	// Every read below runs as the viewer: for login the request itself has no viewer yet.
+	ctx = authz.NewContext(ctx, v)
 	me := &model.Me{Username: u.Username, Superuser: u.Superuser, Roles: []*ent.Assignment{}}
 	if v.PersonID != 0 {
 		if me.Person, err = client.Person.Get(ctx, v.PersonID); err != nil {
@@ -26,6 +28,8 @@ func (r *Resolver) me(ctx context.Context, v *authz.Viewer) (*model.Me, error) {
 		}
 		if me.Roles, err = client.Assignment.Query().
 			Where(assignment.PersonID(v.PersonID), roster.HeldAt(r.Now())).
+			// Loaded here because login resolves me before the request has a viewer.
+			WithGrid().
 			Order(ent.Asc(assignment.FieldGridPath), ent.Asc(assignment.FieldRole)).
 			All(ctx); err != nil {
 			return nil, fmt.Errorf("load own roles: %w", err)

@@ -4,6 +4,7 @@ package graph
 
 import (
 	"context"
+	"gridgov/internal/clock"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -29,7 +30,7 @@ type Resolver struct {
 // NewSchema returns the executable schema with gridgov's resolvers and complexity functions.
 func NewSchema(client *ent.Client, authService *auth.Service) graphql.ExecutableSchema {
 	r := &Resolver{
-		Client: client, Auth: authService, Now: time.Now,
+		Client: client, Auth: authService, Now: clock.Now,
 		Workflow:      workflow.New(),
 		PublicReports: auth.NewLimiter(20, time.Hour),
 	}

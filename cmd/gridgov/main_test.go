@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,9 +34,31 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 
+// migrateMu serializes what migrates a schema in this test binary: every realMain command
+// (each runs store.Migrate) and dbtest.New (which migrates its templates). ent's migration
+// writes to the package-level table definitions of ent/migrate, so two at once are a data race.
+var migrateMu sync.Mutex
+
+// bothDBs runs fn on fresh SQLite and PostgreSQL databases in parallel, as dbtest.Run does,
+// but creates them under migrateMu.
+func bothDBs(t *testing.T, fn func(t *testing.T, db *dbtest.DB)) {
+	t.Helper()
+	for _, d := range []string{dialect.SQLite, dialect.Postgres} {
+		t.Run(map[string]string{dialect.SQLite: "sqlite", dialect.Postgres: "postgres"}[d], func(t *testing.T) {
+			t.Parallel()
+			migrateMu.Lock()
+			db := dbtest.New(t, d)
+			migrateMu.Unlock()
+			fn(t, db)
+		})
+	}
+}
+
 // run calls realMain with the password (or other input) on stdin and returns its output.
 func run(t *testing.T, stdin string, args ...string) (string, error) {
 	t.Helper()
+	migrateMu.Lock()
+	defer migrateMu.Unlock()
 	var out strings.Builder
 	err := realMain(t.Context(), args, strings.NewReader(stdin), &out)
 	return out.String(), err
@@ -101,7 +124,7 @@ func accountOf(t *testing.T, client *ent.Client, username string) *account {
 
 func TestUserAdd(t *testing.T) {
 	t.Parallel()
-	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+	bothDBs(t, func(t *testing.T, db *dbtest.DB) {
 		env := envOn(t, db.URL)
 		ctx := servertest.System()
 		district, err := db.Client.Grid.Create().SetCode("410102").SetName("中原区").SetKind(grid.KindDISTRICT).Save(ctx)
@@ -205,7 +228,7 @@ func TestUserAdd(t *testing.T) {
 
 func TestUserDisableEnable(t *testing.T) {
 	t.Parallel()
-	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+	bothDBs(t, func(t *testing.T, db *dbtest.DB) {
 		env := envOn(t, db.URL)
 		dbURL := []string{"--database-url", db.URL}
 		mustRun(t, "alice-password-1\n", append([]string{"user", "add", "alice"}, dbURL...)...)
@@ -388,7 +411,9 @@ func TestDemoCommand(t *testing.T) {
 // TestDemoRefusesOtherData: the demo is never mixed into a database holding other grids.
 func TestDemoRefusesOtherData(t *testing.T) {
 	t.Parallel()
+	migrateMu.Lock()
 	db := dbtest.New(t, dialect.SQLite)
+	migrateMu.Unlock()
 	if _, err := db.Client.Grid.Create().SetCode("410103").SetName("二七区").SetKind(grid.KindDISTRICT).Save(servertest.System()); err != nil {
 		t.Fatal(err)
 	}
@@ -406,6 +431,15 @@ func TestServe(t *testing.T) {
 	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
+	migrateMu.Lock() // until serve listens, which is after its migration
+	locked := true
+	unlock := func() {
+		if locked {
+			migrateMu.Unlock()
+			locked = false
+		}
+	}
+	defer unlock()
 	go func() {
 		done <- realMain(ctx, []string{"serve", "--demo", "--addr", "127.0.0.1:0", "--database-url", file, "--session-hours", "2"}, strings.NewReader(""), pw)
 		pw.Close()
@@ -430,6 +464,7 @@ func TestServe(t *testing.T) {
 			t.Fatalf("serve ended before listening: %v", <-done)
 		}
 		base = "http://" + a
+		unlock()
 	case err := <-done:
 		t.Fatalf("serve ended before listening: %v", err)
 	case <-time.After(60 * time.Second):

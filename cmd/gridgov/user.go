@@ -17,6 +17,9 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		return errors.New(`usage: gridgov user add NAME [--person-id N] [--admin] | gridgov user disable NAME | gridgov user enable NAME`)
 	}
 	verb, name := args[0], args[1]
+	if strings.HasPrefix(name, "-") {
+		return fmt.Errorf("usage: gridgov user %s NAME [flags]: the account name comes first, got %q", verb, name)
+	}
 	fs := newFlagSet("user " + verb)
 	dbURL := fs.databaseFlag()
 	personID := fs.FlagSet.Int("person-id", 0, "link the account to this person (its grants are the person's active assignments)")

@@ -35,9 +35,12 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	assignmentMixinHooks0 := assignmentMixin[0].Hooks()
 	assignmentHooks := schema.Assignment{}.Hooks()
 
-	assignment.Hooks[1] = assignmentHooks[0]
+	assignment.Hooks[1] = assignmentMixinHooks0[0]
+
+	assignment.Hooks[2] = assignmentHooks[0]
 	assignmentMixinFields0 := assignmentMixin[0].Fields()
 	_ = assignmentMixinFields0
 	assignmentFields := schema.Assignment{}.Fields()
@@ -78,9 +81,12 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	eventMixinHooks0 := eventMixin[0].Hooks()
 	eventHooks := schema.Event{}.Hooks()
 
-	event.Hooks[1] = eventHooks[0]
+	event.Hooks[1] = eventMixinHooks0[0]
+
+	event.Hooks[2] = eventHooks[0]
 	eventMixinFields0 := eventMixin[0].Fields()
 	_ = eventMixinFields0
 	eventFields := schema.Event{}.Fields()
@@ -243,6 +249,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	eventactionMixinHooks0 := eventactionMixin[0].Hooks()
+
+	eventaction.Hooks[1] = eventactionMixinHooks0[0]
 	eventactionMixinFields0 := eventactionMixin[0].Fields()
 	_ = eventactionMixinFields0
 	eventactionFields := schema.EventAction{}.Fields()
@@ -277,6 +286,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	eventcategoryMixinHooks0 := eventcategoryMixin[0].Hooks()
+
+	eventcategory.Hooks[1] = eventcategoryMixinHooks0[0]
 	eventcategoryMixinFields0 := eventcategoryMixin[0].Fields()
 	_ = eventcategoryMixinFields0
 	eventcategoryFields := schema.EventCategory{}.Fields()
@@ -345,9 +357,12 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	gridMixinHooks0 := gridMixin[0].Hooks()
 	gridHooks := schema.Grid{}.Hooks()
 
-	grid.Hooks[1] = gridHooks[0]
+	grid.Hooks[1] = gridMixinHooks0[0]
+
+	grid.Hooks[2] = gridHooks[0]
 	gridMixinFields0 := gridMixin[0].Fields()
 	_ = gridMixinFields0
 	gridFields := schema.Grid{}.Fields()
@@ -440,6 +455,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	idempotencykeyMixinHooks0 := idempotencykeyMixin[0].Hooks()
+
+	idempotencykey.Hooks[1] = idempotencykeyMixinHooks0[0]
 	idempotencykeyMixinFields0 := idempotencykeyMixin[0].Fields()
 	_ = idempotencykeyMixinFields0
 	idempotencykeyFields := schema.IdempotencyKey{}.Fields()
@@ -518,9 +536,12 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	personMixinHooks0 := personMixin[0].Hooks()
 	personHooks := schema.Person{}.Hooks()
 
-	person.Hooks[1] = personHooks[0]
+	person.Hooks[1] = personMixinHooks0[0]
+
+	person.Hooks[2] = personHooks[0]
 	personMixinFields0 := personMixin[0].Fields()
 	_ = personMixinFields0
 	personFields := schema.Person{}.Fields()
@@ -595,6 +616,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	sessionMixinHooks0 := sessionMixin[0].Hooks()
+
+	session.Hooks[1] = sessionMixinHooks0[0]
 	sessionMixinFields0 := sessionMixin[0].Fields()
 	_ = sessionMixinFields0
 	sessionFields := schema.Session{}.Fields()
@@ -625,6 +649,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	userMixinHooks0 := userMixin[0].Hooks()
+
+	user.Hooks[1] = userMixinHooks0[0]
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0
 	userFields := schema.User{}.Fields()
@@ -675,9 +702,12 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	vehicleMixinHooks0 := vehicleMixin[0].Hooks()
 	vehicleHooks := schema.Vehicle{}.Hooks()
 
-	vehicle.Hooks[1] = vehicleHooks[0]
+	vehicle.Hooks[1] = vehicleMixinHooks0[0]
+
+	vehicle.Hooks[2] = vehicleHooks[0]
 	vehicleMixinFields0 := vehicleMixin[0].Fields()
 	_ = vehicleMixinFields0
 	vehicleFields := schema.Vehicle{}.Fields()

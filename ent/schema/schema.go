@@ -3,6 +3,7 @@
 package schema
 
 import (
+	"context"
 	"time"
 
 	"entgo.io/contrib/entgql"
@@ -20,16 +21,42 @@ type Base struct {
 func (Base) Fields() []ent.Field {
 	return []ent.Field{
 		field.Time("created_at").
-			Default(time.Now).
+			Default(nowUTC).
 			Immutable().
 			Comment("When the row was created (UTC).").
 			Annotations(entgql.OrderField("CREATED_AT"), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		field.Time("updated_at").
-			Default(time.Now).
-			UpdateDefault(time.Now).
+			Default(nowUTC).
+			UpdateDefault(nowUTC).
 			Comment("When the row last changed (UTC).").
 			Annotations(entgql.OrderField("UPDATED_AT"), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 	}
+}
+
+// Hooks of Base.
+func (Base) Hooks() []ent.Hook { return []ent.Hook{utcTimes} }
+
+// nowUTC is the default of the time fields.
+func nowUTC() time.Time { return time.Now().UTC() }
+
+// utcTimes stores every time in UTC. SQLite keeps times as text with their offset, and
+// compares them as text, so a time written as +08:00 would sort wrongly against one written
+// in UTC (and the driver cannot read some offsets back).
+func utcTimes(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		for _, name := range m.Fields() {
+			v, _ := m.Field(name)
+			switch t := v.(type) {
+			case time.Time:
+				if t.Location() != time.UTC {
+					if err := m.SetField(name, t.UTC()); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
+		return next.Mutate(ctx, m)
+	})
 }
 
 // Limits shared by string fields, so that oversized input fails validation with a clear

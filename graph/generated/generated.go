@@ -16,6 +16,7 @@ import (
 	"gridgov/ent/schema/timeunit"
 	"gridgov/ent/vehicle"
 	"gridgov/graph/model"
+	"gridgov/graph/scalar"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -2324,7 +2325,6 @@ enum AssignmentOrderField {
   UPDATED_AT
   ROLE
   VALID_FROM
-  VALID_TO
 }
 """
 AssignmentWhereInput is used for filtering Assignment objects.
@@ -3030,9 +3030,6 @@ enum EventOrderField {
   TITLE
   STATUS
   REPORTED_AT
-  REGISTERED_AT
-  DEADLINE
-  CLOSED_AT
 }
 """
 EventSource is enum for the field source
@@ -3549,9 +3546,6 @@ enum GridOrderField {
   CODE
   NAME
   KIND
-  LEVEL
-  HOUSEHOLDS
-  POPULATION
 }
 """
 GridWhereInput is used for filtering Grid objects.
@@ -23837,13 +23831,13 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := graphql.UnmarshalTime(v)
+	res, err := scalar.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalTime(v)
+	res := scalar.MarshalTime(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
@@ -25038,7 +25032,7 @@ func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalTime(v)
+	res, err := scalar.UnmarshalTime(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -25048,7 +25042,7 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(*v)
+	res := scalar.MarshalTime(*v)
 	return res
 }
 

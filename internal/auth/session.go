@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"gridgov/internal/clock"
 	"strings"
 	"time"
 
@@ -40,7 +41,7 @@ func NewService(client *ent.Client, enforcer *authz.Enforcer, ttl time.Duration)
 		Client:     client,
 		Enforcer:   enforcer,
 		TTL:        ttl,
-		Now:        time.Now,
+		Now:        clock.Now,
 		perAccount: NewLimiter(5, 15*time.Minute),
 		perAddress: NewLimiter(30, time.Minute),
 	}

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"gridgov/internal/clock"
 	"time"
 
 	"gridgov/authz"
@@ -30,7 +31,7 @@ var accountsSince = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 // exist, and returns them. It needs the demo data set (Load) in the database.
 func Accounts(ctx context.Context, client *ent.Client) ([]Account, error) {
 	sys := authz.SystemContext(ctx, "create demo accounts")
-	now := time.Now()
+	now := clock.Now()
 	type spec struct {
 		Account
 		person func() (int, error)

@@ -109,6 +109,16 @@ func validateUpdate(sys context.Context, m *gen.GridMutation) error {
 				return apperr.Invalid("kind", "kind %s would sit at or below some of the grid's children", kind)
 			}
 		}
+		if codeSet && code != g.Code {
+			// Children's codes extend this one; renumbering a subtree is not supported.
+			hasChildren, err := m.Client().Grid.Query().Where(grid.ParentID(id)).Exist(sys)
+			if err != nil {
+				return fmt.Errorf("check children of grid %d: %w", id, err)
+			}
+			if hasChildren {
+				return apperr.Invalid("code", "the code of a grid with children cannot change: their codes start with %q", g.Code)
+			}
+		}
 	}
 	return nil
 }

@@ -114,15 +114,11 @@ func rebase(column, old, new string) sql.Querier {
 	})
 }
 
-// notVisible turns a failed lookup of a grid into the error the client sees. A grid that does
-// not exist and one outside the viewer's scope get the same answer, so that ids cannot be
-// probed; only a viewer who sees everything is told plainly that there is no such grid.
+// notVisible turns a failed lookup of a grid into the error the client sees (see
+// authz.NotVisible).
 func notVisible(ctx context.Context, err error, field string, id int) error {
 	if !gen.IsNotFound(err) {
 		return fmt.Errorf("load grid %d: %w", id, err)
 	}
-	if v := authz.FromContext(ctx); v != nil && v.Can("/", authz.ObjGrid, authz.ActRead) {
-		return apperr.Invalid(field, "%s: no grid with id %d", field, id)
-	}
-	return apperr.New(apperr.Forbidden, "%s: grid %d does not exist or is outside your scope", field, id)
+	return authz.NotVisible(authz.FromContext(ctx), authz.ObjGrid, field, id)
 }

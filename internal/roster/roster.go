@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"gridgov/authz"
 	"gridgov/ent"
 	"gridgov/ent/assignment"
 	"gridgov/ent/predicate"
@@ -41,7 +42,7 @@ func OnGrids(ctx context.Context, client *ent.Client, gridIDs []int, at time.Tim
 func End(ctx context.Context, client *ent.Client, id int, at time.Time, reason string) (*ent.Assignment, error) {
 	a, err := client.Assignment.Get(ctx, id)
 	if ent.IsNotFound(err) {
-		return nil, apperr.New(apperr.Forbidden, "you may not end assignment %d: it does not exist or is outside your scope", id)
+		return nil, authz.NotVisible(authz.FromContext(ctx), authz.ObjAssignment, "id", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load assignment %d: %w", id, err)

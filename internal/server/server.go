@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"gridgov/internal/clock"
 	"log/slog"
 	"net"
 	"net/http"
@@ -54,7 +55,7 @@ const (
 // New returns the HTTP handler of the whole server.
 func New(cfg Config) http.Handler {
 	if cfg.Now == nil {
-		cfg.Now = time.Now
+		cfg.Now = clock.Now
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -82,6 +83,7 @@ func GraphQL(cfg Config) *handler.Server {
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
+	srv.Use(graph.PageSizeCheck{}) // before the complexity limit: a clearer refusal
 	srv.Use(extension.FixedComplexityLimit(maxComplexity))
 	srv.Use(entgql.Transactioner{TxOpener: cfg.Client})
 	srv.AroundFields(graph.PageSizeLimit)
@@ -135,7 +137,10 @@ func bearer(r *http.Request) (string, bool) {
 		return "", false
 	}
 	// A header that is present but not "Bearer …" counts as a bad token, not as anonymous.
-	token, _ := strings.CutPrefix(h, "Bearer ")
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok {
+		return "", true
+	}
 	return strings.TrimSpace(token), true
 }
 

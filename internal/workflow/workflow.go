@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"gridgov/internal/clock"
 	"slices"
 	"strings"
 	"time"
@@ -34,7 +35,7 @@ type Engine struct {
 
 // New returns an engine on the default Chinese work calendar.
 func New() *Engine {
-	return &Engine{Calendar: workcal.Default(), Now: time.Now}
+	return &Engine{Calendar: workcal.Default(), Now: clock.Now}
 }
 
 // Report is a new case reported by a signed-in viewer.
@@ -173,7 +174,7 @@ func (e *Engine) Apply(ctx context.Context, client *ent.Client, s Step) (*ent.Ev
 	}
 	ev, err := client.Event.Get(ctx, s.EventID)
 	if ent.IsNotFound(err) {
-		return nil, apperr.New(apperr.NotFound, "no case with id %d in your scope", s.EventID)
+		return nil, authz.NotVisible(v, authz.ObjEvent, "id", s.EventID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load case %d: %w", s.EventID, err)
@@ -220,7 +221,7 @@ func (e *Engine) Apply(ctx context.Context, client *ent.Client, s Step) (*ent.Ev
 				return nil, err
 			}
 			if !ok {
-				return nil, apperr.New(apperr.Forbidden, "toPersonID: person %d does not exist or is outside your scope", *s.ToPersonID)
+				return nil, authz.NotVisible(v, authz.ObjPerson, "toPersonID", *s.ToPersonID)
 			}
 			up.SetAssigneeID(*s.ToPersonID)
 		} else {
@@ -333,7 +334,7 @@ func (e *Engine) Apply(ctx context.Context, client *ent.Client, s Step) (*ent.Ev
 func (e *Engine) dispatchTarget(ctx context.Context, client *ent.Client, v *authz.Viewer, ev *ent.Event, id int) (*ent.Grid, error) {
 	target, err := client.Grid.Get(ctx, id)
 	if ent.IsNotFound(err) {
-		return nil, apperr.New(apperr.Forbidden, "toGridID: grid %d does not exist or is outside your scope", id)
+		return nil, authz.NotVisible(v, authz.ObjGrid, "toGridID", id)
 	}
 	if err != nil {
 		return nil, err
