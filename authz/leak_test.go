@@ -18,10 +18,14 @@ import (
 	"gridgov/authz"
 	"gridgov/ent"
 	"gridgov/ent/assignment"
+	"gridgov/ent/event"
+	"gridgov/ent/eventaction"
+	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
 	"gridgov/ent/vehicle"
 	"gridgov/internal/dbtest"
 	"gridgov/internal/servertest"
+	"gridgov/internal/workflow"
 )
 
 // The leak test: for hundreds of random viewers it runs every query shape of the API and
@@ -38,6 +42,7 @@ type world struct {
 	people      []*ent.Person
 	assignments []*ent.Assignment
 	vehicles    []*ent.Vehicle
+	events      []*ent.Event
 	now         time.Time
 }
 
@@ -129,7 +134,42 @@ func buildWorld(t *testing.T, c *ent.Client, rng *rand.Rand) *world {
 		}
 		w.vehicles = append(w.vehicles, v)
 	}
+	if err := workflow.SeedCategories(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := c.EventCategory.Query().Where(eventcategory.Code("EXPOSED_GARBAGE")).Only(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 60 {
+		origin := w.grids[rng.IntN(len(w.grids))]
+		current := origin
+		if p := w.parent[origin.ID]; p != 0 && i%4 == 0 {
+			current = gridByID(w, p) // escalated: sits on the parent, reported below
+		}
+		ev, err := c.Event.Create().SetTitle(fmt.Sprintf("事件%02d", i)).SetSource(event.SourcePATROL).
+			SetCategoryID(cat.ID).SetGridID(current.ID).SetOriginGridID(origin.ID).SetOriginPath(origin.Path).
+			SetTrackingCode(fmt.Sprintf("LEAKTEST%04d", i)).SetReportedAt(w.now).
+			SetReporterName("居民").SetReporterPhone("13900000000").Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.EventAction.Create().SetEventID(ev.ID).SetAction(eventaction.ActionREPORT).
+			SetToStatus(eventaction.ToStatusREPORTED).SetToGridID(origin.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		w.events = append(w.events, ev)
+	}
 	return w
+}
+
+func gridByID(w *world, id int) *ent.Grid {
+	for _, g := range w.grids {
+		if g.ID == id {
+			return g
+		}
+	}
+	return nil
 }
 
 // randomAssignment gives person a role on g that is current, ended or not yet started.
@@ -245,7 +285,7 @@ func (o *oracle) cached(key string, f func() []int) []int {
 
 func newOracle(w *world, v *viewerCase, enf *authz.Enforcer) *oracle {
 	o := &oracle{w: w, v: v, canRead: map[string]map[int]bool{}, memo: map[string][]int{}}
-	for _, obj := range []string{authz.ObjGrid, authz.ObjPerson, authz.ObjAssignment, authz.ObjVehicle} {
+	for _, obj := range []string{authz.ObjGrid, authz.ObjPerson, authz.ObjAssignment, authz.ObjVehicle, authz.ObjEvent} {
 		// Grids on which some grant of a role allowed to read obj sits.
 		granted := map[int]bool{}
 		for _, g := range v.grants {
@@ -363,6 +403,7 @@ var leakShapes = []shape{
 	{"edges of visible people and assignments", checkPersonEdges},
 	{"lookups by code and responsibles", checkLookups},
 	{"me", checkMe},
+	{"events", checkEvents},
 	{"mutations out of scope", checkMutations},
 }
 
@@ -858,6 +899,10 @@ func snapshot(t *testing.T, c *ent.Client) []string {
 	for _, a := range as {
 		out = append(out, fmt.Sprintf("assignment %d %s %d %v", a.ID, a.Role, a.GridID, a.ValidTo))
 	}
+	es, _ := c.Event.Query().All(ctx)
+	for _, e := range es {
+		out = append(out, fmt.Sprintf("event %d %s %d v%d", e.ID, e.Status, e.GridID, e.Version))
+	}
 	vs, _ := c.Vehicle.Query().All(ctx)
 	for _, v := range vs {
 		out = append(out, fmt.Sprintf("vehicle %d %s %d", v.ID, v.Plate, v.GridID))
@@ -916,4 +961,73 @@ func TestSiblingPrefixes(t *testing.T) {
 			t.Errorf("update of /1/40/ by a grant on /1/4/ (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// events visible: where the case sits now or where it was reported.
+func (o *oracle) events() []int {
+	return o.cached("events", func() []int {
+		var ids []int
+		for _, e := range o.w.events {
+			if o.canRead[authz.ObjEvent][e.GridID] || o.canRead[authz.ObjEvent][e.OriginGridID] {
+				ids = append(ids, e.ID)
+			}
+		}
+		return sorted(ids)
+	})
+}
+
+func checkEvents(t *testing.T, env *servertest.Env, w *world, v *viewerCase, o *oracle) {
+	var got struct {
+		Events   conn
+		Reported conn
+		Overdue  conn
+	}
+	mustData(t, env, v, `{
+		events(first: 500) { totalCount edges { node { id } } }
+		reported: events(first: 500, where: {status: REPORTED}, orderBy: {field: REPORTED_AT, direction: DESC}) { totalCount edges { node { id } } }
+		overdue: events(first: 500, overdue: false) { totalCount edges { node { id } } }
+	}`, nil, &got)
+	want := o.events()
+	for name, c := range map[string]conn{"events": got.Events, "reported": got.Reported, "not overdue": got.Overdue} {
+		if diff := cmp.Diff(want, c.ids()); diff != "" || c.TotalCount != len(want) {
+			t.Errorf("%s: %s totalCount %d want %d (-want +got):\n%s", v.name, name, c.TotalCount, len(want), diff)
+		}
+	}
+	for _, ev := range []*ent.Event{w.events[0], w.events[4], w.events[len(w.events)-1]} {
+		visible := slices.Contains(want, ev.ID)
+		var n struct {
+			Node *struct {
+				ID       string
+				Timeline []struct{ ID string }
+			}
+			EventByTrackingCode *struct{ ID string }
+		}
+		mustData(t, env, v, `query($id: ID!, $c: String!) { node(id: $id) { id ... on Event { timeline { id } } } eventByTrackingCode(code: $c) { id } }`,
+			map[string]any{"id": ev.ID, "c": ev.TrackingCode}, &n)
+		if (n.Node != nil) != visible || (n.EventByTrackingCode != nil) != visible {
+			t.Errorf("%s: case %d node=%v byCode=%v, visible=%v", v.name, ev.ID, n.Node, n.EventByTrackingCode, visible)
+		}
+		if n.Node != nil && len(n.Node.Timeline) != 1 {
+			t.Errorf("%s: case %d timeline has %d steps, want 1", v.name, ev.ID, len(n.Node.Timeline))
+		}
+		if visible || v.super {
+			continue
+		}
+		// Steps on a hidden case are refused like steps on a missing one.
+		q := `mutation($id: ID!) { acceptEvent(id: $id) { id } }`
+		hidden := env.Do(t, v.token, q, map[string]any{"id": ev.ID})
+		missing := env.Do(t, v.token, q, map[string]any{"id": ev.ID + 100000})
+		if len(hidden.Errors) == 0 || hidden.Errors[0].Code() != "FORBIDDEN" || len(missing.Errors) == 0 ||
+			idPattern.ReplaceAllString(hidden.Errors[0].Message, "<id>") != idPattern.ReplaceAllString(missing.Errors[0].Message, "<id>") {
+			t.Errorf("%s: acceptEvent on hidden case %d: %+v; on a missing one: %+v", v.name, ev.ID, hidden.Errors, missing.Errors)
+		}
+		// Reporting on a grid the viewer cannot see is refused too.
+		if !o.canRead[authz.ObjGrid][ev.OriginGridID] {
+			rep := env.Do(t, v.token, `mutation($g: ID!, $c: ID!) { reportEvent(input: {gridID: $g, categoryID: $c, title: "x"}) { id } }`,
+				map[string]any{"g": ev.OriginGridID, "c": ev.CategoryID})
+			if len(rep.Errors) == 0 || rep.Errors[0].Code() != "FORBIDDEN" {
+				t.Errorf("%s: reportEvent on hidden grid %d: %+v", v.name, ev.OriginGridID, rep.Errors)
+			}
+		}
+	}
 }

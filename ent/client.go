@@ -644,7 +644,23 @@ func (c *EventClient) QueryDuplicateOf(_m *Event) *EventQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(event.Table, event.FieldID, id),
 			sqlgraph.To(event.Table, event.FieldID),
-			sqlgraph.Edge(sqlgraph.O2O, false, event.DuplicateOfTable, event.DuplicateOfColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, event.DuplicateOfTable, event.DuplicateOfColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDuplicates queries the duplicates edge of a Event.
+func (c *EventClient) QueryDuplicates(_m *Event) *EventQuery {
+	query := (&EventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(event.Table, event.FieldID, id),
+			sqlgraph.To(event.Table, event.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, event.DuplicatesTable, event.DuplicatesColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil

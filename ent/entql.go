@@ -356,11 +356,23 @@ var schemaGraph = func() *sqlgraph.Schema {
 	graph.MustAddE(
 		"duplicate_of",
 		&sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2O,
-			Inverse: false,
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
 			Table:   event.DuplicateOfTable,
 			Columns: []string{event.DuplicateOfColumn},
-			Bidi:    true,
+			Bidi:    false,
+		},
+		"Event",
+		"Event",
+	)
+	graph.MustAddE(
+		"duplicates",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   event.DuplicatesTable,
+			Columns: []string{event.DuplicatesColumn},
+			Bidi:    false,
 		},
 		"Event",
 		"Event",
@@ -1008,6 +1020,20 @@ func (f *EventFilter) WhereHasDuplicateOf() {
 // WhereHasDuplicateOfWith applies a predicate to check if query has an edge duplicate_of with a given conditions (other predicates).
 func (f *EventFilter) WhereHasDuplicateOfWith(preds ...predicate.Event) {
 	f.Where(entql.HasEdgeWith("duplicate_of", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDuplicates applies a predicate to check if query has an edge duplicates.
+func (f *EventFilter) WhereHasDuplicates() {
+	f.Where(entql.HasEdge("duplicates"))
+}
+
+// WhereHasDuplicatesWith applies a predicate to check if query has an edge duplicates with a given conditions (other predicates).
+func (f *EventFilter) WhereHasDuplicatesWith(preds ...predicate.Event) {
+	f.Where(entql.HasEdgeWith("duplicates", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

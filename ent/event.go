@@ -96,9 +96,9 @@ type Event struct {
 
 // EventEdges holds the relations/edges for other nodes in the graph.
 type EventEdges struct {
-	// The grid where the case sits now.
+	// Grid holds the value of the grid edge.
 	Grid *Grid `json:"grid,omitempty"`
-	// The grid where the problem was reported.
+	// OriginGrid holds the value of the origin_grid edge.
 	OriginGrid *Grid `json:"origin_grid,omitempty"`
 	// What kind of problem it is.
 	Category *EventCategory `json:"category,omitempty"`
@@ -108,15 +108,18 @@ type EventEdges struct {
 	Assignee *Person `json:"assignee,omitempty"`
 	// The original case, when this one was voided as a duplicate.
 	DuplicateOf *Event `json:"duplicate_of,omitempty"`
+	// Cases voided as duplicates of this one.
+	Duplicates []*Event `json:"duplicates,omitempty"`
 	// The timeline: every step taken, oldest first.
 	Actions []*EventAction `json:"actions,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [7]bool
+	loadedTypes [8]bool
 	// totalCount holds the count of the edges above.
-	totalCount [7]map[string]int
+	totalCount [6]map[string]int
 
-	namedActions map[string][]*EventAction
+	namedDuplicates map[string][]*Event
+	namedActions    map[string][]*EventAction
 }
 
 // GridOrErr returns the Grid value or an error if the edge
@@ -185,10 +188,19 @@ func (e EventEdges) DuplicateOfOrErr() (*Event, error) {
 	return nil, &NotLoadedError{edge: "duplicate_of"}
 }
 
+// DuplicatesOrErr returns the Duplicates value or an error if the edge
+// was not loaded in eager-loading.
+func (e EventEdges) DuplicatesOrErr() ([]*Event, error) {
+	if e.loadedTypes[6] {
+		return e.Duplicates, nil
+	}
+	return nil, &NotLoadedError{edge: "duplicates"}
+}
+
 // ActionsOrErr returns the Actions value or an error if the edge
 // was not loaded in eager-loading.
 func (e EventEdges) ActionsOrErr() ([]*EventAction, error) {
-	if e.loadedTypes[6] {
+	if e.loadedTypes[7] {
 		return e.Actions, nil
 	}
 	return nil, &NotLoadedError{edge: "actions"}
@@ -484,6 +496,11 @@ func (_m *Event) QueryDuplicateOf() *EventQuery {
 	return NewEventClient(_m.config).QueryDuplicateOf(_m)
 }
 
+// QueryDuplicates queries the "duplicates" edge of the Event entity.
+func (_m *Event) QueryDuplicates() *EventQuery {
+	return NewEventClient(_m.config).QueryDuplicates(_m)
+}
+
 // QueryActions queries the "actions" edge of the Event entity.
 func (_m *Event) QueryActions() *EventActionQuery {
 	return NewEventClient(_m.config).QueryActions(_m)
@@ -632,6 +649,30 @@ func (_m *Event) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedDuplicates returns the Duplicates named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Event) NamedDuplicates(name string) ([]*Event, error) {
+	if _m.Edges.namedDuplicates == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedDuplicates[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Event) appendNamedDuplicates(name string, edges ...*Event) {
+	if _m.Edges.namedDuplicates == nil {
+		_m.Edges.namedDuplicates = make(map[string][]*Event)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedDuplicates[name] = []*Event{}
+	} else {
+		_m.Edges.namedDuplicates[name] = append(_m.Edges.namedDuplicates[name], edges...)
+	}
 }
 
 // NamedActions returns the Actions named value or an error if the edge was not

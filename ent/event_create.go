@@ -437,6 +437,21 @@ func (_c *EventCreate) SetDuplicateOf(v *Event) *EventCreate {
 	return _c.SetDuplicateOfID(v.ID)
 }
 
+// AddDuplicateIDs adds the "duplicates" edge to the Event entity by IDs.
+func (_c *EventCreate) AddDuplicateIDs(ids ...int) *EventCreate {
+	_c.mutation.AddDuplicateIDs(ids...)
+	return _c
+}
+
+// AddDuplicates adds the "duplicates" edges to the Event entity.
+func (_c *EventCreate) AddDuplicates(v ...*Event) *EventCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddDuplicateIDs(ids...)
+}
+
 // AddActionIDs adds the "actions" edge to the EventAction entity by IDs.
 func (_c *EventCreate) AddActionIDs(ids ...int) *EventCreate {
 	_c.mutation.AddActionIDs(ids...)
@@ -936,11 +951,11 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 	}
 	if nodes := _c.mutation.DuplicateOfIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2O,
-			Inverse: false,
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
 			Table:   event.DuplicateOfTable,
 			Columns: []string{event.DuplicateOfColumn},
-			Bidi:    true,
+			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt),
 			},
@@ -949,6 +964,22 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.DuplicateOfID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.DuplicatesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   event.DuplicatesTable,
+			Columns: []string{event.DuplicatesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.ActionsIDs(); len(nodes) > 0 {

@@ -24,20 +24,22 @@ import (
 // EventQuery is the builder for querying Event entities.
 type EventQuery struct {
 	config
-	ctx              *QueryContext
-	order            []event.OrderOption
-	inters           []Interceptor
-	predicates       []predicate.Event
-	withGrid         *GridQuery
-	withOriginGrid   *GridQuery
-	withCategory     *EventCategoryQuery
-	withReporter     *PersonQuery
-	withAssignee     *PersonQuery
-	withDuplicateOf  *EventQuery
-	withActions      *EventActionQuery
-	loadTotal        []func(context.Context, []*Event) error
-	modifiers        []func(*sql.Selector)
-	withNamedActions map[string]*EventActionQuery
+	ctx                 *QueryContext
+	order               []event.OrderOption
+	inters              []Interceptor
+	predicates          []predicate.Event
+	withGrid            *GridQuery
+	withOriginGrid      *GridQuery
+	withCategory        *EventCategoryQuery
+	withReporter        *PersonQuery
+	withAssignee        *PersonQuery
+	withDuplicateOf     *EventQuery
+	withDuplicates      *EventQuery
+	withActions         *EventActionQuery
+	loadTotal           []func(context.Context, []*Event) error
+	modifiers           []func(*sql.Selector)
+	withNamedDuplicates map[string]*EventQuery
+	withNamedActions    map[string]*EventActionQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -198,7 +200,29 @@ func (_q *EventQuery) QueryDuplicateOf() *EventQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(event.Table, event.FieldID, selector),
 			sqlgraph.To(event.Table, event.FieldID),
-			sqlgraph.Edge(sqlgraph.O2O, false, event.DuplicateOfTable, event.DuplicateOfColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, event.DuplicateOfTable, event.DuplicateOfColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryDuplicates chains the current query on the "duplicates" edge.
+func (_q *EventQuery) QueryDuplicates() *EventQuery {
+	query := (&EventClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(event.Table, event.FieldID, selector),
+			sqlgraph.To(event.Table, event.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, event.DuplicatesTable, event.DuplicatesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -426,6 +450,7 @@ func (_q *EventQuery) Clone() *EventQuery {
 		withReporter:    _q.withReporter.Clone(),
 		withAssignee:    _q.withAssignee.Clone(),
 		withDuplicateOf: _q.withDuplicateOf.Clone(),
+		withDuplicates:  _q.withDuplicates.Clone(),
 		withActions:     _q.withActions.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
@@ -497,6 +522,17 @@ func (_q *EventQuery) WithDuplicateOf(opts ...func(*EventQuery)) *EventQuery {
 		opt(query)
 	}
 	_q.withDuplicateOf = query
+	return _q
+}
+
+// WithDuplicates tells the query-builder to eager-load the nodes that are connected to
+// the "duplicates" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *EventQuery) WithDuplicates(opts ...func(*EventQuery)) *EventQuery {
+	query := (&EventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDuplicates = query
 	return _q
 }
 
@@ -595,13 +631,14 @@ func (_q *EventQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Event,
 	var (
 		nodes       = []*Event{}
 		_spec       = _q.querySpec()
-		loadedTypes = [7]bool{
+		loadedTypes = [8]bool{
 			_q.withGrid != nil,
 			_q.withOriginGrid != nil,
 			_q.withCategory != nil,
 			_q.withReporter != nil,
 			_q.withAssignee != nil,
 			_q.withDuplicateOf != nil,
+			_q.withDuplicates != nil,
 			_q.withActions != nil,
 		}
 	)
@@ -662,10 +699,24 @@ func (_q *EventQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Event,
 			return nil, err
 		}
 	}
+	if query := _q.withDuplicates; query != nil {
+		if err := _q.loadDuplicates(ctx, query, nodes,
+			func(n *Event) { n.Edges.Duplicates = []*Event{} },
+			func(n *Event, e *Event) { n.Edges.Duplicates = append(n.Edges.Duplicates, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withActions; query != nil {
 		if err := _q.loadActions(ctx, query, nodes,
 			func(n *Event) { n.Edges.Actions = []*EventAction{} },
 			func(n *Event, e *EventAction) { n.Edges.Actions = append(n.Edges.Actions, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedDuplicates {
+		if err := _q.loadDuplicates(ctx, query, nodes,
+			func(n *Event) { n.appendNamedDuplicates(name) },
+			func(n *Event, e *Event) { n.appendNamedDuplicates(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -867,6 +918,39 @@ func (_q *EventQuery) loadDuplicateOf(ctx context.Context, query *EventQuery, no
 	}
 	return nil
 }
+func (_q *EventQuery) loadDuplicates(ctx context.Context, query *EventQuery, nodes []*Event, init func(*Event), assign func(*Event, *Event)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Event)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(event.FieldDuplicateOfID)
+	}
+	query.Where(predicate.Event(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(event.DuplicatesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.DuplicateOfID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "duplicate_of_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "duplicate_of_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *EventQuery) loadActions(ctx context.Context, query *EventActionQuery, nodes []*Event, init func(*Event), assign func(*Event, *EventAction)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[int]*Event)
@@ -1007,6 +1091,20 @@ func (_q *EventQuery) sqlQuery(ctx context.Context) *sql.Selector {
 func (_q *EventQuery) Modify(modifiers ...func(s *sql.Selector)) *EventSelect {
 	_q.modifiers = append(_q.modifiers, modifiers...)
 	return _q.Select()
+}
+
+// WithNamedDuplicates tells the query-builder to eager-load the nodes that are connected to the "duplicates"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *EventQuery) WithNamedDuplicates(name string, opts ...func(*EventQuery)) *EventQuery {
+	query := (&EventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedDuplicates == nil {
+		_q.withNamedDuplicates = make(map[string]*EventQuery)
+	}
+	_q.withNamedDuplicates[name] = query
+	return _q
 }
 
 // WithNamedActions tells the query-builder to eager-load the nodes that are connected to the "actions"

@@ -559,6 +559,21 @@ func (_u *EventUpdate) SetDuplicateOf(v *Event) *EventUpdate {
 	return _u.SetDuplicateOfID(v.ID)
 }
 
+// AddDuplicateIDs adds the "duplicates" edge to the Event entity by IDs.
+func (_u *EventUpdate) AddDuplicateIDs(ids ...int) *EventUpdate {
+	_u.mutation.AddDuplicateIDs(ids...)
+	return _u
+}
+
+// AddDuplicates adds the "duplicates" edges to the Event entity.
+func (_u *EventUpdate) AddDuplicates(v ...*Event) *EventUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDuplicateIDs(ids...)
+}
+
 // AddActionIDs adds the "actions" edge to the EventAction entity by IDs.
 func (_u *EventUpdate) AddActionIDs(ids ...int) *EventUpdate {
 	_u.mutation.AddActionIDs(ids...)
@@ -601,6 +616,27 @@ func (_u *EventUpdate) ClearAssignee() *EventUpdate {
 func (_u *EventUpdate) ClearDuplicateOf() *EventUpdate {
 	_u.mutation.ClearDuplicateOf()
 	return _u
+}
+
+// ClearDuplicates clears all "duplicates" edges to the Event entity.
+func (_u *EventUpdate) ClearDuplicates() *EventUpdate {
+	_u.mutation.ClearDuplicates()
+	return _u
+}
+
+// RemoveDuplicateIDs removes the "duplicates" edge to Event entities by IDs.
+func (_u *EventUpdate) RemoveDuplicateIDs(ids ...int) *EventUpdate {
+	_u.mutation.RemoveDuplicateIDs(ids...)
+	return _u
+}
+
+// RemoveDuplicates removes "duplicates" edges to Event entities.
+func (_u *EventUpdate) RemoveDuplicates(v ...*Event) *EventUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDuplicateIDs(ids...)
 }
 
 // ClearActions clears all "actions" edges to the EventAction entity.
@@ -1002,11 +1038,11 @@ func (_u *EventUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.DuplicateOfCleared() {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2O,
-			Inverse: false,
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
 			Table:   event.DuplicateOfTable,
 			Columns: []string{event.DuplicateOfColumn},
-			Bidi:    true,
+			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt),
 			},
@@ -1015,11 +1051,56 @@ func (_u *EventUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if nodes := _u.mutation.DuplicateOfIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2O,
-			Inverse: false,
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
 			Table:   event.DuplicateOfTable,
 			Columns: []string{event.DuplicateOfColumn},
-			Bidi:    true,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DuplicatesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   event.DuplicatesTable,
+			Columns: []string{event.DuplicatesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDuplicatesIDs(); len(nodes) > 0 && !_u.mutation.DuplicatesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   event.DuplicatesTable,
+			Columns: []string{event.DuplicatesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DuplicatesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   event.DuplicatesTable,
+			Columns: []string{event.DuplicatesColumn},
+			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt),
 			},
@@ -1620,6 +1701,21 @@ func (_u *EventUpdateOne) SetDuplicateOf(v *Event) *EventUpdateOne {
 	return _u.SetDuplicateOfID(v.ID)
 }
 
+// AddDuplicateIDs adds the "duplicates" edge to the Event entity by IDs.
+func (_u *EventUpdateOne) AddDuplicateIDs(ids ...int) *EventUpdateOne {
+	_u.mutation.AddDuplicateIDs(ids...)
+	return _u
+}
+
+// AddDuplicates adds the "duplicates" edges to the Event entity.
+func (_u *EventUpdateOne) AddDuplicates(v ...*Event) *EventUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDuplicateIDs(ids...)
+}
+
 // AddActionIDs adds the "actions" edge to the EventAction entity by IDs.
 func (_u *EventUpdateOne) AddActionIDs(ids ...int) *EventUpdateOne {
 	_u.mutation.AddActionIDs(ids...)
@@ -1662,6 +1758,27 @@ func (_u *EventUpdateOne) ClearAssignee() *EventUpdateOne {
 func (_u *EventUpdateOne) ClearDuplicateOf() *EventUpdateOne {
 	_u.mutation.ClearDuplicateOf()
 	return _u
+}
+
+// ClearDuplicates clears all "duplicates" edges to the Event entity.
+func (_u *EventUpdateOne) ClearDuplicates() *EventUpdateOne {
+	_u.mutation.ClearDuplicates()
+	return _u
+}
+
+// RemoveDuplicateIDs removes the "duplicates" edge to Event entities by IDs.
+func (_u *EventUpdateOne) RemoveDuplicateIDs(ids ...int) *EventUpdateOne {
+	_u.mutation.RemoveDuplicateIDs(ids...)
+	return _u
+}
+
+// RemoveDuplicates removes "duplicates" edges to Event entities.
+func (_u *EventUpdateOne) RemoveDuplicates(v ...*Event) *EventUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDuplicateIDs(ids...)
 }
 
 // ClearActions clears all "actions" edges to the EventAction entity.
@@ -2093,11 +2210,11 @@ func (_u *EventUpdateOne) sqlSave(ctx context.Context) (_node *Event, err error)
 	}
 	if _u.mutation.DuplicateOfCleared() {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2O,
-			Inverse: false,
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
 			Table:   event.DuplicateOfTable,
 			Columns: []string{event.DuplicateOfColumn},
-			Bidi:    true,
+			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt),
 			},
@@ -2106,11 +2223,56 @@ func (_u *EventUpdateOne) sqlSave(ctx context.Context) (_node *Event, err error)
 	}
 	if nodes := _u.mutation.DuplicateOfIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2O,
-			Inverse: false,
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
 			Table:   event.DuplicateOfTable,
 			Columns: []string{event.DuplicateOfColumn},
-			Bidi:    true,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DuplicatesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   event.DuplicatesTable,
+			Columns: []string{event.DuplicatesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDuplicatesIDs(); len(nodes) > 0 && !_u.mutation.DuplicatesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   event.DuplicatesTable,
+			Columns: []string{event.DuplicatesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DuplicatesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   event.DuplicatesTable,
+			Columns: []string{event.DuplicatesColumn},
+			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt),
 			},

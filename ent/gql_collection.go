@@ -40,36 +40,6 @@ func (_q *AssignmentQuery) collectField(ctx context.Context, oneNode bool, opCtx
 	)
 	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
 		switch field.Name {
-
-		case "person":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&PersonClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, personImplementors)...); err != nil {
-				return err
-			}
-			_q.withPerson = query
-			if _, ok := fieldSeen[assignment.FieldPersonID]; !ok {
-				selectedFields = append(selectedFields, assignment.FieldPersonID)
-				fieldSeen[assignment.FieldPersonID] = struct{}{}
-			}
-
-		case "grid":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&GridClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, gridImplementors)...); err != nil {
-				return err
-			}
-			_q.withGrid = query
-			if _, ok := fieldSeen[assignment.FieldGridID]; !ok {
-				selectedFields = append(selectedFields, assignment.FieldGridID)
-				fieldSeen[assignment.FieldGridID] = struct{}{}
-			}
 		case "createdAt":
 			if _, ok := fieldSeen[assignment.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, assignment.FieldCreatedAt)
@@ -200,36 +170,6 @@ func (_q *EventQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
 		switch field.Name {
 
-		case "grid":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&GridClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, gridImplementors)...); err != nil {
-				return err
-			}
-			_q.withGrid = query
-			if _, ok := fieldSeen[event.FieldGridID]; !ok {
-				selectedFields = append(selectedFields, event.FieldGridID)
-				fieldSeen[event.FieldGridID] = struct{}{}
-			}
-
-		case "originGrid":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&GridClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, gridImplementors)...); err != nil {
-				return err
-			}
-			_q.withOriginGrid = query
-			if _, ok := fieldSeen[event.FieldOriginGridID]; !ok {
-				selectedFields = append(selectedFields, event.FieldOriginGridID)
-				fieldSeen[event.FieldOriginGridID] = struct{}{}
-			}
-
 		case "category":
 			var (
 				alias = field.Alias
@@ -289,6 +229,19 @@ func (_q *EventQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				selectedFields = append(selectedFields, event.FieldDuplicateOfID)
 				fieldSeen[event.FieldDuplicateOfID] = struct{}{}
 			}
+
+		case "duplicates":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&EventClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, eventImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedDuplicates(alias, func(wq *EventQuery) {
+				*wq = *query
+			})
 
 		case "actions":
 			var (
@@ -1325,21 +1278,6 @@ func (_q *PersonQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
 		switch field.Name {
 
-		case "grid":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&GridClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, gridImplementors)...); err != nil {
-				return err
-			}
-			_q.withGrid = query
-			if _, ok := fieldSeen[person.FieldGridID]; !ok {
-				selectedFields = append(selectedFields, person.FieldGridID)
-				fieldSeen[person.FieldGridID] = struct{}{}
-			}
-
 		case "assignments":
 			var (
 				alias = field.Alias
@@ -1383,10 +1321,10 @@ func (_q *PersonQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[1] == nil {
-								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[1][alias] = n
+							nodes[i].Edges.totalCount[0][alias] = n
 						}
 						return nil
 					})
@@ -1394,10 +1332,10 @@ func (_q *PersonQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Person) error {
 						for i := range nodes {
 							n := len(nodes[i].Edges.Assignments)
-							if nodes[i].Edges.totalCount[1] == nil {
-								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[1][alias] = n
+							nodes[i].Edges.totalCount[0][alias] = n
 						}
 						return nil
 					})
@@ -1472,10 +1410,10 @@ func (_q *PersonQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[2] == nil {
-								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[2][alias] = n
+							nodes[i].Edges.totalCount[1][alias] = n
 						}
 						return nil
 					})
@@ -1483,10 +1421,10 @@ func (_q *PersonQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Person) error {
 						for i := range nodes {
 							n := len(nodes[i].Edges.Vehicles)
-							if nodes[i].Edges.totalCount[2] == nil {
-								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[2][alias] = n
+							nodes[i].Edges.totalCount[1][alias] = n
 						}
 						return nil
 					})
@@ -1651,21 +1589,6 @@ func (_q *VehicleQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 	)
 	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
 		switch field.Name {
-
-		case "grid":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&GridClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, gridImplementors)...); err != nil {
-				return err
-			}
-			_q.withGrid = query
-			if _, ok := fieldSeen[vehicle.FieldGridID]; !ok {
-				selectedFields = append(selectedFields, vehicle.FieldGridID)
-				fieldSeen[vehicle.FieldGridID] = struct{}{}
-			}
 
 		case "person":
 			var (

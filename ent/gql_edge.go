@@ -8,38 +8,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
-func (_m *Assignment) Person(ctx context.Context) (*Person, error) {
-	result, err := _m.Edges.PersonOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QueryPerson().Only(ctx)
-	}
-	return result, err
-}
-
-func (_m *Assignment) Grid(ctx context.Context) (*Grid, error) {
-	result, err := _m.Edges.GridOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QueryGrid().Only(ctx)
-	}
-	return result, err
-}
-
-func (_m *Event) Grid(ctx context.Context) (*Grid, error) {
-	result, err := _m.Edges.GridOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QueryGrid().Only(ctx)
-	}
-	return result, err
-}
-
-func (_m *Event) OriginGrid(ctx context.Context) (*Grid, error) {
-	result, err := _m.Edges.OriginGridOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QueryOriginGrid().Only(ctx)
-	}
-	return result, err
-}
-
 func (_m *Event) Category(ctx context.Context) (*EventCategory, error) {
 	result, err := _m.Edges.CategoryOrErr()
 	if IsNotLoaded(err) {
@@ -70,6 +38,18 @@ func (_m *Event) DuplicateOf(ctx context.Context) (*Event, error) {
 		result, err = _m.QueryDuplicateOf().Only(ctx)
 	}
 	return result, MaskNotFound(err)
+}
+
+func (_m *Event) Duplicates(ctx context.Context) (result []*Event, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedDuplicates(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.DuplicatesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryDuplicates().All(ctx)
+	}
+	return result, err
 }
 
 func (_m *Event) Actions(ctx context.Context) (result []*EventAction, err error) {
@@ -208,14 +188,6 @@ func (_m *Grid) Members(
 	return _m.QueryMembers().Paginate(ctx, after, first, before, last, opts...)
 }
 
-func (_m *Person) Grid(ctx context.Context) (*Grid, error) {
-	result, err := _m.Edges.GridOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QueryGrid().Only(ctx)
-	}
-	return result, err
-}
-
 func (_m *Person) Assignments(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *AssignmentOrder,
 ) (*AssignmentConnection, error) {
@@ -223,7 +195,7 @@ func (_m *Person) Assignments(
 		WithAssignmentOrder(orderBy),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[0][alias]
 	if nodes, err := _m.NamedAssignments(alias); err == nil || hasTotalCount {
 		pager, err := newAssignmentPager(opts, last != nil)
 		if err != nil {
@@ -243,7 +215,7 @@ func (_m *Person) Vehicles(
 		WithVehicleOrder(orderBy),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
 	if nodes, err := _m.NamedVehicles(alias); err == nil || hasTotalCount {
 		pager, err := newVehiclePager(opts, last != nil)
 		if err != nil {
@@ -254,14 +226,6 @@ func (_m *Person) Vehicles(
 		return conn, nil
 	}
 	return _m.QueryVehicles().Paginate(ctx, after, first, before, last, opts...)
-}
-
-func (_m *Vehicle) Grid(ctx context.Context) (*Grid, error) {
-	result, err := _m.Edges.GridOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QueryGrid().Only(ctx)
-	}
-	return result, err
 }
 
 func (_m *Vehicle) Person(ctx context.Context) (*Person, error) {

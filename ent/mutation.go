@@ -1109,6 +1109,9 @@ type EventMutation struct {
 	clearedassignee     bool
 	duplicate_of        *int
 	clearedduplicate_of bool
+	duplicates          map[int]struct{}
+	removedduplicates   map[int]struct{}
+	clearedduplicates   bool
 	actions             map[int]struct{}
 	removedactions      map[int]struct{}
 	clearedactions      bool
@@ -2860,6 +2863,60 @@ func (m *EventMutation) ResetDuplicateOf() {
 	m.clearedduplicate_of = false
 }
 
+// AddDuplicateIDs adds the "duplicates" edge to the Event entity by ids.
+func (m *EventMutation) AddDuplicateIDs(ids ...int) {
+	if m.duplicates == nil {
+		m.duplicates = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.duplicates[ids[i]] = struct{}{}
+	}
+}
+
+// ClearDuplicates clears the "duplicates" edge to the Event entity.
+func (m *EventMutation) ClearDuplicates() {
+	m.clearedduplicates = true
+}
+
+// DuplicatesCleared reports if the "duplicates" edge to the Event entity was cleared.
+func (m *EventMutation) DuplicatesCleared() bool {
+	return m.clearedduplicates
+}
+
+// RemoveDuplicateIDs removes the "duplicates" edge to the Event entity by IDs.
+func (m *EventMutation) RemoveDuplicateIDs(ids ...int) {
+	if m.removedduplicates == nil {
+		m.removedduplicates = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.duplicates, ids[i])
+		m.removedduplicates[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedDuplicates returns the removed IDs of the "duplicates" edge to the Event entity.
+func (m *EventMutation) RemovedDuplicatesIDs() (ids []int) {
+	for id := range m.removedduplicates {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// DuplicatesIDs returns the "duplicates" edge IDs in the mutation.
+func (m *EventMutation) DuplicatesIDs() (ids []int) {
+	for id := range m.duplicates {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetDuplicates resets all changes to the "duplicates" edge.
+func (m *EventMutation) ResetDuplicates() {
+	m.duplicates = nil
+	m.clearedduplicates = false
+	m.removedduplicates = nil
+}
+
 // AddActionIDs adds the "actions" edge to the EventAction entity by ids.
 func (m *EventMutation) AddActionIDs(ids ...int) {
 	if m.actions == nil {
@@ -3741,7 +3798,7 @@ func (m *EventMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *EventMutation) AddedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 8)
 	if m.grid != nil {
 		edges = append(edges, event.EdgeGrid)
 	}
@@ -3759,6 +3816,9 @@ func (m *EventMutation) AddedEdges() []string {
 	}
 	if m.duplicate_of != nil {
 		edges = append(edges, event.EdgeDuplicateOf)
+	}
+	if m.duplicates != nil {
+		edges = append(edges, event.EdgeDuplicates)
 	}
 	if m.actions != nil {
 		edges = append(edges, event.EdgeActions)
@@ -3794,6 +3854,12 @@ func (m *EventMutation) AddedIDs(name string) []ent.Value {
 		if id := m.duplicate_of; id != nil {
 			return []ent.Value{*id}
 		}
+	case event.EdgeDuplicates:
+		ids := make([]ent.Value, 0, len(m.duplicates))
+		for id := range m.duplicates {
+			ids = append(ids, id)
+		}
+		return ids
 	case event.EdgeActions:
 		ids := make([]ent.Value, 0, len(m.actions))
 		for id := range m.actions {
@@ -3806,7 +3872,10 @@ func (m *EventMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *EventMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 8)
+	if m.removedduplicates != nil {
+		edges = append(edges, event.EdgeDuplicates)
+	}
 	if m.removedactions != nil {
 		edges = append(edges, event.EdgeActions)
 	}
@@ -3817,6 +3886,12 @@ func (m *EventMutation) RemovedEdges() []string {
 // the given name in this mutation.
 func (m *EventMutation) RemovedIDs(name string) []ent.Value {
 	switch name {
+	case event.EdgeDuplicates:
+		ids := make([]ent.Value, 0, len(m.removedduplicates))
+		for id := range m.removedduplicates {
+			ids = append(ids, id)
+		}
+		return ids
 	case event.EdgeActions:
 		ids := make([]ent.Value, 0, len(m.removedactions))
 		for id := range m.removedactions {
@@ -3829,7 +3904,7 @@ func (m *EventMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *EventMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 8)
 	if m.clearedgrid {
 		edges = append(edges, event.EdgeGrid)
 	}
@@ -3847,6 +3922,9 @@ func (m *EventMutation) ClearedEdges() []string {
 	}
 	if m.clearedduplicate_of {
 		edges = append(edges, event.EdgeDuplicateOf)
+	}
+	if m.clearedduplicates {
+		edges = append(edges, event.EdgeDuplicates)
 	}
 	if m.clearedactions {
 		edges = append(edges, event.EdgeActions)
@@ -3870,6 +3948,8 @@ func (m *EventMutation) EdgeCleared(name string) bool {
 		return m.clearedassignee
 	case event.EdgeDuplicateOf:
 		return m.clearedduplicate_of
+	case event.EdgeDuplicates:
+		return m.clearedduplicates
 	case event.EdgeActions:
 		return m.clearedactions
 	}
@@ -3923,6 +4003,9 @@ func (m *EventMutation) ResetEdge(name string) error {
 		return nil
 	case event.EdgeDuplicateOf:
 		m.ResetDuplicateOf()
+		return nil
+	case event.EdgeDuplicates:
+		m.ResetDuplicates()
 		return nil
 	case event.EdgeActions:
 		m.ResetActions()

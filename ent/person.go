@@ -61,7 +61,7 @@ type PersonEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [2]map[string]int
 
 	namedAssignments map[string][]*Assignment
 	namedVehicles    map[string][]*Vehicle

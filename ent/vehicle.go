@@ -51,7 +51,7 @@ type VehicleEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [2]bool
 	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
+	totalCount [1]map[string]int
 }
 
 // GridOrErr returns the Grid value or an error if the edge

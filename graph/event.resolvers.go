@@ -24,6 +24,16 @@ import (
 	"entgo.io/contrib/entgql"
 )
 
+// Grid is the resolver for the grid field.
+func (r *eventResolver) Grid(ctx context.Context, obj *ent.Event) (*ent.Grid, error) {
+	return r.gridByID(ctx, obj.GridID)
+}
+
+// OriginGrid is the resolver for the originGrid field.
+func (r *eventResolver) OriginGrid(ctx context.Context, obj *ent.Event) (*ent.Grid, error) {
+	return r.gridByID(ctx, obj.OriginGridID)
+}
+
 // StatusLabel is the resolver for the statusLabel field.
 func (r *eventResolver) StatusLabel(ctx context.Context, obj *ent.Event) (string, error) {
 	return labels.For("EventStatus", string(obj.Status)), nil
@@ -77,12 +87,12 @@ func (r *eventActionResolver) FromGrid(ctx context.Context, obj *ent.EventAction
 	if obj.FromGridID == nil {
 		return nil, nil
 	}
-	return maskNotFound(r.client(ctx).Grid.Get(ctx, *obj.FromGridID))
+	return r.gridByID(ctx, *obj.FromGridID)
 }
 
 // ToGrid is the resolver for the toGrid field.
 func (r *eventActionResolver) ToGrid(ctx context.Context, obj *ent.EventAction) (*ent.Grid, error) {
-	return maskNotFound(r.client(ctx).Grid.Get(ctx, obj.ToGridID))
+	return r.gridByID(ctx, obj.ToGridID)
 }
 
 // ReportEvent is the resolver for the reportEvent field.
@@ -214,7 +224,8 @@ func (r *queryResolver) Events(ctx context.Context, after *entgql.Cursor[int], f
 	if overdue != nil {
 		p := event.And(event.DeadlineLT(r.Now()), event.StatusNotIn(event.StatusCLOSED_FIXED, event.StatusCLOSED_NOT_FIXED, event.StatusVOIDED))
 		if !*overdue {
-			p = event.Not(p)
+			// NOT over a NULL deadline is NULL, not true: cases with no deadline yet are not overdue.
+			p = event.Or(event.DeadlineIsNil(), event.Not(p))
 		}
 		q = q.Where(p)
 	}
@@ -271,7 +282,7 @@ func (r *queryResolver) PublicEvent(ctx context.Context, trackingCode string) (*
 // PublicEventCategories is the resolver for the publicEventCategories field.
 func (r *queryResolver) PublicEventCategories(ctx context.Context) ([]*model.PublicEventCategory, error) {
 	cats, err := r.client(ctx).EventCategory.Query().
-		Where(eventcategory.Active(true), eventcategory.HasParent()).
+		Where(eventcategory.Active(true), eventcategory.Not(eventcategory.HasChildren())).
 		Order(ent.Asc(eventcategory.FieldCode)).
 		All(authz.SystemContext(ctx, "public category list"))
 	if err != nil {

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 
 	"gridgov/ent"
 	"gridgov/internal/idempotency"
@@ -11,7 +12,9 @@ import (
 // step takes a workflow step in the mutation's transaction, once per idempotency key.
 func (r *Resolver) step(ctx context.Context, key *string, s workflow.Step) (*ent.Event, error) {
 	client := r.client(ctx)
-	return r.idempotent(ctx, key, string(s.Action), func() (*ent.Event, error) {
+	// The case id is part of the operation, so a key reused on another case is refused.
+	op := fmt.Sprintf("%s:%d", s.Action, s.EventID)
+	return r.idempotent(ctx, key, op, func() (*ent.Event, error) {
 		return r.Workflow.Apply(ctx, client, s)
 	})
 }

@@ -22,6 +22,19 @@ import (
 	"entgo.io/contrib/entgql"
 )
 
+// Grid is the resolver for the grid field.
+func (r *assignmentResolver) Grid(ctx context.Context, obj *ent.Assignment) (*ent.Grid, error) {
+	if g, err := obj.Edges.GridOrErr(); err == nil {
+		return g, nil // loaded with the row (e.g. by login, before the request has a viewer)
+	}
+	return r.gridByID(ctx, obj.GridID)
+}
+
+// Person is the resolver for the person field.
+func (r *assignmentResolver) Person(ctx context.Context, obj *ent.Assignment) (*ent.Person, error) {
+	return r.personByID(ctx, obj.PersonID)
+}
+
 // RoleLabel is the resolver for the roleLabel field.
 func (r *assignmentResolver) RoleLabel(ctx context.Context, obj *ent.Assignment) (string, error) {
 	return labels.For("Role", string(obj.Role)), nil
@@ -140,6 +153,11 @@ func (r *mutationResolver) UpdateVehicle(ctx context.Context, id int, input ent.
 	return r.client(ctx).Vehicle.UpdateOneID(id).SetInput(input).Save(ctx)
 }
 
+// Grid is the resolver for the grid field.
+func (r *personResolver) Grid(ctx context.Context, obj *ent.Person) (*ent.Grid, error) {
+	return r.gridByID(ctx, obj.GridID)
+}
+
 // GenderLabel is the resolver for the genderLabel field.
 func (r *personResolver) GenderLabel(ctx context.Context, obj *ent.Person) (string, error) {
 	return labels.For("Gender", string(obj.Gender)), nil
@@ -189,6 +207,11 @@ func (r *queryResolver) EnumLabels(ctx context.Context, enum string) ([]*model.E
 		out[i] = &model.EnumLabel{Value: l.Value, Label: l.Label}
 	}
 	return out, nil
+}
+
+// Grid is the resolver for the grid field.
+func (r *vehicleResolver) Grid(ctx context.Context, obj *ent.Vehicle) (*ent.Grid, error) {
+	return r.gridByID(ctx, obj.GridID)
 }
 
 // KindLabel is the resolver for the kindLabel field.

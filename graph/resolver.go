@@ -27,13 +27,17 @@ type Resolver struct {
 	Now func() time.Time
 }
 
-// NewSchema returns the executable schema with gridgov's resolvers and complexity functions.
-func NewSchema(client *ent.Client, authService *auth.Service) graphql.ExecutableSchema {
-	r := &Resolver{
+// NewResolver returns the root resolver with the default workflow engine and limits.
+func NewResolver(client *ent.Client, authService *auth.Service) *Resolver {
+	return &Resolver{
 		Client: client, Auth: authService, Now: clock.Now,
 		Workflow:      workflow.New(),
 		PublicReports: auth.NewLimiter(20, time.Hour),
 	}
+}
+
+// NewSchemaFor returns the executable schema of r with gridgov's complexity functions.
+func NewSchemaFor(r *Resolver) graphql.ExecutableSchema {
 	return generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexity()})
 }
 

@@ -50,6 +50,11 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "demo data: %d grids (1 sub-district, %d level-2, %d level-3), %d people, %d assignments, %d vehicles\n",
 			sum.Grids, sum.Level2, sum.Level3, sum.People, sum.Assignments, sum.Vehicles)
+		cases, err := demo.LoadEvents(ctx, client)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "demo cases: %d\n", cases)
 		accounts, err := demo.Accounts(ctx, client)
 		if err != nil {
 			return err

@@ -98,6 +98,8 @@ const (
 	EdgeAssignee = "assignee"
 	// EdgeDuplicateOf holds the string denoting the duplicate_of edge name in mutations.
 	EdgeDuplicateOf = "duplicate_of"
+	// EdgeDuplicates holds the string denoting the duplicates edge name in mutations.
+	EdgeDuplicates = "duplicates"
 	// EdgeActions holds the string denoting the actions edge name in mutations.
 	EdgeActions = "actions"
 	// Table holds the table name of the event in the database.
@@ -141,6 +143,10 @@ const (
 	DuplicateOfTable = "events"
 	// DuplicateOfColumn is the table column denoting the duplicate_of relation/edge.
 	DuplicateOfColumn = "duplicate_of_id"
+	// DuplicatesTable is the table that holds the duplicates relation/edge.
+	DuplicatesTable = "events"
+	// DuplicatesColumn is the table column denoting the duplicates relation/edge.
+	DuplicatesColumn = "duplicate_of_id"
 	// ActionsTable is the table that holds the actions relation/edge.
 	ActionsTable = "event_actions"
 	// ActionsInverseTable is the table name for the EventAction entity.
@@ -543,6 +549,20 @@ func ByDuplicateOfField(field string, opts ...sql.OrderTermOption) OrderOption {
 	}
 }
 
+// ByDuplicatesCount orders the results by duplicates count.
+func ByDuplicatesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newDuplicatesStep(), opts...)
+	}
+}
+
+// ByDuplicates orders the results by duplicates terms.
+func ByDuplicates(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newDuplicatesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByActionsCount orders the results by actions count.
 func ByActionsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -595,7 +615,14 @@ func newDuplicateOfStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(Table, FieldID),
-		sqlgraph.Edge(sqlgraph.O2O, false, DuplicateOfTable, DuplicateOfColumn),
+		sqlgraph.Edge(sqlgraph.M2O, true, DuplicateOfTable, DuplicateOfColumn),
+	)
+}
+func newDuplicatesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, DuplicatesTable, DuplicatesColumn),
 	)
 }
 func newActionsStep() *sqlgraph.Step {

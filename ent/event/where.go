@@ -1801,7 +1801,7 @@ func HasDuplicateOf() predicate.Event {
 	return predicate.Event(func(s *sql.Selector) {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.O2O, false, DuplicateOfTable, DuplicateOfColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, DuplicateOfTable, DuplicateOfColumn),
 		)
 		sqlgraph.HasNeighbors(s, step)
 	})
@@ -1811,6 +1811,29 @@ func HasDuplicateOf() predicate.Event {
 func HasDuplicateOfWith(preds ...predicate.Event) predicate.Event {
 	return predicate.Event(func(s *sql.Selector) {
 		step := newDuplicateOfStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasDuplicates applies the HasEdge predicate on the "duplicates" edge.
+func HasDuplicates() predicate.Event {
+	return predicate.Event(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, DuplicatesTable, DuplicatesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasDuplicatesWith applies the HasEdge predicate on the "duplicates" edge with a given conditions (other predicates).
+func HasDuplicatesWith(preds ...predicate.Event) predicate.Event {
+	return predicate.Event(func(s *sql.Selector) {
+		step := newDuplicatesStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

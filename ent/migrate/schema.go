@@ -99,7 +99,7 @@ var (
 		{Name: "category_id", Type: field.TypeInt},
 		{Name: "reporter_id", Type: field.TypeInt, Nullable: true},
 		{Name: "assignee_id", Type: field.TypeInt, Nullable: true},
-		{Name: "duplicate_of_id", Type: field.TypeInt, Unique: true, Nullable: true},
+		{Name: "duplicate_of_id", Type: field.TypeInt, Nullable: true},
 	}
 	// EventsTable holds the schema information for the "events" table.
 	EventsTable = &schema.Table{
@@ -138,7 +138,7 @@ var (
 				OnDelete:   schema.SetNull,
 			},
 			{
-				Symbol:     "events_events_duplicate_of",
+				Symbol:     "events_events_duplicates",
 				Columns:    []*schema.Column{EventsColumns[33]},
 				RefColumns: []*schema.Column{EventsColumns[0]},
 				OnDelete:   schema.SetNull,

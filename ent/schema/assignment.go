@@ -64,13 +64,13 @@ func (Assignment) Edges() []ent.Edge {
 			Field("person_id").
 			Unique().Required().Immutable().
 			Comment("Who holds the role.").
-			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+			Annotations(entgql.Skip(entgql.SkipType, entgql.SkipWhereInput)), // nullable field in graph/schema
 		edge.From("grid", Grid.Type).
 			Ref("assignments").
 			Field("grid_id").
 			Unique().Required().Immutable().
 			Comment("The grid on which the role is held; it covers the grid's whole subtree.").
-			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+			Annotations(entgql.Skip(entgql.SkipType, entgql.SkipWhereInput)), // nullable field in graph/schema
 	}
 }
 

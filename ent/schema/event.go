@@ -118,12 +118,12 @@ func (Event) Fields() []ent.Field {
 // Edges of Event.
 func (Event) Edges() []ent.Edge {
 	return []ent.Edge{
+		// grid and origin_grid are exposed as nullable fields in graph/schema/event.graphql: a
+		// viewer may see a case through one grid and not the other.
 		edge.To("grid", Grid.Type).Field("grid_id").Unique().Required().
-			Comment("The grid where the case sits now.").
-			Annotations(entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		edge.To("origin_grid", Grid.Type).Field("origin_grid_id").Unique().Required().Immutable().
-			Comment("The grid where the problem was reported.").
-			Annotations(entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		edge.To("category", EventCategory.Type).Field("category_id").Unique().Required().
 			Comment("What kind of problem it is.").
 			Annotations(entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
@@ -133,7 +133,10 @@ func (Event) Edges() []ent.Edge {
 		edge.To("assignee", Person.Type).Field("assignee_id").Unique().
 			Comment("The person handling it now.").
 			Annotations(entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
-		edge.To("duplicate_of", Event.Type).Field("duplicate_of_id").Unique().
+		edge.To("duplicates", Event.Type).
+			Comment("Cases voided as duplicates of this one.").
+			Annotations(entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)).
+			From("duplicate_of").Field("duplicate_of_id").Unique().
 			Comment("The original case, when this one was voided as a duplicate.").
 			Annotations(entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		edge.To("actions", EventAction.Type).

@@ -61,7 +61,9 @@ func (Person) Edges() []ent.Edge {
 			Unique().
 			Required().
 			Comment("The home grid that keeps this person's record (所属网格).").
-			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+			// Exposed as a nullable field in graph/schema/grid.graphql: a person seen through
+			// an assignment may have a home grid outside the viewer's scope.
+			Annotations(entgql.Skip(entgql.SkipType, entgql.SkipWhereInput)),
 		edge.To("assignments", Assignment.Type).
 			Comment("The person's role assignments, current and ended.").
 			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),

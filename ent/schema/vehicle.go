@@ -46,7 +46,7 @@ func (Vehicle) Edges() []ent.Edge {
 			Field("grid_id").
 			Unique().Required().
 			Comment("The grid that keeps the vehicle.").
-			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+			Annotations(entgql.Skip(entgql.SkipType, entgql.SkipWhereInput)), // nullable field in graph/schema
 		edge.From("person", Person.Type).
 			Ref("vehicles").
 			Field("person_id").

@@ -97,6 +97,7 @@ type ComplexityRoot struct {
 		Deadline          func(childComplexity int) int
 		Description       func(childComplexity int) int
 		DuplicateOf       func(childComplexity int) int
+		Duplicates        func(childComplexity int) int
 		EscalationCount   func(childComplexity int) int
 		Feedback          func(childComplexity int) int
 		Grid              func(childComplexity int) int
@@ -372,11 +373,15 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type AssignmentResolver interface {
+	Grid(ctx context.Context, obj *ent.Assignment) (*ent.Grid, error)
+	Person(ctx context.Context, obj *ent.Assignment) (*ent.Person, error)
 	RoleLabel(ctx context.Context, obj *ent.Assignment) (string, error)
 	DutyLabel(ctx context.Context, obj *ent.Assignment) (*string, error)
 	Active(ctx context.Context, obj *ent.Assignment) (bool, error)
 }
 type EventResolver interface {
+	Grid(ctx context.Context, obj *ent.Event) (*ent.Grid, error)
+	OriginGrid(ctx context.Context, obj *ent.Event) (*ent.Grid, error)
 	StatusLabel(ctx context.Context, obj *ent.Event) (string, error)
 	SourceLabel(ctx context.Context, obj *ent.Event) (string, error)
 	SLALight(ctx context.Context, obj *ent.Event) (*model.SLALight, error)
@@ -426,6 +431,7 @@ type MutationResolver interface {
 	UpdateEventCategory(ctx context.Context, id int, input ent.UpdateEventCategoryInput) (*ent.EventCategory, error)
 }
 type PersonResolver interface {
+	Grid(ctx context.Context, obj *ent.Person) (*ent.Grid, error)
 	GenderLabel(ctx context.Context, obj *ent.Person) (string, error)
 	ActiveAssignments(ctx context.Context, obj *ent.Person, at *time.Time) ([]*ent.Assignment, error)
 }
@@ -447,6 +453,7 @@ type QueryResolver interface {
 	EnumLabels(ctx context.Context, enum string) ([]*model.EnumLabel, error)
 }
 type VehicleResolver interface {
+	Grid(ctx context.Context, obj *ent.Vehicle) (*ent.Grid, error)
 	KindLabel(ctx context.Context, obj *ent.Vehicle) (string, error)
 }
 
@@ -658,6 +665,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.DuplicateOf(childComplexity), true
+	case "Event.duplicates":
+		if e.ComplexityRoot.Event.Duplicates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Duplicates(childComplexity), true
 	case "Event.escalationCount":
 		if e.ComplexityRoot.Event.EscalationCount == nil {
 			break
@@ -2265,14 +2278,6 @@ type Assignment implements Node {
   Copy of the grid's path, kept in sync by the server.
   """
   gridPath: String!
-  """
-  Who holds the role.
-  """
-  person: Person!
-  """
-  The grid on which the role is held; it covers the grid's whole subtree.
-  """
-  grid: Grid!
 }
 """
 A connection to a list of items.
@@ -2712,14 +2717,6 @@ type Event implements Node {
   """
   originPath: String!
   """
-  The grid where the case sits now.
-  """
-  grid: Grid!
-  """
-  The grid where the problem was reported.
-  """
-  originGrid: Grid!
-  """
   What kind of problem it is.
   """
   category: EventCategory!
@@ -2735,6 +2732,10 @@ type Event implements Node {
   The original case, when this one was voided as a duplicate.
   """
   duplicateOf: Event
+  """
+  Cases voided as duplicates of this one.
+  """
+  duplicates: [Event!]
   """
   The timeline: every step taken, oldest first.
   """
@@ -3780,10 +3781,6 @@ type Person implements Node {
   Copy of the home grid's path, kept in sync by the server.
   """
   gridPath: String!
-  """
-  The home grid that keeps this person's record (所属网格).
-  """
-  grid: Grid!
   assignments(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -4336,10 +4333,6 @@ type Vehicle implements Node {
   """
   gridPath: String!
   """
-  The grid that keeps the vehicle.
-  """
-  grid: Grid!
-  """
   The person the vehicle is assigned to, if any.
   """
   person: Person
@@ -4572,6 +4565,10 @@ enum SlaLight {
 }
 
 extend type Event {
+  "The grid where the case sits now; null when it has moved outside the viewer's scope (e.g. escalated above it)."
+  grid: Grid
+  "The grid where the problem was reported; null when it lies outside the viewer's scope."
+  originGrid: Grid
   "zh-CN label of the status, e.g. 处置中."
   statusLabel: String!
   "zh-CN label of the source, e.g. 群众直通报告."
@@ -4774,6 +4771,14 @@ extend type Grid {
 }
 
 extend type Assignment {
+  """
+  The grid on which the role is held; it covers the grid's whole subtree. Like every grid
+  field in the API it is nullable, null only when outside the viewer's scope, so that
+  fragments on different types can select grid together.
+  """
+  grid: Grid
+  "Who holds the role."
+  person: Person
   "zh-CN label of the role, e.g. 第一责任人."
   roleLabel: String!
   "zh-CN label of the duty, e.g. 巡防员; null when there is no duty."
@@ -4783,6 +4788,11 @@ extend type Assignment {
 }
 
 extend type Person {
+  """
+  The home grid that keeps the person's record (所属网格); null when it lies outside the
+  viewer's scope (a person is also visible through an assignment in scope).
+  """
+  grid: Grid
   "zh-CN label of the gender."
   genderLabel: String!
   """
@@ -4792,6 +4802,8 @@ extend type Person {
 }
 
 extend type Vehicle {
+  "The grid that keeps the vehicle."
+  grid: Grid
   "zh-CN label of the kind, e.g. 电动车."
   kindLabel: String!
 }
@@ -4873,10 +4885,10 @@ func (ec *executionContext) childFields_Assignment(ctx context.Context, field gr
 		return ec.fieldContext_Assignment_endReason(ctx, field)
 	case "gridPath":
 		return ec.fieldContext_Assignment_gridPath(ctx, field)
-	case "person":
-		return ec.fieldContext_Assignment_person(ctx, field)
 	case "grid":
 		return ec.fieldContext_Assignment_grid(ctx, field)
+	case "person":
+		return ec.fieldContext_Assignment_person(ctx, field)
 	case "roleLabel":
 		return ec.fieldContext_Assignment_roleLabel(ctx, field)
 	case "dutyLabel":
@@ -4973,10 +4985,6 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_gridPath(ctx, field)
 	case "originPath":
 		return ec.fieldContext_Event_originPath(ctx, field)
-	case "grid":
-		return ec.fieldContext_Event_grid(ctx, field)
-	case "originGrid":
-		return ec.fieldContext_Event_originGrid(ctx, field)
 	case "category":
 		return ec.fieldContext_Event_category(ctx, field)
 	case "reporter":
@@ -4985,8 +4993,14 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_assignee(ctx, field)
 	case "duplicateOf":
 		return ec.fieldContext_Event_duplicateOf(ctx, field)
+	case "duplicates":
+		return ec.fieldContext_Event_duplicates(ctx, field)
 	case "actions":
 		return ec.fieldContext_Event_actions(ctx, field)
+	case "grid":
+		return ec.fieldContext_Event_grid(ctx, field)
+	case "originGrid":
+		return ec.fieldContext_Event_originGrid(ctx, field)
 	case "statusLabel":
 		return ec.fieldContext_Event_statusLabel(ctx, field)
 	case "sourceLabel":
@@ -5223,12 +5237,12 @@ func (ec *executionContext) childFields_Person(ctx context.Context, field graphq
 		return ec.fieldContext_Person_partyMember(ctx, field)
 	case "gridPath":
 		return ec.fieldContext_Person_gridPath(ctx, field)
-	case "grid":
-		return ec.fieldContext_Person_grid(ctx, field)
 	case "assignments":
 		return ec.fieldContext_Person_assignments(ctx, field)
 	case "vehicles":
 		return ec.fieldContext_Person_vehicles(ctx, field)
+	case "grid":
+		return ec.fieldContext_Person_grid(ctx, field)
 	case "genderLabel":
 		return ec.fieldContext_Person_genderLabel(ctx, field)
 	case "activeAssignments":
@@ -5347,10 +5361,10 @@ func (ec *executionContext) childFields_Vehicle(ctx context.Context, field graph
 		return ec.fieldContext_Vehicle_inService(ctx, field)
 	case "gridPath":
 		return ec.fieldContext_Vehicle_gridPath(ctx, field)
-	case "grid":
-		return ec.fieldContext_Vehicle_grid(ctx, field)
 	case "person":
 		return ec.fieldContext_Vehicle_person(ctx, field)
+	case "grid":
+		return ec.fieldContext_Vehicle_grid(ctx, field)
 	case "kindLabel":
 		return ec.fieldContext_Vehicle_kindLabel(ctx, field)
 	}
@@ -7405,38 +7419,6 @@ func (ec *executionContext) fieldContext_Assignment_gridPath(_ context.Context, 
 	return graphql.NewScalarFieldContext("Assignment", field, false, false, "String")
 }
 
-func (ec *executionContext) _Assignment_person(ctx context.Context, field graphql.CollectedField, obj *ent.Assignment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Assignment_person(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Person(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖgridgovᚋentᚐPerson(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Assignment_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Assignment",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Person(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Assignment_grid(ctx context.Context, field graphql.CollectedField, obj *ent.Assignment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7446,14 +7428,14 @@ func (ec *executionContext) _Assignment_grid(ctx context.Context, field graphql.
 			return ec.fieldContext_Assignment_grid(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Grid(ctx)
+			return ec.Resolvers.Assignment().Grid(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
-			return ec.marshalNGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
+			return ec.marshalOGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Assignment_grid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -7461,9 +7443,41 @@ func (ec *executionContext) fieldContext_Assignment_grid(_ context.Context, fiel
 		Object:     "Assignment",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Grid(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Assignment_person(ctx context.Context, field graphql.CollectedField, obj *ent.Assignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Assignment_person(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Assignment().Person(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgridgovᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Assignment_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Assignment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
 		},
 	}
 	return fc, nil
@@ -8324,70 +8338,6 @@ func (ec *executionContext) fieldContext_Event_originPath(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Event", field, false, false, "String")
 }
 
-func (ec *executionContext) _Event_grid(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Event_grid(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Grid(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
-			return ec.marshalNGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Event_grid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Event",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Grid(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Event_originGrid(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Event_originGrid(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OriginGrid(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
-			return ec.marshalNGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Event_originGrid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Event",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Grid(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Event_category(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8516,6 +8466,38 @@ func (ec *executionContext) fieldContext_Event_duplicateOf(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Event_duplicates(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_duplicates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Duplicates(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Event) graphql.Marshaler {
+			return ec.marshalOEvent2ᚕᚖgridgovᚋentᚐEventᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_duplicates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Event_actions(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8543,6 +8525,70 @@ func (ec *executionContext) fieldContext_Event_actions(_ context.Context, field 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_EventAction(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_grid(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_grid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().Grid(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
+			return ec.marshalOGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_grid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Grid(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_originGrid(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_originGrid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().OriginGrid(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
+			return ec.marshalOGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_originGrid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Grid(ctx, field)
 		},
 	}
 	return fc, nil
@@ -12011,38 +12057,6 @@ func (ec *executionContext) fieldContext_Person_gridPath(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Person", field, false, false, "String")
 }
 
-func (ec *executionContext) _Person_grid(ctx context.Context, field graphql.CollectedField, obj *ent.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_grid(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Grid(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
-			return ec.marshalNGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Person_grid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Person",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Grid(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Person_assignments(ctx context.Context, field graphql.CollectedField, obj *ent.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12127,6 +12141,38 @@ func (ec *executionContext) fieldContext_Person_vehicles(ctx context.Context, fi
 	if fc.Args, err = ec.field_Person_vehicles_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Person_grid(ctx context.Context, field graphql.CollectedField, obj *ent.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_grid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Person().Grid(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
+			return ec.marshalOGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Person_grid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Person",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Grid(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -13714,38 +13760,6 @@ func (ec *executionContext) fieldContext_Vehicle_gridPath(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Vehicle", field, false, false, "String")
 }
 
-func (ec *executionContext) _Vehicle_grid(ctx context.Context, field graphql.CollectedField, obj *ent.Vehicle) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Vehicle_grid(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Grid(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
-			return ec.marshalNGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Vehicle_grid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Vehicle",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Grid(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Vehicle_person(ctx context.Context, field graphql.CollectedField, obj *ent.Vehicle) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13773,6 +13787,38 @@ func (ec *executionContext) fieldContext_Vehicle_person(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Vehicle_grid(ctx context.Context, field graphql.CollectedField, obj *ent.Vehicle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Vehicle_grid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Vehicle().Grid(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
+			return ec.marshalOGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Vehicle_grid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Vehicle",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Grid(ctx, field)
 		},
 	}
 	return fc, nil
@@ -20807,17 +20853,17 @@ func (ec *executionContext) _Assignment(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "person":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Assignment_person(ctx, field, obj)
-				})
 		case "grid":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Assignment_grid(ctx, field, obj)
+				})
+		case "person":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Assignment_person(ctx, field, obj)
 				})
 		case "roleLabel":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -21114,18 +21160,6 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "grid":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Event_grid(ctx, field, obj)
-				})
-		case "originGrid":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Event_originGrid(ctx, field, obj)
-				})
 		case "category":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -21150,11 +21184,29 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Event_duplicateOf(ctx, field, obj)
 				})
+		case "duplicates":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_duplicates(ctx, field, obj)
+				})
 		case "actions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Event_actions(ctx, field, obj)
+				})
+		case "grid":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_grid(ctx, field, obj)
+				})
+		case "originGrid":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_originGrid(ctx, field, obj)
 				})
 		case "statusLabel":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -22143,12 +22195,6 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "grid":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Person_grid(ctx, field, obj)
-				})
 		case "assignments":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -22160,6 +22206,12 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Person_vehicles(ctx, field, obj)
+				})
+		case "grid":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Person_grid(ctx, field, obj)
 				})
 		case "genderLabel":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -22702,17 +22754,17 @@ func (ec *executionContext) _Vehicle(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "grid":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Vehicle_grid(ctx, field, obj)
-				})
 		case "person":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Vehicle_person(ctx, field, obj)
+				})
+		case "grid":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Vehicle_grid(ctx, field, obj)
 				})
 		case "kindLabel":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -24217,6 +24269,25 @@ func (ec *executionContext) marshalODuty2ᚖgridgovᚋentᚋassignmentᚐDuty(ct
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOEvent2ᚕᚖgridgovᚋentᚐEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Event) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvent2ᚖgridgovᚋentᚐEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOEvent2ᚖgridgovᚋentᚐEvent(ctx context.Context, sel ast.SelectionSet, v *ent.Event) graphql.Marshaler {

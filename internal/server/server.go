@@ -73,7 +73,8 @@ func New(cfg Config) http.Handler {
 // GraphQL returns the GraphQL handler with gridgov's limits, transactions and error
 // presentation; it expects the viewer middleware in front of it.
 func GraphQL(cfg Config) *handler.Server {
-	srv := handler.New(graph.NewSchema(cfg.Client, cfg.Auth))
+	resolver := graph.NewResolver(cfg.Client, cfg.Auth)
+	srv := handler.New(graph.NewSchemaFor(resolver))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{}) // gqlgen refuses mutations over GET
 	srv.AddTransport(transport.POST{})
@@ -87,6 +88,7 @@ func GraphQL(cfg Config) *handler.Server {
 	srv.Use(extension.FixedComplexityLimit(maxComplexity))
 	srv.Use(entgql.Transactioner{TxOpener: cfg.Client})
 	srv.AroundFields(graph.PageSizeLimit)
+	srv.AroundOperations(resolver.WithLoaders)
 	srv.SetErrorPresenter(graph.PresentError)
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		cfg.Logger.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(v))

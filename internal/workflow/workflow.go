@@ -228,15 +228,21 @@ func (e *Engine) Apply(ctx context.Context, client *ent.Client, s Step) (*ent.Ev
 			up.ClearAssignee()
 		}
 	case eventaction.ActionRETURN:
+		if err := checkAssignee(v, ev); err != nil {
+			return nil, err
+		}
 		up.ClearAssignee()
 	case eventaction.ActionSTART:
-		if ev.AssigneeID != nil && v.PersonID != *ev.AssigneeID && !v.Can(ev.GridPath, authz.ObjEvent, authz.ActDispatch) {
-			return nil, apperr.New(apperr.Forbidden, "the case is dispatched to someone else")
+		if err := checkAssignee(v, ev); err != nil {
+			return nil, err
 		}
 		if ev.AssigneeID == nil && v.PersonID != 0 {
 			up.SetAssigneeID(v.PersonID)
 		}
 	case eventaction.ActionREPORT_BACK:
+		if err := checkAssignee(v, ev); err != nil {
+			return nil, err
+		}
 		if err := checkPhotos(s.PhotoURLs); err != nil {
 			return nil, err
 		}
@@ -294,6 +300,13 @@ func (e *Engine) Apply(ctx context.Context, client *ent.Client, s Step) (*ent.Ev
 			return nil, apperr.New(apperr.Conflict, "case %d has no extension request to decide", ev.ID)
 		}
 		if s.Action == eventaction.ActionAPPROVE_EXTENSION {
+			requester, err := lastActor(sys, client, ev.ID, eventaction.ActionREQUEST_EXTENSION)
+			if err != nil {
+				return nil, err
+			}
+			if requester != 0 && requester == v.PersonID {
+				return nil, apperr.New(apperr.Forbidden, "an extension is approved by someone other than who asked for it")
+			}
 			up.SetDeadline(*ev.RequestedDeadline)
 		}
 		up.ClearRequestedDeadline()
@@ -309,7 +322,13 @@ func (e *Engine) Apply(ctx context.Context, client *ent.Client, s Step) (*ent.Ev
 		}
 		up.SetClosedAt(now)
 	case eventaction.ActionREOPEN:
-		up.ClearClosedAt().AddReworkCount(1).ClearAssignee()
+		// A reopened case gets a fresh time limit from now.
+		cat, err := client.EventCategory.Get(sys, ev.CategoryID)
+		if err != nil {
+			return nil, fmt.Errorf("load category of case %d: %w", ev.ID, err)
+		}
+		up.ClearClosedAt().AddReworkCount(1).ClearAssignee().
+			SetDeadline(e.Calendar.Deadline(now, cat.TimeLimit, workcal.Unit(cat.LimitUnit))).SetLimitUnit(cat.LimitUnit)
 	}
 	if to == "" {
 		to = ev.Status
@@ -348,20 +367,56 @@ func (e *Engine) dispatchTarget(ctx context.Context, client *ent.Client, v *auth
 	return target, nil
 }
 
-// handlers returns the people who handled the case since it was last verified or reopened:
-// its assignee and whoever reported back.
+// handlers returns the people who handled the case since it was last reopened: its assignee
+// and whoever started it or reported back.
 func (e *Engine) handlers(ctx context.Context, client *ent.Client, ev *ent.Event) ([]int, error) {
 	var out []int
 	if ev.AssigneeID != nil {
 		out = append(out, *ev.AssigneeID)
 	}
-	ids, err := client.EventAction.Query().
-		Where(eventaction.EventID(ev.ID), eventaction.ActionIn(eventaction.ActionREPORT_BACK, eventaction.ActionSTART), eventaction.ActorIDNotNil()).
-		Select(eventaction.FieldActorID).Ints(ctx)
+	actions, err := client.EventAction.Query().
+		Where(eventaction.EventID(ev.ID), eventaction.ActionIn(eventaction.ActionREPORT_BACK, eventaction.ActionSTART, eventaction.ActionREOPEN)).
+		Order(ent.Asc(eventaction.FieldCreatedAt), ent.Asc(eventaction.FieldID)).
+		All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("handlers of case %d: %w", ev.ID, err)
 	}
-	return append(out, ids...), nil
+	for _, a := range actions {
+		switch {
+		case a.Action == eventaction.ActionREOPEN:
+			out = out[:0:0] // an earlier round of handling no longer counts
+			if ev.AssigneeID != nil {
+				out = append(out, *ev.AssigneeID)
+			}
+		case a.ActorID != nil:
+			out = append(out, *a.ActorID)
+		}
+	}
+	return out, nil
+}
+
+// lastActor returns the person who last took action on the case, or 0.
+func lastActor(ctx context.Context, client *ent.Client, eventID int, action eventaction.Action) (int, error) {
+	a, err := client.EventAction.Query().
+		Where(eventaction.EventID(eventID), eventaction.ActionEQ(action)).
+		Order(ent.Desc(eventaction.FieldCreatedAt), ent.Desc(eventaction.FieldID)).
+		First(ctx)
+	if ent.IsNotFound(err) || (err == nil && a.ActorID == nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return *a.ActorID, nil
+}
+
+// checkAssignee allows a handler's step (start, return, report back) to the case's assignee,
+// or to someone who may dispatch it, when it has an assignee.
+func checkAssignee(v *authz.Viewer, ev *ent.Event) error {
+	if ev.AssigneeID == nil || v.PersonID == *ev.AssigneeID || v.Can(ev.GridPath, authz.ObjEvent, authz.ActDispatch) {
+		return nil
+	}
+	return apperr.New(apperr.Forbidden, "the case is dispatched to someone else")
 }
 
 // activeCategory loads a category that takes new cases.
@@ -406,13 +461,21 @@ const trackingAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 // guessed or enumerated.
 func trackingCode() (string, error) {
 	b := make([]byte, 12)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("tracking code: %w", err)
+	// Rejection sampling keeps every character equally likely: bytes at or above the largest
+	// multiple of the alphabet's size are drawn again.
+	limit := 256 - 256%len(trackingAlphabet)
+	out := make([]byte, 0, len(b))
+	for len(out) < len(b) {
+		if _, err := rand.Read(b); err != nil {
+			return "", fmt.Errorf("tracking code: %w", err)
+		}
+		for _, x := range b {
+			if int(x) < limit && len(out) < cap(out) {
+				out = append(out, trackingAlphabet[int(x)%len(trackingAlphabet)])
+			}
+		}
 	}
-	for i := range b {
-		b[i] = trackingAlphabet[int(b[i])%len(trackingAlphabet)]
-	}
-	return string(b), nil
+	return string(out), nil
 }
 
 func clip(s string) string {
