@@ -43,6 +43,10 @@ type world struct {
 	assignments []*ent.Assignment
 	vehicles    []*ent.Vehicle
 	events      []*ent.Event
+	households  []*ent.Household
+	visits      []*ent.Visit
+	patrols     []*ent.Patrol
+	reports     []*ent.DailyReport
 	now         time.Time
 }
 
@@ -160,7 +164,44 @@ func buildWorld(t *testing.T, c *ent.Client, rng *rand.Rand) *world {
 		}
 		w.events = append(w.events, ev)
 	}
+	buildDailyWork(t, c, w, rng)
 	return w
+}
+
+// buildDailyWork adds households, visits, patrols and daily reports spread over the tree.
+func buildDailyWork(t *testing.T, c *ent.Client, w *world, rng *rand.Rand) {
+	ctx := servertest.System()
+	for i := range 40 {
+		g := w.grids[rng.IntN(len(w.grids))]
+		h, err := c.Household.Create().SetGridID(g.ID).SetAddress(fmt.Sprintf("地址%02d", i)).SetHeadName("户主").
+			SetPhone("13700000000").SetNotes("私密").Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.households = append(w.households, h)
+		p := w.people[rng.IntN(len(w.people))]
+		v, err := c.Visit.Create().SetHouseholdID(h.ID).SetVisitorID(p.ID).SetVisitedAt(w.now.Add(-time.Hour)).
+			SetGridPath(h.GridPath).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.visits = append(w.visits, v)
+	}
+	for i := range 30 {
+		g := w.grids[rng.IntN(len(w.grids))]
+		p := w.people[i]
+		pt, err := c.Patrol.Create().SetGridID(g.ID).SetPersonID(p.ID).SetStartedAt(w.now.Add(-2 * time.Hour)).
+			SetEndedAt(w.now.Add(-time.Hour)).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.patrols = append(w.patrols, pt)
+		r, err := c.DailyReport.Create().SetGridID(g.ID).SetPersonID(p.ID).SetDay("2026-11-20").SetSubmittedAt(w.now).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.reports = append(w.reports, r)
+	}
 }
 
 func gridByID(w *world, id int) *ent.Grid {
@@ -285,7 +326,8 @@ func (o *oracle) cached(key string, f func() []int) []int {
 
 func newOracle(w *world, v *viewerCase, enf *authz.Enforcer) *oracle {
 	o := &oracle{w: w, v: v, canRead: map[string]map[int]bool{}, memo: map[string][]int{}}
-	for _, obj := range []string{authz.ObjGrid, authz.ObjPerson, authz.ObjAssignment, authz.ObjVehicle, authz.ObjEvent} {
+	for _, obj := range []string{authz.ObjGrid, authz.ObjPerson, authz.ObjAssignment, authz.ObjVehicle, authz.ObjEvent,
+		authz.ObjHousehold, authz.ObjVisit, authz.ObjPatrol, authz.ObjDailyReport} {
 		// Grids on which some grant of a role allowed to read obj sits.
 		granted := map[int]bool{}
 		for _, g := range v.grants {
@@ -404,6 +446,7 @@ var leakShapes = []shape{
 	{"lookups by code and responsibles", checkLookups},
 	{"me", checkMe},
 	{"events", checkEvents},
+	{"daily work", checkDailyWork},
 	{"mutations out of scope", checkMutations},
 }
 
@@ -1030,4 +1073,66 @@ func checkEvents(t *testing.T, env *servertest.Env, w *world, v *viewerCase, o *
 			}
 		}
 	}
+}
+
+func checkDailyWork(t *testing.T, env *servertest.Env, w *world, v *viewerCase, o *oracle) {
+	var got struct{ Households, Visits, Patrols, DailyReports conn }
+	mustData(t, env, v, `{
+		households(first: 500) { totalCount edges { node { id } } }
+		visits(first: 500) { totalCount edges { node { id } } }
+		patrols(first: 500) { totalCount edges { node { id } } }
+		dailyReports(first: 500) { totalCount edges { node { id } } }
+	}`, nil, &got)
+	var households, visits, patrols, reports []int
+	for _, h := range w.households {
+		if o.canRead[authz.ObjHousehold][h.GridID] {
+			households = append(households, h.ID)
+		}
+	}
+	for _, x := range w.visits {
+		h := householdByID(w, x.HouseholdID)
+		if o.canRead[authz.ObjVisit][h.GridID] || x.VisitorID == v.personID {
+			visits = append(visits, x.ID)
+		}
+	}
+	for _, x := range w.patrols {
+		if o.canRead[authz.ObjPatrol][x.GridID] || x.PersonID == v.personID {
+			patrols = append(patrols, x.ID)
+		}
+	}
+	for _, x := range w.reports {
+		if o.canRead[authz.ObjDailyReport][x.GridID] || x.PersonID == v.personID {
+			reports = append(reports, x.ID)
+		}
+	}
+	for name, pair := range map[string]struct {
+		want []int
+		got  conn
+	}{"households": {households, got.Households}, "visits": {visits, got.Visits}, "patrols": {patrols, got.Patrols}, "dailyReports": {reports, got.DailyReports}} {
+		if diff := cmp.Diff(sorted(pair.want), pair.got.ids()); diff != "" || pair.got.TotalCount != len(pair.want) {
+			t.Errorf("%s: %s totalCount %d want %d (-want +got):\n%s", v.name, name, pair.got.TotalCount, len(pair.want), diff)
+		}
+	}
+	// Compliance questions about a grid outside the scope answer nothing.
+	for _, g := range w.grids {
+		if o.canRead[authz.ObjGrid][g.ID] {
+			continue
+		}
+		resp := env.Do(t, v.token, `query($g: ID!) { missingDailyReports(gridID: $g, day: "2026-11-20") { id }
+			overdueHouseholds(gridID: $g) { id } workCounts(gridID: $g, from: "2026-11-01", to: "2026-11-30") { visits } }`,
+			map[string]any{"g": g.ID})
+		if string(resp.Data) != "null" || len(resp.Errors) == 0 {
+			t.Errorf("%s: compliance on hidden grid %d answered %s %+v", v.name, g.ID, resp.Data, resp.Errors)
+		}
+		break
+	}
+}
+
+func householdByID(w *world, id int) *ent.Household {
+	for _, h := range w.households {
+		if h.ID == id {
+			return h
+		}
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"gridgov/ent"
 	"gridgov/ent/assignment"
 	"gridgov/ent/grid"
+	"gridgov/ent/household"
 	"gridgov/ent/person"
 	"gridgov/ent/predicate"
 	"gridgov/ent/privacy"
@@ -332,3 +333,51 @@ func CategoryRules() ([]privacy.QueryRule, []privacy.MutationRule) {
 
 // actManageCategories is an action only ADMIN holds (through "*").
 const actManageCategories = "manage_categories"
+
+// HouseholdRules returns the rules of Household: reads are scoped by its grid; creates and
+// updates (through the generated mutations) are checked at the rows' grids and at the grid
+// they point at.
+func HouseholdRules(obj string) ([]privacy.QueryRule, []privacy.MutationRule) {
+	return []privacy.QueryRule{ScopeRead(obj, "grid_path")},
+		[]privacy.MutationRule{privacy.HouseholdMutationRuleFunc(func(ctx context.Context, m *ent.HouseholdMutation) error {
+			v := FromContext(ctx)
+			if !m.Op().Is(ent.OpCreate) {
+				act := ActUpdate
+				if m.Op().Is(ent.OpDelete | ent.OpDeleteOne) {
+					act = ActDelete
+				}
+				q := m.Client().Household.Query().Where(household.IDIn(mustIDs(ctx, m)...)).Select(household.FieldGridPath)
+				if err := checkRows(ctx, v, q, obj, act); err != privacy.Allow {
+					return err
+				}
+			}
+			if gridID, ok := m.GridID(); ok {
+				return checkTarget(ctx, v, m.Client(), gridID, "gridID", obj, ActCreate)
+			}
+			return privacy.Allow
+		})}
+}
+
+// ReadOnlyScopedRules returns the rules of an entity read through its grid_path scope and
+// written only by its domain package on the system's account, after that package's checks.
+func ReadOnlyScopedRules(obj string, extra ...func(v *Viewer, roots []string) entql.P) ([]privacy.QueryRule, []privacy.MutationRule) {
+	return []privacy.QueryRule{ScopeRead(obj, "grid_path", extra...)}, nil
+}
+
+// OwnRows adds "rows of the viewer's own person" to a scope.
+func OwnRows(field string) func(v *Viewer, _ []string) entql.P {
+	return func(v *Viewer, _ []string) entql.P {
+		if v.PersonID == 0 {
+			return nil
+		}
+		return entql.FieldEQ(field, v.PersonID)
+	}
+}
+
+// Objects of daily work, as named in policy.csv.
+const (
+	ObjHousehold   = "household"
+	ObjVisit       = "visit"
+	ObjPatrol      = "patrol"
+	ObjDailyReport = "daily_report"
+)

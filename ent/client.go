@@ -12,15 +12,21 @@ import (
 	"gridgov/ent/migrate"
 
 	"gridgov/ent/assignment"
+	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
+	"gridgov/ent/household"
+	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
+	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/session"
 	"gridgov/ent/user"
 	"gridgov/ent/vehicle"
+	"gridgov/ent/visit"
+	"gridgov/ent/visitinterval"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -37,6 +43,8 @@ type Client struct {
 	Schema *migrate.Schema
 	// Assignment is the client for interacting with the Assignment builders.
 	Assignment *AssignmentClient
+	// DailyReport is the client for interacting with the DailyReport builders.
+	DailyReport *DailyReportClient
 	// Event is the client for interacting with the Event builders.
 	Event *EventClient
 	// EventAction is the client for interacting with the EventAction builders.
@@ -45,8 +53,14 @@ type Client struct {
 	EventCategory *EventCategoryClient
 	// Grid is the client for interacting with the Grid builders.
 	Grid *GridClient
+	// Household is the client for interacting with the Household builders.
+	Household *HouseholdClient
+	// HouseholdTag is the client for interacting with the HouseholdTag builders.
+	HouseholdTag *HouseholdTagClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
+	// Patrol is the client for interacting with the Patrol builders.
+	Patrol *PatrolClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
 	// Session is the client for interacting with the Session builders.
@@ -55,6 +69,10 @@ type Client struct {
 	User *UserClient
 	// Vehicle is the client for interacting with the Vehicle builders.
 	Vehicle *VehicleClient
+	// Visit is the client for interacting with the Visit builders.
+	Visit *VisitClient
+	// VisitInterval is the client for interacting with the VisitInterval builders.
+	VisitInterval *VisitIntervalClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -67,15 +85,21 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Assignment = NewAssignmentClient(c.config)
+	c.DailyReport = NewDailyReportClient(c.config)
 	c.Event = NewEventClient(c.config)
 	c.EventAction = NewEventActionClient(c.config)
 	c.EventCategory = NewEventCategoryClient(c.config)
 	c.Grid = NewGridClient(c.config)
+	c.Household = NewHouseholdClient(c.config)
+	c.HouseholdTag = NewHouseholdTagClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
+	c.Patrol = NewPatrolClient(c.config)
 	c.Person = NewPersonClient(c.config)
 	c.Session = NewSessionClient(c.config)
 	c.User = NewUserClient(c.config)
 	c.Vehicle = NewVehicleClient(c.config)
+	c.Visit = NewVisitClient(c.config)
+	c.VisitInterval = NewVisitIntervalClient(c.config)
 }
 
 type (
@@ -169,15 +193,21 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ctx:            ctx,
 		config:         cfg,
 		Assignment:     NewAssignmentClient(cfg),
+		DailyReport:    NewDailyReportClient(cfg),
 		Event:          NewEventClient(cfg),
 		EventAction:    NewEventActionClient(cfg),
 		EventCategory:  NewEventCategoryClient(cfg),
 		Grid:           NewGridClient(cfg),
+		Household:      NewHouseholdClient(cfg),
+		HouseholdTag:   NewHouseholdTagClient(cfg),
 		IdempotencyKey: NewIdempotencyKeyClient(cfg),
+		Patrol:         NewPatrolClient(cfg),
 		Person:         NewPersonClient(cfg),
 		Session:        NewSessionClient(cfg),
 		User:           NewUserClient(cfg),
 		Vehicle:        NewVehicleClient(cfg),
+		Visit:          NewVisitClient(cfg),
+		VisitInterval:  NewVisitIntervalClient(cfg),
 	}, nil
 }
 
@@ -198,15 +228,21 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ctx:            ctx,
 		config:         cfg,
 		Assignment:     NewAssignmentClient(cfg),
+		DailyReport:    NewDailyReportClient(cfg),
 		Event:          NewEventClient(cfg),
 		EventAction:    NewEventActionClient(cfg),
 		EventCategory:  NewEventCategoryClient(cfg),
 		Grid:           NewGridClient(cfg),
+		Household:      NewHouseholdClient(cfg),
+		HouseholdTag:   NewHouseholdTagClient(cfg),
 		IdempotencyKey: NewIdempotencyKeyClient(cfg),
+		Patrol:         NewPatrolClient(cfg),
 		Person:         NewPersonClient(cfg),
 		Session:        NewSessionClient(cfg),
 		User:           NewUserClient(cfg),
 		Vehicle:        NewVehicleClient(cfg),
+		Visit:          NewVisitClient(cfg),
+		VisitInterval:  NewVisitIntervalClient(cfg),
 	}, nil
 }
 
@@ -236,8 +272,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Assignment, c.Event, c.EventAction, c.EventCategory, c.Grid, c.IdempotencyKey,
-		c.Person, c.Session, c.User, c.Vehicle,
+		c.Assignment, c.DailyReport, c.Event, c.EventAction, c.EventCategory, c.Grid,
+		c.Household, c.HouseholdTag, c.IdempotencyKey, c.Patrol, c.Person, c.Session,
+		c.User, c.Vehicle, c.Visit, c.VisitInterval,
 	} {
 		n.Use(hooks...)
 	}
@@ -247,8 +284,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Assignment, c.Event, c.EventAction, c.EventCategory, c.Grid, c.IdempotencyKey,
-		c.Person, c.Session, c.User, c.Vehicle,
+		c.Assignment, c.DailyReport, c.Event, c.EventAction, c.EventCategory, c.Grid,
+		c.Household, c.HouseholdTag, c.IdempotencyKey, c.Patrol, c.Person, c.Session,
+		c.User, c.Vehicle, c.Visit, c.VisitInterval,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -259,6 +297,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *AssignmentMutation:
 		return c.Assignment.mutate(ctx, m)
+	case *DailyReportMutation:
+		return c.DailyReport.mutate(ctx, m)
 	case *EventMutation:
 		return c.Event.mutate(ctx, m)
 	case *EventActionMutation:
@@ -267,8 +307,14 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.EventCategory.mutate(ctx, m)
 	case *GridMutation:
 		return c.Grid.mutate(ctx, m)
+	case *HouseholdMutation:
+		return c.Household.mutate(ctx, m)
+	case *HouseholdTagMutation:
+		return c.HouseholdTag.mutate(ctx, m)
 	case *IdempotencyKeyMutation:
 		return c.IdempotencyKey.mutate(ctx, m)
+	case *PatrolMutation:
+		return c.Patrol.mutate(ctx, m)
 	case *PersonMutation:
 		return c.Person.mutate(ctx, m)
 	case *SessionMutation:
@@ -277,6 +323,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.User.mutate(ctx, m)
 	case *VehicleMutation:
 		return c.Vehicle.mutate(ctx, m)
+	case *VisitMutation:
+		return c.Visit.mutate(ctx, m)
+	case *VisitIntervalMutation:
+		return c.VisitInterval.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -445,6 +495,172 @@ func (c *AssignmentClient) mutate(ctx context.Context, m *AssignmentMutation) (V
 		return (&AssignmentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Assignment mutation op: %q", m.Op())
+	}
+}
+
+// DailyReportClient is a client for the DailyReport schema.
+type DailyReportClient struct {
+	config
+}
+
+// NewDailyReportClient returns a client for the DailyReport from the given config.
+func NewDailyReportClient(c config) *DailyReportClient {
+	return &DailyReportClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `dailyreport.Hooks(f(g(h())))`.
+func (c *DailyReportClient) Use(hooks ...Hook) {
+	c.hooks.DailyReport = append(c.hooks.DailyReport, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `dailyreport.Intercept(f(g(h())))`.
+func (c *DailyReportClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DailyReport = append(c.inters.DailyReport, interceptors...)
+}
+
+// Create returns a builder for creating a DailyReport entity.
+func (c *DailyReportClient) Create() *DailyReportCreate {
+	mutation := newDailyReportMutation(c.config, OpCreate)
+	return &DailyReportCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DailyReport entities.
+func (c *DailyReportClient) CreateBulk(builders ...*DailyReportCreate) *DailyReportCreateBulk {
+	return &DailyReportCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DailyReportClient) MapCreateBulk(slice any, setFunc func(*DailyReportCreate, int)) *DailyReportCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DailyReportCreateBulk{err: fmt.Errorf("calling to DailyReportClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DailyReportCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DailyReportCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DailyReport.
+func (c *DailyReportClient) Update() *DailyReportUpdate {
+	mutation := newDailyReportMutation(c.config, OpUpdate)
+	return &DailyReportUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DailyReportClient) UpdateOne(_m *DailyReport) *DailyReportUpdateOne {
+	mutation := newDailyReportMutation(c.config, OpUpdateOne, withDailyReport(_m))
+	return &DailyReportUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DailyReportClient) UpdateOneID(id int) *DailyReportUpdateOne {
+	mutation := newDailyReportMutation(c.config, OpUpdateOne, withDailyReportID(id))
+	return &DailyReportUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DailyReport.
+func (c *DailyReportClient) Delete() *DailyReportDelete {
+	mutation := newDailyReportMutation(c.config, OpDelete)
+	return &DailyReportDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DailyReportClient) DeleteOne(_m *DailyReport) *DailyReportDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DailyReportClient) DeleteOneID(id int) *DailyReportDeleteOne {
+	builder := c.Delete().Where(dailyreport.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DailyReportDeleteOne{builder}
+}
+
+// Query returns a query builder for DailyReport.
+func (c *DailyReportClient) Query() *DailyReportQuery {
+	return &DailyReportQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDailyReport},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DailyReport entity by its id.
+func (c *DailyReportClient) Get(ctx context.Context, id int) (*DailyReport, error) {
+	return c.Query().Where(dailyreport.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DailyReportClient) GetX(ctx context.Context, id int) *DailyReport {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryGrid queries the grid edge of a DailyReport.
+func (c *DailyReportClient) QueryGrid(_m *DailyReport) *GridQuery {
+	query := (&GridClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(dailyreport.Table, dailyreport.FieldID, id),
+			sqlgraph.To(grid.Table, grid.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, dailyreport.GridTable, dailyreport.GridColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPerson queries the person edge of a DailyReport.
+func (c *DailyReportClient) QueryPerson(_m *DailyReport) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(dailyreport.Table, dailyreport.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, dailyreport.PersonTable, dailyreport.PersonColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *DailyReportClient) Hooks() []Hook {
+	hooks := c.hooks.DailyReport
+	return append(hooks[:len(hooks):len(hooks)], dailyreport.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *DailyReportClient) Interceptors() []Interceptor {
+	return c.inters.DailyReport
+}
+
+func (c *DailyReportClient) mutate(ctx context.Context, m *DailyReportMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DailyReportCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DailyReportUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DailyReportUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DailyReportDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DailyReport mutation op: %q", m.Op())
 	}
 }
 
@@ -1256,6 +1472,354 @@ func (c *GridClient) mutate(ctx context.Context, m *GridMutation) (Value, error)
 	}
 }
 
+// HouseholdClient is a client for the Household schema.
+type HouseholdClient struct {
+	config
+}
+
+// NewHouseholdClient returns a client for the Household from the given config.
+func NewHouseholdClient(c config) *HouseholdClient {
+	return &HouseholdClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `household.Hooks(f(g(h())))`.
+func (c *HouseholdClient) Use(hooks ...Hook) {
+	c.hooks.Household = append(c.hooks.Household, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `household.Intercept(f(g(h())))`.
+func (c *HouseholdClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Household = append(c.inters.Household, interceptors...)
+}
+
+// Create returns a builder for creating a Household entity.
+func (c *HouseholdClient) Create() *HouseholdCreate {
+	mutation := newHouseholdMutation(c.config, OpCreate)
+	return &HouseholdCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Household entities.
+func (c *HouseholdClient) CreateBulk(builders ...*HouseholdCreate) *HouseholdCreateBulk {
+	return &HouseholdCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *HouseholdClient) MapCreateBulk(slice any, setFunc func(*HouseholdCreate, int)) *HouseholdCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &HouseholdCreateBulk{err: fmt.Errorf("calling to HouseholdClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*HouseholdCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &HouseholdCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Household.
+func (c *HouseholdClient) Update() *HouseholdUpdate {
+	mutation := newHouseholdMutation(c.config, OpUpdate)
+	return &HouseholdUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *HouseholdClient) UpdateOne(_m *Household) *HouseholdUpdateOne {
+	mutation := newHouseholdMutation(c.config, OpUpdateOne, withHousehold(_m))
+	return &HouseholdUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *HouseholdClient) UpdateOneID(id int) *HouseholdUpdateOne {
+	mutation := newHouseholdMutation(c.config, OpUpdateOne, withHouseholdID(id))
+	return &HouseholdUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Household.
+func (c *HouseholdClient) Delete() *HouseholdDelete {
+	mutation := newHouseholdMutation(c.config, OpDelete)
+	return &HouseholdDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *HouseholdClient) DeleteOne(_m *Household) *HouseholdDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *HouseholdClient) DeleteOneID(id int) *HouseholdDeleteOne {
+	builder := c.Delete().Where(household.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &HouseholdDeleteOne{builder}
+}
+
+// Query returns a query builder for Household.
+func (c *HouseholdClient) Query() *HouseholdQuery {
+	return &HouseholdQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeHousehold},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Household entity by its id.
+func (c *HouseholdClient) Get(ctx context.Context, id int) (*Household, error) {
+	return c.Query().Where(household.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *HouseholdClient) GetX(ctx context.Context, id int) *Household {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryGrid queries the grid edge of a Household.
+func (c *HouseholdClient) QueryGrid(_m *Household) *GridQuery {
+	query := (&GridClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(household.Table, household.FieldID, id),
+			sqlgraph.To(grid.Table, grid.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, household.GridTable, household.GridColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryHeadPerson queries the head_person edge of a Household.
+func (c *HouseholdClient) QueryHeadPerson(_m *Household) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(household.Table, household.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, household.HeadPersonTable, household.HeadPersonColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTags queries the tags edge of a Household.
+func (c *HouseholdClient) QueryTags(_m *Household) *HouseholdTagQuery {
+	query := (&HouseholdTagClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(household.Table, household.FieldID, id),
+			sqlgraph.To(householdtag.Table, householdtag.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, household.TagsTable, household.TagsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryVisits queries the visits edge of a Household.
+func (c *HouseholdClient) QueryVisits(_m *Household) *VisitQuery {
+	query := (&VisitClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(household.Table, household.FieldID, id),
+			sqlgraph.To(visit.Table, visit.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, household.VisitsTable, household.VisitsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *HouseholdClient) Hooks() []Hook {
+	hooks := c.hooks.Household
+	return append(hooks[:len(hooks):len(hooks)], household.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *HouseholdClient) Interceptors() []Interceptor {
+	return c.inters.Household
+}
+
+func (c *HouseholdClient) mutate(ctx context.Context, m *HouseholdMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&HouseholdCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&HouseholdUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&HouseholdUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&HouseholdDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Household mutation op: %q", m.Op())
+	}
+}
+
+// HouseholdTagClient is a client for the HouseholdTag schema.
+type HouseholdTagClient struct {
+	config
+}
+
+// NewHouseholdTagClient returns a client for the HouseholdTag from the given config.
+func NewHouseholdTagClient(c config) *HouseholdTagClient {
+	return &HouseholdTagClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `householdtag.Hooks(f(g(h())))`.
+func (c *HouseholdTagClient) Use(hooks ...Hook) {
+	c.hooks.HouseholdTag = append(c.hooks.HouseholdTag, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `householdtag.Intercept(f(g(h())))`.
+func (c *HouseholdTagClient) Intercept(interceptors ...Interceptor) {
+	c.inters.HouseholdTag = append(c.inters.HouseholdTag, interceptors...)
+}
+
+// Create returns a builder for creating a HouseholdTag entity.
+func (c *HouseholdTagClient) Create() *HouseholdTagCreate {
+	mutation := newHouseholdTagMutation(c.config, OpCreate)
+	return &HouseholdTagCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of HouseholdTag entities.
+func (c *HouseholdTagClient) CreateBulk(builders ...*HouseholdTagCreate) *HouseholdTagCreateBulk {
+	return &HouseholdTagCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *HouseholdTagClient) MapCreateBulk(slice any, setFunc func(*HouseholdTagCreate, int)) *HouseholdTagCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &HouseholdTagCreateBulk{err: fmt.Errorf("calling to HouseholdTagClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*HouseholdTagCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &HouseholdTagCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for HouseholdTag.
+func (c *HouseholdTagClient) Update() *HouseholdTagUpdate {
+	mutation := newHouseholdTagMutation(c.config, OpUpdate)
+	return &HouseholdTagUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *HouseholdTagClient) UpdateOne(_m *HouseholdTag) *HouseholdTagUpdateOne {
+	mutation := newHouseholdTagMutation(c.config, OpUpdateOne, withHouseholdTag(_m))
+	return &HouseholdTagUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *HouseholdTagClient) UpdateOneID(id int) *HouseholdTagUpdateOne {
+	mutation := newHouseholdTagMutation(c.config, OpUpdateOne, withHouseholdTagID(id))
+	return &HouseholdTagUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for HouseholdTag.
+func (c *HouseholdTagClient) Delete() *HouseholdTagDelete {
+	mutation := newHouseholdTagMutation(c.config, OpDelete)
+	return &HouseholdTagDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *HouseholdTagClient) DeleteOne(_m *HouseholdTag) *HouseholdTagDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *HouseholdTagClient) DeleteOneID(id int) *HouseholdTagDeleteOne {
+	builder := c.Delete().Where(householdtag.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &HouseholdTagDeleteOne{builder}
+}
+
+// Query returns a query builder for HouseholdTag.
+func (c *HouseholdTagClient) Query() *HouseholdTagQuery {
+	return &HouseholdTagQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeHouseholdTag},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a HouseholdTag entity by its id.
+func (c *HouseholdTagClient) Get(ctx context.Context, id int) (*HouseholdTag, error) {
+	return c.Query().Where(householdtag.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *HouseholdTagClient) GetX(ctx context.Context, id int) *HouseholdTag {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryHousehold queries the household edge of a HouseholdTag.
+func (c *HouseholdTagClient) QueryHousehold(_m *HouseholdTag) *HouseholdQuery {
+	query := (&HouseholdClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(householdtag.Table, householdtag.FieldID, id),
+			sqlgraph.To(household.Table, household.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, householdtag.HouseholdTable, householdtag.HouseholdColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *HouseholdTagClient) Hooks() []Hook {
+	hooks := c.hooks.HouseholdTag
+	return append(hooks[:len(hooks):len(hooks)], householdtag.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *HouseholdTagClient) Interceptors() []Interceptor {
+	return c.inters.HouseholdTag
+}
+
+func (c *HouseholdTagClient) mutate(ctx context.Context, m *HouseholdTagMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&HouseholdTagCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&HouseholdTagUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&HouseholdTagUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&HouseholdTagDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown HouseholdTag mutation op: %q", m.Op())
+	}
+}
+
 // IdempotencyKeyClient is a client for the IdempotencyKey schema.
 type IdempotencyKeyClient struct {
 	config
@@ -1387,6 +1951,188 @@ func (c *IdempotencyKeyClient) mutate(ctx context.Context, m *IdempotencyKeyMuta
 		return (&IdempotencyKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown IdempotencyKey mutation op: %q", m.Op())
+	}
+}
+
+// PatrolClient is a client for the Patrol schema.
+type PatrolClient struct {
+	config
+}
+
+// NewPatrolClient returns a client for the Patrol from the given config.
+func NewPatrolClient(c config) *PatrolClient {
+	return &PatrolClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `patrol.Hooks(f(g(h())))`.
+func (c *PatrolClient) Use(hooks ...Hook) {
+	c.hooks.Patrol = append(c.hooks.Patrol, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `patrol.Intercept(f(g(h())))`.
+func (c *PatrolClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Patrol = append(c.inters.Patrol, interceptors...)
+}
+
+// Create returns a builder for creating a Patrol entity.
+func (c *PatrolClient) Create() *PatrolCreate {
+	mutation := newPatrolMutation(c.config, OpCreate)
+	return &PatrolCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Patrol entities.
+func (c *PatrolClient) CreateBulk(builders ...*PatrolCreate) *PatrolCreateBulk {
+	return &PatrolCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PatrolClient) MapCreateBulk(slice any, setFunc func(*PatrolCreate, int)) *PatrolCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PatrolCreateBulk{err: fmt.Errorf("calling to PatrolClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PatrolCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PatrolCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Patrol.
+func (c *PatrolClient) Update() *PatrolUpdate {
+	mutation := newPatrolMutation(c.config, OpUpdate)
+	return &PatrolUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PatrolClient) UpdateOne(_m *Patrol) *PatrolUpdateOne {
+	mutation := newPatrolMutation(c.config, OpUpdateOne, withPatrol(_m))
+	return &PatrolUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PatrolClient) UpdateOneID(id int) *PatrolUpdateOne {
+	mutation := newPatrolMutation(c.config, OpUpdateOne, withPatrolID(id))
+	return &PatrolUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Patrol.
+func (c *PatrolClient) Delete() *PatrolDelete {
+	mutation := newPatrolMutation(c.config, OpDelete)
+	return &PatrolDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PatrolClient) DeleteOne(_m *Patrol) *PatrolDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PatrolClient) DeleteOneID(id int) *PatrolDeleteOne {
+	builder := c.Delete().Where(patrol.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PatrolDeleteOne{builder}
+}
+
+// Query returns a query builder for Patrol.
+func (c *PatrolClient) Query() *PatrolQuery {
+	return &PatrolQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePatrol},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Patrol entity by its id.
+func (c *PatrolClient) Get(ctx context.Context, id int) (*Patrol, error) {
+	return c.Query().Where(patrol.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PatrolClient) GetX(ctx context.Context, id int) *Patrol {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryGrid queries the grid edge of a Patrol.
+func (c *PatrolClient) QueryGrid(_m *Patrol) *GridQuery {
+	query := (&GridClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(patrol.Table, patrol.FieldID, id),
+			sqlgraph.To(grid.Table, grid.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, patrol.GridTable, patrol.GridColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPerson queries the person edge of a Patrol.
+func (c *PatrolClient) QueryPerson(_m *Patrol) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(patrol.Table, patrol.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, patrol.PersonTable, patrol.PersonColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryVehicle queries the vehicle edge of a Patrol.
+func (c *PatrolClient) QueryVehicle(_m *Patrol) *VehicleQuery {
+	query := (&VehicleClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(patrol.Table, patrol.FieldID, id),
+			sqlgraph.To(vehicle.Table, vehicle.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, patrol.VehicleTable, patrol.VehicleColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PatrolClient) Hooks() []Hook {
+	hooks := c.hooks.Patrol
+	return append(hooks[:len(hooks):len(hooks)], patrol.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PatrolClient) Interceptors() []Interceptor {
+	return c.inters.Patrol
+}
+
+func (c *PatrolClient) mutate(ctx context.Context, m *PatrolMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PatrolCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PatrolUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PatrolUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PatrolDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Patrol mutation op: %q", m.Op())
 	}
 }
 
@@ -2070,15 +2816,333 @@ func (c *VehicleClient) mutate(ctx context.Context, m *VehicleMutation) (Value, 
 	}
 }
 
+// VisitClient is a client for the Visit schema.
+type VisitClient struct {
+	config
+}
+
+// NewVisitClient returns a client for the Visit from the given config.
+func NewVisitClient(c config) *VisitClient {
+	return &VisitClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `visit.Hooks(f(g(h())))`.
+func (c *VisitClient) Use(hooks ...Hook) {
+	c.hooks.Visit = append(c.hooks.Visit, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `visit.Intercept(f(g(h())))`.
+func (c *VisitClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Visit = append(c.inters.Visit, interceptors...)
+}
+
+// Create returns a builder for creating a Visit entity.
+func (c *VisitClient) Create() *VisitCreate {
+	mutation := newVisitMutation(c.config, OpCreate)
+	return &VisitCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Visit entities.
+func (c *VisitClient) CreateBulk(builders ...*VisitCreate) *VisitCreateBulk {
+	return &VisitCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *VisitClient) MapCreateBulk(slice any, setFunc func(*VisitCreate, int)) *VisitCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &VisitCreateBulk{err: fmt.Errorf("calling to VisitClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*VisitCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &VisitCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Visit.
+func (c *VisitClient) Update() *VisitUpdate {
+	mutation := newVisitMutation(c.config, OpUpdate)
+	return &VisitUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *VisitClient) UpdateOne(_m *Visit) *VisitUpdateOne {
+	mutation := newVisitMutation(c.config, OpUpdateOne, withVisit(_m))
+	return &VisitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *VisitClient) UpdateOneID(id int) *VisitUpdateOne {
+	mutation := newVisitMutation(c.config, OpUpdateOne, withVisitID(id))
+	return &VisitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Visit.
+func (c *VisitClient) Delete() *VisitDelete {
+	mutation := newVisitMutation(c.config, OpDelete)
+	return &VisitDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *VisitClient) DeleteOne(_m *Visit) *VisitDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *VisitClient) DeleteOneID(id int) *VisitDeleteOne {
+	builder := c.Delete().Where(visit.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &VisitDeleteOne{builder}
+}
+
+// Query returns a query builder for Visit.
+func (c *VisitClient) Query() *VisitQuery {
+	return &VisitQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeVisit},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Visit entity by its id.
+func (c *VisitClient) Get(ctx context.Context, id int) (*Visit, error) {
+	return c.Query().Where(visit.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *VisitClient) GetX(ctx context.Context, id int) *Visit {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryHousehold queries the household edge of a Visit.
+func (c *VisitClient) QueryHousehold(_m *Visit) *HouseholdQuery {
+	query := (&HouseholdClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(visit.Table, visit.FieldID, id),
+			sqlgraph.To(household.Table, household.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, visit.HouseholdTable, visit.HouseholdColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryVisitor queries the visitor edge of a Visit.
+func (c *VisitClient) QueryVisitor(_m *Visit) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(visit.Table, visit.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, visit.VisitorTable, visit.VisitorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryEvent queries the event edge of a Visit.
+func (c *VisitClient) QueryEvent(_m *Visit) *EventQuery {
+	query := (&EventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(visit.Table, visit.FieldID, id),
+			sqlgraph.To(event.Table, event.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, visit.EventTable, visit.EventColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *VisitClient) Hooks() []Hook {
+	hooks := c.hooks.Visit
+	return append(hooks[:len(hooks):len(hooks)], visit.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *VisitClient) Interceptors() []Interceptor {
+	return c.inters.Visit
+}
+
+func (c *VisitClient) mutate(ctx context.Context, m *VisitMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&VisitCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&VisitUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&VisitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&VisitDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Visit mutation op: %q", m.Op())
+	}
+}
+
+// VisitIntervalClient is a client for the VisitInterval schema.
+type VisitIntervalClient struct {
+	config
+}
+
+// NewVisitIntervalClient returns a client for the VisitInterval from the given config.
+func NewVisitIntervalClient(c config) *VisitIntervalClient {
+	return &VisitIntervalClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `visitinterval.Hooks(f(g(h())))`.
+func (c *VisitIntervalClient) Use(hooks ...Hook) {
+	c.hooks.VisitInterval = append(c.hooks.VisitInterval, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `visitinterval.Intercept(f(g(h())))`.
+func (c *VisitIntervalClient) Intercept(interceptors ...Interceptor) {
+	c.inters.VisitInterval = append(c.inters.VisitInterval, interceptors...)
+}
+
+// Create returns a builder for creating a VisitInterval entity.
+func (c *VisitIntervalClient) Create() *VisitIntervalCreate {
+	mutation := newVisitIntervalMutation(c.config, OpCreate)
+	return &VisitIntervalCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of VisitInterval entities.
+func (c *VisitIntervalClient) CreateBulk(builders ...*VisitIntervalCreate) *VisitIntervalCreateBulk {
+	return &VisitIntervalCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *VisitIntervalClient) MapCreateBulk(slice any, setFunc func(*VisitIntervalCreate, int)) *VisitIntervalCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &VisitIntervalCreateBulk{err: fmt.Errorf("calling to VisitIntervalClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*VisitIntervalCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &VisitIntervalCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for VisitInterval.
+func (c *VisitIntervalClient) Update() *VisitIntervalUpdate {
+	mutation := newVisitIntervalMutation(c.config, OpUpdate)
+	return &VisitIntervalUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *VisitIntervalClient) UpdateOne(_m *VisitInterval) *VisitIntervalUpdateOne {
+	mutation := newVisitIntervalMutation(c.config, OpUpdateOne, withVisitInterval(_m))
+	return &VisitIntervalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *VisitIntervalClient) UpdateOneID(id int) *VisitIntervalUpdateOne {
+	mutation := newVisitIntervalMutation(c.config, OpUpdateOne, withVisitIntervalID(id))
+	return &VisitIntervalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for VisitInterval.
+func (c *VisitIntervalClient) Delete() *VisitIntervalDelete {
+	mutation := newVisitIntervalMutation(c.config, OpDelete)
+	return &VisitIntervalDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *VisitIntervalClient) DeleteOne(_m *VisitInterval) *VisitIntervalDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *VisitIntervalClient) DeleteOneID(id int) *VisitIntervalDeleteOne {
+	builder := c.Delete().Where(visitinterval.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &VisitIntervalDeleteOne{builder}
+}
+
+// Query returns a query builder for VisitInterval.
+func (c *VisitIntervalClient) Query() *VisitIntervalQuery {
+	return &VisitIntervalQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeVisitInterval},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a VisitInterval entity by its id.
+func (c *VisitIntervalClient) Get(ctx context.Context, id int) (*VisitInterval, error) {
+	return c.Query().Where(visitinterval.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *VisitIntervalClient) GetX(ctx context.Context, id int) *VisitInterval {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *VisitIntervalClient) Hooks() []Hook {
+	hooks := c.hooks.VisitInterval
+	return append(hooks[:len(hooks):len(hooks)], visitinterval.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *VisitIntervalClient) Interceptors() []Interceptor {
+	return c.inters.VisitInterval
+}
+
+func (c *VisitIntervalClient) mutate(ctx context.Context, m *VisitIntervalMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&VisitIntervalCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&VisitIntervalUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&VisitIntervalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&VisitIntervalDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown VisitInterval mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Assignment, Event, EventAction, EventCategory, Grid, IdempotencyKey, Person,
-		Session, User, Vehicle []ent.Hook
+		Assignment, DailyReport, Event, EventAction, EventCategory, Grid, Household,
+		HouseholdTag, IdempotencyKey, Patrol, Person, Session, User, Vehicle, Visit,
+		VisitInterval []ent.Hook
 	}
 	inters struct {
-		Assignment, Event, EventAction, EventCategory, Grid, IdempotencyKey, Person,
-		Session, User, Vehicle []ent.Interceptor
+		Assignment, DailyReport, Event, EventAction, EventCategory, Grid, Household,
+		HouseholdTag, IdempotencyKey, Patrol, Person, Session, User, Vehicle, Visit,
+		VisitInterval []ent.Interceptor
 	}
 )
 

@@ -7,15 +7,21 @@ import (
 	"errors"
 	"fmt"
 	"gridgov/ent/assignment"
+	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
+	"gridgov/ent/household"
+	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
+	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/session"
 	"gridgov/ent/user"
 	"gridgov/ent/vehicle"
+	"gridgov/ent/visit"
+	"gridgov/ent/visitinterval"
 	"reflect"
 	"sync"
 
@@ -83,15 +89,21 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			assignment.Table:     assignment.ValidColumn,
+			dailyreport.Table:    dailyreport.ValidColumn,
 			event.Table:          event.ValidColumn,
 			eventaction.Table:    eventaction.ValidColumn,
 			eventcategory.Table:  eventcategory.ValidColumn,
 			grid.Table:           grid.ValidColumn,
+			household.Table:      household.ValidColumn,
+			householdtag.Table:   householdtag.ValidColumn,
 			idempotencykey.Table: idempotencykey.ValidColumn,
+			patrol.Table:         patrol.ValidColumn,
 			person.Table:         person.ValidColumn,
 			session.Table:        session.ValidColumn,
 			user.Table:           user.ValidColumn,
 			vehicle.Table:        vehicle.ValidColumn,
+			visit.Table:          visit.ValidColumn,
+			visitinterval.Table:  visitinterval.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -4,16 +4,22 @@ package ent
 
 import (
 	"gridgov/ent/assignment"
+	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
+	"gridgov/ent/household"
+	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
+	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/predicate"
 	"gridgov/ent/session"
 	"gridgov/ent/user"
 	"gridgov/ent/vehicle"
+	"gridgov/ent/visit"
+	"gridgov/ent/visitinterval"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -23,7 +29,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 10)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 16)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   assignment.Table,
@@ -49,6 +55,27 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   dailyreport.Table,
+			Columns: dailyreport.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: dailyreport.FieldID,
+			},
+		},
+		Type: "DailyReport",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			dailyreport.FieldCreatedAt:   {Type: field.TypeTime, Column: dailyreport.FieldCreatedAt},
+			dailyreport.FieldUpdatedAt:   {Type: field.TypeTime, Column: dailyreport.FieldUpdatedAt},
+			dailyreport.FieldDay:         {Type: field.TypeString, Column: dailyreport.FieldDay},
+			dailyreport.FieldSummary:     {Type: field.TypeString, Column: dailyreport.FieldSummary},
+			dailyreport.FieldSubmittedAt: {Type: field.TypeTime, Column: dailyreport.FieldSubmittedAt},
+			dailyreport.FieldGridPath:    {Type: field.TypeString, Column: dailyreport.FieldGridPath},
+			dailyreport.FieldGridID:      {Type: field.TypeInt, Column: dailyreport.FieldGridID},
+			dailyreport.FieldPersonID:    {Type: field.TypeInt, Column: dailyreport.FieldPersonID},
+		},
+	}
+	graph.Nodes[2] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   event.Table,
 			Columns: event.Columns,
@@ -94,7 +121,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			event.FieldDuplicateOfID:     {Type: field.TypeInt, Column: event.FieldDuplicateOfID},
 		},
 	}
-	graph.Nodes[2] = &sqlgraph.Node{
+	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   eventaction.Table,
 			Columns: eventaction.Columns,
@@ -118,7 +145,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			eventaction.FieldActorID:    {Type: field.TypeInt, Column: eventaction.FieldActorID},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   eventcategory.Table,
 			Columns: eventcategory.Columns,
@@ -139,7 +166,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			eventcategory.FieldParentID:  {Type: field.TypeInt, Column: eventcategory.FieldParentID},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   grid.Table,
 			Columns: grid.Columns,
@@ -164,7 +191,52 @@ var schemaGraph = func() *sqlgraph.Schema {
 			grid.FieldParentID:        {Type: field.TypeInt, Column: grid.FieldParentID},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   household.Table,
+			Columns: household.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: household.FieldID,
+			},
+		},
+		Type: "Household",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			household.FieldCreatedAt:    {Type: field.TypeTime, Column: household.FieldCreatedAt},
+			household.FieldUpdatedAt:    {Type: field.TypeTime, Column: household.FieldUpdatedAt},
+			household.FieldAddress:      {Type: field.TypeString, Column: household.FieldAddress},
+			household.FieldHeadName:     {Type: field.TypeString, Column: household.FieldHeadName},
+			household.FieldMembers:      {Type: field.TypeInt, Column: household.FieldMembers},
+			household.FieldPhone:        {Type: field.TypeString, Column: household.FieldPhone},
+			household.FieldCareLevel:    {Type: field.TypeEnum, Column: household.FieldCareLevel},
+			household.FieldNotes:        {Type: field.TypeString, Column: household.FieldNotes},
+			household.FieldGridPath:     {Type: field.TypeString, Column: household.FieldGridPath},
+			household.FieldGridID:       {Type: field.TypeInt, Column: household.FieldGridID},
+			household.FieldHeadPersonID: {Type: field.TypeInt, Column: household.FieldHeadPersonID},
+		},
+	}
+	graph.Nodes[7] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   householdtag.Table,
+			Columns: householdtag.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: householdtag.FieldID,
+			},
+		},
+		Type: "HouseholdTag",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			householdtag.FieldCreatedAt:   {Type: field.TypeTime, Column: householdtag.FieldCreatedAt},
+			householdtag.FieldUpdatedAt:   {Type: field.TypeTime, Column: householdtag.FieldUpdatedAt},
+			householdtag.FieldKind:        {Type: field.TypeEnum, Column: householdtag.FieldKind},
+			householdtag.FieldPost:        {Type: field.TypeString, Column: householdtag.FieldPost},
+			householdtag.FieldPledge:      {Type: field.TypeString, Column: householdtag.FieldPledge},
+			householdtag.FieldPlateHungAt: {Type: field.TypeTime, Column: householdtag.FieldPlateHungAt},
+			householdtag.FieldGridPath:    {Type: field.TypeString, Column: householdtag.FieldGridPath},
+			householdtag.FieldHouseholdID: {Type: field.TypeInt, Column: householdtag.FieldHouseholdID},
+		},
+	}
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -183,7 +255,31 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldResultID:  {Type: field.TypeInt, Column: idempotencykey.FieldResultID},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   patrol.Table,
+			Columns: patrol.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: patrol.FieldID,
+			},
+		},
+		Type: "Patrol",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			patrol.FieldCreatedAt: {Type: field.TypeTime, Column: patrol.FieldCreatedAt},
+			patrol.FieldUpdatedAt: {Type: field.TypeTime, Column: patrol.FieldUpdatedAt},
+			patrol.FieldStartedAt: {Type: field.TypeTime, Column: patrol.FieldStartedAt},
+			patrol.FieldEndedAt:   {Type: field.TypeTime, Column: patrol.FieldEndedAt},
+			patrol.FieldTrack:     {Type: field.TypeJSON, Column: patrol.FieldTrack},
+			patrol.FieldDistanceM: {Type: field.TypeFloat64, Column: patrol.FieldDistanceM},
+			patrol.FieldFindings:  {Type: field.TypeString, Column: patrol.FieldFindings},
+			patrol.FieldGridPath:  {Type: field.TypeString, Column: patrol.FieldGridPath},
+			patrol.FieldGridID:    {Type: field.TypeInt, Column: patrol.FieldGridID},
+			patrol.FieldPersonID:  {Type: field.TypeInt, Column: patrol.FieldPersonID},
+			patrol.FieldVehicleID: {Type: field.TypeInt, Column: patrol.FieldVehicleID},
+		},
+	}
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -207,7 +303,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldGridID:      {Type: field.TypeInt, Column: person.FieldGridID},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -227,7 +323,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserID:     {Type: field.TypeInt, Column: session.FieldUserID},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -248,7 +344,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldPersonID:     {Type: field.TypeInt, Column: user.FieldPersonID},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   vehicle.Table,
 			Columns: vehicle.Columns,
@@ -267,6 +363,45 @@ var schemaGraph = func() *sqlgraph.Schema {
 			vehicle.FieldGridPath:  {Type: field.TypeString, Column: vehicle.FieldGridPath},
 			vehicle.FieldGridID:    {Type: field.TypeInt, Column: vehicle.FieldGridID},
 			vehicle.FieldPersonID:  {Type: field.TypeInt, Column: vehicle.FieldPersonID},
+		},
+	}
+	graph.Nodes[14] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   visit.Table,
+			Columns: visit.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: visit.FieldID,
+			},
+		},
+		Type: "Visit",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			visit.FieldCreatedAt:   {Type: field.TypeTime, Column: visit.FieldCreatedAt},
+			visit.FieldUpdatedAt:   {Type: field.TypeTime, Column: visit.FieldUpdatedAt},
+			visit.FieldVisitedAt:   {Type: field.TypeTime, Column: visit.FieldVisitedAt},
+			visit.FieldNotes:       {Type: field.TypeString, Column: visit.FieldNotes},
+			visit.FieldConcerns:    {Type: field.TypeString, Column: visit.FieldConcerns},
+			visit.FieldGridPath:    {Type: field.TypeString, Column: visit.FieldGridPath},
+			visit.FieldHouseholdID: {Type: field.TypeInt, Column: visit.FieldHouseholdID},
+			visit.FieldVisitorID:   {Type: field.TypeInt, Column: visit.FieldVisitorID},
+			visit.FieldEventID:     {Type: field.TypeInt, Column: visit.FieldEventID},
+		},
+	}
+	graph.Nodes[15] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   visitinterval.Table,
+			Columns: visitinterval.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: visitinterval.FieldID,
+			},
+		},
+		Type: "VisitInterval",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			visitinterval.FieldCreatedAt: {Type: field.TypeTime, Column: visitinterval.FieldCreatedAt},
+			visitinterval.FieldUpdatedAt: {Type: field.TypeTime, Column: visitinterval.FieldUpdatedAt},
+			visitinterval.FieldCareLevel: {Type: field.TypeEnum, Column: visitinterval.FieldCareLevel},
+			visitinterval.FieldDays:      {Type: field.TypeInt, Column: visitinterval.FieldDays},
 		},
 	}
 	graph.MustAddE(
@@ -292,6 +427,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Assignment",
 		"Grid",
+	)
+	graph.MustAddE(
+		"grid",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   dailyreport.GridTable,
+			Columns: []string{dailyreport.GridColumn},
+			Bidi:    false,
+		},
+		"DailyReport",
+		"Grid",
+	)
+	graph.MustAddE(
+		"person",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   dailyreport.PersonTable,
+			Columns: []string{dailyreport.PersonColumn},
+			Bidi:    false,
+		},
+		"DailyReport",
+		"Person",
 	)
 	graph.MustAddE(
 		"grid",
@@ -501,6 +660,102 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"grid",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   household.GridTable,
+			Columns: []string{household.GridColumn},
+			Bidi:    false,
+		},
+		"Household",
+		"Grid",
+	)
+	graph.MustAddE(
+		"head_person",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   household.HeadPersonTable,
+			Columns: []string{household.HeadPersonColumn},
+			Bidi:    false,
+		},
+		"Household",
+		"Person",
+	)
+	graph.MustAddE(
+		"tags",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   household.TagsTable,
+			Columns: []string{household.TagsColumn},
+			Bidi:    false,
+		},
+		"Household",
+		"HouseholdTag",
+	)
+	graph.MustAddE(
+		"visits",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   household.VisitsTable,
+			Columns: []string{household.VisitsColumn},
+			Bidi:    false,
+		},
+		"Household",
+		"Visit",
+	)
+	graph.MustAddE(
+		"household",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   householdtag.HouseholdTable,
+			Columns: []string{householdtag.HouseholdColumn},
+			Bidi:    false,
+		},
+		"HouseholdTag",
+		"Household",
+	)
+	graph.MustAddE(
+		"grid",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   patrol.GridTable,
+			Columns: []string{patrol.GridColumn},
+			Bidi:    false,
+		},
+		"Patrol",
+		"Grid",
+	)
+	graph.MustAddE(
+		"person",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   patrol.PersonTable,
+			Columns: []string{patrol.PersonColumn},
+			Bidi:    false,
+		},
+		"Patrol",
+		"Person",
+	)
+	graph.MustAddE(
+		"vehicle",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   patrol.VehicleTable,
+			Columns: []string{patrol.VehicleColumn},
+			Bidi:    false,
+		},
+		"Patrol",
+		"Vehicle",
+	)
+	graph.MustAddE(
+		"grid",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
 			Inverse: true,
 			Table:   person.GridTable,
 			Columns: []string{person.GridColumn},
@@ -604,6 +859,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Vehicle",
 		"Person",
+	)
+	graph.MustAddE(
+		"household",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   visit.HouseholdTable,
+			Columns: []string{visit.HouseholdColumn},
+			Bidi:    false,
+		},
+		"Visit",
+		"Household",
+	)
+	graph.MustAddE(
+		"visitor",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   visit.VisitorTable,
+			Columns: []string{visit.VisitorColumn},
+			Bidi:    false,
+		},
+		"Visit",
+		"Person",
+	)
+	graph.MustAddE(
+		"event",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   visit.EventTable,
+			Columns: []string{visit.EventColumn},
+			Bidi:    false,
+		},
+		"Visit",
+		"Event",
 	)
 	return graph
 }()
@@ -738,6 +1029,114 @@ func (f *AssignmentFilter) WhereHasGridWith(preds ...predicate.Grid) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *DailyReportQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the DailyReportQuery builder.
+func (_q *DailyReportQuery) Filter() *DailyReportFilter {
+	return &DailyReportFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *DailyReportMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the DailyReportMutation builder.
+func (m *DailyReportMutation) Filter() *DailyReportFilter {
+	return &DailyReportFilter{config: m.config, predicateAdder: m}
+}
+
+// DailyReportFilter provides a generic filtering capability at runtime for DailyReportQuery.
+type DailyReportFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *DailyReportFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *DailyReportFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(dailyreport.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *DailyReportFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(dailyreport.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *DailyReportFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(dailyreport.FieldUpdatedAt))
+}
+
+// WhereDay applies the entql string predicate on the day field.
+func (f *DailyReportFilter) WhereDay(p entql.StringP) {
+	f.Where(p.Field(dailyreport.FieldDay))
+}
+
+// WhereSummary applies the entql string predicate on the summary field.
+func (f *DailyReportFilter) WhereSummary(p entql.StringP) {
+	f.Where(p.Field(dailyreport.FieldSummary))
+}
+
+// WhereSubmittedAt applies the entql time.Time predicate on the submitted_at field.
+func (f *DailyReportFilter) WhereSubmittedAt(p entql.TimeP) {
+	f.Where(p.Field(dailyreport.FieldSubmittedAt))
+}
+
+// WhereGridPath applies the entql string predicate on the grid_path field.
+func (f *DailyReportFilter) WhereGridPath(p entql.StringP) {
+	f.Where(p.Field(dailyreport.FieldGridPath))
+}
+
+// WhereGridID applies the entql int predicate on the grid_id field.
+func (f *DailyReportFilter) WhereGridID(p entql.IntP) {
+	f.Where(p.Field(dailyreport.FieldGridID))
+}
+
+// WherePersonID applies the entql int predicate on the person_id field.
+func (f *DailyReportFilter) WherePersonID(p entql.IntP) {
+	f.Where(p.Field(dailyreport.FieldPersonID))
+}
+
+// WhereHasGrid applies a predicate to check if query has an edge grid.
+func (f *DailyReportFilter) WhereHasGrid() {
+	f.Where(entql.HasEdge("grid"))
+}
+
+// WhereHasGridWith applies a predicate to check if query has an edge grid with a given conditions (other predicates).
+func (f *DailyReportFilter) WhereHasGridWith(preds ...predicate.Grid) {
+	f.Where(entql.HasEdgeWith("grid", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPerson applies a predicate to check if query has an edge person.
+func (f *DailyReportFilter) WhereHasPerson() {
+	f.Where(entql.HasEdge("person"))
+}
+
+// WhereHasPersonWith applies a predicate to check if query has an edge person with a given conditions (other predicates).
+func (f *DailyReportFilter) WhereHasPersonWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("person", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *EventQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -766,7 +1165,7 @@ type EventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1083,7 +1482,7 @@ type EventActionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EventActionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1206,7 +1605,7 @@ type EventCategoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EventCategoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1314,7 +1713,7 @@ type GridFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *GridFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1456,6 +1855,251 @@ func (f *GridFilter) WhereHasMembersWith(preds ...predicate.Person) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *HouseholdQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the HouseholdQuery builder.
+func (_q *HouseholdQuery) Filter() *HouseholdFilter {
+	return &HouseholdFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *HouseholdMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the HouseholdMutation builder.
+func (m *HouseholdMutation) Filter() *HouseholdFilter {
+	return &HouseholdFilter{config: m.config, predicateAdder: m}
+}
+
+// HouseholdFilter provides a generic filtering capability at runtime for HouseholdQuery.
+type HouseholdFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *HouseholdFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *HouseholdFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(household.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *HouseholdFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(household.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *HouseholdFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(household.FieldUpdatedAt))
+}
+
+// WhereAddress applies the entql string predicate on the address field.
+func (f *HouseholdFilter) WhereAddress(p entql.StringP) {
+	f.Where(p.Field(household.FieldAddress))
+}
+
+// WhereHeadName applies the entql string predicate on the head_name field.
+func (f *HouseholdFilter) WhereHeadName(p entql.StringP) {
+	f.Where(p.Field(household.FieldHeadName))
+}
+
+// WhereMembers applies the entql int predicate on the members field.
+func (f *HouseholdFilter) WhereMembers(p entql.IntP) {
+	f.Where(p.Field(household.FieldMembers))
+}
+
+// WherePhone applies the entql string predicate on the phone field.
+func (f *HouseholdFilter) WherePhone(p entql.StringP) {
+	f.Where(p.Field(household.FieldPhone))
+}
+
+// WhereCareLevel applies the entql string predicate on the care_level field.
+func (f *HouseholdFilter) WhereCareLevel(p entql.StringP) {
+	f.Where(p.Field(household.FieldCareLevel))
+}
+
+// WhereNotes applies the entql string predicate on the notes field.
+func (f *HouseholdFilter) WhereNotes(p entql.StringP) {
+	f.Where(p.Field(household.FieldNotes))
+}
+
+// WhereGridPath applies the entql string predicate on the grid_path field.
+func (f *HouseholdFilter) WhereGridPath(p entql.StringP) {
+	f.Where(p.Field(household.FieldGridPath))
+}
+
+// WhereGridID applies the entql int predicate on the grid_id field.
+func (f *HouseholdFilter) WhereGridID(p entql.IntP) {
+	f.Where(p.Field(household.FieldGridID))
+}
+
+// WhereHeadPersonID applies the entql int predicate on the head_person_id field.
+func (f *HouseholdFilter) WhereHeadPersonID(p entql.IntP) {
+	f.Where(p.Field(household.FieldHeadPersonID))
+}
+
+// WhereHasGrid applies a predicate to check if query has an edge grid.
+func (f *HouseholdFilter) WhereHasGrid() {
+	f.Where(entql.HasEdge("grid"))
+}
+
+// WhereHasGridWith applies a predicate to check if query has an edge grid with a given conditions (other predicates).
+func (f *HouseholdFilter) WhereHasGridWith(preds ...predicate.Grid) {
+	f.Where(entql.HasEdgeWith("grid", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasHeadPerson applies a predicate to check if query has an edge head_person.
+func (f *HouseholdFilter) WhereHasHeadPerson() {
+	f.Where(entql.HasEdge("head_person"))
+}
+
+// WhereHasHeadPersonWith applies a predicate to check if query has an edge head_person with a given conditions (other predicates).
+func (f *HouseholdFilter) WhereHasHeadPersonWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("head_person", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTags applies a predicate to check if query has an edge tags.
+func (f *HouseholdFilter) WhereHasTags() {
+	f.Where(entql.HasEdge("tags"))
+}
+
+// WhereHasTagsWith applies a predicate to check if query has an edge tags with a given conditions (other predicates).
+func (f *HouseholdFilter) WhereHasTagsWith(preds ...predicate.HouseholdTag) {
+	f.Where(entql.HasEdgeWith("tags", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasVisits applies a predicate to check if query has an edge visits.
+func (f *HouseholdFilter) WhereHasVisits() {
+	f.Where(entql.HasEdge("visits"))
+}
+
+// WhereHasVisitsWith applies a predicate to check if query has an edge visits with a given conditions (other predicates).
+func (f *HouseholdFilter) WhereHasVisitsWith(preds ...predicate.Visit) {
+	f.Where(entql.HasEdgeWith("visits", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *HouseholdTagQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the HouseholdTagQuery builder.
+func (_q *HouseholdTagQuery) Filter() *HouseholdTagFilter {
+	return &HouseholdTagFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *HouseholdTagMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the HouseholdTagMutation builder.
+func (m *HouseholdTagMutation) Filter() *HouseholdTagFilter {
+	return &HouseholdTagFilter{config: m.config, predicateAdder: m}
+}
+
+// HouseholdTagFilter provides a generic filtering capability at runtime for HouseholdTagQuery.
+type HouseholdTagFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *HouseholdTagFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *HouseholdTagFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(householdtag.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *HouseholdTagFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(householdtag.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *HouseholdTagFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(householdtag.FieldUpdatedAt))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *HouseholdTagFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(householdtag.FieldKind))
+}
+
+// WherePost applies the entql string predicate on the post field.
+func (f *HouseholdTagFilter) WherePost(p entql.StringP) {
+	f.Where(p.Field(householdtag.FieldPost))
+}
+
+// WherePledge applies the entql string predicate on the pledge field.
+func (f *HouseholdTagFilter) WherePledge(p entql.StringP) {
+	f.Where(p.Field(householdtag.FieldPledge))
+}
+
+// WherePlateHungAt applies the entql time.Time predicate on the plate_hung_at field.
+func (f *HouseholdTagFilter) WherePlateHungAt(p entql.TimeP) {
+	f.Where(p.Field(householdtag.FieldPlateHungAt))
+}
+
+// WhereGridPath applies the entql string predicate on the grid_path field.
+func (f *HouseholdTagFilter) WhereGridPath(p entql.StringP) {
+	f.Where(p.Field(householdtag.FieldGridPath))
+}
+
+// WhereHouseholdID applies the entql int predicate on the household_id field.
+func (f *HouseholdTagFilter) WhereHouseholdID(p entql.IntP) {
+	f.Where(p.Field(householdtag.FieldHouseholdID))
+}
+
+// WhereHasHousehold applies a predicate to check if query has an edge household.
+func (f *HouseholdTagFilter) WhereHasHousehold() {
+	f.Where(entql.HasEdge("household"))
+}
+
+// WhereHasHouseholdWith applies a predicate to check if query has an edge household with a given conditions (other predicates).
+func (f *HouseholdTagFilter) WhereHasHouseholdWith(preds ...predicate.Household) {
+	f.Where(entql.HasEdgeWith("household", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *IdempotencyKeyQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1484,7 +2128,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1526,6 +2170,143 @@ func (f *IdempotencyKeyFilter) WhereResultID(p entql.IntP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PatrolQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PatrolQuery builder.
+func (_q *PatrolQuery) Filter() *PatrolFilter {
+	return &PatrolFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PatrolMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PatrolMutation builder.
+func (m *PatrolMutation) Filter() *PatrolFilter {
+	return &PatrolFilter{config: m.config, predicateAdder: m}
+}
+
+// PatrolFilter provides a generic filtering capability at runtime for PatrolQuery.
+type PatrolFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PatrolFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *PatrolFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(patrol.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PatrolFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(patrol.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PatrolFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(patrol.FieldUpdatedAt))
+}
+
+// WhereStartedAt applies the entql time.Time predicate on the started_at field.
+func (f *PatrolFilter) WhereStartedAt(p entql.TimeP) {
+	f.Where(p.Field(patrol.FieldStartedAt))
+}
+
+// WhereEndedAt applies the entql time.Time predicate on the ended_at field.
+func (f *PatrolFilter) WhereEndedAt(p entql.TimeP) {
+	f.Where(p.Field(patrol.FieldEndedAt))
+}
+
+// WhereTrack applies the entql json.RawMessage predicate on the track field.
+func (f *PatrolFilter) WhereTrack(p entql.BytesP) {
+	f.Where(p.Field(patrol.FieldTrack))
+}
+
+// WhereDistanceM applies the entql float64 predicate on the distance_m field.
+func (f *PatrolFilter) WhereDistanceM(p entql.Float64P) {
+	f.Where(p.Field(patrol.FieldDistanceM))
+}
+
+// WhereFindings applies the entql string predicate on the findings field.
+func (f *PatrolFilter) WhereFindings(p entql.StringP) {
+	f.Where(p.Field(patrol.FieldFindings))
+}
+
+// WhereGridPath applies the entql string predicate on the grid_path field.
+func (f *PatrolFilter) WhereGridPath(p entql.StringP) {
+	f.Where(p.Field(patrol.FieldGridPath))
+}
+
+// WhereGridID applies the entql int predicate on the grid_id field.
+func (f *PatrolFilter) WhereGridID(p entql.IntP) {
+	f.Where(p.Field(patrol.FieldGridID))
+}
+
+// WherePersonID applies the entql int predicate on the person_id field.
+func (f *PatrolFilter) WherePersonID(p entql.IntP) {
+	f.Where(p.Field(patrol.FieldPersonID))
+}
+
+// WhereVehicleID applies the entql int predicate on the vehicle_id field.
+func (f *PatrolFilter) WhereVehicleID(p entql.IntP) {
+	f.Where(p.Field(patrol.FieldVehicleID))
+}
+
+// WhereHasGrid applies a predicate to check if query has an edge grid.
+func (f *PatrolFilter) WhereHasGrid() {
+	f.Where(entql.HasEdge("grid"))
+}
+
+// WhereHasGridWith applies a predicate to check if query has an edge grid with a given conditions (other predicates).
+func (f *PatrolFilter) WhereHasGridWith(preds ...predicate.Grid) {
+	f.Where(entql.HasEdgeWith("grid", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPerson applies a predicate to check if query has an edge person.
+func (f *PatrolFilter) WhereHasPerson() {
+	f.Where(entql.HasEdge("person"))
+}
+
+// WhereHasPersonWith applies a predicate to check if query has an edge person with a given conditions (other predicates).
+func (f *PatrolFilter) WhereHasPersonWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("person", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasVehicle applies a predicate to check if query has an edge vehicle.
+func (f *PatrolFilter) WhereHasVehicle() {
+	f.Where(entql.HasEdge("vehicle"))
+}
+
+// WhereHasVehicleWith applies a predicate to check if query has an edge vehicle with a given conditions (other predicates).
+func (f *PatrolFilter) WhereHasVehicleWith(preds ...predicate.Vehicle) {
+	f.Where(entql.HasEdgeWith("vehicle", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *PersonQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1554,7 +2335,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1705,7 +2486,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1794,7 +2575,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1902,7 +2683,7 @@ type VehicleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VehicleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1979,4 +2760,191 @@ func (f *VehicleFilter) WhereHasPersonWith(preds ...predicate.Person) {
 			p(s)
 		}
 	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *VisitQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the VisitQuery builder.
+func (_q *VisitQuery) Filter() *VisitFilter {
+	return &VisitFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *VisitMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the VisitMutation builder.
+func (m *VisitMutation) Filter() *VisitFilter {
+	return &VisitFilter{config: m.config, predicateAdder: m}
+}
+
+// VisitFilter provides a generic filtering capability at runtime for VisitQuery.
+type VisitFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *VisitFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *VisitFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(visit.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *VisitFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(visit.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *VisitFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(visit.FieldUpdatedAt))
+}
+
+// WhereVisitedAt applies the entql time.Time predicate on the visited_at field.
+func (f *VisitFilter) WhereVisitedAt(p entql.TimeP) {
+	f.Where(p.Field(visit.FieldVisitedAt))
+}
+
+// WhereNotes applies the entql string predicate on the notes field.
+func (f *VisitFilter) WhereNotes(p entql.StringP) {
+	f.Where(p.Field(visit.FieldNotes))
+}
+
+// WhereConcerns applies the entql string predicate on the concerns field.
+func (f *VisitFilter) WhereConcerns(p entql.StringP) {
+	f.Where(p.Field(visit.FieldConcerns))
+}
+
+// WhereGridPath applies the entql string predicate on the grid_path field.
+func (f *VisitFilter) WhereGridPath(p entql.StringP) {
+	f.Where(p.Field(visit.FieldGridPath))
+}
+
+// WhereHouseholdID applies the entql int predicate on the household_id field.
+func (f *VisitFilter) WhereHouseholdID(p entql.IntP) {
+	f.Where(p.Field(visit.FieldHouseholdID))
+}
+
+// WhereVisitorID applies the entql int predicate on the visitor_id field.
+func (f *VisitFilter) WhereVisitorID(p entql.IntP) {
+	f.Where(p.Field(visit.FieldVisitorID))
+}
+
+// WhereEventID applies the entql int predicate on the event_id field.
+func (f *VisitFilter) WhereEventID(p entql.IntP) {
+	f.Where(p.Field(visit.FieldEventID))
+}
+
+// WhereHasHousehold applies a predicate to check if query has an edge household.
+func (f *VisitFilter) WhereHasHousehold() {
+	f.Where(entql.HasEdge("household"))
+}
+
+// WhereHasHouseholdWith applies a predicate to check if query has an edge household with a given conditions (other predicates).
+func (f *VisitFilter) WhereHasHouseholdWith(preds ...predicate.Household) {
+	f.Where(entql.HasEdgeWith("household", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasVisitor applies a predicate to check if query has an edge visitor.
+func (f *VisitFilter) WhereHasVisitor() {
+	f.Where(entql.HasEdge("visitor"))
+}
+
+// WhereHasVisitorWith applies a predicate to check if query has an edge visitor with a given conditions (other predicates).
+func (f *VisitFilter) WhereHasVisitorWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("visitor", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasEvent applies a predicate to check if query has an edge event.
+func (f *VisitFilter) WhereHasEvent() {
+	f.Where(entql.HasEdge("event"))
+}
+
+// WhereHasEventWith applies a predicate to check if query has an edge event with a given conditions (other predicates).
+func (f *VisitFilter) WhereHasEventWith(preds ...predicate.Event) {
+	f.Where(entql.HasEdgeWith("event", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *VisitIntervalQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the VisitIntervalQuery builder.
+func (_q *VisitIntervalQuery) Filter() *VisitIntervalFilter {
+	return &VisitIntervalFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *VisitIntervalMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the VisitIntervalMutation builder.
+func (m *VisitIntervalMutation) Filter() *VisitIntervalFilter {
+	return &VisitIntervalFilter{config: m.config, predicateAdder: m}
+}
+
+// VisitIntervalFilter provides a generic filtering capability at runtime for VisitIntervalQuery.
+type VisitIntervalFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *VisitIntervalFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *VisitIntervalFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(visitinterval.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *VisitIntervalFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(visitinterval.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *VisitIntervalFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(visitinterval.FieldUpdatedAt))
+}
+
+// WhereCareLevel applies the entql string predicate on the care_level field.
+func (f *VisitIntervalFilter) WhereCareLevel(p entql.StringP) {
+	f.Where(p.Field(visitinterval.FieldCareLevel))
+}
+
+// WhereDays applies the entql int predicate on the days field.
+func (f *VisitIntervalFilter) WhereDays(p entql.IntP) {
+	f.Where(p.Field(visitinterval.FieldDays))
 }

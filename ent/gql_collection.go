@@ -7,12 +7,17 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"gridgov/ent/assignment"
+	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
+	"gridgov/ent/household"
+	"gridgov/ent/householdtag"
+	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/vehicle"
+	"gridgov/ent/visit"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect/sql"
@@ -144,6 +149,120 @@ func newAssignmentPaginateArgs(rv map[string]any) *assignmentPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*AssignmentWhereInput); ok {
 		args.opts = append(args.opts, WithAssignmentFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *DailyReportQuery) CollectFields(ctx context.Context, satisfies ...string) (*DailyReportQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *DailyReportQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(dailyreport.Columns))
+		selectedFields = []string{dailyreport.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[dailyreport.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, dailyreport.FieldCreatedAt)
+				fieldSeen[dailyreport.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[dailyreport.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, dailyreport.FieldUpdatedAt)
+				fieldSeen[dailyreport.FieldUpdatedAt] = struct{}{}
+			}
+		case "day":
+			if _, ok := fieldSeen[dailyreport.FieldDay]; !ok {
+				selectedFields = append(selectedFields, dailyreport.FieldDay)
+				fieldSeen[dailyreport.FieldDay] = struct{}{}
+			}
+		case "summary":
+			if _, ok := fieldSeen[dailyreport.FieldSummary]; !ok {
+				selectedFields = append(selectedFields, dailyreport.FieldSummary)
+				fieldSeen[dailyreport.FieldSummary] = struct{}{}
+			}
+		case "submittedAt":
+			if _, ok := fieldSeen[dailyreport.FieldSubmittedAt]; !ok {
+				selectedFields = append(selectedFields, dailyreport.FieldSubmittedAt)
+				fieldSeen[dailyreport.FieldSubmittedAt] = struct{}{}
+			}
+		case "gridPath":
+			if _, ok := fieldSeen[dailyreport.FieldGridPath]; !ok {
+				selectedFields = append(selectedFields, dailyreport.FieldGridPath)
+				fieldSeen[dailyreport.FieldGridPath] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type dailyreportPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []DailyReportPaginateOption
+}
+
+func newDailyReportPaginateArgs(rv map[string]any) *dailyreportPaginateArgs {
+	args := &dailyreportPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &DailyReportOrder{Field: &DailyReportOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithDailyReportOrder(order))
+			}
+		case *DailyReportOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithDailyReportOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*DailyReportWhereInput); ok {
+		args.opts = append(args.opts, WithDailyReportFilter(v.Filter))
 	}
 	return args
 }
@@ -1257,6 +1376,375 @@ func newGridPaginateArgs(rv map[string]any) *gridPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *HouseholdQuery) CollectFields(ctx context.Context, satisfies ...string) (*HouseholdQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *HouseholdQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(household.Columns))
+		selectedFields = []string{household.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[household.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, household.FieldCreatedAt)
+				fieldSeen[household.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[household.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, household.FieldUpdatedAt)
+				fieldSeen[household.FieldUpdatedAt] = struct{}{}
+			}
+		case "address":
+			if _, ok := fieldSeen[household.FieldAddress]; !ok {
+				selectedFields = append(selectedFields, household.FieldAddress)
+				fieldSeen[household.FieldAddress] = struct{}{}
+			}
+		case "headName":
+			if _, ok := fieldSeen[household.FieldHeadName]; !ok {
+				selectedFields = append(selectedFields, household.FieldHeadName)
+				fieldSeen[household.FieldHeadName] = struct{}{}
+			}
+		case "members":
+			if _, ok := fieldSeen[household.FieldMembers]; !ok {
+				selectedFields = append(selectedFields, household.FieldMembers)
+				fieldSeen[household.FieldMembers] = struct{}{}
+			}
+		case "phone":
+			if _, ok := fieldSeen[household.FieldPhone]; !ok {
+				selectedFields = append(selectedFields, household.FieldPhone)
+				fieldSeen[household.FieldPhone] = struct{}{}
+			}
+		case "careLevel":
+			if _, ok := fieldSeen[household.FieldCareLevel]; !ok {
+				selectedFields = append(selectedFields, household.FieldCareLevel)
+				fieldSeen[household.FieldCareLevel] = struct{}{}
+			}
+		case "notes":
+			if _, ok := fieldSeen[household.FieldNotes]; !ok {
+				selectedFields = append(selectedFields, household.FieldNotes)
+				fieldSeen[household.FieldNotes] = struct{}{}
+			}
+		case "gridPath":
+			if _, ok := fieldSeen[household.FieldGridPath]; !ok {
+				selectedFields = append(selectedFields, household.FieldGridPath)
+				fieldSeen[household.FieldGridPath] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type householdPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []HouseholdPaginateOption
+}
+
+func newHouseholdPaginateArgs(rv map[string]any) *householdPaginateArgs {
+	args := &householdPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &HouseholdOrder{Field: &HouseholdOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithHouseholdOrder(order))
+			}
+		case *HouseholdOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithHouseholdOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*HouseholdWhereInput); ok {
+		args.opts = append(args.opts, WithHouseholdFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *HouseholdTagQuery) CollectFields(ctx context.Context, satisfies ...string) (*HouseholdTagQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *HouseholdTagQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(householdtag.Columns))
+		selectedFields = []string{householdtag.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[householdtag.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, householdtag.FieldCreatedAt)
+				fieldSeen[householdtag.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[householdtag.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, householdtag.FieldUpdatedAt)
+				fieldSeen[householdtag.FieldUpdatedAt] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[householdtag.FieldKind]; !ok {
+				selectedFields = append(selectedFields, householdtag.FieldKind)
+				fieldSeen[householdtag.FieldKind] = struct{}{}
+			}
+		case "post":
+			if _, ok := fieldSeen[householdtag.FieldPost]; !ok {
+				selectedFields = append(selectedFields, householdtag.FieldPost)
+				fieldSeen[householdtag.FieldPost] = struct{}{}
+			}
+		case "pledge":
+			if _, ok := fieldSeen[householdtag.FieldPledge]; !ok {
+				selectedFields = append(selectedFields, householdtag.FieldPledge)
+				fieldSeen[householdtag.FieldPledge] = struct{}{}
+			}
+		case "plateHungAt":
+			if _, ok := fieldSeen[householdtag.FieldPlateHungAt]; !ok {
+				selectedFields = append(selectedFields, householdtag.FieldPlateHungAt)
+				fieldSeen[householdtag.FieldPlateHungAt] = struct{}{}
+			}
+		case "gridPath":
+			if _, ok := fieldSeen[householdtag.FieldGridPath]; !ok {
+				selectedFields = append(selectedFields, householdtag.FieldGridPath)
+				fieldSeen[householdtag.FieldGridPath] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type householdtagPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []HouseholdTagPaginateOption
+}
+
+func newHouseholdTagPaginateArgs(rv map[string]any) *householdtagPaginateArgs {
+	args := &householdtagPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &HouseholdTagOrder{Field: &HouseholdTagOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithHouseholdTagOrder(order))
+			}
+		case *HouseholdTagOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithHouseholdTagOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PatrolQuery) CollectFields(ctx context.Context, satisfies ...string) (*PatrolQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PatrolQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(patrol.Columns))
+		selectedFields = []string{patrol.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[patrol.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, patrol.FieldCreatedAt)
+				fieldSeen[patrol.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[patrol.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, patrol.FieldUpdatedAt)
+				fieldSeen[patrol.FieldUpdatedAt] = struct{}{}
+			}
+		case "startedAt":
+			if _, ok := fieldSeen[patrol.FieldStartedAt]; !ok {
+				selectedFields = append(selectedFields, patrol.FieldStartedAt)
+				fieldSeen[patrol.FieldStartedAt] = struct{}{}
+			}
+		case "endedAt":
+			if _, ok := fieldSeen[patrol.FieldEndedAt]; !ok {
+				selectedFields = append(selectedFields, patrol.FieldEndedAt)
+				fieldSeen[patrol.FieldEndedAt] = struct{}{}
+			}
+		case "track":
+			if _, ok := fieldSeen[patrol.FieldTrack]; !ok {
+				selectedFields = append(selectedFields, patrol.FieldTrack)
+				fieldSeen[patrol.FieldTrack] = struct{}{}
+			}
+		case "distanceM":
+			if _, ok := fieldSeen[patrol.FieldDistanceM]; !ok {
+				selectedFields = append(selectedFields, patrol.FieldDistanceM)
+				fieldSeen[patrol.FieldDistanceM] = struct{}{}
+			}
+		case "findings":
+			if _, ok := fieldSeen[patrol.FieldFindings]; !ok {
+				selectedFields = append(selectedFields, patrol.FieldFindings)
+				fieldSeen[patrol.FieldFindings] = struct{}{}
+			}
+		case "gridPath":
+			if _, ok := fieldSeen[patrol.FieldGridPath]; !ok {
+				selectedFields = append(selectedFields, patrol.FieldGridPath)
+				fieldSeen[patrol.FieldGridPath] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type patrolPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PatrolPaginateOption
+}
+
+func newPatrolPaginateArgs(rv map[string]any) *patrolPaginateArgs {
+	args := &patrolPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &PatrolOrder{Field: &PatrolOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithPatrolOrder(order))
+			}
+		case *PatrolOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithPatrolOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*PatrolWhereInput); ok {
+		args.opts = append(args.opts, WithPatrolFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *PersonQuery) CollectFields(ctx context.Context, satisfies ...string) (*PersonQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -1693,6 +2181,120 @@ func newVehiclePaginateArgs(rv map[string]any) *vehiclePaginateArgs {
 	}
 	if v, ok := rv[whereField].(*VehicleWhereInput); ok {
 		args.opts = append(args.opts, WithVehicleFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *VisitQuery) CollectFields(ctx context.Context, satisfies ...string) (*VisitQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *VisitQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(visit.Columns))
+		selectedFields = []string{visit.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[visit.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, visit.FieldCreatedAt)
+				fieldSeen[visit.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[visit.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, visit.FieldUpdatedAt)
+				fieldSeen[visit.FieldUpdatedAt] = struct{}{}
+			}
+		case "visitedAt":
+			if _, ok := fieldSeen[visit.FieldVisitedAt]; !ok {
+				selectedFields = append(selectedFields, visit.FieldVisitedAt)
+				fieldSeen[visit.FieldVisitedAt] = struct{}{}
+			}
+		case "notes":
+			if _, ok := fieldSeen[visit.FieldNotes]; !ok {
+				selectedFields = append(selectedFields, visit.FieldNotes)
+				fieldSeen[visit.FieldNotes] = struct{}{}
+			}
+		case "concerns":
+			if _, ok := fieldSeen[visit.FieldConcerns]; !ok {
+				selectedFields = append(selectedFields, visit.FieldConcerns)
+				fieldSeen[visit.FieldConcerns] = struct{}{}
+			}
+		case "gridPath":
+			if _, ok := fieldSeen[visit.FieldGridPath]; !ok {
+				selectedFields = append(selectedFields, visit.FieldGridPath)
+				fieldSeen[visit.FieldGridPath] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type visitPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []VisitPaginateOption
+}
+
+func newVisitPaginateArgs(rv map[string]any) *visitPaginateArgs {
+	args := &visitPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &VisitOrder{Field: &VisitOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithVisitOrder(order))
+			}
+		case *VisitOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithVisitOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*VisitWhereInput); ok {
+		args.opts = append(args.opts, WithVisitFilter(v.Filter))
 	}
 	return args
 }

@@ -5,6 +5,7 @@ package ent
 import (
 	"gridgov/ent/assignment"
 	"gridgov/ent/grid"
+	"gridgov/ent/household"
 	"gridgov/ent/person"
 	"gridgov/ent/schema/timeunit"
 	"gridgov/ent/vehicle"
@@ -207,6 +208,102 @@ func (c *GridUpdate) SetInput(i UpdateGridInput) *GridUpdate {
 
 // SetInput applies the change-set in the UpdateGridInput on the GridUpdateOne builder.
 func (c *GridUpdateOne) SetInput(i UpdateGridInput) *GridUpdateOne {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// CreateHouseholdInput represents a mutation input for creating households.
+type CreateHouseholdInput struct {
+	Address      string
+	HeadName     string
+	Members      *int
+	Phone        *string
+	CareLevel    *household.CareLevel
+	Notes        *string
+	GridID       int
+	HeadPersonID *int
+}
+
+// Mutate applies the CreateHouseholdInput on the HouseholdMutation builder.
+func (i *CreateHouseholdInput) Mutate(m *HouseholdMutation) {
+	m.SetAddress(i.Address)
+	m.SetHeadName(i.HeadName)
+	if v := i.Members; v != nil {
+		m.SetMembers(*v)
+	}
+	if v := i.Phone; v != nil {
+		m.SetPhone(*v)
+	}
+	if v := i.CareLevel; v != nil {
+		m.SetCareLevel(*v)
+	}
+	if v := i.Notes; v != nil {
+		m.SetNotes(*v)
+	}
+	m.SetGridID(i.GridID)
+	if v := i.HeadPersonID; v != nil {
+		m.SetHeadPersonID(*v)
+	}
+}
+
+// SetInput applies the change-set in the CreateHouseholdInput on the HouseholdCreate builder.
+func (c *HouseholdCreate) SetInput(i CreateHouseholdInput) *HouseholdCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// UpdateHouseholdInput represents a mutation input for updating households.
+type UpdateHouseholdInput struct {
+	Address         *string
+	HeadName        *string
+	Members         *int
+	Phone           *string
+	CareLevel       *household.CareLevel
+	Notes           *string
+	GridID          *int
+	ClearHeadPerson bool
+	HeadPersonID    *int
+}
+
+// Mutate applies the UpdateHouseholdInput on the HouseholdMutation builder.
+func (i *UpdateHouseholdInput) Mutate(m *HouseholdMutation) {
+	if v := i.Address; v != nil {
+		m.SetAddress(*v)
+	}
+	if v := i.HeadName; v != nil {
+		m.SetHeadName(*v)
+	}
+	if v := i.Members; v != nil {
+		m.SetMembers(*v)
+	}
+	if v := i.Phone; v != nil {
+		m.SetPhone(*v)
+	}
+	if v := i.CareLevel; v != nil {
+		m.SetCareLevel(*v)
+	}
+	if v := i.Notes; v != nil {
+		m.SetNotes(*v)
+	}
+	if v := i.GridID; v != nil {
+		m.SetGridID(*v)
+	}
+	if i.ClearHeadPerson {
+		m.ClearHeadPerson()
+	}
+	if v := i.HeadPersonID; v != nil {
+		m.SetHeadPersonID(*v)
+	}
+}
+
+// SetInput applies the change-set in the UpdateHouseholdInput on the HouseholdUpdate builder.
+func (c *HouseholdUpdate) SetInput(i UpdateHouseholdInput) *HouseholdUpdate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// SetInput applies the change-set in the UpdateHouseholdInput on the HouseholdUpdateOne builder.
+func (c *HouseholdUpdateOne) SetInput(i UpdateHouseholdInput) *HouseholdUpdateOne {
 	i.Mutate(c.Mutation())
 	return c
 }

@@ -7,13 +7,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"gridgov/ent/assignment"
+	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
+	"gridgov/ent/household"
+	"gridgov/ent/householdtag"
 	"gridgov/ent/internal"
+	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/vehicle"
+	"gridgov/ent/visit"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -29,6 +34,11 @@ var assignmentImplementors = []string{"Assignment", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Assignment) IsNode() {}
+
+var dailyreportImplementors = []string{"DailyReport", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*DailyReport) IsNode() {}
 
 var eventImplementors = []string{"Event", "Node"}
 
@@ -50,6 +60,21 @@ var gridImplementors = []string{"Grid", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Grid) IsNode() {}
 
+var householdImplementors = []string{"Household", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Household) IsNode() {}
+
+var householdtagImplementors = []string{"HouseholdTag", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*HouseholdTag) IsNode() {}
+
+var patrolImplementors = []string{"Patrol", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Patrol) IsNode() {}
+
 var personImplementors = []string{"Person", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -59,6 +84,11 @@ var vehicleImplementors = []string{"Vehicle", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Vehicle) IsNode() {}
+
+var visitImplementors = []string{"Visit", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Visit) IsNode() {}
 
 var errNodeInvalidID = &NotFoundError{"node"}
 
@@ -146,6 +176,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case dailyreport.Table:
+		query := c.DailyReport.Query().
+			Where(dailyreport.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, dailyreportImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case event.Table:
 		query := c.Event.Query().
 			Where(event.ID(id))
@@ -182,6 +221,33 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case household.Table:
+		query := c.Household.Query().
+			Where(household.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, householdImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case householdtag.Table:
+		query := c.HouseholdTag.Query().
+			Where(householdtag.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, householdtagImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case patrol.Table:
+		query := c.Patrol.Query().
+			Where(patrol.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, patrolImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case person.Table:
 		query := c.Person.Query().
 			Where(person.ID(id))
@@ -196,6 +262,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(vehicle.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, vehicleImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case visit.Table:
+		query := c.Visit.Query().
+			Where(visit.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, visitImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -289,6 +364,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case dailyreport.Table:
+		query := c.DailyReport.Query().
+			Where(dailyreport.IDIn(ids...))
+		query, err := query.CollectFields(ctx, dailyreportImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case event.Table:
 		query := c.Event.Query().
 			Where(event.IDIn(ids...))
@@ -353,6 +444,54 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case household.Table:
+		query := c.Household.Query().
+			Where(household.IDIn(ids...))
+		query, err := query.CollectFields(ctx, householdImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case householdtag.Table:
+		query := c.HouseholdTag.Query().
+			Where(householdtag.IDIn(ids...))
+		query, err := query.CollectFields(ctx, householdtagImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case patrol.Table:
+		query := c.Patrol.Query().
+			Where(patrol.IDIn(ids...))
+		query, err := query.CollectFields(ctx, patrolImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case person.Table:
 		query := c.Person.Query().
 			Where(person.IDIn(ids...))
@@ -373,6 +512,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Vehicle.Query().
 			Where(vehicle.IDIn(ids...))
 		query, err := query.CollectFields(ctx, vehicleImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case visit.Table:
+		query := c.Visit.Query().
+			Where(visit.IDIn(ids...))
+		query, err := query.CollectFields(ctx, visitImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -7,12 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"gridgov/ent/assignment"
+	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
+	"gridgov/ent/household"
+	"gridgov/ent/householdtag"
+	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/vehicle"
+	"gridgov/ent/visit"
 	"io"
 	"strconv"
 
@@ -449,6 +454,338 @@ func (_m *Assignment) ToEdge(order *AssignmentOrder) *AssignmentEdge {
 		order = DefaultAssignmentOrder
 	}
 	return &AssignmentEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// DailyReportEdge is the edge representation of DailyReport.
+type DailyReportEdge struct {
+	Node   *DailyReport `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// DailyReportConnection is the connection containing edges to DailyReport.
+type DailyReportConnection struct {
+	Edges      []*DailyReportEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *DailyReportConnection) build(nodes []*DailyReport, pager *dailyreportPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *DailyReport
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *DailyReport {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *DailyReport {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*DailyReportEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &DailyReportEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// DailyReportPaginateOption enables pagination customization.
+type DailyReportPaginateOption func(*dailyreportPager) error
+
+// WithDailyReportOrder configures pagination ordering.
+func WithDailyReportOrder(order *DailyReportOrder) DailyReportPaginateOption {
+	if order == nil {
+		order = DefaultDailyReportOrder
+	}
+	o := *order
+	return func(pager *dailyreportPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultDailyReportOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithDailyReportFilter configures pagination filter.
+func WithDailyReportFilter(filter func(*DailyReportQuery) (*DailyReportQuery, error)) DailyReportPaginateOption {
+	return func(pager *dailyreportPager) error {
+		if filter == nil {
+			return errors.New("DailyReportQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type dailyreportPager struct {
+	reverse bool
+	order   *DailyReportOrder
+	filter  func(*DailyReportQuery) (*DailyReportQuery, error)
+}
+
+func newDailyReportPager(opts []DailyReportPaginateOption, reverse bool) (*dailyreportPager, error) {
+	pager := &dailyreportPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultDailyReportOrder
+	}
+	return pager, nil
+}
+
+func (p *dailyreportPager) applyFilter(query *DailyReportQuery) (*DailyReportQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *dailyreportPager) toCursor(_m *DailyReport) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *dailyreportPager) applyCursors(query *DailyReportQuery, after, before *Cursor) (*DailyReportQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultDailyReportOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *dailyreportPager) applyOrder(query *DailyReportQuery) *DailyReportQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultDailyReportOrder.Field {
+		query = query.Order(DefaultDailyReportOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *dailyreportPager) orderExpr(query *DailyReportQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultDailyReportOrder.Field {
+			b.Comma().Ident(DefaultDailyReportOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to DailyReport.
+func (_m *DailyReportQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...DailyReportPaginateOption,
+) (*DailyReportConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newDailyReportPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &DailyReportConnection{Edges: []*DailyReportEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// DailyReportOrderFieldCreatedAt orders DailyReport by created_at.
+	DailyReportOrderFieldCreatedAt = &DailyReportOrderField{
+		Value: func(_m *DailyReport) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: dailyreport.FieldCreatedAt,
+		toTerm: dailyreport.ByCreatedAt,
+		toCursor: func(_m *DailyReport) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// DailyReportOrderFieldUpdatedAt orders DailyReport by updated_at.
+	DailyReportOrderFieldUpdatedAt = &DailyReportOrderField{
+		Value: func(_m *DailyReport) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: dailyreport.FieldUpdatedAt,
+		toTerm: dailyreport.ByUpdatedAt,
+		toCursor: func(_m *DailyReport) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// DailyReportOrderFieldDay orders DailyReport by day.
+	DailyReportOrderFieldDay = &DailyReportOrderField{
+		Value: func(_m *DailyReport) (ent.Value, error) {
+			return _m.Day, nil
+		},
+		column: dailyreport.FieldDay,
+		toTerm: dailyreport.ByDay,
+		toCursor: func(_m *DailyReport) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Day,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f DailyReportOrderField) String() string {
+	var str string
+	switch f.column {
+	case DailyReportOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case DailyReportOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case DailyReportOrderFieldDay.column:
+		str = "DAY"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f DailyReportOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *DailyReportOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("DailyReportOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *DailyReportOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *DailyReportOrderFieldUpdatedAt
+	case "DAY":
+		*f = *DailyReportOrderFieldDay
+	default:
+		return fmt.Errorf("%s is not a valid DailyReportOrderField", str)
+	}
+	return nil
+}
+
+// DailyReportOrderField defines the ordering field of DailyReport.
+type DailyReportOrderField struct {
+	// Value extracts the ordering value from the given DailyReport.
+	Value    func(*DailyReport) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) dailyreport.OrderOption
+	toCursor func(*DailyReport) Cursor
+}
+
+// DailyReportOrder defines the ordering of DailyReport.
+type DailyReportOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *DailyReportOrderField `json:"field"`
+}
+
+// DefaultDailyReportOrder is the default ordering of DailyReport.
+var DefaultDailyReportOrder = &DailyReportOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &DailyReportOrderField{
+		Value: func(_m *DailyReport) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: dailyreport.FieldID,
+		toTerm: dailyreport.ByID,
+		toCursor: func(_m *DailyReport) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts DailyReport into DailyReportEdge.
+func (_m *DailyReport) ToEdge(order *DailyReportOrder) *DailyReportEdge {
+	if order == nil {
+		order = DefaultDailyReportOrder
+	}
+	return &DailyReportEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -1872,6 +2209,1002 @@ func (_m *Grid) ToEdge(order *GridOrder) *GridEdge {
 	}
 }
 
+// HouseholdEdge is the edge representation of Household.
+type HouseholdEdge struct {
+	Node   *Household `json:"node"`
+	Cursor Cursor     `json:"cursor"`
+}
+
+// HouseholdConnection is the connection containing edges to Household.
+type HouseholdConnection struct {
+	Edges      []*HouseholdEdge `json:"edges"`
+	PageInfo   PageInfo         `json:"pageInfo"`
+	TotalCount int              `json:"totalCount"`
+}
+
+func (c *HouseholdConnection) build(nodes []*Household, pager *householdPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Household
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Household {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Household {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*HouseholdEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &HouseholdEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// HouseholdPaginateOption enables pagination customization.
+type HouseholdPaginateOption func(*householdPager) error
+
+// WithHouseholdOrder configures pagination ordering.
+func WithHouseholdOrder(order *HouseholdOrder) HouseholdPaginateOption {
+	if order == nil {
+		order = DefaultHouseholdOrder
+	}
+	o := *order
+	return func(pager *householdPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultHouseholdOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithHouseholdFilter configures pagination filter.
+func WithHouseholdFilter(filter func(*HouseholdQuery) (*HouseholdQuery, error)) HouseholdPaginateOption {
+	return func(pager *householdPager) error {
+		if filter == nil {
+			return errors.New("HouseholdQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type householdPager struct {
+	reverse bool
+	order   *HouseholdOrder
+	filter  func(*HouseholdQuery) (*HouseholdQuery, error)
+}
+
+func newHouseholdPager(opts []HouseholdPaginateOption, reverse bool) (*householdPager, error) {
+	pager := &householdPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultHouseholdOrder
+	}
+	return pager, nil
+}
+
+func (p *householdPager) applyFilter(query *HouseholdQuery) (*HouseholdQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *householdPager) toCursor(_m *Household) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *householdPager) applyCursors(query *HouseholdQuery, after, before *Cursor) (*HouseholdQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultHouseholdOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *householdPager) applyOrder(query *HouseholdQuery) *HouseholdQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultHouseholdOrder.Field {
+		query = query.Order(DefaultHouseholdOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *householdPager) orderExpr(query *HouseholdQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultHouseholdOrder.Field {
+			b.Comma().Ident(DefaultHouseholdOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Household.
+func (_m *HouseholdQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...HouseholdPaginateOption,
+) (*HouseholdConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newHouseholdPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &HouseholdConnection{Edges: []*HouseholdEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// HouseholdOrderFieldCreatedAt orders Household by created_at.
+	HouseholdOrderFieldCreatedAt = &HouseholdOrderField{
+		Value: func(_m *Household) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: household.FieldCreatedAt,
+		toTerm: household.ByCreatedAt,
+		toCursor: func(_m *Household) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// HouseholdOrderFieldUpdatedAt orders Household by updated_at.
+	HouseholdOrderFieldUpdatedAt = &HouseholdOrderField{
+		Value: func(_m *Household) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: household.FieldUpdatedAt,
+		toTerm: household.ByUpdatedAt,
+		toCursor: func(_m *Household) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// HouseholdOrderFieldAddress orders Household by address.
+	HouseholdOrderFieldAddress = &HouseholdOrderField{
+		Value: func(_m *Household) (ent.Value, error) {
+			return _m.Address, nil
+		},
+		column: household.FieldAddress,
+		toTerm: household.ByAddress,
+		toCursor: func(_m *Household) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Address,
+			}
+		},
+	}
+	// HouseholdOrderFieldCareLevel orders Household by care_level.
+	HouseholdOrderFieldCareLevel = &HouseholdOrderField{
+		Value: func(_m *Household) (ent.Value, error) {
+			return _m.CareLevel, nil
+		},
+		column: household.FieldCareLevel,
+		toTerm: household.ByCareLevel,
+		toCursor: func(_m *Household) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CareLevel,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f HouseholdOrderField) String() string {
+	var str string
+	switch f.column {
+	case HouseholdOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case HouseholdOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case HouseholdOrderFieldAddress.column:
+		str = "ADDRESS"
+	case HouseholdOrderFieldCareLevel.column:
+		str = "CARE_LEVEL"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f HouseholdOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *HouseholdOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("HouseholdOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *HouseholdOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *HouseholdOrderFieldUpdatedAt
+	case "ADDRESS":
+		*f = *HouseholdOrderFieldAddress
+	case "CARE_LEVEL":
+		*f = *HouseholdOrderFieldCareLevel
+	default:
+		return fmt.Errorf("%s is not a valid HouseholdOrderField", str)
+	}
+	return nil
+}
+
+// HouseholdOrderField defines the ordering field of Household.
+type HouseholdOrderField struct {
+	// Value extracts the ordering value from the given Household.
+	Value    func(*Household) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) household.OrderOption
+	toCursor func(*Household) Cursor
+}
+
+// HouseholdOrder defines the ordering of Household.
+type HouseholdOrder struct {
+	Direction OrderDirection       `json:"direction"`
+	Field     *HouseholdOrderField `json:"field"`
+}
+
+// DefaultHouseholdOrder is the default ordering of Household.
+var DefaultHouseholdOrder = &HouseholdOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &HouseholdOrderField{
+		Value: func(_m *Household) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: household.FieldID,
+		toTerm: household.ByID,
+		toCursor: func(_m *Household) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Household into HouseholdEdge.
+func (_m *Household) ToEdge(order *HouseholdOrder) *HouseholdEdge {
+	if order == nil {
+		order = DefaultHouseholdOrder
+	}
+	return &HouseholdEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// HouseholdTagEdge is the edge representation of HouseholdTag.
+type HouseholdTagEdge struct {
+	Node   *HouseholdTag `json:"node"`
+	Cursor Cursor        `json:"cursor"`
+}
+
+// HouseholdTagConnection is the connection containing edges to HouseholdTag.
+type HouseholdTagConnection struct {
+	Edges      []*HouseholdTagEdge `json:"edges"`
+	PageInfo   PageInfo            `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+func (c *HouseholdTagConnection) build(nodes []*HouseholdTag, pager *householdtagPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *HouseholdTag
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *HouseholdTag {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *HouseholdTag {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*HouseholdTagEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &HouseholdTagEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// HouseholdTagPaginateOption enables pagination customization.
+type HouseholdTagPaginateOption func(*householdtagPager) error
+
+// WithHouseholdTagOrder configures pagination ordering.
+func WithHouseholdTagOrder(order *HouseholdTagOrder) HouseholdTagPaginateOption {
+	if order == nil {
+		order = DefaultHouseholdTagOrder
+	}
+	o := *order
+	return func(pager *householdtagPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultHouseholdTagOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithHouseholdTagFilter configures pagination filter.
+func WithHouseholdTagFilter(filter func(*HouseholdTagQuery) (*HouseholdTagQuery, error)) HouseholdTagPaginateOption {
+	return func(pager *householdtagPager) error {
+		if filter == nil {
+			return errors.New("HouseholdTagQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type householdtagPager struct {
+	reverse bool
+	order   *HouseholdTagOrder
+	filter  func(*HouseholdTagQuery) (*HouseholdTagQuery, error)
+}
+
+func newHouseholdTagPager(opts []HouseholdTagPaginateOption, reverse bool) (*householdtagPager, error) {
+	pager := &householdtagPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultHouseholdTagOrder
+	}
+	return pager, nil
+}
+
+func (p *householdtagPager) applyFilter(query *HouseholdTagQuery) (*HouseholdTagQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *householdtagPager) toCursor(_m *HouseholdTag) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *householdtagPager) applyCursors(query *HouseholdTagQuery, after, before *Cursor) (*HouseholdTagQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultHouseholdTagOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *householdtagPager) applyOrder(query *HouseholdTagQuery) *HouseholdTagQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultHouseholdTagOrder.Field {
+		query = query.Order(DefaultHouseholdTagOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *householdtagPager) orderExpr(query *HouseholdTagQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultHouseholdTagOrder.Field {
+			b.Comma().Ident(DefaultHouseholdTagOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to HouseholdTag.
+func (_m *HouseholdTagQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...HouseholdTagPaginateOption,
+) (*HouseholdTagConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newHouseholdTagPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &HouseholdTagConnection{Edges: []*HouseholdTagEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// HouseholdTagOrderFieldCreatedAt orders HouseholdTag by created_at.
+	HouseholdTagOrderFieldCreatedAt = &HouseholdTagOrderField{
+		Value: func(_m *HouseholdTag) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: householdtag.FieldCreatedAt,
+		toTerm: householdtag.ByCreatedAt,
+		toCursor: func(_m *HouseholdTag) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// HouseholdTagOrderFieldUpdatedAt orders HouseholdTag by updated_at.
+	HouseholdTagOrderFieldUpdatedAt = &HouseholdTagOrderField{
+		Value: func(_m *HouseholdTag) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: householdtag.FieldUpdatedAt,
+		toTerm: householdtag.ByUpdatedAt,
+		toCursor: func(_m *HouseholdTag) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f HouseholdTagOrderField) String() string {
+	var str string
+	switch f.column {
+	case HouseholdTagOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case HouseholdTagOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f HouseholdTagOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *HouseholdTagOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("HouseholdTagOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *HouseholdTagOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *HouseholdTagOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid HouseholdTagOrderField", str)
+	}
+	return nil
+}
+
+// HouseholdTagOrderField defines the ordering field of HouseholdTag.
+type HouseholdTagOrderField struct {
+	// Value extracts the ordering value from the given HouseholdTag.
+	Value    func(*HouseholdTag) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) householdtag.OrderOption
+	toCursor func(*HouseholdTag) Cursor
+}
+
+// HouseholdTagOrder defines the ordering of HouseholdTag.
+type HouseholdTagOrder struct {
+	Direction OrderDirection          `json:"direction"`
+	Field     *HouseholdTagOrderField `json:"field"`
+}
+
+// DefaultHouseholdTagOrder is the default ordering of HouseholdTag.
+var DefaultHouseholdTagOrder = &HouseholdTagOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &HouseholdTagOrderField{
+		Value: func(_m *HouseholdTag) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: householdtag.FieldID,
+		toTerm: householdtag.ByID,
+		toCursor: func(_m *HouseholdTag) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts HouseholdTag into HouseholdTagEdge.
+func (_m *HouseholdTag) ToEdge(order *HouseholdTagOrder) *HouseholdTagEdge {
+	if order == nil {
+		order = DefaultHouseholdTagOrder
+	}
+	return &HouseholdTagEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// PatrolEdge is the edge representation of Patrol.
+type PatrolEdge struct {
+	Node   *Patrol `json:"node"`
+	Cursor Cursor  `json:"cursor"`
+}
+
+// PatrolConnection is the connection containing edges to Patrol.
+type PatrolConnection struct {
+	Edges      []*PatrolEdge `json:"edges"`
+	PageInfo   PageInfo      `json:"pageInfo"`
+	TotalCount int           `json:"totalCount"`
+}
+
+func (c *PatrolConnection) build(nodes []*Patrol, pager *patrolPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Patrol
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Patrol {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Patrol {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*PatrolEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &PatrolEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// PatrolPaginateOption enables pagination customization.
+type PatrolPaginateOption func(*patrolPager) error
+
+// WithPatrolOrder configures pagination ordering.
+func WithPatrolOrder(order *PatrolOrder) PatrolPaginateOption {
+	if order == nil {
+		order = DefaultPatrolOrder
+	}
+	o := *order
+	return func(pager *patrolPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultPatrolOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithPatrolFilter configures pagination filter.
+func WithPatrolFilter(filter func(*PatrolQuery) (*PatrolQuery, error)) PatrolPaginateOption {
+	return func(pager *patrolPager) error {
+		if filter == nil {
+			return errors.New("PatrolQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type patrolPager struct {
+	reverse bool
+	order   *PatrolOrder
+	filter  func(*PatrolQuery) (*PatrolQuery, error)
+}
+
+func newPatrolPager(opts []PatrolPaginateOption, reverse bool) (*patrolPager, error) {
+	pager := &patrolPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultPatrolOrder
+	}
+	return pager, nil
+}
+
+func (p *patrolPager) applyFilter(query *PatrolQuery) (*PatrolQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *patrolPager) toCursor(_m *Patrol) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *patrolPager) applyCursors(query *PatrolQuery, after, before *Cursor) (*PatrolQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPatrolOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *patrolPager) applyOrder(query *PatrolQuery) *PatrolQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultPatrolOrder.Field {
+		query = query.Order(DefaultPatrolOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *patrolPager) orderExpr(query *PatrolQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultPatrolOrder.Field {
+			b.Comma().Ident(DefaultPatrolOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Patrol.
+func (_m *PatrolQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PatrolPaginateOption,
+) (*PatrolConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPatrolPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PatrolConnection{Edges: []*PatrolEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// PatrolOrderFieldCreatedAt orders Patrol by created_at.
+	PatrolOrderFieldCreatedAt = &PatrolOrderField{
+		Value: func(_m *Patrol) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: patrol.FieldCreatedAt,
+		toTerm: patrol.ByCreatedAt,
+		toCursor: func(_m *Patrol) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// PatrolOrderFieldUpdatedAt orders Patrol by updated_at.
+	PatrolOrderFieldUpdatedAt = &PatrolOrderField{
+		Value: func(_m *Patrol) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: patrol.FieldUpdatedAt,
+		toTerm: patrol.ByUpdatedAt,
+		toCursor: func(_m *Patrol) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// PatrolOrderFieldStartedAt orders Patrol by started_at.
+	PatrolOrderFieldStartedAt = &PatrolOrderField{
+		Value: func(_m *Patrol) (ent.Value, error) {
+			return _m.StartedAt, nil
+		},
+		column: patrol.FieldStartedAt,
+		toTerm: patrol.ByStartedAt,
+		toCursor: func(_m *Patrol) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.StartedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f PatrolOrderField) String() string {
+	var str string
+	switch f.column {
+	case PatrolOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case PatrolOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case PatrolOrderFieldStartedAt.column:
+		str = "STARTED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f PatrolOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *PatrolOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("PatrolOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *PatrolOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *PatrolOrderFieldUpdatedAt
+	case "STARTED_AT":
+		*f = *PatrolOrderFieldStartedAt
+	default:
+		return fmt.Errorf("%s is not a valid PatrolOrderField", str)
+	}
+	return nil
+}
+
+// PatrolOrderField defines the ordering field of Patrol.
+type PatrolOrderField struct {
+	// Value extracts the ordering value from the given Patrol.
+	Value    func(*Patrol) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) patrol.OrderOption
+	toCursor func(*Patrol) Cursor
+}
+
+// PatrolOrder defines the ordering of Patrol.
+type PatrolOrder struct {
+	Direction OrderDirection    `json:"direction"`
+	Field     *PatrolOrderField `json:"field"`
+}
+
+// DefaultPatrolOrder is the default ordering of Patrol.
+var DefaultPatrolOrder = &PatrolOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &PatrolOrderField{
+		Value: func(_m *Patrol) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: patrol.FieldID,
+		toTerm: patrol.ByID,
+		toCursor: func(_m *Patrol) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Patrol into PatrolEdge.
+func (_m *Patrol) ToEdge(order *PatrolOrder) *PatrolEdge {
+	if order == nil {
+		order = DefaultPatrolOrder
+	}
+	return &PatrolEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // PersonEdge is the edge representation of Person.
 type PersonEdge struct {
 	Node   *Person `json:"node"`
@@ -2549,6 +3882,338 @@ func (_m *Vehicle) ToEdge(order *VehicleOrder) *VehicleEdge {
 		order = DefaultVehicleOrder
 	}
 	return &VehicleEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// VisitEdge is the edge representation of Visit.
+type VisitEdge struct {
+	Node   *Visit `json:"node"`
+	Cursor Cursor `json:"cursor"`
+}
+
+// VisitConnection is the connection containing edges to Visit.
+type VisitConnection struct {
+	Edges      []*VisitEdge `json:"edges"`
+	PageInfo   PageInfo     `json:"pageInfo"`
+	TotalCount int          `json:"totalCount"`
+}
+
+func (c *VisitConnection) build(nodes []*Visit, pager *visitPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Visit
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Visit {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Visit {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*VisitEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &VisitEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// VisitPaginateOption enables pagination customization.
+type VisitPaginateOption func(*visitPager) error
+
+// WithVisitOrder configures pagination ordering.
+func WithVisitOrder(order *VisitOrder) VisitPaginateOption {
+	if order == nil {
+		order = DefaultVisitOrder
+	}
+	o := *order
+	return func(pager *visitPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultVisitOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithVisitFilter configures pagination filter.
+func WithVisitFilter(filter func(*VisitQuery) (*VisitQuery, error)) VisitPaginateOption {
+	return func(pager *visitPager) error {
+		if filter == nil {
+			return errors.New("VisitQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type visitPager struct {
+	reverse bool
+	order   *VisitOrder
+	filter  func(*VisitQuery) (*VisitQuery, error)
+}
+
+func newVisitPager(opts []VisitPaginateOption, reverse bool) (*visitPager, error) {
+	pager := &visitPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultVisitOrder
+	}
+	return pager, nil
+}
+
+func (p *visitPager) applyFilter(query *VisitQuery) (*VisitQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *visitPager) toCursor(_m *Visit) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *visitPager) applyCursors(query *VisitQuery, after, before *Cursor) (*VisitQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultVisitOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *visitPager) applyOrder(query *VisitQuery) *VisitQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultVisitOrder.Field {
+		query = query.Order(DefaultVisitOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *visitPager) orderExpr(query *VisitQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultVisitOrder.Field {
+			b.Comma().Ident(DefaultVisitOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Visit.
+func (_m *VisitQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...VisitPaginateOption,
+) (*VisitConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newVisitPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &VisitConnection{Edges: []*VisitEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// VisitOrderFieldCreatedAt orders Visit by created_at.
+	VisitOrderFieldCreatedAt = &VisitOrderField{
+		Value: func(_m *Visit) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: visit.FieldCreatedAt,
+		toTerm: visit.ByCreatedAt,
+		toCursor: func(_m *Visit) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// VisitOrderFieldUpdatedAt orders Visit by updated_at.
+	VisitOrderFieldUpdatedAt = &VisitOrderField{
+		Value: func(_m *Visit) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: visit.FieldUpdatedAt,
+		toTerm: visit.ByUpdatedAt,
+		toCursor: func(_m *Visit) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// VisitOrderFieldVisitedAt orders Visit by visited_at.
+	VisitOrderFieldVisitedAt = &VisitOrderField{
+		Value: func(_m *Visit) (ent.Value, error) {
+			return _m.VisitedAt, nil
+		},
+		column: visit.FieldVisitedAt,
+		toTerm: visit.ByVisitedAt,
+		toCursor: func(_m *Visit) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.VisitedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f VisitOrderField) String() string {
+	var str string
+	switch f.column {
+	case VisitOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case VisitOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case VisitOrderFieldVisitedAt.column:
+		str = "VISITED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f VisitOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *VisitOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("VisitOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *VisitOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *VisitOrderFieldUpdatedAt
+	case "VISITED_AT":
+		*f = *VisitOrderFieldVisitedAt
+	default:
+		return fmt.Errorf("%s is not a valid VisitOrderField", str)
+	}
+	return nil
+}
+
+// VisitOrderField defines the ordering field of Visit.
+type VisitOrderField struct {
+	// Value extracts the ordering value from the given Visit.
+	Value    func(*Visit) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) visit.OrderOption
+	toCursor func(*Visit) Cursor
+}
+
+// VisitOrder defines the ordering of Visit.
+type VisitOrder struct {
+	Direction OrderDirection   `json:"direction"`
+	Field     *VisitOrderField `json:"field"`
+}
+
+// DefaultVisitOrder is the default ordering of Visit.
+var DefaultVisitOrder = &VisitOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &VisitOrderField{
+		Value: func(_m *Visit) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: visit.FieldID,
+		toTerm: visit.ByID,
+		toCursor: func(_m *Visit) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Visit into VisitEdge.
+func (_m *Visit) ToEdge(order *VisitOrder) *VisitEdge {
+	if order == nil {
+		order = DefaultVisitOrder
+	}
+	return &VisitEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

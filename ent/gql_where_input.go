@@ -6,13 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"gridgov/ent/assignment"
+	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
+	"gridgov/ent/household"
+	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/predicate"
 	"gridgov/ent/schema/timeunit"
 	"gridgov/ent/vehicle"
+	"gridgov/ent/visit"
 	"time"
 )
 
@@ -433,6 +437,340 @@ func (i *AssignmentWhereInput) P() (predicate.Assignment, error) {
 		return predicates[0], nil
 	default:
 		return assignment.And(predicates...), nil
+	}
+}
+
+// DailyReportWhereInput represents a where input for filtering DailyReport queries.
+type DailyReportWhereInput struct {
+	Predicates []predicate.DailyReport  `json:"-"`
+	Not        *DailyReportWhereInput   `json:"not,omitempty"`
+	Or         []*DailyReportWhereInput `json:"or,omitempty"`
+	And        []*DailyReportWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "day" field predicates.
+	Day             *string  `json:"day,omitempty"`
+	DayNEQ          *string  `json:"dayNEQ,omitempty"`
+	DayIn           []string `json:"dayIn,omitempty"`
+	DayNotIn        []string `json:"dayNotIn,omitempty"`
+	DayGT           *string  `json:"dayGT,omitempty"`
+	DayGTE          *string  `json:"dayGTE,omitempty"`
+	DayLT           *string  `json:"dayLT,omitempty"`
+	DayLTE          *string  `json:"dayLTE,omitempty"`
+	DayContains     *string  `json:"dayContains,omitempty"`
+	DayHasPrefix    *string  `json:"dayHasPrefix,omitempty"`
+	DayHasSuffix    *string  `json:"dayHasSuffix,omitempty"`
+	DayEqualFold    *string  `json:"dayEqualFold,omitempty"`
+	DayContainsFold *string  `json:"dayContainsFold,omitempty"`
+
+	// "summary" field predicates.
+	Summary             *string  `json:"summary,omitempty"`
+	SummaryNEQ          *string  `json:"summaryNEQ,omitempty"`
+	SummaryIn           []string `json:"summaryIn,omitempty"`
+	SummaryNotIn        []string `json:"summaryNotIn,omitempty"`
+	SummaryGT           *string  `json:"summaryGT,omitempty"`
+	SummaryGTE          *string  `json:"summaryGTE,omitempty"`
+	SummaryLT           *string  `json:"summaryLT,omitempty"`
+	SummaryLTE          *string  `json:"summaryLTE,omitempty"`
+	SummaryContains     *string  `json:"summaryContains,omitempty"`
+	SummaryHasPrefix    *string  `json:"summaryHasPrefix,omitempty"`
+	SummaryHasSuffix    *string  `json:"summaryHasSuffix,omitempty"`
+	SummaryEqualFold    *string  `json:"summaryEqualFold,omitempty"`
+	SummaryContainsFold *string  `json:"summaryContainsFold,omitempty"`
+
+	// "submitted_at" field predicates.
+	SubmittedAt      *time.Time  `json:"submittedAt,omitempty"`
+	SubmittedAtNEQ   *time.Time  `json:"submittedAtNEQ,omitempty"`
+	SubmittedAtIn    []time.Time `json:"submittedAtIn,omitempty"`
+	SubmittedAtNotIn []time.Time `json:"submittedAtNotIn,omitempty"`
+	SubmittedAtGT    *time.Time  `json:"submittedAtGT,omitempty"`
+	SubmittedAtGTE   *time.Time  `json:"submittedAtGTE,omitempty"`
+	SubmittedAtLT    *time.Time  `json:"submittedAtLT,omitempty"`
+	SubmittedAtLTE   *time.Time  `json:"submittedAtLTE,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *DailyReportWhereInput) AddPredicates(predicates ...predicate.DailyReport) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the DailyReportWhereInput filter on the DailyReportQuery builder.
+func (i *DailyReportWhereInput) Filter(q *DailyReportQuery) (*DailyReportQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyDailyReportWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyDailyReportWhereInput is returned in case the DailyReportWhereInput is empty.
+var ErrEmptyDailyReportWhereInput = errors.New("ent: empty predicate DailyReportWhereInput")
+
+// P returns a predicate for filtering dailyreports.
+// An error is returned if the input is empty or invalid.
+func (i *DailyReportWhereInput) P() (predicate.DailyReport, error) {
+	var predicates []predicate.DailyReport
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, dailyreport.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.DailyReport, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, dailyreport.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.DailyReport, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, dailyreport.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, dailyreport.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, dailyreport.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, dailyreport.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, dailyreport.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, dailyreport.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, dailyreport.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, dailyreport.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, dailyreport.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, dailyreport.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, dailyreport.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, dailyreport.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, dailyreport.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, dailyreport.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, dailyreport.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, dailyreport.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, dailyreport.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, dailyreport.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, dailyreport.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, dailyreport.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, dailyreport.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, dailyreport.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, dailyreport.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, dailyreport.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, dailyreport.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Day != nil {
+		predicates = append(predicates, dailyreport.DayEQ(*i.Day))
+	}
+	if i.DayNEQ != nil {
+		predicates = append(predicates, dailyreport.DayNEQ(*i.DayNEQ))
+	}
+	if len(i.DayIn) > 0 {
+		predicates = append(predicates, dailyreport.DayIn(i.DayIn...))
+	}
+	if len(i.DayNotIn) > 0 {
+		predicates = append(predicates, dailyreport.DayNotIn(i.DayNotIn...))
+	}
+	if i.DayGT != nil {
+		predicates = append(predicates, dailyreport.DayGT(*i.DayGT))
+	}
+	if i.DayGTE != nil {
+		predicates = append(predicates, dailyreport.DayGTE(*i.DayGTE))
+	}
+	if i.DayLT != nil {
+		predicates = append(predicates, dailyreport.DayLT(*i.DayLT))
+	}
+	if i.DayLTE != nil {
+		predicates = append(predicates, dailyreport.DayLTE(*i.DayLTE))
+	}
+	if i.DayContains != nil {
+		predicates = append(predicates, dailyreport.DayContains(*i.DayContains))
+	}
+	if i.DayHasPrefix != nil {
+		predicates = append(predicates, dailyreport.DayHasPrefix(*i.DayHasPrefix))
+	}
+	if i.DayHasSuffix != nil {
+		predicates = append(predicates, dailyreport.DayHasSuffix(*i.DayHasSuffix))
+	}
+	if i.DayEqualFold != nil {
+		predicates = append(predicates, dailyreport.DayEqualFold(*i.DayEqualFold))
+	}
+	if i.DayContainsFold != nil {
+		predicates = append(predicates, dailyreport.DayContainsFold(*i.DayContainsFold))
+	}
+	if i.Summary != nil {
+		predicates = append(predicates, dailyreport.SummaryEQ(*i.Summary))
+	}
+	if i.SummaryNEQ != nil {
+		predicates = append(predicates, dailyreport.SummaryNEQ(*i.SummaryNEQ))
+	}
+	if len(i.SummaryIn) > 0 {
+		predicates = append(predicates, dailyreport.SummaryIn(i.SummaryIn...))
+	}
+	if len(i.SummaryNotIn) > 0 {
+		predicates = append(predicates, dailyreport.SummaryNotIn(i.SummaryNotIn...))
+	}
+	if i.SummaryGT != nil {
+		predicates = append(predicates, dailyreport.SummaryGT(*i.SummaryGT))
+	}
+	if i.SummaryGTE != nil {
+		predicates = append(predicates, dailyreport.SummaryGTE(*i.SummaryGTE))
+	}
+	if i.SummaryLT != nil {
+		predicates = append(predicates, dailyreport.SummaryLT(*i.SummaryLT))
+	}
+	if i.SummaryLTE != nil {
+		predicates = append(predicates, dailyreport.SummaryLTE(*i.SummaryLTE))
+	}
+	if i.SummaryContains != nil {
+		predicates = append(predicates, dailyreport.SummaryContains(*i.SummaryContains))
+	}
+	if i.SummaryHasPrefix != nil {
+		predicates = append(predicates, dailyreport.SummaryHasPrefix(*i.SummaryHasPrefix))
+	}
+	if i.SummaryHasSuffix != nil {
+		predicates = append(predicates, dailyreport.SummaryHasSuffix(*i.SummaryHasSuffix))
+	}
+	if i.SummaryEqualFold != nil {
+		predicates = append(predicates, dailyreport.SummaryEqualFold(*i.SummaryEqualFold))
+	}
+	if i.SummaryContainsFold != nil {
+		predicates = append(predicates, dailyreport.SummaryContainsFold(*i.SummaryContainsFold))
+	}
+	if i.SubmittedAt != nil {
+		predicates = append(predicates, dailyreport.SubmittedAtEQ(*i.SubmittedAt))
+	}
+	if i.SubmittedAtNEQ != nil {
+		predicates = append(predicates, dailyreport.SubmittedAtNEQ(*i.SubmittedAtNEQ))
+	}
+	if len(i.SubmittedAtIn) > 0 {
+		predicates = append(predicates, dailyreport.SubmittedAtIn(i.SubmittedAtIn...))
+	}
+	if len(i.SubmittedAtNotIn) > 0 {
+		predicates = append(predicates, dailyreport.SubmittedAtNotIn(i.SubmittedAtNotIn...))
+	}
+	if i.SubmittedAtGT != nil {
+		predicates = append(predicates, dailyreport.SubmittedAtGT(*i.SubmittedAtGT))
+	}
+	if i.SubmittedAtGTE != nil {
+		predicates = append(predicates, dailyreport.SubmittedAtGTE(*i.SubmittedAtGTE))
+	}
+	if i.SubmittedAtLT != nil {
+		predicates = append(predicates, dailyreport.SubmittedAtLT(*i.SubmittedAtLT))
+	}
+	if i.SubmittedAtLTE != nil {
+		predicates = append(predicates, dailyreport.SubmittedAtLTE(*i.SubmittedAtLTE))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyDailyReportWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return dailyreport.And(predicates...), nil
 	}
 }
 
@@ -2220,6 +2558,814 @@ func (i *GridWhereInput) P() (predicate.Grid, error) {
 	}
 }
 
+// HouseholdWhereInput represents a where input for filtering Household queries.
+type HouseholdWhereInput struct {
+	Predicates []predicate.Household  `json:"-"`
+	Not        *HouseholdWhereInput   `json:"not,omitempty"`
+	Or         []*HouseholdWhereInput `json:"or,omitempty"`
+	And        []*HouseholdWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "address" field predicates.
+	Address             *string  `json:"address,omitempty"`
+	AddressNEQ          *string  `json:"addressNEQ,omitempty"`
+	AddressIn           []string `json:"addressIn,omitempty"`
+	AddressNotIn        []string `json:"addressNotIn,omitempty"`
+	AddressGT           *string  `json:"addressGT,omitempty"`
+	AddressGTE          *string  `json:"addressGTE,omitempty"`
+	AddressLT           *string  `json:"addressLT,omitempty"`
+	AddressLTE          *string  `json:"addressLTE,omitempty"`
+	AddressContains     *string  `json:"addressContains,omitempty"`
+	AddressHasPrefix    *string  `json:"addressHasPrefix,omitempty"`
+	AddressHasSuffix    *string  `json:"addressHasSuffix,omitempty"`
+	AddressEqualFold    *string  `json:"addressEqualFold,omitempty"`
+	AddressContainsFold *string  `json:"addressContainsFold,omitempty"`
+
+	// "head_name" field predicates.
+	HeadName             *string  `json:"headName,omitempty"`
+	HeadNameNEQ          *string  `json:"headNameNEQ,omitempty"`
+	HeadNameIn           []string `json:"headNameIn,omitempty"`
+	HeadNameNotIn        []string `json:"headNameNotIn,omitempty"`
+	HeadNameGT           *string  `json:"headNameGT,omitempty"`
+	HeadNameGTE          *string  `json:"headNameGTE,omitempty"`
+	HeadNameLT           *string  `json:"headNameLT,omitempty"`
+	HeadNameLTE          *string  `json:"headNameLTE,omitempty"`
+	HeadNameContains     *string  `json:"headNameContains,omitempty"`
+	HeadNameHasPrefix    *string  `json:"headNameHasPrefix,omitempty"`
+	HeadNameHasSuffix    *string  `json:"headNameHasSuffix,omitempty"`
+	HeadNameEqualFold    *string  `json:"headNameEqualFold,omitempty"`
+	HeadNameContainsFold *string  `json:"headNameContainsFold,omitempty"`
+
+	// "members" field predicates.
+	Members      *int  `json:"members,omitempty"`
+	MembersNEQ   *int  `json:"membersNEQ,omitempty"`
+	MembersIn    []int `json:"membersIn,omitempty"`
+	MembersNotIn []int `json:"membersNotIn,omitempty"`
+	MembersGT    *int  `json:"membersGT,omitempty"`
+	MembersGTE   *int  `json:"membersGTE,omitempty"`
+	MembersLT    *int  `json:"membersLT,omitempty"`
+	MembersLTE   *int  `json:"membersLTE,omitempty"`
+
+	// "phone" field predicates.
+	Phone             *string  `json:"phone,omitempty"`
+	PhoneNEQ          *string  `json:"phoneNEQ,omitempty"`
+	PhoneIn           []string `json:"phoneIn,omitempty"`
+	PhoneNotIn        []string `json:"phoneNotIn,omitempty"`
+	PhoneGT           *string  `json:"phoneGT,omitempty"`
+	PhoneGTE          *string  `json:"phoneGTE,omitempty"`
+	PhoneLT           *string  `json:"phoneLT,omitempty"`
+	PhoneLTE          *string  `json:"phoneLTE,omitempty"`
+	PhoneContains     *string  `json:"phoneContains,omitempty"`
+	PhoneHasPrefix    *string  `json:"phoneHasPrefix,omitempty"`
+	PhoneHasSuffix    *string  `json:"phoneHasSuffix,omitempty"`
+	PhoneEqualFold    *string  `json:"phoneEqualFold,omitempty"`
+	PhoneContainsFold *string  `json:"phoneContainsFold,omitempty"`
+
+	// "care_level" field predicates.
+	CareLevel      *household.CareLevel  `json:"careLevel,omitempty"`
+	CareLevelNEQ   *household.CareLevel  `json:"careLevelNEQ,omitempty"`
+	CareLevelIn    []household.CareLevel `json:"careLevelIn,omitempty"`
+	CareLevelNotIn []household.CareLevel `json:"careLevelNotIn,omitempty"`
+
+	// "notes" field predicates.
+	Notes             *string  `json:"notes,omitempty"`
+	NotesNEQ          *string  `json:"notesNEQ,omitempty"`
+	NotesIn           []string `json:"notesIn,omitempty"`
+	NotesNotIn        []string `json:"notesNotIn,omitempty"`
+	NotesGT           *string  `json:"notesGT,omitempty"`
+	NotesGTE          *string  `json:"notesGTE,omitempty"`
+	NotesLT           *string  `json:"notesLT,omitempty"`
+	NotesLTE          *string  `json:"notesLTE,omitempty"`
+	NotesContains     *string  `json:"notesContains,omitempty"`
+	NotesHasPrefix    *string  `json:"notesHasPrefix,omitempty"`
+	NotesHasSuffix    *string  `json:"notesHasSuffix,omitempty"`
+	NotesEqualFold    *string  `json:"notesEqualFold,omitempty"`
+	NotesContainsFold *string  `json:"notesContainsFold,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *HouseholdWhereInput) AddPredicates(predicates ...predicate.Household) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the HouseholdWhereInput filter on the HouseholdQuery builder.
+func (i *HouseholdWhereInput) Filter(q *HouseholdQuery) (*HouseholdQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyHouseholdWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyHouseholdWhereInput is returned in case the HouseholdWhereInput is empty.
+var ErrEmptyHouseholdWhereInput = errors.New("ent: empty predicate HouseholdWhereInput")
+
+// P returns a predicate for filtering households.
+// An error is returned if the input is empty or invalid.
+func (i *HouseholdWhereInput) P() (predicate.Household, error) {
+	var predicates []predicate.Household
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, household.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Household, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, household.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Household, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, household.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, household.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, household.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, household.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, household.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, household.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, household.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, household.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, household.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, household.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, household.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, household.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, household.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, household.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, household.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, household.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, household.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, household.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, household.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, household.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, household.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, household.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, household.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, household.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, household.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Address != nil {
+		predicates = append(predicates, household.AddressEQ(*i.Address))
+	}
+	if i.AddressNEQ != nil {
+		predicates = append(predicates, household.AddressNEQ(*i.AddressNEQ))
+	}
+	if len(i.AddressIn) > 0 {
+		predicates = append(predicates, household.AddressIn(i.AddressIn...))
+	}
+	if len(i.AddressNotIn) > 0 {
+		predicates = append(predicates, household.AddressNotIn(i.AddressNotIn...))
+	}
+	if i.AddressGT != nil {
+		predicates = append(predicates, household.AddressGT(*i.AddressGT))
+	}
+	if i.AddressGTE != nil {
+		predicates = append(predicates, household.AddressGTE(*i.AddressGTE))
+	}
+	if i.AddressLT != nil {
+		predicates = append(predicates, household.AddressLT(*i.AddressLT))
+	}
+	if i.AddressLTE != nil {
+		predicates = append(predicates, household.AddressLTE(*i.AddressLTE))
+	}
+	if i.AddressContains != nil {
+		predicates = append(predicates, household.AddressContains(*i.AddressContains))
+	}
+	if i.AddressHasPrefix != nil {
+		predicates = append(predicates, household.AddressHasPrefix(*i.AddressHasPrefix))
+	}
+	if i.AddressHasSuffix != nil {
+		predicates = append(predicates, household.AddressHasSuffix(*i.AddressHasSuffix))
+	}
+	if i.AddressEqualFold != nil {
+		predicates = append(predicates, household.AddressEqualFold(*i.AddressEqualFold))
+	}
+	if i.AddressContainsFold != nil {
+		predicates = append(predicates, household.AddressContainsFold(*i.AddressContainsFold))
+	}
+	if i.HeadName != nil {
+		predicates = append(predicates, household.HeadNameEQ(*i.HeadName))
+	}
+	if i.HeadNameNEQ != nil {
+		predicates = append(predicates, household.HeadNameNEQ(*i.HeadNameNEQ))
+	}
+	if len(i.HeadNameIn) > 0 {
+		predicates = append(predicates, household.HeadNameIn(i.HeadNameIn...))
+	}
+	if len(i.HeadNameNotIn) > 0 {
+		predicates = append(predicates, household.HeadNameNotIn(i.HeadNameNotIn...))
+	}
+	if i.HeadNameGT != nil {
+		predicates = append(predicates, household.HeadNameGT(*i.HeadNameGT))
+	}
+	if i.HeadNameGTE != nil {
+		predicates = append(predicates, household.HeadNameGTE(*i.HeadNameGTE))
+	}
+	if i.HeadNameLT != nil {
+		predicates = append(predicates, household.HeadNameLT(*i.HeadNameLT))
+	}
+	if i.HeadNameLTE != nil {
+		predicates = append(predicates, household.HeadNameLTE(*i.HeadNameLTE))
+	}
+	if i.HeadNameContains != nil {
+		predicates = append(predicates, household.HeadNameContains(*i.HeadNameContains))
+	}
+	if i.HeadNameHasPrefix != nil {
+		predicates = append(predicates, household.HeadNameHasPrefix(*i.HeadNameHasPrefix))
+	}
+	if i.HeadNameHasSuffix != nil {
+		predicates = append(predicates, household.HeadNameHasSuffix(*i.HeadNameHasSuffix))
+	}
+	if i.HeadNameEqualFold != nil {
+		predicates = append(predicates, household.HeadNameEqualFold(*i.HeadNameEqualFold))
+	}
+	if i.HeadNameContainsFold != nil {
+		predicates = append(predicates, household.HeadNameContainsFold(*i.HeadNameContainsFold))
+	}
+	if i.Members != nil {
+		predicates = append(predicates, household.MembersEQ(*i.Members))
+	}
+	if i.MembersNEQ != nil {
+		predicates = append(predicates, household.MembersNEQ(*i.MembersNEQ))
+	}
+	if len(i.MembersIn) > 0 {
+		predicates = append(predicates, household.MembersIn(i.MembersIn...))
+	}
+	if len(i.MembersNotIn) > 0 {
+		predicates = append(predicates, household.MembersNotIn(i.MembersNotIn...))
+	}
+	if i.MembersGT != nil {
+		predicates = append(predicates, household.MembersGT(*i.MembersGT))
+	}
+	if i.MembersGTE != nil {
+		predicates = append(predicates, household.MembersGTE(*i.MembersGTE))
+	}
+	if i.MembersLT != nil {
+		predicates = append(predicates, household.MembersLT(*i.MembersLT))
+	}
+	if i.MembersLTE != nil {
+		predicates = append(predicates, household.MembersLTE(*i.MembersLTE))
+	}
+	if i.Phone != nil {
+		predicates = append(predicates, household.PhoneEQ(*i.Phone))
+	}
+	if i.PhoneNEQ != nil {
+		predicates = append(predicates, household.PhoneNEQ(*i.PhoneNEQ))
+	}
+	if len(i.PhoneIn) > 0 {
+		predicates = append(predicates, household.PhoneIn(i.PhoneIn...))
+	}
+	if len(i.PhoneNotIn) > 0 {
+		predicates = append(predicates, household.PhoneNotIn(i.PhoneNotIn...))
+	}
+	if i.PhoneGT != nil {
+		predicates = append(predicates, household.PhoneGT(*i.PhoneGT))
+	}
+	if i.PhoneGTE != nil {
+		predicates = append(predicates, household.PhoneGTE(*i.PhoneGTE))
+	}
+	if i.PhoneLT != nil {
+		predicates = append(predicates, household.PhoneLT(*i.PhoneLT))
+	}
+	if i.PhoneLTE != nil {
+		predicates = append(predicates, household.PhoneLTE(*i.PhoneLTE))
+	}
+	if i.PhoneContains != nil {
+		predicates = append(predicates, household.PhoneContains(*i.PhoneContains))
+	}
+	if i.PhoneHasPrefix != nil {
+		predicates = append(predicates, household.PhoneHasPrefix(*i.PhoneHasPrefix))
+	}
+	if i.PhoneHasSuffix != nil {
+		predicates = append(predicates, household.PhoneHasSuffix(*i.PhoneHasSuffix))
+	}
+	if i.PhoneEqualFold != nil {
+		predicates = append(predicates, household.PhoneEqualFold(*i.PhoneEqualFold))
+	}
+	if i.PhoneContainsFold != nil {
+		predicates = append(predicates, household.PhoneContainsFold(*i.PhoneContainsFold))
+	}
+	if i.CareLevel != nil {
+		predicates = append(predicates, household.CareLevelEQ(*i.CareLevel))
+	}
+	if i.CareLevelNEQ != nil {
+		predicates = append(predicates, household.CareLevelNEQ(*i.CareLevelNEQ))
+	}
+	if len(i.CareLevelIn) > 0 {
+		predicates = append(predicates, household.CareLevelIn(i.CareLevelIn...))
+	}
+	if len(i.CareLevelNotIn) > 0 {
+		predicates = append(predicates, household.CareLevelNotIn(i.CareLevelNotIn...))
+	}
+	if i.Notes != nil {
+		predicates = append(predicates, household.NotesEQ(*i.Notes))
+	}
+	if i.NotesNEQ != nil {
+		predicates = append(predicates, household.NotesNEQ(*i.NotesNEQ))
+	}
+	if len(i.NotesIn) > 0 {
+		predicates = append(predicates, household.NotesIn(i.NotesIn...))
+	}
+	if len(i.NotesNotIn) > 0 {
+		predicates = append(predicates, household.NotesNotIn(i.NotesNotIn...))
+	}
+	if i.NotesGT != nil {
+		predicates = append(predicates, household.NotesGT(*i.NotesGT))
+	}
+	if i.NotesGTE != nil {
+		predicates = append(predicates, household.NotesGTE(*i.NotesGTE))
+	}
+	if i.NotesLT != nil {
+		predicates = append(predicates, household.NotesLT(*i.NotesLT))
+	}
+	if i.NotesLTE != nil {
+		predicates = append(predicates, household.NotesLTE(*i.NotesLTE))
+	}
+	if i.NotesContains != nil {
+		predicates = append(predicates, household.NotesContains(*i.NotesContains))
+	}
+	if i.NotesHasPrefix != nil {
+		predicates = append(predicates, household.NotesHasPrefix(*i.NotesHasPrefix))
+	}
+	if i.NotesHasSuffix != nil {
+		predicates = append(predicates, household.NotesHasSuffix(*i.NotesHasSuffix))
+	}
+	if i.NotesEqualFold != nil {
+		predicates = append(predicates, household.NotesEqualFold(*i.NotesEqualFold))
+	}
+	if i.NotesContainsFold != nil {
+		predicates = append(predicates, household.NotesContainsFold(*i.NotesContainsFold))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyHouseholdWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return household.And(predicates...), nil
+	}
+}
+
+// PatrolWhereInput represents a where input for filtering Patrol queries.
+type PatrolWhereInput struct {
+	Predicates []predicate.Patrol  `json:"-"`
+	Not        *PatrolWhereInput   `json:"not,omitempty"`
+	Or         []*PatrolWhereInput `json:"or,omitempty"`
+	And        []*PatrolWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "started_at" field predicates.
+	StartedAt      *time.Time  `json:"startedAt,omitempty"`
+	StartedAtNEQ   *time.Time  `json:"startedAtNEQ,omitempty"`
+	StartedAtIn    []time.Time `json:"startedAtIn,omitempty"`
+	StartedAtNotIn []time.Time `json:"startedAtNotIn,omitempty"`
+	StartedAtGT    *time.Time  `json:"startedAtGT,omitempty"`
+	StartedAtGTE   *time.Time  `json:"startedAtGTE,omitempty"`
+	StartedAtLT    *time.Time  `json:"startedAtLT,omitempty"`
+	StartedAtLTE   *time.Time  `json:"startedAtLTE,omitempty"`
+
+	// "ended_at" field predicates.
+	EndedAt      *time.Time  `json:"endedAt,omitempty"`
+	EndedAtNEQ   *time.Time  `json:"endedAtNEQ,omitempty"`
+	EndedAtIn    []time.Time `json:"endedAtIn,omitempty"`
+	EndedAtNotIn []time.Time `json:"endedAtNotIn,omitempty"`
+	EndedAtGT    *time.Time  `json:"endedAtGT,omitempty"`
+	EndedAtGTE   *time.Time  `json:"endedAtGTE,omitempty"`
+	EndedAtLT    *time.Time  `json:"endedAtLT,omitempty"`
+	EndedAtLTE   *time.Time  `json:"endedAtLTE,omitempty"`
+
+	// "distance_m" field predicates.
+	DistanceM      *float64  `json:"distanceM,omitempty"`
+	DistanceMNEQ   *float64  `json:"distanceMNEQ,omitempty"`
+	DistanceMIn    []float64 `json:"distanceMIn,omitempty"`
+	DistanceMNotIn []float64 `json:"distanceMNotIn,omitempty"`
+	DistanceMGT    *float64  `json:"distanceMGT,omitempty"`
+	DistanceMGTE   *float64  `json:"distanceMGTE,omitempty"`
+	DistanceMLT    *float64  `json:"distanceMLT,omitempty"`
+	DistanceMLTE   *float64  `json:"distanceMLTE,omitempty"`
+
+	// "findings" field predicates.
+	Findings             *string  `json:"findings,omitempty"`
+	FindingsNEQ          *string  `json:"findingsNEQ,omitempty"`
+	FindingsIn           []string `json:"findingsIn,omitempty"`
+	FindingsNotIn        []string `json:"findingsNotIn,omitempty"`
+	FindingsGT           *string  `json:"findingsGT,omitempty"`
+	FindingsGTE          *string  `json:"findingsGTE,omitempty"`
+	FindingsLT           *string  `json:"findingsLT,omitempty"`
+	FindingsLTE          *string  `json:"findingsLTE,omitempty"`
+	FindingsContains     *string  `json:"findingsContains,omitempty"`
+	FindingsHasPrefix    *string  `json:"findingsHasPrefix,omitempty"`
+	FindingsHasSuffix    *string  `json:"findingsHasSuffix,omitempty"`
+	FindingsEqualFold    *string  `json:"findingsEqualFold,omitempty"`
+	FindingsContainsFold *string  `json:"findingsContainsFold,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *PatrolWhereInput) AddPredicates(predicates ...predicate.Patrol) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the PatrolWhereInput filter on the PatrolQuery builder.
+func (i *PatrolWhereInput) Filter(q *PatrolQuery) (*PatrolQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyPatrolWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyPatrolWhereInput is returned in case the PatrolWhereInput is empty.
+var ErrEmptyPatrolWhereInput = errors.New("ent: empty predicate PatrolWhereInput")
+
+// P returns a predicate for filtering patrols.
+// An error is returned if the input is empty or invalid.
+func (i *PatrolWhereInput) P() (predicate.Patrol, error) {
+	var predicates []predicate.Patrol
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, patrol.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Patrol, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, patrol.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Patrol, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, patrol.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, patrol.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, patrol.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, patrol.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, patrol.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, patrol.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, patrol.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, patrol.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, patrol.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, patrol.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, patrol.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, patrol.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, patrol.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, patrol.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, patrol.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, patrol.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, patrol.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, patrol.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, patrol.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, patrol.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, patrol.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, patrol.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, patrol.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, patrol.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, patrol.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.StartedAt != nil {
+		predicates = append(predicates, patrol.StartedAtEQ(*i.StartedAt))
+	}
+	if i.StartedAtNEQ != nil {
+		predicates = append(predicates, patrol.StartedAtNEQ(*i.StartedAtNEQ))
+	}
+	if len(i.StartedAtIn) > 0 {
+		predicates = append(predicates, patrol.StartedAtIn(i.StartedAtIn...))
+	}
+	if len(i.StartedAtNotIn) > 0 {
+		predicates = append(predicates, patrol.StartedAtNotIn(i.StartedAtNotIn...))
+	}
+	if i.StartedAtGT != nil {
+		predicates = append(predicates, patrol.StartedAtGT(*i.StartedAtGT))
+	}
+	if i.StartedAtGTE != nil {
+		predicates = append(predicates, patrol.StartedAtGTE(*i.StartedAtGTE))
+	}
+	if i.StartedAtLT != nil {
+		predicates = append(predicates, patrol.StartedAtLT(*i.StartedAtLT))
+	}
+	if i.StartedAtLTE != nil {
+		predicates = append(predicates, patrol.StartedAtLTE(*i.StartedAtLTE))
+	}
+	if i.EndedAt != nil {
+		predicates = append(predicates, patrol.EndedAtEQ(*i.EndedAt))
+	}
+	if i.EndedAtNEQ != nil {
+		predicates = append(predicates, patrol.EndedAtNEQ(*i.EndedAtNEQ))
+	}
+	if len(i.EndedAtIn) > 0 {
+		predicates = append(predicates, patrol.EndedAtIn(i.EndedAtIn...))
+	}
+	if len(i.EndedAtNotIn) > 0 {
+		predicates = append(predicates, patrol.EndedAtNotIn(i.EndedAtNotIn...))
+	}
+	if i.EndedAtGT != nil {
+		predicates = append(predicates, patrol.EndedAtGT(*i.EndedAtGT))
+	}
+	if i.EndedAtGTE != nil {
+		predicates = append(predicates, patrol.EndedAtGTE(*i.EndedAtGTE))
+	}
+	if i.EndedAtLT != nil {
+		predicates = append(predicates, patrol.EndedAtLT(*i.EndedAtLT))
+	}
+	if i.EndedAtLTE != nil {
+		predicates = append(predicates, patrol.EndedAtLTE(*i.EndedAtLTE))
+	}
+	if i.DistanceM != nil {
+		predicates = append(predicates, patrol.DistanceMEQ(*i.DistanceM))
+	}
+	if i.DistanceMNEQ != nil {
+		predicates = append(predicates, patrol.DistanceMNEQ(*i.DistanceMNEQ))
+	}
+	if len(i.DistanceMIn) > 0 {
+		predicates = append(predicates, patrol.DistanceMIn(i.DistanceMIn...))
+	}
+	if len(i.DistanceMNotIn) > 0 {
+		predicates = append(predicates, patrol.DistanceMNotIn(i.DistanceMNotIn...))
+	}
+	if i.DistanceMGT != nil {
+		predicates = append(predicates, patrol.DistanceMGT(*i.DistanceMGT))
+	}
+	if i.DistanceMGTE != nil {
+		predicates = append(predicates, patrol.DistanceMGTE(*i.DistanceMGTE))
+	}
+	if i.DistanceMLT != nil {
+		predicates = append(predicates, patrol.DistanceMLT(*i.DistanceMLT))
+	}
+	if i.DistanceMLTE != nil {
+		predicates = append(predicates, patrol.DistanceMLTE(*i.DistanceMLTE))
+	}
+	if i.Findings != nil {
+		predicates = append(predicates, patrol.FindingsEQ(*i.Findings))
+	}
+	if i.FindingsNEQ != nil {
+		predicates = append(predicates, patrol.FindingsNEQ(*i.FindingsNEQ))
+	}
+	if len(i.FindingsIn) > 0 {
+		predicates = append(predicates, patrol.FindingsIn(i.FindingsIn...))
+	}
+	if len(i.FindingsNotIn) > 0 {
+		predicates = append(predicates, patrol.FindingsNotIn(i.FindingsNotIn...))
+	}
+	if i.FindingsGT != nil {
+		predicates = append(predicates, patrol.FindingsGT(*i.FindingsGT))
+	}
+	if i.FindingsGTE != nil {
+		predicates = append(predicates, patrol.FindingsGTE(*i.FindingsGTE))
+	}
+	if i.FindingsLT != nil {
+		predicates = append(predicates, patrol.FindingsLT(*i.FindingsLT))
+	}
+	if i.FindingsLTE != nil {
+		predicates = append(predicates, patrol.FindingsLTE(*i.FindingsLTE))
+	}
+	if i.FindingsContains != nil {
+		predicates = append(predicates, patrol.FindingsContains(*i.FindingsContains))
+	}
+	if i.FindingsHasPrefix != nil {
+		predicates = append(predicates, patrol.FindingsHasPrefix(*i.FindingsHasPrefix))
+	}
+	if i.FindingsHasSuffix != nil {
+		predicates = append(predicates, patrol.FindingsHasSuffix(*i.FindingsHasSuffix))
+	}
+	if i.FindingsEqualFold != nil {
+		predicates = append(predicates, patrol.FindingsEqualFold(*i.FindingsEqualFold))
+	}
+	if i.FindingsContainsFold != nil {
+		predicates = append(predicates, patrol.FindingsContainsFold(*i.FindingsContainsFold))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyPatrolWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return patrol.And(predicates...), nil
+	}
+}
+
 // PersonWhereInput represents a where input for filtering Person queries.
 type PersonWhereInput struct {
 	Predicates []predicate.Person  `json:"-"`
@@ -2981,5 +4127,339 @@ func (i *VehicleWhereInput) P() (predicate.Vehicle, error) {
 		return predicates[0], nil
 	default:
 		return vehicle.And(predicates...), nil
+	}
+}
+
+// VisitWhereInput represents a where input for filtering Visit queries.
+type VisitWhereInput struct {
+	Predicates []predicate.Visit  `json:"-"`
+	Not        *VisitWhereInput   `json:"not,omitempty"`
+	Or         []*VisitWhereInput `json:"or,omitempty"`
+	And        []*VisitWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "visited_at" field predicates.
+	VisitedAt      *time.Time  `json:"visitedAt,omitempty"`
+	VisitedAtNEQ   *time.Time  `json:"visitedAtNEQ,omitempty"`
+	VisitedAtIn    []time.Time `json:"visitedAtIn,omitempty"`
+	VisitedAtNotIn []time.Time `json:"visitedAtNotIn,omitempty"`
+	VisitedAtGT    *time.Time  `json:"visitedAtGT,omitempty"`
+	VisitedAtGTE   *time.Time  `json:"visitedAtGTE,omitempty"`
+	VisitedAtLT    *time.Time  `json:"visitedAtLT,omitempty"`
+	VisitedAtLTE   *time.Time  `json:"visitedAtLTE,omitempty"`
+
+	// "notes" field predicates.
+	Notes             *string  `json:"notes,omitempty"`
+	NotesNEQ          *string  `json:"notesNEQ,omitempty"`
+	NotesIn           []string `json:"notesIn,omitempty"`
+	NotesNotIn        []string `json:"notesNotIn,omitempty"`
+	NotesGT           *string  `json:"notesGT,omitempty"`
+	NotesGTE          *string  `json:"notesGTE,omitempty"`
+	NotesLT           *string  `json:"notesLT,omitempty"`
+	NotesLTE          *string  `json:"notesLTE,omitempty"`
+	NotesContains     *string  `json:"notesContains,omitempty"`
+	NotesHasPrefix    *string  `json:"notesHasPrefix,omitempty"`
+	NotesHasSuffix    *string  `json:"notesHasSuffix,omitempty"`
+	NotesEqualFold    *string  `json:"notesEqualFold,omitempty"`
+	NotesContainsFold *string  `json:"notesContainsFold,omitempty"`
+
+	// "concerns" field predicates.
+	Concerns             *string  `json:"concerns,omitempty"`
+	ConcernsNEQ          *string  `json:"concernsNEQ,omitempty"`
+	ConcernsIn           []string `json:"concernsIn,omitempty"`
+	ConcernsNotIn        []string `json:"concernsNotIn,omitempty"`
+	ConcernsGT           *string  `json:"concernsGT,omitempty"`
+	ConcernsGTE          *string  `json:"concernsGTE,omitempty"`
+	ConcernsLT           *string  `json:"concernsLT,omitempty"`
+	ConcernsLTE          *string  `json:"concernsLTE,omitempty"`
+	ConcernsContains     *string  `json:"concernsContains,omitempty"`
+	ConcernsHasPrefix    *string  `json:"concernsHasPrefix,omitempty"`
+	ConcernsHasSuffix    *string  `json:"concernsHasSuffix,omitempty"`
+	ConcernsEqualFold    *string  `json:"concernsEqualFold,omitempty"`
+	ConcernsContainsFold *string  `json:"concernsContainsFold,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *VisitWhereInput) AddPredicates(predicates ...predicate.Visit) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the VisitWhereInput filter on the VisitQuery builder.
+func (i *VisitWhereInput) Filter(q *VisitQuery) (*VisitQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyVisitWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyVisitWhereInput is returned in case the VisitWhereInput is empty.
+var ErrEmptyVisitWhereInput = errors.New("ent: empty predicate VisitWhereInput")
+
+// P returns a predicate for filtering visits.
+// An error is returned if the input is empty or invalid.
+func (i *VisitWhereInput) P() (predicate.Visit, error) {
+	var predicates []predicate.Visit
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, visit.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Visit, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, visit.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Visit, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, visit.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, visit.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, visit.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, visit.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, visit.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, visit.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, visit.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, visit.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, visit.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, visit.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, visit.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, visit.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, visit.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, visit.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, visit.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, visit.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, visit.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, visit.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, visit.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, visit.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, visit.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, visit.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, visit.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, visit.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, visit.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.VisitedAt != nil {
+		predicates = append(predicates, visit.VisitedAtEQ(*i.VisitedAt))
+	}
+	if i.VisitedAtNEQ != nil {
+		predicates = append(predicates, visit.VisitedAtNEQ(*i.VisitedAtNEQ))
+	}
+	if len(i.VisitedAtIn) > 0 {
+		predicates = append(predicates, visit.VisitedAtIn(i.VisitedAtIn...))
+	}
+	if len(i.VisitedAtNotIn) > 0 {
+		predicates = append(predicates, visit.VisitedAtNotIn(i.VisitedAtNotIn...))
+	}
+	if i.VisitedAtGT != nil {
+		predicates = append(predicates, visit.VisitedAtGT(*i.VisitedAtGT))
+	}
+	if i.VisitedAtGTE != nil {
+		predicates = append(predicates, visit.VisitedAtGTE(*i.VisitedAtGTE))
+	}
+	if i.VisitedAtLT != nil {
+		predicates = append(predicates, visit.VisitedAtLT(*i.VisitedAtLT))
+	}
+	if i.VisitedAtLTE != nil {
+		predicates = append(predicates, visit.VisitedAtLTE(*i.VisitedAtLTE))
+	}
+	if i.Notes != nil {
+		predicates = append(predicates, visit.NotesEQ(*i.Notes))
+	}
+	if i.NotesNEQ != nil {
+		predicates = append(predicates, visit.NotesNEQ(*i.NotesNEQ))
+	}
+	if len(i.NotesIn) > 0 {
+		predicates = append(predicates, visit.NotesIn(i.NotesIn...))
+	}
+	if len(i.NotesNotIn) > 0 {
+		predicates = append(predicates, visit.NotesNotIn(i.NotesNotIn...))
+	}
+	if i.NotesGT != nil {
+		predicates = append(predicates, visit.NotesGT(*i.NotesGT))
+	}
+	if i.NotesGTE != nil {
+		predicates = append(predicates, visit.NotesGTE(*i.NotesGTE))
+	}
+	if i.NotesLT != nil {
+		predicates = append(predicates, visit.NotesLT(*i.NotesLT))
+	}
+	if i.NotesLTE != nil {
+		predicates = append(predicates, visit.NotesLTE(*i.NotesLTE))
+	}
+	if i.NotesContains != nil {
+		predicates = append(predicates, visit.NotesContains(*i.NotesContains))
+	}
+	if i.NotesHasPrefix != nil {
+		predicates = append(predicates, visit.NotesHasPrefix(*i.NotesHasPrefix))
+	}
+	if i.NotesHasSuffix != nil {
+		predicates = append(predicates, visit.NotesHasSuffix(*i.NotesHasSuffix))
+	}
+	if i.NotesEqualFold != nil {
+		predicates = append(predicates, visit.NotesEqualFold(*i.NotesEqualFold))
+	}
+	if i.NotesContainsFold != nil {
+		predicates = append(predicates, visit.NotesContainsFold(*i.NotesContainsFold))
+	}
+	if i.Concerns != nil {
+		predicates = append(predicates, visit.ConcernsEQ(*i.Concerns))
+	}
+	if i.ConcernsNEQ != nil {
+		predicates = append(predicates, visit.ConcernsNEQ(*i.ConcernsNEQ))
+	}
+	if len(i.ConcernsIn) > 0 {
+		predicates = append(predicates, visit.ConcernsIn(i.ConcernsIn...))
+	}
+	if len(i.ConcernsNotIn) > 0 {
+		predicates = append(predicates, visit.ConcernsNotIn(i.ConcernsNotIn...))
+	}
+	if i.ConcernsGT != nil {
+		predicates = append(predicates, visit.ConcernsGT(*i.ConcernsGT))
+	}
+	if i.ConcernsGTE != nil {
+		predicates = append(predicates, visit.ConcernsGTE(*i.ConcernsGTE))
+	}
+	if i.ConcernsLT != nil {
+		predicates = append(predicates, visit.ConcernsLT(*i.ConcernsLT))
+	}
+	if i.ConcernsLTE != nil {
+		predicates = append(predicates, visit.ConcernsLTE(*i.ConcernsLTE))
+	}
+	if i.ConcernsContains != nil {
+		predicates = append(predicates, visit.ConcernsContains(*i.ConcernsContains))
+	}
+	if i.ConcernsHasPrefix != nil {
+		predicates = append(predicates, visit.ConcernsHasPrefix(*i.ConcernsHasPrefix))
+	}
+	if i.ConcernsHasSuffix != nil {
+		predicates = append(predicates, visit.ConcernsHasSuffix(*i.ConcernsHasSuffix))
+	}
+	if i.ConcernsEqualFold != nil {
+		predicates = append(predicates, visit.ConcernsEqualFold(*i.ConcernsEqualFold))
+	}
+	if i.ConcernsContainsFold != nil {
+		predicates = append(predicates, visit.ConcernsContainsFold(*i.ConcernsContainsFold))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyVisitWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return visit.And(predicates...), nil
 	}
 }

@@ -7,17 +7,24 @@ import (
 	"errors"
 	"fmt"
 	"gridgov/ent/assignment"
+	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
+	"gridgov/ent/household"
+	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
+	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/predicate"
 	"gridgov/ent/schema/timeunit"
+	"gridgov/ent/schema/track"
 	"gridgov/ent/session"
 	"gridgov/ent/user"
 	"gridgov/ent/vehicle"
+	"gridgov/ent/visit"
+	"gridgov/ent/visitinterval"
 	"sync"
 	"time"
 
@@ -35,15 +42,21 @@ const (
 
 	// Node types.
 	TypeAssignment     = "Assignment"
+	TypeDailyReport    = "DailyReport"
 	TypeEvent          = "Event"
 	TypeEventAction    = "EventAction"
 	TypeEventCategory  = "EventCategory"
 	TypeGrid           = "Grid"
+	TypeHousehold      = "Household"
+	TypeHouseholdTag   = "HouseholdTag"
 	TypeIdempotencyKey = "IdempotencyKey"
+	TypePatrol         = "Patrol"
 	TypePerson         = "Person"
 	TypeSession        = "Session"
 	TypeUser           = "User"
 	TypeVehicle        = "Vehicle"
+	TypeVisit          = "Visit"
+	TypeVisitInterval  = "VisitInterval"
 )
 
 // AssignmentMutation represents an operation that mutates the Assignment nodes in the graph.
@@ -1054,6 +1067,813 @@ func (m *AssignmentMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Assignment edge %s", name)
+}
+
+// DailyReportMutation represents an operation that mutates the DailyReport nodes in the graph.
+type DailyReportMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	created_at    *time.Time
+	updated_at    *time.Time
+	day           *string
+	summary       *string
+	submitted_at  *time.Time
+	grid_path     *string
+	clearedFields map[string]struct{}
+	grid          *int
+	clearedgrid   bool
+	person        *int
+	clearedperson bool
+	done          bool
+	oldValue      func(context.Context) (*DailyReport, error)
+	predicates    []predicate.DailyReport
+}
+
+var _ ent.Mutation = (*DailyReportMutation)(nil)
+
+// dailyreportOption allows management of the mutation configuration using functional options.
+type dailyreportOption func(*DailyReportMutation)
+
+// newDailyReportMutation creates new mutation for the DailyReport entity.
+func newDailyReportMutation(c config, op Op, opts ...dailyreportOption) *DailyReportMutation {
+	m := &DailyReportMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDailyReport,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDailyReportID sets the ID field of the mutation.
+func withDailyReportID(id int) dailyreportOption {
+	return func(m *DailyReportMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DailyReport
+		)
+		m.oldValue = func(ctx context.Context) (*DailyReport, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DailyReport.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDailyReport sets the old DailyReport of the mutation.
+func withDailyReport(node *DailyReport) dailyreportOption {
+	return func(m *DailyReportMutation) {
+		m.oldValue = func(context.Context) (*DailyReport, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DailyReportMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DailyReportMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DailyReportMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DailyReportMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DailyReport.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *DailyReportMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *DailyReportMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the DailyReport entity.
+// If the DailyReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DailyReportMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *DailyReportMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *DailyReportMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *DailyReportMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the DailyReport entity.
+// If the DailyReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DailyReportMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *DailyReportMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetDay sets the "day" field.
+func (m *DailyReportMutation) SetDay(s string) {
+	m.day = &s
+}
+
+// Day returns the value of the "day" field in the mutation.
+func (m *DailyReportMutation) Day() (r string, exists bool) {
+	v := m.day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDay returns the old "day" field's value of the DailyReport entity.
+// If the DailyReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DailyReportMutation) OldDay(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDay: %w", err)
+	}
+	return oldValue.Day, nil
+}
+
+// ResetDay resets all changes to the "day" field.
+func (m *DailyReportMutation) ResetDay() {
+	m.day = nil
+}
+
+// SetSummary sets the "summary" field.
+func (m *DailyReportMutation) SetSummary(s string) {
+	m.summary = &s
+}
+
+// Summary returns the value of the "summary" field in the mutation.
+func (m *DailyReportMutation) Summary() (r string, exists bool) {
+	v := m.summary
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSummary returns the old "summary" field's value of the DailyReport entity.
+// If the DailyReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DailyReportMutation) OldSummary(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSummary is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSummary requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSummary: %w", err)
+	}
+	return oldValue.Summary, nil
+}
+
+// ResetSummary resets all changes to the "summary" field.
+func (m *DailyReportMutation) ResetSummary() {
+	m.summary = nil
+}
+
+// SetSubmittedAt sets the "submitted_at" field.
+func (m *DailyReportMutation) SetSubmittedAt(t time.Time) {
+	m.submitted_at = &t
+}
+
+// SubmittedAt returns the value of the "submitted_at" field in the mutation.
+func (m *DailyReportMutation) SubmittedAt() (r time.Time, exists bool) {
+	v := m.submitted_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubmittedAt returns the old "submitted_at" field's value of the DailyReport entity.
+// If the DailyReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DailyReportMutation) OldSubmittedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubmittedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubmittedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubmittedAt: %w", err)
+	}
+	return oldValue.SubmittedAt, nil
+}
+
+// ResetSubmittedAt resets all changes to the "submitted_at" field.
+func (m *DailyReportMutation) ResetSubmittedAt() {
+	m.submitted_at = nil
+}
+
+// SetGridPath sets the "grid_path" field.
+func (m *DailyReportMutation) SetGridPath(s string) {
+	m.grid_path = &s
+}
+
+// GridPath returns the value of the "grid_path" field in the mutation.
+func (m *DailyReportMutation) GridPath() (r string, exists bool) {
+	v := m.grid_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridPath returns the old "grid_path" field's value of the DailyReport entity.
+// If the DailyReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DailyReportMutation) OldGridPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridPath: %w", err)
+	}
+	return oldValue.GridPath, nil
+}
+
+// ResetGridPath resets all changes to the "grid_path" field.
+func (m *DailyReportMutation) ResetGridPath() {
+	m.grid_path = nil
+}
+
+// SetGridID sets the "grid_id" field.
+func (m *DailyReportMutation) SetGridID(i int) {
+	m.grid = &i
+}
+
+// GridID returns the value of the "grid_id" field in the mutation.
+func (m *DailyReportMutation) GridID() (r int, exists bool) {
+	v := m.grid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridID returns the old "grid_id" field's value of the DailyReport entity.
+// If the DailyReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DailyReportMutation) OldGridID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridID: %w", err)
+	}
+	return oldValue.GridID, nil
+}
+
+// ResetGridID resets all changes to the "grid_id" field.
+func (m *DailyReportMutation) ResetGridID() {
+	m.grid = nil
+}
+
+// SetPersonID sets the "person_id" field.
+func (m *DailyReportMutation) SetPersonID(i int) {
+	m.person = &i
+}
+
+// PersonID returns the value of the "person_id" field in the mutation.
+func (m *DailyReportMutation) PersonID() (r int, exists bool) {
+	v := m.person
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonID returns the old "person_id" field's value of the DailyReport entity.
+// If the DailyReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DailyReportMutation) OldPersonID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonID: %w", err)
+	}
+	return oldValue.PersonID, nil
+}
+
+// ResetPersonID resets all changes to the "person_id" field.
+func (m *DailyReportMutation) ResetPersonID() {
+	m.person = nil
+}
+
+// ClearGrid clears the "grid" edge to the Grid entity.
+func (m *DailyReportMutation) ClearGrid() {
+	m.clearedgrid = true
+	m.clearedFields[dailyreport.FieldGridID] = struct{}{}
+}
+
+// GridCleared reports if the "grid" edge to the Grid entity was cleared.
+func (m *DailyReportMutation) GridCleared() bool {
+	return m.clearedgrid
+}
+
+// GridIDs returns the "grid" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// GridID instead. It exists only for internal usage by the builders.
+func (m *DailyReportMutation) GridIDs() (ids []int) {
+	if id := m.grid; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetGrid resets all changes to the "grid" edge.
+func (m *DailyReportMutation) ResetGrid() {
+	m.grid = nil
+	m.clearedgrid = false
+}
+
+// ClearPerson clears the "person" edge to the Person entity.
+func (m *DailyReportMutation) ClearPerson() {
+	m.clearedperson = true
+	m.clearedFields[dailyreport.FieldPersonID] = struct{}{}
+}
+
+// PersonCleared reports if the "person" edge to the Person entity was cleared.
+func (m *DailyReportMutation) PersonCleared() bool {
+	return m.clearedperson
+}
+
+// PersonIDs returns the "person" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PersonID instead. It exists only for internal usage by the builders.
+func (m *DailyReportMutation) PersonIDs() (ids []int) {
+	if id := m.person; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPerson resets all changes to the "person" edge.
+func (m *DailyReportMutation) ResetPerson() {
+	m.person = nil
+	m.clearedperson = false
+}
+
+// Where appends a list predicates to the DailyReportMutation builder.
+func (m *DailyReportMutation) Where(ps ...predicate.DailyReport) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DailyReportMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DailyReportMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DailyReport, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DailyReportMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DailyReportMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DailyReport).
+func (m *DailyReportMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DailyReportMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, dailyreport.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, dailyreport.FieldUpdatedAt)
+	}
+	if m.day != nil {
+		fields = append(fields, dailyreport.FieldDay)
+	}
+	if m.summary != nil {
+		fields = append(fields, dailyreport.FieldSummary)
+	}
+	if m.submitted_at != nil {
+		fields = append(fields, dailyreport.FieldSubmittedAt)
+	}
+	if m.grid_path != nil {
+		fields = append(fields, dailyreport.FieldGridPath)
+	}
+	if m.grid != nil {
+		fields = append(fields, dailyreport.FieldGridID)
+	}
+	if m.person != nil {
+		fields = append(fields, dailyreport.FieldPersonID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DailyReportMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case dailyreport.FieldCreatedAt:
+		return m.CreatedAt()
+	case dailyreport.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case dailyreport.FieldDay:
+		return m.Day()
+	case dailyreport.FieldSummary:
+		return m.Summary()
+	case dailyreport.FieldSubmittedAt:
+		return m.SubmittedAt()
+	case dailyreport.FieldGridPath:
+		return m.GridPath()
+	case dailyreport.FieldGridID:
+		return m.GridID()
+	case dailyreport.FieldPersonID:
+		return m.PersonID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DailyReportMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case dailyreport.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case dailyreport.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case dailyreport.FieldDay:
+		return m.OldDay(ctx)
+	case dailyreport.FieldSummary:
+		return m.OldSummary(ctx)
+	case dailyreport.FieldSubmittedAt:
+		return m.OldSubmittedAt(ctx)
+	case dailyreport.FieldGridPath:
+		return m.OldGridPath(ctx)
+	case dailyreport.FieldGridID:
+		return m.OldGridID(ctx)
+	case dailyreport.FieldPersonID:
+		return m.OldPersonID(ctx)
+	}
+	return nil, fmt.Errorf("unknown DailyReport field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DailyReportMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case dailyreport.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case dailyreport.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case dailyreport.FieldDay:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDay(v)
+		return nil
+	case dailyreport.FieldSummary:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSummary(v)
+		return nil
+	case dailyreport.FieldSubmittedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubmittedAt(v)
+		return nil
+	case dailyreport.FieldGridPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridPath(v)
+		return nil
+	case dailyreport.FieldGridID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridID(v)
+		return nil
+	case dailyreport.FieldPersonID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DailyReport field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DailyReportMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DailyReportMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DailyReportMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown DailyReport numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DailyReportMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DailyReportMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DailyReportMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown DailyReport nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DailyReportMutation) ResetField(name string) error {
+	switch name {
+	case dailyreport.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case dailyreport.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case dailyreport.FieldDay:
+		m.ResetDay()
+		return nil
+	case dailyreport.FieldSummary:
+		m.ResetSummary()
+		return nil
+	case dailyreport.FieldSubmittedAt:
+		m.ResetSubmittedAt()
+		return nil
+	case dailyreport.FieldGridPath:
+		m.ResetGridPath()
+		return nil
+	case dailyreport.FieldGridID:
+		m.ResetGridID()
+		return nil
+	case dailyreport.FieldPersonID:
+		m.ResetPersonID()
+		return nil
+	}
+	return fmt.Errorf("unknown DailyReport field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DailyReportMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.grid != nil {
+		edges = append(edges, dailyreport.EdgeGrid)
+	}
+	if m.person != nil {
+		edges = append(edges, dailyreport.EdgePerson)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DailyReportMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case dailyreport.EdgeGrid:
+		if id := m.grid; id != nil {
+			return []ent.Value{*id}
+		}
+	case dailyreport.EdgePerson:
+		if id := m.person; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DailyReportMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DailyReportMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DailyReportMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedgrid {
+		edges = append(edges, dailyreport.EdgeGrid)
+	}
+	if m.clearedperson {
+		edges = append(edges, dailyreport.EdgePerson)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DailyReportMutation) EdgeCleared(name string) bool {
+	switch name {
+	case dailyreport.EdgeGrid:
+		return m.clearedgrid
+	case dailyreport.EdgePerson:
+		return m.clearedperson
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DailyReportMutation) ClearEdge(name string) error {
+	switch name {
+	case dailyreport.EdgeGrid:
+		m.ClearGrid()
+		return nil
+	case dailyreport.EdgePerson:
+		m.ClearPerson()
+		return nil
+	}
+	return fmt.Errorf("unknown DailyReport unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DailyReportMutation) ResetEdge(name string) error {
+	switch name {
+	case dailyreport.EdgeGrid:
+		m.ResetGrid()
+		return nil
+	case dailyreport.EdgePerson:
+		m.ResetPerson()
+		return nil
+	}
+	return fmt.Errorf("unknown DailyReport edge %s", name)
 }
 
 // EventMutation represents an operation that mutates the Event nodes in the graph.
@@ -7443,6 +8263,1959 @@ func (m *GridMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Grid edge %s", name)
 }
 
+// HouseholdMutation represents an operation that mutates the Household nodes in the graph.
+type HouseholdMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	address            *string
+	head_name          *string
+	members            *int
+	addmembers         *int
+	phone              *string
+	care_level         *household.CareLevel
+	notes              *string
+	grid_path          *string
+	clearedFields      map[string]struct{}
+	grid               *int
+	clearedgrid        bool
+	head_person        *int
+	clearedhead_person bool
+	tags               map[int]struct{}
+	removedtags        map[int]struct{}
+	clearedtags        bool
+	visits             map[int]struct{}
+	removedvisits      map[int]struct{}
+	clearedvisits      bool
+	done               bool
+	oldValue           func(context.Context) (*Household, error)
+	predicates         []predicate.Household
+}
+
+var _ ent.Mutation = (*HouseholdMutation)(nil)
+
+// householdOption allows management of the mutation configuration using functional options.
+type householdOption func(*HouseholdMutation)
+
+// newHouseholdMutation creates new mutation for the Household entity.
+func newHouseholdMutation(c config, op Op, opts ...householdOption) *HouseholdMutation {
+	m := &HouseholdMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeHousehold,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withHouseholdID sets the ID field of the mutation.
+func withHouseholdID(id int) householdOption {
+	return func(m *HouseholdMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Household
+		)
+		m.oldValue = func(ctx context.Context) (*Household, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Household.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withHousehold sets the old Household of the mutation.
+func withHousehold(node *Household) householdOption {
+	return func(m *HouseholdMutation) {
+		m.oldValue = func(context.Context) (*Household, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m HouseholdMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m HouseholdMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *HouseholdMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *HouseholdMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Household.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *HouseholdMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *HouseholdMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Household entity.
+// If the Household object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HouseholdMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *HouseholdMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *HouseholdMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *HouseholdMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Household entity.
+// If the Household object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HouseholdMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *HouseholdMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetAddress sets the "address" field.
+func (m *HouseholdMutation) SetAddress(s string) {
+	m.address = &s
+}
+
+// Address returns the value of the "address" field in the mutation.
+func (m *HouseholdMutation) Address() (r string, exists bool) {
+	v := m.address
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAddress returns the old "address" field's value of the Household entity.
+// If the Household object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HouseholdMutation) OldAddress(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAddress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAddress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAddress: %w", err)
+	}
+	return oldValue.Address, nil
+}
+
+// ResetAddress resets all changes to the "address" field.
+func (m *HouseholdMutation) ResetAddress() {
+	m.address = nil
+}
+
+// SetHeadName sets the "head_name" field.
+func (m *HouseholdMutation) SetHeadName(s string) {
+	m.head_name = &s
+}
+
+// HeadName returns the value of the "head_name" field in the mutation.
+func (m *HouseholdMutation) HeadName() (r string, exists bool) {
+	v := m.head_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHeadName returns the old "head_name" field's value of the Household entity.
+// If the Household object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HouseholdMutation) OldHeadName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHeadName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHeadName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHeadName: %w", err)
+	}
+	return oldValue.HeadName, nil
+}
+
+// ResetHeadName resets all changes to the "head_name" field.
+func (m *HouseholdMutation) ResetHeadName() {
+	m.head_name = nil
+}
+
+// SetMembers sets the "members" field.
+func (m *HouseholdMutation) SetMembers(i int) {
+	m.members = &i
+	m.addmembers = nil
+}
+
+// Members returns the value of the "members" field in the mutation.
+func (m *HouseholdMutation) Members() (r int, exists bool) {
+	v := m.members
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMembers returns the old "members" field's value of the Household entity.
+// If the Household object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HouseholdMutation) OldMembers(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMembers is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMembers requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMembers: %w", err)
+	}
+	return oldValue.Members, nil
+}
+
+// AddMembers adds i to the "members" field.
+func (m *HouseholdMutation) AddMembers(i int) {
+	if m.addmembers != nil {
+		*m.addmembers += i
+	} else {
+		m.addmembers = &i
+	}
+}
+
+// AddedMembers returns the value that was added to the "members" field in this mutation.
+func (m *HouseholdMutation) AddedMembers() (r int, exists bool) {
+	v := m.addmembers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMembers resets all changes to the "members" field.
+func (m *HouseholdMutation) ResetMembers() {
+	m.members = nil
+	m.addmembers = nil
+}
+
+// SetPhone sets the "phone" field.
+func (m *HouseholdMutation) SetPhone(s string) {
+	m.phone = &s
+}
+
+// Phone returns the value of the "phone" field in the mutation.
+func (m *HouseholdMutation) Phone() (r string, exists bool) {
+	v := m.phone
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhone returns the old "phone" field's value of the Household entity.
+// If the Household object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HouseholdMutation) OldPhone(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhone is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhone requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhone: %w", err)
+	}
+	return oldValue.Phone, nil
+}
+
+// ResetPhone resets all changes to the "phone" field.
+func (m *HouseholdMutation) ResetPhone() {
+	m.phone = nil
+}
+
+// SetCareLevel sets the "care_level" field.
+func (m *HouseholdMutation) SetCareLevel(hl household.CareLevel) {
+	m.care_level = &hl
+}
+
+// CareLevel returns the value of the "care_level" field in the mutation.
+func (m *HouseholdMutation) CareLevel() (r household.CareLevel, exists bool) {
+	v := m.care_level
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCareLevel returns the old "care_level" field's value of the Household entity.
+// If the Household object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HouseholdMutation) OldCareLevel(ctx context.Context) (v household.CareLevel, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCareLevel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCareLevel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCareLevel: %w", err)
+	}
+	return oldValue.CareLevel, nil
+}
+
+// ResetCareLevel resets all changes to the "care_level" field.
+func (m *HouseholdMutation) ResetCareLevel() {
+	m.care_level = nil
+}
+
+// SetNotes sets the "notes" field.
+func (m *HouseholdMutation) SetNotes(s string) {
+	m.notes = &s
+}
+
+// Notes returns the value of the "notes" field in the mutation.
+func (m *HouseholdMutation) Notes() (r string, exists bool) {
+	v := m.notes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNotes returns the old "notes" field's value of the Household entity.
+// If the Household object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HouseholdMutation) OldNotes(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNotes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNotes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNotes: %w", err)
+	}
+	return oldValue.Notes, nil
+}
+
+// ResetNotes resets all changes to the "notes" field.
+func (m *HouseholdMutation) ResetNotes() {
+	m.notes = nil
+}
+
+// SetGridPath sets the "grid_path" field.
+func (m *HouseholdMutation) SetGridPath(s string) {
+	m.grid_path = &s
+}
+
+// GridPath returns the value of the "grid_path" field in the mutation.
+func (m *HouseholdMutation) GridPath() (r string, exists bool) {
+	v := m.grid_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridPath returns the old "grid_path" field's value of the Household entity.
+// If the Household object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HouseholdMutation) OldGridPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridPath: %w", err)
+	}
+	return oldValue.GridPath, nil
+}
+
+// ResetGridPath resets all changes to the "grid_path" field.
+func (m *HouseholdMutation) ResetGridPath() {
+	m.grid_path = nil
+}
+
+// SetGridID sets the "grid_id" field.
+func (m *HouseholdMutation) SetGridID(i int) {
+	m.grid = &i
+}
+
+// GridID returns the value of the "grid_id" field in the mutation.
+func (m *HouseholdMutation) GridID() (r int, exists bool) {
+	v := m.grid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridID returns the old "grid_id" field's value of the Household entity.
+// If the Household object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HouseholdMutation) OldGridID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridID: %w", err)
+	}
+	return oldValue.GridID, nil
+}
+
+// ResetGridID resets all changes to the "grid_id" field.
+func (m *HouseholdMutation) ResetGridID() {
+	m.grid = nil
+}
+
+// SetHeadPersonID sets the "head_person_id" field.
+func (m *HouseholdMutation) SetHeadPersonID(i int) {
+	m.head_person = &i
+}
+
+// HeadPersonID returns the value of the "head_person_id" field in the mutation.
+func (m *HouseholdMutation) HeadPersonID() (r int, exists bool) {
+	v := m.head_person
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHeadPersonID returns the old "head_person_id" field's value of the Household entity.
+// If the Household object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HouseholdMutation) OldHeadPersonID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHeadPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHeadPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHeadPersonID: %w", err)
+	}
+	return oldValue.HeadPersonID, nil
+}
+
+// ClearHeadPersonID clears the value of the "head_person_id" field.
+func (m *HouseholdMutation) ClearHeadPersonID() {
+	m.head_person = nil
+	m.clearedFields[household.FieldHeadPersonID] = struct{}{}
+}
+
+// HeadPersonIDCleared returns if the "head_person_id" field was cleared in this mutation.
+func (m *HouseholdMutation) HeadPersonIDCleared() bool {
+	_, ok := m.clearedFields[household.FieldHeadPersonID]
+	return ok
+}
+
+// ResetHeadPersonID resets all changes to the "head_person_id" field.
+func (m *HouseholdMutation) ResetHeadPersonID() {
+	m.head_person = nil
+	delete(m.clearedFields, household.FieldHeadPersonID)
+}
+
+// ClearGrid clears the "grid" edge to the Grid entity.
+func (m *HouseholdMutation) ClearGrid() {
+	m.clearedgrid = true
+	m.clearedFields[household.FieldGridID] = struct{}{}
+}
+
+// GridCleared reports if the "grid" edge to the Grid entity was cleared.
+func (m *HouseholdMutation) GridCleared() bool {
+	return m.clearedgrid
+}
+
+// GridIDs returns the "grid" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// GridID instead. It exists only for internal usage by the builders.
+func (m *HouseholdMutation) GridIDs() (ids []int) {
+	if id := m.grid; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetGrid resets all changes to the "grid" edge.
+func (m *HouseholdMutation) ResetGrid() {
+	m.grid = nil
+	m.clearedgrid = false
+}
+
+// ClearHeadPerson clears the "head_person" edge to the Person entity.
+func (m *HouseholdMutation) ClearHeadPerson() {
+	m.clearedhead_person = true
+	m.clearedFields[household.FieldHeadPersonID] = struct{}{}
+}
+
+// HeadPersonCleared reports if the "head_person" edge to the Person entity was cleared.
+func (m *HouseholdMutation) HeadPersonCleared() bool {
+	return m.HeadPersonIDCleared() || m.clearedhead_person
+}
+
+// HeadPersonIDs returns the "head_person" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// HeadPersonID instead. It exists only for internal usage by the builders.
+func (m *HouseholdMutation) HeadPersonIDs() (ids []int) {
+	if id := m.head_person; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetHeadPerson resets all changes to the "head_person" edge.
+func (m *HouseholdMutation) ResetHeadPerson() {
+	m.head_person = nil
+	m.clearedhead_person = false
+}
+
+// AddTagIDs adds the "tags" edge to the HouseholdTag entity by ids.
+func (m *HouseholdMutation) AddTagIDs(ids ...int) {
+	if m.tags == nil {
+		m.tags = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.tags[ids[i]] = struct{}{}
+	}
+}
+
+// ClearTags clears the "tags" edge to the HouseholdTag entity.
+func (m *HouseholdMutation) ClearTags() {
+	m.clearedtags = true
+}
+
+// TagsCleared reports if the "tags" edge to the HouseholdTag entity was cleared.
+func (m *HouseholdMutation) TagsCleared() bool {
+	return m.clearedtags
+}
+
+// RemoveTagIDs removes the "tags" edge to the HouseholdTag entity by IDs.
+func (m *HouseholdMutation) RemoveTagIDs(ids ...int) {
+	if m.removedtags == nil {
+		m.removedtags = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.tags, ids[i])
+		m.removedtags[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedTags returns the removed IDs of the "tags" edge to the HouseholdTag entity.
+func (m *HouseholdMutation) RemovedTagsIDs() (ids []int) {
+	for id := range m.removedtags {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// TagsIDs returns the "tags" edge IDs in the mutation.
+func (m *HouseholdMutation) TagsIDs() (ids []int) {
+	for id := range m.tags {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetTags resets all changes to the "tags" edge.
+func (m *HouseholdMutation) ResetTags() {
+	m.tags = nil
+	m.clearedtags = false
+	m.removedtags = nil
+}
+
+// AddVisitIDs adds the "visits" edge to the Visit entity by ids.
+func (m *HouseholdMutation) AddVisitIDs(ids ...int) {
+	if m.visits == nil {
+		m.visits = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.visits[ids[i]] = struct{}{}
+	}
+}
+
+// ClearVisits clears the "visits" edge to the Visit entity.
+func (m *HouseholdMutation) ClearVisits() {
+	m.clearedvisits = true
+}
+
+// VisitsCleared reports if the "visits" edge to the Visit entity was cleared.
+func (m *HouseholdMutation) VisitsCleared() bool {
+	return m.clearedvisits
+}
+
+// RemoveVisitIDs removes the "visits" edge to the Visit entity by IDs.
+func (m *HouseholdMutation) RemoveVisitIDs(ids ...int) {
+	if m.removedvisits == nil {
+		m.removedvisits = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.visits, ids[i])
+		m.removedvisits[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedVisits returns the removed IDs of the "visits" edge to the Visit entity.
+func (m *HouseholdMutation) RemovedVisitsIDs() (ids []int) {
+	for id := range m.removedvisits {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// VisitsIDs returns the "visits" edge IDs in the mutation.
+func (m *HouseholdMutation) VisitsIDs() (ids []int) {
+	for id := range m.visits {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetVisits resets all changes to the "visits" edge.
+func (m *HouseholdMutation) ResetVisits() {
+	m.visits = nil
+	m.clearedvisits = false
+	m.removedvisits = nil
+}
+
+// Where appends a list predicates to the HouseholdMutation builder.
+func (m *HouseholdMutation) Where(ps ...predicate.Household) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the HouseholdMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *HouseholdMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Household, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *HouseholdMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *HouseholdMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Household).
+func (m *HouseholdMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *HouseholdMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.created_at != nil {
+		fields = append(fields, household.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, household.FieldUpdatedAt)
+	}
+	if m.address != nil {
+		fields = append(fields, household.FieldAddress)
+	}
+	if m.head_name != nil {
+		fields = append(fields, household.FieldHeadName)
+	}
+	if m.members != nil {
+		fields = append(fields, household.FieldMembers)
+	}
+	if m.phone != nil {
+		fields = append(fields, household.FieldPhone)
+	}
+	if m.care_level != nil {
+		fields = append(fields, household.FieldCareLevel)
+	}
+	if m.notes != nil {
+		fields = append(fields, household.FieldNotes)
+	}
+	if m.grid_path != nil {
+		fields = append(fields, household.FieldGridPath)
+	}
+	if m.grid != nil {
+		fields = append(fields, household.FieldGridID)
+	}
+	if m.head_person != nil {
+		fields = append(fields, household.FieldHeadPersonID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *HouseholdMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case household.FieldCreatedAt:
+		return m.CreatedAt()
+	case household.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case household.FieldAddress:
+		return m.Address()
+	case household.FieldHeadName:
+		return m.HeadName()
+	case household.FieldMembers:
+		return m.Members()
+	case household.FieldPhone:
+		return m.Phone()
+	case household.FieldCareLevel:
+		return m.CareLevel()
+	case household.FieldNotes:
+		return m.Notes()
+	case household.FieldGridPath:
+		return m.GridPath()
+	case household.FieldGridID:
+		return m.GridID()
+	case household.FieldHeadPersonID:
+		return m.HeadPersonID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *HouseholdMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case household.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case household.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case household.FieldAddress:
+		return m.OldAddress(ctx)
+	case household.FieldHeadName:
+		return m.OldHeadName(ctx)
+	case household.FieldMembers:
+		return m.OldMembers(ctx)
+	case household.FieldPhone:
+		return m.OldPhone(ctx)
+	case household.FieldCareLevel:
+		return m.OldCareLevel(ctx)
+	case household.FieldNotes:
+		return m.OldNotes(ctx)
+	case household.FieldGridPath:
+		return m.OldGridPath(ctx)
+	case household.FieldGridID:
+		return m.OldGridID(ctx)
+	case household.FieldHeadPersonID:
+		return m.OldHeadPersonID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Household field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *HouseholdMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case household.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case household.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case household.FieldAddress:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAddress(v)
+		return nil
+	case household.FieldHeadName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHeadName(v)
+		return nil
+	case household.FieldMembers:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMembers(v)
+		return nil
+	case household.FieldPhone:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhone(v)
+		return nil
+	case household.FieldCareLevel:
+		v, ok := value.(household.CareLevel)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCareLevel(v)
+		return nil
+	case household.FieldNotes:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNotes(v)
+		return nil
+	case household.FieldGridPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridPath(v)
+		return nil
+	case household.FieldGridID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridID(v)
+		return nil
+	case household.FieldHeadPersonID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHeadPersonID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Household field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *HouseholdMutation) AddedFields() []string {
+	var fields []string
+	if m.addmembers != nil {
+		fields = append(fields, household.FieldMembers)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *HouseholdMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case household.FieldMembers:
+		return m.AddedMembers()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *HouseholdMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case household.FieldMembers:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMembers(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Household numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *HouseholdMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(household.FieldHeadPersonID) {
+		fields = append(fields, household.FieldHeadPersonID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *HouseholdMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *HouseholdMutation) ClearField(name string) error {
+	switch name {
+	case household.FieldHeadPersonID:
+		m.ClearHeadPersonID()
+		return nil
+	}
+	return fmt.Errorf("unknown Household nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *HouseholdMutation) ResetField(name string) error {
+	switch name {
+	case household.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case household.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case household.FieldAddress:
+		m.ResetAddress()
+		return nil
+	case household.FieldHeadName:
+		m.ResetHeadName()
+		return nil
+	case household.FieldMembers:
+		m.ResetMembers()
+		return nil
+	case household.FieldPhone:
+		m.ResetPhone()
+		return nil
+	case household.FieldCareLevel:
+		m.ResetCareLevel()
+		return nil
+	case household.FieldNotes:
+		m.ResetNotes()
+		return nil
+	case household.FieldGridPath:
+		m.ResetGridPath()
+		return nil
+	case household.FieldGridID:
+		m.ResetGridID()
+		return nil
+	case household.FieldHeadPersonID:
+		m.ResetHeadPersonID()
+		return nil
+	}
+	return fmt.Errorf("unknown Household field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *HouseholdMutation) AddedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.grid != nil {
+		edges = append(edges, household.EdgeGrid)
+	}
+	if m.head_person != nil {
+		edges = append(edges, household.EdgeHeadPerson)
+	}
+	if m.tags != nil {
+		edges = append(edges, household.EdgeTags)
+	}
+	if m.visits != nil {
+		edges = append(edges, household.EdgeVisits)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *HouseholdMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case household.EdgeGrid:
+		if id := m.grid; id != nil {
+			return []ent.Value{*id}
+		}
+	case household.EdgeHeadPerson:
+		if id := m.head_person; id != nil {
+			return []ent.Value{*id}
+		}
+	case household.EdgeTags:
+		ids := make([]ent.Value, 0, len(m.tags))
+		for id := range m.tags {
+			ids = append(ids, id)
+		}
+		return ids
+	case household.EdgeVisits:
+		ids := make([]ent.Value, 0, len(m.visits))
+		for id := range m.visits {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *HouseholdMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.removedtags != nil {
+		edges = append(edges, household.EdgeTags)
+	}
+	if m.removedvisits != nil {
+		edges = append(edges, household.EdgeVisits)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *HouseholdMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case household.EdgeTags:
+		ids := make([]ent.Value, 0, len(m.removedtags))
+		for id := range m.removedtags {
+			ids = append(ids, id)
+		}
+		return ids
+	case household.EdgeVisits:
+		ids := make([]ent.Value, 0, len(m.removedvisits))
+		for id := range m.removedvisits {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *HouseholdMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.clearedgrid {
+		edges = append(edges, household.EdgeGrid)
+	}
+	if m.clearedhead_person {
+		edges = append(edges, household.EdgeHeadPerson)
+	}
+	if m.clearedtags {
+		edges = append(edges, household.EdgeTags)
+	}
+	if m.clearedvisits {
+		edges = append(edges, household.EdgeVisits)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *HouseholdMutation) EdgeCleared(name string) bool {
+	switch name {
+	case household.EdgeGrid:
+		return m.clearedgrid
+	case household.EdgeHeadPerson:
+		return m.clearedhead_person
+	case household.EdgeTags:
+		return m.clearedtags
+	case household.EdgeVisits:
+		return m.clearedvisits
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *HouseholdMutation) ClearEdge(name string) error {
+	switch name {
+	case household.EdgeGrid:
+		m.ClearGrid()
+		return nil
+	case household.EdgeHeadPerson:
+		m.ClearHeadPerson()
+		return nil
+	}
+	return fmt.Errorf("unknown Household unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *HouseholdMutation) ResetEdge(name string) error {
+	switch name {
+	case household.EdgeGrid:
+		m.ResetGrid()
+		return nil
+	case household.EdgeHeadPerson:
+		m.ResetHeadPerson()
+		return nil
+	case household.EdgeTags:
+		m.ResetTags()
+		return nil
+	case household.EdgeVisits:
+		m.ResetVisits()
+		return nil
+	}
+	return fmt.Errorf("unknown Household edge %s", name)
+}
+
+// HouseholdTagMutation represents an operation that mutates the HouseholdTag nodes in the graph.
+type HouseholdTagMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int
+	created_at       *time.Time
+	updated_at       *time.Time
+	kind             *householdtag.Kind
+	post             *string
+	pledge           *string
+	plate_hung_at    *time.Time
+	grid_path        *string
+	clearedFields    map[string]struct{}
+	household        *int
+	clearedhousehold bool
+	done             bool
+	oldValue         func(context.Context) (*HouseholdTag, error)
+	predicates       []predicate.HouseholdTag
+}
+
+var _ ent.Mutation = (*HouseholdTagMutation)(nil)
+
+// householdtagOption allows management of the mutation configuration using functional options.
+type householdtagOption func(*HouseholdTagMutation)
+
+// newHouseholdTagMutation creates new mutation for the HouseholdTag entity.
+func newHouseholdTagMutation(c config, op Op, opts ...householdtagOption) *HouseholdTagMutation {
+	m := &HouseholdTagMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeHouseholdTag,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withHouseholdTagID sets the ID field of the mutation.
+func withHouseholdTagID(id int) householdtagOption {
+	return func(m *HouseholdTagMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *HouseholdTag
+		)
+		m.oldValue = func(ctx context.Context) (*HouseholdTag, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().HouseholdTag.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withHouseholdTag sets the old HouseholdTag of the mutation.
+func withHouseholdTag(node *HouseholdTag) householdtagOption {
+	return func(m *HouseholdTagMutation) {
+		m.oldValue = func(context.Context) (*HouseholdTag, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m HouseholdTagMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m HouseholdTagMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *HouseholdTagMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *HouseholdTagMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().HouseholdTag.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *HouseholdTagMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *HouseholdTagMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the HouseholdTag entity.
+// If the HouseholdTag object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HouseholdTagMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *HouseholdTagMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *HouseholdTagMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *HouseholdTagMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the HouseholdTag entity.
+// If the HouseholdTag object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HouseholdTagMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *HouseholdTagMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *HouseholdTagMutation) SetKind(h householdtag.Kind) {
+	m.kind = &h
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *HouseholdTagMutation) Kind() (r householdtag.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the HouseholdTag entity.
+// If the HouseholdTag object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HouseholdTagMutation) OldKind(ctx context.Context) (v householdtag.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *HouseholdTagMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetPost sets the "post" field.
+func (m *HouseholdTagMutation) SetPost(s string) {
+	m.post = &s
+}
+
+// Post returns the value of the "post" field in the mutation.
+func (m *HouseholdTagMutation) Post() (r string, exists bool) {
+	v := m.post
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPost returns the old "post" field's value of the HouseholdTag entity.
+// If the HouseholdTag object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HouseholdTagMutation) OldPost(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPost is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPost requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPost: %w", err)
+	}
+	return oldValue.Post, nil
+}
+
+// ResetPost resets all changes to the "post" field.
+func (m *HouseholdTagMutation) ResetPost() {
+	m.post = nil
+}
+
+// SetPledge sets the "pledge" field.
+func (m *HouseholdTagMutation) SetPledge(s string) {
+	m.pledge = &s
+}
+
+// Pledge returns the value of the "pledge" field in the mutation.
+func (m *HouseholdTagMutation) Pledge() (r string, exists bool) {
+	v := m.pledge
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPledge returns the old "pledge" field's value of the HouseholdTag entity.
+// If the HouseholdTag object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HouseholdTagMutation) OldPledge(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPledge is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPledge requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPledge: %w", err)
+	}
+	return oldValue.Pledge, nil
+}
+
+// ResetPledge resets all changes to the "pledge" field.
+func (m *HouseholdTagMutation) ResetPledge() {
+	m.pledge = nil
+}
+
+// SetPlateHungAt sets the "plate_hung_at" field.
+func (m *HouseholdTagMutation) SetPlateHungAt(t time.Time) {
+	m.plate_hung_at = &t
+}
+
+// PlateHungAt returns the value of the "plate_hung_at" field in the mutation.
+func (m *HouseholdTagMutation) PlateHungAt() (r time.Time, exists bool) {
+	v := m.plate_hung_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPlateHungAt returns the old "plate_hung_at" field's value of the HouseholdTag entity.
+// If the HouseholdTag object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HouseholdTagMutation) OldPlateHungAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPlateHungAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPlateHungAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPlateHungAt: %w", err)
+	}
+	return oldValue.PlateHungAt, nil
+}
+
+// ResetPlateHungAt resets all changes to the "plate_hung_at" field.
+func (m *HouseholdTagMutation) ResetPlateHungAt() {
+	m.plate_hung_at = nil
+}
+
+// SetGridPath sets the "grid_path" field.
+func (m *HouseholdTagMutation) SetGridPath(s string) {
+	m.grid_path = &s
+}
+
+// GridPath returns the value of the "grid_path" field in the mutation.
+func (m *HouseholdTagMutation) GridPath() (r string, exists bool) {
+	v := m.grid_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridPath returns the old "grid_path" field's value of the HouseholdTag entity.
+// If the HouseholdTag object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HouseholdTagMutation) OldGridPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridPath: %w", err)
+	}
+	return oldValue.GridPath, nil
+}
+
+// ResetGridPath resets all changes to the "grid_path" field.
+func (m *HouseholdTagMutation) ResetGridPath() {
+	m.grid_path = nil
+}
+
+// SetHouseholdID sets the "household_id" field.
+func (m *HouseholdTagMutation) SetHouseholdID(i int) {
+	m.household = &i
+}
+
+// HouseholdID returns the value of the "household_id" field in the mutation.
+func (m *HouseholdTagMutation) HouseholdID() (r int, exists bool) {
+	v := m.household
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHouseholdID returns the old "household_id" field's value of the HouseholdTag entity.
+// If the HouseholdTag object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HouseholdTagMutation) OldHouseholdID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHouseholdID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHouseholdID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHouseholdID: %w", err)
+	}
+	return oldValue.HouseholdID, nil
+}
+
+// ResetHouseholdID resets all changes to the "household_id" field.
+func (m *HouseholdTagMutation) ResetHouseholdID() {
+	m.household = nil
+}
+
+// ClearHousehold clears the "household" edge to the Household entity.
+func (m *HouseholdTagMutation) ClearHousehold() {
+	m.clearedhousehold = true
+	m.clearedFields[householdtag.FieldHouseholdID] = struct{}{}
+}
+
+// HouseholdCleared reports if the "household" edge to the Household entity was cleared.
+func (m *HouseholdTagMutation) HouseholdCleared() bool {
+	return m.clearedhousehold
+}
+
+// HouseholdIDs returns the "household" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// HouseholdID instead. It exists only for internal usage by the builders.
+func (m *HouseholdTagMutation) HouseholdIDs() (ids []int) {
+	if id := m.household; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetHousehold resets all changes to the "household" edge.
+func (m *HouseholdTagMutation) ResetHousehold() {
+	m.household = nil
+	m.clearedhousehold = false
+}
+
+// Where appends a list predicates to the HouseholdTagMutation builder.
+func (m *HouseholdTagMutation) Where(ps ...predicate.HouseholdTag) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the HouseholdTagMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *HouseholdTagMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.HouseholdTag, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *HouseholdTagMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *HouseholdTagMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (HouseholdTag).
+func (m *HouseholdTagMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *HouseholdTagMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, householdtag.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, householdtag.FieldUpdatedAt)
+	}
+	if m.kind != nil {
+		fields = append(fields, householdtag.FieldKind)
+	}
+	if m.post != nil {
+		fields = append(fields, householdtag.FieldPost)
+	}
+	if m.pledge != nil {
+		fields = append(fields, householdtag.FieldPledge)
+	}
+	if m.plate_hung_at != nil {
+		fields = append(fields, householdtag.FieldPlateHungAt)
+	}
+	if m.grid_path != nil {
+		fields = append(fields, householdtag.FieldGridPath)
+	}
+	if m.household != nil {
+		fields = append(fields, householdtag.FieldHouseholdID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *HouseholdTagMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case householdtag.FieldCreatedAt:
+		return m.CreatedAt()
+	case householdtag.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case householdtag.FieldKind:
+		return m.Kind()
+	case householdtag.FieldPost:
+		return m.Post()
+	case householdtag.FieldPledge:
+		return m.Pledge()
+	case householdtag.FieldPlateHungAt:
+		return m.PlateHungAt()
+	case householdtag.FieldGridPath:
+		return m.GridPath()
+	case householdtag.FieldHouseholdID:
+		return m.HouseholdID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *HouseholdTagMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case householdtag.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case householdtag.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case householdtag.FieldKind:
+		return m.OldKind(ctx)
+	case householdtag.FieldPost:
+		return m.OldPost(ctx)
+	case householdtag.FieldPledge:
+		return m.OldPledge(ctx)
+	case householdtag.FieldPlateHungAt:
+		return m.OldPlateHungAt(ctx)
+	case householdtag.FieldGridPath:
+		return m.OldGridPath(ctx)
+	case householdtag.FieldHouseholdID:
+		return m.OldHouseholdID(ctx)
+	}
+	return nil, fmt.Errorf("unknown HouseholdTag field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *HouseholdTagMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case householdtag.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case householdtag.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case householdtag.FieldKind:
+		v, ok := value.(householdtag.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case householdtag.FieldPost:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPost(v)
+		return nil
+	case householdtag.FieldPledge:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPledge(v)
+		return nil
+	case householdtag.FieldPlateHungAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPlateHungAt(v)
+		return nil
+	case householdtag.FieldGridPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridPath(v)
+		return nil
+	case householdtag.FieldHouseholdID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHouseholdID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown HouseholdTag field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *HouseholdTagMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *HouseholdTagMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *HouseholdTagMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown HouseholdTag numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *HouseholdTagMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *HouseholdTagMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *HouseholdTagMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown HouseholdTag nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *HouseholdTagMutation) ResetField(name string) error {
+	switch name {
+	case householdtag.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case householdtag.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case householdtag.FieldKind:
+		m.ResetKind()
+		return nil
+	case householdtag.FieldPost:
+		m.ResetPost()
+		return nil
+	case householdtag.FieldPledge:
+		m.ResetPledge()
+		return nil
+	case householdtag.FieldPlateHungAt:
+		m.ResetPlateHungAt()
+		return nil
+	case householdtag.FieldGridPath:
+		m.ResetGridPath()
+		return nil
+	case householdtag.FieldHouseholdID:
+		m.ResetHouseholdID()
+		return nil
+	}
+	return fmt.Errorf("unknown HouseholdTag field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *HouseholdTagMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.household != nil {
+		edges = append(edges, householdtag.EdgeHousehold)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *HouseholdTagMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case householdtag.EdgeHousehold:
+		if id := m.household; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *HouseholdTagMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *HouseholdTagMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *HouseholdTagMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedhousehold {
+		edges = append(edges, householdtag.EdgeHousehold)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *HouseholdTagMutation) EdgeCleared(name string) bool {
+	switch name {
+	case householdtag.EdgeHousehold:
+		return m.clearedhousehold
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *HouseholdTagMutation) ClearEdge(name string) error {
+	switch name {
+	case householdtag.EdgeHousehold:
+		m.ClearHousehold()
+		return nil
+	}
+	return fmt.Errorf("unknown HouseholdTag unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *HouseholdTagMutation) ResetEdge(name string) error {
+	switch name {
+	case householdtag.EdgeHousehold:
+		m.ResetHousehold()
+		return nil
+	}
+	return fmt.Errorf("unknown HouseholdTag edge %s", name)
+}
+
 // IdempotencyKeyMutation represents an operation that mutates the IdempotencyKey nodes in the graph.
 type IdempotencyKeyMutation struct {
 	config
@@ -8073,6 +10846,1112 @@ func (m *IdempotencyKeyMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *IdempotencyKeyMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown IdempotencyKey edge %s", name)
+}
+
+// PatrolMutation represents an operation that mutates the Patrol nodes in the graph.
+type PatrolMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int
+	created_at     *time.Time
+	updated_at     *time.Time
+	started_at     *time.Time
+	ended_at       *time.Time
+	track          *[]track.Point
+	appendtrack    []track.Point
+	distance_m     *float64
+	adddistance_m  *float64
+	findings       *string
+	grid_path      *string
+	clearedFields  map[string]struct{}
+	grid           *int
+	clearedgrid    bool
+	person         *int
+	clearedperson  bool
+	vehicle        *int
+	clearedvehicle bool
+	done           bool
+	oldValue       func(context.Context) (*Patrol, error)
+	predicates     []predicate.Patrol
+}
+
+var _ ent.Mutation = (*PatrolMutation)(nil)
+
+// patrolOption allows management of the mutation configuration using functional options.
+type patrolOption func(*PatrolMutation)
+
+// newPatrolMutation creates new mutation for the Patrol entity.
+func newPatrolMutation(c config, op Op, opts ...patrolOption) *PatrolMutation {
+	m := &PatrolMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePatrol,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPatrolID sets the ID field of the mutation.
+func withPatrolID(id int) patrolOption {
+	return func(m *PatrolMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Patrol
+		)
+		m.oldValue = func(ctx context.Context) (*Patrol, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Patrol.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPatrol sets the old Patrol of the mutation.
+func withPatrol(node *Patrol) patrolOption {
+	return func(m *PatrolMutation) {
+		m.oldValue = func(context.Context) (*Patrol, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PatrolMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PatrolMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PatrolMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PatrolMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Patrol.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PatrolMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PatrolMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Patrol entity.
+// If the Patrol object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PatrolMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PatrolMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PatrolMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PatrolMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Patrol entity.
+// If the Patrol object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PatrolMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PatrolMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetStartedAt sets the "started_at" field.
+func (m *PatrolMutation) SetStartedAt(t time.Time) {
+	m.started_at = &t
+}
+
+// StartedAt returns the value of the "started_at" field in the mutation.
+func (m *PatrolMutation) StartedAt() (r time.Time, exists bool) {
+	v := m.started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedAt returns the old "started_at" field's value of the Patrol entity.
+// If the Patrol object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PatrolMutation) OldStartedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedAt: %w", err)
+	}
+	return oldValue.StartedAt, nil
+}
+
+// ResetStartedAt resets all changes to the "started_at" field.
+func (m *PatrolMutation) ResetStartedAt() {
+	m.started_at = nil
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (m *PatrolMutation) SetEndedAt(t time.Time) {
+	m.ended_at = &t
+}
+
+// EndedAt returns the value of the "ended_at" field in the mutation.
+func (m *PatrolMutation) EndedAt() (r time.Time, exists bool) {
+	v := m.ended_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndedAt returns the old "ended_at" field's value of the Patrol entity.
+// If the Patrol object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PatrolMutation) OldEndedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndedAt: %w", err)
+	}
+	return oldValue.EndedAt, nil
+}
+
+// ResetEndedAt resets all changes to the "ended_at" field.
+func (m *PatrolMutation) ResetEndedAt() {
+	m.ended_at = nil
+}
+
+// SetTrack sets the "track" field.
+func (m *PatrolMutation) SetTrack(t []track.Point) {
+	m.track = &t
+	m.appendtrack = nil
+}
+
+// Track returns the value of the "track" field in the mutation.
+func (m *PatrolMutation) Track() (r []track.Point, exists bool) {
+	v := m.track
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTrack returns the old "track" field's value of the Patrol entity.
+// If the Patrol object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PatrolMutation) OldTrack(ctx context.Context) (v []track.Point, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTrack is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTrack requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTrack: %w", err)
+	}
+	return oldValue.Track, nil
+}
+
+// AppendTrack adds t to the "track" field.
+func (m *PatrolMutation) AppendTrack(t []track.Point) {
+	m.appendtrack = append(m.appendtrack, t...)
+}
+
+// AppendedTrack returns the list of values that were appended to the "track" field in this mutation.
+func (m *PatrolMutation) AppendedTrack() ([]track.Point, bool) {
+	if len(m.appendtrack) == 0 {
+		return nil, false
+	}
+	return m.appendtrack, true
+}
+
+// ClearTrack clears the value of the "track" field.
+func (m *PatrolMutation) ClearTrack() {
+	m.track = nil
+	m.appendtrack = nil
+	m.clearedFields[patrol.FieldTrack] = struct{}{}
+}
+
+// TrackCleared returns if the "track" field was cleared in this mutation.
+func (m *PatrolMutation) TrackCleared() bool {
+	_, ok := m.clearedFields[patrol.FieldTrack]
+	return ok
+}
+
+// ResetTrack resets all changes to the "track" field.
+func (m *PatrolMutation) ResetTrack() {
+	m.track = nil
+	m.appendtrack = nil
+	delete(m.clearedFields, patrol.FieldTrack)
+}
+
+// SetDistanceM sets the "distance_m" field.
+func (m *PatrolMutation) SetDistanceM(f float64) {
+	m.distance_m = &f
+	m.adddistance_m = nil
+}
+
+// DistanceM returns the value of the "distance_m" field in the mutation.
+func (m *PatrolMutation) DistanceM() (r float64, exists bool) {
+	v := m.distance_m
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDistanceM returns the old "distance_m" field's value of the Patrol entity.
+// If the Patrol object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PatrolMutation) OldDistanceM(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDistanceM is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDistanceM requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDistanceM: %w", err)
+	}
+	return oldValue.DistanceM, nil
+}
+
+// AddDistanceM adds f to the "distance_m" field.
+func (m *PatrolMutation) AddDistanceM(f float64) {
+	if m.adddistance_m != nil {
+		*m.adddistance_m += f
+	} else {
+		m.adddistance_m = &f
+	}
+}
+
+// AddedDistanceM returns the value that was added to the "distance_m" field in this mutation.
+func (m *PatrolMutation) AddedDistanceM() (r float64, exists bool) {
+	v := m.adddistance_m
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDistanceM resets all changes to the "distance_m" field.
+func (m *PatrolMutation) ResetDistanceM() {
+	m.distance_m = nil
+	m.adddistance_m = nil
+}
+
+// SetFindings sets the "findings" field.
+func (m *PatrolMutation) SetFindings(s string) {
+	m.findings = &s
+}
+
+// Findings returns the value of the "findings" field in the mutation.
+func (m *PatrolMutation) Findings() (r string, exists bool) {
+	v := m.findings
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFindings returns the old "findings" field's value of the Patrol entity.
+// If the Patrol object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PatrolMutation) OldFindings(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFindings is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFindings requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFindings: %w", err)
+	}
+	return oldValue.Findings, nil
+}
+
+// ResetFindings resets all changes to the "findings" field.
+func (m *PatrolMutation) ResetFindings() {
+	m.findings = nil
+}
+
+// SetGridPath sets the "grid_path" field.
+func (m *PatrolMutation) SetGridPath(s string) {
+	m.grid_path = &s
+}
+
+// GridPath returns the value of the "grid_path" field in the mutation.
+func (m *PatrolMutation) GridPath() (r string, exists bool) {
+	v := m.grid_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridPath returns the old "grid_path" field's value of the Patrol entity.
+// If the Patrol object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PatrolMutation) OldGridPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridPath: %w", err)
+	}
+	return oldValue.GridPath, nil
+}
+
+// ResetGridPath resets all changes to the "grid_path" field.
+func (m *PatrolMutation) ResetGridPath() {
+	m.grid_path = nil
+}
+
+// SetGridID sets the "grid_id" field.
+func (m *PatrolMutation) SetGridID(i int) {
+	m.grid = &i
+}
+
+// GridID returns the value of the "grid_id" field in the mutation.
+func (m *PatrolMutation) GridID() (r int, exists bool) {
+	v := m.grid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridID returns the old "grid_id" field's value of the Patrol entity.
+// If the Patrol object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PatrolMutation) OldGridID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridID: %w", err)
+	}
+	return oldValue.GridID, nil
+}
+
+// ResetGridID resets all changes to the "grid_id" field.
+func (m *PatrolMutation) ResetGridID() {
+	m.grid = nil
+}
+
+// SetPersonID sets the "person_id" field.
+func (m *PatrolMutation) SetPersonID(i int) {
+	m.person = &i
+}
+
+// PersonID returns the value of the "person_id" field in the mutation.
+func (m *PatrolMutation) PersonID() (r int, exists bool) {
+	v := m.person
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonID returns the old "person_id" field's value of the Patrol entity.
+// If the Patrol object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PatrolMutation) OldPersonID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonID: %w", err)
+	}
+	return oldValue.PersonID, nil
+}
+
+// ResetPersonID resets all changes to the "person_id" field.
+func (m *PatrolMutation) ResetPersonID() {
+	m.person = nil
+}
+
+// SetVehicleID sets the "vehicle_id" field.
+func (m *PatrolMutation) SetVehicleID(i int) {
+	m.vehicle = &i
+}
+
+// VehicleID returns the value of the "vehicle_id" field in the mutation.
+func (m *PatrolMutation) VehicleID() (r int, exists bool) {
+	v := m.vehicle
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVehicleID returns the old "vehicle_id" field's value of the Patrol entity.
+// If the Patrol object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PatrolMutation) OldVehicleID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVehicleID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVehicleID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVehicleID: %w", err)
+	}
+	return oldValue.VehicleID, nil
+}
+
+// ClearVehicleID clears the value of the "vehicle_id" field.
+func (m *PatrolMutation) ClearVehicleID() {
+	m.vehicle = nil
+	m.clearedFields[patrol.FieldVehicleID] = struct{}{}
+}
+
+// VehicleIDCleared returns if the "vehicle_id" field was cleared in this mutation.
+func (m *PatrolMutation) VehicleIDCleared() bool {
+	_, ok := m.clearedFields[patrol.FieldVehicleID]
+	return ok
+}
+
+// ResetVehicleID resets all changes to the "vehicle_id" field.
+func (m *PatrolMutation) ResetVehicleID() {
+	m.vehicle = nil
+	delete(m.clearedFields, patrol.FieldVehicleID)
+}
+
+// ClearGrid clears the "grid" edge to the Grid entity.
+func (m *PatrolMutation) ClearGrid() {
+	m.clearedgrid = true
+	m.clearedFields[patrol.FieldGridID] = struct{}{}
+}
+
+// GridCleared reports if the "grid" edge to the Grid entity was cleared.
+func (m *PatrolMutation) GridCleared() bool {
+	return m.clearedgrid
+}
+
+// GridIDs returns the "grid" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// GridID instead. It exists only for internal usage by the builders.
+func (m *PatrolMutation) GridIDs() (ids []int) {
+	if id := m.grid; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetGrid resets all changes to the "grid" edge.
+func (m *PatrolMutation) ResetGrid() {
+	m.grid = nil
+	m.clearedgrid = false
+}
+
+// ClearPerson clears the "person" edge to the Person entity.
+func (m *PatrolMutation) ClearPerson() {
+	m.clearedperson = true
+	m.clearedFields[patrol.FieldPersonID] = struct{}{}
+}
+
+// PersonCleared reports if the "person" edge to the Person entity was cleared.
+func (m *PatrolMutation) PersonCleared() bool {
+	return m.clearedperson
+}
+
+// PersonIDs returns the "person" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PersonID instead. It exists only for internal usage by the builders.
+func (m *PatrolMutation) PersonIDs() (ids []int) {
+	if id := m.person; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPerson resets all changes to the "person" edge.
+func (m *PatrolMutation) ResetPerson() {
+	m.person = nil
+	m.clearedperson = false
+}
+
+// ClearVehicle clears the "vehicle" edge to the Vehicle entity.
+func (m *PatrolMutation) ClearVehicle() {
+	m.clearedvehicle = true
+	m.clearedFields[patrol.FieldVehicleID] = struct{}{}
+}
+
+// VehicleCleared reports if the "vehicle" edge to the Vehicle entity was cleared.
+func (m *PatrolMutation) VehicleCleared() bool {
+	return m.VehicleIDCleared() || m.clearedvehicle
+}
+
+// VehicleIDs returns the "vehicle" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// VehicleID instead. It exists only for internal usage by the builders.
+func (m *PatrolMutation) VehicleIDs() (ids []int) {
+	if id := m.vehicle; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetVehicle resets all changes to the "vehicle" edge.
+func (m *PatrolMutation) ResetVehicle() {
+	m.vehicle = nil
+	m.clearedvehicle = false
+}
+
+// Where appends a list predicates to the PatrolMutation builder.
+func (m *PatrolMutation) Where(ps ...predicate.Patrol) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PatrolMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PatrolMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Patrol, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PatrolMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PatrolMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Patrol).
+func (m *PatrolMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PatrolMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.created_at != nil {
+		fields = append(fields, patrol.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, patrol.FieldUpdatedAt)
+	}
+	if m.started_at != nil {
+		fields = append(fields, patrol.FieldStartedAt)
+	}
+	if m.ended_at != nil {
+		fields = append(fields, patrol.FieldEndedAt)
+	}
+	if m.track != nil {
+		fields = append(fields, patrol.FieldTrack)
+	}
+	if m.distance_m != nil {
+		fields = append(fields, patrol.FieldDistanceM)
+	}
+	if m.findings != nil {
+		fields = append(fields, patrol.FieldFindings)
+	}
+	if m.grid_path != nil {
+		fields = append(fields, patrol.FieldGridPath)
+	}
+	if m.grid != nil {
+		fields = append(fields, patrol.FieldGridID)
+	}
+	if m.person != nil {
+		fields = append(fields, patrol.FieldPersonID)
+	}
+	if m.vehicle != nil {
+		fields = append(fields, patrol.FieldVehicleID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PatrolMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case patrol.FieldCreatedAt:
+		return m.CreatedAt()
+	case patrol.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case patrol.FieldStartedAt:
+		return m.StartedAt()
+	case patrol.FieldEndedAt:
+		return m.EndedAt()
+	case patrol.FieldTrack:
+		return m.Track()
+	case patrol.FieldDistanceM:
+		return m.DistanceM()
+	case patrol.FieldFindings:
+		return m.Findings()
+	case patrol.FieldGridPath:
+		return m.GridPath()
+	case patrol.FieldGridID:
+		return m.GridID()
+	case patrol.FieldPersonID:
+		return m.PersonID()
+	case patrol.FieldVehicleID:
+		return m.VehicleID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PatrolMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case patrol.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case patrol.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case patrol.FieldStartedAt:
+		return m.OldStartedAt(ctx)
+	case patrol.FieldEndedAt:
+		return m.OldEndedAt(ctx)
+	case patrol.FieldTrack:
+		return m.OldTrack(ctx)
+	case patrol.FieldDistanceM:
+		return m.OldDistanceM(ctx)
+	case patrol.FieldFindings:
+		return m.OldFindings(ctx)
+	case patrol.FieldGridPath:
+		return m.OldGridPath(ctx)
+	case patrol.FieldGridID:
+		return m.OldGridID(ctx)
+	case patrol.FieldPersonID:
+		return m.OldPersonID(ctx)
+	case patrol.FieldVehicleID:
+		return m.OldVehicleID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Patrol field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PatrolMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case patrol.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case patrol.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case patrol.FieldStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedAt(v)
+		return nil
+	case patrol.FieldEndedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndedAt(v)
+		return nil
+	case patrol.FieldTrack:
+		v, ok := value.([]track.Point)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTrack(v)
+		return nil
+	case patrol.FieldDistanceM:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDistanceM(v)
+		return nil
+	case patrol.FieldFindings:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFindings(v)
+		return nil
+	case patrol.FieldGridPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridPath(v)
+		return nil
+	case patrol.FieldGridID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridID(v)
+		return nil
+	case patrol.FieldPersonID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonID(v)
+		return nil
+	case patrol.FieldVehicleID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVehicleID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Patrol field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PatrolMutation) AddedFields() []string {
+	var fields []string
+	if m.adddistance_m != nil {
+		fields = append(fields, patrol.FieldDistanceM)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PatrolMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case patrol.FieldDistanceM:
+		return m.AddedDistanceM()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PatrolMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case patrol.FieldDistanceM:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDistanceM(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Patrol numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PatrolMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(patrol.FieldTrack) {
+		fields = append(fields, patrol.FieldTrack)
+	}
+	if m.FieldCleared(patrol.FieldVehicleID) {
+		fields = append(fields, patrol.FieldVehicleID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PatrolMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PatrolMutation) ClearField(name string) error {
+	switch name {
+	case patrol.FieldTrack:
+		m.ClearTrack()
+		return nil
+	case patrol.FieldVehicleID:
+		m.ClearVehicleID()
+		return nil
+	}
+	return fmt.Errorf("unknown Patrol nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PatrolMutation) ResetField(name string) error {
+	switch name {
+	case patrol.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case patrol.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case patrol.FieldStartedAt:
+		m.ResetStartedAt()
+		return nil
+	case patrol.FieldEndedAt:
+		m.ResetEndedAt()
+		return nil
+	case patrol.FieldTrack:
+		m.ResetTrack()
+		return nil
+	case patrol.FieldDistanceM:
+		m.ResetDistanceM()
+		return nil
+	case patrol.FieldFindings:
+		m.ResetFindings()
+		return nil
+	case patrol.FieldGridPath:
+		m.ResetGridPath()
+		return nil
+	case patrol.FieldGridID:
+		m.ResetGridID()
+		return nil
+	case patrol.FieldPersonID:
+		m.ResetPersonID()
+		return nil
+	case patrol.FieldVehicleID:
+		m.ResetVehicleID()
+		return nil
+	}
+	return fmt.Errorf("unknown Patrol field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PatrolMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.grid != nil {
+		edges = append(edges, patrol.EdgeGrid)
+	}
+	if m.person != nil {
+		edges = append(edges, patrol.EdgePerson)
+	}
+	if m.vehicle != nil {
+		edges = append(edges, patrol.EdgeVehicle)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PatrolMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case patrol.EdgeGrid:
+		if id := m.grid; id != nil {
+			return []ent.Value{*id}
+		}
+	case patrol.EdgePerson:
+		if id := m.person; id != nil {
+			return []ent.Value{*id}
+		}
+	case patrol.EdgeVehicle:
+		if id := m.vehicle; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PatrolMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PatrolMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PatrolMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedgrid {
+		edges = append(edges, patrol.EdgeGrid)
+	}
+	if m.clearedperson {
+		edges = append(edges, patrol.EdgePerson)
+	}
+	if m.clearedvehicle {
+		edges = append(edges, patrol.EdgeVehicle)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PatrolMutation) EdgeCleared(name string) bool {
+	switch name {
+	case patrol.EdgeGrid:
+		return m.clearedgrid
+	case patrol.EdgePerson:
+		return m.clearedperson
+	case patrol.EdgeVehicle:
+		return m.clearedvehicle
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PatrolMutation) ClearEdge(name string) error {
+	switch name {
+	case patrol.EdgeGrid:
+		m.ClearGrid()
+		return nil
+	case patrol.EdgePerson:
+		m.ClearPerson()
+		return nil
+	case patrol.EdgeVehicle:
+		m.ClearVehicle()
+		return nil
+	}
+	return fmt.Errorf("unknown Patrol unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PatrolMutation) ResetEdge(name string) error {
+	switch name {
+	case patrol.EdgeGrid:
+		m.ResetGrid()
+		return nil
+	case patrol.EdgePerson:
+		m.ResetPerson()
+		return nil
+	case patrol.EdgeVehicle:
+		m.ResetVehicle()
+		return nil
+	}
+	return fmt.Errorf("unknown Patrol edge %s", name)
 }
 
 // PersonMutation represents an operation that mutates the Person nodes in the graph.
@@ -11668,4 +15547,1457 @@ func (m *VehicleMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Vehicle edge %s", name)
+}
+
+// VisitMutation represents an operation that mutates the Visit nodes in the graph.
+type VisitMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int
+	created_at       *time.Time
+	updated_at       *time.Time
+	visited_at       *time.Time
+	notes            *string
+	concerns         *string
+	grid_path        *string
+	clearedFields    map[string]struct{}
+	household        *int
+	clearedhousehold bool
+	visitor          *int
+	clearedvisitor   bool
+	event            *int
+	clearedevent     bool
+	done             bool
+	oldValue         func(context.Context) (*Visit, error)
+	predicates       []predicate.Visit
+}
+
+var _ ent.Mutation = (*VisitMutation)(nil)
+
+// visitOption allows management of the mutation configuration using functional options.
+type visitOption func(*VisitMutation)
+
+// newVisitMutation creates new mutation for the Visit entity.
+func newVisitMutation(c config, op Op, opts ...visitOption) *VisitMutation {
+	m := &VisitMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeVisit,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withVisitID sets the ID field of the mutation.
+func withVisitID(id int) visitOption {
+	return func(m *VisitMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Visit
+		)
+		m.oldValue = func(ctx context.Context) (*Visit, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Visit.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withVisit sets the old Visit of the mutation.
+func withVisit(node *Visit) visitOption {
+	return func(m *VisitMutation) {
+		m.oldValue = func(context.Context) (*Visit, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m VisitMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m VisitMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *VisitMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *VisitMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Visit.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *VisitMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *VisitMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *VisitMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *VisitMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *VisitMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *VisitMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetVisitedAt sets the "visited_at" field.
+func (m *VisitMutation) SetVisitedAt(t time.Time) {
+	m.visited_at = &t
+}
+
+// VisitedAt returns the value of the "visited_at" field in the mutation.
+func (m *VisitMutation) VisitedAt() (r time.Time, exists bool) {
+	v := m.visited_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVisitedAt returns the old "visited_at" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldVisitedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVisitedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVisitedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVisitedAt: %w", err)
+	}
+	return oldValue.VisitedAt, nil
+}
+
+// ResetVisitedAt resets all changes to the "visited_at" field.
+func (m *VisitMutation) ResetVisitedAt() {
+	m.visited_at = nil
+}
+
+// SetNotes sets the "notes" field.
+func (m *VisitMutation) SetNotes(s string) {
+	m.notes = &s
+}
+
+// Notes returns the value of the "notes" field in the mutation.
+func (m *VisitMutation) Notes() (r string, exists bool) {
+	v := m.notes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNotes returns the old "notes" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldNotes(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNotes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNotes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNotes: %w", err)
+	}
+	return oldValue.Notes, nil
+}
+
+// ResetNotes resets all changes to the "notes" field.
+func (m *VisitMutation) ResetNotes() {
+	m.notes = nil
+}
+
+// SetConcerns sets the "concerns" field.
+func (m *VisitMutation) SetConcerns(s string) {
+	m.concerns = &s
+}
+
+// Concerns returns the value of the "concerns" field in the mutation.
+func (m *VisitMutation) Concerns() (r string, exists bool) {
+	v := m.concerns
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConcerns returns the old "concerns" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldConcerns(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConcerns is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConcerns requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConcerns: %w", err)
+	}
+	return oldValue.Concerns, nil
+}
+
+// ResetConcerns resets all changes to the "concerns" field.
+func (m *VisitMutation) ResetConcerns() {
+	m.concerns = nil
+}
+
+// SetGridPath sets the "grid_path" field.
+func (m *VisitMutation) SetGridPath(s string) {
+	m.grid_path = &s
+}
+
+// GridPath returns the value of the "grid_path" field in the mutation.
+func (m *VisitMutation) GridPath() (r string, exists bool) {
+	v := m.grid_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridPath returns the old "grid_path" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldGridPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridPath: %w", err)
+	}
+	return oldValue.GridPath, nil
+}
+
+// ResetGridPath resets all changes to the "grid_path" field.
+func (m *VisitMutation) ResetGridPath() {
+	m.grid_path = nil
+}
+
+// SetHouseholdID sets the "household_id" field.
+func (m *VisitMutation) SetHouseholdID(i int) {
+	m.household = &i
+}
+
+// HouseholdID returns the value of the "household_id" field in the mutation.
+func (m *VisitMutation) HouseholdID() (r int, exists bool) {
+	v := m.household
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHouseholdID returns the old "household_id" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldHouseholdID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHouseholdID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHouseholdID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHouseholdID: %w", err)
+	}
+	return oldValue.HouseholdID, nil
+}
+
+// ResetHouseholdID resets all changes to the "household_id" field.
+func (m *VisitMutation) ResetHouseholdID() {
+	m.household = nil
+}
+
+// SetVisitorID sets the "visitor_id" field.
+func (m *VisitMutation) SetVisitorID(i int) {
+	m.visitor = &i
+}
+
+// VisitorID returns the value of the "visitor_id" field in the mutation.
+func (m *VisitMutation) VisitorID() (r int, exists bool) {
+	v := m.visitor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVisitorID returns the old "visitor_id" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldVisitorID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVisitorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVisitorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVisitorID: %w", err)
+	}
+	return oldValue.VisitorID, nil
+}
+
+// ResetVisitorID resets all changes to the "visitor_id" field.
+func (m *VisitMutation) ResetVisitorID() {
+	m.visitor = nil
+}
+
+// SetEventID sets the "event_id" field.
+func (m *VisitMutation) SetEventID(i int) {
+	m.event = &i
+}
+
+// EventID returns the value of the "event_id" field in the mutation.
+func (m *VisitMutation) EventID() (r int, exists bool) {
+	v := m.event
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventID returns the old "event_id" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldEventID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventID: %w", err)
+	}
+	return oldValue.EventID, nil
+}
+
+// ClearEventID clears the value of the "event_id" field.
+func (m *VisitMutation) ClearEventID() {
+	m.event = nil
+	m.clearedFields[visit.FieldEventID] = struct{}{}
+}
+
+// EventIDCleared returns if the "event_id" field was cleared in this mutation.
+func (m *VisitMutation) EventIDCleared() bool {
+	_, ok := m.clearedFields[visit.FieldEventID]
+	return ok
+}
+
+// ResetEventID resets all changes to the "event_id" field.
+func (m *VisitMutation) ResetEventID() {
+	m.event = nil
+	delete(m.clearedFields, visit.FieldEventID)
+}
+
+// ClearHousehold clears the "household" edge to the Household entity.
+func (m *VisitMutation) ClearHousehold() {
+	m.clearedhousehold = true
+	m.clearedFields[visit.FieldHouseholdID] = struct{}{}
+}
+
+// HouseholdCleared reports if the "household" edge to the Household entity was cleared.
+func (m *VisitMutation) HouseholdCleared() bool {
+	return m.clearedhousehold
+}
+
+// HouseholdIDs returns the "household" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// HouseholdID instead. It exists only for internal usage by the builders.
+func (m *VisitMutation) HouseholdIDs() (ids []int) {
+	if id := m.household; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetHousehold resets all changes to the "household" edge.
+func (m *VisitMutation) ResetHousehold() {
+	m.household = nil
+	m.clearedhousehold = false
+}
+
+// ClearVisitor clears the "visitor" edge to the Person entity.
+func (m *VisitMutation) ClearVisitor() {
+	m.clearedvisitor = true
+	m.clearedFields[visit.FieldVisitorID] = struct{}{}
+}
+
+// VisitorCleared reports if the "visitor" edge to the Person entity was cleared.
+func (m *VisitMutation) VisitorCleared() bool {
+	return m.clearedvisitor
+}
+
+// VisitorIDs returns the "visitor" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// VisitorID instead. It exists only for internal usage by the builders.
+func (m *VisitMutation) VisitorIDs() (ids []int) {
+	if id := m.visitor; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetVisitor resets all changes to the "visitor" edge.
+func (m *VisitMutation) ResetVisitor() {
+	m.visitor = nil
+	m.clearedvisitor = false
+}
+
+// ClearEvent clears the "event" edge to the Event entity.
+func (m *VisitMutation) ClearEvent() {
+	m.clearedevent = true
+	m.clearedFields[visit.FieldEventID] = struct{}{}
+}
+
+// EventCleared reports if the "event" edge to the Event entity was cleared.
+func (m *VisitMutation) EventCleared() bool {
+	return m.EventIDCleared() || m.clearedevent
+}
+
+// EventIDs returns the "event" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// EventID instead. It exists only for internal usage by the builders.
+func (m *VisitMutation) EventIDs() (ids []int) {
+	if id := m.event; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetEvent resets all changes to the "event" edge.
+func (m *VisitMutation) ResetEvent() {
+	m.event = nil
+	m.clearedevent = false
+}
+
+// Where appends a list predicates to the VisitMutation builder.
+func (m *VisitMutation) Where(ps ...predicate.Visit) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the VisitMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *VisitMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Visit, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *VisitMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *VisitMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Visit).
+func (m *VisitMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *VisitMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, visit.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, visit.FieldUpdatedAt)
+	}
+	if m.visited_at != nil {
+		fields = append(fields, visit.FieldVisitedAt)
+	}
+	if m.notes != nil {
+		fields = append(fields, visit.FieldNotes)
+	}
+	if m.concerns != nil {
+		fields = append(fields, visit.FieldConcerns)
+	}
+	if m.grid_path != nil {
+		fields = append(fields, visit.FieldGridPath)
+	}
+	if m.household != nil {
+		fields = append(fields, visit.FieldHouseholdID)
+	}
+	if m.visitor != nil {
+		fields = append(fields, visit.FieldVisitorID)
+	}
+	if m.event != nil {
+		fields = append(fields, visit.FieldEventID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *VisitMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case visit.FieldCreatedAt:
+		return m.CreatedAt()
+	case visit.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case visit.FieldVisitedAt:
+		return m.VisitedAt()
+	case visit.FieldNotes:
+		return m.Notes()
+	case visit.FieldConcerns:
+		return m.Concerns()
+	case visit.FieldGridPath:
+		return m.GridPath()
+	case visit.FieldHouseholdID:
+		return m.HouseholdID()
+	case visit.FieldVisitorID:
+		return m.VisitorID()
+	case visit.FieldEventID:
+		return m.EventID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *VisitMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case visit.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case visit.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case visit.FieldVisitedAt:
+		return m.OldVisitedAt(ctx)
+	case visit.FieldNotes:
+		return m.OldNotes(ctx)
+	case visit.FieldConcerns:
+		return m.OldConcerns(ctx)
+	case visit.FieldGridPath:
+		return m.OldGridPath(ctx)
+	case visit.FieldHouseholdID:
+		return m.OldHouseholdID(ctx)
+	case visit.FieldVisitorID:
+		return m.OldVisitorID(ctx)
+	case visit.FieldEventID:
+		return m.OldEventID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Visit field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *VisitMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case visit.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case visit.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case visit.FieldVisitedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVisitedAt(v)
+		return nil
+	case visit.FieldNotes:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNotes(v)
+		return nil
+	case visit.FieldConcerns:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConcerns(v)
+		return nil
+	case visit.FieldGridPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridPath(v)
+		return nil
+	case visit.FieldHouseholdID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHouseholdID(v)
+		return nil
+	case visit.FieldVisitorID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVisitorID(v)
+		return nil
+	case visit.FieldEventID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Visit field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *VisitMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *VisitMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *VisitMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Visit numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *VisitMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(visit.FieldEventID) {
+		fields = append(fields, visit.FieldEventID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *VisitMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *VisitMutation) ClearField(name string) error {
+	switch name {
+	case visit.FieldEventID:
+		m.ClearEventID()
+		return nil
+	}
+	return fmt.Errorf("unknown Visit nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *VisitMutation) ResetField(name string) error {
+	switch name {
+	case visit.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case visit.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case visit.FieldVisitedAt:
+		m.ResetVisitedAt()
+		return nil
+	case visit.FieldNotes:
+		m.ResetNotes()
+		return nil
+	case visit.FieldConcerns:
+		m.ResetConcerns()
+		return nil
+	case visit.FieldGridPath:
+		m.ResetGridPath()
+		return nil
+	case visit.FieldHouseholdID:
+		m.ResetHouseholdID()
+		return nil
+	case visit.FieldVisitorID:
+		m.ResetVisitorID()
+		return nil
+	case visit.FieldEventID:
+		m.ResetEventID()
+		return nil
+	}
+	return fmt.Errorf("unknown Visit field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *VisitMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.household != nil {
+		edges = append(edges, visit.EdgeHousehold)
+	}
+	if m.visitor != nil {
+		edges = append(edges, visit.EdgeVisitor)
+	}
+	if m.event != nil {
+		edges = append(edges, visit.EdgeEvent)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *VisitMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case visit.EdgeHousehold:
+		if id := m.household; id != nil {
+			return []ent.Value{*id}
+		}
+	case visit.EdgeVisitor:
+		if id := m.visitor; id != nil {
+			return []ent.Value{*id}
+		}
+	case visit.EdgeEvent:
+		if id := m.event; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *VisitMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *VisitMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *VisitMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedhousehold {
+		edges = append(edges, visit.EdgeHousehold)
+	}
+	if m.clearedvisitor {
+		edges = append(edges, visit.EdgeVisitor)
+	}
+	if m.clearedevent {
+		edges = append(edges, visit.EdgeEvent)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *VisitMutation) EdgeCleared(name string) bool {
+	switch name {
+	case visit.EdgeHousehold:
+		return m.clearedhousehold
+	case visit.EdgeVisitor:
+		return m.clearedvisitor
+	case visit.EdgeEvent:
+		return m.clearedevent
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *VisitMutation) ClearEdge(name string) error {
+	switch name {
+	case visit.EdgeHousehold:
+		m.ClearHousehold()
+		return nil
+	case visit.EdgeVisitor:
+		m.ClearVisitor()
+		return nil
+	case visit.EdgeEvent:
+		m.ClearEvent()
+		return nil
+	}
+	return fmt.Errorf("unknown Visit unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *VisitMutation) ResetEdge(name string) error {
+	switch name {
+	case visit.EdgeHousehold:
+		m.ResetHousehold()
+		return nil
+	case visit.EdgeVisitor:
+		m.ResetVisitor()
+		return nil
+	case visit.EdgeEvent:
+		m.ResetEvent()
+		return nil
+	}
+	return fmt.Errorf("unknown Visit edge %s", name)
+}
+
+// VisitIntervalMutation represents an operation that mutates the VisitInterval nodes in the graph.
+type VisitIntervalMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	created_at    *time.Time
+	updated_at    *time.Time
+	care_level    *visitinterval.CareLevel
+	days          *int
+	adddays       *int
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*VisitInterval, error)
+	predicates    []predicate.VisitInterval
+}
+
+var _ ent.Mutation = (*VisitIntervalMutation)(nil)
+
+// visitintervalOption allows management of the mutation configuration using functional options.
+type visitintervalOption func(*VisitIntervalMutation)
+
+// newVisitIntervalMutation creates new mutation for the VisitInterval entity.
+func newVisitIntervalMutation(c config, op Op, opts ...visitintervalOption) *VisitIntervalMutation {
+	m := &VisitIntervalMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeVisitInterval,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withVisitIntervalID sets the ID field of the mutation.
+func withVisitIntervalID(id int) visitintervalOption {
+	return func(m *VisitIntervalMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *VisitInterval
+		)
+		m.oldValue = func(ctx context.Context) (*VisitInterval, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().VisitInterval.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withVisitInterval sets the old VisitInterval of the mutation.
+func withVisitInterval(node *VisitInterval) visitintervalOption {
+	return func(m *VisitIntervalMutation) {
+		m.oldValue = func(context.Context) (*VisitInterval, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m VisitIntervalMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m VisitIntervalMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *VisitIntervalMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *VisitIntervalMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().VisitInterval.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *VisitIntervalMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *VisitIntervalMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the VisitInterval entity.
+// If the VisitInterval object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitIntervalMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *VisitIntervalMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *VisitIntervalMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *VisitIntervalMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the VisitInterval entity.
+// If the VisitInterval object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitIntervalMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *VisitIntervalMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetCareLevel sets the "care_level" field.
+func (m *VisitIntervalMutation) SetCareLevel(vl visitinterval.CareLevel) {
+	m.care_level = &vl
+}
+
+// CareLevel returns the value of the "care_level" field in the mutation.
+func (m *VisitIntervalMutation) CareLevel() (r visitinterval.CareLevel, exists bool) {
+	v := m.care_level
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCareLevel returns the old "care_level" field's value of the VisitInterval entity.
+// If the VisitInterval object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitIntervalMutation) OldCareLevel(ctx context.Context) (v visitinterval.CareLevel, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCareLevel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCareLevel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCareLevel: %w", err)
+	}
+	return oldValue.CareLevel, nil
+}
+
+// ResetCareLevel resets all changes to the "care_level" field.
+func (m *VisitIntervalMutation) ResetCareLevel() {
+	m.care_level = nil
+}
+
+// SetDays sets the "days" field.
+func (m *VisitIntervalMutation) SetDays(i int) {
+	m.days = &i
+	m.adddays = nil
+}
+
+// Days returns the value of the "days" field in the mutation.
+func (m *VisitIntervalMutation) Days() (r int, exists bool) {
+	v := m.days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDays returns the old "days" field's value of the VisitInterval entity.
+// If the VisitInterval object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitIntervalMutation) OldDays(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDays is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDays requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDays: %w", err)
+	}
+	return oldValue.Days, nil
+}
+
+// AddDays adds i to the "days" field.
+func (m *VisitIntervalMutation) AddDays(i int) {
+	if m.adddays != nil {
+		*m.adddays += i
+	} else {
+		m.adddays = &i
+	}
+}
+
+// AddedDays returns the value that was added to the "days" field in this mutation.
+func (m *VisitIntervalMutation) AddedDays() (r int, exists bool) {
+	v := m.adddays
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDays resets all changes to the "days" field.
+func (m *VisitIntervalMutation) ResetDays() {
+	m.days = nil
+	m.adddays = nil
+}
+
+// Where appends a list predicates to the VisitIntervalMutation builder.
+func (m *VisitIntervalMutation) Where(ps ...predicate.VisitInterval) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the VisitIntervalMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *VisitIntervalMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.VisitInterval, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *VisitIntervalMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *VisitIntervalMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (VisitInterval).
+func (m *VisitIntervalMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *VisitIntervalMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.created_at != nil {
+		fields = append(fields, visitinterval.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, visitinterval.FieldUpdatedAt)
+	}
+	if m.care_level != nil {
+		fields = append(fields, visitinterval.FieldCareLevel)
+	}
+	if m.days != nil {
+		fields = append(fields, visitinterval.FieldDays)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *VisitIntervalMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case visitinterval.FieldCreatedAt:
+		return m.CreatedAt()
+	case visitinterval.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case visitinterval.FieldCareLevel:
+		return m.CareLevel()
+	case visitinterval.FieldDays:
+		return m.Days()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *VisitIntervalMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case visitinterval.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case visitinterval.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case visitinterval.FieldCareLevel:
+		return m.OldCareLevel(ctx)
+	case visitinterval.FieldDays:
+		return m.OldDays(ctx)
+	}
+	return nil, fmt.Errorf("unknown VisitInterval field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *VisitIntervalMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case visitinterval.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case visitinterval.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case visitinterval.FieldCareLevel:
+		v, ok := value.(visitinterval.CareLevel)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCareLevel(v)
+		return nil
+	case visitinterval.FieldDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDays(v)
+		return nil
+	}
+	return fmt.Errorf("unknown VisitInterval field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *VisitIntervalMutation) AddedFields() []string {
+	var fields []string
+	if m.adddays != nil {
+		fields = append(fields, visitinterval.FieldDays)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *VisitIntervalMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case visitinterval.FieldDays:
+		return m.AddedDays()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *VisitIntervalMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case visitinterval.FieldDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDays(v)
+		return nil
+	}
+	return fmt.Errorf("unknown VisitInterval numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *VisitIntervalMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *VisitIntervalMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *VisitIntervalMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown VisitInterval nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *VisitIntervalMutation) ResetField(name string) error {
+	switch name {
+	case visitinterval.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case visitinterval.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case visitinterval.FieldCareLevel:
+		m.ResetCareLevel()
+		return nil
+	case visitinterval.FieldDays:
+		m.ResetDays()
+		return nil
+	}
+	return fmt.Errorf("unknown VisitInterval field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *VisitIntervalMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *VisitIntervalMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *VisitIntervalMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *VisitIntervalMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *VisitIntervalMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *VisitIntervalMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *VisitIntervalMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown VisitInterval unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *VisitIntervalMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown VisitInterval edge %s", name)
 }

@@ -16,6 +16,8 @@ type Tx struct {
 	config
 	// Assignment is the client for interacting with the Assignment builders.
 	Assignment *AssignmentClient
+	// DailyReport is the client for interacting with the DailyReport builders.
+	DailyReport *DailyReportClient
 	// Event is the client for interacting with the Event builders.
 	Event *EventClient
 	// EventAction is the client for interacting with the EventAction builders.
@@ -24,8 +26,14 @@ type Tx struct {
 	EventCategory *EventCategoryClient
 	// Grid is the client for interacting with the Grid builders.
 	Grid *GridClient
+	// Household is the client for interacting with the Household builders.
+	Household *HouseholdClient
+	// HouseholdTag is the client for interacting with the HouseholdTag builders.
+	HouseholdTag *HouseholdTagClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
+	// Patrol is the client for interacting with the Patrol builders.
+	Patrol *PatrolClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
 	// Session is the client for interacting with the Session builders.
@@ -34,6 +42,10 @@ type Tx struct {
 	User *UserClient
 	// Vehicle is the client for interacting with the Vehicle builders.
 	Vehicle *VehicleClient
+	// Visit is the client for interacting with the Visit builders.
+	Visit *VisitClient
+	// VisitInterval is the client for interacting with the VisitInterval builders.
+	VisitInterval *VisitIntervalClient
 
 	// lazily loaded.
 	client     *Client
@@ -166,15 +178,21 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.Assignment = NewAssignmentClient(tx.config)
+	tx.DailyReport = NewDailyReportClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
 	tx.EventAction = NewEventActionClient(tx.config)
 	tx.EventCategory = NewEventCategoryClient(tx.config)
 	tx.Grid = NewGridClient(tx.config)
+	tx.Household = NewHouseholdClient(tx.config)
+	tx.HouseholdTag = NewHouseholdTagClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
+	tx.Patrol = NewPatrolClient(tx.config)
 	tx.Person = NewPersonClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 	tx.Vehicle = NewVehicleClient(tx.config)
+	tx.Visit = NewVisitClient(tx.config)
+	tx.VisitInterval = NewVisitIntervalClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

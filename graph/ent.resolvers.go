@@ -36,10 +36,28 @@ func (r *queryResolver) Assignments(ctx context.Context, after *entgql.Cursor[in
 		ent.WithAssignmentOrder(orderBy), ent.WithAssignmentFilter(where.Filter))
 }
 
+// DailyReports is the resolver for the dailyReports field.
+func (r *queryResolver) DailyReports(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.DailyReportOrder, where *ent.DailyReportWhereInput) (*ent.DailyReportConnection, error) {
+	return r.client(ctx).DailyReport.Query().Paginate(ctx, after, first, before, last,
+		ent.WithDailyReportOrder(orderBy), ent.WithDailyReportFilter(where.Filter))
+}
+
 // Grids is the resolver for the grids field.
 func (r *queryResolver) Grids(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) (*ent.GridConnection, error) {
 	return r.client(ctx).Grid.Query().Paginate(ctx, after, first, before, last,
 		ent.WithGridOrder(orderBy), ent.WithGridFilter(where.Filter))
+}
+
+// Households is the resolver for the households field.
+func (r *queryResolver) Households(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.HouseholdOrder, where *ent.HouseholdWhereInput) (*ent.HouseholdConnection, error) {
+	return r.client(ctx).Household.Query().Paginate(ctx, after, first, before, last,
+		ent.WithHouseholdOrder(orderBy), ent.WithHouseholdFilter(where.Filter))
+}
+
+// Patrols is the resolver for the patrols field.
+func (r *queryResolver) Patrols(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PatrolOrder, where *ent.PatrolWhereInput) (*ent.PatrolConnection, error) {
+	return r.client(ctx).Patrol.Query().Paginate(ctx, after, first, before, last,
+		ent.WithPatrolOrder(orderBy), ent.WithPatrolFilter(where.Filter))
 }
 
 // People is the resolver for the people field.
@@ -54,8 +72,17 @@ func (r *queryResolver) Vehicles(ctx context.Context, after *entgql.Cursor[int],
 		ent.WithVehicleOrder(orderBy), ent.WithVehicleFilter(where.Filter))
 }
 
+// Visits is the resolver for the visits field.
+func (r *queryResolver) Visits(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.VisitOrder, where *ent.VisitWhereInput) (*ent.VisitConnection, error) {
+	return r.client(ctx).Visit.Query().Paginate(ctx, after, first, before, last,
+		ent.WithVisitOrder(orderBy), ent.WithVisitFilter(where.Filter))
+}
+
 // Assignment returns generated.AssignmentResolver implementation.
 func (r *Resolver) Assignment() generated.AssignmentResolver { return &assignmentResolver{r} }
+
+// DailyReport returns generated.DailyReportResolver implementation.
+func (r *Resolver) DailyReport() generated.DailyReportResolver { return &dailyReportResolver{r} }
 
 // Event returns generated.EventResolver implementation.
 func (r *Resolver) Event() generated.EventResolver { return &eventResolver{r} }
@@ -66,6 +93,15 @@ func (r *Resolver) EventAction() generated.EventActionResolver { return &eventAc
 // Grid returns generated.GridResolver implementation.
 func (r *Resolver) Grid() generated.GridResolver { return &gridResolver{r} }
 
+// Household returns generated.HouseholdResolver implementation.
+func (r *Resolver) Household() generated.HouseholdResolver { return &householdResolver{r} }
+
+// HouseholdTag returns generated.HouseholdTagResolver implementation.
+func (r *Resolver) HouseholdTag() generated.HouseholdTagResolver { return &householdTagResolver{r} }
+
+// Patrol returns generated.PatrolResolver implementation.
+func (r *Resolver) Patrol() generated.PatrolResolver { return &patrolResolver{r} }
+
 // Person returns generated.PersonResolver implementation.
 func (r *Resolver) Person() generated.PersonResolver { return &personResolver{r} }
 
@@ -75,12 +111,20 @@ func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 // Vehicle returns generated.VehicleResolver implementation.
 func (r *Resolver) Vehicle() generated.VehicleResolver { return &vehicleResolver{r} }
 
+// Visit returns generated.VisitResolver implementation.
+func (r *Resolver) Visit() generated.VisitResolver { return &visitResolver{r} }
+
 type (
-	assignmentResolver  struct{ *Resolver }
-	eventResolver       struct{ *Resolver }
-	eventActionResolver struct{ *Resolver }
-	gridResolver        struct{ *Resolver }
-	personResolver      struct{ *Resolver }
-	queryResolver       struct{ *Resolver }
-	vehicleResolver     struct{ *Resolver }
+	assignmentResolver   struct{ *Resolver }
+	dailyReportResolver  struct{ *Resolver }
+	eventResolver        struct{ *Resolver }
+	eventActionResolver  struct{ *Resolver }
+	gridResolver         struct{ *Resolver }
+	householdResolver    struct{ *Resolver }
+	householdTagResolver struct{ *Resolver }
+	patrolResolver       struct{ *Resolver }
+	personResolver       struct{ *Resolver }
+	queryResolver        struct{ *Resolver }
+	vehicleResolver      struct{ *Resolver }
+	visitResolver        struct{ *Resolver }
 )

@@ -12,6 +12,8 @@ import (
 	"gridgov/ent"
 	"gridgov/graph/generated"
 	"gridgov/internal/auth"
+	"gridgov/internal/dailywork"
+	"gridgov/internal/workcal"
 	"gridgov/internal/workflow"
 )
 
@@ -21,6 +23,8 @@ type Resolver struct {
 	Auth   *auth.Service
 	// Workflow runs the case workflow.
 	Workflow *workflow.Engine
+	// Daily records visits, patrols and daily reports.
+	Daily *dailywork.Service
 	// PublicReports limits anonymous reports per address.
 	PublicReports *auth.Limiter
 	// Now returns the current time; tests replace it.
@@ -32,6 +36,7 @@ func NewResolver(client *ent.Client, authService *auth.Service) *Resolver {
 	return &Resolver{
 		Client: client, Auth: authService, Now: clock.Now,
 		Workflow:      workflow.New(),
+		Daily:         &dailywork.Service{Calendar: workcal.Default(), Now: clock.Now},
 		PublicReports: auth.NewLimiter(20, time.Hour),
 	}
 }

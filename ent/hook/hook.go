@@ -20,6 +20,18 @@ func (f AssignmentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AssignmentMutation", m)
 }
 
+// The DailyReportFunc type is an adapter to allow the use of ordinary
+// function as DailyReport mutator.
+type DailyReportFunc func(context.Context, *ent.DailyReportMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DailyReportFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DailyReportMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DailyReportMutation", m)
+}
+
 // The EventFunc type is an adapter to allow the use of ordinary
 // function as Event mutator.
 type EventFunc func(context.Context, *ent.EventMutation) (ent.Value, error)
@@ -68,6 +80,30 @@ func (f GridFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.GridMutation", m)
 }
 
+// The HouseholdFunc type is an adapter to allow the use of ordinary
+// function as Household mutator.
+type HouseholdFunc func(context.Context, *ent.HouseholdMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f HouseholdFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.HouseholdMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.HouseholdMutation", m)
+}
+
+// The HouseholdTagFunc type is an adapter to allow the use of ordinary
+// function as HouseholdTag mutator.
+type HouseholdTagFunc func(context.Context, *ent.HouseholdTagMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f HouseholdTagFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.HouseholdTagMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.HouseholdTagMutation", m)
+}
+
 // The IdempotencyKeyFunc type is an adapter to allow the use of ordinary
 // function as IdempotencyKey mutator.
 type IdempotencyKeyFunc func(context.Context, *ent.IdempotencyKeyMutation) (ent.Value, error)
@@ -78,6 +114,18 @@ func (f IdempotencyKeyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Val
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.IdempotencyKeyMutation", m)
+}
+
+// The PatrolFunc type is an adapter to allow the use of ordinary
+// function as Patrol mutator.
+type PatrolFunc func(context.Context, *ent.PatrolMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PatrolFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PatrolMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PatrolMutation", m)
 }
 
 // The PersonFunc type is an adapter to allow the use of ordinary
@@ -126,6 +174,30 @@ func (f VehicleFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.VehicleMutation", m)
+}
+
+// The VisitFunc type is an adapter to allow the use of ordinary
+// function as Visit mutator.
+type VisitFunc func(context.Context, *ent.VisitMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f VisitFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.VisitMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.VisitMutation", m)
+}
+
+// The VisitIntervalFunc type is an adapter to allow the use of ordinary
+// function as VisitInterval mutator.
+type VisitIntervalFunc func(context.Context, *ent.VisitIntervalMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f VisitIntervalFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.VisitIntervalMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.VisitIntervalMutation", m)
 }
 
 // Condition is a hook condition function.

@@ -8,16 +8,22 @@ import (
 
 	"gridgov/ent"
 	"gridgov/ent/assignment"
+	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
+	"gridgov/ent/household"
+	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
+	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/predicate"
 	"gridgov/ent/session"
 	"gridgov/ent/user"
 	"gridgov/ent/vehicle"
+	"gridgov/ent/visit"
+	"gridgov/ent/visitinterval"
 
 	"entgo.io/ent/dialect/sql"
 )
@@ -103,6 +109,33 @@ func (f TraverseAssignment) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AssignmentQuery", q)
+}
+
+// The DailyReportFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DailyReportFunc func(context.Context, *ent.DailyReportQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DailyReportFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DailyReportQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DailyReportQuery", q)
+}
+
+// The TraverseDailyReport type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDailyReport func(context.Context, *ent.DailyReportQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDailyReport) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDailyReport) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DailyReportQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DailyReportQuery", q)
 }
 
 // The EventFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -213,6 +246,60 @@ func (f TraverseGrid) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.GridQuery", q)
 }
 
+// The HouseholdFunc type is an adapter to allow the use of ordinary function as a Querier.
+type HouseholdFunc func(context.Context, *ent.HouseholdQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f HouseholdFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.HouseholdQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.HouseholdQuery", q)
+}
+
+// The TraverseHousehold type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseHousehold func(context.Context, *ent.HouseholdQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseHousehold) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseHousehold) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.HouseholdQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.HouseholdQuery", q)
+}
+
+// The HouseholdTagFunc type is an adapter to allow the use of ordinary function as a Querier.
+type HouseholdTagFunc func(context.Context, *ent.HouseholdTagQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f HouseholdTagFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.HouseholdTagQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.HouseholdTagQuery", q)
+}
+
+// The TraverseHouseholdTag type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseHouseholdTag func(context.Context, *ent.HouseholdTagQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseHouseholdTag) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseHouseholdTag) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.HouseholdTagQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.HouseholdTagQuery", q)
+}
+
 // The IdempotencyKeyFunc type is an adapter to allow the use of ordinary function as a Querier.
 type IdempotencyKeyFunc func(context.Context, *ent.IdempotencyKeyQuery) (ent.Value, error)
 
@@ -238,6 +325,33 @@ func (f TraverseIdempotencyKey) Traverse(ctx context.Context, q ent.Query) error
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.IdempotencyKeyQuery", q)
+}
+
+// The PatrolFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PatrolFunc func(context.Context, *ent.PatrolQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PatrolFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PatrolQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PatrolQuery", q)
+}
+
+// The TraversePatrol type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePatrol func(context.Context, *ent.PatrolQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePatrol) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePatrol) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PatrolQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PatrolQuery", q)
 }
 
 // The PersonFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -348,11 +462,67 @@ func (f TraverseVehicle) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.VehicleQuery", q)
 }
 
+// The VisitFunc type is an adapter to allow the use of ordinary function as a Querier.
+type VisitFunc func(context.Context, *ent.VisitQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f VisitFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.VisitQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.VisitQuery", q)
+}
+
+// The TraverseVisit type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseVisit func(context.Context, *ent.VisitQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseVisit) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseVisit) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.VisitQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.VisitQuery", q)
+}
+
+// The VisitIntervalFunc type is an adapter to allow the use of ordinary function as a Querier.
+type VisitIntervalFunc func(context.Context, *ent.VisitIntervalQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f VisitIntervalFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.VisitIntervalQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.VisitIntervalQuery", q)
+}
+
+// The TraverseVisitInterval type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseVisitInterval func(context.Context, *ent.VisitIntervalQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseVisitInterval) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseVisitInterval) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.VisitIntervalQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.VisitIntervalQuery", q)
+}
+
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
 	case *ent.AssignmentQuery:
 		return &query[*ent.AssignmentQuery, predicate.Assignment, assignment.OrderOption]{typ: ent.TypeAssignment, tq: q}, nil
+	case *ent.DailyReportQuery:
+		return &query[*ent.DailyReportQuery, predicate.DailyReport, dailyreport.OrderOption]{typ: ent.TypeDailyReport, tq: q}, nil
 	case *ent.EventQuery:
 		return &query[*ent.EventQuery, predicate.Event, event.OrderOption]{typ: ent.TypeEvent, tq: q}, nil
 	case *ent.EventActionQuery:
@@ -361,8 +531,14 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.EventCategoryQuery, predicate.EventCategory, eventcategory.OrderOption]{typ: ent.TypeEventCategory, tq: q}, nil
 	case *ent.GridQuery:
 		return &query[*ent.GridQuery, predicate.Grid, grid.OrderOption]{typ: ent.TypeGrid, tq: q}, nil
+	case *ent.HouseholdQuery:
+		return &query[*ent.HouseholdQuery, predicate.Household, household.OrderOption]{typ: ent.TypeHousehold, tq: q}, nil
+	case *ent.HouseholdTagQuery:
+		return &query[*ent.HouseholdTagQuery, predicate.HouseholdTag, householdtag.OrderOption]{typ: ent.TypeHouseholdTag, tq: q}, nil
 	case *ent.IdempotencyKeyQuery:
 		return &query[*ent.IdempotencyKeyQuery, predicate.IdempotencyKey, idempotencykey.OrderOption]{typ: ent.TypeIdempotencyKey, tq: q}, nil
+	case *ent.PatrolQuery:
+		return &query[*ent.PatrolQuery, predicate.Patrol, patrol.OrderOption]{typ: ent.TypePatrol, tq: q}, nil
 	case *ent.PersonQuery:
 		return &query[*ent.PersonQuery, predicate.Person, person.OrderOption]{typ: ent.TypePerson, tq: q}, nil
 	case *ent.SessionQuery:
@@ -371,6 +547,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.UserQuery, predicate.User, user.OrderOption]{typ: ent.TypeUser, tq: q}, nil
 	case *ent.VehicleQuery:
 		return &query[*ent.VehicleQuery, predicate.Vehicle, vehicle.OrderOption]{typ: ent.TypeVehicle, tq: q}, nil
+	case *ent.VisitQuery:
+		return &query[*ent.VisitQuery, predicate.Visit, visit.OrderOption]{typ: ent.TypeVisit, tq: q}, nil
+	case *ent.VisitIntervalQuery:
+		return &query[*ent.VisitIntervalQuery, predicate.VisitInterval, visitinterval.OrderOption]{typ: ent.TypeVisitInterval, tq: q}, nil
 	default:
 		return nil, fmt.Errorf("unknown query type %T", q)
 	}

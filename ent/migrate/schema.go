@@ -64,6 +64,53 @@ var (
 			},
 		},
 	}
+	// DailyReportsColumns holds the columns for the "daily_reports" table.
+	DailyReportsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "day", Type: field.TypeString, Size: 10},
+		{Name: "summary", Type: field.TypeString, Size: 4000, Default: ""},
+		{Name: "submitted_at", Type: field.TypeTime},
+		{Name: "grid_path", Type: field.TypeString, Size: 2000},
+		{Name: "grid_id", Type: field.TypeInt},
+		{Name: "person_id", Type: field.TypeInt},
+	}
+	// DailyReportsTable holds the schema information for the "daily_reports" table.
+	DailyReportsTable = &schema.Table{
+		Name:       "daily_reports",
+		Columns:    DailyReportsColumns,
+		PrimaryKey: []*schema.Column{DailyReportsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "daily_reports_grids_grid",
+				Columns:    []*schema.Column{DailyReportsColumns[7]},
+				RefColumns: []*schema.Column{GridsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "daily_reports_persons_person",
+				Columns:    []*schema.Column{DailyReportsColumns[8]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "dailyreport_person_id_day",
+				Unique:  true,
+				Columns: []*schema.Column{DailyReportsColumns[8], DailyReportsColumns[3]},
+			},
+			{
+				Name:    "dailyreport_grid_path_day",
+				Unique:  false,
+				Columns: []*schema.Column{DailyReportsColumns[6], DailyReportsColumns[3]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClass: "varchar_pattern_ops",
+				},
+			},
+		},
+	}
 	// EventsColumns holds the columns for the "events" table.
 	EventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -298,6 +345,92 @@ var (
 			},
 		},
 	}
+	// HouseholdsColumns holds the columns for the "households" table.
+	HouseholdsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "address", Type: field.TypeString, Size: 500},
+		{Name: "head_name", Type: field.TypeString, Size: 100},
+		{Name: "members", Type: field.TypeInt, Default: 1},
+		{Name: "phone", Type: field.TypeString, Size: 32, Default: ""},
+		{Name: "care_level", Type: field.TypeEnum, Enums: []string{"ORDINARY", "NEEDS_ATTENTION", "VULNERABLE"}, Default: "ORDINARY"},
+		{Name: "notes", Type: field.TypeString, Size: 4000, Default: ""},
+		{Name: "grid_path", Type: field.TypeString, Size: 2000},
+		{Name: "grid_id", Type: field.TypeInt},
+		{Name: "head_person_id", Type: field.TypeInt, Nullable: true},
+	}
+	// HouseholdsTable holds the schema information for the "households" table.
+	HouseholdsTable = &schema.Table{
+		Name:       "households",
+		Columns:    HouseholdsColumns,
+		PrimaryKey: []*schema.Column{HouseholdsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "households_grids_grid",
+				Columns:    []*schema.Column{HouseholdsColumns[10]},
+				RefColumns: []*schema.Column{GridsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "households_persons_head_person",
+				Columns:    []*schema.Column{HouseholdsColumns[11]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "household_grid_path",
+				Unique:  false,
+				Columns: []*schema.Column{HouseholdsColumns[9]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClass: "varchar_pattern_ops",
+				},
+			},
+		},
+	}
+	// HouseholdTagsColumns holds the columns for the "household_tags" table.
+	HouseholdTagsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"PARTY_MEMBER_HOUSEHOLD", "MASSES_REPRESENTATIVE_HOUSEHOLD"}},
+		{Name: "post", Type: field.TypeString, Size: 100},
+		{Name: "pledge", Type: field.TypeString, Size: 4000},
+		{Name: "plate_hung_at", Type: field.TypeTime},
+		{Name: "grid_path", Type: field.TypeString, Size: 2000},
+		{Name: "household_id", Type: field.TypeInt},
+	}
+	// HouseholdTagsTable holds the schema information for the "household_tags" table.
+	HouseholdTagsTable = &schema.Table{
+		Name:       "household_tags",
+		Columns:    HouseholdTagsColumns,
+		PrimaryKey: []*schema.Column{HouseholdTagsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "household_tags_households_tags",
+				Columns:    []*schema.Column{HouseholdTagsColumns[8]},
+				RefColumns: []*schema.Column{HouseholdsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "householdtag_household_id_kind",
+				Unique:  true,
+				Columns: []*schema.Column{HouseholdTagsColumns[8], HouseholdTagsColumns[3]},
+			},
+			{
+				Name:    "householdtag_grid_path",
+				Unique:  false,
+				Columns: []*schema.Column{HouseholdTagsColumns[7]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClass: "varchar_pattern_ops",
+				},
+			},
+		},
+	}
 	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.
 	IdempotencyKeysColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -318,6 +451,62 @@ var (
 				Name:    "idempotencykey_scope_key",
 				Unique:  true,
 				Columns: []*schema.Column{IdempotencyKeysColumns[3], IdempotencyKeysColumns[4]},
+			},
+		},
+	}
+	// PatrolsColumns holds the columns for the "patrols" table.
+	PatrolsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "started_at", Type: field.TypeTime},
+		{Name: "ended_at", Type: field.TypeTime},
+		{Name: "track", Type: field.TypeJSON, Nullable: true},
+		{Name: "distance_m", Type: field.TypeFloat64, Default: 0},
+		{Name: "findings", Type: field.TypeString, Size: 4000, Default: ""},
+		{Name: "grid_path", Type: field.TypeString, Size: 2000},
+		{Name: "grid_id", Type: field.TypeInt},
+		{Name: "person_id", Type: field.TypeInt},
+		{Name: "vehicle_id", Type: field.TypeInt, Nullable: true},
+	}
+	// PatrolsTable holds the schema information for the "patrols" table.
+	PatrolsTable = &schema.Table{
+		Name:       "patrols",
+		Columns:    PatrolsColumns,
+		PrimaryKey: []*schema.Column{PatrolsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "patrols_grids_grid",
+				Columns:    []*schema.Column{PatrolsColumns[9]},
+				RefColumns: []*schema.Column{GridsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "patrols_persons_person",
+				Columns:    []*schema.Column{PatrolsColumns[10]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "patrols_vehicles_vehicle",
+				Columns:    []*schema.Column{PatrolsColumns[11]},
+				RefColumns: []*schema.Column{VehiclesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "patrol_grid_path_started_at",
+				Unique:  false,
+				Columns: []*schema.Column{PatrolsColumns[8], PatrolsColumns[3]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClass: "varchar_pattern_ops",
+				},
+			},
+			{
+				Name:    "patrol_person_id_started_at",
+				Unique:  false,
+				Columns: []*schema.Column{PatrolsColumns[10], PatrolsColumns[3]},
 			},
 		},
 	}
@@ -477,18 +666,104 @@ var (
 			},
 		},
 	}
+	// VisitsColumns holds the columns for the "visits" table.
+	VisitsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "visited_at", Type: field.TypeTime},
+		{Name: "notes", Type: field.TypeString, Size: 4000, Default: ""},
+		{Name: "concerns", Type: field.TypeString, Size: 4000, Default: ""},
+		{Name: "grid_path", Type: field.TypeString, Size: 2000},
+		{Name: "household_id", Type: field.TypeInt},
+		{Name: "visitor_id", Type: field.TypeInt},
+		{Name: "event_id", Type: field.TypeInt, Nullable: true},
+	}
+	// VisitsTable holds the schema information for the "visits" table.
+	VisitsTable = &schema.Table{
+		Name:       "visits",
+		Columns:    VisitsColumns,
+		PrimaryKey: []*schema.Column{VisitsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "visits_households_visits",
+				Columns:    []*schema.Column{VisitsColumns[7]},
+				RefColumns: []*schema.Column{HouseholdsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "visits_persons_visitor",
+				Columns:    []*schema.Column{VisitsColumns[8]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "visits_events_event",
+				Columns:    []*schema.Column{VisitsColumns[9]},
+				RefColumns: []*schema.Column{EventsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "visit_grid_path_visited_at",
+				Unique:  false,
+				Columns: []*schema.Column{VisitsColumns[6], VisitsColumns[3]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClass: "varchar_pattern_ops",
+				},
+			},
+			{
+				Name:    "visit_household_id_visited_at",
+				Unique:  false,
+				Columns: []*schema.Column{VisitsColumns[7], VisitsColumns[3]},
+			},
+			{
+				Name:    "visit_visitor_id_visited_at",
+				Unique:  false,
+				Columns: []*schema.Column{VisitsColumns[8], VisitsColumns[3]},
+			},
+		},
+	}
+	// VisitIntervalsColumns holds the columns for the "visit_intervals" table.
+	VisitIntervalsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "care_level", Type: field.TypeEnum, Enums: []string{"ORDINARY", "NEEDS_ATTENTION", "VULNERABLE"}},
+		{Name: "days", Type: field.TypeInt},
+	}
+	// VisitIntervalsTable holds the schema information for the "visit_intervals" table.
+	VisitIntervalsTable = &schema.Table{
+		Name:       "visit_intervals",
+		Columns:    VisitIntervalsColumns,
+		PrimaryKey: []*schema.Column{VisitIntervalsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "visitinterval_care_level",
+				Unique:  true,
+				Columns: []*schema.Column{VisitIntervalsColumns[3]},
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AssignmentsTable,
+		DailyReportsTable,
 		EventsTable,
 		EventActionsTable,
 		EventCategoriesTable,
 		GridsTable,
+		HouseholdsTable,
+		HouseholdTagsTable,
 		IdempotencyKeysTable,
+		PatrolsTable,
 		PersonsTable,
 		SessionsTable,
 		UsersTable,
 		VehiclesTable,
+		VisitsTable,
+		VisitIntervalsTable,
 	}
 )
 
@@ -497,6 +772,11 @@ func init() {
 	AssignmentsTable.ForeignKeys[1].RefTable = PersonsTable
 	AssignmentsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(0),
+	}
+	DailyReportsTable.ForeignKeys[0].RefTable = GridsTable
+	DailyReportsTable.ForeignKeys[1].RefTable = PersonsTable
+	DailyReportsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(42949672960),
 	}
 	EventsTable.ForeignKeys[0].RefTable = GridsTable
 	EventsTable.ForeignKeys[1].RefTable = GridsTable
@@ -520,8 +800,23 @@ func init() {
 	GridsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
 	}
+	HouseholdsTable.ForeignKeys[0].RefTable = GridsTable
+	HouseholdsTable.ForeignKeys[1].RefTable = PersonsTable
+	HouseholdsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(47244640256),
+	}
+	HouseholdTagsTable.ForeignKeys[0].RefTable = HouseholdsTable
+	HouseholdTagsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(51539607552),
+	}
 	IdempotencyKeysTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(38654705664),
+	}
+	PatrolsTable.ForeignKeys[0].RefTable = GridsTable
+	PatrolsTable.ForeignKeys[1].RefTable = PersonsTable
+	PatrolsTable.ForeignKeys[2].RefTable = VehiclesTable
+	PatrolsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(55834574848),
 	}
 	PersonsTable.ForeignKeys[0].RefTable = GridsTable
 	PersonsTable.Annotation = &entsql.Annotation{
@@ -539,5 +834,14 @@ func init() {
 	VehiclesTable.ForeignKeys[1].RefTable = PersonsTable
 	VehiclesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(21474836480),
+	}
+	VisitsTable.ForeignKeys[0].RefTable = HouseholdsTable
+	VisitsTable.ForeignKeys[1].RefTable = PersonsTable
+	VisitsTable.ForeignKeys[2].RefTable = EventsTable
+	VisitsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(60129542144),
+	}
+	VisitIntervalsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(64424509440),
 	}
 }

@@ -9,6 +9,9 @@ import (
 // Assignment is the predicate function for assignment builders.
 type Assignment func(*sql.Selector)
 
+// DailyReport is the predicate function for dailyreport builders.
+type DailyReport func(*sql.Selector)
+
 // Event is the predicate function for event builders.
 type Event func(*sql.Selector)
 
@@ -21,8 +24,17 @@ type EventCategory func(*sql.Selector)
 // Grid is the predicate function for grid builders.
 type Grid func(*sql.Selector)
 
+// Household is the predicate function for household builders.
+type Household func(*sql.Selector)
+
+// HouseholdTag is the predicate function for householdtag builders.
+type HouseholdTag func(*sql.Selector)
+
 // IdempotencyKey is the predicate function for idempotencykey builders.
 type IdempotencyKey func(*sql.Selector)
+
+// Patrol is the predicate function for patrol builders.
+type Patrol func(*sql.Selector)
 
 // Person is the predicate function for person builders.
 type Person func(*sql.Selector)
@@ -35,3 +47,9 @@ type User func(*sql.Selector)
 
 // Vehicle is the predicate function for vehicle builders.
 type Vehicle func(*sql.Selector)
+
+// Visit is the predicate function for visit builders.
+type Visit func(*sql.Selector)
+
+// VisitInterval is the predicate function for visitinterval builders.
+type VisitInterval func(*sql.Selector)

@@ -135,6 +135,30 @@ func (f AssignmentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AssignmentMutation", m)
 }
 
+// The DailyReportQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type DailyReportQueryRuleFunc func(context.Context, *ent.DailyReportQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f DailyReportQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DailyReportQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.DailyReportQuery", q)
+}
+
+// The DailyReportMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type DailyReportMutationRuleFunc func(context.Context, *ent.DailyReportMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f DailyReportMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.DailyReportMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DailyReportMutation", m)
+}
+
 // The EventQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type EventQueryRuleFunc func(context.Context, *ent.EventQuery) error
@@ -231,6 +255,54 @@ func (f GridMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) 
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.GridMutation", m)
 }
 
+// The HouseholdQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type HouseholdQueryRuleFunc func(context.Context, *ent.HouseholdQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f HouseholdQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.HouseholdQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.HouseholdQuery", q)
+}
+
+// The HouseholdMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type HouseholdMutationRuleFunc func(context.Context, *ent.HouseholdMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f HouseholdMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.HouseholdMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.HouseholdMutation", m)
+}
+
+// The HouseholdTagQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type HouseholdTagQueryRuleFunc func(context.Context, *ent.HouseholdTagQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f HouseholdTagQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.HouseholdTagQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.HouseholdTagQuery", q)
+}
+
+// The HouseholdTagMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type HouseholdTagMutationRuleFunc func(context.Context, *ent.HouseholdTagMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f HouseholdTagMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.HouseholdTagMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.HouseholdTagMutation", m)
+}
+
 // The IdempotencyKeyQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type IdempotencyKeyQueryRuleFunc func(context.Context, *ent.IdempotencyKeyQuery) error
@@ -253,6 +325,30 @@ func (f IdempotencyKeyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.IdempotencyKeyMutation", m)
+}
+
+// The PatrolQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PatrolQueryRuleFunc func(context.Context, *ent.PatrolQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PatrolQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PatrolQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PatrolQuery", q)
+}
+
+// The PatrolMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PatrolMutationRuleFunc func(context.Context, *ent.PatrolMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PatrolMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PatrolMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PatrolMutation", m)
 }
 
 // The PersonQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -351,6 +447,54 @@ func (f VehicleMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.VehicleMutation", m)
 }
 
+// The VisitQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type VisitQueryRuleFunc func(context.Context, *ent.VisitQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f VisitQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.VisitQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.VisitQuery", q)
+}
+
+// The VisitMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type VisitMutationRuleFunc func(context.Context, *ent.VisitMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f VisitMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.VisitMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.VisitMutation", m)
+}
+
+// The VisitIntervalQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type VisitIntervalQueryRuleFunc func(context.Context, *ent.VisitIntervalQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f VisitIntervalQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.VisitIntervalQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.VisitIntervalQuery", q)
+}
+
+// The VisitIntervalMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type VisitIntervalMutationRuleFunc func(context.Context, *ent.VisitIntervalMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f VisitIntervalMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.VisitIntervalMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.VisitIntervalMutation", m)
+}
+
 type (
 	// Filter is the interface that wraps the Where function
 	// for filtering nodes in queries and mutations.
@@ -388,6 +532,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	switch q := q.(type) {
 	case *ent.AssignmentQuery:
 		return q.Filter(), nil
+	case *ent.DailyReportQuery:
+		return q.Filter(), nil
 	case *ent.EventQuery:
 		return q.Filter(), nil
 	case *ent.EventActionQuery:
@@ -396,7 +542,13 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.GridQuery:
 		return q.Filter(), nil
+	case *ent.HouseholdQuery:
+		return q.Filter(), nil
+	case *ent.HouseholdTagQuery:
+		return q.Filter(), nil
 	case *ent.IdempotencyKeyQuery:
+		return q.Filter(), nil
+	case *ent.PatrolQuery:
 		return q.Filter(), nil
 	case *ent.PersonQuery:
 		return q.Filter(), nil
@@ -405,6 +557,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.UserQuery:
 		return q.Filter(), nil
 	case *ent.VehicleQuery:
+		return q.Filter(), nil
+	case *ent.VisitQuery:
+		return q.Filter(), nil
+	case *ent.VisitIntervalQuery:
 		return q.Filter(), nil
 	default:
 		return nil, Denyf("ent/privacy: unexpected query type %T for query filter", q)
@@ -415,6 +571,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	switch m := m.(type) {
 	case *ent.AssignmentMutation:
 		return m.Filter(), nil
+	case *ent.DailyReportMutation:
+		return m.Filter(), nil
 	case *ent.EventMutation:
 		return m.Filter(), nil
 	case *ent.EventActionMutation:
@@ -423,7 +581,13 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.GridMutation:
 		return m.Filter(), nil
+	case *ent.HouseholdMutation:
+		return m.Filter(), nil
+	case *ent.HouseholdTagMutation:
+		return m.Filter(), nil
 	case *ent.IdempotencyKeyMutation:
+		return m.Filter(), nil
+	case *ent.PatrolMutation:
 		return m.Filter(), nil
 	case *ent.PersonMutation:
 		return m.Filter(), nil
@@ -432,6 +596,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.UserMutation:
 		return m.Filter(), nil
 	case *ent.VehicleMutation:
+		return m.Filter(), nil
+	case *ent.VisitMutation:
+		return m.Filter(), nil
+	case *ent.VisitIntervalMutation:
 		return m.Filter(), nil
 	default:
 		return nil, Denyf("ent/privacy: unexpected mutation type %T for mutation filter", m)

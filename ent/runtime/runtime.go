@@ -5,16 +5,22 @@ package runtime
 import (
 	"context"
 	"gridgov/ent/assignment"
+	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
+	"gridgov/ent/household"
+	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
+	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/schema"
 	"gridgov/ent/session"
 	"gridgov/ent/user"
 	"gridgov/ent/vehicle"
+	"gridgov/ent/visit"
+	"gridgov/ent/visitinterval"
 	"time"
 
 	"entgo.io/ent"
@@ -71,6 +77,64 @@ func init() {
 	assignmentDescGridPath := assignmentFields[6].Descriptor()
 	// assignment.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
 	assignment.GridPathValidator = assignmentDescGridPath.Validators[0].(func(string) error)
+	dailyreportMixin := schema.DailyReport{}.Mixin()
+	dailyreport.Policy = privacy.NewPolicies(schema.DailyReport{})
+	dailyreport.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := dailyreport.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	dailyreportMixinHooks0 := dailyreportMixin[0].Hooks()
+	dailyreportHooks := schema.DailyReport{}.Hooks()
+
+	dailyreport.Hooks[1] = dailyreportMixinHooks0[0]
+
+	dailyreport.Hooks[2] = dailyreportHooks[0]
+	dailyreportMixinFields0 := dailyreportMixin[0].Fields()
+	_ = dailyreportMixinFields0
+	dailyreportFields := schema.DailyReport{}.Fields()
+	_ = dailyreportFields
+	// dailyreportDescCreatedAt is the schema descriptor for created_at field.
+	dailyreportDescCreatedAt := dailyreportMixinFields0[0].Descriptor()
+	// dailyreport.DefaultCreatedAt holds the default value on creation for the created_at field.
+	dailyreport.DefaultCreatedAt = dailyreportDescCreatedAt.Default.(func() time.Time)
+	// dailyreportDescUpdatedAt is the schema descriptor for updated_at field.
+	dailyreportDescUpdatedAt := dailyreportMixinFields0[1].Descriptor()
+	// dailyreport.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	dailyreport.DefaultUpdatedAt = dailyreportDescUpdatedAt.Default.(func() time.Time)
+	// dailyreport.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	dailyreport.UpdateDefaultUpdatedAt = dailyreportDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// dailyreportDescDay is the schema descriptor for day field.
+	dailyreportDescDay := dailyreportFields[0].Descriptor()
+	// dailyreport.DayValidator is a validator for the "day" field. It is called by the builders before save.
+	dailyreport.DayValidator = func() func(string) error {
+		validators := dailyreportDescDay.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(day string) error {
+			for _, fn := range fns {
+				if err := fn(day); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// dailyreportDescSummary is the schema descriptor for summary field.
+	dailyreportDescSummary := dailyreportFields[1].Descriptor()
+	// dailyreport.DefaultSummary holds the default value on creation for the summary field.
+	dailyreport.DefaultSummary = dailyreportDescSummary.Default.(string)
+	// dailyreport.SummaryValidator is a validator for the "summary" field. It is called by the builders before save.
+	dailyreport.SummaryValidator = dailyreportDescSummary.Validators[0].(func(string) error)
+	// dailyreportDescGridPath is the schema descriptor for grid_path field.
+	dailyreportDescGridPath := dailyreportFields[3].Descriptor()
+	// dailyreport.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
+	dailyreport.GridPathValidator = dailyreportDescGridPath.Validators[0].(func(string) error)
 	eventMixin := schema.Event{}.Mixin()
 	event.Policy = privacy.NewPolicies(schema.Event{})
 	event.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -445,6 +509,161 @@ func init() {
 	grid.DefaultDuties = gridDescDuties.Default.(string)
 	// grid.DutiesValidator is a validator for the "duties" field. It is called by the builders before save.
 	grid.DutiesValidator = gridDescDuties.Validators[0].(func(string) error)
+	householdMixin := schema.Household{}.Mixin()
+	household.Policy = privacy.NewPolicies(schema.Household{})
+	household.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := household.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	householdMixinHooks0 := householdMixin[0].Hooks()
+	householdHooks := schema.Household{}.Hooks()
+
+	household.Hooks[1] = householdMixinHooks0[0]
+
+	household.Hooks[2] = householdHooks[0]
+	householdMixinFields0 := householdMixin[0].Fields()
+	_ = householdMixinFields0
+	householdFields := schema.Household{}.Fields()
+	_ = householdFields
+	// householdDescCreatedAt is the schema descriptor for created_at field.
+	householdDescCreatedAt := householdMixinFields0[0].Descriptor()
+	// household.DefaultCreatedAt holds the default value on creation for the created_at field.
+	household.DefaultCreatedAt = householdDescCreatedAt.Default.(func() time.Time)
+	// householdDescUpdatedAt is the schema descriptor for updated_at field.
+	householdDescUpdatedAt := householdMixinFields0[1].Descriptor()
+	// household.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	household.DefaultUpdatedAt = householdDescUpdatedAt.Default.(func() time.Time)
+	// household.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	household.UpdateDefaultUpdatedAt = householdDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// householdDescAddress is the schema descriptor for address field.
+	householdDescAddress := householdFields[0].Descriptor()
+	// household.AddressValidator is a validator for the "address" field. It is called by the builders before save.
+	household.AddressValidator = func() func(string) error {
+		validators := householdDescAddress.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(address string) error {
+			for _, fn := range fns {
+				if err := fn(address); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// householdDescHeadName is the schema descriptor for head_name field.
+	householdDescHeadName := householdFields[1].Descriptor()
+	// household.HeadNameValidator is a validator for the "head_name" field. It is called by the builders before save.
+	household.HeadNameValidator = func() func(string) error {
+		validators := householdDescHeadName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(head_name string) error {
+			for _, fn := range fns {
+				if err := fn(head_name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// householdDescMembers is the schema descriptor for members field.
+	householdDescMembers := householdFields[2].Descriptor()
+	// household.DefaultMembers holds the default value on creation for the members field.
+	household.DefaultMembers = householdDescMembers.Default.(int)
+	// household.MembersValidator is a validator for the "members" field. It is called by the builders before save.
+	household.MembersValidator = householdDescMembers.Validators[0].(func(int) error)
+	// householdDescPhone is the schema descriptor for phone field.
+	householdDescPhone := householdFields[3].Descriptor()
+	// household.DefaultPhone holds the default value on creation for the phone field.
+	household.DefaultPhone = householdDescPhone.Default.(string)
+	// household.PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
+	household.PhoneValidator = householdDescPhone.Validators[0].(func(string) error)
+	// householdDescNotes is the schema descriptor for notes field.
+	householdDescNotes := householdFields[5].Descriptor()
+	// household.DefaultNotes holds the default value on creation for the notes field.
+	household.DefaultNotes = householdDescNotes.Default.(string)
+	// household.NotesValidator is a validator for the "notes" field. It is called by the builders before save.
+	household.NotesValidator = householdDescNotes.Validators[0].(func(string) error)
+	// householdDescGridPath is the schema descriptor for grid_path field.
+	householdDescGridPath := householdFields[6].Descriptor()
+	// household.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
+	household.GridPathValidator = householdDescGridPath.Validators[0].(func(string) error)
+	householdtagMixin := schema.HouseholdTag{}.Mixin()
+	householdtag.Policy = privacy.NewPolicies(schema.HouseholdTag{})
+	householdtag.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := householdtag.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	householdtagMixinHooks0 := householdtagMixin[0].Hooks()
+
+	householdtag.Hooks[1] = householdtagMixinHooks0[0]
+	householdtagMixinFields0 := householdtagMixin[0].Fields()
+	_ = householdtagMixinFields0
+	householdtagFields := schema.HouseholdTag{}.Fields()
+	_ = householdtagFields
+	// householdtagDescCreatedAt is the schema descriptor for created_at field.
+	householdtagDescCreatedAt := householdtagMixinFields0[0].Descriptor()
+	// householdtag.DefaultCreatedAt holds the default value on creation for the created_at field.
+	householdtag.DefaultCreatedAt = householdtagDescCreatedAt.Default.(func() time.Time)
+	// householdtagDescUpdatedAt is the schema descriptor for updated_at field.
+	householdtagDescUpdatedAt := householdtagMixinFields0[1].Descriptor()
+	// householdtag.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	householdtag.DefaultUpdatedAt = householdtagDescUpdatedAt.Default.(func() time.Time)
+	// householdtag.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	householdtag.UpdateDefaultUpdatedAt = householdtagDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// householdtagDescPost is the schema descriptor for post field.
+	householdtagDescPost := householdtagFields[1].Descriptor()
+	// householdtag.PostValidator is a validator for the "post" field. It is called by the builders before save.
+	householdtag.PostValidator = func() func(string) error {
+		validators := householdtagDescPost.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(post string) error {
+			for _, fn := range fns {
+				if err := fn(post); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// householdtagDescPledge is the schema descriptor for pledge field.
+	householdtagDescPledge := householdtagFields[2].Descriptor()
+	// householdtag.PledgeValidator is a validator for the "pledge" field. It is called by the builders before save.
+	householdtag.PledgeValidator = func() func(string) error {
+		validators := householdtagDescPledge.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(pledge string) error {
+			for _, fn := range fns {
+				if err := fn(pledge); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// householdtagDescGridPath is the schema descriptor for grid_path field.
+	householdtagDescGridPath := householdtagFields[4].Descriptor()
+	// householdtag.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
+	householdtag.GridPathValidator = householdtagDescGridPath.Validators[0].(func(string) error)
 	idempotencykeyMixin := schema.IdempotencyKey{}.Mixin()
 	idempotencykey.Policy = privacy.NewPolicies(schema.IdempotencyKey{})
 	idempotencykey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -526,6 +745,52 @@ func init() {
 			return nil
 		}
 	}()
+	patrolMixin := schema.Patrol{}.Mixin()
+	patrol.Policy = privacy.NewPolicies(schema.Patrol{})
+	patrol.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := patrol.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	patrolMixinHooks0 := patrolMixin[0].Hooks()
+	patrolHooks := schema.Patrol{}.Hooks()
+
+	patrol.Hooks[1] = patrolMixinHooks0[0]
+
+	patrol.Hooks[2] = patrolHooks[0]
+	patrolMixinFields0 := patrolMixin[0].Fields()
+	_ = patrolMixinFields0
+	patrolFields := schema.Patrol{}.Fields()
+	_ = patrolFields
+	// patrolDescCreatedAt is the schema descriptor for created_at field.
+	patrolDescCreatedAt := patrolMixinFields0[0].Descriptor()
+	// patrol.DefaultCreatedAt holds the default value on creation for the created_at field.
+	patrol.DefaultCreatedAt = patrolDescCreatedAt.Default.(func() time.Time)
+	// patrolDescUpdatedAt is the schema descriptor for updated_at field.
+	patrolDescUpdatedAt := patrolMixinFields0[1].Descriptor()
+	// patrol.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	patrol.DefaultUpdatedAt = patrolDescUpdatedAt.Default.(func() time.Time)
+	// patrol.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	patrol.UpdateDefaultUpdatedAt = patrolDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// patrolDescDistanceM is the schema descriptor for distance_m field.
+	patrolDescDistanceM := patrolFields[3].Descriptor()
+	// patrol.DefaultDistanceM holds the default value on creation for the distance_m field.
+	patrol.DefaultDistanceM = patrolDescDistanceM.Default.(float64)
+	// patrol.DistanceMValidator is a validator for the "distance_m" field. It is called by the builders before save.
+	patrol.DistanceMValidator = patrolDescDistanceM.Validators[0].(func(float64) error)
+	// patrolDescFindings is the schema descriptor for findings field.
+	patrolDescFindings := patrolFields[4].Descriptor()
+	// patrol.DefaultFindings holds the default value on creation for the findings field.
+	patrol.DefaultFindings = patrolDescFindings.Default.(string)
+	// patrol.FindingsValidator is a validator for the "findings" field. It is called by the builders before save.
+	patrol.FindingsValidator = patrolDescFindings.Validators[0].(func(string) error)
+	// patrolDescGridPath is the schema descriptor for grid_path field.
+	patrolDescGridPath := patrolFields[5].Descriptor()
+	// patrol.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
+	patrol.GridPathValidator = patrolDescGridPath.Validators[0].(func(string) error)
 	personMixin := schema.Person{}.Mixin()
 	person.Policy = privacy.NewPolicies(schema.Person{})
 	person.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -748,6 +1013,80 @@ func init() {
 	vehicleDescGridPath := vehicleFields[3].Descriptor()
 	// vehicle.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
 	vehicle.GridPathValidator = vehicleDescGridPath.Validators[0].(func(string) error)
+	visitMixin := schema.Visit{}.Mixin()
+	visit.Policy = privacy.NewPolicies(schema.Visit{})
+	visit.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := visit.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	visitMixinHooks0 := visitMixin[0].Hooks()
+
+	visit.Hooks[1] = visitMixinHooks0[0]
+	visitMixinFields0 := visitMixin[0].Fields()
+	_ = visitMixinFields0
+	visitFields := schema.Visit{}.Fields()
+	_ = visitFields
+	// visitDescCreatedAt is the schema descriptor for created_at field.
+	visitDescCreatedAt := visitMixinFields0[0].Descriptor()
+	// visit.DefaultCreatedAt holds the default value on creation for the created_at field.
+	visit.DefaultCreatedAt = visitDescCreatedAt.Default.(func() time.Time)
+	// visitDescUpdatedAt is the schema descriptor for updated_at field.
+	visitDescUpdatedAt := visitMixinFields0[1].Descriptor()
+	// visit.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	visit.DefaultUpdatedAt = visitDescUpdatedAt.Default.(func() time.Time)
+	// visit.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	visit.UpdateDefaultUpdatedAt = visitDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// visitDescNotes is the schema descriptor for notes field.
+	visitDescNotes := visitFields[1].Descriptor()
+	// visit.DefaultNotes holds the default value on creation for the notes field.
+	visit.DefaultNotes = visitDescNotes.Default.(string)
+	// visit.NotesValidator is a validator for the "notes" field. It is called by the builders before save.
+	visit.NotesValidator = visitDescNotes.Validators[0].(func(string) error)
+	// visitDescConcerns is the schema descriptor for concerns field.
+	visitDescConcerns := visitFields[2].Descriptor()
+	// visit.DefaultConcerns holds the default value on creation for the concerns field.
+	visit.DefaultConcerns = visitDescConcerns.Default.(string)
+	// visit.ConcernsValidator is a validator for the "concerns" field. It is called by the builders before save.
+	visit.ConcernsValidator = visitDescConcerns.Validators[0].(func(string) error)
+	// visitDescGridPath is the schema descriptor for grid_path field.
+	visitDescGridPath := visitFields[3].Descriptor()
+	// visit.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
+	visit.GridPathValidator = visitDescGridPath.Validators[0].(func(string) error)
+	visitintervalMixin := schema.VisitInterval{}.Mixin()
+	visitinterval.Policy = privacy.NewPolicies(schema.VisitInterval{})
+	visitinterval.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := visitinterval.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	visitintervalMixinHooks0 := visitintervalMixin[0].Hooks()
+
+	visitinterval.Hooks[1] = visitintervalMixinHooks0[0]
+	visitintervalMixinFields0 := visitintervalMixin[0].Fields()
+	_ = visitintervalMixinFields0
+	visitintervalFields := schema.VisitInterval{}.Fields()
+	_ = visitintervalFields
+	// visitintervalDescCreatedAt is the schema descriptor for created_at field.
+	visitintervalDescCreatedAt := visitintervalMixinFields0[0].Descriptor()
+	// visitinterval.DefaultCreatedAt holds the default value on creation for the created_at field.
+	visitinterval.DefaultCreatedAt = visitintervalDescCreatedAt.Default.(func() time.Time)
+	// visitintervalDescUpdatedAt is the schema descriptor for updated_at field.
+	visitintervalDescUpdatedAt := visitintervalMixinFields0[1].Descriptor()
+	// visitinterval.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	visitinterval.DefaultUpdatedAt = visitintervalDescUpdatedAt.Default.(func() time.Time)
+	// visitinterval.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	visitinterval.UpdateDefaultUpdatedAt = visitintervalDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// visitintervalDescDays is the schema descriptor for days field.
+	visitintervalDescDays := visitintervalFields[1].Descriptor()
+	// visitinterval.DaysValidator is a validator for the "days" field. It is called by the builders before save.
+	visitinterval.DaysValidator = visitintervalDescDays.Validators[0].(func(int) error)
 }
 
 const (

@@ -57,3 +57,40 @@ func (EventCategory) Policy() ent.Policy { return authz.NewPolicy(authz.Category
 
 // Policy of IdempotencyKey: system only.
 func (IdempotencyKey) Policy() ent.Policy { return authz.NewPolicy(authz.SystemOnlyRules()) }
+
+// Policy of Household: scoped by its grid; private fields never leave the scope.
+func (Household) Policy() ent.Policy {
+	return authz.NewPolicy(authz.HouseholdRules(authz.ObjHousehold))
+}
+
+// Hooks of Household.
+func (Household) Hooks() []ent.Hook { return []ent.Hook{gridtree.CopyGridPathHook()} }
+
+// Policy of HouseholdTag: scoped like its household; written by the dailywork package.
+func (HouseholdTag) Policy() ent.Policy {
+	return authz.NewPolicy(authz.ReadOnlyScopedRules(authz.ObjHousehold))
+}
+
+// Policy of Visit: scoped by the household's grid; recorded by the dailywork package.
+func (Visit) Policy() ent.Policy {
+	return authz.NewPolicy(authz.ReadOnlyScopedRules(authz.ObjVisit, authz.OwnRows("visitor_id")))
+}
+
+// Policy of Patrol: scoped by its grid; recorded by the dailywork package.
+func (Patrol) Policy() ent.Policy {
+	return authz.NewPolicy(authz.ReadOnlyScopedRules(authz.ObjPatrol, authz.OwnRows("person_id")))
+}
+
+// Hooks of Patrol.
+func (Patrol) Hooks() []ent.Hook { return []ent.Hook{gridtree.CopyGridPathHook()} }
+
+// Policy of DailyReport: scoped by the reporting grid; submitted by the dailywork package.
+func (DailyReport) Policy() ent.Policy {
+	return authz.NewPolicy(authz.ReadOnlyScopedRules(authz.ObjDailyReport, authz.OwnRows("person_id")))
+}
+
+// Hooks of DailyReport.
+func (DailyReport) Hooks() []ent.Hook { return []ent.Hook{gridtree.CopyGridPathHook()} }
+
+// Policy of VisitInterval: readable by every signed-in viewer, changed by administrators.
+func (VisitInterval) Policy() ent.Policy { return authz.NewPolicy(authz.CategoryRules()) }

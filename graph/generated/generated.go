@@ -12,8 +12,11 @@ import (
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/grid"
+	"gridgov/ent/household"
+	"gridgov/ent/householdtag"
 	"gridgov/ent/person"
 	"gridgov/ent/schema/timeunit"
+	"gridgov/ent/schema/track"
 	"gridgov/ent/vehicle"
 	"gridgov/graph/model"
 	"gridgov/graph/scalar"
@@ -40,13 +43,18 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Assignment() AssignmentResolver
+	DailyReport() DailyReportResolver
 	Event() EventResolver
 	EventAction() EventActionResolver
 	Grid() GridResolver
+	Household() HouseholdResolver
+	HouseholdTag() HouseholdTagResolver
 	Mutation() MutationResolver
+	Patrol() PatrolResolver
 	Person() PersonResolver
 	Query() QueryResolver
 	Vehicle() VehicleResolver
+	Visit() VisitResolver
 }
 
 type DirectiveRoot struct {
@@ -78,6 +86,32 @@ type ComplexityRoot struct {
 	}
 
 	AssignmentEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DailyReport struct {
+		CreatedAt      func(childComplexity int) int
+		Day            func(childComplexity int) int
+		EventsReported func(childComplexity int) int
+		Grid           func(childComplexity int) int
+		GridPath       func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Patrols        func(childComplexity int) int
+		Person         func(childComplexity int) int
+		SubmittedAt    func(childComplexity int) int
+		Summary        func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+		Visits         func(childComplexity int) int
+	}
+
+	DailyReportConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DailyReportEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
@@ -207,6 +241,47 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Household struct {
+		Address        func(childComplexity int) int
+		CareLevel      func(childComplexity int) int
+		CareLevelLabel func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Grid           func(childComplexity int) int
+		GridPath       func(childComplexity int) int
+		HeadName       func(childComplexity int) int
+		ID             func(childComplexity int) int
+		LastVisitedAt  func(childComplexity int) int
+		Members        func(childComplexity int) int
+		Notes          func(childComplexity int) int
+		Phone          func(childComplexity int) int
+		Tags           func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+		Visits         func(childComplexity int, first *int) int
+	}
+
+	HouseholdConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	HouseholdEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	HouseholdTag struct {
+		CreatedAt   func(childComplexity int) int
+		GridPath    func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		KindLabel   func(childComplexity int) int
+		PlateHungAt func(childComplexity int) int
+		Pledge      func(childComplexity int) int
+		Post        func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
 	LoginPayload struct {
 		ExpiresAt func(childComplexity int) int
 		Me        func(childComplexity int) int
@@ -227,6 +302,7 @@ type ComplexityRoot struct {
 		CloseEvent          func(childComplexity int, id int, version *int, fixed bool, feedback string, note *string, idempotencyKey *string) int
 		CreateEventCategory func(childComplexity int, input ent.CreateEventCategoryInput) int
 		CreateGrid          func(childComplexity int, input ent.CreateGridInput) int
+		CreateHousehold     func(childComplexity int, input ent.CreateHouseholdInput) int
 		CreatePerson        func(childComplexity int, input ent.CreatePersonInput) int
 		CreateVehicle       func(childComplexity int, input ent.CreateVehicleInput) int
 		DecideExtension     func(childComplexity int, id int, version *int, approve bool, note *string, idempotencyKey *string) int
@@ -237,18 +313,27 @@ type ComplexityRoot struct {
 		Login               func(childComplexity int, username string, password string) int
 		Logout              func(childComplexity int) int
 		MoveGrid            func(childComplexity int, id int, newParentID int) int
+		RecordPatrol        func(childComplexity int, gridID int, startedAt time.Time, endedAt time.Time, track []*model.TrackPointInput, vehicleID *int, findings *string, idempotencyKey *string) int
+		RecordVisit         func(childComplexity int, householdID int, visitedAt time.Time, notes *string, concerns *string, idempotencyKey *string) int
 		ReopenEvent         func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
 		ReportBack          func(childComplexity int, id int, version *int, note *string, photoUrls []string, idempotencyKey *string) int
 		ReportEvent         func(childComplexity int, input model.ReportEventInput, idempotencyKey *string) int
+		ReportPatrolFinding func(childComplexity int, patrolID int, categoryID int, title string, description *string, solvedOnSpot bool) int
 		ReportPublicEvent   func(childComplexity int, input model.PublicReportInput, idempotencyKey *string) int
 		RequestExtension    func(childComplexity int, id int, version *int, newDeadline time.Time, note *string, idempotencyKey *string) int
 		ReturnEvent         func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
+		SetVisitInterval    func(childComplexity int, careLevel household.CareLevel, days int) int
 		StartHandling       func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
+		SubmitDailyReport   func(childComplexity int, day *string, summary string, gridID *int, personID *int) int
+		TagHousehold        func(childComplexity int, householdID int, kind householdtag.Kind, post string, pledge string, plateHungAt time.Time) int
+		UntagHousehold      func(childComplexity int, householdID int, kind householdtag.Kind) int
 		UpdateEventCategory func(childComplexity int, id int, input ent.UpdateEventCategoryInput) int
 		UpdateGrid          func(childComplexity int, id int, input ent.UpdateGridInput) int
+		UpdateHousehold     func(childComplexity int, id int, input ent.UpdateHouseholdInput) int
 		UpdatePerson        func(childComplexity int, id int, input ent.UpdatePersonInput) int
 		UpdateVehicle       func(childComplexity int, id int, input ent.UpdateVehicleInput) int
 		VerifyEvent         func(childComplexity int, id int, version *int, passed bool, note *string, idempotencyKey *string) int
+		VisitConcernToEvent func(childComplexity int, visitID int, categoryID int, title string, description *string) int
 		VoidEvent           func(childComplexity int, id int, version *int, duplicateOfID *int, note *string, idempotencyKey *string) int
 	}
 
@@ -257,6 +342,33 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	Patrol struct {
+		CreatedAt       func(childComplexity int) int
+		DistanceM       func(childComplexity int) int
+		DurationMinutes func(childComplexity int) int
+		EndedAt         func(childComplexity int) int
+		Findings        func(childComplexity int) int
+		Grid            func(childComplexity int) int
+		GridPath        func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Person          func(childComplexity int) int
+		StartedAt       func(childComplexity int) int
+		Track           func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+		Vehicle         func(childComplexity int) int
+	}
+
+	PatrolConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PatrolEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Person struct {
@@ -287,6 +399,14 @@ type ComplexityRoot struct {
 	PersonEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	PersonWorkCount struct {
+		DailyReports   func(childComplexity int) int
+		EventsReported func(childComplexity int) int
+		Patrols        func(childComplexity int) int
+		Person         func(childComplexity int) int
+		Visits         func(childComplexity int) int
 	}
 
 	PublicEvent struct {
@@ -321,26 +441,41 @@ type ComplexityRoot struct {
 
 	Query struct {
 		Assignments           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AssignmentOrder, where *ent.AssignmentWhereInput) int
+		DailyReports          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.DailyReportOrder, where *ent.DailyReportWhereInput) int
 		EnumLabels            func(childComplexity int, enum string) int
 		EventByTrackingCode   func(childComplexity int, code string) int
 		EventCategories       func(childComplexity int, activeOnly *bool) int
 		Events                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EventOrder, where *ent.EventWhereInput, overdue *bool) int
 		GridByCode            func(childComplexity int, code string) int
 		Grids                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) int
+		Households            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.HouseholdOrder, where *ent.HouseholdWhereInput) int
 		Me                    func(childComplexity int) int
+		MissingDailyReports   func(childComplexity int, gridID int, day string) int
+		MissingPatrols        func(childComplexity int, gridID int, day string) int
 		Node                  func(childComplexity int, id int) int
 		Nodes                 func(childComplexity int, ids []int) int
+		OverdueHouseholds     func(childComplexity int, gridID int, careLevel *household.CareLevel, first *int) int
+		Patrols               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PatrolOrder, where *ent.PatrolWhereInput) int
 		People                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PersonOrder, where *ent.PersonWhereInput) int
 		PublicEvent           func(childComplexity int, trackingCode string) int
 		PublicEventCategories func(childComplexity int) int
 		Responsibles          func(childComplexity int, gridID int, at *time.Time, roles []assignment.Role, inherited *bool) int
 		Vehicles              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.VehicleOrder, where *ent.VehicleWhereInput) int
+		VisitIntervals        func(childComplexity int) int
+		Visits                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.VisitOrder, where *ent.VisitWhereInput) int
+		WorkCounts            func(childComplexity int, gridID int, from string, to string) int
 	}
 
 	ScopeRoot struct {
 		Breadcrumb func(childComplexity int) int
 		Grid       func(childComplexity int) int
 		Path       func(childComplexity int) int
+	}
+
+	TrackPoint struct {
+		At  func(childComplexity int) int
+		Lat func(childComplexity int) int
+		Lng func(childComplexity int) int
 	}
 
 	Vehicle struct {
@@ -366,6 +501,36 @@ type ComplexityRoot struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
+
+	Visit struct {
+		Concerns  func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		Event     func(childComplexity int) int
+		GridPath  func(childComplexity int) int
+		Household func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Notes     func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+		VisitedAt func(childComplexity int) int
+		Visitor   func(childComplexity int) int
+	}
+
+	VisitConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	VisitEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	VisitIntervalSetting struct {
+		CareLevel      func(childComplexity int) int
+		CareLevelLabel func(childComplexity int) int
+		Days           func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -378,6 +543,13 @@ type AssignmentResolver interface {
 	RoleLabel(ctx context.Context, obj *ent.Assignment) (string, error)
 	DutyLabel(ctx context.Context, obj *ent.Assignment) (*string, error)
 	Active(ctx context.Context, obj *ent.Assignment) (bool, error)
+}
+type DailyReportResolver interface {
+	Grid(ctx context.Context, obj *ent.DailyReport) (*ent.Grid, error)
+	Person(ctx context.Context, obj *ent.DailyReport) (*ent.Person, error)
+	Visits(ctx context.Context, obj *ent.DailyReport) (int, error)
+	Patrols(ctx context.Context, obj *ent.DailyReport) (int, error)
+	EventsReported(ctx context.Context, obj *ent.DailyReport) (int, error)
 }
 type EventResolver interface {
 	Grid(ctx context.Context, obj *ent.Event) (*ent.Grid, error)
@@ -400,6 +572,16 @@ type GridResolver interface {
 	Responsibles(ctx context.Context, obj *ent.Grid, at *time.Time, roles []assignment.Role) ([]*ent.Assignment, error)
 	KindLabel(ctx context.Context, obj *ent.Grid) (string, error)
 }
+type HouseholdResolver interface {
+	Grid(ctx context.Context, obj *ent.Household) (*ent.Grid, error)
+	CareLevelLabel(ctx context.Context, obj *ent.Household) (string, error)
+	Tags(ctx context.Context, obj *ent.Household) ([]*ent.HouseholdTag, error)
+	Visits(ctx context.Context, obj *ent.Household, first *int) ([]*ent.Visit, error)
+	LastVisitedAt(ctx context.Context, obj *ent.Household) (*time.Time, error)
+}
+type HouseholdTagResolver interface {
+	KindLabel(ctx context.Context, obj *ent.HouseholdTag) (string, error)
+}
 type MutationResolver interface {
 	CreateGrid(ctx context.Context, input ent.CreateGridInput) (*ent.Grid, error)
 	UpdateGrid(ctx context.Context, id int, input ent.UpdateGridInput) (*ent.Grid, error)
@@ -413,6 +595,16 @@ type MutationResolver interface {
 	UpdateVehicle(ctx context.Context, id int, input ent.UpdateVehicleInput) (*ent.Vehicle, error)
 	Login(ctx context.Context, username string, password string) (*model.LoginPayload, error)
 	Logout(ctx context.Context) (bool, error)
+	CreateHousehold(ctx context.Context, input ent.CreateHouseholdInput) (*ent.Household, error)
+	UpdateHousehold(ctx context.Context, id int, input ent.UpdateHouseholdInput) (*ent.Household, error)
+	TagHousehold(ctx context.Context, householdID int, kind householdtag.Kind, post string, pledge string, plateHungAt time.Time) (*ent.HouseholdTag, error)
+	UntagHousehold(ctx context.Context, householdID int, kind householdtag.Kind) (bool, error)
+	RecordVisit(ctx context.Context, householdID int, visitedAt time.Time, notes *string, concerns *string, idempotencyKey *string) (*ent.Visit, error)
+	VisitConcernToEvent(ctx context.Context, visitID int, categoryID int, title string, description *string) (*ent.Visit, error)
+	RecordPatrol(ctx context.Context, gridID int, startedAt time.Time, endedAt time.Time, track []*model.TrackPointInput, vehicleID *int, findings *string, idempotencyKey *string) (*ent.Patrol, error)
+	ReportPatrolFinding(ctx context.Context, patrolID int, categoryID int, title string, description *string, solvedOnSpot bool) (*ent.Event, error)
+	SubmitDailyReport(ctx context.Context, day *string, summary string, gridID *int, personID *int) (*ent.DailyReport, error)
+	SetVisitInterval(ctx context.Context, careLevel household.CareLevel, days int) (*model.VisitIntervalSetting, error)
 	ReportEvent(ctx context.Context, input model.ReportEventInput, idempotencyKey *string) (*ent.Event, error)
 	AcceptEvent(ctx context.Context, id int, version *int, note *string, idempotencyKey *string) (*ent.Event, error)
 	DispatchEvent(ctx context.Context, id int, version *int, toPersonID *int, toGridID *int, note *string, idempotencyKey *string) (*ent.Event, error)
@@ -430,6 +622,12 @@ type MutationResolver interface {
 	CreateEventCategory(ctx context.Context, input ent.CreateEventCategoryInput) (*ent.EventCategory, error)
 	UpdateEventCategory(ctx context.Context, id int, input ent.UpdateEventCategoryInput) (*ent.EventCategory, error)
 }
+type PatrolResolver interface {
+	Grid(ctx context.Context, obj *ent.Patrol) (*ent.Grid, error)
+	Person(ctx context.Context, obj *ent.Patrol) (*ent.Person, error)
+	Vehicle(ctx context.Context, obj *ent.Patrol) (*ent.Vehicle, error)
+	DurationMinutes(ctx context.Context, obj *ent.Patrol) (int, error)
+}
 type PersonResolver interface {
 	Grid(ctx context.Context, obj *ent.Person) (*ent.Grid, error)
 	GenderLabel(ctx context.Context, obj *ent.Person) (string, error)
@@ -439,10 +637,19 @@ type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []int) ([]ent.Noder, error)
 	Assignments(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AssignmentOrder, where *ent.AssignmentWhereInput) (*ent.AssignmentConnection, error)
+	DailyReports(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.DailyReportOrder, where *ent.DailyReportWhereInput) (*ent.DailyReportConnection, error)
 	Grids(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) (*ent.GridConnection, error)
+	Households(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.HouseholdOrder, where *ent.HouseholdWhereInput) (*ent.HouseholdConnection, error)
+	Patrols(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PatrolOrder, where *ent.PatrolWhereInput) (*ent.PatrolConnection, error)
 	People(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PersonOrder, where *ent.PersonWhereInput) (*ent.PersonConnection, error)
 	Vehicles(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.VehicleOrder, where *ent.VehicleWhereInput) (*ent.VehicleConnection, error)
+	Visits(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.VisitOrder, where *ent.VisitWhereInput) (*ent.VisitConnection, error)
 	Me(ctx context.Context) (*model.Me, error)
+	VisitIntervals(ctx context.Context) ([]*model.VisitIntervalSetting, error)
+	MissingDailyReports(ctx context.Context, gridID int, day string) ([]*ent.Person, error)
+	MissingPatrols(ctx context.Context, gridID int, day string) ([]*ent.Person, error)
+	OverdueHouseholds(ctx context.Context, gridID int, careLevel *household.CareLevel, first *int) ([]*ent.Household, error)
+	WorkCounts(ctx context.Context, gridID int, from string, to string) ([]*model.PersonWorkCount, error)
 	Events(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EventOrder, where *ent.EventWhereInput, overdue *bool) (*ent.EventConnection, error)
 	EventByTrackingCode(ctx context.Context, code string) (*ent.Event, error)
 	EventCategories(ctx context.Context, activeOnly *bool) ([]*ent.EventCategory, error)
@@ -455,6 +662,11 @@ type QueryResolver interface {
 type VehicleResolver interface {
 	Grid(ctx context.Context, obj *ent.Vehicle) (*ent.Grid, error)
 	KindLabel(ctx context.Context, obj *ent.Vehicle) (string, error)
+}
+type VisitResolver interface {
+	Household(ctx context.Context, obj *ent.Visit) (*ent.Household, error)
+	Visitor(ctx context.Context, obj *ent.Visit) (*ent.Person, error)
+	Event(ctx context.Context, obj *ent.Visit) (*ent.Event, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -597,6 +809,111 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AssignmentEdge.Node(childComplexity), true
+
+	case "DailyReport.createdAt":
+		if e.ComplexityRoot.DailyReport.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyReport.CreatedAt(childComplexity), true
+	case "DailyReport.day":
+		if e.ComplexityRoot.DailyReport.Day == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyReport.Day(childComplexity), true
+	case "DailyReport.eventsReported":
+		if e.ComplexityRoot.DailyReport.EventsReported == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyReport.EventsReported(childComplexity), true
+	case "DailyReport.grid":
+		if e.ComplexityRoot.DailyReport.Grid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyReport.Grid(childComplexity), true
+	case "DailyReport.gridPath":
+		if e.ComplexityRoot.DailyReport.GridPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyReport.GridPath(childComplexity), true
+	case "DailyReport.id":
+		if e.ComplexityRoot.DailyReport.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyReport.ID(childComplexity), true
+	case "DailyReport.patrols":
+		if e.ComplexityRoot.DailyReport.Patrols == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyReport.Patrols(childComplexity), true
+	case "DailyReport.person":
+		if e.ComplexityRoot.DailyReport.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyReport.Person(childComplexity), true
+	case "DailyReport.submittedAt":
+		if e.ComplexityRoot.DailyReport.SubmittedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyReport.SubmittedAt(childComplexity), true
+	case "DailyReport.summary":
+		if e.ComplexityRoot.DailyReport.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyReport.Summary(childComplexity), true
+	case "DailyReport.updatedAt":
+		if e.ComplexityRoot.DailyReport.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyReport.UpdatedAt(childComplexity), true
+	case "DailyReport.visits":
+		if e.ComplexityRoot.DailyReport.Visits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyReport.Visits(childComplexity), true
+
+	case "DailyReportConnection.edges":
+		if e.ComplexityRoot.DailyReportConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyReportConnection.Edges(childComplexity), true
+	case "DailyReportConnection.pageInfo":
+		if e.ComplexityRoot.DailyReportConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyReportConnection.PageInfo(childComplexity), true
+	case "DailyReportConnection.totalCount":
+		if e.ComplexityRoot.DailyReportConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyReportConnection.TotalCount(childComplexity), true
+
+	case "DailyReportEdge.cursor":
+		if e.ComplexityRoot.DailyReportEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyReportEdge.Cursor(childComplexity), true
+	case "DailyReportEdge.node":
+		if e.ComplexityRoot.DailyReportEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyReportEdge.Node(childComplexity), true
 
 	case "EnumLabel.label":
 		if e.ComplexityRoot.EnumLabel.Label == nil {
@@ -1225,6 +1542,189 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.GridEdge.Node(childComplexity), true
 
+	case "Household.address":
+		if e.ComplexityRoot.Household.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Household.Address(childComplexity), true
+	case "Household.careLevel":
+		if e.ComplexityRoot.Household.CareLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Household.CareLevel(childComplexity), true
+	case "Household.careLevelLabel":
+		if e.ComplexityRoot.Household.CareLevelLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Household.CareLevelLabel(childComplexity), true
+	case "Household.createdAt":
+		if e.ComplexityRoot.Household.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Household.CreatedAt(childComplexity), true
+	case "Household.grid":
+		if e.ComplexityRoot.Household.Grid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Household.Grid(childComplexity), true
+	case "Household.gridPath":
+		if e.ComplexityRoot.Household.GridPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Household.GridPath(childComplexity), true
+	case "Household.headName":
+		if e.ComplexityRoot.Household.HeadName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Household.HeadName(childComplexity), true
+	case "Household.id":
+		if e.ComplexityRoot.Household.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Household.ID(childComplexity), true
+	case "Household.lastVisitedAt":
+		if e.ComplexityRoot.Household.LastVisitedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Household.LastVisitedAt(childComplexity), true
+	case "Household.members":
+		if e.ComplexityRoot.Household.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Household.Members(childComplexity), true
+	case "Household.notes":
+		if e.ComplexityRoot.Household.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Household.Notes(childComplexity), true
+	case "Household.phone":
+		if e.ComplexityRoot.Household.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Household.Phone(childComplexity), true
+	case "Household.tags":
+		if e.ComplexityRoot.Household.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Household.Tags(childComplexity), true
+	case "Household.updatedAt":
+		if e.ComplexityRoot.Household.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Household.UpdatedAt(childComplexity), true
+	case "Household.visits":
+		if e.ComplexityRoot.Household.Visits == nil {
+			break
+		}
+
+		args, err := ec.field_Household_visits_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Household.Visits(childComplexity, args["first"].(*int)), true
+
+	case "HouseholdConnection.edges":
+		if e.ComplexityRoot.HouseholdConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HouseholdConnection.Edges(childComplexity), true
+	case "HouseholdConnection.pageInfo":
+		if e.ComplexityRoot.HouseholdConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HouseholdConnection.PageInfo(childComplexity), true
+	case "HouseholdConnection.totalCount":
+		if e.ComplexityRoot.HouseholdConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HouseholdConnection.TotalCount(childComplexity), true
+
+	case "HouseholdEdge.cursor":
+		if e.ComplexityRoot.HouseholdEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HouseholdEdge.Cursor(childComplexity), true
+	case "HouseholdEdge.node":
+		if e.ComplexityRoot.HouseholdEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HouseholdEdge.Node(childComplexity), true
+
+	case "HouseholdTag.createdAt":
+		if e.ComplexityRoot.HouseholdTag.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HouseholdTag.CreatedAt(childComplexity), true
+	case "HouseholdTag.gridPath":
+		if e.ComplexityRoot.HouseholdTag.GridPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HouseholdTag.GridPath(childComplexity), true
+	case "HouseholdTag.id":
+		if e.ComplexityRoot.HouseholdTag.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HouseholdTag.ID(childComplexity), true
+	case "HouseholdTag.kind":
+		if e.ComplexityRoot.HouseholdTag.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HouseholdTag.Kind(childComplexity), true
+	case "HouseholdTag.kindLabel":
+		if e.ComplexityRoot.HouseholdTag.KindLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HouseholdTag.KindLabel(childComplexity), true
+	case "HouseholdTag.plateHungAt":
+		if e.ComplexityRoot.HouseholdTag.PlateHungAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HouseholdTag.PlateHungAt(childComplexity), true
+	case "HouseholdTag.pledge":
+		if e.ComplexityRoot.HouseholdTag.Pledge == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HouseholdTag.Pledge(childComplexity), true
+	case "HouseholdTag.post":
+		if e.ComplexityRoot.HouseholdTag.Post == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HouseholdTag.Post(childComplexity), true
+	case "HouseholdTag.updatedAt":
+		if e.ComplexityRoot.HouseholdTag.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HouseholdTag.UpdatedAt(childComplexity), true
+
 	case "LoginPayload.expiresAt":
 		if e.ComplexityRoot.LoginPayload.ExpiresAt == nil {
 			break
@@ -1330,6 +1830,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateGrid(childComplexity, args["input"].(ent.CreateGridInput)), true
+	case "Mutation.createHousehold":
+		if e.ComplexityRoot.Mutation.CreateHousehold == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createHousehold_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateHousehold(childComplexity, args["input"].(ent.CreateHouseholdInput)), true
 	case "Mutation.createPerson":
 		if e.ComplexityRoot.Mutation.CreatePerson == nil {
 			break
@@ -1435,6 +1946,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MoveGrid(childComplexity, args["id"].(int), args["newParentID"].(int)), true
+	case "Mutation.recordPatrol":
+		if e.ComplexityRoot.Mutation.RecordPatrol == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordPatrol_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordPatrol(childComplexity, args["gridID"].(int), args["startedAt"].(time.Time), args["endedAt"].(time.Time), args["track"].([]*model.TrackPointInput), args["vehicleID"].(*int), args["findings"].(*string), args["idempotencyKey"].(*string)), true
+	case "Mutation.recordVisit":
+		if e.ComplexityRoot.Mutation.RecordVisit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordVisit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordVisit(childComplexity, args["householdID"].(int), args["visitedAt"].(time.Time), args["notes"].(*string), args["concerns"].(*string), args["idempotencyKey"].(*string)), true
 	case "Mutation.reopenEvent":
 		if e.ComplexityRoot.Mutation.ReopenEvent == nil {
 			break
@@ -1468,6 +2001,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReportEvent(childComplexity, args["input"].(model.ReportEventInput), args["idempotencyKey"].(*string)), true
+	case "Mutation.reportPatrolFinding":
+		if e.ComplexityRoot.Mutation.ReportPatrolFinding == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reportPatrolFinding_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReportPatrolFinding(childComplexity, args["patrolID"].(int), args["categoryID"].(int), args["title"].(string), args["description"].(*string), args["solvedOnSpot"].(bool)), true
 	case "Mutation.reportPublicEvent":
 		if e.ComplexityRoot.Mutation.ReportPublicEvent == nil {
 			break
@@ -1501,6 +2045,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReturnEvent(childComplexity, args["id"].(int), args["version"].(*int), args["note"].(*string), args["idempotencyKey"].(*string)), true
+	case "Mutation.setVisitInterval":
+		if e.ComplexityRoot.Mutation.SetVisitInterval == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setVisitInterval_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetVisitInterval(childComplexity, args["careLevel"].(household.CareLevel), args["days"].(int)), true
 	case "Mutation.startHandling":
 		if e.ComplexityRoot.Mutation.StartHandling == nil {
 			break
@@ -1512,6 +2067,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.StartHandling(childComplexity, args["id"].(int), args["version"].(*int), args["note"].(*string), args["idempotencyKey"].(*string)), true
+	case "Mutation.submitDailyReport":
+		if e.ComplexityRoot.Mutation.SubmitDailyReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitDailyReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitDailyReport(childComplexity, args["day"].(*string), args["summary"].(string), args["gridID"].(*int), args["personID"].(*int)), true
+	case "Mutation.tagHousehold":
+		if e.ComplexityRoot.Mutation.TagHousehold == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_tagHousehold_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TagHousehold(childComplexity, args["householdID"].(int), args["kind"].(householdtag.Kind), args["post"].(string), args["pledge"].(string), args["plateHungAt"].(time.Time)), true
+	case "Mutation.untagHousehold":
+		if e.ComplexityRoot.Mutation.UntagHousehold == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_untagHousehold_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UntagHousehold(childComplexity, args["householdID"].(int), args["kind"].(householdtag.Kind)), true
 	case "Mutation.updateEventCategory":
 		if e.ComplexityRoot.Mutation.UpdateEventCategory == nil {
 			break
@@ -1534,6 +2122,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateGrid(childComplexity, args["id"].(int), args["input"].(ent.UpdateGridInput)), true
+	case "Mutation.updateHousehold":
+		if e.ComplexityRoot.Mutation.UpdateHousehold == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateHousehold_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateHousehold(childComplexity, args["id"].(int), args["input"].(ent.UpdateHouseholdInput)), true
 	case "Mutation.updatePerson":
 		if e.ComplexityRoot.Mutation.UpdatePerson == nil {
 			break
@@ -1567,6 +2166,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.VerifyEvent(childComplexity, args["id"].(int), args["version"].(*int), args["passed"].(bool), args["note"].(*string), args["idempotencyKey"].(*string)), true
+	case "Mutation.visitConcernToEvent":
+		if e.ComplexityRoot.Mutation.VisitConcernToEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_visitConcernToEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.VisitConcernToEvent(childComplexity, args["visitID"].(int), args["categoryID"].(int), args["title"].(string), args["description"].(*string)), true
 	case "Mutation.voidEvent":
 		if e.ComplexityRoot.Mutation.VoidEvent == nil {
 			break
@@ -1603,6 +2213,117 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "Patrol.createdAt":
+		if e.ComplexityRoot.Patrol.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Patrol.CreatedAt(childComplexity), true
+	case "Patrol.distanceM":
+		if e.ComplexityRoot.Patrol.DistanceM == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Patrol.DistanceM(childComplexity), true
+	case "Patrol.durationMinutes":
+		if e.ComplexityRoot.Patrol.DurationMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Patrol.DurationMinutes(childComplexity), true
+	case "Patrol.endedAt":
+		if e.ComplexityRoot.Patrol.EndedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Patrol.EndedAt(childComplexity), true
+	case "Patrol.findings":
+		if e.ComplexityRoot.Patrol.Findings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Patrol.Findings(childComplexity), true
+	case "Patrol.grid":
+		if e.ComplexityRoot.Patrol.Grid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Patrol.Grid(childComplexity), true
+	case "Patrol.gridPath":
+		if e.ComplexityRoot.Patrol.GridPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Patrol.GridPath(childComplexity), true
+	case "Patrol.id":
+		if e.ComplexityRoot.Patrol.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Patrol.ID(childComplexity), true
+	case "Patrol.person":
+		if e.ComplexityRoot.Patrol.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Patrol.Person(childComplexity), true
+	case "Patrol.startedAt":
+		if e.ComplexityRoot.Patrol.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Patrol.StartedAt(childComplexity), true
+	case "Patrol.track":
+		if e.ComplexityRoot.Patrol.Track == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Patrol.Track(childComplexity), true
+	case "Patrol.updatedAt":
+		if e.ComplexityRoot.Patrol.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Patrol.UpdatedAt(childComplexity), true
+	case "Patrol.vehicle":
+		if e.ComplexityRoot.Patrol.Vehicle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Patrol.Vehicle(childComplexity), true
+
+	case "PatrolConnection.edges":
+		if e.ComplexityRoot.PatrolConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PatrolConnection.Edges(childComplexity), true
+	case "PatrolConnection.pageInfo":
+		if e.ComplexityRoot.PatrolConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PatrolConnection.PageInfo(childComplexity), true
+	case "PatrolConnection.totalCount":
+		if e.ComplexityRoot.PatrolConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PatrolConnection.TotalCount(childComplexity), true
+
+	case "PatrolEdge.cursor":
+		if e.ComplexityRoot.PatrolEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PatrolEdge.Cursor(childComplexity), true
+	case "PatrolEdge.node":
+		if e.ComplexityRoot.PatrolEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PatrolEdge.Node(childComplexity), true
 
 	case "Person.activeAssignments":
 		if e.ComplexityRoot.Person.ActiveAssignments == nil {
@@ -1748,6 +2469,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PersonEdge.Node(childComplexity), true
 
+	case "PersonWorkCount.dailyReports":
+		if e.ComplexityRoot.PersonWorkCount.DailyReports == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonWorkCount.DailyReports(childComplexity), true
+	case "PersonWorkCount.eventsReported":
+		if e.ComplexityRoot.PersonWorkCount.EventsReported == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonWorkCount.EventsReported(childComplexity), true
+	case "PersonWorkCount.patrols":
+		if e.ComplexityRoot.PersonWorkCount.Patrols == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonWorkCount.Patrols(childComplexity), true
+	case "PersonWorkCount.person":
+		if e.ComplexityRoot.PersonWorkCount.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonWorkCount.Person(childComplexity), true
+	case "PersonWorkCount.visits":
+		if e.ComplexityRoot.PersonWorkCount.Visits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonWorkCount.Visits(childComplexity), true
+
 	case "PublicEvent.categoryName":
 		if e.ComplexityRoot.PublicEvent.CategoryName == nil {
 			break
@@ -1871,6 +2623,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Assignments(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.AssignmentOrder), args["where"].(*ent.AssignmentWhereInput)), true
+	case "Query.dailyReports":
+		if e.ComplexityRoot.Query.DailyReports == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dailyReports_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DailyReports(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.DailyReportOrder), args["where"].(*ent.DailyReportWhereInput)), true
 	case "Query.enumLabels":
 		if e.ComplexityRoot.Query.EnumLabels == nil {
 			break
@@ -1937,6 +2700,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Grids(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.GridOrder), args["where"].(*ent.GridWhereInput)), true
+	case "Query.households":
+		if e.ComplexityRoot.Query.Households == nil {
+			break
+		}
+
+		args, err := ec.field_Query_households_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Households(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.HouseholdOrder), args["where"].(*ent.HouseholdWhereInput)), true
 
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
@@ -1944,6 +2718,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.missingDailyReports":
+		if e.ComplexityRoot.Query.MissingDailyReports == nil {
+			break
+		}
+
+		args, err := ec.field_Query_missingDailyReports_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MissingDailyReports(childComplexity, args["gridID"].(int), args["day"].(string)), true
+	case "Query.missingPatrols":
+		if e.ComplexityRoot.Query.MissingPatrols == nil {
+			break
+		}
+
+		args, err := ec.field_Query_missingPatrols_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MissingPatrols(childComplexity, args["gridID"].(int), args["day"].(string)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -1966,6 +2762,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]int)), true
+	case "Query.overdueHouseholds":
+		if e.ComplexityRoot.Query.OverdueHouseholds == nil {
+			break
+		}
+
+		args, err := ec.field_Query_overdueHouseholds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OverdueHouseholds(childComplexity, args["gridID"].(int), args["careLevel"].(*household.CareLevel), args["first"].(*int)), true
+	case "Query.patrols":
+		if e.ComplexityRoot.Query.Patrols == nil {
+			break
+		}
+
+		args, err := ec.field_Query_patrols_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Patrols(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.PatrolOrder), args["where"].(*ent.PatrolWhereInput)), true
 	case "Query.people":
 		if e.ComplexityRoot.Query.People == nil {
 			break
@@ -2016,6 +2834,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Vehicles(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.VehicleOrder), args["where"].(*ent.VehicleWhereInput)), true
+	case "Query.visitIntervals":
+		if e.ComplexityRoot.Query.VisitIntervals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.VisitIntervals(childComplexity), true
+	case "Query.visits":
+		if e.ComplexityRoot.Query.Visits == nil {
+			break
+		}
+
+		args, err := ec.field_Query_visits_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Visits(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.VisitOrder), args["where"].(*ent.VisitWhereInput)), true
+	case "Query.workCounts":
+		if e.ComplexityRoot.Query.WorkCounts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_workCounts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WorkCounts(childComplexity, args["gridID"].(int), args["from"].(string), args["to"].(string)), true
 
 	case "ScopeRoot.breadcrumb":
 		if e.ComplexityRoot.ScopeRoot.Breadcrumb == nil {
@@ -2035,6 +2881,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ScopeRoot.Path(childComplexity), true
+
+	case "TrackPoint.at":
+		if e.ComplexityRoot.TrackPoint.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackPoint.At(childComplexity), true
+	case "TrackPoint.lat":
+		if e.ComplexityRoot.TrackPoint.Lat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackPoint.Lat(childComplexity), true
+	case "TrackPoint.lng":
+		if e.ComplexityRoot.TrackPoint.Lng == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackPoint.Lng(childComplexity), true
 
 	case "Vehicle.createdAt":
 		if e.ComplexityRoot.Vehicle.CreatedAt == nil {
@@ -2129,6 +2994,118 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.VehicleEdge.Node(childComplexity), true
 
+	case "Visit.concerns":
+		if e.ComplexityRoot.Visit.Concerns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Concerns(childComplexity), true
+	case "Visit.createdAt":
+		if e.ComplexityRoot.Visit.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.CreatedAt(childComplexity), true
+	case "Visit.event":
+		if e.ComplexityRoot.Visit.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Event(childComplexity), true
+	case "Visit.gridPath":
+		if e.ComplexityRoot.Visit.GridPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.GridPath(childComplexity), true
+	case "Visit.household":
+		if e.ComplexityRoot.Visit.Household == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Household(childComplexity), true
+	case "Visit.id":
+		if e.ComplexityRoot.Visit.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.ID(childComplexity), true
+	case "Visit.notes":
+		if e.ComplexityRoot.Visit.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Notes(childComplexity), true
+	case "Visit.updatedAt":
+		if e.ComplexityRoot.Visit.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.UpdatedAt(childComplexity), true
+	case "Visit.visitedAt":
+		if e.ComplexityRoot.Visit.VisitedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.VisitedAt(childComplexity), true
+	case "Visit.visitor":
+		if e.ComplexityRoot.Visit.Visitor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Visitor(childComplexity), true
+
+	case "VisitConnection.edges":
+		if e.ComplexityRoot.VisitConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitConnection.Edges(childComplexity), true
+	case "VisitConnection.pageInfo":
+		if e.ComplexityRoot.VisitConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitConnection.PageInfo(childComplexity), true
+	case "VisitConnection.totalCount":
+		if e.ComplexityRoot.VisitConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitConnection.TotalCount(childComplexity), true
+
+	case "VisitEdge.cursor":
+		if e.ComplexityRoot.VisitEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitEdge.Cursor(childComplexity), true
+	case "VisitEdge.node":
+		if e.ComplexityRoot.VisitEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitEdge.Node(childComplexity), true
+
+	case "VisitIntervalSetting.careLevel":
+		if e.ComplexityRoot.VisitIntervalSetting.CareLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitIntervalSetting.CareLevel(childComplexity), true
+	case "VisitIntervalSetting.careLevelLabel":
+		if e.ComplexityRoot.VisitIntervalSetting.CareLevelLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitIntervalSetting.CareLevelLabel(childComplexity), true
+	case "VisitIntervalSetting.days":
+		if e.ComplexityRoot.VisitIntervalSetting.Days == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitIntervalSetting.Days(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -2143,8 +3120,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateAssignmentInput", ec.unmarshalInputCreateAssignmentInput),
 			graphql.NewInputUnmarshaler("CreateEventCategoryInput", ec.unmarshalInputCreateEventCategoryInput),
 			graphql.NewInputUnmarshaler("CreateGridInput", ec.unmarshalInputCreateGridInput),
+			graphql.NewInputUnmarshaler("CreateHouseholdInput", ec.unmarshalInputCreateHouseholdInput),
 			graphql.NewInputUnmarshaler("CreatePersonInput", ec.unmarshalInputCreatePersonInput),
 			graphql.NewInputUnmarshaler("CreateVehicleInput", ec.unmarshalInputCreateVehicleInput),
+			graphql.NewInputUnmarshaler("DailyReportOrder", ec.unmarshalInputDailyReportOrder),
+			graphql.NewInputUnmarshaler("DailyReportWhereInput", ec.unmarshalInputDailyReportWhereInput),
 			graphql.NewInputUnmarshaler("EventActionOrder", ec.unmarshalInputEventActionOrder),
 			graphql.NewInputUnmarshaler("EventCategoryOrder", ec.unmarshalInputEventCategoryOrder),
 			graphql.NewInputUnmarshaler("EventCategoryWhereInput", ec.unmarshalInputEventCategoryWhereInput),
@@ -2152,16 +3132,25 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("EventWhereInput", ec.unmarshalInputEventWhereInput),
 			graphql.NewInputUnmarshaler("GridOrder", ec.unmarshalInputGridOrder),
 			graphql.NewInputUnmarshaler("GridWhereInput", ec.unmarshalInputGridWhereInput),
+			graphql.NewInputUnmarshaler("HouseholdOrder", ec.unmarshalInputHouseholdOrder),
+			graphql.NewInputUnmarshaler("HouseholdTagOrder", ec.unmarshalInputHouseholdTagOrder),
+			graphql.NewInputUnmarshaler("HouseholdWhereInput", ec.unmarshalInputHouseholdWhereInput),
+			graphql.NewInputUnmarshaler("PatrolOrder", ec.unmarshalInputPatrolOrder),
+			graphql.NewInputUnmarshaler("PatrolWhereInput", ec.unmarshalInputPatrolWhereInput),
 			graphql.NewInputUnmarshaler("PersonOrder", ec.unmarshalInputPersonOrder),
 			graphql.NewInputUnmarshaler("PersonWhereInput", ec.unmarshalInputPersonWhereInput),
 			graphql.NewInputUnmarshaler("PublicReportInput", ec.unmarshalInputPublicReportInput),
 			graphql.NewInputUnmarshaler("ReportEventInput", ec.unmarshalInputReportEventInput),
+			graphql.NewInputUnmarshaler("TrackPointInput", ec.unmarshalInputTrackPointInput),
 			graphql.NewInputUnmarshaler("UpdateEventCategoryInput", ec.unmarshalInputUpdateEventCategoryInput),
 			graphql.NewInputUnmarshaler("UpdateGridInput", ec.unmarshalInputUpdateGridInput),
+			graphql.NewInputUnmarshaler("UpdateHouseholdInput", ec.unmarshalInputUpdateHouseholdInput),
 			graphql.NewInputUnmarshaler("UpdatePersonInput", ec.unmarshalInputUpdatePersonInput),
 			graphql.NewInputUnmarshaler("UpdateVehicleInput", ec.unmarshalInputUpdateVehicleInput),
 			graphql.NewInputUnmarshaler("VehicleOrder", ec.unmarshalInputVehicleOrder),
 			graphql.NewInputUnmarshaler("VehicleWhereInput", ec.unmarshalInputVehicleWhereInput),
+			graphql.NewInputUnmarshaler("VisitOrder", ec.unmarshalInputVisitOrder),
+			graphql.NewInputUnmarshaler("VisitWhereInput", ec.unmarshalInputVisitWhereInput),
 		)
 	}
 	first := true
@@ -2446,6 +3435,14 @@ input AssignmentWhereInput {
   endReasonContainsFold: String
 }
 """
+CareLevel is enum for the field care_level
+"""
+enum CareLevel @goModel(model: "gridgov/ent/household.CareLevel") {
+  ORDINARY
+  NEEDS_ATTENTION
+  VULNERABLE
+}
+"""
 CreateAssignmentInput is used for create Assignment object.
 Input was generated by ent.
 """
@@ -2536,6 +3533,38 @@ input CreateGridInput {
   parentID: ID
 }
 """
+CreateHouseholdInput is used for create Household object.
+Input was generated by ent.
+"""
+input CreateHouseholdInput {
+  """
+  Address of the household, e.g. 三王庄村一组12号.
+  """
+  address: String!
+  """
+  Name of the head of household (户主).
+  """
+  headName: String!
+  """
+  Number of people living in the household.
+  """
+  members: Int
+  """
+  Contact phone; private: shown only to staff in scope, never on public surfaces.
+  """
+  phone: String
+  """
+  How closely the household must be looked after; sets the visit interval.
+  """
+  careLevel: CareLevel
+  """
+  Private notes of the grid staff; never public.
+  """
+  notes: String
+  gridID: ID!
+  headPersonID: ID
+}
+"""
 CreatePersonInput is used for create Person object.
 Input was generated by ent.
 """
@@ -2595,6 +3624,169 @@ Define a Relay Cursor type:
 https://relay.dev/graphql/connections.htm#sec-Cursor
 """
 scalar Cursor
+type DailyReport implements Node {
+  id: ID!
+  """
+  When the row was created (UTC).
+  """
+  createdAt: Time!
+  """
+  When the row last changed (UTC).
+  """
+  updatedAt: Time!
+  """
+  The day reported on, YYYY-MM-DD in the deployment's time zone (Asia/Shanghai).
+  """
+  day: String!
+  """
+  Free-text summary of the day.
+  """
+  summary: String!
+  """
+  When the report was last submitted (UTC).
+  """
+  submittedAt: Time!
+  """
+  Copy of the reporting grid's path.
+  """
+  gridPath: String!
+}
+"""
+A connection to a list of items.
+"""
+type DailyReportConnection {
+  """
+  A list of edges.
+  """
+  edges: [DailyReportEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type DailyReportEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: DailyReport
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for DailyReport connections
+"""
+input DailyReportOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order DailyReports.
+  """
+  field: DailyReportOrderField!
+}
+"""
+Properties by which DailyReport connections can be ordered.
+"""
+enum DailyReportOrderField {
+  CREATED_AT
+  UPDATED_AT
+  DAY
+}
+"""
+DailyReportWhereInput is used for filtering DailyReport objects.
+Input was generated by ent.
+"""
+input DailyReportWhereInput {
+  not: DailyReportWhereInput
+  and: [DailyReportWhereInput!]
+  or: [DailyReportWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  day field predicates
+  """
+  day: String
+  dayNEQ: String
+  dayIn: [String!]
+  dayNotIn: [String!]
+  dayGT: String
+  dayGTE: String
+  dayLT: String
+  dayLTE: String
+  dayContains: String
+  dayHasPrefix: String
+  dayHasSuffix: String
+  dayEqualFold: String
+  dayContainsFold: String
+  """
+  summary field predicates
+  """
+  summary: String
+  summaryNEQ: String
+  summaryIn: [String!]
+  summaryNotIn: [String!]
+  summaryGT: String
+  summaryGTE: String
+  summaryLT: String
+  summaryLTE: String
+  summaryContains: String
+  summaryHasPrefix: String
+  summaryHasSuffix: String
+  summaryEqualFold: String
+  summaryContainsFold: String
+  """
+  submitted_at field predicates
+  """
+  submittedAt: Time
+  submittedAtNEQ: Time
+  submittedAtIn: [Time!]
+  submittedAtNotIn: [Time!]
+  submittedAtGT: Time
+  submittedAtGTE: Time
+  submittedAtLT: Time
+  submittedAtLTE: Time
+}
 """
 Duty is enum for the field duty
 """
@@ -3694,6 +4886,279 @@ input GridWhereInput {
   dutiesEqualFold: String
   dutiesContainsFold: String
 }
+type Household implements Node {
+  id: ID!
+  """
+  When the row was created (UTC).
+  """
+  createdAt: Time!
+  """
+  When the row last changed (UTC).
+  """
+  updatedAt: Time!
+  """
+  Address of the household, e.g. 三王庄村一组12号.
+  """
+  address: String!
+  """
+  Name of the head of household (户主).
+  """
+  headName: String!
+  """
+  Number of people living in the household.
+  """
+  members: Int!
+  """
+  Contact phone; private: shown only to staff in scope, never on public surfaces.
+  """
+  phone: String!
+  """
+  How closely the household must be looked after; sets the visit interval.
+  """
+  careLevel: CareLevel!
+  """
+  Private notes of the grid staff; never public.
+  """
+  notes: String!
+  """
+  Copy of the grid's path.
+  """
+  gridPath: String!
+}
+"""
+A connection to a list of items.
+"""
+type HouseholdConnection {
+  """
+  A list of edges.
+  """
+  edges: [HouseholdEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type HouseholdEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Household
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for Household connections
+"""
+input HouseholdOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order Households.
+  """
+  field: HouseholdOrderField!
+}
+"""
+Properties by which Household connections can be ordered.
+"""
+enum HouseholdOrderField {
+  CREATED_AT
+  UPDATED_AT
+  ADDRESS
+  CARE_LEVEL
+}
+type HouseholdTag implements Node {
+  id: ID!
+  """
+  When the row was created (UTC).
+  """
+  createdAt: Time!
+  """
+  When the row last changed (UTC).
+  """
+  updatedAt: Time!
+  """
+  Which plate.
+  """
+  kind: HouseholdTagKind!
+  """
+  The post (岗位) the household takes on, e.g. 环境卫生监督岗.
+  """
+  post: String!
+  """
+  The public pledge (承诺) printed on the plate.
+  """
+  pledge: String!
+  """
+  When the plate was hung.
+  """
+  plateHungAt: Time!
+  """
+  Copy of the household's grid path.
+  """
+  gridPath: String!
+}
+"""
+HouseholdTagKind is enum for the field kind
+"""
+enum HouseholdTagKind @goModel(model: "gridgov/ent/householdtag.Kind") {
+  PARTY_MEMBER_HOUSEHOLD
+  MASSES_REPRESENTATIVE_HOUSEHOLD
+}
+"""
+Ordering options for HouseholdTag connections
+"""
+input HouseholdTagOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order HouseholdTags.
+  """
+  field: HouseholdTagOrderField!
+}
+"""
+Properties by which HouseholdTag connections can be ordered.
+"""
+enum HouseholdTagOrderField {
+  CREATED_AT
+  UPDATED_AT
+}
+"""
+HouseholdWhereInput is used for filtering Household objects.
+Input was generated by ent.
+"""
+input HouseholdWhereInput {
+  not: HouseholdWhereInput
+  and: [HouseholdWhereInput!]
+  or: [HouseholdWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  address field predicates
+  """
+  address: String
+  addressNEQ: String
+  addressIn: [String!]
+  addressNotIn: [String!]
+  addressGT: String
+  addressGTE: String
+  addressLT: String
+  addressLTE: String
+  addressContains: String
+  addressHasPrefix: String
+  addressHasSuffix: String
+  addressEqualFold: String
+  addressContainsFold: String
+  """
+  head_name field predicates
+  """
+  headName: String
+  headNameNEQ: String
+  headNameIn: [String!]
+  headNameNotIn: [String!]
+  headNameGT: String
+  headNameGTE: String
+  headNameLT: String
+  headNameLTE: String
+  headNameContains: String
+  headNameHasPrefix: String
+  headNameHasSuffix: String
+  headNameEqualFold: String
+  headNameContainsFold: String
+  """
+  members field predicates
+  """
+  members: Int
+  membersNEQ: Int
+  membersIn: [Int!]
+  membersNotIn: [Int!]
+  membersGT: Int
+  membersGTE: Int
+  membersLT: Int
+  membersLTE: Int
+  """
+  phone field predicates
+  """
+  phone: String
+  phoneNEQ: String
+  phoneIn: [String!]
+  phoneNotIn: [String!]
+  phoneGT: String
+  phoneGTE: String
+  phoneLT: String
+  phoneLTE: String
+  phoneContains: String
+  phoneHasPrefix: String
+  phoneHasSuffix: String
+  phoneEqualFold: String
+  phoneContainsFold: String
+  """
+  care_level field predicates
+  """
+  careLevel: CareLevel
+  careLevelNEQ: CareLevel
+  careLevelIn: [CareLevel!]
+  careLevelNotIn: [CareLevel!]
+  """
+  notes field predicates
+  """
+  notes: String
+  notesNEQ: String
+  notesIn: [String!]
+  notesNotIn: [String!]
+  notesGT: String
+  notesGTE: String
+  notesLT: String
+  notesLTE: String
+  notesContains: String
+  notesHasPrefix: String
+  notesHasSuffix: String
+  notesEqualFold: String
+  notesContainsFold: String
+}
 """
 An object with an ID.
 Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
@@ -3738,6 +5203,177 @@ type PageInfo {
   When paginating forwards, the cursor to continue.
   """
   endCursor: Cursor
+}
+type Patrol implements Node {
+  id: ID!
+  """
+  When the row was created (UTC).
+  """
+  createdAt: Time!
+  """
+  When the row last changed (UTC).
+  """
+  updatedAt: Time!
+  startedAt: Time!
+  endedAt: Time!
+  """
+  GPS track: points in time order.
+  """
+  track: [TrackPoint!]
+  """
+  Length of the track in metres, computed by the server.
+  """
+  distanceM: Float!
+  """
+  What the patrol found.
+  """
+  findings: String!
+  """
+  Copy of the grid's path.
+  """
+  gridPath: String!
+}
+"""
+A connection to a list of items.
+"""
+type PatrolConnection {
+  """
+  A list of edges.
+  """
+  edges: [PatrolEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type PatrolEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Patrol
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for Patrol connections
+"""
+input PatrolOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order Patrols.
+  """
+  field: PatrolOrderField!
+}
+"""
+Properties by which Patrol connections can be ordered.
+"""
+enum PatrolOrderField {
+  CREATED_AT
+  UPDATED_AT
+  STARTED_AT
+}
+"""
+PatrolWhereInput is used for filtering Patrol objects.
+Input was generated by ent.
+"""
+input PatrolWhereInput {
+  not: PatrolWhereInput
+  and: [PatrolWhereInput!]
+  or: [PatrolWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  started_at field predicates
+  """
+  startedAt: Time
+  startedAtNEQ: Time
+  startedAtIn: [Time!]
+  startedAtNotIn: [Time!]
+  startedAtGT: Time
+  startedAtGTE: Time
+  startedAtLT: Time
+  startedAtLTE: Time
+  """
+  ended_at field predicates
+  """
+  endedAt: Time
+  endedAtNEQ: Time
+  endedAtIn: [Time!]
+  endedAtNotIn: [Time!]
+  endedAtGT: Time
+  endedAtGTE: Time
+  endedAtLT: Time
+  endedAtLTE: Time
+  """
+  distance_m field predicates
+  """
+  distanceM: Float
+  distanceMNEQ: Float
+  distanceMIn: [Float!]
+  distanceMNotIn: [Float!]
+  distanceMGT: Float
+  distanceMGTE: Float
+  distanceMLT: Float
+  distanceMLTE: Float
+  """
+  findings field predicates
+  """
+  findings: String
+  findingsNEQ: String
+  findingsIn: [String!]
+  findingsNotIn: [String!]
+  findingsGT: String
+  findingsGTE: String
+  findingsLT: String
+  findingsLTE: String
+  findingsContains: String
+  findingsHasPrefix: String
+  findingsHasSuffix: String
+  findingsEqualFold: String
+  findingsContainsFold: String
 }
 type Person implements Node {
   id: ID!
@@ -4069,6 +5705,37 @@ type Query {
     """
     where: AssignmentWhereInput
   ): AssignmentConnection!
+  dailyReports(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for DailyReports returned from the connection.
+    """
+    orderBy: DailyReportOrder
+
+    """
+    Filtering options for DailyReports returned from the connection.
+    """
+    where: DailyReportWhereInput
+  ): DailyReportConnection!
   grids(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -4100,6 +5767,68 @@ type Query {
     """
     where: GridWhereInput
   ): GridConnection!
+  households(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for Households returned from the connection.
+    """
+    orderBy: HouseholdOrder
+
+    """
+    Filtering options for Households returned from the connection.
+    """
+    where: HouseholdWhereInput
+  ): HouseholdConnection!
+  patrols(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for Patrols returned from the connection.
+    """
+    orderBy: PatrolOrder
+
+    """
+    Filtering options for Patrols returned from the connection.
+    """
+    where: PatrolWhereInput
+  ): PatrolConnection!
   people(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -4162,6 +5891,37 @@ type Query {
     """
     where: VehicleWhereInput
   ): VehicleConnection!
+  visits(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for Visits returned from the connection.
+    """
+    orderBy: VisitOrder
+
+    """
+    Filtering options for Visits returned from the connection.
+    """
+    where: VisitWhereInput
+  ): VisitConnection!
 }
 """
 Role is enum for the field role
@@ -4249,6 +6009,39 @@ input UpdateGridInput {
   Duties of the grid's staff (工作职责), as printed on its notice card.
   """
   duties: String
+}
+"""
+UpdateHouseholdInput is used for update Household object.
+Input was generated by ent.
+"""
+input UpdateHouseholdInput {
+  """
+  Address of the household, e.g. 三王庄村一组12号.
+  """
+  address: String
+  """
+  Name of the head of household (户主).
+  """
+  headName: String
+  """
+  Number of people living in the household.
+  """
+  members: Int
+  """
+  Contact phone; private: shown only to staff in scope, never on public surfaces.
+  """
+  phone: String
+  """
+  How closely the household must be looked after; sets the visit interval.
+  """
+  careLevel: CareLevel
+  """
+  Private notes of the grid staff; never public.
+  """
+  notes: String
+  gridID: ID
+  headPersonID: ID
+  clearHeadPerson: Boolean
 }
 """
 UpdatePersonInput is used for update Person object.
@@ -4466,6 +6259,169 @@ input VehicleWhereInput {
   inService: Boolean
   inServiceNEQ: Boolean
 }
+type Visit implements Node {
+  id: ID!
+  """
+  When the row was created (UTC).
+  """
+  createdAt: Time!
+  """
+  When the row last changed (UTC).
+  """
+  updatedAt: Time!
+  """
+  When the visit took place (UTC).
+  """
+  visitedAt: Time!
+  """
+  What was seen and said; private.
+  """
+  notes: String!
+  """
+  Concerns the household raised; turn one into a case with visitConcernToEvent.
+  """
+  concerns: String!
+  """
+  Copy of the household's grid path.
+  """
+  gridPath: String!
+}
+"""
+A connection to a list of items.
+"""
+type VisitConnection {
+  """
+  A list of edges.
+  """
+  edges: [VisitEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type VisitEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Visit
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for Visit connections
+"""
+input VisitOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order Visits.
+  """
+  field: VisitOrderField!
+}
+"""
+Properties by which Visit connections can be ordered.
+"""
+enum VisitOrderField {
+  CREATED_AT
+  UPDATED_AT
+  VISITED_AT
+}
+"""
+VisitWhereInput is used for filtering Visit objects.
+Input was generated by ent.
+"""
+input VisitWhereInput {
+  not: VisitWhereInput
+  and: [VisitWhereInput!]
+  or: [VisitWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  visited_at field predicates
+  """
+  visitedAt: Time
+  visitedAtNEQ: Time
+  visitedAtIn: [Time!]
+  visitedAtNotIn: [Time!]
+  visitedAtGT: Time
+  visitedAtGTE: Time
+  visitedAtLT: Time
+  visitedAtLTE: Time
+  """
+  notes field predicates
+  """
+  notes: String
+  notesNEQ: String
+  notesIn: [String!]
+  notesNotIn: [String!]
+  notesGT: String
+  notesGTE: String
+  notesLT: String
+  notesLTE: String
+  notesContains: String
+  notesHasPrefix: String
+  notesHasSuffix: String
+  notesEqualFold: String
+  notesContainsFold: String
+  """
+  concerns field predicates
+  """
+  concerns: String
+  concernsNEQ: String
+  concernsIn: [String!]
+  concernsNotIn: [String!]
+  concernsGT: String
+  concernsGTE: String
+  concernsLT: String
+  concernsLTE: String
+  concernsContains: String
+  concernsHasPrefix: String
+  concernsHasSuffix: String
+  concernsEqualFold: String
+  concernsContainsFold: String
+}
 `, BuiltIn: false},
 	{Name: "../schema/auth.graphql", Input: `extend type Query {
   """
@@ -4522,6 +6478,139 @@ type ScopeRoot {
   grid: Grid
   "Names from the top of the tree down to the root grid, e.g. [中原区, 须水街道, 三王庄村]."
   breadcrumb: [String!]!
+}
+`, BuiltIn: false},
+	{Name: "../schema/daily.graphql", Input: `extend type Query {
+  "How often households of each care level must be visited."
+  visitIntervals: [VisitIntervalSetting!]!
+
+  """
+  Compliance (scoped to the viewer): people holding a grid-head or specific-responsible role
+  under ` + "`" + `gridID` + "`" + ` on ` + "`" + `day` + "`" + ` (YYYY-MM-DD, Asia/Shanghai) who have not filed their daily report.
+  """
+  missingDailyReports(gridID: ID!, day: String!): [Person!]!
+
+  "Compliance: grid heads and patrollers under ` + "`" + `gridID` + "`" + ` with no patrol started on ` + "`" + `day` + "`" + `."
+  missingPatrols(gridID: ID!, day: String!): [Person!]!
+
+  """
+  Compliance: households under ` + "`" + `gridID` + "`" + ` overdue for a visit given their care level (never
+  visited, or last visited longer ago than the level's interval), optionally of one level.
+  """
+  overdueHouseholds(gridID: ID!, careLevel: CareLevel, first: Int = 100): [Household!]!
+
+  "Per-person counts of the work done under ` + "`" + `gridID` + "`" + ` from ` + "`" + `from` + "`" + ` to ` + "`" + `to` + "`" + ` (days, inclusive)."
+  workCounts(gridID: ID!, from: String!, to: String!): [PersonWorkCount!]!
+}
+
+"The visit interval of a care level."
+type VisitIntervalSetting {
+  careLevel: CareLevel!
+  careLevelLabel: String!
+  "At most this many days between visits."
+  days: Int!
+}
+
+"What one person did in a period."
+type PersonWorkCount {
+  person: Person
+  visits: Int!
+  patrols: Int!
+  dailyReports: Int!
+  eventsReported: Int!
+}
+
+"One GPS fix of a patrol track."
+type TrackPoint {
+  lat: Float!
+  lng: Float!
+  "When the fix was taken (RFC 3339)."
+  at: String!
+}
+
+input TrackPointInput {
+  lat: Float!
+  lng: Float!
+  at: Time!
+}
+
+extend type Household {
+  grid: Grid
+  careLevelLabel: String!
+  "The household's plates (双户挂牌)."
+  tags: [HouseholdTag!]!
+  "Visits, newest first."
+  visits(first: Int = 20): [Visit!]!
+  "When it was last visited; null if never."
+  lastVisitedAt: Time
+}
+
+extend type HouseholdTag {
+  kindLabel: String!
+}
+
+extend type Visit {
+  household: Household
+  visitor: Person
+  "The case a concern of this visit became."
+  event: Event
+}
+
+extend type Patrol {
+  grid: Grid
+  person: Person
+  vehicle: Vehicle
+  "Length of the patrol in minutes."
+  durationMinutes: Int!
+}
+
+extend type DailyReport {
+  grid: Grid
+  person: Person
+  "Visits the person recorded that day (derived, not typed)."
+  visits: Int!
+  "Patrols the person started that day (derived)."
+  patrols: Int!
+  "Cases the person reported that day (derived)."
+  eventsReported: Int!
+}
+
+extend type Mutation {
+  "Registers a household in a grid (needs household/create there)."
+  createHousehold(input: CreateHouseholdInput!): Household!
+  "Changes a household, e.g. its care level (needs household/update)."
+  updateHousehold(id: ID!, input: UpdateHouseholdInput!): Household!
+  "Hangs a plate (双户挂牌) on a household; a pledge is required. Replaces a plate of the same kind."
+  tagHousehold(householdID: ID!, kind: HouseholdTagKind!, post: String!, pledge: String!, plateHungAt: Time!): HouseholdTag!
+  "Takes a plate down."
+  untagHousehold(householdID: ID!, kind: HouseholdTagKind!): Boolean!
+
+  "Records a visit (日访) to a household in your scope, as yourself."
+  recordVisit(householdID: ID!, visitedAt: Time!, notes: String, concerns: String, idempotencyKey: String): Visit!
+
+  "Turns a visit's concern into a case on the household's grid, in one step."
+  visitConcernToEvent(visitID: ID!, categoryID: ID!, title: String!, description: String): Visit!
+
+  """
+  Records a patrol (日查) of a grid, as yourself: start and end, optional GPS track (points in
+  time order, within the patrol, no jumps faster than 150 km/h), vehicle, findings.
+  """
+  recordPatrol(gridID: ID!, startedAt: Time!, endedAt: Time!, track: [TrackPointInput!], vehicleID: ID, findings: String, idempotencyKey: String): Patrol!
+
+  """
+  Records a finding of a patrol as a case of source PATROL; ` + "`" + `solvedOnSpot: true` + "`" + ` records it as
+  already closed and fixed (当场解决).
+  """
+  reportPatrolFinding(patrolID: ID!, categoryID: ID!, title: String!, description: String, solvedOnSpot: Boolean!): Event!
+
+  """
+  Files your daily report (日报) for ` + "`" + `day` + "`" + ` (default today, Asia/Shanghai). Filing again for the
+  same day updates it. ` + "`" + `gridID` + "`" + ` defaults to the grid of your first current role.
+  """
+  submitDailyReport(day: String, summary: String!, gridID: ID, personID: ID): DailyReport!
+
+  "Sets how often households of a care level must be visited (administrators)."
+  setVisitInterval(careLevel: CareLevel!, days: Int!): VisitIntervalSetting!
 }
 `, BuiltIn: false},
 	{Name: "../schema/event.graphql", Input: `extend type Query {
@@ -4921,6 +7010,58 @@ func (ec *executionContext) childFields_AssignmentEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type AssignmentEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_DailyReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DailyReport_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_DailyReport_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_DailyReport_updatedAt(ctx, field)
+	case "day":
+		return ec.fieldContext_DailyReport_day(ctx, field)
+	case "summary":
+		return ec.fieldContext_DailyReport_summary(ctx, field)
+	case "submittedAt":
+		return ec.fieldContext_DailyReport_submittedAt(ctx, field)
+	case "gridPath":
+		return ec.fieldContext_DailyReport_gridPath(ctx, field)
+	case "grid":
+		return ec.fieldContext_DailyReport_grid(ctx, field)
+	case "person":
+		return ec.fieldContext_DailyReport_person(ctx, field)
+	case "visits":
+		return ec.fieldContext_DailyReport_visits(ctx, field)
+	case "patrols":
+		return ec.fieldContext_DailyReport_patrols(ctx, field)
+	case "eventsReported":
+		return ec.fieldContext_DailyReport_eventsReported(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DailyReport", field.Name)
+}
+
+func (ec *executionContext) childFields_DailyReportConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DailyReportConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DailyReportConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DailyReportConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DailyReportConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DailyReportEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_DailyReportEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_DailyReportEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DailyReportEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_EnumLabel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "value":
@@ -5171,6 +7312,88 @@ func (ec *executionContext) childFields_GridEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type GridEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Household(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Household_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Household_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Household_updatedAt(ctx, field)
+	case "address":
+		return ec.fieldContext_Household_address(ctx, field)
+	case "headName":
+		return ec.fieldContext_Household_headName(ctx, field)
+	case "members":
+		return ec.fieldContext_Household_members(ctx, field)
+	case "phone":
+		return ec.fieldContext_Household_phone(ctx, field)
+	case "careLevel":
+		return ec.fieldContext_Household_careLevel(ctx, field)
+	case "notes":
+		return ec.fieldContext_Household_notes(ctx, field)
+	case "gridPath":
+		return ec.fieldContext_Household_gridPath(ctx, field)
+	case "grid":
+		return ec.fieldContext_Household_grid(ctx, field)
+	case "careLevelLabel":
+		return ec.fieldContext_Household_careLevelLabel(ctx, field)
+	case "tags":
+		return ec.fieldContext_Household_tags(ctx, field)
+	case "visits":
+		return ec.fieldContext_Household_visits(ctx, field)
+	case "lastVisitedAt":
+		return ec.fieldContext_Household_lastVisitedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Household", field.Name)
+}
+
+func (ec *executionContext) childFields_HouseholdConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_HouseholdConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_HouseholdConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_HouseholdConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HouseholdConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_HouseholdEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_HouseholdEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_HouseholdEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HouseholdEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_HouseholdTag(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_HouseholdTag_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_HouseholdTag_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_HouseholdTag_updatedAt(ctx, field)
+	case "kind":
+		return ec.fieldContext_HouseholdTag_kind(ctx, field)
+	case "post":
+		return ec.fieldContext_HouseholdTag_post(ctx, field)
+	case "pledge":
+		return ec.fieldContext_HouseholdTag_pledge(ctx, field)
+	case "plateHungAt":
+		return ec.fieldContext_HouseholdTag_plateHungAt(ctx, field)
+	case "gridPath":
+		return ec.fieldContext_HouseholdTag_gridPath(ctx, field)
+	case "kindLabel":
+		return ec.fieldContext_HouseholdTag_kindLabel(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HouseholdTag", field.Name)
+}
+
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "token":
@@ -5211,6 +7434,60 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_Patrol(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Patrol_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Patrol_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Patrol_updatedAt(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_Patrol_startedAt(ctx, field)
+	case "endedAt":
+		return ec.fieldContext_Patrol_endedAt(ctx, field)
+	case "track":
+		return ec.fieldContext_Patrol_track(ctx, field)
+	case "distanceM":
+		return ec.fieldContext_Patrol_distanceM(ctx, field)
+	case "findings":
+		return ec.fieldContext_Patrol_findings(ctx, field)
+	case "gridPath":
+		return ec.fieldContext_Patrol_gridPath(ctx, field)
+	case "grid":
+		return ec.fieldContext_Patrol_grid(ctx, field)
+	case "person":
+		return ec.fieldContext_Patrol_person(ctx, field)
+	case "vehicle":
+		return ec.fieldContext_Patrol_vehicle(ctx, field)
+	case "durationMinutes":
+		return ec.fieldContext_Patrol_durationMinutes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Patrol", field.Name)
+}
+
+func (ec *executionContext) childFields_PatrolConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PatrolConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PatrolConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PatrolConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PatrolConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PatrolEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_PatrolEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_PatrolEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PatrolEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Person(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5271,6 +7548,22 @@ func (ec *executionContext) childFields_PersonEdge(ctx context.Context, field gr
 		return ec.fieldContext_PersonEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PersonEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonWorkCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "person":
+		return ec.fieldContext_PersonWorkCount_person(ctx, field)
+	case "visits":
+		return ec.fieldContext_PersonWorkCount_visits(ctx, field)
+	case "patrols":
+		return ec.fieldContext_PersonWorkCount_patrols(ctx, field)
+	case "dailyReports":
+		return ec.fieldContext_PersonWorkCount_dailyReports(ctx, field)
+	case "eventsReported":
+		return ec.fieldContext_PersonWorkCount_eventsReported(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonWorkCount", field.Name)
 }
 
 func (ec *executionContext) childFields_PublicEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5345,6 +7638,18 @@ func (ec *executionContext) childFields_ScopeRoot(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type ScopeRoot", field.Name)
 }
 
+func (ec *executionContext) childFields_TrackPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "lat":
+		return ec.fieldContext_TrackPoint_lat(ctx, field)
+	case "lng":
+		return ec.fieldContext_TrackPoint_lng(ctx, field)
+	case "at":
+		return ec.fieldContext_TrackPoint_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackPoint", field.Name)
+}
+
 func (ec *executionContext) childFields_Vehicle(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5391,6 +7696,66 @@ func (ec *executionContext) childFields_VehicleEdge(ctx context.Context, field g
 		return ec.fieldContext_VehicleEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type VehicleEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Visit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Visit_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Visit_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Visit_updatedAt(ctx, field)
+	case "visitedAt":
+		return ec.fieldContext_Visit_visitedAt(ctx, field)
+	case "notes":
+		return ec.fieldContext_Visit_notes(ctx, field)
+	case "concerns":
+		return ec.fieldContext_Visit_concerns(ctx, field)
+	case "gridPath":
+		return ec.fieldContext_Visit_gridPath(ctx, field)
+	case "household":
+		return ec.fieldContext_Visit_household(ctx, field)
+	case "visitor":
+		return ec.fieldContext_Visit_visitor(ctx, field)
+	case "event":
+		return ec.fieldContext_Visit_event(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Visit", field.Name)
+}
+
+func (ec *executionContext) childFields_VisitConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_VisitConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_VisitConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_VisitConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VisitConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_VisitEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_VisitEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_VisitEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VisitEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_VisitIntervalSetting(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "careLevel":
+		return ec.fieldContext_VisitIntervalSetting_careLevel(ctx, field)
+	case "careLevelLabel":
+		return ec.fieldContext_VisitIntervalSetting_careLevelLabel(ctx, field)
+	case "days":
+		return ec.fieldContext_VisitIntervalSetting_days(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VisitIntervalSetting", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5777,6 +8142,20 @@ func (ec *executionContext) field_Grid_vehicles_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Household_visits_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_acceptEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5903,6 +8282,20 @@ func (ec *executionContext) field_Mutation_createGrid_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.CreateGridInput, error) {
 			return ec.unmarshalNCreateGridInput2gridgovᚋentᚐCreateGridInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createHousehold_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ent.CreateHouseholdInput, error) {
+			return ec.unmarshalNCreateHouseholdInput2gridgovᚋentᚐCreateHouseholdInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6165,6 +8558,114 @@ func (ec *executionContext) field_Mutation_moveGrid_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_recordPatrol_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "gridID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gridID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "startedAt",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["startedAt"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "endedAt",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["endedAt"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "track",
+		func(ctx context.Context, v any) ([]*model.TrackPointInput, error) {
+			return ec.unmarshalOTrackPointInput2ᚕᚖgridgovᚋgraphᚋmodelᚐTrackPointInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["track"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "vehicleID",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["vehicleID"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "findings",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["findings"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordVisit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "householdID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["householdID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "visitedAt",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["visitedAt"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "notes",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["notes"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "concerns",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["concerns"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_reopenEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6268,6 +8769,52 @@ func (ec *executionContext) field_Mutation_reportEvent_args(ctx context.Context,
 		return nil, err
 	}
 	args["idempotencyKey"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reportPatrolFinding_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "patrolID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["patrolID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "categoryID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["categoryID"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "title",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["title"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "description",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["description"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "solvedOnSpot",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["solvedOnSpot"] = arg4
 	return args, nil
 }
 
@@ -6377,6 +8924,28 @@ func (ec *executionContext) field_Mutation_returnEvent_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setVisitInterval_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "careLevel",
+		func(ctx context.Context, v any) (household.CareLevel, error) {
+			return ec.unmarshalNCareLevel2gridgovᚋentᚋhouseholdᚐCareLevel(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["careLevel"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "days",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["days"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_startHandling_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6412,6 +8981,112 @@ func (ec *executionContext) field_Mutation_startHandling_args(ctx context.Contex
 		return nil, err
 	}
 	args["idempotencyKey"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitDailyReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "day",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["day"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "summary",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["summary"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "gridID",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gridID"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "personID",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["personID"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_tagHousehold_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "householdID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["householdID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (householdtag.Kind, error) {
+			return ec.unmarshalNHouseholdTagKind2gridgovᚋentᚋhouseholdtagᚐKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "post",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["post"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "pledge",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["pledge"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "plateHungAt",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["plateHungAt"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_untagHousehold_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "householdID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["householdID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (householdtag.Kind, error) {
+			return ec.unmarshalNHouseholdTagKind2gridgovᚋentᚋhouseholdtagᚐKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg1
 	return args, nil
 }
 
@@ -6451,6 +9126,28 @@ func (ec *executionContext) field_Mutation_updateGrid_args(ctx context.Context, 
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.UpdateGridInput, error) {
 			return ec.unmarshalNUpdateGridInput2gridgovᚋentᚐUpdateGridInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateHousehold_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ent.UpdateHouseholdInput, error) {
+			return ec.unmarshalNUpdateHouseholdInput2gridgovᚋentᚐUpdateHouseholdInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6546,6 +9243,44 @@ func (ec *executionContext) field_Mutation_verifyEvent_args(ctx context.Context,
 		return nil, err
 	}
 	args["idempotencyKey"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_visitConcernToEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "visitID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["visitID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "categoryID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["categoryID"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "title",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["title"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "description",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["description"] = arg3
 	return args, nil
 }
 
@@ -6769,6 +9504,60 @@ func (ec *executionContext) field_Query_assignments_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_dailyReports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.DailyReportOrder, error) {
+			return ec.unmarshalODailyReportOrder2ᚖgridgovᚋentᚐDailyReportOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.DailyReportWhereInput, error) {
+			return ec.unmarshalODailyReportWhereInput2ᚖgridgovᚋentᚐDailyReportWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_enumLabels_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6941,6 +9730,104 @@ func (ec *executionContext) field_Query_grids_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_households_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.HouseholdOrder, error) {
+			return ec.unmarshalOHouseholdOrder2ᚖgridgovᚋentᚐHouseholdOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.HouseholdWhereInput, error) {
+			return ec.unmarshalOHouseholdWhereInput2ᚖgridgovᚋentᚐHouseholdWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_missingDailyReports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "gridID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gridID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "day",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["day"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_missingPatrols_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "gridID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gridID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "day",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["day"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6966,6 +9853,90 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_overdueHouseholds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "gridID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gridID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "careLevel",
+		func(ctx context.Context, v any) (*household.CareLevel, error) {
+			return ec.unmarshalOCareLevel2ᚖgridgovᚋentᚋhouseholdᚐCareLevel(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["careLevel"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_patrols_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.PatrolOrder, error) {
+			return ec.unmarshalOPatrolOrder2ᚖgridgovᚋentᚐPatrolOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.PatrolWhereInput, error) {
+			return ec.unmarshalOPatrolWhereInput2ᚖgridgovᚋentᚐPatrolWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
 	return args, nil
 }
 
@@ -7126,6 +10097,90 @@ func (ec *executionContext) field_Query_vehicles_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_visits_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.VisitOrder, error) {
+			return ec.unmarshalOVisitOrder2ᚖgridgovᚋentᚐVisitOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.VisitWhereInput, error) {
+			return ec.unmarshalOVisitWhereInput2ᚖgridgovᚋentᚐVisitWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_workCounts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "gridID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gridID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
 	return args, nil
 }
 
@@ -7692,6 +10747,442 @@ func (ec *executionContext) _AssignmentEdge_cursor(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_AssignmentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AssignmentEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _DailyReport_id(ctx context.Context, field graphql.CollectedField, obj *ent.DailyReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyReport_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyReport_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyReport", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DailyReport_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.DailyReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyReport_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyReport_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DailyReport_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.DailyReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyReport_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyReport_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DailyReport_day(ctx context.Context, field graphql.CollectedField, obj *ent.DailyReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyReport_day(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Day, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyReport_day(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _DailyReport_summary(ctx context.Context, field graphql.CollectedField, obj *ent.DailyReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyReport_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyReport_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _DailyReport_submittedAt(ctx context.Context, field graphql.CollectedField, obj *ent.DailyReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyReport_submittedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyReport_submittedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DailyReport_gridPath(ctx context.Context, field graphql.CollectedField, obj *ent.DailyReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyReport_gridPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyReport_gridPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _DailyReport_grid(ctx context.Context, field graphql.CollectedField, obj *ent.DailyReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyReport_grid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DailyReport().Grid(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
+			return ec.marshalOGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DailyReport_grid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DailyReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Grid(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DailyReport_person(ctx context.Context, field graphql.CollectedField, obj *ent.DailyReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyReport_person(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DailyReport().Person(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgridgovᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DailyReport_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DailyReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DailyReport_visits(ctx context.Context, field graphql.CollectedField, obj *ent.DailyReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyReport_visits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DailyReport().Visits(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyReport_visits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyReport", field, true, true, "Int")
+}
+
+func (ec *executionContext) _DailyReport_patrols(ctx context.Context, field graphql.CollectedField, obj *ent.DailyReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyReport_patrols(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DailyReport().Patrols(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyReport_patrols(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyReport", field, true, true, "Int")
+}
+
+func (ec *executionContext) _DailyReport_eventsReported(ctx context.Context, field graphql.CollectedField, obj *ent.DailyReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyReport_eventsReported(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DailyReport().EventsReported(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyReport_eventsReported(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyReport", field, true, true, "Int")
+}
+
+func (ec *executionContext) _DailyReportConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.DailyReportConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyReportConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.DailyReportEdge) graphql.Marshaler {
+			return ec.marshalODailyReportEdge2ᚕᚖgridgovᚋentᚐDailyReportEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DailyReportConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DailyReportConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DailyReportEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DailyReportConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.DailyReportConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyReportConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyReportConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DailyReportConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DailyReportConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.DailyReportConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyReportConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyReportConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyReportConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DailyReportEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.DailyReportEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyReportEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DailyReport) graphql.Marshaler {
+			return ec.marshalODailyReport2ᚖgridgovᚋentᚐDailyReport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DailyReportEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DailyReportEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DailyReport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DailyReportEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.DailyReportEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyReportEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyReportEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyReportEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _EnumLabel_value(ctx context.Context, field graphql.CollectedField, obj *model.EnumLabel) (ret graphql.Marshaler) {
@@ -10281,6 +13772,739 @@ func (ec *executionContext) fieldContext_GridEdge_cursor(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("GridEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _Household_id(ctx context.Context, field graphql.CollectedField, obj *ent.Household) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Household_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Household_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Household", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Household_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Household) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Household_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Household_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Household", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Household_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Household) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Household_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Household_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Household", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Household_address(ctx context.Context, field graphql.CollectedField, obj *ent.Household) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Household_address(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Address, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Household_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Household", field, false, false, "String")
+}
+
+func (ec *executionContext) _Household_headName(ctx context.Context, field graphql.CollectedField, obj *ent.Household) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Household_headName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HeadName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Household_headName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Household", field, false, false, "String")
+}
+
+func (ec *executionContext) _Household_members(ctx context.Context, field graphql.CollectedField, obj *ent.Household) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Household_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Members, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Household_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Household", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Household_phone(ctx context.Context, field graphql.CollectedField, obj *ent.Household) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Household_phone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Household_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Household", field, false, false, "String")
+}
+
+func (ec *executionContext) _Household_careLevel(ctx context.Context, field graphql.CollectedField, obj *ent.Household) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Household_careLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CareLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v household.CareLevel) graphql.Marshaler {
+			return ec.marshalNCareLevel2gridgovᚋentᚋhouseholdᚐCareLevel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Household_careLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Household", field, false, false, "CareLevel")
+}
+
+func (ec *executionContext) _Household_notes(ctx context.Context, field graphql.CollectedField, obj *ent.Household) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Household_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Household_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Household", field, false, false, "String")
+}
+
+func (ec *executionContext) _Household_gridPath(ctx context.Context, field graphql.CollectedField, obj *ent.Household) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Household_gridPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Household_gridPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Household", field, false, false, "String")
+}
+
+func (ec *executionContext) _Household_grid(ctx context.Context, field graphql.CollectedField, obj *ent.Household) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Household_grid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Household().Grid(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
+			return ec.marshalOGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Household_grid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Household",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Grid(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Household_careLevelLabel(ctx context.Context, field graphql.CollectedField, obj *ent.Household) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Household_careLevelLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Household().CareLevelLabel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Household_careLevelLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Household", field, true, true, "String")
+}
+
+func (ec *executionContext) _Household_tags(ctx context.Context, field graphql.CollectedField, obj *ent.Household) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Household_tags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Household().Tags(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.HouseholdTag) graphql.Marshaler {
+			return ec.marshalNHouseholdTag2ᚕᚖgridgovᚋentᚐHouseholdTagᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Household_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Household",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HouseholdTag(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Household_visits(ctx context.Context, field graphql.CollectedField, obj *ent.Household) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Household_visits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Household().Visits(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Visit) graphql.Marshaler {
+			return ec.marshalNVisit2ᚕᚖgridgovᚋentᚐVisitᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Household_visits(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Household",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Visit(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Household_visits_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Household_lastVisitedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Household) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Household_lastVisitedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Household().LastVisitedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Household_lastVisitedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Household", field, true, true, "Time")
+}
+
+func (ec *executionContext) _HouseholdConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.HouseholdConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HouseholdConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.HouseholdEdge) graphql.Marshaler {
+			return ec.marshalOHouseholdEdge2ᚕᚖgridgovᚋentᚐHouseholdEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HouseholdConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HouseholdConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HouseholdEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HouseholdConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.HouseholdConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HouseholdConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HouseholdConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HouseholdConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HouseholdConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.HouseholdConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HouseholdConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HouseholdConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HouseholdConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _HouseholdEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.HouseholdEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HouseholdEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Household) graphql.Marshaler {
+			return ec.marshalOHousehold2ᚖgridgovᚋentᚐHousehold(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HouseholdEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HouseholdEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Household(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HouseholdEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.HouseholdEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HouseholdEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HouseholdEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HouseholdEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _HouseholdTag_id(ctx context.Context, field graphql.CollectedField, obj *ent.HouseholdTag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HouseholdTag_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HouseholdTag_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HouseholdTag", field, false, false, "ID")
+}
+
+func (ec *executionContext) _HouseholdTag_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.HouseholdTag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HouseholdTag_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HouseholdTag_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HouseholdTag", field, false, false, "Time")
+}
+
+func (ec *executionContext) _HouseholdTag_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.HouseholdTag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HouseholdTag_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HouseholdTag_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HouseholdTag", field, false, false, "Time")
+}
+
+func (ec *executionContext) _HouseholdTag_kind(ctx context.Context, field graphql.CollectedField, obj *ent.HouseholdTag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HouseholdTag_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v householdtag.Kind) graphql.Marshaler {
+			return ec.marshalNHouseholdTagKind2gridgovᚋentᚋhouseholdtagᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HouseholdTag_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HouseholdTag", field, false, false, "HouseholdTagKind")
+}
+
+func (ec *executionContext) _HouseholdTag_post(ctx context.Context, field graphql.CollectedField, obj *ent.HouseholdTag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HouseholdTag_post(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Post, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HouseholdTag_post(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HouseholdTag", field, false, false, "String")
+}
+
+func (ec *executionContext) _HouseholdTag_pledge(ctx context.Context, field graphql.CollectedField, obj *ent.HouseholdTag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HouseholdTag_pledge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pledge, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HouseholdTag_pledge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HouseholdTag", field, false, false, "String")
+}
+
+func (ec *executionContext) _HouseholdTag_plateHungAt(ctx context.Context, field graphql.CollectedField, obj *ent.HouseholdTag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HouseholdTag_plateHungAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PlateHungAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HouseholdTag_plateHungAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HouseholdTag", field, false, false, "Time")
+}
+
+func (ec *executionContext) _HouseholdTag_gridPath(ctx context.Context, field graphql.CollectedField, obj *ent.HouseholdTag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HouseholdTag_gridPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HouseholdTag_gridPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HouseholdTag", field, false, false, "String")
+}
+
+func (ec *executionContext) _HouseholdTag_kindLabel(ctx context.Context, field graphql.CollectedField, obj *ent.HouseholdTag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HouseholdTag_kindLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.HouseholdTag().KindLabel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HouseholdTag_kindLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HouseholdTag", field, true, true, "String")
+}
+
 func (ec *executionContext) _LoginPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11006,6 +15230,446 @@ func (ec *executionContext) _Mutation_logout(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Mutation_logout(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Mutation", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Mutation_createHousehold(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createHousehold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateHousehold(ctx, fc.Args["input"].(ent.CreateHouseholdInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Household) graphql.Marshaler {
+			return ec.marshalNHousehold2ᚖgridgovᚋentᚐHousehold(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createHousehold(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Household(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createHousehold_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateHousehold(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateHousehold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateHousehold(ctx, fc.Args["id"].(int), fc.Args["input"].(ent.UpdateHouseholdInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Household) graphql.Marshaler {
+			return ec.marshalNHousehold2ᚖgridgovᚋentᚐHousehold(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateHousehold(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Household(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateHousehold_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_tagHousehold(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_tagHousehold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TagHousehold(ctx, fc.Args["householdID"].(int), fc.Args["kind"].(householdtag.Kind), fc.Args["post"].(string), fc.Args["pledge"].(string), fc.Args["plateHungAt"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.HouseholdTag) graphql.Marshaler {
+			return ec.marshalNHouseholdTag2ᚖgridgovᚋentᚐHouseholdTag(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_tagHousehold(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HouseholdTag(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_tagHousehold_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_untagHousehold(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_untagHousehold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UntagHousehold(ctx, fc.Args["householdID"].(int), fc.Args["kind"].(householdtag.Kind))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_untagHousehold(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_untagHousehold_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordVisit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordVisit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordVisit(ctx, fc.Args["householdID"].(int), fc.Args["visitedAt"].(time.Time), fc.Args["notes"].(*string), fc.Args["concerns"].(*string), fc.Args["idempotencyKey"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Visit) graphql.Marshaler {
+			return ec.marshalNVisit2ᚖgridgovᚋentᚐVisit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordVisit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Visit(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordVisit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_visitConcernToEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_visitConcernToEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().VisitConcernToEvent(ctx, fc.Args["visitID"].(int), fc.Args["categoryID"].(int), fc.Args["title"].(string), fc.Args["description"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Visit) graphql.Marshaler {
+			return ec.marshalNVisit2ᚖgridgovᚋentᚐVisit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_visitConcernToEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Visit(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_visitConcernToEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordPatrol(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordPatrol(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordPatrol(ctx, fc.Args["gridID"].(int), fc.Args["startedAt"].(time.Time), fc.Args["endedAt"].(time.Time), fc.Args["track"].([]*model.TrackPointInput), fc.Args["vehicleID"].(*int), fc.Args["findings"].(*string), fc.Args["idempotencyKey"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Patrol) graphql.Marshaler {
+			return ec.marshalNPatrol2ᚖgridgovᚋentᚐPatrol(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordPatrol(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Patrol(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordPatrol_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reportPatrolFinding(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reportPatrolFinding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReportPatrolFinding(ctx, fc.Args["patrolID"].(int), fc.Args["categoryID"].(int), fc.Args["title"].(string), fc.Args["description"].(*string), fc.Args["solvedOnSpot"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚖgridgovᚋentᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reportPatrolFinding(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reportPatrolFinding_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitDailyReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitDailyReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitDailyReport(ctx, fc.Args["day"].(*string), fc.Args["summary"].(string), fc.Args["gridID"].(*int), fc.Args["personID"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DailyReport) graphql.Marshaler {
+			return ec.marshalNDailyReport2ᚖgridgovᚋentᚐDailyReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitDailyReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DailyReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitDailyReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setVisitInterval(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setVisitInterval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetVisitInterval(ctx, fc.Args["careLevel"].(household.CareLevel), fc.Args["days"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.VisitIntervalSetting) graphql.Marshaler {
+			return ec.marshalNVisitIntervalSetting2ᚖgridgovᚋgraphᚋmodelᚐVisitIntervalSetting(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setVisitInterval(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VisitIntervalSetting(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setVisitInterval_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Mutation_reportEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -11804,6 +16468,483 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _Patrol_id(ctx context.Context, field graphql.CollectedField, obj *ent.Patrol) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Patrol_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Patrol_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Patrol", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Patrol_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Patrol) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Patrol_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Patrol_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Patrol", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Patrol_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Patrol) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Patrol_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Patrol_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Patrol", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Patrol_startedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Patrol) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Patrol_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Patrol_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Patrol", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Patrol_endedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Patrol) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Patrol_endedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Patrol_endedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Patrol", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Patrol_track(ctx context.Context, field graphql.CollectedField, obj *ent.Patrol) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Patrol_track(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Track, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []track.Point) graphql.Marshaler {
+			return ec.marshalOTrackPoint2ᚕgridgovᚋentᚋschemaᚋtrackᚐPointᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Patrol_track(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Patrol",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Patrol_distanceM(ctx context.Context, field graphql.CollectedField, obj *ent.Patrol) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Patrol_distanceM(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DistanceM, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Patrol_distanceM(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Patrol", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Patrol_findings(ctx context.Context, field graphql.CollectedField, obj *ent.Patrol) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Patrol_findings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Findings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Patrol_findings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Patrol", field, false, false, "String")
+}
+
+func (ec *executionContext) _Patrol_gridPath(ctx context.Context, field graphql.CollectedField, obj *ent.Patrol) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Patrol_gridPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Patrol_gridPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Patrol", field, false, false, "String")
+}
+
+func (ec *executionContext) _Patrol_grid(ctx context.Context, field graphql.CollectedField, obj *ent.Patrol) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Patrol_grid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Patrol().Grid(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
+			return ec.marshalOGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Patrol_grid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Patrol",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Grid(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Patrol_person(ctx context.Context, field graphql.CollectedField, obj *ent.Patrol) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Patrol_person(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Patrol().Person(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgridgovᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Patrol_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Patrol",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Patrol_vehicle(ctx context.Context, field graphql.CollectedField, obj *ent.Patrol) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Patrol_vehicle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Patrol().Vehicle(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Vehicle) graphql.Marshaler {
+			return ec.marshalOVehicle2ᚖgridgovᚋentᚐVehicle(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Patrol_vehicle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Patrol",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Vehicle(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Patrol_durationMinutes(ctx context.Context, field graphql.CollectedField, obj *ent.Patrol) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Patrol_durationMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Patrol().DurationMinutes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Patrol_durationMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Patrol", field, true, true, "Int")
+}
+
+func (ec *executionContext) _PatrolConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PatrolConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PatrolConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.PatrolEdge) graphql.Marshaler {
+			return ec.marshalOPatrolEdge2ᚕᚖgridgovᚋentᚐPatrolEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PatrolConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PatrolConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PatrolEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PatrolConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.PatrolConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PatrolConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PatrolConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PatrolConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PatrolConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PatrolConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PatrolConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PatrolConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PatrolConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PatrolEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.PatrolEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PatrolEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Patrol) graphql.Marshaler {
+			return ec.marshalOPatrol2ᚖgridgovᚋentᚐPatrol(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PatrolEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PatrolEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Patrol(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PatrolEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.PatrolEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PatrolEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PatrolEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PatrolEdge", field, false, false, "Cursor")
+}
+
 func (ec *executionContext) _Person_id(ctx context.Context, field graphql.CollectedField, obj *ent.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12386,6 +17527,130 @@ func (ec *executionContext) fieldContext_PersonEdge_cursor(_ context.Context, fi
 	return graphql.NewScalarFieldContext("PersonEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _PersonWorkCount_person(ctx context.Context, field graphql.CollectedField, obj *model.PersonWorkCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonWorkCount_person(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Person, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgridgovᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersonWorkCount_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonWorkCount",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonWorkCount_visits(ctx context.Context, field graphql.CollectedField, obj *model.PersonWorkCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonWorkCount_visits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Visits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonWorkCount_visits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonWorkCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PersonWorkCount_patrols(ctx context.Context, field graphql.CollectedField, obj *model.PersonWorkCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonWorkCount_patrols(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Patrols, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonWorkCount_patrols(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonWorkCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PersonWorkCount_dailyReports(ctx context.Context, field graphql.CollectedField, obj *model.PersonWorkCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonWorkCount_dailyReports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DailyReports, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonWorkCount_dailyReports(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonWorkCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PersonWorkCount_eventsReported(ctx context.Context, field graphql.CollectedField, obj *model.PersonWorkCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonWorkCount_eventsReported(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EventsReported, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonWorkCount_eventsReported(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonWorkCount", field, false, false, "Int")
+}
+
 func (ec *executionContext) _PublicEvent_trackingCode(ctx context.Context, field graphql.CollectedField, obj *model.PublicEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12941,6 +18206,50 @@ func (ec *executionContext) fieldContext_Query_assignments(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_dailyReports(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_dailyReports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DailyReports(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.DailyReportOrder), fc.Args["where"].(*ent.DailyReportWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DailyReportConnection) graphql.Marshaler {
+			return ec.marshalNDailyReportConnection2ᚖgridgovᚋentᚐDailyReportConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_dailyReports(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DailyReportConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_dailyReports_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_grids(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12979,6 +18288,94 @@ func (ec *executionContext) fieldContext_Query_grids(ctx context.Context, field 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_grids_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_households(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_households(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Households(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.HouseholdOrder), fc.Args["where"].(*ent.HouseholdWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.HouseholdConnection) graphql.Marshaler {
+			return ec.marshalNHouseholdConnection2ᚖgridgovᚋentᚐHouseholdConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_households(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HouseholdConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_households_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_patrols(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_patrols(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Patrols(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.PatrolOrder), fc.Args["where"].(*ent.PatrolWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PatrolConnection) graphql.Marshaler {
+			return ec.marshalNPatrolConnection2ᚖgridgovᚋentᚐPatrolConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_patrols(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PatrolConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_patrols_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13073,6 +18470,50 @@ func (ec *executionContext) fieldContext_Query_vehicles(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_visits(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_visits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Visits(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.VisitOrder), fc.Args["where"].(*ent.VisitWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.VisitConnection) graphql.Marshaler {
+			return ec.marshalNVisitConnection2ᚖgridgovᚋentᚐVisitConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_visits(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VisitConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_visits_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13101,6 +18542,214 @@ func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graph
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Me(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_visitIntervals(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_visitIntervals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().VisitIntervals(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.VisitIntervalSetting) graphql.Marshaler {
+			return ec.marshalNVisitIntervalSetting2ᚕᚖgridgovᚋgraphᚋmodelᚐVisitIntervalSettingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_visitIntervals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VisitIntervalSetting(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_missingDailyReports(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_missingDailyReports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MissingDailyReports(ctx, fc.Args["gridID"].(int), fc.Args["day"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚕᚖgridgovᚋentᚐPersonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_missingDailyReports(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_missingDailyReports_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_missingPatrols(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_missingPatrols(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MissingPatrols(ctx, fc.Args["gridID"].(int), fc.Args["day"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚕᚖgridgovᚋentᚐPersonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_missingPatrols(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_missingPatrols_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_overdueHouseholds(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_overdueHouseholds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OverdueHouseholds(ctx, fc.Args["gridID"].(int), fc.Args["careLevel"].(*household.CareLevel), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Household) graphql.Marshaler {
+			return ec.marshalNHousehold2ᚕᚖgridgovᚋentᚐHouseholdᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_overdueHouseholds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Household(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_overdueHouseholds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_workCounts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_workCounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().WorkCounts(ctx, fc.Args["gridID"].(int), fc.Args["from"].(string), fc.Args["to"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PersonWorkCount) graphql.Marshaler {
+			return ec.marshalNPersonWorkCount2ᚕᚖgridgovᚋgraphᚋmodelᚐPersonWorkCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_workCounts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonWorkCount(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_workCounts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -13599,6 +19248,75 @@ func (ec *executionContext) fieldContext_ScopeRoot_breadcrumb(_ context.Context,
 	return graphql.NewScalarFieldContext("ScopeRoot", field, false, false, "String")
 }
 
+func (ec *executionContext) _TrackPoint_lat(ctx context.Context, field graphql.CollectedField, obj *track.Point) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackPoint_lat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackPoint_lat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TrackPoint_lng(ctx context.Context, field graphql.CollectedField, obj *track.Point) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackPoint_lng(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lng, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackPoint_lng(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TrackPoint_at(ctx context.Context, field graphql.CollectedField, obj *track.Point) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackPoint_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackPoint_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackPoint", field, false, false, "String")
+}
+
 func (ec *executionContext) _Vehicle_id(ctx context.Context, field graphql.CollectedField, obj *ent.Vehicle) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13987,6 +19705,474 @@ func (ec *executionContext) _VehicleEdge_cursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_VehicleEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("VehicleEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _Visit_id(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Visit_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Visit_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Visit_visitedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_visitedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VisitedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_visitedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Visit_notes(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, "String")
+}
+
+func (ec *executionContext) _Visit_concerns(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_concerns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Concerns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_concerns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, "String")
+}
+
+func (ec *executionContext) _Visit_gridPath(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_gridPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_gridPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, "String")
+}
+
+func (ec *executionContext) _Visit_household(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_household(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Visit().Household(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Household) graphql.Marshaler {
+			return ec.marshalOHousehold2ᚖgridgovᚋentᚐHousehold(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_household(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Visit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Household(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Visit_visitor(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_visitor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Visit().Visitor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgridgovᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_visitor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Visit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Visit_event(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Visit().Event(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+			return ec.marshalOEvent2ᚖgridgovᚋentᚐEvent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Visit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VisitConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.VisitConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.VisitEdge) graphql.Marshaler {
+			return ec.marshalOVisitEdge2ᚕᚖgridgovᚋentᚐVisitEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VisitConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VisitConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VisitEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VisitConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.VisitConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VisitConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VisitConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.VisitConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VisitConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VisitEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.VisitEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Visit) graphql.Marshaler {
+			return ec.marshalOVisit2ᚖgridgovᚋentᚐVisit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VisitEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VisitEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Visit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VisitEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.VisitEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VisitEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _VisitIntervalSetting_careLevel(ctx context.Context, field graphql.CollectedField, obj *model.VisitIntervalSetting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitIntervalSetting_careLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CareLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v household.CareLevel) graphql.Marshaler {
+			return ec.marshalNCareLevel2gridgovᚋentᚋhouseholdᚐCareLevel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitIntervalSetting_careLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VisitIntervalSetting", field, false, false, "CareLevel")
+}
+
+func (ec *executionContext) _VisitIntervalSetting_careLevelLabel(ctx context.Context, field graphql.CollectedField, obj *model.VisitIntervalSetting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitIntervalSetting_careLevelLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CareLevelLabel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitIntervalSetting_careLevelLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VisitIntervalSetting", field, false, false, "String")
+}
+
+func (ec *executionContext) _VisitIntervalSetting_days(ctx context.Context, field graphql.CollectedField, obj *model.VisitIntervalSetting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitIntervalSetting_days(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Days, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitIntervalSetting_days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VisitIntervalSetting", field, false, false, "Int")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -15955,6 +22141,97 @@ func UnmarshalCreateGridInput(ctx context.Context, raw any) (ent.CreateGridInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateHouseholdInput(ctx context.Context, obj any) (ent.CreateHouseholdInput, error) {
+	var it ent.CreateHouseholdInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"address", "headName", "members", "phone", "careLevel", "notes", "gridID", "headPersonID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = data
+		case "headName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("headName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HeadName = data
+		case "members":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("members"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Members = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "careLevel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("careLevel"))
+			data, err := ec.unmarshalOCareLevel2ᚖgridgovᚋentᚋhouseholdᚐCareLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CareLevel = data
+		case "notes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notes = data
+		case "gridID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GridID = data
+		case "headPersonID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("headPersonID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HeadPersonID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateHouseholdInput unmarshals raw into the CreateHouseholdInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateHouseholdInput(ctx context.Context, raw any) (ent.CreateHouseholdInput, error) {
+	var out ent.CreateHouseholdInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateHouseholdInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreatePersonInput(ctx context.Context, obj any) (ent.CreatePersonInput, error) {
 	var it ent.CreatePersonInput
 	if obj == nil {
@@ -16113,6 +22390,521 @@ func (ec *executionContext) unmarshalInputCreateVehicleInput(ctx context.Context
 func UnmarshalCreateVehicleInput(ctx context.Context, raw any) (ent.CreateVehicleInput, error) {
 	var out ent.CreateVehicleInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateVehicleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDailyReportOrder(ctx context.Context, obj any) (ent.DailyReportOrder, error) {
+	var it ent.DailyReportOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNDailyReportOrderField2ᚖgridgovᚋentᚐDailyReportOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDailyReportOrder unmarshals raw into the DailyReportOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDailyReportOrder(ctx context.Context, raw any) (ent.DailyReportOrder, error) {
+	var out ent.DailyReportOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DailyReportOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDailyReportWhereInput(ctx context.Context, obj any) (ent.DailyReportWhereInput, error) {
+	var it ent.DailyReportWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "day", "dayNEQ", "dayIn", "dayNotIn", "dayGT", "dayGTE", "dayLT", "dayLTE", "dayContains", "dayHasPrefix", "dayHasSuffix", "dayEqualFold", "dayContainsFold", "summary", "summaryNEQ", "summaryIn", "summaryNotIn", "summaryGT", "summaryGTE", "summaryLT", "summaryLTE", "summaryContains", "summaryHasPrefix", "summaryHasSuffix", "summaryEqualFold", "summaryContainsFold", "submittedAt", "submittedAtNEQ", "submittedAtIn", "submittedAtNotIn", "submittedAtGT", "submittedAtGTE", "submittedAtLT", "submittedAtLTE"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalODailyReportWhereInput2ᚖgridgovᚋentᚐDailyReportWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalODailyReportWhereInput2ᚕᚖgridgovᚋentᚐDailyReportWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalODailyReportWhereInput2ᚕᚖgridgovᚋentᚐDailyReportWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "day":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("day"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Day = data
+		case "dayNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dayNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DayNEQ = data
+		case "dayIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dayIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DayIn = data
+		case "dayNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dayNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DayNotIn = data
+		case "dayGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dayGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DayGT = data
+		case "dayGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dayGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DayGTE = data
+		case "dayLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dayLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DayLT = data
+		case "dayLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dayLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DayLTE = data
+		case "dayContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dayContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DayContains = data
+		case "dayHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dayHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DayHasPrefix = data
+		case "dayHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dayHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DayHasSuffix = data
+		case "dayEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dayEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DayEqualFold = data
+		case "dayContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dayContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DayContainsFold = data
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
+		case "summaryNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summaryNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SummaryNEQ = data
+		case "summaryIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summaryIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SummaryIn = data
+		case "summaryNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summaryNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SummaryNotIn = data
+		case "summaryGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summaryGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SummaryGT = data
+		case "summaryGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summaryGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SummaryGTE = data
+		case "summaryLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summaryLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SummaryLT = data
+		case "summaryLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summaryLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SummaryLTE = data
+		case "summaryContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summaryContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SummaryContains = data
+		case "summaryHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summaryHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SummaryHasPrefix = data
+		case "summaryHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summaryHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SummaryHasSuffix = data
+		case "summaryEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summaryEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SummaryEqualFold = data
+		case "summaryContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summaryContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SummaryContainsFold = data
+		case "submittedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedAt = data
+		case "submittedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedAtNEQ = data
+		case "submittedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedAtIn = data
+		case "submittedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedAtNotIn = data
+		case "submittedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedAtGT = data
+		case "submittedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedAtGTE = data
+		case "submittedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedAtLT = data
+		case "submittedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedAtLTE = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDailyReportWhereInput unmarshals raw into the DailyReportWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDailyReportWhereInput(ctx context.Context, raw any) (ent.DailyReportWhereInput, error) {
+	var out ent.DailyReportWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DailyReportWhereInput", raw, &out)
 	return out, err
 }
 
@@ -19009,6 +25801,1320 @@ func UnmarshalGridWhereInput(ctx context.Context, raw any) (ent.GridWhereInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputHouseholdOrder(ctx context.Context, obj any) (ent.HouseholdOrder, error) {
+	var it ent.HouseholdOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNHouseholdOrderField2ᚖgridgovᚋentᚐHouseholdOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalHouseholdOrder unmarshals raw into the HouseholdOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalHouseholdOrder(ctx context.Context, raw any) (ent.HouseholdOrder, error) {
+	var out ent.HouseholdOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "HouseholdOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputHouseholdTagOrder(ctx context.Context, obj any) (ent.HouseholdTagOrder, error) {
+	var it ent.HouseholdTagOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNHouseholdTagOrderField2ᚖgridgovᚋentᚐHouseholdTagOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalHouseholdTagOrder unmarshals raw into the HouseholdTagOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalHouseholdTagOrder(ctx context.Context, raw any) (ent.HouseholdTagOrder, error) {
+	var out ent.HouseholdTagOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "HouseholdTagOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputHouseholdWhereInput(ctx context.Context, obj any) (ent.HouseholdWhereInput, error) {
+	var it ent.HouseholdWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "address", "addressNEQ", "addressIn", "addressNotIn", "addressGT", "addressGTE", "addressLT", "addressLTE", "addressContains", "addressHasPrefix", "addressHasSuffix", "addressEqualFold", "addressContainsFold", "headName", "headNameNEQ", "headNameIn", "headNameNotIn", "headNameGT", "headNameGTE", "headNameLT", "headNameLTE", "headNameContains", "headNameHasPrefix", "headNameHasSuffix", "headNameEqualFold", "headNameContainsFold", "members", "membersNEQ", "membersIn", "membersNotIn", "membersGT", "membersGTE", "membersLT", "membersLTE", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneEqualFold", "phoneContainsFold", "careLevel", "careLevelNEQ", "careLevelIn", "careLevelNotIn", "notes", "notesNEQ", "notesIn", "notesNotIn", "notesGT", "notesGTE", "notesLT", "notesLTE", "notesContains", "notesHasPrefix", "notesHasSuffix", "notesEqualFold", "notesContainsFold"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOHouseholdWhereInput2ᚖgridgovᚋentᚐHouseholdWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOHouseholdWhereInput2ᚕᚖgridgovᚋentᚐHouseholdWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOHouseholdWhereInput2ᚕᚖgridgovᚋentᚐHouseholdWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = data
+		case "addressNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressNEQ = data
+		case "addressIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressIn = data
+		case "addressNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressNotIn = data
+		case "addressGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressGT = data
+		case "addressGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressGTE = data
+		case "addressLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressLT = data
+		case "addressLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressLTE = data
+		case "addressContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressContains = data
+		case "addressHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressHasPrefix = data
+		case "addressHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressHasSuffix = data
+		case "addressEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressEqualFold = data
+		case "addressContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressContainsFold = data
+		case "headName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("headName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HeadName = data
+		case "headNameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("headNameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HeadNameNEQ = data
+		case "headNameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("headNameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HeadNameIn = data
+		case "headNameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("headNameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HeadNameNotIn = data
+		case "headNameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("headNameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HeadNameGT = data
+		case "headNameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("headNameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HeadNameGTE = data
+		case "headNameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("headNameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HeadNameLT = data
+		case "headNameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("headNameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HeadNameLTE = data
+		case "headNameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("headNameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HeadNameContains = data
+		case "headNameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("headNameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HeadNameHasPrefix = data
+		case "headNameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("headNameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HeadNameHasSuffix = data
+		case "headNameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("headNameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HeadNameEqualFold = data
+		case "headNameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("headNameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HeadNameContainsFold = data
+		case "members":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("members"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Members = data
+		case "membersNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("membersNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MembersNEQ = data
+		case "membersIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("membersIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MembersIn = data
+		case "membersNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("membersNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MembersNotIn = data
+		case "membersGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("membersGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MembersGT = data
+		case "membersGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("membersGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MembersGTE = data
+		case "membersLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("membersLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MembersLT = data
+		case "membersLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("membersLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MembersLTE = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "phoneNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneNEQ = data
+		case "phoneIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneIn = data
+		case "phoneNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneNotIn = data
+		case "phoneGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneGT = data
+		case "phoneGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneGTE = data
+		case "phoneLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneLT = data
+		case "phoneLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneLTE = data
+		case "phoneContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneContains = data
+		case "phoneHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneHasPrefix = data
+		case "phoneHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneHasSuffix = data
+		case "phoneEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneEqualFold = data
+		case "phoneContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneContainsFold = data
+		case "careLevel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("careLevel"))
+			data, err := ec.unmarshalOCareLevel2ᚖgridgovᚋentᚋhouseholdᚐCareLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CareLevel = data
+		case "careLevelNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("careLevelNEQ"))
+			data, err := ec.unmarshalOCareLevel2ᚖgridgovᚋentᚋhouseholdᚐCareLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CareLevelNEQ = data
+		case "careLevelIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("careLevelIn"))
+			data, err := ec.unmarshalOCareLevel2ᚕgridgovᚋentᚋhouseholdᚐCareLevelᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CareLevelIn = data
+		case "careLevelNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("careLevelNotIn"))
+			data, err := ec.unmarshalOCareLevel2ᚕgridgovᚋentᚋhouseholdᚐCareLevelᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CareLevelNotIn = data
+		case "notes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notes = data
+		case "notesNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesNEQ = data
+		case "notesIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesIn = data
+		case "notesNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesNotIn = data
+		case "notesGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesGT = data
+		case "notesGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesGTE = data
+		case "notesLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesLT = data
+		case "notesLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesLTE = data
+		case "notesContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesContains = data
+		case "notesHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesHasPrefix = data
+		case "notesHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesHasSuffix = data
+		case "notesEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesEqualFold = data
+		case "notesContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesContainsFold = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalHouseholdWhereInput unmarshals raw into the HouseholdWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalHouseholdWhereInput(ctx context.Context, raw any) (ent.HouseholdWhereInput, error) {
+	var out ent.HouseholdWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "HouseholdWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPatrolOrder(ctx context.Context, obj any) (ent.PatrolOrder, error) {
+	var it ent.PatrolOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNPatrolOrderField2ᚖgridgovᚋentᚐPatrolOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPatrolOrder unmarshals raw into the PatrolOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPatrolOrder(ctx context.Context, raw any) (ent.PatrolOrder, error) {
+	var out ent.PatrolOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PatrolOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPatrolWhereInput(ctx context.Context, obj any) (ent.PatrolWhereInput, error) {
+	var it ent.PatrolWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "startedAt", "startedAtNEQ", "startedAtIn", "startedAtNotIn", "startedAtGT", "startedAtGTE", "startedAtLT", "startedAtLTE", "endedAt", "endedAtNEQ", "endedAtIn", "endedAtNotIn", "endedAtGT", "endedAtGTE", "endedAtLT", "endedAtLTE", "distanceM", "distanceMNEQ", "distanceMIn", "distanceMNotIn", "distanceMGT", "distanceMGTE", "distanceMLT", "distanceMLTE", "findings", "findingsNEQ", "findingsIn", "findingsNotIn", "findingsGT", "findingsGTE", "findingsLT", "findingsLTE", "findingsContains", "findingsHasPrefix", "findingsHasSuffix", "findingsEqualFold", "findingsContainsFold"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOPatrolWhereInput2ᚖgridgovᚋentᚐPatrolWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOPatrolWhereInput2ᚕᚖgridgovᚋentᚐPatrolWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOPatrolWhereInput2ᚕᚖgridgovᚋentᚐPatrolWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "startedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartedAt = data
+		case "startedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartedAtNEQ = data
+		case "startedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartedAtIn = data
+		case "startedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartedAtNotIn = data
+		case "startedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartedAtGT = data
+		case "startedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartedAtGTE = data
+		case "startedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartedAtLT = data
+		case "startedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartedAtLTE = data
+		case "endedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndedAt = data
+		case "endedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndedAtNEQ = data
+		case "endedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndedAtIn = data
+		case "endedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndedAtNotIn = data
+		case "endedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndedAtGT = data
+		case "endedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndedAtGTE = data
+		case "endedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndedAtLT = data
+		case "endedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndedAtLTE = data
+		case "distanceM":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("distanceM"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DistanceM = data
+		case "distanceMNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("distanceMNEQ"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DistanceMNEQ = data
+		case "distanceMIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("distanceMIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DistanceMIn = data
+		case "distanceMNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("distanceMNotIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DistanceMNotIn = data
+		case "distanceMGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("distanceMGT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DistanceMGT = data
+		case "distanceMGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("distanceMGTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DistanceMGTE = data
+		case "distanceMLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("distanceMLT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DistanceMLT = data
+		case "distanceMLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("distanceMLTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DistanceMLTE = data
+		case "findings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findings"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Findings = data
+		case "findingsNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsNEQ = data
+		case "findingsIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsIn = data
+		case "findingsNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsNotIn = data
+		case "findingsGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsGT = data
+		case "findingsGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsGTE = data
+		case "findingsLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsLT = data
+		case "findingsLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsLTE = data
+		case "findingsContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsContains = data
+		case "findingsHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsHasPrefix = data
+		case "findingsHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsHasSuffix = data
+		case "findingsEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsEqualFold = data
+		case "findingsContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsContainsFold = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPatrolWhereInput unmarshals raw into the PatrolWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPatrolWhereInput(ctx context.Context, raw any) (ent.PatrolWhereInput, error) {
+	var out ent.PatrolWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PatrolWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPersonOrder(ctx context.Context, obj any) (ent.PersonOrder, error) {
 	var it ent.PersonOrder
 	if obj == nil {
@@ -19990,6 +28096,62 @@ func UnmarshalReportEventInput(ctx context.Context, raw any) (model.ReportEventI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTrackPointInput(ctx context.Context, obj any) (model.TrackPointInput, error) {
+	var it model.TrackPointInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"lat", "lng", "at"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "lat":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lat"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lat = data
+		case "lng":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lng"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lng = data
+		case "at":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("at"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.At = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTrackPointInput unmarshals raw into the TrackPointInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTrackPointInput(ctx context.Context, raw any) (model.TrackPointInput, error) {
+	var out model.TrackPointInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TrackPointInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateEventCategoryInput(ctx context.Context, obj any) (ent.UpdateEventCategoryInput, error) {
 	var it ent.UpdateEventCategoryInput
 	if obj == nil {
@@ -20155,6 +28317,104 @@ func (ec *executionContext) unmarshalInputUpdateGridInput(ctx context.Context, o
 func UnmarshalUpdateGridInput(ctx context.Context, raw any) (ent.UpdateGridInput, error) {
 	var out ent.UpdateGridInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateGridInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateHouseholdInput(ctx context.Context, obj any) (ent.UpdateHouseholdInput, error) {
+	var it ent.UpdateHouseholdInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"address", "headName", "members", "phone", "careLevel", "notes", "gridID", "headPersonID", "clearHeadPerson"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = data
+		case "headName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("headName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HeadName = data
+		case "members":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("members"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Members = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "careLevel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("careLevel"))
+			data, err := ec.unmarshalOCareLevel2ᚖgridgovᚋentᚋhouseholdᚐCareLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CareLevel = data
+		case "notes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notes = data
+		case "gridID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GridID = data
+		case "headPersonID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("headPersonID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HeadPersonID = data
+		case "clearHeadPerson":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearHeadPerson"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearHeadPerson = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateHouseholdInput unmarshals raw into the UpdateHouseholdInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateHouseholdInput(ctx context.Context, raw any) (ent.UpdateHouseholdInput, error) {
+	var out ent.UpdateHouseholdInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateHouseholdInput", raw, &out)
 	return out, err
 }
 
@@ -20736,6 +28996,521 @@ func UnmarshalVehicleWhereInput(ctx context.Context, raw any) (ent.VehicleWhereI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputVisitOrder(ctx context.Context, obj any) (ent.VisitOrder, error) {
+	var it ent.VisitOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNVisitOrderField2ᚖgridgovᚋentᚐVisitOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalVisitOrder unmarshals raw into the VisitOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalVisitOrder(ctx context.Context, raw any) (ent.VisitOrder, error) {
+	var out ent.VisitOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "VisitOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputVisitWhereInput(ctx context.Context, obj any) (ent.VisitWhereInput, error) {
+	var it ent.VisitWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "visitedAt", "visitedAtNEQ", "visitedAtIn", "visitedAtNotIn", "visitedAtGT", "visitedAtGTE", "visitedAtLT", "visitedAtLTE", "notes", "notesNEQ", "notesIn", "notesNotIn", "notesGT", "notesGTE", "notesLT", "notesLTE", "notesContains", "notesHasPrefix", "notesHasSuffix", "notesEqualFold", "notesContainsFold", "concerns", "concernsNEQ", "concernsIn", "concernsNotIn", "concernsGT", "concernsGTE", "concernsLT", "concernsLTE", "concernsContains", "concernsHasPrefix", "concernsHasSuffix", "concernsEqualFold", "concernsContainsFold"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOVisitWhereInput2ᚖgridgovᚋentᚐVisitWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOVisitWhereInput2ᚕᚖgridgovᚋentᚐVisitWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOVisitWhereInput2ᚕᚖgridgovᚋentᚐVisitWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "visitedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitedAt = data
+		case "visitedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitedAtNEQ = data
+		case "visitedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitedAtIn = data
+		case "visitedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitedAtNotIn = data
+		case "visitedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitedAtGT = data
+		case "visitedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitedAtGTE = data
+		case "visitedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitedAtLT = data
+		case "visitedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitedAtLTE = data
+		case "notes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notes = data
+		case "notesNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesNEQ = data
+		case "notesIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesIn = data
+		case "notesNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesNotIn = data
+		case "notesGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesGT = data
+		case "notesGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesGTE = data
+		case "notesLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesLT = data
+		case "notesLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesLTE = data
+		case "notesContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesContains = data
+		case "notesHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesHasPrefix = data
+		case "notesHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesHasSuffix = data
+		case "notesEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesEqualFold = data
+		case "notesContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notesContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotesContainsFold = data
+		case "concerns":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("concerns"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Concerns = data
+		case "concernsNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("concernsNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConcernsNEQ = data
+		case "concernsIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("concernsIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConcernsIn = data
+		case "concernsNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("concernsNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConcernsNotIn = data
+		case "concernsGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("concernsGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConcernsGT = data
+		case "concernsGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("concernsGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConcernsGTE = data
+		case "concernsLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("concernsLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConcernsLT = data
+		case "concernsLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("concernsLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConcernsLTE = data
+		case "concernsContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("concernsContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConcernsContains = data
+		case "concernsHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("concernsHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConcernsHasPrefix = data
+		case "concernsHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("concernsHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConcernsHasSuffix = data
+		case "concernsEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("concernsEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConcernsEqualFold = data
+		case "concernsContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("concernsContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConcernsContainsFold = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalVisitWhereInput unmarshals raw into the VisitWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalVisitWhereInput(ctx context.Context, raw any) (ent.VisitWhereInput, error) {
+	var out ent.VisitWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "VisitWhereInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -20744,6 +29519,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case *ent.Visit:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Visit(ctx, sel, obj)
 	case *ent.Vehicle:
 		if obj == nil {
 			return graphql.Null
@@ -20754,6 +29534,21 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Person(ctx, sel, obj)
+	case *ent.Patrol:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Patrol(ctx, sel, obj)
+	case *ent.HouseholdTag:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._HouseholdTag(ctx, sel, obj)
+	case *ent.Household:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Household(ctx, sel, obj)
 	case *ent.Grid:
 		if obj == nil {
 			return graphql.Null
@@ -20774,6 +29569,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Event(ctx, sel, obj)
+	case *ent.DailyReport:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._DailyReport(ctx, sel, obj)
 	case *ent.Assignment:
 		if obj == nil {
 			return graphql.Null
@@ -20961,6 +29761,180 @@ func (ec *executionContext) _AssignmentEdge(ctx context.Context, sel ast.Selecti
 			}
 		case "cursor":
 			out.Values[i] = ec._AssignmentEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dailyReportImplementors = []string{"DailyReport", "Node"}
+
+func (ec *executionContext) _DailyReport(ctx context.Context, sel ast.SelectionSet, obj *ent.DailyReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dailyReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DailyReport")
+		case "id":
+			out.Values[i] = ec._DailyReport_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._DailyReport_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._DailyReport_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "day":
+			out.Values[i] = ec._DailyReport_day(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "summary":
+			out.Values[i] = ec._DailyReport_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "submittedAt":
+			out.Values[i] = ec._DailyReport_submittedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gridPath":
+			out.Values[i] = ec._DailyReport_gridPath(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "grid":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DailyReport_grid(ctx, field, obj)
+				})
+		case "person":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DailyReport_person(ctx, field, obj)
+				})
+		case "visits":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DailyReport_visits(ctx, field, obj)
+				})
+		case "patrols":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DailyReport_patrols(ctx, field, obj)
+				})
+		case "eventsReported":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DailyReport_eventsReported(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dailyReportConnectionImplementors = []string{"DailyReportConnection"}
+
+func (ec *executionContext) _DailyReportConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.DailyReportConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dailyReportConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DailyReportConnection")
+		case "edges":
+			out.Values[i] = ec._DailyReportConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DailyReportConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._DailyReportConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dailyReportEdgeImplementors = []string{"DailyReportEdge"}
+
+func (ec *executionContext) _DailyReportEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.DailyReportEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dailyReportEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DailyReportEdge")
+		case "node":
+			out.Values[i] = ec._DailyReportEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._DailyReportEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -21753,6 +30727,269 @@ func (ec *executionContext) _GridEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var householdImplementors = []string{"Household", "Node"}
+
+func (ec *executionContext) _Household(ctx context.Context, sel ast.SelectionSet, obj *ent.Household) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, householdImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Household")
+		case "id":
+			out.Values[i] = ec._Household_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Household_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Household_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "address":
+			out.Values[i] = ec._Household_address(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "headName":
+			out.Values[i] = ec._Household_headName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "members":
+			out.Values[i] = ec._Household_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "phone":
+			out.Values[i] = ec._Household_phone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "careLevel":
+			out.Values[i] = ec._Household_careLevel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "notes":
+			out.Values[i] = ec._Household_notes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gridPath":
+			out.Values[i] = ec._Household_gridPath(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "grid":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Household_grid(ctx, field, obj)
+				})
+		case "careLevelLabel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Household_careLevelLabel(ctx, field, obj)
+				})
+		case "tags":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Household_tags(ctx, field, obj)
+				})
+		case "visits":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Household_visits(ctx, field, obj)
+				})
+		case "lastVisitedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Household_lastVisitedAt(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var householdConnectionImplementors = []string{"HouseholdConnection"}
+
+func (ec *executionContext) _HouseholdConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.HouseholdConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, householdConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HouseholdConnection")
+		case "edges":
+			out.Values[i] = ec._HouseholdConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._HouseholdConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._HouseholdConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var householdEdgeImplementors = []string{"HouseholdEdge"}
+
+func (ec *executionContext) _HouseholdEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.HouseholdEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, householdEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HouseholdEdge")
+		case "node":
+			out.Values[i] = ec._HouseholdEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._HouseholdEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var householdTagImplementors = []string{"HouseholdTag", "Node"}
+
+func (ec *executionContext) _HouseholdTag(ctx context.Context, sel ast.SelectionSet, obj *ent.HouseholdTag) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, householdTagImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HouseholdTag")
+		case "id":
+			out.Values[i] = ec._HouseholdTag_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._HouseholdTag_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._HouseholdTag_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._HouseholdTag_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "post":
+			out.Values[i] = ec._HouseholdTag_post(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pledge":
+			out.Values[i] = ec._HouseholdTag_pledge(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "plateHungAt":
+			out.Values[i] = ec._HouseholdTag_plateHungAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gridPath":
+			out.Values[i] = ec._HouseholdTag_gridPath(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kindLabel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._HouseholdTag_kindLabel(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var loginPayloadImplementors = []string{"LoginPayload"}
 
 func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LoginPayload) graphql.Marshaler {
@@ -21952,6 +31189,76 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createHousehold":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createHousehold(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateHousehold":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateHousehold(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tagHousehold":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_tagHousehold(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "untagHousehold":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_untagHousehold(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordVisit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordVisit(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "visitConcernToEvent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_visitConcernToEvent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordPatrol":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordPatrol(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reportPatrolFinding":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reportPatrolFinding(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitDailyReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitDailyReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setVisitInterval":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setVisitInterval(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "reportEvent":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_reportEvent(ctx, field)
@@ -22110,6 +31417,184 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var patrolImplementors = []string{"Patrol", "Node"}
+
+func (ec *executionContext) _Patrol(ctx context.Context, sel ast.SelectionSet, obj *ent.Patrol) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, patrolImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Patrol")
+		case "id":
+			out.Values[i] = ec._Patrol_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Patrol_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Patrol_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startedAt":
+			out.Values[i] = ec._Patrol_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "endedAt":
+			out.Values[i] = ec._Patrol_endedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "track":
+			out.Values[i] = ec._Patrol_track(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "distanceM":
+			out.Values[i] = ec._Patrol_distanceM(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "findings":
+			out.Values[i] = ec._Patrol_findings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gridPath":
+			out.Values[i] = ec._Patrol_gridPath(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "grid":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Patrol_grid(ctx, field, obj)
+				})
+		case "person":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Patrol_person(ctx, field, obj)
+				})
+		case "vehicle":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Patrol_vehicle(ctx, field, obj)
+				})
+		case "durationMinutes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Patrol_durationMinutes(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var patrolConnectionImplementors = []string{"PatrolConnection"}
+
+func (ec *executionContext) _PatrolConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PatrolConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, patrolConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PatrolConnection")
+		case "edges":
+			out.Values[i] = ec._PatrolConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PatrolConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._PatrolConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var patrolEdgeImplementors = []string{"PatrolEdge"}
+
+func (ec *executionContext) _PatrolEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PatrolEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, patrolEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PatrolEdge")
+		case "node":
+			out.Values[i] = ec._PatrolEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._PatrolEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -22303,6 +31788,59 @@ func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSe
 			}
 		case "cursor":
 			out.Values[i] = ec._PersonEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var personWorkCountImplementors = []string{"PersonWorkCount"}
+
+func (ec *executionContext) _PersonWorkCount(ctx context.Context, sel ast.SelectionSet, obj *model.PersonWorkCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personWorkCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonWorkCount")
+		case "person":
+			out.Values[i] = ec._PersonWorkCount_person(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "visits":
+			out.Values[i] = ec._PersonWorkCount_visits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "patrols":
+			out.Values[i] = ec._PersonWorkCount_patrols(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dailyReports":
+			out.Values[i] = ec._PersonWorkCount_dailyReports(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "eventsReported":
+			out.Values[i] = ec._PersonWorkCount_eventsReported(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -22562,11 +32100,29 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_assignments(ctx, field)
 				})
+		case "dailyReports":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_dailyReports(ctx, field)
+				})
 		case "grids":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_grids(ctx, field)
+				})
+		case "households":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_households(ctx, field)
+				})
+		case "patrols":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_patrols(ctx, field)
 				})
 		case "people":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -22580,11 +32136,47 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_vehicles(ctx, field)
 				})
+		case "visits":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_visits(ctx, field)
+				})
 		case "me":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_me(ctx, field)
+				})
+		case "visitIntervals":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_visitIntervals(ctx, field)
+				})
+		case "missingDailyReports":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_missingDailyReports(ctx, field)
+				})
+		case "missingPatrols":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_missingPatrols(ctx, field)
+				})
+		case "overdueHouseholds":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_overdueHouseholds(ctx, field)
+				})
+		case "workCounts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_workCounts(ctx, field)
 				})
 		case "events":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -22688,6 +32280,49 @@ func (ec *executionContext) _ScopeRoot(ctx context.Context, sel ast.SelectionSet
 			}
 		case "breadcrumb":
 			out.Values[i] = ec._ScopeRoot_breadcrumb(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trackPointImplementors = []string{"TrackPoint"}
+
+func (ec *executionContext) _TrackPoint(ctx context.Context, sel ast.SelectionSet, obj *track.Point) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackPoint")
+		case "lat":
+			out.Values[i] = ec._TrackPoint_lat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lng":
+			out.Values[i] = ec._TrackPoint_lng(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._TrackPoint_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -22850,6 +32485,211 @@ func (ec *executionContext) _VehicleEdge(ctx context.Context, sel ast.SelectionS
 			}
 		case "cursor":
 			out.Values[i] = ec._VehicleEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var visitImplementors = []string{"Visit", "Node"}
+
+func (ec *executionContext) _Visit(ctx context.Context, sel ast.SelectionSet, obj *ent.Visit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, visitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Visit")
+		case "id":
+			out.Values[i] = ec._Visit_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Visit_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Visit_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "visitedAt":
+			out.Values[i] = ec._Visit_visitedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "notes":
+			out.Values[i] = ec._Visit_notes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "concerns":
+			out.Values[i] = ec._Visit_concerns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gridPath":
+			out.Values[i] = ec._Visit_gridPath(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "household":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Visit_household(ctx, field, obj)
+				})
+		case "visitor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Visit_visitor(ctx, field, obj)
+				})
+		case "event":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Visit_event(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var visitConnectionImplementors = []string{"VisitConnection"}
+
+func (ec *executionContext) _VisitConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.VisitConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, visitConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VisitConnection")
+		case "edges":
+			out.Values[i] = ec._VisitConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._VisitConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._VisitConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var visitEdgeImplementors = []string{"VisitEdge"}
+
+func (ec *executionContext) _VisitEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.VisitEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, visitEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VisitEdge")
+		case "node":
+			out.Values[i] = ec._VisitEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._VisitEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var visitIntervalSettingImplementors = []string{"VisitIntervalSetting"}
+
+func (ec *executionContext) _VisitIntervalSetting(ctx context.Context, sel ast.SelectionSet, obj *model.VisitIntervalSetting) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, visitIntervalSettingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VisitIntervalSetting")
+		case "careLevel":
+			out.Values[i] = ec._VisitIntervalSetting_careLevel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "careLevelLabel":
+			out.Values[i] = ec._VisitIntervalSetting_careLevelLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "days":
+			out.Values[i] = ec._VisitIntervalSetting_days(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -23297,6 +33137,16 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalNCareLevel2gridgovᚋentᚋhouseholdᚐCareLevel(ctx context.Context, v any) (household.CareLevel, error) {
+	var res household.CareLevel
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCareLevel2gridgovᚋentᚋhouseholdᚐCareLevel(ctx context.Context, sel ast.SelectionSet, v household.CareLevel) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNCreateAssignmentInput2gridgovᚋentᚐCreateAssignmentInput(ctx context.Context, v any) (ent.CreateAssignmentInput, error) {
 	res, err := ec.unmarshalInputCreateAssignmentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -23309,6 +33159,11 @@ func (ec *executionContext) unmarshalNCreateEventCategoryInput2gridgovᚋentᚐC
 
 func (ec *executionContext) unmarshalNCreateGridInput2gridgovᚋentᚐCreateGridInput(ctx context.Context, v any) (ent.CreateGridInput, error) {
 	res, err := ec.unmarshalInputCreateGridInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateHouseholdInput2gridgovᚋentᚐCreateHouseholdInput(ctx context.Context, v any) (ent.CreateHouseholdInput, error) {
+	res, err := ec.unmarshalInputCreateHouseholdInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -23330,6 +33185,41 @@ func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCur
 
 func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNDailyReport2ᚖgridgovᚋentᚐDailyReport(ctx context.Context, sel ast.SelectionSet, v *ent.DailyReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DailyReport!")
+		return graphql.Null
+	}
+	return ec._DailyReport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDailyReportConnection2ᚖgridgovᚋentᚐDailyReportConnection(ctx context.Context, sel ast.SelectionSet, v *ent.DailyReportConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DailyReportConnection!")
+		return graphql.Null
+	}
+	return ec._DailyReportConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDailyReportOrderField2ᚖgridgovᚋentᚐDailyReportOrderField(ctx context.Context, v any) (*ent.DailyReportOrderField, error) {
+	var res = new(ent.DailyReportOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDailyReportOrderField2ᚖgridgovᚋentᚐDailyReportOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.DailyReportOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DailyReportOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNDailyReportWhereInput2ᚖgridgovᚋentᚐDailyReportWhereInput(ctx context.Context, v any) (*ent.DailyReportWhereInput, error) {
+	res, err := ec.unmarshalInputDailyReportWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNDuty2gridgovᚋentᚋassignmentᚐDuty(ctx context.Context, v any) (assignment.Duty, error) {
@@ -23607,6 +33497,105 @@ func (ec *executionContext) unmarshalNGridWhereInput2ᚖgridgovᚋentᚐGridWher
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNHousehold2ᚕᚖgridgovᚋentᚐHouseholdᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Household) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHousehold2ᚖgridgovᚋentᚐHousehold(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNHousehold2ᚖgridgovᚋentᚐHousehold(ctx context.Context, sel ast.SelectionSet, v *ent.Household) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Household!")
+		return graphql.Null
+	}
+	return ec._Household(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNHouseholdConnection2ᚖgridgovᚋentᚐHouseholdConnection(ctx context.Context, sel ast.SelectionSet, v *ent.HouseholdConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HouseholdConnection!")
+		return graphql.Null
+	}
+	return ec._HouseholdConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNHouseholdOrderField2ᚖgridgovᚋentᚐHouseholdOrderField(ctx context.Context, v any) (*ent.HouseholdOrderField, error) {
+	var res = new(ent.HouseholdOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNHouseholdOrderField2ᚖgridgovᚋentᚐHouseholdOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.HouseholdOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HouseholdOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalNHouseholdTag2ᚕᚖgridgovᚋentᚐHouseholdTagᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.HouseholdTag) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHouseholdTag2ᚖgridgovᚋentᚐHouseholdTag(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNHouseholdTag2ᚖgridgovᚋentᚐHouseholdTag(ctx context.Context, sel ast.SelectionSet, v *ent.HouseholdTag) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HouseholdTag!")
+		return graphql.Null
+	}
+	return ec._HouseholdTag(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNHouseholdTagKind2gridgovᚋentᚋhouseholdtagᚐKind(ctx context.Context, v any) (householdtag.Kind, error) {
+	var res householdtag.Kind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNHouseholdTagKind2gridgovᚋentᚋhouseholdtagᚐKind(ctx context.Context, sel ast.SelectionSet, v householdtag.Kind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNHouseholdTagOrderField2ᚖgridgovᚋentᚐHouseholdTagOrderField(ctx context.Context, v any) (*ent.HouseholdTagOrderField, error) {
+	var res = new(ent.HouseholdTagOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNHouseholdTagOrderField2ᚖgridgovᚋentᚐHouseholdTagOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.HouseholdTagOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HouseholdTagOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNHouseholdWhereInput2ᚖgridgovᚋentᚐHouseholdWhereInput(ctx context.Context, v any) (*ent.HouseholdWhereInput, error) {
+	res, err := ec.unmarshalInputHouseholdWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalIntID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -23704,6 +33693,57 @@ func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPag
 	return ec._PageInfo(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNPatrol2ᚖgridgovᚋentᚐPatrol(ctx context.Context, sel ast.SelectionSet, v *ent.Patrol) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Patrol!")
+		return graphql.Null
+	}
+	return ec._Patrol(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPatrolConnection2ᚖgridgovᚋentᚐPatrolConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PatrolConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PatrolConnection!")
+		return graphql.Null
+	}
+	return ec._PatrolConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPatrolOrderField2ᚖgridgovᚋentᚐPatrolOrderField(ctx context.Context, v any) (*ent.PatrolOrderField, error) {
+	var res = new(ent.PatrolOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPatrolOrderField2ᚖgridgovᚋentᚐPatrolOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.PatrolOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PatrolOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNPatrolWhereInput2ᚖgridgovᚋentᚐPatrolWhereInput(ctx context.Context, v any) (*ent.PatrolWhereInput, error) {
+	res, err := ec.unmarshalInputPatrolWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPerson2ᚕᚖgridgovᚋentᚐPersonᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Person) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPerson2ᚖgridgovᚋentᚐPerson(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNPerson2ᚖgridgovᚋentᚐPerson(ctx context.Context, sel ast.SelectionSet, v *ent.Person) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Person!")
@@ -23737,6 +33777,30 @@ func (ec *executionContext) marshalNPersonOrderField2ᚖgridgovᚋentᚐPersonOr
 func (ec *executionContext) unmarshalNPersonWhereInput2ᚖgridgovᚋentᚐPersonWhereInput(ctx context.Context, v any) (*ent.PersonWhereInput, error) {
 	res, err := ec.unmarshalInputPersonWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPersonWorkCount2ᚕᚖgridgovᚋgraphᚋmodelᚐPersonWorkCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PersonWorkCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPersonWorkCount2ᚖgridgovᚋgraphᚋmodelᚐPersonWorkCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPersonWorkCount2ᚖgridgovᚋgraphᚋmodelᚐPersonWorkCount(ctx context.Context, sel ast.SelectionSet, v *model.PersonWorkCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PersonWorkCount!")
+		return graphql.Null
+	}
+	return ec._PersonWorkCount(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPublicEventCategory2ᚕᚖgridgovᚋgraphᚋmodelᚐPublicEventCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PublicEventCategory) graphql.Marshaler {
@@ -23906,6 +33970,15 @@ func (ec *executionContext) marshalNTimeLimitUnit2gridgovᚋentᚋschemaᚋtimeu
 	return v
 }
 
+func (ec *executionContext) marshalNTrackPoint2gridgovᚋentᚋschemaᚋtrackᚐPoint(ctx context.Context, sel ast.SelectionSet, v track.Point) graphql.Marshaler {
+	return ec._TrackPoint(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNTrackPointInput2ᚖgridgovᚋgraphᚋmodelᚐTrackPointInput(ctx context.Context, v any) (*model.TrackPointInput, error) {
+	res, err := ec.unmarshalInputTrackPointInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNUpdateEventCategoryInput2gridgovᚋentᚐUpdateEventCategoryInput(ctx context.Context, v any) (ent.UpdateEventCategoryInput, error) {
 	res, err := ec.unmarshalInputUpdateEventCategoryInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -23913,6 +33986,11 @@ func (ec *executionContext) unmarshalNUpdateEventCategoryInput2gridgovᚋentᚐU
 
 func (ec *executionContext) unmarshalNUpdateGridInput2gridgovᚋentᚐUpdateGridInput(ctx context.Context, v any) (ent.UpdateGridInput, error) {
 	res, err := ec.unmarshalInputUpdateGridInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateHouseholdInput2gridgovᚋentᚐUpdateHouseholdInput(ctx context.Context, v any) (ent.UpdateHouseholdInput, error) {
+	res, err := ec.unmarshalInputUpdateHouseholdInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -23968,6 +34046,81 @@ func (ec *executionContext) marshalNVehicleOrderField2ᚖgridgovᚋentᚐVehicle
 
 func (ec *executionContext) unmarshalNVehicleWhereInput2ᚖgridgovᚋentᚐVehicleWhereInput(ctx context.Context, v any) (*ent.VehicleWhereInput, error) {
 	res, err := ec.unmarshalInputVehicleWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVisit2ᚕᚖgridgovᚋentᚐVisitᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Visit) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVisit2ᚖgridgovᚋentᚐVisit(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNVisit2ᚖgridgovᚋentᚐVisit(ctx context.Context, sel ast.SelectionSet, v *ent.Visit) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Visit!")
+		return graphql.Null
+	}
+	return ec._Visit(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNVisitConnection2ᚖgridgovᚋentᚐVisitConnection(ctx context.Context, sel ast.SelectionSet, v *ent.VisitConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VisitConnection!")
+		return graphql.Null
+	}
+	return ec._VisitConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNVisitIntervalSetting2ᚕᚖgridgovᚋgraphᚋmodelᚐVisitIntervalSettingᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.VisitIntervalSetting) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVisitIntervalSetting2ᚖgridgovᚋgraphᚋmodelᚐVisitIntervalSetting(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNVisitIntervalSetting2ᚖgridgovᚋgraphᚋmodelᚐVisitIntervalSetting(ctx context.Context, sel ast.SelectionSet, v *model.VisitIntervalSetting) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VisitIntervalSetting!")
+		return graphql.Null
+	}
+	return ec._VisitIntervalSetting(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNVisitOrderField2ᚖgridgovᚋentᚐVisitOrderField(ctx context.Context, v any) (*ent.VisitOrderField, error) {
+	var res = new(ent.VisitOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVisitOrderField2ᚖgridgovᚋentᚐVisitOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.VisitOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VisitOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNVisitWhereInput2ᚖgridgovᚋentᚐVisitWhereInput(ctx context.Context, v any) (*ent.VisitWhereInput, error) {
+	res, err := ec.unmarshalInputVisitWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -24203,6 +34356,58 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOCareLevel2ᚕgridgovᚋentᚋhouseholdᚐCareLevelᚄ(ctx context.Context, v any) ([]household.CareLevel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]household.CareLevel, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCareLevel2gridgovᚋentᚋhouseholdᚐCareLevel(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCareLevel2ᚕgridgovᚋentᚋhouseholdᚐCareLevelᚄ(ctx context.Context, sel ast.SelectionSet, v []household.CareLevel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCareLevel2gridgovᚋentᚋhouseholdᚐCareLevel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOCareLevel2ᚖgridgovᚋentᚋhouseholdᚐCareLevel(ctx context.Context, v any) (*household.CareLevel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(household.CareLevel)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCareLevel2ᚖgridgovᚋentᚋhouseholdᚐCareLevel(ctx context.Context, sel ast.SelectionSet, v *household.CareLevel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (*entgql.Cursor[int], error) {
 	if v == nil {
 		return nil, nil
@@ -24217,6 +34422,66 @@ func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCu
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalODailyReport2ᚖgridgovᚋentᚐDailyReport(ctx context.Context, sel ast.SelectionSet, v *ent.DailyReport) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DailyReport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalODailyReportEdge2ᚕᚖgridgovᚋentᚐDailyReportEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.DailyReportEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalODailyReportEdge2ᚖgridgovᚋentᚐDailyReportEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalODailyReportEdge2ᚖgridgovᚋentᚐDailyReportEdge(ctx context.Context, sel ast.SelectionSet, v *ent.DailyReportEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DailyReportEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODailyReportOrder2ᚖgridgovᚋentᚐDailyReportOrder(ctx context.Context, v any) (*ent.DailyReportOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDailyReportOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalODailyReportWhereInput2ᚕᚖgridgovᚋentᚐDailyReportWhereInputᚄ(ctx context.Context, v any) ([]*ent.DailyReportWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.DailyReportWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDailyReportWhereInput2ᚖgridgovᚋentᚐDailyReportWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalODailyReportWhereInput2ᚖgridgovᚋentᚐDailyReportWhereInput(ctx context.Context, v any) (*ent.DailyReportWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDailyReportWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalODuty2ᚕgridgovᚋentᚋassignmentᚐDutyᚄ(ctx context.Context, v any) ([]assignment.Duty, error) {
@@ -24756,6 +35021,66 @@ func (ec *executionContext) unmarshalOGridWhereInput2ᚖgridgovᚋentᚐGridWher
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOHousehold2ᚖgridgovᚋentᚐHousehold(ctx context.Context, sel ast.SelectionSet, v *ent.Household) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Household(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOHouseholdEdge2ᚕᚖgridgovᚋentᚐHouseholdEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.HouseholdEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOHouseholdEdge2ᚖgridgovᚋentᚐHouseholdEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOHouseholdEdge2ᚖgridgovᚋentᚐHouseholdEdge(ctx context.Context, sel ast.SelectionSet, v *ent.HouseholdEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._HouseholdEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOHouseholdOrder2ᚖgridgovᚋentᚐHouseholdOrder(ctx context.Context, v any) (*ent.HouseholdOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputHouseholdOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOHouseholdWhereInput2ᚕᚖgridgovᚋentᚐHouseholdWhereInputᚄ(ctx context.Context, v any) ([]*ent.HouseholdWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.HouseholdWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNHouseholdWhereInput2ᚖgridgovᚋentᚐHouseholdWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOHouseholdWhereInput2ᚖgridgovᚋentᚐHouseholdWhereInput(ctx context.Context, v any) (*ent.HouseholdWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputHouseholdWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOID2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
 	if v == nil {
 		return nil, nil
@@ -24874,6 +35199,66 @@ func (ec *executionContext) marshalONode2gridgovᚋentᚐNoder(ctx context.Conte
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPatrol2ᚖgridgovᚋentᚐPatrol(ctx context.Context, sel ast.SelectionSet, v *ent.Patrol) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Patrol(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPatrolEdge2ᚕᚖgridgovᚋentᚐPatrolEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.PatrolEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOPatrolEdge2ᚖgridgovᚋentᚐPatrolEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOPatrolEdge2ᚖgridgovᚋentᚐPatrolEdge(ctx context.Context, sel ast.SelectionSet, v *ent.PatrolEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PatrolEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPatrolOrder2ᚖgridgovᚋentᚐPatrolOrder(ctx context.Context, v any) (*ent.PatrolOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPatrolOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPatrolWhereInput2ᚕᚖgridgovᚋentᚐPatrolWhereInputᚄ(ctx context.Context, v any) ([]*ent.PatrolWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.PatrolWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPatrolWhereInput2ᚖgridgovᚋentᚐPatrolWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOPatrolWhereInput2ᚖgridgovᚋentᚐPatrolWhereInput(ctx context.Context, v any) (*ent.PatrolWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPatrolWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOPerson2ᚖgridgovᚋentᚐPerson(ctx context.Context, sel ast.SelectionSet, v *ent.Person) graphql.Marshaler {
@@ -25169,6 +35554,42 @@ func (ec *executionContext) marshalOTimeLimitUnit2ᚖgridgovᚋentᚋschemaᚋti
 	return v
 }
 
+func (ec *executionContext) marshalOTrackPoint2ᚕgridgovᚋentᚋschemaᚋtrackᚐPointᚄ(ctx context.Context, sel ast.SelectionSet, v []track.Point) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTrackPoint2gridgovᚋentᚋschemaᚋtrackᚐPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOTrackPointInput2ᚕᚖgridgovᚋgraphᚋmodelᚐTrackPointInputᚄ(ctx context.Context, v any) ([]*model.TrackPointInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.TrackPointInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTrackPointInput2ᚖgridgovᚋgraphᚋmodelᚐTrackPointInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOVehicle2ᚖgridgovᚋentᚐVehicle(ctx context.Context, sel ast.SelectionSet, v *ent.Vehicle) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -25278,6 +35699,66 @@ func (ec *executionContext) unmarshalOVehicleWhereInput2ᚖgridgovᚋentᚐVehic
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputVehicleWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOVisit2ᚖgridgovᚋentᚐVisit(ctx context.Context, sel ast.SelectionSet, v *ent.Visit) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Visit(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOVisitEdge2ᚕᚖgridgovᚋentᚐVisitEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.VisitEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOVisitEdge2ᚖgridgovᚋentᚐVisitEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOVisitEdge2ᚖgridgovᚋentᚐVisitEdge(ctx context.Context, sel ast.SelectionSet, v *ent.VisitEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._VisitEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOVisitOrder2ᚖgridgovᚋentᚐVisitOrder(ctx context.Context, v any) (*ent.VisitOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputVisitOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOVisitWhereInput2ᚕᚖgridgovᚋentᚐVisitWhereInputᚄ(ctx context.Context, v any) ([]*ent.VisitWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.VisitWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNVisitWhereInput2ᚖgridgovᚋentᚐVisitWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOVisitWhereInput2ᚖgridgovᚋentᚐVisitWhereInput(ctx context.Context, v any) (*ent.VisitWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputVisitWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

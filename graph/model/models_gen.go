@@ -8,6 +8,7 @@ import (
 	"gridgov/ent"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
+	"gridgov/ent/household"
 	"io"
 	"strconv"
 	"time"
@@ -44,6 +45,15 @@ type Me struct {
 	// The roots of the subtrees the viewer may read, each with its breadcrumb. A viewer sees
 	// these grids and everything below them, nothing else.
 	Scope []*ScopeRoot `json:"scope"`
+}
+
+// What one person did in a period.
+type PersonWorkCount struct {
+	Person         *ent.Person `json:"person,omitempty"`
+	Visits         int         `json:"visits"`
+	Patrols        int         `json:"patrols"`
+	DailyReports   int         `json:"dailyReports"`
+	EventsReported int         `json:"eventsReported"`
 }
 
 // A case as the public sees it: no names, no phone numbers.
@@ -123,6 +133,20 @@ type ScopeRoot struct {
 	Grid *ent.Grid `json:"grid,omitempty"`
 	// Names from the top of the tree down to the root grid, e.g. [中原区, 须水街道, 三王庄村].
 	Breadcrumb []string `json:"breadcrumb"`
+}
+
+type TrackPointInput struct {
+	Lat float64   `json:"lat"`
+	Lng float64   `json:"lng"`
+	At  time.Time `json:"at"`
+}
+
+// The visit interval of a care level.
+type VisitIntervalSetting struct {
+	CareLevel      household.CareLevel `json:"careLevel"`
+	CareLevelLabel string              `json:"careLevelLabel"`
+	// At most this many days between visits.
+	Days int `json:"days"`
 }
 
 // Traffic light of a case's deadline: GREEN below 80 % of the time limit used, YELLOW 80–100 %, RED beyond.

@@ -484,3 +484,24 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// SolvedOnSpot closes a case just reported by the viewer as fixed on the spot (当场解决): a
+// patrol finding that needed no dispatch. It records the closure with the viewer as actor.
+func (e *Engine) SolvedOnSpot(ctx context.Context, client *ent.Client, ev *ent.Event, feedback string) (*ent.Event, error) {
+	v := authz.FromContext(ctx)
+	if v == nil || ev.Status != event.StatusREPORTED || ev.ReporterID == nil || *ev.ReporterID != v.PersonID {
+		return nil, apperr.New(apperr.Forbidden, "only the reporter closes a finding solved on the spot, right after reporting it")
+	}
+	sys := authz.SystemContext(ctx, "close a finding solved on the spot")
+	now := e.Now()
+	updated, err := client.Event.UpdateOneID(ev.ID).Where(event.Version(ev.Version)).AddVersion(1).
+		SetStatus(event.StatusCLOSED_FIXED).SetRegisteredAt(now).SetDeadline(now).SetClosedAt(now).
+		SetFeedback(feedback).Save(sys)
+	if err != nil {
+		return nil, fmt.Errorf("close case %d solved on the spot: %w", ev.ID, err)
+	}
+	err = client.EventAction.Create().SetEventID(ev.ID).SetAction(eventaction.ActionCLOSE).
+		SetFromStatus(eventaction.FromStatusREPORTED).SetToStatus(eventaction.ToStatusCLOSED_FIXED).
+		SetFromGridID(ev.GridID).SetToGridID(ev.GridID).SetNillableActorID(actorOf(v)).SetNote(feedback).Exec(sys)
+	return updated, err
+}
