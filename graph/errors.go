@@ -114,17 +114,19 @@ func uniqueViolation(msg string) (field, text string, ok bool) {
 }
 
 // isParseError reports whether err is what decoding a malformed argument produces: nothing, or
-// an error from the standard library's parsing and formatting packages or the cursor codec,
-// never a database driver's.
+// a chain of errors from the standard library's parsing and formatting packages or the
+// cursor codec. A chain that reaches anything else (a database driver's error, say) is a
+// failure of the server, whatever wraps it.
 func isParseError(err error) bool {
-	if err == nil {
-		return true
-	}
-	t := reflect.TypeOf(err).String()
-	for _, p := range []string{"*errors.", "*fmt.", "*strconv.", "*json.", "*base64.", "base64.", "*msgpack.", "*time."} {
-		if strings.HasPrefix(t, p) {
-			return true
+	for ; err != nil; err = errors.Unwrap(err) {
+		t := reflect.TypeOf(err).String()
+		known := false
+		for _, p := range []string{"*errors.", "*fmt.", "*strconv.", "*json.", "*base64.", "base64.", "*msgpack.", "*time."} {
+			known = known || strings.HasPrefix(t, p)
+		}
+		if !known {
+			return false
 		}
 	}
-	return false
+	return true
 }

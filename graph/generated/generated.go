@@ -460,10 +460,39 @@ type ComplexityRoot struct {
 		PublicEvent           func(childComplexity int, trackingCode string) int
 		PublicEventCategories func(childComplexity int) int
 		Responsibles          func(childComplexity int, gridID int, at *time.Time, roles []assignment.Role, inherited *bool) int
+		Rollup                func(childComplexity int, gridID int, from time.Time, to time.Time, groupBy *model.RollupGroup) int
 		Vehicles              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.VehicleOrder, where *ent.VehicleWhereInput) int
 		VisitIntervals        func(childComplexity int) int
 		Visits                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.VisitOrder, where *ent.VisitWhereInput) int
 		WorkCounts            func(childComplexity int, gridID int, from string, to string) int
+	}
+
+	Rollup struct {
+		From    func(childComplexity int) int
+		Grid    func(childComplexity int) int
+		GroupBy func(childComplexity int) int
+		Rows    func(childComplexity int) int
+		To      func(childComplexity int) int
+		Totals  func(childComplexity int) int
+	}
+
+	RollupRow struct {
+		Closed            func(childComplexity int) int
+		ClosedFixed       func(childComplexity int) int
+		ClosedNotFixed    func(childComplexity int) int
+		ClosedOnTime      func(childComplexity int) int
+		ClosureRate       func(childComplexity int) int
+		Due               func(childComplexity int) int
+		Escalated         func(childComplexity int) int
+		Found             func(childComplexity int) int
+		Key               func(childComplexity int) int
+		Label             func(childComplexity int) int
+		OnTimeClosureRate func(childComplexity int) int
+		Overdue           func(childComplexity int) int
+		Registered        func(childComplexity int) int
+		ReworkRate        func(childComplexity int) int
+		Reworked          func(childComplexity int) int
+		Voided            func(childComplexity int) int
 	}
 
 	ScopeRoot struct {
@@ -658,6 +687,7 @@ type QueryResolver interface {
 	GridByCode(ctx context.Context, code string) (*ent.Grid, error)
 	Responsibles(ctx context.Context, gridID int, at *time.Time, roles []assignment.Role, inherited *bool) ([]*ent.Assignment, error)
 	EnumLabels(ctx context.Context, enum string) ([]*model.EnumLabel, error)
+	Rollup(ctx context.Context, gridID int, from time.Time, to time.Time, groupBy *model.RollupGroup) (*model.Rollup, error)
 }
 type VehicleResolver interface {
 	Grid(ctx context.Context, obj *ent.Vehicle) (*ent.Grid, error)
@@ -2823,6 +2853,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Responsibles(childComplexity, args["gridID"].(int), args["at"].(*time.Time), args["roles"].([]assignment.Role), args["inherited"].(*bool)), true
+	case "Query.rollup":
+		if e.ComplexityRoot.Query.Rollup == nil {
+			break
+		}
+
+		args, err := ec.field_Query_rollup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Rollup(childComplexity, args["gridID"].(int), args["from"].(time.Time), args["to"].(time.Time), args["groupBy"].(*model.RollupGroup)), true
 	case "Query.vehicles":
 		if e.ComplexityRoot.Query.Vehicles == nil {
 			break
@@ -2862,6 +2903,140 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.WorkCounts(childComplexity, args["gridID"].(int), args["from"].(string), args["to"].(string)), true
+
+	case "Rollup.from":
+		if e.ComplexityRoot.Rollup.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rollup.From(childComplexity), true
+	case "Rollup.grid":
+		if e.ComplexityRoot.Rollup.Grid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rollup.Grid(childComplexity), true
+	case "Rollup.groupBy":
+		if e.ComplexityRoot.Rollup.GroupBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rollup.GroupBy(childComplexity), true
+	case "Rollup.rows":
+		if e.ComplexityRoot.Rollup.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rollup.Rows(childComplexity), true
+	case "Rollup.to":
+		if e.ComplexityRoot.Rollup.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rollup.To(childComplexity), true
+	case "Rollup.totals":
+		if e.ComplexityRoot.Rollup.Totals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rollup.Totals(childComplexity), true
+
+	case "RollupRow.closed":
+		if e.ComplexityRoot.RollupRow.Closed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupRow.Closed(childComplexity), true
+	case "RollupRow.closedFixed":
+		if e.ComplexityRoot.RollupRow.ClosedFixed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupRow.ClosedFixed(childComplexity), true
+	case "RollupRow.closedNotFixed":
+		if e.ComplexityRoot.RollupRow.ClosedNotFixed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupRow.ClosedNotFixed(childComplexity), true
+	case "RollupRow.closedOnTime":
+		if e.ComplexityRoot.RollupRow.ClosedOnTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupRow.ClosedOnTime(childComplexity), true
+	case "RollupRow.closureRate":
+		if e.ComplexityRoot.RollupRow.ClosureRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupRow.ClosureRate(childComplexity), true
+	case "RollupRow.due":
+		if e.ComplexityRoot.RollupRow.Due == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupRow.Due(childComplexity), true
+	case "RollupRow.escalated":
+		if e.ComplexityRoot.RollupRow.Escalated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupRow.Escalated(childComplexity), true
+	case "RollupRow.found":
+		if e.ComplexityRoot.RollupRow.Found == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupRow.Found(childComplexity), true
+	case "RollupRow.key":
+		if e.ComplexityRoot.RollupRow.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupRow.Key(childComplexity), true
+	case "RollupRow.label":
+		if e.ComplexityRoot.RollupRow.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupRow.Label(childComplexity), true
+	case "RollupRow.onTimeClosureRate":
+		if e.ComplexityRoot.RollupRow.OnTimeClosureRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupRow.OnTimeClosureRate(childComplexity), true
+	case "RollupRow.overdue":
+		if e.ComplexityRoot.RollupRow.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupRow.Overdue(childComplexity), true
+	case "RollupRow.registered":
+		if e.ComplexityRoot.RollupRow.Registered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupRow.Registered(childComplexity), true
+	case "RollupRow.reworkRate":
+		if e.ComplexityRoot.RollupRow.ReworkRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupRow.ReworkRate(childComplexity), true
+	case "RollupRow.reworked":
+		if e.ComplexityRoot.RollupRow.Reworked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupRow.Reworked(childComplexity), true
+	case "RollupRow.voided":
+		if e.ComplexityRoot.RollupRow.Voided == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupRow.Voided(childComplexity), true
 
 	case "ScopeRoot.breadcrumb":
 		if e.ComplexityRoot.ScopeRoot.Breadcrumb == nil {
@@ -6945,6 +7120,74 @@ type Mutation {
   updateVehicle(id: ID!, input: UpdateVehicleInput!): Vehicle!
 }
 `, BuiltIn: false},
+	{Name: "../schema/rollup.graphql", Input: `extend type Query {
+  """
+  Statistics of the cases found under a grid in a period [from, to): totals and, with
+  ` + "`" + `groupBy` + "`" + `, one row per category, child grid, status, or day/week/month (Asia/Shanghai).
+  Cases count where they were found (their origin grid); DAY, WEEK (named by its Monday) and
+  MONTH rows bucket the cases found in the period by the day they were found. The viewer's
+  scope applies: a village official's rollup covers their village only. One grouped query
+  per rollup.
+  """
+  rollup(gridID: ID!, from: Time!, to: Time!, groupBy: RollupGroup = NONE): Rollup!
+}
+
+"What a rollup's rows are grouped by."
+enum RollupGroup {
+  NONE
+  CATEGORY
+  CHILD_GRID
+  STATUS
+  DAY
+  WEEK
+  MONTH
+}
+
+"A rollup: totals and rows."
+type Rollup {
+  grid: Grid
+  from: Time!
+  to: Time!
+  groupBy: RollupGroup!
+  totals: RollupRow!
+  rows: [RollupRow!]!
+}
+
+"""
+The indicators of one group. Rates follow GB/T 30428 practice: closureRate = closed of the
+due / due; onTimeClosureRate = closed on time / due; reworkRate = closed after rework / closed.
+A rate is null when its denominator is 0.
+"""
+type RollupRow {
+  "The group: a category id, a child grid id, a status, or a date/week/month."
+  key: String!
+  "Readable name of the group (category or grid name, status label, or the key)."
+  label: String!
+  "Cases reported in the period (发现)."
+  found: Int!
+  "Cases registered in the period (立案)."
+  registered: Int!
+  "Cases whose deadline fell in the period (应结)."
+  due: Int!
+  "Cases closed in the period, fixed or not (结案)."
+  closed: Int!
+  closedFixed: Int!
+  closedNotFixed: Int!
+  "Cases due in the period and closed by their deadline (按期结案)."
+  closedOnTime: Int!
+  "Open cases past their deadline (deadline in the period, before now) (超期)."
+  overdue: Int!
+  "Cases closed in the period that had been sent back for rework (返工)."
+  reworked: Int!
+  "Cases found in the period that were escalated (上报)."
+  escalated: Int!
+  "Cases found in the period that were voided (作废)."
+  voided: Int!
+  closureRate: Float
+  onTimeClosureRate: Float
+  reworkRate: Float
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -7624,6 +7867,62 @@ func (ec *executionContext) childFields_PublicStep(ctx context.Context, field gr
 		return ec.fieldContext_PublicStep_at(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PublicStep", field.Name)
+}
+
+func (ec *executionContext) childFields_Rollup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "grid":
+		return ec.fieldContext_Rollup_grid(ctx, field)
+	case "from":
+		return ec.fieldContext_Rollup_from(ctx, field)
+	case "to":
+		return ec.fieldContext_Rollup_to(ctx, field)
+	case "groupBy":
+		return ec.fieldContext_Rollup_groupBy(ctx, field)
+	case "totals":
+		return ec.fieldContext_Rollup_totals(ctx, field)
+	case "rows":
+		return ec.fieldContext_Rollup_rows(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Rollup", field.Name)
+}
+
+func (ec *executionContext) childFields_RollupRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_RollupRow_key(ctx, field)
+	case "label":
+		return ec.fieldContext_RollupRow_label(ctx, field)
+	case "found":
+		return ec.fieldContext_RollupRow_found(ctx, field)
+	case "registered":
+		return ec.fieldContext_RollupRow_registered(ctx, field)
+	case "due":
+		return ec.fieldContext_RollupRow_due(ctx, field)
+	case "closed":
+		return ec.fieldContext_RollupRow_closed(ctx, field)
+	case "closedFixed":
+		return ec.fieldContext_RollupRow_closedFixed(ctx, field)
+	case "closedNotFixed":
+		return ec.fieldContext_RollupRow_closedNotFixed(ctx, field)
+	case "closedOnTime":
+		return ec.fieldContext_RollupRow_closedOnTime(ctx, field)
+	case "overdue":
+		return ec.fieldContext_RollupRow_overdue(ctx, field)
+	case "reworked":
+		return ec.fieldContext_RollupRow_reworked(ctx, field)
+	case "escalated":
+		return ec.fieldContext_RollupRow_escalated(ctx, field)
+	case "voided":
+		return ec.fieldContext_RollupRow_voided(ctx, field)
+	case "closureRate":
+		return ec.fieldContext_RollupRow_closureRate(ctx, field)
+	case "onTimeClosureRate":
+		return ec.fieldContext_RollupRow_onTimeClosureRate(ctx, field)
+	case "reworkRate":
+		return ec.fieldContext_RollupRow_reworkRate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RollupRow", field.Name)
 }
 
 func (ec *executionContext) childFields_ScopeRoot(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10043,6 +10342,44 @@ func (ec *executionContext) field_Query_responsibles_args(ctx context.Context, r
 		return nil, err
 	}
 	args["inherited"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_rollup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "gridID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gridID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) (*model.RollupGroup, error) {
+			return ec.unmarshalORollupGroup2ᚖgridgovᚋgraphᚋmodelᚐRollupGroup(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg3
 	return args, nil
 }
 
@@ -19094,6 +19431,50 @@ func (ec *executionContext) fieldContext_Query_enumLabels(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_rollup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_rollup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Rollup(ctx, fc.Args["gridID"].(int), fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["groupBy"].(*model.RollupGroup))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Rollup) graphql.Marshaler {
+			return ec.marshalNRollup2ᚖgridgovᚋgraphᚋmodelᚐRollup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_rollup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rollup(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_rollup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19168,6 +19549,539 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Rollup_grid(ctx context.Context, field graphql.CollectedField, obj *model.Rollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rollup_grid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Grid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
+			return ec.marshalOGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Rollup_grid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Rollup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Grid(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Rollup_from(ctx context.Context, field graphql.CollectedField, obj *model.Rollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rollup_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rollup_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rollup", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Rollup_to(ctx context.Context, field graphql.CollectedField, obj *model.Rollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rollup_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rollup_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rollup", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Rollup_groupBy(ctx context.Context, field graphql.CollectedField, obj *model.Rollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rollup_groupBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GroupBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RollupGroup) graphql.Marshaler {
+			return ec.marshalNRollupGroup2gridgovᚋgraphᚋmodelᚐRollupGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rollup_groupBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rollup", field, false, false, "RollupGroup")
+}
+
+func (ec *executionContext) _Rollup_totals(ctx context.Context, field graphql.CollectedField, obj *model.Rollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rollup_totals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Totals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RollupRow) graphql.Marshaler {
+			return ec.marshalNRollupRow2ᚖgridgovᚋgraphᚋmodelᚐRollupRow(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rollup_totals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Rollup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RollupRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Rollup_rows(ctx context.Context, field graphql.CollectedField, obj *model.Rollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rollup_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RollupRow) graphql.Marshaler {
+			return ec.marshalNRollupRow2ᚕᚖgridgovᚋgraphᚋmodelᚐRollupRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rollup_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Rollup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RollupRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RollupRow_key(ctx context.Context, field graphql.CollectedField, obj *model.RollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupRow_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupRow_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _RollupRow_label(ctx context.Context, field graphql.CollectedField, obj *model.RollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupRow_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupRow_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _RollupRow_found(ctx context.Context, field graphql.CollectedField, obj *model.RollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupRow_found(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Found, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupRow_found(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RollupRow_registered(ctx context.Context, field graphql.CollectedField, obj *model.RollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupRow_registered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupRow_registered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RollupRow_due(ctx context.Context, field graphql.CollectedField, obj *model.RollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupRow_due(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Due, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupRow_due(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RollupRow_closed(ctx context.Context, field graphql.CollectedField, obj *model.RollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupRow_closed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Closed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupRow_closed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RollupRow_closedFixed(ctx context.Context, field graphql.CollectedField, obj *model.RollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupRow_closedFixed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedFixed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupRow_closedFixed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RollupRow_closedNotFixed(ctx context.Context, field graphql.CollectedField, obj *model.RollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupRow_closedNotFixed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedNotFixed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupRow_closedNotFixed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RollupRow_closedOnTime(ctx context.Context, field graphql.CollectedField, obj *model.RollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupRow_closedOnTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedOnTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupRow_closedOnTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RollupRow_overdue(ctx context.Context, field graphql.CollectedField, obj *model.RollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupRow_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overdue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupRow_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RollupRow_reworked(ctx context.Context, field graphql.CollectedField, obj *model.RollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupRow_reworked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reworked, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupRow_reworked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RollupRow_escalated(ctx context.Context, field graphql.CollectedField, obj *model.RollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupRow_escalated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Escalated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupRow_escalated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RollupRow_voided(ctx context.Context, field graphql.CollectedField, obj *model.RollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupRow_voided(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Voided, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupRow_voided(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RollupRow_closureRate(ctx context.Context, field graphql.CollectedField, obj *model.RollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupRow_closureRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosureRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RollupRow_closureRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RollupRow_onTimeClosureRate(ctx context.Context, field graphql.CollectedField, obj *model.RollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupRow_onTimeClosureRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnTimeClosureRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RollupRow_onTimeClosureRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RollupRow_reworkRate(ctx context.Context, field graphql.CollectedField, obj *model.RollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupRow_reworkRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReworkRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RollupRow_reworkRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupRow", field, false, false, "Float")
 }
 
 func (ec *executionContext) _ScopeRoot_path(ctx context.Context, field graphql.CollectedField, obj *model.ScopeRoot) (ret graphql.Marshaler) {
@@ -32226,6 +33140,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_enumLabels(ctx, field)
 				})
+		case "rollup":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_rollup(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -32239,6 +33159,172 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rollupImplementors = []string{"Rollup"}
+
+func (ec *executionContext) _Rollup(ctx context.Context, sel ast.SelectionSet, obj *model.Rollup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rollupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Rollup")
+		case "grid":
+			out.Values[i] = ec._Rollup_grid(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._Rollup_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._Rollup_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "groupBy":
+			out.Values[i] = ec._Rollup_groupBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totals":
+			out.Values[i] = ec._Rollup_totals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._Rollup_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rollupRowImplementors = []string{"RollupRow"}
+
+func (ec *executionContext) _RollupRow(ctx context.Context, sel ast.SelectionSet, obj *model.RollupRow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rollupRowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RollupRow")
+		case "key":
+			out.Values[i] = ec._RollupRow_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._RollupRow_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "found":
+			out.Values[i] = ec._RollupRow_found(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registered":
+			out.Values[i] = ec._RollupRow_registered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "due":
+			out.Values[i] = ec._RollupRow_due(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closed":
+			out.Values[i] = ec._RollupRow_closed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closedFixed":
+			out.Values[i] = ec._RollupRow_closedFixed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closedNotFixed":
+			out.Values[i] = ec._RollupRow_closedNotFixed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closedOnTime":
+			out.Values[i] = ec._RollupRow_closedOnTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overdue":
+			out.Values[i] = ec._RollupRow_overdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reworked":
+			out.Values[i] = ec._RollupRow_reworked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "escalated":
+			out.Values[i] = ec._RollupRow_escalated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "voided":
+			out.Values[i] = ec._RollupRow_voided(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closureRate":
+			out.Values[i] = ec._RollupRow_closureRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "onTimeClosureRate":
+			out.Values[i] = ec._RollupRow_onTimeClosureRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reworkRate":
+			out.Values[i] = ec._RollupRow_reworkRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -33879,6 +34965,48 @@ func (ec *executionContext) marshalNRole2gridgovᚋentᚋassignmentᚐRole(ctx c
 	return v
 }
 
+func (ec *executionContext) marshalNRollup2ᚖgridgovᚋgraphᚋmodelᚐRollup(ctx context.Context, sel ast.SelectionSet, v *model.Rollup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Rollup!")
+		return graphql.Null
+	}
+	return ec._Rollup(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRollupGroup2gridgovᚋgraphᚋmodelᚐRollupGroup(ctx context.Context, v any) (model.RollupGroup, error) {
+	var res model.RollupGroup
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRollupGroup2gridgovᚋgraphᚋmodelᚐRollupGroup(ctx context.Context, sel ast.SelectionSet, v model.RollupGroup) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNRollupRow2ᚕᚖgridgovᚋgraphᚋmodelᚐRollupRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RollupRow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRollupRow2ᚖgridgovᚋgraphᚋmodelᚐRollupRow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRollupRow2ᚖgridgovᚋgraphᚋmodelᚐRollupRow(ctx context.Context, sel ast.SelectionSet, v *model.RollupRow) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RollupRow!")
+		return graphql.Null
+	}
+	return ec._RollupRow(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNScopeRoot2ᚕᚖgridgovᚋgraphᚋmodelᚐScopeRootᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ScopeRoot) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -35374,6 +36502,22 @@ func (ec *executionContext) unmarshalORole2ᚖgridgovᚋentᚋassignmentᚐRole(
 }
 
 func (ec *executionContext) marshalORole2ᚖgridgovᚋentᚋassignmentᚐRole(ctx context.Context, sel ast.SelectionSet, v *assignment.Role) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalORollupGroup2ᚖgridgovᚋgraphᚋmodelᚐRollupGroup(ctx context.Context, v any) (*model.RollupGroup, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.RollupGroup)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORollupGroup2ᚖgridgovᚋgraphᚋmodelᚐRollupGroup(ctx context.Context, sel ast.SelectionSet, v *model.RollupGroup) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

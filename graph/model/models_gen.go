@@ -125,6 +125,49 @@ type ReportEventInput struct {
 	Unit      *string  `json:"unit,omitempty"`
 }
 
+// A rollup: totals and rows.
+type Rollup struct {
+	Grid    *ent.Grid    `json:"grid,omitempty"`
+	From    time.Time    `json:"from"`
+	To      time.Time    `json:"to"`
+	GroupBy RollupGroup  `json:"groupBy"`
+	Totals  *RollupRow   `json:"totals"`
+	Rows    []*RollupRow `json:"rows"`
+}
+
+// The indicators of one group. Rates follow GB/T 30428 practice: closureRate = closed of the
+// due / due; onTimeClosureRate = closed on time / due; reworkRate = closed after rework / closed.
+// A rate is null when its denominator is 0.
+type RollupRow struct {
+	// The group: a category id, a child grid id, a status, or a date/week/month.
+	Key string `json:"key"`
+	// Readable name of the group (category or grid name, status label, or the key).
+	Label string `json:"label"`
+	// Cases reported in the period (发现).
+	Found int `json:"found"`
+	// Cases registered in the period (立案).
+	Registered int `json:"registered"`
+	// Cases whose deadline fell in the period (应结).
+	Due int `json:"due"`
+	// Cases closed in the period, fixed or not (结案).
+	Closed         int `json:"closed"`
+	ClosedFixed    int `json:"closedFixed"`
+	ClosedNotFixed int `json:"closedNotFixed"`
+	// Cases due in the period and closed by their deadline (按期结案).
+	ClosedOnTime int `json:"closedOnTime"`
+	// Open cases past their deadline (deadline in the period, before now) (超期).
+	Overdue int `json:"overdue"`
+	// Cases closed in the period that had been sent back for rework (返工).
+	Reworked int `json:"reworked"`
+	// Cases found in the period that were escalated (上报).
+	Escalated int `json:"escalated"`
+	// Cases found in the period that were voided (作废).
+	Voided            int      `json:"voided"`
+	ClosureRate       *float64 `json:"closureRate,omitempty"`
+	OnTimeClosureRate *float64 `json:"onTimeClosureRate,omitempty"`
+	ReworkRate        *float64 `json:"reworkRate,omitempty"`
+}
+
 // One root of the viewer's scope.
 type ScopeRoot struct {
 	// Canonical path of the root, e.g. /1/4/.
@@ -147,6 +190,72 @@ type VisitIntervalSetting struct {
 	CareLevelLabel string              `json:"careLevelLabel"`
 	// At most this many days between visits.
 	Days int `json:"days"`
+}
+
+// What a rollup's rows are grouped by.
+type RollupGroup string
+
+const (
+	RollupGroupNone      RollupGroup = "NONE"
+	RollupGroupCategory  RollupGroup = "CATEGORY"
+	RollupGroupChildGrid RollupGroup = "CHILD_GRID"
+	RollupGroupStatus    RollupGroup = "STATUS"
+	RollupGroupDay       RollupGroup = "DAY"
+	RollupGroupWeek      RollupGroup = "WEEK"
+	RollupGroupMonth     RollupGroup = "MONTH"
+)
+
+var AllRollupGroup = []RollupGroup{
+	RollupGroupNone,
+	RollupGroupCategory,
+	RollupGroupChildGrid,
+	RollupGroupStatus,
+	RollupGroupDay,
+	RollupGroupWeek,
+	RollupGroupMonth,
+}
+
+func (e RollupGroup) IsValid() bool {
+	switch e {
+	case RollupGroupNone, RollupGroupCategory, RollupGroupChildGrid, RollupGroupStatus, RollupGroupDay, RollupGroupWeek, RollupGroupMonth:
+		return true
+	}
+	return false
+}
+
+func (e RollupGroup) String() string {
+	return string(e)
+}
+
+func (e *RollupGroup) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RollupGroup(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RollupGroup", str)
+	}
+	return nil
+}
+
+func (e RollupGroup) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RollupGroup) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RollupGroup) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // Traffic light of a case's deadline: GREEN below 80 % of the time limit used, YELLOW 80–100 %, RED beyond.

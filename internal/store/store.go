@@ -272,6 +272,12 @@ func sqliteDSN(url string) (string, memoryKind) {
 		// Readers do not block the writer nor each other.
 		add = append(add, "_pragma=journal_mode(WAL)")
 	}
+	if !q.Has("_time_format") {
+		// Store times as "2006-01-02 15:04:05.999999999-07:00", which SQLite's date functions
+		// read (rollups bucket by day with them) and which sorts as text when all times are
+		// UTC, as gridgov writes them. The driver's default is Go's time.String form.
+		add = append(add, "_time_format=sqlite")
+	}
 	if !q.Has("_txlock") {
 		// A deferred transaction that reads and then writes cannot wait for the write lock in
 		// WAL mode when another connection wrote in between: it fails with SQLITE_BUSY. BEGIN

@@ -76,7 +76,7 @@ func TestRedactURL(t *testing.T) {
 
 func TestSQLiteDSN(t *testing.T) {
 	t.Parallel()
-	const defaults = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_txlock=immediate"
+	const defaults = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_time_format=sqlite&_txlock=immediate"
 	cases := []struct {
 		name    string
 		url     string
@@ -87,10 +87,10 @@ func TestSQLiteDSN(t *testing.T) {
 		{"path with query", "/srv/gridgov.db?_pragma=cache_size(-20000)", "/srv/gridgov.db?_pragma=cache_size(-20000)&" + defaults, onDisk},
 		{"file URI", "file:gridgov.db?mode=rwc", "file:gridgov.db?mode=rwc&" + defaults, onDisk},
 		{"sqlite URL absolute", "sqlite:///srv/gridgov.db", "/srv/gridgov.db?" + defaults, onDisk},
-		{"sqlite URL relative", "sqlite://gridgov.db?_fk=0", "gridgov.db?_fk=0&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_txlock=immediate", onDisk},
-		{"own pragmas kept", "gridgov.db?_pragma=journal_mode(DELETE)&_pragma=busy_timeout = 100&_txlock=deferred", "gridgov.db?_pragma=journal_mode(DELETE)&_pragma=busy_timeout = 100&_txlock=deferred&_pragma=foreign_keys(1)", onDisk},
-		{"private memory URI", "file::memory:", "file::memory:?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_txlock=immediate", privateMemory},
-		{"shared memory URI", "file::memory:?cache=shared", "file::memory:?cache=shared&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_txlock=immediate", sharedMemory},
+		{"sqlite URL relative", "sqlite://gridgov.db?_fk=0", "gridgov.db?_fk=0&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_time_format=sqlite&_txlock=immediate", onDisk},
+		{"own pragmas kept", "gridgov.db?_pragma=journal_mode(DELETE)&_pragma=busy_timeout = 100&_txlock=deferred", "gridgov.db?_pragma=journal_mode(DELETE)&_pragma=busy_timeout = 100&_txlock=deferred&_pragma=foreign_keys(1)&_time_format=sqlite", onDisk},
+		{"private memory URI", "file::memory:", "file::memory:?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_time_format=sqlite&_txlock=immediate", privateMemory},
+		{"shared memory URI", "file::memory:?cache=shared", "file::memory:?cache=shared&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_time_format=sqlite&_txlock=immediate", sharedMemory},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,0 +1,65 @@
+package graph
+
+import (
+	"context"
+
+	"gridgov/ent/eventcategory"
+	"gridgov/ent/grid"
+	"gridgov/graph/model"
+	"gridgov/internal/labels"
+	"gridgov/internal/rollup"
+)
+
+// rollupRow converts counts to the API's row.
+func rollupRow(c rollup.Counts, label string) *model.RollupRow {
+	return &model.RollupRow{
+		Key: c.Key, Label: label, Found: c.Found, Registered: c.Registered, Due: c.Due, Closed: c.Closed,
+		ClosedFixed: c.ClosedFixed, ClosedNotFixed: c.ClosedNotFixed, ClosedOnTime: c.ClosedOnTime,
+		Overdue: c.Overdue, Reworked: c.Reworked, Escalated: c.Escalated, Voided: c.Voided,
+		ClosureRate: c.ClosureRate(), OnTimeClosureRate: c.OnTimeClosureRate(), ReworkRate: c.ReworkRate(),
+	}
+}
+
+// rollupLabels returns a function naming the rows' keys: category and grid names in one
+// query each, status labels, and the key itself for periods.
+func (r *Resolver) rollupLabels(ctx context.Context, group rollup.Group, rows []rollup.Counts) (func(string) string, error) {
+	names := map[string]string{}
+	var ids []int
+	for _, row := range rows {
+		if id, ok := rollup.ParseID(row.Key); ok {
+			ids = append(ids, id)
+		}
+	}
+	client := r.client(ctx)
+	switch group {
+	case rollup.Category:
+		cats, err := client.EventCategory.Query().Where(eventcategory.IDIn(ids...)).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cats {
+			names[itoa(c.ID)] = c.Name
+		}
+	case rollup.ChildGrid:
+		gs, err := client.Grid.Query().Where(grid.IDIn(ids...)).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range gs {
+			names[itoa(g.ID)] = g.Name
+		}
+	case rollup.Status:
+		return func(k string) string { return labels.For("EventStatus", k) }, nil
+	}
+	return func(k string) string {
+		if n, ok := names[k]; ok {
+			return n
+		}
+		if k == "" {
+			return "(本级)" // cases found on the grid itself, not below it
+		}
+		return k
+	}, nil
+}
+
+func itoa(id int) string { return rollup.Itoa(id) }
