@@ -356,9 +356,11 @@ func TestScopeRoots(t *testing.T) {
 			want: []string{"/1/4/", "/1/40/"},
 		},
 		{
-			name: "a permission of the inner grant only",
+			// Grid heads and specific-responsible staff record visits; the first-responsible
+			// grant on /1/4/ does not, so /1/4/17/ stays a root of its own.
+			name: "a permission the outer grant lacks",
 			user: "user:nested", obj: "visit", act: "create",
-			want: []string{"/1/41/7/"},
+			want: []string{"/1/4/17/", "/1/40/", "/1/41/7/"},
 		},
 		{name: "audit", user: "user:nested", obj: "audit", act: "read", want: []string{"/2/"}},
 		{name: "move: only the first-responsible grant", user: "user:nested", obj: "grid", act: "move", want: []string{"/1/4/"}},

@@ -171,8 +171,14 @@ func buildWorld(t *testing.T, c *ent.Client, rng *rand.Rand) *world {
 // buildDailyWork adds households, visits, patrols and daily reports spread over the tree.
 func buildDailyWork(t *testing.T, c *ent.Client, w *world, rng *rand.Rand) {
 	ctx := servertest.System()
+	var groups []*ent.Grid
+	for _, g := range w.grids {
+		if g.Kind == grid.KindVILLAGER_GROUP {
+			groups = append(groups, g)
+		}
+	}
 	for i := range 40 {
-		g := w.grids[rng.IntN(len(w.grids))]
+		g := groups[rng.IntN(len(groups))]
 		h, err := c.Household.Create().SetGridID(g.ID).SetAddress(fmt.Sprintf("地址%02d", i)).SetHeadName("户主").
 			SetPhone("13700000000").SetNotes("私密").Save(ctx)
 		if err != nil {
@@ -447,6 +453,7 @@ var leakShapes = []shape{
 	{"me", checkMe},
 	{"events", checkEvents},
 	{"daily work", checkDailyWork},
+	{"rollups", checkRollups},
 	{"mutations out of scope", checkMutations},
 }
 
@@ -1135,4 +1142,40 @@ func householdByID(w *world, id int) *ent.Household {
 		}
 	}
 	return nil
+}
+
+func checkRollups(t *testing.T, env *servertest.Env, w *world, v *viewerCase, o *oracle) {
+	q := `query($g: ID!) { rollup(gridID: $g, from: "2020-01-01T00:00:00Z", to: "2029-01-01T00:00:00Z", groupBy: CHILD_GRID) {
+		totals { found } rows { key found } } }`
+	for _, g := range []*ent.Grid{w.grids[0], w.grids[1], w.grids[len(w.grids)-1]} {
+		resp := env.Do(t, v.token, q, map[string]any{"g": g.ID})
+		if !o.canRead[authz.ObjGrid][g.ID] {
+			if len(resp.Errors) == 0 || resp.Errors[0].Code() != "FORBIDDEN" {
+				t.Errorf("%s: rollup of hidden grid %d: %s %+v", v.name, g.ID, resp.Data, resp.Errors)
+			}
+			continue
+		}
+		var got struct {
+			Rollup struct {
+				Totals struct{ Found int }
+				Rows   []struct {
+					Key   string
+					Found int
+				}
+			}
+		}
+		if err := json.Unmarshal(resp.Data, &got); err != nil || len(resp.Errors) > 0 {
+			t.Fatalf("%s: rollup: %v %+v", v.name, err, resp.Errors)
+		}
+		want := 0
+		for _, e := range w.events {
+			visible := o.canRead[authz.ObjEvent][e.GridID] || o.canRead[authz.ObjEvent][e.OriginGridID]
+			if visible && (e.OriginGridID == g.ID || isAncestor(w, g.ID, e.OriginGridID)) {
+				want++
+			}
+		}
+		if got.Rollup.Totals.Found != want {
+			t.Errorf("%s: rollup of grid %d found %d, want %d", v.name, g.ID, got.Rollup.Totals.Found, want)
+		}
+	}
 }

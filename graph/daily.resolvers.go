@@ -137,6 +137,9 @@ func (r *mutationResolver) VisitConcernToEvent(ctx context.Context, visitID int,
 	if err != nil {
 		return nil, err
 	}
+	if v.Edges.Household == nil { // the visitor may see their own visit but no longer the household
+		return nil, authz.NotVisible(authz.FromContext(ctx), authz.ObjHousehold, "visitID", visitID)
+	}
 	if v.EventID != nil {
 		return nil, apperr.New(apperr.Conflict, "this visit's concern is already case %d", *v.EventID)
 	}

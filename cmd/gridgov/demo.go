@@ -35,10 +35,14 @@ func demoCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	daily, err := demo.LoadDailyWork(ctx, client)
+	if err != nil {
+		return err
+	}
 	if _, err := demo.Accounts(ctx, client); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "demo data in %s: %d grids, %d people, %d assignments, %d vehicles, %d cases\n",
-		store.RedactURL(*dbURL), sum.Grids, sum.People, sum.Assignments, sum.Vehicles, cases)
+	fmt.Fprintf(stdout, "demo data in %s: %d grids, %d people, %d assignments, %d vehicles, %d cases, %d households\n",
+		store.RedactURL(*dbURL), sum.Grids, sum.People, sum.Assignments, sum.Vehicles, cases, daily.Households)
 	return nil
 }

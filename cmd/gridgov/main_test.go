@@ -388,7 +388,7 @@ func TestDemoCommand(t *testing.T) {
 		t.Errorf("demo data: %+v", first)
 	}
 	wantOut := regexp.MustCompile(`^demo data in ` + regexp.QuoteMeta(file) +
-		fmt.Sprintf(`: %d grids, \d+ people, \d+ assignments, %d vehicles, %d cases\n$`, first.Grids, first.Vehicles, demo.EventCount))
+		fmt.Sprintf(`: %d grids, \d+ people, \d+ assignments, %d vehicles, %d cases, \d+ households\n$`, first.Grids, first.Vehicles, demo.EventCount))
 	if !wantOut.MatchString(out) {
 		t.Errorf("output %q, want it to match %s", out, wantOut)
 	}

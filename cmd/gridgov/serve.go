@@ -54,7 +54,12 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "demo cases: %d\n", cases)
+		daily, err := demo.LoadDailyWork(ctx, client)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "demo cases: %d; daily work: %d households, %d visits, %d patrols, %d daily reports\n",
+			cases, daily.Households, daily.Visits, daily.Patrols, daily.DailyReports)
 		accounts, err := demo.Accounts(ctx, client)
 		if err != nil {
 			return err

@@ -525,6 +525,8 @@ func init() {
 	household.Hooks[1] = householdMixinHooks0[0]
 
 	household.Hooks[2] = householdHooks[0]
+
+	household.Hooks[3] = householdHooks[1]
 	householdMixinFields0 := householdMixin[0].Fields()
 	_ = householdMixinFields0
 	householdFields := schema.Household{}.Fields()

@@ -64,7 +64,9 @@ func (Household) Policy() ent.Policy {
 }
 
 // Hooks of Household.
-func (Household) Hooks() []ent.Hook { return []ent.Hook{gridtree.CopyGridPathHook()} }
+func (Household) Hooks() []ent.Hook {
+	return []ent.Hook{gridtree.CopyGridPathHook(), gridtree.HouseholdHook()}
+}
 
 // Policy of HouseholdTag: scoped like its household; written by the dailywork package.
 func (HouseholdTag) Policy() ent.Policy {

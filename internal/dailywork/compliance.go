@@ -2,7 +2,10 @@ package dailywork
 
 import (
 	"context"
+	"fmt"
 	"time"
+
+	"entgo.io/ent/dialect/sql"
 
 	"gridgov/authz"
 	"gridgov/ent"
@@ -128,7 +131,7 @@ func (s *Service) OverdueHouseholds(ctx context.Context, client *ent.Client, gri
 	}
 	return client.Household.Query().
 		Where(household.GridPathHasPrefix(path), household.Or(preds...)).
-		Order(ent.Desc(household.FieldCareLevel), ent.Asc(household.FieldAddress)).
+		Order(mostVulnerableFirst, ent.Asc(household.FieldAddress)).
 		Limit(limit).All(ctx)
 }
 
@@ -220,4 +223,10 @@ func (s *Service) DayTotals(ctx context.Context, client *ent.Client, personID in
 	}
 	events, err = client.Event.Query().Where(event.ReporterID(personID), event.ReportedAtGTE(start), event.ReportedAtLT(end)).Count(sys)
 	return
+}
+
+// mostVulnerableFirst orders households VULNERABLE, NEEDS_ATTENTION, ORDINARY.
+func mostVulnerableFirst(s *sql.Selector) {
+	c := s.C(household.FieldCareLevel)
+	s.OrderExpr(sql.Expr(fmt.Sprintf("CASE %s WHEN 'VULNERABLE' THEN 0 WHEN 'NEEDS_ATTENTION' THEN 1 ELSE 2 END", c)))
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"gridgov/authz"
@@ -75,10 +76,10 @@ func (s *Service) Tag(ctx context.Context, client *ent.Client, householdID int, 
 	if !v.Can(h.GridPath, authz.ObjHousehold, authz.ActUpdate) {
 		return nil, apperr.New(apperr.Forbidden, "your role here does not allow changing households")
 	}
-	if pledge == "" {
+	if strings.TrimSpace(pledge) == "" {
 		return nil, apperr.Invalid("pledge", "a plate needs its public pledge (承诺)")
 	}
-	if post == "" {
+	if strings.TrimSpace(post) == "" {
 		return nil, apperr.Invalid("post", "a plate needs its post (岗位)")
 	}
 	sys := authz.SystemContext(ctx, "hang a household plate")
@@ -256,7 +257,7 @@ func (s *Service) SubmitReport(ctx context.Context, client *ent.Client, day stri
 	if day > today {
 		return nil, apperr.Invalid("day", "a daily report cannot be for a future day (%s is after today, %s)", day, today)
 	}
-	if d.Before(now.In(s.Calendar.Location()).AddDate(0, 0, -7)) {
+	if day < workcal.LocalDay(now.AddDate(0, 0, -7), s.Calendar.Location()) {
 		return nil, apperr.Invalid("day", "a daily report can be filed up to 7 days late")
 	}
 	sys := authz.SystemContext(ctx, "file a daily report after its checks")
@@ -277,6 +278,9 @@ func (s *Service) SubmitReport(ctx context.Context, client *ent.Client, day stri
 			return nil, apperr.Invalid("gridID", "you hold no current role on grid %d", *gridID)
 		}
 		return nil, apperr.New(apperr.Forbidden, "a daily report is filed by someone holding a current role")
+	}
+	if !v.Can(g.GridPath, authz.ObjDailyReport, authz.ActCreate) {
+		return nil, apperr.New(apperr.Forbidden, "your role here does not file daily reports")
 	}
 	existing, err := client.DailyReport.Query().Where(dailyreport.PersonID(v.PersonID), dailyreport.Day(day)).Only(sys)
 	switch {

@@ -9,10 +9,15 @@ import (
 	"gridgov/authz"
 	gen "gridgov/ent"
 	"gridgov/ent/assignment"
+	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/grid"
+	"gridgov/ent/household"
+	"gridgov/ent/householdtag"
+	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/vehicle"
+	"gridgov/ent/visit"
 	"gridgov/internal/apperr"
 )
 
@@ -40,6 +45,35 @@ var pathCopies = map[string]func(ctx context.Context, c *gen.Client, old, new st
 		}
 		return c.Event.Update().Where(event.OriginPathHasPrefix(old)).
 			Modify(func(u *sql.UpdateBuilder) { u.Set(event.FieldOriginPath, rebase(event.FieldOriginPath, old, new)) }).
+			Exec(ctx)
+	},
+	household.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
+		return c.Household.Update().Where(household.GridPathHasPrefix(old)).
+			Modify(func(u *sql.UpdateBuilder) { u.Set(household.FieldGridPath, rebase(household.FieldGridPath, old, new)) }).
+			Exec(ctx)
+	},
+	householdtag.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
+		return c.HouseholdTag.Update().Where(householdtag.GridPathHasPrefix(old)).
+			Modify(func(u *sql.UpdateBuilder) {
+				u.Set(householdtag.FieldGridPath, rebase(householdtag.FieldGridPath, old, new))
+			}).
+			Exec(ctx)
+	},
+	visit.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
+		return c.Visit.Update().Where(visit.GridPathHasPrefix(old)).
+			Modify(func(u *sql.UpdateBuilder) { u.Set(visit.FieldGridPath, rebase(visit.FieldGridPath, old, new)) }).
+			Exec(ctx)
+	},
+	patrol.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
+		return c.Patrol.Update().Where(patrol.GridPathHasPrefix(old)).
+			Modify(func(u *sql.UpdateBuilder) { u.Set(patrol.FieldGridPath, rebase(patrol.FieldGridPath, old, new)) }).
+			Exec(ctx)
+	},
+	dailyreport.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
+		return c.DailyReport.Update().Where(dailyreport.GridPathHasPrefix(old)).
+			Modify(func(u *sql.UpdateBuilder) {
+				u.Set(dailyreport.FieldGridPath, rebase(dailyreport.FieldGridPath, old, new))
+			}).
 			Exec(ctx)
 	},
 	vehicle.Table: func(ctx context.Context, c *gen.Client, old, new string) error {

@@ -175,7 +175,9 @@ func TestRollupScope(t *testing.T) {
 		}
 		q := `query($g: ID!) { rollup(gridID: $g, from: "2026-01-01T00:00:00+08:00", to: "2027-01-01T00:00:00+08:00") { totals { found } } }`
 		env.MustFail(t, token, q, map[string]any{"g": subID}, "FORBIDDEN")
-		var got struct{ Rollup struct{ Totals struct{ Found int } } }
+		var got struct {
+			Rollup struct{ Totals struct{ Found int } }
+		}
 		env.MustDo(t, token, q, map[string]any{"g": villageID}, &got)
 		want, err := db.Client.Event.Query().Where(event.OriginPathHasPrefix(pathOf(t, db.Client, villageID))).Count(ctx)
 		if err != nil {
