@@ -15,7 +15,6 @@ import (
 	"gridgov/internal/demo"
 	"gridgov/internal/server"
 	"gridgov/internal/store"
-	"gridgov/internal/workflow"
 )
 
 func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
@@ -28,44 +27,26 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	client, _, err := store.Open(ctx, *dbURL)
+	client, err := openDatabase(ctx, *dbURL)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
-	if err := store.Migrate(ctx, client); err != nil {
-		return err
-	}
-	if err := workflow.SeedCategories(ctx, client); err != nil {
-		return err
-	}
 	enforcer, err := authz.NewEnforcer()
 	if err != nil {
 		return err
 	}
 	if *withDemo {
-		sum, err := demo.Load(ctx, client)
+		all, err := demo.LoadAll(ctx, client)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "demo data: %d grids (1 sub-district, %d level-2, %d level-3), %d people, %d assignments, %d vehicles\n",
-			sum.Grids, sum.Level2, sum.Level3, sum.People, sum.Assignments, sum.Vehicles)
-		cases, err := demo.LoadEvents(ctx, client)
-		if err != nil {
-			return err
-		}
-		daily, err := demo.LoadDailyWork(ctx, client)
-		if err != nil {
-			return err
-		}
+			all.Grids, all.Level2, all.Level3, all.People, all.Assignments, all.Vehicles)
 		fmt.Fprintf(stdout, "demo cases: %d; daily work: %d households, %d visits, %d patrols, %d daily reports\n",
-			cases, daily.Households, daily.Visits, daily.Patrols, daily.DailyReports)
-		accounts, err := demo.Accounts(ctx, client)
-		if err != nil {
-			return err
-		}
+			all.Cases, all.Daily.Households, all.Daily.Visits, all.Daily.Patrols, all.Daily.DailyReports)
 		fmt.Fprintf(stdout, "demo sign-ins (password %q for all; demo only):\n", demo.AccountPassword)
-		for _, a := range accounts {
+		for _, a := range all.Accounts {
 			fmt.Fprintf(stdout, "  %-14s %s\n", a.Username, a.Description)
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"gridgov/internal/auth"
-	"gridgov/internal/store"
 )
 
 func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
@@ -27,14 +26,11 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 	if err := fs.Parse(args[2:]); err != nil {
 		return err
 	}
-	client, _, err := store.Open(ctx, *dbURL)
+	client, err := openDatabase(ctx, *dbURL)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
-	if err := store.Migrate(ctx, client); err != nil {
-		return err
-	}
 	switch verb {
 	case "add":
 		password, err := bufio.NewReader(stdin).ReadString('\n')
