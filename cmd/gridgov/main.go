@@ -2,6 +2,7 @@
 //
 //	gridgov serve [--addr A] [--database-url URL] [--demo]
 //	gridgov demo [--database-url URL]
+//	gridgov migrate status|apply [--database-url URL]
 //	gridgov user add NAME [--person-id N] [--admin]   (password on standard input)
 //	gridgov user disable NAME
 //
@@ -42,6 +43,7 @@ const usage = `gridgov — GraphQL backend for grid-based community governance (
 Usage:
   gridgov serve [flags]          run the HTTP server (GraphiQL at /, API at /graphql)
   gridgov demo [flags]           load the Xushui demo data set into the database
+  gridgov migrate status|apply   PostgreSQL schema migrations [--database-url URL] [--baseline VERSION]
   gridgov user add NAME [flags]  create an account; the password is read from standard input
   gridgov user disable NAME      disable an account and end its sessions
   gridgov user enable NAME       enable a disabled account
@@ -59,6 +61,8 @@ func realMain(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 	switch args[0] {
 	case "serve":
 		return serveCmd(ctx, args[1:], stdout)
+	case "migrate":
+		return migrateCmd(ctx, args[1:], stdout)
 	case "demo":
 		return demoCmd(ctx, args[1:], stdout)
 	case "user":

@@ -2,32 +2,133 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	neturl "net/url"
+	"os"
+	"strconv"
+	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"gridgov/authz"
+	"gridgov/ent"
 	"gridgov/internal/auth"
 	"gridgov/internal/demo"
 	"gridgov/internal/server"
 	"gridgov/internal/store"
+	"gridgov/internal/workflow"
 )
 
-func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
+// serveSettings are the flags of serve, checked.
+type serveSettings struct {
+	addr, dbURL      string
+	demo             bool
+	introspection    bool
+	sessionTTL       time.Duration
+	production       bool
+	logFormat        string // "text" or "json"
+	maxOpenConns     int    // 0: store's default
+	statementTimeout time.Duration
+	requestTimeout   time.Duration
+	warnings         []string // to log once the logger exists
+}
+
+// parseServeFlags reads serve's flags and environment variables; --help prints them to out.
+func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 	fs := newFlagSet("serve")
+	usage := func(w io.Writer) {
+		fmt.Fprint(w, "Usage: gridgov serve [flags]\n\n"+
+			"Runs the HTTP server: GraphiQL at /, the API at /graphql, /healthz, /readyz and /metrics.\n"+
+			"Every flag also reads the environment variable named in its help; a flag on the\n"+
+			"command line wins.\n\n")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+	}
+	fs.SetOutput(io.Discard) // the error is returned; the usage goes where it is asked for
+	fs.Usage = func() {}
 	addr := fs.String("addr", "GRIDGOV_ADDR", "127.0.0.1:8080", "address to listen on")
 	dbURL := fs.databaseFlag()
-	withDemo := fs.Bool("demo", "GRIDGOV_DEMO", false, "load the Xushui demo data set and demo accounts (demo only)")
-	introspection := fs.Bool("introspection", "GRIDGOV_INTROSPECTION", true, "allow GraphQL schema introspection")
-	sessionTTL := fs.Int("session-hours", "GRIDGOV_SESSION_HOURS", 12, "how long a sign-in lasts, in hours")
+	withDemo := fs.Bool("demo", "GRIDGOV_DEMO", false, "load the Xushui demo data set and demo accounts (demo only; refused in production mode)")
+	introspection := fs.Bool("introspection", "GRIDGOV_INTROSPECTION", true, "allow GraphQL schema introspection (in production mode off unless given explicitly)")
+	sessionHours := fs.Int("session-hours", "GRIDGOV_SESSION_HOURS", 12, "how long a sign-in lasts, in hours")
+	production := fs.Bool("production", "GRIDGOV_PRODUCTION", false, "production mode: refuse --demo, introspection off unless enabled explicitly, JSON logs")
+	logFormat := fs.String("log-format", "GRIDGOV_LOG_FORMAT", "auto", `log format on standard error: "text", "json", or "auto" (json in production mode, text otherwise)`)
+	maxOpen := fs.Int("db-max-open-conns", "GRIDGOV_DB_MAX_OPEN_CONNS", 0, fmt.Sprintf(
+		"most database connections open at once, idle ones kept up to the same number (0: %d for PostgreSQL, %d for SQLite)",
+		store.DefaultPostgresMaxOpenConns, store.DefaultSQLiteMaxOpenConns))
+	stmtTimeout := fs.Duration("db-statement-timeout", "GRIDGOV_DB_STATEMENT_TIMEOUT", 10*time.Second,
+		"PostgreSQL statement_timeout of the server's connections, e.g. 10s (0: none; SQLite: ignored)")
+	reqTimeout := fs.Duration("request-timeout", "GRIDGOV_REQUEST_TIMEOUT", server.DefaultRequestTimeout,
+		"how long a GraphQL request may take before it is stopped")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(out)
+		} else {
+			usage(os.Stderr)
+		}
+		return serveSettings{}, err
+	}
+	if fs.NArg() > 0 {
+		return serveSettings{}, fmt.Errorf("serve takes no arguments, got %q", fs.Args())
+	}
+	s := serveSettings{
+		addr: *addr, dbURL: *dbURL, demo: *withDemo, introspection: *introspection,
+		sessionTTL: time.Duration(*sessionHours) * time.Hour, production: *production,
+		logFormat: *logFormat, maxOpenConns: *maxOpen, statementTimeout: *stmtTimeout, requestTimeout: *reqTimeout,
+	}
+	switch {
+	case *sessionHours < 1:
+		return s, fmt.Errorf("--session-hours must be at least 1, got %d", *sessionHours)
+	case s.maxOpenConns < 0:
+		return s, fmt.Errorf("--db-max-open-conns must not be negative, got %d", s.maxOpenConns)
+	case s.statementTimeout < 0:
+		return s, fmt.Errorf("--db-statement-timeout must not be negative, got %v", s.statementTimeout)
+	case s.requestTimeout <= 0:
+		return s, fmt.Errorf("--request-timeout must be positive, got %v", s.requestTimeout)
+	}
+	switch s.logFormat {
+	case "auto":
+		s.logFormat = "text"
+		if s.production {
+			s.logFormat = "json"
+		}
+	case "text", "json":
+	default:
+		return s, fmt.Errorf(`--log-format must be "text", "json" or "auto", got %q`, s.logFormat)
+	}
+	if s.production {
+		if s.demo {
+			return s, errors.New("--demo is refused in production mode (--production, GRIDGOV_PRODUCTION): the demo accounts share a published password")
+		}
+		if !fs.isSet("introspection") {
+			s.introspection = false
+		}
+		if store.Dialect(s.dbURL) == dialect.SQLite {
+			s.warnings = append(s.warnings, "production mode on an SQLite file: fine for one small office, but PostgreSQL is what gridgov is run and measured on")
+		}
+	}
+	return s, nil
+}
+
+func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	s, err := parseServeFlags(args, stdout)
+	if err != nil {
 		return err
 	}
-	client, err := openDatabase(ctx, *dbURL)
+	logger := server.NewLogger(os.Stderr, s.logFormat)
+	slog.SetDefault(logger)
+	for _, w := range s.warnings {
+		logger.Warn(w)
+	}
+	client, db, err := openServeDatabase(ctx, s)
 	if err != nil {
 		return err
 	}
@@ -36,7 +137,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *withDemo {
+	if s.demo {
 		all, err := demo.LoadAll(ctx, client)
 		if err != nil {
 			return err
@@ -51,17 +152,37 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	handler := server.New(server.Config{
-		Client:        client,
-		Enforcer:      enforcer,
-		Auth:          auth.NewService(client, enforcer, time.Duration(*sessionTTL)*time.Hour),
-		Introspection: *introspection,
+		Client:         client,
+		Enforcer:       enforcer,
+		Auth:           auth.NewService(client, enforcer, s.sessionTTL),
+		Logger:         logger,
+		DB:             db,
+		Introspection:  s.introspection,
+		RequestTimeout: s.requestTimeout,
+		// /readyz also says whether the migrations are current.
+		Ready: func(ctx context.Context) error { return store.CheckSchema(ctx, db, store.Dialect(s.dbURL)) },
 	})
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", s.addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *addr, err)
+		return fmt.Errorf("listen on %s: %w", s.addr, err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
-	fmt.Fprintf(stdout, "gridgov serving %s on http://%s/ (GraphiQL) and http://%s/graphql\n", store.RedactURL(*dbURL), ln.Addr(), ln.Addr())
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		// A body of the largest size allowed, on a slow mobile link.
+		ReadTimeout: 30 * time.Second,
+		// Longer than a request may take, so that its answer, even a timeout error, arrives.
+		WriteTimeout: s.requestTimeout + 10*time.Second,
+		IdleTimeout:  2 * time.Minute,
+		BaseContext:  func(net.Listener) context.Context { return ctx },
+		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	stats := db.Stats()
+	logger.Info("serving", "addr", ln.Addr().String(), "database", store.RedactURL(s.dbURL),
+		"production", s.production, "introspection", s.introspection,
+		"db_max_open_conns", stats.MaxOpenConnections, "db_statement_timeout", s.statementTimeout.String(),
+		"request_timeout", s.requestTimeout.String())
+	fmt.Fprintf(stdout, "gridgov serving %s on http://%s/ (GraphiQL) and http://%s/graphql\n", store.RedactURL(s.dbURL), ln.Addr(), ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -69,11 +190,60 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	case <-ctx.Done():
 	}
-	slog.Info("shutting down: draining in-flight requests")
+	logger.Info("shutting down: draining in-flight requests")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// openServeDatabase opens the database as openDatabase does, with the pool size and statement
+// timeout of the settings, and returns the pool below the client for /readyz and /metrics.
+func openServeDatabase(ctx context.Context, s serveSettings) (*ent.Client, *sql.DB, error) {
+	url := s.dbURL
+	if store.Dialect(url) == dialect.Postgres && s.statementTimeout > 0 {
+		url = withStatementTimeout(url, s.statementTimeout)
+	}
+	client, db, err := store.Open(ctx, url, store.WithMaxOpenConns(s.maxOpenConns))
+	if err != nil {
+		return nil, nil, err
+	}
+	// SQLite migrates itself; PostgreSQL is migrated by `gridgov migrate apply`, and serve
+	// refuses a schema that is behind rather than changing a production database on start.
+	migrate := func() error { return store.Migrate(ctx, client) }
+	if store.Dialect(url) == dialect.Postgres {
+		migrate = func() error { return store.CheckSchema(ctx, db, dialect.Postgres) }
+	}
+	if err := migrate(); err != nil {
+		client.Close()
+		return nil, nil, err
+	}
+	if err := workflow.SeedCategories(ctx, client); err != nil {
+		client.Close()
+		return nil, nil, err
+	}
+	return client, db, nil
+}
+
+// withStatementTimeout returns a PostgreSQL URL whose connections run with statement_timeout
+// d, unless the URL sets one already. lib/pq sends URL parameters it does not know to the
+// server as run-time settings. A URL that does not parse is returned as it is, for store.Open
+// to report without its password.
+func withStatementTimeout(url string, d time.Duration) string {
+	u, err := neturl.Parse(url)
+	if err != nil {
+		return url
+	}
+	q := u.Query()
+	if q.Has("statement_timeout") || strings.Contains(q.Get("options"), "statement_timeout") {
+		return url
+	}
+	ms := max(d.Milliseconds(), 1) // 0 would mean no timeout
+	if u.RawQuery != "" {
+		u.RawQuery += "&"
+	}
+	u.RawQuery += "statement_timeout=" + strconv.FormatInt(ms, 10)
+	return u.String()
 }

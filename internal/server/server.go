@@ -1,13 +1,13 @@
 // Package server wires gridgov's HTTP surface: the GraphQL endpoint with its limits, sign-in
-// middleware, GraphiQL and health checks.
+// middleware, request logs and metrics, GraphiQL and health checks.
 package server
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"gridgov/internal/clock"
 	"log/slog"
 	"net"
 	"net/http"
@@ -29,6 +29,7 @@ import (
 	"gridgov/graph"
 	"gridgov/internal/apperr"
 	"gridgov/internal/auth"
+	"gridgov/internal/clock"
 )
 
 // Config is what the server needs.
@@ -36,37 +37,50 @@ type Config struct {
 	Client   *ent.Client
 	Enforcer *authz.Enforcer
 	Auth     *auth.Service
-	Logger   *slog.Logger
+	// Logger receives a line per GraphQL request and the server's errors, with request ids
+	// (see LogHandler). Without it errors go to slog.Default() and requests are not logged.
+	Logger *slog.Logger
+	// DB is the pool below Client: /readyz pings it and /metrics reports its statistics.
+	// Without it /readyz answers 503.
+	DB *sql.DB
+	// Ready, if set, is a further readiness check for /readyz, such as that the database
+	// schema is current. Its error message is shown to the caller of /readyz.
+	Ready func(ctx context.Context) error
 	// Introspection enables schema introspection (on in development and demo).
 	Introspection bool
+	// RequestTimeout bounds each GraphQL request (default DefaultRequestTimeout).
+	RequestTimeout time.Duration
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 }
 
-// Limits applied to every GraphQL request.
-const (
-	maxBodyBytes    = 1 << 20 // 1 MiB
-	parserTokens    = 15_000  // far above any real query; a flood of tokens is refused before it costs
-	maxComplexity   = 20_000
-	requestTimeout  = 15 * time.Second
-	queryCacheItems = 1000
-)
-
-// New returns the HTTP handler of the whole server.
+// New returns the HTTP handler of the whole server: GraphiQL at /, the API at /graphql,
+// /healthz (the process is up), /readyz (it can serve: the database answers) and /metrics
+// (Prometheus).
 func New(cfg Config) http.Handler {
 	if cfg.Now == nil {
 		cfg.Now = clock.Now
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
+	var requestLog *slog.Logger // nil: requests are measured but not logged
+	if cfg.Logger != nil {
+		cfg.Logger = slog.New(LogHandler(cfg.Logger.Handler()))
+		requestLog = cfg.Logger
+	} else {
+		cfg.Logger = slog.New(LogHandler(slog.Default().Handler()))
 	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	obs := newObserver(requestLog, cfg.DB)
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", withLimits(withViewer(cfg, GraphQL(cfg))))
+	mux.Handle("/graphql", obs.wrap(withLimits(cfg.RequestTimeout, withViewer(cfg, GraphQL(cfg)))))
 	mux.Handle("/{$}", playground.Handler("gridgov GraphiQL", "/graphql"))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	mux.HandleFunc("/readyz", readyz(cfg, cfg.Logger))
+	mux.Handle("/metrics", obs.metrics())
 	return mux
 }
 
@@ -76,17 +90,21 @@ func GraphQL(cfg Config) *handler.Server {
 	resolver := graph.NewResolver(cfg.Client, cfg.Auth)
 	srv := handler.New(graph.NewSchemaFor(resolver))
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{}) // gqlgen refuses mutations over GET
+	srv.AddTransport(transport.GET{}) // withLimits refuses mutations over GET first
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheItems))
+	cache := lru.New[*ast.QueryDocument](queryCacheItems)
+	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(parserTokens)
 	srv.SetDisableSuggestion(true)
+	srv.Use(queryLimits{cache: cache}) // before validation, which costs what the limits bound
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
+	srv.AroundResponses(recordResponse) // outermost: sees the response as sent
+	srv.AroundResponses(truncateErrors)
 	srv.Use(graph.PageSizeCheck{}) // before the complexity limit: a clearer refusal
 	srv.Use(extension.FixedComplexityLimit(maxComplexity))
-	srv.Use(entgql.Transactioner{TxOpener: cfg.Client})
+	srv.Use(transactioner{entgql.Transactioner{TxOpener: cfg.Client}})
 	srv.AroundFields(graph.PageSizeLimit)
 	srv.AroundOperations(resolver.WithLoaders)
 	srv.SetErrorPresenter(graph.PresentError)
@@ -97,14 +115,16 @@ func GraphQL(cfg Config) *handler.Server {
 	return srv
 }
 
-// withLimits caps the request body and the time a request may take.
-func withLimits(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-		ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
+// transactioner is entgql.Transactioner made safe for a response without an operation, which
+// it panics on: gqlgen answers a POST body it cannot read or decode with one.
+type transactioner struct{ entgql.Transactioner }
+
+// InterceptResponse runs mutations in a transaction.
+func (t transactioner) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if !graphql.HasOperationContext(ctx) {
+		return next(ctx)
+	}
+	return t.Transactioner.InterceptResponse(ctx, next)
 }
 
 // withViewer resolves the bearer token to a viewer whose grants come from the user's active
@@ -118,15 +138,16 @@ func withViewer(cfg Config, next http.Handler) http.Handler {
 		if hasToken {
 			u, err := cfg.Auth.Authenticate(ctx, token)
 			if err != nil {
-				writeError(w, cfg.Logger, http.StatusUnauthorized, err)
+				writeError(w, r, cfg.Logger, http.StatusUnauthorized, err)
 				return
 			}
 			v, err := cfg.Enforcer.LoadViewer(ctx, cfg.Client, u, cfg.Now())
 			if err != nil {
-				writeError(w, cfg.Logger, http.StatusServiceUnavailable, err)
+				writeError(w, r, cfg.Logger, http.StatusServiceUnavailable, err)
 				return
 			}
 			ctx = authz.NewContext(ctx, v)
+			infoFrom(ctx).userID = u.ID
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
@@ -156,18 +177,25 @@ func clientAddr(r *http.Request) string {
 }
 
 // writeError answers outside GraphQL execution, in GraphQL's response shape.
-func writeError(w http.ResponseWriter, logger *slog.Logger, status int, err error) {
+func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, status int, err error) {
 	code, msg := apperr.Internal, "internal server error"
 	if e, ok := apperr.As(err); ok {
 		code, msg = e.Code, e.Message
 	} else {
-		logger.Error("request failed before execution", "error", err)
+		logger.ErrorContext(r.Context(), "request failed before execution", "error", err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		msg = "the request took too long and was stopped"
 	}
+	respondError(w, r, status, string(code), msg)
+}
+
+// respondError answers one error with its code, outside GraphQL execution.
+func respondError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+	info := infoFrom(r.Context())
+	info.codes = append(info.codes, code)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	resp := graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": string(code)}}}}
+	resp := graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}}
 	_ = json.NewEncoder(w).Encode(resp)
 }

@@ -136,14 +136,6 @@ func Open(ctx context.Context, url string, opts ...Option) (*ent.Client, *sql.DB
 	return client, db, nil
 }
 
-// Migrate brings the database schema up to date with ent's automatic migration.
-func Migrate(ctx context.Context, client *ent.Client) error {
-	if err := client.Schema.Create(ctx); err != nil {
-		return fmt.Errorf("migrate database: %w", err)
-	}
-	return nil
-}
-
 // openPostgres returns a pool for a PostgreSQL URL and the secrets in it, which must not appear
 // in error messages.
 func openPostgres(url string) (*sql.DB, []string, error) {

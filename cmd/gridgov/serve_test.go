@@ -1,0 +1,295 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/google/go-cmp/cmp"
+
+	"gridgov/internal/dbtest"
+	"gridgov/internal/store"
+)
+
+// TestServeFlags: each flag of serve and its environment twin, and what production mode
+// refuses or changes.
+func TestServeFlags(t *testing.T) {
+	defaults := serveSettings{
+		addr: "127.0.0.1:8080", dbURL: "gridgov.db", introspection: true, sessionTTL: 12 * time.Hour,
+		logFormat: "text", statementTimeout: 10 * time.Second, requestTimeout: 15 * time.Second,
+	}
+	with := func(change func(s *serveSettings)) serveSettings {
+		s := defaults
+		change(&s)
+		return s
+	}
+	const sqliteWarning = "production mode on an SQLite file: fine for one small office, but PostgreSQL is what gridgov is run and measured on"
+	pg := "postgres://gridgov@db.internal:5432/gridgov?sslmode=disable"
+	cases := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    serveSettings
+		wantErr string
+	}{
+		{name: "defaults", want: defaults},
+		{name: "every flag", args: []string{"--addr", ":9000", "--database-url", pg, "--demo", "--introspection=false",
+			"--session-hours", "2", "--log-format", "json", "--db-max-open-conns", "32", "--db-statement-timeout", "2s", "--request-timeout", "5s"},
+			want: serveSettings{addr: ":9000", dbURL: pg, demo: true, sessionTTL: 2 * time.Hour, logFormat: "json",
+				maxOpenConns: 32, statementTimeout: 2 * time.Second, requestTimeout: 5 * time.Second}},
+		{name: "every environment variable", env: map[string]string{"GRIDGOV_ADDR": ":9000", "GRIDGOV_DATABASE_URL": pg,
+			"GRIDGOV_DEMO": "true", "GRIDGOV_INTROSPECTION": "0", "GRIDGOV_SESSION_HOURS": "2", "GRIDGOV_LOG_FORMAT": "json",
+			"GRIDGOV_DB_MAX_OPEN_CONNS": "32", "GRIDGOV_DB_STATEMENT_TIMEOUT": "2s", "GRIDGOV_REQUEST_TIMEOUT": "5s"},
+			want: serveSettings{addr: ":9000", dbURL: pg, demo: true, sessionTTL: 2 * time.Hour, logFormat: "json",
+				maxOpenConns: 32, statementTimeout: 2 * time.Second, requestTimeout: 5 * time.Second}},
+		{name: "the flag wins over the environment", args: []string{"--db-max-open-conns", "8"}, env: map[string]string{"GRIDGOV_DB_MAX_OPEN_CONNS": "32"},
+			want: with(func(s *serveSettings) { s.maxOpenConns = 8 })},
+		{name: "statement timeout off", args: []string{"--db-statement-timeout", "0"}, want: with(func(s *serveSettings) { s.statementTimeout = 0 })},
+
+		{name: "production", args: []string{"--production", "--database-url", pg},
+			want: with(func(s *serveSettings) { s.production, s.dbURL, s.introspection, s.logFormat = true, pg, false, "json" })},
+		{name: "production from the environment", env: map[string]string{"GRIDGOV_PRODUCTION": "true", "GRIDGOV_DATABASE_URL": pg},
+			want: with(func(s *serveSettings) { s.production, s.dbURL, s.introspection, s.logFormat = true, pg, false, "json" })},
+		{name: "production with introspection asked for", args: []string{"--production", "--introspection", "--database-url", pg},
+			want: with(func(s *serveSettings) { s.production, s.dbURL, s.logFormat = true, pg, "json" })},
+		{name: "production with introspection asked for in the environment", args: []string{"--production", "--database-url", pg},
+			env:  map[string]string{"GRIDGOV_INTROSPECTION": "true"},
+			want: with(func(s *serveSettings) { s.production, s.dbURL, s.logFormat = true, pg, "json" })},
+		{name: "production with text logs", args: []string{"--production", "--log-format", "text", "--database-url", pg},
+			want: with(func(s *serveSettings) { s.production, s.dbURL, s.introspection = true, pg, false })},
+		{name: "production on SQLite warns", args: []string{"--production"},
+			want: with(func(s *serveSettings) {
+				s.production, s.introspection, s.logFormat, s.warnings = true, false, "json", []string{sqliteWarning}
+			})},
+
+		{name: "production refuses the demo", args: []string{"--production", "--demo"}, wantErr: "--demo is refused in production mode"},
+		{name: "production refuses the demo from the environment", env: map[string]string{"GRIDGOV_PRODUCTION": "1", "GRIDGOV_DEMO": "1"},
+			wantErr: "--demo is refused in production mode"},
+		{name: "a bad boolean in the environment", env: map[string]string{"GRIDGOV_PRODUCTION": "yes please"},
+			wantErr: "environment variable GRIDGOV_PRODUCTION: invalid value for --production"},
+		{name: "a bad number in the environment", env: map[string]string{"GRIDGOV_DB_MAX_OPEN_CONNS": "many"},
+			wantErr: "environment variable GRIDGOV_DB_MAX_OPEN_CONNS"},
+		{name: "a bad duration in the environment", env: map[string]string{"GRIDGOV_REQUEST_TIMEOUT": "15"},
+			wantErr: "environment variable GRIDGOV_REQUEST_TIMEOUT"},
+		{name: "unknown log format", args: []string{"--log-format", "xml"}, wantErr: `--log-format must be "text", "json" or "auto"`},
+		{name: "negative pool", args: []string{"--db-max-open-conns", "-1"}, wantErr: "--db-max-open-conns must not be negative"},
+		{name: "no request timeout", args: []string{"--request-timeout", "0"}, wantErr: "--request-timeout must be positive"},
+		{name: "no session", args: []string{"--session-hours", "0"}, wantErr: "--session-hours must be at least 1"},
+		{name: "stray argument", args: []string{"now"}, wantErr: "serve takes no arguments"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, k := range serveEnv {
+				t.Setenv(k, "") // restored when the test ends
+				os.Unsetenv(k)
+			}
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			got, err := parseServeFlags(tc.args, io.Discard)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("parseServeFlags(%q) = %v, want an error containing %q", tc.args, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(serveSettings{})); diff != "" {
+				t.Errorf("parseServeFlags(%q) (-want +got):\n%s", tc.args, diff)
+			}
+		})
+	}
+}
+
+// serveEnv are serve's flags and their environment variables.
+var serveEnv = map[string]string{
+	"addr": "GRIDGOV_ADDR", "database-url": "GRIDGOV_DATABASE_URL", "demo": "GRIDGOV_DEMO",
+	"introspection": "GRIDGOV_INTROSPECTION", "session-hours": "GRIDGOV_SESSION_HOURS",
+	"production": "GRIDGOV_PRODUCTION", "log-format": "GRIDGOV_LOG_FORMAT",
+	"db-max-open-conns": "GRIDGOV_DB_MAX_OPEN_CONNS", "db-statement-timeout": "GRIDGOV_DB_STATEMENT_TIMEOUT",
+	"request-timeout": "GRIDGOV_REQUEST_TIMEOUT",
+}
+
+// TestServeHelp: serve --help lists every flag with its environment variable.
+func TestServeHelp(t *testing.T) {
+	t.Parallel()
+	out, err := run(t, "", "serve", "--help")
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("serve --help = %v, want flag.ErrHelp", err)
+	}
+	for name, env := range serveEnv {
+		re := regexp.MustCompile(`(?m)^  -` + regexp.QuoteMeta(name) + `\b[^\n]*\n(?:    [^\n]*\n)*?    [^\n]*\(env ` + env + `\)`)
+		if !re.MatchString(out) {
+			t.Errorf("serve --help does not list -%s with (env %s):\n%s", name, env, out)
+		}
+	}
+	if n := strings.Count(out, "(env GRIDGOV_"); n != len(serveEnv) {
+		t.Errorf("serve --help lists %d environment variables, want %d", n, len(serveEnv))
+	}
+}
+
+func TestWithStatementTimeout(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		url  string
+		d    time.Duration
+		want string
+	}{
+		{"postgres://u@h/db", 10 * time.Second, "postgres://u@h/db?statement_timeout=10000"},
+		{"postgres://u:p%40ss@h:5432/db?sslmode=disable", 1500 * time.Millisecond, "postgres://u:p%40ss@h:5432/db?sslmode=disable&statement_timeout=1500"},
+		{"postgres://u@h/db", time.Microsecond, "postgres://u@h/db?statement_timeout=1"},
+		{"postgres://u@h/db?statement_timeout=500", 10 * time.Second, "postgres://u@h/db?statement_timeout=500"},
+		{"postgres://u@h/db?options=-c%20statement_timeout%3D500", 10 * time.Second, "postgres://u@h/db?options=-c%20statement_timeout%3D500"},
+		{"postgres://u@h/db?options=-c%20search_path%3Dx", time.Second, "postgres://u@h/db?options=-c%20search_path%3Dx&statement_timeout=1000"},
+		{"postgres://u@h:bad/db", time.Second, "postgres://u@h:bad/db"},
+	}
+	for _, tc := range cases {
+		if got := withStatementTimeout(tc.url, tc.d); got != tc.want {
+			t.Errorf("withStatementTimeout(%q, %v) = %q, want %q", tc.url, tc.d, got, tc.want)
+		}
+	}
+}
+
+// TestStatementTimeout: PostgreSQL connections opened with withStatementTimeout run with that
+// statement_timeout, and a longer statement is stopped.
+func TestStatementTimeout(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t, dialect.Postgres)
+	_, pool, err := store.Open(t.Context(), withStatementTimeout(db.URL, 300*time.Millisecond), store.WithMaxOpenConns(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var setting string
+	if err := pool.QueryRowContext(t.Context(), "SHOW statement_timeout").Scan(&setting); err != nil {
+		t.Fatal(err)
+	}
+	if setting != "300ms" {
+		t.Errorf("statement_timeout = %q, want 300ms", setting)
+	}
+	start := time.Now()
+	_, err = pool.ExecContext(t.Context(), "SELECT pg_sleep(5)")
+	if err == nil || !strings.Contains(err.Error(), "statement timeout") {
+		t.Errorf("pg_sleep(5) = %v, want a statement timeout", err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("pg_sleep(5) stopped after %v, want about 300ms", took)
+	}
+	if n := pool.Stats().MaxOpenConnections; n != 3 {
+		t.Errorf("pool of %d connections, want 3", n)
+	}
+}
+
+// startServe runs realMain serve with args until the test ends, and returns its base URL.
+func startServe(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	migrateMu.Lock() // until serve listens, which is after its migration
+	go func() {
+		done <- realMain(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), strings.NewReader(""), pw)
+		pw.Close()
+	}()
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		re := regexp.MustCompile(`on http://([^/]+)/ \(GraphiQL\)`)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+		close(addr)
+	}()
+	var base string
+	select {
+	case a, ok := <-addr:
+		migrateMu.Unlock()
+		if !ok {
+			t.Fatalf("serve ended before listening: %v", <-done)
+		}
+		base = "http://" + a
+	case err := <-done:
+		migrateMu.Unlock()
+		t.Fatalf("serve ended before listening: %v", err)
+	case <-time.After(60 * time.Second):
+		migrateMu.Unlock()
+		t.Fatal("serve did not start listening within 60 s")
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve returned %v after cancel, want nil", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop within 30 s of cancel")
+		}
+	})
+	return base
+}
+
+// TestServeProduction runs serve in production mode and checks what an operations team sees:
+// readiness, metrics with the pool size given, request ids, and introspection off.
+func TestServeProduction(t *testing.T) {
+	t.Parallel()
+	base := startServe(t, "--production", "--database-url", filepath.Join(t.TempDir(), "prod.db"), "--db-max-open-conns", "3")
+	get := func(path string) (int, string, http.Header) {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body), resp.Header
+	}
+	post := func(query string) (int, string, http.Header) {
+		req, _ := http.NewRequest(http.MethodPost, base+"/graphql", strings.NewReader(`{"query": "`+query+`", "operationName": "Probe"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Request-Id", "probe-1")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body), resp.Header
+	}
+	if status, body, _ := get("/readyz"); status != http.StatusOK || strings.TrimSpace(body) != "ready" {
+		t.Errorf("GET /readyz = %d %q", status, body)
+	}
+	status, body, header := post(`query Probe { __schema { types { name } } }`)
+	if !strings.Contains(body, `"message":"introspection disabled"`) || !strings.Contains(body, `"data":null`) {
+		t.Errorf("introspection in production mode = %d %s, want refused", status, body)
+	}
+	if id := header.Get("X-Request-Id"); id != "probe-1" {
+		t.Errorf("X-Request-Id = %q, want probe-1", id)
+	}
+	if status, body, _ := post(`query Probe { __typename }`); status != http.StatusOK {
+		t.Errorf("query Probe = %d %s", status, body)
+	}
+	_, metrics, _ := get("/metrics")
+	for _, want := range []string{
+		`gridgov_graphql_request_duration_seconds_count{operation="Probe"} 2`,
+		`gridgov_graphql_errors_total{code="BAD_USER_INPUT"} 1`,
+		`go_sql_max_open_connections{db_name="gridgov"} 3`,
+	} {
+		if !strings.Contains(metrics, want+"\n") {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
