@@ -34,20 +34,17 @@ func (r *dailyReportResolver) Person(ctx context.Context, obj *ent.DailyReport) 
 
 // Visits is the resolver for the visits field.
 func (r *dailyReportResolver) Visits(ctx context.Context, obj *ent.DailyReport) (int, error) {
-	v, _, _, err := r.Daily.DayTotals(ctx, r.client(ctx), obj.PersonID, obj.Day)
-	return v, err
+	return r.Daily.DayCount(ctx, r.client(ctx), dailywork.Visits, obj.PersonID, obj.Day)
 }
 
 // Patrols is the resolver for the patrols field.
 func (r *dailyReportResolver) Patrols(ctx context.Context, obj *ent.DailyReport) (int, error) {
-	_, p, _, err := r.Daily.DayTotals(ctx, r.client(ctx), obj.PersonID, obj.Day)
-	return p, err
+	return r.Daily.DayCount(ctx, r.client(ctx), dailywork.Patrols, obj.PersonID, obj.Day)
 }
 
 // EventsReported is the resolver for the eventsReported field.
 func (r *dailyReportResolver) EventsReported(ctx context.Context, obj *ent.DailyReport) (int, error) {
-	_, _, e, err := r.Daily.DayTotals(ctx, r.client(ctx), obj.PersonID, obj.Day)
-	return e, err
+	return r.Daily.DayCount(ctx, r.client(ctx), dailywork.EventsReported, obj.PersonID, obj.Day)
 }
 
 // Grid is the resolver for the grid field.

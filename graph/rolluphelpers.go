@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"strconv"
 
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
@@ -38,7 +39,7 @@ func (r *Resolver) rollupLabels(ctx context.Context, group rollup.Group, rows []
 			return nil, err
 		}
 		for _, c := range cats {
-			names[itoa(c.ID)] = c.Name
+			names[strconv.Itoa(c.ID)] = c.Name
 		}
 	case rollup.ChildGrid:
 		gs, err := client.Grid.Query().Where(grid.IDIn(ids...)).All(ctx)
@@ -46,7 +47,7 @@ func (r *Resolver) rollupLabels(ctx context.Context, group rollup.Group, rows []
 			return nil, err
 		}
 		for _, g := range gs {
-			names[itoa(g.ID)] = g.Name
+			names[strconv.Itoa(g.ID)] = g.Name
 		}
 	case rollup.Status:
 		return func(k string) string { return labels.For("EventStatus", k) }, nil
@@ -61,5 +62,3 @@ func (r *Resolver) rollupLabels(ctx context.Context, group rollup.Group, rows []
 		return k
 	}, nil
 }
-
-func itoa(id int) string { return rollup.Itoa(id) }

@@ -206,23 +206,34 @@ func (s *Service) WorkCounts(ctx context.Context, client *ent.Client, gridID int
 	return out, nil
 }
 
-// DayTotals counts what person did on day: visits recorded, patrols started and cases
-// reported. Counted on the system's account: a report's totals are the person's whole day,
-// wherever the work was done.
-func (s *Service) DayTotals(ctx context.Context, client *ent.Client, personID int, day string) (visits, patrols, events int, err error) {
+// Work is a kind of daily work a daily report totals.
+type Work int
+
+// The kinds of daily work a daily report totals.
+const (
+	Visits Work = iota
+	Patrols
+	EventsReported
+)
+
+// DayCount counts one kind of work person did on day: visits recorded, patrols started or
+// cases reported; one query, so a report's three totals cost three queries, not nine.
+// Counted on the system's account: a report's totals are the person's whole day, wherever
+// the work was done.
+func (s *Service) DayCount(ctx context.Context, client *ent.Client, what Work, personID int, day string) (int, error) {
 	start, end, err := s.DayBounds(day)
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, err
 	}
 	sys := authz.SystemContext(ctx, "derive daily report totals")
-	if visits, err = client.Visit.Query().Where(visit.VisitorID(personID), visit.VisitedAtGTE(start), visit.VisitedAtLT(end)).Count(sys); err != nil {
-		return
+	switch what {
+	case Visits:
+		return client.Visit.Query().Where(visit.VisitorID(personID), visit.VisitedAtGTE(start), visit.VisitedAtLT(end)).Count(sys)
+	case Patrols:
+		return client.Patrol.Query().Where(patrol.PersonID(personID), patrol.StartedAtGTE(start), patrol.StartedAtLT(end)).Count(sys)
+	default:
+		return client.Event.Query().Where(event.ReporterID(personID), event.ReportedAtGTE(start), event.ReportedAtLT(end)).Count(sys)
 	}
-	if patrols, err = client.Patrol.Query().Where(patrol.PersonID(personID), patrol.StartedAtGTE(start), patrol.StartedAtLT(end)).Count(sys); err != nil {
-		return
-	}
-	events, err = client.Event.Query().Where(event.ReporterID(personID), event.ReportedAtGTE(start), event.ReportedAtLT(end)).Count(sys)
-	return
 }
 
 // mostVulnerableFirst orders households VULNERABLE, NEEDS_ATTENTION, ORDINARY.

@@ -232,18 +232,11 @@ func tzOffset(loc *time.Location) int {
 	return off
 }
 
-// KeyLabel turns a row key into a human label: category and grid names are looked up by the
-// caller; this only normalises numbers.
-func KeyLabel(k string) string { return strings.TrimSpace(k) }
-
 // ParseID reads a numeric group key.
 func ParseID(k string) (int, bool) {
 	id, err := strconv.Atoi(strings.TrimSpace(k))
 	return id, err == nil
 }
-
-// Itoa renders an id as a row key.
-func Itoa(id int) string { return strconv.Itoa(id) }
 
 // isTime reports whether group buckets by calendar period.
 func isTime(group Group) bool { return group == Day || group == Week || group == Month }
