@@ -454,6 +454,7 @@ var leakShapes = []shape{
 	{"events", checkEvents},
 	{"daily work", checkDailyWork},
 	{"rollups", checkRollups},
+	{"work rollups", checkWorkRollups},
 	{"mutations out of scope", checkMutations},
 }
 
@@ -1176,6 +1177,39 @@ func checkRollups(t *testing.T, env *servertest.Env, w *world, v *viewerCase, o 
 		}
 		if got.Rollup.Totals.Found != want {
 			t.Errorf("%s: rollup of grid %d found %d, want %d", v.name, g.ID, got.Rollup.Totals.Found, want)
+		}
+	}
+}
+
+// checkWorkRollups checks that the daily-work rollup is refused on hidden grids and counts
+// only the patrols the viewer may see.
+func checkWorkRollups(t *testing.T, env *servertest.Env, w *world, v *viewerCase, o *oracle) {
+	q := `query($g: ID!) { workRollup(gridID: $g, from: "2020-01-01T00:00:00Z", to: "2029-01-01T00:00:00Z") {
+		totals { patrols } rows { key patrols } } }`
+	for _, g := range []*ent.Grid{w.grids[0], w.grids[1], w.grids[len(w.grids)-1]} {
+		resp := env.Do(t, v.token, q, map[string]any{"g": g.ID})
+		if !o.canRead[authz.ObjGrid][g.ID] {
+			if len(resp.Errors) == 0 || resp.Errors[0].Code() != "FORBIDDEN" {
+				t.Errorf("%s: work rollup of hidden grid %d: %s %+v", v.name, g.ID, resp.Data, resp.Errors)
+			}
+			continue
+		}
+		var got struct {
+			WorkRollup struct {
+				Totals struct{ Patrols int }
+			}
+		}
+		if err := json.Unmarshal(resp.Data, &got); err != nil || len(resp.Errors) > 0 {
+			t.Fatalf("%s: work rollup: %v %+v", v.name, err, resp.Errors)
+		}
+		want := 0
+		for _, p := range w.patrols {
+			if o.canRead[authz.ObjPatrol][p.GridID] && (p.GridID == g.ID || isAncestor(w, g.ID, p.GridID)) {
+				want++
+			}
+		}
+		if got.WorkRollup.Totals.Patrols != want {
+			t.Errorf("%s: work rollup of grid %d: %d patrols, want %d", v.name, g.ID, got.WorkRollup.Totals.Patrols, want)
 		}
 	}
 }

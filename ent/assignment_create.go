@@ -11,6 +11,7 @@ import (
 	"gridgov/ent/person"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 )
@@ -20,6 +21,7 @@ type AssignmentCreate struct {
 	config
 	mutation *AssignmentMutation
 	hooks    []Hook
+	conflict []sql.ConflictOption
 }
 
 // SetCreatedAt sets the "created_at" field.
@@ -294,6 +296,7 @@ func (_c *AssignmentCreate) createSpec() (*Assignment, *sqlgraph.CreateSpec) {
 		_node = &Assignment{config: _c.config}
 		_spec = sqlgraph.NewCreateSpec(assignment.Table, sqlgraph.NewFieldSpec(assignment.FieldID, field.TypeInt))
 	)
+	_spec.OnConflict = _c.conflict
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(assignment.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
@@ -367,11 +370,379 @@ func (_c *AssignmentCreate) createSpec() (*Assignment, *sqlgraph.CreateSpec) {
 	return _node, _spec
 }
 
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.Assignment.Create().
+//		SetCreatedAt(v).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AssignmentUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *AssignmentCreate) OnConflict(opts ...sql.ConflictOption) *AssignmentUpsertOne {
+	_c.conflict = opts
+	return &AssignmentUpsertOne{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.Assignment.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *AssignmentCreate) OnConflictColumns(columns ...string) *AssignmentUpsertOne {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &AssignmentUpsertOne{
+		create: _c,
+	}
+}
+
+type (
+	// AssignmentUpsertOne is the builder for "upsert"-ing
+	//  one Assignment node.
+	AssignmentUpsertOne struct {
+		create *AssignmentCreate
+	}
+
+	// AssignmentUpsert is the "OnConflict" setter.
+	AssignmentUpsert struct {
+		*sql.UpdateSet
+	}
+)
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *AssignmentUpsert) SetUpdatedAt(v time.Time) *AssignmentUpsert {
+	u.Set(assignment.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *AssignmentUpsert) UpdateUpdatedAt() *AssignmentUpsert {
+	u.SetExcluded(assignment.FieldUpdatedAt)
+	return u
+}
+
+// SetRole sets the "role" field.
+func (u *AssignmentUpsert) SetRole(v assignment.Role) *AssignmentUpsert {
+	u.Set(assignment.FieldRole, v)
+	return u
+}
+
+// UpdateRole sets the "role" field to the value that was provided on create.
+func (u *AssignmentUpsert) UpdateRole() *AssignmentUpsert {
+	u.SetExcluded(assignment.FieldRole)
+	return u
+}
+
+// SetDuty sets the "duty" field.
+func (u *AssignmentUpsert) SetDuty(v assignment.Duty) *AssignmentUpsert {
+	u.Set(assignment.FieldDuty, v)
+	return u
+}
+
+// UpdateDuty sets the "duty" field to the value that was provided on create.
+func (u *AssignmentUpsert) UpdateDuty() *AssignmentUpsert {
+	u.SetExcluded(assignment.FieldDuty)
+	return u
+}
+
+// ClearDuty clears the value of the "duty" field.
+func (u *AssignmentUpsert) ClearDuty() *AssignmentUpsert {
+	u.SetNull(assignment.FieldDuty)
+	return u
+}
+
+// SetTitle sets the "title" field.
+func (u *AssignmentUpsert) SetTitle(v string) *AssignmentUpsert {
+	u.Set(assignment.FieldTitle, v)
+	return u
+}
+
+// UpdateTitle sets the "title" field to the value that was provided on create.
+func (u *AssignmentUpsert) UpdateTitle() *AssignmentUpsert {
+	u.SetExcluded(assignment.FieldTitle)
+	return u
+}
+
+// SetValidFrom sets the "valid_from" field.
+func (u *AssignmentUpsert) SetValidFrom(v time.Time) *AssignmentUpsert {
+	u.Set(assignment.FieldValidFrom, v)
+	return u
+}
+
+// UpdateValidFrom sets the "valid_from" field to the value that was provided on create.
+func (u *AssignmentUpsert) UpdateValidFrom() *AssignmentUpsert {
+	u.SetExcluded(assignment.FieldValidFrom)
+	return u
+}
+
+// SetValidTo sets the "valid_to" field.
+func (u *AssignmentUpsert) SetValidTo(v time.Time) *AssignmentUpsert {
+	u.Set(assignment.FieldValidTo, v)
+	return u
+}
+
+// UpdateValidTo sets the "valid_to" field to the value that was provided on create.
+func (u *AssignmentUpsert) UpdateValidTo() *AssignmentUpsert {
+	u.SetExcluded(assignment.FieldValidTo)
+	return u
+}
+
+// ClearValidTo clears the value of the "valid_to" field.
+func (u *AssignmentUpsert) ClearValidTo() *AssignmentUpsert {
+	u.SetNull(assignment.FieldValidTo)
+	return u
+}
+
+// SetEndReason sets the "end_reason" field.
+func (u *AssignmentUpsert) SetEndReason(v string) *AssignmentUpsert {
+	u.Set(assignment.FieldEndReason, v)
+	return u
+}
+
+// UpdateEndReason sets the "end_reason" field to the value that was provided on create.
+func (u *AssignmentUpsert) UpdateEndReason() *AssignmentUpsert {
+	u.SetExcluded(assignment.FieldEndReason)
+	return u
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *AssignmentUpsert) SetGridPath(v string) *AssignmentUpsert {
+	u.Set(assignment.FieldGridPath, v)
+	return u
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *AssignmentUpsert) UpdateGridPath() *AssignmentUpsert {
+	u.SetExcluded(assignment.FieldGridPath)
+	return u
+}
+
+// UpdateNewValues updates the mutable fields using the new values that were set on create.
+// Using this option is equivalent to using:
+//
+//	client.Assignment.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *AssignmentUpsertOne) UpdateNewValues() *AssignmentUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(assignment.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.PersonID(); exists {
+			s.SetIgnore(assignment.FieldPersonID)
+		}
+		if _, exists := u.create.mutation.GridID(); exists {
+			s.SetIgnore(assignment.FieldGridID)
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.Assignment.Create().
+//	    OnConflict(sql.ResolveWithIgnore()).
+//	    Exec(ctx)
+func (u *AssignmentUpsertOne) Ignore() *AssignmentUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *AssignmentUpsertOne) DoNothing() *AssignmentUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the AssignmentCreate.OnConflict
+// documentation for more info.
+func (u *AssignmentUpsertOne) Update(set func(*AssignmentUpsert)) *AssignmentUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&AssignmentUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *AssignmentUpsertOne) SetUpdatedAt(v time.Time) *AssignmentUpsertOne {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *AssignmentUpsertOne) UpdateUpdatedAt() *AssignmentUpsertOne {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetRole sets the "role" field.
+func (u *AssignmentUpsertOne) SetRole(v assignment.Role) *AssignmentUpsertOne {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.SetRole(v)
+	})
+}
+
+// UpdateRole sets the "role" field to the value that was provided on create.
+func (u *AssignmentUpsertOne) UpdateRole() *AssignmentUpsertOne {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.UpdateRole()
+	})
+}
+
+// SetDuty sets the "duty" field.
+func (u *AssignmentUpsertOne) SetDuty(v assignment.Duty) *AssignmentUpsertOne {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.SetDuty(v)
+	})
+}
+
+// UpdateDuty sets the "duty" field to the value that was provided on create.
+func (u *AssignmentUpsertOne) UpdateDuty() *AssignmentUpsertOne {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.UpdateDuty()
+	})
+}
+
+// ClearDuty clears the value of the "duty" field.
+func (u *AssignmentUpsertOne) ClearDuty() *AssignmentUpsertOne {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.ClearDuty()
+	})
+}
+
+// SetTitle sets the "title" field.
+func (u *AssignmentUpsertOne) SetTitle(v string) *AssignmentUpsertOne {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.SetTitle(v)
+	})
+}
+
+// UpdateTitle sets the "title" field to the value that was provided on create.
+func (u *AssignmentUpsertOne) UpdateTitle() *AssignmentUpsertOne {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.UpdateTitle()
+	})
+}
+
+// SetValidFrom sets the "valid_from" field.
+func (u *AssignmentUpsertOne) SetValidFrom(v time.Time) *AssignmentUpsertOne {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.SetValidFrom(v)
+	})
+}
+
+// UpdateValidFrom sets the "valid_from" field to the value that was provided on create.
+func (u *AssignmentUpsertOne) UpdateValidFrom() *AssignmentUpsertOne {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.UpdateValidFrom()
+	})
+}
+
+// SetValidTo sets the "valid_to" field.
+func (u *AssignmentUpsertOne) SetValidTo(v time.Time) *AssignmentUpsertOne {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.SetValidTo(v)
+	})
+}
+
+// UpdateValidTo sets the "valid_to" field to the value that was provided on create.
+func (u *AssignmentUpsertOne) UpdateValidTo() *AssignmentUpsertOne {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.UpdateValidTo()
+	})
+}
+
+// ClearValidTo clears the value of the "valid_to" field.
+func (u *AssignmentUpsertOne) ClearValidTo() *AssignmentUpsertOne {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.ClearValidTo()
+	})
+}
+
+// SetEndReason sets the "end_reason" field.
+func (u *AssignmentUpsertOne) SetEndReason(v string) *AssignmentUpsertOne {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.SetEndReason(v)
+	})
+}
+
+// UpdateEndReason sets the "end_reason" field to the value that was provided on create.
+func (u *AssignmentUpsertOne) UpdateEndReason() *AssignmentUpsertOne {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.UpdateEndReason()
+	})
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *AssignmentUpsertOne) SetGridPath(v string) *AssignmentUpsertOne {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.SetGridPath(v)
+	})
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *AssignmentUpsertOne) UpdateGridPath() *AssignmentUpsertOne {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.UpdateGridPath()
+	})
+}
+
+// Exec executes the query.
+func (u *AssignmentUpsertOne) Exec(ctx context.Context) error {
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for AssignmentCreate.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *AssignmentUpsertOne) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// Exec executes the UPSERT query and returns the inserted/updated ID.
+func (u *AssignmentUpsertOne) ID(ctx context.Context) (id int, err error) {
+	node, err := u.create.Save(ctx)
+	if err != nil {
+		return id, err
+	}
+	return node.ID, nil
+}
+
+// IDX is like ID, but panics if an error occurs.
+func (u *AssignmentUpsertOne) IDX(ctx context.Context) int {
+	id, err := u.ID(ctx)
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
+
 // AssignmentCreateBulk is the builder for creating many Assignment entities in bulk.
 type AssignmentCreateBulk struct {
 	config
 	err      error
 	builders []*AssignmentCreate
+	conflict []sql.ConflictOption
 }
 
 // Save creates the Assignment entities in the database.
@@ -401,6 +772,7 @@ func (_c *AssignmentCreateBulk) Save(ctx context.Context) ([]*Assignment, error)
 					_, err = mutators[i+1].Mutate(root, _c.builders[i+1].mutation)
 				} else {
 					spec := &sqlgraph.BatchCreateSpec{Nodes: specs}
+					spec.OnConflict = _c.conflict
 					// Invoke the actual operation on the latest mutation in the chain.
 					if err = sqlgraph.BatchCreate(ctx, _c.driver, spec); err != nil {
 						if sqlgraph.IsConstraintError(err) {
@@ -451,6 +823,249 @@ func (_c *AssignmentCreateBulk) Exec(ctx context.Context) error {
 // ExecX is like Exec, but panics if an error occurs.
 func (_c *AssignmentCreateBulk) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.Assignment.CreateBulk(builders...).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AssignmentUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *AssignmentCreateBulk) OnConflict(opts ...sql.ConflictOption) *AssignmentUpsertBulk {
+	_c.conflict = opts
+	return &AssignmentUpsertBulk{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.Assignment.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *AssignmentCreateBulk) OnConflictColumns(columns ...string) *AssignmentUpsertBulk {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &AssignmentUpsertBulk{
+		create: _c,
+	}
+}
+
+// AssignmentUpsertBulk is the builder for "upsert"-ing
+// a bulk of Assignment nodes.
+type AssignmentUpsertBulk struct {
+	create *AssignmentCreateBulk
+}
+
+// UpdateNewValues updates the mutable fields using the new values that
+// were set on create. Using this option is equivalent to using:
+//
+//	client.Assignment.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *AssignmentUpsertBulk) UpdateNewValues() *AssignmentUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		for _, b := range u.create.builders {
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(assignment.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.PersonID(); exists {
+				s.SetIgnore(assignment.FieldPersonID)
+			}
+			if _, exists := b.mutation.GridID(); exists {
+				s.SetIgnore(assignment.FieldGridID)
+			}
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.Assignment.Create().
+//		OnConflict(sql.ResolveWithIgnore()).
+//		Exec(ctx)
+func (u *AssignmentUpsertBulk) Ignore() *AssignmentUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *AssignmentUpsertBulk) DoNothing() *AssignmentUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the AssignmentCreateBulk.OnConflict
+// documentation for more info.
+func (u *AssignmentUpsertBulk) Update(set func(*AssignmentUpsert)) *AssignmentUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&AssignmentUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *AssignmentUpsertBulk) SetUpdatedAt(v time.Time) *AssignmentUpsertBulk {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *AssignmentUpsertBulk) UpdateUpdatedAt() *AssignmentUpsertBulk {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetRole sets the "role" field.
+func (u *AssignmentUpsertBulk) SetRole(v assignment.Role) *AssignmentUpsertBulk {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.SetRole(v)
+	})
+}
+
+// UpdateRole sets the "role" field to the value that was provided on create.
+func (u *AssignmentUpsertBulk) UpdateRole() *AssignmentUpsertBulk {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.UpdateRole()
+	})
+}
+
+// SetDuty sets the "duty" field.
+func (u *AssignmentUpsertBulk) SetDuty(v assignment.Duty) *AssignmentUpsertBulk {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.SetDuty(v)
+	})
+}
+
+// UpdateDuty sets the "duty" field to the value that was provided on create.
+func (u *AssignmentUpsertBulk) UpdateDuty() *AssignmentUpsertBulk {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.UpdateDuty()
+	})
+}
+
+// ClearDuty clears the value of the "duty" field.
+func (u *AssignmentUpsertBulk) ClearDuty() *AssignmentUpsertBulk {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.ClearDuty()
+	})
+}
+
+// SetTitle sets the "title" field.
+func (u *AssignmentUpsertBulk) SetTitle(v string) *AssignmentUpsertBulk {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.SetTitle(v)
+	})
+}
+
+// UpdateTitle sets the "title" field to the value that was provided on create.
+func (u *AssignmentUpsertBulk) UpdateTitle() *AssignmentUpsertBulk {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.UpdateTitle()
+	})
+}
+
+// SetValidFrom sets the "valid_from" field.
+func (u *AssignmentUpsertBulk) SetValidFrom(v time.Time) *AssignmentUpsertBulk {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.SetValidFrom(v)
+	})
+}
+
+// UpdateValidFrom sets the "valid_from" field to the value that was provided on create.
+func (u *AssignmentUpsertBulk) UpdateValidFrom() *AssignmentUpsertBulk {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.UpdateValidFrom()
+	})
+}
+
+// SetValidTo sets the "valid_to" field.
+func (u *AssignmentUpsertBulk) SetValidTo(v time.Time) *AssignmentUpsertBulk {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.SetValidTo(v)
+	})
+}
+
+// UpdateValidTo sets the "valid_to" field to the value that was provided on create.
+func (u *AssignmentUpsertBulk) UpdateValidTo() *AssignmentUpsertBulk {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.UpdateValidTo()
+	})
+}
+
+// ClearValidTo clears the value of the "valid_to" field.
+func (u *AssignmentUpsertBulk) ClearValidTo() *AssignmentUpsertBulk {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.ClearValidTo()
+	})
+}
+
+// SetEndReason sets the "end_reason" field.
+func (u *AssignmentUpsertBulk) SetEndReason(v string) *AssignmentUpsertBulk {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.SetEndReason(v)
+	})
+}
+
+// UpdateEndReason sets the "end_reason" field to the value that was provided on create.
+func (u *AssignmentUpsertBulk) UpdateEndReason() *AssignmentUpsertBulk {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.UpdateEndReason()
+	})
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *AssignmentUpsertBulk) SetGridPath(v string) *AssignmentUpsertBulk {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.SetGridPath(v)
+	})
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *AssignmentUpsertBulk) UpdateGridPath() *AssignmentUpsertBulk {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.UpdateGridPath()
+	})
+}
+
+// Exec executes the query.
+func (u *AssignmentUpsertBulk) Exec(ctx context.Context) error {
+	if u.create.err != nil {
+		return u.create.err
+	}
+	for i, b := range u.create.builders {
+		if len(b.conflict) != 0 {
+			return fmt.Errorf("ent: OnConflict was set for builder %d. Set it on the AssignmentCreateBulk instead", i)
+		}
+	}
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for AssignmentCreateBulk.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *AssignmentUpsertBulk) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
 		panic(err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/eventcategory"
+	"gridgov/ent/eventtally"
 	"gridgov/ent/grid"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
@@ -51,6 +52,8 @@ type Client struct {
 	EventAction *EventActionClient
 	// EventCategory is the client for interacting with the EventCategory builders.
 	EventCategory *EventCategoryClient
+	// EventTally is the client for interacting with the EventTally builders.
+	EventTally *EventTallyClient
 	// Grid is the client for interacting with the Grid builders.
 	Grid *GridClient
 	// Household is the client for interacting with the Household builders.
@@ -89,6 +92,7 @@ func (c *Client) init() {
 	c.Event = NewEventClient(c.config)
 	c.EventAction = NewEventActionClient(c.config)
 	c.EventCategory = NewEventCategoryClient(c.config)
+	c.EventTally = NewEventTallyClient(c.config)
 	c.Grid = NewGridClient(c.config)
 	c.Household = NewHouseholdClient(c.config)
 	c.HouseholdTag = NewHouseholdTagClient(c.config)
@@ -197,6 +201,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Event:          NewEventClient(cfg),
 		EventAction:    NewEventActionClient(cfg),
 		EventCategory:  NewEventCategoryClient(cfg),
+		EventTally:     NewEventTallyClient(cfg),
 		Grid:           NewGridClient(cfg),
 		Household:      NewHouseholdClient(cfg),
 		HouseholdTag:   NewHouseholdTagClient(cfg),
@@ -232,6 +237,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Event:          NewEventClient(cfg),
 		EventAction:    NewEventActionClient(cfg),
 		EventCategory:  NewEventCategoryClient(cfg),
+		EventTally:     NewEventTallyClient(cfg),
 		Grid:           NewGridClient(cfg),
 		Household:      NewHouseholdClient(cfg),
 		HouseholdTag:   NewHouseholdTagClient(cfg),
@@ -272,9 +278,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Assignment, c.DailyReport, c.Event, c.EventAction, c.EventCategory, c.Grid,
-		c.Household, c.HouseholdTag, c.IdempotencyKey, c.Patrol, c.Person, c.Session,
-		c.User, c.Vehicle, c.Visit, c.VisitInterval,
+		c.Assignment, c.DailyReport, c.Event, c.EventAction, c.EventCategory,
+		c.EventTally, c.Grid, c.Household, c.HouseholdTag, c.IdempotencyKey, c.Patrol,
+		c.Person, c.Session, c.User, c.Vehicle, c.Visit, c.VisitInterval,
 	} {
 		n.Use(hooks...)
 	}
@@ -284,9 +290,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Assignment, c.DailyReport, c.Event, c.EventAction, c.EventCategory, c.Grid,
-		c.Household, c.HouseholdTag, c.IdempotencyKey, c.Patrol, c.Person, c.Session,
-		c.User, c.Vehicle, c.Visit, c.VisitInterval,
+		c.Assignment, c.DailyReport, c.Event, c.EventAction, c.EventCategory,
+		c.EventTally, c.Grid, c.Household, c.HouseholdTag, c.IdempotencyKey, c.Patrol,
+		c.Person, c.Session, c.User, c.Vehicle, c.Visit, c.VisitInterval,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -305,6 +311,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.EventAction.mutate(ctx, m)
 	case *EventCategoryMutation:
 		return c.EventCategory.mutate(ctx, m)
+	case *EventTallyMutation:
+		return c.EventTally.mutate(ctx, m)
 	case *GridMutation:
 		return c.Grid.mutate(ctx, m)
 	case *HouseholdMutation:
@@ -1255,6 +1263,140 @@ func (c *EventCategoryClient) mutate(ctx context.Context, m *EventCategoryMutati
 		return (&EventCategoryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown EventCategory mutation op: %q", m.Op())
+	}
+}
+
+// EventTallyClient is a client for the EventTally schema.
+type EventTallyClient struct {
+	config
+}
+
+// NewEventTallyClient returns a client for the EventTally from the given config.
+func NewEventTallyClient(c config) *EventTallyClient {
+	return &EventTallyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `eventtally.Hooks(f(g(h())))`.
+func (c *EventTallyClient) Use(hooks ...Hook) {
+	c.hooks.EventTally = append(c.hooks.EventTally, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `eventtally.Intercept(f(g(h())))`.
+func (c *EventTallyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.EventTally = append(c.inters.EventTally, interceptors...)
+}
+
+// Create returns a builder for creating a EventTally entity.
+func (c *EventTallyClient) Create() *EventTallyCreate {
+	mutation := newEventTallyMutation(c.config, OpCreate)
+	return &EventTallyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of EventTally entities.
+func (c *EventTallyClient) CreateBulk(builders ...*EventTallyCreate) *EventTallyCreateBulk {
+	return &EventTallyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EventTallyClient) MapCreateBulk(slice any, setFunc func(*EventTallyCreate, int)) *EventTallyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EventTallyCreateBulk{err: fmt.Errorf("calling to EventTallyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EventTallyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EventTallyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for EventTally.
+func (c *EventTallyClient) Update() *EventTallyUpdate {
+	mutation := newEventTallyMutation(c.config, OpUpdate)
+	return &EventTallyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EventTallyClient) UpdateOne(_m *EventTally) *EventTallyUpdateOne {
+	mutation := newEventTallyMutation(c.config, OpUpdateOne, withEventTally(_m))
+	return &EventTallyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EventTallyClient) UpdateOneID(id int) *EventTallyUpdateOne {
+	mutation := newEventTallyMutation(c.config, OpUpdateOne, withEventTallyID(id))
+	return &EventTallyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for EventTally.
+func (c *EventTallyClient) Delete() *EventTallyDelete {
+	mutation := newEventTallyMutation(c.config, OpDelete)
+	return &EventTallyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EventTallyClient) DeleteOne(_m *EventTally) *EventTallyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EventTallyClient) DeleteOneID(id int) *EventTallyDeleteOne {
+	builder := c.Delete().Where(eventtally.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EventTallyDeleteOne{builder}
+}
+
+// Query returns a query builder for EventTally.
+func (c *EventTallyClient) Query() *EventTallyQuery {
+	return &EventTallyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEventTally},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a EventTally entity by its id.
+func (c *EventTallyClient) Get(ctx context.Context, id int) (*EventTally, error) {
+	return c.Query().Where(eventtally.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EventTallyClient) GetX(ctx context.Context, id int) *EventTally {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *EventTallyClient) Hooks() []Hook {
+	hooks := c.hooks.EventTally
+	return append(hooks[:len(hooks):len(hooks)], eventtally.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *EventTallyClient) Interceptors() []Interceptor {
+	return c.inters.EventTally
+}
+
+func (c *EventTallyClient) mutate(ctx context.Context, m *EventTallyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EventTallyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EventTallyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EventTallyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EventTallyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown EventTally mutation op: %q", m.Op())
 	}
 }
 
@@ -3135,14 +3277,14 @@ func (c *VisitIntervalClient) mutate(ctx context.Context, m *VisitIntervalMutati
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Assignment, DailyReport, Event, EventAction, EventCategory, Grid, Household,
-		HouseholdTag, IdempotencyKey, Patrol, Person, Session, User, Vehicle, Visit,
-		VisitInterval []ent.Hook
+		Assignment, DailyReport, Event, EventAction, EventCategory, EventTally, Grid,
+		Household, HouseholdTag, IdempotencyKey, Patrol, Person, Session, User,
+		Vehicle, Visit, VisitInterval []ent.Hook
 	}
 	inters struct {
-		Assignment, DailyReport, Event, EventAction, EventCategory, Grid, Household,
-		HouseholdTag, IdempotencyKey, Patrol, Person, Session, User, Vehicle, Visit,
-		VisitInterval []ent.Interceptor
+		Assignment, DailyReport, Event, EventAction, EventCategory, EventTally, Grid,
+		Household, HouseholdTag, IdempotencyKey, Patrol, Person, Session, User,
+		Vehicle, Visit, VisitInterval []ent.Interceptor
 	}
 )
 

@@ -11,6 +11,7 @@ import (
 	"gridgov/ent/person"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 )
@@ -20,6 +21,7 @@ type DailyReportCreate struct {
 	config
 	mutation *DailyReportMutation
 	hooks    []Hook
+	conflict []sql.ConflictOption
 }
 
 // SetCreatedAt sets the "created_at" field.
@@ -235,6 +237,7 @@ func (_c *DailyReportCreate) createSpec() (*DailyReport, *sqlgraph.CreateSpec) {
 		_node = &DailyReport{config: _c.config}
 		_spec = sqlgraph.NewCreateSpec(dailyreport.Table, sqlgraph.NewFieldSpec(dailyreport.FieldID, field.TypeInt))
 	)
+	_spec.OnConflict = _c.conflict
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(dailyreport.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
@@ -296,11 +299,275 @@ func (_c *DailyReportCreate) createSpec() (*DailyReport, *sqlgraph.CreateSpec) {
 	return _node, _spec
 }
 
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.DailyReport.Create().
+//		SetCreatedAt(v).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.DailyReportUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *DailyReportCreate) OnConflict(opts ...sql.ConflictOption) *DailyReportUpsertOne {
+	_c.conflict = opts
+	return &DailyReportUpsertOne{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.DailyReport.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *DailyReportCreate) OnConflictColumns(columns ...string) *DailyReportUpsertOne {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &DailyReportUpsertOne{
+		create: _c,
+	}
+}
+
+type (
+	// DailyReportUpsertOne is the builder for "upsert"-ing
+	//  one DailyReport node.
+	DailyReportUpsertOne struct {
+		create *DailyReportCreate
+	}
+
+	// DailyReportUpsert is the "OnConflict" setter.
+	DailyReportUpsert struct {
+		*sql.UpdateSet
+	}
+)
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *DailyReportUpsert) SetUpdatedAt(v time.Time) *DailyReportUpsert {
+	u.Set(dailyreport.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *DailyReportUpsert) UpdateUpdatedAt() *DailyReportUpsert {
+	u.SetExcluded(dailyreport.FieldUpdatedAt)
+	return u
+}
+
+// SetSummary sets the "summary" field.
+func (u *DailyReportUpsert) SetSummary(v string) *DailyReportUpsert {
+	u.Set(dailyreport.FieldSummary, v)
+	return u
+}
+
+// UpdateSummary sets the "summary" field to the value that was provided on create.
+func (u *DailyReportUpsert) UpdateSummary() *DailyReportUpsert {
+	u.SetExcluded(dailyreport.FieldSummary)
+	return u
+}
+
+// SetSubmittedAt sets the "submitted_at" field.
+func (u *DailyReportUpsert) SetSubmittedAt(v time.Time) *DailyReportUpsert {
+	u.Set(dailyreport.FieldSubmittedAt, v)
+	return u
+}
+
+// UpdateSubmittedAt sets the "submitted_at" field to the value that was provided on create.
+func (u *DailyReportUpsert) UpdateSubmittedAt() *DailyReportUpsert {
+	u.SetExcluded(dailyreport.FieldSubmittedAt)
+	return u
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *DailyReportUpsert) SetGridPath(v string) *DailyReportUpsert {
+	u.Set(dailyreport.FieldGridPath, v)
+	return u
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *DailyReportUpsert) UpdateGridPath() *DailyReportUpsert {
+	u.SetExcluded(dailyreport.FieldGridPath)
+	return u
+}
+
+// SetGridID sets the "grid_id" field.
+func (u *DailyReportUpsert) SetGridID(v int) *DailyReportUpsert {
+	u.Set(dailyreport.FieldGridID, v)
+	return u
+}
+
+// UpdateGridID sets the "grid_id" field to the value that was provided on create.
+func (u *DailyReportUpsert) UpdateGridID() *DailyReportUpsert {
+	u.SetExcluded(dailyreport.FieldGridID)
+	return u
+}
+
+// UpdateNewValues updates the mutable fields using the new values that were set on create.
+// Using this option is equivalent to using:
+//
+//	client.DailyReport.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *DailyReportUpsertOne) UpdateNewValues() *DailyReportUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(dailyreport.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.Day(); exists {
+			s.SetIgnore(dailyreport.FieldDay)
+		}
+		if _, exists := u.create.mutation.PersonID(); exists {
+			s.SetIgnore(dailyreport.FieldPersonID)
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.DailyReport.Create().
+//	    OnConflict(sql.ResolveWithIgnore()).
+//	    Exec(ctx)
+func (u *DailyReportUpsertOne) Ignore() *DailyReportUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *DailyReportUpsertOne) DoNothing() *DailyReportUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the DailyReportCreate.OnConflict
+// documentation for more info.
+func (u *DailyReportUpsertOne) Update(set func(*DailyReportUpsert)) *DailyReportUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&DailyReportUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *DailyReportUpsertOne) SetUpdatedAt(v time.Time) *DailyReportUpsertOne {
+	return u.Update(func(s *DailyReportUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *DailyReportUpsertOne) UpdateUpdatedAt() *DailyReportUpsertOne {
+	return u.Update(func(s *DailyReportUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetSummary sets the "summary" field.
+func (u *DailyReportUpsertOne) SetSummary(v string) *DailyReportUpsertOne {
+	return u.Update(func(s *DailyReportUpsert) {
+		s.SetSummary(v)
+	})
+}
+
+// UpdateSummary sets the "summary" field to the value that was provided on create.
+func (u *DailyReportUpsertOne) UpdateSummary() *DailyReportUpsertOne {
+	return u.Update(func(s *DailyReportUpsert) {
+		s.UpdateSummary()
+	})
+}
+
+// SetSubmittedAt sets the "submitted_at" field.
+func (u *DailyReportUpsertOne) SetSubmittedAt(v time.Time) *DailyReportUpsertOne {
+	return u.Update(func(s *DailyReportUpsert) {
+		s.SetSubmittedAt(v)
+	})
+}
+
+// UpdateSubmittedAt sets the "submitted_at" field to the value that was provided on create.
+func (u *DailyReportUpsertOne) UpdateSubmittedAt() *DailyReportUpsertOne {
+	return u.Update(func(s *DailyReportUpsert) {
+		s.UpdateSubmittedAt()
+	})
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *DailyReportUpsertOne) SetGridPath(v string) *DailyReportUpsertOne {
+	return u.Update(func(s *DailyReportUpsert) {
+		s.SetGridPath(v)
+	})
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *DailyReportUpsertOne) UpdateGridPath() *DailyReportUpsertOne {
+	return u.Update(func(s *DailyReportUpsert) {
+		s.UpdateGridPath()
+	})
+}
+
+// SetGridID sets the "grid_id" field.
+func (u *DailyReportUpsertOne) SetGridID(v int) *DailyReportUpsertOne {
+	return u.Update(func(s *DailyReportUpsert) {
+		s.SetGridID(v)
+	})
+}
+
+// UpdateGridID sets the "grid_id" field to the value that was provided on create.
+func (u *DailyReportUpsertOne) UpdateGridID() *DailyReportUpsertOne {
+	return u.Update(func(s *DailyReportUpsert) {
+		s.UpdateGridID()
+	})
+}
+
+// Exec executes the query.
+func (u *DailyReportUpsertOne) Exec(ctx context.Context) error {
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for DailyReportCreate.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *DailyReportUpsertOne) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// Exec executes the UPSERT query and returns the inserted/updated ID.
+func (u *DailyReportUpsertOne) ID(ctx context.Context) (id int, err error) {
+	node, err := u.create.Save(ctx)
+	if err != nil {
+		return id, err
+	}
+	return node.ID, nil
+}
+
+// IDX is like ID, but panics if an error occurs.
+func (u *DailyReportUpsertOne) IDX(ctx context.Context) int {
+	id, err := u.ID(ctx)
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
+
 // DailyReportCreateBulk is the builder for creating many DailyReport entities in bulk.
 type DailyReportCreateBulk struct {
 	config
 	err      error
 	builders []*DailyReportCreate
+	conflict []sql.ConflictOption
 }
 
 // Save creates the DailyReport entities in the database.
@@ -330,6 +597,7 @@ func (_c *DailyReportCreateBulk) Save(ctx context.Context) ([]*DailyReport, erro
 					_, err = mutators[i+1].Mutate(root, _c.builders[i+1].mutation)
 				} else {
 					spec := &sqlgraph.BatchCreateSpec{Nodes: specs}
+					spec.OnConflict = _c.conflict
 					// Invoke the actual operation on the latest mutation in the chain.
 					if err = sqlgraph.BatchCreate(ctx, _c.driver, spec); err != nil {
 						if sqlgraph.IsConstraintError(err) {
@@ -380,6 +648,193 @@ func (_c *DailyReportCreateBulk) Exec(ctx context.Context) error {
 // ExecX is like Exec, but panics if an error occurs.
 func (_c *DailyReportCreateBulk) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.DailyReport.CreateBulk(builders...).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.DailyReportUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *DailyReportCreateBulk) OnConflict(opts ...sql.ConflictOption) *DailyReportUpsertBulk {
+	_c.conflict = opts
+	return &DailyReportUpsertBulk{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.DailyReport.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *DailyReportCreateBulk) OnConflictColumns(columns ...string) *DailyReportUpsertBulk {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &DailyReportUpsertBulk{
+		create: _c,
+	}
+}
+
+// DailyReportUpsertBulk is the builder for "upsert"-ing
+// a bulk of DailyReport nodes.
+type DailyReportUpsertBulk struct {
+	create *DailyReportCreateBulk
+}
+
+// UpdateNewValues updates the mutable fields using the new values that
+// were set on create. Using this option is equivalent to using:
+//
+//	client.DailyReport.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *DailyReportUpsertBulk) UpdateNewValues() *DailyReportUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		for _, b := range u.create.builders {
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(dailyreport.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.Day(); exists {
+				s.SetIgnore(dailyreport.FieldDay)
+			}
+			if _, exists := b.mutation.PersonID(); exists {
+				s.SetIgnore(dailyreport.FieldPersonID)
+			}
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.DailyReport.Create().
+//		OnConflict(sql.ResolveWithIgnore()).
+//		Exec(ctx)
+func (u *DailyReportUpsertBulk) Ignore() *DailyReportUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *DailyReportUpsertBulk) DoNothing() *DailyReportUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the DailyReportCreateBulk.OnConflict
+// documentation for more info.
+func (u *DailyReportUpsertBulk) Update(set func(*DailyReportUpsert)) *DailyReportUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&DailyReportUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *DailyReportUpsertBulk) SetUpdatedAt(v time.Time) *DailyReportUpsertBulk {
+	return u.Update(func(s *DailyReportUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *DailyReportUpsertBulk) UpdateUpdatedAt() *DailyReportUpsertBulk {
+	return u.Update(func(s *DailyReportUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetSummary sets the "summary" field.
+func (u *DailyReportUpsertBulk) SetSummary(v string) *DailyReportUpsertBulk {
+	return u.Update(func(s *DailyReportUpsert) {
+		s.SetSummary(v)
+	})
+}
+
+// UpdateSummary sets the "summary" field to the value that was provided on create.
+func (u *DailyReportUpsertBulk) UpdateSummary() *DailyReportUpsertBulk {
+	return u.Update(func(s *DailyReportUpsert) {
+		s.UpdateSummary()
+	})
+}
+
+// SetSubmittedAt sets the "submitted_at" field.
+func (u *DailyReportUpsertBulk) SetSubmittedAt(v time.Time) *DailyReportUpsertBulk {
+	return u.Update(func(s *DailyReportUpsert) {
+		s.SetSubmittedAt(v)
+	})
+}
+
+// UpdateSubmittedAt sets the "submitted_at" field to the value that was provided on create.
+func (u *DailyReportUpsertBulk) UpdateSubmittedAt() *DailyReportUpsertBulk {
+	return u.Update(func(s *DailyReportUpsert) {
+		s.UpdateSubmittedAt()
+	})
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *DailyReportUpsertBulk) SetGridPath(v string) *DailyReportUpsertBulk {
+	return u.Update(func(s *DailyReportUpsert) {
+		s.SetGridPath(v)
+	})
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *DailyReportUpsertBulk) UpdateGridPath() *DailyReportUpsertBulk {
+	return u.Update(func(s *DailyReportUpsert) {
+		s.UpdateGridPath()
+	})
+}
+
+// SetGridID sets the "grid_id" field.
+func (u *DailyReportUpsertBulk) SetGridID(v int) *DailyReportUpsertBulk {
+	return u.Update(func(s *DailyReportUpsert) {
+		s.SetGridID(v)
+	})
+}
+
+// UpdateGridID sets the "grid_id" field to the value that was provided on create.
+func (u *DailyReportUpsertBulk) UpdateGridID() *DailyReportUpsertBulk {
+	return u.Update(func(s *DailyReportUpsert) {
+		s.UpdateGridID()
+	})
+}
+
+// Exec executes the query.
+func (u *DailyReportUpsertBulk) Exec(ctx context.Context) error {
+	if u.create.err != nil {
+		return u.create.err
+	}
+	for i, b := range u.create.builders {
+		if len(b.conflict) != 0 {
+			return fmt.Errorf("ent: OnConflict was set for builder %d. Set it on the DailyReportCreateBulk instead", i)
+		}
+	}
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for DailyReportCreateBulk.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *DailyReportUpsertBulk) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
 		panic(err)
 	}
 }

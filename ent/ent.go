@@ -11,6 +11,7 @@ import (
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/eventcategory"
+	"gridgov/ent/eventtally"
 	"gridgov/ent/grid"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
@@ -93,6 +94,7 @@ func checkColumn(t, c string) error {
 			event.Table:          event.ValidColumn,
 			eventaction.Table:    eventaction.ValidColumn,
 			eventcategory.Table:  eventcategory.ValidColumn,
+			eventtally.Table:     eventtally.ValidColumn,
 			grid.Table:           grid.ValidColumn,
 			household.Table:      household.ValidColumn,
 			householdtag.Table:   householdtag.ValidColumn,

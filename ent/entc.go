@@ -34,6 +34,7 @@ func main() {
 			gen.FeatureModifier,
 			gen.FeatureGlobalID,
 			gen.FeatureExecQuery,
+			gen.FeatureUpsert,
 		},
 	}, entc.Extensions(ex))
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/eventcategory"
+	"gridgov/ent/eventtally"
 	"gridgov/ent/grid"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
@@ -29,7 +30,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 16)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 17)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   assignment.Table,
@@ -168,6 +169,35 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   eventtally.Table,
+			Columns: eventtally.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: eventtally.FieldID,
+			},
+		},
+		Type: "EventTally",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			eventtally.FieldScopeID:        {Type: field.TypeInt, Column: eventtally.FieldScopeID},
+			eventtally.FieldChildID:        {Type: field.TypeInt, Column: eventtally.FieldChildID},
+			eventtally.FieldCategoryID:     {Type: field.TypeInt, Column: eventtally.FieldCategoryID},
+			eventtally.FieldGrain:          {Type: field.TypeString, Column: eventtally.FieldGrain},
+			eventtally.FieldBucket:         {Type: field.TypeString, Column: eventtally.FieldBucket},
+			eventtally.FieldFound:          {Type: field.TypeInt, Column: eventtally.FieldFound},
+			eventtally.FieldRegistered:     {Type: field.TypeInt, Column: eventtally.FieldRegistered},
+			eventtally.FieldDue:            {Type: field.TypeInt, Column: eventtally.FieldDue},
+			eventtally.FieldDueClosed:      {Type: field.TypeInt, Column: eventtally.FieldDueClosed},
+			eventtally.FieldDueOpen:        {Type: field.TypeInt, Column: eventtally.FieldDueOpen},
+			eventtally.FieldClosedOnTime:   {Type: field.TypeInt, Column: eventtally.FieldClosedOnTime},
+			eventtally.FieldClosedFixed:    {Type: field.TypeInt, Column: eventtally.FieldClosedFixed},
+			eventtally.FieldClosedNotFixed: {Type: field.TypeInt, Column: eventtally.FieldClosedNotFixed},
+			eventtally.FieldReworked:       {Type: field.TypeInt, Column: eventtally.FieldReworked},
+			eventtally.FieldEscalated:      {Type: field.TypeInt, Column: eventtally.FieldEscalated},
+			eventtally.FieldVoided:         {Type: field.TypeInt, Column: eventtally.FieldVoided},
+		},
+	}
+	graph.Nodes[6] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   grid.Table,
 			Columns: grid.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -191,7 +221,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			grid.FieldParentID:        {Type: field.TypeInt, Column: grid.FieldParentID},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   household.Table,
 			Columns: household.Columns,
@@ -215,7 +245,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			household.FieldHeadPersonID: {Type: field.TypeInt, Column: household.FieldHeadPersonID},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   householdtag.Table,
 			Columns: householdtag.Columns,
@@ -236,7 +266,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			householdtag.FieldHouseholdID: {Type: field.TypeInt, Column: householdtag.FieldHouseholdID},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -255,7 +285,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldResultID:  {Type: field.TypeInt, Column: idempotencykey.FieldResultID},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   patrol.Table,
 			Columns: patrol.Columns,
@@ -279,7 +309,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			patrol.FieldVehicleID: {Type: field.TypeInt, Column: patrol.FieldVehicleID},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -303,7 +333,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldGridID:      {Type: field.TypeInt, Column: person.FieldGridID},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -323,7 +353,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserID:     {Type: field.TypeInt, Column: session.FieldUserID},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -344,7 +374,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldPersonID:     {Type: field.TypeInt, Column: user.FieldPersonID},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   vehicle.Table,
 			Columns: vehicle.Columns,
@@ -365,7 +395,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			vehicle.FieldPersonID:  {Type: field.TypeInt, Column: vehicle.FieldPersonID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   visit.Table,
 			Columns: visit.Columns,
@@ -387,7 +417,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			visit.FieldEventID:     {Type: field.TypeInt, Column: visit.FieldEventID},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   visitinterval.Table,
 			Columns: visitinterval.Columns,
@@ -1685,6 +1715,126 @@ func (f *EventCategoryFilter) WhereHasChildrenWith(preds ...predicate.EventCateg
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *EventTallyQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the EventTallyQuery builder.
+func (_q *EventTallyQuery) Filter() *EventTallyFilter {
+	return &EventTallyFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *EventTallyMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the EventTallyMutation builder.
+func (m *EventTallyMutation) Filter() *EventTallyFilter {
+	return &EventTallyFilter{config: m.config, predicateAdder: m}
+}
+
+// EventTallyFilter provides a generic filtering capability at runtime for EventTallyQuery.
+type EventTallyFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *EventTallyFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *EventTallyFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(eventtally.FieldID))
+}
+
+// WhereScopeID applies the entql int predicate on the scope_id field.
+func (f *EventTallyFilter) WhereScopeID(p entql.IntP) {
+	f.Where(p.Field(eventtally.FieldScopeID))
+}
+
+// WhereChildID applies the entql int predicate on the child_id field.
+func (f *EventTallyFilter) WhereChildID(p entql.IntP) {
+	f.Where(p.Field(eventtally.FieldChildID))
+}
+
+// WhereCategoryID applies the entql int predicate on the category_id field.
+func (f *EventTallyFilter) WhereCategoryID(p entql.IntP) {
+	f.Where(p.Field(eventtally.FieldCategoryID))
+}
+
+// WhereGrain applies the entql string predicate on the grain field.
+func (f *EventTallyFilter) WhereGrain(p entql.StringP) {
+	f.Where(p.Field(eventtally.FieldGrain))
+}
+
+// WhereBucket applies the entql string predicate on the bucket field.
+func (f *EventTallyFilter) WhereBucket(p entql.StringP) {
+	f.Where(p.Field(eventtally.FieldBucket))
+}
+
+// WhereFound applies the entql int predicate on the found field.
+func (f *EventTallyFilter) WhereFound(p entql.IntP) {
+	f.Where(p.Field(eventtally.FieldFound))
+}
+
+// WhereRegistered applies the entql int predicate on the registered field.
+func (f *EventTallyFilter) WhereRegistered(p entql.IntP) {
+	f.Where(p.Field(eventtally.FieldRegistered))
+}
+
+// WhereDue applies the entql int predicate on the due field.
+func (f *EventTallyFilter) WhereDue(p entql.IntP) {
+	f.Where(p.Field(eventtally.FieldDue))
+}
+
+// WhereDueClosed applies the entql int predicate on the due_closed field.
+func (f *EventTallyFilter) WhereDueClosed(p entql.IntP) {
+	f.Where(p.Field(eventtally.FieldDueClosed))
+}
+
+// WhereDueOpen applies the entql int predicate on the due_open field.
+func (f *EventTallyFilter) WhereDueOpen(p entql.IntP) {
+	f.Where(p.Field(eventtally.FieldDueOpen))
+}
+
+// WhereClosedOnTime applies the entql int predicate on the closed_on_time field.
+func (f *EventTallyFilter) WhereClosedOnTime(p entql.IntP) {
+	f.Where(p.Field(eventtally.FieldClosedOnTime))
+}
+
+// WhereClosedFixed applies the entql int predicate on the closed_fixed field.
+func (f *EventTallyFilter) WhereClosedFixed(p entql.IntP) {
+	f.Where(p.Field(eventtally.FieldClosedFixed))
+}
+
+// WhereClosedNotFixed applies the entql int predicate on the closed_not_fixed field.
+func (f *EventTallyFilter) WhereClosedNotFixed(p entql.IntP) {
+	f.Where(p.Field(eventtally.FieldClosedNotFixed))
+}
+
+// WhereReworked applies the entql int predicate on the reworked field.
+func (f *EventTallyFilter) WhereReworked(p entql.IntP) {
+	f.Where(p.Field(eventtally.FieldReworked))
+}
+
+// WhereEscalated applies the entql int predicate on the escalated field.
+func (f *EventTallyFilter) WhereEscalated(p entql.IntP) {
+	f.Where(p.Field(eventtally.FieldEscalated))
+}
+
+// WhereVoided applies the entql int predicate on the voided field.
+func (f *EventTallyFilter) WhereVoided(p entql.IntP) {
+	f.Where(p.Field(eventtally.FieldVoided))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *GridQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1713,7 +1863,7 @@ type GridFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *GridFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1883,7 +2033,7 @@ type HouseholdFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *HouseholdFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2034,7 +2184,7 @@ type HouseholdTagFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *HouseholdTagFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2128,7 +2278,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2198,7 +2348,7 @@ type PatrolFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PatrolFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2335,7 +2485,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2486,7 +2636,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2575,7 +2725,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2683,7 +2833,7 @@ type VehicleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VehicleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2791,7 +2941,7 @@ type VisitFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VisitFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2918,7 +3068,7 @@ type VisitIntervalFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VisitIntervalFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -14,6 +14,7 @@ import (
 	"gridgov/ent/schema/timeunit"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 )
@@ -23,6 +24,7 @@ type EventCreate struct {
 	config
 	mutation *EventMutation
 	hooks    []Hook
+	conflict []sql.ConflictOption
 }
 
 // SetCreatedAt sets the "created_at" field.
@@ -756,6 +758,7 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 		_node = &Event{config: _c.config}
 		_spec = sqlgraph.NewCreateSpec(event.Table, sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt))
 	)
+	_spec.OnConflict = _c.conflict
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(event.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
@@ -1001,11 +1004,1123 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 	return _node, _spec
 }
 
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.Event.Create().
+//		SetCreatedAt(v).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.EventUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *EventCreate) OnConflict(opts ...sql.ConflictOption) *EventUpsertOne {
+	_c.conflict = opts
+	return &EventUpsertOne{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.Event.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *EventCreate) OnConflictColumns(columns ...string) *EventUpsertOne {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &EventUpsertOne{
+		create: _c,
+	}
+}
+
+type (
+	// EventUpsertOne is the builder for "upsert"-ing
+	//  one Event node.
+	EventUpsertOne struct {
+		create *EventCreate
+	}
+
+	// EventUpsert is the "OnConflict" setter.
+	EventUpsert struct {
+		*sql.UpdateSet
+	}
+)
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *EventUpsert) SetUpdatedAt(v time.Time) *EventUpsert {
+	u.Set(event.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *EventUpsert) UpdateUpdatedAt() *EventUpsert {
+	u.SetExcluded(event.FieldUpdatedAt)
+	return u
+}
+
+// SetSource sets the "source" field.
+func (u *EventUpsert) SetSource(v event.Source) *EventUpsert {
+	u.Set(event.FieldSource, v)
+	return u
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *EventUpsert) UpdateSource() *EventUpsert {
+	u.SetExcluded(event.FieldSource)
+	return u
+}
+
+// SetTitle sets the "title" field.
+func (u *EventUpsert) SetTitle(v string) *EventUpsert {
+	u.Set(event.FieldTitle, v)
+	return u
+}
+
+// UpdateTitle sets the "title" field to the value that was provided on create.
+func (u *EventUpsert) UpdateTitle() *EventUpsert {
+	u.SetExcluded(event.FieldTitle)
+	return u
+}
+
+// SetDescription sets the "description" field.
+func (u *EventUpsert) SetDescription(v string) *EventUpsert {
+	u.Set(event.FieldDescription, v)
+	return u
+}
+
+// UpdateDescription sets the "description" field to the value that was provided on create.
+func (u *EventUpsert) UpdateDescription() *EventUpsert {
+	u.SetExcluded(event.FieldDescription)
+	return u
+}
+
+// SetAddress sets the "address" field.
+func (u *EventUpsert) SetAddress(v string) *EventUpsert {
+	u.Set(event.FieldAddress, v)
+	return u
+}
+
+// UpdateAddress sets the "address" field to the value that was provided on create.
+func (u *EventUpsert) UpdateAddress() *EventUpsert {
+	u.SetExcluded(event.FieldAddress)
+	return u
+}
+
+// SetLatitude sets the "latitude" field.
+func (u *EventUpsert) SetLatitude(v float64) *EventUpsert {
+	u.Set(event.FieldLatitude, v)
+	return u
+}
+
+// UpdateLatitude sets the "latitude" field to the value that was provided on create.
+func (u *EventUpsert) UpdateLatitude() *EventUpsert {
+	u.SetExcluded(event.FieldLatitude)
+	return u
+}
+
+// AddLatitude adds v to the "latitude" field.
+func (u *EventUpsert) AddLatitude(v float64) *EventUpsert {
+	u.Add(event.FieldLatitude, v)
+	return u
+}
+
+// ClearLatitude clears the value of the "latitude" field.
+func (u *EventUpsert) ClearLatitude() *EventUpsert {
+	u.SetNull(event.FieldLatitude)
+	return u
+}
+
+// SetLongitude sets the "longitude" field.
+func (u *EventUpsert) SetLongitude(v float64) *EventUpsert {
+	u.Set(event.FieldLongitude, v)
+	return u
+}
+
+// UpdateLongitude sets the "longitude" field to the value that was provided on create.
+func (u *EventUpsert) UpdateLongitude() *EventUpsert {
+	u.SetExcluded(event.FieldLongitude)
+	return u
+}
+
+// AddLongitude adds v to the "longitude" field.
+func (u *EventUpsert) AddLongitude(v float64) *EventUpsert {
+	u.Add(event.FieldLongitude, v)
+	return u
+}
+
+// ClearLongitude clears the value of the "longitude" field.
+func (u *EventUpsert) ClearLongitude() *EventUpsert {
+	u.SetNull(event.FieldLongitude)
+	return u
+}
+
+// SetPhotoUrls sets the "photo_urls" field.
+func (u *EventUpsert) SetPhotoUrls(v []string) *EventUpsert {
+	u.Set(event.FieldPhotoUrls, v)
+	return u
+}
+
+// UpdatePhotoUrls sets the "photo_urls" field to the value that was provided on create.
+func (u *EventUpsert) UpdatePhotoUrls() *EventUpsert {
+	u.SetExcluded(event.FieldPhotoUrls)
+	return u
+}
+
+// ClearPhotoUrls clears the value of the "photo_urls" field.
+func (u *EventUpsert) ClearPhotoUrls() *EventUpsert {
+	u.SetNull(event.FieldPhotoUrls)
+	return u
+}
+
+// SetQuantity sets the "quantity" field.
+func (u *EventUpsert) SetQuantity(v float64) *EventUpsert {
+	u.Set(event.FieldQuantity, v)
+	return u
+}
+
+// UpdateQuantity sets the "quantity" field to the value that was provided on create.
+func (u *EventUpsert) UpdateQuantity() *EventUpsert {
+	u.SetExcluded(event.FieldQuantity)
+	return u
+}
+
+// AddQuantity adds v to the "quantity" field.
+func (u *EventUpsert) AddQuantity(v float64) *EventUpsert {
+	u.Add(event.FieldQuantity, v)
+	return u
+}
+
+// ClearQuantity clears the value of the "quantity" field.
+func (u *EventUpsert) ClearQuantity() *EventUpsert {
+	u.SetNull(event.FieldQuantity)
+	return u
+}
+
+// SetUnit sets the "unit" field.
+func (u *EventUpsert) SetUnit(v string) *EventUpsert {
+	u.Set(event.FieldUnit, v)
+	return u
+}
+
+// UpdateUnit sets the "unit" field to the value that was provided on create.
+func (u *EventUpsert) UpdateUnit() *EventUpsert {
+	u.SetExcluded(event.FieldUnit)
+	return u
+}
+
+// SetStatus sets the "status" field.
+func (u *EventUpsert) SetStatus(v event.Status) *EventUpsert {
+	u.Set(event.FieldStatus, v)
+	return u
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *EventUpsert) UpdateStatus() *EventUpsert {
+	u.SetExcluded(event.FieldStatus)
+	return u
+}
+
+// SetReportedAt sets the "reported_at" field.
+func (u *EventUpsert) SetReportedAt(v time.Time) *EventUpsert {
+	u.Set(event.FieldReportedAt, v)
+	return u
+}
+
+// UpdateReportedAt sets the "reported_at" field to the value that was provided on create.
+func (u *EventUpsert) UpdateReportedAt() *EventUpsert {
+	u.SetExcluded(event.FieldReportedAt)
+	return u
+}
+
+// SetRegisteredAt sets the "registered_at" field.
+func (u *EventUpsert) SetRegisteredAt(v time.Time) *EventUpsert {
+	u.Set(event.FieldRegisteredAt, v)
+	return u
+}
+
+// UpdateRegisteredAt sets the "registered_at" field to the value that was provided on create.
+func (u *EventUpsert) UpdateRegisteredAt() *EventUpsert {
+	u.SetExcluded(event.FieldRegisteredAt)
+	return u
+}
+
+// ClearRegisteredAt clears the value of the "registered_at" field.
+func (u *EventUpsert) ClearRegisteredAt() *EventUpsert {
+	u.SetNull(event.FieldRegisteredAt)
+	return u
+}
+
+// SetDeadline sets the "deadline" field.
+func (u *EventUpsert) SetDeadline(v time.Time) *EventUpsert {
+	u.Set(event.FieldDeadline, v)
+	return u
+}
+
+// UpdateDeadline sets the "deadline" field to the value that was provided on create.
+func (u *EventUpsert) UpdateDeadline() *EventUpsert {
+	u.SetExcluded(event.FieldDeadline)
+	return u
+}
+
+// ClearDeadline clears the value of the "deadline" field.
+func (u *EventUpsert) ClearDeadline() *EventUpsert {
+	u.SetNull(event.FieldDeadline)
+	return u
+}
+
+// SetLimitUnit sets the "limit_unit" field.
+func (u *EventUpsert) SetLimitUnit(v timeunit.Unit) *EventUpsert {
+	u.Set(event.FieldLimitUnit, v)
+	return u
+}
+
+// UpdateLimitUnit sets the "limit_unit" field to the value that was provided on create.
+func (u *EventUpsert) UpdateLimitUnit() *EventUpsert {
+	u.SetExcluded(event.FieldLimitUnit)
+	return u
+}
+
+// ClearLimitUnit clears the value of the "limit_unit" field.
+func (u *EventUpsert) ClearLimitUnit() *EventUpsert {
+	u.SetNull(event.FieldLimitUnit)
+	return u
+}
+
+// SetRequestedDeadline sets the "requested_deadline" field.
+func (u *EventUpsert) SetRequestedDeadline(v time.Time) *EventUpsert {
+	u.Set(event.FieldRequestedDeadline, v)
+	return u
+}
+
+// UpdateRequestedDeadline sets the "requested_deadline" field to the value that was provided on create.
+func (u *EventUpsert) UpdateRequestedDeadline() *EventUpsert {
+	u.SetExcluded(event.FieldRequestedDeadline)
+	return u
+}
+
+// ClearRequestedDeadline clears the value of the "requested_deadline" field.
+func (u *EventUpsert) ClearRequestedDeadline() *EventUpsert {
+	u.SetNull(event.FieldRequestedDeadline)
+	return u
+}
+
+// SetClosedAt sets the "closed_at" field.
+func (u *EventUpsert) SetClosedAt(v time.Time) *EventUpsert {
+	u.Set(event.FieldClosedAt, v)
+	return u
+}
+
+// UpdateClosedAt sets the "closed_at" field to the value that was provided on create.
+func (u *EventUpsert) UpdateClosedAt() *EventUpsert {
+	u.SetExcluded(event.FieldClosedAt)
+	return u
+}
+
+// ClearClosedAt clears the value of the "closed_at" field.
+func (u *EventUpsert) ClearClosedAt() *EventUpsert {
+	u.SetNull(event.FieldClosedAt)
+	return u
+}
+
+// SetFeedback sets the "feedback" field.
+func (u *EventUpsert) SetFeedback(v string) *EventUpsert {
+	u.Set(event.FieldFeedback, v)
+	return u
+}
+
+// UpdateFeedback sets the "feedback" field to the value that was provided on create.
+func (u *EventUpsert) UpdateFeedback() *EventUpsert {
+	u.SetExcluded(event.FieldFeedback)
+	return u
+}
+
+// SetReworkCount sets the "rework_count" field.
+func (u *EventUpsert) SetReworkCount(v int) *EventUpsert {
+	u.Set(event.FieldReworkCount, v)
+	return u
+}
+
+// UpdateReworkCount sets the "rework_count" field to the value that was provided on create.
+func (u *EventUpsert) UpdateReworkCount() *EventUpsert {
+	u.SetExcluded(event.FieldReworkCount)
+	return u
+}
+
+// AddReworkCount adds v to the "rework_count" field.
+func (u *EventUpsert) AddReworkCount(v int) *EventUpsert {
+	u.Add(event.FieldReworkCount, v)
+	return u
+}
+
+// SetEscalationCount sets the "escalation_count" field.
+func (u *EventUpsert) SetEscalationCount(v int) *EventUpsert {
+	u.Set(event.FieldEscalationCount, v)
+	return u
+}
+
+// UpdateEscalationCount sets the "escalation_count" field to the value that was provided on create.
+func (u *EventUpsert) UpdateEscalationCount() *EventUpsert {
+	u.SetExcluded(event.FieldEscalationCount)
+	return u
+}
+
+// AddEscalationCount adds v to the "escalation_count" field.
+func (u *EventUpsert) AddEscalationCount(v int) *EventUpsert {
+	u.Add(event.FieldEscalationCount, v)
+	return u
+}
+
+// SetVersion sets the "version" field.
+func (u *EventUpsert) SetVersion(v int) *EventUpsert {
+	u.Set(event.FieldVersion, v)
+	return u
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *EventUpsert) UpdateVersion() *EventUpsert {
+	u.SetExcluded(event.FieldVersion)
+	return u
+}
+
+// AddVersion adds v to the "version" field.
+func (u *EventUpsert) AddVersion(v int) *EventUpsert {
+	u.Add(event.FieldVersion, v)
+	return u
+}
+
+// SetReporterName sets the "reporter_name" field.
+func (u *EventUpsert) SetReporterName(v string) *EventUpsert {
+	u.Set(event.FieldReporterName, v)
+	return u
+}
+
+// UpdateReporterName sets the "reporter_name" field to the value that was provided on create.
+func (u *EventUpsert) UpdateReporterName() *EventUpsert {
+	u.SetExcluded(event.FieldReporterName)
+	return u
+}
+
+// SetReporterPhone sets the "reporter_phone" field.
+func (u *EventUpsert) SetReporterPhone(v string) *EventUpsert {
+	u.Set(event.FieldReporterPhone, v)
+	return u
+}
+
+// UpdateReporterPhone sets the "reporter_phone" field to the value that was provided on create.
+func (u *EventUpsert) UpdateReporterPhone() *EventUpsert {
+	u.SetExcluded(event.FieldReporterPhone)
+	return u
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *EventUpsert) SetGridPath(v string) *EventUpsert {
+	u.Set(event.FieldGridPath, v)
+	return u
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *EventUpsert) UpdateGridPath() *EventUpsert {
+	u.SetExcluded(event.FieldGridPath)
+	return u
+}
+
+// SetOriginPath sets the "origin_path" field.
+func (u *EventUpsert) SetOriginPath(v string) *EventUpsert {
+	u.Set(event.FieldOriginPath, v)
+	return u
+}
+
+// UpdateOriginPath sets the "origin_path" field to the value that was provided on create.
+func (u *EventUpsert) UpdateOriginPath() *EventUpsert {
+	u.SetExcluded(event.FieldOriginPath)
+	return u
+}
+
+// SetGridID sets the "grid_id" field.
+func (u *EventUpsert) SetGridID(v int) *EventUpsert {
+	u.Set(event.FieldGridID, v)
+	return u
+}
+
+// UpdateGridID sets the "grid_id" field to the value that was provided on create.
+func (u *EventUpsert) UpdateGridID() *EventUpsert {
+	u.SetExcluded(event.FieldGridID)
+	return u
+}
+
+// SetCategoryID sets the "category_id" field.
+func (u *EventUpsert) SetCategoryID(v int) *EventUpsert {
+	u.Set(event.FieldCategoryID, v)
+	return u
+}
+
+// UpdateCategoryID sets the "category_id" field to the value that was provided on create.
+func (u *EventUpsert) UpdateCategoryID() *EventUpsert {
+	u.SetExcluded(event.FieldCategoryID)
+	return u
+}
+
+// SetAssigneeID sets the "assignee_id" field.
+func (u *EventUpsert) SetAssigneeID(v int) *EventUpsert {
+	u.Set(event.FieldAssigneeID, v)
+	return u
+}
+
+// UpdateAssigneeID sets the "assignee_id" field to the value that was provided on create.
+func (u *EventUpsert) UpdateAssigneeID() *EventUpsert {
+	u.SetExcluded(event.FieldAssigneeID)
+	return u
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (u *EventUpsert) ClearAssigneeID() *EventUpsert {
+	u.SetNull(event.FieldAssigneeID)
+	return u
+}
+
+// SetDuplicateOfID sets the "duplicate_of_id" field.
+func (u *EventUpsert) SetDuplicateOfID(v int) *EventUpsert {
+	u.Set(event.FieldDuplicateOfID, v)
+	return u
+}
+
+// UpdateDuplicateOfID sets the "duplicate_of_id" field to the value that was provided on create.
+func (u *EventUpsert) UpdateDuplicateOfID() *EventUpsert {
+	u.SetExcluded(event.FieldDuplicateOfID)
+	return u
+}
+
+// ClearDuplicateOfID clears the value of the "duplicate_of_id" field.
+func (u *EventUpsert) ClearDuplicateOfID() *EventUpsert {
+	u.SetNull(event.FieldDuplicateOfID)
+	return u
+}
+
+// UpdateNewValues updates the mutable fields using the new values that were set on create.
+// Using this option is equivalent to using:
+//
+//	client.Event.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *EventUpsertOne) UpdateNewValues() *EventUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(event.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.TrackingCode(); exists {
+			s.SetIgnore(event.FieldTrackingCode)
+		}
+		if _, exists := u.create.mutation.OriginGridID(); exists {
+			s.SetIgnore(event.FieldOriginGridID)
+		}
+		if _, exists := u.create.mutation.ReporterID(); exists {
+			s.SetIgnore(event.FieldReporterID)
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.Event.Create().
+//	    OnConflict(sql.ResolveWithIgnore()).
+//	    Exec(ctx)
+func (u *EventUpsertOne) Ignore() *EventUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *EventUpsertOne) DoNothing() *EventUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the EventCreate.OnConflict
+// documentation for more info.
+func (u *EventUpsertOne) Update(set func(*EventUpsert)) *EventUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&EventUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *EventUpsertOne) SetUpdatedAt(v time.Time) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateUpdatedAt() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetSource sets the "source" field.
+func (u *EventUpsertOne) SetSource(v event.Source) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetSource(v)
+	})
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateSource() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateSource()
+	})
+}
+
+// SetTitle sets the "title" field.
+func (u *EventUpsertOne) SetTitle(v string) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetTitle(v)
+	})
+}
+
+// UpdateTitle sets the "title" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateTitle() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateTitle()
+	})
+}
+
+// SetDescription sets the "description" field.
+func (u *EventUpsertOne) SetDescription(v string) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetDescription(v)
+	})
+}
+
+// UpdateDescription sets the "description" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateDescription() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateDescription()
+	})
+}
+
+// SetAddress sets the "address" field.
+func (u *EventUpsertOne) SetAddress(v string) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetAddress(v)
+	})
+}
+
+// UpdateAddress sets the "address" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateAddress() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateAddress()
+	})
+}
+
+// SetLatitude sets the "latitude" field.
+func (u *EventUpsertOne) SetLatitude(v float64) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetLatitude(v)
+	})
+}
+
+// AddLatitude adds v to the "latitude" field.
+func (u *EventUpsertOne) AddLatitude(v float64) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.AddLatitude(v)
+	})
+}
+
+// UpdateLatitude sets the "latitude" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateLatitude() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateLatitude()
+	})
+}
+
+// ClearLatitude clears the value of the "latitude" field.
+func (u *EventUpsertOne) ClearLatitude() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearLatitude()
+	})
+}
+
+// SetLongitude sets the "longitude" field.
+func (u *EventUpsertOne) SetLongitude(v float64) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetLongitude(v)
+	})
+}
+
+// AddLongitude adds v to the "longitude" field.
+func (u *EventUpsertOne) AddLongitude(v float64) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.AddLongitude(v)
+	})
+}
+
+// UpdateLongitude sets the "longitude" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateLongitude() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateLongitude()
+	})
+}
+
+// ClearLongitude clears the value of the "longitude" field.
+func (u *EventUpsertOne) ClearLongitude() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearLongitude()
+	})
+}
+
+// SetPhotoUrls sets the "photo_urls" field.
+func (u *EventUpsertOne) SetPhotoUrls(v []string) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetPhotoUrls(v)
+	})
+}
+
+// UpdatePhotoUrls sets the "photo_urls" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdatePhotoUrls() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdatePhotoUrls()
+	})
+}
+
+// ClearPhotoUrls clears the value of the "photo_urls" field.
+func (u *EventUpsertOne) ClearPhotoUrls() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearPhotoUrls()
+	})
+}
+
+// SetQuantity sets the "quantity" field.
+func (u *EventUpsertOne) SetQuantity(v float64) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetQuantity(v)
+	})
+}
+
+// AddQuantity adds v to the "quantity" field.
+func (u *EventUpsertOne) AddQuantity(v float64) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.AddQuantity(v)
+	})
+}
+
+// UpdateQuantity sets the "quantity" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateQuantity() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateQuantity()
+	})
+}
+
+// ClearQuantity clears the value of the "quantity" field.
+func (u *EventUpsertOne) ClearQuantity() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearQuantity()
+	})
+}
+
+// SetUnit sets the "unit" field.
+func (u *EventUpsertOne) SetUnit(v string) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetUnit(v)
+	})
+}
+
+// UpdateUnit sets the "unit" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateUnit() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateUnit()
+	})
+}
+
+// SetStatus sets the "status" field.
+func (u *EventUpsertOne) SetStatus(v event.Status) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetStatus(v)
+	})
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateStatus() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateStatus()
+	})
+}
+
+// SetReportedAt sets the "reported_at" field.
+func (u *EventUpsertOne) SetReportedAt(v time.Time) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetReportedAt(v)
+	})
+}
+
+// UpdateReportedAt sets the "reported_at" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateReportedAt() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateReportedAt()
+	})
+}
+
+// SetRegisteredAt sets the "registered_at" field.
+func (u *EventUpsertOne) SetRegisteredAt(v time.Time) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetRegisteredAt(v)
+	})
+}
+
+// UpdateRegisteredAt sets the "registered_at" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateRegisteredAt() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateRegisteredAt()
+	})
+}
+
+// ClearRegisteredAt clears the value of the "registered_at" field.
+func (u *EventUpsertOne) ClearRegisteredAt() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearRegisteredAt()
+	})
+}
+
+// SetDeadline sets the "deadline" field.
+func (u *EventUpsertOne) SetDeadline(v time.Time) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetDeadline(v)
+	})
+}
+
+// UpdateDeadline sets the "deadline" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateDeadline() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateDeadline()
+	})
+}
+
+// ClearDeadline clears the value of the "deadline" field.
+func (u *EventUpsertOne) ClearDeadline() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearDeadline()
+	})
+}
+
+// SetLimitUnit sets the "limit_unit" field.
+func (u *EventUpsertOne) SetLimitUnit(v timeunit.Unit) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetLimitUnit(v)
+	})
+}
+
+// UpdateLimitUnit sets the "limit_unit" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateLimitUnit() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateLimitUnit()
+	})
+}
+
+// ClearLimitUnit clears the value of the "limit_unit" field.
+func (u *EventUpsertOne) ClearLimitUnit() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearLimitUnit()
+	})
+}
+
+// SetRequestedDeadline sets the "requested_deadline" field.
+func (u *EventUpsertOne) SetRequestedDeadline(v time.Time) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetRequestedDeadline(v)
+	})
+}
+
+// UpdateRequestedDeadline sets the "requested_deadline" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateRequestedDeadline() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateRequestedDeadline()
+	})
+}
+
+// ClearRequestedDeadline clears the value of the "requested_deadline" field.
+func (u *EventUpsertOne) ClearRequestedDeadline() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearRequestedDeadline()
+	})
+}
+
+// SetClosedAt sets the "closed_at" field.
+func (u *EventUpsertOne) SetClosedAt(v time.Time) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetClosedAt(v)
+	})
+}
+
+// UpdateClosedAt sets the "closed_at" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateClosedAt() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateClosedAt()
+	})
+}
+
+// ClearClosedAt clears the value of the "closed_at" field.
+func (u *EventUpsertOne) ClearClosedAt() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearClosedAt()
+	})
+}
+
+// SetFeedback sets the "feedback" field.
+func (u *EventUpsertOne) SetFeedback(v string) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetFeedback(v)
+	})
+}
+
+// UpdateFeedback sets the "feedback" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateFeedback() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateFeedback()
+	})
+}
+
+// SetReworkCount sets the "rework_count" field.
+func (u *EventUpsertOne) SetReworkCount(v int) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetReworkCount(v)
+	})
+}
+
+// AddReworkCount adds v to the "rework_count" field.
+func (u *EventUpsertOne) AddReworkCount(v int) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.AddReworkCount(v)
+	})
+}
+
+// UpdateReworkCount sets the "rework_count" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateReworkCount() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateReworkCount()
+	})
+}
+
+// SetEscalationCount sets the "escalation_count" field.
+func (u *EventUpsertOne) SetEscalationCount(v int) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetEscalationCount(v)
+	})
+}
+
+// AddEscalationCount adds v to the "escalation_count" field.
+func (u *EventUpsertOne) AddEscalationCount(v int) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.AddEscalationCount(v)
+	})
+}
+
+// UpdateEscalationCount sets the "escalation_count" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateEscalationCount() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateEscalationCount()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *EventUpsertOne) SetVersion(v int) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *EventUpsertOne) AddVersion(v int) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateVersion() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateVersion()
+	})
+}
+
+// SetReporterName sets the "reporter_name" field.
+func (u *EventUpsertOne) SetReporterName(v string) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetReporterName(v)
+	})
+}
+
+// UpdateReporterName sets the "reporter_name" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateReporterName() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateReporterName()
+	})
+}
+
+// SetReporterPhone sets the "reporter_phone" field.
+func (u *EventUpsertOne) SetReporterPhone(v string) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetReporterPhone(v)
+	})
+}
+
+// UpdateReporterPhone sets the "reporter_phone" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateReporterPhone() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateReporterPhone()
+	})
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *EventUpsertOne) SetGridPath(v string) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetGridPath(v)
+	})
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateGridPath() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateGridPath()
+	})
+}
+
+// SetOriginPath sets the "origin_path" field.
+func (u *EventUpsertOne) SetOriginPath(v string) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetOriginPath(v)
+	})
+}
+
+// UpdateOriginPath sets the "origin_path" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateOriginPath() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateOriginPath()
+	})
+}
+
+// SetGridID sets the "grid_id" field.
+func (u *EventUpsertOne) SetGridID(v int) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetGridID(v)
+	})
+}
+
+// UpdateGridID sets the "grid_id" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateGridID() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateGridID()
+	})
+}
+
+// SetCategoryID sets the "category_id" field.
+func (u *EventUpsertOne) SetCategoryID(v int) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetCategoryID(v)
+	})
+}
+
+// UpdateCategoryID sets the "category_id" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateCategoryID() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateCategoryID()
+	})
+}
+
+// SetAssigneeID sets the "assignee_id" field.
+func (u *EventUpsertOne) SetAssigneeID(v int) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetAssigneeID(v)
+	})
+}
+
+// UpdateAssigneeID sets the "assignee_id" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateAssigneeID() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateAssigneeID()
+	})
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (u *EventUpsertOne) ClearAssigneeID() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearAssigneeID()
+	})
+}
+
+// SetDuplicateOfID sets the "duplicate_of_id" field.
+func (u *EventUpsertOne) SetDuplicateOfID(v int) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetDuplicateOfID(v)
+	})
+}
+
+// UpdateDuplicateOfID sets the "duplicate_of_id" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateDuplicateOfID() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateDuplicateOfID()
+	})
+}
+
+// ClearDuplicateOfID clears the value of the "duplicate_of_id" field.
+func (u *EventUpsertOne) ClearDuplicateOfID() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearDuplicateOfID()
+	})
+}
+
+// Exec executes the query.
+func (u *EventUpsertOne) Exec(ctx context.Context) error {
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for EventCreate.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *EventUpsertOne) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// Exec executes the UPSERT query and returns the inserted/updated ID.
+func (u *EventUpsertOne) ID(ctx context.Context) (id int, err error) {
+	node, err := u.create.Save(ctx)
+	if err != nil {
+		return id, err
+	}
+	return node.ID, nil
+}
+
+// IDX is like ID, but panics if an error occurs.
+func (u *EventUpsertOne) IDX(ctx context.Context) int {
+	id, err := u.ID(ctx)
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
+
 // EventCreateBulk is the builder for creating many Event entities in bulk.
 type EventCreateBulk struct {
 	config
 	err      error
 	builders []*EventCreate
+	conflict []sql.ConflictOption
 }
 
 // Save creates the Event entities in the database.
@@ -1035,6 +2150,7 @@ func (_c *EventCreateBulk) Save(ctx context.Context) ([]*Event, error) {
 					_, err = mutators[i+1].Mutate(root, _c.builders[i+1].mutation)
 				} else {
 					spec := &sqlgraph.BatchCreateSpec{Nodes: specs}
+					spec.OnConflict = _c.conflict
 					// Invoke the actual operation on the latest mutation in the chain.
 					if err = sqlgraph.BatchCreate(ctx, _c.driver, spec); err != nil {
 						if sqlgraph.IsConstraintError(err) {
@@ -1085,6 +2201,651 @@ func (_c *EventCreateBulk) Exec(ctx context.Context) error {
 // ExecX is like Exec, but panics if an error occurs.
 func (_c *EventCreateBulk) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.Event.CreateBulk(builders...).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.EventUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *EventCreateBulk) OnConflict(opts ...sql.ConflictOption) *EventUpsertBulk {
+	_c.conflict = opts
+	return &EventUpsertBulk{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.Event.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *EventCreateBulk) OnConflictColumns(columns ...string) *EventUpsertBulk {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &EventUpsertBulk{
+		create: _c,
+	}
+}
+
+// EventUpsertBulk is the builder for "upsert"-ing
+// a bulk of Event nodes.
+type EventUpsertBulk struct {
+	create *EventCreateBulk
+}
+
+// UpdateNewValues updates the mutable fields using the new values that
+// were set on create. Using this option is equivalent to using:
+//
+//	client.Event.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *EventUpsertBulk) UpdateNewValues() *EventUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		for _, b := range u.create.builders {
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(event.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.TrackingCode(); exists {
+				s.SetIgnore(event.FieldTrackingCode)
+			}
+			if _, exists := b.mutation.OriginGridID(); exists {
+				s.SetIgnore(event.FieldOriginGridID)
+			}
+			if _, exists := b.mutation.ReporterID(); exists {
+				s.SetIgnore(event.FieldReporterID)
+			}
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.Event.Create().
+//		OnConflict(sql.ResolveWithIgnore()).
+//		Exec(ctx)
+func (u *EventUpsertBulk) Ignore() *EventUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *EventUpsertBulk) DoNothing() *EventUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the EventCreateBulk.OnConflict
+// documentation for more info.
+func (u *EventUpsertBulk) Update(set func(*EventUpsert)) *EventUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&EventUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *EventUpsertBulk) SetUpdatedAt(v time.Time) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateUpdatedAt() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetSource sets the "source" field.
+func (u *EventUpsertBulk) SetSource(v event.Source) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetSource(v)
+	})
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateSource() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateSource()
+	})
+}
+
+// SetTitle sets the "title" field.
+func (u *EventUpsertBulk) SetTitle(v string) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetTitle(v)
+	})
+}
+
+// UpdateTitle sets the "title" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateTitle() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateTitle()
+	})
+}
+
+// SetDescription sets the "description" field.
+func (u *EventUpsertBulk) SetDescription(v string) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetDescription(v)
+	})
+}
+
+// UpdateDescription sets the "description" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateDescription() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateDescription()
+	})
+}
+
+// SetAddress sets the "address" field.
+func (u *EventUpsertBulk) SetAddress(v string) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetAddress(v)
+	})
+}
+
+// UpdateAddress sets the "address" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateAddress() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateAddress()
+	})
+}
+
+// SetLatitude sets the "latitude" field.
+func (u *EventUpsertBulk) SetLatitude(v float64) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetLatitude(v)
+	})
+}
+
+// AddLatitude adds v to the "latitude" field.
+func (u *EventUpsertBulk) AddLatitude(v float64) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.AddLatitude(v)
+	})
+}
+
+// UpdateLatitude sets the "latitude" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateLatitude() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateLatitude()
+	})
+}
+
+// ClearLatitude clears the value of the "latitude" field.
+func (u *EventUpsertBulk) ClearLatitude() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearLatitude()
+	})
+}
+
+// SetLongitude sets the "longitude" field.
+func (u *EventUpsertBulk) SetLongitude(v float64) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetLongitude(v)
+	})
+}
+
+// AddLongitude adds v to the "longitude" field.
+func (u *EventUpsertBulk) AddLongitude(v float64) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.AddLongitude(v)
+	})
+}
+
+// UpdateLongitude sets the "longitude" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateLongitude() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateLongitude()
+	})
+}
+
+// ClearLongitude clears the value of the "longitude" field.
+func (u *EventUpsertBulk) ClearLongitude() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearLongitude()
+	})
+}
+
+// SetPhotoUrls sets the "photo_urls" field.
+func (u *EventUpsertBulk) SetPhotoUrls(v []string) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetPhotoUrls(v)
+	})
+}
+
+// UpdatePhotoUrls sets the "photo_urls" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdatePhotoUrls() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdatePhotoUrls()
+	})
+}
+
+// ClearPhotoUrls clears the value of the "photo_urls" field.
+func (u *EventUpsertBulk) ClearPhotoUrls() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearPhotoUrls()
+	})
+}
+
+// SetQuantity sets the "quantity" field.
+func (u *EventUpsertBulk) SetQuantity(v float64) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetQuantity(v)
+	})
+}
+
+// AddQuantity adds v to the "quantity" field.
+func (u *EventUpsertBulk) AddQuantity(v float64) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.AddQuantity(v)
+	})
+}
+
+// UpdateQuantity sets the "quantity" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateQuantity() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateQuantity()
+	})
+}
+
+// ClearQuantity clears the value of the "quantity" field.
+func (u *EventUpsertBulk) ClearQuantity() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearQuantity()
+	})
+}
+
+// SetUnit sets the "unit" field.
+func (u *EventUpsertBulk) SetUnit(v string) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetUnit(v)
+	})
+}
+
+// UpdateUnit sets the "unit" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateUnit() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateUnit()
+	})
+}
+
+// SetStatus sets the "status" field.
+func (u *EventUpsertBulk) SetStatus(v event.Status) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetStatus(v)
+	})
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateStatus() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateStatus()
+	})
+}
+
+// SetReportedAt sets the "reported_at" field.
+func (u *EventUpsertBulk) SetReportedAt(v time.Time) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetReportedAt(v)
+	})
+}
+
+// UpdateReportedAt sets the "reported_at" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateReportedAt() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateReportedAt()
+	})
+}
+
+// SetRegisteredAt sets the "registered_at" field.
+func (u *EventUpsertBulk) SetRegisteredAt(v time.Time) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetRegisteredAt(v)
+	})
+}
+
+// UpdateRegisteredAt sets the "registered_at" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateRegisteredAt() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateRegisteredAt()
+	})
+}
+
+// ClearRegisteredAt clears the value of the "registered_at" field.
+func (u *EventUpsertBulk) ClearRegisteredAt() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearRegisteredAt()
+	})
+}
+
+// SetDeadline sets the "deadline" field.
+func (u *EventUpsertBulk) SetDeadline(v time.Time) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetDeadline(v)
+	})
+}
+
+// UpdateDeadline sets the "deadline" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateDeadline() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateDeadline()
+	})
+}
+
+// ClearDeadline clears the value of the "deadline" field.
+func (u *EventUpsertBulk) ClearDeadline() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearDeadline()
+	})
+}
+
+// SetLimitUnit sets the "limit_unit" field.
+func (u *EventUpsertBulk) SetLimitUnit(v timeunit.Unit) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetLimitUnit(v)
+	})
+}
+
+// UpdateLimitUnit sets the "limit_unit" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateLimitUnit() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateLimitUnit()
+	})
+}
+
+// ClearLimitUnit clears the value of the "limit_unit" field.
+func (u *EventUpsertBulk) ClearLimitUnit() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearLimitUnit()
+	})
+}
+
+// SetRequestedDeadline sets the "requested_deadline" field.
+func (u *EventUpsertBulk) SetRequestedDeadline(v time.Time) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetRequestedDeadline(v)
+	})
+}
+
+// UpdateRequestedDeadline sets the "requested_deadline" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateRequestedDeadline() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateRequestedDeadline()
+	})
+}
+
+// ClearRequestedDeadline clears the value of the "requested_deadline" field.
+func (u *EventUpsertBulk) ClearRequestedDeadline() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearRequestedDeadline()
+	})
+}
+
+// SetClosedAt sets the "closed_at" field.
+func (u *EventUpsertBulk) SetClosedAt(v time.Time) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetClosedAt(v)
+	})
+}
+
+// UpdateClosedAt sets the "closed_at" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateClosedAt() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateClosedAt()
+	})
+}
+
+// ClearClosedAt clears the value of the "closed_at" field.
+func (u *EventUpsertBulk) ClearClosedAt() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearClosedAt()
+	})
+}
+
+// SetFeedback sets the "feedback" field.
+func (u *EventUpsertBulk) SetFeedback(v string) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetFeedback(v)
+	})
+}
+
+// UpdateFeedback sets the "feedback" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateFeedback() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateFeedback()
+	})
+}
+
+// SetReworkCount sets the "rework_count" field.
+func (u *EventUpsertBulk) SetReworkCount(v int) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetReworkCount(v)
+	})
+}
+
+// AddReworkCount adds v to the "rework_count" field.
+func (u *EventUpsertBulk) AddReworkCount(v int) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.AddReworkCount(v)
+	})
+}
+
+// UpdateReworkCount sets the "rework_count" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateReworkCount() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateReworkCount()
+	})
+}
+
+// SetEscalationCount sets the "escalation_count" field.
+func (u *EventUpsertBulk) SetEscalationCount(v int) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetEscalationCount(v)
+	})
+}
+
+// AddEscalationCount adds v to the "escalation_count" field.
+func (u *EventUpsertBulk) AddEscalationCount(v int) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.AddEscalationCount(v)
+	})
+}
+
+// UpdateEscalationCount sets the "escalation_count" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateEscalationCount() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateEscalationCount()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *EventUpsertBulk) SetVersion(v int) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *EventUpsertBulk) AddVersion(v int) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateVersion() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateVersion()
+	})
+}
+
+// SetReporterName sets the "reporter_name" field.
+func (u *EventUpsertBulk) SetReporterName(v string) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetReporterName(v)
+	})
+}
+
+// UpdateReporterName sets the "reporter_name" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateReporterName() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateReporterName()
+	})
+}
+
+// SetReporterPhone sets the "reporter_phone" field.
+func (u *EventUpsertBulk) SetReporterPhone(v string) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetReporterPhone(v)
+	})
+}
+
+// UpdateReporterPhone sets the "reporter_phone" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateReporterPhone() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateReporterPhone()
+	})
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *EventUpsertBulk) SetGridPath(v string) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetGridPath(v)
+	})
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateGridPath() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateGridPath()
+	})
+}
+
+// SetOriginPath sets the "origin_path" field.
+func (u *EventUpsertBulk) SetOriginPath(v string) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetOriginPath(v)
+	})
+}
+
+// UpdateOriginPath sets the "origin_path" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateOriginPath() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateOriginPath()
+	})
+}
+
+// SetGridID sets the "grid_id" field.
+func (u *EventUpsertBulk) SetGridID(v int) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetGridID(v)
+	})
+}
+
+// UpdateGridID sets the "grid_id" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateGridID() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateGridID()
+	})
+}
+
+// SetCategoryID sets the "category_id" field.
+func (u *EventUpsertBulk) SetCategoryID(v int) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetCategoryID(v)
+	})
+}
+
+// UpdateCategoryID sets the "category_id" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateCategoryID() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateCategoryID()
+	})
+}
+
+// SetAssigneeID sets the "assignee_id" field.
+func (u *EventUpsertBulk) SetAssigneeID(v int) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetAssigneeID(v)
+	})
+}
+
+// UpdateAssigneeID sets the "assignee_id" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateAssigneeID() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateAssigneeID()
+	})
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (u *EventUpsertBulk) ClearAssigneeID() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearAssigneeID()
+	})
+}
+
+// SetDuplicateOfID sets the "duplicate_of_id" field.
+func (u *EventUpsertBulk) SetDuplicateOfID(v int) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetDuplicateOfID(v)
+	})
+}
+
+// UpdateDuplicateOfID sets the "duplicate_of_id" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateDuplicateOfID() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateDuplicateOfID()
+	})
+}
+
+// ClearDuplicateOfID clears the value of the "duplicate_of_id" field.
+func (u *EventUpsertBulk) ClearDuplicateOfID() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearDuplicateOfID()
+	})
+}
+
+// Exec executes the query.
+func (u *EventUpsertBulk) Exec(ctx context.Context) error {
+	if u.create.err != nil {
+		return u.create.err
+	}
+	for i, b := range u.create.builders {
+		if len(b.conflict) != 0 {
+			return fmt.Errorf("ent: OnConflict was set for builder %d. Set it on the EventCreateBulk instead", i)
+		}
+	}
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for EventCreateBulk.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *EventUpsertBulk) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
 		panic(err)
 	}
 }

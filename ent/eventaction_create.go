@@ -11,6 +11,7 @@ import (
 	"gridgov/ent/person"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 )
@@ -20,6 +21,7 @@ type EventActionCreate struct {
 	config
 	mutation *EventActionMutation
 	hooks    []Hook
+	conflict []sql.ConflictOption
 }
 
 // SetCreatedAt sets the "created_at" field.
@@ -291,6 +293,7 @@ func (_c *EventActionCreate) createSpec() (*EventAction, *sqlgraph.CreateSpec) {
 		_node = &EventAction{config: _c.config}
 		_spec = sqlgraph.NewCreateSpec(eventaction.Table, sqlgraph.NewFieldSpec(eventaction.FieldID, field.TypeInt))
 	)
+	_spec.OnConflict = _c.conflict
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(eventaction.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
@@ -364,11 +367,192 @@ func (_c *EventActionCreate) createSpec() (*EventAction, *sqlgraph.CreateSpec) {
 	return _node, _spec
 }
 
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.EventAction.Create().
+//		SetCreatedAt(v).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.EventActionUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *EventActionCreate) OnConflict(opts ...sql.ConflictOption) *EventActionUpsertOne {
+	_c.conflict = opts
+	return &EventActionUpsertOne{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.EventAction.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *EventActionCreate) OnConflictColumns(columns ...string) *EventActionUpsertOne {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &EventActionUpsertOne{
+		create: _c,
+	}
+}
+
+type (
+	// EventActionUpsertOne is the builder for "upsert"-ing
+	//  one EventAction node.
+	EventActionUpsertOne struct {
+		create *EventActionCreate
+	}
+
+	// EventActionUpsert is the "OnConflict" setter.
+	EventActionUpsert struct {
+		*sql.UpdateSet
+	}
+)
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *EventActionUpsert) SetUpdatedAt(v time.Time) *EventActionUpsert {
+	u.Set(eventaction.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *EventActionUpsert) UpdateUpdatedAt() *EventActionUpsert {
+	u.SetExcluded(eventaction.FieldUpdatedAt)
+	return u
+}
+
+// UpdateNewValues updates the mutable fields using the new values that were set on create.
+// Using this option is equivalent to using:
+//
+//	client.EventAction.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *EventActionUpsertOne) UpdateNewValues() *EventActionUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(eventaction.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.Action(); exists {
+			s.SetIgnore(eventaction.FieldAction)
+		}
+		if _, exists := u.create.mutation.FromStatus(); exists {
+			s.SetIgnore(eventaction.FieldFromStatus)
+		}
+		if _, exists := u.create.mutation.ToStatus(); exists {
+			s.SetIgnore(eventaction.FieldToStatus)
+		}
+		if _, exists := u.create.mutation.FromGridID(); exists {
+			s.SetIgnore(eventaction.FieldFromGridID)
+		}
+		if _, exists := u.create.mutation.ToGridID(); exists {
+			s.SetIgnore(eventaction.FieldToGridID)
+		}
+		if _, exists := u.create.mutation.Note(); exists {
+			s.SetIgnore(eventaction.FieldNote)
+		}
+		if _, exists := u.create.mutation.System(); exists {
+			s.SetIgnore(eventaction.FieldSystem)
+		}
+		if _, exists := u.create.mutation.EventID(); exists {
+			s.SetIgnore(eventaction.FieldEventID)
+		}
+		if _, exists := u.create.mutation.ActorID(); exists {
+			s.SetIgnore(eventaction.FieldActorID)
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.EventAction.Create().
+//	    OnConflict(sql.ResolveWithIgnore()).
+//	    Exec(ctx)
+func (u *EventActionUpsertOne) Ignore() *EventActionUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *EventActionUpsertOne) DoNothing() *EventActionUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the EventActionCreate.OnConflict
+// documentation for more info.
+func (u *EventActionUpsertOne) Update(set func(*EventActionUpsert)) *EventActionUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&EventActionUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *EventActionUpsertOne) SetUpdatedAt(v time.Time) *EventActionUpsertOne {
+	return u.Update(func(s *EventActionUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *EventActionUpsertOne) UpdateUpdatedAt() *EventActionUpsertOne {
+	return u.Update(func(s *EventActionUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// Exec executes the query.
+func (u *EventActionUpsertOne) Exec(ctx context.Context) error {
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for EventActionCreate.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *EventActionUpsertOne) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// Exec executes the UPSERT query and returns the inserted/updated ID.
+func (u *EventActionUpsertOne) ID(ctx context.Context) (id int, err error) {
+	node, err := u.create.Save(ctx)
+	if err != nil {
+		return id, err
+	}
+	return node.ID, nil
+}
+
+// IDX is like ID, but panics if an error occurs.
+func (u *EventActionUpsertOne) IDX(ctx context.Context) int {
+	id, err := u.ID(ctx)
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
+
 // EventActionCreateBulk is the builder for creating many EventAction entities in bulk.
 type EventActionCreateBulk struct {
 	config
 	err      error
 	builders []*EventActionCreate
+	conflict []sql.ConflictOption
 }
 
 // Save creates the EventAction entities in the database.
@@ -398,6 +582,7 @@ func (_c *EventActionCreateBulk) Save(ctx context.Context) ([]*EventAction, erro
 					_, err = mutators[i+1].Mutate(root, _c.builders[i+1].mutation)
 				} else {
 					spec := &sqlgraph.BatchCreateSpec{Nodes: specs}
+					spec.OnConflict = _c.conflict
 					// Invoke the actual operation on the latest mutation in the chain.
 					if err = sqlgraph.BatchCreate(ctx, _c.driver, spec); err != nil {
 						if sqlgraph.IsConstraintError(err) {
@@ -448,6 +633,158 @@ func (_c *EventActionCreateBulk) Exec(ctx context.Context) error {
 // ExecX is like Exec, but panics if an error occurs.
 func (_c *EventActionCreateBulk) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.EventAction.CreateBulk(builders...).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.EventActionUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *EventActionCreateBulk) OnConflict(opts ...sql.ConflictOption) *EventActionUpsertBulk {
+	_c.conflict = opts
+	return &EventActionUpsertBulk{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.EventAction.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *EventActionCreateBulk) OnConflictColumns(columns ...string) *EventActionUpsertBulk {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &EventActionUpsertBulk{
+		create: _c,
+	}
+}
+
+// EventActionUpsertBulk is the builder for "upsert"-ing
+// a bulk of EventAction nodes.
+type EventActionUpsertBulk struct {
+	create *EventActionCreateBulk
+}
+
+// UpdateNewValues updates the mutable fields using the new values that
+// were set on create. Using this option is equivalent to using:
+//
+//	client.EventAction.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *EventActionUpsertBulk) UpdateNewValues() *EventActionUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		for _, b := range u.create.builders {
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(eventaction.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.Action(); exists {
+				s.SetIgnore(eventaction.FieldAction)
+			}
+			if _, exists := b.mutation.FromStatus(); exists {
+				s.SetIgnore(eventaction.FieldFromStatus)
+			}
+			if _, exists := b.mutation.ToStatus(); exists {
+				s.SetIgnore(eventaction.FieldToStatus)
+			}
+			if _, exists := b.mutation.FromGridID(); exists {
+				s.SetIgnore(eventaction.FieldFromGridID)
+			}
+			if _, exists := b.mutation.ToGridID(); exists {
+				s.SetIgnore(eventaction.FieldToGridID)
+			}
+			if _, exists := b.mutation.Note(); exists {
+				s.SetIgnore(eventaction.FieldNote)
+			}
+			if _, exists := b.mutation.System(); exists {
+				s.SetIgnore(eventaction.FieldSystem)
+			}
+			if _, exists := b.mutation.EventID(); exists {
+				s.SetIgnore(eventaction.FieldEventID)
+			}
+			if _, exists := b.mutation.ActorID(); exists {
+				s.SetIgnore(eventaction.FieldActorID)
+			}
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.EventAction.Create().
+//		OnConflict(sql.ResolveWithIgnore()).
+//		Exec(ctx)
+func (u *EventActionUpsertBulk) Ignore() *EventActionUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *EventActionUpsertBulk) DoNothing() *EventActionUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the EventActionCreateBulk.OnConflict
+// documentation for more info.
+func (u *EventActionUpsertBulk) Update(set func(*EventActionUpsert)) *EventActionUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&EventActionUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *EventActionUpsertBulk) SetUpdatedAt(v time.Time) *EventActionUpsertBulk {
+	return u.Update(func(s *EventActionUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *EventActionUpsertBulk) UpdateUpdatedAt() *EventActionUpsertBulk {
+	return u.Update(func(s *EventActionUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// Exec executes the query.
+func (u *EventActionUpsertBulk) Exec(ctx context.Context) error {
+	if u.create.err != nil {
+		return u.create.err
+	}
+	for i, b := range u.create.builders {
+		if len(b.conflict) != 0 {
+			return fmt.Errorf("ent: OnConflict was set for builder %d. Set it on the EventActionCreateBulk instead", i)
+		}
+	}
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for EventActionCreateBulk.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *EventActionUpsertBulk) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
 		panic(err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"gridgov/ent/schema/timeunit"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 )
@@ -19,6 +20,7 @@ type EventCategoryCreate struct {
 	config
 	mutation *EventCategoryMutation
 	hooks    []Hook
+	conflict []sql.ConflictOption
 }
 
 // SetCreatedAt sets the "created_at" field.
@@ -248,6 +250,7 @@ func (_c *EventCategoryCreate) createSpec() (*EventCategory, *sqlgraph.CreateSpe
 		_node = &EventCategory{config: _c.config}
 		_spec = sqlgraph.NewCreateSpec(eventcategory.Table, sqlgraph.NewFieldSpec(eventcategory.FieldID, field.TypeInt))
 	)
+	_spec.OnConflict = _c.conflict
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(eventcategory.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
@@ -312,11 +315,347 @@ func (_c *EventCategoryCreate) createSpec() (*EventCategory, *sqlgraph.CreateSpe
 	return _node, _spec
 }
 
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.EventCategory.Create().
+//		SetCreatedAt(v).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.EventCategoryUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *EventCategoryCreate) OnConflict(opts ...sql.ConflictOption) *EventCategoryUpsertOne {
+	_c.conflict = opts
+	return &EventCategoryUpsertOne{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.EventCategory.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *EventCategoryCreate) OnConflictColumns(columns ...string) *EventCategoryUpsertOne {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &EventCategoryUpsertOne{
+		create: _c,
+	}
+}
+
+type (
+	// EventCategoryUpsertOne is the builder for "upsert"-ing
+	//  one EventCategory node.
+	EventCategoryUpsertOne struct {
+		create *EventCategoryCreate
+	}
+
+	// EventCategoryUpsert is the "OnConflict" setter.
+	EventCategoryUpsert struct {
+		*sql.UpdateSet
+	}
+)
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *EventCategoryUpsert) SetUpdatedAt(v time.Time) *EventCategoryUpsert {
+	u.Set(eventcategory.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *EventCategoryUpsert) UpdateUpdatedAt() *EventCategoryUpsert {
+	u.SetExcluded(eventcategory.FieldUpdatedAt)
+	return u
+}
+
+// SetCode sets the "code" field.
+func (u *EventCategoryUpsert) SetCode(v string) *EventCategoryUpsert {
+	u.Set(eventcategory.FieldCode, v)
+	return u
+}
+
+// UpdateCode sets the "code" field to the value that was provided on create.
+func (u *EventCategoryUpsert) UpdateCode() *EventCategoryUpsert {
+	u.SetExcluded(eventcategory.FieldCode)
+	return u
+}
+
+// SetName sets the "name" field.
+func (u *EventCategoryUpsert) SetName(v string) *EventCategoryUpsert {
+	u.Set(eventcategory.FieldName, v)
+	return u
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *EventCategoryUpsert) UpdateName() *EventCategoryUpsert {
+	u.SetExcluded(eventcategory.FieldName)
+	return u
+}
+
+// SetTimeLimit sets the "time_limit" field.
+func (u *EventCategoryUpsert) SetTimeLimit(v int) *EventCategoryUpsert {
+	u.Set(eventcategory.FieldTimeLimit, v)
+	return u
+}
+
+// UpdateTimeLimit sets the "time_limit" field to the value that was provided on create.
+func (u *EventCategoryUpsert) UpdateTimeLimit() *EventCategoryUpsert {
+	u.SetExcluded(eventcategory.FieldTimeLimit)
+	return u
+}
+
+// AddTimeLimit adds v to the "time_limit" field.
+func (u *EventCategoryUpsert) AddTimeLimit(v int) *EventCategoryUpsert {
+	u.Add(eventcategory.FieldTimeLimit, v)
+	return u
+}
+
+// SetLimitUnit sets the "limit_unit" field.
+func (u *EventCategoryUpsert) SetLimitUnit(v timeunit.Unit) *EventCategoryUpsert {
+	u.Set(eventcategory.FieldLimitUnit, v)
+	return u
+}
+
+// UpdateLimitUnit sets the "limit_unit" field to the value that was provided on create.
+func (u *EventCategoryUpsert) UpdateLimitUnit() *EventCategoryUpsert {
+	u.SetExcluded(eventcategory.FieldLimitUnit)
+	return u
+}
+
+// SetActive sets the "active" field.
+func (u *EventCategoryUpsert) SetActive(v bool) *EventCategoryUpsert {
+	u.Set(eventcategory.FieldActive, v)
+	return u
+}
+
+// UpdateActive sets the "active" field to the value that was provided on create.
+func (u *EventCategoryUpsert) UpdateActive() *EventCategoryUpsert {
+	u.SetExcluded(eventcategory.FieldActive)
+	return u
+}
+
+// SetParentID sets the "parent_id" field.
+func (u *EventCategoryUpsert) SetParentID(v int) *EventCategoryUpsert {
+	u.Set(eventcategory.FieldParentID, v)
+	return u
+}
+
+// UpdateParentID sets the "parent_id" field to the value that was provided on create.
+func (u *EventCategoryUpsert) UpdateParentID() *EventCategoryUpsert {
+	u.SetExcluded(eventcategory.FieldParentID)
+	return u
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (u *EventCategoryUpsert) ClearParentID() *EventCategoryUpsert {
+	u.SetNull(eventcategory.FieldParentID)
+	return u
+}
+
+// UpdateNewValues updates the mutable fields using the new values that were set on create.
+// Using this option is equivalent to using:
+//
+//	client.EventCategory.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *EventCategoryUpsertOne) UpdateNewValues() *EventCategoryUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(eventcategory.FieldCreatedAt)
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.EventCategory.Create().
+//	    OnConflict(sql.ResolveWithIgnore()).
+//	    Exec(ctx)
+func (u *EventCategoryUpsertOne) Ignore() *EventCategoryUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *EventCategoryUpsertOne) DoNothing() *EventCategoryUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the EventCategoryCreate.OnConflict
+// documentation for more info.
+func (u *EventCategoryUpsertOne) Update(set func(*EventCategoryUpsert)) *EventCategoryUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&EventCategoryUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *EventCategoryUpsertOne) SetUpdatedAt(v time.Time) *EventCategoryUpsertOne {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *EventCategoryUpsertOne) UpdateUpdatedAt() *EventCategoryUpsertOne {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetCode sets the "code" field.
+func (u *EventCategoryUpsertOne) SetCode(v string) *EventCategoryUpsertOne {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.SetCode(v)
+	})
+}
+
+// UpdateCode sets the "code" field to the value that was provided on create.
+func (u *EventCategoryUpsertOne) UpdateCode() *EventCategoryUpsertOne {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.UpdateCode()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *EventCategoryUpsertOne) SetName(v string) *EventCategoryUpsertOne {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *EventCategoryUpsertOne) UpdateName() *EventCategoryUpsertOne {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetTimeLimit sets the "time_limit" field.
+func (u *EventCategoryUpsertOne) SetTimeLimit(v int) *EventCategoryUpsertOne {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.SetTimeLimit(v)
+	})
+}
+
+// AddTimeLimit adds v to the "time_limit" field.
+func (u *EventCategoryUpsertOne) AddTimeLimit(v int) *EventCategoryUpsertOne {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.AddTimeLimit(v)
+	})
+}
+
+// UpdateTimeLimit sets the "time_limit" field to the value that was provided on create.
+func (u *EventCategoryUpsertOne) UpdateTimeLimit() *EventCategoryUpsertOne {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.UpdateTimeLimit()
+	})
+}
+
+// SetLimitUnit sets the "limit_unit" field.
+func (u *EventCategoryUpsertOne) SetLimitUnit(v timeunit.Unit) *EventCategoryUpsertOne {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.SetLimitUnit(v)
+	})
+}
+
+// UpdateLimitUnit sets the "limit_unit" field to the value that was provided on create.
+func (u *EventCategoryUpsertOne) UpdateLimitUnit() *EventCategoryUpsertOne {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.UpdateLimitUnit()
+	})
+}
+
+// SetActive sets the "active" field.
+func (u *EventCategoryUpsertOne) SetActive(v bool) *EventCategoryUpsertOne {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.SetActive(v)
+	})
+}
+
+// UpdateActive sets the "active" field to the value that was provided on create.
+func (u *EventCategoryUpsertOne) UpdateActive() *EventCategoryUpsertOne {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.UpdateActive()
+	})
+}
+
+// SetParentID sets the "parent_id" field.
+func (u *EventCategoryUpsertOne) SetParentID(v int) *EventCategoryUpsertOne {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.SetParentID(v)
+	})
+}
+
+// UpdateParentID sets the "parent_id" field to the value that was provided on create.
+func (u *EventCategoryUpsertOne) UpdateParentID() *EventCategoryUpsertOne {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.UpdateParentID()
+	})
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (u *EventCategoryUpsertOne) ClearParentID() *EventCategoryUpsertOne {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.ClearParentID()
+	})
+}
+
+// Exec executes the query.
+func (u *EventCategoryUpsertOne) Exec(ctx context.Context) error {
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for EventCategoryCreate.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *EventCategoryUpsertOne) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// Exec executes the UPSERT query and returns the inserted/updated ID.
+func (u *EventCategoryUpsertOne) ID(ctx context.Context) (id int, err error) {
+	node, err := u.create.Save(ctx)
+	if err != nil {
+		return id, err
+	}
+	return node.ID, nil
+}
+
+// IDX is like ID, but panics if an error occurs.
+func (u *EventCategoryUpsertOne) IDX(ctx context.Context) int {
+	id, err := u.ID(ctx)
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
+
 // EventCategoryCreateBulk is the builder for creating many EventCategory entities in bulk.
 type EventCategoryCreateBulk struct {
 	config
 	err      error
 	builders []*EventCategoryCreate
+	conflict []sql.ConflictOption
 }
 
 // Save creates the EventCategory entities in the database.
@@ -346,6 +685,7 @@ func (_c *EventCategoryCreateBulk) Save(ctx context.Context) ([]*EventCategory, 
 					_, err = mutators[i+1].Mutate(root, _c.builders[i+1].mutation)
 				} else {
 					spec := &sqlgraph.BatchCreateSpec{Nodes: specs}
+					spec.OnConflict = _c.conflict
 					// Invoke the actual operation on the latest mutation in the chain.
 					if err = sqlgraph.BatchCreate(ctx, _c.driver, spec); err != nil {
 						if sqlgraph.IsConstraintError(err) {
@@ -396,6 +736,229 @@ func (_c *EventCategoryCreateBulk) Exec(ctx context.Context) error {
 // ExecX is like Exec, but panics if an error occurs.
 func (_c *EventCategoryCreateBulk) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.EventCategory.CreateBulk(builders...).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.EventCategoryUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *EventCategoryCreateBulk) OnConflict(opts ...sql.ConflictOption) *EventCategoryUpsertBulk {
+	_c.conflict = opts
+	return &EventCategoryUpsertBulk{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.EventCategory.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *EventCategoryCreateBulk) OnConflictColumns(columns ...string) *EventCategoryUpsertBulk {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &EventCategoryUpsertBulk{
+		create: _c,
+	}
+}
+
+// EventCategoryUpsertBulk is the builder for "upsert"-ing
+// a bulk of EventCategory nodes.
+type EventCategoryUpsertBulk struct {
+	create *EventCategoryCreateBulk
+}
+
+// UpdateNewValues updates the mutable fields using the new values that
+// were set on create. Using this option is equivalent to using:
+//
+//	client.EventCategory.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *EventCategoryUpsertBulk) UpdateNewValues() *EventCategoryUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		for _, b := range u.create.builders {
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(eventcategory.FieldCreatedAt)
+			}
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.EventCategory.Create().
+//		OnConflict(sql.ResolveWithIgnore()).
+//		Exec(ctx)
+func (u *EventCategoryUpsertBulk) Ignore() *EventCategoryUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *EventCategoryUpsertBulk) DoNothing() *EventCategoryUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the EventCategoryCreateBulk.OnConflict
+// documentation for more info.
+func (u *EventCategoryUpsertBulk) Update(set func(*EventCategoryUpsert)) *EventCategoryUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&EventCategoryUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *EventCategoryUpsertBulk) SetUpdatedAt(v time.Time) *EventCategoryUpsertBulk {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *EventCategoryUpsertBulk) UpdateUpdatedAt() *EventCategoryUpsertBulk {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetCode sets the "code" field.
+func (u *EventCategoryUpsertBulk) SetCode(v string) *EventCategoryUpsertBulk {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.SetCode(v)
+	})
+}
+
+// UpdateCode sets the "code" field to the value that was provided on create.
+func (u *EventCategoryUpsertBulk) UpdateCode() *EventCategoryUpsertBulk {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.UpdateCode()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *EventCategoryUpsertBulk) SetName(v string) *EventCategoryUpsertBulk {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *EventCategoryUpsertBulk) UpdateName() *EventCategoryUpsertBulk {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetTimeLimit sets the "time_limit" field.
+func (u *EventCategoryUpsertBulk) SetTimeLimit(v int) *EventCategoryUpsertBulk {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.SetTimeLimit(v)
+	})
+}
+
+// AddTimeLimit adds v to the "time_limit" field.
+func (u *EventCategoryUpsertBulk) AddTimeLimit(v int) *EventCategoryUpsertBulk {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.AddTimeLimit(v)
+	})
+}
+
+// UpdateTimeLimit sets the "time_limit" field to the value that was provided on create.
+func (u *EventCategoryUpsertBulk) UpdateTimeLimit() *EventCategoryUpsertBulk {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.UpdateTimeLimit()
+	})
+}
+
+// SetLimitUnit sets the "limit_unit" field.
+func (u *EventCategoryUpsertBulk) SetLimitUnit(v timeunit.Unit) *EventCategoryUpsertBulk {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.SetLimitUnit(v)
+	})
+}
+
+// UpdateLimitUnit sets the "limit_unit" field to the value that was provided on create.
+func (u *EventCategoryUpsertBulk) UpdateLimitUnit() *EventCategoryUpsertBulk {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.UpdateLimitUnit()
+	})
+}
+
+// SetActive sets the "active" field.
+func (u *EventCategoryUpsertBulk) SetActive(v bool) *EventCategoryUpsertBulk {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.SetActive(v)
+	})
+}
+
+// UpdateActive sets the "active" field to the value that was provided on create.
+func (u *EventCategoryUpsertBulk) UpdateActive() *EventCategoryUpsertBulk {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.UpdateActive()
+	})
+}
+
+// SetParentID sets the "parent_id" field.
+func (u *EventCategoryUpsertBulk) SetParentID(v int) *EventCategoryUpsertBulk {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.SetParentID(v)
+	})
+}
+
+// UpdateParentID sets the "parent_id" field to the value that was provided on create.
+func (u *EventCategoryUpsertBulk) UpdateParentID() *EventCategoryUpsertBulk {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.UpdateParentID()
+	})
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (u *EventCategoryUpsertBulk) ClearParentID() *EventCategoryUpsertBulk {
+	return u.Update(func(s *EventCategoryUpsert) {
+		s.ClearParentID()
+	})
+}
+
+// Exec executes the query.
+func (u *EventCategoryUpsertBulk) Exec(ctx context.Context) error {
+	if u.create.err != nil {
+		return u.create.err
+	}
+	for i, b := range u.create.builders {
+		if len(b.conflict) != 0 {
+			return fmt.Errorf("ent: OnConflict was set for builder %d. Set it on the EventCategoryCreateBulk instead", i)
+		}
+	}
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for EventCategoryCreateBulk.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *EventCategoryUpsertBulk) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
 		panic(err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"gridgov/ent/vehicle"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 )
@@ -21,6 +22,7 @@ type GridCreate struct {
 	config
 	mutation *GridMutation
 	hooks    []Hook
+	conflict []sql.ConflictOption
 }
 
 // SetCreatedAt sets the "created_at" field.
@@ -392,6 +394,7 @@ func (_c *GridCreate) createSpec() (*Grid, *sqlgraph.CreateSpec) {
 		_node = &Grid{config: _c.config}
 		_spec = sqlgraph.NewCreateSpec(grid.Table, sqlgraph.NewFieldSpec(grid.FieldID, field.TypeInt))
 	)
+	_spec.OnConflict = _c.conflict
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(grid.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
@@ -520,11 +523,441 @@ func (_c *GridCreate) createSpec() (*Grid, *sqlgraph.CreateSpec) {
 	return _node, _spec
 }
 
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.Grid.Create().
+//		SetCreatedAt(v).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.GridUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *GridCreate) OnConflict(opts ...sql.ConflictOption) *GridUpsertOne {
+	_c.conflict = opts
+	return &GridUpsertOne{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.Grid.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *GridCreate) OnConflictColumns(columns ...string) *GridUpsertOne {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &GridUpsertOne{
+		create: _c,
+	}
+}
+
+type (
+	// GridUpsertOne is the builder for "upsert"-ing
+	//  one Grid node.
+	GridUpsertOne struct {
+		create *GridCreate
+	}
+
+	// GridUpsert is the "OnConflict" setter.
+	GridUpsert struct {
+		*sql.UpdateSet
+	}
+)
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *GridUpsert) SetUpdatedAt(v time.Time) *GridUpsert {
+	u.Set(grid.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *GridUpsert) UpdateUpdatedAt() *GridUpsert {
+	u.SetExcluded(grid.FieldUpdatedAt)
+	return u
+}
+
+// SetCode sets the "code" field.
+func (u *GridUpsert) SetCode(v string) *GridUpsert {
+	u.Set(grid.FieldCode, v)
+	return u
+}
+
+// UpdateCode sets the "code" field to the value that was provided on create.
+func (u *GridUpsert) UpdateCode() *GridUpsert {
+	u.SetExcluded(grid.FieldCode)
+	return u
+}
+
+// SetName sets the "name" field.
+func (u *GridUpsert) SetName(v string) *GridUpsert {
+	u.Set(grid.FieldName, v)
+	return u
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *GridUpsert) UpdateName() *GridUpsert {
+	u.SetExcluded(grid.FieldName)
+	return u
+}
+
+// SetKind sets the "kind" field.
+func (u *GridUpsert) SetKind(v grid.Kind) *GridUpsert {
+	u.Set(grid.FieldKind, v)
+	return u
+}
+
+// UpdateKind sets the "kind" field to the value that was provided on create.
+func (u *GridUpsert) UpdateKind() *GridUpsert {
+	u.SetExcluded(grid.FieldKind)
+	return u
+}
+
+// SetLevel sets the "level" field.
+func (u *GridUpsert) SetLevel(v int) *GridUpsert {
+	u.Set(grid.FieldLevel, v)
+	return u
+}
+
+// UpdateLevel sets the "level" field to the value that was provided on create.
+func (u *GridUpsert) UpdateLevel() *GridUpsert {
+	u.SetExcluded(grid.FieldLevel)
+	return u
+}
+
+// AddLevel adds v to the "level" field.
+func (u *GridUpsert) AddLevel(v int) *GridUpsert {
+	u.Add(grid.FieldLevel, v)
+	return u
+}
+
+// SetPath sets the "path" field.
+func (u *GridUpsert) SetPath(v string) *GridUpsert {
+	u.Set(grid.FieldPath, v)
+	return u
+}
+
+// UpdatePath sets the "path" field to the value that was provided on create.
+func (u *GridUpsert) UpdatePath() *GridUpsert {
+	u.SetExcluded(grid.FieldPath)
+	return u
+}
+
+// SetHouseholds sets the "households" field.
+func (u *GridUpsert) SetHouseholds(v int) *GridUpsert {
+	u.Set(grid.FieldHouseholds, v)
+	return u
+}
+
+// UpdateHouseholds sets the "households" field to the value that was provided on create.
+func (u *GridUpsert) UpdateHouseholds() *GridUpsert {
+	u.SetExcluded(grid.FieldHouseholds)
+	return u
+}
+
+// AddHouseholds adds v to the "households" field.
+func (u *GridUpsert) AddHouseholds(v int) *GridUpsert {
+	u.Add(grid.FieldHouseholds, v)
+	return u
+}
+
+// SetPopulation sets the "population" field.
+func (u *GridUpsert) SetPopulation(v int) *GridUpsert {
+	u.Set(grid.FieldPopulation, v)
+	return u
+}
+
+// UpdatePopulation sets the "population" field to the value that was provided on create.
+func (u *GridUpsert) UpdatePopulation() *GridUpsert {
+	u.SetExcluded(grid.FieldPopulation)
+	return u
+}
+
+// AddPopulation adds v to the "population" field.
+func (u *GridUpsert) AddPopulation(v int) *GridUpsert {
+	u.Add(grid.FieldPopulation, v)
+	return u
+}
+
+// SetAreaDescription sets the "area_description" field.
+func (u *GridUpsert) SetAreaDescription(v string) *GridUpsert {
+	u.Set(grid.FieldAreaDescription, v)
+	return u
+}
+
+// UpdateAreaDescription sets the "area_description" field to the value that was provided on create.
+func (u *GridUpsert) UpdateAreaDescription() *GridUpsert {
+	u.SetExcluded(grid.FieldAreaDescription)
+	return u
+}
+
+// SetDuties sets the "duties" field.
+func (u *GridUpsert) SetDuties(v string) *GridUpsert {
+	u.Set(grid.FieldDuties, v)
+	return u
+}
+
+// UpdateDuties sets the "duties" field to the value that was provided on create.
+func (u *GridUpsert) UpdateDuties() *GridUpsert {
+	u.SetExcluded(grid.FieldDuties)
+	return u
+}
+
+// UpdateNewValues updates the mutable fields using the new values that were set on create.
+// Using this option is equivalent to using:
+//
+//	client.Grid.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *GridUpsertOne) UpdateNewValues() *GridUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(grid.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.ParentID(); exists {
+			s.SetIgnore(grid.FieldParentID)
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.Grid.Create().
+//	    OnConflict(sql.ResolveWithIgnore()).
+//	    Exec(ctx)
+func (u *GridUpsertOne) Ignore() *GridUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *GridUpsertOne) DoNothing() *GridUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the GridCreate.OnConflict
+// documentation for more info.
+func (u *GridUpsertOne) Update(set func(*GridUpsert)) *GridUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&GridUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *GridUpsertOne) SetUpdatedAt(v time.Time) *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *GridUpsertOne) UpdateUpdatedAt() *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetCode sets the "code" field.
+func (u *GridUpsertOne) SetCode(v string) *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.SetCode(v)
+	})
+}
+
+// UpdateCode sets the "code" field to the value that was provided on create.
+func (u *GridUpsertOne) UpdateCode() *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdateCode()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *GridUpsertOne) SetName(v string) *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *GridUpsertOne) UpdateName() *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetKind sets the "kind" field.
+func (u *GridUpsertOne) SetKind(v grid.Kind) *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.SetKind(v)
+	})
+}
+
+// UpdateKind sets the "kind" field to the value that was provided on create.
+func (u *GridUpsertOne) UpdateKind() *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdateKind()
+	})
+}
+
+// SetLevel sets the "level" field.
+func (u *GridUpsertOne) SetLevel(v int) *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.SetLevel(v)
+	})
+}
+
+// AddLevel adds v to the "level" field.
+func (u *GridUpsertOne) AddLevel(v int) *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.AddLevel(v)
+	})
+}
+
+// UpdateLevel sets the "level" field to the value that was provided on create.
+func (u *GridUpsertOne) UpdateLevel() *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdateLevel()
+	})
+}
+
+// SetPath sets the "path" field.
+func (u *GridUpsertOne) SetPath(v string) *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.SetPath(v)
+	})
+}
+
+// UpdatePath sets the "path" field to the value that was provided on create.
+func (u *GridUpsertOne) UpdatePath() *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdatePath()
+	})
+}
+
+// SetHouseholds sets the "households" field.
+func (u *GridUpsertOne) SetHouseholds(v int) *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.SetHouseholds(v)
+	})
+}
+
+// AddHouseholds adds v to the "households" field.
+func (u *GridUpsertOne) AddHouseholds(v int) *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.AddHouseholds(v)
+	})
+}
+
+// UpdateHouseholds sets the "households" field to the value that was provided on create.
+func (u *GridUpsertOne) UpdateHouseholds() *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdateHouseholds()
+	})
+}
+
+// SetPopulation sets the "population" field.
+func (u *GridUpsertOne) SetPopulation(v int) *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.SetPopulation(v)
+	})
+}
+
+// AddPopulation adds v to the "population" field.
+func (u *GridUpsertOne) AddPopulation(v int) *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.AddPopulation(v)
+	})
+}
+
+// UpdatePopulation sets the "population" field to the value that was provided on create.
+func (u *GridUpsertOne) UpdatePopulation() *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdatePopulation()
+	})
+}
+
+// SetAreaDescription sets the "area_description" field.
+func (u *GridUpsertOne) SetAreaDescription(v string) *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.SetAreaDescription(v)
+	})
+}
+
+// UpdateAreaDescription sets the "area_description" field to the value that was provided on create.
+func (u *GridUpsertOne) UpdateAreaDescription() *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdateAreaDescription()
+	})
+}
+
+// SetDuties sets the "duties" field.
+func (u *GridUpsertOne) SetDuties(v string) *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.SetDuties(v)
+	})
+}
+
+// UpdateDuties sets the "duties" field to the value that was provided on create.
+func (u *GridUpsertOne) UpdateDuties() *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdateDuties()
+	})
+}
+
+// Exec executes the query.
+func (u *GridUpsertOne) Exec(ctx context.Context) error {
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for GridCreate.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *GridUpsertOne) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// Exec executes the UPSERT query and returns the inserted/updated ID.
+func (u *GridUpsertOne) ID(ctx context.Context) (id int, err error) {
+	node, err := u.create.Save(ctx)
+	if err != nil {
+		return id, err
+	}
+	return node.ID, nil
+}
+
+// IDX is like ID, but panics if an error occurs.
+func (u *GridUpsertOne) IDX(ctx context.Context) int {
+	id, err := u.ID(ctx)
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
+
 // GridCreateBulk is the builder for creating many Grid entities in bulk.
 type GridCreateBulk struct {
 	config
 	err      error
 	builders []*GridCreate
+	conflict []sql.ConflictOption
 }
 
 // Save creates the Grid entities in the database.
@@ -554,6 +987,7 @@ func (_c *GridCreateBulk) Save(ctx context.Context) ([]*Grid, error) {
 					_, err = mutators[i+1].Mutate(root, _c.builders[i+1].mutation)
 				} else {
 					spec := &sqlgraph.BatchCreateSpec{Nodes: specs}
+					spec.OnConflict = _c.conflict
 					// Invoke the actual operation on the latest mutation in the chain.
 					if err = sqlgraph.BatchCreate(ctx, _c.driver, spec); err != nil {
 						if sqlgraph.IsConstraintError(err) {
@@ -604,6 +1038,281 @@ func (_c *GridCreateBulk) Exec(ctx context.Context) error {
 // ExecX is like Exec, but panics if an error occurs.
 func (_c *GridCreateBulk) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.Grid.CreateBulk(builders...).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.GridUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *GridCreateBulk) OnConflict(opts ...sql.ConflictOption) *GridUpsertBulk {
+	_c.conflict = opts
+	return &GridUpsertBulk{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.Grid.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *GridCreateBulk) OnConflictColumns(columns ...string) *GridUpsertBulk {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &GridUpsertBulk{
+		create: _c,
+	}
+}
+
+// GridUpsertBulk is the builder for "upsert"-ing
+// a bulk of Grid nodes.
+type GridUpsertBulk struct {
+	create *GridCreateBulk
+}
+
+// UpdateNewValues updates the mutable fields using the new values that
+// were set on create. Using this option is equivalent to using:
+//
+//	client.Grid.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *GridUpsertBulk) UpdateNewValues() *GridUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		for _, b := range u.create.builders {
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(grid.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.ParentID(); exists {
+				s.SetIgnore(grid.FieldParentID)
+			}
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.Grid.Create().
+//		OnConflict(sql.ResolveWithIgnore()).
+//		Exec(ctx)
+func (u *GridUpsertBulk) Ignore() *GridUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *GridUpsertBulk) DoNothing() *GridUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the GridCreateBulk.OnConflict
+// documentation for more info.
+func (u *GridUpsertBulk) Update(set func(*GridUpsert)) *GridUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&GridUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *GridUpsertBulk) SetUpdatedAt(v time.Time) *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *GridUpsertBulk) UpdateUpdatedAt() *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetCode sets the "code" field.
+func (u *GridUpsertBulk) SetCode(v string) *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.SetCode(v)
+	})
+}
+
+// UpdateCode sets the "code" field to the value that was provided on create.
+func (u *GridUpsertBulk) UpdateCode() *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdateCode()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *GridUpsertBulk) SetName(v string) *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *GridUpsertBulk) UpdateName() *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetKind sets the "kind" field.
+func (u *GridUpsertBulk) SetKind(v grid.Kind) *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.SetKind(v)
+	})
+}
+
+// UpdateKind sets the "kind" field to the value that was provided on create.
+func (u *GridUpsertBulk) UpdateKind() *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdateKind()
+	})
+}
+
+// SetLevel sets the "level" field.
+func (u *GridUpsertBulk) SetLevel(v int) *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.SetLevel(v)
+	})
+}
+
+// AddLevel adds v to the "level" field.
+func (u *GridUpsertBulk) AddLevel(v int) *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.AddLevel(v)
+	})
+}
+
+// UpdateLevel sets the "level" field to the value that was provided on create.
+func (u *GridUpsertBulk) UpdateLevel() *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdateLevel()
+	})
+}
+
+// SetPath sets the "path" field.
+func (u *GridUpsertBulk) SetPath(v string) *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.SetPath(v)
+	})
+}
+
+// UpdatePath sets the "path" field to the value that was provided on create.
+func (u *GridUpsertBulk) UpdatePath() *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdatePath()
+	})
+}
+
+// SetHouseholds sets the "households" field.
+func (u *GridUpsertBulk) SetHouseholds(v int) *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.SetHouseholds(v)
+	})
+}
+
+// AddHouseholds adds v to the "households" field.
+func (u *GridUpsertBulk) AddHouseholds(v int) *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.AddHouseholds(v)
+	})
+}
+
+// UpdateHouseholds sets the "households" field to the value that was provided on create.
+func (u *GridUpsertBulk) UpdateHouseholds() *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdateHouseholds()
+	})
+}
+
+// SetPopulation sets the "population" field.
+func (u *GridUpsertBulk) SetPopulation(v int) *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.SetPopulation(v)
+	})
+}
+
+// AddPopulation adds v to the "population" field.
+func (u *GridUpsertBulk) AddPopulation(v int) *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.AddPopulation(v)
+	})
+}
+
+// UpdatePopulation sets the "population" field to the value that was provided on create.
+func (u *GridUpsertBulk) UpdatePopulation() *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdatePopulation()
+	})
+}
+
+// SetAreaDescription sets the "area_description" field.
+func (u *GridUpsertBulk) SetAreaDescription(v string) *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.SetAreaDescription(v)
+	})
+}
+
+// UpdateAreaDescription sets the "area_description" field to the value that was provided on create.
+func (u *GridUpsertBulk) UpdateAreaDescription() *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdateAreaDescription()
+	})
+}
+
+// SetDuties sets the "duties" field.
+func (u *GridUpsertBulk) SetDuties(v string) *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.SetDuties(v)
+	})
+}
+
+// UpdateDuties sets the "duties" field to the value that was provided on create.
+func (u *GridUpsertBulk) UpdateDuties() *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdateDuties()
+	})
+}
+
+// Exec executes the query.
+func (u *GridUpsertBulk) Exec(ctx context.Context) error {
+	if u.create.err != nil {
+		return u.create.err
+	}
+	for i, b := range u.create.builders {
+		if len(b.conflict) != 0 {
+			return fmt.Errorf("ent: OnConflict was set for builder %d. Set it on the GridCreateBulk instead", i)
+		}
+	}
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for GridCreateBulk.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *GridUpsertBulk) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
 		panic(err)
 	}
 }

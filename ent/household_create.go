@@ -13,6 +13,7 @@ import (
 	"gridgov/ent/visit"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 )
@@ -22,6 +23,7 @@ type HouseholdCreate struct {
 	config
 	mutation *HouseholdMutation
 	hooks    []Hook
+	conflict []sql.ConflictOption
 }
 
 // SetCreatedAt sets the "created_at" field.
@@ -352,6 +354,7 @@ func (_c *HouseholdCreate) createSpec() (*Household, *sqlgraph.CreateSpec) {
 		_node = &Household{config: _c.config}
 		_spec = sqlgraph.NewCreateSpec(household.Table, sqlgraph.NewFieldSpec(household.FieldID, field.TypeInt))
 	)
+	_spec.OnConflict = _c.conflict
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(household.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
@@ -457,11 +460,425 @@ func (_c *HouseholdCreate) createSpec() (*Household, *sqlgraph.CreateSpec) {
 	return _node, _spec
 }
 
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.Household.Create().
+//		SetCreatedAt(v).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.HouseholdUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *HouseholdCreate) OnConflict(opts ...sql.ConflictOption) *HouseholdUpsertOne {
+	_c.conflict = opts
+	return &HouseholdUpsertOne{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.Household.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *HouseholdCreate) OnConflictColumns(columns ...string) *HouseholdUpsertOne {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &HouseholdUpsertOne{
+		create: _c,
+	}
+}
+
+type (
+	// HouseholdUpsertOne is the builder for "upsert"-ing
+	//  one Household node.
+	HouseholdUpsertOne struct {
+		create *HouseholdCreate
+	}
+
+	// HouseholdUpsert is the "OnConflict" setter.
+	HouseholdUpsert struct {
+		*sql.UpdateSet
+	}
+)
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *HouseholdUpsert) SetUpdatedAt(v time.Time) *HouseholdUpsert {
+	u.Set(household.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *HouseholdUpsert) UpdateUpdatedAt() *HouseholdUpsert {
+	u.SetExcluded(household.FieldUpdatedAt)
+	return u
+}
+
+// SetAddress sets the "address" field.
+func (u *HouseholdUpsert) SetAddress(v string) *HouseholdUpsert {
+	u.Set(household.FieldAddress, v)
+	return u
+}
+
+// UpdateAddress sets the "address" field to the value that was provided on create.
+func (u *HouseholdUpsert) UpdateAddress() *HouseholdUpsert {
+	u.SetExcluded(household.FieldAddress)
+	return u
+}
+
+// SetHeadName sets the "head_name" field.
+func (u *HouseholdUpsert) SetHeadName(v string) *HouseholdUpsert {
+	u.Set(household.FieldHeadName, v)
+	return u
+}
+
+// UpdateHeadName sets the "head_name" field to the value that was provided on create.
+func (u *HouseholdUpsert) UpdateHeadName() *HouseholdUpsert {
+	u.SetExcluded(household.FieldHeadName)
+	return u
+}
+
+// SetMembers sets the "members" field.
+func (u *HouseholdUpsert) SetMembers(v int) *HouseholdUpsert {
+	u.Set(household.FieldMembers, v)
+	return u
+}
+
+// UpdateMembers sets the "members" field to the value that was provided on create.
+func (u *HouseholdUpsert) UpdateMembers() *HouseholdUpsert {
+	u.SetExcluded(household.FieldMembers)
+	return u
+}
+
+// AddMembers adds v to the "members" field.
+func (u *HouseholdUpsert) AddMembers(v int) *HouseholdUpsert {
+	u.Add(household.FieldMembers, v)
+	return u
+}
+
+// SetPhone sets the "phone" field.
+func (u *HouseholdUpsert) SetPhone(v string) *HouseholdUpsert {
+	u.Set(household.FieldPhone, v)
+	return u
+}
+
+// UpdatePhone sets the "phone" field to the value that was provided on create.
+func (u *HouseholdUpsert) UpdatePhone() *HouseholdUpsert {
+	u.SetExcluded(household.FieldPhone)
+	return u
+}
+
+// SetCareLevel sets the "care_level" field.
+func (u *HouseholdUpsert) SetCareLevel(v household.CareLevel) *HouseholdUpsert {
+	u.Set(household.FieldCareLevel, v)
+	return u
+}
+
+// UpdateCareLevel sets the "care_level" field to the value that was provided on create.
+func (u *HouseholdUpsert) UpdateCareLevel() *HouseholdUpsert {
+	u.SetExcluded(household.FieldCareLevel)
+	return u
+}
+
+// SetNotes sets the "notes" field.
+func (u *HouseholdUpsert) SetNotes(v string) *HouseholdUpsert {
+	u.Set(household.FieldNotes, v)
+	return u
+}
+
+// UpdateNotes sets the "notes" field to the value that was provided on create.
+func (u *HouseholdUpsert) UpdateNotes() *HouseholdUpsert {
+	u.SetExcluded(household.FieldNotes)
+	return u
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *HouseholdUpsert) SetGridPath(v string) *HouseholdUpsert {
+	u.Set(household.FieldGridPath, v)
+	return u
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *HouseholdUpsert) UpdateGridPath() *HouseholdUpsert {
+	u.SetExcluded(household.FieldGridPath)
+	return u
+}
+
+// SetGridID sets the "grid_id" field.
+func (u *HouseholdUpsert) SetGridID(v int) *HouseholdUpsert {
+	u.Set(household.FieldGridID, v)
+	return u
+}
+
+// UpdateGridID sets the "grid_id" field to the value that was provided on create.
+func (u *HouseholdUpsert) UpdateGridID() *HouseholdUpsert {
+	u.SetExcluded(household.FieldGridID)
+	return u
+}
+
+// SetHeadPersonID sets the "head_person_id" field.
+func (u *HouseholdUpsert) SetHeadPersonID(v int) *HouseholdUpsert {
+	u.Set(household.FieldHeadPersonID, v)
+	return u
+}
+
+// UpdateHeadPersonID sets the "head_person_id" field to the value that was provided on create.
+func (u *HouseholdUpsert) UpdateHeadPersonID() *HouseholdUpsert {
+	u.SetExcluded(household.FieldHeadPersonID)
+	return u
+}
+
+// ClearHeadPersonID clears the value of the "head_person_id" field.
+func (u *HouseholdUpsert) ClearHeadPersonID() *HouseholdUpsert {
+	u.SetNull(household.FieldHeadPersonID)
+	return u
+}
+
+// UpdateNewValues updates the mutable fields using the new values that were set on create.
+// Using this option is equivalent to using:
+//
+//	client.Household.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *HouseholdUpsertOne) UpdateNewValues() *HouseholdUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(household.FieldCreatedAt)
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.Household.Create().
+//	    OnConflict(sql.ResolveWithIgnore()).
+//	    Exec(ctx)
+func (u *HouseholdUpsertOne) Ignore() *HouseholdUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *HouseholdUpsertOne) DoNothing() *HouseholdUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the HouseholdCreate.OnConflict
+// documentation for more info.
+func (u *HouseholdUpsertOne) Update(set func(*HouseholdUpsert)) *HouseholdUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&HouseholdUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *HouseholdUpsertOne) SetUpdatedAt(v time.Time) *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *HouseholdUpsertOne) UpdateUpdatedAt() *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetAddress sets the "address" field.
+func (u *HouseholdUpsertOne) SetAddress(v string) *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.SetAddress(v)
+	})
+}
+
+// UpdateAddress sets the "address" field to the value that was provided on create.
+func (u *HouseholdUpsertOne) UpdateAddress() *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.UpdateAddress()
+	})
+}
+
+// SetHeadName sets the "head_name" field.
+func (u *HouseholdUpsertOne) SetHeadName(v string) *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.SetHeadName(v)
+	})
+}
+
+// UpdateHeadName sets the "head_name" field to the value that was provided on create.
+func (u *HouseholdUpsertOne) UpdateHeadName() *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.UpdateHeadName()
+	})
+}
+
+// SetMembers sets the "members" field.
+func (u *HouseholdUpsertOne) SetMembers(v int) *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.SetMembers(v)
+	})
+}
+
+// AddMembers adds v to the "members" field.
+func (u *HouseholdUpsertOne) AddMembers(v int) *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.AddMembers(v)
+	})
+}
+
+// UpdateMembers sets the "members" field to the value that was provided on create.
+func (u *HouseholdUpsertOne) UpdateMembers() *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.UpdateMembers()
+	})
+}
+
+// SetPhone sets the "phone" field.
+func (u *HouseholdUpsertOne) SetPhone(v string) *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.SetPhone(v)
+	})
+}
+
+// UpdatePhone sets the "phone" field to the value that was provided on create.
+func (u *HouseholdUpsertOne) UpdatePhone() *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.UpdatePhone()
+	})
+}
+
+// SetCareLevel sets the "care_level" field.
+func (u *HouseholdUpsertOne) SetCareLevel(v household.CareLevel) *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.SetCareLevel(v)
+	})
+}
+
+// UpdateCareLevel sets the "care_level" field to the value that was provided on create.
+func (u *HouseholdUpsertOne) UpdateCareLevel() *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.UpdateCareLevel()
+	})
+}
+
+// SetNotes sets the "notes" field.
+func (u *HouseholdUpsertOne) SetNotes(v string) *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.SetNotes(v)
+	})
+}
+
+// UpdateNotes sets the "notes" field to the value that was provided on create.
+func (u *HouseholdUpsertOne) UpdateNotes() *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.UpdateNotes()
+	})
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *HouseholdUpsertOne) SetGridPath(v string) *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.SetGridPath(v)
+	})
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *HouseholdUpsertOne) UpdateGridPath() *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.UpdateGridPath()
+	})
+}
+
+// SetGridID sets the "grid_id" field.
+func (u *HouseholdUpsertOne) SetGridID(v int) *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.SetGridID(v)
+	})
+}
+
+// UpdateGridID sets the "grid_id" field to the value that was provided on create.
+func (u *HouseholdUpsertOne) UpdateGridID() *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.UpdateGridID()
+	})
+}
+
+// SetHeadPersonID sets the "head_person_id" field.
+func (u *HouseholdUpsertOne) SetHeadPersonID(v int) *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.SetHeadPersonID(v)
+	})
+}
+
+// UpdateHeadPersonID sets the "head_person_id" field to the value that was provided on create.
+func (u *HouseholdUpsertOne) UpdateHeadPersonID() *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.UpdateHeadPersonID()
+	})
+}
+
+// ClearHeadPersonID clears the value of the "head_person_id" field.
+func (u *HouseholdUpsertOne) ClearHeadPersonID() *HouseholdUpsertOne {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.ClearHeadPersonID()
+	})
+}
+
+// Exec executes the query.
+func (u *HouseholdUpsertOne) Exec(ctx context.Context) error {
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for HouseholdCreate.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *HouseholdUpsertOne) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// Exec executes the UPSERT query and returns the inserted/updated ID.
+func (u *HouseholdUpsertOne) ID(ctx context.Context) (id int, err error) {
+	node, err := u.create.Save(ctx)
+	if err != nil {
+		return id, err
+	}
+	return node.ID, nil
+}
+
+// IDX is like ID, but panics if an error occurs.
+func (u *HouseholdUpsertOne) IDX(ctx context.Context) int {
+	id, err := u.ID(ctx)
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
+
 // HouseholdCreateBulk is the builder for creating many Household entities in bulk.
 type HouseholdCreateBulk struct {
 	config
 	err      error
 	builders []*HouseholdCreate
+	conflict []sql.ConflictOption
 }
 
 // Save creates the Household entities in the database.
@@ -491,6 +908,7 @@ func (_c *HouseholdCreateBulk) Save(ctx context.Context) ([]*Household, error) {
 					_, err = mutators[i+1].Mutate(root, _c.builders[i+1].mutation)
 				} else {
 					spec := &sqlgraph.BatchCreateSpec{Nodes: specs}
+					spec.OnConflict = _c.conflict
 					// Invoke the actual operation on the latest mutation in the chain.
 					if err = sqlgraph.BatchCreate(ctx, _c.driver, spec); err != nil {
 						if sqlgraph.IsConstraintError(err) {
@@ -541,6 +959,271 @@ func (_c *HouseholdCreateBulk) Exec(ctx context.Context) error {
 // ExecX is like Exec, but panics if an error occurs.
 func (_c *HouseholdCreateBulk) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.Household.CreateBulk(builders...).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.HouseholdUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *HouseholdCreateBulk) OnConflict(opts ...sql.ConflictOption) *HouseholdUpsertBulk {
+	_c.conflict = opts
+	return &HouseholdUpsertBulk{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.Household.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *HouseholdCreateBulk) OnConflictColumns(columns ...string) *HouseholdUpsertBulk {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &HouseholdUpsertBulk{
+		create: _c,
+	}
+}
+
+// HouseholdUpsertBulk is the builder for "upsert"-ing
+// a bulk of Household nodes.
+type HouseholdUpsertBulk struct {
+	create *HouseholdCreateBulk
+}
+
+// UpdateNewValues updates the mutable fields using the new values that
+// were set on create. Using this option is equivalent to using:
+//
+//	client.Household.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *HouseholdUpsertBulk) UpdateNewValues() *HouseholdUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		for _, b := range u.create.builders {
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(household.FieldCreatedAt)
+			}
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.Household.Create().
+//		OnConflict(sql.ResolveWithIgnore()).
+//		Exec(ctx)
+func (u *HouseholdUpsertBulk) Ignore() *HouseholdUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *HouseholdUpsertBulk) DoNothing() *HouseholdUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the HouseholdCreateBulk.OnConflict
+// documentation for more info.
+func (u *HouseholdUpsertBulk) Update(set func(*HouseholdUpsert)) *HouseholdUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&HouseholdUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *HouseholdUpsertBulk) SetUpdatedAt(v time.Time) *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *HouseholdUpsertBulk) UpdateUpdatedAt() *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetAddress sets the "address" field.
+func (u *HouseholdUpsertBulk) SetAddress(v string) *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.SetAddress(v)
+	})
+}
+
+// UpdateAddress sets the "address" field to the value that was provided on create.
+func (u *HouseholdUpsertBulk) UpdateAddress() *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.UpdateAddress()
+	})
+}
+
+// SetHeadName sets the "head_name" field.
+func (u *HouseholdUpsertBulk) SetHeadName(v string) *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.SetHeadName(v)
+	})
+}
+
+// UpdateHeadName sets the "head_name" field to the value that was provided on create.
+func (u *HouseholdUpsertBulk) UpdateHeadName() *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.UpdateHeadName()
+	})
+}
+
+// SetMembers sets the "members" field.
+func (u *HouseholdUpsertBulk) SetMembers(v int) *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.SetMembers(v)
+	})
+}
+
+// AddMembers adds v to the "members" field.
+func (u *HouseholdUpsertBulk) AddMembers(v int) *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.AddMembers(v)
+	})
+}
+
+// UpdateMembers sets the "members" field to the value that was provided on create.
+func (u *HouseholdUpsertBulk) UpdateMembers() *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.UpdateMembers()
+	})
+}
+
+// SetPhone sets the "phone" field.
+func (u *HouseholdUpsertBulk) SetPhone(v string) *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.SetPhone(v)
+	})
+}
+
+// UpdatePhone sets the "phone" field to the value that was provided on create.
+func (u *HouseholdUpsertBulk) UpdatePhone() *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.UpdatePhone()
+	})
+}
+
+// SetCareLevel sets the "care_level" field.
+func (u *HouseholdUpsertBulk) SetCareLevel(v household.CareLevel) *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.SetCareLevel(v)
+	})
+}
+
+// UpdateCareLevel sets the "care_level" field to the value that was provided on create.
+func (u *HouseholdUpsertBulk) UpdateCareLevel() *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.UpdateCareLevel()
+	})
+}
+
+// SetNotes sets the "notes" field.
+func (u *HouseholdUpsertBulk) SetNotes(v string) *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.SetNotes(v)
+	})
+}
+
+// UpdateNotes sets the "notes" field to the value that was provided on create.
+func (u *HouseholdUpsertBulk) UpdateNotes() *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.UpdateNotes()
+	})
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *HouseholdUpsertBulk) SetGridPath(v string) *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.SetGridPath(v)
+	})
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *HouseholdUpsertBulk) UpdateGridPath() *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.UpdateGridPath()
+	})
+}
+
+// SetGridID sets the "grid_id" field.
+func (u *HouseholdUpsertBulk) SetGridID(v int) *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.SetGridID(v)
+	})
+}
+
+// UpdateGridID sets the "grid_id" field to the value that was provided on create.
+func (u *HouseholdUpsertBulk) UpdateGridID() *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.UpdateGridID()
+	})
+}
+
+// SetHeadPersonID sets the "head_person_id" field.
+func (u *HouseholdUpsertBulk) SetHeadPersonID(v int) *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.SetHeadPersonID(v)
+	})
+}
+
+// UpdateHeadPersonID sets the "head_person_id" field to the value that was provided on create.
+func (u *HouseholdUpsertBulk) UpdateHeadPersonID() *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.UpdateHeadPersonID()
+	})
+}
+
+// ClearHeadPersonID clears the value of the "head_person_id" field.
+func (u *HouseholdUpsertBulk) ClearHeadPersonID() *HouseholdUpsertBulk {
+	return u.Update(func(s *HouseholdUpsert) {
+		s.ClearHeadPersonID()
+	})
+}
+
+// Exec executes the query.
+func (u *HouseholdUpsertBulk) Exec(ctx context.Context) error {
+	if u.create.err != nil {
+		return u.create.err
+	}
+	for i, b := range u.create.builders {
+		if len(b.conflict) != 0 {
+			return fmt.Errorf("ent: OnConflict was set for builder %d. Set it on the HouseholdCreateBulk instead", i)
+		}
+	}
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for HouseholdCreateBulk.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *HouseholdUpsertBulk) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
 		panic(err)
 	}
 }

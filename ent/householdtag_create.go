@@ -10,6 +10,7 @@ import (
 	"gridgov/ent/householdtag"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 )
@@ -19,6 +20,7 @@ type HouseholdTagCreate struct {
 	config
 	mutation *HouseholdTagMutation
 	hooks    []Hook
+	conflict []sql.ConflictOption
 }
 
 // SetCreatedAt sets the "created_at" field.
@@ -219,6 +221,7 @@ func (_c *HouseholdTagCreate) createSpec() (*HouseholdTag, *sqlgraph.CreateSpec)
 		_node = &HouseholdTag{config: _c.config}
 		_spec = sqlgraph.NewCreateSpec(householdtag.Table, sqlgraph.NewFieldSpec(householdtag.FieldID, field.TypeInt))
 	)
+	_spec.OnConflict = _c.conflict
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(householdtag.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
@@ -267,11 +270,298 @@ func (_c *HouseholdTagCreate) createSpec() (*HouseholdTag, *sqlgraph.CreateSpec)
 	return _node, _spec
 }
 
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.HouseholdTag.Create().
+//		SetCreatedAt(v).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.HouseholdTagUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *HouseholdTagCreate) OnConflict(opts ...sql.ConflictOption) *HouseholdTagUpsertOne {
+	_c.conflict = opts
+	return &HouseholdTagUpsertOne{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.HouseholdTag.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *HouseholdTagCreate) OnConflictColumns(columns ...string) *HouseholdTagUpsertOne {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &HouseholdTagUpsertOne{
+		create: _c,
+	}
+}
+
+type (
+	// HouseholdTagUpsertOne is the builder for "upsert"-ing
+	//  one HouseholdTag node.
+	HouseholdTagUpsertOne struct {
+		create *HouseholdTagCreate
+	}
+
+	// HouseholdTagUpsert is the "OnConflict" setter.
+	HouseholdTagUpsert struct {
+		*sql.UpdateSet
+	}
+)
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *HouseholdTagUpsert) SetUpdatedAt(v time.Time) *HouseholdTagUpsert {
+	u.Set(householdtag.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *HouseholdTagUpsert) UpdateUpdatedAt() *HouseholdTagUpsert {
+	u.SetExcluded(householdtag.FieldUpdatedAt)
+	return u
+}
+
+// SetKind sets the "kind" field.
+func (u *HouseholdTagUpsert) SetKind(v householdtag.Kind) *HouseholdTagUpsert {
+	u.Set(householdtag.FieldKind, v)
+	return u
+}
+
+// UpdateKind sets the "kind" field to the value that was provided on create.
+func (u *HouseholdTagUpsert) UpdateKind() *HouseholdTagUpsert {
+	u.SetExcluded(householdtag.FieldKind)
+	return u
+}
+
+// SetPost sets the "post" field.
+func (u *HouseholdTagUpsert) SetPost(v string) *HouseholdTagUpsert {
+	u.Set(householdtag.FieldPost, v)
+	return u
+}
+
+// UpdatePost sets the "post" field to the value that was provided on create.
+func (u *HouseholdTagUpsert) UpdatePost() *HouseholdTagUpsert {
+	u.SetExcluded(householdtag.FieldPost)
+	return u
+}
+
+// SetPledge sets the "pledge" field.
+func (u *HouseholdTagUpsert) SetPledge(v string) *HouseholdTagUpsert {
+	u.Set(householdtag.FieldPledge, v)
+	return u
+}
+
+// UpdatePledge sets the "pledge" field to the value that was provided on create.
+func (u *HouseholdTagUpsert) UpdatePledge() *HouseholdTagUpsert {
+	u.SetExcluded(householdtag.FieldPledge)
+	return u
+}
+
+// SetPlateHungAt sets the "plate_hung_at" field.
+func (u *HouseholdTagUpsert) SetPlateHungAt(v time.Time) *HouseholdTagUpsert {
+	u.Set(householdtag.FieldPlateHungAt, v)
+	return u
+}
+
+// UpdatePlateHungAt sets the "plate_hung_at" field to the value that was provided on create.
+func (u *HouseholdTagUpsert) UpdatePlateHungAt() *HouseholdTagUpsert {
+	u.SetExcluded(householdtag.FieldPlateHungAt)
+	return u
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *HouseholdTagUpsert) SetGridPath(v string) *HouseholdTagUpsert {
+	u.Set(householdtag.FieldGridPath, v)
+	return u
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *HouseholdTagUpsert) UpdateGridPath() *HouseholdTagUpsert {
+	u.SetExcluded(householdtag.FieldGridPath)
+	return u
+}
+
+// UpdateNewValues updates the mutable fields using the new values that were set on create.
+// Using this option is equivalent to using:
+//
+//	client.HouseholdTag.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *HouseholdTagUpsertOne) UpdateNewValues() *HouseholdTagUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(householdtag.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.HouseholdID(); exists {
+			s.SetIgnore(householdtag.FieldHouseholdID)
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.HouseholdTag.Create().
+//	    OnConflict(sql.ResolveWithIgnore()).
+//	    Exec(ctx)
+func (u *HouseholdTagUpsertOne) Ignore() *HouseholdTagUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *HouseholdTagUpsertOne) DoNothing() *HouseholdTagUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the HouseholdTagCreate.OnConflict
+// documentation for more info.
+func (u *HouseholdTagUpsertOne) Update(set func(*HouseholdTagUpsert)) *HouseholdTagUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&HouseholdTagUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *HouseholdTagUpsertOne) SetUpdatedAt(v time.Time) *HouseholdTagUpsertOne {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *HouseholdTagUpsertOne) UpdateUpdatedAt() *HouseholdTagUpsertOne {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetKind sets the "kind" field.
+func (u *HouseholdTagUpsertOne) SetKind(v householdtag.Kind) *HouseholdTagUpsertOne {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.SetKind(v)
+	})
+}
+
+// UpdateKind sets the "kind" field to the value that was provided on create.
+func (u *HouseholdTagUpsertOne) UpdateKind() *HouseholdTagUpsertOne {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.UpdateKind()
+	})
+}
+
+// SetPost sets the "post" field.
+func (u *HouseholdTagUpsertOne) SetPost(v string) *HouseholdTagUpsertOne {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.SetPost(v)
+	})
+}
+
+// UpdatePost sets the "post" field to the value that was provided on create.
+func (u *HouseholdTagUpsertOne) UpdatePost() *HouseholdTagUpsertOne {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.UpdatePost()
+	})
+}
+
+// SetPledge sets the "pledge" field.
+func (u *HouseholdTagUpsertOne) SetPledge(v string) *HouseholdTagUpsertOne {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.SetPledge(v)
+	})
+}
+
+// UpdatePledge sets the "pledge" field to the value that was provided on create.
+func (u *HouseholdTagUpsertOne) UpdatePledge() *HouseholdTagUpsertOne {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.UpdatePledge()
+	})
+}
+
+// SetPlateHungAt sets the "plate_hung_at" field.
+func (u *HouseholdTagUpsertOne) SetPlateHungAt(v time.Time) *HouseholdTagUpsertOne {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.SetPlateHungAt(v)
+	})
+}
+
+// UpdatePlateHungAt sets the "plate_hung_at" field to the value that was provided on create.
+func (u *HouseholdTagUpsertOne) UpdatePlateHungAt() *HouseholdTagUpsertOne {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.UpdatePlateHungAt()
+	})
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *HouseholdTagUpsertOne) SetGridPath(v string) *HouseholdTagUpsertOne {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.SetGridPath(v)
+	})
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *HouseholdTagUpsertOne) UpdateGridPath() *HouseholdTagUpsertOne {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.UpdateGridPath()
+	})
+}
+
+// Exec executes the query.
+func (u *HouseholdTagUpsertOne) Exec(ctx context.Context) error {
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for HouseholdTagCreate.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *HouseholdTagUpsertOne) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// Exec executes the UPSERT query and returns the inserted/updated ID.
+func (u *HouseholdTagUpsertOne) ID(ctx context.Context) (id int, err error) {
+	node, err := u.create.Save(ctx)
+	if err != nil {
+		return id, err
+	}
+	return node.ID, nil
+}
+
+// IDX is like ID, but panics if an error occurs.
+func (u *HouseholdTagUpsertOne) IDX(ctx context.Context) int {
+	id, err := u.ID(ctx)
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
+
 // HouseholdTagCreateBulk is the builder for creating many HouseholdTag entities in bulk.
 type HouseholdTagCreateBulk struct {
 	config
 	err      error
 	builders []*HouseholdTagCreate
+	conflict []sql.ConflictOption
 }
 
 // Save creates the HouseholdTag entities in the database.
@@ -301,6 +591,7 @@ func (_c *HouseholdTagCreateBulk) Save(ctx context.Context) ([]*HouseholdTag, er
 					_, err = mutators[i+1].Mutate(root, _c.builders[i+1].mutation)
 				} else {
 					spec := &sqlgraph.BatchCreateSpec{Nodes: specs}
+					spec.OnConflict = _c.conflict
 					// Invoke the actual operation on the latest mutation in the chain.
 					if err = sqlgraph.BatchCreate(ctx, _c.driver, spec); err != nil {
 						if sqlgraph.IsConstraintError(err) {
@@ -351,6 +642,204 @@ func (_c *HouseholdTagCreateBulk) Exec(ctx context.Context) error {
 // ExecX is like Exec, but panics if an error occurs.
 func (_c *HouseholdTagCreateBulk) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.HouseholdTag.CreateBulk(builders...).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.HouseholdTagUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *HouseholdTagCreateBulk) OnConflict(opts ...sql.ConflictOption) *HouseholdTagUpsertBulk {
+	_c.conflict = opts
+	return &HouseholdTagUpsertBulk{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.HouseholdTag.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *HouseholdTagCreateBulk) OnConflictColumns(columns ...string) *HouseholdTagUpsertBulk {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &HouseholdTagUpsertBulk{
+		create: _c,
+	}
+}
+
+// HouseholdTagUpsertBulk is the builder for "upsert"-ing
+// a bulk of HouseholdTag nodes.
+type HouseholdTagUpsertBulk struct {
+	create *HouseholdTagCreateBulk
+}
+
+// UpdateNewValues updates the mutable fields using the new values that
+// were set on create. Using this option is equivalent to using:
+//
+//	client.HouseholdTag.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *HouseholdTagUpsertBulk) UpdateNewValues() *HouseholdTagUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		for _, b := range u.create.builders {
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(householdtag.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.HouseholdID(); exists {
+				s.SetIgnore(householdtag.FieldHouseholdID)
+			}
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.HouseholdTag.Create().
+//		OnConflict(sql.ResolveWithIgnore()).
+//		Exec(ctx)
+func (u *HouseholdTagUpsertBulk) Ignore() *HouseholdTagUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *HouseholdTagUpsertBulk) DoNothing() *HouseholdTagUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the HouseholdTagCreateBulk.OnConflict
+// documentation for more info.
+func (u *HouseholdTagUpsertBulk) Update(set func(*HouseholdTagUpsert)) *HouseholdTagUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&HouseholdTagUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *HouseholdTagUpsertBulk) SetUpdatedAt(v time.Time) *HouseholdTagUpsertBulk {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *HouseholdTagUpsertBulk) UpdateUpdatedAt() *HouseholdTagUpsertBulk {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetKind sets the "kind" field.
+func (u *HouseholdTagUpsertBulk) SetKind(v householdtag.Kind) *HouseholdTagUpsertBulk {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.SetKind(v)
+	})
+}
+
+// UpdateKind sets the "kind" field to the value that was provided on create.
+func (u *HouseholdTagUpsertBulk) UpdateKind() *HouseholdTagUpsertBulk {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.UpdateKind()
+	})
+}
+
+// SetPost sets the "post" field.
+func (u *HouseholdTagUpsertBulk) SetPost(v string) *HouseholdTagUpsertBulk {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.SetPost(v)
+	})
+}
+
+// UpdatePost sets the "post" field to the value that was provided on create.
+func (u *HouseholdTagUpsertBulk) UpdatePost() *HouseholdTagUpsertBulk {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.UpdatePost()
+	})
+}
+
+// SetPledge sets the "pledge" field.
+func (u *HouseholdTagUpsertBulk) SetPledge(v string) *HouseholdTagUpsertBulk {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.SetPledge(v)
+	})
+}
+
+// UpdatePledge sets the "pledge" field to the value that was provided on create.
+func (u *HouseholdTagUpsertBulk) UpdatePledge() *HouseholdTagUpsertBulk {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.UpdatePledge()
+	})
+}
+
+// SetPlateHungAt sets the "plate_hung_at" field.
+func (u *HouseholdTagUpsertBulk) SetPlateHungAt(v time.Time) *HouseholdTagUpsertBulk {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.SetPlateHungAt(v)
+	})
+}
+
+// UpdatePlateHungAt sets the "plate_hung_at" field to the value that was provided on create.
+func (u *HouseholdTagUpsertBulk) UpdatePlateHungAt() *HouseholdTagUpsertBulk {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.UpdatePlateHungAt()
+	})
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *HouseholdTagUpsertBulk) SetGridPath(v string) *HouseholdTagUpsertBulk {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.SetGridPath(v)
+	})
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *HouseholdTagUpsertBulk) UpdateGridPath() *HouseholdTagUpsertBulk {
+	return u.Update(func(s *HouseholdTagUpsert) {
+		s.UpdateGridPath()
+	})
+}
+
+// Exec executes the query.
+func (u *HouseholdTagUpsertBulk) Exec(ctx context.Context) error {
+	if u.create.err != nil {
+		return u.create.err
+	}
+	for i, b := range u.create.builders {
+		if len(b.conflict) != 0 {
+			return fmt.Errorf("ent: OnConflict was set for builder %d. Set it on the HouseholdTagCreateBulk instead", i)
+		}
+	}
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for HouseholdTagCreateBulk.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *HouseholdTagUpsertBulk) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
 		panic(err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/eventcategory"
+	"gridgov/ent/eventtally"
 	"gridgov/ent/grid"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
@@ -46,6 +47,7 @@ const (
 	TypeEvent          = "Event"
 	TypeEventAction    = "EventAction"
 	TypeEventCategory  = "EventCategory"
+	TypeEventTally     = "EventTally"
 	TypeGrid           = "Grid"
 	TypeHousehold      = "Household"
 	TypeHouseholdTag   = "HouseholdTag"
@@ -6829,6 +6831,1607 @@ func (m *EventCategoryMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown EventCategory edge %s", name)
+}
+
+// EventTallyMutation represents an operation that mutates the EventTally nodes in the graph.
+type EventTallyMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	scope_id            *int
+	addscope_id         *int
+	child_id            *int
+	addchild_id         *int
+	category_id         *int
+	addcategory_id      *int
+	grain               *string
+	bucket              *string
+	found               *int
+	addfound            *int
+	registered          *int
+	addregistered       *int
+	due                 *int
+	adddue              *int
+	due_closed          *int
+	adddue_closed       *int
+	due_open            *int
+	adddue_open         *int
+	closed_on_time      *int
+	addclosed_on_time   *int
+	closed_fixed        *int
+	addclosed_fixed     *int
+	closed_not_fixed    *int
+	addclosed_not_fixed *int
+	reworked            *int
+	addreworked         *int
+	escalated           *int
+	addescalated        *int
+	voided              *int
+	addvoided           *int
+	clearedFields       map[string]struct{}
+	done                bool
+	oldValue            func(context.Context) (*EventTally, error)
+	predicates          []predicate.EventTally
+}
+
+var _ ent.Mutation = (*EventTallyMutation)(nil)
+
+// eventtallyOption allows management of the mutation configuration using functional options.
+type eventtallyOption func(*EventTallyMutation)
+
+// newEventTallyMutation creates new mutation for the EventTally entity.
+func newEventTallyMutation(c config, op Op, opts ...eventtallyOption) *EventTallyMutation {
+	m := &EventTallyMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeEventTally,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withEventTallyID sets the ID field of the mutation.
+func withEventTallyID(id int) eventtallyOption {
+	return func(m *EventTallyMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *EventTally
+		)
+		m.oldValue = func(ctx context.Context) (*EventTally, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().EventTally.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withEventTally sets the old EventTally of the mutation.
+func withEventTally(node *EventTally) eventtallyOption {
+	return func(m *EventTallyMutation) {
+		m.oldValue = func(context.Context) (*EventTally, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m EventTallyMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m EventTallyMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *EventTallyMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *EventTallyMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().EventTally.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetScopeID sets the "scope_id" field.
+func (m *EventTallyMutation) SetScopeID(i int) {
+	m.scope_id = &i
+	m.addscope_id = nil
+}
+
+// ScopeID returns the value of the "scope_id" field in the mutation.
+func (m *EventTallyMutation) ScopeID() (r int, exists bool) {
+	v := m.scope_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeID returns the old "scope_id" field's value of the EventTally entity.
+// If the EventTally object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventTallyMutation) OldScopeID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeID: %w", err)
+	}
+	return oldValue.ScopeID, nil
+}
+
+// AddScopeID adds i to the "scope_id" field.
+func (m *EventTallyMutation) AddScopeID(i int) {
+	if m.addscope_id != nil {
+		*m.addscope_id += i
+	} else {
+		m.addscope_id = &i
+	}
+}
+
+// AddedScopeID returns the value that was added to the "scope_id" field in this mutation.
+func (m *EventTallyMutation) AddedScopeID() (r int, exists bool) {
+	v := m.addscope_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetScopeID resets all changes to the "scope_id" field.
+func (m *EventTallyMutation) ResetScopeID() {
+	m.scope_id = nil
+	m.addscope_id = nil
+}
+
+// SetChildID sets the "child_id" field.
+func (m *EventTallyMutation) SetChildID(i int) {
+	m.child_id = &i
+	m.addchild_id = nil
+}
+
+// ChildID returns the value of the "child_id" field in the mutation.
+func (m *EventTallyMutation) ChildID() (r int, exists bool) {
+	v := m.child_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChildID returns the old "child_id" field's value of the EventTally entity.
+// If the EventTally object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventTallyMutation) OldChildID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChildID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChildID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChildID: %w", err)
+	}
+	return oldValue.ChildID, nil
+}
+
+// AddChildID adds i to the "child_id" field.
+func (m *EventTallyMutation) AddChildID(i int) {
+	if m.addchild_id != nil {
+		*m.addchild_id += i
+	} else {
+		m.addchild_id = &i
+	}
+}
+
+// AddedChildID returns the value that was added to the "child_id" field in this mutation.
+func (m *EventTallyMutation) AddedChildID() (r int, exists bool) {
+	v := m.addchild_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetChildID resets all changes to the "child_id" field.
+func (m *EventTallyMutation) ResetChildID() {
+	m.child_id = nil
+	m.addchild_id = nil
+}
+
+// SetCategoryID sets the "category_id" field.
+func (m *EventTallyMutation) SetCategoryID(i int) {
+	m.category_id = &i
+	m.addcategory_id = nil
+}
+
+// CategoryID returns the value of the "category_id" field in the mutation.
+func (m *EventTallyMutation) CategoryID() (r int, exists bool) {
+	v := m.category_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCategoryID returns the old "category_id" field's value of the EventTally entity.
+// If the EventTally object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventTallyMutation) OldCategoryID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCategoryID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCategoryID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCategoryID: %w", err)
+	}
+	return oldValue.CategoryID, nil
+}
+
+// AddCategoryID adds i to the "category_id" field.
+func (m *EventTallyMutation) AddCategoryID(i int) {
+	if m.addcategory_id != nil {
+		*m.addcategory_id += i
+	} else {
+		m.addcategory_id = &i
+	}
+}
+
+// AddedCategoryID returns the value that was added to the "category_id" field in this mutation.
+func (m *EventTallyMutation) AddedCategoryID() (r int, exists bool) {
+	v := m.addcategory_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCategoryID resets all changes to the "category_id" field.
+func (m *EventTallyMutation) ResetCategoryID() {
+	m.category_id = nil
+	m.addcategory_id = nil
+}
+
+// SetGrain sets the "grain" field.
+func (m *EventTallyMutation) SetGrain(s string) {
+	m.grain = &s
+}
+
+// Grain returns the value of the "grain" field in the mutation.
+func (m *EventTallyMutation) Grain() (r string, exists bool) {
+	v := m.grain
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGrain returns the old "grain" field's value of the EventTally entity.
+// If the EventTally object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventTallyMutation) OldGrain(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGrain is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGrain requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGrain: %w", err)
+	}
+	return oldValue.Grain, nil
+}
+
+// ResetGrain resets all changes to the "grain" field.
+func (m *EventTallyMutation) ResetGrain() {
+	m.grain = nil
+}
+
+// SetBucket sets the "bucket" field.
+func (m *EventTallyMutation) SetBucket(s string) {
+	m.bucket = &s
+}
+
+// Bucket returns the value of the "bucket" field in the mutation.
+func (m *EventTallyMutation) Bucket() (r string, exists bool) {
+	v := m.bucket
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBucket returns the old "bucket" field's value of the EventTally entity.
+// If the EventTally object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventTallyMutation) OldBucket(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBucket is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBucket requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBucket: %w", err)
+	}
+	return oldValue.Bucket, nil
+}
+
+// ResetBucket resets all changes to the "bucket" field.
+func (m *EventTallyMutation) ResetBucket() {
+	m.bucket = nil
+}
+
+// SetFound sets the "found" field.
+func (m *EventTallyMutation) SetFound(i int) {
+	m.found = &i
+	m.addfound = nil
+}
+
+// Found returns the value of the "found" field in the mutation.
+func (m *EventTallyMutation) Found() (r int, exists bool) {
+	v := m.found
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFound returns the old "found" field's value of the EventTally entity.
+// If the EventTally object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventTallyMutation) OldFound(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFound is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFound requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFound: %w", err)
+	}
+	return oldValue.Found, nil
+}
+
+// AddFound adds i to the "found" field.
+func (m *EventTallyMutation) AddFound(i int) {
+	if m.addfound != nil {
+		*m.addfound += i
+	} else {
+		m.addfound = &i
+	}
+}
+
+// AddedFound returns the value that was added to the "found" field in this mutation.
+func (m *EventTallyMutation) AddedFound() (r int, exists bool) {
+	v := m.addfound
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetFound resets all changes to the "found" field.
+func (m *EventTallyMutation) ResetFound() {
+	m.found = nil
+	m.addfound = nil
+}
+
+// SetRegistered sets the "registered" field.
+func (m *EventTallyMutation) SetRegistered(i int) {
+	m.registered = &i
+	m.addregistered = nil
+}
+
+// Registered returns the value of the "registered" field in the mutation.
+func (m *EventTallyMutation) Registered() (r int, exists bool) {
+	v := m.registered
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegistered returns the old "registered" field's value of the EventTally entity.
+// If the EventTally object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventTallyMutation) OldRegistered(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegistered is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegistered requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegistered: %w", err)
+	}
+	return oldValue.Registered, nil
+}
+
+// AddRegistered adds i to the "registered" field.
+func (m *EventTallyMutation) AddRegistered(i int) {
+	if m.addregistered != nil {
+		*m.addregistered += i
+	} else {
+		m.addregistered = &i
+	}
+}
+
+// AddedRegistered returns the value that was added to the "registered" field in this mutation.
+func (m *EventTallyMutation) AddedRegistered() (r int, exists bool) {
+	v := m.addregistered
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRegistered resets all changes to the "registered" field.
+func (m *EventTallyMutation) ResetRegistered() {
+	m.registered = nil
+	m.addregistered = nil
+}
+
+// SetDue sets the "due" field.
+func (m *EventTallyMutation) SetDue(i int) {
+	m.due = &i
+	m.adddue = nil
+}
+
+// Due returns the value of the "due" field in the mutation.
+func (m *EventTallyMutation) Due() (r int, exists bool) {
+	v := m.due
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDue returns the old "due" field's value of the EventTally entity.
+// If the EventTally object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventTallyMutation) OldDue(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDue: %w", err)
+	}
+	return oldValue.Due, nil
+}
+
+// AddDue adds i to the "due" field.
+func (m *EventTallyMutation) AddDue(i int) {
+	if m.adddue != nil {
+		*m.adddue += i
+	} else {
+		m.adddue = &i
+	}
+}
+
+// AddedDue returns the value that was added to the "due" field in this mutation.
+func (m *EventTallyMutation) AddedDue() (r int, exists bool) {
+	v := m.adddue
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDue resets all changes to the "due" field.
+func (m *EventTallyMutation) ResetDue() {
+	m.due = nil
+	m.adddue = nil
+}
+
+// SetDueClosed sets the "due_closed" field.
+func (m *EventTallyMutation) SetDueClosed(i int) {
+	m.due_closed = &i
+	m.adddue_closed = nil
+}
+
+// DueClosed returns the value of the "due_closed" field in the mutation.
+func (m *EventTallyMutation) DueClosed() (r int, exists bool) {
+	v := m.due_closed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDueClosed returns the old "due_closed" field's value of the EventTally entity.
+// If the EventTally object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventTallyMutation) OldDueClosed(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDueClosed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDueClosed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDueClosed: %w", err)
+	}
+	return oldValue.DueClosed, nil
+}
+
+// AddDueClosed adds i to the "due_closed" field.
+func (m *EventTallyMutation) AddDueClosed(i int) {
+	if m.adddue_closed != nil {
+		*m.adddue_closed += i
+	} else {
+		m.adddue_closed = &i
+	}
+}
+
+// AddedDueClosed returns the value that was added to the "due_closed" field in this mutation.
+func (m *EventTallyMutation) AddedDueClosed() (r int, exists bool) {
+	v := m.adddue_closed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDueClosed resets all changes to the "due_closed" field.
+func (m *EventTallyMutation) ResetDueClosed() {
+	m.due_closed = nil
+	m.adddue_closed = nil
+}
+
+// SetDueOpen sets the "due_open" field.
+func (m *EventTallyMutation) SetDueOpen(i int) {
+	m.due_open = &i
+	m.adddue_open = nil
+}
+
+// DueOpen returns the value of the "due_open" field in the mutation.
+func (m *EventTallyMutation) DueOpen() (r int, exists bool) {
+	v := m.due_open
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDueOpen returns the old "due_open" field's value of the EventTally entity.
+// If the EventTally object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventTallyMutation) OldDueOpen(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDueOpen is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDueOpen requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDueOpen: %w", err)
+	}
+	return oldValue.DueOpen, nil
+}
+
+// AddDueOpen adds i to the "due_open" field.
+func (m *EventTallyMutation) AddDueOpen(i int) {
+	if m.adddue_open != nil {
+		*m.adddue_open += i
+	} else {
+		m.adddue_open = &i
+	}
+}
+
+// AddedDueOpen returns the value that was added to the "due_open" field in this mutation.
+func (m *EventTallyMutation) AddedDueOpen() (r int, exists bool) {
+	v := m.adddue_open
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDueOpen resets all changes to the "due_open" field.
+func (m *EventTallyMutation) ResetDueOpen() {
+	m.due_open = nil
+	m.adddue_open = nil
+}
+
+// SetClosedOnTime sets the "closed_on_time" field.
+func (m *EventTallyMutation) SetClosedOnTime(i int) {
+	m.closed_on_time = &i
+	m.addclosed_on_time = nil
+}
+
+// ClosedOnTime returns the value of the "closed_on_time" field in the mutation.
+func (m *EventTallyMutation) ClosedOnTime() (r int, exists bool) {
+	v := m.closed_on_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClosedOnTime returns the old "closed_on_time" field's value of the EventTally entity.
+// If the EventTally object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventTallyMutation) OldClosedOnTime(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClosedOnTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClosedOnTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClosedOnTime: %w", err)
+	}
+	return oldValue.ClosedOnTime, nil
+}
+
+// AddClosedOnTime adds i to the "closed_on_time" field.
+func (m *EventTallyMutation) AddClosedOnTime(i int) {
+	if m.addclosed_on_time != nil {
+		*m.addclosed_on_time += i
+	} else {
+		m.addclosed_on_time = &i
+	}
+}
+
+// AddedClosedOnTime returns the value that was added to the "closed_on_time" field in this mutation.
+func (m *EventTallyMutation) AddedClosedOnTime() (r int, exists bool) {
+	v := m.addclosed_on_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetClosedOnTime resets all changes to the "closed_on_time" field.
+func (m *EventTallyMutation) ResetClosedOnTime() {
+	m.closed_on_time = nil
+	m.addclosed_on_time = nil
+}
+
+// SetClosedFixed sets the "closed_fixed" field.
+func (m *EventTallyMutation) SetClosedFixed(i int) {
+	m.closed_fixed = &i
+	m.addclosed_fixed = nil
+}
+
+// ClosedFixed returns the value of the "closed_fixed" field in the mutation.
+func (m *EventTallyMutation) ClosedFixed() (r int, exists bool) {
+	v := m.closed_fixed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClosedFixed returns the old "closed_fixed" field's value of the EventTally entity.
+// If the EventTally object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventTallyMutation) OldClosedFixed(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClosedFixed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClosedFixed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClosedFixed: %w", err)
+	}
+	return oldValue.ClosedFixed, nil
+}
+
+// AddClosedFixed adds i to the "closed_fixed" field.
+func (m *EventTallyMutation) AddClosedFixed(i int) {
+	if m.addclosed_fixed != nil {
+		*m.addclosed_fixed += i
+	} else {
+		m.addclosed_fixed = &i
+	}
+}
+
+// AddedClosedFixed returns the value that was added to the "closed_fixed" field in this mutation.
+func (m *EventTallyMutation) AddedClosedFixed() (r int, exists bool) {
+	v := m.addclosed_fixed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetClosedFixed resets all changes to the "closed_fixed" field.
+func (m *EventTallyMutation) ResetClosedFixed() {
+	m.closed_fixed = nil
+	m.addclosed_fixed = nil
+}
+
+// SetClosedNotFixed sets the "closed_not_fixed" field.
+func (m *EventTallyMutation) SetClosedNotFixed(i int) {
+	m.closed_not_fixed = &i
+	m.addclosed_not_fixed = nil
+}
+
+// ClosedNotFixed returns the value of the "closed_not_fixed" field in the mutation.
+func (m *EventTallyMutation) ClosedNotFixed() (r int, exists bool) {
+	v := m.closed_not_fixed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClosedNotFixed returns the old "closed_not_fixed" field's value of the EventTally entity.
+// If the EventTally object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventTallyMutation) OldClosedNotFixed(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClosedNotFixed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClosedNotFixed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClosedNotFixed: %w", err)
+	}
+	return oldValue.ClosedNotFixed, nil
+}
+
+// AddClosedNotFixed adds i to the "closed_not_fixed" field.
+func (m *EventTallyMutation) AddClosedNotFixed(i int) {
+	if m.addclosed_not_fixed != nil {
+		*m.addclosed_not_fixed += i
+	} else {
+		m.addclosed_not_fixed = &i
+	}
+}
+
+// AddedClosedNotFixed returns the value that was added to the "closed_not_fixed" field in this mutation.
+func (m *EventTallyMutation) AddedClosedNotFixed() (r int, exists bool) {
+	v := m.addclosed_not_fixed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetClosedNotFixed resets all changes to the "closed_not_fixed" field.
+func (m *EventTallyMutation) ResetClosedNotFixed() {
+	m.closed_not_fixed = nil
+	m.addclosed_not_fixed = nil
+}
+
+// SetReworked sets the "reworked" field.
+func (m *EventTallyMutation) SetReworked(i int) {
+	m.reworked = &i
+	m.addreworked = nil
+}
+
+// Reworked returns the value of the "reworked" field in the mutation.
+func (m *EventTallyMutation) Reworked() (r int, exists bool) {
+	v := m.reworked
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReworked returns the old "reworked" field's value of the EventTally entity.
+// If the EventTally object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventTallyMutation) OldReworked(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReworked is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReworked requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReworked: %w", err)
+	}
+	return oldValue.Reworked, nil
+}
+
+// AddReworked adds i to the "reworked" field.
+func (m *EventTallyMutation) AddReworked(i int) {
+	if m.addreworked != nil {
+		*m.addreworked += i
+	} else {
+		m.addreworked = &i
+	}
+}
+
+// AddedReworked returns the value that was added to the "reworked" field in this mutation.
+func (m *EventTallyMutation) AddedReworked() (r int, exists bool) {
+	v := m.addreworked
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetReworked resets all changes to the "reworked" field.
+func (m *EventTallyMutation) ResetReworked() {
+	m.reworked = nil
+	m.addreworked = nil
+}
+
+// SetEscalated sets the "escalated" field.
+func (m *EventTallyMutation) SetEscalated(i int) {
+	m.escalated = &i
+	m.addescalated = nil
+}
+
+// Escalated returns the value of the "escalated" field in the mutation.
+func (m *EventTallyMutation) Escalated() (r int, exists bool) {
+	v := m.escalated
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEscalated returns the old "escalated" field's value of the EventTally entity.
+// If the EventTally object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventTallyMutation) OldEscalated(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEscalated is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEscalated requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEscalated: %w", err)
+	}
+	return oldValue.Escalated, nil
+}
+
+// AddEscalated adds i to the "escalated" field.
+func (m *EventTallyMutation) AddEscalated(i int) {
+	if m.addescalated != nil {
+		*m.addescalated += i
+	} else {
+		m.addescalated = &i
+	}
+}
+
+// AddedEscalated returns the value that was added to the "escalated" field in this mutation.
+func (m *EventTallyMutation) AddedEscalated() (r int, exists bool) {
+	v := m.addescalated
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetEscalated resets all changes to the "escalated" field.
+func (m *EventTallyMutation) ResetEscalated() {
+	m.escalated = nil
+	m.addescalated = nil
+}
+
+// SetVoided sets the "voided" field.
+func (m *EventTallyMutation) SetVoided(i int) {
+	m.voided = &i
+	m.addvoided = nil
+}
+
+// Voided returns the value of the "voided" field in the mutation.
+func (m *EventTallyMutation) Voided() (r int, exists bool) {
+	v := m.voided
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVoided returns the old "voided" field's value of the EventTally entity.
+// If the EventTally object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventTallyMutation) OldVoided(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVoided is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVoided requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVoided: %w", err)
+	}
+	return oldValue.Voided, nil
+}
+
+// AddVoided adds i to the "voided" field.
+func (m *EventTallyMutation) AddVoided(i int) {
+	if m.addvoided != nil {
+		*m.addvoided += i
+	} else {
+		m.addvoided = &i
+	}
+}
+
+// AddedVoided returns the value that was added to the "voided" field in this mutation.
+func (m *EventTallyMutation) AddedVoided() (r int, exists bool) {
+	v := m.addvoided
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVoided resets all changes to the "voided" field.
+func (m *EventTallyMutation) ResetVoided() {
+	m.voided = nil
+	m.addvoided = nil
+}
+
+// Where appends a list predicates to the EventTallyMutation builder.
+func (m *EventTallyMutation) Where(ps ...predicate.EventTally) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the EventTallyMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *EventTallyMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.EventTally, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *EventTallyMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *EventTallyMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (EventTally).
+func (m *EventTallyMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *EventTallyMutation) Fields() []string {
+	fields := make([]string, 0, 16)
+	if m.scope_id != nil {
+		fields = append(fields, eventtally.FieldScopeID)
+	}
+	if m.child_id != nil {
+		fields = append(fields, eventtally.FieldChildID)
+	}
+	if m.category_id != nil {
+		fields = append(fields, eventtally.FieldCategoryID)
+	}
+	if m.grain != nil {
+		fields = append(fields, eventtally.FieldGrain)
+	}
+	if m.bucket != nil {
+		fields = append(fields, eventtally.FieldBucket)
+	}
+	if m.found != nil {
+		fields = append(fields, eventtally.FieldFound)
+	}
+	if m.registered != nil {
+		fields = append(fields, eventtally.FieldRegistered)
+	}
+	if m.due != nil {
+		fields = append(fields, eventtally.FieldDue)
+	}
+	if m.due_closed != nil {
+		fields = append(fields, eventtally.FieldDueClosed)
+	}
+	if m.due_open != nil {
+		fields = append(fields, eventtally.FieldDueOpen)
+	}
+	if m.closed_on_time != nil {
+		fields = append(fields, eventtally.FieldClosedOnTime)
+	}
+	if m.closed_fixed != nil {
+		fields = append(fields, eventtally.FieldClosedFixed)
+	}
+	if m.closed_not_fixed != nil {
+		fields = append(fields, eventtally.FieldClosedNotFixed)
+	}
+	if m.reworked != nil {
+		fields = append(fields, eventtally.FieldReworked)
+	}
+	if m.escalated != nil {
+		fields = append(fields, eventtally.FieldEscalated)
+	}
+	if m.voided != nil {
+		fields = append(fields, eventtally.FieldVoided)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *EventTallyMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case eventtally.FieldScopeID:
+		return m.ScopeID()
+	case eventtally.FieldChildID:
+		return m.ChildID()
+	case eventtally.FieldCategoryID:
+		return m.CategoryID()
+	case eventtally.FieldGrain:
+		return m.Grain()
+	case eventtally.FieldBucket:
+		return m.Bucket()
+	case eventtally.FieldFound:
+		return m.Found()
+	case eventtally.FieldRegistered:
+		return m.Registered()
+	case eventtally.FieldDue:
+		return m.Due()
+	case eventtally.FieldDueClosed:
+		return m.DueClosed()
+	case eventtally.FieldDueOpen:
+		return m.DueOpen()
+	case eventtally.FieldClosedOnTime:
+		return m.ClosedOnTime()
+	case eventtally.FieldClosedFixed:
+		return m.ClosedFixed()
+	case eventtally.FieldClosedNotFixed:
+		return m.ClosedNotFixed()
+	case eventtally.FieldReworked:
+		return m.Reworked()
+	case eventtally.FieldEscalated:
+		return m.Escalated()
+	case eventtally.FieldVoided:
+		return m.Voided()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *EventTallyMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case eventtally.FieldScopeID:
+		return m.OldScopeID(ctx)
+	case eventtally.FieldChildID:
+		return m.OldChildID(ctx)
+	case eventtally.FieldCategoryID:
+		return m.OldCategoryID(ctx)
+	case eventtally.FieldGrain:
+		return m.OldGrain(ctx)
+	case eventtally.FieldBucket:
+		return m.OldBucket(ctx)
+	case eventtally.FieldFound:
+		return m.OldFound(ctx)
+	case eventtally.FieldRegistered:
+		return m.OldRegistered(ctx)
+	case eventtally.FieldDue:
+		return m.OldDue(ctx)
+	case eventtally.FieldDueClosed:
+		return m.OldDueClosed(ctx)
+	case eventtally.FieldDueOpen:
+		return m.OldDueOpen(ctx)
+	case eventtally.FieldClosedOnTime:
+		return m.OldClosedOnTime(ctx)
+	case eventtally.FieldClosedFixed:
+		return m.OldClosedFixed(ctx)
+	case eventtally.FieldClosedNotFixed:
+		return m.OldClosedNotFixed(ctx)
+	case eventtally.FieldReworked:
+		return m.OldReworked(ctx)
+	case eventtally.FieldEscalated:
+		return m.OldEscalated(ctx)
+	case eventtally.FieldVoided:
+		return m.OldVoided(ctx)
+	}
+	return nil, fmt.Errorf("unknown EventTally field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EventTallyMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case eventtally.FieldScopeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeID(v)
+		return nil
+	case eventtally.FieldChildID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChildID(v)
+		return nil
+	case eventtally.FieldCategoryID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCategoryID(v)
+		return nil
+	case eventtally.FieldGrain:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGrain(v)
+		return nil
+	case eventtally.FieldBucket:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBucket(v)
+		return nil
+	case eventtally.FieldFound:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFound(v)
+		return nil
+	case eventtally.FieldRegistered:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegistered(v)
+		return nil
+	case eventtally.FieldDue:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDue(v)
+		return nil
+	case eventtally.FieldDueClosed:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDueClosed(v)
+		return nil
+	case eventtally.FieldDueOpen:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDueOpen(v)
+		return nil
+	case eventtally.FieldClosedOnTime:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClosedOnTime(v)
+		return nil
+	case eventtally.FieldClosedFixed:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClosedFixed(v)
+		return nil
+	case eventtally.FieldClosedNotFixed:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClosedNotFixed(v)
+		return nil
+	case eventtally.FieldReworked:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReworked(v)
+		return nil
+	case eventtally.FieldEscalated:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEscalated(v)
+		return nil
+	case eventtally.FieldVoided:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVoided(v)
+		return nil
+	}
+	return fmt.Errorf("unknown EventTally field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *EventTallyMutation) AddedFields() []string {
+	var fields []string
+	if m.addscope_id != nil {
+		fields = append(fields, eventtally.FieldScopeID)
+	}
+	if m.addchild_id != nil {
+		fields = append(fields, eventtally.FieldChildID)
+	}
+	if m.addcategory_id != nil {
+		fields = append(fields, eventtally.FieldCategoryID)
+	}
+	if m.addfound != nil {
+		fields = append(fields, eventtally.FieldFound)
+	}
+	if m.addregistered != nil {
+		fields = append(fields, eventtally.FieldRegistered)
+	}
+	if m.adddue != nil {
+		fields = append(fields, eventtally.FieldDue)
+	}
+	if m.adddue_closed != nil {
+		fields = append(fields, eventtally.FieldDueClosed)
+	}
+	if m.adddue_open != nil {
+		fields = append(fields, eventtally.FieldDueOpen)
+	}
+	if m.addclosed_on_time != nil {
+		fields = append(fields, eventtally.FieldClosedOnTime)
+	}
+	if m.addclosed_fixed != nil {
+		fields = append(fields, eventtally.FieldClosedFixed)
+	}
+	if m.addclosed_not_fixed != nil {
+		fields = append(fields, eventtally.FieldClosedNotFixed)
+	}
+	if m.addreworked != nil {
+		fields = append(fields, eventtally.FieldReworked)
+	}
+	if m.addescalated != nil {
+		fields = append(fields, eventtally.FieldEscalated)
+	}
+	if m.addvoided != nil {
+		fields = append(fields, eventtally.FieldVoided)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *EventTallyMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case eventtally.FieldScopeID:
+		return m.AddedScopeID()
+	case eventtally.FieldChildID:
+		return m.AddedChildID()
+	case eventtally.FieldCategoryID:
+		return m.AddedCategoryID()
+	case eventtally.FieldFound:
+		return m.AddedFound()
+	case eventtally.FieldRegistered:
+		return m.AddedRegistered()
+	case eventtally.FieldDue:
+		return m.AddedDue()
+	case eventtally.FieldDueClosed:
+		return m.AddedDueClosed()
+	case eventtally.FieldDueOpen:
+		return m.AddedDueOpen()
+	case eventtally.FieldClosedOnTime:
+		return m.AddedClosedOnTime()
+	case eventtally.FieldClosedFixed:
+		return m.AddedClosedFixed()
+	case eventtally.FieldClosedNotFixed:
+		return m.AddedClosedNotFixed()
+	case eventtally.FieldReworked:
+		return m.AddedReworked()
+	case eventtally.FieldEscalated:
+		return m.AddedEscalated()
+	case eventtally.FieldVoided:
+		return m.AddedVoided()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EventTallyMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case eventtally.FieldScopeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddScopeID(v)
+		return nil
+	case eventtally.FieldChildID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChildID(v)
+		return nil
+	case eventtally.FieldCategoryID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCategoryID(v)
+		return nil
+	case eventtally.FieldFound:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFound(v)
+		return nil
+	case eventtally.FieldRegistered:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRegistered(v)
+		return nil
+	case eventtally.FieldDue:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDue(v)
+		return nil
+	case eventtally.FieldDueClosed:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDueClosed(v)
+		return nil
+	case eventtally.FieldDueOpen:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDueOpen(v)
+		return nil
+	case eventtally.FieldClosedOnTime:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddClosedOnTime(v)
+		return nil
+	case eventtally.FieldClosedFixed:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddClosedFixed(v)
+		return nil
+	case eventtally.FieldClosedNotFixed:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddClosedNotFixed(v)
+		return nil
+	case eventtally.FieldReworked:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReworked(v)
+		return nil
+	case eventtally.FieldEscalated:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddEscalated(v)
+		return nil
+	case eventtally.FieldVoided:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVoided(v)
+		return nil
+	}
+	return fmt.Errorf("unknown EventTally numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *EventTallyMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *EventTallyMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *EventTallyMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown EventTally nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *EventTallyMutation) ResetField(name string) error {
+	switch name {
+	case eventtally.FieldScopeID:
+		m.ResetScopeID()
+		return nil
+	case eventtally.FieldChildID:
+		m.ResetChildID()
+		return nil
+	case eventtally.FieldCategoryID:
+		m.ResetCategoryID()
+		return nil
+	case eventtally.FieldGrain:
+		m.ResetGrain()
+		return nil
+	case eventtally.FieldBucket:
+		m.ResetBucket()
+		return nil
+	case eventtally.FieldFound:
+		m.ResetFound()
+		return nil
+	case eventtally.FieldRegistered:
+		m.ResetRegistered()
+		return nil
+	case eventtally.FieldDue:
+		m.ResetDue()
+		return nil
+	case eventtally.FieldDueClosed:
+		m.ResetDueClosed()
+		return nil
+	case eventtally.FieldDueOpen:
+		m.ResetDueOpen()
+		return nil
+	case eventtally.FieldClosedOnTime:
+		m.ResetClosedOnTime()
+		return nil
+	case eventtally.FieldClosedFixed:
+		m.ResetClosedFixed()
+		return nil
+	case eventtally.FieldClosedNotFixed:
+		m.ResetClosedNotFixed()
+		return nil
+	case eventtally.FieldReworked:
+		m.ResetReworked()
+		return nil
+	case eventtally.FieldEscalated:
+		m.ResetEscalated()
+		return nil
+	case eventtally.FieldVoided:
+		m.ResetVoided()
+		return nil
+	}
+	return fmt.Errorf("unknown EventTally field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *EventTallyMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *EventTallyMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *EventTallyMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *EventTallyMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *EventTallyMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *EventTallyMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *EventTallyMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown EventTally unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *EventTallyMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown EventTally edge %s", name)
 }
 
 // GridMutation represents an operation that mutates the Grid nodes in the graph.

@@ -13,6 +13,7 @@ import (
 	"gridgov/ent/vehicle"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 )
@@ -22,6 +23,7 @@ type PatrolCreate struct {
 	config
 	mutation *PatrolMutation
 	hooks    []Hook
+	conflict []sql.ConflictOption
 }
 
 // SetCreatedAt sets the "created_at" field.
@@ -283,6 +285,7 @@ func (_c *PatrolCreate) createSpec() (*Patrol, *sqlgraph.CreateSpec) {
 		_node = &Patrol{config: _c.config}
 		_spec = sqlgraph.NewCreateSpec(patrol.Table, sqlgraph.NewFieldSpec(patrol.FieldID, field.TypeInt))
 	)
+	_spec.OnConflict = _c.conflict
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(patrol.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
@@ -369,11 +372,392 @@ func (_c *PatrolCreate) createSpec() (*Patrol, *sqlgraph.CreateSpec) {
 	return _node, _spec
 }
 
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.Patrol.Create().
+//		SetCreatedAt(v).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.PatrolUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *PatrolCreate) OnConflict(opts ...sql.ConflictOption) *PatrolUpsertOne {
+	_c.conflict = opts
+	return &PatrolUpsertOne{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.Patrol.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *PatrolCreate) OnConflictColumns(columns ...string) *PatrolUpsertOne {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &PatrolUpsertOne{
+		create: _c,
+	}
+}
+
+type (
+	// PatrolUpsertOne is the builder for "upsert"-ing
+	//  one Patrol node.
+	PatrolUpsertOne struct {
+		create *PatrolCreate
+	}
+
+	// PatrolUpsert is the "OnConflict" setter.
+	PatrolUpsert struct {
+		*sql.UpdateSet
+	}
+)
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *PatrolUpsert) SetUpdatedAt(v time.Time) *PatrolUpsert {
+	u.Set(patrol.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *PatrolUpsert) UpdateUpdatedAt() *PatrolUpsert {
+	u.SetExcluded(patrol.FieldUpdatedAt)
+	return u
+}
+
+// SetStartedAt sets the "started_at" field.
+func (u *PatrolUpsert) SetStartedAt(v time.Time) *PatrolUpsert {
+	u.Set(patrol.FieldStartedAt, v)
+	return u
+}
+
+// UpdateStartedAt sets the "started_at" field to the value that was provided on create.
+func (u *PatrolUpsert) UpdateStartedAt() *PatrolUpsert {
+	u.SetExcluded(patrol.FieldStartedAt)
+	return u
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (u *PatrolUpsert) SetEndedAt(v time.Time) *PatrolUpsert {
+	u.Set(patrol.FieldEndedAt, v)
+	return u
+}
+
+// UpdateEndedAt sets the "ended_at" field to the value that was provided on create.
+func (u *PatrolUpsert) UpdateEndedAt() *PatrolUpsert {
+	u.SetExcluded(patrol.FieldEndedAt)
+	return u
+}
+
+// SetTrack sets the "track" field.
+func (u *PatrolUpsert) SetTrack(v []track.Point) *PatrolUpsert {
+	u.Set(patrol.FieldTrack, v)
+	return u
+}
+
+// UpdateTrack sets the "track" field to the value that was provided on create.
+func (u *PatrolUpsert) UpdateTrack() *PatrolUpsert {
+	u.SetExcluded(patrol.FieldTrack)
+	return u
+}
+
+// ClearTrack clears the value of the "track" field.
+func (u *PatrolUpsert) ClearTrack() *PatrolUpsert {
+	u.SetNull(patrol.FieldTrack)
+	return u
+}
+
+// SetDistanceM sets the "distance_m" field.
+func (u *PatrolUpsert) SetDistanceM(v float64) *PatrolUpsert {
+	u.Set(patrol.FieldDistanceM, v)
+	return u
+}
+
+// UpdateDistanceM sets the "distance_m" field to the value that was provided on create.
+func (u *PatrolUpsert) UpdateDistanceM() *PatrolUpsert {
+	u.SetExcluded(patrol.FieldDistanceM)
+	return u
+}
+
+// AddDistanceM adds v to the "distance_m" field.
+func (u *PatrolUpsert) AddDistanceM(v float64) *PatrolUpsert {
+	u.Add(patrol.FieldDistanceM, v)
+	return u
+}
+
+// SetFindings sets the "findings" field.
+func (u *PatrolUpsert) SetFindings(v string) *PatrolUpsert {
+	u.Set(patrol.FieldFindings, v)
+	return u
+}
+
+// UpdateFindings sets the "findings" field to the value that was provided on create.
+func (u *PatrolUpsert) UpdateFindings() *PatrolUpsert {
+	u.SetExcluded(patrol.FieldFindings)
+	return u
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *PatrolUpsert) SetGridPath(v string) *PatrolUpsert {
+	u.Set(patrol.FieldGridPath, v)
+	return u
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *PatrolUpsert) UpdateGridPath() *PatrolUpsert {
+	u.SetExcluded(patrol.FieldGridPath)
+	return u
+}
+
+// SetVehicleID sets the "vehicle_id" field.
+func (u *PatrolUpsert) SetVehicleID(v int) *PatrolUpsert {
+	u.Set(patrol.FieldVehicleID, v)
+	return u
+}
+
+// UpdateVehicleID sets the "vehicle_id" field to the value that was provided on create.
+func (u *PatrolUpsert) UpdateVehicleID() *PatrolUpsert {
+	u.SetExcluded(patrol.FieldVehicleID)
+	return u
+}
+
+// ClearVehicleID clears the value of the "vehicle_id" field.
+func (u *PatrolUpsert) ClearVehicleID() *PatrolUpsert {
+	u.SetNull(patrol.FieldVehicleID)
+	return u
+}
+
+// UpdateNewValues updates the mutable fields using the new values that were set on create.
+// Using this option is equivalent to using:
+//
+//	client.Patrol.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *PatrolUpsertOne) UpdateNewValues() *PatrolUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(patrol.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.GridID(); exists {
+			s.SetIgnore(patrol.FieldGridID)
+		}
+		if _, exists := u.create.mutation.PersonID(); exists {
+			s.SetIgnore(patrol.FieldPersonID)
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.Patrol.Create().
+//	    OnConflict(sql.ResolveWithIgnore()).
+//	    Exec(ctx)
+func (u *PatrolUpsertOne) Ignore() *PatrolUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *PatrolUpsertOne) DoNothing() *PatrolUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the PatrolCreate.OnConflict
+// documentation for more info.
+func (u *PatrolUpsertOne) Update(set func(*PatrolUpsert)) *PatrolUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&PatrolUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *PatrolUpsertOne) SetUpdatedAt(v time.Time) *PatrolUpsertOne {
+	return u.Update(func(s *PatrolUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *PatrolUpsertOne) UpdateUpdatedAt() *PatrolUpsertOne {
+	return u.Update(func(s *PatrolUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetStartedAt sets the "started_at" field.
+func (u *PatrolUpsertOne) SetStartedAt(v time.Time) *PatrolUpsertOne {
+	return u.Update(func(s *PatrolUpsert) {
+		s.SetStartedAt(v)
+	})
+}
+
+// UpdateStartedAt sets the "started_at" field to the value that was provided on create.
+func (u *PatrolUpsertOne) UpdateStartedAt() *PatrolUpsertOne {
+	return u.Update(func(s *PatrolUpsert) {
+		s.UpdateStartedAt()
+	})
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (u *PatrolUpsertOne) SetEndedAt(v time.Time) *PatrolUpsertOne {
+	return u.Update(func(s *PatrolUpsert) {
+		s.SetEndedAt(v)
+	})
+}
+
+// UpdateEndedAt sets the "ended_at" field to the value that was provided on create.
+func (u *PatrolUpsertOne) UpdateEndedAt() *PatrolUpsertOne {
+	return u.Update(func(s *PatrolUpsert) {
+		s.UpdateEndedAt()
+	})
+}
+
+// SetTrack sets the "track" field.
+func (u *PatrolUpsertOne) SetTrack(v []track.Point) *PatrolUpsertOne {
+	return u.Update(func(s *PatrolUpsert) {
+		s.SetTrack(v)
+	})
+}
+
+// UpdateTrack sets the "track" field to the value that was provided on create.
+func (u *PatrolUpsertOne) UpdateTrack() *PatrolUpsertOne {
+	return u.Update(func(s *PatrolUpsert) {
+		s.UpdateTrack()
+	})
+}
+
+// ClearTrack clears the value of the "track" field.
+func (u *PatrolUpsertOne) ClearTrack() *PatrolUpsertOne {
+	return u.Update(func(s *PatrolUpsert) {
+		s.ClearTrack()
+	})
+}
+
+// SetDistanceM sets the "distance_m" field.
+func (u *PatrolUpsertOne) SetDistanceM(v float64) *PatrolUpsertOne {
+	return u.Update(func(s *PatrolUpsert) {
+		s.SetDistanceM(v)
+	})
+}
+
+// AddDistanceM adds v to the "distance_m" field.
+func (u *PatrolUpsertOne) AddDistanceM(v float64) *PatrolUpsertOne {
+	return u.Update(func(s *PatrolUpsert) {
+		s.AddDistanceM(v)
+	})
+}
+
+// UpdateDistanceM sets the "distance_m" field to the value that was provided on create.
+func (u *PatrolUpsertOne) UpdateDistanceM() *PatrolUpsertOne {
+	return u.Update(func(s *PatrolUpsert) {
+		s.UpdateDistanceM()
+	})
+}
+
+// SetFindings sets the "findings" field.
+func (u *PatrolUpsertOne) SetFindings(v string) *PatrolUpsertOne {
+	return u.Update(func(s *PatrolUpsert) {
+		s.SetFindings(v)
+	})
+}
+
+// UpdateFindings sets the "findings" field to the value that was provided on create.
+func (u *PatrolUpsertOne) UpdateFindings() *PatrolUpsertOne {
+	return u.Update(func(s *PatrolUpsert) {
+		s.UpdateFindings()
+	})
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *PatrolUpsertOne) SetGridPath(v string) *PatrolUpsertOne {
+	return u.Update(func(s *PatrolUpsert) {
+		s.SetGridPath(v)
+	})
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *PatrolUpsertOne) UpdateGridPath() *PatrolUpsertOne {
+	return u.Update(func(s *PatrolUpsert) {
+		s.UpdateGridPath()
+	})
+}
+
+// SetVehicleID sets the "vehicle_id" field.
+func (u *PatrolUpsertOne) SetVehicleID(v int) *PatrolUpsertOne {
+	return u.Update(func(s *PatrolUpsert) {
+		s.SetVehicleID(v)
+	})
+}
+
+// UpdateVehicleID sets the "vehicle_id" field to the value that was provided on create.
+func (u *PatrolUpsertOne) UpdateVehicleID() *PatrolUpsertOne {
+	return u.Update(func(s *PatrolUpsert) {
+		s.UpdateVehicleID()
+	})
+}
+
+// ClearVehicleID clears the value of the "vehicle_id" field.
+func (u *PatrolUpsertOne) ClearVehicleID() *PatrolUpsertOne {
+	return u.Update(func(s *PatrolUpsert) {
+		s.ClearVehicleID()
+	})
+}
+
+// Exec executes the query.
+func (u *PatrolUpsertOne) Exec(ctx context.Context) error {
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for PatrolCreate.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *PatrolUpsertOne) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// Exec executes the UPSERT query and returns the inserted/updated ID.
+func (u *PatrolUpsertOne) ID(ctx context.Context) (id int, err error) {
+	node, err := u.create.Save(ctx)
+	if err != nil {
+		return id, err
+	}
+	return node.ID, nil
+}
+
+// IDX is like ID, but panics if an error occurs.
+func (u *PatrolUpsertOne) IDX(ctx context.Context) int {
+	id, err := u.ID(ctx)
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
+
 // PatrolCreateBulk is the builder for creating many Patrol entities in bulk.
 type PatrolCreateBulk struct {
 	config
 	err      error
 	builders []*PatrolCreate
+	conflict []sql.ConflictOption
 }
 
 // Save creates the Patrol entities in the database.
@@ -403,6 +787,7 @@ func (_c *PatrolCreateBulk) Save(ctx context.Context) ([]*Patrol, error) {
 					_, err = mutators[i+1].Mutate(root, _c.builders[i+1].mutation)
 				} else {
 					spec := &sqlgraph.BatchCreateSpec{Nodes: specs}
+					spec.OnConflict = _c.conflict
 					// Invoke the actual operation on the latest mutation in the chain.
 					if err = sqlgraph.BatchCreate(ctx, _c.driver, spec); err != nil {
 						if sqlgraph.IsConstraintError(err) {
@@ -453,6 +838,256 @@ func (_c *PatrolCreateBulk) Exec(ctx context.Context) error {
 // ExecX is like Exec, but panics if an error occurs.
 func (_c *PatrolCreateBulk) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.Patrol.CreateBulk(builders...).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.PatrolUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *PatrolCreateBulk) OnConflict(opts ...sql.ConflictOption) *PatrolUpsertBulk {
+	_c.conflict = opts
+	return &PatrolUpsertBulk{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.Patrol.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *PatrolCreateBulk) OnConflictColumns(columns ...string) *PatrolUpsertBulk {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &PatrolUpsertBulk{
+		create: _c,
+	}
+}
+
+// PatrolUpsertBulk is the builder for "upsert"-ing
+// a bulk of Patrol nodes.
+type PatrolUpsertBulk struct {
+	create *PatrolCreateBulk
+}
+
+// UpdateNewValues updates the mutable fields using the new values that
+// were set on create. Using this option is equivalent to using:
+//
+//	client.Patrol.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *PatrolUpsertBulk) UpdateNewValues() *PatrolUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		for _, b := range u.create.builders {
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(patrol.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.GridID(); exists {
+				s.SetIgnore(patrol.FieldGridID)
+			}
+			if _, exists := b.mutation.PersonID(); exists {
+				s.SetIgnore(patrol.FieldPersonID)
+			}
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.Patrol.Create().
+//		OnConflict(sql.ResolveWithIgnore()).
+//		Exec(ctx)
+func (u *PatrolUpsertBulk) Ignore() *PatrolUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *PatrolUpsertBulk) DoNothing() *PatrolUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the PatrolCreateBulk.OnConflict
+// documentation for more info.
+func (u *PatrolUpsertBulk) Update(set func(*PatrolUpsert)) *PatrolUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&PatrolUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *PatrolUpsertBulk) SetUpdatedAt(v time.Time) *PatrolUpsertBulk {
+	return u.Update(func(s *PatrolUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *PatrolUpsertBulk) UpdateUpdatedAt() *PatrolUpsertBulk {
+	return u.Update(func(s *PatrolUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetStartedAt sets the "started_at" field.
+func (u *PatrolUpsertBulk) SetStartedAt(v time.Time) *PatrolUpsertBulk {
+	return u.Update(func(s *PatrolUpsert) {
+		s.SetStartedAt(v)
+	})
+}
+
+// UpdateStartedAt sets the "started_at" field to the value that was provided on create.
+func (u *PatrolUpsertBulk) UpdateStartedAt() *PatrolUpsertBulk {
+	return u.Update(func(s *PatrolUpsert) {
+		s.UpdateStartedAt()
+	})
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (u *PatrolUpsertBulk) SetEndedAt(v time.Time) *PatrolUpsertBulk {
+	return u.Update(func(s *PatrolUpsert) {
+		s.SetEndedAt(v)
+	})
+}
+
+// UpdateEndedAt sets the "ended_at" field to the value that was provided on create.
+func (u *PatrolUpsertBulk) UpdateEndedAt() *PatrolUpsertBulk {
+	return u.Update(func(s *PatrolUpsert) {
+		s.UpdateEndedAt()
+	})
+}
+
+// SetTrack sets the "track" field.
+func (u *PatrolUpsertBulk) SetTrack(v []track.Point) *PatrolUpsertBulk {
+	return u.Update(func(s *PatrolUpsert) {
+		s.SetTrack(v)
+	})
+}
+
+// UpdateTrack sets the "track" field to the value that was provided on create.
+func (u *PatrolUpsertBulk) UpdateTrack() *PatrolUpsertBulk {
+	return u.Update(func(s *PatrolUpsert) {
+		s.UpdateTrack()
+	})
+}
+
+// ClearTrack clears the value of the "track" field.
+func (u *PatrolUpsertBulk) ClearTrack() *PatrolUpsertBulk {
+	return u.Update(func(s *PatrolUpsert) {
+		s.ClearTrack()
+	})
+}
+
+// SetDistanceM sets the "distance_m" field.
+func (u *PatrolUpsertBulk) SetDistanceM(v float64) *PatrolUpsertBulk {
+	return u.Update(func(s *PatrolUpsert) {
+		s.SetDistanceM(v)
+	})
+}
+
+// AddDistanceM adds v to the "distance_m" field.
+func (u *PatrolUpsertBulk) AddDistanceM(v float64) *PatrolUpsertBulk {
+	return u.Update(func(s *PatrolUpsert) {
+		s.AddDistanceM(v)
+	})
+}
+
+// UpdateDistanceM sets the "distance_m" field to the value that was provided on create.
+func (u *PatrolUpsertBulk) UpdateDistanceM() *PatrolUpsertBulk {
+	return u.Update(func(s *PatrolUpsert) {
+		s.UpdateDistanceM()
+	})
+}
+
+// SetFindings sets the "findings" field.
+func (u *PatrolUpsertBulk) SetFindings(v string) *PatrolUpsertBulk {
+	return u.Update(func(s *PatrolUpsert) {
+		s.SetFindings(v)
+	})
+}
+
+// UpdateFindings sets the "findings" field to the value that was provided on create.
+func (u *PatrolUpsertBulk) UpdateFindings() *PatrolUpsertBulk {
+	return u.Update(func(s *PatrolUpsert) {
+		s.UpdateFindings()
+	})
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *PatrolUpsertBulk) SetGridPath(v string) *PatrolUpsertBulk {
+	return u.Update(func(s *PatrolUpsert) {
+		s.SetGridPath(v)
+	})
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *PatrolUpsertBulk) UpdateGridPath() *PatrolUpsertBulk {
+	return u.Update(func(s *PatrolUpsert) {
+		s.UpdateGridPath()
+	})
+}
+
+// SetVehicleID sets the "vehicle_id" field.
+func (u *PatrolUpsertBulk) SetVehicleID(v int) *PatrolUpsertBulk {
+	return u.Update(func(s *PatrolUpsert) {
+		s.SetVehicleID(v)
+	})
+}
+
+// UpdateVehicleID sets the "vehicle_id" field to the value that was provided on create.
+func (u *PatrolUpsertBulk) UpdateVehicleID() *PatrolUpsertBulk {
+	return u.Update(func(s *PatrolUpsert) {
+		s.UpdateVehicleID()
+	})
+}
+
+// ClearVehicleID clears the value of the "vehicle_id" field.
+func (u *PatrolUpsertBulk) ClearVehicleID() *PatrolUpsertBulk {
+	return u.Update(func(s *PatrolUpsert) {
+		s.ClearVehicleID()
+	})
+}
+
+// Exec executes the query.
+func (u *PatrolUpsertBulk) Exec(ctx context.Context) error {
+	if u.create.err != nil {
+		return u.create.err
+	}
+	for i, b := range u.create.builders {
+		if len(b.conflict) != 0 {
+			return fmt.Errorf("ent: OnConflict was set for builder %d. Set it on the PatrolCreateBulk instead", i)
+		}
+	}
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for PatrolCreateBulk.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *PatrolUpsertBulk) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
 		panic(err)
 	}
 }

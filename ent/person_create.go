@@ -13,6 +13,7 @@ import (
 	"gridgov/ent/vehicle"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 )
@@ -22,6 +23,7 @@ type PersonCreate struct {
 	config
 	mutation *PersonMutation
 	hooks    []Hook
+	conflict []sql.ConflictOption
 }
 
 // SetCreatedAt sets the "created_at" field.
@@ -385,6 +387,7 @@ func (_c *PersonCreate) createSpec() (*Person, *sqlgraph.CreateSpec) {
 		_node = &Person{config: _c.config}
 		_spec = sqlgraph.NewCreateSpec(person.Table, sqlgraph.NewFieldSpec(person.FieldID, field.TypeInt))
 	)
+	_spec.OnConflict = _c.conflict
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(person.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
@@ -493,11 +496,399 @@ func (_c *PersonCreate) createSpec() (*Person, *sqlgraph.CreateSpec) {
 	return _node, _spec
 }
 
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.Person.Create().
+//		SetCreatedAt(v).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.PersonUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *PersonCreate) OnConflict(opts ...sql.ConflictOption) *PersonUpsertOne {
+	_c.conflict = opts
+	return &PersonUpsertOne{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.Person.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *PersonCreate) OnConflictColumns(columns ...string) *PersonUpsertOne {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &PersonUpsertOne{
+		create: _c,
+	}
+}
+
+type (
+	// PersonUpsertOne is the builder for "upsert"-ing
+	//  one Person node.
+	PersonUpsertOne struct {
+		create *PersonCreate
+	}
+
+	// PersonUpsert is the "OnConflict" setter.
+	PersonUpsert struct {
+		*sql.UpdateSet
+	}
+)
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *PersonUpsert) SetUpdatedAt(v time.Time) *PersonUpsert {
+	u.Set(person.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *PersonUpsert) UpdateUpdatedAt() *PersonUpsert {
+	u.SetExcluded(person.FieldUpdatedAt)
+	return u
+}
+
+// SetName sets the "name" field.
+func (u *PersonUpsert) SetName(v string) *PersonUpsert {
+	u.Set(person.FieldName, v)
+	return u
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *PersonUpsert) UpdateName() *PersonUpsert {
+	u.SetExcluded(person.FieldName)
+	return u
+}
+
+// SetGender sets the "gender" field.
+func (u *PersonUpsert) SetGender(v person.Gender) *PersonUpsert {
+	u.Set(person.FieldGender, v)
+	return u
+}
+
+// UpdateGender sets the "gender" field to the value that was provided on create.
+func (u *PersonUpsert) UpdateGender() *PersonUpsert {
+	u.SetExcluded(person.FieldGender)
+	return u
+}
+
+// SetPhone sets the "phone" field.
+func (u *PersonUpsert) SetPhone(v string) *PersonUpsert {
+	u.Set(person.FieldPhone, v)
+	return u
+}
+
+// UpdatePhone sets the "phone" field to the value that was provided on create.
+func (u *PersonUpsert) UpdatePhone() *PersonUpsert {
+	u.SetExcluded(person.FieldPhone)
+	return u
+}
+
+// SetTitle sets the "title" field.
+func (u *PersonUpsert) SetTitle(v string) *PersonUpsert {
+	u.Set(person.FieldTitle, v)
+	return u
+}
+
+// UpdateTitle sets the "title" field to the value that was provided on create.
+func (u *PersonUpsert) UpdateTitle() *PersonUpsert {
+	u.SetExcluded(person.FieldTitle)
+	return u
+}
+
+// SetUnit sets the "unit" field.
+func (u *PersonUpsert) SetUnit(v string) *PersonUpsert {
+	u.Set(person.FieldUnit, v)
+	return u
+}
+
+// UpdateUnit sets the "unit" field to the value that was provided on create.
+func (u *PersonUpsert) UpdateUnit() *PersonUpsert {
+	u.SetExcluded(person.FieldUnit)
+	return u
+}
+
+// SetPhotoURL sets the "photo_url" field.
+func (u *PersonUpsert) SetPhotoURL(v string) *PersonUpsert {
+	u.Set(person.FieldPhotoURL, v)
+	return u
+}
+
+// UpdatePhotoURL sets the "photo_url" field to the value that was provided on create.
+func (u *PersonUpsert) UpdatePhotoURL() *PersonUpsert {
+	u.SetExcluded(person.FieldPhotoURL)
+	return u
+}
+
+// SetPartyMember sets the "party_member" field.
+func (u *PersonUpsert) SetPartyMember(v bool) *PersonUpsert {
+	u.Set(person.FieldPartyMember, v)
+	return u
+}
+
+// UpdatePartyMember sets the "party_member" field to the value that was provided on create.
+func (u *PersonUpsert) UpdatePartyMember() *PersonUpsert {
+	u.SetExcluded(person.FieldPartyMember)
+	return u
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *PersonUpsert) SetGridPath(v string) *PersonUpsert {
+	u.Set(person.FieldGridPath, v)
+	return u
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *PersonUpsert) UpdateGridPath() *PersonUpsert {
+	u.SetExcluded(person.FieldGridPath)
+	return u
+}
+
+// SetGridID sets the "grid_id" field.
+func (u *PersonUpsert) SetGridID(v int) *PersonUpsert {
+	u.Set(person.FieldGridID, v)
+	return u
+}
+
+// UpdateGridID sets the "grid_id" field to the value that was provided on create.
+func (u *PersonUpsert) UpdateGridID() *PersonUpsert {
+	u.SetExcluded(person.FieldGridID)
+	return u
+}
+
+// UpdateNewValues updates the mutable fields using the new values that were set on create.
+// Using this option is equivalent to using:
+//
+//	client.Person.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *PersonUpsertOne) UpdateNewValues() *PersonUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(person.FieldCreatedAt)
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.Person.Create().
+//	    OnConflict(sql.ResolveWithIgnore()).
+//	    Exec(ctx)
+func (u *PersonUpsertOne) Ignore() *PersonUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *PersonUpsertOne) DoNothing() *PersonUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the PersonCreate.OnConflict
+// documentation for more info.
+func (u *PersonUpsertOne) Update(set func(*PersonUpsert)) *PersonUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&PersonUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *PersonUpsertOne) SetUpdatedAt(v time.Time) *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *PersonUpsertOne) UpdateUpdatedAt() *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *PersonUpsertOne) SetName(v string) *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *PersonUpsertOne) UpdateName() *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetGender sets the "gender" field.
+func (u *PersonUpsertOne) SetGender(v person.Gender) *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetGender(v)
+	})
+}
+
+// UpdateGender sets the "gender" field to the value that was provided on create.
+func (u *PersonUpsertOne) UpdateGender() *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateGender()
+	})
+}
+
+// SetPhone sets the "phone" field.
+func (u *PersonUpsertOne) SetPhone(v string) *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetPhone(v)
+	})
+}
+
+// UpdatePhone sets the "phone" field to the value that was provided on create.
+func (u *PersonUpsertOne) UpdatePhone() *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdatePhone()
+	})
+}
+
+// SetTitle sets the "title" field.
+func (u *PersonUpsertOne) SetTitle(v string) *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetTitle(v)
+	})
+}
+
+// UpdateTitle sets the "title" field to the value that was provided on create.
+func (u *PersonUpsertOne) UpdateTitle() *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateTitle()
+	})
+}
+
+// SetUnit sets the "unit" field.
+func (u *PersonUpsertOne) SetUnit(v string) *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetUnit(v)
+	})
+}
+
+// UpdateUnit sets the "unit" field to the value that was provided on create.
+func (u *PersonUpsertOne) UpdateUnit() *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateUnit()
+	})
+}
+
+// SetPhotoURL sets the "photo_url" field.
+func (u *PersonUpsertOne) SetPhotoURL(v string) *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetPhotoURL(v)
+	})
+}
+
+// UpdatePhotoURL sets the "photo_url" field to the value that was provided on create.
+func (u *PersonUpsertOne) UpdatePhotoURL() *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdatePhotoURL()
+	})
+}
+
+// SetPartyMember sets the "party_member" field.
+func (u *PersonUpsertOne) SetPartyMember(v bool) *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetPartyMember(v)
+	})
+}
+
+// UpdatePartyMember sets the "party_member" field to the value that was provided on create.
+func (u *PersonUpsertOne) UpdatePartyMember() *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdatePartyMember()
+	})
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *PersonUpsertOne) SetGridPath(v string) *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetGridPath(v)
+	})
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *PersonUpsertOne) UpdateGridPath() *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateGridPath()
+	})
+}
+
+// SetGridID sets the "grid_id" field.
+func (u *PersonUpsertOne) SetGridID(v int) *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetGridID(v)
+	})
+}
+
+// UpdateGridID sets the "grid_id" field to the value that was provided on create.
+func (u *PersonUpsertOne) UpdateGridID() *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateGridID()
+	})
+}
+
+// Exec executes the query.
+func (u *PersonUpsertOne) Exec(ctx context.Context) error {
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for PersonCreate.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *PersonUpsertOne) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// Exec executes the UPSERT query and returns the inserted/updated ID.
+func (u *PersonUpsertOne) ID(ctx context.Context) (id int, err error) {
+	node, err := u.create.Save(ctx)
+	if err != nil {
+		return id, err
+	}
+	return node.ID, nil
+}
+
+// IDX is like ID, but panics if an error occurs.
+func (u *PersonUpsertOne) IDX(ctx context.Context) int {
+	id, err := u.ID(ctx)
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
+
 // PersonCreateBulk is the builder for creating many Person entities in bulk.
 type PersonCreateBulk struct {
 	config
 	err      error
 	builders []*PersonCreate
+	conflict []sql.ConflictOption
 }
 
 // Save creates the Person entities in the database.
@@ -527,6 +918,7 @@ func (_c *PersonCreateBulk) Save(ctx context.Context) ([]*Person, error) {
 					_, err = mutators[i+1].Mutate(root, _c.builders[i+1].mutation)
 				} else {
 					spec := &sqlgraph.BatchCreateSpec{Nodes: specs}
+					spec.OnConflict = _c.conflict
 					// Invoke the actual operation on the latest mutation in the chain.
 					if err = sqlgraph.BatchCreate(ctx, _c.driver, spec); err != nil {
 						if sqlgraph.IsConstraintError(err) {
@@ -577,6 +969,257 @@ func (_c *PersonCreateBulk) Exec(ctx context.Context) error {
 // ExecX is like Exec, but panics if an error occurs.
 func (_c *PersonCreateBulk) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.Person.CreateBulk(builders...).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.PersonUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *PersonCreateBulk) OnConflict(opts ...sql.ConflictOption) *PersonUpsertBulk {
+	_c.conflict = opts
+	return &PersonUpsertBulk{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.Person.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *PersonCreateBulk) OnConflictColumns(columns ...string) *PersonUpsertBulk {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &PersonUpsertBulk{
+		create: _c,
+	}
+}
+
+// PersonUpsertBulk is the builder for "upsert"-ing
+// a bulk of Person nodes.
+type PersonUpsertBulk struct {
+	create *PersonCreateBulk
+}
+
+// UpdateNewValues updates the mutable fields using the new values that
+// were set on create. Using this option is equivalent to using:
+//
+//	client.Person.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *PersonUpsertBulk) UpdateNewValues() *PersonUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		for _, b := range u.create.builders {
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(person.FieldCreatedAt)
+			}
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.Person.Create().
+//		OnConflict(sql.ResolveWithIgnore()).
+//		Exec(ctx)
+func (u *PersonUpsertBulk) Ignore() *PersonUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *PersonUpsertBulk) DoNothing() *PersonUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the PersonCreateBulk.OnConflict
+// documentation for more info.
+func (u *PersonUpsertBulk) Update(set func(*PersonUpsert)) *PersonUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&PersonUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *PersonUpsertBulk) SetUpdatedAt(v time.Time) *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *PersonUpsertBulk) UpdateUpdatedAt() *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *PersonUpsertBulk) SetName(v string) *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *PersonUpsertBulk) UpdateName() *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetGender sets the "gender" field.
+func (u *PersonUpsertBulk) SetGender(v person.Gender) *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetGender(v)
+	})
+}
+
+// UpdateGender sets the "gender" field to the value that was provided on create.
+func (u *PersonUpsertBulk) UpdateGender() *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateGender()
+	})
+}
+
+// SetPhone sets the "phone" field.
+func (u *PersonUpsertBulk) SetPhone(v string) *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetPhone(v)
+	})
+}
+
+// UpdatePhone sets the "phone" field to the value that was provided on create.
+func (u *PersonUpsertBulk) UpdatePhone() *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdatePhone()
+	})
+}
+
+// SetTitle sets the "title" field.
+func (u *PersonUpsertBulk) SetTitle(v string) *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetTitle(v)
+	})
+}
+
+// UpdateTitle sets the "title" field to the value that was provided on create.
+func (u *PersonUpsertBulk) UpdateTitle() *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateTitle()
+	})
+}
+
+// SetUnit sets the "unit" field.
+func (u *PersonUpsertBulk) SetUnit(v string) *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetUnit(v)
+	})
+}
+
+// UpdateUnit sets the "unit" field to the value that was provided on create.
+func (u *PersonUpsertBulk) UpdateUnit() *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateUnit()
+	})
+}
+
+// SetPhotoURL sets the "photo_url" field.
+func (u *PersonUpsertBulk) SetPhotoURL(v string) *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetPhotoURL(v)
+	})
+}
+
+// UpdatePhotoURL sets the "photo_url" field to the value that was provided on create.
+func (u *PersonUpsertBulk) UpdatePhotoURL() *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdatePhotoURL()
+	})
+}
+
+// SetPartyMember sets the "party_member" field.
+func (u *PersonUpsertBulk) SetPartyMember(v bool) *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetPartyMember(v)
+	})
+}
+
+// UpdatePartyMember sets the "party_member" field to the value that was provided on create.
+func (u *PersonUpsertBulk) UpdatePartyMember() *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdatePartyMember()
+	})
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *PersonUpsertBulk) SetGridPath(v string) *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetGridPath(v)
+	})
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *PersonUpsertBulk) UpdateGridPath() *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateGridPath()
+	})
+}
+
+// SetGridID sets the "grid_id" field.
+func (u *PersonUpsertBulk) SetGridID(v int) *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetGridID(v)
+	})
+}
+
+// UpdateGridID sets the "grid_id" field to the value that was provided on create.
+func (u *PersonUpsertBulk) UpdateGridID() *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateGridID()
+	})
+}
+
+// Exec executes the query.
+func (u *PersonUpsertBulk) Exec(ctx context.Context) error {
+	if u.create.err != nil {
+		return u.create.err
+	}
+	for i, b := range u.create.builders {
+		if len(b.conflict) != 0 {
+			return fmt.Errorf("ent: OnConflict was set for builder %d. Set it on the PersonCreateBulk instead", i)
+		}
+	}
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for PersonCreateBulk.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *PersonUpsertBulk) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
 		panic(err)
 	}
 }

@@ -24,6 +24,8 @@ type Tx struct {
 	EventAction *EventActionClient
 	// EventCategory is the client for interacting with the EventCategory builders.
 	EventCategory *EventCategoryClient
+	// EventTally is the client for interacting with the EventTally builders.
+	EventTally *EventTallyClient
 	// Grid is the client for interacting with the Grid builders.
 	Grid *GridClient
 	// Household is the client for interacting with the Household builders.
@@ -182,6 +184,7 @@ func (tx *Tx) init() {
 	tx.Event = NewEventClient(tx.config)
 	tx.EventAction = NewEventActionClient(tx.config)
 	tx.EventCategory = NewEventCategoryClient(tx.config)
+	tx.EventTally = NewEventTallyClient(tx.config)
 	tx.Grid = NewGridClient(tx.config)
 	tx.Household = NewHouseholdClient(tx.config)
 	tx.HouseholdTag = NewHouseholdTagClient(tx.config)

@@ -11,6 +11,7 @@ import (
 	"gridgov/ent/vehicle"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 )
@@ -20,6 +21,7 @@ type VehicleCreate struct {
 	config
 	mutation *VehicleMutation
 	hooks    []Hook
+	conflict []sql.ConflictOption
 }
 
 // SetCreatedAt sets the "created_at" field.
@@ -237,6 +239,7 @@ func (_c *VehicleCreate) createSpec() (*Vehicle, *sqlgraph.CreateSpec) {
 		_node = &Vehicle{config: _c.config}
 		_spec = sqlgraph.NewCreateSpec(vehicle.Table, sqlgraph.NewFieldSpec(vehicle.FieldID, field.TypeInt))
 	)
+	_spec.OnConflict = _c.conflict
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(vehicle.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
@@ -298,11 +301,334 @@ func (_c *VehicleCreate) createSpec() (*Vehicle, *sqlgraph.CreateSpec) {
 	return _node, _spec
 }
 
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.Vehicle.Create().
+//		SetCreatedAt(v).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.VehicleUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *VehicleCreate) OnConflict(opts ...sql.ConflictOption) *VehicleUpsertOne {
+	_c.conflict = opts
+	return &VehicleUpsertOne{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.Vehicle.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *VehicleCreate) OnConflictColumns(columns ...string) *VehicleUpsertOne {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &VehicleUpsertOne{
+		create: _c,
+	}
+}
+
+type (
+	// VehicleUpsertOne is the builder for "upsert"-ing
+	//  one Vehicle node.
+	VehicleUpsertOne struct {
+		create *VehicleCreate
+	}
+
+	// VehicleUpsert is the "OnConflict" setter.
+	VehicleUpsert struct {
+		*sql.UpdateSet
+	}
+)
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *VehicleUpsert) SetUpdatedAt(v time.Time) *VehicleUpsert {
+	u.Set(vehicle.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *VehicleUpsert) UpdateUpdatedAt() *VehicleUpsert {
+	u.SetExcluded(vehicle.FieldUpdatedAt)
+	return u
+}
+
+// SetPlate sets the "plate" field.
+func (u *VehicleUpsert) SetPlate(v string) *VehicleUpsert {
+	u.Set(vehicle.FieldPlate, v)
+	return u
+}
+
+// UpdatePlate sets the "plate" field to the value that was provided on create.
+func (u *VehicleUpsert) UpdatePlate() *VehicleUpsert {
+	u.SetExcluded(vehicle.FieldPlate)
+	return u
+}
+
+// SetKind sets the "kind" field.
+func (u *VehicleUpsert) SetKind(v vehicle.Kind) *VehicleUpsert {
+	u.Set(vehicle.FieldKind, v)
+	return u
+}
+
+// UpdateKind sets the "kind" field to the value that was provided on create.
+func (u *VehicleUpsert) UpdateKind() *VehicleUpsert {
+	u.SetExcluded(vehicle.FieldKind)
+	return u
+}
+
+// SetInService sets the "in_service" field.
+func (u *VehicleUpsert) SetInService(v bool) *VehicleUpsert {
+	u.Set(vehicle.FieldInService, v)
+	return u
+}
+
+// UpdateInService sets the "in_service" field to the value that was provided on create.
+func (u *VehicleUpsert) UpdateInService() *VehicleUpsert {
+	u.SetExcluded(vehicle.FieldInService)
+	return u
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *VehicleUpsert) SetGridPath(v string) *VehicleUpsert {
+	u.Set(vehicle.FieldGridPath, v)
+	return u
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *VehicleUpsert) UpdateGridPath() *VehicleUpsert {
+	u.SetExcluded(vehicle.FieldGridPath)
+	return u
+}
+
+// SetGridID sets the "grid_id" field.
+func (u *VehicleUpsert) SetGridID(v int) *VehicleUpsert {
+	u.Set(vehicle.FieldGridID, v)
+	return u
+}
+
+// UpdateGridID sets the "grid_id" field to the value that was provided on create.
+func (u *VehicleUpsert) UpdateGridID() *VehicleUpsert {
+	u.SetExcluded(vehicle.FieldGridID)
+	return u
+}
+
+// SetPersonID sets the "person_id" field.
+func (u *VehicleUpsert) SetPersonID(v int) *VehicleUpsert {
+	u.Set(vehicle.FieldPersonID, v)
+	return u
+}
+
+// UpdatePersonID sets the "person_id" field to the value that was provided on create.
+func (u *VehicleUpsert) UpdatePersonID() *VehicleUpsert {
+	u.SetExcluded(vehicle.FieldPersonID)
+	return u
+}
+
+// ClearPersonID clears the value of the "person_id" field.
+func (u *VehicleUpsert) ClearPersonID() *VehicleUpsert {
+	u.SetNull(vehicle.FieldPersonID)
+	return u
+}
+
+// UpdateNewValues updates the mutable fields using the new values that were set on create.
+// Using this option is equivalent to using:
+//
+//	client.Vehicle.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *VehicleUpsertOne) UpdateNewValues() *VehicleUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(vehicle.FieldCreatedAt)
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.Vehicle.Create().
+//	    OnConflict(sql.ResolveWithIgnore()).
+//	    Exec(ctx)
+func (u *VehicleUpsertOne) Ignore() *VehicleUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *VehicleUpsertOne) DoNothing() *VehicleUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the VehicleCreate.OnConflict
+// documentation for more info.
+func (u *VehicleUpsertOne) Update(set func(*VehicleUpsert)) *VehicleUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&VehicleUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *VehicleUpsertOne) SetUpdatedAt(v time.Time) *VehicleUpsertOne {
+	return u.Update(func(s *VehicleUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *VehicleUpsertOne) UpdateUpdatedAt() *VehicleUpsertOne {
+	return u.Update(func(s *VehicleUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetPlate sets the "plate" field.
+func (u *VehicleUpsertOne) SetPlate(v string) *VehicleUpsertOne {
+	return u.Update(func(s *VehicleUpsert) {
+		s.SetPlate(v)
+	})
+}
+
+// UpdatePlate sets the "plate" field to the value that was provided on create.
+func (u *VehicleUpsertOne) UpdatePlate() *VehicleUpsertOne {
+	return u.Update(func(s *VehicleUpsert) {
+		s.UpdatePlate()
+	})
+}
+
+// SetKind sets the "kind" field.
+func (u *VehicleUpsertOne) SetKind(v vehicle.Kind) *VehicleUpsertOne {
+	return u.Update(func(s *VehicleUpsert) {
+		s.SetKind(v)
+	})
+}
+
+// UpdateKind sets the "kind" field to the value that was provided on create.
+func (u *VehicleUpsertOne) UpdateKind() *VehicleUpsertOne {
+	return u.Update(func(s *VehicleUpsert) {
+		s.UpdateKind()
+	})
+}
+
+// SetInService sets the "in_service" field.
+func (u *VehicleUpsertOne) SetInService(v bool) *VehicleUpsertOne {
+	return u.Update(func(s *VehicleUpsert) {
+		s.SetInService(v)
+	})
+}
+
+// UpdateInService sets the "in_service" field to the value that was provided on create.
+func (u *VehicleUpsertOne) UpdateInService() *VehicleUpsertOne {
+	return u.Update(func(s *VehicleUpsert) {
+		s.UpdateInService()
+	})
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *VehicleUpsertOne) SetGridPath(v string) *VehicleUpsertOne {
+	return u.Update(func(s *VehicleUpsert) {
+		s.SetGridPath(v)
+	})
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *VehicleUpsertOne) UpdateGridPath() *VehicleUpsertOne {
+	return u.Update(func(s *VehicleUpsert) {
+		s.UpdateGridPath()
+	})
+}
+
+// SetGridID sets the "grid_id" field.
+func (u *VehicleUpsertOne) SetGridID(v int) *VehicleUpsertOne {
+	return u.Update(func(s *VehicleUpsert) {
+		s.SetGridID(v)
+	})
+}
+
+// UpdateGridID sets the "grid_id" field to the value that was provided on create.
+func (u *VehicleUpsertOne) UpdateGridID() *VehicleUpsertOne {
+	return u.Update(func(s *VehicleUpsert) {
+		s.UpdateGridID()
+	})
+}
+
+// SetPersonID sets the "person_id" field.
+func (u *VehicleUpsertOne) SetPersonID(v int) *VehicleUpsertOne {
+	return u.Update(func(s *VehicleUpsert) {
+		s.SetPersonID(v)
+	})
+}
+
+// UpdatePersonID sets the "person_id" field to the value that was provided on create.
+func (u *VehicleUpsertOne) UpdatePersonID() *VehicleUpsertOne {
+	return u.Update(func(s *VehicleUpsert) {
+		s.UpdatePersonID()
+	})
+}
+
+// ClearPersonID clears the value of the "person_id" field.
+func (u *VehicleUpsertOne) ClearPersonID() *VehicleUpsertOne {
+	return u.Update(func(s *VehicleUpsert) {
+		s.ClearPersonID()
+	})
+}
+
+// Exec executes the query.
+func (u *VehicleUpsertOne) Exec(ctx context.Context) error {
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for VehicleCreate.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *VehicleUpsertOne) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// Exec executes the UPSERT query and returns the inserted/updated ID.
+func (u *VehicleUpsertOne) ID(ctx context.Context) (id int, err error) {
+	node, err := u.create.Save(ctx)
+	if err != nil {
+		return id, err
+	}
+	return node.ID, nil
+}
+
+// IDX is like ID, but panics if an error occurs.
+func (u *VehicleUpsertOne) IDX(ctx context.Context) int {
+	id, err := u.ID(ctx)
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
+
 // VehicleCreateBulk is the builder for creating many Vehicle entities in bulk.
 type VehicleCreateBulk struct {
 	config
 	err      error
 	builders []*VehicleCreate
+	conflict []sql.ConflictOption
 }
 
 // Save creates the Vehicle entities in the database.
@@ -332,6 +658,7 @@ func (_c *VehicleCreateBulk) Save(ctx context.Context) ([]*Vehicle, error) {
 					_, err = mutators[i+1].Mutate(root, _c.builders[i+1].mutation)
 				} else {
 					spec := &sqlgraph.BatchCreateSpec{Nodes: specs}
+					spec.OnConflict = _c.conflict
 					// Invoke the actual operation on the latest mutation in the chain.
 					if err = sqlgraph.BatchCreate(ctx, _c.driver, spec); err != nil {
 						if sqlgraph.IsConstraintError(err) {
@@ -382,6 +709,222 @@ func (_c *VehicleCreateBulk) Exec(ctx context.Context) error {
 // ExecX is like Exec, but panics if an error occurs.
 func (_c *VehicleCreateBulk) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.Vehicle.CreateBulk(builders...).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.VehicleUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *VehicleCreateBulk) OnConflict(opts ...sql.ConflictOption) *VehicleUpsertBulk {
+	_c.conflict = opts
+	return &VehicleUpsertBulk{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.Vehicle.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *VehicleCreateBulk) OnConflictColumns(columns ...string) *VehicleUpsertBulk {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &VehicleUpsertBulk{
+		create: _c,
+	}
+}
+
+// VehicleUpsertBulk is the builder for "upsert"-ing
+// a bulk of Vehicle nodes.
+type VehicleUpsertBulk struct {
+	create *VehicleCreateBulk
+}
+
+// UpdateNewValues updates the mutable fields using the new values that
+// were set on create. Using this option is equivalent to using:
+//
+//	client.Vehicle.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *VehicleUpsertBulk) UpdateNewValues() *VehicleUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		for _, b := range u.create.builders {
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(vehicle.FieldCreatedAt)
+			}
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.Vehicle.Create().
+//		OnConflict(sql.ResolveWithIgnore()).
+//		Exec(ctx)
+func (u *VehicleUpsertBulk) Ignore() *VehicleUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *VehicleUpsertBulk) DoNothing() *VehicleUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the VehicleCreateBulk.OnConflict
+// documentation for more info.
+func (u *VehicleUpsertBulk) Update(set func(*VehicleUpsert)) *VehicleUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&VehicleUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *VehicleUpsertBulk) SetUpdatedAt(v time.Time) *VehicleUpsertBulk {
+	return u.Update(func(s *VehicleUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *VehicleUpsertBulk) UpdateUpdatedAt() *VehicleUpsertBulk {
+	return u.Update(func(s *VehicleUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetPlate sets the "plate" field.
+func (u *VehicleUpsertBulk) SetPlate(v string) *VehicleUpsertBulk {
+	return u.Update(func(s *VehicleUpsert) {
+		s.SetPlate(v)
+	})
+}
+
+// UpdatePlate sets the "plate" field to the value that was provided on create.
+func (u *VehicleUpsertBulk) UpdatePlate() *VehicleUpsertBulk {
+	return u.Update(func(s *VehicleUpsert) {
+		s.UpdatePlate()
+	})
+}
+
+// SetKind sets the "kind" field.
+func (u *VehicleUpsertBulk) SetKind(v vehicle.Kind) *VehicleUpsertBulk {
+	return u.Update(func(s *VehicleUpsert) {
+		s.SetKind(v)
+	})
+}
+
+// UpdateKind sets the "kind" field to the value that was provided on create.
+func (u *VehicleUpsertBulk) UpdateKind() *VehicleUpsertBulk {
+	return u.Update(func(s *VehicleUpsert) {
+		s.UpdateKind()
+	})
+}
+
+// SetInService sets the "in_service" field.
+func (u *VehicleUpsertBulk) SetInService(v bool) *VehicleUpsertBulk {
+	return u.Update(func(s *VehicleUpsert) {
+		s.SetInService(v)
+	})
+}
+
+// UpdateInService sets the "in_service" field to the value that was provided on create.
+func (u *VehicleUpsertBulk) UpdateInService() *VehicleUpsertBulk {
+	return u.Update(func(s *VehicleUpsert) {
+		s.UpdateInService()
+	})
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *VehicleUpsertBulk) SetGridPath(v string) *VehicleUpsertBulk {
+	return u.Update(func(s *VehicleUpsert) {
+		s.SetGridPath(v)
+	})
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *VehicleUpsertBulk) UpdateGridPath() *VehicleUpsertBulk {
+	return u.Update(func(s *VehicleUpsert) {
+		s.UpdateGridPath()
+	})
+}
+
+// SetGridID sets the "grid_id" field.
+func (u *VehicleUpsertBulk) SetGridID(v int) *VehicleUpsertBulk {
+	return u.Update(func(s *VehicleUpsert) {
+		s.SetGridID(v)
+	})
+}
+
+// UpdateGridID sets the "grid_id" field to the value that was provided on create.
+func (u *VehicleUpsertBulk) UpdateGridID() *VehicleUpsertBulk {
+	return u.Update(func(s *VehicleUpsert) {
+		s.UpdateGridID()
+	})
+}
+
+// SetPersonID sets the "person_id" field.
+func (u *VehicleUpsertBulk) SetPersonID(v int) *VehicleUpsertBulk {
+	return u.Update(func(s *VehicleUpsert) {
+		s.SetPersonID(v)
+	})
+}
+
+// UpdatePersonID sets the "person_id" field to the value that was provided on create.
+func (u *VehicleUpsertBulk) UpdatePersonID() *VehicleUpsertBulk {
+	return u.Update(func(s *VehicleUpsert) {
+		s.UpdatePersonID()
+	})
+}
+
+// ClearPersonID clears the value of the "person_id" field.
+func (u *VehicleUpsertBulk) ClearPersonID() *VehicleUpsertBulk {
+	return u.Update(func(s *VehicleUpsert) {
+		s.ClearPersonID()
+	})
+}
+
+// Exec executes the query.
+func (u *VehicleUpsertBulk) Exec(ctx context.Context) error {
+	if u.create.err != nil {
+		return u.create.err
+	}
+	for i, b := range u.create.builders {
+		if len(b.conflict) != 0 {
+			return fmt.Errorf("ent: OnConflict was set for builder %d. Set it on the VehicleCreateBulk instead", i)
+		}
+	}
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for VehicleCreateBulk.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *VehicleUpsertBulk) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
 		panic(err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"gridgov/ent/visit"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 )
@@ -21,6 +22,7 @@ type VisitCreate struct {
 	config
 	mutation *VisitMutation
 	hooks    []Hook
+	conflict []sql.ConflictOption
 }
 
 // SetCreatedAt sets the "created_at" field.
@@ -267,6 +269,7 @@ func (_c *VisitCreate) createSpec() (*Visit, *sqlgraph.CreateSpec) {
 		_node = &Visit{config: _c.config}
 		_spec = sqlgraph.NewCreateSpec(visit.Table, sqlgraph.NewFieldSpec(visit.FieldID, field.TypeInt))
 	)
+	_spec.OnConflict = _c.conflict
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(visit.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
@@ -345,11 +348,314 @@ func (_c *VisitCreate) createSpec() (*Visit, *sqlgraph.CreateSpec) {
 	return _node, _spec
 }
 
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.Visit.Create().
+//		SetCreatedAt(v).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.VisitUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *VisitCreate) OnConflict(opts ...sql.ConflictOption) *VisitUpsertOne {
+	_c.conflict = opts
+	return &VisitUpsertOne{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.Visit.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *VisitCreate) OnConflictColumns(columns ...string) *VisitUpsertOne {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &VisitUpsertOne{
+		create: _c,
+	}
+}
+
+type (
+	// VisitUpsertOne is the builder for "upsert"-ing
+	//  one Visit node.
+	VisitUpsertOne struct {
+		create *VisitCreate
+	}
+
+	// VisitUpsert is the "OnConflict" setter.
+	VisitUpsert struct {
+		*sql.UpdateSet
+	}
+)
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *VisitUpsert) SetUpdatedAt(v time.Time) *VisitUpsert {
+	u.Set(visit.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *VisitUpsert) UpdateUpdatedAt() *VisitUpsert {
+	u.SetExcluded(visit.FieldUpdatedAt)
+	return u
+}
+
+// SetVisitedAt sets the "visited_at" field.
+func (u *VisitUpsert) SetVisitedAt(v time.Time) *VisitUpsert {
+	u.Set(visit.FieldVisitedAt, v)
+	return u
+}
+
+// UpdateVisitedAt sets the "visited_at" field to the value that was provided on create.
+func (u *VisitUpsert) UpdateVisitedAt() *VisitUpsert {
+	u.SetExcluded(visit.FieldVisitedAt)
+	return u
+}
+
+// SetNotes sets the "notes" field.
+func (u *VisitUpsert) SetNotes(v string) *VisitUpsert {
+	u.Set(visit.FieldNotes, v)
+	return u
+}
+
+// UpdateNotes sets the "notes" field to the value that was provided on create.
+func (u *VisitUpsert) UpdateNotes() *VisitUpsert {
+	u.SetExcluded(visit.FieldNotes)
+	return u
+}
+
+// SetConcerns sets the "concerns" field.
+func (u *VisitUpsert) SetConcerns(v string) *VisitUpsert {
+	u.Set(visit.FieldConcerns, v)
+	return u
+}
+
+// UpdateConcerns sets the "concerns" field to the value that was provided on create.
+func (u *VisitUpsert) UpdateConcerns() *VisitUpsert {
+	u.SetExcluded(visit.FieldConcerns)
+	return u
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *VisitUpsert) SetGridPath(v string) *VisitUpsert {
+	u.Set(visit.FieldGridPath, v)
+	return u
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *VisitUpsert) UpdateGridPath() *VisitUpsert {
+	u.SetExcluded(visit.FieldGridPath)
+	return u
+}
+
+// SetEventID sets the "event_id" field.
+func (u *VisitUpsert) SetEventID(v int) *VisitUpsert {
+	u.Set(visit.FieldEventID, v)
+	return u
+}
+
+// UpdateEventID sets the "event_id" field to the value that was provided on create.
+func (u *VisitUpsert) UpdateEventID() *VisitUpsert {
+	u.SetExcluded(visit.FieldEventID)
+	return u
+}
+
+// ClearEventID clears the value of the "event_id" field.
+func (u *VisitUpsert) ClearEventID() *VisitUpsert {
+	u.SetNull(visit.FieldEventID)
+	return u
+}
+
+// UpdateNewValues updates the mutable fields using the new values that were set on create.
+// Using this option is equivalent to using:
+//
+//	client.Visit.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *VisitUpsertOne) UpdateNewValues() *VisitUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(visit.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.HouseholdID(); exists {
+			s.SetIgnore(visit.FieldHouseholdID)
+		}
+		if _, exists := u.create.mutation.VisitorID(); exists {
+			s.SetIgnore(visit.FieldVisitorID)
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.Visit.Create().
+//	    OnConflict(sql.ResolveWithIgnore()).
+//	    Exec(ctx)
+func (u *VisitUpsertOne) Ignore() *VisitUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *VisitUpsertOne) DoNothing() *VisitUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the VisitCreate.OnConflict
+// documentation for more info.
+func (u *VisitUpsertOne) Update(set func(*VisitUpsert)) *VisitUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&VisitUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *VisitUpsertOne) SetUpdatedAt(v time.Time) *VisitUpsertOne {
+	return u.Update(func(s *VisitUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *VisitUpsertOne) UpdateUpdatedAt() *VisitUpsertOne {
+	return u.Update(func(s *VisitUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetVisitedAt sets the "visited_at" field.
+func (u *VisitUpsertOne) SetVisitedAt(v time.Time) *VisitUpsertOne {
+	return u.Update(func(s *VisitUpsert) {
+		s.SetVisitedAt(v)
+	})
+}
+
+// UpdateVisitedAt sets the "visited_at" field to the value that was provided on create.
+func (u *VisitUpsertOne) UpdateVisitedAt() *VisitUpsertOne {
+	return u.Update(func(s *VisitUpsert) {
+		s.UpdateVisitedAt()
+	})
+}
+
+// SetNotes sets the "notes" field.
+func (u *VisitUpsertOne) SetNotes(v string) *VisitUpsertOne {
+	return u.Update(func(s *VisitUpsert) {
+		s.SetNotes(v)
+	})
+}
+
+// UpdateNotes sets the "notes" field to the value that was provided on create.
+func (u *VisitUpsertOne) UpdateNotes() *VisitUpsertOne {
+	return u.Update(func(s *VisitUpsert) {
+		s.UpdateNotes()
+	})
+}
+
+// SetConcerns sets the "concerns" field.
+func (u *VisitUpsertOne) SetConcerns(v string) *VisitUpsertOne {
+	return u.Update(func(s *VisitUpsert) {
+		s.SetConcerns(v)
+	})
+}
+
+// UpdateConcerns sets the "concerns" field to the value that was provided on create.
+func (u *VisitUpsertOne) UpdateConcerns() *VisitUpsertOne {
+	return u.Update(func(s *VisitUpsert) {
+		s.UpdateConcerns()
+	})
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *VisitUpsertOne) SetGridPath(v string) *VisitUpsertOne {
+	return u.Update(func(s *VisitUpsert) {
+		s.SetGridPath(v)
+	})
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *VisitUpsertOne) UpdateGridPath() *VisitUpsertOne {
+	return u.Update(func(s *VisitUpsert) {
+		s.UpdateGridPath()
+	})
+}
+
+// SetEventID sets the "event_id" field.
+func (u *VisitUpsertOne) SetEventID(v int) *VisitUpsertOne {
+	return u.Update(func(s *VisitUpsert) {
+		s.SetEventID(v)
+	})
+}
+
+// UpdateEventID sets the "event_id" field to the value that was provided on create.
+func (u *VisitUpsertOne) UpdateEventID() *VisitUpsertOne {
+	return u.Update(func(s *VisitUpsert) {
+		s.UpdateEventID()
+	})
+}
+
+// ClearEventID clears the value of the "event_id" field.
+func (u *VisitUpsertOne) ClearEventID() *VisitUpsertOne {
+	return u.Update(func(s *VisitUpsert) {
+		s.ClearEventID()
+	})
+}
+
+// Exec executes the query.
+func (u *VisitUpsertOne) Exec(ctx context.Context) error {
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for VisitCreate.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *VisitUpsertOne) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// Exec executes the UPSERT query and returns the inserted/updated ID.
+func (u *VisitUpsertOne) ID(ctx context.Context) (id int, err error) {
+	node, err := u.create.Save(ctx)
+	if err != nil {
+		return id, err
+	}
+	return node.ID, nil
+}
+
+// IDX is like ID, but panics if an error occurs.
+func (u *VisitUpsertOne) IDX(ctx context.Context) int {
+	id, err := u.ID(ctx)
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
+
 // VisitCreateBulk is the builder for creating many Visit entities in bulk.
 type VisitCreateBulk struct {
 	config
 	err      error
 	builders []*VisitCreate
+	conflict []sql.ConflictOption
 }
 
 // Save creates the Visit entities in the database.
@@ -379,6 +685,7 @@ func (_c *VisitCreateBulk) Save(ctx context.Context) ([]*Visit, error) {
 					_, err = mutators[i+1].Mutate(root, _c.builders[i+1].mutation)
 				} else {
 					spec := &sqlgraph.BatchCreateSpec{Nodes: specs}
+					spec.OnConflict = _c.conflict
 					// Invoke the actual operation on the latest mutation in the chain.
 					if err = sqlgraph.BatchCreate(ctx, _c.driver, spec); err != nil {
 						if sqlgraph.IsConstraintError(err) {
@@ -429,6 +736,214 @@ func (_c *VisitCreateBulk) Exec(ctx context.Context) error {
 // ExecX is like Exec, but panics if an error occurs.
 func (_c *VisitCreateBulk) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.Visit.CreateBulk(builders...).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.VisitUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *VisitCreateBulk) OnConflict(opts ...sql.ConflictOption) *VisitUpsertBulk {
+	_c.conflict = opts
+	return &VisitUpsertBulk{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.Visit.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *VisitCreateBulk) OnConflictColumns(columns ...string) *VisitUpsertBulk {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &VisitUpsertBulk{
+		create: _c,
+	}
+}
+
+// VisitUpsertBulk is the builder for "upsert"-ing
+// a bulk of Visit nodes.
+type VisitUpsertBulk struct {
+	create *VisitCreateBulk
+}
+
+// UpdateNewValues updates the mutable fields using the new values that
+// were set on create. Using this option is equivalent to using:
+//
+//	client.Visit.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *VisitUpsertBulk) UpdateNewValues() *VisitUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		for _, b := range u.create.builders {
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(visit.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.HouseholdID(); exists {
+				s.SetIgnore(visit.FieldHouseholdID)
+			}
+			if _, exists := b.mutation.VisitorID(); exists {
+				s.SetIgnore(visit.FieldVisitorID)
+			}
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.Visit.Create().
+//		OnConflict(sql.ResolveWithIgnore()).
+//		Exec(ctx)
+func (u *VisitUpsertBulk) Ignore() *VisitUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *VisitUpsertBulk) DoNothing() *VisitUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the VisitCreateBulk.OnConflict
+// documentation for more info.
+func (u *VisitUpsertBulk) Update(set func(*VisitUpsert)) *VisitUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&VisitUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *VisitUpsertBulk) SetUpdatedAt(v time.Time) *VisitUpsertBulk {
+	return u.Update(func(s *VisitUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *VisitUpsertBulk) UpdateUpdatedAt() *VisitUpsertBulk {
+	return u.Update(func(s *VisitUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetVisitedAt sets the "visited_at" field.
+func (u *VisitUpsertBulk) SetVisitedAt(v time.Time) *VisitUpsertBulk {
+	return u.Update(func(s *VisitUpsert) {
+		s.SetVisitedAt(v)
+	})
+}
+
+// UpdateVisitedAt sets the "visited_at" field to the value that was provided on create.
+func (u *VisitUpsertBulk) UpdateVisitedAt() *VisitUpsertBulk {
+	return u.Update(func(s *VisitUpsert) {
+		s.UpdateVisitedAt()
+	})
+}
+
+// SetNotes sets the "notes" field.
+func (u *VisitUpsertBulk) SetNotes(v string) *VisitUpsertBulk {
+	return u.Update(func(s *VisitUpsert) {
+		s.SetNotes(v)
+	})
+}
+
+// UpdateNotes sets the "notes" field to the value that was provided on create.
+func (u *VisitUpsertBulk) UpdateNotes() *VisitUpsertBulk {
+	return u.Update(func(s *VisitUpsert) {
+		s.UpdateNotes()
+	})
+}
+
+// SetConcerns sets the "concerns" field.
+func (u *VisitUpsertBulk) SetConcerns(v string) *VisitUpsertBulk {
+	return u.Update(func(s *VisitUpsert) {
+		s.SetConcerns(v)
+	})
+}
+
+// UpdateConcerns sets the "concerns" field to the value that was provided on create.
+func (u *VisitUpsertBulk) UpdateConcerns() *VisitUpsertBulk {
+	return u.Update(func(s *VisitUpsert) {
+		s.UpdateConcerns()
+	})
+}
+
+// SetGridPath sets the "grid_path" field.
+func (u *VisitUpsertBulk) SetGridPath(v string) *VisitUpsertBulk {
+	return u.Update(func(s *VisitUpsert) {
+		s.SetGridPath(v)
+	})
+}
+
+// UpdateGridPath sets the "grid_path" field to the value that was provided on create.
+func (u *VisitUpsertBulk) UpdateGridPath() *VisitUpsertBulk {
+	return u.Update(func(s *VisitUpsert) {
+		s.UpdateGridPath()
+	})
+}
+
+// SetEventID sets the "event_id" field.
+func (u *VisitUpsertBulk) SetEventID(v int) *VisitUpsertBulk {
+	return u.Update(func(s *VisitUpsert) {
+		s.SetEventID(v)
+	})
+}
+
+// UpdateEventID sets the "event_id" field to the value that was provided on create.
+func (u *VisitUpsertBulk) UpdateEventID() *VisitUpsertBulk {
+	return u.Update(func(s *VisitUpsert) {
+		s.UpdateEventID()
+	})
+}
+
+// ClearEventID clears the value of the "event_id" field.
+func (u *VisitUpsertBulk) ClearEventID() *VisitUpsertBulk {
+	return u.Update(func(s *VisitUpsert) {
+		s.ClearEventID()
+	})
+}
+
+// Exec executes the query.
+func (u *VisitUpsertBulk) Exec(ctx context.Context) error {
+	if u.create.err != nil {
+		return u.create.err
+	}
+	for i, b := range u.create.builders {
+		if len(b.conflict) != 0 {
+			return fmt.Errorf("ent: OnConflict was set for builder %d. Set it on the VisitCreateBulk instead", i)
+		}
+	}
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for VisitCreateBulk.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *VisitUpsertBulk) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
 		panic(err)
 	}
 }

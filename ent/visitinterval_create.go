@@ -9,6 +9,7 @@ import (
 	"gridgov/ent/visitinterval"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 )
@@ -18,6 +19,7 @@ type VisitIntervalCreate struct {
 	config
 	mutation *VisitIntervalMutation
 	hooks    []Hook
+	conflict []sql.ConflictOption
 }
 
 // SetCreatedAt sets the "created_at" field.
@@ -164,6 +166,7 @@ func (_c *VisitIntervalCreate) createSpec() (*VisitInterval, *sqlgraph.CreateSpe
 		_node = &VisitInterval{config: _c.config}
 		_spec = sqlgraph.NewCreateSpec(visitinterval.Table, sqlgraph.NewFieldSpec(visitinterval.FieldID, field.TypeInt))
 	)
+	_spec.OnConflict = _c.conflict
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(visitinterval.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
@@ -183,11 +186,230 @@ func (_c *VisitIntervalCreate) createSpec() (*VisitInterval, *sqlgraph.CreateSpe
 	return _node, _spec
 }
 
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.VisitInterval.Create().
+//		SetCreatedAt(v).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.VisitIntervalUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *VisitIntervalCreate) OnConflict(opts ...sql.ConflictOption) *VisitIntervalUpsertOne {
+	_c.conflict = opts
+	return &VisitIntervalUpsertOne{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.VisitInterval.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *VisitIntervalCreate) OnConflictColumns(columns ...string) *VisitIntervalUpsertOne {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &VisitIntervalUpsertOne{
+		create: _c,
+	}
+}
+
+type (
+	// VisitIntervalUpsertOne is the builder for "upsert"-ing
+	//  one VisitInterval node.
+	VisitIntervalUpsertOne struct {
+		create *VisitIntervalCreate
+	}
+
+	// VisitIntervalUpsert is the "OnConflict" setter.
+	VisitIntervalUpsert struct {
+		*sql.UpdateSet
+	}
+)
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *VisitIntervalUpsert) SetUpdatedAt(v time.Time) *VisitIntervalUpsert {
+	u.Set(visitinterval.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *VisitIntervalUpsert) UpdateUpdatedAt() *VisitIntervalUpsert {
+	u.SetExcluded(visitinterval.FieldUpdatedAt)
+	return u
+}
+
+// SetCareLevel sets the "care_level" field.
+func (u *VisitIntervalUpsert) SetCareLevel(v visitinterval.CareLevel) *VisitIntervalUpsert {
+	u.Set(visitinterval.FieldCareLevel, v)
+	return u
+}
+
+// UpdateCareLevel sets the "care_level" field to the value that was provided on create.
+func (u *VisitIntervalUpsert) UpdateCareLevel() *VisitIntervalUpsert {
+	u.SetExcluded(visitinterval.FieldCareLevel)
+	return u
+}
+
+// SetDays sets the "days" field.
+func (u *VisitIntervalUpsert) SetDays(v int) *VisitIntervalUpsert {
+	u.Set(visitinterval.FieldDays, v)
+	return u
+}
+
+// UpdateDays sets the "days" field to the value that was provided on create.
+func (u *VisitIntervalUpsert) UpdateDays() *VisitIntervalUpsert {
+	u.SetExcluded(visitinterval.FieldDays)
+	return u
+}
+
+// AddDays adds v to the "days" field.
+func (u *VisitIntervalUpsert) AddDays(v int) *VisitIntervalUpsert {
+	u.Add(visitinterval.FieldDays, v)
+	return u
+}
+
+// UpdateNewValues updates the mutable fields using the new values that were set on create.
+// Using this option is equivalent to using:
+//
+//	client.VisitInterval.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *VisitIntervalUpsertOne) UpdateNewValues() *VisitIntervalUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(visitinterval.FieldCreatedAt)
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.VisitInterval.Create().
+//	    OnConflict(sql.ResolveWithIgnore()).
+//	    Exec(ctx)
+func (u *VisitIntervalUpsertOne) Ignore() *VisitIntervalUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *VisitIntervalUpsertOne) DoNothing() *VisitIntervalUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the VisitIntervalCreate.OnConflict
+// documentation for more info.
+func (u *VisitIntervalUpsertOne) Update(set func(*VisitIntervalUpsert)) *VisitIntervalUpsertOne {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&VisitIntervalUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *VisitIntervalUpsertOne) SetUpdatedAt(v time.Time) *VisitIntervalUpsertOne {
+	return u.Update(func(s *VisitIntervalUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *VisitIntervalUpsertOne) UpdateUpdatedAt() *VisitIntervalUpsertOne {
+	return u.Update(func(s *VisitIntervalUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetCareLevel sets the "care_level" field.
+func (u *VisitIntervalUpsertOne) SetCareLevel(v visitinterval.CareLevel) *VisitIntervalUpsertOne {
+	return u.Update(func(s *VisitIntervalUpsert) {
+		s.SetCareLevel(v)
+	})
+}
+
+// UpdateCareLevel sets the "care_level" field to the value that was provided on create.
+func (u *VisitIntervalUpsertOne) UpdateCareLevel() *VisitIntervalUpsertOne {
+	return u.Update(func(s *VisitIntervalUpsert) {
+		s.UpdateCareLevel()
+	})
+}
+
+// SetDays sets the "days" field.
+func (u *VisitIntervalUpsertOne) SetDays(v int) *VisitIntervalUpsertOne {
+	return u.Update(func(s *VisitIntervalUpsert) {
+		s.SetDays(v)
+	})
+}
+
+// AddDays adds v to the "days" field.
+func (u *VisitIntervalUpsertOne) AddDays(v int) *VisitIntervalUpsertOne {
+	return u.Update(func(s *VisitIntervalUpsert) {
+		s.AddDays(v)
+	})
+}
+
+// UpdateDays sets the "days" field to the value that was provided on create.
+func (u *VisitIntervalUpsertOne) UpdateDays() *VisitIntervalUpsertOne {
+	return u.Update(func(s *VisitIntervalUpsert) {
+		s.UpdateDays()
+	})
+}
+
+// Exec executes the query.
+func (u *VisitIntervalUpsertOne) Exec(ctx context.Context) error {
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for VisitIntervalCreate.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *VisitIntervalUpsertOne) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// Exec executes the UPSERT query and returns the inserted/updated ID.
+func (u *VisitIntervalUpsertOne) ID(ctx context.Context) (id int, err error) {
+	node, err := u.create.Save(ctx)
+	if err != nil {
+		return id, err
+	}
+	return node.ID, nil
+}
+
+// IDX is like ID, but panics if an error occurs.
+func (u *VisitIntervalUpsertOne) IDX(ctx context.Context) int {
+	id, err := u.ID(ctx)
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
+
 // VisitIntervalCreateBulk is the builder for creating many VisitInterval entities in bulk.
 type VisitIntervalCreateBulk struct {
 	config
 	err      error
 	builders []*VisitIntervalCreate
+	conflict []sql.ConflictOption
 }
 
 // Save creates the VisitInterval entities in the database.
@@ -217,6 +439,7 @@ func (_c *VisitIntervalCreateBulk) Save(ctx context.Context) ([]*VisitInterval, 
 					_, err = mutators[i+1].Mutate(root, _c.builders[i+1].mutation)
 				} else {
 					spec := &sqlgraph.BatchCreateSpec{Nodes: specs}
+					spec.OnConflict = _c.conflict
 					// Invoke the actual operation on the latest mutation in the chain.
 					if err = sqlgraph.BatchCreate(ctx, _c.driver, spec); err != nil {
 						if sqlgraph.IsConstraintError(err) {
@@ -267,6 +490,166 @@ func (_c *VisitIntervalCreateBulk) Exec(ctx context.Context) error {
 // ExecX is like Exec, but panics if an error occurs.
 func (_c *VisitIntervalCreateBulk) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
+// of the `INSERT` statement. For example:
+//
+//	client.VisitInterval.CreateBulk(builders...).
+//		OnConflict(
+//			// Update the row with the new values
+//			// the was proposed for insertion.
+//			sql.ResolveWithNewValues(),
+//		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.VisitIntervalUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
+//		Exec(ctx)
+func (_c *VisitIntervalCreateBulk) OnConflict(opts ...sql.ConflictOption) *VisitIntervalUpsertBulk {
+	_c.conflict = opts
+	return &VisitIntervalUpsertBulk{
+		create: _c,
+	}
+}
+
+// OnConflictColumns calls `OnConflict` and configures the columns
+// as conflict target. Using this option is equivalent to using:
+//
+//	client.VisitInterval.Create().
+//		OnConflict(sql.ConflictColumns(columns...)).
+//		Exec(ctx)
+func (_c *VisitIntervalCreateBulk) OnConflictColumns(columns ...string) *VisitIntervalUpsertBulk {
+	_c.conflict = append(_c.conflict, sql.ConflictColumns(columns...))
+	return &VisitIntervalUpsertBulk{
+		create: _c,
+	}
+}
+
+// VisitIntervalUpsertBulk is the builder for "upsert"-ing
+// a bulk of VisitInterval nodes.
+type VisitIntervalUpsertBulk struct {
+	create *VisitIntervalCreateBulk
+}
+
+// UpdateNewValues updates the mutable fields using the new values that
+// were set on create. Using this option is equivalent to using:
+//
+//	client.VisitInterval.Create().
+//		OnConflict(
+//			sql.ResolveWithNewValues(),
+//		).
+//		Exec(ctx)
+func (u *VisitIntervalUpsertBulk) UpdateNewValues() *VisitIntervalUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		for _, b := range u.create.builders {
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(visitinterval.FieldCreatedAt)
+			}
+		}
+	}))
+	return u
+}
+
+// Ignore sets each column to itself in case of conflict.
+// Using this option is equivalent to using:
+//
+//	client.VisitInterval.Create().
+//		OnConflict(sql.ResolveWithIgnore()).
+//		Exec(ctx)
+func (u *VisitIntervalUpsertBulk) Ignore() *VisitIntervalUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWithIgnore())
+	return u
+}
+
+// DoNothing configures the conflict_action to `DO NOTHING`.
+// Supported only by SQLite and PostgreSQL.
+func (u *VisitIntervalUpsertBulk) DoNothing() *VisitIntervalUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.DoNothing())
+	return u
+}
+
+// Update allows overriding fields `UPDATE` values. See the VisitIntervalCreateBulk.OnConflict
+// documentation for more info.
+func (u *VisitIntervalUpsertBulk) Update(set func(*VisitIntervalUpsert)) *VisitIntervalUpsertBulk {
+	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(update *sql.UpdateSet) {
+		set(&VisitIntervalUpsert{UpdateSet: update})
+	}))
+	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *VisitIntervalUpsertBulk) SetUpdatedAt(v time.Time) *VisitIntervalUpsertBulk {
+	return u.Update(func(s *VisitIntervalUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *VisitIntervalUpsertBulk) UpdateUpdatedAt() *VisitIntervalUpsertBulk {
+	return u.Update(func(s *VisitIntervalUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetCareLevel sets the "care_level" field.
+func (u *VisitIntervalUpsertBulk) SetCareLevel(v visitinterval.CareLevel) *VisitIntervalUpsertBulk {
+	return u.Update(func(s *VisitIntervalUpsert) {
+		s.SetCareLevel(v)
+	})
+}
+
+// UpdateCareLevel sets the "care_level" field to the value that was provided on create.
+func (u *VisitIntervalUpsertBulk) UpdateCareLevel() *VisitIntervalUpsertBulk {
+	return u.Update(func(s *VisitIntervalUpsert) {
+		s.UpdateCareLevel()
+	})
+}
+
+// SetDays sets the "days" field.
+func (u *VisitIntervalUpsertBulk) SetDays(v int) *VisitIntervalUpsertBulk {
+	return u.Update(func(s *VisitIntervalUpsert) {
+		s.SetDays(v)
+	})
+}
+
+// AddDays adds v to the "days" field.
+func (u *VisitIntervalUpsertBulk) AddDays(v int) *VisitIntervalUpsertBulk {
+	return u.Update(func(s *VisitIntervalUpsert) {
+		s.AddDays(v)
+	})
+}
+
+// UpdateDays sets the "days" field to the value that was provided on create.
+func (u *VisitIntervalUpsertBulk) UpdateDays() *VisitIntervalUpsertBulk {
+	return u.Update(func(s *VisitIntervalUpsert) {
+		s.UpdateDays()
+	})
+}
+
+// Exec executes the query.
+func (u *VisitIntervalUpsertBulk) Exec(ctx context.Context) error {
+	if u.create.err != nil {
+		return u.create.err
+	}
+	for i, b := range u.create.builders {
+		if len(b.conflict) != 0 {
+			return fmt.Errorf("ent: OnConflict was set for builder %d. Set it on the VisitIntervalCreateBulk instead", i)
+		}
+	}
+	if len(u.create.conflict) == 0 {
+		return errors.New("ent: missing options for VisitIntervalCreateBulk.OnConflict")
+	}
+	return u.create.Exec(ctx)
+}
+
+// ExecX is like Exec, but panics if an error occurs.
+func (u *VisitIntervalUpsertBulk) ExecX(ctx context.Context) {
+	if err := u.create.Exec(ctx); err != nil {
 		panic(err)
 	}
 }

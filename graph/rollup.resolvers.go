@@ -8,19 +8,18 @@ package graph
 import (
 	"context"
 	"gridgov/graph/model"
+	"gridgov/internal/labels"
 	"gridgov/internal/rollup"
 	"time"
 )
 
 // Rollup is the resolver for the rollup field.
-func (r *queryResolver) Rollup(ctx context.Context, gridID int, from time.Time, to time.Time, groupBy *model.RollupGroup) (*model.Rollup, error) {
-	group := rollup.None
-	if groupBy != nil {
-		group = rollup.Group(*groupBy)
-	}
+func (r *queryResolver) Rollup(ctx context.Context, gridID int, from time.Time, to time.Time, groupBy *model.RollupGroup, thenBy *model.RollupGroup) (*model.Rollup, error) {
+	group, then := rollupGroup(groupBy), rollupGroup(thenBy)
 	client := r.client(ctx)
 	totals, rows, err := rollup.Run(ctx, client, rollup.Query{
-		GridID: gridID, From: from, To: to, GroupBy: group, Location: r.Workflow.Calendar.Location(), Now: r.Now(),
+		GridID: gridID, From: from, To: to, GroupBy: group, ThenBy: then,
+		Location: r.Workflow.Calendar.Location(), Now: r.Now(),
 	})
 	if err != nil {
 		return nil, err
@@ -29,13 +28,54 @@ func (r *queryResolver) Rollup(ctx context.Context, gridID int, from time.Time, 
 	if err != nil {
 		return nil, err
 	}
-	labelOf, err := r.rollupLabels(ctx, group, rows)
+	labelOf, err := r.rollupLabels(ctx, group, rows, func(c rollup.Counts) string { return c.Key })
 	if err != nil {
 		return nil, err
 	}
-	out := &model.Rollup{Grid: g, From: from, To: to, GroupBy: model.RollupGroup(group), Totals: rollupRow(totals, "合计"), Rows: []*model.RollupRow{}}
-	for _, row := range rows {
-		out.Rows = append(out.Rows, rollupRow(row, labelOf(row.Key)))
+	subLabelOf, err := r.rollupLabels(ctx, then, rows, func(c rollup.Counts) string { return c.SubKey })
+	if err != nil {
+		return nil, err
+	}
+	out := &model.Rollup{
+		Grid: g, From: from, To: to, GroupBy: model.RollupGroup(group), ThenBy: model.RollupGroup(then),
+		Totals: rollupRow(totals, "合计"), Rows: []*model.RollupRow{},
+	}
+	for _, c := range rows {
+		row := rollupRow(c, labelOf(c.Key))
+		if then != rollup.None {
+			sub, subLabel := c.SubKey, subLabelOf(c.SubKey)
+			row.SubKey, row.SubLabel = &sub, &subLabel
+		}
+		out.Rows = append(out.Rows, row)
+	}
+	return out, nil
+}
+
+// WorkRollup is the resolver for the workRollup field.
+func (r *queryResolver) WorkRollup(ctx context.Context, gridID int, from time.Time, to time.Time) (*model.WorkRollup, error) {
+	client := r.client(ctx)
+	work, err := r.Daily.Rollup(ctx, client, gridID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	g, err := r.gridByID(ctx, gridID)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]rollup.Counts, len(work.Rows))
+	for i, row := range work.Rows {
+		keys[i].Key = row.Key
+	}
+	labelOf, err := r.rollupLabels(ctx, rollup.ChildGrid, keys, func(c rollup.Counts) string { return c.Key })
+	if err != nil {
+		return nil, err
+	}
+	out := &model.WorkRollup{Grid: g, From: from, To: to, Totals: workRow(work.Totals, "合计"), Rows: []*model.WorkRollupRow{}, PeopleByRole: []*model.RoleCount{}}
+	for _, row := range work.Rows {
+		out.Rows = append(out.Rows, workRow(row, labelOf(row.Key)))
+	}
+	for _, rc := range work.PeopleByRole {
+		out.PeopleByRole = append(out.PeopleByRole, &model.RoleCount{Role: rc.Role, RoleLabel: labels.For("Role", string(rc.Role)), People: rc.People})
 	}
 	return out, nil
 }

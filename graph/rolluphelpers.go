@@ -7,6 +7,7 @@ import (
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
 	"gridgov/graph/model"
+	"gridgov/internal/dailywork"
 	"gridgov/internal/labels"
 	"gridgov/internal/rollup"
 )
@@ -21,13 +22,29 @@ func rollupRow(c rollup.Counts, label string) *model.RollupRow {
 	}
 }
 
+// workRow converts a daily-work row to the API's row.
+func workRow(w dailywork.WorkRow, label string) *model.WorkRollupRow {
+	return &model.WorkRollupRow{
+		Key: w.Key, Label: label, ReportsDue: w.ReportsDue, ReportsFiled: w.ReportsFiled,
+		ComplianceRate: w.ComplianceRate(), Patrols: w.Patrols, PatrolKm: w.PatrolMeters / 1000,
+	}
+}
+
+// rollupGroup reads an optional grouping argument.
+func rollupGroup(g *model.RollupGroup) rollup.Group {
+	if g == nil {
+		return rollup.None
+	}
+	return rollup.Group(*g)
+}
+
 // rollupLabels returns a function naming the rows' keys: category and grid names in one
 // query each, status labels, and the key itself for periods.
-func (r *Resolver) rollupLabels(ctx context.Context, group rollup.Group, rows []rollup.Counts) (func(string) string, error) {
+func (r *Resolver) rollupLabels(ctx context.Context, group rollup.Group, rows []rollup.Counts, key func(rollup.Counts) string) (func(string) string, error) {
 	names := map[string]string{}
 	var ids []int
 	for _, row := range rows {
-		if id, ok := rollup.ParseID(row.Key); ok {
+		if id, ok := rollup.ParseID(key(row)); ok {
 			ids = append(ids, id)
 		}
 	}

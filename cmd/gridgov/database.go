@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"log/slog"
 
+	"gridgov/authz"
 	"gridgov/ent"
+	"gridgov/internal/rollup"
 	"gridgov/internal/store"
 	"gridgov/internal/workflow"
 )
@@ -22,6 +25,12 @@ func openDatabase(ctx context.Context, url string) (*ent.Client, error) {
 	if err := workflow.SeedCategories(ctx, client); err != nil {
 		client.Close()
 		return nil, err
+	}
+	if rebuilt, err := rollup.EnsureSummary(authz.SystemContext(ctx, "build a missing rollup summary"), client); err != nil {
+		client.Close()
+		return nil, err
+	} else if rebuilt {
+		slog.Info("built the rollup summary from the existing cases")
 	}
 	return client, nil
 }

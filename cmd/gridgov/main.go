@@ -3,6 +3,7 @@
 //	gridgov serve [--addr A] [--database-url URL] [--demo]
 //	gridgov demo [--database-url URL]
 //	gridgov migrate status|apply [--database-url URL]
+//	gridgov rollup verify|rebuild [--database-url URL]
 //	gridgov user add NAME [--person-id N] [--admin]   (password on standard input)
 //	gridgov user disable NAME
 //
@@ -44,6 +45,7 @@ Usage:
   gridgov serve [flags]          run the HTTP server (GraphiQL at /, API at /graphql)
   gridgov demo [flags]           load the Xushui demo data set into the database
   gridgov migrate status|apply   PostgreSQL schema migrations [--database-url URL] [--baseline VERSION]
+  gridgov rollup verify|rebuild  check the rollup summary against the cases, or rewrite it
   gridgov user add NAME [flags]  create an account; the password is read from standard input
   gridgov user disable NAME      disable an account and end its sessions
   gridgov user enable NAME       enable a disabled account
@@ -63,6 +65,8 @@ func realMain(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 		return serveCmd(ctx, args[1:], stdout)
 	case "migrate":
 		return migrateCmd(ctx, args[1:], stdout)
+	case "rollup":
+		return rollupCmd(ctx, args[1:], stdout)
 	case "demo":
 		return demoCmd(ctx, args[1:], stdout)
 	case "user":

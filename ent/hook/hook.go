@@ -68,6 +68,18 @@ func (f EventCategoryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Valu
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.EventCategoryMutation", m)
 }
 
+// The EventTallyFunc type is an adapter to allow the use of ordinary
+// function as EventTally mutator.
+type EventTallyFunc func(context.Context, *ent.EventTallyMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f EventTallyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.EventTallyMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.EventTallyMutation", m)
+}
+
 // The GridFunc type is an adapter to allow the use of ordinary
 // function as Grid mutator.
 type GridFunc func(context.Context, *ent.GridMutation) (ent.Value, error)

@@ -12,6 +12,7 @@ import (
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/eventcategory"
+	"gridgov/ent/eventtally"
 	"gridgov/ent/grid"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
@@ -217,6 +218,33 @@ func (f TraverseEventCategory) Traverse(ctx context.Context, q ent.Query) error 
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.EventCategoryQuery", q)
+}
+
+// The EventTallyFunc type is an adapter to allow the use of ordinary function as a Querier.
+type EventTallyFunc func(context.Context, *ent.EventTallyQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f EventTallyFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.EventTallyQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.EventTallyQuery", q)
+}
+
+// The TraverseEventTally type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseEventTally func(context.Context, *ent.EventTallyQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseEventTally) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseEventTally) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EventTallyQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.EventTallyQuery", q)
 }
 
 // The GridFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -529,6 +557,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.EventActionQuery, predicate.EventAction, eventaction.OrderOption]{typ: ent.TypeEventAction, tq: q}, nil
 	case *ent.EventCategoryQuery:
 		return &query[*ent.EventCategoryQuery, predicate.EventCategory, eventcategory.OrderOption]{typ: ent.TypeEventCategory, tq: q}, nil
+	case *ent.EventTallyQuery:
+		return &query[*ent.EventTallyQuery, predicate.EventTally, eventtally.OrderOption]{typ: ent.TypeEventTally, tq: q}, nil
 	case *ent.GridQuery:
 		return &query[*ent.GridQuery, predicate.Grid, grid.OrderOption]{typ: ent.TypeGrid, tq: q}, nil
 	case *ent.HouseholdQuery:

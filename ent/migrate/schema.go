@@ -300,6 +300,39 @@ var (
 			},
 		},
 	}
+	// EventTalliesColumns holds the columns for the "event_tallies" table.
+	EventTalliesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "scope_id", Type: field.TypeInt},
+		{Name: "child_id", Type: field.TypeInt},
+		{Name: "category_id", Type: field.TypeInt},
+		{Name: "grain", Type: field.TypeString, Size: 1},
+		{Name: "bucket", Type: field.TypeString, Size: 10},
+		{Name: "found", Type: field.TypeInt, Default: 0},
+		{Name: "registered", Type: field.TypeInt, Default: 0},
+		{Name: "due", Type: field.TypeInt, Default: 0},
+		{Name: "due_closed", Type: field.TypeInt, Default: 0},
+		{Name: "due_open", Type: field.TypeInt, Default: 0},
+		{Name: "closed_on_time", Type: field.TypeInt, Default: 0},
+		{Name: "closed_fixed", Type: field.TypeInt, Default: 0},
+		{Name: "closed_not_fixed", Type: field.TypeInt, Default: 0},
+		{Name: "reworked", Type: field.TypeInt, Default: 0},
+		{Name: "escalated", Type: field.TypeInt, Default: 0},
+		{Name: "voided", Type: field.TypeInt, Default: 0},
+	}
+	// EventTalliesTable holds the schema information for the "event_tallies" table.
+	EventTalliesTable = &schema.Table{
+		Name:       "event_tallies",
+		Columns:    EventTalliesColumns,
+		PrimaryKey: []*schema.Column{EventTalliesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "event_tally_cell",
+				Unique:  true,
+				Columns: []*schema.Column{EventTalliesColumns[1], EventTalliesColumns[4], EventTalliesColumns[5], EventTalliesColumns[2], EventTalliesColumns[3]},
+			},
+		},
+	}
 	// GridsColumns holds the columns for the "grids" table.
 	GridsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -753,6 +786,7 @@ var (
 		EventsTable,
 		EventActionsTable,
 		EventCategoriesTable,
+		EventTalliesTable,
 		GridsTable,
 		HouseholdsTable,
 		HouseholdTagsTable,
@@ -795,6 +829,9 @@ func init() {
 	EventCategoriesTable.ForeignKeys[0].RefTable = EventCategoriesTable
 	EventCategoriesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(34359738368),
+	}
+	EventTalliesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(68719476736),
 	}
 	GridsTable.ForeignKeys[0].RefTable = GridsTable
 	GridsTable.Annotation = &entsql.Annotation{

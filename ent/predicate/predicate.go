@@ -21,6 +21,9 @@ type EventAction func(*sql.Selector)
 // EventCategory is the predicate function for eventcategory builders.
 type EventCategory func(*sql.Selector)
 
+// EventTally is the predicate function for eventtally builders.
+type EventTally func(*sql.Selector)
+
 // Grid is the predicate function for grid builders.
 type Grid func(*sql.Selector)
 

@@ -231,6 +231,30 @@ func (f EventCategoryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.M
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.EventCategoryMutation", m)
 }
 
+// The EventTallyQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type EventTallyQueryRuleFunc func(context.Context, *ent.EventTallyQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f EventTallyQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EventTallyQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.EventTallyQuery", q)
+}
+
+// The EventTallyMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type EventTallyMutationRuleFunc func(context.Context, *ent.EventTallyMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f EventTallyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.EventTallyMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.EventTallyMutation", m)
+}
+
 // The GridQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type GridQueryRuleFunc func(context.Context, *ent.GridQuery) error
@@ -540,6 +564,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.EventCategoryQuery:
 		return q.Filter(), nil
+	case *ent.EventTallyQuery:
+		return q.Filter(), nil
 	case *ent.GridQuery:
 		return q.Filter(), nil
 	case *ent.HouseholdQuery:
@@ -578,6 +604,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.EventActionMutation:
 		return m.Filter(), nil
 	case *ent.EventCategoryMutation:
+		return m.Filter(), nil
+	case *ent.EventTallyMutation:
 		return m.Filter(), nil
 	case *ent.GridMutation:
 		return m.Filter(), nil

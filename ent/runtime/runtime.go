@@ -9,6 +9,7 @@ import (
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/eventcategory"
+	"gridgov/ent/eventtally"
 	"gridgov/ent/grid"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
@@ -151,6 +152,8 @@ func init() {
 	event.Hooks[1] = eventMixinHooks0[0]
 
 	event.Hooks[2] = eventHooks[0]
+
+	event.Hooks[3] = eventHooks[1]
 	eventMixinFields0 := eventMixin[0].Fields()
 	_ = eventMixinFields0
 	eventFields := schema.Event{}.Fields()
@@ -411,6 +414,69 @@ func init() {
 	eventcategoryDescActive := eventcategoryFields[4].Descriptor()
 	// eventcategory.DefaultActive holds the default value on creation for the active field.
 	eventcategory.DefaultActive = eventcategoryDescActive.Default.(bool)
+	eventtally.Policy = privacy.NewPolicies(schema.EventTally{})
+	eventtally.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := eventtally.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	eventtallyFields := schema.EventTally{}.Fields()
+	_ = eventtallyFields
+	// eventtallyDescGrain is the schema descriptor for grain field.
+	eventtallyDescGrain := eventtallyFields[3].Descriptor()
+	// eventtally.GrainValidator is a validator for the "grain" field. It is called by the builders before save.
+	eventtally.GrainValidator = eventtallyDescGrain.Validators[0].(func(string) error)
+	// eventtallyDescBucket is the schema descriptor for bucket field.
+	eventtallyDescBucket := eventtallyFields[4].Descriptor()
+	// eventtally.BucketValidator is a validator for the "bucket" field. It is called by the builders before save.
+	eventtally.BucketValidator = eventtallyDescBucket.Validators[0].(func(string) error)
+	// eventtallyDescFound is the schema descriptor for found field.
+	eventtallyDescFound := eventtallyFields[5].Descriptor()
+	// eventtally.DefaultFound holds the default value on creation for the found field.
+	eventtally.DefaultFound = eventtallyDescFound.Default.(int)
+	// eventtallyDescRegistered is the schema descriptor for registered field.
+	eventtallyDescRegistered := eventtallyFields[6].Descriptor()
+	// eventtally.DefaultRegistered holds the default value on creation for the registered field.
+	eventtally.DefaultRegistered = eventtallyDescRegistered.Default.(int)
+	// eventtallyDescDue is the schema descriptor for due field.
+	eventtallyDescDue := eventtallyFields[7].Descriptor()
+	// eventtally.DefaultDue holds the default value on creation for the due field.
+	eventtally.DefaultDue = eventtallyDescDue.Default.(int)
+	// eventtallyDescDueClosed is the schema descriptor for due_closed field.
+	eventtallyDescDueClosed := eventtallyFields[8].Descriptor()
+	// eventtally.DefaultDueClosed holds the default value on creation for the due_closed field.
+	eventtally.DefaultDueClosed = eventtallyDescDueClosed.Default.(int)
+	// eventtallyDescDueOpen is the schema descriptor for due_open field.
+	eventtallyDescDueOpen := eventtallyFields[9].Descriptor()
+	// eventtally.DefaultDueOpen holds the default value on creation for the due_open field.
+	eventtally.DefaultDueOpen = eventtallyDescDueOpen.Default.(int)
+	// eventtallyDescClosedOnTime is the schema descriptor for closed_on_time field.
+	eventtallyDescClosedOnTime := eventtallyFields[10].Descriptor()
+	// eventtally.DefaultClosedOnTime holds the default value on creation for the closed_on_time field.
+	eventtally.DefaultClosedOnTime = eventtallyDescClosedOnTime.Default.(int)
+	// eventtallyDescClosedFixed is the schema descriptor for closed_fixed field.
+	eventtallyDescClosedFixed := eventtallyFields[11].Descriptor()
+	// eventtally.DefaultClosedFixed holds the default value on creation for the closed_fixed field.
+	eventtally.DefaultClosedFixed = eventtallyDescClosedFixed.Default.(int)
+	// eventtallyDescClosedNotFixed is the schema descriptor for closed_not_fixed field.
+	eventtallyDescClosedNotFixed := eventtallyFields[12].Descriptor()
+	// eventtally.DefaultClosedNotFixed holds the default value on creation for the closed_not_fixed field.
+	eventtally.DefaultClosedNotFixed = eventtallyDescClosedNotFixed.Default.(int)
+	// eventtallyDescReworked is the schema descriptor for reworked field.
+	eventtallyDescReworked := eventtallyFields[13].Descriptor()
+	// eventtally.DefaultReworked holds the default value on creation for the reworked field.
+	eventtally.DefaultReworked = eventtallyDescReworked.Default.(int)
+	// eventtallyDescEscalated is the schema descriptor for escalated field.
+	eventtallyDescEscalated := eventtallyFields[14].Descriptor()
+	// eventtally.DefaultEscalated holds the default value on creation for the escalated field.
+	eventtally.DefaultEscalated = eventtallyDescEscalated.Default.(int)
+	// eventtallyDescVoided is the schema descriptor for voided field.
+	eventtallyDescVoided := eventtallyFields[15].Descriptor()
+	// eventtally.DefaultVoided holds the default value on creation for the voided field.
+	eventtally.DefaultVoided = eventtallyDescVoided.Default.(int)
 	gridMixin := schema.Grid{}.Mixin()
 	grid.Policy = privacy.NewPolicies(schema.Grid{})
 	grid.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -5,6 +5,7 @@ import (
 
 	"gridgov/authz"
 	"gridgov/internal/gridtree"
+	"gridgov/internal/rollup"
 )
 
 // Every entity's privacy policy and hooks, in one place so that none is forgotten: a test in
@@ -46,7 +47,9 @@ func (Session) Policy() ent.Policy { return authz.NewPolicy(authz.SystemOnlyRule
 func (Event) Policy() ent.Policy { return authz.NewPolicy(authz.EventRules()) }
 
 // Hooks of Event.
-func (Event) Hooks() []ent.Hook { return []ent.Hook{gridtree.CopyGridPathHook()} }
+func (Event) Hooks() []ent.Hook {
+	return []ent.Hook{gridtree.CopyGridPathHook(), rollup.TallyHook()}
+}
 
 // Policy of EventAction: visible with its event; appended only by the workflow.
 func (EventAction) Policy() ent.Policy { return authz.NewPolicy(authz.EventActionRules()) }
@@ -96,3 +99,7 @@ func (DailyReport) Hooks() []ent.Hook { return []ent.Hook{gridtree.CopyGridPathH
 
 // Policy of VisitInterval: readable by every signed-in viewer, changed by administrators.
 func (VisitInterval) Policy() ent.Policy { return authz.NewPolicy(authz.CategoryRules()) }
+
+// Policy of EventTally: derived counters, read and written only by internal/rollup on the
+// system's account (the rollup checks the viewer's scope before it reads them).
+func (EventTally) Policy() ent.Policy { return authz.NewPolicy(authz.SystemOnlyRules()) }

@@ -460,11 +460,18 @@ type ComplexityRoot struct {
 		PublicEvent           func(childComplexity int, trackingCode string) int
 		PublicEventCategories func(childComplexity int) int
 		Responsibles          func(childComplexity int, gridID int, at *time.Time, roles []assignment.Role, inherited *bool) int
-		Rollup                func(childComplexity int, gridID int, from time.Time, to time.Time, groupBy *model.RollupGroup) int
+		Rollup                func(childComplexity int, gridID int, from time.Time, to time.Time, groupBy *model.RollupGroup, thenBy *model.RollupGroup) int
 		Vehicles              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.VehicleOrder, where *ent.VehicleWhereInput) int
 		VisitIntervals        func(childComplexity int) int
 		Visits                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.VisitOrder, where *ent.VisitWhereInput) int
 		WorkCounts            func(childComplexity int, gridID int, from string, to string) int
+		WorkRollup            func(childComplexity int, gridID int, from time.Time, to time.Time) int
+	}
+
+	RoleCount struct {
+		People    func(childComplexity int) int
+		Role      func(childComplexity int) int
+		RoleLabel func(childComplexity int) int
 	}
 
 	Rollup struct {
@@ -472,6 +479,7 @@ type ComplexityRoot struct {
 		Grid    func(childComplexity int) int
 		GroupBy func(childComplexity int) int
 		Rows    func(childComplexity int) int
+		ThenBy  func(childComplexity int) int
 		To      func(childComplexity int) int
 		Totals  func(childComplexity int) int
 	}
@@ -492,6 +500,8 @@ type ComplexityRoot struct {
 		Registered        func(childComplexity int) int
 		ReworkRate        func(childComplexity int) int
 		Reworked          func(childComplexity int) int
+		SubKey            func(childComplexity int) int
+		SubLabel          func(childComplexity int) int
 		Voided            func(childComplexity int) int
 	}
 
@@ -559,6 +569,25 @@ type ComplexityRoot struct {
 		CareLevel      func(childComplexity int) int
 		CareLevelLabel func(childComplexity int) int
 		Days           func(childComplexity int) int
+	}
+
+	WorkRollup struct {
+		From         func(childComplexity int) int
+		Grid         func(childComplexity int) int
+		PeopleByRole func(childComplexity int) int
+		Rows         func(childComplexity int) int
+		To           func(childComplexity int) int
+		Totals       func(childComplexity int) int
+	}
+
+	WorkRollupRow struct {
+		ComplianceRate func(childComplexity int) int
+		Key            func(childComplexity int) int
+		Label          func(childComplexity int) int
+		PatrolKm       func(childComplexity int) int
+		Patrols        func(childComplexity int) int
+		ReportsDue     func(childComplexity int) int
+		ReportsFiled   func(childComplexity int) int
 	}
 }
 
@@ -687,7 +716,8 @@ type QueryResolver interface {
 	GridByCode(ctx context.Context, code string) (*ent.Grid, error)
 	Responsibles(ctx context.Context, gridID int, at *time.Time, roles []assignment.Role, inherited *bool) ([]*ent.Assignment, error)
 	EnumLabels(ctx context.Context, enum string) ([]*model.EnumLabel, error)
-	Rollup(ctx context.Context, gridID int, from time.Time, to time.Time, groupBy *model.RollupGroup) (*model.Rollup, error)
+	Rollup(ctx context.Context, gridID int, from time.Time, to time.Time, groupBy *model.RollupGroup, thenBy *model.RollupGroup) (*model.Rollup, error)
+	WorkRollup(ctx context.Context, gridID int, from time.Time, to time.Time) (*model.WorkRollup, error)
 }
 type VehicleResolver interface {
 	Grid(ctx context.Context, obj *ent.Vehicle) (*ent.Grid, error)
@@ -2863,7 +2893,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Rollup(childComplexity, args["gridID"].(int), args["from"].(time.Time), args["to"].(time.Time), args["groupBy"].(*model.RollupGroup)), true
+		return e.ComplexityRoot.Query.Rollup(childComplexity, args["gridID"].(int), args["from"].(time.Time), args["to"].(time.Time), args["groupBy"].(*model.RollupGroup), args["thenBy"].(*model.RollupGroup)), true
 	case "Query.vehicles":
 		if e.ComplexityRoot.Query.Vehicles == nil {
 			break
@@ -2903,6 +2933,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.WorkCounts(childComplexity, args["gridID"].(int), args["from"].(string), args["to"].(string)), true
+	case "Query.workRollup":
+		if e.ComplexityRoot.Query.WorkRollup == nil {
+			break
+		}
+
+		args, err := ec.field_Query_workRollup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WorkRollup(childComplexity, args["gridID"].(int), args["from"].(time.Time), args["to"].(time.Time)), true
+
+	case "RoleCount.people":
+		if e.ComplexityRoot.RoleCount.People == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleCount.People(childComplexity), true
+	case "RoleCount.role":
+		if e.ComplexityRoot.RoleCount.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleCount.Role(childComplexity), true
+	case "RoleCount.roleLabel":
+		if e.ComplexityRoot.RoleCount.RoleLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleCount.RoleLabel(childComplexity), true
 
 	case "Rollup.from":
 		if e.ComplexityRoot.Rollup.From == nil {
@@ -2928,6 +2988,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Rollup.Rows(childComplexity), true
+	case "Rollup.thenBy":
+		if e.ComplexityRoot.Rollup.ThenBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rollup.ThenBy(childComplexity), true
 	case "Rollup.to":
 		if e.ComplexityRoot.Rollup.To == nil {
 			break
@@ -3031,6 +3097,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RollupRow.Reworked(childComplexity), true
+	case "RollupRow.subKey":
+		if e.ComplexityRoot.RollupRow.SubKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupRow.SubKey(childComplexity), true
+	case "RollupRow.subLabel":
+		if e.ComplexityRoot.RollupRow.SubLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupRow.SubLabel(childComplexity), true
 	case "RollupRow.voided":
 		if e.ComplexityRoot.RollupRow.Voided == nil {
 			break
@@ -3280,6 +3358,86 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.VisitIntervalSetting.Days(childComplexity), true
+
+	case "WorkRollup.from":
+		if e.ComplexityRoot.WorkRollup.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkRollup.From(childComplexity), true
+	case "WorkRollup.grid":
+		if e.ComplexityRoot.WorkRollup.Grid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkRollup.Grid(childComplexity), true
+	case "WorkRollup.peopleByRole":
+		if e.ComplexityRoot.WorkRollup.PeopleByRole == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkRollup.PeopleByRole(childComplexity), true
+	case "WorkRollup.rows":
+		if e.ComplexityRoot.WorkRollup.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkRollup.Rows(childComplexity), true
+	case "WorkRollup.to":
+		if e.ComplexityRoot.WorkRollup.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkRollup.To(childComplexity), true
+	case "WorkRollup.totals":
+		if e.ComplexityRoot.WorkRollup.Totals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkRollup.Totals(childComplexity), true
+
+	case "WorkRollupRow.complianceRate":
+		if e.ComplexityRoot.WorkRollupRow.ComplianceRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkRollupRow.ComplianceRate(childComplexity), true
+	case "WorkRollupRow.key":
+		if e.ComplexityRoot.WorkRollupRow.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkRollupRow.Key(childComplexity), true
+	case "WorkRollupRow.label":
+		if e.ComplexityRoot.WorkRollupRow.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkRollupRow.Label(childComplexity), true
+	case "WorkRollupRow.patrolKm":
+		if e.ComplexityRoot.WorkRollupRow.PatrolKm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkRollupRow.PatrolKm(childComplexity), true
+	case "WorkRollupRow.patrols":
+		if e.ComplexityRoot.WorkRollupRow.Patrols == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkRollupRow.Patrols(childComplexity), true
+	case "WorkRollupRow.reportsDue":
+		if e.ComplexityRoot.WorkRollupRow.ReportsDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkRollupRow.ReportsDue(childComplexity), true
+	case "WorkRollupRow.reportsFiled":
+		if e.ComplexityRoot.WorkRollupRow.ReportsFiled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkRollupRow.ReportsFiled(childComplexity), true
 
 	}
 	return 0, false
@@ -7122,14 +7280,21 @@ type Mutation {
 `, BuiltIn: false},
 	{Name: "../schema/rollup.graphql", Input: `extend type Query {
   """
-  Statistics of the cases found under a grid in a period [from, to): totals and, with
-  ` + "`" + `groupBy` + "`" + `, one row per category, child grid, status, or day/week/month (Asia/Shanghai).
-  Cases count where they were found (their origin grid); DAY, WEEK (named by its Monday) and
-  MONTH rows bucket the cases found in the period by the day they were found. The viewer's
-  scope applies: a village official's rollup covers their village only. One grouped query
-  per rollup.
+  Statistics (统计) of the cases found under a grid in a period [from, to): totals and, with
+  ` + "`" + `groupBy` + "`" + `, one row per category, child grid, status, or day/week/month (Asia/Shanghai);
+  with ` + "`" + `thenBy` + "`" + ` as well, one row per pair (e.g. CHILD_GRID then CATEGORY: each child grid's
+  categories). Cases count where they were found (their origin grid). Each indicator counts
+  in the period, and in the DAY/WEEK/MONTH row, of its own date: found by the report time,
+  registered by the registration time, due/closed on time/overdue by the deadline, closed and
+  reworked by the closing time; so the rows always add up to the totals. WEEK rows are named
+  by their Monday.
+
+  The viewer's scope applies: a village official's rollup covers their village only. Periods
+  of whole days (midnight to midnight, Asia/Shanghai) are answered from a summary kept in step
+  with every case, in a few milliseconds for a whole district's year; other periods and STATUS
+  groupings read the cases.
   """
-  rollup(gridID: ID!, from: Time!, to: Time!, groupBy: RollupGroup = NONE): Rollup!
+  rollup(gridID: ID!, from: Time!, to: Time!, groupBy: RollupGroup = NONE, thenBy: RollupGroup = NONE): Rollup!
 }
 
 "What a rollup's rows are grouped by."
@@ -7149,6 +7314,7 @@ type Rollup {
   from: Time!
   to: Time!
   groupBy: RollupGroup!
+  thenBy: RollupGroup!
   totals: RollupRow!
   rows: [RollupRow!]!
 }
@@ -7163,6 +7329,10 @@ type RollupRow {
   key: String!
   "Readable name of the group (category or grid name, status label, or the key)."
   label: String!
+  "The second group, with thenBy: a category id, a child grid id, a status, or a date/week/month; null without thenBy."
+  subKey: String
+  "Readable name of the second group; null without thenBy."
+  subLabel: String
   "Cases reported in the period (发现)."
   found: Int!
   "Cases registered in the period (立案)."
@@ -7186,6 +7356,54 @@ type RollupRow {
   closureRate: Float
   onTimeClosureRate: Float
   reworkRate: Float
+}
+
+extend type Query {
+  """
+  Daily work (日常工作) under a grid in a period [from, to), per child grid: daily-report
+  compliance (日报填报率) and patrols (巡查); and the people holding each role under the grid.
+  A daily report is due on every working day of the work calendar from each person holding
+  a GRID_HEAD or SPECIFIC_RESPONSIBLE role at the end of that day (once per person and day,
+  whatever the number of roles). The viewer's scope applies.
+  """
+  workRollup(gridID: ID!, from: Time!, to: Time!): WorkRollup!
+}
+
+"The daily work under a grid in a period."
+type WorkRollup {
+  grid: Grid
+  from: Time!
+  to: Time!
+  totals: WorkRollupRow!
+  "One row per child grid with work in the period (key \"\" for the grid itself), by key."
+  rows: [WorkRollupRow!]!
+  "People holding each role under the grid at the end of the period (or now, if earlier)."
+  peopleByRole: [RoleCount!]!
+}
+
+"The daily work under one child grid."
+type WorkRollupRow {
+  "The child grid's id; \"\" for the grid itself; \"all\" for the totals."
+  key: String!
+  "The child grid's name (本级 for the grid itself, 合计 for the totals)."
+  label: String!
+  "Daily reports due: working days × people owing a report on them."
+  reportsDue: Int!
+  "Of those, the reports filed."
+  reportsFiled: Int!
+  "reportsFiled / reportsDue (日报填报率); null when nothing was due."
+  complianceRate: Float
+  "Patrols started in the period."
+  patrols: Int!
+  "Kilometres patrolled, from the recorded tracks."
+  patrolKm: Float!
+}
+
+"How many people hold a role."
+type RoleCount {
+  role: Role!
+  roleLabel: String!
+  people: Int!
 }
 `, BuiltIn: false},
 }
@@ -7869,6 +8087,18 @@ func (ec *executionContext) childFields_PublicStep(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type PublicStep", field.Name)
 }
 
+func (ec *executionContext) childFields_RoleCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "role":
+		return ec.fieldContext_RoleCount_role(ctx, field)
+	case "roleLabel":
+		return ec.fieldContext_RoleCount_roleLabel(ctx, field)
+	case "people":
+		return ec.fieldContext_RoleCount_people(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoleCount", field.Name)
+}
+
 func (ec *executionContext) childFields_Rollup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "grid":
@@ -7879,6 +8109,8 @@ func (ec *executionContext) childFields_Rollup(ctx context.Context, field graphq
 		return ec.fieldContext_Rollup_to(ctx, field)
 	case "groupBy":
 		return ec.fieldContext_Rollup_groupBy(ctx, field)
+	case "thenBy":
+		return ec.fieldContext_Rollup_thenBy(ctx, field)
 	case "totals":
 		return ec.fieldContext_Rollup_totals(ctx, field)
 	case "rows":
@@ -7893,6 +8125,10 @@ func (ec *executionContext) childFields_RollupRow(ctx context.Context, field gra
 		return ec.fieldContext_RollupRow_key(ctx, field)
 	case "label":
 		return ec.fieldContext_RollupRow_label(ctx, field)
+	case "subKey":
+		return ec.fieldContext_RollupRow_subKey(ctx, field)
+	case "subLabel":
+		return ec.fieldContext_RollupRow_subLabel(ctx, field)
 	case "found":
 		return ec.fieldContext_RollupRow_found(ctx, field)
 	case "registered":
@@ -8055,6 +8291,44 @@ func (ec *executionContext) childFields_VisitIntervalSetting(ctx context.Context
 		return ec.fieldContext_VisitIntervalSetting_days(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type VisitIntervalSetting", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkRollup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "grid":
+		return ec.fieldContext_WorkRollup_grid(ctx, field)
+	case "from":
+		return ec.fieldContext_WorkRollup_from(ctx, field)
+	case "to":
+		return ec.fieldContext_WorkRollup_to(ctx, field)
+	case "totals":
+		return ec.fieldContext_WorkRollup_totals(ctx, field)
+	case "rows":
+		return ec.fieldContext_WorkRollup_rows(ctx, field)
+	case "peopleByRole":
+		return ec.fieldContext_WorkRollup_peopleByRole(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkRollup", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkRollupRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_WorkRollupRow_key(ctx, field)
+	case "label":
+		return ec.fieldContext_WorkRollupRow_label(ctx, field)
+	case "reportsDue":
+		return ec.fieldContext_WorkRollupRow_reportsDue(ctx, field)
+	case "reportsFiled":
+		return ec.fieldContext_WorkRollupRow_reportsFiled(ctx, field)
+	case "complianceRate":
+		return ec.fieldContext_WorkRollupRow_complianceRate(ctx, field)
+	case "patrols":
+		return ec.fieldContext_WorkRollupRow_patrols(ctx, field)
+	case "patrolKm":
+		return ec.fieldContext_WorkRollupRow_patrolKm(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkRollupRow", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10380,6 +10654,14 @@ func (ec *executionContext) field_Query_rollup_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["groupBy"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "thenBy",
+		func(ctx context.Context, v any) (*model.RollupGroup, error) {
+			return ec.unmarshalORollupGroup2ᚖgridgovᚋgraphᚋmodelᚐRollupGroup(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["thenBy"] = arg4
 	return args, nil
 }
 
@@ -10513,6 +10795,36 @@ func (ec *executionContext) field_Query_workCounts_args(ctx context.Context, raw
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
 		func(ctx context.Context, v any) (string, error) {
 			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_workRollup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "gridID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gridID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -19441,7 +19753,7 @@ func (ec *executionContext) _Query_rollup(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Rollup(ctx, fc.Args["gridID"].(int), fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["groupBy"].(*model.RollupGroup))
+			return ec.Resolvers.Query().Rollup(ctx, fc.Args["gridID"].(int), fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["groupBy"].(*model.RollupGroup), fc.Args["thenBy"].(*model.RollupGroup))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Rollup) graphql.Marshaler {
@@ -19469,6 +19781,50 @@ func (ec *executionContext) fieldContext_Query_rollup(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_rollup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_workRollup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_workRollup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().WorkRollup(ctx, fc.Args["gridID"].(int), fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WorkRollup) graphql.Marshaler {
+			return ec.marshalNWorkRollup2ᚖgridgovᚋgraphᚋmodelᚐWorkRollup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_workRollup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkRollup(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_workRollup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19549,6 +19905,75 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RoleCount_role(ctx context.Context, field graphql.CollectedField, obj *model.RoleCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleCount_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v assignment.Role) graphql.Marshaler {
+			return ec.marshalNRole2gridgovᚋentᚋassignmentᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleCount_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoleCount", field, false, false, "Role")
+}
+
+func (ec *executionContext) _RoleCount_roleLabel(ctx context.Context, field graphql.CollectedField, obj *model.RoleCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleCount_roleLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoleLabel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleCount_roleLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoleCount", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoleCount_people(ctx context.Context, field graphql.CollectedField, obj *model.RoleCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleCount_people(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.People, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleCount_people(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoleCount", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Rollup_grid(ctx context.Context, field graphql.CollectedField, obj *model.Rollup) (ret graphql.Marshaler) {
@@ -19649,6 +20074,29 @@ func (ec *executionContext) _Rollup_groupBy(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Rollup_groupBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rollup", field, false, false, "RollupGroup")
+}
+
+func (ec *executionContext) _Rollup_thenBy(ctx context.Context, field graphql.CollectedField, obj *model.Rollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rollup_thenBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ThenBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RollupGroup) graphql.Marshaler {
+			return ec.marshalNRollupGroup2gridgovᚋgraphᚋmodelᚐRollupGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rollup_thenBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Rollup", field, false, false, "RollupGroup")
 }
 
@@ -19759,6 +20207,52 @@ func (ec *executionContext) _RollupRow_label(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_RollupRow_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _RollupRow_subKey(ctx context.Context, field graphql.CollectedField, obj *model.RollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupRow_subKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RollupRow_subKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _RollupRow_subLabel(ctx context.Context, field graphql.CollectedField, obj *model.RollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupRow_subLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubLabel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RollupRow_subLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RollupRow", field, false, false, "String")
 }
 
@@ -21087,6 +21581,341 @@ func (ec *executionContext) _VisitIntervalSetting_days(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_VisitIntervalSetting_days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("VisitIntervalSetting", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkRollup_grid(ctx context.Context, field graphql.CollectedField, obj *model.WorkRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkRollup_grid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Grid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
+			return ec.marshalOGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkRollup_grid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkRollup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Grid(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkRollup_from(ctx context.Context, field graphql.CollectedField, obj *model.WorkRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkRollup_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkRollup_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkRollup", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WorkRollup_to(ctx context.Context, field graphql.CollectedField, obj *model.WorkRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkRollup_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkRollup_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkRollup", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WorkRollup_totals(ctx context.Context, field graphql.CollectedField, obj *model.WorkRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkRollup_totals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Totals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WorkRollupRow) graphql.Marshaler {
+			return ec.marshalNWorkRollupRow2ᚖgridgovᚋgraphᚋmodelᚐWorkRollupRow(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkRollup_totals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkRollup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkRollupRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkRollup_rows(ctx context.Context, field graphql.CollectedField, obj *model.WorkRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkRollup_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.WorkRollupRow) graphql.Marshaler {
+			return ec.marshalNWorkRollupRow2ᚕᚖgridgovᚋgraphᚋmodelᚐWorkRollupRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkRollup_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkRollup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkRollupRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkRollup_peopleByRole(ctx context.Context, field graphql.CollectedField, obj *model.WorkRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkRollup_peopleByRole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeopleByRole, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RoleCount) graphql.Marshaler {
+			return ec.marshalNRoleCount2ᚕᚖgridgovᚋgraphᚋmodelᚐRoleCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkRollup_peopleByRole(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkRollup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoleCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkRollupRow_key(ctx context.Context, field graphql.CollectedField, obj *model.WorkRollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkRollupRow_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkRollupRow_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkRollupRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkRollupRow_label(ctx context.Context, field graphql.CollectedField, obj *model.WorkRollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkRollupRow_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkRollupRow_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkRollupRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkRollupRow_reportsDue(ctx context.Context, field graphql.CollectedField, obj *model.WorkRollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkRollupRow_reportsDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportsDue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkRollupRow_reportsDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkRollupRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkRollupRow_reportsFiled(ctx context.Context, field graphql.CollectedField, obj *model.WorkRollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkRollupRow_reportsFiled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportsFiled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkRollupRow_reportsFiled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkRollupRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkRollupRow_complianceRate(ctx context.Context, field graphql.CollectedField, obj *model.WorkRollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkRollupRow_complianceRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ComplianceRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkRollupRow_complianceRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkRollupRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _WorkRollupRow_patrols(ctx context.Context, field graphql.CollectedField, obj *model.WorkRollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkRollupRow_patrols(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Patrols, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkRollupRow_patrols(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkRollupRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkRollupRow_patrolKm(ctx context.Context, field graphql.CollectedField, obj *model.WorkRollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkRollupRow_patrolKm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PatrolKm, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkRollupRow_patrolKm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkRollupRow", field, false, false, "Float")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -33146,6 +33975,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_rollup(ctx, field)
 				})
+		case "workRollup":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_workRollup(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -33159,6 +33994,49 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roleCountImplementors = []string{"RoleCount"}
+
+func (ec *executionContext) _RoleCount(ctx context.Context, sel ast.SelectionSet, obj *model.RoleCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roleCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoleCount")
+		case "role":
+			out.Values[i] = ec._RoleCount_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "roleLabel":
+			out.Values[i] = ec._RoleCount_roleLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "people":
+			out.Values[i] = ec._RoleCount_people(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -33208,6 +34086,11 @@ func (ec *executionContext) _Rollup(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "thenBy":
+			out.Values[i] = ec._Rollup_thenBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "totals":
 			out.Values[i] = ec._Rollup_totals(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -33254,6 +34137,16 @@ func (ec *executionContext) _RollupRow(ctx context.Context, sel ast.SelectionSet
 		case "label":
 			out.Values[i] = ec._RollupRow_label(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subKey":
+			out.Values[i] = ec._RollupRow_subKey(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "subLabel":
+			out.Values[i] = ec._RollupRow_subLabel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "found":
@@ -33776,6 +34669,127 @@ func (ec *executionContext) _VisitIntervalSetting(ctx context.Context, sel ast.S
 			}
 		case "days":
 			out.Values[i] = ec._VisitIntervalSetting_days(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workRollupImplementors = []string{"WorkRollup"}
+
+func (ec *executionContext) _WorkRollup(ctx context.Context, sel ast.SelectionSet, obj *model.WorkRollup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workRollupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkRollup")
+		case "grid":
+			out.Values[i] = ec._WorkRollup_grid(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._WorkRollup_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._WorkRollup_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totals":
+			out.Values[i] = ec._WorkRollup_totals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._WorkRollup_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "peopleByRole":
+			out.Values[i] = ec._WorkRollup_peopleByRole(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workRollupRowImplementors = []string{"WorkRollupRow"}
+
+func (ec *executionContext) _WorkRollupRow(ctx context.Context, sel ast.SelectionSet, obj *model.WorkRollupRow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workRollupRowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkRollupRow")
+		case "key":
+			out.Values[i] = ec._WorkRollupRow_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._WorkRollupRow_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reportsDue":
+			out.Values[i] = ec._WorkRollupRow_reportsDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reportsFiled":
+			out.Values[i] = ec._WorkRollupRow_reportsFiled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "complianceRate":
+			out.Values[i] = ec._WorkRollupRow_complianceRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "patrols":
+			out.Values[i] = ec._WorkRollupRow_patrols(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "patrolKm":
+			out.Values[i] = ec._WorkRollupRow_patrolKm(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -34965,6 +35979,30 @@ func (ec *executionContext) marshalNRole2gridgovᚋentᚋassignmentᚐRole(ctx c
 	return v
 }
 
+func (ec *executionContext) marshalNRoleCount2ᚕᚖgridgovᚋgraphᚋmodelᚐRoleCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RoleCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoleCount2ᚖgridgovᚋgraphᚋmodelᚐRoleCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRoleCount2ᚖgridgovᚋgraphᚋmodelᚐRoleCount(ctx context.Context, sel ast.SelectionSet, v *model.RoleCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RoleCount!")
+		return graphql.Null
+	}
+	return ec._RoleCount(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRollup2ᚖgridgovᚋgraphᚋmodelᚐRollup(ctx context.Context, sel ast.SelectionSet, v *model.Rollup) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Rollup!")
@@ -35250,6 +36288,38 @@ func (ec *executionContext) marshalNVisitOrderField2ᚖgridgovᚋentᚐVisitOrde
 func (ec *executionContext) unmarshalNVisitWhereInput2ᚖgridgovᚋentᚐVisitWhereInput(ctx context.Context, v any) (*ent.VisitWhereInput, error) {
 	res, err := ec.unmarshalInputVisitWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWorkRollup2ᚖgridgovᚋgraphᚋmodelᚐWorkRollup(ctx context.Context, sel ast.SelectionSet, v *model.WorkRollup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkRollup!")
+		return graphql.Null
+	}
+	return ec._WorkRollup(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWorkRollupRow2ᚕᚖgridgovᚋgraphᚋmodelᚐWorkRollupRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WorkRollupRow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWorkRollupRow2ᚖgridgovᚋgraphᚋmodelᚐWorkRollupRow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWorkRollupRow2ᚖgridgovᚋgraphᚋmodelᚐWorkRollupRow(ctx context.Context, sel ast.SelectionSet, v *model.WorkRollupRow) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkRollupRow!")
+		return graphql.Null
+	}
+	return ec._WorkRollupRow(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {

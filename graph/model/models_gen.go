@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"gridgov/ent"
+	"gridgov/ent/assignment"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/household"
@@ -125,12 +126,20 @@ type ReportEventInput struct {
 	Unit      *string  `json:"unit,omitempty"`
 }
 
+// How many people hold a role.
+type RoleCount struct {
+	Role      assignment.Role `json:"role"`
+	RoleLabel string          `json:"roleLabel"`
+	People    int             `json:"people"`
+}
+
 // A rollup: totals and rows.
 type Rollup struct {
 	Grid    *ent.Grid    `json:"grid,omitempty"`
 	From    time.Time    `json:"from"`
 	To      time.Time    `json:"to"`
 	GroupBy RollupGroup  `json:"groupBy"`
+	ThenBy  RollupGroup  `json:"thenBy"`
 	Totals  *RollupRow   `json:"totals"`
 	Rows    []*RollupRow `json:"rows"`
 }
@@ -143,6 +152,10 @@ type RollupRow struct {
 	Key string `json:"key"`
 	// Readable name of the group (category or grid name, status label, or the key).
 	Label string `json:"label"`
+	// The second group, with thenBy: a category id, a child grid id, a status, or a date/week/month; null without thenBy.
+	SubKey *string `json:"subKey,omitempty"`
+	// Readable name of the second group; null without thenBy.
+	SubLabel *string `json:"subLabel,omitempty"`
 	// Cases reported in the period (发现).
 	Found int `json:"found"`
 	// Cases registered in the period (立案).
@@ -190,6 +203,36 @@ type VisitIntervalSetting struct {
 	CareLevelLabel string              `json:"careLevelLabel"`
 	// At most this many days between visits.
 	Days int `json:"days"`
+}
+
+// The daily work under a grid in a period.
+type WorkRollup struct {
+	Grid   *ent.Grid      `json:"grid,omitempty"`
+	From   time.Time      `json:"from"`
+	To     time.Time      `json:"to"`
+	Totals *WorkRollupRow `json:"totals"`
+	// One row per child grid with work in the period (key "" for the grid itself), by key.
+	Rows []*WorkRollupRow `json:"rows"`
+	// People holding each role under the grid at the end of the period (or now, if earlier).
+	PeopleByRole []*RoleCount `json:"peopleByRole"`
+}
+
+// The daily work under one child grid.
+type WorkRollupRow struct {
+	// The child grid's id; "" for the grid itself; "all" for the totals.
+	Key string `json:"key"`
+	// The child grid's name (本级 for the grid itself, 合计 for the totals).
+	Label string `json:"label"`
+	// Daily reports due: working days × people owing a report on them.
+	ReportsDue int `json:"reportsDue"`
+	// Of those, the reports filed.
+	ReportsFiled int `json:"reportsFiled"`
+	// reportsFiled / reportsDue (日报填报率); null when nothing was due.
+	ComplianceRate *float64 `json:"complianceRate,omitempty"`
+	// Patrols started in the period.
+	Patrols int `json:"patrols"`
+	// Kilometres patrolled, from the recorded tracks.
+	PatrolKm float64 `json:"patrolKm"`
 }
 
 // What a rollup's rows are grouped by.

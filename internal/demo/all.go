@@ -18,14 +18,7 @@ type Everything struct {
 // LoadAll loads the whole demo, each part only if it is missing: the grid tree and people,
 // the case taxonomy, the cases, the daily work and the demo sign-ins.
 func LoadAll(ctx context.Context, client *ent.Client) (*Everything, error) {
-	sum, err := Load(ctx, client)
-	if err != nil {
-		return nil, err
-	}
-	if err := workflow.SeedCategories(ctx, client); err != nil {
-		return nil, err
-	}
-	cases, err := LoadEvents(ctx, client)
+	sum, cases, err := LoadWithCases(ctx, client)
 	if err != nil {
 		return nil, err
 	}
@@ -38,4 +31,18 @@ func LoadAll(ctx context.Context, client *ent.Client) (*Everything, error) {
 		return nil, err
 	}
 	return &Everything{Summary: *sum, Cases: cases, Daily: daily, Accounts: accounts}, nil
+}
+
+// LoadWithCases loads the grid tree and people, the case taxonomy and the cases, each only if
+// it is missing, and returns the tree's summary and the number of cases.
+func LoadWithCases(ctx context.Context, client *ent.Client) (*Summary, int, error) {
+	sum, err := Load(ctx, client)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := workflow.SeedCategories(ctx, client); err != nil {
+		return nil, 0, err
+	}
+	cases, err := LoadEvents(ctx, client)
+	return sum, cases, err
 }

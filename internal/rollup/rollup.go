@@ -1,13 +1,22 @@
 // Package rollup answers district statistics over any subtree and period: cases found,
 // registered, due, closed (fixed / not fixed), closed on time, overdue, reworked, escalated
-// and voided, grouped by category, child grid, status or calendar period, with the closure,
-// on-time closure and rework rates. Each rollup is one grouped query over the cases the
-// viewer may see.
+// and voided, grouped by up to two of category, child grid, status and calendar period, with
+// the closure, on-time closure and rework rates.
+//
+// Each indicator counts on the day of its own date: a case found in March and closed in April
+// is "found" in March's row and "closed" in April's, so the rows always add up to the totals.
+//
+// Rollups whose period is made of whole days (China Standard Time) read the summary table
+// event_tallies, kept by TallyHook in the same transaction as every change to a case: a
+// district's year reads its own few thousand cells, whatever the number of cases. Other
+// rollups (status groupings, periods that start mid-day, viewers who see only part of the
+// subtree's cases) run one grouped query over the cases the viewer may see.
 package rollup
 
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +27,8 @@ import (
 	"gridgov/authz"
 	"gridgov/ent"
 	"gridgov/ent/event"
+	"gridgov/ent/eventtally"
+	"gridgov/ent/privacy"
 	"gridgov/internal/apperr"
 )
 
@@ -38,10 +49,11 @@ const (
 // Counts are the indicators of one row.
 type Counts struct {
 	Key            string `json:"k"`
+	SubKey         string `json:"k2"`
 	Found          int    `json:"found"`
 	Registered     int    `json:"registered"`
 	Due            int    `json:"due"`
-	Closed         int    `json:"closed"`
+	Closed         int    `json:"-"`
 	ClosedFixed    int    `json:"closed_fixed"`
 	ClosedNotFixed int    `json:"closed_not_fixed"`
 	ClosedOnTime   int    `json:"closed_on_time"`
@@ -71,24 +83,41 @@ func ratio(a, b int) *float64 {
 	return &r
 }
 
+// plus adds o's counts to c's.
+func (c *Counts) plus(o Counts) {
+	c.Found += o.Found
+	c.Registered += o.Registered
+	c.Due += o.Due
+	c.ClosedFixed += o.ClosedFixed
+	c.ClosedNotFixed += o.ClosedNotFixed
+	c.ClosedOnTime += o.ClosedOnTime
+	c.DueClosed += o.DueClosed
+	c.Overdue += o.Overdue
+	c.Reworked += o.Reworked
+	c.Escalated += o.Escalated
+	c.Voided += o.Voided
+	c.Closed = c.ClosedFixed + c.ClosedNotFixed
+}
+
 // Query is one rollup.
 type Query struct {
 	GridID   int
 	From, To time.Time
-	GroupBy  Group
-	Location *time.Location // for day, week and month buckets
-	Now      time.Time      // for "overdue"
+	// GroupBy and ThenBy are the rows' first and second grouping (None for none).
+	GroupBy, ThenBy Group
+	Location        *time.Location // for day, week and month buckets; China Standard Time if nil
+	Now             time.Time      // for "overdue"
+	// CasesOnly makes the rollup read the cases even where the summary could answer; tests
+	// use it to compare the two.
+	CasesOnly bool
 }
 
-// Run computes the rollup: totals and, unless GroupBy is None, one row per group. Cases are
-// placed where they were found (their origin grid), so a case escalated upwards still counts
-// for the grid that found it.
+// Run computes the rollup: totals and, unless GroupBy is None, the rows, ordered by key.
+// Cases are placed where they were found (their origin grid), so a case escalated upwards
+// still counts for the grid that found it.
 func Run(ctx context.Context, client *ent.Client, q Query) (Counts, []Counts, error) {
-	if !q.To.After(q.From) {
-		return Counts{}, nil, apperr.Invalid("to", "to must be after from")
-	}
-	if q.To.Sub(q.From) > 3660*24*time.Hour {
-		return Counts{}, nil, apperr.Invalid("to", "a rollup spans at most ten years")
+	if err := q.validate(); err != nil {
+		return Counts{}, nil, err
 	}
 	g, err := client.Grid.Get(ctx, q.GridID)
 	if ent.IsNotFound(err) {
@@ -97,91 +126,298 @@ func Run(ctx context.Context, client *ent.Client, q Query) (Counts, []Counts, er
 	if err != nil {
 		return Counts{}, nil, err
 	}
-	totals, err := run(ctx, client, g.Path, q, None)
+	var rows []Counts
+	if q.summarised(ctx, g.Path) {
+		rows, err = fromSummary(ctx, client, g, q)
+	} else {
+		rows, err = fromCases(ctx, client, g.Path, q)
+	}
 	if err != nil {
 		return Counts{}, nil, err
 	}
-	var t Counts
-	if len(totals) == 1 {
-		t = totals[0]
+	totals := Counts{Key: "all"}
+	for i := range rows {
+		rows[i].Closed = rows[i].ClosedFixed + rows[i].ClosedNotFixed
+		totals.plus(rows[i])
 	}
-	if q.GroupBy == None || q.GroupBy == "" {
-		return t, nil, nil
+	if q.GroupBy == None {
+		return totals, nil, nil
 	}
-	rows, err := run(ctx, client, g.Path, q, q.GroupBy)
-	return t, rows, err
+	return totals, rows, nil
 }
 
-func run(ctx context.Context, client *ent.Client, path string, q Query, group Group) ([]Counts, error) {
+// validate checks the period and the groupings and fills in defaults.
+func (q *Query) validate() error {
+	if !q.To.After(q.From) {
+		return apperr.Invalid("to", "to must be after from")
+	}
+	if q.To.Sub(q.From) > 3660*24*time.Hour {
+		return apperr.Invalid("to", "a rollup spans at most ten years")
+	}
+	if q.GroupBy == "" {
+		q.GroupBy = None
+	}
+	if q.ThenBy == "" {
+		q.ThenBy = None
+	}
+	if q.Location == nil {
+		q.Location = tallyLoc
+	}
+	if q.Now.IsZero() {
+		q.Now = time.Now()
+	}
+	switch {
+	case q.GroupBy == None && q.ThenBy != None:
+		return apperr.Invalid("thenBy", "thenBy needs a groupBy")
+	case q.ThenBy != None && q.ThenBy == q.GroupBy:
+		return apperr.Invalid("thenBy", "thenBy must differ from groupBy")
+	case isTime(q.GroupBy) && isTime(q.ThenBy):
+		return apperr.Invalid("thenBy", "group by one calendar period at most (DAY, WEEK or MONTH)")
+	}
+	return nil
+}
+
+// groups are the query's groupings that are not None.
+func (q Query) groups() []Group {
+	var gs []Group
+	for _, g := range []Group{q.GroupBy, q.ThenBy} {
+		if g != None {
+			gs = append(gs, g)
+		}
+	}
+	return gs
+}
+
+// summarised reports whether the summary can answer the rollup: the viewer sees every case
+// found under the grid, the period is made of whole days in the summary's zone, and no row is
+// grouped by status (the summary does not keep it).
+func (q Query) summarised(ctx context.Context, path string) bool {
+	if q.CasesOnly || q.GroupBy == Status || q.ThenBy == Status {
+		return false
+	}
+	if _, off := q.From.In(q.Location).Zone(); off != 8*3600 {
+		return false
+	}
+	if !isMidnight(q.From) || !isMidnight(q.To) {
+		return false
+	}
+	// A system context (privacy decision Allow, which ent reports as a nil error) sees all.
+	if d, ok := privacy.DecisionFromContext(ctx); ok && d == nil {
+		return true
+	}
+	v := authz.FromContext(ctx)
+	return v != nil && v.Can(path, authz.ObjEvent, authz.ActRead)
+}
+
+// isMidnight reports whether t is the start of a day in China Standard Time.
+func isMidnight(t time.Time) bool {
+	l := t.In(tallyLoc)
+	return l.Hour() == 0 && l.Minute() == 0 && l.Second() == 0 && l.Nanosecond() == 0
+}
+
+// span is a range of summary cells: grain, and day numbers [from, to).
+type span struct {
+	grain    byte
+	from, to int32
+}
+
+// spans covers the days [from, to) with the fewest cells: whole months as month cells, the
+// days before the first and after the last whole month as day cells. With days set, only day
+// cells are used (day and week rows need them).
+func spans(from, to int32, days bool) []span {
+	if from >= to {
+		return nil
+	}
+	if days {
+		return []span{{grainDay, from, to}}
+	}
+	firstMonth := monthNumber(dayTime(from))
+	if firstMonth < from {
+		firstMonth = monthNumber(dayTime(from).AddDate(0, 1, 0))
+	}
+	lastMonth := monthNumber(dayTime(to)) // the month holding to; its days before to are day cells
+	if firstMonth >= lastMonth {
+		return []span{{grainDay, from, to}}
+	}
+	var out []span
+	if from < firstMonth {
+		out = append(out, span{grainDay, from, firstMonth})
+	}
+	out = append(out, span{grainMonth, firstMonth, lastMonth})
+	if lastMonth < to {
+		out = append(out, span{grainDay, lastMonth, to})
+	}
+	return out
+}
+
+// fromSummary answers the rollup from the summary cells of the grid: one grouped query, plus
+// one small query for the cases that became overdue earlier today, when the period holds
+// today (the summary counts overdue cases by whole days).
+func fromSummary(ctx context.Context, client *ent.Client, g *ent.Grid, q Query) ([]Counts, error) {
+	sys := authz.SystemContext(ctx, "read the rollup summary of a grid the viewer may see whole")
+	from, to := dayNumber(q.From), dayNumber(q.To)
+	today := dayNumber(q.Now)
+	days := slices.ContainsFunc(q.groups(), func(g Group) bool { return g == Day || g == Week })
+	main := spans(from, to, days)
+	overdue := spans(from, min(to, today), days)
+
+	var rows []Counts
+	err := client.EventTally.Query().
+		Where(eventtally.ScopeID(g.ID)).
+		Modify(func(s *sql.Selector) {
+			in := func(ss []span) string {
+				var or []string
+				for _, sp := range ss {
+					or = append(or, fmt.Sprintf("(%s = '%c' AND %s >= '%s' AND %s < '%s')",
+						s.C(eventtally.FieldGrain), sp.grain, s.C(eventtally.FieldBucket), bucketOf(sp.from),
+						s.C(eventtally.FieldBucket), bucketOf(sp.to)))
+				}
+				if len(or) == 0 {
+					return "1 = 0"
+				}
+				return "(" + strings.Join(or, " OR ") + ")"
+			}
+			inMain, inOverdue := in(main), in(overdue)
+			sum := func(cond, col, as string) string {
+				return fmt.Sprintf("COALESCE(SUM(CASE WHEN %s THEN %s ELSE 0 END), 0) AS %s", cond, s.C(col), as)
+			}
+			cols := []string{
+				summaryKey(s, q.GroupBy) + " AS k",
+				summaryKey(s, q.ThenBy) + " AS k2",
+				sum(inOverdue, eventtally.FieldDueOpen, "overdue"),
+			}
+			for _, c := range []string{eventtally.FieldFound, eventtally.FieldRegistered, eventtally.FieldDue,
+				eventtally.FieldClosedFixed, eventtally.FieldClosedNotFixed, eventtally.FieldClosedOnTime,
+				eventtally.FieldDueClosed, eventtally.FieldReworked, eventtally.FieldEscalated, eventtally.FieldVoided} {
+				cols = append(cols, sum(inMain, c, c))
+			}
+			s.Select(cols...).Where(sql.ExprP(fmt.Sprintf("(%s OR %s)", inMain, inOverdue)))
+			groupBy(s, q, func(g Group) string { return summaryKey(s, g) })
+		}).
+		Scan(sys, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("rollup of grid %d from the summary: %w", g.ID, err)
+	}
+	// Cases whose deadline passed today, before now: the summary's day cell for today does
+	// not know the time.
+	lo, hi := maxTime(q.From, dayTime(today)), minTime(q.To, q.Now)
+	if hi.After(lo) {
+		var late []Counts
+		err := client.Event.Query().
+			Where(event.OriginPathHasPrefix(g.Path), event.StatusNotIn(event.StatusCLOSED_FIXED, event.StatusCLOSED_NOT_FIXED, event.StatusVOIDED),
+				event.DeadlineGTE(lo), event.DeadlineLT(hi)).
+			Modify(func(s *sql.Selector) {
+				k1 := caseKey(s, g.Path, q, q.GroupBy, s.C(event.FieldDeadline))
+				k2 := caseKey(s, g.Path, q, q.ThenBy, s.C(event.FieldDeadline))
+				s.Select(k1+" AS k", k2+" AS k2", "COUNT(*) AS overdue")
+				groupBy(s, q, func(by Group) string { return caseKey(s, g.Path, q, by, s.C(event.FieldDeadline)) })
+			}).
+			Scan(sys, &late)
+		if err != nil {
+			return nil, fmt.Errorf("rollup of grid %d: overdue today: %w", g.ID, err)
+		}
+		rows = merge(rows, late)
+	}
+	return sortRows(dropEmpty(rows)), nil
+}
+
+// summaryKey is the SQL expression of a summary cell's group.
+func summaryKey(s *sql.Selector, group Group) string {
+	bucket := s.C(eventtally.FieldBucket)
+	switch group {
+	case Category:
+		return fmt.Sprintf("CAST(%s AS VARCHAR(20))", s.C(eventtally.FieldCategoryID))
+	case ChildGrid:
+		child := s.C(eventtally.FieldChildID)
+		return fmt.Sprintf("CASE WHEN %s = 0 THEN '' ELSE CAST(%s AS VARCHAR(20)) END", child, child)
+	case Day:
+		return bucket
+	case Week:
+		if s.Dialect() == dialect.Postgres {
+			return fmt.Sprintf("to_char(date_trunc('week', CAST(%s AS date)), 'YYYY-MM-DD')", bucket)
+		}
+		return fmt.Sprintf("strftime('%%Y-%%m-%%d', %s, 'weekday 0', '-6 days')", bucket)
+	case Month:
+		return fmt.Sprintf("substr(%s, 1, 7)", bucket)
+	}
+	return "''"
+}
+
+// The indicators' anchors in the query over the cases: each case is read once per anchor,
+// and each indicator counts in the row of its own anchor's time.
+const (
+	anchorReported   = 1
+	anchorRegistered = 2
+	anchorDeadline   = 3
+	anchorClosed     = 4
+)
+
+// fromCases answers the rollup with one grouped query over the cases the viewer may see.
+func fromCases(ctx context.Context, client *ent.Client, path string, q Query) ([]Counts, error) {
 	var rows []Counts
 	err := client.Event.Query().
 		Where(event.OriginPathHasPrefix(path)).
 		Modify(func(s *sql.Selector) {
 			d := s.Dialect()
-			in := func(col string) string {
-				return fmt.Sprintf("(%s >= %s AND %s < %s)", s.C(col), lit(d, q.From), s.C(col), lit(d, q.To))
+			s.AppendFromExpr(sql.Expr("(SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4) AS anchors"))
+			n := "anchors.n"
+			at := fmt.Sprintf("(CASE %s WHEN %d THEN %s WHEN %d THEN %s WHEN %d THEN %s ELSE %s END)", n,
+				anchorReported, s.C(event.FieldReportedAt), anchorRegistered, s.C(event.FieldRegisteredAt),
+				anchorDeadline, s.C(event.FieldDeadline), s.C(event.FieldClosedAt))
+			between := func(col string, from, to time.Time) string {
+				return fmt.Sprintf("(%s >= %s AND %s < %s)", col, lit(d, from), col, lit(d, to))
 			}
+			is := func(anchor int) string { return fmt.Sprintf("%s = %d", n, anchor) }
 			status := s.C(event.FieldStatus)
 			closedStatus := fmt.Sprintf("%s IN ('CLOSED_FIXED','CLOSED_NOT_FIXED')", status)
-			sum := func(cond string) string { return fmt.Sprintf("SUM(CASE WHEN %s THEN 1 ELSE 0 END)", cond) }
-			found := in(event.FieldReportedAt)
-			due := fmt.Sprintf("(%s AND %s <> 'VOIDED')", in(event.FieldDeadline), status)
-			closed := fmt.Sprintf("(%s AND %s)", in(event.FieldClosedAt), closedStatus)
-			as := func(expr, name string) string { return expr + " AS " + name }
-			cols := []string{
-				as(sum(found), "found"),
-				as(sum(in(event.FieldRegisteredAt)), "registered"),
-				as(sum(due), "due"),
-				as(sum(closed), "closed"),
-				as(sum(closed+" AND "+status+" = 'CLOSED_FIXED'"), "closed_fixed"),
-				as(sum(closed+" AND "+status+" = 'CLOSED_NOT_FIXED'"), "closed_not_fixed"),
-				as(sum(fmt.Sprintf("%s AND %s AND %s <= %s", due, closedStatus, s.C(event.FieldClosedAt), s.C(event.FieldDeadline))), "closed_on_time"),
-				as(sum(fmt.Sprintf("%s AND %s", due, closedStatus)), "due_closed"),
-				as(sum(fmt.Sprintf("%s NOT IN ('CLOSED_FIXED','CLOSED_NOT_FIXED','VOIDED') AND %s < %s AND %s >= %s",
-					status, s.C(event.FieldDeadline), lit(d, minTime(q.To, q.Now)), s.C(event.FieldDeadline), lit(d, q.From))), "overdue"),
-				as(sum(closed+" AND "+s.C(event.FieldReworkCount)+" > 0"), "reworked"),
-				as(sum(found+" AND "+s.C(event.FieldEscalationCount)+" > 0"), "escalated"),
-				as(sum(found+" AND "+status+" = 'VOIDED'"), "voided"),
+			sum := func(as string, conds ...string) string {
+				return fmt.Sprintf("COALESCE(SUM(CASE WHEN %s THEN 1 ELSE 0 END), 0) AS %s", strings.Join(conds, " AND "), as)
 			}
-			// Only cases that touch the period: found, registered, due or closed in it. Time
-			// groupings bucket cases by the day they were found, so they keep the found ones.
-			if isTime(group) {
-				s.Where(sql.ExprP(found))
-			} else {
-				s.Where(sql.ExprP(fmt.Sprintf("(%s OR %s OR %s OR %s)", found, in(event.FieldRegisteredAt), in(event.FieldDeadline), in(event.FieldClosedAt))))
-			}
-			key := groupKey(s, d, path, q, group)
-			s.Select(append([]string{as(key, "k")}, cols...)...)
-			if group != None {
-				s.GroupBy(key).OrderBy(key)
-			}
+			due := fmt.Sprintf("%s AND %s <> 'VOIDED'", is(anchorDeadline), status)
+			closed := is(anchorClosed) + " AND " + closedStatus
+			k1 := caseKey(s, path, q, q.GroupBy, at)
+			k2 := caseKey(s, path, q, q.ThenBy, at)
+			s.Select(
+				k1+" AS k", k2+" AS k2",
+				sum("found", is(anchorReported)),
+				sum("registered", is(anchorRegistered)),
+				sum("due", due),
+				sum("closed_fixed", closed, status+" = 'CLOSED_FIXED'"),
+				sum("closed_not_fixed", closed, status+" = 'CLOSED_NOT_FIXED'"),
+				sum("closed_on_time", due, closedStatus, s.C(event.FieldClosedAt)+" <= "+s.C(event.FieldDeadline)),
+				sum("due_closed", due, closedStatus),
+				sum("overdue", is(anchorDeadline), status+" NOT IN ('CLOSED_FIXED','CLOSED_NOT_FIXED','VOIDED')",
+					s.C(event.FieldDeadline)+" < "+lit(d, minTime(q.To, q.Now))),
+				sum("reworked", closed, s.C(event.FieldReworkCount)+" > 0"),
+				sum("escalated", is(anchorReported), s.C(event.FieldEscalationCount)+" > 0"),
+				sum("voided", is(anchorReported), status+" = 'VOIDED'"),
+			)
+			// A case joins the rows of the anchors that fall in the period.
+			s.Where(sql.ExprP(between(at, q.From, q.To)))
+			groupBy(s, q, func(g Group) string { return caseKey(s, path, q, g, at) })
 		}).
 		Scan(ctx, &rows)
 	if err != nil {
-		return nil, fmt.Errorf("rollup of %s by %s: %w", path, group, err)
+		return nil, fmt.Errorf("rollup of %s: %w", path, err)
 	}
-	return rows, nil
+	return sortRows(dropEmpty(rows)), nil
 }
 
-// groupKey is the SQL expression of a row's group.
-func groupKey(s *sql.Selector, d, path string, q Query, group Group) string {
-	offset := tzOffset(q.Location)
+// caseKey is the SQL expression of a case's group; at is the time that places it in a day,
+// week or month.
+func caseKey(s *sql.Selector, path string, q Query, group Group, at string) string {
+	d := s.Dialect()
 	switch group {
 	case Category:
 		return fmt.Sprintf("CAST(%s AS VARCHAR(20))", s.C(event.FieldCategoryID))
 	case Status:
 		return s.C(event.FieldStatus)
 	case ChildGrid:
-		// The id after the parent's path in the origin path: /1/4/17/… under /1/ → "4".
-		rest := fmt.Sprintf("substr(%s, %d)", s.C(event.FieldOriginPath), len(path)+1)
-		if d == dialect.Postgres {
-			return fmt.Sprintf("split_part(%s, '/', 1)", rest)
-		}
-		return fmt.Sprintf("substr(%s, 1, instr(%s, '/') - 1)", rest, rest)
+		return ChildKey(s, path, s.C(event.FieldOriginPath))
 	case Day, Week, Month:
-		col := s.C(event.FieldReportedAt)
+		offset := tzOffset(q.Location)
 		if d == dialect.Postgres {
-			local := fmt.Sprintf("(%s + interval '%d seconds')", col, offset)
+			local := fmt.Sprintf("(%s + interval '%d seconds')", at, offset)
 			switch group {
 			case Day:
 				return fmt.Sprintf("to_char(%s, 'YYYY-MM-DD')", local)
@@ -194,15 +430,75 @@ func groupKey(s *sql.Selector, d, path string, q Query, group Group) string {
 		mod := fmt.Sprintf("'%+d seconds'", offset)
 		switch group {
 		case Day:
-			return fmt.Sprintf("strftime('%%Y-%%m-%%d', %s, %s)", col, mod)
+			return fmt.Sprintf("strftime('%%Y-%%m-%%d', %s, %s)", at, mod)
 		case Week:
 			// A week is named by its Monday, as date_trunc('week') does on PostgreSQL.
-			return fmt.Sprintf("strftime('%%Y-%%m-%%d', %s, %s, 'weekday 0', '-6 days')", col, mod)
+			return fmt.Sprintf("strftime('%%Y-%%m-%%d', %s, %s, 'weekday 0', '-6 days')", at, mod)
 		default:
-			return fmt.Sprintf("strftime('%%Y-%%m', %s, %s)", col, mod)
+			return fmt.Sprintf("strftime('%%Y-%%m', %s, %s)", at, mod)
 		}
 	}
-	return "'all'"
+	return "''"
+}
+
+// groupBy groups the selector by the query's groupings (PostgreSQL refuses to group by a
+// constant, so the absent ones are left out).
+func groupBy(s *sql.Selector, q Query, key func(Group) string) {
+	var keys []string
+	for _, g := range q.groups() {
+		keys = append(keys, key(g))
+	}
+	if len(keys) > 0 {
+		s.GroupBy(keys...)
+	}
+}
+
+// ChildKey is the SQL expression naming, for a path column under the grid at path, the child
+// of that grid it lies under: the id after the grid's path (/1/4/17/ under /1/ → "4"), or ""
+// for the grid itself.
+func ChildKey(s *sql.Selector, path, column string) string {
+	rest := fmt.Sprintf("substr(%s, %d)", column, len(path)+1)
+	if s.Dialect() == dialect.Postgres {
+		return fmt.Sprintf("split_part(%s, '/', 1)", rest)
+	}
+	return fmt.Sprintf("substr(%s, 1, instr(%s, '/') - 1)", rest, rest)
+}
+
+// merge adds the rows of b into a, matching them by key.
+func merge(a, b []Counts) []Counts {
+	at := map[[2]string]int{}
+	for i, r := range a {
+		at[[2]string{r.Key, r.SubKey}] = i
+	}
+	for _, r := range b {
+		if i, ok := at[[2]string{r.Key, r.SubKey}]; ok {
+			a[i].plus(r)
+			continue
+		}
+		a = append(a, r)
+	}
+	return a
+}
+
+// dropEmpty removes rows whose every count is zero (a summary cell can be left at zero when
+// its cases moved away).
+func dropEmpty(rows []Counts) []Counts {
+	return slices.DeleteFunc(rows, func(r Counts) bool {
+		k := r
+		k.Key, k.SubKey = "", ""
+		return k == Counts{}
+	})
+}
+
+// sortRows orders rows by key, then sub-key.
+func sortRows(rows []Counts) []Counts {
+	slices.SortFunc(rows, func(a, b Counts) int {
+		if c := strings.Compare(a.Key, b.Key); c != 0 {
+			return c
+		}
+		return strings.Compare(a.SubKey, b.SubKey)
+	})
+	return rows
 }
 
 // lit renders a time as an SQL literal in the format the dialect stores. The values are
@@ -218,6 +514,13 @@ func lit(d string, t time.Time) string {
 
 func minTime(a, b time.Time) time.Time {
 	if b.IsZero() || a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
 		return a
 	}
 	return b
