@@ -81,7 +81,11 @@ func (r *Report) summary() string {
 	if r.Warmup > 0 {
 		each += fmt.Sprintf(" after a %s warm-up", r.Warmup)
 	}
-	return fmt.Sprintf("%d concurrent clients, %s.", r.Clients, each)
+	clients := "clients"
+	if r.Clients == 1 {
+		clients = "client"
+	}
+	return fmt.Sprintf("%d concurrent %s, %s.", r.Clients, clients, each)
 }
 
 // authzCost compares the village official's list with the administrator's: the cost of
