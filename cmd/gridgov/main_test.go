@@ -301,6 +301,9 @@ func TestUsage(t *testing.T) {
 		{name: "unknown flag", args: []string{"user", "add", "alice", "--frob", "--database-url", dbFile}, wantErr: "frob"},
 		{name: "serve with unknown flag", args: []string{"serve", "--frob"}, wantErr: "frob"},
 		{name: "demo with unknown flag", args: []string{"demo", "--frob"}, wantErr: "frob"},
+		{name: "bench with unknown scenario", args: []string{"bench", "--scenarios", "node,nope"}, wantErr: `unknown scenario "nope"`},
+		{name: "bench with an argument", args: []string{"bench", "now"}, wantErr: "no arguments"},
+		{name: "bench without clients", args: []string{"bench", "--clients", "0"}, wantErr: "clients"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
