@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	entschema "entgo.io/ent/dialect/sql/schema"
@@ -149,7 +150,7 @@ func dropIndexes(ctx context.Context, tx *sql.Tx) ([]string, error) {
 			return nil, err
 		}
 		drops = append(drops, drop)
-		if len(create) > 6 && create[:6] == "ALTER " {
+		if isAlter(create) {
 			keys = append(keys, create)
 		} else {
 			rebuild = append(rebuild, create)
@@ -171,12 +172,14 @@ func dropIndexes(ctx context.Context, tx *sql.Tx) ([]string, error) {
 func filter(stmts []string, alter bool) []string {
 	var out []string
 	for _, s := range stmts {
-		if (len(s) > 6 && s[:6] == "ALTER ") == alter {
+		if isAlter(s) == alter {
 			out = append(out, s)
 		}
 	}
 	return out
 }
+
+func isAlter(stmt string) bool { return strings.HasPrefix(stmt, "ALTER ") }
 
 // nullTime is a nullable timestamp column.
 func nullTime(t interface{ IsZero() bool }) any {

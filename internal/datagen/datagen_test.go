@@ -166,8 +166,14 @@ func TestGenerateSmall(t *testing.T) {
 			}
 		}
 	}
+	// Every field a case page shows resolves on generated rows (enums, lights, edges).
 	env.MustDo(t, village, `{ events(first: 50, orderBy: {field: REPORTED_AT, direction: DESC}) {
-		edges { node { id status version timeline { action } } } } }`, nil, &list)
+		edges { node { id status version statusLabel slaLight overdue deadline source photoUrls
+			category { name } grid { name } originGrid { name } reporter { name } assignee { name }
+			timeline { action actionLabel actor { name } fromStatus toStatus createdAt } } } }
+		households(first: 5) { edges { node { address careLevel } } }
+		patrols(first: 5) { edges { node { startedAt distanceM } } }
+		dailyReports(first: 5) { edges { node { day summary } } } }`, nil, &list)
 	if len(list.Events.Edges) == 0 {
 		t.Fatal("gen-village lists no cases")
 	}

@@ -220,7 +220,7 @@ func (g *eventGen) next(acts []actionRow) (eventRow, []actionRow) {
 	id := firstID(eventsTable) + g.n
 	g.n++
 	k := r.IntN(g.cum[len(g.cum)-1])
-	cat := &g.cats[sort(g.cum, k)]
+	cat := &g.cats[weightedIndex(g.cum, k)]
 	li := r.IntN(len(p.leaves))
 	leaf := p.leaves[li]
 	vs := p.villages[leaf.village]
@@ -276,14 +276,14 @@ func (g *eventGen) next(acts []actionRow) (eventRow, []actionRow) {
 	switch {
 	case g.chance(0.03):
 		at := t0.Add(g.between(20*time.Minute, 4*time.Hour))
-		note := "经核实不属实，作废"
-		dup := g.lastOnLeaf[li]
-		if dup != 0 && g.chance(0.5) {
+		note, dup := "经核实不属实，作废", g.lastOnLeaf[li]
+		duplicate := dup != 0 && g.chance(0.5)
+		if duplicate {
 			note = "重复上报，已合并处理"
 		}
 		s.step(at, eventaction.ActionVOID, event.StatusVOIDED, leaf.cadre, note, func(at time.Time) {
 			e.closed = at
-			if note != "经核实不属实，作废" {
+			if duplicate {
 				e.duplicateOf = dup
 			}
 		})
@@ -362,8 +362,8 @@ func (g *eventGen) next(acts []actionRow) (eventRow, []actionRow) {
 	return e, s.acts
 }
 
-// sort returns the index of the first cumulative weight above k.
-func sort(cum []int, k int) int {
+// weightedIndex returns the index of the first cumulative weight above k.
+func weightedIndex(cum []int, k int) int {
 	i, _ := slices.BinarySearch(cum, k+1)
 	return i
 }
