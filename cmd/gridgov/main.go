@@ -2,6 +2,7 @@
 //
 //	gridgov serve [--addr A] [--database-url URL] [--demo]
 //	gridgov demo [--database-url URL]
+//	gridgov gen --database-url postgres://… [--scale small|district|city] [--seed N] [--reset]
 //	gridgov migrate status|apply [--database-url URL]
 //	gridgov rollup verify|rebuild [--database-url URL]
 //	gridgov user add NAME [--person-id N] [--admin]   (password on standard input)
@@ -45,6 +46,7 @@ const usage = `gridgov — GraphQL backend for grid-based community governance (
 Usage:
   gridgov serve [flags]          run the HTTP server (GraphiQL at /, API at /graphql)
   gridgov demo [flags]           load the Xushui demo data set into the database
+  gridgov gen [flags]            write a synthetic data set for benchmarks into PostgreSQL
   gridgov migrate status|apply   PostgreSQL schema migrations [--database-url URL] [--baseline VERSION]
   gridgov rollup verify|rebuild  check the rollup summary against the cases, or rewrite it
   gridgov user add NAME [flags]  create an account; the password is read from standard input
@@ -71,6 +73,8 @@ func realMain(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 		return rollupCmd(ctx, args[1:], stdout)
 	case "demo":
 		return demoCmd(ctx, args[1:], stdout)
+	case "gen":
+		return genCmd(ctx, args[1:], stdout)
 	case "user":
 		return userCmd(ctx, args[1:], stdin, stdout)
 	case "bench":

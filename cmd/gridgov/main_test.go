@@ -304,6 +304,10 @@ func TestUsage(t *testing.T) {
 		{name: "bench with unknown scenario", args: []string{"bench", "--scenarios", "node,nope"}, wantErr: `unknown scenario "nope"`},
 		{name: "bench with an argument", args: []string{"bench", "now"}, wantErr: "no arguments"},
 		{name: "bench without clients", args: []string{"bench", "--clients", "0"}, wantErr: "clients"},
+		{name: "gen without a database", args: []string{"gen"}, wantErr: "--database-url"},
+		{name: "gen on SQLite", args: []string{"gen", "--database-url", dbFile}, wantErr: "PostgreSQL only"},
+		{name: "gen with an unknown scale", args: []string{"gen", "--database-url", dbFile, "--scale", "huge"}, wantErr: `unknown scale "huge"`},
+		{name: "gen with a bad seed", args: []string{"gen", "--database-url", dbFile, "--seed", "-1"}, wantErr: "--seed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -422,6 +426,22 @@ func TestDemoRefusesOtherData(t *testing.T) {
 	}
 	if _, err := run(t, "", "demo", "--database-url", db.URL); !errors.Is(err, demo.ErrNotEmpty) {
 		t.Errorf("demo on a database with other grids = %v, want ErrNotEmpty", err)
+	}
+}
+
+// TestGenCommand generates a small data set into PostgreSQL, prints what it wrote and the
+// sign-ins, and refuses to write again without --reset.
+func TestGenCommand(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t, dialect.Postgres)
+	out := mustRun(t, "", "gen", "--database-url", db.URL, "--scale", "small", "--events", "200", "--seed", "3")
+	for _, want := range []string{"events                   200", "gen-admin", "gen-village", `password "gridgov-bench"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := run(t, "", "gen", "--database-url", db.URL, "--scale", "small"); err == nil || !strings.Contains(err.Error(), "--reset") {
+		t.Errorf("gen into a database with data = %v, want an error naming --reset", err)
 	}
 }
 

@@ -215,7 +215,7 @@ func checkTrack(in []TrackInput, start, end time.Time) ([]track.Point, float64, 
 			if p.At.Before(prev.At) {
 				return nil, 0, apperr.Invalid("track", "point %d is earlier than the point before it", i)
 			}
-			d := haversine(prev.Lat, prev.Lng, p.Lat, p.Lng)
+			d := Haversine(prev.Lat, prev.Lng, p.Lat, p.Lng)
 			secs := p.At.Sub(prev.At).Seconds()
 			if d > 50 && (secs <= 0 || d/secs*3.6 > MaxSpeedKMH) {
 				return nil, 0, apperr.Invalid("track", "point %d jumps %.0f m in %.0f s: faster than %d km/h", i, d, secs, MaxSpeedKMH)
@@ -227,8 +227,9 @@ func checkTrack(in []TrackInput, start, end time.Time) ([]track.Point, float64, 
 	return out, math.Round(dist), nil
 }
 
-// haversine is the distance in metres between two WGS-84 points.
-func haversine(lat1, lng1, lat2, lng2 float64) float64 {
+// Haversine is the distance in metres between two WGS-84 points: the length of a patrol's
+// track is the sum over its legs (data generators compute it the same way).
+func Haversine(lat1, lng1, lat2, lng2 float64) float64 {
 	const r = 6371000
 	rad := math.Pi / 180
 	dLat, dLng := (lat2-lat1)*rad, (lng2-lng1)*rad

@@ -903,19 +903,10 @@ func (g *dailyGen) track(gi int, start, end time.Time, ride bool) ([]track.Point
 		lng := math.Round((centre[1]+pos[0]/lngScale)*1e6) / 1e6
 		points[i] = track.Point{Lat: lat, Lng: lng, At: start.Add(time.Duration(at[i]) * time.Second).UTC().Format(time.RFC3339)}
 		if i > 0 {
-			dist += haversineM(points[i-1].Lat, points[i-1].Lng, lat, lng)
+			dist += dailywork.Haversine(points[i-1].Lat, points[i-1].Lng, lat, lng)
 		}
 	}
 	return points, math.Round(dist)
-}
-
-// haversineM is the distance in metres between two WGS-84 points.
-func haversineM(lat1, lng1, lat2, lng2 float64) float64 {
-	const r = 6371000
-	rad := math.Pi / 180
-	dLat, dLng := (lat2-lat1)*rad, (lng2-lng1)*rad
-	a := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dLng/2)*math.Sin(dLng/2)
-	return 2 * r * math.Asin(math.Sqrt(a))
 }
 
 // reports plans the daily reports of the level-3 patrollers and the grid heads: most days,

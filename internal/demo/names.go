@@ -62,23 +62,46 @@ func newNames(r *rand.Rand) *names {
 
 // person returns a fresh name: a surname and one or two given-name characters.
 func (n *names) person(female bool) string {
+	for {
+		s := RandomName(n.r, female)
+		if !n.used[s] {
+			n.used[s] = true
+			return s
+		}
+	}
+}
+
+// RandomName returns a synthetic name drawn from r: a surname and one or two given-name
+// characters, never one of the article's names. Names repeat (as in any real register of
+// thousands), which is what a large generated data set needs: the demo keeps them unique.
+func RandomName(r *rand.Rand, female bool) string {
 	pool := maleGiven
 	if female {
 		pool = femaleGiven
 	}
 	for {
 		var b strings.Builder
-		b.WriteRune(surnames[n.r.IntN(len(surnames))])
-		b.WriteRune(pool[n.r.IntN(len(pool))])
-		if n.r.IntN(4) != 0 {
-			b.WriteRune(pool[n.r.IntN(len(pool))])
+		b.WriteRune(surnames[r.IntN(len(surnames))])
+		b.WriteRune(pool[r.IntN(len(pool))])
+		if r.IntN(4) != 0 {
+			b.WriteRune(pool[r.IntN(len(pool))])
 		}
-		s := b.String()
-		if !n.used[s] && !excludedNames[s] {
-			n.used[s] = true
+		if s := b.String(); !excludedNames[s] {
 			return s
 		}
 	}
+}
+
+// MobileNumber returns the 11-digit mobile number numbered n: distinct n below 10^8 give
+// distinct numbers, so a generator gets unique numbers without remembering them.
+func MobileNumber(n int) string {
+	return fmt.Sprintf("%s%08d", mobilePrefixes[n%len(mobilePrefixes)], (n*7919+4711)%100_000_000)
+}
+
+// RandomCompany returns a synthetic company name such as 郑州恒达纺织有限公司, drawn from r;
+// names may repeat.
+func RandomCompany(r *rand.Rand) string {
+	return "郑州" + tradeNames[r.IntN(len(tradeNames))] + industries[r.IntN(len(industries))] + "有限公司"
 }
 
 // phone returns a fresh 11-digit mobile number.
@@ -95,7 +118,7 @@ func (n *names) phone() string {
 // company returns a fresh company name such as 郑州恒达纺织有限公司.
 func (n *names) company() string {
 	for {
-		s := "郑州" + tradeNames[n.r.IntN(len(tradeNames))] + industries[n.r.IntN(len(industries))] + "有限公司"
+		s := RandomCompany(n.r)
 		if !n.firms[s] {
 			n.firms[s] = true
 			return s
