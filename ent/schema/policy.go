@@ -4,6 +4,7 @@ import (
 	"entgo.io/ent"
 
 	"gridgov/authz"
+	"gridgov/internal/audit"
 	"gridgov/internal/gridtree"
 )
 
@@ -96,3 +97,10 @@ func (DailyReport) Hooks() []ent.Hook { return []ent.Hook{gridtree.CopyGridPathH
 
 // Policy of VisitInterval: readable by every signed-in viewer, changed by administrators.
 func (VisitInterval) Policy() ent.Policy { return authz.NewPolicy(authz.CategoryRules()) }
+
+// Policy of AuditEntry: administrators and supervisors read the entries of their subtrees;
+// nobody writes through the API.
+func (AuditEntry) Policy() ent.Policy { return authz.NewPolicy(authz.AuditRules()) }
+
+// Hooks of AuditEntry: append-only, even on the system's account; only the audit hook inserts.
+func (AuditEntry) Hooks() []ent.Hook { return []ent.Hook{audit.AppendOnly()} }

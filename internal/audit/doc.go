@@ -1,0 +1,20 @@
+// Package audit keeps the audit log (审计日志): every create, update and delete of a business
+// row records who made it (the signed-in user, or "system"), through which operation (the
+// GraphQL mutation field, "login", a command such as "cli:user add"), which row, its changed
+// fields before and after, and when.
+//
+// One ent hook (Hook), installed through the base schema every entity embeds, records every
+// entity type generically; generated helpers (ent/audit.go, from ent/template/audit.tmpl) load
+// the rows an update or delete targets in one query, before it runs. Inside a transaction the
+// entries are written by a commit hook of that transaction, in bulk, just before it commits:
+// a rolled-back change leaves no entry and no change commits without its entries. A write
+// outside a transaction (tests, one-off tools) gets its entry right after the change.
+//
+// Not recorded: the audit entries themselves; sessions (they hold only a token hash: a
+// sign-in is recorded as the user's last_login_at change, operation "login"); idempotency
+// keys (replay bookkeeping of a change that is recorded); and writes marked Derived, which
+// only maintain grid-path copies below a recorded change (moving a grid records the grid's
+// own move, not the path rewrite of every row under it). Sensitive fields (password and token
+// hashes, a public reporter's name and phone) are never stored: a change to one shows as
+// "[redacted]".
+package audit
