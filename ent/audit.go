@@ -25,33 +25,41 @@ import (
 )
 
 // AuditRecord is one row as the audit log records it: its id and its fields by name, with
-// sensitive fields (password and token hashes) left out.
+// the fields AuditHidden names left out.
 type AuditRecord struct {
 	ID     int
 	Fields map[string]any
 }
 
-// AuditSensitive reports whether field of the entity type typ is sensitive: its values are
-// never recorded, only the fact that it changed.
-func AuditSensitive(typ, field string) bool {
+// AuditHidden returns what the audit log shows instead of the value of field of the entity
+// type typ: "[redacted]" for a sensitive field (password and token hashes), "[omitted]" for
+// bulky raw data (annotated AuditOmit, such as GPS tracks), or "" when it records the value.
+func AuditHidden(typ, field string) string {
 	switch typ {
 	case TypeEvent:
 		switch field {
-		case "reporter_name", "reporter_phone":
-			return true
+		case "reporter_name":
+			return "[redacted]"
+		case "reporter_phone":
+			return "[redacted]"
+		}
+	case TypePatrol:
+		switch field {
+		case "track":
+			return "[omitted]"
 		}
 	case TypeSession:
 		switch field {
 		case "token_hash":
-			return true
+			return "[redacted]"
 		}
 	case TypeUser:
 		switch field {
 		case "password_hash":
-			return true
+			return "[redacted]"
 		}
 	}
-	return false
+	return ""
 }
 
 // AuditValue returns the record of an entity a create returned.
@@ -603,7 +611,6 @@ func (e *Patrol) auditRecord() AuditRecord {
 		"updated_at": e.UpdatedAt,
 		"started_at": e.StartedAt,
 		"ended_at":   e.EndedAt,
-		"track":      e.Track,
 		"distance_m": e.DistanceM,
 		"findings":   e.Findings,
 		"grid_path":  e.GridPath,

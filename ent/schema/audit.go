@@ -84,3 +84,12 @@ func (AuditEntry) Annotations() []schema.Annotation {
 		entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
 	}
 }
+
+// auditOmit marks a field of bulky raw data (a GPS track) whose values the audit log leaves
+// out: a change to it shows as "[omitted]" (ent/template/audit.tmpl reads it by name).
+type auditOmit struct {
+	Omit bool
+}
+
+// Name of the annotation.
+func (auditOmit) Name() string { return "AuditOmit" }

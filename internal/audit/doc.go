@@ -16,5 +16,5 @@
 // only maintain grid-path copies below a recorded change (moving a grid records the grid's
 // own move, not the path rewrite of every row under it). Sensitive fields (password and token
 // hashes, a public reporter's name and phone) are never stored: a change to one shows as
-// "[redacted]".
+// "[redacted]"; bulky raw data (GPS tracks, annotated in the schema) shows as "[omitted]".
 package audit

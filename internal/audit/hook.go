@@ -16,9 +16,6 @@ import (
 	"gridgov/internal/apperr"
 )
 
-// Redacted stands for the value of a sensitive field that changed.
-const Redacted = "[redacted]"
-
 // skipped are the entity types whose rows are not recorded (see the package comment).
 var skipped = map[string]bool{
 	gen.TypeAuditEntry:     true,
@@ -103,8 +100,8 @@ func entriesOf(ctx context.Context, m ent.Mutation, v ent.Value, old []gen.Audit
 		}
 		after := rec.Fields
 		for _, n := range m.Fields() {
-			if gen.AuditSensitive(typ, n) {
-				after[n] = Redacted
+			if h := gen.AuditHidden(typ, n); h != "" {
+				after[n] = h
 			}
 		}
 		delete(after, "updated_at")
@@ -121,8 +118,8 @@ func entriesOf(ctx context.Context, m ent.Mutation, v ent.Value, old []gen.Audit
 	for _, r := range old {
 		before, after := map[string]any{}, map[string]any{}
 		for _, n := range names {
-			if gen.AuditSensitive(typ, n) {
-				before[n], after[n] = Redacted, Redacted
+			if h := gen.AuditHidden(typ, n); h != "" {
+				before[n], after[n] = h, h
 				continue
 			}
 			nv, err := newValue(m, n, r.Fields[n])
