@@ -18,7 +18,7 @@ import (
 )
 
 // auditFields is the selection the audit tests read entries with.
-const auditFields = `fragment A on AuditEntry { actorID actorName operation requestID action entityType entityID gridPath before after occurredAt }`
+const auditFields = `fragment A on AuditEntry { actorID actorName operation requestID action actionLabel entityType entityID gridPath before after occurredAt }`
 
 // auditNode is an entry as the API returns it with the A fragment.
 type auditNode struct {
@@ -27,6 +27,7 @@ type auditNode struct {
 	Operation  string         `json:"operation"`
 	RequestID  string         `json:"requestID"`
 	Action     string         `json:"action"`
+	Label      string         `json:"actionLabel"`
 	EntityType string         `json:"entityType"`
 	EntityID   string         `json:"entityID"`
 	GridPath   string         `json:"gridPath"`
@@ -76,7 +77,7 @@ func TestAuditLogRecordsChanges(t *testing.T) {
 			t.Fatalf("createGrid left %d entries for the grid, want 1: %+v", len(created), created)
 		}
 		c := created[0]
-		if c.Action != "CREATE" || c.Operation != "createGrid" || c.ActorName != admin || c.ActorID == nil || c.RequestID == "" || c.Before != nil {
+		if c.Action != "CREATE" || c.Label != "新增" || c.Operation != "createGrid" || c.ActorName != admin || c.ActorID == nil || c.RequestID == "" || c.Before != nil {
 			t.Errorf("create entry = %+v", c)
 		}
 		if c.GridPath != g11.Path || c.After["path"] != g11.Path || c.After["name"] != g11.Name || c.After["code"] != g11.Code {
@@ -91,7 +92,7 @@ func TestAuditLogRecordsChanges(t *testing.T) {
 		}
 		u := updates[0]
 		want := auditNode{
-			ActorID: c.ActorID, ActorName: admin, Operation: "updateGrid", RequestID: u.RequestID, Action: "UPDATE",
+			ActorID: c.ActorID, ActorName: admin, Operation: "updateGrid", RequestID: u.RequestID, Action: "UPDATE", Label: "修改",
 			EntityType: "Grid", EntityID: g11.ID, GridPath: g11.Path,
 			Before: map[string]any{"name": g11.Name, "households": float64(0)},
 			After:  map[string]any{"name": "三王庄村一组", "households": float64(42)},

@@ -44,6 +44,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Assignment() AssignmentResolver
+	AuditEntry() AuditEntryResolver
 	DailyReport() DailyReportResolver
 	Event() EventResolver
 	EventAction() EventActionResolver
@@ -92,18 +93,19 @@ type ComplexityRoot struct {
 	}
 
 	AuditEntry struct {
-		Action     func(childComplexity int) int
-		ActorID    func(childComplexity int) int
-		ActorName  func(childComplexity int) int
-		After      func(childComplexity int) int
-		Before     func(childComplexity int) int
-		EntityID   func(childComplexity int) int
-		EntityType func(childComplexity int) int
-		GridPath   func(childComplexity int) int
-		ID         func(childComplexity int) int
-		OccurredAt func(childComplexity int) int
-		Operation  func(childComplexity int) int
-		RequestID  func(childComplexity int) int
+		Action      func(childComplexity int) int
+		ActionLabel func(childComplexity int) int
+		ActorID     func(childComplexity int) int
+		ActorName   func(childComplexity int) int
+		After       func(childComplexity int) int
+		Before      func(childComplexity int) int
+		EntityID    func(childComplexity int) int
+		EntityType  func(childComplexity int) int
+		GridPath    func(childComplexity int) int
+		ID          func(childComplexity int) int
+		OccurredAt  func(childComplexity int) int
+		Operation   func(childComplexity int) int
+		RequestID   func(childComplexity int) int
 	}
 
 	AuditEntryConnection struct {
@@ -601,6 +603,9 @@ type AssignmentResolver interface {
 	DutyLabel(ctx context.Context, obj *ent.Assignment) (*string, error)
 	Active(ctx context.Context, obj *ent.Assignment) (bool, error)
 }
+type AuditEntryResolver interface {
+	ActionLabel(ctx context.Context, obj *ent.AuditEntry) (string, error)
+}
 type DailyReportResolver interface {
 	Grid(ctx context.Context, obj *ent.DailyReport) (*ent.Grid, error)
 	Person(ctx context.Context, obj *ent.DailyReport) (*ent.Person, error)
@@ -875,6 +880,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEntry.Action(childComplexity), true
+	case "AuditEntry.actionLabel":
+		if e.ComplexityRoot.AuditEntry.ActionLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ActionLabel(childComplexity), true
 	case "AuditEntry.actorID":
 		if e.ComplexityRoot.AuditEntry.ActorID == nil {
 			break
@@ -7000,6 +7011,11 @@ input VisitWhereInput {
     where: AuditEntryWhereInput
   ): AuditEntryConnection!
 }
+
+extend type AuditEntry {
+  "zh-CN label of the action, e.g. 修改."
+  actionLabel: String!
+}
 `, BuiltIn: false},
 	{Name: "../schema/auth.graphql", Input: `extend type Query {
   """
@@ -7682,6 +7698,8 @@ func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field gr
 		return ec.fieldContext_AuditEntry_before(ctx, field)
 	case "after":
 		return ec.fieldContext_AuditEntry_after(ctx, field)
+	case "actionLabel":
+		return ec.fieldContext_AuditEntry_actionLabel(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
 }
@@ -11877,6 +11895,29 @@ func (ec *executionContext) _AuditEntry_after(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_AuditEntry_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "Map")
+}
+
+func (ec *executionContext) _AuditEntry_actionLabel(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_actionLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().ActionLabel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_actionLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "String")
 }
 
 func (ec *executionContext) _AuditEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntryConnection) (ret graphql.Marshaler) {
@@ -32432,63 +32473,69 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 		case "id":
 			out.Values[i] = ec._AuditEntry_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "occurredAt":
 			out.Values[i] = ec._AuditEntry_occurredAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "actorID":
 			out.Values[i] = ec._AuditEntry_actorID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "actorName":
 			out.Values[i] = ec._AuditEntry_actorName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "operation":
 			out.Values[i] = ec._AuditEntry_operation(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "requestID":
 			out.Values[i] = ec._AuditEntry_requestID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "action":
 			out.Values[i] = ec._AuditEntry_action(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "entityType":
 			out.Values[i] = ec._AuditEntry_entityType(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "entityID":
 			out.Values[i] = ec._AuditEntry_entityID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "gridPath":
 			out.Values[i] = ec._AuditEntry_gridPath(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "before":
 			out.Values[i] = ec._AuditEntry_before(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "after":
 			out.Values[i] = ec._AuditEntry_after(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "actionLabel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_actionLabel(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
