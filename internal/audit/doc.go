@@ -10,6 +10,11 @@
 // a rolled-back change leaves no entry and no change commits without its entries. A write
 // outside a transaction (tests, one-off tools) gets its entry right after the change.
 //
+// An entry is scoped by the grid path of the row after the change (before it, for a delete):
+// a case escalated to the sub-district is recorded where it now sits. Entries keep that path
+// when grids move later; they are never rewritten. Rows outside the tree (accounts, case
+// categories) have no path: only those who may read the audit log at the root see them.
+//
 // Not recorded: the audit entries themselves; sessions (they hold only a token hash: a
 // sign-in is recorded as the user's last_login_at change, operation "login"); idempotency
 // keys (replay bookkeeping of a change that is recorded); and writes marked Derived, which
