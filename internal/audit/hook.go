@@ -38,7 +38,8 @@ func Hook() ent.Hook {
 			var old []gen.AuditRecord
 			if !m.Op().Is(ent.OpCreate) {
 				if m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) && len(changedFields(m)) == 0 {
-					// Only SQL set through Modify (derived path rewrites): nothing to record.
+					// Only SQL set through Modify, which the mutation does not show: gridgov uses
+					// it for path rewrites, derived from a change recorded with Record.
 					return next.Mutate(ctx, m)
 				}
 				var err error
@@ -51,7 +52,7 @@ func Hook() ent.Hook {
 			if err != nil {
 				return v, err
 			}
-			entries, err := entriesOf(ctx, m, v, old)
+			entries, err := entriesOf(m, v, old)
 			if err != nil {
 				return nil, err
 			}
@@ -90,7 +91,7 @@ type Entry struct {
 
 // entriesOf builds the entries of a mutation that succeeded: one per created, changed or
 // deleted row. An update that leaves a row as it was records nothing for that row.
-func entriesOf(ctx context.Context, m ent.Mutation, v ent.Value, old []gen.AuditRecord) ([]Entry, error) {
+func entriesOf(m ent.Mutation, v ent.Value, old []gen.AuditRecord) ([]Entry, error) {
 	typ := m.Type()
 	switch {
 	case m.Op().Is(ent.OpCreate):
@@ -160,7 +161,7 @@ func addNumber(old, delta any) (any, error) {
 	o, d := reflect.Indirect(reflect.ValueOf(old)), reflect.ValueOf(delta)
 	switch {
 	case !o.IsValid():
-		return delta, nil // NULL + delta: the database keeps NULL, but the row changed anyway
+		return delta, nil // ent adds to COALESCE(column, 0)
 	case o.CanInt() && d.CanInt():
 		return o.Int() + d.Int(), nil
 	case o.CanUint() && d.CanUint():
