@@ -333,7 +333,7 @@ func (o *oracle) cached(key string, f func() []int) []int {
 func newOracle(w *world, v *viewerCase, enf *authz.Enforcer) *oracle {
 	o := &oracle{w: w, v: v, canRead: map[string]map[int]bool{}, memo: map[string][]int{}}
 	for _, obj := range []string{authz.ObjGrid, authz.ObjPerson, authz.ObjAssignment, authz.ObjVehicle, authz.ObjEvent,
-		authz.ObjHousehold, authz.ObjVisit, authz.ObjPatrol, authz.ObjDailyReport} {
+		authz.ObjHousehold, authz.ObjVisit, authz.ObjPatrol, authz.ObjDailyReport, authz.ObjAudit} {
 		// Grids on which some grant of a role allowed to read obj sits.
 		granted := map[int]bool{}
 		for _, g := range v.grants {
@@ -455,6 +455,7 @@ var leakShapes = []shape{
 	{"daily work", checkDailyWork},
 	{"rollups", checkRollups},
 	{"work rollups", checkWorkRollups},
+	{"audit log", checkAuditLog},
 	{"mutations out of scope", checkMutations},
 }
 
@@ -958,6 +959,8 @@ func snapshot(t *testing.T, c *ent.Client) []string {
 	for _, v := range vs {
 		out = append(out, fmt.Sprintf("vehicle %d %s %d", v.ID, v.Plate, v.GridID))
 	}
+	n, _ := c.AuditEntry.Query().Count(ctx)
+	out = append(out, fmt.Sprintf("audit entries %d", n))
 	return out
 }
 
@@ -1210,6 +1213,107 @@ func checkWorkRollups(t *testing.T, env *servertest.Env, w *world, v *viewerCase
 		}
 		if got.WorkRollup.Totals.Patrols != want {
 			t.Errorf("%s: work rollup of grid %d: %d patrols, want %d", v.name, g.ID, got.WorkRollup.Totals.Patrols, want)
+		}
+	}
+}
+
+var (
+	auditMu    sync.Mutex
+	auditCache = map[*servertest.Env][]*ent.AuditEntry{}
+)
+
+// allAuditEntries reads the audit log on the system's account, once per server: refused
+// mutations add nothing to it (snapshot checks that).
+func allAuditEntries(t *testing.T, env *servertest.Env) []*ent.AuditEntry {
+	auditMu.Lock()
+	defer auditMu.Unlock()
+	if es, ok := auditCache[env]; ok {
+		return es
+	}
+	es, err := env.Client.AuditEntry.Query().All(servertest.System())
+	if err != nil {
+		t.Fatal(err)
+	}
+	auditCache[env] = es
+	return es
+}
+
+// auditEntries visible: the entry's grid (the last id of its path) lies under a grant of a
+// role that may read the audit log; entries outside the tree only for a superuser.
+func (o *oracle) auditEntries(all []*ent.AuditEntry) []int {
+	return o.cached("audit", func() []int {
+		var ids []int
+		for _, e := range all {
+			if o.v.super || (e.GridPath != "" && o.canRead[authz.ObjAudit][lastGridID(e.GridPath)]) {
+				ids = append(ids, e.ID)
+			}
+		}
+		return sorted(ids)
+	})
+}
+
+// lastGridID is the id of the grid a path ends in.
+func lastGridID(path string) int {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	id, _ := strconv.Atoi(parts[len(parts)-1])
+	return id
+}
+
+func checkAuditLog(t *testing.T, env *servertest.Env, w *world, v *viewerCase, o *oracle) {
+	all := allAuditEntries(t, env)
+	want := o.auditEntries(all)
+	wantSet := map[int]bool{}
+	for _, id := range want {
+		wantSet[id] = true
+	}
+	var got struct{ AuditLog conn }
+	mustData(t, env, v, `{ auditLog(first: 500) { totalCount edges { node { id } } } }`, nil, &got)
+	if got.AuditLog.TotalCount != len(want) {
+		t.Errorf("%s: auditLog totalCount %d, want %d", v.name, got.AuditLog.TotalCount, len(want))
+	}
+	for _, id := range got.AuditLog.ids() {
+		if !wantSet[id] {
+			t.Errorf("%s: auditLog shows entry %d outside the viewer's scope", v.name, id)
+		}
+	}
+
+	// One subtree and one entity type, through gridID and where.
+	g := w.grids[v.personID%len(w.grids)]
+	resp := env.Do(t, v.token, `query($g: ID) { auditLog(gridID: $g, where: {entityType: "Event"}) { totalCount edges { node { id } } } }`,
+		map[string]any{"g": g.ID})
+	if !o.canRead[authz.ObjGrid][g.ID] {
+		if len(resp.Errors) == 0 || resp.Errors[0].Code() != "FORBIDDEN" {
+			t.Errorf("%s: auditLog(gridID: hidden grid %d) = %s, errors %+v; want FORBIDDEN", v.name, g.ID, resp.Data, resp.Errors)
+		}
+	} else {
+		var sub struct{ AuditLog conn }
+		if err := json.Unmarshal(resp.Data, &sub); err != nil || len(resp.Errors) > 0 {
+			t.Fatalf("%s: auditLog(gridID: %d): %v %+v", v.name, g.ID, err, resp.Errors)
+		}
+		n := 0
+		for _, e := range all {
+			if wantSet[e.ID] && e.EntityType == ent.TypeEvent && strings.HasPrefix(e.GridPath, g.Path) {
+				n++
+			}
+		}
+		if sub.AuditLog.TotalCount != n {
+			t.Errorf("%s: auditLog(gridID: %d, Event) totalCount %d, want %d", v.name, g.ID, sub.AuditLog.TotalCount, n)
+		}
+		for _, id := range sub.AuditLog.ids() {
+			if !wantSet[id] {
+				t.Errorf("%s: auditLog(gridID: %d) shows entry %d outside the viewer's scope", v.name, g.ID, id)
+			}
+		}
+	}
+
+	// node(id) on a sample of entries.
+	for i := 0; i < len(all); i += 97 {
+		e := all[i]
+		var n struct{ Node *struct{ ID string } }
+		resp := env.Do(t, v.token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": e.ID})
+		_ = json.Unmarshal(resp.Data, &n)
+		if wantSet[e.ID] != (n.Node != nil) {
+			t.Errorf("%s: node(audit entry %d) = %v, visible=%v", v.name, e.ID, n.Node, wantSet[e.ID])
 		}
 	}
 }

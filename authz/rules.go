@@ -8,6 +8,7 @@ import (
 
 	"gridgov/ent"
 	"gridgov/ent/assignment"
+	"gridgov/ent/auditentry"
 	"gridgov/ent/grid"
 	"gridgov/ent/household"
 	"gridgov/ent/person"
@@ -381,3 +382,14 @@ const (
 	ObjPatrol      = "patrol"
 	ObjDailyReport = "daily_report"
 )
+
+// AuditRules returns the rules of AuditEntry: an entry is visible where the viewer may read
+// the audit log (administrators and supervisors, policy.csv) at the grid it belongs to;
+// entries of rows outside the tree only to those who may read it at the root. Nobody writes
+// entries: the audit hook inserts them on the system's account.
+func AuditRules() ([]privacy.QueryRule, []privacy.MutationRule) {
+	return []privacy.QueryRule{ScopeRead(ObjAudit, auditentry.FieldGridPath)}, nil
+}
+
+// ObjAudit is the audit log, as named in policy.csv.
+const ObjAudit = "audit"

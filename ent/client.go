@@ -12,6 +12,7 @@ import (
 	"gridgov/ent/migrate"
 
 	"gridgov/ent/assignment"
+	"gridgov/ent/auditentry"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -44,6 +45,8 @@ type Client struct {
 	Schema *migrate.Schema
 	// Assignment is the client for interacting with the Assignment builders.
 	Assignment *AssignmentClient
+	// AuditEntry is the client for interacting with the AuditEntry builders.
+	AuditEntry *AuditEntryClient
 	// DailyReport is the client for interacting with the DailyReport builders.
 	DailyReport *DailyReportClient
 	// Event is the client for interacting with the Event builders.
@@ -88,6 +91,7 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Assignment = NewAssignmentClient(c.config)
+	c.AuditEntry = NewAuditEntryClient(c.config)
 	c.DailyReport = NewDailyReportClient(c.config)
 	c.Event = NewEventClient(c.config)
 	c.EventAction = NewEventActionClient(c.config)
@@ -197,6 +201,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ctx:            ctx,
 		config:         cfg,
 		Assignment:     NewAssignmentClient(cfg),
+		AuditEntry:     NewAuditEntryClient(cfg),
 		DailyReport:    NewDailyReportClient(cfg),
 		Event:          NewEventClient(cfg),
 		EventAction:    NewEventActionClient(cfg),
@@ -233,6 +238,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ctx:            ctx,
 		config:         cfg,
 		Assignment:     NewAssignmentClient(cfg),
+		AuditEntry:     NewAuditEntryClient(cfg),
 		DailyReport:    NewDailyReportClient(cfg),
 		Event:          NewEventClient(cfg),
 		EventAction:    NewEventActionClient(cfg),
@@ -278,9 +284,10 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Assignment, c.DailyReport, c.Event, c.EventAction, c.EventCategory,
-		c.EventTally, c.Grid, c.Household, c.HouseholdTag, c.IdempotencyKey, c.Patrol,
-		c.Person, c.Session, c.User, c.Vehicle, c.Visit, c.VisitInterval,
+		c.Assignment, c.AuditEntry, c.DailyReport, c.Event, c.EventAction,
+		c.EventCategory, c.EventTally, c.Grid, c.Household, c.HouseholdTag,
+		c.IdempotencyKey, c.Patrol, c.Person, c.Session, c.User, c.Vehicle, c.Visit,
+		c.VisitInterval,
 	} {
 		n.Use(hooks...)
 	}
@@ -290,9 +297,10 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Assignment, c.DailyReport, c.Event, c.EventAction, c.EventCategory,
-		c.EventTally, c.Grid, c.Household, c.HouseholdTag, c.IdempotencyKey, c.Patrol,
-		c.Person, c.Session, c.User, c.Vehicle, c.Visit, c.VisitInterval,
+		c.Assignment, c.AuditEntry, c.DailyReport, c.Event, c.EventAction,
+		c.EventCategory, c.EventTally, c.Grid, c.Household, c.HouseholdTag,
+		c.IdempotencyKey, c.Patrol, c.Person, c.Session, c.User, c.Vehicle, c.Visit,
+		c.VisitInterval,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -303,6 +311,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *AssignmentMutation:
 		return c.Assignment.mutate(ctx, m)
+	case *AuditEntryMutation:
+		return c.AuditEntry.mutate(ctx, m)
 	case *DailyReportMutation:
 		return c.DailyReport.mutate(ctx, m)
 	case *EventMutation:
@@ -503,6 +513,140 @@ func (c *AssignmentClient) mutate(ctx context.Context, m *AssignmentMutation) (V
 		return (&AssignmentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Assignment mutation op: %q", m.Op())
+	}
+}
+
+// AuditEntryClient is a client for the AuditEntry schema.
+type AuditEntryClient struct {
+	config
+}
+
+// NewAuditEntryClient returns a client for the AuditEntry from the given config.
+func NewAuditEntryClient(c config) *AuditEntryClient {
+	return &AuditEntryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `auditentry.Hooks(f(g(h())))`.
+func (c *AuditEntryClient) Use(hooks ...Hook) {
+	c.hooks.AuditEntry = append(c.hooks.AuditEntry, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `auditentry.Intercept(f(g(h())))`.
+func (c *AuditEntryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AuditEntry = append(c.inters.AuditEntry, interceptors...)
+}
+
+// Create returns a builder for creating a AuditEntry entity.
+func (c *AuditEntryClient) Create() *AuditEntryCreate {
+	mutation := newAuditEntryMutation(c.config, OpCreate)
+	return &AuditEntryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AuditEntry entities.
+func (c *AuditEntryClient) CreateBulk(builders ...*AuditEntryCreate) *AuditEntryCreateBulk {
+	return &AuditEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AuditEntryClient) MapCreateBulk(slice any, setFunc func(*AuditEntryCreate, int)) *AuditEntryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AuditEntryCreateBulk{err: fmt.Errorf("calling to AuditEntryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AuditEntryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AuditEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AuditEntry.
+func (c *AuditEntryClient) Update() *AuditEntryUpdate {
+	mutation := newAuditEntryMutation(c.config, OpUpdate)
+	return &AuditEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AuditEntryClient) UpdateOne(_m *AuditEntry) *AuditEntryUpdateOne {
+	mutation := newAuditEntryMutation(c.config, OpUpdateOne, withAuditEntry(_m))
+	return &AuditEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AuditEntryClient) UpdateOneID(id int) *AuditEntryUpdateOne {
+	mutation := newAuditEntryMutation(c.config, OpUpdateOne, withAuditEntryID(id))
+	return &AuditEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AuditEntry.
+func (c *AuditEntryClient) Delete() *AuditEntryDelete {
+	mutation := newAuditEntryMutation(c.config, OpDelete)
+	return &AuditEntryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AuditEntryClient) DeleteOne(_m *AuditEntry) *AuditEntryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AuditEntryClient) DeleteOneID(id int) *AuditEntryDeleteOne {
+	builder := c.Delete().Where(auditentry.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AuditEntryDeleteOne{builder}
+}
+
+// Query returns a query builder for AuditEntry.
+func (c *AuditEntryClient) Query() *AuditEntryQuery {
+	return &AuditEntryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAuditEntry},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AuditEntry entity by its id.
+func (c *AuditEntryClient) Get(ctx context.Context, id int) (*AuditEntry, error) {
+	return c.Query().Where(auditentry.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AuditEntryClient) GetX(ctx context.Context, id int) *AuditEntry {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AuditEntryClient) Hooks() []Hook {
+	hooks := c.hooks.AuditEntry
+	return append(hooks[:len(hooks):len(hooks)], auditentry.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AuditEntryClient) Interceptors() []Interceptor {
+	return c.inters.AuditEntry
+}
+
+func (c *AuditEntryClient) mutate(ctx context.Context, m *AuditEntryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AuditEntryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AuditEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AuditEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AuditEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AuditEntry mutation op: %q", m.Op())
 	}
 }
 
@@ -3277,14 +3421,14 @@ func (c *VisitIntervalClient) mutate(ctx context.Context, m *VisitIntervalMutati
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Assignment, DailyReport, Event, EventAction, EventCategory, EventTally, Grid,
-		Household, HouseholdTag, IdempotencyKey, Patrol, Person, Session, User,
-		Vehicle, Visit, VisitInterval []ent.Hook
+		Assignment, AuditEntry, DailyReport, Event, EventAction, EventCategory,
+		EventTally, Grid, Household, HouseholdTag, IdempotencyKey, Patrol, Person,
+		Session, User, Vehicle, Visit, VisitInterval []ent.Hook
 	}
 	inters struct {
-		Assignment, DailyReport, Event, EventAction, EventCategory, EventTally, Grid,
-		Household, HouseholdTag, IdempotencyKey, Patrol, Person, Session, User,
-		Vehicle, Visit, VisitInterval []ent.Interceptor
+		Assignment, AuditEntry, DailyReport, Event, EventAction, EventCategory,
+		EventTally, Grid, Household, HouseholdTag, IdempotencyKey, Patrol, Person,
+		Session, User, Vehicle, Visit, VisitInterval []ent.Interceptor
 	}
 )
 

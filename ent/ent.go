@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"gridgov/ent/assignment"
+	"gridgov/ent/auditentry"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -90,6 +91,7 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			assignment.Table:     assignment.ValidColumn,
+			auditentry.Table:     auditentry.ValidColumn,
 			dailyreport.Table:    dailyreport.ValidColumn,
 			event.Table:          event.ValidColumn,
 			eventaction.Table:    eventaction.ValidColumn,

@@ -36,7 +36,7 @@ func main() {
 			gen.FeatureExecQuery,
 			gen.FeatureUpsert,
 		},
-	}, entc.Extensions(ex))
+	}, entc.Extensions(ex), entc.TemplateDir("./ent/template"))
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}

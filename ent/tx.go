@@ -16,6 +16,8 @@ type Tx struct {
 	config
 	// Assignment is the client for interacting with the Assignment builders.
 	Assignment *AssignmentClient
+	// AuditEntry is the client for interacting with the AuditEntry builders.
+	AuditEntry *AuditEntryClient
 	// DailyReport is the client for interacting with the DailyReport builders.
 	DailyReport *DailyReportClient
 	// Event is the client for interacting with the Event builders.
@@ -180,6 +182,7 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.Assignment = NewAssignmentClient(tx.config)
+	tx.AuditEntry = NewAuditEntryClient(tx.config)
 	tx.DailyReport = NewDailyReportClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
 	tx.EventAction = NewEventActionClient(tx.config)

@@ -81,6 +81,9 @@ func (r *queryResolver) Visits(ctx context.Context, after *entgql.Cursor[int], f
 // Assignment returns generated.AssignmentResolver implementation.
 func (r *Resolver) Assignment() generated.AssignmentResolver { return &assignmentResolver{r} }
 
+// AuditEntry returns generated.AuditEntryResolver implementation.
+func (r *Resolver) AuditEntry() generated.AuditEntryResolver { return &auditEntryResolver{r} }
+
 // DailyReport returns generated.DailyReportResolver implementation.
 func (r *Resolver) DailyReport() generated.DailyReportResolver { return &dailyReportResolver{r} }
 
@@ -116,6 +119,7 @@ func (r *Resolver) Visit() generated.VisitResolver { return &visitResolver{r} }
 
 type (
 	assignmentResolver   struct{ *Resolver }
+	auditEntryResolver   struct{ *Resolver }
 	dailyReportResolver  struct{ *Resolver }
 	eventResolver        struct{ *Resolver }
 	eventActionResolver  struct{ *Resolver }

@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"gridgov/ent"
+	"gridgov/ent/auditentry"
 	"gridgov/ent/grid"
 	"gridgov/ent/user"
 	"gridgov/internal/apperr"
@@ -277,6 +278,29 @@ func TestUserDisableEnable(t *testing.T) {
 		// bob was never touched.
 		if r := env.Do(t, bobToken, `{ me { username } }`, nil); r.Status != http.StatusOK || len(r.Errors) > 0 {
 			t.Errorf("bob's token: status %d %v", r.Status, r.Codes())
+		}
+		// The audit log names each command, records a change only when there was one (the
+		// second disable changed nothing), and never the password hash.
+		entries, err := db.Client.AuditEntry.Query().Where(auditentry.EntityType(ent.TypeUser), auditentry.OperationHasPrefix("cli:")).
+			Order(ent.Asc(auditentry.FieldID)).All(servertest.System())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range entries {
+			got = append(got, fmt.Sprintf("%s %s %s before=%v after=%v", e.Operation, e.ActorName, e.Action, e.Before["disabled"], e.After["disabled"]))
+			if e.Action == auditentry.ActionCREATE && e.After["password_hash"] != "[redacted]" {
+				t.Errorf("%s: password_hash recorded as %v", e.Operation, e.After["password_hash"])
+			}
+		}
+		want := []string{
+			"cli:user add system CREATE before=<nil> after=false",
+			"cli:user add system CREATE before=<nil> after=false",
+			"cli:user disable system UPDATE before=false after=true",
+			"cli:user enable system UPDATE before=true after=false",
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("audit entries of the commands (-want +got):\n%s", diff)
 		}
 	})
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 
+	"gridgov/ent"
+	"gridgov/internal/audit"
 	"gridgov/internal/auth"
 )
 
@@ -31,6 +33,20 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		return err
 	}
 	defer client.Close()
+	// One transaction per command, so that the change and its audit entry commit together.
+	ctx = audit.WithOperation(ctx, "cli:user "+verb, "")
+	tx, err := client.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	if err := runUserCmd(ctx, tx.Client(), verb, name, *personID, *admin, stdin, stdout); err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	return tx.Commit()
+}
+
+// runUserCmd runs one user command through client.
+func runUserCmd(ctx context.Context, client *ent.Client, verb, name string, personID int, admin bool, stdin io.Reader, stdout io.Writer) error {
 	switch verb {
 	case "add":
 		password, err := bufio.NewReader(stdin).ReadString('\n')
@@ -38,7 +54,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 			return fmt.Errorf("read password from standard input: %w", err)
 		}
 		u, err := auth.CreateUser(ctx, client, auth.NewUser{
-			Username: name, Password: strings.TrimRight(password, "\r\n"), PersonID: *personID, Superuser: *admin,
+			Username: name, Password: strings.TrimRight(password, "\r\n"), PersonID: personID, Superuser: admin,
 		})
 		if err != nil {
 			return err

@@ -9,6 +9,9 @@ import (
 // Assignment is the predicate function for assignment builders.
 type Assignment func(*sql.Selector)
 
+// AuditEntry is the predicate function for auditentry builders.
+type AuditEntry func(*sql.Selector)
+
 // DailyReport is the predicate function for dailyreport builders.
 type DailyReport func(*sql.Selector)
 

@@ -5,6 +5,7 @@ package runtime
 import (
 	"context"
 	"gridgov/ent/assignment"
+	"gridgov/ent/auditentry"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -47,7 +48,9 @@ func init() {
 
 	assignment.Hooks[1] = assignmentMixinHooks0[0]
 
-	assignment.Hooks[2] = assignmentHooks[0]
+	assignment.Hooks[2] = assignmentMixinHooks0[1]
+
+	assignment.Hooks[3] = assignmentHooks[0]
 	assignmentMixinFields0 := assignmentMixin[0].Fields()
 	_ = assignmentMixinFields0
 	assignmentFields := schema.Assignment{}.Fields()
@@ -78,6 +81,48 @@ func init() {
 	assignmentDescGridPath := assignmentFields[6].Descriptor()
 	// assignment.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
 	assignment.GridPathValidator = assignmentDescGridPath.Validators[0].(func(string) error)
+	auditentry.Policy = privacy.NewPolicies(schema.AuditEntry{})
+	auditentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := auditentry.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	auditentryHooks := schema.AuditEntry{}.Hooks()
+
+	auditentry.Hooks[1] = auditentryHooks[0]
+	auditentryFields := schema.AuditEntry{}.Fields()
+	_ = auditentryFields
+	// auditentryDescOccurredAt is the schema descriptor for occurred_at field.
+	auditentryDescOccurredAt := auditentryFields[0].Descriptor()
+	// auditentry.DefaultOccurredAt holds the default value on creation for the occurred_at field.
+	auditentry.DefaultOccurredAt = auditentryDescOccurredAt.Default.(func() time.Time)
+	// auditentryDescActorName is the schema descriptor for actor_name field.
+	auditentryDescActorName := auditentryFields[2].Descriptor()
+	// auditentry.ActorNameValidator is a validator for the "actor_name" field. It is called by the builders before save.
+	auditentry.ActorNameValidator = auditentryDescActorName.Validators[0].(func(string) error)
+	// auditentryDescOperation is the schema descriptor for operation field.
+	auditentryDescOperation := auditentryFields[3].Descriptor()
+	// auditentry.OperationValidator is a validator for the "operation" field. It is called by the builders before save.
+	auditentry.OperationValidator = auditentryDescOperation.Validators[0].(func(string) error)
+	// auditentryDescRequestID is the schema descriptor for request_id field.
+	auditentryDescRequestID := auditentryFields[4].Descriptor()
+	// auditentry.DefaultRequestID holds the default value on creation for the request_id field.
+	auditentry.DefaultRequestID = auditentryDescRequestID.Default.(string)
+	// auditentry.RequestIDValidator is a validator for the "request_id" field. It is called by the builders before save.
+	auditentry.RequestIDValidator = auditentryDescRequestID.Validators[0].(func(string) error)
+	// auditentryDescEntityType is the schema descriptor for entity_type field.
+	auditentryDescEntityType := auditentryFields[6].Descriptor()
+	// auditentry.EntityTypeValidator is a validator for the "entity_type" field. It is called by the builders before save.
+	auditentry.EntityTypeValidator = auditentryDescEntityType.Validators[0].(func(string) error)
+	// auditentryDescGridPath is the schema descriptor for grid_path field.
+	auditentryDescGridPath := auditentryFields[8].Descriptor()
+	// auditentry.DefaultGridPath holds the default value on creation for the grid_path field.
+	auditentry.DefaultGridPath = auditentryDescGridPath.Default.(string)
+	// auditentry.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
+	auditentry.GridPathValidator = auditentryDescGridPath.Validators[0].(func(string) error)
 	dailyreportMixin := schema.DailyReport{}.Mixin()
 	dailyreport.Policy = privacy.NewPolicies(schema.DailyReport{})
 	dailyreport.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -93,7 +138,9 @@ func init() {
 
 	dailyreport.Hooks[1] = dailyreportMixinHooks0[0]
 
-	dailyreport.Hooks[2] = dailyreportHooks[0]
+	dailyreport.Hooks[2] = dailyreportMixinHooks0[1]
+
+	dailyreport.Hooks[3] = dailyreportHooks[0]
 	dailyreportMixinFields0 := dailyreportMixin[0].Fields()
 	_ = dailyreportMixinFields0
 	dailyreportFields := schema.DailyReport{}.Fields()
@@ -151,9 +198,11 @@ func init() {
 
 	event.Hooks[1] = eventMixinHooks0[0]
 
-	event.Hooks[2] = eventHooks[0]
+	event.Hooks[2] = eventMixinHooks0[1]
 
-	event.Hooks[3] = eventHooks[1]
+	event.Hooks[3] = eventHooks[0]
+
+	event.Hooks[4] = eventHooks[1]
 	eventMixinFields0 := eventMixin[0].Fields()
 	_ = eventMixinFields0
 	eventFields := schema.Event{}.Fields()
@@ -319,6 +368,8 @@ func init() {
 	eventactionMixinHooks0 := eventactionMixin[0].Hooks()
 
 	eventaction.Hooks[1] = eventactionMixinHooks0[0]
+
+	eventaction.Hooks[2] = eventactionMixinHooks0[1]
 	eventactionMixinFields0 := eventactionMixin[0].Fields()
 	_ = eventactionMixinFields0
 	eventactionFields := schema.EventAction{}.Fields()
@@ -356,6 +407,8 @@ func init() {
 	eventcategoryMixinHooks0 := eventcategoryMixin[0].Hooks()
 
 	eventcategory.Hooks[1] = eventcategoryMixinHooks0[0]
+
+	eventcategory.Hooks[2] = eventcategoryMixinHooks0[1]
 	eventcategoryMixinFields0 := eventcategoryMixin[0].Fields()
 	_ = eventcategoryMixinFields0
 	eventcategoryFields := schema.EventCategory{}.Fields()
@@ -492,7 +545,9 @@ func init() {
 
 	grid.Hooks[1] = gridMixinHooks0[0]
 
-	grid.Hooks[2] = gridHooks[0]
+	grid.Hooks[2] = gridMixinHooks0[1]
+
+	grid.Hooks[3] = gridHooks[0]
 	gridMixinFields0 := gridMixin[0].Fields()
 	_ = gridMixinFields0
 	gridFields := schema.Grid{}.Fields()
@@ -590,9 +645,11 @@ func init() {
 
 	household.Hooks[1] = householdMixinHooks0[0]
 
-	household.Hooks[2] = householdHooks[0]
+	household.Hooks[2] = householdMixinHooks0[1]
 
-	household.Hooks[3] = householdHooks[1]
+	household.Hooks[3] = householdHooks[0]
+
+	household.Hooks[4] = householdHooks[1]
 	householdMixinFields0 := householdMixin[0].Fields()
 	_ = householdMixinFields0
 	householdFields := schema.Household{}.Fields()
@@ -678,6 +735,8 @@ func init() {
 	householdtagMixinHooks0 := householdtagMixin[0].Hooks()
 
 	householdtag.Hooks[1] = householdtagMixinHooks0[0]
+
+	householdtag.Hooks[2] = householdtagMixinHooks0[1]
 	householdtagMixinFields0 := householdtagMixin[0].Fields()
 	_ = householdtagMixinFields0
 	householdtagFields := schema.HouseholdTag{}.Fields()
@@ -745,6 +804,8 @@ func init() {
 	idempotencykeyMixinHooks0 := idempotencykeyMixin[0].Hooks()
 
 	idempotencykey.Hooks[1] = idempotencykeyMixinHooks0[0]
+
+	idempotencykey.Hooks[2] = idempotencykeyMixinHooks0[1]
 	idempotencykeyMixinFields0 := idempotencykeyMixin[0].Fields()
 	_ = idempotencykeyMixinFields0
 	idempotencykeyFields := schema.IdempotencyKey{}.Fields()
@@ -828,7 +889,9 @@ func init() {
 
 	patrol.Hooks[1] = patrolMixinHooks0[0]
 
-	patrol.Hooks[2] = patrolHooks[0]
+	patrol.Hooks[2] = patrolMixinHooks0[1]
+
+	patrol.Hooks[3] = patrolHooks[0]
 	patrolMixinFields0 := patrolMixin[0].Fields()
 	_ = patrolMixinFields0
 	patrolFields := schema.Patrol{}.Fields()
@@ -874,7 +937,9 @@ func init() {
 
 	person.Hooks[1] = personMixinHooks0[0]
 
-	person.Hooks[2] = personHooks[0]
+	person.Hooks[2] = personMixinHooks0[1]
+
+	person.Hooks[3] = personHooks[0]
 	personMixinFields0 := personMixin[0].Fields()
 	_ = personMixinFields0
 	personFields := schema.Person{}.Fields()
@@ -952,6 +1017,8 @@ func init() {
 	sessionMixinHooks0 := sessionMixin[0].Hooks()
 
 	session.Hooks[1] = sessionMixinHooks0[0]
+
+	session.Hooks[2] = sessionMixinHooks0[1]
 	sessionMixinFields0 := sessionMixin[0].Fields()
 	_ = sessionMixinFields0
 	sessionFields := schema.Session{}.Fields()
@@ -985,6 +1052,8 @@ func init() {
 	userMixinHooks0 := userMixin[0].Hooks()
 
 	user.Hooks[1] = userMixinHooks0[0]
+
+	user.Hooks[2] = userMixinHooks0[1]
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0
 	userFields := schema.User{}.Fields()
@@ -1040,7 +1109,9 @@ func init() {
 
 	vehicle.Hooks[1] = vehicleMixinHooks0[0]
 
-	vehicle.Hooks[2] = vehicleHooks[0]
+	vehicle.Hooks[2] = vehicleMixinHooks0[1]
+
+	vehicle.Hooks[3] = vehicleHooks[0]
 	vehicleMixinFields0 := vehicleMixin[0].Fields()
 	_ = vehicleMixinFields0
 	vehicleFields := schema.Vehicle{}.Fields()
@@ -1094,6 +1165,8 @@ func init() {
 	visitMixinHooks0 := visitMixin[0].Hooks()
 
 	visit.Hooks[1] = visitMixinHooks0[0]
+
+	visit.Hooks[2] = visitMixinHooks0[1]
 	visitMixinFields0 := visitMixin[0].Fields()
 	_ = visitMixinFields0
 	visitFields := schema.Visit{}.Fields()
@@ -1137,6 +1210,8 @@ func init() {
 	visitintervalMixinHooks0 := visitintervalMixin[0].Hooks()
 
 	visitinterval.Hooks[1] = visitintervalMixinHooks0[0]
+
+	visitinterval.Hooks[2] = visitintervalMixinHooks0[1]
 	visitintervalMixinFields0 := visitintervalMixin[0].Fields()
 	_ = visitintervalMixinFields0
 	visitintervalFields := schema.VisitInterval{}.Fields()

@@ -76,7 +76,7 @@ func (Patrol) Fields() []ent.Field {
 		field.Time("ended_at"),
 		field.JSON("track", []track.Point{}).Optional().
 			Comment("GPS track: points in time order.").
-			Annotations(entgql.Type("[TrackPoint!]")),
+			Annotations(entgql.Type("[TrackPoint!]"), auditOmit{Omit: true}),
 		field.Float("distance_m").Min(0).Default(0).
 			Comment("Length of the track in metres, computed by the server."),
 		field.String("findings").MaxLen(maxText).Default("").

@@ -4,6 +4,7 @@ import (
 	"entgo.io/ent"
 
 	"gridgov/authz"
+	"gridgov/internal/audit"
 	"gridgov/internal/gridtree"
 	"gridgov/internal/rollup"
 )
@@ -103,3 +104,10 @@ func (VisitInterval) Policy() ent.Policy { return authz.NewPolicy(authz.Category
 // Policy of EventTally: derived counters, read and written only by internal/rollup on the
 // system's account (the rollup checks the viewer's scope before it reads them).
 func (EventTally) Policy() ent.Policy { return authz.NewPolicy(authz.SystemOnlyRules()) }
+
+// Policy of AuditEntry: administrators and supervisors read the entries of their subtrees;
+// nobody writes through the API.
+func (AuditEntry) Policy() ent.Policy { return authz.NewPolicy(authz.AuditRules()) }
+
+// Hooks of AuditEntry: append-only, even on the system's account; only the audit hook inserts.
+func (AuditEntry) Hooks() []ent.Hook { return []ent.Hook{audit.AppendOnly()} }

@@ -10,6 +10,8 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/mixin"
+
+	"gridgov/internal/audit"
 )
 
 // Base is the mixin every gridgov entity embeds: creation and update times.
@@ -33,8 +35,8 @@ func (Base) Fields() []ent.Field {
 	}
 }
 
-// Hooks of Base.
-func (Base) Hooks() []ent.Hook { return []ent.Hook{utcTimes} }
+// Hooks of Base: UTC times, and the audit log, which records every change of every entity.
+func (Base) Hooks() []ent.Hook { return []ent.Hook{utcTimes, audit.Hook()} }
 
 // nowUTC is the default of the time fields.
 func nowUTC() time.Time { return time.Now().UTC() }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"gridgov/ent"
+	"gridgov/internal/audit"
 	"gridgov/internal/workflow"
 )
 
@@ -16,8 +17,10 @@ type Everything struct {
 }
 
 // LoadAll loads the whole demo, each part only if it is missing: the grid tree and people,
-// the case taxonomy, the cases, the daily work and the demo sign-ins.
+// the case taxonomy, the cases, the daily work and the demo sign-ins. Its rows are recorded
+// in the audit log as operation "demo".
 func LoadAll(ctx context.Context, client *ent.Client) (*Everything, error) {
+	ctx = audit.WithOperation(ctx, "demo", "")
 	sum, cases, err := LoadWithCases(ctx, client)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"gridgov/ent/grid"
 	"gridgov/ent/hook"
 	"gridgov/internal/apperr"
+	"gridgov/internal/audit"
 )
 
 // GridHook validates a grid's code and kind against its parent and maintains its level and
@@ -61,7 +62,8 @@ func createGrid(ctx, sys context.Context, next ent.Mutator, m *gen.GridMutation)
 		return nil, fmt.Errorf("grid create returned %T", v)
 	}
 	path := authz.ChildPath(parentPath, g.ID)
-	if err := m.Client().Grid.UpdateOneID(g.ID).SetPath(path).Exec(sys); err != nil {
+	fixPath := audit.Derived(sys, "a new grid's path: its creation records it")
+	if err := m.Client().Grid.UpdateOneID(g.ID).SetPath(path).Exec(fixPath); err != nil {
 		return nil, fmt.Errorf("set path of grid %d: %w", g.ID, err)
 	}
 	g.Path = path

@@ -13,6 +13,7 @@ import (
 	"gridgov/ent/householdtag"
 	"gridgov/ent/visit"
 	"gridgov/internal/apperr"
+	"gridgov/internal/audit"
 )
 
 // HouseholdHook keeps households on level-3 grids (villager groups, enterprises, compounds,
@@ -41,10 +42,11 @@ func HouseholdHook() ent.Hook {
 			if err != nil {
 				return nil, err
 			}
-			if err := m.Client().HouseholdTag.Update().Where(householdtag.HouseholdIDIn(ids...)).SetGridPath(g.Path).Exec(sys); err != nil {
+			copies := audit.Derived(sys, "plates and visits follow their household: its move records it")
+			if err := m.Client().HouseholdTag.Update().Where(householdtag.HouseholdIDIn(ids...)).SetGridPath(g.Path).Exec(copies); err != nil {
 				return nil, fmt.Errorf("move plates of households %v: %w", ids, err)
 			}
-			if err := m.Client().Visit.Update().Where(visit.HouseholdIDIn(ids...)).SetGridPath(g.Path).Exec(sys); err != nil {
+			if err := m.Client().Visit.Update().Where(visit.HouseholdIDIn(ids...)).SetGridPath(g.Path).Exec(copies); err != nil {
 				return nil, fmt.Errorf("move visits of households %v: %w", ids, err)
 			}
 			return v, nil

@@ -9,6 +9,7 @@ import (
 	"gridgov/authz"
 	gen "gridgov/ent"
 	"gridgov/ent/assignment"
+	"gridgov/ent/auditentry"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/grid"
@@ -19,6 +20,7 @@ import (
 	"gridgov/ent/vehicle"
 	"gridgov/ent/visit"
 	"gridgov/internal/apperr"
+	"gridgov/internal/audit"
 )
 
 // pathCopies rewrites, per table, every grid_path copy under old to lie under new. A move
@@ -117,7 +119,9 @@ func Move(ctx context.Context, client *gen.Client, id, newParentID int) (*gen.Gr
 	oldPrefix := g.Path
 	newPrefix := authz.ChildPath(parent.Path, g.ID)
 	delta := parent.Level + 1 - g.Level
-	sys := authz.SystemContext(ctx, "rewrite paths of a moved subtree")
+	// The move is recorded once, for the grid, below; the rewritten paths of the rows under
+	// it are derived from it.
+	sys := audit.Derived(authz.SystemContext(ctx, "rewrite paths of a moved subtree"), "paths below a moved grid")
 
 	if err := client.Grid.Update().
 		Where(grid.ID(id)).
@@ -136,6 +140,14 @@ func Move(ctx context.Context, client *gen.Client, id, newParentID int) (*gen.Gr
 		if err := rewrite(sys, client, oldPrefix, newPrefix); err != nil {
 			return nil, fmt.Errorf("move grid %d: rewrite %s.grid_path: %w", id, table, err)
 		}
+	}
+	err = audit.Record(ctx, client, audit.Entry{
+		Action: auditentry.ActionUPDATE, EntityType: gen.TypeGrid, EntityID: id, GridPath: newPrefix,
+		Before: map[string]any{"parent_id": g.ParentID, "path": oldPrefix, "level": g.Level},
+		After:  map[string]any{"parent_id": newParentID, "path": newPrefix, "level": g.Level + delta},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("move grid %d: %w", id, err)
 	}
 	return client.Grid.Get(ctx, id)
 }

@@ -3,6 +3,7 @@ package gridtree
 import (
 	"testing"
 
+	"gridgov/ent/auditentry"
 	"gridgov/ent/grid"
 	"gridgov/ent/migrate"
 )
@@ -11,7 +12,8 @@ import (
 // column) but Move does not rewrite it: such rows would stay scoped to the old place.
 func TestEveryPathCopyMoves(t *testing.T) {
 	for _, table := range migrate.Tables {
-		if table.Name == grid.Table {
+		// The audit log keeps where a row was when it changed; its entries are never rewritten.
+		if table.Name == grid.Table || table.Name == auditentry.Table {
 			continue
 		}
 		for _, col := range table.Columns {

@@ -53,6 +53,7 @@ var enums = map[string][]Label{
 	"TimeLimitUnit": {{"WORKING_HOURS", "工作时"}, {"WORKING_DAYS", "工作日"}, {"NATURAL_HOURS", "自然时"}},
 	"SlaLight":      {{"GREEN", "绿灯(正常)"}, {"YELLOW", "黄灯(临期)"}, {"RED", "红灯(超期)"}},
 	"CareLevel":     {{"ORDINARY", "一般户"}, {"NEEDS_ATTENTION", "关注户"}, {"VULNERABLE", "困难/重点帮扶户"}},
+	"AuditAction":   {{"CREATE", "新增"}, {"UPDATE", "修改"}, {"DELETE", "删除"}},
 	"HouseholdTagKind": {
 		{"PARTY_MEMBER_HOUSEHOLD", "共产党员户"}, {"MASSES_REPRESENTATIVE_HOUSEHOLD", "群众代表户"},
 	},

@@ -28,6 +28,7 @@ import (
 	"gridgov/ent"
 	"gridgov/graph"
 	"gridgov/internal/apperr"
+	"gridgov/internal/audit"
 	"gridgov/internal/auth"
 	"gridgov/internal/clock"
 )
@@ -106,6 +107,7 @@ func GraphQL(cfg Config) *handler.Server {
 	srv.Use(extension.FixedComplexityLimit(maxComplexity))
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: cfg.Client}})
 	srv.AroundFields(graph.PageSizeLimit)
+	srv.AroundFields(auditOperation)
 	srv.AroundOperations(resolver.WithLoaders)
 	srv.SetErrorPresenter(graph.PresentError)
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
@@ -113,6 +115,15 @@ func GraphQL(cfg Config) *handler.Server {
 		return apperr.New(apperr.Internal, "internal server error")
 	})
 	return srv
+}
+
+// auditOperation names, for the audit log, the operation of the changes a top-level mutation
+// field makes: its field name (not an alias) and the request id.
+func auditOperation(ctx context.Context, next graphql.Resolver) (any, error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Object == "Mutation" && fc.Field.Field != nil {
+		ctx = audit.WithOperation(ctx, fc.Field.Name, RequestID(ctx))
+	}
+	return next(ctx)
 }
 
 // transactioner is entgql.Transactioner made safe for a response without an operation, which

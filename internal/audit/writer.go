@@ -1,0 +1,139 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"entgo.io/ent"
+
+	"gridgov/authz"
+	gen "gridgov/ent"
+)
+
+// pending holds the entries of each open transaction, keyed by gen.AuditTx's key, until the
+// transaction commits (they are written) or rolls back (they are dropped).
+var pending sync.Map
+
+// batch is the entries of one transaction.
+type batch struct {
+	mu      sync.Mutex
+	entries []row
+}
+
+// row is an entry with who, what and when.
+type row struct {
+	Entry
+	actorID   *int
+	actorName string
+	operation string
+	requestID string
+	at        time.Time
+}
+
+// add records entries of m: inside a transaction they are written when it commits; outside
+// one they are written now.
+func add(ctx context.Context, m ent.Mutation, entries []Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	tx, key, inTx := gen.AuditTx(m)
+	if !inTx {
+		c, ok := m.(interface{ Client() *gen.Client })
+		if !ok {
+			return fmt.Errorf("audit: mutation %T has no client", m)
+		}
+		return write(ctx, c.Client(), stamp(ctx, entries))
+	}
+	enqueue(tx, key, stamp(ctx, entries))
+	return nil
+}
+
+// Record records a change made without an ent mutation that shows it (an SQL expression
+// through Modify, such as a grid's move), through client and in its transaction.
+func Record(ctx context.Context, client *gen.Client, e Entry) error {
+	tx, key, inTx := gen.AuditClientTx(client)
+	if !inTx {
+		return write(ctx, client, stamp(ctx, []Entry{e}))
+	}
+	enqueue(tx, key, stamp(ctx, []Entry{e}))
+	return nil
+}
+
+// enqueue adds rows to the entries tx writes when it commits.
+func enqueue(tx *gen.Tx, key any, rows []row) {
+	b := &batch{}
+	if v, loaded := pending.LoadOrStore(key, b); loaded {
+		b = v.(*batch)
+	} else {
+		tx.OnCommit(func(next gen.Committer) gen.Committer {
+			return gen.CommitFunc(func(ctx context.Context, tx *gen.Tx) error {
+				pending.Delete(key)
+				b.mu.Lock()
+				rows := b.entries
+				b.mu.Unlock()
+				if err := write(ctx, tx.Client(), rows); err != nil {
+					_ = tx.Rollback() // the commit is refused: end the transaction here
+					return err
+				}
+				return next.Commit(ctx, tx)
+			})
+		})
+		tx.OnRollback(func(next gen.Rollbacker) gen.Rollbacker {
+			return gen.RollbackFunc(func(ctx context.Context, tx *gen.Tx) error {
+				pending.Delete(key)
+				return next.Rollback(ctx, tx)
+			})
+		})
+	}
+	b.mu.Lock()
+	b.entries = append(b.entries, rows...)
+	b.mu.Unlock()
+}
+
+// stamp adds the actor, operation and time from ctx.
+func stamp(ctx context.Context, entries []Entry) []row {
+	actorID, actorName := actor(ctx)
+	op, reqID := OperationFrom(ctx)
+	at := now()
+	rows := make([]row, len(entries))
+	for i, e := range entries {
+		rows[i] = row{Entry: e, actorID: actorID, actorName: actorName, operation: op, requestID: reqID, at: at}
+	}
+	return rows
+}
+
+// batchRows bounds one INSERT: 11 columns × 500 rows stays below SQLite's and PostgreSQL's
+// limits on bound parameters.
+const batchRows = 500
+
+// write inserts rows through client, in INSERTs of at most batchRows rows.
+func write(ctx context.Context, client *gen.Client, rows []row) error {
+	ctx = writerContext(authz.SystemContext(ctx, "write the audit log"))
+	for start := 0; start < len(rows); start += batchRows {
+		end := min(start+batchRows, len(rows))
+		bs := make([]*gen.AuditEntryCreate, 0, end-start)
+		for _, r := range rows[start:end] {
+			bs = append(bs, client.AuditEntry.Create().
+				SetOccurredAt(r.at).
+				SetNillableActorID(r.actorID).
+				SetActorName(r.actorName).
+				SetOperation(r.operation).
+				SetRequestID(r.requestID).
+				SetAction(r.Action).
+				SetEntityType(r.EntityType).
+				SetEntityID(r.EntityID).
+				SetGridPath(r.GridPath).
+				SetBefore(r.Before).
+				SetAfter(r.After))
+		}
+		if err := client.AuditEntry.CreateBulk(bs...).Exec(ctx); err != nil {
+			return fmt.Errorf("audit: write %d entries: %w", len(bs), err)
+		}
+	}
+	return nil
+}
+
+// now is the time of an entry.
+func now() time.Time { return time.Now().UTC() }
