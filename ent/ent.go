@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"gridgov/ent/assignment"
+	"gridgov/ent/bulletinpost"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -15,6 +16,7 @@ import (
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
+	"gridgov/ent/inspection"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/session"
@@ -89,6 +91,7 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			assignment.Table:     assignment.ValidColumn,
+			bulletinpost.Table:   bulletinpost.ValidColumn,
 			dailyreport.Table:    dailyreport.ValidColumn,
 			event.Table:          event.ValidColumn,
 			eventaction.Table:    eventaction.ValidColumn,
@@ -97,6 +100,7 @@ func checkColumn(t, c string) error {
 			household.Table:      household.ValidColumn,
 			householdtag.Table:   householdtag.ValidColumn,
 			idempotencykey.Table: idempotencykey.ValidColumn,
+			inspection.Table:     inspection.ValidColumn,
 			patrol.Table:         patrol.ValidColumn,
 			person.Table:         person.ValidColumn,
 			session.Table:        session.ValidColumn,

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"gridgov/ent/assignment"
+	"gridgov/ent/bulletinpost"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -14,6 +15,7 @@ import (
 	"gridgov/ent/grid"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
+	"gridgov/ent/inspection"
 	"gridgov/ent/internal"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
@@ -34,6 +36,11 @@ var assignmentImplementors = []string{"Assignment", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Assignment) IsNode() {}
+
+var bulletinpostImplementors = []string{"BulletinPost", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*BulletinPost) IsNode() {}
 
 var dailyreportImplementors = []string{"DailyReport", "Node"}
 
@@ -69,6 +76,11 @@ var householdtagImplementors = []string{"HouseholdTag", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*HouseholdTag) IsNode() {}
+
+var inspectionImplementors = []string{"Inspection", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Inspection) IsNode() {}
 
 var patrolImplementors = []string{"Patrol", "Node"}
 
@@ -176,6 +188,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case bulletinpost.Table:
+		query := c.BulletinPost.Query().
+			Where(bulletinpost.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, bulletinpostImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case dailyreport.Table:
 		query := c.DailyReport.Query().
 			Where(dailyreport.ID(id))
@@ -235,6 +256,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(householdtag.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, householdtagImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case inspection.Table:
+		query := c.Inspection.Query().
+			Where(inspection.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, inspectionImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -364,6 +394,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case bulletinpost.Table:
+		query := c.BulletinPost.Query().
+			Where(bulletinpost.IDIn(ids...))
+		query, err := query.CollectFields(ctx, bulletinpostImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case dailyreport.Table:
 		query := c.DailyReport.Query().
 			Where(dailyreport.IDIn(ids...))
@@ -464,6 +510,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.HouseholdTag.Query().
 			Where(householdtag.IDIn(ids...))
 		query, err := query.CollectFields(ctx, householdtagImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case inspection.Table:
+		query := c.Inspection.Query().
+			Where(inspection.IDIn(ids...))
+		query, err := query.CollectFields(ctx, inspectionImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -9,6 +9,9 @@ import (
 // Assignment is the predicate function for assignment builders.
 type Assignment func(*sql.Selector)
 
+// BulletinPost is the predicate function for bulletinpost builders.
+type BulletinPost func(*sql.Selector)
+
 // DailyReport is the predicate function for dailyreport builders.
 type DailyReport func(*sql.Selector)
 
@@ -32,6 +35,9 @@ type HouseholdTag func(*sql.Selector)
 
 // IdempotencyKey is the predicate function for idempotencykey builders.
 type IdempotencyKey func(*sql.Selector)
+
+// Inspection is the predicate function for inspection builders.
+type Inspection func(*sql.Selector)
 
 // Patrol is the predicate function for patrol builders.
 type Patrol func(*sql.Selector)

@@ -135,6 +135,30 @@ func (f AssignmentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AssignmentMutation", m)
 }
 
+// The BulletinPostQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type BulletinPostQueryRuleFunc func(context.Context, *ent.BulletinPostQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f BulletinPostQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.BulletinPostQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.BulletinPostQuery", q)
+}
+
+// The BulletinPostMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type BulletinPostMutationRuleFunc func(context.Context, *ent.BulletinPostMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f BulletinPostMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.BulletinPostMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.BulletinPostMutation", m)
+}
+
 // The DailyReportQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type DailyReportQueryRuleFunc func(context.Context, *ent.DailyReportQuery) error
@@ -325,6 +349,30 @@ func (f IdempotencyKeyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.IdempotencyKeyMutation", m)
+}
+
+// The InspectionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type InspectionQueryRuleFunc func(context.Context, *ent.InspectionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f InspectionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.InspectionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.InspectionQuery", q)
+}
+
+// The InspectionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type InspectionMutationRuleFunc func(context.Context, *ent.InspectionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f InspectionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.InspectionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.InspectionMutation", m)
 }
 
 // The PatrolQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -532,6 +580,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	switch q := q.(type) {
 	case *ent.AssignmentQuery:
 		return q.Filter(), nil
+	case *ent.BulletinPostQuery:
+		return q.Filter(), nil
 	case *ent.DailyReportQuery:
 		return q.Filter(), nil
 	case *ent.EventQuery:
@@ -547,6 +597,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.HouseholdTagQuery:
 		return q.Filter(), nil
 	case *ent.IdempotencyKeyQuery:
+		return q.Filter(), nil
+	case *ent.InspectionQuery:
 		return q.Filter(), nil
 	case *ent.PatrolQuery:
 		return q.Filter(), nil
@@ -571,6 +623,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	switch m := m.(type) {
 	case *ent.AssignmentMutation:
 		return m.Filter(), nil
+	case *ent.BulletinPostMutation:
+		return m.Filter(), nil
 	case *ent.DailyReportMutation:
 		return m.Filter(), nil
 	case *ent.EventMutation:
@@ -586,6 +640,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.HouseholdTagMutation:
 		return m.Filter(), nil
 	case *ent.IdempotencyKeyMutation:
+		return m.Filter(), nil
+	case *ent.InspectionMutation:
 		return m.Filter(), nil
 	case *ent.PatrolMutation:
 		return m.Filter(), nil

@@ -96,3 +96,17 @@ func (DailyReport) Hooks() []ent.Hook { return []ent.Hook{gridtree.CopyGridPathH
 
 // Policy of VisitInterval: readable by every signed-in viewer, changed by administrators.
 func (VisitInterval) Policy() ent.Policy { return authz.NewPolicy(authz.CategoryRules()) }
+
+// Policy of BulletinPost: scoped by its grid; publishing needs the publish permission. The
+// public reads published posts through the publicface package.
+func (BulletinPost) Policy() ent.Policy { return authz.NewPolicy(authz.BulletinRules()) }
+
+// Hooks of BulletinPost.
+func (BulletinPost) Hooks() []ent.Hook { return []ent.Hook{gridtree.CopyGridPathHook()} }
+
+// Policy of Inspection: the supervision ledger, scoped by the inspected grid and the
+// inspector's own entries.
+func (Inspection) Policy() ent.Policy { return authz.NewPolicy(authz.InspectionRules()) }
+
+// Hooks of Inspection.
+func (Inspection) Hooks() []ent.Hook { return []ent.Hook{gridtree.CopyGridPathHook()} }

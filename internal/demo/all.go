@@ -16,7 +16,8 @@ type Everything struct {
 }
 
 // LoadAll loads the whole demo, each part only if it is missing: the grid tree and people,
-// the case taxonomy, the cases, the daily work and the demo sign-ins.
+// the case taxonomy, the cases, the daily work, the demo sign-ins, and the bulletin posts and
+// supervision ledger.
 func LoadAll(ctx context.Context, client *ent.Client) (*Everything, error) {
 	sum, err := Load(ctx, client)
 	if err != nil {
@@ -35,6 +36,9 @@ func LoadAll(ctx context.Context, client *ent.Client) (*Everything, error) {
 	}
 	accounts, err := Accounts(ctx, client)
 	if err != nil {
+		return nil, err
+	}
+	if err := LoadPublic(ctx, client); err != nil {
 		return nil, err
 	}
 	return &Everything{Summary: *sum, Cases: cases, Daily: daily, Accounts: accounts}, nil
