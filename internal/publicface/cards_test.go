@@ -163,3 +163,28 @@ func TestBadges(t *testing.T) {
 		}
 	})
 }
+
+func TestReportAndTrackPages(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		w := newWorld(t, db)
+		// The report page works for any grid a resident may name, not only level 3.
+		for _, g := range []string{w.group.Code, w.village.Code} {
+			status, h, body := w.get(t, "/report/"+g)
+			if status != http.StatusOK || !strings.Contains(body, `data-grid-code="`+g+`"`) || !strings.Contains(body, `src="/public/report.js"`) ||
+				!strings.Contains(h.Get("Content-Security-Policy"), "connect-src 'self'") {
+				t.Errorf("GET /report/%s: %d", g, status)
+			}
+		}
+		if status, _, _ := w.get(t, "/report/410102999999999"); status != http.StatusNotFound {
+			t.Errorf("report page of an unknown grid: %d, want 404", status)
+		}
+		status, _, body := w.get(t, "/track/ABC<script>")
+		if status != http.StatusOK || strings.Contains(body, "ABC<script>") || !strings.Contains(body, "ABC&lt;script&gt;") {
+			t.Errorf("GET /track/<code>: %d; the code must be escaped", status)
+		}
+		status, h, js := w.get(t, "/public/report.js")
+		if status != http.StatusOK || !strings.HasPrefix(h.Get("Content-Type"), "text/javascript") || !strings.Contains(js, "reportPublicEvent") {
+			t.Errorf("GET /public/report.js: %d %s", status, h.Get("Content-Type"))
+		}
+	})
+}
