@@ -1,6 +1,7 @@
 package publicface_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -122,4 +123,11 @@ func (w *world) get(t *testing.T, path string) (int, http.Header, string) {
 	w.env.Handler.ServeHTTP(rec, req)
 	body, _ := io.ReadAll(rec.Result().Body)
 	return rec.Code, rec.Header(), string(body)
+}
+
+func mustJSON(t *testing.T, data []byte, out any) {
+	t.Helper()
+	if err := json.Unmarshal(data, out); err != nil {
+		t.Fatalf("decode %s: %v", data, err)
+	}
 }
