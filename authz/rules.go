@@ -408,23 +408,25 @@ func BulletinRules() ([]privacy.QueryRule, []privacy.MutationRule) {
 				gridID, _ := m.GridID()
 				return checkTarget(ctx, v, m.Client(), gridID, "gridID", ObjBulletin, ActCreate)
 			}
-			ids := mustIDs(ctx, m)
-			rows := m.Client().BulletinPost.Query().Where(bulletinpost.IDIn(ids...))
-			act := ActUpdate
-			switch {
-			case m.Op().Is(ent.OpDelete | ent.OpDeleteOne):
-				act = ActDelete
-			default:
-				_, statusChange := m.Status()
-				published, err := rows.Clone().Where(bulletinpost.StatusEQ(bulletinpost.StatusPUBLISHED)).Exist(SystemContext(ctx, "is a bulletin post public"))
-				if err != nil {
-					return err
-				}
-				if statusChange || published {
-					act = ActPublish
-				}
+			rows := m.Client().BulletinPost.Query().Where(bulletinpost.IDIn(mustIDs(ctx, m)...))
+			paths := func() *ent.BulletinPostSelect { return rows.Clone().Select(bulletinpost.FieldGridPath) }
+			if m.Op().Is(ent.OpDelete | ent.OpDeleteOne) {
+				return checkRows(ctx, v, paths(), ObjBulletin, ActDelete)
 			}
-			return checkRows(ctx, v, rows.Select(bulletinpost.FieldGridPath), ObjBulletin, act)
+			// The update check comes first, so that a hidden post is refused in the same
+			// words whether it is published or not.
+			if err := checkRows(ctx, v, paths(), ObjBulletin, ActUpdate); err != privacy.Allow {
+				return err
+			}
+			_, statusChange := m.Status()
+			published, err := rows.Clone().Where(bulletinpost.StatusEQ(bulletinpost.StatusPUBLISHED)).Exist(SystemContext(ctx, "is a bulletin post public"))
+			if err != nil {
+				return err
+			}
+			if statusChange || published {
+				return checkRows(ctx, v, paths(), ObjBulletin, ActPublish)
+			}
+			return privacy.Allow
 		})}
 }
 
