@@ -73,6 +73,3 @@ func (r *mutationResolver) PublishBulletinPost(ctx context.Context, id int) (*en
 func (r *mutationResolver) UnpublishBulletinPost(ctx context.Context, id int) (*ent.BulletinPost, error) {
 	return r.client(ctx).BulletinPost.UpdateOneID(id).SetStatus(bulletinpost.StatusUNPUBLISHED).Save(ctx)
 }
-
-// maxAttachments bounds the links of one bulletin post.
-const maxAttachments = 20

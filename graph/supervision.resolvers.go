@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"gridgov/authz"
 	"gridgov/ent"
 	"gridgov/ent/inspection"
 	"gridgov/graph/model"
@@ -91,12 +90,4 @@ func (r *queryResolver) FollowUpsDue(ctx context.Context, before *time.Time, min
 		limit = *first
 	}
 	return q.Order(ent.Asc(inspection.FieldFollowUpDue), ent.Asc(inspection.FieldID)).Limit(limit).All(ctx)
-}
-
-// viewerPerson is the viewer's person id; 0, which matches no row, without one.
-func viewerPerson(ctx context.Context) int {
-	if v := authz.FromContext(ctx); v != nil {
-		return v.PersonID
-	}
-	return 0
 }
