@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
@@ -40,6 +41,9 @@ type Web struct {
 	PublicURL string
 	// Logger receives errors; nil: slog.Default().
 	Logger *slog.Logger
+
+	mu      sync.Mutex
+	qrCache map[string]template.URL // report URL → QR code
 }
 
 // Register mounts the public pages on mux: /cards/{code} and /cards?root=, /badges?root=,
@@ -54,6 +58,32 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /track/{code}", w.track)
 	mux.HandleFunc("GET /bulletin/{code}", w.bulletin)
 	mux.HandleFunc("GET /public/{file}", w.static)
+}
+
+// maxQRCache bounds the QR codes kept: a district's level-3 grids, under a few host names.
+const maxQRCache = 10000
+
+// qr returns the QR code of url as a PNG data URI. Encoding costs ~5 ms, and anyone may ask
+// for a sheet of 500 cards, so codes are kept once made; the cache is emptied when full.
+func (w *Web) qr(url string) (template.URL, error) {
+	w.mu.Lock()
+	uri, ok := w.qrCache[url]
+	w.mu.Unlock()
+	if ok {
+		return uri, nil
+	}
+	png, err := qrcode.Encode(url, qrcode.Medium, 320)
+	if err != nil {
+		return "", err
+	}
+	uri = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
+	w.mu.Lock()
+	if w.qrCache == nil || len(w.qrCache) >= maxQRCache {
+		w.qrCache = map[string]template.URL{}
+	}
+	w.qrCache[url] = uri
+	w.mu.Unlock()
+	return uri, nil
 }
 
 // printedCard is a card with what the page adds: the QR code and the URL it holds.
@@ -110,13 +140,12 @@ func (w *Web) printCards(rw http.ResponseWriter, r *http.Request, title string, 
 	base := w.base(r)
 	for _, c := range cs {
 		url := base + c.ReportPath
-		png, err := qrcode.Encode(url, qrcode.Medium, 320)
+		qr, err := w.qr(url)
 		if err != nil {
 			w.fail(rw, r, fmt.Errorf("QR code of %s: %w", c.GridCode, err))
 			return
 		}
-		out.Cards = append(out.Cards, printedCard{Card: c, ReportURL: url,
-			QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))})
+		out.Cards = append(out.Cards, printedCard{Card: c, ReportURL: url, QR: qr})
 	}
 	w.render(rw, r, "cards.html", out)
 }
