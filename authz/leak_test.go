@@ -18,10 +18,12 @@ import (
 	"gridgov/authz"
 	"gridgov/ent"
 	"gridgov/ent/assignment"
+	"gridgov/ent/bulletinpost"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
+	"gridgov/ent/inspection"
 	"gridgov/ent/vehicle"
 	"gridgov/internal/dbtest"
 	"gridgov/internal/servertest"
@@ -47,6 +49,8 @@ type world struct {
 	visits      []*ent.Visit
 	patrols     []*ent.Patrol
 	reports     []*ent.DailyReport
+	posts       []*ent.BulletinPost
+	inspections []*ent.Inspection
 	now         time.Time
 }
 
@@ -165,7 +169,40 @@ func buildWorld(t *testing.T, c *ent.Client, rng *rand.Rand) *world {
 		w.events = append(w.events, ev)
 	}
 	buildDailyWork(t, c, w, rng)
+	buildOversight(t, c, w, rng)
 	return w
+}
+
+// buildOversight adds bulletin posts (drafts and published) and inspections spread over the
+// tree, some with follow-ups due.
+func buildOversight(t *testing.T, c *ent.Client, w *world, rng *rand.Rand) {
+	ctx := servertest.System()
+	for i := range 30 {
+		g := w.grids[rng.IntN(len(w.grids))]
+		b := c.BulletinPost.Create().SetGridID(g.ID).SetColumn(bulletinpost.ColumnVILLAGE_AFFAIRS).SetTitle(fmt.Sprintf("公告%02d", i))
+		if i%2 == 0 {
+			b.SetStatus(bulletinpost.StatusPUBLISHED).SetPublishedAt(w.now)
+		}
+		p, err := b.Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.posts = append(w.posts, p)
+	}
+	due := w.now.Add(24 * time.Hour)
+	for i := range 30 {
+		g := w.grids[rng.IntN(len(w.grids))]
+		b := c.Inspection.Create().SetGridID(g.ID).SetInspectorID(w.people[rng.IntN(len(w.people))].ID).
+			SetKind(inspection.KindUNANNOUNCED).SetInspectedAt(w.now.Add(-time.Hour)).SetRating(inspection.RatingFAIR)
+		if i%3 == 0 {
+			b.SetFollowUpDue(due)
+		}
+		in, err := b.Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.inspections = append(w.inspections, in)
+	}
 }
 
 // buildDailyWork adds households, visits, patrols and daily reports spread over the tree.
@@ -333,7 +370,7 @@ func (o *oracle) cached(key string, f func() []int) []int {
 func newOracle(w *world, v *viewerCase, enf *authz.Enforcer) *oracle {
 	o := &oracle{w: w, v: v, canRead: map[string]map[int]bool{}, memo: map[string][]int{}}
 	for _, obj := range []string{authz.ObjGrid, authz.ObjPerson, authz.ObjAssignment, authz.ObjVehicle, authz.ObjEvent,
-		authz.ObjHousehold, authz.ObjVisit, authz.ObjPatrol, authz.ObjDailyReport, authz.ObjAudit} {
+		authz.ObjHousehold, authz.ObjVisit, authz.ObjPatrol, authz.ObjDailyReport, authz.ObjAudit, authz.ObjBulletin, authz.ObjInspection} {
 		// Grids on which some grant of a role allowed to read obj sits.
 		granted := map[int]bool{}
 		for _, g := range v.grants {
@@ -456,6 +493,7 @@ var leakShapes = []shape{
 	{"rollups", checkRollups},
 	{"work rollups", checkWorkRollups},
 	{"audit log", checkAuditLog},
+	{"bulletin and supervision ledger", checkOversight},
 	{"mutations out of scope", checkMutations},
 }
 
@@ -961,6 +999,14 @@ func snapshot(t *testing.T, c *ent.Client) []string {
 	}
 	n, _ := c.AuditEntry.Query().Count(ctx)
 	out = append(out, fmt.Sprintf("audit entries %d", n))
+	bs, _ := c.BulletinPost.Query().All(ctx)
+	for _, b := range bs {
+		out = append(out, fmt.Sprintf("post %d %s %s %d", b.ID, b.Title, b.Status, b.GridID))
+	}
+	is, _ := c.Inspection.Query().All(ctx)
+	for _, in := range is {
+		out = append(out, fmt.Sprintf("inspection %d %d %v", in.ID, in.GridID, in.FollowedUpAt))
+	}
 	return out
 }
 
@@ -1315,5 +1361,99 @@ func checkAuditLog(t *testing.T, env *servertest.Env, w *world, v *viewerCase, o
 		if wantSet[e.ID] != (n.Node != nil) {
 			t.Errorf("%s: node(audit entry %d) = %v, visible=%v", v.name, e.ID, n.Node, wantSet[e.ID])
 		}
+	}
+}
+
+// checkOversight: bulletin posts and the supervision ledger are scoped like everything else
+// (inspections also to their own inspector), and writes to hidden ones are refused like
+// writes to missing ones, changing nothing.
+func checkOversight(t *testing.T, env *servertest.Env, w *world, v *viewerCase, o *oracle) {
+	var got struct {
+		BulletinPosts, Inspections, Mine conn
+		FollowUpsDue                     []struct{ ID string }
+	}
+	mustData(t, env, v, `{
+		bulletinPosts(first: 500) { totalCount edges { node { id } } }
+		inspections(first: 500) { totalCount edges { node { id } } }
+		mine: inspections(first: 500, mine: true) { totalCount edges { node { id } } }
+		followUpsDue(before: "2100-01-01T00:00:00Z", first: 500) { id }
+	}`, nil, &got)
+	var posts, inspections, mine, due []int
+	for _, p := range w.posts {
+		if o.canRead[authz.ObjBulletin][p.GridID] {
+			posts = append(posts, p.ID)
+		}
+	}
+	for _, in := range w.inspections {
+		if o.canRead[authz.ObjInspection][in.GridID] || in.InspectorID == v.personID {
+			inspections = append(inspections, in.ID)
+			if in.FollowUpDue != nil {
+				due = append(due, in.ID)
+			}
+		}
+		if in.InspectorID == v.personID {
+			mine = append(mine, in.ID)
+		}
+	}
+	var dueGot []int
+	for _, f := range got.FollowUpsDue {
+		id, _ := strconv.Atoi(f.ID)
+		dueGot = append(dueGot, id)
+	}
+	for name, pair := range map[string]struct {
+		want []int
+		got  conn
+	}{"bulletinPosts": {posts, got.BulletinPosts}, "inspections": {inspections, got.Inspections}, "inspections(mine)": {mine, got.Mine}} {
+		if diff := cmp.Diff(sorted(pair.want), pair.got.ids()); diff != "" || pair.got.TotalCount != len(pair.want) {
+			t.Errorf("%s: %s totalCount %d want %d (-want +got):\n%s", v.name, name, pair.got.TotalCount, len(pair.want), diff)
+		}
+	}
+	if diff := cmp.Diff(sorted(due), sorted(dueGot)); diff != "" {
+		t.Errorf("%s: followUpsDue (-want +got):\n%s", v.name, diff)
+	}
+	if v.super {
+		return
+	}
+	// Writes to a hidden post, grid or inspection read like writes to missing ones.
+	refuse := func(what, q string, hidden, missing map[string]any) {
+		t.Helper()
+		h := env.Do(t, v.token, q, hidden)
+		m := env.Do(t, v.token, q, missing)
+		if len(h.Errors) == 0 || h.Errors[0].Code() != "FORBIDDEN" || len(m.Errors) == 0 ||
+			idPattern.ReplaceAllString(h.Errors[0].Message, "<id>") != idPattern.ReplaceAllString(m.Errors[0].Message, "<id>") {
+			t.Errorf("%s: %s on a hidden row: %+v; on a missing one: %+v", v.name, what, h.Errors, m.Errors)
+		}
+	}
+	for _, p := range w.posts {
+		if o.canRead[authz.ObjBulletin][p.GridID] {
+			continue
+		}
+		for _, q := range []string{
+			`mutation($id: ID!) { publishBulletinPost(id: $id) { id } }`,
+			`mutation($id: ID!) { updateBulletinPost(id: $id, input: {title: "x"}) { id } }`,
+		} {
+			refuse(q, q, map[string]any{"id": p.ID}, map[string]any{"id": p.ID + 100000})
+		}
+		break
+	}
+	for _, g := range w.grids {
+		if o.canRead[authz.ObjGrid][g.ID] {
+			continue
+		}
+		q := `mutation($g: ID!) { createBulletinPost(input: {gridID: $g, column: PARTY_AFFAIRS, title: "x"}) { id } }`
+		refuse("createBulletinPost", q, map[string]any{"g": g.ID}, map[string]any{"g": g.ID + 100000})
+		q = `mutation($g: ID!) { recordInspection(input: {gridID: $g, rating: GOOD}) { id } }`
+		if v.personID != 0 {
+			refuse("recordInspection", q, map[string]any{"g": g.ID}, map[string]any{"g": g.ID + 100000})
+		}
+		break
+	}
+	for _, in := range w.inspections {
+		if o.canRead[authz.ObjInspection][in.GridID] || in.InspectorID == v.personID || in.FollowUpDue == nil {
+			continue
+		}
+		q := `mutation($id: ID!) { completeFollowUp(id: $id, note: "x") { id } }`
+		refuse("completeFollowUp", q, map[string]any{"id": in.ID}, map[string]any{"id": in.ID + 100000})
+		break
 	}
 }

@@ -9,8 +9,10 @@ import (
 	"gridgov/ent"
 	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
+	"gridgov/ent/bulletinpost"
 	"gridgov/ent/grid"
 	"gridgov/ent/household"
+	"gridgov/ent/inspection"
 	"gridgov/ent/person"
 	"gridgov/ent/predicate"
 	"gridgov/ent/privacy"
@@ -393,3 +395,72 @@ func AuditRules() ([]privacy.QueryRule, []privacy.MutationRule) {
 
 // ObjAudit is the audit log, as named in policy.csv.
 const ObjAudit = "audit"
+
+// Objects and actions of the public face and oversight, as named in policy.csv.
+const (
+	ObjBulletin   = "bulletin"
+	ObjInspection = "inspection"
+	ActPublish    = "publish"
+	ActInspect    = "inspect"
+)
+
+// BulletinRules returns the rules of BulletinPost: reads are scoped by its grid (the public
+// reads published posts on the system's account and copies out the public fields); a post is
+// created where the viewer may create one; changing a post's status, or changing a post that
+// is published, needs the publish permission, so that a draft writer cannot alter what the
+// public sees.
+func BulletinRules() ([]privacy.QueryRule, []privacy.MutationRule) {
+	return []privacy.QueryRule{ScopeRead(ObjBulletin, bulletinpost.FieldGridPath)},
+		[]privacy.MutationRule{privacy.BulletinPostMutationRuleFunc(func(ctx context.Context, m *ent.BulletinPostMutation) error {
+			v := FromContext(ctx)
+			if m.Op().Is(ent.OpCreate) {
+				if s, ok := m.Status(); ok && s != bulletinpost.StatusDRAFT {
+					return forbidden("a bulletin post starts as a draft; publish it with publishBulletinPost")
+				}
+				gridID, _ := m.GridID()
+				return checkTarget(ctx, v, m.Client(), gridID, "gridID", ObjBulletin, ActCreate)
+			}
+			rows := m.Client().BulletinPost.Query().Where(bulletinpost.IDIn(mustIDs(ctx, m)...))
+			paths := func() *ent.BulletinPostSelect { return rows.Clone().Select(bulletinpost.FieldGridPath) }
+			if m.Op().Is(ent.OpDelete | ent.OpDeleteOne) {
+				return checkRows(ctx, v, paths(), ObjBulletin, ActDelete)
+			}
+			// The update check comes first, so that a hidden post is refused in the same
+			// words whether it is published or not.
+			if err := checkRows(ctx, v, paths(), ObjBulletin, ActUpdate); err != privacy.Allow {
+				return err
+			}
+			_, statusChange := m.Status()
+			published, err := rows.Clone().Where(bulletinpost.StatusEQ(bulletinpost.StatusPUBLISHED)).Exist(SystemContext(ctx, "is a bulletin post public"))
+			if err != nil {
+				return err
+			}
+			if statusChange || published {
+				return checkRows(ctx, v, paths(), ObjBulletin, ActPublish)
+			}
+			return privacy.Allow
+		})}
+}
+
+// InspectionRules returns the rules of Inspection: supervisors read the ledger in their scope
+// and always their own entries; an entry is recorded by its inspector, on a grid where they
+// may inspect, and follow-ups are recorded where they may update the ledger.
+func InspectionRules() ([]privacy.QueryRule, []privacy.MutationRule) {
+	return []privacy.QueryRule{ScopeRead(ObjInspection, inspection.FieldGridPath, OwnRows(inspection.FieldInspectorID))},
+		[]privacy.MutationRule{privacy.InspectionMutationRuleFunc(func(ctx context.Context, m *ent.InspectionMutation) error {
+			v := FromContext(ctx)
+			switch {
+			case m.Op().Is(ent.OpCreate):
+				if inspector, _ := m.InspectorID(); v.PersonID == 0 || inspector != v.PersonID {
+					return forbidden("an inspection is recorded by the inspector themselves")
+				}
+				gridID, _ := m.GridID()
+				return checkTarget(ctx, v, m.Client(), gridID, "gridID", ObjInspection, ActCreate)
+			case m.Op().Is(ent.OpUpdate | ent.OpUpdateOne):
+				q := m.Client().Inspection.Query().Where(inspection.IDIn(mustIDs(ctx, m)...)).Select(inspection.FieldGridPath)
+				return checkRows(ctx, v, q, ObjInspection, ActUpdate)
+			default:
+				return forbidden("the supervision ledger keeps every entry: inspections are never deleted")
+			}
+		})}
+}

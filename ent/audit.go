@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
+	"gridgov/ent/bulletinpost"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -16,6 +17,7 @@ import (
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
+	"gridgov/ent/inspection"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/session"
@@ -70,6 +72,8 @@ func AuditValue(v Value) (AuditRecord, bool) {
 		return e.auditRecord(), true
 	case *AuditEntry:
 		return e.auditRecord(), true
+	case *BulletinPost:
+		return e.auditRecord(), true
 	case *DailyReport:
 		return e.auditRecord(), true
 	case *Event:
@@ -87,6 +91,8 @@ func AuditValue(v Value) (AuditRecord, bool) {
 	case *HouseholdTag:
 		return e.auditRecord(), true
 	case *IdempotencyKey:
+		return e.auditRecord(), true
+	case *Inspection:
 		return e.auditRecord(), true
 	case *Patrol:
 		return e.auditRecord(), true
@@ -130,6 +136,22 @@ func AuditOld(ctx context.Context, m Mutation) ([]AuditRecord, error) {
 		q := m.Client().AuditEntry.Query()
 		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
 			q.Where(auditentry.ID(id))
+		} else {
+			q.Where(m.predicates...)
+		}
+		rows, err := q.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]AuditRecord, len(rows))
+		for i, r := range rows {
+			out[i] = r.auditRecord()
+		}
+		return out, nil
+	case *BulletinPostMutation:
+		q := m.Client().BulletinPost.Query()
+		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
+			q.Where(bulletinpost.ID(id))
 		} else {
 			q.Where(m.predicates...)
 		}
@@ -286,6 +308,22 @@ func AuditOld(ctx context.Context, m Mutation) ([]AuditRecord, error) {
 			out[i] = r.auditRecord()
 		}
 		return out, nil
+	case *InspectionMutation:
+		q := m.Client().Inspection.Query()
+		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
+			q.Where(inspection.ID(id))
+		} else {
+			q.Where(m.predicates...)
+		}
+		rows, err := q.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]AuditRecord, len(rows))
+		for i, r := range rows {
+			out[i] = r.auditRecord()
+		}
+		return out, nil
 	case *PatrolMutation:
 		q := m.Client().Patrol.Query()
 		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
@@ -410,6 +448,8 @@ func AuditTx(m Mutation) (tx *Tx, key any, ok bool) {
 		return auditTx(m.config)
 	case *AuditEntryMutation:
 		return auditTx(m.config)
+	case *BulletinPostMutation:
+		return auditTx(m.config)
 	case *DailyReportMutation:
 		return auditTx(m.config)
 	case *EventMutation:
@@ -427,6 +467,8 @@ func AuditTx(m Mutation) (tx *Tx, key any, ok bool) {
 	case *HouseholdTagMutation:
 		return auditTx(m.config)
 	case *IdempotencyKeyMutation:
+		return auditTx(m.config)
+	case *InspectionMutation:
 		return auditTx(m.config)
 	case *PatrolMutation:
 		return auditTx(m.config)
@@ -488,6 +530,22 @@ func (e *AuditEntry) auditRecord() AuditRecord {
 		"grid_path":   e.GridPath,
 		"before":      e.Before,
 		"after":       e.After,
+	}}
+}
+
+func (e *BulletinPost) auditRecord() AuditRecord {
+	return AuditRecord{ID: e.ID, Fields: map[string]any{
+		"created_at":   e.CreatedAt,
+		"updated_at":   e.UpdatedAt,
+		"column":       e.Column,
+		"title":        e.Title,
+		"body":         e.Body,
+		"attachments":  e.Attachments,
+		"status":       e.Status,
+		"published_at": e.PublishedAt,
+		"grid_path":    e.GridPath,
+		"grid_id":      e.GridID,
+		"author_id":    e.AuthorID,
 	}}
 }
 
@@ -644,6 +702,26 @@ func (e *IdempotencyKey) auditRecord() AuditRecord {
 		"key":        e.Key,
 		"operation":  e.Operation,
 		"result_id":  e.ResultID,
+	}}
+}
+
+func (e *Inspection) auditRecord() AuditRecord {
+	return AuditRecord{ID: e.ID, Fields: map[string]any{
+		"created_at":     e.CreatedAt,
+		"updated_at":     e.UpdatedAt,
+		"kind":           e.Kind,
+		"inspected_at":   e.InspectedAt,
+		"findings":       e.Findings,
+		"rating":         e.Rating,
+		"photo_urls":     e.PhotoUrls,
+		"recheck_passed": e.RecheckPassed,
+		"follow_up_due":  e.FollowUpDue,
+		"followed_up_at": e.FollowedUpAt,
+		"follow_up_note": e.FollowUpNote,
+		"grid_path":      e.GridPath,
+		"grid_id":        e.GridID,
+		"inspector_id":   e.InspectorID,
+		"event_id":       e.EventID,
 	}}
 }
 

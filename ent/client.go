@@ -13,6 +13,7 @@ import (
 
 	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
+	"gridgov/ent/bulletinpost"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -22,6 +23,7 @@ import (
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
+	"gridgov/ent/inspection"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/session"
@@ -47,6 +49,8 @@ type Client struct {
 	Assignment *AssignmentClient
 	// AuditEntry is the client for interacting with the AuditEntry builders.
 	AuditEntry *AuditEntryClient
+	// BulletinPost is the client for interacting with the BulletinPost builders.
+	BulletinPost *BulletinPostClient
 	// DailyReport is the client for interacting with the DailyReport builders.
 	DailyReport *DailyReportClient
 	// Event is the client for interacting with the Event builders.
@@ -65,6 +69,8 @@ type Client struct {
 	HouseholdTag *HouseholdTagClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
+	// Inspection is the client for interacting with the Inspection builders.
+	Inspection *InspectionClient
 	// Patrol is the client for interacting with the Patrol builders.
 	Patrol *PatrolClient
 	// Person is the client for interacting with the Person builders.
@@ -92,6 +98,7 @@ func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Assignment = NewAssignmentClient(c.config)
 	c.AuditEntry = NewAuditEntryClient(c.config)
+	c.BulletinPost = NewBulletinPostClient(c.config)
 	c.DailyReport = NewDailyReportClient(c.config)
 	c.Event = NewEventClient(c.config)
 	c.EventAction = NewEventActionClient(c.config)
@@ -101,6 +108,7 @@ func (c *Client) init() {
 	c.Household = NewHouseholdClient(c.config)
 	c.HouseholdTag = NewHouseholdTagClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
+	c.Inspection = NewInspectionClient(c.config)
 	c.Patrol = NewPatrolClient(c.config)
 	c.Person = NewPersonClient(c.config)
 	c.Session = NewSessionClient(c.config)
@@ -202,6 +210,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		config:         cfg,
 		Assignment:     NewAssignmentClient(cfg),
 		AuditEntry:     NewAuditEntryClient(cfg),
+		BulletinPost:   NewBulletinPostClient(cfg),
 		DailyReport:    NewDailyReportClient(cfg),
 		Event:          NewEventClient(cfg),
 		EventAction:    NewEventActionClient(cfg),
@@ -211,6 +220,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Household:      NewHouseholdClient(cfg),
 		HouseholdTag:   NewHouseholdTagClient(cfg),
 		IdempotencyKey: NewIdempotencyKeyClient(cfg),
+		Inspection:     NewInspectionClient(cfg),
 		Patrol:         NewPatrolClient(cfg),
 		Person:         NewPersonClient(cfg),
 		Session:        NewSessionClient(cfg),
@@ -239,6 +249,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		config:         cfg,
 		Assignment:     NewAssignmentClient(cfg),
 		AuditEntry:     NewAuditEntryClient(cfg),
+		BulletinPost:   NewBulletinPostClient(cfg),
 		DailyReport:    NewDailyReportClient(cfg),
 		Event:          NewEventClient(cfg),
 		EventAction:    NewEventActionClient(cfg),
@@ -248,6 +259,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Household:      NewHouseholdClient(cfg),
 		HouseholdTag:   NewHouseholdTagClient(cfg),
 		IdempotencyKey: NewIdempotencyKeyClient(cfg),
+		Inspection:     NewInspectionClient(cfg),
 		Patrol:         NewPatrolClient(cfg),
 		Person:         NewPersonClient(cfg),
 		Session:        NewSessionClient(cfg),
@@ -284,10 +296,10 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Assignment, c.AuditEntry, c.DailyReport, c.Event, c.EventAction,
-		c.EventCategory, c.EventTally, c.Grid, c.Household, c.HouseholdTag,
-		c.IdempotencyKey, c.Patrol, c.Person, c.Session, c.User, c.Vehicle, c.Visit,
-		c.VisitInterval,
+		c.Assignment, c.AuditEntry, c.BulletinPost, c.DailyReport, c.Event,
+		c.EventAction, c.EventCategory, c.EventTally, c.Grid, c.Household,
+		c.HouseholdTag, c.IdempotencyKey, c.Inspection, c.Patrol, c.Person, c.Session,
+		c.User, c.Vehicle, c.Visit, c.VisitInterval,
 	} {
 		n.Use(hooks...)
 	}
@@ -297,10 +309,10 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Assignment, c.AuditEntry, c.DailyReport, c.Event, c.EventAction,
-		c.EventCategory, c.EventTally, c.Grid, c.Household, c.HouseholdTag,
-		c.IdempotencyKey, c.Patrol, c.Person, c.Session, c.User, c.Vehicle, c.Visit,
-		c.VisitInterval,
+		c.Assignment, c.AuditEntry, c.BulletinPost, c.DailyReport, c.Event,
+		c.EventAction, c.EventCategory, c.EventTally, c.Grid, c.Household,
+		c.HouseholdTag, c.IdempotencyKey, c.Inspection, c.Patrol, c.Person, c.Session,
+		c.User, c.Vehicle, c.Visit, c.VisitInterval,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -313,6 +325,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Assignment.mutate(ctx, m)
 	case *AuditEntryMutation:
 		return c.AuditEntry.mutate(ctx, m)
+	case *BulletinPostMutation:
+		return c.BulletinPost.mutate(ctx, m)
 	case *DailyReportMutation:
 		return c.DailyReport.mutate(ctx, m)
 	case *EventMutation:
@@ -331,6 +345,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.HouseholdTag.mutate(ctx, m)
 	case *IdempotencyKeyMutation:
 		return c.IdempotencyKey.mutate(ctx, m)
+	case *InspectionMutation:
+		return c.Inspection.mutate(ctx, m)
 	case *PatrolMutation:
 		return c.Patrol.mutate(ctx, m)
 	case *PersonMutation:
@@ -647,6 +663,172 @@ func (c *AuditEntryClient) mutate(ctx context.Context, m *AuditEntryMutation) (V
 		return (&AuditEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AuditEntry mutation op: %q", m.Op())
+	}
+}
+
+// BulletinPostClient is a client for the BulletinPost schema.
+type BulletinPostClient struct {
+	config
+}
+
+// NewBulletinPostClient returns a client for the BulletinPost from the given config.
+func NewBulletinPostClient(c config) *BulletinPostClient {
+	return &BulletinPostClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `bulletinpost.Hooks(f(g(h())))`.
+func (c *BulletinPostClient) Use(hooks ...Hook) {
+	c.hooks.BulletinPost = append(c.hooks.BulletinPost, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `bulletinpost.Intercept(f(g(h())))`.
+func (c *BulletinPostClient) Intercept(interceptors ...Interceptor) {
+	c.inters.BulletinPost = append(c.inters.BulletinPost, interceptors...)
+}
+
+// Create returns a builder for creating a BulletinPost entity.
+func (c *BulletinPostClient) Create() *BulletinPostCreate {
+	mutation := newBulletinPostMutation(c.config, OpCreate)
+	return &BulletinPostCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of BulletinPost entities.
+func (c *BulletinPostClient) CreateBulk(builders ...*BulletinPostCreate) *BulletinPostCreateBulk {
+	return &BulletinPostCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *BulletinPostClient) MapCreateBulk(slice any, setFunc func(*BulletinPostCreate, int)) *BulletinPostCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &BulletinPostCreateBulk{err: fmt.Errorf("calling to BulletinPostClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*BulletinPostCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &BulletinPostCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for BulletinPost.
+func (c *BulletinPostClient) Update() *BulletinPostUpdate {
+	mutation := newBulletinPostMutation(c.config, OpUpdate)
+	return &BulletinPostUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *BulletinPostClient) UpdateOne(_m *BulletinPost) *BulletinPostUpdateOne {
+	mutation := newBulletinPostMutation(c.config, OpUpdateOne, withBulletinPost(_m))
+	return &BulletinPostUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *BulletinPostClient) UpdateOneID(id int) *BulletinPostUpdateOne {
+	mutation := newBulletinPostMutation(c.config, OpUpdateOne, withBulletinPostID(id))
+	return &BulletinPostUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for BulletinPost.
+func (c *BulletinPostClient) Delete() *BulletinPostDelete {
+	mutation := newBulletinPostMutation(c.config, OpDelete)
+	return &BulletinPostDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *BulletinPostClient) DeleteOne(_m *BulletinPost) *BulletinPostDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *BulletinPostClient) DeleteOneID(id int) *BulletinPostDeleteOne {
+	builder := c.Delete().Where(bulletinpost.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &BulletinPostDeleteOne{builder}
+}
+
+// Query returns a query builder for BulletinPost.
+func (c *BulletinPostClient) Query() *BulletinPostQuery {
+	return &BulletinPostQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeBulletinPost},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a BulletinPost entity by its id.
+func (c *BulletinPostClient) Get(ctx context.Context, id int) (*BulletinPost, error) {
+	return c.Query().Where(bulletinpost.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *BulletinPostClient) GetX(ctx context.Context, id int) *BulletinPost {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryGrid queries the grid edge of a BulletinPost.
+func (c *BulletinPostClient) QueryGrid(_m *BulletinPost) *GridQuery {
+	query := (&GridClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(bulletinpost.Table, bulletinpost.FieldID, id),
+			sqlgraph.To(grid.Table, grid.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, bulletinpost.GridTable, bulletinpost.GridColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAuthor queries the author edge of a BulletinPost.
+func (c *BulletinPostClient) QueryAuthor(_m *BulletinPost) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(bulletinpost.Table, bulletinpost.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, bulletinpost.AuthorTable, bulletinpost.AuthorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *BulletinPostClient) Hooks() []Hook {
+	hooks := c.hooks.BulletinPost
+	return append(hooks[:len(hooks):len(hooks)], bulletinpost.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *BulletinPostClient) Interceptors() []Interceptor {
+	return c.inters.BulletinPost
+}
+
+func (c *BulletinPostClient) mutate(ctx context.Context, m *BulletinPostMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&BulletinPostCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&BulletinPostUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&BulletinPostUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&BulletinPostDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown BulletinPost mutation op: %q", m.Op())
 	}
 }
 
@@ -2240,6 +2422,188 @@ func (c *IdempotencyKeyClient) mutate(ctx context.Context, m *IdempotencyKeyMuta
 	}
 }
 
+// InspectionClient is a client for the Inspection schema.
+type InspectionClient struct {
+	config
+}
+
+// NewInspectionClient returns a client for the Inspection from the given config.
+func NewInspectionClient(c config) *InspectionClient {
+	return &InspectionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `inspection.Hooks(f(g(h())))`.
+func (c *InspectionClient) Use(hooks ...Hook) {
+	c.hooks.Inspection = append(c.hooks.Inspection, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `inspection.Intercept(f(g(h())))`.
+func (c *InspectionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Inspection = append(c.inters.Inspection, interceptors...)
+}
+
+// Create returns a builder for creating a Inspection entity.
+func (c *InspectionClient) Create() *InspectionCreate {
+	mutation := newInspectionMutation(c.config, OpCreate)
+	return &InspectionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Inspection entities.
+func (c *InspectionClient) CreateBulk(builders ...*InspectionCreate) *InspectionCreateBulk {
+	return &InspectionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *InspectionClient) MapCreateBulk(slice any, setFunc func(*InspectionCreate, int)) *InspectionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &InspectionCreateBulk{err: fmt.Errorf("calling to InspectionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*InspectionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &InspectionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Inspection.
+func (c *InspectionClient) Update() *InspectionUpdate {
+	mutation := newInspectionMutation(c.config, OpUpdate)
+	return &InspectionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *InspectionClient) UpdateOne(_m *Inspection) *InspectionUpdateOne {
+	mutation := newInspectionMutation(c.config, OpUpdateOne, withInspection(_m))
+	return &InspectionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *InspectionClient) UpdateOneID(id int) *InspectionUpdateOne {
+	mutation := newInspectionMutation(c.config, OpUpdateOne, withInspectionID(id))
+	return &InspectionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Inspection.
+func (c *InspectionClient) Delete() *InspectionDelete {
+	mutation := newInspectionMutation(c.config, OpDelete)
+	return &InspectionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *InspectionClient) DeleteOne(_m *Inspection) *InspectionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *InspectionClient) DeleteOneID(id int) *InspectionDeleteOne {
+	builder := c.Delete().Where(inspection.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &InspectionDeleteOne{builder}
+}
+
+// Query returns a query builder for Inspection.
+func (c *InspectionClient) Query() *InspectionQuery {
+	return &InspectionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeInspection},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Inspection entity by its id.
+func (c *InspectionClient) Get(ctx context.Context, id int) (*Inspection, error) {
+	return c.Query().Where(inspection.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *InspectionClient) GetX(ctx context.Context, id int) *Inspection {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryGrid queries the grid edge of a Inspection.
+func (c *InspectionClient) QueryGrid(_m *Inspection) *GridQuery {
+	query := (&GridClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(inspection.Table, inspection.FieldID, id),
+			sqlgraph.To(grid.Table, grid.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, inspection.GridTable, inspection.GridColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryInspector queries the inspector edge of a Inspection.
+func (c *InspectionClient) QueryInspector(_m *Inspection) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(inspection.Table, inspection.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, inspection.InspectorTable, inspection.InspectorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryEvent queries the event edge of a Inspection.
+func (c *InspectionClient) QueryEvent(_m *Inspection) *EventQuery {
+	query := (&EventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(inspection.Table, inspection.FieldID, id),
+			sqlgraph.To(event.Table, event.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, inspection.EventTable, inspection.EventColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *InspectionClient) Hooks() []Hook {
+	hooks := c.hooks.Inspection
+	return append(hooks[:len(hooks):len(hooks)], inspection.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *InspectionClient) Interceptors() []Interceptor {
+	return c.inters.Inspection
+}
+
+func (c *InspectionClient) mutate(ctx context.Context, m *InspectionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&InspectionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&InspectionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&InspectionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&InspectionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Inspection mutation op: %q", m.Op())
+	}
+}
+
 // PatrolClient is a client for the Patrol schema.
 type PatrolClient struct {
 	config
@@ -3421,14 +3785,16 @@ func (c *VisitIntervalClient) mutate(ctx context.Context, m *VisitIntervalMutati
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Assignment, AuditEntry, DailyReport, Event, EventAction, EventCategory,
-		EventTally, Grid, Household, HouseholdTag, IdempotencyKey, Patrol, Person,
-		Session, User, Vehicle, Visit, VisitInterval []ent.Hook
+		Assignment, AuditEntry, BulletinPost, DailyReport, Event, EventAction,
+		EventCategory, EventTally, Grid, Household, HouseholdTag, IdempotencyKey,
+		Inspection, Patrol, Person, Session, User, Vehicle, Visit,
+		VisitInterval []ent.Hook
 	}
 	inters struct {
-		Assignment, AuditEntry, DailyReport, Event, EventAction, EventCategory,
-		EventTally, Grid, Household, HouseholdTag, IdempotencyKey, Patrol, Person,
-		Session, User, Vehicle, Visit, VisitInterval []ent.Interceptor
+		Assignment, AuditEntry, BulletinPost, DailyReport, Event, EventAction,
+		EventCategory, EventTally, Grid, Household, HouseholdTag, IdempotencyKey,
+		Inspection, Patrol, Person, Session, User, Vehicle, Visit,
+		VisitInterval []ent.Interceptor
 	}
 )
 

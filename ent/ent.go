@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
+	"gridgov/ent/bulletinpost"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -17,6 +18,7 @@ import (
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
+	"gridgov/ent/inspection"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/session"
@@ -92,6 +94,7 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			assignment.Table:     assignment.ValidColumn,
 			auditentry.Table:     auditentry.ValidColumn,
+			bulletinpost.Table:   bulletinpost.ValidColumn,
 			dailyreport.Table:    dailyreport.ValidColumn,
 			event.Table:          event.ValidColumn,
 			eventaction.Table:    eventaction.ValidColumn,
@@ -101,6 +104,7 @@ func checkColumn(t, c string) error {
 			household.Table:      household.ValidColumn,
 			householdtag.Table:   householdtag.ValidColumn,
 			idempotencykey.Table: idempotencykey.ValidColumn,
+			inspection.Table:     inspection.ValidColumn,
 			patrol.Table:         patrol.ValidColumn,
 			person.Table:         person.ValidColumn,
 			session.Table:        session.ValidColumn,

@@ -5,6 +5,7 @@ package ent
 import (
 	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
+	"gridgov/ent/bulletinpost"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -14,6 +15,7 @@ import (
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
+	"gridgov/ent/inspection"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/predicate"
@@ -31,7 +33,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 18)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 20)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   assignment.Table,
@@ -82,6 +84,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[2] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   bulletinpost.Table,
+			Columns: bulletinpost.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: bulletinpost.FieldID,
+			},
+		},
+		Type: "BulletinPost",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			bulletinpost.FieldCreatedAt:   {Type: field.TypeTime, Column: bulletinpost.FieldCreatedAt},
+			bulletinpost.FieldUpdatedAt:   {Type: field.TypeTime, Column: bulletinpost.FieldUpdatedAt},
+			bulletinpost.FieldColumn:      {Type: field.TypeEnum, Column: bulletinpost.FieldColumn},
+			bulletinpost.FieldTitle:       {Type: field.TypeString, Column: bulletinpost.FieldTitle},
+			bulletinpost.FieldBody:        {Type: field.TypeString, Column: bulletinpost.FieldBody},
+			bulletinpost.FieldAttachments: {Type: field.TypeJSON, Column: bulletinpost.FieldAttachments},
+			bulletinpost.FieldStatus:      {Type: field.TypeEnum, Column: bulletinpost.FieldStatus},
+			bulletinpost.FieldPublishedAt: {Type: field.TypeTime, Column: bulletinpost.FieldPublishedAt},
+			bulletinpost.FieldGridPath:    {Type: field.TypeString, Column: bulletinpost.FieldGridPath},
+			bulletinpost.FieldGridID:      {Type: field.TypeInt, Column: bulletinpost.FieldGridID},
+			bulletinpost.FieldAuthorID:    {Type: field.TypeInt, Column: bulletinpost.FieldAuthorID},
+		},
+	}
+	graph.Nodes[3] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   dailyreport.Table,
 			Columns: dailyreport.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -101,7 +127,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			dailyreport.FieldPersonID:    {Type: field.TypeInt, Column: dailyreport.FieldPersonID},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   event.Table,
 			Columns: event.Columns,
@@ -147,7 +173,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			event.FieldDuplicateOfID:     {Type: field.TypeInt, Column: event.FieldDuplicateOfID},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   eventaction.Table,
 			Columns: eventaction.Columns,
@@ -171,7 +197,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			eventaction.FieldActorID:    {Type: field.TypeInt, Column: eventaction.FieldActorID},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   eventcategory.Table,
 			Columns: eventcategory.Columns,
@@ -192,7 +218,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			eventcategory.FieldParentID:  {Type: field.TypeInt, Column: eventcategory.FieldParentID},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   eventtally.Table,
 			Columns: eventtally.Columns,
@@ -221,7 +247,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			eventtally.FieldVoided:         {Type: field.TypeInt, Column: eventtally.FieldVoided},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   grid.Table,
 			Columns: grid.Columns,
@@ -246,7 +272,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			grid.FieldParentID:        {Type: field.TypeInt, Column: grid.FieldParentID},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   household.Table,
 			Columns: household.Columns,
@@ -270,7 +296,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			household.FieldHeadPersonID: {Type: field.TypeInt, Column: household.FieldHeadPersonID},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   householdtag.Table,
 			Columns: householdtag.Columns,
@@ -291,7 +317,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			householdtag.FieldHouseholdID: {Type: field.TypeInt, Column: householdtag.FieldHouseholdID},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -310,7 +336,35 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldResultID:  {Type: field.TypeInt, Column: idempotencykey.FieldResultID},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   inspection.Table,
+			Columns: inspection.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: inspection.FieldID,
+			},
+		},
+		Type: "Inspection",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			inspection.FieldCreatedAt:     {Type: field.TypeTime, Column: inspection.FieldCreatedAt},
+			inspection.FieldUpdatedAt:     {Type: field.TypeTime, Column: inspection.FieldUpdatedAt},
+			inspection.FieldKind:          {Type: field.TypeEnum, Column: inspection.FieldKind},
+			inspection.FieldInspectedAt:   {Type: field.TypeTime, Column: inspection.FieldInspectedAt},
+			inspection.FieldFindings:      {Type: field.TypeString, Column: inspection.FieldFindings},
+			inspection.FieldRating:        {Type: field.TypeEnum, Column: inspection.FieldRating},
+			inspection.FieldPhotoUrls:     {Type: field.TypeJSON, Column: inspection.FieldPhotoUrls},
+			inspection.FieldRecheckPassed: {Type: field.TypeBool, Column: inspection.FieldRecheckPassed},
+			inspection.FieldFollowUpDue:   {Type: field.TypeTime, Column: inspection.FieldFollowUpDue},
+			inspection.FieldFollowedUpAt:  {Type: field.TypeTime, Column: inspection.FieldFollowedUpAt},
+			inspection.FieldFollowUpNote:  {Type: field.TypeString, Column: inspection.FieldFollowUpNote},
+			inspection.FieldGridPath:      {Type: field.TypeString, Column: inspection.FieldGridPath},
+			inspection.FieldGridID:        {Type: field.TypeInt, Column: inspection.FieldGridID},
+			inspection.FieldInspectorID:   {Type: field.TypeInt, Column: inspection.FieldInspectorID},
+			inspection.FieldEventID:       {Type: field.TypeInt, Column: inspection.FieldEventID},
+		},
+	}
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   patrol.Table,
 			Columns: patrol.Columns,
@@ -334,7 +388,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			patrol.FieldVehicleID: {Type: field.TypeInt, Column: patrol.FieldVehicleID},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -358,7 +412,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldGridID:      {Type: field.TypeInt, Column: person.FieldGridID},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -378,7 +432,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserID:     {Type: field.TypeInt, Column: session.FieldUserID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -399,7 +453,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldPersonID:     {Type: field.TypeInt, Column: user.FieldPersonID},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   vehicle.Table,
 			Columns: vehicle.Columns,
@@ -420,7 +474,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			vehicle.FieldPersonID:  {Type: field.TypeInt, Column: vehicle.FieldPersonID},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   visit.Table,
 			Columns: visit.Columns,
@@ -442,7 +496,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			visit.FieldEventID:     {Type: field.TypeInt, Column: visit.FieldEventID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   visitinterval.Table,
 			Columns: visitinterval.Columns,
@@ -482,6 +536,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Assignment",
 		"Grid",
+	)
+	graph.MustAddE(
+		"grid",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   bulletinpost.GridTable,
+			Columns: []string{bulletinpost.GridColumn},
+			Bidi:    false,
+		},
+		"BulletinPost",
+		"Grid",
+	)
+	graph.MustAddE(
+		"author",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   bulletinpost.AuthorTable,
+			Columns: []string{bulletinpost.AuthorColumn},
+			Bidi:    false,
+		},
+		"BulletinPost",
+		"Person",
 	)
 	graph.MustAddE(
 		"grid",
@@ -770,6 +848,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"HouseholdTag",
 		"Household",
+	)
+	graph.MustAddE(
+		"grid",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   inspection.GridTable,
+			Columns: []string{inspection.GridColumn},
+			Bidi:    false,
+		},
+		"Inspection",
+		"Grid",
+	)
+	graph.MustAddE(
+		"inspector",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   inspection.InspectorTable,
+			Columns: []string{inspection.InspectorColumn},
+			Bidi:    false,
+		},
+		"Inspection",
+		"Person",
+	)
+	graph.MustAddE(
+		"event",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   inspection.EventTable,
+			Columns: []string{inspection.EventColumn},
+			Bidi:    false,
+		},
+		"Inspection",
+		"Event",
 	)
 	graph.MustAddE(
 		"grid",
@@ -1179,6 +1293,129 @@ func (f *AuditEntryFilter) WhereAfter(p entql.BytesP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *BulletinPostQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the BulletinPostQuery builder.
+func (_q *BulletinPostQuery) Filter() *BulletinPostFilter {
+	return &BulletinPostFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *BulletinPostMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the BulletinPostMutation builder.
+func (m *BulletinPostMutation) Filter() *BulletinPostFilter {
+	return &BulletinPostFilter{config: m.config, predicateAdder: m}
+}
+
+// BulletinPostFilter provides a generic filtering capability at runtime for BulletinPostQuery.
+type BulletinPostFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *BulletinPostFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *BulletinPostFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(bulletinpost.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *BulletinPostFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(bulletinpost.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *BulletinPostFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(bulletinpost.FieldUpdatedAt))
+}
+
+// WhereColumn applies the entql string predicate on the column field.
+func (f *BulletinPostFilter) WhereColumn(p entql.StringP) {
+	f.Where(p.Field(bulletinpost.FieldColumn))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *BulletinPostFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(bulletinpost.FieldTitle))
+}
+
+// WhereBody applies the entql string predicate on the body field.
+func (f *BulletinPostFilter) WhereBody(p entql.StringP) {
+	f.Where(p.Field(bulletinpost.FieldBody))
+}
+
+// WhereAttachments applies the entql json.RawMessage predicate on the attachments field.
+func (f *BulletinPostFilter) WhereAttachments(p entql.BytesP) {
+	f.Where(p.Field(bulletinpost.FieldAttachments))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *BulletinPostFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(bulletinpost.FieldStatus))
+}
+
+// WherePublishedAt applies the entql time.Time predicate on the published_at field.
+func (f *BulletinPostFilter) WherePublishedAt(p entql.TimeP) {
+	f.Where(p.Field(bulletinpost.FieldPublishedAt))
+}
+
+// WhereGridPath applies the entql string predicate on the grid_path field.
+func (f *BulletinPostFilter) WhereGridPath(p entql.StringP) {
+	f.Where(p.Field(bulletinpost.FieldGridPath))
+}
+
+// WhereGridID applies the entql int predicate on the grid_id field.
+func (f *BulletinPostFilter) WhereGridID(p entql.IntP) {
+	f.Where(p.Field(bulletinpost.FieldGridID))
+}
+
+// WhereAuthorID applies the entql int predicate on the author_id field.
+func (f *BulletinPostFilter) WhereAuthorID(p entql.IntP) {
+	f.Where(p.Field(bulletinpost.FieldAuthorID))
+}
+
+// WhereHasGrid applies a predicate to check if query has an edge grid.
+func (f *BulletinPostFilter) WhereHasGrid() {
+	f.Where(entql.HasEdge("grid"))
+}
+
+// WhereHasGridWith applies a predicate to check if query has an edge grid with a given conditions (other predicates).
+func (f *BulletinPostFilter) WhereHasGridWith(preds ...predicate.Grid) {
+	f.Where(entql.HasEdgeWith("grid", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAuthor applies a predicate to check if query has an edge author.
+func (f *BulletinPostFilter) WhereHasAuthor() {
+	f.Where(entql.HasEdge("author"))
+}
+
+// WhereHasAuthorWith applies a predicate to check if query has an edge author with a given conditions (other predicates).
+func (f *BulletinPostFilter) WhereHasAuthorWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("author", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *DailyReportQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1207,7 +1444,7 @@ type DailyReportFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *DailyReportFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1315,7 +1552,7 @@ type EventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1632,7 +1869,7 @@ type EventActionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EventActionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1755,7 +1992,7 @@ type EventCategoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EventCategoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1863,7 +2100,7 @@ type EventTallyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EventTallyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1983,7 +2220,7 @@ type GridFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *GridFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2153,7 +2390,7 @@ type HouseholdFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *HouseholdFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2304,7 +2541,7 @@ type HouseholdTagFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *HouseholdTagFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2398,7 +2635,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2440,6 +2677,163 @@ func (f *IdempotencyKeyFilter) WhereResultID(p entql.IntP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *InspectionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the InspectionQuery builder.
+func (_q *InspectionQuery) Filter() *InspectionFilter {
+	return &InspectionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *InspectionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the InspectionMutation builder.
+func (m *InspectionMutation) Filter() *InspectionFilter {
+	return &InspectionFilter{config: m.config, predicateAdder: m}
+}
+
+// InspectionFilter provides a generic filtering capability at runtime for InspectionQuery.
+type InspectionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *InspectionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *InspectionFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(inspection.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *InspectionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(inspection.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *InspectionFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(inspection.FieldUpdatedAt))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *InspectionFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(inspection.FieldKind))
+}
+
+// WhereInspectedAt applies the entql time.Time predicate on the inspected_at field.
+func (f *InspectionFilter) WhereInspectedAt(p entql.TimeP) {
+	f.Where(p.Field(inspection.FieldInspectedAt))
+}
+
+// WhereFindings applies the entql string predicate on the findings field.
+func (f *InspectionFilter) WhereFindings(p entql.StringP) {
+	f.Where(p.Field(inspection.FieldFindings))
+}
+
+// WhereRating applies the entql string predicate on the rating field.
+func (f *InspectionFilter) WhereRating(p entql.StringP) {
+	f.Where(p.Field(inspection.FieldRating))
+}
+
+// WherePhotoUrls applies the entql json.RawMessage predicate on the photo_urls field.
+func (f *InspectionFilter) WherePhotoUrls(p entql.BytesP) {
+	f.Where(p.Field(inspection.FieldPhotoUrls))
+}
+
+// WhereRecheckPassed applies the entql bool predicate on the recheck_passed field.
+func (f *InspectionFilter) WhereRecheckPassed(p entql.BoolP) {
+	f.Where(p.Field(inspection.FieldRecheckPassed))
+}
+
+// WhereFollowUpDue applies the entql time.Time predicate on the follow_up_due field.
+func (f *InspectionFilter) WhereFollowUpDue(p entql.TimeP) {
+	f.Where(p.Field(inspection.FieldFollowUpDue))
+}
+
+// WhereFollowedUpAt applies the entql time.Time predicate on the followed_up_at field.
+func (f *InspectionFilter) WhereFollowedUpAt(p entql.TimeP) {
+	f.Where(p.Field(inspection.FieldFollowedUpAt))
+}
+
+// WhereFollowUpNote applies the entql string predicate on the follow_up_note field.
+func (f *InspectionFilter) WhereFollowUpNote(p entql.StringP) {
+	f.Where(p.Field(inspection.FieldFollowUpNote))
+}
+
+// WhereGridPath applies the entql string predicate on the grid_path field.
+func (f *InspectionFilter) WhereGridPath(p entql.StringP) {
+	f.Where(p.Field(inspection.FieldGridPath))
+}
+
+// WhereGridID applies the entql int predicate on the grid_id field.
+func (f *InspectionFilter) WhereGridID(p entql.IntP) {
+	f.Where(p.Field(inspection.FieldGridID))
+}
+
+// WhereInspectorID applies the entql int predicate on the inspector_id field.
+func (f *InspectionFilter) WhereInspectorID(p entql.IntP) {
+	f.Where(p.Field(inspection.FieldInspectorID))
+}
+
+// WhereEventID applies the entql int predicate on the event_id field.
+func (f *InspectionFilter) WhereEventID(p entql.IntP) {
+	f.Where(p.Field(inspection.FieldEventID))
+}
+
+// WhereHasGrid applies a predicate to check if query has an edge grid.
+func (f *InspectionFilter) WhereHasGrid() {
+	f.Where(entql.HasEdge("grid"))
+}
+
+// WhereHasGridWith applies a predicate to check if query has an edge grid with a given conditions (other predicates).
+func (f *InspectionFilter) WhereHasGridWith(preds ...predicate.Grid) {
+	f.Where(entql.HasEdgeWith("grid", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasInspector applies a predicate to check if query has an edge inspector.
+func (f *InspectionFilter) WhereHasInspector() {
+	f.Where(entql.HasEdge("inspector"))
+}
+
+// WhereHasInspectorWith applies a predicate to check if query has an edge inspector with a given conditions (other predicates).
+func (f *InspectionFilter) WhereHasInspectorWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("inspector", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasEvent applies a predicate to check if query has an edge event.
+func (f *InspectionFilter) WhereHasEvent() {
+	f.Where(entql.HasEdge("event"))
+}
+
+// WhereHasEventWith applies a predicate to check if query has an edge event with a given conditions (other predicates).
+func (f *InspectionFilter) WhereHasEventWith(preds ...predicate.Event) {
+	f.Where(entql.HasEdgeWith("event", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *PatrolQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2468,7 +2862,7 @@ type PatrolFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PatrolFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2605,7 +2999,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2756,7 +3150,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2845,7 +3239,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2953,7 +3347,7 @@ type VehicleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VehicleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3061,7 +3455,7 @@ type VisitFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VisitFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3188,7 +3582,7 @@ type VisitIntervalFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VisitIntervalFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

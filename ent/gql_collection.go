@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
+	"gridgov/ent/bulletinpost"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -15,6 +16,7 @@ import (
 	"gridgov/ent/grid"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
+	"gridgov/ent/inspection"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/vehicle"
@@ -289,6 +291,135 @@ func newAuditEntryPaginateArgs(rv map[string]any) *auditentryPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*AuditEntryWhereInput); ok {
 		args.opts = append(args.opts, WithAuditEntryFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *BulletinPostQuery) CollectFields(ctx context.Context, satisfies ...string) (*BulletinPostQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *BulletinPostQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(bulletinpost.Columns))
+		selectedFields = []string{bulletinpost.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[bulletinpost.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, bulletinpost.FieldCreatedAt)
+				fieldSeen[bulletinpost.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[bulletinpost.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, bulletinpost.FieldUpdatedAt)
+				fieldSeen[bulletinpost.FieldUpdatedAt] = struct{}{}
+			}
+		case "column":
+			if _, ok := fieldSeen[bulletinpost.FieldColumn]; !ok {
+				selectedFields = append(selectedFields, bulletinpost.FieldColumn)
+				fieldSeen[bulletinpost.FieldColumn] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[bulletinpost.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, bulletinpost.FieldTitle)
+				fieldSeen[bulletinpost.FieldTitle] = struct{}{}
+			}
+		case "body":
+			if _, ok := fieldSeen[bulletinpost.FieldBody]; !ok {
+				selectedFields = append(selectedFields, bulletinpost.FieldBody)
+				fieldSeen[bulletinpost.FieldBody] = struct{}{}
+			}
+		case "attachments":
+			if _, ok := fieldSeen[bulletinpost.FieldAttachments]; !ok {
+				selectedFields = append(selectedFields, bulletinpost.FieldAttachments)
+				fieldSeen[bulletinpost.FieldAttachments] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[bulletinpost.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, bulletinpost.FieldStatus)
+				fieldSeen[bulletinpost.FieldStatus] = struct{}{}
+			}
+		case "publishedAt":
+			if _, ok := fieldSeen[bulletinpost.FieldPublishedAt]; !ok {
+				selectedFields = append(selectedFields, bulletinpost.FieldPublishedAt)
+				fieldSeen[bulletinpost.FieldPublishedAt] = struct{}{}
+			}
+		case "gridPath":
+			if _, ok := fieldSeen[bulletinpost.FieldGridPath]; !ok {
+				selectedFields = append(selectedFields, bulletinpost.FieldGridPath)
+				fieldSeen[bulletinpost.FieldGridPath] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type bulletinpostPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []BulletinPostPaginateOption
+}
+
+func newBulletinPostPaginateArgs(rv map[string]any) *bulletinpostPaginateArgs {
+	args := &bulletinpostPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &BulletinPostOrder{Field: &BulletinPostOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithBulletinPostOrder(order))
+			}
+		case *BulletinPostOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithBulletinPostOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*BulletinPostWhereInput); ok {
+		args.opts = append(args.opts, WithBulletinPostFilter(v.Filter))
 	}
 	return args
 }
@@ -1756,6 +1887,150 @@ func newHouseholdTagPaginateArgs(rv map[string]any) *householdtagPaginateArgs {
 				args.opts = append(args.opts, WithHouseholdTagOrder(v))
 			}
 		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *InspectionQuery) CollectFields(ctx context.Context, satisfies ...string) (*InspectionQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *InspectionQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(inspection.Columns))
+		selectedFields = []string{inspection.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[inspection.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, inspection.FieldCreatedAt)
+				fieldSeen[inspection.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[inspection.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, inspection.FieldUpdatedAt)
+				fieldSeen[inspection.FieldUpdatedAt] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[inspection.FieldKind]; !ok {
+				selectedFields = append(selectedFields, inspection.FieldKind)
+				fieldSeen[inspection.FieldKind] = struct{}{}
+			}
+		case "inspectedAt":
+			if _, ok := fieldSeen[inspection.FieldInspectedAt]; !ok {
+				selectedFields = append(selectedFields, inspection.FieldInspectedAt)
+				fieldSeen[inspection.FieldInspectedAt] = struct{}{}
+			}
+		case "findings":
+			if _, ok := fieldSeen[inspection.FieldFindings]; !ok {
+				selectedFields = append(selectedFields, inspection.FieldFindings)
+				fieldSeen[inspection.FieldFindings] = struct{}{}
+			}
+		case "rating":
+			if _, ok := fieldSeen[inspection.FieldRating]; !ok {
+				selectedFields = append(selectedFields, inspection.FieldRating)
+				fieldSeen[inspection.FieldRating] = struct{}{}
+			}
+		case "photoUrls":
+			if _, ok := fieldSeen[inspection.FieldPhotoUrls]; !ok {
+				selectedFields = append(selectedFields, inspection.FieldPhotoUrls)
+				fieldSeen[inspection.FieldPhotoUrls] = struct{}{}
+			}
+		case "recheckPassed":
+			if _, ok := fieldSeen[inspection.FieldRecheckPassed]; !ok {
+				selectedFields = append(selectedFields, inspection.FieldRecheckPassed)
+				fieldSeen[inspection.FieldRecheckPassed] = struct{}{}
+			}
+		case "followUpDue":
+			if _, ok := fieldSeen[inspection.FieldFollowUpDue]; !ok {
+				selectedFields = append(selectedFields, inspection.FieldFollowUpDue)
+				fieldSeen[inspection.FieldFollowUpDue] = struct{}{}
+			}
+		case "followedUpAt":
+			if _, ok := fieldSeen[inspection.FieldFollowedUpAt]; !ok {
+				selectedFields = append(selectedFields, inspection.FieldFollowedUpAt)
+				fieldSeen[inspection.FieldFollowedUpAt] = struct{}{}
+			}
+		case "followUpNote":
+			if _, ok := fieldSeen[inspection.FieldFollowUpNote]; !ok {
+				selectedFields = append(selectedFields, inspection.FieldFollowUpNote)
+				fieldSeen[inspection.FieldFollowUpNote] = struct{}{}
+			}
+		case "gridPath":
+			if _, ok := fieldSeen[inspection.FieldGridPath]; !ok {
+				selectedFields = append(selectedFields, inspection.FieldGridPath)
+				fieldSeen[inspection.FieldGridPath] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type inspectionPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []InspectionPaginateOption
+}
+
+func newInspectionPaginateArgs(rv map[string]any) *inspectionPaginateArgs {
+	args := &inspectionPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &InspectionOrder{Field: &InspectionOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithInspectionOrder(order))
+			}
+		case *InspectionOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithInspectionOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*InspectionWhereInput); ok {
+		args.opts = append(args.opts, WithInspectionFilter(v.Filter))
 	}
 	return args
 }

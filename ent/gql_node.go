@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
+	"gridgov/ent/bulletinpost"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -15,6 +16,7 @@ import (
 	"gridgov/ent/grid"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
+	"gridgov/ent/inspection"
 	"gridgov/ent/internal"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
@@ -40,6 +42,11 @@ var auditentryImplementors = []string{"AuditEntry", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*AuditEntry) IsNode() {}
+
+var bulletinpostImplementors = []string{"BulletinPost", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*BulletinPost) IsNode() {}
 
 var dailyreportImplementors = []string{"DailyReport", "Node"}
 
@@ -75,6 +82,11 @@ var householdtagImplementors = []string{"HouseholdTag", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*HouseholdTag) IsNode() {}
+
+var inspectionImplementors = []string{"Inspection", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Inspection) IsNode() {}
 
 var patrolImplementors = []string{"Patrol", "Node"}
 
@@ -191,6 +203,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case bulletinpost.Table:
+		query := c.BulletinPost.Query().
+			Where(bulletinpost.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, bulletinpostImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case dailyreport.Table:
 		query := c.DailyReport.Query().
 			Where(dailyreport.ID(id))
@@ -250,6 +271,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(householdtag.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, householdtagImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case inspection.Table:
+		query := c.Inspection.Query().
+			Where(inspection.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, inspectionImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -395,6 +425,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case bulletinpost.Table:
+		query := c.BulletinPost.Query().
+			Where(bulletinpost.IDIn(ids...))
+		query, err := query.CollectFields(ctx, bulletinpostImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case dailyreport.Table:
 		query := c.DailyReport.Query().
 			Where(dailyreport.IDIn(ids...))
@@ -495,6 +541,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.HouseholdTag.Query().
 			Where(householdtag.IDIn(ids...))
 		query, err := query.CollectFields(ctx, householdtagImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case inspection.Table:
+		query := c.Inspection.Query().
+			Where(inspection.IDIn(ids...))
+		query, err := query.CollectFields(ctx, inspectionImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
+	"gridgov/ent/bulletinpost"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -15,6 +16,7 @@ import (
 	"gridgov/ent/grid"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
+	"gridgov/ent/inspection"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/vehicle"
@@ -751,6 +753,338 @@ func (_m *AuditEntry) ToEdge(order *AuditEntryOrder) *AuditEntryEdge {
 		order = DefaultAuditEntryOrder
 	}
 	return &AuditEntryEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// BulletinPostEdge is the edge representation of BulletinPost.
+type BulletinPostEdge struct {
+	Node   *BulletinPost `json:"node"`
+	Cursor Cursor        `json:"cursor"`
+}
+
+// BulletinPostConnection is the connection containing edges to BulletinPost.
+type BulletinPostConnection struct {
+	Edges      []*BulletinPostEdge `json:"edges"`
+	PageInfo   PageInfo            `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+func (c *BulletinPostConnection) build(nodes []*BulletinPost, pager *bulletinpostPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *BulletinPost
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *BulletinPost {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *BulletinPost {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*BulletinPostEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &BulletinPostEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// BulletinPostPaginateOption enables pagination customization.
+type BulletinPostPaginateOption func(*bulletinpostPager) error
+
+// WithBulletinPostOrder configures pagination ordering.
+func WithBulletinPostOrder(order *BulletinPostOrder) BulletinPostPaginateOption {
+	if order == nil {
+		order = DefaultBulletinPostOrder
+	}
+	o := *order
+	return func(pager *bulletinpostPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultBulletinPostOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithBulletinPostFilter configures pagination filter.
+func WithBulletinPostFilter(filter func(*BulletinPostQuery) (*BulletinPostQuery, error)) BulletinPostPaginateOption {
+	return func(pager *bulletinpostPager) error {
+		if filter == nil {
+			return errors.New("BulletinPostQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type bulletinpostPager struct {
+	reverse bool
+	order   *BulletinPostOrder
+	filter  func(*BulletinPostQuery) (*BulletinPostQuery, error)
+}
+
+func newBulletinPostPager(opts []BulletinPostPaginateOption, reverse bool) (*bulletinpostPager, error) {
+	pager := &bulletinpostPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultBulletinPostOrder
+	}
+	return pager, nil
+}
+
+func (p *bulletinpostPager) applyFilter(query *BulletinPostQuery) (*BulletinPostQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *bulletinpostPager) toCursor(_m *BulletinPost) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *bulletinpostPager) applyCursors(query *BulletinPostQuery, after, before *Cursor) (*BulletinPostQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultBulletinPostOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *bulletinpostPager) applyOrder(query *BulletinPostQuery) *BulletinPostQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultBulletinPostOrder.Field {
+		query = query.Order(DefaultBulletinPostOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *bulletinpostPager) orderExpr(query *BulletinPostQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultBulletinPostOrder.Field {
+			b.Comma().Ident(DefaultBulletinPostOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to BulletinPost.
+func (_m *BulletinPostQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...BulletinPostPaginateOption,
+) (*BulletinPostConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newBulletinPostPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &BulletinPostConnection{Edges: []*BulletinPostEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// BulletinPostOrderFieldCreatedAt orders BulletinPost by created_at.
+	BulletinPostOrderFieldCreatedAt = &BulletinPostOrderField{
+		Value: func(_m *BulletinPost) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: bulletinpost.FieldCreatedAt,
+		toTerm: bulletinpost.ByCreatedAt,
+		toCursor: func(_m *BulletinPost) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// BulletinPostOrderFieldUpdatedAt orders BulletinPost by updated_at.
+	BulletinPostOrderFieldUpdatedAt = &BulletinPostOrderField{
+		Value: func(_m *BulletinPost) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: bulletinpost.FieldUpdatedAt,
+		toTerm: bulletinpost.ByUpdatedAt,
+		toCursor: func(_m *BulletinPost) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// BulletinPostOrderFieldPublishedAt orders BulletinPost by published_at.
+	BulletinPostOrderFieldPublishedAt = &BulletinPostOrderField{
+		Value: func(_m *BulletinPost) (ent.Value, error) {
+			return _m.PublishedAt, nil
+		},
+		column: bulletinpost.FieldPublishedAt,
+		toTerm: bulletinpost.ByPublishedAt,
+		toCursor: func(_m *BulletinPost) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.PublishedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f BulletinPostOrderField) String() string {
+	var str string
+	switch f.column {
+	case BulletinPostOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case BulletinPostOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case BulletinPostOrderFieldPublishedAt.column:
+		str = "PUBLISHED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f BulletinPostOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *BulletinPostOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("BulletinPostOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *BulletinPostOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *BulletinPostOrderFieldUpdatedAt
+	case "PUBLISHED_AT":
+		*f = *BulletinPostOrderFieldPublishedAt
+	default:
+		return fmt.Errorf("%s is not a valid BulletinPostOrderField", str)
+	}
+	return nil
+}
+
+// BulletinPostOrderField defines the ordering field of BulletinPost.
+type BulletinPostOrderField struct {
+	// Value extracts the ordering value from the given BulletinPost.
+	Value    func(*BulletinPost) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) bulletinpost.OrderOption
+	toCursor func(*BulletinPost) Cursor
+}
+
+// BulletinPostOrder defines the ordering of BulletinPost.
+type BulletinPostOrder struct {
+	Direction OrderDirection          `json:"direction"`
+	Field     *BulletinPostOrderField `json:"field"`
+}
+
+// DefaultBulletinPostOrder is the default ordering of BulletinPost.
+var DefaultBulletinPostOrder = &BulletinPostOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &BulletinPostOrderField{
+		Value: func(_m *BulletinPost) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: bulletinpost.FieldID,
+		toTerm: bulletinpost.ByID,
+		toCursor: func(_m *BulletinPost) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts BulletinPost into BulletinPostEdge.
+func (_m *BulletinPost) ToEdge(order *BulletinPostOrder) *BulletinPostEdge {
+	if order == nil {
+		order = DefaultBulletinPostOrder
+	}
+	return &BulletinPostEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -3165,6 +3499,356 @@ func (_m *HouseholdTag) ToEdge(order *HouseholdTagOrder) *HouseholdTagEdge {
 		order = DefaultHouseholdTagOrder
 	}
 	return &HouseholdTagEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// InspectionEdge is the edge representation of Inspection.
+type InspectionEdge struct {
+	Node   *Inspection `json:"node"`
+	Cursor Cursor      `json:"cursor"`
+}
+
+// InspectionConnection is the connection containing edges to Inspection.
+type InspectionConnection struct {
+	Edges      []*InspectionEdge `json:"edges"`
+	PageInfo   PageInfo          `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+func (c *InspectionConnection) build(nodes []*Inspection, pager *inspectionPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Inspection
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Inspection {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Inspection {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*InspectionEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &InspectionEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// InspectionPaginateOption enables pagination customization.
+type InspectionPaginateOption func(*inspectionPager) error
+
+// WithInspectionOrder configures pagination ordering.
+func WithInspectionOrder(order *InspectionOrder) InspectionPaginateOption {
+	if order == nil {
+		order = DefaultInspectionOrder
+	}
+	o := *order
+	return func(pager *inspectionPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultInspectionOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithInspectionFilter configures pagination filter.
+func WithInspectionFilter(filter func(*InspectionQuery) (*InspectionQuery, error)) InspectionPaginateOption {
+	return func(pager *inspectionPager) error {
+		if filter == nil {
+			return errors.New("InspectionQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type inspectionPager struct {
+	reverse bool
+	order   *InspectionOrder
+	filter  func(*InspectionQuery) (*InspectionQuery, error)
+}
+
+func newInspectionPager(opts []InspectionPaginateOption, reverse bool) (*inspectionPager, error) {
+	pager := &inspectionPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultInspectionOrder
+	}
+	return pager, nil
+}
+
+func (p *inspectionPager) applyFilter(query *InspectionQuery) (*InspectionQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *inspectionPager) toCursor(_m *Inspection) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *inspectionPager) applyCursors(query *InspectionQuery, after, before *Cursor) (*InspectionQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultInspectionOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *inspectionPager) applyOrder(query *InspectionQuery) *InspectionQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultInspectionOrder.Field {
+		query = query.Order(DefaultInspectionOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *inspectionPager) orderExpr(query *InspectionQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultInspectionOrder.Field {
+			b.Comma().Ident(DefaultInspectionOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Inspection.
+func (_m *InspectionQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...InspectionPaginateOption,
+) (*InspectionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newInspectionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &InspectionConnection{Edges: []*InspectionEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// InspectionOrderFieldCreatedAt orders Inspection by created_at.
+	InspectionOrderFieldCreatedAt = &InspectionOrderField{
+		Value: func(_m *Inspection) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: inspection.FieldCreatedAt,
+		toTerm: inspection.ByCreatedAt,
+		toCursor: func(_m *Inspection) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// InspectionOrderFieldUpdatedAt orders Inspection by updated_at.
+	InspectionOrderFieldUpdatedAt = &InspectionOrderField{
+		Value: func(_m *Inspection) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: inspection.FieldUpdatedAt,
+		toTerm: inspection.ByUpdatedAt,
+		toCursor: func(_m *Inspection) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// InspectionOrderFieldInspectedAt orders Inspection by inspected_at.
+	InspectionOrderFieldInspectedAt = &InspectionOrderField{
+		Value: func(_m *Inspection) (ent.Value, error) {
+			return _m.InspectedAt, nil
+		},
+		column: inspection.FieldInspectedAt,
+		toTerm: inspection.ByInspectedAt,
+		toCursor: func(_m *Inspection) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.InspectedAt,
+			}
+		},
+	}
+	// InspectionOrderFieldFollowUpDue orders Inspection by follow_up_due.
+	InspectionOrderFieldFollowUpDue = &InspectionOrderField{
+		Value: func(_m *Inspection) (ent.Value, error) {
+			return _m.FollowUpDue, nil
+		},
+		column: inspection.FieldFollowUpDue,
+		toTerm: inspection.ByFollowUpDue,
+		toCursor: func(_m *Inspection) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.FollowUpDue,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f InspectionOrderField) String() string {
+	var str string
+	switch f.column {
+	case InspectionOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case InspectionOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case InspectionOrderFieldInspectedAt.column:
+		str = "INSPECTED_AT"
+	case InspectionOrderFieldFollowUpDue.column:
+		str = "FOLLOW_UP_DUE"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f InspectionOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *InspectionOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("InspectionOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *InspectionOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *InspectionOrderFieldUpdatedAt
+	case "INSPECTED_AT":
+		*f = *InspectionOrderFieldInspectedAt
+	case "FOLLOW_UP_DUE":
+		*f = *InspectionOrderFieldFollowUpDue
+	default:
+		return fmt.Errorf("%s is not a valid InspectionOrderField", str)
+	}
+	return nil
+}
+
+// InspectionOrderField defines the ordering field of Inspection.
+type InspectionOrderField struct {
+	// Value extracts the ordering value from the given Inspection.
+	Value    func(*Inspection) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) inspection.OrderOption
+	toCursor func(*Inspection) Cursor
+}
+
+// InspectionOrder defines the ordering of Inspection.
+type InspectionOrder struct {
+	Direction OrderDirection        `json:"direction"`
+	Field     *InspectionOrderField `json:"field"`
+}
+
+// DefaultInspectionOrder is the default ordering of Inspection.
+var DefaultInspectionOrder = &InspectionOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &InspectionOrderField{
+		Value: func(_m *Inspection) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: inspection.FieldID,
+		toTerm: inspection.ByID,
+		toCursor: func(_m *Inspection) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Inspection into InspectionEdge.
+func (_m *Inspection) ToEdge(order *InspectionOrder) *InspectionEdge {
+	if order == nil {
+		order = DefaultInspectionOrder
+	}
+	return &InspectionEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
+	"gridgov/ent/bulletinpost"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
 	"gridgov/ent/household"
+	"gridgov/ent/inspection"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/predicate"
@@ -906,6 +908,384 @@ func (i *AuditEntryWhereInput) P() (predicate.AuditEntry, error) {
 		return predicates[0], nil
 	default:
 		return auditentry.And(predicates...), nil
+	}
+}
+
+// BulletinPostWhereInput represents a where input for filtering BulletinPost queries.
+type BulletinPostWhereInput struct {
+	Predicates []predicate.BulletinPost  `json:"-"`
+	Not        *BulletinPostWhereInput   `json:"not,omitempty"`
+	Or         []*BulletinPostWhereInput `json:"or,omitempty"`
+	And        []*BulletinPostWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "column" field predicates.
+	Column      *bulletinpost.Column  `json:"column,omitempty"`
+	ColumnNEQ   *bulletinpost.Column  `json:"columnNEQ,omitempty"`
+	ColumnIn    []bulletinpost.Column `json:"columnIn,omitempty"`
+	ColumnNotIn []bulletinpost.Column `json:"columnNotIn,omitempty"`
+
+	// "title" field predicates.
+	Title             *string  `json:"title,omitempty"`
+	TitleNEQ          *string  `json:"titleNEQ,omitempty"`
+	TitleIn           []string `json:"titleIn,omitempty"`
+	TitleNotIn        []string `json:"titleNotIn,omitempty"`
+	TitleGT           *string  `json:"titleGT,omitempty"`
+	TitleGTE          *string  `json:"titleGTE,omitempty"`
+	TitleLT           *string  `json:"titleLT,omitempty"`
+	TitleLTE          *string  `json:"titleLTE,omitempty"`
+	TitleContains     *string  `json:"titleContains,omitempty"`
+	TitleHasPrefix    *string  `json:"titleHasPrefix,omitempty"`
+	TitleHasSuffix    *string  `json:"titleHasSuffix,omitempty"`
+	TitleEqualFold    *string  `json:"titleEqualFold,omitempty"`
+	TitleContainsFold *string  `json:"titleContainsFold,omitempty"`
+
+	// "body" field predicates.
+	Body             *string  `json:"body,omitempty"`
+	BodyNEQ          *string  `json:"bodyNEQ,omitempty"`
+	BodyIn           []string `json:"bodyIn,omitempty"`
+	BodyNotIn        []string `json:"bodyNotIn,omitempty"`
+	BodyGT           *string  `json:"bodyGT,omitempty"`
+	BodyGTE          *string  `json:"bodyGTE,omitempty"`
+	BodyLT           *string  `json:"bodyLT,omitempty"`
+	BodyLTE          *string  `json:"bodyLTE,omitempty"`
+	BodyContains     *string  `json:"bodyContains,omitempty"`
+	BodyHasPrefix    *string  `json:"bodyHasPrefix,omitempty"`
+	BodyHasSuffix    *string  `json:"bodyHasSuffix,omitempty"`
+	BodyEqualFold    *string  `json:"bodyEqualFold,omitempty"`
+	BodyContainsFold *string  `json:"bodyContainsFold,omitempty"`
+
+	// "status" field predicates.
+	Status      *bulletinpost.Status  `json:"status,omitempty"`
+	StatusNEQ   *bulletinpost.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []bulletinpost.Status `json:"statusIn,omitempty"`
+	StatusNotIn []bulletinpost.Status `json:"statusNotIn,omitempty"`
+
+	// "published_at" field predicates.
+	PublishedAt       *time.Time  `json:"publishedAt,omitempty"`
+	PublishedAtNEQ    *time.Time  `json:"publishedAtNEQ,omitempty"`
+	PublishedAtIn     []time.Time `json:"publishedAtIn,omitempty"`
+	PublishedAtNotIn  []time.Time `json:"publishedAtNotIn,omitempty"`
+	PublishedAtGT     *time.Time  `json:"publishedAtGT,omitempty"`
+	PublishedAtGTE    *time.Time  `json:"publishedAtGTE,omitempty"`
+	PublishedAtLT     *time.Time  `json:"publishedAtLT,omitempty"`
+	PublishedAtLTE    *time.Time  `json:"publishedAtLTE,omitempty"`
+	PublishedAtIsNil  bool        `json:"publishedAtIsNil,omitempty"`
+	PublishedAtNotNil bool        `json:"publishedAtNotNil,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *BulletinPostWhereInput) AddPredicates(predicates ...predicate.BulletinPost) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the BulletinPostWhereInput filter on the BulletinPostQuery builder.
+func (i *BulletinPostWhereInput) Filter(q *BulletinPostQuery) (*BulletinPostQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyBulletinPostWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyBulletinPostWhereInput is returned in case the BulletinPostWhereInput is empty.
+var ErrEmptyBulletinPostWhereInput = errors.New("ent: empty predicate BulletinPostWhereInput")
+
+// P returns a predicate for filtering bulletinposts.
+// An error is returned if the input is empty or invalid.
+func (i *BulletinPostWhereInput) P() (predicate.BulletinPost, error) {
+	var predicates []predicate.BulletinPost
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, bulletinpost.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.BulletinPost, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, bulletinpost.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.BulletinPost, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, bulletinpost.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, bulletinpost.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, bulletinpost.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, bulletinpost.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, bulletinpost.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, bulletinpost.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, bulletinpost.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, bulletinpost.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, bulletinpost.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, bulletinpost.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, bulletinpost.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, bulletinpost.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, bulletinpost.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, bulletinpost.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, bulletinpost.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, bulletinpost.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, bulletinpost.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, bulletinpost.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, bulletinpost.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, bulletinpost.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, bulletinpost.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, bulletinpost.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, bulletinpost.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, bulletinpost.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, bulletinpost.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Column != nil {
+		predicates = append(predicates, bulletinpost.ColumnEQ(*i.Column))
+	}
+	if i.ColumnNEQ != nil {
+		predicates = append(predicates, bulletinpost.ColumnNEQ(*i.ColumnNEQ))
+	}
+	if len(i.ColumnIn) > 0 {
+		predicates = append(predicates, bulletinpost.ColumnIn(i.ColumnIn...))
+	}
+	if len(i.ColumnNotIn) > 0 {
+		predicates = append(predicates, bulletinpost.ColumnNotIn(i.ColumnNotIn...))
+	}
+	if i.Title != nil {
+		predicates = append(predicates, bulletinpost.TitleEQ(*i.Title))
+	}
+	if i.TitleNEQ != nil {
+		predicates = append(predicates, bulletinpost.TitleNEQ(*i.TitleNEQ))
+	}
+	if len(i.TitleIn) > 0 {
+		predicates = append(predicates, bulletinpost.TitleIn(i.TitleIn...))
+	}
+	if len(i.TitleNotIn) > 0 {
+		predicates = append(predicates, bulletinpost.TitleNotIn(i.TitleNotIn...))
+	}
+	if i.TitleGT != nil {
+		predicates = append(predicates, bulletinpost.TitleGT(*i.TitleGT))
+	}
+	if i.TitleGTE != nil {
+		predicates = append(predicates, bulletinpost.TitleGTE(*i.TitleGTE))
+	}
+	if i.TitleLT != nil {
+		predicates = append(predicates, bulletinpost.TitleLT(*i.TitleLT))
+	}
+	if i.TitleLTE != nil {
+		predicates = append(predicates, bulletinpost.TitleLTE(*i.TitleLTE))
+	}
+	if i.TitleContains != nil {
+		predicates = append(predicates, bulletinpost.TitleContains(*i.TitleContains))
+	}
+	if i.TitleHasPrefix != nil {
+		predicates = append(predicates, bulletinpost.TitleHasPrefix(*i.TitleHasPrefix))
+	}
+	if i.TitleHasSuffix != nil {
+		predicates = append(predicates, bulletinpost.TitleHasSuffix(*i.TitleHasSuffix))
+	}
+	if i.TitleEqualFold != nil {
+		predicates = append(predicates, bulletinpost.TitleEqualFold(*i.TitleEqualFold))
+	}
+	if i.TitleContainsFold != nil {
+		predicates = append(predicates, bulletinpost.TitleContainsFold(*i.TitleContainsFold))
+	}
+	if i.Body != nil {
+		predicates = append(predicates, bulletinpost.BodyEQ(*i.Body))
+	}
+	if i.BodyNEQ != nil {
+		predicates = append(predicates, bulletinpost.BodyNEQ(*i.BodyNEQ))
+	}
+	if len(i.BodyIn) > 0 {
+		predicates = append(predicates, bulletinpost.BodyIn(i.BodyIn...))
+	}
+	if len(i.BodyNotIn) > 0 {
+		predicates = append(predicates, bulletinpost.BodyNotIn(i.BodyNotIn...))
+	}
+	if i.BodyGT != nil {
+		predicates = append(predicates, bulletinpost.BodyGT(*i.BodyGT))
+	}
+	if i.BodyGTE != nil {
+		predicates = append(predicates, bulletinpost.BodyGTE(*i.BodyGTE))
+	}
+	if i.BodyLT != nil {
+		predicates = append(predicates, bulletinpost.BodyLT(*i.BodyLT))
+	}
+	if i.BodyLTE != nil {
+		predicates = append(predicates, bulletinpost.BodyLTE(*i.BodyLTE))
+	}
+	if i.BodyContains != nil {
+		predicates = append(predicates, bulletinpost.BodyContains(*i.BodyContains))
+	}
+	if i.BodyHasPrefix != nil {
+		predicates = append(predicates, bulletinpost.BodyHasPrefix(*i.BodyHasPrefix))
+	}
+	if i.BodyHasSuffix != nil {
+		predicates = append(predicates, bulletinpost.BodyHasSuffix(*i.BodyHasSuffix))
+	}
+	if i.BodyEqualFold != nil {
+		predicates = append(predicates, bulletinpost.BodyEqualFold(*i.BodyEqualFold))
+	}
+	if i.BodyContainsFold != nil {
+		predicates = append(predicates, bulletinpost.BodyContainsFold(*i.BodyContainsFold))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, bulletinpost.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, bulletinpost.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, bulletinpost.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, bulletinpost.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.PublishedAt != nil {
+		predicates = append(predicates, bulletinpost.PublishedAtEQ(*i.PublishedAt))
+	}
+	if i.PublishedAtNEQ != nil {
+		predicates = append(predicates, bulletinpost.PublishedAtNEQ(*i.PublishedAtNEQ))
+	}
+	if len(i.PublishedAtIn) > 0 {
+		predicates = append(predicates, bulletinpost.PublishedAtIn(i.PublishedAtIn...))
+	}
+	if len(i.PublishedAtNotIn) > 0 {
+		predicates = append(predicates, bulletinpost.PublishedAtNotIn(i.PublishedAtNotIn...))
+	}
+	if i.PublishedAtGT != nil {
+		predicates = append(predicates, bulletinpost.PublishedAtGT(*i.PublishedAtGT))
+	}
+	if i.PublishedAtGTE != nil {
+		predicates = append(predicates, bulletinpost.PublishedAtGTE(*i.PublishedAtGTE))
+	}
+	if i.PublishedAtLT != nil {
+		predicates = append(predicates, bulletinpost.PublishedAtLT(*i.PublishedAtLT))
+	}
+	if i.PublishedAtLTE != nil {
+		predicates = append(predicates, bulletinpost.PublishedAtLTE(*i.PublishedAtLTE))
+	}
+	if i.PublishedAtIsNil {
+		predicates = append(predicates, bulletinpost.PublishedAtIsNil())
+	}
+	if i.PublishedAtNotNil {
+		predicates = append(predicates, bulletinpost.PublishedAtNotNil())
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyBulletinPostWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return bulletinpost.And(predicates...), nil
 	}
 }
 
@@ -3484,6 +3864,478 @@ func (i *HouseholdWhereInput) P() (predicate.Household, error) {
 		return predicates[0], nil
 	default:
 		return household.And(predicates...), nil
+	}
+}
+
+// InspectionWhereInput represents a where input for filtering Inspection queries.
+type InspectionWhereInput struct {
+	Predicates []predicate.Inspection  `json:"-"`
+	Not        *InspectionWhereInput   `json:"not,omitempty"`
+	Or         []*InspectionWhereInput `json:"or,omitempty"`
+	And        []*InspectionWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *inspection.Kind  `json:"kind,omitempty"`
+	KindNEQ   *inspection.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []inspection.Kind `json:"kindIn,omitempty"`
+	KindNotIn []inspection.Kind `json:"kindNotIn,omitempty"`
+
+	// "inspected_at" field predicates.
+	InspectedAt      *time.Time  `json:"inspectedAt,omitempty"`
+	InspectedAtNEQ   *time.Time  `json:"inspectedAtNEQ,omitempty"`
+	InspectedAtIn    []time.Time `json:"inspectedAtIn,omitempty"`
+	InspectedAtNotIn []time.Time `json:"inspectedAtNotIn,omitempty"`
+	InspectedAtGT    *time.Time  `json:"inspectedAtGT,omitempty"`
+	InspectedAtGTE   *time.Time  `json:"inspectedAtGTE,omitempty"`
+	InspectedAtLT    *time.Time  `json:"inspectedAtLT,omitempty"`
+	InspectedAtLTE   *time.Time  `json:"inspectedAtLTE,omitempty"`
+
+	// "findings" field predicates.
+	Findings             *string  `json:"findings,omitempty"`
+	FindingsNEQ          *string  `json:"findingsNEQ,omitempty"`
+	FindingsIn           []string `json:"findingsIn,omitempty"`
+	FindingsNotIn        []string `json:"findingsNotIn,omitempty"`
+	FindingsGT           *string  `json:"findingsGT,omitempty"`
+	FindingsGTE          *string  `json:"findingsGTE,omitempty"`
+	FindingsLT           *string  `json:"findingsLT,omitempty"`
+	FindingsLTE          *string  `json:"findingsLTE,omitempty"`
+	FindingsContains     *string  `json:"findingsContains,omitempty"`
+	FindingsHasPrefix    *string  `json:"findingsHasPrefix,omitempty"`
+	FindingsHasSuffix    *string  `json:"findingsHasSuffix,omitempty"`
+	FindingsEqualFold    *string  `json:"findingsEqualFold,omitempty"`
+	FindingsContainsFold *string  `json:"findingsContainsFold,omitempty"`
+
+	// "rating" field predicates.
+	Rating      *inspection.Rating  `json:"rating,omitempty"`
+	RatingNEQ   *inspection.Rating  `json:"ratingNEQ,omitempty"`
+	RatingIn    []inspection.Rating `json:"ratingIn,omitempty"`
+	RatingNotIn []inspection.Rating `json:"ratingNotIn,omitempty"`
+
+	// "recheck_passed" field predicates.
+	RecheckPassed       *bool `json:"recheckPassed,omitempty"`
+	RecheckPassedNEQ    *bool `json:"recheckPassedNEQ,omitempty"`
+	RecheckPassedIsNil  bool  `json:"recheckPassedIsNil,omitempty"`
+	RecheckPassedNotNil bool  `json:"recheckPassedNotNil,omitempty"`
+
+	// "follow_up_due" field predicates.
+	FollowUpDue       *time.Time  `json:"followUpDue,omitempty"`
+	FollowUpDueNEQ    *time.Time  `json:"followUpDueNEQ,omitempty"`
+	FollowUpDueIn     []time.Time `json:"followUpDueIn,omitempty"`
+	FollowUpDueNotIn  []time.Time `json:"followUpDueNotIn,omitempty"`
+	FollowUpDueGT     *time.Time  `json:"followUpDueGT,omitempty"`
+	FollowUpDueGTE    *time.Time  `json:"followUpDueGTE,omitempty"`
+	FollowUpDueLT     *time.Time  `json:"followUpDueLT,omitempty"`
+	FollowUpDueLTE    *time.Time  `json:"followUpDueLTE,omitempty"`
+	FollowUpDueIsNil  bool        `json:"followUpDueIsNil,omitempty"`
+	FollowUpDueNotNil bool        `json:"followUpDueNotNil,omitempty"`
+
+	// "followed_up_at" field predicates.
+	FollowedUpAt       *time.Time  `json:"followedUpAt,omitempty"`
+	FollowedUpAtNEQ    *time.Time  `json:"followedUpAtNEQ,omitempty"`
+	FollowedUpAtIn     []time.Time `json:"followedUpAtIn,omitempty"`
+	FollowedUpAtNotIn  []time.Time `json:"followedUpAtNotIn,omitempty"`
+	FollowedUpAtGT     *time.Time  `json:"followedUpAtGT,omitempty"`
+	FollowedUpAtGTE    *time.Time  `json:"followedUpAtGTE,omitempty"`
+	FollowedUpAtLT     *time.Time  `json:"followedUpAtLT,omitempty"`
+	FollowedUpAtLTE    *time.Time  `json:"followedUpAtLTE,omitempty"`
+	FollowedUpAtIsNil  bool        `json:"followedUpAtIsNil,omitempty"`
+	FollowedUpAtNotNil bool        `json:"followedUpAtNotNil,omitempty"`
+
+	// "follow_up_note" field predicates.
+	FollowUpNote             *string  `json:"followUpNote,omitempty"`
+	FollowUpNoteNEQ          *string  `json:"followUpNoteNEQ,omitempty"`
+	FollowUpNoteIn           []string `json:"followUpNoteIn,omitempty"`
+	FollowUpNoteNotIn        []string `json:"followUpNoteNotIn,omitempty"`
+	FollowUpNoteGT           *string  `json:"followUpNoteGT,omitempty"`
+	FollowUpNoteGTE          *string  `json:"followUpNoteGTE,omitempty"`
+	FollowUpNoteLT           *string  `json:"followUpNoteLT,omitempty"`
+	FollowUpNoteLTE          *string  `json:"followUpNoteLTE,omitempty"`
+	FollowUpNoteContains     *string  `json:"followUpNoteContains,omitempty"`
+	FollowUpNoteHasPrefix    *string  `json:"followUpNoteHasPrefix,omitempty"`
+	FollowUpNoteHasSuffix    *string  `json:"followUpNoteHasSuffix,omitempty"`
+	FollowUpNoteEqualFold    *string  `json:"followUpNoteEqualFold,omitempty"`
+	FollowUpNoteContainsFold *string  `json:"followUpNoteContainsFold,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *InspectionWhereInput) AddPredicates(predicates ...predicate.Inspection) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the InspectionWhereInput filter on the InspectionQuery builder.
+func (i *InspectionWhereInput) Filter(q *InspectionQuery) (*InspectionQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyInspectionWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyInspectionWhereInput is returned in case the InspectionWhereInput is empty.
+var ErrEmptyInspectionWhereInput = errors.New("ent: empty predicate InspectionWhereInput")
+
+// P returns a predicate for filtering inspections.
+// An error is returned if the input is empty or invalid.
+func (i *InspectionWhereInput) P() (predicate.Inspection, error) {
+	var predicates []predicate.Inspection
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, inspection.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Inspection, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, inspection.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Inspection, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, inspection.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, inspection.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, inspection.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, inspection.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, inspection.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, inspection.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, inspection.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, inspection.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, inspection.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, inspection.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, inspection.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, inspection.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, inspection.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, inspection.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, inspection.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, inspection.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, inspection.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, inspection.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, inspection.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, inspection.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, inspection.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, inspection.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, inspection.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, inspection.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, inspection.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, inspection.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, inspection.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, inspection.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, inspection.KindNotIn(i.KindNotIn...))
+	}
+	if i.InspectedAt != nil {
+		predicates = append(predicates, inspection.InspectedAtEQ(*i.InspectedAt))
+	}
+	if i.InspectedAtNEQ != nil {
+		predicates = append(predicates, inspection.InspectedAtNEQ(*i.InspectedAtNEQ))
+	}
+	if len(i.InspectedAtIn) > 0 {
+		predicates = append(predicates, inspection.InspectedAtIn(i.InspectedAtIn...))
+	}
+	if len(i.InspectedAtNotIn) > 0 {
+		predicates = append(predicates, inspection.InspectedAtNotIn(i.InspectedAtNotIn...))
+	}
+	if i.InspectedAtGT != nil {
+		predicates = append(predicates, inspection.InspectedAtGT(*i.InspectedAtGT))
+	}
+	if i.InspectedAtGTE != nil {
+		predicates = append(predicates, inspection.InspectedAtGTE(*i.InspectedAtGTE))
+	}
+	if i.InspectedAtLT != nil {
+		predicates = append(predicates, inspection.InspectedAtLT(*i.InspectedAtLT))
+	}
+	if i.InspectedAtLTE != nil {
+		predicates = append(predicates, inspection.InspectedAtLTE(*i.InspectedAtLTE))
+	}
+	if i.Findings != nil {
+		predicates = append(predicates, inspection.FindingsEQ(*i.Findings))
+	}
+	if i.FindingsNEQ != nil {
+		predicates = append(predicates, inspection.FindingsNEQ(*i.FindingsNEQ))
+	}
+	if len(i.FindingsIn) > 0 {
+		predicates = append(predicates, inspection.FindingsIn(i.FindingsIn...))
+	}
+	if len(i.FindingsNotIn) > 0 {
+		predicates = append(predicates, inspection.FindingsNotIn(i.FindingsNotIn...))
+	}
+	if i.FindingsGT != nil {
+		predicates = append(predicates, inspection.FindingsGT(*i.FindingsGT))
+	}
+	if i.FindingsGTE != nil {
+		predicates = append(predicates, inspection.FindingsGTE(*i.FindingsGTE))
+	}
+	if i.FindingsLT != nil {
+		predicates = append(predicates, inspection.FindingsLT(*i.FindingsLT))
+	}
+	if i.FindingsLTE != nil {
+		predicates = append(predicates, inspection.FindingsLTE(*i.FindingsLTE))
+	}
+	if i.FindingsContains != nil {
+		predicates = append(predicates, inspection.FindingsContains(*i.FindingsContains))
+	}
+	if i.FindingsHasPrefix != nil {
+		predicates = append(predicates, inspection.FindingsHasPrefix(*i.FindingsHasPrefix))
+	}
+	if i.FindingsHasSuffix != nil {
+		predicates = append(predicates, inspection.FindingsHasSuffix(*i.FindingsHasSuffix))
+	}
+	if i.FindingsEqualFold != nil {
+		predicates = append(predicates, inspection.FindingsEqualFold(*i.FindingsEqualFold))
+	}
+	if i.FindingsContainsFold != nil {
+		predicates = append(predicates, inspection.FindingsContainsFold(*i.FindingsContainsFold))
+	}
+	if i.Rating != nil {
+		predicates = append(predicates, inspection.RatingEQ(*i.Rating))
+	}
+	if i.RatingNEQ != nil {
+		predicates = append(predicates, inspection.RatingNEQ(*i.RatingNEQ))
+	}
+	if len(i.RatingIn) > 0 {
+		predicates = append(predicates, inspection.RatingIn(i.RatingIn...))
+	}
+	if len(i.RatingNotIn) > 0 {
+		predicates = append(predicates, inspection.RatingNotIn(i.RatingNotIn...))
+	}
+	if i.RecheckPassed != nil {
+		predicates = append(predicates, inspection.RecheckPassedEQ(*i.RecheckPassed))
+	}
+	if i.RecheckPassedNEQ != nil {
+		predicates = append(predicates, inspection.RecheckPassedNEQ(*i.RecheckPassedNEQ))
+	}
+	if i.RecheckPassedIsNil {
+		predicates = append(predicates, inspection.RecheckPassedIsNil())
+	}
+	if i.RecheckPassedNotNil {
+		predicates = append(predicates, inspection.RecheckPassedNotNil())
+	}
+	if i.FollowUpDue != nil {
+		predicates = append(predicates, inspection.FollowUpDueEQ(*i.FollowUpDue))
+	}
+	if i.FollowUpDueNEQ != nil {
+		predicates = append(predicates, inspection.FollowUpDueNEQ(*i.FollowUpDueNEQ))
+	}
+	if len(i.FollowUpDueIn) > 0 {
+		predicates = append(predicates, inspection.FollowUpDueIn(i.FollowUpDueIn...))
+	}
+	if len(i.FollowUpDueNotIn) > 0 {
+		predicates = append(predicates, inspection.FollowUpDueNotIn(i.FollowUpDueNotIn...))
+	}
+	if i.FollowUpDueGT != nil {
+		predicates = append(predicates, inspection.FollowUpDueGT(*i.FollowUpDueGT))
+	}
+	if i.FollowUpDueGTE != nil {
+		predicates = append(predicates, inspection.FollowUpDueGTE(*i.FollowUpDueGTE))
+	}
+	if i.FollowUpDueLT != nil {
+		predicates = append(predicates, inspection.FollowUpDueLT(*i.FollowUpDueLT))
+	}
+	if i.FollowUpDueLTE != nil {
+		predicates = append(predicates, inspection.FollowUpDueLTE(*i.FollowUpDueLTE))
+	}
+	if i.FollowUpDueIsNil {
+		predicates = append(predicates, inspection.FollowUpDueIsNil())
+	}
+	if i.FollowUpDueNotNil {
+		predicates = append(predicates, inspection.FollowUpDueNotNil())
+	}
+	if i.FollowedUpAt != nil {
+		predicates = append(predicates, inspection.FollowedUpAtEQ(*i.FollowedUpAt))
+	}
+	if i.FollowedUpAtNEQ != nil {
+		predicates = append(predicates, inspection.FollowedUpAtNEQ(*i.FollowedUpAtNEQ))
+	}
+	if len(i.FollowedUpAtIn) > 0 {
+		predicates = append(predicates, inspection.FollowedUpAtIn(i.FollowedUpAtIn...))
+	}
+	if len(i.FollowedUpAtNotIn) > 0 {
+		predicates = append(predicates, inspection.FollowedUpAtNotIn(i.FollowedUpAtNotIn...))
+	}
+	if i.FollowedUpAtGT != nil {
+		predicates = append(predicates, inspection.FollowedUpAtGT(*i.FollowedUpAtGT))
+	}
+	if i.FollowedUpAtGTE != nil {
+		predicates = append(predicates, inspection.FollowedUpAtGTE(*i.FollowedUpAtGTE))
+	}
+	if i.FollowedUpAtLT != nil {
+		predicates = append(predicates, inspection.FollowedUpAtLT(*i.FollowedUpAtLT))
+	}
+	if i.FollowedUpAtLTE != nil {
+		predicates = append(predicates, inspection.FollowedUpAtLTE(*i.FollowedUpAtLTE))
+	}
+	if i.FollowedUpAtIsNil {
+		predicates = append(predicates, inspection.FollowedUpAtIsNil())
+	}
+	if i.FollowedUpAtNotNil {
+		predicates = append(predicates, inspection.FollowedUpAtNotNil())
+	}
+	if i.FollowUpNote != nil {
+		predicates = append(predicates, inspection.FollowUpNoteEQ(*i.FollowUpNote))
+	}
+	if i.FollowUpNoteNEQ != nil {
+		predicates = append(predicates, inspection.FollowUpNoteNEQ(*i.FollowUpNoteNEQ))
+	}
+	if len(i.FollowUpNoteIn) > 0 {
+		predicates = append(predicates, inspection.FollowUpNoteIn(i.FollowUpNoteIn...))
+	}
+	if len(i.FollowUpNoteNotIn) > 0 {
+		predicates = append(predicates, inspection.FollowUpNoteNotIn(i.FollowUpNoteNotIn...))
+	}
+	if i.FollowUpNoteGT != nil {
+		predicates = append(predicates, inspection.FollowUpNoteGT(*i.FollowUpNoteGT))
+	}
+	if i.FollowUpNoteGTE != nil {
+		predicates = append(predicates, inspection.FollowUpNoteGTE(*i.FollowUpNoteGTE))
+	}
+	if i.FollowUpNoteLT != nil {
+		predicates = append(predicates, inspection.FollowUpNoteLT(*i.FollowUpNoteLT))
+	}
+	if i.FollowUpNoteLTE != nil {
+		predicates = append(predicates, inspection.FollowUpNoteLTE(*i.FollowUpNoteLTE))
+	}
+	if i.FollowUpNoteContains != nil {
+		predicates = append(predicates, inspection.FollowUpNoteContains(*i.FollowUpNoteContains))
+	}
+	if i.FollowUpNoteHasPrefix != nil {
+		predicates = append(predicates, inspection.FollowUpNoteHasPrefix(*i.FollowUpNoteHasPrefix))
+	}
+	if i.FollowUpNoteHasSuffix != nil {
+		predicates = append(predicates, inspection.FollowUpNoteHasSuffix(*i.FollowUpNoteHasSuffix))
+	}
+	if i.FollowUpNoteEqualFold != nil {
+		predicates = append(predicates, inspection.FollowUpNoteEqualFold(*i.FollowUpNoteEqualFold))
+	}
+	if i.FollowUpNoteContainsFold != nil {
+		predicates = append(predicates, inspection.FollowUpNoteContainsFold(*i.FollowUpNoteContainsFold))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyInspectionWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return inspection.And(predicates...), nil
 	}
 }
 

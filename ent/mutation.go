@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
+	"gridgov/ent/bulletinpost"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -17,6 +18,7 @@ import (
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
+	"gridgov/ent/inspection"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/predicate"
@@ -45,6 +47,7 @@ const (
 	// Node types.
 	TypeAssignment     = "Assignment"
 	TypeAuditEntry     = "AuditEntry"
+	TypeBulletinPost   = "BulletinPost"
 	TypeDailyReport    = "DailyReport"
 	TypeEvent          = "Event"
 	TypeEventAction    = "EventAction"
@@ -54,6 +57,7 @@ const (
 	TypeHousehold      = "Household"
 	TypeHouseholdTag   = "HouseholdTag"
 	TypeIdempotencyKey = "IdempotencyKey"
+	TypeInspection     = "Inspection"
 	TypePatrol         = "Patrol"
 	TypePerson         = "Person"
 	TypeSession        = "Session"
@@ -2067,6 +2071,1052 @@ func (m *AuditEntryMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *AuditEntryMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown AuditEntry edge %s", name)
+}
+
+// BulletinPostMutation represents an operation that mutates the BulletinPost nodes in the graph.
+type BulletinPostMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	created_at        *time.Time
+	updated_at        *time.Time
+	column            *bulletinpost.Column
+	title             *string
+	body              *string
+	attachments       *[]string
+	appendattachments []string
+	status            *bulletinpost.Status
+	published_at      *time.Time
+	grid_path         *string
+	clearedFields     map[string]struct{}
+	grid              *int
+	clearedgrid       bool
+	author            *int
+	clearedauthor     bool
+	done              bool
+	oldValue          func(context.Context) (*BulletinPost, error)
+	predicates        []predicate.BulletinPost
+}
+
+var _ ent.Mutation = (*BulletinPostMutation)(nil)
+
+// bulletinpostOption allows management of the mutation configuration using functional options.
+type bulletinpostOption func(*BulletinPostMutation)
+
+// newBulletinPostMutation creates new mutation for the BulletinPost entity.
+func newBulletinPostMutation(c config, op Op, opts ...bulletinpostOption) *BulletinPostMutation {
+	m := &BulletinPostMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeBulletinPost,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withBulletinPostID sets the ID field of the mutation.
+func withBulletinPostID(id int) bulletinpostOption {
+	return func(m *BulletinPostMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *BulletinPost
+		)
+		m.oldValue = func(ctx context.Context) (*BulletinPost, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().BulletinPost.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withBulletinPost sets the old BulletinPost of the mutation.
+func withBulletinPost(node *BulletinPost) bulletinpostOption {
+	return func(m *BulletinPostMutation) {
+		m.oldValue = func(context.Context) (*BulletinPost, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m BulletinPostMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m BulletinPostMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *BulletinPostMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *BulletinPostMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().BulletinPost.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *BulletinPostMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *BulletinPostMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the BulletinPost entity.
+// If the BulletinPost object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BulletinPostMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *BulletinPostMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *BulletinPostMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *BulletinPostMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the BulletinPost entity.
+// If the BulletinPost object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BulletinPostMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *BulletinPostMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetColumn sets the "column" field.
+func (m *BulletinPostMutation) SetColumn(b bulletinpost.Column) {
+	m.column = &b
+}
+
+// Column returns the value of the "column" field in the mutation.
+func (m *BulletinPostMutation) Column() (r bulletinpost.Column, exists bool) {
+	v := m.column
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldColumn returns the old "column" field's value of the BulletinPost entity.
+// If the BulletinPost object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BulletinPostMutation) OldColumn(ctx context.Context) (v bulletinpost.Column, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldColumn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldColumn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldColumn: %w", err)
+	}
+	return oldValue.Column, nil
+}
+
+// ResetColumn resets all changes to the "column" field.
+func (m *BulletinPostMutation) ResetColumn() {
+	m.column = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *BulletinPostMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *BulletinPostMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the BulletinPost entity.
+// If the BulletinPost object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BulletinPostMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *BulletinPostMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetBody sets the "body" field.
+func (m *BulletinPostMutation) SetBody(s string) {
+	m.body = &s
+}
+
+// Body returns the value of the "body" field in the mutation.
+func (m *BulletinPostMutation) Body() (r string, exists bool) {
+	v := m.body
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBody returns the old "body" field's value of the BulletinPost entity.
+// If the BulletinPost object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BulletinPostMutation) OldBody(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBody is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBody requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBody: %w", err)
+	}
+	return oldValue.Body, nil
+}
+
+// ResetBody resets all changes to the "body" field.
+func (m *BulletinPostMutation) ResetBody() {
+	m.body = nil
+}
+
+// SetAttachments sets the "attachments" field.
+func (m *BulletinPostMutation) SetAttachments(s []string) {
+	m.attachments = &s
+	m.appendattachments = nil
+}
+
+// Attachments returns the value of the "attachments" field in the mutation.
+func (m *BulletinPostMutation) Attachments() (r []string, exists bool) {
+	v := m.attachments
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttachments returns the old "attachments" field's value of the BulletinPost entity.
+// If the BulletinPost object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BulletinPostMutation) OldAttachments(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttachments is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttachments requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttachments: %w", err)
+	}
+	return oldValue.Attachments, nil
+}
+
+// AppendAttachments adds s to the "attachments" field.
+func (m *BulletinPostMutation) AppendAttachments(s []string) {
+	m.appendattachments = append(m.appendattachments, s...)
+}
+
+// AppendedAttachments returns the list of values that were appended to the "attachments" field in this mutation.
+func (m *BulletinPostMutation) AppendedAttachments() ([]string, bool) {
+	if len(m.appendattachments) == 0 {
+		return nil, false
+	}
+	return m.appendattachments, true
+}
+
+// ClearAttachments clears the value of the "attachments" field.
+func (m *BulletinPostMutation) ClearAttachments() {
+	m.attachments = nil
+	m.appendattachments = nil
+	m.clearedFields[bulletinpost.FieldAttachments] = struct{}{}
+}
+
+// AttachmentsCleared returns if the "attachments" field was cleared in this mutation.
+func (m *BulletinPostMutation) AttachmentsCleared() bool {
+	_, ok := m.clearedFields[bulletinpost.FieldAttachments]
+	return ok
+}
+
+// ResetAttachments resets all changes to the "attachments" field.
+func (m *BulletinPostMutation) ResetAttachments() {
+	m.attachments = nil
+	m.appendattachments = nil
+	delete(m.clearedFields, bulletinpost.FieldAttachments)
+}
+
+// SetStatus sets the "status" field.
+func (m *BulletinPostMutation) SetStatus(b bulletinpost.Status) {
+	m.status = &b
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *BulletinPostMutation) Status() (r bulletinpost.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the BulletinPost entity.
+// If the BulletinPost object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BulletinPostMutation) OldStatus(ctx context.Context) (v bulletinpost.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *BulletinPostMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetPublishedAt sets the "published_at" field.
+func (m *BulletinPostMutation) SetPublishedAt(t time.Time) {
+	m.published_at = &t
+}
+
+// PublishedAt returns the value of the "published_at" field in the mutation.
+func (m *BulletinPostMutation) PublishedAt() (r time.Time, exists bool) {
+	v := m.published_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPublishedAt returns the old "published_at" field's value of the BulletinPost entity.
+// If the BulletinPost object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BulletinPostMutation) OldPublishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPublishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPublishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPublishedAt: %w", err)
+	}
+	return oldValue.PublishedAt, nil
+}
+
+// ClearPublishedAt clears the value of the "published_at" field.
+func (m *BulletinPostMutation) ClearPublishedAt() {
+	m.published_at = nil
+	m.clearedFields[bulletinpost.FieldPublishedAt] = struct{}{}
+}
+
+// PublishedAtCleared returns if the "published_at" field was cleared in this mutation.
+func (m *BulletinPostMutation) PublishedAtCleared() bool {
+	_, ok := m.clearedFields[bulletinpost.FieldPublishedAt]
+	return ok
+}
+
+// ResetPublishedAt resets all changes to the "published_at" field.
+func (m *BulletinPostMutation) ResetPublishedAt() {
+	m.published_at = nil
+	delete(m.clearedFields, bulletinpost.FieldPublishedAt)
+}
+
+// SetGridPath sets the "grid_path" field.
+func (m *BulletinPostMutation) SetGridPath(s string) {
+	m.grid_path = &s
+}
+
+// GridPath returns the value of the "grid_path" field in the mutation.
+func (m *BulletinPostMutation) GridPath() (r string, exists bool) {
+	v := m.grid_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridPath returns the old "grid_path" field's value of the BulletinPost entity.
+// If the BulletinPost object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BulletinPostMutation) OldGridPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridPath: %w", err)
+	}
+	return oldValue.GridPath, nil
+}
+
+// ResetGridPath resets all changes to the "grid_path" field.
+func (m *BulletinPostMutation) ResetGridPath() {
+	m.grid_path = nil
+}
+
+// SetGridID sets the "grid_id" field.
+func (m *BulletinPostMutation) SetGridID(i int) {
+	m.grid = &i
+}
+
+// GridID returns the value of the "grid_id" field in the mutation.
+func (m *BulletinPostMutation) GridID() (r int, exists bool) {
+	v := m.grid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridID returns the old "grid_id" field's value of the BulletinPost entity.
+// If the BulletinPost object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BulletinPostMutation) OldGridID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridID: %w", err)
+	}
+	return oldValue.GridID, nil
+}
+
+// ResetGridID resets all changes to the "grid_id" field.
+func (m *BulletinPostMutation) ResetGridID() {
+	m.grid = nil
+}
+
+// SetAuthorID sets the "author_id" field.
+func (m *BulletinPostMutation) SetAuthorID(i int) {
+	m.author = &i
+}
+
+// AuthorID returns the value of the "author_id" field in the mutation.
+func (m *BulletinPostMutation) AuthorID() (r int, exists bool) {
+	v := m.author
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthorID returns the old "author_id" field's value of the BulletinPost entity.
+// If the BulletinPost object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BulletinPostMutation) OldAuthorID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthorID: %w", err)
+	}
+	return oldValue.AuthorID, nil
+}
+
+// ClearAuthorID clears the value of the "author_id" field.
+func (m *BulletinPostMutation) ClearAuthorID() {
+	m.author = nil
+	m.clearedFields[bulletinpost.FieldAuthorID] = struct{}{}
+}
+
+// AuthorIDCleared returns if the "author_id" field was cleared in this mutation.
+func (m *BulletinPostMutation) AuthorIDCleared() bool {
+	_, ok := m.clearedFields[bulletinpost.FieldAuthorID]
+	return ok
+}
+
+// ResetAuthorID resets all changes to the "author_id" field.
+func (m *BulletinPostMutation) ResetAuthorID() {
+	m.author = nil
+	delete(m.clearedFields, bulletinpost.FieldAuthorID)
+}
+
+// ClearGrid clears the "grid" edge to the Grid entity.
+func (m *BulletinPostMutation) ClearGrid() {
+	m.clearedgrid = true
+	m.clearedFields[bulletinpost.FieldGridID] = struct{}{}
+}
+
+// GridCleared reports if the "grid" edge to the Grid entity was cleared.
+func (m *BulletinPostMutation) GridCleared() bool {
+	return m.clearedgrid
+}
+
+// GridIDs returns the "grid" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// GridID instead. It exists only for internal usage by the builders.
+func (m *BulletinPostMutation) GridIDs() (ids []int) {
+	if id := m.grid; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetGrid resets all changes to the "grid" edge.
+func (m *BulletinPostMutation) ResetGrid() {
+	m.grid = nil
+	m.clearedgrid = false
+}
+
+// ClearAuthor clears the "author" edge to the Person entity.
+func (m *BulletinPostMutation) ClearAuthor() {
+	m.clearedauthor = true
+	m.clearedFields[bulletinpost.FieldAuthorID] = struct{}{}
+}
+
+// AuthorCleared reports if the "author" edge to the Person entity was cleared.
+func (m *BulletinPostMutation) AuthorCleared() bool {
+	return m.AuthorIDCleared() || m.clearedauthor
+}
+
+// AuthorIDs returns the "author" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AuthorID instead. It exists only for internal usage by the builders.
+func (m *BulletinPostMutation) AuthorIDs() (ids []int) {
+	if id := m.author; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAuthor resets all changes to the "author" edge.
+func (m *BulletinPostMutation) ResetAuthor() {
+	m.author = nil
+	m.clearedauthor = false
+}
+
+// Where appends a list predicates to the BulletinPostMutation builder.
+func (m *BulletinPostMutation) Where(ps ...predicate.BulletinPost) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the BulletinPostMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *BulletinPostMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.BulletinPost, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *BulletinPostMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *BulletinPostMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (BulletinPost).
+func (m *BulletinPostMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *BulletinPostMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.created_at != nil {
+		fields = append(fields, bulletinpost.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, bulletinpost.FieldUpdatedAt)
+	}
+	if m.column != nil {
+		fields = append(fields, bulletinpost.FieldColumn)
+	}
+	if m.title != nil {
+		fields = append(fields, bulletinpost.FieldTitle)
+	}
+	if m.body != nil {
+		fields = append(fields, bulletinpost.FieldBody)
+	}
+	if m.attachments != nil {
+		fields = append(fields, bulletinpost.FieldAttachments)
+	}
+	if m.status != nil {
+		fields = append(fields, bulletinpost.FieldStatus)
+	}
+	if m.published_at != nil {
+		fields = append(fields, bulletinpost.FieldPublishedAt)
+	}
+	if m.grid_path != nil {
+		fields = append(fields, bulletinpost.FieldGridPath)
+	}
+	if m.grid != nil {
+		fields = append(fields, bulletinpost.FieldGridID)
+	}
+	if m.author != nil {
+		fields = append(fields, bulletinpost.FieldAuthorID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *BulletinPostMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case bulletinpost.FieldCreatedAt:
+		return m.CreatedAt()
+	case bulletinpost.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case bulletinpost.FieldColumn:
+		return m.Column()
+	case bulletinpost.FieldTitle:
+		return m.Title()
+	case bulletinpost.FieldBody:
+		return m.Body()
+	case bulletinpost.FieldAttachments:
+		return m.Attachments()
+	case bulletinpost.FieldStatus:
+		return m.Status()
+	case bulletinpost.FieldPublishedAt:
+		return m.PublishedAt()
+	case bulletinpost.FieldGridPath:
+		return m.GridPath()
+	case bulletinpost.FieldGridID:
+		return m.GridID()
+	case bulletinpost.FieldAuthorID:
+		return m.AuthorID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *BulletinPostMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case bulletinpost.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case bulletinpost.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case bulletinpost.FieldColumn:
+		return m.OldColumn(ctx)
+	case bulletinpost.FieldTitle:
+		return m.OldTitle(ctx)
+	case bulletinpost.FieldBody:
+		return m.OldBody(ctx)
+	case bulletinpost.FieldAttachments:
+		return m.OldAttachments(ctx)
+	case bulletinpost.FieldStatus:
+		return m.OldStatus(ctx)
+	case bulletinpost.FieldPublishedAt:
+		return m.OldPublishedAt(ctx)
+	case bulletinpost.FieldGridPath:
+		return m.OldGridPath(ctx)
+	case bulletinpost.FieldGridID:
+		return m.OldGridID(ctx)
+	case bulletinpost.FieldAuthorID:
+		return m.OldAuthorID(ctx)
+	}
+	return nil, fmt.Errorf("unknown BulletinPost field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BulletinPostMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case bulletinpost.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case bulletinpost.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case bulletinpost.FieldColumn:
+		v, ok := value.(bulletinpost.Column)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetColumn(v)
+		return nil
+	case bulletinpost.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case bulletinpost.FieldBody:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBody(v)
+		return nil
+	case bulletinpost.FieldAttachments:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttachments(v)
+		return nil
+	case bulletinpost.FieldStatus:
+		v, ok := value.(bulletinpost.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case bulletinpost.FieldPublishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPublishedAt(v)
+		return nil
+	case bulletinpost.FieldGridPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridPath(v)
+		return nil
+	case bulletinpost.FieldGridID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridID(v)
+		return nil
+	case bulletinpost.FieldAuthorID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthorID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown BulletinPost field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *BulletinPostMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *BulletinPostMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BulletinPostMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown BulletinPost numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *BulletinPostMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(bulletinpost.FieldAttachments) {
+		fields = append(fields, bulletinpost.FieldAttachments)
+	}
+	if m.FieldCleared(bulletinpost.FieldPublishedAt) {
+		fields = append(fields, bulletinpost.FieldPublishedAt)
+	}
+	if m.FieldCleared(bulletinpost.FieldAuthorID) {
+		fields = append(fields, bulletinpost.FieldAuthorID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *BulletinPostMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *BulletinPostMutation) ClearField(name string) error {
+	switch name {
+	case bulletinpost.FieldAttachments:
+		m.ClearAttachments()
+		return nil
+	case bulletinpost.FieldPublishedAt:
+		m.ClearPublishedAt()
+		return nil
+	case bulletinpost.FieldAuthorID:
+		m.ClearAuthorID()
+		return nil
+	}
+	return fmt.Errorf("unknown BulletinPost nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *BulletinPostMutation) ResetField(name string) error {
+	switch name {
+	case bulletinpost.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case bulletinpost.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case bulletinpost.FieldColumn:
+		m.ResetColumn()
+		return nil
+	case bulletinpost.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case bulletinpost.FieldBody:
+		m.ResetBody()
+		return nil
+	case bulletinpost.FieldAttachments:
+		m.ResetAttachments()
+		return nil
+	case bulletinpost.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case bulletinpost.FieldPublishedAt:
+		m.ResetPublishedAt()
+		return nil
+	case bulletinpost.FieldGridPath:
+		m.ResetGridPath()
+		return nil
+	case bulletinpost.FieldGridID:
+		m.ResetGridID()
+		return nil
+	case bulletinpost.FieldAuthorID:
+		m.ResetAuthorID()
+		return nil
+	}
+	return fmt.Errorf("unknown BulletinPost field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *BulletinPostMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.grid != nil {
+		edges = append(edges, bulletinpost.EdgeGrid)
+	}
+	if m.author != nil {
+		edges = append(edges, bulletinpost.EdgeAuthor)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *BulletinPostMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case bulletinpost.EdgeGrid:
+		if id := m.grid; id != nil {
+			return []ent.Value{*id}
+		}
+	case bulletinpost.EdgeAuthor:
+		if id := m.author; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *BulletinPostMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *BulletinPostMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *BulletinPostMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedgrid {
+		edges = append(edges, bulletinpost.EdgeGrid)
+	}
+	if m.clearedauthor {
+		edges = append(edges, bulletinpost.EdgeAuthor)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *BulletinPostMutation) EdgeCleared(name string) bool {
+	switch name {
+	case bulletinpost.EdgeGrid:
+		return m.clearedgrid
+	case bulletinpost.EdgeAuthor:
+		return m.clearedauthor
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *BulletinPostMutation) ClearEdge(name string) error {
+	switch name {
+	case bulletinpost.EdgeGrid:
+		m.ClearGrid()
+		return nil
+	case bulletinpost.EdgeAuthor:
+		m.ClearAuthor()
+		return nil
+	}
+	return fmt.Errorf("unknown BulletinPost unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *BulletinPostMutation) ResetEdge(name string) error {
+	switch name {
+	case bulletinpost.EdgeGrid:
+		m.ResetGrid()
+		return nil
+	case bulletinpost.EdgeAuthor:
+		m.ResetAuthor()
+		return nil
+	}
+	return fmt.Errorf("unknown BulletinPost edge %s", name)
 }
 
 // DailyReportMutation represents an operation that mutates the DailyReport nodes in the graph.
@@ -13447,6 +14497,1352 @@ func (m *IdempotencyKeyMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *IdempotencyKeyMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown IdempotencyKey edge %s", name)
+}
+
+// InspectionMutation represents an operation that mutates the Inspection nodes in the graph.
+type InspectionMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int
+	created_at       *time.Time
+	updated_at       *time.Time
+	kind             *inspection.Kind
+	inspected_at     *time.Time
+	findings         *string
+	rating           *inspection.Rating
+	photo_urls       *[]string
+	appendphoto_urls []string
+	recheck_passed   *bool
+	follow_up_due    *time.Time
+	followed_up_at   *time.Time
+	follow_up_note   *string
+	grid_path        *string
+	clearedFields    map[string]struct{}
+	grid             *int
+	clearedgrid      bool
+	inspector        *int
+	clearedinspector bool
+	event            *int
+	clearedevent     bool
+	done             bool
+	oldValue         func(context.Context) (*Inspection, error)
+	predicates       []predicate.Inspection
+}
+
+var _ ent.Mutation = (*InspectionMutation)(nil)
+
+// inspectionOption allows management of the mutation configuration using functional options.
+type inspectionOption func(*InspectionMutation)
+
+// newInspectionMutation creates new mutation for the Inspection entity.
+func newInspectionMutation(c config, op Op, opts ...inspectionOption) *InspectionMutation {
+	m := &InspectionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeInspection,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withInspectionID sets the ID field of the mutation.
+func withInspectionID(id int) inspectionOption {
+	return func(m *InspectionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Inspection
+		)
+		m.oldValue = func(ctx context.Context) (*Inspection, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Inspection.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withInspection sets the old Inspection of the mutation.
+func withInspection(node *Inspection) inspectionOption {
+	return func(m *InspectionMutation) {
+		m.oldValue = func(context.Context) (*Inspection, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m InspectionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m InspectionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *InspectionMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *InspectionMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Inspection.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *InspectionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *InspectionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Inspection entity.
+// If the Inspection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InspectionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *InspectionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *InspectionMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *InspectionMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Inspection entity.
+// If the Inspection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InspectionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *InspectionMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *InspectionMutation) SetKind(i inspection.Kind) {
+	m.kind = &i
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *InspectionMutation) Kind() (r inspection.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the Inspection entity.
+// If the Inspection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InspectionMutation) OldKind(ctx context.Context) (v inspection.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *InspectionMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetInspectedAt sets the "inspected_at" field.
+func (m *InspectionMutation) SetInspectedAt(t time.Time) {
+	m.inspected_at = &t
+}
+
+// InspectedAt returns the value of the "inspected_at" field in the mutation.
+func (m *InspectionMutation) InspectedAt() (r time.Time, exists bool) {
+	v := m.inspected_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInspectedAt returns the old "inspected_at" field's value of the Inspection entity.
+// If the Inspection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InspectionMutation) OldInspectedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInspectedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInspectedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInspectedAt: %w", err)
+	}
+	return oldValue.InspectedAt, nil
+}
+
+// ResetInspectedAt resets all changes to the "inspected_at" field.
+func (m *InspectionMutation) ResetInspectedAt() {
+	m.inspected_at = nil
+}
+
+// SetFindings sets the "findings" field.
+func (m *InspectionMutation) SetFindings(s string) {
+	m.findings = &s
+}
+
+// Findings returns the value of the "findings" field in the mutation.
+func (m *InspectionMutation) Findings() (r string, exists bool) {
+	v := m.findings
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFindings returns the old "findings" field's value of the Inspection entity.
+// If the Inspection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InspectionMutation) OldFindings(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFindings is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFindings requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFindings: %w", err)
+	}
+	return oldValue.Findings, nil
+}
+
+// ResetFindings resets all changes to the "findings" field.
+func (m *InspectionMutation) ResetFindings() {
+	m.findings = nil
+}
+
+// SetRating sets the "rating" field.
+func (m *InspectionMutation) SetRating(i inspection.Rating) {
+	m.rating = &i
+}
+
+// Rating returns the value of the "rating" field in the mutation.
+func (m *InspectionMutation) Rating() (r inspection.Rating, exists bool) {
+	v := m.rating
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRating returns the old "rating" field's value of the Inspection entity.
+// If the Inspection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InspectionMutation) OldRating(ctx context.Context) (v inspection.Rating, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRating is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRating requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRating: %w", err)
+	}
+	return oldValue.Rating, nil
+}
+
+// ResetRating resets all changes to the "rating" field.
+func (m *InspectionMutation) ResetRating() {
+	m.rating = nil
+}
+
+// SetPhotoUrls sets the "photo_urls" field.
+func (m *InspectionMutation) SetPhotoUrls(s []string) {
+	m.photo_urls = &s
+	m.appendphoto_urls = nil
+}
+
+// PhotoUrls returns the value of the "photo_urls" field in the mutation.
+func (m *InspectionMutation) PhotoUrls() (r []string, exists bool) {
+	v := m.photo_urls
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhotoUrls returns the old "photo_urls" field's value of the Inspection entity.
+// If the Inspection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InspectionMutation) OldPhotoUrls(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhotoUrls is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhotoUrls requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhotoUrls: %w", err)
+	}
+	return oldValue.PhotoUrls, nil
+}
+
+// AppendPhotoUrls adds s to the "photo_urls" field.
+func (m *InspectionMutation) AppendPhotoUrls(s []string) {
+	m.appendphoto_urls = append(m.appendphoto_urls, s...)
+}
+
+// AppendedPhotoUrls returns the list of values that were appended to the "photo_urls" field in this mutation.
+func (m *InspectionMutation) AppendedPhotoUrls() ([]string, bool) {
+	if len(m.appendphoto_urls) == 0 {
+		return nil, false
+	}
+	return m.appendphoto_urls, true
+}
+
+// ClearPhotoUrls clears the value of the "photo_urls" field.
+func (m *InspectionMutation) ClearPhotoUrls() {
+	m.photo_urls = nil
+	m.appendphoto_urls = nil
+	m.clearedFields[inspection.FieldPhotoUrls] = struct{}{}
+}
+
+// PhotoUrlsCleared returns if the "photo_urls" field was cleared in this mutation.
+func (m *InspectionMutation) PhotoUrlsCleared() bool {
+	_, ok := m.clearedFields[inspection.FieldPhotoUrls]
+	return ok
+}
+
+// ResetPhotoUrls resets all changes to the "photo_urls" field.
+func (m *InspectionMutation) ResetPhotoUrls() {
+	m.photo_urls = nil
+	m.appendphoto_urls = nil
+	delete(m.clearedFields, inspection.FieldPhotoUrls)
+}
+
+// SetRecheckPassed sets the "recheck_passed" field.
+func (m *InspectionMutation) SetRecheckPassed(b bool) {
+	m.recheck_passed = &b
+}
+
+// RecheckPassed returns the value of the "recheck_passed" field in the mutation.
+func (m *InspectionMutation) RecheckPassed() (r bool, exists bool) {
+	v := m.recheck_passed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecheckPassed returns the old "recheck_passed" field's value of the Inspection entity.
+// If the Inspection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InspectionMutation) OldRecheckPassed(ctx context.Context) (v *bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecheckPassed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecheckPassed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecheckPassed: %w", err)
+	}
+	return oldValue.RecheckPassed, nil
+}
+
+// ClearRecheckPassed clears the value of the "recheck_passed" field.
+func (m *InspectionMutation) ClearRecheckPassed() {
+	m.recheck_passed = nil
+	m.clearedFields[inspection.FieldRecheckPassed] = struct{}{}
+}
+
+// RecheckPassedCleared returns if the "recheck_passed" field was cleared in this mutation.
+func (m *InspectionMutation) RecheckPassedCleared() bool {
+	_, ok := m.clearedFields[inspection.FieldRecheckPassed]
+	return ok
+}
+
+// ResetRecheckPassed resets all changes to the "recheck_passed" field.
+func (m *InspectionMutation) ResetRecheckPassed() {
+	m.recheck_passed = nil
+	delete(m.clearedFields, inspection.FieldRecheckPassed)
+}
+
+// SetFollowUpDue sets the "follow_up_due" field.
+func (m *InspectionMutation) SetFollowUpDue(t time.Time) {
+	m.follow_up_due = &t
+}
+
+// FollowUpDue returns the value of the "follow_up_due" field in the mutation.
+func (m *InspectionMutation) FollowUpDue() (r time.Time, exists bool) {
+	v := m.follow_up_due
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFollowUpDue returns the old "follow_up_due" field's value of the Inspection entity.
+// If the Inspection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InspectionMutation) OldFollowUpDue(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFollowUpDue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFollowUpDue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFollowUpDue: %w", err)
+	}
+	return oldValue.FollowUpDue, nil
+}
+
+// ClearFollowUpDue clears the value of the "follow_up_due" field.
+func (m *InspectionMutation) ClearFollowUpDue() {
+	m.follow_up_due = nil
+	m.clearedFields[inspection.FieldFollowUpDue] = struct{}{}
+}
+
+// FollowUpDueCleared returns if the "follow_up_due" field was cleared in this mutation.
+func (m *InspectionMutation) FollowUpDueCleared() bool {
+	_, ok := m.clearedFields[inspection.FieldFollowUpDue]
+	return ok
+}
+
+// ResetFollowUpDue resets all changes to the "follow_up_due" field.
+func (m *InspectionMutation) ResetFollowUpDue() {
+	m.follow_up_due = nil
+	delete(m.clearedFields, inspection.FieldFollowUpDue)
+}
+
+// SetFollowedUpAt sets the "followed_up_at" field.
+func (m *InspectionMutation) SetFollowedUpAt(t time.Time) {
+	m.followed_up_at = &t
+}
+
+// FollowedUpAt returns the value of the "followed_up_at" field in the mutation.
+func (m *InspectionMutation) FollowedUpAt() (r time.Time, exists bool) {
+	v := m.followed_up_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFollowedUpAt returns the old "followed_up_at" field's value of the Inspection entity.
+// If the Inspection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InspectionMutation) OldFollowedUpAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFollowedUpAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFollowedUpAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFollowedUpAt: %w", err)
+	}
+	return oldValue.FollowedUpAt, nil
+}
+
+// ClearFollowedUpAt clears the value of the "followed_up_at" field.
+func (m *InspectionMutation) ClearFollowedUpAt() {
+	m.followed_up_at = nil
+	m.clearedFields[inspection.FieldFollowedUpAt] = struct{}{}
+}
+
+// FollowedUpAtCleared returns if the "followed_up_at" field was cleared in this mutation.
+func (m *InspectionMutation) FollowedUpAtCleared() bool {
+	_, ok := m.clearedFields[inspection.FieldFollowedUpAt]
+	return ok
+}
+
+// ResetFollowedUpAt resets all changes to the "followed_up_at" field.
+func (m *InspectionMutation) ResetFollowedUpAt() {
+	m.followed_up_at = nil
+	delete(m.clearedFields, inspection.FieldFollowedUpAt)
+}
+
+// SetFollowUpNote sets the "follow_up_note" field.
+func (m *InspectionMutation) SetFollowUpNote(s string) {
+	m.follow_up_note = &s
+}
+
+// FollowUpNote returns the value of the "follow_up_note" field in the mutation.
+func (m *InspectionMutation) FollowUpNote() (r string, exists bool) {
+	v := m.follow_up_note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFollowUpNote returns the old "follow_up_note" field's value of the Inspection entity.
+// If the Inspection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InspectionMutation) OldFollowUpNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFollowUpNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFollowUpNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFollowUpNote: %w", err)
+	}
+	return oldValue.FollowUpNote, nil
+}
+
+// ResetFollowUpNote resets all changes to the "follow_up_note" field.
+func (m *InspectionMutation) ResetFollowUpNote() {
+	m.follow_up_note = nil
+}
+
+// SetGridPath sets the "grid_path" field.
+func (m *InspectionMutation) SetGridPath(s string) {
+	m.grid_path = &s
+}
+
+// GridPath returns the value of the "grid_path" field in the mutation.
+func (m *InspectionMutation) GridPath() (r string, exists bool) {
+	v := m.grid_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridPath returns the old "grid_path" field's value of the Inspection entity.
+// If the Inspection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InspectionMutation) OldGridPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridPath: %w", err)
+	}
+	return oldValue.GridPath, nil
+}
+
+// ResetGridPath resets all changes to the "grid_path" field.
+func (m *InspectionMutation) ResetGridPath() {
+	m.grid_path = nil
+}
+
+// SetGridID sets the "grid_id" field.
+func (m *InspectionMutation) SetGridID(i int) {
+	m.grid = &i
+}
+
+// GridID returns the value of the "grid_id" field in the mutation.
+func (m *InspectionMutation) GridID() (r int, exists bool) {
+	v := m.grid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridID returns the old "grid_id" field's value of the Inspection entity.
+// If the Inspection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InspectionMutation) OldGridID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridID: %w", err)
+	}
+	return oldValue.GridID, nil
+}
+
+// ResetGridID resets all changes to the "grid_id" field.
+func (m *InspectionMutation) ResetGridID() {
+	m.grid = nil
+}
+
+// SetInspectorID sets the "inspector_id" field.
+func (m *InspectionMutation) SetInspectorID(i int) {
+	m.inspector = &i
+}
+
+// InspectorID returns the value of the "inspector_id" field in the mutation.
+func (m *InspectionMutation) InspectorID() (r int, exists bool) {
+	v := m.inspector
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInspectorID returns the old "inspector_id" field's value of the Inspection entity.
+// If the Inspection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InspectionMutation) OldInspectorID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInspectorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInspectorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInspectorID: %w", err)
+	}
+	return oldValue.InspectorID, nil
+}
+
+// ResetInspectorID resets all changes to the "inspector_id" field.
+func (m *InspectionMutation) ResetInspectorID() {
+	m.inspector = nil
+}
+
+// SetEventID sets the "event_id" field.
+func (m *InspectionMutation) SetEventID(i int) {
+	m.event = &i
+}
+
+// EventID returns the value of the "event_id" field in the mutation.
+func (m *InspectionMutation) EventID() (r int, exists bool) {
+	v := m.event
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventID returns the old "event_id" field's value of the Inspection entity.
+// If the Inspection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InspectionMutation) OldEventID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventID: %w", err)
+	}
+	return oldValue.EventID, nil
+}
+
+// ClearEventID clears the value of the "event_id" field.
+func (m *InspectionMutation) ClearEventID() {
+	m.event = nil
+	m.clearedFields[inspection.FieldEventID] = struct{}{}
+}
+
+// EventIDCleared returns if the "event_id" field was cleared in this mutation.
+func (m *InspectionMutation) EventIDCleared() bool {
+	_, ok := m.clearedFields[inspection.FieldEventID]
+	return ok
+}
+
+// ResetEventID resets all changes to the "event_id" field.
+func (m *InspectionMutation) ResetEventID() {
+	m.event = nil
+	delete(m.clearedFields, inspection.FieldEventID)
+}
+
+// ClearGrid clears the "grid" edge to the Grid entity.
+func (m *InspectionMutation) ClearGrid() {
+	m.clearedgrid = true
+	m.clearedFields[inspection.FieldGridID] = struct{}{}
+}
+
+// GridCleared reports if the "grid" edge to the Grid entity was cleared.
+func (m *InspectionMutation) GridCleared() bool {
+	return m.clearedgrid
+}
+
+// GridIDs returns the "grid" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// GridID instead. It exists only for internal usage by the builders.
+func (m *InspectionMutation) GridIDs() (ids []int) {
+	if id := m.grid; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetGrid resets all changes to the "grid" edge.
+func (m *InspectionMutation) ResetGrid() {
+	m.grid = nil
+	m.clearedgrid = false
+}
+
+// ClearInspector clears the "inspector" edge to the Person entity.
+func (m *InspectionMutation) ClearInspector() {
+	m.clearedinspector = true
+	m.clearedFields[inspection.FieldInspectorID] = struct{}{}
+}
+
+// InspectorCleared reports if the "inspector" edge to the Person entity was cleared.
+func (m *InspectionMutation) InspectorCleared() bool {
+	return m.clearedinspector
+}
+
+// InspectorIDs returns the "inspector" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// InspectorID instead. It exists only for internal usage by the builders.
+func (m *InspectionMutation) InspectorIDs() (ids []int) {
+	if id := m.inspector; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetInspector resets all changes to the "inspector" edge.
+func (m *InspectionMutation) ResetInspector() {
+	m.inspector = nil
+	m.clearedinspector = false
+}
+
+// ClearEvent clears the "event" edge to the Event entity.
+func (m *InspectionMutation) ClearEvent() {
+	m.clearedevent = true
+	m.clearedFields[inspection.FieldEventID] = struct{}{}
+}
+
+// EventCleared reports if the "event" edge to the Event entity was cleared.
+func (m *InspectionMutation) EventCleared() bool {
+	return m.EventIDCleared() || m.clearedevent
+}
+
+// EventIDs returns the "event" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// EventID instead. It exists only for internal usage by the builders.
+func (m *InspectionMutation) EventIDs() (ids []int) {
+	if id := m.event; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetEvent resets all changes to the "event" edge.
+func (m *InspectionMutation) ResetEvent() {
+	m.event = nil
+	m.clearedevent = false
+}
+
+// Where appends a list predicates to the InspectionMutation builder.
+func (m *InspectionMutation) Where(ps ...predicate.Inspection) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the InspectionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *InspectionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Inspection, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *InspectionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *InspectionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Inspection).
+func (m *InspectionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *InspectionMutation) Fields() []string {
+	fields := make([]string, 0, 15)
+	if m.created_at != nil {
+		fields = append(fields, inspection.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, inspection.FieldUpdatedAt)
+	}
+	if m.kind != nil {
+		fields = append(fields, inspection.FieldKind)
+	}
+	if m.inspected_at != nil {
+		fields = append(fields, inspection.FieldInspectedAt)
+	}
+	if m.findings != nil {
+		fields = append(fields, inspection.FieldFindings)
+	}
+	if m.rating != nil {
+		fields = append(fields, inspection.FieldRating)
+	}
+	if m.photo_urls != nil {
+		fields = append(fields, inspection.FieldPhotoUrls)
+	}
+	if m.recheck_passed != nil {
+		fields = append(fields, inspection.FieldRecheckPassed)
+	}
+	if m.follow_up_due != nil {
+		fields = append(fields, inspection.FieldFollowUpDue)
+	}
+	if m.followed_up_at != nil {
+		fields = append(fields, inspection.FieldFollowedUpAt)
+	}
+	if m.follow_up_note != nil {
+		fields = append(fields, inspection.FieldFollowUpNote)
+	}
+	if m.grid_path != nil {
+		fields = append(fields, inspection.FieldGridPath)
+	}
+	if m.grid != nil {
+		fields = append(fields, inspection.FieldGridID)
+	}
+	if m.inspector != nil {
+		fields = append(fields, inspection.FieldInspectorID)
+	}
+	if m.event != nil {
+		fields = append(fields, inspection.FieldEventID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *InspectionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case inspection.FieldCreatedAt:
+		return m.CreatedAt()
+	case inspection.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case inspection.FieldKind:
+		return m.Kind()
+	case inspection.FieldInspectedAt:
+		return m.InspectedAt()
+	case inspection.FieldFindings:
+		return m.Findings()
+	case inspection.FieldRating:
+		return m.Rating()
+	case inspection.FieldPhotoUrls:
+		return m.PhotoUrls()
+	case inspection.FieldRecheckPassed:
+		return m.RecheckPassed()
+	case inspection.FieldFollowUpDue:
+		return m.FollowUpDue()
+	case inspection.FieldFollowedUpAt:
+		return m.FollowedUpAt()
+	case inspection.FieldFollowUpNote:
+		return m.FollowUpNote()
+	case inspection.FieldGridPath:
+		return m.GridPath()
+	case inspection.FieldGridID:
+		return m.GridID()
+	case inspection.FieldInspectorID:
+		return m.InspectorID()
+	case inspection.FieldEventID:
+		return m.EventID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *InspectionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case inspection.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case inspection.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case inspection.FieldKind:
+		return m.OldKind(ctx)
+	case inspection.FieldInspectedAt:
+		return m.OldInspectedAt(ctx)
+	case inspection.FieldFindings:
+		return m.OldFindings(ctx)
+	case inspection.FieldRating:
+		return m.OldRating(ctx)
+	case inspection.FieldPhotoUrls:
+		return m.OldPhotoUrls(ctx)
+	case inspection.FieldRecheckPassed:
+		return m.OldRecheckPassed(ctx)
+	case inspection.FieldFollowUpDue:
+		return m.OldFollowUpDue(ctx)
+	case inspection.FieldFollowedUpAt:
+		return m.OldFollowedUpAt(ctx)
+	case inspection.FieldFollowUpNote:
+		return m.OldFollowUpNote(ctx)
+	case inspection.FieldGridPath:
+		return m.OldGridPath(ctx)
+	case inspection.FieldGridID:
+		return m.OldGridID(ctx)
+	case inspection.FieldInspectorID:
+		return m.OldInspectorID(ctx)
+	case inspection.FieldEventID:
+		return m.OldEventID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Inspection field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *InspectionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case inspection.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case inspection.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case inspection.FieldKind:
+		v, ok := value.(inspection.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case inspection.FieldInspectedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInspectedAt(v)
+		return nil
+	case inspection.FieldFindings:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFindings(v)
+		return nil
+	case inspection.FieldRating:
+		v, ok := value.(inspection.Rating)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRating(v)
+		return nil
+	case inspection.FieldPhotoUrls:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhotoUrls(v)
+		return nil
+	case inspection.FieldRecheckPassed:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecheckPassed(v)
+		return nil
+	case inspection.FieldFollowUpDue:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFollowUpDue(v)
+		return nil
+	case inspection.FieldFollowedUpAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFollowedUpAt(v)
+		return nil
+	case inspection.FieldFollowUpNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFollowUpNote(v)
+		return nil
+	case inspection.FieldGridPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridPath(v)
+		return nil
+	case inspection.FieldGridID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridID(v)
+		return nil
+	case inspection.FieldInspectorID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInspectorID(v)
+		return nil
+	case inspection.FieldEventID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Inspection field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *InspectionMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *InspectionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *InspectionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Inspection numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *InspectionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(inspection.FieldPhotoUrls) {
+		fields = append(fields, inspection.FieldPhotoUrls)
+	}
+	if m.FieldCleared(inspection.FieldRecheckPassed) {
+		fields = append(fields, inspection.FieldRecheckPassed)
+	}
+	if m.FieldCleared(inspection.FieldFollowUpDue) {
+		fields = append(fields, inspection.FieldFollowUpDue)
+	}
+	if m.FieldCleared(inspection.FieldFollowedUpAt) {
+		fields = append(fields, inspection.FieldFollowedUpAt)
+	}
+	if m.FieldCleared(inspection.FieldEventID) {
+		fields = append(fields, inspection.FieldEventID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *InspectionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *InspectionMutation) ClearField(name string) error {
+	switch name {
+	case inspection.FieldPhotoUrls:
+		m.ClearPhotoUrls()
+		return nil
+	case inspection.FieldRecheckPassed:
+		m.ClearRecheckPassed()
+		return nil
+	case inspection.FieldFollowUpDue:
+		m.ClearFollowUpDue()
+		return nil
+	case inspection.FieldFollowedUpAt:
+		m.ClearFollowedUpAt()
+		return nil
+	case inspection.FieldEventID:
+		m.ClearEventID()
+		return nil
+	}
+	return fmt.Errorf("unknown Inspection nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *InspectionMutation) ResetField(name string) error {
+	switch name {
+	case inspection.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case inspection.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case inspection.FieldKind:
+		m.ResetKind()
+		return nil
+	case inspection.FieldInspectedAt:
+		m.ResetInspectedAt()
+		return nil
+	case inspection.FieldFindings:
+		m.ResetFindings()
+		return nil
+	case inspection.FieldRating:
+		m.ResetRating()
+		return nil
+	case inspection.FieldPhotoUrls:
+		m.ResetPhotoUrls()
+		return nil
+	case inspection.FieldRecheckPassed:
+		m.ResetRecheckPassed()
+		return nil
+	case inspection.FieldFollowUpDue:
+		m.ResetFollowUpDue()
+		return nil
+	case inspection.FieldFollowedUpAt:
+		m.ResetFollowedUpAt()
+		return nil
+	case inspection.FieldFollowUpNote:
+		m.ResetFollowUpNote()
+		return nil
+	case inspection.FieldGridPath:
+		m.ResetGridPath()
+		return nil
+	case inspection.FieldGridID:
+		m.ResetGridID()
+		return nil
+	case inspection.FieldInspectorID:
+		m.ResetInspectorID()
+		return nil
+	case inspection.FieldEventID:
+		m.ResetEventID()
+		return nil
+	}
+	return fmt.Errorf("unknown Inspection field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *InspectionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.grid != nil {
+		edges = append(edges, inspection.EdgeGrid)
+	}
+	if m.inspector != nil {
+		edges = append(edges, inspection.EdgeInspector)
+	}
+	if m.event != nil {
+		edges = append(edges, inspection.EdgeEvent)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *InspectionMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case inspection.EdgeGrid:
+		if id := m.grid; id != nil {
+			return []ent.Value{*id}
+		}
+	case inspection.EdgeInspector:
+		if id := m.inspector; id != nil {
+			return []ent.Value{*id}
+		}
+	case inspection.EdgeEvent:
+		if id := m.event; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *InspectionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *InspectionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *InspectionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedgrid {
+		edges = append(edges, inspection.EdgeGrid)
+	}
+	if m.clearedinspector {
+		edges = append(edges, inspection.EdgeInspector)
+	}
+	if m.clearedevent {
+		edges = append(edges, inspection.EdgeEvent)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *InspectionMutation) EdgeCleared(name string) bool {
+	switch name {
+	case inspection.EdgeGrid:
+		return m.clearedgrid
+	case inspection.EdgeInspector:
+		return m.clearedinspector
+	case inspection.EdgeEvent:
+		return m.clearedevent
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *InspectionMutation) ClearEdge(name string) error {
+	switch name {
+	case inspection.EdgeGrid:
+		m.ClearGrid()
+		return nil
+	case inspection.EdgeInspector:
+		m.ClearInspector()
+		return nil
+	case inspection.EdgeEvent:
+		m.ClearEvent()
+		return nil
+	}
+	return fmt.Errorf("unknown Inspection unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *InspectionMutation) ResetEdge(name string) error {
+	switch name {
+	case inspection.EdgeGrid:
+		m.ResetGrid()
+		return nil
+	case inspection.EdgeInspector:
+		m.ResetInspector()
+		return nil
+	case inspection.EdgeEvent:
+		m.ResetEvent()
+		return nil
+	}
+	return fmt.Errorf("unknown Inspection edge %s", name)
 }
 
 // PatrolMutation represents an operation that mutates the Patrol nodes in the graph.

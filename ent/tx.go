@@ -18,6 +18,8 @@ type Tx struct {
 	Assignment *AssignmentClient
 	// AuditEntry is the client for interacting with the AuditEntry builders.
 	AuditEntry *AuditEntryClient
+	// BulletinPost is the client for interacting with the BulletinPost builders.
+	BulletinPost *BulletinPostClient
 	// DailyReport is the client for interacting with the DailyReport builders.
 	DailyReport *DailyReportClient
 	// Event is the client for interacting with the Event builders.
@@ -36,6 +38,8 @@ type Tx struct {
 	HouseholdTag *HouseholdTagClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
+	// Inspection is the client for interacting with the Inspection builders.
+	Inspection *InspectionClient
 	// Patrol is the client for interacting with the Patrol builders.
 	Patrol *PatrolClient
 	// Person is the client for interacting with the Person builders.
@@ -183,6 +187,7 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.Assignment = NewAssignmentClient(tx.config)
 	tx.AuditEntry = NewAuditEntryClient(tx.config)
+	tx.BulletinPost = NewBulletinPostClient(tx.config)
 	tx.DailyReport = NewDailyReportClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
 	tx.EventAction = NewEventActionClient(tx.config)
@@ -192,6 +197,7 @@ func (tx *Tx) init() {
 	tx.Household = NewHouseholdClient(tx.config)
 	tx.HouseholdTag = NewHouseholdTagClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
+	tx.Inspection = NewInspectionClient(tx.config)
 	tx.Patrol = NewPatrolClient(tx.config)
 	tx.Person = NewPersonClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)

@@ -36,6 +36,12 @@ func (r *queryResolver) Assignments(ctx context.Context, after *entgql.Cursor[in
 		ent.WithAssignmentOrder(orderBy), ent.WithAssignmentFilter(where.Filter))
 }
 
+// BulletinPosts is the resolver for the bulletinPosts field.
+func (r *queryResolver) BulletinPosts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.BulletinPostOrder, where *ent.BulletinPostWhereInput) (*ent.BulletinPostConnection, error) {
+	return r.client(ctx).BulletinPost.Query().Paginate(ctx, after, first, before, last,
+		ent.WithBulletinPostOrder(orderBy), ent.WithBulletinPostFilter(where.Filter))
+}
+
 // DailyReports is the resolver for the dailyReports field.
 func (r *queryResolver) DailyReports(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.DailyReportOrder, where *ent.DailyReportWhereInput) (*ent.DailyReportConnection, error) {
 	return r.client(ctx).DailyReport.Query().Paginate(ctx, after, first, before, last,
@@ -84,6 +90,9 @@ func (r *Resolver) Assignment() generated.AssignmentResolver { return &assignmen
 // AuditEntry returns generated.AuditEntryResolver implementation.
 func (r *Resolver) AuditEntry() generated.AuditEntryResolver { return &auditEntryResolver{r} }
 
+// BulletinPost returns generated.BulletinPostResolver implementation.
+func (r *Resolver) BulletinPost() generated.BulletinPostResolver { return &bulletinPostResolver{r} }
+
 // DailyReport returns generated.DailyReportResolver implementation.
 func (r *Resolver) DailyReport() generated.DailyReportResolver { return &dailyReportResolver{r} }
 
@@ -101,6 +110,9 @@ func (r *Resolver) Household() generated.HouseholdResolver { return &householdRe
 
 // HouseholdTag returns generated.HouseholdTagResolver implementation.
 func (r *Resolver) HouseholdTag() generated.HouseholdTagResolver { return &householdTagResolver{r} }
+
+// Inspection returns generated.InspectionResolver implementation.
+func (r *Resolver) Inspection() generated.InspectionResolver { return &inspectionResolver{r} }
 
 // Patrol returns generated.PatrolResolver implementation.
 func (r *Resolver) Patrol() generated.PatrolResolver { return &patrolResolver{r} }
@@ -120,12 +132,14 @@ func (r *Resolver) Visit() generated.VisitResolver { return &visitResolver{r} }
 type (
 	assignmentResolver   struct{ *Resolver }
 	auditEntryResolver   struct{ *Resolver }
+	bulletinPostResolver struct{ *Resolver }
 	dailyReportResolver  struct{ *Resolver }
 	eventResolver        struct{ *Resolver }
 	eventActionResolver  struct{ *Resolver }
 	gridResolver         struct{ *Resolver }
 	householdResolver    struct{ *Resolver }
 	householdTagResolver struct{ *Resolver }
+	inspectionResolver   struct{ *Resolver }
 	patrolResolver       struct{ *Resolver }
 	personResolver       struct{ *Resolver }
 	queryResolver        struct{ *Resolver }

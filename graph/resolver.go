@@ -13,6 +13,8 @@ import (
 	"gridgov/graph/generated"
 	"gridgov/internal/auth"
 	"gridgov/internal/dailywork"
+	"gridgov/internal/publicface"
+	"gridgov/internal/supervision"
 	"gridgov/internal/workcal"
 	"gridgov/internal/workflow"
 )
@@ -25,6 +27,10 @@ type Resolver struct {
 	Workflow *workflow.Engine
 	// Daily records visits, patrols and daily reports.
 	Daily *dailywork.Service
+	// Public reads the public face: notice cards, badges, the bulletin.
+	Public *publicface.Service
+	// Supervision keeps the supervision ledger.
+	Supervision *supervision.Service
 	// PublicReports limits anonymous reports per address.
 	PublicReports *auth.Limiter
 	// Now returns the current time; tests replace it.
@@ -33,10 +39,13 @@ type Resolver struct {
 
 // NewResolver returns the root resolver with the default workflow engine and limits.
 func NewResolver(client *ent.Client, authService *auth.Service) *Resolver {
+	wf := workflow.New()
 	return &Resolver{
 		Client: client, Auth: authService, Now: clock.Now,
-		Workflow:      workflow.New(),
+		Workflow:      wf,
 		Daily:         &dailywork.Service{Calendar: workcal.Default(), Now: clock.Now},
+		Public:        publicface.NewService(client, ""),
+		Supervision:   &supervision.Service{Workflow: wf},
 		PublicReports: auth.NewLimiter(20, time.Hour),
 	}
 }

@@ -38,6 +38,8 @@ type serveSettings struct {
 	maxOpenConns     int    // 0: store's default
 	statementTimeout time.Duration
 	requestTimeout   time.Duration
+	supervisionPhone string   // printed on the notice cards
+	publicURL        string   // in the cards' QR codes; empty: each request's host
 	warnings         []string // to log once the logger exists
 }
 
@@ -68,6 +70,10 @@ func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 		"PostgreSQL statement_timeout of the server's connections, e.g. 10s (0: none; SQLite: ignored)")
 	reqTimeout := fs.Duration("request-timeout", "GRIDGOV_REQUEST_TIMEOUT", server.DefaultRequestTimeout,
 		"how long a GraphQL request may take before it is stopped")
+	supervisionPhone := fs.String("supervision-phone", "GRIDGOV_SUPERVISION_PHONE", "",
+		"the supervision group's phone number (督察电话) printed on every notice card (demo: a sample number)")
+	publicURL := fs.String("public-url", "GRIDGOV_PUBLIC_URL", "",
+		"the address residents reach the server at, e.g. https://grid.example.cn, put in the notice cards' QR codes (default: the host of each request)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage(out)
@@ -83,6 +89,12 @@ func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 		addr: *addr, dbURL: *dbURL, demo: *withDemo, introspection: *introspection,
 		sessionTTL: time.Duration(*sessionHours) * time.Hour, production: *production,
 		logFormat: *logFormat, maxOpenConns: *maxOpen, statementTimeout: *stmtTimeout, requestTimeout: *reqTimeout,
+		supervisionPhone: *supervisionPhone, publicURL: strings.TrimRight(*publicURL, "/"),
+	}
+	if s.publicURL != "" {
+		if u, err := neturl.Parse(s.publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return s, fmt.Errorf("--public-url must be an absolute http(s) URL, got %q", *publicURL)
+		}
 	}
 	switch {
 	case *sessionHours < 1:
@@ -150,15 +162,22 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		for _, a := range all.Accounts {
 			fmt.Fprintf(stdout, "  %-14s %s\n", a.Username, a.Description)
 		}
+		if s.supervisionPhone == "" {
+			s.supervisionPhone = demo.SupervisionPhone
+		}
+		fmt.Fprintf(stdout, "demo public pages: /cards/%s, /cards?root=%s, /badges?root=%s, /bulletin/%s\n",
+			demo.SanwangzhuangGroupCode, demo.SanwangzhuangCode, demo.SanwangzhuangCode, demo.SanwangzhuangCode)
 	}
 	handler := server.New(server.Config{
-		Client:         client,
-		Enforcer:       enforcer,
-		Auth:           auth.NewService(client, enforcer, s.sessionTTL),
-		Logger:         logger,
-		DB:             db,
-		Introspection:  s.introspection,
-		RequestTimeout: s.requestTimeout,
+		Client:           client,
+		Enforcer:         enforcer,
+		Auth:             auth.NewService(client, enforcer, s.sessionTTL),
+		Logger:           logger,
+		DB:               db,
+		Introspection:    s.introspection,
+		RequestTimeout:   s.requestTimeout,
+		SupervisionPhone: s.supervisionPhone,
+		PublicURL:        s.publicURL,
 		// /readyz also says whether the migrations are current.
 		Ready: func(ctx context.Context) error { return store.CheckSchema(ctx, db, store.Dialect(s.dbURL)) },
 	})

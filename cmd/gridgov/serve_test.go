@@ -44,14 +44,18 @@ func TestServeFlags(t *testing.T) {
 	}{
 		{name: "defaults", want: defaults},
 		{name: "every flag", args: []string{"--addr", ":9000", "--database-url", pg, "--demo", "--introspection=false",
-			"--session-hours", "2", "--log-format", "json", "--db-max-open-conns", "32", "--db-statement-timeout", "2s", "--request-timeout", "5s"},
+			"--session-hours", "2", "--log-format", "json", "--db-max-open-conns", "32", "--db-statement-timeout", "2s", "--request-timeout", "5s",
+			"--supervision-phone", "0371-1234", "--public-url", "https://grid.example.cn/"},
 			want: serveSettings{addr: ":9000", dbURL: pg, demo: true, sessionTTL: 2 * time.Hour, logFormat: "json",
-				maxOpenConns: 32, statementTimeout: 2 * time.Second, requestTimeout: 5 * time.Second}},
+				maxOpenConns: 32, statementTimeout: 2 * time.Second, requestTimeout: 5 * time.Second,
+				supervisionPhone: "0371-1234", publicURL: "https://grid.example.cn"}},
 		{name: "every environment variable", env: map[string]string{"GRIDGOV_ADDR": ":9000", "GRIDGOV_DATABASE_URL": pg,
 			"GRIDGOV_DEMO": "true", "GRIDGOV_INTROSPECTION": "0", "GRIDGOV_SESSION_HOURS": "2", "GRIDGOV_LOG_FORMAT": "json",
-			"GRIDGOV_DB_MAX_OPEN_CONNS": "32", "GRIDGOV_DB_STATEMENT_TIMEOUT": "2s", "GRIDGOV_REQUEST_TIMEOUT": "5s"},
+			"GRIDGOV_DB_MAX_OPEN_CONNS": "32", "GRIDGOV_DB_STATEMENT_TIMEOUT": "2s", "GRIDGOV_REQUEST_TIMEOUT": "5s",
+			"GRIDGOV_SUPERVISION_PHONE": "0371-1234", "GRIDGOV_PUBLIC_URL": "https://grid.example.cn"},
 			want: serveSettings{addr: ":9000", dbURL: pg, demo: true, sessionTTL: 2 * time.Hour, logFormat: "json",
-				maxOpenConns: 32, statementTimeout: 2 * time.Second, requestTimeout: 5 * time.Second}},
+				maxOpenConns: 32, statementTimeout: 2 * time.Second, requestTimeout: 5 * time.Second,
+				supervisionPhone: "0371-1234", publicURL: "https://grid.example.cn"}},
 		{name: "the flag wins over the environment", args: []string{"--db-max-open-conns", "8"}, env: map[string]string{"GRIDGOV_DB_MAX_OPEN_CONNS": "32"},
 			want: with(func(s *serveSettings) { s.maxOpenConns = 8 })},
 		{name: "statement timeout off", args: []string{"--db-statement-timeout", "0"}, want: with(func(s *serveSettings) { s.statementTimeout = 0 })},
@@ -73,6 +77,8 @@ func TestServeFlags(t *testing.T) {
 			})},
 
 		{name: "production refuses the demo", args: []string{"--production", "--demo"}, wantErr: "--demo is refused in production mode"},
+		{name: "a relative public URL", args: []string{"--public-url", "grid.example.cn"}, wantErr: "--public-url must be an absolute http(s) URL"},
+		{name: "a public URL of another scheme", args: []string{"--public-url", "javascript:alert(1)"}, wantErr: "--public-url must be an absolute http(s) URL"},
 		{name: "production refuses the demo from the environment", env: map[string]string{"GRIDGOV_PRODUCTION": "1", "GRIDGOV_DEMO": "1"},
 			wantErr: "--demo is refused in production mode"},
 		{name: "a bad boolean in the environment", env: map[string]string{"GRIDGOV_PRODUCTION": "yes please"},
@@ -119,7 +125,8 @@ var serveEnv = map[string]string{
 	"introspection": "GRIDGOV_INTROSPECTION", "session-hours": "GRIDGOV_SESSION_HOURS",
 	"production": "GRIDGOV_PRODUCTION", "log-format": "GRIDGOV_LOG_FORMAT",
 	"db-max-open-conns": "GRIDGOV_DB_MAX_OPEN_CONNS", "db-statement-timeout": "GRIDGOV_DB_STATEMENT_TIMEOUT",
-	"request-timeout": "GRIDGOV_REQUEST_TIMEOUT",
+	"request-timeout": "GRIDGOV_REQUEST_TIMEOUT", "supervision-phone": "GRIDGOV_SUPERVISION_PHONE",
+	"public-url": "GRIDGOV_PUBLIC_URL",
 }
 
 // TestServeHelp: serve --help lists every flag with its environment variable.

@@ -32,6 +32,18 @@ func (f AuditEntryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditEntryMutation", m)
 }
 
+// The BulletinPostFunc type is an adapter to allow the use of ordinary
+// function as BulletinPost mutator.
+type BulletinPostFunc func(context.Context, *ent.BulletinPostMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f BulletinPostFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.BulletinPostMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BulletinPostMutation", m)
+}
+
 // The DailyReportFunc type is an adapter to allow the use of ordinary
 // function as DailyReport mutator.
 type DailyReportFunc func(context.Context, *ent.DailyReportMutation) (ent.Value, error)
@@ -138,6 +150,18 @@ func (f IdempotencyKeyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Val
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.IdempotencyKeyMutation", m)
+}
+
+// The InspectionFunc type is an adapter to allow the use of ordinary
+// function as Inspection mutator.
+type InspectionFunc func(context.Context, *ent.InspectionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f InspectionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.InspectionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.InspectionMutation", m)
 }
 
 // The PatrolFunc type is an adapter to allow the use of ordinary

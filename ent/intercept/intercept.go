@@ -9,6 +9,7 @@ import (
 	"gridgov/ent"
 	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
+	"gridgov/ent/bulletinpost"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -18,6 +19,7 @@ import (
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
+	"gridgov/ent/inspection"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/predicate"
@@ -138,6 +140,33 @@ func (f TraverseAuditEntry) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AuditEntryQuery", q)
+}
+
+// The BulletinPostFunc type is an adapter to allow the use of ordinary function as a Querier.
+type BulletinPostFunc func(context.Context, *ent.BulletinPostQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f BulletinPostFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.BulletinPostQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.BulletinPostQuery", q)
+}
+
+// The TraverseBulletinPost type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseBulletinPost func(context.Context, *ent.BulletinPostQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseBulletinPost) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseBulletinPost) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.BulletinPostQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.BulletinPostQuery", q)
 }
 
 // The DailyReportFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -383,6 +412,33 @@ func (f TraverseIdempotencyKey) Traverse(ctx context.Context, q ent.Query) error
 	return fmt.Errorf("unexpected query type %T. expect *ent.IdempotencyKeyQuery", q)
 }
 
+// The InspectionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type InspectionFunc func(context.Context, *ent.InspectionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f InspectionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.InspectionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.InspectionQuery", q)
+}
+
+// The TraverseInspection type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseInspection func(context.Context, *ent.InspectionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseInspection) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseInspection) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.InspectionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.InspectionQuery", q)
+}
+
 // The PatrolFunc type is an adapter to allow the use of ordinary function as a Querier.
 type PatrolFunc func(context.Context, *ent.PatrolQuery) (ent.Value, error)
 
@@ -579,6 +635,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AssignmentQuery, predicate.Assignment, assignment.OrderOption]{typ: ent.TypeAssignment, tq: q}, nil
 	case *ent.AuditEntryQuery:
 		return &query[*ent.AuditEntryQuery, predicate.AuditEntry, auditentry.OrderOption]{typ: ent.TypeAuditEntry, tq: q}, nil
+	case *ent.BulletinPostQuery:
+		return &query[*ent.BulletinPostQuery, predicate.BulletinPost, bulletinpost.OrderOption]{typ: ent.TypeBulletinPost, tq: q}, nil
 	case *ent.DailyReportQuery:
 		return &query[*ent.DailyReportQuery, predicate.DailyReport, dailyreport.OrderOption]{typ: ent.TypeDailyReport, tq: q}, nil
 	case *ent.EventQuery:
@@ -597,6 +655,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.HouseholdTagQuery, predicate.HouseholdTag, householdtag.OrderOption]{typ: ent.TypeHouseholdTag, tq: q}, nil
 	case *ent.IdempotencyKeyQuery:
 		return &query[*ent.IdempotencyKeyQuery, predicate.IdempotencyKey, idempotencykey.OrderOption]{typ: ent.TypeIdempotencyKey, tq: q}, nil
+	case *ent.InspectionQuery:
+		return &query[*ent.InspectionQuery, predicate.Inspection, inspection.OrderOption]{typ: ent.TypeInspection, tq: q}, nil
 	case *ent.PatrolQuery:
 		return &query[*ent.PatrolQuery, predicate.Patrol, patrol.OrderOption]{typ: ent.TypePatrol, tq: q}, nil
 	case *ent.PersonQuery:

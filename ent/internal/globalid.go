@@ -2,4 +2,4 @@
 
 package internal
 
-const IncrementStarts = "{\"assignments\":0,\"audit_entries\":73014444032,\"daily_reports\":42949672960,\"event_actions\":30064771072,\"event_categories\":34359738368,\"event_tallies\":68719476736,\"events\":25769803776,\"grids\":4294967296,\"household_tags\":51539607552,\"households\":47244640256,\"idempotency_keys\":38654705664,\"patrols\":55834574848,\"persons\":8589934592,\"sessions\":12884901888,\"users\":17179869184,\"vehicles\":21474836480,\"visit_intervals\":64424509440,\"visits\":60129542144}"
+const IncrementStarts = "{\"assignments\":0,\"audit_entries\":77309411328,\"bulletin_posts\":68719476736,\"daily_reports\":42949672960,\"event_actions\":30064771072,\"event_categories\":34359738368,\"event_tallies\":81604378624,\"events\":25769803776,\"grids\":4294967296,\"household_tags\":51539607552,\"households\":47244640256,\"idempotency_keys\":38654705664,\"inspections\":73014444032,\"patrols\":55834574848,\"persons\":8589934592,\"sessions\":12884901888,\"users\":17179869184,\"vehicles\":21474836480,\"visit_intervals\":64424509440,\"visits\":60129542144}"

@@ -112,6 +112,56 @@ var (
 			},
 		},
 	}
+	// BulletinPostsColumns holds the columns for the "bulletin_posts" table.
+	BulletinPostsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "column", Type: field.TypeEnum, Enums: []string{"PARTY_AFFAIRS", "VILLAGE_AFFAIRS", "FINANCIAL_AFFAIRS"}},
+		{Name: "title", Type: field.TypeString, Size: 200},
+		{Name: "body", Type: field.TypeString, Size: 20000, Default: ""},
+		{Name: "attachments", Type: field.TypeJSON, Nullable: true},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"DRAFT", "PUBLISHED", "UNPUBLISHED"}, Default: "DRAFT"},
+		{Name: "published_at", Type: field.TypeTime, Nullable: true},
+		{Name: "grid_path", Type: field.TypeString, Size: 2000},
+		{Name: "grid_id", Type: field.TypeInt},
+		{Name: "author_id", Type: field.TypeInt, Nullable: true},
+	}
+	// BulletinPostsTable holds the schema information for the "bulletin_posts" table.
+	BulletinPostsTable = &schema.Table{
+		Name:       "bulletin_posts",
+		Columns:    BulletinPostsColumns,
+		PrimaryKey: []*schema.Column{BulletinPostsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "bulletin_posts_grids_grid",
+				Columns:    []*schema.Column{BulletinPostsColumns[10]},
+				RefColumns: []*schema.Column{GridsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "bulletin_posts_persons_author",
+				Columns:    []*schema.Column{BulletinPostsColumns[11]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "bulletinpost_grid_path_published_at",
+				Unique:  false,
+				Columns: []*schema.Column{BulletinPostsColumns[9], BulletinPostsColumns[8]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClass: "varchar_pattern_ops",
+				},
+			},
+			{
+				Name:    "bulletinpost_grid_id_status_column",
+				Unique:  false,
+				Columns: []*schema.Column{BulletinPostsColumns[10], BulletinPostsColumns[7], BulletinPostsColumns[3]},
+			},
+		},
+	}
 	// DailyReportsColumns holds the columns for the "daily_reports" table.
 	DailyReportsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -535,6 +585,76 @@ var (
 			},
 		},
 	}
+	// InspectionsColumns holds the columns for the "inspections" table.
+	InspectionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"UNANNOUNCED", "RECHECK"}},
+		{Name: "inspected_at", Type: field.TypeTime},
+		{Name: "findings", Type: field.TypeString, Size: 4000, Default: ""},
+		{Name: "rating", Type: field.TypeEnum, Enums: []string{"EXCELLENT", "GOOD", "FAIR", "POOR"}},
+		{Name: "photo_urls", Type: field.TypeJSON, Nullable: true},
+		{Name: "recheck_passed", Type: field.TypeBool, Nullable: true},
+		{Name: "follow_up_due", Type: field.TypeTime, Nullable: true},
+		{Name: "followed_up_at", Type: field.TypeTime, Nullable: true},
+		{Name: "follow_up_note", Type: field.TypeString, Size: 4000, Default: ""},
+		{Name: "grid_path", Type: field.TypeString, Size: 2000},
+		{Name: "grid_id", Type: field.TypeInt},
+		{Name: "inspector_id", Type: field.TypeInt},
+		{Name: "event_id", Type: field.TypeInt, Nullable: true},
+	}
+	// InspectionsTable holds the schema information for the "inspections" table.
+	InspectionsTable = &schema.Table{
+		Name:       "inspections",
+		Columns:    InspectionsColumns,
+		PrimaryKey: []*schema.Column{InspectionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "inspections_grids_grid",
+				Columns:    []*schema.Column{InspectionsColumns[13]},
+				RefColumns: []*schema.Column{GridsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "inspections_persons_inspector",
+				Columns:    []*schema.Column{InspectionsColumns[14]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "inspections_events_event",
+				Columns:    []*schema.Column{InspectionsColumns[15]},
+				RefColumns: []*schema.Column{EventsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "inspection_grid_path_inspected_at",
+				Unique:  false,
+				Columns: []*schema.Column{InspectionsColumns[12], InspectionsColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClass: "varchar_pattern_ops",
+				},
+			},
+			{
+				Name:    "inspection_inspector_id_inspected_at",
+				Unique:  false,
+				Columns: []*schema.Column{InspectionsColumns[14], InspectionsColumns[4]},
+			},
+			{
+				Name:    "inspection_follow_up_due",
+				Unique:  false,
+				Columns: []*schema.Column{InspectionsColumns[9]},
+			},
+			{
+				Name:    "inspection_event_id",
+				Unique:  false,
+				Columns: []*schema.Column{InspectionsColumns[15]},
+			},
+		},
+	}
 	// PatrolsColumns holds the columns for the "patrols" table.
 	PatrolsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -831,6 +951,7 @@ var (
 	Tables = []*schema.Table{
 		AssignmentsTable,
 		AuditEntriesTable,
+		BulletinPostsTable,
 		DailyReportsTable,
 		EventsTable,
 		EventActionsTable,
@@ -840,6 +961,7 @@ var (
 		HouseholdsTable,
 		HouseholdTagsTable,
 		IdempotencyKeysTable,
+		InspectionsTable,
 		PatrolsTable,
 		PersonsTable,
 		SessionsTable,
@@ -857,7 +979,12 @@ func init() {
 		IncrementStart: func(i int) *int { return &i }(0),
 	}
 	AuditEntriesTable.Annotation = &entsql.Annotation{
-		IncrementStart: func(i int) *int { return &i }(73014444032),
+		IncrementStart: func(i int) *int { return &i }(77309411328),
+	}
+	BulletinPostsTable.ForeignKeys[0].RefTable = GridsTable
+	BulletinPostsTable.ForeignKeys[1].RefTable = PersonsTable
+	BulletinPostsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(68719476736),
 	}
 	DailyReportsTable.ForeignKeys[0].RefTable = GridsTable
 	DailyReportsTable.ForeignKeys[1].RefTable = PersonsTable
@@ -883,7 +1010,7 @@ func init() {
 		IncrementStart: func(i int) *int { return &i }(34359738368),
 	}
 	EventTalliesTable.Annotation = &entsql.Annotation{
-		IncrementStart: func(i int) *int { return &i }(68719476736),
+		IncrementStart: func(i int) *int { return &i }(81604378624),
 	}
 	GridsTable.ForeignKeys[0].RefTable = GridsTable
 	GridsTable.Annotation = &entsql.Annotation{
@@ -900,6 +1027,12 @@ func init() {
 	}
 	IdempotencyKeysTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(38654705664),
+	}
+	InspectionsTable.ForeignKeys[0].RefTable = GridsTable
+	InspectionsTable.ForeignKeys[1].RefTable = PersonsTable
+	InspectionsTable.ForeignKeys[2].RefTable = EventsTable
+	InspectionsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(73014444032),
 	}
 	PatrolsTable.ForeignKeys[0].RefTable = GridsTable
 	PatrolsTable.ForeignKeys[1].RefTable = PersonsTable

@@ -12,6 +12,9 @@ type Assignment func(*sql.Selector)
 // AuditEntry is the predicate function for auditentry builders.
 type AuditEntry func(*sql.Selector)
 
+// BulletinPost is the predicate function for bulletinpost builders.
+type BulletinPost func(*sql.Selector)
+
 // DailyReport is the predicate function for dailyreport builders.
 type DailyReport func(*sql.Selector)
 
@@ -38,6 +41,9 @@ type HouseholdTag func(*sql.Selector)
 
 // IdempotencyKey is the predicate function for idempotencykey builders.
 type IdempotencyKey func(*sql.Selector)
+
+// Inspection is the predicate function for inspection builders.
+type Inspection func(*sql.Selector)
 
 // Patrol is the predicate function for patrol builders.
 type Patrol func(*sql.Selector)

@@ -159,6 +159,30 @@ func (f AuditEntryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AuditEntryMutation", m)
 }
 
+// The BulletinPostQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type BulletinPostQueryRuleFunc func(context.Context, *ent.BulletinPostQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f BulletinPostQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.BulletinPostQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.BulletinPostQuery", q)
+}
+
+// The BulletinPostMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type BulletinPostMutationRuleFunc func(context.Context, *ent.BulletinPostMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f BulletinPostMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.BulletinPostMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.BulletinPostMutation", m)
+}
+
 // The DailyReportQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type DailyReportQueryRuleFunc func(context.Context, *ent.DailyReportQuery) error
@@ -375,6 +399,30 @@ func (f IdempotencyKeyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.IdempotencyKeyMutation", m)
 }
 
+// The InspectionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type InspectionQueryRuleFunc func(context.Context, *ent.InspectionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f InspectionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.InspectionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.InspectionQuery", q)
+}
+
+// The InspectionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type InspectionMutationRuleFunc func(context.Context, *ent.InspectionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f InspectionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.InspectionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.InspectionMutation", m)
+}
+
 // The PatrolQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type PatrolQueryRuleFunc func(context.Context, *ent.PatrolQuery) error
@@ -582,6 +630,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.AuditEntryQuery:
 		return q.Filter(), nil
+	case *ent.BulletinPostQuery:
+		return q.Filter(), nil
 	case *ent.DailyReportQuery:
 		return q.Filter(), nil
 	case *ent.EventQuery:
@@ -599,6 +649,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.HouseholdTagQuery:
 		return q.Filter(), nil
 	case *ent.IdempotencyKeyQuery:
+		return q.Filter(), nil
+	case *ent.InspectionQuery:
 		return q.Filter(), nil
 	case *ent.PatrolQuery:
 		return q.Filter(), nil
@@ -625,6 +677,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.AuditEntryMutation:
 		return m.Filter(), nil
+	case *ent.BulletinPostMutation:
+		return m.Filter(), nil
 	case *ent.DailyReportMutation:
 		return m.Filter(), nil
 	case *ent.EventMutation:
@@ -642,6 +696,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.HouseholdTagMutation:
 		return m.Filter(), nil
 	case *ent.IdempotencyKeyMutation:
+		return m.Filter(), nil
+	case *ent.InspectionMutation:
 		return m.Filter(), nil
 	case *ent.PatrolMutation:
 		return m.Filter(), nil

@@ -6,6 +6,7 @@ import (
 	"context"
 	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
+	"gridgov/ent/bulletinpost"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -15,6 +16,7 @@ import (
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
+	"gridgov/ent/inspection"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/schema"
@@ -123,6 +125,66 @@ func init() {
 	auditentry.DefaultGridPath = auditentryDescGridPath.Default.(string)
 	// auditentry.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
 	auditentry.GridPathValidator = auditentryDescGridPath.Validators[0].(func(string) error)
+	bulletinpostMixin := schema.BulletinPost{}.Mixin()
+	bulletinpost.Policy = privacy.NewPolicies(schema.BulletinPost{})
+	bulletinpost.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := bulletinpost.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	bulletinpostMixinHooks0 := bulletinpostMixin[0].Hooks()
+	bulletinpostHooks := schema.BulletinPost{}.Hooks()
+
+	bulletinpost.Hooks[1] = bulletinpostMixinHooks0[0]
+
+	bulletinpost.Hooks[2] = bulletinpostMixinHooks0[1]
+
+	bulletinpost.Hooks[3] = bulletinpostHooks[0]
+	bulletinpostMixinFields0 := bulletinpostMixin[0].Fields()
+	_ = bulletinpostMixinFields0
+	bulletinpostFields := schema.BulletinPost{}.Fields()
+	_ = bulletinpostFields
+	// bulletinpostDescCreatedAt is the schema descriptor for created_at field.
+	bulletinpostDescCreatedAt := bulletinpostMixinFields0[0].Descriptor()
+	// bulletinpost.DefaultCreatedAt holds the default value on creation for the created_at field.
+	bulletinpost.DefaultCreatedAt = bulletinpostDescCreatedAt.Default.(func() time.Time)
+	// bulletinpostDescUpdatedAt is the schema descriptor for updated_at field.
+	bulletinpostDescUpdatedAt := bulletinpostMixinFields0[1].Descriptor()
+	// bulletinpost.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	bulletinpost.DefaultUpdatedAt = bulletinpostDescUpdatedAt.Default.(func() time.Time)
+	// bulletinpost.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	bulletinpost.UpdateDefaultUpdatedAt = bulletinpostDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// bulletinpostDescTitle is the schema descriptor for title field.
+	bulletinpostDescTitle := bulletinpostFields[1].Descriptor()
+	// bulletinpost.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	bulletinpost.TitleValidator = func() func(string) error {
+		validators := bulletinpostDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// bulletinpostDescBody is the schema descriptor for body field.
+	bulletinpostDescBody := bulletinpostFields[2].Descriptor()
+	// bulletinpost.DefaultBody holds the default value on creation for the body field.
+	bulletinpost.DefaultBody = bulletinpostDescBody.Default.(string)
+	// bulletinpost.BodyValidator is a validator for the "body" field. It is called by the builders before save.
+	bulletinpost.BodyValidator = bulletinpostDescBody.Validators[0].(func(string) error)
+	// bulletinpostDescGridPath is the schema descriptor for grid_path field.
+	bulletinpostDescGridPath := bulletinpostFields[6].Descriptor()
+	// bulletinpost.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
+	bulletinpost.GridPathValidator = bulletinpostDescGridPath.Validators[0].(func(string) error)
 	dailyreportMixin := schema.DailyReport{}.Mixin()
 	dailyreport.Policy = privacy.NewPolicies(schema.DailyReport{})
 	dailyreport.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -874,6 +936,54 @@ func init() {
 			return nil
 		}
 	}()
+	inspectionMixin := schema.Inspection{}.Mixin()
+	inspection.Policy = privacy.NewPolicies(schema.Inspection{})
+	inspection.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := inspection.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	inspectionMixinHooks0 := inspectionMixin[0].Hooks()
+	inspectionHooks := schema.Inspection{}.Hooks()
+
+	inspection.Hooks[1] = inspectionMixinHooks0[0]
+
+	inspection.Hooks[2] = inspectionMixinHooks0[1]
+
+	inspection.Hooks[3] = inspectionHooks[0]
+	inspectionMixinFields0 := inspectionMixin[0].Fields()
+	_ = inspectionMixinFields0
+	inspectionFields := schema.Inspection{}.Fields()
+	_ = inspectionFields
+	// inspectionDescCreatedAt is the schema descriptor for created_at field.
+	inspectionDescCreatedAt := inspectionMixinFields0[0].Descriptor()
+	// inspection.DefaultCreatedAt holds the default value on creation for the created_at field.
+	inspection.DefaultCreatedAt = inspectionDescCreatedAt.Default.(func() time.Time)
+	// inspectionDescUpdatedAt is the schema descriptor for updated_at field.
+	inspectionDescUpdatedAt := inspectionMixinFields0[1].Descriptor()
+	// inspection.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	inspection.DefaultUpdatedAt = inspectionDescUpdatedAt.Default.(func() time.Time)
+	// inspection.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	inspection.UpdateDefaultUpdatedAt = inspectionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// inspectionDescFindings is the schema descriptor for findings field.
+	inspectionDescFindings := inspectionFields[2].Descriptor()
+	// inspection.DefaultFindings holds the default value on creation for the findings field.
+	inspection.DefaultFindings = inspectionDescFindings.Default.(string)
+	// inspection.FindingsValidator is a validator for the "findings" field. It is called by the builders before save.
+	inspection.FindingsValidator = inspectionDescFindings.Validators[0].(func(string) error)
+	// inspectionDescFollowUpNote is the schema descriptor for follow_up_note field.
+	inspectionDescFollowUpNote := inspectionFields[8].Descriptor()
+	// inspection.DefaultFollowUpNote holds the default value on creation for the follow_up_note field.
+	inspection.DefaultFollowUpNote = inspectionDescFollowUpNote.Default.(string)
+	// inspection.FollowUpNoteValidator is a validator for the "follow_up_note" field. It is called by the builders before save.
+	inspection.FollowUpNoteValidator = inspectionDescFollowUpNote.Validators[0].(func(string) error)
+	// inspectionDescGridPath is the schema descriptor for grid_path field.
+	inspectionDescGridPath := inspectionFields[9].Descriptor()
+	// inspection.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
+	inspection.GridPathValidator = inspectionDescGridPath.Validators[0].(func(string) error)
 	patrolMixin := schema.Patrol{}.Mixin()
 	patrol.Policy = privacy.NewPolicies(schema.Patrol{})
 	patrol.Hooks[0] = func(next ent.Mutator) ent.Mutator {

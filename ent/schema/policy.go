@@ -111,3 +111,17 @@ func (AuditEntry) Policy() ent.Policy { return authz.NewPolicy(authz.AuditRules(
 
 // Hooks of AuditEntry: append-only, even on the system's account; only the audit hook inserts.
 func (AuditEntry) Hooks() []ent.Hook { return []ent.Hook{audit.AppendOnly()} }
+
+// Policy of BulletinPost: scoped by its grid; publishing needs the publish permission. The
+// public reads published posts through the publicface package.
+func (BulletinPost) Policy() ent.Policy { return authz.NewPolicy(authz.BulletinRules()) }
+
+// Hooks of BulletinPost.
+func (BulletinPost) Hooks() []ent.Hook { return []ent.Hook{gridtree.CopyGridPathHook()} }
+
+// Policy of Inspection: the supervision ledger, scoped by the inspected grid and the
+// inspector's own entries.
+func (Inspection) Policy() ent.Policy { return authz.NewPolicy(authz.InspectionRules()) }
+
+// Hooks of Inspection.
+func (Inspection) Hooks() []ent.Hook { return []ent.Hook{gridtree.CopyGridPathHook()} }

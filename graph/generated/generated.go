@@ -10,17 +10,20 @@ import (
 	"gridgov/ent"
 	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
+	"gridgov/ent/bulletinpost"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/grid"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
+	"gridgov/ent/inspection"
 	"gridgov/ent/person"
 	"gridgov/ent/schema/timeunit"
 	"gridgov/ent/schema/track"
 	"gridgov/ent/vehicle"
 	"gridgov/graph/model"
 	"gridgov/graph/scalar"
+	"gridgov/internal/publicface"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -45,12 +48,14 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Assignment() AssignmentResolver
 	AuditEntry() AuditEntryResolver
+	BulletinPost() BulletinPostResolver
 	DailyReport() DailyReportResolver
 	Event() EventResolver
 	EventAction() EventActionResolver
 	Grid() GridResolver
 	Household() HouseholdResolver
 	HouseholdTag() HouseholdTagResolver
+	Inspection() InspectionResolver
 	Mutation() MutationResolver
 	Patrol() PatrolResolver
 	Person() PersonResolver
@@ -115,6 +120,34 @@ type ComplexityRoot struct {
 	}
 
 	AuditEntryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	BulletinPost struct {
+		Attachments func(childComplexity int) int
+		Author      func(childComplexity int) int
+		Body        func(childComplexity int) int
+		Column      func(childComplexity int) int
+		ColumnLabel func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Grid        func(childComplexity int) int
+		GridPath    func(childComplexity int) int
+		ID          func(childComplexity int) int
+		PublishedAt func(childComplexity int) int
+		Status      func(childComplexity int) int
+		StatusLabel func(childComplexity int) int
+		Title       func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	BulletinPostConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	BulletinPostEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
@@ -311,6 +344,38 @@ type ComplexityRoot struct {
 		UpdatedAt   func(childComplexity int) int
 	}
 
+	Inspection struct {
+		CreatedAt     func(childComplexity int) int
+		Event         func(childComplexity int) int
+		Findings      func(childComplexity int) int
+		FollowUpDue   func(childComplexity int) int
+		FollowUpNote  func(childComplexity int) int
+		FollowedUpAt  func(childComplexity int) int
+		Grid          func(childComplexity int) int
+		GridPath      func(childComplexity int) int
+		ID            func(childComplexity int) int
+		InspectedAt   func(childComplexity int) int
+		Inspector     func(childComplexity int) int
+		Kind          func(childComplexity int) int
+		KindLabel     func(childComplexity int) int
+		PhotoUrls     func(childComplexity int) int
+		Rating        func(childComplexity int) int
+		RatingLabel   func(childComplexity int) int
+		RecheckPassed func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+	}
+
+	InspectionConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	InspectionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	LoginPayload struct {
 		ExpiresAt func(childComplexity int) int
 		Me        func(childComplexity int) int
@@ -326,44 +391,51 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AcceptEvent         func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
-		AssignRole          func(childComplexity int, input ent.CreateAssignmentInput) int
-		CloseEvent          func(childComplexity int, id int, version *int, fixed bool, feedback string, note *string, idempotencyKey *string) int
-		CreateEventCategory func(childComplexity int, input ent.CreateEventCategoryInput) int
-		CreateGrid          func(childComplexity int, input ent.CreateGridInput) int
-		CreateHousehold     func(childComplexity int, input ent.CreateHouseholdInput) int
-		CreatePerson        func(childComplexity int, input ent.CreatePersonInput) int
-		CreateVehicle       func(childComplexity int, input ent.CreateVehicleInput) int
-		DecideExtension     func(childComplexity int, id int, version *int, approve bool, note *string, idempotencyKey *string) int
-		DeleteGrid          func(childComplexity int, id int) int
-		DispatchEvent       func(childComplexity int, id int, version *int, toPersonID *int, toGridID *int, note *string, idempotencyKey *string) int
-		EndAssignment       func(childComplexity int, id int, at *time.Time, reason *string) int
-		EscalateEvent       func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
-		Login               func(childComplexity int, username string, password string) int
-		Logout              func(childComplexity int) int
-		MoveGrid            func(childComplexity int, id int, newParentID int) int
-		RecordPatrol        func(childComplexity int, gridID int, startedAt time.Time, endedAt time.Time, track []*model.TrackPointInput, vehicleID *int, findings *string, idempotencyKey *string) int
-		RecordVisit         func(childComplexity int, householdID int, visitedAt time.Time, notes *string, concerns *string, idempotencyKey *string) int
-		ReopenEvent         func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
-		ReportBack          func(childComplexity int, id int, version *int, note *string, photoUrls []string, idempotencyKey *string) int
-		ReportEvent         func(childComplexity int, input model.ReportEventInput, idempotencyKey *string) int
-		ReportPatrolFinding func(childComplexity int, patrolID int, categoryID int, title string, description *string, solvedOnSpot bool) int
-		ReportPublicEvent   func(childComplexity int, input model.PublicReportInput, idempotencyKey *string) int
-		RequestExtension    func(childComplexity int, id int, version *int, newDeadline time.Time, note *string, idempotencyKey *string) int
-		ReturnEvent         func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
-		SetVisitInterval    func(childComplexity int, careLevel household.CareLevel, days int) int
-		StartHandling       func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
-		SubmitDailyReport   func(childComplexity int, day *string, summary string, gridID *int, personID *int) int
-		TagHousehold        func(childComplexity int, householdID int, kind householdtag.Kind, post string, pledge string, plateHungAt time.Time) int
-		UntagHousehold      func(childComplexity int, householdID int, kind householdtag.Kind) int
-		UpdateEventCategory func(childComplexity int, id int, input ent.UpdateEventCategoryInput) int
-		UpdateGrid          func(childComplexity int, id int, input ent.UpdateGridInput) int
-		UpdateHousehold     func(childComplexity int, id int, input ent.UpdateHouseholdInput) int
-		UpdatePerson        func(childComplexity int, id int, input ent.UpdatePersonInput) int
-		UpdateVehicle       func(childComplexity int, id int, input ent.UpdateVehicleInput) int
-		VerifyEvent         func(childComplexity int, id int, version *int, passed bool, note *string, idempotencyKey *string) int
-		VisitConcernToEvent func(childComplexity int, visitID int, categoryID int, title string, description *string) int
-		VoidEvent           func(childComplexity int, id int, version *int, duplicateOfID *int, note *string, idempotencyKey *string) int
+		AcceptEvent           func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
+		AssignRole            func(childComplexity int, input ent.CreateAssignmentInput) int
+		CloseEvent            func(childComplexity int, id int, version *int, fixed bool, feedback string, note *string, idempotencyKey *string) int
+		CompleteFollowUp      func(childComplexity int, id int, note string) int
+		CreateBulletinPost    func(childComplexity int, input model.CreateBulletinPostInput) int
+		CreateEventCategory   func(childComplexity int, input ent.CreateEventCategoryInput) int
+		CreateGrid            func(childComplexity int, input ent.CreateGridInput) int
+		CreateHousehold       func(childComplexity int, input ent.CreateHouseholdInput) int
+		CreatePerson          func(childComplexity int, input ent.CreatePersonInput) int
+		CreateVehicle         func(childComplexity int, input ent.CreateVehicleInput) int
+		DecideExtension       func(childComplexity int, id int, version *int, approve bool, note *string, idempotencyKey *string) int
+		DeleteGrid            func(childComplexity int, id int) int
+		DispatchEvent         func(childComplexity int, id int, version *int, toPersonID *int, toGridID *int, note *string, idempotencyKey *string) int
+		EndAssignment         func(childComplexity int, id int, at *time.Time, reason *string) int
+		EscalateEvent         func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
+		Login                 func(childComplexity int, username string, password string) int
+		Logout                func(childComplexity int) int
+		MoveGrid              func(childComplexity int, id int, newParentID int) int
+		PublishBulletinPost   func(childComplexity int, id int) int
+		RecheckEvent          func(childComplexity int, input model.RecheckEventInput) int
+		RecordInspection      func(childComplexity int, input model.RecordInspectionInput) int
+		RecordPatrol          func(childComplexity int, gridID int, startedAt time.Time, endedAt time.Time, track []*model.TrackPointInput, vehicleID *int, findings *string, idempotencyKey *string) int
+		RecordVisit           func(childComplexity int, householdID int, visitedAt time.Time, notes *string, concerns *string, idempotencyKey *string) int
+		ReopenEvent           func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
+		ReportBack            func(childComplexity int, id int, version *int, note *string, photoUrls []string, idempotencyKey *string) int
+		ReportEvent           func(childComplexity int, input model.ReportEventInput, idempotencyKey *string) int
+		ReportPatrolFinding   func(childComplexity int, patrolID int, categoryID int, title string, description *string, solvedOnSpot bool) int
+		ReportPublicEvent     func(childComplexity int, input model.PublicReportInput, idempotencyKey *string) int
+		RequestExtension      func(childComplexity int, id int, version *int, newDeadline time.Time, note *string, idempotencyKey *string) int
+		ReturnEvent           func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
+		SetVisitInterval      func(childComplexity int, careLevel household.CareLevel, days int) int
+		StartHandling         func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
+		SubmitDailyReport     func(childComplexity int, day *string, summary string, gridID *int, personID *int) int
+		TagHousehold          func(childComplexity int, householdID int, kind householdtag.Kind, post string, pledge string, plateHungAt time.Time) int
+		UnpublishBulletinPost func(childComplexity int, id int) int
+		UntagHousehold        func(childComplexity int, householdID int, kind householdtag.Kind) int
+		UpdateBulletinPost    func(childComplexity int, id int, input model.UpdateBulletinPostInput) int
+		UpdateEventCategory   func(childComplexity int, id int, input ent.UpdateEventCategoryInput) int
+		UpdateGrid            func(childComplexity int, id int, input ent.UpdateGridInput) int
+		UpdateHousehold       func(childComplexity int, id int, input ent.UpdateHouseholdInput) int
+		UpdatePerson          func(childComplexity int, id int, input ent.UpdatePersonInput) int
+		UpdateVehicle         func(childComplexity int, id int, input ent.UpdateVehicleInput) int
+		VerifyEvent           func(childComplexity int, id int, version *int, passed bool, note *string, idempotencyKey *string) int
+		VisitConcernToEvent   func(childComplexity int, visitID int, categoryID int, title string, description *string) int
+		VoidEvent             func(childComplexity int, id int, version *int, duplicateOfID *int, note *string, idempotencyKey *string) int
 	}
 
 	PageInfo struct {
@@ -438,6 +510,32 @@ type ComplexityRoot struct {
 		Visits         func(childComplexity int) int
 	}
 
+	PublicBadge struct {
+		Duties    func(childComplexity int) int
+		GridCode  func(childComplexity int) int
+		GridName  func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Phone     func(childComplexity int) int
+		PhotoURL  func(childComplexity int) int
+		Role      func(childComplexity int) int
+		RoleLabel func(childComplexity int) int
+		Scope     func(childComplexity int) int
+		Title     func(childComplexity int) int
+	}
+
+	PublicCard struct {
+		Area             func(childComplexity int) int
+		Breadcrumb       func(childComplexity int) int
+		Duties           func(childComplexity int) int
+		GridCode         func(childComplexity int) int
+		GridName         func(childComplexity int) int
+		Households       func(childComplexity int) int
+		KindLabel        func(childComplexity int) int
+		People           func(childComplexity int) int
+		ReportPath       func(childComplexity int) int
+		SupervisionPhone func(childComplexity int) int
+	}
+
 	PublicEvent struct {
 		CategoryName func(childComplexity int) int
 		ClosedAt     func(childComplexity int) int
@@ -453,6 +551,50 @@ type ComplexityRoot struct {
 	PublicEventCategory struct {
 		Code func(childComplexity int) int
 		Name func(childComplexity int) int
+	}
+
+	PublicGridReport struct {
+		Closed   func(childComplexity int) int
+		Fixed    func(childComplexity int) int
+		From     func(childComplexity int) int
+		GridCode func(childComplexity int) int
+		GridName func(childComplexity int) int
+		Items    func(childComplexity int) int
+		Reported func(childComplexity int) int
+		To       func(childComplexity int) int
+	}
+
+	PublicGridReportItem struct {
+		CategoryName func(childComplexity int) int
+		ClosedAt     func(childComplexity int) int
+		Feedback     func(childComplexity int) int
+		GridName     func(childComplexity int) int
+		ReportedAt   func(childComplexity int) int
+		Reworked     func(childComplexity int) int
+		Status       func(childComplexity int) int
+		StatusLabel  func(childComplexity int) int
+	}
+
+	PublicPerson struct {
+		DutyLabels func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Phone      func(childComplexity int) int
+		PhotoURL   func(childComplexity int) int
+		RoleLabels func(childComplexity int) int
+		Roles      func(childComplexity int) int
+		Title      func(childComplexity int) int
+	}
+
+	PublicPost struct {
+		Attachments func(childComplexity int) int
+		Body        func(childComplexity int) int
+		Column      func(childComplexity int) int
+		ColumnLabel func(childComplexity int) int
+		GridCode    func(childComplexity int) int
+		GridName    func(childComplexity int) int
+		ID          func(childComplexity int) int
+		PublishedAt func(childComplexity int) int
+		Title       func(childComplexity int) int
 	}
 
 	PublicReceipt struct {
@@ -471,14 +613,17 @@ type ComplexityRoot struct {
 	Query struct {
 		Assignments           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AssignmentOrder, where *ent.AssignmentWhereInput) int
 		AuditLog              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, gridID *int, orderBy *ent.AuditEntryOrder, where *ent.AuditEntryWhereInput) int
+		BulletinPosts         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.BulletinPostOrder, where *ent.BulletinPostWhereInput) int
 		DailyReports          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.DailyReportOrder, where *ent.DailyReportWhereInput) int
 		EnumLabels            func(childComplexity int, enum string) int
 		EventByTrackingCode   func(childComplexity int, code string) int
 		EventCategories       func(childComplexity int, activeOnly *bool) int
 		Events                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EventOrder, where *ent.EventWhereInput, overdue *bool) int
+		FollowUpsDue          func(childComplexity int, before *time.Time, mine *bool, first *int) int
 		GridByCode            func(childComplexity int, code string) int
 		Grids                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) int
 		Households            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.HouseholdOrder, where *ent.HouseholdWhereInput) int
+		Inspections           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput, mine *bool) int
 		Me                    func(childComplexity int) int
 		MissingDailyReports   func(childComplexity int, gridID int, day string) int
 		MissingPatrols        func(childComplexity int, gridID int, day string) int
@@ -487,8 +632,13 @@ type ComplexityRoot struct {
 		OverdueHouseholds     func(childComplexity int, gridID int, careLevel *household.CareLevel, first *int) int
 		Patrols               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PatrolOrder, where *ent.PatrolWhereInput) int
 		People                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PersonOrder, where *ent.PersonWhereInput) int
+		PublicBadges          func(childComplexity int, rootCode string) int
+		PublicBulletin        func(childComplexity int, gridCode string, column *bulletinpost.Column, first *int) int
+		PublicCard            func(childComplexity int, gridCode string) int
+		PublicCards           func(childComplexity int, rootCode string) int
 		PublicEvent           func(childComplexity int, trackingCode string) int
 		PublicEventCategories func(childComplexity int) int
+		PublicGridManagement  func(childComplexity int, gridCode string, from *time.Time, to *time.Time) int
 		Responsibles          func(childComplexity int, gridID int, at *time.Time, roles []assignment.Role, inherited *bool) int
 		Rollup                func(childComplexity int, gridID int, from time.Time, to time.Time, groupBy *model.RollupGroup, thenBy *model.RollupGroup) int
 		Vehicles              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.VehicleOrder, where *ent.VehicleWhereInput) int
@@ -635,6 +785,12 @@ type AssignmentResolver interface {
 type AuditEntryResolver interface {
 	ActionLabel(ctx context.Context, obj *ent.AuditEntry) (string, error)
 }
+type BulletinPostResolver interface {
+	Grid(ctx context.Context, obj *ent.BulletinPost) (*ent.Grid, error)
+	Author(ctx context.Context, obj *ent.BulletinPost) (*ent.Person, error)
+	ColumnLabel(ctx context.Context, obj *ent.BulletinPost) (string, error)
+	StatusLabel(ctx context.Context, obj *ent.BulletinPost) (string, error)
+}
 type DailyReportResolver interface {
 	Grid(ctx context.Context, obj *ent.DailyReport) (*ent.Grid, error)
 	Person(ctx context.Context, obj *ent.DailyReport) (*ent.Person, error)
@@ -673,6 +829,13 @@ type HouseholdResolver interface {
 type HouseholdTagResolver interface {
 	KindLabel(ctx context.Context, obj *ent.HouseholdTag) (string, error)
 }
+type InspectionResolver interface {
+	Grid(ctx context.Context, obj *ent.Inspection) (*ent.Grid, error)
+	Inspector(ctx context.Context, obj *ent.Inspection) (*ent.Person, error)
+	Event(ctx context.Context, obj *ent.Inspection) (*ent.Event, error)
+	KindLabel(ctx context.Context, obj *ent.Inspection) (string, error)
+	RatingLabel(ctx context.Context, obj *ent.Inspection) (string, error)
+}
 type MutationResolver interface {
 	CreateGrid(ctx context.Context, input ent.CreateGridInput) (*ent.Grid, error)
 	UpdateGrid(ctx context.Context, id int, input ent.UpdateGridInput) (*ent.Grid, error)
@@ -686,6 +849,10 @@ type MutationResolver interface {
 	UpdateVehicle(ctx context.Context, id int, input ent.UpdateVehicleInput) (*ent.Vehicle, error)
 	Login(ctx context.Context, username string, password string) (*model.LoginPayload, error)
 	Logout(ctx context.Context) (bool, error)
+	CreateBulletinPost(ctx context.Context, input model.CreateBulletinPostInput) (*ent.BulletinPost, error)
+	UpdateBulletinPost(ctx context.Context, id int, input model.UpdateBulletinPostInput) (*ent.BulletinPost, error)
+	PublishBulletinPost(ctx context.Context, id int) (*ent.BulletinPost, error)
+	UnpublishBulletinPost(ctx context.Context, id int) (*ent.BulletinPost, error)
 	CreateHousehold(ctx context.Context, input ent.CreateHouseholdInput) (*ent.Household, error)
 	UpdateHousehold(ctx context.Context, id int, input ent.UpdateHouseholdInput) (*ent.Household, error)
 	TagHousehold(ctx context.Context, householdID int, kind householdtag.Kind, post string, pledge string, plateHungAt time.Time) (*ent.HouseholdTag, error)
@@ -712,6 +879,9 @@ type MutationResolver interface {
 	ReportPublicEvent(ctx context.Context, input model.PublicReportInput, idempotencyKey *string) (*model.PublicReceipt, error)
 	CreateEventCategory(ctx context.Context, input ent.CreateEventCategoryInput) (*ent.EventCategory, error)
 	UpdateEventCategory(ctx context.Context, id int, input ent.UpdateEventCategoryInput) (*ent.EventCategory, error)
+	RecordInspection(ctx context.Context, input model.RecordInspectionInput) (*ent.Inspection, error)
+	RecheckEvent(ctx context.Context, input model.RecheckEventInput) (*ent.Inspection, error)
+	CompleteFollowUp(ctx context.Context, id int, note string) (*ent.Inspection, error)
 }
 type PatrolResolver interface {
 	Grid(ctx context.Context, obj *ent.Patrol) (*ent.Grid, error)
@@ -728,6 +898,7 @@ type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []int) ([]ent.Noder, error)
 	Assignments(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AssignmentOrder, where *ent.AssignmentWhereInput) (*ent.AssignmentConnection, error)
+	BulletinPosts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.BulletinPostOrder, where *ent.BulletinPostWhereInput) (*ent.BulletinPostConnection, error)
 	DailyReports(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.DailyReportOrder, where *ent.DailyReportWhereInput) (*ent.DailyReportConnection, error)
 	Grids(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) (*ent.GridConnection, error)
 	Households(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.HouseholdOrder, where *ent.HouseholdWhereInput) (*ent.HouseholdConnection, error)
@@ -750,8 +921,15 @@ type QueryResolver interface {
 	GridByCode(ctx context.Context, code string) (*ent.Grid, error)
 	Responsibles(ctx context.Context, gridID int, at *time.Time, roles []assignment.Role, inherited *bool) ([]*ent.Assignment, error)
 	EnumLabels(ctx context.Context, enum string) ([]*model.EnumLabel, error)
+	PublicCard(ctx context.Context, gridCode string) (*publicface.Card, error)
+	PublicCards(ctx context.Context, rootCode string) ([]*publicface.Card, error)
+	PublicBadges(ctx context.Context, rootCode string) ([]*publicface.Badge, error)
+	PublicBulletin(ctx context.Context, gridCode string, column *bulletinpost.Column, first *int) ([]*publicface.Post, error)
+	PublicGridManagement(ctx context.Context, gridCode string, from *time.Time, to *time.Time) (*publicface.GridReport, error)
 	Rollup(ctx context.Context, gridID int, from time.Time, to time.Time, groupBy *model.RollupGroup, thenBy *model.RollupGroup) (*model.Rollup, error)
 	WorkRollup(ctx context.Context, gridID int, from time.Time, to time.Time) (*model.WorkRollup, error)
+	Inspections(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput, mine *bool) (*ent.InspectionConnection, error)
+	FollowUpsDue(ctx context.Context, before *time.Time, mine *bool, first *int) ([]*ent.Inspection, error)
 }
 type VehicleResolver interface {
 	Grid(ctx context.Context, obj *ent.Vehicle) (*ent.Grid, error)
@@ -1014,6 +1192,123 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEntryEdge.Node(childComplexity), true
+
+	case "BulletinPost.attachments":
+		if e.ComplexityRoot.BulletinPost.Attachments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulletinPost.Attachments(childComplexity), true
+	case "BulletinPost.author":
+		if e.ComplexityRoot.BulletinPost.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulletinPost.Author(childComplexity), true
+	case "BulletinPost.body":
+		if e.ComplexityRoot.BulletinPost.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulletinPost.Body(childComplexity), true
+	case "BulletinPost.column":
+		if e.ComplexityRoot.BulletinPost.Column == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulletinPost.Column(childComplexity), true
+	case "BulletinPost.columnLabel":
+		if e.ComplexityRoot.BulletinPost.ColumnLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulletinPost.ColumnLabel(childComplexity), true
+	case "BulletinPost.createdAt":
+		if e.ComplexityRoot.BulletinPost.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulletinPost.CreatedAt(childComplexity), true
+	case "BulletinPost.grid":
+		if e.ComplexityRoot.BulletinPost.Grid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulletinPost.Grid(childComplexity), true
+	case "BulletinPost.gridPath":
+		if e.ComplexityRoot.BulletinPost.GridPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulletinPost.GridPath(childComplexity), true
+	case "BulletinPost.id":
+		if e.ComplexityRoot.BulletinPost.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulletinPost.ID(childComplexity), true
+	case "BulletinPost.publishedAt":
+		if e.ComplexityRoot.BulletinPost.PublishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulletinPost.PublishedAt(childComplexity), true
+	case "BulletinPost.status":
+		if e.ComplexityRoot.BulletinPost.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulletinPost.Status(childComplexity), true
+	case "BulletinPost.statusLabel":
+		if e.ComplexityRoot.BulletinPost.StatusLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulletinPost.StatusLabel(childComplexity), true
+	case "BulletinPost.title":
+		if e.ComplexityRoot.BulletinPost.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulletinPost.Title(childComplexity), true
+	case "BulletinPost.updatedAt":
+		if e.ComplexityRoot.BulletinPost.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulletinPost.UpdatedAt(childComplexity), true
+
+	case "BulletinPostConnection.edges":
+		if e.ComplexityRoot.BulletinPostConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulletinPostConnection.Edges(childComplexity), true
+	case "BulletinPostConnection.pageInfo":
+		if e.ComplexityRoot.BulletinPostConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulletinPostConnection.PageInfo(childComplexity), true
+	case "BulletinPostConnection.totalCount":
+		if e.ComplexityRoot.BulletinPostConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulletinPostConnection.TotalCount(childComplexity), true
+
+	case "BulletinPostEdge.cursor":
+		if e.ComplexityRoot.BulletinPostEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulletinPostEdge.Cursor(childComplexity), true
+	case "BulletinPostEdge.node":
+		if e.ComplexityRoot.BulletinPostEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulletinPostEdge.Node(childComplexity), true
 
 	case "DailyReport.createdAt":
 		if e.ComplexityRoot.DailyReport.CreatedAt == nil {
@@ -1930,6 +2225,147 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.HouseholdTag.UpdatedAt(childComplexity), true
 
+	case "Inspection.createdAt":
+		if e.ComplexityRoot.Inspection.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.CreatedAt(childComplexity), true
+	case "Inspection.event":
+		if e.ComplexityRoot.Inspection.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.Event(childComplexity), true
+	case "Inspection.findings":
+		if e.ComplexityRoot.Inspection.Findings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.Findings(childComplexity), true
+	case "Inspection.followUpDue":
+		if e.ComplexityRoot.Inspection.FollowUpDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.FollowUpDue(childComplexity), true
+	case "Inspection.followUpNote":
+		if e.ComplexityRoot.Inspection.FollowUpNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.FollowUpNote(childComplexity), true
+	case "Inspection.followedUpAt":
+		if e.ComplexityRoot.Inspection.FollowedUpAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.FollowedUpAt(childComplexity), true
+	case "Inspection.grid":
+		if e.ComplexityRoot.Inspection.Grid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.Grid(childComplexity), true
+	case "Inspection.gridPath":
+		if e.ComplexityRoot.Inspection.GridPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.GridPath(childComplexity), true
+	case "Inspection.id":
+		if e.ComplexityRoot.Inspection.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.ID(childComplexity), true
+	case "Inspection.inspectedAt":
+		if e.ComplexityRoot.Inspection.InspectedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.InspectedAt(childComplexity), true
+	case "Inspection.inspector":
+		if e.ComplexityRoot.Inspection.Inspector == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.Inspector(childComplexity), true
+	case "Inspection.kind":
+		if e.ComplexityRoot.Inspection.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.Kind(childComplexity), true
+	case "Inspection.kindLabel":
+		if e.ComplexityRoot.Inspection.KindLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.KindLabel(childComplexity), true
+	case "Inspection.photoUrls":
+		if e.ComplexityRoot.Inspection.PhotoUrls == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.PhotoUrls(childComplexity), true
+	case "Inspection.rating":
+		if e.ComplexityRoot.Inspection.Rating == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.Rating(childComplexity), true
+	case "Inspection.ratingLabel":
+		if e.ComplexityRoot.Inspection.RatingLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.RatingLabel(childComplexity), true
+	case "Inspection.recheckPassed":
+		if e.ComplexityRoot.Inspection.RecheckPassed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.RecheckPassed(childComplexity), true
+	case "Inspection.updatedAt":
+		if e.ComplexityRoot.Inspection.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.UpdatedAt(childComplexity), true
+
+	case "InspectionConnection.edges":
+		if e.ComplexityRoot.InspectionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InspectionConnection.Edges(childComplexity), true
+	case "InspectionConnection.pageInfo":
+		if e.ComplexityRoot.InspectionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InspectionConnection.PageInfo(childComplexity), true
+	case "InspectionConnection.totalCount":
+		if e.ComplexityRoot.InspectionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InspectionConnection.TotalCount(childComplexity), true
+
+	case "InspectionEdge.cursor":
+		if e.ComplexityRoot.InspectionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InspectionEdge.Cursor(childComplexity), true
+	case "InspectionEdge.node":
+		if e.ComplexityRoot.InspectionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InspectionEdge.Node(childComplexity), true
+
 	case "LoginPayload.expiresAt":
 		if e.ComplexityRoot.LoginPayload.ExpiresAt == nil {
 			break
@@ -2013,6 +2449,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CloseEvent(childComplexity, args["id"].(int), args["version"].(*int), args["fixed"].(bool), args["feedback"].(string), args["note"].(*string), args["idempotencyKey"].(*string)), true
+	case "Mutation.completeFollowUp":
+		if e.ComplexityRoot.Mutation.CompleteFollowUp == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_completeFollowUp_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CompleteFollowUp(childComplexity, args["id"].(int), args["note"].(string)), true
+	case "Mutation.createBulletinPost":
+		if e.ComplexityRoot.Mutation.CreateBulletinPost == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createBulletinPost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateBulletinPost(childComplexity, args["input"].(model.CreateBulletinPostInput)), true
 	case "Mutation.createEventCategory":
 		if e.ComplexityRoot.Mutation.CreateEventCategory == nil {
 			break
@@ -2151,6 +2609,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MoveGrid(childComplexity, args["id"].(int), args["newParentID"].(int)), true
+	case "Mutation.publishBulletinPost":
+		if e.ComplexityRoot.Mutation.PublishBulletinPost == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishBulletinPost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishBulletinPost(childComplexity, args["id"].(int)), true
+	case "Mutation.recheckEvent":
+		if e.ComplexityRoot.Mutation.RecheckEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recheckEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecheckEvent(childComplexity, args["input"].(model.RecheckEventInput)), true
+	case "Mutation.recordInspection":
+		if e.ComplexityRoot.Mutation.RecordInspection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordInspection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordInspection(childComplexity, args["input"].(model.RecordInspectionInput)), true
 	case "Mutation.recordPatrol":
 		if e.ComplexityRoot.Mutation.RecordPatrol == nil {
 			break
@@ -2294,6 +2785,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TagHousehold(childComplexity, args["householdID"].(int), args["kind"].(householdtag.Kind), args["post"].(string), args["pledge"].(string), args["plateHungAt"].(time.Time)), true
+	case "Mutation.unpublishBulletinPost":
+		if e.ComplexityRoot.Mutation.UnpublishBulletinPost == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unpublishBulletinPost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnpublishBulletinPost(childComplexity, args["id"].(int)), true
 	case "Mutation.untagHousehold":
 		if e.ComplexityRoot.Mutation.UntagHousehold == nil {
 			break
@@ -2305,6 +2807,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UntagHousehold(childComplexity, args["householdID"].(int), args["kind"].(householdtag.Kind)), true
+	case "Mutation.updateBulletinPost":
+		if e.ComplexityRoot.Mutation.UpdateBulletinPost == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateBulletinPost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateBulletinPost(childComplexity, args["id"].(int), args["input"].(model.UpdateBulletinPostInput)), true
 	case "Mutation.updateEventCategory":
 		if e.ComplexityRoot.Mutation.UpdateEventCategory == nil {
 			break
@@ -2705,6 +3218,128 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PersonWorkCount.Visits(childComplexity), true
 
+	case "PublicBadge.duties":
+		if e.ComplexityRoot.PublicBadge.Duties == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicBadge.Duties(childComplexity), true
+	case "PublicBadge.gridCode":
+		if e.ComplexityRoot.PublicBadge.GridCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicBadge.GridCode(childComplexity), true
+	case "PublicBadge.gridName":
+		if e.ComplexityRoot.PublicBadge.GridName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicBadge.GridName(childComplexity), true
+	case "PublicBadge.name":
+		if e.ComplexityRoot.PublicBadge.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicBadge.Name(childComplexity), true
+	case "PublicBadge.phone":
+		if e.ComplexityRoot.PublicBadge.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicBadge.Phone(childComplexity), true
+	case "PublicBadge.photoUrl":
+		if e.ComplexityRoot.PublicBadge.PhotoURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicBadge.PhotoURL(childComplexity), true
+	case "PublicBadge.role":
+		if e.ComplexityRoot.PublicBadge.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicBadge.Role(childComplexity), true
+	case "PublicBadge.roleLabel":
+		if e.ComplexityRoot.PublicBadge.RoleLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicBadge.RoleLabel(childComplexity), true
+	case "PublicBadge.scope":
+		if e.ComplexityRoot.PublicBadge.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicBadge.Scope(childComplexity), true
+	case "PublicBadge.title":
+		if e.ComplexityRoot.PublicBadge.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicBadge.Title(childComplexity), true
+
+	case "PublicCard.area":
+		if e.ComplexityRoot.PublicCard.Area == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicCard.Area(childComplexity), true
+	case "PublicCard.breadcrumb":
+		if e.ComplexityRoot.PublicCard.Breadcrumb == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicCard.Breadcrumb(childComplexity), true
+	case "PublicCard.duties":
+		if e.ComplexityRoot.PublicCard.Duties == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicCard.Duties(childComplexity), true
+	case "PublicCard.gridCode":
+		if e.ComplexityRoot.PublicCard.GridCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicCard.GridCode(childComplexity), true
+	case "PublicCard.gridName":
+		if e.ComplexityRoot.PublicCard.GridName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicCard.GridName(childComplexity), true
+	case "PublicCard.households":
+		if e.ComplexityRoot.PublicCard.Households == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicCard.Households(childComplexity), true
+	case "PublicCard.kindLabel":
+		if e.ComplexityRoot.PublicCard.KindLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicCard.KindLabel(childComplexity), true
+	case "PublicCard.people":
+		if e.ComplexityRoot.PublicCard.People == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicCard.People(childComplexity), true
+	case "PublicCard.reportPath":
+		if e.ComplexityRoot.PublicCard.ReportPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicCard.ReportPath(childComplexity), true
+	case "PublicCard.supervisionPhone":
+		if e.ComplexityRoot.PublicCard.SupervisionPhone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicCard.SupervisionPhone(childComplexity), true
+
 	case "PublicEvent.categoryName":
 		if e.ComplexityRoot.PublicEvent.CategoryName == nil {
 			break
@@ -2773,6 +3408,202 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PublicEventCategory.Name(childComplexity), true
 
+	case "PublicGridReport.closed":
+		if e.ComplexityRoot.PublicGridReport.Closed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicGridReport.Closed(childComplexity), true
+	case "PublicGridReport.fixed":
+		if e.ComplexityRoot.PublicGridReport.Fixed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicGridReport.Fixed(childComplexity), true
+	case "PublicGridReport.from":
+		if e.ComplexityRoot.PublicGridReport.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicGridReport.From(childComplexity), true
+	case "PublicGridReport.gridCode":
+		if e.ComplexityRoot.PublicGridReport.GridCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicGridReport.GridCode(childComplexity), true
+	case "PublicGridReport.gridName":
+		if e.ComplexityRoot.PublicGridReport.GridName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicGridReport.GridName(childComplexity), true
+	case "PublicGridReport.items":
+		if e.ComplexityRoot.PublicGridReport.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicGridReport.Items(childComplexity), true
+	case "PublicGridReport.reported":
+		if e.ComplexityRoot.PublicGridReport.Reported == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicGridReport.Reported(childComplexity), true
+	case "PublicGridReport.to":
+		if e.ComplexityRoot.PublicGridReport.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicGridReport.To(childComplexity), true
+
+	case "PublicGridReportItem.categoryName":
+		if e.ComplexityRoot.PublicGridReportItem.CategoryName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicGridReportItem.CategoryName(childComplexity), true
+	case "PublicGridReportItem.closedAt":
+		if e.ComplexityRoot.PublicGridReportItem.ClosedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicGridReportItem.ClosedAt(childComplexity), true
+	case "PublicGridReportItem.feedback":
+		if e.ComplexityRoot.PublicGridReportItem.Feedback == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicGridReportItem.Feedback(childComplexity), true
+	case "PublicGridReportItem.gridName":
+		if e.ComplexityRoot.PublicGridReportItem.GridName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicGridReportItem.GridName(childComplexity), true
+	case "PublicGridReportItem.reportedAt":
+		if e.ComplexityRoot.PublicGridReportItem.ReportedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicGridReportItem.ReportedAt(childComplexity), true
+	case "PublicGridReportItem.reworked":
+		if e.ComplexityRoot.PublicGridReportItem.Reworked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicGridReportItem.Reworked(childComplexity), true
+	case "PublicGridReportItem.status":
+		if e.ComplexityRoot.PublicGridReportItem.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicGridReportItem.Status(childComplexity), true
+	case "PublicGridReportItem.statusLabel":
+		if e.ComplexityRoot.PublicGridReportItem.StatusLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicGridReportItem.StatusLabel(childComplexity), true
+
+	case "PublicPerson.dutyLabels":
+		if e.ComplexityRoot.PublicPerson.DutyLabels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPerson.DutyLabels(childComplexity), true
+	case "PublicPerson.name":
+		if e.ComplexityRoot.PublicPerson.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPerson.Name(childComplexity), true
+	case "PublicPerson.phone":
+		if e.ComplexityRoot.PublicPerson.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPerson.Phone(childComplexity), true
+	case "PublicPerson.photoUrl":
+		if e.ComplexityRoot.PublicPerson.PhotoURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPerson.PhotoURL(childComplexity), true
+	case "PublicPerson.roleLabels":
+		if e.ComplexityRoot.PublicPerson.RoleLabels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPerson.RoleLabels(childComplexity), true
+	case "PublicPerson.roles":
+		if e.ComplexityRoot.PublicPerson.Roles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPerson.Roles(childComplexity), true
+	case "PublicPerson.title":
+		if e.ComplexityRoot.PublicPerson.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPerson.Title(childComplexity), true
+
+	case "PublicPost.attachments":
+		if e.ComplexityRoot.PublicPost.Attachments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPost.Attachments(childComplexity), true
+	case "PublicPost.body":
+		if e.ComplexityRoot.PublicPost.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPost.Body(childComplexity), true
+	case "PublicPost.column":
+		if e.ComplexityRoot.PublicPost.Column == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPost.Column(childComplexity), true
+	case "PublicPost.columnLabel":
+		if e.ComplexityRoot.PublicPost.ColumnLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPost.ColumnLabel(childComplexity), true
+	case "PublicPost.gridCode":
+		if e.ComplexityRoot.PublicPost.GridCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPost.GridCode(childComplexity), true
+	case "PublicPost.gridName":
+		if e.ComplexityRoot.PublicPost.GridName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPost.GridName(childComplexity), true
+	case "PublicPost.id":
+		if e.ComplexityRoot.PublicPost.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPost.ID(childComplexity), true
+	case "PublicPost.publishedAt":
+		if e.ComplexityRoot.PublicPost.PublishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPost.PublishedAt(childComplexity), true
+	case "PublicPost.title":
+		if e.ComplexityRoot.PublicPost.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPost.Title(childComplexity), true
+
 	case "PublicReceipt.status":
 		if e.ComplexityRoot.PublicReceipt.Status == nil {
 			break
@@ -2839,6 +3670,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["gridID"].(*int), args["orderBy"].(*ent.AuditEntryOrder), args["where"].(*ent.AuditEntryWhereInput)), true
+	case "Query.bulletinPosts":
+		if e.ComplexityRoot.Query.BulletinPosts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_bulletinPosts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.BulletinPosts(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.BulletinPostOrder), args["where"].(*ent.BulletinPostWhereInput)), true
 	case "Query.dailyReports":
 		if e.ComplexityRoot.Query.DailyReports == nil {
 			break
@@ -2894,6 +3736,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Events(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.EventOrder), args["where"].(*ent.EventWhereInput), args["overdue"].(*bool)), true
+	case "Query.followUpsDue":
+		if e.ComplexityRoot.Query.FollowUpsDue == nil {
+			break
+		}
+
+		args, err := ec.field_Query_followUpsDue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.FollowUpsDue(childComplexity, args["before"].(*time.Time), args["mine"].(*bool), args["first"].(*int)), true
 	case "Query.gridByCode":
 		if e.ComplexityRoot.Query.GridByCode == nil {
 			break
@@ -2927,6 +3780,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Households(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.HouseholdOrder), args["where"].(*ent.HouseholdWhereInput)), true
+	case "Query.inspections":
+		if e.ComplexityRoot.Query.Inspections == nil {
+			break
+		}
+
+		args, err := ec.field_Query_inspections_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Inspections(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.InspectionOrder), args["where"].(*ent.InspectionWhereInput), args["mine"].(*bool)), true
 
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
@@ -3011,6 +3875,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.People(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.PersonOrder), args["where"].(*ent.PersonWhereInput)), true
+	case "Query.publicBadges":
+		if e.ComplexityRoot.Query.PublicBadges == nil {
+			break
+		}
+
+		args, err := ec.field_Query_publicBadges_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PublicBadges(childComplexity, args["rootCode"].(string)), true
+	case "Query.publicBulletin":
+		if e.ComplexityRoot.Query.PublicBulletin == nil {
+			break
+		}
+
+		args, err := ec.field_Query_publicBulletin_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PublicBulletin(childComplexity, args["gridCode"].(string), args["column"].(*bulletinpost.Column), args["first"].(*int)), true
+	case "Query.publicCard":
+		if e.ComplexityRoot.Query.PublicCard == nil {
+			break
+		}
+
+		args, err := ec.field_Query_publicCard_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PublicCard(childComplexity, args["gridCode"].(string)), true
+	case "Query.publicCards":
+		if e.ComplexityRoot.Query.PublicCards == nil {
+			break
+		}
+
+		args, err := ec.field_Query_publicCards_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PublicCards(childComplexity, args["rootCode"].(string)), true
 	case "Query.publicEvent":
 		if e.ComplexityRoot.Query.PublicEvent == nil {
 			break
@@ -3028,6 +3936,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PublicEventCategories(childComplexity), true
+	case "Query.publicGridManagement":
+		if e.ComplexityRoot.Query.PublicGridManagement == nil {
+			break
+		}
+
+		args, err := ec.field_Query_publicGridManagement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PublicGridManagement(childComplexity, args["gridCode"].(string), args["from"].(*time.Time), args["to"].(*time.Time)), true
 	case "Query.responsibles":
 		if e.ComplexityRoot.Query.Responsibles == nil {
 			break
@@ -3608,7 +4527,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AssignmentWhereInput", ec.unmarshalInputAssignmentWhereInput),
 			graphql.NewInputUnmarshaler("AuditEntryOrder", ec.unmarshalInputAuditEntryOrder),
 			graphql.NewInputUnmarshaler("AuditEntryWhereInput", ec.unmarshalInputAuditEntryWhereInput),
+			graphql.NewInputUnmarshaler("BulletinPostOrder", ec.unmarshalInputBulletinPostOrder),
+			graphql.NewInputUnmarshaler("BulletinPostWhereInput", ec.unmarshalInputBulletinPostWhereInput),
 			graphql.NewInputUnmarshaler("CreateAssignmentInput", ec.unmarshalInputCreateAssignmentInput),
+			graphql.NewInputUnmarshaler("CreateBulletinPostInput", ec.unmarshalInputCreateBulletinPostInput),
 			graphql.NewInputUnmarshaler("CreateEventCategoryInput", ec.unmarshalInputCreateEventCategoryInput),
 			graphql.NewInputUnmarshaler("CreateGridInput", ec.unmarshalInputCreateGridInput),
 			graphql.NewInputUnmarshaler("CreateHouseholdInput", ec.unmarshalInputCreateHouseholdInput),
@@ -3626,13 +4548,18 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("HouseholdOrder", ec.unmarshalInputHouseholdOrder),
 			graphql.NewInputUnmarshaler("HouseholdTagOrder", ec.unmarshalInputHouseholdTagOrder),
 			graphql.NewInputUnmarshaler("HouseholdWhereInput", ec.unmarshalInputHouseholdWhereInput),
+			graphql.NewInputUnmarshaler("InspectionOrder", ec.unmarshalInputInspectionOrder),
+			graphql.NewInputUnmarshaler("InspectionWhereInput", ec.unmarshalInputInspectionWhereInput),
 			graphql.NewInputUnmarshaler("PatrolOrder", ec.unmarshalInputPatrolOrder),
 			graphql.NewInputUnmarshaler("PatrolWhereInput", ec.unmarshalInputPatrolWhereInput),
 			graphql.NewInputUnmarshaler("PersonOrder", ec.unmarshalInputPersonOrder),
 			graphql.NewInputUnmarshaler("PersonWhereInput", ec.unmarshalInputPersonWhereInput),
 			graphql.NewInputUnmarshaler("PublicReportInput", ec.unmarshalInputPublicReportInput),
+			graphql.NewInputUnmarshaler("RecheckEventInput", ec.unmarshalInputRecheckEventInput),
+			graphql.NewInputUnmarshaler("RecordInspectionInput", ec.unmarshalInputRecordInspectionInput),
 			graphql.NewInputUnmarshaler("ReportEventInput", ec.unmarshalInputReportEventInput),
 			graphql.NewInputUnmarshaler("TrackPointInput", ec.unmarshalInputTrackPointInput),
+			graphql.NewInputUnmarshaler("UpdateBulletinPostInput", ec.unmarshalInputUpdateBulletinPostInput),
 			graphql.NewInputUnmarshaler("UpdateEventCategoryInput", ec.unmarshalInputUpdateEventCategoryInput),
 			graphql.NewInputUnmarshaler("UpdateGridInput", ec.unmarshalInputUpdateGridInput),
 			graphql.NewInputUnmarshaler("UpdateHouseholdInput", ec.unmarshalInputUpdateHouseholdInput),
@@ -4154,6 +5081,213 @@ input AuditEntryWhereInput {
   entityIDGTE: ID
   entityIDLT: ID
   entityIDLTE: ID
+}
+"""
+BulletinColumn is enum for the field column
+"""
+enum BulletinColumn @goModel(model: "gridgov/ent/bulletinpost.Column") {
+  PARTY_AFFAIRS
+  VILLAGE_AFFAIRS
+  FINANCIAL_AFFAIRS
+}
+type BulletinPost implements Node {
+  id: ID!
+  """
+  When the row was created (UTC).
+  """
+  createdAt: Time!
+  """
+  When the row last changed (UTC).
+  """
+  updatedAt: Time!
+  """
+  The bulletin column: 党务公开, 村务公开 or 财务公开.
+  """
+  column: BulletinColumn!
+  """
+  Headline of the post.
+  """
+  title: String!
+  """
+  Text of the post, plain text with line breaks.
+  """
+  body: String!
+  """
+  http(s) URLs of attached documents or images (at most 20).
+  """
+  attachments: [String!]
+  """
+  DRAFT until published; UNPUBLISHED when taken down. Only PUBLISHED posts are public.
+  """
+  status: BulletinStatus!
+  """
+  When the post was last published (UTC).
+  """
+  publishedAt: Time
+  """
+  Copy of the grid's path.
+  """
+  gridPath: String!
+}
+"""
+A connection to a list of items.
+"""
+type BulletinPostConnection {
+  """
+  A list of edges.
+  """
+  edges: [BulletinPostEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type BulletinPostEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: BulletinPost
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for BulletinPost connections
+"""
+input BulletinPostOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order BulletinPosts.
+  """
+  field: BulletinPostOrderField!
+}
+"""
+Properties by which BulletinPost connections can be ordered.
+"""
+enum BulletinPostOrderField {
+  CREATED_AT
+  UPDATED_AT
+  PUBLISHED_AT
+}
+"""
+BulletinPostWhereInput is used for filtering BulletinPost objects.
+Input was generated by ent.
+"""
+input BulletinPostWhereInput {
+  not: BulletinPostWhereInput
+  and: [BulletinPostWhereInput!]
+  or: [BulletinPostWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  column field predicates
+  """
+  column: BulletinColumn
+  columnNEQ: BulletinColumn
+  columnIn: [BulletinColumn!]
+  columnNotIn: [BulletinColumn!]
+  """
+  title field predicates
+  """
+  title: String
+  titleNEQ: String
+  titleIn: [String!]
+  titleNotIn: [String!]
+  titleGT: String
+  titleGTE: String
+  titleLT: String
+  titleLTE: String
+  titleContains: String
+  titleHasPrefix: String
+  titleHasSuffix: String
+  titleEqualFold: String
+  titleContainsFold: String
+  """
+  body field predicates
+  """
+  body: String
+  bodyNEQ: String
+  bodyIn: [String!]
+  bodyNotIn: [String!]
+  bodyGT: String
+  bodyGTE: String
+  bodyLT: String
+  bodyLTE: String
+  bodyContains: String
+  bodyHasPrefix: String
+  bodyHasSuffix: String
+  bodyEqualFold: String
+  bodyContainsFold: String
+  """
+  status field predicates
+  """
+  status: BulletinStatus
+  statusNEQ: BulletinStatus
+  statusIn: [BulletinStatus!]
+  statusNotIn: [BulletinStatus!]
+  """
+  published_at field predicates
+  """
+  publishedAt: Time
+  publishedAtNEQ: Time
+  publishedAtIn: [Time!]
+  publishedAtNotIn: [Time!]
+  publishedAtGT: Time
+  publishedAtGTE: Time
+  publishedAtLT: Time
+  publishedAtLTE: Time
+  publishedAtIsNil: Boolean
+  publishedAtNotNil: Boolean
+}
+"""
+BulletinStatus is enum for the field status
+"""
+enum BulletinStatus @goModel(model: "gridgov/ent/bulletinpost.Status") {
+  DRAFT
+  PUBLISHED
+  UNPUBLISHED
 }
 """
 CareLevel is enum for the field care_level
@@ -5880,6 +7014,257 @@ input HouseholdWhereInput {
   notesEqualFold: String
   notesContainsFold: String
 }
+type Inspection implements Node {
+  id: ID!
+  """
+  When the row was created (UTC).
+  """
+  createdAt: Time!
+  """
+  When the row last changed (UTC).
+  """
+  updatedAt: Time!
+  """
+  UNANNOUNCED (暗访督察) or RECHECK of a closed case (复查).
+  """
+  kind: InspectionKind!
+  """
+  When the inspection took place (UTC).
+  """
+  inspectedAt: Time!
+  """
+  What the inspector found.
+  """
+  findings: String!
+  """
+  The inspector's rating of the grid's work: 优秀, 良好, 一般 or 差.
+  """
+  rating: InspectionRating!
+  """
+  http(s) URLs of photos taken (at most 9).
+  """
+  photoUrls: [String!]
+  """
+  RECHECK: whether the fix held; a failed re-check reopened the case for rework.
+  """
+  recheckPassed: Boolean
+  """
+  When the inspector must come back to check again (跟踪督办); empty: no follow-up.
+  """
+  followUpDue: Time
+  """
+  When the follow-up was done.
+  """
+  followedUpAt: Time
+  """
+  What the follow-up found.
+  """
+  followUpNote: String!
+  """
+  Copy of the inspected grid's path.
+  """
+  gridPath: String!
+}
+"""
+A connection to a list of items.
+"""
+type InspectionConnection {
+  """
+  A list of edges.
+  """
+  edges: [InspectionEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type InspectionEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Inspection
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+InspectionKind is enum for the field kind
+"""
+enum InspectionKind @goModel(model: "gridgov/ent/inspection.Kind") {
+  UNANNOUNCED
+  RECHECK
+}
+"""
+Ordering options for Inspection connections
+"""
+input InspectionOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order Inspections.
+  """
+  field: InspectionOrderField!
+}
+"""
+Properties by which Inspection connections can be ordered.
+"""
+enum InspectionOrderField {
+  CREATED_AT
+  UPDATED_AT
+  INSPECTED_AT
+  FOLLOW_UP_DUE
+}
+"""
+InspectionRating is enum for the field rating
+"""
+enum InspectionRating @goModel(model: "gridgov/ent/inspection.Rating") {
+  EXCELLENT
+  GOOD
+  FAIR
+  POOR
+}
+"""
+InspectionWhereInput is used for filtering Inspection objects.
+Input was generated by ent.
+"""
+input InspectionWhereInput {
+  not: InspectionWhereInput
+  and: [InspectionWhereInput!]
+  or: [InspectionWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  kind field predicates
+  """
+  kind: InspectionKind
+  kindNEQ: InspectionKind
+  kindIn: [InspectionKind!]
+  kindNotIn: [InspectionKind!]
+  """
+  inspected_at field predicates
+  """
+  inspectedAt: Time
+  inspectedAtNEQ: Time
+  inspectedAtIn: [Time!]
+  inspectedAtNotIn: [Time!]
+  inspectedAtGT: Time
+  inspectedAtGTE: Time
+  inspectedAtLT: Time
+  inspectedAtLTE: Time
+  """
+  findings field predicates
+  """
+  findings: String
+  findingsNEQ: String
+  findingsIn: [String!]
+  findingsNotIn: [String!]
+  findingsGT: String
+  findingsGTE: String
+  findingsLT: String
+  findingsLTE: String
+  findingsContains: String
+  findingsHasPrefix: String
+  findingsHasSuffix: String
+  findingsEqualFold: String
+  findingsContainsFold: String
+  """
+  rating field predicates
+  """
+  rating: InspectionRating
+  ratingNEQ: InspectionRating
+  ratingIn: [InspectionRating!]
+  ratingNotIn: [InspectionRating!]
+  """
+  recheck_passed field predicates
+  """
+  recheckPassed: Boolean
+  recheckPassedNEQ: Boolean
+  recheckPassedIsNil: Boolean
+  recheckPassedNotNil: Boolean
+  """
+  follow_up_due field predicates
+  """
+  followUpDue: Time
+  followUpDueNEQ: Time
+  followUpDueIn: [Time!]
+  followUpDueNotIn: [Time!]
+  followUpDueGT: Time
+  followUpDueGTE: Time
+  followUpDueLT: Time
+  followUpDueLTE: Time
+  followUpDueIsNil: Boolean
+  followUpDueNotNil: Boolean
+  """
+  followed_up_at field predicates
+  """
+  followedUpAt: Time
+  followedUpAtNEQ: Time
+  followedUpAtIn: [Time!]
+  followedUpAtNotIn: [Time!]
+  followedUpAtGT: Time
+  followedUpAtGTE: Time
+  followedUpAtLT: Time
+  followedUpAtLTE: Time
+  followedUpAtIsNil: Boolean
+  followedUpAtNotNil: Boolean
+  """
+  follow_up_note field predicates
+  """
+  followUpNote: String
+  followUpNoteNEQ: String
+  followUpNoteIn: [String!]
+  followUpNoteNotIn: [String!]
+  followUpNoteGT: String
+  followUpNoteGTE: String
+  followUpNoteLT: String
+  followUpNoteLTE: String
+  followUpNoteContains: String
+  followUpNoteHasPrefix: String
+  followUpNoteHasSuffix: String
+  followUpNoteEqualFold: String
+  followUpNoteContainsFold: String
+}
 """
 The builtin Map type
 """
@@ -6430,6 +7815,37 @@ type Query {
     """
     where: AssignmentWhereInput
   ): AssignmentConnection!
+  bulletinPosts(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for BulletinPosts returned from the connection.
+    """
+    orderBy: BulletinPostOrder
+
+    """
+    Filtering options for BulletinPosts returned from the connection.
+    """
+    where: BulletinPostWhereInput
+  ): BulletinPostConnection!
   dailyReports(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -7232,6 +8648,47 @@ type ScopeRoot {
   breadcrumb: [String!]!
 }
 `, BuiltIn: false},
+	{Name: "../schema/bulletin.graphql", Input: `extend type BulletinPost {
+  "The grid the post belongs to."
+  grid: Grid
+  "Who wrote the post; null when outside the viewer's scope."
+  author: Person
+  "zh-CN label of the column, e.g. 财务公开."
+  columnLabel: String!
+  "zh-CN label of the status, e.g. 草稿."
+  statusLabel: String!
+}
+
+"A new bulletin post (a draft)."
+input CreateBulletinPostInput {
+  "The grid whose bulletin it is (usually a village or community)."
+  gridID: ID!
+  column: BulletinColumn!
+  title: String!
+  body: String
+  "At most 20 http(s) URLs of attached documents or images."
+  attachments: [String!]
+}
+
+"Changes to a bulletin post; a published post needs the publish permission to change."
+input UpdateBulletinPostInput {
+  column: BulletinColumn
+  title: String
+  body: String
+  attachments: [String!]
+}
+
+extend type Mutation {
+  "Writes a draft post of the village bulletin 《村情民意》 (needs bulletin/create on the grid)."
+  createBulletinPost(input: CreateBulletinPostInput!): BulletinPost!
+  "Changes a post (bulletin/update; bulletin/publish when it is published)."
+  updateBulletinPost(id: ID!, input: UpdateBulletinPostInput!): BulletinPost!
+  "Puts a post before the public (needs bulletin/publish: first- and direct-responsibles)."
+  publishBulletinPost(id: ID!): BulletinPost!
+  "Takes a published post down; it stays, as UNPUBLISHED (needs bulletin/publish)."
+  unpublishBulletinPost(id: ID!): BulletinPost!
+}
+`, BuiltIn: false},
 	{Name: "../schema/daily.graphql", Input: `extend type Query {
   "How often households of each care level must be visited."
   visitIntervals: [VisitIntervalSetting!]!
@@ -7566,7 +9023,7 @@ extend type Mutation {
 
   """
   The zh-CN labels of an enum's values, in declaration order, e.g. ` + "`" + `enumLabels(enum: "Role")` + "`" + `.
-  Known enums: GridKind, Role, Duty, Gender, VehicleKind.
+  Known enums: GridKind, Role, Duty, Gender, VehicleKind, EventStatus, BulletinColumn, InspectionRating and more.
   """
   enumLabels(enum: String!): [EnumLabel!]!
 }
@@ -7697,6 +9154,136 @@ type Mutation {
   updateVehicle(id: ID!, input: UpdateVehicleInput!): Vehicle!
 }
 `, BuiltIn: false},
+	{Name: "../schema/public.graphql", Input: `extend type Query {
+  """
+  Public (no sign-in): the notice card (公示卡) of a level-3 grid, with the people responsible
+  for it today: names, titles, photos, masked phones (138****5678) and duties, and the
+  supervision phone. Null when there is no level-3 grid with that code. The same card prints
+  at /cards/{gridCode}.
+  """
+  publicCard(gridCode: String!): PublicCard
+
+  """
+  Public: the notice cards of every level-3 grid at or under ` + "`" + `rootCode` + "`" + `, by code (at most 500:
+  ask for one sub-district or village at a time). Empty for an unknown code.
+  """
+  publicCards(rootCode: String!): [PublicCard!]!
+
+  """
+  Public: the badges (胸卡) of the grid heads and workstation heads holding their role today
+  at or under ` + "`" + `rootCode` + "`" + ` (at most 500). Empty for an unknown code.
+  """
+  publicBadges(rootCode: String!): [PublicBadge!]!
+
+  """
+  Public: the published posts of the village bulletin 《村情民意》 that concern a grid: posted on
+  it, above it or below it; newest first, at most ` + "`" + `first` + "`" + ` (≤ 100). Drafts and withdrawn posts
+  never appear.
+  """
+  publicBulletin(gridCode: String!, column: BulletinColumn, first: Int = 50): [PublicPost!]!
+
+  """
+  Public: the bulletin's grid management column (网格化管理) for a grid and period (default the
+  last 30 days; at most a year): the problems reported there and how each was resolved, with
+  no personal data. Null for an unknown code.
+  """
+  publicGridManagement(gridCode: String!, from: Time, to: Time): PublicGridReport
+}
+
+"A level-3 grid's public notice card (公示卡)."
+type PublicCard {
+  gridCode: String!
+  gridName: String!
+  "zh-CN label of the grid's kind, e.g. 村民组."
+  kindLabel: String!
+  "Names of the grids above, from the sub-district down to the parent."
+  breadcrumb: [String!]!
+  "The area the grid covers (网格范围)."
+  area: String!
+  "Duties of the grid's staff (工作职责)."
+  duties: String!
+  households: Int!
+  "The people responsible today, the grid head first."
+  people: [PublicPerson!]!
+  "The supervision group's phone (督察电话)."
+  supervisionPhone: String!
+  "Path of the grid's public report page, which the card's QR code opens."
+  reportPath: String!
+}
+
+"Someone responsible for a grid, as the public sees them."
+type PublicPerson {
+  name: String!
+  title: String!
+  "Empty when there is no photo."
+  photoUrl: String!
+  "Masked: 138****5678."
+  phone: String!
+  roles: [Role!]!
+  roleLabels: [String!]!
+  "Duties of specific-responsible roles, e.g. 巡防员."
+  dutyLabels: [String!]!
+}
+
+"A badge (胸卡) of a grid head or workstation head."
+type PublicBadge {
+  name: String!
+  title: String!
+  photoUrl: String!
+  "Masked: 138****5678."
+  phone: String!
+  role: Role!
+  roleLabel: String!
+  gridCode: String!
+  gridName: String!
+  "Scope of work: the grid with those above it and the area it covers."
+  scope: String!
+  duties: String!
+}
+
+"A published bulletin post, without its author."
+type PublicPost {
+  id: ID!
+  column: BulletinColumn!
+  columnLabel: String!
+  title: String!
+  body: String!
+  attachments: [String!]!
+  publishedAt: Time!
+  gridCode: String!
+  gridName: String!
+}
+
+"The grid management column (网格化管理) of a grid for a period."
+type PublicGridReport {
+  gridCode: String!
+  gridName: String!
+  from: Time!
+  to: Time!
+  "Cases reported in the period (voided duplicates left out)."
+  reported: Int!
+  "Of those, closed."
+  closed: Int!
+  "Of those, closed as fixed."
+  fixed: Int!
+  "The newest of those cases (at most 200)."
+  items: [PublicGridReportItem!]!
+}
+
+"One case in the grid management column: no title, description, address, photos or names."
+type PublicGridReportItem {
+  gridName: String!
+  categoryName: String!
+  status: EventStatus!
+  statusLabel: String!
+  reportedAt: Time!
+  closedAt: Time
+  "How the problem was resolved (反馈)."
+  feedback: String!
+  "Whether the fix was sent back for rework at least once (返工)."
+  reworked: Boolean!
+}
+`, BuiltIn: false},
 	{Name: "../schema/rollup.graphql", Input: `extend type Query {
   """
   Statistics (统计) of the cases found under a grid in a period [from, to): totals and, with
@@ -7825,6 +9412,80 @@ type RoleCount {
   people: Int!
 }
 `, BuiltIn: false},
+	{Name: "../schema/supervision.graphql", Input: `extend type Query {
+  """
+  The supervision ledger (督察台账) in the viewer's scope, newest first unless ordered
+  otherwise; ` + "`" + `mine: true` + "`" + ` keeps the viewer's own entries.
+  """
+  inspections(
+    after: Cursor
+    first: Int
+    before: Cursor
+    last: Int
+    orderBy: InspectionOrder
+    where: InspectionWhereInput
+    mine: Boolean = false
+  ): InspectionConnection!
+
+  """
+  Follow-ups due (跟踪督办): ledger entries in the viewer's scope whose follow-up is due by
+  ` + "`" + `before` + "`" + ` (default now) and not yet done, the most overdue first; ` + "`" + `mine: true` + "`" + ` keeps the
+  viewer's own.
+  """
+  followUpsDue(before: Time, mine: Boolean = false, first: Int = 100): [Inspection!]!
+}
+
+extend type Inspection {
+  "The inspected grid."
+  grid: Grid
+  "The supervisor who inspected."
+  inspector: Person
+  "RECHECK: the case re-checked."
+  event: Event
+  "zh-CN label of the kind, e.g. 暗访督察."
+  kindLabel: String!
+  "zh-CN label of the rating, e.g. 良好."
+  ratingLabel: String!
+}
+
+"An unannounced inspection of a grid (暗访督察)."
+input RecordInspectionInput {
+  gridID: ID!
+  "When it took place; default now."
+  inspectedAt: Time
+  findings: String
+  rating: InspectionRating!
+  "At most 9 http(s) URLs."
+  photoUrls: [String!]
+  "When to come back and check again."
+  followUpDue: Time
+}
+
+"A re-check of a closed case (复查)."
+input RecheckEventInput {
+  eventID: ID!
+  "Whether the fix held. false reopens the case for rework (it counts in the rework rate)."
+  passed: Boolean!
+  "What the inspector found; required when the re-check fails."
+  findings: String
+  rating: InspectionRating!
+  photoUrls: [String!]
+  "When to follow up; default, for a failed re-check, the reopened case's deadline."
+  followUpDue: Time
+}
+
+extend type Mutation {
+  "Records an unannounced inspection (needs inspection/create on the grid: SUPERVISOR)."
+  recordInspection(input: RecordInspectionInput!): Inspection!
+  """
+  Re-checks a closed case (needs event/inspect and, to fail it, event/reopen on its grid). A
+  failed re-check reopens the case through the workflow (REOPEN, counted as rework).
+  """
+  recheckEvent(input: RecheckEventInput!): Inspection!
+  "Records that an inspection's follow-up was done (inspection/update)."
+  completeFollowUp(id: ID!, note: String!): Inspection!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -7942,6 +9603,62 @@ func (ec *executionContext) childFields_AuditEntryEdge(ctx context.Context, fiel
 		return ec.fieldContext_AuditEntryEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEntryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_BulletinPost(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_BulletinPost_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_BulletinPost_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_BulletinPost_updatedAt(ctx, field)
+	case "column":
+		return ec.fieldContext_BulletinPost_column(ctx, field)
+	case "title":
+		return ec.fieldContext_BulletinPost_title(ctx, field)
+	case "body":
+		return ec.fieldContext_BulletinPost_body(ctx, field)
+	case "attachments":
+		return ec.fieldContext_BulletinPost_attachments(ctx, field)
+	case "status":
+		return ec.fieldContext_BulletinPost_status(ctx, field)
+	case "publishedAt":
+		return ec.fieldContext_BulletinPost_publishedAt(ctx, field)
+	case "gridPath":
+		return ec.fieldContext_BulletinPost_gridPath(ctx, field)
+	case "grid":
+		return ec.fieldContext_BulletinPost_grid(ctx, field)
+	case "author":
+		return ec.fieldContext_BulletinPost_author(ctx, field)
+	case "columnLabel":
+		return ec.fieldContext_BulletinPost_columnLabel(ctx, field)
+	case "statusLabel":
+		return ec.fieldContext_BulletinPost_statusLabel(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BulletinPost", field.Name)
+}
+
+func (ec *executionContext) childFields_BulletinPostConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_BulletinPostConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_BulletinPostConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_BulletinPostConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BulletinPostConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_BulletinPostEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_BulletinPostEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_BulletinPostEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BulletinPostEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_DailyReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8328,6 +10045,70 @@ func (ec *executionContext) childFields_HouseholdTag(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type HouseholdTag", field.Name)
 }
 
+func (ec *executionContext) childFields_Inspection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Inspection_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Inspection_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Inspection_updatedAt(ctx, field)
+	case "kind":
+		return ec.fieldContext_Inspection_kind(ctx, field)
+	case "inspectedAt":
+		return ec.fieldContext_Inspection_inspectedAt(ctx, field)
+	case "findings":
+		return ec.fieldContext_Inspection_findings(ctx, field)
+	case "rating":
+		return ec.fieldContext_Inspection_rating(ctx, field)
+	case "photoUrls":
+		return ec.fieldContext_Inspection_photoUrls(ctx, field)
+	case "recheckPassed":
+		return ec.fieldContext_Inspection_recheckPassed(ctx, field)
+	case "followUpDue":
+		return ec.fieldContext_Inspection_followUpDue(ctx, field)
+	case "followedUpAt":
+		return ec.fieldContext_Inspection_followedUpAt(ctx, field)
+	case "followUpNote":
+		return ec.fieldContext_Inspection_followUpNote(ctx, field)
+	case "gridPath":
+		return ec.fieldContext_Inspection_gridPath(ctx, field)
+	case "grid":
+		return ec.fieldContext_Inspection_grid(ctx, field)
+	case "inspector":
+		return ec.fieldContext_Inspection_inspector(ctx, field)
+	case "event":
+		return ec.fieldContext_Inspection_event(ctx, field)
+	case "kindLabel":
+		return ec.fieldContext_Inspection_kindLabel(ctx, field)
+	case "ratingLabel":
+		return ec.fieldContext_Inspection_ratingLabel(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Inspection", field.Name)
+}
+
+func (ec *executionContext) childFields_InspectionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_InspectionConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_InspectionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_InspectionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InspectionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_InspectionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_InspectionEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_InspectionEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InspectionEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "token":
@@ -8500,6 +10281,58 @@ func (ec *executionContext) childFields_PersonWorkCount(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type PersonWorkCount", field.Name)
 }
 
+func (ec *executionContext) childFields_PublicBadge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_PublicBadge_name(ctx, field)
+	case "title":
+		return ec.fieldContext_PublicBadge_title(ctx, field)
+	case "photoUrl":
+		return ec.fieldContext_PublicBadge_photoUrl(ctx, field)
+	case "phone":
+		return ec.fieldContext_PublicBadge_phone(ctx, field)
+	case "role":
+		return ec.fieldContext_PublicBadge_role(ctx, field)
+	case "roleLabel":
+		return ec.fieldContext_PublicBadge_roleLabel(ctx, field)
+	case "gridCode":
+		return ec.fieldContext_PublicBadge_gridCode(ctx, field)
+	case "gridName":
+		return ec.fieldContext_PublicBadge_gridName(ctx, field)
+	case "scope":
+		return ec.fieldContext_PublicBadge_scope(ctx, field)
+	case "duties":
+		return ec.fieldContext_PublicBadge_duties(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublicBadge", field.Name)
+}
+
+func (ec *executionContext) childFields_PublicCard(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "gridCode":
+		return ec.fieldContext_PublicCard_gridCode(ctx, field)
+	case "gridName":
+		return ec.fieldContext_PublicCard_gridName(ctx, field)
+	case "kindLabel":
+		return ec.fieldContext_PublicCard_kindLabel(ctx, field)
+	case "breadcrumb":
+		return ec.fieldContext_PublicCard_breadcrumb(ctx, field)
+	case "area":
+		return ec.fieldContext_PublicCard_area(ctx, field)
+	case "duties":
+		return ec.fieldContext_PublicCard_duties(ctx, field)
+	case "households":
+		return ec.fieldContext_PublicCard_households(ctx, field)
+	case "people":
+		return ec.fieldContext_PublicCard_people(ctx, field)
+	case "supervisionPhone":
+		return ec.fieldContext_PublicCard_supervisionPhone(ctx, field)
+	case "reportPath":
+		return ec.fieldContext_PublicCard_reportPath(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublicCard", field.Name)
+}
+
 func (ec *executionContext) childFields_PublicEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "trackingCode":
@@ -8532,6 +10365,94 @@ func (ec *executionContext) childFields_PublicEventCategory(ctx context.Context,
 		return ec.fieldContext_PublicEventCategory_name(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PublicEventCategory", field.Name)
+}
+
+func (ec *executionContext) childFields_PublicGridReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "gridCode":
+		return ec.fieldContext_PublicGridReport_gridCode(ctx, field)
+	case "gridName":
+		return ec.fieldContext_PublicGridReport_gridName(ctx, field)
+	case "from":
+		return ec.fieldContext_PublicGridReport_from(ctx, field)
+	case "to":
+		return ec.fieldContext_PublicGridReport_to(ctx, field)
+	case "reported":
+		return ec.fieldContext_PublicGridReport_reported(ctx, field)
+	case "closed":
+		return ec.fieldContext_PublicGridReport_closed(ctx, field)
+	case "fixed":
+		return ec.fieldContext_PublicGridReport_fixed(ctx, field)
+	case "items":
+		return ec.fieldContext_PublicGridReport_items(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublicGridReport", field.Name)
+}
+
+func (ec *executionContext) childFields_PublicGridReportItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "gridName":
+		return ec.fieldContext_PublicGridReportItem_gridName(ctx, field)
+	case "categoryName":
+		return ec.fieldContext_PublicGridReportItem_categoryName(ctx, field)
+	case "status":
+		return ec.fieldContext_PublicGridReportItem_status(ctx, field)
+	case "statusLabel":
+		return ec.fieldContext_PublicGridReportItem_statusLabel(ctx, field)
+	case "reportedAt":
+		return ec.fieldContext_PublicGridReportItem_reportedAt(ctx, field)
+	case "closedAt":
+		return ec.fieldContext_PublicGridReportItem_closedAt(ctx, field)
+	case "feedback":
+		return ec.fieldContext_PublicGridReportItem_feedback(ctx, field)
+	case "reworked":
+		return ec.fieldContext_PublicGridReportItem_reworked(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublicGridReportItem", field.Name)
+}
+
+func (ec *executionContext) childFields_PublicPerson(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_PublicPerson_name(ctx, field)
+	case "title":
+		return ec.fieldContext_PublicPerson_title(ctx, field)
+	case "photoUrl":
+		return ec.fieldContext_PublicPerson_photoUrl(ctx, field)
+	case "phone":
+		return ec.fieldContext_PublicPerson_phone(ctx, field)
+	case "roles":
+		return ec.fieldContext_PublicPerson_roles(ctx, field)
+	case "roleLabels":
+		return ec.fieldContext_PublicPerson_roleLabels(ctx, field)
+	case "dutyLabels":
+		return ec.fieldContext_PublicPerson_dutyLabels(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublicPerson", field.Name)
+}
+
+func (ec *executionContext) childFields_PublicPost(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PublicPost_id(ctx, field)
+	case "column":
+		return ec.fieldContext_PublicPost_column(ctx, field)
+	case "columnLabel":
+		return ec.fieldContext_PublicPost_columnLabel(ctx, field)
+	case "title":
+		return ec.fieldContext_PublicPost_title(ctx, field)
+	case "body":
+		return ec.fieldContext_PublicPost_body(ctx, field)
+	case "attachments":
+		return ec.fieldContext_PublicPost_attachments(ctx, field)
+	case "publishedAt":
+		return ec.fieldContext_PublicPost_publishedAt(ctx, field)
+	case "gridCode":
+		return ec.fieldContext_PublicPost_gridCode(ctx, field)
+	case "gridName":
+		return ec.fieldContext_PublicPost_gridName(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublicPost", field.Name)
 }
 
 func (ec *executionContext) childFields_PublicReceipt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9308,6 +11229,42 @@ func (ec *executionContext) field_Mutation_closeEvent_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_completeFollowUp_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createBulletinPost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateBulletinPostInput, error) {
+			return ec.unmarshalNCreateBulletinPostInput2gridgovᚋgraphᚋmodelᚐCreateBulletinPostInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createEventCategory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9601,6 +11558,48 @@ func (ec *executionContext) field_Mutation_moveGrid_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["newParentID"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_publishBulletinPost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recheckEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RecheckEventInput, error) {
+			return ec.unmarshalNRecheckEventInput2gridgovᚋgraphᚋmodelᚐRecheckEventInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordInspection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RecordInspectionInput, error) {
+			return ec.unmarshalNRecordInspectionInput2gridgovᚋgraphᚋmodelᚐRecordInspectionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -10114,6 +12113,20 @@ func (ec *executionContext) field_Mutation_tagHousehold_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_unpublishBulletinPost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_untagHousehold_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10133,6 +12146,28 @@ func (ec *executionContext) field_Mutation_untagHousehold_args(ctx context.Conte
 		return nil, err
 	}
 	args["kind"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateBulletinPost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateBulletinPostInput, error) {
+			return ec.unmarshalNUpdateBulletinPostInput2gridgovᚋgraphᚋmodelᚐUpdateBulletinPostInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -10612,6 +12647,60 @@ func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_bulletinPosts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.BulletinPostOrder, error) {
+			return ec.unmarshalOBulletinPostOrder2ᚖgridgovᚋentᚐBulletinPostOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.BulletinPostWhereInput, error) {
+			return ec.unmarshalOBulletinPostWhereInput2ᚖgridgovᚋentᚐBulletinPostWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_dailyReports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10770,6 +12859,36 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_followUpsDue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "mine",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mine"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_gridByCode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10889,6 +13008,68 @@ func (ec *executionContext) field_Query_households_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_inspections_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.InspectionOrder, error) {
+			return ec.unmarshalOInspectionOrder2ᚖgridgovᚋentᚐInspectionOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.InspectionWhereInput, error) {
+			return ec.unmarshalOInspectionWhereInput2ᚖgridgovᚋentᚐInspectionWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "mine",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mine"] = arg6
 	return args, nil
 }
 
@@ -11102,6 +13283,78 @@ func (ec *executionContext) field_Query_people_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_publicBadges_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "rootCode",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rootCode"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_publicBulletin_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "gridCode",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gridCode"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "column",
+		func(ctx context.Context, v any) (*bulletinpost.Column, error) {
+			return ec.unmarshalOBulletinColumn2ᚖgridgovᚋentᚋbulletinpostᚐColumn(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["column"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_publicCard_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "gridCode",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gridCode"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_publicCards_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "rootCode",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rootCode"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_publicEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11113,6 +13366,36 @@ func (ec *executionContext) field_Query_publicEvent_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["trackingCode"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_publicGridManagement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "gridCode",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gridCode"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
 	return args, nil
 }
 
@@ -12372,6 +14655,488 @@ func (ec *executionContext) _AuditEntryEdge_cursor(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_AuditEntryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntryEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _BulletinPost_id(ctx context.Context, field graphql.CollectedField, obj *ent.BulletinPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulletinPost_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulletinPost_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulletinPost", field, false, false, "ID")
+}
+
+func (ec *executionContext) _BulletinPost_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.BulletinPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulletinPost_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulletinPost_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulletinPost", field, false, false, "Time")
+}
+
+func (ec *executionContext) _BulletinPost_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.BulletinPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulletinPost_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulletinPost_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulletinPost", field, false, false, "Time")
+}
+
+func (ec *executionContext) _BulletinPost_column(ctx context.Context, field graphql.CollectedField, obj *ent.BulletinPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulletinPost_column(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Column, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bulletinpost.Column) graphql.Marshaler {
+			return ec.marshalNBulletinColumn2gridgovᚋentᚋbulletinpostᚐColumn(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulletinPost_column(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulletinPost", field, false, false, "BulletinColumn")
+}
+
+func (ec *executionContext) _BulletinPost_title(ctx context.Context, field graphql.CollectedField, obj *ent.BulletinPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulletinPost_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulletinPost_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulletinPost", field, false, false, "String")
+}
+
+func (ec *executionContext) _BulletinPost_body(ctx context.Context, field graphql.CollectedField, obj *ent.BulletinPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulletinPost_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulletinPost_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulletinPost", field, false, false, "String")
+}
+
+func (ec *executionContext) _BulletinPost_attachments(ctx context.Context, field graphql.CollectedField, obj *ent.BulletinPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulletinPost_attachments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attachments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulletinPost_attachments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulletinPost", field, false, false, "String")
+}
+
+func (ec *executionContext) _BulletinPost_status(ctx context.Context, field graphql.CollectedField, obj *ent.BulletinPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulletinPost_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bulletinpost.Status) graphql.Marshaler {
+			return ec.marshalNBulletinStatus2gridgovᚋentᚋbulletinpostᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulletinPost_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulletinPost", field, false, false, "BulletinStatus")
+}
+
+func (ec *executionContext) _BulletinPost_publishedAt(ctx context.Context, field graphql.CollectedField, obj *ent.BulletinPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulletinPost_publishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulletinPost_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulletinPost", field, false, false, "Time")
+}
+
+func (ec *executionContext) _BulletinPost_gridPath(ctx context.Context, field graphql.CollectedField, obj *ent.BulletinPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulletinPost_gridPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulletinPost_gridPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulletinPost", field, false, false, "String")
+}
+
+func (ec *executionContext) _BulletinPost_grid(ctx context.Context, field graphql.CollectedField, obj *ent.BulletinPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulletinPost_grid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BulletinPost().Grid(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
+			return ec.marshalOGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulletinPost_grid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BulletinPost",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Grid(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BulletinPost_author(ctx context.Context, field graphql.CollectedField, obj *ent.BulletinPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulletinPost_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BulletinPost().Author(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgridgovᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulletinPost_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BulletinPost",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BulletinPost_columnLabel(ctx context.Context, field graphql.CollectedField, obj *ent.BulletinPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulletinPost_columnLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BulletinPost().ColumnLabel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulletinPost_columnLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulletinPost", field, true, true, "String")
+}
+
+func (ec *executionContext) _BulletinPost_statusLabel(ctx context.Context, field graphql.CollectedField, obj *ent.BulletinPost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulletinPost_statusLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BulletinPost().StatusLabel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulletinPost_statusLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulletinPost", field, true, true, "String")
+}
+
+func (ec *executionContext) _BulletinPostConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.BulletinPostConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulletinPostConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.BulletinPostEdge) graphql.Marshaler {
+			return ec.marshalOBulletinPostEdge2ᚕᚖgridgovᚋentᚐBulletinPostEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulletinPostConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BulletinPostConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BulletinPostEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BulletinPostConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.BulletinPostConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulletinPostConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulletinPostConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BulletinPostConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BulletinPostConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.BulletinPostConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulletinPostConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulletinPostConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulletinPostConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BulletinPostEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.BulletinPostEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulletinPostEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.BulletinPost) graphql.Marshaler {
+			return ec.marshalOBulletinPost2ᚖgridgovᚋentᚐBulletinPost(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulletinPostEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BulletinPostEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BulletinPost(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BulletinPostEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.BulletinPostEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulletinPostEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulletinPostEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulletinPostEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _DailyReport_id(ctx context.Context, field graphql.CollectedField, obj *ent.DailyReport) (ret graphql.Marshaler) {
@@ -16130,6 +18895,589 @@ func (ec *executionContext) fieldContext_HouseholdTag_kindLabel(_ context.Contex
 	return graphql.NewScalarFieldContext("HouseholdTag", field, true, true, "String")
 }
 
+func (ec *executionContext) _Inspection_id(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Inspection", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Inspection_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Inspection", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Inspection_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Inspection", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Inspection_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v inspection.Kind) graphql.Marshaler {
+			return ec.marshalNInspectionKind2gridgovᚋentᚋinspectionᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Inspection", field, false, false, "InspectionKind")
+}
+
+func (ec *executionContext) _Inspection_inspectedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_inspectedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InspectedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_inspectedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Inspection", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Inspection_findings(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_findings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Findings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_findings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Inspection", field, false, false, "String")
+}
+
+func (ec *executionContext) _Inspection_rating(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_rating(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rating, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v inspection.Rating) graphql.Marshaler {
+			return ec.marshalNInspectionRating2gridgovᚋentᚋinspectionᚐRating(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_rating(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Inspection", field, false, false, "InspectionRating")
+}
+
+func (ec *executionContext) _Inspection_photoUrls(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_photoUrls(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PhotoUrls, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_photoUrls(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Inspection", field, false, false, "String")
+}
+
+func (ec *executionContext) _Inspection_recheckPassed(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_recheckPassed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecheckPassed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_recheckPassed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Inspection", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Inspection_followUpDue(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_followUpDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FollowUpDue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_followUpDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Inspection", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Inspection_followedUpAt(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_followedUpAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FollowedUpAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_followedUpAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Inspection", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Inspection_followUpNote(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_followUpNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FollowUpNote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_followUpNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Inspection", field, false, false, "String")
+}
+
+func (ec *executionContext) _Inspection_gridPath(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_gridPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_gridPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Inspection", field, false, false, "String")
+}
+
+func (ec *executionContext) _Inspection_grid(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_grid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Inspection().Grid(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
+			return ec.marshalOGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_grid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Inspection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Grid(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Inspection_inspector(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_inspector(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Inspection().Inspector(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgridgovᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_inspector(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Inspection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Inspection_event(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Inspection().Event(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+			return ec.marshalOEvent2ᚖgridgovᚋentᚐEvent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Inspection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Inspection_kindLabel(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_kindLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Inspection().KindLabel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_kindLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Inspection", field, true, true, "String")
+}
+
+func (ec *executionContext) _Inspection_ratingLabel(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_ratingLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Inspection().RatingLabel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_ratingLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Inspection", field, true, true, "String")
+}
+
+func (ec *executionContext) _InspectionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.InspectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InspectionConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.InspectionEdge) graphql.Marshaler {
+			return ec.marshalOInspectionEdge2ᚕᚖgridgovᚋentᚐInspectionEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InspectionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InspectionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InspectionEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InspectionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.InspectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InspectionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InspectionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InspectionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InspectionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.InspectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InspectionConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InspectionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InspectionConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _InspectionEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.InspectionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InspectionEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Inspection) graphql.Marshaler {
+			return ec.marshalOInspection2ᚖgridgovᚋentᚐInspection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InspectionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InspectionEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Inspection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InspectionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.InspectionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InspectionEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InspectionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InspectionEdge", field, false, false, "Cursor")
+}
+
 func (ec *executionContext) _LoginPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16855,6 +20203,182 @@ func (ec *executionContext) _Mutation_logout(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Mutation_logout(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Mutation", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Mutation_createBulletinPost(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createBulletinPost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateBulletinPost(ctx, fc.Args["input"].(model.CreateBulletinPostInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.BulletinPost) graphql.Marshaler {
+			return ec.marshalNBulletinPost2ᚖgridgovᚋentᚐBulletinPost(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createBulletinPost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BulletinPost(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createBulletinPost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateBulletinPost(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateBulletinPost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateBulletinPost(ctx, fc.Args["id"].(int), fc.Args["input"].(model.UpdateBulletinPostInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.BulletinPost) graphql.Marshaler {
+			return ec.marshalNBulletinPost2ᚖgridgovᚋentᚐBulletinPost(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateBulletinPost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BulletinPost(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateBulletinPost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishBulletinPost(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishBulletinPost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishBulletinPost(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.BulletinPost) graphql.Marshaler {
+			return ec.marshalNBulletinPost2ᚖgridgovᚋentᚐBulletinPost(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishBulletinPost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BulletinPost(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishBulletinPost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unpublishBulletinPost(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unpublishBulletinPost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnpublishBulletinPost(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.BulletinPost) graphql.Marshaler {
+			return ec.marshalNBulletinPost2ᚖgridgovᚋentᚐBulletinPost(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unpublishBulletinPost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BulletinPost(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unpublishBulletinPost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Mutation_createHousehold(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -17995,6 +21519,138 @@ func (ec *executionContext) fieldContext_Mutation_updateEventCategory(ctx contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_updateEventCategory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordInspection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordInspection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordInspection(ctx, fc.Args["input"].(model.RecordInspectionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Inspection) graphql.Marshaler {
+			return ec.marshalNInspection2ᚖgridgovᚋentᚐInspection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordInspection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Inspection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordInspection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recheckEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recheckEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecheckEvent(ctx, fc.Args["input"].(model.RecheckEventInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Inspection) graphql.Marshaler {
+			return ec.marshalNInspection2ᚖgridgovᚋentᚐInspection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recheckEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Inspection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recheckEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_completeFollowUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_completeFollowUp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CompleteFollowUp(ctx, fc.Args["id"].(int), fc.Args["note"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Inspection) graphql.Marshaler {
+			return ec.marshalNInspection2ᚖgridgovᚋentᚐInspection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_completeFollowUp(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Inspection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_completeFollowUp_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19276,6 +22932,475 @@ func (ec *executionContext) fieldContext_PersonWorkCount_eventsReported(_ contex
 	return graphql.NewScalarFieldContext("PersonWorkCount", field, false, false, "Int")
 }
 
+func (ec *executionContext) _PublicBadge_name(ctx context.Context, field graphql.CollectedField, obj *publicface.Badge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicBadge_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicBadge_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicBadge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicBadge_title(ctx context.Context, field graphql.CollectedField, obj *publicface.Badge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicBadge_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicBadge_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicBadge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicBadge_photoUrl(ctx context.Context, field graphql.CollectedField, obj *publicface.Badge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicBadge_photoUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PhotoURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicBadge_photoUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicBadge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicBadge_phone(ctx context.Context, field graphql.CollectedField, obj *publicface.Badge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicBadge_phone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicBadge_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicBadge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicBadge_role(ctx context.Context, field graphql.CollectedField, obj *publicface.Badge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicBadge_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v assignment.Role) graphql.Marshaler {
+			return ec.marshalNRole2gridgovᚋentᚋassignmentᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicBadge_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicBadge", field, false, false, "Role")
+}
+
+func (ec *executionContext) _PublicBadge_roleLabel(ctx context.Context, field graphql.CollectedField, obj *publicface.Badge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicBadge_roleLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoleLabel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicBadge_roleLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicBadge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicBadge_gridCode(ctx context.Context, field graphql.CollectedField, obj *publicface.Badge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicBadge_gridCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicBadge_gridCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicBadge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicBadge_gridName(ctx context.Context, field graphql.CollectedField, obj *publicface.Badge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicBadge_gridName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicBadge_gridName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicBadge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicBadge_scope(ctx context.Context, field graphql.CollectedField, obj *publicface.Badge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicBadge_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicBadge_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicBadge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicBadge_duties(ctx context.Context, field graphql.CollectedField, obj *publicface.Badge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicBadge_duties(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Duties, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicBadge_duties(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicBadge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicCard_gridCode(ctx context.Context, field graphql.CollectedField, obj *publicface.Card) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicCard_gridCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicCard_gridCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicCard", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicCard_gridName(ctx context.Context, field graphql.CollectedField, obj *publicface.Card) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicCard_gridName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicCard_gridName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicCard", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicCard_kindLabel(ctx context.Context, field graphql.CollectedField, obj *publicface.Card) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicCard_kindLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KindLabel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicCard_kindLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicCard", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicCard_breadcrumb(ctx context.Context, field graphql.CollectedField, obj *publicface.Card) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicCard_breadcrumb(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breadcrumb, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicCard_breadcrumb(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicCard", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicCard_area(ctx context.Context, field graphql.CollectedField, obj *publicface.Card) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicCard_area(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Area, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicCard_area(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicCard", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicCard_duties(ctx context.Context, field graphql.CollectedField, obj *publicface.Card) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicCard_duties(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Duties, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicCard_duties(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicCard", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicCard_households(ctx context.Context, field graphql.CollectedField, obj *publicface.Card) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicCard_households(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Households, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicCard_households(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicCard", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PublicCard_people(ctx context.Context, field graphql.CollectedField, obj *publicface.Card) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicCard_people(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.People, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*publicface.Person) graphql.Marshaler {
+			return ec.marshalNPublicPerson2ᚕᚖgridgovᚋinternalᚋpublicfaceᚐPersonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicCard_people(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PublicCard",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublicPerson(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PublicCard_supervisionPhone(ctx context.Context, field graphql.CollectedField, obj *publicface.Card) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicCard_supervisionPhone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SupervisionPhone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicCard_supervisionPhone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicCard", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicCard_reportPath(ctx context.Context, field graphql.CollectedField, obj *publicface.Card) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicCard_reportPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicCard_reportPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicCard", field, false, false, "String")
+}
+
 func (ec *executionContext) _PublicEvent_trackingCode(ctx context.Context, field graphql.CollectedField, obj *model.PublicEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19536,6 +23661,751 @@ func (ec *executionContext) _PublicEventCategory_name(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_PublicEventCategory_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PublicEventCategory", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicGridReport_gridCode(ctx context.Context, field graphql.CollectedField, obj *publicface.GridReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicGridReport_gridCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicGridReport_gridCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicGridReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicGridReport_gridName(ctx context.Context, field graphql.CollectedField, obj *publicface.GridReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicGridReport_gridName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicGridReport_gridName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicGridReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicGridReport_from(ctx context.Context, field graphql.CollectedField, obj *publicface.GridReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicGridReport_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicGridReport_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicGridReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PublicGridReport_to(ctx context.Context, field graphql.CollectedField, obj *publicface.GridReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicGridReport_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicGridReport_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicGridReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PublicGridReport_reported(ctx context.Context, field graphql.CollectedField, obj *publicface.GridReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicGridReport_reported(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reported, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicGridReport_reported(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicGridReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PublicGridReport_closed(ctx context.Context, field graphql.CollectedField, obj *publicface.GridReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicGridReport_closed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Closed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicGridReport_closed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicGridReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PublicGridReport_fixed(ctx context.Context, field graphql.CollectedField, obj *publicface.GridReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicGridReport_fixed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fixed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicGridReport_fixed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicGridReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PublicGridReport_items(ctx context.Context, field graphql.CollectedField, obj *publicface.GridReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicGridReport_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Items, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*publicface.GridReportItem) graphql.Marshaler {
+			return ec.marshalNPublicGridReportItem2ᚕᚖgridgovᚋinternalᚋpublicfaceᚐGridReportItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicGridReport_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PublicGridReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublicGridReportItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PublicGridReportItem_gridName(ctx context.Context, field graphql.CollectedField, obj *publicface.GridReportItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicGridReportItem_gridName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicGridReportItem_gridName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicGridReportItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicGridReportItem_categoryName(ctx context.Context, field graphql.CollectedField, obj *publicface.GridReportItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicGridReportItem_categoryName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicGridReportItem_categoryName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicGridReportItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicGridReportItem_status(ctx context.Context, field graphql.CollectedField, obj *publicface.GridReportItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicGridReportItem_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v event.Status) graphql.Marshaler {
+			return ec.marshalNEventStatus2gridgovᚋentᚋeventᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicGridReportItem_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicGridReportItem", field, false, false, "EventStatus")
+}
+
+func (ec *executionContext) _PublicGridReportItem_statusLabel(ctx context.Context, field graphql.CollectedField, obj *publicface.GridReportItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicGridReportItem_statusLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusLabel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicGridReportItem_statusLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicGridReportItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicGridReportItem_reportedAt(ctx context.Context, field graphql.CollectedField, obj *publicface.GridReportItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicGridReportItem_reportedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicGridReportItem_reportedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicGridReportItem", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PublicGridReportItem_closedAt(ctx context.Context, field graphql.CollectedField, obj *publicface.GridReportItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicGridReportItem_closedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PublicGridReportItem_closedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicGridReportItem", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PublicGridReportItem_feedback(ctx context.Context, field graphql.CollectedField, obj *publicface.GridReportItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicGridReportItem_feedback(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Feedback, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicGridReportItem_feedback(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicGridReportItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicGridReportItem_reworked(ctx context.Context, field graphql.CollectedField, obj *publicface.GridReportItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicGridReportItem_reworked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reworked, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicGridReportItem_reworked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicGridReportItem", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PublicPerson_name(ctx context.Context, field graphql.CollectedField, obj *publicface.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPerson_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPerson_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPerson", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicPerson_title(ctx context.Context, field graphql.CollectedField, obj *publicface.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPerson_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPerson_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPerson", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicPerson_photoUrl(ctx context.Context, field graphql.CollectedField, obj *publicface.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPerson_photoUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PhotoURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPerson_photoUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPerson", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicPerson_phone(ctx context.Context, field graphql.CollectedField, obj *publicface.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPerson_phone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPerson_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPerson", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicPerson_roles(ctx context.Context, field graphql.CollectedField, obj *publicface.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPerson_roles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Roles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []assignment.Role) graphql.Marshaler {
+			return ec.marshalNRole2ᚕgridgovᚋentᚋassignmentᚐRoleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPerson_roles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPerson", field, false, false, "Role")
+}
+
+func (ec *executionContext) _PublicPerson_roleLabels(ctx context.Context, field graphql.CollectedField, obj *publicface.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPerson_roleLabels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoleLabels, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPerson_roleLabels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPerson", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicPerson_dutyLabels(ctx context.Context, field graphql.CollectedField, obj *publicface.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPerson_dutyLabels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DutyLabels, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPerson_dutyLabels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPerson", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicPost_id(ctx context.Context, field graphql.CollectedField, obj *publicface.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPost_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPost_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPost", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PublicPost_column(ctx context.Context, field graphql.CollectedField, obj *publicface.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPost_column(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Column, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bulletinpost.Column) graphql.Marshaler {
+			return ec.marshalNBulletinColumn2gridgovᚋentᚋbulletinpostᚐColumn(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPost_column(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPost", field, false, false, "BulletinColumn")
+}
+
+func (ec *executionContext) _PublicPost_columnLabel(ctx context.Context, field graphql.CollectedField, obj *publicface.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPost_columnLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ColumnLabel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPost_columnLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPost", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicPost_title(ctx context.Context, field graphql.CollectedField, obj *publicface.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPost_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPost_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPost", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicPost_body(ctx context.Context, field graphql.CollectedField, obj *publicface.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPost_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPost_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPost", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicPost_attachments(ctx context.Context, field graphql.CollectedField, obj *publicface.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPost_attachments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attachments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPost_attachments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPost", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicPost_publishedAt(ctx context.Context, field graphql.CollectedField, obj *publicface.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPost_publishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPost_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPost", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PublicPost_gridCode(ctx context.Context, field graphql.CollectedField, obj *publicface.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPost_gridCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPost_gridCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPost", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicPost_gridName(ctx context.Context, field graphql.CollectedField, obj *publicface.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPost_gridName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPost_gridName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPost", field, false, false, "String")
 }
 
 func (ec *executionContext) _PublicReceipt_trackingCode(ctx context.Context, field graphql.CollectedField, obj *model.PublicReceipt) (ret graphql.Marshaler) {
@@ -19825,6 +24695,50 @@ func (ec *executionContext) fieldContext_Query_assignments(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_assignments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_bulletinPosts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_bulletinPosts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().BulletinPosts(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.BulletinPostOrder), fc.Args["where"].(*ent.BulletinPostWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.BulletinPostConnection) graphql.Marshaler {
+			return ec.marshalNBulletinPostConnection2ᚖgridgovᚋentᚐBulletinPostConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_bulletinPosts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BulletinPostConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_bulletinPosts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20763,6 +25677,226 @@ func (ec *executionContext) fieldContext_Query_enumLabels(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_publicCard(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_publicCard(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PublicCard(ctx, fc.Args["gridCode"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publicface.Card) graphql.Marshaler {
+			return ec.marshalOPublicCard2ᚖgridgovᚋinternalᚋpublicfaceᚐCard(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_publicCard(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublicCard(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_publicCard_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_publicCards(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_publicCards(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PublicCards(ctx, fc.Args["rootCode"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*publicface.Card) graphql.Marshaler {
+			return ec.marshalNPublicCard2ᚕᚖgridgovᚋinternalᚋpublicfaceᚐCardᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_publicCards(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublicCard(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_publicCards_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_publicBadges(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_publicBadges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PublicBadges(ctx, fc.Args["rootCode"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*publicface.Badge) graphql.Marshaler {
+			return ec.marshalNPublicBadge2ᚕᚖgridgovᚋinternalᚋpublicfaceᚐBadgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_publicBadges(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublicBadge(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_publicBadges_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_publicBulletin(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_publicBulletin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PublicBulletin(ctx, fc.Args["gridCode"].(string), fc.Args["column"].(*bulletinpost.Column), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*publicface.Post) graphql.Marshaler {
+			return ec.marshalNPublicPost2ᚕᚖgridgovᚋinternalᚋpublicfaceᚐPostᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_publicBulletin(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublicPost(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_publicBulletin_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_publicGridManagement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_publicGridManagement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PublicGridManagement(ctx, fc.Args["gridCode"].(string), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *publicface.GridReport) graphql.Marshaler {
+			return ec.marshalOPublicGridReport2ᚖgridgovᚋinternalᚋpublicfaceᚐGridReport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_publicGridManagement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublicGridReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_publicGridManagement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_rollup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20845,6 +25979,94 @@ func (ec *executionContext) fieldContext_Query_workRollup(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_workRollup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_inspections(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_inspections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Inspections(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.InspectionOrder), fc.Args["where"].(*ent.InspectionWhereInput), fc.Args["mine"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.InspectionConnection) graphql.Marshaler {
+			return ec.marshalNInspectionConnection2ᚖgridgovᚋentᚐInspectionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_inspections(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InspectionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_inspections_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_followUpsDue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_followUpsDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().FollowUpsDue(ctx, fc.Args["before"].(*time.Time), fc.Args["mine"].(*bool), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Inspection) graphql.Marshaler {
+			return ec.marshalNInspection2ᚕᚖgridgovᚋentᚐInspectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_followUpsDue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Inspection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_followUpsDue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -25391,6 +30613,591 @@ func UnmarshalAuditEntryWhereInput(ctx context.Context, raw any) (ent.AuditEntry
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputBulletinPostOrder(ctx context.Context, obj any) (ent.BulletinPostOrder, error) {
+	var it ent.BulletinPostOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNBulletinPostOrderField2ᚖgridgovᚋentᚐBulletinPostOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBulletinPostOrder unmarshals raw into the BulletinPostOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBulletinPostOrder(ctx context.Context, raw any) (ent.BulletinPostOrder, error) {
+	var out ent.BulletinPostOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BulletinPostOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputBulletinPostWhereInput(ctx context.Context, obj any) (ent.BulletinPostWhereInput, error) {
+	var it ent.BulletinPostWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "column", "columnNEQ", "columnIn", "columnNotIn", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "body", "bodyNEQ", "bodyIn", "bodyNotIn", "bodyGT", "bodyGTE", "bodyLT", "bodyLTE", "bodyContains", "bodyHasPrefix", "bodyHasSuffix", "bodyEqualFold", "bodyContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "publishedAt", "publishedAtNEQ", "publishedAtIn", "publishedAtNotIn", "publishedAtGT", "publishedAtGTE", "publishedAtLT", "publishedAtLTE", "publishedAtIsNil", "publishedAtNotNil"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOBulletinPostWhereInput2ᚖgridgovᚋentᚐBulletinPostWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOBulletinPostWhereInput2ᚕᚖgridgovᚋentᚐBulletinPostWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOBulletinPostWhereInput2ᚕᚖgridgovᚋentᚐBulletinPostWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "column":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("column"))
+			data, err := ec.unmarshalOBulletinColumn2ᚖgridgovᚋentᚋbulletinpostᚐColumn(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Column = data
+		case "columnNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("columnNEQ"))
+			data, err := ec.unmarshalOBulletinColumn2ᚖgridgovᚋentᚋbulletinpostᚐColumn(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ColumnNEQ = data
+		case "columnIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("columnIn"))
+			data, err := ec.unmarshalOBulletinColumn2ᚕgridgovᚋentᚋbulletinpostᚐColumnᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ColumnIn = data
+		case "columnNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("columnNotIn"))
+			data, err := ec.unmarshalOBulletinColumn2ᚕgridgovᚋentᚋbulletinpostᚐColumnᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ColumnNotIn = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "titleNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleNEQ = data
+		case "titleIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleIn = data
+		case "titleNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleNotIn = data
+		case "titleGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleGT = data
+		case "titleGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleGTE = data
+		case "titleLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleLT = data
+		case "titleLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleLTE = data
+		case "titleContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleContains = data
+		case "titleHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleHasPrefix = data
+		case "titleHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleHasSuffix = data
+		case "titleEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleEqualFold = data
+		case "titleContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleContainsFold = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "bodyNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BodyNEQ = data
+		case "bodyIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BodyIn = data
+		case "bodyNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BodyNotIn = data
+		case "bodyGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BodyGT = data
+		case "bodyGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BodyGTE = data
+		case "bodyLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BodyLT = data
+		case "bodyLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BodyLTE = data
+		case "bodyContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BodyContains = data
+		case "bodyHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BodyHasPrefix = data
+		case "bodyHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BodyHasSuffix = data
+		case "bodyEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BodyEqualFold = data
+		case "bodyContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BodyContainsFold = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOBulletinStatus2ᚖgridgovᚋentᚋbulletinpostᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalOBulletinStatus2ᚖgridgovᚋentᚋbulletinpostᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalOBulletinStatus2ᚕgridgovᚋentᚋbulletinpostᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalOBulletinStatus2ᚕgridgovᚋentᚋbulletinpostᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
+		case "publishedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedAt = data
+		case "publishedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedAtNEQ = data
+		case "publishedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedAtIn = data
+		case "publishedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedAtNotIn = data
+		case "publishedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedAtGT = data
+		case "publishedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedAtGTE = data
+		case "publishedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedAtLT = data
+		case "publishedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedAtLTE = data
+		case "publishedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedAtIsNil = data
+		case "publishedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedAtNotNil = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBulletinPostWhereInput unmarshals raw into the BulletinPostWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBulletinPostWhereInput(ctx context.Context, raw any) (ent.BulletinPostWhereInput, error) {
+	var out ent.BulletinPostWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BulletinPostWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateAssignmentInput(ctx context.Context, obj any) (ent.CreateAssignmentInput, error) {
 	var it ent.CreateAssignmentInput
 	if obj == nil {
@@ -25472,6 +31279,76 @@ func (ec *executionContext) unmarshalInputCreateAssignmentInput(ctx context.Cont
 func UnmarshalCreateAssignmentInput(ctx context.Context, raw any) (ent.CreateAssignmentInput, error) {
 	var out ent.CreateAssignmentInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateAssignmentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateBulletinPostInput(ctx context.Context, obj any) (model.CreateBulletinPostInput, error) {
+	var it model.CreateBulletinPostInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"gridID", "column", "title", "body", "attachments"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "gridID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GridID = data
+		case "column":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("column"))
+			data, err := ec.unmarshalNBulletinColumn2gridgovᚋentᚋbulletinpostᚐColumn(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Column = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "attachments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attachments"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attachments = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateBulletinPostInput unmarshals raw into the CreateBulletinPostInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateBulletinPostInput(ctx context.Context, raw any) (model.CreateBulletinPostInput, error) {
+	var out model.CreateBulletinPostInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateBulletinPostInput", raw, &out)
 	return out, err
 }
 
@@ -30081,6 +35958,745 @@ func UnmarshalHouseholdWhereInput(ctx context.Context, raw any) (ent.HouseholdWh
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputInspectionOrder(ctx context.Context, obj any) (ent.InspectionOrder, error) {
+	var it ent.InspectionOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNInspectionOrderField2ᚖgridgovᚋentᚐInspectionOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalInspectionOrder unmarshals raw into the InspectionOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalInspectionOrder(ctx context.Context, raw any) (ent.InspectionOrder, error) {
+	var out ent.InspectionOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "InspectionOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputInspectionWhereInput(ctx context.Context, obj any) (ent.InspectionWhereInput, error) {
+	var it ent.InspectionWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "inspectedAt", "inspectedAtNEQ", "inspectedAtIn", "inspectedAtNotIn", "inspectedAtGT", "inspectedAtGTE", "inspectedAtLT", "inspectedAtLTE", "findings", "findingsNEQ", "findingsIn", "findingsNotIn", "findingsGT", "findingsGTE", "findingsLT", "findingsLTE", "findingsContains", "findingsHasPrefix", "findingsHasSuffix", "findingsEqualFold", "findingsContainsFold", "rating", "ratingNEQ", "ratingIn", "ratingNotIn", "recheckPassed", "recheckPassedNEQ", "recheckPassedIsNil", "recheckPassedNotNil", "followUpDue", "followUpDueNEQ", "followUpDueIn", "followUpDueNotIn", "followUpDueGT", "followUpDueGTE", "followUpDueLT", "followUpDueLTE", "followUpDueIsNil", "followUpDueNotNil", "followedUpAt", "followedUpAtNEQ", "followedUpAtIn", "followedUpAtNotIn", "followedUpAtGT", "followedUpAtGTE", "followedUpAtLT", "followedUpAtLTE", "followedUpAtIsNil", "followedUpAtNotNil", "followUpNote", "followUpNoteNEQ", "followUpNoteIn", "followUpNoteNotIn", "followUpNoteGT", "followUpNoteGTE", "followUpNoteLT", "followUpNoteLTE", "followUpNoteContains", "followUpNoteHasPrefix", "followUpNoteHasSuffix", "followUpNoteEqualFold", "followUpNoteContainsFold"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOInspectionWhereInput2ᚖgridgovᚋentᚐInspectionWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOInspectionWhereInput2ᚕᚖgridgovᚋentᚐInspectionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOInspectionWhereInput2ᚕᚖgridgovᚋentᚐInspectionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOInspectionKind2ᚖgridgovᚋentᚋinspectionᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "kindNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindNEQ"))
+			data, err := ec.unmarshalOInspectionKind2ᚖgridgovᚋentᚋinspectionᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindNEQ = data
+		case "kindIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindIn"))
+			data, err := ec.unmarshalOInspectionKind2ᚕgridgovᚋentᚋinspectionᚐKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindIn = data
+		case "kindNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindNotIn"))
+			data, err := ec.unmarshalOInspectionKind2ᚕgridgovᚋentᚋinspectionᚐKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindNotIn = data
+		case "inspectedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inspectedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InspectedAt = data
+		case "inspectedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inspectedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InspectedAtNEQ = data
+		case "inspectedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inspectedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InspectedAtIn = data
+		case "inspectedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inspectedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InspectedAtNotIn = data
+		case "inspectedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inspectedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InspectedAtGT = data
+		case "inspectedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inspectedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InspectedAtGTE = data
+		case "inspectedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inspectedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InspectedAtLT = data
+		case "inspectedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inspectedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InspectedAtLTE = data
+		case "findings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findings"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Findings = data
+		case "findingsNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsNEQ = data
+		case "findingsIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsIn = data
+		case "findingsNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsNotIn = data
+		case "findingsGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsGT = data
+		case "findingsGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsGTE = data
+		case "findingsLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsLT = data
+		case "findingsLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsLTE = data
+		case "findingsContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsContains = data
+		case "findingsHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsHasPrefix = data
+		case "findingsHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsHasSuffix = data
+		case "findingsEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsEqualFold = data
+		case "findingsContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findingsContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindingsContainsFold = data
+		case "rating":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rating"))
+			data, err := ec.unmarshalOInspectionRating2ᚖgridgovᚋentᚋinspectionᚐRating(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rating = data
+		case "ratingNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ratingNEQ"))
+			data, err := ec.unmarshalOInspectionRating2ᚖgridgovᚋentᚋinspectionᚐRating(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RatingNEQ = data
+		case "ratingIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ratingIn"))
+			data, err := ec.unmarshalOInspectionRating2ᚕgridgovᚋentᚋinspectionᚐRatingᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RatingIn = data
+		case "ratingNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ratingNotIn"))
+			data, err := ec.unmarshalOInspectionRating2ᚕgridgovᚋentᚋinspectionᚐRatingᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RatingNotIn = data
+		case "recheckPassed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recheckPassed"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecheckPassed = data
+		case "recheckPassedNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recheckPassedNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecheckPassedNEQ = data
+		case "recheckPassedIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recheckPassedIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecheckPassedIsNil = data
+		case "recheckPassedNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recheckPassedNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecheckPassedNotNil = data
+		case "followUpDue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDue"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpDue = data
+		case "followUpDueNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDueNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpDueNEQ = data
+		case "followUpDueIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDueIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpDueIn = data
+		case "followUpDueNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDueNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpDueNotIn = data
+		case "followUpDueGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDueGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpDueGT = data
+		case "followUpDueGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDueGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpDueGTE = data
+		case "followUpDueLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDueLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpDueLT = data
+		case "followUpDueLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDueLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpDueLTE = data
+		case "followUpDueIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDueIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpDueIsNil = data
+		case "followUpDueNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDueNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpDueNotNil = data
+		case "followedUpAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followedUpAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowedUpAt = data
+		case "followedUpAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followedUpAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowedUpAtNEQ = data
+		case "followedUpAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followedUpAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowedUpAtIn = data
+		case "followedUpAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followedUpAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowedUpAtNotIn = data
+		case "followedUpAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followedUpAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowedUpAtGT = data
+		case "followedUpAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followedUpAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowedUpAtGTE = data
+		case "followedUpAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followedUpAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowedUpAtLT = data
+		case "followedUpAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followedUpAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowedUpAtLTE = data
+		case "followedUpAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followedUpAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowedUpAtIsNil = data
+		case "followedUpAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followedUpAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowedUpAtNotNil = data
+		case "followUpNote":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpNote"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpNote = data
+		case "followUpNoteNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpNoteNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpNoteNEQ = data
+		case "followUpNoteIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpNoteIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpNoteIn = data
+		case "followUpNoteNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpNoteNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpNoteNotIn = data
+		case "followUpNoteGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpNoteGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpNoteGT = data
+		case "followUpNoteGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpNoteGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpNoteGTE = data
+		case "followUpNoteLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpNoteLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpNoteLT = data
+		case "followUpNoteLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpNoteLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpNoteLTE = data
+		case "followUpNoteContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpNoteContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpNoteContains = data
+		case "followUpNoteHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpNoteHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpNoteHasPrefix = data
+		case "followUpNoteHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpNoteHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpNoteHasSuffix = data
+		case "followUpNoteEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpNoteEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpNoteEqualFold = data
+		case "followUpNoteContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpNoteContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpNoteContainsFold = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalInspectionWhereInput unmarshals raw into the InspectionWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalInspectionWhereInput(ctx context.Context, raw any) (ent.InspectionWhereInput, error) {
+	var out ent.InspectionWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "InspectionWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPatrolOrder(ctx context.Context, obj any) (ent.PatrolOrder, error) {
 	var it ent.PatrolOrder
 	if obj == nil {
@@ -31482,6 +38098,160 @@ func UnmarshalPublicReportInput(ctx context.Context, raw any) (model.PublicRepor
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRecheckEventInput(ctx context.Context, obj any) (model.RecheckEventInput, error) {
+	var it model.RecheckEventInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eventID", "passed", "findings", "rating", "photoUrls", "followUpDue"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eventID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventID = data
+		case "passed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("passed"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Passed = data
+		case "findings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findings"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Findings = data
+		case "rating":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rating"))
+			data, err := ec.unmarshalNInspectionRating2gridgovᚋentᚋinspectionᚐRating(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rating = data
+		case "photoUrls":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("photoUrls"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhotoUrls = data
+		case "followUpDue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDue"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpDue = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecheckEventInput unmarshals raw into the RecheckEventInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecheckEventInput(ctx context.Context, raw any) (model.RecheckEventInput, error) {
+	var out model.RecheckEventInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecheckEventInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRecordInspectionInput(ctx context.Context, obj any) (model.RecordInspectionInput, error) {
+	var it model.RecordInspectionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"gridID", "inspectedAt", "findings", "rating", "photoUrls", "followUpDue"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "gridID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GridID = data
+		case "inspectedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inspectedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InspectedAt = data
+		case "findings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findings"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Findings = data
+		case "rating":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rating"))
+			data, err := ec.unmarshalNInspectionRating2gridgovᚋentᚋinspectionᚐRating(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rating = data
+		case "photoUrls":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("photoUrls"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhotoUrls = data
+		case "followUpDue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDue"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpDue = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordInspectionInput unmarshals raw into the RecordInspectionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordInspectionInput(ctx context.Context, raw any) (model.RecordInspectionInput, error) {
+	var out model.RecordInspectionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordInspectionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputReportEventInput(ctx context.Context, obj any) (model.ReportEventInput, error) {
 	var it model.ReportEventInput
 	if obj == nil {
@@ -31651,6 +38421,69 @@ func (ec *executionContext) unmarshalInputTrackPointInput(ctx context.Context, o
 func UnmarshalTrackPointInput(ctx context.Context, raw any) (model.TrackPointInput, error) {
 	var out model.TrackPointInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "TrackPointInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateBulletinPostInput(ctx context.Context, obj any) (model.UpdateBulletinPostInput, error) {
+	var it model.UpdateBulletinPostInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"column", "title", "body", "attachments"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "column":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("column"))
+			data, err := ec.unmarshalOBulletinColumn2ᚖgridgovᚋentᚋbulletinpostᚐColumn(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Column = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "attachments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attachments"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attachments = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateBulletinPostInput unmarshals raw into the UpdateBulletinPostInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateBulletinPostInput(ctx context.Context, raw any) (model.UpdateBulletinPostInput, error) {
+	var out model.UpdateBulletinPostInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateBulletinPostInput", raw, &out)
 	return out, err
 }
 
@@ -33041,6 +39874,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Patrol(ctx, sel, obj)
+	case *ent.Inspection:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Inspection(ctx, sel, obj)
 	case *ent.HouseholdTag:
 		if obj == nil {
 			return graphql.Null
@@ -33076,6 +39914,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._DailyReport(ctx, sel, obj)
+	case *ent.BulletinPost:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._BulletinPost(ctx, sel, obj)
 	case *ent.AuditEntry:
 		if obj == nil {
 			return graphql.Null
@@ -33443,6 +40286,189 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 			}
 		case "cursor":
 			out.Values[i] = ec._AuditEntryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var bulletinPostImplementors = []string{"BulletinPost", "Node"}
+
+func (ec *executionContext) _BulletinPost(ctx context.Context, sel ast.SelectionSet, obj *ent.BulletinPost) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bulletinPostImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BulletinPost")
+		case "id":
+			out.Values[i] = ec._BulletinPost_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._BulletinPost_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._BulletinPost_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "column":
+			out.Values[i] = ec._BulletinPost_column(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._BulletinPost_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "body":
+			out.Values[i] = ec._BulletinPost_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "attachments":
+			out.Values[i] = ec._BulletinPost_attachments(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._BulletinPost_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "publishedAt":
+			out.Values[i] = ec._BulletinPost_publishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gridPath":
+			out.Values[i] = ec._BulletinPost_gridPath(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "grid":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BulletinPost_grid(ctx, field, obj)
+				})
+		case "author":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BulletinPost_author(ctx, field, obj)
+				})
+		case "columnLabel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BulletinPost_columnLabel(ctx, field, obj)
+				})
+		case "statusLabel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BulletinPost_statusLabel(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var bulletinPostConnectionImplementors = []string{"BulletinPostConnection"}
+
+func (ec *executionContext) _BulletinPostConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.BulletinPostConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bulletinPostConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BulletinPostConnection")
+		case "edges":
+			out.Values[i] = ec._BulletinPostConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._BulletinPostConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._BulletinPostConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var bulletinPostEdgeImplementors = []string{"BulletinPostEdge"}
+
+func (ec *executionContext) _BulletinPostEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.BulletinPostEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bulletinPostEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BulletinPostEdge")
+		case "node":
+			out.Values[i] = ec._BulletinPostEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._BulletinPostEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -34672,6 +41698,210 @@ func (ec *executionContext) _HouseholdTag(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var inspectionImplementors = []string{"Inspection", "Node"}
+
+func (ec *executionContext) _Inspection(ctx context.Context, sel ast.SelectionSet, obj *ent.Inspection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, inspectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Inspection")
+		case "id":
+			out.Values[i] = ec._Inspection_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Inspection_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Inspection_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._Inspection_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inspectedAt":
+			out.Values[i] = ec._Inspection_inspectedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "findings":
+			out.Values[i] = ec._Inspection_findings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rating":
+			out.Values[i] = ec._Inspection_rating(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "photoUrls":
+			out.Values[i] = ec._Inspection_photoUrls(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recheckPassed":
+			out.Values[i] = ec._Inspection_recheckPassed(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "followUpDue":
+			out.Values[i] = ec._Inspection_followUpDue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "followedUpAt":
+			out.Values[i] = ec._Inspection_followedUpAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "followUpNote":
+			out.Values[i] = ec._Inspection_followUpNote(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gridPath":
+			out.Values[i] = ec._Inspection_gridPath(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "grid":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Inspection_grid(ctx, field, obj)
+				})
+		case "inspector":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Inspection_inspector(ctx, field, obj)
+				})
+		case "event":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Inspection_event(ctx, field, obj)
+				})
+		case "kindLabel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Inspection_kindLabel(ctx, field, obj)
+				})
+		case "ratingLabel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Inspection_ratingLabel(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var inspectionConnectionImplementors = []string{"InspectionConnection"}
+
+func (ec *executionContext) _InspectionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.InspectionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, inspectionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InspectionConnection")
+		case "edges":
+			out.Values[i] = ec._InspectionConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._InspectionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._InspectionConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var inspectionEdgeImplementors = []string{"InspectionEdge"}
+
+func (ec *executionContext) _InspectionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.InspectionEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, inspectionEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InspectionEdge")
+		case "node":
+			out.Values[i] = ec._InspectionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._InspectionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var loginPayloadImplementors = []string{"LoginPayload"}
 
 func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LoginPayload) graphql.Marshaler {
@@ -34871,6 +42101,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createBulletinPost":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createBulletinPost(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateBulletinPost":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateBulletinPost(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishBulletinPost":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishBulletinPost(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unpublishBulletinPost":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unpublishBulletinPost(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createHousehold":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createHousehold(ctx, field)
@@ -35049,6 +42307,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateEventCategory":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateEventCategory(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordInspection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordInspection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recheckEvent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recheckEvent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completeFollowUp":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_completeFollowUp(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -35543,6 +42822,162 @@ func (ec *executionContext) _PersonWorkCount(ctx context.Context, sel ast.Select
 	return out
 }
 
+var publicBadgeImplementors = []string{"PublicBadge"}
+
+func (ec *executionContext) _PublicBadge(ctx context.Context, sel ast.SelectionSet, obj *publicface.Badge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publicBadgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublicBadge")
+		case "name":
+			out.Values[i] = ec._PublicBadge_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._PublicBadge_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "photoUrl":
+			out.Values[i] = ec._PublicBadge_photoUrl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "phone":
+			out.Values[i] = ec._PublicBadge_phone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "role":
+			out.Values[i] = ec._PublicBadge_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "roleLabel":
+			out.Values[i] = ec._PublicBadge_roleLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "gridCode":
+			out.Values[i] = ec._PublicBadge_gridCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "gridName":
+			out.Values[i] = ec._PublicBadge_gridName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scope":
+			out.Values[i] = ec._PublicBadge_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "duties":
+			out.Values[i] = ec._PublicBadge_duties(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var publicCardImplementors = []string{"PublicCard"}
+
+func (ec *executionContext) _PublicCard(ctx context.Context, sel ast.SelectionSet, obj *publicface.Card) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publicCardImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublicCard")
+		case "gridCode":
+			out.Values[i] = ec._PublicCard_gridCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "gridName":
+			out.Values[i] = ec._PublicCard_gridName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kindLabel":
+			out.Values[i] = ec._PublicCard_kindLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "breadcrumb":
+			out.Values[i] = ec._PublicCard_breadcrumb(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "area":
+			out.Values[i] = ec._PublicCard_area(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "duties":
+			out.Values[i] = ec._PublicCard_duties(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "households":
+			out.Values[i] = ec._PublicCard_households(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "people":
+			out.Values[i] = ec._PublicCard_people(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "supervisionPhone":
+			out.Values[i] = ec._PublicCard_supervisionPhone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reportPath":
+			out.Values[i] = ec._PublicCard_reportPath(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var publicEventImplementors = []string{"PublicEvent"}
 
 func (ec *executionContext) _PublicEvent(ctx context.Context, sel ast.SelectionSet, obj *model.PublicEvent) graphql.Marshaler {
@@ -35634,6 +43069,278 @@ func (ec *executionContext) _PublicEventCategory(ctx context.Context, sel ast.Se
 			}
 		case "name":
 			out.Values[i] = ec._PublicEventCategory_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var publicGridReportImplementors = []string{"PublicGridReport"}
+
+func (ec *executionContext) _PublicGridReport(ctx context.Context, sel ast.SelectionSet, obj *publicface.GridReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publicGridReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublicGridReport")
+		case "gridCode":
+			out.Values[i] = ec._PublicGridReport_gridCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "gridName":
+			out.Values[i] = ec._PublicGridReport_gridName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._PublicGridReport_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._PublicGridReport_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reported":
+			out.Values[i] = ec._PublicGridReport_reported(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closed":
+			out.Values[i] = ec._PublicGridReport_closed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fixed":
+			out.Values[i] = ec._PublicGridReport_fixed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "items":
+			out.Values[i] = ec._PublicGridReport_items(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var publicGridReportItemImplementors = []string{"PublicGridReportItem"}
+
+func (ec *executionContext) _PublicGridReportItem(ctx context.Context, sel ast.SelectionSet, obj *publicface.GridReportItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publicGridReportItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublicGridReportItem")
+		case "gridName":
+			out.Values[i] = ec._PublicGridReportItem_gridName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "categoryName":
+			out.Values[i] = ec._PublicGridReportItem_categoryName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._PublicGridReportItem_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "statusLabel":
+			out.Values[i] = ec._PublicGridReportItem_statusLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reportedAt":
+			out.Values[i] = ec._PublicGridReportItem_reportedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closedAt":
+			out.Values[i] = ec._PublicGridReportItem_closedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "feedback":
+			out.Values[i] = ec._PublicGridReportItem_feedback(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reworked":
+			out.Values[i] = ec._PublicGridReportItem_reworked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var publicPersonImplementors = []string{"PublicPerson"}
+
+func (ec *executionContext) _PublicPerson(ctx context.Context, sel ast.SelectionSet, obj *publicface.Person) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publicPersonImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublicPerson")
+		case "name":
+			out.Values[i] = ec._PublicPerson_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._PublicPerson_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "photoUrl":
+			out.Values[i] = ec._PublicPerson_photoUrl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "phone":
+			out.Values[i] = ec._PublicPerson_phone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "roles":
+			out.Values[i] = ec._PublicPerson_roles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "roleLabels":
+			out.Values[i] = ec._PublicPerson_roleLabels(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dutyLabels":
+			out.Values[i] = ec._PublicPerson_dutyLabels(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var publicPostImplementors = []string{"PublicPost"}
+
+func (ec *executionContext) _PublicPost(ctx context.Context, sel ast.SelectionSet, obj *publicface.Post) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publicPostImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublicPost")
+		case "id":
+			out.Values[i] = ec._PublicPost_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "column":
+			out.Values[i] = ec._PublicPost_column(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "columnLabel":
+			out.Values[i] = ec._PublicPost_columnLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._PublicPost_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "body":
+			out.Values[i] = ec._PublicPost_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attachments":
+			out.Values[i] = ec._PublicPost_attachments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishedAt":
+			out.Values[i] = ec._PublicPost_publishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "gridCode":
+			out.Values[i] = ec._PublicPost_gridCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "gridName":
+			out.Values[i] = ec._PublicPost_gridName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -35782,6 +43489,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_assignments(ctx, field)
 				})
+		case "bulletinPosts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_bulletinPosts(ctx, field)
+				})
 		case "dailyReports":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -35914,6 +43627,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_enumLabels(ctx, field)
 				})
+		case "publicCard":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_publicCard(ctx, field)
+				})
+		case "publicCards":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_publicCards(ctx, field)
+				})
+		case "publicBadges":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_publicBadges(ctx, field)
+				})
+		case "publicBulletin":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_publicBulletin(ctx, field)
+				})
+		case "publicGridManagement":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_publicGridManagement(ctx, field)
+				})
 		case "rollup":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -35925,6 +43668,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_workRollup(ctx, field)
+				})
+		case "inspections":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_inspections(ctx, field)
+				})
+		case "followUpsDue":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_followUpsDue(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -37219,6 +44974,61 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalNBulletinColumn2gridgovᚋentᚋbulletinpostᚐColumn(ctx context.Context, v any) (bulletinpost.Column, error) {
+	var res bulletinpost.Column
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBulletinColumn2gridgovᚋentᚋbulletinpostᚐColumn(ctx context.Context, sel ast.SelectionSet, v bulletinpost.Column) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNBulletinPost2ᚖgridgovᚋentᚐBulletinPost(ctx context.Context, sel ast.SelectionSet, v *ent.BulletinPost) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BulletinPost!")
+		return graphql.Null
+	}
+	return ec._BulletinPost(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBulletinPostConnection2ᚖgridgovᚋentᚐBulletinPostConnection(ctx context.Context, sel ast.SelectionSet, v *ent.BulletinPostConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BulletinPostConnection!")
+		return graphql.Null
+	}
+	return ec._BulletinPostConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNBulletinPostOrderField2ᚖgridgovᚋentᚐBulletinPostOrderField(ctx context.Context, v any) (*ent.BulletinPostOrderField, error) {
+	var res = new(ent.BulletinPostOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBulletinPostOrderField2ᚖgridgovᚋentᚐBulletinPostOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.BulletinPostOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BulletinPostOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNBulletinPostWhereInput2ᚖgridgovᚋentᚐBulletinPostWhereInput(ctx context.Context, v any) (*ent.BulletinPostWhereInput, error) {
+	res, err := ec.unmarshalInputBulletinPostWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNBulletinStatus2gridgovᚋentᚋbulletinpostᚐStatus(ctx context.Context, v any) (bulletinpost.Status, error) {
+	var res bulletinpost.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBulletinStatus2gridgovᚋentᚋbulletinpostᚐStatus(ctx context.Context, sel ast.SelectionSet, v bulletinpost.Status) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNCareLevel2gridgovᚋentᚋhouseholdᚐCareLevel(ctx context.Context, v any) (household.CareLevel, error) {
 	var res household.CareLevel
 	err := res.UnmarshalGQL(v)
@@ -37231,6 +45041,11 @@ func (ec *executionContext) marshalNCareLevel2gridgovᚋentᚋhouseholdᚐCareLe
 
 func (ec *executionContext) unmarshalNCreateAssignmentInput2gridgovᚋentᚐCreateAssignmentInput(ctx context.Context, v any) (ent.CreateAssignmentInput, error) {
 	res, err := ec.unmarshalInputCreateAssignmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateBulletinPostInput2gridgovᚋgraphᚋmodelᚐCreateBulletinPostInput(ctx context.Context, v any) (model.CreateBulletinPostInput, error) {
+	res, err := ec.unmarshalInputCreateBulletinPostInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -37721,6 +45536,77 @@ func (ec *executionContext) marshalNID2ᚕintᚄ(ctx context.Context, sel ast.Se
 	return ret
 }
 
+func (ec *executionContext) marshalNInspection2ᚕᚖgridgovᚋentᚐInspectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Inspection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNInspection2ᚖgridgovᚋentᚐInspection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNInspection2ᚖgridgovᚋentᚐInspection(ctx context.Context, sel ast.SelectionSet, v *ent.Inspection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Inspection!")
+		return graphql.Null
+	}
+	return ec._Inspection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNInspectionConnection2ᚖgridgovᚋentᚐInspectionConnection(ctx context.Context, sel ast.SelectionSet, v *ent.InspectionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InspectionConnection!")
+		return graphql.Null
+	}
+	return ec._InspectionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNInspectionKind2gridgovᚋentᚋinspectionᚐKind(ctx context.Context, v any) (inspection.Kind, error) {
+	var res inspection.Kind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInspectionKind2gridgovᚋentᚋinspectionᚐKind(ctx context.Context, sel ast.SelectionSet, v inspection.Kind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNInspectionOrderField2ᚖgridgovᚋentᚐInspectionOrderField(ctx context.Context, v any) (*ent.InspectionOrderField, error) {
+	var res = new(ent.InspectionOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInspectionOrderField2ᚖgridgovᚋentᚐInspectionOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.InspectionOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InspectionOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNInspectionRating2gridgovᚋentᚋinspectionᚐRating(ctx context.Context, v any) (inspection.Rating, error) {
+	var res inspection.Rating
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInspectionRating2gridgovᚋentᚋinspectionᚐRating(ctx context.Context, sel ast.SelectionSet, v inspection.Rating) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNInspectionWhereInput2ᚖgridgovᚋentᚐInspectionWhereInput(ctx context.Context, v any) (*ent.InspectionWhereInput, error) {
+	res, err := ec.unmarshalInputInspectionWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -37885,6 +45771,54 @@ func (ec *executionContext) marshalNPersonWorkCount2ᚖgridgovᚋgraphᚋmodel�
 	return ec._PersonWorkCount(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPublicBadge2ᚕᚖgridgovᚋinternalᚋpublicfaceᚐBadgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*publicface.Badge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPublicBadge2ᚖgridgovᚋinternalᚋpublicfaceᚐBadge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPublicBadge2ᚖgridgovᚋinternalᚋpublicfaceᚐBadge(ctx context.Context, sel ast.SelectionSet, v *publicface.Badge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PublicBadge!")
+		return graphql.Null
+	}
+	return ec._PublicBadge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPublicCard2ᚕᚖgridgovᚋinternalᚋpublicfaceᚐCardᚄ(ctx context.Context, sel ast.SelectionSet, v []*publicface.Card) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPublicCard2ᚖgridgovᚋinternalᚋpublicfaceᚐCard(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPublicCard2ᚖgridgovᚋinternalᚋpublicfaceᚐCard(ctx context.Context, sel ast.SelectionSet, v *publicface.Card) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PublicCard!")
+		return graphql.Null
+	}
+	return ec._PublicCard(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPublicEventCategory2ᚕᚖgridgovᚋgraphᚋmodelᚐPublicEventCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PublicEventCategory) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -37907,6 +45841,78 @@ func (ec *executionContext) marshalNPublicEventCategory2ᚖgridgovᚋgraphᚋmod
 		return graphql.Null
 	}
 	return ec._PublicEventCategory(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPublicGridReportItem2ᚕᚖgridgovᚋinternalᚋpublicfaceᚐGridReportItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*publicface.GridReportItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPublicGridReportItem2ᚖgridgovᚋinternalᚋpublicfaceᚐGridReportItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPublicGridReportItem2ᚖgridgovᚋinternalᚋpublicfaceᚐGridReportItem(ctx context.Context, sel ast.SelectionSet, v *publicface.GridReportItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PublicGridReportItem!")
+		return graphql.Null
+	}
+	return ec._PublicGridReportItem(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPublicPerson2ᚕᚖgridgovᚋinternalᚋpublicfaceᚐPersonᚄ(ctx context.Context, sel ast.SelectionSet, v []*publicface.Person) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPublicPerson2ᚖgridgovᚋinternalᚋpublicfaceᚐPerson(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPublicPerson2ᚖgridgovᚋinternalᚋpublicfaceᚐPerson(ctx context.Context, sel ast.SelectionSet, v *publicface.Person) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PublicPerson!")
+		return graphql.Null
+	}
+	return ec._PublicPerson(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPublicPost2ᚕᚖgridgovᚋinternalᚋpublicfaceᚐPostᚄ(ctx context.Context, sel ast.SelectionSet, v []*publicface.Post) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPublicPost2ᚖgridgovᚋinternalᚋpublicfaceᚐPost(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPublicPost2ᚖgridgovᚋinternalᚋpublicfaceᚐPost(ctx context.Context, sel ast.SelectionSet, v *publicface.Post) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PublicPost!")
+		return graphql.Null
+	}
+	return ec._PublicPost(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPublicReceipt2ᚖgridgovᚋgraphᚋmodelᚐPublicReceipt(ctx context.Context, sel ast.SelectionSet, v *model.PublicReceipt) graphql.Marshaler {
@@ -37946,6 +45952,16 @@ func (ec *executionContext) marshalNPublicStep2ᚖgridgovᚋgraphᚋmodelᚐPubl
 	return ec._PublicStep(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNRecheckEventInput2gridgovᚋgraphᚋmodelᚐRecheckEventInput(ctx context.Context, v any) (model.RecheckEventInput, error) {
+	res, err := ec.unmarshalInputRecheckEventInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRecordInspectionInput2gridgovᚋgraphᚋmodelᚐRecordInspectionInput(ctx context.Context, v any) (model.RecordInspectionInput, error) {
+	res, err := ec.unmarshalInputRecordInspectionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNReportEventInput2gridgovᚋgraphᚋmodelᚐReportEventInput(ctx context.Context, v any) (model.ReportEventInput, error) {
 	res, err := ec.unmarshalInputReportEventInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -37959,6 +45975,36 @@ func (ec *executionContext) unmarshalNRole2gridgovᚋentᚋassignmentᚐRole(ctx
 
 func (ec *executionContext) marshalNRole2gridgovᚋentᚋassignmentᚐRole(ctx context.Context, sel ast.SelectionSet, v assignment.Role) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNRole2ᚕgridgovᚋentᚋassignmentᚐRoleᚄ(ctx context.Context, v any) ([]assignment.Role, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]assignment.Role, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRole2gridgovᚋentᚋassignmentᚐRole(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNRole2ᚕgridgovᚋentᚋassignmentᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []assignment.Role) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRole2gridgovᚋentᚋassignmentᚐRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNRoleCount2ᚕᚖgridgovᚋgraphᚋmodelᚐRoleCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RoleCount) graphql.Marshaler {
@@ -38125,6 +46171,11 @@ func (ec *executionContext) marshalNTrackPoint2gridgovᚋentᚋschemaᚋtrackᚐ
 func (ec *executionContext) unmarshalNTrackPointInput2ᚖgridgovᚋgraphᚋmodelᚐTrackPointInput(ctx context.Context, v any) (*model.TrackPointInput, error) {
 	res, err := ec.unmarshalInputTrackPointInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateBulletinPostInput2gridgovᚋgraphᚋmodelᚐUpdateBulletinPostInput(ctx context.Context, v any) (model.UpdateBulletinPostInput, error) {
+	res, err := ec.unmarshalInputUpdateBulletinPostInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUpdateEventCategoryInput2gridgovᚋentᚐUpdateEventCategoryInput(ctx context.Context, v any) (ent.UpdateEventCategoryInput, error) {
@@ -38646,6 +46697,170 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOBulletinColumn2ᚕgridgovᚋentᚋbulletinpostᚐColumnᚄ(ctx context.Context, v any) ([]bulletinpost.Column, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]bulletinpost.Column, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNBulletinColumn2gridgovᚋentᚋbulletinpostᚐColumn(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOBulletinColumn2ᚕgridgovᚋentᚋbulletinpostᚐColumnᚄ(ctx context.Context, sel ast.SelectionSet, v []bulletinpost.Column) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBulletinColumn2gridgovᚋentᚋbulletinpostᚐColumn(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOBulletinColumn2ᚖgridgovᚋentᚋbulletinpostᚐColumn(ctx context.Context, v any) (*bulletinpost.Column, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(bulletinpost.Column)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOBulletinColumn2ᚖgridgovᚋentᚋbulletinpostᚐColumn(ctx context.Context, sel ast.SelectionSet, v *bulletinpost.Column) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOBulletinPost2ᚖgridgovᚋentᚐBulletinPost(ctx context.Context, sel ast.SelectionSet, v *ent.BulletinPost) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._BulletinPost(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOBulletinPostEdge2ᚕᚖgridgovᚋentᚐBulletinPostEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.BulletinPostEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOBulletinPostEdge2ᚖgridgovᚋentᚐBulletinPostEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOBulletinPostEdge2ᚖgridgovᚋentᚐBulletinPostEdge(ctx context.Context, sel ast.SelectionSet, v *ent.BulletinPostEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._BulletinPostEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOBulletinPostOrder2ᚖgridgovᚋentᚐBulletinPostOrder(ctx context.Context, v any) (*ent.BulletinPostOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputBulletinPostOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOBulletinPostWhereInput2ᚕᚖgridgovᚋentᚐBulletinPostWhereInputᚄ(ctx context.Context, v any) ([]*ent.BulletinPostWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.BulletinPostWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNBulletinPostWhereInput2ᚖgridgovᚋentᚐBulletinPostWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOBulletinPostWhereInput2ᚖgridgovᚋentᚐBulletinPostWhereInput(ctx context.Context, v any) (*ent.BulletinPostWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputBulletinPostWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOBulletinStatus2ᚕgridgovᚋentᚋbulletinpostᚐStatusᚄ(ctx context.Context, v any) ([]bulletinpost.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]bulletinpost.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNBulletinStatus2gridgovᚋentᚋbulletinpostᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOBulletinStatus2ᚕgridgovᚋentᚋbulletinpostᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []bulletinpost.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBulletinStatus2gridgovᚋentᚋbulletinpostᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOBulletinStatus2ᚖgridgovᚋentᚋbulletinpostᚐStatus(ctx context.Context, v any) (*bulletinpost.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(bulletinpost.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOBulletinStatus2ᚖgridgovᚋentᚋbulletinpostᚐStatus(ctx context.Context, sel ast.SelectionSet, v *bulletinpost.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOCareLevel2ᚕgridgovᚋentᚋhouseholdᚐCareLevelᚄ(ctx context.Context, v any) ([]household.CareLevel, error) {
@@ -39426,6 +47641,170 @@ func (ec *executionContext) marshalOID2ᚖint(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) marshalOInspection2ᚖgridgovᚋentᚐInspection(ctx context.Context, sel ast.SelectionSet, v *ent.Inspection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Inspection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOInspectionEdge2ᚕᚖgridgovᚋentᚐInspectionEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.InspectionEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOInspectionEdge2ᚖgridgovᚋentᚐInspectionEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOInspectionEdge2ᚖgridgovᚋentᚐInspectionEdge(ctx context.Context, sel ast.SelectionSet, v *ent.InspectionEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._InspectionEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOInspectionKind2ᚕgridgovᚋentᚋinspectionᚐKindᚄ(ctx context.Context, v any) ([]inspection.Kind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]inspection.Kind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInspectionKind2gridgovᚋentᚋinspectionᚐKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOInspectionKind2ᚕgridgovᚋentᚋinspectionᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []inspection.Kind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNInspectionKind2gridgovᚋentᚋinspectionᚐKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOInspectionKind2ᚖgridgovᚋentᚋinspectionᚐKind(ctx context.Context, v any) (*inspection.Kind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(inspection.Kind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInspectionKind2ᚖgridgovᚋentᚋinspectionᚐKind(ctx context.Context, sel ast.SelectionSet, v *inspection.Kind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOInspectionOrder2ᚖgridgovᚋentᚐInspectionOrder(ctx context.Context, v any) (*ent.InspectionOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputInspectionOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOInspectionRating2ᚕgridgovᚋentᚋinspectionᚐRatingᚄ(ctx context.Context, v any) ([]inspection.Rating, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]inspection.Rating, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInspectionRating2gridgovᚋentᚋinspectionᚐRating(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOInspectionRating2ᚕgridgovᚋentᚋinspectionᚐRatingᚄ(ctx context.Context, sel ast.SelectionSet, v []inspection.Rating) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNInspectionRating2gridgovᚋentᚋinspectionᚐRating(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOInspectionRating2ᚖgridgovᚋentᚋinspectionᚐRating(ctx context.Context, v any) (*inspection.Rating, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(inspection.Rating)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInspectionRating2ᚖgridgovᚋentᚋinspectionᚐRating(ctx context.Context, sel ast.SelectionSet, v *inspection.Rating) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOInspectionWhereInput2ᚕᚖgridgovᚋentᚐInspectionWhereInputᚄ(ctx context.Context, v any) ([]*ent.InspectionWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.InspectionWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInspectionWhereInput2ᚖgridgovᚋentᚐInspectionWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOInspectionWhereInput2ᚖgridgovᚋentᚐInspectionWhereInput(ctx context.Context, v any) (*ent.InspectionWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputInspectionWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
 	if v == nil {
 		return nil, nil
@@ -39631,11 +48010,25 @@ func (ec *executionContext) unmarshalOPersonWhereInput2ᚖgridgovᚋentᚐPerson
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOPublicCard2ᚖgridgovᚋinternalᚋpublicfaceᚐCard(ctx context.Context, sel ast.SelectionSet, v *publicface.Card) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PublicCard(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOPublicEvent2ᚖgridgovᚋgraphᚋmodelᚐPublicEvent(ctx context.Context, sel ast.SelectionSet, v *model.PublicEvent) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._PublicEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPublicGridReport2ᚖgridgovᚋinternalᚋpublicfaceᚐGridReport(ctx context.Context, sel ast.SelectionSet, v *publicface.GridReport) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PublicGridReport(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalORole2ᚕgridgovᚋentᚋassignmentᚐRoleᚄ(ctx context.Context, v any) ([]assignment.Role, error) {

@@ -7,13 +7,26 @@ import (
 	"fmt"
 	"gridgov/ent"
 	"gridgov/ent/assignment"
+	"gridgov/ent/bulletinpost"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/household"
+	"gridgov/ent/inspection"
 	"io"
 	"strconv"
 	"time"
 )
+
+// A new bulletin post (a draft).
+type CreateBulletinPostInput struct {
+	// The grid whose bulletin it is (usually a village or community).
+	GridID int                 `json:"gridID"`
+	Column bulletinpost.Column `json:"column"`
+	Title  string              `json:"title"`
+	Body   *string             `json:"body,omitempty"`
+	// At most 20 http(s) URLs of attached documents or images.
+	Attachments []string `json:"attachments,omitempty"`
+}
 
 // One value of an enum with its zh-CN label.
 type EnumLabel struct {
@@ -108,6 +121,32 @@ type PublicStep struct {
 	At          time.Time          `json:"at"`
 }
 
+// A re-check of a closed case (复查).
+type RecheckEventInput struct {
+	EventID int `json:"eventID"`
+	// Whether the fix held. false reopens the case for rework (it counts in the rework rate).
+	Passed bool `json:"passed"`
+	// What the inspector found; required when the re-check fails.
+	Findings  *string           `json:"findings,omitempty"`
+	Rating    inspection.Rating `json:"rating"`
+	PhotoUrls []string          `json:"photoUrls,omitempty"`
+	// When to follow up; default, for a failed re-check, the reopened case's deadline.
+	FollowUpDue *time.Time `json:"followUpDue,omitempty"`
+}
+
+// An unannounced inspection of a grid (暗访督察).
+type RecordInspectionInput struct {
+	GridID int `json:"gridID"`
+	// When it took place; default now.
+	InspectedAt *time.Time        `json:"inspectedAt,omitempty"`
+	Findings    *string           `json:"findings,omitempty"`
+	Rating      inspection.Rating `json:"rating"`
+	// At most 9 http(s) URLs.
+	PhotoUrls []string `json:"photoUrls,omitempty"`
+	// When to come back and check again.
+	FollowUpDue *time.Time `json:"followUpDue,omitempty"`
+}
+
 // A new case reported by a signed-in member of staff.
 type ReportEventInput struct {
 	// The grid where the problem is.
@@ -195,6 +234,14 @@ type TrackPointInput struct {
 	Lat float64   `json:"lat"`
 	Lng float64   `json:"lng"`
 	At  time.Time `json:"at"`
+}
+
+// Changes to a bulletin post; a published post needs the publish permission to change.
+type UpdateBulletinPostInput struct {
+	Column      *bulletinpost.Column `json:"column,omitempty"`
+	Title       *string              `json:"title,omitempty"`
+	Body        *string              `json:"body,omitempty"`
+	Attachments []string             `json:"attachments,omitempty"`
 }
 
 // The visit interval of a care level.

@@ -17,8 +17,8 @@ type Everything struct {
 }
 
 // LoadAll loads the whole demo, each part only if it is missing: the grid tree and people,
-// the case taxonomy, the cases, the daily work and the demo sign-ins. Its rows are recorded
-// in the audit log as operation "demo".
+// the case taxonomy, the cases, the daily work, the demo sign-ins, and the bulletin posts and
+// supervision ledger. Its rows are recorded in the audit log as operation "demo".
 func LoadAll(ctx context.Context, client *ent.Client) (*Everything, error) {
 	ctx = audit.WithOperation(ctx, "demo", "")
 	sum, cases, err := LoadWithCases(ctx, client)
@@ -31,6 +31,9 @@ func LoadAll(ctx context.Context, client *ent.Client) (*Everything, error) {
 	}
 	accounts, err := Accounts(ctx, client)
 	if err != nil {
+		return nil, err
+	}
+	if err := LoadPublic(ctx, client); err != nil {
 		return nil, err
 	}
 	return &Everything{Summary: *sum, Cases: cases, Daily: daily, Accounts: accounts}, nil

@@ -7,7 +7,9 @@ import (
 	"gridgov/authz"
 	gen "gridgov/ent"
 	"gridgov/ent/assignment"
+	"gridgov/ent/bulletinpost"
 	"gridgov/ent/grid"
+	"gridgov/ent/inspection"
 	"gridgov/ent/person"
 	"gridgov/ent/vehicle"
 	"gridgov/internal/apperr"
@@ -30,6 +32,8 @@ func Delete(ctx context.Context, client *gen.Client, id int) error {
 		{"role assignments (history is kept)", client.Assignment.Query().Where(assignment.GridID(id)).Exist},
 		{"people whose home grid it is", client.Person.Query().Where(person.GridID(id)).Exist},
 		{"vehicles", client.Vehicle.Query().Where(vehicle.GridID(id)).Exist},
+		{"bulletin posts", client.BulletinPost.Query().Where(bulletinpost.GridID(id)).Exist},
+		{"inspections in the supervision ledger", client.Inspection.Query().Where(inspection.GridID(id)).Exist},
 	}
 	for _, c := range checks {
 		found, err := c.exist(sys)

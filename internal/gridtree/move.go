@@ -10,11 +10,13 @@ import (
 	gen "gridgov/ent"
 	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
+	"gridgov/ent/bulletinpost"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/grid"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
+	"gridgov/ent/inspection"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/vehicle"
@@ -75,6 +77,20 @@ var pathCopies = map[string]func(ctx context.Context, c *gen.Client, old, new st
 		return c.DailyReport.Update().Where(dailyreport.GridPathHasPrefix(old)).
 			Modify(func(u *sql.UpdateBuilder) {
 				u.Set(dailyreport.FieldGridPath, rebase(dailyreport.FieldGridPath, old, new))
+			}).
+			Exec(ctx)
+	},
+	bulletinpost.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
+		return c.BulletinPost.Update().Where(bulletinpost.GridPathHasPrefix(old)).
+			Modify(func(u *sql.UpdateBuilder) {
+				u.Set(bulletinpost.FieldGridPath, rebase(bulletinpost.FieldGridPath, old, new))
+			}).
+			Exec(ctx)
+	},
+	inspection.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
+		return c.Inspection.Update().Where(inspection.GridPathHasPrefix(old)).
+			Modify(func(u *sql.UpdateBuilder) {
+				u.Set(inspection.FieldGridPath, rebase(inspection.FieldGridPath, old, new))
 			}).
 			Exec(ctx)
 	},

@@ -54,6 +54,12 @@ var enums = map[string][]Label{
 	"SlaLight":      {{"GREEN", "绿灯(正常)"}, {"YELLOW", "黄灯(临期)"}, {"RED", "红灯(超期)"}},
 	"CareLevel":     {{"ORDINARY", "一般户"}, {"NEEDS_ATTENTION", "关注户"}, {"VULNERABLE", "困难/重点帮扶户"}},
 	"AuditAction":   {{"CREATE", "新增"}, {"UPDATE", "修改"}, {"DELETE", "删除"}},
+	"BulletinColumn": {
+		{"PARTY_AFFAIRS", "党务公开"}, {"VILLAGE_AFFAIRS", "村务公开"}, {"FINANCIAL_AFFAIRS", "财务公开"},
+	},
+	"BulletinStatus":   {{"DRAFT", "草稿"}, {"PUBLISHED", "已发布"}, {"UNPUBLISHED", "已撤回"}},
+	"InspectionKind":   {{"UNANNOUNCED", "暗访督察"}, {"RECHECK", "复查"}},
+	"InspectionRating": {{"EXCELLENT", "优秀"}, {"GOOD", "良好"}, {"FAIR", "一般"}, {"POOR", "差"}},
 	"HouseholdTagKind": {
 		{"PARTY_MEMBER_HOUSEHOLD", "共产党员户"}, {"MASSES_REPRESENTATIVE_HOUSEHOLD", "群众代表户"},
 	},

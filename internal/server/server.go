@@ -31,6 +31,7 @@ import (
 	"gridgov/internal/audit"
 	"gridgov/internal/auth"
 	"gridgov/internal/clock"
+	"gridgov/internal/publicface"
 )
 
 // Config is what the server needs.
@@ -53,11 +54,17 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+	// SupervisionPhone is the supervision group's number printed on the notice cards.
+	SupervisionPhone string
+	// PublicURL is the address residents reach the server at, printed in the cards' QR codes;
+	// empty: the scheme and host of each request.
+	PublicURL string
 }
 
 // New returns the HTTP handler of the whole server: GraphiQL at /, the API at /graphql,
-// /healthz (the process is up), /readyz (it can serve: the database answers) and /metrics
-// (Prometheus).
+// /healthz (the process is up), /readyz (it can serve: the database answers), /metrics
+// (Prometheus) and the public pages without sign-in (notice cards, badges, the report and
+// tracking pages, the bulletin: see publicface.Web.Register).
 func New(cfg Config) http.Handler {
 	if cfg.Now == nil {
 		cfg.Now = clock.Now
@@ -82,6 +89,12 @@ func New(cfg Config) http.Handler {
 	})
 	mux.HandleFunc("/readyz", readyz(cfg, cfg.Logger))
 	mux.Handle("/metrics", obs.metrics())
+	web := &publicface.Web{Service: publicService(cfg), PublicURL: cfg.PublicURL, Logger: cfg.Logger}
+	pages := http.NewServeMux()
+	web.Register(pages)
+	for _, p := range []string{"/cards", "/cards/", "/badges", "/report/", "/track", "/track/", "/bulletin/", "/public/"} {
+		mux.Handle(p, http.TimeoutHandler(pages, cfg.RequestTimeout, "请求超时，请稍后再试。"))
+	}
 	return mux
 }
 
@@ -89,6 +102,7 @@ func New(cfg Config) http.Handler {
 // presentation; it expects the viewer middleware in front of it.
 func GraphQL(cfg Config) *handler.Server {
 	resolver := graph.NewResolver(cfg.Client, cfg.Auth)
+	resolver.Public = publicService(cfg)
 	srv := handler.New(graph.NewSchemaFor(resolver))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{}) // withLimits refuses mutations over GET first
@@ -124,6 +138,15 @@ func auditOperation(ctx context.Context, next graphql.Resolver) (any, error) {
 		ctx = audit.WithOperation(ctx, fc.Field.Name, RequestID(ctx))
 	}
 	return next(ctx)
+}
+
+// publicService is the public face's data with the configured supervision phone and clock.
+func publicService(cfg Config) *publicface.Service {
+	s := publicface.NewService(cfg.Client, cfg.SupervisionPhone)
+	if cfg.Now != nil {
+		s.Now = cfg.Now
+	}
+	return s
 }
 
 // transactioner is entgql.Transactioner made safe for a response without an operation, which

@@ -434,13 +434,17 @@ func activeCategory(ctx context.Context, client *ent.Client, id int) (*ent.Event
 	return cat, nil
 }
 
-func checkPhotos(urls []string) error {
-	if len(urls) > MaxPhotos {
-		return apperr.Invalid("photoUrls", "at most %d photos, got %d", MaxPhotos, len(urls))
+func checkPhotos(urls []string) error { return CheckURLs("photoUrls", urls, MaxPhotos) }
+
+// CheckURLs checks a list of links a client attaches (photos, documents): at most max, each an
+// http(s) URL of at most 1,000 bytes, so that no javascript: or data: link reaches a page.
+func CheckURLs(field string, urls []string, max int) error {
+	if len(urls) > max {
+		return apperr.Invalid(field, "at most %d links, got %d", max, len(urls))
 	}
 	for _, u := range urls {
 		if len(u) > maxURLBytes || !(strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")) {
-			return apperr.Invalid("photoUrls", "each photo must be an http(s) URL of at most %d bytes", maxURLBytes)
+			return apperr.Invalid(field, "each link must be an http(s) URL of at most %d bytes", maxURLBytes)
 		}
 	}
 	return nil

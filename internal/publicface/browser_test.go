@@ -1,0 +1,145 @@
+package publicface_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"gridgov/ent/event"
+	"gridgov/internal/dbtest"
+	"gridgov/internal/server"
+	"gridgov/internal/servertest"
+)
+
+// chromium returns the path of a headless-capable Chromium, or skips the test when there is
+// none, unless GRIDGOV_REQUIRE_BROWSER=1 (CI), which makes its absence a failure.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("GRIDGOV_REQUIRE_BROWSER") == "1" {
+		t.Fatal("no chromium on PATH and GRIDGOV_REQUIRE_BROWSER=1: install the chromium package")
+	}
+	t.Skip("no chromium on PATH: install the chromium package (apt-get install chromium) to run the browser test")
+	return ""
+}
+
+// TestBrowser drives the public pages in headless Chromium as a resident would: open the
+// notice card, read the names and the masked phone, follow the URL the QR code holds, file a
+// report on the form and see its tracking code, then look the code up on the status page.
+func TestBrowser(t *testing.T) {
+	exe := chromium(t)
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		w := newWorld(t, db)
+		// No public URL configured: the QR code points at the host the card was fetched from.
+		handler := server.New(server.Config{Client: db.Client, Enforcer: w.env.Enforcer, Auth: w.env.Auth, SupervisionPhone: supervisionPhone})
+		srv := httptest.NewServer(handler)
+		defer srv.Close()
+		shots := t.TempDir()
+
+		alloc, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(900, 1300))...)
+		defer cancel()
+		ctx, cancel := chromedp.NewContext(alloc)
+		defer cancel()
+		ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+		defer cancel()
+		b := &browser{t: t, ctx: ctx, shots: shots}
+
+		// The notice card.
+		b.do("open the card", chromedp.Navigate(srv.URL+"/cards/"+w.group.Code), chromedp.WaitVisible(chromedp.CSS(".card")))
+		names := get(b, "names", chromedp.Evaluate[[]string](`[...document.querySelectorAll(".person .name")].map(e => e.textContent)`))
+		phones := get(b, "phones", chromedp.Evaluate[string](`[...document.querySelectorAll(".masked-phone")].map(e => e.textContent).join(" ")`))
+		reportURL := get(b, "QR target", chromedp.AttributeValue(chromedp.CSS("a.report-url"), "href")).Value
+		qrSrc := get(b, "QR image", chromedp.AttributeValue(chromedp.CSS("img.qr-code"), "src")).Value
+		b.shot("card.png")
+		if strings.Join(names, ",") != "王建国,李秀英" {
+			t.Errorf("names on the card: %q, want 王建国 and 李秀英", names)
+		}
+		if !strings.Contains(phones, headMasked) || strings.Contains(phones, headPhone) {
+			t.Errorf("phones on the card: %q, want %s and never the full number", phones, headMasked)
+		}
+		if want := srv.URL + "/report/" + w.group.Code; reportURL != want {
+			t.Errorf("the QR code's URL is %q, want %q", reportURL, want)
+		}
+		if !strings.HasPrefix(qrSrc, "data:image/png;base64,") {
+			t.Errorf("QR image src %.40q, want an inline PNG", qrSrc)
+		}
+
+		// The report page the QR code opens: choose a category, describe, submit.
+		b.do("open the report page", chromedp.Navigate(reportURL))
+		gridName := get(b, "grid name", chromedp.Text(chromedp.CSS("#grid-name")))
+		get(b, "categories", chromedp.Poll[bool](`document.querySelectorAll("#category option").length > 1`, chromedp.WithPollingTimeout(20*time.Second)))
+		get(b, "choose a category", chromedp.Evaluate[string](`(() => { const s = document.getElementById("category"); s.value = s.options[1].value; return s.value })()`))
+		b.do("fill in the form",
+			chromedp.SendKeys(chromedp.CSS("#title"), "路口垃圾堆放多日未清运"),
+			chromedp.SendKeys(chromedp.CSS("#contact-phone"), "13911112222"))
+		b.shot("report-form.png")
+		b.do("submit", chromedp.Click(chromedp.CSS("#submit")), chromedp.WaitVisible(chromedp.CSS("#receipt")))
+		code := get(b, "tracking code", chromedp.Text(chromedp.CSS("#tracking-code")))
+		b.shot("report-receipt.png")
+		if gridName != w.group.Name {
+			t.Errorf("report page names grid %q, want %q", gridName, w.group.Name)
+		}
+		ev, err := db.Client.Event.Query().Where(event.TrackingCode(code)).Only(servertest.System())
+		if err != nil {
+			t.Fatalf("the tracking code %q shown names no case: %v", code, err)
+		}
+		if ev.Source != event.SourceRESIDENT_REPORT || ev.GridID != w.group.ID || ev.ReporterPhone != "13911112222" || ev.Title != "路口垃圾堆放多日未清运" {
+			t.Errorf("filed case: source %s grid %d phone %q title %q", ev.Source, ev.GridID, ev.ReporterPhone, ev.Title)
+		}
+
+		// The status page of the tracking code.
+		b.do("open the status page", chromedp.Navigate(srv.URL+"/track/"+code), chromedp.WaitVisible(chromedp.CSS("#status")))
+		status := get(b, "status", chromedp.Text(chromedp.CSS("#status-label")))
+		page := get(b, "page text", chromedp.Text(chromedp.CSS("body")))
+		b.shot("track.png")
+		if status != "已上报" || strings.Contains(page, "13911112222") {
+			t.Errorf("status page: status %q; shows the reporter's phone: %v", status, strings.Contains(page, "13911112222"))
+		}
+		t.Logf("screenshots in %s", shots)
+	})
+}
+
+// browser runs steps in a tab and fails the test on the first error.
+type browser struct {
+	t     *testing.T
+	ctx   context.Context
+	shots string
+}
+
+func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// shot saves a screenshot of the whole page in the test's temporary directory.
+func (b *browser) shot(name string) {
+	b.t.Helper()
+	png := get(b, "screenshot "+name, chromedp.FullScreenshot(90))
+	if err := os.WriteFile(filepath.Join(b.shots, name), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// get runs an action that returns a value.
+func get[T any](b *browser, what string, a chromedp.Action[T]) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, a)
+	if err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}

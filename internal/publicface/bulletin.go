@@ -1,0 +1,158 @@
+package publicface
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gridgov/authz"
+	"gridgov/ent"
+	"gridgov/ent/bulletinpost"
+	"gridgov/ent/event"
+	"gridgov/internal/apperr"
+	"gridgov/internal/labels"
+)
+
+// Post is a published bulletin post as the public sees it: no author.
+type Post struct {
+	ID          int
+	Column      bulletinpost.Column
+	ColumnLabel string
+	Title       string
+	Body        string
+	Attachments []string
+	PublishedAt time.Time
+	GridCode    string
+	GridName    string
+}
+
+// MaxPosts bounds one public bulletin page.
+const MaxPosts = 100
+
+// Posts returns the newest published posts (at most limit, at most MaxPosts) that concern
+// the grid with code: posted on it, on a grid above it (a village's 三务公开 concerns its
+// groups) or on a grid below it. column, when given, keeps one column. Nil when there is no
+// such grid.
+func (s *Service) Posts(ctx context.Context, code string, column *bulletinpost.Column, limit int) ([]*Post, error) {
+	g, err := s.gridByCode(ctx, code)
+	if err != nil || g == nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > MaxPosts {
+		limit = MaxPosts
+	}
+	var above []int
+	for _, part := range strings.Split(strings.Trim(g.Path, "/"), "/") {
+		if id, err := strconv.Atoi(part); err == nil && id != g.ID {
+			above = append(above, id)
+		}
+	}
+	q := s.Client.BulletinPost.Query().Where(
+		bulletinpost.StatusEQ(bulletinpost.StatusPUBLISHED),
+		bulletinpost.Or(bulletinpost.GridPathHasPrefix(g.Path), bulletinpost.GridIDIn(above...)),
+	)
+	if column != nil {
+		q = q.Where(bulletinpost.ColumnEQ(*column))
+	}
+	sys := authz.SystemContext(ctx, "public bulletin")
+	ps, err := q.WithGrid().Order(ent.Desc(bulletinpost.FieldPublishedAt), ent.Desc(bulletinpost.FieldID)).Limit(limit).All(sys)
+	if err != nil {
+		return nil, fmt.Errorf("bulletin of %s: %w", code, err)
+	}
+	out := make([]*Post, len(ps))
+	for i, p := range ps {
+		out[i] = &Post{
+			ID: p.ID, Column: p.Column, ColumnLabel: labels.For("BulletinColumn", string(p.Column)),
+			Title: p.Title, Body: p.Body, Attachments: p.Attachments, GridCode: p.Edges.Grid.Code, GridName: p.Edges.Grid.Name,
+		}
+		if p.PublishedAt != nil {
+			out[i].PublishedAt = *p.PublishedAt
+		}
+	}
+	return out, nil
+}
+
+// GridReport is the bulletin's grid management column (网格化管理) for a grid and period: the
+// problems reported there and how each was resolved, without personal data.
+type GridReport struct {
+	GridCode string
+	GridName string
+	From, To time.Time
+	// Reported counts the cases reported in the period (voided duplicates and invalid reports
+	// left out); Closed those of them closed, Fixed those closed as fixed.
+	Reported, Closed, Fixed int
+	// Items are the newest of those cases, at most MaxReportItems.
+	Items []*GridReportItem
+}
+
+// GridReportItem is one case in the grid management column: what kind of problem, where,
+// when, its status and the feedback; never its title, description, address, photos, reporter
+// or handler, which may name people.
+type GridReportItem struct {
+	GridName     string
+	CategoryName string
+	Status       event.Status
+	StatusLabel  string
+	ReportedAt   time.Time
+	ClosedAt     *time.Time
+	Feedback     string
+	// Reworked: the fix was sent back at least once (返工).
+	Reworked bool
+}
+
+// MaxReportItems bounds the cases listed in one grid management column.
+const MaxReportItems = 200
+
+// MaxReportPeriod bounds the period of one grid management column.
+const MaxReportPeriod = 366 * 24 * time.Hour
+
+// GridManagement returns the grid management column of the grid with code for cases
+// reported from from (inclusive) to to (exclusive); nil when there is no such grid.
+func (s *Service) GridManagement(ctx context.Context, code string, from, to time.Time) (*GridReport, error) {
+	if !to.After(from) {
+		return nil, apperr.Invalid("to", "the period must end after it starts")
+	}
+	if to.Sub(from) > MaxReportPeriod {
+		return nil, apperr.Invalid("to", "the period may be at most a year")
+	}
+	g, err := s.gridByCode(ctx, code)
+	if err != nil || g == nil {
+		return nil, err
+	}
+	sys := authz.SystemContext(ctx, "public grid management column")
+	inPeriod := event.And(event.OriginPathHasPrefix(g.Path), event.ReportedAtGTE(from), event.ReportedAtLT(to),
+		event.StatusNEQ(event.StatusVOIDED))
+	var counts []struct {
+		Status event.Status `json:"status"`
+		Count  int          `json:"count"`
+	}
+	if err := s.Client.Event.Query().Where(inPeriod).GroupBy(event.FieldStatus).Aggregate(ent.Count()).Scan(sys, &counts); err != nil {
+		return nil, fmt.Errorf("grid management counts of %s: %w", code, err)
+	}
+	out := &GridReport{GridCode: g.Code, GridName: g.Name, From: from, To: to, Items: []*GridReportItem{}}
+	for _, c := range counts {
+		out.Reported += c.Count
+		switch c.Status {
+		case event.StatusCLOSED_FIXED:
+			out.Fixed += c.Count
+			out.Closed += c.Count
+		case event.StatusCLOSED_NOT_FIXED:
+			out.Closed += c.Count
+		}
+	}
+	evs, err := s.Client.Event.Query().Where(inPeriod).WithCategory().WithOriginGrid().
+		Order(ent.Desc(event.FieldReportedAt), ent.Desc(event.FieldID)).Limit(MaxReportItems).All(sys)
+	if err != nil {
+		return nil, fmt.Errorf("grid management cases of %s: %w", code, err)
+	}
+	for _, e := range evs {
+		out.Items = append(out.Items, &GridReportItem{
+			GridName: e.Edges.OriginGrid.Name, CategoryName: e.Edges.Category.Name,
+			Status: e.Status, StatusLabel: labels.For("EventStatus", string(e.Status)),
+			ReportedAt: e.ReportedAt, ClosedAt: e.ClosedAt, Feedback: e.Feedback, Reworked: e.ReworkCount > 0,
+		})
+	}
+	return out, nil
+}

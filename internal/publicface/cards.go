@@ -1,0 +1,337 @@
+package publicface
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gridgov/authz"
+	"gridgov/ent"
+	"gridgov/ent/assignment"
+	"gridgov/ent/grid"
+	"gridgov/internal/apperr"
+	"gridgov/internal/clock"
+	"gridgov/internal/gridtree"
+	"gridgov/internal/labels"
+	"gridgov/internal/roster"
+)
+
+// MaxCards bounds a printed sheet of cards or badges: a district has ~2,000 level-3 grids,
+// and a sheet is printed per sub-district or village.
+const MaxCards = 500
+
+// Service reads the public data.
+type Service struct {
+	Client *ent.Client
+	// SupervisionPhone is the supervision group's number (督察电话) printed on every card.
+	SupervisionPhone string
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+}
+
+// NewService returns a service on client.
+func NewService(client *ent.Client, supervisionPhone string) *Service {
+	return &Service{Client: client, SupervisionPhone: supervisionPhone, Now: clock.Now}
+}
+
+// Card is a grid's public notice card (公示卡).
+type Card struct {
+	GridCode  string
+	GridName  string
+	KindLabel string
+	// Breadcrumb names the grids above, from the sub-district down to the parent.
+	Breadcrumb []string
+	// Area is the area the grid covers (网格范围).
+	Area string
+	// Duties are the duties of the grid's staff (工作职责).
+	Duties     string
+	Households int
+	// People are those responsible for the grid today, the grid head first.
+	People           []*Person
+	SupervisionPhone string
+	// ReportPath is the path of the grid's public report page, which the QR code opens.
+	ReportPath string
+}
+
+// Person is someone responsible for a grid as the public sees them.
+type Person struct {
+	Name string
+	// Title is the job title of the role (职务), else the person's own.
+	Title string
+	// PhotoURL is empty when there is no photo; pages show a placeholder.
+	PhotoURL string
+	// Phone is masked: 138****5678.
+	Phone      string
+	Roles      []assignment.Role
+	RoleLabels []string
+	// DutyLabels are the duties of specific-responsible roles, e.g. 巡防员.
+	DutyLabels []string
+}
+
+// Badge is a staff badge (胸卡) of a grid head or workstation head.
+type Badge struct {
+	Name      string
+	Title     string
+	PhotoURL  string
+	Phone     string
+	Role      assignment.Role
+	RoleLabel string
+	GridCode  string
+	GridName  string
+	// Scope is the scope of work: the grid with the grids above it and the area it covers.
+	Scope  string
+	Duties string
+}
+
+// cardRoles are the roles printed on a card, in the order they are listed. System roles
+// (ADMIN, SUPERVISOR) are not: they are not the grid's responsibles.
+var cardRoles = []assignment.Role{
+	assignment.RoleGRID_HEAD, assignment.RoleWORKSTATION_HEAD, assignment.RoleFIRST_RESPONSIBLE,
+	assignment.RoleDIRECT_RESPONSIBLE, assignment.RoleSPECIFIC_RESPONSIBLE, assignment.RoleRESPONSIBLE_LEADER,
+}
+
+// HasCard reports whether a grid kind gets a notice card: the level-3 grids (villager groups,
+// key enterprises, residential compounds, unit grids).
+func HasCard(k grid.Kind) bool { return gridtree.TierOf(k) == gridtree.TierGrid }
+
+// MaskPhone hides the middle of a phone number: 13812345678 → 138****5678. A number too short
+// to keep both ends is hidden entirely.
+func MaskPhone(phone string) string {
+	p := strings.TrimSpace(phone)
+	if p == "" {
+		return ""
+	}
+	if utf8.RuneCountInString(p) < 8 {
+		return "****"
+	}
+	r := []rune(p)
+	return string(r[:3]) + "****" + string(r[len(r)-4:])
+}
+
+// ReportPath is the path of a grid's public report page.
+func ReportPath(code string) string { return "/report/" + code }
+
+// gridByCode loads a grid on the system's account; nil when there is none.
+func (s *Service) gridByCode(ctx context.Context, code string) (*ent.Grid, error) {
+	if code == "" || len(code) > 32 {
+		return nil, nil
+	}
+	g, err := s.Client.Grid.Query().Where(grid.Code(code)).Only(authz.SystemContext(ctx, "public grid lookup"))
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return g, err
+}
+
+// Card returns the notice card of the level-3 grid with code; nil when there is no such grid
+// or it is not a level-3 grid.
+func (s *Service) Card(ctx context.Context, code string) (*Card, error) {
+	g, err := s.gridByCode(ctx, code)
+	if err != nil || g == nil || !HasCard(g.Kind) {
+		return nil, err
+	}
+	cards, err := s.cardsOf(ctx, []*ent.Grid{g})
+	if err != nil {
+		return nil, err
+	}
+	return cards[0], nil
+}
+
+// Cards returns the cards of every level-3 grid at or under the grid with rootCode, by code;
+// nil when there is no such grid. More than MaxCards is refused: print a smaller subtree.
+func (s *Service) Cards(ctx context.Context, rootCode string) ([]*Card, error) {
+	root, err := s.gridByCode(ctx, rootCode)
+	if err != nil || root == nil {
+		return nil, err
+	}
+	sys := authz.SystemContext(ctx, "public cards of a subtree")
+	gs, err := s.Client.Grid.Query().
+		Where(grid.PathHasPrefix(root.Path), grid.KindIn(cardKinds()...)).
+		Order(ent.Asc(grid.FieldCode)).Limit(MaxCards + 1).All(sys)
+	if err != nil {
+		return nil, fmt.Errorf("cards under %s: %w", rootCode, err)
+	}
+	if len(gs) > MaxCards {
+		return nil, apperr.Invalid("rootCode", "more than %d cards under %s: print one sub-district or village at a time", MaxCards, rootCode)
+	}
+	return s.cardsOf(ctx, gs)
+}
+
+// cardKinds are the grid kinds that get a card.
+func cardKinds() []grid.Kind {
+	var out []grid.Kind
+	for _, l := range mustLabels("GridKind") {
+		if k := grid.Kind(l.Value); HasCard(k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func mustLabels(enum string) []labels.Label {
+	ls, _ := labels.Of(enum)
+	return ls
+}
+
+// cardsOf builds the cards of gs in three queries: the assignments held today with their
+// people, and the ancestors for the breadcrumbs.
+func (s *Service) cardsOf(ctx context.Context, gs []*ent.Grid) ([]*Card, error) {
+	sys := authz.SystemContext(ctx, "public cards")
+	ids := make([]int, len(gs))
+	for i, g := range gs {
+		ids[i] = g.ID
+	}
+	as, err := s.Client.Assignment.Query().
+		Where(assignment.GridIDIn(ids...), assignment.RoleIn(cardRoles...), roster.HeldAt(s.Now())).
+		WithPerson().Order(ent.Asc(assignment.FieldValidFrom), ent.Asc(assignment.FieldID)).All(sys)
+	if err != nil {
+		return nil, fmt.Errorf("responsibles of %d grids: %w", len(ids), err)
+	}
+	byGrid := map[int][]*ent.Assignment{}
+	for _, a := range as {
+		byGrid[a.GridID] = append(byGrid[a.GridID], a)
+	}
+	crumbs, err := s.breadcrumbs(sys, gs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Card, len(gs))
+	for i, g := range gs {
+		out[i] = &Card{
+			GridCode: g.Code, GridName: g.Name, KindLabel: labels.For("GridKind", string(g.Kind)),
+			Breadcrumb: crumbs[g.ID], Area: g.AreaDescription, Duties: g.Duties, Households: g.Households,
+			People: peopleOf(byGrid[g.ID]), SupervisionPhone: s.SupervisionPhone, ReportPath: ReportPath(g.Code),
+		}
+	}
+	return out, nil
+}
+
+// peopleOf merges the assignments of one grid into one entry per person, ordered by their
+// first role in cardRoles.
+func peopleOf(as []*ent.Assignment) []*Person {
+	slices.SortStableFunc(as, func(a, b *ent.Assignment) int {
+		return slices.Index(cardRoles, a.Role) - slices.Index(cardRoles, b.Role)
+	})
+	byPerson := map[int]*Person{}
+	out := []*Person{}
+	for _, a := range as {
+		p := a.Edges.Person
+		if p == nil {
+			continue
+		}
+		entry, ok := byPerson[p.ID]
+		if !ok {
+			title := a.Title
+			if title == "" {
+				title = p.Title
+			}
+			entry = &Person{Name: p.Name, Title: title, PhotoURL: p.PhotoURL, Phone: MaskPhone(p.Phone)}
+			byPerson[p.ID] = entry
+			out = append(out, entry)
+		}
+		if !slices.Contains(entry.Roles, a.Role) {
+			entry.Roles = append(entry.Roles, a.Role)
+			entry.RoleLabels = append(entry.RoleLabels, labels.For("Role", string(a.Role)))
+		}
+		if a.Duty != nil {
+			if l := labels.For("Duty", string(*a.Duty)); !slices.Contains(entry.DutyLabels, l) {
+				entry.DutyLabels = append(entry.DutyLabels, l)
+			}
+		}
+	}
+	return out
+}
+
+// breadcrumbs returns, per grid, the names of the grids above it from level 1 (the
+// sub-district in the demo) down to the parent; roots above level 1 (district, city) are left
+// out, as a card posted in a village needs no more.
+func (s *Service) breadcrumbs(sys context.Context, gs []*ent.Grid) (map[int][]string, error) {
+	need := map[int]bool{}
+	chains := make(map[int][]int, len(gs))
+	for _, g := range gs {
+		for _, part := range strings.Split(strings.Trim(g.Path, "/"), "/") {
+			id, err := strconv.Atoi(part)
+			if err != nil || id == g.ID {
+				continue
+			}
+			need[id] = true
+			chains[g.ID] = append(chains[g.ID], id)
+		}
+	}
+	ids := make([]int, 0, len(need))
+	for id := range need {
+		ids = append(ids, id)
+	}
+	anc, err := s.Client.Grid.Query().Where(grid.IDIn(ids...)).All(sys)
+	if err != nil {
+		return nil, fmt.Errorf("breadcrumbs: %w", err)
+	}
+	byID := make(map[int]*ent.Grid, len(anc))
+	for _, a := range anc {
+		byID[a.ID] = a
+	}
+	out := make(map[int][]string, len(gs))
+	for _, g := range gs {
+		names := []string{}
+		for _, id := range chains[g.ID] {
+			if a := byID[id]; a != nil && gridtree.TierOf(a.Kind) >= gridtree.TierSubDistrict {
+				names = append(names, a.Name)
+			}
+		}
+		out[g.ID] = names
+	}
+	return out, nil
+}
+
+// Badges returns the badges of the grid heads and workstation heads holding their role today
+// at or under the grid with rootCode, by grid code; nil when there is no such grid.
+func (s *Service) Badges(ctx context.Context, rootCode string) ([]*Badge, error) {
+	root, err := s.gridByCode(ctx, rootCode)
+	if err != nil || root == nil {
+		return nil, err
+	}
+	sys := authz.SystemContext(ctx, "public badges")
+	as, err := s.Client.Assignment.Query().
+		Where(assignment.GridPathHasPrefix(root.Path),
+			assignment.RoleIn(assignment.RoleWORKSTATION_HEAD, assignment.RoleGRID_HEAD), roster.HeldAt(s.Now())).
+		WithPerson().WithGrid().
+		Order(ent.Asc(assignment.FieldGridPath), ent.Asc(assignment.FieldRole), ent.Asc(assignment.FieldID)).
+		Limit(MaxCards + 1).All(sys)
+	if err != nil {
+		return nil, fmt.Errorf("badges under %s: %w", rootCode, err)
+	}
+	if len(as) > MaxCards {
+		return nil, apperr.Invalid("rootCode", "more than %d badges under %s: print one sub-district or village at a time", MaxCards, rootCode)
+	}
+	gs := make([]*ent.Grid, 0, len(as))
+	for _, a := range as {
+		gs = append(gs, a.Edges.Grid)
+	}
+	crumbs, err := s.breadcrumbs(sys, gs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Badge, 0, len(as))
+	for _, a := range as {
+		p, g := a.Edges.Person, a.Edges.Grid
+		title := a.Title
+		if title == "" {
+			title = p.Title
+		}
+		scope := strings.Join(append(slices.Clone(crumbs[g.ID]), g.Name), " · ")
+		if g.AreaDescription != "" {
+			scope += "（" + g.AreaDescription + "）"
+		}
+		out = append(out, &Badge{
+			Name: p.Name, Title: title, PhotoURL: p.PhotoURL, Phone: MaskPhone(p.Phone),
+			Role: a.Role, RoleLabel: labels.For("Role", string(a.Role)),
+			GridCode: g.Code, GridName: g.Name, Scope: scope, Duties: g.Duties,
+		})
+	}
+	slices.SortStableFunc(out, func(a, b *Badge) int { return strings.Compare(a.GridCode, b.GridCode) })
+	return out, nil
+}
