@@ -27,6 +27,10 @@ import (
 	"gridgov/internal/workflow"
 )
 
+// DefaultShutdownTimeout is how long serve waits for requests in flight when it is told to
+// stop: longer than a request may take by default, so that every one of them can finish.
+const DefaultShutdownTimeout = server.DefaultRequestTimeout + 5*time.Second
+
 // serveSettings are the flags of serve, checked.
 type serveSettings struct {
 	addr, dbURL      string
@@ -38,6 +42,7 @@ type serveSettings struct {
 	maxOpenConns     int    // 0: store's default
 	statementTimeout time.Duration
 	requestTimeout   time.Duration
+	shutdownTimeout  time.Duration
 	warnings         []string // to log once the logger exists
 }
 
@@ -68,6 +73,8 @@ func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 		"PostgreSQL statement_timeout of the server's connections, e.g. 10s (0: none; SQLite: ignored)")
 	reqTimeout := fs.Duration("request-timeout", "GRIDGOV_REQUEST_TIMEOUT", server.DefaultRequestTimeout,
 		"how long a GraphQL request may take before it is stopped")
+	shutdownTimeout := fs.Duration("shutdown-timeout", "GRIDGOV_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout,
+		"on SIGTERM or SIGINT, how long requests in flight may take to finish before they are cut off")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage(out)
@@ -83,6 +90,7 @@ func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 		addr: *addr, dbURL: *dbURL, demo: *withDemo, introspection: *introspection,
 		sessionTTL: time.Duration(*sessionHours) * time.Hour, production: *production,
 		logFormat: *logFormat, maxOpenConns: *maxOpen, statementTimeout: *stmtTimeout, requestTimeout: *reqTimeout,
+		shutdownTimeout: *shutdownTimeout,
 	}
 	switch {
 	case *sessionHours < 1:
@@ -93,6 +101,8 @@ func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 		return s, fmt.Errorf("--db-statement-timeout must not be negative, got %v", s.statementTimeout)
 	case s.requestTimeout <= 0:
 		return s, fmt.Errorf("--request-timeout must be positive, got %v", s.requestTimeout)
+	case s.shutdownTimeout <= 0:
+		return s, fmt.Errorf("--shutdown-timeout must be positive, got %v", s.shutdownTimeout)
 	}
 	switch s.logFormat {
 	case "auto":
@@ -174,8 +184,9 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		// Longer than a request may take, so that its answer, even a timeout error, arrives.
 		WriteTimeout: s.requestTimeout + 10*time.Second,
 		IdleTimeout:  2 * time.Minute,
-		BaseContext:  func(net.Listener) context.Context { return ctx },
-		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// Requests outlive the signal that stops the server: they are drained, not cancelled.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	stats := db.Stats()
 	logger.Info("serving", "addr", ln.Addr().String(), "database", store.RedactURL(s.dbURL),
@@ -190,12 +201,17 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down: draining in-flight requests")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// Shutdown closes the listener at once, so new connections are refused, closes idle
+	// connections, and waits for the requests in flight; the deferred client.Close closes the
+	// database after them.
+	logger.Info("shutting down: draining requests in flight", "shutdown_timeout", s.shutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		srv.Close() // cut off what is still running
+		return fmt.Errorf("shutdown: requests still running after --shutdown-timeout %v were cut off", s.shutdownTimeout)
 	}
+	logger.Info("stopped: every request in flight was answered")
 	return nil
 }
 
