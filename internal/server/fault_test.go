@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	neturl "net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"sync"
@@ -37,6 +39,7 @@ type outcome struct {
 	mutation bool
 	status   int
 	codes    []string
+	message  string // of the first error
 	took     time.Duration
 	err      error // the HTTP exchange itself failed
 }
@@ -68,6 +71,9 @@ func (c *loadClient) post(token, query string, vars map[string]any, mutation boo
 		resp.Body.Close()
 	}
 	o.err, o.codes = err, r.Codes()
+	if len(r.Errors) > 0 {
+		o.message = fmt.Sprintf("%s (at %v)", r.Errors[0].Message, r.Errors[0].Path)
+	}
 	c.mu.Lock()
 	c.outcomes = append(c.outcomes, o)
 	c.mu.Unlock()
@@ -140,15 +146,22 @@ func (w *caseWorker) round() {
 	}
 }
 
-// TestDatabaseOutage takes the database away under load and brings it back: requests during
-// the outage fail fast with DATABASE_UNAVAILABLE and 503, /readyz says not ready, the same
-// server serves again once the database is back, and no mutation is left half-applied.
-//
-// PostgreSQL itself is shared by every test package, so the outage is a faultproxy between
-// the server's pool and the database: stopping it refuses new connections and breaks the open
-// ones, which is what a stopped PostgreSQL looks like to the server.
-func TestDatabaseOutage(t *testing.T) {
-	t.Parallel()
+// outageRig is a server whose database connections pass through a faultproxy, and clients
+// that load it: one case per client, moved round its workflow.
+type outageRig struct {
+	db    *dbtest.DB
+	proxy *faultproxy.Proxy
+	pool  *sql.DB
+	lc    *loadClient
+	ws    []*caseWorker
+	stop  chan struct{}
+	wg    sync.WaitGroup
+}
+
+// newOutageRig sets up a server on a fresh PostgreSQL database behind a proxy, and reports
+// a case for each of 8 clients through it.
+func newOutageRig(t *testing.T) *outageRig {
+	t.Helper()
 	db := dbtest.New(t, dialect.Postgres)
 	env := servertest.New(t, db) // on the direct connection: setup and tokens
 	ctx := servertest.System()
@@ -159,8 +172,7 @@ func TestDatabaseOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := newTree(t, db.Client)
-	group := tr.g11
+	group := newTree(t, db.Client).g11
 	handler := mkPerson(t, db.Client, "王建国", group)
 
 	u, err := neturl.Parse(db.URL)
@@ -183,30 +195,31 @@ func TestDatabaseOutage(t *testing.T) {
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RequestTimeout: outageRequestTimeout,
 	}))
 	t.Cleanup(srv.Close)
-	lc := &loadClient{base: srv.URL, http: &http.Client{Timeout: 2 * outageRequestTimeout}}
+	r := &outageRig{db: db, proxy: proxy, pool: pool, lc: &loadClient{base: srv.URL, http: &http.Client{Timeout: 2 * outageRequestTimeout}}}
 
-	const workers = 8
-	ws := make([]*caseWorker, workers)
-	for i := range ws {
+	for i := range 8 {
 		token := env.TokenFor(t, 0, true)
 		var rep struct{ ReportEvent struct{ ID string } }
-		if !lc.post(token, `mutation($g: ID!, $c: ID!, $t: String!, $k: String) {
+		if !r.lc.post(token, `mutation($g: ID!, $c: ID!, $t: String!, $k: String) {
 			reportEvent(input: {gridID: $g, categoryID: $c, title: $t}, idempotencyKey: $k) { id } }`,
 			map[string]any{"g": group.ID, "c": cat, "t": fmt.Sprintf("路灯不亮 %d", i), "k": fmt.Sprintf("report-%d", i)}, true, &rep) {
-			t.Fatalf("report case %d: %+v", i, lc.outcomes[len(lc.outcomes)-1])
+			t.Fatalf("report case %d: %+v", i, r.lc.outcomes[len(r.lc.outcomes)-1])
 		}
-		ws[i] = &caseWorker{c: lc, token: token, caseID: rep.ReportEvent.ID, handler: strconv.Itoa(handler.ID)}
+		r.ws = append(r.ws, &caseWorker{c: r.lc, token: token, caseID: rep.ReportEvent.ID, handler: strconv.Itoa(handler.ID)})
 	}
+	return r
+}
 
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for _, w := range ws {
-		wg.Add(1)
+// startLoad sets every client going round its case's workflow until stopLoad.
+func (r *outageRig) startLoad() {
+	r.stop = make(chan struct{})
+	for _, w := range r.ws {
+		r.wg.Add(1)
 		go func() {
-			defer wg.Done()
+			defer r.wg.Done()
 			for {
 				select {
-				case <-stop:
+				case <-r.stop:
 					return
 				default:
 					w.round()
@@ -214,12 +227,35 @@ func TestDatabaseOutage(t *testing.T) {
 			}
 		}()
 	}
-	steps := func() (n int64) {
-		for _, w := range ws {
-			n += w.steps.Load()
-		}
-		return n
+}
+
+func (r *outageRig) stopLoad() {
+	close(r.stop)
+	r.wg.Wait()
+}
+
+// steps counts the workflow steps answered as done.
+func (r *outageRig) steps() (n int64) {
+	for _, w := range r.ws {
+		n += w.steps.Load()
 	}
+	return n
+}
+
+// TestDatabaseOutage takes the database away under load and brings it back: requests during
+// the outage fail fast with DATABASE_UNAVAILABLE and 503, /readyz says not ready, the same
+// server serves again once the database is back, and no mutation is left half-applied. Then
+// a blip that the idle server does not see: its pooled connections are all broken, and the
+// next requests still succeed.
+//
+// PostgreSQL itself is shared by every test package, so the outage is a faultproxy between
+// the server's pool and the database: stopping it refuses new connections and breaks the open
+// ones, which is what a stopped PostgreSQL looks like to the server.
+func TestDatabaseOutage(t *testing.T) {
+	t.Parallel()
+	r := newOutageRig(t)
+	lc, ws, proxy, pool, db, steps := r.lc, r.ws, r.proxy, r.pool, r.db, r.steps
+	r.startLoad()
 
 	var times outageTimes
 	times.loadStart = time.Now()
@@ -258,13 +294,66 @@ func TestDatabaseOutage(t *testing.T) {
 	times.recovered = time.Now()
 	t.Logf("serving again %v after the database came back", times.recovered.Sub(times.restart).Round(time.Millisecond))
 	time.Sleep(time.Second)
-	close(stop)
-	wg.Wait()
+	r.stopLoad()
 	if steps() == stepsInOutage {
 		t.Error("no workflow step succeeded after the database came back")
 	}
 
 	checkOutcomes(t, lc.outcomes, times)
+	resp, err := lc.http.Get(lc.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !regexp.MustCompile(`(?m)^gridgov_graphql_errors_total\{code="DATABASE_UNAVAILABLE"\} [1-9]`).Match(metrics) {
+		t.Error("/metrics counts no DATABASE_UNAVAILABLE errors")
+	}
+
+	// A blip while the server is idle: every pooled connection breaks unnoticed, and the
+	// next requests meet them first. database/sql retries a statement on another connection
+	// when its connection turns out to have been closed before the statement was sent, so
+	// these requests are expected to succeed; each broken connection may cost at most one
+	// request, answered DATABASE_UNAVAILABLE, when the close is seen only after sending.
+	idle := pool.Stats().Idle
+	if idle == 0 {
+		t.Fatal("no idle connection in the pool after the load")
+	}
+	proxy.Stop()
+	if err := proxy.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lc.outcomes = nil
+	var bwg sync.WaitGroup
+	for _, w := range ws {
+		bwg.Add(1)
+		go func() {
+			defer bwg.Done()
+			for range 3 {
+				w.round()
+			}
+		}()
+	}
+	bwg.Wait()
+	failed := 0
+	for _, o := range lc.outcomes {
+		switch {
+		case o.err == nil && o.status == http.StatusOK && len(o.codes) == 0:
+		case o.err == nil && o.status == http.StatusServiceUnavailable && allEqual(o.codes, "DATABASE_UNAVAILABLE"):
+			failed++
+		default:
+			t.Errorf("after a blip: answered %d %v (%v), want 200 without errors", o.status, o.codes, o.err)
+		}
+	}
+	if failed > idle {
+		t.Errorf("after a blip: %d requests failed, more than the %d broken connections", failed, idle)
+	}
+	t.Logf("after a blip with %d idle connections: %d of %d requests failed", idle, failed, len(lc.outcomes))
+	for _, w := range ws {
+		if !w.c.post(w.token, readCase, map[string]any{"id": w.caseID}, false, nil) {
+			t.Errorf("read case %s after the blip: %+v", w.caseID, lc.outcomes[len(lc.outcomes)-1])
+		}
+	}
 	checkNothingHalfApplied(t, db, ws)
 }
 
@@ -328,7 +417,7 @@ func checkOutcomes(t *testing.T, outcomes []outcome, times outageTimes) {
 			// A step whose commit was answered DATABASE_UNAVAILABLE may have been saved; the
 			// client, unable to read the case, retried with its old version and is told so.
 		default:
-			t.Errorf("%s: answered %d %v, want 200 without errors or 503 DATABASE_UNAVAILABLE", phase, o.status, o.codes)
+			t.Errorf("%s: answered %d %v %q, want 200 without errors or 503 DATABASE_UNAVAILABLE", phase, o.status, o.codes, o.message)
 		}
 	}
 	phases := make([]string, 0, len(tallies))
@@ -401,4 +490,52 @@ func checkNothingHalfApplied(t *testing.T, db *dbtest.DB, ws []*caseWorker) {
 	if steps := int64(totalActions - len(ws)); steps < acknowledged {
 		t.Errorf("%d workflow steps in the database, fewer than the %d acknowledged", steps, acknowledged)
 	}
+}
+
+// TestDatabaseBlips cuts the database off 30 times under load, for 0 to 60 ms each: the
+// connections break in every state (idle, in a query, in a transaction, committing). Every
+// answer is a success, DATABASE_UNAVAILABLE, or CONFLICT for a client that could not read its
+// case and stepped with an old version; never another error, and no mutation half-applied.
+func TestDatabaseBlips(t *testing.T) {
+	t.Parallel()
+	r := newOutageRig(t)
+	r.startLoad()
+	for round := range 30 {
+		time.Sleep(100 * time.Millisecond)
+		r.proxy.Stop()
+		time.Sleep(time.Duration(round%4) * 20 * time.Millisecond)
+		if err := r.proxy.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	r.stopLoad()
+	counts := map[string]int{}
+	for _, o := range r.lc.outcomes {
+		switch {
+		case o.err != nil:
+			t.Errorf("request failed at the HTTP level: %v", o.err)
+		case o.status == http.StatusOK && len(o.codes) == 0:
+			counts["ok"]++
+		case o.status == http.StatusServiceUnavailable && allEqual(o.codes, "DATABASE_UNAVAILABLE"):
+			counts["unavailable"]++
+		case o.mutation && o.status == http.StatusOK && allEqual(o.codes, "CONFLICT"):
+			counts["conflict"]++
+		default:
+			t.Errorf("answered %d %v %q, want success, 503 DATABASE_UNAVAILABLE or CONFLICT", o.status, o.codes, o.message)
+		}
+		if o.took > outageRequestTimeout {
+			t.Errorf("a request took %v, longer than the request timeout %v", o.took, outageRequestTimeout)
+		}
+	}
+	t.Logf("%d requests: %v", len(r.lc.outcomes), counts)
+	if counts["unavailable"] == 0 || counts["ok"] == 0 {
+		t.Errorf("want both successes and DATABASE_UNAVAILABLE answers, got %v", counts)
+	}
+	for _, w := range r.ws {
+		if !w.c.post(w.token, readCase, map[string]any{"id": w.caseID}, false, nil) {
+			t.Errorf("read case %s after the blips: %+v", w.caseID, r.lc.outcomes[len(r.lc.outcomes)-1])
+		}
+	}
+	checkNothingHalfApplied(t, r.db, r.ws)
 }

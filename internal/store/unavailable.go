@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"io"
 	"net"
 
 	"github.com/lib/pq"
@@ -22,6 +23,11 @@ func Unavailable(err error) bool {
 	// error), returned inside transactions, where database/sql cannot retry. ErrConnDone: a
 	// transaction's statement after its connection broke.
 	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
+		return true
+	}
+	// The end of the stream: lib/pq passes it on as it is from some paths when a connection
+	// is cut between statements. Nothing else a request reads is a stream of this kind.
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return true
 	}
 	// A dial refused or timed out, a connection reset: lib/pq passes them on as they are.

@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"syscall"
 	"testing"
@@ -27,6 +28,7 @@ func TestUnavailable(t *testing.T) {
 		{"statement after the connection broke", sql.ErrConnDone, true},
 		{"dial refused", fmt.Errorf("authenticate: %w", refused), true},
 		{"connection reset", reset, true},
+		{"end of stream", fmt.Errorf("authenticate: %w", io.EOF), true},
 		{"server shutting down", &pq.Error{Code: pqerror.AdminShutdown}, true},
 		{"server starting up", &pq.Error{Code: pqerror.CannotConnectNow}, true},
 		{"too many connections", &pq.Error{Code: pqerror.TooManyConnections}, true},
