@@ -209,7 +209,10 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		srv.Close() // cut off what is still running
-		return fmt.Errorf("shutdown: requests still running after --shutdown-timeout %v were cut off", s.shutdownTimeout)
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("shutdown: requests still running after --shutdown-timeout %v were cut off", s.shutdownTimeout)
+		}
+		return fmt.Errorf("shutdown: %w", err)
 	}
 	logger.Info("stopped: every request in flight was answered")
 	return nil

@@ -55,6 +55,12 @@ type loadClient struct {
 
 // post sends a GraphQL request, records its outcome and decodes its data into out on success.
 func (c *loadClient) post(token, query string, vars map[string]any, mutation bool, out any) bool {
+	o := c.send(token, query, vars, mutation, out)
+	return o.err == nil && len(o.codes) == 0
+}
+
+// send is post returning the outcome.
+func (c *loadClient) send(token, query string, vars map[string]any, mutation bool, out any) outcome {
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequest(http.MethodPost, c.base+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -74,18 +80,13 @@ func (c *loadClient) post(token, query string, vars map[string]any, mutation boo
 	if len(r.Errors) > 0 {
 		o.message = fmt.Sprintf("%s (at %v)", r.Errors[0].Message, r.Errors[0].Path)
 	}
+	if o.err == nil && len(r.Errors) == 0 && out != nil {
+		o.err = json.Unmarshal(r.Data, out)
+	}
 	c.mu.Lock()
 	c.outcomes = append(c.outcomes, o)
 	c.mu.Unlock()
-	if err != nil || len(r.Errors) > 0 {
-		return false
-	}
-	if out != nil {
-		if err := json.Unmarshal(r.Data, out); err != nil {
-			return false
-		}
-	}
-	return true
+	return o
 }
 
 // readyz returns the status of GET /readyz.
@@ -200,10 +201,10 @@ func newOutageRig(t *testing.T) *outageRig {
 	for i := range 8 {
 		token := env.TokenFor(t, 0, true)
 		var rep struct{ ReportEvent struct{ ID string } }
-		if !r.lc.post(token, `mutation($g: ID!, $c: ID!, $t: String!, $k: String) {
+		if o := r.lc.send(token, `mutation($g: ID!, $c: ID!, $t: String!, $k: String) {
 			reportEvent(input: {gridID: $g, categoryID: $c, title: $t}, idempotencyKey: $k) { id } }`,
-			map[string]any{"g": group.ID, "c": cat, "t": fmt.Sprintf("路灯不亮 %d", i), "k": fmt.Sprintf("report-%d", i)}, true, &rep) {
-			t.Fatalf("report case %d: %+v", i, r.lc.outcomes[len(r.lc.outcomes)-1])
+			map[string]any{"g": group.ID, "c": cat, "t": fmt.Sprintf("路灯不亮 %d", i), "k": fmt.Sprintf("report-%d", i)}, true, &rep); o.err != nil || len(o.codes) > 0 {
+			t.Fatalf("report case %d: %+v", i, o)
 		}
 		r.ws = append(r.ws, &caseWorker{c: r.lc, token: token, caseID: rep.ReportEvent.ID, handler: strconv.Itoa(handler.ID)})
 	}
@@ -275,9 +276,9 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Errorf("GET /readyz during the outage = %d, want 503", status)
 	}
 	// A mutation without a sign-in gets as far as opening its transaction.
-	login := lc.post("", `mutation { login(username: "nobody", password: "not-a-password") { token } }`, nil, true, nil)
-	if last := lc.outcomes[len(lc.outcomes)-1]; login || last.status != http.StatusServiceUnavailable || !allEqual(last.codes, "DATABASE_UNAVAILABLE") {
-		t.Errorf("login during the outage answered %d %v, want 503 DATABASE_UNAVAILABLE", last.status, last.codes)
+	login := lc.send("", `mutation { login(username: "nobody", password: "not-a-password") { token } }`, nil, true, nil)
+	if login.status != http.StatusServiceUnavailable || !allEqual(login.codes, "DATABASE_UNAVAILABLE") {
+		t.Errorf("login during the outage answered %d %v %q, want 503 DATABASE_UNAVAILABLE", login.status, login.codes, login.message)
 	}
 	stepsInOutage := steps()
 
@@ -350,8 +351,8 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 	t.Logf("after a blip with %d idle connections: %d of %d requests failed", idle, failed, len(lc.outcomes))
 	for _, w := range ws {
-		if !w.c.post(w.token, readCase, map[string]any{"id": w.caseID}, false, nil) {
-			t.Errorf("read case %s after the blip: %+v", w.caseID, lc.outcomes[len(lc.outcomes)-1])
+		if o := w.c.send(w.token, readCase, map[string]any{"id": w.caseID}, false, nil); o.err != nil || len(o.codes) > 0 {
+			t.Errorf("read case %s after the blip: %+v", w.caseID, o)
 		}
 	}
 	checkNothingHalfApplied(t, db, ws)
@@ -533,8 +534,8 @@ func TestDatabaseBlips(t *testing.T) {
 		t.Errorf("want both successes and DATABASE_UNAVAILABLE answers, got %v", counts)
 	}
 	for _, w := range r.ws {
-		if !w.c.post(w.token, readCase, map[string]any{"id": w.caseID}, false, nil) {
-			t.Errorf("read case %s after the blips: %+v", w.caseID, r.lc.outcomes[len(r.lc.outcomes)-1])
+		if o := w.c.send(w.token, readCase, map[string]any{"id": w.caseID}, false, nil); o.err != nil || len(o.codes) > 0 {
+			t.Errorf("read case %s after the blips: %+v", w.caseID, o)
 		}
 	}
 	checkNothingHalfApplied(t, r.db, r.ws)

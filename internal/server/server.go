@@ -233,8 +233,8 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, sta
 	respondError(w, r, status, string(code), msg)
 }
 
-// retryAfter is the Retry-After of a 503: about how long database/sql takes to find the
-// database again once it is back, at most.
+// retryAfter is the Retry-After of a 503, in seconds: long enough for a restart of PostgreSQL,
+// short enough that a client is not kept waiting after one.
 const retryAfter = "5"
 
 // respondUnavailable answers 503 DATABASE_UNAVAILABLE.
