@@ -185,6 +185,10 @@ func TestBadInput(t *testing.T) {
 				descendants(first: 500) { totalCount } } } } } } } } } } }`, codes: []string{badUser, "COMPLEXITY_LIMIT_EXCEEDED"}},
 			{name: "descendants maxDepth 0", query: `query($id: ID!) { node(id: $id) { ... on Grid { descendants(maxDepth: 0) { totalCount } } } }`, vars: map[string]any{"id": id("s1")}, codes: []string{badUser}, field: "maxDepth"},
 			{name: "malformed cursor", query: `{ grids(first: 2, after: "not-a-cursor") { totalCount } }`, codes: []string{badUser, "GRAPHQL_VALIDATION_FAILED"}},
+			// A cursor cut short ends in io.EOF, as a database connection cut short does: still the
+			// client's fault.
+			{name: "empty cursor", query: `{ grids(first: 2, after: "") { totalCount } }`, codes: []string{badUser, "GRAPHQL_VALIDATION_FAILED"}},
+			{name: "truncated cursor", query: `{ grids(first: 2, after: "gqJpZA") { totalCount } }`, codes: []string{badUser, "GRAPHQL_VALIDATION_FAILED"}},
 			{name: "unknown enum for labels", query: `{ enumLabels(enum: "Planet") { value label } }`, codes: []string{badUser}, field: "enum"},
 			{name: "responsibles of an unknown grid", query: `query($id: ID!) { responsibles(gridID: $id) { id } }`, vars: map[string]any{"id": missingGrid}, codes: []string{"NOT_FOUND"}},
 

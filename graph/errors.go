@@ -13,6 +13,7 @@ import (
 	"gridgov/ent"
 	"gridgov/ent/privacy"
 	"gridgov/internal/apperr"
+	"gridgov/internal/store"
 )
 
 // PresentError is the one place where errors become what a client sees: every error gets an
@@ -34,6 +35,9 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 	return gqlErr
 }
 
+// UnavailableMessage is what a client reads when the database cannot be reached.
+const UnavailableMessage = "the database is unavailable: try again shortly"
+
 // classify maps an error to its code, client message and input field.
 func classify(err error) (apperr.Code, string, string) {
 	if e, ok := apperr.As(err); ok {
@@ -54,6 +58,12 @@ func classify(err error) (apperr.Code, string, string) {
 			return apperr.Conflict, msg, field
 		}
 		return apperr.Conflict, "conflicts with an existing record: a unique value is taken, or a referenced record is missing", ""
+	case isCursorError(err):
+		// Before the database's failures: a truncated cursor ends in io.EOF too.
+		return apperr.BadInput, "malformed cursor: pass a cursor from an edge or pageInfo as it is", ""
+	case store.Unavailable(err):
+		// Checked before the deadline: a connection that breaks is not a slow query.
+		return apperr.Unavailable, UnavailableMessage, ""
 	case errors.Is(err, context.DeadlineExceeded):
 		return apperr.Internal, "the request took too long and was stopped", ""
 	}
@@ -65,6 +75,12 @@ func classify(err error) (apperr.Code, string, string) {
 		return apperr.BadInput, gqlErr.Message, ""
 	}
 	return apperr.Internal, "internal server error", ""
+}
+
+// isCursorError reports whether err is entgql's failure to decode a cursor argument.
+func isCursorError(err error) bool {
+	var gqlErr *gqlerror.Error
+	return errors.As(err, &gqlErr) && strings.HasPrefix(gqlErr.Message, "cannot decode cursor")
 }
 
 // validationReason turns ent's validator error into words a frontend engineer can act on.

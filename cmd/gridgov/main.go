@@ -30,6 +30,8 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal lets serve drain its requests; a second one ends the process at once.
+	context.AfterFunc(ctx, stop)
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	slog.SetDefault(logger)
 	if err := realMain(ctx, os.Args[1:], os.Stdin, os.Stdout); err != nil {

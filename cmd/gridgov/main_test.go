@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -33,7 +32,14 @@ import (
 	"gridgov/internal/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		// A test runs the command as a process of its own, to send it real signals.
+		main()
+		os.Exit(0)
+	}
+	os.Exit(dbtest.Main(m))
+}
 
 // migrateMu serializes what migrates a schema in this test binary: every realMain command
 // (each runs store.Migrate) and dbtest.New (which migrates its templates). ent's migration
@@ -492,18 +498,7 @@ func TestServe(t *testing.T) {
 		pw.Close()
 	}()
 	var output []string
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		re := regexp.MustCompile(`on http://([^/]+)/ \(GraphiQL\)`)
-		for sc.Scan() {
-			output = append(output, sc.Text())
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
-		close(addr)
-	}()
+	addr := listenAddr(pr, func(line string) { output = append(output, line) })
 	var base string
 	select {
 	case a, ok := <-addr:

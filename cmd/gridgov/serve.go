@@ -27,6 +27,10 @@ import (
 	"gridgov/internal/workflow"
 )
 
+// DefaultShutdownTimeout is how long serve waits for requests in flight when it is told to
+// stop: longer than a request may take by default, so that every one of them can finish.
+const DefaultShutdownTimeout = server.DefaultRequestTimeout + 5*time.Second
+
 // serveSettings are the flags of serve, checked.
 type serveSettings struct {
 	addr, dbURL      string
@@ -38,8 +42,9 @@ type serveSettings struct {
 	maxOpenConns     int    // 0: store's default
 	statementTimeout time.Duration
 	requestTimeout   time.Duration
-	supervisionPhone string   // printed on the notice cards
-	publicURL        string   // in the cards' QR codes; empty: each request's host
+	supervisionPhone string // printed on the notice cards
+	publicURL        string // in the cards' QR codes; empty: each request's host
+	shutdownTimeout  time.Duration
 	warnings         []string // to log once the logger exists
 }
 
@@ -74,6 +79,8 @@ func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 		"the supervision group's phone number (督察电话) printed on every notice card (demo: a sample number)")
 	publicURL := fs.String("public-url", "GRIDGOV_PUBLIC_URL", "",
 		"the address residents reach the server at, e.g. https://grid.example.cn, put in the notice cards' QR codes (default: the host of each request)")
+	shutdownTimeout := fs.Duration("shutdown-timeout", "GRIDGOV_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout,
+		"on SIGTERM or SIGINT, how long requests in flight may take to finish before they are cut off")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage(out)
@@ -89,6 +96,7 @@ func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 		addr: *addr, dbURL: *dbURL, demo: *withDemo, introspection: *introspection,
 		sessionTTL: time.Duration(*sessionHours) * time.Hour, production: *production,
 		logFormat: *logFormat, maxOpenConns: *maxOpen, statementTimeout: *stmtTimeout, requestTimeout: *reqTimeout,
+		shutdownTimeout:  *shutdownTimeout,
 		supervisionPhone: *supervisionPhone, publicURL: strings.TrimRight(*publicURL, "/"),
 	}
 	if s.publicURL != "" {
@@ -105,6 +113,8 @@ func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 		return s, fmt.Errorf("--db-statement-timeout must not be negative, got %v", s.statementTimeout)
 	case s.requestTimeout <= 0:
 		return s, fmt.Errorf("--request-timeout must be positive, got %v", s.requestTimeout)
+	case s.shutdownTimeout <= 0:
+		return s, fmt.Errorf("--shutdown-timeout must be positive, got %v", s.shutdownTimeout)
 	}
 	switch s.logFormat {
 	case "auto":
@@ -193,8 +203,9 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		// Longer than a request may take, so that its answer, even a timeout error, arrives.
 		WriteTimeout: s.requestTimeout + 10*time.Second,
 		IdleTimeout:  2 * time.Minute,
-		BaseContext:  func(net.Listener) context.Context { return ctx },
-		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// Requests outlive the signal that stops the server: they are drained, not cancelled.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	stats := db.Stats()
 	logger.Info("serving", "addr", ln.Addr().String(), "database", store.RedactURL(s.dbURL),
@@ -209,12 +220,20 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down: draining in-flight requests")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// Shutdown closes the listener at once, so new connections are refused, closes idle
+	// connections, and waits for the requests in flight; the deferred client.Close closes the
+	// database after them.
+	logger.Info("shutting down: draining requests in flight", "shutdown_timeout", s.shutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		srv.Close() // cut off what is still running
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("shutdown: requests still running after --shutdown-timeout %v were cut off", s.shutdownTimeout)
+		}
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	logger.Info("stopped: every request in flight was answered")
 	return nil
 }
 

@@ -27,6 +27,7 @@ func TestServeFlags(t *testing.T) {
 	defaults := serveSettings{
 		addr: "127.0.0.1:8080", dbURL: "gridgov.db", introspection: true, sessionTTL: 12 * time.Hour,
 		logFormat: "text", statementTimeout: 10 * time.Second, requestTimeout: 15 * time.Second,
+		shutdownTimeout: 20 * time.Second,
 	}
 	with := func(change func(s *serveSettings)) serveSettings {
 		s := defaults
@@ -45,17 +46,18 @@ func TestServeFlags(t *testing.T) {
 		{name: "defaults", want: defaults},
 		{name: "every flag", args: []string{"--addr", ":9000", "--database-url", pg, "--demo", "--introspection=false",
 			"--session-hours", "2", "--log-format", "json", "--db-max-open-conns", "32", "--db-statement-timeout", "2s", "--request-timeout", "5s",
-			"--supervision-phone", "0371-1234", "--public-url", "https://grid.example.cn/"},
+			"--supervision-phone", "0371-1234", "--public-url", "https://grid.example.cn/", "--shutdown-timeout", "1m"},
 			want: serveSettings{addr: ":9000", dbURL: pg, demo: true, sessionTTL: 2 * time.Hour, logFormat: "json",
 				maxOpenConns: 32, statementTimeout: 2 * time.Second, requestTimeout: 5 * time.Second,
-				supervisionPhone: "0371-1234", publicURL: "https://grid.example.cn"}},
+				supervisionPhone: "0371-1234", publicURL: "https://grid.example.cn", shutdownTimeout: time.Minute}},
 		{name: "every environment variable", env: map[string]string{"GRIDGOV_ADDR": ":9000", "GRIDGOV_DATABASE_URL": pg,
 			"GRIDGOV_DEMO": "true", "GRIDGOV_INTROSPECTION": "0", "GRIDGOV_SESSION_HOURS": "2", "GRIDGOV_LOG_FORMAT": "json",
 			"GRIDGOV_DB_MAX_OPEN_CONNS": "32", "GRIDGOV_DB_STATEMENT_TIMEOUT": "2s", "GRIDGOV_REQUEST_TIMEOUT": "5s",
-			"GRIDGOV_SUPERVISION_PHONE": "0371-1234", "GRIDGOV_PUBLIC_URL": "https://grid.example.cn"},
+			"GRIDGOV_SUPERVISION_PHONE": "0371-1234", "GRIDGOV_PUBLIC_URL": "https://grid.example.cn",
+			"GRIDGOV_SHUTDOWN_TIMEOUT": "1m"},
 			want: serveSettings{addr: ":9000", dbURL: pg, demo: true, sessionTTL: 2 * time.Hour, logFormat: "json",
 				maxOpenConns: 32, statementTimeout: 2 * time.Second, requestTimeout: 5 * time.Second,
-				supervisionPhone: "0371-1234", publicURL: "https://grid.example.cn"}},
+				supervisionPhone: "0371-1234", publicURL: "https://grid.example.cn", shutdownTimeout: time.Minute}},
 		{name: "the flag wins over the environment", args: []string{"--db-max-open-conns", "8"}, env: map[string]string{"GRIDGOV_DB_MAX_OPEN_CONNS": "32"},
 			want: with(func(s *serveSettings) { s.maxOpenConns = 8 })},
 		{name: "statement timeout off", args: []string{"--db-statement-timeout", "0"}, want: with(func(s *serveSettings) { s.statementTimeout = 0 })},
@@ -90,6 +92,7 @@ func TestServeFlags(t *testing.T) {
 		{name: "unknown log format", args: []string{"--log-format", "xml"}, wantErr: `--log-format must be "text", "json" or "auto"`},
 		{name: "negative pool", args: []string{"--db-max-open-conns", "-1"}, wantErr: "--db-max-open-conns must not be negative"},
 		{name: "no request timeout", args: []string{"--request-timeout", "0"}, wantErr: "--request-timeout must be positive"},
+		{name: "no shutdown timeout", args: []string{"--shutdown-timeout", "0s"}, wantErr: "--shutdown-timeout must be positive"},
 		{name: "no session", args: []string{"--session-hours", "0"}, wantErr: "--session-hours must be at least 1"},
 		{name: "stray argument", args: []string{"now"}, wantErr: "serve takes no arguments"},
 	}
@@ -126,7 +129,7 @@ var serveEnv = map[string]string{
 	"production": "GRIDGOV_PRODUCTION", "log-format": "GRIDGOV_LOG_FORMAT",
 	"db-max-open-conns": "GRIDGOV_DB_MAX_OPEN_CONNS", "db-statement-timeout": "GRIDGOV_DB_STATEMENT_TIMEOUT",
 	"request-timeout": "GRIDGOV_REQUEST_TIMEOUT", "supervision-phone": "GRIDGOV_SUPERVISION_PHONE",
-	"public-url": "GRIDGOV_PUBLIC_URL",
+	"public-url": "GRIDGOV_PUBLIC_URL", "shutdown-timeout": "GRIDGOV_SHUTDOWN_TIMEOUT",
 }
 
 // TestServeHelp: serve --help lists every flag with its environment variable.
@@ -199,6 +202,26 @@ func TestStatementTimeout(t *testing.T) {
 	}
 }
 
+// listenAddr reads serve's standard output to its end, giving each line to each (if not nil),
+// and sends the address serve listens on; the channel is closed when the output ends.
+func listenAddr(r io.Reader, each func(line string)) <-chan string {
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(r)
+		re := regexp.MustCompile(`on http://([^/]+)/ \(GraphiQL\)`)
+		for sc.Scan() {
+			if each != nil {
+				each(sc.Text())
+			}
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+		close(addr)
+	}()
+	return addr
+}
+
 // startServe runs realMain serve with args until the test ends, and returns its base URL.
 func startServe(t *testing.T, args ...string) string {
 	t.Helper()
@@ -210,17 +233,7 @@ func startServe(t *testing.T, args ...string) string {
 		done <- realMain(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), strings.NewReader(""), pw)
 		pw.Close()
 	}()
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		re := regexp.MustCompile(`on http://([^/]+)/ \(GraphiQL\)`)
-		for sc.Scan() {
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
-		close(addr)
-	}()
+	addr := listenAddr(pr, nil)
 	var base string
 	select {
 	case a, ok := <-addr:

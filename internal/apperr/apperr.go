@@ -27,6 +27,9 @@ const (
 	RateLimited Code = "RATE_LIMITED"
 	// Internal means the server failed; the message says nothing more.
 	Internal Code = "INTERNAL_SERVER_ERROR"
+	// Unavailable means the database cannot be reached for now: nothing was changed unless
+	// the message says it may have been, and the same request can be sent again shortly.
+	Unavailable Code = "DATABASE_UNAVAILABLE"
 )
 
 // Error is an error with a client-facing code and message.

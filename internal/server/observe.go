@@ -15,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"gridgov/internal/apperr"
 )
 
 const (
@@ -43,6 +45,7 @@ type requestInfo struct {
 	known        bool     // whether operation is known
 	codes        []string // extensions.code of each error answered
 	userID       int      // the signed-in user, 0 if anonymous
+	unavailable  bool     // an error answered is DATABASE_UNAVAILABLE: the status is 503
 }
 
 type requestInfoKey struct{}
@@ -244,6 +247,7 @@ func recordResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.
 		for _, e := range resp.Errors {
 			code, _ := e.Extensions["code"].(string)
 			info.codes = append(info.codes, code)
+			info.unavailable = info.unavailable || code == string(apperr.Unavailable)
 		}
 	}
 	return resp

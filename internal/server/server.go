@@ -32,6 +32,7 @@ import (
 	"gridgov/internal/auth"
 	"gridgov/internal/clock"
 	"gridgov/internal/publicface"
+	"gridgov/internal/store"
 )
 
 // Config is what the server needs.
@@ -81,7 +82,7 @@ func New(cfg Config) http.Handler {
 	}
 	obs := newObserver(requestLog, cfg.DB)
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", obs.wrap(withLimits(cfg.RequestTimeout, withViewer(cfg, GraphQL(cfg)))))
+	mux.Handle("/graphql", obs.wrap(unavailableStatus(withLimits(cfg.RequestTimeout, withViewer(cfg, GraphQL(cfg))))))
 	mux.Handle("/{$}", playground.Handler("gridgov GraphiQL", "/graphql"))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -149,16 +150,51 @@ func publicService(cfg Config) *publicface.Service {
 	return s
 }
 
-// transactioner is entgql.Transactioner made safe for a response without an operation, which
-// it panics on: gqlgen answers a POST body it cannot read or decode with one.
+// transactioner runs mutations in a transaction as entgql.Transactioner does, whose
+// serialization of a mutation's resolvers it keeps, with two differences: a response without
+// an operation (gqlgen answers a POST body it cannot read or decode with one) passes through
+// instead of panicking, and a transaction that cannot be opened or committed is reported
+// through the error presenter with a code, not in the driver's words without one.
 type transactioner struct{ entgql.Transactioner }
 
-// InterceptResponse runs mutations in a transaction.
+// InterceptResponse runs mutations in a transaction: committed when the response has no
+// errors, rolled back otherwise.
 func (t transactioner) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	if !graphql.HasOperationContext(ctx) {
 		return next(ctx)
 	}
-	return t.Transactioner.InterceptResponse(ctx, next)
+	if op := graphql.GetOperationContext(ctx).Operation; op == nil || op.Operation != ast.Mutation {
+		return next(ctx)
+	}
+	txCtx, tx, err := t.OpenTx(ctx)
+	if err != nil {
+		return errorResponse(ctx, fmt.Errorf("open the mutation's transaction: %w", err))
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			_ = tx.Rollback()
+			panic(r)
+		}
+	}()
+	resp := next(txCtx)
+	if len(resp.Errors) > 0 {
+		_ = tx.Rollback()
+		return &graphql.Response{Errors: resp.Errors}
+	}
+	if err := tx.Commit(); err != nil {
+		if store.Unavailable(err) {
+			// The commit may have reached the database before the connection broke.
+			err = apperr.Wrap(err, apperr.Unavailable, "the database became unavailable while saving: the change may or may not have been saved; "+
+				"send the mutation again with the same idempotencyKey, or reload and check")
+		}
+		return errorResponse(ctx, fmt.Errorf("commit the mutation's transaction: %w", err))
+	}
+	return resp
+}
+
+// errorResponse answers a whole operation with one error, presented as resolvers' errors are.
+func errorResponse(ctx context.Context, err error) *graphql.Response {
+	return &graphql.Response{Errors: gqlerror.List{graph.PresentError(ctx, err)}}
 }
 
 // withViewer resolves the bearer token to a viewer whose grants come from the user's active
@@ -177,7 +213,7 @@ func withViewer(cfg Config, next http.Handler) http.Handler {
 			}
 			v, err := cfg.Enforcer.LoadViewer(ctx, cfg.Client, u, cfg.Now())
 			if err != nil {
-				writeError(w, r, cfg.Logger, http.StatusServiceUnavailable, err)
+				writeError(w, r, cfg.Logger, http.StatusInternalServerError, err)
 				return
 			}
 			ctx = authz.NewContext(ctx, v)
@@ -210,12 +246,19 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
-// writeError answers outside GraphQL execution, in GraphQL's response shape.
+// writeError answers outside GraphQL execution, in GraphQL's response shape: an apperr with
+// status, a database that cannot be reached with 503, anything else with 500 and no details.
 func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, status int, err error) {
 	code, msg := apperr.Internal, "internal server error"
-	if e, ok := apperr.As(err); ok {
+	switch e, ok := apperr.As(err); {
+	case ok:
 		code, msg = e.Code, e.Message
-	} else {
+	case store.Unavailable(err):
+		logger.WarnContext(r.Context(), "database unavailable", "error", err)
+		respondUnavailable(w, r)
+		return
+	default:
+		status = http.StatusInternalServerError
 		logger.ErrorContext(r.Context(), "request failed before execution", "error", err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
@@ -223,6 +266,52 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, sta
 	}
 	respondError(w, r, status, string(code), msg)
 }
+
+// retryAfter is the Retry-After of a 503, in seconds: long enough for a restart of PostgreSQL,
+// short enough that a client is not kept waiting after one.
+const retryAfter = "5"
+
+// respondUnavailable answers 503 DATABASE_UNAVAILABLE.
+func respondUnavailable(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Retry-After", retryAfter)
+	respondError(w, r, http.StatusServiceUnavailable, string(apperr.Unavailable), graph.UnavailableMessage)
+}
+
+// unavailableStatus answers 503 with Retry-After, instead of 200, a GraphQL response that
+// carries a DATABASE_UNAVAILABLE error (recordResponse notes it before the response is
+// written), so that load balancers and clients see the outage and retry.
+func unavailableStatus(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(&unavailableWriter{ResponseWriter: w, info: infoFrom(r.Context())}, r)
+	})
+}
+
+type unavailableWriter struct {
+	http.ResponseWriter
+	info        *requestInfo
+	wroteHeader bool
+}
+
+func (w *unavailableWriter) WriteHeader(status int) {
+	if !w.wroteHeader {
+		w.wroteHeader = true
+		if status == http.StatusOK && w.info.unavailable {
+			w.Header().Set("Retry-After", retryAfter)
+			status = http.StatusServiceUnavailable
+		}
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *unavailableWriter) Write(b []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *unavailableWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // respondError answers one error with its code, outside GraphQL execution.
 func respondError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {

@@ -1,0 +1,47 @@
+package store
+
+import (
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"io"
+	"net"
+
+	"github.com/lib/pq"
+	"github.com/lib/pq/pqerror"
+)
+
+// Unavailable reports whether err says that the database could not be reached, rather than
+// that a statement failed: a refused or broken connection, or PostgreSQL shutting down,
+// restarting or full. Such a failure passes by itself (database/sql drops broken connections
+// and dials new ones), so clients are told to retry instead of being shown an internal error.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	// ErrBadConn: lib/pq's word for a connection that broke (end of file, a fatal server
+	// error), returned inside transactions, where database/sql cannot retry. ErrConnDone: a
+	// transaction's statement after its connection broke.
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
+		return true
+	}
+	// The end of the stream: lib/pq passes it on as it is from some paths when a connection
+	// is cut between statements. Nothing else a request reads is a stream of this kind.
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	// A dial refused or timed out, a connection reset: lib/pq passes them on as they are.
+	var netErr net.Error
+	if errors.As(err, &netErr) {
+		return true
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch pqErr.Code {
+		case pqerror.AdminShutdown, pqerror.CrashShutdown, pqerror.CannotConnectNow, pqerror.TooManyConnections:
+			return true
+		}
+		return pqErr.Code.Class() == pqerror.ClassConnectionException
+	}
+	return false
+}
