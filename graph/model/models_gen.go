@@ -8,11 +8,62 @@ import (
 	"gridgov/ent"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
+	"gridgov/ent/grid"
 	"gridgov/ent/household"
+	"gridgov/ent/keyproject"
+	"gridgov/ent/ledgeritemtype"
+	"gridgov/ent/schema/ledgerfield"
 	"io"
 	"strconv"
 	"time"
 )
+
+type CreateKeyProjectInput struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+	// Investment in 10,000 yuan (万元).
+	Investment  *float64           `json:"investment,omitempty"`
+	OwnerUnit   *string            `json:"ownerUnit,omitempty"`
+	OwnerID     *int               `json:"ownerID,omitempty"`
+	Status      *keyproject.Status `json:"status,omitempty"`
+	Description *string            `json:"description,omitempty"`
+	StartsOn    *time.Time         `json:"startsOn,omitempty"`
+	DueOn       *time.Time         `json:"dueOn,omitempty"`
+	// The lead grid.
+	GridID int `json:"gridID"`
+	// Grids the project runs through.
+	GridIDs    []int                       `json:"gridIDs,omitempty"`
+	Milestones []*KeyProjectMilestoneInput `json:"milestones,omitempty"`
+	Metrics    []*KeyProjectMetricInput    `json:"metrics,omitempty"`
+}
+
+type CreateLedgerEntryInput struct {
+	ItemTypeID   int                 `json:"itemTypeID"`
+	GridID       int                 `json:"gridID"`
+	KeyProjectID *int                `json:"keyProjectID,omitempty"`
+	Period       *string             `json:"period,omitempty"`
+	Values       []*LedgerValueInput `json:"values"`
+}
+
+type DefineLedgerCategoryInput struct {
+	Code      string `json:"code"`
+	Name      string `json:"name"`
+	Label     string `json:"label"`
+	SortOrder *int   `json:"sortOrder,omitempty"`
+}
+
+type DefineLedgerItemTypeInput struct {
+	CategoryCode  string                 `json:"categoryCode"`
+	Code          string                 `json:"code"`
+	Name          string                 `json:"name"`
+	Label         string                 `json:"label"`
+	Fields        []*ledgerfield.Def     `json:"fields"`
+	Period        *ledgeritemtype.Period `json:"period,omitempty"`
+	Required      *bool                  `json:"required,omitempty"`
+	RequiredKinds []grid.Kind            `json:"requiredKinds,omitempty"`
+	Active        *bool                  `json:"active,omitempty"`
+	SortOrder     *int                   `json:"sortOrder,omitempty"`
+}
 
 // One value of an enum with its zh-CN label.
 type EnumLabel struct {
@@ -20,6 +71,55 @@ type EnumLabel struct {
 	Value string `json:"value"`
 	// The zh-CN label, e.g. 网格长.
 	Label string `json:"label"`
+}
+
+type KeyProjectMetricInput struct {
+	Code   string  `json:"code"`
+	Label  string  `json:"label"`
+	Unit   *string `json:"unit,omitempty"`
+	Target float64 `json:"target"`
+}
+
+// A metric with its latest reading.
+type KeyProjectMetricStanding struct {
+	Metric *ent.KeyProjectMetric `json:"metric"`
+	// The latest cumulative value; 0 before any reading.
+	Value float64 `json:"value"`
+	// Day of the latest reading (YYYY-MM-DD); null before any.
+	Day *string `json:"day,omitempty"`
+	// value / target × 100.
+	Percent float64 `json:"percent"`
+}
+
+type KeyProjectMilestoneInput struct {
+	Name  string    `json:"name"`
+	DueOn time.Time `json:"dueOn"`
+}
+
+// A key project with every metric's standing.
+type KeyProjectStanding struct {
+	Project *ent.KeyProject             `json:"project"`
+	Metrics []*KeyProjectMetricStanding `json:"metrics"`
+}
+
+// A grid that lacks some required ledgers for a period.
+type LedgerGap struct {
+	Grid    *ent.Grid             `json:"grid"`
+	Missing []*ent.LedgerItemType `json:"missing"`
+}
+
+// One value of a ledger entry.
+type LedgerValue struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	// The canonical value: numbers without trailing zeros, dates YYYY-MM-DD, true/false, person ids.
+	Value string `json:"value"`
+}
+
+// One value to write to a ledger entry; an empty value clears it.
+type LedgerValueInput struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 // A new session.
@@ -182,6 +282,16 @@ type TrackPointInput struct {
 	Lat float64   `json:"lat"`
 	Lng float64   `json:"lng"`
 	At  time.Time `json:"at"`
+}
+
+type UpdateLedgerEntryInput struct {
+	// The version being changed; a stale version is a CONFLICT.
+	Version      *int    `json:"version,omitempty"`
+	GridID       *int    `json:"gridID,omitempty"`
+	KeyProjectID *int    `json:"keyProjectID,omitempty"`
+	Period       *string `json:"period,omitempty"`
+	// When given, replaces every value.
+	Values []*LedgerValueInput `json:"values,omitempty"`
 }
 
 // The visit interval of a care level.

@@ -53,6 +53,11 @@ var enums = map[string][]Label{
 	"TimeLimitUnit": {{"WORKING_HOURS", "工作时"}, {"WORKING_DAYS", "工作日"}, {"NATURAL_HOURS", "自然时"}},
 	"SlaLight":      {{"GREEN", "绿灯(正常)"}, {"YELLOW", "黄灯(临期)"}, {"RED", "红灯(超期)"}},
 	"CareLevel":     {{"ORDINARY", "一般户"}, {"NEEDS_ATTENTION", "关注户"}, {"VULNERABLE", "困难/重点帮扶户"}},
+	"LedgerPeriod":  {{"NONE", "常设台账"}, {"MONTH", "按月"}, {"QUARTER", "按季度"}, {"YEAR", "按年"}},
+	"LedgerFieldType": {
+		{"TEXT", "文本"}, {"NUMBER", "数值"}, {"DATE", "日期"}, {"ENUM", "选项"}, {"BOOLEAN", "是/否"}, {"PERSON", "人员"},
+	},
+	"KeyProjectStatus": {{"PLANNED", "谋划中"}, {"IN_PROGRESS", "推进中"}, {"COMPLETED", "已完成"}, {"SUSPENDED", "暂停"}},
 	"HouseholdTagKind": {
 		{"PARTY_MEMBER_HOUSEHOLD", "共产党员户"}, {"MASSES_REPRESENTATIVE_HOUSEHOLD", "群众代表户"},
 	},
