@@ -2,6 +2,7 @@
 //
 //	gridgov serve [--addr A] [--database-url URL] [--demo]
 //	gridgov demo [--database-url URL]
+//	gridgov catalogue load [--database-url URL]
 //	gridgov migrate status|apply [--database-url URL]
 //	gridgov user add NAME [--person-id N] [--admin]   (password on standard input)
 //	gridgov user disable NAME
@@ -43,6 +44,7 @@ const usage = `gridgov — GraphQL backend for grid-based community governance (
 Usage:
   gridgov serve [flags]          run the HTTP server (GraphiQL at /, API at /graphql)
   gridgov demo [flags]           load the Xushui demo data set into the database
+  gridgov catalogue load         load the starter ledger catalogue (台账目录); safe to repeat
   gridgov migrate status|apply   PostgreSQL schema migrations [--database-url URL] [--baseline VERSION]
   gridgov user add NAME [flags]  create an account; the password is read from standard input
   gridgov user disable NAME      disable an account and end its sessions
@@ -65,6 +67,8 @@ func realMain(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 		return migrateCmd(ctx, args[1:], stdout)
 	case "demo":
 		return demoCmd(ctx, args[1:], stdout)
+	case "catalogue":
+		return catalogueCmd(ctx, args[1:], stdout)
 	case "user":
 		return userCmd(ctx, args[1:], stdin, stdout)
 	case "help", "-h", "--help":

@@ -531,3 +531,18 @@ func TestServe(t *testing.T) {
 		}
 	}
 }
+
+func TestCatalogueCommand(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "catalogue.db")
+	first := mustRun(t, "", "catalogue", "load", "--database-url", file)
+	if !regexp.MustCompile(`: 9 categories, 2\d\d item types\n$`).MatchString(first) {
+		t.Errorf("catalogue load said %q", first)
+	}
+	if again := mustRun(t, "", "catalogue", "load", "--database-url", file); again != first {
+		t.Errorf("second load said %q, first %q", again, first)
+	}
+	if _, err := run(t, "", "catalogue", "drop", "--database-url", file); err == nil {
+		t.Error("catalogue drop succeeded")
+	}
+}

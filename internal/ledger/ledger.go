@@ -7,6 +7,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -70,6 +71,9 @@ func upsertCategory(ctx context.Context, client *ent.Client, in CategoryInput) (
 	case err != nil:
 		return nil, fmt.Errorf("load ledger category %s: %w", in.Code, err)
 	}
+	if c.Name == in.Name && c.Label == in.Label && c.SortOrder == in.SortOrder {
+		return c, nil
+	}
 	return c.Update().SetName(in.Name).SetLabel(in.Label).SetSortOrder(in.SortOrder).Save(ctx)
 }
 
@@ -113,12 +117,12 @@ func upsertItemType(ctx context.Context, client *ent.Client, in ItemTypeInput) (
 	if err := ledgeritemtype.PeriodValidator(in.Period); err != nil {
 		return nil, apperr.Invalid("period", "unknown period %q", in.Period)
 	}
-	kinds := make([]string, len(in.RequiredKinds))
-	for i, k := range in.RequiredKinds {
+	var kinds []string
+	for _, k := range in.RequiredKinds {
 		if grid.KindValidator(k) != nil {
 			return nil, apperr.Invalid("requiredKinds", "unknown grid kind %q", k)
 		}
-		kinds[i] = string(k)
+		kinds = append(kinds, string(k))
 	}
 	cat, err := client.LedgerCategory.Query().Where(ledgercategory.Code(in.CategoryCode)).Only(ctx)
 	if ent.IsNotFound(err) {
@@ -135,6 +139,11 @@ func upsertItemType(ctx context.Context, client *ent.Client, in ItemTypeInput) (
 			SetActive(in.Active).SetSortOrder(in.SortOrder).SetCategoryID(cat.ID).Save(ctx)
 	case err != nil:
 		return nil, fmt.Errorf("load ledger item type %s: %w", in.Code, err)
+	}
+	if t.Name == in.Name && t.Label == in.Label && reflect.DeepEqual(t.Fields, in.Fields) && t.Period == in.Period &&
+		t.Required == in.Required && slices.Equal(t.RequiredKinds, kinds) && t.Active == in.Active &&
+		t.SortOrder == in.SortOrder && t.CategoryID == cat.ID {
+		return t, nil // unchanged: loading a catalogue twice writes nothing
 	}
 	return t.Update().SetName(in.Name).SetLabel(in.Label).SetFields(in.Fields).SetPeriod(in.Period).
 		SetRequired(in.Required).SetRequiredKinds(kinds).SetActive(in.Active).SetSortOrder(in.SortOrder).
