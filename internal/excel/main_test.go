@@ -38,7 +38,7 @@ func contents(t *testing.T, data []byte) map[string][][]string {
 }
 
 // loadCatalogue loads the starter catalogue on the system's account.
-func loadCatalogue(t *testing.T, c *ent.Client) {
+func loadCatalogue(t testing.TB, c *ent.Client) {
 	t.Helper()
 	cat, err := ledger.Starter()
 	if err != nil {

@@ -134,7 +134,7 @@ func (r *rowReader) close() { _ = r.rows.Close() }
 
 // cell is cols[i], or "" past the end.
 func cell(cols []string, i int) string {
-	if i < len(cols) {
+	if i >= 0 && i < len(cols) {
 		return cols[i]
 	}
 	return ""
