@@ -2,7 +2,6 @@ package graph_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -13,13 +12,8 @@ func TestKeyProjects(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
 		f := newFixture(t, db)
 		g := f.buildTree(t, baseTree)
-		past := time.Now().Add(-time.Hour)
-		leader := f.createPerson(t, g["s1"].ID, "街道主任")
-		f.assign(t, leader, g["s1"].ID, "FIRST_RESPONSIBLE", "", past)
-		leaderToken := f.env.TokenFor(t, atoi(t, leader), false)
-		head := f.createPerson(t, g["v1"].ID, "网格长")
-		f.assign(t, head, g["v1"].ID, "GRID_HEAD", "", past)
-		headToken := f.env.TokenFor(t, atoi(t, head), false)
+		leader, _, leaderToken := f.holder(t, g["s1"].ID, "街道主任", "FIRST_RESPONSIBLE")
+		_, _, headToken := f.holder(t, g["v1"].ID, "网格长", "GRID_HEAD")
 
 		const create = `mutation($in: CreateKeyProjectInput!) { createKeyProject(input: $in) {
 			id code status statusLabel grid { code } grids { code } owner { id }

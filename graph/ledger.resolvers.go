@@ -154,6 +154,11 @@ func (r *mutationResolver) UpdateLedgerEntry(ctx context.Context, id int, input 
 	return ledger.UpdateEntry(ctx, r.client(ctx), id, ch)
 }
 
+// RequestExport is the resolver for the requestExport field.
+func (r *mutationResolver) RequestExport(ctx context.Context, kind model.ExportKind, gridID *int) (*model.ExportDownload, error) {
+	return r.requestExport(ctx, kind, gridID)
+}
+
 // LedgerCategories is the resolver for the ledgerCategories field.
 func (r *queryResolver) LedgerCategories(ctx context.Context) ([]*ent.LedgerCategory, error) {
 	return r.client(ctx).LedgerCategory.Query().Order(ent.Asc(ledgercategory.FieldSortOrder), ent.Asc(ledgercategory.FieldID)).All(ctx)

@@ -34,18 +34,22 @@ func defineTestLedger(t *testing.T, f *fixture) string {
 
 type ledgerValue struct{ Key, Label, Value string }
 
+// holder creates a person on gridID holding role there since an hour ago, and returns their
+// id, the assignment's id and a token.
+func (f *fixture) holder(t *testing.T, gridID, name, role string) (string, string, string) {
+	t.Helper()
+	p := f.createPerson(t, gridID, name)
+	a := f.assign(t, p, gridID, role, "", time.Now().Add(-time.Hour))
+	return p, a, f.env.TokenFor(t, atoi(t, p), false)
+}
+
 func TestLedgerEntries(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
 		f := newFixture(t, db)
 		g := f.buildTree(t, baseTree)
 		typeID := defineTestLedger(t, f)
-		past := time.Now().Add(-time.Hour)
-		head := f.createPerson(t, g["v1"].ID, "张网格长")
-		f.assign(t, head, g["v1"].ID, "GRID_HEAD", "", past)
-		headToken := f.env.TokenFor(t, atoi(t, head), false)
-		other := f.createPerson(t, g["v2"].ID, "李网格长")
-		f.assign(t, other, g["v2"].ID, "GRID_HEAD", "", past)
-		otherToken := f.env.TokenFor(t, atoi(t, other), false)
+		head, _, headToken := f.holder(t, g["v1"].ID, "张网格长", "GRID_HEAD")
+		_, _, otherToken := f.holder(t, g["v2"].ID, "李网格长", "GRID_HEAD")
 		hidden := f.createPerson(t, g["s2"].ID, "王某")
 
 		// Only administrators of the whole tree define types.

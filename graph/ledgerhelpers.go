@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"gridgov/authz"
+	"gridgov/internal/apperr"
+	"gridgov/internal/excel"
+
 	"gridgov/graph/model"
 	"gridgov/internal/keyproject"
 	"gridgov/internal/ledger"
@@ -64,4 +68,34 @@ func standings(ms []keyproject.MetricProgress) []*model.KeyProjectMetricStanding
 		out[i] = s
 	}
 	return out
+}
+
+// exportKinds maps the API's workbook kinds to the excel package's.
+var exportKinds = map[model.ExportKind]string{
+	model.ExportKindRoster: excel.KindRoster, model.ExportKindLedgers: excel.KindLedgers,
+	model.ExportKindEvents: excel.KindEvents, model.ExportKindLedgerTemplate: excel.KindTemplate,
+}
+
+// requestExport signs a link to a workbook for the signed-in user, after checking that the
+// grid, if any, is in their scope (the download checks it again).
+func (r *Resolver) requestExport(ctx context.Context, kind model.ExportKind, gridID *int) (*model.ExportDownload, error) {
+	v := authz.FromContext(ctx)
+	if v == nil || v.UserID == 0 {
+		return nil, authz.ErrNoViewer
+	}
+	if r.Downloads == nil {
+		return nil, apperr.New(apperr.Internal, "downloads are not configured on this server")
+	}
+	t := excel.Ticket{UserID: v.UserID, Kind: exportKinds[kind], Expires: r.Now().Add(excel.DownloadTTL)}
+	if gridID != nil {
+		g, err := r.gridByID(ctx, *gridID)
+		if err != nil {
+			return nil, err
+		}
+		if g == nil {
+			return nil, authz.NotVisible(v, authz.ObjGrid, "gridID", *gridID)
+		}
+		t.GridID = g.ID
+	}
+	return &model.ExportDownload{URL: "/downloads/" + r.Downloads.Sign(t), ExpiresAt: t.Expires}, nil
 }

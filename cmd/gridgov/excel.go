@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"gridgov/authz"
-	"gridgov/ent"
 	"gridgov/ent/grid"
 	"gridgov/internal/excel"
 )
@@ -106,7 +105,7 @@ func exportCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	bw := bufio.NewWriter(w)
-	err = writeExport(sys, client, bw, kind, root)
+	err = excel.Write(sys, client, bw, kind, root)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -119,20 +118,6 @@ func exportCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", *out)
 	return nil
-}
-
-// writeExport writes one kind of workbook.
-func writeExport(ctx context.Context, client *ent.Client, w io.Writer, kind string, root *int) error {
-	switch kind {
-	case "roster":
-		return excel.ExportRoster(ctx, client, w, root)
-	case "ledgers":
-		return excel.ExportLedgers(ctx, client, w, excel.LedgerFilter{RootGridID: root})
-	case "template":
-		return excel.LedgerTemplate(ctx, client, w, nil)
-	default:
-		return excel.ExportEvents(ctx, client, w, excel.EventFilter{})
-	}
 }
 
 // progressBar draws "checked 35000 rows" / "written [#####     ] 50%" on one terminal line.

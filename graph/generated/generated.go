@@ -216,6 +216,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ExportDownload struct {
+		ExpiresAt func(childComplexity int) int
+		URL       func(childComplexity int) int
+	}
+
 	Grid struct {
 		Ancestors       func(childComplexity int) int
 		AreaDescription func(childComplexity int) int
@@ -515,6 +520,7 @@ type ComplexityRoot struct {
 		ReportEvent              func(childComplexity int, input model.ReportEventInput, idempotencyKey *string) int
 		ReportPatrolFinding      func(childComplexity int, patrolID int, categoryID int, title string, description *string, solvedOnSpot bool) int
 		ReportPublicEvent        func(childComplexity int, input model.PublicReportInput, idempotencyKey *string) int
+		RequestExport            func(childComplexity int, kind model.ExportKind, gridID *int) int
 		RequestExtension         func(childComplexity int, id int, version *int, newDeadline time.Time, note *string, idempotencyKey *string) int
 		ReturnEvent              func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
 		SetKeyProjectStatus      func(childComplexity int, id int, status keyproject.Status) int
@@ -896,6 +902,7 @@ type MutationResolver interface {
 	DefineLedgerItemType(ctx context.Context, input model.DefineLedgerItemTypeInput) (*ent.LedgerItemType, error)
 	CreateLedgerEntry(ctx context.Context, input model.CreateLedgerEntryInput) (*ent.LedgerEntry, error)
 	UpdateLedgerEntry(ctx context.Context, id int, input model.UpdateLedgerEntryInput) (*ent.LedgerEntry, error)
+	RequestExport(ctx context.Context, kind model.ExportKind, gridID *int) (*model.ExportDownload, error)
 }
 type PatrolResolver interface {
 	Grid(ctx context.Context, obj *ent.Patrol) (*ent.Grid, error)
@@ -1634,6 +1641,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EventEdge.Node(childComplexity), true
+
+	case "ExportDownload.expiresAt":
+		if e.ComplexityRoot.ExportDownload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportDownload.ExpiresAt(childComplexity), true
+	case "ExportDownload.url":
+		if e.ComplexityRoot.ExportDownload.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportDownload.URL(childComplexity), true
 
 	case "Grid.ancestors":
 		if e.ComplexityRoot.Grid.Ancestors == nil {
@@ -3122,6 +3142,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReportPublicEvent(childComplexity, args["input"].(model.PublicReportInput), args["idempotencyKey"].(*string)), true
+	case "Mutation.requestExport":
+		if e.ComplexityRoot.Mutation.RequestExport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestExport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestExport(childComplexity, args["kind"].(model.ExportKind), args["gridID"].(*int)), true
 	case "Mutation.requestExtension":
 		if e.ComplexityRoot.Mutation.RequestExtension == nil {
 			break
@@ -9426,6 +9457,33 @@ extend type Mutation {
   "Changes a ledger entry, keeping the previous values as a revision (needs ledger/update)."
   updateLedgerEntry(id: ID!, input: UpdateLedgerEntryInput!): LedgerEntry!
 }
+
+"A workbook a signed-in user may download (xlsx)."
+enum ExportKind {
+  "Grids, people and their role assignments (花名册)."
+  ROSTER
+  "Ledger entries, one sheet per item type."
+  LEDGERS
+  "The case list, with reported, registered, deadline and closed times."
+  EVENTS
+  "An empty ledger workbook of every active item type, to fill in and import."
+  LEDGER_TEMPLATE
+}
+
+"A short-lived link to a workbook."
+type ExportDownload {
+  "Path of the download on this server (GET, no token needed: the link is signed)."
+  url: String!
+  expiresAt: Time!
+}
+
+extend type Mutation {
+  """
+  Asks for a workbook of what the viewer may see (under ` + "`" + `gridID` + "`" + `, when given). The link works
+  for a few minutes; the viewer's scope is checked again when it is used.
+  """
+  requestExport(kind: ExportKind!, gridID: ID): ExportDownload!
+}
 `, BuiltIn: false},
 	{Name: "../schema/rollup.graphql", Input: `extend type Query {
   """
@@ -9790,6 +9848,16 @@ func (ec *executionContext) childFields_EventEdge(ctx context.Context, field gra
 		return ec.fieldContext_EventEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ExportDownload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_ExportDownload_url(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_ExportDownload_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExportDownload", field.Name)
 }
 
 func (ec *executionContext) childFields_Grid(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11911,6 +11979,28 @@ func (ec *executionContext) field_Mutation_reportPublicEvent_args(ctx context.Co
 		return nil, err
 	}
 	args["idempotencyKey"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestExport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (model.ExportKind, error) {
+			return ec.unmarshalNExportKind2gridgovᚋgraphᚋmodelᚐExportKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "gridID",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gridID"] = arg1
 	return args, nil
 }
 
@@ -16411,6 +16501,52 @@ func (ec *executionContext) _EventEdge_cursor(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_EventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ExportDownload_url(ctx context.Context, field graphql.CollectedField, obj *model.ExportDownload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportDownload_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExportDownload_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportDownload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExportDownload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.ExportDownload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportDownload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExportDownload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportDownload", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Grid_id(ctx context.Context, field graphql.CollectedField, obj *ent.Grid) (ret graphql.Marshaler) {
@@ -23217,6 +23353,50 @@ func (ec *executionContext) fieldContext_Mutation_updateLedgerEntry(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_updateLedgerEntry_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestExport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestExport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestExport(ctx, fc.Args["kind"].(model.ExportKind), fc.Args["gridID"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ExportDownload) graphql.Marshaler {
+			return ec.marshalNExportDownload2ᚖgridgovᚋgraphᚋmodelᚐExportDownload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestExport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExportDownload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestExport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -41136,6 +41316,44 @@ func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var exportDownloadImplementors = []string{"ExportDownload"}
+
+func (ec *executionContext) _ExportDownload(ctx context.Context, sel ast.SelectionSet, obj *model.ExportDownload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exportDownloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExportDownload")
+		case "url":
+			out.Values[i] = ec._ExportDownload_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._ExportDownload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var gridImplementors = []string{"Grid", "Node"}
 
 func (ec *executionContext) _Grid(ctx context.Context, sel ast.SelectionSet, obj *ent.Grid) graphql.Marshaler {
@@ -43216,6 +43434,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateLedgerEntry":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateLedgerEntry(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestExport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestExport(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -45487,6 +45712,24 @@ func (ec *executionContext) marshalNEventStatus2gridgovᚋentᚋeventᚐStatus(c
 func (ec *executionContext) unmarshalNEventWhereInput2ᚖgridgovᚋentᚐEventWhereInput(ctx context.Context, v any) (*ent.EventWhereInput, error) {
 	res, err := ec.unmarshalInputEventWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportDownload2ᚖgridgovᚋgraphᚋmodelᚐExportDownload(ctx context.Context, sel ast.SelectionSet, v *model.ExportDownload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ExportDownload!")
+		return graphql.Null
+	}
+	return ec._ExportDownload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNExportKind2gridgovᚋgraphᚋmodelᚐExportKind(ctx context.Context, v any) (model.ExportKind, error) {
+	var res model.ExportKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportKind2gridgovᚋgraphᚋmodelᚐExportKind(ctx context.Context, sel ast.SelectionSet, v model.ExportKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {

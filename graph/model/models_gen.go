@@ -73,6 +73,13 @@ type EnumLabel struct {
 	Label string `json:"label"`
 }
 
+// A short-lived link to a workbook.
+type ExportDownload struct {
+	// Path of the download on this server (GET, no token needed: the link is signed).
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
 type KeyProjectMetricInput struct {
 	Code   string  `json:"code"`
 	Label  string  `json:"label"`
@@ -300,6 +307,70 @@ type VisitIntervalSetting struct {
 	CareLevelLabel string              `json:"careLevelLabel"`
 	// At most this many days between visits.
 	Days int `json:"days"`
+}
+
+// A workbook a signed-in user may download (xlsx).
+type ExportKind string
+
+const (
+	// Grids, people and their role assignments (花名册).
+	ExportKindRoster ExportKind = "ROSTER"
+	// Ledger entries, one sheet per item type.
+	ExportKindLedgers ExportKind = "LEDGERS"
+	// The case list, with reported, registered, deadline and closed times.
+	ExportKindEvents ExportKind = "EVENTS"
+	// An empty ledger workbook of every active item type, to fill in and import.
+	ExportKindLedgerTemplate ExportKind = "LEDGER_TEMPLATE"
+)
+
+var AllExportKind = []ExportKind{
+	ExportKindRoster,
+	ExportKindLedgers,
+	ExportKindEvents,
+	ExportKindLedgerTemplate,
+}
+
+func (e ExportKind) IsValid() bool {
+	switch e {
+	case ExportKindRoster, ExportKindLedgers, ExportKindEvents, ExportKindLedgerTemplate:
+		return true
+	}
+	return false
+}
+
+func (e ExportKind) String() string {
+	return string(e)
+}
+
+func (e *ExportKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExportKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExportKind", str)
+	}
+	return nil
+}
+
+func (e ExportKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExportKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExportKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // What a rollup's rows are grouped by.
