@@ -2,14 +2,19 @@ package excel_test
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"gridgov/authz"
 	"gridgov/ent"
+	"gridgov/ent/assignment"
 	"gridgov/ent/grid"
+	"gridgov/ent/user"
 	"gridgov/internal/dbtest"
 	"gridgov/internal/excel"
 	"gridgov/internal/servertest"
@@ -179,6 +184,33 @@ func TestImportLedgersBadInput(t *testing.T) {
 		defer f.Close()
 		_, err = excel.ImportLedgers(ctx, db.Client, f, size, nil)
 		diff(t, "50 MB", []string{"the file is larger than 40 MB"}, importErr(t, err))
+
+		// With a viewer, only grids where their role allows adding ledger entries take rows.
+		env := servertest.New(t, db)
+		village, err := db.Client.Grid.Query().Where(grid.Code("410102001001")).Only(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := db.Client.Person.Create().SetName("督察").SetGridID(village.ID).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Client.Assignment.Create().SetPersonID(p.ID).SetGridID(village.ID).SetRole(assignment.RoleSUPERVISOR).
+			SetValidFrom(time.Now().Add(-time.Hour)).Save(ctx); err != nil {
+			t.Fatal(err)
+		}
+		env.TokenFor(t, p.ID, false)
+		u, err := db.Client.User.Query().Where(user.PersonID(p.ID)).Only(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := env.Enforcer.LoadViewer(ctx, db.Client, u, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		supervised := workbook(t, sheetSpec{name: "RENTAL_HOUSING", rows: rentalRows(good)})
+		_, err = excel.ImportLedgers(authz.NewContext(context.Background(), v), db.Client, bytes.NewReader(supervised), int64(len(supervised)), nil)
+		diff(t, "a supervisor's import", []string{"RENTAL_HOUSING!A3: your role on grid 410102001001001 does not allow adding ledger entries"}, importErr(t, err))
 
 		// A good file is written whole.
 		data := workbook(t, sheetSpec{name: "RENTAL_HOUSING", rows: rentalRows(good, []any{g, "", "", "", "一组2号", "李某", "", "1", "仓储", "46027"})})

@@ -300,7 +300,7 @@ func ImportLedgers(ctx context.Context, client *ent.Client, r io.ReaderAt, size 
 		if err != nil {
 			return nil, err
 		}
-		n, err := readLedgerSheet(rows, t, grids, kps, personOK, probs, func(r ledgerRow) {
+		n, err := readLedgerSheet(rows, t, grids, kps, personOK, canWrite(ctx), probs, func(r ledgerRow) {
 			out = append(out, r)
 			read++
 			if read%5000 == 0 {
@@ -324,9 +324,16 @@ func ImportLedgers(ctx context.Context, client *ent.Client, r io.ReaderAt, size 
 	return sum, nil
 }
 
+// canWrite answers "may ctx add ledger entries at this path": the system's account (the
+// command line, no viewer) may everywhere, a viewer where policy.csv lets them.
+func canWrite(ctx context.Context) func(path string) bool {
+	v := authz.FromContext(ctx)
+	return func(path string) bool { return v == nil || v.Can(path, authz.ObjLedger, authz.ActCreate) }
+}
+
 // readLedgerSheet checks the rows of one sheet and hands on the good ones.
 func readLedgerSheet(rows *rowReader, t *ent.LedgerItemType, grids map[string]*ent.Grid, kps map[string]int,
-	personOK ledgerfield.PersonExists, probs *problems, keep func(ledgerRow)) (int, error) {
+	personOK ledgerfield.PersonExists, mayWrite func(path string) bool, probs *problems, keep func(ledgerRow)) (int, error) {
 	sheet := t.Code
 	var keysRow []string
 	for {
@@ -386,8 +393,12 @@ func readLedgerSheet(rows *rowReader, t *ent.LedgerItemType, grids map[string]*e
 		bad := false
 		at := func(key string) string { return cell(cols, colIndex(col, key)) }
 		g := grids[at("grid_code")]
-		if g == nil {
+		switch {
+		case g == nil:
 			probs.add(sheet, n, colName(col["grid_code"]), "unknown grid code %q", at("grid_code"))
+			bad = true
+		case !mayWrite(g.Path):
+			probs.add(sheet, n, colName(col["grid_code"]), "your role on grid %s does not allow adding ledger entries", g.Code)
 			bad = true
 		}
 		period := at("period")
