@@ -182,6 +182,29 @@ func TestLedgerEntries(t *testing.T) {
 		f.env.MustFail(t, f.token, `query($g: ID!) { ledgerCompleteness(gridID: $g, period: "11/2026") { grid { code } } }`, map[string]any{"g": g["s1"].ID}, "BAD_USER_INPUT")
 		f.env.MustFail(t, headToken, `query($g: ID!) { ledgerCompleteness(gridID: $g, period: "2026-11") { grid { code } } }`, map[string]any{"g": g["v2"].ID}, "FORBIDDEN")
 
+		// Moving the grid carries its ledger and the ledger's history into the new subtree.
+		f.env.MustDo(t, f.token, `mutation($id: ID!, $p: ID!) { moveGrid(id: $id, newParentID: $p) { id } }`,
+			map[string]any{"id": g["g11"].ID, "p": g["v2"].ID}, nil)
+		var moved struct {
+			LedgerEntries struct {
+				Edges []struct {
+					Node struct {
+						GridPath  string
+						Revisions []struct{ ID string }
+					}
+				}
+			}
+		}
+		f.env.MustDo(t, otherToken, `{ ledgerEntries(first: 10) { edges { node { gridPath revisions { id } } } } }`, nil, &moved)
+		if len(moved.LedgerEntries.Edges) != 1 || len(moved.LedgerEntries.Edges[0].Node.Revisions) != 1 ||
+			!strings.HasPrefix(moved.LedgerEntries.Edges[0].Node.GridPath, g["v2"].Path) {
+			t.Errorf("after the move the grid head of 桐树王村 sees %+v", moved.LedgerEntries.Edges)
+		}
+		f.env.MustDo(t, headToken, `{ ledgerEntries(first: 10) { totalCount } }`, nil, &list)
+		if list.LedgerEntries.TotalCount != 0 {
+			t.Errorf("after the move the grid head of 三王庄村 still sees %d entries", list.LedgerEntries.TotalCount)
+		}
+
 		// Bad definitions are refused with every problem named.
 		er := f.env.MustFail(t, f.token, `mutation($in: DefineLedgerItemTypeInput!) { defineLedgerItemType(input: $in) { id } }`, map[string]any{"in": map[string]any{
 			"categoryCode": "HOUSING", "code": "BAD", "name": "b", "label": "b",
