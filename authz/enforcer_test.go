@@ -14,12 +14,12 @@ import (
 var (
 	allObjects = []string{
 		"grid", "person", "assignment", "vehicle", "user", "event", "household", "visit",
-		"patrol", "daily_report", "ledger", "audit", "bulletin", "inspection",
+		"patrol", "daily_report", "ledger", "key_project", "audit", "bulletin", "inspection",
 	}
 	allActions = []string{
 		"read", "create", "update", "delete", "move", "assign",
 		"report", "accept", "dispatch", "handle", "report_back", "verify", "close", "escalate",
-		"extend", "void", "reopen", "inspect", "publish",
+		"extend", "void", "reopen", "inspect", "publish", "record_progress",
 	}
 )
 

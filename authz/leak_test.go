@@ -24,6 +24,8 @@ import (
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
 	"gridgov/ent/inspection"
+	"gridgov/ent/ledgeritemtype"
+	"gridgov/ent/schema/ledgerfield"
 	"gridgov/ent/vehicle"
 	"gridgov/internal/dbtest"
 	"gridgov/internal/servertest"
@@ -51,6 +53,9 @@ type world struct {
 	reports     []*ent.DailyReport
 	posts       []*ent.BulletinPost
 	inspections []*ent.Inspection
+	entries     []*ent.LedgerEntry
+	projects    []*ent.KeyProject
+	itemType    *ent.LedgerItemType
 	now         time.Time
 }
 
@@ -170,6 +175,7 @@ func buildWorld(t *testing.T, c *ent.Client, rng *rand.Rand) *world {
 	}
 	buildDailyWork(t, c, w, rng)
 	buildOversight(t, c, w, rng)
+	buildLedgers(t, c, w, rng)
 	return w
 }
 
@@ -370,7 +376,7 @@ func (o *oracle) cached(key string, f func() []int) []int {
 func newOracle(w *world, v *viewerCase, enf *authz.Enforcer) *oracle {
 	o := &oracle{w: w, v: v, canRead: map[string]map[int]bool{}, memo: map[string][]int{}}
 	for _, obj := range []string{authz.ObjGrid, authz.ObjPerson, authz.ObjAssignment, authz.ObjVehicle, authz.ObjEvent,
-		authz.ObjHousehold, authz.ObjVisit, authz.ObjPatrol, authz.ObjDailyReport, authz.ObjAudit, authz.ObjBulletin, authz.ObjInspection} {
+		authz.ObjHousehold, authz.ObjVisit, authz.ObjPatrol, authz.ObjDailyReport, authz.ObjAudit, authz.ObjBulletin, authz.ObjInspection, authz.ObjLedger, authz.ObjKeyProject} {
 		// Grids on which some grant of a role allowed to read obj sits.
 		granted := map[int]bool{}
 		for _, g := range v.grants {
@@ -494,6 +500,7 @@ var leakShapes = []shape{
 	{"work rollups", checkWorkRollups},
 	{"audit log", checkAuditLog},
 	{"bulletin and supervision ledger", checkOversight},
+	{"ledgers and key projects", checkLedgers},
 	{"mutations out of scope", checkMutations},
 }
 
@@ -1007,6 +1014,14 @@ func snapshot(t *testing.T, c *ent.Client) []string {
 	for _, in := range is {
 		out = append(out, fmt.Sprintf("inspection %d %d %v", in.ID, in.GridID, in.FollowedUpAt))
 	}
+	les, _ := c.LedgerEntry.Query().All(ctx)
+	for _, e := range les {
+		out = append(out, fmt.Sprintf("ledger entry %d %d v%d %v", e.ID, e.GridID, e.Version, e.Values))
+	}
+	kps, _ := c.KeyProject.Query().All(ctx)
+	for _, p := range kps {
+		out = append(out, fmt.Sprintf("key project %d %s %s", p.ID, p.Code, p.Status))
+	}
 	return out
 }
 
@@ -1455,5 +1470,179 @@ func checkOversight(t *testing.T, env *servertest.Env, w *world, v *viewerCase, 
 		q := `mutation($id: ID!) { completeFollowUp(id: $id, note: "x") { id } }`
 		refuse("completeFollowUp", q, map[string]any{"id": in.ID}, map[string]any{"id": in.ID + 100000})
 		break
+	}
+}
+
+// buildLedgers adds a ledger type with entries, and key projects with a metric and a
+// reading, spread over the tree.
+func buildLedgers(t *testing.T, c *ent.Client, w *world, rng *rand.Rand) {
+	ctx := servertest.System()
+	cat, err := c.LedgerCategory.Create().SetCode("TEST").SetName("Test").SetLabel("测试").Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.itemType, err = c.LedgerItemType.Create().SetCode("LEAK").SetName("Leak").SetLabel("测试台账").SetCategoryID(cat.ID).
+		SetPeriod(ledgeritemtype.PeriodMONTH).SetRequired(true).
+		SetFields([]ledgerfield.Def{{Key: "note", Label: "备注", Type: ledgerfield.Text, Required: true}}).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 12 {
+		g := w.grids[rng.IntN(len(w.grids))]
+		p, err := c.KeyProject.Create().SetCode(fmt.Sprintf("KP-%02d", i)).SetName(fmt.Sprintf("项目%02d", i)).SetGridID(g.ID).
+			SetGridIds([]int{g.ID}).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := c.KeyProjectMetric.Create().SetProjectID(p.ID).SetCode("M").SetLabel("指标").SetTarget(10).SetGridPath(p.GridPath).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.KeyProjectProgress.Create().SetMetricID(m.ID).SetDay("2026-11-01").SetValue(5).SetGridPath(p.GridPath).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		w.projects = append(w.projects, p)
+	}
+	for i := range 50 {
+		g := w.grids[rng.IntN(len(w.grids))]
+		b := c.LedgerEntry.Create().SetItemTypeID(w.itemType.ID).SetGridID(g.ID).SetPeriod("2026-11").
+			SetValues(map[string]string{"note": fmt.Sprintf("记录%02d", i)})
+		if i%5 == 0 {
+			b.SetKeyProjectID(w.projects[rng.IntN(len(w.projects))].ID)
+		}
+		e, err := b.Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.entries = append(w.entries, e)
+	}
+}
+
+// checkLedgers runs the ledger and key-project shapes: lists, filtered lists, nodes and edges,
+// completeness, progress, and writes and downloads aimed outside the scope.
+func checkLedgers(t *testing.T, env *servertest.Env, w *world, v *viewerCase, o *oracle) {
+	var entries, projects []int
+	for _, e := range w.entries {
+		if o.canRead[authz.ObjLedger][e.GridID] {
+			entries = append(entries, e.ID)
+		}
+	}
+	for _, p := range w.projects {
+		if o.canRead[authz.ObjKeyProject][p.GridID] {
+			projects = append(projects, p.ID)
+		}
+	}
+	var got struct {
+		LedgerEntries, Filtered, KeyProjects conn
+	}
+	mustData(t, env, v, `query($t: ID!) {
+		ledgerEntries(first: 500) { totalCount edges { node { id keyProject { id } revisions { id } } } }
+		filtered: ledgerEntries(first: 500, itemTypeID: $t, where: {period: "2026-11"}) { totalCount edges { node { id } } }
+		keyProjects(first: 500) { totalCount edges { node { id grids { id } metrics { metric { id history { id } } } } } }
+	}`, map[string]any{"t": w.itemType.ID}, &got)
+	for name, pair := range map[string]struct {
+		want []int
+		got  conn
+	}{"ledgerEntries": {entries, got.LedgerEntries}, "filtered ledgerEntries": {entries, got.Filtered}, "keyProjects": {projects, got.KeyProjects}} {
+		if diff := cmp.Diff(sorted(pair.want), pair.got.ids()); diff != "" || pair.got.TotalCount != len(pair.want) {
+			t.Errorf("%s: %s totalCount %d want %d (-want +got):\n%s", v.name, name, pair.got.TotalCount, len(pair.want), diff)
+		}
+	}
+	for _, e := range []*ent.LedgerEntry{w.entries[0], w.entries[len(w.entries)-1]} {
+		var n struct{ Node *struct{ ID string } }
+		mustData(t, env, v, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": e.ID}, &n)
+		if (n.Node != nil) != slices.Contains(entries, e.ID) {
+			t.Errorf("%s: node(ledger entry %d) = %v", v.name, e.ID, n.Node)
+		}
+	}
+	// Subtree questions about a hidden grid are refused like questions about a missing one;
+	// about a visible grid, they name only visible grids and projects.
+	for _, g := range []*ent.Grid{w.grids[0], w.grids[1], w.grids[len(w.grids)-1]} {
+		q := `query($g: ID!) { ledgerCompleteness(gridID: $g, period: "2026-11") { grid { id } }
+			keyProjectProgress(gridID: $g) { project { id } } }`
+		resp := env.Do(t, v.token, q, map[string]any{"g": g.ID})
+		if !o.canRead[authz.ObjGrid][g.ID] {
+			missing := env.Do(t, v.token, q, map[string]any{"g": g.ID + 100000})
+			if len(resp.Errors) == 0 || len(missing.Errors) == 0 || resp.Errors[0].Code() != missing.Errors[0].Code() ||
+				idPattern.ReplaceAllString(resp.Errors[0].Message, "<id>") != idPattern.ReplaceAllString(missing.Errors[0].Message, "<id>") {
+				t.Errorf("%s: completeness of hidden grid %d: %+v; of a missing one: %+v", v.name, g.ID, resp.Errors, missing.Errors)
+			}
+			continue
+		}
+		var ans struct {
+			LedgerCompleteness []struct{ Grid struct{ ID string } }
+			KeyProjectProgress []struct{ Project struct{ ID string } }
+		}
+		if err := json.Unmarshal(resp.Data, &ans); err != nil || len(resp.Errors) > 0 {
+			t.Fatalf("%s: completeness: %v %+v", v.name, err, resp.Errors)
+		}
+		for _, c := range ans.LedgerCompleteness {
+			id, _ := strconv.Atoi(c.Grid.ID)
+			if !o.canRead[authz.ObjGrid][id] {
+				t.Errorf("%s: completeness names hidden grid %d", v.name, id)
+			}
+		}
+		for _, p := range ans.KeyProjectProgress {
+			id, _ := strconv.Atoi(p.Project.ID)
+			if !slices.Contains(projects, id) {
+				t.Errorf("%s: progress names hidden project %d", v.name, id)
+			}
+		}
+	}
+	if v.super {
+		return
+	}
+	// Writes and downloads aimed at hidden rows are refused as if the rows did not exist.
+	var hiddenGrid *ent.Grid
+	for _, g := range w.grids {
+		if !o.canRead[authz.ObjGrid][g.ID] {
+			hiddenGrid = g
+			break
+		}
+	}
+	var hiddenEntry, hiddenProject int
+	for _, e := range w.entries {
+		if !slices.Contains(entries, e.ID) {
+			hiddenEntry = e.ID
+			break
+		}
+	}
+	for _, p := range w.projects {
+		if !slices.Contains(projects, p.ID) {
+			hiddenProject = p.ID
+			break
+		}
+	}
+	type attempt struct {
+		name, q string
+		vars    func(id int) map[string]any
+		id      int
+	}
+	var attempts []attempt
+	if hiddenGrid != nil {
+		attempts = append(attempts,
+			attempt{"createLedgerEntry", `mutation($g: ID!, $t: ID!) { createLedgerEntry(input: {itemTypeID: $t, gridID: $g, period: "2026-11", values: [{key: "note", value: "x"}]}) { id } }`,
+				func(id int) map[string]any { return map[string]any{"g": id, "t": w.itemType.ID} }, hiddenGrid.ID},
+			attempt{"requestExport", `mutation($g: ID!) { requestExport(kind: LEDGERS, gridID: $g) { url } }`,
+				func(id int) map[string]any { return map[string]any{"g": id} }, hiddenGrid.ID},
+			attempt{"createKeyProject", `mutation($g: ID!) { createKeyProject(input: {code: "LEAK-X", name: "x", gridID: $g}) { id } }`,
+				func(id int) map[string]any { return map[string]any{"g": id} }, hiddenGrid.ID})
+	}
+	if hiddenEntry != 0 {
+		attempts = append(attempts, attempt{"updateLedgerEntry", `mutation($id: ID!) { updateLedgerEntry(id: $id, input: {values: [{key: "note", value: "x"}]}) { id } }`,
+			func(id int) map[string]any { return map[string]any{"id": id} }, hiddenEntry})
+	}
+	if hiddenProject != 0 {
+		attempts = append(attempts, attempt{"setKeyProjectStatus", `mutation($id: ID!) { setKeyProjectStatus(id: $id, status: COMPLETED) { id } }`,
+			func(id int) map[string]any { return map[string]any{"id": id} }, hiddenProject})
+	}
+	for _, a := range attempts {
+		resp := env.Do(t, v.token, a.q, a.vars(a.id))
+		missing := env.Do(t, v.token, a.q, a.vars(a.id+100000))
+		if len(resp.Errors) == 0 || resp.Errors[0].Code() != "FORBIDDEN" || len(missing.Errors) == 0 ||
+			resp.Errors[0].Code() != missing.Errors[0].Code() ||
+			idPattern.ReplaceAllString(resp.Errors[0].Message, "<id>") != idPattern.ReplaceAllString(missing.Errors[0].Message, "<id>") {
+			t.Errorf("%s: %s on hidden %d: %+v; on a missing one: %+v", v.name, a.name, a.id, resp.Errors, missing.Errors)
+		}
 	}
 }

@@ -464,3 +464,24 @@ func InspectionRules() ([]privacy.QueryRule, []privacy.MutationRule) {
 			}
 		})}
 }
+
+// Objects of ledgers and key projects, as named in policy.csv.
+const (
+	ObjLedger     = "ledger"
+	ObjKeyProject = "key_project"
+)
+
+// Actions on ledgers and key projects, as named in policy.csv or held only through "*".
+const (
+	// ActRecordProgress records a key project's progress.
+	ActRecordProgress = "record_progress"
+	// ActManageLedgerTypes defines ledger categories and item types; only ADMIN on the whole
+	// forest holds it (through "*").
+	ActManageLedgerTypes = "manage_types"
+)
+
+// CatalogueRules returns the rules of the ledger catalogue: every signed-in viewer reads it;
+// it changes only through the ledger package, which checks ActManageLedgerTypes.
+func CatalogueRules() ([]privacy.QueryRule, []privacy.MutationRule) {
+	return []privacy.QueryRule{privacy.AlwaysAllowRule()}, nil
+}

@@ -18,6 +18,14 @@ import (
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
 	"gridgov/ent/inspection"
+	"gridgov/ent/keyproject"
+	"gridgov/ent/keyprojectmetric"
+	"gridgov/ent/keyprojectmilestone"
+	"gridgov/ent/keyprojectprogress"
+	"gridgov/ent/ledgercategory"
+	"gridgov/ent/ledgerentry"
+	"gridgov/ent/ledgerentryrevision"
+	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/session"
@@ -93,6 +101,22 @@ func AuditValue(v Value) (AuditRecord, bool) {
 	case *IdempotencyKey:
 		return e.auditRecord(), true
 	case *Inspection:
+		return e.auditRecord(), true
+	case *KeyProject:
+		return e.auditRecord(), true
+	case *KeyProjectMetric:
+		return e.auditRecord(), true
+	case *KeyProjectMilestone:
+		return e.auditRecord(), true
+	case *KeyProjectProgress:
+		return e.auditRecord(), true
+	case *LedgerCategory:
+		return e.auditRecord(), true
+	case *LedgerEntry:
+		return e.auditRecord(), true
+	case *LedgerEntryRevision:
+		return e.auditRecord(), true
+	case *LedgerItemType:
 		return e.auditRecord(), true
 	case *Patrol:
 		return e.auditRecord(), true
@@ -324,6 +348,134 @@ func AuditOld(ctx context.Context, m Mutation) ([]AuditRecord, error) {
 			out[i] = r.auditRecord()
 		}
 		return out, nil
+	case *KeyProjectMutation:
+		q := m.Client().KeyProject.Query()
+		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
+			q.Where(keyproject.ID(id))
+		} else {
+			q.Where(m.predicates...)
+		}
+		rows, err := q.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]AuditRecord, len(rows))
+		for i, r := range rows {
+			out[i] = r.auditRecord()
+		}
+		return out, nil
+	case *KeyProjectMetricMutation:
+		q := m.Client().KeyProjectMetric.Query()
+		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
+			q.Where(keyprojectmetric.ID(id))
+		} else {
+			q.Where(m.predicates...)
+		}
+		rows, err := q.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]AuditRecord, len(rows))
+		for i, r := range rows {
+			out[i] = r.auditRecord()
+		}
+		return out, nil
+	case *KeyProjectMilestoneMutation:
+		q := m.Client().KeyProjectMilestone.Query()
+		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
+			q.Where(keyprojectmilestone.ID(id))
+		} else {
+			q.Where(m.predicates...)
+		}
+		rows, err := q.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]AuditRecord, len(rows))
+		for i, r := range rows {
+			out[i] = r.auditRecord()
+		}
+		return out, nil
+	case *KeyProjectProgressMutation:
+		q := m.Client().KeyProjectProgress.Query()
+		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
+			q.Where(keyprojectprogress.ID(id))
+		} else {
+			q.Where(m.predicates...)
+		}
+		rows, err := q.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]AuditRecord, len(rows))
+		for i, r := range rows {
+			out[i] = r.auditRecord()
+		}
+		return out, nil
+	case *LedgerCategoryMutation:
+		q := m.Client().LedgerCategory.Query()
+		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
+			q.Where(ledgercategory.ID(id))
+		} else {
+			q.Where(m.predicates...)
+		}
+		rows, err := q.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]AuditRecord, len(rows))
+		for i, r := range rows {
+			out[i] = r.auditRecord()
+		}
+		return out, nil
+	case *LedgerEntryMutation:
+		q := m.Client().LedgerEntry.Query()
+		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
+			q.Where(ledgerentry.ID(id))
+		} else {
+			q.Where(m.predicates...)
+		}
+		rows, err := q.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]AuditRecord, len(rows))
+		for i, r := range rows {
+			out[i] = r.auditRecord()
+		}
+		return out, nil
+	case *LedgerEntryRevisionMutation:
+		q := m.Client().LedgerEntryRevision.Query()
+		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
+			q.Where(ledgerentryrevision.ID(id))
+		} else {
+			q.Where(m.predicates...)
+		}
+		rows, err := q.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]AuditRecord, len(rows))
+		for i, r := range rows {
+			out[i] = r.auditRecord()
+		}
+		return out, nil
+	case *LedgerItemTypeMutation:
+		q := m.Client().LedgerItemType.Query()
+		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
+			q.Where(ledgeritemtype.ID(id))
+		} else {
+			q.Where(m.predicates...)
+		}
+		rows, err := q.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]AuditRecord, len(rows))
+		for i, r := range rows {
+			out[i] = r.auditRecord()
+		}
+		return out, nil
 	case *PatrolMutation:
 		q := m.Client().Patrol.Query()
 		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
@@ -469,6 +621,22 @@ func AuditTx(m Mutation) (tx *Tx, key any, ok bool) {
 	case *IdempotencyKeyMutation:
 		return auditTx(m.config)
 	case *InspectionMutation:
+		return auditTx(m.config)
+	case *KeyProjectMutation:
+		return auditTx(m.config)
+	case *KeyProjectMetricMutation:
+		return auditTx(m.config)
+	case *KeyProjectMilestoneMutation:
+		return auditTx(m.config)
+	case *KeyProjectProgressMutation:
+		return auditTx(m.config)
+	case *LedgerCategoryMutation:
+		return auditTx(m.config)
+	case *LedgerEntryMutation:
+		return auditTx(m.config)
+	case *LedgerEntryRevisionMutation:
+		return auditTx(m.config)
+	case *LedgerItemTypeMutation:
 		return auditTx(m.config)
 	case *PatrolMutation:
 		return auditTx(m.config)
@@ -722,6 +890,123 @@ func (e *Inspection) auditRecord() AuditRecord {
 		"grid_id":        e.GridID,
 		"inspector_id":   e.InspectorID,
 		"event_id":       e.EventID,
+	}}
+}
+
+func (e *KeyProject) auditRecord() AuditRecord {
+	return AuditRecord{ID: e.ID, Fields: map[string]any{
+		"created_at":  e.CreatedAt,
+		"updated_at":  e.UpdatedAt,
+		"code":        e.Code,
+		"name":        e.Name,
+		"investment":  e.Investment,
+		"owner_unit":  e.OwnerUnit,
+		"status":      e.Status,
+		"description": e.Description,
+		"starts_on":   e.StartsOn,
+		"due_on":      e.DueOn,
+		"grid_path":   e.GridPath,
+		"grid_id":     e.GridID,
+		"owner_id":    e.OwnerID,
+		"grid_ids":    e.GridIds,
+	}}
+}
+
+func (e *KeyProjectMetric) auditRecord() AuditRecord {
+	return AuditRecord{ID: e.ID, Fields: map[string]any{
+		"created_at": e.CreatedAt,
+		"updated_at": e.UpdatedAt,
+		"code":       e.Code,
+		"label":      e.Label,
+		"unit":       e.Unit,
+		"target":     e.Target,
+		"sort_order": e.SortOrder,
+		"grid_path":  e.GridPath,
+		"project_id": e.ProjectID,
+	}}
+}
+
+func (e *KeyProjectMilestone) auditRecord() AuditRecord {
+	return AuditRecord{ID: e.ID, Fields: map[string]any{
+		"created_at": e.CreatedAt,
+		"updated_at": e.UpdatedAt,
+		"name":       e.Name,
+		"due_on":     e.DueOn,
+		"done_on":    e.DoneOn,
+		"sort_order": e.SortOrder,
+		"grid_path":  e.GridPath,
+		"project_id": e.ProjectID,
+	}}
+}
+
+func (e *KeyProjectProgress) auditRecord() AuditRecord {
+	return AuditRecord{ID: e.ID, Fields: map[string]any{
+		"created_at":     e.CreatedAt,
+		"updated_at":     e.UpdatedAt,
+		"day":            e.Day,
+		"value":          e.Value,
+		"note":           e.Note,
+		"grid_path":      e.GridPath,
+		"metric_id":      e.MetricID,
+		"recorded_by_id": e.RecordedByID,
+	}}
+}
+
+func (e *LedgerCategory) auditRecord() AuditRecord {
+	return AuditRecord{ID: e.ID, Fields: map[string]any{
+		"created_at": e.CreatedAt,
+		"updated_at": e.UpdatedAt,
+		"code":       e.Code,
+		"name":       e.Name,
+		"label":      e.Label,
+		"sort_order": e.SortOrder,
+	}}
+}
+
+func (e *LedgerEntry) auditRecord() AuditRecord {
+	return AuditRecord{ID: e.ID, Fields: map[string]any{
+		"created_at":     e.CreatedAt,
+		"updated_at":     e.UpdatedAt,
+		"period":         e.Period,
+		"values":         e.Values,
+		"version":        e.Version,
+		"grid_path":      e.GridPath,
+		"grid_id":        e.GridID,
+		"item_type_id":   e.ItemTypeID,
+		"key_project_id": e.KeyProjectID,
+		"created_by_id":  e.CreatedByID,
+		"updated_by_id":  e.UpdatedByID,
+	}}
+}
+
+func (e *LedgerEntryRevision) auditRecord() AuditRecord {
+	return AuditRecord{ID: e.ID, Fields: map[string]any{
+		"created_at":    e.CreatedAt,
+		"updated_at":    e.UpdatedAt,
+		"version":       e.Version,
+		"period":        e.Period,
+		"values":        e.Values,
+		"grid_id":       e.GridID,
+		"grid_path":     e.GridPath,
+		"entry_id":      e.EntryID,
+		"changed_by_id": e.ChangedByID,
+	}}
+}
+
+func (e *LedgerItemType) auditRecord() AuditRecord {
+	return AuditRecord{ID: e.ID, Fields: map[string]any{
+		"created_at":     e.CreatedAt,
+		"updated_at":     e.UpdatedAt,
+		"code":           e.Code,
+		"name":           e.Name,
+		"label":          e.Label,
+		"fields":         e.Fields,
+		"period":         e.Period,
+		"required":       e.Required,
+		"required_kinds": e.RequiredKinds,
+		"active":         e.Active,
+		"sort_order":     e.SortOrder,
+		"category_id":    e.CategoryID,
 	}}
 }
 

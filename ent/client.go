@@ -24,6 +24,14 @@ import (
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
 	"gridgov/ent/inspection"
+	"gridgov/ent/keyproject"
+	"gridgov/ent/keyprojectmetric"
+	"gridgov/ent/keyprojectmilestone"
+	"gridgov/ent/keyprojectprogress"
+	"gridgov/ent/ledgercategory"
+	"gridgov/ent/ledgerentry"
+	"gridgov/ent/ledgerentryrevision"
+	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/session"
@@ -71,6 +79,22 @@ type Client struct {
 	IdempotencyKey *IdempotencyKeyClient
 	// Inspection is the client for interacting with the Inspection builders.
 	Inspection *InspectionClient
+	// KeyProject is the client for interacting with the KeyProject builders.
+	KeyProject *KeyProjectClient
+	// KeyProjectMetric is the client for interacting with the KeyProjectMetric builders.
+	KeyProjectMetric *KeyProjectMetricClient
+	// KeyProjectMilestone is the client for interacting with the KeyProjectMilestone builders.
+	KeyProjectMilestone *KeyProjectMilestoneClient
+	// KeyProjectProgress is the client for interacting with the KeyProjectProgress builders.
+	KeyProjectProgress *KeyProjectProgressClient
+	// LedgerCategory is the client for interacting with the LedgerCategory builders.
+	LedgerCategory *LedgerCategoryClient
+	// LedgerEntry is the client for interacting with the LedgerEntry builders.
+	LedgerEntry *LedgerEntryClient
+	// LedgerEntryRevision is the client for interacting with the LedgerEntryRevision builders.
+	LedgerEntryRevision *LedgerEntryRevisionClient
+	// LedgerItemType is the client for interacting with the LedgerItemType builders.
+	LedgerItemType *LedgerItemTypeClient
 	// Patrol is the client for interacting with the Patrol builders.
 	Patrol *PatrolClient
 	// Person is the client for interacting with the Person builders.
@@ -109,6 +133,14 @@ func (c *Client) init() {
 	c.HouseholdTag = NewHouseholdTagClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.Inspection = NewInspectionClient(c.config)
+	c.KeyProject = NewKeyProjectClient(c.config)
+	c.KeyProjectMetric = NewKeyProjectMetricClient(c.config)
+	c.KeyProjectMilestone = NewKeyProjectMilestoneClient(c.config)
+	c.KeyProjectProgress = NewKeyProjectProgressClient(c.config)
+	c.LedgerCategory = NewLedgerCategoryClient(c.config)
+	c.LedgerEntry = NewLedgerEntryClient(c.config)
+	c.LedgerEntryRevision = NewLedgerEntryRevisionClient(c.config)
+	c.LedgerItemType = NewLedgerItemTypeClient(c.config)
 	c.Patrol = NewPatrolClient(c.config)
 	c.Person = NewPersonClient(c.config)
 	c.Session = NewSessionClient(c.config)
@@ -206,28 +238,36 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:            ctx,
-		config:         cfg,
-		Assignment:     NewAssignmentClient(cfg),
-		AuditEntry:     NewAuditEntryClient(cfg),
-		BulletinPost:   NewBulletinPostClient(cfg),
-		DailyReport:    NewDailyReportClient(cfg),
-		Event:          NewEventClient(cfg),
-		EventAction:    NewEventActionClient(cfg),
-		EventCategory:  NewEventCategoryClient(cfg),
-		EventTally:     NewEventTallyClient(cfg),
-		Grid:           NewGridClient(cfg),
-		Household:      NewHouseholdClient(cfg),
-		HouseholdTag:   NewHouseholdTagClient(cfg),
-		IdempotencyKey: NewIdempotencyKeyClient(cfg),
-		Inspection:     NewInspectionClient(cfg),
-		Patrol:         NewPatrolClient(cfg),
-		Person:         NewPersonClient(cfg),
-		Session:        NewSessionClient(cfg),
-		User:           NewUserClient(cfg),
-		Vehicle:        NewVehicleClient(cfg),
-		Visit:          NewVisitClient(cfg),
-		VisitInterval:  NewVisitIntervalClient(cfg),
+		ctx:                 ctx,
+		config:              cfg,
+		Assignment:          NewAssignmentClient(cfg),
+		AuditEntry:          NewAuditEntryClient(cfg),
+		BulletinPost:        NewBulletinPostClient(cfg),
+		DailyReport:         NewDailyReportClient(cfg),
+		Event:               NewEventClient(cfg),
+		EventAction:         NewEventActionClient(cfg),
+		EventCategory:       NewEventCategoryClient(cfg),
+		EventTally:          NewEventTallyClient(cfg),
+		Grid:                NewGridClient(cfg),
+		Household:           NewHouseholdClient(cfg),
+		HouseholdTag:        NewHouseholdTagClient(cfg),
+		IdempotencyKey:      NewIdempotencyKeyClient(cfg),
+		Inspection:          NewInspectionClient(cfg),
+		KeyProject:          NewKeyProjectClient(cfg),
+		KeyProjectMetric:    NewKeyProjectMetricClient(cfg),
+		KeyProjectMilestone: NewKeyProjectMilestoneClient(cfg),
+		KeyProjectProgress:  NewKeyProjectProgressClient(cfg),
+		LedgerCategory:      NewLedgerCategoryClient(cfg),
+		LedgerEntry:         NewLedgerEntryClient(cfg),
+		LedgerEntryRevision: NewLedgerEntryRevisionClient(cfg),
+		LedgerItemType:      NewLedgerItemTypeClient(cfg),
+		Patrol:              NewPatrolClient(cfg),
+		Person:              NewPersonClient(cfg),
+		Session:             NewSessionClient(cfg),
+		User:                NewUserClient(cfg),
+		Vehicle:             NewVehicleClient(cfg),
+		Visit:               NewVisitClient(cfg),
+		VisitInterval:       NewVisitIntervalClient(cfg),
 	}, nil
 }
 
@@ -245,28 +285,36 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:            ctx,
-		config:         cfg,
-		Assignment:     NewAssignmentClient(cfg),
-		AuditEntry:     NewAuditEntryClient(cfg),
-		BulletinPost:   NewBulletinPostClient(cfg),
-		DailyReport:    NewDailyReportClient(cfg),
-		Event:          NewEventClient(cfg),
-		EventAction:    NewEventActionClient(cfg),
-		EventCategory:  NewEventCategoryClient(cfg),
-		EventTally:     NewEventTallyClient(cfg),
-		Grid:           NewGridClient(cfg),
-		Household:      NewHouseholdClient(cfg),
-		HouseholdTag:   NewHouseholdTagClient(cfg),
-		IdempotencyKey: NewIdempotencyKeyClient(cfg),
-		Inspection:     NewInspectionClient(cfg),
-		Patrol:         NewPatrolClient(cfg),
-		Person:         NewPersonClient(cfg),
-		Session:        NewSessionClient(cfg),
-		User:           NewUserClient(cfg),
-		Vehicle:        NewVehicleClient(cfg),
-		Visit:          NewVisitClient(cfg),
-		VisitInterval:  NewVisitIntervalClient(cfg),
+		ctx:                 ctx,
+		config:              cfg,
+		Assignment:          NewAssignmentClient(cfg),
+		AuditEntry:          NewAuditEntryClient(cfg),
+		BulletinPost:        NewBulletinPostClient(cfg),
+		DailyReport:         NewDailyReportClient(cfg),
+		Event:               NewEventClient(cfg),
+		EventAction:         NewEventActionClient(cfg),
+		EventCategory:       NewEventCategoryClient(cfg),
+		EventTally:          NewEventTallyClient(cfg),
+		Grid:                NewGridClient(cfg),
+		Household:           NewHouseholdClient(cfg),
+		HouseholdTag:        NewHouseholdTagClient(cfg),
+		IdempotencyKey:      NewIdempotencyKeyClient(cfg),
+		Inspection:          NewInspectionClient(cfg),
+		KeyProject:          NewKeyProjectClient(cfg),
+		KeyProjectMetric:    NewKeyProjectMetricClient(cfg),
+		KeyProjectMilestone: NewKeyProjectMilestoneClient(cfg),
+		KeyProjectProgress:  NewKeyProjectProgressClient(cfg),
+		LedgerCategory:      NewLedgerCategoryClient(cfg),
+		LedgerEntry:         NewLedgerEntryClient(cfg),
+		LedgerEntryRevision: NewLedgerEntryRevisionClient(cfg),
+		LedgerItemType:      NewLedgerItemTypeClient(cfg),
+		Patrol:              NewPatrolClient(cfg),
+		Person:              NewPersonClient(cfg),
+		Session:             NewSessionClient(cfg),
+		User:                NewUserClient(cfg),
+		Vehicle:             NewVehicleClient(cfg),
+		Visit:               NewVisitClient(cfg),
+		VisitInterval:       NewVisitIntervalClient(cfg),
 	}, nil
 }
 
@@ -298,8 +346,10 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Assignment, c.AuditEntry, c.BulletinPost, c.DailyReport, c.Event,
 		c.EventAction, c.EventCategory, c.EventTally, c.Grid, c.Household,
-		c.HouseholdTag, c.IdempotencyKey, c.Inspection, c.Patrol, c.Person, c.Session,
-		c.User, c.Vehicle, c.Visit, c.VisitInterval,
+		c.HouseholdTag, c.IdempotencyKey, c.Inspection, c.KeyProject,
+		c.KeyProjectMetric, c.KeyProjectMilestone, c.KeyProjectProgress,
+		c.LedgerCategory, c.LedgerEntry, c.LedgerEntryRevision, c.LedgerItemType,
+		c.Patrol, c.Person, c.Session, c.User, c.Vehicle, c.Visit, c.VisitInterval,
 	} {
 		n.Use(hooks...)
 	}
@@ -311,8 +361,10 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Assignment, c.AuditEntry, c.BulletinPost, c.DailyReport, c.Event,
 		c.EventAction, c.EventCategory, c.EventTally, c.Grid, c.Household,
-		c.HouseholdTag, c.IdempotencyKey, c.Inspection, c.Patrol, c.Person, c.Session,
-		c.User, c.Vehicle, c.Visit, c.VisitInterval,
+		c.HouseholdTag, c.IdempotencyKey, c.Inspection, c.KeyProject,
+		c.KeyProjectMetric, c.KeyProjectMilestone, c.KeyProjectProgress,
+		c.LedgerCategory, c.LedgerEntry, c.LedgerEntryRevision, c.LedgerItemType,
+		c.Patrol, c.Person, c.Session, c.User, c.Vehicle, c.Visit, c.VisitInterval,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -347,6 +399,22 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.IdempotencyKey.mutate(ctx, m)
 	case *InspectionMutation:
 		return c.Inspection.mutate(ctx, m)
+	case *KeyProjectMutation:
+		return c.KeyProject.mutate(ctx, m)
+	case *KeyProjectMetricMutation:
+		return c.KeyProjectMetric.mutate(ctx, m)
+	case *KeyProjectMilestoneMutation:
+		return c.KeyProjectMilestone.mutate(ctx, m)
+	case *KeyProjectProgressMutation:
+		return c.KeyProjectProgress.mutate(ctx, m)
+	case *LedgerCategoryMutation:
+		return c.LedgerCategory.mutate(ctx, m)
+	case *LedgerEntryMutation:
+		return c.LedgerEntry.mutate(ctx, m)
+	case *LedgerEntryRevisionMutation:
+		return c.LedgerEntryRevision.mutate(ctx, m)
+	case *LedgerItemTypeMutation:
+		return c.LedgerItemType.mutate(ctx, m)
 	case *PatrolMutation:
 		return c.Patrol.mutate(ctx, m)
 	case *PersonMutation:
@@ -2604,6 +2672,1382 @@ func (c *InspectionClient) mutate(ctx context.Context, m *InspectionMutation) (V
 	}
 }
 
+// KeyProjectClient is a client for the KeyProject schema.
+type KeyProjectClient struct {
+	config
+}
+
+// NewKeyProjectClient returns a client for the KeyProject from the given config.
+func NewKeyProjectClient(c config) *KeyProjectClient {
+	return &KeyProjectClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `keyproject.Hooks(f(g(h())))`.
+func (c *KeyProjectClient) Use(hooks ...Hook) {
+	c.hooks.KeyProject = append(c.hooks.KeyProject, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `keyproject.Intercept(f(g(h())))`.
+func (c *KeyProjectClient) Intercept(interceptors ...Interceptor) {
+	c.inters.KeyProject = append(c.inters.KeyProject, interceptors...)
+}
+
+// Create returns a builder for creating a KeyProject entity.
+func (c *KeyProjectClient) Create() *KeyProjectCreate {
+	mutation := newKeyProjectMutation(c.config, OpCreate)
+	return &KeyProjectCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of KeyProject entities.
+func (c *KeyProjectClient) CreateBulk(builders ...*KeyProjectCreate) *KeyProjectCreateBulk {
+	return &KeyProjectCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *KeyProjectClient) MapCreateBulk(slice any, setFunc func(*KeyProjectCreate, int)) *KeyProjectCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &KeyProjectCreateBulk{err: fmt.Errorf("calling to KeyProjectClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*KeyProjectCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &KeyProjectCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for KeyProject.
+func (c *KeyProjectClient) Update() *KeyProjectUpdate {
+	mutation := newKeyProjectMutation(c.config, OpUpdate)
+	return &KeyProjectUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *KeyProjectClient) UpdateOne(_m *KeyProject) *KeyProjectUpdateOne {
+	mutation := newKeyProjectMutation(c.config, OpUpdateOne, withKeyProject(_m))
+	return &KeyProjectUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *KeyProjectClient) UpdateOneID(id int) *KeyProjectUpdateOne {
+	mutation := newKeyProjectMutation(c.config, OpUpdateOne, withKeyProjectID(id))
+	return &KeyProjectUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for KeyProject.
+func (c *KeyProjectClient) Delete() *KeyProjectDelete {
+	mutation := newKeyProjectMutation(c.config, OpDelete)
+	return &KeyProjectDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *KeyProjectClient) DeleteOne(_m *KeyProject) *KeyProjectDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *KeyProjectClient) DeleteOneID(id int) *KeyProjectDeleteOne {
+	builder := c.Delete().Where(keyproject.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &KeyProjectDeleteOne{builder}
+}
+
+// Query returns a query builder for KeyProject.
+func (c *KeyProjectClient) Query() *KeyProjectQuery {
+	return &KeyProjectQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeKeyProject},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a KeyProject entity by its id.
+func (c *KeyProjectClient) Get(ctx context.Context, id int) (*KeyProject, error) {
+	return c.Query().Where(keyproject.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *KeyProjectClient) GetX(ctx context.Context, id int) *KeyProject {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryGrid queries the grid edge of a KeyProject.
+func (c *KeyProjectClient) QueryGrid(_m *KeyProject) *GridQuery {
+	query := (&GridClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(keyproject.Table, keyproject.FieldID, id),
+			sqlgraph.To(grid.Table, grid.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, keyproject.GridTable, keyproject.GridColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryOwner queries the owner edge of a KeyProject.
+func (c *KeyProjectClient) QueryOwner(_m *KeyProject) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(keyproject.Table, keyproject.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, keyproject.OwnerTable, keyproject.OwnerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMilestones queries the milestones edge of a KeyProject.
+func (c *KeyProjectClient) QueryMilestones(_m *KeyProject) *KeyProjectMilestoneQuery {
+	query := (&KeyProjectMilestoneClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(keyproject.Table, keyproject.FieldID, id),
+			sqlgraph.To(keyprojectmilestone.Table, keyprojectmilestone.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, keyproject.MilestonesTable, keyproject.MilestonesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMetrics queries the metrics edge of a KeyProject.
+func (c *KeyProjectClient) QueryMetrics(_m *KeyProject) *KeyProjectMetricQuery {
+	query := (&KeyProjectMetricClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(keyproject.Table, keyproject.FieldID, id),
+			sqlgraph.To(keyprojectmetric.Table, keyprojectmetric.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, keyproject.MetricsTable, keyproject.MetricsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *KeyProjectClient) Hooks() []Hook {
+	hooks := c.hooks.KeyProject
+	return append(hooks[:len(hooks):len(hooks)], keyproject.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *KeyProjectClient) Interceptors() []Interceptor {
+	return c.inters.KeyProject
+}
+
+func (c *KeyProjectClient) mutate(ctx context.Context, m *KeyProjectMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&KeyProjectCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&KeyProjectUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&KeyProjectUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&KeyProjectDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown KeyProject mutation op: %q", m.Op())
+	}
+}
+
+// KeyProjectMetricClient is a client for the KeyProjectMetric schema.
+type KeyProjectMetricClient struct {
+	config
+}
+
+// NewKeyProjectMetricClient returns a client for the KeyProjectMetric from the given config.
+func NewKeyProjectMetricClient(c config) *KeyProjectMetricClient {
+	return &KeyProjectMetricClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `keyprojectmetric.Hooks(f(g(h())))`.
+func (c *KeyProjectMetricClient) Use(hooks ...Hook) {
+	c.hooks.KeyProjectMetric = append(c.hooks.KeyProjectMetric, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `keyprojectmetric.Intercept(f(g(h())))`.
+func (c *KeyProjectMetricClient) Intercept(interceptors ...Interceptor) {
+	c.inters.KeyProjectMetric = append(c.inters.KeyProjectMetric, interceptors...)
+}
+
+// Create returns a builder for creating a KeyProjectMetric entity.
+func (c *KeyProjectMetricClient) Create() *KeyProjectMetricCreate {
+	mutation := newKeyProjectMetricMutation(c.config, OpCreate)
+	return &KeyProjectMetricCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of KeyProjectMetric entities.
+func (c *KeyProjectMetricClient) CreateBulk(builders ...*KeyProjectMetricCreate) *KeyProjectMetricCreateBulk {
+	return &KeyProjectMetricCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *KeyProjectMetricClient) MapCreateBulk(slice any, setFunc func(*KeyProjectMetricCreate, int)) *KeyProjectMetricCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &KeyProjectMetricCreateBulk{err: fmt.Errorf("calling to KeyProjectMetricClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*KeyProjectMetricCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &KeyProjectMetricCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for KeyProjectMetric.
+func (c *KeyProjectMetricClient) Update() *KeyProjectMetricUpdate {
+	mutation := newKeyProjectMetricMutation(c.config, OpUpdate)
+	return &KeyProjectMetricUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *KeyProjectMetricClient) UpdateOne(_m *KeyProjectMetric) *KeyProjectMetricUpdateOne {
+	mutation := newKeyProjectMetricMutation(c.config, OpUpdateOne, withKeyProjectMetric(_m))
+	return &KeyProjectMetricUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *KeyProjectMetricClient) UpdateOneID(id int) *KeyProjectMetricUpdateOne {
+	mutation := newKeyProjectMetricMutation(c.config, OpUpdateOne, withKeyProjectMetricID(id))
+	return &KeyProjectMetricUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for KeyProjectMetric.
+func (c *KeyProjectMetricClient) Delete() *KeyProjectMetricDelete {
+	mutation := newKeyProjectMetricMutation(c.config, OpDelete)
+	return &KeyProjectMetricDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *KeyProjectMetricClient) DeleteOne(_m *KeyProjectMetric) *KeyProjectMetricDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *KeyProjectMetricClient) DeleteOneID(id int) *KeyProjectMetricDeleteOne {
+	builder := c.Delete().Where(keyprojectmetric.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &KeyProjectMetricDeleteOne{builder}
+}
+
+// Query returns a query builder for KeyProjectMetric.
+func (c *KeyProjectMetricClient) Query() *KeyProjectMetricQuery {
+	return &KeyProjectMetricQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeKeyProjectMetric},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a KeyProjectMetric entity by its id.
+func (c *KeyProjectMetricClient) Get(ctx context.Context, id int) (*KeyProjectMetric, error) {
+	return c.Query().Where(keyprojectmetric.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *KeyProjectMetricClient) GetX(ctx context.Context, id int) *KeyProjectMetric {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryProject queries the project edge of a KeyProjectMetric.
+func (c *KeyProjectMetricClient) QueryProject(_m *KeyProjectMetric) *KeyProjectQuery {
+	query := (&KeyProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(keyprojectmetric.Table, keyprojectmetric.FieldID, id),
+			sqlgraph.To(keyproject.Table, keyproject.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, keyprojectmetric.ProjectTable, keyprojectmetric.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProgress queries the progress edge of a KeyProjectMetric.
+func (c *KeyProjectMetricClient) QueryProgress(_m *KeyProjectMetric) *KeyProjectProgressQuery {
+	query := (&KeyProjectProgressClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(keyprojectmetric.Table, keyprojectmetric.FieldID, id),
+			sqlgraph.To(keyprojectprogress.Table, keyprojectprogress.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, keyprojectmetric.ProgressTable, keyprojectmetric.ProgressColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *KeyProjectMetricClient) Hooks() []Hook {
+	hooks := c.hooks.KeyProjectMetric
+	return append(hooks[:len(hooks):len(hooks)], keyprojectmetric.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *KeyProjectMetricClient) Interceptors() []Interceptor {
+	return c.inters.KeyProjectMetric
+}
+
+func (c *KeyProjectMetricClient) mutate(ctx context.Context, m *KeyProjectMetricMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&KeyProjectMetricCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&KeyProjectMetricUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&KeyProjectMetricUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&KeyProjectMetricDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown KeyProjectMetric mutation op: %q", m.Op())
+	}
+}
+
+// KeyProjectMilestoneClient is a client for the KeyProjectMilestone schema.
+type KeyProjectMilestoneClient struct {
+	config
+}
+
+// NewKeyProjectMilestoneClient returns a client for the KeyProjectMilestone from the given config.
+func NewKeyProjectMilestoneClient(c config) *KeyProjectMilestoneClient {
+	return &KeyProjectMilestoneClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `keyprojectmilestone.Hooks(f(g(h())))`.
+func (c *KeyProjectMilestoneClient) Use(hooks ...Hook) {
+	c.hooks.KeyProjectMilestone = append(c.hooks.KeyProjectMilestone, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `keyprojectmilestone.Intercept(f(g(h())))`.
+func (c *KeyProjectMilestoneClient) Intercept(interceptors ...Interceptor) {
+	c.inters.KeyProjectMilestone = append(c.inters.KeyProjectMilestone, interceptors...)
+}
+
+// Create returns a builder for creating a KeyProjectMilestone entity.
+func (c *KeyProjectMilestoneClient) Create() *KeyProjectMilestoneCreate {
+	mutation := newKeyProjectMilestoneMutation(c.config, OpCreate)
+	return &KeyProjectMilestoneCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of KeyProjectMilestone entities.
+func (c *KeyProjectMilestoneClient) CreateBulk(builders ...*KeyProjectMilestoneCreate) *KeyProjectMilestoneCreateBulk {
+	return &KeyProjectMilestoneCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *KeyProjectMilestoneClient) MapCreateBulk(slice any, setFunc func(*KeyProjectMilestoneCreate, int)) *KeyProjectMilestoneCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &KeyProjectMilestoneCreateBulk{err: fmt.Errorf("calling to KeyProjectMilestoneClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*KeyProjectMilestoneCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &KeyProjectMilestoneCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for KeyProjectMilestone.
+func (c *KeyProjectMilestoneClient) Update() *KeyProjectMilestoneUpdate {
+	mutation := newKeyProjectMilestoneMutation(c.config, OpUpdate)
+	return &KeyProjectMilestoneUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *KeyProjectMilestoneClient) UpdateOne(_m *KeyProjectMilestone) *KeyProjectMilestoneUpdateOne {
+	mutation := newKeyProjectMilestoneMutation(c.config, OpUpdateOne, withKeyProjectMilestone(_m))
+	return &KeyProjectMilestoneUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *KeyProjectMilestoneClient) UpdateOneID(id int) *KeyProjectMilestoneUpdateOne {
+	mutation := newKeyProjectMilestoneMutation(c.config, OpUpdateOne, withKeyProjectMilestoneID(id))
+	return &KeyProjectMilestoneUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for KeyProjectMilestone.
+func (c *KeyProjectMilestoneClient) Delete() *KeyProjectMilestoneDelete {
+	mutation := newKeyProjectMilestoneMutation(c.config, OpDelete)
+	return &KeyProjectMilestoneDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *KeyProjectMilestoneClient) DeleteOne(_m *KeyProjectMilestone) *KeyProjectMilestoneDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *KeyProjectMilestoneClient) DeleteOneID(id int) *KeyProjectMilestoneDeleteOne {
+	builder := c.Delete().Where(keyprojectmilestone.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &KeyProjectMilestoneDeleteOne{builder}
+}
+
+// Query returns a query builder for KeyProjectMilestone.
+func (c *KeyProjectMilestoneClient) Query() *KeyProjectMilestoneQuery {
+	return &KeyProjectMilestoneQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeKeyProjectMilestone},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a KeyProjectMilestone entity by its id.
+func (c *KeyProjectMilestoneClient) Get(ctx context.Context, id int) (*KeyProjectMilestone, error) {
+	return c.Query().Where(keyprojectmilestone.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *KeyProjectMilestoneClient) GetX(ctx context.Context, id int) *KeyProjectMilestone {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryProject queries the project edge of a KeyProjectMilestone.
+func (c *KeyProjectMilestoneClient) QueryProject(_m *KeyProjectMilestone) *KeyProjectQuery {
+	query := (&KeyProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(keyprojectmilestone.Table, keyprojectmilestone.FieldID, id),
+			sqlgraph.To(keyproject.Table, keyproject.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, keyprojectmilestone.ProjectTable, keyprojectmilestone.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *KeyProjectMilestoneClient) Hooks() []Hook {
+	hooks := c.hooks.KeyProjectMilestone
+	return append(hooks[:len(hooks):len(hooks)], keyprojectmilestone.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *KeyProjectMilestoneClient) Interceptors() []Interceptor {
+	return c.inters.KeyProjectMilestone
+}
+
+func (c *KeyProjectMilestoneClient) mutate(ctx context.Context, m *KeyProjectMilestoneMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&KeyProjectMilestoneCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&KeyProjectMilestoneUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&KeyProjectMilestoneUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&KeyProjectMilestoneDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown KeyProjectMilestone mutation op: %q", m.Op())
+	}
+}
+
+// KeyProjectProgressClient is a client for the KeyProjectProgress schema.
+type KeyProjectProgressClient struct {
+	config
+}
+
+// NewKeyProjectProgressClient returns a client for the KeyProjectProgress from the given config.
+func NewKeyProjectProgressClient(c config) *KeyProjectProgressClient {
+	return &KeyProjectProgressClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `keyprojectprogress.Hooks(f(g(h())))`.
+func (c *KeyProjectProgressClient) Use(hooks ...Hook) {
+	c.hooks.KeyProjectProgress = append(c.hooks.KeyProjectProgress, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `keyprojectprogress.Intercept(f(g(h())))`.
+func (c *KeyProjectProgressClient) Intercept(interceptors ...Interceptor) {
+	c.inters.KeyProjectProgress = append(c.inters.KeyProjectProgress, interceptors...)
+}
+
+// Create returns a builder for creating a KeyProjectProgress entity.
+func (c *KeyProjectProgressClient) Create() *KeyProjectProgressCreate {
+	mutation := newKeyProjectProgressMutation(c.config, OpCreate)
+	return &KeyProjectProgressCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of KeyProjectProgress entities.
+func (c *KeyProjectProgressClient) CreateBulk(builders ...*KeyProjectProgressCreate) *KeyProjectProgressCreateBulk {
+	return &KeyProjectProgressCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *KeyProjectProgressClient) MapCreateBulk(slice any, setFunc func(*KeyProjectProgressCreate, int)) *KeyProjectProgressCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &KeyProjectProgressCreateBulk{err: fmt.Errorf("calling to KeyProjectProgressClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*KeyProjectProgressCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &KeyProjectProgressCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for KeyProjectProgress.
+func (c *KeyProjectProgressClient) Update() *KeyProjectProgressUpdate {
+	mutation := newKeyProjectProgressMutation(c.config, OpUpdate)
+	return &KeyProjectProgressUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *KeyProjectProgressClient) UpdateOne(_m *KeyProjectProgress) *KeyProjectProgressUpdateOne {
+	mutation := newKeyProjectProgressMutation(c.config, OpUpdateOne, withKeyProjectProgress(_m))
+	return &KeyProjectProgressUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *KeyProjectProgressClient) UpdateOneID(id int) *KeyProjectProgressUpdateOne {
+	mutation := newKeyProjectProgressMutation(c.config, OpUpdateOne, withKeyProjectProgressID(id))
+	return &KeyProjectProgressUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for KeyProjectProgress.
+func (c *KeyProjectProgressClient) Delete() *KeyProjectProgressDelete {
+	mutation := newKeyProjectProgressMutation(c.config, OpDelete)
+	return &KeyProjectProgressDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *KeyProjectProgressClient) DeleteOne(_m *KeyProjectProgress) *KeyProjectProgressDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *KeyProjectProgressClient) DeleteOneID(id int) *KeyProjectProgressDeleteOne {
+	builder := c.Delete().Where(keyprojectprogress.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &KeyProjectProgressDeleteOne{builder}
+}
+
+// Query returns a query builder for KeyProjectProgress.
+func (c *KeyProjectProgressClient) Query() *KeyProjectProgressQuery {
+	return &KeyProjectProgressQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeKeyProjectProgress},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a KeyProjectProgress entity by its id.
+func (c *KeyProjectProgressClient) Get(ctx context.Context, id int) (*KeyProjectProgress, error) {
+	return c.Query().Where(keyprojectprogress.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *KeyProjectProgressClient) GetX(ctx context.Context, id int) *KeyProjectProgress {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMetric queries the metric edge of a KeyProjectProgress.
+func (c *KeyProjectProgressClient) QueryMetric(_m *KeyProjectProgress) *KeyProjectMetricQuery {
+	query := (&KeyProjectMetricClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(keyprojectprogress.Table, keyprojectprogress.FieldID, id),
+			sqlgraph.To(keyprojectmetric.Table, keyprojectmetric.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, keyprojectprogress.MetricTable, keyprojectprogress.MetricColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRecordedBy queries the recorded_by edge of a KeyProjectProgress.
+func (c *KeyProjectProgressClient) QueryRecordedBy(_m *KeyProjectProgress) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(keyprojectprogress.Table, keyprojectprogress.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, keyprojectprogress.RecordedByTable, keyprojectprogress.RecordedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *KeyProjectProgressClient) Hooks() []Hook {
+	hooks := c.hooks.KeyProjectProgress
+	return append(hooks[:len(hooks):len(hooks)], keyprojectprogress.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *KeyProjectProgressClient) Interceptors() []Interceptor {
+	return c.inters.KeyProjectProgress
+}
+
+func (c *KeyProjectProgressClient) mutate(ctx context.Context, m *KeyProjectProgressMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&KeyProjectProgressCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&KeyProjectProgressUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&KeyProjectProgressUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&KeyProjectProgressDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown KeyProjectProgress mutation op: %q", m.Op())
+	}
+}
+
+// LedgerCategoryClient is a client for the LedgerCategory schema.
+type LedgerCategoryClient struct {
+	config
+}
+
+// NewLedgerCategoryClient returns a client for the LedgerCategory from the given config.
+func NewLedgerCategoryClient(c config) *LedgerCategoryClient {
+	return &LedgerCategoryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `ledgercategory.Hooks(f(g(h())))`.
+func (c *LedgerCategoryClient) Use(hooks ...Hook) {
+	c.hooks.LedgerCategory = append(c.hooks.LedgerCategory, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `ledgercategory.Intercept(f(g(h())))`.
+func (c *LedgerCategoryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LedgerCategory = append(c.inters.LedgerCategory, interceptors...)
+}
+
+// Create returns a builder for creating a LedgerCategory entity.
+func (c *LedgerCategoryClient) Create() *LedgerCategoryCreate {
+	mutation := newLedgerCategoryMutation(c.config, OpCreate)
+	return &LedgerCategoryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LedgerCategory entities.
+func (c *LedgerCategoryClient) CreateBulk(builders ...*LedgerCategoryCreate) *LedgerCategoryCreateBulk {
+	return &LedgerCategoryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LedgerCategoryClient) MapCreateBulk(slice any, setFunc func(*LedgerCategoryCreate, int)) *LedgerCategoryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LedgerCategoryCreateBulk{err: fmt.Errorf("calling to LedgerCategoryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LedgerCategoryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LedgerCategoryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LedgerCategory.
+func (c *LedgerCategoryClient) Update() *LedgerCategoryUpdate {
+	mutation := newLedgerCategoryMutation(c.config, OpUpdate)
+	return &LedgerCategoryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LedgerCategoryClient) UpdateOne(_m *LedgerCategory) *LedgerCategoryUpdateOne {
+	mutation := newLedgerCategoryMutation(c.config, OpUpdateOne, withLedgerCategory(_m))
+	return &LedgerCategoryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LedgerCategoryClient) UpdateOneID(id int) *LedgerCategoryUpdateOne {
+	mutation := newLedgerCategoryMutation(c.config, OpUpdateOne, withLedgerCategoryID(id))
+	return &LedgerCategoryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LedgerCategory.
+func (c *LedgerCategoryClient) Delete() *LedgerCategoryDelete {
+	mutation := newLedgerCategoryMutation(c.config, OpDelete)
+	return &LedgerCategoryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LedgerCategoryClient) DeleteOne(_m *LedgerCategory) *LedgerCategoryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LedgerCategoryClient) DeleteOneID(id int) *LedgerCategoryDeleteOne {
+	builder := c.Delete().Where(ledgercategory.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LedgerCategoryDeleteOne{builder}
+}
+
+// Query returns a query builder for LedgerCategory.
+func (c *LedgerCategoryClient) Query() *LedgerCategoryQuery {
+	return &LedgerCategoryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLedgerCategory},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LedgerCategory entity by its id.
+func (c *LedgerCategoryClient) Get(ctx context.Context, id int) (*LedgerCategory, error) {
+	return c.Query().Where(ledgercategory.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LedgerCategoryClient) GetX(ctx context.Context, id int) *LedgerCategory {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryItemTypes queries the item_types edge of a LedgerCategory.
+func (c *LedgerCategoryClient) QueryItemTypes(_m *LedgerCategory) *LedgerItemTypeQuery {
+	query := (&LedgerItemTypeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ledgercategory.Table, ledgercategory.FieldID, id),
+			sqlgraph.To(ledgeritemtype.Table, ledgeritemtype.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ledgercategory.ItemTypesTable, ledgercategory.ItemTypesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *LedgerCategoryClient) Hooks() []Hook {
+	hooks := c.hooks.LedgerCategory
+	return append(hooks[:len(hooks):len(hooks)], ledgercategory.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *LedgerCategoryClient) Interceptors() []Interceptor {
+	return c.inters.LedgerCategory
+}
+
+func (c *LedgerCategoryClient) mutate(ctx context.Context, m *LedgerCategoryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LedgerCategoryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LedgerCategoryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LedgerCategoryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LedgerCategoryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LedgerCategory mutation op: %q", m.Op())
+	}
+}
+
+// LedgerEntryClient is a client for the LedgerEntry schema.
+type LedgerEntryClient struct {
+	config
+}
+
+// NewLedgerEntryClient returns a client for the LedgerEntry from the given config.
+func NewLedgerEntryClient(c config) *LedgerEntryClient {
+	return &LedgerEntryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `ledgerentry.Hooks(f(g(h())))`.
+func (c *LedgerEntryClient) Use(hooks ...Hook) {
+	c.hooks.LedgerEntry = append(c.hooks.LedgerEntry, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `ledgerentry.Intercept(f(g(h())))`.
+func (c *LedgerEntryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LedgerEntry = append(c.inters.LedgerEntry, interceptors...)
+}
+
+// Create returns a builder for creating a LedgerEntry entity.
+func (c *LedgerEntryClient) Create() *LedgerEntryCreate {
+	mutation := newLedgerEntryMutation(c.config, OpCreate)
+	return &LedgerEntryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LedgerEntry entities.
+func (c *LedgerEntryClient) CreateBulk(builders ...*LedgerEntryCreate) *LedgerEntryCreateBulk {
+	return &LedgerEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LedgerEntryClient) MapCreateBulk(slice any, setFunc func(*LedgerEntryCreate, int)) *LedgerEntryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LedgerEntryCreateBulk{err: fmt.Errorf("calling to LedgerEntryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LedgerEntryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LedgerEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LedgerEntry.
+func (c *LedgerEntryClient) Update() *LedgerEntryUpdate {
+	mutation := newLedgerEntryMutation(c.config, OpUpdate)
+	return &LedgerEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LedgerEntryClient) UpdateOne(_m *LedgerEntry) *LedgerEntryUpdateOne {
+	mutation := newLedgerEntryMutation(c.config, OpUpdateOne, withLedgerEntry(_m))
+	return &LedgerEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LedgerEntryClient) UpdateOneID(id int) *LedgerEntryUpdateOne {
+	mutation := newLedgerEntryMutation(c.config, OpUpdateOne, withLedgerEntryID(id))
+	return &LedgerEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LedgerEntry.
+func (c *LedgerEntryClient) Delete() *LedgerEntryDelete {
+	mutation := newLedgerEntryMutation(c.config, OpDelete)
+	return &LedgerEntryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LedgerEntryClient) DeleteOne(_m *LedgerEntry) *LedgerEntryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LedgerEntryClient) DeleteOneID(id int) *LedgerEntryDeleteOne {
+	builder := c.Delete().Where(ledgerentry.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LedgerEntryDeleteOne{builder}
+}
+
+// Query returns a query builder for LedgerEntry.
+func (c *LedgerEntryClient) Query() *LedgerEntryQuery {
+	return &LedgerEntryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLedgerEntry},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LedgerEntry entity by its id.
+func (c *LedgerEntryClient) Get(ctx context.Context, id int) (*LedgerEntry, error) {
+	return c.Query().Where(ledgerentry.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LedgerEntryClient) GetX(ctx context.Context, id int) *LedgerEntry {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryGrid queries the grid edge of a LedgerEntry.
+func (c *LedgerEntryClient) QueryGrid(_m *LedgerEntry) *GridQuery {
+	query := (&GridClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ledgerentry.Table, ledgerentry.FieldID, id),
+			sqlgraph.To(grid.Table, grid.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ledgerentry.GridTable, ledgerentry.GridColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryItemType queries the item_type edge of a LedgerEntry.
+func (c *LedgerEntryClient) QueryItemType(_m *LedgerEntry) *LedgerItemTypeQuery {
+	query := (&LedgerItemTypeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ledgerentry.Table, ledgerentry.FieldID, id),
+			sqlgraph.To(ledgeritemtype.Table, ledgeritemtype.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ledgerentry.ItemTypeTable, ledgerentry.ItemTypeColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryKeyProject queries the key_project edge of a LedgerEntry.
+func (c *LedgerEntryClient) QueryKeyProject(_m *LedgerEntry) *KeyProjectQuery {
+	query := (&KeyProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ledgerentry.Table, ledgerentry.FieldID, id),
+			sqlgraph.To(keyproject.Table, keyproject.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ledgerentry.KeyProjectTable, ledgerentry.KeyProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCreatedBy queries the created_by edge of a LedgerEntry.
+func (c *LedgerEntryClient) QueryCreatedBy(_m *LedgerEntry) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ledgerentry.Table, ledgerentry.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ledgerentry.CreatedByTable, ledgerentry.CreatedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUpdatedBy queries the updated_by edge of a LedgerEntry.
+func (c *LedgerEntryClient) QueryUpdatedBy(_m *LedgerEntry) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ledgerentry.Table, ledgerentry.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ledgerentry.UpdatedByTable, ledgerentry.UpdatedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRevisions queries the revisions edge of a LedgerEntry.
+func (c *LedgerEntryClient) QueryRevisions(_m *LedgerEntry) *LedgerEntryRevisionQuery {
+	query := (&LedgerEntryRevisionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ledgerentry.Table, ledgerentry.FieldID, id),
+			sqlgraph.To(ledgerentryrevision.Table, ledgerentryrevision.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ledgerentry.RevisionsTable, ledgerentry.RevisionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *LedgerEntryClient) Hooks() []Hook {
+	hooks := c.hooks.LedgerEntry
+	return append(hooks[:len(hooks):len(hooks)], ledgerentry.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *LedgerEntryClient) Interceptors() []Interceptor {
+	return c.inters.LedgerEntry
+}
+
+func (c *LedgerEntryClient) mutate(ctx context.Context, m *LedgerEntryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LedgerEntryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LedgerEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LedgerEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LedgerEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LedgerEntry mutation op: %q", m.Op())
+	}
+}
+
+// LedgerEntryRevisionClient is a client for the LedgerEntryRevision schema.
+type LedgerEntryRevisionClient struct {
+	config
+}
+
+// NewLedgerEntryRevisionClient returns a client for the LedgerEntryRevision from the given config.
+func NewLedgerEntryRevisionClient(c config) *LedgerEntryRevisionClient {
+	return &LedgerEntryRevisionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `ledgerentryrevision.Hooks(f(g(h())))`.
+func (c *LedgerEntryRevisionClient) Use(hooks ...Hook) {
+	c.hooks.LedgerEntryRevision = append(c.hooks.LedgerEntryRevision, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `ledgerentryrevision.Intercept(f(g(h())))`.
+func (c *LedgerEntryRevisionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LedgerEntryRevision = append(c.inters.LedgerEntryRevision, interceptors...)
+}
+
+// Create returns a builder for creating a LedgerEntryRevision entity.
+func (c *LedgerEntryRevisionClient) Create() *LedgerEntryRevisionCreate {
+	mutation := newLedgerEntryRevisionMutation(c.config, OpCreate)
+	return &LedgerEntryRevisionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LedgerEntryRevision entities.
+func (c *LedgerEntryRevisionClient) CreateBulk(builders ...*LedgerEntryRevisionCreate) *LedgerEntryRevisionCreateBulk {
+	return &LedgerEntryRevisionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LedgerEntryRevisionClient) MapCreateBulk(slice any, setFunc func(*LedgerEntryRevisionCreate, int)) *LedgerEntryRevisionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LedgerEntryRevisionCreateBulk{err: fmt.Errorf("calling to LedgerEntryRevisionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LedgerEntryRevisionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LedgerEntryRevisionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LedgerEntryRevision.
+func (c *LedgerEntryRevisionClient) Update() *LedgerEntryRevisionUpdate {
+	mutation := newLedgerEntryRevisionMutation(c.config, OpUpdate)
+	return &LedgerEntryRevisionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LedgerEntryRevisionClient) UpdateOne(_m *LedgerEntryRevision) *LedgerEntryRevisionUpdateOne {
+	mutation := newLedgerEntryRevisionMutation(c.config, OpUpdateOne, withLedgerEntryRevision(_m))
+	return &LedgerEntryRevisionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LedgerEntryRevisionClient) UpdateOneID(id int) *LedgerEntryRevisionUpdateOne {
+	mutation := newLedgerEntryRevisionMutation(c.config, OpUpdateOne, withLedgerEntryRevisionID(id))
+	return &LedgerEntryRevisionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LedgerEntryRevision.
+func (c *LedgerEntryRevisionClient) Delete() *LedgerEntryRevisionDelete {
+	mutation := newLedgerEntryRevisionMutation(c.config, OpDelete)
+	return &LedgerEntryRevisionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LedgerEntryRevisionClient) DeleteOne(_m *LedgerEntryRevision) *LedgerEntryRevisionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LedgerEntryRevisionClient) DeleteOneID(id int) *LedgerEntryRevisionDeleteOne {
+	builder := c.Delete().Where(ledgerentryrevision.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LedgerEntryRevisionDeleteOne{builder}
+}
+
+// Query returns a query builder for LedgerEntryRevision.
+func (c *LedgerEntryRevisionClient) Query() *LedgerEntryRevisionQuery {
+	return &LedgerEntryRevisionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLedgerEntryRevision},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LedgerEntryRevision entity by its id.
+func (c *LedgerEntryRevisionClient) Get(ctx context.Context, id int) (*LedgerEntryRevision, error) {
+	return c.Query().Where(ledgerentryrevision.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LedgerEntryRevisionClient) GetX(ctx context.Context, id int) *LedgerEntryRevision {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryEntry queries the entry edge of a LedgerEntryRevision.
+func (c *LedgerEntryRevisionClient) QueryEntry(_m *LedgerEntryRevision) *LedgerEntryQuery {
+	query := (&LedgerEntryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ledgerentryrevision.Table, ledgerentryrevision.FieldID, id),
+			sqlgraph.To(ledgerentry.Table, ledgerentry.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, ledgerentryrevision.EntryTable, ledgerentryrevision.EntryColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryChangedBy queries the changed_by edge of a LedgerEntryRevision.
+func (c *LedgerEntryRevisionClient) QueryChangedBy(_m *LedgerEntryRevision) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ledgerentryrevision.Table, ledgerentryrevision.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ledgerentryrevision.ChangedByTable, ledgerentryrevision.ChangedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *LedgerEntryRevisionClient) Hooks() []Hook {
+	hooks := c.hooks.LedgerEntryRevision
+	return append(hooks[:len(hooks):len(hooks)], ledgerentryrevision.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *LedgerEntryRevisionClient) Interceptors() []Interceptor {
+	return c.inters.LedgerEntryRevision
+}
+
+func (c *LedgerEntryRevisionClient) mutate(ctx context.Context, m *LedgerEntryRevisionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LedgerEntryRevisionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LedgerEntryRevisionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LedgerEntryRevisionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LedgerEntryRevisionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LedgerEntryRevision mutation op: %q", m.Op())
+	}
+}
+
+// LedgerItemTypeClient is a client for the LedgerItemType schema.
+type LedgerItemTypeClient struct {
+	config
+}
+
+// NewLedgerItemTypeClient returns a client for the LedgerItemType from the given config.
+func NewLedgerItemTypeClient(c config) *LedgerItemTypeClient {
+	return &LedgerItemTypeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `ledgeritemtype.Hooks(f(g(h())))`.
+func (c *LedgerItemTypeClient) Use(hooks ...Hook) {
+	c.hooks.LedgerItemType = append(c.hooks.LedgerItemType, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `ledgeritemtype.Intercept(f(g(h())))`.
+func (c *LedgerItemTypeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LedgerItemType = append(c.inters.LedgerItemType, interceptors...)
+}
+
+// Create returns a builder for creating a LedgerItemType entity.
+func (c *LedgerItemTypeClient) Create() *LedgerItemTypeCreate {
+	mutation := newLedgerItemTypeMutation(c.config, OpCreate)
+	return &LedgerItemTypeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LedgerItemType entities.
+func (c *LedgerItemTypeClient) CreateBulk(builders ...*LedgerItemTypeCreate) *LedgerItemTypeCreateBulk {
+	return &LedgerItemTypeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LedgerItemTypeClient) MapCreateBulk(slice any, setFunc func(*LedgerItemTypeCreate, int)) *LedgerItemTypeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LedgerItemTypeCreateBulk{err: fmt.Errorf("calling to LedgerItemTypeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LedgerItemTypeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LedgerItemTypeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LedgerItemType.
+func (c *LedgerItemTypeClient) Update() *LedgerItemTypeUpdate {
+	mutation := newLedgerItemTypeMutation(c.config, OpUpdate)
+	return &LedgerItemTypeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LedgerItemTypeClient) UpdateOne(_m *LedgerItemType) *LedgerItemTypeUpdateOne {
+	mutation := newLedgerItemTypeMutation(c.config, OpUpdateOne, withLedgerItemType(_m))
+	return &LedgerItemTypeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LedgerItemTypeClient) UpdateOneID(id int) *LedgerItemTypeUpdateOne {
+	mutation := newLedgerItemTypeMutation(c.config, OpUpdateOne, withLedgerItemTypeID(id))
+	return &LedgerItemTypeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LedgerItemType.
+func (c *LedgerItemTypeClient) Delete() *LedgerItemTypeDelete {
+	mutation := newLedgerItemTypeMutation(c.config, OpDelete)
+	return &LedgerItemTypeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LedgerItemTypeClient) DeleteOne(_m *LedgerItemType) *LedgerItemTypeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LedgerItemTypeClient) DeleteOneID(id int) *LedgerItemTypeDeleteOne {
+	builder := c.Delete().Where(ledgeritemtype.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LedgerItemTypeDeleteOne{builder}
+}
+
+// Query returns a query builder for LedgerItemType.
+func (c *LedgerItemTypeClient) Query() *LedgerItemTypeQuery {
+	return &LedgerItemTypeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLedgerItemType},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LedgerItemType entity by its id.
+func (c *LedgerItemTypeClient) Get(ctx context.Context, id int) (*LedgerItemType, error) {
+	return c.Query().Where(ledgeritemtype.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LedgerItemTypeClient) GetX(ctx context.Context, id int) *LedgerItemType {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCategory queries the category edge of a LedgerItemType.
+func (c *LedgerItemTypeClient) QueryCategory(_m *LedgerItemType) *LedgerCategoryQuery {
+	query := (&LedgerCategoryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ledgeritemtype.Table, ledgeritemtype.FieldID, id),
+			sqlgraph.To(ledgercategory.Table, ledgercategory.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, ledgeritemtype.CategoryTable, ledgeritemtype.CategoryColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *LedgerItemTypeClient) Hooks() []Hook {
+	hooks := c.hooks.LedgerItemType
+	return append(hooks[:len(hooks):len(hooks)], ledgeritemtype.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *LedgerItemTypeClient) Interceptors() []Interceptor {
+	return c.inters.LedgerItemType
+}
+
+func (c *LedgerItemTypeClient) mutate(ctx context.Context, m *LedgerItemTypeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LedgerItemTypeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LedgerItemTypeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LedgerItemTypeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LedgerItemTypeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LedgerItemType mutation op: %q", m.Op())
+	}
+}
+
 // PatrolClient is a client for the Patrol schema.
 type PatrolClient struct {
 	config
@@ -3787,13 +5231,17 @@ type (
 	hooks struct {
 		Assignment, AuditEntry, BulletinPost, DailyReport, Event, EventAction,
 		EventCategory, EventTally, Grid, Household, HouseholdTag, IdempotencyKey,
-		Inspection, Patrol, Person, Session, User, Vehicle, Visit,
+		Inspection, KeyProject, KeyProjectMetric, KeyProjectMilestone,
+		KeyProjectProgress, LedgerCategory, LedgerEntry, LedgerEntryRevision,
+		LedgerItemType, Patrol, Person, Session, User, Vehicle, Visit,
 		VisitInterval []ent.Hook
 	}
 	inters struct {
 		Assignment, AuditEntry, BulletinPost, DailyReport, Event, EventAction,
 		EventCategory, EventTally, Grid, Household, HouseholdTag, IdempotencyKey,
-		Inspection, Patrol, Person, Session, User, Vehicle, Visit,
+		Inspection, KeyProject, KeyProjectMetric, KeyProjectMilestone,
+		KeyProjectProgress, LedgerCategory, LedgerEntry, LedgerEntryRevision,
+		LedgerItemType, Patrol, Person, Session, User, Vehicle, Visit,
 		VisitInterval []ent.Interceptor
 	}
 )

@@ -19,6 +19,14 @@ import (
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
 	"gridgov/ent/inspection"
+	"gridgov/ent/keyproject"
+	"gridgov/ent/keyprojectmetric"
+	"gridgov/ent/keyprojectmilestone"
+	"gridgov/ent/keyprojectprogress"
+	"gridgov/ent/ledgercategory"
+	"gridgov/ent/ledgerentry"
+	"gridgov/ent/ledgerentryrevision"
+	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/session"
@@ -92,26 +100,34 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			assignment.Table:     assignment.ValidColumn,
-			auditentry.Table:     auditentry.ValidColumn,
-			bulletinpost.Table:   bulletinpost.ValidColumn,
-			dailyreport.Table:    dailyreport.ValidColumn,
-			event.Table:          event.ValidColumn,
-			eventaction.Table:    eventaction.ValidColumn,
-			eventcategory.Table:  eventcategory.ValidColumn,
-			eventtally.Table:     eventtally.ValidColumn,
-			grid.Table:           grid.ValidColumn,
-			household.Table:      household.ValidColumn,
-			householdtag.Table:   householdtag.ValidColumn,
-			idempotencykey.Table: idempotencykey.ValidColumn,
-			inspection.Table:     inspection.ValidColumn,
-			patrol.Table:         patrol.ValidColumn,
-			person.Table:         person.ValidColumn,
-			session.Table:        session.ValidColumn,
-			user.Table:           user.ValidColumn,
-			vehicle.Table:        vehicle.ValidColumn,
-			visit.Table:          visit.ValidColumn,
-			visitinterval.Table:  visitinterval.ValidColumn,
+			assignment.Table:          assignment.ValidColumn,
+			auditentry.Table:          auditentry.ValidColumn,
+			bulletinpost.Table:        bulletinpost.ValidColumn,
+			dailyreport.Table:         dailyreport.ValidColumn,
+			event.Table:               event.ValidColumn,
+			eventaction.Table:         eventaction.ValidColumn,
+			eventcategory.Table:       eventcategory.ValidColumn,
+			eventtally.Table:          eventtally.ValidColumn,
+			grid.Table:                grid.ValidColumn,
+			household.Table:           household.ValidColumn,
+			householdtag.Table:        householdtag.ValidColumn,
+			idempotencykey.Table:      idempotencykey.ValidColumn,
+			inspection.Table:          inspection.ValidColumn,
+			keyproject.Table:          keyproject.ValidColumn,
+			keyprojectmetric.Table:    keyprojectmetric.ValidColumn,
+			keyprojectmilestone.Table: keyprojectmilestone.ValidColumn,
+			keyprojectprogress.Table:  keyprojectprogress.ValidColumn,
+			ledgercategory.Table:      ledgercategory.ValidColumn,
+			ledgerentry.Table:         ledgerentry.ValidColumn,
+			ledgerentryrevision.Table: ledgerentryrevision.ValidColumn,
+			ledgeritemtype.Table:      ledgeritemtype.ValidColumn,
+			patrol.Table:              patrol.ValidColumn,
+			person.Table:              person.ValidColumn,
+			session.Table:             session.ValidColumn,
+			user.Table:                user.ValidColumn,
+			vehicle.Table:             vehicle.ValidColumn,
+			visit.Table:               visit.ValidColumn,
+			visitinterval.Table:       visitinterval.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

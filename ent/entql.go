@@ -16,6 +16,14 @@ import (
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
 	"gridgov/ent/inspection"
+	"gridgov/ent/keyproject"
+	"gridgov/ent/keyprojectmetric"
+	"gridgov/ent/keyprojectmilestone"
+	"gridgov/ent/keyprojectprogress"
+	"gridgov/ent/ledgercategory"
+	"gridgov/ent/ledgerentry"
+	"gridgov/ent/ledgerentryrevision"
+	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/predicate"
@@ -33,7 +41,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 20)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 28)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   assignment.Table,
@@ -366,6 +374,187 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   keyproject.Table,
+			Columns: keyproject.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: keyproject.FieldID,
+			},
+		},
+		Type: "KeyProject",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			keyproject.FieldCreatedAt:   {Type: field.TypeTime, Column: keyproject.FieldCreatedAt},
+			keyproject.FieldUpdatedAt:   {Type: field.TypeTime, Column: keyproject.FieldUpdatedAt},
+			keyproject.FieldCode:        {Type: field.TypeString, Column: keyproject.FieldCode},
+			keyproject.FieldName:        {Type: field.TypeString, Column: keyproject.FieldName},
+			keyproject.FieldInvestment:  {Type: field.TypeFloat64, Column: keyproject.FieldInvestment},
+			keyproject.FieldOwnerUnit:   {Type: field.TypeString, Column: keyproject.FieldOwnerUnit},
+			keyproject.FieldStatus:      {Type: field.TypeEnum, Column: keyproject.FieldStatus},
+			keyproject.FieldDescription: {Type: field.TypeString, Column: keyproject.FieldDescription},
+			keyproject.FieldStartsOn:    {Type: field.TypeTime, Column: keyproject.FieldStartsOn},
+			keyproject.FieldDueOn:       {Type: field.TypeTime, Column: keyproject.FieldDueOn},
+			keyproject.FieldGridPath:    {Type: field.TypeString, Column: keyproject.FieldGridPath},
+			keyproject.FieldGridID:      {Type: field.TypeInt, Column: keyproject.FieldGridID},
+			keyproject.FieldOwnerID:     {Type: field.TypeInt, Column: keyproject.FieldOwnerID},
+			keyproject.FieldGridIds:     {Type: field.TypeJSON, Column: keyproject.FieldGridIds},
+		},
+	}
+	graph.Nodes[14] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   keyprojectmetric.Table,
+			Columns: keyprojectmetric.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: keyprojectmetric.FieldID,
+			},
+		},
+		Type: "KeyProjectMetric",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			keyprojectmetric.FieldCreatedAt: {Type: field.TypeTime, Column: keyprojectmetric.FieldCreatedAt},
+			keyprojectmetric.FieldUpdatedAt: {Type: field.TypeTime, Column: keyprojectmetric.FieldUpdatedAt},
+			keyprojectmetric.FieldCode:      {Type: field.TypeString, Column: keyprojectmetric.FieldCode},
+			keyprojectmetric.FieldLabel:     {Type: field.TypeString, Column: keyprojectmetric.FieldLabel},
+			keyprojectmetric.FieldUnit:      {Type: field.TypeString, Column: keyprojectmetric.FieldUnit},
+			keyprojectmetric.FieldTarget:    {Type: field.TypeFloat64, Column: keyprojectmetric.FieldTarget},
+			keyprojectmetric.FieldSortOrder: {Type: field.TypeInt, Column: keyprojectmetric.FieldSortOrder},
+			keyprojectmetric.FieldGridPath:  {Type: field.TypeString, Column: keyprojectmetric.FieldGridPath},
+			keyprojectmetric.FieldProjectID: {Type: field.TypeInt, Column: keyprojectmetric.FieldProjectID},
+		},
+	}
+	graph.Nodes[15] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   keyprojectmilestone.Table,
+			Columns: keyprojectmilestone.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: keyprojectmilestone.FieldID,
+			},
+		},
+		Type: "KeyProjectMilestone",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			keyprojectmilestone.FieldCreatedAt: {Type: field.TypeTime, Column: keyprojectmilestone.FieldCreatedAt},
+			keyprojectmilestone.FieldUpdatedAt: {Type: field.TypeTime, Column: keyprojectmilestone.FieldUpdatedAt},
+			keyprojectmilestone.FieldName:      {Type: field.TypeString, Column: keyprojectmilestone.FieldName},
+			keyprojectmilestone.FieldDueOn:     {Type: field.TypeTime, Column: keyprojectmilestone.FieldDueOn},
+			keyprojectmilestone.FieldDoneOn:    {Type: field.TypeTime, Column: keyprojectmilestone.FieldDoneOn},
+			keyprojectmilestone.FieldSortOrder: {Type: field.TypeInt, Column: keyprojectmilestone.FieldSortOrder},
+			keyprojectmilestone.FieldGridPath:  {Type: field.TypeString, Column: keyprojectmilestone.FieldGridPath},
+			keyprojectmilestone.FieldProjectID: {Type: field.TypeInt, Column: keyprojectmilestone.FieldProjectID},
+		},
+	}
+	graph.Nodes[16] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   keyprojectprogress.Table,
+			Columns: keyprojectprogress.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: keyprojectprogress.FieldID,
+			},
+		},
+		Type: "KeyProjectProgress",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			keyprojectprogress.FieldCreatedAt:    {Type: field.TypeTime, Column: keyprojectprogress.FieldCreatedAt},
+			keyprojectprogress.FieldUpdatedAt:    {Type: field.TypeTime, Column: keyprojectprogress.FieldUpdatedAt},
+			keyprojectprogress.FieldDay:          {Type: field.TypeString, Column: keyprojectprogress.FieldDay},
+			keyprojectprogress.FieldValue:        {Type: field.TypeFloat64, Column: keyprojectprogress.FieldValue},
+			keyprojectprogress.FieldNote:         {Type: field.TypeString, Column: keyprojectprogress.FieldNote},
+			keyprojectprogress.FieldGridPath:     {Type: field.TypeString, Column: keyprojectprogress.FieldGridPath},
+			keyprojectprogress.FieldMetricID:     {Type: field.TypeInt, Column: keyprojectprogress.FieldMetricID},
+			keyprojectprogress.FieldRecordedByID: {Type: field.TypeInt, Column: keyprojectprogress.FieldRecordedByID},
+		},
+	}
+	graph.Nodes[17] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   ledgercategory.Table,
+			Columns: ledgercategory.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: ledgercategory.FieldID,
+			},
+		},
+		Type: "LedgerCategory",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			ledgercategory.FieldCreatedAt: {Type: field.TypeTime, Column: ledgercategory.FieldCreatedAt},
+			ledgercategory.FieldUpdatedAt: {Type: field.TypeTime, Column: ledgercategory.FieldUpdatedAt},
+			ledgercategory.FieldCode:      {Type: field.TypeString, Column: ledgercategory.FieldCode},
+			ledgercategory.FieldName:      {Type: field.TypeString, Column: ledgercategory.FieldName},
+			ledgercategory.FieldLabel:     {Type: field.TypeString, Column: ledgercategory.FieldLabel},
+			ledgercategory.FieldSortOrder: {Type: field.TypeInt, Column: ledgercategory.FieldSortOrder},
+		},
+	}
+	graph.Nodes[18] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   ledgerentry.Table,
+			Columns: ledgerentry.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: ledgerentry.FieldID,
+			},
+		},
+		Type: "LedgerEntry",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			ledgerentry.FieldCreatedAt:    {Type: field.TypeTime, Column: ledgerentry.FieldCreatedAt},
+			ledgerentry.FieldUpdatedAt:    {Type: field.TypeTime, Column: ledgerentry.FieldUpdatedAt},
+			ledgerentry.FieldPeriod:       {Type: field.TypeString, Column: ledgerentry.FieldPeriod},
+			ledgerentry.FieldValues:       {Type: field.TypeJSON, Column: ledgerentry.FieldValues},
+			ledgerentry.FieldVersion:      {Type: field.TypeInt, Column: ledgerentry.FieldVersion},
+			ledgerentry.FieldGridPath:     {Type: field.TypeString, Column: ledgerentry.FieldGridPath},
+			ledgerentry.FieldGridID:       {Type: field.TypeInt, Column: ledgerentry.FieldGridID},
+			ledgerentry.FieldItemTypeID:   {Type: field.TypeInt, Column: ledgerentry.FieldItemTypeID},
+			ledgerentry.FieldKeyProjectID: {Type: field.TypeInt, Column: ledgerentry.FieldKeyProjectID},
+			ledgerentry.FieldCreatedByID:  {Type: field.TypeInt, Column: ledgerentry.FieldCreatedByID},
+			ledgerentry.FieldUpdatedByID:  {Type: field.TypeInt, Column: ledgerentry.FieldUpdatedByID},
+		},
+	}
+	graph.Nodes[19] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   ledgerentryrevision.Table,
+			Columns: ledgerentryrevision.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: ledgerentryrevision.FieldID,
+			},
+		},
+		Type: "LedgerEntryRevision",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			ledgerentryrevision.FieldCreatedAt:   {Type: field.TypeTime, Column: ledgerentryrevision.FieldCreatedAt},
+			ledgerentryrevision.FieldUpdatedAt:   {Type: field.TypeTime, Column: ledgerentryrevision.FieldUpdatedAt},
+			ledgerentryrevision.FieldVersion:     {Type: field.TypeInt, Column: ledgerentryrevision.FieldVersion},
+			ledgerentryrevision.FieldPeriod:      {Type: field.TypeString, Column: ledgerentryrevision.FieldPeriod},
+			ledgerentryrevision.FieldValues:      {Type: field.TypeJSON, Column: ledgerentryrevision.FieldValues},
+			ledgerentryrevision.FieldGridID:      {Type: field.TypeInt, Column: ledgerentryrevision.FieldGridID},
+			ledgerentryrevision.FieldGridPath:    {Type: field.TypeString, Column: ledgerentryrevision.FieldGridPath},
+			ledgerentryrevision.FieldEntryID:     {Type: field.TypeInt, Column: ledgerentryrevision.FieldEntryID},
+			ledgerentryrevision.FieldChangedByID: {Type: field.TypeInt, Column: ledgerentryrevision.FieldChangedByID},
+		},
+	}
+	graph.Nodes[20] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   ledgeritemtype.Table,
+			Columns: ledgeritemtype.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: ledgeritemtype.FieldID,
+			},
+		},
+		Type: "LedgerItemType",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			ledgeritemtype.FieldCreatedAt:     {Type: field.TypeTime, Column: ledgeritemtype.FieldCreatedAt},
+			ledgeritemtype.FieldUpdatedAt:     {Type: field.TypeTime, Column: ledgeritemtype.FieldUpdatedAt},
+			ledgeritemtype.FieldCode:          {Type: field.TypeString, Column: ledgeritemtype.FieldCode},
+			ledgeritemtype.FieldName:          {Type: field.TypeString, Column: ledgeritemtype.FieldName},
+			ledgeritemtype.FieldLabel:         {Type: field.TypeString, Column: ledgeritemtype.FieldLabel},
+			ledgeritemtype.FieldFields:        {Type: field.TypeJSON, Column: ledgeritemtype.FieldFields},
+			ledgeritemtype.FieldPeriod:        {Type: field.TypeEnum, Column: ledgeritemtype.FieldPeriod},
+			ledgeritemtype.FieldRequired:      {Type: field.TypeBool, Column: ledgeritemtype.FieldRequired},
+			ledgeritemtype.FieldRequiredKinds: {Type: field.TypeJSON, Column: ledgeritemtype.FieldRequiredKinds},
+			ledgeritemtype.FieldActive:        {Type: field.TypeBool, Column: ledgeritemtype.FieldActive},
+			ledgeritemtype.FieldSortOrder:     {Type: field.TypeInt, Column: ledgeritemtype.FieldSortOrder},
+			ledgeritemtype.FieldCategoryID:    {Type: field.TypeInt, Column: ledgeritemtype.FieldCategoryID},
+		},
+	}
+	graph.Nodes[21] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   patrol.Table,
 			Columns: patrol.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -388,7 +577,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			patrol.FieldVehicleID: {Type: field.TypeInt, Column: patrol.FieldVehicleID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -412,7 +601,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldGridID:      {Type: field.TypeInt, Column: person.FieldGridID},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -432,7 +621,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserID:     {Type: field.TypeInt, Column: session.FieldUserID},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -453,7 +642,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldPersonID:     {Type: field.TypeInt, Column: user.FieldPersonID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   vehicle.Table,
 			Columns: vehicle.Columns,
@@ -474,7 +663,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			vehicle.FieldPersonID:  {Type: field.TypeInt, Column: vehicle.FieldPersonID},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   visit.Table,
 			Columns: visit.Columns,
@@ -496,7 +685,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			visit.FieldEventID:     {Type: field.TypeInt, Column: visit.FieldEventID},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   visitinterval.Table,
 			Columns: visitinterval.Columns,
@@ -884,6 +1073,234 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Inspection",
 		"Event",
+	)
+	graph.MustAddE(
+		"grid",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   keyproject.GridTable,
+			Columns: []string{keyproject.GridColumn},
+			Bidi:    false,
+		},
+		"KeyProject",
+		"Grid",
+	)
+	graph.MustAddE(
+		"owner",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   keyproject.OwnerTable,
+			Columns: []string{keyproject.OwnerColumn},
+			Bidi:    false,
+		},
+		"KeyProject",
+		"Person",
+	)
+	graph.MustAddE(
+		"milestones",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   keyproject.MilestonesTable,
+			Columns: []string{keyproject.MilestonesColumn},
+			Bidi:    false,
+		},
+		"KeyProject",
+		"KeyProjectMilestone",
+	)
+	graph.MustAddE(
+		"metrics",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   keyproject.MetricsTable,
+			Columns: []string{keyproject.MetricsColumn},
+			Bidi:    false,
+		},
+		"KeyProject",
+		"KeyProjectMetric",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   keyprojectmetric.ProjectTable,
+			Columns: []string{keyprojectmetric.ProjectColumn},
+			Bidi:    false,
+		},
+		"KeyProjectMetric",
+		"KeyProject",
+	)
+	graph.MustAddE(
+		"progress",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   keyprojectmetric.ProgressTable,
+			Columns: []string{keyprojectmetric.ProgressColumn},
+			Bidi:    false,
+		},
+		"KeyProjectMetric",
+		"KeyProjectProgress",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   keyprojectmilestone.ProjectTable,
+			Columns: []string{keyprojectmilestone.ProjectColumn},
+			Bidi:    false,
+		},
+		"KeyProjectMilestone",
+		"KeyProject",
+	)
+	graph.MustAddE(
+		"metric",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   keyprojectprogress.MetricTable,
+			Columns: []string{keyprojectprogress.MetricColumn},
+			Bidi:    false,
+		},
+		"KeyProjectProgress",
+		"KeyProjectMetric",
+	)
+	graph.MustAddE(
+		"recorded_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   keyprojectprogress.RecordedByTable,
+			Columns: []string{keyprojectprogress.RecordedByColumn},
+			Bidi:    false,
+		},
+		"KeyProjectProgress",
+		"Person",
+	)
+	graph.MustAddE(
+		"item_types",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   ledgercategory.ItemTypesTable,
+			Columns: []string{ledgercategory.ItemTypesColumn},
+			Bidi:    false,
+		},
+		"LedgerCategory",
+		"LedgerItemType",
+	)
+	graph.MustAddE(
+		"grid",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ledgerentry.GridTable,
+			Columns: []string{ledgerentry.GridColumn},
+			Bidi:    false,
+		},
+		"LedgerEntry",
+		"Grid",
+	)
+	graph.MustAddE(
+		"item_type",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ledgerentry.ItemTypeTable,
+			Columns: []string{ledgerentry.ItemTypeColumn},
+			Bidi:    false,
+		},
+		"LedgerEntry",
+		"LedgerItemType",
+	)
+	graph.MustAddE(
+		"key_project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ledgerentry.KeyProjectTable,
+			Columns: []string{ledgerentry.KeyProjectColumn},
+			Bidi:    false,
+		},
+		"LedgerEntry",
+		"KeyProject",
+	)
+	graph.MustAddE(
+		"created_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ledgerentry.CreatedByTable,
+			Columns: []string{ledgerentry.CreatedByColumn},
+			Bidi:    false,
+		},
+		"LedgerEntry",
+		"Person",
+	)
+	graph.MustAddE(
+		"updated_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ledgerentry.UpdatedByTable,
+			Columns: []string{ledgerentry.UpdatedByColumn},
+			Bidi:    false,
+		},
+		"LedgerEntry",
+		"Person",
+	)
+	graph.MustAddE(
+		"revisions",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   ledgerentry.RevisionsTable,
+			Columns: []string{ledgerentry.RevisionsColumn},
+			Bidi:    false,
+		},
+		"LedgerEntry",
+		"LedgerEntryRevision",
+	)
+	graph.MustAddE(
+		"entry",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   ledgerentryrevision.EntryTable,
+			Columns: []string{ledgerentryrevision.EntryColumn},
+			Bidi:    false,
+		},
+		"LedgerEntryRevision",
+		"LedgerEntry",
+	)
+	graph.MustAddE(
+		"changed_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ledgerentryrevision.ChangedByTable,
+			Columns: []string{ledgerentryrevision.ChangedByColumn},
+			Bidi:    false,
+		},
+		"LedgerEntryRevision",
+		"Person",
+	)
+	graph.MustAddE(
+		"category",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   ledgeritemtype.CategoryTable,
+			Columns: []string{ledgeritemtype.CategoryColumn},
+			Bidi:    false,
+		},
+		"LedgerItemType",
+		"LedgerCategory",
 	)
 	graph.MustAddE(
 		"grid",
@@ -2834,6 +3251,977 @@ func (f *InspectionFilter) WhereHasEventWith(preds ...predicate.Event) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *KeyProjectQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the KeyProjectQuery builder.
+func (_q *KeyProjectQuery) Filter() *KeyProjectFilter {
+	return &KeyProjectFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *KeyProjectMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the KeyProjectMutation builder.
+func (m *KeyProjectMutation) Filter() *KeyProjectFilter {
+	return &KeyProjectFilter{config: m.config, predicateAdder: m}
+}
+
+// KeyProjectFilter provides a generic filtering capability at runtime for KeyProjectQuery.
+type KeyProjectFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *KeyProjectFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *KeyProjectFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(keyproject.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *KeyProjectFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(keyproject.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *KeyProjectFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(keyproject.FieldUpdatedAt))
+}
+
+// WhereCode applies the entql string predicate on the code field.
+func (f *KeyProjectFilter) WhereCode(p entql.StringP) {
+	f.Where(p.Field(keyproject.FieldCode))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *KeyProjectFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(keyproject.FieldName))
+}
+
+// WhereInvestment applies the entql float64 predicate on the investment field.
+func (f *KeyProjectFilter) WhereInvestment(p entql.Float64P) {
+	f.Where(p.Field(keyproject.FieldInvestment))
+}
+
+// WhereOwnerUnit applies the entql string predicate on the owner_unit field.
+func (f *KeyProjectFilter) WhereOwnerUnit(p entql.StringP) {
+	f.Where(p.Field(keyproject.FieldOwnerUnit))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *KeyProjectFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(keyproject.FieldStatus))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *KeyProjectFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(keyproject.FieldDescription))
+}
+
+// WhereStartsOn applies the entql time.Time predicate on the starts_on field.
+func (f *KeyProjectFilter) WhereStartsOn(p entql.TimeP) {
+	f.Where(p.Field(keyproject.FieldStartsOn))
+}
+
+// WhereDueOn applies the entql time.Time predicate on the due_on field.
+func (f *KeyProjectFilter) WhereDueOn(p entql.TimeP) {
+	f.Where(p.Field(keyproject.FieldDueOn))
+}
+
+// WhereGridPath applies the entql string predicate on the grid_path field.
+func (f *KeyProjectFilter) WhereGridPath(p entql.StringP) {
+	f.Where(p.Field(keyproject.FieldGridPath))
+}
+
+// WhereGridID applies the entql int predicate on the grid_id field.
+func (f *KeyProjectFilter) WhereGridID(p entql.IntP) {
+	f.Where(p.Field(keyproject.FieldGridID))
+}
+
+// WhereOwnerID applies the entql int predicate on the owner_id field.
+func (f *KeyProjectFilter) WhereOwnerID(p entql.IntP) {
+	f.Where(p.Field(keyproject.FieldOwnerID))
+}
+
+// WhereGridIds applies the entql json.RawMessage predicate on the grid_ids field.
+func (f *KeyProjectFilter) WhereGridIds(p entql.BytesP) {
+	f.Where(p.Field(keyproject.FieldGridIds))
+}
+
+// WhereHasGrid applies a predicate to check if query has an edge grid.
+func (f *KeyProjectFilter) WhereHasGrid() {
+	f.Where(entql.HasEdge("grid"))
+}
+
+// WhereHasGridWith applies a predicate to check if query has an edge grid with a given conditions (other predicates).
+func (f *KeyProjectFilter) WhereHasGridWith(preds ...predicate.Grid) {
+	f.Where(entql.HasEdgeWith("grid", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasOwner applies a predicate to check if query has an edge owner.
+func (f *KeyProjectFilter) WhereHasOwner() {
+	f.Where(entql.HasEdge("owner"))
+}
+
+// WhereHasOwnerWith applies a predicate to check if query has an edge owner with a given conditions (other predicates).
+func (f *KeyProjectFilter) WhereHasOwnerWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("owner", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasMilestones applies a predicate to check if query has an edge milestones.
+func (f *KeyProjectFilter) WhereHasMilestones() {
+	f.Where(entql.HasEdge("milestones"))
+}
+
+// WhereHasMilestonesWith applies a predicate to check if query has an edge milestones with a given conditions (other predicates).
+func (f *KeyProjectFilter) WhereHasMilestonesWith(preds ...predicate.KeyProjectMilestone) {
+	f.Where(entql.HasEdgeWith("milestones", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasMetrics applies a predicate to check if query has an edge metrics.
+func (f *KeyProjectFilter) WhereHasMetrics() {
+	f.Where(entql.HasEdge("metrics"))
+}
+
+// WhereHasMetricsWith applies a predicate to check if query has an edge metrics with a given conditions (other predicates).
+func (f *KeyProjectFilter) WhereHasMetricsWith(preds ...predicate.KeyProjectMetric) {
+	f.Where(entql.HasEdgeWith("metrics", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *KeyProjectMetricQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the KeyProjectMetricQuery builder.
+func (_q *KeyProjectMetricQuery) Filter() *KeyProjectMetricFilter {
+	return &KeyProjectMetricFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *KeyProjectMetricMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the KeyProjectMetricMutation builder.
+func (m *KeyProjectMetricMutation) Filter() *KeyProjectMetricFilter {
+	return &KeyProjectMetricFilter{config: m.config, predicateAdder: m}
+}
+
+// KeyProjectMetricFilter provides a generic filtering capability at runtime for KeyProjectMetricQuery.
+type KeyProjectMetricFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *KeyProjectMetricFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *KeyProjectMetricFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(keyprojectmetric.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *KeyProjectMetricFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(keyprojectmetric.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *KeyProjectMetricFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(keyprojectmetric.FieldUpdatedAt))
+}
+
+// WhereCode applies the entql string predicate on the code field.
+func (f *KeyProjectMetricFilter) WhereCode(p entql.StringP) {
+	f.Where(p.Field(keyprojectmetric.FieldCode))
+}
+
+// WhereLabel applies the entql string predicate on the label field.
+func (f *KeyProjectMetricFilter) WhereLabel(p entql.StringP) {
+	f.Where(p.Field(keyprojectmetric.FieldLabel))
+}
+
+// WhereUnit applies the entql string predicate on the unit field.
+func (f *KeyProjectMetricFilter) WhereUnit(p entql.StringP) {
+	f.Where(p.Field(keyprojectmetric.FieldUnit))
+}
+
+// WhereTarget applies the entql float64 predicate on the target field.
+func (f *KeyProjectMetricFilter) WhereTarget(p entql.Float64P) {
+	f.Where(p.Field(keyprojectmetric.FieldTarget))
+}
+
+// WhereSortOrder applies the entql int predicate on the sort_order field.
+func (f *KeyProjectMetricFilter) WhereSortOrder(p entql.IntP) {
+	f.Where(p.Field(keyprojectmetric.FieldSortOrder))
+}
+
+// WhereGridPath applies the entql string predicate on the grid_path field.
+func (f *KeyProjectMetricFilter) WhereGridPath(p entql.StringP) {
+	f.Where(p.Field(keyprojectmetric.FieldGridPath))
+}
+
+// WhereProjectID applies the entql int predicate on the project_id field.
+func (f *KeyProjectMetricFilter) WhereProjectID(p entql.IntP) {
+	f.Where(p.Field(keyprojectmetric.FieldProjectID))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *KeyProjectMetricFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *KeyProjectMetricFilter) WhereHasProjectWith(preds ...predicate.KeyProject) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProgress applies a predicate to check if query has an edge progress.
+func (f *KeyProjectMetricFilter) WhereHasProgress() {
+	f.Where(entql.HasEdge("progress"))
+}
+
+// WhereHasProgressWith applies a predicate to check if query has an edge progress with a given conditions (other predicates).
+func (f *KeyProjectMetricFilter) WhereHasProgressWith(preds ...predicate.KeyProjectProgress) {
+	f.Where(entql.HasEdgeWith("progress", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *KeyProjectMilestoneQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the KeyProjectMilestoneQuery builder.
+func (_q *KeyProjectMilestoneQuery) Filter() *KeyProjectMilestoneFilter {
+	return &KeyProjectMilestoneFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *KeyProjectMilestoneMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the KeyProjectMilestoneMutation builder.
+func (m *KeyProjectMilestoneMutation) Filter() *KeyProjectMilestoneFilter {
+	return &KeyProjectMilestoneFilter{config: m.config, predicateAdder: m}
+}
+
+// KeyProjectMilestoneFilter provides a generic filtering capability at runtime for KeyProjectMilestoneQuery.
+type KeyProjectMilestoneFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *KeyProjectMilestoneFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *KeyProjectMilestoneFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(keyprojectmilestone.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *KeyProjectMilestoneFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(keyprojectmilestone.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *KeyProjectMilestoneFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(keyprojectmilestone.FieldUpdatedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *KeyProjectMilestoneFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(keyprojectmilestone.FieldName))
+}
+
+// WhereDueOn applies the entql time.Time predicate on the due_on field.
+func (f *KeyProjectMilestoneFilter) WhereDueOn(p entql.TimeP) {
+	f.Where(p.Field(keyprojectmilestone.FieldDueOn))
+}
+
+// WhereDoneOn applies the entql time.Time predicate on the done_on field.
+func (f *KeyProjectMilestoneFilter) WhereDoneOn(p entql.TimeP) {
+	f.Where(p.Field(keyprojectmilestone.FieldDoneOn))
+}
+
+// WhereSortOrder applies the entql int predicate on the sort_order field.
+func (f *KeyProjectMilestoneFilter) WhereSortOrder(p entql.IntP) {
+	f.Where(p.Field(keyprojectmilestone.FieldSortOrder))
+}
+
+// WhereGridPath applies the entql string predicate on the grid_path field.
+func (f *KeyProjectMilestoneFilter) WhereGridPath(p entql.StringP) {
+	f.Where(p.Field(keyprojectmilestone.FieldGridPath))
+}
+
+// WhereProjectID applies the entql int predicate on the project_id field.
+func (f *KeyProjectMilestoneFilter) WhereProjectID(p entql.IntP) {
+	f.Where(p.Field(keyprojectmilestone.FieldProjectID))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *KeyProjectMilestoneFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *KeyProjectMilestoneFilter) WhereHasProjectWith(preds ...predicate.KeyProject) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *KeyProjectProgressQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the KeyProjectProgressQuery builder.
+func (_q *KeyProjectProgressQuery) Filter() *KeyProjectProgressFilter {
+	return &KeyProjectProgressFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *KeyProjectProgressMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the KeyProjectProgressMutation builder.
+func (m *KeyProjectProgressMutation) Filter() *KeyProjectProgressFilter {
+	return &KeyProjectProgressFilter{config: m.config, predicateAdder: m}
+}
+
+// KeyProjectProgressFilter provides a generic filtering capability at runtime for KeyProjectProgressQuery.
+type KeyProjectProgressFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *KeyProjectProgressFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *KeyProjectProgressFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(keyprojectprogress.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *KeyProjectProgressFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(keyprojectprogress.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *KeyProjectProgressFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(keyprojectprogress.FieldUpdatedAt))
+}
+
+// WhereDay applies the entql string predicate on the day field.
+func (f *KeyProjectProgressFilter) WhereDay(p entql.StringP) {
+	f.Where(p.Field(keyprojectprogress.FieldDay))
+}
+
+// WhereValue applies the entql float64 predicate on the value field.
+func (f *KeyProjectProgressFilter) WhereValue(p entql.Float64P) {
+	f.Where(p.Field(keyprojectprogress.FieldValue))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *KeyProjectProgressFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(keyprojectprogress.FieldNote))
+}
+
+// WhereGridPath applies the entql string predicate on the grid_path field.
+func (f *KeyProjectProgressFilter) WhereGridPath(p entql.StringP) {
+	f.Where(p.Field(keyprojectprogress.FieldGridPath))
+}
+
+// WhereMetricID applies the entql int predicate on the metric_id field.
+func (f *KeyProjectProgressFilter) WhereMetricID(p entql.IntP) {
+	f.Where(p.Field(keyprojectprogress.FieldMetricID))
+}
+
+// WhereRecordedByID applies the entql int predicate on the recorded_by_id field.
+func (f *KeyProjectProgressFilter) WhereRecordedByID(p entql.IntP) {
+	f.Where(p.Field(keyprojectprogress.FieldRecordedByID))
+}
+
+// WhereHasMetric applies a predicate to check if query has an edge metric.
+func (f *KeyProjectProgressFilter) WhereHasMetric() {
+	f.Where(entql.HasEdge("metric"))
+}
+
+// WhereHasMetricWith applies a predicate to check if query has an edge metric with a given conditions (other predicates).
+func (f *KeyProjectProgressFilter) WhereHasMetricWith(preds ...predicate.KeyProjectMetric) {
+	f.Where(entql.HasEdgeWith("metric", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasRecordedBy applies a predicate to check if query has an edge recorded_by.
+func (f *KeyProjectProgressFilter) WhereHasRecordedBy() {
+	f.Where(entql.HasEdge("recorded_by"))
+}
+
+// WhereHasRecordedByWith applies a predicate to check if query has an edge recorded_by with a given conditions (other predicates).
+func (f *KeyProjectProgressFilter) WhereHasRecordedByWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("recorded_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *LedgerCategoryQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the LedgerCategoryQuery builder.
+func (_q *LedgerCategoryQuery) Filter() *LedgerCategoryFilter {
+	return &LedgerCategoryFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *LedgerCategoryMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the LedgerCategoryMutation builder.
+func (m *LedgerCategoryMutation) Filter() *LedgerCategoryFilter {
+	return &LedgerCategoryFilter{config: m.config, predicateAdder: m}
+}
+
+// LedgerCategoryFilter provides a generic filtering capability at runtime for LedgerCategoryQuery.
+type LedgerCategoryFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *LedgerCategoryFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *LedgerCategoryFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(ledgercategory.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *LedgerCategoryFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(ledgercategory.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *LedgerCategoryFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(ledgercategory.FieldUpdatedAt))
+}
+
+// WhereCode applies the entql string predicate on the code field.
+func (f *LedgerCategoryFilter) WhereCode(p entql.StringP) {
+	f.Where(p.Field(ledgercategory.FieldCode))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *LedgerCategoryFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(ledgercategory.FieldName))
+}
+
+// WhereLabel applies the entql string predicate on the label field.
+func (f *LedgerCategoryFilter) WhereLabel(p entql.StringP) {
+	f.Where(p.Field(ledgercategory.FieldLabel))
+}
+
+// WhereSortOrder applies the entql int predicate on the sort_order field.
+func (f *LedgerCategoryFilter) WhereSortOrder(p entql.IntP) {
+	f.Where(p.Field(ledgercategory.FieldSortOrder))
+}
+
+// WhereHasItemTypes applies a predicate to check if query has an edge item_types.
+func (f *LedgerCategoryFilter) WhereHasItemTypes() {
+	f.Where(entql.HasEdge("item_types"))
+}
+
+// WhereHasItemTypesWith applies a predicate to check if query has an edge item_types with a given conditions (other predicates).
+func (f *LedgerCategoryFilter) WhereHasItemTypesWith(preds ...predicate.LedgerItemType) {
+	f.Where(entql.HasEdgeWith("item_types", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *LedgerEntryQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the LedgerEntryQuery builder.
+func (_q *LedgerEntryQuery) Filter() *LedgerEntryFilter {
+	return &LedgerEntryFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *LedgerEntryMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the LedgerEntryMutation builder.
+func (m *LedgerEntryMutation) Filter() *LedgerEntryFilter {
+	return &LedgerEntryFilter{config: m.config, predicateAdder: m}
+}
+
+// LedgerEntryFilter provides a generic filtering capability at runtime for LedgerEntryQuery.
+type LedgerEntryFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *LedgerEntryFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *LedgerEntryFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(ledgerentry.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *LedgerEntryFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(ledgerentry.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *LedgerEntryFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(ledgerentry.FieldUpdatedAt))
+}
+
+// WherePeriod applies the entql string predicate on the period field.
+func (f *LedgerEntryFilter) WherePeriod(p entql.StringP) {
+	f.Where(p.Field(ledgerentry.FieldPeriod))
+}
+
+// WhereValues applies the entql json.RawMessage predicate on the values field.
+func (f *LedgerEntryFilter) WhereValues(p entql.BytesP) {
+	f.Where(p.Field(ledgerentry.FieldValues))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *LedgerEntryFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(ledgerentry.FieldVersion))
+}
+
+// WhereGridPath applies the entql string predicate on the grid_path field.
+func (f *LedgerEntryFilter) WhereGridPath(p entql.StringP) {
+	f.Where(p.Field(ledgerentry.FieldGridPath))
+}
+
+// WhereGridID applies the entql int predicate on the grid_id field.
+func (f *LedgerEntryFilter) WhereGridID(p entql.IntP) {
+	f.Where(p.Field(ledgerentry.FieldGridID))
+}
+
+// WhereItemTypeID applies the entql int predicate on the item_type_id field.
+func (f *LedgerEntryFilter) WhereItemTypeID(p entql.IntP) {
+	f.Where(p.Field(ledgerentry.FieldItemTypeID))
+}
+
+// WhereKeyProjectID applies the entql int predicate on the key_project_id field.
+func (f *LedgerEntryFilter) WhereKeyProjectID(p entql.IntP) {
+	f.Where(p.Field(ledgerentry.FieldKeyProjectID))
+}
+
+// WhereCreatedByID applies the entql int predicate on the created_by_id field.
+func (f *LedgerEntryFilter) WhereCreatedByID(p entql.IntP) {
+	f.Where(p.Field(ledgerentry.FieldCreatedByID))
+}
+
+// WhereUpdatedByID applies the entql int predicate on the updated_by_id field.
+func (f *LedgerEntryFilter) WhereUpdatedByID(p entql.IntP) {
+	f.Where(p.Field(ledgerentry.FieldUpdatedByID))
+}
+
+// WhereHasGrid applies a predicate to check if query has an edge grid.
+func (f *LedgerEntryFilter) WhereHasGrid() {
+	f.Where(entql.HasEdge("grid"))
+}
+
+// WhereHasGridWith applies a predicate to check if query has an edge grid with a given conditions (other predicates).
+func (f *LedgerEntryFilter) WhereHasGridWith(preds ...predicate.Grid) {
+	f.Where(entql.HasEdgeWith("grid", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasItemType applies a predicate to check if query has an edge item_type.
+func (f *LedgerEntryFilter) WhereHasItemType() {
+	f.Where(entql.HasEdge("item_type"))
+}
+
+// WhereHasItemTypeWith applies a predicate to check if query has an edge item_type with a given conditions (other predicates).
+func (f *LedgerEntryFilter) WhereHasItemTypeWith(preds ...predicate.LedgerItemType) {
+	f.Where(entql.HasEdgeWith("item_type", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasKeyProject applies a predicate to check if query has an edge key_project.
+func (f *LedgerEntryFilter) WhereHasKeyProject() {
+	f.Where(entql.HasEdge("key_project"))
+}
+
+// WhereHasKeyProjectWith applies a predicate to check if query has an edge key_project with a given conditions (other predicates).
+func (f *LedgerEntryFilter) WhereHasKeyProjectWith(preds ...predicate.KeyProject) {
+	f.Where(entql.HasEdgeWith("key_project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCreatedBy applies a predicate to check if query has an edge created_by.
+func (f *LedgerEntryFilter) WhereHasCreatedBy() {
+	f.Where(entql.HasEdge("created_by"))
+}
+
+// WhereHasCreatedByWith applies a predicate to check if query has an edge created_by with a given conditions (other predicates).
+func (f *LedgerEntryFilter) WhereHasCreatedByWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("created_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUpdatedBy applies a predicate to check if query has an edge updated_by.
+func (f *LedgerEntryFilter) WhereHasUpdatedBy() {
+	f.Where(entql.HasEdge("updated_by"))
+}
+
+// WhereHasUpdatedByWith applies a predicate to check if query has an edge updated_by with a given conditions (other predicates).
+func (f *LedgerEntryFilter) WhereHasUpdatedByWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("updated_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasRevisions applies a predicate to check if query has an edge revisions.
+func (f *LedgerEntryFilter) WhereHasRevisions() {
+	f.Where(entql.HasEdge("revisions"))
+}
+
+// WhereHasRevisionsWith applies a predicate to check if query has an edge revisions with a given conditions (other predicates).
+func (f *LedgerEntryFilter) WhereHasRevisionsWith(preds ...predicate.LedgerEntryRevision) {
+	f.Where(entql.HasEdgeWith("revisions", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *LedgerEntryRevisionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the LedgerEntryRevisionQuery builder.
+func (_q *LedgerEntryRevisionQuery) Filter() *LedgerEntryRevisionFilter {
+	return &LedgerEntryRevisionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *LedgerEntryRevisionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the LedgerEntryRevisionMutation builder.
+func (m *LedgerEntryRevisionMutation) Filter() *LedgerEntryRevisionFilter {
+	return &LedgerEntryRevisionFilter{config: m.config, predicateAdder: m}
+}
+
+// LedgerEntryRevisionFilter provides a generic filtering capability at runtime for LedgerEntryRevisionQuery.
+type LedgerEntryRevisionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *LedgerEntryRevisionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *LedgerEntryRevisionFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(ledgerentryrevision.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *LedgerEntryRevisionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(ledgerentryrevision.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *LedgerEntryRevisionFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(ledgerentryrevision.FieldUpdatedAt))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *LedgerEntryRevisionFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(ledgerentryrevision.FieldVersion))
+}
+
+// WherePeriod applies the entql string predicate on the period field.
+func (f *LedgerEntryRevisionFilter) WherePeriod(p entql.StringP) {
+	f.Where(p.Field(ledgerentryrevision.FieldPeriod))
+}
+
+// WhereValues applies the entql json.RawMessage predicate on the values field.
+func (f *LedgerEntryRevisionFilter) WhereValues(p entql.BytesP) {
+	f.Where(p.Field(ledgerentryrevision.FieldValues))
+}
+
+// WhereGridID applies the entql int predicate on the grid_id field.
+func (f *LedgerEntryRevisionFilter) WhereGridID(p entql.IntP) {
+	f.Where(p.Field(ledgerentryrevision.FieldGridID))
+}
+
+// WhereGridPath applies the entql string predicate on the grid_path field.
+func (f *LedgerEntryRevisionFilter) WhereGridPath(p entql.StringP) {
+	f.Where(p.Field(ledgerentryrevision.FieldGridPath))
+}
+
+// WhereEntryID applies the entql int predicate on the entry_id field.
+func (f *LedgerEntryRevisionFilter) WhereEntryID(p entql.IntP) {
+	f.Where(p.Field(ledgerentryrevision.FieldEntryID))
+}
+
+// WhereChangedByID applies the entql int predicate on the changed_by_id field.
+func (f *LedgerEntryRevisionFilter) WhereChangedByID(p entql.IntP) {
+	f.Where(p.Field(ledgerentryrevision.FieldChangedByID))
+}
+
+// WhereHasEntry applies a predicate to check if query has an edge entry.
+func (f *LedgerEntryRevisionFilter) WhereHasEntry() {
+	f.Where(entql.HasEdge("entry"))
+}
+
+// WhereHasEntryWith applies a predicate to check if query has an edge entry with a given conditions (other predicates).
+func (f *LedgerEntryRevisionFilter) WhereHasEntryWith(preds ...predicate.LedgerEntry) {
+	f.Where(entql.HasEdgeWith("entry", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasChangedBy applies a predicate to check if query has an edge changed_by.
+func (f *LedgerEntryRevisionFilter) WhereHasChangedBy() {
+	f.Where(entql.HasEdge("changed_by"))
+}
+
+// WhereHasChangedByWith applies a predicate to check if query has an edge changed_by with a given conditions (other predicates).
+func (f *LedgerEntryRevisionFilter) WhereHasChangedByWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("changed_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *LedgerItemTypeQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the LedgerItemTypeQuery builder.
+func (_q *LedgerItemTypeQuery) Filter() *LedgerItemTypeFilter {
+	return &LedgerItemTypeFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *LedgerItemTypeMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the LedgerItemTypeMutation builder.
+func (m *LedgerItemTypeMutation) Filter() *LedgerItemTypeFilter {
+	return &LedgerItemTypeFilter{config: m.config, predicateAdder: m}
+}
+
+// LedgerItemTypeFilter provides a generic filtering capability at runtime for LedgerItemTypeQuery.
+type LedgerItemTypeFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *LedgerItemTypeFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *LedgerItemTypeFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(ledgeritemtype.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *LedgerItemTypeFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(ledgeritemtype.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *LedgerItemTypeFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(ledgeritemtype.FieldUpdatedAt))
+}
+
+// WhereCode applies the entql string predicate on the code field.
+func (f *LedgerItemTypeFilter) WhereCode(p entql.StringP) {
+	f.Where(p.Field(ledgeritemtype.FieldCode))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *LedgerItemTypeFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(ledgeritemtype.FieldName))
+}
+
+// WhereLabel applies the entql string predicate on the label field.
+func (f *LedgerItemTypeFilter) WhereLabel(p entql.StringP) {
+	f.Where(p.Field(ledgeritemtype.FieldLabel))
+}
+
+// WhereFields applies the entql json.RawMessage predicate on the fields field.
+func (f *LedgerItemTypeFilter) WhereFields(p entql.BytesP) {
+	f.Where(p.Field(ledgeritemtype.FieldFields))
+}
+
+// WherePeriod applies the entql string predicate on the period field.
+func (f *LedgerItemTypeFilter) WherePeriod(p entql.StringP) {
+	f.Where(p.Field(ledgeritemtype.FieldPeriod))
+}
+
+// WhereRequired applies the entql bool predicate on the required field.
+func (f *LedgerItemTypeFilter) WhereRequired(p entql.BoolP) {
+	f.Where(p.Field(ledgeritemtype.FieldRequired))
+}
+
+// WhereRequiredKinds applies the entql json.RawMessage predicate on the required_kinds field.
+func (f *LedgerItemTypeFilter) WhereRequiredKinds(p entql.BytesP) {
+	f.Where(p.Field(ledgeritemtype.FieldRequiredKinds))
+}
+
+// WhereActive applies the entql bool predicate on the active field.
+func (f *LedgerItemTypeFilter) WhereActive(p entql.BoolP) {
+	f.Where(p.Field(ledgeritemtype.FieldActive))
+}
+
+// WhereSortOrder applies the entql int predicate on the sort_order field.
+func (f *LedgerItemTypeFilter) WhereSortOrder(p entql.IntP) {
+	f.Where(p.Field(ledgeritemtype.FieldSortOrder))
+}
+
+// WhereCategoryID applies the entql int predicate on the category_id field.
+func (f *LedgerItemTypeFilter) WhereCategoryID(p entql.IntP) {
+	f.Where(p.Field(ledgeritemtype.FieldCategoryID))
+}
+
+// WhereHasCategory applies a predicate to check if query has an edge category.
+func (f *LedgerItemTypeFilter) WhereHasCategory() {
+	f.Where(entql.HasEdge("category"))
+}
+
+// WhereHasCategoryWith applies a predicate to check if query has an edge category with a given conditions (other predicates).
+func (f *LedgerItemTypeFilter) WhereHasCategoryWith(preds ...predicate.LedgerCategory) {
+	f.Where(entql.HasEdgeWith("category", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *PatrolQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2862,7 +4250,7 @@ type PatrolFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PatrolFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2999,7 +4387,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3150,7 +4538,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3239,7 +4627,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3347,7 +4735,7 @@ type VehicleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VehicleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3455,7 +4843,7 @@ type VisitFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VisitFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3582,7 +4970,7 @@ type VisitIntervalFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VisitIntervalFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

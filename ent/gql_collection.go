@@ -17,6 +17,14 @@ import (
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/inspection"
+	"gridgov/ent/keyproject"
+	"gridgov/ent/keyprojectmetric"
+	"gridgov/ent/keyprojectmilestone"
+	"gridgov/ent/keyprojectprogress"
+	"gridgov/ent/ledgercategory"
+	"gridgov/ent/ledgerentry"
+	"gridgov/ent/ledgerentryrevision"
+	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/vehicle"
@@ -2031,6 +2039,948 @@ func newInspectionPaginateArgs(rv map[string]any) *inspectionPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*InspectionWhereInput); ok {
 		args.opts = append(args.opts, WithInspectionFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *KeyProjectQuery) CollectFields(ctx context.Context, satisfies ...string) (*KeyProjectQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *KeyProjectQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(keyproject.Columns))
+		selectedFields = []string{keyproject.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[keyproject.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, keyproject.FieldCreatedAt)
+				fieldSeen[keyproject.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[keyproject.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, keyproject.FieldUpdatedAt)
+				fieldSeen[keyproject.FieldUpdatedAt] = struct{}{}
+			}
+		case "code":
+			if _, ok := fieldSeen[keyproject.FieldCode]; !ok {
+				selectedFields = append(selectedFields, keyproject.FieldCode)
+				fieldSeen[keyproject.FieldCode] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[keyproject.FieldName]; !ok {
+				selectedFields = append(selectedFields, keyproject.FieldName)
+				fieldSeen[keyproject.FieldName] = struct{}{}
+			}
+		case "investment":
+			if _, ok := fieldSeen[keyproject.FieldInvestment]; !ok {
+				selectedFields = append(selectedFields, keyproject.FieldInvestment)
+				fieldSeen[keyproject.FieldInvestment] = struct{}{}
+			}
+		case "ownerUnit":
+			if _, ok := fieldSeen[keyproject.FieldOwnerUnit]; !ok {
+				selectedFields = append(selectedFields, keyproject.FieldOwnerUnit)
+				fieldSeen[keyproject.FieldOwnerUnit] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[keyproject.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, keyproject.FieldStatus)
+				fieldSeen[keyproject.FieldStatus] = struct{}{}
+			}
+		case "description":
+			if _, ok := fieldSeen[keyproject.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, keyproject.FieldDescription)
+				fieldSeen[keyproject.FieldDescription] = struct{}{}
+			}
+		case "startsOn":
+			if _, ok := fieldSeen[keyproject.FieldStartsOn]; !ok {
+				selectedFields = append(selectedFields, keyproject.FieldStartsOn)
+				fieldSeen[keyproject.FieldStartsOn] = struct{}{}
+			}
+		case "dueOn":
+			if _, ok := fieldSeen[keyproject.FieldDueOn]; !ok {
+				selectedFields = append(selectedFields, keyproject.FieldDueOn)
+				fieldSeen[keyproject.FieldDueOn] = struct{}{}
+			}
+		case "gridPath":
+			if _, ok := fieldSeen[keyproject.FieldGridPath]; !ok {
+				selectedFields = append(selectedFields, keyproject.FieldGridPath)
+				fieldSeen[keyproject.FieldGridPath] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type keyprojectPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []KeyProjectPaginateOption
+}
+
+func newKeyProjectPaginateArgs(rv map[string]any) *keyprojectPaginateArgs {
+	args := &keyprojectPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &KeyProjectOrder{Field: &KeyProjectOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithKeyProjectOrder(order))
+			}
+		case *KeyProjectOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithKeyProjectOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*KeyProjectWhereInput); ok {
+		args.opts = append(args.opts, WithKeyProjectFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *KeyProjectMetricQuery) CollectFields(ctx context.Context, satisfies ...string) (*KeyProjectMetricQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *KeyProjectMetricQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(keyprojectmetric.Columns))
+		selectedFields = []string{keyprojectmetric.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[keyprojectmetric.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, keyprojectmetric.FieldCreatedAt)
+				fieldSeen[keyprojectmetric.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[keyprojectmetric.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, keyprojectmetric.FieldUpdatedAt)
+				fieldSeen[keyprojectmetric.FieldUpdatedAt] = struct{}{}
+			}
+		case "code":
+			if _, ok := fieldSeen[keyprojectmetric.FieldCode]; !ok {
+				selectedFields = append(selectedFields, keyprojectmetric.FieldCode)
+				fieldSeen[keyprojectmetric.FieldCode] = struct{}{}
+			}
+		case "label":
+			if _, ok := fieldSeen[keyprojectmetric.FieldLabel]; !ok {
+				selectedFields = append(selectedFields, keyprojectmetric.FieldLabel)
+				fieldSeen[keyprojectmetric.FieldLabel] = struct{}{}
+			}
+		case "unit":
+			if _, ok := fieldSeen[keyprojectmetric.FieldUnit]; !ok {
+				selectedFields = append(selectedFields, keyprojectmetric.FieldUnit)
+				fieldSeen[keyprojectmetric.FieldUnit] = struct{}{}
+			}
+		case "target":
+			if _, ok := fieldSeen[keyprojectmetric.FieldTarget]; !ok {
+				selectedFields = append(selectedFields, keyprojectmetric.FieldTarget)
+				fieldSeen[keyprojectmetric.FieldTarget] = struct{}{}
+			}
+		case "sortOrder":
+			if _, ok := fieldSeen[keyprojectmetric.FieldSortOrder]; !ok {
+				selectedFields = append(selectedFields, keyprojectmetric.FieldSortOrder)
+				fieldSeen[keyprojectmetric.FieldSortOrder] = struct{}{}
+			}
+		case "gridPath":
+			if _, ok := fieldSeen[keyprojectmetric.FieldGridPath]; !ok {
+				selectedFields = append(selectedFields, keyprojectmetric.FieldGridPath)
+				fieldSeen[keyprojectmetric.FieldGridPath] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type keyprojectmetricPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []KeyProjectMetricPaginateOption
+}
+
+func newKeyProjectMetricPaginateArgs(rv map[string]any) *keyprojectmetricPaginateArgs {
+	args := &keyprojectmetricPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &KeyProjectMetricOrder{Field: &KeyProjectMetricOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithKeyProjectMetricOrder(order))
+			}
+		case *KeyProjectMetricOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithKeyProjectMetricOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *KeyProjectMilestoneQuery) CollectFields(ctx context.Context, satisfies ...string) (*KeyProjectMilestoneQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *KeyProjectMilestoneQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(keyprojectmilestone.Columns))
+		selectedFields = []string{keyprojectmilestone.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[keyprojectmilestone.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, keyprojectmilestone.FieldCreatedAt)
+				fieldSeen[keyprojectmilestone.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[keyprojectmilestone.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, keyprojectmilestone.FieldUpdatedAt)
+				fieldSeen[keyprojectmilestone.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[keyprojectmilestone.FieldName]; !ok {
+				selectedFields = append(selectedFields, keyprojectmilestone.FieldName)
+				fieldSeen[keyprojectmilestone.FieldName] = struct{}{}
+			}
+		case "dueOn":
+			if _, ok := fieldSeen[keyprojectmilestone.FieldDueOn]; !ok {
+				selectedFields = append(selectedFields, keyprojectmilestone.FieldDueOn)
+				fieldSeen[keyprojectmilestone.FieldDueOn] = struct{}{}
+			}
+		case "doneOn":
+			if _, ok := fieldSeen[keyprojectmilestone.FieldDoneOn]; !ok {
+				selectedFields = append(selectedFields, keyprojectmilestone.FieldDoneOn)
+				fieldSeen[keyprojectmilestone.FieldDoneOn] = struct{}{}
+			}
+		case "sortOrder":
+			if _, ok := fieldSeen[keyprojectmilestone.FieldSortOrder]; !ok {
+				selectedFields = append(selectedFields, keyprojectmilestone.FieldSortOrder)
+				fieldSeen[keyprojectmilestone.FieldSortOrder] = struct{}{}
+			}
+		case "gridPath":
+			if _, ok := fieldSeen[keyprojectmilestone.FieldGridPath]; !ok {
+				selectedFields = append(selectedFields, keyprojectmilestone.FieldGridPath)
+				fieldSeen[keyprojectmilestone.FieldGridPath] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type keyprojectmilestonePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []KeyProjectMilestonePaginateOption
+}
+
+func newKeyProjectMilestonePaginateArgs(rv map[string]any) *keyprojectmilestonePaginateArgs {
+	args := &keyprojectmilestonePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &KeyProjectMilestoneOrder{Field: &KeyProjectMilestoneOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithKeyProjectMilestoneOrder(order))
+			}
+		case *KeyProjectMilestoneOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithKeyProjectMilestoneOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *KeyProjectProgressQuery) CollectFields(ctx context.Context, satisfies ...string) (*KeyProjectProgressQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *KeyProjectProgressQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(keyprojectprogress.Columns))
+		selectedFields = []string{keyprojectprogress.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[keyprojectprogress.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, keyprojectprogress.FieldCreatedAt)
+				fieldSeen[keyprojectprogress.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[keyprojectprogress.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, keyprojectprogress.FieldUpdatedAt)
+				fieldSeen[keyprojectprogress.FieldUpdatedAt] = struct{}{}
+			}
+		case "day":
+			if _, ok := fieldSeen[keyprojectprogress.FieldDay]; !ok {
+				selectedFields = append(selectedFields, keyprojectprogress.FieldDay)
+				fieldSeen[keyprojectprogress.FieldDay] = struct{}{}
+			}
+		case "value":
+			if _, ok := fieldSeen[keyprojectprogress.FieldValue]; !ok {
+				selectedFields = append(selectedFields, keyprojectprogress.FieldValue)
+				fieldSeen[keyprojectprogress.FieldValue] = struct{}{}
+			}
+		case "note":
+			if _, ok := fieldSeen[keyprojectprogress.FieldNote]; !ok {
+				selectedFields = append(selectedFields, keyprojectprogress.FieldNote)
+				fieldSeen[keyprojectprogress.FieldNote] = struct{}{}
+			}
+		case "gridPath":
+			if _, ok := fieldSeen[keyprojectprogress.FieldGridPath]; !ok {
+				selectedFields = append(selectedFields, keyprojectprogress.FieldGridPath)
+				fieldSeen[keyprojectprogress.FieldGridPath] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type keyprojectprogressPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []KeyProjectProgressPaginateOption
+}
+
+func newKeyProjectProgressPaginateArgs(rv map[string]any) *keyprojectprogressPaginateArgs {
+	args := &keyprojectprogressPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &KeyProjectProgressOrder{Field: &KeyProjectProgressOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithKeyProjectProgressOrder(order))
+			}
+		case *KeyProjectProgressOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithKeyProjectProgressOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *LedgerCategoryQuery) CollectFields(ctx context.Context, satisfies ...string) (*LedgerCategoryQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *LedgerCategoryQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(ledgercategory.Columns))
+		selectedFields = []string{ledgercategory.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[ledgercategory.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, ledgercategory.FieldCreatedAt)
+				fieldSeen[ledgercategory.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[ledgercategory.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, ledgercategory.FieldUpdatedAt)
+				fieldSeen[ledgercategory.FieldUpdatedAt] = struct{}{}
+			}
+		case "code":
+			if _, ok := fieldSeen[ledgercategory.FieldCode]; !ok {
+				selectedFields = append(selectedFields, ledgercategory.FieldCode)
+				fieldSeen[ledgercategory.FieldCode] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[ledgercategory.FieldName]; !ok {
+				selectedFields = append(selectedFields, ledgercategory.FieldName)
+				fieldSeen[ledgercategory.FieldName] = struct{}{}
+			}
+		case "label":
+			if _, ok := fieldSeen[ledgercategory.FieldLabel]; !ok {
+				selectedFields = append(selectedFields, ledgercategory.FieldLabel)
+				fieldSeen[ledgercategory.FieldLabel] = struct{}{}
+			}
+		case "sortOrder":
+			if _, ok := fieldSeen[ledgercategory.FieldSortOrder]; !ok {
+				selectedFields = append(selectedFields, ledgercategory.FieldSortOrder)
+				fieldSeen[ledgercategory.FieldSortOrder] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type ledgercategoryPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []LedgerCategoryPaginateOption
+}
+
+func newLedgerCategoryPaginateArgs(rv map[string]any) *ledgercategoryPaginateArgs {
+	args := &ledgercategoryPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &LedgerCategoryOrder{Field: &LedgerCategoryOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithLedgerCategoryOrder(order))
+			}
+		case *LedgerCategoryOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithLedgerCategoryOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *LedgerEntryQuery) CollectFields(ctx context.Context, satisfies ...string) (*LedgerEntryQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *LedgerEntryQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(ledgerentry.Columns))
+		selectedFields = []string{ledgerentry.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[ledgerentry.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, ledgerentry.FieldCreatedAt)
+				fieldSeen[ledgerentry.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[ledgerentry.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, ledgerentry.FieldUpdatedAt)
+				fieldSeen[ledgerentry.FieldUpdatedAt] = struct{}{}
+			}
+		case "period":
+			if _, ok := fieldSeen[ledgerentry.FieldPeriod]; !ok {
+				selectedFields = append(selectedFields, ledgerentry.FieldPeriod)
+				fieldSeen[ledgerentry.FieldPeriod] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[ledgerentry.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, ledgerentry.FieldVersion)
+				fieldSeen[ledgerentry.FieldVersion] = struct{}{}
+			}
+		case "gridPath":
+			if _, ok := fieldSeen[ledgerentry.FieldGridPath]; !ok {
+				selectedFields = append(selectedFields, ledgerentry.FieldGridPath)
+				fieldSeen[ledgerentry.FieldGridPath] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type ledgerentryPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []LedgerEntryPaginateOption
+}
+
+func newLedgerEntryPaginateArgs(rv map[string]any) *ledgerentryPaginateArgs {
+	args := &ledgerentryPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &LedgerEntryOrder{Field: &LedgerEntryOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithLedgerEntryOrder(order))
+			}
+		case *LedgerEntryOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithLedgerEntryOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*LedgerEntryWhereInput); ok {
+		args.opts = append(args.opts, WithLedgerEntryFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *LedgerEntryRevisionQuery) CollectFields(ctx context.Context, satisfies ...string) (*LedgerEntryRevisionQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *LedgerEntryRevisionQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(ledgerentryrevision.Columns))
+		selectedFields = []string{ledgerentryrevision.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[ledgerentryrevision.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, ledgerentryrevision.FieldCreatedAt)
+				fieldSeen[ledgerentryrevision.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[ledgerentryrevision.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, ledgerentryrevision.FieldUpdatedAt)
+				fieldSeen[ledgerentryrevision.FieldUpdatedAt] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[ledgerentryrevision.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, ledgerentryrevision.FieldVersion)
+				fieldSeen[ledgerentryrevision.FieldVersion] = struct{}{}
+			}
+		case "period":
+			if _, ok := fieldSeen[ledgerentryrevision.FieldPeriod]; !ok {
+				selectedFields = append(selectedFields, ledgerentryrevision.FieldPeriod)
+				fieldSeen[ledgerentryrevision.FieldPeriod] = struct{}{}
+			}
+		case "gridPath":
+			if _, ok := fieldSeen[ledgerentryrevision.FieldGridPath]; !ok {
+				selectedFields = append(selectedFields, ledgerentryrevision.FieldGridPath)
+				fieldSeen[ledgerentryrevision.FieldGridPath] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type ledgerentryrevisionPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []LedgerEntryRevisionPaginateOption
+}
+
+func newLedgerEntryRevisionPaginateArgs(rv map[string]any) *ledgerentryrevisionPaginateArgs {
+	args := &ledgerentryrevisionPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &LedgerEntryRevisionOrder{Field: &LedgerEntryRevisionOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithLedgerEntryRevisionOrder(order))
+			}
+		case *LedgerEntryRevisionOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithLedgerEntryRevisionOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *LedgerItemTypeQuery) CollectFields(ctx context.Context, satisfies ...string) (*LedgerItemTypeQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *LedgerItemTypeQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(ledgeritemtype.Columns))
+		selectedFields = []string{ledgeritemtype.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[ledgeritemtype.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, ledgeritemtype.FieldCreatedAt)
+				fieldSeen[ledgeritemtype.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[ledgeritemtype.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, ledgeritemtype.FieldUpdatedAt)
+				fieldSeen[ledgeritemtype.FieldUpdatedAt] = struct{}{}
+			}
+		case "code":
+			if _, ok := fieldSeen[ledgeritemtype.FieldCode]; !ok {
+				selectedFields = append(selectedFields, ledgeritemtype.FieldCode)
+				fieldSeen[ledgeritemtype.FieldCode] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[ledgeritemtype.FieldName]; !ok {
+				selectedFields = append(selectedFields, ledgeritemtype.FieldName)
+				fieldSeen[ledgeritemtype.FieldName] = struct{}{}
+			}
+		case "label":
+			if _, ok := fieldSeen[ledgeritemtype.FieldLabel]; !ok {
+				selectedFields = append(selectedFields, ledgeritemtype.FieldLabel)
+				fieldSeen[ledgeritemtype.FieldLabel] = struct{}{}
+			}
+		case "period":
+			if _, ok := fieldSeen[ledgeritemtype.FieldPeriod]; !ok {
+				selectedFields = append(selectedFields, ledgeritemtype.FieldPeriod)
+				fieldSeen[ledgeritemtype.FieldPeriod] = struct{}{}
+			}
+		case "required":
+			if _, ok := fieldSeen[ledgeritemtype.FieldRequired]; !ok {
+				selectedFields = append(selectedFields, ledgeritemtype.FieldRequired)
+				fieldSeen[ledgeritemtype.FieldRequired] = struct{}{}
+			}
+		case "active":
+			if _, ok := fieldSeen[ledgeritemtype.FieldActive]; !ok {
+				selectedFields = append(selectedFields, ledgeritemtype.FieldActive)
+				fieldSeen[ledgeritemtype.FieldActive] = struct{}{}
+			}
+		case "sortOrder":
+			if _, ok := fieldSeen[ledgeritemtype.FieldSortOrder]; !ok {
+				selectedFields = append(selectedFields, ledgeritemtype.FieldSortOrder)
+				fieldSeen[ledgeritemtype.FieldSortOrder] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type ledgeritemtypePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []LedgerItemTypePaginateOption
+}
+
+func newLedgerItemTypePaginateArgs(rv map[string]any) *ledgeritemtypePaginateArgs {
+	args := &ledgeritemtypePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &LedgerItemTypeOrder{Field: &LedgerItemTypeOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithLedgerItemTypeOrder(order))
+			}
+		case *LedgerItemTypeOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithLedgerItemTypeOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*LedgerItemTypeWhereInput); ok {
+		args.opts = append(args.opts, WithLedgerItemTypeFilter(v.Filter))
 	}
 	return args
 }

@@ -18,6 +18,14 @@ import (
 	"gridgov/ent/householdtag"
 	"gridgov/ent/inspection"
 	"gridgov/ent/internal"
+	"gridgov/ent/keyproject"
+	"gridgov/ent/keyprojectmetric"
+	"gridgov/ent/keyprojectmilestone"
+	"gridgov/ent/keyprojectprogress"
+	"gridgov/ent/ledgercategory"
+	"gridgov/ent/ledgerentry"
+	"gridgov/ent/ledgerentryrevision"
+	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/vehicle"
@@ -87,6 +95,46 @@ var inspectionImplementors = []string{"Inspection", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Inspection) IsNode() {}
+
+var keyprojectImplementors = []string{"KeyProject", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*KeyProject) IsNode() {}
+
+var keyprojectmetricImplementors = []string{"KeyProjectMetric", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*KeyProjectMetric) IsNode() {}
+
+var keyprojectmilestoneImplementors = []string{"KeyProjectMilestone", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*KeyProjectMilestone) IsNode() {}
+
+var keyprojectprogressImplementors = []string{"KeyProjectProgress", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*KeyProjectProgress) IsNode() {}
+
+var ledgercategoryImplementors = []string{"LedgerCategory", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*LedgerCategory) IsNode() {}
+
+var ledgerentryImplementors = []string{"LedgerEntry", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*LedgerEntry) IsNode() {}
+
+var ledgerentryrevisionImplementors = []string{"LedgerEntryRevision", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*LedgerEntryRevision) IsNode() {}
+
+var ledgeritemtypeImplementors = []string{"LedgerItemType", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*LedgerItemType) IsNode() {}
 
 var patrolImplementors = []string{"Patrol", "Node"}
 
@@ -280,6 +328,78 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(inspection.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, inspectionImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case keyproject.Table:
+		query := c.KeyProject.Query().
+			Where(keyproject.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, keyprojectImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case keyprojectmetric.Table:
+		query := c.KeyProjectMetric.Query().
+			Where(keyprojectmetric.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, keyprojectmetricImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case keyprojectmilestone.Table:
+		query := c.KeyProjectMilestone.Query().
+			Where(keyprojectmilestone.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, keyprojectmilestoneImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case keyprojectprogress.Table:
+		query := c.KeyProjectProgress.Query().
+			Where(keyprojectprogress.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, keyprojectprogressImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case ledgercategory.Table:
+		query := c.LedgerCategory.Query().
+			Where(ledgercategory.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, ledgercategoryImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case ledgerentry.Table:
+		query := c.LedgerEntry.Query().
+			Where(ledgerentry.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, ledgerentryImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case ledgerentryrevision.Table:
+		query := c.LedgerEntryRevision.Query().
+			Where(ledgerentryrevision.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, ledgerentryrevisionImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case ledgeritemtype.Table:
+		query := c.LedgerItemType.Query().
+			Where(ledgeritemtype.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, ledgeritemtypeImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -557,6 +677,134 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Inspection.Query().
 			Where(inspection.IDIn(ids...))
 		query, err := query.CollectFields(ctx, inspectionImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case keyproject.Table:
+		query := c.KeyProject.Query().
+			Where(keyproject.IDIn(ids...))
+		query, err := query.CollectFields(ctx, keyprojectImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case keyprojectmetric.Table:
+		query := c.KeyProjectMetric.Query().
+			Where(keyprojectmetric.IDIn(ids...))
+		query, err := query.CollectFields(ctx, keyprojectmetricImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case keyprojectmilestone.Table:
+		query := c.KeyProjectMilestone.Query().
+			Where(keyprojectmilestone.IDIn(ids...))
+		query, err := query.CollectFields(ctx, keyprojectmilestoneImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case keyprojectprogress.Table:
+		query := c.KeyProjectProgress.Query().
+			Where(keyprojectprogress.IDIn(ids...))
+		query, err := query.CollectFields(ctx, keyprojectprogressImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case ledgercategory.Table:
+		query := c.LedgerCategory.Query().
+			Where(ledgercategory.IDIn(ids...))
+		query, err := query.CollectFields(ctx, ledgercategoryImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case ledgerentry.Table:
+		query := c.LedgerEntry.Query().
+			Where(ledgerentry.IDIn(ids...))
+		query, err := query.CollectFields(ctx, ledgerentryImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case ledgerentryrevision.Table:
+		query := c.LedgerEntryRevision.Query().
+			Where(ledgerentryrevision.IDIn(ids...))
+		query, err := query.CollectFields(ctx, ledgerentryrevisionImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case ledgeritemtype.Table:
+		query := c.LedgerItemType.Query().
+			Where(ledgeritemtype.IDIn(ids...))
+		query, err := query.CollectFields(ctx, ledgeritemtypeImplementors...)
 		if err != nil {
 			return nil, err
 		}

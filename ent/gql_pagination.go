@@ -17,6 +17,14 @@ import (
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/inspection"
+	"gridgov/ent/keyproject"
+	"gridgov/ent/keyprojectmetric"
+	"gridgov/ent/keyprojectmilestone"
+	"gridgov/ent/keyprojectprogress"
+	"gridgov/ent/ledgercategory"
+	"gridgov/ent/ledgerentry"
+	"gridgov/ent/ledgerentryrevision"
+	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/vehicle"
@@ -3849,6 +3857,2644 @@ func (_m *Inspection) ToEdge(order *InspectionOrder) *InspectionEdge {
 		order = DefaultInspectionOrder
 	}
 	return &InspectionEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// KeyProjectEdge is the edge representation of KeyProject.
+type KeyProjectEdge struct {
+	Node   *KeyProject `json:"node"`
+	Cursor Cursor      `json:"cursor"`
+}
+
+// KeyProjectConnection is the connection containing edges to KeyProject.
+type KeyProjectConnection struct {
+	Edges      []*KeyProjectEdge `json:"edges"`
+	PageInfo   PageInfo          `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+func (c *KeyProjectConnection) build(nodes []*KeyProject, pager *keyprojectPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *KeyProject
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *KeyProject {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *KeyProject {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*KeyProjectEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &KeyProjectEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// KeyProjectPaginateOption enables pagination customization.
+type KeyProjectPaginateOption func(*keyprojectPager) error
+
+// WithKeyProjectOrder configures pagination ordering.
+func WithKeyProjectOrder(order *KeyProjectOrder) KeyProjectPaginateOption {
+	if order == nil {
+		order = DefaultKeyProjectOrder
+	}
+	o := *order
+	return func(pager *keyprojectPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultKeyProjectOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithKeyProjectFilter configures pagination filter.
+func WithKeyProjectFilter(filter func(*KeyProjectQuery) (*KeyProjectQuery, error)) KeyProjectPaginateOption {
+	return func(pager *keyprojectPager) error {
+		if filter == nil {
+			return errors.New("KeyProjectQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type keyprojectPager struct {
+	reverse bool
+	order   *KeyProjectOrder
+	filter  func(*KeyProjectQuery) (*KeyProjectQuery, error)
+}
+
+func newKeyProjectPager(opts []KeyProjectPaginateOption, reverse bool) (*keyprojectPager, error) {
+	pager := &keyprojectPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultKeyProjectOrder
+	}
+	return pager, nil
+}
+
+func (p *keyprojectPager) applyFilter(query *KeyProjectQuery) (*KeyProjectQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *keyprojectPager) toCursor(_m *KeyProject) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *keyprojectPager) applyCursors(query *KeyProjectQuery, after, before *Cursor) (*KeyProjectQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultKeyProjectOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *keyprojectPager) applyOrder(query *KeyProjectQuery) *KeyProjectQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultKeyProjectOrder.Field {
+		query = query.Order(DefaultKeyProjectOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *keyprojectPager) orderExpr(query *KeyProjectQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultKeyProjectOrder.Field {
+			b.Comma().Ident(DefaultKeyProjectOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to KeyProject.
+func (_m *KeyProjectQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...KeyProjectPaginateOption,
+) (*KeyProjectConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newKeyProjectPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &KeyProjectConnection{Edges: []*KeyProjectEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// KeyProjectOrderFieldCreatedAt orders KeyProject by created_at.
+	KeyProjectOrderFieldCreatedAt = &KeyProjectOrderField{
+		Value: func(_m *KeyProject) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: keyproject.FieldCreatedAt,
+		toTerm: keyproject.ByCreatedAt,
+		toCursor: func(_m *KeyProject) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// KeyProjectOrderFieldUpdatedAt orders KeyProject by updated_at.
+	KeyProjectOrderFieldUpdatedAt = &KeyProjectOrderField{
+		Value: func(_m *KeyProject) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: keyproject.FieldUpdatedAt,
+		toTerm: keyproject.ByUpdatedAt,
+		toCursor: func(_m *KeyProject) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// KeyProjectOrderFieldCode orders KeyProject by code.
+	KeyProjectOrderFieldCode = &KeyProjectOrderField{
+		Value: func(_m *KeyProject) (ent.Value, error) {
+			return _m.Code, nil
+		},
+		column: keyproject.FieldCode,
+		toTerm: keyproject.ByCode,
+		toCursor: func(_m *KeyProject) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Code,
+			}
+		},
+	}
+	// KeyProjectOrderFieldName orders KeyProject by name.
+	KeyProjectOrderFieldName = &KeyProjectOrderField{
+		Value: func(_m *KeyProject) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: keyproject.FieldName,
+		toTerm: keyproject.ByName,
+		toCursor: func(_m *KeyProject) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+	// KeyProjectOrderFieldStatus orders KeyProject by status.
+	KeyProjectOrderFieldStatus = &KeyProjectOrderField{
+		Value: func(_m *KeyProject) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: keyproject.FieldStatus,
+		toTerm: keyproject.ByStatus,
+		toCursor: func(_m *KeyProject) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f KeyProjectOrderField) String() string {
+	var str string
+	switch f.column {
+	case KeyProjectOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case KeyProjectOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case KeyProjectOrderFieldCode.column:
+		str = "CODE"
+	case KeyProjectOrderFieldName.column:
+		str = "NAME"
+	case KeyProjectOrderFieldStatus.column:
+		str = "STATUS"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f KeyProjectOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *KeyProjectOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("KeyProjectOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *KeyProjectOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *KeyProjectOrderFieldUpdatedAt
+	case "CODE":
+		*f = *KeyProjectOrderFieldCode
+	case "NAME":
+		*f = *KeyProjectOrderFieldName
+	case "STATUS":
+		*f = *KeyProjectOrderFieldStatus
+	default:
+		return fmt.Errorf("%s is not a valid KeyProjectOrderField", str)
+	}
+	return nil
+}
+
+// KeyProjectOrderField defines the ordering field of KeyProject.
+type KeyProjectOrderField struct {
+	// Value extracts the ordering value from the given KeyProject.
+	Value    func(*KeyProject) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) keyproject.OrderOption
+	toCursor func(*KeyProject) Cursor
+}
+
+// KeyProjectOrder defines the ordering of KeyProject.
+type KeyProjectOrder struct {
+	Direction OrderDirection        `json:"direction"`
+	Field     *KeyProjectOrderField `json:"field"`
+}
+
+// DefaultKeyProjectOrder is the default ordering of KeyProject.
+var DefaultKeyProjectOrder = &KeyProjectOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &KeyProjectOrderField{
+		Value: func(_m *KeyProject) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: keyproject.FieldID,
+		toTerm: keyproject.ByID,
+		toCursor: func(_m *KeyProject) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts KeyProject into KeyProjectEdge.
+func (_m *KeyProject) ToEdge(order *KeyProjectOrder) *KeyProjectEdge {
+	if order == nil {
+		order = DefaultKeyProjectOrder
+	}
+	return &KeyProjectEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// KeyProjectMetricEdge is the edge representation of KeyProjectMetric.
+type KeyProjectMetricEdge struct {
+	Node   *KeyProjectMetric `json:"node"`
+	Cursor Cursor            `json:"cursor"`
+}
+
+// KeyProjectMetricConnection is the connection containing edges to KeyProjectMetric.
+type KeyProjectMetricConnection struct {
+	Edges      []*KeyProjectMetricEdge `json:"edges"`
+	PageInfo   PageInfo                `json:"pageInfo"`
+	TotalCount int                     `json:"totalCount"`
+}
+
+func (c *KeyProjectMetricConnection) build(nodes []*KeyProjectMetric, pager *keyprojectmetricPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *KeyProjectMetric
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *KeyProjectMetric {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *KeyProjectMetric {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*KeyProjectMetricEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &KeyProjectMetricEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// KeyProjectMetricPaginateOption enables pagination customization.
+type KeyProjectMetricPaginateOption func(*keyprojectmetricPager) error
+
+// WithKeyProjectMetricOrder configures pagination ordering.
+func WithKeyProjectMetricOrder(order *KeyProjectMetricOrder) KeyProjectMetricPaginateOption {
+	if order == nil {
+		order = DefaultKeyProjectMetricOrder
+	}
+	o := *order
+	return func(pager *keyprojectmetricPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultKeyProjectMetricOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithKeyProjectMetricFilter configures pagination filter.
+func WithKeyProjectMetricFilter(filter func(*KeyProjectMetricQuery) (*KeyProjectMetricQuery, error)) KeyProjectMetricPaginateOption {
+	return func(pager *keyprojectmetricPager) error {
+		if filter == nil {
+			return errors.New("KeyProjectMetricQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type keyprojectmetricPager struct {
+	reverse bool
+	order   *KeyProjectMetricOrder
+	filter  func(*KeyProjectMetricQuery) (*KeyProjectMetricQuery, error)
+}
+
+func newKeyProjectMetricPager(opts []KeyProjectMetricPaginateOption, reverse bool) (*keyprojectmetricPager, error) {
+	pager := &keyprojectmetricPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultKeyProjectMetricOrder
+	}
+	return pager, nil
+}
+
+func (p *keyprojectmetricPager) applyFilter(query *KeyProjectMetricQuery) (*KeyProjectMetricQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *keyprojectmetricPager) toCursor(_m *KeyProjectMetric) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *keyprojectmetricPager) applyCursors(query *KeyProjectMetricQuery, after, before *Cursor) (*KeyProjectMetricQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultKeyProjectMetricOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *keyprojectmetricPager) applyOrder(query *KeyProjectMetricQuery) *KeyProjectMetricQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultKeyProjectMetricOrder.Field {
+		query = query.Order(DefaultKeyProjectMetricOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *keyprojectmetricPager) orderExpr(query *KeyProjectMetricQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultKeyProjectMetricOrder.Field {
+			b.Comma().Ident(DefaultKeyProjectMetricOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to KeyProjectMetric.
+func (_m *KeyProjectMetricQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...KeyProjectMetricPaginateOption,
+) (*KeyProjectMetricConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newKeyProjectMetricPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &KeyProjectMetricConnection{Edges: []*KeyProjectMetricEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// KeyProjectMetricOrderFieldCreatedAt orders KeyProjectMetric by created_at.
+	KeyProjectMetricOrderFieldCreatedAt = &KeyProjectMetricOrderField{
+		Value: func(_m *KeyProjectMetric) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: keyprojectmetric.FieldCreatedAt,
+		toTerm: keyprojectmetric.ByCreatedAt,
+		toCursor: func(_m *KeyProjectMetric) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// KeyProjectMetricOrderFieldUpdatedAt orders KeyProjectMetric by updated_at.
+	KeyProjectMetricOrderFieldUpdatedAt = &KeyProjectMetricOrderField{
+		Value: func(_m *KeyProjectMetric) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: keyprojectmetric.FieldUpdatedAt,
+		toTerm: keyprojectmetric.ByUpdatedAt,
+		toCursor: func(_m *KeyProjectMetric) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f KeyProjectMetricOrderField) String() string {
+	var str string
+	switch f.column {
+	case KeyProjectMetricOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case KeyProjectMetricOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f KeyProjectMetricOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *KeyProjectMetricOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("KeyProjectMetricOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *KeyProjectMetricOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *KeyProjectMetricOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid KeyProjectMetricOrderField", str)
+	}
+	return nil
+}
+
+// KeyProjectMetricOrderField defines the ordering field of KeyProjectMetric.
+type KeyProjectMetricOrderField struct {
+	// Value extracts the ordering value from the given KeyProjectMetric.
+	Value    func(*KeyProjectMetric) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) keyprojectmetric.OrderOption
+	toCursor func(*KeyProjectMetric) Cursor
+}
+
+// KeyProjectMetricOrder defines the ordering of KeyProjectMetric.
+type KeyProjectMetricOrder struct {
+	Direction OrderDirection              `json:"direction"`
+	Field     *KeyProjectMetricOrderField `json:"field"`
+}
+
+// DefaultKeyProjectMetricOrder is the default ordering of KeyProjectMetric.
+var DefaultKeyProjectMetricOrder = &KeyProjectMetricOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &KeyProjectMetricOrderField{
+		Value: func(_m *KeyProjectMetric) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: keyprojectmetric.FieldID,
+		toTerm: keyprojectmetric.ByID,
+		toCursor: func(_m *KeyProjectMetric) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts KeyProjectMetric into KeyProjectMetricEdge.
+func (_m *KeyProjectMetric) ToEdge(order *KeyProjectMetricOrder) *KeyProjectMetricEdge {
+	if order == nil {
+		order = DefaultKeyProjectMetricOrder
+	}
+	return &KeyProjectMetricEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// KeyProjectMilestoneEdge is the edge representation of KeyProjectMilestone.
+type KeyProjectMilestoneEdge struct {
+	Node   *KeyProjectMilestone `json:"node"`
+	Cursor Cursor               `json:"cursor"`
+}
+
+// KeyProjectMilestoneConnection is the connection containing edges to KeyProjectMilestone.
+type KeyProjectMilestoneConnection struct {
+	Edges      []*KeyProjectMilestoneEdge `json:"edges"`
+	PageInfo   PageInfo                   `json:"pageInfo"`
+	TotalCount int                        `json:"totalCount"`
+}
+
+func (c *KeyProjectMilestoneConnection) build(nodes []*KeyProjectMilestone, pager *keyprojectmilestonePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *KeyProjectMilestone
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *KeyProjectMilestone {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *KeyProjectMilestone {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*KeyProjectMilestoneEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &KeyProjectMilestoneEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// KeyProjectMilestonePaginateOption enables pagination customization.
+type KeyProjectMilestonePaginateOption func(*keyprojectmilestonePager) error
+
+// WithKeyProjectMilestoneOrder configures pagination ordering.
+func WithKeyProjectMilestoneOrder(order *KeyProjectMilestoneOrder) KeyProjectMilestonePaginateOption {
+	if order == nil {
+		order = DefaultKeyProjectMilestoneOrder
+	}
+	o := *order
+	return func(pager *keyprojectmilestonePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultKeyProjectMilestoneOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithKeyProjectMilestoneFilter configures pagination filter.
+func WithKeyProjectMilestoneFilter(filter func(*KeyProjectMilestoneQuery) (*KeyProjectMilestoneQuery, error)) KeyProjectMilestonePaginateOption {
+	return func(pager *keyprojectmilestonePager) error {
+		if filter == nil {
+			return errors.New("KeyProjectMilestoneQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type keyprojectmilestonePager struct {
+	reverse bool
+	order   *KeyProjectMilestoneOrder
+	filter  func(*KeyProjectMilestoneQuery) (*KeyProjectMilestoneQuery, error)
+}
+
+func newKeyProjectMilestonePager(opts []KeyProjectMilestonePaginateOption, reverse bool) (*keyprojectmilestonePager, error) {
+	pager := &keyprojectmilestonePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultKeyProjectMilestoneOrder
+	}
+	return pager, nil
+}
+
+func (p *keyprojectmilestonePager) applyFilter(query *KeyProjectMilestoneQuery) (*KeyProjectMilestoneQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *keyprojectmilestonePager) toCursor(_m *KeyProjectMilestone) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *keyprojectmilestonePager) applyCursors(query *KeyProjectMilestoneQuery, after, before *Cursor) (*KeyProjectMilestoneQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultKeyProjectMilestoneOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *keyprojectmilestonePager) applyOrder(query *KeyProjectMilestoneQuery) *KeyProjectMilestoneQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultKeyProjectMilestoneOrder.Field {
+		query = query.Order(DefaultKeyProjectMilestoneOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *keyprojectmilestonePager) orderExpr(query *KeyProjectMilestoneQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultKeyProjectMilestoneOrder.Field {
+			b.Comma().Ident(DefaultKeyProjectMilestoneOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to KeyProjectMilestone.
+func (_m *KeyProjectMilestoneQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...KeyProjectMilestonePaginateOption,
+) (*KeyProjectMilestoneConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newKeyProjectMilestonePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &KeyProjectMilestoneConnection{Edges: []*KeyProjectMilestoneEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// KeyProjectMilestoneOrderFieldCreatedAt orders KeyProjectMilestone by created_at.
+	KeyProjectMilestoneOrderFieldCreatedAt = &KeyProjectMilestoneOrderField{
+		Value: func(_m *KeyProjectMilestone) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: keyprojectmilestone.FieldCreatedAt,
+		toTerm: keyprojectmilestone.ByCreatedAt,
+		toCursor: func(_m *KeyProjectMilestone) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// KeyProjectMilestoneOrderFieldUpdatedAt orders KeyProjectMilestone by updated_at.
+	KeyProjectMilestoneOrderFieldUpdatedAt = &KeyProjectMilestoneOrderField{
+		Value: func(_m *KeyProjectMilestone) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: keyprojectmilestone.FieldUpdatedAt,
+		toTerm: keyprojectmilestone.ByUpdatedAt,
+		toCursor: func(_m *KeyProjectMilestone) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f KeyProjectMilestoneOrderField) String() string {
+	var str string
+	switch f.column {
+	case KeyProjectMilestoneOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case KeyProjectMilestoneOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f KeyProjectMilestoneOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *KeyProjectMilestoneOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("KeyProjectMilestoneOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *KeyProjectMilestoneOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *KeyProjectMilestoneOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid KeyProjectMilestoneOrderField", str)
+	}
+	return nil
+}
+
+// KeyProjectMilestoneOrderField defines the ordering field of KeyProjectMilestone.
+type KeyProjectMilestoneOrderField struct {
+	// Value extracts the ordering value from the given KeyProjectMilestone.
+	Value    func(*KeyProjectMilestone) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) keyprojectmilestone.OrderOption
+	toCursor func(*KeyProjectMilestone) Cursor
+}
+
+// KeyProjectMilestoneOrder defines the ordering of KeyProjectMilestone.
+type KeyProjectMilestoneOrder struct {
+	Direction OrderDirection                 `json:"direction"`
+	Field     *KeyProjectMilestoneOrderField `json:"field"`
+}
+
+// DefaultKeyProjectMilestoneOrder is the default ordering of KeyProjectMilestone.
+var DefaultKeyProjectMilestoneOrder = &KeyProjectMilestoneOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &KeyProjectMilestoneOrderField{
+		Value: func(_m *KeyProjectMilestone) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: keyprojectmilestone.FieldID,
+		toTerm: keyprojectmilestone.ByID,
+		toCursor: func(_m *KeyProjectMilestone) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts KeyProjectMilestone into KeyProjectMilestoneEdge.
+func (_m *KeyProjectMilestone) ToEdge(order *KeyProjectMilestoneOrder) *KeyProjectMilestoneEdge {
+	if order == nil {
+		order = DefaultKeyProjectMilestoneOrder
+	}
+	return &KeyProjectMilestoneEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// KeyProjectProgressEdge is the edge representation of KeyProjectProgress.
+type KeyProjectProgressEdge struct {
+	Node   *KeyProjectProgress `json:"node"`
+	Cursor Cursor              `json:"cursor"`
+}
+
+// KeyProjectProgressConnection is the connection containing edges to KeyProjectProgress.
+type KeyProjectProgressConnection struct {
+	Edges      []*KeyProjectProgressEdge `json:"edges"`
+	PageInfo   PageInfo                  `json:"pageInfo"`
+	TotalCount int                       `json:"totalCount"`
+}
+
+func (c *KeyProjectProgressConnection) build(nodes []*KeyProjectProgress, pager *keyprojectprogressPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *KeyProjectProgress
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *KeyProjectProgress {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *KeyProjectProgress {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*KeyProjectProgressEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &KeyProjectProgressEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// KeyProjectProgressPaginateOption enables pagination customization.
+type KeyProjectProgressPaginateOption func(*keyprojectprogressPager) error
+
+// WithKeyProjectProgressOrder configures pagination ordering.
+func WithKeyProjectProgressOrder(order *KeyProjectProgressOrder) KeyProjectProgressPaginateOption {
+	if order == nil {
+		order = DefaultKeyProjectProgressOrder
+	}
+	o := *order
+	return func(pager *keyprojectprogressPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultKeyProjectProgressOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithKeyProjectProgressFilter configures pagination filter.
+func WithKeyProjectProgressFilter(filter func(*KeyProjectProgressQuery) (*KeyProjectProgressQuery, error)) KeyProjectProgressPaginateOption {
+	return func(pager *keyprojectprogressPager) error {
+		if filter == nil {
+			return errors.New("KeyProjectProgressQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type keyprojectprogressPager struct {
+	reverse bool
+	order   *KeyProjectProgressOrder
+	filter  func(*KeyProjectProgressQuery) (*KeyProjectProgressQuery, error)
+}
+
+func newKeyProjectProgressPager(opts []KeyProjectProgressPaginateOption, reverse bool) (*keyprojectprogressPager, error) {
+	pager := &keyprojectprogressPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultKeyProjectProgressOrder
+	}
+	return pager, nil
+}
+
+func (p *keyprojectprogressPager) applyFilter(query *KeyProjectProgressQuery) (*KeyProjectProgressQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *keyprojectprogressPager) toCursor(_m *KeyProjectProgress) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *keyprojectprogressPager) applyCursors(query *KeyProjectProgressQuery, after, before *Cursor) (*KeyProjectProgressQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultKeyProjectProgressOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *keyprojectprogressPager) applyOrder(query *KeyProjectProgressQuery) *KeyProjectProgressQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultKeyProjectProgressOrder.Field {
+		query = query.Order(DefaultKeyProjectProgressOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *keyprojectprogressPager) orderExpr(query *KeyProjectProgressQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultKeyProjectProgressOrder.Field {
+			b.Comma().Ident(DefaultKeyProjectProgressOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to KeyProjectProgress.
+func (_m *KeyProjectProgressQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...KeyProjectProgressPaginateOption,
+) (*KeyProjectProgressConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newKeyProjectProgressPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &KeyProjectProgressConnection{Edges: []*KeyProjectProgressEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// KeyProjectProgressOrderFieldCreatedAt orders KeyProjectProgress by created_at.
+	KeyProjectProgressOrderFieldCreatedAt = &KeyProjectProgressOrderField{
+		Value: func(_m *KeyProjectProgress) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: keyprojectprogress.FieldCreatedAt,
+		toTerm: keyprojectprogress.ByCreatedAt,
+		toCursor: func(_m *KeyProjectProgress) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// KeyProjectProgressOrderFieldUpdatedAt orders KeyProjectProgress by updated_at.
+	KeyProjectProgressOrderFieldUpdatedAt = &KeyProjectProgressOrderField{
+		Value: func(_m *KeyProjectProgress) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: keyprojectprogress.FieldUpdatedAt,
+		toTerm: keyprojectprogress.ByUpdatedAt,
+		toCursor: func(_m *KeyProjectProgress) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f KeyProjectProgressOrderField) String() string {
+	var str string
+	switch f.column {
+	case KeyProjectProgressOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case KeyProjectProgressOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f KeyProjectProgressOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *KeyProjectProgressOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("KeyProjectProgressOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *KeyProjectProgressOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *KeyProjectProgressOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid KeyProjectProgressOrderField", str)
+	}
+	return nil
+}
+
+// KeyProjectProgressOrderField defines the ordering field of KeyProjectProgress.
+type KeyProjectProgressOrderField struct {
+	// Value extracts the ordering value from the given KeyProjectProgress.
+	Value    func(*KeyProjectProgress) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) keyprojectprogress.OrderOption
+	toCursor func(*KeyProjectProgress) Cursor
+}
+
+// KeyProjectProgressOrder defines the ordering of KeyProjectProgress.
+type KeyProjectProgressOrder struct {
+	Direction OrderDirection                `json:"direction"`
+	Field     *KeyProjectProgressOrderField `json:"field"`
+}
+
+// DefaultKeyProjectProgressOrder is the default ordering of KeyProjectProgress.
+var DefaultKeyProjectProgressOrder = &KeyProjectProgressOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &KeyProjectProgressOrderField{
+		Value: func(_m *KeyProjectProgress) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: keyprojectprogress.FieldID,
+		toTerm: keyprojectprogress.ByID,
+		toCursor: func(_m *KeyProjectProgress) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts KeyProjectProgress into KeyProjectProgressEdge.
+func (_m *KeyProjectProgress) ToEdge(order *KeyProjectProgressOrder) *KeyProjectProgressEdge {
+	if order == nil {
+		order = DefaultKeyProjectProgressOrder
+	}
+	return &KeyProjectProgressEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// LedgerCategoryEdge is the edge representation of LedgerCategory.
+type LedgerCategoryEdge struct {
+	Node   *LedgerCategory `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// LedgerCategoryConnection is the connection containing edges to LedgerCategory.
+type LedgerCategoryConnection struct {
+	Edges      []*LedgerCategoryEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *LedgerCategoryConnection) build(nodes []*LedgerCategory, pager *ledgercategoryPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *LedgerCategory
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *LedgerCategory {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *LedgerCategory {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*LedgerCategoryEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &LedgerCategoryEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// LedgerCategoryPaginateOption enables pagination customization.
+type LedgerCategoryPaginateOption func(*ledgercategoryPager) error
+
+// WithLedgerCategoryOrder configures pagination ordering.
+func WithLedgerCategoryOrder(order *LedgerCategoryOrder) LedgerCategoryPaginateOption {
+	if order == nil {
+		order = DefaultLedgerCategoryOrder
+	}
+	o := *order
+	return func(pager *ledgercategoryPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultLedgerCategoryOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithLedgerCategoryFilter configures pagination filter.
+func WithLedgerCategoryFilter(filter func(*LedgerCategoryQuery) (*LedgerCategoryQuery, error)) LedgerCategoryPaginateOption {
+	return func(pager *ledgercategoryPager) error {
+		if filter == nil {
+			return errors.New("LedgerCategoryQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type ledgercategoryPager struct {
+	reverse bool
+	order   *LedgerCategoryOrder
+	filter  func(*LedgerCategoryQuery) (*LedgerCategoryQuery, error)
+}
+
+func newLedgerCategoryPager(opts []LedgerCategoryPaginateOption, reverse bool) (*ledgercategoryPager, error) {
+	pager := &ledgercategoryPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultLedgerCategoryOrder
+	}
+	return pager, nil
+}
+
+func (p *ledgercategoryPager) applyFilter(query *LedgerCategoryQuery) (*LedgerCategoryQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *ledgercategoryPager) toCursor(_m *LedgerCategory) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *ledgercategoryPager) applyCursors(query *LedgerCategoryQuery, after, before *Cursor) (*LedgerCategoryQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultLedgerCategoryOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *ledgercategoryPager) applyOrder(query *LedgerCategoryQuery) *LedgerCategoryQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultLedgerCategoryOrder.Field {
+		query = query.Order(DefaultLedgerCategoryOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *ledgercategoryPager) orderExpr(query *LedgerCategoryQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultLedgerCategoryOrder.Field {
+			b.Comma().Ident(DefaultLedgerCategoryOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to LedgerCategory.
+func (_m *LedgerCategoryQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...LedgerCategoryPaginateOption,
+) (*LedgerCategoryConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newLedgerCategoryPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &LedgerCategoryConnection{Edges: []*LedgerCategoryEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// LedgerCategoryOrderFieldCreatedAt orders LedgerCategory by created_at.
+	LedgerCategoryOrderFieldCreatedAt = &LedgerCategoryOrderField{
+		Value: func(_m *LedgerCategory) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: ledgercategory.FieldCreatedAt,
+		toTerm: ledgercategory.ByCreatedAt,
+		toCursor: func(_m *LedgerCategory) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// LedgerCategoryOrderFieldUpdatedAt orders LedgerCategory by updated_at.
+	LedgerCategoryOrderFieldUpdatedAt = &LedgerCategoryOrderField{
+		Value: func(_m *LedgerCategory) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: ledgercategory.FieldUpdatedAt,
+		toTerm: ledgercategory.ByUpdatedAt,
+		toCursor: func(_m *LedgerCategory) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// LedgerCategoryOrderFieldCode orders LedgerCategory by code.
+	LedgerCategoryOrderFieldCode = &LedgerCategoryOrderField{
+		Value: func(_m *LedgerCategory) (ent.Value, error) {
+			return _m.Code, nil
+		},
+		column: ledgercategory.FieldCode,
+		toTerm: ledgercategory.ByCode,
+		toCursor: func(_m *LedgerCategory) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Code,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f LedgerCategoryOrderField) String() string {
+	var str string
+	switch f.column {
+	case LedgerCategoryOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case LedgerCategoryOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case LedgerCategoryOrderFieldCode.column:
+		str = "CODE"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f LedgerCategoryOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *LedgerCategoryOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("LedgerCategoryOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *LedgerCategoryOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *LedgerCategoryOrderFieldUpdatedAt
+	case "CODE":
+		*f = *LedgerCategoryOrderFieldCode
+	default:
+		return fmt.Errorf("%s is not a valid LedgerCategoryOrderField", str)
+	}
+	return nil
+}
+
+// LedgerCategoryOrderField defines the ordering field of LedgerCategory.
+type LedgerCategoryOrderField struct {
+	// Value extracts the ordering value from the given LedgerCategory.
+	Value    func(*LedgerCategory) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) ledgercategory.OrderOption
+	toCursor func(*LedgerCategory) Cursor
+}
+
+// LedgerCategoryOrder defines the ordering of LedgerCategory.
+type LedgerCategoryOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *LedgerCategoryOrderField `json:"field"`
+}
+
+// DefaultLedgerCategoryOrder is the default ordering of LedgerCategory.
+var DefaultLedgerCategoryOrder = &LedgerCategoryOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &LedgerCategoryOrderField{
+		Value: func(_m *LedgerCategory) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: ledgercategory.FieldID,
+		toTerm: ledgercategory.ByID,
+		toCursor: func(_m *LedgerCategory) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts LedgerCategory into LedgerCategoryEdge.
+func (_m *LedgerCategory) ToEdge(order *LedgerCategoryOrder) *LedgerCategoryEdge {
+	if order == nil {
+		order = DefaultLedgerCategoryOrder
+	}
+	return &LedgerCategoryEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// LedgerEntryEdge is the edge representation of LedgerEntry.
+type LedgerEntryEdge struct {
+	Node   *LedgerEntry `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// LedgerEntryConnection is the connection containing edges to LedgerEntry.
+type LedgerEntryConnection struct {
+	Edges      []*LedgerEntryEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *LedgerEntryConnection) build(nodes []*LedgerEntry, pager *ledgerentryPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *LedgerEntry
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *LedgerEntry {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *LedgerEntry {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*LedgerEntryEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &LedgerEntryEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// LedgerEntryPaginateOption enables pagination customization.
+type LedgerEntryPaginateOption func(*ledgerentryPager) error
+
+// WithLedgerEntryOrder configures pagination ordering.
+func WithLedgerEntryOrder(order *LedgerEntryOrder) LedgerEntryPaginateOption {
+	if order == nil {
+		order = DefaultLedgerEntryOrder
+	}
+	o := *order
+	return func(pager *ledgerentryPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultLedgerEntryOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithLedgerEntryFilter configures pagination filter.
+func WithLedgerEntryFilter(filter func(*LedgerEntryQuery) (*LedgerEntryQuery, error)) LedgerEntryPaginateOption {
+	return func(pager *ledgerentryPager) error {
+		if filter == nil {
+			return errors.New("LedgerEntryQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type ledgerentryPager struct {
+	reverse bool
+	order   *LedgerEntryOrder
+	filter  func(*LedgerEntryQuery) (*LedgerEntryQuery, error)
+}
+
+func newLedgerEntryPager(opts []LedgerEntryPaginateOption, reverse bool) (*ledgerentryPager, error) {
+	pager := &ledgerentryPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultLedgerEntryOrder
+	}
+	return pager, nil
+}
+
+func (p *ledgerentryPager) applyFilter(query *LedgerEntryQuery) (*LedgerEntryQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *ledgerentryPager) toCursor(_m *LedgerEntry) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *ledgerentryPager) applyCursors(query *LedgerEntryQuery, after, before *Cursor) (*LedgerEntryQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultLedgerEntryOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *ledgerentryPager) applyOrder(query *LedgerEntryQuery) *LedgerEntryQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultLedgerEntryOrder.Field {
+		query = query.Order(DefaultLedgerEntryOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *ledgerentryPager) orderExpr(query *LedgerEntryQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultLedgerEntryOrder.Field {
+			b.Comma().Ident(DefaultLedgerEntryOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to LedgerEntry.
+func (_m *LedgerEntryQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...LedgerEntryPaginateOption,
+) (*LedgerEntryConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newLedgerEntryPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &LedgerEntryConnection{Edges: []*LedgerEntryEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// LedgerEntryOrderFieldCreatedAt orders LedgerEntry by created_at.
+	LedgerEntryOrderFieldCreatedAt = &LedgerEntryOrderField{
+		Value: func(_m *LedgerEntry) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: ledgerentry.FieldCreatedAt,
+		toTerm: ledgerentry.ByCreatedAt,
+		toCursor: func(_m *LedgerEntry) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// LedgerEntryOrderFieldUpdatedAt orders LedgerEntry by updated_at.
+	LedgerEntryOrderFieldUpdatedAt = &LedgerEntryOrderField{
+		Value: func(_m *LedgerEntry) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: ledgerentry.FieldUpdatedAt,
+		toTerm: ledgerentry.ByUpdatedAt,
+		toCursor: func(_m *LedgerEntry) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// LedgerEntryOrderFieldPeriod orders LedgerEntry by period.
+	LedgerEntryOrderFieldPeriod = &LedgerEntryOrderField{
+		Value: func(_m *LedgerEntry) (ent.Value, error) {
+			return _m.Period, nil
+		},
+		column: ledgerentry.FieldPeriod,
+		toTerm: ledgerentry.ByPeriod,
+		toCursor: func(_m *LedgerEntry) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Period,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f LedgerEntryOrderField) String() string {
+	var str string
+	switch f.column {
+	case LedgerEntryOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case LedgerEntryOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case LedgerEntryOrderFieldPeriod.column:
+		str = "PERIOD"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f LedgerEntryOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *LedgerEntryOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("LedgerEntryOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *LedgerEntryOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *LedgerEntryOrderFieldUpdatedAt
+	case "PERIOD":
+		*f = *LedgerEntryOrderFieldPeriod
+	default:
+		return fmt.Errorf("%s is not a valid LedgerEntryOrderField", str)
+	}
+	return nil
+}
+
+// LedgerEntryOrderField defines the ordering field of LedgerEntry.
+type LedgerEntryOrderField struct {
+	// Value extracts the ordering value from the given LedgerEntry.
+	Value    func(*LedgerEntry) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) ledgerentry.OrderOption
+	toCursor func(*LedgerEntry) Cursor
+}
+
+// LedgerEntryOrder defines the ordering of LedgerEntry.
+type LedgerEntryOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *LedgerEntryOrderField `json:"field"`
+}
+
+// DefaultLedgerEntryOrder is the default ordering of LedgerEntry.
+var DefaultLedgerEntryOrder = &LedgerEntryOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &LedgerEntryOrderField{
+		Value: func(_m *LedgerEntry) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: ledgerentry.FieldID,
+		toTerm: ledgerentry.ByID,
+		toCursor: func(_m *LedgerEntry) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts LedgerEntry into LedgerEntryEdge.
+func (_m *LedgerEntry) ToEdge(order *LedgerEntryOrder) *LedgerEntryEdge {
+	if order == nil {
+		order = DefaultLedgerEntryOrder
+	}
+	return &LedgerEntryEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// LedgerEntryRevisionEdge is the edge representation of LedgerEntryRevision.
+type LedgerEntryRevisionEdge struct {
+	Node   *LedgerEntryRevision `json:"node"`
+	Cursor Cursor               `json:"cursor"`
+}
+
+// LedgerEntryRevisionConnection is the connection containing edges to LedgerEntryRevision.
+type LedgerEntryRevisionConnection struct {
+	Edges      []*LedgerEntryRevisionEdge `json:"edges"`
+	PageInfo   PageInfo                   `json:"pageInfo"`
+	TotalCount int                        `json:"totalCount"`
+}
+
+func (c *LedgerEntryRevisionConnection) build(nodes []*LedgerEntryRevision, pager *ledgerentryrevisionPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *LedgerEntryRevision
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *LedgerEntryRevision {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *LedgerEntryRevision {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*LedgerEntryRevisionEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &LedgerEntryRevisionEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// LedgerEntryRevisionPaginateOption enables pagination customization.
+type LedgerEntryRevisionPaginateOption func(*ledgerentryrevisionPager) error
+
+// WithLedgerEntryRevisionOrder configures pagination ordering.
+func WithLedgerEntryRevisionOrder(order *LedgerEntryRevisionOrder) LedgerEntryRevisionPaginateOption {
+	if order == nil {
+		order = DefaultLedgerEntryRevisionOrder
+	}
+	o := *order
+	return func(pager *ledgerentryrevisionPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultLedgerEntryRevisionOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithLedgerEntryRevisionFilter configures pagination filter.
+func WithLedgerEntryRevisionFilter(filter func(*LedgerEntryRevisionQuery) (*LedgerEntryRevisionQuery, error)) LedgerEntryRevisionPaginateOption {
+	return func(pager *ledgerentryrevisionPager) error {
+		if filter == nil {
+			return errors.New("LedgerEntryRevisionQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type ledgerentryrevisionPager struct {
+	reverse bool
+	order   *LedgerEntryRevisionOrder
+	filter  func(*LedgerEntryRevisionQuery) (*LedgerEntryRevisionQuery, error)
+}
+
+func newLedgerEntryRevisionPager(opts []LedgerEntryRevisionPaginateOption, reverse bool) (*ledgerentryrevisionPager, error) {
+	pager := &ledgerentryrevisionPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultLedgerEntryRevisionOrder
+	}
+	return pager, nil
+}
+
+func (p *ledgerentryrevisionPager) applyFilter(query *LedgerEntryRevisionQuery) (*LedgerEntryRevisionQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *ledgerentryrevisionPager) toCursor(_m *LedgerEntryRevision) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *ledgerentryrevisionPager) applyCursors(query *LedgerEntryRevisionQuery, after, before *Cursor) (*LedgerEntryRevisionQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultLedgerEntryRevisionOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *ledgerentryrevisionPager) applyOrder(query *LedgerEntryRevisionQuery) *LedgerEntryRevisionQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultLedgerEntryRevisionOrder.Field {
+		query = query.Order(DefaultLedgerEntryRevisionOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *ledgerentryrevisionPager) orderExpr(query *LedgerEntryRevisionQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultLedgerEntryRevisionOrder.Field {
+			b.Comma().Ident(DefaultLedgerEntryRevisionOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to LedgerEntryRevision.
+func (_m *LedgerEntryRevisionQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...LedgerEntryRevisionPaginateOption,
+) (*LedgerEntryRevisionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newLedgerEntryRevisionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &LedgerEntryRevisionConnection{Edges: []*LedgerEntryRevisionEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// LedgerEntryRevisionOrderFieldCreatedAt orders LedgerEntryRevision by created_at.
+	LedgerEntryRevisionOrderFieldCreatedAt = &LedgerEntryRevisionOrderField{
+		Value: func(_m *LedgerEntryRevision) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: ledgerentryrevision.FieldCreatedAt,
+		toTerm: ledgerentryrevision.ByCreatedAt,
+		toCursor: func(_m *LedgerEntryRevision) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// LedgerEntryRevisionOrderFieldUpdatedAt orders LedgerEntryRevision by updated_at.
+	LedgerEntryRevisionOrderFieldUpdatedAt = &LedgerEntryRevisionOrderField{
+		Value: func(_m *LedgerEntryRevision) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: ledgerentryrevision.FieldUpdatedAt,
+		toTerm: ledgerentryrevision.ByUpdatedAt,
+		toCursor: func(_m *LedgerEntryRevision) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f LedgerEntryRevisionOrderField) String() string {
+	var str string
+	switch f.column {
+	case LedgerEntryRevisionOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case LedgerEntryRevisionOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f LedgerEntryRevisionOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *LedgerEntryRevisionOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("LedgerEntryRevisionOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *LedgerEntryRevisionOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *LedgerEntryRevisionOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid LedgerEntryRevisionOrderField", str)
+	}
+	return nil
+}
+
+// LedgerEntryRevisionOrderField defines the ordering field of LedgerEntryRevision.
+type LedgerEntryRevisionOrderField struct {
+	// Value extracts the ordering value from the given LedgerEntryRevision.
+	Value    func(*LedgerEntryRevision) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) ledgerentryrevision.OrderOption
+	toCursor func(*LedgerEntryRevision) Cursor
+}
+
+// LedgerEntryRevisionOrder defines the ordering of LedgerEntryRevision.
+type LedgerEntryRevisionOrder struct {
+	Direction OrderDirection                 `json:"direction"`
+	Field     *LedgerEntryRevisionOrderField `json:"field"`
+}
+
+// DefaultLedgerEntryRevisionOrder is the default ordering of LedgerEntryRevision.
+var DefaultLedgerEntryRevisionOrder = &LedgerEntryRevisionOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &LedgerEntryRevisionOrderField{
+		Value: func(_m *LedgerEntryRevision) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: ledgerentryrevision.FieldID,
+		toTerm: ledgerentryrevision.ByID,
+		toCursor: func(_m *LedgerEntryRevision) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts LedgerEntryRevision into LedgerEntryRevisionEdge.
+func (_m *LedgerEntryRevision) ToEdge(order *LedgerEntryRevisionOrder) *LedgerEntryRevisionEdge {
+	if order == nil {
+		order = DefaultLedgerEntryRevisionOrder
+	}
+	return &LedgerEntryRevisionEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// LedgerItemTypeEdge is the edge representation of LedgerItemType.
+type LedgerItemTypeEdge struct {
+	Node   *LedgerItemType `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// LedgerItemTypeConnection is the connection containing edges to LedgerItemType.
+type LedgerItemTypeConnection struct {
+	Edges      []*LedgerItemTypeEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *LedgerItemTypeConnection) build(nodes []*LedgerItemType, pager *ledgeritemtypePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *LedgerItemType
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *LedgerItemType {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *LedgerItemType {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*LedgerItemTypeEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &LedgerItemTypeEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// LedgerItemTypePaginateOption enables pagination customization.
+type LedgerItemTypePaginateOption func(*ledgeritemtypePager) error
+
+// WithLedgerItemTypeOrder configures pagination ordering.
+func WithLedgerItemTypeOrder(order *LedgerItemTypeOrder) LedgerItemTypePaginateOption {
+	if order == nil {
+		order = DefaultLedgerItemTypeOrder
+	}
+	o := *order
+	return func(pager *ledgeritemtypePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultLedgerItemTypeOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithLedgerItemTypeFilter configures pagination filter.
+func WithLedgerItemTypeFilter(filter func(*LedgerItemTypeQuery) (*LedgerItemTypeQuery, error)) LedgerItemTypePaginateOption {
+	return func(pager *ledgeritemtypePager) error {
+		if filter == nil {
+			return errors.New("LedgerItemTypeQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type ledgeritemtypePager struct {
+	reverse bool
+	order   *LedgerItemTypeOrder
+	filter  func(*LedgerItemTypeQuery) (*LedgerItemTypeQuery, error)
+}
+
+func newLedgerItemTypePager(opts []LedgerItemTypePaginateOption, reverse bool) (*ledgeritemtypePager, error) {
+	pager := &ledgeritemtypePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultLedgerItemTypeOrder
+	}
+	return pager, nil
+}
+
+func (p *ledgeritemtypePager) applyFilter(query *LedgerItemTypeQuery) (*LedgerItemTypeQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *ledgeritemtypePager) toCursor(_m *LedgerItemType) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *ledgeritemtypePager) applyCursors(query *LedgerItemTypeQuery, after, before *Cursor) (*LedgerItemTypeQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultLedgerItemTypeOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *ledgeritemtypePager) applyOrder(query *LedgerItemTypeQuery) *LedgerItemTypeQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultLedgerItemTypeOrder.Field {
+		query = query.Order(DefaultLedgerItemTypeOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *ledgeritemtypePager) orderExpr(query *LedgerItemTypeQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultLedgerItemTypeOrder.Field {
+			b.Comma().Ident(DefaultLedgerItemTypeOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to LedgerItemType.
+func (_m *LedgerItemTypeQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...LedgerItemTypePaginateOption,
+) (*LedgerItemTypeConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newLedgerItemTypePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &LedgerItemTypeConnection{Edges: []*LedgerItemTypeEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// LedgerItemTypeOrderFieldCreatedAt orders LedgerItemType by created_at.
+	LedgerItemTypeOrderFieldCreatedAt = &LedgerItemTypeOrderField{
+		Value: func(_m *LedgerItemType) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: ledgeritemtype.FieldCreatedAt,
+		toTerm: ledgeritemtype.ByCreatedAt,
+		toCursor: func(_m *LedgerItemType) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// LedgerItemTypeOrderFieldUpdatedAt orders LedgerItemType by updated_at.
+	LedgerItemTypeOrderFieldUpdatedAt = &LedgerItemTypeOrderField{
+		Value: func(_m *LedgerItemType) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: ledgeritemtype.FieldUpdatedAt,
+		toTerm: ledgeritemtype.ByUpdatedAt,
+		toCursor: func(_m *LedgerItemType) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// LedgerItemTypeOrderFieldCode orders LedgerItemType by code.
+	LedgerItemTypeOrderFieldCode = &LedgerItemTypeOrderField{
+		Value: func(_m *LedgerItemType) (ent.Value, error) {
+			return _m.Code, nil
+		},
+		column: ledgeritemtype.FieldCode,
+		toTerm: ledgeritemtype.ByCode,
+		toCursor: func(_m *LedgerItemType) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Code,
+			}
+		},
+	}
+	// LedgerItemTypeOrderFieldLabel orders LedgerItemType by label.
+	LedgerItemTypeOrderFieldLabel = &LedgerItemTypeOrderField{
+		Value: func(_m *LedgerItemType) (ent.Value, error) {
+			return _m.Label, nil
+		},
+		column: ledgeritemtype.FieldLabel,
+		toTerm: ledgeritemtype.ByLabel,
+		toCursor: func(_m *LedgerItemType) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Label,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f LedgerItemTypeOrderField) String() string {
+	var str string
+	switch f.column {
+	case LedgerItemTypeOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case LedgerItemTypeOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case LedgerItemTypeOrderFieldCode.column:
+		str = "CODE"
+	case LedgerItemTypeOrderFieldLabel.column:
+		str = "LABEL"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f LedgerItemTypeOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *LedgerItemTypeOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("LedgerItemTypeOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *LedgerItemTypeOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *LedgerItemTypeOrderFieldUpdatedAt
+	case "CODE":
+		*f = *LedgerItemTypeOrderFieldCode
+	case "LABEL":
+		*f = *LedgerItemTypeOrderFieldLabel
+	default:
+		return fmt.Errorf("%s is not a valid LedgerItemTypeOrderField", str)
+	}
+	return nil
+}
+
+// LedgerItemTypeOrderField defines the ordering field of LedgerItemType.
+type LedgerItemTypeOrderField struct {
+	// Value extracts the ordering value from the given LedgerItemType.
+	Value    func(*LedgerItemType) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) ledgeritemtype.OrderOption
+	toCursor func(*LedgerItemType) Cursor
+}
+
+// LedgerItemTypeOrder defines the ordering of LedgerItemType.
+type LedgerItemTypeOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *LedgerItemTypeOrderField `json:"field"`
+}
+
+// DefaultLedgerItemTypeOrder is the default ordering of LedgerItemType.
+var DefaultLedgerItemTypeOrder = &LedgerItemTypeOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &LedgerItemTypeOrderField{
+		Value: func(_m *LedgerItemType) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: ledgeritemtype.FieldID,
+		toTerm: ledgeritemtype.ByID,
+		toCursor: func(_m *LedgerItemType) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts LedgerItemType into LedgerItemTypeEdge.
+func (_m *LedgerItemType) ToEdge(order *LedgerItemTypeOrder) *LedgerItemTypeEdge {
+	if order == nil {
+		order = DefaultLedgerItemTypeOrder
+	}
+	return &LedgerItemTypeEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

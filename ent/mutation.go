@@ -19,9 +19,18 @@ import (
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
 	"gridgov/ent/inspection"
+	"gridgov/ent/keyproject"
+	"gridgov/ent/keyprojectmetric"
+	"gridgov/ent/keyprojectmilestone"
+	"gridgov/ent/keyprojectprogress"
+	"gridgov/ent/ledgercategory"
+	"gridgov/ent/ledgerentry"
+	"gridgov/ent/ledgerentryrevision"
+	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/predicate"
+	"gridgov/ent/schema/ledgerfield"
 	"gridgov/ent/schema/timeunit"
 	"gridgov/ent/schema/track"
 	"gridgov/ent/session"
@@ -45,26 +54,34 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAssignment     = "Assignment"
-	TypeAuditEntry     = "AuditEntry"
-	TypeBulletinPost   = "BulletinPost"
-	TypeDailyReport    = "DailyReport"
-	TypeEvent          = "Event"
-	TypeEventAction    = "EventAction"
-	TypeEventCategory  = "EventCategory"
-	TypeEventTally     = "EventTally"
-	TypeGrid           = "Grid"
-	TypeHousehold      = "Household"
-	TypeHouseholdTag   = "HouseholdTag"
-	TypeIdempotencyKey = "IdempotencyKey"
-	TypeInspection     = "Inspection"
-	TypePatrol         = "Patrol"
-	TypePerson         = "Person"
-	TypeSession        = "Session"
-	TypeUser           = "User"
-	TypeVehicle        = "Vehicle"
-	TypeVisit          = "Visit"
-	TypeVisitInterval  = "VisitInterval"
+	TypeAssignment          = "Assignment"
+	TypeAuditEntry          = "AuditEntry"
+	TypeBulletinPost        = "BulletinPost"
+	TypeDailyReport         = "DailyReport"
+	TypeEvent               = "Event"
+	TypeEventAction         = "EventAction"
+	TypeEventCategory       = "EventCategory"
+	TypeEventTally          = "EventTally"
+	TypeGrid                = "Grid"
+	TypeHousehold           = "Household"
+	TypeHouseholdTag        = "HouseholdTag"
+	TypeIdempotencyKey      = "IdempotencyKey"
+	TypeInspection          = "Inspection"
+	TypeKeyProject          = "KeyProject"
+	TypeKeyProjectMetric    = "KeyProjectMetric"
+	TypeKeyProjectMilestone = "KeyProjectMilestone"
+	TypeKeyProjectProgress  = "KeyProjectProgress"
+	TypeLedgerCategory      = "LedgerCategory"
+	TypeLedgerEntry         = "LedgerEntry"
+	TypeLedgerEntryRevision = "LedgerEntryRevision"
+	TypeLedgerItemType      = "LedgerItemType"
+	TypePatrol              = "Patrol"
+	TypePerson              = "Person"
+	TypeSession             = "Session"
+	TypeUser                = "User"
+	TypeVehicle             = "Vehicle"
+	TypeVisit               = "Visit"
+	TypeVisitInterval       = "VisitInterval"
 )
 
 // AssignmentMutation represents an operation that mutates the Assignment nodes in the graph.
@@ -15843,6 +15860,8102 @@ func (m *InspectionMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Inspection edge %s", name)
+}
+
+// KeyProjectMutation represents an operation that mutates the KeyProject nodes in the graph.
+type KeyProjectMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	created_at        *time.Time
+	updated_at        *time.Time
+	code              *string
+	name              *string
+	investment        *float64
+	addinvestment     *float64
+	owner_unit        *string
+	status            *keyproject.Status
+	description       *string
+	starts_on         *time.Time
+	due_on            *time.Time
+	grid_path         *string
+	grid_ids          *[]int
+	appendgrid_ids    []int
+	clearedFields     map[string]struct{}
+	grid              *int
+	clearedgrid       bool
+	owner             *int
+	clearedowner      bool
+	milestones        map[int]struct{}
+	removedmilestones map[int]struct{}
+	clearedmilestones bool
+	metrics           map[int]struct{}
+	removedmetrics    map[int]struct{}
+	clearedmetrics    bool
+	done              bool
+	oldValue          func(context.Context) (*KeyProject, error)
+	predicates        []predicate.KeyProject
+}
+
+var _ ent.Mutation = (*KeyProjectMutation)(nil)
+
+// keyprojectOption allows management of the mutation configuration using functional options.
+type keyprojectOption func(*KeyProjectMutation)
+
+// newKeyProjectMutation creates new mutation for the KeyProject entity.
+func newKeyProjectMutation(c config, op Op, opts ...keyprojectOption) *KeyProjectMutation {
+	m := &KeyProjectMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeKeyProject,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withKeyProjectID sets the ID field of the mutation.
+func withKeyProjectID(id int) keyprojectOption {
+	return func(m *KeyProjectMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *KeyProject
+		)
+		m.oldValue = func(ctx context.Context) (*KeyProject, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().KeyProject.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withKeyProject sets the old KeyProject of the mutation.
+func withKeyProject(node *KeyProject) keyprojectOption {
+	return func(m *KeyProjectMutation) {
+		m.oldValue = func(context.Context) (*KeyProject, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m KeyProjectMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m KeyProjectMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *KeyProjectMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *KeyProjectMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().KeyProject.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *KeyProjectMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *KeyProjectMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the KeyProject entity.
+// If the KeyProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *KeyProjectMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *KeyProjectMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *KeyProjectMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the KeyProject entity.
+// If the KeyProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *KeyProjectMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetCode sets the "code" field.
+func (m *KeyProjectMutation) SetCode(s string) {
+	m.code = &s
+}
+
+// Code returns the value of the "code" field in the mutation.
+func (m *KeyProjectMutation) Code() (r string, exists bool) {
+	v := m.code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCode returns the old "code" field's value of the KeyProject entity.
+// If the KeyProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMutation) OldCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCode: %w", err)
+	}
+	return oldValue.Code, nil
+}
+
+// ResetCode resets all changes to the "code" field.
+func (m *KeyProjectMutation) ResetCode() {
+	m.code = nil
+}
+
+// SetName sets the "name" field.
+func (m *KeyProjectMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *KeyProjectMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the KeyProject entity.
+// If the KeyProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *KeyProjectMutation) ResetName() {
+	m.name = nil
+}
+
+// SetInvestment sets the "investment" field.
+func (m *KeyProjectMutation) SetInvestment(f float64) {
+	m.investment = &f
+	m.addinvestment = nil
+}
+
+// Investment returns the value of the "investment" field in the mutation.
+func (m *KeyProjectMutation) Investment() (r float64, exists bool) {
+	v := m.investment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInvestment returns the old "investment" field's value of the KeyProject entity.
+// If the KeyProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMutation) OldInvestment(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInvestment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInvestment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInvestment: %w", err)
+	}
+	return oldValue.Investment, nil
+}
+
+// AddInvestment adds f to the "investment" field.
+func (m *KeyProjectMutation) AddInvestment(f float64) {
+	if m.addinvestment != nil {
+		*m.addinvestment += f
+	} else {
+		m.addinvestment = &f
+	}
+}
+
+// AddedInvestment returns the value that was added to the "investment" field in this mutation.
+func (m *KeyProjectMutation) AddedInvestment() (r float64, exists bool) {
+	v := m.addinvestment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetInvestment resets all changes to the "investment" field.
+func (m *KeyProjectMutation) ResetInvestment() {
+	m.investment = nil
+	m.addinvestment = nil
+}
+
+// SetOwnerUnit sets the "owner_unit" field.
+func (m *KeyProjectMutation) SetOwnerUnit(s string) {
+	m.owner_unit = &s
+}
+
+// OwnerUnit returns the value of the "owner_unit" field in the mutation.
+func (m *KeyProjectMutation) OwnerUnit() (r string, exists bool) {
+	v := m.owner_unit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOwnerUnit returns the old "owner_unit" field's value of the KeyProject entity.
+// If the KeyProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMutation) OldOwnerUnit(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOwnerUnit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOwnerUnit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOwnerUnit: %w", err)
+	}
+	return oldValue.OwnerUnit, nil
+}
+
+// ResetOwnerUnit resets all changes to the "owner_unit" field.
+func (m *KeyProjectMutation) ResetOwnerUnit() {
+	m.owner_unit = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *KeyProjectMutation) SetStatus(k keyproject.Status) {
+	m.status = &k
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *KeyProjectMutation) Status() (r keyproject.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the KeyProject entity.
+// If the KeyProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMutation) OldStatus(ctx context.Context) (v keyproject.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *KeyProjectMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetDescription sets the "description" field.
+func (m *KeyProjectMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *KeyProjectMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the KeyProject entity.
+// If the KeyProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *KeyProjectMutation) ResetDescription() {
+	m.description = nil
+}
+
+// SetStartsOn sets the "starts_on" field.
+func (m *KeyProjectMutation) SetStartsOn(t time.Time) {
+	m.starts_on = &t
+}
+
+// StartsOn returns the value of the "starts_on" field in the mutation.
+func (m *KeyProjectMutation) StartsOn() (r time.Time, exists bool) {
+	v := m.starts_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartsOn returns the old "starts_on" field's value of the KeyProject entity.
+// If the KeyProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMutation) OldStartsOn(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartsOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartsOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartsOn: %w", err)
+	}
+	return oldValue.StartsOn, nil
+}
+
+// ClearStartsOn clears the value of the "starts_on" field.
+func (m *KeyProjectMutation) ClearStartsOn() {
+	m.starts_on = nil
+	m.clearedFields[keyproject.FieldStartsOn] = struct{}{}
+}
+
+// StartsOnCleared returns if the "starts_on" field was cleared in this mutation.
+func (m *KeyProjectMutation) StartsOnCleared() bool {
+	_, ok := m.clearedFields[keyproject.FieldStartsOn]
+	return ok
+}
+
+// ResetStartsOn resets all changes to the "starts_on" field.
+func (m *KeyProjectMutation) ResetStartsOn() {
+	m.starts_on = nil
+	delete(m.clearedFields, keyproject.FieldStartsOn)
+}
+
+// SetDueOn sets the "due_on" field.
+func (m *KeyProjectMutation) SetDueOn(t time.Time) {
+	m.due_on = &t
+}
+
+// DueOn returns the value of the "due_on" field in the mutation.
+func (m *KeyProjectMutation) DueOn() (r time.Time, exists bool) {
+	v := m.due_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDueOn returns the old "due_on" field's value of the KeyProject entity.
+// If the KeyProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMutation) OldDueOn(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDueOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDueOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDueOn: %w", err)
+	}
+	return oldValue.DueOn, nil
+}
+
+// ClearDueOn clears the value of the "due_on" field.
+func (m *KeyProjectMutation) ClearDueOn() {
+	m.due_on = nil
+	m.clearedFields[keyproject.FieldDueOn] = struct{}{}
+}
+
+// DueOnCleared returns if the "due_on" field was cleared in this mutation.
+func (m *KeyProjectMutation) DueOnCleared() bool {
+	_, ok := m.clearedFields[keyproject.FieldDueOn]
+	return ok
+}
+
+// ResetDueOn resets all changes to the "due_on" field.
+func (m *KeyProjectMutation) ResetDueOn() {
+	m.due_on = nil
+	delete(m.clearedFields, keyproject.FieldDueOn)
+}
+
+// SetGridPath sets the "grid_path" field.
+func (m *KeyProjectMutation) SetGridPath(s string) {
+	m.grid_path = &s
+}
+
+// GridPath returns the value of the "grid_path" field in the mutation.
+func (m *KeyProjectMutation) GridPath() (r string, exists bool) {
+	v := m.grid_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridPath returns the old "grid_path" field's value of the KeyProject entity.
+// If the KeyProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMutation) OldGridPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridPath: %w", err)
+	}
+	return oldValue.GridPath, nil
+}
+
+// ResetGridPath resets all changes to the "grid_path" field.
+func (m *KeyProjectMutation) ResetGridPath() {
+	m.grid_path = nil
+}
+
+// SetGridID sets the "grid_id" field.
+func (m *KeyProjectMutation) SetGridID(i int) {
+	m.grid = &i
+}
+
+// GridID returns the value of the "grid_id" field in the mutation.
+func (m *KeyProjectMutation) GridID() (r int, exists bool) {
+	v := m.grid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridID returns the old "grid_id" field's value of the KeyProject entity.
+// If the KeyProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMutation) OldGridID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridID: %w", err)
+	}
+	return oldValue.GridID, nil
+}
+
+// ResetGridID resets all changes to the "grid_id" field.
+func (m *KeyProjectMutation) ResetGridID() {
+	m.grid = nil
+}
+
+// SetOwnerID sets the "owner_id" field.
+func (m *KeyProjectMutation) SetOwnerID(i int) {
+	m.owner = &i
+}
+
+// OwnerID returns the value of the "owner_id" field in the mutation.
+func (m *KeyProjectMutation) OwnerID() (r int, exists bool) {
+	v := m.owner
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOwnerID returns the old "owner_id" field's value of the KeyProject entity.
+// If the KeyProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMutation) OldOwnerID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOwnerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOwnerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOwnerID: %w", err)
+	}
+	return oldValue.OwnerID, nil
+}
+
+// ClearOwnerID clears the value of the "owner_id" field.
+func (m *KeyProjectMutation) ClearOwnerID() {
+	m.owner = nil
+	m.clearedFields[keyproject.FieldOwnerID] = struct{}{}
+}
+
+// OwnerIDCleared returns if the "owner_id" field was cleared in this mutation.
+func (m *KeyProjectMutation) OwnerIDCleared() bool {
+	_, ok := m.clearedFields[keyproject.FieldOwnerID]
+	return ok
+}
+
+// ResetOwnerID resets all changes to the "owner_id" field.
+func (m *KeyProjectMutation) ResetOwnerID() {
+	m.owner = nil
+	delete(m.clearedFields, keyproject.FieldOwnerID)
+}
+
+// SetGridIds sets the "grid_ids" field.
+func (m *KeyProjectMutation) SetGridIds(i []int) {
+	m.grid_ids = &i
+	m.appendgrid_ids = nil
+}
+
+// GridIds returns the value of the "grid_ids" field in the mutation.
+func (m *KeyProjectMutation) GridIds() (r []int, exists bool) {
+	v := m.grid_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridIds returns the old "grid_ids" field's value of the KeyProject entity.
+// If the KeyProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMutation) OldGridIds(ctx context.Context) (v []int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridIds: %w", err)
+	}
+	return oldValue.GridIds, nil
+}
+
+// AppendGridIds adds i to the "grid_ids" field.
+func (m *KeyProjectMutation) AppendGridIds(i []int) {
+	m.appendgrid_ids = append(m.appendgrid_ids, i...)
+}
+
+// AppendedGridIds returns the list of values that were appended to the "grid_ids" field in this mutation.
+func (m *KeyProjectMutation) AppendedGridIds() ([]int, bool) {
+	if len(m.appendgrid_ids) == 0 {
+		return nil, false
+	}
+	return m.appendgrid_ids, true
+}
+
+// ClearGridIds clears the value of the "grid_ids" field.
+func (m *KeyProjectMutation) ClearGridIds() {
+	m.grid_ids = nil
+	m.appendgrid_ids = nil
+	m.clearedFields[keyproject.FieldGridIds] = struct{}{}
+}
+
+// GridIdsCleared returns if the "grid_ids" field was cleared in this mutation.
+func (m *KeyProjectMutation) GridIdsCleared() bool {
+	_, ok := m.clearedFields[keyproject.FieldGridIds]
+	return ok
+}
+
+// ResetGridIds resets all changes to the "grid_ids" field.
+func (m *KeyProjectMutation) ResetGridIds() {
+	m.grid_ids = nil
+	m.appendgrid_ids = nil
+	delete(m.clearedFields, keyproject.FieldGridIds)
+}
+
+// ClearGrid clears the "grid" edge to the Grid entity.
+func (m *KeyProjectMutation) ClearGrid() {
+	m.clearedgrid = true
+	m.clearedFields[keyproject.FieldGridID] = struct{}{}
+}
+
+// GridCleared reports if the "grid" edge to the Grid entity was cleared.
+func (m *KeyProjectMutation) GridCleared() bool {
+	return m.clearedgrid
+}
+
+// GridIDs returns the "grid" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// GridID instead. It exists only for internal usage by the builders.
+func (m *KeyProjectMutation) GridIDs() (ids []int) {
+	if id := m.grid; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetGrid resets all changes to the "grid" edge.
+func (m *KeyProjectMutation) ResetGrid() {
+	m.grid = nil
+	m.clearedgrid = false
+}
+
+// ClearOwner clears the "owner" edge to the Person entity.
+func (m *KeyProjectMutation) ClearOwner() {
+	m.clearedowner = true
+	m.clearedFields[keyproject.FieldOwnerID] = struct{}{}
+}
+
+// OwnerCleared reports if the "owner" edge to the Person entity was cleared.
+func (m *KeyProjectMutation) OwnerCleared() bool {
+	return m.OwnerIDCleared() || m.clearedowner
+}
+
+// OwnerIDs returns the "owner" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OwnerID instead. It exists only for internal usage by the builders.
+func (m *KeyProjectMutation) OwnerIDs() (ids []int) {
+	if id := m.owner; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOwner resets all changes to the "owner" edge.
+func (m *KeyProjectMutation) ResetOwner() {
+	m.owner = nil
+	m.clearedowner = false
+}
+
+// AddMilestoneIDs adds the "milestones" edge to the KeyProjectMilestone entity by ids.
+func (m *KeyProjectMutation) AddMilestoneIDs(ids ...int) {
+	if m.milestones == nil {
+		m.milestones = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.milestones[ids[i]] = struct{}{}
+	}
+}
+
+// ClearMilestones clears the "milestones" edge to the KeyProjectMilestone entity.
+func (m *KeyProjectMutation) ClearMilestones() {
+	m.clearedmilestones = true
+}
+
+// MilestonesCleared reports if the "milestones" edge to the KeyProjectMilestone entity was cleared.
+func (m *KeyProjectMutation) MilestonesCleared() bool {
+	return m.clearedmilestones
+}
+
+// RemoveMilestoneIDs removes the "milestones" edge to the KeyProjectMilestone entity by IDs.
+func (m *KeyProjectMutation) RemoveMilestoneIDs(ids ...int) {
+	if m.removedmilestones == nil {
+		m.removedmilestones = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.milestones, ids[i])
+		m.removedmilestones[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedMilestones returns the removed IDs of the "milestones" edge to the KeyProjectMilestone entity.
+func (m *KeyProjectMutation) RemovedMilestonesIDs() (ids []int) {
+	for id := range m.removedmilestones {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// MilestonesIDs returns the "milestones" edge IDs in the mutation.
+func (m *KeyProjectMutation) MilestonesIDs() (ids []int) {
+	for id := range m.milestones {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetMilestones resets all changes to the "milestones" edge.
+func (m *KeyProjectMutation) ResetMilestones() {
+	m.milestones = nil
+	m.clearedmilestones = false
+	m.removedmilestones = nil
+}
+
+// AddMetricIDs adds the "metrics" edge to the KeyProjectMetric entity by ids.
+func (m *KeyProjectMutation) AddMetricIDs(ids ...int) {
+	if m.metrics == nil {
+		m.metrics = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.metrics[ids[i]] = struct{}{}
+	}
+}
+
+// ClearMetrics clears the "metrics" edge to the KeyProjectMetric entity.
+func (m *KeyProjectMutation) ClearMetrics() {
+	m.clearedmetrics = true
+}
+
+// MetricsCleared reports if the "metrics" edge to the KeyProjectMetric entity was cleared.
+func (m *KeyProjectMutation) MetricsCleared() bool {
+	return m.clearedmetrics
+}
+
+// RemoveMetricIDs removes the "metrics" edge to the KeyProjectMetric entity by IDs.
+func (m *KeyProjectMutation) RemoveMetricIDs(ids ...int) {
+	if m.removedmetrics == nil {
+		m.removedmetrics = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.metrics, ids[i])
+		m.removedmetrics[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedMetrics returns the removed IDs of the "metrics" edge to the KeyProjectMetric entity.
+func (m *KeyProjectMutation) RemovedMetricsIDs() (ids []int) {
+	for id := range m.removedmetrics {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// MetricsIDs returns the "metrics" edge IDs in the mutation.
+func (m *KeyProjectMutation) MetricsIDs() (ids []int) {
+	for id := range m.metrics {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetMetrics resets all changes to the "metrics" edge.
+func (m *KeyProjectMutation) ResetMetrics() {
+	m.metrics = nil
+	m.clearedmetrics = false
+	m.removedmetrics = nil
+}
+
+// Where appends a list predicates to the KeyProjectMutation builder.
+func (m *KeyProjectMutation) Where(ps ...predicate.KeyProject) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the KeyProjectMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *KeyProjectMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.KeyProject, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *KeyProjectMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *KeyProjectMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (KeyProject).
+func (m *KeyProjectMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *KeyProjectMutation) Fields() []string {
+	fields := make([]string, 0, 14)
+	if m.created_at != nil {
+		fields = append(fields, keyproject.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, keyproject.FieldUpdatedAt)
+	}
+	if m.code != nil {
+		fields = append(fields, keyproject.FieldCode)
+	}
+	if m.name != nil {
+		fields = append(fields, keyproject.FieldName)
+	}
+	if m.investment != nil {
+		fields = append(fields, keyproject.FieldInvestment)
+	}
+	if m.owner_unit != nil {
+		fields = append(fields, keyproject.FieldOwnerUnit)
+	}
+	if m.status != nil {
+		fields = append(fields, keyproject.FieldStatus)
+	}
+	if m.description != nil {
+		fields = append(fields, keyproject.FieldDescription)
+	}
+	if m.starts_on != nil {
+		fields = append(fields, keyproject.FieldStartsOn)
+	}
+	if m.due_on != nil {
+		fields = append(fields, keyproject.FieldDueOn)
+	}
+	if m.grid_path != nil {
+		fields = append(fields, keyproject.FieldGridPath)
+	}
+	if m.grid != nil {
+		fields = append(fields, keyproject.FieldGridID)
+	}
+	if m.owner != nil {
+		fields = append(fields, keyproject.FieldOwnerID)
+	}
+	if m.grid_ids != nil {
+		fields = append(fields, keyproject.FieldGridIds)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *KeyProjectMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case keyproject.FieldCreatedAt:
+		return m.CreatedAt()
+	case keyproject.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case keyproject.FieldCode:
+		return m.Code()
+	case keyproject.FieldName:
+		return m.Name()
+	case keyproject.FieldInvestment:
+		return m.Investment()
+	case keyproject.FieldOwnerUnit:
+		return m.OwnerUnit()
+	case keyproject.FieldStatus:
+		return m.Status()
+	case keyproject.FieldDescription:
+		return m.Description()
+	case keyproject.FieldStartsOn:
+		return m.StartsOn()
+	case keyproject.FieldDueOn:
+		return m.DueOn()
+	case keyproject.FieldGridPath:
+		return m.GridPath()
+	case keyproject.FieldGridID:
+		return m.GridID()
+	case keyproject.FieldOwnerID:
+		return m.OwnerID()
+	case keyproject.FieldGridIds:
+		return m.GridIds()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *KeyProjectMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case keyproject.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case keyproject.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case keyproject.FieldCode:
+		return m.OldCode(ctx)
+	case keyproject.FieldName:
+		return m.OldName(ctx)
+	case keyproject.FieldInvestment:
+		return m.OldInvestment(ctx)
+	case keyproject.FieldOwnerUnit:
+		return m.OldOwnerUnit(ctx)
+	case keyproject.FieldStatus:
+		return m.OldStatus(ctx)
+	case keyproject.FieldDescription:
+		return m.OldDescription(ctx)
+	case keyproject.FieldStartsOn:
+		return m.OldStartsOn(ctx)
+	case keyproject.FieldDueOn:
+		return m.OldDueOn(ctx)
+	case keyproject.FieldGridPath:
+		return m.OldGridPath(ctx)
+	case keyproject.FieldGridID:
+		return m.OldGridID(ctx)
+	case keyproject.FieldOwnerID:
+		return m.OldOwnerID(ctx)
+	case keyproject.FieldGridIds:
+		return m.OldGridIds(ctx)
+	}
+	return nil, fmt.Errorf("unknown KeyProject field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KeyProjectMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case keyproject.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case keyproject.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case keyproject.FieldCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCode(v)
+		return nil
+	case keyproject.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case keyproject.FieldInvestment:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInvestment(v)
+		return nil
+	case keyproject.FieldOwnerUnit:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOwnerUnit(v)
+		return nil
+	case keyproject.FieldStatus:
+		v, ok := value.(keyproject.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case keyproject.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	case keyproject.FieldStartsOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartsOn(v)
+		return nil
+	case keyproject.FieldDueOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDueOn(v)
+		return nil
+	case keyproject.FieldGridPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridPath(v)
+		return nil
+	case keyproject.FieldGridID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridID(v)
+		return nil
+	case keyproject.FieldOwnerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOwnerID(v)
+		return nil
+	case keyproject.FieldGridIds:
+		v, ok := value.([]int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridIds(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProject field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *KeyProjectMutation) AddedFields() []string {
+	var fields []string
+	if m.addinvestment != nil {
+		fields = append(fields, keyproject.FieldInvestment)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *KeyProjectMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case keyproject.FieldInvestment:
+		return m.AddedInvestment()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KeyProjectMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case keyproject.FieldInvestment:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddInvestment(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProject numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *KeyProjectMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(keyproject.FieldStartsOn) {
+		fields = append(fields, keyproject.FieldStartsOn)
+	}
+	if m.FieldCleared(keyproject.FieldDueOn) {
+		fields = append(fields, keyproject.FieldDueOn)
+	}
+	if m.FieldCleared(keyproject.FieldOwnerID) {
+		fields = append(fields, keyproject.FieldOwnerID)
+	}
+	if m.FieldCleared(keyproject.FieldGridIds) {
+		fields = append(fields, keyproject.FieldGridIds)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *KeyProjectMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *KeyProjectMutation) ClearField(name string) error {
+	switch name {
+	case keyproject.FieldStartsOn:
+		m.ClearStartsOn()
+		return nil
+	case keyproject.FieldDueOn:
+		m.ClearDueOn()
+		return nil
+	case keyproject.FieldOwnerID:
+		m.ClearOwnerID()
+		return nil
+	case keyproject.FieldGridIds:
+		m.ClearGridIds()
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProject nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *KeyProjectMutation) ResetField(name string) error {
+	switch name {
+	case keyproject.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case keyproject.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case keyproject.FieldCode:
+		m.ResetCode()
+		return nil
+	case keyproject.FieldName:
+		m.ResetName()
+		return nil
+	case keyproject.FieldInvestment:
+		m.ResetInvestment()
+		return nil
+	case keyproject.FieldOwnerUnit:
+		m.ResetOwnerUnit()
+		return nil
+	case keyproject.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case keyproject.FieldDescription:
+		m.ResetDescription()
+		return nil
+	case keyproject.FieldStartsOn:
+		m.ResetStartsOn()
+		return nil
+	case keyproject.FieldDueOn:
+		m.ResetDueOn()
+		return nil
+	case keyproject.FieldGridPath:
+		m.ResetGridPath()
+		return nil
+	case keyproject.FieldGridID:
+		m.ResetGridID()
+		return nil
+	case keyproject.FieldOwnerID:
+		m.ResetOwnerID()
+		return nil
+	case keyproject.FieldGridIds:
+		m.ResetGridIds()
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProject field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *KeyProjectMutation) AddedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.grid != nil {
+		edges = append(edges, keyproject.EdgeGrid)
+	}
+	if m.owner != nil {
+		edges = append(edges, keyproject.EdgeOwner)
+	}
+	if m.milestones != nil {
+		edges = append(edges, keyproject.EdgeMilestones)
+	}
+	if m.metrics != nil {
+		edges = append(edges, keyproject.EdgeMetrics)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *KeyProjectMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case keyproject.EdgeGrid:
+		if id := m.grid; id != nil {
+			return []ent.Value{*id}
+		}
+	case keyproject.EdgeOwner:
+		if id := m.owner; id != nil {
+			return []ent.Value{*id}
+		}
+	case keyproject.EdgeMilestones:
+		ids := make([]ent.Value, 0, len(m.milestones))
+		for id := range m.milestones {
+			ids = append(ids, id)
+		}
+		return ids
+	case keyproject.EdgeMetrics:
+		ids := make([]ent.Value, 0, len(m.metrics))
+		for id := range m.metrics {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *KeyProjectMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.removedmilestones != nil {
+		edges = append(edges, keyproject.EdgeMilestones)
+	}
+	if m.removedmetrics != nil {
+		edges = append(edges, keyproject.EdgeMetrics)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *KeyProjectMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case keyproject.EdgeMilestones:
+		ids := make([]ent.Value, 0, len(m.removedmilestones))
+		for id := range m.removedmilestones {
+			ids = append(ids, id)
+		}
+		return ids
+	case keyproject.EdgeMetrics:
+		ids := make([]ent.Value, 0, len(m.removedmetrics))
+		for id := range m.removedmetrics {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *KeyProjectMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.clearedgrid {
+		edges = append(edges, keyproject.EdgeGrid)
+	}
+	if m.clearedowner {
+		edges = append(edges, keyproject.EdgeOwner)
+	}
+	if m.clearedmilestones {
+		edges = append(edges, keyproject.EdgeMilestones)
+	}
+	if m.clearedmetrics {
+		edges = append(edges, keyproject.EdgeMetrics)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *KeyProjectMutation) EdgeCleared(name string) bool {
+	switch name {
+	case keyproject.EdgeGrid:
+		return m.clearedgrid
+	case keyproject.EdgeOwner:
+		return m.clearedowner
+	case keyproject.EdgeMilestones:
+		return m.clearedmilestones
+	case keyproject.EdgeMetrics:
+		return m.clearedmetrics
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *KeyProjectMutation) ClearEdge(name string) error {
+	switch name {
+	case keyproject.EdgeGrid:
+		m.ClearGrid()
+		return nil
+	case keyproject.EdgeOwner:
+		m.ClearOwner()
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProject unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *KeyProjectMutation) ResetEdge(name string) error {
+	switch name {
+	case keyproject.EdgeGrid:
+		m.ResetGrid()
+		return nil
+	case keyproject.EdgeOwner:
+		m.ResetOwner()
+		return nil
+	case keyproject.EdgeMilestones:
+		m.ResetMilestones()
+		return nil
+	case keyproject.EdgeMetrics:
+		m.ResetMetrics()
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProject edge %s", name)
+}
+
+// KeyProjectMetricMutation represents an operation that mutates the KeyProjectMetric nodes in the graph.
+type KeyProjectMetricMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	created_at      *time.Time
+	updated_at      *time.Time
+	code            *string
+	label           *string
+	unit            *string
+	target          *float64
+	addtarget       *float64
+	sort_order      *int
+	addsort_order   *int
+	grid_path       *string
+	clearedFields   map[string]struct{}
+	project         *int
+	clearedproject  bool
+	progress        map[int]struct{}
+	removedprogress map[int]struct{}
+	clearedprogress bool
+	done            bool
+	oldValue        func(context.Context) (*KeyProjectMetric, error)
+	predicates      []predicate.KeyProjectMetric
+}
+
+var _ ent.Mutation = (*KeyProjectMetricMutation)(nil)
+
+// keyprojectmetricOption allows management of the mutation configuration using functional options.
+type keyprojectmetricOption func(*KeyProjectMetricMutation)
+
+// newKeyProjectMetricMutation creates new mutation for the KeyProjectMetric entity.
+func newKeyProjectMetricMutation(c config, op Op, opts ...keyprojectmetricOption) *KeyProjectMetricMutation {
+	m := &KeyProjectMetricMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeKeyProjectMetric,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withKeyProjectMetricID sets the ID field of the mutation.
+func withKeyProjectMetricID(id int) keyprojectmetricOption {
+	return func(m *KeyProjectMetricMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *KeyProjectMetric
+		)
+		m.oldValue = func(ctx context.Context) (*KeyProjectMetric, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().KeyProjectMetric.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withKeyProjectMetric sets the old KeyProjectMetric of the mutation.
+func withKeyProjectMetric(node *KeyProjectMetric) keyprojectmetricOption {
+	return func(m *KeyProjectMetricMutation) {
+		m.oldValue = func(context.Context) (*KeyProjectMetric, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m KeyProjectMetricMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m KeyProjectMetricMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *KeyProjectMetricMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *KeyProjectMetricMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().KeyProjectMetric.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *KeyProjectMetricMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *KeyProjectMetricMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the KeyProjectMetric entity.
+// If the KeyProjectMetric object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMetricMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *KeyProjectMetricMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *KeyProjectMetricMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *KeyProjectMetricMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the KeyProjectMetric entity.
+// If the KeyProjectMetric object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMetricMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *KeyProjectMetricMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetCode sets the "code" field.
+func (m *KeyProjectMetricMutation) SetCode(s string) {
+	m.code = &s
+}
+
+// Code returns the value of the "code" field in the mutation.
+func (m *KeyProjectMetricMutation) Code() (r string, exists bool) {
+	v := m.code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCode returns the old "code" field's value of the KeyProjectMetric entity.
+// If the KeyProjectMetric object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMetricMutation) OldCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCode: %w", err)
+	}
+	return oldValue.Code, nil
+}
+
+// ResetCode resets all changes to the "code" field.
+func (m *KeyProjectMetricMutation) ResetCode() {
+	m.code = nil
+}
+
+// SetLabel sets the "label" field.
+func (m *KeyProjectMetricMutation) SetLabel(s string) {
+	m.label = &s
+}
+
+// Label returns the value of the "label" field in the mutation.
+func (m *KeyProjectMetricMutation) Label() (r string, exists bool) {
+	v := m.label
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLabel returns the old "label" field's value of the KeyProjectMetric entity.
+// If the KeyProjectMetric object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMetricMutation) OldLabel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLabel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLabel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLabel: %w", err)
+	}
+	return oldValue.Label, nil
+}
+
+// ResetLabel resets all changes to the "label" field.
+func (m *KeyProjectMetricMutation) ResetLabel() {
+	m.label = nil
+}
+
+// SetUnit sets the "unit" field.
+func (m *KeyProjectMetricMutation) SetUnit(s string) {
+	m.unit = &s
+}
+
+// Unit returns the value of the "unit" field in the mutation.
+func (m *KeyProjectMetricMutation) Unit() (r string, exists bool) {
+	v := m.unit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnit returns the old "unit" field's value of the KeyProjectMetric entity.
+// If the KeyProjectMetric object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMetricMutation) OldUnit(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnit: %w", err)
+	}
+	return oldValue.Unit, nil
+}
+
+// ResetUnit resets all changes to the "unit" field.
+func (m *KeyProjectMetricMutation) ResetUnit() {
+	m.unit = nil
+}
+
+// SetTarget sets the "target" field.
+func (m *KeyProjectMetricMutation) SetTarget(f float64) {
+	m.target = &f
+	m.addtarget = nil
+}
+
+// Target returns the value of the "target" field in the mutation.
+func (m *KeyProjectMetricMutation) Target() (r float64, exists bool) {
+	v := m.target
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTarget returns the old "target" field's value of the KeyProjectMetric entity.
+// If the KeyProjectMetric object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMetricMutation) OldTarget(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTarget is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTarget requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTarget: %w", err)
+	}
+	return oldValue.Target, nil
+}
+
+// AddTarget adds f to the "target" field.
+func (m *KeyProjectMetricMutation) AddTarget(f float64) {
+	if m.addtarget != nil {
+		*m.addtarget += f
+	} else {
+		m.addtarget = &f
+	}
+}
+
+// AddedTarget returns the value that was added to the "target" field in this mutation.
+func (m *KeyProjectMetricMutation) AddedTarget() (r float64, exists bool) {
+	v := m.addtarget
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTarget resets all changes to the "target" field.
+func (m *KeyProjectMetricMutation) ResetTarget() {
+	m.target = nil
+	m.addtarget = nil
+}
+
+// SetSortOrder sets the "sort_order" field.
+func (m *KeyProjectMetricMutation) SetSortOrder(i int) {
+	m.sort_order = &i
+	m.addsort_order = nil
+}
+
+// SortOrder returns the value of the "sort_order" field in the mutation.
+func (m *KeyProjectMetricMutation) SortOrder() (r int, exists bool) {
+	v := m.sort_order
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSortOrder returns the old "sort_order" field's value of the KeyProjectMetric entity.
+// If the KeyProjectMetric object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMetricMutation) OldSortOrder(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSortOrder is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSortOrder requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSortOrder: %w", err)
+	}
+	return oldValue.SortOrder, nil
+}
+
+// AddSortOrder adds i to the "sort_order" field.
+func (m *KeyProjectMetricMutation) AddSortOrder(i int) {
+	if m.addsort_order != nil {
+		*m.addsort_order += i
+	} else {
+		m.addsort_order = &i
+	}
+}
+
+// AddedSortOrder returns the value that was added to the "sort_order" field in this mutation.
+func (m *KeyProjectMetricMutation) AddedSortOrder() (r int, exists bool) {
+	v := m.addsort_order
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSortOrder resets all changes to the "sort_order" field.
+func (m *KeyProjectMetricMutation) ResetSortOrder() {
+	m.sort_order = nil
+	m.addsort_order = nil
+}
+
+// SetGridPath sets the "grid_path" field.
+func (m *KeyProjectMetricMutation) SetGridPath(s string) {
+	m.grid_path = &s
+}
+
+// GridPath returns the value of the "grid_path" field in the mutation.
+func (m *KeyProjectMetricMutation) GridPath() (r string, exists bool) {
+	v := m.grid_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridPath returns the old "grid_path" field's value of the KeyProjectMetric entity.
+// If the KeyProjectMetric object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMetricMutation) OldGridPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridPath: %w", err)
+	}
+	return oldValue.GridPath, nil
+}
+
+// ResetGridPath resets all changes to the "grid_path" field.
+func (m *KeyProjectMetricMutation) ResetGridPath() {
+	m.grid_path = nil
+}
+
+// SetProjectID sets the "project_id" field.
+func (m *KeyProjectMetricMutation) SetProjectID(i int) {
+	m.project = &i
+}
+
+// ProjectID returns the value of the "project_id" field in the mutation.
+func (m *KeyProjectMetricMutation) ProjectID() (r int, exists bool) {
+	v := m.project
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProjectID returns the old "project_id" field's value of the KeyProjectMetric entity.
+// If the KeyProjectMetric object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMetricMutation) OldProjectID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProjectID: %w", err)
+	}
+	return oldValue.ProjectID, nil
+}
+
+// ResetProjectID resets all changes to the "project_id" field.
+func (m *KeyProjectMetricMutation) ResetProjectID() {
+	m.project = nil
+}
+
+// ClearProject clears the "project" edge to the KeyProject entity.
+func (m *KeyProjectMetricMutation) ClearProject() {
+	m.clearedproject = true
+	m.clearedFields[keyprojectmetric.FieldProjectID] = struct{}{}
+}
+
+// ProjectCleared reports if the "project" edge to the KeyProject entity was cleared.
+func (m *KeyProjectMetricMutation) ProjectCleared() bool {
+	return m.clearedproject
+}
+
+// ProjectIDs returns the "project" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ProjectID instead. It exists only for internal usage by the builders.
+func (m *KeyProjectMetricMutation) ProjectIDs() (ids []int) {
+	if id := m.project; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetProject resets all changes to the "project" edge.
+func (m *KeyProjectMetricMutation) ResetProject() {
+	m.project = nil
+	m.clearedproject = false
+}
+
+// AddProgresIDs adds the "progress" edge to the KeyProjectProgress entity by ids.
+func (m *KeyProjectMetricMutation) AddProgresIDs(ids ...int) {
+	if m.progress == nil {
+		m.progress = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.progress[ids[i]] = struct{}{}
+	}
+}
+
+// ClearProgress clears the "progress" edge to the KeyProjectProgress entity.
+func (m *KeyProjectMetricMutation) ClearProgress() {
+	m.clearedprogress = true
+}
+
+// ProgressCleared reports if the "progress" edge to the KeyProjectProgress entity was cleared.
+func (m *KeyProjectMetricMutation) ProgressCleared() bool {
+	return m.clearedprogress
+}
+
+// RemoveProgresIDs removes the "progress" edge to the KeyProjectProgress entity by IDs.
+func (m *KeyProjectMetricMutation) RemoveProgresIDs(ids ...int) {
+	if m.removedprogress == nil {
+		m.removedprogress = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.progress, ids[i])
+		m.removedprogress[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedProgress returns the removed IDs of the "progress" edge to the KeyProjectProgress entity.
+func (m *KeyProjectMetricMutation) RemovedProgressIDs() (ids []int) {
+	for id := range m.removedprogress {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ProgressIDs returns the "progress" edge IDs in the mutation.
+func (m *KeyProjectMetricMutation) ProgressIDs() (ids []int) {
+	for id := range m.progress {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetProgress resets all changes to the "progress" edge.
+func (m *KeyProjectMetricMutation) ResetProgress() {
+	m.progress = nil
+	m.clearedprogress = false
+	m.removedprogress = nil
+}
+
+// Where appends a list predicates to the KeyProjectMetricMutation builder.
+func (m *KeyProjectMetricMutation) Where(ps ...predicate.KeyProjectMetric) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the KeyProjectMetricMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *KeyProjectMetricMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.KeyProjectMetric, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *KeyProjectMetricMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *KeyProjectMetricMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (KeyProjectMetric).
+func (m *KeyProjectMetricMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *KeyProjectMetricMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, keyprojectmetric.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, keyprojectmetric.FieldUpdatedAt)
+	}
+	if m.code != nil {
+		fields = append(fields, keyprojectmetric.FieldCode)
+	}
+	if m.label != nil {
+		fields = append(fields, keyprojectmetric.FieldLabel)
+	}
+	if m.unit != nil {
+		fields = append(fields, keyprojectmetric.FieldUnit)
+	}
+	if m.target != nil {
+		fields = append(fields, keyprojectmetric.FieldTarget)
+	}
+	if m.sort_order != nil {
+		fields = append(fields, keyprojectmetric.FieldSortOrder)
+	}
+	if m.grid_path != nil {
+		fields = append(fields, keyprojectmetric.FieldGridPath)
+	}
+	if m.project != nil {
+		fields = append(fields, keyprojectmetric.FieldProjectID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *KeyProjectMetricMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case keyprojectmetric.FieldCreatedAt:
+		return m.CreatedAt()
+	case keyprojectmetric.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case keyprojectmetric.FieldCode:
+		return m.Code()
+	case keyprojectmetric.FieldLabel:
+		return m.Label()
+	case keyprojectmetric.FieldUnit:
+		return m.Unit()
+	case keyprojectmetric.FieldTarget:
+		return m.Target()
+	case keyprojectmetric.FieldSortOrder:
+		return m.SortOrder()
+	case keyprojectmetric.FieldGridPath:
+		return m.GridPath()
+	case keyprojectmetric.FieldProjectID:
+		return m.ProjectID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *KeyProjectMetricMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case keyprojectmetric.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case keyprojectmetric.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case keyprojectmetric.FieldCode:
+		return m.OldCode(ctx)
+	case keyprojectmetric.FieldLabel:
+		return m.OldLabel(ctx)
+	case keyprojectmetric.FieldUnit:
+		return m.OldUnit(ctx)
+	case keyprojectmetric.FieldTarget:
+		return m.OldTarget(ctx)
+	case keyprojectmetric.FieldSortOrder:
+		return m.OldSortOrder(ctx)
+	case keyprojectmetric.FieldGridPath:
+		return m.OldGridPath(ctx)
+	case keyprojectmetric.FieldProjectID:
+		return m.OldProjectID(ctx)
+	}
+	return nil, fmt.Errorf("unknown KeyProjectMetric field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KeyProjectMetricMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case keyprojectmetric.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case keyprojectmetric.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case keyprojectmetric.FieldCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCode(v)
+		return nil
+	case keyprojectmetric.FieldLabel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLabel(v)
+		return nil
+	case keyprojectmetric.FieldUnit:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnit(v)
+		return nil
+	case keyprojectmetric.FieldTarget:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTarget(v)
+		return nil
+	case keyprojectmetric.FieldSortOrder:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSortOrder(v)
+		return nil
+	case keyprojectmetric.FieldGridPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridPath(v)
+		return nil
+	case keyprojectmetric.FieldProjectID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProjectID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProjectMetric field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *KeyProjectMetricMutation) AddedFields() []string {
+	var fields []string
+	if m.addtarget != nil {
+		fields = append(fields, keyprojectmetric.FieldTarget)
+	}
+	if m.addsort_order != nil {
+		fields = append(fields, keyprojectmetric.FieldSortOrder)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *KeyProjectMetricMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case keyprojectmetric.FieldTarget:
+		return m.AddedTarget()
+	case keyprojectmetric.FieldSortOrder:
+		return m.AddedSortOrder()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KeyProjectMetricMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case keyprojectmetric.FieldTarget:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTarget(v)
+		return nil
+	case keyprojectmetric.FieldSortOrder:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSortOrder(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProjectMetric numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *KeyProjectMetricMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *KeyProjectMetricMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *KeyProjectMetricMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown KeyProjectMetric nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *KeyProjectMetricMutation) ResetField(name string) error {
+	switch name {
+	case keyprojectmetric.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case keyprojectmetric.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case keyprojectmetric.FieldCode:
+		m.ResetCode()
+		return nil
+	case keyprojectmetric.FieldLabel:
+		m.ResetLabel()
+		return nil
+	case keyprojectmetric.FieldUnit:
+		m.ResetUnit()
+		return nil
+	case keyprojectmetric.FieldTarget:
+		m.ResetTarget()
+		return nil
+	case keyprojectmetric.FieldSortOrder:
+		m.ResetSortOrder()
+		return nil
+	case keyprojectmetric.FieldGridPath:
+		m.ResetGridPath()
+		return nil
+	case keyprojectmetric.FieldProjectID:
+		m.ResetProjectID()
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProjectMetric field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *KeyProjectMetricMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.project != nil {
+		edges = append(edges, keyprojectmetric.EdgeProject)
+	}
+	if m.progress != nil {
+		edges = append(edges, keyprojectmetric.EdgeProgress)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *KeyProjectMetricMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case keyprojectmetric.EdgeProject:
+		if id := m.project; id != nil {
+			return []ent.Value{*id}
+		}
+	case keyprojectmetric.EdgeProgress:
+		ids := make([]ent.Value, 0, len(m.progress))
+		for id := range m.progress {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *KeyProjectMetricMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedprogress != nil {
+		edges = append(edges, keyprojectmetric.EdgeProgress)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *KeyProjectMetricMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case keyprojectmetric.EdgeProgress:
+		ids := make([]ent.Value, 0, len(m.removedprogress))
+		for id := range m.removedprogress {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *KeyProjectMetricMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedproject {
+		edges = append(edges, keyprojectmetric.EdgeProject)
+	}
+	if m.clearedprogress {
+		edges = append(edges, keyprojectmetric.EdgeProgress)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *KeyProjectMetricMutation) EdgeCleared(name string) bool {
+	switch name {
+	case keyprojectmetric.EdgeProject:
+		return m.clearedproject
+	case keyprojectmetric.EdgeProgress:
+		return m.clearedprogress
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *KeyProjectMetricMutation) ClearEdge(name string) error {
+	switch name {
+	case keyprojectmetric.EdgeProject:
+		m.ClearProject()
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProjectMetric unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *KeyProjectMetricMutation) ResetEdge(name string) error {
+	switch name {
+	case keyprojectmetric.EdgeProject:
+		m.ResetProject()
+		return nil
+	case keyprojectmetric.EdgeProgress:
+		m.ResetProgress()
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProjectMetric edge %s", name)
+}
+
+// KeyProjectMilestoneMutation represents an operation that mutates the KeyProjectMilestone nodes in the graph.
+type KeyProjectMilestoneMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int
+	created_at     *time.Time
+	updated_at     *time.Time
+	name           *string
+	due_on         *time.Time
+	done_on        *time.Time
+	sort_order     *int
+	addsort_order  *int
+	grid_path      *string
+	clearedFields  map[string]struct{}
+	project        *int
+	clearedproject bool
+	done           bool
+	oldValue       func(context.Context) (*KeyProjectMilestone, error)
+	predicates     []predicate.KeyProjectMilestone
+}
+
+var _ ent.Mutation = (*KeyProjectMilestoneMutation)(nil)
+
+// keyprojectmilestoneOption allows management of the mutation configuration using functional options.
+type keyprojectmilestoneOption func(*KeyProjectMilestoneMutation)
+
+// newKeyProjectMilestoneMutation creates new mutation for the KeyProjectMilestone entity.
+func newKeyProjectMilestoneMutation(c config, op Op, opts ...keyprojectmilestoneOption) *KeyProjectMilestoneMutation {
+	m := &KeyProjectMilestoneMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeKeyProjectMilestone,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withKeyProjectMilestoneID sets the ID field of the mutation.
+func withKeyProjectMilestoneID(id int) keyprojectmilestoneOption {
+	return func(m *KeyProjectMilestoneMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *KeyProjectMilestone
+		)
+		m.oldValue = func(ctx context.Context) (*KeyProjectMilestone, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().KeyProjectMilestone.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withKeyProjectMilestone sets the old KeyProjectMilestone of the mutation.
+func withKeyProjectMilestone(node *KeyProjectMilestone) keyprojectmilestoneOption {
+	return func(m *KeyProjectMilestoneMutation) {
+		m.oldValue = func(context.Context) (*KeyProjectMilestone, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m KeyProjectMilestoneMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m KeyProjectMilestoneMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *KeyProjectMilestoneMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *KeyProjectMilestoneMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().KeyProjectMilestone.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *KeyProjectMilestoneMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *KeyProjectMilestoneMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the KeyProjectMilestone entity.
+// If the KeyProjectMilestone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMilestoneMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *KeyProjectMilestoneMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *KeyProjectMilestoneMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *KeyProjectMilestoneMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the KeyProjectMilestone entity.
+// If the KeyProjectMilestone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMilestoneMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *KeyProjectMilestoneMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *KeyProjectMilestoneMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *KeyProjectMilestoneMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the KeyProjectMilestone entity.
+// If the KeyProjectMilestone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMilestoneMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *KeyProjectMilestoneMutation) ResetName() {
+	m.name = nil
+}
+
+// SetDueOn sets the "due_on" field.
+func (m *KeyProjectMilestoneMutation) SetDueOn(t time.Time) {
+	m.due_on = &t
+}
+
+// DueOn returns the value of the "due_on" field in the mutation.
+func (m *KeyProjectMilestoneMutation) DueOn() (r time.Time, exists bool) {
+	v := m.due_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDueOn returns the old "due_on" field's value of the KeyProjectMilestone entity.
+// If the KeyProjectMilestone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMilestoneMutation) OldDueOn(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDueOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDueOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDueOn: %w", err)
+	}
+	return oldValue.DueOn, nil
+}
+
+// ResetDueOn resets all changes to the "due_on" field.
+func (m *KeyProjectMilestoneMutation) ResetDueOn() {
+	m.due_on = nil
+}
+
+// SetDoneOn sets the "done_on" field.
+func (m *KeyProjectMilestoneMutation) SetDoneOn(t time.Time) {
+	m.done_on = &t
+}
+
+// DoneOn returns the value of the "done_on" field in the mutation.
+func (m *KeyProjectMilestoneMutation) DoneOn() (r time.Time, exists bool) {
+	v := m.done_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDoneOn returns the old "done_on" field's value of the KeyProjectMilestone entity.
+// If the KeyProjectMilestone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMilestoneMutation) OldDoneOn(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDoneOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDoneOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDoneOn: %w", err)
+	}
+	return oldValue.DoneOn, nil
+}
+
+// ClearDoneOn clears the value of the "done_on" field.
+func (m *KeyProjectMilestoneMutation) ClearDoneOn() {
+	m.done_on = nil
+	m.clearedFields[keyprojectmilestone.FieldDoneOn] = struct{}{}
+}
+
+// DoneOnCleared returns if the "done_on" field was cleared in this mutation.
+func (m *KeyProjectMilestoneMutation) DoneOnCleared() bool {
+	_, ok := m.clearedFields[keyprojectmilestone.FieldDoneOn]
+	return ok
+}
+
+// ResetDoneOn resets all changes to the "done_on" field.
+func (m *KeyProjectMilestoneMutation) ResetDoneOn() {
+	m.done_on = nil
+	delete(m.clearedFields, keyprojectmilestone.FieldDoneOn)
+}
+
+// SetSortOrder sets the "sort_order" field.
+func (m *KeyProjectMilestoneMutation) SetSortOrder(i int) {
+	m.sort_order = &i
+	m.addsort_order = nil
+}
+
+// SortOrder returns the value of the "sort_order" field in the mutation.
+func (m *KeyProjectMilestoneMutation) SortOrder() (r int, exists bool) {
+	v := m.sort_order
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSortOrder returns the old "sort_order" field's value of the KeyProjectMilestone entity.
+// If the KeyProjectMilestone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMilestoneMutation) OldSortOrder(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSortOrder is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSortOrder requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSortOrder: %w", err)
+	}
+	return oldValue.SortOrder, nil
+}
+
+// AddSortOrder adds i to the "sort_order" field.
+func (m *KeyProjectMilestoneMutation) AddSortOrder(i int) {
+	if m.addsort_order != nil {
+		*m.addsort_order += i
+	} else {
+		m.addsort_order = &i
+	}
+}
+
+// AddedSortOrder returns the value that was added to the "sort_order" field in this mutation.
+func (m *KeyProjectMilestoneMutation) AddedSortOrder() (r int, exists bool) {
+	v := m.addsort_order
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSortOrder resets all changes to the "sort_order" field.
+func (m *KeyProjectMilestoneMutation) ResetSortOrder() {
+	m.sort_order = nil
+	m.addsort_order = nil
+}
+
+// SetGridPath sets the "grid_path" field.
+func (m *KeyProjectMilestoneMutation) SetGridPath(s string) {
+	m.grid_path = &s
+}
+
+// GridPath returns the value of the "grid_path" field in the mutation.
+func (m *KeyProjectMilestoneMutation) GridPath() (r string, exists bool) {
+	v := m.grid_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridPath returns the old "grid_path" field's value of the KeyProjectMilestone entity.
+// If the KeyProjectMilestone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMilestoneMutation) OldGridPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridPath: %w", err)
+	}
+	return oldValue.GridPath, nil
+}
+
+// ResetGridPath resets all changes to the "grid_path" field.
+func (m *KeyProjectMilestoneMutation) ResetGridPath() {
+	m.grid_path = nil
+}
+
+// SetProjectID sets the "project_id" field.
+func (m *KeyProjectMilestoneMutation) SetProjectID(i int) {
+	m.project = &i
+}
+
+// ProjectID returns the value of the "project_id" field in the mutation.
+func (m *KeyProjectMilestoneMutation) ProjectID() (r int, exists bool) {
+	v := m.project
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProjectID returns the old "project_id" field's value of the KeyProjectMilestone entity.
+// If the KeyProjectMilestone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectMilestoneMutation) OldProjectID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProjectID: %w", err)
+	}
+	return oldValue.ProjectID, nil
+}
+
+// ResetProjectID resets all changes to the "project_id" field.
+func (m *KeyProjectMilestoneMutation) ResetProjectID() {
+	m.project = nil
+}
+
+// ClearProject clears the "project" edge to the KeyProject entity.
+func (m *KeyProjectMilestoneMutation) ClearProject() {
+	m.clearedproject = true
+	m.clearedFields[keyprojectmilestone.FieldProjectID] = struct{}{}
+}
+
+// ProjectCleared reports if the "project" edge to the KeyProject entity was cleared.
+func (m *KeyProjectMilestoneMutation) ProjectCleared() bool {
+	return m.clearedproject
+}
+
+// ProjectIDs returns the "project" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ProjectID instead. It exists only for internal usage by the builders.
+func (m *KeyProjectMilestoneMutation) ProjectIDs() (ids []int) {
+	if id := m.project; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetProject resets all changes to the "project" edge.
+func (m *KeyProjectMilestoneMutation) ResetProject() {
+	m.project = nil
+	m.clearedproject = false
+}
+
+// Where appends a list predicates to the KeyProjectMilestoneMutation builder.
+func (m *KeyProjectMilestoneMutation) Where(ps ...predicate.KeyProjectMilestone) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the KeyProjectMilestoneMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *KeyProjectMilestoneMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.KeyProjectMilestone, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *KeyProjectMilestoneMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *KeyProjectMilestoneMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (KeyProjectMilestone).
+func (m *KeyProjectMilestoneMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *KeyProjectMilestoneMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, keyprojectmilestone.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, keyprojectmilestone.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, keyprojectmilestone.FieldName)
+	}
+	if m.due_on != nil {
+		fields = append(fields, keyprojectmilestone.FieldDueOn)
+	}
+	if m.done_on != nil {
+		fields = append(fields, keyprojectmilestone.FieldDoneOn)
+	}
+	if m.sort_order != nil {
+		fields = append(fields, keyprojectmilestone.FieldSortOrder)
+	}
+	if m.grid_path != nil {
+		fields = append(fields, keyprojectmilestone.FieldGridPath)
+	}
+	if m.project != nil {
+		fields = append(fields, keyprojectmilestone.FieldProjectID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *KeyProjectMilestoneMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case keyprojectmilestone.FieldCreatedAt:
+		return m.CreatedAt()
+	case keyprojectmilestone.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case keyprojectmilestone.FieldName:
+		return m.Name()
+	case keyprojectmilestone.FieldDueOn:
+		return m.DueOn()
+	case keyprojectmilestone.FieldDoneOn:
+		return m.DoneOn()
+	case keyprojectmilestone.FieldSortOrder:
+		return m.SortOrder()
+	case keyprojectmilestone.FieldGridPath:
+		return m.GridPath()
+	case keyprojectmilestone.FieldProjectID:
+		return m.ProjectID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *KeyProjectMilestoneMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case keyprojectmilestone.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case keyprojectmilestone.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case keyprojectmilestone.FieldName:
+		return m.OldName(ctx)
+	case keyprojectmilestone.FieldDueOn:
+		return m.OldDueOn(ctx)
+	case keyprojectmilestone.FieldDoneOn:
+		return m.OldDoneOn(ctx)
+	case keyprojectmilestone.FieldSortOrder:
+		return m.OldSortOrder(ctx)
+	case keyprojectmilestone.FieldGridPath:
+		return m.OldGridPath(ctx)
+	case keyprojectmilestone.FieldProjectID:
+		return m.OldProjectID(ctx)
+	}
+	return nil, fmt.Errorf("unknown KeyProjectMilestone field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KeyProjectMilestoneMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case keyprojectmilestone.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case keyprojectmilestone.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case keyprojectmilestone.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case keyprojectmilestone.FieldDueOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDueOn(v)
+		return nil
+	case keyprojectmilestone.FieldDoneOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDoneOn(v)
+		return nil
+	case keyprojectmilestone.FieldSortOrder:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSortOrder(v)
+		return nil
+	case keyprojectmilestone.FieldGridPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridPath(v)
+		return nil
+	case keyprojectmilestone.FieldProjectID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProjectID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProjectMilestone field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *KeyProjectMilestoneMutation) AddedFields() []string {
+	var fields []string
+	if m.addsort_order != nil {
+		fields = append(fields, keyprojectmilestone.FieldSortOrder)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *KeyProjectMilestoneMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case keyprojectmilestone.FieldSortOrder:
+		return m.AddedSortOrder()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KeyProjectMilestoneMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case keyprojectmilestone.FieldSortOrder:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSortOrder(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProjectMilestone numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *KeyProjectMilestoneMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(keyprojectmilestone.FieldDoneOn) {
+		fields = append(fields, keyprojectmilestone.FieldDoneOn)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *KeyProjectMilestoneMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *KeyProjectMilestoneMutation) ClearField(name string) error {
+	switch name {
+	case keyprojectmilestone.FieldDoneOn:
+		m.ClearDoneOn()
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProjectMilestone nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *KeyProjectMilestoneMutation) ResetField(name string) error {
+	switch name {
+	case keyprojectmilestone.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case keyprojectmilestone.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case keyprojectmilestone.FieldName:
+		m.ResetName()
+		return nil
+	case keyprojectmilestone.FieldDueOn:
+		m.ResetDueOn()
+		return nil
+	case keyprojectmilestone.FieldDoneOn:
+		m.ResetDoneOn()
+		return nil
+	case keyprojectmilestone.FieldSortOrder:
+		m.ResetSortOrder()
+		return nil
+	case keyprojectmilestone.FieldGridPath:
+		m.ResetGridPath()
+		return nil
+	case keyprojectmilestone.FieldProjectID:
+		m.ResetProjectID()
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProjectMilestone field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *KeyProjectMilestoneMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.project != nil {
+		edges = append(edges, keyprojectmilestone.EdgeProject)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *KeyProjectMilestoneMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case keyprojectmilestone.EdgeProject:
+		if id := m.project; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *KeyProjectMilestoneMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *KeyProjectMilestoneMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *KeyProjectMilestoneMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedproject {
+		edges = append(edges, keyprojectmilestone.EdgeProject)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *KeyProjectMilestoneMutation) EdgeCleared(name string) bool {
+	switch name {
+	case keyprojectmilestone.EdgeProject:
+		return m.clearedproject
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *KeyProjectMilestoneMutation) ClearEdge(name string) error {
+	switch name {
+	case keyprojectmilestone.EdgeProject:
+		m.ClearProject()
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProjectMilestone unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *KeyProjectMilestoneMutation) ResetEdge(name string) error {
+	switch name {
+	case keyprojectmilestone.EdgeProject:
+		m.ResetProject()
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProjectMilestone edge %s", name)
+}
+
+// KeyProjectProgressMutation represents an operation that mutates the KeyProjectProgress nodes in the graph.
+type KeyProjectProgressMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	day                *string
+	value              *float64
+	addvalue           *float64
+	note               *string
+	grid_path          *string
+	clearedFields      map[string]struct{}
+	metric             *int
+	clearedmetric      bool
+	recorded_by        *int
+	clearedrecorded_by bool
+	done               bool
+	oldValue           func(context.Context) (*KeyProjectProgress, error)
+	predicates         []predicate.KeyProjectProgress
+}
+
+var _ ent.Mutation = (*KeyProjectProgressMutation)(nil)
+
+// keyprojectprogressOption allows management of the mutation configuration using functional options.
+type keyprojectprogressOption func(*KeyProjectProgressMutation)
+
+// newKeyProjectProgressMutation creates new mutation for the KeyProjectProgress entity.
+func newKeyProjectProgressMutation(c config, op Op, opts ...keyprojectprogressOption) *KeyProjectProgressMutation {
+	m := &KeyProjectProgressMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeKeyProjectProgress,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withKeyProjectProgressID sets the ID field of the mutation.
+func withKeyProjectProgressID(id int) keyprojectprogressOption {
+	return func(m *KeyProjectProgressMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *KeyProjectProgress
+		)
+		m.oldValue = func(ctx context.Context) (*KeyProjectProgress, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().KeyProjectProgress.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withKeyProjectProgress sets the old KeyProjectProgress of the mutation.
+func withKeyProjectProgress(node *KeyProjectProgress) keyprojectprogressOption {
+	return func(m *KeyProjectProgressMutation) {
+		m.oldValue = func(context.Context) (*KeyProjectProgress, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m KeyProjectProgressMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m KeyProjectProgressMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *KeyProjectProgressMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *KeyProjectProgressMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().KeyProjectProgress.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *KeyProjectProgressMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *KeyProjectProgressMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the KeyProjectProgress entity.
+// If the KeyProjectProgress object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectProgressMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *KeyProjectProgressMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *KeyProjectProgressMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *KeyProjectProgressMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the KeyProjectProgress entity.
+// If the KeyProjectProgress object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectProgressMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *KeyProjectProgressMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetDay sets the "day" field.
+func (m *KeyProjectProgressMutation) SetDay(s string) {
+	m.day = &s
+}
+
+// Day returns the value of the "day" field in the mutation.
+func (m *KeyProjectProgressMutation) Day() (r string, exists bool) {
+	v := m.day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDay returns the old "day" field's value of the KeyProjectProgress entity.
+// If the KeyProjectProgress object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectProgressMutation) OldDay(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDay: %w", err)
+	}
+	return oldValue.Day, nil
+}
+
+// ResetDay resets all changes to the "day" field.
+func (m *KeyProjectProgressMutation) ResetDay() {
+	m.day = nil
+}
+
+// SetValue sets the "value" field.
+func (m *KeyProjectProgressMutation) SetValue(f float64) {
+	m.value = &f
+	m.addvalue = nil
+}
+
+// Value returns the value of the "value" field in the mutation.
+func (m *KeyProjectProgressMutation) Value() (r float64, exists bool) {
+	v := m.value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValue returns the old "value" field's value of the KeyProjectProgress entity.
+// If the KeyProjectProgress object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectProgressMutation) OldValue(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValue: %w", err)
+	}
+	return oldValue.Value, nil
+}
+
+// AddValue adds f to the "value" field.
+func (m *KeyProjectProgressMutation) AddValue(f float64) {
+	if m.addvalue != nil {
+		*m.addvalue += f
+	} else {
+		m.addvalue = &f
+	}
+}
+
+// AddedValue returns the value that was added to the "value" field in this mutation.
+func (m *KeyProjectProgressMutation) AddedValue() (r float64, exists bool) {
+	v := m.addvalue
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetValue resets all changes to the "value" field.
+func (m *KeyProjectProgressMutation) ResetValue() {
+	m.value = nil
+	m.addvalue = nil
+}
+
+// SetNote sets the "note" field.
+func (m *KeyProjectProgressMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *KeyProjectProgressMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the KeyProjectProgress entity.
+// If the KeyProjectProgress object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectProgressMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *KeyProjectProgressMutation) ResetNote() {
+	m.note = nil
+}
+
+// SetGridPath sets the "grid_path" field.
+func (m *KeyProjectProgressMutation) SetGridPath(s string) {
+	m.grid_path = &s
+}
+
+// GridPath returns the value of the "grid_path" field in the mutation.
+func (m *KeyProjectProgressMutation) GridPath() (r string, exists bool) {
+	v := m.grid_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridPath returns the old "grid_path" field's value of the KeyProjectProgress entity.
+// If the KeyProjectProgress object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectProgressMutation) OldGridPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridPath: %w", err)
+	}
+	return oldValue.GridPath, nil
+}
+
+// ResetGridPath resets all changes to the "grid_path" field.
+func (m *KeyProjectProgressMutation) ResetGridPath() {
+	m.grid_path = nil
+}
+
+// SetMetricID sets the "metric_id" field.
+func (m *KeyProjectProgressMutation) SetMetricID(i int) {
+	m.metric = &i
+}
+
+// MetricID returns the value of the "metric_id" field in the mutation.
+func (m *KeyProjectProgressMutation) MetricID() (r int, exists bool) {
+	v := m.metric
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMetricID returns the old "metric_id" field's value of the KeyProjectProgress entity.
+// If the KeyProjectProgress object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectProgressMutation) OldMetricID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMetricID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMetricID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMetricID: %w", err)
+	}
+	return oldValue.MetricID, nil
+}
+
+// ResetMetricID resets all changes to the "metric_id" field.
+func (m *KeyProjectProgressMutation) ResetMetricID() {
+	m.metric = nil
+}
+
+// SetRecordedByID sets the "recorded_by_id" field.
+func (m *KeyProjectProgressMutation) SetRecordedByID(i int) {
+	m.recorded_by = &i
+}
+
+// RecordedByID returns the value of the "recorded_by_id" field in the mutation.
+func (m *KeyProjectProgressMutation) RecordedByID() (r int, exists bool) {
+	v := m.recorded_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordedByID returns the old "recorded_by_id" field's value of the KeyProjectProgress entity.
+// If the KeyProjectProgress object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KeyProjectProgressMutation) OldRecordedByID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordedByID: %w", err)
+	}
+	return oldValue.RecordedByID, nil
+}
+
+// ClearRecordedByID clears the value of the "recorded_by_id" field.
+func (m *KeyProjectProgressMutation) ClearRecordedByID() {
+	m.recorded_by = nil
+	m.clearedFields[keyprojectprogress.FieldRecordedByID] = struct{}{}
+}
+
+// RecordedByIDCleared returns if the "recorded_by_id" field was cleared in this mutation.
+func (m *KeyProjectProgressMutation) RecordedByIDCleared() bool {
+	_, ok := m.clearedFields[keyprojectprogress.FieldRecordedByID]
+	return ok
+}
+
+// ResetRecordedByID resets all changes to the "recorded_by_id" field.
+func (m *KeyProjectProgressMutation) ResetRecordedByID() {
+	m.recorded_by = nil
+	delete(m.clearedFields, keyprojectprogress.FieldRecordedByID)
+}
+
+// ClearMetric clears the "metric" edge to the KeyProjectMetric entity.
+func (m *KeyProjectProgressMutation) ClearMetric() {
+	m.clearedmetric = true
+	m.clearedFields[keyprojectprogress.FieldMetricID] = struct{}{}
+}
+
+// MetricCleared reports if the "metric" edge to the KeyProjectMetric entity was cleared.
+func (m *KeyProjectProgressMutation) MetricCleared() bool {
+	return m.clearedmetric
+}
+
+// MetricIDs returns the "metric" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MetricID instead. It exists only for internal usage by the builders.
+func (m *KeyProjectProgressMutation) MetricIDs() (ids []int) {
+	if id := m.metric; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMetric resets all changes to the "metric" edge.
+func (m *KeyProjectProgressMutation) ResetMetric() {
+	m.metric = nil
+	m.clearedmetric = false
+}
+
+// ClearRecordedBy clears the "recorded_by" edge to the Person entity.
+func (m *KeyProjectProgressMutation) ClearRecordedBy() {
+	m.clearedrecorded_by = true
+	m.clearedFields[keyprojectprogress.FieldRecordedByID] = struct{}{}
+}
+
+// RecordedByCleared reports if the "recorded_by" edge to the Person entity was cleared.
+func (m *KeyProjectProgressMutation) RecordedByCleared() bool {
+	return m.RecordedByIDCleared() || m.clearedrecorded_by
+}
+
+// RecordedByIDs returns the "recorded_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// RecordedByID instead. It exists only for internal usage by the builders.
+func (m *KeyProjectProgressMutation) RecordedByIDs() (ids []int) {
+	if id := m.recorded_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetRecordedBy resets all changes to the "recorded_by" edge.
+func (m *KeyProjectProgressMutation) ResetRecordedBy() {
+	m.recorded_by = nil
+	m.clearedrecorded_by = false
+}
+
+// Where appends a list predicates to the KeyProjectProgressMutation builder.
+func (m *KeyProjectProgressMutation) Where(ps ...predicate.KeyProjectProgress) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the KeyProjectProgressMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *KeyProjectProgressMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.KeyProjectProgress, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *KeyProjectProgressMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *KeyProjectProgressMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (KeyProjectProgress).
+func (m *KeyProjectProgressMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *KeyProjectProgressMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, keyprojectprogress.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, keyprojectprogress.FieldUpdatedAt)
+	}
+	if m.day != nil {
+		fields = append(fields, keyprojectprogress.FieldDay)
+	}
+	if m.value != nil {
+		fields = append(fields, keyprojectprogress.FieldValue)
+	}
+	if m.note != nil {
+		fields = append(fields, keyprojectprogress.FieldNote)
+	}
+	if m.grid_path != nil {
+		fields = append(fields, keyprojectprogress.FieldGridPath)
+	}
+	if m.metric != nil {
+		fields = append(fields, keyprojectprogress.FieldMetricID)
+	}
+	if m.recorded_by != nil {
+		fields = append(fields, keyprojectprogress.FieldRecordedByID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *KeyProjectProgressMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case keyprojectprogress.FieldCreatedAt:
+		return m.CreatedAt()
+	case keyprojectprogress.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case keyprojectprogress.FieldDay:
+		return m.Day()
+	case keyprojectprogress.FieldValue:
+		return m.Value()
+	case keyprojectprogress.FieldNote:
+		return m.Note()
+	case keyprojectprogress.FieldGridPath:
+		return m.GridPath()
+	case keyprojectprogress.FieldMetricID:
+		return m.MetricID()
+	case keyprojectprogress.FieldRecordedByID:
+		return m.RecordedByID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *KeyProjectProgressMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case keyprojectprogress.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case keyprojectprogress.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case keyprojectprogress.FieldDay:
+		return m.OldDay(ctx)
+	case keyprojectprogress.FieldValue:
+		return m.OldValue(ctx)
+	case keyprojectprogress.FieldNote:
+		return m.OldNote(ctx)
+	case keyprojectprogress.FieldGridPath:
+		return m.OldGridPath(ctx)
+	case keyprojectprogress.FieldMetricID:
+		return m.OldMetricID(ctx)
+	case keyprojectprogress.FieldRecordedByID:
+		return m.OldRecordedByID(ctx)
+	}
+	return nil, fmt.Errorf("unknown KeyProjectProgress field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KeyProjectProgressMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case keyprojectprogress.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case keyprojectprogress.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case keyprojectprogress.FieldDay:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDay(v)
+		return nil
+	case keyprojectprogress.FieldValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValue(v)
+		return nil
+	case keyprojectprogress.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case keyprojectprogress.FieldGridPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridPath(v)
+		return nil
+	case keyprojectprogress.FieldMetricID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMetricID(v)
+		return nil
+	case keyprojectprogress.FieldRecordedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordedByID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProjectProgress field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *KeyProjectProgressMutation) AddedFields() []string {
+	var fields []string
+	if m.addvalue != nil {
+		fields = append(fields, keyprojectprogress.FieldValue)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *KeyProjectProgressMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case keyprojectprogress.FieldValue:
+		return m.AddedValue()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KeyProjectProgressMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case keyprojectprogress.FieldValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddValue(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProjectProgress numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *KeyProjectProgressMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(keyprojectprogress.FieldRecordedByID) {
+		fields = append(fields, keyprojectprogress.FieldRecordedByID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *KeyProjectProgressMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *KeyProjectProgressMutation) ClearField(name string) error {
+	switch name {
+	case keyprojectprogress.FieldRecordedByID:
+		m.ClearRecordedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProjectProgress nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *KeyProjectProgressMutation) ResetField(name string) error {
+	switch name {
+	case keyprojectprogress.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case keyprojectprogress.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case keyprojectprogress.FieldDay:
+		m.ResetDay()
+		return nil
+	case keyprojectprogress.FieldValue:
+		m.ResetValue()
+		return nil
+	case keyprojectprogress.FieldNote:
+		m.ResetNote()
+		return nil
+	case keyprojectprogress.FieldGridPath:
+		m.ResetGridPath()
+		return nil
+	case keyprojectprogress.FieldMetricID:
+		m.ResetMetricID()
+		return nil
+	case keyprojectprogress.FieldRecordedByID:
+		m.ResetRecordedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProjectProgress field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *KeyProjectProgressMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.metric != nil {
+		edges = append(edges, keyprojectprogress.EdgeMetric)
+	}
+	if m.recorded_by != nil {
+		edges = append(edges, keyprojectprogress.EdgeRecordedBy)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *KeyProjectProgressMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case keyprojectprogress.EdgeMetric:
+		if id := m.metric; id != nil {
+			return []ent.Value{*id}
+		}
+	case keyprojectprogress.EdgeRecordedBy:
+		if id := m.recorded_by; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *KeyProjectProgressMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *KeyProjectProgressMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *KeyProjectProgressMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedmetric {
+		edges = append(edges, keyprojectprogress.EdgeMetric)
+	}
+	if m.clearedrecorded_by {
+		edges = append(edges, keyprojectprogress.EdgeRecordedBy)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *KeyProjectProgressMutation) EdgeCleared(name string) bool {
+	switch name {
+	case keyprojectprogress.EdgeMetric:
+		return m.clearedmetric
+	case keyprojectprogress.EdgeRecordedBy:
+		return m.clearedrecorded_by
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *KeyProjectProgressMutation) ClearEdge(name string) error {
+	switch name {
+	case keyprojectprogress.EdgeMetric:
+		m.ClearMetric()
+		return nil
+	case keyprojectprogress.EdgeRecordedBy:
+		m.ClearRecordedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProjectProgress unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *KeyProjectProgressMutation) ResetEdge(name string) error {
+	switch name {
+	case keyprojectprogress.EdgeMetric:
+		m.ResetMetric()
+		return nil
+	case keyprojectprogress.EdgeRecordedBy:
+		m.ResetRecordedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown KeyProjectProgress edge %s", name)
+}
+
+// LedgerCategoryMutation represents an operation that mutates the LedgerCategory nodes in the graph.
+type LedgerCategoryMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	created_at        *time.Time
+	updated_at        *time.Time
+	code              *string
+	name              *string
+	label             *string
+	sort_order        *int
+	addsort_order     *int
+	clearedFields     map[string]struct{}
+	item_types        map[int]struct{}
+	removeditem_types map[int]struct{}
+	cleareditem_types bool
+	done              bool
+	oldValue          func(context.Context) (*LedgerCategory, error)
+	predicates        []predicate.LedgerCategory
+}
+
+var _ ent.Mutation = (*LedgerCategoryMutation)(nil)
+
+// ledgercategoryOption allows management of the mutation configuration using functional options.
+type ledgercategoryOption func(*LedgerCategoryMutation)
+
+// newLedgerCategoryMutation creates new mutation for the LedgerCategory entity.
+func newLedgerCategoryMutation(c config, op Op, opts ...ledgercategoryOption) *LedgerCategoryMutation {
+	m := &LedgerCategoryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeLedgerCategory,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withLedgerCategoryID sets the ID field of the mutation.
+func withLedgerCategoryID(id int) ledgercategoryOption {
+	return func(m *LedgerCategoryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *LedgerCategory
+		)
+		m.oldValue = func(ctx context.Context) (*LedgerCategory, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().LedgerCategory.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withLedgerCategory sets the old LedgerCategory of the mutation.
+func withLedgerCategory(node *LedgerCategory) ledgercategoryOption {
+	return func(m *LedgerCategoryMutation) {
+		m.oldValue = func(context.Context) (*LedgerCategory, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m LedgerCategoryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m LedgerCategoryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *LedgerCategoryMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *LedgerCategoryMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().LedgerCategory.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *LedgerCategoryMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *LedgerCategoryMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the LedgerCategory entity.
+// If the LedgerCategory object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerCategoryMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *LedgerCategoryMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *LedgerCategoryMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *LedgerCategoryMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the LedgerCategory entity.
+// If the LedgerCategory object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerCategoryMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *LedgerCategoryMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetCode sets the "code" field.
+func (m *LedgerCategoryMutation) SetCode(s string) {
+	m.code = &s
+}
+
+// Code returns the value of the "code" field in the mutation.
+func (m *LedgerCategoryMutation) Code() (r string, exists bool) {
+	v := m.code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCode returns the old "code" field's value of the LedgerCategory entity.
+// If the LedgerCategory object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerCategoryMutation) OldCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCode: %w", err)
+	}
+	return oldValue.Code, nil
+}
+
+// ResetCode resets all changes to the "code" field.
+func (m *LedgerCategoryMutation) ResetCode() {
+	m.code = nil
+}
+
+// SetName sets the "name" field.
+func (m *LedgerCategoryMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *LedgerCategoryMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the LedgerCategory entity.
+// If the LedgerCategory object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerCategoryMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *LedgerCategoryMutation) ResetName() {
+	m.name = nil
+}
+
+// SetLabel sets the "label" field.
+func (m *LedgerCategoryMutation) SetLabel(s string) {
+	m.label = &s
+}
+
+// Label returns the value of the "label" field in the mutation.
+func (m *LedgerCategoryMutation) Label() (r string, exists bool) {
+	v := m.label
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLabel returns the old "label" field's value of the LedgerCategory entity.
+// If the LedgerCategory object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerCategoryMutation) OldLabel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLabel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLabel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLabel: %w", err)
+	}
+	return oldValue.Label, nil
+}
+
+// ResetLabel resets all changes to the "label" field.
+func (m *LedgerCategoryMutation) ResetLabel() {
+	m.label = nil
+}
+
+// SetSortOrder sets the "sort_order" field.
+func (m *LedgerCategoryMutation) SetSortOrder(i int) {
+	m.sort_order = &i
+	m.addsort_order = nil
+}
+
+// SortOrder returns the value of the "sort_order" field in the mutation.
+func (m *LedgerCategoryMutation) SortOrder() (r int, exists bool) {
+	v := m.sort_order
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSortOrder returns the old "sort_order" field's value of the LedgerCategory entity.
+// If the LedgerCategory object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerCategoryMutation) OldSortOrder(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSortOrder is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSortOrder requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSortOrder: %w", err)
+	}
+	return oldValue.SortOrder, nil
+}
+
+// AddSortOrder adds i to the "sort_order" field.
+func (m *LedgerCategoryMutation) AddSortOrder(i int) {
+	if m.addsort_order != nil {
+		*m.addsort_order += i
+	} else {
+		m.addsort_order = &i
+	}
+}
+
+// AddedSortOrder returns the value that was added to the "sort_order" field in this mutation.
+func (m *LedgerCategoryMutation) AddedSortOrder() (r int, exists bool) {
+	v := m.addsort_order
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSortOrder resets all changes to the "sort_order" field.
+func (m *LedgerCategoryMutation) ResetSortOrder() {
+	m.sort_order = nil
+	m.addsort_order = nil
+}
+
+// AddItemTypeIDs adds the "item_types" edge to the LedgerItemType entity by ids.
+func (m *LedgerCategoryMutation) AddItemTypeIDs(ids ...int) {
+	if m.item_types == nil {
+		m.item_types = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.item_types[ids[i]] = struct{}{}
+	}
+}
+
+// ClearItemTypes clears the "item_types" edge to the LedgerItemType entity.
+func (m *LedgerCategoryMutation) ClearItemTypes() {
+	m.cleareditem_types = true
+}
+
+// ItemTypesCleared reports if the "item_types" edge to the LedgerItemType entity was cleared.
+func (m *LedgerCategoryMutation) ItemTypesCleared() bool {
+	return m.cleareditem_types
+}
+
+// RemoveItemTypeIDs removes the "item_types" edge to the LedgerItemType entity by IDs.
+func (m *LedgerCategoryMutation) RemoveItemTypeIDs(ids ...int) {
+	if m.removeditem_types == nil {
+		m.removeditem_types = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.item_types, ids[i])
+		m.removeditem_types[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedItemTypes returns the removed IDs of the "item_types" edge to the LedgerItemType entity.
+func (m *LedgerCategoryMutation) RemovedItemTypesIDs() (ids []int) {
+	for id := range m.removeditem_types {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ItemTypesIDs returns the "item_types" edge IDs in the mutation.
+func (m *LedgerCategoryMutation) ItemTypesIDs() (ids []int) {
+	for id := range m.item_types {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetItemTypes resets all changes to the "item_types" edge.
+func (m *LedgerCategoryMutation) ResetItemTypes() {
+	m.item_types = nil
+	m.cleareditem_types = false
+	m.removeditem_types = nil
+}
+
+// Where appends a list predicates to the LedgerCategoryMutation builder.
+func (m *LedgerCategoryMutation) Where(ps ...predicate.LedgerCategory) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the LedgerCategoryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *LedgerCategoryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.LedgerCategory, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *LedgerCategoryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *LedgerCategoryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (LedgerCategory).
+func (m *LedgerCategoryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *LedgerCategoryMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.created_at != nil {
+		fields = append(fields, ledgercategory.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, ledgercategory.FieldUpdatedAt)
+	}
+	if m.code != nil {
+		fields = append(fields, ledgercategory.FieldCode)
+	}
+	if m.name != nil {
+		fields = append(fields, ledgercategory.FieldName)
+	}
+	if m.label != nil {
+		fields = append(fields, ledgercategory.FieldLabel)
+	}
+	if m.sort_order != nil {
+		fields = append(fields, ledgercategory.FieldSortOrder)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *LedgerCategoryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case ledgercategory.FieldCreatedAt:
+		return m.CreatedAt()
+	case ledgercategory.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case ledgercategory.FieldCode:
+		return m.Code()
+	case ledgercategory.FieldName:
+		return m.Name()
+	case ledgercategory.FieldLabel:
+		return m.Label()
+	case ledgercategory.FieldSortOrder:
+		return m.SortOrder()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *LedgerCategoryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case ledgercategory.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case ledgercategory.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case ledgercategory.FieldCode:
+		return m.OldCode(ctx)
+	case ledgercategory.FieldName:
+		return m.OldName(ctx)
+	case ledgercategory.FieldLabel:
+		return m.OldLabel(ctx)
+	case ledgercategory.FieldSortOrder:
+		return m.OldSortOrder(ctx)
+	}
+	return nil, fmt.Errorf("unknown LedgerCategory field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LedgerCategoryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case ledgercategory.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case ledgercategory.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case ledgercategory.FieldCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCode(v)
+		return nil
+	case ledgercategory.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case ledgercategory.FieldLabel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLabel(v)
+		return nil
+	case ledgercategory.FieldSortOrder:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSortOrder(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerCategory field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *LedgerCategoryMutation) AddedFields() []string {
+	var fields []string
+	if m.addsort_order != nil {
+		fields = append(fields, ledgercategory.FieldSortOrder)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *LedgerCategoryMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case ledgercategory.FieldSortOrder:
+		return m.AddedSortOrder()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LedgerCategoryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case ledgercategory.FieldSortOrder:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSortOrder(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerCategory numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *LedgerCategoryMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *LedgerCategoryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *LedgerCategoryMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown LedgerCategory nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *LedgerCategoryMutation) ResetField(name string) error {
+	switch name {
+	case ledgercategory.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case ledgercategory.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case ledgercategory.FieldCode:
+		m.ResetCode()
+		return nil
+	case ledgercategory.FieldName:
+		m.ResetName()
+		return nil
+	case ledgercategory.FieldLabel:
+		m.ResetLabel()
+		return nil
+	case ledgercategory.FieldSortOrder:
+		m.ResetSortOrder()
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerCategory field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *LedgerCategoryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.item_types != nil {
+		edges = append(edges, ledgercategory.EdgeItemTypes)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *LedgerCategoryMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case ledgercategory.EdgeItemTypes:
+		ids := make([]ent.Value, 0, len(m.item_types))
+		for id := range m.item_types {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *LedgerCategoryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.removeditem_types != nil {
+		edges = append(edges, ledgercategory.EdgeItemTypes)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *LedgerCategoryMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case ledgercategory.EdgeItemTypes:
+		ids := make([]ent.Value, 0, len(m.removeditem_types))
+		for id := range m.removeditem_types {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *LedgerCategoryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareditem_types {
+		edges = append(edges, ledgercategory.EdgeItemTypes)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *LedgerCategoryMutation) EdgeCleared(name string) bool {
+	switch name {
+	case ledgercategory.EdgeItemTypes:
+		return m.cleareditem_types
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *LedgerCategoryMutation) ClearEdge(name string) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown LedgerCategory unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *LedgerCategoryMutation) ResetEdge(name string) error {
+	switch name {
+	case ledgercategory.EdgeItemTypes:
+		m.ResetItemTypes()
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerCategory edge %s", name)
+}
+
+// LedgerEntryMutation represents an operation that mutates the LedgerEntry nodes in the graph.
+type LedgerEntryMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	period             *string
+	values             *map[string]string
+	version            *int
+	addversion         *int
+	grid_path          *string
+	clearedFields      map[string]struct{}
+	grid               *int
+	clearedgrid        bool
+	item_type          *int
+	cleareditem_type   bool
+	key_project        *int
+	clearedkey_project bool
+	created_by         *int
+	clearedcreated_by  bool
+	updated_by         *int
+	clearedupdated_by  bool
+	revisions          map[int]struct{}
+	removedrevisions   map[int]struct{}
+	clearedrevisions   bool
+	done               bool
+	oldValue           func(context.Context) (*LedgerEntry, error)
+	predicates         []predicate.LedgerEntry
+}
+
+var _ ent.Mutation = (*LedgerEntryMutation)(nil)
+
+// ledgerentryOption allows management of the mutation configuration using functional options.
+type ledgerentryOption func(*LedgerEntryMutation)
+
+// newLedgerEntryMutation creates new mutation for the LedgerEntry entity.
+func newLedgerEntryMutation(c config, op Op, opts ...ledgerentryOption) *LedgerEntryMutation {
+	m := &LedgerEntryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeLedgerEntry,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withLedgerEntryID sets the ID field of the mutation.
+func withLedgerEntryID(id int) ledgerentryOption {
+	return func(m *LedgerEntryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *LedgerEntry
+		)
+		m.oldValue = func(ctx context.Context) (*LedgerEntry, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().LedgerEntry.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withLedgerEntry sets the old LedgerEntry of the mutation.
+func withLedgerEntry(node *LedgerEntry) ledgerentryOption {
+	return func(m *LedgerEntryMutation) {
+		m.oldValue = func(context.Context) (*LedgerEntry, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m LedgerEntryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m LedgerEntryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *LedgerEntryMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *LedgerEntryMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().LedgerEntry.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *LedgerEntryMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *LedgerEntryMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the LedgerEntry entity.
+// If the LedgerEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerEntryMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *LedgerEntryMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *LedgerEntryMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *LedgerEntryMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the LedgerEntry entity.
+// If the LedgerEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerEntryMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *LedgerEntryMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetPeriod sets the "period" field.
+func (m *LedgerEntryMutation) SetPeriod(s string) {
+	m.period = &s
+}
+
+// Period returns the value of the "period" field in the mutation.
+func (m *LedgerEntryMutation) Period() (r string, exists bool) {
+	v := m.period
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriod returns the old "period" field's value of the LedgerEntry entity.
+// If the LedgerEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerEntryMutation) OldPeriod(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriod: %w", err)
+	}
+	return oldValue.Period, nil
+}
+
+// ResetPeriod resets all changes to the "period" field.
+func (m *LedgerEntryMutation) ResetPeriod() {
+	m.period = nil
+}
+
+// SetValues sets the "values" field.
+func (m *LedgerEntryMutation) SetValues(value map[string]string) {
+	m.values = &value
+}
+
+// Values returns the value of the "values" field in the mutation.
+func (m *LedgerEntryMutation) Values() (r map[string]string, exists bool) {
+	v := m.values
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValues returns the old "values" field's value of the LedgerEntry entity.
+// If the LedgerEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerEntryMutation) OldValues(ctx context.Context) (v map[string]string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValues is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValues requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValues: %w", err)
+	}
+	return oldValue.Values, nil
+}
+
+// ResetValues resets all changes to the "values" field.
+func (m *LedgerEntryMutation) ResetValues() {
+	m.values = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *LedgerEntryMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *LedgerEntryMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the LedgerEntry entity.
+// If the LedgerEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerEntryMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *LedgerEntryMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *LedgerEntryMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *LedgerEntryMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// SetGridPath sets the "grid_path" field.
+func (m *LedgerEntryMutation) SetGridPath(s string) {
+	m.grid_path = &s
+}
+
+// GridPath returns the value of the "grid_path" field in the mutation.
+func (m *LedgerEntryMutation) GridPath() (r string, exists bool) {
+	v := m.grid_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridPath returns the old "grid_path" field's value of the LedgerEntry entity.
+// If the LedgerEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerEntryMutation) OldGridPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridPath: %w", err)
+	}
+	return oldValue.GridPath, nil
+}
+
+// ResetGridPath resets all changes to the "grid_path" field.
+func (m *LedgerEntryMutation) ResetGridPath() {
+	m.grid_path = nil
+}
+
+// SetGridID sets the "grid_id" field.
+func (m *LedgerEntryMutation) SetGridID(i int) {
+	m.grid = &i
+}
+
+// GridID returns the value of the "grid_id" field in the mutation.
+func (m *LedgerEntryMutation) GridID() (r int, exists bool) {
+	v := m.grid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridID returns the old "grid_id" field's value of the LedgerEntry entity.
+// If the LedgerEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerEntryMutation) OldGridID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridID: %w", err)
+	}
+	return oldValue.GridID, nil
+}
+
+// ResetGridID resets all changes to the "grid_id" field.
+func (m *LedgerEntryMutation) ResetGridID() {
+	m.grid = nil
+}
+
+// SetItemTypeID sets the "item_type_id" field.
+func (m *LedgerEntryMutation) SetItemTypeID(i int) {
+	m.item_type = &i
+}
+
+// ItemTypeID returns the value of the "item_type_id" field in the mutation.
+func (m *LedgerEntryMutation) ItemTypeID() (r int, exists bool) {
+	v := m.item_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldItemTypeID returns the old "item_type_id" field's value of the LedgerEntry entity.
+// If the LedgerEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerEntryMutation) OldItemTypeID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldItemTypeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldItemTypeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldItemTypeID: %w", err)
+	}
+	return oldValue.ItemTypeID, nil
+}
+
+// ResetItemTypeID resets all changes to the "item_type_id" field.
+func (m *LedgerEntryMutation) ResetItemTypeID() {
+	m.item_type = nil
+}
+
+// SetKeyProjectID sets the "key_project_id" field.
+func (m *LedgerEntryMutation) SetKeyProjectID(i int) {
+	m.key_project = &i
+}
+
+// KeyProjectID returns the value of the "key_project_id" field in the mutation.
+func (m *LedgerEntryMutation) KeyProjectID() (r int, exists bool) {
+	v := m.key_project
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKeyProjectID returns the old "key_project_id" field's value of the LedgerEntry entity.
+// If the LedgerEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerEntryMutation) OldKeyProjectID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKeyProjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKeyProjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKeyProjectID: %w", err)
+	}
+	return oldValue.KeyProjectID, nil
+}
+
+// ClearKeyProjectID clears the value of the "key_project_id" field.
+func (m *LedgerEntryMutation) ClearKeyProjectID() {
+	m.key_project = nil
+	m.clearedFields[ledgerentry.FieldKeyProjectID] = struct{}{}
+}
+
+// KeyProjectIDCleared returns if the "key_project_id" field was cleared in this mutation.
+func (m *LedgerEntryMutation) KeyProjectIDCleared() bool {
+	_, ok := m.clearedFields[ledgerentry.FieldKeyProjectID]
+	return ok
+}
+
+// ResetKeyProjectID resets all changes to the "key_project_id" field.
+func (m *LedgerEntryMutation) ResetKeyProjectID() {
+	m.key_project = nil
+	delete(m.clearedFields, ledgerentry.FieldKeyProjectID)
+}
+
+// SetCreatedByID sets the "created_by_id" field.
+func (m *LedgerEntryMutation) SetCreatedByID(i int) {
+	m.created_by = &i
+}
+
+// CreatedByID returns the value of the "created_by_id" field in the mutation.
+func (m *LedgerEntryMutation) CreatedByID() (r int, exists bool) {
+	v := m.created_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedByID returns the old "created_by_id" field's value of the LedgerEntry entity.
+// If the LedgerEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerEntryMutation) OldCreatedByID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedByID: %w", err)
+	}
+	return oldValue.CreatedByID, nil
+}
+
+// ClearCreatedByID clears the value of the "created_by_id" field.
+func (m *LedgerEntryMutation) ClearCreatedByID() {
+	m.created_by = nil
+	m.clearedFields[ledgerentry.FieldCreatedByID] = struct{}{}
+}
+
+// CreatedByIDCleared returns if the "created_by_id" field was cleared in this mutation.
+func (m *LedgerEntryMutation) CreatedByIDCleared() bool {
+	_, ok := m.clearedFields[ledgerentry.FieldCreatedByID]
+	return ok
+}
+
+// ResetCreatedByID resets all changes to the "created_by_id" field.
+func (m *LedgerEntryMutation) ResetCreatedByID() {
+	m.created_by = nil
+	delete(m.clearedFields, ledgerentry.FieldCreatedByID)
+}
+
+// SetUpdatedByID sets the "updated_by_id" field.
+func (m *LedgerEntryMutation) SetUpdatedByID(i int) {
+	m.updated_by = &i
+}
+
+// UpdatedByID returns the value of the "updated_by_id" field in the mutation.
+func (m *LedgerEntryMutation) UpdatedByID() (r int, exists bool) {
+	v := m.updated_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedByID returns the old "updated_by_id" field's value of the LedgerEntry entity.
+// If the LedgerEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerEntryMutation) OldUpdatedByID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedByID: %w", err)
+	}
+	return oldValue.UpdatedByID, nil
+}
+
+// ClearUpdatedByID clears the value of the "updated_by_id" field.
+func (m *LedgerEntryMutation) ClearUpdatedByID() {
+	m.updated_by = nil
+	m.clearedFields[ledgerentry.FieldUpdatedByID] = struct{}{}
+}
+
+// UpdatedByIDCleared returns if the "updated_by_id" field was cleared in this mutation.
+func (m *LedgerEntryMutation) UpdatedByIDCleared() bool {
+	_, ok := m.clearedFields[ledgerentry.FieldUpdatedByID]
+	return ok
+}
+
+// ResetUpdatedByID resets all changes to the "updated_by_id" field.
+func (m *LedgerEntryMutation) ResetUpdatedByID() {
+	m.updated_by = nil
+	delete(m.clearedFields, ledgerentry.FieldUpdatedByID)
+}
+
+// ClearGrid clears the "grid" edge to the Grid entity.
+func (m *LedgerEntryMutation) ClearGrid() {
+	m.clearedgrid = true
+	m.clearedFields[ledgerentry.FieldGridID] = struct{}{}
+}
+
+// GridCleared reports if the "grid" edge to the Grid entity was cleared.
+func (m *LedgerEntryMutation) GridCleared() bool {
+	return m.clearedgrid
+}
+
+// GridIDs returns the "grid" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// GridID instead. It exists only for internal usage by the builders.
+func (m *LedgerEntryMutation) GridIDs() (ids []int) {
+	if id := m.grid; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetGrid resets all changes to the "grid" edge.
+func (m *LedgerEntryMutation) ResetGrid() {
+	m.grid = nil
+	m.clearedgrid = false
+}
+
+// ClearItemType clears the "item_type" edge to the LedgerItemType entity.
+func (m *LedgerEntryMutation) ClearItemType() {
+	m.cleareditem_type = true
+	m.clearedFields[ledgerentry.FieldItemTypeID] = struct{}{}
+}
+
+// ItemTypeCleared reports if the "item_type" edge to the LedgerItemType entity was cleared.
+func (m *LedgerEntryMutation) ItemTypeCleared() bool {
+	return m.cleareditem_type
+}
+
+// ItemTypeIDs returns the "item_type" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ItemTypeID instead. It exists only for internal usage by the builders.
+func (m *LedgerEntryMutation) ItemTypeIDs() (ids []int) {
+	if id := m.item_type; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetItemType resets all changes to the "item_type" edge.
+func (m *LedgerEntryMutation) ResetItemType() {
+	m.item_type = nil
+	m.cleareditem_type = false
+}
+
+// ClearKeyProject clears the "key_project" edge to the KeyProject entity.
+func (m *LedgerEntryMutation) ClearKeyProject() {
+	m.clearedkey_project = true
+	m.clearedFields[ledgerentry.FieldKeyProjectID] = struct{}{}
+}
+
+// KeyProjectCleared reports if the "key_project" edge to the KeyProject entity was cleared.
+func (m *LedgerEntryMutation) KeyProjectCleared() bool {
+	return m.KeyProjectIDCleared() || m.clearedkey_project
+}
+
+// KeyProjectIDs returns the "key_project" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// KeyProjectID instead. It exists only for internal usage by the builders.
+func (m *LedgerEntryMutation) KeyProjectIDs() (ids []int) {
+	if id := m.key_project; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetKeyProject resets all changes to the "key_project" edge.
+func (m *LedgerEntryMutation) ResetKeyProject() {
+	m.key_project = nil
+	m.clearedkey_project = false
+}
+
+// ClearCreatedBy clears the "created_by" edge to the Person entity.
+func (m *LedgerEntryMutation) ClearCreatedBy() {
+	m.clearedcreated_by = true
+	m.clearedFields[ledgerentry.FieldCreatedByID] = struct{}{}
+}
+
+// CreatedByCleared reports if the "created_by" edge to the Person entity was cleared.
+func (m *LedgerEntryMutation) CreatedByCleared() bool {
+	return m.CreatedByIDCleared() || m.clearedcreated_by
+}
+
+// CreatedByIDs returns the "created_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CreatedByID instead. It exists only for internal usage by the builders.
+func (m *LedgerEntryMutation) CreatedByIDs() (ids []int) {
+	if id := m.created_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCreatedBy resets all changes to the "created_by" edge.
+func (m *LedgerEntryMutation) ResetCreatedBy() {
+	m.created_by = nil
+	m.clearedcreated_by = false
+}
+
+// ClearUpdatedBy clears the "updated_by" edge to the Person entity.
+func (m *LedgerEntryMutation) ClearUpdatedBy() {
+	m.clearedupdated_by = true
+	m.clearedFields[ledgerentry.FieldUpdatedByID] = struct{}{}
+}
+
+// UpdatedByCleared reports if the "updated_by" edge to the Person entity was cleared.
+func (m *LedgerEntryMutation) UpdatedByCleared() bool {
+	return m.UpdatedByIDCleared() || m.clearedupdated_by
+}
+
+// UpdatedByIDs returns the "updated_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UpdatedByID instead. It exists only for internal usage by the builders.
+func (m *LedgerEntryMutation) UpdatedByIDs() (ids []int) {
+	if id := m.updated_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUpdatedBy resets all changes to the "updated_by" edge.
+func (m *LedgerEntryMutation) ResetUpdatedBy() {
+	m.updated_by = nil
+	m.clearedupdated_by = false
+}
+
+// AddRevisionIDs adds the "revisions" edge to the LedgerEntryRevision entity by ids.
+func (m *LedgerEntryMutation) AddRevisionIDs(ids ...int) {
+	if m.revisions == nil {
+		m.revisions = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.revisions[ids[i]] = struct{}{}
+	}
+}
+
+// ClearRevisions clears the "revisions" edge to the LedgerEntryRevision entity.
+func (m *LedgerEntryMutation) ClearRevisions() {
+	m.clearedrevisions = true
+}
+
+// RevisionsCleared reports if the "revisions" edge to the LedgerEntryRevision entity was cleared.
+func (m *LedgerEntryMutation) RevisionsCleared() bool {
+	return m.clearedrevisions
+}
+
+// RemoveRevisionIDs removes the "revisions" edge to the LedgerEntryRevision entity by IDs.
+func (m *LedgerEntryMutation) RemoveRevisionIDs(ids ...int) {
+	if m.removedrevisions == nil {
+		m.removedrevisions = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.revisions, ids[i])
+		m.removedrevisions[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedRevisions returns the removed IDs of the "revisions" edge to the LedgerEntryRevision entity.
+func (m *LedgerEntryMutation) RemovedRevisionsIDs() (ids []int) {
+	for id := range m.removedrevisions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RevisionsIDs returns the "revisions" edge IDs in the mutation.
+func (m *LedgerEntryMutation) RevisionsIDs() (ids []int) {
+	for id := range m.revisions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetRevisions resets all changes to the "revisions" edge.
+func (m *LedgerEntryMutation) ResetRevisions() {
+	m.revisions = nil
+	m.clearedrevisions = false
+	m.removedrevisions = nil
+}
+
+// Where appends a list predicates to the LedgerEntryMutation builder.
+func (m *LedgerEntryMutation) Where(ps ...predicate.LedgerEntry) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the LedgerEntryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *LedgerEntryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.LedgerEntry, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *LedgerEntryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *LedgerEntryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (LedgerEntry).
+func (m *LedgerEntryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *LedgerEntryMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.created_at != nil {
+		fields = append(fields, ledgerentry.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, ledgerentry.FieldUpdatedAt)
+	}
+	if m.period != nil {
+		fields = append(fields, ledgerentry.FieldPeriod)
+	}
+	if m.values != nil {
+		fields = append(fields, ledgerentry.FieldValues)
+	}
+	if m.version != nil {
+		fields = append(fields, ledgerentry.FieldVersion)
+	}
+	if m.grid_path != nil {
+		fields = append(fields, ledgerentry.FieldGridPath)
+	}
+	if m.grid != nil {
+		fields = append(fields, ledgerentry.FieldGridID)
+	}
+	if m.item_type != nil {
+		fields = append(fields, ledgerentry.FieldItemTypeID)
+	}
+	if m.key_project != nil {
+		fields = append(fields, ledgerentry.FieldKeyProjectID)
+	}
+	if m.created_by != nil {
+		fields = append(fields, ledgerentry.FieldCreatedByID)
+	}
+	if m.updated_by != nil {
+		fields = append(fields, ledgerentry.FieldUpdatedByID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *LedgerEntryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case ledgerentry.FieldCreatedAt:
+		return m.CreatedAt()
+	case ledgerentry.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case ledgerentry.FieldPeriod:
+		return m.Period()
+	case ledgerentry.FieldValues:
+		return m.Values()
+	case ledgerentry.FieldVersion:
+		return m.Version()
+	case ledgerentry.FieldGridPath:
+		return m.GridPath()
+	case ledgerentry.FieldGridID:
+		return m.GridID()
+	case ledgerentry.FieldItemTypeID:
+		return m.ItemTypeID()
+	case ledgerentry.FieldKeyProjectID:
+		return m.KeyProjectID()
+	case ledgerentry.FieldCreatedByID:
+		return m.CreatedByID()
+	case ledgerentry.FieldUpdatedByID:
+		return m.UpdatedByID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *LedgerEntryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case ledgerentry.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case ledgerentry.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case ledgerentry.FieldPeriod:
+		return m.OldPeriod(ctx)
+	case ledgerentry.FieldValues:
+		return m.OldValues(ctx)
+	case ledgerentry.FieldVersion:
+		return m.OldVersion(ctx)
+	case ledgerentry.FieldGridPath:
+		return m.OldGridPath(ctx)
+	case ledgerentry.FieldGridID:
+		return m.OldGridID(ctx)
+	case ledgerentry.FieldItemTypeID:
+		return m.OldItemTypeID(ctx)
+	case ledgerentry.FieldKeyProjectID:
+		return m.OldKeyProjectID(ctx)
+	case ledgerentry.FieldCreatedByID:
+		return m.OldCreatedByID(ctx)
+	case ledgerentry.FieldUpdatedByID:
+		return m.OldUpdatedByID(ctx)
+	}
+	return nil, fmt.Errorf("unknown LedgerEntry field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LedgerEntryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case ledgerentry.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case ledgerentry.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case ledgerentry.FieldPeriod:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriod(v)
+		return nil
+	case ledgerentry.FieldValues:
+		v, ok := value.(map[string]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValues(v)
+		return nil
+	case ledgerentry.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case ledgerentry.FieldGridPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridPath(v)
+		return nil
+	case ledgerentry.FieldGridID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridID(v)
+		return nil
+	case ledgerentry.FieldItemTypeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetItemTypeID(v)
+		return nil
+	case ledgerentry.FieldKeyProjectID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKeyProjectID(v)
+		return nil
+	case ledgerentry.FieldCreatedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedByID(v)
+		return nil
+	case ledgerentry.FieldUpdatedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedByID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerEntry field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *LedgerEntryMutation) AddedFields() []string {
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, ledgerentry.FieldVersion)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *LedgerEntryMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case ledgerentry.FieldVersion:
+		return m.AddedVersion()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LedgerEntryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case ledgerentry.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerEntry numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *LedgerEntryMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(ledgerentry.FieldKeyProjectID) {
+		fields = append(fields, ledgerentry.FieldKeyProjectID)
+	}
+	if m.FieldCleared(ledgerentry.FieldCreatedByID) {
+		fields = append(fields, ledgerentry.FieldCreatedByID)
+	}
+	if m.FieldCleared(ledgerentry.FieldUpdatedByID) {
+		fields = append(fields, ledgerentry.FieldUpdatedByID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *LedgerEntryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *LedgerEntryMutation) ClearField(name string) error {
+	switch name {
+	case ledgerentry.FieldKeyProjectID:
+		m.ClearKeyProjectID()
+		return nil
+	case ledgerentry.FieldCreatedByID:
+		m.ClearCreatedByID()
+		return nil
+	case ledgerentry.FieldUpdatedByID:
+		m.ClearUpdatedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerEntry nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *LedgerEntryMutation) ResetField(name string) error {
+	switch name {
+	case ledgerentry.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case ledgerentry.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case ledgerentry.FieldPeriod:
+		m.ResetPeriod()
+		return nil
+	case ledgerentry.FieldValues:
+		m.ResetValues()
+		return nil
+	case ledgerentry.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case ledgerentry.FieldGridPath:
+		m.ResetGridPath()
+		return nil
+	case ledgerentry.FieldGridID:
+		m.ResetGridID()
+		return nil
+	case ledgerentry.FieldItemTypeID:
+		m.ResetItemTypeID()
+		return nil
+	case ledgerentry.FieldKeyProjectID:
+		m.ResetKeyProjectID()
+		return nil
+	case ledgerentry.FieldCreatedByID:
+		m.ResetCreatedByID()
+		return nil
+	case ledgerentry.FieldUpdatedByID:
+		m.ResetUpdatedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerEntry field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *LedgerEntryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 6)
+	if m.grid != nil {
+		edges = append(edges, ledgerentry.EdgeGrid)
+	}
+	if m.item_type != nil {
+		edges = append(edges, ledgerentry.EdgeItemType)
+	}
+	if m.key_project != nil {
+		edges = append(edges, ledgerentry.EdgeKeyProject)
+	}
+	if m.created_by != nil {
+		edges = append(edges, ledgerentry.EdgeCreatedBy)
+	}
+	if m.updated_by != nil {
+		edges = append(edges, ledgerentry.EdgeUpdatedBy)
+	}
+	if m.revisions != nil {
+		edges = append(edges, ledgerentry.EdgeRevisions)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *LedgerEntryMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case ledgerentry.EdgeGrid:
+		if id := m.grid; id != nil {
+			return []ent.Value{*id}
+		}
+	case ledgerentry.EdgeItemType:
+		if id := m.item_type; id != nil {
+			return []ent.Value{*id}
+		}
+	case ledgerentry.EdgeKeyProject:
+		if id := m.key_project; id != nil {
+			return []ent.Value{*id}
+		}
+	case ledgerentry.EdgeCreatedBy:
+		if id := m.created_by; id != nil {
+			return []ent.Value{*id}
+		}
+	case ledgerentry.EdgeUpdatedBy:
+		if id := m.updated_by; id != nil {
+			return []ent.Value{*id}
+		}
+	case ledgerentry.EdgeRevisions:
+		ids := make([]ent.Value, 0, len(m.revisions))
+		for id := range m.revisions {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *LedgerEntryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 6)
+	if m.removedrevisions != nil {
+		edges = append(edges, ledgerentry.EdgeRevisions)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *LedgerEntryMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case ledgerentry.EdgeRevisions:
+		ids := make([]ent.Value, 0, len(m.removedrevisions))
+		for id := range m.removedrevisions {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *LedgerEntryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 6)
+	if m.clearedgrid {
+		edges = append(edges, ledgerentry.EdgeGrid)
+	}
+	if m.cleareditem_type {
+		edges = append(edges, ledgerentry.EdgeItemType)
+	}
+	if m.clearedkey_project {
+		edges = append(edges, ledgerentry.EdgeKeyProject)
+	}
+	if m.clearedcreated_by {
+		edges = append(edges, ledgerentry.EdgeCreatedBy)
+	}
+	if m.clearedupdated_by {
+		edges = append(edges, ledgerentry.EdgeUpdatedBy)
+	}
+	if m.clearedrevisions {
+		edges = append(edges, ledgerentry.EdgeRevisions)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *LedgerEntryMutation) EdgeCleared(name string) bool {
+	switch name {
+	case ledgerentry.EdgeGrid:
+		return m.clearedgrid
+	case ledgerentry.EdgeItemType:
+		return m.cleareditem_type
+	case ledgerentry.EdgeKeyProject:
+		return m.clearedkey_project
+	case ledgerentry.EdgeCreatedBy:
+		return m.clearedcreated_by
+	case ledgerentry.EdgeUpdatedBy:
+		return m.clearedupdated_by
+	case ledgerentry.EdgeRevisions:
+		return m.clearedrevisions
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *LedgerEntryMutation) ClearEdge(name string) error {
+	switch name {
+	case ledgerentry.EdgeGrid:
+		m.ClearGrid()
+		return nil
+	case ledgerentry.EdgeItemType:
+		m.ClearItemType()
+		return nil
+	case ledgerentry.EdgeKeyProject:
+		m.ClearKeyProject()
+		return nil
+	case ledgerentry.EdgeCreatedBy:
+		m.ClearCreatedBy()
+		return nil
+	case ledgerentry.EdgeUpdatedBy:
+		m.ClearUpdatedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerEntry unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *LedgerEntryMutation) ResetEdge(name string) error {
+	switch name {
+	case ledgerentry.EdgeGrid:
+		m.ResetGrid()
+		return nil
+	case ledgerentry.EdgeItemType:
+		m.ResetItemType()
+		return nil
+	case ledgerentry.EdgeKeyProject:
+		m.ResetKeyProject()
+		return nil
+	case ledgerentry.EdgeCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	case ledgerentry.EdgeUpdatedBy:
+		m.ResetUpdatedBy()
+		return nil
+	case ledgerentry.EdgeRevisions:
+		m.ResetRevisions()
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerEntry edge %s", name)
+}
+
+// LedgerEntryRevisionMutation represents an operation that mutates the LedgerEntryRevision nodes in the graph.
+type LedgerEntryRevisionMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	created_at        *time.Time
+	updated_at        *time.Time
+	version           *int
+	addversion        *int
+	period            *string
+	values            *map[string]string
+	grid_id           *int
+	addgrid_id        *int
+	grid_path         *string
+	clearedFields     map[string]struct{}
+	entry             *int
+	clearedentry      bool
+	changed_by        *int
+	clearedchanged_by bool
+	done              bool
+	oldValue          func(context.Context) (*LedgerEntryRevision, error)
+	predicates        []predicate.LedgerEntryRevision
+}
+
+var _ ent.Mutation = (*LedgerEntryRevisionMutation)(nil)
+
+// ledgerentryrevisionOption allows management of the mutation configuration using functional options.
+type ledgerentryrevisionOption func(*LedgerEntryRevisionMutation)
+
+// newLedgerEntryRevisionMutation creates new mutation for the LedgerEntryRevision entity.
+func newLedgerEntryRevisionMutation(c config, op Op, opts ...ledgerentryrevisionOption) *LedgerEntryRevisionMutation {
+	m := &LedgerEntryRevisionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeLedgerEntryRevision,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withLedgerEntryRevisionID sets the ID field of the mutation.
+func withLedgerEntryRevisionID(id int) ledgerentryrevisionOption {
+	return func(m *LedgerEntryRevisionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *LedgerEntryRevision
+		)
+		m.oldValue = func(ctx context.Context) (*LedgerEntryRevision, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().LedgerEntryRevision.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withLedgerEntryRevision sets the old LedgerEntryRevision of the mutation.
+func withLedgerEntryRevision(node *LedgerEntryRevision) ledgerentryrevisionOption {
+	return func(m *LedgerEntryRevisionMutation) {
+		m.oldValue = func(context.Context) (*LedgerEntryRevision, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m LedgerEntryRevisionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m LedgerEntryRevisionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *LedgerEntryRevisionMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *LedgerEntryRevisionMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().LedgerEntryRevision.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *LedgerEntryRevisionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *LedgerEntryRevisionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the LedgerEntryRevision entity.
+// If the LedgerEntryRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerEntryRevisionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *LedgerEntryRevisionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *LedgerEntryRevisionMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *LedgerEntryRevisionMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the LedgerEntryRevision entity.
+// If the LedgerEntryRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerEntryRevisionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *LedgerEntryRevisionMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *LedgerEntryRevisionMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *LedgerEntryRevisionMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the LedgerEntryRevision entity.
+// If the LedgerEntryRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerEntryRevisionMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *LedgerEntryRevisionMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *LedgerEntryRevisionMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *LedgerEntryRevisionMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// SetPeriod sets the "period" field.
+func (m *LedgerEntryRevisionMutation) SetPeriod(s string) {
+	m.period = &s
+}
+
+// Period returns the value of the "period" field in the mutation.
+func (m *LedgerEntryRevisionMutation) Period() (r string, exists bool) {
+	v := m.period
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriod returns the old "period" field's value of the LedgerEntryRevision entity.
+// If the LedgerEntryRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerEntryRevisionMutation) OldPeriod(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriod: %w", err)
+	}
+	return oldValue.Period, nil
+}
+
+// ResetPeriod resets all changes to the "period" field.
+func (m *LedgerEntryRevisionMutation) ResetPeriod() {
+	m.period = nil
+}
+
+// SetValues sets the "values" field.
+func (m *LedgerEntryRevisionMutation) SetValues(value map[string]string) {
+	m.values = &value
+}
+
+// Values returns the value of the "values" field in the mutation.
+func (m *LedgerEntryRevisionMutation) Values() (r map[string]string, exists bool) {
+	v := m.values
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValues returns the old "values" field's value of the LedgerEntryRevision entity.
+// If the LedgerEntryRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerEntryRevisionMutation) OldValues(ctx context.Context) (v map[string]string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValues is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValues requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValues: %w", err)
+	}
+	return oldValue.Values, nil
+}
+
+// ResetValues resets all changes to the "values" field.
+func (m *LedgerEntryRevisionMutation) ResetValues() {
+	m.values = nil
+}
+
+// SetGridID sets the "grid_id" field.
+func (m *LedgerEntryRevisionMutation) SetGridID(i int) {
+	m.grid_id = &i
+	m.addgrid_id = nil
+}
+
+// GridID returns the value of the "grid_id" field in the mutation.
+func (m *LedgerEntryRevisionMutation) GridID() (r int, exists bool) {
+	v := m.grid_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridID returns the old "grid_id" field's value of the LedgerEntryRevision entity.
+// If the LedgerEntryRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerEntryRevisionMutation) OldGridID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridID: %w", err)
+	}
+	return oldValue.GridID, nil
+}
+
+// AddGridID adds i to the "grid_id" field.
+func (m *LedgerEntryRevisionMutation) AddGridID(i int) {
+	if m.addgrid_id != nil {
+		*m.addgrid_id += i
+	} else {
+		m.addgrid_id = &i
+	}
+}
+
+// AddedGridID returns the value that was added to the "grid_id" field in this mutation.
+func (m *LedgerEntryRevisionMutation) AddedGridID() (r int, exists bool) {
+	v := m.addgrid_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetGridID resets all changes to the "grid_id" field.
+func (m *LedgerEntryRevisionMutation) ResetGridID() {
+	m.grid_id = nil
+	m.addgrid_id = nil
+}
+
+// SetGridPath sets the "grid_path" field.
+func (m *LedgerEntryRevisionMutation) SetGridPath(s string) {
+	m.grid_path = &s
+}
+
+// GridPath returns the value of the "grid_path" field in the mutation.
+func (m *LedgerEntryRevisionMutation) GridPath() (r string, exists bool) {
+	v := m.grid_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridPath returns the old "grid_path" field's value of the LedgerEntryRevision entity.
+// If the LedgerEntryRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerEntryRevisionMutation) OldGridPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridPath: %w", err)
+	}
+	return oldValue.GridPath, nil
+}
+
+// ResetGridPath resets all changes to the "grid_path" field.
+func (m *LedgerEntryRevisionMutation) ResetGridPath() {
+	m.grid_path = nil
+}
+
+// SetEntryID sets the "entry_id" field.
+func (m *LedgerEntryRevisionMutation) SetEntryID(i int) {
+	m.entry = &i
+}
+
+// EntryID returns the value of the "entry_id" field in the mutation.
+func (m *LedgerEntryRevisionMutation) EntryID() (r int, exists bool) {
+	v := m.entry
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEntryID returns the old "entry_id" field's value of the LedgerEntryRevision entity.
+// If the LedgerEntryRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerEntryRevisionMutation) OldEntryID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEntryID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEntryID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEntryID: %w", err)
+	}
+	return oldValue.EntryID, nil
+}
+
+// ResetEntryID resets all changes to the "entry_id" field.
+func (m *LedgerEntryRevisionMutation) ResetEntryID() {
+	m.entry = nil
+}
+
+// SetChangedByID sets the "changed_by_id" field.
+func (m *LedgerEntryRevisionMutation) SetChangedByID(i int) {
+	m.changed_by = &i
+}
+
+// ChangedByID returns the value of the "changed_by_id" field in the mutation.
+func (m *LedgerEntryRevisionMutation) ChangedByID() (r int, exists bool) {
+	v := m.changed_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChangedByID returns the old "changed_by_id" field's value of the LedgerEntryRevision entity.
+// If the LedgerEntryRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerEntryRevisionMutation) OldChangedByID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChangedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChangedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChangedByID: %w", err)
+	}
+	return oldValue.ChangedByID, nil
+}
+
+// ClearChangedByID clears the value of the "changed_by_id" field.
+func (m *LedgerEntryRevisionMutation) ClearChangedByID() {
+	m.changed_by = nil
+	m.clearedFields[ledgerentryrevision.FieldChangedByID] = struct{}{}
+}
+
+// ChangedByIDCleared returns if the "changed_by_id" field was cleared in this mutation.
+func (m *LedgerEntryRevisionMutation) ChangedByIDCleared() bool {
+	_, ok := m.clearedFields[ledgerentryrevision.FieldChangedByID]
+	return ok
+}
+
+// ResetChangedByID resets all changes to the "changed_by_id" field.
+func (m *LedgerEntryRevisionMutation) ResetChangedByID() {
+	m.changed_by = nil
+	delete(m.clearedFields, ledgerentryrevision.FieldChangedByID)
+}
+
+// ClearEntry clears the "entry" edge to the LedgerEntry entity.
+func (m *LedgerEntryRevisionMutation) ClearEntry() {
+	m.clearedentry = true
+	m.clearedFields[ledgerentryrevision.FieldEntryID] = struct{}{}
+}
+
+// EntryCleared reports if the "entry" edge to the LedgerEntry entity was cleared.
+func (m *LedgerEntryRevisionMutation) EntryCleared() bool {
+	return m.clearedentry
+}
+
+// EntryIDs returns the "entry" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// EntryID instead. It exists only for internal usage by the builders.
+func (m *LedgerEntryRevisionMutation) EntryIDs() (ids []int) {
+	if id := m.entry; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetEntry resets all changes to the "entry" edge.
+func (m *LedgerEntryRevisionMutation) ResetEntry() {
+	m.entry = nil
+	m.clearedentry = false
+}
+
+// ClearChangedBy clears the "changed_by" edge to the Person entity.
+func (m *LedgerEntryRevisionMutation) ClearChangedBy() {
+	m.clearedchanged_by = true
+	m.clearedFields[ledgerentryrevision.FieldChangedByID] = struct{}{}
+}
+
+// ChangedByCleared reports if the "changed_by" edge to the Person entity was cleared.
+func (m *LedgerEntryRevisionMutation) ChangedByCleared() bool {
+	return m.ChangedByIDCleared() || m.clearedchanged_by
+}
+
+// ChangedByIDs returns the "changed_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ChangedByID instead. It exists only for internal usage by the builders.
+func (m *LedgerEntryRevisionMutation) ChangedByIDs() (ids []int) {
+	if id := m.changed_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetChangedBy resets all changes to the "changed_by" edge.
+func (m *LedgerEntryRevisionMutation) ResetChangedBy() {
+	m.changed_by = nil
+	m.clearedchanged_by = false
+}
+
+// Where appends a list predicates to the LedgerEntryRevisionMutation builder.
+func (m *LedgerEntryRevisionMutation) Where(ps ...predicate.LedgerEntryRevision) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the LedgerEntryRevisionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *LedgerEntryRevisionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.LedgerEntryRevision, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *LedgerEntryRevisionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *LedgerEntryRevisionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (LedgerEntryRevision).
+func (m *LedgerEntryRevisionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *LedgerEntryRevisionMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, ledgerentryrevision.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, ledgerentryrevision.FieldUpdatedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, ledgerentryrevision.FieldVersion)
+	}
+	if m.period != nil {
+		fields = append(fields, ledgerentryrevision.FieldPeriod)
+	}
+	if m.values != nil {
+		fields = append(fields, ledgerentryrevision.FieldValues)
+	}
+	if m.grid_id != nil {
+		fields = append(fields, ledgerentryrevision.FieldGridID)
+	}
+	if m.grid_path != nil {
+		fields = append(fields, ledgerentryrevision.FieldGridPath)
+	}
+	if m.entry != nil {
+		fields = append(fields, ledgerentryrevision.FieldEntryID)
+	}
+	if m.changed_by != nil {
+		fields = append(fields, ledgerentryrevision.FieldChangedByID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *LedgerEntryRevisionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case ledgerentryrevision.FieldCreatedAt:
+		return m.CreatedAt()
+	case ledgerentryrevision.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case ledgerentryrevision.FieldVersion:
+		return m.Version()
+	case ledgerentryrevision.FieldPeriod:
+		return m.Period()
+	case ledgerentryrevision.FieldValues:
+		return m.Values()
+	case ledgerentryrevision.FieldGridID:
+		return m.GridID()
+	case ledgerentryrevision.FieldGridPath:
+		return m.GridPath()
+	case ledgerentryrevision.FieldEntryID:
+		return m.EntryID()
+	case ledgerentryrevision.FieldChangedByID:
+		return m.ChangedByID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *LedgerEntryRevisionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case ledgerentryrevision.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case ledgerentryrevision.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case ledgerentryrevision.FieldVersion:
+		return m.OldVersion(ctx)
+	case ledgerentryrevision.FieldPeriod:
+		return m.OldPeriod(ctx)
+	case ledgerentryrevision.FieldValues:
+		return m.OldValues(ctx)
+	case ledgerentryrevision.FieldGridID:
+		return m.OldGridID(ctx)
+	case ledgerentryrevision.FieldGridPath:
+		return m.OldGridPath(ctx)
+	case ledgerentryrevision.FieldEntryID:
+		return m.OldEntryID(ctx)
+	case ledgerentryrevision.FieldChangedByID:
+		return m.OldChangedByID(ctx)
+	}
+	return nil, fmt.Errorf("unknown LedgerEntryRevision field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LedgerEntryRevisionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case ledgerentryrevision.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case ledgerentryrevision.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case ledgerentryrevision.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case ledgerentryrevision.FieldPeriod:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriod(v)
+		return nil
+	case ledgerentryrevision.FieldValues:
+		v, ok := value.(map[string]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValues(v)
+		return nil
+	case ledgerentryrevision.FieldGridID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridID(v)
+		return nil
+	case ledgerentryrevision.FieldGridPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridPath(v)
+		return nil
+	case ledgerentryrevision.FieldEntryID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEntryID(v)
+		return nil
+	case ledgerentryrevision.FieldChangedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChangedByID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerEntryRevision field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *LedgerEntryRevisionMutation) AddedFields() []string {
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, ledgerentryrevision.FieldVersion)
+	}
+	if m.addgrid_id != nil {
+		fields = append(fields, ledgerentryrevision.FieldGridID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *LedgerEntryRevisionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case ledgerentryrevision.FieldVersion:
+		return m.AddedVersion()
+	case ledgerentryrevision.FieldGridID:
+		return m.AddedGridID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LedgerEntryRevisionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case ledgerentryrevision.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	case ledgerentryrevision.FieldGridID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddGridID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerEntryRevision numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *LedgerEntryRevisionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(ledgerentryrevision.FieldChangedByID) {
+		fields = append(fields, ledgerentryrevision.FieldChangedByID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *LedgerEntryRevisionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *LedgerEntryRevisionMutation) ClearField(name string) error {
+	switch name {
+	case ledgerentryrevision.FieldChangedByID:
+		m.ClearChangedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerEntryRevision nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *LedgerEntryRevisionMutation) ResetField(name string) error {
+	switch name {
+	case ledgerentryrevision.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case ledgerentryrevision.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case ledgerentryrevision.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case ledgerentryrevision.FieldPeriod:
+		m.ResetPeriod()
+		return nil
+	case ledgerentryrevision.FieldValues:
+		m.ResetValues()
+		return nil
+	case ledgerentryrevision.FieldGridID:
+		m.ResetGridID()
+		return nil
+	case ledgerentryrevision.FieldGridPath:
+		m.ResetGridPath()
+		return nil
+	case ledgerentryrevision.FieldEntryID:
+		m.ResetEntryID()
+		return nil
+	case ledgerentryrevision.FieldChangedByID:
+		m.ResetChangedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerEntryRevision field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *LedgerEntryRevisionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.entry != nil {
+		edges = append(edges, ledgerentryrevision.EdgeEntry)
+	}
+	if m.changed_by != nil {
+		edges = append(edges, ledgerentryrevision.EdgeChangedBy)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *LedgerEntryRevisionMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case ledgerentryrevision.EdgeEntry:
+		if id := m.entry; id != nil {
+			return []ent.Value{*id}
+		}
+	case ledgerentryrevision.EdgeChangedBy:
+		if id := m.changed_by; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *LedgerEntryRevisionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *LedgerEntryRevisionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *LedgerEntryRevisionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedentry {
+		edges = append(edges, ledgerentryrevision.EdgeEntry)
+	}
+	if m.clearedchanged_by {
+		edges = append(edges, ledgerentryrevision.EdgeChangedBy)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *LedgerEntryRevisionMutation) EdgeCleared(name string) bool {
+	switch name {
+	case ledgerentryrevision.EdgeEntry:
+		return m.clearedentry
+	case ledgerentryrevision.EdgeChangedBy:
+		return m.clearedchanged_by
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *LedgerEntryRevisionMutation) ClearEdge(name string) error {
+	switch name {
+	case ledgerentryrevision.EdgeEntry:
+		m.ClearEntry()
+		return nil
+	case ledgerentryrevision.EdgeChangedBy:
+		m.ClearChangedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerEntryRevision unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *LedgerEntryRevisionMutation) ResetEdge(name string) error {
+	switch name {
+	case ledgerentryrevision.EdgeEntry:
+		m.ResetEntry()
+		return nil
+	case ledgerentryrevision.EdgeChangedBy:
+		m.ResetChangedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerEntryRevision edge %s", name)
+}
+
+// LedgerItemTypeMutation represents an operation that mutates the LedgerItemType nodes in the graph.
+type LedgerItemTypeMutation struct {
+	config
+	op                   Op
+	typ                  string
+	id                   *int
+	created_at           *time.Time
+	updated_at           *time.Time
+	code                 *string
+	name                 *string
+	label                *string
+	fields               *[]ledgerfield.Def
+	appendfields         []ledgerfield.Def
+	period               *ledgeritemtype.Period
+	required             *bool
+	required_kinds       *[]string
+	appendrequired_kinds []string
+	active               *bool
+	sort_order           *int
+	addsort_order        *int
+	clearedFields        map[string]struct{}
+	category             *int
+	clearedcategory      bool
+	done                 bool
+	oldValue             func(context.Context) (*LedgerItemType, error)
+	predicates           []predicate.LedgerItemType
+}
+
+var _ ent.Mutation = (*LedgerItemTypeMutation)(nil)
+
+// ledgeritemtypeOption allows management of the mutation configuration using functional options.
+type ledgeritemtypeOption func(*LedgerItemTypeMutation)
+
+// newLedgerItemTypeMutation creates new mutation for the LedgerItemType entity.
+func newLedgerItemTypeMutation(c config, op Op, opts ...ledgeritemtypeOption) *LedgerItemTypeMutation {
+	m := &LedgerItemTypeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeLedgerItemType,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withLedgerItemTypeID sets the ID field of the mutation.
+func withLedgerItemTypeID(id int) ledgeritemtypeOption {
+	return func(m *LedgerItemTypeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *LedgerItemType
+		)
+		m.oldValue = func(ctx context.Context) (*LedgerItemType, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().LedgerItemType.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withLedgerItemType sets the old LedgerItemType of the mutation.
+func withLedgerItemType(node *LedgerItemType) ledgeritemtypeOption {
+	return func(m *LedgerItemTypeMutation) {
+		m.oldValue = func(context.Context) (*LedgerItemType, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m LedgerItemTypeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m LedgerItemTypeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *LedgerItemTypeMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *LedgerItemTypeMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().LedgerItemType.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *LedgerItemTypeMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *LedgerItemTypeMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the LedgerItemType entity.
+// If the LedgerItemType object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerItemTypeMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *LedgerItemTypeMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *LedgerItemTypeMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *LedgerItemTypeMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the LedgerItemType entity.
+// If the LedgerItemType object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerItemTypeMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *LedgerItemTypeMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetCode sets the "code" field.
+func (m *LedgerItemTypeMutation) SetCode(s string) {
+	m.code = &s
+}
+
+// Code returns the value of the "code" field in the mutation.
+func (m *LedgerItemTypeMutation) Code() (r string, exists bool) {
+	v := m.code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCode returns the old "code" field's value of the LedgerItemType entity.
+// If the LedgerItemType object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerItemTypeMutation) OldCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCode: %w", err)
+	}
+	return oldValue.Code, nil
+}
+
+// ResetCode resets all changes to the "code" field.
+func (m *LedgerItemTypeMutation) ResetCode() {
+	m.code = nil
+}
+
+// SetName sets the "name" field.
+func (m *LedgerItemTypeMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *LedgerItemTypeMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the LedgerItemType entity.
+// If the LedgerItemType object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerItemTypeMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *LedgerItemTypeMutation) ResetName() {
+	m.name = nil
+}
+
+// SetLabel sets the "label" field.
+func (m *LedgerItemTypeMutation) SetLabel(s string) {
+	m.label = &s
+}
+
+// Label returns the value of the "label" field in the mutation.
+func (m *LedgerItemTypeMutation) Label() (r string, exists bool) {
+	v := m.label
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLabel returns the old "label" field's value of the LedgerItemType entity.
+// If the LedgerItemType object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerItemTypeMutation) OldLabel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLabel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLabel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLabel: %w", err)
+	}
+	return oldValue.Label, nil
+}
+
+// ResetLabel resets all changes to the "label" field.
+func (m *LedgerItemTypeMutation) ResetLabel() {
+	m.label = nil
+}
+
+// SetFields sets the "fields" field.
+func (m *LedgerItemTypeMutation) SetFields(l []ledgerfield.Def) {
+	m.fields = &l
+	m.appendfields = nil
+}
+
+// GetFields returns the value of the "fields" field in the mutation.
+func (m *LedgerItemTypeMutation) GetFields() (r []ledgerfield.Def, exists bool) {
+	v := m.fields
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFields returns the old "fields" field's value of the LedgerItemType entity.
+// If the LedgerItemType object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerItemTypeMutation) OldFields(ctx context.Context) (v []ledgerfield.Def, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFields is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFields requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFields: %w", err)
+	}
+	return oldValue.Fields, nil
+}
+
+// AppendFields adds l to the "fields" field.
+func (m *LedgerItemTypeMutation) AppendFields(l []ledgerfield.Def) {
+	m.appendfields = append(m.appendfields, l...)
+}
+
+// AppendedFields returns the list of values that were appended to the "fields" field in this mutation.
+func (m *LedgerItemTypeMutation) AppendedFields() ([]ledgerfield.Def, bool) {
+	if len(m.appendfields) == 0 {
+		return nil, false
+	}
+	return m.appendfields, true
+}
+
+// ResetFields resets all changes to the "fields" field.
+func (m *LedgerItemTypeMutation) ResetFields() {
+	m.fields = nil
+	m.appendfields = nil
+}
+
+// SetPeriod sets the "period" field.
+func (m *LedgerItemTypeMutation) SetPeriod(l ledgeritemtype.Period) {
+	m.period = &l
+}
+
+// Period returns the value of the "period" field in the mutation.
+func (m *LedgerItemTypeMutation) Period() (r ledgeritemtype.Period, exists bool) {
+	v := m.period
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriod returns the old "period" field's value of the LedgerItemType entity.
+// If the LedgerItemType object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerItemTypeMutation) OldPeriod(ctx context.Context) (v ledgeritemtype.Period, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriod: %w", err)
+	}
+	return oldValue.Period, nil
+}
+
+// ResetPeriod resets all changes to the "period" field.
+func (m *LedgerItemTypeMutation) ResetPeriod() {
+	m.period = nil
+}
+
+// SetRequired sets the "required" field.
+func (m *LedgerItemTypeMutation) SetRequired(b bool) {
+	m.required = &b
+}
+
+// Required returns the value of the "required" field in the mutation.
+func (m *LedgerItemTypeMutation) Required() (r bool, exists bool) {
+	v := m.required
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequired returns the old "required" field's value of the LedgerItemType entity.
+// If the LedgerItemType object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerItemTypeMutation) OldRequired(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequired is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequired requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequired: %w", err)
+	}
+	return oldValue.Required, nil
+}
+
+// ResetRequired resets all changes to the "required" field.
+func (m *LedgerItemTypeMutation) ResetRequired() {
+	m.required = nil
+}
+
+// SetRequiredKinds sets the "required_kinds" field.
+func (m *LedgerItemTypeMutation) SetRequiredKinds(s []string) {
+	m.required_kinds = &s
+	m.appendrequired_kinds = nil
+}
+
+// RequiredKinds returns the value of the "required_kinds" field in the mutation.
+func (m *LedgerItemTypeMutation) RequiredKinds() (r []string, exists bool) {
+	v := m.required_kinds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequiredKinds returns the old "required_kinds" field's value of the LedgerItemType entity.
+// If the LedgerItemType object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerItemTypeMutation) OldRequiredKinds(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequiredKinds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequiredKinds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequiredKinds: %w", err)
+	}
+	return oldValue.RequiredKinds, nil
+}
+
+// AppendRequiredKinds adds s to the "required_kinds" field.
+func (m *LedgerItemTypeMutation) AppendRequiredKinds(s []string) {
+	m.appendrequired_kinds = append(m.appendrequired_kinds, s...)
+}
+
+// AppendedRequiredKinds returns the list of values that were appended to the "required_kinds" field in this mutation.
+func (m *LedgerItemTypeMutation) AppendedRequiredKinds() ([]string, bool) {
+	if len(m.appendrequired_kinds) == 0 {
+		return nil, false
+	}
+	return m.appendrequired_kinds, true
+}
+
+// ClearRequiredKinds clears the value of the "required_kinds" field.
+func (m *LedgerItemTypeMutation) ClearRequiredKinds() {
+	m.required_kinds = nil
+	m.appendrequired_kinds = nil
+	m.clearedFields[ledgeritemtype.FieldRequiredKinds] = struct{}{}
+}
+
+// RequiredKindsCleared returns if the "required_kinds" field was cleared in this mutation.
+func (m *LedgerItemTypeMutation) RequiredKindsCleared() bool {
+	_, ok := m.clearedFields[ledgeritemtype.FieldRequiredKinds]
+	return ok
+}
+
+// ResetRequiredKinds resets all changes to the "required_kinds" field.
+func (m *LedgerItemTypeMutation) ResetRequiredKinds() {
+	m.required_kinds = nil
+	m.appendrequired_kinds = nil
+	delete(m.clearedFields, ledgeritemtype.FieldRequiredKinds)
+}
+
+// SetActive sets the "active" field.
+func (m *LedgerItemTypeMutation) SetActive(b bool) {
+	m.active = &b
+}
+
+// Active returns the value of the "active" field in the mutation.
+func (m *LedgerItemTypeMutation) Active() (r bool, exists bool) {
+	v := m.active
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActive returns the old "active" field's value of the LedgerItemType entity.
+// If the LedgerItemType object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerItemTypeMutation) OldActive(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActive is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActive requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActive: %w", err)
+	}
+	return oldValue.Active, nil
+}
+
+// ResetActive resets all changes to the "active" field.
+func (m *LedgerItemTypeMutation) ResetActive() {
+	m.active = nil
+}
+
+// SetSortOrder sets the "sort_order" field.
+func (m *LedgerItemTypeMutation) SetSortOrder(i int) {
+	m.sort_order = &i
+	m.addsort_order = nil
+}
+
+// SortOrder returns the value of the "sort_order" field in the mutation.
+func (m *LedgerItemTypeMutation) SortOrder() (r int, exists bool) {
+	v := m.sort_order
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSortOrder returns the old "sort_order" field's value of the LedgerItemType entity.
+// If the LedgerItemType object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerItemTypeMutation) OldSortOrder(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSortOrder is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSortOrder requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSortOrder: %w", err)
+	}
+	return oldValue.SortOrder, nil
+}
+
+// AddSortOrder adds i to the "sort_order" field.
+func (m *LedgerItemTypeMutation) AddSortOrder(i int) {
+	if m.addsort_order != nil {
+		*m.addsort_order += i
+	} else {
+		m.addsort_order = &i
+	}
+}
+
+// AddedSortOrder returns the value that was added to the "sort_order" field in this mutation.
+func (m *LedgerItemTypeMutation) AddedSortOrder() (r int, exists bool) {
+	v := m.addsort_order
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSortOrder resets all changes to the "sort_order" field.
+func (m *LedgerItemTypeMutation) ResetSortOrder() {
+	m.sort_order = nil
+	m.addsort_order = nil
+}
+
+// SetCategoryID sets the "category_id" field.
+func (m *LedgerItemTypeMutation) SetCategoryID(i int) {
+	m.category = &i
+}
+
+// CategoryID returns the value of the "category_id" field in the mutation.
+func (m *LedgerItemTypeMutation) CategoryID() (r int, exists bool) {
+	v := m.category
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCategoryID returns the old "category_id" field's value of the LedgerItemType entity.
+// If the LedgerItemType object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerItemTypeMutation) OldCategoryID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCategoryID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCategoryID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCategoryID: %w", err)
+	}
+	return oldValue.CategoryID, nil
+}
+
+// ResetCategoryID resets all changes to the "category_id" field.
+func (m *LedgerItemTypeMutation) ResetCategoryID() {
+	m.category = nil
+}
+
+// ClearCategory clears the "category" edge to the LedgerCategory entity.
+func (m *LedgerItemTypeMutation) ClearCategory() {
+	m.clearedcategory = true
+	m.clearedFields[ledgeritemtype.FieldCategoryID] = struct{}{}
+}
+
+// CategoryCleared reports if the "category" edge to the LedgerCategory entity was cleared.
+func (m *LedgerItemTypeMutation) CategoryCleared() bool {
+	return m.clearedcategory
+}
+
+// CategoryIDs returns the "category" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CategoryID instead. It exists only for internal usage by the builders.
+func (m *LedgerItemTypeMutation) CategoryIDs() (ids []int) {
+	if id := m.category; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCategory resets all changes to the "category" edge.
+func (m *LedgerItemTypeMutation) ResetCategory() {
+	m.category = nil
+	m.clearedcategory = false
+}
+
+// Where appends a list predicates to the LedgerItemTypeMutation builder.
+func (m *LedgerItemTypeMutation) Where(ps ...predicate.LedgerItemType) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the LedgerItemTypeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *LedgerItemTypeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.LedgerItemType, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *LedgerItemTypeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *LedgerItemTypeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (LedgerItemType).
+func (m *LedgerItemTypeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *LedgerItemTypeMutation) Fields() []string {
+	fields := make([]string, 0, 12)
+	if m.created_at != nil {
+		fields = append(fields, ledgeritemtype.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, ledgeritemtype.FieldUpdatedAt)
+	}
+	if m.code != nil {
+		fields = append(fields, ledgeritemtype.FieldCode)
+	}
+	if m.name != nil {
+		fields = append(fields, ledgeritemtype.FieldName)
+	}
+	if m.label != nil {
+		fields = append(fields, ledgeritemtype.FieldLabel)
+	}
+	if m.fields != nil {
+		fields = append(fields, ledgeritemtype.FieldFields)
+	}
+	if m.period != nil {
+		fields = append(fields, ledgeritemtype.FieldPeriod)
+	}
+	if m.required != nil {
+		fields = append(fields, ledgeritemtype.FieldRequired)
+	}
+	if m.required_kinds != nil {
+		fields = append(fields, ledgeritemtype.FieldRequiredKinds)
+	}
+	if m.active != nil {
+		fields = append(fields, ledgeritemtype.FieldActive)
+	}
+	if m.sort_order != nil {
+		fields = append(fields, ledgeritemtype.FieldSortOrder)
+	}
+	if m.category != nil {
+		fields = append(fields, ledgeritemtype.FieldCategoryID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *LedgerItemTypeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case ledgeritemtype.FieldCreatedAt:
+		return m.CreatedAt()
+	case ledgeritemtype.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case ledgeritemtype.FieldCode:
+		return m.Code()
+	case ledgeritemtype.FieldName:
+		return m.Name()
+	case ledgeritemtype.FieldLabel:
+		return m.Label()
+	case ledgeritemtype.FieldFields:
+		return m.GetFields()
+	case ledgeritemtype.FieldPeriod:
+		return m.Period()
+	case ledgeritemtype.FieldRequired:
+		return m.Required()
+	case ledgeritemtype.FieldRequiredKinds:
+		return m.RequiredKinds()
+	case ledgeritemtype.FieldActive:
+		return m.Active()
+	case ledgeritemtype.FieldSortOrder:
+		return m.SortOrder()
+	case ledgeritemtype.FieldCategoryID:
+		return m.CategoryID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *LedgerItemTypeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case ledgeritemtype.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case ledgeritemtype.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case ledgeritemtype.FieldCode:
+		return m.OldCode(ctx)
+	case ledgeritemtype.FieldName:
+		return m.OldName(ctx)
+	case ledgeritemtype.FieldLabel:
+		return m.OldLabel(ctx)
+	case ledgeritemtype.FieldFields:
+		return m.OldFields(ctx)
+	case ledgeritemtype.FieldPeriod:
+		return m.OldPeriod(ctx)
+	case ledgeritemtype.FieldRequired:
+		return m.OldRequired(ctx)
+	case ledgeritemtype.FieldRequiredKinds:
+		return m.OldRequiredKinds(ctx)
+	case ledgeritemtype.FieldActive:
+		return m.OldActive(ctx)
+	case ledgeritemtype.FieldSortOrder:
+		return m.OldSortOrder(ctx)
+	case ledgeritemtype.FieldCategoryID:
+		return m.OldCategoryID(ctx)
+	}
+	return nil, fmt.Errorf("unknown LedgerItemType field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LedgerItemTypeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case ledgeritemtype.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case ledgeritemtype.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case ledgeritemtype.FieldCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCode(v)
+		return nil
+	case ledgeritemtype.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case ledgeritemtype.FieldLabel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLabel(v)
+		return nil
+	case ledgeritemtype.FieldFields:
+		v, ok := value.([]ledgerfield.Def)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFields(v)
+		return nil
+	case ledgeritemtype.FieldPeriod:
+		v, ok := value.(ledgeritemtype.Period)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriod(v)
+		return nil
+	case ledgeritemtype.FieldRequired:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequired(v)
+		return nil
+	case ledgeritemtype.FieldRequiredKinds:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequiredKinds(v)
+		return nil
+	case ledgeritemtype.FieldActive:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActive(v)
+		return nil
+	case ledgeritemtype.FieldSortOrder:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSortOrder(v)
+		return nil
+	case ledgeritemtype.FieldCategoryID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCategoryID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerItemType field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *LedgerItemTypeMutation) AddedFields() []string {
+	var fields []string
+	if m.addsort_order != nil {
+		fields = append(fields, ledgeritemtype.FieldSortOrder)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *LedgerItemTypeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case ledgeritemtype.FieldSortOrder:
+		return m.AddedSortOrder()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LedgerItemTypeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case ledgeritemtype.FieldSortOrder:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSortOrder(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerItemType numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *LedgerItemTypeMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(ledgeritemtype.FieldRequiredKinds) {
+		fields = append(fields, ledgeritemtype.FieldRequiredKinds)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *LedgerItemTypeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *LedgerItemTypeMutation) ClearField(name string) error {
+	switch name {
+	case ledgeritemtype.FieldRequiredKinds:
+		m.ClearRequiredKinds()
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerItemType nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *LedgerItemTypeMutation) ResetField(name string) error {
+	switch name {
+	case ledgeritemtype.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case ledgeritemtype.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case ledgeritemtype.FieldCode:
+		m.ResetCode()
+		return nil
+	case ledgeritemtype.FieldName:
+		m.ResetName()
+		return nil
+	case ledgeritemtype.FieldLabel:
+		m.ResetLabel()
+		return nil
+	case ledgeritemtype.FieldFields:
+		m.ResetFields()
+		return nil
+	case ledgeritemtype.FieldPeriod:
+		m.ResetPeriod()
+		return nil
+	case ledgeritemtype.FieldRequired:
+		m.ResetRequired()
+		return nil
+	case ledgeritemtype.FieldRequiredKinds:
+		m.ResetRequiredKinds()
+		return nil
+	case ledgeritemtype.FieldActive:
+		m.ResetActive()
+		return nil
+	case ledgeritemtype.FieldSortOrder:
+		m.ResetSortOrder()
+		return nil
+	case ledgeritemtype.FieldCategoryID:
+		m.ResetCategoryID()
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerItemType field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *LedgerItemTypeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.category != nil {
+		edges = append(edges, ledgeritemtype.EdgeCategory)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *LedgerItemTypeMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case ledgeritemtype.EdgeCategory:
+		if id := m.category; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *LedgerItemTypeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *LedgerItemTypeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *LedgerItemTypeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedcategory {
+		edges = append(edges, ledgeritemtype.EdgeCategory)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *LedgerItemTypeMutation) EdgeCleared(name string) bool {
+	switch name {
+	case ledgeritemtype.EdgeCategory:
+		return m.clearedcategory
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *LedgerItemTypeMutation) ClearEdge(name string) error {
+	switch name {
+	case ledgeritemtype.EdgeCategory:
+		m.ClearCategory()
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerItemType unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *LedgerItemTypeMutation) ResetEdge(name string) error {
+	switch name {
+	case ledgeritemtype.EdgeCategory:
+		m.ResetCategory()
+		return nil
+	}
+	return fmt.Errorf("unknown LedgerItemType edge %s", name)
 }
 
 // PatrolMutation represents an operation that mutates the Patrol nodes in the graph.

@@ -40,6 +40,22 @@ type Tx struct {
 	IdempotencyKey *IdempotencyKeyClient
 	// Inspection is the client for interacting with the Inspection builders.
 	Inspection *InspectionClient
+	// KeyProject is the client for interacting with the KeyProject builders.
+	KeyProject *KeyProjectClient
+	// KeyProjectMetric is the client for interacting with the KeyProjectMetric builders.
+	KeyProjectMetric *KeyProjectMetricClient
+	// KeyProjectMilestone is the client for interacting with the KeyProjectMilestone builders.
+	KeyProjectMilestone *KeyProjectMilestoneClient
+	// KeyProjectProgress is the client for interacting with the KeyProjectProgress builders.
+	KeyProjectProgress *KeyProjectProgressClient
+	// LedgerCategory is the client for interacting with the LedgerCategory builders.
+	LedgerCategory *LedgerCategoryClient
+	// LedgerEntry is the client for interacting with the LedgerEntry builders.
+	LedgerEntry *LedgerEntryClient
+	// LedgerEntryRevision is the client for interacting with the LedgerEntryRevision builders.
+	LedgerEntryRevision *LedgerEntryRevisionClient
+	// LedgerItemType is the client for interacting with the LedgerItemType builders.
+	LedgerItemType *LedgerItemTypeClient
 	// Patrol is the client for interacting with the Patrol builders.
 	Patrol *PatrolClient
 	// Person is the client for interacting with the Person builders.
@@ -198,6 +214,14 @@ func (tx *Tx) init() {
 	tx.HouseholdTag = NewHouseholdTagClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Inspection = NewInspectionClient(tx.config)
+	tx.KeyProject = NewKeyProjectClient(tx.config)
+	tx.KeyProjectMetric = NewKeyProjectMetricClient(tx.config)
+	tx.KeyProjectMilestone = NewKeyProjectMilestoneClient(tx.config)
+	tx.KeyProjectProgress = NewKeyProjectProgressClient(tx.config)
+	tx.LedgerCategory = NewLedgerCategoryClient(tx.config)
+	tx.LedgerEntry = NewLedgerEntryClient(tx.config)
+	tx.LedgerEntryRevision = NewLedgerEntryRevisionClient(tx.config)
+	tx.LedgerItemType = NewLedgerItemTypeClient(tx.config)
 	tx.Patrol = NewPatrolClient(tx.config)
 	tx.Person = NewPersonClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)

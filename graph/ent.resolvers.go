@@ -60,6 +60,11 @@ func (r *queryResolver) Households(ctx context.Context, after *entgql.Cursor[int
 		ent.WithHouseholdOrder(orderBy), ent.WithHouseholdFilter(where.Filter))
 }
 
+// KeyProjects is the resolver for the keyProjects field.
+func (r *queryResolver) KeyProjects(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.KeyProjectOrder, where *ent.KeyProjectWhereInput) (*ent.KeyProjectConnection, error) {
+	return r.client(ctx).KeyProject.Query().Paginate(ctx, after, first, before, last, ent.WithKeyProjectOrder(orderBy), ent.WithKeyProjectFilter(where.Filter))
+}
+
 // Patrols is the resolver for the patrols field.
 func (r *queryResolver) Patrols(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PatrolOrder, where *ent.PatrolWhereInput) (*ent.PatrolConnection, error) {
 	return r.client(ctx).Patrol.Query().Paginate(ctx, after, first, before, last,
@@ -114,6 +119,32 @@ func (r *Resolver) HouseholdTag() generated.HouseholdTagResolver { return &house
 // Inspection returns generated.InspectionResolver implementation.
 func (r *Resolver) Inspection() generated.InspectionResolver { return &inspectionResolver{r} }
 
+// KeyProject returns generated.KeyProjectResolver implementation.
+func (r *Resolver) KeyProject() generated.KeyProjectResolver { return &keyProjectResolver{r} }
+
+// KeyProjectMetric returns generated.KeyProjectMetricResolver implementation.
+func (r *Resolver) KeyProjectMetric() generated.KeyProjectMetricResolver {
+	return &keyProjectMetricResolver{r}
+}
+
+// LedgerCategory returns generated.LedgerCategoryResolver implementation.
+func (r *Resolver) LedgerCategory() generated.LedgerCategoryResolver {
+	return &ledgerCategoryResolver{r}
+}
+
+// LedgerEntry returns generated.LedgerEntryResolver implementation.
+func (r *Resolver) LedgerEntry() generated.LedgerEntryResolver { return &ledgerEntryResolver{r} }
+
+// LedgerEntryRevision returns generated.LedgerEntryRevisionResolver implementation.
+func (r *Resolver) LedgerEntryRevision() generated.LedgerEntryRevisionResolver {
+	return &ledgerEntryRevisionResolver{r}
+}
+
+// LedgerItemType returns generated.LedgerItemTypeResolver implementation.
+func (r *Resolver) LedgerItemType() generated.LedgerItemTypeResolver {
+	return &ledgerItemTypeResolver{r}
+}
+
 // Patrol returns generated.PatrolResolver implementation.
 func (r *Resolver) Patrol() generated.PatrolResolver { return &patrolResolver{r} }
 
@@ -130,19 +161,25 @@ func (r *Resolver) Vehicle() generated.VehicleResolver { return &vehicleResolver
 func (r *Resolver) Visit() generated.VisitResolver { return &visitResolver{r} }
 
 type (
-	assignmentResolver   struct{ *Resolver }
-	auditEntryResolver   struct{ *Resolver }
-	bulletinPostResolver struct{ *Resolver }
-	dailyReportResolver  struct{ *Resolver }
-	eventResolver        struct{ *Resolver }
-	eventActionResolver  struct{ *Resolver }
-	gridResolver         struct{ *Resolver }
-	householdResolver    struct{ *Resolver }
-	householdTagResolver struct{ *Resolver }
-	inspectionResolver   struct{ *Resolver }
-	patrolResolver       struct{ *Resolver }
-	personResolver       struct{ *Resolver }
-	queryResolver        struct{ *Resolver }
-	vehicleResolver      struct{ *Resolver }
-	visitResolver        struct{ *Resolver }
+	assignmentResolver          struct{ *Resolver }
+	auditEntryResolver          struct{ *Resolver }
+	bulletinPostResolver        struct{ *Resolver }
+	dailyReportResolver         struct{ *Resolver }
+	eventResolver               struct{ *Resolver }
+	eventActionResolver         struct{ *Resolver }
+	gridResolver                struct{ *Resolver }
+	householdResolver           struct{ *Resolver }
+	householdTagResolver        struct{ *Resolver }
+	inspectionResolver          struct{ *Resolver }
+	keyProjectResolver          struct{ *Resolver }
+	keyProjectMetricResolver    struct{ *Resolver }
+	ledgerCategoryResolver      struct{ *Resolver }
+	ledgerEntryResolver         struct{ *Resolver }
+	ledgerEntryRevisionResolver struct{ *Resolver }
+	ledgerItemTypeResolver      struct{ *Resolver }
+	patrolResolver              struct{ *Resolver }
+	personResolver              struct{ *Resolver }
+	queryResolver               struct{ *Resolver }
+	vehicleResolver             struct{ *Resolver }
+	visitResolver               struct{ *Resolver }
 )

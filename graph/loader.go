@@ -9,6 +9,7 @@ import (
 
 	"gridgov/ent"
 	"gridgov/ent/grid"
+	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/person"
 )
 
@@ -83,8 +84,9 @@ func (l *loader[T]) flush(ctx context.Context) {
 
 // loaders are the request's batch loaders.
 type loaders struct {
-	grids  *loader[ent.Grid]
-	people *loader[ent.Person]
+	grids     *loader[ent.Grid]
+	people    *loader[ent.Person]
+	itemTypes *loader[ent.LedgerItemType]
 }
 
 type loadersKey struct{}
@@ -117,6 +119,10 @@ func (r *Resolver) loadersFrom(ctx context.Context) *loaders {
 			rows, err := client.Person.Query().Where(person.IDIn(ids...)).All(ctx)
 			return byID(rows, func(p *ent.Person) int { return p.ID }), err
 		})
+		lz.l.itemTypes = newLoader(func(ctx context.Context, ids []int) (map[int]*ent.LedgerItemType, error) {
+			rows, err := client.LedgerItemType.Query().Where(ledgeritemtype.IDIn(ids...)).All(ctx)
+			return byID(rows, func(t *ent.LedgerItemType) int { return t.ID }), err
+		})
 	})
 	return &lz.l
 }
@@ -138,4 +144,17 @@ func (r *Resolver) gridByID(ctx context.Context, id int) (*ent.Grid, error) {
 // personByID returns a person in the viewer's scope, or nil, batched likewise.
 func (r *Resolver) personByID(ctx context.Context, id int) (*ent.Person, error) {
 	return r.loadersFrom(ctx).people.load(ctx, id)
+}
+
+// itemTypeByID returns a ledger item type, batched likewise.
+func (r *Resolver) itemTypeByID(ctx context.Context, id int) (*ent.LedgerItemType, error) {
+	return r.loadersFrom(ctx).itemTypes.load(ctx, id)
+}
+
+// personRef returns the person with *id in the viewer's scope, or nil when id is nil.
+func (r *Resolver) personRef(ctx context.Context, id *int) (*ent.Person, error) {
+	if id == nil {
+		return nil, nil
+	}
+	return r.personByID(ctx, *id)
 }

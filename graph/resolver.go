@@ -13,6 +13,7 @@ import (
 	"gridgov/graph/generated"
 	"gridgov/internal/auth"
 	"gridgov/internal/dailywork"
+	"gridgov/internal/excel"
 	"gridgov/internal/publicface"
 	"gridgov/internal/supervision"
 	"gridgov/internal/workcal"
@@ -35,6 +36,8 @@ type Resolver struct {
 	PublicReports *auth.Limiter
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+	// Downloads signs the links requestExport hands out; nil refuses downloads.
+	Downloads *excel.Signer
 }
 
 // NewResolver returns the root resolver with the default workflow engine and limits.

@@ -3,6 +3,9 @@
 //	gridgov serve [--addr A] [--database-url URL] [--demo]
 //	gridgov demo [--database-url URL]
 //	gridgov gen --database-url postgres://… [--scale small|district|city] [--seed N] [--reset]
+//	gridgov catalogue load [--database-url URL]
+//	gridgov import roster|ledger FILE.xlsx [--database-url URL]
+//	gridgov export roster|ledgers|events|template [--grid CODE] [--out FILE.xlsx]
 //	gridgov migrate status|apply [--database-url URL]
 //	gridgov rollup verify|rebuild [--database-url URL]
 //	gridgov user add NAME [--person-id N] [--admin]   (password on standard input)
@@ -49,6 +52,9 @@ Usage:
   gridgov serve [flags]          run the HTTP server (GraphiQL at /, API at /graphql)
   gridgov demo [flags]           load the Xushui demo data set into the database
   gridgov gen [flags]            write a synthetic data set for benchmarks into PostgreSQL
+  gridgov catalogue load         load the starter ledger catalogue (台账目录); safe to repeat
+  gridgov import roster|ledger F import an xlsx workbook: all rows or none, every problem listed
+  gridgov export KIND [flags]    write roster, ledgers, events or a ledger template as xlsx
   gridgov migrate status|apply   PostgreSQL schema migrations [--database-url URL] [--baseline VERSION]
   gridgov rollup verify|rebuild  check the rollup summary against the cases, or rewrite it
   gridgov user add NAME [flags]  create an account; the password is read from standard input
@@ -77,6 +83,12 @@ func realMain(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 		return demoCmd(ctx, args[1:], stdout)
 	case "gen":
 		return genCmd(ctx, args[1:], stdout)
+	case "catalogue":
+		return catalogueCmd(ctx, args[1:], stdout)
+	case "import":
+		return importCmd(ctx, args[1:], stdout)
+	case "export":
+		return exportCmd(ctx, args[1:], stdout)
 	case "user":
 		return userCmd(ctx, args[1:], stdin, stdout)
 	case "bench":

@@ -573,3 +573,51 @@ func TestServe(t *testing.T) {
 		}
 	}
 }
+
+func TestCatalogueCommand(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "catalogue.db")
+	first := mustRun(t, "", "catalogue", "load", "--database-url", file)
+	if !regexp.MustCompile(`: 9 categories, 2\d\d item types\n$`).MatchString(first) {
+		t.Errorf("catalogue load said %q", first)
+	}
+	if again := mustRun(t, "", "catalogue", "load", "--database-url", file); again != first {
+		t.Errorf("second load said %q, first %q", again, first)
+	}
+	if _, err := run(t, "", "catalogue", "drop", "--database-url", file); err == nil {
+		t.Error("catalogue drop succeeded")
+	}
+}
+
+// TestImportExportCommands exports the demo roster and ledgers, imports them into a new
+// database and exports them again, through the command line.
+func TestImportExportCommands(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "src.db"), filepath.Join(dir, "dst.db")
+	mustRun(t, "", "demo", "--database-url", src)
+	for _, kind := range []string{"roster", "ledgers", "events", "template"} {
+		out := mustRun(t, "", "export", kind, "--database-url", src, "--out", filepath.Join(dir, kind+".xlsx"))
+		if !strings.HasPrefix(out, "wrote ") {
+			t.Errorf("export %s said %q", kind, out)
+		}
+	}
+	mustRun(t, "", "catalogue", "load", "--database-url", dst)
+	out := mustRun(t, "", "import", "roster", filepath.Join(dir, "roster.xlsx"), "--database-url", dst)
+	if !regexp.MustCompile(`: 11\d grids, \d+ people, \d+ assignments\n$`).MatchString(out) {
+		t.Errorf("import roster said %q", out)
+	}
+	out = mustRun(t, "", "import", "ledger", filepath.Join(dir, "ledgers.xlsx"), "--database-url", dst)
+	if !regexp.MustCompile(`: \d{4,} ledger entries on 5 sheets\n$`).MatchString(out) {
+		t.Errorf("import ledger said %q", out)
+	}
+	// Importing the roster again is refused whole: every grid code exists.
+	_, err := run(t, "", "import", "roster", filepath.Join(dir, "roster.xlsx"), "--database-url", dst)
+	if err == nil || !strings.Contains(err.Error(), "is already in the database") {
+		t.Errorf("second roster import: %v", err)
+	}
+	_, err = run(t, "", "import", "ledger", filepath.Join(dir, "events.xlsx"), "--database-url", dst)
+	if err == nil || !strings.Contains(err.Error(), `no ledger item type with code "事件"`) {
+		t.Errorf("events file imported as ledgers: %v", err)
+	}
+}

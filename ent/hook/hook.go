@@ -164,6 +164,102 @@ func (f InspectionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.InspectionMutation", m)
 }
 
+// The KeyProjectFunc type is an adapter to allow the use of ordinary
+// function as KeyProject mutator.
+type KeyProjectFunc func(context.Context, *ent.KeyProjectMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f KeyProjectFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.KeyProjectMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.KeyProjectMutation", m)
+}
+
+// The KeyProjectMetricFunc type is an adapter to allow the use of ordinary
+// function as KeyProjectMetric mutator.
+type KeyProjectMetricFunc func(context.Context, *ent.KeyProjectMetricMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f KeyProjectMetricFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.KeyProjectMetricMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.KeyProjectMetricMutation", m)
+}
+
+// The KeyProjectMilestoneFunc type is an adapter to allow the use of ordinary
+// function as KeyProjectMilestone mutator.
+type KeyProjectMilestoneFunc func(context.Context, *ent.KeyProjectMilestoneMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f KeyProjectMilestoneFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.KeyProjectMilestoneMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.KeyProjectMilestoneMutation", m)
+}
+
+// The KeyProjectProgressFunc type is an adapter to allow the use of ordinary
+// function as KeyProjectProgress mutator.
+type KeyProjectProgressFunc func(context.Context, *ent.KeyProjectProgressMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f KeyProjectProgressFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.KeyProjectProgressMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.KeyProjectProgressMutation", m)
+}
+
+// The LedgerCategoryFunc type is an adapter to allow the use of ordinary
+// function as LedgerCategory mutator.
+type LedgerCategoryFunc func(context.Context, *ent.LedgerCategoryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f LedgerCategoryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.LedgerCategoryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LedgerCategoryMutation", m)
+}
+
+// The LedgerEntryFunc type is an adapter to allow the use of ordinary
+// function as LedgerEntry mutator.
+type LedgerEntryFunc func(context.Context, *ent.LedgerEntryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f LedgerEntryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.LedgerEntryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LedgerEntryMutation", m)
+}
+
+// The LedgerEntryRevisionFunc type is an adapter to allow the use of ordinary
+// function as LedgerEntryRevision mutator.
+type LedgerEntryRevisionFunc func(context.Context, *ent.LedgerEntryRevisionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f LedgerEntryRevisionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.LedgerEntryRevisionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LedgerEntryRevisionMutation", m)
+}
+
+// The LedgerItemTypeFunc type is an adapter to allow the use of ordinary
+// function as LedgerItemType mutator.
+type LedgerItemTypeFunc func(context.Context, *ent.LedgerItemTypeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f LedgerItemTypeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.LedgerItemTypeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LedgerItemTypeMutation", m)
+}
+
 // The PatrolFunc type is an adapter to allow the use of ordinary
 // function as Patrol mutator.
 type PatrolFunc func(context.Context, *ent.PatrolMutation) (ent.Value, error)

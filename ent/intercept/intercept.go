@@ -20,6 +20,14 @@ import (
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
 	"gridgov/ent/inspection"
+	"gridgov/ent/keyproject"
+	"gridgov/ent/keyprojectmetric"
+	"gridgov/ent/keyprojectmilestone"
+	"gridgov/ent/keyprojectprogress"
+	"gridgov/ent/ledgercategory"
+	"gridgov/ent/ledgerentry"
+	"gridgov/ent/ledgerentryrevision"
+	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/predicate"
@@ -439,6 +447,222 @@ func (f TraverseInspection) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.InspectionQuery", q)
 }
 
+// The KeyProjectFunc type is an adapter to allow the use of ordinary function as a Querier.
+type KeyProjectFunc func(context.Context, *ent.KeyProjectQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f KeyProjectFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.KeyProjectQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.KeyProjectQuery", q)
+}
+
+// The TraverseKeyProject type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseKeyProject func(context.Context, *ent.KeyProjectQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseKeyProject) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseKeyProject) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KeyProjectQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.KeyProjectQuery", q)
+}
+
+// The KeyProjectMetricFunc type is an adapter to allow the use of ordinary function as a Querier.
+type KeyProjectMetricFunc func(context.Context, *ent.KeyProjectMetricQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f KeyProjectMetricFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.KeyProjectMetricQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.KeyProjectMetricQuery", q)
+}
+
+// The TraverseKeyProjectMetric type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseKeyProjectMetric func(context.Context, *ent.KeyProjectMetricQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseKeyProjectMetric) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseKeyProjectMetric) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KeyProjectMetricQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.KeyProjectMetricQuery", q)
+}
+
+// The KeyProjectMilestoneFunc type is an adapter to allow the use of ordinary function as a Querier.
+type KeyProjectMilestoneFunc func(context.Context, *ent.KeyProjectMilestoneQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f KeyProjectMilestoneFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.KeyProjectMilestoneQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.KeyProjectMilestoneQuery", q)
+}
+
+// The TraverseKeyProjectMilestone type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseKeyProjectMilestone func(context.Context, *ent.KeyProjectMilestoneQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseKeyProjectMilestone) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseKeyProjectMilestone) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KeyProjectMilestoneQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.KeyProjectMilestoneQuery", q)
+}
+
+// The KeyProjectProgressFunc type is an adapter to allow the use of ordinary function as a Querier.
+type KeyProjectProgressFunc func(context.Context, *ent.KeyProjectProgressQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f KeyProjectProgressFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.KeyProjectProgressQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.KeyProjectProgressQuery", q)
+}
+
+// The TraverseKeyProjectProgress type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseKeyProjectProgress func(context.Context, *ent.KeyProjectProgressQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseKeyProjectProgress) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseKeyProjectProgress) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KeyProjectProgressQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.KeyProjectProgressQuery", q)
+}
+
+// The LedgerCategoryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type LedgerCategoryFunc func(context.Context, *ent.LedgerCategoryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f LedgerCategoryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.LedgerCategoryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.LedgerCategoryQuery", q)
+}
+
+// The TraverseLedgerCategory type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseLedgerCategory func(context.Context, *ent.LedgerCategoryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseLedgerCategory) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseLedgerCategory) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.LedgerCategoryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.LedgerCategoryQuery", q)
+}
+
+// The LedgerEntryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type LedgerEntryFunc func(context.Context, *ent.LedgerEntryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f LedgerEntryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.LedgerEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.LedgerEntryQuery", q)
+}
+
+// The TraverseLedgerEntry type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseLedgerEntry func(context.Context, *ent.LedgerEntryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseLedgerEntry) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseLedgerEntry) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.LedgerEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.LedgerEntryQuery", q)
+}
+
+// The LedgerEntryRevisionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type LedgerEntryRevisionFunc func(context.Context, *ent.LedgerEntryRevisionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f LedgerEntryRevisionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.LedgerEntryRevisionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.LedgerEntryRevisionQuery", q)
+}
+
+// The TraverseLedgerEntryRevision type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseLedgerEntryRevision func(context.Context, *ent.LedgerEntryRevisionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseLedgerEntryRevision) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseLedgerEntryRevision) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.LedgerEntryRevisionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.LedgerEntryRevisionQuery", q)
+}
+
+// The LedgerItemTypeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type LedgerItemTypeFunc func(context.Context, *ent.LedgerItemTypeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f LedgerItemTypeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.LedgerItemTypeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.LedgerItemTypeQuery", q)
+}
+
+// The TraverseLedgerItemType type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseLedgerItemType func(context.Context, *ent.LedgerItemTypeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseLedgerItemType) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseLedgerItemType) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.LedgerItemTypeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.LedgerItemTypeQuery", q)
+}
+
 // The PatrolFunc type is an adapter to allow the use of ordinary function as a Querier.
 type PatrolFunc func(context.Context, *ent.PatrolQuery) (ent.Value, error)
 
@@ -657,6 +881,22 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.IdempotencyKeyQuery, predicate.IdempotencyKey, idempotencykey.OrderOption]{typ: ent.TypeIdempotencyKey, tq: q}, nil
 	case *ent.InspectionQuery:
 		return &query[*ent.InspectionQuery, predicate.Inspection, inspection.OrderOption]{typ: ent.TypeInspection, tq: q}, nil
+	case *ent.KeyProjectQuery:
+		return &query[*ent.KeyProjectQuery, predicate.KeyProject, keyproject.OrderOption]{typ: ent.TypeKeyProject, tq: q}, nil
+	case *ent.KeyProjectMetricQuery:
+		return &query[*ent.KeyProjectMetricQuery, predicate.KeyProjectMetric, keyprojectmetric.OrderOption]{typ: ent.TypeKeyProjectMetric, tq: q}, nil
+	case *ent.KeyProjectMilestoneQuery:
+		return &query[*ent.KeyProjectMilestoneQuery, predicate.KeyProjectMilestone, keyprojectmilestone.OrderOption]{typ: ent.TypeKeyProjectMilestone, tq: q}, nil
+	case *ent.KeyProjectProgressQuery:
+		return &query[*ent.KeyProjectProgressQuery, predicate.KeyProjectProgress, keyprojectprogress.OrderOption]{typ: ent.TypeKeyProjectProgress, tq: q}, nil
+	case *ent.LedgerCategoryQuery:
+		return &query[*ent.LedgerCategoryQuery, predicate.LedgerCategory, ledgercategory.OrderOption]{typ: ent.TypeLedgerCategory, tq: q}, nil
+	case *ent.LedgerEntryQuery:
+		return &query[*ent.LedgerEntryQuery, predicate.LedgerEntry, ledgerentry.OrderOption]{typ: ent.TypeLedgerEntry, tq: q}, nil
+	case *ent.LedgerEntryRevisionQuery:
+		return &query[*ent.LedgerEntryRevisionQuery, predicate.LedgerEntryRevision, ledgerentryrevision.OrderOption]{typ: ent.TypeLedgerEntryRevision, tq: q}, nil
+	case *ent.LedgerItemTypeQuery:
+		return &query[*ent.LedgerItemTypeQuery, predicate.LedgerItemType, ledgeritemtype.OrderOption]{typ: ent.TypeLedgerItemType, tq: q}, nil
 	case *ent.PatrolQuery:
 		return &query[*ent.PatrolQuery, predicate.Patrol, patrol.OrderOption]{typ: ent.TypePatrol, tq: q}, nil
 	case *ent.PersonQuery:

@@ -655,6 +655,336 @@ var (
 			},
 		},
 	}
+	// KeyProjectsColumns holds the columns for the "key_projects" table.
+	KeyProjectsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "code", Type: field.TypeString, Size: 32},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "investment", Type: field.TypeFloat64, Default: 0},
+		{Name: "owner_unit", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PLANNED", "IN_PROGRESS", "COMPLETED", "SUSPENDED"}, Default: "PLANNED"},
+		{Name: "description", Type: field.TypeString, Size: 4000, Default: ""},
+		{Name: "starts_on", Type: field.TypeTime, Nullable: true},
+		{Name: "due_on", Type: field.TypeTime, Nullable: true},
+		{Name: "grid_path", Type: field.TypeString, Size: 2000},
+		{Name: "grid_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "grid_id", Type: field.TypeInt},
+		{Name: "owner_id", Type: field.TypeInt, Nullable: true},
+	}
+	// KeyProjectsTable holds the schema information for the "key_projects" table.
+	KeyProjectsTable = &schema.Table{
+		Name:       "key_projects",
+		Columns:    KeyProjectsColumns,
+		PrimaryKey: []*schema.Column{KeyProjectsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "key_projects_grids_grid",
+				Columns:    []*schema.Column{KeyProjectsColumns[13]},
+				RefColumns: []*schema.Column{GridsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "key_projects_persons_owner",
+				Columns:    []*schema.Column{KeyProjectsColumns[14]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "keyproject_code",
+				Unique:  true,
+				Columns: []*schema.Column{KeyProjectsColumns[3]},
+			},
+			{
+				Name:    "keyproject_grid_path",
+				Unique:  false,
+				Columns: []*schema.Column{KeyProjectsColumns[11]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClass: "varchar_pattern_ops",
+				},
+			},
+		},
+	}
+	// KeyProjectMetricsColumns holds the columns for the "key_project_metrics" table.
+	KeyProjectMetricsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "code", Type: field.TypeString, Size: 32},
+		{Name: "label", Type: field.TypeString, Size: 100},
+		{Name: "unit", Type: field.TypeString, Size: 20, Default: ""},
+		{Name: "target", Type: field.TypeFloat64},
+		{Name: "sort_order", Type: field.TypeInt, Default: 0},
+		{Name: "grid_path", Type: field.TypeString, Size: 2000},
+		{Name: "project_id", Type: field.TypeInt},
+	}
+	// KeyProjectMetricsTable holds the schema information for the "key_project_metrics" table.
+	KeyProjectMetricsTable = &schema.Table{
+		Name:       "key_project_metrics",
+		Columns:    KeyProjectMetricsColumns,
+		PrimaryKey: []*schema.Column{KeyProjectMetricsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "key_project_metrics_key_projects_metrics",
+				Columns:    []*schema.Column{KeyProjectMetricsColumns[9]},
+				RefColumns: []*schema.Column{KeyProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "keyprojectmetric_project_id_code",
+				Unique:  true,
+				Columns: []*schema.Column{KeyProjectMetricsColumns[9], KeyProjectMetricsColumns[3]},
+			},
+		},
+	}
+	// KeyProjectMilestonesColumns holds the columns for the "key_project_milestones" table.
+	KeyProjectMilestonesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "due_on", Type: field.TypeTime},
+		{Name: "done_on", Type: field.TypeTime, Nullable: true},
+		{Name: "sort_order", Type: field.TypeInt, Default: 0},
+		{Name: "grid_path", Type: field.TypeString, Size: 2000},
+		{Name: "project_id", Type: field.TypeInt},
+	}
+	// KeyProjectMilestonesTable holds the schema information for the "key_project_milestones" table.
+	KeyProjectMilestonesTable = &schema.Table{
+		Name:       "key_project_milestones",
+		Columns:    KeyProjectMilestonesColumns,
+		PrimaryKey: []*schema.Column{KeyProjectMilestonesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "key_project_milestones_key_projects_milestones",
+				Columns:    []*schema.Column{KeyProjectMilestonesColumns[8]},
+				RefColumns: []*schema.Column{KeyProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
+	// KeyProjectProgressesColumns holds the columns for the "key_project_progresses" table.
+	KeyProjectProgressesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "day", Type: field.TypeString, Size: 10},
+		{Name: "value", Type: field.TypeFloat64},
+		{Name: "note", Type: field.TypeString, Size: 4000, Default: ""},
+		{Name: "grid_path", Type: field.TypeString, Size: 2000},
+		{Name: "metric_id", Type: field.TypeInt},
+		{Name: "recorded_by_id", Type: field.TypeInt, Nullable: true},
+	}
+	// KeyProjectProgressesTable holds the schema information for the "key_project_progresses" table.
+	KeyProjectProgressesTable = &schema.Table{
+		Name:       "key_project_progresses",
+		Columns:    KeyProjectProgressesColumns,
+		PrimaryKey: []*schema.Column{KeyProjectProgressesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "key_project_progresses_key_project_metrics_progress",
+				Columns:    []*schema.Column{KeyProjectProgressesColumns[7]},
+				RefColumns: []*schema.Column{KeyProjectMetricsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "key_project_progresses_persons_recorded_by",
+				Columns:    []*schema.Column{KeyProjectProgressesColumns[8]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "keyprojectprogress_metric_id_day",
+				Unique:  true,
+				Columns: []*schema.Column{KeyProjectProgressesColumns[7], KeyProjectProgressesColumns[3]},
+			},
+		},
+	}
+	// LedgerCategoriesColumns holds the columns for the "ledger_categories" table.
+	LedgerCategoriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "code", Type: field.TypeString, Size: 32},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "label", Type: field.TypeString, Size: 100},
+		{Name: "sort_order", Type: field.TypeInt, Default: 0},
+	}
+	// LedgerCategoriesTable holds the schema information for the "ledger_categories" table.
+	LedgerCategoriesTable = &schema.Table{
+		Name:       "ledger_categories",
+		Columns:    LedgerCategoriesColumns,
+		PrimaryKey: []*schema.Column{LedgerCategoriesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ledgercategory_code",
+				Unique:  true,
+				Columns: []*schema.Column{LedgerCategoriesColumns[3]},
+			},
+		},
+	}
+	// LedgerEntriesColumns holds the columns for the "ledger_entries" table.
+	LedgerEntriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "period", Type: field.TypeString, Size: 10, Default: ""},
+		{Name: "values", Type: field.TypeJSON},
+		{Name: "version", Type: field.TypeInt, Default: 1},
+		{Name: "grid_path", Type: field.TypeString, Size: 2000},
+		{Name: "grid_id", Type: field.TypeInt},
+		{Name: "item_type_id", Type: field.TypeInt},
+		{Name: "key_project_id", Type: field.TypeInt, Nullable: true},
+		{Name: "created_by_id", Type: field.TypeInt, Nullable: true},
+		{Name: "updated_by_id", Type: field.TypeInt, Nullable: true},
+	}
+	// LedgerEntriesTable holds the schema information for the "ledger_entries" table.
+	LedgerEntriesTable = &schema.Table{
+		Name:       "ledger_entries",
+		Columns:    LedgerEntriesColumns,
+		PrimaryKey: []*schema.Column{LedgerEntriesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "ledger_entries_grids_grid",
+				Columns:    []*schema.Column{LedgerEntriesColumns[7]},
+				RefColumns: []*schema.Column{GridsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "ledger_entries_ledger_item_types_item_type",
+				Columns:    []*schema.Column{LedgerEntriesColumns[8]},
+				RefColumns: []*schema.Column{LedgerItemTypesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "ledger_entries_key_projects_key_project",
+				Columns:    []*schema.Column{LedgerEntriesColumns[9]},
+				RefColumns: []*schema.Column{KeyProjectsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "ledger_entries_persons_created_by",
+				Columns:    []*schema.Column{LedgerEntriesColumns[10]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "ledger_entries_persons_updated_by",
+				Columns:    []*schema.Column{LedgerEntriesColumns[11]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ledgerentry_grid_path_item_type_id_period",
+				Unique:  false,
+				Columns: []*schema.Column{LedgerEntriesColumns[6], LedgerEntriesColumns[8], LedgerEntriesColumns[3]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClass: "varchar_pattern_ops",
+				},
+			},
+			{
+				Name:    "ledgerentry_item_type_id_period_grid_id",
+				Unique:  false,
+				Columns: []*schema.Column{LedgerEntriesColumns[8], LedgerEntriesColumns[3], LedgerEntriesColumns[7]},
+			},
+			{
+				Name:    "ledgerentry_key_project_id",
+				Unique:  false,
+				Columns: []*schema.Column{LedgerEntriesColumns[9]},
+			},
+		},
+	}
+	// LedgerEntryRevisionsColumns holds the columns for the "ledger_entry_revisions" table.
+	LedgerEntryRevisionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt},
+		{Name: "period", Type: field.TypeString, Size: 10},
+		{Name: "values", Type: field.TypeJSON},
+		{Name: "grid_id", Type: field.TypeInt},
+		{Name: "grid_path", Type: field.TypeString, Size: 2000},
+		{Name: "entry_id", Type: field.TypeInt},
+		{Name: "changed_by_id", Type: field.TypeInt, Nullable: true},
+	}
+	// LedgerEntryRevisionsTable holds the schema information for the "ledger_entry_revisions" table.
+	LedgerEntryRevisionsTable = &schema.Table{
+		Name:       "ledger_entry_revisions",
+		Columns:    LedgerEntryRevisionsColumns,
+		PrimaryKey: []*schema.Column{LedgerEntryRevisionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "ledger_entry_revisions_ledger_entries_revisions",
+				Columns:    []*schema.Column{LedgerEntryRevisionsColumns[8]},
+				RefColumns: []*schema.Column{LedgerEntriesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "ledger_entry_revisions_persons_changed_by",
+				Columns:    []*schema.Column{LedgerEntryRevisionsColumns[9]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ledgerentryrevision_entry_id_version",
+				Unique:  true,
+				Columns: []*schema.Column{LedgerEntryRevisionsColumns[8], LedgerEntryRevisionsColumns[3]},
+			},
+		},
+	}
+	// LedgerItemTypesColumns holds the columns for the "ledger_item_types" table.
+	LedgerItemTypesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "code", Type: field.TypeString, Size: 32},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "label", Type: field.TypeString, Size: 100},
+		{Name: "fields", Type: field.TypeJSON},
+		{Name: "period", Type: field.TypeEnum, Enums: []string{"NONE", "MONTH", "QUARTER", "YEAR"}, Default: "NONE"},
+		{Name: "required", Type: field.TypeBool, Default: false},
+		{Name: "required_kinds", Type: field.TypeJSON, Nullable: true},
+		{Name: "active", Type: field.TypeBool, Default: true},
+		{Name: "sort_order", Type: field.TypeInt, Default: 0},
+		{Name: "category_id", Type: field.TypeInt},
+	}
+	// LedgerItemTypesTable holds the schema information for the "ledger_item_types" table.
+	LedgerItemTypesTable = &schema.Table{
+		Name:       "ledger_item_types",
+		Columns:    LedgerItemTypesColumns,
+		PrimaryKey: []*schema.Column{LedgerItemTypesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "ledger_item_types_ledger_categories_item_types",
+				Columns:    []*schema.Column{LedgerItemTypesColumns[12]},
+				RefColumns: []*schema.Column{LedgerCategoriesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ledgeritemtype_code",
+				Unique:  true,
+				Columns: []*schema.Column{LedgerItemTypesColumns[3]},
+			},
+			{
+				Name:    "ledgeritemtype_category_id_sort_order",
+				Unique:  false,
+				Columns: []*schema.Column{LedgerItemTypesColumns[12], LedgerItemTypesColumns[11]},
+			},
+		},
+	}
 	// PatrolsColumns holds the columns for the "patrols" table.
 	PatrolsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -962,6 +1292,14 @@ var (
 		HouseholdTagsTable,
 		IdempotencyKeysTable,
 		InspectionsTable,
+		KeyProjectsTable,
+		KeyProjectMetricsTable,
+		KeyProjectMilestonesTable,
+		KeyProjectProgressesTable,
+		LedgerCategoriesTable,
+		LedgerEntriesTable,
+		LedgerEntryRevisionsTable,
+		LedgerItemTypesTable,
 		PatrolsTable,
 		PersonsTable,
 		SessionsTable,
@@ -1033,6 +1371,44 @@ func init() {
 	InspectionsTable.ForeignKeys[2].RefTable = EventsTable
 	InspectionsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(73014444032),
+	}
+	KeyProjectsTable.ForeignKeys[0].RefTable = GridsTable
+	KeyProjectsTable.ForeignKeys[1].RefTable = PersonsTable
+	KeyProjectsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(85899345920),
+	}
+	KeyProjectMetricsTable.ForeignKeys[0].RefTable = KeyProjectsTable
+	KeyProjectMetricsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(90194313216),
+	}
+	KeyProjectMilestonesTable.ForeignKeys[0].RefTable = KeyProjectsTable
+	KeyProjectMilestonesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(94489280512),
+	}
+	KeyProjectProgressesTable.ForeignKeys[0].RefTable = KeyProjectMetricsTable
+	KeyProjectProgressesTable.ForeignKeys[1].RefTable = PersonsTable
+	KeyProjectProgressesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(98784247808),
+	}
+	LedgerCategoriesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(103079215104),
+	}
+	LedgerEntriesTable.ForeignKeys[0].RefTable = GridsTable
+	LedgerEntriesTable.ForeignKeys[1].RefTable = LedgerItemTypesTable
+	LedgerEntriesTable.ForeignKeys[2].RefTable = KeyProjectsTable
+	LedgerEntriesTable.ForeignKeys[3].RefTable = PersonsTable
+	LedgerEntriesTable.ForeignKeys[4].RefTable = PersonsTable
+	LedgerEntriesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(107374182400),
+	}
+	LedgerEntryRevisionsTable.ForeignKeys[0].RefTable = LedgerEntriesTable
+	LedgerEntryRevisionsTable.ForeignKeys[1].RefTable = PersonsTable
+	LedgerEntryRevisionsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(111669149696),
+	}
+	LedgerItemTypesTable.ForeignKeys[0].RefTable = LedgerCategoriesTable
+	LedgerItemTypesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(115964116992),
 	}
 	PatrolsTable.ForeignKeys[0].RefTable = GridsTable
 	PatrolsTable.ForeignKeys[1].RefTable = PersonsTable

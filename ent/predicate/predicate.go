@@ -45,6 +45,30 @@ type IdempotencyKey func(*sql.Selector)
 // Inspection is the predicate function for inspection builders.
 type Inspection func(*sql.Selector)
 
+// KeyProject is the predicate function for keyproject builders.
+type KeyProject func(*sql.Selector)
+
+// KeyProjectMetric is the predicate function for keyprojectmetric builders.
+type KeyProjectMetric func(*sql.Selector)
+
+// KeyProjectMilestone is the predicate function for keyprojectmilestone builders.
+type KeyProjectMilestone func(*sql.Selector)
+
+// KeyProjectProgress is the predicate function for keyprojectprogress builders.
+type KeyProjectProgress func(*sql.Selector)
+
+// LedgerCategory is the predicate function for ledgercategory builders.
+type LedgerCategory func(*sql.Selector)
+
+// LedgerEntry is the predicate function for ledgerentry builders.
+type LedgerEntry func(*sql.Selector)
+
+// LedgerEntryRevision is the predicate function for ledgerentryrevision builders.
+type LedgerEntryRevision func(*sql.Selector)
+
+// LedgerItemType is the predicate function for ledgeritemtype builders.
+type LedgerItemType func(*sql.Selector)
+
 // Patrol is the predicate function for patrol builders.
 type Patrol func(*sql.Selector)
 

@@ -423,6 +423,198 @@ func (f InspectionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.InspectionMutation", m)
 }
 
+// The KeyProjectQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type KeyProjectQueryRuleFunc func(context.Context, *ent.KeyProjectQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f KeyProjectQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KeyProjectQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.KeyProjectQuery", q)
+}
+
+// The KeyProjectMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type KeyProjectMutationRuleFunc func(context.Context, *ent.KeyProjectMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f KeyProjectMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.KeyProjectMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.KeyProjectMutation", m)
+}
+
+// The KeyProjectMetricQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type KeyProjectMetricQueryRuleFunc func(context.Context, *ent.KeyProjectMetricQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f KeyProjectMetricQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KeyProjectMetricQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.KeyProjectMetricQuery", q)
+}
+
+// The KeyProjectMetricMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type KeyProjectMetricMutationRuleFunc func(context.Context, *ent.KeyProjectMetricMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f KeyProjectMetricMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.KeyProjectMetricMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.KeyProjectMetricMutation", m)
+}
+
+// The KeyProjectMilestoneQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type KeyProjectMilestoneQueryRuleFunc func(context.Context, *ent.KeyProjectMilestoneQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f KeyProjectMilestoneQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KeyProjectMilestoneQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.KeyProjectMilestoneQuery", q)
+}
+
+// The KeyProjectMilestoneMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type KeyProjectMilestoneMutationRuleFunc func(context.Context, *ent.KeyProjectMilestoneMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f KeyProjectMilestoneMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.KeyProjectMilestoneMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.KeyProjectMilestoneMutation", m)
+}
+
+// The KeyProjectProgressQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type KeyProjectProgressQueryRuleFunc func(context.Context, *ent.KeyProjectProgressQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f KeyProjectProgressQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KeyProjectProgressQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.KeyProjectProgressQuery", q)
+}
+
+// The KeyProjectProgressMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type KeyProjectProgressMutationRuleFunc func(context.Context, *ent.KeyProjectProgressMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f KeyProjectProgressMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.KeyProjectProgressMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.KeyProjectProgressMutation", m)
+}
+
+// The LedgerCategoryQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type LedgerCategoryQueryRuleFunc func(context.Context, *ent.LedgerCategoryQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f LedgerCategoryQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.LedgerCategoryQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.LedgerCategoryQuery", q)
+}
+
+// The LedgerCategoryMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type LedgerCategoryMutationRuleFunc func(context.Context, *ent.LedgerCategoryMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f LedgerCategoryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.LedgerCategoryMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.LedgerCategoryMutation", m)
+}
+
+// The LedgerEntryQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type LedgerEntryQueryRuleFunc func(context.Context, *ent.LedgerEntryQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f LedgerEntryQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.LedgerEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.LedgerEntryQuery", q)
+}
+
+// The LedgerEntryMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type LedgerEntryMutationRuleFunc func(context.Context, *ent.LedgerEntryMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f LedgerEntryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.LedgerEntryMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.LedgerEntryMutation", m)
+}
+
+// The LedgerEntryRevisionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type LedgerEntryRevisionQueryRuleFunc func(context.Context, *ent.LedgerEntryRevisionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f LedgerEntryRevisionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.LedgerEntryRevisionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.LedgerEntryRevisionQuery", q)
+}
+
+// The LedgerEntryRevisionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type LedgerEntryRevisionMutationRuleFunc func(context.Context, *ent.LedgerEntryRevisionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f LedgerEntryRevisionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.LedgerEntryRevisionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.LedgerEntryRevisionMutation", m)
+}
+
+// The LedgerItemTypeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type LedgerItemTypeQueryRuleFunc func(context.Context, *ent.LedgerItemTypeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f LedgerItemTypeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.LedgerItemTypeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.LedgerItemTypeQuery", q)
+}
+
+// The LedgerItemTypeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type LedgerItemTypeMutationRuleFunc func(context.Context, *ent.LedgerItemTypeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f LedgerItemTypeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.LedgerItemTypeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.LedgerItemTypeMutation", m)
+}
+
 // The PatrolQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type PatrolQueryRuleFunc func(context.Context, *ent.PatrolQuery) error
@@ -652,6 +844,22 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.InspectionQuery:
 		return q.Filter(), nil
+	case *ent.KeyProjectQuery:
+		return q.Filter(), nil
+	case *ent.KeyProjectMetricQuery:
+		return q.Filter(), nil
+	case *ent.KeyProjectMilestoneQuery:
+		return q.Filter(), nil
+	case *ent.KeyProjectProgressQuery:
+		return q.Filter(), nil
+	case *ent.LedgerCategoryQuery:
+		return q.Filter(), nil
+	case *ent.LedgerEntryQuery:
+		return q.Filter(), nil
+	case *ent.LedgerEntryRevisionQuery:
+		return q.Filter(), nil
+	case *ent.LedgerItemTypeQuery:
+		return q.Filter(), nil
 	case *ent.PatrolQuery:
 		return q.Filter(), nil
 	case *ent.PersonQuery:
@@ -698,6 +906,22 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.IdempotencyKeyMutation:
 		return m.Filter(), nil
 	case *ent.InspectionMutation:
+		return m.Filter(), nil
+	case *ent.KeyProjectMutation:
+		return m.Filter(), nil
+	case *ent.KeyProjectMetricMutation:
+		return m.Filter(), nil
+	case *ent.KeyProjectMilestoneMutation:
+		return m.Filter(), nil
+	case *ent.KeyProjectProgressMutation:
+		return m.Filter(), nil
+	case *ent.LedgerCategoryMutation:
+		return m.Filter(), nil
+	case *ent.LedgerEntryMutation:
+		return m.Filter(), nil
+	case *ent.LedgerEntryRevisionMutation:
+		return m.Filter(), nil
+	case *ent.LedgerItemTypeMutation:
 		return m.Filter(), nil
 	case *ent.PatrolMutation:
 		return m.Filter(), nil

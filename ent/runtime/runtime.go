@@ -17,6 +17,14 @@ import (
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
 	"gridgov/ent/inspection"
+	"gridgov/ent/keyproject"
+	"gridgov/ent/keyprojectmetric"
+	"gridgov/ent/keyprojectmilestone"
+	"gridgov/ent/keyprojectprogress"
+	"gridgov/ent/ledgercategory"
+	"gridgov/ent/ledgerentry"
+	"gridgov/ent/ledgerentryrevision"
+	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/schema"
@@ -984,6 +992,560 @@ func init() {
 	inspectionDescGridPath := inspectionFields[9].Descriptor()
 	// inspection.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
 	inspection.GridPathValidator = inspectionDescGridPath.Validators[0].(func(string) error)
+	keyprojectMixin := schema.KeyProject{}.Mixin()
+	keyproject.Policy = privacy.NewPolicies(schema.KeyProject{})
+	keyproject.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := keyproject.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	keyprojectMixinHooks0 := keyprojectMixin[0].Hooks()
+	keyprojectHooks := schema.KeyProject{}.Hooks()
+
+	keyproject.Hooks[1] = keyprojectMixinHooks0[0]
+
+	keyproject.Hooks[2] = keyprojectMixinHooks0[1]
+
+	keyproject.Hooks[3] = keyprojectHooks[0]
+	keyprojectMixinFields0 := keyprojectMixin[0].Fields()
+	_ = keyprojectMixinFields0
+	keyprojectFields := schema.KeyProject{}.Fields()
+	_ = keyprojectFields
+	// keyprojectDescCreatedAt is the schema descriptor for created_at field.
+	keyprojectDescCreatedAt := keyprojectMixinFields0[0].Descriptor()
+	// keyproject.DefaultCreatedAt holds the default value on creation for the created_at field.
+	keyproject.DefaultCreatedAt = keyprojectDescCreatedAt.Default.(func() time.Time)
+	// keyprojectDescUpdatedAt is the schema descriptor for updated_at field.
+	keyprojectDescUpdatedAt := keyprojectMixinFields0[1].Descriptor()
+	// keyproject.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	keyproject.DefaultUpdatedAt = keyprojectDescUpdatedAt.Default.(func() time.Time)
+	// keyproject.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	keyproject.UpdateDefaultUpdatedAt = keyprojectDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// keyprojectDescCode is the schema descriptor for code field.
+	keyprojectDescCode := keyprojectFields[0].Descriptor()
+	// keyproject.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	keyproject.CodeValidator = func() func(string) error {
+		validators := keyprojectDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// keyprojectDescName is the schema descriptor for name field.
+	keyprojectDescName := keyprojectFields[1].Descriptor()
+	// keyproject.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	keyproject.NameValidator = func() func(string) error {
+		validators := keyprojectDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// keyprojectDescInvestment is the schema descriptor for investment field.
+	keyprojectDescInvestment := keyprojectFields[2].Descriptor()
+	// keyproject.DefaultInvestment holds the default value on creation for the investment field.
+	keyproject.DefaultInvestment = keyprojectDescInvestment.Default.(float64)
+	// keyproject.InvestmentValidator is a validator for the "investment" field. It is called by the builders before save.
+	keyproject.InvestmentValidator = keyprojectDescInvestment.Validators[0].(func(float64) error)
+	// keyprojectDescOwnerUnit is the schema descriptor for owner_unit field.
+	keyprojectDescOwnerUnit := keyprojectFields[3].Descriptor()
+	// keyproject.DefaultOwnerUnit holds the default value on creation for the owner_unit field.
+	keyproject.DefaultOwnerUnit = keyprojectDescOwnerUnit.Default.(string)
+	// keyproject.OwnerUnitValidator is a validator for the "owner_unit" field. It is called by the builders before save.
+	keyproject.OwnerUnitValidator = keyprojectDescOwnerUnit.Validators[0].(func(string) error)
+	// keyprojectDescDescription is the schema descriptor for description field.
+	keyprojectDescDescription := keyprojectFields[5].Descriptor()
+	// keyproject.DefaultDescription holds the default value on creation for the description field.
+	keyproject.DefaultDescription = keyprojectDescDescription.Default.(string)
+	// keyproject.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	keyproject.DescriptionValidator = keyprojectDescDescription.Validators[0].(func(string) error)
+	// keyprojectDescGridPath is the schema descriptor for grid_path field.
+	keyprojectDescGridPath := keyprojectFields[8].Descriptor()
+	// keyproject.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
+	keyproject.GridPathValidator = keyprojectDescGridPath.Validators[0].(func(string) error)
+	keyprojectmetricMixin := schema.KeyProjectMetric{}.Mixin()
+	keyprojectmetric.Policy = privacy.NewPolicies(schema.KeyProjectMetric{})
+	keyprojectmetric.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := keyprojectmetric.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	keyprojectmetricMixinHooks0 := keyprojectmetricMixin[0].Hooks()
+
+	keyprojectmetric.Hooks[1] = keyprojectmetricMixinHooks0[0]
+
+	keyprojectmetric.Hooks[2] = keyprojectmetricMixinHooks0[1]
+	keyprojectmetricMixinFields0 := keyprojectmetricMixin[0].Fields()
+	_ = keyprojectmetricMixinFields0
+	keyprojectmetricFields := schema.KeyProjectMetric{}.Fields()
+	_ = keyprojectmetricFields
+	// keyprojectmetricDescCreatedAt is the schema descriptor for created_at field.
+	keyprojectmetricDescCreatedAt := keyprojectmetricMixinFields0[0].Descriptor()
+	// keyprojectmetric.DefaultCreatedAt holds the default value on creation for the created_at field.
+	keyprojectmetric.DefaultCreatedAt = keyprojectmetricDescCreatedAt.Default.(func() time.Time)
+	// keyprojectmetricDescUpdatedAt is the schema descriptor for updated_at field.
+	keyprojectmetricDescUpdatedAt := keyprojectmetricMixinFields0[1].Descriptor()
+	// keyprojectmetric.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	keyprojectmetric.DefaultUpdatedAt = keyprojectmetricDescUpdatedAt.Default.(func() time.Time)
+	// keyprojectmetric.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	keyprojectmetric.UpdateDefaultUpdatedAt = keyprojectmetricDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// keyprojectmetricDescCode is the schema descriptor for code field.
+	keyprojectmetricDescCode := keyprojectmetricFields[0].Descriptor()
+	// keyprojectmetric.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	keyprojectmetric.CodeValidator = func() func(string) error {
+		validators := keyprojectmetricDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// keyprojectmetricDescLabel is the schema descriptor for label field.
+	keyprojectmetricDescLabel := keyprojectmetricFields[1].Descriptor()
+	// keyprojectmetric.LabelValidator is a validator for the "label" field. It is called by the builders before save.
+	keyprojectmetric.LabelValidator = func() func(string) error {
+		validators := keyprojectmetricDescLabel.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(label string) error {
+			for _, fn := range fns {
+				if err := fn(label); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// keyprojectmetricDescUnit is the schema descriptor for unit field.
+	keyprojectmetricDescUnit := keyprojectmetricFields[2].Descriptor()
+	// keyprojectmetric.DefaultUnit holds the default value on creation for the unit field.
+	keyprojectmetric.DefaultUnit = keyprojectmetricDescUnit.Default.(string)
+	// keyprojectmetric.UnitValidator is a validator for the "unit" field. It is called by the builders before save.
+	keyprojectmetric.UnitValidator = keyprojectmetricDescUnit.Validators[0].(func(string) error)
+	// keyprojectmetricDescTarget is the schema descriptor for target field.
+	keyprojectmetricDescTarget := keyprojectmetricFields[3].Descriptor()
+	// keyprojectmetric.TargetValidator is a validator for the "target" field. It is called by the builders before save.
+	keyprojectmetric.TargetValidator = keyprojectmetricDescTarget.Validators[0].(func(float64) error)
+	// keyprojectmetricDescSortOrder is the schema descriptor for sort_order field.
+	keyprojectmetricDescSortOrder := keyprojectmetricFields[4].Descriptor()
+	// keyprojectmetric.DefaultSortOrder holds the default value on creation for the sort_order field.
+	keyprojectmetric.DefaultSortOrder = keyprojectmetricDescSortOrder.Default.(int)
+	// keyprojectmetricDescGridPath is the schema descriptor for grid_path field.
+	keyprojectmetricDescGridPath := keyprojectmetricFields[5].Descriptor()
+	// keyprojectmetric.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
+	keyprojectmetric.GridPathValidator = keyprojectmetricDescGridPath.Validators[0].(func(string) error)
+	keyprojectmilestoneMixin := schema.KeyProjectMilestone{}.Mixin()
+	keyprojectmilestone.Policy = privacy.NewPolicies(schema.KeyProjectMilestone{})
+	keyprojectmilestone.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := keyprojectmilestone.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	keyprojectmilestoneMixinHooks0 := keyprojectmilestoneMixin[0].Hooks()
+
+	keyprojectmilestone.Hooks[1] = keyprojectmilestoneMixinHooks0[0]
+
+	keyprojectmilestone.Hooks[2] = keyprojectmilestoneMixinHooks0[1]
+	keyprojectmilestoneMixinFields0 := keyprojectmilestoneMixin[0].Fields()
+	_ = keyprojectmilestoneMixinFields0
+	keyprojectmilestoneFields := schema.KeyProjectMilestone{}.Fields()
+	_ = keyprojectmilestoneFields
+	// keyprojectmilestoneDescCreatedAt is the schema descriptor for created_at field.
+	keyprojectmilestoneDescCreatedAt := keyprojectmilestoneMixinFields0[0].Descriptor()
+	// keyprojectmilestone.DefaultCreatedAt holds the default value on creation for the created_at field.
+	keyprojectmilestone.DefaultCreatedAt = keyprojectmilestoneDescCreatedAt.Default.(func() time.Time)
+	// keyprojectmilestoneDescUpdatedAt is the schema descriptor for updated_at field.
+	keyprojectmilestoneDescUpdatedAt := keyprojectmilestoneMixinFields0[1].Descriptor()
+	// keyprojectmilestone.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	keyprojectmilestone.DefaultUpdatedAt = keyprojectmilestoneDescUpdatedAt.Default.(func() time.Time)
+	// keyprojectmilestone.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	keyprojectmilestone.UpdateDefaultUpdatedAt = keyprojectmilestoneDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// keyprojectmilestoneDescName is the schema descriptor for name field.
+	keyprojectmilestoneDescName := keyprojectmilestoneFields[0].Descriptor()
+	// keyprojectmilestone.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	keyprojectmilestone.NameValidator = func() func(string) error {
+		validators := keyprojectmilestoneDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// keyprojectmilestoneDescSortOrder is the schema descriptor for sort_order field.
+	keyprojectmilestoneDescSortOrder := keyprojectmilestoneFields[3].Descriptor()
+	// keyprojectmilestone.DefaultSortOrder holds the default value on creation for the sort_order field.
+	keyprojectmilestone.DefaultSortOrder = keyprojectmilestoneDescSortOrder.Default.(int)
+	// keyprojectmilestoneDescGridPath is the schema descriptor for grid_path field.
+	keyprojectmilestoneDescGridPath := keyprojectmilestoneFields[4].Descriptor()
+	// keyprojectmilestone.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
+	keyprojectmilestone.GridPathValidator = keyprojectmilestoneDescGridPath.Validators[0].(func(string) error)
+	keyprojectprogressMixin := schema.KeyProjectProgress{}.Mixin()
+	keyprojectprogress.Policy = privacy.NewPolicies(schema.KeyProjectProgress{})
+	keyprojectprogress.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := keyprojectprogress.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	keyprojectprogressMixinHooks0 := keyprojectprogressMixin[0].Hooks()
+
+	keyprojectprogress.Hooks[1] = keyprojectprogressMixinHooks0[0]
+
+	keyprojectprogress.Hooks[2] = keyprojectprogressMixinHooks0[1]
+	keyprojectprogressMixinFields0 := keyprojectprogressMixin[0].Fields()
+	_ = keyprojectprogressMixinFields0
+	keyprojectprogressFields := schema.KeyProjectProgress{}.Fields()
+	_ = keyprojectprogressFields
+	// keyprojectprogressDescCreatedAt is the schema descriptor for created_at field.
+	keyprojectprogressDescCreatedAt := keyprojectprogressMixinFields0[0].Descriptor()
+	// keyprojectprogress.DefaultCreatedAt holds the default value on creation for the created_at field.
+	keyprojectprogress.DefaultCreatedAt = keyprojectprogressDescCreatedAt.Default.(func() time.Time)
+	// keyprojectprogressDescUpdatedAt is the schema descriptor for updated_at field.
+	keyprojectprogressDescUpdatedAt := keyprojectprogressMixinFields0[1].Descriptor()
+	// keyprojectprogress.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	keyprojectprogress.DefaultUpdatedAt = keyprojectprogressDescUpdatedAt.Default.(func() time.Time)
+	// keyprojectprogress.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	keyprojectprogress.UpdateDefaultUpdatedAt = keyprojectprogressDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// keyprojectprogressDescDay is the schema descriptor for day field.
+	keyprojectprogressDescDay := keyprojectprogressFields[0].Descriptor()
+	// keyprojectprogress.DayValidator is a validator for the "day" field. It is called by the builders before save.
+	keyprojectprogress.DayValidator = func() func(string) error {
+		validators := keyprojectprogressDescDay.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(day string) error {
+			for _, fn := range fns {
+				if err := fn(day); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// keyprojectprogressDescValue is the schema descriptor for value field.
+	keyprojectprogressDescValue := keyprojectprogressFields[1].Descriptor()
+	// keyprojectprogress.ValueValidator is a validator for the "value" field. It is called by the builders before save.
+	keyprojectprogress.ValueValidator = keyprojectprogressDescValue.Validators[0].(func(float64) error)
+	// keyprojectprogressDescNote is the schema descriptor for note field.
+	keyprojectprogressDescNote := keyprojectprogressFields[2].Descriptor()
+	// keyprojectprogress.DefaultNote holds the default value on creation for the note field.
+	keyprojectprogress.DefaultNote = keyprojectprogressDescNote.Default.(string)
+	// keyprojectprogress.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	keyprojectprogress.NoteValidator = keyprojectprogressDescNote.Validators[0].(func(string) error)
+	// keyprojectprogressDescGridPath is the schema descriptor for grid_path field.
+	keyprojectprogressDescGridPath := keyprojectprogressFields[3].Descriptor()
+	// keyprojectprogress.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
+	keyprojectprogress.GridPathValidator = keyprojectprogressDescGridPath.Validators[0].(func(string) error)
+	ledgercategoryMixin := schema.LedgerCategory{}.Mixin()
+	ledgercategory.Policy = privacy.NewPolicies(schema.LedgerCategory{})
+	ledgercategory.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := ledgercategory.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	ledgercategoryMixinHooks0 := ledgercategoryMixin[0].Hooks()
+
+	ledgercategory.Hooks[1] = ledgercategoryMixinHooks0[0]
+
+	ledgercategory.Hooks[2] = ledgercategoryMixinHooks0[1]
+	ledgercategoryMixinFields0 := ledgercategoryMixin[0].Fields()
+	_ = ledgercategoryMixinFields0
+	ledgercategoryFields := schema.LedgerCategory{}.Fields()
+	_ = ledgercategoryFields
+	// ledgercategoryDescCreatedAt is the schema descriptor for created_at field.
+	ledgercategoryDescCreatedAt := ledgercategoryMixinFields0[0].Descriptor()
+	// ledgercategory.DefaultCreatedAt holds the default value on creation for the created_at field.
+	ledgercategory.DefaultCreatedAt = ledgercategoryDescCreatedAt.Default.(func() time.Time)
+	// ledgercategoryDescUpdatedAt is the schema descriptor for updated_at field.
+	ledgercategoryDescUpdatedAt := ledgercategoryMixinFields0[1].Descriptor()
+	// ledgercategory.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	ledgercategory.DefaultUpdatedAt = ledgercategoryDescUpdatedAt.Default.(func() time.Time)
+	// ledgercategory.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	ledgercategory.UpdateDefaultUpdatedAt = ledgercategoryDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// ledgercategoryDescCode is the schema descriptor for code field.
+	ledgercategoryDescCode := ledgercategoryFields[0].Descriptor()
+	// ledgercategory.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	ledgercategory.CodeValidator = func() func(string) error {
+		validators := ledgercategoryDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// ledgercategoryDescName is the schema descriptor for name field.
+	ledgercategoryDescName := ledgercategoryFields[1].Descriptor()
+	// ledgercategory.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	ledgercategory.NameValidator = func() func(string) error {
+		validators := ledgercategoryDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// ledgercategoryDescLabel is the schema descriptor for label field.
+	ledgercategoryDescLabel := ledgercategoryFields[2].Descriptor()
+	// ledgercategory.LabelValidator is a validator for the "label" field. It is called by the builders before save.
+	ledgercategory.LabelValidator = func() func(string) error {
+		validators := ledgercategoryDescLabel.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(label string) error {
+			for _, fn := range fns {
+				if err := fn(label); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// ledgercategoryDescSortOrder is the schema descriptor for sort_order field.
+	ledgercategoryDescSortOrder := ledgercategoryFields[3].Descriptor()
+	// ledgercategory.DefaultSortOrder holds the default value on creation for the sort_order field.
+	ledgercategory.DefaultSortOrder = ledgercategoryDescSortOrder.Default.(int)
+	ledgerentryMixin := schema.LedgerEntry{}.Mixin()
+	ledgerentry.Policy = privacy.NewPolicies(schema.LedgerEntry{})
+	ledgerentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := ledgerentry.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	ledgerentryMixinHooks0 := ledgerentryMixin[0].Hooks()
+	ledgerentryHooks := schema.LedgerEntry{}.Hooks()
+
+	ledgerentry.Hooks[1] = ledgerentryMixinHooks0[0]
+
+	ledgerentry.Hooks[2] = ledgerentryMixinHooks0[1]
+
+	ledgerentry.Hooks[3] = ledgerentryHooks[0]
+	ledgerentryMixinFields0 := ledgerentryMixin[0].Fields()
+	_ = ledgerentryMixinFields0
+	ledgerentryFields := schema.LedgerEntry{}.Fields()
+	_ = ledgerentryFields
+	// ledgerentryDescCreatedAt is the schema descriptor for created_at field.
+	ledgerentryDescCreatedAt := ledgerentryMixinFields0[0].Descriptor()
+	// ledgerentry.DefaultCreatedAt holds the default value on creation for the created_at field.
+	ledgerentry.DefaultCreatedAt = ledgerentryDescCreatedAt.Default.(func() time.Time)
+	// ledgerentryDescUpdatedAt is the schema descriptor for updated_at field.
+	ledgerentryDescUpdatedAt := ledgerentryMixinFields0[1].Descriptor()
+	// ledgerentry.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	ledgerentry.DefaultUpdatedAt = ledgerentryDescUpdatedAt.Default.(func() time.Time)
+	// ledgerentry.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	ledgerentry.UpdateDefaultUpdatedAt = ledgerentryDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// ledgerentryDescPeriod is the schema descriptor for period field.
+	ledgerentryDescPeriod := ledgerentryFields[0].Descriptor()
+	// ledgerentry.DefaultPeriod holds the default value on creation for the period field.
+	ledgerentry.DefaultPeriod = ledgerentryDescPeriod.Default.(string)
+	// ledgerentry.PeriodValidator is a validator for the "period" field. It is called by the builders before save.
+	ledgerentry.PeriodValidator = ledgerentryDescPeriod.Validators[0].(func(string) error)
+	// ledgerentryDescVersion is the schema descriptor for version field.
+	ledgerentryDescVersion := ledgerentryFields[2].Descriptor()
+	// ledgerentry.DefaultVersion holds the default value on creation for the version field.
+	ledgerentry.DefaultVersion = ledgerentryDescVersion.Default.(int)
+	// ledgerentryDescGridPath is the schema descriptor for grid_path field.
+	ledgerentryDescGridPath := ledgerentryFields[3].Descriptor()
+	// ledgerentry.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
+	ledgerentry.GridPathValidator = ledgerentryDescGridPath.Validators[0].(func(string) error)
+	ledgerentryrevisionMixin := schema.LedgerEntryRevision{}.Mixin()
+	ledgerentryrevision.Policy = privacy.NewPolicies(schema.LedgerEntryRevision{})
+	ledgerentryrevision.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := ledgerentryrevision.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	ledgerentryrevisionMixinHooks0 := ledgerentryrevisionMixin[0].Hooks()
+
+	ledgerentryrevision.Hooks[1] = ledgerentryrevisionMixinHooks0[0]
+
+	ledgerentryrevision.Hooks[2] = ledgerentryrevisionMixinHooks0[1]
+	ledgerentryrevisionMixinFields0 := ledgerentryrevisionMixin[0].Fields()
+	_ = ledgerentryrevisionMixinFields0
+	ledgerentryrevisionFields := schema.LedgerEntryRevision{}.Fields()
+	_ = ledgerentryrevisionFields
+	// ledgerentryrevisionDescCreatedAt is the schema descriptor for created_at field.
+	ledgerentryrevisionDescCreatedAt := ledgerentryrevisionMixinFields0[0].Descriptor()
+	// ledgerentryrevision.DefaultCreatedAt holds the default value on creation for the created_at field.
+	ledgerentryrevision.DefaultCreatedAt = ledgerentryrevisionDescCreatedAt.Default.(func() time.Time)
+	// ledgerentryrevisionDescUpdatedAt is the schema descriptor for updated_at field.
+	ledgerentryrevisionDescUpdatedAt := ledgerentryrevisionMixinFields0[1].Descriptor()
+	// ledgerentryrevision.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	ledgerentryrevision.DefaultUpdatedAt = ledgerentryrevisionDescUpdatedAt.Default.(func() time.Time)
+	// ledgerentryrevision.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	ledgerentryrevision.UpdateDefaultUpdatedAt = ledgerentryrevisionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// ledgerentryrevisionDescPeriod is the schema descriptor for period field.
+	ledgerentryrevisionDescPeriod := ledgerentryrevisionFields[1].Descriptor()
+	// ledgerentryrevision.PeriodValidator is a validator for the "period" field. It is called by the builders before save.
+	ledgerentryrevision.PeriodValidator = ledgerentryrevisionDescPeriod.Validators[0].(func(string) error)
+	// ledgerentryrevisionDescGridPath is the schema descriptor for grid_path field.
+	ledgerentryrevisionDescGridPath := ledgerentryrevisionFields[4].Descriptor()
+	// ledgerentryrevision.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
+	ledgerentryrevision.GridPathValidator = ledgerentryrevisionDescGridPath.Validators[0].(func(string) error)
+	ledgeritemtypeMixin := schema.LedgerItemType{}.Mixin()
+	ledgeritemtype.Policy = privacy.NewPolicies(schema.LedgerItemType{})
+	ledgeritemtype.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := ledgeritemtype.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	ledgeritemtypeMixinHooks0 := ledgeritemtypeMixin[0].Hooks()
+
+	ledgeritemtype.Hooks[1] = ledgeritemtypeMixinHooks0[0]
+
+	ledgeritemtype.Hooks[2] = ledgeritemtypeMixinHooks0[1]
+	ledgeritemtypeMixinFields0 := ledgeritemtypeMixin[0].Fields()
+	_ = ledgeritemtypeMixinFields0
+	ledgeritemtypeFields := schema.LedgerItemType{}.Fields()
+	_ = ledgeritemtypeFields
+	// ledgeritemtypeDescCreatedAt is the schema descriptor for created_at field.
+	ledgeritemtypeDescCreatedAt := ledgeritemtypeMixinFields0[0].Descriptor()
+	// ledgeritemtype.DefaultCreatedAt holds the default value on creation for the created_at field.
+	ledgeritemtype.DefaultCreatedAt = ledgeritemtypeDescCreatedAt.Default.(func() time.Time)
+	// ledgeritemtypeDescUpdatedAt is the schema descriptor for updated_at field.
+	ledgeritemtypeDescUpdatedAt := ledgeritemtypeMixinFields0[1].Descriptor()
+	// ledgeritemtype.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	ledgeritemtype.DefaultUpdatedAt = ledgeritemtypeDescUpdatedAt.Default.(func() time.Time)
+	// ledgeritemtype.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	ledgeritemtype.UpdateDefaultUpdatedAt = ledgeritemtypeDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// ledgeritemtypeDescCode is the schema descriptor for code field.
+	ledgeritemtypeDescCode := ledgeritemtypeFields[0].Descriptor()
+	// ledgeritemtype.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	ledgeritemtype.CodeValidator = func() func(string) error {
+		validators := ledgeritemtypeDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// ledgeritemtypeDescName is the schema descriptor for name field.
+	ledgeritemtypeDescName := ledgeritemtypeFields[1].Descriptor()
+	// ledgeritemtype.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	ledgeritemtype.NameValidator = func() func(string) error {
+		validators := ledgeritemtypeDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// ledgeritemtypeDescLabel is the schema descriptor for label field.
+	ledgeritemtypeDescLabel := ledgeritemtypeFields[2].Descriptor()
+	// ledgeritemtype.LabelValidator is a validator for the "label" field. It is called by the builders before save.
+	ledgeritemtype.LabelValidator = func() func(string) error {
+		validators := ledgeritemtypeDescLabel.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(label string) error {
+			for _, fn := range fns {
+				if err := fn(label); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// ledgeritemtypeDescRequired is the schema descriptor for required field.
+	ledgeritemtypeDescRequired := ledgeritemtypeFields[5].Descriptor()
+	// ledgeritemtype.DefaultRequired holds the default value on creation for the required field.
+	ledgeritemtype.DefaultRequired = ledgeritemtypeDescRequired.Default.(bool)
+	// ledgeritemtypeDescActive is the schema descriptor for active field.
+	ledgeritemtypeDescActive := ledgeritemtypeFields[7].Descriptor()
+	// ledgeritemtype.DefaultActive holds the default value on creation for the active field.
+	ledgeritemtype.DefaultActive = ledgeritemtypeDescActive.Default.(bool)
+	// ledgeritemtypeDescSortOrder is the schema descriptor for sort_order field.
+	ledgeritemtypeDescSortOrder := ledgeritemtypeFields[8].Descriptor()
+	// ledgeritemtype.DefaultSortOrder holds the default value on creation for the sort_order field.
+	ledgeritemtype.DefaultSortOrder = ledgeritemtypeDescSortOrder.Default.(int)
 	patrolMixin := schema.Patrol{}.Mixin()
 	patrol.Policy = privacy.NewPolicies(schema.Patrol{})
 	patrol.Hooks[0] = func(next ent.Mutator) ent.Mutator {

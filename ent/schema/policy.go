@@ -125,3 +125,45 @@ func (Inspection) Policy() ent.Policy { return authz.NewPolicy(authz.InspectionR
 
 // Hooks of Inspection.
 func (Inspection) Hooks() []ent.Hook { return []ent.Hook{gridtree.CopyGridPathHook()} }
+
+// Policy of LedgerCategory: read by every signed-in viewer; changed by the ledger package.
+func (LedgerCategory) Policy() ent.Policy { return authz.NewPolicy(authz.CatalogueRules()) }
+
+// Policy of LedgerItemType: read by every signed-in viewer; changed by the ledger package.
+func (LedgerItemType) Policy() ent.Policy { return authz.NewPolicy(authz.CatalogueRules()) }
+
+// Policy of LedgerEntry: scoped by its grid; written by the ledger package after its checks.
+func (LedgerEntry) Policy() ent.Policy {
+	return authz.NewPolicy(authz.ReadOnlyScopedRules(authz.ObjLedger))
+}
+
+// Hooks of LedgerEntry.
+func (LedgerEntry) Hooks() []ent.Hook { return []ent.Hook{gridtree.CopyGridPathHook()} }
+
+// Policy of LedgerEntryRevision: scoped like its entry; appended by the ledger package.
+func (LedgerEntryRevision) Policy() ent.Policy {
+	return authz.NewPolicy(authz.ReadOnlyScopedRules(authz.ObjLedger))
+}
+
+// Policy of KeyProject: scoped by its lead grid; written by the keyproject package.
+func (KeyProject) Policy() ent.Policy {
+	return authz.NewPolicy(authz.ReadOnlyScopedRules(authz.ObjKeyProject))
+}
+
+// Hooks of KeyProject.
+func (KeyProject) Hooks() []ent.Hook { return []ent.Hook{gridtree.CopyGridPathHook()} }
+
+// Policy of KeyProjectMilestone: scoped like its project.
+func (KeyProjectMilestone) Policy() ent.Policy {
+	return authz.NewPolicy(authz.ReadOnlyScopedRules(authz.ObjKeyProject))
+}
+
+// Policy of KeyProjectMetric: scoped like its project.
+func (KeyProjectMetric) Policy() ent.Policy {
+	return authz.NewPolicy(authz.ReadOnlyScopedRules(authz.ObjKeyProject))
+}
+
+// Policy of KeyProjectProgress: scoped like its project.
+func (KeyProjectProgress) Policy() ent.Policy {
+	return authz.NewPolicy(authz.ReadOnlyScopedRules(authz.ObjKeyProject))
+}

@@ -17,7 +17,10 @@ import (
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/inspection"
+	"gridgov/ent/keyproject"
+	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/person"
+	"gridgov/ent/schema/ledgerfield"
 	"gridgov/ent/schema/timeunit"
 	"gridgov/ent/schema/track"
 	"gridgov/ent/vehicle"
@@ -56,6 +59,13 @@ type ResolverRoot interface {
 	Household() HouseholdResolver
 	HouseholdTag() HouseholdTagResolver
 	Inspection() InspectionResolver
+	KeyProject() KeyProjectResolver
+	KeyProjectMetric() KeyProjectMetricResolver
+	LedgerCategory() LedgerCategoryResolver
+	LedgerEntry() LedgerEntryResolver
+	LedgerEntryRevision() LedgerEntryRevisionResolver
+	LedgerField() LedgerFieldResolver
+	LedgerItemType() LedgerItemTypeResolver
 	Mutation() MutationResolver
 	Patrol() PatrolResolver
 	Person() PersonResolver
@@ -268,6 +278,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ExportDownload struct {
+		ExpiresAt func(childComplexity int) int
+		URL       func(childComplexity int) int
+	}
+
 	Grid struct {
 		Ancestors       func(childComplexity int) int
 		AreaDescription func(childComplexity int) int
@@ -376,6 +391,186 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	KeyProject struct {
+		Code        func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Description func(childComplexity int) int
+		DueOn       func(childComplexity int) int
+		Grid        func(childComplexity int) int
+		GridPath    func(childComplexity int) int
+		Grids       func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Investment  func(childComplexity int) int
+		Metrics     func(childComplexity int) int
+		Milestones  func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Owner       func(childComplexity int) int
+		OwnerUnit   func(childComplexity int) int
+		StartsOn    func(childComplexity int) int
+		Status      func(childComplexity int) int
+		StatusLabel func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	KeyProjectConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	KeyProjectEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	KeyProjectMetric struct {
+		Code      func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		GridPath  func(childComplexity int) int
+		History   func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Label     func(childComplexity int) int
+		SortOrder func(childComplexity int) int
+		Target    func(childComplexity int) int
+		Unit      func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
+	KeyProjectMetricStanding struct {
+		Day     func(childComplexity int) int
+		Metric  func(childComplexity int) int
+		Percent func(childComplexity int) int
+		Value   func(childComplexity int) int
+	}
+
+	KeyProjectMilestone struct {
+		CreatedAt func(childComplexity int) int
+		DoneOn    func(childComplexity int) int
+		DueOn     func(childComplexity int) int
+		GridPath  func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		SortOrder func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
+	KeyProjectProgress struct {
+		CreatedAt func(childComplexity int) int
+		Day       func(childComplexity int) int
+		GridPath  func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Note      func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+		Value     func(childComplexity int) int
+	}
+
+	KeyProjectStanding struct {
+		Metrics func(childComplexity int) int
+		Project func(childComplexity int) int
+	}
+
+	LedgerCategory struct {
+		Code      func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		ItemTypes func(childComplexity int, activeOnly *bool) int
+		Label     func(childComplexity int) int
+		Name      func(childComplexity int) int
+		SortOrder func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
+	LedgerEntry struct {
+		CreatedAt  func(childComplexity int) int
+		CreatedBy  func(childComplexity int) int
+		Grid       func(childComplexity int) int
+		GridPath   func(childComplexity int) int
+		ID         func(childComplexity int) int
+		ItemType   func(childComplexity int) int
+		KeyProject func(childComplexity int) int
+		Period     func(childComplexity int) int
+		Revisions  func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
+		UpdatedBy  func(childComplexity int) int
+		Values     func(childComplexity int) int
+		Version    func(childComplexity int) int
+	}
+
+	LedgerEntryConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	LedgerEntryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	LedgerEntryRevision struct {
+		ChangedBy func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		GridPath  func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Period    func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+		Values    func(childComplexity int) int
+		Version   func(childComplexity int) int
+	}
+
+	LedgerField struct {
+		Key       func(childComplexity int) int
+		Label     func(childComplexity int) int
+		Max       func(childComplexity int) int
+		MaxLength func(childComplexity int) int
+		Min       func(childComplexity int) int
+		Options   func(childComplexity int) int
+		Pattern   func(childComplexity int) int
+		Required  func(childComplexity int) int
+		Type      func(childComplexity int) int
+		TypeLabel func(childComplexity int) int
+		Unit      func(childComplexity int) int
+	}
+
+	LedgerGap struct {
+		Grid    func(childComplexity int) int
+		Missing func(childComplexity int) int
+	}
+
+	LedgerItemType struct {
+		Active        func(childComplexity int) int
+		Category      func(childComplexity int) int
+		Code          func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		Fields        func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Label         func(childComplexity int) int
+		Name          func(childComplexity int) int
+		Period        func(childComplexity int) int
+		PeriodLabel   func(childComplexity int) int
+		Required      func(childComplexity int) int
+		RequiredKinds func(childComplexity int) int
+		SortOrder     func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+	}
+
+	LedgerItemTypeConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	LedgerItemTypeEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	LedgerValue struct {
+		Key   func(childComplexity int) int
+		Label func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
 	LoginPayload struct {
 		ExpiresAt func(childComplexity int) int
 		Me        func(childComplexity int) int
@@ -391,51 +586,59 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AcceptEvent           func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
-		AssignRole            func(childComplexity int, input ent.CreateAssignmentInput) int
-		CloseEvent            func(childComplexity int, id int, version *int, fixed bool, feedback string, note *string, idempotencyKey *string) int
-		CompleteFollowUp      func(childComplexity int, id int, note string) int
-		CreateBulletinPost    func(childComplexity int, input model.CreateBulletinPostInput) int
-		CreateEventCategory   func(childComplexity int, input ent.CreateEventCategoryInput) int
-		CreateGrid            func(childComplexity int, input ent.CreateGridInput) int
-		CreateHousehold       func(childComplexity int, input ent.CreateHouseholdInput) int
-		CreatePerson          func(childComplexity int, input ent.CreatePersonInput) int
-		CreateVehicle         func(childComplexity int, input ent.CreateVehicleInput) int
-		DecideExtension       func(childComplexity int, id int, version *int, approve bool, note *string, idempotencyKey *string) int
-		DeleteGrid            func(childComplexity int, id int) int
-		DispatchEvent         func(childComplexity int, id int, version *int, toPersonID *int, toGridID *int, note *string, idempotencyKey *string) int
-		EndAssignment         func(childComplexity int, id int, at *time.Time, reason *string) int
-		EscalateEvent         func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
-		Login                 func(childComplexity int, username string, password string) int
-		Logout                func(childComplexity int) int
-		MoveGrid              func(childComplexity int, id int, newParentID int) int
-		PublishBulletinPost   func(childComplexity int, id int) int
-		RecheckEvent          func(childComplexity int, input model.RecheckEventInput) int
-		RecordInspection      func(childComplexity int, input model.RecordInspectionInput) int
-		RecordPatrol          func(childComplexity int, gridID int, startedAt time.Time, endedAt time.Time, track []*model.TrackPointInput, vehicleID *int, findings *string, idempotencyKey *string) int
-		RecordVisit           func(childComplexity int, householdID int, visitedAt time.Time, notes *string, concerns *string, idempotencyKey *string) int
-		ReopenEvent           func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
-		ReportBack            func(childComplexity int, id int, version *int, note *string, photoUrls []string, idempotencyKey *string) int
-		ReportEvent           func(childComplexity int, input model.ReportEventInput, idempotencyKey *string) int
-		ReportPatrolFinding   func(childComplexity int, patrolID int, categoryID int, title string, description *string, solvedOnSpot bool) int
-		ReportPublicEvent     func(childComplexity int, input model.PublicReportInput, idempotencyKey *string) int
-		RequestExtension      func(childComplexity int, id int, version *int, newDeadline time.Time, note *string, idempotencyKey *string) int
-		ReturnEvent           func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
-		SetVisitInterval      func(childComplexity int, careLevel household.CareLevel, days int) int
-		StartHandling         func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
-		SubmitDailyReport     func(childComplexity int, day *string, summary string, gridID *int, personID *int) int
-		TagHousehold          func(childComplexity int, householdID int, kind householdtag.Kind, post string, pledge string, plateHungAt time.Time) int
-		UnpublishBulletinPost func(childComplexity int, id int) int
-		UntagHousehold        func(childComplexity int, householdID int, kind householdtag.Kind) int
-		UpdateBulletinPost    func(childComplexity int, id int, input model.UpdateBulletinPostInput) int
-		UpdateEventCategory   func(childComplexity int, id int, input ent.UpdateEventCategoryInput) int
-		UpdateGrid            func(childComplexity int, id int, input ent.UpdateGridInput) int
-		UpdateHousehold       func(childComplexity int, id int, input ent.UpdateHouseholdInput) int
-		UpdatePerson          func(childComplexity int, id int, input ent.UpdatePersonInput) int
-		UpdateVehicle         func(childComplexity int, id int, input ent.UpdateVehicleInput) int
-		VerifyEvent           func(childComplexity int, id int, version *int, passed bool, note *string, idempotencyKey *string) int
-		VisitConcernToEvent   func(childComplexity int, visitID int, categoryID int, title string, description *string) int
-		VoidEvent             func(childComplexity int, id int, version *int, duplicateOfID *int, note *string, idempotencyKey *string) int
+		AcceptEvent              func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
+		AssignRole               func(childComplexity int, input ent.CreateAssignmentInput) int
+		CloseEvent               func(childComplexity int, id int, version *int, fixed bool, feedback string, note *string, idempotencyKey *string) int
+		CompleteFollowUp         func(childComplexity int, id int, note string) int
+		CreateBulletinPost       func(childComplexity int, input model.CreateBulletinPostInput) int
+		CreateEventCategory      func(childComplexity int, input ent.CreateEventCategoryInput) int
+		CreateGrid               func(childComplexity int, input ent.CreateGridInput) int
+		CreateHousehold          func(childComplexity int, input ent.CreateHouseholdInput) int
+		CreateKeyProject         func(childComplexity int, input model.CreateKeyProjectInput) int
+		CreateLedgerEntry        func(childComplexity int, input model.CreateLedgerEntryInput) int
+		CreatePerson             func(childComplexity int, input ent.CreatePersonInput) int
+		CreateVehicle            func(childComplexity int, input ent.CreateVehicleInput) int
+		DecideExtension          func(childComplexity int, id int, version *int, approve bool, note *string, idempotencyKey *string) int
+		DefineLedgerCategory     func(childComplexity int, input model.DefineLedgerCategoryInput) int
+		DefineLedgerItemType     func(childComplexity int, input model.DefineLedgerItemTypeInput) int
+		DeleteGrid               func(childComplexity int, id int) int
+		DispatchEvent            func(childComplexity int, id int, version *int, toPersonID *int, toGridID *int, note *string, idempotencyKey *string) int
+		EndAssignment            func(childComplexity int, id int, at *time.Time, reason *string) int
+		EscalateEvent            func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
+		Login                    func(childComplexity int, username string, password string) int
+		Logout                   func(childComplexity int) int
+		MoveGrid                 func(childComplexity int, id int, newParentID int) int
+		PublishBulletinPost      func(childComplexity int, id int) int
+		RecheckEvent             func(childComplexity int, input model.RecheckEventInput) int
+		RecordInspection         func(childComplexity int, input model.RecordInspectionInput) int
+		RecordKeyProjectProgress func(childComplexity int, metricID int, day string, value float64, note *string) int
+		RecordPatrol             func(childComplexity int, gridID int, startedAt time.Time, endedAt time.Time, track []*model.TrackPointInput, vehicleID *int, findings *string, idempotencyKey *string) int
+		RecordVisit              func(childComplexity int, householdID int, visitedAt time.Time, notes *string, concerns *string, idempotencyKey *string) int
+		ReopenEvent              func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
+		ReportBack               func(childComplexity int, id int, version *int, note *string, photoUrls []string, idempotencyKey *string) int
+		ReportEvent              func(childComplexity int, input model.ReportEventInput, idempotencyKey *string) int
+		ReportPatrolFinding      func(childComplexity int, patrolID int, categoryID int, title string, description *string, solvedOnSpot bool) int
+		ReportPublicEvent        func(childComplexity int, input model.PublicReportInput, idempotencyKey *string) int
+		RequestExport            func(childComplexity int, kind model.ExportKind, gridID *int) int
+		RequestExtension         func(childComplexity int, id int, version *int, newDeadline time.Time, note *string, idempotencyKey *string) int
+		ReturnEvent              func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
+		SetKeyProjectStatus      func(childComplexity int, id int, status keyproject.Status) int
+		SetVisitInterval         func(childComplexity int, careLevel household.CareLevel, days int) int
+		StartHandling            func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
+		SubmitDailyReport        func(childComplexity int, day *string, summary string, gridID *int, personID *int) int
+		TagHousehold             func(childComplexity int, householdID int, kind householdtag.Kind, post string, pledge string, plateHungAt time.Time) int
+		UnpublishBulletinPost    func(childComplexity int, id int) int
+		UntagHousehold           func(childComplexity int, householdID int, kind householdtag.Kind) int
+		UpdateBulletinPost       func(childComplexity int, id int, input model.UpdateBulletinPostInput) int
+		UpdateEventCategory      func(childComplexity int, id int, input ent.UpdateEventCategoryInput) int
+		UpdateGrid               func(childComplexity int, id int, input ent.UpdateGridInput) int
+		UpdateHousehold          func(childComplexity int, id int, input ent.UpdateHouseholdInput) int
+		UpdateLedgerEntry        func(childComplexity int, id int, input model.UpdateLedgerEntryInput) int
+		UpdatePerson             func(childComplexity int, id int, input ent.UpdatePersonInput) int
+		UpdateVehicle            func(childComplexity int, id int, input ent.UpdateVehicleInput) int
+		VerifyEvent              func(childComplexity int, id int, version *int, passed bool, note *string, idempotencyKey *string) int
+		VisitConcernToEvent      func(childComplexity int, visitID int, categoryID int, title string, description *string) int
+		VoidEvent                func(childComplexity int, id int, version *int, duplicateOfID *int, note *string, idempotencyKey *string) int
 	}
 
 	PageInfo struct {
@@ -624,6 +827,12 @@ type ComplexityRoot struct {
 		Grids                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) int
 		Households            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.HouseholdOrder, where *ent.HouseholdWhereInput) int
 		Inspections           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput, mine *bool) int
+		KeyProjectProgress    func(childComplexity int, gridID int, status *keyproject.Status) int
+		KeyProjects           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.KeyProjectOrder, where *ent.KeyProjectWhereInput) int
+		LedgerCategories      func(childComplexity int) int
+		LedgerCompleteness    func(childComplexity int, gridID int, period string, level *int, categoryID *int) int
+		LedgerEntries         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.LedgerEntryOrder, where *ent.LedgerEntryWhereInput, gridID *int, itemTypeID *int, keyProjectID *int) int
+		LedgerItemTypes       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.LedgerItemTypeOrder, where *ent.LedgerItemTypeWhereInput, categoryID *int) int
 		Me                    func(childComplexity int) int
 		MissingDailyReports   func(childComplexity int, gridID int, day string) int
 		MissingPatrols        func(childComplexity int, gridID int, day string) int
@@ -836,6 +1045,42 @@ type InspectionResolver interface {
 	KindLabel(ctx context.Context, obj *ent.Inspection) (string, error)
 	RatingLabel(ctx context.Context, obj *ent.Inspection) (string, error)
 }
+type KeyProjectResolver interface {
+	StatusLabel(ctx context.Context, obj *ent.KeyProject) (string, error)
+	Grid(ctx context.Context, obj *ent.KeyProject) (*ent.Grid, error)
+	Grids(ctx context.Context, obj *ent.KeyProject) ([]*ent.Grid, error)
+	Owner(ctx context.Context, obj *ent.KeyProject) (*ent.Person, error)
+	Milestones(ctx context.Context, obj *ent.KeyProject) ([]*ent.KeyProjectMilestone, error)
+	Metrics(ctx context.Context, obj *ent.KeyProject) ([]*model.KeyProjectMetricStanding, error)
+}
+type KeyProjectMetricResolver interface {
+	History(ctx context.Context, obj *ent.KeyProjectMetric) ([]*ent.KeyProjectProgress, error)
+}
+type LedgerCategoryResolver interface {
+	ItemTypes(ctx context.Context, obj *ent.LedgerCategory, activeOnly *bool) ([]*ent.LedgerItemType, error)
+}
+type LedgerEntryResolver interface {
+	ItemType(ctx context.Context, obj *ent.LedgerEntry) (*ent.LedgerItemType, error)
+	Grid(ctx context.Context, obj *ent.LedgerEntry) (*ent.Grid, error)
+	KeyProject(ctx context.Context, obj *ent.LedgerEntry) (*ent.KeyProject, error)
+	Values(ctx context.Context, obj *ent.LedgerEntry) ([]*model.LedgerValue, error)
+	CreatedBy(ctx context.Context, obj *ent.LedgerEntry) (*ent.Person, error)
+	UpdatedBy(ctx context.Context, obj *ent.LedgerEntry) (*ent.Person, error)
+	Revisions(ctx context.Context, obj *ent.LedgerEntry) ([]*ent.LedgerEntryRevision, error)
+}
+type LedgerEntryRevisionResolver interface {
+	Values(ctx context.Context, obj *ent.LedgerEntryRevision) ([]*model.LedgerValue, error)
+	ChangedBy(ctx context.Context, obj *ent.LedgerEntryRevision) (*ent.Person, error)
+}
+type LedgerFieldResolver interface {
+	TypeLabel(ctx context.Context, obj *ledgerfield.Def) (string, error)
+}
+type LedgerItemTypeResolver interface {
+	Category(ctx context.Context, obj *ent.LedgerItemType) (*ent.LedgerCategory, error)
+	PeriodLabel(ctx context.Context, obj *ent.LedgerItemType) (string, error)
+
+	RequiredKinds(ctx context.Context, obj *ent.LedgerItemType) ([]grid.Kind, error)
+}
 type MutationResolver interface {
 	CreateGrid(ctx context.Context, input ent.CreateGridInput) (*ent.Grid, error)
 	UpdateGrid(ctx context.Context, id int, input ent.UpdateGridInput) (*ent.Grid, error)
@@ -879,6 +1124,14 @@ type MutationResolver interface {
 	ReportPublicEvent(ctx context.Context, input model.PublicReportInput, idempotencyKey *string) (*model.PublicReceipt, error)
 	CreateEventCategory(ctx context.Context, input ent.CreateEventCategoryInput) (*ent.EventCategory, error)
 	UpdateEventCategory(ctx context.Context, id int, input ent.UpdateEventCategoryInput) (*ent.EventCategory, error)
+	CreateKeyProject(ctx context.Context, input model.CreateKeyProjectInput) (*ent.KeyProject, error)
+	SetKeyProjectStatus(ctx context.Context, id int, status keyproject.Status) (*ent.KeyProject, error)
+	RecordKeyProjectProgress(ctx context.Context, metricID int, day string, value float64, note *string) (*ent.KeyProjectProgress, error)
+	DefineLedgerCategory(ctx context.Context, input model.DefineLedgerCategoryInput) (*ent.LedgerCategory, error)
+	DefineLedgerItemType(ctx context.Context, input model.DefineLedgerItemTypeInput) (*ent.LedgerItemType, error)
+	CreateLedgerEntry(ctx context.Context, input model.CreateLedgerEntryInput) (*ent.LedgerEntry, error)
+	UpdateLedgerEntry(ctx context.Context, id int, input model.UpdateLedgerEntryInput) (*ent.LedgerEntry, error)
+	RequestExport(ctx context.Context, kind model.ExportKind, gridID *int) (*model.ExportDownload, error)
 	RecordInspection(ctx context.Context, input model.RecordInspectionInput) (*ent.Inspection, error)
 	RecheckEvent(ctx context.Context, input model.RecheckEventInput) (*ent.Inspection, error)
 	CompleteFollowUp(ctx context.Context, id int, note string) (*ent.Inspection, error)
@@ -902,6 +1155,7 @@ type QueryResolver interface {
 	DailyReports(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.DailyReportOrder, where *ent.DailyReportWhereInput) (*ent.DailyReportConnection, error)
 	Grids(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) (*ent.GridConnection, error)
 	Households(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.HouseholdOrder, where *ent.HouseholdWhereInput) (*ent.HouseholdConnection, error)
+	KeyProjects(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.KeyProjectOrder, where *ent.KeyProjectWhereInput) (*ent.KeyProjectConnection, error)
 	Patrols(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PatrolOrder, where *ent.PatrolWhereInput) (*ent.PatrolConnection, error)
 	People(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PersonOrder, where *ent.PersonWhereInput) (*ent.PersonConnection, error)
 	Vehicles(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.VehicleOrder, where *ent.VehicleWhereInput) (*ent.VehicleConnection, error)
@@ -921,6 +1175,11 @@ type QueryResolver interface {
 	GridByCode(ctx context.Context, code string) (*ent.Grid, error)
 	Responsibles(ctx context.Context, gridID int, at *time.Time, roles []assignment.Role, inherited *bool) ([]*ent.Assignment, error)
 	EnumLabels(ctx context.Context, enum string) ([]*model.EnumLabel, error)
+	KeyProjectProgress(ctx context.Context, gridID int, status *keyproject.Status) ([]*model.KeyProjectStanding, error)
+	LedgerCategories(ctx context.Context) ([]*ent.LedgerCategory, error)
+	LedgerItemTypes(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.LedgerItemTypeOrder, where *ent.LedgerItemTypeWhereInput, categoryID *int) (*ent.LedgerItemTypeConnection, error)
+	LedgerEntries(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.LedgerEntryOrder, where *ent.LedgerEntryWhereInput, gridID *int, itemTypeID *int, keyProjectID *int) (*ent.LedgerEntryConnection, error)
+	LedgerCompleteness(ctx context.Context, gridID int, period string, level *int, categoryID *int) ([]*model.LedgerGap, error)
 	PublicCard(ctx context.Context, gridCode string) (*publicface.Card, error)
 	PublicCards(ctx context.Context, rootCode string) ([]*publicface.Card, error)
 	PublicBadges(ctx context.Context, rootCode string) ([]*publicface.Badge, error)
@@ -1853,6 +2112,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EventEdge.Node(childComplexity), true
 
+	case "ExportDownload.expiresAt":
+		if e.ComplexityRoot.ExportDownload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportDownload.ExpiresAt(childComplexity), true
+	case "ExportDownload.url":
+		if e.ComplexityRoot.ExportDownload.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportDownload.URL(childComplexity), true
+
 	case "Grid.ancestors":
 		if e.ComplexityRoot.Grid.Ancestors == nil {
 			break
@@ -2366,6 +2638,768 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InspectionEdge.Node(childComplexity), true
 
+	case "KeyProject.code":
+		if e.ComplexityRoot.KeyProject.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProject.Code(childComplexity), true
+	case "KeyProject.createdAt":
+		if e.ComplexityRoot.KeyProject.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProject.CreatedAt(childComplexity), true
+	case "KeyProject.description":
+		if e.ComplexityRoot.KeyProject.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProject.Description(childComplexity), true
+	case "KeyProject.dueOn":
+		if e.ComplexityRoot.KeyProject.DueOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProject.DueOn(childComplexity), true
+	case "KeyProject.grid":
+		if e.ComplexityRoot.KeyProject.Grid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProject.Grid(childComplexity), true
+	case "KeyProject.gridPath":
+		if e.ComplexityRoot.KeyProject.GridPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProject.GridPath(childComplexity), true
+	case "KeyProject.grids":
+		if e.ComplexityRoot.KeyProject.Grids == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProject.Grids(childComplexity), true
+	case "KeyProject.id":
+		if e.ComplexityRoot.KeyProject.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProject.ID(childComplexity), true
+	case "KeyProject.investment":
+		if e.ComplexityRoot.KeyProject.Investment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProject.Investment(childComplexity), true
+	case "KeyProject.metrics":
+		if e.ComplexityRoot.KeyProject.Metrics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProject.Metrics(childComplexity), true
+	case "KeyProject.milestones":
+		if e.ComplexityRoot.KeyProject.Milestones == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProject.Milestones(childComplexity), true
+	case "KeyProject.name":
+		if e.ComplexityRoot.KeyProject.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProject.Name(childComplexity), true
+	case "KeyProject.owner":
+		if e.ComplexityRoot.KeyProject.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProject.Owner(childComplexity), true
+	case "KeyProject.ownerUnit":
+		if e.ComplexityRoot.KeyProject.OwnerUnit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProject.OwnerUnit(childComplexity), true
+	case "KeyProject.startsOn":
+		if e.ComplexityRoot.KeyProject.StartsOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProject.StartsOn(childComplexity), true
+	case "KeyProject.status":
+		if e.ComplexityRoot.KeyProject.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProject.Status(childComplexity), true
+	case "KeyProject.statusLabel":
+		if e.ComplexityRoot.KeyProject.StatusLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProject.StatusLabel(childComplexity), true
+	case "KeyProject.updatedAt":
+		if e.ComplexityRoot.KeyProject.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProject.UpdatedAt(childComplexity), true
+
+	case "KeyProjectConnection.edges":
+		if e.ComplexityRoot.KeyProjectConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectConnection.Edges(childComplexity), true
+	case "KeyProjectConnection.pageInfo":
+		if e.ComplexityRoot.KeyProjectConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectConnection.PageInfo(childComplexity), true
+	case "KeyProjectConnection.totalCount":
+		if e.ComplexityRoot.KeyProjectConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectConnection.TotalCount(childComplexity), true
+
+	case "KeyProjectEdge.cursor":
+		if e.ComplexityRoot.KeyProjectEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectEdge.Cursor(childComplexity), true
+	case "KeyProjectEdge.node":
+		if e.ComplexityRoot.KeyProjectEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectEdge.Node(childComplexity), true
+
+	case "KeyProjectMetric.code":
+		if e.ComplexityRoot.KeyProjectMetric.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMetric.Code(childComplexity), true
+	case "KeyProjectMetric.createdAt":
+		if e.ComplexityRoot.KeyProjectMetric.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMetric.CreatedAt(childComplexity), true
+	case "KeyProjectMetric.gridPath":
+		if e.ComplexityRoot.KeyProjectMetric.GridPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMetric.GridPath(childComplexity), true
+	case "KeyProjectMetric.history":
+		if e.ComplexityRoot.KeyProjectMetric.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMetric.History(childComplexity), true
+	case "KeyProjectMetric.id":
+		if e.ComplexityRoot.KeyProjectMetric.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMetric.ID(childComplexity), true
+	case "KeyProjectMetric.label":
+		if e.ComplexityRoot.KeyProjectMetric.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMetric.Label(childComplexity), true
+	case "KeyProjectMetric.sortOrder":
+		if e.ComplexityRoot.KeyProjectMetric.SortOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMetric.SortOrder(childComplexity), true
+	case "KeyProjectMetric.target":
+		if e.ComplexityRoot.KeyProjectMetric.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMetric.Target(childComplexity), true
+	case "KeyProjectMetric.unit":
+		if e.ComplexityRoot.KeyProjectMetric.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMetric.Unit(childComplexity), true
+	case "KeyProjectMetric.updatedAt":
+		if e.ComplexityRoot.KeyProjectMetric.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMetric.UpdatedAt(childComplexity), true
+
+	case "KeyProjectMetricStanding.day":
+		if e.ComplexityRoot.KeyProjectMetricStanding.Day == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMetricStanding.Day(childComplexity), true
+	case "KeyProjectMetricStanding.metric":
+		if e.ComplexityRoot.KeyProjectMetricStanding.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMetricStanding.Metric(childComplexity), true
+	case "KeyProjectMetricStanding.percent":
+		if e.ComplexityRoot.KeyProjectMetricStanding.Percent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMetricStanding.Percent(childComplexity), true
+	case "KeyProjectMetricStanding.value":
+		if e.ComplexityRoot.KeyProjectMetricStanding.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMetricStanding.Value(childComplexity), true
+
+	case "KeyProjectMilestone.createdAt":
+		if e.ComplexityRoot.KeyProjectMilestone.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMilestone.CreatedAt(childComplexity), true
+	case "KeyProjectMilestone.doneOn":
+		if e.ComplexityRoot.KeyProjectMilestone.DoneOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMilestone.DoneOn(childComplexity), true
+	case "KeyProjectMilestone.dueOn":
+		if e.ComplexityRoot.KeyProjectMilestone.DueOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMilestone.DueOn(childComplexity), true
+	case "KeyProjectMilestone.gridPath":
+		if e.ComplexityRoot.KeyProjectMilestone.GridPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMilestone.GridPath(childComplexity), true
+	case "KeyProjectMilestone.id":
+		if e.ComplexityRoot.KeyProjectMilestone.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMilestone.ID(childComplexity), true
+	case "KeyProjectMilestone.name":
+		if e.ComplexityRoot.KeyProjectMilestone.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMilestone.Name(childComplexity), true
+	case "KeyProjectMilestone.sortOrder":
+		if e.ComplexityRoot.KeyProjectMilestone.SortOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMilestone.SortOrder(childComplexity), true
+	case "KeyProjectMilestone.updatedAt":
+		if e.ComplexityRoot.KeyProjectMilestone.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectMilestone.UpdatedAt(childComplexity), true
+
+	case "KeyProjectProgress.createdAt":
+		if e.ComplexityRoot.KeyProjectProgress.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectProgress.CreatedAt(childComplexity), true
+	case "KeyProjectProgress.day":
+		if e.ComplexityRoot.KeyProjectProgress.Day == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectProgress.Day(childComplexity), true
+	case "KeyProjectProgress.gridPath":
+		if e.ComplexityRoot.KeyProjectProgress.GridPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectProgress.GridPath(childComplexity), true
+	case "KeyProjectProgress.id":
+		if e.ComplexityRoot.KeyProjectProgress.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectProgress.ID(childComplexity), true
+	case "KeyProjectProgress.note":
+		if e.ComplexityRoot.KeyProjectProgress.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectProgress.Note(childComplexity), true
+	case "KeyProjectProgress.updatedAt":
+		if e.ComplexityRoot.KeyProjectProgress.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectProgress.UpdatedAt(childComplexity), true
+	case "KeyProjectProgress.value":
+		if e.ComplexityRoot.KeyProjectProgress.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectProgress.Value(childComplexity), true
+
+	case "KeyProjectStanding.metrics":
+		if e.ComplexityRoot.KeyProjectStanding.Metrics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectStanding.Metrics(childComplexity), true
+	case "KeyProjectStanding.project":
+		if e.ComplexityRoot.KeyProjectStanding.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KeyProjectStanding.Project(childComplexity), true
+
+	case "LedgerCategory.code":
+		if e.ComplexityRoot.LedgerCategory.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerCategory.Code(childComplexity), true
+	case "LedgerCategory.createdAt":
+		if e.ComplexityRoot.LedgerCategory.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerCategory.CreatedAt(childComplexity), true
+	case "LedgerCategory.id":
+		if e.ComplexityRoot.LedgerCategory.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerCategory.ID(childComplexity), true
+	case "LedgerCategory.itemTypes":
+		if e.ComplexityRoot.LedgerCategory.ItemTypes == nil {
+			break
+		}
+
+		args, err := ec.field_LedgerCategory_itemTypes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.LedgerCategory.ItemTypes(childComplexity, args["activeOnly"].(*bool)), true
+	case "LedgerCategory.label":
+		if e.ComplexityRoot.LedgerCategory.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerCategory.Label(childComplexity), true
+	case "LedgerCategory.name":
+		if e.ComplexityRoot.LedgerCategory.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerCategory.Name(childComplexity), true
+	case "LedgerCategory.sortOrder":
+		if e.ComplexityRoot.LedgerCategory.SortOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerCategory.SortOrder(childComplexity), true
+	case "LedgerCategory.updatedAt":
+		if e.ComplexityRoot.LedgerCategory.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerCategory.UpdatedAt(childComplexity), true
+
+	case "LedgerEntry.createdAt":
+		if e.ComplexityRoot.LedgerEntry.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntry.CreatedAt(childComplexity), true
+	case "LedgerEntry.createdBy":
+		if e.ComplexityRoot.LedgerEntry.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntry.CreatedBy(childComplexity), true
+	case "LedgerEntry.grid":
+		if e.ComplexityRoot.LedgerEntry.Grid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntry.Grid(childComplexity), true
+	case "LedgerEntry.gridPath":
+		if e.ComplexityRoot.LedgerEntry.GridPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntry.GridPath(childComplexity), true
+	case "LedgerEntry.id":
+		if e.ComplexityRoot.LedgerEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntry.ID(childComplexity), true
+	case "LedgerEntry.itemType":
+		if e.ComplexityRoot.LedgerEntry.ItemType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntry.ItemType(childComplexity), true
+	case "LedgerEntry.keyProject":
+		if e.ComplexityRoot.LedgerEntry.KeyProject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntry.KeyProject(childComplexity), true
+	case "LedgerEntry.period":
+		if e.ComplexityRoot.LedgerEntry.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntry.Period(childComplexity), true
+	case "LedgerEntry.revisions":
+		if e.ComplexityRoot.LedgerEntry.Revisions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntry.Revisions(childComplexity), true
+	case "LedgerEntry.updatedAt":
+		if e.ComplexityRoot.LedgerEntry.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntry.UpdatedAt(childComplexity), true
+	case "LedgerEntry.updatedBy":
+		if e.ComplexityRoot.LedgerEntry.UpdatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntry.UpdatedBy(childComplexity), true
+	case "LedgerEntry.values":
+		if e.ComplexityRoot.LedgerEntry.Values == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntry.Values(childComplexity), true
+	case "LedgerEntry.version":
+		if e.ComplexityRoot.LedgerEntry.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntry.Version(childComplexity), true
+
+	case "LedgerEntryConnection.edges":
+		if e.ComplexityRoot.LedgerEntryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntryConnection.Edges(childComplexity), true
+	case "LedgerEntryConnection.pageInfo":
+		if e.ComplexityRoot.LedgerEntryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntryConnection.PageInfo(childComplexity), true
+	case "LedgerEntryConnection.totalCount":
+		if e.ComplexityRoot.LedgerEntryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntryConnection.TotalCount(childComplexity), true
+
+	case "LedgerEntryEdge.cursor":
+		if e.ComplexityRoot.LedgerEntryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntryEdge.Cursor(childComplexity), true
+	case "LedgerEntryEdge.node":
+		if e.ComplexityRoot.LedgerEntryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntryEdge.Node(childComplexity), true
+
+	case "LedgerEntryRevision.changedBy":
+		if e.ComplexityRoot.LedgerEntryRevision.ChangedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntryRevision.ChangedBy(childComplexity), true
+	case "LedgerEntryRevision.createdAt":
+		if e.ComplexityRoot.LedgerEntryRevision.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntryRevision.CreatedAt(childComplexity), true
+	case "LedgerEntryRevision.gridPath":
+		if e.ComplexityRoot.LedgerEntryRevision.GridPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntryRevision.GridPath(childComplexity), true
+	case "LedgerEntryRevision.id":
+		if e.ComplexityRoot.LedgerEntryRevision.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntryRevision.ID(childComplexity), true
+	case "LedgerEntryRevision.period":
+		if e.ComplexityRoot.LedgerEntryRevision.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntryRevision.Period(childComplexity), true
+	case "LedgerEntryRevision.updatedAt":
+		if e.ComplexityRoot.LedgerEntryRevision.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntryRevision.UpdatedAt(childComplexity), true
+	case "LedgerEntryRevision.values":
+		if e.ComplexityRoot.LedgerEntryRevision.Values == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntryRevision.Values(childComplexity), true
+	case "LedgerEntryRevision.version":
+		if e.ComplexityRoot.LedgerEntryRevision.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntryRevision.Version(childComplexity), true
+
+	case "LedgerField.key":
+		if e.ComplexityRoot.LedgerField.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerField.Key(childComplexity), true
+	case "LedgerField.label":
+		if e.ComplexityRoot.LedgerField.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerField.Label(childComplexity), true
+	case "LedgerField.max":
+		if e.ComplexityRoot.LedgerField.Max == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerField.Max(childComplexity), true
+	case "LedgerField.maxLength":
+		if e.ComplexityRoot.LedgerField.MaxLength == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerField.MaxLength(childComplexity), true
+	case "LedgerField.min":
+		if e.ComplexityRoot.LedgerField.Min == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerField.Min(childComplexity), true
+	case "LedgerField.options":
+		if e.ComplexityRoot.LedgerField.Options == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerField.Options(childComplexity), true
+	case "LedgerField.pattern":
+		if e.ComplexityRoot.LedgerField.Pattern == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerField.Pattern(childComplexity), true
+	case "LedgerField.required":
+		if e.ComplexityRoot.LedgerField.Required == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerField.Required(childComplexity), true
+	case "LedgerField.type":
+		if e.ComplexityRoot.LedgerField.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerField.Type(childComplexity), true
+	case "LedgerField.typeLabel":
+		if e.ComplexityRoot.LedgerField.TypeLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerField.TypeLabel(childComplexity), true
+	case "LedgerField.unit":
+		if e.ComplexityRoot.LedgerField.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerField.Unit(childComplexity), true
+
+	case "LedgerGap.grid":
+		if e.ComplexityRoot.LedgerGap.Grid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerGap.Grid(childComplexity), true
+	case "LedgerGap.missing":
+		if e.ComplexityRoot.LedgerGap.Missing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerGap.Missing(childComplexity), true
+
+	case "LedgerItemType.active":
+		if e.ComplexityRoot.LedgerItemType.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerItemType.Active(childComplexity), true
+	case "LedgerItemType.category":
+		if e.ComplexityRoot.LedgerItemType.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerItemType.Category(childComplexity), true
+	case "LedgerItemType.code":
+		if e.ComplexityRoot.LedgerItemType.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerItemType.Code(childComplexity), true
+	case "LedgerItemType.createdAt":
+		if e.ComplexityRoot.LedgerItemType.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerItemType.CreatedAt(childComplexity), true
+	case "LedgerItemType.fields":
+		if e.ComplexityRoot.LedgerItemType.Fields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerItemType.Fields(childComplexity), true
+	case "LedgerItemType.id":
+		if e.ComplexityRoot.LedgerItemType.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerItemType.ID(childComplexity), true
+	case "LedgerItemType.label":
+		if e.ComplexityRoot.LedgerItemType.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerItemType.Label(childComplexity), true
+	case "LedgerItemType.name":
+		if e.ComplexityRoot.LedgerItemType.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerItemType.Name(childComplexity), true
+	case "LedgerItemType.period":
+		if e.ComplexityRoot.LedgerItemType.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerItemType.Period(childComplexity), true
+	case "LedgerItemType.periodLabel":
+		if e.ComplexityRoot.LedgerItemType.PeriodLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerItemType.PeriodLabel(childComplexity), true
+	case "LedgerItemType.required":
+		if e.ComplexityRoot.LedgerItemType.Required == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerItemType.Required(childComplexity), true
+	case "LedgerItemType.requiredKinds":
+		if e.ComplexityRoot.LedgerItemType.RequiredKinds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerItemType.RequiredKinds(childComplexity), true
+	case "LedgerItemType.sortOrder":
+		if e.ComplexityRoot.LedgerItemType.SortOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerItemType.SortOrder(childComplexity), true
+	case "LedgerItemType.updatedAt":
+		if e.ComplexityRoot.LedgerItemType.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerItemType.UpdatedAt(childComplexity), true
+
+	case "LedgerItemTypeConnection.edges":
+		if e.ComplexityRoot.LedgerItemTypeConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerItemTypeConnection.Edges(childComplexity), true
+	case "LedgerItemTypeConnection.pageInfo":
+		if e.ComplexityRoot.LedgerItemTypeConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerItemTypeConnection.PageInfo(childComplexity), true
+	case "LedgerItemTypeConnection.totalCount":
+		if e.ComplexityRoot.LedgerItemTypeConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerItemTypeConnection.TotalCount(childComplexity), true
+
+	case "LedgerItemTypeEdge.cursor":
+		if e.ComplexityRoot.LedgerItemTypeEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerItemTypeEdge.Cursor(childComplexity), true
+	case "LedgerItemTypeEdge.node":
+		if e.ComplexityRoot.LedgerItemTypeEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerItemTypeEdge.Node(childComplexity), true
+
+	case "LedgerValue.key":
+		if e.ComplexityRoot.LedgerValue.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerValue.Key(childComplexity), true
+	case "LedgerValue.label":
+		if e.ComplexityRoot.LedgerValue.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerValue.Label(childComplexity), true
+	case "LedgerValue.value":
+		if e.ComplexityRoot.LedgerValue.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerValue.Value(childComplexity), true
+
 	case "LoginPayload.expiresAt":
 		if e.ComplexityRoot.LoginPayload.ExpiresAt == nil {
 			break
@@ -2504,6 +3538,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateHousehold(childComplexity, args["input"].(ent.CreateHouseholdInput)), true
+	case "Mutation.createKeyProject":
+		if e.ComplexityRoot.Mutation.CreateKeyProject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createKeyProject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateKeyProject(childComplexity, args["input"].(model.CreateKeyProjectInput)), true
+	case "Mutation.createLedgerEntry":
+		if e.ComplexityRoot.Mutation.CreateLedgerEntry == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createLedgerEntry_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateLedgerEntry(childComplexity, args["input"].(model.CreateLedgerEntryInput)), true
 	case "Mutation.createPerson":
 		if e.ComplexityRoot.Mutation.CreatePerson == nil {
 			break
@@ -2537,6 +3593,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DecideExtension(childComplexity, args["id"].(int), args["version"].(*int), args["approve"].(bool), args["note"].(*string), args["idempotencyKey"].(*string)), true
+	case "Mutation.defineLedgerCategory":
+		if e.ComplexityRoot.Mutation.DefineLedgerCategory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_defineLedgerCategory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DefineLedgerCategory(childComplexity, args["input"].(model.DefineLedgerCategoryInput)), true
+	case "Mutation.defineLedgerItemType":
+		if e.ComplexityRoot.Mutation.DefineLedgerItemType == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_defineLedgerItemType_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DefineLedgerItemType(childComplexity, args["input"].(model.DefineLedgerItemTypeInput)), true
 	case "Mutation.deleteGrid":
 		if e.ComplexityRoot.Mutation.DeleteGrid == nil {
 			break
@@ -2642,6 +3720,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordInspection(childComplexity, args["input"].(model.RecordInspectionInput)), true
+	case "Mutation.recordKeyProjectProgress":
+		if e.ComplexityRoot.Mutation.RecordKeyProjectProgress == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordKeyProjectProgress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordKeyProjectProgress(childComplexity, args["metricID"].(int), args["day"].(string), args["value"].(float64), args["note"].(*string)), true
 	case "Mutation.recordPatrol":
 		if e.ComplexityRoot.Mutation.RecordPatrol == nil {
 			break
@@ -2719,6 +3808,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReportPublicEvent(childComplexity, args["input"].(model.PublicReportInput), args["idempotencyKey"].(*string)), true
+	case "Mutation.requestExport":
+		if e.ComplexityRoot.Mutation.RequestExport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestExport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestExport(childComplexity, args["kind"].(model.ExportKind), args["gridID"].(*int)), true
 	case "Mutation.requestExtension":
 		if e.ComplexityRoot.Mutation.RequestExtension == nil {
 			break
@@ -2741,6 +3841,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReturnEvent(childComplexity, args["id"].(int), args["version"].(*int), args["note"].(*string), args["idempotencyKey"].(*string)), true
+	case "Mutation.setKeyProjectStatus":
+		if e.ComplexityRoot.Mutation.SetKeyProjectStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setKeyProjectStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetKeyProjectStatus(childComplexity, args["id"].(int), args["status"].(keyproject.Status)), true
 	case "Mutation.setVisitInterval":
 		if e.ComplexityRoot.Mutation.SetVisitInterval == nil {
 			break
@@ -2851,6 +3962,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateHousehold(childComplexity, args["id"].(int), args["input"].(ent.UpdateHouseholdInput)), true
+	case "Mutation.updateLedgerEntry":
+		if e.ComplexityRoot.Mutation.UpdateLedgerEntry == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateLedgerEntry_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateLedgerEntry(childComplexity, args["id"].(int), args["input"].(model.UpdateLedgerEntryInput)), true
 	case "Mutation.updatePerson":
 		if e.ComplexityRoot.Mutation.UpdatePerson == nil {
 			break
@@ -3792,6 +4914,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Inspections(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.InspectionOrder), args["where"].(*ent.InspectionWhereInput), args["mine"].(*bool)), true
 
+	case "Query.keyProjectProgress":
+		if e.ComplexityRoot.Query.KeyProjectProgress == nil {
+			break
+		}
+
+		args, err := ec.field_Query_keyProjectProgress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.KeyProjectProgress(childComplexity, args["gridID"].(int), args["status"].(*keyproject.Status)), true
+	case "Query.keyProjects":
+		if e.ComplexityRoot.Query.KeyProjects == nil {
+			break
+		}
+
+		args, err := ec.field_Query_keyProjects_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.KeyProjects(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.KeyProjectOrder), args["where"].(*ent.KeyProjectWhereInput)), true
+	case "Query.ledgerCategories":
+		if e.ComplexityRoot.Query.LedgerCategories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.LedgerCategories(childComplexity), true
+	case "Query.ledgerCompleteness":
+		if e.ComplexityRoot.Query.LedgerCompleteness == nil {
+			break
+		}
+
+		args, err := ec.field_Query_ledgerCompleteness_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LedgerCompleteness(childComplexity, args["gridID"].(int), args["period"].(string), args["level"].(*int), args["categoryID"].(*int)), true
+	case "Query.ledgerEntries":
+		if e.ComplexityRoot.Query.LedgerEntries == nil {
+			break
+		}
+
+		args, err := ec.field_Query_ledgerEntries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LedgerEntries(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.LedgerEntryOrder), args["where"].(*ent.LedgerEntryWhereInput), args["gridID"].(*int), args["itemTypeID"].(*int), args["keyProjectID"].(*int)), true
+	case "Query.ledgerItemTypes":
+		if e.ComplexityRoot.Query.LedgerItemTypes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_ledgerItemTypes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LedgerItemTypes(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.LedgerItemTypeOrder), args["where"].(*ent.LedgerItemTypeWhereInput), args["categoryID"].(*int)), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
@@ -4534,10 +5717,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateEventCategoryInput", ec.unmarshalInputCreateEventCategoryInput),
 			graphql.NewInputUnmarshaler("CreateGridInput", ec.unmarshalInputCreateGridInput),
 			graphql.NewInputUnmarshaler("CreateHouseholdInput", ec.unmarshalInputCreateHouseholdInput),
+			graphql.NewInputUnmarshaler("CreateKeyProjectInput", ec.unmarshalInputCreateKeyProjectInput),
+			graphql.NewInputUnmarshaler("CreateLedgerEntryInput", ec.unmarshalInputCreateLedgerEntryInput),
 			graphql.NewInputUnmarshaler("CreatePersonInput", ec.unmarshalInputCreatePersonInput),
 			graphql.NewInputUnmarshaler("CreateVehicleInput", ec.unmarshalInputCreateVehicleInput),
 			graphql.NewInputUnmarshaler("DailyReportOrder", ec.unmarshalInputDailyReportOrder),
 			graphql.NewInputUnmarshaler("DailyReportWhereInput", ec.unmarshalInputDailyReportWhereInput),
+			graphql.NewInputUnmarshaler("DefineLedgerCategoryInput", ec.unmarshalInputDefineLedgerCategoryInput),
+			graphql.NewInputUnmarshaler("DefineLedgerItemTypeInput", ec.unmarshalInputDefineLedgerItemTypeInput),
 			graphql.NewInputUnmarshaler("EventActionOrder", ec.unmarshalInputEventActionOrder),
 			graphql.NewInputUnmarshaler("EventCategoryOrder", ec.unmarshalInputEventCategoryOrder),
 			graphql.NewInputUnmarshaler("EventCategoryWhereInput", ec.unmarshalInputEventCategoryWhereInput),
@@ -4550,6 +5737,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("HouseholdWhereInput", ec.unmarshalInputHouseholdWhereInput),
 			graphql.NewInputUnmarshaler("InspectionOrder", ec.unmarshalInputInspectionOrder),
 			graphql.NewInputUnmarshaler("InspectionWhereInput", ec.unmarshalInputInspectionWhereInput),
+			graphql.NewInputUnmarshaler("KeyProjectMetricInput", ec.unmarshalInputKeyProjectMetricInput),
+			graphql.NewInputUnmarshaler("KeyProjectMetricOrder", ec.unmarshalInputKeyProjectMetricOrder),
+			graphql.NewInputUnmarshaler("KeyProjectMilestoneInput", ec.unmarshalInputKeyProjectMilestoneInput),
+			graphql.NewInputUnmarshaler("KeyProjectMilestoneOrder", ec.unmarshalInputKeyProjectMilestoneOrder),
+			graphql.NewInputUnmarshaler("KeyProjectOrder", ec.unmarshalInputKeyProjectOrder),
+			graphql.NewInputUnmarshaler("KeyProjectProgressOrder", ec.unmarshalInputKeyProjectProgressOrder),
+			graphql.NewInputUnmarshaler("KeyProjectWhereInput", ec.unmarshalInputKeyProjectWhereInput),
+			graphql.NewInputUnmarshaler("LedgerCategoryOrder", ec.unmarshalInputLedgerCategoryOrder),
+			graphql.NewInputUnmarshaler("LedgerEntryOrder", ec.unmarshalInputLedgerEntryOrder),
+			graphql.NewInputUnmarshaler("LedgerEntryRevisionOrder", ec.unmarshalInputLedgerEntryRevisionOrder),
+			graphql.NewInputUnmarshaler("LedgerEntryWhereInput", ec.unmarshalInputLedgerEntryWhereInput),
+			graphql.NewInputUnmarshaler("LedgerFieldInput", ec.unmarshalInputLedgerFieldInput),
+			graphql.NewInputUnmarshaler("LedgerItemTypeOrder", ec.unmarshalInputLedgerItemTypeOrder),
+			graphql.NewInputUnmarshaler("LedgerItemTypeWhereInput", ec.unmarshalInputLedgerItemTypeWhereInput),
+			graphql.NewInputUnmarshaler("LedgerValueInput", ec.unmarshalInputLedgerValueInput),
 			graphql.NewInputUnmarshaler("PatrolOrder", ec.unmarshalInputPatrolOrder),
 			graphql.NewInputUnmarshaler("PatrolWhereInput", ec.unmarshalInputPatrolWhereInput),
 			graphql.NewInputUnmarshaler("PersonOrder", ec.unmarshalInputPersonOrder),
@@ -4563,6 +5765,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateEventCategoryInput", ec.unmarshalInputUpdateEventCategoryInput),
 			graphql.NewInputUnmarshaler("UpdateGridInput", ec.unmarshalInputUpdateGridInput),
 			graphql.NewInputUnmarshaler("UpdateHouseholdInput", ec.unmarshalInputUpdateHouseholdInput),
+			graphql.NewInputUnmarshaler("UpdateLedgerEntryInput", ec.unmarshalInputUpdateLedgerEntryInput),
 			graphql.NewInputUnmarshaler("UpdatePersonInput", ec.unmarshalInputUpdatePersonInput),
 			graphql.NewInputUnmarshaler("UpdateVehicleInput", ec.unmarshalInputUpdateVehicleInput),
 			graphql.NewInputUnmarshaler("VehicleOrder", ec.unmarshalInputVehicleOrder),
@@ -7265,6 +8468,843 @@ input InspectionWhereInput {
   followUpNoteEqualFold: String
   followUpNoteContainsFold: String
 }
+type KeyProject implements Node {
+  id: ID!
+  """
+  When the row was created (UTC).
+  """
+  createdAt: Time!
+  """
+  When the row last changed (UTC).
+  """
+  updatedAt: Time!
+  """
+  Stable code, e.g. KP-2026-001.
+  """
+  code: String!
+  """
+  Name, e.g. 须水河生态廊道.
+  """
+  name: String!
+  """
+  Total investment in 10,000 yuan (万元).
+  """
+  investment: Float!
+  """
+  The unit in charge (责任单位).
+  """
+  ownerUnit: String!
+  status: KeyProjectStatus!
+  description: String!
+  """
+  Planned start.
+  """
+  startsOn: Time
+  """
+  Planned completion.
+  """
+  dueOn: Time
+  """
+  Copy of the lead grid's path.
+  """
+  gridPath: String!
+}
+"""
+A connection to a list of items.
+"""
+type KeyProjectConnection {
+  """
+  A list of edges.
+  """
+  edges: [KeyProjectEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type KeyProjectEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: KeyProject
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+type KeyProjectMetric implements Node {
+  id: ID!
+  """
+  When the row was created (UTC).
+  """
+  createdAt: Time!
+  """
+  When the row last changed (UTC).
+  """
+  updatedAt: Time!
+  """
+  Code within the project, e.g. BUSINESSES_CLEARED.
+  """
+  code: String!
+  """
+  zh-CN name, e.g. 清理商户.
+  """
+  label: String!
+  """
+  Unit, e.g. 户, m², m³.
+  """
+  unit: String!
+  """
+  The target value.
+  """
+  target: Float!
+  sortOrder: Int!
+  """
+  Copy of the project's lead grid path.
+  """
+  gridPath: String!
+}
+"""
+Ordering options for KeyProjectMetric connections
+"""
+input KeyProjectMetricOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order KeyProjectMetrics.
+  """
+  field: KeyProjectMetricOrderField!
+}
+"""
+Properties by which KeyProjectMetric connections can be ordered.
+"""
+enum KeyProjectMetricOrderField {
+  CREATED_AT
+  UPDATED_AT
+}
+type KeyProjectMilestone implements Node {
+  id: ID!
+  """
+  When the row was created (UTC).
+  """
+  createdAt: Time!
+  """
+  When the row last changed (UTC).
+  """
+  updatedAt: Time!
+  name: String!
+  dueOn: Time!
+  doneOn: Time
+  sortOrder: Int!
+  """
+  Copy of the project's lead grid path.
+  """
+  gridPath: String!
+}
+"""
+Ordering options for KeyProjectMilestone connections
+"""
+input KeyProjectMilestoneOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order KeyProjectMilestones.
+  """
+  field: KeyProjectMilestoneOrderField!
+}
+"""
+Properties by which KeyProjectMilestone connections can be ordered.
+"""
+enum KeyProjectMilestoneOrderField {
+  CREATED_AT
+  UPDATED_AT
+}
+"""
+Ordering options for KeyProject connections
+"""
+input KeyProjectOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order KeyProjects.
+  """
+  field: KeyProjectOrderField!
+}
+"""
+Properties by which KeyProject connections can be ordered.
+"""
+enum KeyProjectOrderField {
+  CREATED_AT
+  UPDATED_AT
+  CODE
+  NAME
+  STATUS
+}
+type KeyProjectProgress implements Node {
+  id: ID!
+  """
+  When the row was created (UTC).
+  """
+  createdAt: Time!
+  """
+  When the row last changed (UTC).
+  """
+  updatedAt: Time!
+  """
+  YYYY-MM-DD (Asia/Shanghai).
+  """
+  day: String!
+  """
+  The cumulative value reached by that day.
+  """
+  value: Float!
+  note: String!
+  """
+  Copy of the project's lead grid path.
+  """
+  gridPath: String!
+}
+"""
+Ordering options for KeyProjectProgress connections
+"""
+input KeyProjectProgressOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order KeyProjectProgresses.
+  """
+  field: KeyProjectProgressOrderField!
+}
+"""
+Properties by which KeyProjectProgress connections can be ordered.
+"""
+enum KeyProjectProgressOrderField {
+  CREATED_AT
+  UPDATED_AT
+}
+"""
+KeyProjectStatus is enum for the field status
+"""
+enum KeyProjectStatus @goModel(model: "gridgov/ent/keyproject.Status") {
+  PLANNED
+  IN_PROGRESS
+  COMPLETED
+  SUSPENDED
+}
+"""
+KeyProjectWhereInput is used for filtering KeyProject objects.
+Input was generated by ent.
+"""
+input KeyProjectWhereInput {
+  not: KeyProjectWhereInput
+  and: [KeyProjectWhereInput!]
+  or: [KeyProjectWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  code field predicates
+  """
+  code: String
+  codeNEQ: String
+  codeIn: [String!]
+  codeNotIn: [String!]
+  codeGT: String
+  codeGTE: String
+  codeLT: String
+  codeLTE: String
+  codeContains: String
+  codeHasPrefix: String
+  codeHasSuffix: String
+  codeEqualFold: String
+  codeContainsFold: String
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameEqualFold: String
+  nameContainsFold: String
+  """
+  investment field predicates
+  """
+  investment: Float
+  investmentNEQ: Float
+  investmentIn: [Float!]
+  investmentNotIn: [Float!]
+  investmentGT: Float
+  investmentGTE: Float
+  investmentLT: Float
+  investmentLTE: Float
+  """
+  owner_unit field predicates
+  """
+  ownerUnit: String
+  ownerUnitNEQ: String
+  ownerUnitIn: [String!]
+  ownerUnitNotIn: [String!]
+  ownerUnitGT: String
+  ownerUnitGTE: String
+  ownerUnitLT: String
+  ownerUnitLTE: String
+  ownerUnitContains: String
+  ownerUnitHasPrefix: String
+  ownerUnitHasSuffix: String
+  ownerUnitEqualFold: String
+  ownerUnitContainsFold: String
+  """
+  status field predicates
+  """
+  status: KeyProjectStatus
+  statusNEQ: KeyProjectStatus
+  statusIn: [KeyProjectStatus!]
+  statusNotIn: [KeyProjectStatus!]
+  """
+  description field predicates
+  """
+  description: String
+  descriptionNEQ: String
+  descriptionIn: [String!]
+  descriptionNotIn: [String!]
+  descriptionGT: String
+  descriptionGTE: String
+  descriptionLT: String
+  descriptionLTE: String
+  descriptionContains: String
+  descriptionHasPrefix: String
+  descriptionHasSuffix: String
+  descriptionEqualFold: String
+  descriptionContainsFold: String
+  """
+  starts_on field predicates
+  """
+  startsOn: Time
+  startsOnNEQ: Time
+  startsOnIn: [Time!]
+  startsOnNotIn: [Time!]
+  startsOnGT: Time
+  startsOnGTE: Time
+  startsOnLT: Time
+  startsOnLTE: Time
+  startsOnIsNil: Boolean
+  startsOnNotNil: Boolean
+  """
+  due_on field predicates
+  """
+  dueOn: Time
+  dueOnNEQ: Time
+  dueOnIn: [Time!]
+  dueOnNotIn: [Time!]
+  dueOnGT: Time
+  dueOnGTE: Time
+  dueOnLT: Time
+  dueOnLTE: Time
+  dueOnIsNil: Boolean
+  dueOnNotNil: Boolean
+}
+type LedgerCategory implements Node {
+  id: ID!
+  """
+  When the row was created (UTC).
+  """
+  createdAt: Time!
+  """
+  When the row last changed (UTC).
+  """
+  updatedAt: Time!
+  """
+  Stable code, e.g. POPULATION.
+  """
+  code: String!
+  """
+  English name.
+  """
+  name: String!
+  """
+  zh-CN name, e.g. 人口管理.
+  """
+  label: String!
+  """
+  Position in lists.
+  """
+  sortOrder: Int!
+}
+"""
+Ordering options for LedgerCategory connections
+"""
+input LedgerCategoryOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order LedgerCategories.
+  """
+  field: LedgerCategoryOrderField!
+}
+"""
+Properties by which LedgerCategory connections can be ordered.
+"""
+enum LedgerCategoryOrderField {
+  CREATED_AT
+  UPDATED_AT
+  CODE
+}
+type LedgerEntry implements Node {
+  id: ID!
+  """
+  When the row was created (UTC).
+  """
+  createdAt: Time!
+  """
+  When the row last changed (UTC).
+  """
+  updatedAt: Time!
+  """
+  The period kept: "" for NONE, 2026-11 (MONTH), 2026-Q4 (QUARTER) or 2026 (YEAR).
+  """
+  period: String!
+  """
+  Increases with every change; updates may name the version they change.
+  """
+  version: Int!
+  """
+  Copy of the grid's path.
+  """
+  gridPath: String!
+}
+"""
+A connection to a list of items.
+"""
+type LedgerEntryConnection {
+  """
+  A list of edges.
+  """
+  edges: [LedgerEntryEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type LedgerEntryEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: LedgerEntry
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for LedgerEntry connections
+"""
+input LedgerEntryOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order LedgerEntries.
+  """
+  field: LedgerEntryOrderField!
+}
+"""
+Properties by which LedgerEntry connections can be ordered.
+"""
+enum LedgerEntryOrderField {
+  CREATED_AT
+  UPDATED_AT
+  PERIOD
+}
+type LedgerEntryRevision implements Node {
+  id: ID!
+  """
+  When the row was created (UTC).
+  """
+  createdAt: Time!
+  """
+  When the row last changed (UTC).
+  """
+  updatedAt: Time!
+  """
+  The version these values had.
+  """
+  version: Int!
+  """
+  The period before the change.
+  """
+  period: String!
+  """
+  Copy of the entry's grid path.
+  """
+  gridPath: String!
+}
+"""
+Ordering options for LedgerEntryRevision connections
+"""
+input LedgerEntryRevisionOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order LedgerEntryRevisions.
+  """
+  field: LedgerEntryRevisionOrderField!
+}
+"""
+Properties by which LedgerEntryRevision connections can be ordered.
+"""
+enum LedgerEntryRevisionOrderField {
+  CREATED_AT
+  UPDATED_AT
+}
+"""
+LedgerEntryWhereInput is used for filtering LedgerEntry objects.
+Input was generated by ent.
+"""
+input LedgerEntryWhereInput {
+  not: LedgerEntryWhereInput
+  and: [LedgerEntryWhereInput!]
+  or: [LedgerEntryWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  period field predicates
+  """
+  period: String
+  periodNEQ: String
+  periodIn: [String!]
+  periodNotIn: [String!]
+  periodGT: String
+  periodGTE: String
+  periodLT: String
+  periodLTE: String
+  periodContains: String
+  periodHasPrefix: String
+  periodHasSuffix: String
+  periodEqualFold: String
+  periodContainsFold: String
+  """
+  version field predicates
+  """
+  version: Int
+  versionNEQ: Int
+  versionIn: [Int!]
+  versionNotIn: [Int!]
+  versionGT: Int
+  versionGTE: Int
+  versionLT: Int
+  versionLTE: Int
+}
+type LedgerItemType implements Node {
+  id: ID!
+  """
+  When the row was created (UTC).
+  """
+  createdAt: Time!
+  """
+  When the row last changed (UTC).
+  """
+  updatedAt: Time!
+  """
+  Stable code, e.g. RENTAL_HOUSING.
+  """
+  code: String!
+  """
+  English name.
+  """
+  name: String!
+  """
+  zh-CN name, e.g. 出租房屋登记台账.
+  """
+  label: String!
+  """
+  How often an entry is kept: NONE (a standing register), MONTH, QUARTER, YEAR.
+  """
+  period: LedgerPeriod!
+  """
+  Whether every grid of the required kinds must keep at least one entry per period.
+  """
+  required: Boolean!
+  """
+  Retired types keep their entries but take no new ones.
+  """
+  active: Boolean!
+  sortOrder: Int!
+}
+"""
+A connection to a list of items.
+"""
+type LedgerItemTypeConnection {
+  """
+  A list of edges.
+  """
+  edges: [LedgerItemTypeEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type LedgerItemTypeEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: LedgerItemType
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for LedgerItemType connections
+"""
+input LedgerItemTypeOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order LedgerItemTypes.
+  """
+  field: LedgerItemTypeOrderField!
+}
+"""
+Properties by which LedgerItemType connections can be ordered.
+"""
+enum LedgerItemTypeOrderField {
+  CREATED_AT
+  UPDATED_AT
+  CODE
+  LABEL
+}
+"""
+LedgerItemTypeWhereInput is used for filtering LedgerItemType objects.
+Input was generated by ent.
+"""
+input LedgerItemTypeWhereInput {
+  not: LedgerItemTypeWhereInput
+  and: [LedgerItemTypeWhereInput!]
+  or: [LedgerItemTypeWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  code field predicates
+  """
+  code: String
+  codeNEQ: String
+  codeIn: [String!]
+  codeNotIn: [String!]
+  codeGT: String
+  codeGTE: String
+  codeLT: String
+  codeLTE: String
+  codeContains: String
+  codeHasPrefix: String
+  codeHasSuffix: String
+  codeEqualFold: String
+  codeContainsFold: String
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameEqualFold: String
+  nameContainsFold: String
+  """
+  label field predicates
+  """
+  label: String
+  labelNEQ: String
+  labelIn: [String!]
+  labelNotIn: [String!]
+  labelGT: String
+  labelGTE: String
+  labelLT: String
+  labelLTE: String
+  labelContains: String
+  labelHasPrefix: String
+  labelHasSuffix: String
+  labelEqualFold: String
+  labelContainsFold: String
+  """
+  period field predicates
+  """
+  period: LedgerPeriod
+  periodNEQ: LedgerPeriod
+  periodIn: [LedgerPeriod!]
+  periodNotIn: [LedgerPeriod!]
+  """
+  required field predicates
+  """
+  required: Boolean
+  requiredNEQ: Boolean
+  """
+  active field predicates
+  """
+  active: Boolean
+  activeNEQ: Boolean
+  """
+  sort_order field predicates
+  """
+  sortOrder: Int
+  sortOrderNEQ: Int
+  sortOrderIn: [Int!]
+  sortOrderNotIn: [Int!]
+  sortOrderGT: Int
+  sortOrderGTE: Int
+  sortOrderLT: Int
+  sortOrderLTE: Int
+}
+"""
+LedgerPeriod is enum for the field period
+"""
+enum LedgerPeriod @goModel(model: "gridgov/ent/ledgeritemtype.Period") {
+  NONE
+  MONTH
+  QUARTER
+  YEAR
+}
 """
 The builtin Map type
 """
@@ -7939,6 +9979,37 @@ type Query {
     """
     where: HouseholdWhereInput
   ): HouseholdConnection!
+  keyProjects(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for KeyProjects returned from the connection.
+    """
+    orderBy: KeyProjectOrder
+
+    """
+    Filtering options for KeyProjects returned from the connection.
+    """
+    where: KeyProjectWhereInput
+  ): KeyProjectConnection!
   patrols(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -9154,6 +11225,300 @@ type Mutation {
   updateVehicle(id: ID!, input: UpdateVehicleInput!): Vehicle!
 }
 `, BuiltIn: false},
+	{Name: "../schema/keyproject.graphql", Input: `extend type Query {
+  """
+  Progress of the key projects (重点项目) led by grids under ` + "`" + `gridID` + "`" + `: every metric's latest
+  cumulative value against its target.
+  """
+  keyProjectProgress(gridID: ID!, status: KeyProjectStatus): [KeyProjectStanding!]!
+}
+
+extend type KeyProject {
+  statusLabel: String!
+  "The lead grid."
+  grid: Grid
+  "Grids the project runs through (those in the viewer's scope)."
+  grids: [Grid!]!
+  owner: Person
+  milestones: [KeyProjectMilestone!]!
+  "Every metric with its latest reading."
+  metrics: [KeyProjectMetricStanding!]!
+}
+
+extend type KeyProjectMetric {
+  "Readings, oldest first."
+  history: [KeyProjectProgress!]!
+}
+
+"A metric with its latest reading."
+type KeyProjectMetricStanding {
+  metric: KeyProjectMetric!
+  "The latest cumulative value; 0 before any reading."
+  value: Float!
+  "Day of the latest reading (YYYY-MM-DD); null before any."
+  day: String
+  "value / target × 100."
+  percent: Float!
+}
+
+"A key project with every metric's standing."
+type KeyProjectStanding {
+  project: KeyProject!
+  metrics: [KeyProjectMetricStanding!]!
+}
+
+input KeyProjectMilestoneInput {
+  name: String!
+  dueOn: Time!
+}
+
+input KeyProjectMetricInput {
+  code: String!
+  label: String!
+  unit: String
+  target: Float!
+}
+
+input CreateKeyProjectInput {
+  code: String!
+  name: String!
+  "Investment in 10,000 yuan (万元)."
+  investment: Float
+  ownerUnit: String
+  ownerID: ID
+  status: KeyProjectStatus
+  description: String
+  startsOn: Time
+  dueOn: Time
+  "The lead grid."
+  gridID: ID!
+  "Grids the project runs through."
+  gridIDs: [ID!]
+  milestones: [KeyProjectMilestoneInput!]
+  metrics: [KeyProjectMetricInput!]
+}
+
+extend type Mutation {
+  "Registers a key project (needs key_project/create on the lead grid)."
+  createKeyProject(input: CreateKeyProjectInput!): KeyProject!
+  "Changes a key project's status (needs key_project/update)."
+  setKeyProjectStatus(id: ID!, status: KeyProjectStatus!): KeyProject!
+  "Records the cumulative value a metric reached on ` + "`" + `day` + "`" + ` (needs key_project/record_progress)."
+  recordKeyProjectProgress(metricID: ID!, day: String!, value: Float!, note: String): KeyProjectProgress!
+}
+`, BuiltIn: false},
+	{Name: "../schema/ledger.graphql", Input: `extend type Query {
+  "The ledger catalogue (台账目录): every category with its item types, in order."
+  ledgerCategories: [LedgerCategory!]!
+
+  "Ledger item types (台账事项), optionally of one category; readable by every signed-in user."
+  ledgerItemTypes(
+    after: Cursor
+    first: Int
+    before: Cursor
+    last: Int
+    orderBy: LedgerItemTypeOrder
+    where: LedgerItemTypeWhereInput
+    categoryID: ID
+  ): LedgerItemTypeConnection!
+
+  """
+  Ledger entries (台账记录) in the viewer's scope, optionally only under the grid ` + "`" + `gridID` + "`" + `,
+  of one item type or about one key project.
+  """
+  ledgerEntries(
+    after: Cursor
+    first: Int
+    before: Cursor
+    last: Int
+    orderBy: LedgerEntryOrder
+    where: LedgerEntryWhereInput
+    gridID: ID
+    itemTypeID: ID
+    keyProjectID: ID
+  ): LedgerEntryConnection!
+
+  """
+  Completeness: the grids under ` + "`" + `gridID` + "`" + ` (only those at tree ` + "`" + `level` + "`" + `, when given) that lack
+  some required ledger for ` + "`" + `period` + "`" + ` (2026-11 for monthly ledgers, 2026-Q4 quarterly, 2026
+  yearly, "" for standing registers), with the missing types. Grids that kept everything are
+  left out.
+  """
+  ledgerCompleteness(gridID: ID!, period: String!, level: Int, categoryID: ID): [LedgerGap!]!
+}
+
+"The kind of value a ledger field holds."
+enum LedgerFieldType {
+  TEXT
+  NUMBER
+  DATE
+  ENUM
+  BOOLEAN
+  "A person, by id; must be visible to whoever writes the entry."
+  PERSON
+}
+
+"A typed field of a ledger item type."
+type LedgerField {
+  "Key of the value in an entry: lower-case letters, digits, _."
+  key: String!
+  "Column heading (zh-CN)."
+  label: String!
+  type: LedgerFieldType!
+  typeLabel: String!
+  "Unit of a number, e.g. 人, m², 万元."
+  unit: String
+  required: Boolean!
+  min: Float
+  max: Float
+  "Regular expression a text value must match in full."
+  pattern: String
+  maxLength: Int
+  "Allowed values of an enum."
+  options: [String!]
+}
+
+"A typed field of a ledger item type, as defined by an administrator."
+input LedgerFieldInput {
+  key: String!
+  label: String!
+  type: LedgerFieldType!
+  unit: String
+  required: Boolean
+  min: Float
+  max: Float
+  pattern: String
+  maxLength: Int
+  options: [String!]
+}
+
+"One value of a ledger entry."
+type LedgerValue {
+  key: String!
+  label: String!
+  "The canonical value: numbers without trailing zeros, dates YYYY-MM-DD, true/false, person ids."
+  value: String!
+}
+
+"One value to write to a ledger entry; an empty value clears it."
+input LedgerValueInput {
+  key: String!
+  value: String!
+}
+
+extend type LedgerCategory {
+  "The item types of the category, in order."
+  itemTypes(activeOnly: Boolean = true): [LedgerItemType!]!
+}
+
+extend type LedgerItemType {
+  category: LedgerCategory!
+  periodLabel: String!
+  "The fields of an entry, in column order."
+  fields: [LedgerField!]!
+  "Grid kinds that must keep this ledger; empty means every grid asked about."
+  requiredKinds: [GridKind!]!
+}
+
+extend type LedgerEntry {
+  itemType: LedgerItemType!
+  grid: Grid
+  keyProject: KeyProject
+  "The values in the item type's column order."
+  values: [LedgerValue!]!
+  createdBy: Person
+  updatedBy: Person
+  "Earlier versions, newest first (修改记录)."
+  revisions: [LedgerEntryRevision!]!
+}
+
+extend type LedgerEntryRevision {
+  values: [LedgerValue!]!
+  changedBy: Person
+}
+
+"A grid that lacks some required ledgers for a period."
+type LedgerGap {
+  grid: Grid!
+  missing: [LedgerItemType!]!
+}
+
+input DefineLedgerCategoryInput {
+  code: String!
+  name: String!
+  label: String!
+  sortOrder: Int
+}
+
+input DefineLedgerItemTypeInput {
+  categoryCode: String!
+  code: String!
+  name: String!
+  label: String!
+  fields: [LedgerFieldInput!]!
+  period: LedgerPeriod
+  required: Boolean
+  requiredKinds: [GridKind!]
+  active: Boolean
+  sortOrder: Int
+}
+
+input CreateLedgerEntryInput {
+  itemTypeID: ID!
+  gridID: ID!
+  keyProjectID: ID
+  period: String
+  values: [LedgerValueInput!]!
+}
+
+input UpdateLedgerEntryInput {
+  "The version being changed; a stale version is a CONFLICT."
+  version: Int
+  gridID: ID
+  keyProjectID: ID
+  period: String
+  "When given, replaces every value."
+  values: [LedgerValueInput!]
+}
+
+extend type Mutation {
+  "Creates or changes a ledger category by code (administrators of the whole tree)."
+  defineLedgerCategory(input: DefineLedgerCategoryInput!): LedgerCategory!
+  "Creates or changes a ledger item type by code, with its typed fields (administrators of the whole tree)."
+  defineLedgerItemType(input: DefineLedgerItemTypeInput!): LedgerItemType!
+  "Adds an entry to a grid's ledger; values are checked against the type's fields (needs ledger/create)."
+  createLedgerEntry(input: CreateLedgerEntryInput!): LedgerEntry!
+  "Changes a ledger entry, keeping the previous values as a revision (needs ledger/update)."
+  updateLedgerEntry(id: ID!, input: UpdateLedgerEntryInput!): LedgerEntry!
+}
+
+"A workbook a signed-in user may download (xlsx)."
+enum ExportKind {
+  "Grids, people and their role assignments (花名册)."
+  ROSTER
+  "Ledger entries, one sheet per item type."
+  LEDGERS
+  "The case list, with reported, registered, deadline and closed times."
+  EVENTS
+  "An empty ledger workbook of every active item type, to fill in and import."
+  LEDGER_TEMPLATE
+}
+
+"A short-lived link to a workbook."
+type ExportDownload {
+  "Path of the download on this server (GET, no token needed: the link is signed)."
+  url: String!
+  expiresAt: Time!
+}
+
+extend type Mutation {
+  """
+  Asks for a workbook of what the viewer may see (under ` + "`" + `gridID` + "`" + `, when given). The link works
+  for a few minutes; the viewer's scope is checked again when it is used.
+  """
+  requestExport(kind: ExportKind!, gridID: ID): ExportDownload!
+}
+`, BuiltIn: false},
 	{Name: "../schema/public.graphql", Input: `extend type Query {
   """
   Public (no sign-in): the notice card (公示卡) of a level-3 grid, with the people responsible
@@ -9893,6 +12258,16 @@ func (ec *executionContext) childFields_EventEdge(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type EventEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ExportDownload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_ExportDownload_url(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_ExportDownload_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExportDownload", field.Name)
+}
+
 func (ec *executionContext) childFields_Grid(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -10107,6 +12482,366 @@ func (ec *executionContext) childFields_InspectionEdge(ctx context.Context, fiel
 		return ec.fieldContext_InspectionEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InspectionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_KeyProject(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_KeyProject_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_KeyProject_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_KeyProject_updatedAt(ctx, field)
+	case "code":
+		return ec.fieldContext_KeyProject_code(ctx, field)
+	case "name":
+		return ec.fieldContext_KeyProject_name(ctx, field)
+	case "investment":
+		return ec.fieldContext_KeyProject_investment(ctx, field)
+	case "ownerUnit":
+		return ec.fieldContext_KeyProject_ownerUnit(ctx, field)
+	case "status":
+		return ec.fieldContext_KeyProject_status(ctx, field)
+	case "description":
+		return ec.fieldContext_KeyProject_description(ctx, field)
+	case "startsOn":
+		return ec.fieldContext_KeyProject_startsOn(ctx, field)
+	case "dueOn":
+		return ec.fieldContext_KeyProject_dueOn(ctx, field)
+	case "gridPath":
+		return ec.fieldContext_KeyProject_gridPath(ctx, field)
+	case "statusLabel":
+		return ec.fieldContext_KeyProject_statusLabel(ctx, field)
+	case "grid":
+		return ec.fieldContext_KeyProject_grid(ctx, field)
+	case "grids":
+		return ec.fieldContext_KeyProject_grids(ctx, field)
+	case "owner":
+		return ec.fieldContext_KeyProject_owner(ctx, field)
+	case "milestones":
+		return ec.fieldContext_KeyProject_milestones(ctx, field)
+	case "metrics":
+		return ec.fieldContext_KeyProject_metrics(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KeyProject", field.Name)
+}
+
+func (ec *executionContext) childFields_KeyProjectConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_KeyProjectConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_KeyProjectConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_KeyProjectConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KeyProjectConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_KeyProjectEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_KeyProjectEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_KeyProjectEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KeyProjectEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_KeyProjectMetric(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_KeyProjectMetric_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_KeyProjectMetric_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_KeyProjectMetric_updatedAt(ctx, field)
+	case "code":
+		return ec.fieldContext_KeyProjectMetric_code(ctx, field)
+	case "label":
+		return ec.fieldContext_KeyProjectMetric_label(ctx, field)
+	case "unit":
+		return ec.fieldContext_KeyProjectMetric_unit(ctx, field)
+	case "target":
+		return ec.fieldContext_KeyProjectMetric_target(ctx, field)
+	case "sortOrder":
+		return ec.fieldContext_KeyProjectMetric_sortOrder(ctx, field)
+	case "gridPath":
+		return ec.fieldContext_KeyProjectMetric_gridPath(ctx, field)
+	case "history":
+		return ec.fieldContext_KeyProjectMetric_history(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KeyProjectMetric", field.Name)
+}
+
+func (ec *executionContext) childFields_KeyProjectMetricStanding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "metric":
+		return ec.fieldContext_KeyProjectMetricStanding_metric(ctx, field)
+	case "value":
+		return ec.fieldContext_KeyProjectMetricStanding_value(ctx, field)
+	case "day":
+		return ec.fieldContext_KeyProjectMetricStanding_day(ctx, field)
+	case "percent":
+		return ec.fieldContext_KeyProjectMetricStanding_percent(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KeyProjectMetricStanding", field.Name)
+}
+
+func (ec *executionContext) childFields_KeyProjectMilestone(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_KeyProjectMilestone_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_KeyProjectMilestone_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_KeyProjectMilestone_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_KeyProjectMilestone_name(ctx, field)
+	case "dueOn":
+		return ec.fieldContext_KeyProjectMilestone_dueOn(ctx, field)
+	case "doneOn":
+		return ec.fieldContext_KeyProjectMilestone_doneOn(ctx, field)
+	case "sortOrder":
+		return ec.fieldContext_KeyProjectMilestone_sortOrder(ctx, field)
+	case "gridPath":
+		return ec.fieldContext_KeyProjectMilestone_gridPath(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KeyProjectMilestone", field.Name)
+}
+
+func (ec *executionContext) childFields_KeyProjectProgress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_KeyProjectProgress_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_KeyProjectProgress_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_KeyProjectProgress_updatedAt(ctx, field)
+	case "day":
+		return ec.fieldContext_KeyProjectProgress_day(ctx, field)
+	case "value":
+		return ec.fieldContext_KeyProjectProgress_value(ctx, field)
+	case "note":
+		return ec.fieldContext_KeyProjectProgress_note(ctx, field)
+	case "gridPath":
+		return ec.fieldContext_KeyProjectProgress_gridPath(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KeyProjectProgress", field.Name)
+}
+
+func (ec *executionContext) childFields_KeyProjectStanding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "project":
+		return ec.fieldContext_KeyProjectStanding_project(ctx, field)
+	case "metrics":
+		return ec.fieldContext_KeyProjectStanding_metrics(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KeyProjectStanding", field.Name)
+}
+
+func (ec *executionContext) childFields_LedgerCategory(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_LedgerCategory_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_LedgerCategory_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_LedgerCategory_updatedAt(ctx, field)
+	case "code":
+		return ec.fieldContext_LedgerCategory_code(ctx, field)
+	case "name":
+		return ec.fieldContext_LedgerCategory_name(ctx, field)
+	case "label":
+		return ec.fieldContext_LedgerCategory_label(ctx, field)
+	case "sortOrder":
+		return ec.fieldContext_LedgerCategory_sortOrder(ctx, field)
+	case "itemTypes":
+		return ec.fieldContext_LedgerCategory_itemTypes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LedgerCategory", field.Name)
+}
+
+func (ec *executionContext) childFields_LedgerEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_LedgerEntry_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_LedgerEntry_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_LedgerEntry_updatedAt(ctx, field)
+	case "period":
+		return ec.fieldContext_LedgerEntry_period(ctx, field)
+	case "version":
+		return ec.fieldContext_LedgerEntry_version(ctx, field)
+	case "gridPath":
+		return ec.fieldContext_LedgerEntry_gridPath(ctx, field)
+	case "itemType":
+		return ec.fieldContext_LedgerEntry_itemType(ctx, field)
+	case "grid":
+		return ec.fieldContext_LedgerEntry_grid(ctx, field)
+	case "keyProject":
+		return ec.fieldContext_LedgerEntry_keyProject(ctx, field)
+	case "values":
+		return ec.fieldContext_LedgerEntry_values(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_LedgerEntry_createdBy(ctx, field)
+	case "updatedBy":
+		return ec.fieldContext_LedgerEntry_updatedBy(ctx, field)
+	case "revisions":
+		return ec.fieldContext_LedgerEntry_revisions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LedgerEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_LedgerEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_LedgerEntryConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_LedgerEntryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_LedgerEntryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LedgerEntryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_LedgerEntryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_LedgerEntryEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_LedgerEntryEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LedgerEntryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_LedgerEntryRevision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_LedgerEntryRevision_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_LedgerEntryRevision_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_LedgerEntryRevision_updatedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_LedgerEntryRevision_version(ctx, field)
+	case "period":
+		return ec.fieldContext_LedgerEntryRevision_period(ctx, field)
+	case "gridPath":
+		return ec.fieldContext_LedgerEntryRevision_gridPath(ctx, field)
+	case "values":
+		return ec.fieldContext_LedgerEntryRevision_values(ctx, field)
+	case "changedBy":
+		return ec.fieldContext_LedgerEntryRevision_changedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LedgerEntryRevision", field.Name)
+}
+
+func (ec *executionContext) childFields_LedgerField(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_LedgerField_key(ctx, field)
+	case "label":
+		return ec.fieldContext_LedgerField_label(ctx, field)
+	case "type":
+		return ec.fieldContext_LedgerField_type(ctx, field)
+	case "typeLabel":
+		return ec.fieldContext_LedgerField_typeLabel(ctx, field)
+	case "unit":
+		return ec.fieldContext_LedgerField_unit(ctx, field)
+	case "required":
+		return ec.fieldContext_LedgerField_required(ctx, field)
+	case "min":
+		return ec.fieldContext_LedgerField_min(ctx, field)
+	case "max":
+		return ec.fieldContext_LedgerField_max(ctx, field)
+	case "pattern":
+		return ec.fieldContext_LedgerField_pattern(ctx, field)
+	case "maxLength":
+		return ec.fieldContext_LedgerField_maxLength(ctx, field)
+	case "options":
+		return ec.fieldContext_LedgerField_options(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LedgerField", field.Name)
+}
+
+func (ec *executionContext) childFields_LedgerGap(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "grid":
+		return ec.fieldContext_LedgerGap_grid(ctx, field)
+	case "missing":
+		return ec.fieldContext_LedgerGap_missing(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LedgerGap", field.Name)
+}
+
+func (ec *executionContext) childFields_LedgerItemType(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_LedgerItemType_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_LedgerItemType_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_LedgerItemType_updatedAt(ctx, field)
+	case "code":
+		return ec.fieldContext_LedgerItemType_code(ctx, field)
+	case "name":
+		return ec.fieldContext_LedgerItemType_name(ctx, field)
+	case "label":
+		return ec.fieldContext_LedgerItemType_label(ctx, field)
+	case "period":
+		return ec.fieldContext_LedgerItemType_period(ctx, field)
+	case "required":
+		return ec.fieldContext_LedgerItemType_required(ctx, field)
+	case "active":
+		return ec.fieldContext_LedgerItemType_active(ctx, field)
+	case "sortOrder":
+		return ec.fieldContext_LedgerItemType_sortOrder(ctx, field)
+	case "category":
+		return ec.fieldContext_LedgerItemType_category(ctx, field)
+	case "periodLabel":
+		return ec.fieldContext_LedgerItemType_periodLabel(ctx, field)
+	case "fields":
+		return ec.fieldContext_LedgerItemType_fields(ctx, field)
+	case "requiredKinds":
+		return ec.fieldContext_LedgerItemType_requiredKinds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LedgerItemType", field.Name)
+}
+
+func (ec *executionContext) childFields_LedgerItemTypeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_LedgerItemTypeConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_LedgerItemTypeConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_LedgerItemTypeConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LedgerItemTypeConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_LedgerItemTypeEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_LedgerItemTypeEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_LedgerItemTypeEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LedgerItemTypeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_LedgerValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_LedgerValue_key(ctx, field)
+	case "label":
+		return ec.fieldContext_LedgerValue_label(ctx, field)
+	case "value":
+		return ec.fieldContext_LedgerValue_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LedgerValue", field.Name)
 }
 
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11123,6 +13858,20 @@ func (ec *executionContext) field_Household_visits_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_LedgerCategory_itemTypes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "activeOnly",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["activeOnly"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_acceptEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11307,6 +14056,34 @@ func (ec *executionContext) field_Mutation_createHousehold_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createKeyProject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateKeyProjectInput, error) {
+			return ec.unmarshalNCreateKeyProjectInput2gridgovᚋgraphᚋmodelᚐCreateKeyProjectInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createLedgerEntry_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateLedgerEntryInput, error) {
+			return ec.unmarshalNCreateLedgerEntryInput2gridgovᚋgraphᚋmodelᚐCreateLedgerEntryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createPerson_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11378,6 +14155,34 @@ func (ec *executionContext) field_Mutation_decideExtension_args(ctx context.Cont
 		return nil, err
 	}
 	args["idempotencyKey"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_defineLedgerCategory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DefineLedgerCategoryInput, error) {
+			return ec.unmarshalNDefineLedgerCategoryInput2gridgovᚋgraphᚋmodelᚐDefineLedgerCategoryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_defineLedgerItemType_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DefineLedgerItemTypeInput, error) {
+			return ec.unmarshalNDefineLedgerItemTypeInput2gridgovᚋgraphᚋmodelᚐDefineLedgerItemTypeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -11600,6 +14405,44 @@ func (ec *executionContext) field_Mutation_recordInspection_args(ctx context.Con
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordKeyProjectProgress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "metricID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["metricID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "day",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["day"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "value",
+		func(ctx context.Context, v any) (float64, error) {
+			return ec.unmarshalNFloat2float64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["value"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg3
 	return args, nil
 }
 
@@ -11885,6 +14728,28 @@ func (ec *executionContext) field_Mutation_reportPublicEvent_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_requestExport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (model.ExportKind, error) {
+			return ec.unmarshalNExportKind2gridgovᚋgraphᚋmodelᚐExportKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "gridID",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gridID"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_requestExtension_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11966,6 +14831,28 @@ func (ec *executionContext) field_Mutation_returnEvent_args(ctx context.Context,
 		return nil, err
 	}
 	args["idempotencyKey"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setKeyProjectStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (keyproject.Status, error) {
+			return ec.unmarshalNKeyProjectStatus2gridgovᚋentᚋkeyprojectᚐStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg1
 	return args, nil
 }
 
@@ -12229,6 +15116,28 @@ func (ec *executionContext) field_Mutation_updateHousehold_args(ctx context.Cont
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.UpdateHouseholdInput, error) {
 			return ec.unmarshalNUpdateHouseholdInput2gridgovᚋentᚐUpdateHouseholdInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateLedgerEntry_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateLedgerEntryInput, error) {
+			return ec.unmarshalNUpdateLedgerEntryInput2gridgovᚋgraphᚋmodelᚐUpdateLedgerEntryInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -13070,6 +15979,260 @@ func (ec *executionContext) field_Query_inspections_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["mine"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_keyProjectProgress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "gridID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gridID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*keyproject.Status, error) {
+			return ec.unmarshalOKeyProjectStatus2ᚖgridgovᚋentᚋkeyprojectᚐStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_keyProjects_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.KeyProjectOrder, error) {
+			return ec.unmarshalOKeyProjectOrder2ᚖgridgovᚋentᚐKeyProjectOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.KeyProjectWhereInput, error) {
+			return ec.unmarshalOKeyProjectWhereInput2ᚖgridgovᚋentᚐKeyProjectWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_ledgerCompleteness_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "gridID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gridID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "level",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["level"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "categoryID",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["categoryID"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_ledgerEntries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.LedgerEntryOrder, error) {
+			return ec.unmarshalOLedgerEntryOrder2ᚖgridgovᚋentᚐLedgerEntryOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.LedgerEntryWhereInput, error) {
+			return ec.unmarshalOLedgerEntryWhereInput2ᚖgridgovᚋentᚐLedgerEntryWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "gridID",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gridID"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "itemTypeID",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["itemTypeID"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "keyProjectID",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keyProjectID"] = arg8
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_ledgerItemTypes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.LedgerItemTypeOrder, error) {
+			return ec.unmarshalOLedgerItemTypeOrder2ᚖgridgovᚋentᚐLedgerItemTypeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.LedgerItemTypeWhereInput, error) {
+			return ec.unmarshalOLedgerItemTypeWhereInput2ᚖgridgovᚋentᚐLedgerItemTypeWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "categoryID",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["categoryID"] = arg6
 	return args, nil
 }
 
@@ -17393,6 +20556,52 @@ func (ec *executionContext) fieldContext_EventEdge_cursor(_ context.Context, fie
 	return graphql.NewScalarFieldContext("EventEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _ExportDownload_url(ctx context.Context, field graphql.CollectedField, obj *model.ExportDownload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportDownload_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExportDownload_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportDownload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExportDownload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.ExportDownload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportDownload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExportDownload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportDownload", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Grid_id(ctx context.Context, field graphql.CollectedField, obj *ent.Grid) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19478,6 +22687,3135 @@ func (ec *executionContext) fieldContext_InspectionEdge_cursor(_ context.Context
 	return graphql.NewScalarFieldContext("InspectionEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _KeyProject_id(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProject_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProject_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProject", field, false, false, "ID")
+}
+
+func (ec *executionContext) _KeyProject_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProject_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProject_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProject", field, false, false, "Time")
+}
+
+func (ec *executionContext) _KeyProject_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProject_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProject_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProject", field, false, false, "Time")
+}
+
+func (ec *executionContext) _KeyProject_code(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProject_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProject_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProject", field, false, false, "String")
+}
+
+func (ec *executionContext) _KeyProject_name(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProject_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProject_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProject", field, false, false, "String")
+}
+
+func (ec *executionContext) _KeyProject_investment(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProject_investment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Investment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProject_investment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProject", field, false, false, "Float")
+}
+
+func (ec *executionContext) _KeyProject_ownerUnit(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProject_ownerUnit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnerUnit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProject_ownerUnit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProject", field, false, false, "String")
+}
+
+func (ec *executionContext) _KeyProject_status(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProject_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v keyproject.Status) graphql.Marshaler {
+			return ec.marshalNKeyProjectStatus2gridgovᚋentᚋkeyprojectᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProject_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProject", field, false, false, "KeyProjectStatus")
+}
+
+func (ec *executionContext) _KeyProject_description(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProject_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProject_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProject", field, false, false, "String")
+}
+
+func (ec *executionContext) _KeyProject_startsOn(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProject_startsOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartsOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProject_startsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProject", field, false, false, "Time")
+}
+
+func (ec *executionContext) _KeyProject_dueOn(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProject_dueOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProject_dueOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProject", field, false, false, "Time")
+}
+
+func (ec *executionContext) _KeyProject_gridPath(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProject_gridPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProject_gridPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProject", field, false, false, "String")
+}
+
+func (ec *executionContext) _KeyProject_statusLabel(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProject_statusLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KeyProject().StatusLabel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProject_statusLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProject", field, true, true, "String")
+}
+
+func (ec *executionContext) _KeyProject_grid(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProject_grid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KeyProject().Grid(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
+			return ec.marshalOGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProject_grid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KeyProject",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Grid(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KeyProject_grids(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProject_grids(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KeyProject().Grids(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Grid) graphql.Marshaler {
+			return ec.marshalNGrid2ᚕᚖgridgovᚋentᚐGridᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProject_grids(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KeyProject",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Grid(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KeyProject_owner(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProject_owner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KeyProject().Owner(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgridgovᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProject_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KeyProject",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KeyProject_milestones(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProject_milestones(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KeyProject().Milestones(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.KeyProjectMilestone) graphql.Marshaler {
+			return ec.marshalNKeyProjectMilestone2ᚕᚖgridgovᚋentᚐKeyProjectMilestoneᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProject_milestones(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KeyProject",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KeyProjectMilestone(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KeyProject_metrics(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProject_metrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KeyProject().Metrics(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.KeyProjectMetricStanding) graphql.Marshaler {
+			return ec.marshalNKeyProjectMetricStanding2ᚕᚖgridgovᚋgraphᚋmodelᚐKeyProjectMetricStandingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProject_metrics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KeyProject",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KeyProjectMetricStanding(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KeyProjectConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.KeyProjectEdge) graphql.Marshaler {
+			return ec.marshalOKeyProjectEdge2ᚕᚖgridgovᚋentᚐKeyProjectEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KeyProjectConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KeyProjectEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KeyProjectConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KeyProjectConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KeyProjectConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KeyProjectEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.KeyProject) graphql.Marshaler {
+			return ec.marshalOKeyProject2ᚖgridgovᚋentᚐKeyProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KeyProjectEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KeyProject(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KeyProjectEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _KeyProjectMetric_id(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMetric_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMetric_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectMetric", field, false, false, "ID")
+}
+
+func (ec *executionContext) _KeyProjectMetric_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMetric_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMetric_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectMetric", field, false, false, "Time")
+}
+
+func (ec *executionContext) _KeyProjectMetric_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMetric_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMetric_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectMetric", field, false, false, "Time")
+}
+
+func (ec *executionContext) _KeyProjectMetric_code(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMetric_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMetric_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectMetric", field, false, false, "String")
+}
+
+func (ec *executionContext) _KeyProjectMetric_label(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMetric_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMetric_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectMetric", field, false, false, "String")
+}
+
+func (ec *executionContext) _KeyProjectMetric_unit(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMetric_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMetric_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectMetric", field, false, false, "String")
+}
+
+func (ec *executionContext) _KeyProjectMetric_target(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMetric_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMetric_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectMetric", field, false, false, "Float")
+}
+
+func (ec *executionContext) _KeyProjectMetric_sortOrder(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMetric_sortOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SortOrder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMetric_sortOrder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectMetric", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KeyProjectMetric_gridPath(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMetric_gridPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMetric_gridPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectMetric", field, false, false, "String")
+}
+
+func (ec *executionContext) _KeyProjectMetric_history(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMetric_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KeyProjectMetric().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.KeyProjectProgress) graphql.Marshaler {
+			return ec.marshalNKeyProjectProgress2ᚕᚖgridgovᚋentᚐKeyProjectProgressᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMetric_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KeyProjectMetric",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KeyProjectProgress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KeyProjectMetricStanding_metric(ctx context.Context, field graphql.CollectedField, obj *model.KeyProjectMetricStanding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMetricStanding_metric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metric, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.KeyProjectMetric) graphql.Marshaler {
+			return ec.marshalNKeyProjectMetric2ᚖgridgovᚋentᚐKeyProjectMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMetricStanding_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KeyProjectMetricStanding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KeyProjectMetric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KeyProjectMetricStanding_value(ctx context.Context, field graphql.CollectedField, obj *model.KeyProjectMetricStanding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMetricStanding_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMetricStanding_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectMetricStanding", field, false, false, "Float")
+}
+
+func (ec *executionContext) _KeyProjectMetricStanding_day(ctx context.Context, field graphql.CollectedField, obj *model.KeyProjectMetricStanding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMetricStanding_day(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Day, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMetricStanding_day(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectMetricStanding", field, false, false, "String")
+}
+
+func (ec *executionContext) _KeyProjectMetricStanding_percent(ctx context.Context, field graphql.CollectedField, obj *model.KeyProjectMetricStanding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMetricStanding_percent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Percent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMetricStanding_percent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectMetricStanding", field, false, false, "Float")
+}
+
+func (ec *executionContext) _KeyProjectMilestone_id(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectMilestone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMilestone_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMilestone_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectMilestone", field, false, false, "ID")
+}
+
+func (ec *executionContext) _KeyProjectMilestone_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectMilestone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMilestone_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMilestone_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectMilestone", field, false, false, "Time")
+}
+
+func (ec *executionContext) _KeyProjectMilestone_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectMilestone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMilestone_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMilestone_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectMilestone", field, false, false, "Time")
+}
+
+func (ec *executionContext) _KeyProjectMilestone_name(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectMilestone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMilestone_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMilestone_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectMilestone", field, false, false, "String")
+}
+
+func (ec *executionContext) _KeyProjectMilestone_dueOn(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectMilestone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMilestone_dueOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMilestone_dueOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectMilestone", field, false, false, "Time")
+}
+
+func (ec *executionContext) _KeyProjectMilestone_doneOn(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectMilestone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMilestone_doneOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DoneOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMilestone_doneOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectMilestone", field, false, false, "Time")
+}
+
+func (ec *executionContext) _KeyProjectMilestone_sortOrder(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectMilestone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMilestone_sortOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SortOrder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMilestone_sortOrder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectMilestone", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KeyProjectMilestone_gridPath(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectMilestone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectMilestone_gridPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectMilestone_gridPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectMilestone", field, false, false, "String")
+}
+
+func (ec *executionContext) _KeyProjectProgress_id(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectProgress_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectProgress_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectProgress", field, false, false, "ID")
+}
+
+func (ec *executionContext) _KeyProjectProgress_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectProgress_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectProgress_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectProgress", field, false, false, "Time")
+}
+
+func (ec *executionContext) _KeyProjectProgress_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectProgress_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectProgress_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectProgress", field, false, false, "Time")
+}
+
+func (ec *executionContext) _KeyProjectProgress_day(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectProgress_day(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Day, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectProgress_day(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectProgress", field, false, false, "String")
+}
+
+func (ec *executionContext) _KeyProjectProgress_value(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectProgress_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectProgress_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectProgress", field, false, false, "Float")
+}
+
+func (ec *executionContext) _KeyProjectProgress_note(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectProgress_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectProgress_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectProgress", field, false, false, "String")
+}
+
+func (ec *executionContext) _KeyProjectProgress_gridPath(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProjectProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectProgress_gridPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectProgress_gridPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KeyProjectProgress", field, false, false, "String")
+}
+
+func (ec *executionContext) _KeyProjectStanding_project(ctx context.Context, field graphql.CollectedField, obj *model.KeyProjectStanding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectStanding_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.KeyProject) graphql.Marshaler {
+			return ec.marshalNKeyProject2ᚖgridgovᚋentᚐKeyProject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectStanding_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KeyProjectStanding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KeyProject(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KeyProjectStanding_metrics(ctx context.Context, field graphql.CollectedField, obj *model.KeyProjectStanding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KeyProjectStanding_metrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metrics, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.KeyProjectMetricStanding) graphql.Marshaler {
+			return ec.marshalNKeyProjectMetricStanding2ᚕᚖgridgovᚋgraphᚋmodelᚐKeyProjectMetricStandingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KeyProjectStanding_metrics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KeyProjectStanding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KeyProjectMetricStanding(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerCategory_id(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerCategory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerCategory_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerCategory_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerCategory", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LedgerCategory_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerCategory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerCategory_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerCategory_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerCategory", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LedgerCategory_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerCategory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerCategory_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerCategory_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerCategory", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LedgerCategory_code(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerCategory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerCategory_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerCategory_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerCategory", field, false, false, "String")
+}
+
+func (ec *executionContext) _LedgerCategory_name(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerCategory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerCategory_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerCategory_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerCategory", field, false, false, "String")
+}
+
+func (ec *executionContext) _LedgerCategory_label(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerCategory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerCategory_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerCategory_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerCategory", field, false, false, "String")
+}
+
+func (ec *executionContext) _LedgerCategory_sortOrder(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerCategory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerCategory_sortOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SortOrder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerCategory_sortOrder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerCategory", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LedgerCategory_itemTypes(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerCategory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerCategory_itemTypes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.LedgerCategory().ItemTypes(ctx, obj, fc.Args["activeOnly"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.LedgerItemType) graphql.Marshaler {
+			return ec.marshalNLedgerItemType2ᚕᚖgridgovᚋentᚐLedgerItemTypeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerCategory_itemTypes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerCategory",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerItemType(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_LedgerCategory_itemTypes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerEntry_id(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntry_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerEntry", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LedgerEntry_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntry_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntry_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LedgerEntry_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntry_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntry_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LedgerEntry_period(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntry_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntry_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _LedgerEntry_version(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntry_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntry_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LedgerEntry_gridPath(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntry_gridPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntry_gridPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _LedgerEntry_itemType(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntry_itemType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LedgerEntry().ItemType(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LedgerItemType) graphql.Marshaler {
+			return ec.marshalNLedgerItemType2ᚖgridgovᚋentᚐLedgerItemType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntry_itemType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerItemType(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerEntry_grid(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntry_grid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LedgerEntry().Grid(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
+			return ec.marshalOGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntry_grid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Grid(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerEntry_keyProject(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntry_keyProject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LedgerEntry().KeyProject(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.KeyProject) graphql.Marshaler {
+			return ec.marshalOKeyProject2ᚖgridgovᚋentᚐKeyProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntry_keyProject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KeyProject(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerEntry_values(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntry_values(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LedgerEntry().Values(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LedgerValue) graphql.Marshaler {
+			return ec.marshalNLedgerValue2ᚕᚖgridgovᚋgraphᚋmodelᚐLedgerValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntry_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerEntry_createdBy(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntry_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LedgerEntry().CreatedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgridgovᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntry_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerEntry_updatedBy(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntry_updatedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LedgerEntry().UpdatedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgridgovᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntry_updatedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerEntry_revisions(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntry_revisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LedgerEntry().Revisions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.LedgerEntryRevision) graphql.Marshaler {
+			return ec.marshalNLedgerEntryRevision2ᚕᚖgridgovᚋentᚐLedgerEntryRevisionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntry_revisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerEntryRevision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntryConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.LedgerEntryEdge) graphql.Marshaler {
+			return ec.marshalOLedgerEntryEdge2ᚕᚖgridgovᚋentᚐLedgerEntryEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerEntryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerEntryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntryConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerEntryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntryConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerEntryConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LedgerEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntryEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LedgerEntry) graphql.Marshaler {
+			return ec.marshalOLedgerEntry2ᚖgridgovᚋentᚐLedgerEntry(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerEntryEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerEntryEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _LedgerEntryRevision_id(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntryRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntryRevision_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntryRevision_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerEntryRevision", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LedgerEntryRevision_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntryRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntryRevision_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntryRevision_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerEntryRevision", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LedgerEntryRevision_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntryRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntryRevision_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntryRevision_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerEntryRevision", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LedgerEntryRevision_version(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntryRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntryRevision_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntryRevision_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerEntryRevision", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LedgerEntryRevision_period(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntryRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntryRevision_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntryRevision_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerEntryRevision", field, false, false, "String")
+}
+
+func (ec *executionContext) _LedgerEntryRevision_gridPath(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntryRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntryRevision_gridPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntryRevision_gridPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerEntryRevision", field, false, false, "String")
+}
+
+func (ec *executionContext) _LedgerEntryRevision_values(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntryRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntryRevision_values(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LedgerEntryRevision().Values(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LedgerValue) graphql.Marshaler {
+			return ec.marshalNLedgerValue2ᚕᚖgridgovᚋgraphᚋmodelᚐLedgerValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntryRevision_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerEntryRevision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerEntryRevision_changedBy(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntryRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntryRevision_changedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LedgerEntryRevision().ChangedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgridgovᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntryRevision_changedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerEntryRevision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerField_key(ctx context.Context, field graphql.CollectedField, obj *ledgerfield.Def) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerField_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerField_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerField", field, false, false, "String")
+}
+
+func (ec *executionContext) _LedgerField_label(ctx context.Context, field graphql.CollectedField, obj *ledgerfield.Def) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerField_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerField_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerField", field, false, false, "String")
+}
+
+func (ec *executionContext) _LedgerField_type(ctx context.Context, field graphql.CollectedField, obj *ledgerfield.Def) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerField_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ledgerfield.Type) graphql.Marshaler {
+			return ec.marshalNLedgerFieldType2gridgovᚋentᚋschemaᚋledgerfieldᚐType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerField_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerField", field, false, false, "LedgerFieldType")
+}
+
+func (ec *executionContext) _LedgerField_typeLabel(ctx context.Context, field graphql.CollectedField, obj *ledgerfield.Def) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerField_typeLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LedgerField().TypeLabel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerField_typeLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerField", field, true, true, "String")
+}
+
+func (ec *executionContext) _LedgerField_unit(ctx context.Context, field graphql.CollectedField, obj *ledgerfield.Def) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerField_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerField_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerField", field, false, false, "String")
+}
+
+func (ec *executionContext) _LedgerField_required(ctx context.Context, field graphql.CollectedField, obj *ledgerfield.Def) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerField_required(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Required, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerField_required(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerField", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LedgerField_min(ctx context.Context, field graphql.CollectedField, obj *ledgerfield.Def) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerField_min(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Min, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerField_min(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerField", field, false, false, "Float")
+}
+
+func (ec *executionContext) _LedgerField_max(ctx context.Context, field graphql.CollectedField, obj *ledgerfield.Def) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerField_max(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Max, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerField_max(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerField", field, false, false, "Float")
+}
+
+func (ec *executionContext) _LedgerField_pattern(ctx context.Context, field graphql.CollectedField, obj *ledgerfield.Def) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerField_pattern(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pattern, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerField_pattern(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerField", field, false, false, "String")
+}
+
+func (ec *executionContext) _LedgerField_maxLength(ctx context.Context, field graphql.CollectedField, obj *ledgerfield.Def) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerField_maxLength(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxLength, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalOInt2int(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerField_maxLength(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerField", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LedgerField_options(ctx context.Context, field graphql.CollectedField, obj *ledgerfield.Def) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerField_options(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Options, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerField_options(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerField", field, false, false, "String")
+}
+
+func (ec *executionContext) _LedgerGap_grid(ctx context.Context, field graphql.CollectedField, obj *model.LedgerGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerGap_grid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Grid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
+			return ec.marshalNGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerGap_grid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerGap",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Grid(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerGap_missing(ctx context.Context, field graphql.CollectedField, obj *model.LedgerGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerGap_missing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Missing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.LedgerItemType) graphql.Marshaler {
+			return ec.marshalNLedgerItemType2ᚕᚖgridgovᚋentᚐLedgerItemTypeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerGap_missing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerGap",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerItemType(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerItemType_id(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerItemType_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerItemType_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerItemType", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LedgerItemType_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerItemType_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerItemType_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerItemType", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LedgerItemType_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerItemType_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerItemType_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerItemType", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LedgerItemType_code(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerItemType_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerItemType_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerItemType", field, false, false, "String")
+}
+
+func (ec *executionContext) _LedgerItemType_name(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerItemType_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerItemType_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerItemType", field, false, false, "String")
+}
+
+func (ec *executionContext) _LedgerItemType_label(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerItemType_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerItemType_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerItemType", field, false, false, "String")
+}
+
+func (ec *executionContext) _LedgerItemType_period(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerItemType_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ledgeritemtype.Period) graphql.Marshaler {
+			return ec.marshalNLedgerPeriod2gridgovᚋentᚋledgeritemtypeᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerItemType_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerItemType", field, false, false, "LedgerPeriod")
+}
+
+func (ec *executionContext) _LedgerItemType_required(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerItemType_required(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Required, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerItemType_required(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerItemType", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LedgerItemType_active(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerItemType_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerItemType_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerItemType", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LedgerItemType_sortOrder(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerItemType_sortOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SortOrder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerItemType_sortOrder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerItemType", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LedgerItemType_category(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerItemType_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LedgerItemType().Category(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LedgerCategory) graphql.Marshaler {
+			return ec.marshalNLedgerCategory2ᚖgridgovᚋentᚐLedgerCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerItemType_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerItemType",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerCategory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerItemType_periodLabel(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerItemType_periodLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LedgerItemType().PeriodLabel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerItemType_periodLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerItemType", field, true, true, "String")
+}
+
+func (ec *executionContext) _LedgerItemType_fields(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerItemType_fields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ledgerfield.Def) graphql.Marshaler {
+			return ec.marshalNLedgerField2ᚕgridgovᚋentᚋschemaᚋledgerfieldᚐDefᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerItemType_fields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerItemType",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerField(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerItemType_requiredKinds(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerItemType_requiredKinds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LedgerItemType().RequiredKinds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []grid.Kind) graphql.Marshaler {
+			return ec.marshalNGridKind2ᚕgridgovᚋentᚋgridᚐKindᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerItemType_requiredKinds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerItemType", field, true, true, "GridKind")
+}
+
+func (ec *executionContext) _LedgerItemTypeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemTypeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerItemTypeConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.LedgerItemTypeEdge) graphql.Marshaler {
+			return ec.marshalOLedgerItemTypeEdge2ᚕᚖgridgovᚋentᚐLedgerItemTypeEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerItemTypeConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerItemTypeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerItemTypeEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerItemTypeConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemTypeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerItemTypeConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerItemTypeConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerItemTypeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerItemTypeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemTypeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerItemTypeConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerItemTypeConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerItemTypeConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LedgerItemTypeEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemTypeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerItemTypeEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LedgerItemType) graphql.Marshaler {
+			return ec.marshalOLedgerItemType2ᚖgridgovᚋentᚐLedgerItemType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerItemTypeEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerItemTypeEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerItemType(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerItemTypeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemTypeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerItemTypeEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerItemTypeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerItemTypeEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _LedgerValue_key(ctx context.Context, field graphql.CollectedField, obj *model.LedgerValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerValue_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerValue_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerValue", field, false, false, "String")
+}
+
+func (ec *executionContext) _LedgerValue_label(ctx context.Context, field graphql.CollectedField, obj *model.LedgerValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerValue_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerValue_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerValue", field, false, false, "String")
+}
+
+func (ec *executionContext) _LedgerValue_value(ctx context.Context, field graphql.CollectedField, obj *model.LedgerValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerValue_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerValue", field, false, false, "String")
+}
+
 func (ec *executionContext) _LoginPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21519,6 +27857,358 @@ func (ec *executionContext) fieldContext_Mutation_updateEventCategory(ctx contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_updateEventCategory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createKeyProject(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createKeyProject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateKeyProject(ctx, fc.Args["input"].(model.CreateKeyProjectInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.KeyProject) graphql.Marshaler {
+			return ec.marshalNKeyProject2ᚖgridgovᚋentᚐKeyProject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createKeyProject(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KeyProject(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createKeyProject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setKeyProjectStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setKeyProjectStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetKeyProjectStatus(ctx, fc.Args["id"].(int), fc.Args["status"].(keyproject.Status))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.KeyProject) graphql.Marshaler {
+			return ec.marshalNKeyProject2ᚖgridgovᚋentᚐKeyProject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setKeyProjectStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KeyProject(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setKeyProjectStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordKeyProjectProgress(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordKeyProjectProgress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordKeyProjectProgress(ctx, fc.Args["metricID"].(int), fc.Args["day"].(string), fc.Args["value"].(float64), fc.Args["note"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.KeyProjectProgress) graphql.Marshaler {
+			return ec.marshalNKeyProjectProgress2ᚖgridgovᚋentᚐKeyProjectProgress(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordKeyProjectProgress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KeyProjectProgress(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordKeyProjectProgress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_defineLedgerCategory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_defineLedgerCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DefineLedgerCategory(ctx, fc.Args["input"].(model.DefineLedgerCategoryInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LedgerCategory) graphql.Marshaler {
+			return ec.marshalNLedgerCategory2ᚖgridgovᚋentᚐLedgerCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_defineLedgerCategory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerCategory(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_defineLedgerCategory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_defineLedgerItemType(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_defineLedgerItemType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DefineLedgerItemType(ctx, fc.Args["input"].(model.DefineLedgerItemTypeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LedgerItemType) graphql.Marshaler {
+			return ec.marshalNLedgerItemType2ᚖgridgovᚋentᚐLedgerItemType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_defineLedgerItemType(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerItemType(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_defineLedgerItemType_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createLedgerEntry(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createLedgerEntry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateLedgerEntry(ctx, fc.Args["input"].(model.CreateLedgerEntryInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LedgerEntry) graphql.Marshaler {
+			return ec.marshalNLedgerEntry2ᚖgridgovᚋentᚐLedgerEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createLedgerEntry(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createLedgerEntry_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateLedgerEntry(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateLedgerEntry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateLedgerEntry(ctx, fc.Args["id"].(int), fc.Args["input"].(model.UpdateLedgerEntryInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LedgerEntry) graphql.Marshaler {
+			return ec.marshalNLedgerEntry2ᚖgridgovᚋentᚐLedgerEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateLedgerEntry(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateLedgerEntry_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestExport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestExport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestExport(ctx, fc.Args["kind"].(model.ExportKind), fc.Args["gridID"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ExportDownload) graphql.Marshaler {
+			return ec.marshalNExportDownload2ᚖgridgovᚋgraphᚋmodelᚐExportDownload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestExport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExportDownload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestExport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -24877,6 +31567,50 @@ func (ec *executionContext) fieldContext_Query_households(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_keyProjects(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_keyProjects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().KeyProjects(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.KeyProjectOrder), fc.Args["where"].(*ent.KeyProjectWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.KeyProjectConnection) graphql.Marshaler {
+			return ec.marshalNKeyProjectConnection2ᚖgridgovᚋentᚐKeyProjectConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_keyProjects(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KeyProjectConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_keyProjects_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_patrols(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25671,6 +32405,214 @@ func (ec *executionContext) fieldContext_Query_enumLabels(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_enumLabels_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_keyProjectProgress(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_keyProjectProgress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().KeyProjectProgress(ctx, fc.Args["gridID"].(int), fc.Args["status"].(*keyproject.Status))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.KeyProjectStanding) graphql.Marshaler {
+			return ec.marshalNKeyProjectStanding2ᚕᚖgridgovᚋgraphᚋmodelᚐKeyProjectStandingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_keyProjectProgress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KeyProjectStanding(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_keyProjectProgress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_ledgerCategories(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_ledgerCategories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().LedgerCategories(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.LedgerCategory) graphql.Marshaler {
+			return ec.marshalNLedgerCategory2ᚕᚖgridgovᚋentᚐLedgerCategoryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_ledgerCategories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerCategory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_ledgerItemTypes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_ledgerItemTypes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().LedgerItemTypes(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.LedgerItemTypeOrder), fc.Args["where"].(*ent.LedgerItemTypeWhereInput), fc.Args["categoryID"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LedgerItemTypeConnection) graphql.Marshaler {
+			return ec.marshalNLedgerItemTypeConnection2ᚖgridgovᚋentᚐLedgerItemTypeConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_ledgerItemTypes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerItemTypeConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_ledgerItemTypes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_ledgerEntries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_ledgerEntries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().LedgerEntries(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.LedgerEntryOrder), fc.Args["where"].(*ent.LedgerEntryWhereInput), fc.Args["gridID"].(*int), fc.Args["itemTypeID"].(*int), fc.Args["keyProjectID"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LedgerEntryConnection) graphql.Marshaler {
+			return ec.marshalNLedgerEntryConnection2ᚖgridgovᚋentᚐLedgerEntryConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_ledgerEntries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerEntryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_ledgerEntries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_ledgerCompleteness(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_ledgerCompleteness(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().LedgerCompleteness(ctx, fc.Args["gridID"].(int), fc.Args["period"].(string), fc.Args["level"].(*int), fc.Args["categoryID"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LedgerGap) graphql.Marshaler {
+			return ec.marshalNLedgerGap2ᚕᚖgridgovᚋgraphᚋmodelᚐLedgerGapᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_ledgerCompleteness(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerGap(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_ledgerCompleteness_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -31611,6 +38553,202 @@ func UnmarshalCreateHouseholdInput(ctx context.Context, raw any) (ent.CreateHous
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateKeyProjectInput(ctx context.Context, obj any) (model.CreateKeyProjectInput, error) {
+	var it model.CreateKeyProjectInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "investment", "ownerUnit", "ownerID", "status", "description", "startsOn", "dueOn", "gridID", "gridIDs", "milestones", "metrics"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "investment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("investment"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Investment = data
+		case "ownerUnit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerUnit"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerUnit = data
+		case "ownerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerID = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOKeyProjectStatus2ᚖgridgovᚋentᚋkeyprojectᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "startsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOn"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOn = data
+		case "dueOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOn"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOn = data
+		case "gridID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GridID = data
+		case "gridIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridIDs"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GridIDs = data
+		case "milestones":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("milestones"))
+			data, err := ec.unmarshalOKeyProjectMilestoneInput2ᚕᚖgridgovᚋgraphᚋmodelᚐKeyProjectMilestoneInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Milestones = data
+		case "metrics":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metrics"))
+			data, err := ec.unmarshalOKeyProjectMetricInput2ᚕᚖgridgovᚋgraphᚋmodelᚐKeyProjectMetricInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metrics = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateKeyProjectInput unmarshals raw into the CreateKeyProjectInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateKeyProjectInput(ctx context.Context, raw any) (model.CreateKeyProjectInput, error) {
+	var out model.CreateKeyProjectInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateKeyProjectInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateLedgerEntryInput(ctx context.Context, obj any) (model.CreateLedgerEntryInput, error) {
+	var it model.CreateLedgerEntryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"itemTypeID", "gridID", "keyProjectID", "period", "values"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "itemTypeID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("itemTypeID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ItemTypeID = data
+		case "gridID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GridID = data
+		case "keyProjectID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyProjectID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyProjectID = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "values":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("values"))
+			data, err := ec.unmarshalNLedgerValueInput2ᚕᚖgridgovᚋgraphᚋmodelᚐLedgerValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Values = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateLedgerEntryInput unmarshals raw into the CreateLedgerEntryInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateLedgerEntryInput(ctx context.Context, raw any) (model.CreateLedgerEntryInput, error) {
+	var out model.CreateLedgerEntryInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateLedgerEntryInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreatePersonInput(ctx context.Context, obj any) (ent.CreatePersonInput, error) {
 	var it ent.CreatePersonInput
 	if obj == nil {
@@ -32284,6 +39422,174 @@ func (ec *executionContext) unmarshalInputDailyReportWhereInput(ctx context.Cont
 func UnmarshalDailyReportWhereInput(ctx context.Context, raw any) (ent.DailyReportWhereInput, error) {
 	var out ent.DailyReportWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DailyReportWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDefineLedgerCategoryInput(ctx context.Context, obj any) (model.DefineLedgerCategoryInput, error) {
+	var it model.DefineLedgerCategoryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "label", "sortOrder"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "sortOrder":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sortOrder"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SortOrder = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDefineLedgerCategoryInput unmarshals raw into the DefineLedgerCategoryInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDefineLedgerCategoryInput(ctx context.Context, raw any) (model.DefineLedgerCategoryInput, error) {
+	var out model.DefineLedgerCategoryInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DefineLedgerCategoryInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDefineLedgerItemTypeInput(ctx context.Context, obj any) (model.DefineLedgerItemTypeInput, error) {
+	var it model.DefineLedgerItemTypeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"categoryCode", "code", "name", "label", "fields", "period", "required", "requiredKinds", "active", "sortOrder"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "categoryCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryCode = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "fields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fields"))
+			data, err := ec.unmarshalNLedgerFieldInput2ᚕᚖgridgovᚋentᚋschemaᚋledgerfieldᚐDefᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Fields = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOLedgerPeriod2ᚖgridgovᚋentᚋledgeritemtypeᚐPeriod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "required":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("required"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Required = data
+		case "requiredKinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiredKinds"))
+			data, err := ec.unmarshalOGridKind2ᚕgridgovᚋentᚋgridᚐKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequiredKinds = data
+		case "active":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("active"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Active = data
+		case "sortOrder":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sortOrder"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SortOrder = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDefineLedgerItemTypeInput unmarshals raw into the DefineLedgerItemTypeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDefineLedgerItemTypeInput(ctx context.Context, raw any) (model.DefineLedgerItemTypeInput, error) {
+	var out model.DefineLedgerItemTypeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DefineLedgerItemTypeInput", raw, &out)
 	return out, err
 }
 
@@ -36697,6 +44003,2488 @@ func UnmarshalInspectionWhereInput(ctx context.Context, raw any) (ent.Inspection
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputKeyProjectMetricInput(ctx context.Context, obj any) (model.KeyProjectMetricInput, error) {
+	var it model.KeyProjectMetricInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "label", "unit", "target"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "unit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unit"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unit = data
+		case "target":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("target"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Target = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalKeyProjectMetricInput unmarshals raw into the KeyProjectMetricInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalKeyProjectMetricInput(ctx context.Context, raw any) (model.KeyProjectMetricInput, error) {
+	var out model.KeyProjectMetricInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "KeyProjectMetricInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputKeyProjectMetricOrder(ctx context.Context, obj any) (ent.KeyProjectMetricOrder, error) {
+	var it ent.KeyProjectMetricOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNKeyProjectMetricOrderField2ᚖgridgovᚋentᚐKeyProjectMetricOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalKeyProjectMetricOrder unmarshals raw into the KeyProjectMetricOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalKeyProjectMetricOrder(ctx context.Context, raw any) (ent.KeyProjectMetricOrder, error) {
+	var out ent.KeyProjectMetricOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "KeyProjectMetricOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputKeyProjectMilestoneInput(ctx context.Context, obj any) (model.KeyProjectMilestoneInput, error) {
+	var it model.KeyProjectMilestoneInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "dueOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "dueOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOn"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalKeyProjectMilestoneInput unmarshals raw into the KeyProjectMilestoneInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalKeyProjectMilestoneInput(ctx context.Context, raw any) (model.KeyProjectMilestoneInput, error) {
+	var out model.KeyProjectMilestoneInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "KeyProjectMilestoneInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputKeyProjectMilestoneOrder(ctx context.Context, obj any) (ent.KeyProjectMilestoneOrder, error) {
+	var it ent.KeyProjectMilestoneOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNKeyProjectMilestoneOrderField2ᚖgridgovᚋentᚐKeyProjectMilestoneOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalKeyProjectMilestoneOrder unmarshals raw into the KeyProjectMilestoneOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalKeyProjectMilestoneOrder(ctx context.Context, raw any) (ent.KeyProjectMilestoneOrder, error) {
+	var out ent.KeyProjectMilestoneOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "KeyProjectMilestoneOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputKeyProjectOrder(ctx context.Context, obj any) (ent.KeyProjectOrder, error) {
+	var it ent.KeyProjectOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNKeyProjectOrderField2ᚖgridgovᚋentᚐKeyProjectOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalKeyProjectOrder unmarshals raw into the KeyProjectOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalKeyProjectOrder(ctx context.Context, raw any) (ent.KeyProjectOrder, error) {
+	var out ent.KeyProjectOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "KeyProjectOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputKeyProjectProgressOrder(ctx context.Context, obj any) (ent.KeyProjectProgressOrder, error) {
+	var it ent.KeyProjectProgressOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNKeyProjectProgressOrderField2ᚖgridgovᚋentᚐKeyProjectProgressOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalKeyProjectProgressOrder unmarshals raw into the KeyProjectProgressOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalKeyProjectProgressOrder(ctx context.Context, raw any) (ent.KeyProjectProgressOrder, error) {
+	var out ent.KeyProjectProgressOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "KeyProjectProgressOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputKeyProjectWhereInput(ctx context.Context, obj any) (ent.KeyProjectWhereInput, error) {
+	var it ent.KeyProjectWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "investment", "investmentNEQ", "investmentIn", "investmentNotIn", "investmentGT", "investmentGTE", "investmentLT", "investmentLTE", "ownerUnit", "ownerUnitNEQ", "ownerUnitIn", "ownerUnitNotIn", "ownerUnitGT", "ownerUnitGTE", "ownerUnitLT", "ownerUnitLTE", "ownerUnitContains", "ownerUnitHasPrefix", "ownerUnitHasSuffix", "ownerUnitEqualFold", "ownerUnitContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "startsOn", "startsOnNEQ", "startsOnIn", "startsOnNotIn", "startsOnGT", "startsOnGTE", "startsOnLT", "startsOnLTE", "startsOnIsNil", "startsOnNotNil", "dueOn", "dueOnNEQ", "dueOnIn", "dueOnNotIn", "dueOnGT", "dueOnGTE", "dueOnLT", "dueOnLTE", "dueOnIsNil", "dueOnNotNil"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOKeyProjectWhereInput2ᚖgridgovᚋentᚐKeyProjectWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOKeyProjectWhereInput2ᚕᚖgridgovᚋentᚐKeyProjectWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOKeyProjectWhereInput2ᚕᚖgridgovᚋentᚐKeyProjectWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "codeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeNEQ = data
+		case "codeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeIn = data
+		case "codeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeNotIn = data
+		case "codeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeGT = data
+		case "codeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeGTE = data
+		case "codeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeLT = data
+		case "codeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeLTE = data
+		case "codeContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeContains = data
+		case "codeHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeHasPrefix = data
+		case "codeHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeHasSuffix = data
+		case "codeEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeEqualFold = data
+		case "codeContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeContainsFold = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNEQ = data
+		case "nameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameIn = data
+		case "nameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNotIn = data
+		case "nameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGT = data
+		case "nameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGTE = data
+		case "nameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLT = data
+		case "nameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLTE = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		case "nameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasPrefix = data
+		case "nameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasSuffix = data
+		case "nameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEqualFold = data
+		case "nameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContainsFold = data
+		case "investment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("investment"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Investment = data
+		case "investmentNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("investmentNEQ"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvestmentNEQ = data
+		case "investmentIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("investmentIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvestmentIn = data
+		case "investmentNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("investmentNotIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvestmentNotIn = data
+		case "investmentGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("investmentGT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvestmentGT = data
+		case "investmentGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("investmentGTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvestmentGTE = data
+		case "investmentLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("investmentLT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvestmentLT = data
+		case "investmentLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("investmentLTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvestmentLTE = data
+		case "ownerUnit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerUnit"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerUnit = data
+		case "ownerUnitNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerUnitNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerUnitNEQ = data
+		case "ownerUnitIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerUnitIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerUnitIn = data
+		case "ownerUnitNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerUnitNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerUnitNotIn = data
+		case "ownerUnitGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerUnitGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerUnitGT = data
+		case "ownerUnitGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerUnitGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerUnitGTE = data
+		case "ownerUnitLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerUnitLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerUnitLT = data
+		case "ownerUnitLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerUnitLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerUnitLTE = data
+		case "ownerUnitContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerUnitContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerUnitContains = data
+		case "ownerUnitHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerUnitHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerUnitHasPrefix = data
+		case "ownerUnitHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerUnitHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerUnitHasSuffix = data
+		case "ownerUnitEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerUnitEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerUnitEqualFold = data
+		case "ownerUnitContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerUnitContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerUnitContainsFold = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOKeyProjectStatus2ᚖgridgovᚋentᚋkeyprojectᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalOKeyProjectStatus2ᚖgridgovᚋentᚋkeyprojectᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalOKeyProjectStatus2ᚕgridgovᚋentᚋkeyprojectᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalOKeyProjectStatus2ᚕgridgovᚋentᚋkeyprojectᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "descriptionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionNEQ = data
+		case "descriptionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionIn = data
+		case "descriptionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionNotIn = data
+		case "descriptionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionGT = data
+		case "descriptionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionGTE = data
+		case "descriptionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionLT = data
+		case "descriptionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionLTE = data
+		case "descriptionContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionContains = data
+		case "descriptionHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionHasPrefix = data
+		case "descriptionHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionHasSuffix = data
+		case "descriptionEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionEqualFold = data
+		case "descriptionContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionContainsFold = data
+		case "startsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOn"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOn = data
+		case "startsOnNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOnNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOnNEQ = data
+		case "startsOnIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOnIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOnIn = data
+		case "startsOnNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOnNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOnNotIn = data
+		case "startsOnGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOnGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOnGT = data
+		case "startsOnGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOnGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOnGTE = data
+		case "startsOnLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOnLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOnLT = data
+		case "startsOnLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOnLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOnLTE = data
+		case "startsOnIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOnIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOnIsNil = data
+		case "startsOnNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOnNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOnNotNil = data
+		case "dueOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOn"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOn = data
+		case "dueOnNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnNEQ = data
+		case "dueOnIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnIn = data
+		case "dueOnNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnNotIn = data
+		case "dueOnGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnGT = data
+		case "dueOnGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnGTE = data
+		case "dueOnLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnLT = data
+		case "dueOnLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnLTE = data
+		case "dueOnIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnIsNil = data
+		case "dueOnNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnNotNil = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalKeyProjectWhereInput unmarshals raw into the KeyProjectWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalKeyProjectWhereInput(ctx context.Context, raw any) (ent.KeyProjectWhereInput, error) {
+	var out ent.KeyProjectWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "KeyProjectWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLedgerCategoryOrder(ctx context.Context, obj any) (ent.LedgerCategoryOrder, error) {
+	var it ent.LedgerCategoryOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNLedgerCategoryOrderField2ᚖgridgovᚋentᚐLedgerCategoryOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLedgerCategoryOrder unmarshals raw into the LedgerCategoryOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLedgerCategoryOrder(ctx context.Context, raw any) (ent.LedgerCategoryOrder, error) {
+	var out ent.LedgerCategoryOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LedgerCategoryOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLedgerEntryOrder(ctx context.Context, obj any) (ent.LedgerEntryOrder, error) {
+	var it ent.LedgerEntryOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNLedgerEntryOrderField2ᚖgridgovᚋentᚐLedgerEntryOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLedgerEntryOrder unmarshals raw into the LedgerEntryOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLedgerEntryOrder(ctx context.Context, raw any) (ent.LedgerEntryOrder, error) {
+	var out ent.LedgerEntryOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LedgerEntryOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLedgerEntryRevisionOrder(ctx context.Context, obj any) (ent.LedgerEntryRevisionOrder, error) {
+	var it ent.LedgerEntryRevisionOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNLedgerEntryRevisionOrderField2ᚖgridgovᚋentᚐLedgerEntryRevisionOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLedgerEntryRevisionOrder unmarshals raw into the LedgerEntryRevisionOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLedgerEntryRevisionOrder(ctx context.Context, raw any) (ent.LedgerEntryRevisionOrder, error) {
+	var out ent.LedgerEntryRevisionOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LedgerEntryRevisionOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLedgerEntryWhereInput(ctx context.Context, obj any) (ent.LedgerEntryWhereInput, error) {
+	var it ent.LedgerEntryWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "period", "periodNEQ", "periodIn", "periodNotIn", "periodGT", "periodGTE", "periodLT", "periodLTE", "periodContains", "periodHasPrefix", "periodHasSuffix", "periodEqualFold", "periodContainsFold", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOLedgerEntryWhereInput2ᚖgridgovᚋentᚐLedgerEntryWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOLedgerEntryWhereInput2ᚕᚖgridgovᚋentᚐLedgerEntryWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOLedgerEntryWhereInput2ᚕᚖgridgovᚋentᚐLedgerEntryWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "periodNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodNEQ = data
+		case "periodIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodIn = data
+		case "periodNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodNotIn = data
+		case "periodGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodGT = data
+		case "periodGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodGTE = data
+		case "periodLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodLT = data
+		case "periodLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodLTE = data
+		case "periodContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodContains = data
+		case "periodHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodHasPrefix = data
+		case "periodHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodHasSuffix = data
+		case "periodEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEqualFold = data
+		case "periodContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodContainsFold = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "versionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNEQ = data
+		case "versionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionIn = data
+		case "versionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNotIn = data
+		case "versionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGT = data
+		case "versionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGTE = data
+		case "versionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLT = data
+		case "versionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLTE = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLedgerEntryWhereInput unmarshals raw into the LedgerEntryWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLedgerEntryWhereInput(ctx context.Context, raw any) (ent.LedgerEntryWhereInput, error) {
+	var out ent.LedgerEntryWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LedgerEntryWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLedgerFieldInput(ctx context.Context, obj any) (ledgerfield.Def, error) {
+	var it ledgerfield.Def
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"key", "label", "type", "unit", "required", "min", "max", "pattern", "maxLength", "options"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNLedgerFieldType2gridgovᚋentᚋschemaᚋledgerfieldᚐType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "unit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unit"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unit = data
+		case "required":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("required"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Required = data
+		case "min":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("min"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Min = data
+		case "max":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("max"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Max = data
+		case "pattern":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pattern"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Pattern = data
+		case "maxLength":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxLength"))
+			data, err := ec.unmarshalOInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxLength = data
+		case "options":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("options"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Options = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLedgerFieldInput unmarshals raw into the LedgerFieldInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLedgerFieldInput(ctx context.Context, raw any) (ledgerfield.Def, error) {
+	var out ledgerfield.Def
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LedgerFieldInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLedgerItemTypeOrder(ctx context.Context, obj any) (ent.LedgerItemTypeOrder, error) {
+	var it ent.LedgerItemTypeOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNLedgerItemTypeOrderField2ᚖgridgovᚋentᚐLedgerItemTypeOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLedgerItemTypeOrder unmarshals raw into the LedgerItemTypeOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLedgerItemTypeOrder(ctx context.Context, raw any) (ent.LedgerItemTypeOrder, error) {
+	var out ent.LedgerItemTypeOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LedgerItemTypeOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLedgerItemTypeWhereInput(ctx context.Context, obj any) (ent.LedgerItemTypeWhereInput, error) {
+	var it ent.LedgerItemTypeWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "label", "labelNEQ", "labelIn", "labelNotIn", "labelGT", "labelGTE", "labelLT", "labelLTE", "labelContains", "labelHasPrefix", "labelHasSuffix", "labelEqualFold", "labelContainsFold", "period", "periodNEQ", "periodIn", "periodNotIn", "required", "requiredNEQ", "active", "activeNEQ", "sortOrder", "sortOrderNEQ", "sortOrderIn", "sortOrderNotIn", "sortOrderGT", "sortOrderGTE", "sortOrderLT", "sortOrderLTE"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOLedgerItemTypeWhereInput2ᚖgridgovᚋentᚐLedgerItemTypeWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOLedgerItemTypeWhereInput2ᚕᚖgridgovᚋentᚐLedgerItemTypeWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOLedgerItemTypeWhereInput2ᚕᚖgridgovᚋentᚐLedgerItemTypeWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "codeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeNEQ = data
+		case "codeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeIn = data
+		case "codeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeNotIn = data
+		case "codeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeGT = data
+		case "codeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeGTE = data
+		case "codeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeLT = data
+		case "codeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeLTE = data
+		case "codeContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeContains = data
+		case "codeHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeHasPrefix = data
+		case "codeHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeHasSuffix = data
+		case "codeEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeEqualFold = data
+		case "codeContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeContainsFold = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNEQ = data
+		case "nameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameIn = data
+		case "nameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNotIn = data
+		case "nameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGT = data
+		case "nameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGTE = data
+		case "nameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLT = data
+		case "nameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLTE = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		case "nameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasPrefix = data
+		case "nameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasSuffix = data
+		case "nameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEqualFold = data
+		case "nameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContainsFold = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "labelNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelNEQ = data
+		case "labelIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelIn = data
+		case "labelNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelNotIn = data
+		case "labelGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelGT = data
+		case "labelGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelGTE = data
+		case "labelLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelLT = data
+		case "labelLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelLTE = data
+		case "labelContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelContains = data
+		case "labelHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelHasPrefix = data
+		case "labelHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelHasSuffix = data
+		case "labelEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelEqualFold = data
+		case "labelContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelContainsFold = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOLedgerPeriod2ᚖgridgovᚋentᚋledgeritemtypeᚐPeriod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "periodNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodNEQ"))
+			data, err := ec.unmarshalOLedgerPeriod2ᚖgridgovᚋentᚋledgeritemtypeᚐPeriod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodNEQ = data
+		case "periodIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodIn"))
+			data, err := ec.unmarshalOLedgerPeriod2ᚕgridgovᚋentᚋledgeritemtypeᚐPeriodᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodIn = data
+		case "periodNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodNotIn"))
+			data, err := ec.unmarshalOLedgerPeriod2ᚕgridgovᚋentᚋledgeritemtypeᚐPeriodᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodNotIn = data
+		case "required":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("required"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Required = data
+		case "requiredNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiredNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequiredNEQ = data
+		case "active":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("active"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Active = data
+		case "activeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("activeNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActiveNEQ = data
+		case "sortOrder":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sortOrder"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SortOrder = data
+		case "sortOrderNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sortOrderNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SortOrderNEQ = data
+		case "sortOrderIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sortOrderIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SortOrderIn = data
+		case "sortOrderNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sortOrderNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SortOrderNotIn = data
+		case "sortOrderGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sortOrderGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SortOrderGT = data
+		case "sortOrderGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sortOrderGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SortOrderGTE = data
+		case "sortOrderLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sortOrderLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SortOrderLT = data
+		case "sortOrderLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sortOrderLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SortOrderLTE = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLedgerItemTypeWhereInput unmarshals raw into the LedgerItemTypeWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLedgerItemTypeWhereInput(ctx context.Context, raw any) (ent.LedgerItemTypeWhereInput, error) {
+	var out ent.LedgerItemTypeWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LedgerItemTypeWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLedgerValueInput(ctx context.Context, obj any) (model.LedgerValueInput, error) {
+	var it model.LedgerValueInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"key", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLedgerValueInput unmarshals raw into the LedgerValueInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLedgerValueInput(ctx context.Context, raw any) (model.LedgerValueInput, error) {
+	var out model.LedgerValueInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LedgerValueInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPatrolOrder(ctx context.Context, obj any) (ent.PatrolOrder, error) {
 	var it ent.PatrolOrder
 	if obj == nil {
@@ -38753,6 +48541,76 @@ func UnmarshalUpdateHouseholdInput(ctx context.Context, raw any) (ent.UpdateHous
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateLedgerEntryInput(ctx context.Context, obj any) (model.UpdateLedgerEntryInput, error) {
+	var it model.UpdateLedgerEntryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"version", "gridID", "keyProjectID", "period", "values"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "gridID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GridID = data
+		case "keyProjectID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyProjectID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyProjectID = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "values":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("values"))
+			data, err := ec.unmarshalOLedgerValueInput2ᚕᚖgridgovᚋgraphᚋmodelᚐLedgerValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Values = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateLedgerEntryInput unmarshals raw into the UpdateLedgerEntryInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateLedgerEntryInput(ctx context.Context, raw any) (model.UpdateLedgerEntryInput, error) {
+	var out model.UpdateLedgerEntryInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateLedgerEntryInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdatePersonInput(ctx context.Context, obj any) (ent.UpdatePersonInput, error) {
 	var it ent.UpdatePersonInput
 	if obj == nil {
@@ -39874,6 +49732,46 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Patrol(ctx, sel, obj)
+	case *ent.LedgerItemType:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._LedgerItemType(ctx, sel, obj)
+	case *ent.LedgerEntryRevision:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._LedgerEntryRevision(ctx, sel, obj)
+	case *ent.LedgerEntry:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._LedgerEntry(ctx, sel, obj)
+	case *ent.LedgerCategory:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._LedgerCategory(ctx, sel, obj)
+	case *ent.KeyProjectProgress:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._KeyProjectProgress(ctx, sel, obj)
+	case *ent.KeyProjectMilestone:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._KeyProjectMilestone(ctx, sel, obj)
+	case *ent.KeyProjectMetric:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._KeyProjectMetric(ctx, sel, obj)
+	case *ent.KeyProject:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._KeyProject(ctx, sel, obj)
 	case *ent.Inspection:
 		if obj == nil {
 			return graphql.Null
@@ -41212,6 +51110,44 @@ func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var exportDownloadImplementors = []string{"ExportDownload"}
+
+func (ec *executionContext) _ExportDownload(ctx context.Context, sel ast.SelectionSet, obj *model.ExportDownload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exportDownloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExportDownload")
+		case "url":
+			out.Values[i] = ec._ExportDownload_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._ExportDownload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var gridImplementors = []string{"Grid", "Node"}
 
 func (ec *executionContext) _Grid(ctx context.Context, sel ast.SelectionSet, obj *ent.Grid) graphql.Marshaler {
@@ -41902,6 +51838,1174 @@ func (ec *executionContext) _InspectionEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var keyProjectImplementors = []string{"KeyProject", "Node"}
+
+func (ec *executionContext) _KeyProject(ctx context.Context, sel ast.SelectionSet, obj *ent.KeyProject) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, keyProjectImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KeyProject")
+		case "id":
+			out.Values[i] = ec._KeyProject_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._KeyProject_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._KeyProject_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "code":
+			out.Values[i] = ec._KeyProject_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._KeyProject_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "investment":
+			out.Values[i] = ec._KeyProject_investment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ownerUnit":
+			out.Values[i] = ec._KeyProject_ownerUnit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._KeyProject_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._KeyProject_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startsOn":
+			out.Values[i] = ec._KeyProject_startsOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dueOn":
+			out.Values[i] = ec._KeyProject_dueOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gridPath":
+			out.Values[i] = ec._KeyProject_gridPath(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "statusLabel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KeyProject_statusLabel(ctx, field, obj)
+				})
+		case "grid":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KeyProject_grid(ctx, field, obj)
+				})
+		case "grids":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KeyProject_grids(ctx, field, obj)
+				})
+		case "owner":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KeyProject_owner(ctx, field, obj)
+				})
+		case "milestones":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KeyProject_milestones(ctx, field, obj)
+				})
+		case "metrics":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KeyProject_metrics(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var keyProjectConnectionImplementors = []string{"KeyProjectConnection"}
+
+func (ec *executionContext) _KeyProjectConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.KeyProjectConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, keyProjectConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KeyProjectConnection")
+		case "edges":
+			out.Values[i] = ec._KeyProjectConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._KeyProjectConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._KeyProjectConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var keyProjectEdgeImplementors = []string{"KeyProjectEdge"}
+
+func (ec *executionContext) _KeyProjectEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.KeyProjectEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, keyProjectEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KeyProjectEdge")
+		case "node":
+			out.Values[i] = ec._KeyProjectEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._KeyProjectEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var keyProjectMetricImplementors = []string{"KeyProjectMetric", "Node"}
+
+func (ec *executionContext) _KeyProjectMetric(ctx context.Context, sel ast.SelectionSet, obj *ent.KeyProjectMetric) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, keyProjectMetricImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KeyProjectMetric")
+		case "id":
+			out.Values[i] = ec._KeyProjectMetric_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._KeyProjectMetric_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._KeyProjectMetric_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "code":
+			out.Values[i] = ec._KeyProjectMetric_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "label":
+			out.Values[i] = ec._KeyProjectMetric_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unit":
+			out.Values[i] = ec._KeyProjectMetric_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "target":
+			out.Values[i] = ec._KeyProjectMetric_target(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sortOrder":
+			out.Values[i] = ec._KeyProjectMetric_sortOrder(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gridPath":
+			out.Values[i] = ec._KeyProjectMetric_gridPath(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KeyProjectMetric_history(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var keyProjectMetricStandingImplementors = []string{"KeyProjectMetricStanding"}
+
+func (ec *executionContext) _KeyProjectMetricStanding(ctx context.Context, sel ast.SelectionSet, obj *model.KeyProjectMetricStanding) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, keyProjectMetricStandingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KeyProjectMetricStanding")
+		case "metric":
+			out.Values[i] = ec._KeyProjectMetricStanding_metric(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._KeyProjectMetricStanding_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "day":
+			out.Values[i] = ec._KeyProjectMetricStanding_day(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "percent":
+			out.Values[i] = ec._KeyProjectMetricStanding_percent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var keyProjectMilestoneImplementors = []string{"KeyProjectMilestone", "Node"}
+
+func (ec *executionContext) _KeyProjectMilestone(ctx context.Context, sel ast.SelectionSet, obj *ent.KeyProjectMilestone) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, keyProjectMilestoneImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KeyProjectMilestone")
+		case "id":
+			out.Values[i] = ec._KeyProjectMilestone_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._KeyProjectMilestone_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._KeyProjectMilestone_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._KeyProjectMilestone_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dueOn":
+			out.Values[i] = ec._KeyProjectMilestone_dueOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "doneOn":
+			out.Values[i] = ec._KeyProjectMilestone_doneOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sortOrder":
+			out.Values[i] = ec._KeyProjectMilestone_sortOrder(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "gridPath":
+			out.Values[i] = ec._KeyProjectMilestone_gridPath(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var keyProjectProgressImplementors = []string{"KeyProjectProgress", "Node"}
+
+func (ec *executionContext) _KeyProjectProgress(ctx context.Context, sel ast.SelectionSet, obj *ent.KeyProjectProgress) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, keyProjectProgressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KeyProjectProgress")
+		case "id":
+			out.Values[i] = ec._KeyProjectProgress_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._KeyProjectProgress_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._KeyProjectProgress_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "day":
+			out.Values[i] = ec._KeyProjectProgress_day(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._KeyProjectProgress_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "note":
+			out.Values[i] = ec._KeyProjectProgress_note(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "gridPath":
+			out.Values[i] = ec._KeyProjectProgress_gridPath(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var keyProjectStandingImplementors = []string{"KeyProjectStanding"}
+
+func (ec *executionContext) _KeyProjectStanding(ctx context.Context, sel ast.SelectionSet, obj *model.KeyProjectStanding) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, keyProjectStandingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KeyProjectStanding")
+		case "project":
+			out.Values[i] = ec._KeyProjectStanding_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "metrics":
+			out.Values[i] = ec._KeyProjectStanding_metrics(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ledgerCategoryImplementors = []string{"LedgerCategory", "Node"}
+
+func (ec *executionContext) _LedgerCategory(ctx context.Context, sel ast.SelectionSet, obj *ent.LedgerCategory) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ledgerCategoryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LedgerCategory")
+		case "id":
+			out.Values[i] = ec._LedgerCategory_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._LedgerCategory_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._LedgerCategory_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "code":
+			out.Values[i] = ec._LedgerCategory_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._LedgerCategory_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "label":
+			out.Values[i] = ec._LedgerCategory_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sortOrder":
+			out.Values[i] = ec._LedgerCategory_sortOrder(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "itemTypes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LedgerCategory_itemTypes(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ledgerEntryImplementors = []string{"LedgerEntry", "Node"}
+
+func (ec *executionContext) _LedgerEntry(ctx context.Context, sel ast.SelectionSet, obj *ent.LedgerEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ledgerEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LedgerEntry")
+		case "id":
+			out.Values[i] = ec._LedgerEntry_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._LedgerEntry_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._LedgerEntry_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "period":
+			out.Values[i] = ec._LedgerEntry_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._LedgerEntry_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gridPath":
+			out.Values[i] = ec._LedgerEntry_gridPath(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "itemType":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LedgerEntry_itemType(ctx, field, obj)
+				})
+		case "grid":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LedgerEntry_grid(ctx, field, obj)
+				})
+		case "keyProject":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LedgerEntry_keyProject(ctx, field, obj)
+				})
+		case "values":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LedgerEntry_values(ctx, field, obj)
+				})
+		case "createdBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LedgerEntry_createdBy(ctx, field, obj)
+				})
+		case "updatedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LedgerEntry_updatedBy(ctx, field, obj)
+				})
+		case "revisions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LedgerEntry_revisions(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ledgerEntryConnectionImplementors = []string{"LedgerEntryConnection"}
+
+func (ec *executionContext) _LedgerEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.LedgerEntryConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ledgerEntryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LedgerEntryConnection")
+		case "edges":
+			out.Values[i] = ec._LedgerEntryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._LedgerEntryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._LedgerEntryConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ledgerEntryEdgeImplementors = []string{"LedgerEntryEdge"}
+
+func (ec *executionContext) _LedgerEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.LedgerEntryEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ledgerEntryEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LedgerEntryEdge")
+		case "node":
+			out.Values[i] = ec._LedgerEntryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._LedgerEntryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ledgerEntryRevisionImplementors = []string{"LedgerEntryRevision", "Node"}
+
+func (ec *executionContext) _LedgerEntryRevision(ctx context.Context, sel ast.SelectionSet, obj *ent.LedgerEntryRevision) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ledgerEntryRevisionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LedgerEntryRevision")
+		case "id":
+			out.Values[i] = ec._LedgerEntryRevision_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._LedgerEntryRevision_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._LedgerEntryRevision_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._LedgerEntryRevision_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "period":
+			out.Values[i] = ec._LedgerEntryRevision_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gridPath":
+			out.Values[i] = ec._LedgerEntryRevision_gridPath(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "values":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LedgerEntryRevision_values(ctx, field, obj)
+				})
+		case "changedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LedgerEntryRevision_changedBy(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ledgerFieldImplementors = []string{"LedgerField"}
+
+func (ec *executionContext) _LedgerField(ctx context.Context, sel ast.SelectionSet, obj *ledgerfield.Def) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ledgerFieldImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LedgerField")
+		case "key":
+			out.Values[i] = ec._LedgerField_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "label":
+			out.Values[i] = ec._LedgerField_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._LedgerField_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "typeLabel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LedgerField_typeLabel(ctx, field, obj)
+				})
+		case "unit":
+			out.Values[i] = ec._LedgerField_unit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "required":
+			out.Values[i] = ec._LedgerField_required(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "min":
+			out.Values[i] = ec._LedgerField_min(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "max":
+			out.Values[i] = ec._LedgerField_max(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pattern":
+			out.Values[i] = ec._LedgerField_pattern(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "maxLength":
+			out.Values[i] = ec._LedgerField_maxLength(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "options":
+			out.Values[i] = ec._LedgerField_options(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ledgerGapImplementors = []string{"LedgerGap"}
+
+func (ec *executionContext) _LedgerGap(ctx context.Context, sel ast.SelectionSet, obj *model.LedgerGap) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ledgerGapImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LedgerGap")
+		case "grid":
+			out.Values[i] = ec._LedgerGap_grid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "missing":
+			out.Values[i] = ec._LedgerGap_missing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ledgerItemTypeImplementors = []string{"LedgerItemType", "Node"}
+
+func (ec *executionContext) _LedgerItemType(ctx context.Context, sel ast.SelectionSet, obj *ent.LedgerItemType) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ledgerItemTypeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LedgerItemType")
+		case "id":
+			out.Values[i] = ec._LedgerItemType_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._LedgerItemType_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._LedgerItemType_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "code":
+			out.Values[i] = ec._LedgerItemType_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._LedgerItemType_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "label":
+			out.Values[i] = ec._LedgerItemType_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "period":
+			out.Values[i] = ec._LedgerItemType_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "required":
+			out.Values[i] = ec._LedgerItemType_required(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "active":
+			out.Values[i] = ec._LedgerItemType_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sortOrder":
+			out.Values[i] = ec._LedgerItemType_sortOrder(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "category":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LedgerItemType_category(ctx, field, obj)
+				})
+		case "periodLabel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LedgerItemType_periodLabel(ctx, field, obj)
+				})
+		case "fields":
+			out.Values[i] = ec._LedgerItemType_fields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requiredKinds":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LedgerItemType_requiredKinds(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ledgerItemTypeConnectionImplementors = []string{"LedgerItemTypeConnection"}
+
+func (ec *executionContext) _LedgerItemTypeConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.LedgerItemTypeConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ledgerItemTypeConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LedgerItemTypeConnection")
+		case "edges":
+			out.Values[i] = ec._LedgerItemTypeConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._LedgerItemTypeConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._LedgerItemTypeConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ledgerItemTypeEdgeImplementors = []string{"LedgerItemTypeEdge"}
+
+func (ec *executionContext) _LedgerItemTypeEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.LedgerItemTypeEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ledgerItemTypeEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LedgerItemTypeEdge")
+		case "node":
+			out.Values[i] = ec._LedgerItemTypeEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._LedgerItemTypeEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ledgerValueImplementors = []string{"LedgerValue"}
+
+func (ec *executionContext) _LedgerValue(ctx context.Context, sel ast.SelectionSet, obj *model.LedgerValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ledgerValueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LedgerValue")
+		case "key":
+			out.Values[i] = ec._LedgerValue_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._LedgerValue_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._LedgerValue_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var loginPayloadImplementors = []string{"LoginPayload"}
 
 func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LoginPayload) graphql.Marshaler {
@@ -42307,6 +53411,62 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateEventCategory":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateEventCategory(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createKeyProject":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createKeyProject(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setKeyProjectStatus":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setKeyProjectStatus(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordKeyProjectProgress":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordKeyProjectProgress(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "defineLedgerCategory":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_defineLedgerCategory(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "defineLedgerItemType":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_defineLedgerItemType(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createLedgerEntry":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createLedgerEntry(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateLedgerEntry":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateLedgerEntry(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestExport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestExport(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -43513,6 +54673,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_households(ctx, field)
 				})
+		case "keyProjects":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_keyProjects(ctx, field)
+				})
 		case "patrols":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -43626,6 +54792,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_enumLabels(ctx, field)
+				})
+		case "keyProjectProgress":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_keyProjectProgress(ctx, field)
+				})
+		case "ledgerCategories":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_ledgerCategories(ctx, field)
+				})
+		case "ledgerItemTypes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_ledgerItemTypes(ctx, field)
+				})
+		case "ledgerEntries":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_ledgerEntries(ctx, field)
+				})
+		case "ledgerCompleteness":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_ledgerCompleteness(ctx, field)
 				})
 		case "publicCard":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -45064,6 +56260,16 @@ func (ec *executionContext) unmarshalNCreateHouseholdInput2gridgovᚋentᚐCreat
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateKeyProjectInput2gridgovᚋgraphᚋmodelᚐCreateKeyProjectInput(ctx context.Context, v any) (model.CreateKeyProjectInput, error) {
+	res, err := ec.unmarshalInputCreateKeyProjectInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateLedgerEntryInput2gridgovᚋgraphᚋmodelᚐCreateLedgerEntryInput(ctx context.Context, v any) (model.CreateLedgerEntryInput, error) {
+	res, err := ec.unmarshalInputCreateLedgerEntryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreatePersonInput2gridgovᚋentᚐCreatePersonInput(ctx context.Context, v any) (ent.CreatePersonInput, error) {
 	res, err := ec.unmarshalInputCreatePersonInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -45117,6 +56323,16 @@ func (ec *executionContext) marshalNDailyReportOrderField2ᚖgridgovᚋentᚐDai
 func (ec *executionContext) unmarshalNDailyReportWhereInput2ᚖgridgovᚋentᚐDailyReportWhereInput(ctx context.Context, v any) (*ent.DailyReportWhereInput, error) {
 	res, err := ec.unmarshalInputDailyReportWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDefineLedgerCategoryInput2gridgovᚋgraphᚋmodelᚐDefineLedgerCategoryInput(ctx context.Context, v any) (model.DefineLedgerCategoryInput, error) {
+	res, err := ec.unmarshalInputDefineLedgerCategoryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDefineLedgerItemTypeInput2gridgovᚋgraphᚋmodelᚐDefineLedgerItemTypeInput(ctx context.Context, v any) (model.DefineLedgerItemTypeInput, error) {
+	res, err := ec.unmarshalInputDefineLedgerItemTypeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNDuty2gridgovᚋentᚋassignmentᚐDuty(ctx context.Context, v any) (assignment.Duty, error) {
@@ -45309,6 +56525,24 @@ func (ec *executionContext) unmarshalNEventWhereInput2ᚖgridgovᚋentᚐEventWh
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNExportDownload2ᚖgridgovᚋgraphᚋmodelᚐExportDownload(ctx context.Context, sel ast.SelectionSet, v *model.ExportDownload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ExportDownload!")
+		return graphql.Null
+	}
+	return ec._ExportDownload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNExportKind2gridgovᚋgraphᚋmodelᚐExportKind(ctx context.Context, v any) (model.ExportKind, error) {
+	var res model.ExportKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportKind2gridgovᚋgraphᚋmodelᚐExportKind(ctx context.Context, sel ast.SelectionSet, v model.ExportKind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -45373,6 +56607,36 @@ func (ec *executionContext) unmarshalNGridKind2gridgovᚋentᚋgridᚐKind(ctx c
 
 func (ec *executionContext) marshalNGridKind2gridgovᚋentᚋgridᚐKind(ctx context.Context, sel ast.SelectionSet, v grid.Kind) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNGridKind2ᚕgridgovᚋentᚋgridᚐKindᚄ(ctx context.Context, v any) ([]grid.Kind, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]grid.Kind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNGridKind2gridgovᚋentᚋgridᚐKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNGridKind2ᚕgridgovᚋentᚋgridᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []grid.Kind) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGridKind2gridgovᚋentᚋgridᚐKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNGridOrderField2ᚖgridgovᚋentᚐGridOrderField(ctx context.Context, v any) (*ent.GridOrderField, error) {
@@ -45619,6 +56883,495 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNKeyProject2ᚖgridgovᚋentᚐKeyProject(ctx context.Context, sel ast.SelectionSet, v *ent.KeyProject) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KeyProject!")
+		return graphql.Null
+	}
+	return ec._KeyProject(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNKeyProjectConnection2ᚖgridgovᚋentᚐKeyProjectConnection(ctx context.Context, sel ast.SelectionSet, v *ent.KeyProjectConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KeyProjectConnection!")
+		return graphql.Null
+	}
+	return ec._KeyProjectConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNKeyProjectMetric2ᚖgridgovᚋentᚐKeyProjectMetric(ctx context.Context, sel ast.SelectionSet, v *ent.KeyProjectMetric) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KeyProjectMetric!")
+		return graphql.Null
+	}
+	return ec._KeyProjectMetric(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNKeyProjectMetricInput2ᚖgridgovᚋgraphᚋmodelᚐKeyProjectMetricInput(ctx context.Context, v any) (*model.KeyProjectMetricInput, error) {
+	res, err := ec.unmarshalInputKeyProjectMetricInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNKeyProjectMetricOrderField2ᚖgridgovᚋentᚐKeyProjectMetricOrderField(ctx context.Context, v any) (*ent.KeyProjectMetricOrderField, error) {
+	var res = new(ent.KeyProjectMetricOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNKeyProjectMetricOrderField2ᚖgridgovᚋentᚐKeyProjectMetricOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.KeyProjectMetricOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KeyProjectMetricOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalNKeyProjectMetricStanding2ᚕᚖgridgovᚋgraphᚋmodelᚐKeyProjectMetricStandingᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.KeyProjectMetricStanding) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKeyProjectMetricStanding2ᚖgridgovᚋgraphᚋmodelᚐKeyProjectMetricStanding(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNKeyProjectMetricStanding2ᚖgridgovᚋgraphᚋmodelᚐKeyProjectMetricStanding(ctx context.Context, sel ast.SelectionSet, v *model.KeyProjectMetricStanding) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KeyProjectMetricStanding!")
+		return graphql.Null
+	}
+	return ec._KeyProjectMetricStanding(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNKeyProjectMilestone2ᚕᚖgridgovᚋentᚐKeyProjectMilestoneᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.KeyProjectMilestone) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKeyProjectMilestone2ᚖgridgovᚋentᚐKeyProjectMilestone(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNKeyProjectMilestone2ᚖgridgovᚋentᚐKeyProjectMilestone(ctx context.Context, sel ast.SelectionSet, v *ent.KeyProjectMilestone) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KeyProjectMilestone!")
+		return graphql.Null
+	}
+	return ec._KeyProjectMilestone(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNKeyProjectMilestoneInput2ᚖgridgovᚋgraphᚋmodelᚐKeyProjectMilestoneInput(ctx context.Context, v any) (*model.KeyProjectMilestoneInput, error) {
+	res, err := ec.unmarshalInputKeyProjectMilestoneInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNKeyProjectMilestoneOrderField2ᚖgridgovᚋentᚐKeyProjectMilestoneOrderField(ctx context.Context, v any) (*ent.KeyProjectMilestoneOrderField, error) {
+	var res = new(ent.KeyProjectMilestoneOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNKeyProjectMilestoneOrderField2ᚖgridgovᚋentᚐKeyProjectMilestoneOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.KeyProjectMilestoneOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KeyProjectMilestoneOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNKeyProjectOrderField2ᚖgridgovᚋentᚐKeyProjectOrderField(ctx context.Context, v any) (*ent.KeyProjectOrderField, error) {
+	var res = new(ent.KeyProjectOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNKeyProjectOrderField2ᚖgridgovᚋentᚐKeyProjectOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.KeyProjectOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KeyProjectOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalNKeyProjectProgress2ᚕᚖgridgovᚋentᚐKeyProjectProgressᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.KeyProjectProgress) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKeyProjectProgress2ᚖgridgovᚋentᚐKeyProjectProgress(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNKeyProjectProgress2ᚖgridgovᚋentᚐKeyProjectProgress(ctx context.Context, sel ast.SelectionSet, v *ent.KeyProjectProgress) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KeyProjectProgress!")
+		return graphql.Null
+	}
+	return ec._KeyProjectProgress(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNKeyProjectProgressOrderField2ᚖgridgovᚋentᚐKeyProjectProgressOrderField(ctx context.Context, v any) (*ent.KeyProjectProgressOrderField, error) {
+	var res = new(ent.KeyProjectProgressOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNKeyProjectProgressOrderField2ᚖgridgovᚋentᚐKeyProjectProgressOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.KeyProjectProgressOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KeyProjectProgressOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalNKeyProjectStanding2ᚕᚖgridgovᚋgraphᚋmodelᚐKeyProjectStandingᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.KeyProjectStanding) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKeyProjectStanding2ᚖgridgovᚋgraphᚋmodelᚐKeyProjectStanding(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNKeyProjectStanding2ᚖgridgovᚋgraphᚋmodelᚐKeyProjectStanding(ctx context.Context, sel ast.SelectionSet, v *model.KeyProjectStanding) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KeyProjectStanding!")
+		return graphql.Null
+	}
+	return ec._KeyProjectStanding(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNKeyProjectStatus2gridgovᚋentᚋkeyprojectᚐStatus(ctx context.Context, v any) (keyproject.Status, error) {
+	var res keyproject.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNKeyProjectStatus2gridgovᚋentᚋkeyprojectᚐStatus(ctx context.Context, sel ast.SelectionSet, v keyproject.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNKeyProjectWhereInput2ᚖgridgovᚋentᚐKeyProjectWhereInput(ctx context.Context, v any) (*ent.KeyProjectWhereInput, error) {
+	res, err := ec.unmarshalInputKeyProjectWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLedgerCategory2ᚕᚖgridgovᚋentᚐLedgerCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.LedgerCategory) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLedgerCategory2ᚖgridgovᚋentᚐLedgerCategory(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLedgerCategory2ᚖgridgovᚋentᚐLedgerCategory(ctx context.Context, sel ast.SelectionSet, v *ent.LedgerCategory) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LedgerCategory!")
+		return graphql.Null
+	}
+	return ec._LedgerCategory(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLedgerCategoryOrderField2ᚖgridgovᚋentᚐLedgerCategoryOrderField(ctx context.Context, v any) (*ent.LedgerCategoryOrderField, error) {
+	var res = new(ent.LedgerCategoryOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLedgerCategoryOrderField2ᚖgridgovᚋentᚐLedgerCategoryOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.LedgerCategoryOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LedgerCategoryOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalNLedgerEntry2ᚖgridgovᚋentᚐLedgerEntry(ctx context.Context, sel ast.SelectionSet, v *ent.LedgerEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LedgerEntry!")
+		return graphql.Null
+	}
+	return ec._LedgerEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLedgerEntryConnection2ᚖgridgovᚋentᚐLedgerEntryConnection(ctx context.Context, sel ast.SelectionSet, v *ent.LedgerEntryConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LedgerEntryConnection!")
+		return graphql.Null
+	}
+	return ec._LedgerEntryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLedgerEntryOrderField2ᚖgridgovᚋentᚐLedgerEntryOrderField(ctx context.Context, v any) (*ent.LedgerEntryOrderField, error) {
+	var res = new(ent.LedgerEntryOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLedgerEntryOrderField2ᚖgridgovᚋentᚐLedgerEntryOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.LedgerEntryOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LedgerEntryOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalNLedgerEntryRevision2ᚕᚖgridgovᚋentᚐLedgerEntryRevisionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.LedgerEntryRevision) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLedgerEntryRevision2ᚖgridgovᚋentᚐLedgerEntryRevision(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLedgerEntryRevision2ᚖgridgovᚋentᚐLedgerEntryRevision(ctx context.Context, sel ast.SelectionSet, v *ent.LedgerEntryRevision) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LedgerEntryRevision!")
+		return graphql.Null
+	}
+	return ec._LedgerEntryRevision(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLedgerEntryRevisionOrderField2ᚖgridgovᚋentᚐLedgerEntryRevisionOrderField(ctx context.Context, v any) (*ent.LedgerEntryRevisionOrderField, error) {
+	var res = new(ent.LedgerEntryRevisionOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLedgerEntryRevisionOrderField2ᚖgridgovᚋentᚐLedgerEntryRevisionOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.LedgerEntryRevisionOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LedgerEntryRevisionOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNLedgerEntryWhereInput2ᚖgridgovᚋentᚐLedgerEntryWhereInput(ctx context.Context, v any) (*ent.LedgerEntryWhereInput, error) {
+	res, err := ec.unmarshalInputLedgerEntryWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLedgerField2gridgovᚋentᚋschemaᚋledgerfieldᚐDef(ctx context.Context, sel ast.SelectionSet, v ledgerfield.Def) graphql.Marshaler {
+	return ec._LedgerField(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNLedgerField2ᚕgridgovᚋentᚋschemaᚋledgerfieldᚐDefᚄ(ctx context.Context, sel ast.SelectionSet, v []ledgerfield.Def) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLedgerField2gridgovᚋentᚋschemaᚋledgerfieldᚐDef(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNLedgerFieldInput2ᚕᚖgridgovᚋentᚋschemaᚋledgerfieldᚐDefᚄ(ctx context.Context, v any) ([]*ledgerfield.Def, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ledgerfield.Def, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLedgerFieldInput2ᚖgridgovᚋentᚋschemaᚋledgerfieldᚐDef(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNLedgerFieldInput2ᚖgridgovᚋentᚋschemaᚋledgerfieldᚐDef(ctx context.Context, v any) (*ledgerfield.Def, error) {
+	res, err := ec.unmarshalInputLedgerFieldInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNLedgerFieldType2gridgovᚋentᚋschemaᚋledgerfieldᚐType(ctx context.Context, v any) (ledgerfield.Type, error) {
+	var res ledgerfield.Type
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLedgerFieldType2gridgovᚋentᚋschemaᚋledgerfieldᚐType(ctx context.Context, sel ast.SelectionSet, v ledgerfield.Type) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNLedgerGap2ᚕᚖgridgovᚋgraphᚋmodelᚐLedgerGapᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LedgerGap) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLedgerGap2ᚖgridgovᚋgraphᚋmodelᚐLedgerGap(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLedgerGap2ᚖgridgovᚋgraphᚋmodelᚐLedgerGap(ctx context.Context, sel ast.SelectionSet, v *model.LedgerGap) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LedgerGap!")
+		return graphql.Null
+	}
+	return ec._LedgerGap(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLedgerItemType2ᚕᚖgridgovᚋentᚐLedgerItemTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.LedgerItemType) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLedgerItemType2ᚖgridgovᚋentᚐLedgerItemType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLedgerItemType2ᚖgridgovᚋentᚐLedgerItemType(ctx context.Context, sel ast.SelectionSet, v *ent.LedgerItemType) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LedgerItemType!")
+		return graphql.Null
+	}
+	return ec._LedgerItemType(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLedgerItemTypeConnection2ᚖgridgovᚋentᚐLedgerItemTypeConnection(ctx context.Context, sel ast.SelectionSet, v *ent.LedgerItemTypeConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LedgerItemTypeConnection!")
+		return graphql.Null
+	}
+	return ec._LedgerItemTypeConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLedgerItemTypeOrderField2ᚖgridgovᚋentᚐLedgerItemTypeOrderField(ctx context.Context, v any) (*ent.LedgerItemTypeOrderField, error) {
+	var res = new(ent.LedgerItemTypeOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLedgerItemTypeOrderField2ᚖgridgovᚋentᚐLedgerItemTypeOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.LedgerItemTypeOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LedgerItemTypeOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNLedgerItemTypeWhereInput2ᚖgridgovᚋentᚐLedgerItemTypeWhereInput(ctx context.Context, v any) (*ent.LedgerItemTypeWhereInput, error) {
+	res, err := ec.unmarshalInputLedgerItemTypeWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNLedgerPeriod2gridgovᚋentᚋledgeritemtypeᚐPeriod(ctx context.Context, v any) (ledgeritemtype.Period, error) {
+	var res ledgeritemtype.Period
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLedgerPeriod2gridgovᚋentᚋledgeritemtypeᚐPeriod(ctx context.Context, sel ast.SelectionSet, v ledgeritemtype.Period) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNLedgerValue2ᚕᚖgridgovᚋgraphᚋmodelᚐLedgerValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LedgerValue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLedgerValue2ᚖgridgovᚋgraphᚋmodelᚐLedgerValue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLedgerValue2ᚖgridgovᚋgraphᚋmodelᚐLedgerValue(ctx context.Context, sel ast.SelectionSet, v *model.LedgerValue) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LedgerValue!")
+		return graphql.Null
+	}
+	return ec._LedgerValue(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLedgerValueInput2ᚕᚖgridgovᚋgraphᚋmodelᚐLedgerValueInputᚄ(ctx context.Context, v any) ([]*model.LedgerValueInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.LedgerValueInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLedgerValueInput2ᚖgridgovᚋgraphᚋmodelᚐLedgerValueInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNLedgerValueInput2ᚖgridgovᚋgraphᚋmodelᚐLedgerValueInput(ctx context.Context, v any) (*model.LedgerValueInput, error) {
+	res, err := ec.unmarshalInputLedgerValueInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNLoginPayload2ᚖgridgovᚋgraphᚋmodelᚐLoginPayload(ctx context.Context, sel ast.SelectionSet, v *model.LoginPayload) graphql.Marshaler {
@@ -46190,6 +57943,11 @@ func (ec *executionContext) unmarshalNUpdateGridInput2gridgovᚋentᚐUpdateGrid
 
 func (ec *executionContext) unmarshalNUpdateHouseholdInput2gridgovᚋentᚐUpdateHouseholdInput(ctx context.Context, v any) (ent.UpdateHouseholdInput, error) {
 	res, err := ec.unmarshalInputUpdateHouseholdInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateLedgerEntryInput2gridgovᚋgraphᚋmodelᚐUpdateLedgerEntryInput(ctx context.Context, v any) (model.UpdateLedgerEntryInput, error) {
+	res, err := ec.unmarshalInputUpdateLedgerEntryInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -47805,6 +59563,18 @@ func (ec *executionContext) unmarshalOInspectionWhereInput2ᚖgridgovᚋentᚐIn
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOInt2int(ctx context.Context, v any) (int, error) {
+	res, err := graphql.UnmarshalInt(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
 	if v == nil {
 		return nil, nil
@@ -47856,6 +59626,341 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOKeyProject2ᚖgridgovᚋentᚐKeyProject(ctx context.Context, sel ast.SelectionSet, v *ent.KeyProject) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._KeyProject(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOKeyProjectEdge2ᚕᚖgridgovᚋentᚐKeyProjectEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.KeyProjectEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOKeyProjectEdge2ᚖgridgovᚋentᚐKeyProjectEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOKeyProjectEdge2ᚖgridgovᚋentᚐKeyProjectEdge(ctx context.Context, sel ast.SelectionSet, v *ent.KeyProjectEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._KeyProjectEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOKeyProjectMetricInput2ᚕᚖgridgovᚋgraphᚋmodelᚐKeyProjectMetricInputᚄ(ctx context.Context, v any) ([]*model.KeyProjectMetricInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.KeyProjectMetricInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNKeyProjectMetricInput2ᚖgridgovᚋgraphᚋmodelᚐKeyProjectMetricInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOKeyProjectMilestoneInput2ᚕᚖgridgovᚋgraphᚋmodelᚐKeyProjectMilestoneInputᚄ(ctx context.Context, v any) ([]*model.KeyProjectMilestoneInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.KeyProjectMilestoneInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNKeyProjectMilestoneInput2ᚖgridgovᚋgraphᚋmodelᚐKeyProjectMilestoneInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOKeyProjectOrder2ᚖgridgovᚋentᚐKeyProjectOrder(ctx context.Context, v any) (*ent.KeyProjectOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputKeyProjectOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOKeyProjectStatus2ᚕgridgovᚋentᚋkeyprojectᚐStatusᚄ(ctx context.Context, v any) ([]keyproject.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]keyproject.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNKeyProjectStatus2gridgovᚋentᚋkeyprojectᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOKeyProjectStatus2ᚕgridgovᚋentᚋkeyprojectᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []keyproject.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKeyProjectStatus2gridgovᚋentᚋkeyprojectᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOKeyProjectStatus2ᚖgridgovᚋentᚋkeyprojectᚐStatus(ctx context.Context, v any) (*keyproject.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(keyproject.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOKeyProjectStatus2ᚖgridgovᚋentᚋkeyprojectᚐStatus(ctx context.Context, sel ast.SelectionSet, v *keyproject.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOKeyProjectWhereInput2ᚕᚖgridgovᚋentᚐKeyProjectWhereInputᚄ(ctx context.Context, v any) ([]*ent.KeyProjectWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.KeyProjectWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNKeyProjectWhereInput2ᚖgridgovᚋentᚐKeyProjectWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOKeyProjectWhereInput2ᚖgridgovᚋentᚐKeyProjectWhereInput(ctx context.Context, v any) (*ent.KeyProjectWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputKeyProjectWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOLedgerEntry2ᚖgridgovᚋentᚐLedgerEntry(ctx context.Context, sel ast.SelectionSet, v *ent.LedgerEntry) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LedgerEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOLedgerEntryEdge2ᚕᚖgridgovᚋentᚐLedgerEntryEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.LedgerEntryEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOLedgerEntryEdge2ᚖgridgovᚋentᚐLedgerEntryEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOLedgerEntryEdge2ᚖgridgovᚋentᚐLedgerEntryEdge(ctx context.Context, sel ast.SelectionSet, v *ent.LedgerEntryEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LedgerEntryEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOLedgerEntryOrder2ᚖgridgovᚋentᚐLedgerEntryOrder(ctx context.Context, v any) (*ent.LedgerEntryOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputLedgerEntryOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOLedgerEntryWhereInput2ᚕᚖgridgovᚋentᚐLedgerEntryWhereInputᚄ(ctx context.Context, v any) ([]*ent.LedgerEntryWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.LedgerEntryWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLedgerEntryWhereInput2ᚖgridgovᚋentᚐLedgerEntryWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOLedgerEntryWhereInput2ᚖgridgovᚋentᚐLedgerEntryWhereInput(ctx context.Context, v any) (*ent.LedgerEntryWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputLedgerEntryWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOLedgerItemType2ᚖgridgovᚋentᚐLedgerItemType(ctx context.Context, sel ast.SelectionSet, v *ent.LedgerItemType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LedgerItemType(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOLedgerItemTypeEdge2ᚕᚖgridgovᚋentᚐLedgerItemTypeEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.LedgerItemTypeEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOLedgerItemTypeEdge2ᚖgridgovᚋentᚐLedgerItemTypeEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOLedgerItemTypeEdge2ᚖgridgovᚋentᚐLedgerItemTypeEdge(ctx context.Context, sel ast.SelectionSet, v *ent.LedgerItemTypeEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LedgerItemTypeEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOLedgerItemTypeOrder2ᚖgridgovᚋentᚐLedgerItemTypeOrder(ctx context.Context, v any) (*ent.LedgerItemTypeOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputLedgerItemTypeOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOLedgerItemTypeWhereInput2ᚕᚖgridgovᚋentᚐLedgerItemTypeWhereInputᚄ(ctx context.Context, v any) ([]*ent.LedgerItemTypeWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.LedgerItemTypeWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLedgerItemTypeWhereInput2ᚖgridgovᚋentᚐLedgerItemTypeWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOLedgerItemTypeWhereInput2ᚖgridgovᚋentᚐLedgerItemTypeWhereInput(ctx context.Context, v any) (*ent.LedgerItemTypeWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputLedgerItemTypeWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOLedgerPeriod2ᚕgridgovᚋentᚋledgeritemtypeᚐPeriodᚄ(ctx context.Context, v any) ([]ledgeritemtype.Period, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]ledgeritemtype.Period, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLedgerPeriod2gridgovᚋentᚋledgeritemtypeᚐPeriod(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOLedgerPeriod2ᚕgridgovᚋentᚋledgeritemtypeᚐPeriodᚄ(ctx context.Context, sel ast.SelectionSet, v []ledgeritemtype.Period) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLedgerPeriod2gridgovᚋentᚋledgeritemtypeᚐPeriod(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOLedgerPeriod2ᚖgridgovᚋentᚋledgeritemtypeᚐPeriod(ctx context.Context, v any) (*ledgeritemtype.Period, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(ledgeritemtype.Period)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOLedgerPeriod2ᚖgridgovᚋentᚋledgeritemtypeᚐPeriod(ctx context.Context, sel ast.SelectionSet, v *ledgeritemtype.Period) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOLedgerValueInput2ᚕᚖgridgovᚋgraphᚋmodelᚐLedgerValueInputᚄ(ctx context.Context, v any) ([]*model.LedgerValueInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.LedgerValueInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLedgerValueInput2ᚖgridgovᚋgraphᚋmodelᚐLedgerValueInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOMap2map(ctx context.Context, v any) (map[string]any, error) {
@@ -48113,6 +60218,18 @@ func (ec *executionContext) marshalOSlaLight2ᚖgridgovᚋgraphᚋmodelᚐSLALig
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

@@ -10,8 +10,12 @@ import (
 	"gridgov/ent/bulletinpost"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
+	"gridgov/ent/grid"
 	"gridgov/ent/household"
 	"gridgov/ent/inspection"
+	"gridgov/ent/keyproject"
+	"gridgov/ent/ledgeritemtype"
+	"gridgov/ent/schema/ledgerfield"
 	"io"
 	"strconv"
 	"time"
@@ -28,12 +32,115 @@ type CreateBulletinPostInput struct {
 	Attachments []string `json:"attachments,omitempty"`
 }
 
+type CreateKeyProjectInput struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+	// Investment in 10,000 yuan (万元).
+	Investment  *float64           `json:"investment,omitempty"`
+	OwnerUnit   *string            `json:"ownerUnit,omitempty"`
+	OwnerID     *int               `json:"ownerID,omitempty"`
+	Status      *keyproject.Status `json:"status,omitempty"`
+	Description *string            `json:"description,omitempty"`
+	StartsOn    *time.Time         `json:"startsOn,omitempty"`
+	DueOn       *time.Time         `json:"dueOn,omitempty"`
+	// The lead grid.
+	GridID int `json:"gridID"`
+	// Grids the project runs through.
+	GridIDs    []int                       `json:"gridIDs,omitempty"`
+	Milestones []*KeyProjectMilestoneInput `json:"milestones,omitempty"`
+	Metrics    []*KeyProjectMetricInput    `json:"metrics,omitempty"`
+}
+
+type CreateLedgerEntryInput struct {
+	ItemTypeID   int                 `json:"itemTypeID"`
+	GridID       int                 `json:"gridID"`
+	KeyProjectID *int                `json:"keyProjectID,omitempty"`
+	Period       *string             `json:"period,omitempty"`
+	Values       []*LedgerValueInput `json:"values"`
+}
+
+type DefineLedgerCategoryInput struct {
+	Code      string `json:"code"`
+	Name      string `json:"name"`
+	Label     string `json:"label"`
+	SortOrder *int   `json:"sortOrder,omitempty"`
+}
+
+type DefineLedgerItemTypeInput struct {
+	CategoryCode  string                 `json:"categoryCode"`
+	Code          string                 `json:"code"`
+	Name          string                 `json:"name"`
+	Label         string                 `json:"label"`
+	Fields        []*ledgerfield.Def     `json:"fields"`
+	Period        *ledgeritemtype.Period `json:"period,omitempty"`
+	Required      *bool                  `json:"required,omitempty"`
+	RequiredKinds []grid.Kind            `json:"requiredKinds,omitempty"`
+	Active        *bool                  `json:"active,omitempty"`
+	SortOrder     *int                   `json:"sortOrder,omitempty"`
+}
+
 // One value of an enum with its zh-CN label.
 type EnumLabel struct {
 	// The enum value as used in the API, e.g. GRID_HEAD.
 	Value string `json:"value"`
 	// The zh-CN label, e.g. 网格长.
 	Label string `json:"label"`
+}
+
+// A short-lived link to a workbook.
+type ExportDownload struct {
+	// Path of the download on this server (GET, no token needed: the link is signed).
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+type KeyProjectMetricInput struct {
+	Code   string  `json:"code"`
+	Label  string  `json:"label"`
+	Unit   *string `json:"unit,omitempty"`
+	Target float64 `json:"target"`
+}
+
+// A metric with its latest reading.
+type KeyProjectMetricStanding struct {
+	Metric *ent.KeyProjectMetric `json:"metric"`
+	// The latest cumulative value; 0 before any reading.
+	Value float64 `json:"value"`
+	// Day of the latest reading (YYYY-MM-DD); null before any.
+	Day *string `json:"day,omitempty"`
+	// value / target × 100.
+	Percent float64 `json:"percent"`
+}
+
+type KeyProjectMilestoneInput struct {
+	Name  string    `json:"name"`
+	DueOn time.Time `json:"dueOn"`
+}
+
+// A key project with every metric's standing.
+type KeyProjectStanding struct {
+	Project *ent.KeyProject             `json:"project"`
+	Metrics []*KeyProjectMetricStanding `json:"metrics"`
+}
+
+// A grid that lacks some required ledgers for a period.
+type LedgerGap struct {
+	Grid    *ent.Grid             `json:"grid"`
+	Missing []*ent.LedgerItemType `json:"missing"`
+}
+
+// One value of a ledger entry.
+type LedgerValue struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	// The canonical value: numbers without trailing zeros, dates YYYY-MM-DD, true/false, person ids.
+	Value string `json:"value"`
+}
+
+// One value to write to a ledger entry; an empty value clears it.
+type LedgerValueInput struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 // A new session.
@@ -244,6 +351,16 @@ type UpdateBulletinPostInput struct {
 	Attachments []string             `json:"attachments,omitempty"`
 }
 
+type UpdateLedgerEntryInput struct {
+	// The version being changed; a stale version is a CONFLICT.
+	Version      *int    `json:"version,omitempty"`
+	GridID       *int    `json:"gridID,omitempty"`
+	KeyProjectID *int    `json:"keyProjectID,omitempty"`
+	Period       *string `json:"period,omitempty"`
+	// When given, replaces every value.
+	Values []*LedgerValueInput `json:"values,omitempty"`
+}
+
 // The visit interval of a care level.
 type VisitIntervalSetting struct {
 	CareLevel      household.CareLevel `json:"careLevel"`
@@ -280,6 +397,70 @@ type WorkRollupRow struct {
 	Patrols int `json:"patrols"`
 	// Kilometres patrolled, from the recorded tracks.
 	PatrolKm float64 `json:"patrolKm"`
+}
+
+// A workbook a signed-in user may download (xlsx).
+type ExportKind string
+
+const (
+	// Grids, people and their role assignments (花名册).
+	ExportKindRoster ExportKind = "ROSTER"
+	// Ledger entries, one sheet per item type.
+	ExportKindLedgers ExportKind = "LEDGERS"
+	// The case list, with reported, registered, deadline and closed times.
+	ExportKindEvents ExportKind = "EVENTS"
+	// An empty ledger workbook of every active item type, to fill in and import.
+	ExportKindLedgerTemplate ExportKind = "LEDGER_TEMPLATE"
+)
+
+var AllExportKind = []ExportKind{
+	ExportKindRoster,
+	ExportKindLedgers,
+	ExportKindEvents,
+	ExportKindLedgerTemplate,
+}
+
+func (e ExportKind) IsValid() bool {
+	switch e {
+	case ExportKindRoster, ExportKindLedgers, ExportKindEvents, ExportKindLedgerTemplate:
+		return true
+	}
+	return false
+}
+
+func (e ExportKind) String() string {
+	return string(e)
+}
+
+func (e *ExportKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExportKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExportKind", str)
+	}
+	return nil
+}
+
+func (e ExportKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExportKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExportKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // What a rollup's rows are grouped by.

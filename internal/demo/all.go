@@ -5,6 +5,7 @@ import (
 
 	"gridgov/ent"
 	"gridgov/internal/audit"
+	"gridgov/internal/clock"
 	"gridgov/internal/workflow"
 )
 
@@ -14,11 +15,13 @@ type Everything struct {
 	Cases    int
 	Daily    *DailySummary
 	Accounts []Account
+	Ledgers  *LedgerSummary
 }
 
 // LoadAll loads the whole demo, each part only if it is missing: the grid tree and people,
-// the case taxonomy, the cases, the daily work, the demo sign-ins, and the bulletin posts and
-// supervision ledger. Its rows are recorded in the audit log as operation "demo".
+// the case taxonomy, the cases, the daily work, the ledger catalogue with the demo ledgers
+// and key projects, the demo sign-ins, and the bulletin posts and supervision ledger. Its
+// rows are recorded in the audit log as operation "demo".
 func LoadAll(ctx context.Context, client *ent.Client) (*Everything, error) {
 	ctx = audit.WithOperation(ctx, "demo", "")
 	sum, cases, err := LoadWithCases(ctx, client)
@@ -29,6 +32,10 @@ func LoadAll(ctx context.Context, client *ent.Client) (*Everything, error) {
 	if err != nil {
 		return nil, err
 	}
+	ledgers, err := LoadLedgers(ctx, client, clock.Now())
+	if err != nil {
+		return nil, err
+	}
 	accounts, err := Accounts(ctx, client)
 	if err != nil {
 		return nil, err
@@ -36,7 +43,7 @@ func LoadAll(ctx context.Context, client *ent.Client) (*Everything, error) {
 	if err := LoadPublic(ctx, client); err != nil {
 		return nil, err
 	}
-	return &Everything{Summary: *sum, Cases: cases, Daily: daily, Accounts: accounts}, nil
+	return &Everything{Summary: *sum, Cases: cases, Daily: daily, Accounts: accounts, Ledgers: ledgers}, nil
 }
 
 // LoadWithCases loads the grid tree and people, the case taxonomy and the cases, each only if

@@ -17,6 +17,12 @@ import (
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/inspection"
+	"gridgov/ent/keyproject"
+	"gridgov/ent/keyprojectmetric"
+	"gridgov/ent/keyprojectmilestone"
+	"gridgov/ent/keyprojectprogress"
+	"gridgov/ent/ledgerentry"
+	"gridgov/ent/ledgerentryrevision"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
 	"gridgov/ent/vehicle"
@@ -97,6 +103,48 @@ var pathCopies = map[string]func(ctx context.Context, c *gen.Client, old, new st
 	vehicle.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
 		return c.Vehicle.Update().Where(vehicle.GridPathHasPrefix(old)).
 			Modify(func(u *sql.UpdateBuilder) { u.Set(vehicle.FieldGridPath, rebase(vehicle.FieldGridPath, old, new)) }).
+			Exec(ctx)
+	},
+	ledgerentry.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
+		return c.LedgerEntry.Update().Where(ledgerentry.GridPathHasPrefix(old)).
+			Modify(func(u *sql.UpdateBuilder) {
+				u.Set(ledgerentry.FieldGridPath, rebase(ledgerentry.FieldGridPath, old, new))
+			}).
+			Exec(ctx)
+	},
+	ledgerentryrevision.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
+		return c.LedgerEntryRevision.Update().Where(ledgerentryrevision.GridPathHasPrefix(old)).
+			Modify(func(u *sql.UpdateBuilder) {
+				u.Set(ledgerentryrevision.FieldGridPath, rebase(ledgerentryrevision.FieldGridPath, old, new))
+			}).
+			Exec(ctx)
+	},
+	keyproject.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
+		return c.KeyProject.Update().Where(keyproject.GridPathHasPrefix(old)).
+			Modify(func(u *sql.UpdateBuilder) {
+				u.Set(keyproject.FieldGridPath, rebase(keyproject.FieldGridPath, old, new))
+			}).
+			Exec(ctx)
+	},
+	keyprojectmilestone.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
+		return c.KeyProjectMilestone.Update().Where(keyprojectmilestone.GridPathHasPrefix(old)).
+			Modify(func(u *sql.UpdateBuilder) {
+				u.Set(keyprojectmilestone.FieldGridPath, rebase(keyprojectmilestone.FieldGridPath, old, new))
+			}).
+			Exec(ctx)
+	},
+	keyprojectmetric.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
+		return c.KeyProjectMetric.Update().Where(keyprojectmetric.GridPathHasPrefix(old)).
+			Modify(func(u *sql.UpdateBuilder) {
+				u.Set(keyprojectmetric.FieldGridPath, rebase(keyprojectmetric.FieldGridPath, old, new))
+			}).
+			Exec(ctx)
+	},
+	keyprojectprogress.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
+		return c.KeyProjectProgress.Update().Where(keyprojectprogress.GridPathHasPrefix(old)).
+			Modify(func(u *sql.UpdateBuilder) {
+				u.Set(keyprojectprogress.FieldGridPath, rebase(keyprojectprogress.FieldGridPath, old, new))
+			}).
 			Exec(ctx)
 	},
 }

@@ -60,6 +60,12 @@ var enums = map[string][]Label{
 	"BulletinStatus":   {{"DRAFT", "草稿"}, {"PUBLISHED", "已发布"}, {"UNPUBLISHED", "已撤回"}},
 	"InspectionKind":   {{"UNANNOUNCED", "暗访督察"}, {"RECHECK", "复查"}},
 	"InspectionRating": {{"EXCELLENT", "优秀"}, {"GOOD", "良好"}, {"FAIR", "一般"}, {"POOR", "差"}},
+	"LedgerPeriod":     {{"NONE", "常设台账"}, {"MONTH", "按月"}, {"QUARTER", "按季度"}, {"YEAR", "按年"}},
+	"LedgerFieldType": {
+		{"TEXT", "文本"}, {"NUMBER", "数值"}, {"DATE", "日期"}, {"ENUM", "选项"}, {"BOOLEAN", "是/否"}, {"PERSON", "人员"},
+	},
+	"KeyProjectStatus": {{"PLANNED", "谋划中"}, {"IN_PROGRESS", "推进中"}, {"COMPLETED", "已完成"}, {"SUSPENDED", "暂停"}},
+	"ExportKind":       {{"ROSTER", "花名册"}, {"LEDGERS", "台账"}, {"EVENTS", "事件清单"}, {"LEDGER_TEMPLATE", "台账导入模板"}},
 	"HouseholdTagKind": {
 		{"PARTY_MEMBER_HOUSEHOLD", "共产党员户"}, {"MASSES_REPRESENTATIVE_HOUSEHOLD", "群众代表户"},
 	},

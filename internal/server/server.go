@@ -31,6 +31,7 @@ import (
 	"gridgov/internal/audit"
 	"gridgov/internal/auth"
 	"gridgov/internal/clock"
+	"gridgov/internal/excel"
 	"gridgov/internal/publicface"
 	"gridgov/internal/store"
 )
@@ -60,6 +61,9 @@ type Config struct {
 	// PublicURL is the address residents reach the server at, printed in the cards' QR codes;
 	// empty: the scheme and host of each request.
 	PublicURL string
+	// Downloads signs the links of requestExport and checks them at /downloads/; New makes
+	// one with a random key when it is nil (give several processes one key to share links).
+	Downloads *excel.Signer
 }
 
 // New returns the HTTP handler of the whole server: GraphiQL at /, the API at /graphql,
@@ -80,9 +84,13 @@ func New(cfg Config) http.Handler {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
+	if cfg.Downloads == nil {
+		cfg.Downloads = excel.NewSigner(nil)
+	}
 	obs := newObserver(requestLog, cfg.DB)
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", obs.wrap(unavailableStatus(withLimits(cfg.RequestTimeout, withViewer(cfg, GraphQL(cfg))))))
+	mux.Handle("GET /downloads/{token}", obs.wrap(downloads(cfg)))
 	mux.Handle("/{$}", playground.Handler("gridgov GraphiQL", "/graphql"))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -104,6 +112,7 @@ func New(cfg Config) http.Handler {
 func GraphQL(cfg Config) *handler.Server {
 	resolver := graph.NewResolver(cfg.Client, cfg.Auth)
 	resolver.Public = publicService(cfg)
+	resolver.Downloads = cfg.Downloads
 	srv := handler.New(graph.NewSchemaFor(resolver))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{}) // withLimits refuses mutations over GET first
@@ -211,16 +220,26 @@ func withViewer(cfg Config, next http.Handler) http.Handler {
 				writeError(w, r, cfg.Logger, http.StatusUnauthorized, err)
 				return
 			}
-			v, err := cfg.Enforcer.LoadViewer(ctx, cfg.Client, u, cfg.Now())
-			if err != nil {
-				writeError(w, r, cfg.Logger, http.StatusInternalServerError, err)
+			var ok bool
+			if ctx, ok = viewerContext(ctx, cfg, w, r, u); !ok {
 				return
 			}
-			ctx = authz.NewContext(ctx, v)
-			infoFrom(ctx).userID = u.ID
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// viewerContext adds the viewer of user u, with grants loaded now, to ctx; on failure it
+// answers with the error (503 when the database is unavailable) and returns false.
+func viewerContext(ctx context.Context, cfg Config, w http.ResponseWriter, r *http.Request, u *ent.User) (context.Context, bool) {
+	v, err := cfg.Enforcer.LoadViewer(ctx, cfg.Client, u, cfg.Now())
+	if err != nil {
+		writeError(w, r, cfg.Logger, http.StatusInternalServerError, err)
+		return ctx, false
+	}
+	ctx = authz.NewContext(ctx, v)
+	infoFrom(ctx).userID = u.ID
+	return ctx, true
 }
 
 // bearer returns the token of an "Authorization: Bearer …" header.

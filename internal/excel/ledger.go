@@ -1,0 +1,483 @@
+package excel
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gridgov/authz"
+	"gridgov/ent"
+	"gridgov/ent/grid"
+	"gridgov/ent/keyproject"
+	"gridgov/ent/ledgercategory"
+	"gridgov/ent/ledgerentry"
+	"gridgov/ent/ledgeritemtype"
+	"gridgov/ent/person"
+	"gridgov/ent/schema/ledgerfield"
+	"gridgov/internal/gridtree"
+	"gridgov/internal/ledger"
+)
+
+// Ledger sheets: one per item type, named by its code. Row 1 holds the headings people
+// read, row 2 the keys the import reads, data starts on row 3. The first columns are fixed.
+var ledgerFixed = []struct{ key, label string }{
+	{"grid_code", "网格编码*"}, {"grid_name", "网格名称(不导入)"}, {"period", "期间"}, {"key_project", "重点项目编码"},
+}
+
+// instructionsSheet is the first sheet of every ledger workbook; imports skip it.
+const instructionsSheet = "说明"
+
+var ledgerInstructions = [][]any{
+	{"台账导入说明 (ledger import)"},
+	{"每个工作表是一种台账，表名为台账事项编码；第1行为列名，第2行为字段键（请勿修改），自第3行起每行一条记录。"},
+	{"带 * 的列必填。期间：按月 2026-11，按季度 2026-Q4，按年 2026，常设台账留空。日期写作 2026-01-05，是/否 填 是 或 否。"},
+	{"请勿使用公式或合并单元格；网格编码须为系统中已有的网格。导入为全部成功或全部不导入：有任何错误时会列出每处错误的表、行、列和原因。"},
+}
+
+// LedgerFilter narrows a ledger export.
+type LedgerFilter struct {
+	// RootGridID keeps the entries of that grid's subtree.
+	RootGridID *int
+	// ItemTypeIDs keeps these types (with no entries, their sheets are empty: a template).
+	ItemTypeIDs []int
+	// Period keeps one period.
+	Period *string
+	// HeadersOnly writes the sheets without rows: a template.
+	HeadersOnly bool
+}
+
+// ExportLedgers writes the ledger entries visible in ctx as a workbook, one sheet per item
+// type, rows ordered by grid code, period and key project.
+func ExportLedgers(ctx context.Context, client *ent.Client, w io.Writer, filter LedgerFilter) error {
+	q := client.LedgerEntry.Query()
+	if filter.RootGridID != nil {
+		root, err := client.Grid.Get(ctx, *filter.RootGridID)
+		if err != nil {
+			return authz.NotVisible(authz.FromContext(ctx), authz.ObjGrid, "gridID", *filter.RootGridID)
+		}
+		q = q.Where(ledgerentry.GridPathHasPrefix(root.Path))
+	}
+	if len(filter.ItemTypeIDs) > 0 {
+		q = q.Where(ledgerentry.ItemTypeIDIn(filter.ItemTypeIDs...))
+	}
+	if filter.Period != nil {
+		q = q.Where(ledgerentry.Period(*filter.Period))
+	}
+	var entries []*ent.LedgerEntry
+	if !filter.HeadersOnly {
+		var err error
+		if entries, err = q.All(ctx); err != nil {
+			return fmt.Errorf("export ledgers: %w", err)
+		}
+	}
+	typeIDs := slices.Clone(filter.ItemTypeIDs)
+	byType := map[int][]*ent.LedgerEntry{}
+	gridIDs, kpIDs := map[int]bool{}, map[int]bool{}
+	for _, e := range entries {
+		if len(byType[e.ItemTypeID]) == 0 && !slices.Contains(typeIDs, e.ItemTypeID) {
+			typeIDs = append(typeIDs, e.ItemTypeID)
+		}
+		byType[e.ItemTypeID] = append(byType[e.ItemTypeID], e)
+		gridIDs[e.GridID] = true
+		if e.KeyProjectID != nil {
+			kpIDs[*e.KeyProjectID] = true
+		}
+	}
+	types, err := orderedTypes(ctx, client, typeIDs)
+	if err != nil {
+		return err
+	}
+	grids, err := client.Grid.Query().Where(grid.IDIn(keys(gridIDs)...)).All(ctx)
+	if err != nil {
+		return err
+	}
+	gridOf := map[int]*ent.Grid{}
+	for _, g := range grids {
+		gridOf[g.ID] = g
+	}
+	kps, err := client.KeyProject.Query().Where(keyproject.IDIn(keys(kpIDs)...)).All(ctx)
+	if err != nil {
+		return err
+	}
+	kpCode := map[int]string{}
+	for _, p := range kps {
+		kpCode[p.ID] = p.Code
+	}
+	b, err := newBook()
+	if err != nil {
+		return err
+	}
+	if err := b.sheet(instructionsSheet, nil, func(emit func([]any) error) error {
+		for _, r := range ledgerInstructions {
+			if err := emit(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, t := range types {
+		rows := byType[t.ID]
+		key := func(e *ent.LedgerEntry) (string, string, string) {
+			kp := ""
+			if e.KeyProjectID != nil {
+				kp = kpCode[*e.KeyProjectID]
+			}
+			return gridOf[e.GridID].Code, e.Period, kp
+		}
+		slices.SortStableFunc(rows, func(a, b *ent.LedgerEntry) int {
+			ga, pa, ka := key(a)
+			gb, pb, kb := key(b)
+			return cmp.Or(cmp.Compare(ga, gb), cmp.Compare(pa, pb), cmp.Compare(ka, kb), cmp.Compare(a.ID, b.ID))
+		})
+		if err := b.sheet(t.Code, ledgerHeaders(t), func(emit func([]any) error) error {
+			for _, e := range rows {
+				g, p, kp := key(e)
+				row := []any{g, gridOf[e.GridID].Name, p, kp}
+				for _, f := range t.Fields {
+					row = append(row, cellValue(f, e.Values[f.Key]))
+				}
+				if err := emit(row); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	return b.write(w)
+}
+
+// LedgerTemplate writes an empty workbook for the given types (all active types when none).
+func LedgerTemplate(ctx context.Context, client *ent.Client, w io.Writer, typeIDs []int) error {
+	if len(typeIDs) == 0 {
+		ids, err := client.LedgerItemType.Query().Where(ledgeritemtype.Active(true)).IDs(ctx)
+		if err != nil {
+			return err
+		}
+		typeIDs = ids
+	}
+	return ExportLedgers(ctx, client, w, LedgerFilter{ItemTypeIDs: typeIDs, HeadersOnly: true})
+}
+
+// orderedTypes loads types in catalogue order: category, then type.
+func orderedTypes(ctx context.Context, client *ent.Client, ids []int) ([]*ent.LedgerItemType, error) {
+	types, err := client.LedgerItemType.Query().Where(ledgeritemtype.IDIn(ids...)).
+		Order(ledgeritemtype.ByCategoryField(ledgercategory.FieldSortOrder), ent.Asc(ledgeritemtype.FieldSortOrder), ent.Asc(ledgeritemtype.FieldID)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("export ledgers: types: %w", err)
+	}
+	return types, nil
+}
+
+func ledgerHeaders(t *ent.LedgerItemType) [][]any {
+	labels, keys := []any{}, []any{}
+	for _, f := range ledgerFixed {
+		labels, keys = append(labels, f.label), append(keys, f.key)
+	}
+	for _, f := range t.Fields {
+		l := f.Label
+		if f.Unit != "" {
+			l += "(" + f.Unit + ")"
+		}
+		if f.Required {
+			l += "*"
+		}
+		labels, keys = append(labels, l), append(keys, f.Key)
+	}
+	return [][]any{labels, keys}
+}
+
+// cellValue writes a canonical value: numbers as numbers, booleans as 是/否, the rest as text.
+func cellValue(f ledgerfield.Def, v string) any {
+	switch {
+	case v == "":
+		return nil
+	case f.Type == ledgerfield.Number:
+		if n, err := strconv.ParseFloat(v, 64); err == nil {
+			return n
+		}
+	case f.Type == ledgerfield.Boolean:
+		return yesNo(v == "true")
+	}
+	return v
+}
+
+func keys(m map[int]bool) []int {
+	out := make([]int, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ImportSummary counts what an import wrote.
+type ImportSummary struct {
+	// Rows by sheet name.
+	Rows  map[string]int
+	Total int
+}
+
+// importBatch is how many rows go into one INSERT (SQLite allows 32,766 bound values).
+const importBatch = 1000
+
+type ledgerRow struct {
+	typeID, gridID int
+	kpID           *int
+	period         string
+	values         map[string]string
+}
+
+// ImportLedgers checks every row of every ledger sheet, then, only if no row has a problem,
+// writes them all in one transaction. It runs with ctx's authority: grids, key projects and
+// people are looked up in its scope (the command line runs on the system's account).
+func ImportLedgers(ctx context.Context, client *ent.Client, r io.ReaderAt, size int64, progress Progress) (*ImportSummary, error) {
+	f, err := openBook(r, size)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	types := map[string]*ent.LedgerItemType{}
+	all, err := client.LedgerItemType.Query().All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range all {
+		types[t.Code] = t
+	}
+	grids := map[string]*ent.Grid{}
+	gs, err := client.Grid.Query().Select(grid.FieldID, grid.FieldCode, grid.FieldPath).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	paths := make(map[int]string, len(gs))
+	for _, g := range gs {
+		grids[g.Code] = g
+		paths[g.ID] = g.Path
+	}
+	kps := map[string]int{}
+	ps, err := client.KeyProject.Query().Select(keyproject.FieldID, keyproject.FieldCode).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		kps[p.Code] = p.ID
+	}
+	people := map[int]bool{}
+	personOK := func(id int) bool {
+		ok, seen := people[id]
+		if !seen {
+			ok, _ = client.Person.Query().Where(person.ID(id)).Exist(ctx)
+			people[id] = ok
+		}
+		return ok
+	}
+	probs := &problems{}
+	sum := &ImportSummary{Rows: map[string]int{}}
+	var out []ledgerRow
+	read := 0
+	for _, sheet := range f.GetSheetList() {
+		if sheet == instructionsSheet {
+			continue
+		}
+		t := types[sheet]
+		if t == nil {
+			probs.add(sheet, 0, "", "no ledger item type with code %q (each sheet is named by its type's code)", sheet)
+			continue
+		}
+		if !t.Active {
+			probs.add(sheet, 0, "", "ledger item type %s is retired", sheet)
+			continue
+		}
+		rows, err := readRows(f, sheet)
+		if err != nil {
+			return nil, err
+		}
+		n, err := readLedgerSheet(rows, t, grids, kps, personOK, canWrite(ctx), probs, func(r ledgerRow) {
+			out = append(out, r)
+			read++
+			if read%5000 == 0 {
+				progress.report("checked", read, 0)
+			}
+		})
+		rows.close()
+		if err != nil {
+			return nil, fmt.Errorf("sheet %s: %w", sheet, err)
+		}
+		sum.Rows[sheet] = n
+	}
+	if err := probs.err(); err != nil {
+		return nil, err
+	}
+	progress.report("checked", read, read)
+	if err := writeLedgerRows(gridtree.WithKnownPaths(ctx, paths), client, out, progress); err != nil {
+		return nil, err
+	}
+	sum.Total = len(out)
+	return sum, nil
+}
+
+// canWrite answers "may ctx add ledger entries at this path": the system's account (the
+// command line, no viewer) may everywhere, a viewer where policy.csv lets them.
+func canWrite(ctx context.Context) func(path string) bool {
+	v := authz.FromContext(ctx)
+	return func(path string) bool { return v == nil || v.Can(path, authz.ObjLedger, authz.ActCreate) }
+}
+
+// readLedgerSheet checks the rows of one sheet and hands on the good ones.
+func readLedgerSheet(rows *rowReader, t *ent.LedgerItemType, grids map[string]*ent.Grid, kps map[string]int,
+	personOK ledgerfield.PersonExists, mayWrite func(path string) bool, probs *problems, keep func(ledgerRow)) (int, error) {
+	sheet := t.Code
+	var keysRow []string
+	for {
+		cols, n, ok, err := rows.next()
+		if err != nil {
+			return 0, err
+		}
+		if !ok || n == 2 {
+			keysRow = cols
+			break
+		}
+	}
+	col := map[string]int{}
+	for i, k := range keysRow {
+		if k != "" {
+			if _, dup := col[k]; dup {
+				probs.add(sheet, 2, colName(i), "field key %q given twice", k)
+			}
+			col[k] = i
+		}
+	}
+	known := map[string]bool{}
+	for _, f := range ledgerFixed {
+		known[f.key] = true
+	}
+	for _, f := range t.Fields {
+		known[f.Key] = true
+	}
+	for k, i := range col {
+		if !known[k] {
+			probs.add(sheet, 2, colName(i), "%q is no field of %s", k, t.Code)
+		}
+	}
+	if _, ok := col["grid_code"]; !ok {
+		probs.add(sheet, 2, "", "row 2 must hold the field keys, starting with grid_code: download the template")
+		return 0, nil
+	}
+	fieldCol := map[string]string{}
+	for _, f := range t.Fields {
+		if i, ok := col[f.Key]; ok {
+			fieldCol[f.Key] = colName(i)
+		}
+	}
+	seen := map[string]int{}
+	count := 0
+	for {
+		cols, n, ok, err := rows.next()
+		if err != nil {
+			return count, err
+		}
+		if !ok {
+			return count, nil
+		}
+		if empty(cols) {
+			continue
+		}
+		bad := false
+		at := func(key string) string { return cell(cols, colIndex(col, key)) }
+		g := grids[at("grid_code")]
+		switch {
+		case g == nil:
+			probs.add(sheet, n, colName(col["grid_code"]), "unknown grid code %q", at("grid_code"))
+			bad = true
+		case !mayWrite(g.Path):
+			probs.add(sheet, n, colName(col["grid_code"]), "your role on grid %s does not allow adding ledger entries", g.Code)
+			bad = true
+		}
+		period := at("period")
+		if err := ledger.CheckPeriod(t.Period, period); err != nil {
+			probs.add(sheet, n, colName(colIndex(col, "period")), "%s", err.Error())
+			bad = true
+		}
+		var kpID *int
+		if code := at("key_project"); code != "" {
+			if id, ok := kps[code]; ok {
+				kpID = &id
+			} else {
+				probs.add(sheet, n, colName(col["key_project"]), "unknown key project %q", code)
+				bad = true
+			}
+		}
+		raw := make(map[string]string, len(t.Fields))
+		for _, f := range t.Fields {
+			v := at(f.Key)
+			if f.Type == ledgerfield.Date {
+				v = dateCell(v)
+			}
+			raw[f.Key] = v
+		}
+		values, fps := ledgerfield.Check(t.Fields, raw, personOK)
+		for _, p := range fps {
+			probs.add(sheet, n, fieldCol[p.Key], "%s", p.Error())
+			bad = true
+		}
+		if bad {
+			continue
+		}
+		dup := dupKey(at("grid_code"), period, at("key_project"), values)
+		if first, ok := seen[dup]; ok {
+			probs.add(sheet, n, "", "duplicates row %d", first)
+			continue
+		}
+		seen[dup] = n
+		keep(ledgerRow{typeID: t.ID, gridID: g.ID, kpID: kpID, period: period, values: values})
+		count++
+	}
+}
+
+// colIndex is the column of key, or -1 (whose cell reads empty).
+func colIndex(col map[string]int, key string) int {
+	if i, ok := col[key]; ok {
+		return i
+	}
+	return -1
+}
+
+func dupKey(g, p, kp string, values map[string]string) string {
+	var b strings.Builder
+	b.WriteString(g + "\x00" + p + "\x00" + kp)
+	for _, k := range ledger.SortedKeys(values) {
+		b.WriteString("\x00" + k + "=" + values[k])
+	}
+	return b.String()
+}
+
+// writeLedgerRows inserts rows in batches in one transaction.
+func writeLedgerRows(ctx context.Context, client *ent.Client, rows []ledgerRow, progress Progress) error {
+	sys := authz.SystemContext(ctx, "write a checked ledger import")
+	tx, err := client.Tx(sys)
+	if err != nil {
+		return err
+	}
+	for lo := 0; lo < len(rows); lo += importBatch {
+		hi := min(lo+importBatch, len(rows))
+		bulk := make([]*ent.LedgerEntryCreate, 0, hi-lo)
+		for _, r := range rows[lo:hi] {
+			bulk = append(bulk, tx.LedgerEntry.Create().SetItemTypeID(r.typeID).SetGridID(r.gridID).
+				SetNillableKeyProjectID(r.kpID).SetPeriod(r.period).SetValues(r.values))
+		}
+		if err := tx.LedgerEntry.CreateBulk(bulk...).Exec(sys); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("import ledgers: rows %d–%d: %w", lo+1, hi, err)
+		}
+		progress.report("written", hi, len(rows))
+	}
+	return tx.Commit()
+}

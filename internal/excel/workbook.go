@@ -1,0 +1,184 @@
+package excel
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// book writes a workbook sheet by sheet with excelize's streaming writer.
+type book struct {
+	f      *excelize.File
+	sheets int
+	header int // style of header rows
+}
+
+func newBook() (*book, error) {
+	f := excelize.NewFile()
+	style, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}})
+	if err != nil {
+		return nil, err
+	}
+	return &book{f: f, header: style}, nil
+}
+
+// sheet adds a sheet whose first header rows are styled, then streams rows from each.
+func (b *book) sheet(name string, headers [][]any, each func(emit func(row []any) error) error) error {
+	if b.sheets == 0 {
+		if err := b.f.SetSheetName("Sheet1", name); err != nil {
+			return err
+		}
+	} else if _, err := b.f.NewSheet(name); err != nil {
+		return fmt.Errorf("sheet %s: %w", name, err)
+	}
+	b.sheets++
+	sw, err := b.f.NewStreamWriter(name)
+	if err != nil {
+		return err
+	}
+	if len(headers) > 0 {
+		if err := sw.SetColWidth(1, len(headers[0]), 16); err != nil {
+			return err
+		}
+	}
+	row := 1
+	for _, h := range headers {
+		cell, _ := excelize.CoordinatesToCellName(1, row)
+		if err := sw.SetRow(cell, h, excelize.RowOpts{StyleID: b.header}); err != nil {
+			return err
+		}
+		row++
+	}
+	if each != nil {
+		if err := each(func(values []any) error {
+			cell, _ := excelize.CoordinatesToCellName(1, row)
+			row++
+			return sw.SetRow(cell, values)
+		}); err != nil {
+			return err
+		}
+	}
+	return sw.Flush()
+}
+
+// write writes the workbook to w and releases it.
+func (b *book) write(w io.Writer) error {
+	defer b.f.Close()
+	_, err := b.f.WriteTo(w)
+	return err
+}
+
+// openBook inspects and opens a workbook for streaming reads.
+func openBook(r io.ReaderAt, size int64) (*excelize.File, error) {
+	if err := inspect(r, size); err != nil {
+		return nil, err
+	}
+	f, err := excelize.OpenReader(io.NewSectionReader(r, 0, size), excelize.Options{UnzipSizeLimit: 16 * MaxFileBytes, UnzipXMLSizeLimit: 16 * MaxFileBytes})
+	if err != nil {
+		return nil, &ImportError{Problems: []Problem{{Reason: "not an xlsx workbook: " + err.Error()}}, Total: 1}
+	}
+	return f, nil
+}
+
+// OpenFile opens a workbook on disk for an import, refusing files over MaxFileBytes before
+// reading them.
+func OpenFile(name string) (*os.File, int64, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, st.Size(), nil
+}
+
+// rowReader streams the rows of a sheet as raw cell values.
+type rowReader struct {
+	rows *excelize.Rows
+	n    int
+}
+
+func readRows(f *excelize.File, sheet string) (*rowReader, error) {
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		return nil, err
+	}
+	return &rowReader{rows: rows}, nil
+}
+
+// next returns the next row's cells (trimmed) and its 1-based number, or false at the end.
+func (r *rowReader) next() ([]string, int, bool, error) {
+	if !r.rows.Next() {
+		return nil, 0, false, r.rows.Error()
+	}
+	r.n++
+	cols, err := r.rows.Columns(excelize.Options{RawCellValue: true})
+	if err != nil {
+		return nil, r.n, false, err
+	}
+	for i := range cols {
+		cols[i] = strings.TrimSpace(cols[i])
+	}
+	return cols, r.n, true, nil
+}
+
+func (r *rowReader) close() { _ = r.rows.Close() }
+
+// cell is cols[i], or "" past the end.
+func cell(cols []string, i int) string {
+	if i >= 0 && i < len(cols) {
+		return cols[i]
+	}
+	return ""
+}
+
+// empty reports whether every cell of a row is blank.
+func empty(cols []string) bool {
+	for _, c := range cols {
+		if c != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// colName is Excel's letter of 0-based column i.
+func colName(i int) string {
+	s, _ := excelize.ColumnNumberToName(i + 1)
+	return s
+}
+
+// dateCell reads a date typed as text (2026-01-05) or as an Excel date serial (46027).
+func dateCell(v string) string {
+	if f, err := strconv.ParseFloat(v, 64); err == nil && f > 1 && f < 2958466 && !strings.Contains(v, "-") {
+		if t, err := excelize.ExcelDateToTime(f, false); err == nil {
+			return t.Format(time.DateOnly)
+		}
+	}
+	return v
+}
+
+// yesNo writes a boolean the way the sheets are read by people.
+func yesNo(b bool) string {
+	if b {
+		return "是"
+	}
+	return "否"
+}
+
+// Progress is told how far an import is: done of total rows read, then written.
+type Progress func(stage string, done, total int)
+
+func (p Progress) report(stage string, done, total int) {
+	if p != nil {
+		p(stage, done, total)
+	}
+}
