@@ -52,7 +52,7 @@ func complexity() generated.ComplexityRoot {
 
 // listComplexity builds the complexity function for a field of type ft when it is a
 // connection (with after, first, before, last among its arguments, in that order) or takes a
-// list of ids. Page sizes above MaxPageSize count as MaxPageSize: PageSizeLimit refuses them
+// list of ids. Page sizes above MaxPageSize count as MaxPageSize: PageSizeCheck refuses them
 // with a clearer message.
 func listComplexity(ft reflect.Type) (reflect.Value, bool) {
 	in := ft.NumIn()

@@ -152,7 +152,9 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{BulletinPostsColumns[9], BulletinPostsColumns[8]},
 				Annotation: &entsql.IndexAnnotation{
-					OpClass: "varchar_pattern_ops",
+					OpClassColumns: map[string]string{
+						BulletinPostsColumns[9].Name: "varchar_pattern_ops",
+					},
 				},
 			},
 			{
@@ -204,7 +206,9 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{DailyReportsColumns[6], DailyReportsColumns[3]},
 				Annotation: &entsql.IndexAnnotation{
-					OpClass: "varchar_pattern_ops",
+					OpClassColumns: map[string]string{
+						DailyReportsColumns[6].Name: "varchar_pattern_ops",
+					},
 				},
 			},
 		},
@@ -300,7 +304,9 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{EventsColumns[26], EventsColumns[14]},
 				Annotation: &entsql.IndexAnnotation{
-					OpClass: "varchar_pattern_ops",
+					OpClassColumns: map[string]string{
+						EventsColumns[26].Name: "varchar_pattern_ops",
+					},
 				},
 			},
 			{
@@ -428,6 +434,14 @@ var (
 				Name:    "event_tally_cell",
 				Unique:  true,
 				Columns: []*schema.Column{EventTalliesColumns[1], EventTalliesColumns[4], EventTalliesColumns[5], EventTalliesColumns[2], EventTalliesColumns[3]},
+			},
+			{
+				Name:    "event_tally_open",
+				Unique:  false,
+				Columns: []*schema.Column{EventTalliesColumns[1], EventTalliesColumns[4], EventTalliesColumns[5]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "due_open > 0",
+				},
 			},
 		},
 	}
@@ -635,7 +649,9 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{InspectionsColumns[12], InspectionsColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
-					OpClass: "varchar_pattern_ops",
+					OpClassColumns: map[string]string{
+						InspectionsColumns[12].Name: "varchar_pattern_ops",
+					},
 				},
 			},
 			{
@@ -888,7 +904,9 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{LedgerEntriesColumns[6], LedgerEntriesColumns[8], LedgerEntriesColumns[3]},
 				Annotation: &entsql.IndexAnnotation{
-					OpClass: "varchar_pattern_ops",
+					OpClassColumns: map[string]string{
+						LedgerEntriesColumns[6].Name: "varchar_pattern_ops",
+					},
 				},
 			},
 			{
@@ -1031,7 +1049,9 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{PatrolsColumns[8], PatrolsColumns[3]},
 				Annotation: &entsql.IndexAnnotation{
-					OpClass: "varchar_pattern_ops",
+					OpClassColumns: map[string]string{
+						PatrolsColumns[8].Name: "varchar_pattern_ops",
+					},
 				},
 			},
 			{
@@ -1241,7 +1261,9 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{VisitsColumns[6], VisitsColumns[3]},
 				Annotation: &entsql.IndexAnnotation{
-					OpClass: "varchar_pattern_ops",
+					OpClassColumns: map[string]string{
+						VisitsColumns[6].Name: "varchar_pattern_ops",
+					},
 				},
 			},
 			{

@@ -55,7 +55,7 @@ func (BulletinPost) Edges() []ent.Edge {
 // Indexes of BulletinPost.
 func (BulletinPost) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("grid_path", "published_at").Annotations(entsql.OpClass("varchar_pattern_ops")),
+		index.Fields("grid_path", "published_at").Annotations(entsql.OpClassColumn("grid_path", "varchar_pattern_ops")),
 		index.Fields("grid_id", "status", "column"),
 	}
 }

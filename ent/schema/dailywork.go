@@ -50,7 +50,7 @@ func (Visit) Edges() []ent.Edge {
 // Indexes of Visit.
 func (Visit) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("grid_path", "visited_at").Annotations(entsql.OpClass("varchar_pattern_ops")),
+		index.Fields("grid_path", "visited_at").Annotations(entsql.OpClassColumn("grid_path", "varchar_pattern_ops")),
 		index.Fields("household_id", "visited_at"),
 		index.Fields("visitor_id", "visited_at"),
 	}
@@ -103,7 +103,7 @@ func (Patrol) Edges() []ent.Edge {
 // Indexes of Patrol.
 func (Patrol) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("grid_path", "started_at").Annotations(entsql.OpClass("varchar_pattern_ops")),
+		index.Fields("grid_path", "started_at").Annotations(entsql.OpClassColumn("grid_path", "varchar_pattern_ops")),
 		index.Fields("person_id", "started_at"),
 	}
 }
@@ -150,7 +150,7 @@ func (DailyReport) Edges() []ent.Edge {
 func (DailyReport) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("person_id", "day").Unique(),
-		index.Fields("grid_path", "day").Annotations(entsql.OpClass("varchar_pattern_ops")),
+		index.Fields("grid_path", "day").Annotations(entsql.OpClassColumn("grid_path", "varchar_pattern_ops")),
 	}
 }
 

@@ -149,7 +149,7 @@ func (Event) Edges() []ent.Edge {
 func (Event) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("tracking_code").Unique(),
-		index.Fields("grid_path", "reported_at").Annotations(entsql.OpClass("varchar_pattern_ops")).StorageKey("event_grid_path_reported"),
+		index.Fields("grid_path", "reported_at").Annotations(entsql.OpClassColumn("grid_path", "varchar_pattern_ops")).StorageKey("event_grid_path_reported"),
 		index.Fields("origin_path").Annotations(entsql.OpClass("varchar_pattern_ops")),
 		index.Fields("status", "deadline"),
 		index.Fields("reported_at"),

@@ -62,7 +62,7 @@ func (Inspection) Edges() []ent.Edge {
 // Indexes of Inspection.
 func (Inspection) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("grid_path", "inspected_at").Annotations(entsql.OpClass("varchar_pattern_ops")),
+		index.Fields("grid_path", "inspected_at").Annotations(entsql.OpClassColumn("grid_path", "varchar_pattern_ops")),
 		index.Fields("inspector_id", "inspected_at"),
 		index.Fields("follow_up_due"),
 		index.Fields("event_id"),

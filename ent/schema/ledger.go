@@ -149,7 +149,7 @@ func (LedgerEntry) Edges() []ent.Edge {
 // Indexes of LedgerEntry.
 func (LedgerEntry) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("grid_path", "item_type_id", "period").Annotations(entsql.OpClass("varchar_pattern_ops")),
+		index.Fields("grid_path", "item_type_id", "period").Annotations(entsql.OpClassColumn("grid_path", "varchar_pattern_ops")),
 		index.Fields("item_type_id", "period", "grid_id"),
 		index.Fields("key_project_id"),
 	}

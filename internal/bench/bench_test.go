@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gridgov/ent/event"
+	"gridgov/ent/grid"
 	"gridgov/internal/auth"
 	"gridgov/internal/bench"
 	"gridgov/internal/dbtest"
@@ -92,6 +93,16 @@ func TestBenchDemo(t *testing.T) {
 		}
 		if filed != n {
 			t.Errorf("the report scenario filed %d cases, want %d", filed, n)
+		}
+		// None of them in the village, whose "my events" list the bench measures.
+		village, err := db.Client.Grid.Query().Where(grid.Code(demo.SanwangzhuangCode)).Only(servertest.System())
+		if err != nil {
+			t.Fatal(err)
+		}
+		inVillage, err := db.Client.Event.Query().
+			Where(event.TitleHasPrefix(bench.ReportTitlePrefix), event.OriginPathHasPrefix(village.Path)).Count(servertest.System())
+		if err != nil || inVillage != 0 {
+			t.Errorf("the report scenario filed %d cases in the village (%v), want none", inVillage, err)
 		}
 
 		var text, md strings.Builder

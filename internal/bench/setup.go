@@ -173,6 +173,47 @@ func (s *setup) villageCases(ctx context.Context) (*session, *cases, error) {
 	return v, seen, nil
 }
 
+// gridsOutside returns the grids of the viewer's latest cases that are neither the grid
+// outside nor under it.
+func (s *setup) gridsOutside(ctx context.Context, token, outside string) ([]string, error) {
+	var out struct {
+		Events struct {
+			Edges []struct {
+				Node struct {
+					Grid *struct {
+						ID        string
+						Ancestors []struct{ ID string }
+					}
+				}
+			}
+		}
+	}
+	if err := s.c.query(ctx, request{token: token, operation: "BenchOtherGrids",
+		query: `query BenchOtherGrids { events(first: 200, orderBy: {field: REPORTED_AT, direction: DESC}) { edges { node { grid { id ancestors { id } } } } } }`}, &out); err != nil {
+		return nil, err
+	}
+	var grids []string
+	seen := map[string]bool{}
+	for _, e := range out.Events.Edges {
+		g := e.Node.Grid
+		if g == nil || g.ID == outside || seen[g.ID] {
+			continue
+		}
+		under := false
+		for _, a := range g.Ancestors {
+			under = under || a.ID == outside
+		}
+		if !under {
+			seen[g.ID] = true
+			grids = append(grids, g.ID)
+		}
+	}
+	if len(grids) == 0 {
+		return nil, fmt.Errorf("the administrator sees no case outside grid %s to report beside", outside)
+	}
+	return grids, nil
+}
+
 // month returns the start of the rollups' month in Asia/Shanghai: Config.Month, or the
 // month of the latest case not filed by the benchmark, so that the periods hold data however
 // old the data set is and do not move when the report scenario files new cases.

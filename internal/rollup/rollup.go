@@ -291,7 +291,9 @@ func fromSummary(ctx context.Context, client *ent.Client, g *ent.Grid, q Query) 
 				eventtally.FieldDueClosed, eventtally.FieldReworked, eventtally.FieldEscalated, eventtally.FieldVoided} {
 				cols = append(cols, sum(inMain, c, c))
 			}
-			s.Select(cols...).Where(sql.ExprP(fmt.Sprintf("(%s OR %s)", inMain, inOverdue)))
+			// Cells only of the overdue spans matter when they hold overdue cases (a partial
+			// index finds those).
+			s.Select(cols...).Where(sql.ExprP(fmt.Sprintf("(%s OR (%s AND %s > 0))", inMain, inOverdue, s.C(eventtally.FieldDueOpen))))
 			groupBy(s, q, func(g Group) string { return summaryKey(s, g) })
 		}).
 		Scan(sys, &rows)
@@ -304,7 +306,9 @@ func fromSummary(ctx context.Context, client *ent.Client, g *ent.Grid, q Query) 
 	if hi.After(lo) {
 		var late []Counts
 		err := client.Event.Query().
-			Where(event.OriginPathHasPrefix(g.Path), event.StatusNotIn(event.StatusCLOSED_FIXED, event.StatusCLOSED_NOT_FIXED, event.StatusVOIDED),
+			// The open statuses listed (not "not closed"), so that the (status, deadline) index
+			// finds today's deadlines directly.
+			Where(event.OriginPathHasPrefix(g.Path), event.StatusIn(OpenStatuses...),
 				event.DeadlineGTE(lo), event.DeadlineLT(hi)).
 			Modify(func(s *sql.Selector) {
 				k1 := caseKey(s, g.Path, q, q.GroupBy, s.C(event.FieldDeadline))
@@ -320,6 +324,10 @@ func fromSummary(ctx context.Context, client *ent.Client, g *ent.Grid, q Query) 
 	}
 	return sortRows(dropEmpty(rows)), nil
 }
+
+// OpenStatuses are the statuses of a case not yet closed or voided.
+var OpenStatuses = []event.Status{event.StatusREPORTED, event.StatusREGISTERED, event.StatusDISPATCHED,
+	event.StatusHANDLING, event.StatusHANDLED, event.StatusVERIFIED}
 
 // summaryKey is the SQL expression of a summary cell's group.
 func summaryKey(s *sql.Selector, group Group) string {

@@ -130,7 +130,8 @@ func GraphQL(cfg Config) *handler.Server {
 	srv.Use(graph.PageSizeCheck{}) // before the complexity limit: a clearer refusal
 	srv.Use(extension.FixedComplexityLimit(maxComplexity))
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: cfg.Client}})
-	srv.AroundFields(graph.PageSizeLimit)
+	// Page sizes are checked once per operation (PageSizeCheck), not by a field middleware,
+	// which would run on every field of every response (a district rollup has thousands).
 	srv.AroundFields(auditOperation)
 	srv.AroundOperations(resolver.WithLoaders)
 	srv.SetErrorPresenter(graph.PresentError)

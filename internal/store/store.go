@@ -160,11 +160,26 @@ func openPostgres(url string) (*sql.DB, []string, error) {
 			}
 		}
 	}
-	connector, err := pq.NewConnector(url)
+	connector, err := pq.NewConnector(withoutJIT(u))
 	if err != nil {
 		return nil, secrets, err
 	}
 	return sql.OpenDB(connector), secrets, nil
+}
+
+// withoutJIT returns the URL with PostgreSQL's JIT compilation turned off (jit=off, a run-time
+// parameter lib/pq passes on), unless the URL sets jit itself. gridgov's queries are short
+// and many: a rollup summing twenty thousand summary cells is estimated costly enough to be
+// compiled, and the compilation alone (about 7 ms) took longer than the query.
+func withoutJIT(u *neturl.URL) string {
+	q := u.Query()
+	if q.Has("jit") || strings.Contains(q.Get("options"), "jit") {
+		return u.String()
+	}
+	q.Set("jit", "off")
+	v := *u
+	v.RawQuery = q.Encode()
+	return v.String()
 }
 
 // scrubbedError replaces secrets in an error's message and still unwraps to it, so that

@@ -340,6 +340,11 @@ func TestOpenPostgres(t *testing.T) {
 	if got := db.Stats().MaxOpenConnections; got != DefaultPostgresMaxOpenConns {
 		t.Errorf("MaxOpenConnections = %d, want %d", got, DefaultPostgresMaxOpenConns)
 	}
+	// JIT compilation is off: it cost more than gridgov's short queries it compiled.
+	var jit string
+	if err := db.QueryRowContext(ctx, "SHOW jit").Scan(&jit); err != nil || jit != "off" {
+		t.Errorf("jit = %q (%v), want off", jit, err)
+	}
 
 	// Errors from the driver still unwrap to *pq.Error after scrubbing.
 	bad := strings.Replace(url, "/postgres?", "/gridgov_no_such_database?", 1)
