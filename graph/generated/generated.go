@@ -10765,8 +10765,9 @@ extend type Mutation {
   visitIntervals: [VisitIntervalSetting!]!
 
   """
-  Compliance (scoped to the viewer): people holding a grid-head or specific-responsible role
-  under ` + "`" + `gridID` + "`" + ` on ` + "`" + `day` + "`" + ` (YYYY-MM-DD, Asia/Shanghai) who have not filed their daily report.
+  Compliance (scoped to the viewer): grid heads and patrollers (网格员: specific-responsible
+  staff on PATROLLER duty) under ` + "`" + `gridID` + "`" + ` on ` + "`" + `day` + "`" + ` (YYYY-MM-DD, Asia/Shanghai) who have not
+  filed their daily report.
   """
   missingDailyReports(gridID: ID!, day: String!): [Person!]!
 
@@ -11733,9 +11734,10 @@ extend type Query {
   """
   Daily work (日常工作) under a grid in a period [from, to), per child grid: daily-report
   compliance (日报填报率) and patrols (巡查); and the people holding each role under the grid.
-  A daily report is due on every working day of the work calendar from each person holding
-  a GRID_HEAD or SPECIFIC_RESPONSIBLE role at the end of that day (once per person and day,
-  whatever the number of roles). The viewer's scope applies.
+  A daily report is due on every working day of the work calendar from each grid head and
+  patroller (网格员: SPECIFIC_RESPONSIBLE on PATROLLER duty) at the end of that day, once per
+  person and day whatever the number of roles, as missingDailyReports has it. The viewer's
+  scope applies.
   """
   workRollup(gridID: ID!, from: Time!, to: Time!): WorkRollup!
 }

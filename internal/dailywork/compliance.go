@@ -39,8 +39,15 @@ func dutyHolders(ctx context.Context, client *ent.Client, path string, at time.T
 		Unique(true).Select(assignment.FieldPersonID).Ints(ctx)
 }
 
-// MissingReports lists the grid heads and specific-responsible staff under gridID who filed
-// no daily report for day.
+// owesDailyWork selects the assignments that owe the daily patrol and report (日查日报): grid
+// heads and patrollers (网格员, specific-responsible staff on patrol duty). Cleaners,
+// household representatives and the other specific duties do not file daily reports.
+func owesDailyWork() predicate.Assignment {
+	return assignment.Or(assignment.RoleEQ(assignment.RoleGRID_HEAD), assignment.DutyEQ(assignment.DutyPATROLLER))
+}
+
+// MissingReports lists the grid heads and patrollers under gridID who filed no daily report
+// for day.
 func (s *Service) MissingReports(ctx context.Context, client *ent.Client, gridID int, day string) ([]*ent.Person, error) {
 	path, err := subtree(ctx, client, gridID)
 	if err != nil {
@@ -50,8 +57,7 @@ func (s *Service) MissingReports(ctx context.Context, client *ent.Client, gridID
 	if err != nil {
 		return nil, err
 	}
-	ids, err := dutyHolders(ctx, client, path, end.Add(-time.Second),
-		assignment.RoleIn(assignment.RoleGRID_HEAD, assignment.RoleSPECIFIC_RESPONSIBLE))
+	ids, err := dutyHolders(ctx, client, path, end.Add(-time.Second), owesDailyWork())
 	if err != nil {
 		return nil, err
 	}
@@ -74,8 +80,7 @@ func (s *Service) MissingPatrols(ctx context.Context, client *ent.Client, gridID
 	if err != nil {
 		return nil, err
 	}
-	ids, err := dutyHolders(ctx, client, path, end.Add(-time.Second), assignment.Or(
-		assignment.RoleEQ(assignment.RoleGRID_HEAD), assignment.DutyEQ(assignment.DutyPATROLLER)))
+	ids, err := dutyHolders(ctx, client, path, end.Add(-time.Second), owesDailyWork())
 	if err != nil {
 		return nil, err
 	}

@@ -20,15 +20,12 @@ import (
 	"gridgov/internal/roster"
 )
 
-// dutyRoles are the roles that owe a daily report (as MissingReports has it).
-var dutyRoles = []assignment.Role{assignment.RoleGRID_HEAD, assignment.RoleSPECIFIC_RESPONSIBLE}
-
 // WorkRow is the daily work under one child grid of a rollup's grid ("" for work on the grid
 // itself).
 type WorkRow struct {
 	Key string `json:"k"`
-	// ReportsDue counts, for each working day of the period, the people who held a
-	// report-owing role under the child at the end of the day; ReportsFiled those of them who
+	// ReportsDue counts, for each working day of the period, the grid heads and patrollers
+	// under the child at the end of the day (owesDailyWork); ReportsFiled those of them who
 	// filed that day's report.
 	ReportsDue, ReportsFiled int     `json:"-"`
 	Patrols                  int     `json:"patrols"`
@@ -139,7 +136,7 @@ func (s *Service) Rollup(ctx context.Context, client *ent.Client, gridID int, fr
 // report-owing assignments of the period, one for the reports filed in it.
 func (s *Service) reports(ctx context.Context, client *ent.Client, path string, from, to time.Time, row func(string) *WorkRow) error {
 	duties, err := client.Assignment.Query().
-		Where(assignment.GridPathHasPrefix(path), assignment.RoleIn(dutyRoles...),
+		Where(assignment.GridPathHasPrefix(path), owesDailyWork(),
 			assignment.ValidFromLT(to), assignment.Or(assignment.ValidToIsNil(), assignment.ValidToGT(from))).
 		Select(assignment.FieldPersonID, assignment.FieldGridPath, assignment.FieldValidFrom, assignment.FieldValidTo).
 		All(ctx)

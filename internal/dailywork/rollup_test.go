@@ -129,7 +129,7 @@ func workOracle(t *testing.T, client *ent.Client, path string, from, to time.Tim
 		end := day.AddDate(0, 0, 1).Add(-time.Second)
 		seen := map[int]bool{}
 		for _, a := range assignments {
-			duty := a.Role == assignment.RoleGRID_HEAD || a.Role == assignment.RoleSPECIFIC_RESPONSIBLE
+			duty := a.Role == assignment.RoleGRID_HEAD || (a.Duty != nil && *a.Duty == assignment.DutyPATROLLER)
 			held := !a.ValidFrom.After(end) && (a.ValidTo == nil || a.ValidTo.After(end))
 			if !duty || !held || seen[a.PersonID] || !strings.HasPrefix(a.GridPath, path) {
 				continue
