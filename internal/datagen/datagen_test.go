@@ -11,6 +11,7 @@ import (
 
 	"gridgov/internal/datagen"
 	"gridgov/internal/dbtest"
+	"gridgov/internal/rollup"
 	"gridgov/internal/servertest"
 )
 
@@ -112,6 +113,15 @@ func TestGenerateSmall(t *testing.T) {
 	}
 	if n := sqlCount(t, db, `SELECT count(DISTINCT status) FROM events`); n < 6 {
 		t.Errorf("only %d statuses among the cases", n)
+	}
+
+	// The rollup summary was built from the cases written past the hooks.
+	if n := sqlCount(t, db, "SELECT count(*) FROM event_tallies"); n == 0 {
+		t.Error("the rollup summary is empty")
+	}
+	diffs, err := rollup.Verify(servertest.System(), db.Client, nil)
+	if err != nil || len(diffs) > 0 {
+		t.Errorf("rollup summary differs from the cases in %d cells (%v)", len(diffs), err)
 	}
 
 	env := servertest.New(t, db)
