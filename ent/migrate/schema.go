@@ -323,6 +323,26 @@ var (
 				Columns: []*schema.Column{EventsColumns[13], EventsColumns[16]},
 			},
 			{
+				Name:    "event_status_grid_path",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[13], EventsColumns[26]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClassColumns: map[string]string{
+						EventsColumns[26].Name: "varchar_pattern_ops",
+					},
+				},
+			},
+			{
+				Name:    "event_status_origin_path",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[13], EventsColumns[27]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClassColumns: map[string]string{
+						EventsColumns[27].Name: "varchar_pattern_ops",
+					},
+				},
+			},
+			{
 				Name:    "event_reported_at",
 				Unique:  false,
 				Columns: []*schema.Column{EventsColumns[14]},
