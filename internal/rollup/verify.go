@@ -4,10 +4,15 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
+
+	"entgo.io/ent/dialect/sql"
 
 	gen "gridgov/ent"
 	"gridgov/ent/event"
 	"gridgov/ent/eventtally"
+	"gridgov/ent/grid"
+	"gridgov/ent/predicate"
 )
 
 // Difference is a summary cell whose stored counts differ from the counts recomputed from
@@ -29,14 +34,75 @@ func (d Difference) String() string {
 // Progress is told how many cases have been read so far.
 type Progress func(done int)
 
-// Recompute computes the summary from the cases, reading them in pages of ids.
-func Recompute(ctx context.Context, client *gen.Client, progress Progress) (cells, error) {
+// part is a piece of the forest whose summary cells no other piece touches, so that the
+// summary can be recomputed and compared piece by piece, in the memory of the largest piece
+// rather than of the whole summary (a city's is tens of millions of cells). A case under
+// child c of root r counts in r's cells for child c and in the cells of scopes inside c's
+// subtree, nowhere else.
+type part struct {
+	cases predicate.Event
+	cells predicate.EventTally
+}
+
+// parts splits the forest: each root's own cases (with the root's cells for child 0, or for a
+// grid that is no longer its child), each child of a root with its subtree, and last the
+// cells whose scope is no grid at all (which no case should feed).
+func parts(ctx context.Context, client *gen.Client) ([]part, error) {
+	grids, err := client.Grid.Query().Select(grid.FieldID, grid.FieldParentID, grid.FieldPath).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("rollup summary: read the grid tree: %w", err)
+	}
+	children := map[int][]*gen.Grid{}
+	for _, g := range grids {
+		if g.ParentID != 0 {
+			children[g.ParentID] = append(children[g.ParentID], g)
+		}
+	}
+	var out []part
+	for _, r := range grids {
+		if r.ParentID != 0 {
+			continue
+		}
+		own := []predicate.EventTally{eventtally.ScopeID(r.ID)}
+		var ids []int
+		for _, c := range children[r.ID] {
+			ids = append(ids, c.ID)
+		}
+		if len(ids) > 0 {
+			own = append(own, eventtally.ChildIDNotIn(ids...))
+		}
+		out = append(out, part{cases: event.OriginPath(r.Path), cells: eventtally.And(own...)})
+		for _, c := range children[r.ID] {
+			var subtree []int
+			for _, g := range grids {
+				if strings.HasPrefix(g.Path, c.Path) {
+					subtree = append(subtree, g.ID)
+				}
+			}
+			out = append(out, part{
+				cases: event.OriginPathHasPrefix(c.Path),
+				cells: eventtally.Or(eventtally.And(eventtally.ScopeID(r.ID), eventtally.ChildID(c.ID)), eventtally.ScopeIDIn(subtree...)),
+			})
+		}
+	}
+	out = append(out, part{
+		cases: event.IDLT(0), // none
+		cells: func(s *sql.Selector) {
+			s.Where(sql.NotIn(s.C(eventtally.FieldScopeID), sql.Select(grid.FieldID).From(sql.Table(grid.Table))))
+		},
+	})
+	return out, nil
+}
+
+// recompute computes a part's cells from its cases, reading them in pages of ids. done counts
+// the cases read so far, across parts.
+func recompute(ctx context.Context, client *gen.Client, p part, done *int, progress Progress) (cells, error) {
 	want := cells{}
-	last, done := 0, 0
+	last := 0
 	for {
 		var page []caseFacts
 		err := client.Event.Query().
-			Where(event.IDGT(last)).Order(event.ByID()).Limit(10000).
+			Where(p.cases, event.IDGT(last)).Order(event.ByID()).Limit(10000).
 			Select(factColumns...).Scan(ctx, &page)
 		if err != nil {
 			return nil, fmt.Errorf("recompute rollup summary: read cases: %w", err)
@@ -48,21 +114,21 @@ func Recompute(ctx context.Context, client *gen.Client, progress Progress) (cell
 			want.add(f, 1)
 		}
 		last = page[len(page)-1].ID
-		done += len(page)
+		*done += len(page)
 		if progress != nil {
-			progress(done)
+			progress(*done)
 		}
 	}
 	want.dropZero()
 	return want, nil
 }
 
-// stored reads the summary as it is in the table, without the cells that count nothing.
-func stored(ctx context.Context, client *gen.Client) (cells, error) {
+// stored reads a part's cells as they are in the table, without those that count nothing.
+func stored(ctx context.Context, client *gen.Client, p part) (cells, error) {
 	have := cells{}
 	last := 0
 	for {
-		rows, err := client.EventTally.Query().Where(eventtally.IDGT(last)).Order(eventtally.ByID()).Limit(20000).All(ctx)
+		rows, err := client.EventTally.Query().Where(p.cells, eventtally.IDGT(last)).Order(eventtally.ByID()).Limit(20000).All(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("read rollup summary: %w", err)
 		}
@@ -89,16 +155,31 @@ func stored(ctx context.Context, client *gen.Client) (cells, error) {
 }
 
 // Verify recomputes the summary from the cases and returns every cell that differs from the
-// table, in a fixed order. ctx must pass the privacy rules (authz.SystemContext).
+// table, part by part, each part in a fixed order. ctx must pass the privacy rules
+// (authz.SystemContext).
 func Verify(ctx context.Context, client *gen.Client, progress Progress) ([]Difference, error) {
-	want, err := Recompute(ctx, client, progress)
+	ps, err := parts(ctx, client)
 	if err != nil {
 		return nil, err
 	}
-	have, err := stored(ctx, client)
-	if err != nil {
-		return nil, err
+	var diffs []Difference
+	done := 0
+	for _, p := range ps {
+		want, err := recompute(ctx, client, p, &done, progress)
+		if err != nil {
+			return nil, err
+		}
+		have, err := stored(ctx, client, p)
+		if err != nil {
+			return nil, err
+		}
+		diffs = append(diffs, compare(want, have)...)
 	}
+	return diffs, nil
+}
+
+// compare lists the cells whose counts differ between want and have.
+func compare(want, have cells) []Difference {
 	union := cells{}
 	for k := range want {
 		union[k] = counters{}
@@ -124,31 +205,39 @@ func Verify(ctx context.Context, client *gen.Client, progress Progress) ([]Diffe
 			Column: counterColumns[i], Stored: int(h[i]), Want: int(w[i]),
 		})
 	}
-	return diffs, nil
+	return diffs
 }
 
-// Rebuild replaces the summary with one recomputed from the cases. Run it in a transaction
-// (client bound to one) so that readers never see a half-built summary; ctx must pass the
-// privacy rules (authz.SystemContext).
+// Rebuild replaces the summary with one recomputed from the cases, part by part. Run it in a
+// transaction (client bound to one) so that readers never see a half-built summary; ctx must
+// pass the privacy rules (authz.SystemContext). It returns the number of cells written.
 func Rebuild(ctx context.Context, client *gen.Client, progress Progress) (int, error) {
-	want, err := Recompute(ctx, client, progress)
+	ps, err := parts(ctx, client)
 	if err != nil {
 		return 0, err
 	}
 	if _, err := client.EventTally.Delete().Exec(ctx); err != nil {
 		return 0, fmt.Errorf("rebuild rollup summary: clear: %w", err)
 	}
-	keys := want.sortedKeys()
-	for chunk := range slices.Chunk(keys, 1000) {
-		builders := make([]*gen.EventTallyCreate, len(chunk))
-		for i, k := range chunk {
-			builders[i] = newTally(client, k, want[k])
+	written, done := 0, 0
+	for _, p := range ps {
+		want, err := recompute(ctx, client, p, &done, progress)
+		if err != nil {
+			return 0, err
 		}
-		if err := client.EventTally.CreateBulk(builders...).Exec(ctx); err != nil {
-			return 0, fmt.Errorf("rebuild rollup summary: write: %w", err)
+		keys := want.sortedKeys()
+		for chunk := range slices.Chunk(keys, 1000) {
+			builders := make([]*gen.EventTallyCreate, len(chunk))
+			for i, k := range chunk {
+				builders[i] = newTally(client, k, want[k])
+			}
+			if err := client.EventTally.CreateBulk(builders...).Exec(ctx); err != nil {
+				return 0, fmt.Errorf("rebuild rollup summary: write: %w", err)
+			}
 		}
+		written += len(keys)
 	}
-	return len(keys), nil
+	return written, nil
 }
 
 // RebuildInTx runs Rebuild in a transaction of its own.
