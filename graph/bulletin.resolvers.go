@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"gridgov/authz"
 	"gridgov/ent"
 	"gridgov/ent/bulletinpost"
 	"gridgov/graph/model"
@@ -45,8 +44,8 @@ func (r *mutationResolver) CreateBulletinPost(ctx context.Context, input model.C
 	}
 	b := r.client(ctx).BulletinPost.Create().SetGridID(input.GridID).SetColumn(input.Column).
 		SetTitle(input.Title).SetBody(deref(input.Body)).SetAttachments(input.Attachments)
-	if v := authz.FromContext(ctx); v != nil && v.PersonID != 0 {
-		b.SetAuthorID(v.PersonID)
+	if p := viewerPerson(ctx); p != 0 {
+		b.SetAuthorID(p)
 	}
 	return b.Save(ctx)
 }

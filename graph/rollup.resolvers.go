@@ -28,11 +28,15 @@ func (r *queryResolver) Rollup(ctx context.Context, gridID int, from time.Time, 
 	if err != nil {
 		return nil, err
 	}
-	labelOf, err := r.rollupLabels(ctx, group, rows, func(c rollup.Counts) string { return c.Key })
+	keys, subKeys := make([]string, len(rows)), make([]string, len(rows))
+	for i, c := range rows {
+		keys[i], subKeys[i] = c.Key, c.SubKey
+	}
+	labelOf, err := r.rollupLabels(ctx, group, keys)
 	if err != nil {
 		return nil, err
 	}
-	subLabelOf, err := r.rollupLabels(ctx, then, rows, func(c rollup.Counts) string { return c.SubKey })
+	subLabelOf, err := r.rollupLabels(ctx, then, subKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -62,11 +66,11 @@ func (r *queryResolver) WorkRollup(ctx context.Context, gridID int, from time.Ti
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]rollup.Counts, len(work.Rows))
+	keys := make([]string, len(work.Rows))
 	for i, row := range work.Rows {
-		keys[i].Key = row.Key
+		keys[i] = row.Key
 	}
-	labelOf, err := r.rollupLabels(ctx, rollup.ChildGrid, keys, func(c rollup.Counts) string { return c.Key })
+	labelOf, err := r.rollupLabels(ctx, rollup.ChildGrid, keys)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 	"strconv"
 
 	"gridgov/ent/eventcategory"
@@ -38,13 +39,13 @@ func rollupGroup(g *model.RollupGroup) rollup.Group {
 	return rollup.Group(*g)
 }
 
-// rollupLabels returns a function naming the rows' keys: category and grid names in one
+// rollupLabels returns a function naming a grouping's keys: category and grid names in one
 // query each, status labels, and the key itself for periods.
-func (r *Resolver) rollupLabels(ctx context.Context, group rollup.Group, rows []rollup.Counts, key func(rollup.Counts) string) (func(string) string, error) {
+func (r *Resolver) rollupLabels(ctx context.Context, group rollup.Group, keys []string) (func(string) string, error) {
 	names := map[string]string{}
 	var ids []int
-	for _, row := range rows {
-		if id, ok := rollup.ParseID(key(row)); ok {
+	for _, k := range keys {
+		if id, ok := rollup.ParseID(k); ok && !slices.Contains(ids, id) {
 			ids = append(ids, id)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gridgov/internal/bench"
+	"gridgov/internal/datagen"
 )
 
 // benchCmd measures a running server through its GraphQL API and prints a table of the
@@ -20,9 +21,9 @@ func benchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	duration := fs.Duration("duration", "GRIDGOV_BENCH_DURATION", 10*time.Second, "how long each scenario is measured")
 	requests := fs.Int("requests", "GRIDGOV_BENCH_REQUESTS", 0, "measure this many requests per scenario instead of a duration (0: use --duration)")
 	warmup := fs.Duration("warmup", "GRIDGOV_BENCH_WARMUP", 2*time.Second, "how long each scenario runs unmeasured first (0: no warm-up)")
-	admin := fs.String("admin-user", "GRIDGOV_BENCH_ADMIN_USER", "gen-admin", "the unrestricted administrator's account")
-	village := fs.String("village-user", "GRIDGOV_BENCH_VILLAGE_USER", "gen-village", "the village official's account")
-	password := fs.String("password", "GRIDGOV_BENCH_PASSWORD", "gridgov-bench", "the password of both accounts")
+	admin := fs.String("admin-user", "GRIDGOV_BENCH_ADMIN_USER", datagen.AdminUsername, "the unrestricted administrator's account")
+	village := fs.String("village-user", "GRIDGOV_BENCH_VILLAGE_USER", datagen.VillageUsername, "the village official's account")
+	password := fs.String("password", "GRIDGOV_BENCH_PASSWORD", datagen.DefaultPassword, "the password of both accounts")
 	month := fs.String("month", "GRIDGOV_BENCH_MONTH", "", "the rollups' month, YYYY-MM (the year rollup ends with it; default: the month of the latest case)")
 	scenarios := fs.String("scenarios", "GRIDGOV_BENCH_SCENARIOS", "", "comma-separated scenarios to run (default all): "+strings.Join(bench.Names(), ", "))
 	markdown := fs.Bool("markdown", "GRIDGOV_BENCH_MARKDOWN", false, "print a Markdown table, for docs/benchmarks.md")

@@ -24,7 +24,6 @@ import (
 	"gridgov/internal/demo"
 	"gridgov/internal/server"
 	"gridgov/internal/store"
-	"gridgov/internal/workflow"
 )
 
 // DefaultShutdownTimeout is how long serve waits for requests in flight when it is told to
@@ -237,7 +236,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// openServeDatabase opens the database as openDatabase does, with the pool size and statement
+// openServeDatabase opens and prepares the database as openDatabase does, with the pool size and statement
 // timeout of the settings, and returns the pool below the client for /readyz and /metrics.
 func openServeDatabase(ctx context.Context, s serveSettings) (*ent.Client, *sql.DB, error) {
 	url := s.dbURL
@@ -258,7 +257,7 @@ func openServeDatabase(ctx context.Context, s serveSettings) (*ent.Client, *sql.
 		client.Close()
 		return nil, nil, err
 	}
-	if err := workflow.SeedCategories(ctx, client); err != nil {
+	if err := prepareDatabase(ctx, client); err != nil {
 		client.Close()
 		return nil, nil, err
 	}

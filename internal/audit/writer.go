@@ -10,6 +10,7 @@ import (
 
 	"gridgov/authz"
 	gen "gridgov/ent"
+	"gridgov/internal/clock"
 )
 
 // pending holds the entries of each open transaction, keyed by gen.AuditTx's key, until the
@@ -96,7 +97,7 @@ func enqueue(tx *gen.Tx, key any, rows []row) {
 func stamp(ctx context.Context, entries []Entry) []row {
 	actorID, actorName := actor(ctx)
 	op, reqID := OperationFrom(ctx)
-	at := now()
+	at := clock.Now()
 	rows := make([]row, len(entries))
 	for i, e := range entries {
 		rows[i] = row{Entry: e, actorID: actorID, actorName: actorName, operation: op, requestID: reqID, at: at}
@@ -134,6 +135,3 @@ func write(ctx context.Context, client *gen.Client, rows []row) error {
 	}
 	return nil
 }
-
-// now is the time of an entry.
-func now() time.Time { return time.Now().UTC() }

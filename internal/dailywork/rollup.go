@@ -9,15 +9,13 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 
-	"gridgov/authz"
 	"gridgov/ent"
 	"gridgov/ent/assignment"
 	"gridgov/ent/dailyreport"
-	"gridgov/ent/grid"
 	"gridgov/ent/patrol"
-	"gridgov/internal/apperr"
 	"gridgov/internal/rollup"
 	"gridgov/internal/roster"
+	"gridgov/internal/workcal"
 )
 
 // WorkRow is the daily work under one child grid of a rollup's grid ("" for work on the grid
@@ -56,24 +54,15 @@ type WorkRollup struct {
 	PeopleByRole []RoleCount
 }
 
-// maxRollupDays bounds a work rollup's period.
-const maxRollupDays = 3660
-
 // Rollup computes the daily-work rollup of gridID for [from, to): daily-report compliance on
 // working days and patrol counts per child grid, and people per role. The viewer's scope
 // applies to the people, reports and patrols counted. A constant number of queries, whatever
 // the size of the subtree.
 func (s *Service) Rollup(ctx context.Context, client *ent.Client, gridID int, from, to time.Time) (*WorkRollup, error) {
-	if !to.After(from) {
-		return nil, apperr.Invalid("to", "to must be after from")
+	if err := rollup.CheckPeriod(from, to); err != nil {
+		return nil, err
 	}
-	if to.Sub(from) > maxRollupDays*24*time.Hour {
-		return nil, apperr.Invalid("to", "a rollup spans at most ten years")
-	}
-	g, err := client.Grid.Query().Where(grid.ID(gridID)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, authz.NotVisible(authz.FromContext(ctx), authz.ObjGrid, "gridID", gridID)
-	}
+	g, err := rollup.Grid(ctx, client, gridID)
 	if err != nil {
 		return nil, err
 	}
@@ -144,11 +133,8 @@ func (s *Service) reports(ctx context.Context, client *ent.Client, path string, 
 		return fmt.Errorf("work rollup: report-owing roles: %w", err)
 	}
 	loc := s.Calendar.Location()
-	firstDay, lastDay := workcalDay(from, loc), workcalDay(to.Add(-time.Nanosecond), loc)
-	var filed []struct {
-		PersonID int    `json:"person_id"`
-		Day      string `json:"day"`
-	}
+	firstDay, lastDay := workcal.LocalDay(from, loc), workcal.LocalDay(to.Add(-time.Nanosecond), loc)
+	var filed []personDay
 	err = client.DailyReport.Query().
 		Where(dailyreport.GridPathHasPrefix(path), dailyreport.DayGTE(firstDay), dailyreport.DayLTE(lastDay)).
 		Select(dailyreport.FieldPersonID, dailyreport.FieldDay).
@@ -156,9 +142,9 @@ func (s *Service) reports(ctx context.Context, client *ent.Client, path string, 
 	if err != nil {
 		return fmt.Errorf("work rollup: reports filed: %w", err)
 	}
-	done := map[string]bool{}
+	done := map[personDay]bool{}
 	for _, f := range filed {
-		done[fmt.Sprint(f.PersonID, "/", f.Day)] = true
+		done[f] = true
 	}
 	// Walk the period's days; a day is owed by each person holding a duty at its end, once
 	// even if they hold several.
@@ -176,7 +162,7 @@ func (s *Service) reports(ctx context.Context, client *ent.Client, path string, 
 			owed[a.PersonID] = true
 			r := row(childOf(path, a.GridPath))
 			r.ReportsDue++
-			if done[fmt.Sprint(a.PersonID, "/", name)] {
+			if done[personDay{a.PersonID, name}] {
 				r.ReportsFiled++
 			}
 		}
@@ -184,8 +170,11 @@ func (s *Service) reports(ctx context.Context, client *ent.Client, path string, 
 	return nil
 }
 
-// workcalDay is the local date of t.
-func workcalDay(t time.Time, loc *time.Location) string { return t.In(loc).Format(time.DateOnly) }
+// personDay is a person's report for a day (YYYY-MM-DD).
+type personDay struct {
+	PersonID int    `json:"person_id"`
+	Day      string `json:"day"`
+}
 
 // childOf is the id (as text) of the child of the grid at path on the way to the grid at
 // descendant: /1/4/17/ under /1/ → "4"; "" when descendant is path itself.

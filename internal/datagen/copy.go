@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	entschema "entgo.io/ent/dialect/sql/schema"
-
 	"github.com/lib/pq"
 )
 
@@ -333,18 +331,18 @@ func (l *loader) events(p *plan, g *eventGen) func() error {
 func (l *loader) households(p *plan, d *dailyGen, pass int) func() error {
 	return func() error {
 		var hh []householdRow
-		table, cols := householdsTable.Name, []string{"id", "created_at", "updated_at", "address", "head_name", "members",
+		table, cols := householdsTable, []string{"id", "created_at", "updated_at", "address", "head_name", "members",
 			"phone", "care_level", "notes", "grid_path", "grid_id", "head_person_id"}
 		switch pass {
 		case 1:
-			table, cols = householdTagsTable.Name, []string{"id", "created_at", "updated_at", "kind", "post", "pledge",
+			table, cols = householdTagsTable, []string{"id", "created_at", "updated_at", "kind", "post", "pledge",
 				"plate_hung_at", "grid_path", "household_id"}
 		case 2:
-			table, cols = visitsTable.Name, []string{"id", "created_at", "updated_at", "visited_at", "notes", "concerns",
+			table, cols = visitsTable, []string{"id", "created_at", "updated_at", "visited_at", "notes", "concerns",
 				"grid_path", "household_id", "visitor_id", "event_id"}
 		}
-		id := firstID(map[int]*entschema.Table{0: householdsTable, 1: householdTagsTable, 2: visitsTable}[pass])
-		return l.copy(table, cols, func(put func(...any) error) error {
+		id := firstID(table) // the plates' and visits' ids; households carry their own
+		return l.copy(table.Name, cols, func(put func(...any) error) error {
 			for li, leaf := range p.leaves {
 				g := p.grids[leaf.grid]
 				hh = d.households(li, hh)

@@ -13,6 +13,7 @@ import (
 	"gridgov/ent/schema/timeunit"
 	"gridgov/internal/demo"
 	"gridgov/internal/workcal"
+	"gridgov/internal/workflow"
 )
 
 // handlerKind is who handles a category's cases: someone on the leaf grid, or a village
@@ -85,7 +86,9 @@ type category struct {
 // trackingModulus is the number of 12-character tracking codes over workflow's alphabet.
 const trackingModulus = 787_662_783_788_549_761 // 31^12
 
-const trackingAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+// The codes are written in base 31: this fails to compile unless workflow's alphabet has
+// exactly 31 characters.
+const _ = uint(len(workflow.TrackingAlphabet)-31) + uint(31-len(workflow.TrackingAlphabet))
 
 // eventGen generates cases in the order they were reported, so that ids grow with time.
 type eventGen struct {
@@ -208,7 +211,7 @@ func (g *eventGen) trackingCode(n int) string {
 	x := (bits.Rem64(hi, lo, trackingModulus) + g.add) % trackingModulus
 	var b [12]byte
 	for i := range b {
-		b[i] = trackingAlphabet[x%31]
+		b[i] = workflow.TrackingAlphabet[x%31]
 		x /= 31
 	}
 	return string(b[:])

@@ -84,15 +84,11 @@ type Account struct {
 	Username, Description string
 }
 
-// PhaseTime is how long a phase of the load took and how many rows it wrote.
-type PhaseTime = phaseTime
-
 // Result is what Generate wrote.
 type Result struct {
 	// Rows counts the rows written per table.
 	Rows     map[string]int
 	Accounts []Account
-	Phases   []PhaseTime
 	Elapsed  time.Duration
 }
 
@@ -177,7 +173,6 @@ func Generate(ctx context.Context, o Options) (*Result, error) {
 		return nil, fmt.Errorf("analyze: %w", err)
 	}
 	pr.end()
-	res.Phases = pr.phases
 	res.Elapsed = time.Since(began)
 	return res, nil
 }

@@ -19,14 +19,6 @@ type progress struct {
 	done, rows int
 	started    time.Time
 	drawn      time.Time
-	phases     []phaseTime
-}
-
-// phaseTime is how long a phase took and how many rows it wrote.
-type phaseTime struct {
-	Phase   string
-	Rows    int
-	Elapsed time.Duration
 }
 
 func newProgress(w io.Writer) *progress {
@@ -59,7 +51,6 @@ func (p *progress) add(items, rows int) {
 // end finishes the phase.
 func (p *progress) end() {
 	p.draw(true)
-	p.phases = append(p.phases, phaseTime{p.phase, p.rows, time.Since(p.started)})
 }
 
 func (p *progress) draw(final bool) {

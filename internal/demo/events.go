@@ -50,9 +50,6 @@ const (
 	codeSeed1, codeSeed2   = 0x434f_4445_5331, 0x3233_3435_3637
 )
 
-// trackingAlphabet is workflow's alphabet of tracking codes (no 0/O, 1/I/L).
-const trackingAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-
 // LoadEvents writes the demo's cases and their timelines in one transaction and returns how
 // many cases the database holds. It needs the demo data set (Load) and seeds the case
 // categories (workflow.SeedCategories) if they are missing. It is idempotent: when any case
@@ -902,7 +899,7 @@ func (g *eventGen) run() ([]*eventRow, error) {
 		for e.code == "" || used[e.code] {
 			b := make([]byte, 12)
 			for i := range b {
-				b[i] = trackingAlphabet[codes.IntN(len(trackingAlphabet))]
+				b[i] = workflow.TrackingAlphabet[codes.IntN(len(workflow.TrackingAlphabet))]
 			}
 			e.code = string(b)
 		}

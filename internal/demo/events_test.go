@@ -132,7 +132,7 @@ func testLoadEvents(t *testing.T, db *dbtest.DB) {
 			t.Errorf("case %s (%s, %s): %s", e.TrackingCode, cat, e.Status, fmt.Sprintf(format, args...))
 		}
 
-		if len(e.TrackingCode) != 12 || strings.Trim(e.TrackingCode, trackingAlphabet) != "" || codes[e.TrackingCode] {
+		if len(e.TrackingCode) != 12 || strings.Trim(e.TrackingCode, workflow.TrackingAlphabet) != "" || codes[e.TrackingCode] {
 			errorf("tracking code malformed or repeated")
 		}
 		codes[e.TrackingCode] = true

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,7 +25,7 @@ import (
 
 // Ledger sheets: one per item type, named by its code. Row 1 holds the headings people
 // read, row 2 the keys the import reads, data starts on row 3. The first columns are fixed.
-var ledgerFixed = []struct{ key, label string }{
+var ledgerFixed = []column{
 	{"grid_code", "网格编码*"}, {"grid_name", "网格名称(不导入)"}, {"period", "期间"}, {"key_project", "重点项目编码"},
 }
 
@@ -55,11 +56,11 @@ type LedgerFilter struct {
 func ExportLedgers(ctx context.Context, client *ent.Client, w io.Writer, filter LedgerFilter) error {
 	q := client.LedgerEntry.Query()
 	if filter.RootGridID != nil {
-		root, err := client.Grid.Get(ctx, *filter.RootGridID)
+		root, err := rootPath(ctx, client, *filter.RootGridID)
 		if err != nil {
-			return authz.NotVisible(authz.FromContext(ctx), authz.ObjGrid, "gridID", *filter.RootGridID)
+			return err
 		}
-		q = q.Where(ledgerentry.GridPathHasPrefix(root.Path))
+		q = q.Where(ledgerentry.GridPathHasPrefix(root))
 	}
 	if len(filter.ItemTypeIDs) > 0 {
 		q = q.Where(ledgerentry.ItemTypeIDIn(filter.ItemTypeIDs...))
@@ -177,10 +178,8 @@ func orderedTypes(ctx context.Context, client *ent.Client, ids []int) ([]*ent.Le
 }
 
 func ledgerHeaders(t *ent.LedgerItemType) [][]any {
-	labels, keys := []any{}, []any{}
-	for _, f := range ledgerFixed {
-		labels, keys = append(labels, f.label), append(keys, f.key)
-	}
+	h := headersOf(ledgerFixed)
+	labels, keys := h[0], h[1]
 	for _, f := range t.Fields {
 		l := f.Label
 		if f.Unit != "" {
@@ -209,14 +208,7 @@ func cellValue(f ledgerfield.Def, v string) any {
 	return v
 }
 
-func keys(m map[int]bool) []int {
-	out := make([]int, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
+func keys(m map[int]bool) []int { return slices.Sorted(maps.Keys(m)) }
 
 // ImportSummary counts what an import wrote.
 type ImportSummary struct {
@@ -335,16 +327,9 @@ func canWrite(ctx context.Context) func(path string) bool {
 func readLedgerSheet(rows *rowReader, t *ent.LedgerItemType, grids map[string]*ent.Grid, kps map[string]int,
 	personOK ledgerfield.PersonExists, mayWrite func(path string) bool, probs *problems, keep func(ledgerRow)) (int, error) {
 	sheet := t.Code
-	var keysRow []string
-	for {
-		cols, n, ok, err := rows.next()
-		if err != nil {
-			return 0, err
-		}
-		if !ok || n == 2 {
-			keysRow = cols
-			break
-		}
+	keysRow, err := rows.keysRow()
+	if err != nil {
+		return 0, err
 	}
 	col := map[string]int{}
 	for i, k := range keysRow {

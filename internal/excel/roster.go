@@ -60,13 +60,13 @@ func localTime(t time.Time) string { return t.In(workcal.Default().Location()).F
 func ExportRoster(ctx context.Context, client *ent.Client, w io.Writer, rootID *int) error {
 	gq, pq, aq := client.Grid.Query(), client.Person.Query(), client.Assignment.Query()
 	if rootID != nil {
-		root, err := client.Grid.Get(ctx, *rootID)
+		root, err := rootPath(ctx, client, *rootID)
 		if err != nil {
-			return authz.NotVisible(authz.FromContext(ctx), authz.ObjGrid, "gridID", *rootID)
+			return err
 		}
-		gq = gq.Where(grid.PathHasPrefix(root.Path))
-		pq = pq.Where(person.GridPathHasPrefix(root.Path))
-		aq = aq.Where(assignment.GridPathHasPrefix(root.Path))
+		gq = gq.Where(grid.PathHasPrefix(root))
+		pq = pq.Where(person.GridPathHasPrefix(root))
+		aq = aq.Where(assignment.GridPathHasPrefix(root))
 	}
 	grids, err := gq.Order(ent.Asc(grid.FieldLevel), ent.Asc(grid.FieldCode)).All(ctx)
 	if err != nil {
@@ -223,16 +223,9 @@ func openSheet(f *excelize.File, name string, want []column, probs *problems) (*
 		return nil, err
 	}
 	s := &sheetReader{name: name, rows: rows, col: map[string]int{}}
-	var keysRow []string
-	for {
-		cols, n, ok, err := rows.next()
-		if err != nil {
-			return nil, err
-		}
-		if !ok || n == 2 {
-			keysRow = cols
-			break
-		}
+	keysRow, err := rows.keysRow()
+	if err != nil {
+		return nil, err
 	}
 	for i, k := range keysRow {
 		if k != "" {

@@ -1,6 +1,7 @@
 package excel
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,10 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"gridgov/authz"
+	"gridgov/ent"
+	"gridgov/ent/grid"
 )
 
 // book writes a workbook sheet by sheet with excelize's streaming writer.
@@ -130,7 +135,33 @@ func (r *rowReader) next() ([]string, int, bool, error) {
 	return cols, r.n, true, nil
 }
 
+// keysRow reads on to row 2, the keys the import reads, and returns its cells (none when the
+// sheet is shorter).
+func (r *rowReader) keysRow() ([]string, error) {
+	for {
+		cols, n, ok, err := r.next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok || n == 2 {
+			return cols, nil
+		}
+	}
+}
+
 func (r *rowReader) close() { _ = r.rows.Close() }
+
+// rootPath is the path of the grid rootID in ctx's scope; a hidden grid reads like a missing one.
+func rootPath(ctx context.Context, client *ent.Client, rootID int) (string, error) {
+	path, err := client.Grid.Query().Where(grid.ID(rootID)).Select(grid.FieldPath).String(ctx)
+	if ent.IsNotFound(err) {
+		return "", authz.NotVisible(authz.FromContext(ctx), authz.ObjGrid, "gridID", rootID)
+	}
+	if err != nil {
+		return "", fmt.Errorf("root grid %d: %w", rootID, err)
+	}
+	return path, nil
+}
 
 // cell is cols[i], or "" past the end.
 func cell(cols []string, i int) string {

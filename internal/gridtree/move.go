@@ -35,118 +35,75 @@ import (
 // runs them all; a new table that copies a grid path must be added here (a test in this
 // package fails when a table has a grid_path column that is not listed).
 var pathCopies = map[string]func(ctx context.Context, c *gen.Client, old, new string) error{
-	person.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
-		return c.Person.Update().Where(person.GridPathHasPrefix(old)).
-			Modify(func(u *sql.UpdateBuilder) { u.Set(person.FieldGridPath, rebase(person.FieldGridPath, old, new)) }).
-			Exec(ctx)
-	},
-	assignment.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
-		return c.Assignment.Update().Where(assignment.GridPathHasPrefix(old)).
-			Modify(func(u *sql.UpdateBuilder) {
-				u.Set(assignment.FieldGridPath, rebase(assignment.FieldGridPath, old, new))
-			}).
-			Exec(ctx)
-	},
 	event.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
-		if err := c.Event.Update().Where(event.GridPathHasPrefix(old)).
-			Modify(func(u *sql.UpdateBuilder) { u.Set(event.FieldGridPath, rebase(event.FieldGridPath, old, new)) }).
-			Exec(ctx); err != nil {
+		if err := rebaseRows(ctx, c.Event.Update(), event.GridPathHasPrefix(old), event.FieldGridPath, old, new); err != nil {
 			return err
 		}
-		return c.Event.Update().Where(event.OriginPathHasPrefix(old)).
-			Modify(func(u *sql.UpdateBuilder) { u.Set(event.FieldOriginPath, rebase(event.FieldOriginPath, old, new)) }).
-			Exec(ctx)
+		return rebaseRows(ctx, c.Event.Update(), event.OriginPathHasPrefix(old), event.FieldOriginPath, old, new)
+	},
+	person.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
+		return rebaseRows(ctx, c.Person.Update(), person.GridPathHasPrefix(old), person.FieldGridPath, old, new)
+	},
+	assignment.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
+		return rebaseRows(ctx, c.Assignment.Update(), assignment.GridPathHasPrefix(old), assignment.FieldGridPath, old, new)
 	},
 	household.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
-		return c.Household.Update().Where(household.GridPathHasPrefix(old)).
-			Modify(func(u *sql.UpdateBuilder) { u.Set(household.FieldGridPath, rebase(household.FieldGridPath, old, new)) }).
-			Exec(ctx)
+		return rebaseRows(ctx, c.Household.Update(), household.GridPathHasPrefix(old), household.FieldGridPath, old, new)
 	},
 	householdtag.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
-		return c.HouseholdTag.Update().Where(householdtag.GridPathHasPrefix(old)).
-			Modify(func(u *sql.UpdateBuilder) {
-				u.Set(householdtag.FieldGridPath, rebase(householdtag.FieldGridPath, old, new))
-			}).
-			Exec(ctx)
+		return rebaseRows(ctx, c.HouseholdTag.Update(), householdtag.GridPathHasPrefix(old), householdtag.FieldGridPath, old, new)
 	},
 	visit.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
-		return c.Visit.Update().Where(visit.GridPathHasPrefix(old)).
-			Modify(func(u *sql.UpdateBuilder) { u.Set(visit.FieldGridPath, rebase(visit.FieldGridPath, old, new)) }).
-			Exec(ctx)
+		return rebaseRows(ctx, c.Visit.Update(), visit.GridPathHasPrefix(old), visit.FieldGridPath, old, new)
 	},
 	patrol.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
-		return c.Patrol.Update().Where(patrol.GridPathHasPrefix(old)).
-			Modify(func(u *sql.UpdateBuilder) { u.Set(patrol.FieldGridPath, rebase(patrol.FieldGridPath, old, new)) }).
-			Exec(ctx)
+		return rebaseRows(ctx, c.Patrol.Update(), patrol.GridPathHasPrefix(old), patrol.FieldGridPath, old, new)
 	},
 	dailyreport.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
-		return c.DailyReport.Update().Where(dailyreport.GridPathHasPrefix(old)).
-			Modify(func(u *sql.UpdateBuilder) {
-				u.Set(dailyreport.FieldGridPath, rebase(dailyreport.FieldGridPath, old, new))
-			}).
-			Exec(ctx)
+		return rebaseRows(ctx, c.DailyReport.Update(), dailyreport.GridPathHasPrefix(old), dailyreport.FieldGridPath, old, new)
 	},
 	bulletinpost.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
-		return c.BulletinPost.Update().Where(bulletinpost.GridPathHasPrefix(old)).
-			Modify(func(u *sql.UpdateBuilder) {
-				u.Set(bulletinpost.FieldGridPath, rebase(bulletinpost.FieldGridPath, old, new))
-			}).
-			Exec(ctx)
+		return rebaseRows(ctx, c.BulletinPost.Update(), bulletinpost.GridPathHasPrefix(old), bulletinpost.FieldGridPath, old, new)
 	},
 	inspection.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
-		return c.Inspection.Update().Where(inspection.GridPathHasPrefix(old)).
-			Modify(func(u *sql.UpdateBuilder) {
-				u.Set(inspection.FieldGridPath, rebase(inspection.FieldGridPath, old, new))
-			}).
-			Exec(ctx)
+		return rebaseRows(ctx, c.Inspection.Update(), inspection.GridPathHasPrefix(old), inspection.FieldGridPath, old, new)
 	},
 	vehicle.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
-		return c.Vehicle.Update().Where(vehicle.GridPathHasPrefix(old)).
-			Modify(func(u *sql.UpdateBuilder) { u.Set(vehicle.FieldGridPath, rebase(vehicle.FieldGridPath, old, new)) }).
-			Exec(ctx)
+		return rebaseRows(ctx, c.Vehicle.Update(), vehicle.GridPathHasPrefix(old), vehicle.FieldGridPath, old, new)
 	},
 	ledgerentry.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
-		return c.LedgerEntry.Update().Where(ledgerentry.GridPathHasPrefix(old)).
-			Modify(func(u *sql.UpdateBuilder) {
-				u.Set(ledgerentry.FieldGridPath, rebase(ledgerentry.FieldGridPath, old, new))
-			}).
-			Exec(ctx)
+		return rebaseRows(ctx, c.LedgerEntry.Update(), ledgerentry.GridPathHasPrefix(old), ledgerentry.FieldGridPath, old, new)
 	},
 	ledgerentryrevision.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
-		return c.LedgerEntryRevision.Update().Where(ledgerentryrevision.GridPathHasPrefix(old)).
-			Modify(func(u *sql.UpdateBuilder) {
-				u.Set(ledgerentryrevision.FieldGridPath, rebase(ledgerentryrevision.FieldGridPath, old, new))
-			}).
-			Exec(ctx)
+		return rebaseRows(ctx, c.LedgerEntryRevision.Update(), ledgerentryrevision.GridPathHasPrefix(old), ledgerentryrevision.FieldGridPath, old, new)
 	},
 	keyproject.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
-		return c.KeyProject.Update().Where(keyproject.GridPathHasPrefix(old)).
-			Modify(func(u *sql.UpdateBuilder) {
-				u.Set(keyproject.FieldGridPath, rebase(keyproject.FieldGridPath, old, new))
-			}).
-			Exec(ctx)
+		return rebaseRows(ctx, c.KeyProject.Update(), keyproject.GridPathHasPrefix(old), keyproject.FieldGridPath, old, new)
 	},
 	keyprojectmilestone.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
-		return c.KeyProjectMilestone.Update().Where(keyprojectmilestone.GridPathHasPrefix(old)).
-			Modify(func(u *sql.UpdateBuilder) {
-				u.Set(keyprojectmilestone.FieldGridPath, rebase(keyprojectmilestone.FieldGridPath, old, new))
-			}).
-			Exec(ctx)
+		return rebaseRows(ctx, c.KeyProjectMilestone.Update(), keyprojectmilestone.GridPathHasPrefix(old), keyprojectmilestone.FieldGridPath, old, new)
 	},
 	keyprojectmetric.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
-		return c.KeyProjectMetric.Update().Where(keyprojectmetric.GridPathHasPrefix(old)).
-			Modify(func(u *sql.UpdateBuilder) {
-				u.Set(keyprojectmetric.FieldGridPath, rebase(keyprojectmetric.FieldGridPath, old, new))
-			}).
-			Exec(ctx)
+		return rebaseRows(ctx, c.KeyProjectMetric.Update(), keyprojectmetric.GridPathHasPrefix(old), keyprojectmetric.FieldGridPath, old, new)
 	},
 	keyprojectprogress.Table: func(ctx context.Context, c *gen.Client, old, new string) error {
-		return c.KeyProjectProgress.Update().Where(keyprojectprogress.GridPathHasPrefix(old)).
-			Modify(func(u *sql.UpdateBuilder) {
-				u.Set(keyprojectprogress.FieldGridPath, rebase(keyprojectprogress.FieldGridPath, old, new))
-			}).
-			Exec(ctx)
+		return rebaseRows(ctx, c.KeyProjectProgress.Update(), keyprojectprogress.GridPathHasPrefix(old), keyprojectprogress.FieldGridPath, old, new)
 	},
+}
+
+// pathUpdate is an ent bulk update builder (PersonUpdate, EventUpdate, …) with its predicate
+// type P.
+type pathUpdate[U, P any] interface {
+	Where(ps ...P) U
+	Modify(modifiers ...func(u *sql.UpdateBuilder)) U
+	Exec(ctx context.Context) error
+}
+
+// rebaseRows rewrites column, a path copy, from old to new in the rows under the prefix
+// predicate, through ent so that the table's hooks (the rollup summary's, for cases) see the
+// change.
+func rebaseRows[U pathUpdate[U, P], P any](ctx context.Context, u U, under P, column, old, new string) error {
+	return u.Where(under).Modify(func(b *sql.UpdateBuilder) { b.Set(column, rebase(column, old, new)) }).Exec(ctx)
 }
 
 // Move re-parents grid id under newParentID and rewrites, in the caller's transaction, the

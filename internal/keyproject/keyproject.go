@@ -69,9 +69,10 @@ func Create(ctx context.Context, client *ent.Client, in Input) (*ent.KeyProject,
 	if !v.Can(path, authz.ObjKeyProject, authz.ActCreate) {
 		return nil, apperr.New(apperr.Forbidden, "gridID: your role on grid %d does not allow you to create key projects there", in.GridID)
 	}
-	if n, err := client.Grid.Query().Where(grid.IDIn(in.GridIDs...)).Count(ctx); err != nil {
+	gridIDs := dedupe(in.GridIDs)
+	if n, err := client.Grid.Query().Where(grid.IDIn(gridIDs...)).Count(ctx); err != nil {
 		return nil, err
-	} else if n != len(dedupe(in.GridIDs)) {
+	} else if n != len(gridIDs) {
 		return nil, apperr.New(apperr.Forbidden, "gridIDs: some grid does not exist or is outside your scope")
 	}
 	if in.OwnerID != nil {
@@ -97,24 +98,28 @@ func Create(ctx context.Context, client *ent.Client, in Input) (*ent.KeyProject,
 	sys := authz.SystemContext(ctx, "create a checked key project")
 	p, err := client.KeyProject.Create().SetCode(in.Code).SetName(in.Name).SetInvestment(in.Investment).
 		SetOwnerUnit(in.OwnerUnit).SetDescription(in.Description).SetStatus(in.Status).SetNillableOwnerID(in.OwnerID).
-		SetNillableStartsOn(in.StartsOn).SetNillableDueOn(in.DueOn).SetGridID(in.GridID).SetGridIds(dedupe(in.GridIDs)).Save(sys)
+		SetNillableStartsOn(in.StartsOn).SetNillableDueOn(in.DueOn).SetGridID(in.GridID).SetGridIds(gridIDs).Save(sys)
 	if ent.IsConstraintError(err) {
 		return nil, apperr.New(apperr.Conflict, "a key project with code %q exists", in.Code)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("create key project: %w", err)
 	}
+	milestones := make([]*ent.KeyProjectMilestoneCreate, len(in.Milestones))
 	for i, m := range in.Milestones {
-		if err := client.KeyProjectMilestone.Create().SetProjectID(p.ID).SetName(m.Name).SetDueOn(m.DueOn).
-			SetSortOrder(i).SetGridPath(p.GridPath).Exec(sys); err != nil {
-			return nil, fmt.Errorf("create milestone %q: %w", m.Name, err)
-		}
+		milestones[i] = client.KeyProjectMilestone.Create().SetProjectID(p.ID).SetName(m.Name).SetDueOn(m.DueOn).
+			SetSortOrder(i).SetGridPath(p.GridPath)
 	}
+	if err := client.KeyProjectMilestone.CreateBulk(milestones...).Exec(sys); err != nil {
+		return nil, fmt.Errorf("create milestones: %w", err)
+	}
+	metrics := make([]*ent.KeyProjectMetricCreate, len(in.Metrics))
 	for i, m := range in.Metrics {
-		if err := client.KeyProjectMetric.Create().SetProjectID(p.ID).SetCode(m.Code).SetLabel(m.Label).SetUnit(m.Unit).
-			SetTarget(m.Target).SetSortOrder(i).SetGridPath(p.GridPath).Exec(sys); err != nil {
-			return nil, fmt.Errorf("create metric %q: %w", m.Code, err)
-		}
+		metrics[i] = client.KeyProjectMetric.Create().SetProjectID(p.ID).SetCode(m.Code).SetLabel(m.Label).SetUnit(m.Unit).
+			SetTarget(m.Target).SetSortOrder(i).SetGridPath(p.GridPath)
+	}
+	if err := client.KeyProjectMetric.CreateBulk(metrics...).Exec(sys); err != nil {
+		return nil, fmt.Errorf("create metrics: %w", err)
 	}
 	return p, nil
 }

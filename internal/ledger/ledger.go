@@ -7,6 +7,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
 	"slices"
@@ -225,7 +226,7 @@ func CreateEntry(ctx context.Context, client *ent.Client, in EntryInput) (*ent.L
 	if !t.Active {
 		return nil, apperr.Invalid("itemTypeID", "ledger item type %s is retired", t.Code)
 	}
-	if _, err := checkGrid(ctx, v, client, in.GridID, authz.ActCreate); err != nil {
+	if err := checkGrid(ctx, v, client, in.GridID, authz.ActCreate); err != nil {
 		return nil, err
 	}
 	if err := checkKeyProject(ctx, v, client, in.KeyProjectID); err != nil {
@@ -253,18 +254,18 @@ func CreateEntry(ctx context.Context, client *ent.Client, in EntryInput) (*ent.L
 
 // checkGrid loads the grid's path on the system's account and checks act on ledgers there;
 // a hidden grid reads like a missing one.
-func checkGrid(ctx context.Context, v *authz.Viewer, client *ent.Client, gridID int, act string) (string, error) {
+func checkGrid(ctx context.Context, v *authz.Viewer, client *ent.Client, gridID int, act string) error {
 	path, err := client.Grid.Query().Where(grid.ID(gridID)).Select(grid.FieldPath).String(authz.SystemContext(ctx, "check a ledger's grid"))
 	if err != nil && !ent.IsNotFound(err) {
-		return "", err
+		return err
 	}
 	if err != nil || !v.Can(path, authz.ObjLedger, authz.ActRead) {
-		return "", authz.NotVisible(v, authz.ObjGrid, "gridID", gridID)
+		return authz.NotVisible(v, authz.ObjGrid, "gridID", gridID)
 	}
 	if !v.Can(path, authz.ObjLedger, act) {
-		return "", apperr.New(apperr.Forbidden, "gridID: your role on grid %d does not allow you to %s ledger entries there", gridID, act)
+		return apperr.New(apperr.Forbidden, "gridID: your role on grid %d does not allow you to %s ledger entries there", gridID, act)
 	}
-	return path, nil
+	return nil
 }
 
 // checkKeyProject refuses a key project the viewer cannot see.
@@ -314,7 +315,7 @@ func UpdateEntry(ctx context.Context, client *ent.Client, id int, ch EntryChange
 	sys := authz.SystemContext(ctx, "update a checked ledger entry")
 	u := client.LedgerEntry.UpdateOneID(id).Where(ledgerentry.Version(e.Version)).SetVersion(e.Version + 1)
 	if ch.GridID != nil && *ch.GridID != e.GridID {
-		if _, err := checkGrid(ctx, v, client, *ch.GridID, authz.ActCreate); err != nil {
+		if err := checkGrid(ctx, v, client, *ch.GridID, authz.ActCreate); err != nil {
 			return nil, err
 		}
 		u.SetGridID(*ch.GridID)
@@ -363,11 +364,4 @@ func UpdateEntry(ctx context.Context, client *ent.Client, id int, ch EntryChange
 }
 
 // SortedKeys returns the keys of values in order.
-func SortedKeys(values map[string]string) []string {
-	keys := make([]string, 0, len(values))
-	for k := range values {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+func SortedKeys(values map[string]string) []string { return slices.Sorted(maps.Keys(values)) }

@@ -3,8 +3,6 @@ package publicface
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"gridgov/authz"
@@ -40,15 +38,15 @@ func (s *Service) Posts(ctx context.Context, code string, column *bulletinpost.C
 	if err != nil || g == nil {
 		return nil, err
 	}
+	return s.postsOf(ctx, g, column, limit)
+}
+
+// postsOf returns the posts that concern g, as Posts does.
+func (s *Service) postsOf(ctx context.Context, g *ent.Grid, column *bulletinpost.Column, limit int) ([]*Post, error) {
 	if limit <= 0 || limit > MaxPosts {
 		limit = MaxPosts
 	}
-	var above []int
-	for _, part := range strings.Split(strings.Trim(g.Path, "/"), "/") {
-		if id, err := strconv.Atoi(part); err == nil && id != g.ID {
-			above = append(above, id)
-		}
-	}
+	above := ancestorIDs(g)
 	q := s.Client.BulletinPost.Query().Where(
 		bulletinpost.StatusEQ(bulletinpost.StatusPUBLISHED),
 		bulletinpost.Or(bulletinpost.GridPathHasPrefix(g.Path), bulletinpost.GridIDIn(above...)),
@@ -59,7 +57,7 @@ func (s *Service) Posts(ctx context.Context, code string, column *bulletinpost.C
 	sys := authz.SystemContext(ctx, "public bulletin")
 	ps, err := q.WithGrid().Order(ent.Desc(bulletinpost.FieldPublishedAt), ent.Desc(bulletinpost.FieldID)).Limit(limit).All(sys)
 	if err != nil {
-		return nil, fmt.Errorf("bulletin of %s: %w", code, err)
+		return nil, fmt.Errorf("bulletin of %s: %w", g.Code, err)
 	}
 	out := make([]*Post, len(ps))
 	for i, p := range ps {
@@ -111,16 +109,30 @@ const MaxReportPeriod = 366 * 24 * time.Hour
 // GridManagement returns the grid management column of the grid with code for cases
 // reported from from (inclusive) to to (exclusive); nil when there is no such grid.
 func (s *Service) GridManagement(ctx context.Context, code string, from, to time.Time) (*GridReport, error) {
-	if !to.After(from) {
-		return nil, apperr.Invalid("to", "the period must end after it starts")
-	}
-	if to.Sub(from) > MaxReportPeriod {
-		return nil, apperr.Invalid("to", "the period may be at most a year")
+	if err := checkPeriod(from, to); err != nil {
+		return nil, err
 	}
 	g, err := s.gridByCode(ctx, code)
 	if err != nil || g == nil {
 		return nil, err
 	}
+	return s.gridManagementOf(ctx, g, from, to)
+}
+
+// checkPeriod refuses a period that ends before it starts or is longer than MaxReportPeriod.
+func checkPeriod(from, to time.Time) error {
+	if !to.After(from) {
+		return apperr.Invalid("to", "the period must end after it starts")
+	}
+	if to.Sub(from) > MaxReportPeriod {
+		return apperr.Invalid("to", "the period may be at most a year")
+	}
+	return nil
+}
+
+// gridManagementOf returns the grid management column of g for a checked period.
+func (s *Service) gridManagementOf(ctx context.Context, g *ent.Grid, from, to time.Time) (*GridReport, error) {
+	code := g.Code
 	sys := authz.SystemContext(ctx, "public grid management column")
 	inPeriod := event.And(event.OriginPathHasPrefix(g.Path), event.ReportedAtGTE(from), event.ReportedAtLT(to),
 		event.StatusNEQ(event.StatusVOIDED))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -210,6 +209,14 @@ func (s *Service) cardsOf(ctx context.Context, gs []*ent.Grid) ([]*Card, error) 
 	return out, nil
 }
 
+// titleOf is the job title of the role a (职务), else its person's own; a has its person.
+func titleOf(a *ent.Assignment) string {
+	if a.Title != "" {
+		return a.Title
+	}
+	return a.Edges.Person.Title
+}
+
 // peopleOf merges the assignments of one grid into one entry per person, ordered by their
 // first role in cardRoles.
 func peopleOf(as []*ent.Assignment) []*Person {
@@ -225,11 +232,7 @@ func peopleOf(as []*ent.Assignment) []*Person {
 		}
 		entry, ok := byPerson[p.ID]
 		if !ok {
-			title := a.Title
-			if title == "" {
-				title = p.Title
-			}
-			entry = &Person{Name: p.Name, Title: title, PhotoURL: p.PhotoURL, Phone: MaskPhone(p.Phone)}
+			entry = &Person{Name: p.Name, Title: titleOf(a), PhotoURL: p.PhotoURL, Phone: MaskPhone(p.Phone)}
 			byPerson[p.ID] = entry
 			out = append(out, entry)
 		}
@@ -246,6 +249,12 @@ func peopleOf(as []*ent.Assignment) []*Person {
 	return out
 }
 
+// ancestorIDs are the ids of the grids above g, root first.
+func ancestorIDs(g *ent.Grid) []int {
+	ids := authz.PathIDs(g.Path)
+	return slices.DeleteFunc(ids, func(id int) bool { return id == g.ID })
+}
+
 // breadcrumbs returns, per grid, the names of the grids above it from level 1 (the
 // sub-district in the demo) down to the parent; roots above level 1 (district, city) are left
 // out, as a card posted in a village needs no more.
@@ -253,11 +262,7 @@ func (s *Service) breadcrumbs(sys context.Context, gs []*ent.Grid) (map[int][]st
 	need := map[int]bool{}
 	chains := make(map[int][]int, len(gs))
 	for _, g := range gs {
-		for _, part := range strings.Split(strings.Trim(g.Path, "/"), "/") {
-			id, err := strconv.Atoi(part)
-			if err != nil || id == g.ID {
-				continue
-			}
+		for _, id := range ancestorIDs(g) {
 			need[id] = true
 			chains[g.ID] = append(chains[g.ID], id)
 		}
@@ -318,16 +323,12 @@ func (s *Service) Badges(ctx context.Context, rootCode string) ([]*Badge, error)
 	out := make([]*Badge, 0, len(as))
 	for _, a := range as {
 		p, g := a.Edges.Person, a.Edges.Grid
-		title := a.Title
-		if title == "" {
-			title = p.Title
-		}
 		scope := strings.Join(append(slices.Clone(crumbs[g.ID]), g.Name), " · ")
 		if g.AreaDescription != "" {
 			scope += "（" + g.AreaDescription + "）"
 		}
 		out = append(out, &Badge{
-			Name: p.Name, Title: title, PhotoURL: p.PhotoURL, Phone: MaskPhone(p.Phone),
+			Name: p.Name, Title: titleOf(a), PhotoURL: p.PhotoURL, Phone: MaskPhone(p.Phone),
 			Role: a.Role, RoleLabel: labels.For("Role", string(a.Role)),
 			GridCode: g.Code, GridName: g.Name, Scope: scope, Duties: g.Duties,
 		})

@@ -16,6 +16,7 @@ import (
 
 	qrcode "github.com/skip2/go-qrcode"
 
+	"gridgov/ent"
 	"gridgov/ent/bulletinpost"
 	"gridgov/internal/apperr"
 	"gridgov/internal/labels"
@@ -104,21 +105,26 @@ type sheet struct {
 
 func (w *Web) card(rw http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("code")
-	c, err := w.Service.Card(r.Context(), code)
+	g, err := w.Service.gridByCode(r.Context(), code)
 	if err != nil {
 		w.fail(rw, r, err)
 		return
 	}
-	if c == nil {
-		// A village or sub-district has no card of its own: print its groups' cards.
-		if g, err := w.Service.gridByCode(r.Context(), code); err == nil && g != nil {
-			http.Redirect(rw, r, "/cards?root="+g.Code, http.StatusFound)
-			return
-		}
+	if g == nil {
 		w.notFound(rw, r, "没有编码为 "+code+" 的网格公示卡。")
 		return
 	}
-	w.printCards(rw, r, c.GridName+" 网格公示卡", []*Card{c})
+	if !HasCard(g.Kind) {
+		// A village or sub-district has no card of its own: print its groups' cards.
+		http.Redirect(rw, r, "/cards?root="+g.Code, http.StatusFound)
+		return
+	}
+	cs, err := w.Service.cardsOf(r.Context(), []*ent.Grid{g})
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	w.printCards(rw, r, g.Name+" 网格公示卡", cs)
 }
 
 func (w *Web) cards(rw http.ResponseWriter, r *http.Request) {
@@ -214,16 +220,25 @@ func (w *Web) bulletin(rw http.ResponseWriter, r *http.Request) {
 			*dst = d
 		}
 	}
-	rep, err := w.Service.GridManagement(r.Context(), code, from, to)
+	if err := checkPeriod(from, to); err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	g, err := w.Service.gridByCode(r.Context(), code)
 	if err != nil {
 		w.fail(rw, r, err)
 		return
 	}
-	if rep == nil {
+	if g == nil {
 		w.notFound(rw, r, "没有编码为 "+code+" 的网格。")
 		return
 	}
-	posts, err := w.Service.Posts(r.Context(), code, nil, MaxPosts)
+	rep, err := w.Service.gridManagementOf(r.Context(), g, from, to)
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	posts, err := w.Service.postsOf(r.Context(), g, nil, MaxPosts)
 	if err != nil {
 		w.fail(rw, r, err)
 		return

@@ -119,10 +119,7 @@ func Run(ctx context.Context, client *ent.Client, q Query) (Counts, []Counts, er
 	if err := q.validate(); err != nil {
 		return Counts{}, nil, err
 	}
-	g, err := client.Grid.Get(ctx, q.GridID)
-	if ent.IsNotFound(err) {
-		return Counts{}, nil, authz.NotVisible(authz.FromContext(ctx), authz.ObjGrid, "gridID", q.GridID)
-	}
+	g, err := Grid(ctx, client, q.GridID)
 	if err != nil {
 		return Counts{}, nil, err
 	}
@@ -146,13 +143,31 @@ func Run(ctx context.Context, client *ent.Client, q Query) (Counts, []Counts, er
 	return totals, rows, nil
 }
 
-// validate checks the period and the groupings and fills in defaults.
-func (q *Query) validate() error {
-	if !q.To.After(q.From) {
+// CheckPeriod checks a statistics period [from, to): not empty, at most ten years.
+func CheckPeriod(from, to time.Time) error {
+	if !to.After(from) {
 		return apperr.Invalid("to", "to must be after from")
 	}
-	if q.To.Sub(q.From) > 3660*24*time.Hour {
+	if to.Sub(from) > 3660*24*time.Hour {
 		return apperr.Invalid("to", "a rollup spans at most ten years")
+	}
+	return nil
+}
+
+// Grid loads the grid a rollup is about, refused as authz.NotVisible when the viewer may not
+// see it.
+func Grid(ctx context.Context, client *ent.Client, id int) (*ent.Grid, error) {
+	g, err := client.Grid.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, authz.NotVisible(authz.FromContext(ctx), authz.ObjGrid, "gridID", id)
+	}
+	return g, err
+}
+
+// validate checks the period and the groupings and fills in defaults.
+func (q *Query) validate() error {
+	if err := CheckPeriod(q.From, q.To); err != nil {
+		return err
 	}
 	if q.GroupBy == "" {
 		q.GroupBy = None

@@ -150,11 +150,8 @@ func (o *observer) metrics() http.Handler {
 
 // operationLabel maps an operation name to a label of bounded cardinality.
 func (o *observer) operationLabel(name string) string {
-	switch {
-	case name == "":
-		return "anonymous"
-	case !validOperation.MatchString(name):
-		return "other"
+	if l := logName(name); l != name {
+		return l
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -167,7 +164,8 @@ func (o *observer) operationLabel(name string) string {
 	return name
 }
 
-// logName is an operation name fit for a log line.
+// logName is an operation name fit for a log line: "anonymous" for none, "other" for one
+// that is not a plausible GraphQL name.
 func logName(name string) string {
 	switch {
 	case name == "":
@@ -293,7 +291,8 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // readyz answers 200 when the database answers a ping and cfg.Ready passes, within
 // readyTimeout, and 503 otherwise.
-func readyz(cfg Config, logger *slog.Logger) http.HandlerFunc {
+func readyz(cfg Config) http.HandlerFunc {
+	logger := cfg.Logger
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 		defer cancel()

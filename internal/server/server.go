@@ -96,7 +96,7 @@ func New(cfg Config) http.Handler {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	mux.HandleFunc("/readyz", readyz(cfg, cfg.Logger))
+	mux.HandleFunc("/readyz", readyz(cfg))
 	mux.Handle("/metrics", obs.metrics())
 	web := &publicface.Web{Service: publicService(cfg), PublicURL: cfg.PublicURL, Logger: cfg.Logger}
 	pages := http.NewServeMux()

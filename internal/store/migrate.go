@@ -55,16 +55,6 @@ func isSQLite(ctx context.Context, client *ent.Client) (bool, error) {
 	return false, err
 }
 
-// ApplyMigrations applies the versioned migrations that the PostgreSQL database db lacks, each
-// in one transaction, as `gridgov migrate apply` does. Concurrent calls on one database wait
-// for each other.
-func ApplyMigrations(ctx context.Context, db *sql.DB) error {
-	if _, err := migrations.Apply(ctx, migrations.SQLConn(db), migrations.ApplyOptions{}); err != nil {
-		return fmt.Errorf("migrate database: %w", err)
-	}
-	return nil
-}
-
 // CheckSchema returns an error wrapping ErrSchemaBehind when the PostgreSQL database db lacks
 // migrations that this gridgov has, and one wrapping ErrSchemaModified when a migration file
 // changed after it was applied; the messages say what to run. It reads only (two small

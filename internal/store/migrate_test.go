@@ -41,11 +41,11 @@ func TestCheckSchema(t *testing.T) {
 	}
 
 	// All applied: current, and ent finds nothing to change.
-	if err := store.ApplyMigrations(ctx, db); err != nil {
+	if _, err := migrations.Apply(ctx, migrations.SQLConn(db), migrations.ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := store.CheckSchema(ctx, db, dialect.Postgres); err != nil {
-		t.Errorf("CheckSchema after ApplyMigrations: %v", err)
+		t.Errorf("CheckSchema after migrations.Apply: %v", err)
 	}
 	diff, err := migrations.DiffDatabase(ctx, db)
 	if err != nil {

@@ -458,8 +458,9 @@ func actorOf(v *authz.Viewer) *int {
 	return &id
 }
 
-// trackingAlphabet leaves out look-alikes (0/O, 1/I/L) so codes read well over the phone.
-const trackingAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+// TrackingAlphabet is the alphabet of tracking codes: it leaves out look-alikes (0/O, 1/I/L)
+// so codes read well over the phone.
+const TrackingAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 // trackingCode returns a random 12-character code: 31^12 ≈ 8·10^17 values, so codes cannot be
 // guessed or enumerated.
@@ -467,7 +468,7 @@ func trackingCode() (string, error) {
 	b := make([]byte, 12)
 	// Rejection sampling keeps every character equally likely: bytes at or above the largest
 	// multiple of the alphabet's size are drawn again.
-	limit := 256 - 256%len(trackingAlphabet)
+	limit := 256 - 256%len(TrackingAlphabet)
 	out := make([]byte, 0, len(b))
 	for len(out) < len(b) {
 		if _, err := rand.Read(b); err != nil {
@@ -475,7 +476,7 @@ func trackingCode() (string, error) {
 		}
 		for _, x := range b {
 			if int(x) < limit && len(out) < cap(out) {
-				out = append(out, trackingAlphabet[int(x)%len(trackingAlphabet)])
+				out = append(out, TrackingAlphabet[int(x)%len(TrackingAlphabet)])
 			}
 		}
 	}
