@@ -77,9 +77,14 @@ func (r *ledgerEntryResolver) Revisions(ctx context.Context, obj *ent.LedgerEntr
 
 // Values is the resolver for the values field.
 func (r *ledgerEntryRevisionResolver) Values(ctx context.Context, obj *ent.LedgerEntryRevision) ([]*model.LedgerValue, error) {
-	e, err := r.client(ctx).LedgerEntry.Query().Where(ledgerentry.ID(obj.EntryID)).Select(ledgerentry.FieldItemTypeID).Only(ctx)
+	e, err := r.loadersFrom(ctx).entries.load(ctx, obj.EntryID)
 	if err != nil {
 		return nil, err
+	}
+	if e == nil { // not in the batch: ask alone, for ent's own not-found error
+		if e, err = r.client(ctx).LedgerEntry.Get(ctx, obj.EntryID); err != nil {
+			return nil, err
+		}
 	}
 	return r.ledgerValues(ctx, e.ItemTypeID, obj.Values)
 }
@@ -96,7 +101,11 @@ func (r *ledgerFieldResolver) TypeLabel(ctx context.Context, obj *ledgerfield.De
 
 // Category is the resolver for the category field.
 func (r *ledgerItemTypeResolver) Category(ctx context.Context, obj *ent.LedgerItemType) (*ent.LedgerCategory, error) {
-	return r.client(ctx).LedgerCategory.Get(ctx, obj.CategoryID)
+	c, err := r.loadersFrom(ctx).categories.load(ctx, obj.CategoryID)
+	if err == nil && c == nil { // not in the batch: ask alone, for ent's own not-found error
+		return r.client(ctx).LedgerCategory.Get(ctx, obj.CategoryID)
+	}
+	return c, err
 }
 
 // PeriodLabel is the resolver for the periodLabel field.

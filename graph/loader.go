@@ -9,6 +9,8 @@ import (
 
 	"gridgov/ent"
 	"gridgov/ent/grid"
+	"gridgov/ent/ledgercategory"
+	"gridgov/ent/ledgerentry"
 	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/person"
 )
@@ -87,6 +89,10 @@ type loaders struct {
 	grids     *loader[ent.Grid]
 	people    *loader[ent.Person]
 	itemTypes *loader[ent.LedgerItemType]
+	// categories and entries serve the ledger's lists: an item type's category, a revision's
+	// entry, one query per page instead of one per row.
+	categories *loader[ent.LedgerCategory]
+	entries    *loader[ent.LedgerEntry]
 }
 
 type loadersKey struct{}
@@ -122,6 +128,14 @@ func (r *Resolver) loadersFrom(ctx context.Context) *loaders {
 		lz.l.itemTypes = newLoader(func(ctx context.Context, ids []int) (map[int]*ent.LedgerItemType, error) {
 			rows, err := client.LedgerItemType.Query().Where(ledgeritemtype.IDIn(ids...)).All(ctx)
 			return byID(rows, func(t *ent.LedgerItemType) int { return t.ID }), err
+		})
+		lz.l.categories = newLoader(func(ctx context.Context, ids []int) (map[int]*ent.LedgerCategory, error) {
+			rows, err := client.LedgerCategory.Query().Where(ledgercategory.IDIn(ids...)).All(ctx)
+			return byID(rows, func(c *ent.LedgerCategory) int { return c.ID }), err
+		})
+		lz.l.entries = newLoader(func(ctx context.Context, ids []int) (map[int]*ent.LedgerEntry, error) {
+			rows, err := client.LedgerEntry.Query().Where(ledgerentry.IDIn(ids...)).All(ctx)
+			return byID(rows, func(e *ent.LedgerEntry) int { return e.ID }), err
 		})
 	})
 	return &lz.l
