@@ -193,7 +193,7 @@ func withinGrant(args ...any) (any, error) {
 // Grants is a validated, immutable set of grants: the subject of every casbin request. Make
 // one with Enforcer.NewGrants; the zero value and nil hold nothing.
 type Grants struct {
-	list []Grant          // sorted by compareGrant, no duplicates
+	list []Grant // sorted by compareGrant, no duplicates
 	set  map[Grant]bool
 }
 
