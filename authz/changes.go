@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	entgo "entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -41,8 +43,9 @@ func (c Change) String() string {
 	}
 }
 
-// ParseChange reads a payload written by Change.String.
+// ParseChange reads a payload written by Change.String, ignoring a " #nonce" suffix.
 func ParseChange(s string) (Change, error) {
+	s, _, _ = strings.Cut(s, " #")
 	if s == "*" {
 		return Change{All: true}, nil
 	}
@@ -113,10 +116,12 @@ func announce(ctx context.Context, client *ent.Client, changes ...Change) error 
 	}
 	tx, key, inTx := ent.AuditClientTx(client)
 	if !inTx {
-		if err := notify(ctx, client, changes); err != nil {
+		payloads, err := notify(ctx, client, changes)
+		if err != nil {
 			return err
 		}
 		publishLocal(changes)
+		awaitEcho(payloads, expectEcho(payloads))
 		return nil
 	}
 	b := &changeBatch{}
@@ -129,14 +134,17 @@ func announce(ctx context.Context, client *ent.Client, changes ...Change) error 
 				b.mu.Lock()
 				changes := b.changes
 				b.mu.Unlock()
-				if err := notify(ctx, tx.Client(), changes); err != nil {
+				payloads, err := notify(ctx, tx.Client(), changes)
+				if err != nil {
 					_ = tx.Rollback() // the commit is refused: end the transaction here
 					return err
 				}
+				waits := expectEcho(payloads)
 				if err := next.Commit(ctx, tx); err != nil {
 					return err
 				}
 				publishLocal(changes)
+				awaitEcho(payloads, waits)
 				return nil
 			})
 		})
@@ -153,22 +161,107 @@ func announce(ctx context.Context, client *ent.Client, changes ...Change) error 
 	return nil
 }
 
-// notify sends each distinct change on ChangesChannel on PostgreSQL; SQLite has one process.
-func notify(ctx context.Context, client *ent.Client, changes []Change) error {
+// notify sends each distinct change on ChangesChannel on PostgreSQL (SQLite has one
+// process), each payload with a nonce by which this process's own listener recognises it
+// (awaitEcho). It returns the payloads sent.
+func notify(ctx context.Context, client *ent.Client, changes []Change) ([]string, error) {
 	if client.Dialect() != dialect.Postgres {
-		return nil
+		return nil, nil
 	}
 	seen := map[Change]bool{}
+	var payloads []string
 	for _, ch := range changes {
 		if seen[ch] {
 			continue
 		}
 		seen[ch] = true
-		if _, err := client.ExecContext(ctx, "SELECT pg_notify($1, $2)", ChangesChannel, ch.String()); err != nil {
-			return fmt.Errorf("announce change %s: %w", ch, err)
+		payload := ch.String() + " #" + strconv.FormatUint(nonces.Add(1), 36) + "-" + processNonce
+		if _, err := client.ExecContext(ctx, "SELECT pg_notify($1, $2)", ChangesChannel, payload); err != nil {
+			return nil, fmt.Errorf("announce change %s: %w", ch, err)
+		}
+		payloads = append(payloads, payload)
+	}
+	return payloads, nil
+}
+
+var (
+	nonces       atomic.Uint64
+	processNonce = strconv.FormatInt(time.Now().UnixNano(), 36)
+)
+
+// echoWait bounds how long a committed change waits for this process's listener to hear it.
+const echoWait = 250 * time.Millisecond
+
+// echoes tracks the payloads this process sent and waits to hear back.
+var echoes struct {
+	sync.Mutex
+	listeners int
+	waiting   map[string]chan struct{}
+}
+
+// Heard is called by a change listener of this process with every payload it receives.
+func Heard(payload string) {
+	echoes.Lock()
+	defer echoes.Unlock()
+	if ch, ok := echoes.waiting[payload]; ok {
+		close(ch)
+		delete(echoes.waiting, payload)
+	}
+}
+
+// ListenerRunning records that a change listener runs in this process (changefeed.Listen);
+// the returned function records that it stopped.
+func ListenerRunning() (stopped func()) {
+	echoes.Lock()
+	defer echoes.Unlock()
+	echoes.listeners++
+	return func() {
+		echoes.Lock()
+		defer echoes.Unlock()
+		echoes.listeners--
+	}
+}
+
+// expectEcho registers payloads to wait for; it returns nil when no listener runs here.
+func expectEcho(payloads []string) []chan struct{} {
+	echoes.Lock()
+	defer echoes.Unlock()
+	if echoes.listeners == 0 || len(payloads) == 0 {
+		return nil
+	}
+	if echoes.waiting == nil {
+		echoes.waiting = map[string]chan struct{}{}
+	}
+	out := make([]chan struct{}, len(payloads))
+	for i, p := range payloads {
+		out[i] = make(chan struct{})
+		echoes.waiting[p] = out[i]
+	}
+	return out
+}
+
+// awaitEcho waits, at most echoWait, until this process's listener heard payloads. PostgreSQL
+// delivers a notification to every listening session at once, so by then the other
+// processes' listeners have it too: a mutation answers only when its revocation is in
+// flight everywhere, and the caller's next request, to any process, meets it.
+func awaitEcho(payloads []string, waits []chan struct{}) {
+	if len(waits) == 0 {
+		return
+	}
+	deadline := time.NewTimer(echoWait)
+	defer deadline.Stop()
+	for _, w := range waits {
+		select {
+		case <-w:
+		case <-deadline.C:
+			echoes.Lock()
+			for _, p := range payloads {
+				delete(echoes.waiting, p)
+			}
+			echoes.Unlock()
+			return
 		}
 	}
-	return nil
 }
 
 // AssignmentChangesHook announces a change of the person of every assignment a mutation

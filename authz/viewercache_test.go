@@ -118,6 +118,9 @@ func TestChangePayload(t *testing.T) {
 			t.Errorf("ParseChange(%q) = %+v, %v; want %+v", ch.String(), got, err, ch)
 		}
 	}
+	if got, err := ParseChange("p:7 #k3-x9"); err != nil || got != (Change{PersonID: 7}) {
+		t.Errorf("ParseChange with a nonce = %+v, %v", got, err)
+	}
 	for _, bad := range []string{"", "u:", "u:x", "p:-1", "q:1", "u:0", "**"} {
 		if _, err := ParseChange(bad); err == nil {
 			t.Errorf("ParseChange(%q) succeeded", bad)

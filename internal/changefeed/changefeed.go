@@ -48,6 +48,7 @@ func Listen(ctx context.Context, dsn string, cache *authz.ViewerCache, logger *s
 
 func relay(ctx context.Context, l *pq.Listener, cache *authz.ViewerCache, logger *slog.Logger) {
 	defer l.Close()
+	defer authz.ListenerRunning()()
 	tick := time.NewTicker(pingEvery)
 	defer tick.Stop()
 	for {
@@ -67,6 +68,7 @@ func relay(ctx context.Context, l *pq.Listener, cache *authz.ViewerCache, logger
 				ch = authz.Change{All: true}
 			}
 			cache.Invalidate(ch)
+			authz.Heard(n.Extra)
 		case <-tick.C:
 			if err := l.Ping(); err != nil {
 				cache.SetLive(false)
