@@ -145,6 +145,9 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := server.CheckPolicies(); err != nil {
+		return err
+	}
 	logger := server.NewLogger(os.Stderr, s.logFormat)
 	slog.SetDefault(logger)
 	for _, w := range s.warnings {

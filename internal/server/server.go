@@ -74,7 +74,13 @@ type Config struct {
 // /healthz (the process is up), /readyz (it can serve: the database answers), /metrics
 // (Prometheus) and the public pages without sign-in (notice cards, badges, the report and
 // tracking pages, the bulletin: see publicface.Web.Register).
+//
+// New panics when the binary does not register every entity's privacy policy (see
+// CheckPolicies): such a server would answer every query unchecked or not at all.
 func New(cfg Config) http.Handler {
+	if err := CheckPolicies(); err != nil {
+		panic(err)
+	}
 	if cfg.Now == nil {
 		cfg.Now = clock.Now
 	}
@@ -113,6 +119,19 @@ func New(cfg Config) http.Handler {
 		mux.Handle(p, http.TimeoutHandler(pages, cfg.RequestTimeout, "请求超时，请稍后再试。"))
 	}
 	return mux
+}
+
+// ErrPoliciesMissing is returned by CheckPolicies when some entity has no registered privacy
+// policy.
+var ErrPoliciesMissing = errors.New("privacy policies are not registered: the binary must import _ \"gridgov/ent/runtime\"")
+
+// CheckPolicies returns an error wrapping ErrPoliciesMissing, naming the entity types, when
+// some entity's privacy policy is not registered.
+func CheckPolicies() error {
+	if missing := ent.MissingPolicies(); len(missing) > 0 {
+		return fmt.Errorf("%w (missing for %s)", ErrPoliciesMissing, strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // GraphQL returns the GraphQL handler with gridgov's limits, transactions and error
