@@ -32,11 +32,14 @@ func newTestEnforcer(t testing.TB) *Enforcer {
 	return e
 }
 
-func mustSetGrants(t testing.TB, e *Enforcer, user string, grants ...Grant) {
+// mustGrants returns grants as a validated set.
+func mustGrants(t testing.TB, e *Enforcer, grants ...Grant) *Grants {
 	t.Helper()
-	if err := e.SetGrants(user, grants); err != nil {
-		t.Fatalf("SetGrants(%q, %v): %v", user, grants, err)
+	g, err := e.NewGrants(grants)
+	if err != nil {
+		t.Fatalf("NewGrants(%v): %v", grants, err)
 	}
+	return g
 }
 
 func TestRoles(t *testing.T) {
@@ -137,9 +140,10 @@ func TestRoleCan(t *testing.T) {
 func TestAllowed(t *testing.T) {
 	t.Parallel()
 	e := newTestEnforcer(t)
-	mustSetGrants(t, e, "user:head", Grant{Role: "GRID_HEAD", Root: "/1/4/"})
-	mustSetGrants(t, e, "user:admin", Grant{Role: "ADMIN", Root: "/"})
-	mustSetGrants(t, e, "user:multi",
+	users := map[string]*Grants{}
+	users["user:head"] = mustGrants(t, e, Grant{Role: "GRID_HEAD", Root: "/1/4/"})
+	users["user:admin"] = mustGrants(t, e, Grant{Role: "ADMIN", Root: "/"})
+	users["user:multi"] = mustGrants(t, e,
 		Grant{Role: "SPECIFIC_RESPONSIBLE", Root: "/1/4/17/"},
 		Grant{Role: "SUPERVISOR", Root: "/1/"},
 		Grant{Role: "DIRECT_RESPONSIBLE", Root: "/2/"},
@@ -176,7 +180,7 @@ func TestAllowed(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := e.Allowed(tc.user, tc.path, tc.obj, tc.act)
+			got, err := e.Allowed(users[tc.user], tc.path, tc.obj, tc.act)
 			if err != nil {
 				t.Fatalf("Allowed: %v", err)
 			}
@@ -190,11 +194,12 @@ func TestAllowed(t *testing.T) {
 func TestAllowedAdminEverything(t *testing.T) {
 	t.Parallel()
 	e := newTestEnforcer(t)
-	mustSetGrants(t, e, "user:admin", Grant{Role: "ADMIN", Root: "/"})
+	users := map[string]*Grants{}
+	users["user:admin"] = mustGrants(t, e, Grant{Role: "ADMIN", Root: "/"})
 	for _, path := range []string{"/", "/1/", "/1/4/17/"} {
 		for _, obj := range allObjects {
 			for _, act := range allActions {
-				ok, err := e.Allowed("user:admin", path, obj, act)
+				ok, err := e.Allowed(users["user:admin"], path, obj, act)
 				if err != nil || !ok {
 					t.Errorf("Allowed(admin, %q, %q, %q) = %v, %v; want true", path, obj, act, ok, err)
 				}
@@ -206,145 +211,28 @@ func TestAllowedAdminEverything(t *testing.T) {
 func TestAllowedBadPath(t *testing.T) {
 	t.Parallel()
 	e := newTestEnforcer(t)
-	mustSetGrants(t, e, "user:admin", Grant{Role: "ADMIN", Root: "/"})
+	users := map[string]*Grants{}
+	users["user:admin"] = mustGrants(t, e, Grant{Role: "ADMIN", Root: "/"})
 	for _, p := range []string{"", "/1/4", "1/4/", "//", "/01/", "/a/"} {
-		ok, err := e.Allowed("user:admin", p, "grid", "read")
+		ok, err := e.Allowed(users["user:admin"], p, "grid", "read")
 		if ok || !errors.Is(err, ErrBadPath) {
 			t.Errorf("Allowed(admin, %q) = %v, %v; want false, ErrBadPath", p, ok, err)
 		}
 	}
 }
 
-func TestSetGrantsRejects(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		name   string
-		user   string
-		grants []Grant
-	}{
-		{name: "empty user", user: "", grants: []Grant{{Role: "ADMIN", Root: "/"}}},
-		{name: "user named like a role", user: "ADMIN", grants: []Grant{{Role: "ADMIN", Root: "/"}}},
-		{name: "unknown role", user: "user:1", grants: []Grant{{Role: "KING", Root: "/"}}},
-		{name: "bad root", user: "user:1", grants: []Grant{{Role: "GRID_HEAD", Root: "/1/4"}}},
-		{name: "one bad among good", user: "user:1", grants: []Grant{
-			{Role: "GRID_HEAD", Root: "/1/"}, {Role: "GRID_HEAD", Root: "/1/04/"},
-		}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			e := newTestEnforcer(t)
-			mustSetGrants(t, e, "user:1", Grant{Role: "SUPERVISOR", Root: "/3/"})
-			before := e.Grants("user:1")
-			if err := e.SetGrants(tc.user, tc.grants); err == nil {
-				t.Fatalf("SetGrants(%q, %v) succeeded, want an error", tc.user, tc.grants)
-			}
-			if diff := cmp.Diff(before, e.Grants("user:1")); diff != "" {
-				t.Errorf("a refused SetGrants changed the grants (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-// casbinGrants returns the g rules casbin holds for user, sorted like Grants.
-func casbinGrants(t *testing.T, e *Enforcer, user string) []Grant {
-	t.Helper()
-	rules, err := e.ce.GetFilteredGroupingPolicy(0, user)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []Grant
-	for _, r := range rules {
-		out = append(out, Grant{Role: r[1], Root: r[2]})
-	}
-	slices.SortFunc(out, compareGrant)
-	return out
-}
-
-func TestSetGrantsReplaces(t *testing.T) {
-	t.Parallel()
-	e := newTestEnforcer(t)
-	const u = "user:7"
-	other := Grant{Role: "GRID_HEAD", Root: "/1/4/"}
-	mustSetGrants(t, e, "user:8", other)
-
-	steps := []struct {
-		name    string
-		set     []Grant
-		want    []Grant
-		allowed map[string]bool // path → may update the grid there
-	}{
-		{
-			name: "first grants, with a duplicate",
-			set: []Grant{
-				{Role: "GRID_HEAD", Root: "/1/4/"}, {Role: "SUPERVISOR", Root: "/2/"},
-				{Role: "GRID_HEAD", Root: "/1/4/"},
-			},
-			want:    []Grant{{Role: "GRID_HEAD", Root: "/1/4/"}, {Role: "SUPERVISOR", Root: "/2/"}},
-			allowed: map[string]bool{"/1/4/": true, "/1/4/17/": true, "/1/5/": false, "/2/": false},
-		},
-		{
-			name:    "same grants in another order change nothing",
-			set:     []Grant{{Role: "SUPERVISOR", Root: "/2/"}, {Role: "GRID_HEAD", Root: "/1/4/"}},
-			want:    []Grant{{Role: "GRID_HEAD", Root: "/1/4/"}, {Role: "SUPERVISOR", Root: "/2/"}},
-			allowed: map[string]bool{"/1/4/": true, "/1/4/17/": true, "/1/5/": false},
-		},
-		{
-			name:    "moved to another grid: the old one is revoked",
-			set:     []Grant{{Role: "GRID_HEAD", Root: "/1/5/"}},
-			want:    []Grant{{Role: "GRID_HEAD", Root: "/1/5/"}},
-			allowed: map[string]bool{"/1/4/": false, "/1/4/17/": false, "/1/5/": true, "/1/5/3/": true},
-		},
-		{
-			name:    "role changed on the same grid",
-			set:     []Grant{{Role: "SPECIFIC_RESPONSIBLE", Root: "/1/5/"}},
-			want:    []Grant{{Role: "SPECIFIC_RESPONSIBLE", Root: "/1/5/"}},
-			allowed: map[string]bool{"/1/5/": false, "/1/5/3/": false},
-		},
-		{
-			name:    "all assignments ended",
-			set:     nil,
-			want:    nil,
-			allowed: map[string]bool{"/1/5/": false, "/1/4/": false},
-		},
-	}
-	for _, s := range steps {
-		mustSetGrants(t, e, u, s.set...)
-		if diff := cmp.Diff(s.want, e.Grants(u)); diff != "" {
-			t.Errorf("%s: Grants (-want +got):\n%s", s.name, diff)
-		}
-		if diff := cmp.Diff(s.want, casbinGrants(t, e, u)); diff != "" {
-			t.Errorf("%s: casbin g rules (-want +got):\n%s", s.name, diff)
-		}
-		for path, want := range s.allowed {
-			got, err := e.Allowed(u, path, "grid", "update")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != want {
-				t.Errorf("%s: Allowed(grid update at %s) = %v, want %v", s.name, path, got, want)
-			}
-		}
-	}
-	if diff := cmp.Diff([]Grant{other}, e.Grants("user:8")); diff != "" {
-		t.Errorf("another user's grants changed (-want +got):\n%s", diff)
-	}
-	if ok, _ := e.Allowed("user:8", "/1/4/17/", "grid", "update"); !ok {
-		t.Error("another user lost access")
-	}
-}
-
 func TestScopeRoots(t *testing.T) {
 	t.Parallel()
 	e := newTestEnforcer(t)
-	mustSetGrants(t, e, "user:nested",
+	users := map[string]*Grants{}
+	users["user:nested"] = mustGrants(t, e,
 		Grant{Role: "GRID_HEAD", Root: "/1/4/17/"},
 		Grant{Role: "FIRST_RESPONSIBLE", Root: "/1/4/"},
 		Grant{Role: "GRID_HEAD", Root: "/1/40/"},
 		Grant{Role: "SPECIFIC_RESPONSIBLE", Root: "/1/41/7/"},
 		Grant{Role: "SUPERVISOR", Root: "/2/"},
 	)
-	mustSetGrants(t, e, "user:admin", Grant{Role: "ADMIN", Root: "/"}, Grant{Role: "GRID_HEAD", Root: "/1/"})
+	users["user:admin"] = mustGrants(t, e, Grant{Role: "ADMIN", Root: "/"}, Grant{Role: "GRID_HEAD", Root: "/1/"})
 	cases := []struct {
 		name, user, obj, act string
 		want                 []string
@@ -376,7 +264,7 @@ func TestScopeRoots(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if diff := cmp.Diff(tc.want, e.ScopeRoots(tc.user, tc.obj, tc.act)); diff != "" {
+			if diff := cmp.Diff(tc.want, e.ScopeRoots(users[tc.user], tc.obj, tc.act)); diff != "" {
 				t.Errorf("ScopeRoots(%q, %q, %q) (-want +got):\n%s", tc.user, tc.obj, tc.act, diff)
 			}
 		})
@@ -389,7 +277,8 @@ func TestScopeRootsAgreesWithAllowed(t *testing.T) {
 	t.Parallel()
 	e := newTestEnforcer(t)
 	const u = "user:1"
-	mustSetGrants(t, e, u,
+	users := map[string]*Grants{}
+	users[u] = mustGrants(t, e,
 		Grant{Role: "GRID_HEAD", Root: "/1/4/"},
 		Grant{Role: "SPECIFIC_RESPONSIBLE", Root: "/1/40/2/"},
 		Grant{Role: "SUPERVISOR", Root: "/1/41/"},
@@ -408,10 +297,10 @@ func TestScopeRootsAgreesWithAllowed(t *testing.T) {
 	}
 	for _, obj := range allObjects {
 		for _, act := range allActions {
-			roots := e.ScopeRoots(u, obj, act)
+			roots := e.ScopeRoots(users[u], obj, act)
 			for _, p := range paths {
 				inScope := slices.ContainsFunc(roots, func(r string) bool { return IsWithin(p, r) })
-				ok, err := e.Allowed(u, p, obj, act)
+				ok, err := e.Allowed(users[u], p, obj, act)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -423,116 +312,80 @@ func TestScopeRootsAgreesWithAllowed(t *testing.T) {
 	}
 }
 
-// TestConcurrentSetGrantsAndAllowed runs under -race; it also checks that a reader never sees
-// a half-replaced grant set: both sets allow grid read on /1/4/, a half-done switch would not.
-func TestConcurrentSetGrantsAndAllowed(t *testing.T) {
+func TestNewGrantsRejects(t *testing.T) {
 	t.Parallel()
-	e := newTestEnforcer(t)
-	setA := []Grant{{Role: "GRID_HEAD", Root: "/1/4/"}}
-	setB := []Grant{{Role: "FIRST_RESPONSIBLE", Root: "/1/4/"}, {Role: "SUPERVISOR", Root: "/2/"}}
-	const users = 4
-	for i := range users {
-		mustSetGrants(t, e, fmt.Sprintf("user:%d", i), setA...)
+	cases := []struct {
+		name   string
+		grants []Grant
+	}{
+		{name: "unknown role", grants: []Grant{{Role: "KING", Root: "/"}}},
+		{name: "bad root", grants: []Grant{{Role: "GRID_HEAD", Root: "/1/4"}}},
+		{name: "one bad among good", grants: []Grant{
+			{Role: "GRID_HEAD", Root: "/1/"}, {Role: "GRID_HEAD", Root: "/1/04/"},
+		}},
 	}
-
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	errs := make(chan error, 64)
-	for i := range users {
-		user := fmt.Sprintf("user:%d", i)
-		wg.Go(func() {
-			for n := 0; n < 100; n++ {
-				set := setA
-				if n%2 == 1 {
-					set = setB
-				}
-				if err := e.SetGrants(user, set); err != nil {
-					errs <- err
-					return
-				}
+	e := newTestEnforcer(t)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := e.NewGrants(tc.grants); err == nil {
+				t.Fatalf("NewGrants(%v) succeeded, want an error", tc.grants)
 			}
 		})
 	}
-	var readers sync.WaitGroup
-	for i := range 2 * users {
-		user := fmt.Sprintf("user:%d", i%users)
-		readers.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
+}
+
+func TestNewGrantsSortsAndDeduplicates(t *testing.T) {
+	t.Parallel()
+	e := newTestEnforcer(t)
+	g := mustGrants(t, e,
+		Grant{Role: "SUPERVISOR", Root: "/2/"}, Grant{Role: "GRID_HEAD", Root: "/1/4/"},
+		Grant{Role: "GRID_HEAD", Root: "/1/4/"},
+	)
+	want := []Grant{{Role: "GRID_HEAD", Root: "/1/4/"}, {Role: "SUPERVISOR", Root: "/2/"}}
+	if diff := cmp.Diff(want, g.List()); diff != "" {
+		t.Errorf("List() (-want +got):\n%s", diff)
+	}
+	var none *Grants
+	if ok, err := e.Allowed(none, "/1/", "grid", "read"); ok || err != nil {
+		t.Errorf("Allowed(nil grants) = %v, %v; want false, nil", ok, err)
+	}
+}
+
+// TestConcurrentAllowed runs under -race: one shared enforcer answers for many grant sets at
+// once and never mixes them up, because nothing is written to it after NewEnforcer.
+func TestConcurrentAllowed(t *testing.T) {
+	t.Parallel()
+	e := newTestEnforcer(t)
+	head := mustGrants(t, e, Grant{Role: "GRID_HEAD", Root: "/1/4/"})
+	other := mustGrants(t, e, Grant{Role: "GRID_HEAD", Root: "/1/40/"})
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := range 8 {
+		mine, theirs := head, other
+		if i%2 == 1 {
+			mine, theirs = other, head
+		}
+		wg.Go(func() {
+			for range 500 {
+				path := "/1/4/17/"
+				if mine == other {
+					path = "/1/40/17/"
 				}
-				ok, err := e.Allowed(user, "/1/4/17/", "grid", "read")
-				if err != nil || !ok {
-					errs <- fmt.Errorf("Allowed(%s) = %v, %v during a grant switch", user, ok, err)
+				if ok, err := e.Allowed(mine, path, "grid", "read"); err != nil || !ok {
+					errs <- fmt.Errorf("Allowed(own grid %s) = %v, %v", path, ok, err)
 					return
 				}
-				if ok, _ := e.Allowed(user, "/1/40/", "grid", "read"); ok {
-					errs <- fmt.Errorf("Allowed(%s) on /1/40/ = true", user)
+				if ok, _ := e.Allowed(theirs, path, "grid", "read"); ok {
+					errs <- fmt.Errorf("another grant set allowed %s", path)
 					return
 				}
-				_ = e.ScopeRoots(user, "event", "read")
-				_ = e.Grants(user)
 			}
 		})
 	}
 	wg.Wait()
-	close(stop)
-	readers.Wait()
 	close(errs)
 	for err := range errs {
 		t.Error(err)
-	}
-}
-
-// TestGrantLinks checks the role manager through casbin's own domain API.
-func TestGrantLinks(t *testing.T) {
-	t.Parallel()
-	e := newTestEnforcer(t)
-	mustSetGrants(t, e, "user:1",
-		Grant{Role: "GRID_HEAD", Root: "/1/4/"},
-		Grant{Role: "SUPERVISOR", Root: "/1/4/"},
-		Grant{Role: "GRID_HEAD", Root: "/2/"},
-	)
-	mustSetGrants(t, e, "user:2", Grant{Role: "GRID_HEAD", Root: "/1/4/"})
-
-	if diff := cmp.Diff([]string{"GRID_HEAD", "SUPERVISOR"}, e.ce.GetRolesForUserInDomain("user:1", "/1/4/")); diff != "" {
-		t.Errorf("GetRolesForUserInDomain (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff([]string{"user:1", "user:2"}, e.ce.GetUsersForRoleInDomain("GRID_HEAD", "/1/4/")); diff != "" {
-		t.Errorf("GetUsersForRoleInDomain (-want +got):\n%s", diff)
-	}
-	if got, err := e.links.GetDomains("user:1"); err != nil || !cmp.Equal(got, []string{"/1/4/", "/2/"}) {
-		t.Errorf("GetDomains(user:1) = %q, %v", got, err)
-	}
-	if got, err := e.ce.GetAllDomains(); err != nil || !cmp.Equal(got, []string{"/1/4/", "/2/"}) {
-		t.Errorf("GetAllDomains() = %q, %v", got, err)
-	}
-	for _, l := range []struct {
-		user, role, dom string
-		want            bool
-	}{
-		{user: "user:1", role: "GRID_HEAD", dom: "/1/4/", want: true},
-		{user: "user:1", role: "GRID_HEAD", dom: "/1/", want: false},
-		{user: "user:1", role: "GRID_HEAD", dom: "/1/4/17/", want: false},
-		{user: "GRID_HEAD", role: "GRID_HEAD", dom: "/1/4/", want: false},
-		{user: "user:2", role: "SUPERVISOR", dom: "/1/4/", want: false},
-	} {
-		if got, err := e.links.HasLink(l.user, l.role, l.dom); err != nil || got != l.want {
-			t.Errorf("HasLink(%q, %q, %q) = %v, %v; want %v", l.user, l.role, l.dom, got, err, l.want)
-		}
-	}
-	if _, err := e.links.HasLink("user:1", "GRID_HEAD"); err == nil {
-		t.Error("HasLink without a domain succeeded, want an error")
-	}
-	if err := e.links.DeleteDomain("/1/4/"); err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff([]Grant{{Role: "GRID_HEAD", Root: "/2/"}}, e.links.grants("user:1")); diff != "" {
-		t.Errorf("after DeleteDomain (-want +got):\n%s", diff)
-	}
-	if got := e.links.grants("user:2"); got != nil {
-		t.Errorf("after DeleteDomain user:2 still has %v", got)
 	}
 }

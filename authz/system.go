@@ -14,3 +14,11 @@ func SystemContext(ctx context.Context, reason string) context.Context {
 	_ = reason
 	return privacy.DecisionContext(ctx, privacy.Allow)
 }
+
+// IsSystem reports whether ctx is a SystemContext: it passes every privacy rule, so code
+// that decides outside ent (a summary table, an import) lets it see and write everything.
+// ent reports the Allow decision as a nil error.
+func IsSystem(ctx context.Context) bool {
+	d, ok := privacy.DecisionFromContext(ctx)
+	return ok && d == nil
+}

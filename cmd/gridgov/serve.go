@@ -21,6 +21,7 @@ import (
 	"gridgov/authz"
 	"gridgov/ent"
 	"gridgov/internal/auth"
+	"gridgov/internal/changefeed"
 	"gridgov/internal/demo"
 	"gridgov/internal/server"
 	"gridgov/internal/store"
@@ -144,6 +145,9 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := server.CheckPolicies(); err != nil {
+		return err
+	}
 	logger := server.NewLogger(os.Stderr, s.logFormat)
 	slog.SetDefault(logger)
 	for _, w := range s.warnings {
@@ -177,7 +181,12 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "demo public pages: /cards/%s, /cards?root=%s, /badges?root=%s, /bulletin/%s\n",
 			demo.SanwangzhuangGroupCode, demo.SanwangzhuangCode, demo.SanwangzhuangCode, demo.SanwangzhuangCode)
 	}
+	viewers, err := viewerCache(ctx, s.dbURL, logger)
+	if err != nil {
+		return err
+	}
 	handler := server.New(server.Config{
+		Viewers:          viewers,
 		Client:           client,
 		Enforcer:         enforcer,
 		Auth:             auth.NewService(client, enforcer, s.sessionTTL),
@@ -234,6 +243,32 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	logger.Info("stopped: every request in flight was answered")
 	return nil
+}
+
+// feedConnectWait is how long serve waits for the authorization change feed before it serves
+// anyway, with the viewer cache off until the feed connects.
+const feedConnectWait = 10 * time.Second
+
+// viewerCache returns the cache of session viewers: fed by this process's own changes and, on
+// PostgreSQL, by every process's through LISTEN (changefeed), so that a role ended through
+// one process is refused on the next request to any other.
+func viewerCache(ctx context.Context, dbURL string, logger *slog.Logger) (*authz.ViewerCache, error) {
+	cache := authz.NewViewerCache(0)
+	authz.Subscribe(cache.Invalidate)
+	if store.Dialect(dbURL) != dialect.Postgres {
+		return cache, nil
+	}
+	ready := make(chan struct{})
+	if err := changefeed.Listen(ctx, dbURL, cache, logger, ready); err != nil {
+		return nil, err
+	}
+	select {
+	case <-ready:
+	case <-time.After(feedConnectWait):
+		logger.Warn("authorization change feed not connected yet: serving with the viewer cache off")
+	case <-ctx.Done():
+	}
+	return cache, nil
 }
 
 // openServeDatabase opens and prepares the database as openDatabase does, with the pool size and statement

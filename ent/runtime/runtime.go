@@ -61,6 +61,8 @@ func init() {
 	assignment.Hooks[2] = assignmentMixinHooks0[1]
 
 	assignment.Hooks[3] = assignmentHooks[0]
+
+	assignment.Hooks[4] = assignmentHooks[1]
 	assignmentMixinFields0 := assignmentMixin[0].Fields()
 	_ = assignmentMixinFields0
 	assignmentFields := schema.Assignment{}.Fields()
@@ -1687,10 +1689,13 @@ func init() {
 		})
 	}
 	sessionMixinHooks0 := sessionMixin[0].Hooks()
+	sessionHooks := schema.Session{}.Hooks()
 
 	session.Hooks[1] = sessionMixinHooks0[0]
 
 	session.Hooks[2] = sessionMixinHooks0[1]
+
+	session.Hooks[3] = sessionHooks[0]
 	sessionMixinFields0 := sessionMixin[0].Fields()
 	_ = sessionMixinFields0
 	sessionFields := schema.Session{}.Fields()
@@ -1722,10 +1727,13 @@ func init() {
 		})
 	}
 	userMixinHooks0 := userMixin[0].Hooks()
+	userHooks := schema.User{}.Hooks()
 
 	user.Hooks[1] = userMixinHooks0[0]
 
 	user.Hooks[2] = userMixinHooks0[1]
+
+	user.Hooks[3] = userHooks[0]
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0
 	userFields := schema.User{}.Fields()

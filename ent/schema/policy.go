@@ -28,7 +28,9 @@ func (Person) Hooks() []ent.Hook { return []ent.Hook{gridtree.CopyGridPathHook()
 func (Assignment) Policy() ent.Policy { return authz.NewPolicy(authz.AssignmentRules()) }
 
 // Hooks of Assignment.
-func (Assignment) Hooks() []ent.Hook { return []ent.Hook{gridtree.CopyGridPathHook()} }
+func (Assignment) Hooks() []ent.Hook {
+	return []ent.Hook{gridtree.CopyGridPathHook(), authz.AssignmentChangesHook()}
+}
 
 // Policy of Vehicle.
 func (Vehicle) Policy() ent.Policy { return authz.NewPolicy(authz.VehicleRules()) }
@@ -39,8 +41,14 @@ func (Vehicle) Hooks() []ent.Hook { return []ent.Hook{gridtree.CopyGridPathHook(
 // Policy of User.
 func (User) Policy() ent.Policy { return authz.NewPolicy(authz.UserRules()) }
 
+// Hooks of User: cached viewers of a changed account are dropped in every process.
+func (User) Hooks() []ent.Hook { return []ent.Hook{authz.UserChangesHook()} }
+
 // Policy of Session: reachable only on the system's account (sign-in and sign-out).
 func (Session) Policy() ent.Policy { return authz.NewPolicy(authz.SystemOnlyRules()) }
+
+// Hooks of Session: a signed-out or revoked session's cached viewer is dropped everywhere.
+func (Session) Hooks() []ent.Hook { return []ent.Hook{authz.SessionChangesHook()} }
 
 // Policy of Event: reads are scoped by the current and the origin grid; reports are checked
 // against the grid; every other change goes through the workflow package, which checks the

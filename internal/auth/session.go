@@ -118,8 +118,18 @@ func (s *Service) OpenSession(ctx context.Context, userID int, remoteAddr string
 // Authenticate returns the user of a live session. Unknown, expired and revoked tokens and
 // disabled users are refused.
 func (s *Service) Authenticate(ctx context.Context, token string) (*ent.User, error) {
+	u, _, err := s.AuthenticateSession(ctx, token)
+	return u, err
+}
+
+// SessionKey is the key under which a viewer cache keeps token's session: the token's hash,
+// so that no cache holds a usable token.
+func SessionKey(token string) string { return string(hashToken(token)) }
+
+// AuthenticateSession is Authenticate that also returns when the session expires.
+func (s *Service) AuthenticateSession(ctx context.Context, token string) (*ent.User, time.Time, error) {
 	if !strings.HasPrefix(token, tokenPrefix) || len(token) > 200 {
-		return nil, errSessionInvalid
+		return nil, time.Time{}, errSessionInvalid
 	}
 	sys := authz.SystemContext(ctx, "authenticate a bearer token")
 	sess, err := s.client(ctx).Session.Query().
@@ -127,15 +137,15 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*ent.User, er
 		WithUser().
 		Only(sys)
 	if ent.IsNotFound(err) {
-		return nil, errSessionInvalid
+		return nil, time.Time{}, errSessionInvalid
 	}
 	if err != nil {
-		return nil, fmt.Errorf("authenticate: %w", err)
+		return nil, time.Time{}, fmt.Errorf("authenticate: %w", err)
 	}
 	if sess.Edges.User.Disabled {
-		return nil, apperr.New(apperr.Unauthenticated, "this account is disabled")
+		return nil, time.Time{}, apperr.New(apperr.Unauthenticated, "this account is disabled")
 	}
-	return sess.Edges.User, nil
+	return sess.Edges.User, sess.ExpiresAt, nil
 }
 
 // Logout revokes the session of token. Revoking an unknown token is not an error.

@@ -212,6 +212,21 @@ func TestImportLedgersBadInput(t *testing.T) {
 		_, err = excel.ImportLedgers(authz.NewContext(context.Background(), v), db.Client, bytes.NewReader(supervised), int64(len(supervised)), nil)
 		diff(t, "a supervisor's import", []string{"RENTAL_HOUSING!A3: your role on grid 410102001001001 does not allow adding ledger entries"}, importErr(t, err))
 
+		// Neither a viewer nor the system's account: refused, never "allowed everywhere".
+		before, err := db.Client.LedgerEntry.Query().Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := excel.ImportLedgers(context.Background(), db.Client, bytes.NewReader(supervised), int64(len(supervised)), nil); err == nil {
+			t.Error("an import with neither a viewer nor the system's account succeeded")
+		}
+		if _, err := excel.ImportRoster(context.Background(), db.Client, bytes.NewReader(supervised), int64(len(supervised)), nil); err == nil {
+			t.Error("a roster import with neither a viewer nor the system's account succeeded")
+		}
+		if after, _ := db.Client.LedgerEntry.Query().Count(ctx); after != before {
+			t.Errorf("a refused import wrote %d ledger entries", after-before)
+		}
+
 		// A good file is written whole.
 		data := workbook(t, sheetSpec{name: "RENTAL_HOUSING", rows: rentalRows(good, []any{g, "", "", "", "一组2号", "李某", "", "1", "仓储", "46027"})})
 		sum, err := excel.ImportLedgers(ctx, db.Client, bytes.NewReader(data), int64(len(data)), nil)

@@ -64,13 +64,23 @@ type Config struct {
 	// Downloads signs the links of requestExport and checks them at /downloads/; New makes
 	// one with a random key when it is nil (give several processes one key to share links).
 	Downloads *excel.Signer
+	// Viewers caches each session's viewer between requests. New makes one that hears the
+	// changes committed in this process; processes sharing a PostgreSQL database must also
+	// feed it the others' changes (changefeed.Listen), as serve does.
+	Viewers *authz.ViewerCache
 }
 
 // New returns the HTTP handler of the whole server: GraphiQL at /, the API at /graphql,
 // /healthz (the process is up), /readyz (it can serve: the database answers), /metrics
 // (Prometheus) and the public pages without sign-in (notice cards, badges, the report and
 // tracking pages, the bulletin: see publicface.Web.Register).
+//
+// New panics when the binary does not register every entity's privacy policy (see
+// CheckPolicies): such a server would answer every query unchecked or not at all.
 func New(cfg Config) http.Handler {
+	if err := CheckPolicies(); err != nil {
+		panic(err)
+	}
 	if cfg.Now == nil {
 		cfg.Now = clock.Now
 	}
@@ -86,6 +96,10 @@ func New(cfg Config) http.Handler {
 	}
 	if cfg.Downloads == nil {
 		cfg.Downloads = excel.NewSigner(nil)
+	}
+	if cfg.Viewers == nil {
+		cfg.Viewers = authz.NewViewerCache(0)
+		authz.Subscribe(cfg.Viewers.Invalidate)
 	}
 	obs := newObserver(requestLog, cfg.DB)
 	mux := http.NewServeMux()
@@ -105,6 +119,19 @@ func New(cfg Config) http.Handler {
 		mux.Handle(p, http.TimeoutHandler(pages, cfg.RequestTimeout, "请求超时，请稍后再试。"))
 	}
 	return mux
+}
+
+// ErrPoliciesMissing is returned by CheckPolicies when some entity has no registered privacy
+// policy.
+var ErrPoliciesMissing = errors.New("privacy policies are not registered: the binary must import _ \"gridgov/ent/runtime\"")
+
+// CheckPolicies returns an error wrapping ErrPoliciesMissing, naming the entity types, when
+// some entity's privacy policy is not registered.
+func CheckPolicies() error {
+	if missing := ent.MissingPolicies(); len(missing) > 0 {
+		return fmt.Errorf("%w (missing for %s)", ErrPoliciesMissing, strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // GraphQL returns the GraphQL handler with gridgov's limits, transactions and error
@@ -207,31 +234,51 @@ func errorResponse(ctx context.Context, err error) *graphql.Response {
 	return &graphql.Response{Errors: gqlerror.List{graph.PresentError(ctx, err)}}
 }
 
-// withViewer resolves the bearer token to a viewer whose grants come from the user's active
-// assignments, loaded once for the request. A request without a token is anonymous; one with
-// a bad token is refused with 401, so that a client never silently loses its sign-in.
+// withViewer resolves the bearer token to the session's viewer, whose grants come from the
+// user's active assignments: from the viewer cache when it holds the session, else loaded
+// (two statements) and cached. A request without a token is anonymous; one with a bad token
+// is refused with 401, so that a client never silently loses its sign-in.
 func withViewer(cfg Config, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		token, hasToken := bearer(r)
 		ctx = auth.WithRequest(ctx, auth.Request{Token: token, RemoteAddr: clientAddr(r)})
 		if hasToken {
-			u, err := cfg.Auth.Authenticate(ctx, token)
+			v, status, err := sessionViewer(ctx, cfg, token)
 			if err != nil {
-				writeError(w, r, cfg.Logger, http.StatusUnauthorized, err)
+				writeError(w, r, cfg.Logger, status, err)
 				return
 			}
-			var ok bool
-			if ctx, ok = viewerContext(ctx, cfg, w, r, u); !ok {
-				return
-			}
+			ctx = authz.NewContext(ctx, v)
+			infoFrom(ctx).userID = v.UserID
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
+// sessionViewer returns the viewer of token's session, or the error to answer with its status.
+func sessionViewer(ctx context.Context, cfg Config, token string) (*authz.Viewer, int, error) {
+	// Sessions expire by the sign-in service's clock; in production it is the server's.
+	key, now := auth.SessionKey(token), cfg.Auth.Now()
+	if v := cfg.Viewers.Get(key, now); v != nil {
+		return v, 0, nil
+	}
+	gen := cfg.Viewers.Begin()
+	u, expires, err := cfg.Auth.AuthenticateSession(ctx, token)
+	if err != nil {
+		return nil, http.StatusUnauthorized, err
+	}
+	v, err := cfg.Enforcer.LoadViewer(ctx, cfg.Client, u, cfg.Now())
+	if err != nil {
+		return nil, http.StatusInternalServerError, err
+	}
+	cfg.Viewers.Put(key, v, gen, now, expires)
+	return v, 0, nil
+}
+
 // viewerContext adds the viewer of user u, with grants loaded now, to ctx; on failure it
-// answers with the error (503 when the database is unavailable) and returns false.
+// answers with the error (503 when the database is unavailable) and returns false. Used
+// where there is no session to cache the viewer by (download links).
 func viewerContext(ctx context.Context, cfg Config, w http.ResponseWriter, r *http.Request, u *ent.User) (context.Context, bool) {
 	v, err := cfg.Enforcer.LoadViewer(ctx, cfg.Client, u, cfg.Now())
 	if err != nil {

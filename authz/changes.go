@@ -1,0 +1,353 @@
+package authz
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	entgo "entgo.io/ent"
+	"entgo.io/ent/dialect"
+
+	"gridgov/ent"
+	"gridgov/ent/assignment"
+	"gridgov/ent/hook"
+	"gridgov/ent/session"
+)
+
+// Change names what changed in who may do what, so that caches of viewers drop what it
+// affects: a user (account, superuser flag, linked person, sessions), a person's assignments,
+// or everything (a subtree move rewrote many grant roots).
+type Change struct {
+	UserID   int
+	PersonID int
+	All      bool
+}
+
+// ChangesChannel is the PostgreSQL NOTIFY channel on which changes are announced to every
+// process; the payload is Change.String (ids only).
+const ChangesChannel = "gridgov_authz"
+
+// String is the change as a NOTIFY payload: "u:ID", "p:ID" or "*".
+func (c Change) String() string {
+	switch {
+	case c.All:
+		return "*"
+	case c.UserID != 0:
+		return "u:" + strconv.Itoa(c.UserID)
+	default:
+		return "p:" + strconv.Itoa(c.PersonID)
+	}
+}
+
+// ParseChange reads a payload written by Change.String, ignoring a " #nonce" suffix.
+func ParseChange(s string) (Change, error) {
+	s, _, _ = strings.Cut(s, " #")
+	if s == "*" {
+		return Change{All: true}, nil
+	}
+	kind, id, ok := strings.Cut(s, ":")
+	n, err := strconv.Atoi(id)
+	if !ok || err != nil || n <= 0 {
+		return Change{}, fmt.Errorf("authz: bad change payload %q", s)
+	}
+	switch kind {
+	case "u":
+		return Change{UserID: n}, nil
+	case "p":
+		return Change{PersonID: n}, nil
+	}
+	return Change{}, fmt.Errorf("authz: bad change payload %q", s)
+}
+
+// subscribers receive the changes committed in this process.
+var subscribers struct {
+	sync.RWMutex
+	next int
+	fs   map[int]func(Change)
+}
+
+// Subscribe calls f with every change committed by this process, after its commit, until
+// the returned function is called. Changes of other processes arrive through the PostgreSQL
+// listener (internal/changefeed).
+func Subscribe(f func(Change)) (unsubscribe func()) {
+	subscribers.Lock()
+	defer subscribers.Unlock()
+	if subscribers.fs == nil {
+		subscribers.fs = map[int]func(Change){}
+	}
+	id := subscribers.next
+	subscribers.next++
+	subscribers.fs[id] = f
+	return func() {
+		subscribers.Lock()
+		defer subscribers.Unlock()
+		delete(subscribers.fs, id)
+	}
+}
+
+func publishLocal(changes []Change) {
+	subscribers.RLock()
+	defer subscribers.RUnlock()
+	for _, f := range subscribers.fs {
+		for _, ch := range changes {
+			f(ch)
+		}
+	}
+}
+
+// pendingChanges holds the changes of each open transaction until it commits.
+var pendingChanges sync.Map // tx key → *changeBatch
+
+type changeBatch struct {
+	mu      sync.Mutex
+	changes []Change
+}
+
+// announce publishes changes made through client: inside a transaction when it commits (on
+// PostgreSQL with NOTIFY in the transaction itself, so other processes learn of exactly the
+// committed changes), outside one at once.
+func announce(ctx context.Context, client *ent.Client, changes ...Change) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	tx, key, inTx := ent.AuditClientTx(client)
+	if !inTx {
+		payloads, err := notify(ctx, client, changes)
+		if err != nil {
+			return err
+		}
+		publishLocal(changes)
+		awaitEcho(payloads, expectEcho(payloads))
+		return nil
+	}
+	b := &changeBatch{}
+	if v, loaded := pendingChanges.LoadOrStore(key, b); loaded {
+		b = v.(*changeBatch)
+	} else {
+		tx.OnCommit(func(next ent.Committer) ent.Committer {
+			return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+				pendingChanges.Delete(key)
+				b.mu.Lock()
+				changes := b.changes
+				b.mu.Unlock()
+				payloads, err := notify(ctx, tx.Client(), changes)
+				if err != nil {
+					_ = tx.Rollback() // the commit is refused: end the transaction here
+					return err
+				}
+				waits := expectEcho(payloads)
+				if err := next.Commit(ctx, tx); err != nil {
+					return err
+				}
+				publishLocal(changes)
+				awaitEcho(payloads, waits)
+				return nil
+			})
+		})
+		tx.OnRollback(func(next ent.Rollbacker) ent.Rollbacker {
+			return ent.RollbackFunc(func(ctx context.Context, tx *ent.Tx) error {
+				pendingChanges.Delete(key)
+				return next.Rollback(ctx, tx)
+			})
+		})
+	}
+	b.mu.Lock()
+	b.changes = append(b.changes, changes...)
+	b.mu.Unlock()
+	return nil
+}
+
+// notify sends each distinct change on ChangesChannel on PostgreSQL (SQLite has one
+// process), each payload with a nonce by which this process's own listener recognises it
+// (awaitEcho). It returns the payloads sent.
+func notify(ctx context.Context, client *ent.Client, changes []Change) ([]string, error) {
+	if client.Dialect() != dialect.Postgres {
+		return nil, nil
+	}
+	seen := map[Change]bool{}
+	var payloads []string
+	for _, ch := range changes {
+		if seen[ch] {
+			continue
+		}
+		seen[ch] = true
+		payload := ch.String() + " #" + strconv.FormatUint(nonces.Add(1), 36) + "-" + processNonce
+		if _, err := client.ExecContext(ctx, "SELECT pg_notify($1, $2)", ChangesChannel, payload); err != nil {
+			return nil, fmt.Errorf("announce change %s: %w", ch, err)
+		}
+		payloads = append(payloads, payload)
+	}
+	return payloads, nil
+}
+
+var (
+	nonces       atomic.Uint64
+	processNonce = strconv.FormatInt(time.Now().UnixNano(), 36)
+)
+
+// echoWait bounds how long a committed change waits for this process's listener to hear it.
+const echoWait = 250 * time.Millisecond
+
+// echoes tracks the payloads this process sent and waits to hear back.
+var echoes struct {
+	sync.Mutex
+	listeners int
+	waiting   map[string]chan struct{}
+}
+
+// Heard is called by a change listener of this process with every payload it receives.
+func Heard(payload string) {
+	echoes.Lock()
+	defer echoes.Unlock()
+	if ch, ok := echoes.waiting[payload]; ok {
+		close(ch)
+		delete(echoes.waiting, payload)
+	}
+}
+
+// ListenerRunning records that a change listener runs in this process (changefeed.Listen);
+// the returned function records that it stopped.
+func ListenerRunning() (stopped func()) {
+	echoes.Lock()
+	defer echoes.Unlock()
+	echoes.listeners++
+	return func() {
+		echoes.Lock()
+		defer echoes.Unlock()
+		echoes.listeners--
+	}
+}
+
+// expectEcho registers payloads to wait for; it returns nil when no listener runs here.
+func expectEcho(payloads []string) []chan struct{} {
+	echoes.Lock()
+	defer echoes.Unlock()
+	if echoes.listeners == 0 || len(payloads) == 0 {
+		return nil
+	}
+	if echoes.waiting == nil {
+		echoes.waiting = map[string]chan struct{}{}
+	}
+	out := make([]chan struct{}, len(payloads))
+	for i, p := range payloads {
+		out[i] = make(chan struct{})
+		echoes.waiting[p] = out[i]
+	}
+	return out
+}
+
+// awaitEcho waits, at most echoWait, until this process's listener heard payloads. PostgreSQL
+// delivers a notification to every listening session at once, so by then the other
+// processes' listeners have it too: a mutation answers only when its revocation is in
+// flight everywhere, and the caller's next request, to any process, meets it.
+func awaitEcho(payloads []string, waits []chan struct{}) {
+	if len(waits) == 0 {
+		return
+	}
+	deadline := time.NewTimer(echoWait)
+	defer deadline.Stop()
+	for _, w := range waits {
+		select {
+		case <-w:
+		case <-deadline.C:
+			echoes.Lock()
+			for _, p := range payloads {
+				delete(echoes.waiting, p)
+			}
+			echoes.Unlock()
+			return
+		}
+	}
+}
+
+// AssignmentChangesHook announces a change of the person of every assignment a mutation
+// touches. A bulk update by predicate (a subtree move rewriting grid paths) announces a
+// change of everything rather than loading every row.
+func AssignmentChangesHook() entgo.Hook {
+	return hook.On(func(next entgo.Mutator) entgo.Mutator {
+		return hook.AssignmentFunc(func(ctx context.Context, m *ent.AssignmentMutation) (entgo.Value, error) {
+			var changes []Change
+			switch {
+			case m.Op().Is(entgo.OpCreate):
+				if id, ok := m.PersonID(); ok {
+					changes = append(changes, Change{PersonID: id})
+				}
+			case m.Op().Is(entgo.OpUpdate):
+				changes = append(changes, Change{All: true})
+			default: // UpdateOne, DeleteOne, Delete
+				ids, err := m.IDs(SystemContext(ctx, "find the people whose assignments change"))
+				if err != nil {
+					return nil, fmt.Errorf("assignments to change: %w", err)
+				}
+				persons, err := m.Client().Assignment.Query().Where(assignment.IDIn(ids...)).
+					Select(assignment.FieldPersonID).Ints(SystemContext(ctx, "find the people whose assignments change"))
+				if err != nil {
+					return nil, fmt.Errorf("people of assignments %v: %w", ids, err)
+				}
+				if id, ok := m.PersonID(); ok {
+					persons = append(persons, id)
+				}
+				for _, p := range persons {
+					changes = append(changes, Change{PersonID: p})
+				}
+			}
+			v, err := next.Mutate(ctx, m)
+			if err != nil {
+				return nil, err
+			}
+			return v, announce(ctx, m.Client(), changes...)
+		})
+	}, entgo.OpCreate|entgo.OpUpdate|entgo.OpUpdateOne|entgo.OpDelete|entgo.OpDeleteOne)
+}
+
+// UserChangesHook announces a change of every user an update or delete touches.
+func UserChangesHook() entgo.Hook {
+	return hook.On(func(next entgo.Mutator) entgo.Mutator {
+		return hook.UserFunc(func(ctx context.Context, m *ent.UserMutation) (entgo.Value, error) {
+			ids, err := m.IDs(SystemContext(ctx, "find the users that change"))
+			if err != nil {
+				return nil, fmt.Errorf("users to change: %w", err)
+			}
+			v, err := next.Mutate(ctx, m)
+			if err != nil {
+				return nil, err
+			}
+			return v, announce(ctx, m.Client(), userChanges(ids)...)
+		})
+	}, entgo.OpUpdate|entgo.OpUpdateOne|entgo.OpDelete|entgo.OpDeleteOne)
+}
+
+// SessionChangesHook announces a change of the user of every session an update or delete
+// touches (a sign-out, a revocation).
+func SessionChangesHook() entgo.Hook {
+	return hook.On(func(next entgo.Mutator) entgo.Mutator {
+		return hook.SessionFunc(func(ctx context.Context, m *ent.SessionMutation) (entgo.Value, error) {
+			sys := SystemContext(ctx, "find the users whose sessions change")
+			ids, err := m.IDs(sys)
+			if err != nil {
+				return nil, fmt.Errorf("sessions to change: %w", err)
+			}
+			users, err := m.Client().Session.Query().Where(session.IDIn(ids...)).Select(session.FieldUserID).Ints(sys)
+			if err != nil {
+				return nil, fmt.Errorf("users of sessions: %w", err)
+			}
+			v, err := next.Mutate(ctx, m)
+			if err != nil {
+				return nil, err
+			}
+			return v, announce(ctx, m.Client(), userChanges(users)...)
+		})
+	}, entgo.OpUpdate|entgo.OpUpdateOne|entgo.OpDelete|entgo.OpDeleteOne)
+}
+
+func userChanges(ids []int) []Change {
+	out := make([]Change, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, Change{UserID: id})
+	}
+	return out
+}
