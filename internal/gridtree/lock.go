@@ -11,6 +11,7 @@ import (
 	gen "gridgov/ent"
 	"gridgov/ent/grid"
 	"gridgov/internal/apperr"
+	"gridgov/internal/dblock"
 )
 
 // How moves serialise on PostgreSQL. A move takes moveLockKey (a transaction-level advisory
@@ -56,21 +57,10 @@ func SharedPath(ctx context.Context, client *gen.Client, id int, field string) (
 
 // lockMoves takes the moves' advisory lock on PostgreSQL, held until the transaction ends.
 func lockMoves(ctx context.Context, client *gen.Client) error {
-	// ent does not export a client's dialect, but its query builders know it: the probe
-	// selects no row.
-	var d string
-	if _, err := client.Grid.Query().Where(grid.IDIn()).Modify(func(s *sql.Selector) { d = s.Dialect() }).
-		Select(grid.FieldID).Ints(ctx); err != nil {
-		return fmt.Errorf("probe the database's dialect: %w", err)
-	}
-	if d != dialect.Postgres {
-		return nil
-	}
-	rows, err := client.QueryContext(ctx, "SELECT pg_advisory_xact_lock($1)", moveLockKey)
-	if err != nil {
+	if err := dblock.XactLock(ctx, client, moveLockKey); err != nil {
 		return fmt.Errorf("take the grid move lock: %w", err)
 	}
-	return rows.Close()
+	return nil
 }
 
 // lockSubtree locks the grid rows of the subtree at path FOR UPDATE, in path order so that
