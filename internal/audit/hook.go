@@ -6,13 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 
 	"entgo.io/ent"
 
 	"gridgov/authz"
 	gen "gridgov/ent"
 	"gridgov/ent/auditentry"
+	"gridgov/ent/event"
 	"gridgov/internal/apperr"
 )
 
@@ -54,6 +57,9 @@ func Hook() ent.Hook {
 			}
 			entries, err := entriesOf(m, v, old)
 			if err != nil {
+				return nil, err
+			}
+			if err := addParentPaths(ctx, m, entries); err != nil {
 				return nil, err
 			}
 			if err := add(ctx, m, entries); err != nil {
@@ -195,6 +201,66 @@ func pathOf(typ string, fields map[string]any) string {
 		}
 	}
 	return ""
+}
+
+// parentPaths find, for the entity types whose rows have no grid path of their own but
+// belong to a grid through a parent row, the grid path of a row from its fields, so that
+// their entries are seen by the supervisors of that grid, not only at the root. Every other
+// type either has a grid_path (or, for grids, a path) or lies outside the tree.
+var parentPaths = map[string]func(ctx context.Context, c *gen.Client, fields map[string]any) (string, error){
+	// A case's step belongs to the case's grid as it stands after the step (the event row
+	// changes before its step is appended).
+	gen.TypeEventAction: func(ctx context.Context, c *gen.Client, fields map[string]any) (string, error) {
+		id, ok := intOf(fields["event_id"])
+		if !ok { // an update records only the fields it changes, and event_id never changes
+			return "", nil
+		}
+		return c.Event.Query().Where(event.ID(id)).Select(event.FieldGridPath).String(ctx)
+	},
+}
+
+// ParentPathTypes lists the entity types whose entries take their grid path from a parent row.
+func ParentPathTypes() []string { return slices.Sorted(maps.Keys(parentPaths)) }
+
+// addParentPaths fills in the grid paths of entries of a type in parentPaths.
+func addParentPaths(ctx context.Context, m ent.Mutation, entries []Entry) error {
+	find, ok := parentPaths[m.Type()]
+	if !ok || len(entries) == 0 {
+		return nil
+	}
+	c, ok := m.(interface{ Client() *gen.Client })
+	if !ok {
+		return fmt.Errorf("audit: mutation %T has no client", m)
+	}
+	sys := authz.SystemContext(ctx, "the grid of an audited row's parent")
+	for i, e := range entries {
+		if e.GridPath != "" {
+			continue
+		}
+		fields := e.After
+		if fields == nil {
+			fields = e.Before
+		}
+		path, err := find(sys, c.Client(), fields)
+		if err != nil && !gen.IsNotFound(err) {
+			return fmt.Errorf("audit: grid path of %s %d: %w", e.EntityType, e.EntityID, err)
+		}
+		entries[i].GridPath = path
+	}
+	return nil
+}
+
+// intOf reads an id field as the audit records hold it.
+func intOf(v any) (int, bool) {
+	switch n := v.(type) {
+	case int:
+		return n, true
+	case *int:
+		if n != nil {
+			return *n, true
+		}
+	}
+	return 0, false
 }
 
 // actor is the user a change is recorded against: the signed-in viewer, or the system.

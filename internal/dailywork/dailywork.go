@@ -21,6 +21,7 @@ import (
 	"gridgov/ent/vehicle"
 	"gridgov/ent/visitinterval"
 	"gridgov/internal/apperr"
+	"gridgov/internal/gridtree"
 	"gridgov/internal/roster"
 	"gridgov/internal/workcal"
 )
@@ -82,12 +83,16 @@ func (s *Service) Tag(ctx context.Context, client *ent.Client, householdID int, 
 	if strings.TrimSpace(post) == "" {
 		return nil, apperr.Invalid("post", "a plate needs its post (岗位)")
 	}
+	path, err := gridtree.SharedPath(ctx, client, h.GridID, "householdID")
+	if err != nil {
+		return nil, err
+	}
 	sys := authz.SystemContext(ctx, "hang a household plate")
 	if _, err := client.HouseholdTag.Delete().Where(householdtag.HouseholdID(h.ID), householdtag.KindEQ(kind)).Exec(sys); err != nil {
 		return nil, err
 	}
 	return client.HouseholdTag.Create().SetHouseholdID(h.ID).SetKind(kind).SetPost(post).SetPledge(pledge).
-		SetPlateHungAt(hungAt).SetGridPath(h.GridPath).Save(sys)
+		SetPlateHungAt(hungAt).SetGridPath(path).Save(sys)
 }
 
 // Untag takes a plate down.
@@ -130,8 +135,12 @@ func (s *Service) Visit(ctx context.Context, client *ent.Client, householdID int
 	if at.After(s.Now().Add(clockSkew)) {
 		return nil, apperr.Invalid("visitedAt", "a visit cannot be in the future")
 	}
+	path, err := gridtree.SharedPath(ctx, client, h.GridID, "householdID")
+	if err != nil {
+		return nil, err
+	}
 	return client.Visit.Create().SetHouseholdID(h.ID).SetVisitorID(v.PersonID).SetVisitedAt(at).
-		SetNotes(notes).SetConcerns(concerns).SetGridPath(h.GridPath).
+		SetNotes(notes).SetConcerns(concerns).SetGridPath(path).
 		Save(authz.SystemContext(ctx, "record a visit after its checks"))
 }
 

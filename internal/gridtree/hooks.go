@@ -38,7 +38,9 @@ func createGrid(ctx, sys context.Context, next ent.Mutator, m *gen.GridMutation)
 	parentPath, level := "/", 0
 	var parent *ParentInfo
 	if parentID, ok := m.ParentID(); ok {
-		p, err := m.Client().Grid.Get(sys, parentID)
+		// Shared: a move of the parent waits until the new grid, which copies its path, is
+		// committed where the move's rewrite finds it.
+		p, err := m.Client().Grid.Query().Where(grid.ID(parentID)).Modify(forShare).Only(sys)
 		if gen.IsNotFound(err) {
 			return nil, apperr.Invalid("parentID", "parentID: no grid with id %d", parentID)
 		}
@@ -151,7 +153,8 @@ type gridPathMutation interface {
 }
 
 // CopyGridPathHook keeps grid_path equal to the path of the row's grid whenever the grid is
-// set, on create and on update. Moves rewrite the copies in bulk (Move).
+// set, on create and on update, reading it under a shared lock (SharedPath). Moves rewrite
+// the copies in bulk (Move).
 func CopyGridPathHook() ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -168,12 +171,9 @@ func CopyGridPathHook() ent.Hook {
 				if !ok {
 					return nil, fmt.Errorf("mutation %T has no client", m)
 				}
-				path, err := c.Client().Grid.Query().Where(grid.ID(gridID)).Select(grid.FieldPath).String(authz.SystemContext(ctx, "copy grid path"))
-				if gen.IsNotFound(err) {
-					return nil, apperr.Invalid("gridID", "gridID: no grid with id %d", gridID)
-				}
+				path, err := SharedPath(ctx, c.Client(), gridID, "gridID")
 				if err != nil {
-					return nil, fmt.Errorf("load path of grid %d: %w", gridID, err)
+					return nil, err
 				}
 				gm.SetGridPath(path)
 			}

@@ -110,11 +110,16 @@ func rebaseRows[U pathUpdate[U, P], P any](ctx context.Context, u U, under P, co
 // paths and levels of the whole subtree and every path copy below it. client must be
 // bound to a transaction. The viewer needs the
 // move permission at the grid's current place and at the destination. Moving a grid under
-// itself or one of its descendants is refused.
+// itself or one of its descendants is refused. Moves serialise (see lock.go): the grid and
+// its new parent are read after the move's locks are taken, so the checks and the rewritten
+// paths see every move committed before.
 func Move(ctx context.Context, client *gen.Client, id, newParentID int) (*gen.Grid, error) {
 	v := authz.FromContext(ctx)
 	if v == nil {
 		return nil, authz.ErrNoViewer
+	}
+	if err := lockMoves(authz.SystemContext(ctx, "serialise grid moves"), client); err != nil {
+		return nil, fmt.Errorf("move grid %d: %w", id, err)
 	}
 	g, err := client.Grid.Get(ctx, id)
 	if err != nil {
@@ -138,6 +143,9 @@ func Move(ctx context.Context, client *gen.Client, id, newParentID int) (*gen.Gr
 	}
 	// The subtree holds no deeper kinds than g, so checking g against its new parent suffices.
 	oldPrefix := g.Path
+	if err := lockSubtree(authz.SystemContext(ctx, "lock a moved subtree"), client, oldPrefix); err != nil {
+		return nil, fmt.Errorf("move grid %d: %w", id, err)
+	}
 	newPrefix := authz.ChildPath(parent.Path, g.ID)
 	delta := parent.Level + 1 - g.Level
 	// The move is recorded once, for the grid, below; the rewritten paths of the rows under

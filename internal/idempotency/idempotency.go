@@ -11,13 +11,15 @@ import (
 	"gridgov/ent"
 	"gridgov/ent/idempotencykey"
 	"gridgov/internal/apperr"
+	"gridgov/internal/dblock"
 )
 
 // MaxKeyLen is the longest key accepted.
 const MaxKeyLen = 100
 
 // Do runs fn unless scope (who) already used key for op, and returns the id fn produced, or
-// the one recorded the first time. The client must be bound to the mutation's transaction, so
+// the one recorded the first time; a request that comes while another with the same key is
+// running waits for it. The client must be bound to the mutation's transaction, so
 // that the key is recorded together with the work. A key reused for another operation is
 // refused.
 func Do(ctx context.Context, client *ent.Client, scope, key, op string, fn func() (int, error)) (int, error) {
@@ -28,6 +30,11 @@ func Do(ctx context.Context, client *ent.Client, scope, key, op string, fn func(
 		return 0, apperr.Invalid("idempotencyKey", "idempotencyKey may have at most %d bytes", MaxKeyLen)
 	}
 	sys := authz.SystemContext(ctx, "idempotency keys")
+	// Concurrent requests with the same key wait here for the first one's transaction to
+	// end, then find its key and replay its answer (or, if it failed, do the work).
+	if err := dblock.XactLock(sys, client, dblock.Key("idempotency", scope, key)); err != nil {
+		return 0, fmt.Errorf("wait for the idempotency key: %w", err)
+	}
 	prev, err := client.IdempotencyKey.Query().Where(idempotencykey.Scope(scope), idempotencykey.Key(key)).Only(sys)
 	switch {
 	case err == nil:

@@ -17,6 +17,7 @@ import (
 	"gridgov/ent/keyprojectprogress"
 	"gridgov/ent/person"
 	"gridgov/internal/apperr"
+	"gridgov/internal/gridtree"
 )
 
 // MilestoneInput is a milestone of a new project.
@@ -194,7 +195,15 @@ func RecordProgress(ctx context.Context, client *ent.Client, metricID int, day s
 	case !ent.IsNotFound(err):
 		return nil, err
 	}
-	b := client.KeyProjectProgress.Create().SetMetricID(metricID).SetDay(day).SetValue(value).SetNote(note).SetGridPath(m.GridPath)
+	gridID, err := client.KeyProject.Query().Where(keyproject.ID(m.ProjectID)).Select(keyproject.FieldGridID).Int(sys)
+	if err != nil {
+		return nil, fmt.Errorf("load the grid of key project %d: %w", m.ProjectID, err)
+	}
+	path, err := gridtree.SharedPath(ctx, client, gridID, "metricID")
+	if err != nil {
+		return nil, err
+	}
+	b := client.KeyProjectProgress.Create().SetMetricID(metricID).SetDay(day).SetValue(value).SetNote(note).SetGridPath(path)
 	if v.PersonID != 0 {
 		b.SetRecordedByID(v.PersonID)
 	}

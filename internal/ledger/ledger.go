@@ -23,6 +23,7 @@ import (
 	"gridgov/ent/person"
 	"gridgov/ent/schema/ledgerfield"
 	"gridgov/internal/apperr"
+	"gridgov/internal/gridtree"
 )
 
 // viewer returns the request's viewer or the sign-in error.
@@ -342,8 +343,12 @@ func UpdateEntry(ctx context.Context, client *ent.Client, id int, ch EntryChange
 	if v.PersonID != 0 {
 		u.SetUpdatedByID(v.PersonID)
 	}
+	oldPath, err := gridtree.SharedPath(ctx, client, e.GridID, "id")
+	if err != nil {
+		return nil, err
+	}
 	rev := client.LedgerEntryRevision.Create().SetEntryID(id).SetVersion(e.Version).SetPeriod(e.Period).
-		SetValues(e.Values).SetGridID(e.GridID).SetGridPath(e.GridPath)
+		SetValues(e.Values).SetGridID(e.GridID).SetGridPath(oldPath)
 	if v.PersonID != 0 {
 		rev.SetChangedByID(v.PersonID)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 
 	"gridgov/authz"
@@ -258,7 +259,10 @@ func TallyHook() ent.Hook {
 				if ids, err = m.IDs(sys); err != nil {
 					return nil, fmt.Errorf("rollup summary: cases to change: %w", err)
 				}
-				if before, err = loadFacts(sys, client, ids); err != nil {
+				// Locked, so that the counts taken away are those the change replaces even
+				// when another transaction (a workflow step, a move's rewrite of origin
+				// paths) changes the same cases at the same time.
+				if before, err = loadFacts(sys, client, ids, true); err != nil {
 					return nil, err
 				}
 			}
@@ -275,7 +279,7 @@ func TallyHook() ent.Hook {
 			}
 			var after []caseFacts
 			if !m.Op().Is(ent.OpDelete | ent.OpDeleteOne) {
-				if after, err = loadFacts(sys, client, ids); err != nil {
+				if after, err = loadFacts(sys, client, ids, false); err != nil {
 					return v, err
 				}
 			}
@@ -293,12 +297,18 @@ func TallyHook() ent.Hook {
 }
 
 // loadFacts loads the facts of the cases with the given ids, in chunks that stay below the
-// databases' limits on bound parameters.
-func loadFacts(ctx context.Context, client *gen.Client, ids []int) ([]caseFacts, error) {
+// databases' limits on bound parameters; lock locks their rows FOR UPDATE on PostgreSQL
+// (SQLite's writers run one at a time), in id order.
+func loadFacts(ctx context.Context, client *gen.Client, ids []int, lock bool) ([]caseFacts, error) {
 	var out []caseFacts
 	for chunk := range slices.Chunk(ids, 5000) {
 		var facts []caseFacts
-		if err := client.Event.Query().Where(event.IDIn(chunk...)).Select(factColumns...).Scan(ctx, &facts); err != nil {
+		q := client.Event.Query().Where(event.IDIn(chunk...)).Order(gen.Asc(event.FieldID)).Modify(func(s *sql.Selector) {
+			if lock && s.Dialect() == dialect.Postgres {
+				s.ForUpdate()
+			}
+		})
+		if err := q.Select(factColumns...).Scan(ctx, &facts); err != nil {
 			return nil, fmt.Errorf("rollup summary: load cases: %w", err)
 		}
 		out = append(out, facts...)

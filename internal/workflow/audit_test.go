@@ -1,11 +1,17 @@
 package workflow_test
 
 import (
+	"slices"
 	"strconv"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"gridgov/ent"
+	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
+	"gridgov/ent/eventaction"
 	"gridgov/ent/user"
 	"gridgov/internal/dbtest"
 	"gridgov/internal/servertest"
@@ -83,6 +89,66 @@ func TestAuditLogOfCaseSteps(t *testing.T) {
 			w.env.MustDo(t, c.tok, q, map[string]any{"id": ev.ID}, &out)
 			if out.AuditLog.TotalCount != c.want {
 				t.Errorf("%s sees %d entries of the case, want %d", c.who, out.AuditLog.TotalCount, c.want)
+			}
+		}
+	})
+}
+
+// TestAuditLogOfCaseStepsScoped: the entries of a case's steps (EventAction rows, which
+// belong to a grid through their case) carry the case's grid path, so a supervisor sees the
+// steps of the cases in their subtree and no others.
+func TestAuditLogOfCaseStepsScoped(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		w := newWorld(t, db)
+		ctx := servertest.System()
+		inVillage := w.drive(t, "REGISTERED")
+		inVillage2 := w.reportAs(t, w.outsider, w.reportInput(w.group2, "EXPOSED_GARBAGE"))
+		p, err := db.Client.Person.Create().SetName("钱督察").SetGridID(w.village2.ID).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Client.Assignment.Create().SetPersonID(p.ID).SetGridID(w.village2.ID).
+			SetRole(assignment.RoleSUPERVISOR).SetValidFrom(time.Now().Add(-time.Hour)).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		village2Supervisor := w.env.TokenFor(t, p.ID, false)
+		stepsOf := func(ev Ev) []string {
+			t.Helper()
+			id, _ := strconv.Atoi(ev.ID)
+			ids, err := db.Client.EventAction.Query().Where(eventaction.EventID(id)).Order(ent.Asc(eventaction.FieldID)).IDs(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, id := range ids {
+				out = append(out, strconv.Itoa(id))
+			}
+			return out
+		}
+		village, village2 := stepsOf(inVillage), stepsOf(inVillage2)
+		const q = `{ auditLog(first: 100, where: {entityType: "EventAction"}, orderBy: {field: OCCURRED_AT}) { edges { node { entityID } } } }`
+		for _, c := range []struct {
+			who, token string
+			want       []string
+		}{
+			{"supervisor of the sub-district", w.supervisor.Token, append(slices.Clone(village), village2...)},
+			{"supervisor of the neighbouring village", village2Supervisor, village2},
+		} {
+			var out struct {
+				AuditLog struct {
+					Edges []struct{ Node struct{ EntityID string } }
+				}
+			}
+			w.env.MustDo(t, c.token, q, nil, &out)
+			var got []string
+			for _, e := range out.AuditLog.Edges {
+				got = append(got, e.Node.EntityID)
+			}
+			slices.Sort(got)
+			want := slices.Sorted(slices.Values(c.want))
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s: audit entries of case steps (-want +got):\n%s", c.who, diff)
 			}
 		}
 	})

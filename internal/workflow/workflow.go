@@ -17,6 +17,7 @@ import (
 	"gridgov/ent/grid"
 	"gridgov/ent/person"
 	"gridgov/internal/apperr"
+	"gridgov/internal/gridtree"
 	"gridgov/internal/workcal"
 )
 
@@ -121,8 +122,8 @@ func (e *Engine) ReportPublic(ctx context.Context, client *ent.Client, r PublicR
 // create inserts a case with its tracking code and origin path, and its REPORT action.
 func (e *Engine) create(ctx context.Context, client *ent.Client, b *ent.EventCreate, actor *int, note string) (*ent.Event, error) {
 	gridID, _ := b.Mutation().GridID()
-	origin, err := client.Grid.Query().Where(grid.ID(gridID)).Select(grid.FieldPath).String(authz.SystemContext(ctx, "origin path of a new case"))
-	if err != nil && !ent.IsNotFound(err) {
+	origin, err := gridtree.SharedPath(ctx, client, gridID, "gridID")
+	if err != nil {
 		return nil, err
 	}
 	code, err := trackingCode()

@@ -1,0 +1,52 @@
+// Package dblock takes PostgreSQL transaction-level advisory locks through an ent client
+// bound to a transaction; on SQLite, whose write transactions run one at a time (BEGIN
+// IMMEDIATE, see internal/store), it does nothing.
+package dblock
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
+
+	gen "gridgov/ent"
+	"gridgov/ent/grid"
+)
+
+// Dialect returns the dialect of client's database. ent does not export it, but its query
+// builders know it: the probe selects no row. ctx must allow reading grids.
+func Dialect(ctx context.Context, client *gen.Client) (string, error) {
+	var d string
+	if _, err := client.Grid.Query().Where(grid.IDIn()).Modify(func(s *sql.Selector) { d = s.Dialect() }).
+		Select(grid.FieldID).Ints(ctx); err != nil {
+		return "", fmt.Errorf("probe the database's dialect: %w", err)
+	}
+	return d, nil
+}
+
+// XactLock takes the advisory lock key on PostgreSQL, waiting for its holder; it is held
+// until client's transaction ends. ctx must allow reading grids.
+func XactLock(ctx context.Context, client *gen.Client, key int64) error {
+	d, err := Dialect(ctx, client)
+	if err != nil || d != dialect.Postgres {
+		return err
+	}
+	rows, err := client.QueryContext(ctx, "SELECT pg_advisory_xact_lock($1)", key)
+	if err != nil {
+		return fmt.Errorf("take advisory lock %d: %w", key, err)
+	}
+	return rows.Close()
+}
+
+// Key is the advisory lock key of a name made of parts (64-bit FNV-1a of the parts, each
+// ended by a NUL byte so that ("ab", "c") and ("a", "bc") differ).
+func Key(parts ...string) int64 {
+	h := fnv.New64a()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return int64(h.Sum64())
+}
