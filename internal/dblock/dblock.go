@@ -29,11 +29,21 @@ func Dialect(ctx context.Context, client *gen.Client) (string, error) {
 // XactLock takes the advisory lock key on PostgreSQL, waiting for its holder; it is held
 // until client's transaction ends. ctx must allow reading grids.
 func XactLock(ctx context.Context, client *gen.Client, key int64) error {
+	return xactLock(ctx, client, "pg_advisory_xact_lock", key)
+}
+
+// XactLockShared takes the advisory lock key in shared mode: holders of the shared lock do
+// not wait for each other, only for (and hold off) a holder of XactLock.
+func XactLockShared(ctx context.Context, client *gen.Client, key int64) error {
+	return xactLock(ctx, client, "pg_advisory_xact_lock_shared", key)
+}
+
+func xactLock(ctx context.Context, client *gen.Client, fn string, key int64) error {
 	d, err := Dialect(ctx, client)
 	if err != nil || d != dialect.Postgres {
 		return err
 	}
-	rows, err := client.QueryContext(ctx, "SELECT pg_advisory_xact_lock($1)", key)
+	rows, err := client.QueryContext(ctx, "SELECT "+fn+"($1)", key)
 	if err != nil {
 		return fmt.Errorf("take advisory lock %d: %w", key, err)
 	}

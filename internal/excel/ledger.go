@@ -249,10 +249,8 @@ func ImportLedgers(ctx context.Context, client *ent.Client, r io.ReaderAt, size 
 	if err != nil {
 		return nil, err
 	}
-	paths := make(map[int]string, len(gs))
 	for _, g := range gs {
 		grids[g.Code] = g
-		paths[g.ID] = g.Path
 	}
 	kps := map[string]int{}
 	ps, err := client.KeyProject.Query().Select(keyproject.FieldID, keyproject.FieldCode).All(ctx)
@@ -309,7 +307,7 @@ func ImportLedgers(ctx context.Context, client *ent.Client, r io.ReaderAt, size 
 		return nil, err
 	}
 	progress.report("checked", read, read)
-	if err := writeLedgerRows(gridtree.WithKnownPaths(ctx, paths), client, out, progress); err != nil {
+	if err := writeLedgerRows(ctx, client, out, progress); err != nil {
 		return nil, err
 	}
 	sum.Total = len(out)
@@ -455,6 +453,13 @@ func writeLedgerRows(ctx context.Context, client *ent.Client, rows []ledgerRow, 
 	if err != nil {
 		return err
 	}
+	// The paths read when the file was checked may predate a move: copy the current ones.
+	paths, err := gridtree.LockedPaths(sys, tx.Client())
+	if err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	sys = gridtree.WithKnownPaths(sys, paths)
 	for lo := 0; lo < len(rows); lo += importBatch {
 		hi := min(lo+importBatch, len(rows))
 		bulk := make([]*ent.LedgerEntryCreate, 0, hi-lo)

@@ -538,9 +538,14 @@ func writeRoster(ctx context.Context, client *ent.Client, existing map[string]*e
 		_ = tx.Rollback()
 		return nil, err
 	}
-	idOf, paths := map[string]int{}, map[int]string{}
+	// The paths read when the file was checked may predate a move: copy the current ones.
+	paths, err := gridtree.LockedPaths(sys, tx.Client())
+	if err != nil {
+		return fail(err)
+	}
+	idOf := map[string]int{}
 	for code, g := range existing {
-		idOf[code], paths[g.ID] = g.ID, g.Path
+		idOf[code] = g.ID
 	}
 	for i, g := range grids {
 		b := tx.Grid.Create().SetCode(g.code).SetName(g.name).SetKind(g.kind).SetHouseholds(g.households).

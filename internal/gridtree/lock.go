@@ -73,3 +73,23 @@ func lockSubtree(ctx context.Context, client *gen.Client, path string) error {
 	}
 	return nil
 }
+
+// LockedPaths holds moves off until client's transaction ends (the moves' lock, shared, on
+// PostgreSQL) and returns every grid's path (id → path), read after the lock is taken: a
+// bulk import that copies paths from it (WithKnownPaths) copies the paths that stay true
+// until it commits.
+func LockedPaths(ctx context.Context, client *gen.Client) (map[int]string, error) {
+	sys := authz.SystemContext(ctx, "grid paths for a bulk write")
+	if err := dblock.XactLockShared(sys, client, moveLockKey); err != nil {
+		return nil, fmt.Errorf("hold grid moves off: %w", err)
+	}
+	gs, err := client.Grid.Query().Select(grid.FieldID, grid.FieldPath).All(sys)
+	if err != nil {
+		return nil, fmt.Errorf("read grid paths: %w", err)
+	}
+	paths := make(map[int]string, len(gs))
+	for _, g := range gs {
+		paths[g.ID] = g.Path
+	}
+	return paths, nil
+}
