@@ -121,6 +121,7 @@ func GraphQL(cfg Config) *handler.Server {
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(parserTokens)
 	srv.SetDisableSuggestion(true)
+	srv.SetValidationRulesFn(rulesWithoutSuggestions)
 	srv.Use(queryLimits{cache: cache}) // before validation, which costs what the limits bound
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
