@@ -55,7 +55,9 @@ func NewResolver(client *ent.Client, authService *auth.Service) *Resolver {
 
 // NewSchemaFor returns the executable schema of r with gridgov's complexity functions.
 func NewSchemaFor(r *Resolver) graphql.ExecutableSchema {
-	return generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexity()})
+	es := generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexity()})
+	describePageSizes(es.Schema())
+	return es
 }
 
 // client returns the transaction's client inside a mutation (entgql.Transactioner puts it in
