@@ -129,7 +129,7 @@ func GraphQL(cfg Config) *handler.Server {
 	srv.AroundResponses(recordResponse) // outermost: sees the response as sent
 	srv.AroundResponses(truncateErrors)
 	srv.Use(graph.PageSizeCheck{}) // before the complexity limit: a clearer refusal
-	srv.Use(extension.FixedComplexityLimit(maxComplexity))
+	srv.Use(complexityLimit())
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: cfg.Client}})
 	// Page sizes are checked once per operation (PageSizeCheck), not by a field middleware,
 	// which would run on every field of every response (a district rollup has thousands).
