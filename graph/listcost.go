@@ -19,7 +19,7 @@ var listSizes = map[string]int{
 	"Query.publicBadges":          500,
 	"PublicGridReport.items":      200, // publicface.MaxReportItems
 	"PublicCard.people":           10,
-	"PublicEvent.steps":           30,
+	"PublicEvent.steps":           20,
 	"Query.publicEventCategories": 100,
 
 	// Compliance and statistics: a sub-district's people or child grids.
@@ -34,8 +34,8 @@ var listSizes = map[string]int{
 	"WorkRollup.peopleByRole":   10,
 
 	// Per-row lists.
-	"Event.actions":              30,
-	"Event.timeline":             30,
+	"Event.actions":              20,
+	"Event.timeline":             20,
 	"Event.duplicates":           10,
 	"EventCategory.children":     50,
 	"Grid.ancestors":             8,

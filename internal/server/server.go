@@ -134,6 +134,7 @@ func GraphQL(cfg Config) *handler.Server {
 	// Page sizes are checked once per operation (PageSizeCheck), not by a field middleware,
 	// which would run on every field of every response (a district rollup has thousands).
 	srv.AroundFields(auditOperation)
+	srv.AroundFields(resolver.PrimeLoaders)
 	srv.AroundOperations(resolver.WithLoaders)
 	srv.SetErrorPresenter(graph.PresentError)
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
