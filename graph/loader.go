@@ -2,19 +2,23 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"gridgov/authz"
 	"gridgov/ent"
+	"gridgov/ent/assignment"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/grid"
 	"gridgov/ent/ledgercategory"
 	"gridgov/ent/ledgerentry"
 	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/person"
+	"gridgov/internal/roster"
 )
 
 // batchWindow is how long a loader waits for more keys before it queries: gqlgen resolves the
@@ -72,6 +76,19 @@ func (l *loader[V]) load(ctx context.Context, id int) (V, error) {
 		var zero V
 		return zero, ctx.Err()
 	}
+}
+
+// loadMany returns the values for ids, in order, read in the batches they join.
+func (l *loader[V]) loadMany(ctx context.Context, ids []int) ([]V, error) {
+	l.expect(ids...)
+	out := make([]V, len(ids))
+	var wg sync.WaitGroup
+	errs := make([]error, len(ids))
+	for i, id := range ids {
+		wg.Go(func() { out[i], errs[i] = l.load(ctx, id) })
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
 
 // expect notes ids that the request will ask for.
@@ -132,6 +149,10 @@ type loaders struct {
 	entries    *loader[*ent.LedgerEntry]
 	// timelines are the steps of cases by case id, oldest first.
 	timelines *loader[[]*ent.EventAction]
+	// held are the assignments people hold, by person id, one loader per time asked about
+	// ("" for now).
+	heldMu sync.Mutex
+	held   map[string]*loader[[]*ent.Assignment]
 }
 
 type loadersKey struct{}
@@ -185,7 +206,8 @@ func (r *Resolver) loadersFrom(ctx context.Context) *loaders {
 
 // PrimeLoaders is a field middleware that tells the request's loaders which ids the rows a
 // field returned will ask for, so that the first batch of each reads them all: a page's cases
-// their timelines and grids, a timeline's steps their grids. Without it a batch holds what
+// their timelines and grids, a timeline's steps and assignments their grids, grids their
+// ancestors, people what they hold and their grids. Without it a batch holds what
 // arrives within batchWindow, which on a busy machine is part of a page.
 func (r *Resolver) PrimeLoaders(ctx context.Context, next graphql.Resolver) (any, error) {
 	res, err := next(ctx)
@@ -203,6 +225,34 @@ func (r *Resolver) PrimeLoaders(ctx context.Context, next graphql.Resolver) (any
 		}
 	case []*ent.Event:
 		r.expectEvents(ctx, v)
+	case *ent.GridConnection:
+		if v != nil {
+			for _, e := range v.Edges {
+				r.expectAncestors(ctx, e.Node)
+			}
+		}
+	case []*ent.Grid:
+		for _, g := range v {
+			r.expectAncestors(ctx, g)
+		}
+	case *ent.PersonConnection:
+		if v != nil {
+			held, grids := r.heldAt(ctx, nil), r.loadersFrom(ctx).grids
+			for _, e := range v.Edges {
+				held.expect(e.Node.ID)
+				grids.expect(e.Node.GridID)
+			}
+		}
+	case *ent.AssignmentConnection:
+		if v != nil {
+			for _, e := range v.Edges {
+				r.expectAssignment(ctx, e.Node)
+			}
+		}
+	case []*ent.Assignment:
+		for _, a := range v {
+			r.expectAssignment(ctx, a)
+		}
 	case []*ent.EventAction:
 		grids := r.loadersFrom(ctx).grids
 		for _, a := range v {
@@ -213,6 +263,56 @@ func (r *Resolver) PrimeLoaders(ctx context.Context, next graphql.Resolver) (any
 		}
 	}
 	return res, err
+}
+
+// expectAssignment notes the grid and the person of a.
+func (r *Resolver) expectAssignment(ctx context.Context, a *ent.Assignment) {
+	l := r.loadersFrom(ctx)
+	l.grids.expect(a.GridID)
+	l.people.expect(a.PersonID)
+}
+
+// expectAncestors notes the grids above g.
+func (r *Resolver) expectAncestors(ctx context.Context, g *ent.Grid) {
+	if g == nil {
+		return
+	}
+	if ids := authz.PathIDs(g.Path); len(ids) > 1 {
+		r.loadersFrom(ctx).grids.expect(ids[:len(ids)-1]...)
+	}
+}
+
+// heldAt returns the request's loader of the assignments people hold at *at (now if nil).
+func (r *Resolver) heldAt(ctx context.Context, at *time.Time) *loader[[]*ent.Assignment] {
+	l := r.loadersFrom(ctx)
+	key := ""
+	if at != nil {
+		key = at.UTC().Format(time.RFC3339Nano)
+	}
+	l.heldMu.Lock()
+	defer l.heldMu.Unlock()
+	if ld, ok := l.held[key]; ok {
+		return ld
+	}
+	when := r.at(at)
+	client := r.client(ctx)
+	ld := newLoader(func(ctx context.Context, ids []int) (map[int][]*ent.Assignment, error) {
+		rows, err := client.Assignment.Query().Where(assignment.PersonIDIn(ids...), roster.HeldAt(when)).
+			Order(ent.Asc(assignment.FieldGridPath), ent.Asc(assignment.FieldRole), ent.Asc(assignment.FieldID)).All(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("assignments of %d people: %w", len(ids), err)
+		}
+		out := make(map[int][]*ent.Assignment, len(ids))
+		for _, a := range rows {
+			out[a.PersonID] = append(out[a.PersonID], a)
+		}
+		return out, nil
+	})
+	if l.held == nil {
+		l.held = map[string]*loader[[]*ent.Assignment]{}
+	}
+	l.held[key] = ld
+	return ld
 }
 
 // expectEvents notes the timelines and grids that events will ask for.

@@ -56,12 +56,17 @@ func TestStatementsPerPage(t *testing.T) {
 		const action = `id actor { name } fromGrid { name } toGrid { name } event { id }`
 		cases := []struct {
 			name, query string
-			max         int // statements for the page, the session and the viewer included
+			max         int  // statements for the page, the session and the viewer included
+			loose       bool // a page of 100 may cost more than a page of 10, up to max
 		}{
 			{name: "events", max: 16, query: `query($n: Int) { events(first: $n, orderBy: {field: REPORTED_AT, direction: DESC}) {
 				edges { node { id grid { name } originGrid { name } category { name } reporter { name } assignee { name }
 				duplicateOf { id } duplicates { id } actions { ` + action + ` } timeline { ` + action + ` } } } } }`},
 			{name: "timelines", max: 6, query: `query($n: Int) { events(first: $n) { edges { node { timeline { actor { name } } } } } }`},
+			// Loads that start from rows of nested lists are batched within batchWindow only:
+			// a page of 100 costs a statement or two more on a busy machine, never one a row.
+			{name: "people", max: 12, loose: true, query: `query($n: Int) { people(first: $n, orderBy: {field: NAME}) { edges { node { id grid { name }
+				activeAssignments { role grid { name } } assignments(first: 5) { edges { node { role } } } vehicles(first: 5) { edges { node { plate } } } } } } }`},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
@@ -76,7 +81,7 @@ func TestStatementsPerPage(t *testing.T) {
 				}
 				ten, hundred := count(10), count(100)
 				t.Logf("%s: %d statements for 10, %d for 100", tc.name, ten, hundred)
-				if ten != hundred || hundred > int64(tc.max) {
+				if (ten != hundred && !tc.loose) || hundred > int64(tc.max) || ten > int64(tc.max) {
 					t.Errorf("%d statements for a page of 10, %d for 100; want the same, at most %d", ten, hundred, tc.max)
 				}
 			})
