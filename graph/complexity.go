@@ -10,9 +10,9 @@ import (
 
 // Page-size limits of every connection.
 const (
-	// DefaultPageSize is what a connection's complexity assumes when neither first nor last
-	// is given.
-	DefaultPageSize = 20
+	// DefaultPageSize is the page of a connection asked for without first or last
+	// (PageSizeCheck writes it into the request) and what its complexity assumes.
+	DefaultPageSize = 50
 	// MaxPageSize is the largest first or last a client may ask for.
 	MaxPageSize = 500
 	// maxListLen caps list arguments such as nodes(ids:).

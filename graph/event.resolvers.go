@@ -64,7 +64,11 @@ func (r *eventResolver) Overdue(ctx context.Context, obj *ent.Event) (bool, erro
 
 // Timeline is the resolver for the timeline field.
 func (r *eventResolver) Timeline(ctx context.Context, obj *ent.Event) ([]*ent.EventAction, error) {
-	return obj.QueryActions().Order(ent.Asc(eventaction.FieldCreatedAt), ent.Asc(eventaction.FieldID)).All(ctx)
+	steps, err := r.loadersFrom(ctx).timelines.load(ctx, obj.ID)
+	if steps == nil && err == nil {
+		steps = []*ent.EventAction{} // the field is a non-null list
+	}
+	return steps, err
 }
 
 // ReporterContact is the resolver for the reporterContact field.

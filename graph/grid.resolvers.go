@@ -17,6 +17,7 @@ import (
 	"gridgov/internal/gridtree"
 	"gridgov/internal/labels"
 	"gridgov/internal/roster"
+	"slices"
 	"time"
 
 	"entgo.io/contrib/entgql"
@@ -73,10 +74,13 @@ func (r *gridResolver) Ancestors(ctx context.Context, obj *ent.Grid) ([]*ent.Gri
 	if len(ids) <= 1 {
 		return []*ent.Grid{}, nil
 	}
-	return r.client(ctx).Grid.Query().
-		Where(grid.IDIn(ids[:len(ids)-1]...)).
-		Order(ent.Asc(grid.FieldLevel)).
-		All(ctx)
+	// Through the request's loader: the ancestors of a page of grids are mostly the same few.
+	gs, err := r.loadersFrom(ctx).grids.loadMany(ctx, ids[:len(ids)-1])
+	if err != nil {
+		return nil, err
+	}
+	// Root first, as the path has them; one outside the viewer's scope is left out.
+	return slices.DeleteFunc(gs, func(g *ent.Grid) bool { return g == nil }), nil
 }
 
 // Responsibles is the resolver for the responsibles field.
@@ -165,9 +169,11 @@ func (r *personResolver) GenderLabel(ctx context.Context, obj *ent.Person) (stri
 
 // ActiveAssignments is the resolver for the activeAssignments field.
 func (r *personResolver) ActiveAssignments(ctx context.Context, obj *ent.Person, at *time.Time) ([]*ent.Assignment, error) {
-	return obj.QueryAssignments().Where(roster.HeldAt(r.at(at))).
-		Order(ent.Asc(assignment.FieldGridPath), ent.Asc(assignment.FieldRole)).
-		All(ctx)
+	held, err := r.heldAt(ctx, at).load(ctx, obj.ID)
+	if held == nil && err == nil {
+		held = []*ent.Assignment{} // the field is a non-null list
+	}
+	return held, err
 }
 
 // GridByCode is the resolver for the gridByCode field.

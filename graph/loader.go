@@ -2,17 +2,23 @@ package graph
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"gridgov/authz"
 	"gridgov/ent"
+	"gridgov/ent/assignment"
+	"gridgov/ent/eventaction"
 	"gridgov/ent/grid"
 	"gridgov/ent/ledgercategory"
 	"gridgov/ent/ledgerentry"
 	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/person"
+	"gridgov/internal/roster"
 )
 
 // batchWindow is how long a loader waits for more keys before it queries: gqlgen resolves the
@@ -20,79 +26,133 @@ import (
 // and are read in one query instead of 50.
 const batchWindow = 500 * time.Microsecond
 
-// loader batches lookups by id within one request. Rows are read with the request's context,
-// so the viewer's scope applies; an id outside it comes back as nil.
-type loader[T any] struct {
-	fetch func(ctx context.Context, ids []int) (map[int]*T, error)
+// loader batches lookups by id within one request: of a row by its id, or of the rows that
+// belong to a parent by the parent's id. Rows are read with the request's context, so the
+// viewer's scope applies; an id outside it comes back as the zero V (nil).
+type loader[V any] struct {
+	fetch func(ctx context.Context, ids []int) (map[int]V, error)
 
 	mu      sync.Mutex
-	pending map[int][]chan result[T]
+	pending map[int][]chan result[V]
 	timer   *time.Timer
-	cache   map[int]result[T]
+	cache   map[int]result[V]
+	// expected are ids the request will ask for (see PrimeLoaders): the next batch reads
+	// them too, however the goroutines that ask for them are scheduled.
+	expected map[int]bool
+	// inflight are the ids of the batches being read, with who waits for each.
+	inflight map[int][]chan result[V]
 }
 
-type result[T any] struct {
-	v   *T
+type result[V any] struct {
+	v   V
 	err error
 }
 
-func newLoader[T any](fetch func(ctx context.Context, ids []int) (map[int]*T, error)) *loader[T] {
-	return &loader[T]{fetch: fetch, pending: map[int][]chan result[T]{}, cache: map[int]result[T]{}}
+func newLoader[V any](fetch func(ctx context.Context, ids []int) (map[int]V, error)) *loader[V] {
+	return &loader[V]{fetch: fetch, pending: map[int][]chan result[V]{}, inflight: map[int][]chan result[V]{}, cache: map[int]result[V]{}}
 }
 
-// load returns the row with id, waiting for the batch it joins.
-func (l *loader[T]) load(ctx context.Context, id int) (*T, error) {
+// load returns the value for id, waiting for the batch it joins.
+func (l *loader[V]) load(ctx context.Context, id int) (V, error) {
 	l.mu.Lock()
 	if r, ok := l.cache[id]; ok {
 		l.mu.Unlock()
 		return r.v, r.err
 	}
-	ch := make(chan result[T], 1)
-	l.pending[id] = append(l.pending[id], ch)
-	if l.timer == nil {
-		l.timer = time.AfterFunc(batchWindow, func() { l.flush(ctx) })
+	ch := make(chan result[V], 1)
+	if chans, ok := l.inflight[id]; ok {
+		l.inflight[id] = append(chans, ch) // being read: wait for that batch
+	} else {
+		l.pending[id] = append(l.pending[id], ch)
+		if l.timer == nil {
+			l.timer = time.AfterFunc(batchWindow, func() { l.flush(ctx) })
+		}
 	}
 	l.mu.Unlock()
 	select {
 	case r := <-ch:
 		return r.v, r.err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		var zero V
+		return zero, ctx.Err()
 	}
 }
 
-func (l *loader[T]) flush(ctx context.Context) {
-	l.mu.Lock()
-	pending := l.pending
-	l.pending, l.timer = map[int][]chan result[T]{}, nil
-	l.mu.Unlock()
-	ids := make([]int, 0, len(pending))
-	for id := range pending {
-		ids = append(ids, id)
+// loadMany returns the values for ids, in order, read in the batches they join.
+func (l *loader[V]) loadMany(ctx context.Context, ids []int) ([]V, error) {
+	l.expect(ids...)
+	out := make([]V, len(ids))
+	var wg sync.WaitGroup
+	errs := make([]error, len(ids))
+	for i, id := range ids {
+		wg.Go(func() { out[i], errs[i] = l.load(ctx, id) })
 	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+// expect notes ids that the request will ask for.
+func (l *loader[V]) expect(ids ...int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.expected == nil {
+		l.expected = map[int]bool{}
+	}
+	for _, id := range ids {
+		_, cached := l.cache[id]
+		_, reading := l.inflight[id]
+		if !cached && !reading {
+			l.expected[id] = true
+		}
+	}
+}
+
+func (l *loader[V]) flush(ctx context.Context) {
+	l.mu.Lock()
+	batch := l.pending
+	l.pending, l.timer = map[int][]chan result[V]{}, nil
+	for id := range l.expected {
+		if _, ok := batch[id]; !ok {
+			batch[id] = nil
+		}
+	}
+	l.expected = nil
+	ids := make([]int, 0, len(batch))
+	for id, chans := range batch {
+		ids = append(ids, id)
+		l.inflight[id] = chans
+	}
+	l.mu.Unlock()
 	rows, err := l.fetch(ctx, ids)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for id, chans := range pending {
-		r := result[T]{v: rows[id], err: err}
+	for _, id := range ids {
+		r := result[V]{v: rows[id], err: err}
 		if err == nil {
 			l.cache[id] = r
 		}
-		for _, ch := range chans {
+		for _, ch := range l.inflight[id] {
 			ch <- r
 		}
+		delete(l.inflight, id)
 	}
 }
 
 // loaders are the request's batch loaders.
 type loaders struct {
-	grids     *loader[ent.Grid]
-	people    *loader[ent.Person]
-	itemTypes *loader[ent.LedgerItemType]
+	grids     *loader[*ent.Grid]
+	people    *loader[*ent.Person]
+	itemTypes *loader[*ent.LedgerItemType]
 	// categories and entries serve the ledger's lists: an item type's category, a revision's
 	// entry, one query per page instead of one per row.
-	categories *loader[ent.LedgerCategory]
-	entries    *loader[ent.LedgerEntry]
+	categories *loader[*ent.LedgerCategory]
+	entries    *loader[*ent.LedgerEntry]
+	// timelines are the steps of cases by case id, oldest first.
+	timelines *loader[[]*ent.EventAction]
+	// held are the assignments people hold, by person id, one loader per time asked about
+	// ("" for now).
+	heldMu sync.Mutex
+	held   map[string]*loader[[]*ent.Assignment]
 }
 
 type loadersKey struct{}
@@ -137,8 +197,156 @@ func (r *Resolver) loadersFrom(ctx context.Context) *loaders {
 			rows, err := client.LedgerEntry.Query().Where(ledgerentry.IDIn(ids...)).All(ctx)
 			return byID(rows, func(e *ent.LedgerEntry) int { return e.ID }), err
 		})
+		lz.l.timelines = newLoader(func(ctx context.Context, ids []int) (map[int][]*ent.EventAction, error) {
+			return timelines(ctx, client, ids)
+		})
 	})
 	return &lz.l
+}
+
+// PrimeLoaders is a field middleware that tells the request's loaders which ids the rows a
+// field returned will ask for, so that the first batch of each reads them all: a page's cases
+// their timelines and grids, a timeline's steps and assignments their grids, grids their
+// ancestors, people what they hold and their grids. Without it a batch holds what
+// arrives within batchWindow, which on a busy machine is part of a page.
+func (r *Resolver) PrimeLoaders(ctx context.Context, next graphql.Resolver) (any, error) {
+	res, err := next(ctx)
+	if err != nil {
+		return res, err
+	}
+	switch v := res.(type) {
+	case *ent.EventConnection:
+		if v != nil {
+			events := make([]*ent.Event, len(v.Edges))
+			for i, e := range v.Edges {
+				events[i] = e.Node
+			}
+			r.expectEvents(ctx, events)
+		}
+	case []*ent.Event:
+		r.expectEvents(ctx, v)
+	case *ent.GridConnection:
+		if v != nil {
+			for _, e := range v.Edges {
+				r.expectAncestors(ctx, e.Node)
+			}
+		}
+	case []*ent.Grid:
+		for _, g := range v {
+			r.expectAncestors(ctx, g)
+		}
+	case *ent.PersonConnection:
+		if v != nil {
+			held, grids := r.heldAt(ctx, nil), r.loadersFrom(ctx).grids
+			for _, e := range v.Edges {
+				held.expect(e.Node.ID)
+				grids.expect(e.Node.GridID)
+			}
+		}
+	case *ent.AssignmentConnection:
+		if v != nil {
+			for _, e := range v.Edges {
+				r.expectAssignment(ctx, e.Node)
+			}
+		}
+	case []*ent.Assignment:
+		for _, a := range v {
+			r.expectAssignment(ctx, a)
+		}
+	case []*ent.EventAction:
+		grids := r.loadersFrom(ctx).grids
+		for _, a := range v {
+			grids.expect(a.ToGridID)
+			if a.FromGridID != nil {
+				grids.expect(*a.FromGridID)
+			}
+		}
+	}
+	return res, err
+}
+
+// expectAssignment notes the grid and the person of a.
+func (r *Resolver) expectAssignment(ctx context.Context, a *ent.Assignment) {
+	l := r.loadersFrom(ctx)
+	l.grids.expect(a.GridID)
+	l.people.expect(a.PersonID)
+}
+
+// expectAncestors notes the grids above g.
+func (r *Resolver) expectAncestors(ctx context.Context, g *ent.Grid) {
+	if g == nil {
+		return
+	}
+	if ids := authz.PathIDs(g.Path); len(ids) > 1 {
+		r.loadersFrom(ctx).grids.expect(ids[:len(ids)-1]...)
+	}
+}
+
+// heldAt returns the request's loader of the assignments people hold at *at (now if nil).
+func (r *Resolver) heldAt(ctx context.Context, at *time.Time) *loader[[]*ent.Assignment] {
+	l := r.loadersFrom(ctx)
+	key := ""
+	if at != nil {
+		key = at.UTC().Format(time.RFC3339Nano)
+	}
+	l.heldMu.Lock()
+	defer l.heldMu.Unlock()
+	if ld, ok := l.held[key]; ok {
+		return ld
+	}
+	when := r.at(at)
+	client := r.client(ctx)
+	ld := newLoader(func(ctx context.Context, ids []int) (map[int][]*ent.Assignment, error) {
+		rows, err := client.Assignment.Query().Where(assignment.PersonIDIn(ids...), roster.HeldAt(when)).
+			Order(ent.Asc(assignment.FieldGridPath), ent.Asc(assignment.FieldRole), ent.Asc(assignment.FieldID)).All(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("assignments of %d people: %w", len(ids), err)
+		}
+		out := make(map[int][]*ent.Assignment, len(ids))
+		for _, a := range rows {
+			out[a.PersonID] = append(out[a.PersonID], a)
+		}
+		return out, nil
+	})
+	if l.held == nil {
+		l.held = map[string]*loader[[]*ent.Assignment]{}
+	}
+	l.held[key] = ld
+	return ld
+}
+
+// expectEvents notes the timelines and grids that events will ask for.
+func (r *Resolver) expectEvents(ctx context.Context, events []*ent.Event) {
+	l := r.loadersFrom(ctx)
+	for _, e := range events {
+		l.timelines.expect(e.ID)
+		l.grids.expect(e.GridID, e.OriginGridID)
+	}
+}
+
+// timelines reads the steps of the cases with ids, oldest first, with the edges the request
+// selects of them (ctx is that of one case's timeline field; every case of a list selects
+// the same), so that a page's timelines and their actors cost two queries, not two a step.
+func timelines(ctx context.Context, client *ent.Client, ids []int) (map[int][]*ent.EventAction, error) {
+	q := client.EventAction.Query().Where(eventaction.EventIDIn(ids...)).
+		Order(ent.Asc(eventaction.FieldCreatedAt), ent.Asc(eventaction.FieldID))
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		switch f.Name {
+		case "actor":
+			q.WithActor()
+		case "event":
+			q.WithEvent()
+		}
+	}
+	rows, err := q.All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("steps of %d cases: %w", len(ids), err)
+	}
+	out := make(map[int][]*ent.EventAction, len(ids))
+	for _, a := range rows {
+		out[a.EventID] = append(out[a.EventID], a)
+	}
+	return out, nil
 }
 
 func byID[T any](rows []*T, id func(*T) int) map[int]*T {

@@ -12,8 +12,9 @@ import (
 
 // PageSizeCheck refuses an operation in which any field asks for first or last above
 // MaxPageSize, before the complexity limit runs, so that the client is told which argument
-// to change rather than that the whole operation is too complex. Register it before the
-// complexity limit.
+// to change rather than that the whole operation is too complex; and it gives every
+// connection asked for without first or last DefaultPageSize rows. Register it before the
+// complexity limit, which then costs those connections by the default.
 type PageSizeCheck struct{}
 
 var _ interface {
@@ -27,14 +28,19 @@ func (PageSizeCheck) ExtensionName() string { return "PageSizeCheck" }
 // Validate accepts any schema.
 func (PageSizeCheck) Validate(graphql.ExecutableSchema) error { return nil }
 
-// MutateOperationContext checks every field of the operation, fragments included.
+// MutateOperationContext checks every field of the operation, fragments included, then gives
+// the connections without first or last the default page size.
 func (PageSizeCheck) MutateOperationContext(_ context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	op := opCtx.Doc.Operations.ForName(opCtx.OperationName)
 	if op == nil {
 		return nil
 	}
 	seen := map[*ast.FragmentDefinition]bool{}
-	return checkPageSizes(op.SelectionSet, opCtx, seen)
+	if err := checkPageSizes(op.SelectionSet, opCtx, seen); err != nil {
+		return err
+	}
+	opCtx.Doc, opCtx.Operation = withDefaultPageSizes(opCtx)
+	return nil
 }
 
 func checkPageSizes(set ast.SelectionSet, opCtx *graphql.OperationContext, seen map[*ast.FragmentDefinition]bool) *gqlerror.Error {

@@ -53,9 +53,12 @@ func NewResolver(client *ent.Client, authService *auth.Service) *Resolver {
 	}
 }
 
-// NewSchemaFor returns the executable schema of r with gridgov's complexity functions.
+// NewSchemaFor returns the executable schema of r with gridgov's complexity functions:
+// connections by their page size, other lists by their length.
 func NewSchemaFor(r *Resolver) graphql.ExecutableSchema {
-	return generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexity()})
+	es := generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexity()})
+	describePageSizes(es.Schema())
+	return withListCosts(es)
 }
 
 // client returns the transaction's client inside a mutation (entgql.Transactioner puts it in

@@ -18,6 +18,7 @@ import (
 	"gridgov/internal/dbtest"
 	"gridgov/internal/demo"
 	"gridgov/internal/labels"
+	"gridgov/internal/publicface"
 	"gridgov/internal/server"
 	"gridgov/internal/servertest"
 )
@@ -74,8 +75,30 @@ func TestPublicSurfaceLeaksNothing(t *testing.T) {
 		page("/cards/" + demo.SanwangzhuangGroupCode)
 		page("/badges?root=" + demo.DistrictCode)
 		page("/report/" + demo.SanwangzhuangGroupCode)
-		cards := query(`query($c: String!) { publicCards(rootCode: $c) { gridCode gridName kindLabel breadcrumb area duties households
-			supervisionPhone reportPath people { name title photoUrl phone roles roleLabels dutyLabels } } }`, map[string]any{"c": demo.DistrictCode})
+		// Card by card: the district's sheet in one operation is beyond an anonymous caller's
+		// complexity budget (the printed sheet above serves it).
+		var pub struct {
+			PublicCards []struct {
+				People []struct{ Name string }
+			}
+		}
+		all, err := db.Client.Grid.Query().All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range all {
+			if !publicface.HasCard(g.Kind) {
+				continue
+			}
+			var one struct {
+				PublicCard struct {
+					People []struct{ Name string }
+				}
+			}
+			_ = json.Unmarshal(query(`query($c: String!) { publicCard(gridCode: $c) { gridCode gridName kindLabel breadcrumb area duties households
+				supervisionPhone reportPath people { name title photoUrl phone roles roleLabels dutyLabels } } }`, map[string]any{"c": g.Code}), &one)
+			pub.PublicCards = append(pub.PublicCards, one.PublicCard)
+		}
 		badges := query(`query($c: String!) { publicBadges(rootCode: $c) { name title photoUrl phone role roleLabel gridCode gridName scope duties } }`,
 			map[string]any{"c": demo.DistrictCode})
 		for _, g := range levels {
@@ -109,12 +132,6 @@ func TestPublicSurfaceLeaksNothing(t *testing.T) {
 		// Strings the public may see through another route, which private values may equal.
 		public := map[string]bool{}
 		staff := map[string]bool{} // names shown on cards and badges
-		var pub struct {
-			PublicCards []struct {
-				People []struct{ Name string }
-			}
-		}
-		_ = json.Unmarshal(cards, &pub)
 		for _, c := range pub.PublicCards {
 			for _, p := range c.People {
 				public[p.Name], staff[p.Name] = true, true

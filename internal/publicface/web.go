@@ -45,6 +45,9 @@ type Web struct {
 
 	mu      sync.Mutex
 	qrCache map[string]template.URL // report URL → QR code
+	// cardSheets and badgeSheets keep the sheets of /cards?root= and /badges?root= (see sheetCache).
+	cardSheets  sheetCache[Card]
+	badgeSheets sheetCache[Badge]
 }
 
 // Register mounts the public pages on mux: /cards/{code} and /cards?root=, /badges?root=,
@@ -129,7 +132,7 @@ func (w *Web) card(rw http.ResponseWriter, r *http.Request) {
 
 func (w *Web) cards(rw http.ResponseWriter, r *http.Request) {
 	root := r.URL.Query().Get("root")
-	cs, err := w.Service.Cards(r.Context(), root)
+	cs, err := w.cardSheets.get(r.Context(), root+"|"+w.today(), func() ([]*Card, error) { return w.Service.Cards(r.Context(), root) })
 	if err != nil {
 		w.fail(rw, r, err)
 		return
@@ -158,7 +161,7 @@ func (w *Web) printCards(rw http.ResponseWriter, r *http.Request, title string, 
 
 func (w *Web) badges(rw http.ResponseWriter, r *http.Request) {
 	root := r.URL.Query().Get("root")
-	bs, err := w.Service.Badges(r.Context(), root)
+	bs, err := w.badgeSheets.get(r.Context(), root+"|"+w.today(), func() ([]*Badge, error) { return w.Service.Badges(r.Context(), root) })
 	if err != nil {
 		w.fail(rw, r, err)
 		return

@@ -15,9 +15,12 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
+
+	"gridgov/authz"
 )
 
 // Limits applied to every GraphQL request. A document within them costs at most a few
@@ -26,8 +29,17 @@ import (
 const (
 	maxBodyBytes = 1 << 20 // 1 MiB
 	// parserTokens bounds parsing: by default a 60 KB request of repeated fields takes ~19 s.
-	parserTokens  = 15_000
-	maxComplexity = 20_000
+	parserTokens = 15_000
+	// maxComplexity is the complexity budget of a signed-in caller's operation: connections
+	// count their page size, other lists their length (graph.NewSchemaFor). The README's
+	// example queries cost 1,000–4,000; a page of 100 cases with their timelines 6,400; a
+	// sheet of 500 notice cards with everything on them 40,000.
+	maxComplexity = 50_000
+	// maxAnonymousComplexity is the budget of an operation without sign-in, which anyone
+	// can send from anywhere: a notice card costs ~80, a bulletin ~500, the badges of a
+	// subtree ~5,500 (500 badges); a sheet of cards with their people does not fit (the
+	// printed sheet at /cards?root= serves it), nor 20 copies of a sheet by grid code.
+	maxAnonymousComplexity = 10_000
 	// maxDepth is the deepest nesting of fields, fragments expanded. gqlgen's full
 	// introspection query (GraphiQL's) reaches 15.
 	maxDepth = 15
@@ -53,6 +65,17 @@ const (
 	DefaultRequestTimeout = 15 * time.Second
 	queryCacheItems       = 1000
 )
+
+// complexityLimit refuses, before execution, an operation that costs more than its caller's
+// budget: maxAnonymousComplexity without sign-in, maxComplexity with.
+func complexityLimit() *extension.ComplexityLimit {
+	return &extension.ComplexityLimit{Func: func(ctx context.Context, _ *graphql.OperationContext) int {
+		if authz.FromContext(ctx) == nil {
+			return maxAnonymousComplexity
+		}
+		return maxComplexity
+	}}
+}
 
 // extensions.code values of the limits. Each is answered with a 4xx HTTP status.
 const (

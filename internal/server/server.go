@@ -148,6 +148,7 @@ func GraphQL(cfg Config) *handler.Server {
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(parserTokens)
 	srv.SetDisableSuggestion(true)
+	srv.SetValidationRulesFn(rulesWithoutSuggestions)
 	srv.Use(queryLimits{cache: cache}) // before validation, which costs what the limits bound
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
@@ -155,11 +156,12 @@ func GraphQL(cfg Config) *handler.Server {
 	srv.AroundResponses(recordResponse) // outermost: sees the response as sent
 	srv.AroundResponses(truncateErrors)
 	srv.Use(graph.PageSizeCheck{}) // before the complexity limit: a clearer refusal
-	srv.Use(extension.FixedComplexityLimit(maxComplexity))
+	srv.Use(complexityLimit())
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: cfg.Client}})
 	// Page sizes are checked once per operation (PageSizeCheck), not by a field middleware,
 	// which would run on every field of every response (a district rollup has thousands).
 	srv.AroundFields(auditOperation)
+	srv.AroundFields(resolver.PrimeLoaders)
 	srv.AroundOperations(resolver.WithLoaders)
 	srv.SetErrorPresenter(graph.PresentError)
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
