@@ -18,9 +18,12 @@ import (
 	"gridgov/internal/servertest"
 )
 
-// refuseWithin is how fast an attack must be refused. Each attack gets the best of three
-// tries, so that a busy test machine does not fail the test for the attack's sake.
-const refuseWithin = 50 * time.Millisecond
+// refuseWithin bounds how long refusing an attack may take. It is not a speed target (those
+// are benchmarks): it tells "refused before the expensive work" (milliseconds) from "did the
+// work" (seconds: 19 s for 60 KB of repeated fields without the token limit) with room for a
+// loaded 2-core machine, where 50 ms was missed by a refusal that took 62 ms. Each attack
+// gets the best of three tries.
+const refuseWithin = time.Second
 
 // repeat joins n strings made by f.
 func repeat(n int, f func(i int) string) string {
