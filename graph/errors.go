@@ -45,7 +45,10 @@ func classify(err error) (apperr.Code, string, string) {
 	}
 	var verr *ent.ValidationError
 	var nf *ent.NotFoundError
+	var cerr *ent.CursorError
 	switch {
+	case errors.As(err, &cerr):
+		return apperr.BadInput, cerr.Error(), ""
 	case errors.As(err, &verr):
 		field := lowerCamel(verr.Name)
 		return apperr.BadInput, field + ": " + validationReason(verr), field
