@@ -12,7 +12,13 @@ import (
 )
 
 func main() {
+	// gridgov's pagination template replaces entgql's (same name, parsed after it): exact
+	// cursors for nullable and zero values, see ent/gqltemplate/pagination.tmpl.
+	paging := gen.MustParse(gen.NewTemplate("gql_pagination").
+		Funcs(entgql.TemplateFuncs).
+		ParseFiles("./ent/gqltemplate/pagination.tmpl"))
 	ex, err := entgql.NewExtension(
+		entgql.WithTemplates(append(append([]*gen.Template{}, entgql.AllTemplates...), paging)...),
 		entgql.WithConfigPath("./gqlgen.yml"),
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("./graph/ent.graphql"),

@@ -31,6 +31,7 @@ import (
 	"gridgov/ent/visit"
 	"io"
 	"strconv"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
@@ -38,6 +39,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vmihailenco/msgpack/v5"
 )
 
 // Common entgql types.
@@ -55,6 +57,118 @@ func orderFunc(o OrderDirection, field string) func(*sql.Selector) {
 }
 
 const errInvalidPagination = "INVALID_PAGINATION"
+
+// CursorError is a cursor argument this API did not issue for the list and ordering it was
+// passed to: tampered with, cut short, or taken from another list.
+type CursorError struct {
+	Reason string
+}
+
+// Error implements the error interface.
+func (e *CursorError) Error() string {
+	return "cursor is not one this API issued for this list and ordering (" + e.Reason + "): pass pageInfo.endCursor, pageInfo.startCursor or an edge's cursor of the same query unchanged"
+}
+
+// cursorField is what the cursor predicates need to know of an order field.
+type cursorField struct {
+	node, name       string
+	idColumn, column string
+	nullable         bool
+	decode           func(any) (ent.Value, error)
+}
+
+// recode converts a value msgpack decoded without a type into the type of out, refusing
+// values of another type.
+func recode(v any, out any) error {
+	b, err := msgpack.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return msgpack.Unmarshal(b, out)
+}
+
+// orderTermOptions orders in direction, NULL as greater than every value.
+func orderTermOptions(direction OrderDirection, nullable bool) []sql.OrderTermOption {
+	opts := []sql.OrderTermOption{direction.OrderTermOption()}
+	if nullable {
+		if direction == entgql.OrderDirectionAsc {
+			opts = append(opts, sql.OrderNullsLast())
+		} else {
+			opts = append(opts, sql.OrderNullsFirst())
+		}
+	}
+	return opts
+}
+
+// nullsClause is orderTermOptions' NULL placement as SQL.
+func nullsClause(direction OrderDirection) string {
+	if direction == entgql.OrderDirectionAsc {
+		return " NULLS LAST"
+	}
+	return " NULLS FIRST"
+}
+
+// cursorsPredicate returns the predicates of the rows after after and before before in the
+// order's own direction (not reversed for last), NULL greater than every value.
+func cursorsPredicate(after, before *Cursor, f cursorField, direction OrderDirection) ([]func(*sql.Selector), error) {
+	var predicates []func(*sql.Selector)
+	for i, cursor := range []*Cursor{after, before} {
+		if cursor == nil {
+			continue
+		}
+		// greater: the rows wanted sort after the cursor ascending (NULL greatest, then by id).
+		greater := (direction == entgql.OrderDirectionAsc) == (i == 0)
+		parts, ok := cursor.Value.([]any)
+		switch {
+		case !ok || len(parts) < 2:
+			return nil, &CursorError{Reason: "not a list cursor"}
+		case parts[0] != f.node:
+			return nil, &CursorError{Reason: fmt.Sprintf("issued for a list of %v, not of %s", parts[0], f.node)}
+		case parts[1] != f.name:
+			return nil, &CursorError{Reason: fmt.Sprintf("issued for the order %q, not %q", parts[1], f.name)}
+		}
+		id := cursor.ID
+		if f.decode == nil { // ordered by id alone
+			if len(parts) != 2 {
+				return nil, &CursorError{Reason: "unexpected value"}
+			}
+			if greater {
+				predicates = append(predicates, sql.FieldGT(f.idColumn, id))
+			} else {
+				predicates = append(predicates, sql.FieldLT(f.idColumn, id))
+			}
+			continue
+		}
+		if len(parts) != 3 {
+			return nil, &CursorError{Reason: "no value"}
+		}
+		v, err := f.decode(parts[2])
+		if err != nil {
+			return nil, &CursorError{Reason: "value of the wrong type"}
+		}
+		if v == nil && !f.nullable {
+			return nil, &CursorError{Reason: "null value for a field that is never null"}
+		}
+		predicates = append(predicates, func(s *sql.Selector) {
+			col, idCol := s.C(f.column), s.C(f.idColumn)
+			cmp := sql.CompositeLT
+			if greater {
+				cmp = sql.CompositeGT
+			}
+			switch {
+			case v == nil && greater: // only NULLs of greater ids
+				s.Where(sql.And(sql.IsNull(col), sql.GT(idCol, id)))
+			case v == nil: // every value, and NULLs of smaller ids
+				s.Where(sql.Or(sql.NotNull(col), sql.And(sql.IsNull(col), sql.LT(idCol, id))))
+			case greater && f.nullable: // greater values and every NULL
+				s.Where(sql.Or(cmp([]string{col, idCol}, v, id), sql.IsNull(col)))
+			default: // NULLs are greater than v, so never less
+				s.Where(cmp([]string{col, idCol}, v, id))
+			}
+		})
+	}
+	return predicates, nil
+}
 
 func validateFirstLast(first, last *int) (err *gqlerror.Error) {
 	switch {
@@ -234,11 +348,15 @@ func (p *assignmentPager) toCursor(_m *Assignment) Cursor {
 }
 
 func (p *assignmentPager) applyCursors(query *AssignmentQuery, after, before *Cursor) (*AssignmentQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "Assignment", name: p.order.Field.String(), idColumn: DefaultAssignmentOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAssignmentOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -249,7 +367,7 @@ func (p *assignmentPager) applyOrder(query *AssignmentQuery) *AssignmentQuery {
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultAssignmentOrder.Field {
 		query = query.Order(DefaultAssignmentOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -269,6 +387,9 @@ func (p *assignmentPager) orderExpr(query *AssignmentQuery) sql.Querier {
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultAssignmentOrder.Field {
 			b.Comma().Ident(DefaultAssignmentOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -334,12 +455,20 @@ var (
 		Value: func(_m *Assignment) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: assignment.FieldCreatedAt,
-		toTerm: assignment.ByCreatedAt,
+		column:   assignment.FieldCreatedAt,
+		toTerm:   assignment.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Assignment) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"Assignment", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -348,12 +477,20 @@ var (
 		Value: func(_m *Assignment) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: assignment.FieldUpdatedAt,
-		toTerm: assignment.ByUpdatedAt,
+		column:   assignment.FieldUpdatedAt,
+		toTerm:   assignment.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Assignment) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"Assignment", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -362,12 +499,20 @@ var (
 		Value: func(_m *Assignment) (ent.Value, error) {
 			return _m.Role, nil
 		},
-		column: assignment.FieldRole,
-		toTerm: assignment.ByRole,
+		column:   assignment.FieldRole,
+		toTerm:   assignment.ByRole,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out assignment.Role
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *Assignment) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Role,
+				Value: []any{"Assignment", "ROLE", _m.Role},
 			}
 		},
 	}
@@ -376,12 +521,45 @@ var (
 		Value: func(_m *Assignment) (ent.Value, error) {
 			return _m.ValidFrom, nil
 		},
-		column: assignment.FieldValidFrom,
-		toTerm: assignment.ByValidFrom,
+		column:   assignment.FieldValidFrom,
+		toTerm:   assignment.ByValidFrom,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Assignment) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.ValidFrom,
+				Value: []any{"Assignment", "VALID_FROM", _m.ValidFrom},
+			}
+		},
+	}
+	// AssignmentOrderFieldValidTo orders Assignment by valid_to.
+	AssignmentOrderFieldValidTo = &AssignmentOrderField{
+		Value: func(_m *Assignment) (ent.Value, error) {
+			return _m.ValidTo, nil
+		},
+		column:   assignment.FieldValidTo,
+		toTerm:   assignment.ByValidTo,
+		nullable: true,
+		decode: func(v any) (ent.Value, error) {
+			var out *time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			if out == nil {
+				return nil, nil
+			}
+			return out.UTC(), nil
+		},
+		toCursor: func(_m *Assignment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: []any{"Assignment", "VALID_TO", _m.ValidTo},
 			}
 		},
 	}
@@ -399,6 +577,8 @@ func (f AssignmentOrderField) String() string {
 		str = "ROLE"
 	case AssignmentOrderFieldValidFrom.column:
 		str = "VALID_FROM"
+	case AssignmentOrderFieldValidTo.column:
+		str = "VALID_TO"
 	}
 	return str
 }
@@ -423,6 +603,8 @@ func (f *AssignmentOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *AssignmentOrderFieldRole
 	case "VALID_FROM":
 		*f = *AssignmentOrderFieldValidFrom
+	case "VALID_TO":
+		*f = *AssignmentOrderFieldValidTo
 	default:
 		return fmt.Errorf("%s is not a valid AssignmentOrderField", str)
 	}
@@ -436,6 +618,10 @@ type AssignmentOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) assignment.OrderOption
 	toCursor func(*Assignment) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // AssignmentOrder defines the ordering of Assignment.
@@ -454,7 +640,7 @@ var DefaultAssignmentOrder = &AssignmentOrder{
 		column: assignment.FieldID,
 		toTerm: assignment.ByID,
 		toCursor: func(_m *Assignment) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"Assignment", ""}}
 		},
 	},
 }
@@ -584,11 +770,15 @@ func (p *auditentryPager) toCursor(_m *AuditEntry) Cursor {
 }
 
 func (p *auditentryPager) applyCursors(query *AuditEntryQuery, after, before *Cursor) (*AuditEntryQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "AuditEntry", name: p.order.Field.String(), idColumn: DefaultAuditEntryOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAuditEntryOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -599,7 +789,7 @@ func (p *auditentryPager) applyOrder(query *AuditEntryQuery) *AuditEntryQuery {
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultAuditEntryOrder.Field {
 		query = query.Order(DefaultAuditEntryOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -619,6 +809,9 @@ func (p *auditentryPager) orderExpr(query *AuditEntryQuery) sql.Querier {
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultAuditEntryOrder.Field {
 			b.Comma().Ident(DefaultAuditEntryOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -684,12 +877,20 @@ var (
 		Value: func(_m *AuditEntry) (ent.Value, error) {
 			return _m.OccurredAt, nil
 		},
-		column: auditentry.FieldOccurredAt,
-		toTerm: auditentry.ByOccurredAt,
+		column:   auditentry.FieldOccurredAt,
+		toTerm:   auditentry.ByOccurredAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *AuditEntry) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.OccurredAt,
+				Value: []any{"AuditEntry", "OCCURRED_AT", _m.OccurredAt},
 			}
 		},
 	}
@@ -732,6 +933,10 @@ type AuditEntryOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) auditentry.OrderOption
 	toCursor func(*AuditEntry) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // AuditEntryOrder defines the ordering of AuditEntry.
@@ -750,7 +955,7 @@ var DefaultAuditEntryOrder = &AuditEntryOrder{
 		column: auditentry.FieldID,
 		toTerm: auditentry.ByID,
 		toCursor: func(_m *AuditEntry) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"AuditEntry", ""}}
 		},
 	},
 }
@@ -880,11 +1085,15 @@ func (p *bulletinpostPager) toCursor(_m *BulletinPost) Cursor {
 }
 
 func (p *bulletinpostPager) applyCursors(query *BulletinPostQuery, after, before *Cursor) (*BulletinPostQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "BulletinPost", name: p.order.Field.String(), idColumn: DefaultBulletinPostOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultBulletinPostOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -895,7 +1104,7 @@ func (p *bulletinpostPager) applyOrder(query *BulletinPostQuery) *BulletinPostQu
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultBulletinPostOrder.Field {
 		query = query.Order(DefaultBulletinPostOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -915,6 +1124,9 @@ func (p *bulletinpostPager) orderExpr(query *BulletinPostQuery) sql.Querier {
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultBulletinPostOrder.Field {
 			b.Comma().Ident(DefaultBulletinPostOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -980,12 +1192,20 @@ var (
 		Value: func(_m *BulletinPost) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: bulletinpost.FieldCreatedAt,
-		toTerm: bulletinpost.ByCreatedAt,
+		column:   bulletinpost.FieldCreatedAt,
+		toTerm:   bulletinpost.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *BulletinPost) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"BulletinPost", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -994,12 +1214,20 @@ var (
 		Value: func(_m *BulletinPost) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: bulletinpost.FieldUpdatedAt,
-		toTerm: bulletinpost.ByUpdatedAt,
+		column:   bulletinpost.FieldUpdatedAt,
+		toTerm:   bulletinpost.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *BulletinPost) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"BulletinPost", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -1008,12 +1236,23 @@ var (
 		Value: func(_m *BulletinPost) (ent.Value, error) {
 			return _m.PublishedAt, nil
 		},
-		column: bulletinpost.FieldPublishedAt,
-		toTerm: bulletinpost.ByPublishedAt,
+		column:   bulletinpost.FieldPublishedAt,
+		toTerm:   bulletinpost.ByPublishedAt,
+		nullable: true,
+		decode: func(v any) (ent.Value, error) {
+			var out *time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			if out == nil {
+				return nil, nil
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *BulletinPost) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.PublishedAt,
+				Value: []any{"BulletinPost", "PUBLISHED_AT", _m.PublishedAt},
 			}
 		},
 	}
@@ -1064,6 +1303,10 @@ type BulletinPostOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) bulletinpost.OrderOption
 	toCursor func(*BulletinPost) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // BulletinPostOrder defines the ordering of BulletinPost.
@@ -1082,7 +1325,7 @@ var DefaultBulletinPostOrder = &BulletinPostOrder{
 		column: bulletinpost.FieldID,
 		toTerm: bulletinpost.ByID,
 		toCursor: func(_m *BulletinPost) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"BulletinPost", ""}}
 		},
 	},
 }
@@ -1212,11 +1455,15 @@ func (p *dailyreportPager) toCursor(_m *DailyReport) Cursor {
 }
 
 func (p *dailyreportPager) applyCursors(query *DailyReportQuery, after, before *Cursor) (*DailyReportQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "DailyReport", name: p.order.Field.String(), idColumn: DefaultDailyReportOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultDailyReportOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -1227,7 +1474,7 @@ func (p *dailyreportPager) applyOrder(query *DailyReportQuery) *DailyReportQuery
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultDailyReportOrder.Field {
 		query = query.Order(DefaultDailyReportOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -1247,6 +1494,9 @@ func (p *dailyreportPager) orderExpr(query *DailyReportQuery) sql.Querier {
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultDailyReportOrder.Field {
 			b.Comma().Ident(DefaultDailyReportOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -1312,12 +1562,20 @@ var (
 		Value: func(_m *DailyReport) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: dailyreport.FieldCreatedAt,
-		toTerm: dailyreport.ByCreatedAt,
+		column:   dailyreport.FieldCreatedAt,
+		toTerm:   dailyreport.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *DailyReport) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"DailyReport", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -1326,12 +1584,20 @@ var (
 		Value: func(_m *DailyReport) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: dailyreport.FieldUpdatedAt,
-		toTerm: dailyreport.ByUpdatedAt,
+		column:   dailyreport.FieldUpdatedAt,
+		toTerm:   dailyreport.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *DailyReport) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"DailyReport", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -1340,12 +1606,20 @@ var (
 		Value: func(_m *DailyReport) (ent.Value, error) {
 			return _m.Day, nil
 		},
-		column: dailyreport.FieldDay,
-		toTerm: dailyreport.ByDay,
+		column:   dailyreport.FieldDay,
+		toTerm:   dailyreport.ByDay,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out string
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *DailyReport) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Day,
+				Value: []any{"DailyReport", "DAY", _m.Day},
 			}
 		},
 	}
@@ -1396,6 +1670,10 @@ type DailyReportOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) dailyreport.OrderOption
 	toCursor func(*DailyReport) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // DailyReportOrder defines the ordering of DailyReport.
@@ -1414,7 +1692,7 @@ var DefaultDailyReportOrder = &DailyReportOrder{
 		column: dailyreport.FieldID,
 		toTerm: dailyreport.ByID,
 		toCursor: func(_m *DailyReport) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"DailyReport", ""}}
 		},
 	},
 }
@@ -1544,11 +1822,15 @@ func (p *eventPager) toCursor(_m *Event) Cursor {
 }
 
 func (p *eventPager) applyCursors(query *EventQuery, after, before *Cursor) (*EventQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "Event", name: p.order.Field.String(), idColumn: DefaultEventOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultEventOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -1559,7 +1841,7 @@ func (p *eventPager) applyOrder(query *EventQuery) *EventQuery {
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultEventOrder.Field {
 		query = query.Order(DefaultEventOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -1579,6 +1861,9 @@ func (p *eventPager) orderExpr(query *EventQuery) sql.Querier {
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultEventOrder.Field {
 			b.Comma().Ident(DefaultEventOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -1644,12 +1929,20 @@ var (
 		Value: func(_m *Event) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: event.FieldCreatedAt,
-		toTerm: event.ByCreatedAt,
+		column:   event.FieldCreatedAt,
+		toTerm:   event.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Event) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"Event", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -1658,12 +1951,20 @@ var (
 		Value: func(_m *Event) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: event.FieldUpdatedAt,
-		toTerm: event.ByUpdatedAt,
+		column:   event.FieldUpdatedAt,
+		toTerm:   event.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Event) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"Event", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -1672,12 +1973,20 @@ var (
 		Value: func(_m *Event) (ent.Value, error) {
 			return _m.Source, nil
 		},
-		column: event.FieldSource,
-		toTerm: event.BySource,
+		column:   event.FieldSource,
+		toTerm:   event.BySource,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out event.Source
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *Event) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Source,
+				Value: []any{"Event", "SOURCE", _m.Source},
 			}
 		},
 	}
@@ -1686,12 +1995,20 @@ var (
 		Value: func(_m *Event) (ent.Value, error) {
 			return _m.Title, nil
 		},
-		column: event.FieldTitle,
-		toTerm: event.ByTitle,
+		column:   event.FieldTitle,
+		toTerm:   event.ByTitle,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out string
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *Event) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Title,
+				Value: []any{"Event", "TITLE", _m.Title},
 			}
 		},
 	}
@@ -1700,12 +2017,20 @@ var (
 		Value: func(_m *Event) (ent.Value, error) {
 			return _m.Status, nil
 		},
-		column: event.FieldStatus,
-		toTerm: event.ByStatus,
+		column:   event.FieldStatus,
+		toTerm:   event.ByStatus,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out event.Status
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *Event) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Status,
+				Value: []any{"Event", "STATUS", _m.Status},
 			}
 		},
 	}
@@ -1714,12 +2039,95 @@ var (
 		Value: func(_m *Event) (ent.Value, error) {
 			return _m.ReportedAt, nil
 		},
-		column: event.FieldReportedAt,
-		toTerm: event.ByReportedAt,
+		column:   event.FieldReportedAt,
+		toTerm:   event.ByReportedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Event) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.ReportedAt,
+				Value: []any{"Event", "REPORTED_AT", _m.ReportedAt},
+			}
+		},
+	}
+	// EventOrderFieldRegisteredAt orders Event by registered_at.
+	EventOrderFieldRegisteredAt = &EventOrderField{
+		Value: func(_m *Event) (ent.Value, error) {
+			return _m.RegisteredAt, nil
+		},
+		column:   event.FieldRegisteredAt,
+		toTerm:   event.ByRegisteredAt,
+		nullable: true,
+		decode: func(v any) (ent.Value, error) {
+			var out *time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			if out == nil {
+				return nil, nil
+			}
+			return out.UTC(), nil
+		},
+		toCursor: func(_m *Event) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: []any{"Event", "REGISTERED_AT", _m.RegisteredAt},
+			}
+		},
+	}
+	// EventOrderFieldDeadline orders Event by deadline.
+	EventOrderFieldDeadline = &EventOrderField{
+		Value: func(_m *Event) (ent.Value, error) {
+			return _m.Deadline, nil
+		},
+		column:   event.FieldDeadline,
+		toTerm:   event.ByDeadline,
+		nullable: true,
+		decode: func(v any) (ent.Value, error) {
+			var out *time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			if out == nil {
+				return nil, nil
+			}
+			return out.UTC(), nil
+		},
+		toCursor: func(_m *Event) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: []any{"Event", "DEADLINE", _m.Deadline},
+			}
+		},
+	}
+	// EventOrderFieldClosedAt orders Event by closed_at.
+	EventOrderFieldClosedAt = &EventOrderField{
+		Value: func(_m *Event) (ent.Value, error) {
+			return _m.ClosedAt, nil
+		},
+		column:   event.FieldClosedAt,
+		toTerm:   event.ByClosedAt,
+		nullable: true,
+		decode: func(v any) (ent.Value, error) {
+			var out *time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			if out == nil {
+				return nil, nil
+			}
+			return out.UTC(), nil
+		},
+		toCursor: func(_m *Event) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: []any{"Event", "CLOSED_AT", _m.ClosedAt},
 			}
 		},
 	}
@@ -1741,6 +2149,12 @@ func (f EventOrderField) String() string {
 		str = "STATUS"
 	case EventOrderFieldReportedAt.column:
 		str = "REPORTED_AT"
+	case EventOrderFieldRegisteredAt.column:
+		str = "REGISTERED_AT"
+	case EventOrderFieldDeadline.column:
+		str = "DEADLINE"
+	case EventOrderFieldClosedAt.column:
+		str = "CLOSED_AT"
 	}
 	return str
 }
@@ -1769,6 +2183,12 @@ func (f *EventOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *EventOrderFieldStatus
 	case "REPORTED_AT":
 		*f = *EventOrderFieldReportedAt
+	case "REGISTERED_AT":
+		*f = *EventOrderFieldRegisteredAt
+	case "DEADLINE":
+		*f = *EventOrderFieldDeadline
+	case "CLOSED_AT":
+		*f = *EventOrderFieldClosedAt
 	default:
 		return fmt.Errorf("%s is not a valid EventOrderField", str)
 	}
@@ -1782,6 +2202,10 @@ type EventOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) event.OrderOption
 	toCursor func(*Event) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // EventOrder defines the ordering of Event.
@@ -1800,7 +2224,7 @@ var DefaultEventOrder = &EventOrder{
 		column: event.FieldID,
 		toTerm: event.ByID,
 		toCursor: func(_m *Event) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"Event", ""}}
 		},
 	},
 }
@@ -1930,11 +2354,15 @@ func (p *eventactionPager) toCursor(_m *EventAction) Cursor {
 }
 
 func (p *eventactionPager) applyCursors(query *EventActionQuery, after, before *Cursor) (*EventActionQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "EventAction", name: p.order.Field.String(), idColumn: DefaultEventActionOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultEventActionOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -1945,7 +2373,7 @@ func (p *eventactionPager) applyOrder(query *EventActionQuery) *EventActionQuery
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultEventActionOrder.Field {
 		query = query.Order(DefaultEventActionOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -1965,6 +2393,9 @@ func (p *eventactionPager) orderExpr(query *EventActionQuery) sql.Querier {
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultEventActionOrder.Field {
 			b.Comma().Ident(DefaultEventActionOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -2030,12 +2461,20 @@ var (
 		Value: func(_m *EventAction) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: eventaction.FieldCreatedAt,
-		toTerm: eventaction.ByCreatedAt,
+		column:   eventaction.FieldCreatedAt,
+		toTerm:   eventaction.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *EventAction) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"EventAction", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -2044,12 +2483,20 @@ var (
 		Value: func(_m *EventAction) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: eventaction.FieldUpdatedAt,
-		toTerm: eventaction.ByUpdatedAt,
+		column:   eventaction.FieldUpdatedAt,
+		toTerm:   eventaction.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *EventAction) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"EventAction", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -2096,6 +2543,10 @@ type EventActionOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) eventaction.OrderOption
 	toCursor func(*EventAction) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // EventActionOrder defines the ordering of EventAction.
@@ -2114,7 +2565,7 @@ var DefaultEventActionOrder = &EventActionOrder{
 		column: eventaction.FieldID,
 		toTerm: eventaction.ByID,
 		toCursor: func(_m *EventAction) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"EventAction", ""}}
 		},
 	},
 }
@@ -2244,11 +2695,15 @@ func (p *eventcategoryPager) toCursor(_m *EventCategory) Cursor {
 }
 
 func (p *eventcategoryPager) applyCursors(query *EventCategoryQuery, after, before *Cursor) (*EventCategoryQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "EventCategory", name: p.order.Field.String(), idColumn: DefaultEventCategoryOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultEventCategoryOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -2259,7 +2714,7 @@ func (p *eventcategoryPager) applyOrder(query *EventCategoryQuery) *EventCategor
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultEventCategoryOrder.Field {
 		query = query.Order(DefaultEventCategoryOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -2279,6 +2734,9 @@ func (p *eventcategoryPager) orderExpr(query *EventCategoryQuery) sql.Querier {
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultEventCategoryOrder.Field {
 			b.Comma().Ident(DefaultEventCategoryOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -2344,12 +2802,20 @@ var (
 		Value: func(_m *EventCategory) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: eventcategory.FieldCreatedAt,
-		toTerm: eventcategory.ByCreatedAt,
+		column:   eventcategory.FieldCreatedAt,
+		toTerm:   eventcategory.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *EventCategory) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"EventCategory", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -2358,12 +2824,20 @@ var (
 		Value: func(_m *EventCategory) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: eventcategory.FieldUpdatedAt,
-		toTerm: eventcategory.ByUpdatedAt,
+		column:   eventcategory.FieldUpdatedAt,
+		toTerm:   eventcategory.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *EventCategory) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"EventCategory", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -2372,12 +2846,20 @@ var (
 		Value: func(_m *EventCategory) (ent.Value, error) {
 			return _m.Code, nil
 		},
-		column: eventcategory.FieldCode,
-		toTerm: eventcategory.ByCode,
+		column:   eventcategory.FieldCode,
+		toTerm:   eventcategory.ByCode,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out string
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *EventCategory) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Code,
+				Value: []any{"EventCategory", "CODE", _m.Code},
 			}
 		},
 	}
@@ -2386,12 +2868,20 @@ var (
 		Value: func(_m *EventCategory) (ent.Value, error) {
 			return _m.Name, nil
 		},
-		column: eventcategory.FieldName,
-		toTerm: eventcategory.ByName,
+		column:   eventcategory.FieldName,
+		toTerm:   eventcategory.ByName,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out string
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *EventCategory) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Name,
+				Value: []any{"EventCategory", "NAME", _m.Name},
 			}
 		},
 	}
@@ -2446,6 +2936,10 @@ type EventCategoryOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) eventcategory.OrderOption
 	toCursor func(*EventCategory) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // EventCategoryOrder defines the ordering of EventCategory.
@@ -2464,7 +2958,7 @@ var DefaultEventCategoryOrder = &EventCategoryOrder{
 		column: eventcategory.FieldID,
 		toTerm: eventcategory.ByID,
 		toCursor: func(_m *EventCategory) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"EventCategory", ""}}
 		},
 	},
 }
@@ -2594,11 +3088,15 @@ func (p *gridPager) toCursor(_m *Grid) Cursor {
 }
 
 func (p *gridPager) applyCursors(query *GridQuery, after, before *Cursor) (*GridQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "Grid", name: p.order.Field.String(), idColumn: DefaultGridOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultGridOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -2609,7 +3107,7 @@ func (p *gridPager) applyOrder(query *GridQuery) *GridQuery {
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultGridOrder.Field {
 		query = query.Order(DefaultGridOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -2629,6 +3127,9 @@ func (p *gridPager) orderExpr(query *GridQuery) sql.Querier {
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultGridOrder.Field {
 			b.Comma().Ident(DefaultGridOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -2694,12 +3195,20 @@ var (
 		Value: func(_m *Grid) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: grid.FieldCreatedAt,
-		toTerm: grid.ByCreatedAt,
+		column:   grid.FieldCreatedAt,
+		toTerm:   grid.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Grid) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"Grid", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -2708,12 +3217,20 @@ var (
 		Value: func(_m *Grid) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: grid.FieldUpdatedAt,
-		toTerm: grid.ByUpdatedAt,
+		column:   grid.FieldUpdatedAt,
+		toTerm:   grid.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Grid) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"Grid", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -2722,12 +3239,20 @@ var (
 		Value: func(_m *Grid) (ent.Value, error) {
 			return _m.Code, nil
 		},
-		column: grid.FieldCode,
-		toTerm: grid.ByCode,
+		column:   grid.FieldCode,
+		toTerm:   grid.ByCode,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out string
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *Grid) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Code,
+				Value: []any{"Grid", "CODE", _m.Code},
 			}
 		},
 	}
@@ -2736,12 +3261,20 @@ var (
 		Value: func(_m *Grid) (ent.Value, error) {
 			return _m.Name, nil
 		},
-		column: grid.FieldName,
-		toTerm: grid.ByName,
+		column:   grid.FieldName,
+		toTerm:   grid.ByName,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out string
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *Grid) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Name,
+				Value: []any{"Grid", "NAME", _m.Name},
 			}
 		},
 	}
@@ -2750,12 +3283,86 @@ var (
 		Value: func(_m *Grid) (ent.Value, error) {
 			return _m.Kind, nil
 		},
-		column: grid.FieldKind,
-		toTerm: grid.ByKind,
+		column:   grid.FieldKind,
+		toTerm:   grid.ByKind,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out grid.Kind
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *Grid) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Kind,
+				Value: []any{"Grid", "KIND", _m.Kind},
+			}
+		},
+	}
+	// GridOrderFieldLevel orders Grid by level.
+	GridOrderFieldLevel = &GridOrderField{
+		Value: func(_m *Grid) (ent.Value, error) {
+			return _m.Level, nil
+		},
+		column:   grid.FieldLevel,
+		toTerm:   grid.ByLevel,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out int
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
+		toCursor: func(_m *Grid) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: []any{"Grid", "LEVEL", _m.Level},
+			}
+		},
+	}
+	// GridOrderFieldHouseholds orders Grid by households.
+	GridOrderFieldHouseholds = &GridOrderField{
+		Value: func(_m *Grid) (ent.Value, error) {
+			return _m.Households, nil
+		},
+		column:   grid.FieldHouseholds,
+		toTerm:   grid.ByHouseholds,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out int
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
+		toCursor: func(_m *Grid) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: []any{"Grid", "HOUSEHOLDS", _m.Households},
+			}
+		},
+	}
+	// GridOrderFieldPopulation orders Grid by population.
+	GridOrderFieldPopulation = &GridOrderField{
+		Value: func(_m *Grid) (ent.Value, error) {
+			return _m.Population, nil
+		},
+		column:   grid.FieldPopulation,
+		toTerm:   grid.ByPopulation,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out int
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
+		toCursor: func(_m *Grid) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: []any{"Grid", "POPULATION", _m.Population},
 			}
 		},
 	}
@@ -2775,6 +3382,12 @@ func (f GridOrderField) String() string {
 		str = "NAME"
 	case GridOrderFieldKind.column:
 		str = "KIND"
+	case GridOrderFieldLevel.column:
+		str = "LEVEL"
+	case GridOrderFieldHouseholds.column:
+		str = "HOUSEHOLDS"
+	case GridOrderFieldPopulation.column:
+		str = "POPULATION"
 	}
 	return str
 }
@@ -2801,6 +3414,12 @@ func (f *GridOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *GridOrderFieldName
 	case "KIND":
 		*f = *GridOrderFieldKind
+	case "LEVEL":
+		*f = *GridOrderFieldLevel
+	case "HOUSEHOLDS":
+		*f = *GridOrderFieldHouseholds
+	case "POPULATION":
+		*f = *GridOrderFieldPopulation
 	default:
 		return fmt.Errorf("%s is not a valid GridOrderField", str)
 	}
@@ -2814,6 +3433,10 @@ type GridOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) grid.OrderOption
 	toCursor func(*Grid) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // GridOrder defines the ordering of Grid.
@@ -2832,7 +3455,7 @@ var DefaultGridOrder = &GridOrder{
 		column: grid.FieldID,
 		toTerm: grid.ByID,
 		toCursor: func(_m *Grid) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"Grid", ""}}
 		},
 	},
 }
@@ -2962,11 +3585,15 @@ func (p *householdPager) toCursor(_m *Household) Cursor {
 }
 
 func (p *householdPager) applyCursors(query *HouseholdQuery, after, before *Cursor) (*HouseholdQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "Household", name: p.order.Field.String(), idColumn: DefaultHouseholdOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultHouseholdOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -2977,7 +3604,7 @@ func (p *householdPager) applyOrder(query *HouseholdQuery) *HouseholdQuery {
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultHouseholdOrder.Field {
 		query = query.Order(DefaultHouseholdOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -2997,6 +3624,9 @@ func (p *householdPager) orderExpr(query *HouseholdQuery) sql.Querier {
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultHouseholdOrder.Field {
 			b.Comma().Ident(DefaultHouseholdOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -3062,12 +3692,20 @@ var (
 		Value: func(_m *Household) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: household.FieldCreatedAt,
-		toTerm: household.ByCreatedAt,
+		column:   household.FieldCreatedAt,
+		toTerm:   household.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Household) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"Household", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -3076,12 +3714,20 @@ var (
 		Value: func(_m *Household) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: household.FieldUpdatedAt,
-		toTerm: household.ByUpdatedAt,
+		column:   household.FieldUpdatedAt,
+		toTerm:   household.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Household) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"Household", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -3090,12 +3736,20 @@ var (
 		Value: func(_m *Household) (ent.Value, error) {
 			return _m.Address, nil
 		},
-		column: household.FieldAddress,
-		toTerm: household.ByAddress,
+		column:   household.FieldAddress,
+		toTerm:   household.ByAddress,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out string
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *Household) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Address,
+				Value: []any{"Household", "ADDRESS", _m.Address},
 			}
 		},
 	}
@@ -3104,12 +3758,20 @@ var (
 		Value: func(_m *Household) (ent.Value, error) {
 			return _m.CareLevel, nil
 		},
-		column: household.FieldCareLevel,
-		toTerm: household.ByCareLevel,
+		column:   household.FieldCareLevel,
+		toTerm:   household.ByCareLevel,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out household.CareLevel
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *Household) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CareLevel,
+				Value: []any{"Household", "CARE_LEVEL", _m.CareLevel},
 			}
 		},
 	}
@@ -3164,6 +3826,10 @@ type HouseholdOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) household.OrderOption
 	toCursor func(*Household) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // HouseholdOrder defines the ordering of Household.
@@ -3182,7 +3848,7 @@ var DefaultHouseholdOrder = &HouseholdOrder{
 		column: household.FieldID,
 		toTerm: household.ByID,
 		toCursor: func(_m *Household) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"Household", ""}}
 		},
 	},
 }
@@ -3312,11 +3978,15 @@ func (p *householdtagPager) toCursor(_m *HouseholdTag) Cursor {
 }
 
 func (p *householdtagPager) applyCursors(query *HouseholdTagQuery, after, before *Cursor) (*HouseholdTagQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "HouseholdTag", name: p.order.Field.String(), idColumn: DefaultHouseholdTagOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultHouseholdTagOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -3327,7 +3997,7 @@ func (p *householdtagPager) applyOrder(query *HouseholdTagQuery) *HouseholdTagQu
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultHouseholdTagOrder.Field {
 		query = query.Order(DefaultHouseholdTagOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -3347,6 +4017,9 @@ func (p *householdtagPager) orderExpr(query *HouseholdTagQuery) sql.Querier {
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultHouseholdTagOrder.Field {
 			b.Comma().Ident(DefaultHouseholdTagOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -3412,12 +4085,20 @@ var (
 		Value: func(_m *HouseholdTag) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: householdtag.FieldCreatedAt,
-		toTerm: householdtag.ByCreatedAt,
+		column:   householdtag.FieldCreatedAt,
+		toTerm:   householdtag.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *HouseholdTag) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"HouseholdTag", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -3426,12 +4107,20 @@ var (
 		Value: func(_m *HouseholdTag) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: householdtag.FieldUpdatedAt,
-		toTerm: householdtag.ByUpdatedAt,
+		column:   householdtag.FieldUpdatedAt,
+		toTerm:   householdtag.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *HouseholdTag) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"HouseholdTag", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -3478,6 +4167,10 @@ type HouseholdTagOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) householdtag.OrderOption
 	toCursor func(*HouseholdTag) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // HouseholdTagOrder defines the ordering of HouseholdTag.
@@ -3496,7 +4189,7 @@ var DefaultHouseholdTagOrder = &HouseholdTagOrder{
 		column: householdtag.FieldID,
 		toTerm: householdtag.ByID,
 		toCursor: func(_m *HouseholdTag) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"HouseholdTag", ""}}
 		},
 	},
 }
@@ -3626,11 +4319,15 @@ func (p *inspectionPager) toCursor(_m *Inspection) Cursor {
 }
 
 func (p *inspectionPager) applyCursors(query *InspectionQuery, after, before *Cursor) (*InspectionQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "Inspection", name: p.order.Field.String(), idColumn: DefaultInspectionOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultInspectionOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -3641,7 +4338,7 @@ func (p *inspectionPager) applyOrder(query *InspectionQuery) *InspectionQuery {
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultInspectionOrder.Field {
 		query = query.Order(DefaultInspectionOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -3661,6 +4358,9 @@ func (p *inspectionPager) orderExpr(query *InspectionQuery) sql.Querier {
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultInspectionOrder.Field {
 			b.Comma().Ident(DefaultInspectionOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -3726,12 +4426,20 @@ var (
 		Value: func(_m *Inspection) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: inspection.FieldCreatedAt,
-		toTerm: inspection.ByCreatedAt,
+		column:   inspection.FieldCreatedAt,
+		toTerm:   inspection.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Inspection) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"Inspection", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -3740,12 +4448,20 @@ var (
 		Value: func(_m *Inspection) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: inspection.FieldUpdatedAt,
-		toTerm: inspection.ByUpdatedAt,
+		column:   inspection.FieldUpdatedAt,
+		toTerm:   inspection.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Inspection) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"Inspection", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -3754,12 +4470,20 @@ var (
 		Value: func(_m *Inspection) (ent.Value, error) {
 			return _m.InspectedAt, nil
 		},
-		column: inspection.FieldInspectedAt,
-		toTerm: inspection.ByInspectedAt,
+		column:   inspection.FieldInspectedAt,
+		toTerm:   inspection.ByInspectedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Inspection) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.InspectedAt,
+				Value: []any{"Inspection", "INSPECTED_AT", _m.InspectedAt},
 			}
 		},
 	}
@@ -3768,12 +4492,23 @@ var (
 		Value: func(_m *Inspection) (ent.Value, error) {
 			return _m.FollowUpDue, nil
 		},
-		column: inspection.FieldFollowUpDue,
-		toTerm: inspection.ByFollowUpDue,
+		column:   inspection.FieldFollowUpDue,
+		toTerm:   inspection.ByFollowUpDue,
+		nullable: true,
+		decode: func(v any) (ent.Value, error) {
+			var out *time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			if out == nil {
+				return nil, nil
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Inspection) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.FollowUpDue,
+				Value: []any{"Inspection", "FOLLOW_UP_DUE", _m.FollowUpDue},
 			}
 		},
 	}
@@ -3828,6 +4563,10 @@ type InspectionOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) inspection.OrderOption
 	toCursor func(*Inspection) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // InspectionOrder defines the ordering of Inspection.
@@ -3846,7 +4585,7 @@ var DefaultInspectionOrder = &InspectionOrder{
 		column: inspection.FieldID,
 		toTerm: inspection.ByID,
 		toCursor: func(_m *Inspection) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"Inspection", ""}}
 		},
 	},
 }
@@ -3976,11 +4715,15 @@ func (p *keyprojectPager) toCursor(_m *KeyProject) Cursor {
 }
 
 func (p *keyprojectPager) applyCursors(query *KeyProjectQuery, after, before *Cursor) (*KeyProjectQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "KeyProject", name: p.order.Field.String(), idColumn: DefaultKeyProjectOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultKeyProjectOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -3991,7 +4734,7 @@ func (p *keyprojectPager) applyOrder(query *KeyProjectQuery) *KeyProjectQuery {
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultKeyProjectOrder.Field {
 		query = query.Order(DefaultKeyProjectOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -4011,6 +4754,9 @@ func (p *keyprojectPager) orderExpr(query *KeyProjectQuery) sql.Querier {
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultKeyProjectOrder.Field {
 			b.Comma().Ident(DefaultKeyProjectOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -4076,12 +4822,20 @@ var (
 		Value: func(_m *KeyProject) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: keyproject.FieldCreatedAt,
-		toTerm: keyproject.ByCreatedAt,
+		column:   keyproject.FieldCreatedAt,
+		toTerm:   keyproject.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *KeyProject) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"KeyProject", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -4090,12 +4844,20 @@ var (
 		Value: func(_m *KeyProject) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: keyproject.FieldUpdatedAt,
-		toTerm: keyproject.ByUpdatedAt,
+		column:   keyproject.FieldUpdatedAt,
+		toTerm:   keyproject.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *KeyProject) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"KeyProject", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -4104,12 +4866,20 @@ var (
 		Value: func(_m *KeyProject) (ent.Value, error) {
 			return _m.Code, nil
 		},
-		column: keyproject.FieldCode,
-		toTerm: keyproject.ByCode,
+		column:   keyproject.FieldCode,
+		toTerm:   keyproject.ByCode,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out string
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *KeyProject) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Code,
+				Value: []any{"KeyProject", "CODE", _m.Code},
 			}
 		},
 	}
@@ -4118,12 +4888,20 @@ var (
 		Value: func(_m *KeyProject) (ent.Value, error) {
 			return _m.Name, nil
 		},
-		column: keyproject.FieldName,
-		toTerm: keyproject.ByName,
+		column:   keyproject.FieldName,
+		toTerm:   keyproject.ByName,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out string
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *KeyProject) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Name,
+				Value: []any{"KeyProject", "NAME", _m.Name},
 			}
 		},
 	}
@@ -4132,12 +4910,20 @@ var (
 		Value: func(_m *KeyProject) (ent.Value, error) {
 			return _m.Status, nil
 		},
-		column: keyproject.FieldStatus,
-		toTerm: keyproject.ByStatus,
+		column:   keyproject.FieldStatus,
+		toTerm:   keyproject.ByStatus,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out keyproject.Status
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *KeyProject) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Status,
+				Value: []any{"KeyProject", "STATUS", _m.Status},
 			}
 		},
 	}
@@ -4196,6 +4982,10 @@ type KeyProjectOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) keyproject.OrderOption
 	toCursor func(*KeyProject) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // KeyProjectOrder defines the ordering of KeyProject.
@@ -4214,7 +5004,7 @@ var DefaultKeyProjectOrder = &KeyProjectOrder{
 		column: keyproject.FieldID,
 		toTerm: keyproject.ByID,
 		toCursor: func(_m *KeyProject) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"KeyProject", ""}}
 		},
 	},
 }
@@ -4344,11 +5134,15 @@ func (p *keyprojectmetricPager) toCursor(_m *KeyProjectMetric) Cursor {
 }
 
 func (p *keyprojectmetricPager) applyCursors(query *KeyProjectMetricQuery, after, before *Cursor) (*KeyProjectMetricQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "KeyProjectMetric", name: p.order.Field.String(), idColumn: DefaultKeyProjectMetricOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultKeyProjectMetricOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -4359,7 +5153,7 @@ func (p *keyprojectmetricPager) applyOrder(query *KeyProjectMetricQuery) *KeyPro
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultKeyProjectMetricOrder.Field {
 		query = query.Order(DefaultKeyProjectMetricOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -4379,6 +5173,9 @@ func (p *keyprojectmetricPager) orderExpr(query *KeyProjectMetricQuery) sql.Quer
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultKeyProjectMetricOrder.Field {
 			b.Comma().Ident(DefaultKeyProjectMetricOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -4444,12 +5241,20 @@ var (
 		Value: func(_m *KeyProjectMetric) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: keyprojectmetric.FieldCreatedAt,
-		toTerm: keyprojectmetric.ByCreatedAt,
+		column:   keyprojectmetric.FieldCreatedAt,
+		toTerm:   keyprojectmetric.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *KeyProjectMetric) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"KeyProjectMetric", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -4458,12 +5263,20 @@ var (
 		Value: func(_m *KeyProjectMetric) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: keyprojectmetric.FieldUpdatedAt,
-		toTerm: keyprojectmetric.ByUpdatedAt,
+		column:   keyprojectmetric.FieldUpdatedAt,
+		toTerm:   keyprojectmetric.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *KeyProjectMetric) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"KeyProjectMetric", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -4510,6 +5323,10 @@ type KeyProjectMetricOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) keyprojectmetric.OrderOption
 	toCursor func(*KeyProjectMetric) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // KeyProjectMetricOrder defines the ordering of KeyProjectMetric.
@@ -4528,7 +5345,7 @@ var DefaultKeyProjectMetricOrder = &KeyProjectMetricOrder{
 		column: keyprojectmetric.FieldID,
 		toTerm: keyprojectmetric.ByID,
 		toCursor: func(_m *KeyProjectMetric) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"KeyProjectMetric", ""}}
 		},
 	},
 }
@@ -4658,11 +5475,15 @@ func (p *keyprojectmilestonePager) toCursor(_m *KeyProjectMilestone) Cursor {
 }
 
 func (p *keyprojectmilestonePager) applyCursors(query *KeyProjectMilestoneQuery, after, before *Cursor) (*KeyProjectMilestoneQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "KeyProjectMilestone", name: p.order.Field.String(), idColumn: DefaultKeyProjectMilestoneOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultKeyProjectMilestoneOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -4673,7 +5494,7 @@ func (p *keyprojectmilestonePager) applyOrder(query *KeyProjectMilestoneQuery) *
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultKeyProjectMilestoneOrder.Field {
 		query = query.Order(DefaultKeyProjectMilestoneOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -4693,6 +5514,9 @@ func (p *keyprojectmilestonePager) orderExpr(query *KeyProjectMilestoneQuery) sq
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultKeyProjectMilestoneOrder.Field {
 			b.Comma().Ident(DefaultKeyProjectMilestoneOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -4758,12 +5582,20 @@ var (
 		Value: func(_m *KeyProjectMilestone) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: keyprojectmilestone.FieldCreatedAt,
-		toTerm: keyprojectmilestone.ByCreatedAt,
+		column:   keyprojectmilestone.FieldCreatedAt,
+		toTerm:   keyprojectmilestone.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *KeyProjectMilestone) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"KeyProjectMilestone", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -4772,12 +5604,20 @@ var (
 		Value: func(_m *KeyProjectMilestone) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: keyprojectmilestone.FieldUpdatedAt,
-		toTerm: keyprojectmilestone.ByUpdatedAt,
+		column:   keyprojectmilestone.FieldUpdatedAt,
+		toTerm:   keyprojectmilestone.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *KeyProjectMilestone) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"KeyProjectMilestone", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -4824,6 +5664,10 @@ type KeyProjectMilestoneOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) keyprojectmilestone.OrderOption
 	toCursor func(*KeyProjectMilestone) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // KeyProjectMilestoneOrder defines the ordering of KeyProjectMilestone.
@@ -4842,7 +5686,7 @@ var DefaultKeyProjectMilestoneOrder = &KeyProjectMilestoneOrder{
 		column: keyprojectmilestone.FieldID,
 		toTerm: keyprojectmilestone.ByID,
 		toCursor: func(_m *KeyProjectMilestone) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"KeyProjectMilestone", ""}}
 		},
 	},
 }
@@ -4972,11 +5816,15 @@ func (p *keyprojectprogressPager) toCursor(_m *KeyProjectProgress) Cursor {
 }
 
 func (p *keyprojectprogressPager) applyCursors(query *KeyProjectProgressQuery, after, before *Cursor) (*KeyProjectProgressQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "KeyProjectProgress", name: p.order.Field.String(), idColumn: DefaultKeyProjectProgressOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultKeyProjectProgressOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -4987,7 +5835,7 @@ func (p *keyprojectprogressPager) applyOrder(query *KeyProjectProgressQuery) *Ke
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultKeyProjectProgressOrder.Field {
 		query = query.Order(DefaultKeyProjectProgressOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -5007,6 +5855,9 @@ func (p *keyprojectprogressPager) orderExpr(query *KeyProjectProgressQuery) sql.
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultKeyProjectProgressOrder.Field {
 			b.Comma().Ident(DefaultKeyProjectProgressOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -5072,12 +5923,20 @@ var (
 		Value: func(_m *KeyProjectProgress) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: keyprojectprogress.FieldCreatedAt,
-		toTerm: keyprojectprogress.ByCreatedAt,
+		column:   keyprojectprogress.FieldCreatedAt,
+		toTerm:   keyprojectprogress.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *KeyProjectProgress) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"KeyProjectProgress", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -5086,12 +5945,20 @@ var (
 		Value: func(_m *KeyProjectProgress) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: keyprojectprogress.FieldUpdatedAt,
-		toTerm: keyprojectprogress.ByUpdatedAt,
+		column:   keyprojectprogress.FieldUpdatedAt,
+		toTerm:   keyprojectprogress.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *KeyProjectProgress) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"KeyProjectProgress", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -5138,6 +6005,10 @@ type KeyProjectProgressOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) keyprojectprogress.OrderOption
 	toCursor func(*KeyProjectProgress) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // KeyProjectProgressOrder defines the ordering of KeyProjectProgress.
@@ -5156,7 +6027,7 @@ var DefaultKeyProjectProgressOrder = &KeyProjectProgressOrder{
 		column: keyprojectprogress.FieldID,
 		toTerm: keyprojectprogress.ByID,
 		toCursor: func(_m *KeyProjectProgress) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"KeyProjectProgress", ""}}
 		},
 	},
 }
@@ -5286,11 +6157,15 @@ func (p *ledgercategoryPager) toCursor(_m *LedgerCategory) Cursor {
 }
 
 func (p *ledgercategoryPager) applyCursors(query *LedgerCategoryQuery, after, before *Cursor) (*LedgerCategoryQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "LedgerCategory", name: p.order.Field.String(), idColumn: DefaultLedgerCategoryOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultLedgerCategoryOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -5301,7 +6176,7 @@ func (p *ledgercategoryPager) applyOrder(query *LedgerCategoryQuery) *LedgerCate
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultLedgerCategoryOrder.Field {
 		query = query.Order(DefaultLedgerCategoryOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -5321,6 +6196,9 @@ func (p *ledgercategoryPager) orderExpr(query *LedgerCategoryQuery) sql.Querier 
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultLedgerCategoryOrder.Field {
 			b.Comma().Ident(DefaultLedgerCategoryOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -5386,12 +6264,20 @@ var (
 		Value: func(_m *LedgerCategory) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: ledgercategory.FieldCreatedAt,
-		toTerm: ledgercategory.ByCreatedAt,
+		column:   ledgercategory.FieldCreatedAt,
+		toTerm:   ledgercategory.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *LedgerCategory) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"LedgerCategory", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -5400,12 +6286,20 @@ var (
 		Value: func(_m *LedgerCategory) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: ledgercategory.FieldUpdatedAt,
-		toTerm: ledgercategory.ByUpdatedAt,
+		column:   ledgercategory.FieldUpdatedAt,
+		toTerm:   ledgercategory.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *LedgerCategory) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"LedgerCategory", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -5414,12 +6308,20 @@ var (
 		Value: func(_m *LedgerCategory) (ent.Value, error) {
 			return _m.Code, nil
 		},
-		column: ledgercategory.FieldCode,
-		toTerm: ledgercategory.ByCode,
+		column:   ledgercategory.FieldCode,
+		toTerm:   ledgercategory.ByCode,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out string
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *LedgerCategory) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Code,
+				Value: []any{"LedgerCategory", "CODE", _m.Code},
 			}
 		},
 	}
@@ -5470,6 +6372,10 @@ type LedgerCategoryOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) ledgercategory.OrderOption
 	toCursor func(*LedgerCategory) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // LedgerCategoryOrder defines the ordering of LedgerCategory.
@@ -5488,7 +6394,7 @@ var DefaultLedgerCategoryOrder = &LedgerCategoryOrder{
 		column: ledgercategory.FieldID,
 		toTerm: ledgercategory.ByID,
 		toCursor: func(_m *LedgerCategory) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"LedgerCategory", ""}}
 		},
 	},
 }
@@ -5618,11 +6524,15 @@ func (p *ledgerentryPager) toCursor(_m *LedgerEntry) Cursor {
 }
 
 func (p *ledgerentryPager) applyCursors(query *LedgerEntryQuery, after, before *Cursor) (*LedgerEntryQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "LedgerEntry", name: p.order.Field.String(), idColumn: DefaultLedgerEntryOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultLedgerEntryOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -5633,7 +6543,7 @@ func (p *ledgerentryPager) applyOrder(query *LedgerEntryQuery) *LedgerEntryQuery
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultLedgerEntryOrder.Field {
 		query = query.Order(DefaultLedgerEntryOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -5653,6 +6563,9 @@ func (p *ledgerentryPager) orderExpr(query *LedgerEntryQuery) sql.Querier {
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultLedgerEntryOrder.Field {
 			b.Comma().Ident(DefaultLedgerEntryOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -5718,12 +6631,20 @@ var (
 		Value: func(_m *LedgerEntry) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: ledgerentry.FieldCreatedAt,
-		toTerm: ledgerentry.ByCreatedAt,
+		column:   ledgerentry.FieldCreatedAt,
+		toTerm:   ledgerentry.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *LedgerEntry) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"LedgerEntry", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -5732,12 +6653,20 @@ var (
 		Value: func(_m *LedgerEntry) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: ledgerentry.FieldUpdatedAt,
-		toTerm: ledgerentry.ByUpdatedAt,
+		column:   ledgerentry.FieldUpdatedAt,
+		toTerm:   ledgerentry.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *LedgerEntry) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"LedgerEntry", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -5746,12 +6675,20 @@ var (
 		Value: func(_m *LedgerEntry) (ent.Value, error) {
 			return _m.Period, nil
 		},
-		column: ledgerentry.FieldPeriod,
-		toTerm: ledgerentry.ByPeriod,
+		column:   ledgerentry.FieldPeriod,
+		toTerm:   ledgerentry.ByPeriod,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out string
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *LedgerEntry) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Period,
+				Value: []any{"LedgerEntry", "PERIOD", _m.Period},
 			}
 		},
 	}
@@ -5802,6 +6739,10 @@ type LedgerEntryOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) ledgerentry.OrderOption
 	toCursor func(*LedgerEntry) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // LedgerEntryOrder defines the ordering of LedgerEntry.
@@ -5820,7 +6761,7 @@ var DefaultLedgerEntryOrder = &LedgerEntryOrder{
 		column: ledgerentry.FieldID,
 		toTerm: ledgerentry.ByID,
 		toCursor: func(_m *LedgerEntry) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"LedgerEntry", ""}}
 		},
 	},
 }
@@ -5950,11 +6891,15 @@ func (p *ledgerentryrevisionPager) toCursor(_m *LedgerEntryRevision) Cursor {
 }
 
 func (p *ledgerentryrevisionPager) applyCursors(query *LedgerEntryRevisionQuery, after, before *Cursor) (*LedgerEntryRevisionQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "LedgerEntryRevision", name: p.order.Field.String(), idColumn: DefaultLedgerEntryRevisionOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultLedgerEntryRevisionOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -5965,7 +6910,7 @@ func (p *ledgerentryrevisionPager) applyOrder(query *LedgerEntryRevisionQuery) *
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultLedgerEntryRevisionOrder.Field {
 		query = query.Order(DefaultLedgerEntryRevisionOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -5985,6 +6930,9 @@ func (p *ledgerentryrevisionPager) orderExpr(query *LedgerEntryRevisionQuery) sq
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultLedgerEntryRevisionOrder.Field {
 			b.Comma().Ident(DefaultLedgerEntryRevisionOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -6050,12 +6998,20 @@ var (
 		Value: func(_m *LedgerEntryRevision) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: ledgerentryrevision.FieldCreatedAt,
-		toTerm: ledgerentryrevision.ByCreatedAt,
+		column:   ledgerentryrevision.FieldCreatedAt,
+		toTerm:   ledgerentryrevision.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *LedgerEntryRevision) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"LedgerEntryRevision", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -6064,12 +7020,20 @@ var (
 		Value: func(_m *LedgerEntryRevision) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: ledgerentryrevision.FieldUpdatedAt,
-		toTerm: ledgerentryrevision.ByUpdatedAt,
+		column:   ledgerentryrevision.FieldUpdatedAt,
+		toTerm:   ledgerentryrevision.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *LedgerEntryRevision) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"LedgerEntryRevision", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -6116,6 +7080,10 @@ type LedgerEntryRevisionOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) ledgerentryrevision.OrderOption
 	toCursor func(*LedgerEntryRevision) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // LedgerEntryRevisionOrder defines the ordering of LedgerEntryRevision.
@@ -6134,7 +7102,7 @@ var DefaultLedgerEntryRevisionOrder = &LedgerEntryRevisionOrder{
 		column: ledgerentryrevision.FieldID,
 		toTerm: ledgerentryrevision.ByID,
 		toCursor: func(_m *LedgerEntryRevision) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"LedgerEntryRevision", ""}}
 		},
 	},
 }
@@ -6264,11 +7232,15 @@ func (p *ledgeritemtypePager) toCursor(_m *LedgerItemType) Cursor {
 }
 
 func (p *ledgeritemtypePager) applyCursors(query *LedgerItemTypeQuery, after, before *Cursor) (*LedgerItemTypeQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "LedgerItemType", name: p.order.Field.String(), idColumn: DefaultLedgerItemTypeOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultLedgerItemTypeOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -6279,7 +7251,7 @@ func (p *ledgeritemtypePager) applyOrder(query *LedgerItemTypeQuery) *LedgerItem
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultLedgerItemTypeOrder.Field {
 		query = query.Order(DefaultLedgerItemTypeOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -6299,6 +7271,9 @@ func (p *ledgeritemtypePager) orderExpr(query *LedgerItemTypeQuery) sql.Querier 
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultLedgerItemTypeOrder.Field {
 			b.Comma().Ident(DefaultLedgerItemTypeOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -6364,12 +7339,20 @@ var (
 		Value: func(_m *LedgerItemType) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: ledgeritemtype.FieldCreatedAt,
-		toTerm: ledgeritemtype.ByCreatedAt,
+		column:   ledgeritemtype.FieldCreatedAt,
+		toTerm:   ledgeritemtype.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *LedgerItemType) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"LedgerItemType", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -6378,12 +7361,20 @@ var (
 		Value: func(_m *LedgerItemType) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: ledgeritemtype.FieldUpdatedAt,
-		toTerm: ledgeritemtype.ByUpdatedAt,
+		column:   ledgeritemtype.FieldUpdatedAt,
+		toTerm:   ledgeritemtype.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *LedgerItemType) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"LedgerItemType", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -6392,12 +7383,20 @@ var (
 		Value: func(_m *LedgerItemType) (ent.Value, error) {
 			return _m.Code, nil
 		},
-		column: ledgeritemtype.FieldCode,
-		toTerm: ledgeritemtype.ByCode,
+		column:   ledgeritemtype.FieldCode,
+		toTerm:   ledgeritemtype.ByCode,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out string
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *LedgerItemType) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Code,
+				Value: []any{"LedgerItemType", "CODE", _m.Code},
 			}
 		},
 	}
@@ -6406,12 +7405,20 @@ var (
 		Value: func(_m *LedgerItemType) (ent.Value, error) {
 			return _m.Label, nil
 		},
-		column: ledgeritemtype.FieldLabel,
-		toTerm: ledgeritemtype.ByLabel,
+		column:   ledgeritemtype.FieldLabel,
+		toTerm:   ledgeritemtype.ByLabel,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out string
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *LedgerItemType) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Label,
+				Value: []any{"LedgerItemType", "LABEL", _m.Label},
 			}
 		},
 	}
@@ -6466,6 +7473,10 @@ type LedgerItemTypeOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) ledgeritemtype.OrderOption
 	toCursor func(*LedgerItemType) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // LedgerItemTypeOrder defines the ordering of LedgerItemType.
@@ -6484,7 +7495,7 @@ var DefaultLedgerItemTypeOrder = &LedgerItemTypeOrder{
 		column: ledgeritemtype.FieldID,
 		toTerm: ledgeritemtype.ByID,
 		toCursor: func(_m *LedgerItemType) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"LedgerItemType", ""}}
 		},
 	},
 }
@@ -6614,11 +7625,15 @@ func (p *patrolPager) toCursor(_m *Patrol) Cursor {
 }
 
 func (p *patrolPager) applyCursors(query *PatrolQuery, after, before *Cursor) (*PatrolQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "Patrol", name: p.order.Field.String(), idColumn: DefaultPatrolOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPatrolOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -6629,7 +7644,7 @@ func (p *patrolPager) applyOrder(query *PatrolQuery) *PatrolQuery {
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultPatrolOrder.Field {
 		query = query.Order(DefaultPatrolOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -6649,6 +7664,9 @@ func (p *patrolPager) orderExpr(query *PatrolQuery) sql.Querier {
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultPatrolOrder.Field {
 			b.Comma().Ident(DefaultPatrolOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -6714,12 +7732,20 @@ var (
 		Value: func(_m *Patrol) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: patrol.FieldCreatedAt,
-		toTerm: patrol.ByCreatedAt,
+		column:   patrol.FieldCreatedAt,
+		toTerm:   patrol.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Patrol) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"Patrol", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -6728,12 +7754,20 @@ var (
 		Value: func(_m *Patrol) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: patrol.FieldUpdatedAt,
-		toTerm: patrol.ByUpdatedAt,
+		column:   patrol.FieldUpdatedAt,
+		toTerm:   patrol.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Patrol) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"Patrol", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -6742,12 +7776,20 @@ var (
 		Value: func(_m *Patrol) (ent.Value, error) {
 			return _m.StartedAt, nil
 		},
-		column: patrol.FieldStartedAt,
-		toTerm: patrol.ByStartedAt,
+		column:   patrol.FieldStartedAt,
+		toTerm:   patrol.ByStartedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Patrol) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.StartedAt,
+				Value: []any{"Patrol", "STARTED_AT", _m.StartedAt},
 			}
 		},
 	}
@@ -6798,6 +7840,10 @@ type PatrolOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) patrol.OrderOption
 	toCursor func(*Patrol) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // PatrolOrder defines the ordering of Patrol.
@@ -6816,7 +7862,7 @@ var DefaultPatrolOrder = &PatrolOrder{
 		column: patrol.FieldID,
 		toTerm: patrol.ByID,
 		toCursor: func(_m *Patrol) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"Patrol", ""}}
 		},
 	},
 }
@@ -6946,11 +7992,15 @@ func (p *personPager) toCursor(_m *Person) Cursor {
 }
 
 func (p *personPager) applyCursors(query *PersonQuery, after, before *Cursor) (*PersonQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "Person", name: p.order.Field.String(), idColumn: DefaultPersonOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPersonOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -6961,7 +8011,7 @@ func (p *personPager) applyOrder(query *PersonQuery) *PersonQuery {
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultPersonOrder.Field {
 		query = query.Order(DefaultPersonOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -6981,6 +8031,9 @@ func (p *personPager) orderExpr(query *PersonQuery) sql.Querier {
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultPersonOrder.Field {
 			b.Comma().Ident(DefaultPersonOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -7046,12 +8099,20 @@ var (
 		Value: func(_m *Person) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: person.FieldCreatedAt,
-		toTerm: person.ByCreatedAt,
+		column:   person.FieldCreatedAt,
+		toTerm:   person.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Person) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"Person", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -7060,12 +8121,20 @@ var (
 		Value: func(_m *Person) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: person.FieldUpdatedAt,
-		toTerm: person.ByUpdatedAt,
+		column:   person.FieldUpdatedAt,
+		toTerm:   person.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Person) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"Person", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -7074,12 +8143,20 @@ var (
 		Value: func(_m *Person) (ent.Value, error) {
 			return _m.Name, nil
 		},
-		column: person.FieldName,
-		toTerm: person.ByName,
+		column:   person.FieldName,
+		toTerm:   person.ByName,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out string
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *Person) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Name,
+				Value: []any{"Person", "NAME", _m.Name},
 			}
 		},
 	}
@@ -7130,6 +8207,10 @@ type PersonOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) person.OrderOption
 	toCursor func(*Person) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // PersonOrder defines the ordering of Person.
@@ -7148,7 +8229,7 @@ var DefaultPersonOrder = &PersonOrder{
 		column: person.FieldID,
 		toTerm: person.ByID,
 		toCursor: func(_m *Person) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"Person", ""}}
 		},
 	},
 }
@@ -7278,11 +8359,15 @@ func (p *vehiclePager) toCursor(_m *Vehicle) Cursor {
 }
 
 func (p *vehiclePager) applyCursors(query *VehicleQuery, after, before *Cursor) (*VehicleQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "Vehicle", name: p.order.Field.String(), idColumn: DefaultVehicleOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultVehicleOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -7293,7 +8378,7 @@ func (p *vehiclePager) applyOrder(query *VehicleQuery) *VehicleQuery {
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultVehicleOrder.Field {
 		query = query.Order(DefaultVehicleOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -7313,6 +8398,9 @@ func (p *vehiclePager) orderExpr(query *VehicleQuery) sql.Querier {
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultVehicleOrder.Field {
 			b.Comma().Ident(DefaultVehicleOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -7378,12 +8466,20 @@ var (
 		Value: func(_m *Vehicle) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: vehicle.FieldCreatedAt,
-		toTerm: vehicle.ByCreatedAt,
+		column:   vehicle.FieldCreatedAt,
+		toTerm:   vehicle.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Vehicle) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"Vehicle", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -7392,12 +8488,20 @@ var (
 		Value: func(_m *Vehicle) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: vehicle.FieldUpdatedAt,
-		toTerm: vehicle.ByUpdatedAt,
+		column:   vehicle.FieldUpdatedAt,
+		toTerm:   vehicle.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Vehicle) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"Vehicle", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -7406,12 +8510,20 @@ var (
 		Value: func(_m *Vehicle) (ent.Value, error) {
 			return _m.Plate, nil
 		},
-		column: vehicle.FieldPlate,
-		toTerm: vehicle.ByPlate,
+		column:   vehicle.FieldPlate,
+		toTerm:   vehicle.ByPlate,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out string
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *Vehicle) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Plate,
+				Value: []any{"Vehicle", "PLATE", _m.Plate},
 			}
 		},
 	}
@@ -7420,12 +8532,20 @@ var (
 		Value: func(_m *Vehicle) (ent.Value, error) {
 			return _m.Kind, nil
 		},
-		column: vehicle.FieldKind,
-		toTerm: vehicle.ByKind,
+		column:   vehicle.FieldKind,
+		toTerm:   vehicle.ByKind,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out vehicle.Kind
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
 		toCursor: func(_m *Vehicle) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.Kind,
+				Value: []any{"Vehicle", "KIND", _m.Kind},
 			}
 		},
 	}
@@ -7480,6 +8600,10 @@ type VehicleOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) vehicle.OrderOption
 	toCursor func(*Vehicle) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // VehicleOrder defines the ordering of Vehicle.
@@ -7498,7 +8622,7 @@ var DefaultVehicleOrder = &VehicleOrder{
 		column: vehicle.FieldID,
 		toTerm: vehicle.ByID,
 		toCursor: func(_m *Vehicle) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"Vehicle", ""}}
 		},
 	},
 }
@@ -7628,11 +8752,15 @@ func (p *visitPager) toCursor(_m *Visit) Cursor {
 }
 
 func (p *visitPager) applyCursors(query *VisitQuery, after, before *Cursor) (*VisitQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	field := cursorField{
+		node: "Visit", name: p.order.Field.String(), idColumn: DefaultVisitOrder.Field.column,
+		column: p.order.Field.column, nullable: p.order.Field.nullable, decode: p.order.Field.decode,
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultVisitOrder.Field.column, p.order.Field.column, direction) {
+	predicates, err := cursorsPredicate(after, before, field, p.order.Direction)
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -7643,7 +8771,7 @@ func (p *visitPager) applyOrder(query *VisitQuery) *VisitQuery {
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(p.order.Field.toTerm(orderTermOptions(direction, p.order.Field.nullable)...))
 	if p.order.Field != DefaultVisitOrder.Field {
 		query = query.Order(DefaultVisitOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -7663,6 +8791,9 @@ func (p *visitPager) orderExpr(query *VisitQuery) sql.Querier {
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
 		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field.nullable {
+			b.WriteString(nullsClause(direction))
+		}
 		if p.order.Field != DefaultVisitOrder.Field {
 			b.Comma().Ident(DefaultVisitOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -7728,12 +8859,20 @@ var (
 		Value: func(_m *Visit) (ent.Value, error) {
 			return _m.CreatedAt, nil
 		},
-		column: visit.FieldCreatedAt,
-		toTerm: visit.ByCreatedAt,
+		column:   visit.FieldCreatedAt,
+		toTerm:   visit.ByCreatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Visit) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.CreatedAt,
+				Value: []any{"Visit", "CREATED_AT", _m.CreatedAt},
 			}
 		},
 	}
@@ -7742,12 +8881,20 @@ var (
 		Value: func(_m *Visit) (ent.Value, error) {
 			return _m.UpdatedAt, nil
 		},
-		column: visit.FieldUpdatedAt,
-		toTerm: visit.ByUpdatedAt,
+		column:   visit.FieldUpdatedAt,
+		toTerm:   visit.ByUpdatedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Visit) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.UpdatedAt,
+				Value: []any{"Visit", "UPDATED_AT", _m.UpdatedAt},
 			}
 		},
 	}
@@ -7756,12 +8903,20 @@ var (
 		Value: func(_m *Visit) (ent.Value, error) {
 			return _m.VisitedAt, nil
 		},
-		column: visit.FieldVisitedAt,
-		toTerm: visit.ByVisitedAt,
+		column:   visit.FieldVisitedAt,
+		toTerm:   visit.ByVisitedAt,
+		nullable: false,
+		decode: func(v any) (ent.Value, error) {
+			var out time.Time
+			if err := recode(v, &out); err != nil {
+				return nil, err
+			}
+			return out.UTC(), nil
+		},
 		toCursor: func(_m *Visit) Cursor {
 			return Cursor{
 				ID:    _m.ID,
-				Value: _m.VisitedAt,
+				Value: []any{"Visit", "VISITED_AT", _m.VisitedAt},
 			}
 		},
 	}
@@ -7812,6 +8967,10 @@ type VisitOrderField struct {
 	column   string // field or computed.
 	toTerm   func(...sql.OrderTermOption) visit.OrderOption
 	toCursor func(*Visit) Cursor
+	// nullable fields sort NULL last ascending and first descending.
+	nullable bool
+	// decode reads the field's value out of a cursor (nil for NULL).
+	decode func(any) (ent.Value, error)
 }
 
 // VisitOrder defines the ordering of Visit.
@@ -7830,7 +8989,7 @@ var DefaultVisitOrder = &VisitOrder{
 		column: visit.FieldID,
 		toTerm: visit.ByID,
 		toCursor: func(_m *Visit) Cursor {
-			return Cursor{ID: _m.ID}
+			return Cursor{ID: _m.ID, Value: []any{"Visit", ""}}
 		},
 	},
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -45,7 +46,10 @@ func classify(err error) (apperr.Code, string, string) {
 	}
 	var verr *ent.ValidationError
 	var nf *ent.NotFoundError
+	var cerr *ent.CursorError
 	switch {
+	case errors.As(err, &cerr):
+		return apperr.BadInput, cerr.Error(), ""
 	case errors.As(err, &verr):
 		field := lowerCamel(verr.Name)
 		return apperr.BadInput, field + ": " + validationReason(verr), field
@@ -72,6 +76,10 @@ func classify(err error) (apperr.Code, string, string) {
 	// errors count as the client's fault.
 	var gqlErr *gqlerror.Error
 	if errors.As(err, &gqlErr) && isParseError(gqlErr.Unwrap()) {
+		var numErr *strconv.NumError
+		if errors.As(gqlErr.Unwrap(), &numErr) { // an ID that is not one of ours (IDs are numbers)
+			return apperr.BadInput, "malformed id: pass an id as this API returned it in an id field", ""
+		}
 		return apperr.BadInput, gqlErr.Message, ""
 	}
 	return apperr.Internal, "internal server error", ""

@@ -45,7 +45,7 @@ func (Assignment) Fields() []ent.Field {
 		field.Time("valid_to").
 			Optional().Nillable().
 			Comment("Moment the role ended (UTC); null while it is held. Set by endAssignment.").
-			Annotations(entgql.Skip(entgql.SkipMutationUpdateInput)),
+			Annotations(entgql.OrderField("VALID_TO"), entgql.Skip(entgql.SkipMutationUpdateInput)),
 		field.String("end_reason").
 			MaxLen(maxText).Default("").
 			Comment("Why the role was ended.").

@@ -73,10 +73,10 @@ func (Event) Fields() []ent.Field {
 			Annotations(entgql.OrderField("REPORTED_AT"), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		field.Time("registered_at").Optional().Nillable().
 			Comment("When the case was registered (立案) and its deadline started (UTC).").
-			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+			Annotations(entgql.OrderField("REGISTERED_AT"), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		field.Time("deadline").Optional().Nillable().
 			Comment("When the case must be closed (UTC), from the category's time limit and the work calendar.").
-			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+			Annotations(entgql.OrderField("DEADLINE"), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		field.Enum("limit_unit").GoType(timeunit.Unit("")).Optional().Nillable().
 			Comment("Unit of the time limit the deadline was computed in, copied from the category at registration.").
 			Annotations(entgql.Type("TimeLimitUnit"), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput)),
@@ -85,7 +85,7 @@ func (Event) Fields() []ent.Field {
 			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		field.Time("closed_at").Optional().Nillable().
 			Comment("When the case was closed or voided (UTC).").
-			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+			Annotations(entgql.OrderField("CLOSED_AT"), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		field.String("feedback").MaxLen(maxText).Default("").
 			Comment("How the problem was resolved (反馈), shown to the reporter and on the public page.").
 			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),

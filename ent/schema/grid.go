@@ -37,14 +37,16 @@ func (Grid) Fields() []ent.Field {
 		field.Int("level").
 			NonNegative().
 			Comment("Depth in the tree: 0 for a root. In the Xushui demo the district is 0, the sub-district 1, villages 2, villager groups 3.").
-			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+			Annotations(entgql.OrderField("LEVEL"), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		pathField("path", "Canonical materialized path of ids, e.g. /1/4/17/; maintained by the server."),
 		field.Int("households").
 			NonNegative().Default(0).
-			Comment("Number of households (户数) in the grid."),
+			Comment("Number of households (户数) in the grid.").
+			Annotations(entgql.OrderField("HOUSEHOLDS")),
 		field.Int("population").
 			NonNegative().Default(0).
-			Comment("Number of residents (人口)."),
+			Comment("Number of residents (人口).").
+			Annotations(entgql.OrderField("POPULATION")),
 		field.String("area_description").
 			MaxLen(maxText).Default("").
 			Comment("The area the grid covers (网格范围), as printed on its notice card."),

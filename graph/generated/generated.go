@@ -5940,6 +5940,7 @@ enum AssignmentOrderField {
   UPDATED_AT
   ROLE
   VALID_FROM
+  VALID_TO
 }
 """
 AssignmentWhereInput is used for filtering Assignment objects.
@@ -7281,6 +7282,9 @@ enum EventOrderField {
   TITLE
   STATUS
   REPORTED_AT
+  REGISTERED_AT
+  DEADLINE
+  CLOSED_AT
 }
 """
 EventSource is enum for the field source
@@ -7797,6 +7801,9 @@ enum GridOrderField {
   CODE
   NAME
   KIND
+  LEVEL
+  HOUSEHOLDS
+  POPULATION
 }
 """
 GridWhereInput is used for filtering Grid objects.
