@@ -19,6 +19,7 @@ import (
 	"gridgov/ent"
 	"gridgov/ent/bulletinpost"
 	"gridgov/internal/apperr"
+	"gridgov/internal/inputtext"
 	"gridgov/internal/labels"
 	"gridgov/internal/workcal"
 )
@@ -51,14 +52,36 @@ type Web struct {
 // /report/{code}, /track and /track/{code}, /bulletin/{code}, and their scripts under
 // /public/.
 func (w *Web) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /cards/{code}", w.card)
-	mux.HandleFunc("GET /cards", w.cards)
-	mux.HandleFunc("GET /badges", w.badges)
-	mux.HandleFunc("GET /report/{code}", w.report)
-	mux.HandleFunc("GET /track", w.track)
-	mux.HandleFunc("GET /track/{code}", w.track)
-	mux.HandleFunc("GET /bulletin/{code}", w.bulletin)
-	mux.HandleFunc("GET /public/{file}", w.static)
+	handle := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, w.checkText(h)) }
+	handle("GET /cards/{code}", w.card)
+	handle("GET /cards", w.cards)
+	handle("GET /badges", w.badges)
+	handle("GET /report/{code}", w.report)
+	handle("GET /track", w.track)
+	handle("GET /track/{code}", w.track)
+	handle("GET /bulletin/{code}", w.bulletin)
+	handle("GET /public/{file}", w.static)
+}
+
+// checkText answers 400 to a request whose path or query string holds text that
+// inputtext.Check refuses (a NUL byte, another control character), before any page reads it:
+// the one check of what the public pages are sent.
+func (w *Web) checkText(next http.HandlerFunc) http.HandlerFunc {
+	return func(rw http.ResponseWriter, r *http.Request) {
+		err := inputtext.Check(r.URL.Path)
+		for k, vs := range r.URL.Query() {
+			for _, s := range append(vs, k) {
+				if err == nil {
+					err = inputtext.Check(s)
+				}
+			}
+		}
+		if err != nil {
+			w.fail(rw, r, apperr.Invalid("", "地址中含有不允许的控制字符，请检查链接。"))
+			return
+		}
+		next(rw, r)
+	}
 }
 
 // maxQRCache bounds the QR codes kept: a district's level-3 grids, under a few host names.

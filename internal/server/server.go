@@ -122,6 +122,7 @@ func GraphQL(cfg Config) *handler.Server {
 	srv.SetParserTokenLimit(parserTokens)
 	srv.SetDisableSuggestion(true)
 	srv.Use(queryLimits{cache: cache}) // before validation, which costs what the limits bound
+	srv.Use(graph.TextCheck{})
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
