@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -289,6 +291,20 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// ping pings the database, trying again while the pool still holds idle connections: after a
+// restart of PostgreSQL that an idle server did not notice, every pooled connection is
+// broken, and each failed ping (driver.ErrBadConn, which database/sql does not retry for a
+// ping) only discards the one it used, so a single ping would fail once per broken
+// connection although the database answers.
+func ping(ctx context.Context, db *sql.DB) error {
+	err := db.PingContext(ctx)
+	// One more try than there are idle connections: the last one dials a fresh connection.
+	for tries := db.Stats().Idle + 1; errors.Is(err, driver.ErrBadConn) && tries > 0 && ctx.Err() == nil; tries-- {
+		err = db.PingContext(ctx)
+	}
+	return err
+}
+
 // readyz answers 200 when the database answers a ping and cfg.Ready passes, within
 // readyTimeout, and 503 otherwise.
 func readyz(cfg Config) http.HandlerFunc {
@@ -306,7 +322,7 @@ func readyz(cfg Config) http.HandlerFunc {
 			notReady("no database configured")
 			return
 		}
-		if err := cfg.DB.PingContext(ctx); err != nil {
+		if err := ping(ctx, cfg.DB); err != nil {
 			logger.WarnContext(ctx, "readiness: database unreachable", "error", err)
 			notReady("database unreachable")
 			return
