@@ -21,6 +21,7 @@ import (
 	"gridgov/internal/apperr"
 	"gridgov/internal/inputtext"
 	"gridgov/internal/labels"
+	"gridgov/internal/store"
 	"gridgov/internal/workcal"
 )
 
@@ -328,13 +329,16 @@ func (w *Web) notFound(rw http.ResponseWriter, r *http.Request, msg string) {
 	_ = pages.ExecuteTemplate(rw, "message.html", map[string]string{"Title": "未找到", "Message": msg})
 }
 
-// fail answers an error: bad input as 400 with its message, anything else as 500, logged.
+// fail answers an error: bad input as 400 with its message; a database that cannot be
+// reached, as the API does, and a request out of time as 503, with a Retry-After; anything
+// else as 500, logged.
 func (w *Web) fail(rw http.ResponseWriter, r *http.Request, err error) {
 	status, msg := http.StatusInternalServerError, "服务器出错，请稍后再试。"
 	if e, ok := apperr.As(err); ok && e.Code == apperr.BadInput {
 		status, msg = http.StatusBadRequest, e.Message
-	} else if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		status = http.StatusServiceUnavailable
+	} else if store.Unavailable(err) || store.TimedOut(err) || errors.Is(err, context.Canceled) {
+		status, msg = http.StatusServiceUnavailable, "服务暂时不可用，请稍后再试。"
+		rw.Header().Set("Retry-After", "5")
 	} else {
 		logger := w.Logger
 		if logger == nil {

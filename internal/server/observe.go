@@ -42,12 +42,13 @@ var (
 // ends. The request's own goroutine writes it, before the response is written.
 type requestInfo struct {
 	id           string
-	rawOperation string   // the operationName the client sent
-	operation    string   // the name of the operation gqlgen ran or refused, once known
-	known        bool     // whether operation is known
-	codes        []string // extensions.code of each error answered
-	userID       int      // the signed-in user, 0 if anonymous
-	unavailable  bool     // an error answered is DATABASE_UNAVAILABLE: the status is 503
+	rawOperation string      // the operationName the client sent
+	operation    string      // the name of the operation gqlgen ran or refused, once known
+	known        bool        // whether operation is known
+	codes        []string    // extensions.code of each error answered
+	userID       int         // the signed-in user, 0 if anonymous
+	fault        apperr.Code // the first database fault answered (see faultStatus), or ""
+	pool         *sql.DB     // the server's pool, to tell a busy pool from a slow statement
 }
 
 type requestInfoKey struct{}
@@ -111,6 +112,7 @@ func (h requestIDHandler) WithGroup(name string) slog.Handler {
 // observer logs each GraphQL request and keeps the Prometheus metrics.
 type observer struct {
 	logger   *slog.Logger // nil: requests are measured, not logged
+	pool     *sql.DB      // given to each request's info; nil when the server has none
 	registry *prometheus.Registry
 	latency  *prometheus.HistogramVec
 	errors   *prometheus.CounterVec
@@ -122,6 +124,7 @@ type observer struct {
 func newObserver(logger *slog.Logger, db *sql.DB) *observer {
 	o := &observer{
 		logger:   logger,
+		pool:     db,
 		registry: prometheus.NewRegistry(),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "gridgov_graphql_request_duration_seconds",
@@ -183,7 +186,7 @@ func logName(name string) string {
 func (o *observer) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &requestInfo{id: newRequestID(r.Header.Get(requestIDHeader))}
+		info := &requestInfo{id: newRequestID(r.Header.Get(requestIDHeader)), pool: o.pool}
 		w.Header().Set(requestIDHeader, info.id)
 		ctx := context.WithValue(r.Context(), requestInfoKey{}, info)
 		sw := &statusWriter{ResponseWriter: w}
@@ -247,7 +250,7 @@ func recordResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.
 		for _, e := range resp.Errors {
 			code, _ := e.Extensions["code"].(string)
 			info.codes = append(info.codes, code)
-			info.unavailable = info.unavailable || code == string(apperr.Unavailable)
+			info.noteFault(apperr.Code(code))
 		}
 	}
 	return resp
