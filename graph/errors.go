@@ -90,7 +90,7 @@ func isCursorError(err error) bool {
 func validationReason(verr *ent.ValidationError) string {
 	msg := verr.Unwrap().Error()
 	switch {
-	case strings.Contains(msg, "greater than the required length"):
+	case strings.Contains(msg, "greater than the required"): // length, or rune length
 		return "too long"
 	case strings.Contains(msg, "less than the required length"), strings.Contains(msg, "empty"):
 		return "must not be empty"
