@@ -190,7 +190,7 @@ func TestBadInput(t *testing.T) {
 			{name: "empty cursor", query: `{ grids(first: 2, after: "") { totalCount } }`, codes: []string{badUser, "GRAPHQL_VALIDATION_FAILED"}},
 			{name: "truncated cursor", query: `{ grids(first: 2, after: "gqJpZA") { totalCount } }`, codes: []string{badUser, "GRAPHQL_VALIDATION_FAILED"}},
 			{name: "unknown enum for labels", query: `{ enumLabels(enum: "Planet") { value label } }`, codes: []string{badUser}, field: "enum"},
-			{name: "responsibles of an unknown grid", query: `query($id: ID!) { responsibles(gridID: $id) { id } }`, vars: map[string]any{"id": missingGrid}, codes: []string{"NOT_FOUND"}},
+			{name: "responsibles of an unknown grid", query: `query($id: ID!) { responsibles(gridID: $id) { id } }`, vars: map[string]any{"id": missingGrid}, codes: []string{badUser}, field: "gridID"},
 
 			// A viewer with a scope is told neither that a grid exists nor that it does not.
 			{name: "scoped: unknown parent", viewer: "scoped", query: create, vars: grid(missingGrid, "410102002009", "孤儿村", "VILLAGE"), codes: []string{"FORBIDDEN"}},

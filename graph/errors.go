@@ -39,6 +39,9 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 // UnavailableMessage is what a client reads when the database cannot be reached.
 const UnavailableMessage = "the database is unavailable: try again shortly"
 
+// TimeoutMessage is what a client reads when a statement or the request ran out of time.
+const TimeoutMessage = "the request took too long and was stopped: nothing was changed; narrow it down rather than sending it again as it is"
+
 // classify maps an error to its code, client message and input field.
 func classify(err error) (apperr.Code, string, string) {
 	if e, ok := apperr.As(err); ok {
@@ -68,8 +71,8 @@ func classify(err error) (apperr.Code, string, string) {
 	case store.Unavailable(err):
 		// Checked before the deadline: a connection that breaks is not a slow query.
 		return apperr.Unavailable, UnavailableMessage, ""
-	case errors.Is(err, context.DeadlineExceeded):
-		return apperr.Internal, "the request took too long and was stopped", ""
+	case store.TimedOut(err):
+		return apperr.Timeout, TimeoutMessage, ""
 	}
 	// gqlgen reports arguments it cannot read (a malformed ID, time or cursor) as gqlerrors
 	// around a plain parse error; it wraps resolver failures the same way, so only parse
@@ -95,7 +98,7 @@ func isCursorError(err error) bool {
 func validationReason(verr *ent.ValidationError) string {
 	msg := verr.Unwrap().Error()
 	switch {
-	case strings.Contains(msg, "greater than the required length"):
+	case strings.Contains(msg, "greater than the required"): // length, or rune length
 		return "too long"
 	case strings.Contains(msg, "less than the required length"), strings.Contains(msg, "empty"):
 		return "must not be empty"

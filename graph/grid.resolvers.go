@@ -190,7 +190,7 @@ func (r *queryResolver) Responsibles(ctx context.Context, gridID int, at *time.T
 	client := r.client(ctx)
 	g, err := client.Grid.Get(ctx, gridID)
 	if ent.IsNotFound(err) {
-		return nil, apperr.New(apperr.NotFound, "gridID: no grid with id %d in your scope", gridID)
+		return nil, authz.NotVisible(authz.FromContext(ctx), authz.ObjGrid, "gridID", gridID)
 	}
 	if err != nil {
 		return nil, err

@@ -37,7 +37,7 @@ func (Assignment) Fields() []ent.Field {
 			Comment("The duty of a specific-responsible person (具体责任人); see the Duty enum.").
 			Annotations(entgql.Type("Duty")),
 		field.String("title").
-			MaxLen(maxName).Default("").
+			MaxRuneLen(maxName).Default("").
 			Comment("The title under which the role is held here, e.g. 村委会主任 or 驻村干部."),
 		field.Time("valid_from").
 			Comment("First moment the role is held (UTC).").
@@ -47,7 +47,7 @@ func (Assignment) Fields() []ent.Field {
 			Comment("Moment the role ended (UTC); null while it is held. Set by endAssignment.").
 			Annotations(entgql.OrderField("VALID_TO"), entgql.Skip(entgql.SkipMutationUpdateInput)),
 		field.String("end_reason").
-			MaxLen(maxText).Default("").
+			MaxRuneLen(maxText).Default("").
 			Comment("Why the role was ended.").
 			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		pathField("grid_path", "Copy of the grid's path, kept in sync by the server."),

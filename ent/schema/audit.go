@@ -30,13 +30,13 @@ func (AuditEntry) Fields() []ent.Field {
 			Comment("The user account that made the change; empty for the system (sign-in, command line, demo data, scheduled work).").
 			Annotations(entgql.Type("ID")),
 		field.String("actor_name").
-			MaxLen(64).Immutable().
+			MaxRuneLen(64).Immutable().
 			Comment("The actor's user name when the change was made, or \"system\"."),
 		field.String("operation").
-			MaxLen(100).Immutable().
+			MaxRuneLen(100).Immutable().
 			Comment("What made the change: the GraphQL mutation field (e.g. dispatchEvent), \"login\", or a command such as \"cli:user add\"."),
 		field.String("request_id").
-			MaxLen(128).Default("").Immutable().
+			MaxRuneLen(128).Default("").Immutable().
 			Comment("The HTTP request id (X-Request-Id) of the change, when it came through the API."),
 		field.Enum("action").
 			Values("CREATE", "UPDATE", "DELETE").
@@ -44,14 +44,14 @@ func (AuditEntry) Fields() []ent.Field {
 			Comment("What happened to the row.").
 			Annotations(entgql.Type("AuditAction")),
 		field.String("entity_type").
-			MaxLen(64).Immutable().
+			MaxRuneLen(64).Immutable().
 			Comment("The changed row's type, e.g. Event, Grid, Person."),
 		field.Int("entity_id").
 			Immutable().
 			Comment("The changed row's id.").
 			Annotations(entgql.Type("ID")),
 		field.String("grid_path").
-			MaxLen(2000).Default("").Immutable().
+			MaxRuneLen(2000).Default("").Immutable().
 			Comment("Path of the grid the changed row belongs to, for scoping; empty for rows outside the tree (users, categories), visible only to administrators of the whole forest.").
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		field.JSON("before", map[string]any{}).

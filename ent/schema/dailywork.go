@@ -25,8 +25,8 @@ func (Visit) Fields() []ent.Field {
 	return []ent.Field{
 		field.Time("visited_at").Comment("When the visit took place (UTC).").
 			Annotations(entgql.OrderField("VISITED_AT")),
-		field.String("notes").MaxLen(maxText).Default("").Comment("What was seen and said; private."),
-		field.String("concerns").MaxLen(maxText).Default("").Comment("Concerns the household raised; turn one into a case with visitConcernToEvent."),
+		field.String("notes").MaxRuneLen(maxText).Default("").Comment("What was seen and said; private."),
+		field.String("concerns").MaxRuneLen(maxText).Default("").Comment("Concerns the household raised; turn one into a case with visitConcernToEvent."),
 		pathField("grid_path", "Copy of the household's grid path."),
 		field.Int("household_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("visitor_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
@@ -79,7 +79,7 @@ func (Patrol) Fields() []ent.Field {
 			Annotations(entgql.Type("[TrackPoint!]"), auditOmit{Omit: true}),
 		field.Float("distance_m").Min(0).Default(0).
 			Comment("Length of the track in metres, computed by the server."),
-		field.String("findings").MaxLen(maxText).Default("").
+		field.String("findings").MaxRuneLen(maxText).Default("").
 			Comment("What the patrol found."),
 		pathField("grid_path", "Copy of the grid's path."),
 		field.Int("grid_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
@@ -125,10 +125,10 @@ func (DailyReport) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 // Fields of DailyReport.
 func (DailyReport) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("day").NotEmpty().MaxLen(10).Immutable().
+		field.String("day").NotEmpty().MaxRuneLen(10).Immutable().
 			Comment("The day reported on, YYYY-MM-DD in the deployment's time zone (Asia/Shanghai).").
 			Annotations(entgql.OrderField("DAY")),
-		field.String("summary").MaxLen(maxText).Default("").Comment("Free-text summary of the day."),
+		field.String("summary").MaxRuneLen(maxText).Default("").Comment("Free-text summary of the day."),
 		field.Time("submitted_at").Comment("When the report was last submitted (UTC)."),
 		pathField("grid_path", "Copy of the reporting grid's path."),
 		field.Int("grid_id").Annotations(entgql.Skip(entgql.SkipAll)),

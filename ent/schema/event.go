@@ -39,19 +39,19 @@ func (Event) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 func (Event) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("tracking_code").
-			NotEmpty().MaxLen(32).Immutable().
+			NotEmpty().MaxRuneLen(32).Immutable().
 			Comment("Unguessable code a resident uses to follow a report (查询码).").
 			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput)),
 		field.Enum("source").
 			Values("PATROL", "RESIDENT_REPORT", "HOTLINE", "INSPECTION", "OTHER").
 			Comment("How the problem became known: see EventSource.").
 			Annotations(entgql.Type("EventSource"), entgql.OrderField("SOURCE")),
-		field.String("title").NotEmpty().MaxLen(200).
+		field.String("title").NotEmpty().MaxRuneLen(200).
 			Comment("Short description of the problem.").
 			Annotations(entgql.OrderField("TITLE")),
-		field.String("description").MaxLen(maxText).Default("").
+		field.String("description").MaxRuneLen(maxText).Default("").
 			Comment("What was found, in detail."),
-		field.String("address").MaxLen(500).Default("").
+		field.String("address").MaxRuneLen(500).Default("").
 			Comment("Where the problem is."),
 		field.Float("latitude").Optional().Nillable().Min(-90).Max(90).
 			Comment("WGS-84 latitude, if known."),
@@ -61,7 +61,7 @@ func (Event) Fields() []ent.Field {
 			Comment("Photos of the problem (at most 9 URLs)."),
 		field.Float("quantity").Optional().Nillable().Min(0).
 			Comment("Amount involved, e.g. 12.5 (m³ of garbage); see unit."),
-		field.String("unit").MaxLen(20).Default("").
+		field.String("unit").MaxRuneLen(20).Default("").
 			Comment("Unit of quantity, e.g. m³, m², 处, 块."),
 		field.Enum("status").
 			Values(EventStatuses...).
@@ -86,7 +86,7 @@ func (Event) Fields() []ent.Field {
 		field.Time("closed_at").Optional().Nillable().
 			Comment("When the case was closed or voided (UTC).").
 			Annotations(entgql.OrderField("CLOSED_AT"), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
-		field.String("feedback").MaxLen(maxText).Default("").
+		field.String("feedback").MaxRuneLen(maxText).Default("").
 			Comment("How the problem was resolved (反馈), shown to the reporter and on the public page.").
 			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		field.Int("rework_count").NonNegative().Default(0).
@@ -98,10 +98,10 @@ func (Event) Fields() []ent.Field {
 		field.Int("version").NonNegative().Default(1).
 			Comment("Optimistic-lock version: pass it to a transition to be told (CONFLICT) when someone acted first.").
 			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput)),
-		field.String("reporter_name").MaxLen(maxName).Default("").Sensitive().
+		field.String("reporter_name").MaxRuneLen(maxName).Default("").Sensitive().
 			Comment("Name a resident gave with a public report; never public.").
 			Annotations(entgql.Skip(entgql.SkipAll)),
-		field.String("reporter_phone").MaxLen(maxPhone).Default("").Sensitive().
+		field.String("reporter_phone").MaxRuneLen(maxPhone).Default("").Sensitive().
 			Comment("Phone a resident gave with a public report; never public.").
 			Annotations(entgql.Skip(entgql.SkipAll)),
 		pathField("grid_path", "Copy of the current grid's path."),

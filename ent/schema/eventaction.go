@@ -35,7 +35,7 @@ func (EventAction) Fields() []ent.Field {
 			Comment("The grid the case sat in before the step.").Annotations(entgql.Type("ID")),
 		field.Int("to_grid_id").Immutable().
 			Comment("The grid the case sits in after the step.").Annotations(entgql.Type("ID")),
-		field.String("note").MaxLen(maxText).Default("").Immutable().
+		field.String("note").MaxRuneLen(maxText).Default("").Immutable().
 			Comment("What the actor wrote."),
 		field.Bool("system").Default(false).Immutable().
 			Comment("True for steps the system took on its own (e.g. automatic escalation)."),

@@ -23,10 +23,10 @@ func (EventCategory) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 // Fields of EventCategory.
 func (EventCategory) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("code").NotEmpty().MaxLen(maxCode).
+		field.String("code").NotEmpty().MaxRuneLen(maxCode).
 			Comment("Stable code, e.g. ILLEGAL_CONSTRUCTION.").
 			Annotations(entgql.OrderField("CODE")),
-		field.String("name").NotEmpty().MaxLen(maxName).
+		field.String("name").NotEmpty().MaxRuneLen(maxName).
 			Comment("zh-CN name, e.g. 违法建设.").
 			Annotations(entgql.OrderField("NAME")),
 		field.Int("time_limit").Positive().

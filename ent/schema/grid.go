@@ -22,11 +22,11 @@ func (Grid) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 func (Grid) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("code").
-			NotEmpty().MaxLen(maxCode).
+			NotEmpty().MaxRuneLen(maxCode).
 			Comment("National grid code (网格编码): 6-digit district + 3 sub-district + 3 community + 3 grid digits; its length follows the kind.").
 			Annotations(entgql.OrderField("CODE")),
 		field.String("name").
-			NotEmpty().MaxLen(maxName).
+			NotEmpty().MaxRuneLen(maxName).
 			Comment("Name of the grid, e.g. 三王庄村.").
 			Annotations(entgql.OrderField("NAME")),
 		field.Enum("kind").
@@ -48,10 +48,10 @@ func (Grid) Fields() []ent.Field {
 			Comment("Number of residents (人口).").
 			Annotations(entgql.OrderField("POPULATION")),
 		field.String("area_description").
-			MaxLen(maxText).Default("").
+			MaxRuneLen(maxText).Default("").
 			Comment("The area the grid covers (网格范围), as printed on its notice card."),
 		field.String("duties").
-			MaxLen(maxText).Default("").
+			MaxRuneLen(maxText).Default("").
 			Comment("Duties of the grid's staff (工作职责), as printed on its notice card."),
 		field.Int("parent_id").
 			Optional().

@@ -25,19 +25,19 @@ func (Household) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 // Fields of Household.
 func (Household) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("address").NotEmpty().MaxLen(500).
+		field.String("address").NotEmpty().MaxRuneLen(500).
 			Comment("Address of the household, e.g. 三王庄村一组12号.").
 			Annotations(entgql.OrderField("ADDRESS")),
-		field.String("head_name").NotEmpty().MaxLen(maxName).
+		field.String("head_name").NotEmpty().MaxRuneLen(maxName).
 			Comment("Name of the head of household (户主)."),
 		field.Int("members").Positive().Default(1).
 			Comment("Number of people living in the household."),
-		field.String("phone").MaxLen(maxPhone).Default("").
+		field.String("phone").MaxRuneLen(maxPhone).Default("").
 			Comment("Contact phone; private: shown only to staff in scope, never on public surfaces."),
 		field.Enum("care_level").Values(CareLevels...).Default("ORDINARY").
 			Comment("How closely the household must be looked after; sets the visit interval.").
 			Annotations(entgql.Type("CareLevel"), entgql.OrderField("CARE_LEVEL")),
-		field.String("notes").MaxLen(maxText).Default("").
+		field.String("notes").MaxRuneLen(maxText).Default("").
 			Comment("Private notes of the grid staff; never public."),
 		pathField("grid_path", "Copy of the grid's path."),
 		field.Int("grid_id").Annotations(entgql.Skip(entgql.SkipAll)),
@@ -91,9 +91,9 @@ func (HouseholdTag) Fields() []ent.Field {
 		field.Enum("kind").Values("PARTY_MEMBER_HOUSEHOLD", "MASSES_REPRESENTATIVE_HOUSEHOLD").
 			Comment("Which plate.").
 			Annotations(entgql.Type("HouseholdTagKind")),
-		field.String("post").NotEmpty().MaxLen(maxName).
+		field.String("post").NotEmpty().MaxRuneLen(maxName).
 			Comment("The post (岗位) the household takes on, e.g. 环境卫生监督岗."),
-		field.String("pledge").NotEmpty().MaxLen(maxText).
+		field.String("pledge").NotEmpty().MaxRuneLen(maxText).
 			Comment("The public pledge (承诺) printed on the plate."),
 		field.Time("plate_hung_at").
 			Comment("When the plate was hung."),

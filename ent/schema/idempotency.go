@@ -20,9 +20,9 @@ func (IdempotencyKey) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 // Fields of IdempotencyKey.
 func (IdempotencyKey) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("scope").NotEmpty().MaxLen(100).Immutable().Comment("Who used the key: user:<id> or addr:<ip>."),
-		field.String("key").NotEmpty().MaxLen(100).Immutable(),
-		field.String("operation").NotEmpty().MaxLen(64).Immutable(),
+		field.String("scope").NotEmpty().MaxRuneLen(100).Immutable().Comment("Who used the key: user:<id> or addr:<ip>."),
+		field.String("key").NotEmpty().MaxRuneLen(100).Immutable(),
+		field.String("operation").NotEmpty().MaxRuneLen(64).Immutable(),
 		field.Int("result_id").Immutable(),
 	}
 }

@@ -27,7 +27,7 @@ func (Inspection) Fields() []ent.Field {
 			Annotations(entgql.Type("InspectionKind")),
 		field.Time("inspected_at").Immutable().Comment("When the inspection took place (UTC).").
 			Annotations(entgql.OrderField("INSPECTED_AT")),
-		field.String("findings").MaxLen(maxText).Default("").Comment("What the inspector found."),
+		field.String("findings").MaxRuneLen(maxText).Default("").Comment("What the inspector found."),
 		field.Enum("rating").Values("EXCELLENT", "GOOD", "FAIR", "POOR").
 			Comment("The inspector's rating of the grid's work: 优秀, 良好, 一般 or 差.").
 			Annotations(entgql.Type("InspectionRating")),
@@ -38,7 +38,7 @@ func (Inspection) Fields() []ent.Field {
 			Comment("When the inspector must come back to check again (跟踪督办); empty: no follow-up.").
 			Annotations(entgql.OrderField("FOLLOW_UP_DUE")),
 		field.Time("followed_up_at").Optional().Nillable().Comment("When the follow-up was done."),
-		field.String("follow_up_note").MaxLen(maxText).Default("").Comment("What the follow-up found."),
+		field.String("follow_up_note").MaxRuneLen(maxText).Default("").Comment("What the follow-up found."),
 		pathField("grid_path", "Copy of the inspected grid's path."),
 		field.Int("grid_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("inspector_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),

@@ -22,15 +22,15 @@ func (KeyProject) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 // Fields of KeyProject.
 func (KeyProject) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("code").NotEmpty().MaxLen(maxCode).Comment("Stable code, e.g. KP-2026-001.").
+		field.String("code").NotEmpty().MaxRuneLen(maxCode).Comment("Stable code, e.g. KP-2026-001.").
 			Annotations(entgql.OrderField("CODE")),
-		field.String("name").NotEmpty().MaxLen(200).Comment("Name, e.g. 须水河生态廊道.").
+		field.String("name").NotEmpty().MaxRuneLen(200).Comment("Name, e.g. 须水河生态廊道.").
 			Annotations(entgql.OrderField("NAME")),
 		field.Float("investment").Min(0).Default(0).Comment("Total investment in 10,000 yuan (万元)."),
-		field.String("owner_unit").MaxLen(maxName).Default("").Comment("The unit in charge (责任单位)."),
+		field.String("owner_unit").MaxRuneLen(maxName).Default("").Comment("The unit in charge (责任单位)."),
 		field.Enum("status").Values("PLANNED", "IN_PROGRESS", "COMPLETED", "SUSPENDED").Default("PLANNED").
 			Annotations(entgql.Type("KeyProjectStatus"), entgql.OrderField("STATUS")),
-		field.String("description").MaxLen(maxText).Default(""),
+		field.String("description").MaxRuneLen(maxText).Default(""),
 		field.Time("starts_on").Optional().Nillable().Comment("Planned start."),
 		field.Time("due_on").Optional().Nillable().Comment("Planned completion."),
 		pathField("grid_path", "Copy of the lead grid's path."),
@@ -82,7 +82,7 @@ func (KeyProjectMilestone) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 // Fields of KeyProjectMilestone.
 func (KeyProjectMilestone) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200),
+		field.String("name").NotEmpty().MaxRuneLen(200),
 		field.Time("due_on"),
 		field.Time("done_on").Optional().Nillable(),
 		field.Int("sort_order").Default(0),
@@ -116,9 +116,9 @@ func (KeyProjectMetric) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 // Fields of KeyProjectMetric.
 func (KeyProjectMetric) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("code").NotEmpty().MaxLen(maxCode).Comment("Code within the project, e.g. BUSINESSES_CLEARED."),
-		field.String("label").NotEmpty().MaxLen(maxName).Comment("zh-CN name, e.g. 清理商户."),
-		field.String("unit").MaxLen(20).Default("").Comment("Unit, e.g. 户, m², m³."),
+		field.String("code").NotEmpty().MaxRuneLen(maxCode).Comment("Code within the project, e.g. BUSINESSES_CLEARED."),
+		field.String("label").NotEmpty().MaxRuneLen(maxName).Comment("zh-CN name, e.g. 清理商户."),
+		field.String("unit").MaxRuneLen(20).Default("").Comment("Unit, e.g. 户, m², m³."),
 		field.Float("target").Min(0).Comment("The target value."),
 		field.Int("sort_order").Default(0),
 		pathField("grid_path", "Copy of the project's lead grid path."),
@@ -156,9 +156,9 @@ func (KeyProjectProgress) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 // Fields of KeyProjectProgress.
 func (KeyProjectProgress) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("day").NotEmpty().MaxLen(10).Comment("YYYY-MM-DD (Asia/Shanghai)."),
+		field.String("day").NotEmpty().MaxRuneLen(10).Comment("YYYY-MM-DD (Asia/Shanghai)."),
 		field.Float("value").Min(0).Comment("The cumulative value reached by that day."),
-		field.String("note").MaxLen(maxText).Default(""),
+		field.String("note").MaxRuneLen(maxText).Default(""),
 		pathField("grid_path", "Copy of the project's lead grid path."),
 		field.Int("metric_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("recorded_by_id").Optional().Nillable().Immutable().Annotations(entgql.Skip(entgql.SkipAll)),

@@ -26,10 +26,10 @@ func (LedgerCategory) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 // Fields of LedgerCategory.
 func (LedgerCategory) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("code").NotEmpty().MaxLen(maxCode).Comment("Stable code, e.g. POPULATION.").
+		field.String("code").NotEmpty().MaxRuneLen(maxCode).Comment("Stable code, e.g. POPULATION.").
 			Annotations(entgql.OrderField("CODE")),
-		field.String("name").NotEmpty().MaxLen(maxName).Comment("English name."),
-		field.String("label").NotEmpty().MaxLen(maxName).Comment("zh-CN name, e.g. 人口管理."),
+		field.String("name").NotEmpty().MaxRuneLen(maxName).Comment("English name."),
+		field.String("label").NotEmpty().MaxRuneLen(maxName).Comment("zh-CN name, e.g. 人口管理."),
 		field.Int("sort_order").Default(0).Comment("Position in lists."),
 	}
 }
@@ -62,10 +62,10 @@ func (LedgerItemType) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 // Fields of LedgerItemType.
 func (LedgerItemType) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("code").NotEmpty().MaxLen(maxCode).Comment("Stable code, e.g. RENTAL_HOUSING.").
+		field.String("code").NotEmpty().MaxRuneLen(maxCode).Comment("Stable code, e.g. RENTAL_HOUSING.").
 			Annotations(entgql.OrderField("CODE")),
-		field.String("name").NotEmpty().MaxLen(maxName).Comment("English name."),
-		field.String("label").NotEmpty().MaxLen(maxName).Comment("zh-CN name, e.g. 出租房屋登记台账.").
+		field.String("name").NotEmpty().MaxRuneLen(maxName).Comment("English name."),
+		field.String("label").NotEmpty().MaxRuneLen(maxName).Comment("zh-CN name, e.g. 出租房屋登记台账.").
 			Annotations(entgql.OrderField("LABEL")),
 		field.JSON("fields", []ledgerfield.Def{}).
 			Comment("The typed fields of an entry, in column order.").
@@ -117,7 +117,7 @@ func (LedgerEntry) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 // Fields of LedgerEntry.
 func (LedgerEntry) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("period").MaxLen(10).Default("").
+		field.String("period").MaxRuneLen(10).Default("").
 			Comment(`The period kept: "" for NONE, 2026-11 (MONTH), 2026-Q4 (QUARTER) or 2026 (YEAR).`).
 			Annotations(entgql.OrderField("PERIOD")),
 		field.JSON("values", map[string]string{}).
@@ -175,7 +175,7 @@ func (LedgerEntryRevision) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 func (LedgerEntryRevision) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("version").Immutable().Comment("The version these values had."),
-		field.String("period").MaxLen(10).Immutable().Comment("The period before the change."),
+		field.String("period").MaxRuneLen(10).Immutable().Comment("The period before the change."),
 		field.JSON("values", map[string]string{}).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("grid_id").Immutable().Comment("The grid before the change.").Annotations(entgql.Skip(entgql.SkipAll)),
 		pathField("grid_path", "Copy of the entry's grid path."),

@@ -22,7 +22,7 @@ func (Person) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 func (Person) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").
-			NotEmpty().MaxLen(maxName).
+			NotEmpty().MaxRuneLen(maxName).
 			Comment("Full name (姓名).").
 			Annotations(entgql.OrderField("NAME")),
 		field.Enum("gender").
@@ -31,16 +31,16 @@ func (Person) Fields() []ent.Field {
 			Comment("Gender (性别).").
 			Annotations(entgql.Type("Gender")),
 		field.String("phone").
-			MaxLen(maxPhone).Default("").
+			MaxRuneLen(maxPhone).Default("").
 			Comment("Contact phone (联系电话). Shown in full only inside the viewer's scope; public surfaces mask it."),
 		field.String("title").
-			MaxLen(maxName).Default("").
+			MaxRuneLen(maxName).Default("").
 			Comment("Job title (职务), e.g. 村党支部书记."),
 		field.String("unit").
-			MaxLen(maxName).Default("").
+			MaxRuneLen(maxName).Default("").
 			Comment("Work unit (工作单位), e.g. 须水街道办事处."),
 		field.String("photo_url").
-			MaxLen(maxURL).Default("").
+			MaxRuneLen(maxURL).Default("").
 			Comment("URL of an ID photo for badges and notice cards."),
 		field.Bool("party_member").
 			Default(false).

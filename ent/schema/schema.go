@@ -76,7 +76,7 @@ const (
 // indexed with a pattern operator class so that PostgreSQL answers prefix LIKE from the index.
 func pathField(name, comment string) ent.Field {
 	return field.String(name).
-		MaxLen(2000).
+		MaxRuneLen(2000).
 		Comment(comment).
 		Annotations(
 			entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput),

@@ -24,7 +24,7 @@ func (Session) Fields() []ent.Field {
 		field.Bytes("token_hash").Sensitive().Immutable(),
 		field.Time("expires_at"),
 		field.Time("revoked_at").Optional().Nillable(),
-		field.String("remote_addr").MaxLen(128).Default("").Immutable(),
+		field.String("remote_addr").MaxRuneLen(128).Default("").Immutable(),
 		field.Int("user_id").Immutable(),
 	}
 }

@@ -22,7 +22,7 @@ func (User) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 func (User) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("username").
-			NotEmpty().MaxLen(64).
+			NotEmpty().MaxRuneLen(64).
 			Comment("Sign-in name.").
 			Annotations(entgql.OrderField("USERNAME")),
 		field.String("password_hash").

@@ -22,7 +22,7 @@ func (Vehicle) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 func (Vehicle) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("plate").
-			NotEmpty().MaxLen(maxCode).
+			NotEmpty().MaxRuneLen(maxCode).
 			Comment("The plate number painted on the vehicle, e.g. 须水巡001.").
 			Annotations(entgql.OrderField("PLATE")),
 		field.Enum("kind").

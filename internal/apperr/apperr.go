@@ -32,6 +32,18 @@ const (
 	Unavailable Code = "DATABASE_UNAVAILABLE"
 )
 
+// The codes of a database that answers too slowly or is too busy, as distinct from one that
+// cannot be reached (Unavailable): retrying at once does not help either, and a busy server
+// wants its clients to wait longer.
+const (
+	// Timeout means a statement or the request ran out of time: nothing was changed, and the
+	// same request is likely to take as long again.
+	Timeout Code = "TIMEOUT"
+	// Overloaded means every database connection of the server was busy for the whole request:
+	// nothing was changed; send the request again after the response's Retry-After.
+	Overloaded Code = "OVERLOADED"
+)
+
 // Error is an error with a client-facing code and message.
 type Error struct {
 	Code    Code

@@ -340,7 +340,7 @@ func SetInterval(ctx context.Context, client *ent.Client, level household.CareLe
 func subtree(ctx context.Context, client *ent.Client, gridID int) (string, error) {
 	path, err := client.Grid.Query().Where(grid.ID(gridID)).Select(grid.FieldPath).String(ctx)
 	if ent.IsNotFound(err) {
-		return "", apperr.New(apperr.NotFound, "gridID: no grid with id %d in your scope", gridID)
+		return "", authz.NotVisible(authz.FromContext(ctx), authz.ObjGrid, "gridID", gridID)
 	}
 	if err != nil {
 		return "", fmt.Errorf("load grid %d: %w", gridID, err)

@@ -6,6 +6,7 @@ package keyproject
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,10 +72,14 @@ func Create(ctx context.Context, client *ent.Client, in Input) (*ent.KeyProject,
 		return nil, apperr.New(apperr.Forbidden, "gridID: your role on grid %d does not allow you to create key projects there", in.GridID)
 	}
 	gridIDs := dedupe(in.GridIDs)
-	if n, err := client.Grid.Query().Where(grid.IDIn(gridIDs...)).Count(ctx); err != nil {
-		return nil, err
-	} else if n != len(gridIDs) {
-		return nil, apperr.New(apperr.Forbidden, "gridIDs: some grid does not exist or is outside your scope")
+	visible, err := client.Grid.Query().Where(grid.IDIn(gridIDs...)).IDs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load the key project's grids: %w", err)
+	}
+	for _, id := range gridIDs {
+		if !slices.Contains(visible, id) {
+			return nil, authz.NotVisible(v, authz.ObjGrid, "gridIDs", id)
+		}
 	}
 	if in.OwnerID != nil {
 		if ok, err := client.Person.Query().Where(person.ID(*in.OwnerID)).Exist(ctx); err != nil {

@@ -19,7 +19,9 @@ import (
 	"gridgov/ent"
 	"gridgov/ent/bulletinpost"
 	"gridgov/internal/apperr"
+	"gridgov/internal/inputtext"
 	"gridgov/internal/labels"
+	"gridgov/internal/store"
 	"gridgov/internal/workcal"
 )
 
@@ -54,14 +56,36 @@ type Web struct {
 // /report/{code}, /track and /track/{code}, /bulletin/{code}, and their scripts under
 // /public/.
 func (w *Web) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /cards/{code}", w.card)
-	mux.HandleFunc("GET /cards", w.cards)
-	mux.HandleFunc("GET /badges", w.badges)
-	mux.HandleFunc("GET /report/{code}", w.report)
-	mux.HandleFunc("GET /track", w.track)
-	mux.HandleFunc("GET /track/{code}", w.track)
-	mux.HandleFunc("GET /bulletin/{code}", w.bulletin)
-	mux.HandleFunc("GET /public/{file}", w.static)
+	handle := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, w.checkText(h)) }
+	handle("GET /cards/{code}", w.card)
+	handle("GET /cards", w.cards)
+	handle("GET /badges", w.badges)
+	handle("GET /report/{code}", w.report)
+	handle("GET /track", w.track)
+	handle("GET /track/{code}", w.track)
+	handle("GET /bulletin/{code}", w.bulletin)
+	handle("GET /public/{file}", w.static)
+}
+
+// checkText answers 400 to a request whose path or query string holds text that
+// inputtext.Check refuses (a NUL byte, another control character), before any page reads it:
+// the one check of what the public pages are sent.
+func (w *Web) checkText(next http.HandlerFunc) http.HandlerFunc {
+	return func(rw http.ResponseWriter, r *http.Request) {
+		err := inputtext.Check(r.URL.Path)
+		for k, vs := range r.URL.Query() {
+			for _, s := range append(vs, k) {
+				if err == nil {
+					err = inputtext.Check(s)
+				}
+			}
+		}
+		if err != nil {
+			w.fail(rw, r, apperr.Invalid("", "地址中含有不允许的控制字符，请检查链接。"))
+			return
+		}
+		next(rw, r)
+	}
 }
 
 // maxQRCache bounds the QR codes kept: a district's level-3 grids, under a few host names.
@@ -308,13 +332,16 @@ func (w *Web) notFound(rw http.ResponseWriter, r *http.Request, msg string) {
 	_ = pages.ExecuteTemplate(rw, "message.html", map[string]string{"Title": "未找到", "Message": msg})
 }
 
-// fail answers an error: bad input as 400 with its message, anything else as 500, logged.
+// fail answers an error: bad input as 400 with its message; a database that cannot be
+// reached, as the API does, and a request out of time as 503, with a Retry-After; anything
+// else as 500, logged.
 func (w *Web) fail(rw http.ResponseWriter, r *http.Request, err error) {
 	status, msg := http.StatusInternalServerError, "服务器出错，请稍后再试。"
 	if e, ok := apperr.As(err); ok && e.Code == apperr.BadInput {
 		status, msg = http.StatusBadRequest, e.Message
-	} else if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		status = http.StatusServiceUnavailable
+	} else if store.Unavailable(err) || store.TimedOut(err) || errors.Is(err, context.Canceled) {
+		status, msg = http.StatusServiceUnavailable, "服务暂时不可用，请稍后再试。"
+		rw.Header().Set("Retry-After", "5")
 	} else {
 		logger := w.Logger
 		if logger == nil {

@@ -147,6 +147,54 @@ func (w *caseWorker) round() {
 	}
 }
 
+// proxiedConfig is how newProxiedServer sets up its server.
+type proxiedConfig struct {
+	requestTimeout time.Duration
+	query          string         // added to the database URL's query, e.g. statement_timeout=200
+	opts           []store.Option // of the server's pool
+}
+
+// proxiedServer is a server whose database connections pass through a faultproxy, with a
+// client that records every request's outcome.
+type proxiedServer struct {
+	proxy *faultproxy.Proxy
+	pool  *sql.DB
+	lc    *loadClient
+}
+
+// newProxiedServer starts a server on db whose pool connects through a faultproxy; env gives
+// the enforcer (and, on the direct connection, tokens).
+func newProxiedServer(t *testing.T, db *dbtest.DB, env *servertest.Env, c proxiedConfig) *proxiedServer {
+	t.Helper()
+	u, err := neturl.Parse(db.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy, err := faultproxy.New(u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(proxy.Close)
+	u.Host = proxy.Addr()
+	if c.query != "" {
+		if u.RawQuery != "" {
+			u.RawQuery += "&"
+		}
+		u.RawQuery += c.query
+	}
+	client, pool, err := store.Open(t.Context(), u.String(), c.opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	srv := httptest.NewServer(server.New(server.Config{
+		Client: client, Enforcer: env.Enforcer, Auth: auth.NewService(client, env.Enforcer, time.Hour), DB: pool,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RequestTimeout: c.requestTimeout,
+	}))
+	t.Cleanup(srv.Close)
+	return &proxiedServer{proxy: proxy, pool: pool, lc: &loadClient{base: srv.URL, http: &http.Client{Timeout: 2 * max(c.requestTimeout, time.Second)}}}
+}
+
 // outageRig is a server whose database connections pass through a faultproxy, and clients
 // that load it: one case per client, moved round its workflow.
 type outageRig struct {
@@ -176,27 +224,8 @@ func newOutageRig(t *testing.T) *outageRig {
 	group := newTree(t, db.Client).g11
 	handler := mkPerson(t, db.Client, "王建国", group)
 
-	u, err := neturl.Parse(db.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy, err := faultproxy.New(u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(proxy.Close)
-	u.Host = proxy.Addr()
-	client, pool, err := store.Open(t.Context(), u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { client.Close() })
-	srv := httptest.NewServer(server.New(server.Config{
-		Client: client, Enforcer: env.Enforcer, Auth: auth.NewService(client, env.Enforcer, time.Hour), DB: pool,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RequestTimeout: outageRequestTimeout,
-	}))
-	t.Cleanup(srv.Close)
-	r := &outageRig{db: db, proxy: proxy, pool: pool, lc: &loadClient{base: srv.URL, http: &http.Client{Timeout: 2 * outageRequestTimeout}}}
+	ps := newProxiedServer(t, db, env, proxiedConfig{requestTimeout: outageRequestTimeout})
+	r := &outageRig{db: db, proxy: ps.proxy, pool: ps.pool, lc: ps.lc}
 
 	for i := range 8 {
 		token := env.TokenFor(t, 0, true)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -40,12 +42,13 @@ var (
 // ends. The request's own goroutine writes it, before the response is written.
 type requestInfo struct {
 	id           string
-	rawOperation string   // the operationName the client sent
-	operation    string   // the name of the operation gqlgen ran or refused, once known
-	known        bool     // whether operation is known
-	codes        []string // extensions.code of each error answered
-	userID       int      // the signed-in user, 0 if anonymous
-	unavailable  bool     // an error answered is DATABASE_UNAVAILABLE: the status is 503
+	rawOperation string      // the operationName the client sent
+	operation    string      // the name of the operation gqlgen ran or refused, once known
+	known        bool        // whether operation is known
+	codes        []string    // extensions.code of each error answered
+	userID       int         // the signed-in user, 0 if anonymous
+	fault        apperr.Code // the first database fault answered (see faultStatus), or ""
+	pool         *sql.DB     // the server's pool, to tell a busy pool from a slow statement
 }
 
 type requestInfoKey struct{}
@@ -109,6 +112,7 @@ func (h requestIDHandler) WithGroup(name string) slog.Handler {
 // observer logs each GraphQL request and keeps the Prometheus metrics.
 type observer struct {
 	logger   *slog.Logger // nil: requests are measured, not logged
+	pool     *sql.DB      // given to each request's info; nil when the server has none
 	registry *prometheus.Registry
 	latency  *prometheus.HistogramVec
 	errors   *prometheus.CounterVec
@@ -120,6 +124,7 @@ type observer struct {
 func newObserver(logger *slog.Logger, db *sql.DB) *observer {
 	o := &observer{
 		logger:   logger,
+		pool:     db,
 		registry: prometheus.NewRegistry(),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "gridgov_graphql_request_duration_seconds",
@@ -181,7 +186,7 @@ func logName(name string) string {
 func (o *observer) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &requestInfo{id: newRequestID(r.Header.Get(requestIDHeader))}
+		info := &requestInfo{id: newRequestID(r.Header.Get(requestIDHeader)), pool: o.pool}
 		w.Header().Set(requestIDHeader, info.id)
 		ctx := context.WithValue(r.Context(), requestInfoKey{}, info)
 		sw := &statusWriter{ResponseWriter: w}
@@ -245,7 +250,7 @@ func recordResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.
 		for _, e := range resp.Errors {
 			code, _ := e.Extensions["code"].(string)
 			info.codes = append(info.codes, code)
-			info.unavailable = info.unavailable || code == string(apperr.Unavailable)
+			info.noteFault(apperr.Code(code))
 		}
 	}
 	return resp
@@ -289,6 +294,20 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// ping pings the database, trying again while the pool still holds idle connections: after a
+// restart of PostgreSQL that an idle server did not notice, every pooled connection is
+// broken, and each failed ping (driver.ErrBadConn, which database/sql does not retry for a
+// ping) only discards the one it used, so a single ping would fail once per broken
+// connection although the database answers.
+func ping(ctx context.Context, db *sql.DB) error {
+	err := db.PingContext(ctx)
+	// One more try than there are idle connections: the last one dials a fresh connection.
+	for tries := db.Stats().Idle + 1; errors.Is(err, driver.ErrBadConn) && tries > 0 && ctx.Err() == nil; tries-- {
+		err = db.PingContext(ctx)
+	}
+	return err
+}
+
 // readyz answers 200 when the database answers a ping and cfg.Ready passes, within
 // readyTimeout, and 503 otherwise.
 func readyz(cfg Config) http.HandlerFunc {
@@ -306,7 +325,7 @@ func readyz(cfg Config) http.HandlerFunc {
 			notReady("no database configured")
 			return
 		}
-		if err := cfg.DB.PingContext(ctx); err != nil {
+		if err := ping(ctx, cfg.DB); err != nil {
 			logger.WarnContext(ctx, "readiness: database unreachable", "error", err)
 			notReady("database unreachable")
 			return

@@ -103,7 +103,7 @@ func New(cfg Config) http.Handler {
 	}
 	obs := newObserver(requestLog, cfg.DB)
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", obs.wrap(unavailableStatus(withLimits(cfg.RequestTimeout, withViewer(cfg, GraphQL(cfg))))))
+	mux.Handle("/graphql", obs.wrap(faultStatusOf(withLimits(cfg.RequestTimeout, withViewer(cfg, GraphQL(cfg))))))
 	mux.Handle("GET /downloads/{token}", obs.wrap(downloads(cfg)))
 	mux.Handle("/{$}", playground.Handler("gridgov GraphiQL", "/graphql"))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -150,6 +150,7 @@ func GraphQL(cfg Config) *handler.Server {
 	srv.SetDisableSuggestion(true)
 	srv.SetValidationRulesFn(rulesWithoutSuggestions)
 	srv.Use(queryLimits{cache: cache}) // before validation, which costs what the limits bound
+	srv.Use(graph.TextCheck{})
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
@@ -163,7 +164,7 @@ func GraphQL(cfg Config) *handler.Server {
 	srv.AroundFields(auditOperation)
 	srv.AroundFields(resolver.PrimeLoaders)
 	srv.AroundOperations(resolver.WithLoaders)
-	srv.SetErrorPresenter(graph.PresentError)
+	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		cfg.Logger.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(v))
 		return apperr.New(apperr.Internal, "internal server error")
@@ -316,71 +317,22 @@ func clientAddr(r *http.Request) string {
 }
 
 // writeError answers outside GraphQL execution, in GraphQL's response shape: an apperr with
-// status, a database that cannot be reached with 503, anything else with 500 and no details.
+// status, a database fault with its status (see faultStatus), anything else with 500 and no details.
 func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, status int, err error) {
 	code, msg := apperr.Internal, "internal server error"
 	switch e, ok := apperr.As(err); {
 	case ok:
 		code, msg = e.Code, e.Message
-	case store.Unavailable(err):
-		logger.WarnContext(r.Context(), "database unavailable", "error", err)
-		respondUnavailable(w, r)
+	case dbFault(r.Context(), err) != nil:
+		logger.WarnContext(r.Context(), "database fault", "error", err)
+		respondFault(w, r, dbFault(r.Context(), err))
 		return
 	default:
 		status = http.StatusInternalServerError
 		logger.ErrorContext(r.Context(), "request failed before execution", "error", err)
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		msg = "the request took too long and was stopped"
-	}
 	respondError(w, r, status, string(code), msg)
 }
-
-// retryAfter is the Retry-After of a 503, in seconds: long enough for a restart of PostgreSQL,
-// short enough that a client is not kept waiting after one.
-const retryAfter = "5"
-
-// respondUnavailable answers 503 DATABASE_UNAVAILABLE.
-func respondUnavailable(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Retry-After", retryAfter)
-	respondError(w, r, http.StatusServiceUnavailable, string(apperr.Unavailable), graph.UnavailableMessage)
-}
-
-// unavailableStatus answers 503 with Retry-After, instead of 200, a GraphQL response that
-// carries a DATABASE_UNAVAILABLE error (recordResponse notes it before the response is
-// written), so that load balancers and clients see the outage and retry.
-func unavailableStatus(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(&unavailableWriter{ResponseWriter: w, info: infoFrom(r.Context())}, r)
-	})
-}
-
-type unavailableWriter struct {
-	http.ResponseWriter
-	info        *requestInfo
-	wroteHeader bool
-}
-
-func (w *unavailableWriter) WriteHeader(status int) {
-	if !w.wroteHeader {
-		w.wroteHeader = true
-		if status == http.StatusOK && w.info.unavailable {
-			w.Header().Set("Retry-After", retryAfter)
-			status = http.StatusServiceUnavailable
-		}
-	}
-	w.ResponseWriter.WriteHeader(status)
-}
-
-func (w *unavailableWriter) Write(b []byte) (int, error) {
-	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (w *unavailableWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // respondError answers one error with its code, outside GraphQL execution.
 func respondError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {

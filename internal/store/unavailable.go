@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
@@ -31,6 +32,15 @@ func Unavailable(err error) bool {
 		return true
 	}
 	// A dial refused or timed out, a connection reset: lib/pq passes them on as they are.
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		return true
+	}
+	// A request's deadline is a net.Error too (it has Timeout), but says nothing about the
+	// database: it is TimedOut's, and a wait for a busy pool's connection ends with it.
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return false
+	}
 	var netErr net.Error
 	if errors.As(err, &netErr) {
 		return true
@@ -42,6 +52,23 @@ func Unavailable(err error) bool {
 			return true
 		}
 		return pqErr.Code.Class() == pqerror.ClassConnectionException
+	}
+	return false
+}
+
+// TimedOut reports whether err says that a statement or the request ran out of time while
+// the database was reachable: PostgreSQL's statement_timeout or lock_timeout, or the
+// request's deadline (also what a wait for a connection of a busy pool ends with).
+func TimedOut(err error) bool {
+	if err == nil || Unavailable(err) {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return pqErr.Code == pqerror.QueryCanceled || pqErr.Code == pqerror.LockNotAvailable
 	}
 	return false
 }
