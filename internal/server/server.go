@@ -173,7 +173,13 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 	if !graphql.HasOperationContext(ctx) {
 		return next(ctx)
 	}
-	if op := graphql.GetOperationContext(ctx).Operation; op == nil || op.Operation != ast.Mutation {
+	opCtx := graphql.GetOperationContext(ctx)
+	if op := opCtx.Operation; op == nil || op.Operation != ast.Mutation {
+		return next(ctx)
+	}
+	if outside, err := outsideTransaction(opCtx); err != nil {
+		return errorResponse(ctx, err)
+	} else if outside {
 		return next(ctx)
 	}
 	txCtx, tx, err := t.OpenTx(ctx)
@@ -200,6 +206,26 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 		return errorResponse(ctx, fmt.Errorf("commit the mutation's transaction: %w", err))
 	}
 	return resp
+}
+
+// ownTransactions are the mutation fields that run outside the mutation's transaction: login
+// hashes a password for tens of milliseconds and must not hold a pooled connection meanwhile.
+var ownTransactions = map[string]bool{"login": true}
+
+// outsideTransaction reports whether every top-level field of the mutation runs outside a
+// transaction; a mutation mixing such fields with others is refused.
+func outsideTransaction(opCtx *graphql.OperationContext) (bool, error) {
+	fields := graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{"Mutation"})
+	own := 0
+	for _, f := range fields {
+		if ownTransactions[f.Name] {
+			own++
+		}
+	}
+	if own > 0 && own < len(fields) {
+		return false, apperr.New(apperr.BadInput, "login must be sent as a mutation of its own, without other fields")
+	}
+	return own > 0, nil
 }
 
 // errorResponse answers a whole operation with one error, presented as resolvers' errors are.
