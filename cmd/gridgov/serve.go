@@ -30,6 +30,9 @@ import (
 // stop: longer than a request may take by default, so that every one of them can finish.
 const DefaultShutdownTimeout = server.DefaultRequestTimeout + 5*time.Second
 
+// maxSessionHours is the longest sign-in serve accepts: a year.
+const maxSessionHours = 366 * 24
+
 // serveSettings are the flags of serve, checked.
 type serveSettings struct {
 	addr, dbURL      string
@@ -104,8 +107,9 @@ func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 		}
 	}
 	switch {
-	case *sessionHours < 1:
-		return s, fmt.Errorf("--session-hours must be at least 1, got %d", *sessionHours)
+	case *sessionHours < 1 || *sessionHours > maxSessionHours:
+		// Checked before the multiplication by an hour, which overflows for large values.
+		return s, fmt.Errorf("--session-hours must be at least 1 and at most %d (a year), got %d", maxSessionHours, *sessionHours)
 	case s.maxOpenConns < 0:
 		return s, fmt.Errorf("--db-max-open-conns must not be negative, got %d", s.maxOpenConns)
 	case s.statementTimeout < 0:
@@ -157,6 +161,16 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	enforcer, err := authz.NewEnforcer()
 	if err != nil {
 		return err
+	}
+	if s.production {
+		names, err := demo.WithPublishedPassword(ctx, client)
+		if err != nil {
+			return err
+		}
+		if len(names) > 0 {
+			return fmt.Errorf("production mode refused: the demo accounts %s still have the published demo password; "+
+				"disable them (gridgov user disable NAME) or use a database not loaded with `gridgov demo`", strings.Join(names, ", "))
+		}
 	}
 	if s.demo {
 		all, err := demo.LoadAll(ctx, client)

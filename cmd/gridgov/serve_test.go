@@ -94,6 +94,7 @@ func TestServeFlags(t *testing.T) {
 		{name: "no request timeout", args: []string{"--request-timeout", "0"}, wantErr: "--request-timeout must be positive"},
 		{name: "no shutdown timeout", args: []string{"--shutdown-timeout", "0s"}, wantErr: "--shutdown-timeout must be positive"},
 		{name: "no session", args: []string{"--session-hours", "0"}, wantErr: "--session-hours must be at least 1"},
+		{name: "session overflows", args: []string{"--session-hours", "100000000"}, wantErr: "--session-hours must be at least 1 and at most 8784"},
 		{name: "stray argument", args: []string{"now"}, wantErr: "serve takes no arguments"},
 	}
 	for _, tc := range cases {
