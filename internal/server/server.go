@@ -9,8 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -61,6 +61,9 @@ type Config struct {
 	// PublicURL is the address residents reach the server at, printed in the cards' QR codes;
 	// empty: the scheme and host of each request.
 	PublicURL string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For, X-Real-IP,
+	// X-Forwarded-Host and X-Forwarded-Proto are believed; from anyone else they are ignored.
+	TrustedProxies []netip.Prefix
 	// Downloads signs the links of requestExport and checks them at /downloads/; New makes
 	// one with a random key when it is nil (give several processes one key to share links).
 	Downloads *excel.Signer
@@ -98,7 +101,8 @@ func New(cfg Config) http.Handler {
 	})
 	mux.HandleFunc("/readyz", readyz(cfg))
 	mux.Handle("/metrics", obs.metrics())
-	web := &publicface.Web{Service: publicService(cfg), PublicURL: cfg.PublicURL, Logger: cfg.Logger}
+	web := &publicface.Web{Service: publicService(cfg), Logger: cfg.Logger,
+		Base: func(r *http.Request) string { return proxies(cfg.TrustedProxies).publicBase(r, cfg.PublicURL) }}
 	pages := http.NewServeMux()
 	web.Register(pages)
 	for _, p := range []string{"/cards", "/cards/", "/badges", "/report/", "/track", "/track/", "/bulletin/", "/public/"} {
@@ -240,7 +244,7 @@ func withViewer(cfg Config, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		token, hasToken := bearer(r)
-		ctx = auth.WithRequest(ctx, auth.Request{Token: token, RemoteAddr: clientAddr(r)})
+		ctx = auth.WithRequest(ctx, auth.Request{Token: token, RemoteAddr: proxies(cfg.TrustedProxies).clientAddr(r)})
 		if hasToken {
 			u, err := cfg.Auth.Authenticate(ctx, token)
 			if err != nil {
@@ -281,15 +285,6 @@ func bearer(r *http.Request) (string, bool) {
 		return "", true
 	}
 	return strings.TrimSpace(token), true
-}
-
-// clientAddr is the address the rate limits count by: the TCP peer's IP.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // writeError answers outside GraphQL execution, in GraphQL's response shape: an apperr with
