@@ -258,8 +258,9 @@ func RequestFrom(ctx context.Context) Request {
 	return r
 }
 
-// client returns the transaction's client inside a GraphQL mutation, so that sign-in writes
-// join the mutation's transaction (SQLite allows one writer), and the root client elsewhere.
+// client returns the transaction's client inside a GraphQL mutation, so that writes such as
+// sign-out join the mutation's transaction (SQLite allows one writer), and the root client
+// elsewhere, as in login, which the server runs outside a transaction.
 func (s *Service) client(ctx context.Context) *ent.Client {
 	if c := ent.FromContext(ctx); c != nil {
 		return c
