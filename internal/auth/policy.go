@@ -8,14 +8,15 @@ import (
 	"gridgov/internal/apperr"
 )
 
-// usernamePattern is what an account name may look like: lower case, 3 to 32 characters, no
-// spaces or markup, so that it prints safely in logs, audit entries and pages.
-var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,31}$`)
+// usernamePattern is what an account name may look like: lower case, 2 to 32 characters (a
+// pinyin surname such as "li" is a name), no spaces or markup, so that it prints safely in
+// logs, audit entries and pages.
+var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,31}$`)
 
 // CheckUsername refuses an account name outside usernamePattern with BAD_USER_INPUT.
 func CheckUsername(username string) error {
 	if !usernamePattern.MatchString(username) {
-		return apperr.Invalid("username", "username must be 3 to 32 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit, got %q", username)
+		return apperr.Invalid("username", "username must be 2 to 32 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit, got %q", username)
 	}
 	return nil
 }

@@ -555,7 +555,7 @@ func TestCreateUser(t *testing.T) {
 			{name: "username with newline", nu: auth.NewUser{Username: "x\ny", Password: "newline-password-1"}, want: result{Code: apperr.BadInput, Field: "username"}},
 			{name: "username markup", nu: auth.NewUser{Username: "<script>", Password: "script-password-1"}, want: result{Code: apperr.BadInput, Field: "username"}},
 			{name: "username upper case", nu: auth.NewUser{Username: "Alice2", Password: "alice2-password"}, want: result{Code: apperr.BadInput, Field: "username"}},
-			{name: "username too short", nu: auth.NewUser{Username: "ab", Password: "short-name-password"}, want: result{Code: apperr.BadInput, Field: "username"}},
+			{name: "username too short", nu: auth.NewUser{Username: "a", Password: "short-name-password"}, want: result{Code: apperr.BadInput, Field: "username"}},
 			{name: "superuser", nu: auth.NewUser{Username: "root", Password: "root-password", Superuser: true}, want: result{Superuser: true}},
 			{name: "ten CJK characters", nu: auth.NewUser{Username: "cjk", Password: "网格化管理网格化管理"}},
 			{name: "nine characters", nu: auth.NewUser{Username: "short", Password: "012345678"}, want: result{Code: apperr.BadInput, Field: "password"}},
