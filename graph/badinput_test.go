@@ -150,6 +150,8 @@ func TestBadInput(t *testing.T) {
 
 			// People.
 			{name: "person name of 10,000 characters", query: newP, vars: map[string]any{"in": map[string]any{"name": long, "gridID": id("g11")}}, codes: []string{badUser}, field: "name"},
+			{name: "person photo javascript: link", query: newP, vars: map[string]any{"in": map[string]any{"name": "王五", "gridID": id("g11"), "photoURL": "javascript:alert(1)"}}, codes: []string{badUser}, field: "photoURL"},
+			{name: "person photo changed to a data: link", query: updP, vars: map[string]any{"id": person, "in": map[string]any{"photoURL": "data:text/html,x"}}, codes: []string{badUser}, field: "photoURL"},
 			{name: "empty person name", query: newP, vars: map[string]any{"in": map[string]any{"name": "", "gridID": id("g11")}}, codes: []string{badUser}, field: "name"},
 			{name: "phone of 10,000 characters", query: newP, vars: map[string]any{"in": map[string]any{"name": "张三", "phone": strings.Repeat("1", 10_000), "gridID": id("g11")}}, codes: []string{badUser}, field: "phone"},
 			{name: "person on an unknown grid", query: newP, vars: map[string]any{"in": map[string]any{"name": "张三", "gridID": missingGrid}}, codes: []string{badUser}, field: "gridID"},

@@ -118,11 +118,17 @@ func (r *mutationResolver) DeleteGrid(ctx context.Context, id int) (int, error) 
 
 // CreatePerson is the resolver for the createPerson field.
 func (r *mutationResolver) CreatePerson(ctx context.Context, input ent.CreatePersonInput) (*ent.Person, error) {
+	if err := checkPhotoURL(input.PhotoURL); err != nil {
+		return nil, err
+	}
 	return r.client(ctx).Person.Create().SetInput(input).Save(ctx)
 }
 
 // UpdatePerson is the resolver for the updatePerson field.
 func (r *mutationResolver) UpdatePerson(ctx context.Context, id int, input ent.UpdatePersonInput) (*ent.Person, error) {
+	if err := checkPhotoURL(input.PhotoURL); err != nil {
+		return nil, err
+	}
 	return r.client(ctx).Person.UpdateOneID(id).SetInput(input).Save(ctx)
 }
 

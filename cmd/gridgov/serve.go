@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	neturl "net/url"
 	"os"
 	"strconv"
@@ -31,6 +32,9 @@ import (
 // stop: longer than a request may take by default, so that every one of them can finish.
 const DefaultShutdownTimeout = server.DefaultRequestTimeout + 5*time.Second
 
+// maxSessionHours is the longest sign-in serve accepts: a year.
+const maxSessionHours = 366 * 24
+
 // serveSettings are the flags of serve, checked.
 type serveSettings struct {
 	addr, dbURL      string
@@ -43,7 +47,8 @@ type serveSettings struct {
 	statementTimeout time.Duration
 	requestTimeout   time.Duration
 	supervisionPhone string // printed on the notice cards
-	publicURL        string // in the cards' QR codes; empty: each request's host
+	publicURL        string // in the cards' QR codes; empty: a trusted proxy's forwarded host, or the address reached
+	trustedProxies   []netip.Prefix
 	shutdownTimeout  time.Duration
 	warnings         []string // to log once the logger exists
 }
@@ -78,7 +83,9 @@ func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 	supervisionPhone := fs.String("supervision-phone", "GRIDGOV_SUPERVISION_PHONE", "",
 		"the supervision group's phone number (督察电话) printed on every notice card (demo: a sample number)")
 	publicURL := fs.String("public-url", "GRIDGOV_PUBLIC_URL", "",
-		"the address residents reach the server at, e.g. https://grid.example.cn, put in the notice cards' QR codes (default: the host of each request)")
+		"the address residents reach the server at, e.g. https://grid.example.cn, put in the notice cards' QR codes (default: X-Forwarded-Host from a trusted proxy, else the address the connection reached; never the Host header)")
+	trustedProxies := fs.String("trusted-proxies", "GRIDGOV_TRUSTED_PROXIES", "",
+		"comma-separated CIDRs or addresses of the reverse proxies in front of the server, e.g. 10.0.0.0/8; only their X-Forwarded-For, X-Real-IP and X-Forwarded-Host/-Proto are believed (default: none)")
 	shutdownTimeout := fs.Duration("shutdown-timeout", "GRIDGOV_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout,
 		"on SIGTERM or SIGINT, how long requests in flight may take to finish before they are cut off")
 	if err := fs.Parse(args); err != nil {
@@ -99,14 +106,20 @@ func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 		shutdownTimeout:  *shutdownTimeout,
 		supervisionPhone: *supervisionPhone, publicURL: strings.TrimRight(*publicURL, "/"),
 	}
+	proxies, err := server.ParseTrustedProxies(*trustedProxies)
+	if err != nil {
+		return s, fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	s.trustedProxies = proxies
 	if s.publicURL != "" {
 		if u, err := neturl.Parse(s.publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return s, fmt.Errorf("--public-url must be an absolute http(s) URL, got %q", *publicURL)
 		}
 	}
 	switch {
-	case *sessionHours < 1:
-		return s, fmt.Errorf("--session-hours must be at least 1, got %d", *sessionHours)
+	case *sessionHours < 1 || *sessionHours > maxSessionHours:
+		// Checked before the multiplication by an hour, which overflows for large values.
+		return s, fmt.Errorf("--session-hours must be at least 1 and at most %d (a year), got %d", maxSessionHours, *sessionHours)
 	case s.maxOpenConns < 0:
 		return s, fmt.Errorf("--db-max-open-conns must not be negative, got %d", s.maxOpenConns)
 	case s.statementTimeout < 0:
@@ -162,6 +175,16 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if s.production {
+		names, err := demo.WithPublishedPassword(ctx, client)
+		if err != nil {
+			return err
+		}
+		if len(names) > 0 {
+			return fmt.Errorf("production mode refused: the demo accounts %s still have the published demo password; "+
+				"disable them (gridgov user disable NAME) or use a database not loaded with `gridgov demo`", strings.Join(names, ", "))
+		}
+	}
 	if s.demo {
 		all, err := demo.LoadAll(ctx, client)
 		if err != nil {
@@ -196,6 +219,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		RequestTimeout:   s.requestTimeout,
 		SupervisionPhone: s.supervisionPhone,
 		PublicURL:        s.publicURL,
+		TrustedProxies:   s.trustedProxies,
 		// /readyz also says whether the migrations are current.
 		Ready: func(ctx context.Context) error { return store.CheckSchema(ctx, db, store.Dialect(s.dbURL)) },
 	})

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"io"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -94,6 +95,20 @@ func TestServeFlags(t *testing.T) {
 		{name: "no request timeout", args: []string{"--request-timeout", "0"}, wantErr: "--request-timeout must be positive"},
 		{name: "no shutdown timeout", args: []string{"--shutdown-timeout", "0s"}, wantErr: "--shutdown-timeout must be positive"},
 		{name: "no session", args: []string{"--session-hours", "0"}, wantErr: "--session-hours must be at least 1"},
+		{name: "trusted proxies", args: []string{"--trusted-proxies", "10.0.0.0/8, 192.0.2.1"},
+			want: func() serveSettings {
+				s := defaults
+				s.trustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.1/32")}
+				return s
+			}()},
+		{name: "trusted proxies from the environment", env: map[string]string{"GRIDGOV_TRUSTED_PROXIES": "10.0.0.0/8"},
+			want: func() serveSettings {
+				s := defaults
+				s.trustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+				return s
+			}()},
+		{name: "bad trusted proxy", args: []string{"--trusted-proxies", "10.0.0.0/99"}, wantErr: "--trusted-proxies"},
+		{name: "session overflows", args: []string{"--session-hours", "100000000"}, wantErr: "--session-hours must be at least 1 and at most 8784"},
 		{name: "stray argument", args: []string{"now"}, wantErr: "serve takes no arguments"},
 	}
 	for _, tc := range cases {
@@ -115,7 +130,7 @@ func TestServeFlags(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(serveSettings{})); diff != "" {
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(serveSettings{}), cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })); diff != "" {
 				t.Errorf("parseServeFlags(%q) (-want +got):\n%s", tc.args, diff)
 			}
 		})
@@ -130,6 +145,7 @@ var serveEnv = map[string]string{
 	"db-max-open-conns": "GRIDGOV_DB_MAX_OPEN_CONNS", "db-statement-timeout": "GRIDGOV_DB_STATEMENT_TIMEOUT",
 	"request-timeout": "GRIDGOV_REQUEST_TIMEOUT", "supervision-phone": "GRIDGOV_SUPERVISION_PHONE",
 	"public-url": "GRIDGOV_PUBLIC_URL", "shutdown-timeout": "GRIDGOV_SHUTDOWN_TIMEOUT",
+	"trusted-proxies": "GRIDGOV_TRUSTED_PROXIES",
 }
 
 // TestServeHelp: serve --help lists every flag with its environment variable.

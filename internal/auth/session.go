@@ -6,7 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
-	"gridgov/internal/clock"
+	"runtime"
 	"strings"
 	"time"
 
@@ -15,6 +15,7 @@ import (
 	"gridgov/ent/session"
 	"gridgov/ent/user"
 	"gridgov/internal/apperr"
+	"gridgov/internal/clock"
 )
 
 // tokenPrefix marks gridgov bearer tokens, so that leaked ones are easy to recognise.
@@ -30,20 +31,36 @@ type Service struct {
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 
-	perAccount *Limiter
+	// HashWait is how long a sign-in waits for a free hashing slot before it is refused
+	// with RATE_LIMITED.
+	HashWait time.Duration
+	// BeforeHash, if set, is called while a sign-in holds a hashing slot, just before the
+	// password hash; tests use it to hold sign-ins in the middle of their hash.
+	BeforeHash func()
+
+	perPair    *Limiter // (account, address)
 	perAddress *Limiter
+	perAccount *Backoff
+	// hashing bounds the argon2 checks running at once: each takes 19 MiB and a core for
+	// tens of milliseconds, so more than the cores only queue up and starve other requests.
+	hashing chan struct{}
 }
 
-// NewService returns a Service with sessions lasting ttl: 5 failed sign-ins per account per
-// 15 minutes, and 30 attempts per address per minute.
+// NewService returns a Service with sessions lasting ttl and these sign-in limits: 5 failures
+// per account and address per 15 minutes; 30 attempts per address per minute; per account,
+// after 10 failures from any addresses, one attempt per 1 s, 2 s, 4 s … up to 30 s, which
+// slows a guesser down without locking the owner out; and one argon2 check per CPU at a time.
 func NewService(client *ent.Client, enforcer *authz.Enforcer, ttl time.Duration) *Service {
 	return &Service{
 		Client:     client,
 		Enforcer:   enforcer,
 		TTL:        ttl,
 		Now:        clock.Now,
-		perAccount: NewLimiter(5, 15*time.Minute),
+		HashWait:   200 * time.Millisecond,
+		perPair:    NewLimiter(5, 15*time.Minute),
 		perAddress: NewLimiter(30, time.Minute),
+		perAccount: NewBackoff(10, time.Second, 30*time.Second, 15*time.Minute),
+		hashing:    make(chan struct{}, runtime.NumCPU()),
 	}
 }
 
@@ -54,41 +71,42 @@ var ErrBadCredentials = apperr.New(apperr.Unauthenticated, "wrong username or pa
 // errSessionInvalid is the answer to an unknown, expired or revoked token.
 var errSessionInvalid = apperr.New(apperr.Unauthenticated, "the session is invalid or has expired: sign in again")
 
+// errBusy is the answer when every hashing slot stays taken for HashWait.
+var errBusy = apperr.New(apperr.RateLimited, "too many sign-ins at once: try again in a few seconds")
+
 // Login checks username and password and opens a session. It returns the bearer token; only
-// its hash is stored.
+// its hash is stored. It holds no database connection while it hashes: the user is read
+// before and the session written after, each in a statement of its own, so it must not run
+// inside a transaction (the server runs the login mutation outside one).
 func (s *Service) Login(ctx context.Context, username, password, remoteAddr string) (string, *ent.User, time.Time, error) {
 	now := s.Now()
 	sys := authz.SystemContext(ctx, "sign in")
-	accountKey, addressKey := "u:"+strings.ToLower(username), "a:"+remoteAddr
+	account := "u:" + strings.ToLower(username)
+	pairKey, addressKey := account+"\x00a:"+remoteAddr, "a:"+remoteAddr
 	if blocked, wait := s.perAddress.Blocked(addressKey, now); blocked {
 		return "", nil, time.Time{}, apperr.New(apperr.RateLimited, "too many sign-in attempts from this address: try again in %s", wait.Round(time.Second))
 	}
 	s.perAddress.Add(addressKey, now)
-	if blocked, wait := s.perAccount.Blocked(accountKey, now); blocked {
-		return "", nil, time.Time{}, apperr.New(apperr.RateLimited, "too many failed sign-ins for this account: try again in %s", wait.Round(time.Second))
+	if blocked, wait := s.perPair.Blocked(pairKey, now); blocked {
+		return "", nil, time.Time{}, apperr.New(apperr.RateLimited, "too many failed sign-ins for this account from this address: try again in %s", wait.Round(time.Second))
 	}
-	u, err := s.client(ctx).User.Query().Where(user.Username(username)).Only(sys)
-	if ent.IsNotFound(err) {
-		// Spend the same time as a real check, so response times do not reveal usernames.
-		_, _ = VerifyPassword(dummyHash, password)
-		s.perAccount.Add(accountKey, now)
-		return "", nil, time.Time{}, ErrBadCredentials
+	if ok, wait := s.perAccount.Attempt(account, now); !ok {
+		return "", nil, time.Time{}, apperr.New(apperr.RateLimited, "too many failed sign-ins for this account: try again in %s", max(wait, time.Second).Round(time.Second))
 	}
+	// Counted now and forgotten on success, so that concurrent attempts count too.
+	s.perPair.Add(pairKey, now)
+	u, ok, err := s.check(ctx, username, password)
 	if err != nil {
-		return "", nil, time.Time{}, fmt.Errorf("sign in: load user: %w", err)
-	}
-	ok, err := VerifyPassword(u.PasswordHash, password)
-	if err != nil {
-		return "", nil, time.Time{}, fmt.Errorf("sign in: verify password of user %d: %w", u.ID, err)
+		return "", nil, time.Time{}, err
 	}
 	if !ok {
-		s.perAccount.Add(accountKey, now)
 		return "", nil, time.Time{}, ErrBadCredentials
 	}
 	if u.Disabled {
 		return "", nil, time.Time{}, apperr.New(apperr.Unauthenticated, "this account is disabled")
 	}
-	s.perAccount.Reset(accountKey)
+	s.perPair.Reset(pairKey)
+	s.perAccount.Reset(account)
 	token, expires, err := s.OpenSession(ctx, u.ID, remoteAddr)
 	if err != nil {
 		return "", nil, time.Time{}, err
@@ -97,6 +115,31 @@ func (s *Service) Login(ctx context.Context, username, password, remoteAddr stri
 		return "", nil, time.Time{}, fmt.Errorf("sign in: record last sign-in: %w", err)
 	}
 	return token, u, expires, nil
+}
+
+// check reads the user and verifies the password in a hashing slot; an unknown user costs a
+// hash as well, so that response times do not reveal usernames.
+func (s *Service) check(ctx context.Context, username, password string) (*ent.User, bool, error) {
+	if err := s.acquireSlot(ctx); err != nil {
+		return nil, false, err
+	}
+	defer func() { <-s.hashing }()
+	u, err := s.client(ctx).User.Query().Where(user.Username(username)).Only(authz.SystemContext(ctx, "sign in"))
+	hash := dummyHash
+	switch {
+	case err == nil:
+		hash = u.PasswordHash
+	case !ent.IsNotFound(err):
+		return nil, false, fmt.Errorf("sign in: load user: %w", err)
+	}
+	if s.BeforeHash != nil {
+		s.BeforeHash()
+	}
+	ok, err := VerifyPassword(hash, password)
+	if err != nil {
+		return nil, false, fmt.Errorf("sign in: verify password of %q: %w", username, err)
+	}
+	return u, ok && u != nil, nil
 }
 
 // OpenSession opens a session for user userID, whose credentials the caller has checked, and
@@ -178,6 +221,25 @@ func clip(s string, n int) string {
 	return s
 }
 
+// acquireSlot takes a hashing slot, at once when one is free, else within HashWait.
+func (s *Service) acquireSlot(ctx context.Context) error {
+	select {
+	case s.hashing <- struct{}{}:
+		return nil
+	default:
+	}
+	wait := time.NewTimer(s.HashWait)
+	defer wait.Stop()
+	select {
+	case s.hashing <- struct{}{}:
+		return nil
+	case <-wait.C:
+		return errBusy
+	case <-ctx.Done():
+		return fmt.Errorf("sign in: wait for a hashing slot: %w", ctx.Err())
+	}
+}
+
 // dummyHash is verified against when the username is unknown.
 var dummyHash = func() string {
 	h, err := HashPassword("not a real password")
@@ -206,8 +268,9 @@ func RequestFrom(ctx context.Context) Request {
 	return r
 }
 
-// client returns the transaction's client inside a GraphQL mutation, so that sign-in writes
-// join the mutation's transaction (SQLite allows one writer), and the root client elsewhere.
+// client returns the transaction's client inside a GraphQL mutation, so that writes such as
+// sign-out join the mutation's transaction (SQLite allows one writer), and the root client
+// elsewhere, as in login, which the server runs outside a transaction.
 func (s *Service) client(ctx context.Context) *ent.Client {
 	if c := ent.FromContext(ctx); c != nil {
 		return c

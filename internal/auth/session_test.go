@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -335,56 +336,86 @@ func TestSessionExpiry(t *testing.T) {
 	})
 }
 
+// TestLoginRateLimitPerAccount: five failures lock out only the (account, address) pair
+// they came from; the owner signs in from another address at once.
 func TestLoginRateLimitPerAccount(t *testing.T) {
 	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
 		accounts(t, db.Client)
-		cases := []struct {
-			name     string
-			username string // the account attacked
-			wrong    string // the failing password
-		}{
-			{name: "known account", username: "alice", wrong: "not-alices-password"},
-			// An unknown username is limited the same way, so the limit does not tell which
-			// accounts exist.
-			{name: "unknown account", username: "mallory", wrong: "whatever-password"},
+		svc, clk := newService(t, db)
+		var got []outcome
+		for range 5 {
+			_, o := login(t, svc, "alice", "not-alices-password", addrA)
+			got = append(got, o)
+			clk.Advance(time.Second)
 		}
-		for _, tc := range cases {
-			t.Run(tc.name, func(t *testing.T) {
-				svc, clk := newService(t, db)
-				var got []outcome
-				for range 5 {
-					_, o := login(t, svc, tc.username, tc.wrong, addrA)
-					got = append(got, o)
-					clk.Advance(time.Second)
-				}
-				want := []outcome{badCredentials, badCredentials, badCredentials, badCredentials, badCredentials}
-				if diff := cmp.Diff(want, got); diff != "" {
-					t.Fatalf("first 5 failures (-want +got):\n%s", diff)
-				}
-				// The 6th attempt is refused before the password is checked, even the right one
-				// and from another address.
-				for _, addr := range []string{addrA, addrB} {
-					pw := tc.wrong
-					if tc.username == "alice" {
-						pw = alicePassword
-					}
-					if _, o := login(t, svc, tc.username, pw, addr); !isRateLimited(o) {
-						t.Errorf("6th attempt from %s = %+v, want RATE_LIMITED", addr, o)
-					}
-				}
-				// Other accounts are not affected.
-				mustLogin(t, svc, "bob", bobPassword, addrA)
-				// 15 minutes after the first failure the account is free again.
-				clk.Set(t0.Add(15 * time.Minute))
-				if tc.username == "alice" {
-					mustLogin(t, svc, "alice", alicePassword, addrA)
-				} else if _, o := login(t, svc, tc.username, tc.wrong, addrA); o != badCredentials {
-					t.Errorf("attempt after 15 minutes = %+v, want %+v", o, badCredentials)
-				}
-			})
+		if diff := cmp.Diff(slices.Repeat([]outcome{badCredentials}, 5), got); diff != "" {
+			t.Fatalf("first 5 failures (-want +got):\n%s", diff)
 		}
+		if _, o := login(t, svc, "alice", alicePassword, addrA); !isRateLimited(o) {
+			t.Errorf("6th attempt from the attacker's address = %+v, want RATE_LIMITED", o)
+		}
+		mustLogin(t, svc, "alice", alicePassword, addrB)
+		mustLogin(t, svc, "bob", bobPassword, addrA)
+		clk.Set(t0.Add(15 * time.Minute))
+		mustLogin(t, svc, "alice", alicePassword, addrA)
 	})
+}
+
+// TestLoginAccountBackoff: failures from many addresses slow the account down, by a delay
+// that doubles up to 30 s, but the owner signs in once that delay has passed; nothing locks
+// the account for longer.
+func TestLoginAccountBackoff(t *testing.T) {
+	t.Parallel()
+	// The limits live in the Service, not in the database: SQLite is enough.
+	db := dbtest.New(t, dialect.SQLite)
+	accounts(t, db.Client)
+	svc, clk := newService(t, db)
+	attacker := func(i int) string { return fmt.Sprintf("192.0.2.%d", i%250+1) }
+	limited := 0
+	for i := range 60 {
+		if _, o := login(t, svc, "alice", "guess-password", attacker(i)); isRateLimited(o) {
+			limited++
+		}
+		clk.Advance(100 * time.Millisecond)
+	}
+	if limited == 0 {
+		t.Fatalf("60 failures from 60 addresses in 6 s were never slowed down")
+	}
+	_, o := login(t, svc, "alice", alicePassword, addrB)
+	if !isRateLimited(o) {
+		t.Fatalf("owner during the attack = %+v, want RATE_LIMITED with a wait", o)
+	}
+	// The wait is bounded: at most 30 s after the last attempt let through.
+	clk.Advance(30 * time.Second)
+	mustLogin(t, svc, "alice", alicePassword, addrB)
+	// Success clears the account's failures.
+	for i := range 9 {
+		if _, o := login(t, svc, "alice", "guess-password", attacker(100+i)); o != badCredentials {
+			t.Fatalf("failure %d after the owner's sign-in = %+v, want %+v", i, o, badCredentials)
+		}
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	b := auth.NewBackoff(3, time.Second, 4*time.Second, time.Minute)
+	type attempt struct {
+		OK   bool
+		Wait time.Duration
+	}
+	try := func(d time.Duration) attempt { ok, w := b.Attempt("k", at(d)); return attempt{ok, w} }
+	got := []attempt{try(0), try(0), try(0), try(0), try(time.Second), try(time.Second), try(3 * time.Second),
+		try(7 * time.Second), try(11 * time.Second), try(11*time.Second + time.Minute)}
+	want := []attempt{{true, 0}, {true, 0}, {true, 0}, {false, time.Second}, {true, 0}, {false, 2 * time.Second}, {true, 0},
+		{true, 0}, {true, 0}, {true, 0}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("attempts (-want +got):\n%s", diff)
+	}
+	b.Reset("k")
+	if ok, _ := b.Attempt("k", at(11*time.Second+time.Minute)); !ok {
+		t.Errorf("refused after Reset")
+	}
 }
 
 // TestLoginRateLimitResetOnSuccess: a successful sign-in clears the account's failures.
@@ -514,7 +545,17 @@ func TestCreateUser(t *testing.T) {
 			nu   auth.NewUser
 			want result
 		}{
-			{name: "plain", nu: auth.NewUser{Username: "plain", Password: "0123456789"}},
+			{name: "plain", nu: auth.NewUser{Username: "plain", Password: "plain-password-9"}},
+			{name: "common password", nu: auth.NewUser{Username: "common", Password: "0123456789"}, want: result{Code: apperr.BadInput, Field: "password"}},
+			{name: "ten spaces", nu: auth.NewUser{Username: "spaces", Password: "          "}, want: result{Code: apperr.BadInput, Field: "password"}},
+			{name: "ten a", nu: auth.NewUser{Username: "tena", Password: "aaaaaaaaaa"}, want: result{Code: apperr.BadInput, Field: "password"}},
+			{name: "one CJK character repeated", nu: auth.NewUser{Username: "cjkrep", Password: "网网网网网网网网网网"}, want: result{Code: apperr.BadInput, Field: "password"}},
+			{name: "password is the username", nu: auth.NewUser{Username: "longusername", Password: "LongUsername"}, want: result{Code: apperr.BadInput, Field: "password"}},
+			{name: "username a space", nu: auth.NewUser{Username: " ", Password: "space-password-1"}, want: result{Code: apperr.BadInput, Field: "username"}},
+			{name: "username with newline", nu: auth.NewUser{Username: "x\ny", Password: "newline-password-1"}, want: result{Code: apperr.BadInput, Field: "username"}},
+			{name: "username markup", nu: auth.NewUser{Username: "<script>", Password: "script-password-1"}, want: result{Code: apperr.BadInput, Field: "username"}},
+			{name: "username upper case", nu: auth.NewUser{Username: "Alice2", Password: "alice2-password"}, want: result{Code: apperr.BadInput, Field: "username"}},
+			{name: "username too short", nu: auth.NewUser{Username: "a", Password: "short-name-password"}, want: result{Code: apperr.BadInput, Field: "username"}},
 			{name: "superuser", nu: auth.NewUser{Username: "root", Password: "root-password", Superuser: true}, want: result{Superuser: true}},
 			{name: "ten CJK characters", nu: auth.NewUser{Username: "cjk", Password: "网格化管理网格化管理"}},
 			{name: "nine characters", nu: auth.NewUser{Username: "short", Password: "012345678"}, want: result{Code: apperr.BadInput, Field: "password"}},

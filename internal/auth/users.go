@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"fmt"
-	"unicode/utf8"
 
 	"gridgov/authz"
 	"gridgov/ent"
@@ -23,10 +22,14 @@ type NewUser struct {
 	Superuser bool
 }
 
-// CreateUser creates an account on the system's account (CLI, demo, bootstrap).
+// CreateUser creates an account on the system's account (CLI, demo, bootstrap), once its
+// username and password pass CheckUsername and CheckPassword.
 func CreateUser(ctx context.Context, client *ent.Client, nu NewUser) (*ent.User, error) {
-	if utf8.RuneCountInString(nu.Password) < MinPasswordLen {
-		return nil, apperr.Invalid("password", "password must have at least %d characters", MinPasswordLen)
+	if err := CheckUsername(nu.Username); err != nil {
+		return nil, err
+	}
+	if err := CheckPassword(nu.Username, nu.Password); err != nil {
+		return nil, err
 	}
 	hash, err := HashPassword(nu.Password)
 	if err != nil {

@@ -129,3 +129,23 @@ func Accounts(ctx context.Context, client *ent.Client) ([]Account, error) {
 	}
 	return out, nil
 }
+
+// accountNames are the usernames Accounts creates.
+var accountNames = []string{"district-admin", "subdistrict", "village", "gridhead", "patroller", "supervisor"}
+
+// WithPublishedPassword returns the demo accounts that still have AccountPassword, which is
+// printed in the README: a production server must not start while any does.
+func WithPublishedPassword(ctx context.Context, client *ent.Client) ([]string, error) {
+	users, err := client.User.Query().Where(user.UsernameIn(accountNames...), user.Disabled(false)).
+		All(authz.SystemContext(ctx, "look for demo accounts"))
+	if err != nil {
+		return nil, fmt.Errorf("look for demo accounts: %w", err)
+	}
+	var out []string
+	for _, u := range users {
+		if ok, err := auth.VerifyPassword(u.PasswordHash, AccountPassword); err == nil && ok {
+			out = append(out, u.Username)
+		}
+	}
+	return out, nil
+}

@@ -42,6 +42,9 @@ type Web struct {
 	// PublicURL is the address residents reach the server at, e.g. https://grid.example.cn,
 	// used in the QR codes; empty: the scheme and Host of each request.
 	PublicURL string
+	// Base, if set, gives the absolute address of the server for a request instead of
+	// PublicURL (the server's, which knows the trusted proxies).
+	Base func(r *http.Request) string
 	// Logger receives errors; nil: slog.Default().
 	Logger *slog.Logger
 
@@ -356,6 +359,9 @@ func (w *Web) fail(rw http.ResponseWriter, r *http.Request, err error) {
 
 // base is the absolute address of this server for links printed on paper.
 func (w *Web) base(r *http.Request) string {
+	if w.Base != nil {
+		return w.Base(r)
+	}
 	if w.PublicURL != "" {
 		return strings.TrimRight(w.PublicURL, "/")
 	}

@@ -221,7 +221,7 @@ func (o *observer) wrap(next http.Handler) http.Handler {
 			slog.Int("status", status),
 			slog.Float64("duration_ms", float64(took.Microseconds())/1000),
 			slog.Int64("bytes", sw.bytes),
-			slog.String("remote", clientAddr(r)),
+			slog.String("remote", peer(r)),
 		}
 		if info.userID != 0 {
 			attrs = append(attrs, slog.Int("user_id", info.userID))

@@ -9,8 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -61,6 +61,9 @@ type Config struct {
 	// PublicURL is the address residents reach the server at, printed in the cards' QR codes;
 	// empty: the scheme and host of each request.
 	PublicURL string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For, X-Real-IP,
+	// X-Forwarded-Host and X-Forwarded-Proto are believed; from anyone else they are ignored.
+	TrustedProxies []netip.Prefix
 	// Downloads signs the links of requestExport and checks them at /downloads/; New makes
 	// one with a random key when it is nil (give several processes one key to share links).
 	Downloads *excel.Signer
@@ -112,7 +115,8 @@ func New(cfg Config) http.Handler {
 	})
 	mux.HandleFunc("/readyz", readyz(cfg))
 	mux.Handle("/metrics", obs.metrics())
-	web := &publicface.Web{Service: publicService(cfg), PublicURL: cfg.PublicURL, Logger: cfg.Logger}
+	web := &publicface.Web{Service: publicService(cfg), Logger: cfg.Logger,
+		Base: func(r *http.Request) string { return proxies(cfg.TrustedProxies).publicBase(r, cfg.PublicURL) }}
 	pages := http.NewServeMux()
 	web.Register(pages)
 	for _, p := range []string{"/cards", "/cards/", "/badges", "/report/", "/track", "/track/", "/bulletin/", "/public/"} {
@@ -203,7 +207,13 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 	if !graphql.HasOperationContext(ctx) {
 		return next(ctx)
 	}
-	if op := graphql.GetOperationContext(ctx).Operation; op == nil || op.Operation != ast.Mutation {
+	opCtx := graphql.GetOperationContext(ctx)
+	if op := opCtx.Operation; op == nil || op.Operation != ast.Mutation {
+		return next(ctx)
+	}
+	if outside, err := outsideTransaction(opCtx); err != nil {
+		return errorResponse(ctx, err)
+	} else if outside {
 		return next(ctx)
 	}
 	txCtx, tx, err := t.OpenTx(ctx)
@@ -232,6 +242,26 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 	return resp
 }
 
+// ownTransactions are the mutation fields that run outside the mutation's transaction: login
+// hashes a password for tens of milliseconds and must not hold a pooled connection meanwhile.
+var ownTransactions = map[string]bool{"login": true}
+
+// outsideTransaction reports whether every top-level field of the mutation runs outside a
+// transaction; a mutation mixing such fields with others is refused.
+func outsideTransaction(opCtx *graphql.OperationContext) (bool, error) {
+	fields := graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{"Mutation"})
+	own := 0
+	for _, f := range fields {
+		if ownTransactions[f.Name] {
+			own++
+		}
+	}
+	if own > 0 && own < len(fields) {
+		return false, apperr.New(apperr.BadInput, "login must be sent as a mutation of its own, without other fields")
+	}
+	return own > 0, nil
+}
+
 // errorResponse answers a whole operation with one error, presented as resolvers' errors are.
 func errorResponse(ctx context.Context, err error) *graphql.Response {
 	return &graphql.Response{Errors: gqlerror.List{graph.PresentError(ctx, err)}}
@@ -245,7 +275,7 @@ func withViewer(cfg Config, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		token, hasToken := bearer(r)
-		ctx = auth.WithRequest(ctx, auth.Request{Token: token, RemoteAddr: clientAddr(r)})
+		ctx = auth.WithRequest(ctx, auth.Request{Token: token, RemoteAddr: proxies(cfg.TrustedProxies).clientAddr(r)})
 		if hasToken {
 			v, status, err := sessionViewer(ctx, cfg, token)
 			if err != nil {
@@ -305,15 +335,6 @@ func bearer(r *http.Request) (string, bool) {
 		return "", true
 	}
 	return strings.TrimSpace(token), true
-}
-
-// clientAddr is the address the rate limits count by: the TCP peer's IP.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // writeError answers outside GraphQL execution, in GraphQL's response shape: an apperr with
