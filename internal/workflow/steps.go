@@ -74,6 +74,22 @@ var Transitions = map[eventaction.Action]Transition{
 		Object: authz.ObjEvent, Perm: authz.ActReopen, Records: "closedAt cleared, reworkCount + 1, assignee cleared, a fresh deadline"},
 }
 
+// SolvedOnSpotTransition is the CLOSE a reporter takes through SolvedOnSpot right after
+// reporting a finding fixed on the spot; it is not a step of Apply, so it sits beside the table.
+var SolvedOnSpotTransition = Transition{From: []event.Status{event.StatusREPORTED}, To: event.StatusCLOSED_FIXED,
+	Records: "registeredAt, deadline and closedAt (now), feedback"}
+
+// StepAllowed reports whether a recorded step of a case's history is one the workflow takes:
+// a transition of the table, or a CLOSE solved on the spot. Actions outside the table (REPORT,
+// AUTO_ESCALATE) are the system's and are not judged here.
+func StepAllowed(action eventaction.Action, from, to event.Status) bool {
+	if action == eventaction.ActionCLOSE && SolvedOnSpotTransition.Allows(from, to) {
+		return true
+	}
+	t, ok := Transitions[action]
+	return !ok || t.Allows(from, to)
+}
+
 // Closed reports whether a status ends the workflow.
 func Closed(s event.Status) bool {
 	return s == event.StatusCLOSED_FIXED || s == event.StatusCLOSED_NOT_FIXED || s == event.StatusVOIDED

@@ -382,7 +382,7 @@ func clip(s string) string {
 // patrol finding that needed no dispatch. It records the closure with the viewer as actor.
 func (e *Engine) SolvedOnSpot(ctx context.Context, client *ent.Client, ev *ent.Event, feedback string) (*ent.Event, error) {
 	v := authz.FromContext(ctx)
-	if v == nil || ev.Status != event.StatusREPORTED || ev.ReporterID == nil || *ev.ReporterID != v.PersonID {
+	if v == nil || !slices.Contains(SolvedOnSpotTransition.From, ev.Status) || ev.ReporterID == nil || *ev.ReporterID != v.PersonID {
 		return nil, apperr.New(apperr.Forbidden, "only the reporter closes a finding solved on the spot, right after reporting it")
 	}
 	sys := authz.SystemContext(ctx, "close a finding solved on the spot")
