@@ -9,10 +9,13 @@ import (
 	"entgo.io/ent/dialect"
 	"github.com/google/go-cmp/cmp"
 
+	"gridgov/ent/event"
+	"gridgov/ent/eventaction"
 	"gridgov/internal/datagen"
 	"gridgov/internal/dbtest"
 	"gridgov/internal/rollup"
 	"gridgov/internal/servertest"
+	"gridgov/internal/workflow"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -108,6 +111,7 @@ func TestGenerateSmall(t *testing.T) {
 			t.Errorf("%s: %d rows break it", name, n)
 		}
 	}
+	checkTransitions(t, db)
 	if n := sqlCount(t, db, `SELECT count(*) FROM events WHERE status NOT IN ('CLOSED_FIXED', 'CLOSED_NOT_FIXED', 'VOIDED')`); n == 0 {
 		t.Error("no open cases")
 	}
@@ -258,5 +262,39 @@ func TestGenerateSmall(t *testing.T) {
 	}
 	if checksums(t, db)["events"] == generated["events"] {
 		t.Error("seeds 7 and 8 wrote the same cases")
+	}
+}
+
+// checkTransitions checks every generated step a person takes against the workflow's
+// transition table: the step may start from its status and leads where it says.
+func checkTransitions(t *testing.T, db *dbtest.DB) {
+	t.Helper()
+	rows, err := db.SQL.QueryContext(t.Context(), `SELECT id, action, coalesce(from_status, ''), to_status FROM event_actions`)
+	if err != nil {
+		t.Fatalf("read the generated steps: %v", err)
+	}
+	defer rows.Close()
+	steps := 0
+	for rows.Next() {
+		var (
+			id       int
+			action   eventaction.Action
+			from, to event.Status
+		)
+		if err := rows.Scan(&id, &action, &from, &to); err != nil {
+			t.Fatalf("read a generated step: %v", err)
+		}
+		if _, ok := workflow.Transitions[action]; ok {
+			steps++
+		}
+		if !workflow.StepAllowed(action, from, to) {
+			t.Errorf("step %d %s goes %s -> %s, which the transition table does not allow", id, action, from, to)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("read the generated steps: %v", err)
+	}
+	if steps == 0 {
+		t.Error("no generated step a person takes")
 	}
 }

@@ -146,6 +146,7 @@ func testLoadEvents(t *testing.T, db *dbtest.DB) {
 			errorf("reported at %v", e.ReportedAt.In(cal.Location()))
 		}
 
+		checkTransitions(acts, errorf)
 		// The timeline.
 		if len(acts) == 0 || acts[0].Action != eventaction.ActionREPORT || acts[0].FromStatus != nil ||
 			acts[0].ToGridID != e.OriginGridID || !acts[0].CreatedAt.Equal(e.ReportedAt) {
@@ -553,4 +554,18 @@ func dbEventLines(t *testing.T, client *ent.Client) []string {
 			})...)
 	}
 	return lines
+}
+
+// checkTransitions checks every step of a case's history that a person takes against the
+// workflow's transition table: the step may start from its status and leads where it says.
+func checkTransitions(acts []*ent.EventAction, errorf func(string, ...any)) {
+	for _, a := range acts {
+		from := event.Status("")
+		if a.FromStatus != nil {
+			from = event.Status(*a.FromStatus)
+		}
+		if !workflow.StepAllowed(a.Action, from, event.Status(a.ToStatus)) {
+			errorf("step %d %s goes %s -> %s, which the transition table does not allow", a.ID, a.Action, from, a.ToStatus)
+		}
+	}
 }

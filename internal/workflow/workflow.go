@@ -15,7 +15,6 @@ import (
 	"gridgov/ent/eventaction"
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
-	"gridgov/ent/person"
 	"gridgov/internal/apperr"
 	"gridgov/internal/gridtree"
 	"gridgov/internal/workcal"
@@ -163,16 +162,40 @@ type Step struct {
 }
 
 // Apply takes a step on a case as the viewer in ctx. The client must be bound to the
-// mutation's transaction.
+// mutation's transaction. The step is checked against Transitions, then its action's handler
+// adds what the action records, then the case and the action row are saved.
 func (e *Engine) Apply(ctx context.Context, client *ent.Client, s Step) (*ent.Event, error) {
 	v := authz.FromContext(ctx)
 	if v == nil {
 		return nil, authz.ErrNoViewer
 	}
-	r, ok := rules[s.Action]
+	t, ok := Transitions[s.Action]
 	if !ok {
 		return nil, apperr.Invalid("action", "%s is not a step a person can take", s.Action)
 	}
+	ev, err := e.checkStep(ctx, client, v, s, t)
+	if err != nil {
+		return nil, err
+	}
+	r := &stepRun{
+		ctx: ctx, sys: authz.SystemContext(ctx, "workflow step after its checks"),
+		client: client, v: v, ev: ev, s: s, now: e.Now(), to: t.To,
+		up: client.Event.UpdateOneID(ev.ID).Where(event.Version(ev.Version)).AddVersion(1),
+		act: client.EventAction.Create().SetEventID(ev.ID).SetAction(s.Action).
+			SetFromStatus(eventaction.FromStatus(ev.Status)).SetFromGridID(ev.GridID).SetToGridID(ev.GridID).
+			SetNote(s.Note).SetNillableActorID(actorOf(v)),
+	}
+	if h := stepHandlers[s.Action]; h != nil {
+		if err := h(e, r); err != nil {
+			return nil, err
+		}
+	}
+	return r.save()
+}
+
+// checkStep loads the case and checks the step against its transition: the version the
+// caller saw, the status it starts from, and the viewer's permission at the case's grid.
+func (e *Engine) checkStep(ctx context.Context, client *ent.Client, v *authz.Viewer, s Step, t Transition) (*ent.Event, error) {
 	ev, err := client.Event.Get(ctx, s.EventID)
 	if ent.IsNotFound(err) {
 		return nil, authz.NotVisible(v, authz.ObjEvent, "id", s.EventID)
@@ -183,168 +206,32 @@ func (e *Engine) Apply(ctx context.Context, client *ent.Client, s Step) (*ent.Ev
 	if s.Version != nil && *s.Version != ev.Version {
 		return nil, apperr.New(apperr.Conflict, "case %d changed since version %d (now %d): reload it and try again", ev.ID, *s.Version, ev.Version)
 	}
-	if !slices.Contains(r.from, ev.Status) {
-		return nil, apperr.New(apperr.Conflict, "case %d is %s; %s needs it to be one of %v", ev.ID, ev.Status, s.Action, r.from)
+	if !slices.Contains(t.From, ev.Status) {
+		return nil, apperr.New(apperr.Conflict, "case %d is %s; %s needs it to be one of %v", ev.ID, ev.Status, s.Action, t.From)
 	}
-	if !v.Can(ev.GridPath, authz.ObjEvent, r.perm) {
-		return nil, apperr.New(apperr.Forbidden, "your role on this case's grid does not allow %s (needs %s)", s.Action, r.perm)
+	if !v.Can(ev.GridPath, t.Object, t.Perm) {
+		return nil, apperr.New(apperr.Forbidden, "your role on this case's grid does not allow %s (needs %s)", s.Action, t.Perm)
 	}
-	sys := authz.SystemContext(ctx, "workflow step after its checks")
-	now := e.Now()
-	up := client.Event.UpdateOneID(ev.ID).Where(event.Version(ev.Version)).AddVersion(1)
-	act := client.EventAction.Create().SetEventID(ev.ID).SetAction(s.Action).
-		SetFromStatus(eventaction.FromStatus(ev.Status)).SetFromGridID(ev.GridID).SetToGridID(ev.GridID).
-		SetNote(s.Note).SetNillableActorID(actorOf(v))
+	return ev, nil
+}
+
+// save writes the case with its new status and records the action.
+func (r *stepRun) save() (*ent.Event, error) {
 	to := r.to
-	switch s.Action {
-	case eventaction.ActionACCEPT:
-		cat, err := client.EventCategory.Get(sys, ev.CategoryID)
-		if err != nil {
-			return nil, fmt.Errorf("load category of case %d: %w", ev.ID, err)
-		}
-		deadline := e.Calendar.Deadline(now, cat.TimeLimit, workcal.Unit(cat.LimitUnit))
-		up.SetRegisteredAt(now).SetDeadline(deadline).SetLimitUnit(cat.LimitUnit)
-	case eventaction.ActionDISPATCH:
-		if s.ToPersonID == nil && s.ToGridID == nil {
-			return nil, apperr.Invalid("toPersonID", "dispatch needs a handler (toPersonID), a lower grid (toGridID), or both")
-		}
-		if s.ToGridID != nil {
-			target, err := e.dispatchTarget(ctx, client, v, ev, *s.ToGridID)
-			if err != nil {
-				return nil, err
-			}
-			up.SetGridID(target.ID)
-			act.SetToGridID(target.ID)
-		}
-		if s.ToPersonID != nil {
-			ok, err := client.Person.Query().Where(person.ID(*s.ToPersonID)).Exist(ctx)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				return nil, authz.NotVisible(v, authz.ObjPerson, "toPersonID", *s.ToPersonID)
-			}
-			up.SetAssigneeID(*s.ToPersonID)
-		} else {
-			up.ClearAssignee()
-		}
-	case eventaction.ActionRETURN:
-		if err := checkAssignee(v, ev); err != nil {
-			return nil, err
-		}
-		up.ClearAssignee()
-	case eventaction.ActionSTART:
-		if err := checkAssignee(v, ev); err != nil {
-			return nil, err
-		}
-		if ev.AssigneeID == nil && v.PersonID != 0 {
-			up.SetAssigneeID(v.PersonID)
-		}
-	case eventaction.ActionREPORT_BACK:
-		if err := checkAssignee(v, ev); err != nil {
-			return nil, err
-		}
-		if err := checkPhotos(s.PhotoURLs); err != nil {
-			return nil, err
-		}
-		if len(s.PhotoURLs) > 0 {
-			if len(ev.PhotoUrls)+len(s.PhotoURLs) > MaxPhotos {
-				return nil, apperr.Invalid("photoUrls", "a case holds at most %d photos; it has %d", MaxPhotos, len(ev.PhotoUrls))
-			}
-			up.AppendPhotoUrls(s.PhotoURLs)
-		}
-	case eventaction.ActionVERIFY_PASS, eventaction.ActionVERIFY_FAIL:
-		handlers, err := e.handlers(sys, client, ev)
-		if err != nil {
-			return nil, err
-		}
-		if v.PersonID == 0 || slices.Contains(handlers, v.PersonID) {
-			return nil, apperr.New(apperr.Forbidden, "a case is verified on site by someone other than its handler")
-		}
-		if s.Action == eventaction.ActionVERIFY_FAIL {
-			up.AddReworkCount(1)
-		}
-	case eventaction.ActionCLOSE:
-		to = event.StatusCLOSED_NOT_FIXED
-		if s.Fixed {
-			to = event.StatusCLOSED_FIXED
-		}
-		up.SetClosedAt(now).SetFeedback(s.Feedback)
-	case eventaction.ActionESCALATE:
-		g, err := client.Grid.Get(sys, ev.GridID)
-		if err != nil {
-			return nil, fmt.Errorf("load grid of case %d: %w", ev.ID, err)
-		}
-		if g.ParentID == 0 {
-			return nil, apperr.New(apperr.Conflict, "case %d already sits at the top of the tree; there is no grid to escalate to", ev.ID)
-		}
-		up.SetGridID(g.ParentID).ClearAssignee().AddEscalationCount(1)
-		act.SetToGridID(g.ParentID)
-		if ev.RegisteredAt == nil {
-			// Escalating a case nobody has registered yet registers it on the way up.
-			cat, err := client.EventCategory.Get(sys, ev.CategoryID)
-			if err != nil {
-				return nil, err
-			}
-			up.SetRegisteredAt(now).SetDeadline(e.Calendar.Deadline(now, cat.TimeLimit, workcal.Unit(cat.LimitUnit))).SetLimitUnit(cat.LimitUnit)
-		}
-	case eventaction.ActionREQUEST_EXTENSION:
-		if s.NewDeadline == nil {
-			return nil, apperr.Invalid("newDeadline", "an extension needs the new deadline")
-		}
-		if !s.NewDeadline.After(now) || (ev.Deadline != nil && !s.NewDeadline.After(*ev.Deadline)) {
-			return nil, apperr.Invalid("newDeadline", "the new deadline must be in the future and after the current one")
-		}
-		up.SetRequestedDeadline(*s.NewDeadline)
-	case eventaction.ActionAPPROVE_EXTENSION, eventaction.ActionREJECT_EXTENSION:
-		if ev.RequestedDeadline == nil {
-			return nil, apperr.New(apperr.Conflict, "case %d has no extension request to decide", ev.ID)
-		}
-		if s.Action == eventaction.ActionAPPROVE_EXTENSION {
-			requester, err := lastActor(sys, client, ev.ID, eventaction.ActionREQUEST_EXTENSION)
-			if err != nil {
-				return nil, err
-			}
-			if requester != 0 && requester == v.PersonID {
-				return nil, apperr.New(apperr.Forbidden, "an extension is approved by someone other than who asked for it")
-			}
-			up.SetDeadline(*ev.RequestedDeadline)
-		}
-		up.ClearRequestedDeadline()
-	case eventaction.ActionVOID:
-		if s.DuplicateOfID != nil {
-			if *s.DuplicateOfID == ev.ID {
-				return nil, apperr.Invalid("duplicateOfID", "a case cannot duplicate itself")
-			}
-			if _, err := client.Event.Get(ctx, *s.DuplicateOfID); err != nil {
-				return nil, apperr.Invalid("duplicateOfID", "no case with id %d in your scope", *s.DuplicateOfID)
-			}
-			up.SetDuplicateOfID(*s.DuplicateOfID)
-		}
-		up.SetClosedAt(now)
-	case eventaction.ActionREOPEN:
-		// A reopened case gets a fresh time limit from now.
-		cat, err := client.EventCategory.Get(sys, ev.CategoryID)
-		if err != nil {
-			return nil, fmt.Errorf("load category of case %d: %w", ev.ID, err)
-		}
-		up.ClearClosedAt().AddReworkCount(1).ClearAssignee().
-			SetDeadline(e.Calendar.Deadline(now, cat.TimeLimit, workcal.Unit(cat.LimitUnit))).SetLimitUnit(cat.LimitUnit)
-	}
 	if to == "" {
-		to = ev.Status
+		to = r.ev.Status
 	}
-	up.SetStatus(to)
-	act.SetToStatus(eventaction.ToStatus(to))
-	updated, err := up.Save(sys)
+	r.up.SetStatus(to)
+	r.act.SetToStatus(eventaction.ToStatus(to))
+	updated, err := r.up.Save(r.sys)
 	if ent.IsNotFound(err) {
-		return nil, apperr.New(apperr.Conflict, "case %d was changed by someone else at the same moment: reload it and try again", ev.ID)
+		return nil, apperr.New(apperr.Conflict, "case %d was changed by someone else at the same moment: reload it and try again", r.ev.ID)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s case %d: %w", s.Action, ev.ID, err)
+		return nil, fmt.Errorf("%s case %d: %w", r.s.Action, r.ev.ID, err)
 	}
-	if err := act.Exec(sys); err != nil {
-		return nil, fmt.Errorf("record %s of case %d: %w", s.Action, ev.ID, err)
+	if err := r.act.Exec(r.sys); err != nil {
+		return nil, fmt.Errorf("record %s of case %d: %w", r.s.Action, r.ev.ID, err)
 	}
 	return updated, nil
 }
@@ -495,7 +382,7 @@ func clip(s string) string {
 // patrol finding that needed no dispatch. It records the closure with the viewer as actor.
 func (e *Engine) SolvedOnSpot(ctx context.Context, client *ent.Client, ev *ent.Event, feedback string) (*ent.Event, error) {
 	v := authz.FromContext(ctx)
-	if v == nil || ev.Status != event.StatusREPORTED || ev.ReporterID == nil || *ev.ReporterID != v.PersonID {
+	if v == nil || !slices.Contains(SolvedOnSpotTransition.From, ev.Status) || ev.ReporterID == nil || *ev.ReporterID != v.PersonID {
 		return nil, apperr.New(apperr.Forbidden, "only the reporter closes a finding solved on the spot, right after reporting it")
 	}
 	sys := authz.SystemContext(ctx, "close a finding solved on the spot")
