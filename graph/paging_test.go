@@ -4,11 +4,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"gridgov/ent/bulletinpost"
+	"gridgov/ent/inspection"
 	"gridgov/internal/dbtest"
+	"gridgov/internal/servertest"
 )
 
 // TestPagingEveryOrder pages through connections by every value of their order field enum,
@@ -27,7 +32,11 @@ func TestPagingEveryOrder(t *testing.T) {
 				f.end(t, a, day(2026, 1, 1))
 			}
 		}
-		lists := []struct{ field, enum string }{{"grids", "GridOrderField"}, {"assignments", "AssignmentOrderField"}}
+		addInspectionsAndPosts(t, f, tree["g11"].ID, person)
+		lists := []struct{ field, enum string }{
+			{"grids", "GridOrderField"}, {"assignments", "AssignmentOrderField"},
+			{"inspections", "InspectionOrderField"}, {"bulletinPosts", "BulletinPostOrderField"},
+		}
 		for _, l := range lists {
 			var enum struct {
 				Type struct{ EnumValues []struct{ Name string } } `json:"__type"`
@@ -77,6 +86,39 @@ func TestPagingEveryOrder(t *testing.T) {
 	})
 }
 
+// addInspectionsAndPosts writes the rows the issue saw lost: inspections whose follow-up is
+// not set (NULL FOLLOW_UP_DUE) beside ones that share a due time, and bulletin drafts (NULL
+// PUBLISHED_AT) beside posts published at the same moment.
+func addInspectionsAndPosts(t *testing.T, f *fixture, gridID, personID string) {
+	t.Helper()
+	ctx := servertest.System()
+	g, err := strconv.Atoi(gridID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := strconv.Atoi(personID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := day(2026, 3, 1)
+	for i, d := range []*time.Time{nil, &due, nil, &due, ptr(day(2026, 2, 1))} {
+		if _, err := f.db.Client.Inspection.Create().SetKind(inspection.KindUNANNOUNCED).SetRating(inspection.RatingGOOD).
+			SetInspectedAt(day(2026, 1, 1+i%2)).SetNillableFollowUpDue(d).SetGridID(g).SetInspectorID(p).Save(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, at := range []*time.Time{nil, ptr(day(2026, 1, 5)), nil, ptr(day(2026, 1, 5)), ptr(day(2026, 1, 9))} {
+		c := f.db.Client.BulletinPost.Create().SetColumn(bulletinpost.ColumnVILLAGE_AFFAIRS).SetTitle(fmt.Sprint("村务公开第", i+1, "期")).
+			SetGridID(g).SetNillablePublishedAt(at)
+		if at != nil {
+			c.SetStatus(bulletinpost.StatusPUBLISHED)
+		}
+		if _, err := c.Save(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // pageResult is one page of a connection.
 type pageResult struct {
 	ids              []string
@@ -90,7 +132,7 @@ func page(t *testing.T, f *fixture, field string, order, args map[string]any) pa
 	q := fmt.Sprintf(`query($first: Int, $after: Cursor, $last: Int, $before: Cursor, $order: %sOrder) {
 		list: %s(first: $first, after: $after, last: $last, before: $before, orderBy: $order) {
 			edges { node { id } } pageInfo { startCursor endCursor hasNextPage hasPreviousPage } } }`,
-		map[string]string{"grids": "Grid", "assignments": "Assignment"}[field], field)
+		map[string]string{"grids": "Grid", "assignments": "Assignment", "inspections": "Inspection", "bulletinPosts": "BulletinPost"}[field], field)
 	vars := map[string]any{"order": order}
 	for k, v := range args {
 		vars[k] = v
