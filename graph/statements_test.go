@@ -1,44 +1,21 @@
 package graph_test
 
 import (
-	"context"
 	"sync/atomic"
 	"testing"
 
-	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
-
-	"gridgov/ent"
 	"gridgov/internal/dbtest"
 	"gridgov/internal/demo"
 	"gridgov/internal/servertest"
 )
 
-// countingDriver counts the statements sent through it.
-type countingDriver struct {
-	dialect.Driver
-	n atomic.Int64
-}
-
-// Query counts a query.
-func (d *countingDriver) Query(ctx context.Context, query string, args, v any) error {
-	d.n.Add(1)
-	return d.Driver.Query(ctx, query, args, v)
-}
-
-// Exec counts a statement.
-func (d *countingDriver) Exec(ctx context.Context, query string, args, v any) error {
-	d.n.Add(1)
-	return d.Driver.Exec(ctx, query, args, v)
-}
-
 // countingEnv is a server on db whose client counts its statements.
-func countingEnv(t *testing.T, db *dbtest.DB) (*servertest.Env, *countingDriver) {
+func countingEnv(t *testing.T, db *dbtest.DB) (*servertest.Env, *atomic.Int64) {
 	t.Helper()
-	drv := &countingDriver{Driver: entsql.OpenDB(db.Dialect, db.SQL)}
 	counted := *db
-	counted.Client = ent.NewClient(ent.Driver(drv))
-	return servertest.New(t, &counted), drv
+	var n *atomic.Int64
+	counted.Client, n = dbtest.CountingClient(db)
+	return servertest.New(t, &counted), n
 }
 
 // TestStatementsPerPage reads pages of the main types with every edge the schema offers on
@@ -77,9 +54,9 @@ func TestStatementsPerPage(t *testing.T) {
 					if len(r.Errors) > 0 {
 						t.Fatalf("first %d: %+v", n, r.Errors)
 					}
-					drv.n.Store(0)
+					drv.Store(0)
 					env.MustDo(t, token, tc.query, map[string]any{"n": n}, nil)
-					return drv.n.Load()
+					return drv.Load()
 				}
 				ten, hundred := count(10), count(100)
 				t.Logf("%s: %d statements for 10, %d for 100", tc.name, ten, hundred)

@@ -1,13 +1,8 @@
 package audit_test
 
 import (
-	"context"
 	"fmt"
-	"sync/atomic"
 	"testing"
-
-	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
 
 	"gridgov/ent"
 	"gridgov/ent/auditentry"
@@ -19,42 +14,6 @@ import (
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-// countingDriver counts the statements sent to the database, in and out of transactions.
-type countingDriver struct {
-	dialect.Driver
-	n *atomic.Int64
-}
-
-func (d countingDriver) Exec(ctx context.Context, query string, args, v any) error {
-	d.n.Add(1)
-	return d.Driver.Exec(ctx, query, args, v)
-}
-
-func (d countingDriver) Query(ctx context.Context, query string, args, v any) error {
-	d.n.Add(1)
-	return d.Driver.Query(ctx, query, args, v)
-}
-
-func (d countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
-	tx, err := d.Driver.Tx(ctx)
-	return countingTx{Tx: tx, n: d.n}, err
-}
-
-type countingTx struct {
-	dialect.Tx
-	n *atomic.Int64
-}
-
-func (t countingTx) Exec(ctx context.Context, query string, args, v any) error {
-	t.n.Add(1)
-	return t.Tx.Exec(ctx, query, args, v)
-}
-
-func (t countingTx) Query(ctx context.Context, query string, args, v any) error {
-	t.n.Add(1)
-	return t.Tx.Query(ctx, query, args, v)
-}
-
 // TestStatementsDoNotGrowWithRows updates 3 and then 30 rows in one statement each and counts
 // what reaches the database: the audit log adds one query for the rows before the change and
 // one INSERT at commit, whatever the number of rows; each row still gets its entry.
@@ -62,8 +21,7 @@ func TestStatementsDoNotGrowWithRows(t *testing.T) {
 	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
 		ctx := servertest.System()
-		var n atomic.Int64
-		client := ent.NewClient(ent.Driver(countingDriver{Driver: entsql.OpenDB(db.Dialect, db.SQL), n: &n}))
+		client, n := dbtest.CountingClient(db)
 		counts := map[int]int64{}
 		for i, rows := range []int{3, 30} {
 			code := fmt.Sprintf("41010%d", 2+i)

@@ -1,60 +1,18 @@
 package server_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
-
 	"gridgov/authz"
-	"gridgov/ent"
 	"gridgov/ent/assignment"
 	"gridgov/internal/auth"
 	"gridgov/internal/dbtest"
 	"gridgov/internal/server"
 	"gridgov/internal/servertest"
 )
-
-// countingDriver counts the statements sent to the database, in and out of transactions.
-type countingDriver struct {
-	dialect.Driver
-	n *atomic.Int64
-}
-
-func (d countingDriver) Exec(ctx context.Context, query string, args, v any) error {
-	d.n.Add(1)
-	return d.Driver.Exec(ctx, query, args, v)
-}
-
-func (d countingDriver) Query(ctx context.Context, query string, args, v any) error {
-	d.n.Add(1)
-	return d.Driver.Query(ctx, query, args, v)
-}
-
-func (d countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
-	tx, err := d.Driver.Tx(ctx)
-	return countingTx{Tx: tx, n: d.n}, err
-}
-
-type countingTx struct {
-	dialect.Tx
-	n *atomic.Int64
-}
-
-func (t countingTx) Exec(ctx context.Context, query string, args, v any) error {
-	t.n.Add(1)
-	return t.Tx.Exec(ctx, query, args, v)
-}
-
-func (t countingTx) Query(ctx context.Context, query string, args, v any) error {
-	t.n.Add(1)
-	return t.Tx.Query(ctx, query, args, v)
-}
 
 // TestCachedViewerCostsNoStatement: the first request of a session loads its viewer (the
 // session with its user, then the assignments); every later request of the session takes it
@@ -68,8 +26,7 @@ func TestCachedViewerCostsNoStatement(t *testing.T) {
 		mkAssignment(t, db.Client, wang, tr.g11, assignment.RoleGRID_HEAD, time.Now().Add(-time.Hour), nil)
 		token := env.TokenFor(t, wang.ID, false)
 
-		var n atomic.Int64
-		counted := ent.NewClient(ent.Driver(countingDriver{Driver: entsql.OpenDB(db.Dialect, db.SQL), n: &n}))
+		counted, n := dbtest.CountingClient(db)
 		enf, err := authz.NewEnforcer()
 		if err != nil {
 			t.Fatal(err)
