@@ -8,6 +8,7 @@ import (
 
 	"gridgov/ent"
 	"gridgov/ent/assignment"
+	"gridgov/internal/apperr"
 )
 
 // Viewer is who is making a request: a signed-in user with the grants derived from the
@@ -38,6 +39,25 @@ func NewContext(ctx context.Context, v *Viewer) context.Context {
 func FromContext(ctx context.Context) *Viewer {
 	v, _ := ctx.Value(viewerKey{}).(*Viewer)
 	return v
+}
+
+// Require returns the viewer in ctx, or ErrNoViewer for an anonymous request: the first line
+// of every operation that acts as someone.
+func Require(ctx context.Context) (*Viewer, error) {
+	if v := FromContext(ctx); v != nil {
+		return v, nil
+	}
+	return nil, ErrNoViewer
+}
+
+// RequirePerson is Require for work recorded by a person (visits, patrols, reports): an
+// account linked to no person is refused.
+func RequirePerson(ctx context.Context) (*Viewer, error) {
+	v, err := Require(ctx)
+	if err == nil && v.PersonID == 0 {
+		return nil, apperr.New(apperr.Forbidden, "this work is recorded by a person: this account is linked to none")
+	}
+	return v, err
 }
 
 // Subject is the name of a user id in logs and audit entries.

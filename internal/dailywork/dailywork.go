@@ -50,17 +50,6 @@ type Service struct {
 	Now      func() time.Time
 }
 
-func viewer(ctx context.Context) (*authz.Viewer, error) {
-	v := authz.FromContext(ctx)
-	if v == nil {
-		return nil, authz.ErrNoViewer
-	}
-	if v.PersonID == 0 {
-		return nil, apperr.New(apperr.Forbidden, "daily work is recorded by a person: this account is linked to none")
-	}
-	return v, nil
-}
-
 // Tag hangs a plate on a household, replacing one of the same kind.
 func (s *Service) Tag(ctx context.Context, client *ent.Client, householdID int, kind householdtag.Kind, post, pledge string, hungAt time.Time) (*ent.HouseholdTag, error) {
 	v, err := authz.FromContext(ctx), error(nil)
@@ -118,7 +107,7 @@ func (s *Service) Untag(ctx context.Context, client *ent.Client, householdID int
 
 // Visit records a visit to a household by the viewer.
 func (s *Service) Visit(ctx context.Context, client *ent.Client, householdID int, at time.Time, notes, concerns string) (*ent.Visit, error) {
-	v, err := viewer(ctx)
+	v, err := authz.RequirePerson(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +151,7 @@ type TrackInput struct {
 
 // RecordPatrol records a patrol by the viewer.
 func (s *Service) RecordPatrol(ctx context.Context, client *ent.Client, p Patrol) (*ent.Patrol, error) {
-	v, err := viewer(ctx)
+	v, err := authz.RequirePerson(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +237,7 @@ func Haversine(lat1, lng1, lat2, lng2 float64) float64 {
 
 // SubmitReport files (or updates) the viewer's daily report for day.
 func (s *Service) SubmitReport(ctx context.Context, client *ent.Client, day string, summary string, gridID, personID *int) (*ent.DailyReport, error) {
-	v, err := viewer(ctx)
+	v, err := authz.RequirePerson(ctx)
 	if err != nil {
 		return nil, err
 	}

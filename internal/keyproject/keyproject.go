@@ -46,18 +46,10 @@ type Input struct {
 	Metrics                            []MetricInput
 }
 
-func viewer(ctx context.Context) (*authz.Viewer, error) {
-	v := authz.FromContext(ctx)
-	if v == nil {
-		return nil, authz.ErrNoViewer
-	}
-	return v, nil
-}
-
 // Create registers a key project with its milestones and metrics; the viewer needs
 // key_project/create on the lead grid and must see every grid it runs through.
 func Create(ctx context.Context, client *ent.Client, in Input) (*ent.KeyProject, error) {
-	v, err := viewer(ctx)
+	v, err := authz.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +151,7 @@ func loadProject(ctx context.Context, v *authz.Viewer, client *ent.Client, id in
 
 // SetStatus changes a project's status.
 func SetStatus(ctx context.Context, client *ent.Client, id int, status keyproject.Status) (*ent.KeyProject, error) {
-	v, err := viewer(ctx)
+	v, err := authz.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +164,7 @@ func SetStatus(ctx context.Context, client *ent.Client, id int, status keyprojec
 // RecordProgress records the cumulative value of a metric on day (YYYY-MM-DD); recording the
 // same day again replaces the value.
 func RecordProgress(ctx context.Context, client *ent.Client, metricID int, day string, value float64, note string) (*ent.KeyProjectProgress, error) {
-	v, err := viewer(ctx)
+	v, err := authz.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +254,7 @@ func Progress(ctx context.Context, client *ent.Client, projectIDs []int) (map[in
 
 // Under returns the projects led by grids in the subtree of rootID, in the viewer's scope.
 func Under(ctx context.Context, client *ent.Client, rootID int, status *keyproject.Status) ([]*ent.KeyProject, error) {
-	v, err := viewer(ctx)
+	v, err := authz.Require(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,7 @@ type CompletenessQuery struct {
 // Completeness answers a CompletenessQuery in three queries (types, grids, kept pairs), all
 // within the viewer's scope, ordered by grid path.
 func Completeness(ctx context.Context, client *ent.Client, q CompletenessQuery) ([]Gap, error) {
-	v, err := viewer(ctx)
+	v, err := authz.Require(ctx)
 	if err != nil {
 		return nil, err
 	}

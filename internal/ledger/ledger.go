@@ -26,15 +26,6 @@ import (
 	"gridgov/internal/gridtree"
 )
 
-// viewer returns the request's viewer or the sign-in error.
-func viewer(ctx context.Context) (*authz.Viewer, error) {
-	v := authz.FromContext(ctx)
-	if v == nil {
-		return nil, authz.ErrNoViewer
-	}
-	return v, nil
-}
-
 // canManage refuses anyone but an administrator of the whole forest.
 func canManage(v *authz.Viewer) error {
 	if v.Can("/", authz.ObjLedger, authz.ActManageLedgerTypes) {
@@ -51,7 +42,7 @@ type CategoryInput struct {
 
 // DefineCategory creates the category with code, or changes it when it exists.
 func DefineCategory(ctx context.Context, client *ent.Client, in CategoryInput) (*ent.LedgerCategory, error) {
-	v, err := viewer(ctx)
+	v, err := authz.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +86,7 @@ type ItemTypeInput struct {
 // DefineItemType creates the item type with code, or changes it when it exists. The fields
 // are checked as a whole; every problem is reported at once.
 func DefineItemType(ctx context.Context, client *ent.Client, in ItemTypeInput) (*ent.LedgerItemType, error) {
-	v, err := viewer(ctx)
+	v, err := authz.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +204,7 @@ type EntryInput struct {
 
 // CreateEntry adds an entry to a grid's ledger; the viewer needs ledger/create on the grid.
 func CreateEntry(ctx context.Context, client *ent.Client, in EntryInput) (*ent.LedgerEntry, error) {
-	v, err := viewer(ctx)
+	v, err := authz.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +287,7 @@ type EntryChange struct {
 
 // UpdateEntry changes an entry and keeps its previous values as a revision.
 func UpdateEntry(ctx context.Context, client *ent.Client, id int, ch EntryChange) (*ent.LedgerEntry, error) {
-	v, err := viewer(ctx)
+	v, err := authz.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
