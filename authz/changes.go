@@ -16,6 +16,7 @@ import (
 	"gridgov/ent/assignment"
 	"gridgov/ent/hook"
 	"gridgov/ent/session"
+	"gridgov/ent/user"
 )
 
 // Change names what changed in who may do what, so that caches of viewers drop what it
@@ -304,10 +305,15 @@ func AssignmentChangesHook() entgo.Hook {
 	}, entgo.OpCreate|entgo.OpUpdate|entgo.OpUpdateOne|entgo.OpDelete|entgo.OpDeleteOne)
 }
 
-// UserChangesHook announces a change of every user an update or delete touches.
+// UserChangesHook announces a change of every user a delete touches, or an update of what
+// a viewer is built from (disabled, superuser, the linked person). Other updates (the time
+// of the last sign-in, written at every sign-in) change no viewer and announce nothing.
 func UserChangesHook() entgo.Hook {
 	return hook.On(func(next entgo.Mutator) entgo.Mutator {
 		return hook.UserFunc(func(ctx context.Context, m *ent.UserMutation) (entgo.Value, error) {
+			if !m.Op().Is(entgo.OpDelete|entgo.OpDeleteOne) && !changesViewer(m) {
+				return next.Mutate(ctx, m)
+			}
 			ids, err := m.IDs(SystemContext(ctx, "find the users that change"))
 			if err != nil {
 				return nil, fmt.Errorf("users to change: %w", err)
@@ -319,6 +325,17 @@ func UserChangesHook() entgo.Hook {
 			return v, announce(ctx, m.Client(), userChanges(ids)...)
 		})
 	}, entgo.OpUpdate|entgo.OpUpdateOne|entgo.OpDelete|entgo.OpDeleteOne)
+}
+
+// changesViewer reports whether m sets or clears a field a viewer is built from.
+func changesViewer(m *ent.UserMutation) bool {
+	for _, f := range append(m.Fields(), m.ClearedFields()...) {
+		switch f {
+		case user.FieldDisabled, user.FieldSuperuser, user.FieldPersonID:
+			return true
+		}
+	}
+	return false
 }
 
 // SessionChangesHook announces a change of the user of every session an update or delete

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"entgo.io/ent/dialect"
-	"modernc.org/sqlite"
 
 	"gridgov/ent"
 	"gridgov/internal/migrations"
@@ -27,11 +26,8 @@ var ErrSchemaModified = errors.New("database schema does not match the migration
 // gridgov/internal/migrations). A server on PostgreSQL should not migrate implicitly: it calls
 // CheckSchema and leaves the migration to `gridgov migrate apply`.
 func Migrate(ctx context.Context, client *ent.Client) error {
-	sqlite, err := isSQLite(ctx, client)
-	if err != nil {
-		return fmt.Errorf("migrate database: %w", err)
-	}
-	if sqlite {
+	var err error
+	if client.Dialect() == dialect.SQLite {
 		err = migrations.AutoMigrate(ctx, client)
 	} else {
 		_, err = migrations.Apply(ctx, migrations.EntConn(client), migrations.ApplyOptions{})
@@ -40,19 +36,6 @@ func Migrate(ctx context.Context, client *ent.Client) error {
 		return fmt.Errorf("migrate database: %w", err)
 	}
 	return nil
-}
-
-// isSQLite tells whether client is on SQLite or on PostgreSQL (ent.Client does not say which).
-// The probe is PostgreSQL's version(), which SQLite lacks, so that the PostgreSQL log stays clean.
-func isSQLite(ctx context.Context, client *ent.Client) (bool, error) {
-	rows, err := client.QueryContext(ctx, "SELECT version()")
-	if err == nil {
-		return false, rows.Close()
-	}
-	if sqliteErr := (*sqlite.Error)(nil); errors.As(err, &sqliteErr) {
-		return true, nil // no such function
-	}
-	return false, err
 }
 
 // CheckSchema returns an error wrapping ErrSchemaBehind when the PostgreSQL database db lacks
