@@ -23,7 +23,11 @@ var policyCSV string
 // travel with each question as a casbin request attribute (see Grants), so no request writes
 // shared state and memory does not grow with the number of users who signed in.
 type Enforcer struct {
-	ce *casbin.Enforcer
+	// byObject holds one casbin enforcer per object kind, each with only the rules of that
+	// object: casbin evaluates the matcher against every rule of its model on each Enforce,
+	// so splitting by object makes a check cost the dozen rules of its object instead of all
+	// of them (the matcher still compares the object, so a rule can never answer for another).
+	byObject map[string]*casbin.Enforcer
 
 	roles   []string                      // sorted
 	acts    map[[2]string]map[string]bool // (role, object) → actions
@@ -39,13 +43,50 @@ type Grant struct {
 
 // NewEnforcer returns an Enforcer with the embedded model and role policy.
 func NewEnforcer() (*Enforcer, error) {
+	rules, err := parsePolicy(policyCSV)
+	if err != nil {
+		return nil, fmt.Errorf("authz: load policy.csv: %w", err)
+	}
+	e := &Enforcer{byObject: map[string]*casbin.Enforcer{}, acts: map[[2]string]map[string]bool{}, roleSet: map[string]bool{}}
+	objActs := map[string]map[string]bool{}
+	for _, r := range rules {
+		ce := e.byObject[r.obj]
+		if ce == nil {
+			if ce, err = newObjectEnforcer(); err != nil {
+				return nil, err
+			}
+			e.byObject[r.obj] = ce
+		}
+		// One model rule per (role, object), its actions joined by "|": merging the
+		// one-action lines of policy.csv (written that way to be read by people) makes a
+		// check evaluate the matcher once per role instead of once per line.
+		if err := persist.LoadPolicyArray([]string{"p", r.role, r.obj, strings.Join(r.acts, "|")}, ce.GetModel()); err != nil {
+			return nil, fmt.Errorf("authz: rule %s %s: %w", r.role, r.obj, err)
+		}
+		e.roleSet[r.role] = true
+		e.acts[[2]string{r.role, r.obj}] = map[string]bool{}
+		if objActs[r.obj] == nil {
+			objActs[r.obj] = map[string]bool{}
+		}
+		for _, a := range r.acts {
+			e.acts[[2]string{r.role, r.obj}][a] = true
+			objActs[r.obj][a] = true
+		}
+	}
+	for r := range e.roleSet {
+		e.roles = append(e.roles, r)
+	}
+	slices.Sort(e.roles)
+	e.pairs = objectActions(objActs)
+	return e, nil
+}
+
+// newObjectEnforcer returns a casbin enforcer of the embedded model with no rules yet and
+// the matcher functions registered.
+func newObjectEnforcer() (*casbin.Enforcer, error) {
 	m, err := model.NewModelFromString(modelConf)
 	if err != nil {
 		return nil, fmt.Errorf("authz: load model: %w", err)
-	}
-	acts, err := loadPolicy(m, policyCSV)
-	if err != nil {
-		return nil, fmt.Errorf("authz: load policy.csv: %w", err)
 	}
 	ce, err := casbin.NewEnforcer(m)
 	if err != nil {
@@ -55,23 +96,7 @@ func NewEnforcer() (*Enforcer, error) {
 	// the functions must be registered before any Enforce.
 	ce.AddFunction("withinGrant", withinGrant)
 	ce.AddFunction("actionIn", actionIn)
-	e := &Enforcer{ce: ce, acts: acts, roleSet: map[string]bool{}}
-	objActs := map[string]map[string]bool{}
-	for key, as := range acts {
-		e.roleSet[key[0]] = true
-		if objActs[key[1]] == nil {
-			objActs[key[1]] = map[string]bool{}
-		}
-		for a := range as {
-			objActs[key[1]][a] = true
-		}
-	}
-	for r := range e.roleSet {
-		e.roles = append(e.roles, r)
-	}
-	slices.Sort(e.roles)
-	e.pairs = objectActions(objActs)
-	return e, nil
+	return ce, nil
 }
 
 // objectActions lists every (object, action) pair named in the policy; an object with "*"
@@ -106,12 +131,16 @@ func objectActions(objActs map[string]map[string]bool) [][2]string {
 	return pairs
 }
 
-// loadPolicy adds the lines of a casbin policy CSV to m, one model rule per (role, object)
-// with its actions joined by "|": casbin checks every rule on every Enforce, so merging the
-// one-action lines of policy.csv (written that way to be read by people) halves the cost of
-// a check. Grants ("g" lines) are refused because they come from the assignments table only.
-// It returns the actions of each role on each object.
-func loadPolicy(m model.Model, csv string) (map[[2]string]map[string]bool, error) {
+// policyRule is the merged rule of one role on one object: every action policy.csv lists.
+type policyRule struct {
+	role, obj string
+	acts      []string // sorted
+}
+
+// parsePolicy reads the lines of a casbin policy CSV into one rule per (role, object), in
+// the order of their first lines. Grants ("g" lines) are refused because they come from the
+// assignments table only.
+func parsePolicy(csv string) ([]policyRule, error) {
 	acts := map[[2]string]map[string]bool{}
 	var order [][2]string
 	sc := bufio.NewScanner(strings.NewReader(csv))
@@ -141,17 +170,16 @@ func loadPolicy(m model.Model, csv string) (map[[2]string]map[string]bool, error
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
+	rules := make([]policyRule, 0, len(order))
 	for _, key := range order {
 		list := make([]string, 0, len(acts[key]))
 		for a := range acts[key] {
 			list = append(list, a)
 		}
 		slices.Sort(list)
-		if err := persist.LoadPolicyArray([]string{"p", key[0], key[1], strings.Join(list, "|")}, m); err != nil {
-			return nil, fmt.Errorf("rule %v: %w", key, err)
-		}
+		rules = append(rules, policyRule{role: key[0], obj: key[1], acts: list})
 	}
-	return acts, nil
+	return rules, nil
 }
 
 // actionIn is the matcher function actionIn(act, acts): acts is a "|"-joined list of actions,
@@ -257,7 +285,11 @@ func (e *Enforcer) Allowed(grants *Grants, path, obj, act string) (bool, error) 
 	if grants == nil {
 		grants = &Grants{}
 	}
-	ok, err := e.ce.Enforce(grants, path, obj, act)
+	ce := e.byObject[obj]
+	if ce == nil {
+		return false, nil // no role may do anything on an object policy.csv does not name
+	}
+	ok, err := ce.Enforce(grants, path, obj, act)
 	if err != nil {
 		return false, fmt.Errorf("authz: enforce %s %s at %s: %w", obj, act, path, err)
 	}
