@@ -132,8 +132,10 @@ func Move(ctx context.Context, client *gen.Client, id, newParentID int) (*gen.Gr
 	if authz.IsWithin(parent.Path, g.Path) {
 		return nil, apperr.Invalid("newParentID", "cannot move grid %d under itself or one of its descendants", id)
 	}
-	if !v.Can(g.Path, authz.ObjGrid, authz.ActMove) || !v.Can(parent.Path, authz.ObjGrid, authz.ActMove) {
-		return nil, apperr.New(apperr.Forbidden, "moving a grid needs the move permission at both its current place and the destination")
+	for _, p := range []string{g.Path, parent.Path} {
+		if err := authz.CheckPath(ctx, p, authz.ObjGrid, authz.ActMove, "moving a grid needs the move permission at both its current place and the destination"); err != nil {
+			return nil, err
+		}
 	}
 	if g.ParentID == newParentID {
 		return g, nil
