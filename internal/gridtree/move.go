@@ -114,9 +114,8 @@ func rebaseRows[U pathUpdate[U, P], P any](ctx context.Context, u U, under P, co
 // its new parent are read after the move's locks are taken, so the checks and the rewritten
 // paths see every move committed before.
 func Move(ctx context.Context, client *gen.Client, id, newParentID int) (*gen.Grid, error) {
-	v := authz.FromContext(ctx)
-	if v == nil {
-		return nil, authz.ErrNoViewer
+	if _, err := authz.Require(ctx); err != nil {
+		return nil, err
 	}
 	if err := lockMoves(authz.SystemContext(ctx, "serialise grid moves"), client); err != nil {
 		return nil, fmt.Errorf("move grid %d: %w", id, err)
