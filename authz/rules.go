@@ -38,11 +38,11 @@ func GridRules() ([]privacy.QueryRule, []privacy.MutationRule) {
 					}
 					return forbidden("only a system administrator may create a root grid; give parentID")
 				}
-				return checkTarget(ctx, v, m.Client(), parentID, "parentID", ObjGrid, ActCreate)
+				return rule(target(ctx, m.Client(), parentID, "parentID", ObjGrid, ActCreate))
 			case m.Op().Is(ent.OpUpdate | ent.OpUpdateOne):
-				return checkRows(ctx, v, m.Client().Grid.Query().Where(grid.IDIn(mustIDs(ctx, m)...)).Select(grid.FieldPath), ObjGrid, ActUpdate)
+				return rule(CheckRows(ctx, m.Client().Grid.Query().Where(grid.IDIn(mustIDs(ctx, m)...)).Select(grid.FieldPath), ObjGrid, ActUpdate))
 			default:
-				return checkRows(ctx, v, m.Client().Grid.Query().Where(grid.IDIn(mustIDs(ctx, m)...)).Select(grid.FieldPath), ObjGrid, ActDelete)
+				return rule(CheckRows(ctx, m.Client().Grid.Query().Where(grid.IDIn(mustIDs(ctx, m)...)).Select(grid.FieldPath), ObjGrid, ActDelete))
 			}
 		})}
 }
@@ -59,22 +59,8 @@ func PersonRules() ([]privacy.QueryRule, []privacy.MutationRule) {
 			q.Where(personScope(roots, v.PersonID))
 			return privacy.Allow
 		})},
-		[]privacy.MutationRule{privacy.PersonMutationRuleFunc(func(ctx context.Context, m *ent.PersonMutation) error {
-			v := FromContext(ctx)
-			if !m.Op().Is(ent.OpCreate) {
-				act := ActUpdate
-				if m.Op().Is(ent.OpDelete | ent.OpDeleteOne) {
-					act = ActDelete
-				}
-				q := m.Client().Person.Query().Where(person.IDIn(mustIDs(ctx, m)...)).Select(person.FieldGridPath)
-				if err := checkRows(ctx, v, q, ObjPerson, act); err != privacy.Allow {
-					return err
-				}
-			}
-			if gridID, ok := m.GridID(); ok {
-				return checkTarget(ctx, v, m.Client(), gridID, "gridID", ObjPerson, ActCreate)
-			}
-			return privacy.Allow
+		[]privacy.MutationRule{GridOwnedRule(ObjPerson, func(c *ent.Client, ids []int) PathQuery {
+			return c.Person.Query().Where(person.IDIn(ids...)).Select(person.FieldGridPath)
 		})}
 }
 
@@ -83,7 +69,6 @@ func PersonRules() ([]privacy.QueryRule, []privacy.MutationRule) {
 func AssignmentRules() ([]privacy.QueryRule, []privacy.MutationRule) {
 	return []privacy.QueryRule{ScopeRead(ObjAssignment, assignment.FieldGridPath)},
 		[]privacy.MutationRule{privacy.AssignmentMutationRuleFunc(func(ctx context.Context, m *ent.AssignmentMutation) error {
-			v := FromContext(ctx)
 			switch {
 			case m.Op().Is(ent.OpCreate):
 				gridID, _ := m.GridID()
@@ -91,14 +76,14 @@ func AssignmentRules() ([]privacy.QueryRule, []privacy.MutationRule) {
 				if role, _ := m.Role(); role == assignment.RoleADMIN || role == assignment.RoleSUPERVISOR {
 					act = actAssignSystem
 				}
-				if err := checkTarget(ctx, v, m.Client(), gridID, "gridID", ObjAssignment, act); err != privacy.Allow {
+				if err := target(ctx, m.Client(), gridID, "gridID", ObjAssignment, act); err != nil {
 					return err
 				}
 				personID, _ := m.PersonID()
 				return checkVisible(ctx, m.Client().Person.Query().Where(person.ID(personID)).Exist, ObjPerson, "personID", personID)
 			case m.Op().Is(ent.OpUpdate | ent.OpUpdateOne):
 				q := m.Client().Assignment.Query().Where(assignment.IDIn(mustIDs(ctx, m)...)).Select(assignment.FieldGridPath)
-				return checkRows(ctx, v, q, ObjAssignment, ActAssign)
+				return rule(CheckRows(ctx, q, ObjAssignment, ActAssign))
 			default:
 				return forbidden("assignments are never deleted: end them with endAssignment")
 			}
@@ -144,21 +129,11 @@ const actAssignSystem = "assign_system"
 func VehicleRules() ([]privacy.QueryRule, []privacy.MutationRule) {
 	return []privacy.QueryRule{ScopeRead(ObjVehicle, vehicle.FieldGridPath)},
 		[]privacy.MutationRule{privacy.VehicleMutationRuleFunc(func(ctx context.Context, m *ent.VehicleMutation) error {
-			v := FromContext(ctx)
-			if !m.Op().Is(ent.OpCreate) {
-				act := ActUpdate
-				if m.Op().Is(ent.OpDelete | ent.OpDeleteOne) {
-					act = ActDelete
-				}
-				q := m.Client().Vehicle.Query().Where(vehicle.IDIn(mustIDs(ctx, m)...)).Select(vehicle.FieldGridPath)
-				if err := checkRows(ctx, v, q, ObjVehicle, act); err != privacy.Allow {
-					return err
-				}
+			rows := func(c *ent.Client, ids []int) PathQuery {
+				return c.Vehicle.Query().Where(vehicle.IDIn(ids...)).Select(vehicle.FieldGridPath)
 			}
-			if gridID, ok := m.GridID(); ok {
-				if err := checkTarget(ctx, v, m.Client(), gridID, "gridID", ObjVehicle, ActCreate); err != privacy.Allow {
-					return err
-				}
+			if err := checkGridOwned(ctx, m, ObjVehicle, rows); err != nil {
+				return err
 			}
 			if personID, ok := m.PersonID(); ok {
 				return checkVisible(ctx, m.Client().Person.Query().Where(person.ID(personID)).Exist, ObjPerson, "personID", personID)
@@ -197,59 +172,10 @@ func mustIDs(ctx context.Context, m idMutation) []int {
 	return ids
 }
 
-// pathQuery is a query selecting one path column.
-type pathQuery interface {
-	Strings(ctx context.Context) ([]string, error)
-}
-
-// checkRows allows the mutation when the viewer may do act on obj at the path of every row it
-// targets. A mutation that targets no row is refused the same way as one out of scope, so the
-// answer does not reveal whether a hidden row exists.
-func checkRows(ctx context.Context, v *Viewer, q pathQuery, obj, act string) error {
-	paths, err := q.Strings(SystemContext(ctx, "check a mutation's rows"))
-	if err != nil {
-		return err
-	}
-	if len(paths) == 0 {
-		if v.Can("/", obj, ActRead) {
-			return apperr.New(apperr.NotFound, "no such %s", obj)
-		}
-		return hiddenRow(act, obj)
-	}
-	for _, p := range paths {
-		switch {
-		case v.Can(p, obj, act):
-		case v.Can(p, obj, ActRead):
-			return forbidden("you may not %s this %s: your role here does not allow it", act, obj)
-		default:
-			return hiddenRow(act, obj) // word for word the answer for a missing row
-		}
-	}
-	return privacy.Allow
-}
-
-// checkTarget allows the mutation when the viewer may do act on obj at the grid gridID, the
-// grid a new or changed row points at. An unknown grid is a bad input for a viewer who sees
-// everything and a refusal for anyone else, so that ids outside the scope cannot be probed.
-func checkTarget(ctx context.Context, v *Viewer, client *ent.Client, gridID int, field, obj, act string) error {
-	path, err := client.Grid.Query().Where(grid.ID(gridID)).Select(grid.FieldPath).String(SystemContext(ctx, "check a mutation's target grid"))
-	switch {
-	case ent.IsNotFound(err):
-		if v.Can("/", ObjGrid, ActRead) {
-			return apperr.Invalid(field, "%s: no grid with id %d", field, gridID)
-		}
-		return hiddenGrid(field, gridID)
-	case err != nil:
-		return err
-	}
-	switch {
-	case v.Can(path, obj, act):
-		return privacy.Allow
-	case v.Can(path, ObjGrid, ActRead):
-		return forbidden("%s: your role on grid %d does not allow you to %s a %s there", field, gridID, act, obj)
-	default:
-		return hiddenGrid(field, gridID) // word for word the answer for a missing grid
-	}
+// target is CheckGrid for a rule, which needs no path.
+func target(ctx context.Context, client *ent.Client, gridID int, field, obj, act string) error {
+	_, err := CheckGrid(ctx, client, gridID, field, obj, act)
+	return err
 }
 
 // hiddenRow is the refusal of a write to a row the viewer cannot see or that does not exist;
@@ -299,7 +225,7 @@ func EventRules() ([]privacy.QueryRule, []privacy.MutationRule) {
 				return forbidden("cases change only through their workflow steps")
 			}
 			gridID, _ := m.GridID()
-			return checkTarget(ctx, FromContext(ctx), m.Client(), gridID, "gridID", ObjEvent, ActReport)
+			return rule(target(ctx, m.Client(), gridID, "gridID", ObjEvent, ActReport))
 		})}
 }
 
@@ -334,6 +260,19 @@ func CategoryRules() ([]privacy.QueryRule, []privacy.MutationRule) {
 		})}
 }
 
+// VisitIntervalRules returns the rules of VisitInterval: the intervals are a catalogue every
+// signed-in viewer reads; they change only where the viewer may manage intervals at the root.
+func VisitIntervalRules() ([]privacy.QueryRule, []privacy.MutationRule) {
+	return []privacy.QueryRule{privacy.AlwaysAllowRule()},
+		[]privacy.MutationRule{privacy.VisitIntervalMutationRuleFunc(func(ctx context.Context, m *ent.VisitIntervalMutation) error {
+			return rule(CheckPath(ctx, "/", ObjHousehold, ActManageIntervals, "only an administrator of the whole tree may change visit intervals"))
+		})}
+}
+
+// ActManageIntervals changes the visit intervals of the care levels; only ADMIN on the whole
+// forest holds it (through "*").
+const ActManageIntervals = "manage_intervals"
+
 // actManageCategories is an action only ADMIN holds (through "*").
 const actManageCategories = "manage_categories"
 
@@ -342,22 +281,8 @@ const actManageCategories = "manage_categories"
 // they point at.
 func HouseholdRules(obj string) ([]privacy.QueryRule, []privacy.MutationRule) {
 	return []privacy.QueryRule{ScopeRead(obj, "grid_path")},
-		[]privacy.MutationRule{privacy.HouseholdMutationRuleFunc(func(ctx context.Context, m *ent.HouseholdMutation) error {
-			v := FromContext(ctx)
-			if !m.Op().Is(ent.OpCreate) {
-				act := ActUpdate
-				if m.Op().Is(ent.OpDelete | ent.OpDeleteOne) {
-					act = ActDelete
-				}
-				q := m.Client().Household.Query().Where(household.IDIn(mustIDs(ctx, m)...)).Select(household.FieldGridPath)
-				if err := checkRows(ctx, v, q, obj, act); err != privacy.Allow {
-					return err
-				}
-			}
-			if gridID, ok := m.GridID(); ok {
-				return checkTarget(ctx, v, m.Client(), gridID, "gridID", obj, ActCreate)
-			}
-			return privacy.Allow
+		[]privacy.MutationRule{GridOwnedRule(obj, func(c *ent.Client, ids []int) PathQuery {
+			return c.Household.Query().Where(household.IDIn(ids...)).Select(household.FieldGridPath)
 		})}
 }
 
@@ -412,22 +337,21 @@ const (
 func BulletinRules() ([]privacy.QueryRule, []privacy.MutationRule) {
 	return []privacy.QueryRule{ScopeRead(ObjBulletin, bulletinpost.FieldGridPath)},
 		[]privacy.MutationRule{privacy.BulletinPostMutationRuleFunc(func(ctx context.Context, m *ent.BulletinPostMutation) error {
-			v := FromContext(ctx)
 			if m.Op().Is(ent.OpCreate) {
 				if s, ok := m.Status(); ok && s != bulletinpost.StatusDRAFT {
 					return forbidden("a bulletin post starts as a draft; publish it with publishBulletinPost")
 				}
 				gridID, _ := m.GridID()
-				return checkTarget(ctx, v, m.Client(), gridID, "gridID", ObjBulletin, ActCreate)
+				return rule(target(ctx, m.Client(), gridID, "gridID", ObjBulletin, ActCreate))
 			}
 			rows := m.Client().BulletinPost.Query().Where(bulletinpost.IDIn(mustIDs(ctx, m)...))
 			paths := func() *ent.BulletinPostSelect { return rows.Clone().Select(bulletinpost.FieldGridPath) }
 			if m.Op().Is(ent.OpDelete | ent.OpDeleteOne) {
-				return checkRows(ctx, v, paths(), ObjBulletin, ActDelete)
+				return rule(CheckRows(ctx, paths(), ObjBulletin, ActDelete))
 			}
 			// The update check comes first, so that a hidden post is refused in the same
 			// words whether it is published or not.
-			if err := checkRows(ctx, v, paths(), ObjBulletin, ActUpdate); err != privacy.Allow {
+			if err := CheckRows(ctx, paths(), ObjBulletin, ActUpdate); err != nil {
 				return err
 			}
 			_, statusChange := m.Status()
@@ -436,7 +360,7 @@ func BulletinRules() ([]privacy.QueryRule, []privacy.MutationRule) {
 				return err
 			}
 			if statusChange || published {
-				return checkRows(ctx, v, paths(), ObjBulletin, ActPublish)
+				return rule(CheckRows(ctx, paths(), ObjBulletin, ActPublish))
 			}
 			return privacy.Allow
 		})}
@@ -455,10 +379,10 @@ func InspectionRules() ([]privacy.QueryRule, []privacy.MutationRule) {
 					return forbidden("an inspection is recorded by the inspector themselves")
 				}
 				gridID, _ := m.GridID()
-				return checkTarget(ctx, v, m.Client(), gridID, "gridID", ObjInspection, ActCreate)
+				return rule(target(ctx, m.Client(), gridID, "gridID", ObjInspection, ActCreate))
 			case m.Op().Is(ent.OpUpdate | ent.OpUpdateOne):
 				q := m.Client().Inspection.Query().Where(inspection.IDIn(mustIDs(ctx, m)...)).Select(inspection.FieldGridPath)
-				return checkRows(ctx, v, q, ObjInspection, ActUpdate)
+				return rule(CheckRows(ctx, q, ObjInspection, ActUpdate))
 			default:
 				return forbidden("the supervision ledger keeps every entry: inspections are never deleted")
 			}

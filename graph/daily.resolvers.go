@@ -126,32 +126,7 @@ func (r *mutationResolver) RecordVisit(ctx context.Context, householdID int, vis
 
 // VisitConcernToEvent is the resolver for the visitConcernToEvent field.
 func (r *mutationResolver) VisitConcernToEvent(ctx context.Context, visitID int, categoryID int, title string, description *string) (*ent.Visit, error) {
-	client := r.client(ctx)
-	v, err := client.Visit.Query().Where(visit.ID(visitID)).WithHousehold().Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, authz.NotVisible(authz.FromContext(ctx), authz.ObjVisit, "visitID", visitID)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if v.Edges.Household == nil { // the visitor may see their own visit but no longer the household
-		return nil, authz.NotVisible(authz.FromContext(ctx), authz.ObjHousehold, "visitID", visitID)
-	}
-	if v.EventID != nil {
-		return nil, apperr.New(apperr.Conflict, "this visit's concern is already case %d", *v.EventID)
-	}
-	desc := deref(description)
-	if desc == "" {
-		desc = v.Concerns
-	}
-	ev, err := r.Workflow.Report(ctx, client, workflow.Report{
-		GridID: v.Edges.Household.GridID, CategoryID: categoryID, Source: event.SourcePATROL,
-		Title: title, Description: desc, Address: v.Edges.Household.Address,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return client.Visit.UpdateOneID(v.ID).SetEventID(ev.ID).Save(authz.SystemContext(ctx, "link a visit to its case"))
+	return r.Daily.ConcernToEvent(ctx, r.client(ctx), r.Workflow, visitID, categoryID, title, deref(description))
 }
 
 // RecordPatrol is the resolver for the recordPatrol field.

@@ -106,8 +106,9 @@ func (DailyReport) Policy() ent.Policy {
 // Hooks of DailyReport.
 func (DailyReport) Hooks() []ent.Hook { return []ent.Hook{gridtree.CopyGridPathHook()} }
 
-// Policy of VisitInterval: readable by every signed-in viewer, changed by administrators.
-func (VisitInterval) Policy() ent.Policy { return authz.NewPolicy(authz.CategoryRules()) }
+// Policy of VisitInterval: readable by every signed-in viewer, changed by administrators of
+// the whole tree.
+func (VisitInterval) Policy() ent.Policy { return authz.NewPolicy(authz.VisitIntervalRules()) }
 
 // Policy of EventTally: derived counters, read and written only by internal/rollup on the
 // system's account (the rollup checks the viewer's scope before it reads them).

@@ -47,7 +47,8 @@ func owesDailyWork() predicate.Assignment {
 }
 
 // MissingReports lists the grid heads and patrollers under gridID who filed no daily report
-// for day.
+// for day at a grid under gridID: a report filed elsewhere is outside the viewer's scope and
+// must not show through.
 func (s *Service) MissingReports(ctx context.Context, client *ent.Client, gridID int, day string) ([]*ent.Person, error) {
 	path, err := subtree(ctx, client, gridID)
 	if err != nil {
@@ -61,7 +62,7 @@ func (s *Service) MissingReports(ctx context.Context, client *ent.Client, gridID
 	if err != nil {
 		return nil, err
 	}
-	filed, err := client.DailyReport.Query().Where(dailyreport.PersonIDIn(ids...), dailyreport.Day(day)).
+	filed, err := client.DailyReport.Query().Where(dailyreport.PersonIDIn(ids...), dailyreport.Day(day), dailyreport.GridPathHasPrefix(path)).
 		Select(dailyreport.FieldPersonID).Ints(authz.SystemContext(ctx, "who filed a report"))
 	if err != nil {
 		return nil, err
@@ -70,7 +71,7 @@ func (s *Service) MissingReports(ctx context.Context, client *ent.Client, gridID
 }
 
 // MissingPatrols lists the grid heads and patrollers under gridID who started no patrol on
-// day.
+// day on a grid under gridID (a patrol elsewhere is outside the viewer's scope).
 func (s *Service) MissingPatrols(ctx context.Context, client *ent.Client, gridID int, day string) ([]*ent.Person, error) {
 	path, err := subtree(ctx, client, gridID)
 	if err != nil {
@@ -85,7 +86,7 @@ func (s *Service) MissingPatrols(ctx context.Context, client *ent.Client, gridID
 		return nil, err
 	}
 	patrolled, err := client.Patrol.Query().
-		Where(patrol.PersonIDIn(ids...), patrol.StartedAtGTE(start), patrol.StartedAtLT(end)).
+		Where(patrol.PersonIDIn(ids...), patrol.GridPathHasPrefix(path), patrol.StartedAtGTE(start), patrol.StartedAtLT(end)).
 		Select(patrol.FieldPersonID).Ints(authz.SystemContext(ctx, "who patrolled"))
 	if err != nil {
 		return nil, err

@@ -14,16 +14,19 @@ import (
 	"gridgov/ent"
 	"gridgov/ent/assignment"
 	"gridgov/ent/dailyreport"
+	"gridgov/ent/event"
 	"gridgov/ent/grid"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/schema/track"
 	"gridgov/ent/vehicle"
+	"gridgov/ent/visit"
 	"gridgov/ent/visitinterval"
 	"gridgov/internal/apperr"
 	"gridgov/internal/gridtree"
 	"gridgov/internal/roster"
 	"gridgov/internal/workcal"
+	"gridgov/internal/workflow"
 )
 
 // Limits on what daily work may carry.
@@ -52,9 +55,9 @@ type Service struct {
 
 // Tag hangs a plate on a household, replacing one of the same kind.
 func (s *Service) Tag(ctx context.Context, client *ent.Client, householdID int, kind householdtag.Kind, post, pledge string, hungAt time.Time) (*ent.HouseholdTag, error) {
-	v, err := authz.FromContext(ctx), error(nil)
-	if v == nil {
-		return nil, authz.ErrNoViewer
+	v, err := authz.Require(ctx)
+	if err != nil {
+		return nil, err
 	}
 	h, err := client.Household.Get(ctx, householdID)
 	if ent.IsNotFound(err) {
@@ -63,8 +66,8 @@ func (s *Service) Tag(ctx context.Context, client *ent.Client, householdID int, 
 	if err != nil {
 		return nil, err
 	}
-	if !v.Can(h.GridPath, authz.ObjHousehold, authz.ActUpdate) {
-		return nil, apperr.New(apperr.Forbidden, "your role here does not allow changing households")
+	if err := authz.CheckPath(ctx, h.GridPath, authz.ObjHousehold, authz.ActUpdate, "your role here does not allow changing households"); err != nil {
+		return nil, err
 	}
 	if strings.TrimSpace(pledge) == "" {
 		return nil, apperr.Invalid("pledge", "a plate needs its public pledge (承诺)")
@@ -86,9 +89,9 @@ func (s *Service) Tag(ctx context.Context, client *ent.Client, householdID int, 
 
 // Untag takes a plate down.
 func (s *Service) Untag(ctx context.Context, client *ent.Client, householdID int, kind householdtag.Kind) (bool, error) {
-	v := authz.FromContext(ctx)
-	if v == nil {
-		return false, authz.ErrNoViewer
+	v, err := authz.Require(ctx)
+	if err != nil {
+		return false, err
 	}
 	h, err := client.Household.Get(ctx, householdID)
 	if ent.IsNotFound(err) {
@@ -97,8 +100,8 @@ func (s *Service) Untag(ctx context.Context, client *ent.Client, householdID int
 	if err != nil {
 		return false, err
 	}
-	if !v.Can(h.GridPath, authz.ObjHousehold, authz.ActUpdate) {
-		return false, apperr.New(apperr.Forbidden, "your role here does not allow changing households")
+	if err := authz.CheckPath(ctx, h.GridPath, authz.ObjHousehold, authz.ActUpdate, "your role here does not allow changing households"); err != nil {
+		return false, err
 	}
 	n, err := client.HouseholdTag.Delete().Where(householdtag.HouseholdID(h.ID), householdtag.KindEQ(kind)).
 		Exec(authz.SystemContext(ctx, "take a household plate down"))
@@ -118,8 +121,8 @@ func (s *Service) Visit(ctx context.Context, client *ent.Client, householdID int
 	if err != nil {
 		return nil, err
 	}
-	if !v.Can(h.GridPath, authz.ObjVisit, authz.ActCreate) {
-		return nil, apperr.New(apperr.Forbidden, "your role here does not allow recording visits")
+	if err := authz.CheckPath(ctx, h.GridPath, authz.ObjVisit, authz.ActCreate, "your role here does not allow recording visits"); err != nil {
+		return nil, err
 	}
 	if at.After(s.Now().Add(clockSkew)) {
 		return nil, apperr.Invalid("visitedAt", "a visit cannot be in the future")
@@ -162,8 +165,8 @@ func (s *Service) RecordPatrol(ctx context.Context, client *ent.Client, p Patrol
 	if err != nil {
 		return nil, err
 	}
-	if !v.Can(g.Path, authz.ObjPatrol, authz.ActCreate) {
-		return nil, apperr.New(apperr.Forbidden, "your role here does not allow recording patrols")
+	if err := authz.CheckPath(ctx, g.Path, authz.ObjPatrol, authz.ActCreate, "your role here does not allow recording patrols"); err != nil {
+		return nil, err
 	}
 	switch {
 	case !p.EndedAt.After(p.StartedAt):
@@ -278,8 +281,8 @@ func (s *Service) SubmitReport(ctx context.Context, client *ent.Client, day stri
 		}
 		return nil, apperr.New(apperr.Forbidden, "a daily report is filed by someone holding a current role")
 	}
-	if !v.Can(g.GridPath, authz.ObjDailyReport, authz.ActCreate) {
-		return nil, apperr.New(apperr.Forbidden, "your role here does not file daily reports")
+	if err := authz.CheckPath(ctx, g.GridPath, authz.ObjDailyReport, authz.ActCreate, "your role here does not file daily reports"); err != nil {
+		return nil, err
 	}
 	existing, err := client.DailyReport.Query().Where(dailyreport.PersonID(v.PersonID), dailyreport.Day(day)).Only(sys)
 	switch {
@@ -310,19 +313,18 @@ func Intervals(ctx context.Context, client *ent.Client) (map[household.CareLevel
 
 // SetInterval changes the visit interval of a care level (administrators of the whole tree).
 func SetInterval(ctx context.Context, client *ent.Client, level household.CareLevel, days int) error {
-	v := authz.FromContext(ctx)
-	if v == nil || !v.Can("/", authz.ObjHousehold, "manage_intervals") {
-		return apperr.New(apperr.Forbidden, "only an administrator of the whole tree may change visit intervals")
+	if err := authz.CheckPath(ctx, "/", authz.ObjHousehold, authz.ActManageIntervals, "only an administrator of the whole tree may change visit intervals"); err != nil {
+		return err
 	}
 	if days < 1 || days > 3660 {
 		return apperr.Invalid("days", "days must be between 1 and 3660")
 	}
-	sys := authz.SystemContext(ctx, "set a visit interval")
-	n, err := client.VisitInterval.Update().Where(visitinterval.CareLevelEQ(visitinterval.CareLevel(level))).SetDays(days).Save(sys)
+	// Written as the viewer: VisitInterval's own rules decide, as for any other client.
+	n, err := client.VisitInterval.Update().Where(visitinterval.CareLevelEQ(visitinterval.CareLevel(level))).SetDays(days).Save(ctx)
 	if err != nil || n > 0 {
 		return err
 	}
-	return client.VisitInterval.Create().SetCareLevel(visitinterval.CareLevel(level)).SetDays(days).Exec(sys)
+	return client.VisitInterval.Create().SetCareLevel(visitinterval.CareLevel(level)).SetDays(days).Exec(ctx)
 }
 
 // subtree returns the path of a grid the viewer can see.
@@ -335,4 +337,46 @@ func subtree(ctx context.Context, client *ent.Client, gridID int) (string, error
 		return "", fmt.Errorf("load grid %d: %w", gridID, err)
 	}
 	return path, nil
+}
+
+// ConcernToEvent reports the concern a visit noted as a case at the household's grid, through
+// wf, and links the visit to it. The viewer must be allowed both to record visits and to
+// report cases at that grid: the link is written on the system's account, so it is checked
+// here before anything is written.
+func (s *Service) ConcernToEvent(ctx context.Context, client *ent.Client, wf *workflow.Engine, visitID, categoryID int, title, description string) (*ent.Visit, error) {
+	v, err := authz.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	vis, err := client.Visit.Query().Where(visit.ID(visitID)).WithHousehold().Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, authz.NotVisible(v, authz.ObjVisit, "visitID", visitID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load visit %d: %w", visitID, err)
+	}
+	h := vis.Edges.Household
+	if h == nil { // the visitor may see their own visit but no longer the household
+		return nil, authz.NotVisible(v, authz.ObjHousehold, "visitID", visitID)
+	}
+	if err := authz.CheckPath(ctx, h.GridPath, authz.ObjVisit, authz.ActCreate, "your role here does not allow recording visits"); err != nil {
+		return nil, err
+	}
+	if err := authz.CheckPath(ctx, h.GridPath, authz.ObjEvent, authz.ActReport, "your role here does not allow reporting cases"); err != nil {
+		return nil, err
+	}
+	if vis.EventID != nil {
+		return nil, apperr.New(apperr.Conflict, "this visit's concern is already case %d", *vis.EventID)
+	}
+	if description == "" {
+		description = vis.Concerns
+	}
+	ev, err := wf.Report(ctx, client, workflow.Report{
+		GridID: h.GridID, CategoryID: categoryID, Source: event.SourcePATROL,
+		Title: title, Description: description, Address: h.Address,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return client.Visit.UpdateOneID(vis.ID).SetEventID(ev.ID).Save(authz.SystemContext(ctx, "link a visit to its case"))
 }

@@ -2,6 +2,7 @@ package excel
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"gridgov/authz"
@@ -17,5 +18,18 @@ func TestCanWriteFailsClosed(t *testing.T) {
 	}
 	if !canWrite(authz.SystemContext(context.Background(), "test"))("/1/") {
 		t.Error("the system's account may not write ledger rows")
+	}
+}
+
+// TestImportsFailClosed: without a viewer or the system's account, both imports refuse as
+// unauthenticated before they read the workbook or the database.
+func TestImportsFailClosed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	if _, err := ImportLedgers(ctx, nil, nil, 0, nil); !errors.Is(err, authz.ErrNoViewer) {
+		t.Errorf("ImportLedgers without a viewer = %v, want ErrNoViewer", err)
+	}
+	if _, err := ImportRoster(ctx, nil, nil, 0, nil); !errors.Is(err, authz.ErrNoViewer) {
+		t.Errorf("ImportRoster without a viewer = %v, want ErrNoViewer", err)
 	}
 }

@@ -231,6 +231,9 @@ type ledgerRow struct {
 // writes them all in one transaction. It runs with ctx's authority: grids, key projects and
 // people are looked up in its scope (the command line runs on the system's account).
 func ImportLedgers(ctx context.Context, client *ent.Client, r io.ReaderAt, size int64, progress Progress) (*ImportSummary, error) {
+	if err := authz.RequireActor(ctx); err != nil {
+		return nil, err
+	}
 	f, err := openBook(r, size)
 	if err != nil {
 		return nil, err
@@ -318,11 +321,7 @@ func ImportLedgers(ctx context.Context, client *ent.Client, r io.ReaderAt, size 
 // command line) may everywhere, a viewer where policy.csv lets them, and a context with
 // neither nowhere.
 func canWrite(ctx context.Context) func(path string) bool {
-	if authz.IsSystem(ctx) {
-		return func(string) bool { return true }
-	}
-	v := authz.FromContext(ctx)
-	return func(path string) bool { return v != nil && v.Can(path, authz.ObjLedger, authz.ActCreate) }
+	return func(path string) bool { return authz.Allowed(ctx, path, authz.ObjLedger, authz.ActCreate) }
 }
 
 // readLedgerSheet checks the rows of one sheet and hands on the good ones.

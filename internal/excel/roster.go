@@ -17,7 +17,6 @@ import (
 	"gridgov/ent/assignment"
 	"gridgov/ent/grid"
 	"gridgov/ent/person"
-	"gridgov/internal/apperr"
 	"gridgov/internal/gridtree"
 	"gridgov/internal/labels"
 	"gridgov/internal/workcal"
@@ -287,8 +286,8 @@ type RosterSummary struct{ Grids, People, Assignments int }
 // and must come earlier in the file or exist already. It runs on ctx's authority; the
 // command line runs it on the system's account.
 func ImportRoster(ctx context.Context, client *ent.Client, r io.ReaderAt, size int64, progress Progress) (*RosterSummary, error) {
-	if v := authz.FromContext(ctx); !authz.IsSystem(ctx) && (v == nil || !v.Can("/", authz.ObjGrid, authz.ActCreate)) {
-		return nil, apperr.New(apperr.Forbidden, "only an administrator of the whole tree may import a roster")
+	if err := authz.CheckPath(ctx, "/", authz.ObjGrid, authz.ActCreate, "only an administrator of the whole tree may import a roster"); err != nil {
+		return nil, err
 	}
 	f, err := openBook(r, size)
 	if err != nil {

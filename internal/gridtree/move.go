@@ -114,9 +114,8 @@ func rebaseRows[U pathUpdate[U, P], P any](ctx context.Context, u U, under P, co
 // its new parent are read after the move's locks are taken, so the checks and the rewritten
 // paths see every move committed before.
 func Move(ctx context.Context, client *gen.Client, id, newParentID int) (*gen.Grid, error) {
-	v := authz.FromContext(ctx)
-	if v == nil {
-		return nil, authz.ErrNoViewer
+	if _, err := authz.Require(ctx); err != nil {
+		return nil, err
 	}
 	if err := lockMoves(authz.SystemContext(ctx, "serialise grid moves"), client); err != nil {
 		return nil, fmt.Errorf("move grid %d: %w", id, err)
@@ -132,8 +131,10 @@ func Move(ctx context.Context, client *gen.Client, id, newParentID int) (*gen.Gr
 	if authz.IsWithin(parent.Path, g.Path) {
 		return nil, apperr.Invalid("newParentID", "cannot move grid %d under itself or one of its descendants", id)
 	}
-	if !v.Can(g.Path, authz.ObjGrid, authz.ActMove) || !v.Can(parent.Path, authz.ObjGrid, authz.ActMove) {
-		return nil, apperr.New(apperr.Forbidden, "moving a grid needs the move permission at both its current place and the destination")
+	for _, p := range []string{g.Path, parent.Path} {
+		if err := authz.CheckPath(ctx, p, authz.ObjGrid, authz.ActMove, "moving a grid needs the move permission at both its current place and the destination"); err != nil {
+			return nil, err
+		}
 	}
 	if g.ParentID == newParentID {
 		return g, nil

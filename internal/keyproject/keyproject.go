@@ -53,15 +53,8 @@ func Create(ctx context.Context, client *ent.Client, in Input) (*ent.KeyProject,
 	if err != nil {
 		return nil, err
 	}
-	path, err := client.Grid.Query().Where(grid.ID(in.GridID)).Select(grid.FieldPath).String(authz.SystemContext(ctx, "check a key project's grid"))
-	if err != nil && !ent.IsNotFound(err) {
+	if _, err := authz.CheckGrid(ctx, client, in.GridID, "gridID", authz.ObjKeyProject, authz.ActCreate); err != nil {
 		return nil, err
-	}
-	if err != nil || !v.Can(path, authz.ObjKeyProject, authz.ActRead) {
-		return nil, authz.NotVisible(v, authz.ObjGrid, "gridID", in.GridID)
-	}
-	if !v.Can(path, authz.ObjKeyProject, authz.ActCreate) {
-		return nil, apperr.New(apperr.Forbidden, "gridID: your role on grid %d does not allow you to create key projects there", in.GridID)
 	}
 	gridIDs := dedupe(in.GridIDs)
 	visible, err := client.Grid.Query().Where(grid.IDIn(gridIDs...)).IDs(ctx)
@@ -143,8 +136,8 @@ func loadProject(ctx context.Context, v *authz.Viewer, client *ent.Client, id in
 	if err != nil {
 		return nil, err
 	}
-	if !v.Can(p.GridPath, authz.ObjKeyProject, act) {
-		return nil, apperr.New(apperr.Forbidden, "your role here does not allow you to %s this key project", act)
+	if err := authz.CheckPath(ctx, p.GridPath, authz.ObjKeyProject, act, fmt.Sprintf("your role here does not allow you to %s this key project", act)); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -175,8 +168,8 @@ func RecordProgress(ctx context.Context, client *ent.Client, metricID int, day s
 	if err != nil {
 		return nil, err
 	}
-	if !v.Can(m.GridPath, authz.ObjKeyProject, authz.ActRecordProgress) {
-		return nil, apperr.New(apperr.Forbidden, "your role here does not allow recording this project's progress")
+	if err := authz.CheckPath(ctx, m.GridPath, authz.ObjKeyProject, authz.ActRecordProgress, "your role here does not allow recording this project's progress"); err != nil {
+		return nil, err
 	}
 	if _, err := time.Parse(time.DateOnly, day); err != nil {
 		return nil, apperr.Invalid("day", "day %q is not YYYY-MM-DD", day)

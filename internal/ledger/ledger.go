@@ -27,11 +27,8 @@ import (
 )
 
 // canManage refuses anyone but an administrator of the whole forest.
-func canManage(v *authz.Viewer) error {
-	if v.Can("/", authz.ObjLedger, authz.ActManageLedgerTypes) {
-		return nil
-	}
-	return apperr.New(apperr.Forbidden, "only an administrator of the whole tree may define ledger categories and types")
+func canManage(ctx context.Context) error {
+	return authz.CheckPath(ctx, "/", authz.ObjLedger, authz.ActManageLedgerTypes, "only an administrator of the whole tree may define ledger categories and types")
 }
 
 // CategoryInput defines a category.
@@ -42,11 +39,7 @@ type CategoryInput struct {
 
 // DefineCategory creates the category with code, or changes it when it exists.
 func DefineCategory(ctx context.Context, client *ent.Client, in CategoryInput) (*ent.LedgerCategory, error) {
-	v, err := authz.Require(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := canManage(v); err != nil {
+	if err := canManage(ctx); err != nil {
 		return nil, err
 	}
 	return upsertCategory(authz.SystemContext(ctx, "define a ledger category"), client, in)
@@ -86,11 +79,7 @@ type ItemTypeInput struct {
 // DefineItemType creates the item type with code, or changes it when it exists. The fields
 // are checked as a whole; every problem is reported at once.
 func DefineItemType(ctx context.Context, client *ent.Client, in ItemTypeInput) (*ent.LedgerItemType, error) {
-	v, err := authz.Require(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := canManage(v); err != nil {
+	if err := canManage(ctx); err != nil {
 		return nil, err
 	}
 	return upsertItemType(authz.SystemContext(ctx, "define a ledger item type"), client, in)
@@ -218,7 +207,7 @@ func CreateEntry(ctx context.Context, client *ent.Client, in EntryInput) (*ent.L
 	if !t.Active {
 		return nil, apperr.Invalid("itemTypeID", "ledger item type %s is retired", t.Code)
 	}
-	if err := checkGrid(ctx, v, client, in.GridID, authz.ActCreate); err != nil {
+	if _, err := authz.CheckGrid(ctx, client, in.GridID, "gridID", authz.ObjLedger, authz.ActCreate); err != nil {
 		return nil, err
 	}
 	if err := checkKeyProject(ctx, v, client, in.KeyProjectID); err != nil {
@@ -242,22 +231,6 @@ func CreateEntry(ctx context.Context, client *ent.Client, in EntryInput) (*ent.L
 		return nil, fmt.Errorf("create ledger entry: %w", err)
 	}
 	return e, nil
-}
-
-// checkGrid loads the grid's path on the system's account and checks act on ledgers there;
-// a hidden grid reads like a missing one.
-func checkGrid(ctx context.Context, v *authz.Viewer, client *ent.Client, gridID int, act string) error {
-	path, err := client.Grid.Query().Where(grid.ID(gridID)).Select(grid.FieldPath).String(authz.SystemContext(ctx, "check a ledger's grid"))
-	if err != nil && !ent.IsNotFound(err) {
-		return err
-	}
-	if err != nil || !v.Can(path, authz.ObjLedger, authz.ActRead) {
-		return authz.NotVisible(v, authz.ObjGrid, "gridID", gridID)
-	}
-	if !v.Can(path, authz.ObjLedger, act) {
-		return apperr.New(apperr.Forbidden, "gridID: your role on grid %d does not allow you to %s ledger entries there", gridID, act)
-	}
-	return nil
 }
 
 // checkKeyProject refuses a key project the viewer cannot see.
@@ -298,8 +271,8 @@ func UpdateEntry(ctx context.Context, client *ent.Client, id int, ch EntryChange
 	if err != nil {
 		return nil, err
 	}
-	if !v.Can(e.GridPath, authz.ObjLedger, authz.ActUpdate) {
-		return nil, apperr.New(apperr.Forbidden, "your role here does not allow changing ledger entries")
+	if err := authz.CheckPath(ctx, e.GridPath, authz.ObjLedger, authz.ActUpdate, "your role here does not allow changing ledger entries"); err != nil {
+		return nil, err
 	}
 	if ch.Version != nil && *ch.Version != e.Version {
 		return nil, apperr.New(apperr.Conflict, "ledger entry %d is at version %d, not %d: someone changed it; reload and try again", id, e.Version, *ch.Version)
@@ -307,7 +280,7 @@ func UpdateEntry(ctx context.Context, client *ent.Client, id int, ch EntryChange
 	sys := authz.SystemContext(ctx, "update a checked ledger entry")
 	u := client.LedgerEntry.UpdateOneID(id).Where(ledgerentry.Version(e.Version)).SetVersion(e.Version + 1)
 	if ch.GridID != nil && *ch.GridID != e.GridID {
-		if err := checkGrid(ctx, v, client, *ch.GridID, authz.ActCreate); err != nil {
+		if _, err := authz.CheckGrid(ctx, client, *ch.GridID, "gridID", authz.ObjLedger, authz.ActCreate); err != nil {
 			return nil, err
 		}
 		u.SetGridID(*ch.GridID)

@@ -215,11 +215,7 @@ func (q Query) summarised(ctx context.Context, path string) bool {
 	if !isMidnight(q.From) || !isMidnight(q.To) {
 		return false
 	}
-	if authz.IsSystem(ctx) {
-		return true
-	}
-	v := authz.FromContext(ctx)
-	return v != nil && v.Can(path, authz.ObjEvent, authz.ActRead)
+	return authz.Allowed(ctx, path, authz.ObjEvent, authz.ActRead)
 }
 
 // isMidnight reports whether t is the start of a day in China Standard Time.

@@ -88,8 +88,8 @@ func (s *Service) RecheckEvent(ctx context.Context, client *ent.Client, r Rechec
 	if ev.Status != event.StatusCLOSED_FIXED && ev.Status != event.StatusCLOSED_NOT_FIXED {
 		return nil, nil, apperr.New(apperr.Conflict, "case %d is %s: only closed cases are re-checked", ev.ID, ev.Status)
 	}
-	if !v.Can(ev.GridPath, authz.ObjEvent, authz.ActInspect) {
-		return nil, nil, apperr.New(apperr.Forbidden, "your role on this case's grid does not allow re-checks (needs event/inspect)")
+	if err := authz.CheckPath(ctx, ev.GridPath, authz.ObjEvent, authz.ActInspect, "your role on this case's grid does not allow re-checks (needs event/inspect)"); err != nil {
+		return nil, nil, err
 	}
 	now := s.Workflow.Now()
 	if err := check(r.Findings, r.PhotoURLs, r.FollowUpDue, now); err != nil {

@@ -96,7 +96,7 @@ func (e *Engine) dispatch(r *stepRun) error {
 }
 
 func (e *Engine) returnCase(r *stepRun) error {
-	if err := checkAssignee(r.v, r.ev); err != nil {
+	if err := checkAssignee(r.ctx, r.v, r.ev); err != nil {
 		return err
 	}
 	r.up.ClearAssignee()
@@ -104,7 +104,7 @@ func (e *Engine) returnCase(r *stepRun) error {
 }
 
 func (e *Engine) start(r *stepRun) error {
-	if err := checkAssignee(r.v, r.ev); err != nil {
+	if err := checkAssignee(r.ctx, r.v, r.ev); err != nil {
 		return err
 	}
 	if r.ev.AssigneeID == nil && r.v.PersonID != 0 {
@@ -114,7 +114,7 @@ func (e *Engine) start(r *stepRun) error {
 }
 
 func (e *Engine) reportBack(r *stepRun) error {
-	if err := checkAssignee(r.v, r.ev); err != nil {
+	if err := checkAssignee(r.ctx, r.v, r.ev); err != nil {
 		return err
 	}
 	urls := r.s.PhotoURLs

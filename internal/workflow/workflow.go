@@ -249,8 +249,8 @@ func (e *Engine) dispatchTarget(ctx context.Context, client *ent.Client, v *auth
 	if !authz.IsWithin(target.Path, ev.GridPath) {
 		return nil, apperr.Invalid("toGridID", "a case is dispatched to its own grid or one below it; escalate to move it up")
 	}
-	if !v.Can(target.Path, authz.ObjEvent, authz.ActDispatch) {
-		return nil, apperr.New(apperr.Forbidden, "toGridID: you may not dispatch to grid %d", id)
+	if err := authz.CheckPath(ctx, target.Path, authz.ObjEvent, authz.ActDispatch, fmt.Sprintf("toGridID: you may not dispatch to grid %d", id)); err != nil {
+		return nil, err
 	}
 	return target, nil
 }
@@ -300,11 +300,11 @@ func lastActor(ctx context.Context, client *ent.Client, eventID int, action even
 
 // checkAssignee allows a handler's step (start, return, report back) to the case's assignee,
 // or to someone who may dispatch it, when it has an assignee.
-func checkAssignee(v *authz.Viewer, ev *ent.Event) error {
-	if ev.AssigneeID == nil || v.PersonID == *ev.AssigneeID || v.Can(ev.GridPath, authz.ObjEvent, authz.ActDispatch) {
+func checkAssignee(ctx context.Context, v *authz.Viewer, ev *ent.Event) error {
+	if ev.AssigneeID == nil || v.PersonID == *ev.AssigneeID {
 		return nil
 	}
-	return apperr.New(apperr.Forbidden, "the case is dispatched to someone else")
+	return authz.CheckPath(ctx, ev.GridPath, authz.ObjEvent, authz.ActDispatch, "the case is dispatched to someone else")
 }
 
 // activeCategory loads a category that takes new cases.
