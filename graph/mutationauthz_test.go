@@ -35,7 +35,8 @@ import (
 // The mutation × viewer table: every field of the schema's Mutation type is tried by four
 // viewers — in scope (a role that allows it, on a grid above the target), out of scope (the
 // same role on another subtree), wrong role (in scope, a role that may not do it) and
-// anonymous — on a fresh database per mutation. A refused attempt must carry the expected
+// anonymous — on a world of its own per mutation, built fresh beside the others in one
+// database per store. A refused attempt must carry the expected
 // code and write nothing (no audit entry, no session change); an allowed one must write. A
 // mutation added to the schema without a row here fails the test.
 
@@ -77,7 +78,10 @@ var (
 	scoped = [4]outcome{allow, deny, deny, deny}
 )
 
-func na(reason string) outcome   { return outcome{verdict: notApplicable, reason: reason} }
+// na marks a viewer kind that does not apply, with the reason.
+func na(reason string) outcome { return outcome{verdict: notApplicable, reason: reason} }
+
+// hole marks a denial today's code does not make; the sub-case is skipped with the reason.
 func hole(reason string) outcome { return outcome{verdict: denied, knownHole: reason} }
 
 // who is a signed-in viewer: a superuser, or a person holding role on the grid named at.
@@ -104,38 +108,38 @@ type authzRow struct {
 	noWrite string
 }
 
-// adminOnly is the expectation of a mutation reserved to administrators of the whole tree:
-// a superuser may, an ADMIN of a subtree may not, nor a first-responsible of the root.
+// adminOnly are the viewers of a mutation reserved to administrators of the whole tree: a
+// superuser may, an ADMIN of a subtree may not, nor a first-responsible of the root.
 var adminOnly = [3]who{{super: true}, {role: "ADMIN", at: "s1"}, {role: "FIRST_RESPONSIBLE", at: "root"}}
 
 // mworld is the fixture of one row: a small tree and one row of every kind a mutation
 // targets, all under s1 (v1 and its groups), read by ids.
 //
-//	root 410102
-//	├── s1 410102001 ── v1 410102001001 ── g11, g12
-//	│               └── v1b 410102001002
-//	└── s2 410102002 ── v2 410102002001
+//	root 4101nn (nn: the row's number)
+//	├── s1 4101nn001 ── v1 4101nn001001 ── g11, g12
+//	│               └── v1b 4101nn001002
+//	└── s2 4101nn002 ── v2 4101nn002001
 type mworld struct {
 	env   *servertest.Env
 	n     int // the row's number, which makes the world's codes unique in the database
 	grids map[string]*ent.Grid
 
-	category                            *ent.EventCategory
-	staff                               *ent.Person
-	staffRole                           *ent.Assignment
-	vehicle                             *ent.Vehicle
-	household                           *ent.Household
-	visit                               *ent.Visit
-	patrol                              *ent.Patrol
-	events                              map[event.Status]*ent.Event
-	pendingExtension                    *ent.Event
-	draft, published                    *ent.BulletinPost
-	project                             *ent.KeyProject
-	metric                              *ent.KeyProjectMetric
-	itemType                            *ent.LedgerItemType
-	entry                               *ent.LedgerEntry
-	inspection                          *ent.Inspection
-	ledgerCategoryCode, itemTypeCatCode string
+	category           *ent.EventCategory
+	staff              *ent.Person
+	staffRole          *ent.Assignment
+	vehicle            *ent.Vehicle
+	household          *ent.Household
+	visit              *ent.Visit
+	patrol             *ent.Patrol
+	events             map[event.Status]*ent.Event
+	pendingExtension   *ent.Event
+	draft, published   *ent.BulletinPost
+	project            *ent.KeyProject
+	metric             *ent.KeyProjectMetric
+	itemType           *ent.LedgerItemType
+	entry              *ent.LedgerEntry
+	inspection         *ent.Inspection
+	ledgerCategoryCode string
 }
 
 // id is a row's GraphQL id.
