@@ -9,7 +9,6 @@ import (
 	"context"
 	"gridgov/authz"
 	"gridgov/ent"
-	"gridgov/ent/event"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/visit"
@@ -18,7 +17,6 @@ import (
 	"gridgov/internal/dailywork"
 	"gridgov/internal/idempotency"
 	"gridgov/internal/labels"
-	"gridgov/internal/workflow"
 	"time"
 )
 
@@ -153,21 +151,7 @@ func (r *mutationResolver) RecordPatrol(ctx context.Context, gridID int, started
 
 // ReportPatrolFinding is the resolver for the reportPatrolFinding field.
 func (r *mutationResolver) ReportPatrolFinding(ctx context.Context, patrolID int, categoryID int, title string, description *string, solvedOnSpot bool) (*ent.Event, error) {
-	client := r.client(ctx)
-	p, err := client.Patrol.Get(ctx, patrolID)
-	if ent.IsNotFound(err) {
-		return nil, authz.NotVisible(authz.FromContext(ctx), authz.ObjPatrol, "patrolID", patrolID)
-	}
-	if err != nil {
-		return nil, err
-	}
-	ev, err := r.Workflow.Report(ctx, client, workflow.Report{
-		GridID: p.GridID, CategoryID: categoryID, Source: event.SourcePATROL, Title: title, Description: deref(description),
-	})
-	if err != nil || !solvedOnSpot {
-		return ev, err
-	}
-	return r.Workflow.SolvedOnSpot(ctx, client, ev, "巡查时当场解决")
+	return r.Daily.PatrolFinding(ctx, r.client(ctx), r.Workflow, patrolID, categoryID, title, deref(description), solvedOnSpot)
 }
 
 // SubmitDailyReport is the resolver for the submitDailyReport field.

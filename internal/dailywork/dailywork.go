@@ -380,3 +380,36 @@ func (s *Service) ConcernToEvent(ctx context.Context, client *ent.Client, wf *wo
 	}
 	return client.Visit.UpdateOneID(vis.ID).SetEventID(ev.ID).Save(authz.SystemContext(ctx, "link a visit to its case"))
 }
+
+// PatrolFinding reports what a patrol found as a case at the patrol's grid, through wf, and
+// closes it on the spot when solvedOnSpot. A finding belongs to its patrol: only the
+// patroller, or someone whose role there allows recording patrols, may add one, and they must
+// also be allowed to report cases there.
+func (s *Service) PatrolFinding(ctx context.Context, client *ent.Client, wf *workflow.Engine, patrolID, categoryID int, title, description string, solvedOnSpot bool) (*ent.Event, error) {
+	v, err := authz.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := client.Patrol.Get(ctx, patrolID)
+	if ent.IsNotFound(err) {
+		return nil, authz.NotVisible(v, authz.ObjPatrol, "patrolID", patrolID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load patrol %d: %w", patrolID, err)
+	}
+	if v.PersonID == 0 || v.PersonID != p.PersonID {
+		if err := authz.CheckPath(ctx, p.GridPath, authz.ObjPatrol, authz.ActCreate, "only the patroller, or a role here that records patrols, may add findings to this patrol"); err != nil {
+			return nil, err
+		}
+	}
+	if err := authz.CheckPath(ctx, p.GridPath, authz.ObjEvent, authz.ActReport, "your role here does not allow reporting cases"); err != nil {
+		return nil, err
+	}
+	ev, err := wf.Report(ctx, client, workflow.Report{
+		GridID: p.GridID, CategoryID: categoryID, Source: event.SourcePATROL, Title: title, Description: description,
+	})
+	if err != nil || !solvedOnSpot {
+		return ev, err
+	}
+	return wf.SolvedOnSpot(ctx, client, ev, "巡查时当场解决")
+}
