@@ -25,7 +25,8 @@ func TestMalformedIDsAndCursors(t *testing.T) {
 			entgql.Cursor[int]{ID: id, Value: v}.MarshalGQL(&b)
 			return strings.Trim(b.String(), `"`)
 		}
-		assignmentCursor := page(t, f, "assignments", map[string]any{"field": "VALID_TO"}, map[string]any{"first": 1}).end
+		assignmentConn := orderedConn{parent: "Query", field: "assignments", node: "Assignment"}
+		assignmentCursor := connPage(t, f.env, f.token, assignmentConn, "", map[string]any{"field": "VALID_TO"}, "", map[string]any{"first": 1}).end
 		const (
 			grids       = `query($c: Cursor) { grids(first: 2, after: $c, orderBy: {field: CODE}) { totalCount edges { node { id } } } }`
 			assignments = `query($c: Cursor) { assignments(last: 2, before: $c, orderBy: {field: VALID_TO}) { edges { node { id } } } }`
