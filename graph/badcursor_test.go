@@ -25,7 +25,8 @@ func TestMalformedIDsAndCursors(t *testing.T) {
 			entgql.Cursor[int]{ID: id, Value: v}.MarshalGQL(&b)
 			return strings.Trim(b.String(), `"`)
 		}
-		assignmentCursor := page(t, f, "assignments", map[string]any{"field": "VALID_TO"}, map[string]any{"first": 1}).end
+		assignmentConn := orderedConn{parent: "Query", field: "assignments", node: "Assignment"}
+		assignmentCursor := connPage(t, f.env, f.token, assignmentConn, "", map[string]any{"field": "VALID_TO"}, "", map[string]any{"first": 1}).end
 		const (
 			grids       = `query($c: Cursor) { grids(first: 2, after: $c, orderBy: {field: CODE}) { totalCount edges { node { id } } } }`
 			assignments = `query($c: Cursor) { assignments(last: 2, before: $c, orderBy: {field: VALID_TO}) { edges { node { id } } } }`
@@ -52,6 +53,54 @@ func TestMalformedIDsAndCursors(t *testing.T) {
 			{"nodes abc", nodes, map[string]any{"ids": []string{tree["g11"].ID, "abc"}}},
 			{"update abc", updateGrid, map[string]any{"id": "abc"}},
 			{"responsibles of abc", responsible, map[string]any{"id": "abc"}},
+		}
+		// Ids of the right form name no row: a node that is not there (null), a row that is not
+		// there (NOT_FOUND) or an argument that names none (BAD_USER_INPUT), never INTERNAL.
+		// Ids beyond int64, signed, spaced, hex, exponent or full-width digits are malformed.
+		absent := []struct {
+			name, query, want string // want "" is null data without an error
+		}{
+			{"node", node, ""}, {"nodes", nodes, "NOT_FOUND"}, {"update", updateGrid, "NOT_FOUND"},
+			{"responsibles", responsible, "BAD_USER_INPUT"},
+			{"missingDailyReports", `query($id: ID!) { missingDailyReports(gridID: $id, day: "2026-01-01") { id } }`, "BAD_USER_INPUT"},
+			{"rollup", `query($id: ID!) { rollup(gridID: $id, from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { __typename } }`, "BAD_USER_INPUT"},
+			{"grids where", `query($id: ID!) { grids(where: {id: $id}) { totalCount } }`, "none"},
+		}
+		vars := func(query, id string) map[string]any {
+			if query == nodes {
+				return map[string]any{"ids": []string{id}}
+			}
+			return map[string]any{"id": id}
+		}
+		var wellFormed []struct{ name, query, id, want string }
+		for _, a := range absent {
+			for _, id := range []string{"-1", "0", "9223372036854775807"} {
+				wellFormed = append(wellFormed, struct{ name, query, id, want string }{a.name + " " + id, a.query, id, a.want})
+			}
+			for _, id := range []string{"99999999999999999999", "-99999999999999999999", "1e3", " 1", "0x10", "-", "１"} {
+				cases = append(cases, struct {
+					name, query string
+					vars        map[string]any
+				}{a.name + " " + id, a.query, vars(a.query, id)})
+			}
+		}
+		for _, tc := range wellFormed {
+			t.Run(tc.name, func(t *testing.T) {
+				resp := f.env.Do(t, f.token, tc.query, vars(tc.query, tc.id))
+				switch {
+				case tc.want == "none" || tc.want == "":
+					if len(resp.Errors) > 0 {
+						t.Fatalf("errors %+v, want none", resp.Errors)
+					}
+					if tc.want == "" && string(resp.Data) != `{"node":null}` {
+						t.Errorf("data %s, want a null node", resp.Data)
+					}
+				case len(resp.Errors) == 0:
+					t.Errorf("no error, want %s; data %.200s", tc.want, resp.Data)
+				case resp.Errors[0].Code() != tc.want:
+					t.Errorf("code %s, want %s (message %q)", resp.Errors[0].Code(), tc.want, resp.Errors[0].Message)
+				}
+			})
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {

@@ -57,7 +57,7 @@ func (r *householdResolver) CareLevelLabel(ctx context.Context, obj *ent.Househo
 
 // Tags is the resolver for the tags field.
 func (r *householdResolver) Tags(ctx context.Context, obj *ent.Household) ([]*ent.HouseholdTag, error) {
-	return obj.QueryTags().Order(ent.Asc(householdtag.FieldKind)).All(ctx)
+	return nonNil(r.loadersFrom(ctx).tags.load(ctx, obj.ID))
 }
 
 // Visits is the resolver for the visits field.
@@ -66,7 +66,7 @@ func (r *householdResolver) Visits(ctx context.Context, obj *ent.Household, firs
 	if first != nil {
 		n = *first
 	}
-	return obj.QueryVisits().Order(ent.Desc(visit.FieldVisitedAt)).Limit(n).All(ctx)
+	return nonNil(r.lastVisits(ctx, n).load(ctx, obj.ID))
 }
 
 // LastVisitedAt is the resolver for the lastVisitedAt field.
@@ -182,7 +182,7 @@ func (r *patrolResolver) Vehicle(ctx context.Context, obj *ent.Patrol) (*ent.Veh
 	if obj.VehicleID == nil {
 		return nil, nil
 	}
-	return maskNotFound(r.client(ctx).Vehicle.Get(ctx, *obj.VehicleID))
+	return r.loadersFrom(ctx).vehicles.load(ctx, *obj.VehicleID)
 }
 
 // DurationMinutes is the resolver for the durationMinutes field.
@@ -247,7 +247,7 @@ func (r *queryResolver) WorkCounts(ctx context.Context, gridID int, from string,
 
 // Household is the resolver for the household field.
 func (r *visitResolver) Household(ctx context.Context, obj *ent.Visit) (*ent.Household, error) {
-	return maskNotFound(r.client(ctx).Household.Get(ctx, obj.HouseholdID))
+	return r.loadersFrom(ctx).households.load(ctx, obj.HouseholdID)
 }
 
 // Visitor is the resolver for the visitor field.
@@ -260,5 +260,5 @@ func (r *visitResolver) Event(ctx context.Context, obj *ent.Visit) (*ent.Event, 
 	if obj.EventID == nil {
 		return nil, nil
 	}
-	return maskNotFound(r.client(ctx).Event.Get(ctx, *obj.EventID))
+	return r.loadersFrom(ctx).events.load(ctx, *obj.EventID)
 }

@@ -85,7 +85,7 @@ func (r *gridResolver) Ancestors(ctx context.Context, obj *ent.Grid) ([]*ent.Gri
 
 // Responsibles is the resolver for the responsibles field.
 func (r *gridResolver) Responsibles(ctx context.Context, obj *ent.Grid, at *time.Time, roles []assignment.Role) ([]*ent.Assignment, error) {
-	return roster.OnGrids(ctx, r.client(ctx), []int{obj.ID}, r.at(at), roles)
+	return nonNil(r.responsiblesAt(ctx, at, roles).load(ctx, obj.ID))
 }
 
 // KindLabel is the resolver for the kindLabel field.

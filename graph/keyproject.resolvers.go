@@ -8,13 +8,13 @@ package graph
 import (
 	"context"
 	"gridgov/ent"
-	"gridgov/ent/grid"
 	"gridgov/ent/keyproject"
-	"gridgov/ent/keyprojectmilestone"
 	"gridgov/ent/keyprojectprogress"
 	"gridgov/graph/model"
 	kp "gridgov/internal/keyproject"
 	"gridgov/internal/labels"
+	"slices"
+	"strings"
 )
 
 // StatusLabel is the resolver for the statusLabel field.
@@ -29,7 +29,13 @@ func (r *keyProjectResolver) Grid(ctx context.Context, obj *ent.KeyProject) (*en
 
 // Grids is the resolver for the grids field.
 func (r *keyProjectResolver) Grids(ctx context.Context, obj *ent.KeyProject) ([]*ent.Grid, error) {
-	return r.client(ctx).Grid.Query().Where(grid.IDIn(obj.GridIds...)).Order(ent.Asc(grid.FieldPath)).All(ctx)
+	gs, err := r.loadersFrom(ctx).grids.loadMany(ctx, obj.GridIds)
+	if err != nil {
+		return nil, err
+	}
+	gs = slices.DeleteFunc(gs, func(g *ent.Grid) bool { return g == nil }) // outside the scope
+	slices.SortFunc(gs, func(a, b *ent.Grid) int { return strings.Compare(a.Path, b.Path) })
+	return gs, nil
 }
 
 // Owner is the resolver for the owner field.
@@ -39,16 +45,16 @@ func (r *keyProjectResolver) Owner(ctx context.Context, obj *ent.KeyProject) (*e
 
 // Milestones is the resolver for the milestones field.
 func (r *keyProjectResolver) Milestones(ctx context.Context, obj *ent.KeyProject) ([]*ent.KeyProjectMilestone, error) {
-	return obj.QueryMilestones().Order(ent.Asc(keyprojectmilestone.FieldSortOrder), ent.Asc(keyprojectmilestone.FieldID)).All(ctx)
+	return nonNil(r.loadersFrom(ctx).milestones.load(ctx, obj.ID))
 }
 
 // Metrics is the resolver for the metrics field.
 func (r *keyProjectResolver) Metrics(ctx context.Context, obj *ent.KeyProject) ([]*model.KeyProjectMetricStanding, error) {
-	m, err := kp.Progress(ctx, r.client(ctx), []int{obj.ID})
+	m, err := r.loadersFrom(ctx).metrics.load(ctx, obj.ID)
 	if err != nil {
 		return nil, err
 	}
-	return standings(m[obj.ID]), nil
+	return standings(m), nil
 }
 
 // History is the resolver for the history field.

@@ -13,7 +13,6 @@ import (
 	"gridgov/ent/grid"
 	"gridgov/ent/ledgercategory"
 	"gridgov/ent/ledgerentry"
-	"gridgov/ent/ledgerentryrevision"
 	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/schema/ledgerfield"
 	"gridgov/graph/generated"
@@ -52,7 +51,7 @@ func (r *ledgerEntryResolver) KeyProject(ctx context.Context, obj *ent.LedgerEnt
 	if obj.KeyProjectID == nil {
 		return nil, nil
 	}
-	return maskNotFound(r.client(ctx).KeyProject.Get(ctx, *obj.KeyProjectID))
+	return r.loadersFrom(ctx).keyProjects.load(ctx, *obj.KeyProjectID)
 }
 
 // Values is the resolver for the values field.
@@ -72,7 +71,7 @@ func (r *ledgerEntryResolver) UpdatedBy(ctx context.Context, obj *ent.LedgerEntr
 
 // Revisions is the resolver for the revisions field.
 func (r *ledgerEntryResolver) Revisions(ctx context.Context, obj *ent.LedgerEntry) ([]*ent.LedgerEntryRevision, error) {
-	return obj.QueryRevisions().Order(ent.Desc(ledgerentryrevision.FieldVersion)).All(ctx)
+	return nonNil(r.loadersFrom(ctx).revisions.load(ctx, obj.ID))
 }
 
 // Values is the resolver for the values field.

@@ -12,12 +12,21 @@ import (
 	"gridgov/authz"
 	"gridgov/ent"
 	"gridgov/ent/assignment"
+	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/grid"
+	"gridgov/ent/household"
+	"gridgov/ent/householdtag"
+	"gridgov/ent/keyproject"
+	"gridgov/ent/keyprojectmilestone"
 	"gridgov/ent/ledgercategory"
 	"gridgov/ent/ledgerentry"
+	"gridgov/ent/ledgerentryrevision"
 	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/person"
+	"gridgov/ent/vehicle"
+	"gridgov/ent/visit"
+	kp "gridgov/internal/keyproject"
 	"gridgov/internal/roster"
 )
 
@@ -153,6 +162,22 @@ type loaders struct {
 	// ("" for now).
 	heldMu sync.Mutex
 	held   map[string]*loader[[]*ent.Assignment]
+	// households, vehicles, events and keyProjects serve a row's reference to one of them.
+	households  *loader[*ent.Household]
+	vehicles    *loader[*ent.Vehicle]
+	events      *loader[*ent.Event]
+	keyProjects *loader[*ent.KeyProject]
+	// tags are the tags of households and revisions the revisions of ledger entries, by
+	// the parent's id.
+	tags      *loader[[]*ent.HouseholdTag]
+	revisions *loader[[]*ent.LedgerEntryRevision]
+	// milestones and metrics are those of key projects, by project id.
+	milestones *loader[[]*ent.KeyProjectMilestone]
+	metrics    *loader[[]kp.MetricProgress]
+	// keyed are loaders whose rows depend on the field's arguments (a grid's responsibles at
+	// a time, a household's last visits), one per distinct arguments.
+	keyedMu sync.Mutex
+	keyed   map[string]any
 }
 
 type loadersKey struct{}
@@ -200,6 +225,40 @@ func (r *Resolver) loadersFrom(ctx context.Context) *loaders {
 		lz.l.timelines = newLoader(func(ctx context.Context, ids []int) (map[int][]*ent.EventAction, error) {
 			return timelines(ctx, client, ids)
 		})
+		lz.l.households = newLoader(func(ctx context.Context, ids []int) (map[int]*ent.Household, error) {
+			rows, err := client.Household.Query().Where(household.IDIn(ids...)).All(ctx)
+			return byID(rows, func(h *ent.Household) int { return h.ID }), err
+		})
+		lz.l.vehicles = newLoader(func(ctx context.Context, ids []int) (map[int]*ent.Vehicle, error) {
+			rows, err := client.Vehicle.Query().Where(vehicle.IDIn(ids...)).All(ctx)
+			return byID(rows, func(v *ent.Vehicle) int { return v.ID }), err
+		})
+		lz.l.events = newLoader(func(ctx context.Context, ids []int) (map[int]*ent.Event, error) {
+			rows, err := client.Event.Query().Where(event.IDIn(ids...)).All(ctx)
+			return byID(rows, func(e *ent.Event) int { return e.ID }), err
+		})
+		lz.l.keyProjects = newLoader(func(ctx context.Context, ids []int) (map[int]*ent.KeyProject, error) {
+			rows, err := client.KeyProject.Query().Where(keyproject.IDIn(ids...)).All(ctx)
+			return byID(rows, func(p *ent.KeyProject) int { return p.ID }), err
+		})
+		lz.l.tags = newLoader(func(ctx context.Context, ids []int) (map[int][]*ent.HouseholdTag, error) {
+			rows, err := client.HouseholdTag.Query().Where(householdtag.HouseholdIDIn(ids...)).
+				Order(ent.Asc(householdtag.FieldKind), ent.Asc(householdtag.FieldID)).All(ctx)
+			return groupBy(rows, func(t *ent.HouseholdTag) int { return t.HouseholdID }), err
+		})
+		lz.l.milestones = newLoader(func(ctx context.Context, ids []int) (map[int][]*ent.KeyProjectMilestone, error) {
+			rows, err := client.KeyProjectMilestone.Query().Where(keyprojectmilestone.ProjectIDIn(ids...)).
+				Order(ent.Asc(keyprojectmilestone.FieldSortOrder), ent.Asc(keyprojectmilestone.FieldID)).All(ctx)
+			return groupBy(rows, func(m *ent.KeyProjectMilestone) int { return m.ProjectID }), err
+		})
+		lz.l.metrics = newLoader(func(ctx context.Context, ids []int) (map[int][]kp.MetricProgress, error) {
+			return kp.Progress(ctx, client, ids)
+		})
+		lz.l.revisions = newLoader(func(ctx context.Context, ids []int) (map[int][]*ent.LedgerEntryRevision, error) {
+			rows, err := client.LedgerEntryRevision.Query().Where(ledgerentryrevision.EntryIDIn(ids...)).
+				Order(ent.Desc(ledgerentryrevision.FieldVersion), ent.Desc(ledgerentryrevision.FieldID)).All(ctx)
+			return groupBy(rows, func(r *ent.LedgerEntryRevision) int { return r.EntryID }), err
+		})
 	})
 	return &lz.l
 }
@@ -227,8 +286,15 @@ func (r *Resolver) PrimeLoaders(ctx context.Context, next graphql.Resolver) (any
 		r.expectEvents(ctx, v)
 	case *ent.GridConnection:
 		if v != nil {
+			var held *loader[[]*ent.Assignment]
+			if f := nodeField(ctx, "responsibles"); f != nil && len(f.Arguments) == 0 {
+				held = r.responsiblesAt(ctx, nil, nil) // the common case: who holds what now
+			}
 			for _, e := range v.Edges {
 				r.expectAncestors(ctx, e.Node)
+				if held != nil {
+					held.expect(e.Node.ID)
+				}
 			}
 		}
 	case []*ent.Grid:
@@ -238,9 +304,18 @@ func (r *Resolver) PrimeLoaders(ctx context.Context, next graphql.Resolver) (any
 	case *ent.PersonConnection:
 		if v != nil {
 			held, grids := r.heldAt(ctx, nil), r.loadersFrom(ctx).grids
+			assignments := nodeField(ctx, "assignments")
 			for _, e := range v.Edges {
 				held.expect(e.Node.ID)
 				grids.expect(e.Node.GridID)
+				// A page of their assignments, eager-loaded with the people, asks for
+				// its grids and people one connection at a time: note them all now.
+				if assignments != nil {
+					as, _ := e.Node.NamedAssignments(assignments.Alias)
+					for _, a := range as {
+						r.expectAssignment(ctx, a)
+					}
+				}
 			}
 		}
 	case *ent.AssignmentConnection:
@@ -253,6 +328,100 @@ func (r *Resolver) PrimeLoaders(ctx context.Context, next graphql.Resolver) (any
 		for _, a := range v {
 			r.expectAssignment(ctx, a)
 		}
+	case *ent.VisitConnection:
+		if v != nil {
+			l := r.loadersFrom(ctx)
+			for _, e := range v.Edges {
+				l.households.expect(e.Node.HouseholdID)
+				l.people.expect(e.Node.VisitorID)
+				expectRef(l.events, e.Node.EventID)
+			}
+		}
+	case *ent.PatrolConnection:
+		if v != nil {
+			l := r.loadersFrom(ctx)
+			for _, e := range v.Edges {
+				l.grids.expect(e.Node.GridID)
+				l.people.expect(e.Node.PersonID)
+				expectRef(l.vehicles, e.Node.VehicleID)
+			}
+		}
+	case *ent.DailyReportConnection:
+		if v != nil {
+			l := r.loadersFrom(ctx)
+			for _, e := range v.Edges {
+				l.grids.expect(e.Node.GridID)
+				l.people.expect(e.Node.PersonID)
+			}
+		}
+	case *ent.HouseholdConnection:
+		if v != nil {
+			l := r.loadersFrom(ctx)
+			var visits *loader[[]*ent.Visit]
+			if f := nodeField(ctx, "visits"); f != nil {
+				n := 20 // the schema's default
+				switch first := f.ArgumentMap(graphql.GetOperationContext(ctx).Variables)["first"].(type) {
+				case int:
+					n = first
+				case int64:
+					n = int(first)
+				}
+				visits = r.lastVisits(ctx, n)
+			}
+			for _, e := range v.Edges {
+				l.grids.expect(e.Node.GridID)
+				l.tags.expect(e.Node.ID)
+				if visits != nil {
+					visits.expect(e.Node.ID)
+				}
+			}
+		}
+	case *ent.VehicleConnection:
+		if v != nil {
+			l := r.loadersFrom(ctx)
+			for _, e := range v.Edges {
+				l.grids.expect(e.Node.GridID)
+				expectRef(l.people, e.Node.PersonID)
+			}
+		}
+	case *ent.LedgerEntryConnection:
+		if v != nil {
+			l := r.loadersFrom(ctx)
+			for _, e := range v.Edges {
+				l.grids.expect(e.Node.GridID)
+				l.itemTypes.expect(e.Node.ItemTypeID)
+				l.revisions.expect(e.Node.ID)
+				expectRef(l.keyProjects, e.Node.KeyProjectID)
+				expectRef(l.people, e.Node.CreatedByID)
+				expectRef(l.people, e.Node.UpdatedByID)
+			}
+		}
+	case *ent.KeyProjectConnection:
+		if v != nil {
+			l := r.loadersFrom(ctx)
+			for _, e := range v.Edges {
+				l.grids.expect(e.Node.GridID)
+				l.grids.expect(e.Node.GridIds...)
+				expectRef(l.people, e.Node.OwnerID)
+				l.milestones.expect(e.Node.ID)
+				l.metrics.expect(e.Node.ID)
+			}
+		}
+	case *ent.InspectionConnection:
+		if v != nil {
+			l := r.loadersFrom(ctx)
+			for _, e := range v.Edges {
+				l.grids.expect(e.Node.GridID)
+				l.people.expect(e.Node.InspectorID)
+				expectRef(l.events, e.Node.EventID)
+			}
+		}
+	case *ent.LedgerItemTypeConnection:
+		if v != nil {
+			for _, e := range v.Edges {
+				r.loadersFrom(ctx).categories.expect(e.Node.CategoryID)
+			}
+		}
 	case []*ent.EventAction:
 		grids := r.loadersFrom(ctx).grids
 		for _, a := range v {
@@ -263,6 +432,35 @@ func (r *Resolver) PrimeLoaders(ctx context.Context, next graphql.Resolver) (any
 		}
 	}
 	return res, err
+}
+
+// nodeField returns the field name selected on the nodes of the connection ctx resolves, or
+// nil: the first of them, as the nodes of a page all select the same.
+func nodeField(ctx context.Context, name string) *graphql.CollectedField {
+	op := graphql.GetOperationContext(ctx)
+	for _, edges := range graphql.CollectFieldsCtx(ctx, nil) {
+		if edges.Name != "edges" {
+			continue
+		}
+		for _, node := range graphql.CollectFields(op, edges.Selections, nil) {
+			if node.Name != "node" {
+				continue
+			}
+			for _, f := range graphql.CollectFields(op, node.Selections, nil) {
+				if f.Name == name {
+					return &f
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// expectRef notes the id a nullable reference holds, if any.
+func expectRef[V any](l *loader[V], id *int) {
+	if id != nil {
+		l.expect(*id)
+	}
 }
 
 // expectAssignment notes the grid and the person of a.
@@ -321,6 +519,7 @@ func (r *Resolver) expectEvents(ctx context.Context, events []*ent.Event) {
 	for _, e := range events {
 		l.timelines.expect(e.ID)
 		l.grids.expect(e.GridID, e.OriginGridID)
+		expectRef(l.events, e.DuplicateOfID)
 	}
 }
 
@@ -347,6 +546,73 @@ func timelines(ctx context.Context, client *ent.Client, ids []int) (map[int][]*e
 		out[a.EventID] = append(out[a.EventID], a)
 	}
 	return out, nil
+}
+
+// keyedLoader returns the request's loader for key, made by mk at its first use.
+func keyedLoader[V any](l *loaders, key string, mk func() *loader[V]) *loader[V] {
+	l.keyedMu.Lock()
+	defer l.keyedMu.Unlock()
+	if ld, ok := l.keyed[key].(*loader[V]); ok {
+		return ld
+	}
+	if l.keyed == nil {
+		l.keyed = map[string]any{}
+	}
+	ld := mk()
+	l.keyed[key] = ld
+	return ld
+}
+
+// responsiblesAt returns the request's loader of the assignments held on grids, by grid id, at
+// *at (now, read once, if nil), of roles (every role if none), in roster.OnGrids's order.
+func (r *Resolver) responsiblesAt(ctx context.Context, at *time.Time, roles []assignment.Role) *loader[[]*ent.Assignment] {
+	key := fmt.Sprint("responsibles ", roles)
+	if at != nil {
+		key += at.UTC().Format(time.RFC3339Nano)
+	}
+	client := r.client(ctx)
+	return keyedLoader(r.loadersFrom(ctx), key, func() *loader[[]*ent.Assignment] {
+		when := r.at(at)
+		return newLoader(func(ctx context.Context, ids []int) (map[int][]*ent.Assignment, error) {
+			rows, err := roster.OnGrids(ctx, client, ids, when, roles)
+			return groupBy(rows, func(a *ent.Assignment) int { return a.GridID }), err
+		})
+	})
+}
+
+// lastVisits returns the request's loader of the n latest visits of households, by household
+// id. It reads every visit of the batch's households and keeps n of each: a household has
+// tens of visits, not thousands.
+func (r *Resolver) lastVisits(ctx context.Context, n int) *loader[[]*ent.Visit] {
+	client := r.client(ctx)
+	return keyedLoader(r.loadersFrom(ctx), fmt.Sprint("visits ", n), func() *loader[[]*ent.Visit] {
+		return newLoader(func(ctx context.Context, ids []int) (map[int][]*ent.Visit, error) {
+			rows, err := client.Visit.Query().Where(visit.HouseholdIDIn(ids...)).
+				Order(ent.Desc(visit.FieldVisitedAt), ent.Desc(visit.FieldID)).All(ctx)
+			out := groupBy(rows, func(v *ent.Visit) int { return v.HouseholdID })
+			for id, vs := range out {
+				out[id] = vs[:min(len(vs), max(n, 0))]
+			}
+			return out, err
+		})
+	})
+}
+
+// nonNil is a loaded list, empty rather than nil for a parent without rows.
+func nonNil[T any](rows []*T, err error) ([]*T, error) {
+	if rows == nil && err == nil {
+		rows = []*T{}
+	}
+	return rows, err
+}
+
+// groupBy groups rows by their parent's id, keeping their order.
+func groupBy[T any](rows []*T, parent func(*T) int) map[int][]*T {
+	m := map[int][]*T{}
+	for _, row := range rows {
+		m[parent(row)] = append(m[parent(row)], row)
+	}
+	return m
 }
 
 func byID[T any](rows []*T, id func(*T) int) map[int]*T {

@@ -1,9 +1,15 @@
 package graph_test
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"gridgov/graph/generated"
 	"gridgov/internal/dbtest"
 	"gridgov/internal/demo"
 	"gridgov/internal/servertest"
@@ -18,50 +24,114 @@ func countingEnv(t *testing.T, db *dbtest.DB) (*servertest.Env, *atomic.Int64) {
 	return servertest.New(t, &counted), n
 }
 
-// TestStatementsPerPage reads pages of the main types with every edge the schema offers on
-// them, on the demo data, as the district's administrator, and wants a page of 100 to cost as
-// many statements as a page of 10: each edge is loaded for the whole page at once (issue 13:
-// a page of 100 cases with their timelines' actors took about 1,488 statements).
+// maxStatements is what a page may cost, whatever its size: the session, the viewer, the
+// page, its count and a batch for each edge.
+const maxStatements = 24
+
+// notBatched are edges still read one query (or two) a row: a grid's descendants are a
+// connection by path prefix, which the loaders cannot yet page for many grids at once.
+var notBatched = map[string]bool{"Grid.descendants": true}
+
+// edgeQueries returns, for every connection on Query, a query of a page ($n rows) that
+// selects every edge of the node type the schema offers (objects, lists of objects and
+// connections, with their ids), read from the executable schema so that a new edge is
+// counted unasked. Edges whose arguments are required, and notBatched, are left out and named
+// in skipped.
+func edgeQueries(t *testing.T) (queries map[string]string, skipped []string) {
+	t.Helper()
+	s := generated.NewExecutableSchema(generated.Config{}).Schema()
+	queries = map[string]string{}
+	for _, f := range s.Query.Fields {
+		conn := f.Type.Name()
+		if !strings.HasSuffix(conn, "Connection") || s.Types[conn] == nil {
+			continue
+		}
+		node := s.Types[strings.TrimSuffix(conn, "Connection")]
+		var sel []string
+		for _, e := range node.Fields {
+			target := s.Types[e.Type.Name()]
+			// Objects without an id (track points, a ledger entry's values) are read with
+			// their row, not loaded.
+			if target == nil || (target.Kind != ast.Object && target.Kind != ast.Interface) || target.Fields.ForName("id") == nil && !strings.HasSuffix(target.Name, "Connection") {
+				continue
+			}
+			if notBatched[node.Name+"."+e.Name] {
+				skipped = append(skipped, node.Name+"."+e.Name+" (not batched yet)")
+				continue
+			}
+			if slices.ContainsFunc(e.Arguments, func(a *ast.ArgumentDefinition) bool { return a.Type.NonNull && a.DefaultValue == nil }) {
+				skipped = append(skipped, node.Name+"."+e.Name)
+				continue
+			}
+			sel = append(sel, e.Name+edgeSelection(s, e))
+		}
+		queries[f.Name] = fmt.Sprintf(`query($n: Int) { %s(first: $n) { edges { node { id %s } } } }`, f.Name, strings.Join(sel, " "))
+	}
+	return queries, skipped
+}
+
+// edgeSelection selects an edge's ids: a connection's first rows and count, an object's id.
+func edgeSelection(s *ast.Schema, e *ast.FieldDefinition) string {
+	target := s.Types[e.Type.Name()]
+	if strings.HasSuffix(target.Name, "Connection") {
+		return "(first: 3) { totalCount edges { node { id } } }"
+	}
+	return " { id }"
+}
+
+// TestStatementsPerPage reads a page of every connection on Query with every edge the schema
+// offers on its rows, on the demo data, as the district's administrator, and wants a page of
+// 100 to cost as many statements as a page of 10, and few: each edge is loaded for the whole
+// page at once (issue 13: a page of 100 cases with their timelines' actors took about 1,488
+// statements). Nested edges the issue measured (a case's steps and their people and grids)
+// are read too.
 func TestStatementsPerPage(t *testing.T) {
 	t.Parallel()
+	queries, skipped := edgeQueries(t)
+	if len(queries) < 10 {
+		t.Fatalf("only %d connections on Query", len(queries))
+	}
+	t.Logf("edges left out for their required arguments: %v", skipped)
+	const action = `id actor { name } fromGrid { name } toGrid { name } event { id }`
+	queries["events with steps"] = `query($n: Int) { events(first: $n, orderBy: {field: REPORTED_AT, direction: DESC}) {
+		edges { node { id actions { ` + action + ` } timeline { ` + action + ` } } } } }`
+	queries["people with held roles"] = `query($n: Int) { people(first: $n, orderBy: {field: NAME}) { edges { node { id
+		activeAssignments { role grid { name } } assignments(first: 5) { edges { node { role grid { name } person { name } } } } } } } }`
 	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
-		if _, _, err := demo.LoadWithCases(servertest.System(), db.Client); err != nil {
+		if _, err := demo.LoadAll(servertest.System(), db.Client); err != nil {
 			t.Fatal(err)
 		}
 		env, drv := countingEnv(t, db)
 		token := env.TokenFor(t, 0, true)
-		const action = `id actor { name } fromGrid { name } toGrid { name } event { id }`
-		cases := []struct {
-			name, query string
-			max         int  // statements for the page, the session and the viewer included
-			loose       bool // a page of 100 may cost more than a page of 10, up to max
-		}{
-			// Loads that start from rows of nested lists (a step's grids) are batched within
-			// batchWindow: on a loaded machine a page of 100 was seen to cost 2 more.
-			{name: "events", max: 16, loose: true, query: `query($n: Int) { events(first: $n, orderBy: {field: REPORTED_AT, direction: DESC}) {
-				edges { node { id grid { name } originGrid { name } category { name } reporter { name } assignee { name }
-				duplicateOf { id } duplicates { id } actions { ` + action + ` } timeline { ` + action + ` } } } } }`},
-			{name: "timelines", max: 6, query: `query($n: Int) { events(first: $n) { edges { node { timeline { actor { name } } } } } }`},
-			// Loads that start from rows of nested lists are batched within batchWindow only:
-			// a page of 100 costs a statement or two more on a busy machine, never one a row.
-			{name: "people", max: 12, loose: true, query: `query($n: Int) { people(first: $n, orderBy: {field: NAME}) { edges { node { id grid { name }
-				activeAssignments { role grid { name } } assignments(first: 5) { edges { node { role } } } vehicles(first: 5) { edges { node { plate } } } } } } }`},
+		// Every list longer than a page of 10 (topUp), and every edge set within the first
+		// 10 rows: three of the first cases are duplicates of the first, so that the small
+		// page reads that edge too.
+		topUp(t, env, db)
+		if _, err := db.SQL.ExecContext(servertest.System(), `UPDATE events SET duplicate_of_id = (SELECT MIN(id) FROM events)
+			WHERE id IN (SELECT id FROM events ORDER BY id LIMIT 3 OFFSET 1)`); err != nil {
+			t.Fatal(err)
 		}
-		for _, tc := range cases {
-			t.Run(tc.name, func(t *testing.T) {
+		names := make([]string, 0, len(queries))
+		for name := range queries {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		for _, name := range names {
+			query := queries[name]
+			t.Run(name, func(t *testing.T) {
 				count := func(n int) int64 {
-					r := env.Do(t, token, tc.query, map[string]any{"n": n})
+					r := env.Do(t, token, query, map[string]any{"n": n})
 					if len(r.Errors) > 0 {
-						t.Fatalf("first %d: %+v", n, r.Errors)
+						t.Fatalf("first %d: %+v\n%s", n, r.Errors, query)
 					}
 					drv.Store(0)
-					env.MustDo(t, token, tc.query, map[string]any{"n": n}, nil)
+					env.MustDo(t, token, query, map[string]any{"n": n}, nil)
 					return drv.Load()
 				}
 				ten, hundred := count(10), count(100)
-				t.Logf("%s: %d statements for 10, %d for 100", tc.name, ten, hundred)
-				if (ten != hundred && !tc.loose) || hundred > int64(tc.max) || ten > int64(tc.max) {
-					t.Errorf("%d statements for a page of 10, %d for 100; want the same, at most %d", ten, hundred, tc.max)
+				t.Logf("%s: %d statements for 10, %d for 100", name, ten, hundred)
+				if ten != hundred || hundred > maxStatements {
+					t.Errorf("%d statements for a page of 10, %d for 100; want the same, at most %d", ten, hundred, maxStatements)
 				}
 			})
 		}

@@ -32,7 +32,7 @@ func (r *inspectionResolver) Event(ctx context.Context, obj *ent.Inspection) (*e
 	if obj.EventID == nil {
 		return nil, nil
 	}
-	return maskNotFound(r.client(ctx).Event.Get(ctx, *obj.EventID))
+	return r.loadersFrom(ctx).events.load(ctx, *obj.EventID)
 }
 
 // KindLabel is the resolver for the kindLabel field.
