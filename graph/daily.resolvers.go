@@ -11,7 +11,6 @@ import (
 	"gridgov/ent"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
-	"gridgov/ent/visit"
 	"gridgov/graph/model"
 	"gridgov/internal/apperr"
 	"gridgov/internal/dailywork"
@@ -71,14 +70,12 @@ func (r *householdResolver) Visits(ctx context.Context, obj *ent.Household, firs
 
 // LastVisitedAt is the resolver for the lastVisitedAt field.
 func (r *householdResolver) LastVisitedAt(ctx context.Context, obj *ent.Household) (*time.Time, error) {
-	v, err := obj.QueryVisits().Order(ent.Desc(visit.FieldVisitedAt)).First(ctx)
-	if ent.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
+	// The same batched loader as visits(first: 1): one statement for a page of households.
+	vs, err := r.lastVisits(ctx, 1).load(ctx, obj.ID)
+	if err != nil || len(vs) == 0 {
 		return nil, err
 	}
-	return &v.VisitedAt, nil
+	return &vs[0].VisitedAt, nil
 }
 
 // KindLabel is the resolver for the kindLabel field.

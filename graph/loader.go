@@ -368,11 +368,18 @@ func (r *Resolver) PrimeLoaders(ctx context.Context, next graphql.Resolver) (any
 				}
 				visits = r.lastVisits(ctx, n)
 			}
+			var last *loader[[]*ent.Visit] // lastVisitedAt reads the latest visit
+			if nodeField(ctx, "lastVisitedAt") != nil {
+				last = r.lastVisits(ctx, 1)
+			}
 			for _, e := range v.Edges {
 				l.grids.expect(e.Node.GridID)
 				l.tags.expect(e.Node.ID)
 				if visits != nil {
 					visits.expect(e.Node.ID)
+				}
+				if last != nil {
+					last.expect(e.Node.ID)
 				}
 			}
 		}

@@ -97,6 +97,8 @@ func TestStatementsPerPage(t *testing.T) {
 		edges { node { id actions { ` + action + ` } timeline { ` + action + ` } } } } }`
 	queries["people with held roles"] = `query($n: Int) { people(first: $n, orderBy: {field: NAME}) { edges { node { id
 		activeAssignments { role grid { name } } assignments(first: 5) { edges { node { role grid { name } person { name } } } } } } } }`
+	// Computed per row, not edges: lastVisitedAt goes through the same batched loader.
+	queries["households with last visit"] = `query($n: Int) { households(first: $n) { edges { node { id lastVisitedAt } } } }`
 	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
 		if _, err := demo.LoadAll(servertest.System(), db.Client); err != nil {
 			t.Fatal(err)
