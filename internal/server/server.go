@@ -171,7 +171,7 @@ func GraphQL(cfg Config) *handler.Server {
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		cfg.Logger.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(v))
-		return apperr.New(apperr.Internal, "internal server error")
+		return apperr.New(apperr.Internal, apperr.InternalMessage)
 	})
 	return srv
 }
@@ -264,7 +264,7 @@ func outsideTransaction(opCtx *graphql.OperationContext) (bool, error) {
 
 // errorResponse answers a whole operation with one error, presented as resolvers' errors are.
 func errorResponse(ctx context.Context, err error) *graphql.Response {
-	return &graphql.Response{Errors: gqlerror.List{graph.PresentError(ctx, err)}}
+	return &graphql.Response{Errors: gqlerror.List{apperr.Present(ctx, err)}}
 }
 
 // withViewer resolves the bearer token to the session's viewer, whose grants come from the
@@ -340,7 +340,7 @@ func bearer(r *http.Request) (string, bool) {
 // writeError answers outside GraphQL execution, in GraphQL's response shape: an apperr with
 // status, a database fault with its status (see faultStatus), anything else with 500 and no details.
 func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, status int, err error) {
-	code, msg := apperr.Internal, "internal server error"
+	code, msg := apperr.Internal, apperr.InternalMessage
 	switch e, ok := apperr.As(err); {
 	case ok:
 		code, msg = e.Code, e.Message
