@@ -11,6 +11,7 @@ import (
 	"gridgov/ent/bulletinpost"
 	"gridgov/graph/model"
 	"gridgov/internal/labels"
+	"gridgov/internal/publicface"
 	"gridgov/internal/workflow"
 )
 
@@ -39,7 +40,7 @@ func (r *bulletinPostResolver) StatusLabel(ctx context.Context, obj *ent.Bulleti
 
 // CreateBulletinPost is the resolver for the createBulletinPost field.
 func (r *mutationResolver) CreateBulletinPost(ctx context.Context, input model.CreateBulletinPostInput) (*ent.BulletinPost, error) {
-	if err := workflow.CheckURLs("attachments", input.Attachments, maxAttachments); err != nil {
+	if err := workflow.CheckURLs("attachments", input.Attachments, publicface.MaxAttachments); err != nil {
 		return nil, err
 	}
 	b := r.client(ctx).BulletinPost.Create().SetGridID(input.GridID).SetColumn(input.Column).
@@ -52,7 +53,7 @@ func (r *mutationResolver) CreateBulletinPost(ctx context.Context, input model.C
 
 // UpdateBulletinPost is the resolver for the updateBulletinPost field.
 func (r *mutationResolver) UpdateBulletinPost(ctx context.Context, id int, input model.UpdateBulletinPostInput) (*ent.BulletinPost, error) {
-	if err := workflow.CheckURLs("attachments", input.Attachments, maxAttachments); err != nil {
+	if err := workflow.CheckURLs("attachments", input.Attachments, publicface.MaxAttachments); err != nil {
 		return nil, err
 	}
 	u := r.client(ctx).BulletinPost.UpdateOneID(id).SetNillableColumn(input.Column).

@@ -6,14 +6,14 @@ import (
 	"testing"
 
 	"gridgov/ent/grid"
-	"gridgov/graph"
 	"gridgov/internal/dbtest"
+	"gridgov/internal/gqllimits"
 	"gridgov/internal/servertest"
 )
 
 // TestDefaultPageSize asks for connections without first or last, at the top, nested, in a
 // fragment and with a null variable, on more rows than the default page: each returns exactly
-// graph.DefaultPageSize rows and says there is a next page; first or last given still wins.
+// gqllimits.DefaultPageSize rows and says there is a next page; first or last given still wins.
 func TestDefaultPageSize(t *testing.T) {
 	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
@@ -23,7 +23,7 @@ func TestDefaultPageSize(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		const children = graph.DefaultPageSize + 7
+		const children = gqllimits.DefaultPageSize + 7
 		for i := range children {
 			if _, err := db.Client.Grid.Create().SetCode(fmt.Sprintf("410102%03d", i+1)).SetName(fmt.Sprintf("街道%d", i)).
 				SetKind(grid.KindSUB_DISTRICT).SetParentID(root.ID).Save(ctx); err != nil {
@@ -37,12 +37,12 @@ func TestDefaultPageSize(t *testing.T) {
 			wantEdges    int
 			wantNextPage bool
 		}{
-			{name: "top level", query: `{ c: grids { ` + conn + ` } }`, wantEdges: graph.DefaultPageSize, wantNextPage: true},
-			{name: "nested", query: `{ gridByCode(code: "410102") { c: children { ` + conn + ` } } }`, wantEdges: graph.DefaultPageSize, wantNextPage: true},
+			{name: "top level", query: `{ c: grids { ` + conn + ` } }`, wantEdges: gqllimits.DefaultPageSize, wantNextPage: true},
+			{name: "nested", query: `{ gridByCode(code: "410102") { c: children { ` + conn + ` } } }`, wantEdges: gqllimits.DefaultPageSize, wantNextPage: true},
 			{name: "in a fragment", query: `{ gridByCode(code: "410102") { ...F } } fragment F on Grid { c: children(orderBy: {field: CODE}) { ` + conn + ` } }`,
-				wantEdges: graph.DefaultPageSize, wantNextPage: true},
+				wantEdges: gqllimits.DefaultPageSize, wantNextPage: true},
 			{name: "null variable", query: `query($n: Int) { c: grids(first: $n) { ` + conn + ` } }`, vars: map[string]any{"n": nil},
-				wantEdges: graph.DefaultPageSize, wantNextPage: true},
+				wantEdges: gqllimits.DefaultPageSize, wantNextPage: true},
 			{name: "first given", query: `{ c: grids(first: 60) { ` + conn + ` } }`, wantEdges: 58},
 			{name: "last given", query: `{ c: grids(last: 3) { ` + conn + ` } }`, wantEdges: 3},
 		}
@@ -79,7 +79,7 @@ func TestDefaultPageSizeDescribed(t *testing.T) {
 		} `json:"__type"`
 	}
 	f.env.MustDo(t, f.token, `{ __type(name: "Query") { fields { name args { name description } } } }`, nil, &out)
-	want := fmt.Sprintf("%d when neither first nor last is given", graph.DefaultPageSize)
+	want := fmt.Sprintf("%d when neither first nor last is given", gqllimits.DefaultPageSize)
 	for _, fd := range out.Type.Fields {
 		if fd.Name != "grids" {
 			continue

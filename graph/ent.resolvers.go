@@ -9,6 +9,7 @@ import (
 	"context"
 	"gridgov/ent"
 	"gridgov/graph/generated"
+	"gridgov/internal/gqllimits"
 
 	"entgo.io/contrib/entgql"
 )
@@ -24,7 +25,7 @@ func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, error) {
-	if err := checkListLen("ids", len(ids)); err != nil {
+	if err := gqllimits.CheckListLen("ids", len(ids)); err != nil {
 		return nil, err
 	}
 	return r.client(ctx).Noders(ctx, ids)

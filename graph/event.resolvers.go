@@ -17,6 +17,7 @@ import (
 	"gridgov/internal/auth"
 	"gridgov/internal/idempotency"
 	"gridgov/internal/labels"
+	"gridgov/internal/publicface"
 	"gridgov/internal/workcal"
 	"gridgov/internal/workflow"
 	"time"
@@ -251,50 +252,11 @@ func (r *queryResolver) EventCategories(ctx context.Context, activeOnly *bool) (
 }
 
 // PublicEvent is the resolver for the publicEvent field.
-func (r *queryResolver) PublicEvent(ctx context.Context, trackingCode string) (*model.PublicEvent, error) {
-	if len(trackingCode) > 32 {
-		return nil, nil
-	}
-	// The public page reads on the system's account and copies out the public fields only.
-	sys := authz.SystemContext(ctx, "public case page")
-	ev, err := r.client(ctx).Event.Query().Where(event.TrackingCode(trackingCode)).
-		WithCategory().WithGrid().
-		WithActions(func(q *ent.EventActionQuery) {
-			q.Order(ent.Asc(eventaction.FieldCreatedAt), ent.Asc(eventaction.FieldID))
-		}).
-		Only(sys)
-	if ent.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := &model.PublicEvent{
-		TrackingCode: ev.TrackingCode, Status: ev.Status, StatusLabel: labels.For("EventStatus", string(ev.Status)),
-		CategoryName: ev.Edges.Category.Name, GridName: ev.Edges.Grid.Name, ReportedAt: ev.ReportedAt,
-		ClosedAt: ev.ClosedAt, Feedback: ev.Feedback, Steps: []*model.PublicStep{},
-	}
-	for _, a := range ev.Edges.Actions {
-		out.Steps = append(out.Steps, &model.PublicStep{
-			Action: a.Action, ActionLabel: labels.For("EventActionKind", string(a.Action)),
-			Status: event.Status(a.ToStatus), At: a.CreatedAt,
-		})
-	}
-	return out, nil
+func (r *queryResolver) PublicEvent(ctx context.Context, trackingCode string) (*publicface.Case, error) {
+	return r.Public.Case(ctx, trackingCode)
 }
 
 // PublicEventCategories is the resolver for the publicEventCategories field.
-func (r *queryResolver) PublicEventCategories(ctx context.Context) ([]*model.PublicEventCategory, error) {
-	cats, err := r.client(ctx).EventCategory.Query().
-		Where(eventcategory.Active(true), eventcategory.Not(eventcategory.HasChildren())).
-		Order(ent.Asc(eventcategory.FieldCode)).
-		All(authz.SystemContext(ctx, "public category list"))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*model.PublicEventCategory, len(cats))
-	for i, c := range cats {
-		out[i] = &model.PublicEventCategory{Code: c.Code, Name: c.Name}
-	}
-	return out, nil
+func (r *queryResolver) PublicEventCategories(ctx context.Context) ([]*publicface.Category, error) {
+	return r.Public.Categories(ctx)
 }

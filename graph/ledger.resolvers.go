@@ -164,7 +164,11 @@ func (r *mutationResolver) UpdateLedgerEntry(ctx context.Context, id int, input 
 
 // RequestExport is the resolver for the requestExport field.
 func (r *mutationResolver) RequestExport(ctx context.Context, kind model.ExportKind, gridID *int) (*model.ExportDownload, error) {
-	return r.requestExport(ctx, kind, gridID)
+	url, expires, err := r.Downloads.Request(ctx, r.client(ctx), exportKinds[kind], gridID, r.Now())
+	if err != nil {
+		return nil, err
+	}
+	return &model.ExportDownload{URL: url, ExpiresAt: expires}, nil
 }
 
 // LedgerCategories is the resolver for the ledgerCategories field.

@@ -4,7 +4,6 @@ package graph
 
 import (
 	"context"
-	"gridgov/internal/clock"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -12,8 +11,10 @@ import (
 	"gridgov/ent"
 	"gridgov/graph/generated"
 	"gridgov/internal/auth"
+	"gridgov/internal/clock"
 	"gridgov/internal/dailywork"
 	"gridgov/internal/excel"
+	"gridgov/internal/gqllimits"
 	"gridgov/internal/publicface"
 	"gridgov/internal/supervision"
 	"gridgov/internal/workcal"
@@ -56,10 +57,11 @@ func NewResolver(client *ent.Client, authService *auth.Service) *Resolver {
 // NewSchemaFor returns the executable schema of r with gridgov's complexity functions:
 // connections by their page size, other lists by their length.
 func NewSchemaFor(r *Resolver) graphql.ExecutableSchema {
-	es := generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexity()})
-	describePageSizes(es.Schema())
-	return withListCosts(es)
+	return gqllimits.Costed(generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: gqllimits.Complexity()}))
 }
+
+// MaxPageSize is gqllimits.MaxPageSize, for the resolvers that cap a list argument by it.
+const MaxPageSize = gqllimits.MaxPageSize
 
 // client returns the transaction's client inside a mutation (entgql.Transactioner puts it in
 // the context) and the root client elsewhere.

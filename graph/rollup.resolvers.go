@@ -32,11 +32,11 @@ func (r *queryResolver) Rollup(ctx context.Context, gridID int, from time.Time, 
 	for i, c := range rows {
 		keys[i], subKeys[i] = c.Key, c.SubKey
 	}
-	labelOf, err := r.rollupLabels(ctx, group, keys)
+	labelOf, err := rollup.Labels(ctx, r.client(ctx), group, keys)
 	if err != nil {
 		return nil, err
 	}
-	subLabelOf, err := r.rollupLabels(ctx, then, subKeys)
+	subLabelOf, err := rollup.Labels(ctx, r.client(ctx), then, subKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ func (r *queryResolver) WorkRollup(ctx context.Context, gridID int, from time.Ti
 	for i, row := range work.Rows {
 		keys[i] = row.Key
 	}
-	labelOf, err := r.rollupLabels(ctx, rollup.ChildGrid, keys)
+	labelOf, err := rollup.Labels(ctx, r.client(ctx), rollup.ChildGrid, keys)
 	if err != nil {
 		return nil, err
 	}

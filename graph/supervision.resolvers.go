@@ -10,6 +10,7 @@ import (
 	"gridgov/ent"
 	"gridgov/ent/inspection"
 	"gridgov/graph/model"
+	"gridgov/internal/gqllimits"
 	"gridgov/internal/labels"
 	"gridgov/internal/supervision"
 	"time"
@@ -86,7 +87,7 @@ func (r *queryResolver) FollowUpsDue(ctx context.Context, before *time.Time, min
 		q = q.Where(inspection.InspectorID(viewerPerson(ctx)))
 	}
 	limit := 100
-	if first != nil && *first > 0 && *first <= MaxPageSize {
+	if first != nil && *first > 0 && *first <= gqllimits.MaxPageSize {
 		limit = *first
 	}
 	return q.Order(ent.Asc(inspection.FieldFollowUpDue), ent.Asc(inspection.FieldID)).Limit(limit).All(ctx)

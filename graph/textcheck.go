@@ -34,7 +34,7 @@ func (TextCheck) Validate(graphql.ExecutableSchema) error { return nil }
 func (TextCheck) MutateOperationContext(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
 	for name, v := range rc.Variables {
 		if err := checkVariable("$"+name, v); err != nil {
-			return PresentError(ctx, err)
+			return apperr.Present(ctx, err)
 		}
 	}
 	if rc.Doc == nil {
@@ -42,12 +42,12 @@ func (TextCheck) MutateOperationContext(ctx context.Context, rc *graphql.Operati
 	}
 	for _, op := range rc.Doc.Operations {
 		if err := checkSelections(op.SelectionSet, op.Directives); err != nil {
-			return PresentError(ctx, err)
+			return apperr.Present(ctx, err)
 		}
 	}
 	for _, f := range rc.Doc.Fragments {
 		if err := checkSelections(f.SelectionSet, f.Directives); err != nil {
-			return PresentError(ctx, err)
+			return apperr.Present(ctx, err)
 		}
 	}
 	return nil

@@ -1170,8 +1170,8 @@ type QueryResolver interface {
 	Events(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EventOrder, where *ent.EventWhereInput, overdue *bool) (*ent.EventConnection, error)
 	EventByTrackingCode(ctx context.Context, code string) (*ent.Event, error)
 	EventCategories(ctx context.Context, activeOnly *bool) ([]*ent.EventCategory, error)
-	PublicEvent(ctx context.Context, trackingCode string) (*model.PublicEvent, error)
-	PublicEventCategories(ctx context.Context) ([]*model.PublicEventCategory, error)
+	PublicEvent(ctx context.Context, trackingCode string) (*publicface.Case, error)
+	PublicEventCategories(ctx context.Context) ([]*publicface.Category, error)
 	GridByCode(ctx context.Context, code string) (*ent.Grid, error)
 	Responsibles(ctx context.Context, gridID int, at *time.Time, roles []assignment.Role, inherited *bool) ([]*ent.Assignment, error)
 	EnumLabels(ctx context.Context, enum string) ([]*model.EnumLabel, error)
@@ -30100,7 +30100,7 @@ func (ec *executionContext) fieldContext_PublicCard_reportPath(_ context.Context
 	return graphql.NewScalarFieldContext("PublicCard", field, false, false, "String")
 }
 
-func (ec *executionContext) _PublicEvent_trackingCode(ctx context.Context, field graphql.CollectedField, obj *model.PublicEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _PublicEvent_trackingCode(ctx context.Context, field graphql.CollectedField, obj *publicface.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -30123,7 +30123,7 @@ func (ec *executionContext) fieldContext_PublicEvent_trackingCode(_ context.Cont
 	return graphql.NewScalarFieldContext("PublicEvent", field, false, false, "String")
 }
 
-func (ec *executionContext) _PublicEvent_status(ctx context.Context, field graphql.CollectedField, obj *model.PublicEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _PublicEvent_status(ctx context.Context, field graphql.CollectedField, obj *publicface.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -30146,7 +30146,7 @@ func (ec *executionContext) fieldContext_PublicEvent_status(_ context.Context, f
 	return graphql.NewScalarFieldContext("PublicEvent", field, false, false, "EventStatus")
 }
 
-func (ec *executionContext) _PublicEvent_statusLabel(ctx context.Context, field graphql.CollectedField, obj *model.PublicEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _PublicEvent_statusLabel(ctx context.Context, field graphql.CollectedField, obj *publicface.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -30169,7 +30169,7 @@ func (ec *executionContext) fieldContext_PublicEvent_statusLabel(_ context.Conte
 	return graphql.NewScalarFieldContext("PublicEvent", field, false, false, "String")
 }
 
-func (ec *executionContext) _PublicEvent_categoryName(ctx context.Context, field graphql.CollectedField, obj *model.PublicEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _PublicEvent_categoryName(ctx context.Context, field graphql.CollectedField, obj *publicface.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -30192,7 +30192,7 @@ func (ec *executionContext) fieldContext_PublicEvent_categoryName(_ context.Cont
 	return graphql.NewScalarFieldContext("PublicEvent", field, false, false, "String")
 }
 
-func (ec *executionContext) _PublicEvent_gridName(ctx context.Context, field graphql.CollectedField, obj *model.PublicEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _PublicEvent_gridName(ctx context.Context, field graphql.CollectedField, obj *publicface.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -30215,7 +30215,7 @@ func (ec *executionContext) fieldContext_PublicEvent_gridName(_ context.Context,
 	return graphql.NewScalarFieldContext("PublicEvent", field, false, false, "String")
 }
 
-func (ec *executionContext) _PublicEvent_reportedAt(ctx context.Context, field graphql.CollectedField, obj *model.PublicEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _PublicEvent_reportedAt(ctx context.Context, field graphql.CollectedField, obj *publicface.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -30238,7 +30238,7 @@ func (ec *executionContext) fieldContext_PublicEvent_reportedAt(_ context.Contex
 	return graphql.NewScalarFieldContext("PublicEvent", field, false, false, "Time")
 }
 
-func (ec *executionContext) _PublicEvent_closedAt(ctx context.Context, field graphql.CollectedField, obj *model.PublicEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _PublicEvent_closedAt(ctx context.Context, field graphql.CollectedField, obj *publicface.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -30261,7 +30261,7 @@ func (ec *executionContext) fieldContext_PublicEvent_closedAt(_ context.Context,
 	return graphql.NewScalarFieldContext("PublicEvent", field, false, false, "Time")
 }
 
-func (ec *executionContext) _PublicEvent_feedback(ctx context.Context, field graphql.CollectedField, obj *model.PublicEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _PublicEvent_feedback(ctx context.Context, field graphql.CollectedField, obj *publicface.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -30284,7 +30284,7 @@ func (ec *executionContext) fieldContext_PublicEvent_feedback(_ context.Context,
 	return graphql.NewScalarFieldContext("PublicEvent", field, false, false, "String")
 }
 
-func (ec *executionContext) _PublicEvent_steps(ctx context.Context, field graphql.CollectedField, obj *model.PublicEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _PublicEvent_steps(ctx context.Context, field graphql.CollectedField, obj *publicface.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -30296,8 +30296,8 @@ func (ec *executionContext) _PublicEvent_steps(ctx context.Context, field graphq
 			return obj.Steps, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.PublicStep) graphql.Marshaler {
-			return ec.marshalNPublicStep2ᚕᚖgridgovᚋgraphᚋmodelᚐPublicStepᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*publicface.CaseStep) graphql.Marshaler {
+			return ec.marshalNPublicStep2ᚕᚖgridgovᚋinternalᚋpublicfaceᚐCaseStepᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -30316,7 +30316,7 @@ func (ec *executionContext) fieldContext_PublicEvent_steps(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _PublicEventCategory_code(ctx context.Context, field graphql.CollectedField, obj *model.PublicEventCategory) (ret graphql.Marshaler) {
+func (ec *executionContext) _PublicEventCategory_code(ctx context.Context, field graphql.CollectedField, obj *publicface.Category) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -30339,7 +30339,7 @@ func (ec *executionContext) fieldContext_PublicEventCategory_code(_ context.Cont
 	return graphql.NewScalarFieldContext("PublicEventCategory", field, false, false, "String")
 }
 
-func (ec *executionContext) _PublicEventCategory_name(ctx context.Context, field graphql.CollectedField, obj *model.PublicEventCategory) (ret graphql.Marshaler) {
+func (ec *executionContext) _PublicEventCategory_name(ctx context.Context, field graphql.CollectedField, obj *publicface.Category) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -31176,7 +31176,7 @@ func (ec *executionContext) fieldContext_PublicReceipt_statusLabel(_ context.Con
 	return graphql.NewScalarFieldContext("PublicReceipt", field, false, false, "String")
 }
 
-func (ec *executionContext) _PublicStep_action(ctx context.Context, field graphql.CollectedField, obj *model.PublicStep) (ret graphql.Marshaler) {
+func (ec *executionContext) _PublicStep_action(ctx context.Context, field graphql.CollectedField, obj *publicface.CaseStep) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -31199,7 +31199,7 @@ func (ec *executionContext) fieldContext_PublicStep_action(_ context.Context, fi
 	return graphql.NewScalarFieldContext("PublicStep", field, false, false, "EventActionKind")
 }
 
-func (ec *executionContext) _PublicStep_actionLabel(ctx context.Context, field graphql.CollectedField, obj *model.PublicStep) (ret graphql.Marshaler) {
+func (ec *executionContext) _PublicStep_actionLabel(ctx context.Context, field graphql.CollectedField, obj *publicface.CaseStep) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -31222,7 +31222,7 @@ func (ec *executionContext) fieldContext_PublicStep_actionLabel(_ context.Contex
 	return graphql.NewScalarFieldContext("PublicStep", field, false, false, "String")
 }
 
-func (ec *executionContext) _PublicStep_status(ctx context.Context, field graphql.CollectedField, obj *model.PublicStep) (ret graphql.Marshaler) {
+func (ec *executionContext) _PublicStep_status(ctx context.Context, field graphql.CollectedField, obj *publicface.CaseStep) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -31245,7 +31245,7 @@ func (ec *executionContext) fieldContext_PublicStep_status(_ context.Context, fi
 	return graphql.NewScalarFieldContext("PublicStep", field, false, false, "EventStatus")
 }
 
-func (ec *executionContext) _PublicStep_at(ctx context.Context, field graphql.CollectedField, obj *model.PublicStep) (ret graphql.Marshaler) {
+func (ec *executionContext) _PublicStep_at(ctx context.Context, field graphql.CollectedField, obj *publicface.CaseStep) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -32225,8 +32225,8 @@ func (ec *executionContext) _Query_publicEvent(ctx context.Context, field graphq
 			return ec.Resolvers.Query().PublicEvent(ctx, fc.Args["trackingCode"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.PublicEvent) graphql.Marshaler {
-			return ec.marshalOPublicEvent2ᚖgridgovᚋgraphᚋmodelᚐPublicEvent(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *publicface.Case) graphql.Marshaler {
+			return ec.marshalOPublicEvent2ᚖgridgovᚋinternalᚋpublicfaceᚐCase(ctx, selections, v)
 		},
 		true,
 		false,
@@ -32268,8 +32268,8 @@ func (ec *executionContext) _Query_publicEventCategories(ctx context.Context, fi
 			return ec.Resolvers.Query().PublicEventCategories(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.PublicEventCategory) graphql.Marshaler {
-			return ec.marshalNPublicEventCategory2ᚕᚖgridgovᚋgraphᚋmodelᚐPublicEventCategoryᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*publicface.Category) graphql.Marshaler {
+			return ec.marshalNPublicEventCategory2ᚕᚖgridgovᚋinternalᚋpublicfaceᚐCategoryᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -54149,7 +54149,7 @@ func (ec *executionContext) _PublicCard(ctx context.Context, sel ast.SelectionSe
 
 var publicEventImplementors = []string{"PublicEvent"}
 
-func (ec *executionContext) _PublicEvent(ctx context.Context, sel ast.SelectionSet, obj *model.PublicEvent) graphql.Marshaler {
+func (ec *executionContext) _PublicEvent(ctx context.Context, sel ast.SelectionSet, obj *publicface.Case) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, publicEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -54222,7 +54222,7 @@ func (ec *executionContext) _PublicEvent(ctx context.Context, sel ast.SelectionS
 
 var publicEventCategoryImplementors = []string{"PublicEventCategory"}
 
-func (ec *executionContext) _PublicEventCategory(ctx context.Context, sel ast.SelectionSet, obj *model.PublicEventCategory) graphql.Marshaler {
+func (ec *executionContext) _PublicEventCategory(ctx context.Context, sel ast.SelectionSet, obj *publicface.Category) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, publicEventCategoryImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -54575,7 +54575,7 @@ func (ec *executionContext) _PublicReceipt(ctx context.Context, sel ast.Selectio
 
 var publicStepImplementors = []string{"PublicStep"}
 
-func (ec *executionContext) _PublicStep(ctx context.Context, sel ast.SelectionSet, obj *model.PublicStep) graphql.Marshaler {
+func (ec *executionContext) _PublicStep(ctx context.Context, sel ast.SelectionSet, obj *publicface.CaseStep) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, publicStepImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -57581,11 +57581,11 @@ func (ec *executionContext) marshalNPublicCard2ᚖgridgovᚋinternalᚋpublicfac
 	return ec._PublicCard(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNPublicEventCategory2ᚕᚖgridgovᚋgraphᚋmodelᚐPublicEventCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PublicEventCategory) graphql.Marshaler {
+func (ec *executionContext) marshalNPublicEventCategory2ᚕᚖgridgovᚋinternalᚋpublicfaceᚐCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*publicface.Category) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPublicEventCategory2ᚖgridgovᚋgraphᚋmodelᚐPublicEventCategory(ctx, sel, v[i])
+		return ec.marshalNPublicEventCategory2ᚖgridgovᚋinternalᚋpublicfaceᚐCategory(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -57597,7 +57597,7 @@ func (ec *executionContext) marshalNPublicEventCategory2ᚕᚖgridgovᚋgraphᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalNPublicEventCategory2ᚖgridgovᚋgraphᚋmodelᚐPublicEventCategory(ctx context.Context, sel ast.SelectionSet, v *model.PublicEventCategory) graphql.Marshaler {
+func (ec *executionContext) marshalNPublicEventCategory2ᚖgridgovᚋinternalᚋpublicfaceᚐCategory(ctx context.Context, sel ast.SelectionSet, v *publicface.Category) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PublicEventCategory!")
 		return graphql.Null
@@ -57690,11 +57690,11 @@ func (ec *executionContext) unmarshalNPublicReportInput2gridgovᚋgraphᚋmodel�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNPublicStep2ᚕᚖgridgovᚋgraphᚋmodelᚐPublicStepᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PublicStep) graphql.Marshaler {
+func (ec *executionContext) marshalNPublicStep2ᚕᚖgridgovᚋinternalᚋpublicfaceᚐCaseStepᚄ(ctx context.Context, sel ast.SelectionSet, v []*publicface.CaseStep) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPublicStep2ᚖgridgovᚋgraphᚋmodelᚐPublicStep(ctx, sel, v[i])
+		return ec.marshalNPublicStep2ᚖgridgovᚋinternalᚋpublicfaceᚐCaseStep(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -57706,7 +57706,7 @@ func (ec *executionContext) marshalNPublicStep2ᚕᚖgridgovᚋgraphᚋmodelᚐP
 	return ret
 }
 
-func (ec *executionContext) marshalNPublicStep2ᚖgridgovᚋgraphᚋmodelᚐPublicStep(ctx context.Context, sel ast.SelectionSet, v *model.PublicStep) graphql.Marshaler {
+func (ec *executionContext) marshalNPublicStep2ᚖgridgovᚋinternalᚋpublicfaceᚐCaseStep(ctx context.Context, sel ast.SelectionSet, v *publicface.CaseStep) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PublicStep!")
 		return graphql.Null
@@ -60131,7 +60131,7 @@ func (ec *executionContext) marshalOPublicCard2ᚖgridgovᚋinternalᚋpublicfac
 	return ec._PublicCard(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOPublicEvent2ᚖgridgovᚋgraphᚋmodelᚐPublicEvent(ctx context.Context, sel ast.SelectionSet, v *model.PublicEvent) graphql.Marshaler {
+func (ec *executionContext) marshalOPublicEvent2ᚖgridgovᚋinternalᚋpublicfaceᚐCase(ctx context.Context, sel ast.SelectionSet, v *publicface.Case) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

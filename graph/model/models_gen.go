@@ -9,7 +9,6 @@ import (
 	"gridgov/ent/assignment"
 	"gridgov/ent/bulletinpost"
 	"gridgov/ent/event"
-	"gridgov/ent/eventaction"
 	"gridgov/ent/grid"
 	"gridgov/ent/household"
 	"gridgov/ent/inspection"
@@ -177,27 +176,6 @@ type PersonWorkCount struct {
 	EventsReported int         `json:"eventsReported"`
 }
 
-// A case as the public sees it: no names, no phone numbers.
-type PublicEvent struct {
-	TrackingCode string       `json:"trackingCode"`
-	Status       event.Status `json:"status"`
-	StatusLabel  string       `json:"statusLabel"`
-	CategoryName string       `json:"categoryName"`
-	GridName     string       `json:"gridName"`
-	ReportedAt   time.Time    `json:"reportedAt"`
-	ClosedAt     *time.Time   `json:"closedAt,omitempty"`
-	// How the problem was resolved (反馈).
-	Feedback string `json:"feedback"`
-	// The steps taken, without who took them.
-	Steps []*PublicStep `json:"steps"`
-}
-
-// A category a resident may choose.
-type PublicEventCategory struct {
-	Code string `json:"code"`
-	Name string `json:"name"`
-}
-
 // What a resident gets back after reporting: the code to follow the report with.
 type PublicReceipt struct {
 	TrackingCode string       `json:"trackingCode"`
@@ -218,14 +196,6 @@ type PublicReportInput struct {
 	// Optional: how the grid staff can reach the resident. Never shown publicly.
 	ContactName  *string `json:"contactName,omitempty"`
 	ContactPhone *string `json:"contactPhone,omitempty"`
-}
-
-// One step of a case on the public page.
-type PublicStep struct {
-	Action      eventaction.Action `json:"action"`
-	ActionLabel string             `json:"actionLabel"`
-	Status      event.Status       `json:"status"`
-	At          time.Time          `json:"at"`
 }
 
 // A re-check of a closed case (复查).

@@ -13,7 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"gridgov/authz"
 	"gridgov/ent"
+	"gridgov/ent/grid"
+	"gridgov/internal/apperr"
 )
 
 // Kinds of workbook a signed-in user may download.
@@ -106,4 +109,31 @@ func (s *Signer) Verify(token string, now time.Time) (Ticket, error) {
 		return Ticket{}, ErrExpiredLink
 	}
 	return t, nil
+}
+
+// Request signs a link to a workbook of kind for the signed-in user of ctx, valid for
+// DownloadTTL from now, after checking that the grid gridID, if any, is in their scope (the
+// download checks the scope again). It returns the link's path and when it expires. A nil
+// signer refuses: downloads are not configured.
+func (s *Signer) Request(ctx context.Context, client *ent.Client, kind string, gridID *int, now time.Time) (string, time.Time, error) {
+	v := authz.FromContext(ctx)
+	if v == nil || v.UserID == 0 {
+		return "", time.Time{}, authz.ErrNoViewer
+	}
+	if s == nil {
+		return "", time.Time{}, apperr.New(apperr.Internal, "downloads are not configured on this server")
+	}
+	t := Ticket{UserID: v.UserID, Kind: kind, Expires: now.Add(DownloadTTL)}
+	if gridID != nil {
+		// Read with the viewer's authority: a grid outside their scope is not found.
+		g, err := client.Grid.Query().Where(grid.ID(*gridID)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return "", time.Time{}, authz.NotVisible(v, authz.ObjGrid, "gridID", *gridID)
+		}
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		t.GridID = g.ID
+	}
+	return "/downloads/" + s.Sign(t), t.Expires, nil
 }

@@ -13,6 +13,9 @@ import (
 	"gridgov/internal/labels"
 )
 
+// MaxAttachments bounds the links of one bulletin post.
+const MaxAttachments = 20
+
 // Post is a published bulletin post as the public sees it: no author.
 type Post struct {
 	ID          int

@@ -21,7 +21,6 @@ import (
 	"gridgov/internal/apperr"
 	"gridgov/internal/inputtext"
 	"gridgov/internal/labels"
-	"gridgov/internal/store"
 	"gridgov/internal/workcal"
 )
 
@@ -340,9 +339,9 @@ func (w *Web) notFound(rw http.ResponseWriter, r *http.Request, msg string) {
 // else as 500, logged.
 func (w *Web) fail(rw http.ResponseWriter, r *http.Request, err error) {
 	status, msg := http.StatusInternalServerError, "服务器出错，请稍后再试。"
-	if e, ok := apperr.As(err); ok && e.Code == apperr.BadInput {
+	if e := apperr.Classify(err); e.Code == apperr.BadInput {
 		status, msg = http.StatusBadRequest, e.Message
-	} else if store.Unavailable(err) || store.TimedOut(err) || errors.Is(err, context.Canceled) {
+	} else if e.Code == apperr.Unavailable || e.Code == apperr.Timeout || errors.Is(err, context.Canceled) {
 		status, msg = http.StatusServiceUnavailable, "服务暂时不可用，请稍后再试。"
 		rw.Header().Set("Retry-After", "5")
 	} else {

@@ -8,27 +8,21 @@ import (
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"gridgov/graph"
 	"gridgov/internal/apperr"
-	"gridgov/internal/store"
 )
-
-// OverloadedMessage is what a client reads when every connection of the pool stayed busy.
-const OverloadedMessage = "the server is busy: nothing was changed; try again after the Retry-After of this response"
 
 // dbFault returns the client's error for a failure of the database rather than of the
 // request: unreachable (DATABASE_UNAVAILABLE), out of time with the pool busy to its limit
 // (OVERLOADED: the request waited for a connection), or out of time otherwise (TIMEOUT); nil
 // for any other error.
 func dbFault(ctx context.Context, err error) *apperr.Error {
+	e := apperr.Classify(err)
 	switch {
-	case store.Unavailable(err):
-		return apperr.Wrap(err, apperr.Unavailable, graph.UnavailableMessage)
-	case errors.Is(err, context.DeadlineExceeded) && poolBusy(infoFrom(ctx).pool):
+	case e.Code == apperr.Timeout && errors.Is(err, context.DeadlineExceeded) && poolBusy(infoFrom(ctx).pool):
 		// database/sql ends a wait for a connection with the context's error and nothing else.
-		return apperr.Wrap(err, apperr.Overloaded, OverloadedMessage)
-	case store.TimedOut(err):
-		return apperr.Wrap(err, apperr.Timeout, graph.TimeoutMessage)
+		return apperr.Wrap(err, apperr.Overloaded, apperr.OverloadedMessage)
+	case e.Code == apperr.Unavailable, e.Code == apperr.Timeout:
+		return e
 	}
 	return nil
 }
@@ -43,7 +37,7 @@ func poolBusy(pool *sql.DB) bool {
 	return s.MaxOpenConnections > 0 && s.InUse >= s.MaxOpenConnections && s.WaitCount > 0
 }
 
-// presentError is graph.PresentError knowing the pool: a deadline met while the pool was busy
+// presentError is apperr.Present knowing the pool: a deadline met while the pool was busy
 // is OVERLOADED, not TIMEOUT. Errors that already carry a code keep it.
 func presentError(ctx context.Context, err error) *gqlerror.Error {
 	if _, ok := apperr.As(err); !ok {
@@ -51,7 +45,7 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 			err = f
 		}
 	}
-	return graph.PresentError(ctx, err)
+	return apperr.Present(ctx, err)
 }
 
 // Retry-After values, in seconds. After an outage: long enough for a restart of PostgreSQL,

@@ -32,6 +32,7 @@ import (
 	"gridgov/internal/auth"
 	"gridgov/internal/clock"
 	"gridgov/internal/excel"
+	"gridgov/internal/gqllimits"
 	"gridgov/internal/publicface"
 	"gridgov/internal/store"
 )
@@ -106,7 +107,7 @@ func New(cfg Config) http.Handler {
 	}
 	obs := newObserver(requestLog, cfg.DB)
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", obs.wrap(faultStatusOf(withLimits(cfg.RequestTimeout, withViewer(cfg, GraphQL(cfg))))))
+	mux.Handle("/graphql", obs.wrap(faultStatusOf(graphQLRequests(cfg).Wrap(withViewer(cfg, GraphQL(cfg))))))
 	mux.Handle("GET /downloads/{token}", obs.wrap(downloads(cfg)))
 	mux.Handle("/{$}", playground.Handler("gridgov GraphiQL", "/graphql"))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -123,6 +124,17 @@ func New(cfg Config) http.Handler {
 		mux.Handle(p, http.TimeoutHandler(pages, cfg.RequestTimeout, "请求超时，请稍后再试。"))
 	}
 	return mux
+}
+
+// DefaultRequestTimeout is how long a GraphQL request may take unless Config says otherwise.
+const DefaultRequestTimeout = 15 * time.Second
+
+// graphQLRequests are the checks of gqllimits.Requests on a request to /graphql, refused in
+// GraphQL's response shape, with the operation the request names noted for its log line.
+func graphQLRequests(cfg Config) gqllimits.Requests {
+	return gqllimits.Requests{Timeout: cfg.RequestTimeout, Refuse: respondError, Operation: func(r *http.Request, name string) {
+		infoFrom(r.Context()).rawOperation = name
+	}}
 }
 
 // ErrPoliciesMissing is returned by CheckPolicies when some entity has no registered privacy
@@ -146,22 +158,22 @@ func GraphQL(cfg Config) *handler.Server {
 	resolver.Downloads = cfg.Downloads
 	srv := handler.New(graph.NewSchemaFor(resolver))
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{}) // withLimits refuses mutations over GET first
+	srv.AddTransport(transport.GET{}) // gqllimits.Requests refuses mutations over GET first
 	srv.AddTransport(transport.POST{})
-	cache := lru.New[*ast.QueryDocument](queryCacheItems)
+	cache := lru.New[*ast.QueryDocument](gqllimits.QueryCacheItems)
 	srv.SetQueryCache(cache)
-	srv.SetParserTokenLimit(parserTokens)
+	srv.SetParserTokenLimit(gqllimits.ParserTokens)
 	srv.SetDisableSuggestion(true)
 	srv.SetValidationRulesFn(rulesWithoutSuggestions)
-	srv.Use(queryLimits{cache: cache}) // before validation, which costs what the limits bound
+	srv.Use(gqllimits.QueryLimits{Cache: cache}) // before validation, which costs what the limits bound
 	srv.Use(graph.TextCheck{})
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
 	srv.AroundResponses(recordResponse) // outermost: sees the response as sent
-	srv.AroundResponses(truncateErrors)
-	srv.Use(graph.PageSizeCheck{}) // before the complexity limit: a clearer refusal
-	srv.Use(complexityLimit())
+	srv.AroundResponses(gqllimits.TruncateErrors)
+	srv.Use(gqllimits.PageSizeCheck{}) // before the complexity limit: a clearer refusal
+	srv.Use(gqllimits.ComplexityLimit())
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: cfg.Client}})
 	// Page sizes are checked once per operation (PageSizeCheck), not by a field middleware,
 	// which would run on every field of every response (a district rollup has thousands).
@@ -171,7 +183,7 @@ func GraphQL(cfg Config) *handler.Server {
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		cfg.Logger.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(v))
-		return apperr.New(apperr.Internal, "internal server error")
+		return apperr.New(apperr.Internal, apperr.InternalMessage)
 	})
 	return srv
 }
@@ -264,7 +276,7 @@ func outsideTransaction(opCtx *graphql.OperationContext) (bool, error) {
 
 // errorResponse answers a whole operation with one error, presented as resolvers' errors are.
 func errorResponse(ctx context.Context, err error) *graphql.Response {
-	return &graphql.Response{Errors: gqlerror.List{graph.PresentError(ctx, err)}}
+	return &graphql.Response{Errors: gqlerror.List{apperr.Present(ctx, err)}}
 }
 
 // withViewer resolves the bearer token to the session's viewer, whose grants come from the
@@ -340,7 +352,7 @@ func bearer(r *http.Request) (string, bool) {
 // writeError answers outside GraphQL execution, in GraphQL's response shape: an apperr with
 // status, a database fault with its status (see faultStatus), anything else with 500 and no details.
 func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, status int, err error) {
-	code, msg := apperr.Internal, "internal server error"
+	code, msg := apperr.Internal, apperr.InternalMessage
 	switch e, ok := apperr.As(err); {
 	case ok:
 		code, msg = e.Code, e.Message

@@ -72,3 +72,14 @@ func TimedOut(err error) bool {
 	}
 	return false
 }
+
+// Contended reports whether PostgreSQL aborted err's transaction to resolve a clash with a
+// concurrent one: a deadlock (40P01) or a serialization failure (40001). Nothing of the
+// transaction was saved, and the same request usually succeeds when sent again.
+func Contended(err error) bool {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return pqErr.Code == pqerror.TRDeadlockDetected || pqErr.Code == pqerror.TRSerializationFailure
+	}
+	return false
+}

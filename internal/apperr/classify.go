@@ -1,4 +1,4 @@
-package graph
+package apperr
 
 import (
 	"context"
@@ -13,66 +13,85 @@ import (
 
 	"gridgov/ent"
 	"gridgov/ent/privacy"
-	"gridgov/internal/apperr"
 	"gridgov/internal/store"
 )
 
-// PresentError is the one place where errors become what a client sees: every error gets an
-// extensions.code, and internal failures are logged and reported without their details.
-func PresentError(ctx context.Context, err error) *gqlerror.Error {
+// Present is the one place where errors become what a GraphQL client sees: every error gets
+// an extensions.code, and internal failures are logged and reported without their details.
+func Present(ctx context.Context, err error) *gqlerror.Error {
 	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 	if gqlErr.Extensions != nil && gqlErr.Extensions["code"] != nil {
 		return gqlErr // parse and validation errors from gqlgen already carry a code
 	}
-	code, msg, field := classify(err)
-	if code == apperr.Internal {
+	e := Classify(err)
+	if e.Code == Internal {
 		slog.ErrorContext(ctx, "internal error", "error", err, "path", gqlErr.Path.String())
 	}
-	gqlErr.Message = msg
-	gqlErr.Extensions = map[string]any{"code": string(code)}
-	if field != "" {
-		gqlErr.Extensions["field"] = field
+	gqlErr.Message = e.Message
+	gqlErr.Extensions = map[string]any{"code": string(e.Code)}
+	if e.Field != "" {
+		gqlErr.Extensions["field"] = e.Field
 	}
 	return gqlErr
 }
 
-// UnavailableMessage is what a client reads when the database cannot be reached.
-const UnavailableMessage = "the database is unavailable: try again shortly"
+// Messages of the database's failures, the same wherever a client meets them.
+const (
+	// UnavailableMessage is what a client reads when the database cannot be reached.
+	UnavailableMessage = "the database is unavailable: try again shortly"
+	// TimeoutMessage is what a client reads when a statement or the request ran out of time.
+	TimeoutMessage = "the request took too long and was stopped: nothing was changed; narrow it down rather than sending it again as it is"
+	// OverloadedMessage is what a client reads when every connection of the pool stayed busy.
+	OverloadedMessage = "the server is busy: nothing was changed; try again after the Retry-After of this response"
+	// ContendedMessage is what a client reads when the database aborted its transaction for a
+	// concurrent one (a deadlock or a serialization failure).
+	ContendedMessage = "the change clashed with another one made at the same time and was not saved: send the same request again"
+	// InternalMessage is all a client reads of a failure of the server.
+	InternalMessage = "internal server error"
+)
 
-// TimeoutMessage is what a client reads when a statement or the request ran out of time.
-const TimeoutMessage = "the request took too long and was stopped: nothing was changed; narrow it down rather than sending it again as it is"
-
-// classify maps an error to its code, client message and input field.
-func classify(err error) (apperr.Code, string, string) {
-	if e, ok := apperr.As(err); ok {
-		return e.Code, e.Message, e.Field
+// Classify is the one mapping of errors to what a client is told: an *Error in err's chain
+// as it is, else the code, message and field of the failure err describes (ent's, the
+// database's, gqlgen's argument parsing), else INTERNAL_SERVER_ERROR with nothing more.
+// The result keeps err as its cause.
+func Classify(err error) *Error {
+	if e, ok := As(err); ok {
+		return e
 	}
+	code, msg, field := classify(err)
+	return &Error{Code: code, Message: msg, Field: field, cause: err}
+}
+
+// classify maps an error that carries no code to its code, client message and input field.
+func classify(err error) (Code, string, string) {
 	var verr *ent.ValidationError
 	var nf *ent.NotFoundError
 	var cerr *ent.CursorError
 	switch {
 	case errors.As(err, &cerr):
-		return apperr.BadInput, cerr.Error(), ""
+		return BadInput, cerr.Error(), ""
 	case errors.As(err, &verr):
 		field := lowerCamel(verr.Name)
-		return apperr.BadInput, field + ": " + validationReason(verr), field
+		return BadInput, field + ": " + validationReason(verr), field
 	case errors.Is(err, privacy.Deny):
-		return apperr.Forbidden, "you may not do this here", ""
+		return Forbidden, "you may not do this here", ""
 	case errors.As(err, &nf), strings.Contains(err.Error(), "Could not resolve to a node"):
-		return apperr.NotFound, "not found or outside your scope", ""
+		return NotFound, "not found or outside your scope", ""
 	case ent.IsConstraintError(err):
 		if field, msg, ok := uniqueViolation(err.Error()); ok {
-			return apperr.Conflict, msg, field
+			return Conflict, msg, field
 		}
-		return apperr.Conflict, "conflicts with an existing record: a unique value is taken, or a referenced record is missing", ""
+		return Conflict, "conflicts with an existing record: a unique value is taken, or a referenced record is missing", ""
 	case isCursorError(err):
 		// Before the database's failures: a truncated cursor ends in io.EOF too.
-		return apperr.BadInput, "malformed cursor: pass a cursor from an edge or pageInfo as it is", ""
+		return BadInput, "malformed cursor: pass a cursor from an edge or pageInfo as it is", ""
 	case store.Unavailable(err):
 		// Checked before the deadline: a connection that breaks is not a slow query.
-		return apperr.Unavailable, UnavailableMessage, ""
+		return Unavailable, UnavailableMessage, ""
 	case store.TimedOut(err):
-		return apperr.Timeout, TimeoutMessage, ""
+		return Timeout, TimeoutMessage, ""
+	case store.Contended(err):
+		return Conflict, ContendedMessage, ""
 	}
 	// gqlgen reports arguments it cannot read (a malformed ID, time or cursor) as gqlerrors
 	// around a plain parse error; it wraps resolver failures the same way, so only parse
@@ -81,11 +100,11 @@ func classify(err error) (apperr.Code, string, string) {
 	if errors.As(err, &gqlErr) && isParseError(gqlErr.Unwrap()) {
 		var numErr *strconv.NumError
 		if errors.As(gqlErr.Unwrap(), &numErr) { // an ID that is not one of ours (IDs are numbers)
-			return apperr.BadInput, "malformed id: pass an id as this API returned it in an id field", ""
+			return BadInput, "malformed id: pass an id as this API returned it in an id field", ""
 		}
-		return apperr.BadInput, gqlErr.Message, ""
+		return BadInput, gqlErr.Message, ""
 	}
-	return apperr.Internal, "internal server error", ""
+	return Internal, InternalMessage, ""
 }
 
 // isCursorError reports whether err is entgql's failure to decode a cursor argument.

@@ -1,17 +1,10 @@
-package server
+package gqllimits
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
-	"net/http"
-	"net/url"
 	"strings"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -25,13 +18,14 @@ import (
 
 // Limits applied to every GraphQL request. A document within them costs at most a few
 // milliseconds to parse and validate; the measurements that chose them are in
-// attack_test.go.
+// internal/server/attack_test.go.
 const (
-	maxBodyBytes = 1 << 20 // 1 MiB
-	// parserTokens bounds parsing: by default a 60 KB request of repeated fields takes ~19 s.
-	parserTokens = 15_000
+	// MaxBodyBytes bounds a request's body.
+	MaxBodyBytes = 1 << 20 // 1 MiB
+	// ParserTokens bounds parsing: by default a 60 KB request of repeated fields takes ~19 s.
+	ParserTokens = 15_000
 	// maxComplexity is the complexity budget of a signed-in caller's operation: connections
-	// count their page size, other lists their length (graph.NewSchemaFor). The README's
+	// count their page size, other lists their length (Complexity and Costed). The README's
 	// example queries cost 1,000–4,000; a page of 100 cases with their timelines 6,400; a
 	// sheet of 500 notice cards with everything on them 40,000.
 	maxComplexity = 50_000
@@ -61,14 +55,13 @@ const (
 	// arguments within the token limit would otherwise answer 3,000 errors (470 KB).
 	maxErrors = 20
 
-	// DefaultRequestTimeout is how long a GraphQL request may take unless Config says otherwise.
-	DefaultRequestTimeout = 15 * time.Second
-	queryCacheItems       = 1000
+	// QueryCacheItems is how many parsed documents the handler's query cache keeps.
+	QueryCacheItems = 1000
 )
 
-// complexityLimit refuses, before execution, an operation that costs more than its caller's
+// ComplexityLimit refuses, before execution, an operation that costs more than its caller's
 // budget: maxAnonymousComplexity without sign-in, maxComplexity with.
-func complexityLimit() *extension.ComplexityLimit {
+func ComplexityLimit() *extension.ComplexityLimit {
 	return &extension.ComplexityLimit{Func: func(ctx context.Context, _ *graphql.OperationContext) int {
 		if authz.FromContext(ctx) == nil {
 			return maxAnonymousComplexity
@@ -90,7 +83,7 @@ const (
 	codeMethodNotAllowed = "METHOD_NOT_ALLOWED"
 	codeMediaType        = "UNSUPPORTED_MEDIA_TYPE"
 	codeBadRequest       = "BAD_REQUEST"
-	codeBadUserInput     = "BAD_USER_INPUT" // graph.PageSizeCheck refuses a page size before execution
+	codeBadUserInput     = "BAD_USER_INPUT" // PageSizeCheck refuses a page size before execution
 )
 
 func init() {
@@ -103,155 +96,34 @@ func init() {
 	}
 }
 
-// withLimits refuses, with a 4xx status and a code, the requests that gqlgen would answer
-// unclearly, late or not at all: other methods and media types, bodies over maxBodyBytes,
-// batches (JSON arrays), bodies that are not a GraphQL request in JSON, and mutations over
-// GET. It then gives the request timeout to the rest of the chain.
-func withLimits(timeout time.Duration, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.Method {
-		case http.MethodPost:
-			if !checkPost(w, r) {
-				return
-			}
-		case http.MethodGet:
-			if !checkGet(w, r) {
-				return
-			}
-		case http.MethodOptions, http.MethodHead:
-		default:
-			w.Header().Set("Allow", "GET, POST, OPTIONS")
-			respondError(w, r, http.StatusMethodNotAllowed, codeMethodNotAllowed,
-				fmt.Sprintf("method %s is not allowed: send operations with POST (queries also with GET)", r.Method))
-			return
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), timeout)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
-// checkPost reads the body of a POST request into memory, within maxBodyBytes, and checks
-// that it is one GraphQL request in JSON. It answers and returns false if not.
-func checkPost(w http.ResponseWriter, r *http.Request) bool {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		respondError(w, r, http.StatusUnsupportedMediaType, codeMediaType,
-			"send the request body as JSON with Content-Type: application/json")
-		return false
-	}
-	tooLarge := func() bool {
-		w.Header().Set("Connection", "close") // the rest of the body is not read
-		respondError(w, r, http.StatusRequestEntityTooLarge, codeRequestTooLarge,
-			fmt.Sprintf("the request body is larger than %d bytes", maxBodyBytes))
-		return false
-	}
-	if r.ContentLength > maxBodyBytes {
-		return tooLarge()
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
-	if err != nil {
-		respondError(w, r, http.StatusBadRequest, codeBadRequest, "could not read the request body")
-		return false
-	}
-	if len(body) > maxBodyBytes {
-		return tooLarge()
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.ContentLength = int64(len(body))
-
-	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) > 0 && t[0] == '[' {
-		respondError(w, r, http.StatusBadRequest, codeBatch,
-			"batched requests (a JSON array of operations) are not supported: send one operation per request")
-		return false
-	}
-	// Decoded as gqlgen's POST transport decodes it, whose own answer to a body it cannot
-	// decode has no code and repeats the whole body.
-	var params graphql.RawParams
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&params); err != nil {
-		respondError(w, r, http.StatusBadRequest, codeBadRequest, "the request body is not a GraphQL request in JSON: "+jsonProblem(err))
-		return false
-	}
-	infoFrom(r.Context()).rawOperation = params.OperationName
-	return true
-}
-
-// jsonProblem describes a JSON decoding error without Go type names.
-func jsonProblem(err error) string {
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		if typeErr.Field == "" {
-			return fmt.Sprintf("it is a JSON %s, not an object", typeErr.Value)
-		}
-		return fmt.Sprintf("%q must not be a JSON %s", typeErr.Field, typeErr.Value)
-	}
-	if errors.Is(err, io.EOF) {
-		return "it is empty"
-	}
-	return strings.TrimPrefix(err.Error(), "json: ")
-}
-
-// checkGet refuses a GET request whose variables or extensions are not JSON objects, and one
-// whose operation is not a query (a mutation could otherwise be triggered by a link or an
-// <img>). gqlgen refuses such mutations only after validating them, with 406 and no code.
-func checkGet(w http.ResponseWriter, r *http.Request) bool {
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		respondError(w, r, http.StatusBadRequest, codeBadRequest, "the URL query string is malformed")
-		return false
-	}
-	for _, param := range []string{"variables", "extensions"} {
-		if v := q.Get(param); v != "" {
-			var m map[string]any
-			if err := json.Unmarshal([]byte(v), &m); err != nil {
-				respondError(w, r, http.StatusBadRequest, codeBadRequest, param+" must be a JSON object")
-				return false
-			}
-		}
-	}
-	infoFrom(r.Context()).rawOperation = q.Get("operationName")
-	doc, perr := parser.ParseQueryWithTokenLimit(&ast.Source{Input: q.Get("query")}, parserTokens)
-	if perr != nil {
-		return true // refused with its code by queryLimits
-	}
-	if op := doc.Operations.ForName(q.Get("operationName")); op != nil && op.Operation != ast.Query {
-		w.Header().Set("Allow", "POST")
-		respondError(w, r, http.StatusMethodNotAllowed, codeMethodNotAllowed,
-			fmt.Sprintf("a %s must be sent with POST: GET requests only run queries", op.Operation))
-		return false
-	}
-	return true
-}
-
-// queryLimits refuses documents that are cheap to send but expensive to validate or execute,
+// QueryLimits refuses documents that are cheap to send but expensive to validate or execute,
 // before gqlgen validates them: too many fragments, fields or directives, fields nested too
 // deep, or too many fields of one name in one selection set. Fragments are expanded where
 // they are spread, with each fragment measured once, so a fragment that spreads another twice
 // at every level cannot hide an exponential query.
-type queryLimits struct {
-	// cache is the handler's query cache: a document in it passed these limits when it was
+type QueryLimits struct {
+	// Cache is the handler's query cache: a document in it passed these limits when it was
 	// parsed, so it is not parsed again.
-	cache graphql.Cache[*ast.QueryDocument]
+	Cache graphql.Cache[*ast.QueryDocument]
 }
 
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationParameterMutator
-} = queryLimits{}
+} = QueryLimits{}
 
 // ExtensionName names the extension.
-func (queryLimits) ExtensionName() string { return "QueryLimits" }
+func (QueryLimits) ExtensionName() string { return "QueryLimits" }
 
 // Validate accepts any schema.
-func (queryLimits) Validate(graphql.ExecutableSchema) error { return nil }
+func (QueryLimits) Validate(graphql.ExecutableSchema) error { return nil }
 
 // MutateOperationParameters parses the query and checks the limits.
-func (l queryLimits) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
-	if _, ok := l.cache.Get(ctx, p.Query); ok {
+func (l QueryLimits) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
+	if _, ok := l.Cache.Get(ctx, p.Query); ok {
 		return nil
 	}
-	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, parserTokens)
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, ParserTokens)
 	if err != nil {
 		return parseError(err)
 	}
@@ -266,7 +138,7 @@ func parseError(err error) *gqlerror.Error {
 	}
 	switch {
 	case strings.HasPrefix(gqlErr.Message, "exceeded token limit"):
-		return limitError(codeTokenLimit, nil, "the query has more than %d tokens (names, punctuation and values): split it into smaller queries", parserTokens)
+		return limitError(codeTokenLimit, nil, "the query has more than %d tokens (names, punctuation and values): split it into smaller queries", ParserTokens)
 	case strings.HasPrefix(gqlErr.Message, "exceeded maximum nesting depth"):
 		return limitError(codeDepthLimit, nil, "the query nests selections more than %d deep", maxDepth)
 	}
@@ -489,9 +361,9 @@ func sameNames(frags map[string]*ast.FragmentDefinition, path string, sets []ast
 	return nil
 }
 
-// truncateErrors keeps the first maxErrors errors of a response without data (a request
+// TruncateErrors keeps the first maxErrors errors of a response without data (a request
 // refused before execution) and says how many more there were.
-func truncateErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+func TruncateErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
 	if resp == nil || len(resp.Data) > 0 || len(resp.Errors) <= maxErrors {
 		return resp

@@ -1,15 +1,17 @@
-package graph
+package gqllimits
 
 import (
 	"strings"
 	"testing"
+
+	"gridgov/graph/generated"
 )
 
 // TestEveryListFieldIsCosted wants every field that returns a list of objects costed by its
 // length: a connection's edges by the connection, a field with first by it, any other by its
 // entry in listSizes; and no entry in listSizes for a field the schema no longer has.
 func TestEveryListFieldIsCosted(t *testing.T) {
-	es := NewSchemaFor(&Resolver{})
+	es := Costed(generated.NewExecutableSchema(generated.Config{Complexity: Complexity()}))
 	schema := es.Schema()
 	seen := map[string]bool{}
 	for _, def := range schema.Types {

@@ -1,4 +1,4 @@
-package graph
+package gqllimits
 
 import (
 	"context"
@@ -66,6 +66,14 @@ var listSizes = map[string]int{
 type costedSchema struct {
 	graphql.ExecutableSchema
 	lists map[string]bool // "Type.field" of the fields that return a list of objects
+}
+
+// Costed returns es with its list fields costed by their length, and with the page sizes of
+// its connections described (describePageSizes); es's own complexity functions come first
+// (give it Complexity's).
+func Costed(es graphql.ExecutableSchema) graphql.ExecutableSchema {
+	describePageSizes(es.Schema())
+	return withListCosts(es)
 }
 
 // withListCosts wraps es so that its list fields are costed by their length.

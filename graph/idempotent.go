@@ -39,19 +39,3 @@ func (r *Resolver) idempotent(ctx context.Context, key *string, op string, fn fu
 	}
 	return ev, nil
 }
-
-// deref returns *s, or "" for nil.
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-// maskNotFound turns "not found" into a null answer.
-func maskNotFound[T any](v *T, err error) (*T, error) {
-	if ent.IsNotFound(err) {
-		return nil, nil
-	}
-	return v, err
-}

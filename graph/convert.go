@@ -4,14 +4,15 @@ import (
 	"context"
 	"fmt"
 
-	"gridgov/authz"
-	"gridgov/internal/apperr"
-	"gridgov/internal/excel"
-
 	"gridgov/graph/model"
+	"gridgov/internal/dailywork"
+	"gridgov/internal/excel"
 	"gridgov/internal/keyproject"
 	"gridgov/internal/ledger"
+	"gridgov/internal/rollup"
 )
+
+// Conversions between the domain packages' values and the API's generated models.
 
 // ledgerValues lists values in the column order of the item type, with their labels; values
 // of fields since removed from the type follow, labelled by their key.
@@ -48,14 +49,6 @@ func valuesOf(in []*model.LedgerValueInput) ledger.Values {
 	return out
 }
 
-// derefInt is *p, or 0.
-func derefInt(p *int) int {
-	if p == nil {
-		return 0
-	}
-	return *p
-}
-
 // standings converts a project's metric standings for the API.
 func standings(ms []keyproject.MetricProgress) []*model.KeyProjectMetricStanding {
 	out := make([]*model.KeyProjectMetricStanding, len(ms))
@@ -76,26 +69,28 @@ var exportKinds = map[model.ExportKind]string{
 	model.ExportKindEvents: excel.KindEvents, model.ExportKindLedgerTemplate: excel.KindTemplate,
 }
 
-// requestExport signs a link to a workbook for the signed-in user, after checking that the
-// grid, if any, is in their scope (the download checks it again).
-func (r *Resolver) requestExport(ctx context.Context, kind model.ExportKind, gridID *int) (*model.ExportDownload, error) {
-	v := authz.FromContext(ctx)
-	if v == nil || v.UserID == 0 {
-		return nil, authz.ErrNoViewer
+// rollupRow converts counts to the API's row.
+func rollupRow(c rollup.Counts, label string) *model.RollupRow {
+	return &model.RollupRow{
+		Key: c.Key, Label: label, Found: c.Found, Registered: c.Registered, Due: c.Due, Closed: c.Closed,
+		ClosedFixed: c.ClosedFixed, ClosedNotFixed: c.ClosedNotFixed, ClosedOnTime: c.ClosedOnTime,
+		Overdue: c.Overdue, Reworked: c.Reworked, Escalated: c.Escalated, Voided: c.Voided,
+		ClosureRate: c.ClosureRate(), OnTimeClosureRate: c.OnTimeClosureRate(), ReworkRate: c.ReworkRate(),
 	}
-	if r.Downloads == nil {
-		return nil, apperr.New(apperr.Internal, "downloads are not configured on this server")
+}
+
+// workRow converts a daily-work row to the API's row.
+func workRow(w dailywork.WorkRow, label string) *model.WorkRollupRow {
+	return &model.WorkRollupRow{
+		Key: w.Key, Label: label, ReportsDue: w.ReportsDue, ReportsFiled: w.ReportsFiled,
+		ComplianceRate: w.ComplianceRate(), Patrols: w.Patrols, PatrolKm: w.PatrolMeters / 1000,
 	}
-	t := excel.Ticket{UserID: v.UserID, Kind: exportKinds[kind], Expires: r.Now().Add(excel.DownloadTTL)}
-	if gridID != nil {
-		g, err := r.gridByID(ctx, *gridID)
-		if err != nil {
-			return nil, err
-		}
-		if g == nil {
-			return nil, authz.NotVisible(v, authz.ObjGrid, "gridID", *gridID)
-		}
-		t.GridID = g.ID
+}
+
+// rollupGroup reads an optional grouping argument.
+func rollupGroup(g *model.RollupGroup) rollup.Group {
+	if g == nil {
+		return rollup.None
 	}
-	return &model.ExportDownload{URL: "/downloads/" + r.Downloads.Sign(t), ExpiresAt: t.Expires}, nil
+	return rollup.Group(*g)
 }

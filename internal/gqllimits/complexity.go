@@ -1,4 +1,4 @@
-package graph
+package gqllimits
 
 import (
 	"reflect"
@@ -15,8 +15,8 @@ const (
 	DefaultPageSize = 50
 	// MaxPageSize is the largest first or last a client may ask for.
 	MaxPageSize = 500
-	// maxListLen caps list arguments such as nodes(ids:).
-	maxListLen = 500
+	// MaxListLen caps list arguments such as nodes(ids:).
+	MaxListLen = 500
 )
 
 var (
@@ -25,11 +25,11 @@ var (
 	intsType   = reflect.TypeFor[[]int]()
 )
 
-// complexity returns complexity functions for every field of the schema that lists things:
+// Complexity returns complexity functions for every field of the schema that lists things:
 // a connection costs its page size times the cost of one element, nodes(ids:) the number of
 // ids times one node. They are set by reflection over the generated ComplexityRoot, so
 // connections added later are covered without anyone remembering to.
-func complexity() generated.ComplexityRoot {
+func Complexity() generated.ComplexityRoot {
 	var root generated.ComplexityRoot
 	rv := reflect.ValueOf(&root).Elem()
 	for i := range rv.NumField() {

@@ -1,0 +1,95 @@
+package publicface
+
+import (
+	"context"
+	"time"
+
+	"gridgov/authz"
+	"gridgov/ent"
+	"gridgov/ent/event"
+	"gridgov/ent/eventaction"
+	"gridgov/ent/eventcategory"
+	"gridgov/internal/labels"
+)
+
+// maxTrackingCode is longer than any tracking code: a longer one is looked up no further.
+const maxTrackingCode = 32
+
+// Case is a case as the public sees it on its tracking page: no names, no phone numbers.
+type Case struct {
+	TrackingCode string
+	Status       event.Status
+	StatusLabel  string
+	CategoryName string
+	GridName     string
+	ReportedAt   time.Time
+	ClosedAt     *time.Time
+	// Feedback is how the problem was resolved (反馈).
+	Feedback string
+	// Steps are the steps taken, without who took them.
+	Steps []*CaseStep
+}
+
+// CaseStep is one step of a case on its public page.
+type CaseStep struct {
+	Action      eventaction.Action
+	ActionLabel string
+	Status      event.Status
+	At          time.Time
+}
+
+// Category is an event category a resident may choose when reporting.
+type Category struct {
+	Code string
+	Name string
+}
+
+// Case returns the public page of the case with trackingCode, or nil when there is none. It
+// reads on the system's account and copies out the public fields only.
+func (s *Service) Case(ctx context.Context, trackingCode string) (*Case, error) {
+	if len(trackingCode) > maxTrackingCode {
+		return nil, nil
+	}
+	sys := authz.SystemContext(ctx, "public case page")
+	ev, err := s.Client.Event.Query().Where(event.TrackingCode(trackingCode)).
+		WithCategory().WithGrid().
+		WithActions(func(q *ent.EventActionQuery) {
+			q.Order(ent.Asc(eventaction.FieldCreatedAt), ent.Asc(eventaction.FieldID))
+		}).
+		Only(sys)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := &Case{
+		TrackingCode: ev.TrackingCode, Status: ev.Status, StatusLabel: labels.For("EventStatus", string(ev.Status)),
+		CategoryName: ev.Edges.Category.Name, GridName: ev.Edges.Grid.Name, ReportedAt: ev.ReportedAt,
+		ClosedAt: ev.ClosedAt, Feedback: ev.Feedback, Steps: []*CaseStep{},
+	}
+	for _, a := range ev.Edges.Actions {
+		out.Steps = append(out.Steps, &CaseStep{
+			Action: a.Action, ActionLabel: labels.For("EventActionKind", string(a.Action)),
+			Status: event.Status(a.ToStatus), At: a.CreatedAt,
+		})
+	}
+	return out, nil
+}
+
+// Categories returns the categories a resident may report under: the active ones without
+// subcategories, by code.
+func (s *Service) Categories(ctx context.Context) ([]*Category, error) {
+	cats, err := s.Client.EventCategory.Query().
+		Where(eventcategory.Active(true), eventcategory.Not(eventcategory.HasChildren())).
+		Order(ent.Asc(eventcategory.FieldCode)).
+		All(authz.SystemContext(ctx, "public category list"))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Category, len(cats))
+	for i, c := range cats {
+		out[i] = &Category{Code: c.Code, Name: c.Name}
+	}
+	return out, nil
+}
