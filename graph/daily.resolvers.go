@@ -14,6 +14,7 @@ import (
 	"gridgov/graph/model"
 	"gridgov/internal/apperr"
 	"gridgov/internal/dailywork"
+	"gridgov/internal/gqllimits"
 	"gridgov/internal/idempotency"
 	"gridgov/internal/labels"
 	"time"
@@ -219,8 +220,8 @@ func (r *queryResolver) OverdueHouseholds(ctx context.Context, gridID int, careL
 	if first != nil {
 		n = *first
 	}
-	if n < 0 || n > MaxPageSize {
-		return nil, apperr.Invalid("first", "first must be between 0 and %d", MaxPageSize)
+	if n < 0 || n > gqllimits.MaxPageSize {
+		return nil, apperr.Invalid("first", "first must be between 0 and %d", gqllimits.MaxPageSize)
 	}
 	return r.Daily.OverdueHouseholds(ctx, r.client(ctx), gridID, careLevel, n)
 }

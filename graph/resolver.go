@@ -60,9 +60,6 @@ func NewSchemaFor(r *Resolver) graphql.ExecutableSchema {
 	return gqllimits.Costed(generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: gqllimits.Complexity()}))
 }
 
-// MaxPageSize is gqllimits.MaxPageSize, for the resolvers that cap a list argument by it.
-const MaxPageSize = gqllimits.MaxPageSize
-
 // client returns the transaction's client inside a mutation (entgql.Transactioner puts it in
 // the context) and the root client elsewhere.
 func (r *Resolver) client(ctx context.Context) *ent.Client {
