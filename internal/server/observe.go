@@ -112,6 +112,7 @@ func (h requestIDHandler) WithGroup(name string) slog.Handler {
 // observer logs each GraphQL request and keeps the Prometheus metrics.
 type observer struct {
 	logger   *slog.Logger // nil: requests are measured, not logged
+	client   func(*http.Request) string // the client's address, through trusted proxies
 	pool     *sql.DB      // given to each request's info; nil when the server has none
 	registry *prometheus.Registry
 	latency  *prometheus.HistogramVec
@@ -124,6 +125,7 @@ type observer struct {
 func newObserver(logger *slog.Logger, db *sql.DB) *observer {
 	o := &observer{
 		logger:   logger,
+		client:   peer,
 		pool:     db,
 		registry: prometheus.NewRegistry(),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -221,7 +223,10 @@ func (o *observer) wrap(next http.Handler) http.Handler {
 			slog.Int("status", status),
 			slog.Float64("duration_ms", float64(took.Microseconds())/1000),
 			slog.Int64("bytes", sw.bytes),
-			slog.String("remote", peer(r)),
+			slog.String("remote", o.client(r)),
+		}
+		if p := peer(r); p != o.client(r) { // behind a trusted proxy: name the proxy too
+			attrs = append(attrs, slog.String("peer", p))
 		}
 		if info.userID != 0 {
 			attrs = append(attrs, slog.Int("user_id", info.userID))

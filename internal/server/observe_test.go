@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -365,6 +366,42 @@ func TestRequestLogs(t *testing.T) {
 					if strings.Contains(o.logs.String(), secret) {
 						t.Errorf("the log contains %q:\n%s", secret, o.logs)
 					}
+				}
+			})
+		}
+	})
+}
+
+// TestRequestLogClientAddress: the request log names the client's address as the rate limits
+// count it, read through trusted proxies only, and the proxy beside it.
+func TestRequestLogClientAddress(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		forwarded := map[string]string{"X-Forwarded-For": "203.0.113.7"}
+		cases := []struct {
+			name       string
+			trusted    []netip.Prefix
+			wantRemote string
+			wantPeer   any
+		}{
+			// httptest requests come from 192.0.2.1.
+			{name: "no trusted proxy", wantRemote: "192.0.2.1", wantPeer: nil},
+			{name: "through a trusted proxy", trusted: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")},
+				wantRemote: "203.0.113.7", wantPeer: "192.0.2.1"},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				o := newObserved(t, db, func(c *server.Config) { c.TrustedProxies = tc.trusted })
+				o.post(`{ __typename }`, nil, forwarded)
+				lines := requestLines(t, o.logs)
+				if len(lines) != 1 {
+					t.Fatalf("%d request lines, want 1:\n%s", len(lines), o.logs)
+				}
+				if got := lines[0]["remote"]; got != tc.wantRemote {
+					t.Errorf("remote = %v, want %s", got, tc.wantRemote)
+				}
+				if got := lines[0]["peer"]; got != tc.wantPeer {
+					t.Errorf("peer = %v, want %v", got, tc.wantPeer)
 				}
 			})
 		}

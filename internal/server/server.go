@@ -106,6 +106,7 @@ func New(cfg Config) http.Handler {
 		authz.Subscribe(cfg.Viewers.Invalidate)
 	}
 	obs := newObserver(requestLog, cfg.DB)
+	obs.client = proxies(cfg.TrustedProxies).clientAddr
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", obs.wrap(faultStatusOf(graphQLRequests(cfg).Wrap(withViewer(cfg, GraphQL(cfg))))))
 	mux.Handle("GET /downloads/{token}", obs.wrap(downloads(cfg)))
