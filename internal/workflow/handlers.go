@@ -207,8 +207,12 @@ func (e *Engine) void(r *stepRun) error {
 		if *dup == r.ev.ID {
 			return apperr.Invalid("duplicateOfID", "a case cannot duplicate itself")
 		}
-		if _, err := r.client.Event.Get(r.ctx, *dup); err != nil {
-			return apperr.Invalid("duplicateOfID", "no case with id %d in your scope", *dup)
+		// Read in the viewer's scope: a case they cannot see gets the one answer for
+		// "missing or outside your scope", so ids cannot be probed.
+		if _, err := r.client.Event.Get(r.ctx, *dup); ent.IsNotFound(err) {
+			return authz.NotVisible(authz.FromContext(r.ctx), authz.ObjEvent, "duplicateOfID", *dup)
+		} else if err != nil {
+			return fmt.Errorf("load the original case %d: %w", *dup, err)
 		}
 		r.up.SetDuplicateOfID(*dup)
 	}

@@ -728,9 +728,10 @@ func TestVoidDuplicate(t *testing.T) {
 		orig := w.drive(t, "REGISTERED")
 		dup := w.drive(t, "REPORTED")
 		w.refuse(t, w.villageDirect.Token, "voidEvent", dup.ID, map[string]any{"duplicateOfID": dup.ID}, "BAD_USER_INPUT")
-		// A case the village cannot see is no original.
+		// A case the village cannot see is no original, and is answered as a missing one is.
 		other := w.reportAs(t, w.outsider, w.reportInput(w.group2, "EXPOSED_GARBAGE"))
-		w.refuse(t, w.villageDirect.Token, "voidEvent", dup.ID, map[string]any{"duplicateOfID": other.ID}, "BAD_USER_INPUT")
+		w.refuse(t, w.villageDirect.Token, "voidEvent", dup.ID, map[string]any{"duplicateOfID": other.ID}, "FORBIDDEN")
+		w.refuse(t, w.villageDirect.Token, "voidEvent", dup.ID, map[string]any{"duplicateOfID": "999999"}, "FORBIDDEN")
 		dup = w.must(t, w.villageDirect, "voidEvent", dup.ID, map[string]any{"duplicateOfID": orig.ID, "note": "重复上报"})
 		if dup.Status != "VOIDED" || dup.StatusLabel != "已作废" || dup.DuplicateOf == nil || dup.DuplicateOf.ID != orig.ID || dup.ClosedAt == nil || dup.Overdue {
 			t.Fatalf("voided: %+v duplicateOf %+v", dup, dup.DuplicateOf)
