@@ -122,7 +122,18 @@ func Run(ctx context.Context, client *ent.Client, q Query) (Counts, []Counts, er
 	if err != nil {
 		return Counts{}, nil, err
 	}
-	var rows []Counts
+	return RunOn(ctx, client, g, q)
+}
+
+// RunOn is Run on the grid g, loaded by Grid, which q.GridID is ignored for.
+func RunOn(ctx context.Context, client *ent.Client, g *ent.Grid, q Query) (Counts, []Counts, error) {
+	if err := q.validate(); err != nil {
+		return Counts{}, nil, err
+	}
+	var (
+		rows []Counts
+		err  error
+	)
 	if q.summarised(ctx, g.Path) {
 		rows, err = fromSummary(ctx, client, g, q)
 	} else {
