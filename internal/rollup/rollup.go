@@ -341,7 +341,7 @@ type cellSums struct {
 }
 
 // sumCells sums the counters of the grid's summary cells in the spans, grouped by the query's
-// groupings: a plain SUM … GROUP BY over the cells' own columns, which PostgreSQL aggregates
+// groupings: a plain SUM … GROUP BY over the cells' own columns, which PostgreSQL can aggregate
 // in a hash table. due_open is summed as "overdue". openOnly reads only the cells that hold
 // open cases past their deadline day (the partial index event_tally_open finds them).
 func sumCells(ctx context.Context, client *ent.Client, scope int, q Query, ss []span, counters []string, openOnly bool) ([]Counts, error) {
