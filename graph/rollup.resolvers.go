@@ -17,14 +17,14 @@ import (
 func (r *queryResolver) Rollup(ctx context.Context, gridID int, from time.Time, to time.Time, groupBy *model.RollupGroup, thenBy *model.RollupGroup) (*model.Rollup, error) {
 	group, then := rollupGroup(groupBy), rollupGroup(thenBy)
 	client := r.client(ctx)
-	totals, rows, err := rollup.Run(ctx, client, rollup.Query{
-		GridID: gridID, From: from, To: to, GroupBy: group, ThenBy: then,
-		Location: r.Workflow.Calendar.Location(), Now: r.Now(),
-	})
+	g, err := rollup.Grid(ctx, client, gridID)
 	if err != nil {
 		return nil, err
 	}
-	g, err := r.gridByID(ctx, gridID)
+	totals, rows, err := rollup.RunOn(ctx, client, g, rollup.Query{
+		GridID: gridID, From: from, To: to, GroupBy: group, ThenBy: then,
+		Location: r.Workflow.Calendar.Location(), Now: r.Now(),
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -32,17 +32,17 @@ func (r *queryResolver) Rollup(ctx context.Context, gridID int, from time.Time, 
 	for i, c := range rows {
 		keys[i], subKeys[i] = c.Key, c.SubKey
 	}
-	labelOf, err := rollup.Labels(ctx, r.client(ctx), group, keys)
+	labelOf, err := rollup.Labels(ctx, client, group, keys)
 	if err != nil {
 		return nil, err
 	}
-	subLabelOf, err := rollup.Labels(ctx, r.client(ctx), then, subKeys)
+	subLabelOf, err := rollup.Labels(ctx, client, then, subKeys)
 	if err != nil {
 		return nil, err
 	}
 	out := &model.Rollup{
 		Grid: g, From: from, To: to, GroupBy: model.RollupGroup(group), ThenBy: model.RollupGroup(then),
-		Totals: rollupRow(totals, "合计"), Rows: []*model.RollupRow{},
+		Totals: rollupRow(totals, rollup.AllLabel), Rows: make([]*model.RollupRow, 0, len(rows)),
 	}
 	for _, c := range rows {
 		row := rollupRow(c, labelOf(c.Key))
@@ -51,6 +51,11 @@ func (r *queryResolver) Rollup(ctx context.Context, gridID int, from time.Time, 
 			row.SubKey, row.SubLabel = &sub, &subLabel
 		}
 		out.Rows = append(out.Rows, row)
+	}
+	if group == rollup.None {
+		out.Matrix = rollup.NewMatrix([]rollup.Counts{totals}, false, func(string) string { return rollup.AllLabel }, nil)
+	} else {
+		out.Matrix = rollup.NewMatrix(rows, then != rollup.None, labelOf, subLabelOf)
 	}
 	return out, nil
 }

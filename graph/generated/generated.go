@@ -27,6 +27,7 @@ import (
 	"gridgov/graph/model"
 	"gridgov/graph/scalar"
 	"gridgov/internal/publicface"
+	"gridgov/internal/rollup"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -867,10 +868,29 @@ type ComplexityRoot struct {
 		From    func(childComplexity int) int
 		Grid    func(childComplexity int) int
 		GroupBy func(childComplexity int) int
+		Matrix  func(childComplexity int) int
 		Rows    func(childComplexity int) int
 		ThenBy  func(childComplexity int) int
 		To      func(childComplexity int) int
 		Totals  func(childComplexity int) int
+	}
+
+	RollupMatrix struct {
+		Closed         func(childComplexity int) int
+		ClosedFixed    func(childComplexity int) int
+		ClosedNotFixed func(childComplexity int) int
+		ClosedOnTime   func(childComplexity int) int
+		ColumnKeys     func(childComplexity int) int
+		ColumnLabels   func(childComplexity int) int
+		Due            func(childComplexity int) int
+		Escalated      func(childComplexity int) int
+		Found          func(childComplexity int) int
+		Overdue        func(childComplexity int) int
+		Registered     func(childComplexity int) int
+		Reworked       func(childComplexity int) int
+		RowKeys        func(childComplexity int) int
+		RowLabels      func(childComplexity int) int
+		Voided         func(childComplexity int) int
 	}
 
 	RollupRow struct {
@@ -5240,6 +5260,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Rollup.GroupBy(childComplexity), true
+	case "Rollup.matrix":
+		if e.ComplexityRoot.Rollup.Matrix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rollup.Matrix(childComplexity), true
 	case "Rollup.rows":
 		if e.ComplexityRoot.Rollup.Rows == nil {
 			break
@@ -5264,6 +5290,97 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Rollup.Totals(childComplexity), true
+
+	case "RollupMatrix.closed":
+		if e.ComplexityRoot.RollupMatrix.Closed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMatrix.Closed(childComplexity), true
+	case "RollupMatrix.closedFixed":
+		if e.ComplexityRoot.RollupMatrix.ClosedFixed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMatrix.ClosedFixed(childComplexity), true
+	case "RollupMatrix.closedNotFixed":
+		if e.ComplexityRoot.RollupMatrix.ClosedNotFixed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMatrix.ClosedNotFixed(childComplexity), true
+	case "RollupMatrix.closedOnTime":
+		if e.ComplexityRoot.RollupMatrix.ClosedOnTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMatrix.ClosedOnTime(childComplexity), true
+	case "RollupMatrix.columnKeys":
+		if e.ComplexityRoot.RollupMatrix.ColumnKeys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMatrix.ColumnKeys(childComplexity), true
+	case "RollupMatrix.columnLabels":
+		if e.ComplexityRoot.RollupMatrix.ColumnLabels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMatrix.ColumnLabels(childComplexity), true
+	case "RollupMatrix.due":
+		if e.ComplexityRoot.RollupMatrix.Due == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMatrix.Due(childComplexity), true
+	case "RollupMatrix.escalated":
+		if e.ComplexityRoot.RollupMatrix.Escalated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMatrix.Escalated(childComplexity), true
+	case "RollupMatrix.found":
+		if e.ComplexityRoot.RollupMatrix.Found == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMatrix.Found(childComplexity), true
+	case "RollupMatrix.overdue":
+		if e.ComplexityRoot.RollupMatrix.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMatrix.Overdue(childComplexity), true
+	case "RollupMatrix.registered":
+		if e.ComplexityRoot.RollupMatrix.Registered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMatrix.Registered(childComplexity), true
+	case "RollupMatrix.reworked":
+		if e.ComplexityRoot.RollupMatrix.Reworked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMatrix.Reworked(childComplexity), true
+	case "RollupMatrix.rowKeys":
+		if e.ComplexityRoot.RollupMatrix.RowKeys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMatrix.RowKeys(childComplexity), true
+	case "RollupMatrix.rowLabels":
+		if e.ComplexityRoot.RollupMatrix.RowLabels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMatrix.RowLabels(childComplexity), true
+	case "RollupMatrix.voided":
+		if e.ComplexityRoot.RollupMatrix.Voided == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMatrix.Voided(childComplexity), true
 
 	case "RollupRow.closed":
 		if e.ComplexityRoot.RollupRow.Closed == nil {
@@ -11696,6 +11813,51 @@ type Rollup {
   thenBy: RollupGroup!
   totals: RollupRow!
   rows: [RollupRow!]!
+  """
+  The rows as a matrix (矩阵, a cross table 交叉表): the compact form of ` + "`" + `rows` + "`" + ` for a table or a
+  chart, one list of integers per indicator instead of one object per row, e.g. a district's
+  15 child grids × 17 categories are 255 integers for ` + "`" + `found` + "`" + `.
+  """
+  matrix: RollupMatrix!
+}
+
+"""
+A rollup's rows as a matrix (矩阵): one matrix row per groupBy key (rowKeys), one column per
+thenBy key (columnKeys), and for each indicator the matrix of its counts, m[i][j] being the
+indicator for rowKeys[i] and columnKeys[j], exactly the value of the row with that key and
+subKey in ` + "`" + `rows` + "`" + `, 0 where ` + "`" + `rows` + "`" + ` has no such row (nothing counted for the pair). Without thenBy
+the matrix has one column, keyed "all"; without groupBy, one row keyed "all" (the totals).
+The rates (closureRate …) are not in the matrix: ask ` + "`" + `rows` + "`" + ` for them.
+"""
+type RollupMatrix @goModel(model: "gridgov/internal/rollup.Matrix") {
+  "The groupBy keys, in the order of ` + "`" + `rows` + "`" + ` (as RollupRow.key)."
+  rowKeys: [String!]!
+  "Readable names of rowKeys (as RollupRow.label)."
+  rowLabels: [String!]!
+  "The thenBy keys, sorted as RollupRow.subKey; [\"all\"] without thenBy."
+  columnKeys: [String!]!
+  "Readable names of columnKeys (as RollupRow.subLabel; 合计 for \"all\")."
+  columnLabels: [String!]!
+  "Cases reported (发现), per row and column."
+  found: [[Int!]!]!
+  "Cases registered (立案)."
+  registered: [[Int!]!]!
+  "Cases due (应结)."
+  due: [[Int!]!]!
+  "Cases closed, fixed or not (结案)."
+  closed: [[Int!]!]!
+  closedFixed: [[Int!]!]!
+  closedNotFixed: [[Int!]!]!
+  "Cases due and closed by their deadline (按期结案)."
+  closedOnTime: [[Int!]!]!
+  "Open cases past their deadline (超期)."
+  overdue: [[Int!]!]!
+  "Cases closed that had been sent back for rework (返工)."
+  reworked: [[Int!]!]!
+  "Cases found that were escalated (上报)."
+  escalated: [[Int!]!]!
+  "Cases found that were voided (作废)."
+  voided: [[Int!]!]!
 }
 
 """
@@ -13253,8 +13415,46 @@ func (ec *executionContext) childFields_Rollup(ctx context.Context, field graphq
 		return ec.fieldContext_Rollup_totals(ctx, field)
 	case "rows":
 		return ec.fieldContext_Rollup_rows(ctx, field)
+	case "matrix":
+		return ec.fieldContext_Rollup_matrix(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Rollup", field.Name)
+}
+
+func (ec *executionContext) childFields_RollupMatrix(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rowKeys":
+		return ec.fieldContext_RollupMatrix_rowKeys(ctx, field)
+	case "rowLabels":
+		return ec.fieldContext_RollupMatrix_rowLabels(ctx, field)
+	case "columnKeys":
+		return ec.fieldContext_RollupMatrix_columnKeys(ctx, field)
+	case "columnLabels":
+		return ec.fieldContext_RollupMatrix_columnLabels(ctx, field)
+	case "found":
+		return ec.fieldContext_RollupMatrix_found(ctx, field)
+	case "registered":
+		return ec.fieldContext_RollupMatrix_registered(ctx, field)
+	case "due":
+		return ec.fieldContext_RollupMatrix_due(ctx, field)
+	case "closed":
+		return ec.fieldContext_RollupMatrix_closed(ctx, field)
+	case "closedFixed":
+		return ec.fieldContext_RollupMatrix_closedFixed(ctx, field)
+	case "closedNotFixed":
+		return ec.fieldContext_RollupMatrix_closedNotFixed(ctx, field)
+	case "closedOnTime":
+		return ec.fieldContext_RollupMatrix_closedOnTime(ctx, field)
+	case "overdue":
+		return ec.fieldContext_RollupMatrix_overdue(ctx, field)
+	case "reworked":
+		return ec.fieldContext_RollupMatrix_reworked(ctx, field)
+	case "escalated":
+		return ec.fieldContext_RollupMatrix_escalated(ctx, field)
+	case "voided":
+		return ec.fieldContext_RollupMatrix_voided(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RollupMatrix", field.Name)
 }
 
 func (ec *executionContext) childFields_RollupRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -33355,6 +33555,383 @@ func (ec *executionContext) fieldContext_Rollup_rows(_ context.Context, field gr
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Rollup_matrix(ctx context.Context, field graphql.CollectedField, obj *model.Rollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rollup_matrix(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Matrix, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *rollup.Matrix) graphql.Marshaler {
+			return ec.marshalNRollupMatrix2ᚖgridgovᚋinternalᚋrollupᚐMatrix(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rollup_matrix(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Rollup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RollupMatrix(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RollupMatrix_rowKeys(ctx context.Context, field graphql.CollectedField, obj *rollup.Matrix) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMatrix_rowKeys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RowKeys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMatrix_rowKeys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMatrix", field, false, false, "String")
+}
+
+func (ec *executionContext) _RollupMatrix_rowLabels(ctx context.Context, field graphql.CollectedField, obj *rollup.Matrix) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMatrix_rowLabels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RowLabels, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMatrix_rowLabels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMatrix", field, false, false, "String")
+}
+
+func (ec *executionContext) _RollupMatrix_columnKeys(ctx context.Context, field graphql.CollectedField, obj *rollup.Matrix) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMatrix_columnKeys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ColumnKeys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMatrix_columnKeys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMatrix", field, false, false, "String")
+}
+
+func (ec *executionContext) _RollupMatrix_columnLabels(ctx context.Context, field graphql.CollectedField, obj *rollup.Matrix) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMatrix_columnLabels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ColumnLabels, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMatrix_columnLabels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMatrix", field, false, false, "String")
+}
+
+func (ec *executionContext) _RollupMatrix_found(ctx context.Context, field graphql.CollectedField, obj *rollup.Matrix) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMatrix_found(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Found(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v [][]int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMatrix_found(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMatrix", field, true, false, "Int")
+}
+
+func (ec *executionContext) _RollupMatrix_registered(ctx context.Context, field graphql.CollectedField, obj *rollup.Matrix) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMatrix_registered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registered(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v [][]int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMatrix_registered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMatrix", field, true, false, "Int")
+}
+
+func (ec *executionContext) _RollupMatrix_due(ctx context.Context, field graphql.CollectedField, obj *rollup.Matrix) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMatrix_due(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Due(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v [][]int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMatrix_due(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMatrix", field, true, false, "Int")
+}
+
+func (ec *executionContext) _RollupMatrix_closed(ctx context.Context, field graphql.CollectedField, obj *rollup.Matrix) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMatrix_closed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Closed(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v [][]int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMatrix_closed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMatrix", field, true, false, "Int")
+}
+
+func (ec *executionContext) _RollupMatrix_closedFixed(ctx context.Context, field graphql.CollectedField, obj *rollup.Matrix) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMatrix_closedFixed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedFixed(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v [][]int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMatrix_closedFixed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMatrix", field, true, false, "Int")
+}
+
+func (ec *executionContext) _RollupMatrix_closedNotFixed(ctx context.Context, field graphql.CollectedField, obj *rollup.Matrix) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMatrix_closedNotFixed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedNotFixed(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v [][]int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMatrix_closedNotFixed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMatrix", field, true, false, "Int")
+}
+
+func (ec *executionContext) _RollupMatrix_closedOnTime(ctx context.Context, field graphql.CollectedField, obj *rollup.Matrix) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMatrix_closedOnTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedOnTime(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v [][]int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMatrix_closedOnTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMatrix", field, true, false, "Int")
+}
+
+func (ec *executionContext) _RollupMatrix_overdue(ctx context.Context, field graphql.CollectedField, obj *rollup.Matrix) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMatrix_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overdue(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v [][]int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMatrix_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMatrix", field, true, false, "Int")
+}
+
+func (ec *executionContext) _RollupMatrix_reworked(ctx context.Context, field graphql.CollectedField, obj *rollup.Matrix) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMatrix_reworked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reworked(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v [][]int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMatrix_reworked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMatrix", field, true, false, "Int")
+}
+
+func (ec *executionContext) _RollupMatrix_escalated(ctx context.Context, field graphql.CollectedField, obj *rollup.Matrix) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMatrix_escalated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Escalated(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v [][]int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMatrix_escalated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMatrix", field, true, false, "Int")
+}
+
+func (ec *executionContext) _RollupMatrix_voided(ctx context.Context, field graphql.CollectedField, obj *rollup.Matrix) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMatrix_voided(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Voided(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v [][]int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMatrix_voided(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMatrix", field, true, false, "Int")
 }
 
 func (ec *executionContext) _RollupRow_key(ctx context.Context, field graphql.CollectedField, obj *model.RollupRow) (ret graphql.Marshaler) {
@@ -55006,6 +55583,114 @@ func (ec *executionContext) _Rollup(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "matrix":
+			out.Values[i] = ec._Rollup_matrix(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rollupMatrixImplementors = []string{"RollupMatrix"}
+
+func (ec *executionContext) _RollupMatrix(ctx context.Context, sel ast.SelectionSet, obj *rollup.Matrix) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rollupMatrixImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RollupMatrix")
+		case "rowKeys":
+			out.Values[i] = ec._RollupMatrix_rowKeys(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rowLabels":
+			out.Values[i] = ec._RollupMatrix_rowLabels(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "columnKeys":
+			out.Values[i] = ec._RollupMatrix_columnKeys(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "columnLabels":
+			out.Values[i] = ec._RollupMatrix_columnLabels(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "found":
+			out.Values[i] = ec._RollupMatrix_found(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registered":
+			out.Values[i] = ec._RollupMatrix_registered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "due":
+			out.Values[i] = ec._RollupMatrix_due(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closed":
+			out.Values[i] = ec._RollupMatrix_closed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closedFixed":
+			out.Values[i] = ec._RollupMatrix_closedFixed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closedNotFixed":
+			out.Values[i] = ec._RollupMatrix_closedNotFixed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closedOnTime":
+			out.Values[i] = ec._RollupMatrix_closedOnTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overdue":
+			out.Values[i] = ec._RollupMatrix_overdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reworked":
+			out.Values[i] = ec._RollupMatrix_reworked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "escalated":
+			out.Values[i] = ec._RollupMatrix_escalated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "voided":
+			out.Values[i] = ec._RollupMatrix_voided(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -56894,6 +57579,64 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNInt2ᚕᚕintᚄ(ctx context.Context, v any) ([][]int, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([][]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2ᚕintᚄ(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNInt2ᚕᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v [][]int) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2ᚕintᚄ(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNKeyProject2ᚖgridgovᚋentᚐKeyProject(ctx context.Context, sel ast.SelectionSet, v *ent.KeyProject) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "KeyProject!")
@@ -57809,6 +58552,14 @@ func (ec *executionContext) unmarshalNRollupGroup2gridgovᚋgraphᚋmodelᚐRoll
 
 func (ec *executionContext) marshalNRollupGroup2gridgovᚋgraphᚋmodelᚐRollupGroup(ctx context.Context, sel ast.SelectionSet, v model.RollupGroup) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNRollupMatrix2ᚖgridgovᚋinternalᚋrollupᚐMatrix(ctx context.Context, sel ast.SelectionSet, v *rollup.Matrix) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RollupMatrix!")
+		return graphql.Null
+	}
+	return ec._RollupMatrix(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRollupRow2ᚕᚖgridgovᚋgraphᚋmodelᚐRollupRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RollupRow) graphql.Marshaler {

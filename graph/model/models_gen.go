@@ -15,6 +15,7 @@ import (
 	"gridgov/ent/keyproject"
 	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/schema/ledgerfield"
+	"gridgov/internal/rollup"
 	"io"
 	"strconv"
 	"time"
@@ -258,6 +259,10 @@ type Rollup struct {
 	ThenBy  RollupGroup  `json:"thenBy"`
 	Totals  *RollupRow   `json:"totals"`
 	Rows    []*RollupRow `json:"rows"`
+	// The rows as a matrix (矩阵, a cross table 交叉表): the compact form of `rows` for a table or a
+	// chart, one list of integers per indicator instead of one object per row, e.g. a district's
+	// 15 child grids × 17 categories are 255 integers for `found`.
+	Matrix *rollup.Matrix `json:"matrix"`
 }
 
 // The indicators of one group. Rates follow GB/T 30428 practice: closureRate = closed of the

@@ -122,7 +122,18 @@ func Run(ctx context.Context, client *ent.Client, q Query) (Counts, []Counts, er
 	if err != nil {
 		return Counts{}, nil, err
 	}
-	var rows []Counts
+	return RunOn(ctx, client, g, q)
+}
+
+// RunOn is Run on the grid g, loaded by Grid, which q.GridID is ignored for.
+func RunOn(ctx context.Context, client *ent.Client, g *ent.Grid, q Query) (Counts, []Counts, error) {
+	if err := q.validate(); err != nil {
+		return Counts{}, nil, err
+	}
+	var (
+		rows []Counts
+		err  error
+	)
 	if q.summarised(ctx, g.Path) {
 		rows, err = fromSummary(ctx, client, g, q)
 	} else {
@@ -259,9 +270,11 @@ func spans(from, to int32, days bool) []span {
 	return out
 }
 
-// fromSummary answers the rollup from the summary cells of the grid: one grouped query, plus
-// one small query for the cases that became overdue earlier today, when the period holds
-// today (the summary counts overdue cases by whole days).
+// fromSummary answers the rollup from the summary cells of the grid: one plain grouped sum
+// over the cells of the period, plus one small sum of the cells holding overdue cases when
+// "overdue" needs other cells than the period's (the period holds today: overdue counts the
+// days before it), and one small query for the cases that became overdue earlier today (the
+// summary counts overdue cases by whole days).
 func fromSummary(ctx context.Context, client *ent.Client, g *ent.Grid, q Query) ([]Counts, error) {
 	sys := authz.SystemContext(ctx, "read the rollup summary of a grid the viewer may see whole")
 	from, to := dayNumber(q.From), dayNumber(q.To)
@@ -269,45 +282,22 @@ func fromSummary(ctx context.Context, client *ent.Client, g *ent.Grid, q Query) 
 	days := slices.ContainsFunc(q.groups(), func(g Group) bool { return g == Day || g == Week })
 	main := spans(from, to, days)
 	overdue := spans(from, min(to, today), days)
+	same := slices.Equal(main, overdue)
 
-	var rows []Counts
-	err := client.EventTally.Query().
-		Where(eventtally.ScopeID(g.ID)).
-		Modify(func(s *sql.Selector) {
-			in := func(ss []span) string {
-				var or []string
-				for _, sp := range ss {
-					or = append(or, fmt.Sprintf("(%s = '%c' AND %s >= '%s' AND %s < '%s')",
-						s.C(eventtally.FieldGrain), sp.grain, s.C(eventtally.FieldBucket), bucketOf(sp.from),
-						s.C(eventtally.FieldBucket), bucketOf(sp.to)))
-				}
-				if len(or) == 0 {
-					return "1 = 0"
-				}
-				return "(" + strings.Join(or, " OR ") + ")"
-			}
-			inMain, inOverdue := in(main), in(overdue)
-			sum := func(cond, col, as string) string {
-				return fmt.Sprintf("COALESCE(SUM(CASE WHEN %s THEN %s ELSE 0 END), 0) AS %s", cond, s.C(col), as)
-			}
-			cols := []string{
-				summaryKey(s, q.GroupBy) + " AS k",
-				summaryKey(s, q.ThenBy) + " AS k2",
-				sum(inOverdue, eventtally.FieldDueOpen, "overdue"),
-			}
-			for _, c := range []string{eventtally.FieldFound, eventtally.FieldRegistered, eventtally.FieldDue,
-				eventtally.FieldClosedFixed, eventtally.FieldClosedNotFixed, eventtally.FieldClosedOnTime,
-				eventtally.FieldDueClosed, eventtally.FieldReworked, eventtally.FieldEscalated, eventtally.FieldVoided} {
-				cols = append(cols, sum(inMain, c, c))
-			}
-			// Cells only of the overdue spans matter when they hold overdue cases (a partial
-			// index finds those).
-			s.Select(cols...).Where(sql.ExprP(fmt.Sprintf("(%s OR (%s AND %s > 0))", inMain, inOverdue, s.C(eventtally.FieldDueOpen))))
-			groupBy(s, q, func(g Group) string { return summaryKey(s, g) })
-		}).
-		Scan(sys, &rows)
+	counters := summedColumns
+	if same {
+		counters = append(slices.Clip(counters), eventtally.FieldDueOpen)
+	}
+	rows, err := sumCells(sys, client, g.ID, q, main, counters, false)
 	if err != nil {
 		return nil, fmt.Errorf("rollup of grid %d from the summary: %w", g.ID, err)
+	}
+	if !same && len(overdue) > 0 {
+		late, err := sumCells(sys, client, g.ID, q, overdue, []string{eventtally.FieldDueOpen}, true)
+		if err != nil {
+			return nil, fmt.Errorf("rollup of grid %d from the summary: overdue: %w", g.ID, err)
+		}
+		rows = merge(rows, late)
 	}
 	// Cases whose deadline passed today, before now: the summary's day cell for today does
 	// not know the time.
@@ -334,30 +324,131 @@ func fromSummary(ctx context.Context, client *ent.Client, g *ent.Grid, q Query) 
 	return sortRows(dropEmpty(rows)), nil
 }
 
+// summedColumns are the counters of every indicator but "overdue" (due_open), which counts
+// from other cells when the period holds today.
+var summedColumns = []string{
+	eventtally.FieldFound, eventtally.FieldRegistered, eventtally.FieldDue,
+	eventtally.FieldClosedFixed, eventtally.FieldClosedNotFixed, eventtally.FieldClosedOnTime,
+	eventtally.FieldDueClosed, eventtally.FieldReworked, eventtally.FieldEscalated, eventtally.FieldVoided,
+}
+
+// cellSums is a row of a grouped sum over summary cells: the counts, and the groups' keys as
+// the cells hold them (ids as integers, periods as text).
+type cellSums struct {
+	Counts
+	ID1 int `json:"i1"`
+	ID2 int `json:"i2"`
+}
+
+// sumCells sums the counters of the grid's summary cells in the spans, grouped by the query's
+// groupings: a plain SUM … GROUP BY over the cells' own columns, which PostgreSQL can aggregate
+// in a hash table. due_open is summed as "overdue". openOnly reads only the cells that hold
+// open cases past their deadline day (the partial index event_tally_open finds them).
+func sumCells(ctx context.Context, client *ent.Client, scope int, q Query, ss []span, counters []string, openOnly bool) ([]Counts, error) {
+	if len(ss) == 0 {
+		return nil, nil
+	}
+	var sums []cellSums
+	err := client.EventTally.Query().
+		Where(eventtally.ScopeID(scope)).
+		Modify(func(s *sql.Selector) {
+			var or []*sql.Predicate
+			for _, sp := range ss {
+				or = append(or, sql.And(sql.EQ(s.C(eventtally.FieldGrain), string(sp.grain)),
+					sql.GTE(s.C(eventtally.FieldBucket), bucketOf(sp.from)), sql.LT(s.C(eventtally.FieldBucket), bucketOf(sp.to))))
+			}
+			s.Where(sql.Or(or...))
+			// Integer sums: SUM of a bigint column is a numeric in PostgreSQL, whose wide state
+			// makes the planner sort instead of hashing and costs more to add up and to read.
+			sum := func(col, as string) string {
+				return fmt.Sprintf("SUM(CAST(%s AS INTEGER)) AS %s", s.C(col), as)
+			}
+			cols := []string{}
+			for i, g := range []Group{q.GroupBy, q.ThenBy} {
+				if k, ok := summaryKey(s, g); ok {
+					cols = append(cols, k+" AS "+keyAlias(g, i))
+				}
+			}
+			for _, c := range counters {
+				as := c
+				if c == eventtally.FieldDueOpen {
+					as = "overdue"
+				}
+				cols = append(cols, sum(c, as))
+			}
+			if openOnly {
+				s.Where(sql.GT(s.C(eventtally.FieldDueOpen), 0))
+			}
+			s.Select(cols...)
+			groupBy(s, q, func(g Group) string { k, _ := summaryKey(s, g); return k })
+		}).
+		Scan(ctx, &sums)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]Counts, len(sums))
+	for i, c := range sums {
+		rows[i] = c.Counts
+		if isID(q.GroupBy) {
+			rows[i].Key = idKey(c.ID1)
+		}
+		if isID(q.ThenBy) {
+			rows[i].SubKey = idKey(c.ID2)
+		}
+	}
+	return rows, nil
+}
+
+// keyAlias is the column alias of the i-th grouping's key in sumCells: i1/i2 for ids, k/k2
+// for text.
+func keyAlias(g Group, i int) string {
+	switch {
+	case isID(g) && i == 0:
+		return "i1"
+	case isID(g):
+		return "i2"
+	case i == 0:
+		return "k"
+	}
+	return "k2"
+}
+
+// isID reports whether a grouping's summary key is a grid or category id.
+func isID(g Group) bool { return g == Category || g == ChildGrid }
+
+// idKey names an id group as the rollup's rows do: the id, or "" for child 0 (the cases found
+// on the scope itself).
+func idKey(id int) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.Itoa(id)
+}
+
 // OpenStatuses are the statuses of a case not yet closed or voided.
 var OpenStatuses = []event.Status{event.StatusREPORTED, event.StatusREGISTERED, event.StatusDISPATCHED,
 	event.StatusHANDLING, event.StatusHANDLED, event.StatusVERIFIED}
 
-// summaryKey is the SQL expression of a summary cell's group.
-func summaryKey(s *sql.Selector, group Group) string {
+// summaryKey is the SQL expression of a summary cell's group, false for None: the cell's own
+// column for ids and days, so that the sum groups on plain integers and short text.
+func summaryKey(s *sql.Selector, group Group) (string, bool) {
 	bucket := s.C(eventtally.FieldBucket)
 	switch group {
 	case Category:
-		return fmt.Sprintf("CAST(%s AS VARCHAR(20))", s.C(eventtally.FieldCategoryID))
+		return s.C(eventtally.FieldCategoryID), true
 	case ChildGrid:
-		child := s.C(eventtally.FieldChildID)
-		return fmt.Sprintf("CASE WHEN %s = 0 THEN '' ELSE CAST(%s AS VARCHAR(20)) END", child, child)
+		return s.C(eventtally.FieldChildID), true
 	case Day:
-		return bucket
+		return bucket, true
 	case Week:
 		if s.Dialect() == dialect.Postgres {
-			return fmt.Sprintf("to_char(date_trunc('week', CAST(%s AS date)), 'YYYY-MM-DD')", bucket)
+			return fmt.Sprintf("to_char(date_trunc('week', CAST(%s AS date)), 'YYYY-MM-DD')", bucket), true
 		}
-		return fmt.Sprintf("strftime('%%Y-%%m-%%d', %s, 'weekday 0', '-6 days')", bucket)
+		return fmt.Sprintf("strftime('%%Y-%%m-%%d', %s, 'weekday 0', '-6 days')", bucket), true
 	case Month:
-		return fmt.Sprintf("substr(%s, 1, 7)", bucket)
+		return fmt.Sprintf("substr(%s, 1, 7)", bucket), true
 	}
-	return "''"
+	return "", false
 }
 
 // The indicators' anchors in the query over the cases: each case is read once per anchor,

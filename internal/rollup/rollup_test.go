@@ -387,3 +387,127 @@ func pathOf(t *testing.T, c *ent.Client, id int) string {
 	}
 	return g.Path
 }
+
+// TestRollupMatrixEqualsRows checks, through the API, that every cell of the compact answer
+// (matrix) equals the count of its row in the long form (rows), or 0 where rows has none, for
+// every indicator, with and without thenBy, from the summary and from the cases.
+func TestRollupMatrixEqualsRows(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		loadDemo(t, db)
+		env := servertest.New(t, db)
+		token := env.TokenFor(t, 0, true)
+		sub, err := db.Client.Grid.Query().Where(grid.Code(demo.SubDistrictCode)).Only(servertest.System())
+		if err != nil {
+			t.Fatal(err)
+		}
+		indicators := []string{"found", "registered", "due", "closed", "closedFixed", "closedNotFixed",
+			"closedOnTime", "overdue", "reworked", "escalated", "voided"}
+		fields := strings.Join(indicators, " ")
+		query := `query($g: ID!, $from: Time!, $to: Time!, $by: RollupGroup, $then: RollupGroup) {
+		  rollup(gridID: $g, from: $from, to: $to, groupBy: $by, thenBy: $then) {
+		    totals { key label ` + fields + ` }
+		    rows { key label subKey subLabel ` + fields + ` }
+		    matrix { rowKeys rowLabels columnKeys columnLabels ` + fields + ` }
+		  }
+		}`
+		type row map[string]any
+		for _, by := range [][2]rollup.Group{
+			{rollup.ChildGrid, rollup.Category}, {rollup.Month, rollup.ChildGrid}, {rollup.Status, rollup.Category},
+			{rollup.Category, rollup.None}, {rollup.None, rollup.None},
+		} {
+			for _, p := range periods[:3] {
+				var got struct {
+					Rollup struct {
+						Totals row
+						Rows   []row
+						Matrix map[string]any
+					}
+				}
+				env.MustDo(t, token, query, map[string]any{"g": sub.ID, "from": p[0].Format(time.RFC3339),
+					"to": p[1].Format(time.RFC3339), "by": by[0], "then": by[1]}, &got)
+				r := got.Rollup
+				rows := r.Rows
+				if by[0] == rollup.None {
+					rows = []row{r.Totals}
+				}
+				m := r.Matrix
+				strs := func(name string) []string {
+					var out []string
+					for _, v := range m[name].([]any) {
+						out = append(out, v.(string))
+					}
+					return out
+				}
+				rowKeys, columnKeys := strs("rowKeys"), strs("columnKeys")
+				// The keys and labels the rows have, in their order.
+				var wantRows, wantRowLabels, wantCols []string
+				labels := map[string]string{}
+				at := map[[2]string]row{}
+				for _, rw := range rows {
+					k, sk := rw["key"].(string), rollup.AllKey
+					if s, ok := rw["subKey"].(string); ok {
+						sk = s
+						labels[sk] = rw["subLabel"].(string)
+					}
+					if len(wantRows) == 0 || wantRows[len(wantRows)-1] != k {
+						wantRows = append(wantRows, k)
+						wantRowLabels = append(wantRowLabels, rw["label"].(string))
+					}
+					if !slices.Contains(wantCols, sk) {
+						wantCols = append(wantCols, sk)
+					}
+					at[[2]string{k, sk}] = rw
+				}
+				slices.Sort(wantCols)
+				var wantColLabels []string
+				for _, c := range wantCols {
+					l, ok := labels[c]
+					if !ok {
+						l = rollup.AllLabel
+					}
+					wantColLabels = append(wantColLabels, l)
+				}
+				name := fmt.Sprintf("%v by %v", p, by)
+				for _, d := range []struct {
+					what      string
+					want, got []string
+				}{
+					{"rowKeys", wantRows, rowKeys}, {"rowLabels", wantRowLabels, strs("rowLabels")},
+					{"columnKeys", wantCols, columnKeys}, {"columnLabels", wantColLabels, strs("columnLabels")},
+				} {
+					if diff := cmp.Diff(d.want, d.got, cmpopts.EquateEmpty()); diff != "" {
+						t.Errorf("%s: matrix %s (-rows +matrix):\n%s", name, d.what, diff)
+					}
+				}
+				if len(rows) == 0 {
+					t.Errorf("%s: no rows: the comparison proves nothing", name)
+				}
+				for _, ind := range indicators {
+					cells := m[ind].([]any)
+					if len(cells) != len(rowKeys) {
+						t.Fatalf("%s: %s has %d rows, want %d", name, ind, len(cells), len(rowKeys))
+					}
+					seen := 0
+					for i, line := range cells {
+						line := line.([]any)
+						if len(line) != len(columnKeys) {
+							t.Fatalf("%s: %s row %d has %d cells, want %d", name, ind, i, len(line), len(columnKeys))
+						}
+						for j, cell := range line {
+							want := 0.0
+							if rw, ok := at[[2]string{rowKeys[i], columnKeys[j]}]; ok {
+								want, seen = rw[ind].(float64), seen+1
+							}
+							if cell.(float64) != want {
+								t.Errorf("%s: %s[%q][%q] = %v, rows say %v", name, ind, rowKeys[i], columnKeys[j], cell, want)
+							}
+						}
+					}
+					if seen != len(rows) {
+						t.Errorf("%s: %s: the matrix holds %d of the %d rows", name, ind, seen, len(rows))
+					}
+				}
+			}
+		}
+	})
+}
