@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,10 +27,24 @@ import (
 // returns its base URL.
 func startServeOn(t *testing.T, url string) string {
 	t.Helper()
+	return startServeLogged(t, url).base
+}
+
+// servedProcess is a `gridgov serve` process started by startServeLogged.
+type servedProcess struct {
+	base   string
+	proc   *os.Process
+	stderr *lockedBuffer
+	done   chan struct{} // closed once the process has exited
+}
+
+// startServeLogged is startServeOn, also returning the process and its standard error.
+func startServeLogged(t *testing.T, url string) *servedProcess {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--database-url", url)
 	cmd.Env = append(os.Environ(), runMainEnv+"=1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
 	pr, pw := io.Pipe()
 	cmd.Stdout = pw
 	if err := cmd.Start(); err != nil {
@@ -48,13 +64,31 @@ func startServeOn(t *testing.T, url string) string {
 	select {
 	case a, ok := <-addr:
 		if !ok {
-			t.Fatalf("serve exited before listening\n%s", &stderr)
+			t.Fatalf("serve exited before listening\n%s", stderr)
 		}
-		return "http://" + a
+		return &servedProcess{base: "http://" + a, proc: cmd.Process, stderr: stderr, done: done}
 	case <-time.After(60 * time.Second):
-		t.Fatalf("serve did not listen within 60 s\n%s", &stderr)
+		t.Fatalf("serve did not listen within 60 s\n%s", stderr)
 	}
-	return ""
+	return nil
+}
+
+// lockedBuffer is a process's standard error, readable while the process writes it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // graphQL posts query with token to the server at base and returns the data and the first
@@ -128,7 +162,8 @@ func TestRevocationAcrossProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	a, b := startServeOn(t, db.URL), startServeOn(t, db.URL)
+	pa, pb := startServeLogged(t, db.URL), startServeLogged(t, db.URL)
+	a, b := pa.base, pb.base
 	const count = `{ grids(first: 10) { totalCount } }`
 	visible := func(base, token string) (int, string) {
 		t.Helper()
@@ -171,5 +206,48 @@ func TestRevocationAcrossProcesses(t *testing.T) {
 	t.Logf("logout through A answered in %v", time.Since(start))
 	if _, code := visible(b, other); code != "UNAUTHENTICATED" {
 		t.Fatalf("the signed-out session's next request on B: %q, want UNAUTHENTICATED", code)
+	}
+
+	// A peer that stops without a goodbye (killed) holds up the next revoking mutation through A
+	// once, for at most authz.AckWait, and is then forgotten: the mutation after it does not
+	// wait for it again (A warns once).
+	if err := pb.proc.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		tok, _, err := env.Auth.OpenSession(sys, uid, "192.0.2.9")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, code := graphQL(t, a, tok, `mutation { logout }`, nil); code != "" {
+			t.Fatalf("logout through A with B killed: %s", code)
+		}
+	}
+	if n := strings.Count(pa.stderr.String(), "not acknowledged in time by a peer process"); n != 1 {
+		t.Fatalf("A warned %d times of an unacknowledged change after B was killed, want 1:\n%s", n, pa.stderr)
+	}
+}
+
+// TestPeerGoodbye: a serve process that stops cleanly says goodbye, so that the other does not
+// wait for its acknowledgements.
+func TestPeerGoodbye(t *testing.T) {
+	t.Parallel()
+	migrateMu.Lock()
+	db := dbtest.New(t, dialect.Postgres)
+	migrateMu.Unlock()
+	env := servertest.New(t, db)
+	a, b := startServeLogged(t, db.URL), startServeLogged(t, db.URL)
+	if err := b.proc.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	<-b.done
+	admin := env.TokenFor(t, 0, true)
+	start := time.Now()
+	if _, code := graphQL(t, a.base, admin, `mutation { logout }`, nil); code != "" {
+		t.Fatalf("logout through A: %s", code)
+	}
+	t.Logf("logout through A after B's goodbye answered in %v", time.Since(start))
+	if strings.Contains(a.stderr.String(), "not acknowledged in time") {
+		t.Fatalf("A waited for the acknowledgement of B, which had said goodbye:\n%s", a.stderr)
 	}
 }
