@@ -29,7 +29,9 @@ type Change struct {
 }
 
 // ChangesChannel is the PostgreSQL NOTIFY channel on which changes are announced to every
-// process; the payload is Change.String (ids only).
+// process: the payload is Change.String (ids only) and " #" and a nonce naming the announcing
+// process. The processes' signals to each other (presence, goodbye, acknowledgements, see
+// ParseNotice) share the channel.
 const ChangesChannel = "gridgov_authz"
 
 // String is the change as a NOTIFY payload: "u:ID", "p:ID" or "*".
@@ -110,19 +112,26 @@ type changeBatch struct {
 
 // announce publishes changes made through client: inside a transaction when it commits (on
 // PostgreSQL with NOTIFY in the transaction itself, so other processes learn of exactly the
-// committed changes), outside one at once.
+// committed changes), outside one at once. On PostgreSQL it then waits (Peers.await, at most
+// AckWait) until this process's listener heard the changes and every live peer process
+// acknowledged having dropped what they affect from its cache: the mutation answers only
+// when no process would still serve the old viewer.
 func announce(ctx context.Context, client *ent.Client, changes ...Change) error {
 	if len(changes) == 0 {
 		return nil
 	}
 	tx, key, inTx := ent.AuditClientTx(client)
 	if !inTx {
-		payloads, err := notify(ctx, client, changes)
-		if err != nil {
+		payloads, nonces := changePayloads(client, changes)
+		// Registered before the notification is sent: outside a transaction it is delivered,
+		// and may be acknowledged, at once.
+		waits := processPeers.expect(nonces)
+		if err := notify(ctx, client, payloads); err != nil {
+			processPeers.cancel(nonces)
 			return err
 		}
 		publishLocal(changes)
-		awaitEcho(payloads, expectEcho(payloads))
+		processPeers.await(nonces, waits)
 		return nil
 	}
 	b := &changeBatch{}
@@ -135,17 +144,18 @@ func announce(ctx context.Context, client *ent.Client, changes ...Change) error 
 				b.mu.Lock()
 				changes := b.changes
 				b.mu.Unlock()
-				payloads, err := notify(ctx, tx.Client(), changes)
-				if err != nil {
+				payloads, nonces := changePayloads(tx.Client(), changes)
+				if err := notify(ctx, tx.Client(), payloads); err != nil {
 					_ = tx.Rollback() // the commit is refused: end the transaction here
 					return err
 				}
-				waits := expectEcho(payloads)
+				waits := processPeers.expect(nonces)
 				if err := next.Commit(ctx, tx); err != nil {
+					processPeers.cancel(nonces)
 					return err
 				}
 				publishLocal(changes)
-				awaitEcho(payloads, waits)
+				processPeers.await(nonces, waits)
 				return nil
 			})
 		})
@@ -162,108 +172,41 @@ func announce(ctx context.Context, client *ent.Client, changes ...Change) error 
 	return nil
 }
 
-// notify sends each distinct change on ChangesChannel on PostgreSQL (SQLite has one
-// process), each payload with a nonce by which this process's own listener recognises it
-// (awaitEcho). It returns the payloads sent.
-func notify(ctx context.Context, client *ent.Client, changes []Change) ([]string, error) {
+// changePayloads returns the NOTIFY payload of each distinct change on PostgreSQL (SQLite has
+// one process: none), each with a nonce naming this process, by which its own listener
+// recognises the echo and its peers acknowledge it; and the nonces.
+func changePayloads(client *ent.Client, changes []Change) (payloads, nonceList []string) {
 	if client.Dialect() != dialect.Postgres {
 		return nil, nil
 	}
 	seen := map[Change]bool{}
-	var payloads []string
 	for _, ch := range changes {
 		if seen[ch] {
 			continue
 		}
 		seen[ch] = true
-		payload := ch.String() + " #" + strconv.FormatUint(nonces.Add(1), 36) + "-" + processNonce
-		if _, err := client.ExecContext(ctx, "SELECT pg_notify($1, $2)", ChangesChannel, payload); err != nil {
-			return nil, fmt.Errorf("announce change %s: %w", ch, err)
-		}
-		payloads = append(payloads, payload)
+		nonce := strconv.FormatUint(nonces.Add(1), 36) + "-" + processNonce
+		payloads = append(payloads, ch.String()+" #"+nonce)
+		nonceList = append(nonceList, nonce)
 	}
-	return payloads, nil
+	return payloads, nonceList
+}
+
+// notify sends each payload on ChangesChannel.
+func notify(ctx context.Context, client *ent.Client, payloads []string) error {
+	for _, payload := range payloads {
+		if _, err := client.ExecContext(ctx, "SELECT pg_notify($1, $2)", ChangesChannel, payload); err != nil {
+			return fmt.Errorf("announce change %s: %w", payload, err)
+		}
+	}
+	return nil
 }
 
 var (
-	nonces       atomic.Uint64
+	nonces atomic.Uint64
+	// processNonce is this process's id on ChangesChannel (ProcessID); base 36, without "-".
 	processNonce = strconv.FormatInt(time.Now().UnixNano(), 36)
 )
-
-// echoWait bounds how long a committed change waits for this process's listener to hear it.
-const echoWait = 250 * time.Millisecond
-
-// echoes tracks the payloads this process sent and waits to hear back.
-var echoes struct {
-	sync.Mutex
-	listeners int
-	waiting   map[string]chan struct{}
-}
-
-// Heard is called by a change listener of this process with every payload it receives.
-func Heard(payload string) {
-	echoes.Lock()
-	defer echoes.Unlock()
-	if ch, ok := echoes.waiting[payload]; ok {
-		close(ch)
-		delete(echoes.waiting, payload)
-	}
-}
-
-// ListenerRunning records that a change listener runs in this process (changefeed.Listen);
-// the returned function records that it stopped.
-func ListenerRunning() (stopped func()) {
-	echoes.Lock()
-	defer echoes.Unlock()
-	echoes.listeners++
-	return func() {
-		echoes.Lock()
-		defer echoes.Unlock()
-		echoes.listeners--
-	}
-}
-
-// expectEcho registers payloads to wait for; it returns nil when no listener runs here.
-func expectEcho(payloads []string) []chan struct{} {
-	echoes.Lock()
-	defer echoes.Unlock()
-	if echoes.listeners == 0 || len(payloads) == 0 {
-		return nil
-	}
-	if echoes.waiting == nil {
-		echoes.waiting = map[string]chan struct{}{}
-	}
-	out := make([]chan struct{}, len(payloads))
-	for i, p := range payloads {
-		out[i] = make(chan struct{})
-		echoes.waiting[p] = out[i]
-	}
-	return out
-}
-
-// awaitEcho waits, at most echoWait, until this process's listener heard payloads. PostgreSQL
-// delivers a notification to every listening session at once, so by then the other
-// processes' listeners have it too: a mutation answers only when its revocation is in
-// flight everywhere, and the caller's next request, to any process, meets it.
-func awaitEcho(payloads []string, waits []chan struct{}) {
-	if len(waits) == 0 {
-		return
-	}
-	deadline := time.NewTimer(echoWait)
-	defer deadline.Stop()
-	for _, w := range waits {
-		select {
-		case <-w:
-		case <-deadline.C:
-			echoes.Lock()
-			for _, p := range payloads {
-				delete(echoes.waiting, p)
-			}
-			echoes.Unlock()
-			return
-		}
-	}
-}
 
 // AssignmentChangesHook announces a change of the person of every assignment a mutation
 // touches. A bulk update by predicate (a subtree move rewriting grid paths) announces a

@@ -204,10 +204,13 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "demo public pages: /cards/%s, /cards?root=%s, /badges?root=%s, /bulletin/%s\n",
 			demo.SanwangzhuangGroupCode, demo.SanwangzhuangCode, demo.SanwangzhuangCode, demo.SanwangzhuangCode)
 	}
-	viewers, err := viewerCache(ctx, s.dbURL, logger)
+	viewers, stopFeed, err := viewerCache(ctx, s.dbURL, db, logger)
 	if err != nil {
 		return err
 	}
+	// Deferred after client.Close, so run before it: the feed listens, and acknowledges the
+	// other processes' changes, while requests in flight drain, then says goodbye.
+	defer stopFeed()
 	handler := server.New(server.Config{
 		Viewers:          viewers,
 		Client:           client,
@@ -274,17 +277,20 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 const feedConnectWait = 10 * time.Second
 
 // viewerCache returns the cache of session viewers: fed by this process's own changes and, on
-// PostgreSQL, by every process's through LISTEN (changefeed), so that a role ended through
-// one process is refused on the next request to any other.
-func viewerCache(ctx context.Context, dbURL string, logger *slog.Logger) (*authz.ViewerCache, error) {
-	cache := authz.NewViewerCache(0)
+// PostgreSQL, by every process's through LISTEN (changefeed), which acknowledges them through
+// db, so that a role ended through one process is refused on the next request to any other.
+// stop ends the feed.
+func viewerCache(ctx context.Context, dbURL string, db *sql.DB, logger *slog.Logger) (cache *authz.ViewerCache, stop func(), err error) {
+	cache = authz.NewViewerCache(0)
 	authz.Subscribe(cache.Invalidate)
 	if store.Dialect(dbURL) != dialect.Postgres {
-		return cache, nil
+		return cache, func() {}, nil
 	}
 	ready := make(chan struct{})
-	if err := changefeed.Listen(ctx, dbURL, cache, logger, ready); err != nil {
-		return nil, err
+	// The feed outlives the signal to stop, until the requests in flight are drained.
+	stop, err = changefeed.Listen(context.WithoutCancel(ctx), dbURL, db, cache, logger, ready)
+	if err != nil {
+		return nil, nil, err
 	}
 	select {
 	case <-ready:
@@ -292,7 +298,7 @@ func viewerCache(ctx context.Context, dbURL string, logger *slog.Logger) (*authz
 		logger.Warn("authorization change feed not connected yet: serving with the viewer cache off")
 	case <-ctx.Done():
 	}
-	return cache, nil
+	return cache, stop, nil
 }
 
 // openServeDatabase opens and prepares the database as openDatabase does, with the pool size and statement
