@@ -79,6 +79,7 @@ func BenchmarkVillageEventsHandler(b *testing.B) {
 					b.Fatalf("village-events: %d %s", rec.Code, rec.Body)
 				}
 			}
+			b.ReportMetric(float64(len(resp.Data.Events.Edges)), "cases/page")
 		})
 	}
 }
