@@ -12,6 +12,8 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+
+	"gridgov/internal/labels"
 )
 
 // Assignment is the model entity for the Assignment schema.
@@ -264,6 +266,20 @@ func (_m *Assignment) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.GridID))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// RoleLabel returns the zh-CN label of Role.
+func (_m *Assignment) RoleLabel() string {
+	return labels.For("Role", string(_m.Role))
+}
+
+// DutyLabel returns the zh-CN label of Duty, nil when it is not set.
+func (_m *Assignment) DutyLabel() *string {
+	if _m.Duty == nil {
+		return nil
+	}
+	l := labels.For("Duty", string(*_m.Duty))
+	return &l
 }
 
 // Assignments is a parsable slice of Assignment.

@@ -11,6 +11,8 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+
+	"gridgov/internal/labels"
 )
 
 // AuditEntry is the model entity for the AuditEntry schema.
@@ -220,6 +222,11 @@ func (_m *AuditEntry) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.After))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// ActionLabel returns the zh-CN label of Action.
+func (_m *AuditEntry) ActionLabel() string {
+	return labels.For("AuditAction", string(_m.Action))
 }
 
 // AuditEntries is a parsable slice of AuditEntry.

@@ -13,6 +13,8 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+
+	"gridgov/internal/labels"
 )
 
 // BulletinPost is the model entity for the BulletinPost schema.
@@ -269,6 +271,16 @@ func (_m *BulletinPost) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// ColumnLabel returns the zh-CN label of Column.
+func (_m *BulletinPost) ColumnLabel() string {
+	return labels.For("BulletinColumn", string(_m.Column))
+}
+
+// StatusLabel returns the zh-CN label of Status.
+func (_m *BulletinPost) StatusLabel() string {
+	return labels.For("BulletinStatus", string(_m.Status))
 }
 
 // BulletinPosts is a parsable slice of BulletinPost.

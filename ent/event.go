@@ -15,6 +15,10 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+
+	"gridgov/internal/clock"
+	"gridgov/internal/labels"
+	"gridgov/internal/workcal"
 )
 
 // Event is the model entity for the Event schema.
@@ -649,6 +653,40 @@ func (_m *Event) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// SourceLabel returns the zh-CN label of Source.
+func (_m *Event) SourceLabel() string {
+	return labels.For("EventSource", string(_m.Source))
+}
+
+// StatusLabel returns the zh-CN label of Status.
+func (_m *Event) StatusLabel() string {
+	return labels.For("EventStatus", string(_m.Status))
+}
+
+// SLALight returns the case's time-limit traffic light on the default working calendar: at
+// its closing, or now while it is open; nil before it is registered with a time limit.
+func (_m *Event) SLALight() *workcal.Light {
+	if _m.RegisteredAt == nil || _m.Deadline == nil || _m.LimitUnit == nil {
+		return nil
+	}
+	at := clock.Now()
+	if _m.ClosedAt != nil {
+		at = *_m.ClosedAt
+	}
+	l := workcal.Default().Light(*_m.RegisteredAt, *_m.Deadline, at, workcal.Unit(*_m.LimitUnit))
+	return &l
+}
+
+// Overdue reports whether the case is still open (the statuses workflow.Closed does not
+// name) and its deadline has passed.
+func (_m *Event) Overdue() bool {
+	switch _m.Status {
+	case event.StatusCLOSED_FIXED, event.StatusCLOSED_NOT_FIXED, event.StatusVOIDED:
+		return false
+	}
+	return _m.Deadline != nil && _m.Deadline.Before(clock.Now())
 }
 
 // NamedDuplicates returns the Duplicates named value or an error if the edge was not

@@ -12,6 +12,8 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+
+	"gridgov/internal/labels"
 )
 
 // EventAction is the model entity for the EventAction schema.
@@ -271,6 +273,11 @@ func (_m *EventAction) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// ActionLabel returns the zh-CN label of Action.
+func (_m *EventAction) ActionLabel() string {
+	return labels.For("EventActionKind", string(_m.Action))
 }
 
 // EventActions is a parsable slice of EventAction.

@@ -10,6 +10,8 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+
+	"gridgov/internal/labels"
 )
 
 // Grid is the model entity for the Grid schema.
@@ -320,6 +322,11 @@ func (_m *Grid) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.ParentID))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// KindLabel returns the zh-CN label of Kind.
+func (_m *Grid) KindLabel() string {
+	return labels.For("GridKind", string(_m.Kind))
 }
 
 // NamedChildren returns the Children named value or an error if the edge was not

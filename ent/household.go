@@ -12,6 +12,8 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+
+	"gridgov/internal/labels"
 )
 
 // Household is the model entity for the Household schema.
@@ -296,6 +298,11 @@ func (_m *Household) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// CareLevelLabel returns the zh-CN label of CareLevel.
+func (_m *Household) CareLevelLabel() string {
+	return labels.For("CareLevel", string(_m.CareLevel))
 }
 
 // NamedTags returns the Tags named value or an error if the edge was not

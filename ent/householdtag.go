@@ -11,6 +11,8 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+
+	"gridgov/internal/labels"
 )
 
 // HouseholdTag is the model entity for the HouseholdTag schema.
@@ -206,6 +208,11 @@ func (_m *HouseholdTag) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.HouseholdID))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// KindLabel returns the zh-CN label of Kind.
+func (_m *HouseholdTag) KindLabel() string {
+	return labels.For("HouseholdTagKind", string(_m.Kind))
 }
 
 // HouseholdTags is a parsable slice of HouseholdTag.

@@ -14,6 +14,8 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+
+	"gridgov/internal/labels"
 )
 
 // Inspection is the model entity for the Inspection schema.
@@ -340,6 +342,16 @@ func (_m *Inspection) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// KindLabel returns the zh-CN label of Kind.
+func (_m *Inspection) KindLabel() string {
+	return labels.For("InspectionKind", string(_m.Kind))
+}
+
+// RatingLabel returns the zh-CN label of Rating.
+func (_m *Inspection) RatingLabel() string {
+	return labels.For("InspectionRating", string(_m.Rating))
 }
 
 // Inspections is a parsable slice of Inspection.

@@ -13,6 +13,8 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+
+	"gridgov/internal/labels"
 )
 
 // KeyProject is the model entity for the KeyProject schema.
@@ -342,6 +344,11 @@ func (_m *KeyProject) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.GridIds))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// StatusLabel returns the zh-CN label of Status.
+func (_m *KeyProject) StatusLabel() string {
+	return labels.For("KeyProjectStatus", string(_m.Status))
 }
 
 // NamedMilestones returns the Milestones named value or an error if the edge was not

@@ -13,6 +13,8 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+
+	"gridgov/internal/labels"
 )
 
 // LedgerItemType is the model entity for the LedgerItemType schema.
@@ -260,6 +262,11 @@ func (_m *LedgerItemType) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.CategoryID))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// PeriodLabel returns the zh-CN label of Period.
+func (_m *LedgerItemType) PeriodLabel() string {
+	return labels.For("LedgerPeriod", string(_m.Period))
 }
 
 // LedgerItemTypes is a parsable slice of LedgerItemType.

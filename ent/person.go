@@ -12,6 +12,8 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+
+	"gridgov/internal/labels"
 )
 
 // Person is the model entity for the Person schema.
@@ -297,6 +299,11 @@ func (_m *Person) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.GridID))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// GenderLabel returns the zh-CN label of Gender.
+func (_m *Person) GenderLabel() string {
+	return labels.For("Gender", string(_m.Gender))
 }
 
 // NamedAssignments returns the Assignments named value or an error if the edge was not

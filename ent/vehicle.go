@@ -12,6 +12,8 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+
+	"gridgov/internal/labels"
 )
 
 // Vehicle is the model entity for the Vehicle schema.
@@ -232,6 +234,11 @@ func (_m *Vehicle) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// KindLabel returns the zh-CN label of Kind.
+func (_m *Vehicle) KindLabel() string {
+	return labels.For("VehicleKind", string(_m.Kind))
 }
 
 // Vehicles is a parsable slice of Vehicle.

@@ -10,15 +10,9 @@ import (
 	"gridgov/authz"
 	"gridgov/ent"
 	"gridgov/ent/auditentry"
-	"gridgov/internal/labels"
 
 	"entgo.io/contrib/entgql"
 )
-
-// ActionLabel is the resolver for the actionLabel field.
-func (r *auditEntryResolver) ActionLabel(ctx context.Context, obj *ent.AuditEntry) (string, error) {
-	return labels.For("AuditAction", string(obj.Action)), nil
-}
 
 // AuditLog is the resolver for the auditLog field.
 func (r *queryResolver) AuditLog(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, gridID *int, orderBy *ent.AuditEntryOrder, where *ent.AuditEntryWhereInput) (*ent.AuditEntryConnection, error) {

@@ -10,7 +10,6 @@ import (
 	"gridgov/ent"
 	"gridgov/ent/bulletinpost"
 	"gridgov/graph/model"
-	"gridgov/internal/labels"
 	"gridgov/internal/publicface"
 	"gridgov/internal/workflow"
 )
@@ -26,16 +25,6 @@ func (r *bulletinPostResolver) Author(ctx context.Context, obj *ent.BulletinPost
 		return nil, nil
 	}
 	return r.personByID(ctx, *obj.AuthorID)
-}
-
-// ColumnLabel is the resolver for the columnLabel field.
-func (r *bulletinPostResolver) ColumnLabel(ctx context.Context, obj *ent.BulletinPost) (string, error) {
-	return labels.For("BulletinColumn", string(obj.Column)), nil
-}
-
-// StatusLabel is the resolver for the statusLabel field.
-func (r *bulletinPostResolver) StatusLabel(ctx context.Context, obj *ent.BulletinPost) (string, error) {
-	return labels.For("BulletinStatus", string(obj.Status)), nil
 }
 
 // CreateBulletinPost is the resolver for the createBulletinPost field.

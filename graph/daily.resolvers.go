@@ -50,11 +50,6 @@ func (r *householdResolver) Grid(ctx context.Context, obj *ent.Household) (*ent.
 	return r.gridByID(ctx, obj.GridID)
 }
 
-// CareLevelLabel is the resolver for the careLevelLabel field.
-func (r *householdResolver) CareLevelLabel(ctx context.Context, obj *ent.Household) (string, error) {
-	return labels.For("CareLevel", string(obj.CareLevel)), nil
-}
-
 // Tags is the resolver for the tags field.
 func (r *householdResolver) Tags(ctx context.Context, obj *ent.Household) ([]*ent.HouseholdTag, error) {
 	return nonNil(r.loadersFrom(ctx).tags.load(ctx, obj.ID))
@@ -77,11 +72,6 @@ func (r *householdResolver) LastVisitedAt(ctx context.Context, obj *ent.Househol
 		return nil, err
 	}
 	return &vs[0].VisitedAt, nil
-}
-
-// KindLabel is the resolver for the kindLabel field.
-func (r *householdTagResolver) KindLabel(ctx context.Context, obj *ent.HouseholdTag) (string, error) {
-	return labels.For("HouseholdTagKind", string(obj.Kind)), nil
 }
 
 // CreateHousehold is the resolver for the createHousehold field.

@@ -93,9 +93,6 @@ func (r *queryResolver) Visits(ctx context.Context, after *entgql.Cursor[int], f
 // Assignment returns generated.AssignmentResolver implementation.
 func (r *Resolver) Assignment() generated.AssignmentResolver { return &assignmentResolver{r} }
 
-// AuditEntry returns generated.AuditEntryResolver implementation.
-func (r *Resolver) AuditEntry() generated.AuditEntryResolver { return &auditEntryResolver{r} }
-
 // BulletinPost returns generated.BulletinPostResolver implementation.
 func (r *Resolver) BulletinPost() generated.BulletinPostResolver { return &bulletinPostResolver{r} }
 
@@ -113,9 +110,6 @@ func (r *Resolver) Grid() generated.GridResolver { return &gridResolver{r} }
 
 // Household returns generated.HouseholdResolver implementation.
 func (r *Resolver) Household() generated.HouseholdResolver { return &householdResolver{r} }
-
-// HouseholdTag returns generated.HouseholdTagResolver implementation.
-func (r *Resolver) HouseholdTag() generated.HouseholdTagResolver { return &householdTagResolver{r} }
 
 // Inspection returns generated.InspectionResolver implementation.
 func (r *Resolver) Inspection() generated.InspectionResolver { return &inspectionResolver{r} }
@@ -163,14 +157,12 @@ func (r *Resolver) Visit() generated.VisitResolver { return &visitResolver{r} }
 
 type (
 	assignmentResolver          struct{ *Resolver }
-	auditEntryResolver          struct{ *Resolver }
 	bulletinPostResolver        struct{ *Resolver }
 	dailyReportResolver         struct{ *Resolver }
 	eventResolver               struct{ *Resolver }
 	eventActionResolver         struct{ *Resolver }
 	gridResolver                struct{ *Resolver }
 	householdResolver           struct{ *Resolver }
-	householdTagResolver        struct{ *Resolver }
 	inspectionResolver          struct{ *Resolver }
 	keyProjectResolver          struct{ *Resolver }
 	keyProjectMetricResolver    struct{ *Resolver }

@@ -18,7 +18,6 @@ import (
 	"gridgov/internal/idempotency"
 	"gridgov/internal/labels"
 	"gridgov/internal/publicface"
-	"gridgov/internal/workcal"
 	"gridgov/internal/workflow"
 	"time"
 
@@ -33,34 +32,6 @@ func (r *eventResolver) Grid(ctx context.Context, obj *ent.Event) (*ent.Grid, er
 // OriginGrid is the resolver for the originGrid field.
 func (r *eventResolver) OriginGrid(ctx context.Context, obj *ent.Event) (*ent.Grid, error) {
 	return r.gridByID(ctx, obj.OriginGridID)
-}
-
-// StatusLabel is the resolver for the statusLabel field.
-func (r *eventResolver) StatusLabel(ctx context.Context, obj *ent.Event) (string, error) {
-	return labels.For("EventStatus", string(obj.Status)), nil
-}
-
-// SourceLabel is the resolver for the sourceLabel field.
-func (r *eventResolver) SourceLabel(ctx context.Context, obj *ent.Event) (string, error) {
-	return labels.For("EventSource", string(obj.Source)), nil
-}
-
-// SLALight is the resolver for the slaLight field.
-func (r *eventResolver) SLALight(ctx context.Context, obj *ent.Event) (*model.SLALight, error) {
-	if obj.RegisteredAt == nil || obj.Deadline == nil || obj.LimitUnit == nil {
-		return nil, nil
-	}
-	at := r.Now()
-	if obj.ClosedAt != nil {
-		at = *obj.ClosedAt
-	}
-	l := model.SLALight(r.Workflow.Calendar.Light(*obj.RegisteredAt, *obj.Deadline, at, workcal.Unit(*obj.LimitUnit)))
-	return &l, nil
-}
-
-// Overdue is the resolver for the overdue field.
-func (r *eventResolver) Overdue(ctx context.Context, obj *ent.Event) (bool, error) {
-	return !workflow.Closed(obj.Status) && obj.Deadline != nil && obj.Deadline.Before(r.Now()), nil
 }
 
 // Timeline is the resolver for the timeline field.
@@ -80,11 +51,6 @@ func (r *eventResolver) ReporterContact(ctx context.Context, obj *ent.Event) (*s
 	// The row was loaded through the viewer's scope, so the viewer may see the contact.
 	s := obj.ReporterName + " " + obj.ReporterPhone
 	return &s, nil
-}
-
-// ActionLabel is the resolver for the actionLabel field.
-func (r *eventActionResolver) ActionLabel(ctx context.Context, obj *ent.EventAction) (string, error) {
-	return labels.For("EventActionKind", string(obj.Action)), nil
 }
 
 // FromGrid is the resolver for the fromGrid field.

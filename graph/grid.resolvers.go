@@ -36,20 +36,6 @@ func (r *assignmentResolver) Person(ctx context.Context, obj *ent.Assignment) (*
 	return r.personByID(ctx, obj.PersonID)
 }
 
-// RoleLabel is the resolver for the roleLabel field.
-func (r *assignmentResolver) RoleLabel(ctx context.Context, obj *ent.Assignment) (string, error) {
-	return labels.For("Role", string(obj.Role)), nil
-}
-
-// DutyLabel is the resolver for the dutyLabel field.
-func (r *assignmentResolver) DutyLabel(ctx context.Context, obj *ent.Assignment) (*string, error) {
-	if obj.Duty == nil {
-		return nil, nil
-	}
-	l := labels.For("Duty", string(*obj.Duty))
-	return &l, nil
-}
-
 // Active is the resolver for the active field.
 func (r *assignmentResolver) Active(ctx context.Context, obj *ent.Assignment) (bool, error) {
 	now := r.Now()
@@ -86,11 +72,6 @@ func (r *gridResolver) Ancestors(ctx context.Context, obj *ent.Grid) ([]*ent.Gri
 // Responsibles is the resolver for the responsibles field.
 func (r *gridResolver) Responsibles(ctx context.Context, obj *ent.Grid, at *time.Time, roles []assignment.Role) ([]*ent.Assignment, error) {
 	return nonNil(r.responsiblesAt(ctx, at, roles).load(ctx, obj.ID))
-}
-
-// KindLabel is the resolver for the kindLabel field.
-func (r *gridResolver) KindLabel(ctx context.Context, obj *ent.Grid) (string, error) {
-	return labels.For("GridKind", string(obj.Kind)), nil
 }
 
 // CreateGrid is the resolver for the createGrid field.
@@ -168,11 +149,6 @@ func (r *personResolver) Grid(ctx context.Context, obj *ent.Person) (*ent.Grid, 
 	return r.gridByID(ctx, obj.GridID)
 }
 
-// GenderLabel is the resolver for the genderLabel field.
-func (r *personResolver) GenderLabel(ctx context.Context, obj *ent.Person) (string, error) {
-	return labels.For("Gender", string(obj.Gender)), nil
-}
-
 // ActiveAssignments is the resolver for the activeAssignments field.
 func (r *personResolver) ActiveAssignments(ctx context.Context, obj *ent.Person, at *time.Time) ([]*ent.Assignment, error) {
 	held, err := r.heldAt(ctx, at).load(ctx, obj.ID)
@@ -224,11 +200,6 @@ func (r *queryResolver) EnumLabels(ctx context.Context, enum string) ([]*model.E
 // Grid is the resolver for the grid field.
 func (r *vehicleResolver) Grid(ctx context.Context, obj *ent.Vehicle) (*ent.Grid, error) {
 	return r.gridByID(ctx, obj.GridID)
-}
-
-// KindLabel is the resolver for the kindLabel field.
-func (r *vehicleResolver) KindLabel(ctx context.Context, obj *ent.Vehicle) (string, error) {
-	return labels.For("VehicleKind", string(obj.Kind)), nil
 }
 
 // Mutation returns generated.MutationResolver implementation.

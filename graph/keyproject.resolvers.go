@@ -12,15 +12,9 @@ import (
 	"gridgov/ent/keyprojectprogress"
 	"gridgov/graph/model"
 	kp "gridgov/internal/keyproject"
-	"gridgov/internal/labels"
 	"slices"
 	"strings"
 )
-
-// StatusLabel is the resolver for the statusLabel field.
-func (r *keyProjectResolver) StatusLabel(ctx context.Context, obj *ent.KeyProject) (string, error) {
-	return labels.For("KeyProjectStatus", string(obj.Status)), nil
-}
 
 // Grid is the resolver for the grid field.
 func (r *keyProjectResolver) Grid(ctx context.Context, obj *ent.KeyProject) (*ent.Grid, error) {

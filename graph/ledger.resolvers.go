@@ -107,11 +107,6 @@ func (r *ledgerItemTypeResolver) Category(ctx context.Context, obj *ent.LedgerIt
 	return c, err
 }
 
-// PeriodLabel is the resolver for the periodLabel field.
-func (r *ledgerItemTypeResolver) PeriodLabel(ctx context.Context, obj *ent.LedgerItemType) (string, error) {
-	return labels.For("LedgerPeriod", string(obj.Period)), nil
-}
-
 // RequiredKinds is the resolver for the requiredKinds field.
 func (r *ledgerItemTypeResolver) RequiredKinds(ctx context.Context, obj *ent.LedgerItemType) ([]grid.Kind, error) {
 	out := make([]grid.Kind, len(obj.RequiredKinds))

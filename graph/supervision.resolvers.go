@@ -11,7 +11,6 @@ import (
 	"gridgov/ent/inspection"
 	"gridgov/graph/model"
 	"gridgov/internal/gqllimits"
-	"gridgov/internal/labels"
 	"gridgov/internal/supervision"
 	"time"
 
@@ -34,16 +33,6 @@ func (r *inspectionResolver) Event(ctx context.Context, obj *ent.Inspection) (*e
 		return nil, nil
 	}
 	return r.loadersFrom(ctx).events.load(ctx, *obj.EventID)
-}
-
-// KindLabel is the resolver for the kindLabel field.
-func (r *inspectionResolver) KindLabel(ctx context.Context, obj *ent.Inspection) (string, error) {
-	return labels.For("InspectionKind", string(obj.Kind)), nil
-}
-
-// RatingLabel is the resolver for the ratingLabel field.
-func (r *inspectionResolver) RatingLabel(ctx context.Context, obj *ent.Inspection) (string, error) {
-	return labels.For("InspectionRating", string(obj.Rating)), nil
 }
 
 // RecordInspection is the resolver for the recordInspection field.

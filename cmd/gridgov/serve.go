@@ -50,6 +50,7 @@ type serveSettings struct {
 	publicURL        string // in the cards' QR codes; empty: a trusted proxy's forwarded host, or the address reached
 	trustedProxies   []netip.Prefix
 	shutdownTimeout  time.Duration
+	pprofAddr        string   // empty: no profiling listener
 	warnings         []string // to log once the logger exists
 }
 
@@ -88,6 +89,8 @@ func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 		"comma-separated CIDRs or addresses of the reverse proxies in front of the server, e.g. 10.0.0.0/8; only their X-Forwarded-For, X-Real-IP and X-Forwarded-Host/-Proto are believed (default: none)")
 	shutdownTimeout := fs.Duration("shutdown-timeout", "GRIDGOV_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout,
 		"on SIGTERM or SIGINT, how long requests in flight may take to finish before they are cut off")
+	pprofAddr := fs.String("pprof-addr", "GRIDGOV_PPROF_ADDR", "",
+		"address of a separate listener serving Go profiles at /debug/pprof/, e.g. 127.0.0.1:6060 (default: off; never the --addr port; keep it private)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage(out)
@@ -103,7 +106,7 @@ func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 		addr: *addr, dbURL: *dbURL, demo: *withDemo, introspection: *introspection,
 		sessionTTL: time.Duration(*sessionHours) * time.Hour, production: *production,
 		logFormat: *logFormat, maxOpenConns: *maxOpen, statementTimeout: *stmtTimeout, requestTimeout: *reqTimeout,
-		shutdownTimeout:  *shutdownTimeout,
+		shutdownTimeout: *shutdownTimeout, pprofAddr: *pprofAddr,
 		supervisionPhone: *supervisionPhone, publicURL: strings.TrimRight(*publicURL, "/"),
 	}
 	proxies, err := server.ParseTrustedProxies(*trustedProxies)
@@ -111,6 +114,11 @@ func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 		return s, fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	s.trustedProxies = proxies
+	if s.pprofAddr != "" {
+		if err := server.CheckProfilingAddr(s.pprofAddr, s.addr); err != nil {
+			return s, fmt.Errorf("--pprof-addr: %w", err)
+		}
+	}
 	if s.publicURL != "" {
 		if u, err := neturl.Parse(s.publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return s, fmt.Errorf("--public-url must be an absolute http(s) URL, got %q", *publicURL)
@@ -248,7 +256,14 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		"db_max_open_conns", stats.MaxOpenConnections, "db_statement_timeout", s.statementTimeout.String(),
 		"request_timeout", s.requestTimeout.String())
 	fmt.Fprintf(stdout, "gridgov serving %s on http://%s/ (GraphiQL) and http://%s/graphql\n", store.RedactURL(s.dbURL), ln.Addr(), ln.Addr())
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	if s.pprofAddr != "" {
+		profiles, err := serveProfiling(s.pprofAddr, logger, errc)
+		if err != nil {
+			return err
+		}
+		defer profiles.Close()
+	}
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
@@ -270,6 +285,28 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	logger.Info("stopped: every request in flight was answered")
 	return nil
+}
+
+// serveProfiling serves server.Profiling on a listener of its own at addr until it is closed;
+// a failure of that server is sent to errc.
+func serveProfiling(addr string, logger *slog.Logger, errc chan<- error) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--pprof-addr: listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Addr:              ln.Addr().String(), // the port chosen for :0
+		Handler:           server.Profiling(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Warn("serving Go profiles: keep this address private", "pprof_addr", ln.Addr().String())
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("profiling listener: %w", err)
+		}
+	}()
+	return srv, nil
 }
 
 // feedConnectWait is how long serve waits for the authorization change feed before it serves

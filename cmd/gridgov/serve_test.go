@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"os"
@@ -110,6 +111,16 @@ func TestServeFlags(t *testing.T) {
 		{name: "bad trusted proxy", args: []string{"--trusted-proxies", "10.0.0.0/99"}, wantErr: "--trusted-proxies"},
 		{name: "session overflows", args: []string{"--session-hours", "100000000"}, wantErr: "--session-hours must be at least 1 and at most 8784"},
 		{name: "stray argument", args: []string{"now"}, wantErr: "serve takes no arguments"},
+
+		{name: "profiling listener", args: []string{"--pprof-addr", "127.0.0.1:6060"},
+			want: with(func(s *serveSettings) { s.pprofAddr = "127.0.0.1:6060" })},
+		{name: "profiling listener from the environment", env: map[string]string{"GRIDGOV_PPROF_ADDR": "127.0.0.1:6060"},
+			want: with(func(s *serveSettings) { s.pprofAddr = "127.0.0.1:6060" })},
+		{name: "profiling on the API address", args: []string{"--pprof-addr", "127.0.0.1:8080"}, wantErr: "--pprof-addr: profiling address"},
+		{name: "profiling on the API address from the environment", env: map[string]string{"GRIDGOV_PPROF_ADDR": ":9000", "GRIDGOV_ADDR": ":9000"},
+			wantErr: "never be served on the public port"},
+		{name: "profiling on the wildcard of the API port", args: []string{"--pprof-addr", "0.0.0.0:8080"}, wantErr: "--pprof-addr"},
+		{name: "profiling address without a port", args: []string{"--pprof-addr", "localhost"}, wantErr: "--pprof-addr"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -145,7 +156,7 @@ var serveEnv = map[string]string{
 	"db-max-open-conns": "GRIDGOV_DB_MAX_OPEN_CONNS", "db-statement-timeout": "GRIDGOV_DB_STATEMENT_TIMEOUT",
 	"request-timeout": "GRIDGOV_REQUEST_TIMEOUT", "supervision-phone": "GRIDGOV_SUPERVISION_PHONE",
 	"public-url": "GRIDGOV_PUBLIC_URL", "shutdown-timeout": "GRIDGOV_SHUTDOWN_TIMEOUT",
-	"trusted-proxies": "GRIDGOV_TRUSTED_PROXIES",
+	"trusted-proxies": "GRIDGOV_TRUSTED_PROXIES", "pprof-addr": "GRIDGOV_PPROF_ADDR",
 }
 
 // TestServeHelp: serve --help lists every flag with its environment variable.
@@ -327,5 +338,35 @@ func TestServeProduction(t *testing.T) {
 		if !strings.Contains(metrics, want+"\n") {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+}
+
+// TestServeProfiling: --pprof-addr's listener serves the profiles on its own port and stops
+// when closed.
+func TestServeProfiling(t *testing.T) {
+	t.Parallel()
+	errc := make(chan error, 1)
+	srv, err := serveProfiling("127.0.0.1:0", slog.New(slog.DiscardHandler), errc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get("http://" + srv.Addr + "/debug/pprof/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /debug/pprof/cmdline on the profiling listener: %d, want 200", resp.StatusCode)
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errc:
+		t.Errorf("closing the profiling listener reported %v", err)
+	default:
+	}
+	if _, err := http.Get("http://" + srv.Addr + "/debug/pprof/"); err == nil {
+		t.Errorf("the profiling listener still answers after Close")
 	}
 }

@@ -23,12 +23,12 @@ func (Assignment) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 // Fields of Assignment.
 func (Assignment) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("role").
+		field.Enum("role").Annotations(labeled("Role")).
 			Values("RESPONSIBLE_LEADER", "FIRST_RESPONSIBLE", "DIRECT_RESPONSIBLE", "SPECIFIC_RESPONSIBLE",
 				"GRID_HEAD", "WORKSTATION_HEAD", "SUPERVISOR", "ADMIN").
 			Comment("The role held: see the Role enum.").
 			Annotations(entgql.Type("Role"), entgql.OrderField("ROLE")),
-		field.Enum("duty").
+		field.Enum("duty").Annotations(labeled("Duty")).
 			Values("RESEARCHER", "PATROLLER", "SAFETY_INSPECTOR", "URBAN_MANAGEMENT_OFFICER", "LAND_OFFICER",
 				"SOCIAL_SECURITY_LIAISON", "PARTY_BUILDING_LIAISON", "TAX_SOURCE_SURVEYOR",
 				"FAMILY_PLANNING_OFFICER", "FAMILY_PLANNING_PUBLICIST", "CLEANER", "VILLAGER_GROUP_LEADER",

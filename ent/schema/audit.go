@@ -38,7 +38,7 @@ func (AuditEntry) Fields() []ent.Field {
 		field.String("request_id").
 			MaxRuneLen(128).Default("").Immutable().
 			Comment("The HTTP request id (X-Request-Id) of the change, when it came through the API."),
-		field.Enum("action").
+		field.Enum("action").Annotations(labeled("AuditAction")).
 			Values("CREATE", "UPDATE", "DELETE").
 			Immutable().
 			Comment("What happened to the row.").

@@ -23,14 +23,14 @@ func (BulletinPost) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 // Fields of BulletinPost.
 func (BulletinPost) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("column").Values("PARTY_AFFAIRS", "VILLAGE_AFFAIRS", "FINANCIAL_AFFAIRS").
+		field.Enum("column").Annotations(labeled("BulletinColumn")).Values("PARTY_AFFAIRS", "VILLAGE_AFFAIRS", "FINANCIAL_AFFAIRS").
 			Comment("The bulletin column: 党务公开, 村务公开 or 财务公开.").
 			Annotations(entgql.Type("BulletinColumn")),
 		field.String("title").NotEmpty().MaxRuneLen(200).Comment("Headline of the post."),
 		field.String("body").MaxRuneLen(20000).Default("").Comment("Text of the post, plain text with line breaks."),
 		field.JSON("attachments", []string{}).Optional().
 			Comment("http(s) URLs of attached documents or images (at most 20)."),
-		field.Enum("status").Values("DRAFT", "PUBLISHED", "UNPUBLISHED").Default("DRAFT").
+		field.Enum("status").Annotations(labeled("BulletinStatus")).Values("DRAFT", "PUBLISHED", "UNPUBLISHED").Default("DRAFT").
 			Comment("DRAFT until published; UNPUBLISHED when taken down. Only PUBLISHED posts are public.").
 			Annotations(entgql.Type("BulletinStatus")),
 		field.Time("published_at").Optional().Nillable().

@@ -42,7 +42,7 @@ func (Event) Fields() []ent.Field {
 			NotEmpty().MaxRuneLen(32).Immutable().
 			Comment("Unguessable code a resident uses to follow a report (查询码).").
 			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput)),
-		field.Enum("source").
+		field.Enum("source").Annotations(labeled("EventSource")).
 			Values("PATROL", "RESIDENT_REPORT", "HOTLINE", "INSPECTION", "OTHER").
 			Comment("How the problem became known: see EventSource.").
 			Annotations(entgql.Type("EventSource"), entgql.OrderField("SOURCE")),
@@ -63,7 +63,7 @@ func (Event) Fields() []ent.Field {
 			Comment("Amount involved, e.g. 12.5 (m³ of garbage); see unit."),
 		field.String("unit").MaxRuneLen(20).Default("").
 			Comment("Unit of quantity, e.g. m³, m², 处, 块."),
-		field.Enum("status").
+		field.Enum("status").Annotations(labeled("EventStatus")).
 			Values(EventStatuses...).
 			Default("REPORTED").
 			Comment("Where the case stands in the workflow: see EventStatus.").

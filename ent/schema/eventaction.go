@@ -20,7 +20,7 @@ func (EventAction) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 // Fields of EventAction.
 func (EventAction) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("action").
+		field.Enum("action").Annotations(labeled("EventActionKind")).
 			Values("REPORT", "ACCEPT", "DISPATCH", "RETURN", "START", "REPORT_BACK", "VERIFY_PASS", "VERIFY_FAIL",
 				"CLOSE", "ESCALATE", "REQUEST_EXTENSION", "APPROVE_EXTENSION", "REJECT_EXTENSION", "VOID", "REOPEN",
 				"AUTO_ESCALATE").

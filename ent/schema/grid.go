@@ -29,7 +29,7 @@ func (Grid) Fields() []ent.Field {
 			NotEmpty().MaxRuneLen(maxName).
 			Comment("Name of the grid, e.g. 三王庄村.").
 			Annotations(entgql.OrderField("NAME")),
-		field.Enum("kind").
+		field.Enum("kind").Annotations(labeled("GridKind")).
 			Values("CITY", "DISTRICT", "SUB_DISTRICT", "TOWNSHIP", "VILLAGE", "COMMUNITY", "ENTERPRISE_ZONE",
 				"VILLAGER_GROUP", "KEY_ENTERPRISE", "RESIDENTIAL_COMPOUND", "UNIT_GRID").
 			Comment("What the grid is: see the GridKind enum.").

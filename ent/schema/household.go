@@ -34,7 +34,7 @@ func (Household) Fields() []ent.Field {
 			Comment("Number of people living in the household."),
 		field.String("phone").MaxRuneLen(maxPhone).Default("").
 			Comment("Contact phone; private: shown only to staff in scope, never on public surfaces."),
-		field.Enum("care_level").Values(CareLevels...).Default("ORDINARY").
+		field.Enum("care_level").Annotations(labeled("CareLevel")).Values(CareLevels...).Default("ORDINARY").
 			Comment("How closely the household must be looked after; sets the visit interval.").
 			Annotations(entgql.Type("CareLevel"), entgql.OrderField("CARE_LEVEL")),
 		field.String("notes").MaxRuneLen(maxText).Default("").
@@ -88,7 +88,7 @@ func (HouseholdTag) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 // Fields of HouseholdTag.
 func (HouseholdTag) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("kind").Values("PARTY_MEMBER_HOUSEHOLD", "MASSES_REPRESENTATIVE_HOUSEHOLD").
+		field.Enum("kind").Annotations(labeled("HouseholdTagKind")).Values("PARTY_MEMBER_HOUSEHOLD", "MASSES_REPRESENTATIVE_HOUSEHOLD").
 			Comment("Which plate.").
 			Annotations(entgql.Type("HouseholdTagKind")),
 		field.String("post").NotEmpty().MaxRuneLen(maxName).

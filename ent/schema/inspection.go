@@ -22,13 +22,13 @@ func (Inspection) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 // Fields of Inspection.
 func (Inspection) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("kind").Values("UNANNOUNCED", "RECHECK").Immutable().
+		field.Enum("kind").Annotations(labeled("InspectionKind")).Values("UNANNOUNCED", "RECHECK").Immutable().
 			Comment("UNANNOUNCED (暗访督察) or RECHECK of a closed case (复查).").
 			Annotations(entgql.Type("InspectionKind")),
 		field.Time("inspected_at").Immutable().Comment("When the inspection took place (UTC).").
 			Annotations(entgql.OrderField("INSPECTED_AT")),
 		field.String("findings").MaxRuneLen(maxText).Default("").Comment("What the inspector found."),
-		field.Enum("rating").Values("EXCELLENT", "GOOD", "FAIR", "POOR").
+		field.Enum("rating").Annotations(labeled("InspectionRating")).Values("EXCELLENT", "GOOD", "FAIR", "POOR").
 			Comment("The inspector's rating of the grid's work: 优秀, 良好, 一般 or 差.").
 			Annotations(entgql.Type("InspectionRating")),
 		field.JSON("photo_urls", []string{}).Optional().Comment("http(s) URLs of photos taken (at most 9)."),

@@ -28,7 +28,7 @@ func (KeyProject) Fields() []ent.Field {
 			Annotations(entgql.OrderField("NAME")),
 		field.Float("investment").Min(0).Default(0).Comment("Total investment in 10,000 yuan (万元)."),
 		field.String("owner_unit").MaxRuneLen(maxName).Default("").Comment("The unit in charge (责任单位)."),
-		field.Enum("status").Values("PLANNED", "IN_PROGRESS", "COMPLETED", "SUSPENDED").Default("PLANNED").
+		field.Enum("status").Annotations(labeled("KeyProjectStatus")).Values("PLANNED", "IN_PROGRESS", "COMPLETED", "SUSPENDED").Default("PLANNED").
 			Annotations(entgql.Type("KeyProjectStatus"), entgql.OrderField("STATUS")),
 		field.String("description").MaxRuneLen(maxText).Default(""),
 		field.Time("starts_on").Optional().Nillable().Comment("Planned start."),

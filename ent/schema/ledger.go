@@ -70,7 +70,7 @@ func (LedgerItemType) Fields() []ent.Field {
 		field.JSON("fields", []ledgerfield.Def{}).
 			Comment("The typed fields of an entry, in column order.").
 			Annotations(entgql.Skip(entgql.SkipAll)),
-		field.Enum("period").Values(LedgerPeriods...).Default("NONE").
+		field.Enum("period").Annotations(labeled("LedgerPeriod")).Values(LedgerPeriods...).Default("NONE").
 			Comment("How often an entry is kept: NONE (a standing register), MONTH, QUARTER, YEAR.").
 			Annotations(entgql.Type("LedgerPeriod")),
 		field.Bool("required").Default(false).

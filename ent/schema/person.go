@@ -25,7 +25,7 @@ func (Person) Fields() []ent.Field {
 			NotEmpty().MaxRuneLen(maxName).
 			Comment("Full name (姓名).").
 			Annotations(entgql.OrderField("NAME")),
-		field.Enum("gender").
+		field.Enum("gender").Annotations(labeled("Gender")).
 			Values("MALE", "FEMALE", "UNSPECIFIED").
 			Default("UNSPECIFIED").
 			Comment("Gender (性别).").

@@ -25,7 +25,7 @@ func (Vehicle) Fields() []ent.Field {
 			NotEmpty().MaxRuneLen(maxCode).
 			Comment("The plate number painted on the vehicle, e.g. 须水巡001.").
 			Annotations(entgql.OrderField("PLATE")),
-		field.Enum("kind").
+		field.Enum("kind").Annotations(labeled("VehicleKind")).
 			Values("BICYCLE", "E_BIKE").
 			Comment("Bicycle or e-bike.").
 			Annotations(entgql.Type("VehicleKind"), entgql.OrderField("KIND")),

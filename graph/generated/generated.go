@@ -28,6 +28,7 @@ import (
 	"gridgov/graph/scalar"
 	"gridgov/internal/publicface"
 	"gridgov/internal/rollup"
+	"gridgov/internal/workcal"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -51,14 +52,12 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Assignment() AssignmentResolver
-	AuditEntry() AuditEntryResolver
 	BulletinPost() BulletinPostResolver
 	DailyReport() DailyReportResolver
 	Event() EventResolver
 	EventAction() EventActionResolver
 	Grid() GridResolver
 	Household() HouseholdResolver
-	HouseholdTag() HouseholdTagResolver
 	Inspection() InspectionResolver
 	KeyProject() KeyProjectResolver
 	KeyProjectMetric() KeyProjectMetricResolver
@@ -1007,18 +1006,12 @@ type ComplexityRoot struct {
 type AssignmentResolver interface {
 	Grid(ctx context.Context, obj *ent.Assignment) (*ent.Grid, error)
 	Person(ctx context.Context, obj *ent.Assignment) (*ent.Person, error)
-	RoleLabel(ctx context.Context, obj *ent.Assignment) (string, error)
-	DutyLabel(ctx context.Context, obj *ent.Assignment) (*string, error)
+
 	Active(ctx context.Context, obj *ent.Assignment) (bool, error)
-}
-type AuditEntryResolver interface {
-	ActionLabel(ctx context.Context, obj *ent.AuditEntry) (string, error)
 }
 type BulletinPostResolver interface {
 	Grid(ctx context.Context, obj *ent.BulletinPost) (*ent.Grid, error)
 	Author(ctx context.Context, obj *ent.BulletinPost) (*ent.Person, error)
-	ColumnLabel(ctx context.Context, obj *ent.BulletinPost) (string, error)
-	StatusLabel(ctx context.Context, obj *ent.BulletinPost) (string, error)
 }
 type DailyReportResolver interface {
 	Grid(ctx context.Context, obj *ent.DailyReport) (*ent.Grid, error)
@@ -1030,15 +1023,11 @@ type DailyReportResolver interface {
 type EventResolver interface {
 	Grid(ctx context.Context, obj *ent.Event) (*ent.Grid, error)
 	OriginGrid(ctx context.Context, obj *ent.Event) (*ent.Grid, error)
-	StatusLabel(ctx context.Context, obj *ent.Event) (string, error)
-	SourceLabel(ctx context.Context, obj *ent.Event) (string, error)
-	SLALight(ctx context.Context, obj *ent.Event) (*model.SLALight, error)
-	Overdue(ctx context.Context, obj *ent.Event) (bool, error)
+
 	Timeline(ctx context.Context, obj *ent.Event) ([]*ent.EventAction, error)
 	ReporterContact(ctx context.Context, obj *ent.Event) (*string, error)
 }
 type EventActionResolver interface {
-	ActionLabel(ctx context.Context, obj *ent.EventAction) (string, error)
 	FromGrid(ctx context.Context, obj *ent.EventAction) (*ent.Grid, error)
 	ToGrid(ctx context.Context, obj *ent.EventAction) (*ent.Grid, error)
 }
@@ -1046,27 +1035,20 @@ type GridResolver interface {
 	Descendants(ctx context.Context, obj *ent.Grid, maxDepth *int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) (*ent.GridConnection, error)
 	Ancestors(ctx context.Context, obj *ent.Grid) ([]*ent.Grid, error)
 	Responsibles(ctx context.Context, obj *ent.Grid, at *time.Time, roles []assignment.Role) ([]*ent.Assignment, error)
-	KindLabel(ctx context.Context, obj *ent.Grid) (string, error)
 }
 type HouseholdResolver interface {
 	Grid(ctx context.Context, obj *ent.Household) (*ent.Grid, error)
-	CareLevelLabel(ctx context.Context, obj *ent.Household) (string, error)
+
 	Tags(ctx context.Context, obj *ent.Household) ([]*ent.HouseholdTag, error)
 	Visits(ctx context.Context, obj *ent.Household, first *int) ([]*ent.Visit, error)
 	LastVisitedAt(ctx context.Context, obj *ent.Household) (*time.Time, error)
-}
-type HouseholdTagResolver interface {
-	KindLabel(ctx context.Context, obj *ent.HouseholdTag) (string, error)
 }
 type InspectionResolver interface {
 	Grid(ctx context.Context, obj *ent.Inspection) (*ent.Grid, error)
 	Inspector(ctx context.Context, obj *ent.Inspection) (*ent.Person, error)
 	Event(ctx context.Context, obj *ent.Inspection) (*ent.Event, error)
-	KindLabel(ctx context.Context, obj *ent.Inspection) (string, error)
-	RatingLabel(ctx context.Context, obj *ent.Inspection) (string, error)
 }
 type KeyProjectResolver interface {
-	StatusLabel(ctx context.Context, obj *ent.KeyProject) (string, error)
 	Grid(ctx context.Context, obj *ent.KeyProject) (*ent.Grid, error)
 	Grids(ctx context.Context, obj *ent.KeyProject) ([]*ent.Grid, error)
 	Owner(ctx context.Context, obj *ent.KeyProject) (*ent.Person, error)
@@ -1097,7 +1079,6 @@ type LedgerFieldResolver interface {
 }
 type LedgerItemTypeResolver interface {
 	Category(ctx context.Context, obj *ent.LedgerItemType) (*ent.LedgerCategory, error)
-	PeriodLabel(ctx context.Context, obj *ent.LedgerItemType) (string, error)
 
 	RequiredKinds(ctx context.Context, obj *ent.LedgerItemType) ([]grid.Kind, error)
 }
@@ -1164,7 +1145,7 @@ type PatrolResolver interface {
 }
 type PersonResolver interface {
 	Grid(ctx context.Context, obj *ent.Person) (*ent.Grid, error)
-	GenderLabel(ctx context.Context, obj *ent.Person) (string, error)
+
 	ActiveAssignments(ctx context.Context, obj *ent.Person, at *time.Time) ([]*ent.Assignment, error)
 }
 type QueryResolver interface {
@@ -1212,7 +1193,6 @@ type QueryResolver interface {
 }
 type VehicleResolver interface {
 	Grid(ctx context.Context, obj *ent.Vehicle) (*ent.Grid, error)
-	KindLabel(ctx context.Context, obj *ent.Vehicle) (string, error)
 }
 type VisitResolver interface {
 	Household(ctx context.Context, obj *ent.Visit) (*ent.Household, error)
@@ -17386,7 +17366,7 @@ func (ec *executionContext) _Assignment_roleLabel(ctx context.Context, field gra
 			return ec.fieldContext_Assignment_roleLabel(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Assignment().RoleLabel(ctx, obj)
+			return obj.RoleLabel(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -17397,7 +17377,7 @@ func (ec *executionContext) _Assignment_roleLabel(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Assignment_roleLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Assignment", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Assignment", field, true, false, "String")
 }
 
 func (ec *executionContext) _Assignment_dutyLabel(ctx context.Context, field graphql.CollectedField, obj *ent.Assignment) (ret graphql.Marshaler) {
@@ -17409,7 +17389,7 @@ func (ec *executionContext) _Assignment_dutyLabel(ctx context.Context, field gra
 			return ec.fieldContext_Assignment_dutyLabel(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Assignment().DutyLabel(ctx, obj)
+			return obj.DutyLabel(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -17420,7 +17400,7 @@ func (ec *executionContext) _Assignment_dutyLabel(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Assignment_dutyLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Assignment", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Assignment", field, true, false, "String")
 }
 
 func (ec *executionContext) _Assignment_active(ctx context.Context, field graphql.CollectedField, obj *ent.Assignment) (ret graphql.Marshaler) {
@@ -17873,7 +17853,7 @@ func (ec *executionContext) _AuditEntry_actionLabel(ctx context.Context, field g
 			return ec.fieldContext_AuditEntry_actionLabel(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.AuditEntry().ActionLabel(ctx, obj)
+			return obj.ActionLabel(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -17884,7 +17864,7 @@ func (ec *executionContext) _AuditEntry_actionLabel(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_AuditEntry_actionLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "String")
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, false, "String")
 }
 
 func (ec *executionContext) _AuditEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntryConnection) (ret graphql.Marshaler) {
@@ -18332,7 +18312,7 @@ func (ec *executionContext) _BulletinPost_columnLabel(ctx context.Context, field
 			return ec.fieldContext_BulletinPost_columnLabel(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.BulletinPost().ColumnLabel(ctx, obj)
+			return obj.ColumnLabel(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -18343,7 +18323,7 @@ func (ec *executionContext) _BulletinPost_columnLabel(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_BulletinPost_columnLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BulletinPost", field, true, true, "String")
+	return graphql.NewScalarFieldContext("BulletinPost", field, true, false, "String")
 }
 
 func (ec *executionContext) _BulletinPost_statusLabel(ctx context.Context, field graphql.CollectedField, obj *ent.BulletinPost) (ret graphql.Marshaler) {
@@ -18355,7 +18335,7 @@ func (ec *executionContext) _BulletinPost_statusLabel(ctx context.Context, field
 			return ec.fieldContext_BulletinPost_statusLabel(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.BulletinPost().StatusLabel(ctx, obj)
+			return obj.StatusLabel(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -18366,7 +18346,7 @@ func (ec *executionContext) _BulletinPost_statusLabel(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_BulletinPost_statusLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BulletinPost", field, true, true, "String")
+	return graphql.NewScalarFieldContext("BulletinPost", field, true, false, "String")
 }
 
 func (ec *executionContext) _BulletinPostConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.BulletinPostConnection) (ret graphql.Marshaler) {
@@ -19856,7 +19836,7 @@ func (ec *executionContext) _Event_statusLabel(ctx context.Context, field graphq
 			return ec.fieldContext_Event_statusLabel(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Event().StatusLabel(ctx, obj)
+			return obj.StatusLabel(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -19867,7 +19847,7 @@ func (ec *executionContext) _Event_statusLabel(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Event_statusLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Event", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Event", field, true, false, "String")
 }
 
 func (ec *executionContext) _Event_sourceLabel(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
@@ -19879,7 +19859,7 @@ func (ec *executionContext) _Event_sourceLabel(ctx context.Context, field graphq
 			return ec.fieldContext_Event_sourceLabel(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Event().SourceLabel(ctx, obj)
+			return obj.SourceLabel(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -19890,7 +19870,7 @@ func (ec *executionContext) _Event_sourceLabel(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Event_sourceLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Event", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Event", field, true, false, "String")
 }
 
 func (ec *executionContext) _Event_slaLight(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
@@ -19902,18 +19882,18 @@ func (ec *executionContext) _Event_slaLight(ctx context.Context, field graphql.C
 			return ec.fieldContext_Event_slaLight(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Event().SLALight(ctx, obj)
+			return obj.SLALight(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.SLALight) graphql.Marshaler {
-			return ec.marshalOSlaLight2ᚖgridgovᚋgraphᚋmodelᚐSLALight(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *workcal.Light) graphql.Marshaler {
+			return ec.marshalOSlaLight2ᚖgridgovᚋinternalᚋworkcalᚐLight(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Event_slaLight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Event", field, true, true, "SlaLight")
+	return graphql.NewScalarFieldContext("Event", field, true, false, "SlaLight")
 }
 
 func (ec *executionContext) _Event_overdue(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
@@ -19925,7 +19905,7 @@ func (ec *executionContext) _Event_overdue(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Event_overdue(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Event().Overdue(ctx, obj)
+			return obj.Overdue(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -19936,7 +19916,7 @@ func (ec *executionContext) _Event_overdue(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Event_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Event", field, true, true, "Boolean")
+	return graphql.NewScalarFieldContext("Event", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _Event_timeline(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
@@ -20297,7 +20277,7 @@ func (ec *executionContext) _EventAction_actionLabel(ctx context.Context, field 
 			return ec.fieldContext_EventAction_actionLabel(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.EventAction().ActionLabel(ctx, obj)
+			return obj.ActionLabel(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -20308,7 +20288,7 @@ func (ec *executionContext) _EventAction_actionLabel(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_EventAction_actionLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EventAction", field, true, true, "String")
+	return graphql.NewScalarFieldContext("EventAction", field, true, false, "String")
 }
 
 func (ec *executionContext) _EventAction_fromGrid(ctx context.Context, field graphql.CollectedField, obj *ent.EventAction) (ret graphql.Marshaler) {
@@ -21424,7 +21404,7 @@ func (ec *executionContext) _Grid_kindLabel(ctx context.Context, field graphql.C
 			return ec.fieldContext_Grid_kindLabel(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Grid().KindLabel(ctx, obj)
+			return obj.KindLabel(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -21435,7 +21415,7 @@ func (ec *executionContext) _Grid_kindLabel(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Grid_kindLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Grid", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Grid", field, true, false, "String")
 }
 
 func (ec *executionContext) _GridConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.GridConnection) (ret graphql.Marshaler) {
@@ -21851,7 +21831,7 @@ func (ec *executionContext) _Household_careLevelLabel(ctx context.Context, field
 			return ec.fieldContext_Household_careLevelLabel(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Household().CareLevelLabel(ctx, obj)
+			return obj.CareLevelLabel(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -21862,7 +21842,7 @@ func (ec *executionContext) _Household_careLevelLabel(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Household_careLevelLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Household", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Household", field, true, false, "String")
 }
 
 func (ec *executionContext) _Household_tags(ctx context.Context, field graphql.CollectedField, obj *ent.Household) (ret graphql.Marshaler) {
@@ -22299,7 +22279,7 @@ func (ec *executionContext) _HouseholdTag_kindLabel(ctx context.Context, field g
 			return ec.fieldContext_HouseholdTag_kindLabel(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.HouseholdTag().KindLabel(ctx, obj)
+			return obj.KindLabel(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -22310,7 +22290,7 @@ func (ec *executionContext) _HouseholdTag_kindLabel(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_HouseholdTag_kindLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("HouseholdTag", field, true, true, "String")
+	return graphql.NewScalarFieldContext("HouseholdTag", field, true, false, "String")
 }
 
 func (ec *executionContext) _Inspection_id(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
@@ -22717,7 +22697,7 @@ func (ec *executionContext) _Inspection_kindLabel(ctx context.Context, field gra
 			return ec.fieldContext_Inspection_kindLabel(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Inspection().KindLabel(ctx, obj)
+			return obj.KindLabel(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -22728,7 +22708,7 @@ func (ec *executionContext) _Inspection_kindLabel(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Inspection_kindLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Inspection", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Inspection", field, true, false, "String")
 }
 
 func (ec *executionContext) _Inspection_ratingLabel(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
@@ -22740,7 +22720,7 @@ func (ec *executionContext) _Inspection_ratingLabel(ctx context.Context, field g
 			return ec.fieldContext_Inspection_ratingLabel(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Inspection().RatingLabel(ctx, obj)
+			return obj.RatingLabel(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -22751,7 +22731,7 @@ func (ec *executionContext) _Inspection_ratingLabel(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Inspection_ratingLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Inspection", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Inspection", field, true, false, "String")
 }
 
 func (ec *executionContext) _InspectionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.InspectionConnection) (ret graphql.Marshaler) {
@@ -23181,7 +23161,7 @@ func (ec *executionContext) _KeyProject_statusLabel(ctx context.Context, field g
 			return ec.fieldContext_KeyProject_statusLabel(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.KeyProject().StatusLabel(ctx, obj)
+			return obj.StatusLabel(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -23192,7 +23172,7 @@ func (ec *executionContext) _KeyProject_statusLabel(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_KeyProject_statusLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("KeyProject", field, true, true, "String")
+	return graphql.NewScalarFieldContext("KeyProject", field, true, false, "String")
 }
 
 func (ec *executionContext) _KeyProject_grid(ctx context.Context, field graphql.CollectedField, obj *ent.KeyProject) (ret graphql.Marshaler) {
@@ -25745,7 +25725,7 @@ func (ec *executionContext) _LedgerItemType_periodLabel(ctx context.Context, fie
 			return ec.fieldContext_LedgerItemType_periodLabel(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.LedgerItemType().PeriodLabel(ctx, obj)
+			return obj.PeriodLabel(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -25756,7 +25736,7 @@ func (ec *executionContext) _LedgerItemType_periodLabel(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_LedgerItemType_periodLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LedgerItemType", field, true, true, "String")
+	return graphql.NewScalarFieldContext("LedgerItemType", field, true, false, "String")
 }
 
 func (ec *executionContext) _LedgerItemType_fields(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemType) (ret graphql.Marshaler) {
@@ -29507,7 +29487,7 @@ func (ec *executionContext) _Person_genderLabel(ctx context.Context, field graph
 			return ec.fieldContext_Person_genderLabel(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Person().GenderLabel(ctx, obj)
+			return obj.GenderLabel(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -29518,7 +29498,7 @@ func (ec *executionContext) _Person_genderLabel(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Person_genderLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Person", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Person", field, true, false, "String")
 }
 
 func (ec *executionContext) _Person_activeAssignments(ctx context.Context, field graphql.CollectedField, obj *ent.Person) (ret graphql.Marshaler) {
@@ -34729,7 +34709,7 @@ func (ec *executionContext) _Vehicle_kindLabel(ctx context.Context, field graphq
 			return ec.fieldContext_Vehicle_kindLabel(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Vehicle().KindLabel(ctx, obj)
+			return obj.KindLabel(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -34740,7 +34720,7 @@ func (ec *executionContext) _Vehicle_kindLabel(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Vehicle_kindLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Vehicle", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Vehicle", field, true, false, "String")
 }
 
 func (ec *executionContext) _VehicleConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.VehicleConnection) (ret graphql.Marshaler) {
@@ -50500,17 +50480,15 @@ func (ec *executionContext) _Assignment(ctx context.Context, sel ast.SelectionSe
 					return ec._Assignment_person(ctx, field, obj)
 				})
 		case "roleLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Assignment_roleLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._Assignment_roleLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "dutyLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Assignment_dutyLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._Assignment_dutyLabel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "active":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -50629,69 +50607,68 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 		case "id":
 			out.Values[i] = ec._AuditEntry_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "occurredAt":
 			out.Values[i] = ec._AuditEntry_occurredAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "actorID":
 			out.Values[i] = ec._AuditEntry_actorID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "actorName":
 			out.Values[i] = ec._AuditEntry_actorName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "operation":
 			out.Values[i] = ec._AuditEntry_operation(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "requestID":
 			out.Values[i] = ec._AuditEntry_requestID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "action":
 			out.Values[i] = ec._AuditEntry_action(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "entityType":
 			out.Values[i] = ec._AuditEntry_entityType(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "entityID":
 			out.Values[i] = ec._AuditEntry_entityID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "gridPath":
 			out.Values[i] = ec._AuditEntry_gridPath(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "before":
 			out.Values[i] = ec._AuditEntry_before(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "after":
 			out.Values[i] = ec._AuditEntry_after(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "actionLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._AuditEntry_actionLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._AuditEntry_actionLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -50864,17 +50841,15 @@ func (ec *executionContext) _BulletinPost(ctx context.Context, sel ast.Selection
 					return ec._BulletinPost_author(ctx, field, obj)
 				})
 		case "columnLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._BulletinPost_columnLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._BulletinPost_columnLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "statusLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._BulletinPost_statusLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._BulletinPost_statusLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -51375,29 +51350,25 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 					return ec._Event_originGrid(ctx, field, obj)
 				})
 		case "statusLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Event_statusLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._Event_statusLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "sourceLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Event_sourceLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._Event_sourceLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "slaLight":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Event_slaLight(ctx, field, obj)
-				})
+			out.Values[i] = ec._Event_slaLight(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "overdue":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Event_overdue(ctx, field, obj)
-				})
+			out.Values[i] = ec._Event_overdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "timeline":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -51501,11 +51472,10 @@ func (ec *executionContext) _EventAction(ctx context.Context, sel ast.SelectionS
 					return ec._EventAction_actor(ctx, field, obj)
 				})
 		case "actionLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._EventAction_actionLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._EventAction_actionLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "fromGrid":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -51854,11 +51824,10 @@ func (ec *executionContext) _Grid(ctx context.Context, sel ast.SelectionSet, obj
 					return ec._Grid_responsibles(ctx, field, obj)
 				})
 		case "kindLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Grid_kindLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._Grid_kindLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -52025,11 +51994,10 @@ func (ec *executionContext) _Household(ctx context.Context, sel ast.SelectionSet
 					return ec._Household_grid(ctx, field, obj)
 				})
 		case "careLevelLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Household_careLevelLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._Household_careLevelLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "tags":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -52160,49 +52128,48 @@ func (ec *executionContext) _HouseholdTag(ctx context.Context, sel ast.Selection
 		case "id":
 			out.Values[i] = ec._HouseholdTag_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._HouseholdTag_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._HouseholdTag_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "kind":
 			out.Values[i] = ec._HouseholdTag_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "post":
 			out.Values[i] = ec._HouseholdTag_post(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "pledge":
 			out.Values[i] = ec._HouseholdTag_pledge(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "plateHungAt":
 			out.Values[i] = ec._HouseholdTag_plateHungAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "gridPath":
 			out.Values[i] = ec._HouseholdTag_gridPath(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "kindLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._HouseholdTag_kindLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._HouseholdTag_kindLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -52315,17 +52282,15 @@ func (ec *executionContext) _Inspection(ctx context.Context, sel ast.SelectionSe
 					return ec._Inspection_event(ctx, field, obj)
 				})
 		case "kindLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Inspection_kindLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._Inspection_kindLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "ratingLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Inspection_ratingLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._Inspection_ratingLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -52496,11 +52461,10 @@ func (ec *executionContext) _KeyProject(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "statusLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._KeyProject_statusLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._KeyProject_statusLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "grid":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -53435,11 +53399,10 @@ func (ec *executionContext) _LedgerItemType(ctx context.Context, sel ast.Selecti
 					return ec._LedgerItemType_category(ctx, field, obj)
 				})
 		case "periodLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._LedgerItemType_periodLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._LedgerItemType_periodLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "fields":
 			out.Values[i] = ec._LedgerItemType_fields(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -54406,11 +54369,10 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 					return ec._Person_grid(ctx, field, obj)
 				})
 		case "genderLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Person_genderLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._Person_genderLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "activeAssignments":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -55971,11 +55933,10 @@ func (ec *executionContext) _Vehicle(ctx context.Context, sel ast.SelectionSet, 
 					return ec._Vehicle_grid(ctx, field, obj)
 				})
 		case "kindLabel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Vehicle_kindLabel(ctx, field, obj)
-				})
+			out.Values[i] = ec._Vehicle_kindLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -60964,16 +60925,16 @@ func (ec *executionContext) marshalORollupGroup2ᚖgridgovᚋgraphᚋmodelᚐRol
 	return v
 }
 
-func (ec *executionContext) unmarshalOSlaLight2ᚖgridgovᚋgraphᚋmodelᚐSLALight(ctx context.Context, v any) (*model.SLALight, error) {
+func (ec *executionContext) unmarshalOSlaLight2ᚖgridgovᚋinternalᚋworkcalᚐLight(ctx context.Context, v any) (*workcal.Light, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(model.SLALight)
+	var res = new(workcal.Light)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOSlaLight2ᚖgridgovᚋgraphᚋmodelᚐSLALight(ctx context.Context, sel ast.SelectionSet, v *model.SLALight) graphql.Marshaler {
+func (ec *executionContext) marshalOSlaLight2ᚖgridgovᚋinternalᚋworkcalᚐLight(ctx context.Context, sel ast.SelectionSet, v *workcal.Light) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -178,8 +178,11 @@ func GraphQL(cfg Config) *handler.Server {
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: cfg.Client}})
 	// Page sizes are checked once per operation (PageSizeCheck), not by a field middleware,
 	// which would run on every field of every response (a district rollup has thousands).
-	srv.AroundFields(auditOperation)
-	srv.AroundFields(resolver.PrimeLoaders)
+	// One field middleware, not one per concern: gqlgen allocates a closure per field middleware
+	// on every field of every response, a concurrent resolver or a plain struct field alike.
+	srv.AroundFields(func(ctx context.Context, next graphql.Resolver) (any, error) {
+		return resolver.PrimeLoaders(withAuditOperation(ctx), next)
+	})
 	srv.AroundOperations(resolver.WithLoaders)
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
@@ -189,13 +192,13 @@ func GraphQL(cfg Config) *handler.Server {
 	return srv
 }
 
-// auditOperation names, for the audit log, the operation of the changes a top-level mutation
+// withAuditOperation names, for the audit log, the operation of the changes a top-level mutation
 // field makes: its field name (not an alias) and the request id.
-func auditOperation(ctx context.Context, next graphql.Resolver) (any, error) {
+func withAuditOperation(ctx context.Context) context.Context {
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Object == "Mutation" && fc.Field.Field != nil {
-		ctx = audit.WithOperation(ctx, fc.Field.Name, RequestID(ctx))
+		return audit.WithOperation(ctx, fc.Field.Name, RequestID(ctx))
 	}
-	return next(ctx)
+	return ctx
 }
 
 // publicService is the public face's data with the configured supervision phone and clock.
