@@ -523,9 +523,28 @@ func (r *Resolver) heldAt(ctx context.Context, at *time.Time) *loader[[]*ent.Ass
 // expectEvents notes the timelines and grids that events will ask for.
 func (r *Resolver) expectEvents(ctx context.Context, events []*ent.Event) {
 	l := r.loadersFrom(ctx)
+	// A case's grids are read by the loader their fields' selections choose (gridsFor).
+	grids := func(name string) *loader[*ent.Grid] {
+		f := nodeField(ctx, name) // of a connection's nodes, or of a list's elements
+		for _, g := range graphql.CollectFieldsCtx(ctx, nil) {
+			if f == nil && g.Name == name {
+				f = &g
+			}
+		}
+		if f == nil {
+			return nil // not asked for: nothing to read
+		}
+		return r.gridsFor(ctx, f.Selections)
+	}
+	gridOf, originOf := grids("grid"), grids("originGrid")
 	for _, e := range events {
 		l.timelines.expect(e.ID)
-		l.grids.expect(e.GridID, e.OriginGridID)
+		if gridOf != nil && e.GridID != 0 {
+			gridOf.expect(e.GridID)
+		}
+		if originOf != nil && e.OriginGridID != 0 {
+			originOf.expect(e.OriginGridID)
+		}
 		expectRef(l.events, e.DuplicateOfID)
 	}
 }

@@ -146,7 +146,9 @@ func TestStatementsPerRequest(t *testing.T) {
 				if r.operation != operations[name] || cold {
 					continue
 				}
-				measured++
+				if measured++; measured == 1 {
+					t.Logf("%s:\n%s", name, strings.Join(r.statements, "\n"))
+				}
 				if len(r.statements) > most {
 					most = len(r.statements)
 				}
