@@ -223,7 +223,11 @@ func (r *Resolver) loadersFrom(ctx context.Context) *loaders {
 			return byID(rows, func(e *ent.LedgerEntry) int { return e.ID }), err
 		})
 		lz.l.timelines = newLoader(func(ctx context.Context, ids []int) (map[int][]*ent.EventAction, error) {
-			return timelines(ctx, client, ids)
+			steps, err := timelines(ctx, client, ids)
+			for _, s := range steps {
+				expectStepGrids(&lz.l, s) // the whole page's, before any step asks
+			}
+			return steps, err
 		})
 		lz.l.households = newLoader(func(ctx context.Context, ids []int) (map[int]*ent.Household, error) {
 			rows, err := client.Household.Query().Where(household.IDIn(ids...)).All(ctx)
@@ -430,13 +434,7 @@ func (r *Resolver) PrimeLoaders(ctx context.Context, next graphql.Resolver) (any
 			}
 		}
 	case []*ent.EventAction:
-		grids := r.loadersFrom(ctx).grids
-		for _, a := range v {
-			grids.expect(a.ToGridID)
-			if a.FromGridID != nil {
-				grids.expect(*a.FromGridID)
-			}
-		}
+		expectStepGrids(r.loadersFrom(ctx), v)
 	}
 	return res, err
 }
@@ -461,6 +459,14 @@ func nodeField(ctx context.Context, name string) *graphql.CollectedField {
 		}
 	}
 	return nil
+}
+
+// expectStepGrids notes the grids of steps, which their fromGrid and toGrid ask for.
+func expectStepGrids(l *loaders, steps []*ent.EventAction) {
+	for _, a := range steps {
+		l.grids.expect(a.ToGridID)
+		expectRef(l.grids, a.FromGridID)
+	}
 }
 
 // expectRef notes the id a nullable reference holds, if any.
@@ -537,6 +543,7 @@ func (r *Resolver) expectEvents(ctx context.Context, events []*ent.Event) {
 		return r.gridsFor(ctx, f.Selections)
 	}
 	gridOf, originOf := grids("grid"), grids("originGrid")
+	actions := nodeField(ctx, "actions")
 	for _, e := range events {
 		l.timelines.expect(e.ID)
 		if gridOf != nil && e.GridID != 0 {
@@ -546,6 +553,11 @@ func (r *Resolver) expectEvents(ctx context.Context, events []*ent.Event) {
 			originOf.expect(e.OriginGridID)
 		}
 		expectRef(l.events, e.DuplicateOfID)
+		// The steps eager-loaded with the page ask for their grids one case at a time.
+		if actions != nil {
+			steps, _ := e.NamedActions(actions.Alias)
+			expectStepGrids(l, steps)
+		}
 	}
 }
 

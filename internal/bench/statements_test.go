@@ -183,3 +183,58 @@ func checkColumns(t *testing.T, scenario string, r served) {
 		}
 	}
 }
+
+// TestPathPrefixPlannedWithIndex: on PostgreSQL the scope predicate of the "my events" page,
+// grid_path LIKE $1 with the prefix as an argument, goes as an unnamed statement (in one round
+// trip with binary_parameters), which PostgreSQL plans with the argument's value: the prefix
+// becomes a range on the varchar_pattern_ops index. A cached generic plan, as a named
+// prepared statement gets after five runs, cannot do that; the test shows both (with generic
+// plans forced for the session, which an unnamed statement ignores). Sequential
+// scans are off, so that the empty test table does not hide whether the index can be used.
+func TestPathPrefixPlannedWithIndex(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t, "postgres")
+	ctx := t.Context()
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	explain := func(query string, args ...any) string {
+		t.Helper()
+		rows, err := conn.QueryContext(ctx, query, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var plan []string
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, line)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(plan, "\n")
+	}
+	for _, set := range []string{"SET enable_seqscan = off", "SET plan_cache_mode = force_generic_plan",
+		`PREPARE generic(text) AS SELECT "events"."id" FROM "events" WHERE "events"."grid_path" LIKE $1`} {
+		if _, err := conn.ExecContext(ctx, set); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const indexRange = `Index Cond: (((grid_path)::text ~>=~ '/1/4/'::text) AND ((grid_path)::text ~<~ '/1/40'::text))`
+	if plan := explain(`EXPLAIN SELECT "events"."id" FROM "events" WHERE "events"."grid_path" LIKE $1`, "/1/4/%"); !strings.Contains(plan, indexRange) {
+		t.Errorf("unnamed statement: the plan has no %s: the prefix was not planned as a value\n%s", indexRange, plan)
+	} else {
+		t.Logf("unnamed statement with the prefix as an argument:\n%s", plan)
+	}
+	if plan := explain(`EXPLAIN EXECUTE generic('/1/4/%')`); strings.Contains(plan, "~>=~") {
+		t.Errorf("a generic plan has an index range, so this test cannot tell the two apart:\n%s", plan)
+	} else {
+		t.Logf("generic plan, for comparison:\n%s", plan)
+	}
+}
