@@ -1648,6 +1648,26 @@ func (_q *GridQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				fieldSeen[grid.FieldDuties] = struct{}{}
 			}
 		case "id":
+		case "ancestors":
+			if _, ok := fieldSeen[grid.FieldPath]; !ok {
+				selectedFields = append(selectedFields, grid.FieldPath)
+				fieldSeen[grid.FieldPath] = struct{}{}
+			}
+		case "descendants":
+			if _, ok := fieldSeen[grid.FieldPath]; !ok {
+				selectedFields = append(selectedFields, grid.FieldPath)
+				fieldSeen[grid.FieldPath] = struct{}{}
+			}
+			if _, ok := fieldSeen[grid.FieldLevel]; !ok {
+				selectedFields = append(selectedFields, grid.FieldLevel)
+				fieldSeen[grid.FieldLevel] = struct{}{}
+			}
+		case "kindLabel":
+			if _, ok := fieldSeen[grid.FieldKind]; !ok {
+				selectedFields = append(selectedFields, grid.FieldKind)
+				fieldSeen[grid.FieldKind] = struct{}{}
+			}
+		case "responsibles":
 		case "__typename":
 		default:
 			unknownSeen = true

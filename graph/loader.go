@@ -427,6 +427,14 @@ func (r *Resolver) PrimeLoaders(ctx context.Context, next graphql.Resolver) (any
 				expectRef(l.events, e.Node.EventID)
 			}
 		}
+	case *ent.BulletinPostConnection:
+		if v != nil {
+			l := r.loadersFrom(ctx)
+			for _, e := range v.Edges {
+				l.grids.expect(e.Node.GridID)
+				expectRef(l.people, e.Node.AuthorID)
+			}
+		}
 	case *ent.LedgerItemTypeConnection:
 		if v != nil {
 			for _, e := range v.Edges {

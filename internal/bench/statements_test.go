@@ -18,8 +18,6 @@ import (
 	"gridgov/internal/dbtest"
 	"gridgov/internal/demo"
 	"gridgov/internal/server"
-	"gridgov/internal/servertest"
-	"gridgov/internal/workflow"
 )
 
 // maxStatements bounds the statements of one request of each scenario with its viewer cached
@@ -92,19 +90,7 @@ func (rec *recorder) take() []served {
 func TestStatementsPerRequest(t *testing.T) {
 	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
-		ctx := servertest.System()
-		if _, err := demo.Load(ctx, db.Client); err != nil {
-			t.Fatal(err)
-		}
-		if err := workflow.SeedCategories(ctx, db.Client); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := demo.LoadEvents(ctx, db.Client); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := demo.Accounts(ctx, db.Client); err != nil {
-			t.Fatal(err)
-		}
+		loadDemo(t, db)
 		counted, _ := dbtest.CountingClient(db)
 		enf, err := authz.NewEnforcer()
 		if err != nil {
