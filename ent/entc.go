@@ -17,8 +17,13 @@ func main() {
 	paging := gen.MustParse(gen.NewTemplate("gql_pagination").
 		Funcs(entgql.TemplateFuncs).
 		ParseFiles("./ent/gqltemplate/pagination.tmpl"))
+	// Its collection template likewise replaces entgql's: computed fields select the columns
+	// they read (schema.GQLComputed), see ent/gqltemplate/collection.tmpl.
+	collection := gen.MustParse(gen.NewTemplate("gql_collection").
+		Funcs(entgql.TemplateFuncs).
+		ParseFiles("./ent/gqltemplate/collection.tmpl"))
 	ex, err := entgql.NewExtension(
-		entgql.WithTemplates(append(append([]*gen.Template{}, entgql.AllTemplates...), paging)...),
+		entgql.WithTemplates(append(append([]*gen.Template{}, entgql.AllTemplates...), paging, collection)...),
 		entgql.WithConfigPath("./gqlgen.yml"),
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("./graph/ent.graphql"),

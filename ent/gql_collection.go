@@ -779,6 +779,62 @@ func (_q *EventQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				fieldSeen[event.FieldOriginPath] = struct{}{}
 			}
 		case "id":
+		case "grid":
+			if _, ok := fieldSeen[event.FieldGridID]; !ok {
+				selectedFields = append(selectedFields, event.FieldGridID)
+				fieldSeen[event.FieldGridID] = struct{}{}
+			}
+		case "originGrid":
+			if _, ok := fieldSeen[event.FieldOriginGridID]; !ok {
+				selectedFields = append(selectedFields, event.FieldOriginGridID)
+				fieldSeen[event.FieldOriginGridID] = struct{}{}
+			}
+		case "overdue":
+			if _, ok := fieldSeen[event.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, event.FieldStatus)
+				fieldSeen[event.FieldStatus] = struct{}{}
+			}
+			if _, ok := fieldSeen[event.FieldDeadline]; !ok {
+				selectedFields = append(selectedFields, event.FieldDeadline)
+				fieldSeen[event.FieldDeadline] = struct{}{}
+			}
+		case "reporterContact":
+			if _, ok := fieldSeen[event.FieldReporterName]; !ok {
+				selectedFields = append(selectedFields, event.FieldReporterName)
+				fieldSeen[event.FieldReporterName] = struct{}{}
+			}
+			if _, ok := fieldSeen[event.FieldReporterPhone]; !ok {
+				selectedFields = append(selectedFields, event.FieldReporterPhone)
+				fieldSeen[event.FieldReporterPhone] = struct{}{}
+			}
+		case "slaLight":
+			if _, ok := fieldSeen[event.FieldRegisteredAt]; !ok {
+				selectedFields = append(selectedFields, event.FieldRegisteredAt)
+				fieldSeen[event.FieldRegisteredAt] = struct{}{}
+			}
+			if _, ok := fieldSeen[event.FieldDeadline]; !ok {
+				selectedFields = append(selectedFields, event.FieldDeadline)
+				fieldSeen[event.FieldDeadline] = struct{}{}
+			}
+			if _, ok := fieldSeen[event.FieldLimitUnit]; !ok {
+				selectedFields = append(selectedFields, event.FieldLimitUnit)
+				fieldSeen[event.FieldLimitUnit] = struct{}{}
+			}
+			if _, ok := fieldSeen[event.FieldClosedAt]; !ok {
+				selectedFields = append(selectedFields, event.FieldClosedAt)
+				fieldSeen[event.FieldClosedAt] = struct{}{}
+			}
+		case "sourceLabel":
+			if _, ok := fieldSeen[event.FieldSource]; !ok {
+				selectedFields = append(selectedFields, event.FieldSource)
+				fieldSeen[event.FieldSource] = struct{}{}
+			}
+		case "statusLabel":
+			if _, ok := fieldSeen[event.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, event.FieldStatus)
+				fieldSeen[event.FieldStatus] = struct{}{}
+			}
+		case "timeline":
 		case "__typename":
 		default:
 			unknownSeen = true
@@ -1592,6 +1648,26 @@ func (_q *GridQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				fieldSeen[grid.FieldDuties] = struct{}{}
 			}
 		case "id":
+		case "ancestors":
+			if _, ok := fieldSeen[grid.FieldPath]; !ok {
+				selectedFields = append(selectedFields, grid.FieldPath)
+				fieldSeen[grid.FieldPath] = struct{}{}
+			}
+		case "descendants":
+			if _, ok := fieldSeen[grid.FieldPath]; !ok {
+				selectedFields = append(selectedFields, grid.FieldPath)
+				fieldSeen[grid.FieldPath] = struct{}{}
+			}
+			if _, ok := fieldSeen[grid.FieldLevel]; !ok {
+				selectedFields = append(selectedFields, grid.FieldLevel)
+				fieldSeen[grid.FieldLevel] = struct{}{}
+			}
+		case "kindLabel":
+			if _, ok := fieldSeen[grid.FieldKind]; !ok {
+				selectedFields = append(selectedFields, grid.FieldKind)
+				fieldSeen[grid.FieldKind] = struct{}{}
+			}
+		case "responsibles":
 		case "__typename":
 		default:
 			unknownSeen = true

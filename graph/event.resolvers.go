@@ -26,12 +26,12 @@ import (
 
 // Grid is the resolver for the grid field.
 func (r *eventResolver) Grid(ctx context.Context, obj *ent.Event) (*ent.Grid, error) {
-	return r.gridByID(ctx, obj.GridID)
+	return r.fieldGrid(ctx, obj.GridID)
 }
 
 // OriginGrid is the resolver for the originGrid field.
 func (r *eventResolver) OriginGrid(ctx context.Context, obj *ent.Event) (*ent.Grid, error) {
-	return r.gridByID(ctx, obj.OriginGridID)
+	return r.fieldGrid(ctx, obj.OriginGridID)
 }
 
 // Timeline is the resolver for the timeline field.

@@ -223,7 +223,11 @@ func (r *Resolver) loadersFrom(ctx context.Context) *loaders {
 			return byID(rows, func(e *ent.LedgerEntry) int { return e.ID }), err
 		})
 		lz.l.timelines = newLoader(func(ctx context.Context, ids []int) (map[int][]*ent.EventAction, error) {
-			return timelines(ctx, client, ids)
+			steps, err := timelines(ctx, client, ids)
+			for _, s := range steps {
+				expectStepGrids(&lz.l, s) // the whole page's, before any step asks
+			}
+			return steps, err
 		})
 		lz.l.households = newLoader(func(ctx context.Context, ids []int) (map[int]*ent.Household, error) {
 			rows, err := client.Household.Query().Where(household.IDIn(ids...)).All(ctx)
@@ -423,6 +427,14 @@ func (r *Resolver) PrimeLoaders(ctx context.Context, next graphql.Resolver) (any
 				expectRef(l.events, e.Node.EventID)
 			}
 		}
+	case *ent.BulletinPostConnection:
+		if v != nil {
+			l := r.loadersFrom(ctx)
+			for _, e := range v.Edges {
+				l.grids.expect(e.Node.GridID)
+				expectRef(l.people, e.Node.AuthorID)
+			}
+		}
 	case *ent.LedgerItemTypeConnection:
 		if v != nil {
 			for _, e := range v.Edges {
@@ -430,13 +442,7 @@ func (r *Resolver) PrimeLoaders(ctx context.Context, next graphql.Resolver) (any
 			}
 		}
 	case []*ent.EventAction:
-		grids := r.loadersFrom(ctx).grids
-		for _, a := range v {
-			grids.expect(a.ToGridID)
-			if a.FromGridID != nil {
-				grids.expect(*a.FromGridID)
-			}
-		}
+		expectStepGrids(r.loadersFrom(ctx), v)
 	}
 	return res, err
 }
@@ -461,6 +467,14 @@ func nodeField(ctx context.Context, name string) *graphql.CollectedField {
 		}
 	}
 	return nil
+}
+
+// expectStepGrids notes the grids of steps, which their fromGrid and toGrid ask for.
+func expectStepGrids(l *loaders, steps []*ent.EventAction) {
+	for _, a := range steps {
+		l.grids.expect(a.ToGridID)
+		expectRef(l.grids, a.FromGridID)
+	}
 }
 
 // expectRef notes the id a nullable reference holds, if any.
@@ -523,10 +537,35 @@ func (r *Resolver) heldAt(ctx context.Context, at *time.Time) *loader[[]*ent.Ass
 // expectEvents notes the timelines and grids that events will ask for.
 func (r *Resolver) expectEvents(ctx context.Context, events []*ent.Event) {
 	l := r.loadersFrom(ctx)
+	// A case's grids are read by the loader their fields' selections choose (gridsFor).
+	grids := func(name string) *loader[*ent.Grid] {
+		f := nodeField(ctx, name) // of a connection's nodes, or of a list's elements
+		for _, g := range graphql.CollectFieldsCtx(ctx, nil) {
+			if f == nil && g.Name == name {
+				f = &g
+			}
+		}
+		if f == nil {
+			return nil // not asked for: nothing to read
+		}
+		return r.gridsFor(ctx, f.Selections)
+	}
+	gridOf, originOf := grids("grid"), grids("originGrid")
+	actions := nodeField(ctx, "actions")
 	for _, e := range events {
 		l.timelines.expect(e.ID)
-		l.grids.expect(e.GridID, e.OriginGridID)
+		if gridOf != nil && e.GridID != 0 {
+			gridOf.expect(e.GridID)
+		}
+		if originOf != nil && e.OriginGridID != 0 {
+			originOf.expect(e.OriginGridID)
+		}
 		expectRef(l.events, e.DuplicateOfID)
+		// The steps eager-loaded with the page ask for their grids one case at a time.
+		if actions != nil {
+			steps, _ := e.NamedActions(actions.Alias)
+			expectStepGrids(l, steps)
+		}
 	}
 }
 

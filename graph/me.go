@@ -8,6 +8,7 @@ import (
 	"gridgov/ent"
 	"gridgov/ent/assignment"
 	"gridgov/ent/grid"
+	"gridgov/ent/user"
 	"gridgov/graph/model"
 	"gridgov/internal/roster"
 )
@@ -15,7 +16,7 @@ import (
 // me describes viewer v: account, person, active roles and scope roots with breadcrumbs.
 func (r *Resolver) me(ctx context.Context, v *authz.Viewer) (*model.Me, error) {
 	client := r.client(ctx)
-	u, err := client.User.Get(ctx, v.UserID)
+	u, err := client.User.Query().Where(user.ID(v.UserID)).Select(user.FieldUsername, user.FieldSuperuser).Only(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load own account: %w", err)
 	}

@@ -164,5 +164,16 @@ func (Event) Indexes() []ent.Index {
 func (Event) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		entgql.RelayConnection(),
+		// What graph/event.resolvers.go reads of the row for each field it computes.
+		GQLComputed{
+			"grid":            {"grid_id"},
+			"originGrid":      {"origin_grid_id"},
+			"statusLabel":     {"status"},
+			"sourceLabel":     {"source"},
+			"slaLight":        {"registered_at", "deadline", "limit_unit", "closed_at"},
+			"overdue":         {"status", "deadline"},
+			"timeline":        {},
+			"reporterContact": {"reporter_name", "reporter_phone"},
+		},
 	}
 }

@@ -101,5 +101,12 @@ func (Grid) Annotations() []schema.Annotation {
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+		// What graph/grid.resolvers.go reads of the row for each field it computes.
+		GQLComputed{
+			"descendants":  {"path", "level"},
+			"ancestors":    {"path"},
+			"responsibles": {},
+			"kindLabel":    {"kind"},
+		},
 	}
 }

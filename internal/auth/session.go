@@ -177,7 +177,8 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*ent.U
 	sys := authz.SystemContext(ctx, "authenticate a bearer token")
 	sess, err := s.client(ctx).Session.Query().
 		Where(session.TokenHash(hashToken(token)), session.RevokedAtIsNil(), session.ExpiresAtGT(s.Now())).
-		WithUser().
+		Select(session.FieldExpiresAt, session.FieldUserID).
+		WithUser(func(q *ent.UserQuery) { q.Select(ViewerUserFields...) }).
 		Only(sys)
 	if ent.IsNotFound(err) {
 		return nil, time.Time{}, errSessionInvalid
@@ -190,6 +191,10 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*ent.U
 	}
 	return sess.Edges.User, sess.ExpiresAt, nil
 }
+
+// ViewerUserFields are the user columns a viewer is built from (authz.Enforcer.LoadViewer)
+// and a session check reads: never the password hash, which only sign-in reads.
+var ViewerUserFields = []string{user.FieldUsername, user.FieldSuperuser, user.FieldDisabled, user.FieldPersonID}
 
 // Logout revokes the session of token. Revoking an unknown token is not an error.
 func (s *Service) Logout(ctx context.Context, token string) error {

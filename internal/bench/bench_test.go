@@ -23,6 +23,15 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 // work, which no scenario reads, is left out) and returns its GraphQL URL.
 func demoServer(t *testing.T, db *dbtest.DB) string {
 	t.Helper()
+	loadDemo(t, db)
+	srv := httptest.NewServer(servertest.New(t, db).Handler)
+	t.Cleanup(srv.Close)
+	return srv.URL + "/graphql"
+}
+
+// loadDemo loads the demo grid tree, cases and sign-ins, which the scenarios read.
+func loadDemo(t *testing.T, db *dbtest.DB) {
+	t.Helper()
 	ctx := servertest.System()
 	if _, err := demo.Load(ctx, db.Client); err != nil {
 		t.Fatal(err)
@@ -36,9 +45,6 @@ func demoServer(t *testing.T, db *dbtest.DB) string {
 	if _, err := demo.Accounts(ctx, db.Client); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(servertest.New(t, db).Handler)
-	t.Cleanup(srv.Close)
-	return srv.URL + "/graphql"
 }
 
 // checkResult fails t unless res measured want requests without an error, with ordered

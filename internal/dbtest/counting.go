@@ -2,6 +2,7 @@ package dbtest
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 
 	"entgo.io/ent/dialect"
@@ -27,11 +28,13 @@ type countingDriver struct {
 
 func (d countingDriver) Exec(ctx context.Context, query string, args, v any) error {
 	d.n.Add(1)
+	note(ctx, query)
 	return d.Driver.Exec(ctx, query, args, v)
 }
 
 func (d countingDriver) Query(ctx context.Context, query string, args, v any) error {
 	d.n.Add(1)
+	note(ctx, query)
 	return d.Driver.Query(ctx, query, args, v)
 }
 
@@ -48,10 +51,44 @@ type countingTx struct {
 
 func (t countingTx) Exec(ctx context.Context, query string, args, v any) error {
 	t.n.Add(1)
+	note(ctx, query)
 	return t.Tx.Exec(ctx, query, args, v)
 }
 
 func (t countingTx) Query(ctx context.Context, query string, args, v any) error {
 	t.n.Add(1)
+	note(ctx, query)
 	return t.Tx.Query(ctx, query, args, v)
+}
+
+// Statements are the SQL texts a CountingClient sent for the contexts derived from one
+// (WithStatements), such as one HTTP request's: a counter shared by concurrent requests
+// cannot tell whose statements it counted.
+type Statements struct {
+	mu   sync.Mutex
+	list []string
+}
+
+type statementsKey struct{}
+
+// WithStatements returns ctx recording, in the returned Statements, the statements that a
+// CountingClient sends with it or a context derived from it.
+func WithStatements(ctx context.Context) (context.Context, *Statements) {
+	s := &Statements{}
+	return context.WithValue(ctx, statementsKey{}, s), s
+}
+
+// List returns the statements recorded so far, in the order they were sent.
+func (s *Statements) List() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.list...)
+}
+
+func note(ctx context.Context, query string) {
+	if s, ok := ctx.Value(statementsKey{}).(*Statements); ok {
+		s.mu.Lock()
+		s.list = append(s.list, query)
+		s.mu.Unlock()
+	}
 }

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"gridgov/authz"
+	"gridgov/ent/user"
 	"gridgov/internal/apperr"
+	"gridgov/internal/auth"
 	"gridgov/internal/excel"
 )
 
@@ -31,7 +33,8 @@ func downloads(cfg Config) http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), downloadTimeout)
 		defer cancel()
-		u, err := cfg.Client.User.Get(authz.SystemContext(ctx, "load the user of a download link"), t.UserID)
+		u, err := cfg.Client.User.Query().Where(user.ID(t.UserID)).Select(auth.ViewerUserFields...).
+			Only(authz.SystemContext(ctx, "load the user of a download link"))
 		if err != nil || u.Disabled {
 			respondError(w, r, http.StatusForbidden, string(apperr.Forbidden), "this account may no longer download")
 			return

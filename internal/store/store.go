@@ -160,11 +160,11 @@ func openPostgres(url string) (*sql.DB, []string, error) {
 			}
 		}
 	}
-	connector, err := pq.NewConnector(withoutJIT(u))
+	connector, err := pq.NewConnector(withBinaryParameters(withoutJIT(u)))
 	if err != nil {
 		return nil, secrets, err
 	}
-	return sql.OpenDB(connector), secrets, nil
+	return sql.OpenDB(jsonTextConnector{connector}), secrets, nil
 }
 
 // withoutJIT returns the URL with PostgreSQL's JIT compilation turned off (jit=off, a run-time
@@ -180,6 +180,22 @@ func withoutJIT(u *neturl.URL) string {
 	v := *u
 	v.RawQuery = q.Encode()
 	return v.String()
+}
+
+// withBinaryParameters returns the URL with lib/pq's binary_parameters=yes, unless the URL
+// sets it itself. Without it lib/pq sends every statement with arguments in two round trips
+// (parse and describe, then bind and execute), since it needs the parameter types from the
+// server; with it, one. The statements stay unnamed, so PostgreSQL still plans each with its
+// values and a path prefix LIKE $1 keeps its index.
+func withBinaryParameters(url string) string {
+	u, err := neturl.Parse(url)
+	if err != nil || u.Query().Has("binary_parameters") {
+		return url
+	}
+	q := u.Query()
+	q.Set("binary_parameters", "yes")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // scrubbedError replaces secrets in an error's message and still unwraps to it, so that
