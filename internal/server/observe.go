@@ -111,9 +111,9 @@ func (h requestIDHandler) WithGroup(name string) slog.Handler {
 
 // observer logs each GraphQL request and keeps the Prometheus metrics.
 type observer struct {
-	logger   *slog.Logger // nil: requests are measured, not logged
+	logger   *slog.Logger               // nil: requests are measured, not logged
 	client   func(*http.Request) string // the client's address, through trusted proxies
-	pool     *sql.DB      // given to each request's info; nil when the server has none
+	pool     *sql.DB                    // given to each request's info; nil when the server has none
 	registry *prometheus.Registry
 	latency  *prometheus.HistogramVec
 	errors   *prometheus.CounterVec
