@@ -17,6 +17,7 @@ import (
 	"gridgov/ent/hook"
 	"gridgov/ent/session"
 	"gridgov/ent/user"
+	"gridgov/internal/txbatch"
 )
 
 // Change names what changed in who may do what, so that caches of viewers drop what it
@@ -103,12 +104,7 @@ func publishLocal(changes []Change) {
 }
 
 // pendingChanges holds the changes of each open transaction until it commits.
-var pendingChanges sync.Map // tx key → *changeBatch
-
-type changeBatch struct {
-	mu      sync.Mutex
-	changes []Change
-}
+var pendingChanges txbatch.Batches[Change]
 
 // announce publishes changes made through client: inside a transaction when it commits (on
 // PostgreSQL with NOTIFY in the transaction itself, so other processes learn of exactly the
@@ -134,41 +130,21 @@ func announce(ctx context.Context, client *ent.Client, changes ...Change) error 
 		processPeers.await(nonces, waits)
 		return nil
 	}
-	b := &changeBatch{}
-	if v, loaded := pendingChanges.LoadOrStore(key, b); loaded {
-		b = v.(*changeBatch)
-	} else {
-		tx.OnCommit(func(next ent.Committer) ent.Committer {
-			return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-				pendingChanges.Delete(key)
-				b.mu.Lock()
-				changes := b.changes
-				b.mu.Unlock()
-				payloads, nonces := changePayloads(tx.Client(), changes)
-				if err := notify(ctx, tx.Client(), payloads); err != nil {
-					_ = tx.Rollback() // the commit is refused: end the transaction here
-					return err
-				}
-				waits := processPeers.expect(nonces)
-				if err := next.Commit(ctx, tx); err != nil {
-					processPeers.cancel(nonces)
-					return err
-				}
-				publishLocal(changes)
-				processPeers.await(nonces, waits)
-				return nil
-			})
-		})
-		tx.OnRollback(func(next ent.Rollbacker) ent.Rollbacker {
-			return ent.RollbackFunc(func(ctx context.Context, tx *ent.Tx) error {
-				pendingChanges.Delete(key)
-				return next.Rollback(ctx, tx)
-			})
-		})
-	}
-	b.mu.Lock()
-	b.changes = append(b.changes, changes...)
-	b.mu.Unlock()
+	pendingChanges.Add(tx, key, changes, func(ctx context.Context, tx *ent.Tx, changes []Change, commit func() error) error {
+		payloads, nonces := changePayloads(tx.Client(), changes)
+		if err := notify(ctx, tx.Client(), payloads); err != nil {
+			_ = tx.Rollback() // the commit is refused: end the transaction here
+			return err
+		}
+		waits := processPeers.expect(nonces)
+		if err := commit(); err != nil {
+			processPeers.cancel(nonces)
+			return err
+		}
+		publishLocal(changes)
+		processPeers.await(nonces, waits)
+		return nil
+	})
 	return nil
 }
 

@@ -66,9 +66,6 @@ type outcome struct {
 	verdict verdict
 	// reason explains a notApplicable outcome.
 	reason string
-	// knownHole marks a denial today's code does not make: the sub-case is skipped with it
-	// until the write layer is fixed.
-	knownHole string
 }
 
 var (
@@ -80,9 +77,6 @@ var (
 
 // na marks a viewer kind that does not apply, with the reason.
 func na(reason string) outcome { return outcome{verdict: notApplicable, reason: reason} }
-
-// hole marks a denial today's code does not make; the sub-case is skipped with the reason.
-func hole(reason string) outcome { return outcome{verdict: denied, knownHole: reason} }
 
 // who is a signed-in viewer: a superuser, or a person holding role on the grid named at.
 type who struct {
@@ -698,9 +692,6 @@ func runMutationRow(t *testing.T, env *servertest.Env, n int, r authzRow) int {
 				continue
 			}
 			t.Run(viewerKinds[k], func(t *testing.T) {
-				if o.knownHole != "" {
-					t.Skip("known hole: " + o.knownHole)
-				}
 				attempts++
 				before := w.writes(t, r.mutation)
 				resp := env.Do(t, tokens[k], r.doc, variables)

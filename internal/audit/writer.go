@@ -3,7 +3,6 @@ package audit
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"entgo.io/ent"
@@ -11,17 +10,12 @@ import (
 	"gridgov/authz"
 	gen "gridgov/ent"
 	"gridgov/internal/clock"
+	"gridgov/internal/txbatch"
 )
 
-// pending holds the entries of each open transaction, keyed by gen.AuditTx's key, until the
-// transaction commits (they are written) or rolls back (they are dropped).
-var pending sync.Map
-
-// batch is the entries of one transaction.
-type batch struct {
-	mu      sync.Mutex
-	entries []row
-}
+// pending holds the entries of each open transaction until it commits (they are written)
+// or rolls back (they are dropped).
+var pending txbatch.Batches[row]
 
 // row is an entry with who, what and when.
 type row struct {
@@ -64,33 +58,13 @@ func Record(ctx context.Context, client *gen.Client, e Entry) error {
 
 // enqueue adds rows to the entries tx writes when it commits.
 func enqueue(tx *gen.Tx, key any, rows []row) {
-	b := &batch{}
-	if v, loaded := pending.LoadOrStore(key, b); loaded {
-		b = v.(*batch)
-	} else {
-		tx.OnCommit(func(next gen.Committer) gen.Committer {
-			return gen.CommitFunc(func(ctx context.Context, tx *gen.Tx) error {
-				pending.Delete(key)
-				b.mu.Lock()
-				rows := b.entries
-				b.mu.Unlock()
-				if err := write(ctx, tx.Client(), rows); err != nil {
-					_ = tx.Rollback() // the commit is refused: end the transaction here
-					return err
-				}
-				return next.Commit(ctx, tx)
-			})
-		})
-		tx.OnRollback(func(next gen.Rollbacker) gen.Rollbacker {
-			return gen.RollbackFunc(func(ctx context.Context, tx *gen.Tx) error {
-				pending.Delete(key)
-				return next.Rollback(ctx, tx)
-			})
-		})
-	}
-	b.mu.Lock()
-	b.entries = append(b.entries, rows...)
-	b.mu.Unlock()
+	pending.Add(tx, key, rows, func(ctx context.Context, tx *gen.Tx, rows []row, commit func() error) error {
+		if err := write(ctx, tx.Client(), rows); err != nil {
+			_ = tx.Rollback() // the commit is refused: end the transaction here
+			return err
+		}
+		return commit()
+	})
 }
 
 // stamp adds the actor, operation and time from ctx.
