@@ -92,6 +92,9 @@ func Open(ctx context.Context, url string, opts ...Option) (*ent.Client, *sql.DB
 		// SQLite would open a temporary database, gone with the process.
 		return nil, nil, errors.New("open database: no URL given")
 	}
+	if err := CheckScheme(url); err != nil {
+		return nil, nil, fmt.Errorf("open database: %w", err)
+	}
 	switch d {
 	case dialect.Postgres:
 		db, secrets, err = openPostgres(url)
