@@ -66,16 +66,31 @@ func TestServeFlags(t *testing.T) {
 		{name: "statement timeout off", args: []string{"--db-statement-timeout", "0"}, want: with(func(s *serveSettings) { s.statementTimeout = 0 })},
 
 		{name: "production", args: []string{"--production", "--database-url", pg},
-			want: with(func(s *serveSettings) { s.production, s.dbURL, s.introspection, s.logFormat = true, pg, false, "json"; s.warnings = []string{metricsWarning} })},
+			want: with(func(s *serveSettings) {
+				s.production, s.dbURL, s.introspection, s.logFormat = true, pg, false, "json"
+				s.warnings = []string{metricsWarning}
+			})},
 		{name: "production from the environment", env: map[string]string{"GRIDGOV_PRODUCTION": "true", "GRIDGOV_DATABASE_URL": pg},
-			want: with(func(s *serveSettings) { s.production, s.dbURL, s.introspection, s.logFormat = true, pg, false, "json"; s.warnings = []string{metricsWarning} })},
+			want: with(func(s *serveSettings) {
+				s.production, s.dbURL, s.introspection, s.logFormat = true, pg, false, "json"
+				s.warnings = []string{metricsWarning}
+			})},
 		{name: "production with introspection asked for", args: []string{"--production", "--introspection", "--database-url", pg},
-			want: with(func(s *serveSettings) { s.production, s.dbURL, s.logFormat = true, pg, "json"; s.warnings = []string{metricsWarning} })},
+			want: with(func(s *serveSettings) {
+				s.production, s.dbURL, s.logFormat = true, pg, "json"
+				s.warnings = []string{metricsWarning}
+			})},
 		{name: "production with introspection asked for in the environment", args: []string{"--production", "--database-url", pg},
-			env:  map[string]string{"GRIDGOV_INTROSPECTION": "true"},
-			want: with(func(s *serveSettings) { s.production, s.dbURL, s.logFormat = true, pg, "json"; s.warnings = []string{metricsWarning} })},
+			env: map[string]string{"GRIDGOV_INTROSPECTION": "true"},
+			want: with(func(s *serveSettings) {
+				s.production, s.dbURL, s.logFormat = true, pg, "json"
+				s.warnings = []string{metricsWarning}
+			})},
 		{name: "production with text logs", args: []string{"--production", "--log-format", "text", "--database-url", pg},
-			want: with(func(s *serveSettings) { s.production, s.dbURL, s.introspection = true, pg, false; s.warnings = []string{metricsWarning} })},
+			want: with(func(s *serveSettings) {
+				s.production, s.dbURL, s.introspection = true, pg, false
+				s.warnings = []string{metricsWarning}
+			})},
 		{name: "production on SQLite warns", args: []string{"--production"},
 			want: with(func(s *serveSettings) {
 				s.production, s.introspection, s.logFormat, s.warnings = true, false, "json", []string{metricsWarning, sqliteWarning}
@@ -126,8 +141,10 @@ func TestServeFlags(t *testing.T) {
 		{name: "metrics listener", args: []string{"--metrics-addr", "127.0.0.1:9090"},
 			want: with(func(s *serveSettings) { s.metricsAddr = "127.0.0.1:9090" })},
 		{name: "production with a metrics listener from the environment", args: []string{"--production", "--database-url", pg},
-			env:  map[string]string{"GRIDGOV_METRICS_ADDR": "127.0.0.1:9090"},
-			want: with(func(s *serveSettings) { s.production, s.dbURL, s.introspection, s.logFormat, s.metricsAddr = true, pg, false, "json", "127.0.0.1:9090" })},
+			env: map[string]string{"GRIDGOV_METRICS_ADDR": "127.0.0.1:9090"},
+			want: with(func(s *serveSettings) {
+				s.production, s.dbURL, s.introspection, s.logFormat, s.metricsAddr = true, pg, false, "json", "127.0.0.1:9090"
+			})},
 		{name: "metrics on the API address", args: []string{"--metrics-addr", "0.0.0.0:8080"}, wantErr: "--metrics-addr: metrics address"},
 
 		{name: "CORS origins", args: []string{"--cors-origins", "http://localhost:5173, https://*.grid.example.cn"},
