@@ -47,5 +47,12 @@ const css = fs.readFileSync(src, "utf8").replace(/url\((["']?)data:([^;,]+);base
 if (/data:/.test(css)) throw new Error("a data: URL is left in the stylesheet");
 fs.writeFileSync(dst, css);
 JS
+# The fonts in the stylesheet come with GraphiQL's package under its MIT licence file; they
+# are not GraphiQL's own work, so their licences are named here.
+cat >"$out/NOTICE.fonts" <<'TXT'
+files/*.woff2 and files/*.woff are the fonts GraphiQL's stylesheet embeds:
+Roboto (Google, Apache License 2.0) and Fira Code (The Fira Code Project Authors,
+SIL Open Font License 1.1). The three files/*.png are CodeMirror's lint icons (MIT).
+TXT
 printf 'graphiql %s\nreact %s\nreact-dom %s\n' "$GRAPHIQL" "$REACT" "$REACT" >"$out/VERSIONS"
 echo "assets: graphiql $GRAPHIQL, react $REACT, react-dom $REACT; $(ls "$out/files" | wc -l) files from the stylesheet"
