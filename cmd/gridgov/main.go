@@ -10,6 +10,7 @@
 //	gridgov rollup verify|rebuild [--database-url URL]
 //	gridgov user add NAME [--person-id N] [--admin]   (password on standard input)
 //	gridgov user disable NAME
+//	gridgov schema print
 //	gridgov bench [--url URL] [--clients N] [--duration D] [--scenarios a,b] [--markdown]
 //
 // Every flag has an environment twin: --addr is GRIDGOV_ADDR, --database-url is
@@ -61,6 +62,7 @@ Usage:
   gridgov user disable NAME      disable an account and end its sessions
   gridgov user enable NAME       enable a disabled account
   gridgov bench [flags]          measure a running server: latency and throughput per scenario
+  gridgov schema print           print the GraphQL schema (SDL), as in graph/schema.graphqls
 
 Run "gridgov COMMAND --help" for a command's flags. Every flag also reads an environment
 variable, named in its help (GRIDGOV_…); a flag given on the command line wins.
@@ -93,6 +95,8 @@ func realMain(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 		return userCmd(ctx, args[1:], stdin, stdout)
 	case "bench":
 		return benchCmd(ctx, args[1:], stdout)
+	case "schema":
+		return schemaCmd(args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

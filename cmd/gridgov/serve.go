@@ -51,6 +51,8 @@ type serveSettings struct {
 	trustedProxies   []netip.Prefix
 	shutdownTimeout  time.Duration
 	pprofAddr        string   // empty: no profiling listener
+	metricsAddr      string   // empty: /metrics on the API's port, or nowhere in production mode
+	corsOrigins      []string // empty: same origin only
 	warnings         []string // to log once the logger exists
 }
 
@@ -59,7 +61,8 @@ func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 	fs := newFlagSet("serve")
 	usage := func(w io.Writer) {
 		fmt.Fprint(w, "Usage: gridgov serve [flags]\n\n"+
-			"Runs the HTTP server: GraphiQL at /, the API at /graphql, /healthz, /readyz and /metrics.\n"+
+			"Runs the HTTP server: GraphiQL at /, the API at /graphql, /healthz, /readyz and /metrics\n"+
+			"(on --metrics-addr instead when given; in production mode only there).\n"+
 			"Every flag also reads the environment variable named in its help; a flag on the\n"+
 			"command line wins.\n\n")
 		fs.SetOutput(w)
@@ -91,6 +94,10 @@ func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 		"on SIGTERM or SIGINT, how long requests in flight may take to finish before they are cut off")
 	pprofAddr := fs.String("pprof-addr", "GRIDGOV_PPROF_ADDR", "",
 		"address of a separate listener serving Go profiles at /debug/pprof/, e.g. 127.0.0.1:6060 (default: off; never the --addr port; keep it private)")
+	metricsAddr := fs.String("metrics-addr", "GRIDGOV_METRICS_ADDR", "",
+		"address of a separate listener serving Prometheus metrics at /metrics, e.g. 127.0.0.1:9090 (default: /metrics on the --addr port, except in production mode, where metrics are served only here)")
+	corsOrigins := fs.String("cors-origins", "GRIDGOV_CORS_ORIGINS", "",
+		"comma-separated origins of browser frontends allowed to call the API from another origin, e.g. http://localhost:5173,https://*.grid.example.cn (default: none, same origin only)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage(out)
@@ -106,7 +113,7 @@ func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 		addr: *addr, dbURL: *dbURL, demo: *withDemo, introspection: *introspection,
 		sessionTTL: time.Duration(*sessionHours) * time.Hour, production: *production,
 		logFormat: *logFormat, maxOpenConns: *maxOpen, statementTimeout: *stmtTimeout, requestTimeout: *reqTimeout,
-		shutdownTimeout: *shutdownTimeout, pprofAddr: *pprofAddr,
+		shutdownTimeout: *shutdownTimeout, pprofAddr: *pprofAddr, metricsAddr: *metricsAddr,
 		supervisionPhone: *supervisionPhone, publicURL: strings.TrimRight(*publicURL, "/"),
 	}
 	proxies, err := server.ParseTrustedProxies(*trustedProxies)
@@ -114,9 +121,17 @@ func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 		return s, fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	s.trustedProxies = proxies
+	if s.corsOrigins, err = server.ParseCORSOrigins(*corsOrigins); err != nil {
+		return s, fmt.Errorf("--cors-origins: %w", err)
+	}
 	if s.pprofAddr != "" {
 		if err := server.CheckProfilingAddr(s.pprofAddr, s.addr); err != nil {
 			return s, fmt.Errorf("--pprof-addr: %w", err)
+		}
+	}
+	if s.metricsAddr != "" {
+		if err := server.CheckPrivateAddr("metrics", s.metricsAddr, s.addr); err != nil {
+			return s, fmt.Errorf("--metrics-addr: %w", err)
 		}
 	}
 	if s.publicURL != "" {
@@ -153,6 +168,9 @@ func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 		}
 		if !fs.isSet("introspection") {
 			s.introspection = false
+		}
+		if s.metricsAddr == "" {
+			s.warnings = append(s.warnings, "production mode without --metrics-addr: /metrics is served nowhere")
 		}
 		if store.Dialect(s.dbURL) == dialect.SQLite {
 			s.warnings = append(s.warnings, "production mode on an SQLite file: fine for one small office, but PostgreSQL is what gridgov is run and measured on")
@@ -219,7 +237,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	// Deferred after client.Close, so run before it: the feed listens, and acknowledges the
 	// other processes' changes, while requests in flight drain, then says goodbye.
 	defer stopFeed()
-	handler := server.New(server.Config{
+	handlers := server.Build(server.Config{
 		Viewers:          viewers,
 		Client:           client,
 		Enforcer:         enforcer,
@@ -231,6 +249,8 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		SupervisionPhone: s.supervisionPhone,
 		PublicURL:        s.publicURL,
 		TrustedProxies:   s.trustedProxies,
+		CORSOrigins:      s.corsOrigins,
+		PrivateMetrics:   s.production || s.metricsAddr != "",
 		// /readyz also says whether the migrations are current.
 		Ready: func(ctx context.Context) error { return store.CheckSchema(ctx, db, store.Dialect(s.dbURL)) },
 	})
@@ -239,7 +259,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("listen on %s: %w", s.addr, err)
 	}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           handlers.Public,
 		ReadHeaderTimeout: 10 * time.Second,
 		// A body of the largest size allowed, on a slow mobile link.
 		ReadTimeout: 30 * time.Second,
@@ -255,8 +275,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		"production", s.production, "introspection", s.introspection,
 		"db_max_open_conns", stats.MaxOpenConnections, "db_statement_timeout", s.statementTimeout.String(),
 		"request_timeout", s.requestTimeout.String())
-	fmt.Fprintf(stdout, "gridgov serving %s on http://%s/ (GraphiQL) and http://%s/graphql\n", store.RedactURL(s.dbURL), ln.Addr(), ln.Addr())
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	if s.pprofAddr != "" {
 		profiles, err := serveProfiling(s.pprofAddr, logger, errc)
 		if err != nil {
@@ -264,6 +283,15 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		defer profiles.Close()
 	}
+	if s.metricsAddr != "" {
+		metrics, err := serveAside("--metrics-addr", "metrics", s.metricsAddr, handlers.Metrics, logger, errc)
+		if err != nil {
+			return err
+		}
+		defer metrics.Close()
+		fmt.Fprintf(stdout, "gridgov metrics on http://%s/metrics\n", metrics.Addr)
+	}
+	fmt.Fprintf(stdout, "gridgov serving %s on http://%s/ (GraphiQL) and http://%s/graphql\n", store.RedactURL(s.dbURL), ln.Addr(), ln.Addr())
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
@@ -290,20 +318,29 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 // serveProfiling serves server.Profiling on a listener of its own at addr until it is closed;
 // a failure of that server is sent to errc.
 func serveProfiling(addr string, logger *slog.Logger, errc chan<- error) (*http.Server, error) {
+	srv, err := serveAside("--pprof-addr", "profiling", addr, server.Profiling(), logger, errc)
+	if err == nil {
+		logger.Warn("serving Go profiles: keep this address private", "pprof_addr", srv.Addr)
+	}
+	return srv, err
+}
+
+// serveAside serves handler on a listener of its own at addr (given by flag; what names it in
+// errors) until it is closed; a failure of that server is sent to errc.
+func serveAside(flag, what, addr string, handler http.Handler, logger *slog.Logger, errc chan<- error) (*http.Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("--pprof-addr: listen on %s: %w", addr, err)
+		return nil, fmt.Errorf("%s: listen on %s: %w", flag, addr, err)
 	}
 	srv := &http.Server{
 		Addr:              ln.Addr().String(), // the port chosen for :0
-		Handler:           server.Profiling(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Warn("serving Go profiles: keep this address private", "pprof_addr", ln.Addr().String())
 	go func() {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			errc <- fmt.Errorf("profiling listener: %w", err)
+			errc <- fmt.Errorf("%s listener: %w", what, err)
 		}
 	}()
 	return srv, nil

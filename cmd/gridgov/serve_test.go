@@ -36,6 +36,7 @@ func TestServeFlags(t *testing.T) {
 		change(&s)
 		return s
 	}
+	const metricsWarning = "production mode without --metrics-addr: /metrics is served nowhere"
 	const sqliteWarning = "production mode on an SQLite file: fine for one small office, but PostgreSQL is what gridgov is run and measured on"
 	pg := "postgres://gridgov@db.internal:5432/gridgov?sslmode=disable"
 	cases := []struct {
@@ -65,19 +66,34 @@ func TestServeFlags(t *testing.T) {
 		{name: "statement timeout off", args: []string{"--db-statement-timeout", "0"}, want: with(func(s *serveSettings) { s.statementTimeout = 0 })},
 
 		{name: "production", args: []string{"--production", "--database-url", pg},
-			want: with(func(s *serveSettings) { s.production, s.dbURL, s.introspection, s.logFormat = true, pg, false, "json" })},
+			want: with(func(s *serveSettings) {
+				s.production, s.dbURL, s.introspection, s.logFormat = true, pg, false, "json"
+				s.warnings = []string{metricsWarning}
+			})},
 		{name: "production from the environment", env: map[string]string{"GRIDGOV_PRODUCTION": "true", "GRIDGOV_DATABASE_URL": pg},
-			want: with(func(s *serveSettings) { s.production, s.dbURL, s.introspection, s.logFormat = true, pg, false, "json" })},
+			want: with(func(s *serveSettings) {
+				s.production, s.dbURL, s.introspection, s.logFormat = true, pg, false, "json"
+				s.warnings = []string{metricsWarning}
+			})},
 		{name: "production with introspection asked for", args: []string{"--production", "--introspection", "--database-url", pg},
-			want: with(func(s *serveSettings) { s.production, s.dbURL, s.logFormat = true, pg, "json" })},
+			want: with(func(s *serveSettings) {
+				s.production, s.dbURL, s.logFormat = true, pg, "json"
+				s.warnings = []string{metricsWarning}
+			})},
 		{name: "production with introspection asked for in the environment", args: []string{"--production", "--database-url", pg},
-			env:  map[string]string{"GRIDGOV_INTROSPECTION": "true"},
-			want: with(func(s *serveSettings) { s.production, s.dbURL, s.logFormat = true, pg, "json" })},
+			env: map[string]string{"GRIDGOV_INTROSPECTION": "true"},
+			want: with(func(s *serveSettings) {
+				s.production, s.dbURL, s.logFormat = true, pg, "json"
+				s.warnings = []string{metricsWarning}
+			})},
 		{name: "production with text logs", args: []string{"--production", "--log-format", "text", "--database-url", pg},
-			want: with(func(s *serveSettings) { s.production, s.dbURL, s.introspection = true, pg, false })},
+			want: with(func(s *serveSettings) {
+				s.production, s.dbURL, s.introspection = true, pg, false
+				s.warnings = []string{metricsWarning}
+			})},
 		{name: "production on SQLite warns", args: []string{"--production"},
 			want: with(func(s *serveSettings) {
-				s.production, s.introspection, s.logFormat, s.warnings = true, false, "json", []string{sqliteWarning}
+				s.production, s.introspection, s.logFormat, s.warnings = true, false, "json", []string{metricsWarning, sqliteWarning}
 			})},
 
 		{name: "production refuses the demo", args: []string{"--production", "--demo"}, wantErr: "--demo is refused in production mode"},
@@ -121,6 +137,21 @@ func TestServeFlags(t *testing.T) {
 			wantErr: "never be served on the public port"},
 		{name: "profiling on the wildcard of the API port", args: []string{"--pprof-addr", "0.0.0.0:8080"}, wantErr: "--pprof-addr"},
 		{name: "profiling address without a port", args: []string{"--pprof-addr", "localhost"}, wantErr: "--pprof-addr"},
+
+		{name: "metrics listener", args: []string{"--metrics-addr", "127.0.0.1:9090"},
+			want: with(func(s *serveSettings) { s.metricsAddr = "127.0.0.1:9090" })},
+		{name: "production with a metrics listener from the environment", args: []string{"--production", "--database-url", pg},
+			env: map[string]string{"GRIDGOV_METRICS_ADDR": "127.0.0.1:9090"},
+			want: with(func(s *serveSettings) {
+				s.production, s.dbURL, s.introspection, s.logFormat, s.metricsAddr = true, pg, false, "json", "127.0.0.1:9090"
+			})},
+		{name: "metrics on the API address", args: []string{"--metrics-addr", "0.0.0.0:8080"}, wantErr: "--metrics-addr: metrics address"},
+
+		{name: "CORS origins", args: []string{"--cors-origins", "http://localhost:5173, https://*.grid.example.cn"},
+			want: with(func(s *serveSettings) { s.corsOrigins = []string{"http://localhost:5173", "https://*.grid.example.cn"} })},
+		{name: "CORS origins from the environment", env: map[string]string{"GRIDGOV_CORS_ORIGINS": "http://localhost:5173"},
+			want: with(func(s *serveSettings) { s.corsOrigins = []string{"http://localhost:5173"} })},
+		{name: "CORS for everyone", args: []string{"--cors-origins", "*"}, wantErr: "--cors-origins"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -157,6 +188,7 @@ var serveEnv = map[string]string{
 	"request-timeout": "GRIDGOV_REQUEST_TIMEOUT", "supervision-phone": "GRIDGOV_SUPERVISION_PHONE",
 	"public-url": "GRIDGOV_PUBLIC_URL", "shutdown-timeout": "GRIDGOV_SHUTDOWN_TIMEOUT",
 	"trusted-proxies": "GRIDGOV_TRUSTED_PROXIES", "pprof-addr": "GRIDGOV_PPROF_ADDR",
+	"metrics-addr": "GRIDGOV_METRICS_ADDR", "cors-origins": "GRIDGOV_CORS_ORIGINS",
 }
 
 // TestServeHelp: serve --help lists every flag with its environment variable.
@@ -252,6 +284,12 @@ func listenAddr(r io.Reader, each func(line string)) <-chan string {
 // startServe runs realMain serve with args until the test ends, and returns its base URL.
 func startServe(t *testing.T, args ...string) string {
 	t.Helper()
+	return startServeEach(t, nil, args...)
+}
+
+// startServeEach is startServe calling each with every line serve prints until it listens.
+func startServeEach(t *testing.T, each func(string), args ...string) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
@@ -260,7 +298,7 @@ func startServe(t *testing.T, args ...string) string {
 		done <- realMain(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), strings.NewReader(""), pw)
 		pw.Close()
 	}()
-	addr := listenAddr(pr, nil)
+	addr := listenAddr(pr, each)
 	var base string
 	select {
 	case a, ok := <-addr:
@@ -291,12 +329,22 @@ func startServe(t *testing.T, args ...string) string {
 }
 
 // TestServeProduction runs serve in production mode and checks what an operations team sees:
-// readiness, metrics with the pool size given, request ids, and introspection off.
+// readiness, metrics with the pool size given on their own listener only, request ids, and
+// introspection off.
 func TestServeProduction(t *testing.T) {
 	t.Parallel()
-	base := startServe(t, "--production", "--database-url", filepath.Join(t.TempDir(), "prod.db"), "--db-max-open-conns", "3")
-	get := func(path string) (int, string, http.Header) {
-		resp, err := http.Get(base + path)
+	metricsLine := regexp.MustCompile(`^gridgov metrics on (http://[^/]+)/metrics$`)
+	var metricsBase string
+	base := startServeEach(t, func(line string) {
+		if m := metricsLine.FindStringSubmatch(line); m != nil {
+			metricsBase = m[1]
+		}
+	}, "--production", "--database-url", filepath.Join(t.TempDir(), "prod.db"), "--db-max-open-conns", "3", "--metrics-addr", "127.0.0.1:0")
+	if metricsBase == "" {
+		t.Fatal("serve --metrics-addr did not print where the metrics are")
+	}
+	fetch := func(url string) (int, string, http.Header) {
+		resp, err := http.Get(url)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -304,6 +352,7 @@ func TestServeProduction(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(body), resp.Header
 	}
+	get := func(path string) (int, string, http.Header) { return fetch(base + path) }
 	post := func(query string) (int, string, http.Header) {
 		req, _ := http.NewRequest(http.MethodPost, base+"/graphql", strings.NewReader(`{"query": "`+query+`", "operationName": "Probe"}`))
 		req.Header.Set("Content-Type", "application/json")
@@ -329,7 +378,10 @@ func TestServeProduction(t *testing.T) {
 	if status, body, _ := post(`query Probe { __typename }`); status != http.StatusOK {
 		t.Errorf("query Probe = %d %s", status, body)
 	}
-	_, metrics, _ := get("/metrics")
+	if status, body, _ := get("/metrics"); status != http.StatusNotFound || strings.Contains(body, "gridgov_") {
+		t.Errorf("GET /metrics on the public port in production mode = %d %.100s, want 404", status, body)
+	}
+	_, metrics, _ := fetch(metricsBase + "/metrics")
 	for _, want := range []string{
 		`gridgov_graphql_request_duration_seconds_count{operation="Probe"} 2`,
 		`gridgov_graphql_errors_total{code="BAD_USER_INPUT"} 1`,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,27 +17,11 @@ import (
 	"gridgov/internal/servertest"
 )
 
-// chromium returns the path of a headless-capable Chromium, or skips the test when there is
-// none, unless GRIDGOV_REQUIRE_BROWSER=1 (CI), which makes its absence a failure.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("GRIDGOV_REQUIRE_BROWSER") == "1" {
-		t.Fatal("no chromium on PATH and GRIDGOV_REQUIRE_BROWSER=1: install the chromium package")
-	}
-	t.Skip("no chromium on PATH: install the chromium package (apt-get install chromium) to run the browser test")
-	return ""
-}
-
 // TestBrowser drives the public pages in headless Chromium as a resident would: open the
 // notice card, read the names and the masked phone, follow the URL the QR code holds, file a
 // report on the form and see its tracking code, then look the code up on the status page.
 func TestBrowser(t *testing.T) {
-	exe := chromium(t)
+	exe := servertest.Chromium(t)
 	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
 		w := newWorld(t, db)
 		// No public URL configured: the QR code points at the host the card was fetched from.

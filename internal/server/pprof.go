@@ -22,12 +22,18 @@ func Profiling() http.Handler {
 }
 
 // CheckProfilingAddr returns an error when the profiling address pprofAddr would share the
-// API's address apiAddr: the same port (other than 0, which picks a free one) on the same host
-// or on a wildcard host that covers the other.
+// API's address apiAddr (see CheckPrivateAddr).
 func CheckProfilingAddr(pprofAddr, apiAddr string) error {
-	ph, pp, err := net.SplitHostPort(pprofAddr)
+	return CheckPrivateAddr("profiling", pprofAddr, apiAddr)
+}
+
+// CheckPrivateAddr returns an error when addr, the address of a private listener (what names
+// it: profiling, metrics), would share the API's address apiAddr: the same port (other than 0,
+// which picks a free one) on the same host or on a wildcard host that covers the other.
+func CheckPrivateAddr(what, addr, apiAddr string) error {
+	ph, pp, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("profiling address %q: %w", pprofAddr, err)
+		return fmt.Errorf("%s address %q: %w", what, addr, err)
 	}
 	ah, ap, err := net.SplitHostPort(apiAddr)
 	if err != nil {
@@ -37,7 +43,7 @@ func CheckProfilingAddr(pprofAddr, apiAddr string) error {
 		return nil
 	}
 	if ph == ah || wildcardHost(ph) || wildcardHost(ah) {
-		return fmt.Errorf("profiling address %q is the API's address %q: profiles must never be served on the public port", pprofAddr, apiAddr)
+		return fmt.Errorf("%s address %q is the API's address %q: it must never be served on the public port", what, addr, apiAddr)
 	}
 	return nil
 }

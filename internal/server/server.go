@@ -20,7 +20,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -34,6 +33,7 @@ import (
 	"gridgov/internal/excel"
 	"gridgov/internal/gqllimits"
 	"gridgov/internal/publicface"
+	"gridgov/internal/server/graphiql"
 	"gridgov/internal/store"
 )
 
@@ -72,6 +72,22 @@ type Config struct {
 	// changes committed in this process; processes sharing a PostgreSQL database must also
 	// feed it the others' changes (changefeed.Listen), as serve does.
 	Viewers *authz.ViewerCache
+	// CORSOrigins are the origins of the browser frontends allowed to call the server from
+	// elsewhere (cross-origin requests with Authorization and Content-Type), such as
+	// http://localhost:5173; empty: same origin only. See ParseCORSOrigins.
+	CORSOrigins []string
+	// PrivateMetrics keeps /metrics off the handler of the public port (production mode, or
+	// when the metrics have a listener of their own): serve Handlers.Metrics instead.
+	PrivateMetrics bool
+}
+
+// Handlers are the server's HTTP handlers.
+type Handlers struct {
+	// Public is what the API's port serves (see New).
+	Public http.Handler
+	// Metrics serves /metrics alone, the same metrics as Public's, for a listener of its own
+	// (serve's --metrics-addr).
+	Metrics http.Handler
 }
 
 // New returns the HTTP handler of the whole server: GraphiQL at /, the API at /graphql,
@@ -81,7 +97,11 @@ type Config struct {
 //
 // New panics when the binary does not register every entity's privacy policy (see
 // CheckPolicies): such a server would answer every query unchecked or not at all.
-func New(cfg Config) http.Handler {
+func New(cfg Config) http.Handler { return Build(cfg).Public }
+
+// Build returns the handler of the public port, as New does, and the metrics' handler for a
+// listener of their own. Public serves /metrics too unless cfg.PrivateMetrics.
+func Build(cfg Config) Handlers {
 	if err := CheckPolicies(); err != nil {
 		panic(err)
 	}
@@ -110,13 +130,19 @@ func New(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", obs.wrap(faultStatusOf(graphQLRequests(cfg).Wrap(withViewer(cfg, GraphQL(cfg))))))
 	mux.Handle("GET /downloads/{token}", obs.wrap(downloads(cfg)))
-	mux.Handle("/{$}", playground.Handler("gridgov GraphiQL", "/graphql"))
+	page := graphiql.Handler()
+	mux.Handle("/{$}", page)
+	mux.Handle(graphiql.Prefix, page)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("/readyz", readyz(cfg))
-	mux.Handle("/metrics", obs.metrics())
+	metrics := http.NewServeMux()
+	metrics.Handle("/metrics", obs.metrics())
+	if !cfg.PrivateMetrics {
+		mux.Handle("/metrics", metrics)
+	}
 	web := &publicface.Web{Service: publicService(cfg), Logger: cfg.Logger,
 		Base: func(r *http.Request) string { return proxies(cfg.TrustedProxies).publicBase(r, cfg.PublicURL) }}
 	pages := http.NewServeMux()
@@ -124,7 +150,7 @@ func New(cfg Config) http.Handler {
 	for _, p := range []string{"/cards", "/cards/", "/badges", "/report/", "/track", "/track/", "/bulletin/", "/public/"} {
 		mux.Handle(p, http.TimeoutHandler(pages, cfg.RequestTimeout, "请求超时，请稍后再试。"))
 	}
-	return mux
+	return Handlers{Public: withCORS(cfg.CORSOrigins, mux), Metrics: metrics}
 }
 
 // DefaultRequestTimeout is how long a GraphQL request may take unless Config says otherwise.
@@ -166,6 +192,8 @@ func GraphQL(cfg Config) *handler.Server {
 	srv.SetParserTokenLimit(gqllimits.ParserTokens)
 	srv.SetDisableSuggestion(true)
 	srv.SetValidationRulesFn(rulesWithoutSuggestions)
+	// Before QueryLimits, which must see the query a hash stands for.
+	srv.Use(extension.AutomaticPersistedQuery{Cache: newPersistedQueries()})
 	srv.Use(gqllimits.QueryLimits{Cache: cache}) // before validation, which costs what the limits bound
 	srv.Use(graph.TextCheck{})
 	if cfg.Introspection {

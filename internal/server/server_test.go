@@ -973,8 +973,8 @@ func TestHealthz(t *testing.T) {
 			})
 		}
 		rec := send(env.Handler, http.MethodGet, "/", nil, "")
-		if rec.Code != http.StatusOK || !strings.Contains(rec.Header().Get("Content-Type"), "text/html") || !strings.Contains(rec.Body.String(), "/graphql") {
-			t.Errorf("GET / = %d %q, want the GraphiQL page pointing at /graphql", rec.Code, rec.Header().Get("Content-Type"))
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Header().Get("Content-Type"), "text/html") || !strings.Contains(rec.Body.String(), `src="graphiql/page.js"`) {
+			t.Errorf("GET / = %d %q, want the GraphiQL page with its script", rec.Code, rec.Header().Get("Content-Type"))
 		}
 	})
 }
