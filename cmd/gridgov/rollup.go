@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gridgov/authz"
+	"gridgov/ent"
 	"gridgov/internal/rollup"
 )
 
@@ -52,7 +53,7 @@ func rollupCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stdout, "rebuilt the rollup summary: %d cells (%s)\n", n, time.Since(start).Round(time.Millisecond))
-		return nil
+		return printSize(sys, client, stdout)
 	}
 	diffs, err := rollup.Verify(sys, client, progress)
 	fmt.Fprintln(os.Stderr)
@@ -61,7 +62,7 @@ func rollupCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if len(diffs) == 0 {
 		fmt.Fprintf(stdout, "the rollup summary matches the cases (%s)\n", time.Since(start).Round(time.Millisecond))
-		return nil
+		return printSize(sys, client, stdout)
 	}
 	for i, d := range diffs {
 		if i == maxShownDifferences {
@@ -71,4 +72,19 @@ func rollupCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintln(stdout, d)
 	}
 	return fmt.Errorf("the rollup summary differs from the cases in %d cells; run gridgov rollup rebuild to rewrite it", len(diffs))
+}
+
+// printSize prints the summary's cells per case, the figure its shape is chosen for (at most
+// one at district scale).
+func printSize(ctx context.Context, client *ent.Client, stdout io.Writer) error {
+	cells, cases, err := rollup.Size(ctx, client)
+	if err != nil {
+		return err
+	}
+	perCase := 0.0
+	if cases > 0 {
+		perCase = float64(cells) / float64(cases)
+	}
+	fmt.Fprintf(stdout, "%d cells for %d cases: %.2f cells per case\n", cells, cases, perCase)
+	return nil
 }

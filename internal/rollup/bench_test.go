@@ -125,6 +125,26 @@ func BenchmarkRollupYear(b *testing.B) {
 			return err
 		})
 	})
+	// A child of the root (a sub-district at district scale) has month cells only: its year
+	// adds the open cases due earlier in the current month to the cells. A grandchild (a
+	// village) has no cells: its year is one grouped query over its cases.
+	ctx := servertest.System()
+	parent := s.query.GridID
+	for _, name := range []string{"run-child", "run-grandchild"} {
+		g, err := s.env.Client.Grid.Query().Where(grid.ParentID(parent)).Order(grid.ByID()).First(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		parent = g.ID
+		q := s.query
+		q.GridID = g.ID
+		b.Run(name, func(b *testing.B) {
+			measure(b, func() error {
+				_, _, err := rollup.Run(ctx, s.env.Client, q)
+				return err
+			})
+		})
+	}
 	b.Run("graphql-rows", func(b *testing.B) {
 		measure(b, func() error {
 			if r := s.env.Do(b, s.token, benchQuery, s.vars()); len(r.Errors) > 0 {

@@ -6,11 +6,14 @@
 // Each indicator counts on the day of its own date: a case found in March and closed in April
 // is "found" in March's row and "closed" in April's, so the rows always add up to the totals.
 //
-// Rollups whose period is made of whole days (China Standard Time) read the summary table
-// event_tallies, kept by TallyHook in the same transaction as every change to a case: a
-// district's year reads its own few thousand cells, whatever the number of cases. Other
-// rollups (status groupings, periods that start mid-day, viewers who see only part of the
-// subtree's cases) run one grouped query over the cases the viewer may see.
+// Rollups of the grids at the top of a tree whose period is made of whole days (China
+// Standard Time) read the summary table event_tallies, kept by TallyHook in the same
+// transaction as every change to a case: a district's year reads its own few thousand cells,
+// whatever the number of cases. A root's rollups come from its day and month cells; its
+// children's from their month cells, with the days at the period's ends read from the cases.
+// Other rollups (deeper grids, day or week rows below the root, status groupings, periods that
+// start mid-day, viewers who see only part of the subtree's cases) run one grouped query over
+// the cases the viewer may see.
 package rollup
 
 import (
@@ -137,7 +140,7 @@ func RunOn(ctx context.Context, client *ent.Client, g *ent.Grid, q Query) (Count
 	if q.summarised(ctx, g.Path) {
 		rows, err = fromSummary(ctx, client, g, q)
 	} else {
-		rows, err = fromCases(ctx, client, g.Path, q)
+		rows, err = fromCases(ctx, client, g.Path, q, []period{{q.From, q.To}})
 	}
 	if err != nil {
 		return Counts{}, nil, err
@@ -213,11 +216,20 @@ func (q Query) groups() []Group {
 	return gs
 }
 
-// summarised reports whether the summary can answer the rollup: the viewer sees every case
-// found under the grid, the period is made of whole days in the summary's zone, and no row is
-// grouped by status (the summary does not keep it).
+// byDay reports whether the rows are grouped by day or week, which need day cells.
+func (q Query) byDay() bool {
+	return slices.ContainsFunc(q.groups(), func(g Group) bool { return g == Day || g == Week })
+}
+
+// summarised reports whether the summary can answer the rollup: the grid has cells (day
+// cells, when rows are grouped by day or week), the viewer sees every case found under the
+// grid, the period is made of whole days in the summary's zone, and no row is grouped by
+// status (the summary does not keep it).
 func (q Query) summarised(ctx context.Context, path string) bool {
 	if q.CasesOnly || q.GroupBy == Status || q.ThenBy == Status {
+		return false
+	}
+	if d := depth(path); d < 1 || d > monthDepth || (d > dayDepth && q.byDay()) {
 		return false
 	}
 	if _, off := q.From.In(q.Location).Zone(); off != 8*3600 {
@@ -277,9 +289,12 @@ func spans(from, to int32, days bool) []span {
 // summary counts overdue cases by whole days).
 func fromSummary(ctx context.Context, client *ent.Client, g *ent.Grid, q Query) ([]Counts, error) {
 	sys := authz.SystemContext(ctx, "read the rollup summary of a grid the viewer may see whole")
+	if depth(g.Path) > dayDepth {
+		return fromMonths(sys, client, g, q)
+	}
 	from, to := dayNumber(q.From), dayNumber(q.To)
 	today := dayNumber(q.Now)
-	days := slices.ContainsFunc(q.groups(), func(g Group) bool { return g == Day || g == Week })
+	days := q.byDay()
 	main := spans(from, to, days)
 	overdue := spans(from, min(to, today), days)
 	same := slices.Equal(main, overdue)
@@ -302,26 +317,92 @@ func fromSummary(ctx context.Context, client *ent.Client, g *ent.Grid, q Query) 
 	// Cases whose deadline passed today, before now: the summary's day cell for today does
 	// not know the time.
 	lo, hi := maxTime(q.From, dayTime(today)), minTime(q.To, q.Now)
-	if hi.After(lo) {
-		var late []Counts
-		err := client.Event.Query().
-			// The open statuses listed (not "not closed"), so that the (status, deadline) index
-			// finds today's deadlines directly.
-			Where(event.OriginPathHasPrefix(g.Path), event.StatusIn(OpenStatuses...),
-				event.DeadlineGTE(lo), event.DeadlineLT(hi)).
-			Modify(func(s *sql.Selector) {
-				k1 := caseKey(s, g.Path, q, q.GroupBy, s.C(event.FieldDeadline))
-				k2 := caseKey(s, g.Path, q, q.ThenBy, s.C(event.FieldDeadline))
-				s.Select(k1+" AS k", k2+" AS k2", "COUNT(*) AS overdue")
-				groupBy(s, q, func(by Group) string { return caseKey(s, g.Path, q, by, s.C(event.FieldDeadline)) })
-			}).
-			Scan(sys, &late)
+	late, err := overdueCases(sys, client, g, q, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	return sortRows(dropEmpty(merge(rows, late))), nil
+}
+
+// period is a range of time [from, to).
+type period struct{ from, to time.Time }
+
+// fromMonths answers the rollup of a grid that has month cells only: the period's whole
+// months from the cells, the days before the first and after the last from the cases of the
+// subtree, and "overdue" of the month holding today (whose cell does not know which of its
+// deadlines have passed) from the open cases.
+func fromMonths(sys context.Context, client *ent.Client, g *ent.Grid, q Query) ([]Counts, error) {
+	var months []span
+	var ends []period
+	for _, sp := range spans(dayNumber(q.From), dayNumber(q.To), false) {
+		if sp.grain == grainMonth {
+			months = append(months, sp)
+		} else {
+			ends = append(ends, period{dayTime(sp.from), dayTime(sp.to)})
+		}
+	}
+	if len(months) == 0 {
+		return fromCases(sys, client, g.Path, q, ends)
+	}
+	m := months[0]
+	// The months over by today (or by the period's end) count their overdue cases in their
+	// cells; the later ones from the cases.
+	doneUntil := min(max(monthNumber(dayTime(min(dayNumber(q.To), dayNumber(q.Now)))), m.from), m.to)
+	counters := summedColumns
+	if doneUntil == m.to {
+		counters = append(slices.Clip(counters), eventtally.FieldDueOpen)
+	}
+	rows, err := sumCells(sys, client, g.ID, q, months, counters, false)
+	if err != nil {
+		return nil, fmt.Errorf("rollup of grid %d from the summary: %w", g.ID, err)
+	}
+	if doneUntil > m.from && doneUntil < m.to {
+		late, err := sumCells(sys, client, g.ID, q, []span{{grainMonth, m.from, doneUntil}}, []string{eventtally.FieldDueOpen}, true)
 		if err != nil {
-			return nil, fmt.Errorf("rollup of grid %d: overdue today: %w", g.ID, err)
+			return nil, fmt.Errorf("rollup of grid %d from the summary: overdue: %w", g.ID, err)
 		}
 		rows = merge(rows, late)
 	}
+	late, err := overdueCases(sys, client, g, q, dayTime(doneUntil), minTime(dayTime(m.to), q.Now))
+	if err != nil {
+		return nil, err
+	}
+	rows = merge(rows, late)
+	if len(ends) > 0 {
+		edges, err := fromCases(sys, client, g.Path, q, ends)
+		if err != nil {
+			return nil, err
+		}
+		rows = merge(rows, edges)
+	}
 	return sortRows(dropEmpty(rows)), nil
+}
+
+// overdueCases counts, grouped as the rollup asks, the open cases found under g whose
+// deadline falls in [lo, hi): the overdue cases the summary cells cannot tell, those whose
+// deadline passed today before now (a day cell does not know the time) or, for a grid with
+// month cells only, earlier in the current month.
+func overdueCases(sys context.Context, client *ent.Client, g *ent.Grid, q Query, lo, hi time.Time) ([]Counts, error) {
+	if !hi.After(lo) {
+		return nil, nil
+	}
+	var late []Counts
+	err := client.Event.Query().
+		// The open statuses listed (not "not closed"), so that the (status, deadline) index
+		// finds the deadlines directly.
+		Where(event.OriginPathHasPrefix(g.Path), event.StatusIn(OpenStatuses...),
+			event.DeadlineGTE(lo), event.DeadlineLT(hi)).
+		Modify(func(s *sql.Selector) {
+			k1 := caseKey(s, g.Path, q, q.GroupBy, s.C(event.FieldDeadline))
+			k2 := caseKey(s, g.Path, q, q.ThenBy, s.C(event.FieldDeadline))
+			s.Select(k1+" AS k", k2+" AS k2", "COUNT(*) AS overdue")
+			groupBy(s, q, func(by Group) string { return caseKey(s, g.Path, q, by, s.C(event.FieldDeadline)) })
+		}).
+		Scan(sys, &late)
+	if err != nil {
+		return nil, fmt.Errorf("rollup of grid %d: overdue cases: %w", g.ID, err)
+	}
+	return late, nil
 }
 
 // summedColumns are the counters of every indicator but "overdue" (due_open), which counts
@@ -460,8 +541,10 @@ const (
 	anchorClosed     = 4
 )
 
-// fromCases answers the rollup with one grouped query over the cases the viewer may see.
-func fromCases(ctx context.Context, client *ent.Client, path string, q Query) ([]Counts, error) {
+// fromCases answers the rollup with one grouped query over the cases the viewer may see,
+// counting the indicators whose dates fall in the periods, parts of q's period that do not
+// overlap (q's whole period, or the days at its ends that the summary does not hold).
+func fromCases(ctx context.Context, client *ent.Client, path string, q Query, periods []period) ([]Counts, error) {
 	var rows []Counts
 	err := client.Event.Query().
 		Where(event.OriginPathHasPrefix(path)).
@@ -500,8 +583,12 @@ func fromCases(ctx context.Context, client *ent.Client, path string, q Query) ([
 				sum("escalated", is(anchorReported), s.C(event.FieldEscalationCount)+" > 0"),
 				sum("voided", is(anchorReported), status+" = 'VOIDED'"),
 			)
-			// A case joins the rows of the anchors that fall in the period.
-			s.Where(sql.ExprP(between(at, q.From, q.To)))
+			// A case joins the rows of the anchors that fall in the periods.
+			var in []string
+			for _, p := range periods {
+				in = append(in, between(at, p.from, p.to))
+			}
+			s.Where(sql.ExprP("(" + strings.Join(in, " OR ") + ")"))
 			groupBy(s, q, func(g Group) string { return caseKey(s, path, q, g, at) })
 		}).
 		Scan(ctx, &rows)

@@ -22,9 +22,27 @@ import (
 
 // The summary: every case adds counts to cells of event_tallies, one cell per (scope grid,
 // child of the scope on the case's origin path, category, day or month). A case contributes
-// to every grid on its origin path, so a district's rollup reads the district's own cells and
-// never the cases. Each indicator is counted on the day of its own date: found on the day it
-// was reported, closed on the day it was closed, due on its deadline.
+// to the grids at the top of its origin path only, so that the summary holds well under one
+// cell per case (a cell per grid on the path and per day was seven per case at district
+// scale, 3.4 GB for a million cases):
+//
+//   - the root (depth 1) has day and month cells: its rollups, the largest, are answered from
+//     the summary for any whole-day period and any grouping but status;
+//   - its children (depth 2, the sub-districts of a district, the districts of a city) have
+//     month cells: whole months come from the summary, the days at the period's ends and day
+//     or week rows from the cases of their subtree (a sub-district holds a fifteenth of a
+//     district's cases);
+//   - deeper grids have no cells: their rollups read their own cases, a few thousand.
+//
+// Each indicator is counted on the day of its own date: found on the day it was reported,
+// closed on the day it was closed, due on its deadline.
+
+// dayDepth and monthDepth are the depths (1 for a root) down to which grids keep day cells
+// and month cells.
+const (
+	dayDepth   = 1
+	monthDepth = 2
+)
 
 // tallyLoc is the time zone of the summary's days and months: China Standard Time (no
 // daylight saving time), the zone of the work calendar.
@@ -146,28 +164,34 @@ func (f caseFacts) anchors() []anchor {
 	return a
 }
 
-// add adds sign times the case's counts to every cell it touches: for each grid on its
-// origin path, the day and the month of each count.
+// add adds sign times the case's counts to every cell it touches: the day and the month of
+// each count for the root of its origin path, the month for the root's child on it.
 func (c cells) add(f caseFacts, sign int32) {
 	path := pathIDs(f.OriginPath)
 	for _, a := range f.anchors() {
 		day, month := dayNumber(a.at), monthNumber(a.at)
-		for i, scope := range path {
+		for i, scope := range path[:min(len(path), monthDepth)] {
 			child := 0
 			if i+1 < len(path) {
 				child = path[i+1]
 			}
-			for _, k := range [2]cell{
-				{scope, child, f.CategoryID, grainDay, day},
-				{scope, child, f.CategoryID, grainMonth, month},
-			} {
-				v := c[k]
-				v[a.counter] += sign
-				c[k] = v
+			c.bump(cell{scope, child, f.CategoryID, grainMonth, month}, a.counter, sign)
+			if i < dayDepth {
+				c.bump(cell{scope, child, f.CategoryID, grainDay, day}, a.counter, sign)
 			}
 		}
 	}
 }
+
+// bump adds sign to one counter of a cell.
+func (c cells) bump(k cell, counter int, sign int32) {
+	v := c[k]
+	v[counter] += sign
+	c[k] = v
+}
+
+// depth is the depth of a grid in its tree: 1 for a root (/1/), 2 for its children (/1/4/).
+func depth(path string) int { return strings.Count(path, "/") - 1 }
 
 // dropZero removes the cells whose counts are all zero.
 func (c cells) dropZero() {

@@ -254,11 +254,16 @@ func RebuildInTx(ctx context.Context, client *gen.Client, progress Progress) (in
 	return n, tx.Commit()
 }
 
-// EnsureSummary rebuilds the summary when it is empty while cases exist: a database whose
-// cases predate the summary table (or were bulk-loaded past the hooks) gets it on first open.
+// EnsureSummary rebuilds the summary when it is empty while cases exist (a database whose
+// cases predate the summary table, or were bulk-loaded past the hooks, gets it on first open),
+// and otherwise removes the cells of an older, larger shape (PruneShape).
 func EnsureSummary(ctx context.Context, client *gen.Client) (rebuilt bool, err error) {
 	has, err := client.EventTally.Query().Exist(ctx)
-	if err != nil || has {
+	if err != nil {
+		return false, err
+	}
+	if has {
+		_, err := PruneShape(ctx, client)
 		return false, err
 	}
 	if has, err = client.Event.Query().Exist(ctx); err != nil || !has {
@@ -266,4 +271,40 @@ func EnsureSummary(ctx context.Context, client *gen.Client) (rebuilt bool, err e
 	}
 	_, err = RebuildInTx(ctx, client, nil)
 	return err == nil, err
+}
+
+// depthSQL is the SQL expression of a grid's depth (1 for a root), from its path.
+const depthSQL = "(LENGTH(" + grid.FieldPath + ") - LENGTH(REPLACE(" + grid.FieldPath + ", '/', '')) - 1)"
+
+// PruneShape deletes the cells the summary no longer keeps: day cells below the root and any
+// cell deeper than the roots' children, which summaries built before they were dropped hold
+// (seven cells per case at district scale). What remains is exactly the current shape: the
+// hooks and Rebuild keep the same cells for the same cases. The PostgreSQL migration
+// event_tallies_top_levels does the same; this covers SQLite, which has no migration files.
+// It returns the number of cells deleted.
+func PruneShape(ctx context.Context, client *gen.Client) (int, error) {
+	deeper := func(d int) *sql.Selector {
+		return sql.Select(grid.FieldID).From(sql.Table(grid.Table)).Where(sql.ExprP(fmt.Sprintf("%s > %d", depthSQL, d)))
+	}
+	n, err := client.EventTally.Delete().Where(func(s *sql.Selector) {
+		s.Where(sql.Or(
+			sql.In(s.C(eventtally.FieldScopeID), deeper(monthDepth)),
+			sql.And(sql.EQ(s.C(eventtally.FieldGrain), string(rune(grainDay))), sql.In(s.C(eventtally.FieldScopeID), deeper(dayDepth))),
+		))
+	}).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("rollup summary: delete the cells of the older shape: %w", err)
+	}
+	return n, nil
+}
+
+// Size counts the summary's cells and the cases they summarise.
+func Size(ctx context.Context, client *gen.Client) (cells, cases int, err error) {
+	if cells, err = client.EventTally.Query().Count(ctx); err != nil {
+		return 0, 0, err
+	}
+	if cases, err = client.Event.Query().Count(ctx); err != nil {
+		return 0, 0, err
+	}
+	return cells, cases, nil
 }
