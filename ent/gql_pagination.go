@@ -234,6 +234,58 @@ func paginateLimit(first, last *int) int {
 	return limit
 }
 
+// partitionColumn names the parent id PaginateEach selects with each row.
+const partitionColumn = "partition_parent"
+
+// partitionCount is one parent's row count, as countEach selects it.
+type partitionCount struct {
+	Parent int `sql:"partition_parent"`
+	Count  int `sql:"partition_count"`
+}
+
+// countEach makes s count its rows per parent.
+func countEach(s *sql.Selector, parent string) {
+	s.Select(sql.As(parent, partitionColumn), sql.As(sql.Count("*"), "partition_count")).GroupBy(parent)
+}
+
+// limitEach makes s select, with each row, its parent, and keep the first limit rows of every
+// parent in the order orderBy (all of them when limit is 0), the rows of a parent together and
+// in that order. Unlike entgql.LimitPerRow the parent need not be a column of the rows.
+func limitEach(s *sql.Selector, parent string, limit int, orderBy sql.Querier) {
+	columns := s.UnqualifiedColumns()
+	s.SetDistinct(false)
+	s.AppendSelectAs(parent, partitionColumn)
+	d := sql.Dialect(s.Dialect())
+	src := s.Clone().ClearOrder()
+	numbered := d.Select("*").
+		AppendSelectExprAs(sql.RowNumber().PartitionBy(partitionColumn).OrderExpr(orderBy), "partition_row").
+		From(d.Table("partition_src"))
+	with := d.With("partition_src").As(src).With("partition_rows").As(numbered)
+	t := d.Table("partition_rows").As(s.TableName())
+	*s = *d.Select(t.Columns(append(columns, partitionColumn)...)...).
+		From(t).
+		OrderBy(t.C(partitionColumn), t.C("partition_row")).
+		Prefix(with)
+	if limit > 0 {
+		s.Where(sql.LTE(t.C("partition_row"), limit))
+	}
+}
+
+// partitionID reads the parent id a store returned for partitionColumn.
+func partitionID(v any) (int, error) {
+	switch v := v.(type) {
+	case int64:
+		return int(v), nil
+	case int:
+		return v, nil
+	case []byte:
+		return strconv.Atoi(string(v))
+	case string:
+		return strconv.Atoi(v)
+	}
+	return 0, fmt.Errorf("ent: parent id of type %T", v)
+}
+
 // AssignmentEdge is the edge representation of Assignment.
 type AssignmentEdge struct {
 	Node   *Assignment `json:"node"`
@@ -447,6 +499,90 @@ func (_m *AssignmentQuery) Paginate(
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *AssignmentQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...AssignmentPaginateOption,
+) (map[int]*AssignmentConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAssignmentPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*AssignmentConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &AssignmentConnection{Edges: []*AssignmentEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*Assignment, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -871,6 +1007,90 @@ func (_m *AuditEntryQuery) Paginate(
 	return conn, nil
 }
 
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *AuditEntryQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...AuditEntryPaginateOption,
+) (map[int]*AuditEntryConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAuditEntryPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*AuditEntryConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &AuditEntryConnection{Edges: []*AuditEntryEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*AuditEntry, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
+}
+
 var (
 	// AuditEntryOrderFieldOccurredAt orders AuditEntry by occurred_at.
 	AuditEntryOrderFieldOccurredAt = &AuditEntryOrderField{
@@ -1184,6 +1404,90 @@ func (_m *BulletinPostQuery) Paginate(
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *BulletinPostQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...BulletinPostPaginateOption,
+) (map[int]*BulletinPostConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newBulletinPostPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*BulletinPostConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &BulletinPostConnection{Edges: []*BulletinPostEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*BulletinPost, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -1556,6 +1860,90 @@ func (_m *DailyReportQuery) Paginate(
 	return conn, nil
 }
 
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *DailyReportQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...DailyReportPaginateOption,
+) (map[int]*DailyReportConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newDailyReportPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*DailyReportConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &DailyReportConnection{Edges: []*DailyReportEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*DailyReport, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
+}
+
 var (
 	// DailyReportOrderFieldCreatedAt orders DailyReport by created_at.
 	DailyReportOrderFieldCreatedAt = &DailyReportOrderField{
@@ -1921,6 +2309,90 @@ func (_m *EventQuery) Paginate(
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *EventQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...EventPaginateOption,
+) (map[int]*EventConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newEventPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*EventConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &EventConnection{Edges: []*EventEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*Event, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -2455,6 +2927,90 @@ func (_m *EventActionQuery) Paginate(
 	return conn, nil
 }
 
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *EventActionQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...EventActionPaginateOption,
+) (map[int]*EventActionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newEventActionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*EventActionConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &EventActionConnection{Edges: []*EventActionEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*EventAction, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
+}
+
 var (
 	// EventActionOrderFieldCreatedAt orders EventAction by created_at.
 	EventActionOrderFieldCreatedAt = &EventActionOrderField{
@@ -2794,6 +3350,90 @@ func (_m *EventCategoryQuery) Paginate(
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *EventCategoryQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...EventCategoryPaginateOption,
+) (map[int]*EventCategoryConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newEventCategoryPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*EventCategoryConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &EventCategoryConnection{Edges: []*EventCategoryEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*EventCategory, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -3187,6 +3827,90 @@ func (_m *GridQuery) Paginate(
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *GridQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...GridPaginateOption,
+) (map[int]*GridConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newGridPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*GridConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &GridConnection{Edges: []*GridEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*Grid, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -3686,6 +4410,90 @@ func (_m *HouseholdQuery) Paginate(
 	return conn, nil
 }
 
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *HouseholdQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...HouseholdPaginateOption,
+) (map[int]*HouseholdConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newHouseholdPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*HouseholdConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &HouseholdConnection{Edges: []*HouseholdEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*Household, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
+}
+
 var (
 	// HouseholdOrderFieldCreatedAt orders Household by created_at.
 	HouseholdOrderFieldCreatedAt = &HouseholdOrderField{
@@ -4079,6 +4887,90 @@ func (_m *HouseholdTagQuery) Paginate(
 	return conn, nil
 }
 
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *HouseholdTagQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...HouseholdTagPaginateOption,
+) (map[int]*HouseholdTagConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newHouseholdTagPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*HouseholdTagConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &HouseholdTagConnection{Edges: []*HouseholdTagEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*HouseholdTag, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
+}
+
 var (
 	// HouseholdTagOrderFieldCreatedAt orders HouseholdTag by created_at.
 	HouseholdTagOrderFieldCreatedAt = &HouseholdTagOrderField{
@@ -4418,6 +5310,90 @@ func (_m *InspectionQuery) Paginate(
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *InspectionQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...InspectionPaginateOption,
+) (map[int]*InspectionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newInspectionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*InspectionConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &InspectionConnection{Edges: []*InspectionEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*Inspection, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -4814,6 +5790,90 @@ func (_m *KeyProjectQuery) Paginate(
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *KeyProjectQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...KeyProjectPaginateOption,
+) (map[int]*KeyProjectConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newKeyProjectPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*KeyProjectConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &KeyProjectConnection{Edges: []*KeyProjectEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*KeyProject, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -5235,6 +6295,90 @@ func (_m *KeyProjectMetricQuery) Paginate(
 	return conn, nil
 }
 
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *KeyProjectMetricQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...KeyProjectMetricPaginateOption,
+) (map[int]*KeyProjectMetricConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newKeyProjectMetricPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*KeyProjectMetricConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &KeyProjectMetricConnection{Edges: []*KeyProjectMetricEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*KeyProjectMetric, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
+}
+
 var (
 	// KeyProjectMetricOrderFieldCreatedAt orders KeyProjectMetric by created_at.
 	KeyProjectMetricOrderFieldCreatedAt = &KeyProjectMetricOrderField{
@@ -5574,6 +6718,90 @@ func (_m *KeyProjectMilestoneQuery) Paginate(
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *KeyProjectMilestoneQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...KeyProjectMilestonePaginateOption,
+) (map[int]*KeyProjectMilestoneConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newKeyProjectMilestonePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*KeyProjectMilestoneConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &KeyProjectMilestoneConnection{Edges: []*KeyProjectMilestoneEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*KeyProjectMilestone, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -5917,6 +7145,90 @@ func (_m *KeyProjectProgressQuery) Paginate(
 	return conn, nil
 }
 
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *KeyProjectProgressQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...KeyProjectProgressPaginateOption,
+) (map[int]*KeyProjectProgressConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newKeyProjectProgressPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*KeyProjectProgressConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &KeyProjectProgressConnection{Edges: []*KeyProjectProgressEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*KeyProjectProgress, len(parents))
+	for _, n := range nodes {
+		v, err := n.GetValue(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
+}
+
 var (
 	// KeyProjectProgressOrderFieldCreatedAt orders KeyProjectProgress by created_at.
 	KeyProjectProgressOrderFieldCreatedAt = &KeyProjectProgressOrderField{
@@ -6256,6 +7568,90 @@ func (_m *LedgerCategoryQuery) Paginate(
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *LedgerCategoryQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...LedgerCategoryPaginateOption,
+) (map[int]*LedgerCategoryConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newLedgerCategoryPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*LedgerCategoryConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &LedgerCategoryConnection{Edges: []*LedgerCategoryEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*LedgerCategory, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -6625,6 +8021,90 @@ func (_m *LedgerEntryQuery) Paginate(
 	return conn, nil
 }
 
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *LedgerEntryQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...LedgerEntryPaginateOption,
+) (map[int]*LedgerEntryConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newLedgerEntryPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*LedgerEntryConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &LedgerEntryConnection{Edges: []*LedgerEntryEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*LedgerEntry, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
+}
+
 var (
 	// LedgerEntryOrderFieldCreatedAt orders LedgerEntry by created_at.
 	LedgerEntryOrderFieldCreatedAt = &LedgerEntryOrderField{
@@ -6992,6 +8472,90 @@ func (_m *LedgerEntryRevisionQuery) Paginate(
 	return conn, nil
 }
 
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *LedgerEntryRevisionQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...LedgerEntryRevisionPaginateOption,
+) (map[int]*LedgerEntryRevisionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newLedgerEntryRevisionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*LedgerEntryRevisionConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &LedgerEntryRevisionConnection{Edges: []*LedgerEntryRevisionEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*LedgerEntryRevision, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
+}
+
 var (
 	// LedgerEntryRevisionOrderFieldCreatedAt orders LedgerEntryRevision by created_at.
 	LedgerEntryRevisionOrderFieldCreatedAt = &LedgerEntryRevisionOrderField{
@@ -7331,6 +8895,90 @@ func (_m *LedgerItemTypeQuery) Paginate(
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *LedgerItemTypeQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...LedgerItemTypePaginateOption,
+) (map[int]*LedgerItemTypeConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newLedgerItemTypePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*LedgerItemTypeConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &LedgerItemTypeConnection{Edges: []*LedgerItemTypeEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*LedgerItemType, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -7726,6 +9374,90 @@ func (_m *PatrolQuery) Paginate(
 	return conn, nil
 }
 
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *PatrolQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...PatrolPaginateOption,
+) (map[int]*PatrolConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPatrolPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*PatrolConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &PatrolConnection{Edges: []*PatrolEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*Patrol, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
+}
+
 var (
 	// PatrolOrderFieldCreatedAt orders Patrol by created_at.
 	PatrolOrderFieldCreatedAt = &PatrolOrderField{
@@ -8093,6 +9825,90 @@ func (_m *PersonQuery) Paginate(
 	return conn, nil
 }
 
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *PersonQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...PersonPaginateOption,
+) (map[int]*PersonConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPersonPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*PersonConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &PersonConnection{Edges: []*PersonEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*Person, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
+}
+
 var (
 	// PersonOrderFieldCreatedAt orders Person by created_at.
 	PersonOrderFieldCreatedAt = &PersonOrderField{
@@ -8458,6 +10274,90 @@ func (_m *VehicleQuery) Paginate(
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *VehicleQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...VehiclePaginateOption,
+) (map[int]*VehicleConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newVehiclePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*VehicleConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &VehicleConnection{Edges: []*VehicleEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*Vehicle, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -8851,6 +10751,90 @@ func (_m *VisitQuery) Paginate(
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *VisitQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...VisitPaginateOption,
+) (map[int]*VisitConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newVisitPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*VisitConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &VisitConnection{Edges: []*VisitEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*Visit, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
