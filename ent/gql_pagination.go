@@ -234,6 +234,10 @@ func paginateLimit(first, last *int) int {
 	return limit
 }
 
+// pageTotalColumn names the count of a list's rows that Paginate reads with a page without
+// cursors.
+const pageTotalColumn = "page_total"
+
 // partitionColumn names the parent id PaginateEach selects with each row.
 const partitionColumn = "partition_parent"
 
@@ -271,7 +275,8 @@ func limitEach(s *sql.Selector, parent string, limit int, orderBy sql.Querier) {
 	}
 }
 
-// partitionID reads the parent id a store returned for partitionColumn.
+// partitionID reads the parent id (or the count) a store returned for partitionColumn (or
+// pageTotalColumn).
 func partitionID(v any) (int, error) {
 	switch v := v.(type) {
 	case int64:
@@ -465,9 +470,14 @@ func (_m *AssignmentQuery) Paginate(
 	}
 	conn := &AssignmentConnection{Edges: []*AssignmentEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -477,7 +487,7 @@ func (_m *AssignmentQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -493,9 +503,23 @@ func (_m *AssignmentQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -971,9 +995,14 @@ func (_m *AuditEntryQuery) Paginate(
 	}
 	conn := &AuditEntryConnection{Edges: []*AuditEntryEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -983,7 +1012,7 @@ func (_m *AuditEntryQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -999,9 +1028,23 @@ func (_m *AuditEntryQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -1370,9 +1413,14 @@ func (_m *BulletinPostQuery) Paginate(
 	}
 	conn := &BulletinPostConnection{Edges: []*BulletinPostEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -1382,7 +1430,7 @@ func (_m *BulletinPostQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -1398,9 +1446,23 @@ func (_m *BulletinPostQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -1824,9 +1886,14 @@ func (_m *DailyReportQuery) Paginate(
 	}
 	conn := &DailyReportConnection{Edges: []*DailyReportEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -1836,7 +1903,7 @@ func (_m *DailyReportQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -1852,9 +1919,23 @@ func (_m *DailyReportQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -2275,9 +2356,14 @@ func (_m *EventQuery) Paginate(
 	}
 	conn := &EventConnection{Edges: []*EventEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -2287,7 +2373,7 @@ func (_m *EventQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -2303,9 +2389,23 @@ func (_m *EventQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -2891,9 +2991,14 @@ func (_m *EventActionQuery) Paginate(
 	}
 	conn := &EventActionConnection{Edges: []*EventActionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -2903,7 +3008,7 @@ func (_m *EventActionQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -2919,9 +3024,23 @@ func (_m *EventActionQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -3316,9 +3435,14 @@ func (_m *EventCategoryQuery) Paginate(
 	}
 	conn := &EventCategoryConnection{Edges: []*EventCategoryEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -3328,7 +3452,7 @@ func (_m *EventCategoryQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -3344,9 +3468,23 @@ func (_m *EventCategoryQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -3793,9 +3931,14 @@ func (_m *GridQuery) Paginate(
 	}
 	conn := &GridConnection{Edges: []*GridEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -3805,7 +3948,7 @@ func (_m *GridQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -3821,9 +3964,23 @@ func (_m *GridQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -4374,9 +4531,14 @@ func (_m *HouseholdQuery) Paginate(
 	}
 	conn := &HouseholdConnection{Edges: []*HouseholdEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -4386,7 +4548,7 @@ func (_m *HouseholdQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -4402,9 +4564,23 @@ func (_m *HouseholdQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -4851,9 +5027,14 @@ func (_m *HouseholdTagQuery) Paginate(
 	}
 	conn := &HouseholdTagConnection{Edges: []*HouseholdTagEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -4863,7 +5044,7 @@ func (_m *HouseholdTagQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -4879,9 +5060,23 @@ func (_m *HouseholdTagQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -5276,9 +5471,14 @@ func (_m *InspectionQuery) Paginate(
 	}
 	conn := &InspectionConnection{Edges: []*InspectionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -5288,7 +5488,7 @@ func (_m *InspectionQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -5304,9 +5504,23 @@ func (_m *InspectionQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -5756,9 +5970,14 @@ func (_m *KeyProjectQuery) Paginate(
 	}
 	conn := &KeyProjectConnection{Edges: []*KeyProjectEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -5768,7 +5987,7 @@ func (_m *KeyProjectQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -5784,9 +6003,23 @@ func (_m *KeyProjectQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -6259,9 +6492,14 @@ func (_m *KeyProjectMetricQuery) Paginate(
 	}
 	conn := &KeyProjectMetricConnection{Edges: []*KeyProjectMetricEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -6271,7 +6509,7 @@ func (_m *KeyProjectMetricQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -6287,9 +6525,23 @@ func (_m *KeyProjectMetricQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -6684,9 +6936,14 @@ func (_m *KeyProjectMilestoneQuery) Paginate(
 	}
 	conn := &KeyProjectMilestoneConnection{Edges: []*KeyProjectMilestoneEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -6696,7 +6953,7 @@ func (_m *KeyProjectMilestoneQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -6712,9 +6969,23 @@ func (_m *KeyProjectMilestoneQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -7109,9 +7380,14 @@ func (_m *KeyProjectProgressQuery) Paginate(
 	}
 	conn := &KeyProjectProgressConnection{Edges: []*KeyProjectProgressEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -7121,7 +7397,7 @@ func (_m *KeyProjectProgressQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -7137,9 +7413,23 @@ func (_m *KeyProjectProgressQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].GetValue(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -7534,9 +7824,14 @@ func (_m *LedgerCategoryQuery) Paginate(
 	}
 	conn := &LedgerCategoryConnection{Edges: []*LedgerCategoryEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -7546,7 +7841,7 @@ func (_m *LedgerCategoryQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -7562,9 +7857,23 @@ func (_m *LedgerCategoryQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -7985,9 +8294,14 @@ func (_m *LedgerEntryQuery) Paginate(
 	}
 	conn := &LedgerEntryConnection{Edges: []*LedgerEntryEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -7997,7 +8311,7 @@ func (_m *LedgerEntryQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -8013,9 +8327,23 @@ func (_m *LedgerEntryQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -8436,9 +8764,14 @@ func (_m *LedgerEntryRevisionQuery) Paginate(
 	}
 	conn := &LedgerEntryRevisionConnection{Edges: []*LedgerEntryRevisionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -8448,7 +8781,7 @@ func (_m *LedgerEntryRevisionQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -8464,9 +8797,23 @@ func (_m *LedgerEntryRevisionQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -8861,9 +9208,14 @@ func (_m *LedgerItemTypeQuery) Paginate(
 	}
 	conn := &LedgerItemTypeConnection{Edges: []*LedgerItemTypeEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -8873,7 +9225,7 @@ func (_m *LedgerItemTypeQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -8889,9 +9241,23 @@ func (_m *LedgerItemTypeQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -9338,9 +9704,14 @@ func (_m *PatrolQuery) Paginate(
 	}
 	conn := &PatrolConnection{Edges: []*PatrolEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -9350,7 +9721,7 @@ func (_m *PatrolQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -9366,9 +9737,23 @@ func (_m *PatrolQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -9789,9 +10174,14 @@ func (_m *PersonQuery) Paginate(
 	}
 	conn := &PersonConnection{Edges: []*PersonEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -9801,7 +10191,7 @@ func (_m *PersonQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -9817,9 +10207,23 @@ func (_m *PersonQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -10240,9 +10644,14 @@ func (_m *VehicleQuery) Paginate(
 	}
 	conn := &VehicleConnection{Edges: []*VehicleEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -10252,7 +10661,7 @@ func (_m *VehicleQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -10268,9 +10677,23 @@ func (_m *VehicleQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -10717,9 +11140,14 @@ func (_m *VisitQuery) Paginate(
 	}
 	conn := &VisitConnection{Edges: []*VisitEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -10729,7 +11157,7 @@ func (_m *VisitQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -10745,9 +11173,23 @@ func (_m *VisitQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
