@@ -234,6 +234,63 @@ func paginateLimit(first, last *int) int {
 	return limit
 }
 
+// pageTotalColumn names the count of a list's rows that Paginate reads with a page without
+// cursors.
+const pageTotalColumn = "page_total"
+
+// partitionColumn names the parent id PaginateEach selects with each row.
+const partitionColumn = "partition_parent"
+
+// partitionCount is one parent's row count, as countEach selects it.
+type partitionCount struct {
+	Parent int `sql:"partition_parent"`
+	Count  int `sql:"partition_count"`
+}
+
+// countEach makes s count its rows per parent.
+func countEach(s *sql.Selector, parent string) {
+	s.Select(sql.As(parent, partitionColumn), sql.As(sql.Count("*"), "partition_count")).GroupBy(parent)
+}
+
+// limitEach makes s select, with each row, its parent, and keep the first limit rows of every
+// parent in the order orderBy (all of them when limit is 0), the rows of a parent together and
+// in that order. Unlike entgql.LimitPerRow the parent need not be a column of the rows.
+func limitEach(s *sql.Selector, parent string, limit int, orderBy sql.Querier) {
+	columns := s.UnqualifiedColumns()
+	s.SetDistinct(false)
+	s.AppendSelectAs(parent, partitionColumn)
+	d := sql.Dialect(s.Dialect())
+	src := s.Clone().ClearOrder()
+	numbered := d.Select("*").
+		AppendSelectExprAs(sql.RowNumber().PartitionBy(partitionColumn).OrderExpr(orderBy), "partition_row").
+		From(d.Table("partition_src"))
+	with := d.With("partition_src").As(src).With("partition_rows").As(numbered)
+	t := d.Table("partition_rows").As(s.TableName())
+	*s = *d.Select(t.Columns(append(columns, partitionColumn)...)...).
+		From(t).
+		OrderBy(t.C(partitionColumn), t.C("partition_row")).
+		Prefix(with)
+	if limit > 0 {
+		s.Where(sql.LTE(t.C("partition_row"), limit))
+	}
+}
+
+// partitionID reads the parent id (or the count) a store returned for partitionColumn (or
+// pageTotalColumn).
+func partitionID(v any) (int, error) {
+	switch v := v.(type) {
+	case int64:
+		return int(v), nil
+	case int:
+		return v, nil
+	case []byte:
+		return strconv.Atoi(string(v))
+	case string:
+		return strconv.Atoi(v)
+	}
+	return 0, fmt.Errorf("ent: parent id of type %T", v)
+}
+
 // AssignmentEdge is the edge representation of Assignment.
 type AssignmentEdge struct {
 	Node   *Assignment `json:"node"`
@@ -413,9 +470,14 @@ func (_m *AssignmentQuery) Paginate(
 	}
 	conn := &AssignmentConnection{Edges: []*AssignmentEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -425,7 +487,7 @@ func (_m *AssignmentQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -441,12 +503,110 @@ func (_m *AssignmentQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *AssignmentQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...AssignmentPaginateOption,
+) (map[int]*AssignmentConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAssignmentPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*AssignmentConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &AssignmentConnection{Edges: []*AssignmentEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*Assignment, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -835,9 +995,14 @@ func (_m *AuditEntryQuery) Paginate(
 	}
 	conn := &AuditEntryConnection{Edges: []*AuditEntryEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -847,7 +1012,7 @@ func (_m *AuditEntryQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -863,12 +1028,110 @@ func (_m *AuditEntryQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *AuditEntryQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...AuditEntryPaginateOption,
+) (map[int]*AuditEntryConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAuditEntryPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*AuditEntryConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &AuditEntryConnection{Edges: []*AuditEntryEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*AuditEntry, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -1150,9 +1413,14 @@ func (_m *BulletinPostQuery) Paginate(
 	}
 	conn := &BulletinPostConnection{Edges: []*BulletinPostEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -1162,7 +1430,7 @@ func (_m *BulletinPostQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -1178,12 +1446,110 @@ func (_m *BulletinPostQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *BulletinPostQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...BulletinPostPaginateOption,
+) (map[int]*BulletinPostConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newBulletinPostPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*BulletinPostConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &BulletinPostConnection{Edges: []*BulletinPostEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*BulletinPost, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -1520,9 +1886,14 @@ func (_m *DailyReportQuery) Paginate(
 	}
 	conn := &DailyReportConnection{Edges: []*DailyReportEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -1532,7 +1903,7 @@ func (_m *DailyReportQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -1548,12 +1919,110 @@ func (_m *DailyReportQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *DailyReportQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...DailyReportPaginateOption,
+) (map[int]*DailyReportConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newDailyReportPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*DailyReportConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &DailyReportConnection{Edges: []*DailyReportEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*DailyReport, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -1887,9 +2356,14 @@ func (_m *EventQuery) Paginate(
 	}
 	conn := &EventConnection{Edges: []*EventEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -1899,7 +2373,7 @@ func (_m *EventQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -1915,12 +2389,110 @@ func (_m *EventQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *EventQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...EventPaginateOption,
+) (map[int]*EventConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newEventPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*EventConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &EventConnection{Edges: []*EventEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*Event, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -2419,9 +2991,14 @@ func (_m *EventActionQuery) Paginate(
 	}
 	conn := &EventActionConnection{Edges: []*EventActionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -2431,7 +3008,7 @@ func (_m *EventActionQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -2447,12 +3024,110 @@ func (_m *EventActionQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *EventActionQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...EventActionPaginateOption,
+) (map[int]*EventActionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newEventActionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*EventActionConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &EventActionConnection{Edges: []*EventActionEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*EventAction, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -2760,9 +3435,14 @@ func (_m *EventCategoryQuery) Paginate(
 	}
 	conn := &EventCategoryConnection{Edges: []*EventCategoryEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -2772,7 +3452,7 @@ func (_m *EventCategoryQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -2788,12 +3468,110 @@ func (_m *EventCategoryQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *EventCategoryQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...EventCategoryPaginateOption,
+) (map[int]*EventCategoryConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newEventCategoryPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*EventCategoryConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &EventCategoryConnection{Edges: []*EventCategoryEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*EventCategory, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -3153,9 +3931,14 @@ func (_m *GridQuery) Paginate(
 	}
 	conn := &GridConnection{Edges: []*GridEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -3165,7 +3948,7 @@ func (_m *GridQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -3181,12 +3964,110 @@ func (_m *GridQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *GridQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...GridPaginateOption,
+) (map[int]*GridConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newGridPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*GridConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &GridConnection{Edges: []*GridEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*Grid, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -3650,9 +4531,14 @@ func (_m *HouseholdQuery) Paginate(
 	}
 	conn := &HouseholdConnection{Edges: []*HouseholdEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -3662,7 +4548,7 @@ func (_m *HouseholdQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -3678,12 +4564,110 @@ func (_m *HouseholdQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *HouseholdQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...HouseholdPaginateOption,
+) (map[int]*HouseholdConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newHouseholdPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*HouseholdConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &HouseholdConnection{Edges: []*HouseholdEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*Household, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -4043,9 +5027,14 @@ func (_m *HouseholdTagQuery) Paginate(
 	}
 	conn := &HouseholdTagConnection{Edges: []*HouseholdTagEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -4055,7 +5044,7 @@ func (_m *HouseholdTagQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -4071,12 +5060,110 @@ func (_m *HouseholdTagQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *HouseholdTagQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...HouseholdTagPaginateOption,
+) (map[int]*HouseholdTagConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newHouseholdTagPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*HouseholdTagConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &HouseholdTagConnection{Edges: []*HouseholdTagEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*HouseholdTag, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -4384,9 +5471,14 @@ func (_m *InspectionQuery) Paginate(
 	}
 	conn := &InspectionConnection{Edges: []*InspectionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -4396,7 +5488,7 @@ func (_m *InspectionQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -4412,12 +5504,110 @@ func (_m *InspectionQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *InspectionQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...InspectionPaginateOption,
+) (map[int]*InspectionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newInspectionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*InspectionConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &InspectionConnection{Edges: []*InspectionEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*Inspection, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -4780,9 +5970,14 @@ func (_m *KeyProjectQuery) Paginate(
 	}
 	conn := &KeyProjectConnection{Edges: []*KeyProjectEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -4792,7 +5987,7 @@ func (_m *KeyProjectQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -4808,12 +6003,110 @@ func (_m *KeyProjectQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *KeyProjectQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...KeyProjectPaginateOption,
+) (map[int]*KeyProjectConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newKeyProjectPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*KeyProjectConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &KeyProjectConnection{Edges: []*KeyProjectEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*KeyProject, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -5199,9 +6492,14 @@ func (_m *KeyProjectMetricQuery) Paginate(
 	}
 	conn := &KeyProjectMetricConnection{Edges: []*KeyProjectMetricEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -5211,7 +6509,7 @@ func (_m *KeyProjectMetricQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -5227,12 +6525,110 @@ func (_m *KeyProjectMetricQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *KeyProjectMetricQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...KeyProjectMetricPaginateOption,
+) (map[int]*KeyProjectMetricConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newKeyProjectMetricPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*KeyProjectMetricConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &KeyProjectMetricConnection{Edges: []*KeyProjectMetricEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*KeyProjectMetric, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -5540,9 +6936,14 @@ func (_m *KeyProjectMilestoneQuery) Paginate(
 	}
 	conn := &KeyProjectMilestoneConnection{Edges: []*KeyProjectMilestoneEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -5552,7 +6953,7 @@ func (_m *KeyProjectMilestoneQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -5568,12 +6969,110 @@ func (_m *KeyProjectMilestoneQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *KeyProjectMilestoneQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...KeyProjectMilestonePaginateOption,
+) (map[int]*KeyProjectMilestoneConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newKeyProjectMilestonePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*KeyProjectMilestoneConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &KeyProjectMilestoneConnection{Edges: []*KeyProjectMilestoneEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*KeyProjectMilestone, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -5881,9 +7380,14 @@ func (_m *KeyProjectProgressQuery) Paginate(
 	}
 	conn := &KeyProjectProgressConnection{Edges: []*KeyProjectProgressEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -5893,7 +7397,7 @@ func (_m *KeyProjectProgressQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -5909,12 +7413,110 @@ func (_m *KeyProjectProgressQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].GetValue(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *KeyProjectProgressQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...KeyProjectProgressPaginateOption,
+) (map[int]*KeyProjectProgressConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newKeyProjectProgressPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*KeyProjectProgressConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &KeyProjectProgressConnection{Edges: []*KeyProjectProgressEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*KeyProjectProgress, len(parents))
+	for _, n := range nodes {
+		v, err := n.GetValue(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -6222,9 +7824,14 @@ func (_m *LedgerCategoryQuery) Paginate(
 	}
 	conn := &LedgerCategoryConnection{Edges: []*LedgerCategoryEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -6234,7 +7841,7 @@ func (_m *LedgerCategoryQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -6250,12 +7857,110 @@ func (_m *LedgerCategoryQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *LedgerCategoryQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...LedgerCategoryPaginateOption,
+) (map[int]*LedgerCategoryConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newLedgerCategoryPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*LedgerCategoryConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &LedgerCategoryConnection{Edges: []*LedgerCategoryEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*LedgerCategory, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -6589,9 +8294,14 @@ func (_m *LedgerEntryQuery) Paginate(
 	}
 	conn := &LedgerEntryConnection{Edges: []*LedgerEntryEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -6601,7 +8311,7 @@ func (_m *LedgerEntryQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -6617,12 +8327,110 @@ func (_m *LedgerEntryQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *LedgerEntryQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...LedgerEntryPaginateOption,
+) (map[int]*LedgerEntryConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newLedgerEntryPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*LedgerEntryConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &LedgerEntryConnection{Edges: []*LedgerEntryEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*LedgerEntry, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -6956,9 +8764,14 @@ func (_m *LedgerEntryRevisionQuery) Paginate(
 	}
 	conn := &LedgerEntryRevisionConnection{Edges: []*LedgerEntryRevisionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -6968,7 +8781,7 @@ func (_m *LedgerEntryRevisionQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -6984,12 +8797,110 @@ func (_m *LedgerEntryRevisionQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *LedgerEntryRevisionQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...LedgerEntryRevisionPaginateOption,
+) (map[int]*LedgerEntryRevisionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newLedgerEntryRevisionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*LedgerEntryRevisionConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &LedgerEntryRevisionConnection{Edges: []*LedgerEntryRevisionEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*LedgerEntryRevision, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -7297,9 +9208,14 @@ func (_m *LedgerItemTypeQuery) Paginate(
 	}
 	conn := &LedgerItemTypeConnection{Edges: []*LedgerItemTypeEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -7309,7 +9225,7 @@ func (_m *LedgerItemTypeQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -7325,12 +9241,110 @@ func (_m *LedgerItemTypeQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *LedgerItemTypeQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...LedgerItemTypePaginateOption,
+) (map[int]*LedgerItemTypeConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newLedgerItemTypePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*LedgerItemTypeConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &LedgerItemTypeConnection{Edges: []*LedgerItemTypeEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*LedgerItemType, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -7690,9 +9704,14 @@ func (_m *PatrolQuery) Paginate(
 	}
 	conn := &PatrolConnection{Edges: []*PatrolEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -7702,7 +9721,7 @@ func (_m *PatrolQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -7718,12 +9737,110 @@ func (_m *PatrolQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *PatrolQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...PatrolPaginateOption,
+) (map[int]*PatrolConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPatrolPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*PatrolConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &PatrolConnection{Edges: []*PatrolEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*Patrol, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -8057,9 +10174,14 @@ func (_m *PersonQuery) Paginate(
 	}
 	conn := &PersonConnection{Edges: []*PersonEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -8069,7 +10191,7 @@ func (_m *PersonQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -8085,12 +10207,110 @@ func (_m *PersonQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *PersonQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...PersonPaginateOption,
+) (map[int]*PersonConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPersonPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*PersonConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &PersonConnection{Edges: []*PersonEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*Person, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -8424,9 +10644,14 @@ func (_m *VehicleQuery) Paginate(
 	}
 	conn := &VehicleConnection{Edges: []*VehicleEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -8436,7 +10661,7 @@ func (_m *VehicleQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -8452,12 +10677,110 @@ func (_m *VehicleQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *VehicleQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...VehiclePaginateOption,
+) (map[int]*VehicleConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newVehiclePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*VehicleConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &VehicleConnection{Edges: []*VehicleEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*Vehicle, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (
@@ -8817,9 +11140,14 @@ func (_m *VisitQuery) Paginate(
 	}
 	conn := &VisitConnection{Edges: []*VisitEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -8829,7 +11157,7 @@ func (_m *VisitQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -8845,12 +11173,110 @@ func (_m *VisitQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(sql.Raw("COUNT(*) OVER ()"), pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *VisitQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...VisitPaginateOption,
+) (map[int]*VisitConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newVisitPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*VisitConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &VisitConnection{Edges: []*VisitEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*Visit, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 )
 
 // Grid is the resolver for the grid field.
@@ -44,14 +45,12 @@ func (r *assignmentResolver) Active(ctx context.Context, obj *ent.Assignment) (b
 
 // Descendants is the resolver for the descendants field.
 func (r *gridResolver) Descendants(ctx context.Context, obj *ent.Grid, maxDepth *int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) (*ent.GridConnection, error) {
-	q := r.client(ctx).Grid.Query().Where(grid.PathHasPrefix(obj.Path), grid.IDNEQ(obj.ID))
-	if maxDepth != nil {
-		if *maxDepth < 1 {
-			return nil, apperr.Invalid("maxDepth", "maxDepth must be at least 1 (1 = children only)")
-		}
-		q = q.Where(grid.LevelLTE(obj.Level + *maxDepth))
+	if maxDepth != nil && *maxDepth < 1 {
+		return nil, apperr.Invalid("maxDepth", "maxDepth must be at least 1 (1 = children only)")
 	}
-	return q.Paginate(ctx, after, first, before, last, ent.WithGridOrder(orderBy), ent.WithGridFilter(where.Filter))
+	// Read with the same field of the other grids of the list, one page each (descendants.go).
+	pages := r.descendantPagesOf(ctx, graphql.GetFieldContext(ctx).Field.Field)
+	return pages.load(ctx, obj.ID, descendantsArgs{maxDepth: maxDepth, after: after, first: first, before: before, last: last, orderBy: orderBy, where: where})
 }
 
 // Ancestors is the resolver for the ancestors field.

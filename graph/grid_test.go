@@ -3,6 +3,7 @@ package graph_test
 import (
 	"context"
 	"database/sql"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -1451,3 +1452,108 @@ func explain(ctx context.Context, t *testing.T, db *sql.DB, query string, args [
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestDescendantsOfAList reads the descendants of every grid of a list, which are paged for
+// the whole list at once (issue 13), nested parents included (the city, its district and its
+// sub-district share descendants), and wants each grid's connection to be the one it gets
+// asked for alone, for the arguments that shape a page: depth, filter, order, first and last,
+// a cursor; and, for the whole list, the grids whose paths the parent's path starts.
+func TestDescendantsOfAList(t *testing.T) {
+	t.Parallel()
+	const conn = `totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { ...G } }`
+	const args = `maxDepth: $d, where: $w, orderBy: $o, first: $first, last: $last, after: $after`
+	const vars = `$d: Int, $w: GridWhereInput, $o: GridOrder, $first: Int, $last: Int, $after: Cursor`
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		f := newFixture(t, db)
+		tree := f.buildTree(t, baseTree)
+		// A viewer of 三王庄村 and 须水社区 only.
+		person := f.createPerson(t, tree["v1"].ID, "三王庄村书记")
+		f.assign(t, person, tree["v1"].ID, "FIRST_RESPONSIBLE", "", time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+		f.assign(t, person, tree["c1"].ID, "FIRST_RESPONSIBLE", "", time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+		scoped := f.env.TokenFor(t, atoi(t, person), false)
+		var first struct {
+			Node struct{ Descendants gridConn }
+		}
+		f.env.MustDo(t, f.token, `query($id: ID!) { node(id: $id) { ... on Grid { descendants(first: 1, orderBy: {field: CODE}) { `+conn+` } } } } `+gridFields,
+			map[string]any{"id": tree["s1"].ID}, &first)
+		afterV1 := first.Node.Descendants.PageInfo.EndCursor // the cursor of 三王庄村 by code
+		if afterV1 == nil {
+			t.Fatal("no cursor for the first descendant of 须水街道")
+		}
+		cases := []struct {
+			name string
+			vars map[string]any
+		}{
+			{"default", map[string]any{}},
+			{"children", map[string]any{"d": 1}},
+			{"two levels, by name descending, first 2", map[string]any{"d": 2, "first": 2, "o": map[string]any{"field": "NAME", "direction": "DESC"}}},
+			{"last 2 by code", map[string]any{"last": 2, "o": map[string]any{"field": "CODE"}}},
+			{"filtered, first 1", map[string]any{"first": 1, "w": map[string]any{"kind": "VILLAGER_GROUP"}}},
+			{"after a cursor", map[string]any{"first": 3, "after": *afterV1, "o": map[string]any{"field": "CODE"}}},
+			{"no rows asked", map[string]any{"first": 0}},
+		}
+		for _, viewer := range []struct{ name, token string }{{"superuser", f.token}, {"scoped", scoped}} {
+			for _, tc := range cases {
+				t.Run(viewer.name+"/"+tc.name, func(t *testing.T) {
+					var list struct {
+						Grids struct {
+							Edges []struct {
+								Node struct {
+									GridNode
+									Descendants gridConn
+								}
+							}
+						}
+					}
+					f.env.MustDo(t, viewer.token, `query(`+vars+`) { grids(first: 20, orderBy: {field: CODE}) { edges { node {
+						...G descendants(`+args+`) { `+conn+` } } } } } `+gridFields, tc.vars, &list)
+					if len(list.Grids.Edges) < 3 {
+						t.Fatalf("%d grids in the list", len(list.Grids.Edges))
+					}
+					all := make([]GridNode, len(list.Grids.Edges))
+					for i, e := range list.Grids.Edges {
+						all[i] = e.Node.GridNode
+					}
+					nonEmpty := 0
+					for _, e := range list.Grids.Edges {
+						parent := e.Node.GridNode
+						var alone struct {
+							Node struct{ Descendants gridConn }
+						}
+						v := maps.Clone(tc.vars)
+						v["id"] = parent.ID
+						f.env.MustDo(t, viewer.token, `query($id: ID!, `+vars+`) { node(id: $id) { ... on Grid { descendants(`+args+`) { `+conn+` } } } } `+gridFields, v, &alone)
+						if diff := cmp.Diff(alone.Node.Descendants, e.Node.Descendants); diff != "" {
+							t.Errorf("descendants of %s in the list differ from its own (-alone +list):\n%s", parent.Code, diff)
+						}
+						if len(e.Node.Descendants.Edges) > 0 {
+							nonEmpty++
+						}
+						if tc.name != "default" {
+							continue
+						}
+						// Every grid of the list the parent's path starts, and nothing else.
+						var want []string
+						for _, g := range all {
+							if g.ID != parent.ID && strings.HasPrefix(g.Path, parent.Path) {
+								want = append(want, g.Code)
+							}
+						}
+						slices.Sort(want)
+						if diff := cmp.Diff(want, sortedCodes(e.Node.Descendants.nodes()), cmpopts.EquateEmpty()); diff != "" {
+							t.Errorf("descendants of %s (-want +got):\n%s", parent.Code, diff)
+						}
+						if e.Node.Descendants.TotalCount != len(want) {
+							t.Errorf("descendants of %s: totalCount %d, want %d", parent.Code, e.Node.Descendants.TotalCount, len(want))
+						}
+					}
+					// The superuser's lists hold parents that share descendants; the scoped
+					// viewer's two roots have none in common.
+					if want := map[bool]int{true: 2, false: 1}[viewer.token == f.token]; nonEmpty < want && tc.name != "no rows asked" {
+						t.Errorf("only %d grids of the list have descendants on their page, want %d", nonEmpty, want)
+					}
+				})
+			}
+		}
+	})
+}

@@ -270,7 +270,7 @@ func (r *Resolver) loadersFrom(ctx context.Context) *loaders {
 // PrimeLoaders is a field middleware that tells the request's loaders which ids the rows a
 // field returned will ask for, so that the first batch of each reads them all: a page's cases
 // their timelines and grids, a timeline's steps and assignments their grids, grids their
-// ancestors, people what they hold and their grids. Without it a batch holds what
+// ancestors and descendants, people what they hold and their grids. Without it a batch holds what
 // arrives within batchWindow, which on a busy machine is part of a page.
 func (r *Resolver) PrimeLoaders(ctx context.Context, next graphql.Resolver) (any, error) {
 	res, err := next(ctx)
@@ -294,17 +294,21 @@ func (r *Resolver) PrimeLoaders(ctx context.Context, next graphql.Resolver) (any
 			if f := nodeField(ctx, "responsibles"); f != nil && len(f.Arguments) == 0 {
 				held = r.responsiblesAt(ctx, nil, nil) // the common case: who holds what now
 			}
-			for _, e := range v.Edges {
+			grids := make([]*ent.Grid, len(v.Edges))
+			for i, e := range v.Edges {
+				grids[i] = e.Node
 				r.expectAncestors(ctx, e.Node)
 				if held != nil {
 					held.expect(e.Node.ID)
 				}
 			}
+			r.expectDescendants(ctx, grids)
 		}
 	case []*ent.Grid:
 		for _, g := range v {
 			r.expectAncestors(ctx, g)
 		}
+		r.expectDescendants(ctx, v)
 	case *ent.PersonConnection:
 		if v != nil {
 			held, grids := r.heldAt(ctx, nil), r.loadersFrom(ctx).grids

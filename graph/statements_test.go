@@ -28,9 +28,10 @@ func countingEnv(t *testing.T, db *dbtest.DB) (*servertest.Env, *atomic.Int64) {
 // page, its count and a batch for each edge.
 const maxStatements = 24
 
-// notBatched are edges still read one query (or two) a row: a grid's descendants are a
-// connection by path prefix, which the loaders cannot yet page for many grids at once.
-var notBatched = map[string]bool{"Grid.descendants": true}
+// notBatched are edges still read one query (or two) a row, left out until they are batched:
+// none today (a grid's descendants, a connection by path prefix, are paged for the whole list
+// at once since issue 13).
+var notBatched = map[string]bool{}
 
 // edgeQueries returns, for every connection on Query, a query of a page ($n rows) that
 // selects every edge of the node type the schema offers (objects, lists of objects and
