@@ -162,8 +162,8 @@ func (s *Service) check(ctx context.Context, username, password string) (*ent.Us
 	u, err := s.client(ctx).User.Query().Where(user.Username(username)).Only(authz.SystemContext(ctx, "sign in"))
 	hash := dummyHash
 	switch {
-	case err == nil && u.PasswordHash != "": // empty until the account is activated
-		hash = u.PasswordHash
+	case err == nil:
+		hash = cmp.Or(u.PasswordHash, dummyHash) // empty until the account is activated
 	case !ent.IsNotFound(err):
 		return nil, false, fmt.Errorf("sign in: load user: %w", err)
 	}
