@@ -162,7 +162,12 @@ func TestAccountStory(t *testing.T) {
 		var sessions struct {
 			MySessions struct {
 				TotalCount int
-				Edges      []struct{ Node struct{ ID string; Current bool } }
+				Edges      []struct {
+					Node struct {
+						ID      string
+						Current bool
+					}
+				}
 			}
 		}
 		env.MustDo(t, tokLogin, `{ mySessions { totalCount edges { node { id current } } } }`, nil, &sessions)
@@ -200,7 +205,9 @@ func TestAccountStory(t *testing.T) {
 		}
 
 		// Reset: sessions end, the password stops working, the new code works.
-		var reset struct{ ResetUserPassword struct{ ActivationCode string } }
+		var reset struct {
+			ResetUserPassword struct{ ActivationCode string }
+		}
 		env.MustDo(t, w.admin1, resetDoc, vars("id", userID), &reset)
 		if signedIn(t, env, tokLogin) || signedIn(t, env, tokLogin2) {
 			t.Fatal("a reset must end every session of the account")
