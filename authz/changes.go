@@ -258,10 +258,14 @@ func changesViewer(m *ent.UserMutation) bool {
 }
 
 // SessionChangesHook announces a change of the user of every session an update or delete
-// touches (a sign-out, a revocation).
+// touches (a sign-out, a revocation). An update of last_seen_at alone, written while the
+// session is in use, changes no viewer and announces nothing.
 func SessionChangesHook() entgo.Hook {
 	return hook.On(func(next entgo.Mutator) entgo.Mutator {
 		return hook.SessionFunc(func(ctx context.Context, m *ent.SessionMutation) (entgo.Value, error) {
+			if m.Op().Is(entgo.OpUpdate|entgo.OpUpdateOne) && onlyLastSeen(m) {
+				return next.Mutate(ctx, m)
+			}
 			sys := SystemContext(ctx, "find the users whose sessions change")
 			ids, err := m.IDs(sys)
 			if err != nil {
@@ -278,6 +282,19 @@ func SessionChangesHook() entgo.Hook {
 			return v, announce(ctx, m.Client(), userChanges(users)...)
 		})
 	}, entgo.OpUpdate|entgo.OpUpdateOne|entgo.OpDelete|entgo.OpDeleteOne)
+}
+
+// onlyLastSeen reports whether m sets nothing but last_seen_at (and the update time).
+func onlyLastSeen(m *ent.SessionMutation) bool {
+	if len(m.ClearedFields()) > 0 {
+		return false
+	}
+	for _, f := range m.Fields() {
+		if f != session.FieldLastSeenAt && f != session.FieldUpdatedAt {
+			return false
+		}
+	}
+	return true
 }
 
 func userChanges(ids []int) []Change {

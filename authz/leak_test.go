@@ -376,7 +376,7 @@ func (o *oracle) cached(key string, f func() []int) []int {
 func newOracle(w *world, v *viewerCase, enf *authz.Enforcer) *oracle {
 	o := &oracle{w: w, v: v, canRead: map[string]map[int]bool{}, memo: map[string][]int{}}
 	for _, obj := range []string{authz.ObjGrid, authz.ObjPerson, authz.ObjAssignment, authz.ObjVehicle, authz.ObjEvent,
-		authz.ObjHousehold, authz.ObjVisit, authz.ObjPatrol, authz.ObjDailyReport, authz.ObjAudit, authz.ObjBulletin, authz.ObjInspection, authz.ObjLedger, authz.ObjKeyProject} {
+		authz.ObjHousehold, authz.ObjVisit, authz.ObjPatrol, authz.ObjDailyReport, authz.ObjAudit, authz.ObjBulletin, authz.ObjInspection, authz.ObjLedger, authz.ObjKeyProject, authz.ObjUser} {
 		// Grids on which some grant of a role allowed to read obj sits.
 		granted := map[int]bool{}
 		for _, g := range v.grants {
@@ -501,7 +501,64 @@ var leakShapes = []shape{
 	{"audit log", checkAuditLog},
 	{"bulletin and supervision ledger", checkOversight},
 	{"ledgers and key projects", checkLedgers},
+	{"accounts", checkUsers},
 	{"mutations out of scope", checkMutations},
+}
+
+// users visible: one's own account, and the accounts of people holding an active role on a
+// grid where the viewer may read users; everything for a superuser.
+func (o *oracle) users(all []*ent.User) []int {
+	return o.cached("users", func() []int {
+		inScope := o.canRead[authz.ObjUser]
+		active := map[int]bool{}
+		for _, a := range o.w.assignments {
+			if inScope[a.GridID] && !a.ValidFrom.After(o.w.now) && (a.ValidTo == nil || a.ValidTo.After(o.w.now)) {
+				active[a.PersonID] = true
+			}
+		}
+		ids := []int{}
+		for _, u := range all {
+			if o.v.super || (u.PersonID != nil && (*u.PersonID == o.v.personID || active[*u.PersonID])) {
+				ids = append(ids, u.ID)
+			}
+		}
+		return sorted(ids)
+	})
+}
+
+// checkUsers compares the users connection, filtered and unfiltered, with the oracle, and
+// tries to disable an account outside the scope.
+func checkUsers(t *testing.T, env *servertest.Env, w *world, v *viewerCase, o *oracle) {
+	all, err := env.Client.User.Query().All(servertest.System())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := o.users(all)
+	var got struct{ Users, Enabled conn }
+	mustData(t, env, v, `{
+		users(first: 500) { totalCount edges { node { id } } }
+		enabled: users(first: 500, where: {disabled: false, usernameContains: "user"}, orderBy: {field: LAST_SIGN_IN_AT}) { totalCount edges { node { id } } }
+	}`, nil, &got)
+	if diff := cmp.Diff(want, got.Users.ids()); diff != "" || got.Users.TotalCount != len(want) {
+		t.Errorf("%s: users differ from the oracle (totalCount %d, want %d) (-want +got):\n%s", v.name, got.Users.TotalCount, len(want), diff)
+	}
+	if diff := cmp.Diff(want, got.Enabled.ids()); diff != "" {
+		t.Errorf("%s: filtered users differ from the oracle (-want +got):\n%s", v.name, diff)
+	}
+	for _, u := range all {
+		if slices.Contains(want, u.ID) {
+			continue
+		}
+		resp := env.Do(t, v.token, `mutation($id: ID!) { disableUser(userID: $id) { id } }`, map[string]any{"id": strconv.Itoa(u.ID)})
+		if len(resp.Errors) == 0 || resp.Errors[0].Code() != "FORBIDDEN" {
+			t.Errorf("%s: disableUser of hidden account %d answered %+v, want FORBIDDEN", v.name, u.ID, resp.Errors)
+		}
+		resp = env.Do(t, v.token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": strconv.Itoa(u.ID)})
+		if len(resp.Errors) == 0 && !strings.Contains(string(resp.Data), "null") {
+			t.Errorf("%s: node(id) of hidden account %d answered %s", v.name, u.ID, resp.Data)
+		}
+		break
+	}
 }
 
 func mustData(t *testing.T, env *servertest.Env, v *viewerCase, q string, vars map[string]any, out any) {

@@ -18,6 +18,7 @@ import (
 	"gridgov/ent/privacy"
 	"gridgov/ent/vehicle"
 	"gridgov/internal/apperr"
+	"gridgov/internal/clock"
 )
 
 // The rules of each entity. Reads are scoped by rewriting the query (ScopeRead). Writes are
@@ -142,14 +143,18 @@ func VehicleRules() ([]privacy.QueryRule, []privacy.MutationRule) {
 		})}
 }
 
-// UserRules returns the rules of User: a viewer sees their own account, an administrator of
-// the whole forest sees all; accounts change only on the system's account (sign-in, CLI).
+// UserRules returns the rules of User: a viewer sees their own account and the accounts of
+// the people holding an active role under their roots for reading users (accountScope); an
+// administrator of the whole forest sees all. Accounts change only on the system's account,
+// after the checks of CheckAccount and CheckAccountFor (internal/accounts, sign-in, CLI).
 func UserRules() ([]privacy.QueryRule, []privacy.MutationRule) {
-	return []privacy.QueryRule{privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
+	return []privacy.QueryRule{privacy.UserQueryRuleFunc(func(ctx context.Context, q *ent.UserQuery) error {
 		v := FromContext(ctx)
-		if !v.Can("/", ObjUser, ActRead) {
-			f.Where(entql.FieldEQ("id", v.UserID))
+		roots := v.Roots(ObjUser, ActRead)
+		if len(roots) == 1 && roots[0] == "/" {
+			return privacy.Allow
 		}
+		q.Where(accountScope(roots, v.UserID, clock.Now()))
 		return privacy.Allow
 	})}, nil
 }

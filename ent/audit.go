@@ -68,6 +68,8 @@ func AuditHidden(typ, field string) string {
 		switch field {
 		case "password_hash":
 			return "[redacted]"
+		case "activation_code_hash":
+			return "[redacted]"
 		}
 	}
 	return ""
@@ -1043,24 +1045,29 @@ func (e *Person) auditRecord() AuditRecord {
 
 func (e *Session) auditRecord() AuditRecord {
 	return AuditRecord{ID: e.ID, Fields: map[string]any{
-		"created_at":  e.CreatedAt,
-		"updated_at":  e.UpdatedAt,
-		"expires_at":  e.ExpiresAt,
-		"revoked_at":  e.RevokedAt,
-		"remote_addr": e.RemoteAddr,
-		"user_id":     e.UserID,
+		"created_at":   e.CreatedAt,
+		"updated_at":   e.UpdatedAt,
+		"expires_at":   e.ExpiresAt,
+		"revoked_at":   e.RevokedAt,
+		"remote_addr":  e.RemoteAddr,
+		"user_agent":   e.UserAgent,
+		"last_seen_at": e.LastSeenAt,
+		"user_id":      e.UserID,
 	}}
 }
 
 func (e *User) auditRecord() AuditRecord {
 	return AuditRecord{ID: e.ID, Fields: map[string]any{
-		"created_at":    e.CreatedAt,
-		"updated_at":    e.UpdatedAt,
-		"username":      e.Username,
-		"superuser":     e.Superuser,
-		"disabled":      e.Disabled,
-		"last_login_at": e.LastLoginAt,
-		"person_id":     e.PersonID,
+		"created_at":            e.CreatedAt,
+		"updated_at":            e.UpdatedAt,
+		"username":              e.Username,
+		"superuser":             e.Superuser,
+		"disabled":              e.Disabled,
+		"activated":             e.Activated,
+		"last_login_at":         e.LastLoginAt,
+		"activation_expires_at": e.ActivationExpiresAt,
+		"activation_used_at":    e.ActivationUsedAt,
+		"person_id":             e.PersonID,
 	}}
 }
 

@@ -618,6 +618,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldExpiresAt:  {Type: field.TypeTime, Column: session.FieldExpiresAt},
 			session.FieldRevokedAt:  {Type: field.TypeTime, Column: session.FieldRevokedAt},
 			session.FieldRemoteAddr: {Type: field.TypeString, Column: session.FieldRemoteAddr},
+			session.FieldUserAgent:  {Type: field.TypeString, Column: session.FieldUserAgent},
+			session.FieldLastSeenAt: {Type: field.TypeTime, Column: session.FieldLastSeenAt},
 			session.FieldUserID:     {Type: field.TypeInt, Column: session.FieldUserID},
 		},
 	}
@@ -632,14 +634,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "User",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			user.FieldCreatedAt:    {Type: field.TypeTime, Column: user.FieldCreatedAt},
-			user.FieldUpdatedAt:    {Type: field.TypeTime, Column: user.FieldUpdatedAt},
-			user.FieldUsername:     {Type: field.TypeString, Column: user.FieldUsername},
-			user.FieldPasswordHash: {Type: field.TypeString, Column: user.FieldPasswordHash},
-			user.FieldSuperuser:    {Type: field.TypeBool, Column: user.FieldSuperuser},
-			user.FieldDisabled:     {Type: field.TypeBool, Column: user.FieldDisabled},
-			user.FieldLastLoginAt:  {Type: field.TypeTime, Column: user.FieldLastLoginAt},
-			user.FieldPersonID:     {Type: field.TypeInt, Column: user.FieldPersonID},
+			user.FieldCreatedAt:           {Type: field.TypeTime, Column: user.FieldCreatedAt},
+			user.FieldUpdatedAt:           {Type: field.TypeTime, Column: user.FieldUpdatedAt},
+			user.FieldUsername:            {Type: field.TypeString, Column: user.FieldUsername},
+			user.FieldPasswordHash:        {Type: field.TypeString, Column: user.FieldPasswordHash},
+			user.FieldSuperuser:           {Type: field.TypeBool, Column: user.FieldSuperuser},
+			user.FieldDisabled:            {Type: field.TypeBool, Column: user.FieldDisabled},
+			user.FieldActivated:           {Type: field.TypeBool, Column: user.FieldActivated},
+			user.FieldLastLoginAt:         {Type: field.TypeTime, Column: user.FieldLastLoginAt},
+			user.FieldActivationCodeHash:  {Type: field.TypeBytes, Column: user.FieldActivationCodeHash},
+			user.FieldActivationExpiresAt: {Type: field.TypeTime, Column: user.FieldActivationExpiresAt},
+			user.FieldActivationUsedAt:    {Type: field.TypeTime, Column: user.FieldActivationUsedAt},
+			user.FieldPersonID:            {Type: field.TypeInt, Column: user.FieldPersonID},
 		},
 	}
 	graph.Nodes[25] = &sqlgraph.Node{
@@ -4579,6 +4585,16 @@ func (f *SessionFilter) WhereRemoteAddr(p entql.StringP) {
 	f.Where(p.Field(session.FieldRemoteAddr))
 }
 
+// WhereUserAgent applies the entql string predicate on the user_agent field.
+func (f *SessionFilter) WhereUserAgent(p entql.StringP) {
+	f.Where(p.Field(session.FieldUserAgent))
+}
+
+// WhereLastSeenAt applies the entql time.Time predicate on the last_seen_at field.
+func (f *SessionFilter) WhereLastSeenAt(p entql.TimeP) {
+	f.Where(p.Field(session.FieldLastSeenAt))
+}
+
 // WhereUserID applies the entql int predicate on the user_id field.
 func (f *SessionFilter) WhereUserID(p entql.IntP) {
 	f.Where(p.Field(session.FieldUserID))
@@ -4668,9 +4684,29 @@ func (f *UserFilter) WhereDisabled(p entql.BoolP) {
 	f.Where(p.Field(user.FieldDisabled))
 }
 
+// WhereActivated applies the entql bool predicate on the activated field.
+func (f *UserFilter) WhereActivated(p entql.BoolP) {
+	f.Where(p.Field(user.FieldActivated))
+}
+
 // WhereLastLoginAt applies the entql time.Time predicate on the last_login_at field.
 func (f *UserFilter) WhereLastLoginAt(p entql.TimeP) {
 	f.Where(p.Field(user.FieldLastLoginAt))
+}
+
+// WhereActivationCodeHash applies the entql []byte predicate on the activation_code_hash field.
+func (f *UserFilter) WhereActivationCodeHash(p entql.BytesP) {
+	f.Where(p.Field(user.FieldActivationCodeHash))
+}
+
+// WhereActivationExpiresAt applies the entql time.Time predicate on the activation_expires_at field.
+func (f *UserFilter) WhereActivationExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(user.FieldActivationExpiresAt))
+}
+
+// WhereActivationUsedAt applies the entql time.Time predicate on the activation_used_at field.
+func (f *UserFilter) WhereActivationUsedAt(p entql.TimeP) {
+	f.Where(p.Field(user.FieldActivationUsedAt))
 }
 
 // WherePersonID applies the entql int predicate on the person_id field.

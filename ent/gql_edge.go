@@ -228,6 +228,14 @@ func (_m *Person) Vehicles(
 	return _m.QueryVehicles().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *User) Person(ctx context.Context) (*Person, error) {
+	result, err := _m.Edges.PersonOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPerson().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Vehicle) Person(ctx context.Context) (*Person, error) {
 	result, err := _m.Edges.PersonOrErr()
 	if IsNotLoaded(err) {

@@ -26226,6 +26226,8 @@ type SessionMutation struct {
 	expires_at    *time.Time
 	revoked_at    *time.Time
 	remote_addr   *string
+	user_agent    *string
+	last_seen_at  *time.Time
 	clearedFields map[string]struct{}
 	user          *int
 	cleareduser   bool
@@ -26561,6 +26563,91 @@ func (m *SessionMutation) ResetRemoteAddr() {
 	m.remote_addr = nil
 }
 
+// SetUserAgent sets the "user_agent" field.
+func (m *SessionMutation) SetUserAgent(s string) {
+	m.user_agent = &s
+}
+
+// UserAgent returns the value of the "user_agent" field in the mutation.
+func (m *SessionMutation) UserAgent() (r string, exists bool) {
+	v := m.user_agent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserAgent returns the old "user_agent" field's value of the Session entity.
+// If the Session object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SessionMutation) OldUserAgent(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserAgent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserAgent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserAgent: %w", err)
+	}
+	return oldValue.UserAgent, nil
+}
+
+// ResetUserAgent resets all changes to the "user_agent" field.
+func (m *SessionMutation) ResetUserAgent() {
+	m.user_agent = nil
+}
+
+// SetLastSeenAt sets the "last_seen_at" field.
+func (m *SessionMutation) SetLastSeenAt(t time.Time) {
+	m.last_seen_at = &t
+}
+
+// LastSeenAt returns the value of the "last_seen_at" field in the mutation.
+func (m *SessionMutation) LastSeenAt() (r time.Time, exists bool) {
+	v := m.last_seen_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastSeenAt returns the old "last_seen_at" field's value of the Session entity.
+// If the Session object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SessionMutation) OldLastSeenAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastSeenAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastSeenAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastSeenAt: %w", err)
+	}
+	return oldValue.LastSeenAt, nil
+}
+
+// ClearLastSeenAt clears the value of the "last_seen_at" field.
+func (m *SessionMutation) ClearLastSeenAt() {
+	m.last_seen_at = nil
+	m.clearedFields[session.FieldLastSeenAt] = struct{}{}
+}
+
+// LastSeenAtCleared returns if the "last_seen_at" field was cleared in this mutation.
+func (m *SessionMutation) LastSeenAtCleared() bool {
+	_, ok := m.clearedFields[session.FieldLastSeenAt]
+	return ok
+}
+
+// ResetLastSeenAt resets all changes to the "last_seen_at" field.
+func (m *SessionMutation) ResetLastSeenAt() {
+	m.last_seen_at = nil
+	delete(m.clearedFields, session.FieldLastSeenAt)
+}
+
 // SetUserID sets the "user_id" field.
 func (m *SessionMutation) SetUserID(i int) {
 	m.user = &i
@@ -26658,7 +26745,7 @@ func (m *SessionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SessionMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 9)
 	if m.created_at != nil {
 		fields = append(fields, session.FieldCreatedAt)
 	}
@@ -26676,6 +26763,12 @@ func (m *SessionMutation) Fields() []string {
 	}
 	if m.remote_addr != nil {
 		fields = append(fields, session.FieldRemoteAddr)
+	}
+	if m.user_agent != nil {
+		fields = append(fields, session.FieldUserAgent)
+	}
+	if m.last_seen_at != nil {
+		fields = append(fields, session.FieldLastSeenAt)
 	}
 	if m.user != nil {
 		fields = append(fields, session.FieldUserID)
@@ -26700,6 +26793,10 @@ func (m *SessionMutation) Field(name string) (ent.Value, bool) {
 		return m.RevokedAt()
 	case session.FieldRemoteAddr:
 		return m.RemoteAddr()
+	case session.FieldUserAgent:
+		return m.UserAgent()
+	case session.FieldLastSeenAt:
+		return m.LastSeenAt()
 	case session.FieldUserID:
 		return m.UserID()
 	}
@@ -26723,6 +26820,10 @@ func (m *SessionMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldRevokedAt(ctx)
 	case session.FieldRemoteAddr:
 		return m.OldRemoteAddr(ctx)
+	case session.FieldUserAgent:
+		return m.OldUserAgent(ctx)
+	case session.FieldLastSeenAt:
+		return m.OldLastSeenAt(ctx)
 	case session.FieldUserID:
 		return m.OldUserID(ctx)
 	}
@@ -26776,6 +26877,20 @@ func (m *SessionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetRemoteAddr(v)
 		return nil
+	case session.FieldUserAgent:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserAgent(v)
+		return nil
+	case session.FieldLastSeenAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastSeenAt(v)
+		return nil
 	case session.FieldUserID:
 		v, ok := value.(int)
 		if !ok {
@@ -26819,6 +26934,9 @@ func (m *SessionMutation) ClearedFields() []string {
 	if m.FieldCleared(session.FieldRevokedAt) {
 		fields = append(fields, session.FieldRevokedAt)
 	}
+	if m.FieldCleared(session.FieldLastSeenAt) {
+		fields = append(fields, session.FieldLastSeenAt)
+	}
 	return fields
 }
 
@@ -26835,6 +26953,9 @@ func (m *SessionMutation) ClearField(name string) error {
 	switch name {
 	case session.FieldRevokedAt:
 		m.ClearRevokedAt()
+		return nil
+	case session.FieldLastSeenAt:
+		m.ClearLastSeenAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Session nullable field %s", name)
@@ -26861,6 +26982,12 @@ func (m *SessionMutation) ResetField(name string) error {
 		return nil
 	case session.FieldRemoteAddr:
 		m.ResetRemoteAddr()
+		return nil
+	case session.FieldUserAgent:
+		m.ResetUserAgent()
+		return nil
+	case session.FieldLastSeenAt:
+		m.ResetLastSeenAt()
 		return nil
 	case session.FieldUserID:
 		m.ResetUserID()
@@ -26946,25 +27073,29 @@ func (m *SessionMutation) ResetEdge(name string) error {
 // UserMutation represents an operation that mutates the User nodes in the graph.
 type UserMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *int
-	created_at      *time.Time
-	updated_at      *time.Time
-	username        *string
-	password_hash   *string
-	superuser       *bool
-	disabled        *bool
-	last_login_at   *time.Time
-	clearedFields   map[string]struct{}
-	person          *int
-	clearedperson   bool
-	sessions        map[int]struct{}
-	removedsessions map[int]struct{}
-	clearedsessions bool
-	done            bool
-	oldValue        func(context.Context) (*User, error)
-	predicates      []predicate.User
+	op                    Op
+	typ                   string
+	id                    *int
+	created_at            *time.Time
+	updated_at            *time.Time
+	username              *string
+	password_hash         *string
+	superuser             *bool
+	disabled              *bool
+	activated             *bool
+	last_login_at         *time.Time
+	activation_code_hash  *[]byte
+	activation_expires_at *time.Time
+	activation_used_at    *time.Time
+	clearedFields         map[string]struct{}
+	person                *int
+	clearedperson         bool
+	sessions              map[int]struct{}
+	removedsessions       map[int]struct{}
+	clearedsessions       bool
+	done                  bool
+	oldValue              func(context.Context) (*User, error)
+	predicates            []predicate.User
 }
 
 var _ ent.Mutation = (*UserMutation)(nil)
@@ -27281,6 +27412,42 @@ func (m *UserMutation) ResetDisabled() {
 	m.disabled = nil
 }
 
+// SetActivated sets the "activated" field.
+func (m *UserMutation) SetActivated(b bool) {
+	m.activated = &b
+}
+
+// Activated returns the value of the "activated" field in the mutation.
+func (m *UserMutation) Activated() (r bool, exists bool) {
+	v := m.activated
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActivated returns the old "activated" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldActivated(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActivated is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActivated requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActivated: %w", err)
+	}
+	return oldValue.Activated, nil
+}
+
+// ResetActivated resets all changes to the "activated" field.
+func (m *UserMutation) ResetActivated() {
+	m.activated = nil
+}
+
 // SetLastLoginAt sets the "last_login_at" field.
 func (m *UserMutation) SetLastLoginAt(t time.Time) {
 	m.last_login_at = &t
@@ -27328,6 +27495,153 @@ func (m *UserMutation) LastLoginAtCleared() bool {
 func (m *UserMutation) ResetLastLoginAt() {
 	m.last_login_at = nil
 	delete(m.clearedFields, user.FieldLastLoginAt)
+}
+
+// SetActivationCodeHash sets the "activation_code_hash" field.
+func (m *UserMutation) SetActivationCodeHash(b []byte) {
+	m.activation_code_hash = &b
+}
+
+// ActivationCodeHash returns the value of the "activation_code_hash" field in the mutation.
+func (m *UserMutation) ActivationCodeHash() (r []byte, exists bool) {
+	v := m.activation_code_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActivationCodeHash returns the old "activation_code_hash" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldActivationCodeHash(ctx context.Context) (v *[]byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActivationCodeHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActivationCodeHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActivationCodeHash: %w", err)
+	}
+	return oldValue.ActivationCodeHash, nil
+}
+
+// ClearActivationCodeHash clears the value of the "activation_code_hash" field.
+func (m *UserMutation) ClearActivationCodeHash() {
+	m.activation_code_hash = nil
+	m.clearedFields[user.FieldActivationCodeHash] = struct{}{}
+}
+
+// ActivationCodeHashCleared returns if the "activation_code_hash" field was cleared in this mutation.
+func (m *UserMutation) ActivationCodeHashCleared() bool {
+	_, ok := m.clearedFields[user.FieldActivationCodeHash]
+	return ok
+}
+
+// ResetActivationCodeHash resets all changes to the "activation_code_hash" field.
+func (m *UserMutation) ResetActivationCodeHash() {
+	m.activation_code_hash = nil
+	delete(m.clearedFields, user.FieldActivationCodeHash)
+}
+
+// SetActivationExpiresAt sets the "activation_expires_at" field.
+func (m *UserMutation) SetActivationExpiresAt(t time.Time) {
+	m.activation_expires_at = &t
+}
+
+// ActivationExpiresAt returns the value of the "activation_expires_at" field in the mutation.
+func (m *UserMutation) ActivationExpiresAt() (r time.Time, exists bool) {
+	v := m.activation_expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActivationExpiresAt returns the old "activation_expires_at" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldActivationExpiresAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActivationExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActivationExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActivationExpiresAt: %w", err)
+	}
+	return oldValue.ActivationExpiresAt, nil
+}
+
+// ClearActivationExpiresAt clears the value of the "activation_expires_at" field.
+func (m *UserMutation) ClearActivationExpiresAt() {
+	m.activation_expires_at = nil
+	m.clearedFields[user.FieldActivationExpiresAt] = struct{}{}
+}
+
+// ActivationExpiresAtCleared returns if the "activation_expires_at" field was cleared in this mutation.
+func (m *UserMutation) ActivationExpiresAtCleared() bool {
+	_, ok := m.clearedFields[user.FieldActivationExpiresAt]
+	return ok
+}
+
+// ResetActivationExpiresAt resets all changes to the "activation_expires_at" field.
+func (m *UserMutation) ResetActivationExpiresAt() {
+	m.activation_expires_at = nil
+	delete(m.clearedFields, user.FieldActivationExpiresAt)
+}
+
+// SetActivationUsedAt sets the "activation_used_at" field.
+func (m *UserMutation) SetActivationUsedAt(t time.Time) {
+	m.activation_used_at = &t
+}
+
+// ActivationUsedAt returns the value of the "activation_used_at" field in the mutation.
+func (m *UserMutation) ActivationUsedAt() (r time.Time, exists bool) {
+	v := m.activation_used_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActivationUsedAt returns the old "activation_used_at" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldActivationUsedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActivationUsedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActivationUsedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActivationUsedAt: %w", err)
+	}
+	return oldValue.ActivationUsedAt, nil
+}
+
+// ClearActivationUsedAt clears the value of the "activation_used_at" field.
+func (m *UserMutation) ClearActivationUsedAt() {
+	m.activation_used_at = nil
+	m.clearedFields[user.FieldActivationUsedAt] = struct{}{}
+}
+
+// ActivationUsedAtCleared returns if the "activation_used_at" field was cleared in this mutation.
+func (m *UserMutation) ActivationUsedAtCleared() bool {
+	_, ok := m.clearedFields[user.FieldActivationUsedAt]
+	return ok
+}
+
+// ResetActivationUsedAt resets all changes to the "activation_used_at" field.
+func (m *UserMutation) ResetActivationUsedAt() {
+	m.activation_used_at = nil
+	delete(m.clearedFields, user.FieldActivationUsedAt)
 }
 
 // SetPersonID sets the "person_id" field.
@@ -27494,7 +27808,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
 	}
@@ -27513,8 +27827,20 @@ func (m *UserMutation) Fields() []string {
 	if m.disabled != nil {
 		fields = append(fields, user.FieldDisabled)
 	}
+	if m.activated != nil {
+		fields = append(fields, user.FieldActivated)
+	}
 	if m.last_login_at != nil {
 		fields = append(fields, user.FieldLastLoginAt)
+	}
+	if m.activation_code_hash != nil {
+		fields = append(fields, user.FieldActivationCodeHash)
+	}
+	if m.activation_expires_at != nil {
+		fields = append(fields, user.FieldActivationExpiresAt)
+	}
+	if m.activation_used_at != nil {
+		fields = append(fields, user.FieldActivationUsedAt)
 	}
 	if m.person != nil {
 		fields = append(fields, user.FieldPersonID)
@@ -27539,8 +27865,16 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.Superuser()
 	case user.FieldDisabled:
 		return m.Disabled()
+	case user.FieldActivated:
+		return m.Activated()
 	case user.FieldLastLoginAt:
 		return m.LastLoginAt()
+	case user.FieldActivationCodeHash:
+		return m.ActivationCodeHash()
+	case user.FieldActivationExpiresAt:
+		return m.ActivationExpiresAt()
+	case user.FieldActivationUsedAt:
+		return m.ActivationUsedAt()
 	case user.FieldPersonID:
 		return m.PersonID()
 	}
@@ -27564,8 +27898,16 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldSuperuser(ctx)
 	case user.FieldDisabled:
 		return m.OldDisabled(ctx)
+	case user.FieldActivated:
+		return m.OldActivated(ctx)
 	case user.FieldLastLoginAt:
 		return m.OldLastLoginAt(ctx)
+	case user.FieldActivationCodeHash:
+		return m.OldActivationCodeHash(ctx)
+	case user.FieldActivationExpiresAt:
+		return m.OldActivationExpiresAt(ctx)
+	case user.FieldActivationUsedAt:
+		return m.OldActivationUsedAt(ctx)
 	case user.FieldPersonID:
 		return m.OldPersonID(ctx)
 	}
@@ -27619,12 +27961,40 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDisabled(v)
 		return nil
+	case user.FieldActivated:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActivated(v)
+		return nil
 	case user.FieldLastLoginAt:
 		v, ok := value.(time.Time)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetLastLoginAt(v)
+		return nil
+	case user.FieldActivationCodeHash:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActivationCodeHash(v)
+		return nil
+	case user.FieldActivationExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActivationExpiresAt(v)
+		return nil
+	case user.FieldActivationUsedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActivationUsedAt(v)
 		return nil
 	case user.FieldPersonID:
 		v, ok := value.(int)
@@ -27669,6 +28039,15 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldLastLoginAt) {
 		fields = append(fields, user.FieldLastLoginAt)
 	}
+	if m.FieldCleared(user.FieldActivationCodeHash) {
+		fields = append(fields, user.FieldActivationCodeHash)
+	}
+	if m.FieldCleared(user.FieldActivationExpiresAt) {
+		fields = append(fields, user.FieldActivationExpiresAt)
+	}
+	if m.FieldCleared(user.FieldActivationUsedAt) {
+		fields = append(fields, user.FieldActivationUsedAt)
+	}
 	if m.FieldCleared(user.FieldPersonID) {
 		fields = append(fields, user.FieldPersonID)
 	}
@@ -27688,6 +28067,15 @@ func (m *UserMutation) ClearField(name string) error {
 	switch name {
 	case user.FieldLastLoginAt:
 		m.ClearLastLoginAt()
+		return nil
+	case user.FieldActivationCodeHash:
+		m.ClearActivationCodeHash()
+		return nil
+	case user.FieldActivationExpiresAt:
+		m.ClearActivationExpiresAt()
+		return nil
+	case user.FieldActivationUsedAt:
+		m.ClearActivationUsedAt()
 		return nil
 	case user.FieldPersonID:
 		m.ClearPersonID()
@@ -27718,8 +28106,20 @@ func (m *UserMutation) ResetField(name string) error {
 	case user.FieldDisabled:
 		m.ResetDisabled()
 		return nil
+	case user.FieldActivated:
+		m.ResetActivated()
+		return nil
 	case user.FieldLastLoginAt:
 		m.ResetLastLoginAt()
+		return nil
+	case user.FieldActivationCodeHash:
+		m.ResetActivationCodeHash()
+		return nil
+	case user.FieldActivationExpiresAt:
+		m.ResetActivationExpiresAt()
+		return nil
+	case user.FieldActivationUsedAt:
+		m.ResetActivationUsedAt()
 		return nil
 	case user.FieldPersonID:
 		m.ResetPersonID()

@@ -24,14 +24,22 @@ type User struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Sign-in name.
 	Username string `json:"username,omitempty"`
-	// argon2id hash in PHC string form.
+	// argon2id hash in PHC string form; empty until the account is activated.
 	PasswordHash string `json:"-"`
 	// Holds ADMIN on every tree, independent of assignments.
 	Superuser bool `json:"superuser,omitempty"`
 	// Disabled accounts cannot sign in and their sessions are refused.
 	Disabled bool `json:"disabled,omitempty"`
+	// Whether the account has a password of its owner's choosing: false from createUser or resetUserPassword until activateAccount.
+	Activated bool `json:"activated,omitempty"`
 	// Last successful sign-in (UTC).
 	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
+	// SHA-256 of the last one-time activation code; the code itself is shown once and never stored.
+	ActivationCodeHash *[]byte `json:"-"`
+	// When the activation code stops working (UTC).
+	ActivationExpiresAt *time.Time `json:"activation_expires_at,omitempty"`
+	// When the activation code was used; a used code never works again.
+	ActivationUsedAt *time.Time `json:"activation_used_at,omitempty"`
 	// PersonID holds the value of the "person_id" field.
 	PersonID *int `json:"person_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -80,13 +88,15 @@ func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case user.FieldSuperuser, user.FieldDisabled:
+		case user.FieldActivationCodeHash:
+			values[i] = new([]byte)
+		case user.FieldSuperuser, user.FieldDisabled, user.FieldActivated:
 			values[i] = new(sql.NullBool)
 		case user.FieldID, user.FieldPersonID:
 			values[i] = new(sql.NullInt64)
 		case user.FieldUsername, user.FieldPasswordHash:
 			values[i] = new(sql.NullString)
-		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldLastLoginAt:
+		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldLastLoginAt, user.FieldActivationExpiresAt, user.FieldActivationUsedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -145,12 +155,38 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Disabled = value.Bool
 			}
+		case user.FieldActivated:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field activated", values[i])
+			} else if value.Valid {
+				_m.Activated = value.Bool
+			}
 		case user.FieldLastLoginAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field last_login_at", values[i])
 			} else if value.Valid {
 				_m.LastLoginAt = new(time.Time)
 				*_m.LastLoginAt = value.Time
+			}
+		case user.FieldActivationCodeHash:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field activation_code_hash", values[i])
+			} else if value != nil {
+				_m.ActivationCodeHash = value
+			}
+		case user.FieldActivationExpiresAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field activation_expires_at", values[i])
+			} else if value.Valid {
+				_m.ActivationExpiresAt = new(time.Time)
+				*_m.ActivationExpiresAt = value.Time
+			}
+		case user.FieldActivationUsedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field activation_used_at", values[i])
+			} else if value.Valid {
+				_m.ActivationUsedAt = new(time.Time)
+				*_m.ActivationUsedAt = value.Time
 			}
 		case user.FieldPersonID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -222,8 +258,23 @@ func (_m *User) String() string {
 	builder.WriteString("disabled=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Disabled))
 	builder.WriteString(", ")
+	builder.WriteString("activated=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Activated))
+	builder.WriteString(", ")
 	if v := _m.LastLoginAt; v != nil {
 		builder.WriteString("last_login_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("activation_code_hash=<sensitive>")
+	builder.WriteString(", ")
+	if v := _m.ActivationExpiresAt; v != nil {
+		builder.WriteString("activation_expires_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.ActivationUsedAt; v != nil {
+		builder.WriteString("activation_used_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")

@@ -92,6 +92,20 @@ func (_c *UserCreate) SetNillableDisabled(v *bool) *UserCreate {
 	return _c
 }
 
+// SetActivated sets the "activated" field.
+func (_c *UserCreate) SetActivated(v bool) *UserCreate {
+	_c.mutation.SetActivated(v)
+	return _c
+}
+
+// SetNillableActivated sets the "activated" field if the given value is not nil.
+func (_c *UserCreate) SetNillableActivated(v *bool) *UserCreate {
+	if v != nil {
+		_c.SetActivated(*v)
+	}
+	return _c
+}
+
 // SetLastLoginAt sets the "last_login_at" field.
 func (_c *UserCreate) SetLastLoginAt(v time.Time) *UserCreate {
 	_c.mutation.SetLastLoginAt(v)
@@ -102,6 +116,40 @@ func (_c *UserCreate) SetLastLoginAt(v time.Time) *UserCreate {
 func (_c *UserCreate) SetNillableLastLoginAt(v *time.Time) *UserCreate {
 	if v != nil {
 		_c.SetLastLoginAt(*v)
+	}
+	return _c
+}
+
+// SetActivationCodeHash sets the "activation_code_hash" field.
+func (_c *UserCreate) SetActivationCodeHash(v []byte) *UserCreate {
+	_c.mutation.SetActivationCodeHash(v)
+	return _c
+}
+
+// SetActivationExpiresAt sets the "activation_expires_at" field.
+func (_c *UserCreate) SetActivationExpiresAt(v time.Time) *UserCreate {
+	_c.mutation.SetActivationExpiresAt(v)
+	return _c
+}
+
+// SetNillableActivationExpiresAt sets the "activation_expires_at" field if the given value is not nil.
+func (_c *UserCreate) SetNillableActivationExpiresAt(v *time.Time) *UserCreate {
+	if v != nil {
+		_c.SetActivationExpiresAt(*v)
+	}
+	return _c
+}
+
+// SetActivationUsedAt sets the "activation_used_at" field.
+func (_c *UserCreate) SetActivationUsedAt(v time.Time) *UserCreate {
+	_c.mutation.SetActivationUsedAt(v)
+	return _c
+}
+
+// SetNillableActivationUsedAt sets the "activation_used_at" field if the given value is not nil.
+func (_c *UserCreate) SetNillableActivationUsedAt(v *time.Time) *UserCreate {
+	if v != nil {
+		_c.SetActivationUsedAt(*v)
 	}
 	return _c
 }
@@ -199,6 +247,10 @@ func (_c *UserCreate) defaults() error {
 		v := user.DefaultDisabled
 		_c.mutation.SetDisabled(v)
 	}
+	if _, ok := _c.mutation.Activated(); !ok {
+		v := user.DefaultActivated
+		_c.mutation.SetActivated(v)
+	}
 	return nil
 }
 
@@ -226,6 +278,9 @@ func (_c *UserCreate) check() error {
 	}
 	if _, ok := _c.mutation.Disabled(); !ok {
 		return &ValidationError{Name: "disabled", err: errors.New(`ent: missing required field "User.disabled"`)}
+	}
+	if _, ok := _c.mutation.Activated(); !ok {
+		return &ValidationError{Name: "activated", err: errors.New(`ent: missing required field "User.activated"`)}
 	}
 	return nil
 }
@@ -278,9 +333,25 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 		_spec.SetField(user.FieldDisabled, field.TypeBool, value)
 		_node.Disabled = value
 	}
+	if value, ok := _c.mutation.Activated(); ok {
+		_spec.SetField(user.FieldActivated, field.TypeBool, value)
+		_node.Activated = value
+	}
 	if value, ok := _c.mutation.LastLoginAt(); ok {
 		_spec.SetField(user.FieldLastLoginAt, field.TypeTime, value)
 		_node.LastLoginAt = &value
+	}
+	if value, ok := _c.mutation.ActivationCodeHash(); ok {
+		_spec.SetField(user.FieldActivationCodeHash, field.TypeBytes, value)
+		_node.ActivationCodeHash = &value
+	}
+	if value, ok := _c.mutation.ActivationExpiresAt(); ok {
+		_spec.SetField(user.FieldActivationExpiresAt, field.TypeTime, value)
+		_node.ActivationExpiresAt = &value
+	}
+	if value, ok := _c.mutation.ActivationUsedAt(); ok {
+		_spec.SetField(user.FieldActivationUsedAt, field.TypeTime, value)
+		_node.ActivationUsedAt = &value
 	}
 	if nodes := _c.mutation.PersonIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -427,6 +498,18 @@ func (u *UserUpsert) UpdateDisabled() *UserUpsert {
 	return u
 }
 
+// SetActivated sets the "activated" field.
+func (u *UserUpsert) SetActivated(v bool) *UserUpsert {
+	u.Set(user.FieldActivated, v)
+	return u
+}
+
+// UpdateActivated sets the "activated" field to the value that was provided on create.
+func (u *UserUpsert) UpdateActivated() *UserUpsert {
+	u.SetExcluded(user.FieldActivated)
+	return u
+}
+
 // SetLastLoginAt sets the "last_login_at" field.
 func (u *UserUpsert) SetLastLoginAt(v time.Time) *UserUpsert {
 	u.Set(user.FieldLastLoginAt, v)
@@ -442,6 +525,60 @@ func (u *UserUpsert) UpdateLastLoginAt() *UserUpsert {
 // ClearLastLoginAt clears the value of the "last_login_at" field.
 func (u *UserUpsert) ClearLastLoginAt() *UserUpsert {
 	u.SetNull(user.FieldLastLoginAt)
+	return u
+}
+
+// SetActivationCodeHash sets the "activation_code_hash" field.
+func (u *UserUpsert) SetActivationCodeHash(v []byte) *UserUpsert {
+	u.Set(user.FieldActivationCodeHash, v)
+	return u
+}
+
+// UpdateActivationCodeHash sets the "activation_code_hash" field to the value that was provided on create.
+func (u *UserUpsert) UpdateActivationCodeHash() *UserUpsert {
+	u.SetExcluded(user.FieldActivationCodeHash)
+	return u
+}
+
+// ClearActivationCodeHash clears the value of the "activation_code_hash" field.
+func (u *UserUpsert) ClearActivationCodeHash() *UserUpsert {
+	u.SetNull(user.FieldActivationCodeHash)
+	return u
+}
+
+// SetActivationExpiresAt sets the "activation_expires_at" field.
+func (u *UserUpsert) SetActivationExpiresAt(v time.Time) *UserUpsert {
+	u.Set(user.FieldActivationExpiresAt, v)
+	return u
+}
+
+// UpdateActivationExpiresAt sets the "activation_expires_at" field to the value that was provided on create.
+func (u *UserUpsert) UpdateActivationExpiresAt() *UserUpsert {
+	u.SetExcluded(user.FieldActivationExpiresAt)
+	return u
+}
+
+// ClearActivationExpiresAt clears the value of the "activation_expires_at" field.
+func (u *UserUpsert) ClearActivationExpiresAt() *UserUpsert {
+	u.SetNull(user.FieldActivationExpiresAt)
+	return u
+}
+
+// SetActivationUsedAt sets the "activation_used_at" field.
+func (u *UserUpsert) SetActivationUsedAt(v time.Time) *UserUpsert {
+	u.Set(user.FieldActivationUsedAt, v)
+	return u
+}
+
+// UpdateActivationUsedAt sets the "activation_used_at" field to the value that was provided on create.
+func (u *UserUpsert) UpdateActivationUsedAt() *UserUpsert {
+	u.SetExcluded(user.FieldActivationUsedAt)
+	return u
+}
+
+// ClearActivationUsedAt clears the value of the "activation_used_at" field.
+func (u *UserUpsert) ClearActivationUsedAt() *UserUpsert {
+	u.SetNull(user.FieldActivationUsedAt)
 	return u
 }
 
@@ -578,6 +715,20 @@ func (u *UserUpsertOne) UpdateDisabled() *UserUpsertOne {
 	})
 }
 
+// SetActivated sets the "activated" field.
+func (u *UserUpsertOne) SetActivated(v bool) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetActivated(v)
+	})
+}
+
+// UpdateActivated sets the "activated" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateActivated() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateActivated()
+	})
+}
+
 // SetLastLoginAt sets the "last_login_at" field.
 func (u *UserUpsertOne) SetLastLoginAt(v time.Time) *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
@@ -596,6 +747,69 @@ func (u *UserUpsertOne) UpdateLastLoginAt() *UserUpsertOne {
 func (u *UserUpsertOne) ClearLastLoginAt() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearLastLoginAt()
+	})
+}
+
+// SetActivationCodeHash sets the "activation_code_hash" field.
+func (u *UserUpsertOne) SetActivationCodeHash(v []byte) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetActivationCodeHash(v)
+	})
+}
+
+// UpdateActivationCodeHash sets the "activation_code_hash" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateActivationCodeHash() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateActivationCodeHash()
+	})
+}
+
+// ClearActivationCodeHash clears the value of the "activation_code_hash" field.
+func (u *UserUpsertOne) ClearActivationCodeHash() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearActivationCodeHash()
+	})
+}
+
+// SetActivationExpiresAt sets the "activation_expires_at" field.
+func (u *UserUpsertOne) SetActivationExpiresAt(v time.Time) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetActivationExpiresAt(v)
+	})
+}
+
+// UpdateActivationExpiresAt sets the "activation_expires_at" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateActivationExpiresAt() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateActivationExpiresAt()
+	})
+}
+
+// ClearActivationExpiresAt clears the value of the "activation_expires_at" field.
+func (u *UserUpsertOne) ClearActivationExpiresAt() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearActivationExpiresAt()
+	})
+}
+
+// SetActivationUsedAt sets the "activation_used_at" field.
+func (u *UserUpsertOne) SetActivationUsedAt(v time.Time) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetActivationUsedAt(v)
+	})
+}
+
+// UpdateActivationUsedAt sets the "activation_used_at" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateActivationUsedAt() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateActivationUsedAt()
+	})
+}
+
+// ClearActivationUsedAt clears the value of the "activation_used_at" field.
+func (u *UserUpsertOne) ClearActivationUsedAt() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearActivationUsedAt()
 	})
 }
 
@@ -901,6 +1115,20 @@ func (u *UserUpsertBulk) UpdateDisabled() *UserUpsertBulk {
 	})
 }
 
+// SetActivated sets the "activated" field.
+func (u *UserUpsertBulk) SetActivated(v bool) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetActivated(v)
+	})
+}
+
+// UpdateActivated sets the "activated" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateActivated() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateActivated()
+	})
+}
+
 // SetLastLoginAt sets the "last_login_at" field.
 func (u *UserUpsertBulk) SetLastLoginAt(v time.Time) *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
@@ -919,6 +1147,69 @@ func (u *UserUpsertBulk) UpdateLastLoginAt() *UserUpsertBulk {
 func (u *UserUpsertBulk) ClearLastLoginAt() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearLastLoginAt()
+	})
+}
+
+// SetActivationCodeHash sets the "activation_code_hash" field.
+func (u *UserUpsertBulk) SetActivationCodeHash(v []byte) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetActivationCodeHash(v)
+	})
+}
+
+// UpdateActivationCodeHash sets the "activation_code_hash" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateActivationCodeHash() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateActivationCodeHash()
+	})
+}
+
+// ClearActivationCodeHash clears the value of the "activation_code_hash" field.
+func (u *UserUpsertBulk) ClearActivationCodeHash() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearActivationCodeHash()
+	})
+}
+
+// SetActivationExpiresAt sets the "activation_expires_at" field.
+func (u *UserUpsertBulk) SetActivationExpiresAt(v time.Time) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetActivationExpiresAt(v)
+	})
+}
+
+// UpdateActivationExpiresAt sets the "activation_expires_at" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateActivationExpiresAt() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateActivationExpiresAt()
+	})
+}
+
+// ClearActivationExpiresAt clears the value of the "activation_expires_at" field.
+func (u *UserUpsertBulk) ClearActivationExpiresAt() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearActivationExpiresAt()
+	})
+}
+
+// SetActivationUsedAt sets the "activation_used_at" field.
+func (u *UserUpsertBulk) SetActivationUsedAt(v time.Time) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetActivationUsedAt(v)
+	})
+}
+
+// UpdateActivationUsedAt sets the "activation_used_at" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateActivationUsedAt() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateActivationUsedAt()
+	})
+}
+
+// ClearActivationUsedAt clears the value of the "activation_used_at" field.
+func (u *UserUpsertBulk) ClearActivationUsedAt() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearActivationUsedAt()
 	})
 }
 

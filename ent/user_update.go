@@ -93,6 +93,20 @@ func (_u *UserUpdate) SetNillableDisabled(v *bool) *UserUpdate {
 	return _u
 }
 
+// SetActivated sets the "activated" field.
+func (_u *UserUpdate) SetActivated(v bool) *UserUpdate {
+	_u.mutation.SetActivated(v)
+	return _u
+}
+
+// SetNillableActivated sets the "activated" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableActivated(v *bool) *UserUpdate {
+	if v != nil {
+		_u.SetActivated(*v)
+	}
+	return _u
+}
+
 // SetLastLoginAt sets the "last_login_at" field.
 func (_u *UserUpdate) SetLastLoginAt(v time.Time) *UserUpdate {
 	_u.mutation.SetLastLoginAt(v)
@@ -110,6 +124,58 @@ func (_u *UserUpdate) SetNillableLastLoginAt(v *time.Time) *UserUpdate {
 // ClearLastLoginAt clears the value of the "last_login_at" field.
 func (_u *UserUpdate) ClearLastLoginAt() *UserUpdate {
 	_u.mutation.ClearLastLoginAt()
+	return _u
+}
+
+// SetActivationCodeHash sets the "activation_code_hash" field.
+func (_u *UserUpdate) SetActivationCodeHash(v []byte) *UserUpdate {
+	_u.mutation.SetActivationCodeHash(v)
+	return _u
+}
+
+// ClearActivationCodeHash clears the value of the "activation_code_hash" field.
+func (_u *UserUpdate) ClearActivationCodeHash() *UserUpdate {
+	_u.mutation.ClearActivationCodeHash()
+	return _u
+}
+
+// SetActivationExpiresAt sets the "activation_expires_at" field.
+func (_u *UserUpdate) SetActivationExpiresAt(v time.Time) *UserUpdate {
+	_u.mutation.SetActivationExpiresAt(v)
+	return _u
+}
+
+// SetNillableActivationExpiresAt sets the "activation_expires_at" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableActivationExpiresAt(v *time.Time) *UserUpdate {
+	if v != nil {
+		_u.SetActivationExpiresAt(*v)
+	}
+	return _u
+}
+
+// ClearActivationExpiresAt clears the value of the "activation_expires_at" field.
+func (_u *UserUpdate) ClearActivationExpiresAt() *UserUpdate {
+	_u.mutation.ClearActivationExpiresAt()
+	return _u
+}
+
+// SetActivationUsedAt sets the "activation_used_at" field.
+func (_u *UserUpdate) SetActivationUsedAt(v time.Time) *UserUpdate {
+	_u.mutation.SetActivationUsedAt(v)
+	return _u
+}
+
+// SetNillableActivationUsedAt sets the "activation_used_at" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableActivationUsedAt(v *time.Time) *UserUpdate {
+	if v != nil {
+		_u.SetActivationUsedAt(*v)
+	}
+	return _u
+}
+
+// ClearActivationUsedAt clears the value of the "activation_used_at" field.
+func (_u *UserUpdate) ClearActivationUsedAt() *UserUpdate {
+	_u.mutation.ClearActivationUsedAt()
 	return _u
 }
 
@@ -270,11 +336,32 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Disabled(); ok {
 		_spec.SetField(user.FieldDisabled, field.TypeBool, value)
 	}
+	if value, ok := _u.mutation.Activated(); ok {
+		_spec.SetField(user.FieldActivated, field.TypeBool, value)
+	}
 	if value, ok := _u.mutation.LastLoginAt(); ok {
 		_spec.SetField(user.FieldLastLoginAt, field.TypeTime, value)
 	}
 	if _u.mutation.LastLoginAtCleared() {
 		_spec.ClearField(user.FieldLastLoginAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ActivationCodeHash(); ok {
+		_spec.SetField(user.FieldActivationCodeHash, field.TypeBytes, value)
+	}
+	if _u.mutation.ActivationCodeHashCleared() {
+		_spec.ClearField(user.FieldActivationCodeHash, field.TypeBytes)
+	}
+	if value, ok := _u.mutation.ActivationExpiresAt(); ok {
+		_spec.SetField(user.FieldActivationExpiresAt, field.TypeTime, value)
+	}
+	if _u.mutation.ActivationExpiresAtCleared() {
+		_spec.ClearField(user.FieldActivationExpiresAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ActivationUsedAt(); ok {
+		_spec.SetField(user.FieldActivationUsedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ActivationUsedAtCleared() {
+		_spec.ClearField(user.FieldActivationUsedAt, field.TypeTime)
 	}
 	if _u.mutation.PersonCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -434,6 +521,20 @@ func (_u *UserUpdateOne) SetNillableDisabled(v *bool) *UserUpdateOne {
 	return _u
 }
 
+// SetActivated sets the "activated" field.
+func (_u *UserUpdateOne) SetActivated(v bool) *UserUpdateOne {
+	_u.mutation.SetActivated(v)
+	return _u
+}
+
+// SetNillableActivated sets the "activated" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableActivated(v *bool) *UserUpdateOne {
+	if v != nil {
+		_u.SetActivated(*v)
+	}
+	return _u
+}
+
 // SetLastLoginAt sets the "last_login_at" field.
 func (_u *UserUpdateOne) SetLastLoginAt(v time.Time) *UserUpdateOne {
 	_u.mutation.SetLastLoginAt(v)
@@ -451,6 +552,58 @@ func (_u *UserUpdateOne) SetNillableLastLoginAt(v *time.Time) *UserUpdateOne {
 // ClearLastLoginAt clears the value of the "last_login_at" field.
 func (_u *UserUpdateOne) ClearLastLoginAt() *UserUpdateOne {
 	_u.mutation.ClearLastLoginAt()
+	return _u
+}
+
+// SetActivationCodeHash sets the "activation_code_hash" field.
+func (_u *UserUpdateOne) SetActivationCodeHash(v []byte) *UserUpdateOne {
+	_u.mutation.SetActivationCodeHash(v)
+	return _u
+}
+
+// ClearActivationCodeHash clears the value of the "activation_code_hash" field.
+func (_u *UserUpdateOne) ClearActivationCodeHash() *UserUpdateOne {
+	_u.mutation.ClearActivationCodeHash()
+	return _u
+}
+
+// SetActivationExpiresAt sets the "activation_expires_at" field.
+func (_u *UserUpdateOne) SetActivationExpiresAt(v time.Time) *UserUpdateOne {
+	_u.mutation.SetActivationExpiresAt(v)
+	return _u
+}
+
+// SetNillableActivationExpiresAt sets the "activation_expires_at" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableActivationExpiresAt(v *time.Time) *UserUpdateOne {
+	if v != nil {
+		_u.SetActivationExpiresAt(*v)
+	}
+	return _u
+}
+
+// ClearActivationExpiresAt clears the value of the "activation_expires_at" field.
+func (_u *UserUpdateOne) ClearActivationExpiresAt() *UserUpdateOne {
+	_u.mutation.ClearActivationExpiresAt()
+	return _u
+}
+
+// SetActivationUsedAt sets the "activation_used_at" field.
+func (_u *UserUpdateOne) SetActivationUsedAt(v time.Time) *UserUpdateOne {
+	_u.mutation.SetActivationUsedAt(v)
+	return _u
+}
+
+// SetNillableActivationUsedAt sets the "activation_used_at" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableActivationUsedAt(v *time.Time) *UserUpdateOne {
+	if v != nil {
+		_u.SetActivationUsedAt(*v)
+	}
+	return _u
+}
+
+// ClearActivationUsedAt clears the value of the "activation_used_at" field.
+func (_u *UserUpdateOne) ClearActivationUsedAt() *UserUpdateOne {
+	_u.mutation.ClearActivationUsedAt()
 	return _u
 }
 
@@ -641,11 +794,32 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	if value, ok := _u.mutation.Disabled(); ok {
 		_spec.SetField(user.FieldDisabled, field.TypeBool, value)
 	}
+	if value, ok := _u.mutation.Activated(); ok {
+		_spec.SetField(user.FieldActivated, field.TypeBool, value)
+	}
 	if value, ok := _u.mutation.LastLoginAt(); ok {
 		_spec.SetField(user.FieldLastLoginAt, field.TypeTime, value)
 	}
 	if _u.mutation.LastLoginAtCleared() {
 		_spec.ClearField(user.FieldLastLoginAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ActivationCodeHash(); ok {
+		_spec.SetField(user.FieldActivationCodeHash, field.TypeBytes, value)
+	}
+	if _u.mutation.ActivationCodeHashCleared() {
+		_spec.ClearField(user.FieldActivationCodeHash, field.TypeBytes)
+	}
+	if value, ok := _u.mutation.ActivationExpiresAt(); ok {
+		_spec.SetField(user.FieldActivationExpiresAt, field.TypeTime, value)
+	}
+	if _u.mutation.ActivationExpiresAtCleared() {
+		_spec.ClearField(user.FieldActivationExpiresAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ActivationUsedAt(); ok {
+		_spec.SetField(user.FieldActivationUsedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ActivationUsedAtCleared() {
+		_spec.ClearField(user.FieldActivationUsedAt, field.TypeTime)
 	}
 	if _u.mutation.PersonCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -22,15 +22,7 @@ func (r *mutationResolver) Login(ctx context.Context, username string, password 
 	if err != nil {
 		return nil, err
 	}
-	v, err := r.Auth.Enforcer.LoadViewer(ctx, r.client(ctx), u, r.Now())
-	if err != nil {
-		return nil, err
-	}
-	me, err := r.me(authz.NewContext(ctx, v), v)
-	if err != nil {
-		return nil, err
-	}
-	return &model.LoginPayload{Token: token, ExpiresAt: expires, Me: me}, nil
+	return r.signedIn(ctx, token, u, expires)
 }
 
 // Logout is the resolver for the logout field.

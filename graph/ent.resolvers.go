@@ -78,6 +78,12 @@ func (r *queryResolver) People(ctx context.Context, after *entgql.Cursor[int], f
 		ent.WithPersonOrder(orderBy), ent.WithPersonFilter(where.Filter))
 }
 
+// Users is the resolver for the users field.
+func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
+	return r.client(ctx).User.Query().Paginate(ctx, after, first, before, last,
+		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
+}
+
 // Vehicles is the resolver for the vehicles field.
 func (r *queryResolver) Vehicles(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.VehicleOrder, where *ent.VehicleWhereInput) (*ent.VehicleConnection, error) {
 	return r.client(ctx).Vehicle.Query().Paginate(ctx, after, first, before, last,

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"gridgov/authz"
 	"gridgov/ent"
@@ -68,4 +69,18 @@ func (r *Resolver) me(ctx context.Context, v *authz.Viewer) (*model.Me, error) {
 		me.Scope = []*model.ScopeRoot{}
 	}
 	return me, nil
+}
+
+// signedIn is the answer to a sign-in (login, activateAccount): the new session's token and
+// the viewer of user u.
+func (r *Resolver) signedIn(ctx context.Context, token string, u *ent.User, expires time.Time) (*model.LoginPayload, error) {
+	v, err := r.Auth.Enforcer.LoadViewer(ctx, r.client(ctx), u, r.Now())
+	if err != nil {
+		return nil, err
+	}
+	me, err := r.me(authz.NewContext(ctx, v), v)
+	if err != nil {
+		return nil, err
+	}
+	return &model.LoginPayload{Token: token, ExpiresAt: expires, Me: me}, nil
 }

@@ -26,6 +26,7 @@ import (
 	"gridgov/ent/session"
 	"gridgov/ent/vehicle"
 	"gridgov/graph/generated"
+	"gridgov/internal/accounts"
 	"gridgov/internal/auth"
 	"gridgov/internal/dbtest"
 	"gridgov/internal/servertest"
@@ -83,6 +84,9 @@ type who struct {
 	role  string
 	at    string // key of mworld.grids
 	super bool
+	// own is the viewer whose session the row's vars opened (mworld.ownToken), for mutations
+	// on one's own sessions.
+	own bool
 }
 
 // authzRow is one mutation of the table.
@@ -134,6 +138,8 @@ type mworld struct {
 	entry              *ent.LedgerEntry
 	inspection         *ent.Inspection
 	ledgerCategoryCode string
+	// ownToken is the token of a viewer a row's vars signed in (who.own).
+	ownToken string
 }
 
 // id is a row's GraphQL id.
@@ -249,6 +255,25 @@ func buildMWorld(t *testing.T, env *servertest.Env, n int) *mworld {
 	return w
 }
 
+// staffUsername is the username of the world's staff member's account.
+func (w *mworld) staffUsername() string { return fmt.Sprintf("staff%02d", w.n) }
+
+// staffAccount creates an account (staffUsername) for the world's staff member, disabled if
+// asked, and returns it with its activation code.
+func (w *mworld) staffAccount(t *testing.T, disabled bool) *accounts.Activation {
+	t.Helper()
+	a, err := (&accounts.Service{Auth: w.env.Auth}).Create(servertest.System(), w.env.Client, w.staff.ID, w.staffUsername())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if disabled {
+		if err := w.env.Client.User.UpdateOneID(a.User.ID).SetDisabled(true).Exec(servertest.System()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return a
+}
+
 // lastMonth is the ledger period of the previous month.
 func lastMonth() string { return time.Now().AddDate(0, -1, 0).Format("2006-01") }
 
@@ -257,6 +282,9 @@ func (w *mworld) viewer(t *testing.T, spec who) string {
 	t.Helper()
 	if spec.super {
 		return w.env.TokenFor(t, 0, true)
+	}
+	if spec.own {
+		return w.ownToken
 	}
 	ctx := servertest.System()
 	g := w.grids[spec.at]
@@ -388,6 +416,60 @@ func mutationRows() []authzRow {
 				deny},
 			doc:  `mutation { logout }`,
 			vars: func(*testing.T, *mworld) map[string]any { return nil }},
+
+		// Accounts.
+		{mutation: "createUser", role: "ADMIN", wrong: "FIRST_RESPONSIBLE", want: scoped,
+			doc:  `mutation($p: ID!, $u: String!) { createUser(input: {personID: $p, username: $u}) { activationCode } }`,
+			vars: func(_ *testing.T, w *mworld) map[string]any { return vars("p", id(w.staff.ID), "u", w.staffUsername()) }},
+		{mutation: "resetUserPassword", role: "ADMIN", wrong: "FIRST_RESPONSIBLE", want: scoped,
+			doc:  `mutation($id: ID!) { resetUserPassword(userID: $id) { activationCode } }`,
+			vars: func(t *testing.T, w *mworld) map[string]any { return vars("id", id(w.staffAccount(t, false).User.ID)) }},
+		{mutation: "disableUser", role: "ADMIN", wrong: "FIRST_RESPONSIBLE", want: scoped,
+			doc:  `mutation($id: ID!) { disableUser(userID: $id) { disabled } }`,
+			vars: func(t *testing.T, w *mworld) map[string]any { return vars("id", id(w.staffAccount(t, false).User.ID)) }},
+		{mutation: "enableUser", role: "ADMIN", wrong: "FIRST_RESPONSIBLE", want: scoped,
+			doc:  `mutation($id: ID!) { enableUser(userID: $id) { disabled } }`,
+			vars: func(t *testing.T, w *mworld) map[string]any { return vars("id", id(w.staffAccount(t, true).User.ID)) }},
+		{mutation: "activateAccount",
+			want: [4]outcome{
+				na("activation is decided by the one-time code, not by a role or a scope"),
+				na("activation is decided by the one-time code, not by a role or a scope"),
+				na("activation is decided by the one-time code, not by a role or a scope"),
+				allow},
+			doc: `mutation($u: String!, $c: String!) { activateAccount(username: $u, code: $c, newPassword: "staff-password-1") { token } }`,
+			vars: func(t *testing.T, w *mworld) map[string]any {
+				return vars("u", w.staffUsername(), "c", w.staffAccount(t, false).Code)
+			}},
+		{mutation: "changePassword", viewers: [3]who{{role: "SPECIFIC_RESPONSIBLE", at: "s1"}},
+			want: [4]outcome{allow,
+				na("changes the caller's own password: there is no target outside a scope"),
+				na("changes the caller's own password: every role may"),
+				deny},
+			doc:  `mutation($o: String!) { changePassword(oldPassword: $o, newPassword: "brand-new-pass-1") }`,
+			vars: func(*testing.T, *mworld) map[string]any { return vars("o", servertest.Password) }},
+		{mutation: "revokeSession", viewers: [3]who{{own: true}},
+			want: [4]outcome{allow,
+				na("ends one of the caller's own sessions: another user's session is NOT_FOUND (TestAccountStory)"),
+				na("ends one of the caller's own sessions: every role may"),
+				deny},
+			doc: `mutation($id: ID!) { revokeSession(id: $id) }`,
+			vars: func(t *testing.T, w *mworld) map[string]any {
+				w.ownToken = w.viewer(t, who{role: "SPECIFIC_RESPONSIBLE", at: "s1"})
+				// A second session of the same account, to be revoked by the first.
+				sess, err := w.env.Client.Session.Query().Where(session.TokenHash(auth.TokenHash(w.ownToken))).Only(servertest.System())
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, _, err = w.env.Auth.OpenSession(servertest.System(), sess.UserID, "192.0.2.9")
+				if err != nil {
+					t.Fatal(err)
+				}
+				other, err := w.env.Client.Session.Query().Where(session.UserID(sess.UserID), session.IDNEQ(sess.ID)).Only(servertest.System())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return vars("id", id(other.ID))
+			}},
 
 		// The village bulletin.
 		{mutation: "createBulletinPost", role: "GRID_HEAD", wrong: "SPECIFIC_RESPONSIBLE", want: scoped,

@@ -109,6 +109,10 @@ func TestPagingEveryOrder(t *testing.T) {
 		}
 		env := servertest.New(t, db)
 		supervisor := topUp(t, env, db)
+		// The demo has a handful of accounts: more, so that users has pages to turn.
+		for range minRows {
+			env.TokenFor(t, 0, false)
+		}
 		tie(t, db)
 		// Viewers from the narrowest scope to the widest: each list is paged as the first
 		// that sees between minRows and maxPage rows of it.
@@ -196,7 +200,7 @@ func checkValues(t *testing.T, c orderedConn, v string, values []json.RawMessage
 }
 
 // unique are the order fields whose values cannot tie.
-var unique = map[string]bool{"Grid.CODE": true, "EventCategory.CODE": true, "Vehicle.PLATE": true, "LedgerItemType.CODE": true, "KeyProject.CODE": true}
+var unique = map[string]bool{"Grid.CODE": true, "EventCategory.CODE": true, "Vehicle.PLATE": true, "LedgerItemType.CODE": true, "KeyProject.CODE": true, "User.USERNAME": true}
 
 // busiestParent returns the parent in the viewer's scope with the most rows on the edge,
 // found through the Query connection of the parent's type.

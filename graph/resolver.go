@@ -10,6 +10,7 @@ import (
 
 	"gridgov/ent"
 	"gridgov/graph/generated"
+	"gridgov/internal/accounts"
 	"gridgov/internal/auth"
 	"gridgov/internal/clock"
 	"gridgov/internal/dailywork"
@@ -25,6 +26,8 @@ import (
 type Resolver struct {
 	Client *ent.Client
 	Auth   *auth.Service
+	// Accounts manages accounts: creation, activation, resets, passwords and own sessions.
+	Accounts *accounts.Service
 	// Workflow runs the case workflow.
 	Workflow *workflow.Engine
 	// Daily records visits, patrols and daily reports.
@@ -46,6 +49,7 @@ func NewResolver(client *ent.Client, authService *auth.Service) *Resolver {
 	wf := workflow.New()
 	return &Resolver{
 		Client: client, Auth: authService, Now: clock.Now,
+		Accounts:      &accounts.Service{Auth: authService},
 		Workflow:      wf,
 		Daily:         &dailywork.Service{Calendar: workcal.Default(), Now: clock.Now},
 		Public:        publicface.NewService(client, ""),

@@ -6,16 +6,25 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+	"time"
 
+	"gridgov/authz"
 	"gridgov/ent"
+	"gridgov/internal/accounts"
 	"gridgov/internal/audit"
 	"gridgov/internal/auth"
+	"gridgov/internal/clock"
+	"gridgov/internal/excel"
 )
 
 func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) < 2 {
-		return errors.New(`usage: gridgov user add NAME [--person-id N] [--admin] | gridgov user disable NAME | gridgov user enable NAME`)
+		return errors.New(`usage: gridgov user add NAME [--person-id N] [--admin] | gridgov user add --from-roster --out FILE.xlsx | gridgov user disable NAME | gridgov user enable NAME`)
+	}
+	if args[0] == "add" && args[1] == "--from-roster" {
+		return userAddFromRoster(ctx, args[2:], stdout)
 	}
 	verb, name := args[0], args[1]
 	if strings.HasPrefix(name, "-") {
@@ -69,4 +78,55 @@ func runUserCmd(ctx context.Context, client *ent.Client, verb, name string, pers
 		return fmt.Errorf("unknown user command %q: use add, disable or enable", verb)
 	}
 	return nil
+}
+
+// userAddFromRoster runs "gridgov user add --from-roster --out FILE.xlsx": an account for
+// every person with an active role and none yet (internal/accounts.FromRoster), in one
+// transaction, their activation codes written to FILE.xlsx before it commits.
+func userAddFromRoster(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlagSet("user add --from-roster")
+	dbURL := fs.databaseFlag()
+	out := fs.FlagSet.String("out", "", "write usernames and activation codes to this .xlsx file (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return errors.New("user add --from-roster: --out FILE.xlsx is required: the activation codes are shown only there")
+	}
+	client, err := openDatabase(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	ctx = authz.SystemContext(audit.WithOperation(ctx, "cli:user add --from-roster", ""), "command line: accounts for the roster")
+	tx, err := client.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	made, err := accounts.FromRoster(ctx, tx.Client(), clock.Now())
+	if err == nil {
+		err = writeCodes(*out, made)
+	}
+	if err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	if err := tx.Commit(); err != nil {
+		return errors.Join(err, os.Remove(*out))
+	}
+	fmt.Fprintf(stdout, "created %d accounts; activation codes (valid %s) in %s\n", len(made), accounts.CodeTTL, *out)
+	return nil
+}
+
+// writeCodes writes the activation codes of made to the workbook file name.
+func writeCodes(name string, made []accounts.RosterAccount) error {
+	rows := make([][]any, len(made))
+	for i, a := range made {
+		rows[i] = []any{a.Username, a.Code, a.ExpiresAt.In(time.Local).Format("2006-01-02 15:04"), a.PersonID, a.PersonName, a.GridCode, a.GridName}
+	}
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600) // codes are secrets
+	if err != nil {
+		return err
+	}
+	err = excel.WriteSheet(f, "激活码", []any{"用户名 username", "激活码 activation code", "有效期至 valid until", "人员ID person id", "姓名 name", "网格编码 grid code", "网格 grid"}, rows)
+	return errors.Join(err, f.Close())
 }

@@ -1716,6 +1716,12 @@ func init() {
 	session.DefaultRemoteAddr = sessionDescRemoteAddr.Default.(string)
 	// session.RemoteAddrValidator is a validator for the "remote_addr" field. It is called by the builders before save.
 	session.RemoteAddrValidator = sessionDescRemoteAddr.Validators[0].(func(string) error)
+	// sessionDescUserAgent is the schema descriptor for user_agent field.
+	sessionDescUserAgent := sessionFields[4].Descriptor()
+	// session.DefaultUserAgent holds the default value on creation for the user_agent field.
+	session.DefaultUserAgent = sessionDescUserAgent.Default.(string)
+	// session.UserAgentValidator is a validator for the "user_agent" field. It is called by the builders before save.
+	session.UserAgentValidator = sessionDescUserAgent.Validators[0].(func(string) error)
 	userMixin := schema.User{}.Mixin()
 	user.Policy = privacy.NewPolicies(schema.User{})
 	user.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1774,6 +1780,10 @@ func init() {
 	userDescDisabled := userFields[3].Descriptor()
 	// user.DefaultDisabled holds the default value on creation for the disabled field.
 	user.DefaultDisabled = userDescDisabled.Default.(bool)
+	// userDescActivated is the schema descriptor for activated field.
+	userDescActivated := userFields[4].Descriptor()
+	// user.DefaultActivated holds the default value on creation for the activated field.
+	user.DefaultActivated = userDescActivated.Default.(bool)
 	vehicleMixin := schema.Vehicle{}.Mixin()
 	vehicle.Policy = privacy.NewPolicies(schema.Vehicle{})
 	vehicle.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -25,6 +25,10 @@ func (Session) Fields() []ent.Field {
 		field.Time("expires_at"),
 		field.Time("revoked_at").Optional().Nillable(),
 		field.String("remote_addr").MaxRuneLen(128).Default("").Immutable(),
+		field.String("user_agent").MaxRuneLen(256).Default("").Immutable().
+			Comment("The User-Agent header of the sign-in request, clipped."),
+		field.Time("last_seen_at").Optional().Nillable().
+			Comment("When the session was last checked against the database (a viewer cache miss); at most a few minutes old while it is in use."),
 		field.Int("user_id").Immutable(),
 	}
 }

@@ -27,6 +27,10 @@ const (
 	FieldRevokedAt = "revoked_at"
 	// FieldRemoteAddr holds the string denoting the remote_addr field in the database.
 	FieldRemoteAddr = "remote_addr"
+	// FieldUserAgent holds the string denoting the user_agent field in the database.
+	FieldUserAgent = "user_agent"
+	// FieldLastSeenAt holds the string denoting the last_seen_at field in the database.
+	FieldLastSeenAt = "last_seen_at"
 	// FieldUserID holds the string denoting the user_id field in the database.
 	FieldUserID = "user_id"
 	// EdgeUser holds the string denoting the user edge name in mutations.
@@ -51,6 +55,8 @@ var Columns = []string{
 	FieldExpiresAt,
 	FieldRevokedAt,
 	FieldRemoteAddr,
+	FieldUserAgent,
+	FieldLastSeenAt,
 	FieldUserID,
 }
 
@@ -82,6 +88,10 @@ var (
 	DefaultRemoteAddr string
 	// RemoteAddrValidator is a validator for the "remote_addr" field. It is called by the builders before save.
 	RemoteAddrValidator func(string) error
+	// DefaultUserAgent holds the default value on creation for the "user_agent" field.
+	DefaultUserAgent string
+	// UserAgentValidator is a validator for the "user_agent" field. It is called by the builders before save.
+	UserAgentValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the Session queries.
@@ -115,6 +125,16 @@ func ByRevokedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByRemoteAddr orders the results by the remote_addr field.
 func ByRemoteAddr(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRemoteAddr, opts...).ToFunc()
+}
+
+// ByUserAgent orders the results by the user_agent field.
+func ByUserAgent(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUserAgent, opts...).ToFunc()
+}
+
+// ByLastSeenAt orders the results by the last_seen_at field.
+func ByLastSeenAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastSeenAt, opts...).ToFunc()
 }
 
 // ByUserID orders the results by the user_id field.

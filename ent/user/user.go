@@ -27,8 +27,16 @@ const (
 	FieldSuperuser = "superuser"
 	// FieldDisabled holds the string denoting the disabled field in the database.
 	FieldDisabled = "disabled"
+	// FieldActivated holds the string denoting the activated field in the database.
+	FieldActivated = "activated"
 	// FieldLastLoginAt holds the string denoting the last_login_at field in the database.
 	FieldLastLoginAt = "last_login_at"
+	// FieldActivationCodeHash holds the string denoting the activation_code_hash field in the database.
+	FieldActivationCodeHash = "activation_code_hash"
+	// FieldActivationExpiresAt holds the string denoting the activation_expires_at field in the database.
+	FieldActivationExpiresAt = "activation_expires_at"
+	// FieldActivationUsedAt holds the string denoting the activation_used_at field in the database.
+	FieldActivationUsedAt = "activation_used_at"
 	// FieldPersonID holds the string denoting the person_id field in the database.
 	FieldPersonID = "person_id"
 	// EdgePerson holds the string denoting the person edge name in mutations.
@@ -62,7 +70,11 @@ var Columns = []string{
 	FieldPasswordHash,
 	FieldSuperuser,
 	FieldDisabled,
+	FieldActivated,
 	FieldLastLoginAt,
+	FieldActivationCodeHash,
+	FieldActivationExpiresAt,
+	FieldActivationUsedAt,
 	FieldPersonID,
 }
 
@@ -96,6 +108,8 @@ var (
 	DefaultSuperuser bool
 	// DefaultDisabled holds the default value on creation for the "disabled" field.
 	DefaultDisabled bool
+	// DefaultActivated holds the default value on creation for the "activated" field.
+	DefaultActivated bool
 )
 
 // OrderOption defines the ordering options for the User queries.
@@ -136,9 +150,24 @@ func ByDisabled(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDisabled, opts...).ToFunc()
 }
 
+// ByActivated orders the results by the activated field.
+func ByActivated(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActivated, opts...).ToFunc()
+}
+
 // ByLastLoginAt orders the results by the last_login_at field.
 func ByLastLoginAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastLoginAt, opts...).ToFunc()
+}
+
+// ByActivationExpiresAt orders the results by the activation_expires_at field.
+func ByActivationExpiresAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActivationExpiresAt, opts...).ToFunc()
+}
+
+// ByActivationUsedAt orders the results by the activation_used_at field.
+func ByActivationUsedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActivationUsedAt, opts...).ToFunc()
 }
 
 // ByPersonID orders the results by the person_id field.

@@ -85,9 +85,29 @@ func Disabled(v bool) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldDisabled, v))
 }
 
+// Activated applies equality check predicate on the "activated" field. It's identical to ActivatedEQ.
+func Activated(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldActivated, v))
+}
+
 // LastLoginAt applies equality check predicate on the "last_login_at" field. It's identical to LastLoginAtEQ.
 func LastLoginAt(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldLastLoginAt, v))
+}
+
+// ActivationCodeHash applies equality check predicate on the "activation_code_hash" field. It's identical to ActivationCodeHashEQ.
+func ActivationCodeHash(v []byte) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldActivationCodeHash, v))
+}
+
+// ActivationExpiresAt applies equality check predicate on the "activation_expires_at" field. It's identical to ActivationExpiresAtEQ.
+func ActivationExpiresAt(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldActivationExpiresAt, v))
+}
+
+// ActivationUsedAt applies equality check predicate on the "activation_used_at" field. It's identical to ActivationUsedAtEQ.
+func ActivationUsedAt(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldActivationUsedAt, v))
 }
 
 // PersonID applies equality check predicate on the "person_id" field. It's identical to PersonIDEQ.
@@ -325,6 +345,16 @@ func DisabledNEQ(v bool) predicate.User {
 	return predicate.User(sql.FieldNEQ(FieldDisabled, v))
 }
 
+// ActivatedEQ applies the EQ predicate on the "activated" field.
+func ActivatedEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldActivated, v))
+}
+
+// ActivatedNEQ applies the NEQ predicate on the "activated" field.
+func ActivatedNEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldActivated, v))
+}
+
 // LastLoginAtEQ applies the EQ predicate on the "last_login_at" field.
 func LastLoginAtEQ(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldLastLoginAt, v))
@@ -373,6 +403,156 @@ func LastLoginAtIsNil() predicate.User {
 // LastLoginAtNotNil applies the NotNil predicate on the "last_login_at" field.
 func LastLoginAtNotNil() predicate.User {
 	return predicate.User(sql.FieldNotNull(FieldLastLoginAt))
+}
+
+// ActivationCodeHashEQ applies the EQ predicate on the "activation_code_hash" field.
+func ActivationCodeHashEQ(v []byte) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldActivationCodeHash, v))
+}
+
+// ActivationCodeHashNEQ applies the NEQ predicate on the "activation_code_hash" field.
+func ActivationCodeHashNEQ(v []byte) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldActivationCodeHash, v))
+}
+
+// ActivationCodeHashIn applies the In predicate on the "activation_code_hash" field.
+func ActivationCodeHashIn(vs ...[]byte) predicate.User {
+	return predicate.User(sql.FieldIn(FieldActivationCodeHash, vs...))
+}
+
+// ActivationCodeHashNotIn applies the NotIn predicate on the "activation_code_hash" field.
+func ActivationCodeHashNotIn(vs ...[]byte) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldActivationCodeHash, vs...))
+}
+
+// ActivationCodeHashGT applies the GT predicate on the "activation_code_hash" field.
+func ActivationCodeHashGT(v []byte) predicate.User {
+	return predicate.User(sql.FieldGT(FieldActivationCodeHash, v))
+}
+
+// ActivationCodeHashGTE applies the GTE predicate on the "activation_code_hash" field.
+func ActivationCodeHashGTE(v []byte) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldActivationCodeHash, v))
+}
+
+// ActivationCodeHashLT applies the LT predicate on the "activation_code_hash" field.
+func ActivationCodeHashLT(v []byte) predicate.User {
+	return predicate.User(sql.FieldLT(FieldActivationCodeHash, v))
+}
+
+// ActivationCodeHashLTE applies the LTE predicate on the "activation_code_hash" field.
+func ActivationCodeHashLTE(v []byte) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldActivationCodeHash, v))
+}
+
+// ActivationCodeHashIsNil applies the IsNil predicate on the "activation_code_hash" field.
+func ActivationCodeHashIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldActivationCodeHash))
+}
+
+// ActivationCodeHashNotNil applies the NotNil predicate on the "activation_code_hash" field.
+func ActivationCodeHashNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldActivationCodeHash))
+}
+
+// ActivationExpiresAtEQ applies the EQ predicate on the "activation_expires_at" field.
+func ActivationExpiresAtEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldActivationExpiresAt, v))
+}
+
+// ActivationExpiresAtNEQ applies the NEQ predicate on the "activation_expires_at" field.
+func ActivationExpiresAtNEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldActivationExpiresAt, v))
+}
+
+// ActivationExpiresAtIn applies the In predicate on the "activation_expires_at" field.
+func ActivationExpiresAtIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldIn(FieldActivationExpiresAt, vs...))
+}
+
+// ActivationExpiresAtNotIn applies the NotIn predicate on the "activation_expires_at" field.
+func ActivationExpiresAtNotIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldActivationExpiresAt, vs...))
+}
+
+// ActivationExpiresAtGT applies the GT predicate on the "activation_expires_at" field.
+func ActivationExpiresAtGT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGT(FieldActivationExpiresAt, v))
+}
+
+// ActivationExpiresAtGTE applies the GTE predicate on the "activation_expires_at" field.
+func ActivationExpiresAtGTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldActivationExpiresAt, v))
+}
+
+// ActivationExpiresAtLT applies the LT predicate on the "activation_expires_at" field.
+func ActivationExpiresAtLT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLT(FieldActivationExpiresAt, v))
+}
+
+// ActivationExpiresAtLTE applies the LTE predicate on the "activation_expires_at" field.
+func ActivationExpiresAtLTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldActivationExpiresAt, v))
+}
+
+// ActivationExpiresAtIsNil applies the IsNil predicate on the "activation_expires_at" field.
+func ActivationExpiresAtIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldActivationExpiresAt))
+}
+
+// ActivationExpiresAtNotNil applies the NotNil predicate on the "activation_expires_at" field.
+func ActivationExpiresAtNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldActivationExpiresAt))
+}
+
+// ActivationUsedAtEQ applies the EQ predicate on the "activation_used_at" field.
+func ActivationUsedAtEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldActivationUsedAt, v))
+}
+
+// ActivationUsedAtNEQ applies the NEQ predicate on the "activation_used_at" field.
+func ActivationUsedAtNEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldActivationUsedAt, v))
+}
+
+// ActivationUsedAtIn applies the In predicate on the "activation_used_at" field.
+func ActivationUsedAtIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldIn(FieldActivationUsedAt, vs...))
+}
+
+// ActivationUsedAtNotIn applies the NotIn predicate on the "activation_used_at" field.
+func ActivationUsedAtNotIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldActivationUsedAt, vs...))
+}
+
+// ActivationUsedAtGT applies the GT predicate on the "activation_used_at" field.
+func ActivationUsedAtGT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGT(FieldActivationUsedAt, v))
+}
+
+// ActivationUsedAtGTE applies the GTE predicate on the "activation_used_at" field.
+func ActivationUsedAtGTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldActivationUsedAt, v))
+}
+
+// ActivationUsedAtLT applies the LT predicate on the "activation_used_at" field.
+func ActivationUsedAtLT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLT(FieldActivationUsedAt, v))
+}
+
+// ActivationUsedAtLTE applies the LTE predicate on the "activation_used_at" field.
+func ActivationUsedAtLTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldActivationUsedAt, v))
+}
+
+// ActivationUsedAtIsNil applies the IsNil predicate on the "activation_used_at" field.
+func ActivationUsedAtIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldActivationUsedAt))
+}
+
+// ActivationUsedAtNotNil applies the NotNil predicate on the "activation_used_at" field.
+func ActivationUsedAtNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldActivationUsedAt))
 }
 
 // PersonIDEQ applies the EQ predicate on the "person_id" field.

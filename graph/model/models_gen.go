@@ -19,7 +19,52 @@ import (
 	"io"
 	"strconv"
 	"time"
+
+	"entgo.io/contrib/entgql"
 )
+
+// One of the viewer's own sessions (登录会话).
+type AccountSession struct {
+	// Opaque id, for revokeSession.
+	ID int `json:"id"`
+	// When the session was opened by a sign-in (UTC).
+	CreatedAt time.Time `json:"createdAt"`
+	// When the session was last checked against the database (UTC), at most a few minutes stale.
+	LastSeenAt *time.Time `json:"lastSeenAt,omitempty"`
+	// When the session ends unless revoked (UTC).
+	ExpiresAt time.Time `json:"expiresAt"`
+	// The User-Agent of the sign-in request, if it sent one.
+	UserAgent string `json:"userAgent"`
+	// The client address of the sign-in request.
+	RemoteAddr string `json:"remoteAddr"`
+	// Whether this is the session the request came with.
+	Current bool `json:"current"`
+}
+
+// A page of the viewer's sessions, newest first.
+type AccountSessionConnection struct {
+	Edges      []*AccountSessionEdge `json:"edges"`
+	PageInfo   *entgql.PageInfo[int] `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+// One session of a page.
+type AccountSessionEdge struct {
+	Node   *AccountSession    `json:"node"`
+	Cursor entgql.Cursor[int] `json:"cursor"`
+}
+
+// A new account, or one reset, waiting for its owner to choose a password.
+type ActivationPayload struct {
+	// The account.
+	User *ent.User `json:"user"`
+	// One-time activation code (激活码) to hand to the account's owner, who exchanges it with
+	// activateAccount for a password of their own. Shown only here, never again; only its hash is
+	// stored.
+	ActivationCode string `json:"activationCode"`
+	// When the code stops working (UTC): 72 hours after it was made.
+	ExpiresAt time.Time `json:"expiresAt"`
+}
 
 // A new bulletin post (a draft).
 type CreateBulletinPostInput struct {
@@ -57,6 +102,13 @@ type CreateLedgerEntryInput struct {
 	KeyProjectID *int                `json:"keyProjectID,omitempty"`
 	Period       *string             `json:"period,omitempty"`
 	Values       []*LedgerValueInput `json:"values"`
+}
+
+type CreateUserInput struct {
+	// The person the account signs in as: they must hold an active role in your scope.
+	PersonID int `json:"personID"`
+	// Sign-in name: 2 to 32 characters of a-z, 0-9, '.', '_' or '-'.
+	Username string `json:"username"`
 }
 
 type DefineLedgerCategoryInput struct {

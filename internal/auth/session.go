@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -81,20 +82,10 @@ var errBusy = apperr.New(apperr.RateLimited, "too many sign-ins at once: try aga
 func (s *Service) Login(ctx context.Context, username, password, remoteAddr string) (string, *ent.User, time.Time, error) {
 	now := s.Now()
 	sys := authz.SystemContext(ctx, "sign in")
-	account := "u:" + strings.ToLower(username)
-	pairKey, addressKey := account+"\x00a:"+remoteAddr, "a:"+remoteAddr
-	if blocked, wait := s.perAddress.Blocked(addressKey, now); blocked {
-		return "", nil, time.Time{}, apperr.New(apperr.RateLimited, "too many sign-in attempts from this address: try again in %s", wait.Round(time.Second))
+	succeeded, err := s.Attempt("u:", username, remoteAddr, now)
+	if err != nil {
+		return "", nil, time.Time{}, err
 	}
-	s.perAddress.Add(addressKey, now)
-	if blocked, wait := s.perPair.Blocked(pairKey, now); blocked {
-		return "", nil, time.Time{}, apperr.New(apperr.RateLimited, "too many failed sign-ins for this account from this address: try again in %s", wait.Round(time.Second))
-	}
-	if ok, wait := s.perAccount.Attempt(account, now); !ok {
-		return "", nil, time.Time{}, apperr.New(apperr.RateLimited, "too many failed sign-ins for this account: try again in %s", max(wait, time.Second).Round(time.Second))
-	}
-	// Counted now and forgotten on success, so that concurrent attempts count too.
-	s.perPair.Add(pairKey, now)
 	u, ok, err := s.check(ctx, username, password)
 	if err != nil {
 		return "", nil, time.Time{}, err
@@ -105,8 +96,7 @@ func (s *Service) Login(ctx context.Context, username, password, remoteAddr stri
 	if u.Disabled {
 		return "", nil, time.Time{}, apperr.New(apperr.Unauthenticated, "this account is disabled")
 	}
-	s.perPair.Reset(pairKey)
-	s.perAccount.Reset(account)
+	succeeded()
 	token, expires, err := s.OpenSession(ctx, u.ID, remoteAddr)
 	if err != nil {
 		return "", nil, time.Time{}, err
@@ -115,6 +105,51 @@ func (s *Service) Login(ctx context.Context, username, password, remoteAddr stri
 		return "", nil, time.Time{}, fmt.Errorf("sign in: record last sign-in: %w", err)
 	}
 	return token, u, expires, nil
+}
+
+// Attempt applies the sign-in limits to one attempt at proving a secret for account username
+// from remoteAddr at now: a password (kind "u:") or an activation code ("a:", counted apart
+// so that failed activations do not slow the account's sign-ins, and the other way round).
+// It refuses with RATE_LIMITED, or counts the attempt as a failure until the caller calls
+// succeeded, so that concurrent attempts count too.
+func (s *Service) Attempt(kind, username, remoteAddr string, now time.Time) (succeeded func(), err error) {
+	account := kind + strings.ToLower(username)
+	pairKey, addressKey := account+"\x00a:"+remoteAddr, "a:"+remoteAddr
+	if blocked, wait := s.perAddress.Blocked(addressKey, now); blocked {
+		return nil, apperr.New(apperr.RateLimited, "too many sign-in attempts from this address: try again in %s", wait.Round(time.Second))
+	}
+	s.perAddress.Add(addressKey, now)
+	if blocked, wait := s.perPair.Blocked(pairKey, now); blocked {
+		return nil, apperr.New(apperr.RateLimited, "too many failed attempts for this account from this address: try again in %s", wait.Round(time.Second))
+	}
+	if ok, wait := s.perAccount.Attempt(account, now); !ok {
+		return nil, apperr.New(apperr.RateLimited, "too many failed attempts for this account: try again in %s", max(wait, time.Second).Round(time.Second))
+	}
+	s.perPair.Add(pairKey, now)
+	return func() {
+		s.perPair.Reset(pairKey)
+		s.perAccount.Reset(account)
+	}, nil
+}
+
+// HashNew returns the argon2id hash of a new password, computed in a hashing slot.
+func (s *Service) HashNew(ctx context.Context, password string) (string, error) {
+	if err := s.acquireSlot(ctx); err != nil {
+		return "", err
+	}
+	defer func() { <-s.hashing }()
+	return HashPassword(password)
+}
+
+// Verify reports whether password matches hash, checked in a hashing slot; an empty hash (an
+// account not activated) matches nothing but costs a hash all the same.
+func (s *Service) Verify(ctx context.Context, hash, password string) (bool, error) {
+	if err := s.acquireSlot(ctx); err != nil {
+		return false, err
+	}
+	defer func() { <-s.hashing }()
+	ok, err := VerifyPassword(cmp.Or(hash, dummyHash), password)
+	return ok && hash != "", err
 }
 
 // check reads the user and verifies the password in a hashing slot; an unknown user costs a
@@ -128,7 +163,7 @@ func (s *Service) check(ctx context.Context, username, password string) (*ent.Us
 	hash := dummyHash
 	switch {
 	case err == nil:
-		hash = u.PasswordHash
+		hash = cmp.Or(u.PasswordHash, dummyHash) // empty until the account is activated
 	case !ent.IsNotFound(err):
 		return nil, false, fmt.Errorf("sign in: load user: %w", err)
 	}
@@ -139,7 +174,7 @@ func (s *Service) check(ctx context.Context, username, password string) (*ent.Us
 	if err != nil {
 		return nil, false, fmt.Errorf("sign in: verify password of %q: %w", username, err)
 	}
-	return u, ok && u != nil, nil
+	return u, ok && u != nil && u.PasswordHash != "", nil
 }
 
 // OpenSession opens a session for user userID, whose credentials the caller has checked, and
@@ -149,9 +184,11 @@ func (s *Service) OpenSession(ctx context.Context, userID int, remoteAddr string
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	expires := s.Now().Add(s.TTL)
+	now := s.Now()
+	expires := now.Add(s.TTL)
 	if err := s.client(ctx).Session.Create().
 		SetUserID(userID).SetTokenHash(hash).SetExpiresAt(expires).SetRemoteAddr(clip(remoteAddr, 128)).
+		SetUserAgent(clipRunes(RequestFrom(ctx).UserAgent, 256)).SetLastSeenAt(now).
 		Exec(authz.SystemContext(ctx, "open a session")); err != nil {
 		return "", time.Time{}, fmt.Errorf("open session for user %d: %w", userID, err)
 	}
@@ -165,6 +202,12 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*ent.User, er
 	return u, err
 }
 
+// lastSeenEvery is how stale a session's last_seen_at may grow before a check writes it.
+const lastSeenEvery = 5 * time.Minute
+
+// TokenHash is what a session stores of token: its SHA-256.
+func TokenHash(token string) []byte { return hashToken(token) }
+
 // SessionKey is the key under which a viewer cache keeps token's session: the token's hash,
 // so that no cache holds a usable token.
 func SessionKey(token string) string { return string(hashToken(token)) }
@@ -177,7 +220,7 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*ent.U
 	sys := authz.SystemContext(ctx, "authenticate a bearer token")
 	sess, err := s.client(ctx).Session.Query().
 		Where(session.TokenHash(hashToken(token)), session.RevokedAtIsNil(), session.ExpiresAtGT(s.Now())).
-		Select(session.FieldExpiresAt, session.FieldUserID).
+		Select(session.FieldExpiresAt, session.FieldUserID, session.FieldLastSeenAt).
 		WithUser(func(q *ent.UserQuery) { q.Select(ViewerUserFields...) }).
 		Only(sys)
 	if ent.IsNotFound(err) {
@@ -188,6 +231,12 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*ent.U
 	}
 	if sess.Edges.User.Disabled {
 		return nil, time.Time{}, apperr.New(apperr.Unauthenticated, "this account is disabled")
+	}
+	if now := s.Now(); sess.LastSeenAt == nil || now.Sub(*sess.LastSeenAt) >= lastSeenEvery {
+		// A statement only every lastSeenEvery per session, on a viewer cache miss.
+		if err := s.client(ctx).Session.UpdateOneID(sess.ID).SetLastSeenAt(now).Exec(sys); err != nil {
+			return nil, time.Time{}, fmt.Errorf("authenticate: record last seen: %w", err)
+		}
 	}
 	return sess.Edges.User, sess.ExpiresAt, nil
 }
@@ -217,6 +266,14 @@ func newToken() (token string, hash []byte, err error) {
 func hashToken(token string) []byte {
 	h := sha256.Sum256([]byte(token))
 	return h[:]
+}
+
+// clipRunes cuts s to at most n runes.
+func clipRunes(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
 }
 
 func clip(s string, n int) string {
@@ -258,6 +315,7 @@ var dummyHash = func() string {
 type Request struct {
 	Token      string // the bearer token, if any
 	RemoteAddr string // the client's address, for rate limits
+	UserAgent  string // the User-Agent header, kept with a new session
 }
 
 type requestKey struct{}

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"gridgov/authz"
 	"gridgov/ent"
@@ -60,7 +61,8 @@ func SetDisabled(ctx context.Context, client *ent.Client, username string, disab
 		return apperr.New(apperr.NotFound, "no user %q", username)
 	}
 	if disabled {
-		_, err = client.Session.Delete().Where(session.HasUserWith(user.Username(username))).Exec(sys)
+		_, err = client.Session.Update().Where(session.HasUserWith(user.Username(username)), session.RevokedAtIsNil()).
+			SetRevokedAt(time.Now().UTC()).Save(sys)
 	}
 	return err
 }

@@ -213,3 +213,24 @@ func (p Progress) report(stage string, done, total int) {
 		p(stage, done, total)
 	}
 }
+
+// WriteSheet writes a workbook of one sheet, a styled header row and rows, to w: for small
+// lists the command line hands out, such as activation codes.
+func WriteSheet(w io.Writer, name string, header []any, rows [][]any) error {
+	b, err := newBook()
+	if err != nil {
+		return err
+	}
+	if err := b.sheet(name, [][]any{header}, func(emit func(row []any) error) error {
+		for _, r := range rows {
+			if err := emit(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		b.f.Close()
+		return err
+	}
+	return b.write(w)
+}

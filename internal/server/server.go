@@ -286,9 +286,10 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 	return resp
 }
 
-// ownTransactions are the mutation fields that run outside the mutation's transaction: login
-// hashes a password for tens of milliseconds and must not hold a pooled connection meanwhile.
-var ownTransactions = map[string]bool{"login": true}
+// ownTransactions are the mutation fields that run outside the mutation's transaction: they
+// hash passwords for tens of milliseconds and must not hold a pooled connection meanwhile
+// (changePassword opens a transaction of its own for its writes).
+var ownTransactions = map[string]bool{"login": true, "activateAccount": true, "changePassword": true}
 
 // outsideTransaction reports whether every top-level field of the mutation runs outside a
 // transaction; a mutation mixing such fields with others is refused.
@@ -301,7 +302,7 @@ func outsideTransaction(opCtx *graphql.OperationContext) (bool, error) {
 		}
 	}
 	if own > 0 && own < len(fields) {
-		return false, apperr.New(apperr.BadInput, "login must be sent as a mutation of its own, without other fields")
+		return false, apperr.New(apperr.BadInput, "login, activateAccount and changePassword must each be sent as a mutation of its own, without other fields")
 	}
 	return own > 0, nil
 }
@@ -319,7 +320,7 @@ func withViewer(cfg Config, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		token, hasToken := bearer(r)
-		ctx = auth.WithRequest(ctx, auth.Request{Token: token, RemoteAddr: proxies(cfg.TrustedProxies).clientAddr(r)})
+		ctx = auth.WithRequest(ctx, auth.Request{Token: token, RemoteAddr: proxies(cfg.TrustedProxies).clientAddr(r), UserAgent: r.UserAgent()})
 		if hasToken {
 			v, status, err := sessionViewer(ctx, cfg, token)
 			if err != nil {
