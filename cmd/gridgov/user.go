@@ -8,26 +8,40 @@ import (
 	"io"
 	"strings"
 
+	"github.com/alecthomas/kong"
+
 	"gridgov/ent"
 	"gridgov/internal/audit"
 	"gridgov/internal/auth"
 )
 
-func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
-	if len(args) < 2 {
-		return errors.New(`usage: gridgov user add NAME [--person-id N] [--admin] | gridgov user disable NAME | gridgov user enable NAME`)
-	}
-	verb, name := args[0], args[1]
-	if strings.HasPrefix(name, "-") {
-		return fmt.Errorf("usage: gridgov user %s NAME [flags]: the account name comes first, got %q", verb, name)
-	}
-	fs := newFlagSet("user " + verb)
-	dbURL := fs.databaseFlag()
-	personID := fs.FlagSet.Int("person-id", 0, "link the account to this person (its grants are the person's active assignments)")
-	admin := fs.FlagSet.Bool("admin", false, "make the account a system administrator over every tree (for the first administrator)")
-	if err := fs.Parse(args[2:]); err != nil {
-		return err
-	}
+// userAddCmd is "gridgov user add NAME".
+type userAddCmd struct {
+	Name     string `arg:"" name:"name" help:"the account name: 2 to 32 of a-z 0-9 . _ -"`
+	DB       dbFlag `embed:""`
+	PersonID int    `name:"person-id" placeholder:"N" help:"link the account to this person (its grants are the person's active assignments)"`
+	Admin    bool   `name:"admin" help:"make the account a system administrator over every tree (for the first administrator)"`
+}
+
+// userNameCmd is "gridgov user disable NAME" and "gridgov user enable NAME".
+type userNameCmd struct {
+	Name string `arg:"" name:"name" help:"the account name"`
+	DB   dbFlag `embed:""`
+}
+
+// Run creates the account.
+func (c *userAddCmd) Run(e *runEnv) error {
+	return userCmd(e.ctx, "add", c.Name, c.DB.URL, c.PersonID, c.Admin, e.stdin, e.stdout)
+}
+
+// Run disables or enables the account.
+func (c *userNameCmd) Run(e *runEnv, kctx *kong.Context) error {
+	return userCmd(e.ctx, kctx.Selected().Name, c.Name, c.DB.URL, 0, false, e.stdin, e.stdout)
+}
+
+// userCmd runs one user command in a transaction of its own.
+func userCmd(ctx context.Context, verb, name, url string, personID int, admin bool, stdin io.Reader, stdout io.Writer) error {
+	dbURL := &url
 	client, err := openDatabase(ctx, *dbURL)
 	if err != nil {
 		return err
@@ -39,7 +53,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 	if err != nil {
 		return err
 	}
-	if err := runUserCmd(ctx, tx.Client(), verb, name, *personID, *admin, stdin, stdout); err != nil {
+	if err := runUserCmd(ctx, tx.Client(), verb, name, personID, admin, stdin, stdout); err != nil {
 		return errors.Join(err, tx.Rollback())
 	}
 	return tx.Commit()
