@@ -10676,9 +10676,14 @@ func (_m *UserQuery) Paginate(
 	}
 	conn := &UserConnection{Edges: []*UserEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	readsEdges := !ignoredEdges && (first == nil || *first != 0) && (last == nil || *last != 0)
+	countWithPage := false
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		switch {
+		case readsEdges && after == nil && before == nil:
+			countWithPage = true
+		case hasPagination || ignoredEdges:
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
@@ -10688,7 +10693,7 @@ func (_m *UserQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if !readsEdges {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -10704,12 +10709,110 @@ func (_m *UserQuery) Paginate(
 		}
 	}
 	_m = pager.applyOrder(_m)
+	if countWithPage {
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+			s.AppendSelectExprAs(&pageTotal{outer: s, dialect: s.Dialect()}, pageTotalColumn)
+		})
+	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if countWithPage && len(nodes) > 0 {
+		v, err := nodes[0].Value(pageTotalColumn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = partitionID(v); err != nil {
+			return nil, err
+		}
+	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// PaginateEach is Paginate for many parents at once (the descendants of a page of grids): join
+// ties the query's rows to their parents, adding to the selector what it needs (a join, its
+// condition) and returning the SQL expression of a row's parent id; a row tied to several
+// parents is on each one's page. The pages of every parent are read in one statement (the rows
+// numbered per parent by ROW_NUMBER()), their counts, when asked, in one more (GROUP BY); each
+// connection is the one Paginate answers for that parent alone, parents without rows included.
+func (_m *UserQuery) PaginateEach(
+	ctx context.Context, parents []int, join func(*sql.Selector) string,
+	after *Cursor, first *int, before *Cursor, last *int, opts ...UserPaginateOption,
+) (map[int]*UserConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newUserPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conns := make(map[int]*UserConnection, len(parents))
+	for _, id := range parents {
+		conns[id] = &UserConnection{Edges: []*UserEdge{}}
+	}
+	if len(parents) == 0 {
+		return conns, nil
+	}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			var counts []partitionCount
+			if err := c.Modify(func(s *sql.Selector) { countEach(s, join(s)) }).Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
+			for _, n := range counts {
+				if conn, ok := conns[n.Parent]; ok {
+					conn.TotalCount = n.Count
+				}
+			}
+			for _, conn := range conns {
+				conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+				conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+			}
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conns, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, false, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	order := pager.orderExpr(_m)
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { limitEach(s, join(s), limit, order) })
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byParent := make(map[int][]*User, len(parents))
+	for _, n := range nodes {
+		v, err := n.Value(partitionColumn)
+		if err != nil {
+			return nil, err
+		}
+		id, err := partitionID(v)
+		if err != nil {
+			return nil, err
+		}
+		byParent[id] = append(byParent[id], n)
+	}
+	for id, conn := range conns {
+		conn.build(byParent[id], pager, after, first, before, last)
+	}
+	return conns, nil
 }
 
 var (

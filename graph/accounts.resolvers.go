@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-
 	"gridgov/authz"
 	"gridgov/ent"
 	"gridgov/graph/model"

@@ -1,38 +1,34 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
 
 	"gridgov/internal/bench"
-	"gridgov/internal/datagen"
 )
 
-// benchCmd measures a running server through its GraphQL API and prints a table of the
-// figures; progress goes to standard error, so that standard output is only the table.
-func benchCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlagSet("bench")
-	url := fs.String("url", "GRIDGOV_BENCH_URL", "http://127.0.0.1:8080/graphql", "the GraphQL endpoint of the running server to measure")
-	clients := fs.Int("clients", "GRIDGOV_BENCH_CLIENTS", 16, "concurrent clients, each sending its next request when the last is answered")
-	duration := fs.Duration("duration", "GRIDGOV_BENCH_DURATION", 10*time.Second, "how long each scenario is measured")
-	requests := fs.Int("requests", "GRIDGOV_BENCH_REQUESTS", 0, "measure this many requests per scenario instead of a duration (0: use --duration)")
-	warmup := fs.Duration("warmup", "GRIDGOV_BENCH_WARMUP", 2*time.Second, "how long each scenario runs unmeasured first (0: no warm-up)")
-	admin := fs.String("admin-user", "GRIDGOV_BENCH_ADMIN_USER", datagen.AdminUsername, "the unrestricted administrator's account")
-	village := fs.String("village-user", "GRIDGOV_BENCH_VILLAGE_USER", datagen.VillageUsername, "the village official's account")
-	password := fs.String("password", "GRIDGOV_BENCH_PASSWORD", datagen.DefaultPassword, "the password of both accounts")
-	month := fs.String("month", "GRIDGOV_BENCH_MONTH", "", "the rollups' month, YYYY-MM (the year rollup ends with it; default: the month of the latest case)")
-	scenarios := fs.String("scenarios", "GRIDGOV_BENCH_SCENARIOS", "", "comma-separated scenarios to run (default all): "+strings.Join(bench.Names(), ", "))
-	markdown := fs.Bool("markdown", "GRIDGOV_BENCH_MARKDOWN", false, "print a Markdown table, for docs/benchmarks.md")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("bench takes no arguments, got %q", fs.Args())
-	}
+// benchCmd is "gridgov bench": it measures a running server through its GraphQL API and
+// prints a table of the figures; progress goes to standard error, so that standard output is
+// only the table.
+type benchCmd struct {
+	URL       string        `name:"url" env:"GRIDGOV_BENCH_URL" default:"http://127.0.0.1:8080/graphql" help:"the GraphQL endpoint of the running server to measure"`
+	Clients   int           `name:"clients" env:"GRIDGOV_BENCH_CLIENTS" default:"16" help:"concurrent clients, each sending its next request when the last is answered"`
+	Duration  time.Duration `name:"duration" env:"GRIDGOV_BENCH_DURATION" default:"10s" help:"how long each scenario is measured"`
+	Requests  int           `name:"requests" env:"GRIDGOV_BENCH_REQUESTS" default:"0" help:"measure this many requests per scenario instead of a duration (0: use --duration)"`
+	Warmup    time.Duration `name:"warmup" env:"GRIDGOV_BENCH_WARMUP" default:"2s" help:"how long each scenario runs unmeasured first (0: no warm-up)"`
+	Admin     string        `name:"admin-user" env:"GRIDGOV_BENCH_ADMIN_USER" default:"${bench_admin}" help:"the unrestricted administrator's account"`
+	Village   string        `name:"village-user" env:"GRIDGOV_BENCH_VILLAGE_USER" default:"${bench_village}" help:"the village official's account"`
+	Password  string        `name:"password" env:"GRIDGOV_BENCH_PASSWORD" default:"${gen_password}" help:"the password of both accounts"`
+	Month     string        `name:"month" env:"GRIDGOV_BENCH_MONTH" help:"the rollups' month, YYYY-MM (the year rollup ends with it; default: the month of the latest case)"`
+	Scenarios string        `name:"scenarios" env:"GRIDGOV_BENCH_SCENARIOS" help:"comma-separated scenarios to run (default all): ${bench_scenario_list}"`
+	Markdown  bool          `name:"markdown" env:"GRIDGOV_BENCH_MARKDOWN" help:"print a Markdown table, for docs/benchmarks.md"`
+}
+
+// Run measures the server.
+func (c *benchCmd) Run(e *runEnv) error {
+	ctx, stdout := e.ctx, e.stdout
+	url, clients, duration, requests, warmup, admin, village, password, month, scenarios, markdown := &c.URL, &c.Clients, &c.Duration, &c.Requests, &c.Warmup, &c.Admin, &c.Village, &c.Password, &c.Month, &c.Scenarios, &c.Markdown
 	var chosen []string
 	if *scenarios != "" {
 		chosen = strings.Split(*scenarios, ",")

@@ -1,40 +1,33 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io"
 
 	"gridgov/internal/ledger"
 	"gridgov/internal/store"
 )
 
-// catalogueCmd runs "gridgov catalogue load": it writes the starter ledger catalogue, changing
-// types in place by code, so running it again is harmless.
-func catalogueCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "load" {
-		fmt.Fprint(stdout, "usage: gridgov catalogue load [--database-url URL]\n")
-		return errors.New("catalogue: want the subcommand load")
-	}
-	fs := newFlagSet("catalogue load")
-	dbURL := fs.databaseFlag()
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	client, err := openDatabase(ctx, *dbURL)
+// catalogueCmd is "gridgov catalogue load".
+type catalogueCmd struct {
+	DB dbFlag `embed:""`
+}
+
+// Run writes the starter ledger catalogue, changing types in place by code, so running it
+// again is harmless.
+func (c *catalogueCmd) Run(e *runEnv) error {
+	client, err := openDatabase(e.ctx, c.DB.URL)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
-	c, err := ledger.Starter()
+	cat, err := ledger.Starter()
 	if err != nil {
 		return err
 	}
-	sum, err := ledger.LoadCatalogue(ctx, client, c)
+	sum, err := ledger.LoadCatalogue(e.ctx, client, cat)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "ledger catalogue in %s: %d categories, %d item types\n", store.RedactURL(*dbURL), sum.Categories, sum.Types)
+	fmt.Fprintf(e.stdout, "ledger catalogue in %s: %d categories, %d item types\n", store.RedactURL(c.DB.URL), sum.Categories, sum.Types)
 	return nil
 }

@@ -1,30 +1,29 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
 
 	"gridgov/internal/demo"
 	"gridgov/internal/store"
 )
 
-func demoCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlagSet("demo")
-	dbURL := fs.databaseFlag()
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	client, err := openDatabase(ctx, *dbURL)
+// demoCmd is "gridgov demo".
+type demoCmd struct {
+	DB dbFlag `embed:""`
+}
+
+// Run loads the demo data set into the database.
+func (c *demoCmd) Run(e *runEnv) error {
+	client, err := openDatabase(e.ctx, c.DB.URL)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
-	all, err := demo.LoadAll(ctx, client)
+	all, err := demo.LoadAll(e.ctx, client)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "demo data in %s: %d grids, %d people, %d assignments, %d vehicles, %d cases, %d households\n",
-		store.RedactURL(*dbURL), all.Grids, all.People, all.Assignments, all.Vehicles, all.Cases, all.Daily.Households)
+	fmt.Fprintf(e.stdout, "demo data in %s: %d grids, %d people, %d assignments, %d vehicles, %d cases, %d households\n",
+		store.RedactURL(c.DB.URL), all.Grids, all.People, all.Assignments, all.Vehicles, all.Cases, all.Daily.Households)
 	return nil
 }

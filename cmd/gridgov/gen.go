@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"time"
@@ -12,20 +10,21 @@ import (
 	"gridgov/internal/store"
 )
 
-func genCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlagSet("gen")
-	dbURL := fs.String("database-url", "GRIDGOV_DATABASE_URL", "",
-		"the PostgreSQL database to fill: postgres://user@host/db (it must exist)")
-	scale := fs.String("scale", "GRIDGOV_GEN_SCALE", "district", "size of the data set: small, district or city")
-	seed := fs.String("seed", "GRIDGOV_GEN_SEED", "1", "seed of the data set: the same seed and scale give the same rows")
-	password := fs.String("password", "GRIDGOV_GEN_PASSWORD", datagen.DefaultPassword, "password of the generated accounts gen-admin and gen-village")
-	reset := fs.Bool("reset", "GRIDGOV_GEN_RESET", false, "drop and recreate the database's schema first, if it already holds data")
-	until := fs.String("until", "GRIDGOV_GEN_UNTIL", datagen.DefaultUntil.Format(time.DateOnly),
-		"last day of the data set (YYYY-MM-DD, Asia/Shanghai); cases reach back --scale's years from it")
-	events := fs.Int("events", "GRIDGOV_GEN_EVENTS", -1, "number of cases instead of the scale's (-1: the scale's)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
+// genCmd is "gridgov gen".
+type genCmd struct {
+	URL      string `name:"database-url" env:"GRIDGOV_DATABASE_URL" placeholder:"URL" help:"the PostgreSQL database to fill: postgres://user@host/db (it must exist)"`
+	Scale    string `name:"scale" env:"GRIDGOV_GEN_SCALE" default:"district" help:"size of the data set: small, district or city"`
+	Seed     string `name:"seed" env:"GRIDGOV_GEN_SEED" default:"1" help:"seed of the data set: the same seed and scale give the same rows"`
+	Password string `name:"password" env:"GRIDGOV_GEN_PASSWORD" default:"${gen_password}" help:"password of the generated accounts gen-admin and gen-village"`
+	Reset    bool   `name:"reset" env:"GRIDGOV_GEN_RESET" help:"drop and recreate the database's schema first, if it already holds data"`
+	Until    string `name:"until" env:"GRIDGOV_GEN_UNTIL" default:"${gen_until}" help:"last day of the data set (YYYY-MM-DD, Asia/Shanghai); cases reach back --scale's years from it"`
+	Events   int    `name:"events" env:"GRIDGOV_GEN_EVENTS" default:"-1" help:"number of cases instead of the scale's (-1: the scale's)"`
+}
+
+// Run writes the data set.
+func (c *genCmd) Run(e *runEnv) error {
+	ctx, stdout := e.ctx, e.stdout
+	dbURL, scale, seed, password, reset, until, events := &c.URL, &c.Scale, &c.Seed, &c.Password, &c.Reset, &c.Until, &c.Events
 	if *dbURL == "" {
 		return fmt.Errorf("gen needs --database-url postgres://… (or GRIDGOV_DATABASE_URL)")
 	}

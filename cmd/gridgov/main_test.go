@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -321,18 +320,18 @@ func TestUsage(t *testing.T) {
 		wantUsage bool
 		errIs     error
 	}{
-		{name: "no arguments", args: nil, wantErr: "help", wantUsage: true, errIs: flag.ErrHelp},
+		{name: "no arguments", args: nil, wantErr: "no command given", wantUsage: true},
 		{name: "help", args: []string{"help"}, wantUsage: true},
 		{name: "--help", args: []string{"--help"}, wantUsage: true},
-		{name: "unknown command", args: []string{"frobnicate"}, wantErr: `unknown command "frobnicate"`, wantUsage: true},
-		{name: "user without verb", args: []string{"user"}, wantErr: "usage"},
-		{name: "user add without name", args: []string{"user", "add"}, wantErr: "usage"},
+		{name: "unknown command", args: []string{"frobnicate"}, wantErr: `unknown command "frobnicate"`},
+		{name: "user without verb", args: []string{"user"}, wantErr: `expected one of "add"`},
+		{name: "user add without name", args: []string{"user", "add"}, wantErr: `expected "<name>"`},
 		{name: "unknown user verb", args: []string{"user", "frob", "alice", "--database-url", dbFile}, wantErr: `unknown user command "frob"`},
 		{name: "unknown flag", args: []string{"user", "add", "alice", "--frob", "--database-url", dbFile}, wantErr: "frob"},
 		{name: "serve with unknown flag", args: []string{"serve", "--frob"}, wantErr: "frob"},
 		{name: "demo with unknown flag", args: []string{"demo", "--frob"}, wantErr: "frob"},
 		{name: "bench with unknown scenario", args: []string{"bench", "--scenarios", "node,nope"}, wantErr: `unknown scenario "nope"`},
-		{name: "bench with an argument", args: []string{"bench", "now"}, wantErr: "no arguments"},
+		{name: "bench with an argument", args: []string{"bench", "now"}, wantErr: "unexpected argument now"},
 		{name: "bench without clients", args: []string{"bench", "--clients", "0"}, wantErr: "clients"},
 		{name: "gen without a database", args: []string{"gen"}, wantErr: "--database-url"},
 		{name: "gen on SQLite", args: []string{"gen", "--database-url", dbFile}, wantErr: "PostgreSQL only"},

@@ -14,32 +14,31 @@ import (
 	"gridgov/internal/store"
 )
 
-const migrateUsage = `usage: gridgov migrate status [--database-url URL]
-       gridgov migrate apply [--database-url URL] [--baseline VERSION]`
+// migrateStatusCmd is "gridgov migrate status".
+type migrateStatusCmd struct {
+	DB dbFlag `embed:""`
+}
 
-// migrateCmd runs "gridgov migrate status|apply": the versioned migrations of a PostgreSQL
+// migrateApplyCmd is "gridgov migrate apply".
+type migrateApplyCmd struct {
+	DB       dbFlag `embed:""`
+	Baseline string `name:"baseline" placeholder:"VERSION" help:"record the migrations up to this version as applied without running them, then apply the rest; for a database without migration history whose tables an earlier gridgov created automatically"`
+}
+
+// Run runs migrate status.
+func (c *migrateStatusCmd) Run(e *runEnv) error {
+	return runMigrate(e.ctx, "status", c.DB.URL, "", e.stdout)
+}
+
+// Run runs migrate apply.
+func (c *migrateApplyCmd) Run(e *runEnv) error {
+	return runMigrate(e.ctx, "apply", c.DB.URL, c.Baseline, e.stdout)
+}
+
+// runMigrate runs "gridgov migrate status|apply": the versioned migrations of a PostgreSQL
 // database. SQLite databases migrate automatically when gridgov opens them.
-func migrateCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) == 0 {
-		return errors.New(migrateUsage)
-	}
-	verb := args[0]
-	if verb != "status" && verb != "apply" {
-		return fmt.Errorf("unknown migrate command %q\n%s", verb, migrateUsage)
-	}
-	fs := newFlagSet("migrate " + verb)
-	dbURL := fs.databaseFlag()
-	var baseline *string
-	if verb == "apply" {
-		baseline = fs.FlagSet.String("baseline", "",
-			"record the migrations up to this version as applied without running them, then apply the rest; for a database without migration history whose tables an earlier gridgov created automatically")
-	}
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q\n%s", fs.Args(), migrateUsage)
-	}
+func runMigrate(ctx context.Context, verb, url, baseline string, stdout io.Writer) error {
+	dbURL := &url
 	where := store.RedactURL(*dbURL)
 	sqlite := store.Dialect(*dbURL) != dialect.Postgres
 	if sqlite && verb == "status" {
@@ -47,7 +46,7 @@ func migrateCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "%s is a SQLite database: gridgov migrates SQLite automatically (ent's Schema.Create) whenever it opens it; versioned migrations are for PostgreSQL\n", where)
 		return nil
 	}
-	if sqlite && *baseline != "" {
+	if sqlite && baseline != "" {
 		return errors.New("--baseline is for PostgreSQL databases")
 	}
 	client, db, err := store.Open(ctx, *dbURL)
@@ -67,7 +66,7 @@ func migrateCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	conn := migrations.SQLConn(db)
 	if verb == "apply" {
 		applied, err := migrations.Apply(ctx, conn, migrations.ApplyOptions{
-			Baseline: *baseline,
+			Baseline: baseline,
 			Applied: func(m migrations.Migration, stmts int, took time.Duration) {
 				fmt.Fprintf(stdout, "applied %s_%s (%d statements, %s)\n", m.Version, m.Description, stmts, took.Round(time.Millisecond))
 			},
@@ -75,7 +74,7 @@ func migrateCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
-		if len(applied) == 0 && *baseline == "" {
+		if len(applied) == 0 && baseline == "" {
 			fmt.Fprintf(stdout, "%s: schema is up to date, no migration pending\n", where)
 			return nil
 		}

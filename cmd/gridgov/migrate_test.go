@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -14,7 +15,7 @@ import (
 func migrate(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var out strings.Builder
-	err := migrateCmd(t.Context(), args, &out)
+	err := realMain(t.Context(), append([]string{"migrate"}, args...), strings.NewReader(""), &out)
 	return out.String(), err
 }
 
@@ -78,10 +79,14 @@ func TestMigrateSQLite(t *testing.T) {
 
 func TestMigrateUsage(t *testing.T) {
 	t.Parallel()
-	cases := [][]string{{}, {"down"}, {"status", "extra"}}
-	for _, args := range cases {
-		if out, err := migrate(t, args...); err == nil || !strings.Contains(err.Error(), "usage") {
-			t.Errorf("gridgov migrate %q: %v, want a usage error\n%s", args, err, out)
+	cases := []struct {
+		args    []string
+		command string // the command whose --help the error points to
+	}{{nil, "migrate "}, {[]string{"down"}, "migrate "}, {[]string{"status", "extra"}, "migrate status "}}
+	for _, tc := range cases {
+		var u *usageError
+		if out, err := migrate(t, tc.args...); !errors.As(err, &u) || u.command != tc.command {
+			t.Errorf("gridgov migrate %q: %v, want a usage error of %q\n%s", tc.args, err, tc.command, out)
 		}
 	}
 }

@@ -2,41 +2,32 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
+	"github.com/alecthomas/kong"
+
 	"gridgov/authz"
 	"gridgov/ent"
+	"gridgov/internal/progress"
 	"gridgov/internal/rollup"
 )
-
-const rollupUsage = `usage: gridgov rollup verify [--database-url URL]
-       gridgov rollup rebuild [--database-url URL]`
 
 // maxShownDifferences is how many differing cells verify prints.
 const maxShownDifferences = 20
 
-// rollupCmd runs "gridgov rollup verify|rebuild": checks the rollup summary (event_tallies)
-// against a recomputation from the cases, or rewrites it from them.
-func rollupCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) == 0 {
-		return errors.New(rollupUsage)
-	}
-	verb := args[0]
-	if verb != "verify" && verb != "rebuild" {
-		return fmt.Errorf("unknown rollup command %q\n%s", verb, rollupUsage)
-	}
-	fs := newFlagSet("rollup " + verb)
-	dbURL := fs.databaseFlag()
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q\n%s", fs.Args(), rollupUsage)
-	}
+// rollupCmd is "gridgov rollup verify" and "gridgov rollup rebuild".
+type rollupCmd struct {
+	DB dbFlag `embed:""`
+}
+
+// Run checks the rollup summary (event_tallies) against a recomputation from the cases, or
+// rewrites it from them.
+func (c *rollupCmd) Run(e *runEnv, kctx *kong.Context) error {
+	ctx, stdout, verb := e.ctx, e.stdout, kctx.Selected().Name
+	dbURL := &c.DB.URL
 	client, err := openDatabase(ctx, *dbURL)
 	if err != nil {
 		return err
@@ -44,11 +35,12 @@ func rollupCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	defer client.Close()
 	sys := authz.SystemContext(ctx, "gridgov rollup "+verb)
 	start := time.Now()
-	progress := func(done int) { fmt.Fprintf(os.Stderr, "\rread %d cases", done) }
+	bar := progress.New(os.Stderr)
+	progress := func(done int) { bar.Update("read cases", done, 0) }
 
 	if verb == "rebuild" {
 		n, err := rollup.RebuildInTx(sys, client, progress)
-		fmt.Fprintln(os.Stderr)
+		bar.End()
 		if err != nil {
 			return err
 		}
@@ -56,7 +48,7 @@ func rollupCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return printSize(sys, client, stdout)
 	}
 	diffs, err := rollup.Verify(sys, client, progress)
-	fmt.Fprintln(os.Stderr)
+	bar.End()
 	if err != nil {
 		return err
 	}

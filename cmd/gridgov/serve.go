@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
+	"github.com/alecthomas/kong"
 
 	"gridgov/authz"
 	"gridgov/ent"
@@ -56,72 +56,83 @@ type serveSettings struct {
 	warnings         []string // to log once the logger exists
 }
 
-// parseServeFlags reads serve's flags and environment variables; --help prints them to out.
-func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
-	fs := newFlagSet("serve")
-	usage := func(w io.Writer) {
-		fmt.Fprint(w, "Usage: gridgov serve [flags]\n\n"+
-			"Runs the HTTP server: GraphiQL at /, the API at /graphql, /healthz, /readyz and /metrics\n"+
-			"(on --metrics-addr instead when given; in production mode only there).\n"+
-			"Every flag also reads the environment variable named in its help; a flag on the\n"+
-			"command line wins.\n\n")
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-	}
-	fs.SetOutput(io.Discard) // the error is returned; the usage goes where it is asked for
-	fs.Usage = func() {}
-	addr := fs.String("addr", "GRIDGOV_ADDR", "127.0.0.1:8080", "address to listen on")
-	dbURL := fs.databaseFlag()
-	withDemo := fs.Bool("demo", "GRIDGOV_DEMO", false, "load the Xushui demo data set and demo accounts (demo only; refused in production mode)")
-	introspection := fs.Bool("introspection", "GRIDGOV_INTROSPECTION", true, "allow GraphQL schema introspection (in production mode off unless given explicitly)")
-	sessionHours := fs.Int("session-hours", "GRIDGOV_SESSION_HOURS", 12, "how long a sign-in lasts, in hours")
-	production := fs.Bool("production", "GRIDGOV_PRODUCTION", false, "production mode: refuse --demo, introspection off unless enabled explicitly, JSON logs")
-	logFormat := fs.String("log-format", "GRIDGOV_LOG_FORMAT", "auto", `log format on standard error: "text", "json", or "auto" (json in production mode, text otherwise)`)
-	maxOpen := fs.Int("db-max-open-conns", "GRIDGOV_DB_MAX_OPEN_CONNS", 0, fmt.Sprintf(
-		"most database connections open at once, idle ones kept up to the same number (0: %d for PostgreSQL, %d for SQLite)",
-		store.DefaultPostgresMaxOpenConns, store.DefaultSQLiteMaxOpenConns))
-	stmtTimeout := fs.Duration("db-statement-timeout", "GRIDGOV_DB_STATEMENT_TIMEOUT", 10*time.Second,
-		"PostgreSQL statement_timeout of the server's connections, e.g. 10s (0: none; SQLite: ignored)")
-	reqTimeout := fs.Duration("request-timeout", "GRIDGOV_REQUEST_TIMEOUT", server.DefaultRequestTimeout,
-		"how long a GraphQL request may take before it is stopped")
-	supervisionPhone := fs.String("supervision-phone", "GRIDGOV_SUPERVISION_PHONE", "",
-		"the supervision group's phone number (督察电话) printed on every notice card (demo: a sample number)")
-	publicURL := fs.String("public-url", "GRIDGOV_PUBLIC_URL", "",
-		"the address residents reach the server at, e.g. https://grid.example.cn, put in the notice cards' QR codes (default: X-Forwarded-Host from a trusted proxy, else the address the connection reached; never the Host header)")
-	trustedProxies := fs.String("trusted-proxies", "GRIDGOV_TRUSTED_PROXIES", "",
-		"comma-separated CIDRs or addresses of the reverse proxies in front of the server, e.g. 10.0.0.0/8; only their X-Forwarded-For, X-Real-IP and X-Forwarded-Host/-Proto are believed (default: none)")
-	shutdownTimeout := fs.Duration("shutdown-timeout", "GRIDGOV_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout,
-		"on SIGTERM or SIGINT, how long requests in flight may take to finish before they are cut off")
-	pprofAddr := fs.String("pprof-addr", "GRIDGOV_PPROF_ADDR", "",
-		"address of a separate listener serving Go profiles at /debug/pprof/, e.g. 127.0.0.1:6060 (default: off; never the --addr port; keep it private)")
-	metricsAddr := fs.String("metrics-addr", "GRIDGOV_METRICS_ADDR", "",
-		"address of a separate listener serving Prometheus metrics at /metrics, e.g. 127.0.0.1:9090 (default: /metrics on the --addr port, except in production mode, where metrics are served only here)")
-	corsOrigins := fs.String("cors-origins", "GRIDGOV_CORS_ORIGINS", "",
-		"comma-separated origins of browser frontends allowed to call the API from another origin, e.g. http://localhost:5173,https://*.grid.example.cn (default: none, same origin only)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			usage(out)
-		} else {
-			usage(os.Stderr)
+// serveFlags are serve's flags, one line each (add new ones here); settings checks them.
+type serveFlags struct {
+	Addr             string        `name:"addr" env:"GRIDGOV_ADDR" default:"127.0.0.1:8080" help:"address to listen on"`
+	DB               dbFlag        `embed:""`
+	Demo             bool          `name:"demo" env:"GRIDGOV_DEMO" help:"load the Xushui demo data set and demo accounts (demo only; refused in production mode)"`
+	Introspection    bool          `name:"introspection" env:"GRIDGOV_INTROSPECTION" default:"true" help:"allow GraphQL schema introspection (in production mode off unless given explicitly)"`
+	SessionHours     int           `name:"session-hours" env:"GRIDGOV_SESSION_HOURS" default:"12" help:"how long a sign-in lasts, in hours"`
+	Production       bool          `name:"production" env:"GRIDGOV_PRODUCTION" help:"production mode: refuse --demo, introspection off unless enabled explicitly, JSON logs"`
+	LogFormat        string        `name:"log-format" env:"GRIDGOV_LOG_FORMAT" default:"auto" help:"log format on standard error: \"text\", \"json\", or \"auto\" (json in production mode, text otherwise)"`
+	MaxOpenConns     int           `name:"db-max-open-conns" env:"GRIDGOV_DB_MAX_OPEN_CONNS" default:"0" help:"most database connections open at once, idle ones kept up to the same number (0: ${pg_max_open} for PostgreSQL, ${sqlite_max_open} for SQLite)"`
+	StatementTimeout time.Duration `name:"db-statement-timeout" env:"GRIDGOV_DB_STATEMENT_TIMEOUT" default:"10s" help:"PostgreSQL statement_timeout of the server's connections, e.g. 10s (0: none; SQLite: ignored)"`
+	RequestTimeout   time.Duration `name:"request-timeout" env:"GRIDGOV_REQUEST_TIMEOUT" default:"${request_timeout}" help:"how long a GraphQL request may take before it is stopped"`
+	SupervisionPhone string        `name:"supervision-phone" env:"GRIDGOV_SUPERVISION_PHONE" help:"the supervision group's phone number (督察电话) printed on every notice card (demo: a sample number)"`
+	PublicURL        string        `name:"public-url" env:"GRIDGOV_PUBLIC_URL" help:"the address residents reach the server at, e.g. https://grid.example.cn, put in the notice cards' QR codes (default: X-Forwarded-Host from a trusted proxy, else the address the connection reached; never the Host header)"`
+	TrustedProxies   string        `name:"trusted-proxies" env:"GRIDGOV_TRUSTED_PROXIES" help:"comma-separated CIDRs or addresses of the reverse proxies in front of the server, e.g. 10.0.0.0/8; only their X-Forwarded-For, X-Real-IP and X-Forwarded-Host/-Proto are believed (default: none)"`
+	ShutdownTimeout  time.Duration `name:"shutdown-timeout" env:"GRIDGOV_SHUTDOWN_TIMEOUT" default:"${shutdown_timeout}" help:"on SIGTERM or SIGINT, how long requests in flight may take to finish before they are cut off"`
+	PprofAddr        string        `name:"pprof-addr" env:"GRIDGOV_PPROF_ADDR" help:"address of a separate listener serving Go profiles at /debug/pprof/, e.g. 127.0.0.1:6060 (default: off; never the --addr port; keep it private)"`
+	MetricsAddr      string        `name:"metrics-addr" env:"GRIDGOV_METRICS_ADDR" help:"address of a separate listener serving Prometheus metrics at /metrics, e.g. 127.0.0.1:9090 (default: /metrics on the --addr port, except in production mode, where metrics are served only here)"`
+	CORSOrigins      string        `name:"cors-origins" env:"GRIDGOV_CORS_ORIGINS" help:"comma-separated origins of browser frontends allowed to call the API from another origin, e.g. http://localhost:5173,https://*.grid.example.cn (default: none, same origin only)"`
+
+	introspectionGiven bool // --introspection on the command line or in the environment
+}
+
+// AfterApply records whether --introspection was asked for, which production mode needs.
+func (f *serveFlags) AfterApply(kctx *kong.Context) error {
+	for _, p := range kctx.Path {
+		if p.Flag != nil && p.Flag.Name == "introspection" && !p.Resolved {
+			f.introspectionGiven = true
 		}
+	}
+	if _, ok := os.LookupEnv("GRIDGOV_INTROSPECTION"); ok {
+		f.introspectionGiven = true
+	}
+	return nil
+}
+
+// Run runs serve.
+func (f *serveFlags) Run(e *runEnv) error {
+	s, err := f.settings()
+	if err != nil {
+		return err
+	}
+	return serve(e.ctx, s, e.stdout)
+}
+
+// parseServeFlags reads serve's flags and environment variables as the command line does;
+// --help prints them to out.
+func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
+	var c cli
+	parser, err := newParser(&c, out, func(int) {})
+	if err != nil {
 		return serveSettings{}, err
 	}
-	if fs.NArg() > 0 {
-		return serveSettings{}, fmt.Errorf("serve takes no arguments, got %q", fs.Args())
+	if _, err := parser.Parse(append([]string{"serve"}, args...)); err != nil {
+		return serveSettings{}, err
 	}
+	return c.Serve.settings()
+}
+
+// settings checks the flags and turns them into serveSettings.
+func (f *serveFlags) settings() (serveSettings, error) {
 	s := serveSettings{
-		addr: *addr, dbURL: *dbURL, demo: *withDemo, introspection: *introspection,
-		sessionTTL: time.Duration(*sessionHours) * time.Hour, production: *production,
-		logFormat: *logFormat, maxOpenConns: *maxOpen, statementTimeout: *stmtTimeout, requestTimeout: *reqTimeout,
-		shutdownTimeout: *shutdownTimeout, pprofAddr: *pprofAddr, metricsAddr: *metricsAddr,
-		supervisionPhone: *supervisionPhone, publicURL: strings.TrimRight(*publicURL, "/"),
+		addr: f.Addr, dbURL: f.DB.URL, demo: f.Demo, introspection: f.Introspection,
+		production: f.Production, logFormat: f.LogFormat, maxOpenConns: f.MaxOpenConns,
+		statementTimeout: f.StatementTimeout, requestTimeout: f.RequestTimeout,
+		shutdownTimeout: f.ShutdownTimeout, pprofAddr: f.PprofAddr, metricsAddr: f.MetricsAddr,
+		supervisionPhone: f.SupervisionPhone, publicURL: strings.TrimRight(f.PublicURL, "/"),
 	}
-	proxies, err := server.ParseTrustedProxies(*trustedProxies)
+	if f.SessionHours >= 1 && f.SessionHours <= maxSessionHours {
+		s.sessionTTL = time.Duration(f.SessionHours) * time.Hour
+	}
+	proxies, err := server.ParseTrustedProxies(f.TrustedProxies)
 	if err != nil {
 		return s, fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	s.trustedProxies = proxies
-	if s.corsOrigins, err = server.ParseCORSOrigins(*corsOrigins); err != nil {
+	if s.corsOrigins, err = server.ParseCORSOrigins(f.CORSOrigins); err != nil {
 		return s, fmt.Errorf("--cors-origins: %w", err)
 	}
 	if s.pprofAddr != "" {
@@ -136,13 +147,13 @@ func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 	}
 	if s.publicURL != "" {
 		if u, err := neturl.Parse(s.publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return s, fmt.Errorf("--public-url must be an absolute http(s) URL, got %q", *publicURL)
+			return s, fmt.Errorf("--public-url must be an absolute http(s) URL, got %q", f.PublicURL)
 		}
 	}
 	switch {
-	case *sessionHours < 1 || *sessionHours > maxSessionHours:
+	case f.SessionHours < 1 || f.SessionHours > maxSessionHours:
 		// Checked before the multiplication by an hour, which overflows for large values.
-		return s, fmt.Errorf("--session-hours must be at least 1 and at most %d (a year), got %d", maxSessionHours, *sessionHours)
+		return s, fmt.Errorf("--session-hours must be at least 1 and at most %d (a year), got %d", maxSessionHours, f.SessionHours)
 	case s.maxOpenConns < 0:
 		return s, fmt.Errorf("--db-max-open-conns must not be negative, got %d", s.maxOpenConns)
 	case s.statementTimeout < 0:
@@ -166,24 +177,21 @@ func parseServeFlags(args []string, out io.Writer) (serveSettings, error) {
 		if s.demo {
 			return s, errors.New("--demo is refused in production mode (--production, GRIDGOV_PRODUCTION): the demo accounts share a published password")
 		}
-		if !fs.isSet("introspection") {
+		if !f.introspectionGiven {
 			s.introspection = false
-		}
-		if s.metricsAddr == "" {
-			s.warnings = append(s.warnings, "production mode without --metrics-addr: /metrics is served nowhere")
 		}
 		if store.Dialect(s.dbURL) == dialect.SQLite {
 			s.warnings = append(s.warnings, "production mode on an SQLite file: fine for one small office, but PostgreSQL is what gridgov is run and measured on")
+		}
+		if s.metricsAddr == "" {
+			s.warnings = append(s.warnings, "production mode without --metrics-addr: /metrics is served nowhere")
 		}
 	}
 	return s, nil
 }
 
-func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	s, err := parseServeFlags(args, stdout)
-	if err != nil {
-		return err
-	}
+// serve runs the HTTP server until ctx is done, then drains the requests in flight.
+func serve(ctx context.Context, s serveSettings, stdout io.Writer) error {
 	if err := server.CheckPolicies(); err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alecthomas/kong"
+
 	"gridgov/authz"
 	"gridgov/ent"
 	"gridgov/internal/accounts"
@@ -19,24 +21,45 @@ import (
 	"gridgov/internal/excel"
 )
 
-func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
-	if len(args) < 2 {
-		return errors.New(`usage: gridgov user add NAME [--person-id N] [--admin] | gridgov user add --from-roster --out FILE.xlsx | gridgov user disable NAME | gridgov user enable NAME`)
+// userAddCmd is "gridgov user add NAME" and "gridgov user add --from-roster --out FILE.xlsx".
+type userAddCmd struct {
+	Name       string `arg:"" optional:"" name:"name" help:"the account name: 2 to 32 of a-z 0-9 . _ -"`
+	DB         dbFlag `embed:""`
+	PersonID   int    `name:"person-id" placeholder:"N" help:"link the account to this person (its grants are the person's active assignments)"`
+	Admin      bool   `name:"admin" help:"make the account a system administrator over every tree (for the first administrator)"`
+	FromRoster bool   `name:"from-roster" help:"instead of NAME: an account for every person with an active role and none yet, each with a one-time activation code"`
+	Out        string `name:"out" placeholder:"FILE.xlsx" help:"with --from-roster: write usernames and activation codes to this .xlsx file (required; the codes are shown only there)"`
+}
+
+// userNameCmd is "gridgov user disable NAME" and "gridgov user enable NAME".
+type userNameCmd struct {
+	Name string `arg:"" name:"name" help:"the account name"`
+	DB   dbFlag `embed:""`
+}
+
+// Run creates the account, or the roster's accounts.
+func (c *userAddCmd) Run(e *runEnv) error {
+	switch {
+	case c.FromRoster && (c.Name != "" || c.PersonID != 0 || c.Admin):
+		return &usageError{err: errors.New("--from-roster takes no NAME, --person-id or --admin"), command: "user add "}
+	case c.FromRoster:
+		return userAddFromRoster(e.ctx, c.DB.URL, c.Out, e.stdout)
+	case c.Name == "":
+		return &usageError{err: errors.New(`expected "<name>" (or --from-roster --out FILE.xlsx)`), command: "user add "}
+	case c.Out != "":
+		return &usageError{err: errors.New("--out goes with --from-roster"), command: "user add "}
 	}
-	if args[0] == "add" && args[1] == "--from-roster" {
-		return userAddFromRoster(ctx, args[2:], stdout)
-	}
-	verb, name := args[0], args[1]
-	if strings.HasPrefix(name, "-") {
-		return fmt.Errorf("usage: gridgov user %s NAME [flags]: the account name comes first, got %q", verb, name)
-	}
-	fs := newFlagSet("user " + verb)
-	dbURL := fs.databaseFlag()
-	personID := fs.FlagSet.Int("person-id", 0, "link the account to this person (its grants are the person's active assignments)")
-	admin := fs.FlagSet.Bool("admin", false, "make the account a system administrator over every tree (for the first administrator)")
-	if err := fs.Parse(args[2:]); err != nil {
-		return err
-	}
+	return userCmd(e.ctx, "add", c.Name, c.DB.URL, c.PersonID, c.Admin, e.stdin, e.stdout)
+}
+
+// Run disables or enables the account.
+func (c *userNameCmd) Run(e *runEnv, kctx *kong.Context) error {
+	return userCmd(e.ctx, kctx.Selected().Name, c.Name, c.DB.URL, 0, false, e.stdin, e.stdout)
+}
+
+// userCmd runs one user command in a transaction of its own.
+func userCmd(ctx context.Context, verb, name, url string, personID int, admin bool, stdin io.Reader, stdout io.Writer) error {
+	dbURL := &url
 	client, err := openDatabase(ctx, *dbURL)
 	if err != nil {
 		return err
@@ -48,7 +71,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 	if err != nil {
 		return err
 	}
-	if err := runUserCmd(ctx, tx.Client(), verb, name, *personID, *admin, stdin, stdout); err != nil {
+	if err := runUserCmd(ctx, tx.Client(), verb, name, personID, admin, stdin, stdout); err != nil {
 		return errors.Join(err, tx.Rollback())
 	}
 	return tx.Commit()
@@ -83,17 +106,11 @@ func runUserCmd(ctx context.Context, client *ent.Client, verb, name string, pers
 // userAddFromRoster runs "gridgov user add --from-roster --out FILE.xlsx": an account for
 // every person with an active role and none yet (internal/accounts.FromRoster), in one
 // transaction, their activation codes written to FILE.xlsx before it commits.
-func userAddFromRoster(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlagSet("user add --from-roster")
-	dbURL := fs.databaseFlag()
-	out := fs.FlagSet.String("out", "", "write usernames and activation codes to this .xlsx file (required)")
-	if err := fs.Parse(args); err != nil {
-		return err
+func userAddFromRoster(ctx context.Context, dbURL, out string, stdout io.Writer) error {
+	if out == "" {
+		return &usageError{err: errors.New("--from-roster needs --out FILE.xlsx: the activation codes are shown only there"), command: "user add "}
 	}
-	if *out == "" {
-		return errors.New("user add --from-roster: --out FILE.xlsx is required: the activation codes are shown only there")
-	}
-	client, err := openDatabase(ctx, *dbURL)
+	client, err := openDatabase(ctx, dbURL)
 	if err != nil {
 		return err
 	}
@@ -105,15 +122,15 @@ func userAddFromRoster(ctx context.Context, args []string, stdout io.Writer) err
 	}
 	made, err := accounts.FromRoster(ctx, tx.Client(), clock.Now())
 	if err == nil {
-		err = writeCodes(*out, made)
+		err = writeCodes(out, made)
 	}
 	if err != nil {
 		return errors.Join(err, tx.Rollback())
 	}
 	if err := tx.Commit(); err != nil {
-		return errors.Join(err, os.Remove(*out))
+		return errors.Join(err, os.Remove(out))
 	}
-	fmt.Fprintf(stdout, "created %d accounts; activation codes (valid %s) in %s\n", len(made), accounts.CodeTTL, *out)
+	fmt.Fprintf(stdout, "created %d accounts; activation codes (valid %s) in %s\n", len(made), accounts.CodeTTL, out)
 	return nil
 }
 

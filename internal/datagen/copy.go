@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+
+	"gridgov/internal/progress"
 )
 
 // Seeds of the phases' sources (with the user's seed), apart so that changing one phase
@@ -28,7 +30,7 @@ const eventChunk = 20_000
 type loader struct {
 	ctx  context.Context
 	tx   *sql.Tx
-	pr   *progress
+	pr   *progress.Bar
 	rows map[string]int
 }
 
@@ -40,7 +42,7 @@ func (l *loader) copy(table string, cols []string, fill func(put func(vals ...an
 	}
 	put := func(vals ...any) error {
 		l.rows[table]++
-		l.pr.add(0, 1)
+		l.pr.Add(0, 1)
 		_, err := stmt.ExecContext(l.ctx, vals...)
 		return err
 	}
@@ -58,7 +60,7 @@ func (l *loader) copy(table string, cols []string, fill func(put func(vals ...an
 // load writes the data set in one transaction: the loaded tables' secondary indexes and
 // foreign keys are dropped, the rows copied, the indexes and keys rebuilt (which checks every
 // reference and unique key at once) and the identity sequences moved past the written ids.
-func load(ctx context.Context, db *sql.DB, p *plan, cats []category, seed uint64, pr *progress, counts map[string]int) (err error) {
+func load(ctx context.Context, db *sql.DB, p *plan, cats []category, seed uint64, pr *progress.Bar, counts map[string]int) (err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -95,20 +97,20 @@ func load(ctx context.Context, db *sql.DB, p *plan, cats []category, seed uint64
 		{"patrols", len(d.days), l.patrols(p, d, rand.New(rand.NewPCG(seed, seedPatrols)))},
 		{"daily reports", 0, l.reports(p, d, rand.New(rand.NewPCG(seed, seedReports)))},
 	} {
-		pr.start(phase.name, phase.total)
+		pr.Start(phase.name, phase.total)
 		if err := phase.run(); err != nil {
 			return err
 		}
-		pr.end()
+		pr.End()
 	}
-	pr.start("indexes", len(rebuild))
+	pr.Start("indexes", len(rebuild))
 	for _, s := range rebuild {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("rebuild: %s: %w", s, err)
 		}
-		pr.add(1, 0)
+		pr.Add(1, 0)
 	}
-	pr.end()
+	pr.End()
 	for _, t := range loadedTables {
 		// The next id the server takes is one past the largest written, in the table's range.
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf(
@@ -200,7 +202,7 @@ func (l *loader) grids(p *plan) func() error {
 					g.households, g.population, g.area, g.duties, parent); err != nil {
 					return err
 				}
-				l.pr.add(1, 0)
+				l.pr.Add(1, 0)
 			}
 			return nil
 		})
@@ -216,7 +218,7 @@ func (l *loader) people(p *plan) func() error {
 				if err := put(r.id, p.created, p.created, r.name, string(r.gender), r.phone, r.title, r.unit, "", r.party, g.path, g.id); err != nil {
 					return err
 				}
-				l.pr.add(1, 0)
+				l.pr.Add(1, 0)
 			}
 			return nil
 		})
@@ -241,7 +243,7 @@ func (l *loader) assignments(p *plan) func() error {
 					g.path, g.id, p.people[a.person].id); err != nil {
 					return err
 				}
-				l.pr.add(1, 0)
+				l.pr.Add(1, 0)
 			}
 			return nil
 		})
@@ -258,7 +260,7 @@ func (l *loader) vehicles(p *plan, d *dailyGen, r *rand.Rand) func() error {
 				if err := put(v.id, p.created, p.created, v.plate, string(v.kind), true, g.path, g.id, p.people[v.person].id); err != nil {
 					return err
 				}
-				l.pr.add(1, 0)
+				l.pr.Add(1, 0)
 			}
 			return nil
 		})
@@ -298,7 +300,7 @@ func (l *loader) events(p *plan, g *eventGen) func() error {
 						person(e.reporter), person(e.assignee), e.duplicateOf); err != nil {
 						return err
 					}
-					l.pr.add(1, 0)
+					l.pr.Add(1, 0)
 				}
 				return nil
 			})
@@ -370,7 +372,7 @@ func (l *loader) households(p *plan, d *dailyGen, pass int) func() error {
 						return err
 					}
 				}
-				l.pr.add(1, 0)
+				l.pr.Add(1, 0)
 			}
 			return nil
 		})
@@ -399,7 +401,7 @@ func (l *loader) patrols(p *plan, d *dailyGen, r *rand.Rand) func() error {
 						id++
 					}
 				}
-				l.pr.add(1, 0)
+				l.pr.Add(1, 0)
 			}
 			return nil
 		})
@@ -409,7 +411,7 @@ func (l *loader) patrols(p *plan, d *dailyGen, r *rand.Rand) func() error {
 func (l *loader) reports(p *plan, d *dailyGen, r *rand.Rand) func() error {
 	return func() error {
 		people, grids := d.reporters()
-		l.pr.total = len(people)
+		l.pr.SetTotal(len(people))
 		id := firstID(dailyReportsTable)
 		return l.copy(dailyReportsTable.Name, []string{"id", "created_at", "updated_at", "day", "summary", "submitted_at",
 			"grid_path", "grid_id", "person_id"}, func(put func(...any) error) error {
@@ -437,7 +439,7 @@ func (l *loader) reports(p *plan, d *dailyGen, r *rand.Rand) func() error {
 					}
 					id++
 				}
-				l.pr.add(1, 0)
+				l.pr.Add(1, 0)
 			}
 			return nil
 		})

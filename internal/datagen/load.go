@@ -16,6 +16,7 @@ import (
 	"gridgov/ent"
 	entmigrate "gridgov/ent/migrate"
 	"gridgov/internal/auth"
+	"gridgov/internal/progress"
 	"gridgov/internal/rollup"
 	"gridgov/internal/store"
 	"gridgov/internal/workcal"
@@ -145,13 +146,13 @@ func Generate(ctx context.Context, o Options) (*Result, error) {
 	}
 	p.sizeHouseholds(rand.New(rand.NewPCG(o.Seed, 0x53495a45)))
 
-	pr := newProgress(o.Progress)
+	pr := progress.New(o.Progress)
 	res := &Result{Rows: map[string]int{}}
 	if err := load(ctx, db, p, cats, o.Seed, pr, res.Rows); err != nil {
 		return nil, err
 	}
 
-	pr.start("accounts", 2)
+	pr.Start("accounts", 2)
 	res.Accounts = []Account{
 		{AdminUsername, fmt.Sprintf("系统管理员 (ADMIN) of %s: sees everything", p.grids[0].name)},
 		{VillageUsername, fmt.Sprintf("%s of %s (%s, %d leaf grids): that village only",
@@ -161,25 +162,25 @@ func Generate(ctx context.Context, o Options) (*Result, error) {
 		if _, err := auth.CreateUser(ctx, client, auth.NewUser{Username: res.Accounts[i].Username, Password: o.Password, PersonID: p.people[pi].id}); err != nil {
 			return nil, fmt.Errorf("create account %s: %w", res.Accounts[i].Username, err)
 		}
-		pr.add(1, 1)
+		pr.Add(1, 1)
 	}
-	pr.end()
+	pr.End()
 
 	if err := postLoad(ctx, client, pr); err != nil {
 		return nil, err
 	}
-	pr.start("analyze", 0)
+	pr.Start("analyze", 0)
 	if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
 		return nil, fmt.Errorf("analyze: %w", err)
 	}
-	pr.end()
+	pr.End()
 	res.Elapsed = time.Since(began)
 	return res, nil
 }
 
 // postLoad runs the post-load steps: derived data the server maintains incrementally (summary
 // tables) is rebuilt here from the raw rows just written, before ANALYZE.
-func postLoad(ctx context.Context, client *ent.Client, pr *progress) error {
+func postLoad(ctx context.Context, client *ent.Client, pr *progress.Bar) error {
 	steps := []struct {
 		name string
 		run  func(context.Context, *ent.Client) error
@@ -187,16 +188,16 @@ func postLoad(ctx context.Context, client *ent.Client, pr *progress) error {
 		{"rollup summary", func(ctx context.Context, c *ent.Client) error {
 			last := 0
 			_, err := rollup.RebuildInTx(authz.SystemContext(ctx, "build the rollup summary of generated cases"), c,
-				func(done int) { pr.add(done-last, 0); last = done })
+				func(done int) { pr.Add(done-last, 0); last = done })
 			return err
 		}},
 	}
 	for _, s := range steps {
-		pr.start(s.name, 0)
+		pr.Start(s.name, 0)
 		if err := s.run(ctx, client); err != nil {
 			return fmt.Errorf("post-load step %s: %w", s.name, err)
 		}
-		pr.end()
+		pr.End()
 	}
 	return nil
 }
