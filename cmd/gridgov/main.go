@@ -19,6 +19,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -51,7 +52,8 @@ func runMain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return 0
 	}
 	fmt.Fprintln(stderr, "gridgov: error:", err)
-	if u, ok := err.(*usageError); ok {
+	// A command's Run may refuse a combination of flags kong cannot express; kong wraps its error.
+	if u := (*usageError)(nil); errors.As(err, &u) {
 		fmt.Fprintf(stderr, "Run \"gridgov %s--help\" for usage.\n", u.command)
 		return 2
 	}
