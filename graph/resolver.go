@@ -17,7 +17,6 @@ import (
 	"gridgov/internal/gqllimits"
 	"gridgov/internal/publicface"
 	"gridgov/internal/supervision"
-	"gridgov/internal/workcal"
 	"gridgov/internal/workflow"
 )
 
@@ -47,7 +46,7 @@ func NewResolver(client *ent.Client, authService *auth.Service) *Resolver {
 	return &Resolver{
 		Client: client, Auth: authService, Now: clock.Now,
 		Workflow:      wf,
-		Daily:         &dailywork.Service{Calendar: workcal.Default(), Now: clock.Now},
+		Daily:         &dailywork.Service{Now: clock.Now},
 		Public:        publicface.NewService(client, ""),
 		Supervision:   &supervision.Service{Workflow: wf},
 		PublicReports: auth.NewLimiter(20, time.Hour),

@@ -60,6 +60,7 @@ Usage:
   gridgov user add NAME [flags]  create an account; the password is read from standard input
   gridgov user disable NAME      disable an account and end its sessions
   gridgov user enable NAME       enable a disabled account
+  gridgov calendar import FILE  load holidays and make-up days (CSV date,working,name or JSON)
   gridgov bench [flags]          measure a running server: latency and throughput per scenario
 
 Run "gridgov COMMAND --help" for a command's flags. Every flag also reads an environment
@@ -85,6 +86,8 @@ func realMain(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 		return genCmd(ctx, args[1:], stdout)
 	case "catalogue":
 		return catalogueCmd(ctx, args[1:], stdout)
+	case "calendar":
+		return calendarCmd(ctx, args[1:], stdout)
 	case "import":
 		return importCmd(ctx, args[1:], stdout)
 	case "export":

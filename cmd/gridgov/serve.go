@@ -22,7 +22,9 @@ import (
 	"gridgov/authz"
 	"gridgov/ent"
 	"gridgov/internal/auth"
+	"gridgov/internal/calendar"
 	"gridgov/internal/changefeed"
+	"gridgov/internal/clock"
 	"gridgov/internal/demo"
 	"gridgov/internal/server"
 	"gridgov/internal/store"
@@ -219,6 +221,17 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	// Deferred after client.Close, so run before it: the feed listens, and acknowledges the
 	// other processes' changes, while requests in flight drain, then says goodbye.
 	defer stopFeed()
+	// Deadlines use the database's holidays from the first request; other processes' changes
+	// are reloaded as they commit.
+	calDSN := ""
+	if store.Dialect(s.dbURL) == dialect.Postgres {
+		calDSN = s.dbURL
+	}
+	stopCal, err := calendar.Start(ctx, client, calDSN, logger, clock.Now())
+	if err != nil {
+		return err
+	}
+	defer stopCal()
 	handler := server.New(server.Config{
 		Viewers:          viewers,
 		Client:           client,
