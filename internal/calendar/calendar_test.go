@@ -3,6 +3,7 @@ package calendar_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -172,5 +173,36 @@ func TestSetYearsStore(t *testing.T) {
 				t.Error("2027 still covered after deleteCalendarYear")
 			}
 		})
+	}
+}
+
+// TestListenReloads: another process's change reaches this one through NOTIFY on Channel. The
+// other process is simulated by writing a row without SetYears (so nothing reloads here at
+// commit) and announcing it as SetYears does; the listener must reload the calendar.
+func TestListenReloads(t *testing.T) {
+	t.Cleanup(calendar.Reset)
+	calendar.Reset()
+	db := dbtest.New(t, dialect.Postgres)
+	sys := servertest.System()
+	stop, err := calendar.Listen(context.Background(), db.Client, db.URL, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	if err := db.Client.CalendarYear.Create().SetYear(2031).Exec(sys); err != nil {
+		t.Fatal(err)
+	}
+	if workcal.Default().Covers(2031) {
+		t.Fatal("2031 covered before any announcement")
+	}
+	if _, err := db.Client.ExecContext(sys, "SELECT pg_notify($1, '')", calendar.Channel); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !workcal.Default().Covers(2031) {
+		if time.Now().After(deadline) {
+			t.Fatal("the listener did not reload the calendar within 5 s of the announcement")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

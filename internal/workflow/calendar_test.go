@@ -70,7 +70,9 @@ func TestCalendarCoveredDeadlines(t *testing.T) {
 
 			covered := func(id string) bool {
 				t.Helper()
-				var out struct{ Node struct{ CalendarCovered bool } }
+				var out struct {
+					Node struct{ CalendarCovered bool }
+				}
 				w.env.MustDo(t, w.admin, `query($id: ID!) { node(id: $id) { ... on Event { calendarCovered } } }`, map[string]any{"id": id}, &out)
 				return out.Node.CalendarCovered
 			}
