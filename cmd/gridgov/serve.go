@@ -227,7 +227,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if store.Dialect(s.dbURL) == dialect.Postgres {
 		calDSN = s.dbURL
 	}
-	stopCal, err := calendar.Start(ctx, client, calDSN, logger, clock.Now())
+	stopCal, err := calendar.Start(ctx, client, calDSN, logger, clock.Now)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,9 @@ const (
 	MaxYear = 2100
 )
 
+// MaxName is the longest name of a day, in characters (the column's limit).
+const MaxName = 100
+
 // Load reads the database's calendar rows and merges them over the built-in schedules.
 func Load(ctx context.Context, client *ent.Client) (*workcal.Calendar, error) {
 	ctx = authz.SystemContext(ctx, "load the work calendar")
@@ -109,8 +112,8 @@ func check(y Year) error {
 		if d.Working && t.Weekday() != time.Saturday && t.Weekday() != time.Sunday {
 			return apperr.Invalid(fmt.Sprintf("days[%d].working", i), "%s is a weekday: only a Saturday or Sunday can be a make-up working day", d.Date)
 		}
-		if len([]rune(d.Name)) > 64 {
-			return apperr.Invalid(fmt.Sprintf("days[%d].name", i), "name of %s is longer than 64 characters", d.Date)
+		if len([]rune(d.Name)) > MaxName {
+			return apperr.Invalid(fmt.Sprintf("days[%d].name", i), "name of %s is longer than %d characters", d.Date, MaxName)
 		}
 	}
 	return nil

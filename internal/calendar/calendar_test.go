@@ -206,3 +206,28 @@ func TestListenReloads(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestStartLogsWarning: at start the server logs that 2027 has no schedule on 2 December
+// 2026 (by the injected clock), and says nothing on 31 October.
+func TestStartLogsWarning(t *testing.T) {
+	t.Cleanup(calendar.Reset)
+	db := dbtest.New(t, dialect.SQLite)
+	loc := workcal.BuiltIn().Location()
+	for _, tc := range []struct {
+		at   time.Time
+		warn bool
+	}{
+		{time.Date(2026, 10, 31, 12, 0, 0, 0, loc), false},
+		{time.Date(2026, 12, 2, 12, 0, 0, 0, loc), true},
+	} {
+		var log strings.Builder
+		stop, err := calendar.Start(context.Background(), db.Client, "", slog.New(slog.NewTextHandler(&log, nil)), func() time.Time { return tc.at })
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop()
+		if got := strings.Contains(log.String(), "level=WARN") && strings.Contains(log.String(), "[2027]"); got != tc.warn {
+			t.Errorf("at %v: warned about 2027 = %v, want %v; log %q", tc.at, got, tc.warn, log.String())
+		}
+	}
+}

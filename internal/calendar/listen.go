@@ -12,19 +12,42 @@ import (
 	"gridgov/internal/workcal"
 )
 
-// Start loads the database's calendar into the process-wide one, logs Warning at now, and on
-// PostgreSQL (dsn not "") listens on Channel so that another process's change is reloaded here,
-// until ctx ends or stop is called. A failed reload keeps the calendar in force and is logged.
-func Start(ctx context.Context, client *ent.Client, dsn string, logger *slog.Logger, now time.Time) (stop func(), err error) {
+// warnEvery is how often a running server repeats Warning, so that a server started in
+// October still says in November that next year has no schedule.
+const warnEvery = 24 * time.Hour
+
+// Start loads the database's calendar into the process-wide one, logs Warning at now() and
+// again every day, and on PostgreSQL (dsn not "") listens on Channel so that another process's
+// change is reloaded here, until ctx ends or stop is called. A failed reload keeps the
+// calendar in force and is logged.
+func Start(ctx context.Context, client *ent.Client, dsn string, logger *slog.Logger, now func() time.Time) (stop func(), err error) {
 	cal, err := Reload(ctx, client)
 	if err != nil {
 		return nil, err
 	}
-	LogWarning(logger, cal, now)
-	if dsn == "" {
-		return func() {}, nil
+	LogWarning(logger, cal, now())
+	stopListen := func() {}
+	if dsn != "" {
+		if stopListen, err = Listen(ctx, client, dsn, logger); err != nil {
+			return nil, err
+		}
 	}
-	return Listen(ctx, client, dsn, logger)
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(warnEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				LogWarning(logger, workcal.Default(), now())
+			}
+		}
+	}()
+	return func() { cancel(); <-done; stopListen() }, nil
 }
 
 // Listen reloads the process-wide calendar whenever a process announces a change on Channel,
