@@ -7,6 +7,7 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"gridgov/ent/auditentry"
 	"gridgov/ent/eventcategory"
 	"gridgov/internal/calendar"
 	"gridgov/internal/dbtest"
@@ -116,6 +117,11 @@ func TestCalendarCoveredDeadlines(t *testing.T) {
 			w.env.MustDo(t, w.admin, set, map[string]any{"y": year, "d": holidays}, &setOut)
 			if s := setOut.SetCalendarYear; s.Year != year || !s.Covered || len(s.Days) != 5 {
 				t.Errorf("setCalendarYear answered %+v", s)
+			}
+			// Audited like every write: who loaded each day, in the operation that did.
+			if n, err := w.db.Client.AuditEntry.Query().Where(auditentry.EntityType("CalendarDay"), auditentry.Operation("setCalendarYear")).
+				Count(servertest.System()); err != nil || n != 5 {
+				t.Errorf("audit entries of setCalendarYear: %d (%v), want 5", n, err)
 			}
 			var q struct {
 				WorkCalendar struct {
