@@ -274,6 +274,20 @@ func VisitIntervalRules() ([]privacy.QueryRule, []privacy.MutationRule) {
 		})}
 }
 
+// CalendarRules returns the rules of CalendarDay and CalendarYear: the work calendar is read
+// by every signed-in viewer (deadlines depend on it) and changed only where the viewer may
+// manage the calendar at the root.
+func CalendarRules() ([]privacy.QueryRule, []privacy.MutationRule) {
+	return []privacy.QueryRule{privacy.AlwaysAllowRule()},
+		[]privacy.MutationRule{privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
+			return rule(CheckPath(ctx, "/", ObjEvent, ActManageCalendar, "only an administrator of the whole tree may change the work calendar"))
+		})}
+}
+
+// ActManageCalendar changes the work calendar (holidays and make-up days); only ADMIN on the
+// whole forest holds it (through "*").
+const ActManageCalendar = "manage_calendar"
+
 // ActManageIntervals changes the visit intervals of the care levels; only ADMIN on the whole
 // forest holds it (through "*").
 const ActManageIntervals = "manage_intervals"

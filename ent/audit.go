@@ -8,6 +8,8 @@ import (
 	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
 	"gridgov/ent/bulletinpost"
+	"gridgov/ent/calendarday"
+	"gridgov/ent/calendaryear"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -83,6 +85,10 @@ func AuditValue(v Value) (AuditRecord, bool) {
 	case *AuditEntry:
 		return e.auditRecord(), true
 	case *BulletinPost:
+		return e.auditRecord(), true
+	case *CalendarDay:
+		return e.auditRecord(), true
+	case *CalendarYear:
 		return e.auditRecord(), true
 	case *DailyReport:
 		return e.auditRecord(), true
@@ -178,6 +184,38 @@ func AuditOld(ctx context.Context, m Mutation) ([]AuditRecord, error) {
 		q := m.Client().BulletinPost.Query()
 		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
 			q.Where(bulletinpost.ID(id))
+		} else {
+			q.Where(m.predicates...)
+		}
+		rows, err := q.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]AuditRecord, len(rows))
+		for i, r := range rows {
+			out[i] = r.auditRecord()
+		}
+		return out, nil
+	case *CalendarDayMutation:
+		q := m.Client().CalendarDay.Query()
+		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
+			q.Where(calendarday.ID(id))
+		} else {
+			q.Where(m.predicates...)
+		}
+		rows, err := q.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]AuditRecord, len(rows))
+		for i, r := range rows {
+			out[i] = r.auditRecord()
+		}
+		return out, nil
+	case *CalendarYearMutation:
+		q := m.Client().CalendarYear.Query()
+		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
+			q.Where(calendaryear.ID(id))
 		} else {
 			q.Where(m.predicates...)
 		}
@@ -604,6 +642,10 @@ func AuditTx(m Mutation) (tx *Tx, key any, ok bool) {
 		return auditTx(m.config)
 	case *BulletinPostMutation:
 		return auditTx(m.config)
+	case *CalendarDayMutation:
+		return auditTx(m.config)
+	case *CalendarYearMutation:
+		return auditTx(m.config)
 	case *DailyReportMutation:
 		return auditTx(m.config)
 	case *EventMutation:
@@ -716,6 +758,25 @@ func (e *BulletinPost) auditRecord() AuditRecord {
 		"grid_path":    e.GridPath,
 		"grid_id":      e.GridID,
 		"author_id":    e.AuthorID,
+	}}
+}
+
+func (e *CalendarDay) auditRecord() AuditRecord {
+	return AuditRecord{ID: e.ID, Fields: map[string]any{
+		"created_at": e.CreatedAt,
+		"updated_at": e.UpdatedAt,
+		"date":       e.Date,
+		"year":       e.Year,
+		"working":    e.Working,
+		"name":       e.Name,
+	}}
+}
+
+func (e *CalendarYear) auditRecord() AuditRecord {
+	return AuditRecord{ID: e.ID, Fields: map[string]any{
+		"created_at": e.CreatedAt,
+		"updated_at": e.UpdatedAt,
+		"year":       e.Year,
 	}}
 }
 

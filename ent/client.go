@@ -14,6 +14,8 @@ import (
 	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
 	"gridgov/ent/bulletinpost"
+	"gridgov/ent/calendarday"
+	"gridgov/ent/calendaryear"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -59,6 +61,10 @@ type Client struct {
 	AuditEntry *AuditEntryClient
 	// BulletinPost is the client for interacting with the BulletinPost builders.
 	BulletinPost *BulletinPostClient
+	// CalendarDay is the client for interacting with the CalendarDay builders.
+	CalendarDay *CalendarDayClient
+	// CalendarYear is the client for interacting with the CalendarYear builders.
+	CalendarYear *CalendarYearClient
 	// DailyReport is the client for interacting with the DailyReport builders.
 	DailyReport *DailyReportClient
 	// Event is the client for interacting with the Event builders.
@@ -123,6 +129,8 @@ func (c *Client) init() {
 	c.Assignment = NewAssignmentClient(c.config)
 	c.AuditEntry = NewAuditEntryClient(c.config)
 	c.BulletinPost = NewBulletinPostClient(c.config)
+	c.CalendarDay = NewCalendarDayClient(c.config)
+	c.CalendarYear = NewCalendarYearClient(c.config)
 	c.DailyReport = NewDailyReportClient(c.config)
 	c.Event = NewEventClient(c.config)
 	c.EventAction = NewEventActionClient(c.config)
@@ -243,6 +251,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Assignment:          NewAssignmentClient(cfg),
 		AuditEntry:          NewAuditEntryClient(cfg),
 		BulletinPost:        NewBulletinPostClient(cfg),
+		CalendarDay:         NewCalendarDayClient(cfg),
+		CalendarYear:        NewCalendarYearClient(cfg),
 		DailyReport:         NewDailyReportClient(cfg),
 		Event:               NewEventClient(cfg),
 		EventAction:         NewEventActionClient(cfg),
@@ -290,6 +300,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Assignment:          NewAssignmentClient(cfg),
 		AuditEntry:          NewAuditEntryClient(cfg),
 		BulletinPost:        NewBulletinPostClient(cfg),
+		CalendarDay:         NewCalendarDayClient(cfg),
+		CalendarYear:        NewCalendarYearClient(cfg),
 		DailyReport:         NewDailyReportClient(cfg),
 		Event:               NewEventClient(cfg),
 		EventAction:         NewEventActionClient(cfg),
@@ -344,9 +356,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Assignment, c.AuditEntry, c.BulletinPost, c.DailyReport, c.Event,
-		c.EventAction, c.EventCategory, c.EventTally, c.Grid, c.Household,
-		c.HouseholdTag, c.IdempotencyKey, c.Inspection, c.KeyProject,
+		c.Assignment, c.AuditEntry, c.BulletinPost, c.CalendarDay, c.CalendarYear,
+		c.DailyReport, c.Event, c.EventAction, c.EventCategory, c.EventTally, c.Grid,
+		c.Household, c.HouseholdTag, c.IdempotencyKey, c.Inspection, c.KeyProject,
 		c.KeyProjectMetric, c.KeyProjectMilestone, c.KeyProjectProgress,
 		c.LedgerCategory, c.LedgerEntry, c.LedgerEntryRevision, c.LedgerItemType,
 		c.Patrol, c.Person, c.Session, c.User, c.Vehicle, c.Visit, c.VisitInterval,
@@ -359,9 +371,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Assignment, c.AuditEntry, c.BulletinPost, c.DailyReport, c.Event,
-		c.EventAction, c.EventCategory, c.EventTally, c.Grid, c.Household,
-		c.HouseholdTag, c.IdempotencyKey, c.Inspection, c.KeyProject,
+		c.Assignment, c.AuditEntry, c.BulletinPost, c.CalendarDay, c.CalendarYear,
+		c.DailyReport, c.Event, c.EventAction, c.EventCategory, c.EventTally, c.Grid,
+		c.Household, c.HouseholdTag, c.IdempotencyKey, c.Inspection, c.KeyProject,
 		c.KeyProjectMetric, c.KeyProjectMilestone, c.KeyProjectProgress,
 		c.LedgerCategory, c.LedgerEntry, c.LedgerEntryRevision, c.LedgerItemType,
 		c.Patrol, c.Person, c.Session, c.User, c.Vehicle, c.Visit, c.VisitInterval,
@@ -379,6 +391,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.AuditEntry.mutate(ctx, m)
 	case *BulletinPostMutation:
 		return c.BulletinPost.mutate(ctx, m)
+	case *CalendarDayMutation:
+		return c.CalendarDay.mutate(ctx, m)
+	case *CalendarYearMutation:
+		return c.CalendarYear.mutate(ctx, m)
 	case *DailyReportMutation:
 		return c.DailyReport.mutate(ctx, m)
 	case *EventMutation:
@@ -897,6 +913,274 @@ func (c *BulletinPostClient) mutate(ctx context.Context, m *BulletinPostMutation
 		return (&BulletinPostDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown BulletinPost mutation op: %q", m.Op())
+	}
+}
+
+// CalendarDayClient is a client for the CalendarDay schema.
+type CalendarDayClient struct {
+	config
+}
+
+// NewCalendarDayClient returns a client for the CalendarDay from the given config.
+func NewCalendarDayClient(c config) *CalendarDayClient {
+	return &CalendarDayClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `calendarday.Hooks(f(g(h())))`.
+func (c *CalendarDayClient) Use(hooks ...Hook) {
+	c.hooks.CalendarDay = append(c.hooks.CalendarDay, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `calendarday.Intercept(f(g(h())))`.
+func (c *CalendarDayClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CalendarDay = append(c.inters.CalendarDay, interceptors...)
+}
+
+// Create returns a builder for creating a CalendarDay entity.
+func (c *CalendarDayClient) Create() *CalendarDayCreate {
+	mutation := newCalendarDayMutation(c.config, OpCreate)
+	return &CalendarDayCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CalendarDay entities.
+func (c *CalendarDayClient) CreateBulk(builders ...*CalendarDayCreate) *CalendarDayCreateBulk {
+	return &CalendarDayCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CalendarDayClient) MapCreateBulk(slice any, setFunc func(*CalendarDayCreate, int)) *CalendarDayCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CalendarDayCreateBulk{err: fmt.Errorf("calling to CalendarDayClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CalendarDayCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CalendarDayCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CalendarDay.
+func (c *CalendarDayClient) Update() *CalendarDayUpdate {
+	mutation := newCalendarDayMutation(c.config, OpUpdate)
+	return &CalendarDayUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CalendarDayClient) UpdateOne(_m *CalendarDay) *CalendarDayUpdateOne {
+	mutation := newCalendarDayMutation(c.config, OpUpdateOne, withCalendarDay(_m))
+	return &CalendarDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CalendarDayClient) UpdateOneID(id int) *CalendarDayUpdateOne {
+	mutation := newCalendarDayMutation(c.config, OpUpdateOne, withCalendarDayID(id))
+	return &CalendarDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CalendarDay.
+func (c *CalendarDayClient) Delete() *CalendarDayDelete {
+	mutation := newCalendarDayMutation(c.config, OpDelete)
+	return &CalendarDayDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CalendarDayClient) DeleteOne(_m *CalendarDay) *CalendarDayDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CalendarDayClient) DeleteOneID(id int) *CalendarDayDeleteOne {
+	builder := c.Delete().Where(calendarday.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CalendarDayDeleteOne{builder}
+}
+
+// Query returns a query builder for CalendarDay.
+func (c *CalendarDayClient) Query() *CalendarDayQuery {
+	return &CalendarDayQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCalendarDay},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CalendarDay entity by its id.
+func (c *CalendarDayClient) Get(ctx context.Context, id int) (*CalendarDay, error) {
+	return c.Query().Where(calendarday.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CalendarDayClient) GetX(ctx context.Context, id int) *CalendarDay {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *CalendarDayClient) Hooks() []Hook {
+	hooks := c.hooks.CalendarDay
+	return append(hooks[:len(hooks):len(hooks)], calendarday.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CalendarDayClient) Interceptors() []Interceptor {
+	return c.inters.CalendarDay
+}
+
+func (c *CalendarDayClient) mutate(ctx context.Context, m *CalendarDayMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CalendarDayCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CalendarDayUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CalendarDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CalendarDayDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CalendarDay mutation op: %q", m.Op())
+	}
+}
+
+// CalendarYearClient is a client for the CalendarYear schema.
+type CalendarYearClient struct {
+	config
+}
+
+// NewCalendarYearClient returns a client for the CalendarYear from the given config.
+func NewCalendarYearClient(c config) *CalendarYearClient {
+	return &CalendarYearClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `calendaryear.Hooks(f(g(h())))`.
+func (c *CalendarYearClient) Use(hooks ...Hook) {
+	c.hooks.CalendarYear = append(c.hooks.CalendarYear, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `calendaryear.Intercept(f(g(h())))`.
+func (c *CalendarYearClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CalendarYear = append(c.inters.CalendarYear, interceptors...)
+}
+
+// Create returns a builder for creating a CalendarYear entity.
+func (c *CalendarYearClient) Create() *CalendarYearCreate {
+	mutation := newCalendarYearMutation(c.config, OpCreate)
+	return &CalendarYearCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CalendarYear entities.
+func (c *CalendarYearClient) CreateBulk(builders ...*CalendarYearCreate) *CalendarYearCreateBulk {
+	return &CalendarYearCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CalendarYearClient) MapCreateBulk(slice any, setFunc func(*CalendarYearCreate, int)) *CalendarYearCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CalendarYearCreateBulk{err: fmt.Errorf("calling to CalendarYearClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CalendarYearCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CalendarYearCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CalendarYear.
+func (c *CalendarYearClient) Update() *CalendarYearUpdate {
+	mutation := newCalendarYearMutation(c.config, OpUpdate)
+	return &CalendarYearUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CalendarYearClient) UpdateOne(_m *CalendarYear) *CalendarYearUpdateOne {
+	mutation := newCalendarYearMutation(c.config, OpUpdateOne, withCalendarYear(_m))
+	return &CalendarYearUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CalendarYearClient) UpdateOneID(id int) *CalendarYearUpdateOne {
+	mutation := newCalendarYearMutation(c.config, OpUpdateOne, withCalendarYearID(id))
+	return &CalendarYearUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CalendarYear.
+func (c *CalendarYearClient) Delete() *CalendarYearDelete {
+	mutation := newCalendarYearMutation(c.config, OpDelete)
+	return &CalendarYearDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CalendarYearClient) DeleteOne(_m *CalendarYear) *CalendarYearDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CalendarYearClient) DeleteOneID(id int) *CalendarYearDeleteOne {
+	builder := c.Delete().Where(calendaryear.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CalendarYearDeleteOne{builder}
+}
+
+// Query returns a query builder for CalendarYear.
+func (c *CalendarYearClient) Query() *CalendarYearQuery {
+	return &CalendarYearQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCalendarYear},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CalendarYear entity by its id.
+func (c *CalendarYearClient) Get(ctx context.Context, id int) (*CalendarYear, error) {
+	return c.Query().Where(calendaryear.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CalendarYearClient) GetX(ctx context.Context, id int) *CalendarYear {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *CalendarYearClient) Hooks() []Hook {
+	hooks := c.hooks.CalendarYear
+	return append(hooks[:len(hooks):len(hooks)], calendaryear.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CalendarYearClient) Interceptors() []Interceptor {
+	return c.inters.CalendarYear
+}
+
+func (c *CalendarYearClient) mutate(ctx context.Context, m *CalendarYearMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CalendarYearCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CalendarYearUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CalendarYearUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CalendarYearDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CalendarYear mutation op: %q", m.Op())
 	}
 }
 
@@ -5229,17 +5513,17 @@ func (c *VisitIntervalClient) mutate(ctx context.Context, m *VisitIntervalMutati
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Assignment, AuditEntry, BulletinPost, DailyReport, Event, EventAction,
-		EventCategory, EventTally, Grid, Household, HouseholdTag, IdempotencyKey,
-		Inspection, KeyProject, KeyProjectMetric, KeyProjectMilestone,
+		Assignment, AuditEntry, BulletinPost, CalendarDay, CalendarYear, DailyReport,
+		Event, EventAction, EventCategory, EventTally, Grid, Household, HouseholdTag,
+		IdempotencyKey, Inspection, KeyProject, KeyProjectMetric, KeyProjectMilestone,
 		KeyProjectProgress, LedgerCategory, LedgerEntry, LedgerEntryRevision,
 		LedgerItemType, Patrol, Person, Session, User, Vehicle, Visit,
 		VisitInterval []ent.Hook
 	}
 	inters struct {
-		Assignment, AuditEntry, BulletinPost, DailyReport, Event, EventAction,
-		EventCategory, EventTally, Grid, Household, HouseholdTag, IdempotencyKey,
-		Inspection, KeyProject, KeyProjectMetric, KeyProjectMilestone,
+		Assignment, AuditEntry, BulletinPost, CalendarDay, CalendarYear, DailyReport,
+		Event, EventAction, EventCategory, EventTally, Grid, Household, HouseholdTag,
+		IdempotencyKey, Inspection, KeyProject, KeyProjectMetric, KeyProjectMilestone,
 		KeyProjectProgress, LedgerCategory, LedgerEntry, LedgerEntryRevision,
 		LedgerItemType, Patrol, Person, Session, User, Vehicle, Visit,
 		VisitInterval []ent.Interceptor

@@ -9,6 +9,8 @@ import (
 	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
 	"gridgov/ent/bulletinpost"
+	"gridgov/ent/calendarday"
+	"gridgov/ent/calendaryear"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -103,6 +105,8 @@ func checkColumn(t, c string) error {
 			assignment.Table:          assignment.ValidColumn,
 			auditentry.Table:          auditentry.ValidColumn,
 			bulletinpost.Table:        bulletinpost.ValidColumn,
+			calendarday.Table:         calendarday.ValidColumn,
+			calendaryear.Table:        calendaryear.ValidColumn,
 			dailyreport.Table:         dailyreport.ValidColumn,
 			event.Table:               event.ValidColumn,
 			eventaction.Table:         eventaction.ValidColumn,

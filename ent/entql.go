@@ -6,6 +6,8 @@ import (
 	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
 	"gridgov/ent/bulletinpost"
+	"gridgov/ent/calendarday"
+	"gridgov/ent/calendaryear"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -41,7 +43,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 28)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 30)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   assignment.Table,
@@ -116,6 +118,41 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   calendarday.Table,
+			Columns: calendarday.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: calendarday.FieldID,
+			},
+		},
+		Type: "CalendarDay",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			calendarday.FieldCreatedAt: {Type: field.TypeTime, Column: calendarday.FieldCreatedAt},
+			calendarday.FieldUpdatedAt: {Type: field.TypeTime, Column: calendarday.FieldUpdatedAt},
+			calendarday.FieldDate:      {Type: field.TypeString, Column: calendarday.FieldDate},
+			calendarday.FieldYear:      {Type: field.TypeInt, Column: calendarday.FieldYear},
+			calendarday.FieldWorking:   {Type: field.TypeBool, Column: calendarday.FieldWorking},
+			calendarday.FieldName:      {Type: field.TypeString, Column: calendarday.FieldName},
+		},
+	}
+	graph.Nodes[4] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   calendaryear.Table,
+			Columns: calendaryear.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: calendaryear.FieldID,
+			},
+		},
+		Type: "CalendarYear",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			calendaryear.FieldCreatedAt: {Type: field.TypeTime, Column: calendaryear.FieldCreatedAt},
+			calendaryear.FieldUpdatedAt: {Type: field.TypeTime, Column: calendaryear.FieldUpdatedAt},
+			calendaryear.FieldYear:      {Type: field.TypeInt, Column: calendaryear.FieldYear},
+		},
+	}
+	graph.Nodes[5] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   dailyreport.Table,
 			Columns: dailyreport.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -135,7 +172,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			dailyreport.FieldPersonID:    {Type: field.TypeInt, Column: dailyreport.FieldPersonID},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   event.Table,
 			Columns: event.Columns,
@@ -181,7 +218,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			event.FieldDuplicateOfID:     {Type: field.TypeInt, Column: event.FieldDuplicateOfID},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   eventaction.Table,
 			Columns: eventaction.Columns,
@@ -205,7 +242,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			eventaction.FieldActorID:    {Type: field.TypeInt, Column: eventaction.FieldActorID},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   eventcategory.Table,
 			Columns: eventcategory.Columns,
@@ -226,7 +263,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			eventcategory.FieldParentID:  {Type: field.TypeInt, Column: eventcategory.FieldParentID},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   eventtally.Table,
 			Columns: eventtally.Columns,
@@ -255,7 +292,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			eventtally.FieldVoided:         {Type: field.TypeInt, Column: eventtally.FieldVoided},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   grid.Table,
 			Columns: grid.Columns,
@@ -280,7 +317,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			grid.FieldParentID:        {Type: field.TypeInt, Column: grid.FieldParentID},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   household.Table,
 			Columns: household.Columns,
@@ -304,7 +341,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			household.FieldHeadPersonID: {Type: field.TypeInt, Column: household.FieldHeadPersonID},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   householdtag.Table,
 			Columns: householdtag.Columns,
@@ -325,7 +362,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			householdtag.FieldHouseholdID: {Type: field.TypeInt, Column: householdtag.FieldHouseholdID},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -344,7 +381,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldResultID:  {Type: field.TypeInt, Column: idempotencykey.FieldResultID},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   inspection.Table,
 			Columns: inspection.Columns,
@@ -372,7 +409,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			inspection.FieldEventID:       {Type: field.TypeInt, Column: inspection.FieldEventID},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   keyproject.Table,
 			Columns: keyproject.Columns,
@@ -399,7 +436,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			keyproject.FieldGridIds:     {Type: field.TypeJSON, Column: keyproject.FieldGridIds},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   keyprojectmetric.Table,
 			Columns: keyprojectmetric.Columns,
@@ -421,7 +458,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			keyprojectmetric.FieldProjectID: {Type: field.TypeInt, Column: keyprojectmetric.FieldProjectID},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   keyprojectmilestone.Table,
 			Columns: keyprojectmilestone.Columns,
@@ -442,7 +479,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			keyprojectmilestone.FieldProjectID: {Type: field.TypeInt, Column: keyprojectmilestone.FieldProjectID},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   keyprojectprogress.Table,
 			Columns: keyprojectprogress.Columns,
@@ -463,7 +500,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			keyprojectprogress.FieldRecordedByID: {Type: field.TypeInt, Column: keyprojectprogress.FieldRecordedByID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ledgercategory.Table,
 			Columns: ledgercategory.Columns,
@@ -482,7 +519,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ledgercategory.FieldSortOrder: {Type: field.TypeInt, Column: ledgercategory.FieldSortOrder},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ledgerentry.Table,
 			Columns: ledgerentry.Columns,
@@ -506,7 +543,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ledgerentry.FieldUpdatedByID:  {Type: field.TypeInt, Column: ledgerentry.FieldUpdatedByID},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ledgerentryrevision.Table,
 			Columns: ledgerentryrevision.Columns,
@@ -528,7 +565,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ledgerentryrevision.FieldChangedByID: {Type: field.TypeInt, Column: ledgerentryrevision.FieldChangedByID},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ledgeritemtype.Table,
 			Columns: ledgeritemtype.Columns,
@@ -553,7 +590,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ledgeritemtype.FieldCategoryID:    {Type: field.TypeInt, Column: ledgeritemtype.FieldCategoryID},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   patrol.Table,
 			Columns: patrol.Columns,
@@ -577,7 +614,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			patrol.FieldVehicleID: {Type: field.TypeInt, Column: patrol.FieldVehicleID},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -601,7 +638,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldGridID:      {Type: field.TypeInt, Column: person.FieldGridID},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -623,7 +660,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserID:     {Type: field.TypeInt, Column: session.FieldUserID},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -648,7 +685,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldPersonID:            {Type: field.TypeInt, Column: user.FieldPersonID},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   vehicle.Table,
 			Columns: vehicle.Columns,
@@ -669,7 +706,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			vehicle.FieldPersonID:  {Type: field.TypeInt, Column: vehicle.FieldPersonID},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   visit.Table,
 			Columns: visit.Columns,
@@ -691,7 +728,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			visit.FieldEventID:     {Type: field.TypeInt, Column: visit.FieldEventID},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   visitinterval.Table,
 			Columns: visitinterval.Columns,
@@ -1839,6 +1876,131 @@ func (f *BulletinPostFilter) WhereHasAuthorWith(preds ...predicate.Person) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *CalendarDayQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the CalendarDayQuery builder.
+func (_q *CalendarDayQuery) Filter() *CalendarDayFilter {
+	return &CalendarDayFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *CalendarDayMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the CalendarDayMutation builder.
+func (m *CalendarDayMutation) Filter() *CalendarDayFilter {
+	return &CalendarDayFilter{config: m.config, predicateAdder: m}
+}
+
+// CalendarDayFilter provides a generic filtering capability at runtime for CalendarDayQuery.
+type CalendarDayFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *CalendarDayFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *CalendarDayFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(calendarday.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *CalendarDayFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(calendarday.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *CalendarDayFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(calendarday.FieldUpdatedAt))
+}
+
+// WhereDate applies the entql string predicate on the date field.
+func (f *CalendarDayFilter) WhereDate(p entql.StringP) {
+	f.Where(p.Field(calendarday.FieldDate))
+}
+
+// WhereYear applies the entql int predicate on the year field.
+func (f *CalendarDayFilter) WhereYear(p entql.IntP) {
+	f.Where(p.Field(calendarday.FieldYear))
+}
+
+// WhereWorking applies the entql bool predicate on the working field.
+func (f *CalendarDayFilter) WhereWorking(p entql.BoolP) {
+	f.Where(p.Field(calendarday.FieldWorking))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *CalendarDayFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(calendarday.FieldName))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *CalendarYearQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the CalendarYearQuery builder.
+func (_q *CalendarYearQuery) Filter() *CalendarYearFilter {
+	return &CalendarYearFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *CalendarYearMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the CalendarYearMutation builder.
+func (m *CalendarYearMutation) Filter() *CalendarYearFilter {
+	return &CalendarYearFilter{config: m.config, predicateAdder: m}
+}
+
+// CalendarYearFilter provides a generic filtering capability at runtime for CalendarYearQuery.
+type CalendarYearFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *CalendarYearFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *CalendarYearFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(calendaryear.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *CalendarYearFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(calendaryear.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *CalendarYearFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(calendaryear.FieldUpdatedAt))
+}
+
+// WhereYear applies the entql int predicate on the year field.
+func (f *CalendarYearFilter) WhereYear(p entql.IntP) {
+	f.Where(p.Field(calendaryear.FieldYear))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *DailyReportQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1867,7 +2029,7 @@ type DailyReportFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *DailyReportFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1975,7 +2137,7 @@ type EventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2292,7 +2454,7 @@ type EventActionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EventActionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2415,7 +2577,7 @@ type EventCategoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EventCategoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2523,7 +2685,7 @@ type EventTallyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EventTallyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2643,7 +2805,7 @@ type GridFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *GridFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2813,7 +2975,7 @@ type HouseholdFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *HouseholdFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2964,7 +3126,7 @@ type HouseholdTagFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *HouseholdTagFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3058,7 +3220,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3128,7 +3290,7 @@ type InspectionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InspectionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3285,7 +3447,7 @@ type KeyProjectFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *KeyProjectFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3451,7 +3613,7 @@ type KeyProjectMetricFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *KeyProjectMetricFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3564,7 +3726,7 @@ type KeyProjectMilestoneFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *KeyProjectMilestoneFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3658,7 +3820,7 @@ type KeyProjectProgressFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *KeyProjectProgressFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3766,7 +3928,7 @@ type LedgerCategoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LedgerCategoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3850,7 +4012,7 @@ type LedgerEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LedgerEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4029,7 +4191,7 @@ type LedgerEntryRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LedgerEntryRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4142,7 +4304,7 @@ type LedgerItemTypeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LedgerItemTypeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4256,7 +4418,7 @@ type PatrolFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PatrolFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4393,7 +4555,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4544,7 +4706,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4643,7 +4805,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4771,7 +4933,7 @@ type VehicleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VehicleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4879,7 +5041,7 @@ type VisitFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VisitFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5006,7 +5168,7 @@ type VisitIntervalFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VisitIntervalFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -6,6 +6,8 @@ import (
 	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
 	"gridgov/ent/bulletinpost"
+	"gridgov/ent/calendarday"
+	"gridgov/ent/calendaryear"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -38,6 +40,8 @@ var EntityTypes = []string{
 	TypeAssignment,
 	TypeAuditEntry,
 	TypeBulletinPost,
+	TypeCalendarDay,
+	TypeCalendarYear,
 	TypeDailyReport,
 	TypeEvent,
 	TypeEventAction,
@@ -79,6 +83,12 @@ func MissingPolicies() []string {
 	}
 	if bulletinpost.Policy == nil {
 		missing = append(missing, TypeBulletinPost)
+	}
+	if calendarday.Policy == nil {
+		missing = append(missing, TypeCalendarDay)
+	}
+	if calendaryear.Policy == nil {
+		missing = append(missing, TypeCalendarYear)
 	}
 	if dailyreport.Policy == nil {
 		missing = append(missing, TypeDailyReport)

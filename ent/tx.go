@@ -20,6 +20,10 @@ type Tx struct {
 	AuditEntry *AuditEntryClient
 	// BulletinPost is the client for interacting with the BulletinPost builders.
 	BulletinPost *BulletinPostClient
+	// CalendarDay is the client for interacting with the CalendarDay builders.
+	CalendarDay *CalendarDayClient
+	// CalendarYear is the client for interacting with the CalendarYear builders.
+	CalendarYear *CalendarYearClient
 	// DailyReport is the client for interacting with the DailyReport builders.
 	DailyReport *DailyReportClient
 	// Event is the client for interacting with the Event builders.
@@ -204,6 +208,8 @@ func (tx *Tx) init() {
 	tx.Assignment = NewAssignmentClient(tx.config)
 	tx.AuditEntry = NewAuditEntryClient(tx.config)
 	tx.BulletinPost = NewBulletinPostClient(tx.config)
+	tx.CalendarDay = NewCalendarDayClient(tx.config)
+	tx.CalendarYear = NewCalendarYearClient(tx.config)
 	tx.DailyReport = NewDailyReportClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
 	tx.EventAction = NewEventActionClient(tx.config)

@@ -533,6 +533,16 @@ func mutationRows() []authzRow {
 			doc:  `mutation { setVisitInterval(careLevel: VULNERABLE, days: 3) { days } }`,
 			vars: func(*testing.T, *mworld) map[string]any { return nil }},
 
+		// Year 2099 so that the allowed calls change no calendar another test relies on.
+		{mutation: "setCalendarYear", viewers: adminOnly,
+			want: [4]outcome{allow, deny, deny, deny},
+			doc:  `mutation { setCalendarYear(year: 2099, days: [], covered: true) { covered } }`,
+			vars: func(*testing.T, *mworld) map[string]any { return nil }},
+		{mutation: "deleteCalendarYear", viewers: adminOnly,
+			want: [4]outcome{allow, deny, deny, deny},
+			doc:  `mutation { deleteCalendarYear(year: 2099) { covered } }`,
+			vars: func(*testing.T, *mworld) map[string]any { return nil }},
+
 		// Cases.
 		{mutation: "reportEvent", role: "SPECIFIC_RESPONSIBLE", wrong: "SUPERVISOR", want: scoped,
 			doc: `mutation($g: ID!, $c: ID!) { reportEvent(input: {gridID: $g, categoryID: $c, title: "垃圾"}) { id } }`,

@@ -18,7 +18,6 @@ import (
 	"gridgov/internal/gqllimits"
 	"gridgov/internal/publicface"
 	"gridgov/internal/supervision"
-	"gridgov/internal/workcal"
 	"gridgov/internal/workflow"
 )
 
@@ -51,7 +50,7 @@ func NewResolver(client *ent.Client, authService *auth.Service) *Resolver {
 		Client: client, Auth: authService, Now: clock.Now,
 		Accounts:      &accounts.Service{Auth: authService},
 		Workflow:      wf,
-		Daily:         &dailywork.Service{Calendar: workcal.Default(), Now: clock.Now},
+		Daily:         &dailywork.Service{Now: clock.Now},
 		Public:        publicface.NewService(client, ""),
 		Supervision:   &supervision.Service{Workflow: wf},
 		PublicReports: auth.NewLimiter(20, time.Hour),

@@ -23,7 +23,7 @@ func (r *queryResolver) Rollup(ctx context.Context, gridID int, from time.Time, 
 	}
 	totals, rows, err := rollup.RunOn(ctx, client, g, rollup.Query{
 		GridID: gridID, From: from, To: to, GroupBy: group, ThenBy: then,
-		Location: r.Workflow.Calendar.Location(), Now: r.Now(),
+		Location: r.Workflow.Cal().Location(), Now: r.Now(),
 	})
 	if err != nil {
 		return nil, err

@@ -51,6 +51,9 @@ type cli struct {
 		Disable userNameCmd `cmd:"" help:"Disable an account and end its sessions."`
 		Enable  userNameCmd `cmd:"" help:"Enable a disabled account."`
 	} `cmd:"" help:"Manage sign-in accounts."`
+	Calendar struct {
+		Import calendarImportCmd `cmd:"" help:"Load holidays and make-up working days (节假日安排) from a CSV or JSON file; all rows or none."`
+	} `cmd:"" help:"The work calendar that deadlines count on."`
 	Schema struct {
 		Print schemaPrintCmd `cmd:"" help:"Print the GraphQL schema (SDL), the same as graph/schema.graphqls."`
 	} `cmd:"" help:"The GraphQL schema, for frontend teams."`

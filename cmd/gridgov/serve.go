@@ -22,7 +22,9 @@ import (
 	"gridgov/authz"
 	"gridgov/ent"
 	"gridgov/internal/auth"
+	"gridgov/internal/calendar"
 	"gridgov/internal/changefeed"
+	"gridgov/internal/clock"
 	"gridgov/internal/demo"
 	"gridgov/internal/server"
 	"gridgov/internal/store"
@@ -180,11 +182,11 @@ func (f *serveFlags) settings() (serveSettings, error) {
 		if !f.introspectionGiven {
 			s.introspection = false
 		}
-		if store.Dialect(s.dbURL) == dialect.SQLite {
-			s.warnings = append(s.warnings, "production mode on an SQLite file: fine for one small office, but PostgreSQL is what gridgov is run and measured on")
-		}
 		if s.metricsAddr == "" {
 			s.warnings = append(s.warnings, "production mode without --metrics-addr: /metrics is served nowhere")
+		}
+		if store.Dialect(s.dbURL) == dialect.SQLite {
+			s.warnings = append(s.warnings, "production mode on an SQLite file: fine for one small office, but PostgreSQL is what gridgov is run and measured on")
 		}
 	}
 	return s, nil
@@ -245,6 +247,17 @@ func serve(ctx context.Context, s serveSettings, stdout io.Writer) error {
 	// Deferred after client.Close, so run before it: the feed listens, and acknowledges the
 	// other processes' changes, while requests in flight drain, then says goodbye.
 	defer stopFeed()
+	// Deadlines use the database's holidays from the first request; other processes' changes
+	// are reloaded as they commit.
+	calDSN := ""
+	if store.Dialect(s.dbURL) == dialect.Postgres {
+		calDSN = s.dbURL
+	}
+	stopCal, err := calendar.Start(ctx, client, calDSN, logger, clock.Now)
+	if err != nil {
+		return err
+	}
+	defer stopCal()
 	handlers := server.Build(server.Config{
 		Viewers:          viewers,
 		Client:           client,

@@ -44,6 +44,30 @@ func (f BulletinPostFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BulletinPostMutation", m)
 }
 
+// The CalendarDayFunc type is an adapter to allow the use of ordinary
+// function as CalendarDay mutator.
+type CalendarDayFunc func(context.Context, *ent.CalendarDayMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CalendarDayFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CalendarDayMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CalendarDayMutation", m)
+}
+
+// The CalendarYearFunc type is an adapter to allow the use of ordinary
+// function as CalendarYear mutator.
+type CalendarYearFunc func(context.Context, *ent.CalendarYearMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CalendarYearFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CalendarYearMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CalendarYearMutation", m)
+}
+
 // The DailyReportFunc type is an adapter to allow the use of ordinary
 // function as DailyReport mutator.
 type DailyReportFunc func(context.Context, *ent.DailyReportMutation) (ent.Value, error)

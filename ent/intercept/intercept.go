@@ -10,6 +10,8 @@ import (
 	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
 	"gridgov/ent/bulletinpost"
+	"gridgov/ent/calendarday"
+	"gridgov/ent/calendaryear"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -175,6 +177,60 @@ func (f TraverseBulletinPost) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.BulletinPostQuery", q)
+}
+
+// The CalendarDayFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CalendarDayFunc func(context.Context, *ent.CalendarDayQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CalendarDayFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CalendarDayQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CalendarDayQuery", q)
+}
+
+// The TraverseCalendarDay type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCalendarDay func(context.Context, *ent.CalendarDayQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCalendarDay) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCalendarDay) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CalendarDayQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CalendarDayQuery", q)
+}
+
+// The CalendarYearFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CalendarYearFunc func(context.Context, *ent.CalendarYearQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CalendarYearFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CalendarYearQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CalendarYearQuery", q)
+}
+
+// The TraverseCalendarYear type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCalendarYear func(context.Context, *ent.CalendarYearQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCalendarYear) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCalendarYear) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CalendarYearQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CalendarYearQuery", q)
 }
 
 // The DailyReportFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -861,6 +917,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AuditEntryQuery, predicate.AuditEntry, auditentry.OrderOption]{typ: ent.TypeAuditEntry, tq: q}, nil
 	case *ent.BulletinPostQuery:
 		return &query[*ent.BulletinPostQuery, predicate.BulletinPost, bulletinpost.OrderOption]{typ: ent.TypeBulletinPost, tq: q}, nil
+	case *ent.CalendarDayQuery:
+		return &query[*ent.CalendarDayQuery, predicate.CalendarDay, calendarday.OrderOption]{typ: ent.TypeCalendarDay, tq: q}, nil
+	case *ent.CalendarYearQuery:
+		return &query[*ent.CalendarYearQuery, predicate.CalendarYear, calendaryear.OrderOption]{typ: ent.TypeCalendarYear, tq: q}, nil
 	case *ent.DailyReportQuery:
 		return &query[*ent.DailyReportQuery, predicate.DailyReport, dailyreport.OrderOption]{typ: ent.TypeDailyReport, tq: q}, nil
 	case *ent.EventQuery:

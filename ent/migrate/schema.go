@@ -164,6 +164,54 @@ var (
 			},
 		},
 	}
+	// CalendarDaysColumns holds the columns for the "calendar_days" table.
+	CalendarDaysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "date", Type: field.TypeString, Size: 10},
+		{Name: "year", Type: field.TypeInt},
+		{Name: "working", Type: field.TypeBool},
+		{Name: "name", Type: field.TypeString, Size: 100, Default: ""},
+	}
+	// CalendarDaysTable holds the schema information for the "calendar_days" table.
+	CalendarDaysTable = &schema.Table{
+		Name:       "calendar_days",
+		Columns:    CalendarDaysColumns,
+		PrimaryKey: []*schema.Column{CalendarDaysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "calendarday_date",
+				Unique:  true,
+				Columns: []*schema.Column{CalendarDaysColumns[3]},
+			},
+			{
+				Name:    "calendarday_year",
+				Unique:  false,
+				Columns: []*schema.Column{CalendarDaysColumns[4]},
+			},
+		},
+	}
+	// CalendarYearsColumns holds the columns for the "calendar_years" table.
+	CalendarYearsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "year", Type: field.TypeInt},
+	}
+	// CalendarYearsTable holds the schema information for the "calendar_years" table.
+	CalendarYearsTable = &schema.Table{
+		Name:       "calendar_years",
+		Columns:    CalendarYearsColumns,
+		PrimaryKey: []*schema.Column{CalendarYearsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "calendaryear_year",
+				Unique:  true,
+				Columns: []*schema.Column{CalendarYearsColumns[3]},
+			},
+		},
+	}
 	// DailyReportsColumns holds the columns for the "daily_reports" table.
 	DailyReportsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1330,6 +1378,8 @@ var (
 		AssignmentsTable,
 		AuditEntriesTable,
 		BulletinPostsTable,
+		CalendarDaysTable,
+		CalendarYearsTable,
 		DailyReportsTable,
 		EventsTable,
 		EventActionsTable,
@@ -1371,6 +1421,12 @@ func init() {
 	BulletinPostsTable.ForeignKeys[1].RefTable = PersonsTable
 	BulletinPostsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(68719476736),
+	}
+	CalendarDaysTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(120259084288),
+	}
+	CalendarYearsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(124554051584),
 	}
 	DailyReportsTable.ForeignKeys[0].RefTable = GridsTable
 	DailyReportsTable.ForeignKeys[1].RefTable = PersonsTable

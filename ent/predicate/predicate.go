@@ -15,6 +15,12 @@ type AuditEntry func(*sql.Selector)
 // BulletinPost is the predicate function for bulletinpost builders.
 type BulletinPost func(*sql.Selector)
 
+// CalendarDay is the predicate function for calendarday builders.
+type CalendarDay func(*sql.Selector)
+
+// CalendarYear is the predicate function for calendaryear builders.
+type CalendarYear func(*sql.Selector)
+
 // DailyReport is the predicate function for dailyreport builders.
 type DailyReport func(*sql.Selector)
 

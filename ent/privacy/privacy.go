@@ -183,6 +183,54 @@ func (f BulletinPostMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.BulletinPostMutation", m)
 }
 
+// The CalendarDayQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CalendarDayQueryRuleFunc func(context.Context, *ent.CalendarDayQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CalendarDayQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CalendarDayQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CalendarDayQuery", q)
+}
+
+// The CalendarDayMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CalendarDayMutationRuleFunc func(context.Context, *ent.CalendarDayMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CalendarDayMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CalendarDayMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CalendarDayMutation", m)
+}
+
+// The CalendarYearQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CalendarYearQueryRuleFunc func(context.Context, *ent.CalendarYearQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CalendarYearQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CalendarYearQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CalendarYearQuery", q)
+}
+
+// The CalendarYearMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CalendarYearMutationRuleFunc func(context.Context, *ent.CalendarYearMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CalendarYearMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CalendarYearMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CalendarYearMutation", m)
+}
+
 // The DailyReportQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type DailyReportQueryRuleFunc func(context.Context, *ent.DailyReportQuery) error
@@ -824,6 +872,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.BulletinPostQuery:
 		return q.Filter(), nil
+	case *ent.CalendarDayQuery:
+		return q.Filter(), nil
+	case *ent.CalendarYearQuery:
+		return q.Filter(), nil
 	case *ent.DailyReportQuery:
 		return q.Filter(), nil
 	case *ent.EventQuery:
@@ -886,6 +938,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.AuditEntryMutation:
 		return m.Filter(), nil
 	case *ent.BulletinPostMutation:
+		return m.Filter(), nil
+	case *ent.CalendarDayMutation:
+		return m.Filter(), nil
+	case *ent.CalendarYearMutation:
 		return m.Filter(), nil
 	case *ent.DailyReportMutation:
 		return m.Filter(), nil

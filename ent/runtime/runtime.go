@@ -7,6 +7,8 @@ import (
 	"gridgov/ent/assignment"
 	"gridgov/ent/auditentry"
 	"gridgov/ent/bulletinpost"
+	"gridgov/ent/calendarday"
+	"gridgov/ent/calendaryear"
 	"gridgov/ent/dailyreport"
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
@@ -195,6 +197,92 @@ func init() {
 	bulletinpostDescGridPath := bulletinpostFields[6].Descriptor()
 	// bulletinpost.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
 	bulletinpost.GridPathValidator = bulletinpostDescGridPath.Validators[0].(func(string) error)
+	calendardayMixin := schema.CalendarDay{}.Mixin()
+	calendarday.Policy = privacy.NewPolicies(schema.CalendarDay{})
+	calendarday.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := calendarday.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	calendardayMixinHooks0 := calendardayMixin[0].Hooks()
+
+	calendarday.Hooks[1] = calendardayMixinHooks0[0]
+
+	calendarday.Hooks[2] = calendardayMixinHooks0[1]
+	calendardayMixinFields0 := calendardayMixin[0].Fields()
+	_ = calendardayMixinFields0
+	calendardayFields := schema.CalendarDay{}.Fields()
+	_ = calendardayFields
+	// calendardayDescCreatedAt is the schema descriptor for created_at field.
+	calendardayDescCreatedAt := calendardayMixinFields0[0].Descriptor()
+	// calendarday.DefaultCreatedAt holds the default value on creation for the created_at field.
+	calendarday.DefaultCreatedAt = calendardayDescCreatedAt.Default.(func() time.Time)
+	// calendardayDescUpdatedAt is the schema descriptor for updated_at field.
+	calendardayDescUpdatedAt := calendardayMixinFields0[1].Descriptor()
+	// calendarday.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	calendarday.DefaultUpdatedAt = calendardayDescUpdatedAt.Default.(func() time.Time)
+	// calendarday.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	calendarday.UpdateDefaultUpdatedAt = calendardayDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// calendardayDescDate is the schema descriptor for date field.
+	calendardayDescDate := calendardayFields[0].Descriptor()
+	// calendarday.DateValidator is a validator for the "date" field. It is called by the builders before save.
+	calendarday.DateValidator = func() func(string) error {
+		validators := calendardayDescDate.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(date string) error {
+			for _, fn := range fns {
+				if err := fn(date); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// calendardayDescName is the schema descriptor for name field.
+	calendardayDescName := calendardayFields[3].Descriptor()
+	// calendarday.DefaultName holds the default value on creation for the name field.
+	calendarday.DefaultName = calendardayDescName.Default.(string)
+	// calendarday.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	calendarday.NameValidator = calendardayDescName.Validators[0].(func(string) error)
+	calendaryearMixin := schema.CalendarYear{}.Mixin()
+	calendaryear.Policy = privacy.NewPolicies(schema.CalendarYear{})
+	calendaryear.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := calendaryear.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	calendaryearMixinHooks0 := calendaryearMixin[0].Hooks()
+
+	calendaryear.Hooks[1] = calendaryearMixinHooks0[0]
+
+	calendaryear.Hooks[2] = calendaryearMixinHooks0[1]
+	calendaryearMixinFields0 := calendaryearMixin[0].Fields()
+	_ = calendaryearMixinFields0
+	calendaryearFields := schema.CalendarYear{}.Fields()
+	_ = calendaryearFields
+	// calendaryearDescCreatedAt is the schema descriptor for created_at field.
+	calendaryearDescCreatedAt := calendaryearMixinFields0[0].Descriptor()
+	// calendaryear.DefaultCreatedAt holds the default value on creation for the created_at field.
+	calendaryear.DefaultCreatedAt = calendaryearDescCreatedAt.Default.(func() time.Time)
+	// calendaryearDescUpdatedAt is the schema descriptor for updated_at field.
+	calendaryearDescUpdatedAt := calendaryearMixinFields0[1].Descriptor()
+	// calendaryear.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	calendaryear.DefaultUpdatedAt = calendaryearDescUpdatedAt.Default.(func() time.Time)
+	// calendaryear.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	calendaryear.UpdateDefaultUpdatedAt = calendaryearDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// calendaryearDescYear is the schema descriptor for year field.
+	calendaryearDescYear := calendaryearFields[0].Descriptor()
+	// calendaryear.YearValidator is a validator for the "year" field. It is called by the builders before save.
+	calendaryear.YearValidator = calendaryearDescYear.Validators[0].(func(int) error)
 	dailyreportMixin := schema.DailyReport{}.Mixin()
 	dailyreport.Policy = privacy.NewPolicies(schema.DailyReport{})
 	dailyreport.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -176,3 +176,10 @@ func (KeyProjectMetric) Policy() ent.Policy {
 func (KeyProjectProgress) Policy() ent.Policy {
 	return authz.NewPolicy(authz.ReadOnlyScopedRules(authz.ObjKeyProject))
 }
+
+// Policy of CalendarDay: readable by every signed-in viewer, changed by administrators of the
+// whole tree.
+func (CalendarDay) Policy() ent.Policy { return authz.NewPolicy(authz.CalendarRules()) }
+
+// Policy of CalendarYear: as CalendarDay's.
+func (CalendarYear) Policy() ent.Policy { return authz.NewPolicy(authz.CalendarRules()) }

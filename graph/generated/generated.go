@@ -224,6 +224,7 @@ type ComplexityRoot struct {
 		Actions           func(childComplexity int) int
 		Address           func(childComplexity int) int
 		Assignee          func(childComplexity int) int
+		CalendarCovered   func(childComplexity int) int
 		Category          func(childComplexity int) int
 		ClosedAt          func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
@@ -631,6 +632,7 @@ type ComplexityRoot struct {
 		DecideExtension          func(childComplexity int, id int, version *int, approve bool, note *string, idempotencyKey *string) int
 		DefineLedgerCategory     func(childComplexity int, input model.DefineLedgerCategoryInput) int
 		DefineLedgerItemType     func(childComplexity int, input model.DefineLedgerItemTypeInput) int
+		DeleteCalendarYear       func(childComplexity int, year int) int
 		DeleteGrid               func(childComplexity int, id int) int
 		DisableUser              func(childComplexity int, userID int) int
 		DispatchEvent            func(childComplexity int, id int, version *int, toPersonID *int, toGridID *int, note *string, idempotencyKey *string) int
@@ -656,6 +658,7 @@ type ComplexityRoot struct {
 		ResetUserPassword        func(childComplexity int, userID int) int
 		ReturnEvent              func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
 		RevokeSession            func(childComplexity int, id int) int
+		SetCalendarYear          func(childComplexity int, year int, days []*model.WorkCalendarDayInput, covered bool) int
 		SetKeyProjectStatus      func(childComplexity int, id int, status keyproject.Status) int
 		SetVisitInterval         func(childComplexity int, careLevel household.CareLevel, days int) int
 		StartHandling            func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
@@ -889,6 +892,7 @@ type ComplexityRoot struct {
 		Vehicles              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.VehicleOrder, where *ent.VehicleWhereInput) int
 		VisitIntervals        func(childComplexity int) int
 		Visits                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.VisitOrder, where *ent.VisitWhereInput) int
+		WorkCalendar          func(childComplexity int, year int) int
 		WorkCounts            func(childComplexity int, gridID int, from string, to string) int
 		WorkRollup            func(childComplexity int, gridID int, from time.Time, to time.Time) int
 	}
@@ -1038,6 +1042,18 @@ type ComplexityRoot struct {
 		Days           func(childComplexity int) int
 	}
 
+	WorkCalendarDay struct {
+		Date    func(childComplexity int) int
+		Name    func(childComplexity int) int
+		Working func(childComplexity int) int
+	}
+
+	WorkCalendarYear struct {
+		Covered func(childComplexity int) int
+		Days    func(childComplexity int) int
+		Year    func(childComplexity int) int
+	}
+
 	WorkRollup struct {
 		From         func(childComplexity int) int
 		Grid         func(childComplexity int) int
@@ -1080,6 +1096,7 @@ type DailyReportResolver interface {
 	EventsReported(ctx context.Context, obj *ent.DailyReport) (int, error)
 }
 type EventResolver interface {
+	CalendarCovered(ctx context.Context, obj *ent.Event) (bool, error)
 	Grid(ctx context.Context, obj *ent.Event) (*ent.Grid, error)
 	OriginGrid(ctx context.Context, obj *ent.Event) (*ent.Grid, error)
 
@@ -1165,6 +1182,8 @@ type MutationResolver interface {
 	UpdateBulletinPost(ctx context.Context, id int, input model.UpdateBulletinPostInput) (*ent.BulletinPost, error)
 	PublishBulletinPost(ctx context.Context, id int) (*ent.BulletinPost, error)
 	UnpublishBulletinPost(ctx context.Context, id int) (*ent.BulletinPost, error)
+	SetCalendarYear(ctx context.Context, year int, days []*model.WorkCalendarDayInput, covered bool) (*model.WorkCalendarYear, error)
+	DeleteCalendarYear(ctx context.Context, year int) (*model.WorkCalendarYear, error)
 	CreateHousehold(ctx context.Context, input ent.CreateHouseholdInput) (*ent.Household, error)
 	UpdateHousehold(ctx context.Context, id int, input ent.UpdateHouseholdInput) (*ent.Household, error)
 	TagHousehold(ctx context.Context, householdID int, kind householdtag.Kind, post string, pledge string, plateHungAt time.Time) (*ent.HouseholdTag, error)
@@ -1231,6 +1250,7 @@ type QueryResolver interface {
 	MySessions(ctx context.Context, first *int, after *entgql.Cursor[int]) (*model.AccountSessionConnection, error)
 	AuditLog(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, gridID *int, orderBy *ent.AuditEntryOrder, where *ent.AuditEntryWhereInput) (*ent.AuditEntryConnection, error)
 	Me(ctx context.Context) (*model.Me, error)
+	WorkCalendar(ctx context.Context, year int) (*model.WorkCalendarYear, error)
 	VisitIntervals(ctx context.Context) ([]*model.VisitIntervalSetting, error)
 	MissingDailyReports(ctx context.Context, gridID int, day string) ([]*ent.Person, error)
 	MissingPatrols(ctx context.Context, gridID int, day string) ([]*ent.Person, error)
@@ -1867,6 +1887,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.Assignee(childComplexity), true
+	case "Event.calendarCovered":
+		if e.ComplexityRoot.Event.CalendarCovered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.CalendarCovered(childComplexity), true
 	case "Event.category":
 		if e.ComplexityRoot.Event.Category == nil {
 			break
@@ -3810,6 +3836,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DefineLedgerItemType(childComplexity, args["input"].(model.DefineLedgerItemTypeInput)), true
+	case "Mutation.deleteCalendarYear":
+		if e.ComplexityRoot.Mutation.DeleteCalendarYear == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCalendarYear_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCalendarYear(childComplexity, args["year"].(int)), true
 	case "Mutation.deleteGrid":
 		if e.ComplexityRoot.Mutation.DeleteGrid == nil {
 			break
@@ -4080,6 +4117,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeSession(childComplexity, args["id"].(int)), true
+	case "Mutation.setCalendarYear":
+		if e.ComplexityRoot.Mutation.SetCalendarYear == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setCalendarYear_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetCalendarYear(childComplexity, args["year"].(int), args["days"].([]*model.WorkCalendarDayInput), args["covered"].(bool)), true
 	case "Mutation.setKeyProjectStatus":
 		if e.ComplexityRoot.Mutation.SetKeyProjectStatus == nil {
 			break
@@ -5441,6 +5489,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Visits(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.VisitOrder), args["where"].(*ent.VisitWhereInput)), true
+	case "Query.workCalendar":
+		if e.ComplexityRoot.Query.WorkCalendar == nil {
+			break
+		}
+
+		args, err := ec.field_Query_workCalendar_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WorkCalendar(childComplexity, args["year"].(int)), true
 	case "Query.workCounts":
 		if e.ComplexityRoot.Query.WorkCounts == nil {
 			break
@@ -6062,6 +6121,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.VisitIntervalSetting.Days(childComplexity), true
 
+	case "WorkCalendarDay.date":
+		if e.ComplexityRoot.WorkCalendarDay.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarDay.Date(childComplexity), true
+	case "WorkCalendarDay.name":
+		if e.ComplexityRoot.WorkCalendarDay.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarDay.Name(childComplexity), true
+	case "WorkCalendarDay.working":
+		if e.ComplexityRoot.WorkCalendarDay.Working == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarDay.Working(childComplexity), true
+
+	case "WorkCalendarYear.covered":
+		if e.ComplexityRoot.WorkCalendarYear.Covered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarYear.Covered(childComplexity), true
+	case "WorkCalendarYear.days":
+		if e.ComplexityRoot.WorkCalendarYear.Days == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarYear.Days(childComplexity), true
+	case "WorkCalendarYear.year":
+		if e.ComplexityRoot.WorkCalendarYear.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarYear.Year(childComplexity), true
+
 	case "WorkRollup.from":
 		if e.ComplexityRoot.WorkRollup.From == nil {
 			break
@@ -6220,6 +6317,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("VehicleWhereInput", ec.unmarshalInputVehicleWhereInput),
 			graphql.NewInputUnmarshaler("VisitOrder", ec.unmarshalInputVisitOrder),
 			graphql.NewInputUnmarshaler("VisitWhereInput", ec.unmarshalInputVisitWhereInput),
+			graphql.NewInputUnmarshaler("WorkCalendarDayInput", ec.unmarshalInputWorkCalendarDayInput),
 		)
 	}
 	first := true
@@ -11504,6 +11602,69 @@ extend type Mutation {
   unpublishBulletinPost(id: ID!): BulletinPost!
 }
 `, BuiltIn: false},
+	{Name: "../schema/calendar.graphql", Input: `extend type Query {
+  """
+  The work calendar (工作日历) of one year as deadlines are computed with it: the holidays and
+  make-up working days (调休) in force, built in or loaded by an administrator, and whether the
+  year's official schedule is known at all.
+  """
+  workCalendar(year: Int!): WorkCalendarYear!
+}
+
+"One year of the work calendar."
+type WorkCalendarYear {
+  year: Int!
+  """
+  Whether the year's official schedule (国务院办公厅节假日安排) is known. When false, deadlines in
+  the year count every Monday to Friday as a working day, holidays included.
+  """
+  covered: Boolean!
+  "The overrides of the year, by date: holidays and make-up working days."
+  days: [WorkCalendarDay!]!
+}
+
+"A day that is not what its weekday says: a public holiday, or a make-up working day on a weekend."
+type WorkCalendarDay {
+  "YYYY-MM-DD, Asia/Shanghai."
+  date: String!
+  "True for a make-up working day (调休上班), false for a holiday."
+  working: Boolean!
+  "zh-CN name, e.g. 春节."
+  name: String!
+}
+
+"A day of a year's schedule, as an administrator sets it."
+input WorkCalendarDayInput {
+  "YYYY-MM-DD, within the year being set."
+  date: String!
+  "True for a make-up working day (only a Saturday or Sunday), false for a holiday."
+  working: Boolean!
+  "zh-CN name, e.g. 春节."
+  name: String
+}
+
+extend type Mutation {
+  """
+  Replace the work calendar of ` + "`" + `year` + "`" + ` with ` + "`" + `days` + "`" + `, in one transaction (administrators of the
+  whole tree only). ` + "`" + `covered` + "`" + ` declares the days the year's complete official schedule; it
+  replaces a built-in schedule of the same year. Deadlines computed from now on use it, in
+  every server process. Bad dates give BAD_USER_INPUT with extensions.field.
+  """
+  setCalendarYear(year: Int!, days: [WorkCalendarDayInput!]!, covered: Boolean! = true): WorkCalendarYear!
+
+  "Remove what was loaded for ` + "`" + `year` + "`" + `; a built-in year falls back to its built-in schedule."
+  deleteCalendarYear(year: Int!): WorkCalendarYear!
+}
+
+extend type Event {
+  """
+  Whether the work calendar covers the years of the case's registration and deadline. False
+  means the deadline was counted without that year's holidays (no official schedule known):
+  check it by hand, and have an administrator import the schedule.
+  """
+  calendarCovered: Boolean!
+}
+`, BuiltIn: false},
 	{Name: "../schema/daily.graphql", Input: `extend type Query {
   "How often households of each care level must be visited."
   visitIntervals: [VisitIntervalSetting!]!
@@ -12999,6 +13160,8 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_duplicates(ctx, field)
 	case "actions":
 		return ec.fieldContext_Event_actions(ctx, field)
+	case "calendarCovered":
+		return ec.fieldContext_Event_calendarCovered(ctx, field)
 	case "grid":
 		return ec.fieldContext_Event_grid(ctx, field)
 	case "originGrid":
@@ -14351,6 +14514,30 @@ func (ec *executionContext) childFields_VisitIntervalSetting(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type VisitIntervalSetting", field.Name)
 }
 
+func (ec *executionContext) childFields_WorkCalendarDay(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_WorkCalendarDay_date(ctx, field)
+	case "working":
+		return ec.fieldContext_WorkCalendarDay_working(ctx, field)
+	case "name":
+		return ec.fieldContext_WorkCalendarDay_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkCalendarDay", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkCalendarYear(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "year":
+		return ec.fieldContext_WorkCalendarYear_year(ctx, field)
+	case "covered":
+		return ec.fieldContext_WorkCalendarYear_covered(ctx, field)
+	case "days":
+		return ec.fieldContext_WorkCalendarYear_days(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkCalendarYear", field.Name)
+}
+
 func (ec *executionContext) childFields_WorkRollup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "grid":
@@ -15181,6 +15368,20 @@ func (ec *executionContext) field_Mutation_defineLedgerItemType_args(ctx context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteCalendarYear_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteGrid_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -15882,6 +16083,36 @@ func (ec *executionContext) field_Mutation_revokeSession_args(ctx context.Contex
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setCalendarYear_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "days",
+		func(ctx context.Context, v any) ([]*model.WorkCalendarDayInput, error) {
+			return ec.unmarshalNWorkCalendarDayInput2ᚕᚖgridgovᚋgraphᚋmodelᚐWorkCalendarDayInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["days"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "covered",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["covered"] = arg2
 	return args, nil
 }
 
@@ -17878,6 +18109,20 @@ func (ec *executionContext) field_Query_visits_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_workCalendar_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg0
 	return args, nil
 }
 
@@ -21080,6 +21325,29 @@ func (ec *executionContext) fieldContext_Event_actions(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Event_calendarCovered(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_calendarCovered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().CalendarCovered(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_calendarCovered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, true, true, "Boolean")
 }
 
 func (ec *executionContext) _Event_grid(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
@@ -28535,6 +28803,94 @@ func (ec *executionContext) fieldContext_Mutation_unpublishBulletinPost(ctx cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setCalendarYear(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setCalendarYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetCalendarYear(ctx, fc.Args["year"].(int), fc.Args["days"].([]*model.WorkCalendarDayInput), fc.Args["covered"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WorkCalendarYear) graphql.Marshaler {
+			return ec.marshalNWorkCalendarYear2ᚖgridgovᚋgraphᚋmodelᚐWorkCalendarYear(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setCalendarYear(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkCalendarYear(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setCalendarYear_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteCalendarYear(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteCalendarYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteCalendarYear(ctx, fc.Args["year"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WorkCalendarYear) graphql.Marshaler {
+			return ec.marshalNWorkCalendarYear2ᚖgridgovᚋgraphᚋmodelᚐWorkCalendarYear(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteCalendarYear(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkCalendarYear(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteCalendarYear_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createHousehold(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -33767,6 +34123,50 @@ func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graph
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_workCalendar(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_workCalendar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().WorkCalendar(ctx, fc.Args["year"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WorkCalendarYear) graphql.Marshaler {
+			return ec.marshalNWorkCalendarYear2ᚖgridgovᚋgraphᚋmodelᚐWorkCalendarYear(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_workCalendar(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkCalendarYear(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_workCalendar_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_visitIntervals(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -37404,6 +37804,153 @@ func (ec *executionContext) _VisitIntervalSetting_days(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_VisitIntervalSetting_days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("VisitIntervalSetting", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkCalendarDay_date(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarDay_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarDay_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarDay", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkCalendarDay_working(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarDay_working(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Working, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarDay_working(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarDay", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _WorkCalendarDay_name(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarDay_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarDay_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarDay", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkCalendarYear_year(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarYear_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarYear_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarYear", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkCalendarYear_covered(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarYear_covered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Covered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarYear_covered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarYear", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _WorkCalendarYear_days(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarYear_days(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Days, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.WorkCalendarDay) graphql.Marshaler {
+			return ec.marshalNWorkCalendarDay2ᚕᚖgridgovᚋgraphᚋmodelᚐWorkCalendarDayᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarYear_days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkCalendarYear",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkCalendarDay(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _WorkRollup_grid(ctx context.Context, field graphql.CollectedField, obj *model.WorkRollup) (ret graphql.Marshaler) {
@@ -52788,6 +53335,62 @@ func UnmarshalVisitWhereInput(ctx context.Context, raw any) (ent.VisitWhereInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputWorkCalendarDayInput(ctx context.Context, obj any) (model.WorkCalendarDayInput, error) {
+	var it model.WorkCalendarDayInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"date", "working", "name"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Date = data
+		case "working":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("working"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Working = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWorkCalendarDayInput unmarshals raw into the WorkCalendarDayInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWorkCalendarDayInput(ctx context.Context, raw any) (model.WorkCalendarDayInput, error) {
+	var out model.WorkCalendarDayInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WorkCalendarDayInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -54046,6 +54649,12 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Event_actions(ctx, field, obj)
+				})
+		case "calendarCovered":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_calendarCovered(ctx, field, obj)
 				})
 		case "grid":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -56541,6 +57150,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setCalendarYear":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setCalendarYear(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteCalendarYear":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteCalendarYear(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createHousehold":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createHousehold(ctx, field)
@@ -58034,6 +58657,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_me(ctx, field)
 				})
+		case "workCalendar":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_workCalendar(ctx, field)
+				})
 		case "visitIntervals":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -59146,6 +59775,92 @@ func (ec *executionContext) _VisitIntervalSetting(ctx context.Context, sel ast.S
 			}
 		case "days":
 			out.Values[i] = ec._VisitIntervalSetting_days(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workCalendarDayImplementors = []string{"WorkCalendarDay"}
+
+func (ec *executionContext) _WorkCalendarDay(ctx context.Context, sel ast.SelectionSet, obj *model.WorkCalendarDay) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workCalendarDayImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkCalendarDay")
+		case "date":
+			out.Values[i] = ec._WorkCalendarDay_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "working":
+			out.Values[i] = ec._WorkCalendarDay_working(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._WorkCalendarDay_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workCalendarYearImplementors = []string{"WorkCalendarYear"}
+
+func (ec *executionContext) _WorkCalendarYear(ctx context.Context, sel ast.SelectionSet, obj *model.WorkCalendarYear) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workCalendarYearImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkCalendarYear")
+		case "year":
+			out.Values[i] = ec._WorkCalendarYear_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "covered":
+			out.Values[i] = ec._WorkCalendarYear_covered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "days":
+			out.Values[i] = ec._WorkCalendarYear_days(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -61822,6 +62537,57 @@ func (ec *executionContext) marshalNVisitOrderField2ᚖgridgovᚋentᚐVisitOrde
 func (ec *executionContext) unmarshalNVisitWhereInput2ᚖgridgovᚋentᚐVisitWhereInput(ctx context.Context, v any) (*ent.VisitWhereInput, error) {
 	res, err := ec.unmarshalInputVisitWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWorkCalendarDay2ᚕᚖgridgovᚋgraphᚋmodelᚐWorkCalendarDayᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WorkCalendarDay) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWorkCalendarDay2ᚖgridgovᚋgraphᚋmodelᚐWorkCalendarDay(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWorkCalendarDay2ᚖgridgovᚋgraphᚋmodelᚐWorkCalendarDay(ctx context.Context, sel ast.SelectionSet, v *model.WorkCalendarDay) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkCalendarDay!")
+		return graphql.Null
+	}
+	return ec._WorkCalendarDay(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNWorkCalendarDayInput2ᚕᚖgridgovᚋgraphᚋmodelᚐWorkCalendarDayInputᚄ(ctx context.Context, v any) ([]*model.WorkCalendarDayInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.WorkCalendarDayInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNWorkCalendarDayInput2ᚖgridgovᚋgraphᚋmodelᚐWorkCalendarDayInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNWorkCalendarDayInput2ᚖgridgovᚋgraphᚋmodelᚐWorkCalendarDayInput(ctx context.Context, v any) (*model.WorkCalendarDayInput, error) {
+	res, err := ec.unmarshalInputWorkCalendarDayInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWorkCalendarYear2ᚖgridgovᚋgraphᚋmodelᚐWorkCalendarYear(ctx context.Context, sel ast.SelectionSet, v *model.WorkCalendarYear) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkCalendarYear!")
+		return graphql.Null
+	}
+	return ec._WorkCalendarYear(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNWorkRollup2ᚖgridgovᚋgraphᚋmodelᚐWorkRollup(ctx context.Context, sel ast.SelectionSet, v *model.WorkRollup) graphql.Marshaler {

@@ -396,6 +396,36 @@ type VisitIntervalSetting struct {
 	Days int `json:"days"`
 }
 
+// A day that is not what its weekday says: a public holiday, or a make-up working day on a weekend.
+type WorkCalendarDay struct {
+	// YYYY-MM-DD, Asia/Shanghai.
+	Date string `json:"date"`
+	// True for a make-up working day (调休上班), false for a holiday.
+	Working bool `json:"working"`
+	// zh-CN name, e.g. 春节.
+	Name string `json:"name"`
+}
+
+// A day of a year's schedule, as an administrator sets it.
+type WorkCalendarDayInput struct {
+	// YYYY-MM-DD, within the year being set.
+	Date string `json:"date"`
+	// True for a make-up working day (only a Saturday or Sunday), false for a holiday.
+	Working bool `json:"working"`
+	// zh-CN name, e.g. 春节.
+	Name *string `json:"name,omitempty"`
+}
+
+// One year of the work calendar.
+type WorkCalendarYear struct {
+	Year int `json:"year"`
+	// Whether the year's official schedule (国务院办公厅节假日安排) is known. When false, deadlines in
+	// the year count every Monday to Friday as a working day, holidays included.
+	Covered bool `json:"covered"`
+	// The overrides of the year, by date: holidays and make-up working days.
+	Days []*WorkCalendarDay `json:"days"`
+}
+
 // The daily work under a grid in a period.
 type WorkRollup struct {
 	Grid   *ent.Grid      `json:"grid,omitempty"`

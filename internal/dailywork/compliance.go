@@ -24,7 +24,7 @@ import (
 // DayBounds returns the UTC instants that begin and end day (YYYY-MM-DD) in the calendar's
 // time zone.
 func (s *Service) DayBounds(day string) (time.Time, time.Time, error) {
-	d, err := time.ParseInLocation(time.DateOnly, day, s.Calendar.Location())
+	d, err := time.ParseInLocation(time.DateOnly, day, s.cal().Location())
 	if err != nil || d.Format(time.DateOnly) != day {
 		return time.Time{}, time.Time{}, apperr.Invalid("day", "day must be a date YYYY-MM-DD, got %q", day)
 	}

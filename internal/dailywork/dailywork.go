@@ -49,8 +49,16 @@ var DefaultIntervals = map[household.CareLevel]int{
 
 // Service records daily work.
 type Service struct {
+	// Calendar is the work calendar; nil means the process-wide one (workcal.Default).
 	Calendar *workcal.Calendar
 	Now      func() time.Time
+}
+
+func (s *Service) cal() *workcal.Calendar {
+	if s.Calendar != nil {
+		return s.Calendar
+	}
+	return workcal.Default()
 }
 
 // Tag hangs a plate on a household, replacing one of the same kind.
@@ -248,18 +256,18 @@ func (s *Service) SubmitReport(ctx context.Context, client *ent.Client, day stri
 		return nil, apperr.New(apperr.Forbidden, "a daily report is filed by the person themselves")
 	}
 	now := s.Now()
-	today := workcal.LocalDay(now, s.Calendar.Location())
+	today := workcal.LocalDay(now, s.cal().Location())
 	if day == "" {
 		day = today
 	}
-	d, err := time.ParseInLocation(time.DateOnly, day, s.Calendar.Location())
+	d, err := time.ParseInLocation(time.DateOnly, day, s.cal().Location())
 	if err != nil || d.Format(time.DateOnly) != day {
 		return nil, apperr.Invalid("day", "day must be a date YYYY-MM-DD, got %q", day)
 	}
 	if day > today {
 		return nil, apperr.Invalid("day", "a daily report cannot be for a future day (%s is after today, %s)", day, today)
 	}
-	if day < workcal.LocalDay(now.AddDate(0, 0, -7), s.Calendar.Location()) {
+	if day < workcal.LocalDay(now.AddDate(0, 0, -7), s.cal().Location()) {
 		return nil, apperr.Invalid("day", "a daily report can be filed up to 7 days late")
 	}
 	sys := authz.SystemContext(ctx, "file a daily report after its checks")

@@ -132,7 +132,7 @@ func (s *Service) reports(ctx context.Context, client *ent.Client, path string, 
 	if err != nil {
 		return fmt.Errorf("work rollup: report-owing roles: %w", err)
 	}
-	loc := s.Calendar.Location()
+	loc := s.cal().Location()
 	firstDay, lastDay := workcal.LocalDay(from, loc), workcal.LocalDay(to.Add(-time.Nanosecond), loc)
 	var filed []personDay
 	err = client.DailyReport.Query().
@@ -149,7 +149,7 @@ func (s *Service) reports(ctx context.Context, client *ent.Client, path string, 
 	// Walk the period's days; a day is owed by each person holding a duty at its end, once
 	// even if they hold several.
 	for day := time.Date(from.In(loc).Year(), from.In(loc).Month(), from.In(loc).Day(), 0, 0, 0, 0, loc); day.Before(to); day = day.AddDate(0, 0, 1) {
-		if !s.Calendar.IsWorkingDay(day) {
+		if !s.cal().IsWorkingDay(day) {
 			continue
 		}
 		end := day.AddDate(0, 0, 1).Add(-time.Second)

@@ -60,6 +60,7 @@ var listSizes = map[string]int{
 	"Query.eventCategories":      100,
 	"Query.ledgerCategories":     50,
 	"Query.visitIntervals":       10,
+	"WorkCalendarYear.days":      40, // a year of China's holidays and make-up days is about 35
 }
 
 // costedSchema is the executable schema with list fields costed by their length.

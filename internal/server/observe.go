@@ -19,6 +19,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"gridgov/internal/apperr"
+	"gridgov/internal/calendar"
+	"gridgov/internal/workcal"
 )
 
 const (
@@ -314,7 +316,8 @@ func ping(ctx context.Context, db *sql.DB) error {
 }
 
 // readyz answers 200 when the database answers a ping and cfg.Ready passes, within
-// readyTimeout, and 503 otherwise.
+// readyTimeout, and 503 otherwise. A ready answer adds a "warning:" line when the work
+// calendar lacks a schedule it should have by now (calendar.Warning).
 func readyz(cfg Config) http.HandlerFunc {
 	logger := cfg.Logger
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -343,5 +346,9 @@ func readyz(cfg Config) http.HandlerFunc {
 			}
 		}
 		_, _ = io.WriteString(w, "ready\n")
+		// A missing holiday schedule does not stop serving, but the operator must see it.
+		if msg := calendar.Warning(workcal.Default(), cfg.Now()); msg != "" {
+			_, _ = io.WriteString(w, "warning: "+msg+"\n")
+		}
 	}
 }

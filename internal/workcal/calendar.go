@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math/bits"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	// Embedded so that Asia/Shanghai loads on hosts and containers without tzdata.
@@ -72,6 +74,8 @@ func (u Unit) Valid() bool {
 type Calendar struct {
 	loc       *time.Location
 	overrides map[date]bool // date → working
+	days      []Day         // the overrides as given, sorted by date, for listing
+	covered   map[int]bool  // years whose official schedule the calendar holds
 	spans     []Span        // sorted, non-overlapping, non-empty
 }
 
@@ -82,7 +86,7 @@ func New(loc *time.Location, overrides []Day, hours []Span) (*Calendar, error) {
 	if loc == nil {
 		loc = shanghai()
 	}
-	c := &Calendar{loc: loc, overrides: make(map[date]bool, len(overrides))}
+	c := &Calendar{loc: loc, overrides: make(map[date]bool, len(overrides)), covered: map[int]bool{}}
 	for i, o := range overrides {
 		t, err := time.Parse(dateLayout, o.Date)
 		if err != nil || t.Format(dateLayout) != o.Date {
@@ -94,6 +98,8 @@ func New(loc *time.Location, overrides []Day, hours []Span) (*Calendar, error) {
 		}
 		c.overrides[d] = o.Working
 	}
+	c.days = slices.Clone(overrides)
+	slices.SortFunc(c.days, func(a, b Day) int { return strings.Compare(a.Date, b.Date) })
 	if hours == nil {
 		hours = defaultSpans
 	}
@@ -113,17 +119,77 @@ func New(loc *time.Location, overrides []Day, hours []Span) (*Calendar, error) {
 	return c, nil
 }
 
-var defaultCalendar = sync.OnceValue(func() *Calendar {
+var builtIn = sync.OnceValue(func() *Calendar {
 	c, err := New(nil, ChinaHolidays, nil)
 	if err != nil {
 		panic(fmt.Sprintf("workcal: ChinaHolidays: %v", err))
 	}
-	return c
+	return c.Covering(BuiltInYears...)
 })
 
-// Default returns the Asia/Shanghai calendar with ChinaHolidays and the default working
-// hours; it is built once and shared.
-func Default() *Calendar { return defaultCalendar() }
+// BuiltIn returns the Asia/Shanghai calendar with ChinaHolidays, covering BuiltInYears, and the
+// default working hours; it is built once and shared.
+func BuiltIn() *Calendar { return builtIn() }
+
+// current is the process-wide calendar: the built-in one until SetDefault replaces it with the
+// built-in schedules merged with the database's (internal/calendar).
+var current atomic.Pointer[Calendar]
+
+// Default returns the process-wide calendar every deadline and traffic light is computed
+// with: BuiltIn until SetDefault is called. Callers read it at each use, not once, so that a
+// reload (an administrator's import) takes effect at once.
+func Default() *Calendar {
+	if c := current.Load(); c != nil {
+		return c
+	}
+	return builtIn()
+}
+
+// SetDefault replaces the process-wide calendar; nil restores BuiltIn.
+func SetDefault(c *Calendar) { current.Store(c) }
+
+// Covering returns a copy of c that also covers years: it declares that c holds the official
+// schedule of those years, even where a year has no override at all.
+func (c *Calendar) Covering(years ...int) *Calendar {
+	out := *c
+	out.covered = make(map[int]bool, len(c.covered)+len(years))
+	for y := range c.covered {
+		out.covered[y] = true
+	}
+	for _, y := range years {
+		out.covered[y] = true
+	}
+	return &out
+}
+
+// Covers reports whether c holds the official schedule of year: outside a covered year,
+// holidays are unknown and Deadline counts every Monday to Friday as a working day.
+func (c *Calendar) Covers(year int) bool { return c.covered[year] }
+
+// CoversTime reports whether c covers the local year of t.
+func (c *Calendar) CoversTime(t time.Time) bool { return c.covered[t.In(c.loc).Year()] }
+
+// CoveredYears returns the covered years in ascending order.
+func (c *Calendar) CoveredYears() []int {
+	out := make([]int, 0, len(c.covered))
+	for y := range c.covered {
+		out = append(out, y)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Days returns the overrides of year, sorted by date.
+func (c *Calendar) Days(year int) []Day {
+	prefix := fmt.Sprintf("%04d-", year)
+	var out []Day
+	for _, d := range c.days {
+		if strings.HasPrefix(d.Date, prefix) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
 
 // Location returns the calendar's time zone, in which days and working hours are reckoned.
 func (c *Calendar) Location() *time.Location { return c.loc }

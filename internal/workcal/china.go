@@ -1,5 +1,8 @@
 package workcal
 
+// BuiltInYears are the years ChinaHolidays covers in full.
+var BuiltInYears = []int{2025, 2026}
+
 // ChinaHolidays are China's official public holidays and make-up working days (调休) for 2025
 // and 2026, as the team understands the State Council General Office arrangements:
 //   - 2025: 国务院办公厅关于2025年部分节假日安排的通知, 国办发明电〔2024〕12号, 12 November 2024
@@ -12,7 +15,8 @@ package workcal
 // Every day of each holiday period is listed, including those that fall on a weekend, so that
 // the name is known; make-up days are Saturdays or Sundays with Working=true. The State Council
 // publishes each year's arrangement in November of the year before: administrators add
-// overrides for later years (New accepts any []Day), and Default knows nothing past 2026.
+// overrides for later years through the database (internal/calendar), and BuiltIn knows nothing
+// past 2026: do not add a year here before its notice is verified.
 var ChinaHolidays = []Day{
 	// 2025
 	// 元旦：1月1日（周三）放假1天，不调休。

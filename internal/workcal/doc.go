@@ -17,5 +17,10 @@
 //   - NaturalHours: start + limit hours.
 //   - A limit ≤ 0 or an unknown unit yields start itself.
 //
+// A calendar also knows which years it covers: the years whose official schedule it holds
+// (Covers). Outside them the rules above still apply, on plain weekdays; callers flag such
+// deadlines rather than trust them. Default is the process-wide calendar (the built-in one
+// until internal/calendar loads the database's schedules over it).
+//
 // All results are in UTC; a Calendar is immutable and safe for concurrent use.
 package workcal

@@ -58,7 +58,7 @@ func (e *Engine) setDeadline(r *stepRun) error {
 	if err != nil {
 		return fmt.Errorf("load category of case %d: %w", r.ev.ID, err)
 	}
-	r.up.SetDeadline(e.Calendar.Deadline(r.now, cat.TimeLimit, workcal.Unit(cat.LimitUnit))).SetLimitUnit(cat.LimitUnit)
+	r.up.SetDeadline(e.Cal().Deadline(r.now, cat.TimeLimit, workcal.Unit(cat.LimitUnit))).SetLimitUnit(cat.LimitUnit)
 	return nil
 }
 

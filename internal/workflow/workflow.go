@@ -28,14 +28,24 @@ const (
 
 // Engine runs the workflow.
 type Engine struct {
+	// Calendar is the work calendar of deadlines; nil means the process-wide one
+	// (workcal.Default), read at each use so that a reloaded calendar applies at once.
 	Calendar *workcal.Calendar
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 }
 
-// New returns an engine on the default Chinese work calendar.
+// New returns an engine on the process-wide work calendar.
 func New() *Engine {
-	return &Engine{Calendar: workcal.Default(), Now: clock.Now}
+	return &Engine{Now: clock.Now}
+}
+
+// Cal returns the engine's work calendar: Calendar, or the process-wide one when nil.
+func (e *Engine) Cal() *workcal.Calendar {
+	if e.Calendar != nil {
+		return e.Calendar
+	}
+	return workcal.Default()
 }
 
 // Report is a new case reported by a signed-in viewer.
