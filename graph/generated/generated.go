@@ -11469,7 +11469,8 @@ extend type Mutation {
 
   """
   Changes the viewer's own password after checking the old one; ends the viewer's other
-  sessions and keeps this one. A wrong old password is UNAUTHENTICATED.
+  sessions and keeps this one. A wrong old password is BAD_USER_INPUT on oldPassword, not
+  UNAUTHENTICATED: the session itself is still good.
   """
   changePassword(oldPassword: String!, newPassword: String!): Boolean!
 
