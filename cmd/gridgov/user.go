@@ -59,8 +59,7 @@ func (c *userNameCmd) Run(e *runEnv, kctx *kong.Context) error {
 
 // userCmd runs one user command in a transaction of its own.
 func userCmd(ctx context.Context, verb, name, url string, personID int, admin bool, stdin io.Reader, stdout io.Writer) error {
-	dbURL := &url
-	client, err := openDatabase(ctx, *dbURL)
+	client, err := openDatabase(ctx, url)
 	if err != nil {
 		return err
 	}
