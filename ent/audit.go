@@ -812,6 +812,8 @@ func (e *Event) auditRecord() AuditRecord {
 		"registered_at":      e.RegisteredAt,
 		"deadline":           e.Deadline,
 		"limit_unit":         e.LimitUnit,
+		"time_limit":         e.TimeLimit,
+		"deadline_from":      e.DeadlineFrom,
 		"requested_deadline": e.RequestedDeadline,
 		"closed_at":          e.ClosedAt,
 		"feedback":           e.Feedback,

@@ -200,6 +200,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			event.FieldRegisteredAt:      {Type: field.TypeTime, Column: event.FieldRegisteredAt},
 			event.FieldDeadline:          {Type: field.TypeTime, Column: event.FieldDeadline},
 			event.FieldLimitUnit:         {Type: field.TypeEnum, Column: event.FieldLimitUnit},
+			event.FieldTimeLimit:         {Type: field.TypeInt, Column: event.FieldTimeLimit},
+			event.FieldDeadlineFrom:      {Type: field.TypeTime, Column: event.FieldDeadlineFrom},
 			event.FieldRequestedDeadline: {Type: field.TypeTime, Column: event.FieldRequestedDeadline},
 			event.FieldClosedAt:          {Type: field.TypeTime, Column: event.FieldClosedAt},
 			event.FieldFeedback:          {Type: field.TypeString, Column: event.FieldFeedback},
@@ -2231,6 +2233,16 @@ func (f *EventFilter) WhereDeadline(p entql.TimeP) {
 // WhereLimitUnit applies the entql string predicate on the limit_unit field.
 func (f *EventFilter) WhereLimitUnit(p entql.StringP) {
 	f.Where(p.Field(event.FieldLimitUnit))
+}
+
+// WhereTimeLimit applies the entql int predicate on the time_limit field.
+func (f *EventFilter) WhereTimeLimit(p entql.IntP) {
+	f.Where(p.Field(event.FieldTimeLimit))
+}
+
+// WhereDeadlineFrom applies the entql time.Time predicate on the deadline_from field.
+func (f *EventFilter) WhereDeadlineFrom(p entql.TimeP) {
+	f.Where(p.Field(event.FieldDeadlineFrom))
 }
 
 // WhereRequestedDeadline applies the entql time.Time predicate on the requested_deadline field.

@@ -60,6 +60,10 @@ type Event struct {
 	Deadline *time.Time `json:"deadline,omitempty"`
 	// Unit of the time limit the deadline was computed in, copied from the category at registration.
 	LimitUnit *timeunit.Unit `json:"limit_unit,omitempty"`
+	// The time limit the deadline was computed with, in limit_unit, copied from the category when it started; null when the deadline is an approved extension's date.
+	TimeLimit *int `json:"time_limit,omitempty"`
+	// When the time limit started (registration, or reopening): a new work calendar recomputes the deadline from here.
+	DeadlineFrom *time.Time `json:"deadline_from,omitempty"`
 	// A deadline extension asked for and not yet decided.
 	RequestedDeadline *time.Time `json:"requested_deadline,omitempty"`
 	// When the case was closed or voided (UTC).
@@ -219,11 +223,11 @@ func (*Event) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case event.FieldLatitude, event.FieldLongitude, event.FieldQuantity:
 			values[i] = new(sql.NullFloat64)
-		case event.FieldID, event.FieldReworkCount, event.FieldEscalationCount, event.FieldVersion, event.FieldGridID, event.FieldOriginGridID, event.FieldCategoryID, event.FieldReporterID, event.FieldAssigneeID, event.FieldDuplicateOfID:
+		case event.FieldID, event.FieldTimeLimit, event.FieldReworkCount, event.FieldEscalationCount, event.FieldVersion, event.FieldGridID, event.FieldOriginGridID, event.FieldCategoryID, event.FieldReporterID, event.FieldAssigneeID, event.FieldDuplicateOfID:
 			values[i] = new(sql.NullInt64)
 		case event.FieldTrackingCode, event.FieldSource, event.FieldTitle, event.FieldDescription, event.FieldAddress, event.FieldUnit, event.FieldStatus, event.FieldLimitUnit, event.FieldFeedback, event.FieldReporterName, event.FieldReporterPhone, event.FieldGridPath, event.FieldOriginPath:
 			values[i] = new(sql.NullString)
-		case event.FieldCreatedAt, event.FieldUpdatedAt, event.FieldReportedAt, event.FieldRegisteredAt, event.FieldDeadline, event.FieldRequestedDeadline, event.FieldClosedAt:
+		case event.FieldCreatedAt, event.FieldUpdatedAt, event.FieldReportedAt, event.FieldRegisteredAt, event.FieldDeadline, event.FieldDeadlineFrom, event.FieldRequestedDeadline, event.FieldClosedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -355,6 +359,20 @@ func (_m *Event) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.LimitUnit = new(timeunit.Unit)
 				*_m.LimitUnit = timeunit.Unit(value.String)
+			}
+		case event.FieldTimeLimit:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field time_limit", values[i])
+			} else if value.Valid {
+				_m.TimeLimit = new(int)
+				*_m.TimeLimit = int(value.Int64)
+			}
+		case event.FieldDeadlineFrom:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deadline_from", values[i])
+			} else if value.Valid {
+				_m.DeadlineFrom = new(time.Time)
+				*_m.DeadlineFrom = value.Time
 			}
 		case event.FieldRequestedDeadline:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -594,6 +612,16 @@ func (_m *Event) String() string {
 	if v := _m.LimitUnit; v != nil {
 		builder.WriteString("limit_unit=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.TimeLimit; v != nil {
+		builder.WriteString("time_limit=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.DeadlineFrom; v != nil {
+		builder.WriteString("deadline_from=")
+		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")
 	if v := _m.RequestedDeadline; v != nil {

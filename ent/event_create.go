@@ -225,6 +225,34 @@ func (_c *EventCreate) SetNillableLimitUnit(v *timeunit.Unit) *EventCreate {
 	return _c
 }
 
+// SetTimeLimit sets the "time_limit" field.
+func (_c *EventCreate) SetTimeLimit(v int) *EventCreate {
+	_c.mutation.SetTimeLimit(v)
+	return _c
+}
+
+// SetNillableTimeLimit sets the "time_limit" field if the given value is not nil.
+func (_c *EventCreate) SetNillableTimeLimit(v *int) *EventCreate {
+	if v != nil {
+		_c.SetTimeLimit(*v)
+	}
+	return _c
+}
+
+// SetDeadlineFrom sets the "deadline_from" field.
+func (_c *EventCreate) SetDeadlineFrom(v time.Time) *EventCreate {
+	_c.mutation.SetDeadlineFrom(v)
+	return _c
+}
+
+// SetNillableDeadlineFrom sets the "deadline_from" field if the given value is not nil.
+func (_c *EventCreate) SetNillableDeadlineFrom(v *time.Time) *EventCreate {
+	if v != nil {
+		_c.SetDeadlineFrom(*v)
+	}
+	return _c
+}
+
 // SetRequestedDeadline sets the "requested_deadline" field.
 func (_c *EventCreate) SetRequestedDeadline(v time.Time) *EventCreate {
 	_c.mutation.SetRequestedDeadline(v)
@@ -650,6 +678,11 @@ func (_c *EventCreate) check() error {
 			return &ValidationError{Name: "limit_unit", err: fmt.Errorf(`ent: validator failed for field "Event.limit_unit": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.TimeLimit(); ok {
+		if err := event.TimeLimitValidator(v); err != nil {
+			return &ValidationError{Name: "time_limit", err: fmt.Errorf(`ent: validator failed for field "Event.time_limit": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.Feedback(); !ok {
 		return &ValidationError{Name: "feedback", err: errors.New(`ent: missing required field "Event.feedback"`)}
 	}
@@ -826,6 +859,14 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.LimitUnit(); ok {
 		_spec.SetField(event.FieldLimitUnit, field.TypeEnum, value)
 		_node.LimitUnit = &value
+	}
+	if value, ok := _c.mutation.TimeLimit(); ok {
+		_spec.SetField(event.FieldTimeLimit, field.TypeInt, value)
+		_node.TimeLimit = &value
+	}
+	if value, ok := _c.mutation.DeadlineFrom(); ok {
+		_spec.SetField(event.FieldDeadlineFrom, field.TypeTime, value)
+		_node.DeadlineFrom = &value
 	}
 	if value, ok := _c.mutation.RequestedDeadline(); ok {
 		_spec.SetField(event.FieldRequestedDeadline, field.TypeTime, value)
@@ -1290,6 +1331,48 @@ func (u *EventUpsert) UpdateLimitUnit() *EventUpsert {
 // ClearLimitUnit clears the value of the "limit_unit" field.
 func (u *EventUpsert) ClearLimitUnit() *EventUpsert {
 	u.SetNull(event.FieldLimitUnit)
+	return u
+}
+
+// SetTimeLimit sets the "time_limit" field.
+func (u *EventUpsert) SetTimeLimit(v int) *EventUpsert {
+	u.Set(event.FieldTimeLimit, v)
+	return u
+}
+
+// UpdateTimeLimit sets the "time_limit" field to the value that was provided on create.
+func (u *EventUpsert) UpdateTimeLimit() *EventUpsert {
+	u.SetExcluded(event.FieldTimeLimit)
+	return u
+}
+
+// AddTimeLimit adds v to the "time_limit" field.
+func (u *EventUpsert) AddTimeLimit(v int) *EventUpsert {
+	u.Add(event.FieldTimeLimit, v)
+	return u
+}
+
+// ClearTimeLimit clears the value of the "time_limit" field.
+func (u *EventUpsert) ClearTimeLimit() *EventUpsert {
+	u.SetNull(event.FieldTimeLimit)
+	return u
+}
+
+// SetDeadlineFrom sets the "deadline_from" field.
+func (u *EventUpsert) SetDeadlineFrom(v time.Time) *EventUpsert {
+	u.Set(event.FieldDeadlineFrom, v)
+	return u
+}
+
+// UpdateDeadlineFrom sets the "deadline_from" field to the value that was provided on create.
+func (u *EventUpsert) UpdateDeadlineFrom() *EventUpsert {
+	u.SetExcluded(event.FieldDeadlineFrom)
+	return u
+}
+
+// ClearDeadlineFrom clears the value of the "deadline_from" field.
+func (u *EventUpsert) ClearDeadlineFrom() *EventUpsert {
+	u.SetNull(event.FieldDeadlineFrom)
 	return u
 }
 
@@ -1834,6 +1917,55 @@ func (u *EventUpsertOne) UpdateLimitUnit() *EventUpsertOne {
 func (u *EventUpsertOne) ClearLimitUnit() *EventUpsertOne {
 	return u.Update(func(s *EventUpsert) {
 		s.ClearLimitUnit()
+	})
+}
+
+// SetTimeLimit sets the "time_limit" field.
+func (u *EventUpsertOne) SetTimeLimit(v int) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetTimeLimit(v)
+	})
+}
+
+// AddTimeLimit adds v to the "time_limit" field.
+func (u *EventUpsertOne) AddTimeLimit(v int) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.AddTimeLimit(v)
+	})
+}
+
+// UpdateTimeLimit sets the "time_limit" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateTimeLimit() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateTimeLimit()
+	})
+}
+
+// ClearTimeLimit clears the value of the "time_limit" field.
+func (u *EventUpsertOne) ClearTimeLimit() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearTimeLimit()
+	})
+}
+
+// SetDeadlineFrom sets the "deadline_from" field.
+func (u *EventUpsertOne) SetDeadlineFrom(v time.Time) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetDeadlineFrom(v)
+	})
+}
+
+// UpdateDeadlineFrom sets the "deadline_from" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateDeadlineFrom() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateDeadlineFrom()
+	})
+}
+
+// ClearDeadlineFrom clears the value of the "deadline_from" field.
+func (u *EventUpsertOne) ClearDeadlineFrom() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearDeadlineFrom()
 	})
 }
 
@@ -2579,6 +2711,55 @@ func (u *EventUpsertBulk) UpdateLimitUnit() *EventUpsertBulk {
 func (u *EventUpsertBulk) ClearLimitUnit() *EventUpsertBulk {
 	return u.Update(func(s *EventUpsert) {
 		s.ClearLimitUnit()
+	})
+}
+
+// SetTimeLimit sets the "time_limit" field.
+func (u *EventUpsertBulk) SetTimeLimit(v int) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetTimeLimit(v)
+	})
+}
+
+// AddTimeLimit adds v to the "time_limit" field.
+func (u *EventUpsertBulk) AddTimeLimit(v int) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.AddTimeLimit(v)
+	})
+}
+
+// UpdateTimeLimit sets the "time_limit" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateTimeLimit() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateTimeLimit()
+	})
+}
+
+// ClearTimeLimit clears the value of the "time_limit" field.
+func (u *EventUpsertBulk) ClearTimeLimit() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearTimeLimit()
+	})
+}
+
+// SetDeadlineFrom sets the "deadline_from" field.
+func (u *EventUpsertBulk) SetDeadlineFrom(v time.Time) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetDeadlineFrom(v)
+	})
+}
+
+// UpdateDeadlineFrom sets the "deadline_from" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateDeadlineFrom() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateDeadlineFrom()
+	})
+}
+
+// ClearDeadlineFrom clears the value of the "deadline_from" field.
+func (u *EventUpsertBulk) ClearDeadlineFrom() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearDeadlineFrom()
 	})
 }
 

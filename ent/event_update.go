@@ -298,6 +298,53 @@ func (_u *EventUpdate) ClearLimitUnit() *EventUpdate {
 	return _u
 }
 
+// SetTimeLimit sets the "time_limit" field.
+func (_u *EventUpdate) SetTimeLimit(v int) *EventUpdate {
+	_u.mutation.ResetTimeLimit()
+	_u.mutation.SetTimeLimit(v)
+	return _u
+}
+
+// SetNillableTimeLimit sets the "time_limit" field if the given value is not nil.
+func (_u *EventUpdate) SetNillableTimeLimit(v *int) *EventUpdate {
+	if v != nil {
+		_u.SetTimeLimit(*v)
+	}
+	return _u
+}
+
+// AddTimeLimit adds value to the "time_limit" field.
+func (_u *EventUpdate) AddTimeLimit(v int) *EventUpdate {
+	_u.mutation.AddTimeLimit(v)
+	return _u
+}
+
+// ClearTimeLimit clears the value of the "time_limit" field.
+func (_u *EventUpdate) ClearTimeLimit() *EventUpdate {
+	_u.mutation.ClearTimeLimit()
+	return _u
+}
+
+// SetDeadlineFrom sets the "deadline_from" field.
+func (_u *EventUpdate) SetDeadlineFrom(v time.Time) *EventUpdate {
+	_u.mutation.SetDeadlineFrom(v)
+	return _u
+}
+
+// SetNillableDeadlineFrom sets the "deadline_from" field if the given value is not nil.
+func (_u *EventUpdate) SetNillableDeadlineFrom(v *time.Time) *EventUpdate {
+	if v != nil {
+		_u.SetDeadlineFrom(*v)
+	}
+	return _u
+}
+
+// ClearDeadlineFrom clears the value of the "deadline_from" field.
+func (_u *EventUpdate) ClearDeadlineFrom() *EventUpdate {
+	_u.mutation.ClearDeadlineFrom()
+	return _u
+}
+
 // SetRequestedDeadline sets the "requested_deadline" field.
 func (_u *EventUpdate) SetRequestedDeadline(v time.Time) *EventUpdate {
 	_u.mutation.SetRequestedDeadline(v)
@@ -754,6 +801,11 @@ func (_u *EventUpdate) check() error {
 			return &ValidationError{Name: "limit_unit", err: fmt.Errorf(`ent: validator failed for field "Event.limit_unit": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.TimeLimit(); ok {
+		if err := event.TimeLimitValidator(v); err != nil {
+			return &ValidationError{Name: "time_limit", err: fmt.Errorf(`ent: validator failed for field "Event.time_limit": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Feedback(); ok {
 		if err := event.FeedbackValidator(v); err != nil {
 			return &ValidationError{Name: "feedback", err: fmt.Errorf(`ent: validator failed for field "Event.feedback": %w`, err)}
@@ -903,6 +955,21 @@ func (_u *EventUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.LimitUnitCleared() {
 		_spec.ClearField(event.FieldLimitUnit, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.TimeLimit(); ok {
+		_spec.SetField(event.FieldTimeLimit, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTimeLimit(); ok {
+		_spec.AddField(event.FieldTimeLimit, field.TypeInt, value)
+	}
+	if _u.mutation.TimeLimitCleared() {
+		_spec.ClearField(event.FieldTimeLimit, field.TypeInt)
+	}
+	if value, ok := _u.mutation.DeadlineFrom(); ok {
+		_spec.SetField(event.FieldDeadlineFrom, field.TypeTime, value)
+	}
+	if _u.mutation.DeadlineFromCleared() {
+		_spec.ClearField(event.FieldDeadlineFrom, field.TypeTime)
 	}
 	if value, ok := _u.mutation.RequestedDeadline(); ok {
 		_spec.SetField(event.FieldRequestedDeadline, field.TypeTime, value)
@@ -1440,6 +1507,53 @@ func (_u *EventUpdateOne) ClearLimitUnit() *EventUpdateOne {
 	return _u
 }
 
+// SetTimeLimit sets the "time_limit" field.
+func (_u *EventUpdateOne) SetTimeLimit(v int) *EventUpdateOne {
+	_u.mutation.ResetTimeLimit()
+	_u.mutation.SetTimeLimit(v)
+	return _u
+}
+
+// SetNillableTimeLimit sets the "time_limit" field if the given value is not nil.
+func (_u *EventUpdateOne) SetNillableTimeLimit(v *int) *EventUpdateOne {
+	if v != nil {
+		_u.SetTimeLimit(*v)
+	}
+	return _u
+}
+
+// AddTimeLimit adds value to the "time_limit" field.
+func (_u *EventUpdateOne) AddTimeLimit(v int) *EventUpdateOne {
+	_u.mutation.AddTimeLimit(v)
+	return _u
+}
+
+// ClearTimeLimit clears the value of the "time_limit" field.
+func (_u *EventUpdateOne) ClearTimeLimit() *EventUpdateOne {
+	_u.mutation.ClearTimeLimit()
+	return _u
+}
+
+// SetDeadlineFrom sets the "deadline_from" field.
+func (_u *EventUpdateOne) SetDeadlineFrom(v time.Time) *EventUpdateOne {
+	_u.mutation.SetDeadlineFrom(v)
+	return _u
+}
+
+// SetNillableDeadlineFrom sets the "deadline_from" field if the given value is not nil.
+func (_u *EventUpdateOne) SetNillableDeadlineFrom(v *time.Time) *EventUpdateOne {
+	if v != nil {
+		_u.SetDeadlineFrom(*v)
+	}
+	return _u
+}
+
+// ClearDeadlineFrom clears the value of the "deadline_from" field.
+func (_u *EventUpdateOne) ClearDeadlineFrom() *EventUpdateOne {
+	_u.mutation.ClearDeadlineFrom()
+	return _u
+}
+
 // SetRequestedDeadline sets the "requested_deadline" field.
 func (_u *EventUpdateOne) SetRequestedDeadline(v time.Time) *EventUpdateOne {
 	_u.mutation.SetRequestedDeadline(v)
@@ -1909,6 +2023,11 @@ func (_u *EventUpdateOne) check() error {
 			return &ValidationError{Name: "limit_unit", err: fmt.Errorf(`ent: validator failed for field "Event.limit_unit": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.TimeLimit(); ok {
+		if err := event.TimeLimitValidator(v); err != nil {
+			return &ValidationError{Name: "time_limit", err: fmt.Errorf(`ent: validator failed for field "Event.time_limit": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Feedback(); ok {
 		if err := event.FeedbackValidator(v); err != nil {
 			return &ValidationError{Name: "feedback", err: fmt.Errorf(`ent: validator failed for field "Event.feedback": %w`, err)}
@@ -2075,6 +2194,21 @@ func (_u *EventUpdateOne) sqlSave(ctx context.Context) (_node *Event, err error)
 	}
 	if _u.mutation.LimitUnitCleared() {
 		_spec.ClearField(event.FieldLimitUnit, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.TimeLimit(); ok {
+		_spec.SetField(event.FieldTimeLimit, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTimeLimit(); ok {
+		_spec.AddField(event.FieldTimeLimit, field.TypeInt, value)
+	}
+	if _u.mutation.TimeLimitCleared() {
+		_spec.ClearField(event.FieldTimeLimit, field.TypeInt)
+	}
+	if value, ok := _u.mutation.DeadlineFrom(); ok {
+		_spec.SetField(event.FieldDeadlineFrom, field.TypeTime, value)
+	}
+	if _u.mutation.DeadlineFromCleared() {
+		_spec.ClearField(event.FieldDeadlineFrom, field.TypeTime)
 	}
 	if value, ok := _u.mutation.RequestedDeadline(); ok {
 		_spec.SetField(event.FieldRequestedDeadline, field.TypeTime, value)

@@ -739,6 +739,11 @@ func (_q *EventQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				selectedFields = append(selectedFields, event.FieldLimitUnit)
 				fieldSeen[event.FieldLimitUnit] = struct{}{}
 			}
+		case "timeLimit":
+			if _, ok := fieldSeen[event.FieldTimeLimit]; !ok {
+				selectedFields = append(selectedFields, event.FieldTimeLimit)
+				fieldSeen[event.FieldTimeLimit] = struct{}{}
+			}
 		case "requestedDeadline":
 			if _, ok := fieldSeen[event.FieldRequestedDeadline]; !ok {
 				selectedFields = append(selectedFields, event.FieldRequestedDeadline)

@@ -5076,6 +5076,9 @@ type EventMutation struct {
 	registered_at       *time.Time
 	deadline            *time.Time
 	limit_unit          *timeunit.Unit
+	time_limit          *int
+	addtime_limit       *int
+	deadline_from       *time.Time
 	requested_deadline  *time.Time
 	closed_at           *time.Time
 	feedback            *string
@@ -5991,6 +5994,125 @@ func (m *EventMutation) LimitUnitCleared() bool {
 func (m *EventMutation) ResetLimitUnit() {
 	m.limit_unit = nil
 	delete(m.clearedFields, event.FieldLimitUnit)
+}
+
+// SetTimeLimit sets the "time_limit" field.
+func (m *EventMutation) SetTimeLimit(i int) {
+	m.time_limit = &i
+	m.addtime_limit = nil
+}
+
+// TimeLimit returns the value of the "time_limit" field in the mutation.
+func (m *EventMutation) TimeLimit() (r int, exists bool) {
+	v := m.time_limit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTimeLimit returns the old "time_limit" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldTimeLimit(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTimeLimit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTimeLimit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTimeLimit: %w", err)
+	}
+	return oldValue.TimeLimit, nil
+}
+
+// AddTimeLimit adds i to the "time_limit" field.
+func (m *EventMutation) AddTimeLimit(i int) {
+	if m.addtime_limit != nil {
+		*m.addtime_limit += i
+	} else {
+		m.addtime_limit = &i
+	}
+}
+
+// AddedTimeLimit returns the value that was added to the "time_limit" field in this mutation.
+func (m *EventMutation) AddedTimeLimit() (r int, exists bool) {
+	v := m.addtime_limit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearTimeLimit clears the value of the "time_limit" field.
+func (m *EventMutation) ClearTimeLimit() {
+	m.time_limit = nil
+	m.addtime_limit = nil
+	m.clearedFields[event.FieldTimeLimit] = struct{}{}
+}
+
+// TimeLimitCleared returns if the "time_limit" field was cleared in this mutation.
+func (m *EventMutation) TimeLimitCleared() bool {
+	_, ok := m.clearedFields[event.FieldTimeLimit]
+	return ok
+}
+
+// ResetTimeLimit resets all changes to the "time_limit" field.
+func (m *EventMutation) ResetTimeLimit() {
+	m.time_limit = nil
+	m.addtime_limit = nil
+	delete(m.clearedFields, event.FieldTimeLimit)
+}
+
+// SetDeadlineFrom sets the "deadline_from" field.
+func (m *EventMutation) SetDeadlineFrom(t time.Time) {
+	m.deadline_from = &t
+}
+
+// DeadlineFrom returns the value of the "deadline_from" field in the mutation.
+func (m *EventMutation) DeadlineFrom() (r time.Time, exists bool) {
+	v := m.deadline_from
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeadlineFrom returns the old "deadline_from" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldDeadlineFrom(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeadlineFrom is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeadlineFrom requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeadlineFrom: %w", err)
+	}
+	return oldValue.DeadlineFrom, nil
+}
+
+// ClearDeadlineFrom clears the value of the "deadline_from" field.
+func (m *EventMutation) ClearDeadlineFrom() {
+	m.deadline_from = nil
+	m.clearedFields[event.FieldDeadlineFrom] = struct{}{}
+}
+
+// DeadlineFromCleared returns if the "deadline_from" field was cleared in this mutation.
+func (m *EventMutation) DeadlineFromCleared() bool {
+	_, ok := m.clearedFields[event.FieldDeadlineFrom]
+	return ok
+}
+
+// ResetDeadlineFrom resets all changes to the "deadline_from" field.
+func (m *EventMutation) ResetDeadlineFrom() {
+	m.deadline_from = nil
+	delete(m.clearedFields, event.FieldDeadlineFrom)
 }
 
 // SetRequestedDeadline sets the "requested_deadline" field.
@@ -6998,7 +7120,7 @@ func (m *EventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EventMutation) Fields() []string {
-	fields := make([]string, 0, 33)
+	fields := make([]string, 0, 35)
 	if m.created_at != nil {
 		fields = append(fields, event.FieldCreatedAt)
 	}
@@ -7049,6 +7171,12 @@ func (m *EventMutation) Fields() []string {
 	}
 	if m.limit_unit != nil {
 		fields = append(fields, event.FieldLimitUnit)
+	}
+	if m.time_limit != nil {
+		fields = append(fields, event.FieldTimeLimit)
+	}
+	if m.deadline_from != nil {
+		fields = append(fields, event.FieldDeadlineFrom)
 	}
 	if m.requested_deadline != nil {
 		fields = append(fields, event.FieldRequestedDeadline)
@@ -7140,6 +7268,10 @@ func (m *EventMutation) Field(name string) (ent.Value, bool) {
 		return m.Deadline()
 	case event.FieldLimitUnit:
 		return m.LimitUnit()
+	case event.FieldTimeLimit:
+		return m.TimeLimit()
+	case event.FieldDeadlineFrom:
+		return m.DeadlineFrom()
 	case event.FieldRequestedDeadline:
 		return m.RequestedDeadline()
 	case event.FieldClosedAt:
@@ -7215,6 +7347,10 @@ func (m *EventMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldDeadline(ctx)
 	case event.FieldLimitUnit:
 		return m.OldLimitUnit(ctx)
+	case event.FieldTimeLimit:
+		return m.OldTimeLimit(ctx)
+	case event.FieldDeadlineFrom:
+		return m.OldDeadlineFrom(ctx)
 	case event.FieldRequestedDeadline:
 		return m.OldRequestedDeadline(ctx)
 	case event.FieldClosedAt:
@@ -7375,6 +7511,20 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLimitUnit(v)
 		return nil
+	case event.FieldTimeLimit:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTimeLimit(v)
+		return nil
+	case event.FieldDeadlineFrom:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeadlineFrom(v)
+		return nil
 	case event.FieldRequestedDeadline:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -7504,6 +7654,9 @@ func (m *EventMutation) AddedFields() []string {
 	if m.addquantity != nil {
 		fields = append(fields, event.FieldQuantity)
 	}
+	if m.addtime_limit != nil {
+		fields = append(fields, event.FieldTimeLimit)
+	}
 	if m.addrework_count != nil {
 		fields = append(fields, event.FieldReworkCount)
 	}
@@ -7527,6 +7680,8 @@ func (m *EventMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedLongitude()
 	case event.FieldQuantity:
 		return m.AddedQuantity()
+	case event.FieldTimeLimit:
+		return m.AddedTimeLimit()
 	case event.FieldReworkCount:
 		return m.AddedReworkCount()
 	case event.FieldEscalationCount:
@@ -7562,6 +7717,13 @@ func (m *EventMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddQuantity(v)
+		return nil
+	case event.FieldTimeLimit:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTimeLimit(v)
 		return nil
 	case event.FieldReworkCount:
 		v, ok := value.(int)
@@ -7613,6 +7775,12 @@ func (m *EventMutation) ClearedFields() []string {
 	if m.FieldCleared(event.FieldLimitUnit) {
 		fields = append(fields, event.FieldLimitUnit)
 	}
+	if m.FieldCleared(event.FieldTimeLimit) {
+		fields = append(fields, event.FieldTimeLimit)
+	}
+	if m.FieldCleared(event.FieldDeadlineFrom) {
+		fields = append(fields, event.FieldDeadlineFrom)
+	}
 	if m.FieldCleared(event.FieldRequestedDeadline) {
 		fields = append(fields, event.FieldRequestedDeadline)
 	}
@@ -7662,6 +7830,12 @@ func (m *EventMutation) ClearField(name string) error {
 		return nil
 	case event.FieldLimitUnit:
 		m.ClearLimitUnit()
+		return nil
+	case event.FieldTimeLimit:
+		m.ClearTimeLimit()
+		return nil
+	case event.FieldDeadlineFrom:
+		m.ClearDeadlineFrom()
 		return nil
 	case event.FieldRequestedDeadline:
 		m.ClearRequestedDeadline()
@@ -7736,6 +7910,12 @@ func (m *EventMutation) ResetField(name string) error {
 		return nil
 	case event.FieldLimitUnit:
 		m.ResetLimitUnit()
+		return nil
+	case event.FieldTimeLimit:
+		m.ResetTimeLimit()
+		return nil
+	case event.FieldDeadlineFrom:
+		m.ResetDeadlineFrom()
 		return nil
 	case event.FieldRequestedDeadline:
 		m.ResetRequestedDeadline()

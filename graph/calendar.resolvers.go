@@ -26,22 +26,27 @@ func (r *mutationResolver) SetCalendarYear(ctx context.Context, year int, days [
 	for i, d := range days {
 		y.Days[i] = workcal.Day{Date: d.Date, Working: d.Working, Name: deref(d.Name)}
 	}
-	if err := calendar.SetYears(ctx, r.client(ctx), []calendar.Year{y}); err != nil {
+	moved, err := calendar.SetYears(ctx, r.client(ctx), []calendar.Year{y})
+	if err != nil {
 		return nil, err
 	}
 	// The transaction commits after the resolver: answer what it will have stored.
 	out := workCalendarYear(year, covered, y.Days)
+	out.DeadlinesMoved = &moved
 	sort.Slice(out.Days, func(i, j int) bool { return out.Days[i].Date < out.Days[j].Date })
 	return out, nil
 }
 
 // DeleteCalendarYear is the resolver for the deleteCalendarYear field.
 func (r *mutationResolver) DeleteCalendarYear(ctx context.Context, year int) (*model.WorkCalendarYear, error) {
-	if err := calendar.DeleteYear(ctx, r.client(ctx), year); err != nil {
+	moved, err := calendar.DeleteYear(ctx, r.client(ctx), year)
+	if err != nil {
 		return nil, err
 	}
 	b := workcal.BuiltIn()
-	return workCalendarYear(year, b.Covers(year), b.Days(year)), nil
+	out := workCalendarYear(year, b.Covers(year), b.Days(year))
+	out.DeadlinesMoved = &moved
+	return out, nil
 }
 
 // WorkCalendar is the resolver for the workCalendar field.

@@ -29,12 +29,13 @@ func (c *calendarImportCmd) Run(e *runEnv) error {
 	}
 	defer client.Close()
 	// Whoever holds the database URL administers the whole tree.
-	years, err := calendar.Import(authz.SystemContext(e.ctx, "calendar import from the command line"), client, data)
+	years, moved, err := calendar.Import(authz.SystemContext(e.ctx, "calendar import from the command line"), client, data)
 	if err != nil {
 		return fmt.Errorf("calendar import %s: %w", c.File, err)
 	}
 	for _, y := range years {
 		fmt.Fprintf(e.stdout, "work calendar %d in %s: %d days, covered\n", y.Year, store.RedactURL(c.DB.URL), len(y.Days))
 	}
+	fmt.Fprintf(e.stdout, "deadlines of open cases recomputed with it: %d moved\n", moved)
 	return nil
 }

@@ -38,7 +38,7 @@ func TestCalendarImport(t *testing.T) {
 				t.Errorf("refused file stored %d days (%v)", n, err)
 			}
 			out := mustRun(t, "", "calendar", "import", "--database-url", db.URL, good)
-			if !strings.Contains(out, "work calendar 2027") || !strings.Contains(out, "2 days, covered") {
+			if !strings.Contains(out, "work calendar 2027") || !strings.Contains(out, "2 days, covered") || !strings.Contains(out, "recomputed with it: 0 moved") {
 				t.Errorf("output %q", out)
 			}
 			cal, err := calendar.Load(servertest.System(), db.Client)

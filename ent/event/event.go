@@ -54,6 +54,10 @@ const (
 	FieldDeadline = "deadline"
 	// FieldLimitUnit holds the string denoting the limit_unit field in the database.
 	FieldLimitUnit = "limit_unit"
+	// FieldTimeLimit holds the string denoting the time_limit field in the database.
+	FieldTimeLimit = "time_limit"
+	// FieldDeadlineFrom holds the string denoting the deadline_from field in the database.
+	FieldDeadlineFrom = "deadline_from"
 	// FieldRequestedDeadline holds the string denoting the requested_deadline field in the database.
 	FieldRequestedDeadline = "requested_deadline"
 	// FieldClosedAt holds the string denoting the closed_at field in the database.
@@ -176,6 +180,8 @@ var Columns = []string{
 	FieldRegisteredAt,
 	FieldDeadline,
 	FieldLimitUnit,
+	FieldTimeLimit,
+	FieldDeadlineFrom,
 	FieldRequestedDeadline,
 	FieldClosedAt,
 	FieldFeedback,
@@ -240,6 +246,8 @@ var (
 	DefaultUnit string
 	// UnitValidator is a validator for the "unit" field. It is called by the builders before save.
 	UnitValidator func(string) error
+	// TimeLimitValidator is a validator for the "time_limit" field. It is called by the builders before save.
+	TimeLimitValidator func(int) error
 	// DefaultFeedback holds the default value on creation for the "feedback" field.
 	DefaultFeedback string
 	// FeedbackValidator is a validator for the "feedback" field. It is called by the builders before save.
@@ -425,6 +433,16 @@ func ByDeadline(opts ...sql.OrderTermOption) OrderOption {
 // ByLimitUnit orders the results by the limit_unit field.
 func ByLimitUnit(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLimitUnit, opts...).ToFunc()
+}
+
+// ByTimeLimit orders the results by the time_limit field.
+func ByTimeLimit(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTimeLimit, opts...).ToFunc()
+}
+
+// ByDeadlineFrom orders the results by the deadline_from field.
+func ByDeadlineFrom(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeadlineFrom, opts...).ToFunc()
 }
 
 // ByRequestedDeadline orders the results by the requested_deadline field.

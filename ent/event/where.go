@@ -121,6 +121,16 @@ func Deadline(v time.Time) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldDeadline, v))
 }
 
+// TimeLimit applies equality check predicate on the "time_limit" field. It's identical to TimeLimitEQ.
+func TimeLimit(v int) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldTimeLimit, v))
+}
+
+// DeadlineFrom applies equality check predicate on the "deadline_from" field. It's identical to DeadlineFromEQ.
+func DeadlineFrom(v time.Time) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldDeadlineFrom, v))
+}
+
 // RequestedDeadline applies equality check predicate on the "requested_deadline" field. It's identical to RequestedDeadlineEQ.
 func RequestedDeadline(v time.Time) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldRequestedDeadline, v))
@@ -984,6 +994,106 @@ func LimitUnitIsNil() predicate.Event {
 // LimitUnitNotNil applies the NotNil predicate on the "limit_unit" field.
 func LimitUnitNotNil() predicate.Event {
 	return predicate.Event(sql.FieldNotNull(FieldLimitUnit))
+}
+
+// TimeLimitEQ applies the EQ predicate on the "time_limit" field.
+func TimeLimitEQ(v int) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldTimeLimit, v))
+}
+
+// TimeLimitNEQ applies the NEQ predicate on the "time_limit" field.
+func TimeLimitNEQ(v int) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldTimeLimit, v))
+}
+
+// TimeLimitIn applies the In predicate on the "time_limit" field.
+func TimeLimitIn(vs ...int) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldTimeLimit, vs...))
+}
+
+// TimeLimitNotIn applies the NotIn predicate on the "time_limit" field.
+func TimeLimitNotIn(vs ...int) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldTimeLimit, vs...))
+}
+
+// TimeLimitGT applies the GT predicate on the "time_limit" field.
+func TimeLimitGT(v int) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldTimeLimit, v))
+}
+
+// TimeLimitGTE applies the GTE predicate on the "time_limit" field.
+func TimeLimitGTE(v int) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldTimeLimit, v))
+}
+
+// TimeLimitLT applies the LT predicate on the "time_limit" field.
+func TimeLimitLT(v int) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldTimeLimit, v))
+}
+
+// TimeLimitLTE applies the LTE predicate on the "time_limit" field.
+func TimeLimitLTE(v int) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldTimeLimit, v))
+}
+
+// TimeLimitIsNil applies the IsNil predicate on the "time_limit" field.
+func TimeLimitIsNil() predicate.Event {
+	return predicate.Event(sql.FieldIsNull(FieldTimeLimit))
+}
+
+// TimeLimitNotNil applies the NotNil predicate on the "time_limit" field.
+func TimeLimitNotNil() predicate.Event {
+	return predicate.Event(sql.FieldNotNull(FieldTimeLimit))
+}
+
+// DeadlineFromEQ applies the EQ predicate on the "deadline_from" field.
+func DeadlineFromEQ(v time.Time) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldDeadlineFrom, v))
+}
+
+// DeadlineFromNEQ applies the NEQ predicate on the "deadline_from" field.
+func DeadlineFromNEQ(v time.Time) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldDeadlineFrom, v))
+}
+
+// DeadlineFromIn applies the In predicate on the "deadline_from" field.
+func DeadlineFromIn(vs ...time.Time) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldDeadlineFrom, vs...))
+}
+
+// DeadlineFromNotIn applies the NotIn predicate on the "deadline_from" field.
+func DeadlineFromNotIn(vs ...time.Time) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldDeadlineFrom, vs...))
+}
+
+// DeadlineFromGT applies the GT predicate on the "deadline_from" field.
+func DeadlineFromGT(v time.Time) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldDeadlineFrom, v))
+}
+
+// DeadlineFromGTE applies the GTE predicate on the "deadline_from" field.
+func DeadlineFromGTE(v time.Time) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldDeadlineFrom, v))
+}
+
+// DeadlineFromLT applies the LT predicate on the "deadline_from" field.
+func DeadlineFromLT(v time.Time) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldDeadlineFrom, v))
+}
+
+// DeadlineFromLTE applies the LTE predicate on the "deadline_from" field.
+func DeadlineFromLTE(v time.Time) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldDeadlineFrom, v))
+}
+
+// DeadlineFromIsNil applies the IsNil predicate on the "deadline_from" field.
+func DeadlineFromIsNil() predicate.Event {
+	return predicate.Event(sql.FieldIsNull(FieldDeadlineFrom))
+}
+
+// DeadlineFromNotNil applies the NotNil predicate on the "deadline_from" field.
+func DeadlineFromNotNil() predicate.Event {
+	return predicate.Event(sql.FieldNotNull(FieldDeadlineFrom))
 }
 
 // RequestedDeadlineEQ applies the EQ predicate on the "requested_deadline" field.

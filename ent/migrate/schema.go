@@ -281,6 +281,8 @@ var (
 		{Name: "registered_at", Type: field.TypeTime, Nullable: true},
 		{Name: "deadline", Type: field.TypeTime, Nullable: true},
 		{Name: "limit_unit", Type: field.TypeEnum, Nullable: true, Enums: []string{"WORKING_HOURS", "WORKING_DAYS", "NATURAL_HOURS"}},
+		{Name: "time_limit", Type: field.TypeInt, Nullable: true},
+		{Name: "deadline_from", Type: field.TypeTime, Nullable: true},
 		{Name: "requested_deadline", Type: field.TypeTime, Nullable: true},
 		{Name: "closed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "feedback", Type: field.TypeString, Size: 4000, Default: ""},
@@ -306,37 +308,37 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "events_grids_grid",
-				Columns:    []*schema.Column{EventsColumns[28]},
+				Columns:    []*schema.Column{EventsColumns[30]},
 				RefColumns: []*schema.Column{GridsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "events_grids_origin_grid",
-				Columns:    []*schema.Column{EventsColumns[29]},
+				Columns:    []*schema.Column{EventsColumns[31]},
 				RefColumns: []*schema.Column{GridsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "events_event_categories_category",
-				Columns:    []*schema.Column{EventsColumns[30]},
+				Columns:    []*schema.Column{EventsColumns[32]},
 				RefColumns: []*schema.Column{EventCategoriesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "events_persons_reporter",
-				Columns:    []*schema.Column{EventsColumns[31]},
+				Columns:    []*schema.Column{EventsColumns[33]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "events_persons_assignee",
-				Columns:    []*schema.Column{EventsColumns[32]},
+				Columns:    []*schema.Column{EventsColumns[34]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "events_events_duplicates",
-				Columns:    []*schema.Column{EventsColumns[33]},
+				Columns:    []*schema.Column{EventsColumns[35]},
 				RefColumns: []*schema.Column{EventsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -350,17 +352,17 @@ var (
 			{
 				Name:    "event_grid_path_reported",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[26], EventsColumns[14]},
+				Columns: []*schema.Column{EventsColumns[28], EventsColumns[14]},
 				Annotation: &entsql.IndexAnnotation{
 					OpClassColumns: map[string]string{
-						EventsColumns[26].Name: "varchar_pattern_ops",
+						EventsColumns[28].Name: "varchar_pattern_ops",
 					},
 				},
 			},
 			{
 				Name:    "event_origin_path",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[27]},
+				Columns: []*schema.Column{EventsColumns[29]},
 				Annotation: &entsql.IndexAnnotation{
 					OpClass: "varchar_pattern_ops",
 				},
@@ -373,20 +375,20 @@ var (
 			{
 				Name:    "event_status_grid_path",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[13], EventsColumns[26]},
+				Columns: []*schema.Column{EventsColumns[13], EventsColumns[28]},
 				Annotation: &entsql.IndexAnnotation{
 					OpClassColumns: map[string]string{
-						EventsColumns[26].Name: "varchar_pattern_ops",
+						EventsColumns[28].Name: "varchar_pattern_ops",
 					},
 				},
 			},
 			{
 				Name:    "event_status_origin_path",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[13], EventsColumns[27]},
+				Columns: []*schema.Column{EventsColumns[13], EventsColumns[29]},
 				Annotation: &entsql.IndexAnnotation{
 					OpClassColumns: map[string]string{
-						EventsColumns[27].Name: "varchar_pattern_ops",
+						EventsColumns[29].Name: "varchar_pattern_ops",
 					},
 				},
 			},

@@ -471,48 +471,52 @@ func init() {
 	event.DefaultUnit = eventDescUnit.Default.(string)
 	// event.UnitValidator is a validator for the "unit" field. It is called by the builders before save.
 	event.UnitValidator = eventDescUnit.Validators[0].(func(string) error)
+	// eventDescTimeLimit is the schema descriptor for time_limit field.
+	eventDescTimeLimit := eventFields[15].Descriptor()
+	// event.TimeLimitValidator is a validator for the "time_limit" field. It is called by the builders before save.
+	event.TimeLimitValidator = eventDescTimeLimit.Validators[0].(func(int) error)
 	// eventDescFeedback is the schema descriptor for feedback field.
-	eventDescFeedback := eventFields[17].Descriptor()
+	eventDescFeedback := eventFields[19].Descriptor()
 	// event.DefaultFeedback holds the default value on creation for the feedback field.
 	event.DefaultFeedback = eventDescFeedback.Default.(string)
 	// event.FeedbackValidator is a validator for the "feedback" field. It is called by the builders before save.
 	event.FeedbackValidator = eventDescFeedback.Validators[0].(func(string) error)
 	// eventDescReworkCount is the schema descriptor for rework_count field.
-	eventDescReworkCount := eventFields[18].Descriptor()
+	eventDescReworkCount := eventFields[20].Descriptor()
 	// event.DefaultReworkCount holds the default value on creation for the rework_count field.
 	event.DefaultReworkCount = eventDescReworkCount.Default.(int)
 	// event.ReworkCountValidator is a validator for the "rework_count" field. It is called by the builders before save.
 	event.ReworkCountValidator = eventDescReworkCount.Validators[0].(func(int) error)
 	// eventDescEscalationCount is the schema descriptor for escalation_count field.
-	eventDescEscalationCount := eventFields[19].Descriptor()
+	eventDescEscalationCount := eventFields[21].Descriptor()
 	// event.DefaultEscalationCount holds the default value on creation for the escalation_count field.
 	event.DefaultEscalationCount = eventDescEscalationCount.Default.(int)
 	// event.EscalationCountValidator is a validator for the "escalation_count" field. It is called by the builders before save.
 	event.EscalationCountValidator = eventDescEscalationCount.Validators[0].(func(int) error)
 	// eventDescVersion is the schema descriptor for version field.
-	eventDescVersion := eventFields[20].Descriptor()
+	eventDescVersion := eventFields[22].Descriptor()
 	// event.DefaultVersion holds the default value on creation for the version field.
 	event.DefaultVersion = eventDescVersion.Default.(int)
 	// event.VersionValidator is a validator for the "version" field. It is called by the builders before save.
 	event.VersionValidator = eventDescVersion.Validators[0].(func(int) error)
 	// eventDescReporterName is the schema descriptor for reporter_name field.
-	eventDescReporterName := eventFields[21].Descriptor()
+	eventDescReporterName := eventFields[23].Descriptor()
 	// event.DefaultReporterName holds the default value on creation for the reporter_name field.
 	event.DefaultReporterName = eventDescReporterName.Default.(string)
 	// event.ReporterNameValidator is a validator for the "reporter_name" field. It is called by the builders before save.
 	event.ReporterNameValidator = eventDescReporterName.Validators[0].(func(string) error)
 	// eventDescReporterPhone is the schema descriptor for reporter_phone field.
-	eventDescReporterPhone := eventFields[22].Descriptor()
+	eventDescReporterPhone := eventFields[24].Descriptor()
 	// event.DefaultReporterPhone holds the default value on creation for the reporter_phone field.
 	event.DefaultReporterPhone = eventDescReporterPhone.Default.(string)
 	// event.ReporterPhoneValidator is a validator for the "reporter_phone" field. It is called by the builders before save.
 	event.ReporterPhoneValidator = eventDescReporterPhone.Validators[0].(func(string) error)
 	// eventDescGridPath is the schema descriptor for grid_path field.
-	eventDescGridPath := eventFields[23].Descriptor()
+	eventDescGridPath := eventFields[25].Descriptor()
 	// event.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
 	event.GridPathValidator = eventDescGridPath.Validators[0].(func(string) error)
 	// eventDescOriginPath is the schema descriptor for origin_path field.
-	eventDescOriginPath := eventFields[24].Descriptor()
+	eventDescOriginPath := eventFields[26].Descriptor()
 	// event.OriginPathValidator is a validator for the "origin_path" field. It is called by the builders before save.
 	event.OriginPathValidator = eventDescOriginPath.Validators[0].(func(string) error)
 	eventactionMixin := schema.EventAction{}.Mixin()

@@ -80,6 +80,12 @@ func (Event) Fields() []ent.Field {
 		field.Enum("limit_unit").GoType(timeunit.Unit("")).Optional().Nillable().
 			Comment("Unit of the time limit the deadline was computed in, copied from the category at registration.").
 			Annotations(entgql.Type("TimeLimitUnit"), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput)),
+		field.Int("time_limit").Optional().Nillable().NonNegative().
+			Comment("The time limit the deadline was computed with, in limit_unit, copied from the category when it started; null when the deadline is an approved extension's date.").
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput)),
+		field.Time("deadline_from").Optional().Nillable().
+			Comment("When the time limit started (registration, or reopening): a new work calendar recomputes the deadline from here.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Time("requested_deadline").Optional().Nillable().
 			Comment("A deadline extension asked for and not yet decided.").
 			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),

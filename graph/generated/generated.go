@@ -256,6 +256,7 @@ type ComplexityRoot struct {
 		SourceLabel       func(childComplexity int) int
 		Status            func(childComplexity int) int
 		StatusLabel       func(childComplexity int) int
+		TimeLimit         func(childComplexity int) int
 		Timeline          func(childComplexity int) int
 		Title             func(childComplexity int) int
 		TrackingCode      func(childComplexity int) int
@@ -1049,9 +1050,10 @@ type ComplexityRoot struct {
 	}
 
 	WorkCalendarYear struct {
-		Covered func(childComplexity int) int
-		Days    func(childComplexity int) int
-		Year    func(childComplexity int) int
+		Covered        func(childComplexity int) int
+		Days           func(childComplexity int) int
+		DeadlinesMoved func(childComplexity int) int
+		Year           func(childComplexity int) int
 	}
 
 	WorkRollup struct {
@@ -2079,6 +2081,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.StatusLabel(childComplexity), true
+	case "Event.timeLimit":
+		if e.ComplexityRoot.Event.TimeLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.TimeLimit(childComplexity), true
 	case "Event.timeline":
 		if e.ComplexityRoot.Event.Timeline == nil {
 			break
@@ -6152,6 +6160,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WorkCalendarYear.Days(childComplexity), true
+	case "WorkCalendarYear.deadlinesMoved":
+		if e.ComplexityRoot.WorkCalendarYear.DeadlinesMoved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarYear.DeadlinesMoved(childComplexity), true
 	case "WorkCalendarYear.year":
 		if e.ComplexityRoot.WorkCalendarYear.Year == nil {
 			break
@@ -7481,6 +7495,10 @@ type Event implements Node {
   Unit of the time limit the deadline was computed in, copied from the category at registration.
   """
   limitUnit: TimeLimitUnit
+  """
+  The time limit the deadline was computed with, in limit_unit, copied from the category when it started; null when the deadline is an approved extension's date.
+  """
+  timeLimit: Int
   """
   A deadline extension asked for and not yet decided.
   """
@@ -11622,6 +11640,14 @@ type WorkCalendarYear {
   covered: Boolean!
   "The overrides of the year, by date: holidays and make-up working days."
   days: [WorkCalendarDay!]!
+  """
+  In the answer of setCalendarYear and deleteCalendarYear: how many open cases' deadlines the
+  change moved. Each open case whose time limit (in working days or hours) runs through the
+  year is counted again from where its limit started, with the new calendar, in the same
+  transaction; a deadline set by an approved extension is left as it is. Each moved case gets
+  a new version and an audit entry. Null in workCalendar.
+  """
+  deadlinesMoved: Int
 }
 
 "A day that is not what its weekday says: a public holiday, or a make-up working day on a weekend."
@@ -11649,11 +11675,15 @@ extend type Mutation {
   Replace the work calendar of ` + "`" + `year` + "`" + ` with ` + "`" + `days` + "`" + `, in one transaction (administrators of the
   whole tree only). ` + "`" + `covered` + "`" + ` declares the days the year's complete official schedule; it
   replaces a built-in schedule of the same year. Deadlines computed from now on use it, in
-  every server process. Bad dates give BAD_USER_INPUT with extensions.field.
+  every server process, and the deadlines of open cases are recomputed with it (see
+  deadlinesMoved). Bad dates give BAD_USER_INPUT with extensions.field.
   """
   setCalendarYear(year: Int!, days: [WorkCalendarDayInput!]!, covered: Boolean! = true): WorkCalendarYear!
 
-  "Remove what was loaded for ` + "`" + `year` + "`" + `; a built-in year falls back to its built-in schedule."
+  """
+  Remove what was loaded for ` + "`" + `year` + "`" + `; a built-in year falls back to its built-in schedule. Open
+  cases' deadlines are recomputed as by setCalendarYear.
+  """
   deleteCalendarYear(year: Int!): WorkCalendarYear!
 }
 
@@ -13133,6 +13163,8 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_deadline(ctx, field)
 	case "limitUnit":
 		return ec.fieldContext_Event_limitUnit(ctx, field)
+	case "timeLimit":
+		return ec.fieldContext_Event_timeLimit(ctx, field)
 	case "requestedDeadline":
 		return ec.fieldContext_Event_requestedDeadline(ctx, field)
 	case "closedAt":
@@ -14535,6 +14567,8 @@ func (ec *executionContext) childFields_WorkCalendarYear(ctx context.Context, fi
 		return ec.fieldContext_WorkCalendarYear_covered(ctx, field)
 	case "days":
 		return ec.fieldContext_WorkCalendarYear_days(ctx, field)
+	case "deadlinesMoved":
+		return ec.fieldContext_WorkCalendarYear_deadlinesMoved(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WorkCalendarYear", field.Name)
 }
@@ -20950,6 +20984,29 @@ func (ec *executionContext) _Event_limitUnit(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Event_limitUnit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, "TimeLimitUnit")
+}
+
+func (ec *executionContext) _Event_timeLimit(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_timeLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeLimit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_timeLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Event_requestedDeadline(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
@@ -37954,6 +38011,29 @@ func (ec *executionContext) fieldContext_WorkCalendarYear_days(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _WorkCalendarYear_deadlinesMoved(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarYear_deadlinesMoved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeadlinesMoved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarYear_deadlinesMoved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarYear", field, false, false, "Int")
+}
+
 func (ec *executionContext) _WorkRollup_grid(ctx context.Context, field graphql.CollectedField, obj *model.WorkRollup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -54575,6 +54655,11 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "timeLimit":
+			out.Values[i] = ec._Event_timeLimit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "requestedDeadline":
 			out.Values[i] = ec._Event_requestedDeadline(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -59863,6 +59948,11 @@ func (ec *executionContext) _WorkCalendarYear(ctx context.Context, sel ast.Selec
 		case "days":
 			out.Values[i] = ec._WorkCalendarYear_days(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deadlinesMoved":
+			out.Values[i] = ec._WorkCalendarYear_deadlinesMoved(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:

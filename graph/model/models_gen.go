@@ -424,6 +424,12 @@ type WorkCalendarYear struct {
 	Covered bool `json:"covered"`
 	// The overrides of the year, by date: holidays and make-up working days.
 	Days []*WorkCalendarDay `json:"days"`
+	// In the answer of setCalendarYear and deleteCalendarYear: how many open cases' deadlines the
+	// change moved. Each open case whose time limit (in working days or hours) runs through the
+	// year is counted again from where its limit started, with the new calendar, in the same
+	// transaction; a deadline set by an approved extension is left as it is. Each moved case gets
+	// a new version and an audit entry. Null in workCalendar.
+	DeadlinesMoved *int `json:"deadlinesMoved,omitempty"`
 }
 
 // The daily work under a grid in a period.

@@ -121,23 +121,26 @@ func check(y Year) error {
 
 // SetYears replaces the schedules of years through client (as the viewer: only an
 // administrator of the whole tree may), all or nothing: in client's transaction when it is
-// bound to one, else in a transaction of its own. The process-wide calendar is reloaded, and
-// the other processes told, when the transaction commits.
-func SetYears(ctx context.Context, client *ent.Client, years []Year) error {
+// bound to one, else in a transaction of its own. The deadlines of open cases that the change
+// moves are recomputed in the same transaction (their number is returned); the process-wide
+// calendar is reloaded, and the other processes told, when the transaction commits.
+func SetYears(ctx context.Context, client *ent.Client, years []Year) (moved int, err error) {
 	if err := authz.CheckPath(ctx, "/", authz.ObjEvent, authz.ActManageCalendar, "only an administrator of the whole tree may change the work calendar"); err != nil {
-		return err
+		return 0, err
 	}
 	seen := map[int]bool{}
+	var changed []int
 	for _, y := range years {
 		if err := check(y); err != nil {
-			return err
+			return 0, err
 		}
 		if seen[y.Year] {
-			return apperr.Invalid("year", "year %d given twice", y.Year)
+			return 0, apperr.Invalid("year", "year %d given twice", y.Year)
 		}
 		seen[y.Year] = true
+		changed = append(changed, y.Year)
 	}
-	return inTx(ctx, client, func(c *ent.Client) error {
+	return inTx(ctx, client, changed, func(c *ent.Client) error {
 		for _, y := range years {
 			if err := replace(ctx, c, y.Year, y.Days, y.Covered); err != nil {
 				return err
@@ -148,12 +151,12 @@ func SetYears(ctx context.Context, client *ent.Client, years []Year) error {
 }
 
 // DeleteYear removes a year's rows and declaration; a built-in year falls back to its
-// built-in schedule.
-func DeleteYear(ctx context.Context, client *ent.Client, year int) error {
+// built-in schedule. Open cases' deadlines are recomputed as in SetYears.
+func DeleteYear(ctx context.Context, client *ent.Client, year int) (moved int, err error) {
 	if err := authz.CheckPath(ctx, "/", authz.ObjEvent, authz.ActManageCalendar, "only an administrator of the whole tree may change the work calendar"); err != nil {
-		return err
+		return 0, err
 	}
-	return inTx(ctx, client, func(c *ent.Client) error {
+	return inTx(ctx, client, []int{year}, func(c *ent.Client) error {
 		if _, err := c.CalendarDay.Delete().Where(calendarday.Year(year)).Exec(ctx); err != nil {
 			return fmt.Errorf("delete calendar days of %d: %w", year, err)
 		}
@@ -191,25 +194,34 @@ func replace(ctx context.Context, c *ent.Client, year int, days []workcal.Day, c
 // pending registers one reload per transaction.
 var pending txbatch.Batches[struct{}]
 
-// inTx runs f in client's transaction, or in a new one, and arranges the reload at commit:
-// the new calendar is built inside the transaction (so that it is exactly what commits), the
-// other processes are told with NOTIFY in the same transaction, and the calendar becomes the
-// process-wide one once the commit succeeded.
-func inTx(ctx context.Context, client *ent.Client, f func(*ent.Client) error) error {
+// inTx runs f, the change of the years changed, in client's transaction, or in a new one;
+// recomputes the open cases' deadlines with the calendar f leaves; and arranges the reload at
+// commit: the new calendar is built inside the transaction (so that it is exactly what
+// commits), the other processes are told with NOTIFY in the same transaction, and the
+// calendar becomes the process-wide one once the commit succeeded.
+func inTx(ctx context.Context, client *ent.Client, changed []int, f func(*ent.Client) error) (moved int, err error) {
 	tx, key, bound := ent.AuditClientTx(client)
 	if !bound {
 		own, err := client.Tx(ctx)
 		if err != nil {
-			return fmt.Errorf("begin calendar change: %w", err)
+			return 0, fmt.Errorf("begin calendar change: %w", err)
 		}
-		if err := inTx(ctx, own.Client(), f); err != nil {
+		moved, err := inTx(ctx, own.Client(), changed, f)
+		if err != nil {
 			_ = own.Rollback()
-			return err
+			return 0, err
 		}
-		return own.Commit()
+		return moved, own.Commit()
 	}
 	if err := f(client); err != nil {
-		return err
+		return 0, err
+	}
+	next, err := Load(ctx, client)
+	if err != nil {
+		return 0, err
+	}
+	if moved, err = recomputeDeadlines(ctx, client, workcal.Default(), next, changed); err != nil {
+		return 0, err
 	}
 	pending.Add(tx, key, []struct{}{{}}, func(ctx context.Context, tx *ent.Tx, _ []struct{}, commit func() error) error {
 		c, err := Load(ctx, tx.Client())
@@ -228,7 +240,7 @@ func inTx(ctx context.Context, client *ent.Client, f func(*ent.Client) error) er
 		workcal.SetDefault(c)
 		return nil
 	})
-	return nil
+	return moved, nil
 }
 
 // Warning returns what is missing from cal at now: from 1 November of year Y (when the State

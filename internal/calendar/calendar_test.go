@@ -129,14 +129,14 @@ func TestSetYearsStore(t *testing.T) {
 				t.Fatal(err)
 			}
 			official := authz.NewContext(context.Background(), v)
-			if _, err := calendar.Import(official, db.Client, []byte(testSchedule2027)); apperr.CodeOf(err) != apperr.Forbidden {
+			if _, _, err := calendar.Import(official, db.Client, []byte(testSchedule2027)); apperr.CodeOf(err) != apperr.Forbidden {
 				t.Errorf("official imports: %v, want FORBIDDEN", err)
 			}
-			if _, err := calendar.Import(context.Background(), db.Client, []byte(testSchedule2027)); apperr.CodeOf(err) != apperr.Unauthenticated {
+			if _, _, err := calendar.Import(context.Background(), db.Client, []byte(testSchedule2027)); apperr.CodeOf(err) != apperr.Unauthenticated {
 				t.Errorf("anonymous imports: %v, want UNAUTHENTICATED", err)
 			}
 			bad := testSchedule2027 + "2027-01-06,true,周三不能调休\n2028-01-01,false,元旦\n"
-			if _, err := calendar.Import(sys, db.Client, []byte(bad)); apperr.CodeOf(err) != apperr.BadInput {
+			if _, _, err := calendar.Import(sys, db.Client, []byte(bad)); apperr.CodeOf(err) != apperr.BadInput {
 				t.Errorf("weekday make-up day: %v, want BAD_USER_INPUT", err)
 			}
 			if n, err := db.Client.CalendarDay.Query().Count(sys); err != nil || n != 0 {
@@ -146,7 +146,7 @@ func TestSetYearsStore(t *testing.T) {
 				t.Error("a refused import changed the calendar")
 			}
 
-			years, err := calendar.Import(sys, db.Client, []byte(testSchedule2027))
+			years, _, err := calendar.Import(sys, db.Client, []byte(testSchedule2027))
 			if err != nil || len(years) != 1 {
 				t.Fatalf("import: %v, %v", years, err)
 			}
@@ -166,7 +166,7 @@ func TestSetYearsStore(t *testing.T) {
 				t.Errorf("reload: covered %v, %d days of 2027, %v", again.CoveredYears(), len(again.Days(2027)), err)
 			}
 
-			if err := calendar.DeleteYear(sys, db.Client, 2027); err != nil {
+			if _, err := calendar.DeleteYear(sys, db.Client, 2027); err != nil {
 				t.Fatal(err)
 			}
 			if workcal.Default().Covers(2027) || len(workcal.Default().Days(2027)) != 0 {

@@ -99,14 +99,14 @@ func parseWorking(s string) (bool, error) {
 }
 
 // Import parses a calendar file and replaces the schedules of the years it holds, all or
-// nothing, as the viewer of ctx (the command line passes an administrator's context).
-func Import(ctx context.Context, client *ent.Client, data []byte) ([]Year, error) {
-	years, err := ParseFile(data)
-	if err != nil {
-		return nil, err
+// nothing, as the viewer of ctx (the command line passes an administrator's context). It
+// returns the years and how many open cases' deadlines moved (see SetYears).
+func Import(ctx context.Context, client *ent.Client, data []byte) (years []Year, moved int, err error) {
+	if years, err = ParseFile(data); err != nil {
+		return nil, 0, err
 	}
-	if err := SetYears(ctx, client, years); err != nil {
-		return nil, err
+	if moved, err = SetYears(ctx, client, years); err != nil {
+		return nil, 0, err
 	}
-	return years, nil
+	return years, moved, nil
 }

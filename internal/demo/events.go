@@ -222,6 +222,7 @@ func writeEvents(ctx context.Context, tx *ent.Tx, events []*eventRow, ids *loade
 				SetStatus(e.status).SetReportedAt(e.reportedAt).
 				SetNillableRegisteredAt(e.registeredAt).SetNillableDeadline(e.deadline).
 				SetNillableRequestedDeadline(e.requestedDeadline).SetNillableClosedAt(e.closedAt).
+				SetNillableTimeLimit(e.timeLimit).SetNillableDeadlineFrom(e.deadlineFrom).
 				SetFeedback(e.feedback).SetReworkCount(e.rework).SetEscalationCount(e.escalations).SetVersion(e.version).
 				SetReporterName(e.reporterName).SetReporterPhone(e.reporterPhone).
 				SetGridID(ids.grids[e.grid]).SetOriginGridID(ids.grids[e.origin]).SetOriginPath(ids.paths[e.origin]).
@@ -317,6 +318,8 @@ type eventRow struct {
 	deadline          *time.Time
 	requestedDeadline *time.Time
 	limitUnit         timeunit.Unit
+	timeLimit         *int       // the limit the deadline counts, nil after an approved extension
+	deadlineFrom      *time.Time // where the limit started
 	closedAt          *time.Time
 	feedback          string
 	rework            int
@@ -1421,6 +1424,7 @@ func (g *eventGen) simulate(d *caseDraft, start int) error {
 			a.note = fmt.Sprintf("%s，申请延期%d个工作日", s.note, s.extend)
 		case eventaction.ActionAPPROVE_EXTENSION:
 			e.deadline, e.requestedDeadline = e.requestedDeadline, nil
+			e.timeLimit, e.deadlineFrom = nil, nil
 		case eventaction.ActionVOID:
 			e.closedAt = &at
 		}
@@ -1440,6 +1444,7 @@ func (g *eventGen) simulate(d *caseDraft, start int) error {
 func (e *eventRow) register(at time.Time, lim categoryLimit, cal *workcal.Calendar) {
 	dl := cal.Deadline(at, lim.limit, workcal.Unit(lim.unit))
 	e.registeredAt, e.deadline, e.limitUnit = &at, &dl, lim.unit
+	e.timeLimit, e.deadlineFrom = &lim.limit, &at
 }
 
 // resolve finds the person a list of refs designates at instant at, skipping those in exclude.

@@ -107,16 +107,47 @@ func TestCalendarCoveredDeadlines(t *testing.T) {
 				t.Fatalf("a refused setCalendarYear covered %d", year)
 			}
 
+			// A case whose deadline an approved extension set: an agreed date, which no
+			// calendar change may move.
+			extended := registerCase()
+			agreed := extended.Deadline.Add(48 * time.Hour)
+			w.must(t, w.villageDirect, "requestExtension", extended.ID, map[string]any{"newDeadline": agreed.Format(time.RFC3339)})
+			extended = w.mustTok(t, w.admin, "decideExtension", extended.ID, map[string]any{"approve": true})
+			if !extended.Deadline.Equal(agreed) {
+				t.Fatalf("test setup: approved deadline %v, want %v", extended.Deadline, agreed)
+			}
+
 			var setOut struct {
 				SetCalendarYear struct {
-					Year    int
-					Covered bool
-					Days    []struct{ Date string }
+					Year           int
+					Covered        bool
+					Days           []struct{ Date string }
+					DeadlinesMoved *int
 				}
 			}
-			w.env.MustDo(t, w.admin, set, map[string]any{"y": year, "d": holidays}, &setOut)
+			const setMoved = `mutation($y: Int!, $d: [WorkCalendarDayInput!]!) { setCalendarYear(year: $y, days: $d) { year covered days { date } deadlinesMoved } }`
+			w.env.MustDo(t, w.admin, setMoved, map[string]any{"y": year, "d": holidays}, &setOut)
 			if s := setOut.SetCalendarYear; s.Year != year || !s.Covered || len(s.Days) != 5 {
 				t.Errorf("setCalendarYear answered %+v", s)
+			}
+			// The open case registered before the schedule was known now skips its holidays:
+			// counted again from its registration, with a new version and an audit entry.
+			if m := setOut.SetCalendarYear.DeadlinesMoved; m == nil || *m != 1 {
+				t.Errorf("setCalendarYear moved %v deadlines, want 1 (the case registered before it; not the extended one)", m)
+			}
+			moved := w.stored(t, before.ID)
+			if want := withSchedule.Deadline(*before.RegisteredAt, limit, workcal.WorkingDays); moved.Deadline == nil || !moved.Deadline.Equal(want) {
+				t.Errorf("deadline of the open case after setCalendarYear %v, want %v (recomputed with the holidays)", moved.Deadline, want)
+			}
+			if moved.Version != before.Version+1 {
+				t.Errorf("version of the moved case %d, want %d", moved.Version, before.Version+1)
+			}
+			if n, err := w.db.Client.AuditEntry.Query().Where(auditentry.EntityType("Event"), auditentry.EntityID(moved.ID), auditentry.Operation("setCalendarYear")).
+				Count(servertest.System()); err != nil || n != 1 {
+				t.Errorf("audit entries of the moved deadline: %d (%v), want 1", n, err)
+			}
+			if d := w.stored(t, extended.ID).Deadline; d == nil || !d.Equal(agreed) {
+				t.Errorf("the approved extension's date moved to %v, want %v", d, agreed)
 			}
 			// Audited like every write: who loaded each day, in the operation that did.
 			if n, err := w.db.Client.AuditEntry.Query().Where(auditentry.EntityType("CalendarDay"), auditentry.Operation("setCalendarYear")).
@@ -146,9 +177,19 @@ func TestCalendarCoveredDeadlines(t *testing.T) {
 				t.Errorf("calendarCovered false once %d has a schedule", year)
 			}
 
-			w.env.MustDo(t, w.admin, `mutation($y: Int!) { deleteCalendarYear(year: $y) { covered } }`, map[string]any{"y": year}, nil)
+			var delOut struct{ DeleteCalendarYear struct{ DeadlinesMoved *int } }
+			w.env.MustDo(t, w.admin, `mutation($y: Int!) { deleteCalendarYear(year: $y) { covered deadlinesMoved } }`, map[string]any{"y": year}, &delOut)
 			if covered(after.ID) {
 				t.Errorf("calendarCovered still true after deleteCalendarYear(%d)", year)
+			}
+			// Without the schedule both open counted cases fall back to plain weekdays.
+			if m := delOut.DeleteCalendarYear.DeadlinesMoved; m == nil || *m != 2 {
+				t.Errorf("deleteCalendarYear moved %v deadlines, want 2", m)
+			}
+			for _, c := range []Ev{before, after} {
+				if d, want := w.stored(t, c.ID).Deadline, cal.Deadline(*c.RegisteredAt, limit, workcal.WorkingDays); d == nil || !d.Equal(want) {
+					t.Errorf("deadline of case %s after deleteCalendarYear %v, want %v (plain weekdays)", c.ID, d, want)
+				}
 			}
 		})
 	}

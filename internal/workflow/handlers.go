@@ -52,13 +52,16 @@ var stepHandlers = map[eventaction.Action]handler{
 }
 
 // setDeadline starts the case's time limit from now, by its category: the one place a
-// deadline is computed (accept, escalating an unregistered case, reopen).
+// deadline is computed (accept, escalating an unregistered case, reopen). The start and the
+// limit are kept with the case, so that a later change of the work calendar can count the
+// deadline again (see calendar.SetYears).
 func (e *Engine) setDeadline(r *stepRun) error {
 	cat, err := r.client.EventCategory.Get(r.sys, r.ev.CategoryID)
 	if err != nil {
 		return fmt.Errorf("load category of case %d: %w", r.ev.ID, err)
 	}
-	r.up.SetDeadline(e.Cal().Deadline(r.now, cat.TimeLimit, workcal.Unit(cat.LimitUnit))).SetLimitUnit(cat.LimitUnit)
+	r.up.SetDeadline(e.Cal().Deadline(r.now, cat.TimeLimit, workcal.Unit(cat.LimitUnit))).
+		SetLimitUnit(cat.LimitUnit).SetTimeLimit(cat.TimeLimit).SetDeadlineFrom(r.now)
 	return nil
 }
 
@@ -196,7 +199,8 @@ func (e *Engine) decideExtension(r *stepRun) error {
 		if requester != 0 && requester == r.v.PersonID {
 			return apperr.New(apperr.Forbidden, "an extension is approved by someone other than who asked for it")
 		}
-		r.up.SetDeadline(*r.ev.RequestedDeadline)
+		// An agreed date, not a count: a new work calendar leaves it as it is.
+		r.up.SetDeadline(*r.ev.RequestedDeadline).ClearTimeLimit().ClearDeadlineFrom()
 	}
 	r.up.ClearRequestedDeadline()
 	return nil
