@@ -13,7 +13,6 @@ import (
 	"gridgov/ent/eventaction"
 	"gridgov/ent/eventcategory"
 	"gridgov/graph/model"
-	"gridgov/internal/apperr"
 	"gridgov/internal/auth"
 	"gridgov/internal/idempotency"
 	"gridgov/internal/labels"
@@ -153,7 +152,7 @@ func (r *mutationResolver) ReportPublicEvent(ctx context.Context, input model.Pu
 	addr := auth.RequestFrom(ctx).RemoteAddr
 	now := r.Now()
 	if blocked, wait := r.PublicReports.Blocked(addr, now); blocked {
-		return nil, apperr.New(apperr.RateLimited, "too many reports from this address: try again in %s", wait.Round(time.Second))
+		return nil, publicface.TooManyReports(wait)
 	}
 	client := r.client(ctx)
 	sys := authz.SystemContext(ctx, "public report")
@@ -170,11 +169,11 @@ func (r *mutationResolver) ReportPublicEvent(ctx context.Context, input model.Pu
 		return ev.ID, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, publicface.ForResidents(err)
 	}
 	ev, err := client.Event.Get(sys, id)
 	if err != nil {
-		return nil, err
+		return nil, publicface.ForResidents(err)
 	}
 	return &model.PublicReceipt{TrackingCode: ev.TrackingCode, Status: ev.Status, StatusLabel: labels.For("EventStatus", string(ev.Status))}, nil
 }
@@ -219,10 +218,12 @@ func (r *queryResolver) EventCategories(ctx context.Context, activeOnly *bool) (
 
 // PublicEvent is the resolver for the publicEvent field.
 func (r *queryResolver) PublicEvent(ctx context.Context, trackingCode string) (*publicface.Case, error) {
-	return r.Public.Case(ctx, trackingCode)
+	c, err := r.Public.Case(ctx, trackingCode)
+	return c, publicface.ForResidents(err)
 }
 
 // PublicEventCategories is the resolver for the publicEventCategories field.
 func (r *queryResolver) PublicEventCategories(ctx context.Context) ([]*publicface.Category, error) {
-	return r.Public.Categories(ctx)
+	cats, err := r.Public.Categories(ctx)
+	return cats, publicface.ForResidents(err)
 }

@@ -14,7 +14,8 @@ import (
 
 // PublicCard is the resolver for the publicCard field.
 func (r *queryResolver) PublicCard(ctx context.Context, gridCode string) (*publicface.Card, error) {
-	return r.Public.Card(ctx, gridCode)
+	card, err := r.Public.Card(ctx, gridCode)
+	return card, publicface.ForResidents(err)
 }
 
 // PublicCards is the resolver for the publicCards field.
@@ -23,7 +24,7 @@ func (r *queryResolver) PublicCards(ctx context.Context, rootCode string) ([]*pu
 	if cards == nil && err == nil {
 		cards = []*publicface.Card{}
 	}
-	return cards, err
+	return cards, publicface.ForResidents(err)
 }
 
 // PublicBadges is the resolver for the publicBadges field.
@@ -32,7 +33,7 @@ func (r *queryResolver) PublicBadges(ctx context.Context, rootCode string) ([]*p
 	if badges == nil && err == nil {
 		badges = []*publicface.Badge{}
 	}
-	return badges, err
+	return badges, publicface.ForResidents(err)
 }
 
 // PublicBulletin is the resolver for the publicBulletin field.
@@ -45,7 +46,7 @@ func (r *queryResolver) PublicBulletin(ctx context.Context, gridCode string, col
 	if posts == nil && err == nil {
 		posts = []*publicface.Post{}
 	}
-	return posts, err
+	return posts, publicface.ForResidents(err)
 }
 
 // PublicGridManagement is the resolver for the publicGridManagement field.
@@ -55,5 +56,6 @@ func (r *queryResolver) PublicGridManagement(ctx context.Context, gridCode strin
 	if from != nil {
 		start = *from
 	}
-	return r.Public.GridManagement(ctx, gridCode, start, end)
+	report, err := r.Public.GridManagement(ctx, gridCode, start, end)
+	return report, publicface.ForResidents(err)
 }

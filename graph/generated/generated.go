@@ -12487,7 +12487,9 @@ extend type Mutation {
   """
   Public: the bulletin's grid management column (网格化管理) for a grid and period (default the
   last 30 days; at most a year): the problems reported there and how each was resolved, with
-  no personal data. Null for an unknown code.
+  no personal data. Moderated: a case appears once staff have registered it (立案, e.g.
+  acceptEvent), never before; voided duplicates and rejected reports never. Null for an unknown
+  code. The bulletin page /bulletin/{code} shows the same.
   """
   publicGridManagement(gridCode: String!, from: Time, to: Time): PublicGridReport
 }
@@ -12562,7 +12564,7 @@ type PublicGridReport {
   gridName: String!
   from: Time!
   to: Time!
-  "Cases reported in the period (voided duplicates left out)."
+  "Cases reported in the period and registered by staff (unaccepted reports and voided cases left out)."
   reported: Int!
   "Of those, closed."
   closed: Int!

@@ -49,7 +49,17 @@ type Error struct {
 	Code    Code
 	Field   string // the input field at fault, if any
 	Message string
-	cause   error
+	// PublicMessage, when set, is a zh-CN sentence a page may show to a resident as it is
+	// (extensions.publicMessage): the errors of the public operations carry one.
+	PublicMessage string
+	cause         error
+}
+
+// WithPublic returns a copy of e that carries zh as its PublicMessage.
+func (e *Error) WithPublic(zh string) *Error {
+	c := *e
+	c.PublicMessage = zh
+	return &c
 }
 
 // Error returns the client-facing message.

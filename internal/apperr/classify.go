@@ -32,6 +32,9 @@ func Present(ctx context.Context, err error) *gqlerror.Error {
 	if e.Field != "" {
 		gqlErr.Extensions["field"] = e.Field
 	}
+	if e.PublicMessage != "" {
+		gqlErr.Extensions["publicMessage"] = e.PublicMessage
+	}
 	return gqlErr
 }
 

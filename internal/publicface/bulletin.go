@@ -81,8 +81,9 @@ type GridReport struct {
 	GridCode string
 	GridName string
 	From, To time.Time
-	// Reported counts the cases reported in the period (voided duplicates and invalid reports
-	// left out); Closed those of them closed, Fixed those closed as fixed.
+	// Reported counts the cases reported in the period that staff registered (reports not yet
+	// accepted, voided duplicates and rejected reports left out); Closed those of them closed,
+	// Fixed those closed as fixed.
 	Reported, Closed, Fixed int
 	// Items are the newest of those cases, at most MaxReportItems.
 	Items []*GridReportItem
@@ -137,8 +138,11 @@ func checkPeriod(from, to time.Time) error {
 func (s *Service) gridManagementOf(ctx context.Context, g *ent.Grid, from, to time.Time) (*GridReport, error) {
 	code := g.Code
 	sys := authz.SystemContext(ctx, "public grid management column")
+	// Moderated: a case is public once staff have registered it (立案), never before, so that
+	// anonymous reports cannot write on the bulletin; a voided case (a duplicate, or a report
+	// rejected as invalid) never, even when it had been registered.
 	inPeriod := event.And(event.OriginPathHasPrefix(g.Path), event.ReportedAtGTE(from), event.ReportedAtLT(to),
-		event.StatusNEQ(event.StatusVOIDED))
+		event.RegisteredAtNotNil(), event.StatusNEQ(event.StatusVOIDED))
 	var counts []struct {
 		Status event.Status `json:"status"`
 		Count  int          `json:"count"`

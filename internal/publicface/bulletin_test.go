@@ -1,7 +1,9 @@
 package publicface_test
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -114,12 +116,15 @@ func TestGridManagement(t *testing.T) {
 			t.Fatal(err)
 		}
 		day := time.Date(2026, 10, 15, 3, 0, 0, 0, time.UTC)
-		mk := func(code string, status event.Status, feedback string, rework int) {
+		mk := func(code string, status event.Status, feedback string, rework int, registered bool) {
 			t.Helper()
 			b := db.Client.Event.Create().SetTitle("王大妈家门口垃圾 " + code).SetDescription("私密描述" + code).SetAddress("三王庄村一组23号").
 				SetSource(event.SourceRESIDENT_REPORT).SetCategoryID(cat.ID).SetGridID(w.group.ID).SetOriginGridID(w.group.ID).
 				SetOriginPath(w.group.Path).SetTrackingCode(code).SetReportedAt(day).SetStatus(status).SetFeedback(feedback).
 				SetReworkCount(rework).SetReporterName("王大妈").SetReporterPhone("13955556666")
+			if registered {
+				b.SetRegisteredAt(day.Add(time.Hour))
+			}
 			if status == event.StatusCLOSED_FIXED || status == event.StatusCLOSED_NOT_FIXED || status == event.StatusVOIDED {
 				b.SetClosedAt(day.Add(48 * time.Hour))
 			}
@@ -127,10 +132,14 @@ func TestGridManagement(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		mk("GMTEST000001", event.StatusCLOSED_FIXED, "已清运并增设垃圾桶", 1)
-		mk("GMTEST000002", event.StatusCLOSED_NOT_FIXED, "需区城管局协调，已上报", 0)
-		mk("GMTEST000003", event.StatusHANDLING, "", 0)
-		mk("GMTEST000004", event.StatusVOIDED, "重复报告", 0)
+		mk("GMTEST000001", event.StatusCLOSED_FIXED, "已清运并增设垃圾桶", 1, true)
+		mk("GMTEST000002", event.StatusCLOSED_NOT_FIXED, "需区城管局协调，已上报", 0, true)
+		mk("GMTEST000003", event.StatusHANDLING, "", 0, true)
+		// Never public: a registered case voided as a duplicate, a report rejected (voided
+		// unregistered), and a report nobody has accepted yet.
+		mk("GMTEST000004", event.StatusVOIDED, "重复报告", 0, true)
+		mk("GMTEST000005", event.StatusVOIDED, "无效报告", 0, false)
+		mk("GMTEST000006", event.StatusREPORTED, "", 0, false)
 
 		resp := w.env.Do(t, "", `query($c: String!) { publicGridManagement(gridCode: $c, from: "2026-10-01T00:00:00Z", to: "2026-11-01T00:00:00Z") {
 			gridName reported closed fixed items { gridName categoryName status statusLabel feedback reworked closedAt } } }`,
@@ -163,7 +172,7 @@ func TestGridManagement(t *testing.T) {
 		if !strings.Contains(strings.Join(feedback, "|"), "已清运并增设垃圾桶") {
 			t.Errorf("feedback %q", feedback)
 		}
-		for _, private := range []string{"王大妈", "13955556666", "私密描述", "三王庄村一组23号", "GMTEST"} {
+		for _, private := range []string{"王大妈", "13955556666", "私密描述", "三王庄村一组23号", "GMTEST", "重复报告", "无效报告"} {
 			if strings.Contains(string(resp.Data), private) {
 				t.Errorf("grid management shows %q", private)
 			}
@@ -187,6 +196,65 @@ func TestGridManagement(t *testing.T) {
 		}
 		if status, _, _ := w.get(t, "/bulletin/999"); status != http.StatusNotFound {
 			t.Errorf("unknown grid: %d, want 404", status)
+		}
+	})
+}
+
+// TestGridManagementModerated: reports filed anonymously through the API stay off the
+// bulletin until staff accept them; a voided one never appears, on the API nor on the page.
+func TestGridManagementModerated(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		w := newWorld(t, db)
+		const report = `mutation($in: PublicReportInput!) { reportPublicEvent(input: $in) { trackingCode } }`
+		const column = `query($c: String!) { publicGridManagement(gridCode: $c) { reported items { categoryName statusLabel } } }`
+		var ids []string
+		for i, title := range []string{"垃圾堆放（测试一）", "垃圾堆放（测试二）", "垃圾堆放（测试三）"} {
+			var out struct{ ReportPublicEvent struct{ TrackingCode string } }
+			in := map[string]any{"gridCode": w.group.Code, "categoryCode": "EXPOSED_GARBAGE", "title": title,
+				"contactName": "测试居民", "contactPhone": fmt.Sprintf("1390000000%d", i)}
+			w.env.MustDo(t, "", report, map[string]any{"in": in}, &out)
+			ev, err := db.Client.Event.Query().Where(event.TrackingCode(out.ReportPublicEvent.TrackingCode)).Only(servertest.System())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, strconv.Itoa(ev.ID))
+		}
+		read := func() (reported int, labels []string) {
+			t.Helper()
+			var out struct {
+				PublicGridManagement struct {
+					Reported int
+					Items    []struct{ CategoryName, StatusLabel string }
+				}
+			}
+			w.env.MustDo(t, "", column, map[string]any{"c": w.village.Code}, &out)
+			for _, it := range out.PublicGridManagement.Items {
+				labels = append(labels, it.StatusLabel)
+			}
+			return out.PublicGridManagement.Reported, labels
+		}
+		if n, items := read(); n != 0 || len(items) != 0 {
+			t.Fatalf("before any acceptance the column shows %d cases %q, want none", n, items)
+		}
+		// The station head (工作站站长) accepts; the village director (直接责任人) voids.
+		step := func(token, op, id string) {
+			t.Helper()
+			w.env.MustDo(t, token, fmt.Sprintf(`mutation($id: ID!) { %s(id: $id) { status } }`, op), map[string]any{"id": id}, nil)
+		}
+		step(w.stationToken, "acceptEvent", ids[0])
+		step(w.directorToken, "voidEvent", ids[1])
+		n, items := read()
+		if n != 1 || len(items) != 1 || items[0] != "已立案" {
+			t.Errorf("after one acceptance and one void the column shows %d cases %q, want the accepted one (已立案)", n, items)
+		}
+		_, _, body := w.get(t, "/bulletin/"+w.village.Code)
+		if !strings.Contains(body, `<strong class="reported">1</strong>`) {
+			t.Errorf("bulletin page does not count the one accepted case:\n%s", body)
+		}
+		for _, private := range []string{"测试居民", "1390000000", "垃圾堆放"} {
+			if strings.Contains(body, private) {
+				t.Errorf("bulletin page shows %q", private)
+			}
 		}
 	})
 }

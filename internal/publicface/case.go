@@ -1,7 +1,10 @@
 package publicface
 
 import (
+	"cmp"
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"gridgov/authz"
@@ -78,18 +81,44 @@ func (s *Service) Case(ctx context.Context, trackingCode string) (*Case, error) 
 }
 
 // Categories returns the categories a resident may report under: the active ones without
-// subcategories, by code.
+// subcategories, in the order of the list staff know (by group, as they were set up), with 其他
+// (OTHER) last; never by code, which would put 其他 among the rest.
 func (s *Service) Categories(ctx context.Context) ([]*Category, error) {
 	cats, err := s.Client.EventCategory.Query().
 		Where(eventcategory.Active(true), eventcategory.Not(eventcategory.HasChildren())).
-		Order(ent.Asc(eventcategory.FieldCode)).
+		Order(ent.Asc(eventcategory.FieldID)).
 		All(authz.SystemContext(ctx, "public category list"))
 	if err != nil {
 		return nil, err
 	}
+	// A group sorts where its first category was set up: the group's id, or its own.
+	group := func(c *ent.EventCategory) int {
+		if c.ParentID != nil {
+			return *c.ParentID
+		}
+		return c.ID
+	}
+	slices.SortStableFunc(cats, func(a, b *ent.EventCategory) int {
+		return cmp.Or(
+			cmp.Compare(b2i(isOther(a)), b2i(isOther(b))),
+			cmp.Compare(group(a), group(b)),
+			cmp.Compare(a.ID, b.ID))
+	})
 	out := make([]*Category, len(cats))
 	for i, c := range cats {
 		out[i] = &Category{Code: c.Code, Name: c.Name}
 	}
 	return out, nil
+}
+
+// isOther reports whether c is the catch-all category (其他), which a list shows last.
+func isOther(c *ent.EventCategory) bool {
+	return c.Code == "OTHER" || strings.HasSuffix(c.Code, "_OTHER") || c.Name == "其他"
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

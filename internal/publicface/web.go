@@ -83,7 +83,7 @@ func (w *Web) checkText(next http.HandlerFunc) http.HandlerFunc {
 			}
 		}
 		if err != nil {
-			w.fail(rw, r, apperr.Invalid("", "地址中含有不允许的控制字符，请检查链接。"))
+			w.fail(rw, r, apperr.Invalid("", "the address holds control characters").WithPublic("地址中含有不允许的控制字符，请检查链接。"))
 			return
 		}
 		next(rw, r)
@@ -240,7 +240,7 @@ func (w *Web) bulletin(rw http.ResponseWriter, r *http.Request) {
 		if s := r.URL.Query().Get(name); s != "" {
 			d, err := time.ParseInLocation("2006-01-02", s, loc)
 			if err != nil {
-				w.fail(rw, r, apperr.Invalid(name, "%s: a date like 2026-11-01", name))
+				w.fail(rw, r, apperr.Invalid(name, "%s: a date like 2026-11-01", name).WithPublic("日期格式不对：请填写如2026-11-01的日期。"))
 				return
 			}
 			if name == "to" {
@@ -340,7 +340,7 @@ func (w *Web) notFound(rw http.ResponseWriter, r *http.Request, msg string) {
 func (w *Web) fail(rw http.ResponseWriter, r *http.Request, err error) {
 	status, msg := http.StatusInternalServerError, "服务器出错，请稍后再试。"
 	if e := apperr.Classify(err); e.Code == apperr.BadInput {
-		status, msg = http.StatusBadRequest, e.Message
+		status, msg = http.StatusBadRequest, apperr.Classify(ForResidents(e)).PublicMessage
 	} else if e.Code == apperr.Unavailable || e.Code == apperr.Timeout || errors.Is(err, context.Canceled) {
 		status, msg = http.StatusServiceUnavailable, "服务暂时不可用，请稍后再试。"
 		rw.Header().Set("Retry-After", "5")

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"gridgov/internal/dbtest"
 	"gridgov/internal/servertest"
@@ -201,6 +202,10 @@ func TestPublicReporting(t *testing.T) {
 		if names["EXPOSED_GARBAGE"] != "暴露垃圾" || names["ILLEGAL_SIGNBOARD"] == "" {
 			t.Errorf("publicEventCategories: %v", names)
 		}
+		// In the order staff know (by group, as set up), 其他 last; not by English code.
+		if list := cats.PublicEventCategories; len(list) < 2 || list[0].Code != "EXPOSED_GARBAGE" || list[len(list)-1].Code != "OTHER" {
+			t.Errorf("publicEventCategories order: %v, want EXPOSED_GARBAGE first and OTHER (其他) last", list)
+		}
 
 		code := w.publicReport(t, w.env, w.group.Code, "EXPOSED_GARBAGE", contactName, contactPhone)
 		pub, resp := w.publicEventResp(t, code)
@@ -326,6 +331,10 @@ func TestPublicReportingRefusals(t *testing.T) {
 			if f, _ := resp.Errors[0].Extensions["field"].(string); f != c.field && !(c.field == "contactPhone" && f == "reporterPhone") {
 				t.Errorf("%s: field %q, want %q", c.name, f, c.field)
 			}
+			// What the resident reads: Chinese, and about the field, not a generic apology.
+			if m, _ := resp.Errors[0].Extensions["publicMessage"].(string); !hasHan(m) || strings.Contains(m, "填写的内容有误") {
+				t.Errorf("%s: publicMessage %q, want a Chinese sentence about the field", c.name, m)
+			}
 		}
 		if got := w.countCases(t); got != n {
 			t.Fatalf("refused public reports created %d cases", got-n)
@@ -379,6 +388,8 @@ func TestPublicReportingRefusals(t *testing.T) {
 		resp := env.Do(t, "", publicReportMutation, map[string]any{"in": publicInput(w.group.Code, "EXPOSED_GARBAGE", "", "")})
 		if c := resp.Codes(); len(c) == 0 || c[0] != "RATE_LIMITED" {
 			t.Errorf("21st public report within the hour: %v", c)
+		} else if m, _ := resp.Errors[0].Extensions["publicMessage"].(string); !strings.HasPrefix(m, "提交太频繁了，请") {
+			t.Errorf("21st public report: publicMessage %q, want the Chinese wait", m)
 		}
 		if got := w.countCases(t); got != before+20 {
 			t.Errorf("%d cases from 21 reports, want 20", got-before)
@@ -388,4 +399,14 @@ func TestPublicReportingRefusals(t *testing.T) {
 			t.Errorf("publicEvent after the rate limit: nil")
 		}
 	})
+}
+
+// hasHan reports whether s holds a Chinese character.
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
 }

@@ -2,15 +2,23 @@
 // GraphQL API (reportPublicEvent), then shows the tracking code. No sign-in.
 "use strict";
 
+// gql runs a public operation. A refusal throws the server's Chinese sentence for residents
+// (extensions.publicMessage), never the English message meant for developers.
 async function gql(query, variables) {
-  const resp = await fetch("/graphql", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await resp.json();
+  let body;
+  try {
+    const resp = await fetch("/graphql", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ query, variables }),
+    });
+    body = await resp.json();
+  } catch (e) {
+    throw new Error("网络连接失败，请检查网络后再试。");
+  }
   if (body.errors && body.errors.length) {
-    throw new Error(body.errors[0].message);
+    const ext = body.errors[0].extensions || {};
+    throw new Error(ext.publicMessage || "系统出了点问题，请稍后再试。");
   }
   return body.data;
 }
@@ -31,7 +39,7 @@ document.addEventListener("DOMContentLoaded", async () => {
       select.append(new Option(c.name, c.code));
     }
   } catch (e) {
-    showError("类别加载失败：" + e.message);
+    showError("问题类别加载失败：" + e.message);
   }
   // One key per filled-in form: a retried submit does not file the report twice.
   const key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();

@@ -14,17 +14,25 @@ function localTime(s) {
 async function lookup(code) {
   showError("");
   document.getElementById("status").hidden = true;
-  const resp = await fetch("/graphql", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({
-      query: "query($c: String!) { publicEvent(trackingCode: $c) { statusLabel categoryName gridName reportedAt closedAt feedback steps { actionLabel at } } }",
-      variables: { c: code },
-    }),
-  });
-  const body = await resp.json();
+  let body;
+  try {
+    const resp = await fetch("/graphql", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        query: "query($c: String!) { publicEvent(trackingCode: $c) { statusLabel categoryName gridName reportedAt closedAt feedback steps { actionLabel at } } }",
+        variables: { c: code },
+      }),
+    });
+    body = await resp.json();
+  } catch (e) {
+    showError("网络连接失败，请检查网络后再试。");
+    return;
+  }
   if (body.errors && body.errors.length) {
-    showError(body.errors[0].message);
+    // The server's Chinese sentence for residents, never the developers' English message.
+    const ext = body.errors[0].extensions || {};
+    showError(ext.publicMessage || "系统出了点问题，请稍后再试。");
     return;
   }
   const e = body.data.publicEvent;
