@@ -61,8 +61,8 @@ type cardLayout struct {
 	Tiles, Roster []*Person
 	// Compact is set when there is a roster.
 	Compact bool
-	// RosterCols is the number of columns of the roster: as many as are 15 em wide, at most
-	// 3 (3 on A4 and 2 on A5 in the base type).
+	// RosterCols is the number of columns of the roster: as many as hold a row whole, at
+	// most 3 (2 on A4 and A5 in the base type, 3 on A4 once it shrinks to 92%).
 	RosterCols int
 	// Fit is the CSS class of the body's type size.
 	Fit string
@@ -142,8 +142,8 @@ const (
 	rosterHead     = 1.7  // .roster-heads
 	rosterRow      = 1.6  // .roster .person
 	rosterPadX     = .3   // .roster side padding
-	rosterGap      = 1.6  // .roster column-gap
-	minRosterCol   = 15.0 // name 4.6em, phone 6.6em and room for a duty
+	rosterGap      = 1.2  // .roster column-gap
+	minRosterCol   = 17.4 // a five-character name and duty (城建城管员), phone 6.2em, gaps .4em
 	maxRosterCols  = 3
 	bodySlack      = 1.2 // .card-body padding-top and what rounding may add
 )
