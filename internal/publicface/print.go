@@ -250,8 +250,8 @@ type printedBadge struct {
 }
 
 // layoutBadge picks the largest type in which the scope and the duties fill the text column
-// of b, shortening the duties when even the smallest does not hold them: the text is never
-// cut mid-line.
+// of b, shortening the longer of them when even the smallest does not hold them: the text is
+// never cut mid-line.
 func layoutBadge(b *Badge) printedBadge {
 	out := printedBadge{Badge: b, ScopeLines: b.ScopeLines()}
 	if b.Duties != "" {
@@ -264,15 +264,29 @@ func layoutBadge(b *Badge) printedBadge {
 		}
 	}
 	smallest := badgeFits[len(badgeFits)-1].pt
-	for !badgeTextFits(out, smallest) && len(out.DutyLines) > 0 {
-		last := len(out.DutyLines) - 1
-		if s := shorten(out.DutyLines[last]); s != "" {
-			out.DutyLines[last] = s
+	for !badgeTextFits(out, smallest) && (len(out.DutyLines) > 0 || len(out.ScopeLines) > 0) {
+		// Shorten the longer part, from its end.
+		part := &out.DutyLines
+		if runes(out.ScopeLines) > runes(out.DutyLines) {
+			part = &out.ScopeLines
+		}
+		last := len(*part) - 1
+		if s := shorten((*part)[last]); s != "" {
+			(*part)[last] = s
 		} else {
-			out.DutyLines = out.DutyLines[:last]
+			*part = (*part)[:last]
 		}
 	}
 	return out
+}
+
+// runes counts the characters of ps.
+func runes(ps []string) int {
+	n := 0
+	for _, p := range ps {
+		n += utf8.RuneCountInString(p)
+	}
+	return n
 }
 
 // badgeTextFits reports whether the text column of b holds its text in pt type: a heading

@@ -64,6 +64,9 @@ func TestPrint(t *testing.T) {
 			{"village cards", "/cards?root=" + pw.village.Code, len(pw.groups)},
 			{"village cards A5", "/cards?root=" + pw.village.Code + "&size=A5", len(pw.groups)},
 			{"9 badges", "/badges?root=" + pw.village.Code, 2},
+			{"texts of 4,000 characters A4", "/cards/" + pw.huge.Code, 1},
+			{"texts of 4,000 characters A5", "/cards/" + pw.huge.Code + "?size=A5", 1},
+			{"a badge with 4,000 characters of duties", "/badges?root=" + pw.huge.Code, 1},
 		}
 		for i, tc := range cases {
 			tab, cancel := chromedp.NewContext(browser)
@@ -85,6 +88,13 @@ func TestPrint(t *testing.T) {
 				t.Errorf("%s: %s hides part of %d boxes: %v", tc.name, tc.path, len(hidden), hidden)
 			}
 			switch {
+			case strings.Contains(tc.path, pw.huge.Code):
+				// Too long for any type size: shortened, marked, and the card still whole.
+				for _, s := range []string{"…", pw.huge.Name} {
+					if !strings.Contains(text, s) {
+						t.Errorf("%s: the page lacks %q", tc.name, s)
+					}
+				}
 			case strings.HasPrefix(tc.path, "/cards/"):
 				for _, s := range []string{supervisionPhone, "扫码反映问题", "共 30 人", pw.multi.Name} {
 					if !strings.Contains(text, s) {
@@ -132,12 +142,14 @@ func printPage(ctx context.Context, url string) (pdf []byte, hidden []string, te
 
 // printWorld adds to a world a village of 11 groups: the first with 30 people responsible
 // in mixed roles, the second with 30 people and long texts; a person who heads the first
-// three groups; and eight others heading one group each, so nine people have badges.
+// three groups; and eight others heading one group each, so nine people have badges. In
+// another village, a group whose area and duties are as long as they may be (4,000
+// characters each), with a head.
 type printWorld struct {
-	village     *ent.Grid
-	groups      []*ent.Grid
-	full, wordy *ent.Grid
-	multi       *ent.Person
+	village           *ent.Grid
+	groups            []*ent.Grid
+	full, wordy, huge *ent.Grid
+	multi             *ent.Person
 }
 
 func newPrintWorld(t *testing.T, db *dbtest.DB, w *world) *printWorld {
@@ -165,6 +177,16 @@ func newPrintWorld(t *testing.T, db *dbtest.DB, w *world) *printWorld {
 		pw.groups = append(pw.groups, g)
 	}
 	pw.full, pw.wordy = pw.groups[0], pw.groups[1]
+	v2, err := db.Client.Grid.Create().SetCode("410102001008").SetName("长文村").SetKind(grid.KindVILLAGE).SetParentID(w.sub.ID).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw.huge, err = db.Client.Grid.Create().SetCode("410102001008001").SetName("长文村第一村民组").SetKind(grid.KindVILLAGER_GROUP).SetParentID(v2.ID).
+		SetAreaDescription(string([]rune(strings.Repeat(area+"；", 200))[:4000])).
+		SetDuties(string([]rune(strings.Repeat(duties+"\n", 100))[:4000])).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	surnames := []rune("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗")
 	given := []string{"建国", "秀英", "志强", "桂兰", "海涛", "丽华", "德厚", "春梅", "国庆", "玉珍", "长江", "慧敏"}
@@ -191,7 +213,7 @@ func newPrintWorld(t *testing.T, db *dbtest.DB, w *world) *printWorld {
 	for _, g := range pw.groups[:3] {
 		assign(pw.multi, g, assignment.RoleGRID_HEAD, nil)
 	}
-	for _, g := range pw.groups[3:] {
+	for _, g := range append(pw.groups[3:], pw.huge) {
 		assign(person("村民组长"), g, assignment.RoleGRID_HEAD, nil)
 	}
 	duties14 := []assignment.Duty{assignment.DutyPATROLLER, assignment.DutyCLEANER, assignment.DutySAFETY_INSPECTOR,
@@ -209,4 +231,32 @@ func newPrintWorld(t *testing.T, db *dbtest.DB, w *world) *printWorld {
 		}
 	}
 	return pw
+}
+
+// TestBadgePerPerson: publicBadges gives a person heading several grids one badge naming
+// them all, in the order of the first grid each person heads.
+func TestBadgePerPerson(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		w := newWorld(t, db)
+		pw := newPrintWorld(t, db, w)
+		var got struct {
+			PublicBadges []struct{ Name, Role, RoleLabel, GridCode, GridName, Scope string }
+		}
+		w.env.MustDo(t, "", `query($c: String!) { publicBadges(rootCode: $c) { name role roleLabel gridCode gridName scope } }`,
+			map[string]any{"c": pw.village.Code}, &got)
+		if len(got.PublicBadges) != 9 {
+			t.Fatalf("%d badges for the village, want 9 (one per person): %+v", len(got.PublicBadges), got.PublicBadges)
+		}
+		b := got.PublicBadges[0]
+		want := "测试村第一村民组、测试村第二村民组、测试村第三村民组"
+		if b.Name != pw.multi.Name || b.Role != "GRID_HEAD" || b.GridCode != pw.groups[0].Code || b.GridName != want ||
+			b.Scope != "须水街道 · 测试村：第一村民组、第二村民组、第三村民组" {
+			t.Errorf("first badge %+v, want %s heading %s", b, pw.multi.Name, want)
+		}
+		for i, b := range got.PublicBadges[1:] {
+			if g := pw.groups[3+i]; b.GridCode != g.Code || b.GridName != g.Name {
+				t.Errorf("badge %d is of %s (%s), want the head of %s", i+1, b.GridName, b.GridCode, g.Code)
+			}
+		}
+	})
 }
