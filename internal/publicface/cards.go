@@ -71,19 +71,36 @@ type Person struct {
 	DutyLabels []string
 }
 
-// Badge is a staff badge (胸卡) of a grid head or workstation head.
+// Badge is a staff badge (胸卡) of a grid head or workstation head: one per person, listing
+// every grid they head or run the workstation of under the printed subtree.
 type Badge struct {
-	Name      string
-	Title     string
-	PhotoURL  string
-	Phone     string
+	Name     string
+	Title    string
+	PhotoURL string
+	Phone    string
+	// Role and GridCode are those of the first grid by code; RoleLabel names all the roles.
 	Role      assignment.Role
 	RoleLabel string
 	GridCode  string
-	GridName  string
-	// Scope is the scope of work: the grid with the grids above it and the area it covers.
-	Scope  string
+	// GridName names every grid on the badge, 、-separated.
+	GridName string
+	// Scope is the scope of work: one grid with the grids above it and the area it covers,
+	// or several grids by the grid above them.
+	Scope string
+	// Duties are the distinct duties of the grids, one paragraph each.
 	Duties string
+	// Grids are the grids on the badge, by code.
+	Grids []BadgeGrid
+}
+
+// BadgeGrid is one of the grids a badge's holder heads or runs the workstation of.
+type BadgeGrid struct {
+	Code, Name, Area, Duties string
+	Role                     assignment.Role
+	// Crumbs name the grids above, from the sub-district down to the parent.
+	Crumbs []string
+	// title is the holder's job title in the role here.
+	title string
 }
 
 // cardRoles are the roles printed on a card, in the order they are listed. System roles
@@ -293,7 +310,8 @@ func (s *Service) breadcrumbs(sys context.Context, gs []*ent.Grid) (map[int][]st
 }
 
 // Badges returns the badges of the grid heads and workstation heads holding their role today
-// at or under the grid with rootCode, by grid code; nil when there is no such grid.
+// at or under the grid with rootCode, one per person, by the code of their first grid; nil
+// when there is no such grid.
 func (s *Service) Badges(ctx context.Context, rootCode string) ([]*Badge, error) {
 	root, err := s.gridByCode(ctx, rootCode)
 	if err != nil || root == nil {
@@ -320,19 +338,117 @@ func (s *Service) Badges(ctx context.Context, rootCode string) ([]*Badge, error)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*Badge, 0, len(as))
+	return badgesOf(as, crumbs), nil
+}
+
+// badgeRoles orders the roles on a badge.
+var badgeRoles = []assignment.Role{assignment.RoleWORKSTATION_HEAD, assignment.RoleGRID_HEAD}
+
+// badgesOf merges assignments (with person and grid) into one badge per person: a person
+// heading four villager groups carries one badge, not four. Badges are ordered by their
+// first grid's code, then by name and person; a badge's grids by code, then role.
+func badgesOf(as []*ent.Assignment, crumbs map[int][]string) []*Badge {
+	byPerson := map[int]*Badge{}
+	personID := map[*Badge]int{}
+	var out []*Badge
 	for _, a := range as {
 		p, g := a.Edges.Person, a.Edges.Grid
-		scope := strings.Join(append(slices.Clone(crumbs[g.ID]), g.Name), " · ")
-		if g.AreaDescription != "" {
-			scope += "（" + g.AreaDescription + "）"
+		if p == nil || g == nil {
+			continue
 		}
-		out = append(out, &Badge{
-			Name: p.Name, Title: titleOf(a), PhotoURL: p.PhotoURL, Phone: MaskPhone(p.Phone),
-			Role: a.Role, RoleLabel: labels.For("Role", string(a.Role)),
-			GridCode: g.Code, GridName: g.Name, Scope: scope, Duties: g.Duties,
-		})
+		b, ok := byPerson[p.ID]
+		if !ok {
+			b = &Badge{Name: p.Name, PhotoURL: p.PhotoURL, Phone: MaskPhone(p.Phone)}
+			byPerson[p.ID], personID[b] = b, p.ID
+			out = append(out, b)
+		}
+		if slices.ContainsFunc(b.Grids, func(x BadgeGrid) bool { return x.Code == g.Code && x.Role == a.Role }) {
+			continue
+		}
+		b.Grids = append(b.Grids, BadgeGrid{Code: g.Code, Name: g.Name, Area: g.AreaDescription, Duties: strings.TrimSpace(g.Duties), Role: a.Role, Crumbs: crumbs[g.ID], title: titleOf(a)})
 	}
-	slices.SortStableFunc(out, func(a, b *Badge) int { return strings.Compare(a.GridCode, b.GridCode) })
-	return out, nil
+	for _, b := range out {
+		slices.SortStableFunc(b.Grids, func(x, y BadgeGrid) int {
+			if c := strings.Compare(x.Code, y.Code); c != 0 {
+				return c
+			}
+			return slices.Index(badgeRoles, x.Role) - slices.Index(badgeRoles, y.Role)
+		})
+		b.Title, b.Role, b.GridCode = b.Grids[0].title, b.Grids[0].Role, b.Grids[0].Code
+		var roleLabels, names, duties []string
+		for _, r := range badgeRoles {
+			if slices.ContainsFunc(b.Grids, func(x BadgeGrid) bool { return x.Role == r }) {
+				roleLabels = append(roleLabels, labels.For("Role", string(r)))
+			}
+		}
+		for _, g := range b.Grids {
+			if !slices.Contains(names, g.Name) {
+				names = append(names, g.Name)
+			}
+			if g.Duties != "" && !slices.Contains(duties, g.Duties) {
+				duties = append(duties, g.Duties)
+			}
+		}
+		b.RoleLabel, b.GridName, b.Duties = strings.Join(roleLabels, "、"), strings.Join(names, "、"), strings.Join(duties, "\n")
+		b.Scope = strings.Join(b.ScopeLines(), "；")
+	}
+	slices.SortStableFunc(out, func(x, y *Badge) int {
+		if c := strings.Compare(x.GridCode, y.GridCode); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.Name, y.Name); c != 0 {
+			return c
+		}
+		return personID[x] - personID[y]
+	})
+	return out
+}
+
+// ScopeLines describe the scope of work: for one grid, the grid with those above it and its
+// area; for several, one line per grid above them naming the grids under it, without the
+// name they repeat (三王庄村第一村民组 under 三王庄村 is 第一村民组).
+func (b *Badge) ScopeLines() []string {
+	if distinctCodes(b.Grids) == 1 {
+		g := b.Grids[0]
+		line := strings.Join(append(slices.Clone(g.Crumbs), g.Name), " · ")
+		if g.Area != "" {
+			line += "（" + g.Area + "）"
+		}
+		return []string{line}
+	}
+	var lines []string
+	var keys []string
+	under := map[string][]string{}
+	for _, g := range b.Grids {
+		key := strings.Join(g.Crumbs, " · ")
+		if _, ok := under[key]; !ok {
+			keys = append(keys, key)
+		}
+		name := g.Name
+		if len(g.Crumbs) > 0 {
+			if short := strings.TrimPrefix(name, g.Crumbs[len(g.Crumbs)-1]); short != "" {
+				name = short
+			}
+		}
+		if !slices.Contains(under[key], name) {
+			under[key] = append(under[key], name)
+		}
+	}
+	for _, k := range keys {
+		line := strings.Join(under[k], "、")
+		if k != "" {
+			line = k + "：" + line
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// distinctCodes counts the distinct grids in gs.
+func distinctCodes(gs []BadgeGrid) int {
+	seen := map[string]bool{}
+	for _, g := range gs {
+		seen[g.Code] = true
+	}
+	return len(seen)
 }

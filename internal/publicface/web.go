@@ -29,10 +29,12 @@ var files embed.FS
 
 // pages are the page templates, each with the shared layout.
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
-	"join":  strings.Join,
-	"day":   func(t time.Time) string { return t.In(workcal.Default().Location()).Format("2006-01-02") },
-	"first": func(s string) string { return string([]rune(s)[:min(1, len([]rune(s)))]) },
-	"lines": func(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") },
+	"join":        strings.Join,
+	"day":         func(t time.Time) string { return t.In(workcal.Default().Location()).Format("2006-01-02") },
+	"first":       func(s string) string { return string([]rune(s)[:min(1, len([]rune(s)))]) },
+	"lines":       func(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") },
+	"rosterLabel": rosterLabel,
+	"seq":         func(n int) []int { return make([]int, n) },
 }).ParseFS(files, "templates/*.html"))
 
 // Web serves the public pages. Mount it with Register.
@@ -116,9 +118,11 @@ func (w *Web) qr(url string) (template.URL, error) {
 	return uri, nil
 }
 
-// printedCard is a card with what the page adds: the QR code and the URL it holds.
+// printedCard is a card with what the page adds: the QR code and the URL it holds, and how
+// it is laid out on the paper.
 type printedCard struct {
 	*Card
+	cardLayout
 	ReportURL string
 	QR        template.URL
 }
@@ -128,8 +132,9 @@ type sheet struct {
 	Title    string
 	PageSize string
 	Cards    []printedCard
-	Badges   []*Badge
-	Printed  string
+	// BadgeSheets are the badges by A4 sheet.
+	BadgeSheets [][]printedBadge
+	Printed     string
 }
 
 func (w *Web) card(rw http.ResponseWriter, r *http.Request) {
@@ -172,6 +177,7 @@ func (w *Web) cards(rw http.ResponseWriter, r *http.Request) {
 
 func (w *Web) printCards(rw http.ResponseWriter, r *http.Request, title string, cs []*Card) {
 	out := sheet{Title: title, PageSize: pageSize(r), Printed: w.today()}
+	p := paperOf(out.PageSize)
 	base := w.base(r)
 	for _, c := range cs {
 		url := base + c.ReportPath
@@ -180,7 +186,7 @@ func (w *Web) printCards(rw http.ResponseWriter, r *http.Request, title string, 
 			w.fail(rw, r, fmt.Errorf("QR code of %s: %w", c.GridCode, err))
 			return
 		}
-		out.Cards = append(out.Cards, printedCard{Card: c, ReportURL: url, QR: qr})
+		out.Cards = append(out.Cards, printedCard{Card: c, cardLayout: layoutCard(c, p), ReportURL: url, QR: qr})
 	}
 	w.render(rw, r, "cards.html", out)
 }
@@ -196,7 +202,7 @@ func (w *Web) badges(rw http.ResponseWriter, r *http.Request) {
 		w.notFound(rw, r, "没有编码为 "+root+" 的网格，或其下今天没有网格长、工作站站长。")
 		return
 	}
-	w.render(rw, r, "badges.html", sheet{Title: "网格长、工作站站长胸卡", PageSize: "A4", Badges: bs, Printed: w.today()})
+	w.render(rw, r, "badges.html", sheet{Title: "网格长、工作站站长胸卡", PageSize: "A4", BadgeSheets: badgeSheets(bs), Printed: w.today()})
 }
 
 func (w *Web) report(rw http.ResponseWriter, r *http.Request) {
