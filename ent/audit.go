@@ -30,6 +30,7 @@ import (
 	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
+	"gridgov/ent/photo"
 	"gridgov/ent/session"
 	"gridgov/ent/user"
 	"gridgov/ent/vehicle"
@@ -129,6 +130,8 @@ func AuditValue(v Value) (AuditRecord, bool) {
 	case *Patrol:
 		return e.auditRecord(), true
 	case *Person:
+		return e.auditRecord(), true
+	case *Photo:
 		return e.auditRecord(), true
 	case *Session:
 		return e.auditRecord(), true
@@ -548,6 +551,22 @@ func AuditOld(ctx context.Context, m Mutation) ([]AuditRecord, error) {
 			out[i] = r.auditRecord()
 		}
 		return out, nil
+	case *PhotoMutation:
+		q := m.Client().Photo.Query()
+		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
+			q.Where(photo.ID(id))
+		} else {
+			q.Where(m.predicates...)
+		}
+		rows, err := q.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]AuditRecord, len(rows))
+		for i, r := range rows {
+			out[i] = r.auditRecord()
+		}
+		return out, nil
 	case *SessionMutation:
 		q := m.Client().Session.Query()
 		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
@@ -685,6 +704,8 @@ func AuditTx(m Mutation) (tx *Tx, key any, ok bool) {
 	case *PatrolMutation:
 		return auditTx(m.config)
 	case *PersonMutation:
+		return auditTx(m.config)
+	case *PhotoMutation:
 		return auditTx(m.config)
 	case *SessionMutation:
 		return auditTx(m.config)
@@ -1103,6 +1124,25 @@ func (e *Person) auditRecord() AuditRecord {
 		"party_member": e.PartyMember,
 		"grid_path":    e.GridPath,
 		"grid_id":      e.GridID,
+	}}
+}
+
+func (e *Photo) auditRecord() AuditRecord {
+	return AuditRecord{ID: e.ID, Fields: map[string]any{
+		"created_at":    e.CreatedAt,
+		"updated_at":    e.UpdatedAt,
+		"stage":         e.Stage,
+		"public":        e.Public,
+		"content_type":  e.ContentType,
+		"size":          e.Size,
+		"width":         e.Width,
+		"height":        e.Height,
+		"sha256":        e.Sha256,
+		"blob_key":      e.BlobKey,
+		"thumb_key":     e.ThumbKey,
+		"event_id":      e.EventID,
+		"inspection_id": e.InspectionID,
+		"uploader_id":   e.UploaderID,
 	}}
 }
 

@@ -36,6 +36,7 @@ import (
 	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
+	"gridgov/ent/photo"
 	"gridgov/ent/session"
 	"gridgov/ent/user"
 	"gridgov/ent/vehicle"
@@ -105,6 +106,8 @@ type Client struct {
 	Patrol *PatrolClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
+	// Photo is the client for interacting with the Photo builders.
+	Photo *PhotoClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
 	// User is the client for interacting with the User builders.
@@ -151,6 +154,7 @@ func (c *Client) init() {
 	c.LedgerItemType = NewLedgerItemTypeClient(c.config)
 	c.Patrol = NewPatrolClient(c.config)
 	c.Person = NewPersonClient(c.config)
+	c.Photo = NewPhotoClient(c.config)
 	c.Session = NewSessionClient(c.config)
 	c.User = NewUserClient(c.config)
 	c.Vehicle = NewVehicleClient(c.config)
@@ -273,6 +277,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		LedgerItemType:      NewLedgerItemTypeClient(cfg),
 		Patrol:              NewPatrolClient(cfg),
 		Person:              NewPersonClient(cfg),
+		Photo:               NewPhotoClient(cfg),
 		Session:             NewSessionClient(cfg),
 		User:                NewUserClient(cfg),
 		Vehicle:             NewVehicleClient(cfg),
@@ -322,6 +327,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		LedgerItemType:      NewLedgerItemTypeClient(cfg),
 		Patrol:              NewPatrolClient(cfg),
 		Person:              NewPersonClient(cfg),
+		Photo:               NewPhotoClient(cfg),
 		Session:             NewSessionClient(cfg),
 		User:                NewUserClient(cfg),
 		Vehicle:             NewVehicleClient(cfg),
@@ -361,7 +367,8 @@ func (c *Client) Use(hooks ...Hook) {
 		c.Household, c.HouseholdTag, c.IdempotencyKey, c.Inspection, c.KeyProject,
 		c.KeyProjectMetric, c.KeyProjectMilestone, c.KeyProjectProgress,
 		c.LedgerCategory, c.LedgerEntry, c.LedgerEntryRevision, c.LedgerItemType,
-		c.Patrol, c.Person, c.Session, c.User, c.Vehicle, c.Visit, c.VisitInterval,
+		c.Patrol, c.Person, c.Photo, c.Session, c.User, c.Vehicle, c.Visit,
+		c.VisitInterval,
 	} {
 		n.Use(hooks...)
 	}
@@ -376,7 +383,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.Household, c.HouseholdTag, c.IdempotencyKey, c.Inspection, c.KeyProject,
 		c.KeyProjectMetric, c.KeyProjectMilestone, c.KeyProjectProgress,
 		c.LedgerCategory, c.LedgerEntry, c.LedgerEntryRevision, c.LedgerItemType,
-		c.Patrol, c.Person, c.Session, c.User, c.Vehicle, c.Visit, c.VisitInterval,
+		c.Patrol, c.Person, c.Photo, c.Session, c.User, c.Vehicle, c.Visit,
+		c.VisitInterval,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -435,6 +443,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Patrol.mutate(ctx, m)
 	case *PersonMutation:
 		return c.Person.mutate(ctx, m)
+	case *PhotoMutation:
+		return c.Photo.mutate(ctx, m)
 	case *SessionMutation:
 		return c.Session.mutate(ctx, m)
 	case *UserMutation:
@@ -4712,6 +4722,188 @@ func (c *PersonClient) mutate(ctx context.Context, m *PersonMutation) (Value, er
 	}
 }
 
+// PhotoClient is a client for the Photo schema.
+type PhotoClient struct {
+	config
+}
+
+// NewPhotoClient returns a client for the Photo from the given config.
+func NewPhotoClient(c config) *PhotoClient {
+	return &PhotoClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `photo.Hooks(f(g(h())))`.
+func (c *PhotoClient) Use(hooks ...Hook) {
+	c.hooks.Photo = append(c.hooks.Photo, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `photo.Intercept(f(g(h())))`.
+func (c *PhotoClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Photo = append(c.inters.Photo, interceptors...)
+}
+
+// Create returns a builder for creating a Photo entity.
+func (c *PhotoClient) Create() *PhotoCreate {
+	mutation := newPhotoMutation(c.config, OpCreate)
+	return &PhotoCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Photo entities.
+func (c *PhotoClient) CreateBulk(builders ...*PhotoCreate) *PhotoCreateBulk {
+	return &PhotoCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PhotoClient) MapCreateBulk(slice any, setFunc func(*PhotoCreate, int)) *PhotoCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PhotoCreateBulk{err: fmt.Errorf("calling to PhotoClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PhotoCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PhotoCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Photo.
+func (c *PhotoClient) Update() *PhotoUpdate {
+	mutation := newPhotoMutation(c.config, OpUpdate)
+	return &PhotoUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PhotoClient) UpdateOne(_m *Photo) *PhotoUpdateOne {
+	mutation := newPhotoMutation(c.config, OpUpdateOne, withPhoto(_m))
+	return &PhotoUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PhotoClient) UpdateOneID(id int) *PhotoUpdateOne {
+	mutation := newPhotoMutation(c.config, OpUpdateOne, withPhotoID(id))
+	return &PhotoUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Photo.
+func (c *PhotoClient) Delete() *PhotoDelete {
+	mutation := newPhotoMutation(c.config, OpDelete)
+	return &PhotoDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PhotoClient) DeleteOne(_m *Photo) *PhotoDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PhotoClient) DeleteOneID(id int) *PhotoDeleteOne {
+	builder := c.Delete().Where(photo.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PhotoDeleteOne{builder}
+}
+
+// Query returns a query builder for Photo.
+func (c *PhotoClient) Query() *PhotoQuery {
+	return &PhotoQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePhoto},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Photo entity by its id.
+func (c *PhotoClient) Get(ctx context.Context, id int) (*Photo, error) {
+	return c.Query().Where(photo.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PhotoClient) GetX(ctx context.Context, id int) *Photo {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryEvent queries the event edge of a Photo.
+func (c *PhotoClient) QueryEvent(_m *Photo) *EventQuery {
+	query := (&EventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photo.Table, photo.FieldID, id),
+			sqlgraph.To(event.Table, event.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, photo.EventTable, photo.EventColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryInspection queries the inspection edge of a Photo.
+func (c *PhotoClient) QueryInspection(_m *Photo) *InspectionQuery {
+	query := (&InspectionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photo.Table, photo.FieldID, id),
+			sqlgraph.To(inspection.Table, inspection.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, photo.InspectionTable, photo.InspectionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUploader queries the uploader edge of a Photo.
+func (c *PhotoClient) QueryUploader(_m *Photo) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(photo.Table, photo.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, photo.UploaderTable, photo.UploaderColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PhotoClient) Hooks() []Hook {
+	hooks := c.hooks.Photo
+	return append(hooks[:len(hooks):len(hooks)], photo.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PhotoClient) Interceptors() []Interceptor {
+	return c.inters.Photo
+}
+
+func (c *PhotoClient) mutate(ctx context.Context, m *PhotoMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PhotoCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PhotoUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PhotoUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PhotoDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Photo mutation op: %q", m.Op())
+	}
+}
+
 // SessionClient is a client for the Session schema.
 type SessionClient struct {
 	config
@@ -5517,7 +5709,7 @@ type (
 		Event, EventAction, EventCategory, EventTally, Grid, Household, HouseholdTag,
 		IdempotencyKey, Inspection, KeyProject, KeyProjectMetric, KeyProjectMilestone,
 		KeyProjectProgress, LedgerCategory, LedgerEntry, LedgerEntryRevision,
-		LedgerItemType, Patrol, Person, Session, User, Vehicle, Visit,
+		LedgerItemType, Patrol, Person, Photo, Session, User, Vehicle, Visit,
 		VisitInterval []ent.Hook
 	}
 	inters struct {
@@ -5525,7 +5717,7 @@ type (
 		Event, EventAction, EventCategory, EventTally, Grid, Household, HouseholdTag,
 		IdempotencyKey, Inspection, KeyProject, KeyProjectMetric, KeyProjectMilestone,
 		KeyProjectProgress, LedgerCategory, LedgerEntry, LedgerEntryRevision,
-		LedgerItemType, Patrol, Person, Session, User, Vehicle, Visit,
+		LedgerItemType, Patrol, Person, Photo, Session, User, Vehicle, Visit,
 		VisitInterval []ent.Interceptor
 	}
 )

@@ -31,6 +31,7 @@ import (
 	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
+	"gridgov/ent/photo"
 	"gridgov/ent/session"
 	"gridgov/ent/user"
 	"gridgov/ent/vehicle"
@@ -127,6 +128,7 @@ func checkColumn(t, c string) error {
 			ledgeritemtype.Table:      ledgeritemtype.ValidColumn,
 			patrol.Table:              patrol.ValidColumn,
 			person.Table:              person.ValidColumn,
+			photo.Table:               photo.ValidColumn,
 			session.Table:             session.ValidColumn,
 			user.Table:                user.ValidColumn,
 			vehicle.Table:             vehicle.ValidColumn,

@@ -28,6 +28,7 @@ import (
 	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
+	"gridgov/ent/photo"
 	"gridgov/ent/predicate"
 	"gridgov/ent/session"
 	"gridgov/ent/user"
@@ -43,7 +44,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 30)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 31)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   assignment.Table,
@@ -642,6 +643,33 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   photo.Table,
+			Columns: photo.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: photo.FieldID,
+			},
+		},
+		Type: "Photo",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			photo.FieldCreatedAt:    {Type: field.TypeTime, Column: photo.FieldCreatedAt},
+			photo.FieldUpdatedAt:    {Type: field.TypeTime, Column: photo.FieldUpdatedAt},
+			photo.FieldStage:        {Type: field.TypeEnum, Column: photo.FieldStage},
+			photo.FieldPublic:       {Type: field.TypeBool, Column: photo.FieldPublic},
+			photo.FieldContentType:  {Type: field.TypeString, Column: photo.FieldContentType},
+			photo.FieldSize:         {Type: field.TypeInt, Column: photo.FieldSize},
+			photo.FieldWidth:        {Type: field.TypeInt, Column: photo.FieldWidth},
+			photo.FieldHeight:       {Type: field.TypeInt, Column: photo.FieldHeight},
+			photo.FieldSha256:       {Type: field.TypeString, Column: photo.FieldSha256},
+			photo.FieldBlobKey:      {Type: field.TypeString, Column: photo.FieldBlobKey},
+			photo.FieldThumbKey:     {Type: field.TypeString, Column: photo.FieldThumbKey},
+			photo.FieldEventID:      {Type: field.TypeInt, Column: photo.FieldEventID},
+			photo.FieldInspectionID: {Type: field.TypeInt, Column: photo.FieldInspectionID},
+			photo.FieldUploaderID:   {Type: field.TypeInt, Column: photo.FieldUploaderID},
+		},
+	}
+	graph.Nodes[26] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -662,7 +690,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserID:     {Type: field.TypeInt, Column: session.FieldUserID},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -687,7 +715,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldPersonID:            {Type: field.TypeInt, Column: user.FieldPersonID},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   vehicle.Table,
 			Columns: vehicle.Columns,
@@ -708,7 +736,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			vehicle.FieldPersonID:  {Type: field.TypeInt, Column: vehicle.FieldPersonID},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   visit.Table,
 			Columns: visit.Columns,
@@ -730,7 +758,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			visit.FieldEventID:     {Type: field.TypeInt, Column: visit.FieldEventID},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   visitinterval.Table,
 			Columns: visitinterval.Columns,
@@ -1430,6 +1458,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Person",
 		"User",
+	)
+	graph.MustAddE(
+		"event",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   photo.EventTable,
+			Columns: []string{photo.EventColumn},
+			Bidi:    false,
+		},
+		"Photo",
+		"Event",
+	)
+	graph.MustAddE(
+		"inspection",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   photo.InspectionTable,
+			Columns: []string{photo.InspectionColumn},
+			Bidi:    false,
+		},
+		"Photo",
+		"Inspection",
+	)
+	graph.MustAddE(
+		"uploader",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   photo.UploaderTable,
+			Columns: []string{photo.UploaderColumn},
+			Bidi:    false,
+		},
+		"Photo",
+		"Person",
 	)
 	graph.MustAddE(
 		"user",
@@ -4690,6 +4754,158 @@ func (f *PersonFilter) WhereHasUserWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PhotoQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PhotoQuery builder.
+func (_q *PhotoQuery) Filter() *PhotoFilter {
+	return &PhotoFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PhotoMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PhotoMutation builder.
+func (m *PhotoMutation) Filter() *PhotoFilter {
+	return &PhotoFilter{config: m.config, predicateAdder: m}
+}
+
+// PhotoFilter provides a generic filtering capability at runtime for PhotoQuery.
+type PhotoFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PhotoFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *PhotoFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(photo.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PhotoFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(photo.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PhotoFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(photo.FieldUpdatedAt))
+}
+
+// WhereStage applies the entql string predicate on the stage field.
+func (f *PhotoFilter) WhereStage(p entql.StringP) {
+	f.Where(p.Field(photo.FieldStage))
+}
+
+// WherePublic applies the entql bool predicate on the public field.
+func (f *PhotoFilter) WherePublic(p entql.BoolP) {
+	f.Where(p.Field(photo.FieldPublic))
+}
+
+// WhereContentType applies the entql string predicate on the content_type field.
+func (f *PhotoFilter) WhereContentType(p entql.StringP) {
+	f.Where(p.Field(photo.FieldContentType))
+}
+
+// WhereSize applies the entql int predicate on the size field.
+func (f *PhotoFilter) WhereSize(p entql.IntP) {
+	f.Where(p.Field(photo.FieldSize))
+}
+
+// WhereWidth applies the entql int predicate on the width field.
+func (f *PhotoFilter) WhereWidth(p entql.IntP) {
+	f.Where(p.Field(photo.FieldWidth))
+}
+
+// WhereHeight applies the entql int predicate on the height field.
+func (f *PhotoFilter) WhereHeight(p entql.IntP) {
+	f.Where(p.Field(photo.FieldHeight))
+}
+
+// WhereSha256 applies the entql string predicate on the sha256 field.
+func (f *PhotoFilter) WhereSha256(p entql.StringP) {
+	f.Where(p.Field(photo.FieldSha256))
+}
+
+// WhereBlobKey applies the entql string predicate on the blob_key field.
+func (f *PhotoFilter) WhereBlobKey(p entql.StringP) {
+	f.Where(p.Field(photo.FieldBlobKey))
+}
+
+// WhereThumbKey applies the entql string predicate on the thumb_key field.
+func (f *PhotoFilter) WhereThumbKey(p entql.StringP) {
+	f.Where(p.Field(photo.FieldThumbKey))
+}
+
+// WhereEventID applies the entql int predicate on the event_id field.
+func (f *PhotoFilter) WhereEventID(p entql.IntP) {
+	f.Where(p.Field(photo.FieldEventID))
+}
+
+// WhereInspectionID applies the entql int predicate on the inspection_id field.
+func (f *PhotoFilter) WhereInspectionID(p entql.IntP) {
+	f.Where(p.Field(photo.FieldInspectionID))
+}
+
+// WhereUploaderID applies the entql int predicate on the uploader_id field.
+func (f *PhotoFilter) WhereUploaderID(p entql.IntP) {
+	f.Where(p.Field(photo.FieldUploaderID))
+}
+
+// WhereHasEvent applies a predicate to check if query has an edge event.
+func (f *PhotoFilter) WhereHasEvent() {
+	f.Where(entql.HasEdge("event"))
+}
+
+// WhereHasEventWith applies a predicate to check if query has an edge event with a given conditions (other predicates).
+func (f *PhotoFilter) WhereHasEventWith(preds ...predicate.Event) {
+	f.Where(entql.HasEdgeWith("event", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasInspection applies a predicate to check if query has an edge inspection.
+func (f *PhotoFilter) WhereHasInspection() {
+	f.Where(entql.HasEdge("inspection"))
+}
+
+// WhereHasInspectionWith applies a predicate to check if query has an edge inspection with a given conditions (other predicates).
+func (f *PhotoFilter) WhereHasInspectionWith(preds ...predicate.Inspection) {
+	f.Where(entql.HasEdgeWith("inspection", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUploader applies a predicate to check if query has an edge uploader.
+func (f *PhotoFilter) WhereHasUploader() {
+	f.Where(entql.HasEdge("uploader"))
+}
+
+// WhereHasUploaderWith applies a predicate to check if query has an edge uploader with a given conditions (other predicates).
+func (f *PhotoFilter) WhereHasUploaderWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("uploader", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SessionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -4718,7 +4934,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4817,7 +5033,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4945,7 +5161,7 @@ type VehicleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VehicleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5053,7 +5269,7 @@ type VisitFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VisitFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5180,7 +5396,7 @@ type VisitIntervalFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VisitIntervalFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -31,6 +31,7 @@ import (
 	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
+	"gridgov/ent/photo"
 	"gridgov/ent/predicate"
 	"gridgov/ent/schema/ledgerfield"
 	"gridgov/ent/schema/timeunit"
@@ -81,6 +82,7 @@ const (
 	TypeLedgerItemType      = "LedgerItemType"
 	TypePatrol              = "Patrol"
 	TypePerson              = "Person"
+	TypePhoto               = "Photo"
 	TypeSession             = "Session"
 	TypeUser                = "User"
 	TypeVehicle             = "Vehicle"
@@ -27498,6 +27500,1342 @@ func (m *PersonMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Person edge %s", name)
+}
+
+// PhotoMutation represents an operation that mutates the Photo nodes in the graph.
+type PhotoMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	created_at        *time.Time
+	updated_at        *time.Time
+	stage             *photo.Stage
+	public            *bool
+	content_type      *string
+	size              *int
+	addsize           *int
+	width             *int
+	addwidth          *int
+	height            *int
+	addheight         *int
+	sha256            *string
+	blob_key          *string
+	thumb_key         *string
+	clearedFields     map[string]struct{}
+	event             *int
+	clearedevent      bool
+	inspection        *int
+	clearedinspection bool
+	uploader          *int
+	cleareduploader   bool
+	done              bool
+	oldValue          func(context.Context) (*Photo, error)
+	predicates        []predicate.Photo
+}
+
+var _ ent.Mutation = (*PhotoMutation)(nil)
+
+// photoOption allows management of the mutation configuration using functional options.
+type photoOption func(*PhotoMutation)
+
+// newPhotoMutation creates new mutation for the Photo entity.
+func newPhotoMutation(c config, op Op, opts ...photoOption) *PhotoMutation {
+	m := &PhotoMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePhoto,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPhotoID sets the ID field of the mutation.
+func withPhotoID(id int) photoOption {
+	return func(m *PhotoMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Photo
+		)
+		m.oldValue = func(ctx context.Context) (*Photo, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Photo.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPhoto sets the old Photo of the mutation.
+func withPhoto(node *Photo) photoOption {
+	return func(m *PhotoMutation) {
+		m.oldValue = func(context.Context) (*Photo, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PhotoMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PhotoMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PhotoMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PhotoMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Photo.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PhotoMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PhotoMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PhotoMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PhotoMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PhotoMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PhotoMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetStage sets the "stage" field.
+func (m *PhotoMutation) SetStage(ph photo.Stage) {
+	m.stage = &ph
+}
+
+// Stage returns the value of the "stage" field in the mutation.
+func (m *PhotoMutation) Stage() (r photo.Stage, exists bool) {
+	v := m.stage
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStage returns the old "stage" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldStage(ctx context.Context) (v photo.Stage, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStage: %w", err)
+	}
+	return oldValue.Stage, nil
+}
+
+// ResetStage resets all changes to the "stage" field.
+func (m *PhotoMutation) ResetStage() {
+	m.stage = nil
+}
+
+// SetPublic sets the "public" field.
+func (m *PhotoMutation) SetPublic(b bool) {
+	m.public = &b
+}
+
+// Public returns the value of the "public" field in the mutation.
+func (m *PhotoMutation) Public() (r bool, exists bool) {
+	v := m.public
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPublic returns the old "public" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldPublic(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPublic is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPublic requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPublic: %w", err)
+	}
+	return oldValue.Public, nil
+}
+
+// ResetPublic resets all changes to the "public" field.
+func (m *PhotoMutation) ResetPublic() {
+	m.public = nil
+}
+
+// SetContentType sets the "content_type" field.
+func (m *PhotoMutation) SetContentType(s string) {
+	m.content_type = &s
+}
+
+// ContentType returns the value of the "content_type" field in the mutation.
+func (m *PhotoMutation) ContentType() (r string, exists bool) {
+	v := m.content_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContentType returns the old "content_type" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldContentType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContentType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContentType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContentType: %w", err)
+	}
+	return oldValue.ContentType, nil
+}
+
+// ResetContentType resets all changes to the "content_type" field.
+func (m *PhotoMutation) ResetContentType() {
+	m.content_type = nil
+}
+
+// SetSize sets the "size" field.
+func (m *PhotoMutation) SetSize(i int) {
+	m.size = &i
+	m.addsize = nil
+}
+
+// Size returns the value of the "size" field in the mutation.
+func (m *PhotoMutation) Size() (r int, exists bool) {
+	v := m.size
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSize returns the old "size" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldSize(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSize is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSize requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSize: %w", err)
+	}
+	return oldValue.Size, nil
+}
+
+// AddSize adds i to the "size" field.
+func (m *PhotoMutation) AddSize(i int) {
+	if m.addsize != nil {
+		*m.addsize += i
+	} else {
+		m.addsize = &i
+	}
+}
+
+// AddedSize returns the value that was added to the "size" field in this mutation.
+func (m *PhotoMutation) AddedSize() (r int, exists bool) {
+	v := m.addsize
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSize resets all changes to the "size" field.
+func (m *PhotoMutation) ResetSize() {
+	m.size = nil
+	m.addsize = nil
+}
+
+// SetWidth sets the "width" field.
+func (m *PhotoMutation) SetWidth(i int) {
+	m.width = &i
+	m.addwidth = nil
+}
+
+// Width returns the value of the "width" field in the mutation.
+func (m *PhotoMutation) Width() (r int, exists bool) {
+	v := m.width
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWidth returns the old "width" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldWidth(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWidth is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWidth requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWidth: %w", err)
+	}
+	return oldValue.Width, nil
+}
+
+// AddWidth adds i to the "width" field.
+func (m *PhotoMutation) AddWidth(i int) {
+	if m.addwidth != nil {
+		*m.addwidth += i
+	} else {
+		m.addwidth = &i
+	}
+}
+
+// AddedWidth returns the value that was added to the "width" field in this mutation.
+func (m *PhotoMutation) AddedWidth() (r int, exists bool) {
+	v := m.addwidth
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetWidth resets all changes to the "width" field.
+func (m *PhotoMutation) ResetWidth() {
+	m.width = nil
+	m.addwidth = nil
+}
+
+// SetHeight sets the "height" field.
+func (m *PhotoMutation) SetHeight(i int) {
+	m.height = &i
+	m.addheight = nil
+}
+
+// Height returns the value of the "height" field in the mutation.
+func (m *PhotoMutation) Height() (r int, exists bool) {
+	v := m.height
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHeight returns the old "height" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldHeight(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHeight is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHeight requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHeight: %w", err)
+	}
+	return oldValue.Height, nil
+}
+
+// AddHeight adds i to the "height" field.
+func (m *PhotoMutation) AddHeight(i int) {
+	if m.addheight != nil {
+		*m.addheight += i
+	} else {
+		m.addheight = &i
+	}
+}
+
+// AddedHeight returns the value that was added to the "height" field in this mutation.
+func (m *PhotoMutation) AddedHeight() (r int, exists bool) {
+	v := m.addheight
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetHeight resets all changes to the "height" field.
+func (m *PhotoMutation) ResetHeight() {
+	m.height = nil
+	m.addheight = nil
+}
+
+// SetSha256 sets the "sha256" field.
+func (m *PhotoMutation) SetSha256(s string) {
+	m.sha256 = &s
+}
+
+// Sha256 returns the value of the "sha256" field in the mutation.
+func (m *PhotoMutation) Sha256() (r string, exists bool) {
+	v := m.sha256
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSha256 returns the old "sha256" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldSha256(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSha256 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSha256 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSha256: %w", err)
+	}
+	return oldValue.Sha256, nil
+}
+
+// ResetSha256 resets all changes to the "sha256" field.
+func (m *PhotoMutation) ResetSha256() {
+	m.sha256 = nil
+}
+
+// SetBlobKey sets the "blob_key" field.
+func (m *PhotoMutation) SetBlobKey(s string) {
+	m.blob_key = &s
+}
+
+// BlobKey returns the value of the "blob_key" field in the mutation.
+func (m *PhotoMutation) BlobKey() (r string, exists bool) {
+	v := m.blob_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBlobKey returns the old "blob_key" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldBlobKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBlobKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBlobKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBlobKey: %w", err)
+	}
+	return oldValue.BlobKey, nil
+}
+
+// ResetBlobKey resets all changes to the "blob_key" field.
+func (m *PhotoMutation) ResetBlobKey() {
+	m.blob_key = nil
+}
+
+// SetThumbKey sets the "thumb_key" field.
+func (m *PhotoMutation) SetThumbKey(s string) {
+	m.thumb_key = &s
+}
+
+// ThumbKey returns the value of the "thumb_key" field in the mutation.
+func (m *PhotoMutation) ThumbKey() (r string, exists bool) {
+	v := m.thumb_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldThumbKey returns the old "thumb_key" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldThumbKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldThumbKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldThumbKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldThumbKey: %w", err)
+	}
+	return oldValue.ThumbKey, nil
+}
+
+// ResetThumbKey resets all changes to the "thumb_key" field.
+func (m *PhotoMutation) ResetThumbKey() {
+	m.thumb_key = nil
+}
+
+// SetEventID sets the "event_id" field.
+func (m *PhotoMutation) SetEventID(i int) {
+	m.event = &i
+}
+
+// EventID returns the value of the "event_id" field in the mutation.
+func (m *PhotoMutation) EventID() (r int, exists bool) {
+	v := m.event
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventID returns the old "event_id" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldEventID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventID: %w", err)
+	}
+	return oldValue.EventID, nil
+}
+
+// ClearEventID clears the value of the "event_id" field.
+func (m *PhotoMutation) ClearEventID() {
+	m.event = nil
+	m.clearedFields[photo.FieldEventID] = struct{}{}
+}
+
+// EventIDCleared returns if the "event_id" field was cleared in this mutation.
+func (m *PhotoMutation) EventIDCleared() bool {
+	_, ok := m.clearedFields[photo.FieldEventID]
+	return ok
+}
+
+// ResetEventID resets all changes to the "event_id" field.
+func (m *PhotoMutation) ResetEventID() {
+	m.event = nil
+	delete(m.clearedFields, photo.FieldEventID)
+}
+
+// SetInspectionID sets the "inspection_id" field.
+func (m *PhotoMutation) SetInspectionID(i int) {
+	m.inspection = &i
+}
+
+// InspectionID returns the value of the "inspection_id" field in the mutation.
+func (m *PhotoMutation) InspectionID() (r int, exists bool) {
+	v := m.inspection
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInspectionID returns the old "inspection_id" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldInspectionID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInspectionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInspectionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInspectionID: %w", err)
+	}
+	return oldValue.InspectionID, nil
+}
+
+// ClearInspectionID clears the value of the "inspection_id" field.
+func (m *PhotoMutation) ClearInspectionID() {
+	m.inspection = nil
+	m.clearedFields[photo.FieldInspectionID] = struct{}{}
+}
+
+// InspectionIDCleared returns if the "inspection_id" field was cleared in this mutation.
+func (m *PhotoMutation) InspectionIDCleared() bool {
+	_, ok := m.clearedFields[photo.FieldInspectionID]
+	return ok
+}
+
+// ResetInspectionID resets all changes to the "inspection_id" field.
+func (m *PhotoMutation) ResetInspectionID() {
+	m.inspection = nil
+	delete(m.clearedFields, photo.FieldInspectionID)
+}
+
+// SetUploaderID sets the "uploader_id" field.
+func (m *PhotoMutation) SetUploaderID(i int) {
+	m.uploader = &i
+}
+
+// UploaderID returns the value of the "uploader_id" field in the mutation.
+func (m *PhotoMutation) UploaderID() (r int, exists bool) {
+	v := m.uploader
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUploaderID returns the old "uploader_id" field's value of the Photo entity.
+// If the Photo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PhotoMutation) OldUploaderID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUploaderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUploaderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUploaderID: %w", err)
+	}
+	return oldValue.UploaderID, nil
+}
+
+// ClearUploaderID clears the value of the "uploader_id" field.
+func (m *PhotoMutation) ClearUploaderID() {
+	m.uploader = nil
+	m.clearedFields[photo.FieldUploaderID] = struct{}{}
+}
+
+// UploaderIDCleared returns if the "uploader_id" field was cleared in this mutation.
+func (m *PhotoMutation) UploaderIDCleared() bool {
+	_, ok := m.clearedFields[photo.FieldUploaderID]
+	return ok
+}
+
+// ResetUploaderID resets all changes to the "uploader_id" field.
+func (m *PhotoMutation) ResetUploaderID() {
+	m.uploader = nil
+	delete(m.clearedFields, photo.FieldUploaderID)
+}
+
+// ClearEvent clears the "event" edge to the Event entity.
+func (m *PhotoMutation) ClearEvent() {
+	m.clearedevent = true
+	m.clearedFields[photo.FieldEventID] = struct{}{}
+}
+
+// EventCleared reports if the "event" edge to the Event entity was cleared.
+func (m *PhotoMutation) EventCleared() bool {
+	return m.EventIDCleared() || m.clearedevent
+}
+
+// EventIDs returns the "event" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// EventID instead. It exists only for internal usage by the builders.
+func (m *PhotoMutation) EventIDs() (ids []int) {
+	if id := m.event; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetEvent resets all changes to the "event" edge.
+func (m *PhotoMutation) ResetEvent() {
+	m.event = nil
+	m.clearedevent = false
+}
+
+// ClearInspection clears the "inspection" edge to the Inspection entity.
+func (m *PhotoMutation) ClearInspection() {
+	m.clearedinspection = true
+	m.clearedFields[photo.FieldInspectionID] = struct{}{}
+}
+
+// InspectionCleared reports if the "inspection" edge to the Inspection entity was cleared.
+func (m *PhotoMutation) InspectionCleared() bool {
+	return m.InspectionIDCleared() || m.clearedinspection
+}
+
+// InspectionIDs returns the "inspection" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// InspectionID instead. It exists only for internal usage by the builders.
+func (m *PhotoMutation) InspectionIDs() (ids []int) {
+	if id := m.inspection; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetInspection resets all changes to the "inspection" edge.
+func (m *PhotoMutation) ResetInspection() {
+	m.inspection = nil
+	m.clearedinspection = false
+}
+
+// ClearUploader clears the "uploader" edge to the Person entity.
+func (m *PhotoMutation) ClearUploader() {
+	m.cleareduploader = true
+	m.clearedFields[photo.FieldUploaderID] = struct{}{}
+}
+
+// UploaderCleared reports if the "uploader" edge to the Person entity was cleared.
+func (m *PhotoMutation) UploaderCleared() bool {
+	return m.UploaderIDCleared() || m.cleareduploader
+}
+
+// UploaderIDs returns the "uploader" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UploaderID instead. It exists only for internal usage by the builders.
+func (m *PhotoMutation) UploaderIDs() (ids []int) {
+	if id := m.uploader; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUploader resets all changes to the "uploader" edge.
+func (m *PhotoMutation) ResetUploader() {
+	m.uploader = nil
+	m.cleareduploader = false
+}
+
+// Where appends a list predicates to the PhotoMutation builder.
+func (m *PhotoMutation) Where(ps ...predicate.Photo) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PhotoMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PhotoMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Photo, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PhotoMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PhotoMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Photo).
+func (m *PhotoMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PhotoMutation) Fields() []string {
+	fields := make([]string, 0, 14)
+	if m.created_at != nil {
+		fields = append(fields, photo.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, photo.FieldUpdatedAt)
+	}
+	if m.stage != nil {
+		fields = append(fields, photo.FieldStage)
+	}
+	if m.public != nil {
+		fields = append(fields, photo.FieldPublic)
+	}
+	if m.content_type != nil {
+		fields = append(fields, photo.FieldContentType)
+	}
+	if m.size != nil {
+		fields = append(fields, photo.FieldSize)
+	}
+	if m.width != nil {
+		fields = append(fields, photo.FieldWidth)
+	}
+	if m.height != nil {
+		fields = append(fields, photo.FieldHeight)
+	}
+	if m.sha256 != nil {
+		fields = append(fields, photo.FieldSha256)
+	}
+	if m.blob_key != nil {
+		fields = append(fields, photo.FieldBlobKey)
+	}
+	if m.thumb_key != nil {
+		fields = append(fields, photo.FieldThumbKey)
+	}
+	if m.event != nil {
+		fields = append(fields, photo.FieldEventID)
+	}
+	if m.inspection != nil {
+		fields = append(fields, photo.FieldInspectionID)
+	}
+	if m.uploader != nil {
+		fields = append(fields, photo.FieldUploaderID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PhotoMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case photo.FieldCreatedAt:
+		return m.CreatedAt()
+	case photo.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case photo.FieldStage:
+		return m.Stage()
+	case photo.FieldPublic:
+		return m.Public()
+	case photo.FieldContentType:
+		return m.ContentType()
+	case photo.FieldSize:
+		return m.Size()
+	case photo.FieldWidth:
+		return m.Width()
+	case photo.FieldHeight:
+		return m.Height()
+	case photo.FieldSha256:
+		return m.Sha256()
+	case photo.FieldBlobKey:
+		return m.BlobKey()
+	case photo.FieldThumbKey:
+		return m.ThumbKey()
+	case photo.FieldEventID:
+		return m.EventID()
+	case photo.FieldInspectionID:
+		return m.InspectionID()
+	case photo.FieldUploaderID:
+		return m.UploaderID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PhotoMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case photo.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case photo.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case photo.FieldStage:
+		return m.OldStage(ctx)
+	case photo.FieldPublic:
+		return m.OldPublic(ctx)
+	case photo.FieldContentType:
+		return m.OldContentType(ctx)
+	case photo.FieldSize:
+		return m.OldSize(ctx)
+	case photo.FieldWidth:
+		return m.OldWidth(ctx)
+	case photo.FieldHeight:
+		return m.OldHeight(ctx)
+	case photo.FieldSha256:
+		return m.OldSha256(ctx)
+	case photo.FieldBlobKey:
+		return m.OldBlobKey(ctx)
+	case photo.FieldThumbKey:
+		return m.OldThumbKey(ctx)
+	case photo.FieldEventID:
+		return m.OldEventID(ctx)
+	case photo.FieldInspectionID:
+		return m.OldInspectionID(ctx)
+	case photo.FieldUploaderID:
+		return m.OldUploaderID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Photo field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PhotoMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case photo.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case photo.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case photo.FieldStage:
+		v, ok := value.(photo.Stage)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStage(v)
+		return nil
+	case photo.FieldPublic:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPublic(v)
+		return nil
+	case photo.FieldContentType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContentType(v)
+		return nil
+	case photo.FieldSize:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSize(v)
+		return nil
+	case photo.FieldWidth:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWidth(v)
+		return nil
+	case photo.FieldHeight:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHeight(v)
+		return nil
+	case photo.FieldSha256:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSha256(v)
+		return nil
+	case photo.FieldBlobKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBlobKey(v)
+		return nil
+	case photo.FieldThumbKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetThumbKey(v)
+		return nil
+	case photo.FieldEventID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventID(v)
+		return nil
+	case photo.FieldInspectionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInspectionID(v)
+		return nil
+	case photo.FieldUploaderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUploaderID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Photo field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PhotoMutation) AddedFields() []string {
+	var fields []string
+	if m.addsize != nil {
+		fields = append(fields, photo.FieldSize)
+	}
+	if m.addwidth != nil {
+		fields = append(fields, photo.FieldWidth)
+	}
+	if m.addheight != nil {
+		fields = append(fields, photo.FieldHeight)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PhotoMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case photo.FieldSize:
+		return m.AddedSize()
+	case photo.FieldWidth:
+		return m.AddedWidth()
+	case photo.FieldHeight:
+		return m.AddedHeight()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PhotoMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case photo.FieldSize:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSize(v)
+		return nil
+	case photo.FieldWidth:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWidth(v)
+		return nil
+	case photo.FieldHeight:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddHeight(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Photo numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PhotoMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(photo.FieldEventID) {
+		fields = append(fields, photo.FieldEventID)
+	}
+	if m.FieldCleared(photo.FieldInspectionID) {
+		fields = append(fields, photo.FieldInspectionID)
+	}
+	if m.FieldCleared(photo.FieldUploaderID) {
+		fields = append(fields, photo.FieldUploaderID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PhotoMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PhotoMutation) ClearField(name string) error {
+	switch name {
+	case photo.FieldEventID:
+		m.ClearEventID()
+		return nil
+	case photo.FieldInspectionID:
+		m.ClearInspectionID()
+		return nil
+	case photo.FieldUploaderID:
+		m.ClearUploaderID()
+		return nil
+	}
+	return fmt.Errorf("unknown Photo nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PhotoMutation) ResetField(name string) error {
+	switch name {
+	case photo.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case photo.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case photo.FieldStage:
+		m.ResetStage()
+		return nil
+	case photo.FieldPublic:
+		m.ResetPublic()
+		return nil
+	case photo.FieldContentType:
+		m.ResetContentType()
+		return nil
+	case photo.FieldSize:
+		m.ResetSize()
+		return nil
+	case photo.FieldWidth:
+		m.ResetWidth()
+		return nil
+	case photo.FieldHeight:
+		m.ResetHeight()
+		return nil
+	case photo.FieldSha256:
+		m.ResetSha256()
+		return nil
+	case photo.FieldBlobKey:
+		m.ResetBlobKey()
+		return nil
+	case photo.FieldThumbKey:
+		m.ResetThumbKey()
+		return nil
+	case photo.FieldEventID:
+		m.ResetEventID()
+		return nil
+	case photo.FieldInspectionID:
+		m.ResetInspectionID()
+		return nil
+	case photo.FieldUploaderID:
+		m.ResetUploaderID()
+		return nil
+	}
+	return fmt.Errorf("unknown Photo field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PhotoMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.event != nil {
+		edges = append(edges, photo.EdgeEvent)
+	}
+	if m.inspection != nil {
+		edges = append(edges, photo.EdgeInspection)
+	}
+	if m.uploader != nil {
+		edges = append(edges, photo.EdgeUploader)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PhotoMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case photo.EdgeEvent:
+		if id := m.event; id != nil {
+			return []ent.Value{*id}
+		}
+	case photo.EdgeInspection:
+		if id := m.inspection; id != nil {
+			return []ent.Value{*id}
+		}
+	case photo.EdgeUploader:
+		if id := m.uploader; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PhotoMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PhotoMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PhotoMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedevent {
+		edges = append(edges, photo.EdgeEvent)
+	}
+	if m.clearedinspection {
+		edges = append(edges, photo.EdgeInspection)
+	}
+	if m.cleareduploader {
+		edges = append(edges, photo.EdgeUploader)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PhotoMutation) EdgeCleared(name string) bool {
+	switch name {
+	case photo.EdgeEvent:
+		return m.clearedevent
+	case photo.EdgeInspection:
+		return m.clearedinspection
+	case photo.EdgeUploader:
+		return m.cleareduploader
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PhotoMutation) ClearEdge(name string) error {
+	switch name {
+	case photo.EdgeEvent:
+		m.ClearEvent()
+		return nil
+	case photo.EdgeInspection:
+		m.ClearInspection()
+		return nil
+	case photo.EdgeUploader:
+		m.ClearUploader()
+		return nil
+	}
+	return fmt.Errorf("unknown Photo unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PhotoMutation) ResetEdge(name string) error {
+	switch name {
+	case photo.EdgeEvent:
+		m.ResetEvent()
+		return nil
+	case photo.EdgeInspection:
+		m.ResetInspection()
+		return nil
+	case photo.EdgeUploader:
+		m.ResetUploader()
+		return nil
+	}
+	return fmt.Errorf("unknown Photo edge %s", name)
 }
 
 // SessionMutation represents an operation that mutates the Session nodes in the graph.

@@ -28,6 +28,7 @@ import (
 	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
+	"gridgov/ent/photo"
 	"gridgov/ent/session"
 	"gridgov/ent/user"
 	"gridgov/ent/vehicle"
@@ -62,6 +63,7 @@ var EntityTypes = []string{
 	TypeLedgerItemType,
 	TypePatrol,
 	TypePerson,
+	TypePhoto,
 	TypeSession,
 	TypeUser,
 	TypeVehicle,
@@ -149,6 +151,9 @@ func MissingPolicies() []string {
 	}
 	if person.Policy == nil {
 		missing = append(missing, TypePerson)
+	}
+	if photo.Policy == nil {
+		missing = append(missing, TypePhoto)
 	}
 	if session.Policy == nil {
 		missing = append(missing, TypeSession)

@@ -64,6 +64,8 @@ type Tx struct {
 	Patrol *PatrolClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
+	// Photo is the client for interacting with the Photo builders.
+	Photo *PhotoClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
 	// User is the client for interacting with the User builders.
@@ -230,6 +232,7 @@ func (tx *Tx) init() {
 	tx.LedgerItemType = NewLedgerItemTypeClient(tx.config)
 	tx.Patrol = NewPatrolClient(tx.config)
 	tx.Person = NewPersonClient(tx.config)
+	tx.Photo = NewPhotoClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 	tx.Vehicle = NewVehicleClient(tx.config)

@@ -18,6 +18,8 @@ import (
 	"gridgov/internal/idempotency"
 	"gridgov/internal/labels"
 	"time"
+
+	"github.com/99designs/gqlgen/graphql"
 )
 
 // Grid is the resolver for the grid field.
@@ -111,8 +113,16 @@ func (r *mutationResolver) RecordVisit(ctx context.Context, householdID int, vis
 }
 
 // VisitConcernToEvent is the resolver for the visitConcernToEvent field.
-func (r *mutationResolver) VisitConcernToEvent(ctx context.Context, visitID int, categoryID int, title string, description *string) (*ent.Visit, error) {
-	return r.Daily.ConcernToEvent(ctx, r.client(ctx), r.Workflow, visitID, categoryID, title, deref(description))
+func (r *mutationResolver) VisitConcernToEvent(ctx context.Context, visitID int, categoryID int, title string, description *string, photos []*graphql.Upload) (*ent.Visit, error) {
+	imgs, err := prepareUploads(photos, false)
+	if err != nil {
+		return nil, err
+	}
+	v, err := r.Daily.ConcernToEvent(ctx, r.client(ctx), r.Workflow, visitID, categoryID, title, deref(description))
+	if err != nil || v.EventID == nil {
+		return v, err
+	}
+	return v, r.attachReportPhotos(ctx, *v.EventID, false, imgs)
 }
 
 // RecordPatrol is the resolver for the recordPatrol field.
@@ -138,8 +148,16 @@ func (r *mutationResolver) RecordPatrol(ctx context.Context, gridID int, started
 }
 
 // ReportPatrolFinding is the resolver for the reportPatrolFinding field.
-func (r *mutationResolver) ReportPatrolFinding(ctx context.Context, patrolID int, categoryID int, title string, description *string, solvedOnSpot bool) (*ent.Event, error) {
-	return r.Daily.PatrolFinding(ctx, r.client(ctx), r.Workflow, patrolID, categoryID, title, deref(description), solvedOnSpot)
+func (r *mutationResolver) ReportPatrolFinding(ctx context.Context, patrolID int, categoryID int, title string, description *string, solvedOnSpot bool, photos []*graphql.Upload) (*ent.Event, error) {
+	imgs, err := prepareUploads(photos, false)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := r.Daily.PatrolFinding(ctx, r.client(ctx), r.Workflow, patrolID, categoryID, title, deref(description), solvedOnSpot)
+	if err != nil {
+		return nil, err
+	}
+	return ev, r.attachReportPhotos(ctx, ev.ID, false, imgs)
 }
 
 // SubmitDailyReport is the resolver for the submitDailyReport field.

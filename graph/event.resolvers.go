@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 )
 
 // Grid is the resolver for the grid field.
@@ -68,13 +69,21 @@ func (r *eventActionResolver) ToGrid(ctx context.Context, obj *ent.EventAction) 
 // ReportEvent is the resolver for the reportEvent field.
 func (r *mutationResolver) ReportEvent(ctx context.Context, input model.ReportEventInput, idempotencyKey *string) (*ent.Event, error) {
 	client := r.client(ctx)
+	imgs, err := prepareUploads(input.Photos, false)
+	if err != nil {
+		return nil, err
+	}
 	return r.idempotent(ctx, idempotencyKey, "reportEvent", func() (*ent.Event, error) {
-		return r.Workflow.Report(ctx, client, workflow.Report{
+		ev, err := r.Workflow.Report(ctx, client, workflow.Report{
 			GridID: input.GridID, CategoryID: input.CategoryID, Source: input.Source, Title: input.Title,
 			Description: deref(input.Description), Address: deref(input.Address),
 			Latitude: input.Latitude, Longitude: input.Longitude, PhotoURLs: input.PhotoUrls,
 			Quantity: input.Quantity, Unit: deref(input.Unit),
 		})
+		if err != nil {
+			return nil, err
+		}
+		return ev, r.attachReportPhotos(ctx, ev.ID, false, imgs)
 	})
 }
 
@@ -100,8 +109,8 @@ func (r *mutationResolver) StartHandling(ctx context.Context, id int, version *i
 }
 
 // ReportBack is the resolver for the reportBack field.
-func (r *mutationResolver) ReportBack(ctx context.Context, id int, version *int, note *string, photoUrls []string, idempotencyKey *string) (*ent.Event, error) {
-	return r.step(ctx, idempotencyKey, workflow.Step{EventID: id, Action: eventaction.ActionREPORT_BACK, Version: version, Note: deref(note), PhotoURLs: photoUrls})
+func (r *mutationResolver) ReportBack(ctx context.Context, id int, version *int, note *string, photoUrls []string, photos []*graphql.Upload, idempotencyKey *string) (*ent.Event, error) {
+	return r.reportBackWithPhotos(ctx, idempotencyKey, workflow.Step{EventID: id, Action: eventaction.ActionREPORT_BACK, Version: version, Note: deref(note), PhotoURLs: photoUrls}, photos)
 }
 
 // VerifyEvent is the resolver for the verifyEvent field.
@@ -156,6 +165,11 @@ func (r *mutationResolver) ReportPublicEvent(ctx context.Context, input model.Pu
 	}
 	client := r.client(ctx)
 	sys := authz.SystemContext(ctx, "public report")
+	// A resident's photos are public on the tracking page: their GPS position goes on upload.
+	imgs, err := prepareUploads(input.Photos, true)
+	if err != nil {
+		return nil, err
+	}
 	id, err := idempotency.Do(ctx, client, idempotency.Scope(ctx, addr), deref(idempotencyKey), "reportPublicEvent", func() (int, error) {
 		r.PublicReports.Add(addr, now)
 		ev, err := r.Workflow.ReportPublic(ctx, client, workflow.PublicReport{
@@ -166,14 +180,14 @@ func (r *mutationResolver) ReportPublicEvent(ctx context.Context, input model.Pu
 		if err != nil {
 			return 0, err
 		}
-		return ev.ID, nil
+		return ev.ID, r.attachReportPhotos(ctx, ev.ID, true, imgs)
 	})
 	if err != nil {
-		return nil, publicface.ForResidents(err)
+		return nil, err
 	}
 	ev, err := client.Event.Get(sys, id)
 	if err != nil {
-		return nil, publicface.ForResidents(err)
+		return nil, err
 	}
 	return &model.PublicReceipt{TrackingCode: ev.TrackingCode, Status: ev.Status, StatusLabel: labels.For("EventStatus", string(ev.Status))}, nil
 }
@@ -219,11 +233,13 @@ func (r *queryResolver) EventCategories(ctx context.Context, activeOnly *bool) (
 // PublicEvent is the resolver for the publicEvent field.
 func (r *queryResolver) PublicEvent(ctx context.Context, trackingCode string) (*publicface.Case, error) {
 	c, err := r.Public.Case(ctx, trackingCode)
-	return c, publicface.ForResidents(err)
+	if err == nil && c != nil {
+		c.Photos, err = r.publicPhotos(ctx, c.EventID)
+	}
+	return c, err
 }
 
 // PublicEventCategories is the resolver for the publicEventCategories field.
 func (r *queryResolver) PublicEventCategories(ctx context.Context) ([]*publicface.Category, error) {
-	cats, err := r.Public.Categories(ctx)
-	return cats, publicface.ForResidents(err)
+	return r.Public.Categories(ctx)
 }

@@ -24,6 +24,7 @@ import (
 	"gridgov/ent/ledgerentryrevision"
 	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/person"
+	"gridgov/ent/photo"
 	"gridgov/ent/vehicle"
 	"gridgov/ent/visit"
 	kp "gridgov/internal/keyproject"
@@ -174,6 +175,10 @@ type loaders struct {
 	// milestones and metrics are those of key projects, by project id.
 	milestones *loader[[]*ent.KeyProjectMilestone]
 	metrics    *loader[[]kp.MetricProgress]
+	// eventPhotos and inspectionPhotos are the photos of cases and inspections the request
+	// has read in scope, by the parent's id, oldest first.
+	eventPhotos      *loader[[]*ent.Photo]
+	inspectionPhotos *loader[[]*ent.Photo]
 	// keyed are loaders whose rows depend on the field's arguments (a grid's responsibles at
 	// a time, a household's last visits), one per distinct arguments.
 	keyedMu sync.Mutex
@@ -257,6 +262,18 @@ func (r *Resolver) loadersFrom(ctx context.Context) *loaders {
 		})
 		lz.l.metrics = newLoader(func(ctx context.Context, ids []int) (map[int][]kp.MetricProgress, error) {
 			return kp.Progress(ctx, client, ids)
+		})
+		// Photo rows are read on the system's account: the ids are those of cases and
+		// inspections the viewer has read (see photos.Service).
+		lz.l.eventPhotos = newLoader(func(ctx context.Context, ids []int) (map[int][]*ent.Photo, error) {
+			rows, err := client.Photo.Query().Where(photo.EventIDIn(ids...)).Order(ent.Asc(photo.FieldID)).
+				All(authz.SystemContext(ctx, "photos of cases in scope"))
+			return groupBy(rows, func(p *ent.Photo) int { return *p.EventID }), err
+		})
+		lz.l.inspectionPhotos = newLoader(func(ctx context.Context, ids []int) (map[int][]*ent.Photo, error) {
+			rows, err := client.Photo.Query().Where(photo.InspectionIDIn(ids...)).Order(ent.Asc(photo.FieldID)).
+				All(authz.SystemContext(ctx, "photos of inspections in scope"))
+			return groupBy(rows, func(p *ent.Photo) int { return *p.InspectionID }), err
 		})
 		lz.l.revisions = newLoader(func(ctx context.Context, ids []int) (map[int][]*ent.LedgerEntryRevision, error) {
 			rows, err := client.LedgerEntryRevision.Query().Where(ledgerentryrevision.EntryIDIn(ids...)).
@@ -429,6 +446,7 @@ func (r *Resolver) PrimeLoaders(ctx context.Context, next graphql.Resolver) (any
 				l.grids.expect(e.Node.GridID)
 				l.people.expect(e.Node.InspectorID)
 				expectRef(l.events, e.Node.EventID)
+				l.inspectionPhotos.expect(e.Node.ID)
 			}
 		}
 	case *ent.BulletinPostConnection:
@@ -558,6 +576,7 @@ func (r *Resolver) expectEvents(ctx context.Context, events []*ent.Event) {
 	actions := nodeField(ctx, "actions")
 	for _, e := range events {
 		l.timelines.expect(e.ID)
+		l.eventPhotos.expect(e.ID)
 		if gridOf != nil && e.GridID != 0 {
 			gridOf.expect(e.GridID)
 		}

@@ -14,8 +14,7 @@ import (
 
 // PublicCard is the resolver for the publicCard field.
 func (r *queryResolver) PublicCard(ctx context.Context, gridCode string) (*publicface.Card, error) {
-	card, err := r.Public.Card(ctx, gridCode)
-	return card, publicface.ForResidents(err)
+	return r.Public.Card(ctx, gridCode)
 }
 
 // PublicCards is the resolver for the publicCards field.
@@ -24,7 +23,7 @@ func (r *queryResolver) PublicCards(ctx context.Context, rootCode string) ([]*pu
 	if cards == nil && err == nil {
 		cards = []*publicface.Card{}
 	}
-	return cards, publicface.ForResidents(err)
+	return cards, err
 }
 
 // PublicBadges is the resolver for the publicBadges field.
@@ -33,7 +32,7 @@ func (r *queryResolver) PublicBadges(ctx context.Context, rootCode string) ([]*p
 	if badges == nil && err == nil {
 		badges = []*publicface.Badge{}
 	}
-	return badges, publicface.ForResidents(err)
+	return badges, err
 }
 
 // PublicBulletin is the resolver for the publicBulletin field.
@@ -46,7 +45,7 @@ func (r *queryResolver) PublicBulletin(ctx context.Context, gridCode string, col
 	if posts == nil && err == nil {
 		posts = []*publicface.Post{}
 	}
-	return posts, publicface.ForResidents(err)
+	return posts, err
 }
 
 // PublicGridManagement is the resolver for the publicGridManagement field.
@@ -56,6 +55,5 @@ func (r *queryResolver) PublicGridManagement(ctx context.Context, gridCode strin
 	if from != nil {
 		start = *from
 	}
-	report, err := r.Public.GridManagement(ctx, gridCode, start, end)
-	return report, publicface.ForResidents(err)
+	return r.Public.GridManagement(ctx, gridCode, start, end)
 }

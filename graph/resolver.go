@@ -16,6 +16,7 @@ import (
 	"gridgov/internal/dailywork"
 	"gridgov/internal/excel"
 	"gridgov/internal/gqllimits"
+	"gridgov/internal/photos"
 	"gridgov/internal/publicface"
 	"gridgov/internal/supervision"
 	"gridgov/internal/workflow"
@@ -41,6 +42,8 @@ type Resolver struct {
 	Now func() time.Time
 	// Downloads signs the links requestExport hands out; nil refuses downloads.
 	Downloads *excel.Signer
+	// PhotoService stores uploaded photos and signs the links to them.
+	PhotoService *photos.Service
 }
 
 // NewResolver returns the root resolver with the default workflow engine and limits.

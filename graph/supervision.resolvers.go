@@ -37,19 +37,34 @@ func (r *inspectionResolver) Event(ctx context.Context, obj *ent.Inspection) (*e
 
 // RecordInspection is the resolver for the recordInspection field.
 func (r *mutationResolver) RecordInspection(ctx context.Context, input model.RecordInspectionInput) (*ent.Inspection, error) {
-	return r.Supervision.Record(ctx, r.client(ctx), supervision.Inspection{
+	imgs, err := prepareUploads(input.Photos, false)
+	if err != nil {
+		return nil, err
+	}
+	in, err := r.Supervision.Record(ctx, r.client(ctx), supervision.Inspection{
 		GridID: input.GridID, At: input.InspectedAt, Findings: deref(input.Findings), Rating: input.Rating,
 		PhotoURLs: input.PhotoUrls, FollowUpDue: input.FollowUpDue,
 	})
+	if err != nil {
+		return nil, err
+	}
+	return in, r.attachToInspection(ctx, in.ID, imgs)
 }
 
 // RecheckEvent is the resolver for the recheckEvent field.
 func (r *mutationResolver) RecheckEvent(ctx context.Context, input model.RecheckEventInput) (*ent.Inspection, error) {
+	imgs, err := prepareUploads(input.Photos, false)
+	if err != nil {
+		return nil, err
+	}
 	in, _, err := r.Supervision.RecheckEvent(ctx, r.client(ctx), supervision.Recheck{
 		EventID: input.EventID, Passed: input.Passed, Findings: deref(input.Findings), Rating: input.Rating,
 		PhotoURLs: input.PhotoUrls, FollowUpDue: input.FollowUpDue,
 	})
-	return in, err
+	if err != nil {
+		return nil, err
+	}
+	return in, r.attachToInspection(ctx, in.ID, imgs)
 }
 
 // CompleteFollowUp is the resolver for the completeFollowUp field.

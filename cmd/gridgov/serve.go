@@ -26,6 +26,8 @@ import (
 	"gridgov/internal/changefeed"
 	"gridgov/internal/clock"
 	"gridgov/internal/demo"
+	"gridgov/internal/excel"
+	"gridgov/internal/photos"
 	"gridgov/internal/server"
 	"gridgov/internal/store"
 )
@@ -55,6 +57,7 @@ type serveSettings struct {
 	pprofAddr        string   // empty: no profiling listener
 	metricsAddr      string   // empty: /metrics on the API's port, or nowhere in production mode
 	corsOrigins      []string // empty: same origin only
+	photoStore       string   // empty: photos.DefaultDir
 	warnings         []string // to log once the logger exists
 }
 
@@ -76,6 +79,7 @@ type serveFlags struct {
 	ShutdownTimeout  time.Duration `name:"shutdown-timeout" env:"GRIDGOV_SHUTDOWN_TIMEOUT" default:"${shutdown_timeout}" help:"on SIGTERM or SIGINT, how long requests in flight may take to finish before they are cut off"`
 	PprofAddr        string        `name:"pprof-addr" env:"GRIDGOV_PPROF_ADDR" help:"address of a separate listener serving Go profiles at /debug/pprof/, e.g. 127.0.0.1:6060 (default: off; never the --addr port; keep it private)"`
 	MetricsAddr      string        `name:"metrics-addr" env:"GRIDGOV_METRICS_ADDR" help:"address of a separate listener serving Prometheus metrics at /metrics, e.g. 127.0.0.1:9090 (default: /metrics on the --addr port, except in production mode, where metrics are served only here)"`
+	PhotoStore       string        `name:"photo-store" env:"GRIDGOV_PHOTO_STORE" help:"where uploaded photos are kept: file:///var/lib/gridgov/photos?create_dir=1, or s3://BUCKET?region=R&endpoint=URL&use_path_style=true for S3 or a compatible store (credentials from the AWS environment variables) (default: the directory ./gridgov-photos)"`
 	CORSOrigins      string        `name:"cors-origins" env:"GRIDGOV_CORS_ORIGINS" help:"comma-separated origins of browser frontends allowed to call the API from another origin, e.g. http://localhost:5173,https://*.grid.example.cn (default: none, same origin only)"`
 
 	introspectionGiven bool // --introspection on the command line or in the environment
@@ -125,6 +129,7 @@ func (f *serveFlags) settings() (serveSettings, error) {
 		statementTimeout: f.StatementTimeout, requestTimeout: f.RequestTimeout,
 		shutdownTimeout: f.ShutdownTimeout, pprofAddr: f.PprofAddr, metricsAddr: f.MetricsAddr,
 		supervisionPhone: f.SupervisionPhone, publicURL: strings.TrimRight(f.PublicURL, "/"),
+		photoStore: f.PhotoStore,
 	}
 	if f.SessionHours >= 1 && f.SessionHours <= maxSessionHours {
 		s.sessionTTL = time.Duration(f.SessionHours) * time.Hour
@@ -258,7 +263,23 @@ func serve(ctx context.Context, s serveSettings, stdout io.Writer) error {
 		return err
 	}
 	defer stopCal()
+	photoStore := s.photoStore
+	if photoStore == "" {
+		if photoStore, err = photos.DirURL(photos.DefaultDir); err != nil {
+			return fmt.Errorf("photo store: %w", err)
+		}
+	}
+	photoBucket, err := photos.Open(ctx, photoStore)
+	if err != nil {
+		return err
+	}
+	defer photoBucket.Close()
+	logger.Info("photo store", "url", photos.Redact(photoStore))
+	// One key signs the links of downloads and of photos.
+	signer := excel.NewSigner(nil)
 	handlers := server.Build(server.Config{
+		Downloads:        signer,
+		Photos:           photos.New(photoBucket, signer),
 		Viewers:          viewers,
 		Client:           client,
 		Enforcer:         enforcer,

@@ -187,6 +187,7 @@ var serveEnv = map[string]string{
 	"public-url": "GRIDGOV_PUBLIC_URL", "shutdown-timeout": "GRIDGOV_SHUTDOWN_TIMEOUT",
 	"trusted-proxies": "GRIDGOV_TRUSTED_PROXIES", "pprof-addr": "GRIDGOV_PPROF_ADDR",
 	"metrics-addr": "GRIDGOV_METRICS_ADDR", "cors-origins": "GRIDGOV_CORS_ORIGINS",
+	"photo-store": "GRIDGOV_PHOTO_STORE",
 }
 
 // TestServeHelp: serve --help succeeds and lists every flag with its environment variable.

@@ -32,6 +32,7 @@ import (
 	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
+	"gridgov/ent/photo"
 	"gridgov/ent/predicate"
 	"gridgov/ent/session"
 	"gridgov/ent/user"
@@ -773,6 +774,33 @@ func (f TraversePerson) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.PersonQuery", q)
 }
 
+// The PhotoFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PhotoFunc func(context.Context, *ent.PhotoQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PhotoFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PhotoQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PhotoQuery", q)
+}
+
+// The TraversePhoto type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePhoto func(context.Context, *ent.PhotoQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePhoto) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePhoto) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PhotoQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PhotoQuery", q)
+}
+
 // The SessionFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SessionFunc func(context.Context, *ent.SessionQuery) (ent.Value, error)
 
@@ -961,6 +989,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.PatrolQuery, predicate.Patrol, patrol.OrderOption]{typ: ent.TypePatrol, tq: q}, nil
 	case *ent.PersonQuery:
 		return &query[*ent.PersonQuery, predicate.Person, person.OrderOption]{typ: ent.TypePerson, tq: q}, nil
+	case *ent.PhotoQuery:
+		return &query[*ent.PhotoQuery, predicate.Photo, photo.OrderOption]{typ: ent.TypePhoto, tq: q}, nil
 	case *ent.SessionQuery:
 		return &query[*ent.SessionQuery, predicate.Session, session.OrderOption]{typ: ent.TypeSession, tq: q}, nil
 	case *ent.UserQuery:

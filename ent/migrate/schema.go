@@ -1175,6 +1175,62 @@ var (
 			},
 		},
 	}
+	// PhotosColumns holds the columns for the "photos" table.
+	PhotosColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "stage", Type: field.TypeEnum, Enums: []string{"REPORT", "REPORT_BACK", "INSPECTION"}},
+		{Name: "public", Type: field.TypeBool, Default: false},
+		{Name: "content_type", Type: field.TypeString},
+		{Name: "size", Type: field.TypeInt},
+		{Name: "width", Type: field.TypeInt},
+		{Name: "height", Type: field.TypeInt},
+		{Name: "sha256", Type: field.TypeString},
+		{Name: "blob_key", Type: field.TypeString},
+		{Name: "thumb_key", Type: field.TypeString},
+		{Name: "event_id", Type: field.TypeInt, Nullable: true},
+		{Name: "inspection_id", Type: field.TypeInt, Nullable: true},
+		{Name: "uploader_id", Type: field.TypeInt, Nullable: true},
+	}
+	// PhotosTable holds the schema information for the "photos" table.
+	PhotosTable = &schema.Table{
+		Name:       "photos",
+		Columns:    PhotosColumns,
+		PrimaryKey: []*schema.Column{PhotosColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "photos_events_event",
+				Columns:    []*schema.Column{PhotosColumns[12]},
+				RefColumns: []*schema.Column{EventsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "photos_inspections_inspection",
+				Columns:    []*schema.Column{PhotosColumns[13]},
+				RefColumns: []*schema.Column{InspectionsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "photos_persons_uploader",
+				Columns:    []*schema.Column{PhotosColumns[14]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "photo_event_id",
+				Unique:  false,
+				Columns: []*schema.Column{PhotosColumns[12]},
+			},
+			{
+				Name:    "photo_inspection_id",
+				Unique:  false,
+				Columns: []*schema.Column{PhotosColumns[13]},
+			},
+		},
+	}
 	// SessionsColumns holds the columns for the "sessions" table.
 	SessionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1402,6 +1458,7 @@ var (
 		LedgerItemTypesTable,
 		PatrolsTable,
 		PersonsTable,
+		PhotosTable,
 		SessionsTable,
 		UsersTable,
 		VehiclesTable,
@@ -1525,6 +1582,12 @@ func init() {
 	PersonsTable.ForeignKeys[0].RefTable = GridsTable
 	PersonsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(8589934592),
+	}
+	PhotosTable.ForeignKeys[0].RefTable = EventsTable
+	PhotosTable.ForeignKeys[1].RefTable = InspectionsTable
+	PhotosTable.ForeignKeys[2].RefTable = PersonsTable
+	PhotosTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(128849018880),
 	}
 	SessionsTable.ForeignKeys[0].RefTable = UsersTable
 	SessionsTable.Annotation = &entsql.Annotation{

@@ -81,6 +81,9 @@ type Patrol func(*sql.Selector)
 // Person is the predicate function for person builders.
 type Person func(*sql.Selector)
 
+// Photo is the predicate function for photo builders.
+type Photo func(*sql.Selector)
+
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)
 

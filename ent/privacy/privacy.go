@@ -711,6 +711,30 @@ func (f PersonMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PersonMutation", m)
 }
 
+// The PhotoQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PhotoQueryRuleFunc func(context.Context, *ent.PhotoQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PhotoQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PhotoQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PhotoQuery", q)
+}
+
+// The PhotoMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PhotoMutationRuleFunc func(context.Context, *ent.PhotoMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PhotoMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PhotoMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PhotoMutation", m)
+}
+
 // The SessionQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SessionQueryRuleFunc func(context.Context, *ent.SessionQuery) error
@@ -916,6 +940,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.PersonQuery:
 		return q.Filter(), nil
+	case *ent.PhotoQuery:
+		return q.Filter(), nil
 	case *ent.SessionQuery:
 		return q.Filter(), nil
 	case *ent.UserQuery:
@@ -982,6 +1008,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.PatrolMutation:
 		return m.Filter(), nil
 	case *ent.PersonMutation:
+		return m.Filter(), nil
+	case *ent.PhotoMutation:
 		return m.Filter(), nil
 	case *ent.SessionMutation:
 		return m.Filter(), nil

@@ -29,6 +29,7 @@ import (
 	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/patrol"
 	"gridgov/ent/person"
+	"gridgov/ent/photo"
 	"gridgov/ent/schema"
 	"gridgov/ent/session"
 	"gridgov/ent/user"
@@ -1770,6 +1771,51 @@ func init() {
 	personDescGridPath := personFields[7].Descriptor()
 	// person.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
 	person.GridPathValidator = personDescGridPath.Validators[0].(func(string) error)
+	photoMixin := schema.Photo{}.Mixin()
+	photo.Policy = privacy.NewPolicies(schema.Photo{})
+	photo.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := photo.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	photoMixinHooks0 := photoMixin[0].Hooks()
+
+	photo.Hooks[1] = photoMixinHooks0[0]
+
+	photo.Hooks[2] = photoMixinHooks0[1]
+	photoMixinFields0 := photoMixin[0].Fields()
+	_ = photoMixinFields0
+	photoFields := schema.Photo{}.Fields()
+	_ = photoFields
+	// photoDescCreatedAt is the schema descriptor for created_at field.
+	photoDescCreatedAt := photoMixinFields0[0].Descriptor()
+	// photo.DefaultCreatedAt holds the default value on creation for the created_at field.
+	photo.DefaultCreatedAt = photoDescCreatedAt.Default.(func() time.Time)
+	// photoDescUpdatedAt is the schema descriptor for updated_at field.
+	photoDescUpdatedAt := photoMixinFields0[1].Descriptor()
+	// photo.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	photo.DefaultUpdatedAt = photoDescUpdatedAt.Default.(func() time.Time)
+	// photo.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	photo.UpdateDefaultUpdatedAt = photoDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// photoDescPublic is the schema descriptor for public field.
+	photoDescPublic := photoFields[1].Descriptor()
+	// photo.DefaultPublic holds the default value on creation for the public field.
+	photo.DefaultPublic = photoDescPublic.Default.(bool)
+	// photoDescSize is the schema descriptor for size field.
+	photoDescSize := photoFields[3].Descriptor()
+	// photo.SizeValidator is a validator for the "size" field. It is called by the builders before save.
+	photo.SizeValidator = photoDescSize.Validators[0].(func(int) error)
+	// photoDescWidth is the schema descriptor for width field.
+	photoDescWidth := photoFields[4].Descriptor()
+	// photo.WidthValidator is a validator for the "width" field. It is called by the builders before save.
+	photo.WidthValidator = photoDescWidth.Validators[0].(func(int) error)
+	// photoDescHeight is the schema descriptor for height field.
+	photoDescHeight := photoFields[5].Descriptor()
+	// photo.HeightValidator is a validator for the "height" field. It is called by the builders before save.
+	photo.HeightValidator = photoDescHeight.Validators[0].(func(int) error)
 	sessionMixin := schema.Session{}.Mixin()
 	session.Policy = privacy.NewPolicies(schema.Session{})
 	session.Hooks[0] = func(next ent.Mutator) ent.Mutator {

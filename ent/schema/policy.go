@@ -183,3 +183,7 @@ func (CalendarDay) Policy() ent.Policy { return authz.NewPolicy(authz.CalendarRu
 
 // Policy of CalendarYear: as CalendarDay's.
 func (CalendarYear) Policy() ent.Policy { return authz.NewPolicy(authz.CalendarRules()) }
+
+// Policy of Photo: reachable only on the system's account; the photos package checks that
+// the viewer may see the photo's case or inspection first, and reads or writes the row then.
+func (Photo) Policy() ent.Policy { return authz.NewPolicy(authz.SystemOnlyRules()) }

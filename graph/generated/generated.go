@@ -20,6 +20,7 @@ import (
 	"gridgov/ent/keyproject"
 	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/person"
+	"gridgov/ent/photo"
 	"gridgov/ent/schema/ledgerfield"
 	"gridgov/ent/schema/timeunit"
 	"gridgov/ent/schema/track"
@@ -69,6 +70,7 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Patrol() PatrolResolver
 	Person() PersonResolver
+	Photo() PhotoResolver
 	Query() QueryResolver
 	Vehicle() VehicleResolver
 	Visit() VisitResolver
@@ -244,6 +246,7 @@ type ComplexityRoot struct {
 		OriginPath        func(childComplexity int) int
 		Overdue           func(childComplexity int) int
 		PhotoUrls         func(childComplexity int) int
+		Photos            func(childComplexity int) int
 		Quantity          func(childComplexity int) int
 		RegisteredAt      func(childComplexity int) int
 		ReportedAt        func(childComplexity int) int
@@ -403,6 +406,7 @@ type ComplexityRoot struct {
 		Kind          func(childComplexity int) int
 		KindLabel     func(childComplexity int) int
 		PhotoUrls     func(childComplexity int) int
+		Photos        func(childComplexity int) int
 		Rating        func(childComplexity int) int
 		RatingLabel   func(childComplexity int) int
 		RecheckPassed func(childComplexity int) int
@@ -650,9 +654,9 @@ type ComplexityRoot struct {
 		RecordPatrol             func(childComplexity int, gridID int, startedAt time.Time, endedAt time.Time, track []*model.TrackPointInput, vehicleID *int, findings *string, idempotencyKey *string) int
 		RecordVisit              func(childComplexity int, householdID int, visitedAt time.Time, notes *string, concerns *string, idempotencyKey *string) int
 		ReopenEvent              func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
-		ReportBack               func(childComplexity int, id int, version *int, note *string, photoUrls []string, idempotencyKey *string) int
+		ReportBack               func(childComplexity int, id int, version *int, note *string, photoUrls []string, photos []*graphql.Upload, idempotencyKey *string) int
 		ReportEvent              func(childComplexity int, input model.ReportEventInput, idempotencyKey *string) int
-		ReportPatrolFinding      func(childComplexity int, patrolID int, categoryID int, title string, description *string, solvedOnSpot bool) int
+		ReportPatrolFinding      func(childComplexity int, patrolID int, categoryID int, title string, description *string, solvedOnSpot bool, photos []*graphql.Upload) int
 		ReportPublicEvent        func(childComplexity int, input model.PublicReportInput, idempotencyKey *string) int
 		RequestExport            func(childComplexity int, kind model.ExportKind, gridID *int) int
 		RequestExtension         func(childComplexity int, id int, version *int, newDeadline time.Time, note *string, idempotencyKey *string) int
@@ -675,7 +679,7 @@ type ComplexityRoot struct {
 		UpdatePerson             func(childComplexity int, id int, input ent.UpdatePersonInput) int
 		UpdateVehicle            func(childComplexity int, id int, input ent.UpdateVehicleInput) int
 		VerifyEvent              func(childComplexity int, id int, version *int, passed bool, note *string, idempotencyKey *string) int
-		VisitConcernToEvent      func(childComplexity int, visitID int, categoryID int, title string, description *string) int
+		VisitConcernToEvent      func(childComplexity int, visitID int, categoryID int, title string, description *string, photos []*graphql.Upload) int
 		VoidEvent                func(childComplexity int, id int, version *int, duplicateOfID *int, note *string, idempotencyKey *string) int
 	}
 
@@ -751,6 +755,21 @@ type ComplexityRoot struct {
 		Visits         func(childComplexity int) int
 	}
 
+	Photo struct {
+		ContentType  func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Height       func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Public       func(childComplexity int) int
+		Size         func(childComplexity int) int
+		Stage        func(childComplexity int) int
+		StageLabel   func(childComplexity int) int
+		ThumbnailURL func(childComplexity int) int
+		URL          func(childComplexity int) int
+		URLExpiresAt func(childComplexity int) int
+		Width        func(childComplexity int) int
+	}
+
 	PublicBadge struct {
 		Duties    func(childComplexity int) int
 		GridCode  func(childComplexity int) int
@@ -782,6 +801,7 @@ type ComplexityRoot struct {
 		ClosedAt     func(childComplexity int) int
 		Feedback     func(childComplexity int) int
 		GridName     func(childComplexity int) int
+		Photos       func(childComplexity int) int
 		ReportedAt   func(childComplexity int) int
 		Status       func(childComplexity int) int
 		StatusLabel  func(childComplexity int) int
@@ -824,6 +844,15 @@ type ComplexityRoot struct {
 		RoleLabels func(childComplexity int) int
 		Roles      func(childComplexity int) int
 		Title      func(childComplexity int) int
+	}
+
+	PublicPhoto struct {
+		Height       func(childComplexity int) int
+		Stage        func(childComplexity int) int
+		StageLabel   func(childComplexity int) int
+		ThumbnailURL func(childComplexity int) int
+		URL          func(childComplexity int) int
+		Width        func(childComplexity int) int
 	}
 
 	PublicPost struct {
@@ -1104,6 +1133,7 @@ type EventResolver interface {
 
 	Timeline(ctx context.Context, obj *ent.Event) ([]*ent.EventAction, error)
 	ReporterContact(ctx context.Context, obj *ent.Event) (*string, error)
+	Photos(ctx context.Context, obj *ent.Event) ([]*ent.Photo, error)
 }
 type EventActionResolver interface {
 	FromGrid(ctx context.Context, obj *ent.EventAction) (*ent.Grid, error)
@@ -1122,6 +1152,7 @@ type HouseholdResolver interface {
 	LastVisitedAt(ctx context.Context, obj *ent.Household) (*time.Time, error)
 }
 type InspectionResolver interface {
+	Photos(ctx context.Context, obj *ent.Inspection) ([]*ent.Photo, error)
 	Grid(ctx context.Context, obj *ent.Inspection) (*ent.Grid, error)
 	Inspector(ctx context.Context, obj *ent.Inspection) (*ent.Person, error)
 	Event(ctx context.Context, obj *ent.Inspection) (*ent.Event, error)
@@ -1191,9 +1222,9 @@ type MutationResolver interface {
 	TagHousehold(ctx context.Context, householdID int, kind householdtag.Kind, post string, pledge string, plateHungAt time.Time) (*ent.HouseholdTag, error)
 	UntagHousehold(ctx context.Context, householdID int, kind householdtag.Kind) (bool, error)
 	RecordVisit(ctx context.Context, householdID int, visitedAt time.Time, notes *string, concerns *string, idempotencyKey *string) (*ent.Visit, error)
-	VisitConcernToEvent(ctx context.Context, visitID int, categoryID int, title string, description *string) (*ent.Visit, error)
+	VisitConcernToEvent(ctx context.Context, visitID int, categoryID int, title string, description *string, photos []*graphql.Upload) (*ent.Visit, error)
 	RecordPatrol(ctx context.Context, gridID int, startedAt time.Time, endedAt time.Time, track []*model.TrackPointInput, vehicleID *int, findings *string, idempotencyKey *string) (*ent.Patrol, error)
-	ReportPatrolFinding(ctx context.Context, patrolID int, categoryID int, title string, description *string, solvedOnSpot bool) (*ent.Event, error)
+	ReportPatrolFinding(ctx context.Context, patrolID int, categoryID int, title string, description *string, solvedOnSpot bool, photos []*graphql.Upload) (*ent.Event, error)
 	SubmitDailyReport(ctx context.Context, day *string, summary string, gridID *int, personID *int) (*ent.DailyReport, error)
 	SetVisitInterval(ctx context.Context, careLevel household.CareLevel, days int) (*model.VisitIntervalSetting, error)
 	ReportEvent(ctx context.Context, input model.ReportEventInput, idempotencyKey *string) (*ent.Event, error)
@@ -1201,7 +1232,7 @@ type MutationResolver interface {
 	DispatchEvent(ctx context.Context, id int, version *int, toPersonID *int, toGridID *int, note *string, idempotencyKey *string) (*ent.Event, error)
 	ReturnEvent(ctx context.Context, id int, version *int, note *string, idempotencyKey *string) (*ent.Event, error)
 	StartHandling(ctx context.Context, id int, version *int, note *string, idempotencyKey *string) (*ent.Event, error)
-	ReportBack(ctx context.Context, id int, version *int, note *string, photoUrls []string, idempotencyKey *string) (*ent.Event, error)
+	ReportBack(ctx context.Context, id int, version *int, note *string, photoUrls []string, photos []*graphql.Upload, idempotencyKey *string) (*ent.Event, error)
 	VerifyEvent(ctx context.Context, id int, version *int, passed bool, note *string, idempotencyKey *string) (*ent.Event, error)
 	CloseEvent(ctx context.Context, id int, version *int, fixed bool, feedback string, note *string, idempotencyKey *string) (*ent.Event, error)
 	EscalateEvent(ctx context.Context, id int, version *int, note *string, idempotencyKey *string) (*ent.Event, error)
@@ -1234,6 +1265,11 @@ type PersonResolver interface {
 	Grid(ctx context.Context, obj *ent.Person) (*ent.Grid, error)
 
 	ActiveAssignments(ctx context.Context, obj *ent.Person, at *time.Time) ([]*ent.Assignment, error)
+}
+type PhotoResolver interface {
+	URL(ctx context.Context, obj *ent.Photo) (string, error)
+	ThumbnailURL(ctx context.Context, obj *ent.Photo) (string, error)
+	URLExpiresAt(ctx context.Context, obj *ent.Photo) (*time.Time, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -2009,6 +2045,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.PhotoUrls(childComplexity), true
+	case "Event.photos":
+		if e.ComplexityRoot.Event.Photos == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Photos(childComplexity), true
 	case "Event.quantity":
 		if e.ComplexityRoot.Event.Quantity == nil {
 			break
@@ -2777,6 +2819,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Inspection.PhotoUrls(childComplexity), true
+	case "Inspection.photos":
+		if e.ComplexityRoot.Inspection.Photos == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.Photos(childComplexity), true
 	case "Inspection.rating":
 		if e.ComplexityRoot.Inspection.Rating == nil {
 			break
@@ -4036,7 +4084,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ReportBack(childComplexity, args["id"].(int), args["version"].(*int), args["note"].(*string), args["photoUrls"].([]string), args["idempotencyKey"].(*string)), true
+		return e.ComplexityRoot.Mutation.ReportBack(childComplexity, args["id"].(int), args["version"].(*int), args["note"].(*string), args["photoUrls"].([]string), args["photos"].([]*graphql.Upload), args["idempotencyKey"].(*string)), true
 	case "Mutation.reportEvent":
 		if e.ComplexityRoot.Mutation.ReportEvent == nil {
 			break
@@ -4058,7 +4106,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ReportPatrolFinding(childComplexity, args["patrolID"].(int), args["categoryID"].(int), args["title"].(string), args["description"].(*string), args["solvedOnSpot"].(bool)), true
+		return e.ComplexityRoot.Mutation.ReportPatrolFinding(childComplexity, args["patrolID"].(int), args["categoryID"].(int), args["title"].(string), args["description"].(*string), args["solvedOnSpot"].(bool), args["photos"].([]*graphql.Upload)), true
 	case "Mutation.reportPublicEvent":
 		if e.ComplexityRoot.Mutation.ReportPublicEvent == nil {
 			break
@@ -4311,7 +4359,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.VisitConcernToEvent(childComplexity, args["visitID"].(int), args["categoryID"].(int), args["title"].(string), args["description"].(*string)), true
+		return e.ComplexityRoot.Mutation.VisitConcernToEvent(childComplexity, args["visitID"].(int), args["categoryID"].(int), args["title"].(string), args["description"].(*string), args["photos"].([]*graphql.Upload)), true
 	case "Mutation.voidEvent":
 		if e.ComplexityRoot.Mutation.VoidEvent == nil {
 			break
@@ -4635,6 +4683,79 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PersonWorkCount.Visits(childComplexity), true
 
+	case "Photo.contentType":
+		if e.ComplexityRoot.Photo.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Photo.ContentType(childComplexity), true
+	case "Photo.createdAt":
+		if e.ComplexityRoot.Photo.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Photo.CreatedAt(childComplexity), true
+	case "Photo.height":
+		if e.ComplexityRoot.Photo.Height == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Photo.Height(childComplexity), true
+	case "Photo.id":
+		if e.ComplexityRoot.Photo.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Photo.ID(childComplexity), true
+	case "Photo.public":
+		if e.ComplexityRoot.Photo.Public == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Photo.Public(childComplexity), true
+	case "Photo.size":
+		if e.ComplexityRoot.Photo.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Photo.Size(childComplexity), true
+	case "Photo.stage":
+		if e.ComplexityRoot.Photo.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Photo.Stage(childComplexity), true
+	case "Photo.stageLabel":
+		if e.ComplexityRoot.Photo.StageLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Photo.StageLabel(childComplexity), true
+	case "Photo.thumbnailUrl":
+		if e.ComplexityRoot.Photo.ThumbnailURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Photo.ThumbnailURL(childComplexity), true
+	case "Photo.url":
+		if e.ComplexityRoot.Photo.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Photo.URL(childComplexity), true
+	case "Photo.urlExpiresAt":
+		if e.ComplexityRoot.Photo.URLExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Photo.URLExpiresAt(childComplexity), true
+	case "Photo.width":
+		if e.ComplexityRoot.Photo.Width == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Photo.Width(childComplexity), true
+
 	case "PublicBadge.duties":
 		if e.ComplexityRoot.PublicBadge.Duties == nil {
 			break
@@ -4781,6 +4902,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PublicEvent.GridName(childComplexity), true
+	case "PublicEvent.photos":
+		if e.ComplexityRoot.PublicEvent.Photos == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicEvent.Photos(childComplexity), true
 	case "PublicEvent.reportedAt":
 		if e.ComplexityRoot.PublicEvent.ReportedAt == nil {
 			break
@@ -4965,6 +5092,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PublicPerson.Title(childComplexity), true
+
+	case "PublicPhoto.height":
+		if e.ComplexityRoot.PublicPhoto.Height == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPhoto.Height(childComplexity), true
+	case "PublicPhoto.stage":
+		if e.ComplexityRoot.PublicPhoto.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPhoto.Stage(childComplexity), true
+	case "PublicPhoto.stageLabel":
+		if e.ComplexityRoot.PublicPhoto.StageLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPhoto.StageLabel(childComplexity), true
+	case "PublicPhoto.thumbnailUrl":
+		if e.ComplexityRoot.PublicPhoto.ThumbnailURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPhoto.ThumbnailURL(childComplexity), true
+	case "PublicPhoto.url":
+		if e.ComplexityRoot.PublicPhoto.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPhoto.URL(childComplexity), true
+	case "PublicPhoto.width":
+		if e.ComplexityRoot.PublicPhoto.Width == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPhoto.Width(childComplexity), true
 
 	case "PublicPost.attachments":
 		if e.ComplexityRoot.PublicPost.Attachments == nil {
@@ -11805,8 +11969,8 @@ extend type Mutation {
   "Records a visit (日访) to a household in your scope, as yourself."
   recordVisit(householdID: ID!, visitedAt: Time!, notes: String, concerns: String, idempotencyKey: String): Visit!
 
-  "Turns a visit's concern into a case on the household's grid, in one step."
-  visitConcernToEvent(visitID: ID!, categoryID: ID!, title: String!, description: String): Visit!
+  "Turns a visit's concern into a case on the household's grid, in one step, with photos of the finding (multipart; at most 9)."
+  visitConcernToEvent(visitID: ID!, categoryID: ID!, title: String!, description: String, photos: [Upload!]): Visit!
 
   """
   Records a patrol (日查) of a grid, as yourself: start and end, optional GPS track (points in
@@ -11818,7 +11982,7 @@ extend type Mutation {
   Records a finding of a patrol as a case of source PATROL; ` + "`" + `solvedOnSpot: true` + "`" + ` records it as
   already closed and fixed (当场解决).
   """
-  reportPatrolFinding(patrolID: ID!, categoryID: ID!, title: String!, description: String, solvedOnSpot: Boolean!): Event!
+  reportPatrolFinding(patrolID: ID!, categoryID: ID!, title: String!, description: String, solvedOnSpot: Boolean!, photos: [Upload!]): Event!
 
   """
   Files your daily report (日报) for ` + "`" + `day` + "`" + ` (default today, Asia/Shanghai). Filing again for the
@@ -11911,6 +12075,8 @@ type PublicEvent {
   feedback: String!
   "The steps taken, without who took them."
   steps: [PublicStep!]!
+  "The resident's photos and the photos of the result, oldest first."
+  photos: [PublicPhoto!]!
 }
 
 "One step of a case on the public page."
@@ -11948,6 +12114,8 @@ input ReportEventInput {
   longitude: Float
   "At most 9 http(s) URLs."
   photoUrls: [String!]
+  "Photos to upload with it (multipart request; at most 9, JPEG/PNG/WebP, 10 MB each)."
+  photos: [Upload!]
   quantity: Float
   unit: String
 }
@@ -11962,6 +12130,8 @@ input PublicReportInput {
   description: String
   address: String
   photoUrls: [String!]
+  "Photos to upload with it (multipart request; at most 9, JPEG/PNG/WebP, 10 MB each); shown on the public tracking page without their metadata (GPS removed)."
+  photos: [Upload!]
   "Optional: how the grid staff can reach the resident. Never shown publicly."
   contactName: String
   contactPhone: String
@@ -11987,8 +12157,11 @@ extend type Mutation {
   returnEvent(id: ID!, version: Int, note: String, idempotencyKey: String): Event!
   "The handler starts work."
   startHandling(id: ID!, version: Int, note: String, idempotencyKey: String): Event!
-  "The handler reports the work done, with photos of the result."
-  reportBack(id: ID!, version: Int, note: String, photoUrls: [String!], idempotencyKey: String): Event!
+  """
+  The handler reports the work done, with photos of the result: links (photoUrls) or uploads
+  (photos, multipart; at most 9, shown on the public tracking page without their metadata).
+  """
+  reportBack(id: ID!, version: Int, note: String, photoUrls: [String!], photos: [Upload!], idempotencyKey: String): Event!
   "On-site verification by someone other than the handler; passed: false sends it back for rework."
   verifyEvent(id: ID!, version: Int, passed: Boolean!, note: String, idempotencyKey: String): Event!
   "Closes a verified case as fixed, or as closed but not fixed; feedback is shown to the reporter."
@@ -12456,6 +12629,71 @@ extend type Mutation {
   requestExport(kind: ExportKind!, gridID: ID): ExportDownload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/photo.graphql", Input: `"""
+A file sent with the GraphQL multipart request (the graphql-multipart-request-spec, as
+apollo-upload-client and graphql-upload send it): the operation in the ` + "`" + `operations` + "`" + ` part, a
+` + "`" + `map` + "`" + ` part naming which variable each file fills, then one part per file. A photo is a JPEG,
+PNG or WebP image of at most 10 MB (checked by its content, not its name); one request holds
+at most 9 photos and 91 MB.
+"""
+scalar Upload
+
+"What a photo records."
+enum PhotoStage {
+  "The problem as reported (问题照片)."
+  REPORT
+  "The result of the work, with reportBack (处置结果照片)."
+  REPORT_BACK
+  "An inspection or a re-check (督察照片)."
+  INSPECTION
+}
+
+"""
+A photo of a case or an inspection (照片), uploaded with a report, a visit or patrol finding, a
+report-back or an inspection. The links are signed and work without a sign-in header (for an
+` + "`" + `<img src>` + "`" + `) until ` + "`" + `urlExpiresAt` + "`" + `; read the field again for fresh ones.
+"""
+type Photo {
+  id: ID!
+  stage: PhotoStage!
+  "zh-CN label of the stage, e.g. 处置结果照片."
+  stageLabel: String!
+  "image/jpeg, image/png or image/webp, from the content."
+  contentType: String!
+  width: Int!
+  height: Int!
+  "Bytes."
+  size: Int!
+  "Whether the case's public tracking page shows it (uploaded by the resident, or a result photo); its EXIF metadata, GPS included, was removed on upload."
+  public: Boolean!
+  createdAt: Time!
+  "The photo as uploaded (public ones: without metadata)."
+  url: String!
+  "A JPEG at most 320 pixels on its longer side."
+  thumbnailUrl: String!
+  urlExpiresAt: Time!
+}
+
+"A photo on a case's public tracking page: the problem as the resident sent it, or the result of the work."
+type PublicPhoto {
+  stage: PhotoStage!
+  stageLabel: String!
+  width: Int!
+  height: Int!
+  url: String!
+  thumbnailUrl: String!
+}
+
+extend type Event {
+  "The photos uploaded to the case, oldest first (photoUrls holds the links given as text)."
+  photos: [Photo!]!
+}
+
+extend type Inspection {
+  "The photos uploaded with the inspection, oldest first."
+  photos: [Photo!]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/public.graphql", Input: `extend type Query {
   """
   Public (no sign-in): the notice card (公示卡) of a level-3 grid, with the people responsible
@@ -12807,6 +13045,8 @@ input RecordInspectionInput {
   rating: InspectionRating!
   "At most 9 http(s) URLs."
   photoUrls: [String!]
+  "Photos to upload with it (multipart request; at most 9, JPEG/PNG/WebP, 10 MB each)."
+  photos: [Upload!]
   "When to come back and check again."
   followUpDue: Time
 }
@@ -12820,6 +13060,8 @@ input RecheckEventInput {
   findings: String
   rating: InspectionRating!
   photoUrls: [String!]
+  "Photos to upload with it (multipart request; at most 9, JPEG/PNG/WebP, 10 MB each)."
+  photos: [Upload!]
   "When to follow up; default, for a failed re-check, the reopened case's deadline."
   followUpDue: Time
 }
@@ -13213,6 +13455,8 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_timeline(ctx, field)
 	case "reporterContact":
 		return ec.fieldContext_Event_reporterContact(ctx, field)
+	case "photos":
+		return ec.fieldContext_Event_photos(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Event", field.Name)
 }
@@ -13491,6 +13735,8 @@ func (ec *executionContext) childFields_Inspection(ctx context.Context, field gr
 		return ec.fieldContext_Inspection_followUpNote(ctx, field)
 	case "gridPath":
 		return ec.fieldContext_Inspection_gridPath(ctx, field)
+	case "photos":
+		return ec.fieldContext_Inspection_photos(ctx, field)
 	case "grid":
 		return ec.fieldContext_Inspection_grid(ctx, field)
 	case "inspector":
@@ -14059,6 +14305,36 @@ func (ec *executionContext) childFields_PersonWorkCount(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type PersonWorkCount", field.Name)
 }
 
+func (ec *executionContext) childFields_Photo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Photo_id(ctx, field)
+	case "stage":
+		return ec.fieldContext_Photo_stage(ctx, field)
+	case "stageLabel":
+		return ec.fieldContext_Photo_stageLabel(ctx, field)
+	case "contentType":
+		return ec.fieldContext_Photo_contentType(ctx, field)
+	case "width":
+		return ec.fieldContext_Photo_width(ctx, field)
+	case "height":
+		return ec.fieldContext_Photo_height(ctx, field)
+	case "size":
+		return ec.fieldContext_Photo_size(ctx, field)
+	case "public":
+		return ec.fieldContext_Photo_public(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Photo_createdAt(ctx, field)
+	case "url":
+		return ec.fieldContext_Photo_url(ctx, field)
+	case "thumbnailUrl":
+		return ec.fieldContext_Photo_thumbnailUrl(ctx, field)
+	case "urlExpiresAt":
+		return ec.fieldContext_Photo_urlExpiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Photo", field.Name)
+}
+
 func (ec *executionContext) childFields_PublicBadge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -14131,6 +14407,8 @@ func (ec *executionContext) childFields_PublicEvent(ctx context.Context, field g
 		return ec.fieldContext_PublicEvent_feedback(ctx, field)
 	case "steps":
 		return ec.fieldContext_PublicEvent_steps(ctx, field)
+	case "photos":
+		return ec.fieldContext_PublicEvent_photos(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PublicEvent", field.Name)
 }
@@ -14207,6 +14485,24 @@ func (ec *executionContext) childFields_PublicPerson(ctx context.Context, field 
 		return ec.fieldContext_PublicPerson_dutyLabels(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PublicPerson", field.Name)
+}
+
+func (ec *executionContext) childFields_PublicPhoto(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stage":
+		return ec.fieldContext_PublicPhoto_stage(ctx, field)
+	case "stageLabel":
+		return ec.fieldContext_PublicPhoto_stageLabel(ctx, field)
+	case "width":
+		return ec.fieldContext_PublicPhoto_width(ctx, field)
+	case "height":
+		return ec.fieldContext_PublicPhoto_height(ctx, field)
+	case "url":
+		return ec.fieldContext_PublicPhoto_url(ctx, field)
+	case "thumbnailUrl":
+		return ec.fieldContext_PublicPhoto_thumbnailUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublicPhoto", field.Name)
 }
 
 func (ec *executionContext) childFields_PublicPost(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -15888,14 +16184,22 @@ func (ec *executionContext) field_Mutation_reportBack_args(ctx context.Context, 
 		return nil, err
 	}
 	args["photoUrls"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "photos",
+		func(ctx context.Context, v any) ([]*graphql.Upload, error) {
+			return ec.unmarshalOUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUploadᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["photos"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["idempotencyKey"] = arg4
+	args["idempotencyKey"] = arg5
 	return args, nil
 }
 
@@ -15964,6 +16268,14 @@ func (ec *executionContext) field_Mutation_reportPatrolFinding_args(ctx context.
 		return nil, err
 	}
 	args["solvedOnSpot"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "photos",
+		func(ctx context.Context, v any) ([]*graphql.Upload, error) {
+			return ec.unmarshalOUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUploadᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["photos"] = arg5
 	return args, nil
 }
 
@@ -16590,6 +16902,14 @@ func (ec *executionContext) field_Mutation_visitConcernToEvent_args(ctx context.
 		return nil, err
 	}
 	args["description"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "photos",
+		func(ctx context.Context, v any) ([]*graphql.Upload, error) {
+			return ec.unmarshalOUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUploadᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["photos"] = arg4
 	return args, nil
 }
 
@@ -21621,6 +21941,38 @@ func (ec *executionContext) fieldContext_Event_reporterContact(_ context.Context
 	return graphql.NewScalarFieldContext("Event", field, true, true, "String")
 }
 
+func (ec *executionContext) _Event_photos(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_photos(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().Photos(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Photo) graphql.Marshaler {
+			return ec.marshalNPhoto2ᚕᚖgridgovᚋentᚐPhotoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_photos(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Photo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _EventAction_id(ctx context.Context, field graphql.CollectedField, obj *ent.EventAction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24237,6 +24589,38 @@ func (ec *executionContext) _Inspection_gridPath(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Inspection_gridPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Inspection", field, false, false, "String")
+}
+
+func (ec *executionContext) _Inspection_photos(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_photos(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Inspection().Photos(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Photo) graphql.Marshaler {
+			return ec.marshalNPhoto2ᚕᚖgridgovᚋentᚐPhotoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_photos(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Inspection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Photo(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Inspection_grid(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
@@ -29181,7 +29565,7 @@ func (ec *executionContext) _Mutation_visitConcernToEvent(ctx context.Context, f
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().VisitConcernToEvent(ctx, fc.Args["visitID"].(int), fc.Args["categoryID"].(int), fc.Args["title"].(string), fc.Args["description"].(*string))
+			return ec.Resolvers.Mutation().VisitConcernToEvent(ctx, fc.Args["visitID"].(int), fc.Args["categoryID"].(int), fc.Args["title"].(string), fc.Args["description"].(*string), fc.Args["photos"].([]*graphql.Upload))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Visit) graphql.Marshaler {
@@ -29269,7 +29653,7 @@ func (ec *executionContext) _Mutation_reportPatrolFinding(ctx context.Context, f
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ReportPatrolFinding(ctx, fc.Args["patrolID"].(int), fc.Args["categoryID"].(int), fc.Args["title"].(string), fc.Args["description"].(*string), fc.Args["solvedOnSpot"].(bool))
+			return ec.Resolvers.Mutation().ReportPatrolFinding(ctx, fc.Args["patrolID"].(int), fc.Args["categoryID"].(int), fc.Args["title"].(string), fc.Args["description"].(*string), fc.Args["solvedOnSpot"].(bool), fc.Args["photos"].([]*graphql.Upload))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
@@ -29621,7 +30005,7 @@ func (ec *executionContext) _Mutation_reportBack(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ReportBack(ctx, fc.Args["id"].(int), fc.Args["version"].(*int), fc.Args["note"].(*string), fc.Args["photoUrls"].([]string), fc.Args["idempotencyKey"].(*string))
+			return ec.Resolvers.Mutation().ReportBack(ctx, fc.Args["id"].(int), fc.Args["version"].(*int), fc.Args["note"].(*string), fc.Args["photoUrls"].([]string), fc.Args["photos"].([]*graphql.Upload), fc.Args["idempotencyKey"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
@@ -31854,6 +32238,282 @@ func (ec *executionContext) fieldContext_PersonWorkCount_eventsReported(_ contex
 	return graphql.NewScalarFieldContext("PersonWorkCount", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Photo_id(ctx context.Context, field graphql.CollectedField, obj *ent.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Photo_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Photo_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Photo", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Photo_stage(ctx context.Context, field graphql.CollectedField, obj *ent.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Photo_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v photo.Stage) graphql.Marshaler {
+			return ec.marshalNPhotoStage2gridgovᚋentᚋphotoᚐStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Photo_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Photo", field, false, false, "PhotoStage")
+}
+
+func (ec *executionContext) _Photo_stageLabel(ctx context.Context, field graphql.CollectedField, obj *ent.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Photo_stageLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StageLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Photo_stageLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Photo", field, true, false, "String")
+}
+
+func (ec *executionContext) _Photo_contentType(ctx context.Context, field graphql.CollectedField, obj *ent.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Photo_contentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Photo_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Photo", field, false, false, "String")
+}
+
+func (ec *executionContext) _Photo_width(ctx context.Context, field graphql.CollectedField, obj *ent.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Photo_width(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Width, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Photo_width(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Photo", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Photo_height(ctx context.Context, field graphql.CollectedField, obj *ent.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Photo_height(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Height, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Photo_height(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Photo", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Photo_size(ctx context.Context, field graphql.CollectedField, obj *ent.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Photo_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Photo_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Photo", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Photo_public(ctx context.Context, field graphql.CollectedField, obj *ent.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Photo_public(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Public, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Photo_public(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Photo", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Photo_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Photo_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Photo_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Photo", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Photo_url(ctx context.Context, field graphql.CollectedField, obj *ent.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Photo_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Photo().URL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Photo_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Photo", field, true, true, "String")
+}
+
+func (ec *executionContext) _Photo_thumbnailUrl(ctx context.Context, field graphql.CollectedField, obj *ent.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Photo_thumbnailUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Photo().ThumbnailURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Photo_thumbnailUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Photo", field, true, true, "String")
+}
+
+func (ec *executionContext) _Photo_urlExpiresAt(ctx context.Context, field graphql.CollectedField, obj *ent.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Photo_urlExpiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Photo().URLExpiresAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalNTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Photo_urlExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Photo", field, true, true, "Time")
+}
+
 func (ec *executionContext) _PublicBadge_name(ctx context.Context, field graphql.CollectedField, obj *publicface.Badge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -32539,6 +33199,38 @@ func (ec *executionContext) fieldContext_PublicEvent_steps(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _PublicEvent_photos(ctx context.Context, field graphql.CollectedField, obj *publicface.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicEvent_photos(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Photos, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*publicface.Photo) graphql.Marshaler {
+			return ec.marshalNPublicPhoto2ᚕᚖgridgovᚋinternalᚋpublicfaceᚐPhotoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicEvent_photos(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PublicEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublicPhoto(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PublicEventCategory_code(ctx context.Context, field graphql.CollectedField, obj *publicface.Category) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -33121,6 +33813,144 @@ func (ec *executionContext) _PublicPerson_dutyLabels(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_PublicPerson_dutyLabels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PublicPerson", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicPhoto_stage(ctx context.Context, field graphql.CollectedField, obj *publicface.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPhoto_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v photo.Stage) graphql.Marshaler {
+			return ec.marshalNPhotoStage2gridgovᚋentᚋphotoᚐStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPhoto_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPhoto", field, false, false, "PhotoStage")
+}
+
+func (ec *executionContext) _PublicPhoto_stageLabel(ctx context.Context, field graphql.CollectedField, obj *publicface.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPhoto_stageLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StageLabel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPhoto_stageLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPhoto", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicPhoto_width(ctx context.Context, field graphql.CollectedField, obj *publicface.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPhoto_width(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Width, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPhoto_width(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPhoto", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PublicPhoto_height(ctx context.Context, field graphql.CollectedField, obj *publicface.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPhoto_height(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Height, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPhoto_height(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPhoto", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PublicPhoto_url(ctx context.Context, field graphql.CollectedField, obj *publicface.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPhoto_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPhoto_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPhoto", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicPhoto_thumbnailUrl(ctx context.Context, field graphql.CollectedField, obj *publicface.Photo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPhoto_thumbnailUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ThumbnailURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPhoto_thumbnailUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPhoto", field, false, false, "String")
 }
 
 func (ec *executionContext) _PublicPost_id(ctx context.Context, field graphql.CollectedField, obj *publicface.Post) (ret graphql.Marshaler) {
@@ -51124,7 +51954,7 @@ func (ec *executionContext) unmarshalInputPublicReportInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"gridCode", "categoryCode", "title", "description", "address", "photoUrls", "contactName", "contactPhone"}
+	fieldsInOrder := [...]string{"gridCode", "categoryCode", "title", "description", "address", "photoUrls", "photos", "contactName", "contactPhone"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -51173,6 +52003,13 @@ func (ec *executionContext) unmarshalInputPublicReportInput(ctx context.Context,
 				return it, err
 			}
 			it.PhotoUrls = data
+		case "photos":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("photos"))
+			data, err := ec.unmarshalOUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUploadᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Photos = data
 		case "contactName":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactName"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -51215,7 +52052,7 @@ func (ec *executionContext) unmarshalInputRecheckEventInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"eventID", "passed", "findings", "rating", "photoUrls", "followUpDue"}
+	fieldsInOrder := [...]string{"eventID", "passed", "findings", "rating", "photoUrls", "photos", "followUpDue"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -51257,6 +52094,13 @@ func (ec *executionContext) unmarshalInputRecheckEventInput(ctx context.Context,
 				return it, err
 			}
 			it.PhotoUrls = data
+		case "photos":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("photos"))
+			data, err := ec.unmarshalOUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUploadᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Photos = data
 		case "followUpDue":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDue"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -51292,7 +52136,7 @@ func (ec *executionContext) unmarshalInputRecordInspectionInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"gridID", "inspectedAt", "findings", "rating", "photoUrls", "followUpDue"}
+	fieldsInOrder := [...]string{"gridID", "inspectedAt", "findings", "rating", "photoUrls", "photos", "followUpDue"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -51334,6 +52178,13 @@ func (ec *executionContext) unmarshalInputRecordInspectionInput(ctx context.Cont
 				return it, err
 			}
 			it.PhotoUrls = data
+		case "photos":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("photos"))
+			data, err := ec.unmarshalOUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUploadᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Photos = data
 		case "followUpDue":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDue"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -51373,7 +52224,7 @@ func (ec *executionContext) unmarshalInputReportEventInput(ctx context.Context, 
 		asMap["source"] = "PATROL"
 	}
 
-	fieldsInOrder := [...]string{"gridID", "categoryID", "source", "title", "description", "address", "latitude", "longitude", "photoUrls", "quantity", "unit"}
+	fieldsInOrder := [...]string{"gridID", "categoryID", "source", "title", "description", "address", "latitude", "longitude", "photoUrls", "photos", "quantity", "unit"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -51443,6 +52294,13 @@ func (ec *executionContext) unmarshalInputReportEventInput(ctx context.Context, 
 				return it, err
 			}
 			it.PhotoUrls = data
+		case "photos":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("photos"))
+			data, err := ec.unmarshalOUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUploadᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Photos = data
 		case "quantity":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
 			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
@@ -54788,6 +55646,12 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Event_reporterContact(ctx, field, obj)
 				})
+		case "photos":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_photos(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -55670,6 +56534,12 @@ func (ec *executionContext) _Inspection(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "photos":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Inspection_photos(ctx, field, obj)
+				})
 		case "grid":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -58000,6 +58870,97 @@ func (ec *executionContext) _PersonWorkCount(ctx context.Context, sel ast.Select
 	return out
 }
 
+var photoImplementors = []string{"Photo"}
+
+func (ec *executionContext) _Photo(ctx context.Context, sel ast.SelectionSet, obj *ent.Photo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, photoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Photo")
+		case "id":
+			out.Values[i] = ec._Photo_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stage":
+			out.Values[i] = ec._Photo_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stageLabel":
+			out.Values[i] = ec._Photo_stageLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "contentType":
+			out.Values[i] = ec._Photo_contentType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "width":
+			out.Values[i] = ec._Photo_width(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "height":
+			out.Values[i] = ec._Photo_height(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "size":
+			out.Values[i] = ec._Photo_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "public":
+			out.Values[i] = ec._Photo_public(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Photo_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "url":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Photo_url(ctx, field, obj)
+				})
+		case "thumbnailUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Photo_thumbnailUrl(ctx, field, obj)
+				})
+		case "urlExpiresAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Photo_urlExpiresAt(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var publicBadgeImplementors = []string{"PublicBadge"}
 
 func (ec *executionContext) _PublicBadge(ctx context.Context, sel ast.SelectionSet, obj *publicface.Badge) graphql.Marshaler {
@@ -58209,6 +59170,11 @@ func (ec *executionContext) _PublicEvent(ctx context.Context, sel ast.SelectionS
 			}
 		case "steps":
 			out.Values[i] = ec._PublicEvent_steps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "photos":
+			out.Values[i] = ec._PublicEvent_photos(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -58446,6 +59412,64 @@ func (ec *executionContext) _PublicPerson(ctx context.Context, sel ast.Selection
 			}
 		case "dutyLabels":
 			out.Values[i] = ec._PublicPerson_dutyLabels(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var publicPhotoImplementors = []string{"PublicPhoto"}
+
+func (ec *executionContext) _PublicPhoto(ctx context.Context, sel ast.SelectionSet, obj *publicface.Photo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publicPhotoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublicPhoto")
+		case "stage":
+			out.Values[i] = ec._PublicPhoto_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stageLabel":
+			out.Values[i] = ec._PublicPhoto_stageLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "width":
+			out.Values[i] = ec._PublicPhoto_width(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "height":
+			out.Values[i] = ec._PublicPhoto_height(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._PublicPhoto_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "thumbnailUrl":
+			out.Values[i] = ec._PublicPhoto_thumbnailUrl(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -62032,6 +63056,40 @@ func (ec *executionContext) marshalNPersonWorkCount2ᚖgridgovᚋgraphᚋmodel�
 	return ec._PersonWorkCount(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPhoto2ᚕᚖgridgovᚋentᚐPhotoᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Photo) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPhoto2ᚖgridgovᚋentᚐPhoto(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPhoto2ᚖgridgovᚋentᚐPhoto(ctx context.Context, sel ast.SelectionSet, v *ent.Photo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Photo!")
+		return graphql.Null
+	}
+	return ec._Photo(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPhotoStage2gridgovᚋentᚋphotoᚐStage(ctx context.Context, v any) (photo.Stage, error) {
+	var res photo.Stage
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPhotoStage2gridgovᚋentᚋphotoᚐStage(ctx context.Context, sel ast.SelectionSet, v photo.Stage) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNPublicBadge2ᚕᚖgridgovᚋinternalᚋpublicfaceᚐBadgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*publicface.Badge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -62150,6 +63208,30 @@ func (ec *executionContext) marshalNPublicPerson2ᚖgridgovᚋinternalᚋpublicf
 		return graphql.Null
 	}
 	return ec._PublicPerson(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPublicPhoto2ᚕᚖgridgovᚋinternalᚋpublicfaceᚐPhotoᚄ(ctx context.Context, sel ast.SelectionSet, v []*publicface.Photo) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPublicPhoto2ᚖgridgovᚋinternalᚋpublicfaceᚐPhoto(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPublicPhoto2ᚖgridgovᚋinternalᚋpublicfaceᚐPhoto(ctx context.Context, sel ast.SelectionSet, v *publicface.Photo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PublicPhoto!")
+		return graphql.Null
+	}
+	return ec._PublicPhoto(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPublicPost2ᚕᚖgridgovᚋinternalᚋpublicfaceᚐPostᚄ(ctx context.Context, sel ast.SelectionSet, v []*publicface.Post) graphql.Marshaler {
@@ -62423,6 +63505,24 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalNTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	res, err := scalar.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Time!")
+		return graphql.Null
+	}
+	_ = sel
+	res := scalar.MarshalTime(*v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNTimeLimitUnit2gridgovᚋentᚋschemaᚋtimeunitᚐUnit(ctx context.Context, v any) (timeunit.Unit, error) {
 	var res timeunit.Unit
 	err := res.UnmarshalGQL(v)
@@ -62475,6 +63575,24 @@ func (ec *executionContext) unmarshalNUpdatePersonInput2gridgovᚋentᚐUpdatePe
 func (ec *executionContext) unmarshalNUpdateVehicleInput2gridgovᚋentᚐUpdateVehicleInput(ctx context.Context, v any) (ent.UpdateVehicleInput, error) {
 	res, err := ec.unmarshalInputUpdateVehicleInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (*graphql.Upload, error) {
+	res, err := graphql.UnmarshalUpload(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v *graphql.Upload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Upload!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalUpload(*v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Upload!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNUser2ᚖgridgovᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {
@@ -65026,6 +66144,41 @@ func (ec *executionContext) unmarshalOTrackPointInput2ᚕᚖgridgovᚋgraphᚋmo
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUploadᚄ(ctx context.Context, v any) ([]*graphql.Upload, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*graphql.Upload, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUploadᚄ(ctx context.Context, sel ast.SelectionSet, v []*graphql.Upload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOUser2ᚖgridgovᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {

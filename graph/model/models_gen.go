@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 )
 
 // One of the viewer's own sessions (登录会话).
@@ -246,6 +247,8 @@ type PublicReportInput struct {
 	Description  *string  `json:"description,omitempty"`
 	Address      *string  `json:"address,omitempty"`
 	PhotoUrls    []string `json:"photoUrls,omitempty"`
+	// Photos to upload with it (multipart request; at most 9, JPEG/PNG/WebP, 10 MB each); shown on the public tracking page without their metadata (GPS removed).
+	Photos []*graphql.Upload `json:"photos,omitempty"`
 	// Optional: how the grid staff can reach the resident. Never shown publicly.
 	ContactName  *string `json:"contactName,omitempty"`
 	ContactPhone *string `json:"contactPhone,omitempty"`
@@ -260,6 +263,8 @@ type RecheckEventInput struct {
 	Findings  *string           `json:"findings,omitempty"`
 	Rating    inspection.Rating `json:"rating"`
 	PhotoUrls []string          `json:"photoUrls,omitempty"`
+	// Photos to upload with it (multipart request; at most 9, JPEG/PNG/WebP, 10 MB each).
+	Photos []*graphql.Upload `json:"photos,omitempty"`
 	// When to follow up; default, for a failed re-check, the reopened case's deadline.
 	FollowUpDue *time.Time `json:"followUpDue,omitempty"`
 }
@@ -273,6 +278,8 @@ type RecordInspectionInput struct {
 	Rating      inspection.Rating `json:"rating"`
 	// At most 9 http(s) URLs.
 	PhotoUrls []string `json:"photoUrls,omitempty"`
+	// Photos to upload with it (multipart request; at most 9, JPEG/PNG/WebP, 10 MB each).
+	Photos []*graphql.Upload `json:"photos,omitempty"`
 	// When to come back and check again.
 	FollowUpDue *time.Time `json:"followUpDue,omitempty"`
 }
@@ -291,8 +298,10 @@ type ReportEventInput struct {
 	Longitude   *float64     `json:"longitude,omitempty"`
 	// At most 9 http(s) URLs.
 	PhotoUrls []string `json:"photoUrls,omitempty"`
-	Quantity  *float64 `json:"quantity,omitempty"`
-	Unit      *string  `json:"unit,omitempty"`
+	// Photos to upload with it (multipart request; at most 9, JPEG/PNG/WebP, 10 MB each).
+	Photos   []*graphql.Upload `json:"photos,omitempty"`
+	Quantity *float64          `json:"quantity,omitempty"`
+	Unit     *string           `json:"unit,omitempty"`
 }
 
 // How many people hold a role.

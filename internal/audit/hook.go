@@ -16,6 +16,7 @@ import (
 	gen "gridgov/ent"
 	"gridgov/ent/auditentry"
 	"gridgov/ent/event"
+	"gridgov/ent/inspection"
 	"gridgov/internal/apperr"
 )
 
@@ -216,6 +217,16 @@ var parentPaths = map[string]func(ctx context.Context, c *gen.Client, fields map
 			return "", nil
 		}
 		return c.Event.Query().Where(event.ID(id)).Select(event.FieldGridPath).String(ctx)
+	},
+	// A photo belongs to the grid of its case or of its inspection.
+	gen.TypePhoto: func(ctx context.Context, c *gen.Client, fields map[string]any) (string, error) {
+		if id, ok := intOf(fields["event_id"]); ok {
+			return c.Event.Query().Where(event.ID(id)).Select(event.FieldGridPath).String(ctx)
+		}
+		if id, ok := intOf(fields["inspection_id"]); ok {
+			return c.Inspection.Query().Where(inspection.ID(id)).Select(inspection.FieldGridPath).String(ctx)
+		}
+		return "", nil
 	},
 }
 

@@ -27,6 +27,9 @@ type Requests struct {
 	// Operation, if set, is told the operation name the request asks for, before gqlgen has
 	// parsed it (the server's request log names refused requests by it).
 	Operation func(r *http.Request, name string)
+	// MaxUploadBytes bounds a multipart request (the GraphQL multipart request with files);
+	// 0 refuses multipart requests.
+	MaxUploadBytes int64
 }
 
 // Wrap refuses, with a 4xx status and a code, the requests that gqlgen would answer
@@ -60,9 +63,13 @@ func (q Requests) Wrap(next http.Handler) http.Handler {
 // checkPost reads the body of a POST request into memory, within MaxBodyBytes, and checks
 // that it is one GraphQL request in JSON. It answers and returns false if not.
 func (q Requests) checkPost(w http.ResponseWriter, r *http.Request) bool {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err == nil && mt == "multipart/form-data" && q.MaxUploadBytes > 0 {
+		return q.checkMultipart(w, r)
+	}
+	if err != nil || mt != "application/json" {
 		q.Refuse(w, r, http.StatusUnsupportedMediaType, codeMediaType,
-			"send the request body as JSON with Content-Type: application/json")
+			"send the request body as JSON with Content-Type: application/json (or, with files, as a GraphQL multipart request)")
 		return false
 	}
 	tooLarge := func() bool {
@@ -100,6 +107,20 @@ func (q Requests) checkPost(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	q.operation(r, params.OperationName)
+	return true
+}
+
+// checkMultipart bounds a multipart request (files: gqlgen's multipart transport reads it) to
+// MaxUploadBytes. Its operation is checked like any other by QueryLimits once parsed.
+func (q Requests) checkMultipart(w http.ResponseWriter, r *http.Request) bool {
+	if r.ContentLength > q.MaxUploadBytes {
+		w.Header().Set("Connection", "close")
+		q.Refuse(w, r, http.StatusRequestEntityTooLarge, codeRequestTooLarge,
+			fmt.Sprintf("the request body is larger than %d bytes: send fewer or smaller files", q.MaxUploadBytes))
+		return false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, q.MaxUploadBytes)
+	q.operation(r, "")
 	return true
 }
 

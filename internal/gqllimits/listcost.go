@@ -37,6 +37,9 @@ var listSizes = map[string]int{
 	"Event.actions":              20,
 	"Event.timeline":             20,
 	"Event.duplicates":           10,
+	"Event.photos":               18, // 9 of the problem, 9 of the result
+	"Inspection.photos":          9,
+	"PublicEvent.photos":         18,
 	"EventCategory.children":     50,
 	"Grid.ancestors":             8,
 	"Grid.responsibles":          20,

@@ -59,6 +59,7 @@ var enums = map[string][]Label{
 	},
 	"BulletinStatus":   {{"DRAFT", "草稿"}, {"PUBLISHED", "已发布"}, {"UNPUBLISHED", "已撤回"}},
 	"InspectionKind":   {{"UNANNOUNCED", "暗访督察"}, {"RECHECK", "复查"}},
+	"PhotoStage":       {{"REPORT", "问题照片"}, {"REPORT_BACK", "处置结果照片"}, {"INSPECTION", "督察照片"}},
 	"InspectionRating": {{"EXCELLENT", "优秀"}, {"GOOD", "良好"}, {"FAIR", "一般"}, {"POOR", "差"}},
 	"LedgerPeriod":     {{"NONE", "常设台账"}, {"MONTH", "按月"}, {"QUARTER", "按季度"}, {"YEAR", "按年"}},
 	"LedgerFieldType": {

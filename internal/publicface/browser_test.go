@@ -13,6 +13,7 @@ import (
 
 	"gridgov/ent/event"
 	"gridgov/internal/dbtest"
+	"gridgov/internal/photos/photostest"
 	"gridgov/internal/server"
 	"gridgov/internal/servertest"
 )
@@ -67,6 +68,12 @@ func TestBrowser(t *testing.T) {
 		b.do("fill in the form",
 			chromedp.SendKeys(chromedp.CSS("#title"), "路口垃圾堆放多日未清运"),
 			chromedp.SendKeys(chromedp.CSS("#contact-phone"), "13911112222"))
+		// A photo from the phone, as the file picker gives it: a JPEG with its GPS position.
+		photoPath := filepath.Join(t.TempDir(), "现场.jpg")
+		if err := os.WriteFile(photoPath, photostest.JPEG(t, photostest.Image(160, 120), 1), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		b.do("attach a photo", chromedp.SetUploadFiles(chromedp.CSS("#photos"), []string{photoPath}))
 		b.shot("report-form.png")
 		b.do("submit", chromedp.Click(chromedp.CSS("#submit")), chromedp.WaitVisible(chromedp.CSS("#receipt")))
 		code := get(b, "tracking code", chromedp.Text(chromedp.CSS("#tracking-code")))
@@ -89,6 +96,11 @@ func TestBrowser(t *testing.T) {
 		b.shot("track.png")
 		if status != "已上报" || strings.Contains(page, "13911112222") {
 			t.Errorf("status page: status %q; shows the reporter's phone: %v", status, strings.Contains(page, "13911112222"))
+		}
+		// The photo sent with the form shows, loaded through its signed link.
+		loaded := get(b, "photo thumbnails", chromedp.Poll[[]int](`(() => { const i = [...document.querySelectorAll("#photos img.photo-thumb")]; return i.length && i.every(e => e.complete) ? i.map(e => e.naturalWidth) : null })()`, chromedp.WithPollingTimeout(20*time.Second)))
+		if len(loaded) != 1 || loaded[0] != 160 {
+			t.Errorf("thumbnails on the status page: natural widths %v, want one of 160 px", loaded)
 		}
 		t.Logf("screenshots in %s", shots)
 	})

@@ -12,6 +12,7 @@ import (
 	"gridgov/ent/event"
 	"gridgov/ent/eventaction"
 	"gridgov/ent/eventcategory"
+	"gridgov/ent/photo"
 	"gridgov/internal/labels"
 )
 
@@ -31,6 +32,10 @@ type Case struct {
 	Feedback string
 	// Steps are the steps taken, without who took them.
 	Steps []*CaseStep
+	// EventID is the case's id, for the caller that adds the photos; never shown.
+	EventID int
+	// Photos are the public photos (the resident's, and the results), filled in by the caller that signs their links.
+	Photos []*Photo
 }
 
 // CaseStep is one step of a case on its public page.
@@ -67,7 +72,7 @@ func (s *Service) Case(ctx context.Context, trackingCode string) (*Case, error) 
 		return nil, err
 	}
 	out := &Case{
-		TrackingCode: ev.TrackingCode, Status: ev.Status, StatusLabel: labels.For("EventStatus", string(ev.Status)),
+		EventID: ev.ID, TrackingCode: ev.TrackingCode, Status: ev.Status, StatusLabel: labels.For("EventStatus", string(ev.Status)),
 		CategoryName: ev.Edges.Category.Name, GridName: ev.Edges.Grid.Name, ReportedAt: ev.ReportedAt,
 		ClosedAt: ev.ClosedAt, Feedback: ev.Feedback, Steps: []*CaseStep{},
 	}
@@ -121,4 +126,14 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// Photo is a photo on a case's public page: signed links, no metadata.
+type Photo struct {
+	Stage        photo.Stage
+	StageLabel   string
+	Width        int
+	Height       int
+	URL          string
+	ThumbnailURL string
 }

@@ -2,6 +2,7 @@ package publicface
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"gridgov/internal/apperr"
@@ -26,6 +27,16 @@ var fieldMessages = map[string]string{
 	"trackingCode":  "查询码不对，请核对后再试。",
 }
 
+// publicOperations are the GraphQL fields residents' pages call, without signing in.
+var publicOperations = map[string]bool{
+	"publicCard": true, "publicCards": true, "publicBadges": true, "publicBulletin": true,
+	"publicGridManagement": true, "publicEvent": true, "publicEventCategories": true, "reportPublicEvent": true,
+}
+
+// IsPublicOperation reports whether the top-level GraphQL field name is one of the public
+// operations, whose errors carry a resident's message.
+func IsPublicOperation(name string) bool { return publicOperations[name] }
+
 // ForResidents gives err the zh-CN sentence a public page shows (extensions.publicMessage),
 // by its code and field, unless it has one; nil stays nil. The English message stays for the
 // frontend engineer.
@@ -41,7 +52,8 @@ func ForResidents(err error) error {
 	switch e.Code {
 	case apperr.BadInput:
 		msg = "填写的内容有误，请检查后再提交。"
-		if m, ok := fieldMessages[e.Field]; ok {
+		field, _, _ := strings.Cut(e.Field, "[") // photos[2] is about photos
+		if m, ok := fieldMessages[field]; ok {
 			msg = m
 		}
 	case apperr.RateLimited:

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"gridgov/internal/apperr"
+	"gridgov/internal/publicface"
 )
 
 // dbFault returns the client's error for a failure of the database rather than of the
@@ -39,13 +41,31 @@ func poolBusy(pool *sql.DB) bool {
 
 // presentError is apperr.Present knowing the pool: a deadline met while the pool was busy
 // is OVERLOADED, not TIMEOUT. Errors that already carry a code keep it.
+//
+// The errors of the public operations (those residents' pages call) also carry the Chinese
+// sentence a resident reads, extensions.publicMessage (see publicface.ForResidents).
 func presentError(ctx context.Context, err error) *gqlerror.Error {
 	if _, ok := apperr.As(err); !ok {
 		if f := dbFault(ctx, err); f != nil && f.Code == apperr.Overloaded {
 			err = f
 		}
 	}
+	if publicface.IsPublicOperation(rootField(ctx)) {
+		err = publicface.ForResidents(err)
+	}
 	return apperr.Present(ctx, err)
+}
+
+// rootField names the top-level field whose resolution failed; "" outside one.
+func rootField(ctx context.Context) string {
+	fc := graphql.GetFieldContext(ctx)
+	for fc != nil && fc.Parent != nil && fc.Parent.Field.Field != nil {
+		fc = fc.Parent
+	}
+	if fc == nil || fc.Field.Field == nil {
+		return ""
+	}
+	return fc.Field.Name
 }
 
 // Retry-After values, in seconds. After an outage: long enough for a restart of PostgreSQL,

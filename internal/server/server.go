@@ -32,6 +32,7 @@ import (
 	"gridgov/internal/clock"
 	"gridgov/internal/excel"
 	"gridgov/internal/gqllimits"
+	"gridgov/internal/photos"
 	"gridgov/internal/publicface"
 	"gridgov/internal/server/graphiql"
 	"gridgov/internal/store"
@@ -68,6 +69,10 @@ type Config struct {
 	// Downloads signs the links of requestExport and checks them at /downloads/; New makes
 	// one with a random key when it is nil (give several processes one key to share links).
 	Downloads *excel.Signer
+	// Photos stores the photos uploaded with reports, report-backs and inspections and serves
+	// them at /photos/; New keeps them in memory when it is nil (tests: serve opens the store
+	// that --photo-store names), signing their links with Downloads.
+	Photos *photos.Service
 	// Viewers caches each session's viewer between requests. New makes one that hears the
 	// changes committed in this process; processes sharing a PostgreSQL database must also
 	// feed it the others' changes (changefeed.Listen), as serve does.
@@ -121,6 +126,9 @@ func Build(cfg Config) Handlers {
 	if cfg.Downloads == nil {
 		cfg.Downloads = excel.NewSigner(nil)
 	}
+	if cfg.Photos == nil {
+		cfg.Photos = photos.New(photos.Memory(context.Background()), cfg.Downloads)
+	}
 	if cfg.Viewers == nil {
 		cfg.Viewers = authz.NewViewerCache(0)
 		authz.Subscribe(cfg.Viewers.Invalidate)
@@ -130,6 +138,7 @@ func Build(cfg Config) Handlers {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", obs.wrap(faultStatusOf(graphQLRequests(cfg).Wrap(withViewer(cfg, GraphQL(cfg))))))
 	mux.Handle("GET /downloads/{token}", obs.wrap(downloads(cfg)))
+	mux.Handle("GET /photos/{token}", obs.wrap(cfg.Photos.Handler(cfg.Client)))
 	page := graphiql.Handler()
 	mux.Handle("/{$}", page)
 	mux.Handle(graphiql.Prefix, page)
@@ -161,7 +170,7 @@ const DefaultRequestTimeout = 15 * time.Second
 func graphQLRequests(cfg Config) gqllimits.Requests {
 	return gqllimits.Requests{Timeout: cfg.RequestTimeout, Refuse: respondError, Operation: func(r *http.Request, name string) {
 		infoFrom(r.Context()).rawOperation = name
-	}}
+	}, MaxUploadBytes: photos.MaxRequestBytes}
 }
 
 // ErrPoliciesMissing is returned by CheckPolicies when some entity has no registered privacy
@@ -183,10 +192,14 @@ func GraphQL(cfg Config) *handler.Server {
 	resolver := graph.NewResolver(cfg.Client, cfg.Auth)
 	resolver.Public = publicService(cfg)
 	resolver.Downloads = cfg.Downloads
+	resolver.PhotoService = cfg.Photos
 	srv := handler.New(graph.NewSchemaFor(resolver))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{}) // gqllimits.Requests refuses mutations over GET first
 	srv.AddTransport(transport.POST{})
+	// Photo uploads (the GraphQL multipart request). gqllimits.Requests bounds the body first;
+	// files beyond MaxMemory go to temporary files, not to memory.
+	srv.AddTransport(transport.MultipartForm{MaxUploadSize: photos.MaxRequestBytes, MaxMemory: 16 << 20})
 	cache := lru.New[*ast.QueryDocument](gqllimits.QueryCacheItems)
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(gqllimits.ParserTokens)

@@ -7,8 +7,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -144,6 +146,12 @@ func (e *Env) DoRaw(t testing.TB, token, method string, body []byte) *Response {
 	t.Helper()
 	req := httptest.NewRequest(method, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	return e.send(t, token, req)
+}
+
+// send serves req with the bearer token ("" for anonymous) and decodes the GraphQL response.
+func (e *Env) send(t testing.TB, token string, req *http.Request) *Response {
+	t.Helper()
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -183,4 +191,44 @@ func (e *Env) MustFail(t testing.TB, token, query string, vars map[string]any, c
 	}
 	t.Fatalf("want an error with code %s, got %+v (data %s)\nquery: %s", code, resp.Errors, resp.Data, strings.TrimSpace(query))
 	return Error{}
+}
+
+// File is a file of a multipart request: the variable it fills (e.g. "in.photos.0", the
+// path below "variables"), its name and its bytes.
+type File struct {
+	Var, Name string
+	Data      []byte
+}
+
+// DoUpload sends one GraphQL multipart request (the graphql-multipart-request-spec, as
+// browsers and apollo-upload-client send it): the operation, the map, then the files. vars
+// must hold null where each file goes.
+func (e *Env) DoUpload(t testing.TB, token, query string, vars map[string]any, files []File) *Response {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	ops, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fileMap := map[string][]string{}
+	for i, f := range files {
+		fileMap[strconv.Itoa(i)] = []string{"variables." + f.Var}
+	}
+	m, _ := json.Marshal(fileMap)
+	_ = mw.WriteField("operations", string(ops))
+	_ = mw.WriteField("map", string(m))
+	for i, f := range files {
+		w, err := mw.CreateFormFile(strconv.Itoa(i), f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = w.Write(f.Data)
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/graphql", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return e.send(t, token, req)
 }

@@ -2,16 +2,41 @@
 // GraphQL API (reportPublicEvent), then shows the tracking code. No sign-in.
 "use strict";
 
+// maxPhotos and maxPhotoBytes are the server's limits, checked here first to spare a slow upload.
+const maxPhotos = 9;
+const maxPhotoBytes = 10 * 1024 * 1024;
+
+// gql runs a public operation; with files, as a GraphQL multipart request (the files fill
+// variables.input.photos).
+async function gqlWithFiles(query, variables, files) {
+  if (!files.length) {
+    return gql(query, variables);
+  }
+  const form = new FormData();
+  variables.input.photos = files.map(() => null);
+  form.append("operations", JSON.stringify({ query, variables }));
+  const map = {};
+  files.forEach((_, i) => { map[String(i)] = ["variables.input.photos." + i]; });
+  form.append("map", JSON.stringify(map));
+  files.forEach((f, i) => form.append(String(i), f, f.name));
+  return post({ method: "POST", body: form });
+}
+
 // gql runs a public operation. A refusal throws the server's Chinese sentence for residents
 // (extensions.publicMessage), never the English message meant for developers.
 async function gql(query, variables) {
+  return post({
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ query, variables }),
+  });
+}
+
+// post sends a request to the API and returns its data, or throws the Chinese message.
+async function post(init) {
   let body;
   try {
-    const resp = await fetch("/graphql", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ query, variables }),
-    });
+    const resp = await fetch("/graphql", init);
     body = await resp.json();
   } catch (e) {
     throw new Error("网络连接失败，请检查网络后再试。");
@@ -54,10 +79,16 @@ document.addEventListener("DOMContentLoaded", async () => {
       description: v("description"), address: v("address"),
       contactName: v("contact-name"), contactPhone: v("contact-phone"),
     };
+    const files = Array.from(document.getElementById("photos").files || []);
+    if (files.length > maxPhotos || files.some((f) => f.size > maxPhotoBytes)) {
+      showError("照片不符合要求：最多9张，每张不超过10MB。");
+      button.disabled = false;
+      return;
+    }
     try {
-      const data = await gql(
+      const data = await gqlWithFiles(
         "mutation($input: PublicReportInput!, $key: String) { reportPublicEvent(input: $input, idempotencyKey: $key) { trackingCode statusLabel } }",
-        { input, key });
+        { input, key }, files);
       const code = data.reportPublicEvent.trackingCode;
       document.getElementById("tracking-code").textContent = code;
       document.getElementById("track-link").href = "/track/" + encodeURIComponent(code);

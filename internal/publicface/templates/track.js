@@ -20,7 +20,7 @@ async function lookup(code) {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({
-        query: "query($c: String!) { publicEvent(trackingCode: $c) { statusLabel categoryName gridName reportedAt closedAt feedback steps { actionLabel at } } }",
+        query: "query($c: String!) { publicEvent(trackingCode: $c) { statusLabel categoryName gridName reportedAt closedAt feedback steps { actionLabel at } photos { url thumbnailUrl stageLabel } } }",
         variables: { c: code },
       }),
     });
@@ -49,6 +49,18 @@ async function lookup(code) {
   document.getElementById("closed-wrap").hidden = !e.closedAt;
   set("feedback", e.feedback);
   document.getElementById("feedback-wrap").hidden = !e.feedback;
+  document.getElementById("photos").replaceChildren(...e.photos.map((p) => {
+    const a = document.createElement("a");
+    a.href = p.url;
+    a.rel = "noopener";
+    const img = document.createElement("img");
+    img.src = p.thumbnailUrl;
+    img.alt = p.stageLabel;
+    img.title = p.stageLabel;
+    img.className = "photo-thumb";
+    a.append(img);
+    return a;
+  }));
   const steps = document.getElementById("steps");
   steps.replaceChildren(...e.steps.map((s) => {
     const li = document.createElement("li");
