@@ -14,6 +14,7 @@ import (
 
 	"gridgov/ent/assignment"
 	"gridgov/ent/event"
+	"gridgov/ent/eventcategory"
 	"gridgov/ent/grid"
 	"gridgov/internal/dbtest"
 	"gridgov/internal/excel"
@@ -138,6 +139,41 @@ func TestPhotos(t *testing.T) {
 			if status, _, body := fetch(t, w.env.Handler, u); status != http.StatusNotFound || bytes.Contains(body, []byte{0xFF, 0xD8}) {
 				t.Errorf("link %s: %d, want 404", u, status)
 			}
+		}
+
+		// Staff photos: on the case for staff, never on the public page; an inspection's too.
+		cat, err := db.Client.EventCategory.Query().Where(eventcategory.Code("EXPOSED_GARBAGE")).Only(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp = w.env.DoUpload(t, w.stationToken, `mutation($in: ReportEventInput!) { reportEvent(input: $in) { id trackingCode photos { public stage } } }`,
+			map[string]any{"in": map[string]any{"gridID": w.group.ID, "categoryID": cat.ID, "title": "巡查发现（测试）", "photos": []any{nil}}},
+			[]servertest.File{{Var: "in.photos.0", Name: "巡查.jpg", Data: withGPS}})
+		var staffReport struct {
+			ReportEvent struct {
+				TrackingCode string
+				Photos       []struct {
+					Public bool
+					Stage  string
+				}
+			}
+		}
+		if len(resp.Errors) > 0 {
+			t.Fatalf("reportEvent with a photo: %+v", resp.Errors)
+		}
+		mustJSON(t, resp.Data, &staffReport)
+		if p := staffReport.ReportEvent.Photos; len(p) != 1 || p[0].Public || p[0].Stage != "REPORT" {
+			t.Errorf("staff report's photos %+v, want one, not public", p)
+		}
+		w.env.MustDo(t, "", `query($c: String!) { publicEvent(trackingCode: $c) { photos { url } } }`, map[string]any{"c": staffReport.ReportEvent.TrackingCode}, &pub)
+		if len(pub.PublicEvent.Photos) != 0 {
+			t.Errorf("the public page of a staff report shows %d staff photos", len(pub.PublicEvent.Photos))
+		}
+		resp = w.env.DoUpload(t, w.supervisorToken, `mutation($in: RecordInspectionInput!) { recordInspection(input: $in) { photos { stage stageLabel } } }`,
+			map[string]any{"in": map[string]any{"gridID": w.group.ID, "rating": "GOOD", "findings": "台账齐全", "photos": []any{nil, nil}}},
+			[]servertest.File{{Var: "in.photos.0", Name: "1.jpg", Data: withGPS}, {Var: "in.photos.1", Name: "2.png", Data: pngBuf.Bytes()}})
+		if len(resp.Errors) > 0 || !strings.Contains(string(resp.Data), `"stageLabel":"督察照片"`) || strings.Count(string(resp.Data), "INSPECTION") != 2 {
+			t.Errorf("recordInspection with 2 photos: %s %+v", resp.Data, resp.Errors)
 		}
 
 		// Bad input stores nothing: no case, no blob.
