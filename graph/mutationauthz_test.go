@@ -104,6 +104,8 @@ type authzRow struct {
 	// noWrite says why an allowed attempt writes nothing; then only the absence of errors and
 	// a non-null answer are checked.
 	noWrite string
+	// files, when set, are sent with the operation as a multipart upload.
+	files func(t *testing.T, w *mworld) []servertest.File
 }
 
 // adminOnly are the viewers of a mutation reserved to administrators of the whole tree: a
@@ -620,6 +622,14 @@ func mutationRows() []authzRow {
 		{mutation: "updateLedgerEntry", role: "SPECIFIC_RESPONSIBLE", wrong: "SUPERVISOR", want: scoped,
 			doc:  `mutation($id: ID!) { updateLedgerEntry(id: $id, input: {values: [{key: "note", value: "改"}]}) { id } }`,
 			vars: func(_ *testing.T, w *mworld) map[string]any { return vars("id", id(w.entry.ID)) }},
+		{mutation: "importRoster", role: "FIRST_RESPONSIBLE",
+			want: [4]outcome{allow, na("an import refuses each row outside the viewer's rights in its plan (applied: false), not with an error: TestImportRosterInScope"),
+				na("as for out of scope: each row is refused in the plan"), deny},
+			doc:  `mutation($f: Upload!) { importRoster(file: $f, dryRun: false) { applied } }`,
+			vars: func(*testing.T, *mworld) map[string]any { return map[string]any{"f": nil} },
+			files: func(t *testing.T, w *mworld) []servertest.File {
+				return []servertest.File{{Var: "f", Name: "roster.xlsx", Data: onePersonRoster(t, w.grids["g11"].Code)}}
+			}},
 		{mutation: "requestExport", role: "FIRST_RESPONSIBLE",
 			want:    [4]outcome{allow, deny, na("an export is a read of what the viewer may see: every role reads"), deny},
 			doc:     `mutation($g: ID!) { requestExport(kind: ROSTER, gridID: $g) { url } }`,
@@ -786,7 +796,12 @@ func runMutationRow(t *testing.T, env *servertest.Env, n int, r authzRow) int {
 			t.Run(viewerKinds[k], func(t *testing.T) {
 				attempts++
 				before := w.writes(t, r.mutation)
-				resp := env.Do(t, tokens[k], r.doc, variables)
+				var resp *servertest.Response
+				if r.files != nil {
+					resp = env.DoUpload(t, tokens[k], r.doc, variables, r.files(t, w))
+				} else {
+					resp = env.Do(t, tokens[k], r.doc, variables)
+				}
 				after := w.writes(t, r.mutation)
 				if o.verdict == allowed {
 					checkAllowed(t, r, resp, before, after)

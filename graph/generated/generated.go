@@ -391,6 +391,14 @@ type ComplexityRoot struct {
 		UpdatedAt   func(childComplexity int) int
 	}
 
+	ImportProblem struct {
+		Column func(childComplexity int) int
+		Reason func(childComplexity int) int
+		Row    func(childComplexity int) int
+		Sheet  func(childComplexity int) int
+		Text   func(childComplexity int) int
+	}
+
 	Inspection struct {
 		CreatedAt     func(childComplexity int) int
 		Event         func(childComplexity int) int
@@ -644,6 +652,7 @@ type ComplexityRoot struct {
 		EnableUser               func(childComplexity int, userID int) int
 		EndAssignment            func(childComplexity int, id int, at *time.Time, reason *string) int
 		EscalateEvent            func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
+		ImportRoster             func(childComplexity int, file graphql.Upload, dryRun bool, confirmDuplicates bool) int
 		Login                    func(childComplexity int, username string, password string) int
 		Logout                   func(childComplexity int) int
 		MoveGrid                 func(childComplexity int, id int, newParentID int) int
@@ -984,6 +993,37 @@ type ComplexityRoot struct {
 		Voided            func(childComplexity int) int
 	}
 
+	RosterFieldChange struct {
+		Field func(childComplexity int) int
+		New   func(childComplexity int) int
+		Old   func(childComplexity int) int
+	}
+
+	RosterImportPlan struct {
+		Applied        func(childComplexity int) int
+		Changes        func(childComplexity int) int
+		Creates        func(childComplexity int) int
+		NotInFile      func(childComplexity int) int
+		NotInFileTotal func(childComplexity int) int
+		Refused        func(childComplexity int) int
+		RefusedTotal   func(childComplexity int) int
+		Sheets         func(childComplexity int) int
+	}
+
+	RosterImportRow struct {
+		Changes func(childComplexity int) int
+		Key     func(childComplexity int) int
+		Row     func(childComplexity int) int
+		Sheet   func(childComplexity int) int
+	}
+
+	RosterImportSheet struct {
+		Changed   func(childComplexity int) int
+		Created   func(childComplexity int) int
+		Sheet     func(childComplexity int) int
+		Unchanged func(childComplexity int) int
+	}
+
 	ScopeRoot struct {
 		Breadcrumb func(childComplexity int) int
 		Grid       func(childComplexity int) int
@@ -1244,6 +1284,7 @@ type MutationResolver interface {
 	ReportPublicEvent(ctx context.Context, input model.PublicReportInput, idempotencyKey *string) (*model.PublicReceipt, error)
 	CreateEventCategory(ctx context.Context, input ent.CreateEventCategoryInput) (*ent.EventCategory, error)
 	UpdateEventCategory(ctx context.Context, id int, input ent.UpdateEventCategoryInput) (*ent.EventCategory, error)
+	ImportRoster(ctx context.Context, file graphql.Upload, dryRun bool, confirmDuplicates bool) (*model.RosterImportPlan, error)
 	CreateKeyProject(ctx context.Context, input model.CreateKeyProjectInput) (*ent.KeyProject, error)
 	SetKeyProjectStatus(ctx context.Context, id int, status keyproject.Status) (*ent.KeyProject, error)
 	RecordKeyProjectProgress(ctx context.Context, metricID int, day string, value float64, note *string) (*ent.KeyProjectProgress, error)
@@ -2736,6 +2777,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.HouseholdTag.UpdatedAt(childComplexity), true
 
+	case "ImportProblem.column":
+		if e.ComplexityRoot.ImportProblem.Column == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportProblem.Column(childComplexity), true
+	case "ImportProblem.reason":
+		if e.ComplexityRoot.ImportProblem.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportProblem.Reason(childComplexity), true
+	case "ImportProblem.row":
+		if e.ComplexityRoot.ImportProblem.Row == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportProblem.Row(childComplexity), true
+	case "ImportProblem.sheet":
+		if e.ComplexityRoot.ImportProblem.Sheet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportProblem.Sheet(childComplexity), true
+	case "ImportProblem.text":
+		if e.ComplexityRoot.ImportProblem.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportProblem.Text(childComplexity), true
+
 	case "Inspection.createdAt":
 		if e.ComplexityRoot.Inspection.CreatedAt == nil {
 			break
@@ -3970,6 +4042,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EscalateEvent(childComplexity, args["id"].(int), args["version"].(*int), args["note"].(*string), args["idempotencyKey"].(*string)), true
+	case "Mutation.importRoster":
+		if e.ComplexityRoot.Mutation.ImportRoster == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importRoster_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportRoster(childComplexity, args["file"].(graphql.Upload), args["dryRun"].(bool), args["confirmDuplicates"].(bool)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -5969,6 +6052,124 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RollupRow.Voided(childComplexity), true
+
+	case "RosterFieldChange.field":
+		if e.ComplexityRoot.RosterFieldChange.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterFieldChange.Field(childComplexity), true
+	case "RosterFieldChange.new":
+		if e.ComplexityRoot.RosterFieldChange.New == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterFieldChange.New(childComplexity), true
+	case "RosterFieldChange.old":
+		if e.ComplexityRoot.RosterFieldChange.Old == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterFieldChange.Old(childComplexity), true
+
+	case "RosterImportPlan.applied":
+		if e.ComplexityRoot.RosterImportPlan.Applied == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportPlan.Applied(childComplexity), true
+	case "RosterImportPlan.changes":
+		if e.ComplexityRoot.RosterImportPlan.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportPlan.Changes(childComplexity), true
+	case "RosterImportPlan.creates":
+		if e.ComplexityRoot.RosterImportPlan.Creates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportPlan.Creates(childComplexity), true
+	case "RosterImportPlan.notInFile":
+		if e.ComplexityRoot.RosterImportPlan.NotInFile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportPlan.NotInFile(childComplexity), true
+	case "RosterImportPlan.notInFileTotal":
+		if e.ComplexityRoot.RosterImportPlan.NotInFileTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportPlan.NotInFileTotal(childComplexity), true
+	case "RosterImportPlan.refused":
+		if e.ComplexityRoot.RosterImportPlan.Refused == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportPlan.Refused(childComplexity), true
+	case "RosterImportPlan.refusedTotal":
+		if e.ComplexityRoot.RosterImportPlan.RefusedTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportPlan.RefusedTotal(childComplexity), true
+	case "RosterImportPlan.sheets":
+		if e.ComplexityRoot.RosterImportPlan.Sheets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportPlan.Sheets(childComplexity), true
+
+	case "RosterImportRow.changes":
+		if e.ComplexityRoot.RosterImportRow.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportRow.Changes(childComplexity), true
+	case "RosterImportRow.key":
+		if e.ComplexityRoot.RosterImportRow.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportRow.Key(childComplexity), true
+	case "RosterImportRow.row":
+		if e.ComplexityRoot.RosterImportRow.Row == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportRow.Row(childComplexity), true
+	case "RosterImportRow.sheet":
+		if e.ComplexityRoot.RosterImportRow.Sheet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportRow.Sheet(childComplexity), true
+
+	case "RosterImportSheet.changed":
+		if e.ComplexityRoot.RosterImportSheet.Changed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportSheet.Changed(childComplexity), true
+	case "RosterImportSheet.created":
+		if e.ComplexityRoot.RosterImportSheet.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportSheet.Created(childComplexity), true
+	case "RosterImportSheet.sheet":
+		if e.ComplexityRoot.RosterImportSheet.Sheet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportSheet.Sheet(childComplexity), true
+	case "RosterImportSheet.unchanged":
+		if e.ComplexityRoot.RosterImportSheet.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportSheet.Unchanged(childComplexity), true
 
 	case "ScopeRoot.breadcrumb":
 		if e.ComplexityRoot.ScopeRoot.Breadcrumb == nil {
@@ -12373,6 +12574,80 @@ type Mutation {
   updateVehicle(id: ID!, input: UpdateVehicleInput!): Vehicle!
 }
 `, BuiltIn: false},
+	{Name: "../schema/import.graphql", Input: `"""
+What a roster import (importRoster) does, or with dryRun would do: rows matched on grid code,
+person code (人员编号) and assignment (person, grid, role, duty, start); nothing is deleted.
+"""
+type RosterImportPlan {
+  "Whether the plan was written (in the mutation's transaction). False for a dry run, and whenever a row is refused."
+  applied: Boolean!
+  "Per sheet (网格, 人员, 任职): rows new, changed and unchanged."
+  sheets: [RosterImportSheet!]!
+  "The rows created (at most 500; the sheets' counts hold all)."
+  creates: [RosterImportRow!]!
+  "The rows changed, field by field (at most 500)."
+  changes: [RosterImportRow!]!
+  "Every row refused and why, as sheet!B7: reason (the first 200; refusedTotal counts all). Nothing is written while one is refused."
+  refused: [ImportProblem!]!
+  refusedTotal: Int!
+  "People kept in the file's grids whom the file does not list: left as they are (the first 200)."
+  notInFile: [String!]!
+  notInFileTotal: Int!
+}
+
+"The counts of one sheet of a roster import."
+type RosterImportSheet {
+  sheet: String!
+  created: Int!
+  changed: Int!
+  unchanged: Int!
+}
+
+"A row a roster import creates or changes."
+type RosterImportRow {
+  sheet: String!
+  "The row in the sheet, as a spreadsheet numbers it."
+  row: Int!
+  "A grid code, a person code, or person/grid/role/start."
+  key: String!
+  "The fields changed; empty for a new row."
+  changes: [RosterFieldChange!]!
+}
+
+"One field of a row changed by an import, as the sheet shows it."
+type RosterFieldChange {
+  "The column's heading, e.g. 联系电话."
+  field: String!
+  old: String!
+  new: String!
+}
+
+"A problem of an imported file."
+type ImportProblem {
+  "The sheet, when the problem is in one."
+  sheet: String
+  "The row (from 1), when the problem is in one."
+  row: Int
+  "The column letter, when known."
+  column: String
+  reason: String!
+  "sheet!B7: reason, as the command line prints it."
+  text: String!
+}
+
+extend type Mutation {
+  """
+  Imports a roster workbook (the xlsx ` + "`" + `requestExport(kind: ROSTER)` + "`" + ` gives, edited) as an
+  upsert, within the viewer's scope: a village official imports for their village, and each
+  row outside it is refused. With dryRun (the default) the plan is computed and nothing is
+  written; without, the plan is written in this mutation's transaction, or nothing when any row
+  is refused. A new person without 人员编号 who has the name and phone of someone already there,
+  or their name in the same grid, is refused unless confirmDuplicates. The file is sent as a
+  multipart upload (40 MB at most; no formulas or merged cells).
+  """
+  importRoster(file: Upload!, dryRun: Boolean! = true, confirmDuplicates: Boolean! = false): RosterImportPlan!
+}
+`, BuiltIn: false},
 	{Name: "../schema/keyproject.graphql", Input: `extend type Query {
   """
   Progress of the key projects (重点项目) led by grids under ` + "`" + `gridID` + "`" + `: every metric's latest
@@ -13745,6 +14020,22 @@ func (ec *executionContext) childFields_HouseholdTag(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type HouseholdTag", field.Name)
 }
 
+func (ec *executionContext) childFields_ImportProblem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sheet":
+		return ec.fieldContext_ImportProblem_sheet(ctx, field)
+	case "row":
+		return ec.fieldContext_ImportProblem_row(ctx, field)
+	case "column":
+		return ec.fieldContext_ImportProblem_column(ctx, field)
+	case "reason":
+		return ec.fieldContext_ImportProblem_reason(ctx, field)
+	case "text":
+		return ec.fieldContext_ImportProblem_text(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportProblem", field.Name)
+}
+
 func (ec *executionContext) childFields_Inspection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -14705,6 +14996,68 @@ func (ec *executionContext) childFields_RollupRow(ctx context.Context, field gra
 		return ec.fieldContext_RollupRow_reworkRate(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RollupRow", field.Name)
+}
+
+func (ec *executionContext) childFields_RosterFieldChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_RosterFieldChange_field(ctx, field)
+	case "old":
+		return ec.fieldContext_RosterFieldChange_old(ctx, field)
+	case "new":
+		return ec.fieldContext_RosterFieldChange_new(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RosterFieldChange", field.Name)
+}
+
+func (ec *executionContext) childFields_RosterImportPlan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "applied":
+		return ec.fieldContext_RosterImportPlan_applied(ctx, field)
+	case "sheets":
+		return ec.fieldContext_RosterImportPlan_sheets(ctx, field)
+	case "creates":
+		return ec.fieldContext_RosterImportPlan_creates(ctx, field)
+	case "changes":
+		return ec.fieldContext_RosterImportPlan_changes(ctx, field)
+	case "refused":
+		return ec.fieldContext_RosterImportPlan_refused(ctx, field)
+	case "refusedTotal":
+		return ec.fieldContext_RosterImportPlan_refusedTotal(ctx, field)
+	case "notInFile":
+		return ec.fieldContext_RosterImportPlan_notInFile(ctx, field)
+	case "notInFileTotal":
+		return ec.fieldContext_RosterImportPlan_notInFileTotal(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RosterImportPlan", field.Name)
+}
+
+func (ec *executionContext) childFields_RosterImportRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sheet":
+		return ec.fieldContext_RosterImportRow_sheet(ctx, field)
+	case "row":
+		return ec.fieldContext_RosterImportRow_row(ctx, field)
+	case "key":
+		return ec.fieldContext_RosterImportRow_key(ctx, field)
+	case "changes":
+		return ec.fieldContext_RosterImportRow_changes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RosterImportRow", field.Name)
+}
+
+func (ec *executionContext) childFields_RosterImportSheet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sheet":
+		return ec.fieldContext_RosterImportSheet_sheet(ctx, field)
+	case "created":
+		return ec.fieldContext_RosterImportSheet_created(ctx, field)
+	case "changed":
+		return ec.fieldContext_RosterImportSheet_changed(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_RosterImportSheet_unchanged(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RosterImportSheet", field.Name)
 }
 
 func (ec *executionContext) childFields_ScopeRoot(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -15916,6 +16269,36 @@ func (ec *executionContext) field_Mutation_escalateEvent_args(ctx context.Contex
 		return nil, err
 	}
 	args["idempotencyKey"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importRoster_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "confirmDuplicates",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["confirmDuplicates"] = arg2
 	return args, nil
 }
 
@@ -24332,6 +24715,121 @@ func (ec *executionContext) fieldContext_HouseholdTag_kindLabel(_ context.Contex
 	return graphql.NewScalarFieldContext("HouseholdTag", field, true, false, "String")
 }
 
+func (ec *executionContext) _ImportProblem_sheet(ctx context.Context, field graphql.CollectedField, obj *model.ImportProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportProblem_sheet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sheet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportProblem_sheet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportProblem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportProblem_row(ctx context.Context, field graphql.CollectedField, obj *model.ImportProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportProblem_row(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Row, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportProblem_row(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportProblem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportProblem_column(ctx context.Context, field graphql.CollectedField, obj *model.ImportProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportProblem_column(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Column, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportProblem_column(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportProblem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportProblem_reason(ctx context.Context, field graphql.CollectedField, obj *model.ImportProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportProblem_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportProblem_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportProblem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportProblem_text(ctx context.Context, field graphql.CollectedField, obj *model.ImportProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportProblem_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportProblem_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportProblem", field, false, false, "String")
+}
+
 func (ec *executionContext) _Inspection_id(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -30513,6 +31011,50 @@ func (ec *executionContext) fieldContext_Mutation_updateEventCategory(ctx contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_updateEventCategory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importRoster(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importRoster(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportRoster(ctx, fc.Args["file"].(graphql.Upload), fc.Args["dryRun"].(bool), fc.Args["confirmDuplicates"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RosterImportPlan) graphql.Marshaler {
+			return ec.marshalNRosterImportPlan2ᚖgridgovᚋgraphᚋmodelᚐRosterImportPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importRoster(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RosterImportPlan(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importRoster_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -37394,6 +37936,488 @@ func (ec *executionContext) _RollupRow_reworkRate(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_RollupRow_reworkRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RollupRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RosterFieldChange_field(ctx context.Context, field graphql.CollectedField, obj *model.RosterFieldChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterFieldChange_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterFieldChange_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterFieldChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _RosterFieldChange_old(ctx context.Context, field graphql.CollectedField, obj *model.RosterFieldChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterFieldChange_old(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Old, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterFieldChange_old(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterFieldChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _RosterFieldChange_new(ctx context.Context, field graphql.CollectedField, obj *model.RosterFieldChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterFieldChange_new(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.New, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterFieldChange_new(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterFieldChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _RosterImportPlan_applied(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportPlan_applied(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Applied, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportPlan_applied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImportPlan", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RosterImportPlan_sheets(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportPlan_sheets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sheets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RosterImportSheet) graphql.Marshaler {
+			return ec.marshalNRosterImportSheet2ᚕᚖgridgovᚋgraphᚋmodelᚐRosterImportSheetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportPlan_sheets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RosterImportPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RosterImportSheet(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RosterImportPlan_creates(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportPlan_creates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Creates, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RosterImportRow) graphql.Marshaler {
+			return ec.marshalNRosterImportRow2ᚕᚖgridgovᚋgraphᚋmodelᚐRosterImportRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportPlan_creates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RosterImportPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RosterImportRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RosterImportPlan_changes(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportPlan_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RosterImportRow) graphql.Marshaler {
+			return ec.marshalNRosterImportRow2ᚕᚖgridgovᚋgraphᚋmodelᚐRosterImportRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportPlan_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RosterImportPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RosterImportRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RosterImportPlan_refused(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportPlan_refused(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Refused, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImportProblem) graphql.Marshaler {
+			return ec.marshalNImportProblem2ᚕᚖgridgovᚋgraphᚋmodelᚐImportProblemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportPlan_refused(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RosterImportPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportProblem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RosterImportPlan_refusedTotal(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportPlan_refusedTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefusedTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportPlan_refusedTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImportPlan", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RosterImportPlan_notInFile(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportPlan_notInFile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotInFile, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportPlan_notInFile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImportPlan", field, false, false, "String")
+}
+
+func (ec *executionContext) _RosterImportPlan_notInFileTotal(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportPlan_notInFileTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotInFileTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportPlan_notInFileTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImportPlan", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RosterImportRow_sheet(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportRow_sheet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sheet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportRow_sheet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImportRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _RosterImportRow_row(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportRow_row(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Row, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportRow_row(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImportRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RosterImportRow_key(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportRow_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportRow_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImportRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _RosterImportRow_changes(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportRow_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RosterFieldChange) graphql.Marshaler {
+			return ec.marshalNRosterFieldChange2ᚕᚖgridgovᚋgraphᚋmodelᚐRosterFieldChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportRow_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RosterImportRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RosterFieldChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RosterImportSheet_sheet(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportSheet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportSheet_sheet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sheet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportSheet_sheet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImportSheet", field, false, false, "String")
+}
+
+func (ec *executionContext) _RosterImportSheet_created(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportSheet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportSheet_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportSheet_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImportSheet", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RosterImportSheet_changed(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportSheet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportSheet_changed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportSheet_changed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImportSheet", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RosterImportSheet_unchanged(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportSheet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportSheet_unchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportSheet_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImportSheet", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ScopeRoot_path(ctx context.Context, field graphql.CollectedField, obj *model.ScopeRoot) (ret graphql.Marshaler) {
@@ -56647,6 +57671,59 @@ func (ec *executionContext) _HouseholdTag(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var importProblemImplementors = []string{"ImportProblem"}
+
+func (ec *executionContext) _ImportProblem(ctx context.Context, sel ast.SelectionSet, obj *model.ImportProblem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importProblemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportProblem")
+		case "sheet":
+			out.Values[i] = ec._ImportProblem_sheet(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "row":
+			out.Values[i] = ec._ImportProblem_row(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "column":
+			out.Values[i] = ec._ImportProblem_column(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._ImportProblem_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._ImportProblem_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var inspectionImplementors = []string{"Inspection", "Node"}
 
 func (ec *executionContext) _Inspection(ctx context.Context, sel ast.SelectionSet, obj *ent.Inspection) graphql.Marshaler {
@@ -58489,6 +59566,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateEventCategory":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateEventCategory(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importRoster":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importRoster(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -60494,6 +61578,213 @@ func (ec *executionContext) _RollupRow(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var rosterFieldChangeImplementors = []string{"RosterFieldChange"}
+
+func (ec *executionContext) _RosterFieldChange(ctx context.Context, sel ast.SelectionSet, obj *model.RosterFieldChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rosterFieldChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RosterFieldChange")
+		case "field":
+			out.Values[i] = ec._RosterFieldChange_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "old":
+			out.Values[i] = ec._RosterFieldChange_old(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "new":
+			out.Values[i] = ec._RosterFieldChange_new(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rosterImportPlanImplementors = []string{"RosterImportPlan"}
+
+func (ec *executionContext) _RosterImportPlan(ctx context.Context, sel ast.SelectionSet, obj *model.RosterImportPlan) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rosterImportPlanImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RosterImportPlan")
+		case "applied":
+			out.Values[i] = ec._RosterImportPlan_applied(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sheets":
+			out.Values[i] = ec._RosterImportPlan_sheets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "creates":
+			out.Values[i] = ec._RosterImportPlan_creates(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changes":
+			out.Values[i] = ec._RosterImportPlan_changes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refused":
+			out.Values[i] = ec._RosterImportPlan_refused(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refusedTotal":
+			out.Values[i] = ec._RosterImportPlan_refusedTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notInFile":
+			out.Values[i] = ec._RosterImportPlan_notInFile(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notInFileTotal":
+			out.Values[i] = ec._RosterImportPlan_notInFileTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rosterImportRowImplementors = []string{"RosterImportRow"}
+
+func (ec *executionContext) _RosterImportRow(ctx context.Context, sel ast.SelectionSet, obj *model.RosterImportRow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rosterImportRowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RosterImportRow")
+		case "sheet":
+			out.Values[i] = ec._RosterImportRow_sheet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "row":
+			out.Values[i] = ec._RosterImportRow_row(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "key":
+			out.Values[i] = ec._RosterImportRow_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changes":
+			out.Values[i] = ec._RosterImportRow_changes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rosterImportSheetImplementors = []string{"RosterImportSheet"}
+
+func (ec *executionContext) _RosterImportSheet(ctx context.Context, sel ast.SelectionSet, obj *model.RosterImportSheet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rosterImportSheetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RosterImportSheet")
+		case "sheet":
+			out.Values[i] = ec._RosterImportSheet_sheet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._RosterImportSheet_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changed":
+			out.Values[i] = ec._RosterImportSheet_changed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unchanged":
+			out.Values[i] = ec._RosterImportSheet_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var scopeRootImplementors = []string{"ScopeRoot"}
 
 func (ec *executionContext) _ScopeRoot(ctx context.Context, sel ast.SelectionSet, obj *model.ScopeRoot) graphql.Marshaler {
@@ -62460,6 +63751,30 @@ func (ec *executionContext) marshalNID2ᚕintᚄ(ctx context.Context, sel ast.Se
 	return ret
 }
 
+func (ec *executionContext) marshalNImportProblem2ᚕᚖgridgovᚋgraphᚋmodelᚐImportProblemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ImportProblem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImportProblem2ᚖgridgovᚋgraphᚋmodelᚐImportProblem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImportProblem2ᚖgridgovᚋgraphᚋmodelᚐImportProblem(ctx context.Context, sel ast.SelectionSet, v *model.ImportProblem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportProblem!")
+		return graphql.Null
+	}
+	return ec._ImportProblem(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNInspection2ᚕᚖgridgovᚋentᚐInspectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Inspection) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -63618,6 +64933,86 @@ func (ec *executionContext) marshalNRollupRow2ᚖgridgovᚋgraphᚋmodelᚐRollu
 	return ec._RollupRow(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRosterFieldChange2ᚕᚖgridgovᚋgraphᚋmodelᚐRosterFieldChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RosterFieldChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRosterFieldChange2ᚖgridgovᚋgraphᚋmodelᚐRosterFieldChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRosterFieldChange2ᚖgridgovᚋgraphᚋmodelᚐRosterFieldChange(ctx context.Context, sel ast.SelectionSet, v *model.RosterFieldChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RosterFieldChange!")
+		return graphql.Null
+	}
+	return ec._RosterFieldChange(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRosterImportPlan2ᚖgridgovᚋgraphᚋmodelᚐRosterImportPlan(ctx context.Context, sel ast.SelectionSet, v *model.RosterImportPlan) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RosterImportPlan!")
+		return graphql.Null
+	}
+	return ec._RosterImportPlan(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRosterImportRow2ᚕᚖgridgovᚋgraphᚋmodelᚐRosterImportRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RosterImportRow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRosterImportRow2ᚖgridgovᚋgraphᚋmodelᚐRosterImportRow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRosterImportRow2ᚖgridgovᚋgraphᚋmodelᚐRosterImportRow(ctx context.Context, sel ast.SelectionSet, v *model.RosterImportRow) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RosterImportRow!")
+		return graphql.Null
+	}
+	return ec._RosterImportRow(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRosterImportSheet2ᚕᚖgridgovᚋgraphᚋmodelᚐRosterImportSheetᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RosterImportSheet) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRosterImportSheet2ᚖgridgovᚋgraphᚋmodelᚐRosterImportSheet(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRosterImportSheet2ᚖgridgovᚋgraphᚋmodelᚐRosterImportSheet(ctx context.Context, sel ast.SelectionSet, v *model.RosterImportSheet) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RosterImportSheet!")
+		return graphql.Null
+	}
+	return ec._RosterImportSheet(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNScopeRoot2ᚕᚖgridgovᚋgraphᚋmodelᚐScopeRootᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ScopeRoot) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -63769,6 +65164,20 @@ func (ec *executionContext) unmarshalNUpdatePersonInput2gridgovᚋentᚐUpdatePe
 func (ec *executionContext) unmarshalNUpdateVehicleInput2gridgovᚋentᚐUpdateVehicleInput(ctx context.Context, v any) (ent.UpdateVehicleInput, error) {
 	res, err := ec.unmarshalInputUpdateVehicleInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
+	res, err := graphql.UnmarshalUpload(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v graphql.Upload) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalUpload(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Upload!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (*graphql.Upload, error) {

@@ -147,6 +147,19 @@ type ExportDownload struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
+// A problem of an imported file.
+type ImportProblem struct {
+	// The sheet, when the problem is in one.
+	Sheet *string `json:"sheet,omitempty"`
+	// The row (from 1), when the problem is in one.
+	Row *int `json:"row,omitempty"`
+	// The column letter, when known.
+	Column *string `json:"column,omitempty"`
+	Reason string  `json:"reason"`
+	// sheet!B7: reason, as the command line prints it.
+	Text string `json:"text"`
+}
+
 type KeyProjectMetricInput struct {
 	Code   string  `json:"code"`
 	Label  string  `json:"label"`
@@ -361,6 +374,52 @@ type RollupRow struct {
 	ClosureRate       *float64 `json:"closureRate,omitempty"`
 	OnTimeClosureRate *float64 `json:"onTimeClosureRate,omitempty"`
 	ReworkRate        *float64 `json:"reworkRate,omitempty"`
+}
+
+// One field of a row changed by an import, as the sheet shows it.
+type RosterFieldChange struct {
+	// The column's heading, e.g. 联系电话.
+	Field string `json:"field"`
+	Old   string `json:"old"`
+	New   string `json:"new"`
+}
+
+// What a roster import (importRoster) does, or with dryRun would do: rows matched on grid code,
+// person code (人员编号) and assignment (person, grid, role, duty, start); nothing is deleted.
+type RosterImportPlan struct {
+	// Whether the plan was written (in the mutation's transaction). False for a dry run, and whenever a row is refused.
+	Applied bool `json:"applied"`
+	// Per sheet (网格, 人员, 任职): rows new, changed and unchanged.
+	Sheets []*RosterImportSheet `json:"sheets"`
+	// The rows created (at most 500; the sheets' counts hold all).
+	Creates []*RosterImportRow `json:"creates"`
+	// The rows changed, field by field (at most 500).
+	Changes []*RosterImportRow `json:"changes"`
+	// Every row refused and why, as sheet!B7: reason (the first 200; refusedTotal counts all). Nothing is written while one is refused.
+	Refused      []*ImportProblem `json:"refused"`
+	RefusedTotal int              `json:"refusedTotal"`
+	// People kept in the file's grids whom the file does not list: left as they are (the first 200).
+	NotInFile      []string `json:"notInFile"`
+	NotInFileTotal int      `json:"notInFileTotal"`
+}
+
+// A row a roster import creates or changes.
+type RosterImportRow struct {
+	Sheet string `json:"sheet"`
+	// The row in the sheet, as a spreadsheet numbers it.
+	Row int `json:"row"`
+	// A grid code, a person code, or person/grid/role/start.
+	Key string `json:"key"`
+	// The fields changed; empty for a new row.
+	Changes []*RosterFieldChange `json:"changes"`
+}
+
+// The counts of one sheet of a roster import.
+type RosterImportSheet struct {
+	Sheet     string `json:"sheet"`
+	Created   int    `json:"created"`
+	Changed   int    `json:"changed"`
+	Unchanged int    `json:"unchanged"`
 }
 
 // One root of the viewer's scope.

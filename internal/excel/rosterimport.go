@@ -79,10 +79,13 @@ func (p *RosterPlan) Count(sheet string) (creates, changes, unchanged int) {
 	return creates, changes, p.Unchanged[sheet]
 }
 
+// RosterSheets are the sheets of a roster workbook, in their order.
+var RosterSheets = []string{gridsSheet, peopleSheet, assignmentsSheet}
+
 // Summary is one line per sheet: what the plan creates, changes and leaves.
 func (p *RosterPlan) Summary() string {
 	var b strings.Builder
-	for _, s := range []string{gridsSheet, peopleSheet, assignmentsSheet} {
+	for _, s := range RosterSheets {
 		c, ch, u := p.Count(s)
 		fmt.Fprintf(&b, "%s: %d new, %d changed, %d unchanged\n", s, c, ch, u)
 	}
@@ -95,11 +98,13 @@ func (p *RosterPlan) Summary() string {
 // ImportRoster reads a roster workbook and plans its import (see RosterPlan); unless
 // opts.DryRun, it then applies the plan in one transaction. A file with refused rows returns
 // the plan so far and an *ImportError listing every refusal, and writes nothing. It runs on
-// ctx's authority (an administrator of the whole tree); the command line runs it on the
-// system's account.
+// ctx's authority, row by row: a village official imports for their village, and every row
+// outside it is refused (the command line runs on the system's account, which may do all).
 func ImportRoster(ctx context.Context, client *ent.Client, r io.ReaderAt, size int64, opts RosterOptions) (*RosterPlan, error) {
-	if err := authz.CheckPath(ctx, "/", authz.ObjGrid, authz.ActCreate, "only an administrator of the whole tree may import a roster"); err != nil {
-		return nil, err
+	if !authz.IsSystem(ctx) {
+		if _, err := authz.Require(ctx); err != nil {
+			return nil, err
+		}
 	}
 	f, err := openBook(r, size)
 	if err != nil {
@@ -129,7 +134,7 @@ func ImportRoster(ctx context.Context, client *ent.Client, r io.ReaderAt, size i
 	if err != nil {
 		return nil, err
 	}
-	pl := &planner{db: db, plan: &RosterPlan{Unchanged: map[string]int{}}, probs: probs, opts: opts}
+	pl := &planner{db: db, plan: &RosterPlan{Unchanged: map[string]int{}}, probs: probs, opts: opts, can: canIn(ctx)}
 	pl.planGrids(grids)
 	if err := pl.planPeople(sys, client, people); err != nil {
 		return nil, err
@@ -173,12 +178,25 @@ func loadRosterState(ctx context.Context, client *ent.Client) (*rosterState, err
 	return st, nil
 }
 
+// canIn reports what the viewer of ctx may do where; the system's account may do all.
+func canIn(ctx context.Context) func(path, obj, act string) bool {
+	if authz.IsSystem(ctx) {
+		return func(string, string, string) bool { return true }
+	}
+	v := authz.FromContext(ctx)
+	return func(path, obj, act string) bool { return v != nil && v.Can(path, obj, act) }
+}
+
 // planner builds a RosterPlan and keeps what applying it needs.
 type planner struct {
 	db    *rosterState
 	plan  *RosterPlan
 	probs *problems
 	opts  RosterOptions
+	can   func(path, obj, act string) bool
+	// newParent is the parent code of each grid the file creates: a new grid is checked
+	// where its nearest existing ancestor is.
+	newParent map[string]string
 
 	newGrids    []gridRow
 	gridUpdates map[int]gridRow // by grid id
@@ -210,13 +228,47 @@ func (pl *planner) changedOrNot(sheet string, row int, key string, cs []Change) 
 	return true
 }
 
+// pathFor is the path where rights over the grid with code are checked: its own when it
+// exists, else its nearest existing ancestor's ("/" for a new root).
+func (pl *planner) pathFor(code string) string {
+	for range 64 { // deeper than any tree: a cycle in the file cannot loop forever
+		if g := pl.db.grids[code]; g != nil {
+			return g.Path
+		}
+		parent, ok := pl.newParent[code]
+		if !ok || parent == "" {
+			return "/"
+		}
+		code = parent
+	}
+	return "/"
+}
+
+// outside refuses a row the viewer may not write.
+func (pl *planner) outside(sheet string, row int, col, what string) {
+	pl.probs.add(sheet, row, col, "%s: not found or outside your scope", what)
+}
+
 func (pl *planner) planGrids(rows []gridRow) {
-	pl.gridUpdates = map[int]gridRow{}
+	pl.gridUpdates, pl.newParent = map[int]gridRow{}, map[string]string{}
+	for _, g := range rows {
+		if pl.db.grids[g.code] == nil {
+			pl.newParent[g.code] = g.parent
+		}
+	}
 	for _, g := range rows {
 		e := pl.db.grids[g.code]
 		if e == nil {
+			if !pl.can(pl.pathFor(g.parent), authz.ObjGrid, authz.ActCreate) || (g.parent == "" && !pl.can("/", authz.ObjGrid, authz.ActCreate)) {
+				pl.outside(gridsSheet, g.row, "D", "the parent grid "+cmpOr(g.parent, "(none: a new root)"))
+				continue
+			}
 			pl.newGrids = append(pl.newGrids, g)
 			pl.created(gridsSheet, g.row, g.code)
+			continue
+		}
+		if !pl.can(e.Path, authz.ObjGrid, authz.ActUpdate) {
+			pl.outside(gridsSheet, g.row, "A", "grid "+g.code)
 			continue
 		}
 		if e.Kind != g.kind {
@@ -286,6 +338,17 @@ func (pl *planner) planPeople(ctx context.Context, client *ent.Client, rows []pe
 	seenNew := map[string]int{}
 	for _, p := range rows {
 		e := existing[p.key]
+		switch {
+		case e == nil && !pl.can(pl.pathFor(p.grid), authz.ObjPerson, authz.ActCreate):
+			pl.outside(peopleSheet, p.row, "H", "grid "+p.grid)
+			continue
+		case e != nil && !pl.can(e.GridPath, authz.ObjPerson, authz.ActUpdate):
+			pl.outside(peopleSheet, p.row, "A", "person "+p.key)
+			continue
+		case e != nil && pl.db.codeOf[e.GridID] != p.grid && !pl.can(pl.pathFor(p.grid), authz.ObjPerson, authz.ActCreate):
+			pl.outside(peopleSheet, p.row, "H", "grid "+p.grid)
+			continue
+		}
 		if e == nil {
 			if p.key == "" && !pl.opts.ConfirmDuplicates {
 				if why := pl.lookalike(p, namesakes[p.name], seenNew); why != "" {
@@ -317,6 +380,9 @@ func (pl *planner) planPeople(ctx context.Context, client *ent.Client, rows []pe
 // the file ("" when not): the same name and phone, or the same name in the same grid.
 func (pl *planner) lookalike(p personRow, namesakes []*ent.Person, seenNew map[string]int) string {
 	for _, e := range namesakes {
+		if !pl.can(e.GridPath, authz.ObjPerson, authz.ActRead) {
+			continue // someone the viewer may not see is not named to them
+		}
 		switch {
 		case p.phone != "" && e.Phone == p.phone:
 			return fmt.Sprintf("has the name and phone of %s, already there", code(e))
@@ -403,6 +469,10 @@ func (pl *planner) planAssignments(ctx context.Context, client *ent.Client, rows
 	}
 	for _, a := range rows {
 		key := fmt.Sprintf("%s/%s/%s/%s", a.person, a.grid, labels.For("Role", string(a.role)), localTime(a.from))
+		if !pl.can(pl.pathFor(a.grid), authz.ObjAssignment, authz.ActAssign) {
+			pl.outside(assignmentsSheet, a.row, "C", "grid "+a.grid)
+			continue
+		}
 		id, known := pl.personID[a.person]
 		if !known && !newKeys[a.person] {
 			pl.probs.add(assignmentsSheet, a.row, "A", "unknown person %q: not on the %s sheet nor in the database", a.person, peopleSheet)
@@ -464,22 +534,31 @@ func (pl *planner) notInFile(ctx context.Context, client *ent.Client, grids []gr
 	})
 }
 
-// apply writes the plan in one transaction.
+// apply writes the plan in one transaction: client's, when it is bound to one (a GraphQL
+// mutation's), else one of its own.
 func (pl *planner) apply(ctx context.Context, client *ent.Client) error {
-	progress := pl.opts.Progress
 	sys := authz.SystemContext(ctx, "write a checked roster import")
+	if _, _, bound := ent.AuditClientTx(client); bound {
+		return pl.write(sys, client)
+	}
 	tx, err := client.Tx(sys)
 	if err != nil {
 		return err
 	}
-	fail := func(err error) error {
+	if err := pl.write(sys, tx.Client()); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
+	return tx.Commit()
+}
+
+// write writes the plan through tx, a client bound to the import's transaction.
+func (pl *planner) write(sys context.Context, tx *ent.Client) error {
+	progress := pl.opts.Progress
 	// The paths read when the file was checked may predate a move: copy the current ones.
-	paths, err := gridtree.LockedPaths(sys, tx.Client())
+	paths, err := gridtree.LockedPaths(sys, tx)
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	idOf := map[string]int{}
 	for code, g := range pl.db.grids {
@@ -493,7 +572,7 @@ func (pl *planner) apply(ctx context.Context, client *ent.Client) error {
 		}
 		created, err := b.Save(sys)
 		if err != nil {
-			return fail(fmt.Errorf("import roster: grid %s: %w", g.code, err))
+			return fmt.Errorf("import roster: grid %s: %w", g.code, err)
 		}
 		idOf[g.code], paths[created.ID] = created.ID, created.Path
 		if (i+1)%500 == 0 {
@@ -503,7 +582,7 @@ func (pl *planner) apply(ctx context.Context, client *ent.Client) error {
 	for id, g := range pl.gridUpdates {
 		if err := tx.Grid.UpdateOneID(id).SetName(g.name).SetHouseholds(g.households).SetPopulation(g.population).
 			SetAreaDescription(g.area).SetDuties(g.duties).Exec(sys); err != nil {
-			return fail(fmt.Errorf("import roster: grid %s: %w", g.code, err))
+			return fmt.Errorf("import roster: grid %s: %w", g.code, err)
 		}
 	}
 	sys = gridtree.WithKnownPaths(sys, paths)
@@ -521,7 +600,7 @@ func (pl *planner) apply(ctx context.Context, client *ent.Client) error {
 		}
 		created, err := tx.Person.CreateBulk(bulk...).Save(sys)
 		if err != nil {
-			return fail(fmt.Errorf("import roster: people: %w", err))
+			return fmt.Errorf("import roster: people: %w", err)
 		}
 		for i, c := range created {
 			if k := pl.newPeople[lo+i].key; k != "" {
@@ -533,7 +612,7 @@ func (pl *planner) apply(ctx context.Context, client *ent.Client) error {
 	for id, p := range pl.personUps {
 		if err := tx.Person.UpdateOneID(id).SetName(p.name).SetGender(p.gender).SetPhone(p.phone).SetTitle(p.title).
 			SetUnit(p.unit).SetPartyMember(p.party).SetGridID(idOf[p.grid]).Exec(sys); err != nil {
-			return fail(fmt.Errorf("import roster: person %s: %w", p.key, err))
+			return fmt.Errorf("import roster: person %s: %w", p.key, err)
 		}
 	}
 	for lo := 0; lo < len(pl.newAssigns); lo += importBatch {
@@ -544,7 +623,7 @@ func (pl *planner) apply(ctx context.Context, client *ent.Client) error {
 				SetNillableDuty(a.duty).SetTitle(a.title).SetValidFrom(a.from).SetNillableValidTo(a.to).SetEndReason(a.reason))
 		}
 		if err := tx.Assignment.CreateBulk(bulk...).Exec(sys); err != nil {
-			return fail(fmt.Errorf("import roster: assignments: %w", err))
+			return fmt.Errorf("import roster: assignments: %w", err)
 		}
 		progress.report("assignments written", hi, len(pl.newAssigns))
 	}
@@ -556,10 +635,10 @@ func (pl *planner) apply(ctx context.Context, client *ent.Client) error {
 			up.ClearValidTo()
 		}
 		if err := up.Exec(sys); err != nil {
-			return fail(fmt.Errorf("import roster: assignment of %s: %w", a.person, err))
+			return fmt.Errorf("import roster: assignment of %s: %w", a.person, err)
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 type gridRow struct {

@@ -38,6 +38,11 @@ var listSizes = map[string]int{
 	"Event.timeline":             20,
 	"Event.duplicates":           10,
 	"Event.photos":               18, // 9 of the problem, 9 of the result
+	"RosterImportPlan.sheets":    3,
+	"RosterImportPlan.creates":   500,
+	"RosterImportPlan.changes":   500,
+	"RosterImportPlan.refused":   1000,
+	"RosterImportRow.changes":    10,
 	"Inspection.photos":          9,
 	"PublicEvent.photos":         18,
 	"EventCategory.children":     50,
