@@ -50,8 +50,21 @@ func CreateUser(ctx context.Context, client *ent.Client, nu NewUser) (*ent.User,
 	return u, nil
 }
 
-// SetDisabled disables or re-enables an account; disabling also revokes its sessions.
+// SetDisabled disables or re-enables an account; disabling also revokes its sessions, in the
+// same transaction (client's, or one of its own), so that a disabled account never keeps a
+// live session.
 func SetDisabled(ctx context.Context, client *ent.Client, username string, disabled bool) error {
+	if _, _, bound := ent.AuditClientTx(client); !bound {
+		tx, err := client.Tx(ctx)
+		if err != nil {
+			return fmt.Errorf("disable user %q: %w", username, err)
+		}
+		if err := SetDisabled(ctx, tx.Client(), username, disabled); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	}
 	sys := authz.SystemContext(ctx, "disable an account")
 	n, err := client.User.Update().Where(user.Username(username)).SetDisabled(disabled).Save(sys)
 	if err != nil {
