@@ -84,7 +84,7 @@ func TestWorkbookLooks(t *testing.T) {
 		// Widths follow content, CJK counting double, capped at 60.
 		for _, c := range []struct {
 			sheet, col string
-			min       float64
+			min        float64
 		}{{"任职", "D", 2*7 + 2}, {"网格", "G", 20}, {"人员", "A", 8}} {
 			w, _ := f.GetColWidth(c.sheet, c.col)
 			if w < c.min || w > 60 {
@@ -231,6 +231,17 @@ func TestResavedRoster(t *testing.T) {
 		}
 		if dv := validations(t, f, "任职")["D3"]; dv == nil || !strings.Contains(dv.Formula1, "网格长") {
 			t.Errorf("re-saved: role drop-down %+v", dv)
+		}
+		if dv := validations(t, f, "任职")["C3"]; dv == nil || !strings.Contains(dv.Formula1, "_lists") {
+			t.Errorf("re-saved: grid-code drop-down %+v", dv)
+		}
+		// Frozen panes are view settings, which a headless conversion has none of and drops
+		// (as with unoconv); the filter and hidden row are the sheet's own and survive.
+		if !filtered(f, "任职") {
+			t.Error("re-saved: the filter is lost")
+		}
+		if typ, _ := f.GetCellType("任职", "G3"); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
+			t.Errorf("re-saved: G3 is of type %v", typ)
 		}
 		f.Close()
 
