@@ -157,7 +157,7 @@ func (b *book) list(title string, values []string) string {
 	return ref
 }
 
-// setGridCodes gives grid-code columns their drop-down.
+// setGridCodes gives grid-code columns their drop-down; call it before adding sheets.
 func (b *book) setGridCodes(codes []string) { b.gridCodes = codes }
 
 // validations adds the drop-downs of t's columns to its sheet, before the streaming writer

@@ -35,7 +35,7 @@ func TestWorkbookLooks(t *testing.T) {
 			t.Fatal(err)
 		}
 		f := open(t, roster.Bytes())
-		if got := f.GetSheetList(); strings.Join(got, ",") != "说明,网格,人员,任职,_lists" {
+		if got := f.GetSheetList(); strings.Join(got, ",") != "说明,_lists,网格,人员,任职" {
 			t.Errorf("sheets %q", got)
 		}
 		if v, _ := f.GetSheetVisible("_lists"); v {

@@ -26,6 +26,7 @@ type book struct {
 	lists     [][]string        // columns of the hidden list sheet, each a title and values
 	listRef   map[string]string // values joined → their reference
 	gridCodes []string          // the drop-down of grid-code columns
+	listsMade bool              // the hidden list sheet exists
 }
 
 func newBook() (*book, error) {
@@ -47,7 +48,23 @@ func (b *book) newSheet(name string) error {
 		return fmt.Errorf("sheet %s: %w", name, err)
 	}
 	b.sheets++
+	if b.sheets == 1 && len(b.gridCodes) > 0 {
+		return b.makeLists()
+	}
 	return nil
+}
+
+// makeLists adds the hidden list sheet. Hiding a sheet makes excelize read every sheet of the
+// book, parsing back those already streamed: so a book that will need it makes it second,
+// right after its first sheet, before any is streamed.
+func (b *book) makeLists() error {
+	if _, err := b.f.NewSheet(listsSheet); err != nil {
+		return err
+	}
+	b.sheets++
+	b.listsMade = true
+	// Only the list sheet is hidden, so the first sheet stays the active one.
+	return b.f.SetSheetVisible(listsSheet, false)
 }
 
 // sheet adds a sheet whose first header rows are styled, then streams rows from each.
@@ -88,7 +105,7 @@ func (b *book) sheet(name string, headers [][]any, each func(emit func(row []any
 // and releases it.
 func (b *book) write(w io.Writer) error {
 	defer b.f.Close()
-	if len(b.lists) > 0 {
+	if len(b.lists) > 0 || b.listsMade {
 		if err := b.writeLists(); err != nil {
 			return err
 		}
@@ -99,8 +116,10 @@ func (b *book) write(w io.Writer) error {
 
 // writeLists writes the hidden sheet the drop-downs refer to, one list a column.
 func (b *book) writeLists() error {
-	if err := b.newSheet(listsSheet); err != nil {
-		return err
+	if !b.listsMade {
+		if err := b.makeLists(); err != nil {
+			return err
+		}
 	}
 	sw, err := b.f.NewStreamWriter(listsSheet)
 	if err != nil {
@@ -123,11 +142,7 @@ func (b *book) writeLists() error {
 			return err
 		}
 	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	// Only the list sheet is hidden: the first sheet stays the active one.
-	return b.f.SetSheetVisible(listsSheet, false)
+	return sw.Flush()
 }
 
 // openBook inspects and opens a workbook for streaming reads.
