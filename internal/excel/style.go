@@ -199,7 +199,7 @@ func (b *book) validations(t table) error {
 func (b *book) table(t table, each func(emit func(row []any) error) error) error {
 	widths := make([]int, len(t.cols))
 	for i, c := range t.cols {
-		widths[i] = textWidth(c.label)
+		widths[i] = textWidth(c.label) + 2 // and the filter's button
 	}
 	n := 0
 	if each != nil {
@@ -320,6 +320,7 @@ func (b *book) instructions(title string, lines []string, tables ...table) error
 		"各数据表第1行为中文列名；第2行为导入程序读取的字段键，已隐藏，请勿删除、修改或移动该行（取消隐藏后请原样保留）；自第3行起每行一条记录。",
 		"列名带 * 且标为红色的列必填。日期时间写作 2026-01-05 08:00:00（北京时间），日期写作 2026-01-05；也可直接使用表格软件的日期格式。",
 		"带下拉箭头的列请从下拉列表中选择；网格编码的下拉列表来自隐藏工作表 "+listsSheet+"，请勿删除该表。",
+		"筛选、排序时请勿把第2行当作数据：排序后若字段键不在第2行，导入会拒绝整个文件，请恢复该行或重新下载模板。",
 		"请勿使用公式或合并单元格。导入为全部成功或全部不导入：有任何错误时会列出每处错误的表、行、列和原因。")
 	for _, l := range general {
 		if err := put([]any{l}); err != nil {
