@@ -315,3 +315,43 @@ func flat(rows [][]string) string {
 	}
 	return b.String()
 }
+
+// TestImportRosterDateCells imports times the way spreadsheet programs write them: a date
+// serial with a time of day, a date cell written as a time, and a bare date serial, all
+// read as Beijing wall-clock time.
+func TestImportRosterDateCells(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		ctx := servertest.System()
+		smallTree(t, db.Client)
+		shanghai, err := time.LoadLocation("Asia/Shanghai")
+		if err != nil {
+			t.Fatal(err)
+		}
+		grids := [][]any{{"网格编码*", "名称*", "类型*", "上级网格编码"}, {"code", "name", "kind", "parent_code"}, {"410102001002", "桐树王村", "行政村", "410102001"}}
+		people := [][]any{{"人员编号*", "姓名*", "所属网格编码*"}, {"key", "name", "grid_code"}, {"P1", "张三", "410102001002"}, {"P2", "李四", "410102001002"}, {"P3", "王五", "410102001002"}}
+		as := [][]any{
+			{"人员编号*", "网格编码*", "角色*", "任职起始*", "任职终止"},
+			{"person_key", "grid_code", "role", "valid_from", "valid_to"},
+			{"P1", "410102001002", "网格长", 46023.333333333336, 46388.75},
+			{"P2", "410102001002", "网格长", time.Date(2026, 1, 1, 8, 0, 0, 0, shanghai), nil},
+			{"P3", "410102001002", "网格长", 46023, nil},
+		}
+		data := workbook(t, sheetSpec{name: "网格", rows: grids}, sheetSpec{name: "人员", rows: people}, sheetSpec{name: "任职", rows: as})
+		if _, err := excel.ImportRoster(ctx, db.Client, bytes.NewReader(data), int64(len(data)), nil); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, a := range db.Client.Assignment.Query().WithPerson().AllX(ctx) {
+			s := a.ValidFrom.In(shanghai).Format(time.DateTime)
+			if a.ValidTo != nil {
+				s += " – " + a.ValidTo.In(shanghai).Format(time.DateTime)
+			}
+			got[a.Edges.Person.Name] = s
+		}
+		diff(t, "imported times", map[string]string{
+			"张三": "2026-01-01 08:00:00 – 2027-01-01 18:00:00",
+			"李四": "2026-01-01 08:00:00",
+			"王五": "2026-01-01 00:00:00",
+		}, got)
+	})
+}
