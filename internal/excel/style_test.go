@@ -193,9 +193,9 @@ func TestWorkbookLooks(t *testing.T) {
 	})
 }
 
-// TestResavedRoster re-saves an exported roster with LibreOffice, as an office would, and
-// imports it into an empty database. It is skipped where soffice is not installed.
-func TestResavedRoster(t *testing.T) {
+// TestResavedExports re-saves an exported roster and ledgers with LibreOffice, as an office
+// would, and imports them into an empty database. It is skipped where soffice is not installed.
+func TestResavedExports(t *testing.T) {
 	soffice, err := exec.LookPath("soffice")
 	if err != nil {
 		t.Skip("soffice is not installed")
@@ -205,26 +205,37 @@ func TestResavedRoster(t *testing.T) {
 		if _, err := demo.Load(ctx, src.Client); err != nil {
 			t.Fatal(err)
 		}
-		var roster bytes.Buffer
+		if _, err := demo.LoadLedgers(ctx, src.Client, time.Date(2026, 11, 20, 4, 0, 0, 0, time.UTC)); err != nil {
+			t.Fatal(err)
+		}
+		var roster, ledgers bytes.Buffer
 		if err := excel.ExportRoster(ctx, src.Client, &roster, nil); err != nil {
 			t.Fatal(err)
 		}
+		if err := excel.ExportLedgers(ctx, src.Client, &ledgers, excel.LedgerFilter{}); err != nil {
+			t.Fatal(err)
+		}
 		dir := t.TempDir()
-		in, out := filepath.Join(dir, "in", "roster.xlsx"), filepath.Join(dir, "out")
-		if err := os.MkdirAll(filepath.Dir(in), 0o755); err != nil {
-			t.Fatal(err)
+		resave := func(name string, data []byte) []byte {
+			t.Helper()
+			in, out := filepath.Join(dir, "in", name), filepath.Join(dir, "out")
+			if err := os.MkdirAll(filepath.Dir(in), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(in, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(soffice, "-env:UserInstallation=file://"+filepath.Join(dir, "profile"), "--headless", "--convert-to", "xlsx", "--outdir", out, in)
+			if b, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("soffice: %v\n%s", err, b)
+			}
+			resaved, err := os.ReadFile(filepath.Join(out, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resaved
 		}
-		if err := os.WriteFile(in, roster.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(soffice, "-env:UserInstallation=file://"+filepath.Join(dir, "profile"), "--headless", "--convert-to", "xlsx", "--outdir", out, in)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("soffice: %v\n%s", err, b)
-		}
-		resaved, err := os.ReadFile(filepath.Join(out, "roster.xlsx"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		resaved := resave("roster.xlsx", roster.Bytes())
 		f := open(t, resaved)
 		if vis, _ := f.GetRowVisible("任职", 2); vis {
 			t.Error("re-saved: the key row is visible")
@@ -246,16 +257,26 @@ func TestResavedRoster(t *testing.T) {
 		f.Close()
 
 		dst := dbtest.New(t, src.Dialect)
+		loadCatalogue(t, dst.Client)
 		rs, err := excel.ImportRoster(ctx, dst.Client, bytes.NewReader(resaved), int64(len(resaved)), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var again bytes.Buffer
-		if err := excel.ExportRoster(ctx, dst.Client, &again, nil); err != nil {
+		resavedLedgers := resave("ledgers.xlsx", ledgers.Bytes())
+		ls, err := excel.ImportLedgers(ctx, dst.Client, bytes.NewReader(resavedLedgers), int64(len(resavedLedgers)), nil)
+		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("re-saved roster imported: %+v", *rs)
-		diff(t, "roster re-saved by LibreOffice and imported", contents(t, roster.Bytes()), contents(t, again.Bytes()))
+		t.Logf("re-saved workbooks imported: %+v and %d ledger rows", *rs, ls.Total)
+		var roster2, ledgers2 bytes.Buffer
+		if err := excel.ExportRoster(ctx, dst.Client, &roster2, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := excel.ExportLedgers(ctx, dst.Client, &ledgers2, excel.LedgerFilter{}); err != nil {
+			t.Fatal(err)
+		}
+		diff(t, "roster re-saved by LibreOffice and imported", contents(t, roster.Bytes()), contents(t, roster2.Bytes()))
+		diff(t, "ledgers re-saved by LibreOffice and imported", contents(t, ledgers.Bytes()), contents(t, ledgers2.Bytes()))
 	})
 }
 
