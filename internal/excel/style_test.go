@@ -2,6 +2,7 @@ package excel_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"gridgov/ent/schema/ledgerfield"
 	"gridgov/internal/dbtest"
 	"gridgov/internal/demo"
 	"gridgov/internal/excel"
@@ -374,5 +376,51 @@ func TestImportRosterDateCells(t *testing.T) {
 			"李四": "2026-01-01 08:00:00",
 			"王五": "2026-01-01 00:00:00",
 		}, got)
+	})
+}
+
+// TestLongDropDown gives a ledger enum whose options are too long to write inline (255
+// characters) a drop-down from the hidden list sheet, and options with commas one too.
+func TestLongDropDown(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		ctx := servertest.System()
+		smallTree(t, db.Client)
+		cat := db.Client.LedgerCategory.Create().SetCode("TEST").SetName("Test").SetLabel("测试").SaveX(ctx)
+		var long []string
+		for i := range 40 {
+			long = append(long, fmt.Sprintf("很长的选项第%02d号", i+1))
+		}
+		typ := db.Client.LedgerItemType.Create().SetCode("LONG").SetName("Long").SetLabel("长选项").SetCategory(cat).
+			SetFields([]ledgerfield.Def{
+				{Key: "kind", Label: "种类", Type: ledgerfield.Enum, Options: long, Required: true},
+				{Key: "part", Label: "部位", Type: ledgerfield.Enum, Options: []string{"甲,乙", "丙"}},
+				{Key: "ok", Label: "合格", Type: ledgerfield.Boolean},
+			}).SaveX(ctx)
+		var tmpl bytes.Buffer
+		if err := excel.LedgerTemplate(ctx, db.Client, &tmpl, []int{typ.ID}); err != nil {
+			t.Fatal(err)
+		}
+		f := open(t, tmpl.Bytes())
+		defer f.Close()
+		dvs := validations(t, f, "LONG")
+		lists, _ := f.GetCols("_lists")
+		column := func(ref string) []string {
+			t.Helper()
+			if !strings.HasPrefix(ref, "'_lists'!$") {
+				t.Fatalf("%q is not on the list sheet", ref)
+			}
+			parts := strings.Split(ref, "$")
+			c, _ := excelize.ColumnNameToNumber(parts[1])
+			end, _ := strconv.Atoi(parts[len(parts)-1])
+			return lists[c-1][1:end]
+		}
+		diff(t, "the long enum's list", long, column(dvs["E3"].Formula1))
+		diff(t, "the enum with a comma", []string{"甲,乙", "丙"}, column(dvs["F3"].Formula1))
+		if dv := dvs["G3"]; dv == nil || dv.Formula1 != `"是,否"` {
+			t.Errorf("是/否 drop-down: %+v", dv)
+		}
+		if got := column(dvs["A3"].Formula1); len(got) != 4 {
+			t.Errorf("grid codes on the list sheet: %q", got)
+		}
 	})
 }
