@@ -1115,6 +1115,7 @@ func (e *Person) auditRecord() AuditRecord {
 	return AuditRecord{ID: e.ID, Fields: map[string]any{
 		"created_at":   e.CreatedAt,
 		"updated_at":   e.UpdatedAt,
+		"person_code":  e.PersonCode,
 		"name":         e.Name,
 		"gender":       e.Gender,
 		"phone":        e.Phone,

@@ -630,6 +630,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Fields: map[string]*sqlgraph.FieldSpec{
 			person.FieldCreatedAt:   {Type: field.TypeTime, Column: person.FieldCreatedAt},
 			person.FieldUpdatedAt:   {Type: field.TypeTime, Column: person.FieldUpdatedAt},
+			person.FieldPersonCode:  {Type: field.TypeString, Column: person.FieldPersonCode},
 			person.FieldName:        {Type: field.TypeString, Column: person.FieldName},
 			person.FieldGender:      {Type: field.TypeEnum, Column: person.FieldGender},
 			person.FieldPhone:       {Type: field.TypeString, Column: person.FieldPhone},
@@ -4650,6 +4651,11 @@ func (f *PersonFilter) WhereCreatedAt(p entql.TimeP) {
 // WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
 func (f *PersonFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(person.FieldUpdatedAt))
+}
+
+// WherePersonCode applies the entql string predicate on the person_code field.
+func (f *PersonFilter) WherePersonCode(p entql.StringP) {
+	f.Where(p.Field(person.FieldPersonCode))
 }
 
 // WhereName applies the entql string predicate on the name field.

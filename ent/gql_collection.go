@@ -3400,6 +3400,11 @@ func (_q *PersonQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				selectedFields = append(selectedFields, person.FieldUpdatedAt)
 				fieldSeen[person.FieldUpdatedAt] = struct{}{}
 			}
+		case "personCode":
+			if _, ok := fieldSeen[person.FieldPersonCode]; !ok {
+				selectedFields = append(selectedFields, person.FieldPersonCode)
+				fieldSeen[person.FieldPersonCode] = struct{}{}
+			}
 		case "name":
 			if _, ok := fieldSeen[person.FieldName]; !ok {
 				selectedFields = append(selectedFields, person.FieldName)

@@ -310,6 +310,7 @@ func (c *HouseholdUpdateOne) SetInput(i UpdateHouseholdInput) *HouseholdUpdateOn
 
 // CreatePersonInput represents a mutation input for creating persons.
 type CreatePersonInput struct {
+	PersonCode  *string
 	Name        string
 	Gender      *person.Gender
 	Phone       *string
@@ -322,6 +323,9 @@ type CreatePersonInput struct {
 
 // Mutate applies the CreatePersonInput on the PersonMutation builder.
 func (i *CreatePersonInput) Mutate(m *PersonMutation) {
+	if v := i.PersonCode; v != nil {
+		m.SetPersonCode(*v)
+	}
 	m.SetName(i.Name)
 	if v := i.Gender; v != nil {
 		m.SetGender(*v)
@@ -352,18 +356,26 @@ func (c *PersonCreate) SetInput(i CreatePersonInput) *PersonCreate {
 
 // UpdatePersonInput represents a mutation input for updating persons.
 type UpdatePersonInput struct {
-	Name        *string
-	Gender      *person.Gender
-	Phone       *string
-	Title       *string
-	Unit        *string
-	PhotoURL    *string
-	PartyMember *bool
-	GridID      *int
+	ClearPersonCode bool
+	PersonCode      *string
+	Name            *string
+	Gender          *person.Gender
+	Phone           *string
+	Title           *string
+	Unit            *string
+	PhotoURL        *string
+	PartyMember     *bool
+	GridID          *int
 }
 
 // Mutate applies the UpdatePersonInput on the PersonMutation builder.
 func (i *UpdatePersonInput) Mutate(m *PersonMutation) {
+	if i.ClearPersonCode {
+		m.ClearPersonCode()
+	}
+	if v := i.PersonCode; v != nil {
+		m.SetPersonCode(*v)
+	}
 	if v := i.Name; v != nil {
 		m.SetName(*v)
 	}

@@ -5978,6 +5978,23 @@ type PersonWhereInput struct {
 	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
 	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
 
+	// "person_code" field predicates.
+	PersonCode             *string  `json:"personCode,omitempty"`
+	PersonCodeNEQ          *string  `json:"personCodeNEQ,omitempty"`
+	PersonCodeIn           []string `json:"personCodeIn,omitempty"`
+	PersonCodeNotIn        []string `json:"personCodeNotIn,omitempty"`
+	PersonCodeGT           *string  `json:"personCodeGT,omitempty"`
+	PersonCodeGTE          *string  `json:"personCodeGTE,omitempty"`
+	PersonCodeLT           *string  `json:"personCodeLT,omitempty"`
+	PersonCodeLTE          *string  `json:"personCodeLTE,omitempty"`
+	PersonCodeContains     *string  `json:"personCodeContains,omitempty"`
+	PersonCodeHasPrefix    *string  `json:"personCodeHasPrefix,omitempty"`
+	PersonCodeHasSuffix    *string  `json:"personCodeHasSuffix,omitempty"`
+	PersonCodeIsNil        bool     `json:"personCodeIsNil,omitempty"`
+	PersonCodeNotNil       bool     `json:"personCodeNotNil,omitempty"`
+	PersonCodeEqualFold    *string  `json:"personCodeEqualFold,omitempty"`
+	PersonCodeContainsFold *string  `json:"personCodeContainsFold,omitempty"`
+
 	// "name" field predicates.
 	Name             *string  `json:"name,omitempty"`
 	NameNEQ          *string  `json:"nameNEQ,omitempty"`
@@ -6206,6 +6223,51 @@ func (i *PersonWhereInput) P() (predicate.Person, error) {
 	}
 	if i.UpdatedAtLTE != nil {
 		predicates = append(predicates, person.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.PersonCode != nil {
+		predicates = append(predicates, person.PersonCodeEQ(*i.PersonCode))
+	}
+	if i.PersonCodeNEQ != nil {
+		predicates = append(predicates, person.PersonCodeNEQ(*i.PersonCodeNEQ))
+	}
+	if len(i.PersonCodeIn) > 0 {
+		predicates = append(predicates, person.PersonCodeIn(i.PersonCodeIn...))
+	}
+	if len(i.PersonCodeNotIn) > 0 {
+		predicates = append(predicates, person.PersonCodeNotIn(i.PersonCodeNotIn...))
+	}
+	if i.PersonCodeGT != nil {
+		predicates = append(predicates, person.PersonCodeGT(*i.PersonCodeGT))
+	}
+	if i.PersonCodeGTE != nil {
+		predicates = append(predicates, person.PersonCodeGTE(*i.PersonCodeGTE))
+	}
+	if i.PersonCodeLT != nil {
+		predicates = append(predicates, person.PersonCodeLT(*i.PersonCodeLT))
+	}
+	if i.PersonCodeLTE != nil {
+		predicates = append(predicates, person.PersonCodeLTE(*i.PersonCodeLTE))
+	}
+	if i.PersonCodeContains != nil {
+		predicates = append(predicates, person.PersonCodeContains(*i.PersonCodeContains))
+	}
+	if i.PersonCodeHasPrefix != nil {
+		predicates = append(predicates, person.PersonCodeHasPrefix(*i.PersonCodeHasPrefix))
+	}
+	if i.PersonCodeHasSuffix != nil {
+		predicates = append(predicates, person.PersonCodeHasSuffix(*i.PersonCodeHasSuffix))
+	}
+	if i.PersonCodeIsNil {
+		predicates = append(predicates, person.PersonCodeIsNil())
+	}
+	if i.PersonCodeNotNil {
+		predicates = append(predicates, person.PersonCodeNotNil())
+	}
+	if i.PersonCodeEqualFold != nil {
+		predicates = append(predicates, person.PersonCodeEqualFold(*i.PersonCodeEqualFold))
+	}
+	if i.PersonCodeContainsFold != nil {
+		predicates = append(predicates, person.PersonCodeContainsFold(*i.PersonCodeContainsFold))
 	}
 	if i.Name != nil {
 		predicates = append(predicates, person.NameEQ(*i.Name))

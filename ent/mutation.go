@@ -26360,6 +26360,7 @@ type PersonMutation struct {
 	id                 *int
 	created_at         *time.Time
 	updated_at         *time.Time
+	person_code        *string
 	name               *string
 	gender             *person.Gender
 	phone              *string
@@ -26552,6 +26553,55 @@ func (m *PersonMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err err
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *PersonMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetPersonCode sets the "person_code" field.
+func (m *PersonMutation) SetPersonCode(s string) {
+	m.person_code = &s
+}
+
+// PersonCode returns the value of the "person_code" field in the mutation.
+func (m *PersonMutation) PersonCode() (r string, exists bool) {
+	v := m.person_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonCode returns the old "person_code" field's value of the Person entity.
+// If the Person object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonMutation) OldPersonCode(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonCode: %w", err)
+	}
+	return oldValue.PersonCode, nil
+}
+
+// ClearPersonCode clears the value of the "person_code" field.
+func (m *PersonMutation) ClearPersonCode() {
+	m.person_code = nil
+	m.clearedFields[person.FieldPersonCode] = struct{}{}
+}
+
+// PersonCodeCleared returns if the "person_code" field was cleared in this mutation.
+func (m *PersonMutation) PersonCodeCleared() bool {
+	_, ok := m.clearedFields[person.FieldPersonCode]
+	return ok
+}
+
+// ResetPersonCode resets all changes to the "person_code" field.
+func (m *PersonMutation) ResetPersonCode() {
+	m.person_code = nil
+	delete(m.clearedFields, person.FieldPersonCode)
 }
 
 // SetName sets the "name" field.
@@ -27086,12 +27136,15 @@ func (m *PersonMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PersonMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, person.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, person.FieldUpdatedAt)
+	}
+	if m.person_code != nil {
+		fields = append(fields, person.FieldPersonCode)
 	}
 	if m.name != nil {
 		fields = append(fields, person.FieldName)
@@ -27132,6 +27185,8 @@ func (m *PersonMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case person.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case person.FieldPersonCode:
+		return m.PersonCode()
 	case person.FieldName:
 		return m.Name()
 	case person.FieldGender:
@@ -27163,6 +27218,8 @@ func (m *PersonMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldCreatedAt(ctx)
 	case person.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case person.FieldPersonCode:
+		return m.OldPersonCode(ctx)
 	case person.FieldName:
 		return m.OldName(ctx)
 	case person.FieldGender:
@@ -27203,6 +27260,13 @@ func (m *PersonMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case person.FieldPersonCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonCode(v)
 		return nil
 	case person.FieldName:
 		v, ok := value.(string)
@@ -27299,7 +27363,11 @@ func (m *PersonMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *PersonMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(person.FieldPersonCode) {
+		fields = append(fields, person.FieldPersonCode)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -27312,6 +27380,11 @@ func (m *PersonMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *PersonMutation) ClearField(name string) error {
+	switch name {
+	case person.FieldPersonCode:
+		m.ClearPersonCode()
+		return nil
+	}
 	return fmt.Errorf("unknown Person nullable field %s", name)
 }
 
@@ -27324,6 +27397,9 @@ func (m *PersonMutation) ResetField(name string) error {
 		return nil
 	case person.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case person.FieldPersonCode:
+		m.ResetPersonCode()
 		return nil
 	case person.FieldName:
 		m.ResetName()

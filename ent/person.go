@@ -25,6 +25,8 @@ type Person struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When the row last changed (UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Stable external key of the person (人员编号, e.g. a 工号): unique, given by the office or assigned on create. Rosters exported to Excel carry it, and an import matches people on it.
+	PersonCode *string `json:"person_code,omitempty"`
 	// Full name (姓名).
 	Name string `json:"name,omitempty"`
 	// Gender (性别).
@@ -118,7 +120,7 @@ func (*Person) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case person.FieldID, person.FieldGridID:
 			values[i] = new(sql.NullInt64)
-		case person.FieldName, person.FieldGender, person.FieldPhone, person.FieldTitle, person.FieldUnit, person.FieldPhotoURL, person.FieldGridPath:
+		case person.FieldPersonCode, person.FieldName, person.FieldGender, person.FieldPhone, person.FieldTitle, person.FieldUnit, person.FieldPhotoURL, person.FieldGridPath:
 			values[i] = new(sql.NullString)
 		case person.FieldCreatedAt, person.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -154,6 +156,13 @@ func (_m *Person) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case person.FieldPersonCode:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field person_code", values[i])
+			} else if value.Valid {
+				_m.PersonCode = new(string)
+				*_m.PersonCode = value.String
 			}
 		case person.FieldName:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -270,6 +279,11 @@ func (_m *Person) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	if v := _m.PersonCode; v != nil {
+		builder.WriteString("person_code=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("name=")
 	builder.WriteString(_m.Name)

@@ -54,6 +54,20 @@ func (_c *PersonCreate) SetNillableUpdatedAt(v *time.Time) *PersonCreate {
 	return _c
 }
 
+// SetPersonCode sets the "person_code" field.
+func (_c *PersonCreate) SetPersonCode(v string) *PersonCreate {
+	_c.mutation.SetPersonCode(v)
+	return _c
+}
+
+// SetNillablePersonCode sets the "person_code" field if the given value is not nil.
+func (_c *PersonCreate) SetNillablePersonCode(v *string) *PersonCreate {
+	if v != nil {
+		_c.SetPersonCode(*v)
+	}
+	return _c
+}
+
 // SetName sets the "name" field.
 func (_c *PersonCreate) SetName(v string) *PersonCreate {
 	_c.mutation.SetName(v)
@@ -261,6 +275,13 @@ func (_c *PersonCreate) defaults() error {
 		v := person.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.PersonCode(); !ok {
+		if person.DefaultPersonCode == nil {
+			return fmt.Errorf("ent: uninitialized person.DefaultPersonCode (forgotten import ent/runtime?)")
+		}
+		v := person.DefaultPersonCode()
+		_c.mutation.SetPersonCode(v)
+	}
 	if _, ok := _c.mutation.Gender(); !ok {
 		v := person.DefaultGender
 		_c.mutation.SetGender(v)
@@ -295,6 +316,11 @@ func (_c *PersonCreate) check() error {
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Person.updated_at"`)}
+	}
+	if v, ok := _c.mutation.PersonCode(); ok {
+		if err := person.PersonCodeValidator(v); err != nil {
+			return &ValidationError{Name: "person_code", err: fmt.Errorf(`ent: validator failed for field "Person.person_code": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.Name(); !ok {
 		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "Person.name"`)}
@@ -395,6 +421,10 @@ func (_c *PersonCreate) createSpec() (*Person, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(person.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.PersonCode(); ok {
+		_spec.SetField(person.FieldPersonCode, field.TypeString, value)
+		_node.PersonCode = &value
 	}
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(person.FieldName, field.TypeString, value)
@@ -554,6 +584,24 @@ func (u *PersonUpsert) SetUpdatedAt(v time.Time) *PersonUpsert {
 // UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
 func (u *PersonUpsert) UpdateUpdatedAt() *PersonUpsert {
 	u.SetExcluded(person.FieldUpdatedAt)
+	return u
+}
+
+// SetPersonCode sets the "person_code" field.
+func (u *PersonUpsert) SetPersonCode(v string) *PersonUpsert {
+	u.Set(person.FieldPersonCode, v)
+	return u
+}
+
+// UpdatePersonCode sets the "person_code" field to the value that was provided on create.
+func (u *PersonUpsert) UpdatePersonCode() *PersonUpsert {
+	u.SetExcluded(person.FieldPersonCode)
+	return u
+}
+
+// ClearPersonCode clears the value of the "person_code" field.
+func (u *PersonUpsert) ClearPersonCode() *PersonUpsert {
+	u.SetNull(person.FieldPersonCode)
 	return u
 }
 
@@ -721,6 +769,27 @@ func (u *PersonUpsertOne) SetUpdatedAt(v time.Time) *PersonUpsertOne {
 func (u *PersonUpsertOne) UpdateUpdatedAt() *PersonUpsertOne {
 	return u.Update(func(s *PersonUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetPersonCode sets the "person_code" field.
+func (u *PersonUpsertOne) SetPersonCode(v string) *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetPersonCode(v)
+	})
+}
+
+// UpdatePersonCode sets the "person_code" field to the value that was provided on create.
+func (u *PersonUpsertOne) UpdatePersonCode() *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdatePersonCode()
+	})
+}
+
+// ClearPersonCode clears the value of the "person_code" field.
+func (u *PersonUpsertOne) ClearPersonCode() *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.ClearPersonCode()
 	})
 }
 
@@ -1072,6 +1141,27 @@ func (u *PersonUpsertBulk) SetUpdatedAt(v time.Time) *PersonUpsertBulk {
 func (u *PersonUpsertBulk) UpdateUpdatedAt() *PersonUpsertBulk {
 	return u.Update(func(s *PersonUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetPersonCode sets the "person_code" field.
+func (u *PersonUpsertBulk) SetPersonCode(v string) *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetPersonCode(v)
+	})
+}
+
+// UpdatePersonCode sets the "person_code" field to the value that was provided on create.
+func (u *PersonUpsertBulk) UpdatePersonCode() *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdatePersonCode()
+	})
+}
+
+// ClearPersonCode clears the value of the "person_code" field.
+func (u *PersonUpsertBulk) ClearPersonCode() *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.ClearPersonCode()
 	})
 }
 

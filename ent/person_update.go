@@ -39,6 +39,26 @@ func (_u *PersonUpdate) SetUpdatedAt(v time.Time) *PersonUpdate {
 	return _u
 }
 
+// SetPersonCode sets the "person_code" field.
+func (_u *PersonUpdate) SetPersonCode(v string) *PersonUpdate {
+	_u.mutation.SetPersonCode(v)
+	return _u
+}
+
+// SetNillablePersonCode sets the "person_code" field if the given value is not nil.
+func (_u *PersonUpdate) SetNillablePersonCode(v *string) *PersonUpdate {
+	if v != nil {
+		_u.SetPersonCode(*v)
+	}
+	return _u
+}
+
+// ClearPersonCode clears the value of the "person_code" field.
+func (_u *PersonUpdate) ClearPersonCode() *PersonUpdate {
+	_u.mutation.ClearPersonCode()
+	return _u
+}
+
 // SetName sets the "name" field.
 func (_u *PersonUpdate) SetName(v string) *PersonUpdate {
 	_u.mutation.SetName(v)
@@ -322,6 +342,11 @@ func (_u *PersonUpdate) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *PersonUpdate) check() error {
+	if v, ok := _u.mutation.PersonCode(); ok {
+		if err := person.PersonCodeValidator(v); err != nil {
+			return &ValidationError{Name: "person_code", err: fmt.Errorf(`ent: validator failed for field "Person.person_code": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Name(); ok {
 		if err := person.NameValidator(v); err != nil {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Person.name": %w`, err)}
@@ -383,6 +408,12 @@ func (_u *PersonUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(person.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.PersonCode(); ok {
+		_spec.SetField(person.FieldPersonCode, field.TypeString, value)
+	}
+	if _u.mutation.PersonCodeCleared() {
+		_spec.ClearField(person.FieldPersonCode, field.TypeString)
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(person.FieldName, field.TypeString, value)
@@ -581,6 +612,26 @@ type PersonUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *PersonUpdateOne) SetUpdatedAt(v time.Time) *PersonUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetPersonCode sets the "person_code" field.
+func (_u *PersonUpdateOne) SetPersonCode(v string) *PersonUpdateOne {
+	_u.mutation.SetPersonCode(v)
+	return _u
+}
+
+// SetNillablePersonCode sets the "person_code" field if the given value is not nil.
+func (_u *PersonUpdateOne) SetNillablePersonCode(v *string) *PersonUpdateOne {
+	if v != nil {
+		_u.SetPersonCode(*v)
+	}
+	return _u
+}
+
+// ClearPersonCode clears the value of the "person_code" field.
+func (_u *PersonUpdateOne) ClearPersonCode() *PersonUpdateOne {
+	_u.mutation.ClearPersonCode()
 	return _u
 }
 
@@ -880,6 +931,11 @@ func (_u *PersonUpdateOne) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *PersonUpdateOne) check() error {
+	if v, ok := _u.mutation.PersonCode(); ok {
+		if err := person.PersonCodeValidator(v); err != nil {
+			return &ValidationError{Name: "person_code", err: fmt.Errorf(`ent: validator failed for field "Person.person_code": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Name(); ok {
 		if err := person.NameValidator(v); err != nil {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Person.name": %w`, err)}
@@ -958,6 +1014,12 @@ func (_u *PersonUpdateOne) sqlSave(ctx context.Context) (_node *Person, err erro
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(person.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.PersonCode(); ok {
+		_spec.SetField(person.FieldPersonCode, field.TypeString, value)
+	}
+	if _u.mutation.PersonCodeCleared() {
+		_spec.ClearField(person.FieldPersonCode, field.TypeString)
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(person.FieldName, field.TypeString, value)

@@ -150,7 +150,7 @@ func TestFlagsAnywhere(t *testing.T) {
 			if after {
 				args = []string{"import", "roster", file, "--database-url", db}
 			}
-			if out := mustRun(t, "", args...); !strings.Contains(out, "imported "+file+": 0 grids") {
+			if out := mustRun(t, "", args...); !strings.Contains(out, "0 changes\nimported "+file) {
 				t.Errorf("gridgov %s: %s", strings.Join(args, " "), out)
 			}
 		})

@@ -2,12 +2,16 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 
 	"github.com/alecthomas/kong"
 
 	"gridgov/authz"
+	"gridgov/ent"
 	"gridgov/ent/grid"
 	"gridgov/internal/excel"
 	"gridgov/internal/progress"
@@ -17,6 +21,57 @@ import (
 type importCmd struct {
 	File string `arg:"" name:"file" type:"existingfile" help:"the xlsx workbook to import"`
 	DB   dbFlag `embed:""`
+	// The roster's upsert (the ledger import ignores them).
+	DryRun            bool `name:"dry-run" help:"roster: show what the import would create and change, field by field, and write nothing"`
+	ConfirmDuplicates bool `name:"confirm-duplicates" help:"roster: add new people (without 人员编号) even when someone with the same name and phone, or the same name in the same grid, is already there"`
+}
+
+// importRoster plans the roster import, prints the plan and, unless --dry-run, applies it.
+func (c *importCmd) importRoster(ctx context.Context, stdout io.Writer, client *ent.Client, f io.ReaderAt, size int64, bar *progress.Bar) error {
+	plan, err := excel.ImportRoster(ctx, client, f, size, excel.RosterOptions{DryRun: c.DryRun, ConfirmDuplicates: c.ConfirmDuplicates, Progress: bar.Update})
+	bar.End()
+	if plan != nil {
+		printPlan(stdout, plan)
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.DryRun:
+		fmt.Fprintf(stdout, "dry run: nothing written; run again without --dry-run to apply\n")
+	case plan.Applied:
+		fmt.Fprintf(stdout, "imported %s in one transaction\n", c.File)
+	}
+	return nil
+}
+
+// planLines bounds the rows printPlan lists of each kind: a first import creates thousands.
+const planLines = 200
+
+// printPlan prints the changes field by field and the creations (at most planLines of
+// each), then the counts.
+func printPlan(w io.Writer, plan *excel.RosterPlan) {
+	for i, r := range plan.Changes {
+		if i == planLines {
+			fmt.Fprintf(w, "… and %d more changed rows\n", len(plan.Changes)-planLines)
+			break
+		}
+		fmt.Fprintf(w, "change   %s row %d: %s\n", r.Sheet, r.Row, r.Key)
+		for _, ch := range r.Changes {
+			fmt.Fprintf(w, "           %s: %q → %q\n", ch.Field, ch.Old, ch.New)
+		}
+	}
+	for i, r := range plan.Creates {
+		if i == planLines {
+			fmt.Fprintf(w, "… and %d more new rows\n", len(plan.Creates)-planLines)
+			break
+		}
+		fmt.Fprintf(w, "new      %s row %d: %s\n", r.Sheet, r.Row, r.Key)
+	}
+	if plan.NotInFileTotal > 0 {
+		fmt.Fprintf(w, "not in the file (left as they are): %d people, e.g. %s\n", plan.NotInFileTotal, strings.Join(plan.NotInFile[:min(5, len(plan.NotInFile))], ", "))
+	}
+	fmt.Fprint(w, plan.Summary())
 }
 
 // Run imports the workbook: every row is checked first; a file with any problem is refused
@@ -39,11 +94,7 @@ func (c *importCmd) Run(e *runEnv, kctx *kong.Context) error {
 	defer bar.End()
 	switch kind {
 	case "roster":
-		sum, err := excel.ImportRoster(sys, client, f, size, bar.Update)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "imported %s: %d grids, %d people, %d assignments\n", file, sum.Grids, sum.People, sum.Assignments)
+		return c.importRoster(sys, stdout, client, f, size, bar)
 	default:
 		sum, err := excel.ImportLedgers(sys, client, f, size, bar.Update)
 		if err != nil {

@@ -29,7 +29,7 @@ type cli struct {
 		Load catalogueCmd `cmd:"" help:"Load the starter ledger catalogue (台账目录); safe to repeat."`
 	} `cmd:"" help:"The ledger catalogue."`
 	Import struct {
-		Roster importCmd `cmd:"" help:"Import grids, people and assignments from an xlsx workbook: all rows or none, every problem listed."`
+		Roster importCmd `cmd:"" help:"Import grids, people and assignments from an xlsx workbook: matched on grid code and 人员编号, new rows created and changed ones updated (never deleted), in one transaction; --dry-run shows the plan."`
 		Ledger importCmd `cmd:"" help:"Import ledger entries (one sheet per item type) from an xlsx workbook: all rows or none."`
 	} `cmd:"" help:"Import an xlsx workbook."`
 	Export struct {

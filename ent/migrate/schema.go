@@ -1136,6 +1136,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "person_code", Type: field.TypeString, Unique: true, Nullable: true, Size: 32},
 		{Name: "name", Type: field.TypeString, Size: 100},
 		{Name: "gender", Type: field.TypeEnum, Enums: []string{"MALE", "FEMALE", "UNSPECIFIED"}, Default: "UNSPECIFIED"},
 		{Name: "phone", Type: field.TypeString, Size: 32, Default: ""},
@@ -1154,7 +1155,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "persons_grids_members",
-				Columns:    []*schema.Column{PersonsColumns[11]},
+				Columns:    []*schema.Column{PersonsColumns[12]},
 				RefColumns: []*schema.Column{GridsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -1163,7 +1164,7 @@ var (
 			{
 				Name:    "person_grid_path",
 				Unique:  false,
-				Columns: []*schema.Column{PersonsColumns[10]},
+				Columns: []*schema.Column{PersonsColumns[11]},
 				Annotation: &entsql.IndexAnnotation{
 					OpClass: "varchar_pattern_ops",
 				},
@@ -1171,7 +1172,7 @@ var (
 			{
 				Name:    "person_name",
 				Unique:  false,
-				Columns: []*schema.Column{PersonsColumns[3]},
+				Columns: []*schema.Column{PersonsColumns[4]},
 			},
 		},
 	}

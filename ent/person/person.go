@@ -22,6 +22,8 @@ const (
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
 	FieldUpdatedAt = "updated_at"
+	// FieldPersonCode holds the string denoting the person_code field in the database.
+	FieldPersonCode = "person_code"
 	// FieldName holds the string denoting the name field in the database.
 	FieldName = "name"
 	// FieldGender holds the string denoting the gender field in the database.
@@ -85,6 +87,7 @@ var Columns = []string{
 	FieldID,
 	FieldCreatedAt,
 	FieldUpdatedAt,
+	FieldPersonCode,
 	FieldName,
 	FieldGender,
 	FieldPhone,
@@ -120,6 +123,10 @@ var (
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
 	UpdateDefaultUpdatedAt func() time.Time
+	// DefaultPersonCode holds the default value on creation for the "person_code" field.
+	DefaultPersonCode func() string
+	// PersonCodeValidator is a validator for the "person_code" field. It is called by the builders before save.
+	PersonCodeValidator func(string) error
 	// NameValidator is a validator for the "name" field. It is called by the builders before save.
 	NameValidator func(string) error
 	// DefaultPhone holds the default value on creation for the "phone" field.
@@ -187,6 +194,11 @@ func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByUpdatedAt orders the results by the updated_at field.
 func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUpdatedAt, opts...).ToFunc()
+}
+
+// ByPersonCode orders the results by the person_code field.
+func ByPersonCode(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPersonCode, opts...).ToFunc()
 }
 
 // ByName orders the results by the name field.

@@ -65,6 +65,11 @@ func UpdatedAt(v time.Time) predicate.Person {
 	return predicate.Person(sql.FieldEQ(FieldUpdatedAt, v))
 }
 
+// PersonCode applies equality check predicate on the "person_code" field. It's identical to PersonCodeEQ.
+func PersonCode(v string) predicate.Person {
+	return predicate.Person(sql.FieldEQ(FieldPersonCode, v))
+}
+
 // Name applies equality check predicate on the "name" field. It's identical to NameEQ.
 func Name(v string) predicate.Person {
 	return predicate.Person(sql.FieldEQ(FieldName, v))
@@ -183,6 +188,81 @@ func UpdatedAtLT(v time.Time) predicate.Person {
 // UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
 func UpdatedAtLTE(v time.Time) predicate.Person {
 	return predicate.Person(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// PersonCodeEQ applies the EQ predicate on the "person_code" field.
+func PersonCodeEQ(v string) predicate.Person {
+	return predicate.Person(sql.FieldEQ(FieldPersonCode, v))
+}
+
+// PersonCodeNEQ applies the NEQ predicate on the "person_code" field.
+func PersonCodeNEQ(v string) predicate.Person {
+	return predicate.Person(sql.FieldNEQ(FieldPersonCode, v))
+}
+
+// PersonCodeIn applies the In predicate on the "person_code" field.
+func PersonCodeIn(vs ...string) predicate.Person {
+	return predicate.Person(sql.FieldIn(FieldPersonCode, vs...))
+}
+
+// PersonCodeNotIn applies the NotIn predicate on the "person_code" field.
+func PersonCodeNotIn(vs ...string) predicate.Person {
+	return predicate.Person(sql.FieldNotIn(FieldPersonCode, vs...))
+}
+
+// PersonCodeGT applies the GT predicate on the "person_code" field.
+func PersonCodeGT(v string) predicate.Person {
+	return predicate.Person(sql.FieldGT(FieldPersonCode, v))
+}
+
+// PersonCodeGTE applies the GTE predicate on the "person_code" field.
+func PersonCodeGTE(v string) predicate.Person {
+	return predicate.Person(sql.FieldGTE(FieldPersonCode, v))
+}
+
+// PersonCodeLT applies the LT predicate on the "person_code" field.
+func PersonCodeLT(v string) predicate.Person {
+	return predicate.Person(sql.FieldLT(FieldPersonCode, v))
+}
+
+// PersonCodeLTE applies the LTE predicate on the "person_code" field.
+func PersonCodeLTE(v string) predicate.Person {
+	return predicate.Person(sql.FieldLTE(FieldPersonCode, v))
+}
+
+// PersonCodeContains applies the Contains predicate on the "person_code" field.
+func PersonCodeContains(v string) predicate.Person {
+	return predicate.Person(sql.FieldContains(FieldPersonCode, v))
+}
+
+// PersonCodeHasPrefix applies the HasPrefix predicate on the "person_code" field.
+func PersonCodeHasPrefix(v string) predicate.Person {
+	return predicate.Person(sql.FieldHasPrefix(FieldPersonCode, v))
+}
+
+// PersonCodeHasSuffix applies the HasSuffix predicate on the "person_code" field.
+func PersonCodeHasSuffix(v string) predicate.Person {
+	return predicate.Person(sql.FieldHasSuffix(FieldPersonCode, v))
+}
+
+// PersonCodeIsNil applies the IsNil predicate on the "person_code" field.
+func PersonCodeIsNil() predicate.Person {
+	return predicate.Person(sql.FieldIsNull(FieldPersonCode))
+}
+
+// PersonCodeNotNil applies the NotNil predicate on the "person_code" field.
+func PersonCodeNotNil() predicate.Person {
+	return predicate.Person(sql.FieldNotNull(FieldPersonCode))
+}
+
+// PersonCodeEqualFold applies the EqualFold predicate on the "person_code" field.
+func PersonCodeEqualFold(v string) predicate.Person {
+	return predicate.Person(sql.FieldEqualFold(FieldPersonCode, v))
+}
+
+// PersonCodeContainsFold applies the ContainsFold predicate on the "person_code" field.
+func PersonCodeContainsFold(v string) predicate.Person {
+	return predicate.Person(sql.FieldContainsFold(FieldPersonCode, v))
 }
 
 // NameEQ applies the EQ predicate on the "name" field.

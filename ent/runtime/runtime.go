@@ -1721,8 +1721,28 @@ func init() {
 	person.DefaultUpdatedAt = personDescUpdatedAt.Default.(func() time.Time)
 	// person.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	person.UpdateDefaultUpdatedAt = personDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// personDescPersonCode is the schema descriptor for person_code field.
+	personDescPersonCode := personFields[0].Descriptor()
+	// person.DefaultPersonCode holds the default value on creation for the person_code field.
+	person.DefaultPersonCode = personDescPersonCode.Default.(func() string)
+	// person.PersonCodeValidator is a validator for the "person_code" field. It is called by the builders before save.
+	person.PersonCodeValidator = func() func(string) error {
+		validators := personDescPersonCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(person_code string) error {
+			for _, fn := range fns {
+				if err := fn(person_code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// personDescName is the schema descriptor for name field.
-	personDescName := personFields[0].Descriptor()
+	personDescName := personFields[1].Descriptor()
 	// person.NameValidator is a validator for the "name" field. It is called by the builders before save.
 	person.NameValidator = func() func(string) error {
 		validators := personDescName.Validators
@@ -1740,35 +1760,35 @@ func init() {
 		}
 	}()
 	// personDescPhone is the schema descriptor for phone field.
-	personDescPhone := personFields[2].Descriptor()
+	personDescPhone := personFields[3].Descriptor()
 	// person.DefaultPhone holds the default value on creation for the phone field.
 	person.DefaultPhone = personDescPhone.Default.(string)
 	// person.PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
 	person.PhoneValidator = personDescPhone.Validators[0].(func(string) error)
 	// personDescTitle is the schema descriptor for title field.
-	personDescTitle := personFields[3].Descriptor()
+	personDescTitle := personFields[4].Descriptor()
 	// person.DefaultTitle holds the default value on creation for the title field.
 	person.DefaultTitle = personDescTitle.Default.(string)
 	// person.TitleValidator is a validator for the "title" field. It is called by the builders before save.
 	person.TitleValidator = personDescTitle.Validators[0].(func(string) error)
 	// personDescUnit is the schema descriptor for unit field.
-	personDescUnit := personFields[4].Descriptor()
+	personDescUnit := personFields[5].Descriptor()
 	// person.DefaultUnit holds the default value on creation for the unit field.
 	person.DefaultUnit = personDescUnit.Default.(string)
 	// person.UnitValidator is a validator for the "unit" field. It is called by the builders before save.
 	person.UnitValidator = personDescUnit.Validators[0].(func(string) error)
 	// personDescPhotoURL is the schema descriptor for photo_url field.
-	personDescPhotoURL := personFields[5].Descriptor()
+	personDescPhotoURL := personFields[6].Descriptor()
 	// person.DefaultPhotoURL holds the default value on creation for the photo_url field.
 	person.DefaultPhotoURL = personDescPhotoURL.Default.(string)
 	// person.PhotoURLValidator is a validator for the "photo_url" field. It is called by the builders before save.
 	person.PhotoURLValidator = personDescPhotoURL.Validators[0].(func(string) error)
 	// personDescPartyMember is the schema descriptor for party_member field.
-	personDescPartyMember := personFields[6].Descriptor()
+	personDescPartyMember := personFields[7].Descriptor()
 	// person.DefaultPartyMember holds the default value on creation for the party_member field.
 	person.DefaultPartyMember = personDescPartyMember.Default.(bool)
 	// personDescGridPath is the schema descriptor for grid_path field.
-	personDescGridPath := personFields[7].Descriptor()
+	personDescGridPath := personFields[8].Descriptor()
 	// person.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
 	person.GridPathValidator = personDescGridPath.Validators[0].(func(string) error)
 	photoMixin := schema.Photo{}.Mixin()

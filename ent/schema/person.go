@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"crypto/rand"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	entsql "entgo.io/ent/dialect/entsql"
@@ -21,6 +23,9 @@ func (Person) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 // Fields of Person.
 func (Person) Fields() []ent.Field {
 	return []ent.Field{
+		field.String("person_code").
+			Optional().Nillable().Unique().NotEmpty().MaxLen(32).DefaultFunc(newPersonCode).
+			Comment("Stable external key of the person (人员编号, e.g. a 工号): unique, given by the office or assigned on create. Rosters exported to Excel carry it, and an import matches people on it."),
 		field.String("name").
 			NotEmpty().MaxRuneLen(maxName).
 			Comment("Full name (姓名).").
@@ -92,4 +97,21 @@ func (Person) Annotations() []schema.Annotation {
 		entgql.QueryField("people"),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}
+}
+
+// personCodeAlphabet leaves out the characters people misread (0/O, 1/I/L).
+const personCodeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// newPersonCode is the person code given when none is: P and 8 random characters (31^8, so
+// that two offices creating people at once do not collide).
+func newPersonCode() string {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on the supported systems
+	}
+	out := []byte("P")
+	for _, c := range b {
+		out = append(out, personCodeAlphabet[int(c)%len(personCodeAlphabet)])
+	}
+	return string(out)
 }

@@ -220,7 +220,7 @@ func TestImportLedgersBadInput(t *testing.T) {
 		if _, err := excel.ImportLedgers(context.Background(), db.Client, bytes.NewReader(supervised), int64(len(supervised)), nil); err == nil {
 			t.Error("an import with neither a viewer nor the system's account succeeded")
 		}
-		if _, err := excel.ImportRoster(context.Background(), db.Client, bytes.NewReader(supervised), int64(len(supervised)), nil); err == nil {
+		if _, err := excel.ImportRoster(context.Background(), db.Client, bytes.NewReader(supervised), int64(len(supervised)), excel.RosterOptions{}); err == nil {
 			t.Error("a roster import with neither a viewer nor the system's account succeeded")
 		}
 		if after, _ := db.Client.LedgerEntry.Query().Count(ctx); after != before {
@@ -268,29 +268,29 @@ func TestImportRosterBadInput(t *testing.T) {
 			{"P1", "张三", "410102001002", "网格长", "", "", "2026-01-01 08:00:00", "", ""},
 			{"P9", "", "410102001002", "村长", "", "", "昨天", "", ""},
 			{"P1", "张三", "410102001002", "网格长", "", "", "2026-01-01 08:00:00", "2025-01-01", ""},
+			{"P8", "", "410102001002", "网格长", "", "", "2026-01-01 08:00:00", "", ""},
 		}
 		data := workbook(t, sheetSpec{name: "网格", rows: grids}, sheetSpec{name: "人员", rows: people}, sheetSpec{name: "任职", rows: as})
-		_, err := excel.ImportRoster(ctx, db.Client, bytes.NewReader(data), int64(len(data)), nil)
+		_, err := excel.ImportRoster(ctx, db.Client, bytes.NewReader(data), int64(len(data)), excel.RosterOptions{})
 		diff(t, "roster problems", []string{
 			`网格!D4: unknown parent grid "410102001003": it must exist or come on an earlier row`,
 			`网格!A6: grid code 410102001002 repeats row 3`,
-			`网格!A7: grid code 410102001001 is already in the database`,
 			`网格!C8: "村庄" is not a grid kind: one of 市/区（县）/街道/乡镇/行政村/社区/园区/村民组/重点企事业单位/居民楼院/单元网格`,
 			`人员!B4: required`,
 			`人员!H4: unknown grid code "410102009"`,
 			`人员!G5: "也许" is not 是 or 否`,
-			`人员!A5: person key P1 repeats row 3`,
-			`任职!A4: unknown person "P9": not on the 人员 sheet`,
+			`人员!A5: person code P1 repeats row 3`,
 			`任职!D4: "村长" is not a role: one of 责任领导/第一责任人/直接责任人/具体责任人/网格长/网格工作站站长/督察/系统管理员`,
 			`任职!G4: "昨天" is not a time (2026-01-05 08:00:00)`,
 			`任职!H5: "2025-01-01" is not a time after the start`,
 			`任职 row 5: duplicates row 3`,
+			`任职!A6: unknown person "P8": not on the 人员 sheet nor in the database`,
 		}, importErr(t, err))
 		if n := db.Client.Grid.Query().CountX(ctx); n != 4 {
 			t.Errorf("a refused roster import left %d grids, want the 4 there before", n)
 		}
 		missing := workbook(t, sheetSpec{name: "网格", rows: grids[:3]})
-		_, err = excel.ImportRoster(ctx, db.Client, bytes.NewReader(missing), int64(len(missing)), nil)
+		_, err = excel.ImportRoster(ctx, db.Client, bytes.NewReader(missing), int64(len(missing)), excel.RosterOptions{})
 		diff(t, "missing sheets", []string{`人员: the workbook has no sheet "人员": download the template`, `任职: the workbook has no sheet "任职": download the template`}, importErr(t, err))
 	})
 }

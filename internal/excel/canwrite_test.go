@@ -29,7 +29,7 @@ func TestImportsFailClosed(t *testing.T) {
 	if _, err := ImportLedgers(ctx, nil, nil, 0, nil); !errors.Is(err, authz.ErrNoViewer) {
 		t.Errorf("ImportLedgers without a viewer = %v, want ErrNoViewer", err)
 	}
-	if _, err := ImportRoster(ctx, nil, nil, 0, nil); !errors.Is(err, authz.ErrNoViewer) {
+	if _, err := ImportRoster(ctx, nil, nil, 0, RosterOptions{}); !errors.Is(err, authz.ErrNoViewer) {
 		t.Errorf("ImportRoster without a viewer = %v, want ErrNoViewer", err)
 	}
 }

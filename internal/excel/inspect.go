@@ -2,11 +2,13 @@ package excel
 
 import (
 	"archive/zip"
+	"cmp"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -82,11 +84,22 @@ func (ps *problems) add(sheet string, row int, col, format string, args ...any) 
 	}
 }
 
-// err is the import error, or nil when there were no problems.
+// err is the import error, or nil when there were no problems. The problems are listed by
+// sheet (in the order the sheets were read) and row, however late each was found: checking a
+// row against the database comes after reading every sheet.
 func (ps *problems) err() error {
 	if ps.total == 0 {
 		return nil
 	}
+	order := map[string]int{}
+	for _, p := range ps.list {
+		if _, ok := order[p.Sheet]; !ok {
+			order[p.Sheet] = len(order)
+		}
+	}
+	slices.SortStableFunc(ps.list, func(a, b Problem) int {
+		return cmp.Or(cmp.Compare(order[a.Sheet], order[b.Sheet]), cmp.Compare(a.Row, b.Row))
+	})
 	return &ImportError{Problems: ps.list, Total: ps.total}
 }
 

@@ -16,7 +16,7 @@ var (
 		"duties":           {note: "网格职责的文字描述。"},
 	}
 	personKinds = map[string]colKind{
-		"key":          {note: "本文件内的人员编号（如 P00001），任职表用它指明人员；同一文件内不可重复。"},
+		"key":          {note: "人员编号：系统中唯一、长期不变（如 PHTGRF89V），导入时按它更新已有人员；新增人员可留空，由系统分配，或自拟一个以便在任职表中引用。同一文件内不可重复。"},
 		"name":         {note: "姓名。"},
 		"gender":       {enum: "Gender", note: "性别，可留空（未填写）。"},
 		"phone":        {note: "联系电话。"},
@@ -26,7 +26,7 @@ var (
 		"grid_code":    {grids: true, note: "人员所属网格的编码。"},
 	}
 	assignmentKinds = map[string]colKind{
-		"person_key":  {note: "人员表中的人员编号。"},
+		"person_key":  {note: "人员表或系统中已有人员的编号。"},
 		"person_name": {note: "便于阅读的姓名，导入时不读取。"},
 		"grid_code":   {grids: true, note: "任职网格的编码。"},
 		"role":        {enum: "Role", note: "在该网格的角色。"},

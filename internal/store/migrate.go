@@ -28,7 +28,9 @@ var ErrSchemaModified = errors.New("database schema does not match the migration
 func Migrate(ctx context.Context, client *ent.Client) error {
 	var err error
 	if client.Dialect() == dialect.SQLite {
-		err = migrations.AutoMigrate(ctx, client)
+		if err = migrations.AutoMigrate(ctx, client); err == nil {
+			err = backfillSQLite(ctx, client)
+		}
 	} else {
 		_, err = migrations.Apply(ctx, migrations.EntConn(client), migrations.ApplyOptions{})
 	}
@@ -91,4 +93,13 @@ func versions(ms []migrations.Migration) string {
 		names = append(names, name)
 	}
 	return strings.Join(names, ", ")
+}
+
+// backfillSQLite fills in what the PostgreSQL migrations backfill and ent's automatic
+// migration cannot: the person codes of people created before codes existed.
+func backfillSQLite(ctx context.Context, client *ent.Client) error {
+	if _, err := client.ExecContext(ctx, `UPDATE persons SET person_code = 'P' || id WHERE person_code IS NULL`); err != nil {
+		return fmt.Errorf("backfill person codes: %w", err)
+	}
+	return nil
 }
