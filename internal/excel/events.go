@@ -82,22 +82,25 @@ func ExportEvents(ctx context.Context, client *ent.Client, w io.Writer, filter E
 		}
 		return "", "" // a grid outside the viewer's scope stays unnamed
 	}
-	optTime := func(t *time.Time) string {
+	optTime := func(t *time.Time) any {
 		if t == nil {
-			return ""
+			return nil
 		}
-		return localTime(*t)
+		return *t
 	}
 	b, err := newBook()
 	if err != nil {
 		return err
 	}
-	if err := b.sheet("事件", headersOf(eventCols), func(emit func([]any) error) error {
+	if err := b.instructions("事件清单说明 (cases)", nil, eventsTable); err != nil {
+		return err
+	}
+	if err := b.table(eventsTable, func(emit func([]any) error) error {
 		for _, e := range events {
 			gc, gn := code(e.GridID)
 			oc, _ := code(e.OriginGridID)
 			row := []any{e.TrackingCode, e.Title, catName[e.CategoryID], labels.For("EventSource", string(e.Source)),
-				labels.For("EventStatus", string(e.Status)), gc, gn, oc, e.Address, localTime(e.ReportedAt),
+				labels.For("EventStatus", string(e.Status)), gc, gn, oc, e.Address, e.ReportedAt,
 				optTime(e.RegisteredAt), optTime(e.Deadline), optTime(e.ClosedAt), e.ReworkCount, e.EscalationCount, e.Feedback}
 			if err := emit(row); err != nil {
 				return err

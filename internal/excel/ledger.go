@@ -32,11 +32,9 @@ var ledgerFixed = []column{
 // instructionsSheet is the first sheet of every ledger workbook; imports skip it.
 const instructionsSheet = "说明"
 
-var ledgerInstructions = [][]any{
-	{"台账导入说明 (ledger import)"},
-	{"每个工作表是一种台账，表名为台账事项编码；第1行为列名，第2行为字段键（请勿修改），自第3行起每行一条记录。"},
-	{"带 * 的列必填。期间：按月 2026-11，按季度 2026-Q4，按年 2026，常设台账留空。日期写作 2026-01-05，是/否 填 是 或 否。"},
-	{"请勿使用公式或合并单元格；网格编码须为系统中已有的网格。导入为全部成功或全部不导入：有任何错误时会列出每处错误的表、行、列和原因。"},
+var ledgerInstructions = []string{
+	"每个工作表是一种台账，表名为台账事项编码。期间：按月 2026-11，按季度 2026-Q4，按年 2026，常设台账留空。",
+	"网格编码须为系统中已有、且您有权填报的网格。",
 }
 
 // LedgerFilter narrows a ledger export.
@@ -112,17 +110,19 @@ func ExportLedgers(ctx context.Context, client *ent.Client, w io.Writer, filter 
 	if err != nil {
 		return err
 	}
-	if err := b.sheet(instructionsSheet, nil, func(emit func([]any) error) error {
-		for _, r := range ledgerInstructions {
-			if err := emit(r); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
+	codes, err := ledgerGridCodes(ctx, client, filter.RootGridID)
+	if err != nil {
 		return err
 	}
-	for _, t := range types {
+	b.setGridCodes(codes)
+	tables := make([]table, len(types))
+	for i, t := range types {
+		tables[i] = ledgerTable(t)
+	}
+	if err := b.instructions("台账导入说明 (ledger import)", ledgerInstructions, tables...); err != nil {
+		return err
+	}
+	for i, t := range types {
 		rows := byType[t.ID]
 		key := func(e *ent.LedgerEntry) (string, string, string) {
 			kp := ""
@@ -136,7 +136,7 @@ func ExportLedgers(ctx context.Context, client *ent.Client, w io.Writer, filter 
 			gb, pb, kb := key(b)
 			return cmp.Or(cmp.Compare(ga, gb), cmp.Compare(pa, pb), cmp.Compare(ka, kb), cmp.Compare(a.ID, b.ID))
 		})
-		if err := b.sheet(t.Code, ledgerHeaders(t), func(emit func([]any) error) error {
+		if err := b.table(tables[i], func(emit func([]any) error) error {
 			for _, e := range rows {
 				g, p, kp := key(e)
 				row := []any{g, gridOf[e.GridID].Name, p, kp}
@@ -177,9 +177,33 @@ func orderedTypes(ctx context.Context, client *ent.Client, ids []int) ([]*ent.Le
 	return types, nil
 }
 
-func ledgerHeaders(t *ent.LedgerItemType) [][]any {
-	h := headersOf(ledgerFixed)
-	labels, keys := h[0], h[1]
+// ledgerGridCodes are the codes of the grids visible in ctx (under root, when given), for
+// the grid-code drop-down.
+func ledgerGridCodes(ctx context.Context, client *ent.Client, root *int) ([]string, error) {
+	q := client.Grid.Query()
+	if root != nil {
+		path, err := rootPath(ctx, client, *root)
+		if err != nil {
+			return nil, err
+		}
+		q = q.Where(grid.PathHasPrefix(path))
+	}
+	return q.Order(ent.Asc(grid.FieldCode)).Select(grid.FieldCode).Strings(ctx)
+}
+
+// ledgerFixedKinds explain the fixed columns of a ledger sheet.
+var ledgerFixedKinds = map[string]colKind{
+	"grid_code":   {grids: true, note: "填报网格的编码。"},
+	"grid_name":   {note: "便于阅读的网格名称，导入时不读取。"},
+	"period":      {note: "按月 2026-11，按季度 2026-Q4，按年 2026，常设台账留空。"},
+	"key_project": {note: "所属重点项目的编码，可留空。"},
+}
+
+// ledgerTable is the sheet of an item type: the fixed columns, then one per field, with
+// drop-downs for enums and 是/否 fields and date cells for dates.
+func ledgerTable(t *ent.LedgerItemType) table {
+	cols := slices.Clone(ledgerFixed)
+	kinds := maps.Clone(ledgerFixedKinds)
 	for _, f := range t.Fields {
 		l := f.Label
 		if f.Unit != "" {
@@ -188,9 +212,42 @@ func ledgerHeaders(t *ent.LedgerItemType) [][]any {
 		if f.Required {
 			l += "*"
 		}
-		labels, keys = append(labels, l), append(keys, f.Key)
+		cols = append(cols, column{f.Key, l})
+		k := colKind{note: fieldNote(f)}
+		switch f.Type {
+		case ledgerfield.Enum:
+			k.options = f.Options
+		case ledgerfield.Boolean:
+			k.options = yesNoKind.options
+		case ledgerfield.Date:
+			k.format = fmtDate
+		case ledgerfield.Number:
+			k.format = fmtNum
+		}
+		kinds[f.Key] = k
 	}
-	return [][]any{labels, keys}
+	return table{name: t.Code, intro: t.Name, cols: cols, kinds: kinds}
+}
+
+// fieldNote says what a field allows beyond its type.
+func fieldNote(f ledgerfield.Def) string {
+	var parts []string
+	if f.Type == ledgerfield.Person {
+		parts = append(parts, "人员ID")
+	}
+	if f.Min != nil {
+		parts = append(parts, "不小于 "+strconv.FormatFloat(*f.Min, 'f', -1, 64))
+	}
+	if f.Max != nil {
+		parts = append(parts, "不大于 "+strconv.FormatFloat(*f.Max, 'f', -1, 64))
+	}
+	if f.MaxLength > 0 {
+		parts = append(parts, "至多 "+strconv.Itoa(f.MaxLength)+" 个字")
+	}
+	if f.Pattern != "" {
+		parts = append(parts, "格式须符合 "+f.Pattern)
+	}
+	return strings.Join(parts, "；")
 }
 
 // cellValue writes a canonical value: numbers as numbers, booleans as 是/否, the rest as text.
@@ -277,7 +334,7 @@ func ImportLedgers(ctx context.Context, client *ent.Client, r io.ReaderAt, size 
 	var out []ledgerRow
 	read := 0
 	for _, sheet := range f.GetSheetList() {
-		if sheet == instructionsSheet {
+		if sheet == instructionsSheet || sheet == listsSheet {
 			continue
 		}
 		t := types[sheet]

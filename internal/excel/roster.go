@@ -123,7 +123,16 @@ func ExportRoster(ctx context.Context, client *ent.Client, w io.Writer, rootID *
 	if err != nil {
 		return err
 	}
-	if err := b.sheet(gridsSheet, headersOf(gridCols), func(emit func([]any) error) error {
+	tables := rosterTables()
+	codes := make([]string, len(grids))
+	for i, g := range grids {
+		codes[i] = g.Code
+	}
+	b.setGridCodes(codes)
+	if err := b.instructions("花名册导入说明 (roster)", []string{"本工作簿含网格、人员、任职三张表；导入时按网格编码、人员编号对应。"}, tables...); err != nil {
+		return err
+	}
+	if err := b.table(tables[0], func(emit func([]any) error) error {
 		for _, g := range grids {
 			parent := codeOf[g.ParentID]
 			if parent == "" {
@@ -137,7 +146,7 @@ func ExportRoster(ctx context.Context, client *ent.Client, w io.Writer, rootID *
 	}); err != nil {
 		return err
 	}
-	if err := b.sheet(peopleSheet, headersOf(personCols), func(emit func([]any) error) error {
+	if err := b.table(tables[1], func(emit func([]any) error) error {
 		for _, p := range people {
 			if err := emit([]any{keyOf[p.ID], p.Name, labels.For("Gender", string(p.Gender)), p.Phone, p.Title, p.Unit, yesNo(p.PartyMember), codeOf[p.GridID]}); err != nil {
 				return err
@@ -147,16 +156,16 @@ func ExportRoster(ctx context.Context, client *ent.Client, w io.Writer, rootID *
 	}); err != nil {
 		return err
 	}
-	if err := b.sheet(assignmentsSheet, headersOf(assignmentCols), func(emit func([]any) error) error {
+	if err := b.table(tables[2], func(emit func([]any) error) error {
 		for _, a := range as {
-			duty, to := "", ""
+			duty, to := "", any(nil)
 			if a.Duty != nil {
 				duty = labels.For("Duty", string(*a.Duty))
 			}
 			if a.ValidTo != nil {
-				to = localTime(*a.ValidTo)
+				to = *a.ValidTo
 			}
-			if err := emit([]any{keyOf[a.PersonID], nameOf[a.PersonID], codeOf[a.GridID], labels.For("Role", string(a.Role)), duty, a.Title, localTime(a.ValidFrom), to, a.EndReason}); err != nil {
+			if err := emit([]any{keyOf[a.PersonID], nameOf[a.PersonID], codeOf[a.GridID], labels.For("Role", string(a.Role)), duty, a.Title, a.ValidFrom, to, a.EndReason}); err != nil {
 				return err
 			}
 		}

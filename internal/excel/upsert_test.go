@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -14,6 +15,7 @@ import (
 	"gridgov/internal/demo"
 	"gridgov/internal/excel"
 	"gridgov/internal/servertest"
+	"gridgov/internal/workcal"
 )
 
 // TestRosterUpsert is an office's round trip on each store: export the demo roster, change
@@ -61,7 +63,7 @@ func TestRosterUpsert(t *testing.T) {
 		as, _ := f.GetRows("任职")
 		edited := people[2] // row 3, the first person
 		code, gridCode := edited[0], edited[7]
-		set := func(sheet, cell, v string) {
+		set := func(sheet, cell string, v any) {
 			t.Helper()
 			if err := f.SetCellValue(sheet, cell, v); err != nil {
 				t.Fatal(err)
@@ -76,7 +78,9 @@ func TestRosterUpsert(t *testing.T) {
 			set("人员", cell, v)
 		}
 		aRow := len(as) + 1
-		for i, v := range []string{code, edited[1], gridCode, "具体责任人", "保洁员", "", "2026-11-01 08:00:00", "", ""} {
+		// The start is typed as a spreadsheet program keeps a typed time: a date cell.
+		start := time.Date(2026, 11, 1, 8, 0, 0, 0, workcal.Default().Location())
+		for i, v := range []any{code, edited[1], gridCode, "具体责任人", "保洁员", "", start, "", ""} {
 			cell, _ := excelize.CoordinatesToCellName(i+1, aRow)
 			set("任职", cell, v)
 		}

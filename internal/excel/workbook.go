@@ -21,19 +21,25 @@ type book struct {
 	f      *excelize.File
 	sheets int
 	header int // style of header rows
+	style  styles
+
+	lists     [][]string        // columns of the hidden list sheet, each a title and values
+	listRef   map[string]string // values joined → their reference
+	gridCodes []string          // the drop-down of grid-code columns
+	listsMade bool              // the hidden list sheet exists
 }
 
 func newBook() (*book, error) {
 	f := excelize.NewFile()
-	style, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}})
+	s, err := newStyles(f)
 	if err != nil {
 		return nil, err
 	}
-	return &book{f: f, header: style}, nil
+	return &book{f: f, header: s.header, style: s}, nil
 }
 
-// sheet adds a sheet whose first header rows are styled, then streams rows from each.
-func (b *book) sheet(name string, headers [][]any, each func(emit func(row []any) error) error) error {
+// newSheet adds an empty sheet, renaming the new file's first.
+func (b *book) newSheet(name string) error {
 	if b.sheets == 0 {
 		if err := b.f.SetSheetName("Sheet1", name); err != nil {
 			return err
@@ -42,6 +48,30 @@ func (b *book) sheet(name string, headers [][]any, each func(emit func(row []any
 		return fmt.Errorf("sheet %s: %w", name, err)
 	}
 	b.sheets++
+	if b.sheets == 1 && len(b.gridCodes) > 0 {
+		return b.makeLists()
+	}
+	return nil
+}
+
+// makeLists adds the hidden list sheet. Hiding a sheet makes excelize read every sheet of the
+// book, parsing back those already streamed: so a book that will need it makes it second,
+// right after its first sheet, before any is streamed.
+func (b *book) makeLists() error {
+	if _, err := b.f.NewSheet(listsSheet); err != nil {
+		return err
+	}
+	b.sheets++
+	b.listsMade = true
+	// Only the list sheet is hidden, so the first sheet stays the active one.
+	return b.f.SetSheetVisible(listsSheet, false)
+}
+
+// sheet adds a sheet whose first header rows are styled, then streams rows from each.
+func (b *book) sheet(name string, headers [][]any, each func(emit func(row []any) error) error) error {
+	if err := b.newSheet(name); err != nil {
+		return err
+	}
 	sw, err := b.f.NewStreamWriter(name)
 	if err != nil {
 		return err
@@ -71,11 +101,48 @@ func (b *book) sheet(name string, headers [][]any, each func(emit func(row []any
 	return sw.Flush()
 }
 
-// write writes the workbook to w and releases it.
+// write writes the workbook, with its hidden list sheet when a drop-down needs one, to w
+// and releases it.
 func (b *book) write(w io.Writer) error {
 	defer b.f.Close()
+	if len(b.lists) > 0 || b.listsMade {
+		if err := b.writeLists(); err != nil {
+			return err
+		}
+	}
 	_, err := b.f.WriteTo(w)
 	return err
+}
+
+// writeLists writes the hidden sheet the drop-downs refer to, one list a column.
+func (b *book) writeLists() error {
+	if !b.listsMade {
+		if err := b.makeLists(); err != nil {
+			return err
+		}
+	}
+	sw, err := b.f.NewStreamWriter(listsSheet)
+	if err != nil {
+		return err
+	}
+	longest := 0
+	for _, l := range b.lists {
+		longest = max(longest, len(l))
+	}
+	row := make([]any, len(b.lists))
+	for r := range longest {
+		for c, l := range b.lists {
+			row[c] = nil
+			if r < len(l) {
+				row[c] = l[r]
+			}
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, r+1)
+		if err := sw.SetRow(cell, row); err != nil {
+			return err
+		}
+	}
+	return sw.Flush()
 }
 
 // openBook inspects and opens a workbook for streaming reads.
