@@ -122,6 +122,10 @@ func ExportLedgers(ctx context.Context, client *ent.Client, w io.Writer, filter 
 	if err := b.instructions("台账导入说明 (ledger import)", ledgerInstructions, tables...); err != nil {
 		return err
 	}
+	codeOf, err := personCodes(ctx, client, types, byType)
+	if err != nil {
+		return err
+	}
 	for i, t := range types {
 		rows := byType[t.ID]
 		key := func(e *ent.LedgerEntry) (string, string, string) {
@@ -141,7 +145,11 @@ func ExportLedgers(ctx context.Context, client *ent.Client, w io.Writer, filter 
 				g, p, kp := key(e)
 				row := []any{g, gridOf[e.GridID].Name, p, kp}
 				for _, f := range t.Fields {
-					row = append(row, cellValue(f, e.Values[f.Key]))
+					v := e.Values[f.Key]
+					if c, ok := codeOf[v]; ok && f.Type == ledgerfield.Person {
+						v = c // a person by code, which survives a move to another database
+					}
+					row = append(row, cellValue(f, v))
 				}
 				if err := emit(row); err != nil {
 					return err
@@ -233,7 +241,7 @@ func ledgerTable(t *ent.LedgerItemType) table {
 func fieldNote(f ledgerfield.Def) string {
 	var parts []string
 	if f.Type == ledgerfield.Person {
-		parts = append(parts, "人员ID")
+		parts = append(parts, "人员编号（见人员名册）")
 	}
 	if f.Min != nil {
 		parts = append(parts, "不小于 "+strconv.FormatFloat(*f.Min, 'f', -1, 64))
@@ -248,6 +256,37 @@ func fieldNote(f ledgerfield.Def) string {
 		parts = append(parts, "格式须符合 "+f.Pattern)
 	}
 	return strings.Join(parts, "；")
+}
+
+// personCodes maps the person ids that entries' person fields hold to the people's codes
+// (人员编号), read on the system's account: a code is an opaque key, like the id it replaces.
+func personCodes(ctx context.Context, client *ent.Client, types []*ent.LedgerItemType, byType map[int][]*ent.LedgerEntry) (map[string]string, error) {
+	ids := map[int]bool{}
+	for _, t := range types {
+		for _, f := range t.Fields {
+			if f.Type != ledgerfield.Person {
+				continue
+			}
+			for _, e := range byType[t.ID] {
+				if id, err := strconv.Atoi(e.Values[f.Key]); err == nil {
+					ids[id] = true
+				}
+			}
+		}
+	}
+	out := map[string]string{}
+	err := inBatches(keys(ids), func(b []int) error {
+		ps, err := client.Person.Query().Where(person.IDIn(b...)).Select(person.FieldID, person.FieldPersonCode).
+			All(authz.SystemContext(ctx, "person codes of exported ledger entries"))
+		for _, p := range ps {
+			out[strconv.Itoa(p.ID)] = code(p)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("export ledgers: person codes: %w", err)
+	}
+	return out, nil
 }
 
 // cellValue writes a canonical value: numbers as numbers, booleans as 是/否, the rest as text.
@@ -329,6 +368,24 @@ func ImportLedgers(ctx context.Context, client *ent.Client, r io.ReaderAt, size 
 		}
 		return ok
 	}
+	// A person cell holds a person code (人员编号), as exports write it, or an id, as earlier
+	// ones did: a code is looked up in the viewer's scope and turned into the id the entry
+	// keeps; one not found stays as it is, and the check refuses it.
+	byCode := map[string]string{}
+	personByCode := func(v string) string {
+		if _, err := strconv.Atoi(v); v == "" || err == nil {
+			return v
+		}
+		id, ok := byCode[v]
+		if !ok {
+			id = v
+			if found, err := client.Person.Query().Where(person.PersonCode(v)).OnlyID(ctx); err == nil {
+				id = strconv.Itoa(found)
+			}
+			byCode[v] = id
+		}
+		return id
+	}
 	probs := &problems{}
 	sum := &ImportSummary{Rows: map[string]int{}}
 	var out []ledgerRow
@@ -350,7 +407,7 @@ func ImportLedgers(ctx context.Context, client *ent.Client, r io.ReaderAt, size 
 		if err != nil {
 			return nil, err
 		}
-		n, err := readLedgerSheet(rows, t, grids, kps, personOK, canWrite(ctx), probs, func(r ledgerRow) {
+		n, err := readLedgerSheet(rows, t, grids, kps, personOK, personByCode, canWrite(ctx), probs, func(r ledgerRow) {
 			out = append(out, r)
 			read++
 			if read%5000 == 0 {
@@ -383,7 +440,7 @@ func canWrite(ctx context.Context) func(path string) bool {
 
 // readLedgerSheet checks the rows of one sheet and hands on the good ones.
 func readLedgerSheet(rows *rowReader, t *ent.LedgerItemType, grids map[string]*ent.Grid, kps map[string]int,
-	personOK ledgerfield.PersonExists, mayWrite func(path string) bool, probs *problems, keep func(ledgerRow)) (int, error) {
+	personOK ledgerfield.PersonExists, personByCode func(string) string, mayWrite func(path string) bool, probs *problems, keep func(ledgerRow)) (int, error) {
 	sheet := t.Code
 	keysRow, err := rows.keysRow()
 	if err != nil {
@@ -461,8 +518,11 @@ func readLedgerSheet(rows *rowReader, t *ent.LedgerItemType, grids map[string]*e
 		raw := make(map[string]string, len(t.Fields))
 		for _, f := range t.Fields {
 			v := at(f.Key)
-			if f.Type == ledgerfield.Date {
+			switch f.Type {
+			case ledgerfield.Date:
 				v = dateCell(v)
+			case ledgerfield.Person:
+				v = personByCode(v)
 			}
 			raw[f.Key] = v
 		}

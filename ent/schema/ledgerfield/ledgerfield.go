@@ -220,7 +220,7 @@ func canonical(d Def, v string, person PersonExists) (string, string) {
 	case Person:
 		id, err := strconv.Atoi(v)
 		if err != nil || id <= 0 {
-			return "", fmt.Sprintf("%q is not a person id", v)
+			return "", fmt.Sprintf("%q is not a person code (人员编号) in your scope", v)
 		}
 		if person == nil || !person(id) {
 			return "", fmt.Sprintf("no person %d in your scope", id)
