@@ -442,7 +442,7 @@ func canWrite(ctx context.Context) func(path string) bool {
 func readLedgerSheet(rows *rowReader, t *ent.LedgerItemType, grids map[string]*ent.Grid, kps map[string]int,
 	personOK ledgerfield.PersonExists, personByCode func(string) string, mayWrite func(path string) bool, probs *problems, keep func(ledgerRow)) (int, error) {
 	sheet := t.Code
-	keysRow, err := rows.keysRow()
+	keysRow, err := rows.keysRow(ledgerTable(t).cols)
 	if err != nil {
 		return 0, err
 	}

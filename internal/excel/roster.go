@@ -232,7 +232,7 @@ func openSheet(f *excelize.File, name string, want []column, probs *problems) (*
 		return nil, err
 	}
 	s := &sheetReader{name: name, rows: rows, col: map[string]int{}}
-	keysRow, err := rows.keysRow()
+	keysRow, err := rows.keysRow(want)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -176,6 +177,11 @@ func OpenFile(name string) (*os.File, int64, error) {
 type rowReader struct {
 	rows *excelize.Rows
 	n    int
+	// pending is a row read ahead (row 2 when it turned out to be data), returned next.
+	pending []string
+	// keys is the key row once known: a copy of it further down (where a sort in a
+	// spreadsheet program puts the hidden row) is skipped.
+	keys []string
 }
 
 func readRows(f *excelize.File, sheet string) (*rowReader, error) {
@@ -188,6 +194,28 @@ func readRows(f *excelize.File, sheet string) (*rowReader, error) {
 
 // next returns the next row's cells (trimmed) and its 1-based number, or false at the end.
 func (r *rowReader) next() ([]string, int, bool, error) {
+	if r.pending != nil {
+		cols := r.pending
+		r.pending = nil
+		return cols, r.n, true, nil
+	}
+	cols, n, ok, err := r.read()
+	if ok && r.keys != nil && slices.Equal(trimEnd(cols), trimEnd(r.keys)) && n > 2 {
+		return r.next() // the key row, sorted down among the data
+	}
+	return cols, n, ok, err
+}
+
+// trimEnd drops a row's empty trailing cells.
+func trimEnd(cols []string) []string {
+	for len(cols) > 0 && cols[len(cols)-1] == "" {
+		cols = cols[:len(cols)-1]
+	}
+	return cols
+}
+
+// read reads the next row from the sheet.
+func (r *rowReader) read() ([]string, int, bool, error) {
 	if !r.rows.Next() {
 		return nil, 0, false, r.rows.Error()
 	}
@@ -202,18 +230,49 @@ func (r *rowReader) next() ([]string, int, bool, error) {
 	return cols, r.n, true, nil
 }
 
-// keysRow reads on to row 2, the keys the import reads, and returns its cells (none when the
-// sheet is shorter).
-func (r *rowReader) keysRow() ([]string, error) {
-	for {
-		cols, n, ok, err := r.next()
-		if err != nil {
-			return nil, err
+// keysRow reads the headings (row 1) and the key row, and returns the keys by column (none
+// when the sheet is shorter). As exported, the keys are row 2, hidden. When row 2 holds
+// something else — a sort in a spreadsheet program moved the hidden row among the data, or
+// someone deleted it — the keys come from the headings, through cols (the sheet's columns:
+// heading → key), row 2 is read as data, and the key row is skipped wherever it turns up.
+func (r *rowReader) keysRow(cols []column) ([]string, error) {
+	heads, _, ok, err := r.read()
+	if err != nil || !ok {
+		return nil, err
+	}
+	second, _, ok, err := r.read()
+	if err != nil || !ok {
+		return second, err
+	}
+	known := map[string]string{}
+	for _, c := range cols {
+		known[c.label] = c.key
+	}
+	isKey := func(v string) bool {
+		for _, c := range cols {
+			if c.key == v {
+				return true
+			}
 		}
-		if !ok || n == 2 {
-			return cols, nil
+		return false
+	}
+	keyRow := slices.ContainsFunc(second, isKey) && !slices.ContainsFunc(second, func(v string) bool { return v != "" && !isKey(v) })
+	if keyRow || len(cols) == 0 {
+		r.keys = second
+		return second, nil
+	}
+	keys := make([]string, len(heads))
+	found := false
+	for i, h := range heads {
+		if k, ok := known[h]; ok {
+			keys[i], found = k, true
 		}
 	}
+	if !found {
+		return second, nil // neither keys nor known headings: the caller names what is missing
+	}
+	r.keys, r.pending = keys, second
+	return keys, nil
 }
 
 func (r *rowReader) close() { _ = r.rows.Close() }
