@@ -31,3 +31,17 @@ func (r *mutationResolver) ImportRoster(ctx context.Context, file graphql.Upload
 	}
 	return rosterPlan(plan, refused), nil
 }
+
+// ImportLedger is the resolver for the importLedger field.
+func (r *mutationResolver) ImportLedger(ctx context.Context, file graphql.Upload, dryRun bool) (*model.LedgerImportResult, error) {
+	data, err := io.ReadAll(io.LimitReader(file.File, excel.MaxFileBytes+1))
+	if err != nil {
+		return nil, apperr.Invalid("file", "the upload could not be read")
+	}
+	sum, err := excel.ImportLedgersWith(ctx, r.client(ctx), bytes.NewReader(data), int64(len(data)), excel.LedgerOptions{DryRun: dryRun})
+	var refused *excel.ImportError
+	if err != nil && !errors.As(err, &refused) {
+		return nil, err
+	}
+	return ledgerResult(sum, refused), nil
+}

@@ -91,31 +91,10 @@ func TestImportRosterInScope(t *testing.T) {
 // whose other sheets are empty.
 func rosterFile(t *testing.T, people [][]any) []byte {
 	t.Helper()
-	x := excelize.NewFile()
-	defer x.Close()
-	for _, name := range []string{"网格", "任职"} {
-		_, _ = x.NewSheet(name)
-	}
-	_ = x.SetSheetName("Sheet1", "人员")
-	sheets := map[string][][]any{
-		"网格": {{"网格编码*", "名称*", "类型*", "上级网格编码"}, {"code", "name", "kind", "parent_code"}},
-		"任职": {{"人员编号*", "姓名", "网格编码*", "角色*", "具体职责", "职务", "任职起始*", "任职终止", "终止原因"},
-			{"person_key", "person_name", "grid_code", "role", "duty", "title", "valid_from", "valid_to", "end_reason"}},
-		"人员": people,
-	}
-	for sheet, rs := range sheets {
-		for i, r := range rs {
-			cell, _ := excelize.CoordinatesToCellName(1, i+1)
-			if err := x.SetSheetRow(sheet, cell, &r); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	var buf bytes.Buffer
-	if _, err := x.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return xlsx(t, sheetRows{"人员", people},
+		sheetRows{"网格", [][]any{{"网格编码*", "名称*", "类型*", "上级网格编码"}, {"code", "name", "kind", "parent_code"}}},
+		sheetRows{"任职", [][]any{{"人员编号*", "姓名", "网格编码*", "角色*", "具体职责", "职务", "任职起始*", "任职终止", "终止原因"},
+			{"person_key", "person_name", "grid_code", "role", "duty", "title", "valid_from", "valid_to", "end_reason"}}})
 }
 
 // onePersonRoster is a roster that adds one person to the grid with code.
@@ -125,4 +104,100 @@ func onePersonRoster(t *testing.T, code string) []byte {
 		{"key", "name", "gender", "phone", "title", "unit", "party_member", "grid_code"},
 		{"", "表格新人（测试）", "男", "", "", "", "否", code},
 	})
+}
+
+// TestImportLedgerInScope: a village's staff upload a ledger sheet through GraphQL; the row
+// for another village is refused, naming the cell, and nothing is written until the file
+// holds only rows they may add.
+func TestImportLedgerInScope(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		f := newFixture(t, db)
+		g := f.buildTree(t, baseTree)
+		defineTestLedger(t, f)
+		_, _, token := f.holder(t, g["v1"].ID, "李村干部", "DIRECT_RESPONSIBLE")
+		sheet := func(grids ...string) []byte {
+			t.Helper()
+			rows := [][]any{{"网格编码*", "网格名称", "期间", "重点项目编码", "房屋地址*", "承租人数*"},
+				{"grid_code", "grid_name", "period", "key_project", "address", "tenants"}}
+			for _, code := range grids {
+				rows = append(rows, []any{code, "", "2026-11", "", "村东头（测试）", "2"})
+			}
+			return xlsx(t, sheetRows{"RENTAL", rows})
+		}
+		const mutation = `mutation($f: Upload!, $dry: Boolean!) { importLedger(file: $f, dryRun: $dry) { applied total sheets { sheet rows } refused { text } refusedTotal } }`
+		type result struct {
+			ImportLedger struct {
+				Applied      bool
+				Total        int
+				Refused      []struct{ Text string }
+				RefusedTotal int
+			}
+		}
+		upload := func(data []byte, dry bool) result {
+			t.Helper()
+			resp := f.env.DoUpload(t, token, mutation, map[string]any{"f": nil, "dry": dry}, []servertest.File{{Var: "f", Name: "ledger.xlsx", Data: data}})
+			if len(resp.Errors) > 0 {
+				t.Fatalf("importLedger: %+v", resp.Errors)
+			}
+			var r result
+			if err := json.Unmarshal(resp.Data, &r); err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		entries := func() int { return db.Client.LedgerEntry.Query().CountX(servertest.System()) }
+		before := entries()
+		r := upload(sheet(g["g11"].Code, g["g21"].Code), false)
+		if r.ImportLedger.Applied || r.ImportLedger.RefusedTotal != 1 || !strings.HasPrefix(r.ImportLedger.Refused[0].Text, "RENTAL!A4: ") {
+			t.Fatalf("a row for another village: %+v", r.ImportLedger)
+		}
+		if n := entries(); n != before {
+			t.Fatalf("a refused import wrote %d entries", n-before)
+		}
+		if r := upload(sheet(g["g11"].Code), true); r.ImportLedger.Applied || r.ImportLedger.Total != 1 || entries() != before {
+			t.Errorf("dry run: %+v, %d entries written", r.ImportLedger, entries()-before)
+		}
+		if r := upload(sheet(g["g11"].Code), false); !r.ImportLedger.Applied || r.ImportLedger.Total != 1 || entries() != before+1 {
+			t.Errorf("apply: %+v, %d entries written", r.ImportLedger, entries()-before)
+		}
+	})
+}
+
+// oneLedgerRow is a ledger workbook with one entry of the item type code (whose one field is
+// note) on the grid with gridCode.
+func oneLedgerRow(t *testing.T, code, gridCode, period string) []byte {
+	t.Helper()
+	return xlsx(t, sheetRows{code, [][]any{{"网格编码*", "网格名称", "期间", "重点项目编码", "备注*"},
+		{"grid_code", "grid_name", "period", "key_project", "note"}, {gridCode, "", period, "", "表格导入（测试）"}}})
+}
+
+// sheetRows is one sheet of a workbook a test uploads.
+type sheetRows struct {
+	name string
+	rows [][]any
+}
+
+// xlsx writes a workbook of the sheets, in order.
+func xlsx(t *testing.T, sheets ...sheetRows) []byte {
+	t.Helper()
+	x := excelize.NewFile()
+	defer x.Close()
+	for i, sh := range sheets {
+		if i == 0 {
+			_ = x.SetSheetName("Sheet1", sh.name)
+		} else if _, err := x.NewSheet(sh.name); err != nil {
+			t.Fatal(err)
+		}
+		for j, r := range sh.rows {
+			cell, _ := excelize.CoordinatesToCellName(1, j+1)
+			if err := x.SetSheetRow(sh.name, cell, &r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := x.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

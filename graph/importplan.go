@@ -1,6 +1,9 @@
 package graph
 
 import (
+	"maps"
+	"slices"
+
 	"gridgov/graph/model"
 	"gridgov/internal/excel"
 )
@@ -24,20 +27,43 @@ func rosterPlan(plan *excel.RosterPlan, refused *excel.ImportError) *model.Roste
 		out.NotInFile, out.NotInFileTotal = append(out.NotInFile, plan.NotInFile...), plan.NotInFileTotal
 	}
 	if refused != nil {
-		out.Applied, out.RefusedTotal = false, refused.Total
-		for _, p := range refused.Problems {
-			ip := &model.ImportProblem{Reason: p.Reason, Text: p.String()}
-			if p.Sheet != "" {
-				ip.Sheet = &p.Sheet
-			}
-			if p.Row > 0 {
-				ip.Row = &p.Row
-			}
-			if p.Column != "" {
-				ip.Column = &p.Column
-			}
-			out.Refused = append(out.Refused, ip)
+		out.Applied = false
+		out.Refused, out.RefusedTotal = importProblems(refused), refused.Total
+	}
+	return out
+}
+
+// ledgerResult is the API's view of a ledger import's counts and of its refusals (either
+// may be nil).
+func ledgerResult(sum *excel.ImportSummary, refused *excel.ImportError) *model.LedgerImportResult {
+	out := &model.LedgerImportResult{Sheets: []*model.LedgerImportSheet{}, Refused: []*model.ImportProblem{}}
+	if sum != nil {
+		out.Applied, out.Total = sum.Applied, sum.Total
+		for _, s := range slices.Sorted(maps.Keys(sum.Rows)) {
+			out.Sheets = append(out.Sheets, &model.LedgerImportSheet{Sheet: s, Rows: sum.Rows[s]})
 		}
+	}
+	if refused != nil {
+		out.Refused, out.RefusedTotal = importProblems(refused), refused.Total
+	}
+	return out
+}
+
+// importProblems lists the problems of a refused import as the API shows them.
+func importProblems(e *excel.ImportError) []*model.ImportProblem {
+	out := make([]*model.ImportProblem, 0, len(e.Problems))
+	for _, p := range e.Problems {
+		ip := &model.ImportProblem{Reason: p.Reason, Text: p.String()}
+		if p.Sheet != "" {
+			ip.Sheet = &p.Sheet
+		}
+		if p.Row > 0 {
+			ip.Row = &p.Row
+		}
+		if p.Column != "" {
+			ip.Column = &p.Column
+		}
+		out = append(out, ip)
 	}
 	return out
 }

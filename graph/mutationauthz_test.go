@@ -630,6 +630,14 @@ func mutationRows() []authzRow {
 			files: func(t *testing.T, w *mworld) []servertest.File {
 				return []servertest.File{{Var: "f", Name: "roster.xlsx", Data: onePersonRoster(t, w.grids["g11"].Code)}}
 			}},
+		{mutation: "importLedger", role: "SPECIFIC_RESPONSIBLE",
+			want: [4]outcome{allow, na("an import refuses each row outside the viewer's rights in its result (applied: false), not with an error: TestImportLedgerInScope"),
+				na("as for out of scope: each row is refused in the result"), deny},
+			doc:  `mutation($f: Upload!) { importLedger(file: $f, dryRun: false) { applied } }`,
+			vars: func(*testing.T, *mworld) map[string]any { return map[string]any{"f": nil} },
+			files: func(t *testing.T, w *mworld) []servertest.File {
+				return []servertest.File{{Var: "f", Name: "ledger.xlsx", Data: oneLedgerRow(t, w.itemType.Code, w.grids["v1"].Code, lastMonth())}}
+			}},
 		{mutation: "requestExport", role: "FIRST_RESPONSIBLE",
 			want:    [4]outcome{allow, deny, na("an export is a read of what the viewer may see: every role reads"), deny},
 			doc:     `mutation($g: ID!) { requestExport(kind: ROSTER, gridID: $g) { url } }`,

@@ -21,8 +21,8 @@ import (
 type importCmd struct {
 	File string `arg:"" name:"file" type:"existingfile" help:"the xlsx workbook to import"`
 	DB   dbFlag `embed:""`
-	// The roster's upsert (the ledger import ignores them).
-	DryRun            bool `name:"dry-run" help:"roster: show what the import would create and change, field by field, and write nothing"`
+	// The import's preview (both kinds) and the roster's duplicate confirmation.
+	DryRun            bool `name:"dry-run" help:"check every row and write nothing; roster: show what the import would create and change, field by field"`
 	ConfirmDuplicates bool `name:"confirm-duplicates" help:"roster: add new people (without 人员编号) even when someone with the same name and phone, or the same name in the same grid, is already there"`
 }
 
@@ -96,9 +96,13 @@ func (c *importCmd) Run(e *runEnv, kctx *kong.Context) error {
 	case "roster":
 		return c.importRoster(sys, stdout, client, f, size, bar)
 	default:
-		sum, err := excel.ImportLedgers(sys, client, f, size, bar.Update)
+		sum, err := excel.ImportLedgersWith(sys, client, f, size, excel.LedgerOptions{DryRun: c.DryRun, Progress: bar.Update})
 		if err != nil {
 			return err
+		}
+		if c.DryRun {
+			fmt.Fprintf(stdout, "dry run: %s would add %d ledger entries on %d sheets; nothing written\n", file, sum.Total, len(sum.Rows))
+			return nil
 		}
 		fmt.Fprintf(stdout, "imported %s: %d ledger entries on %d sheets\n", file, sum.Total, len(sum.Rows))
 	}

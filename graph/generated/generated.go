@@ -578,6 +578,19 @@ type ComplexityRoot struct {
 		Missing func(childComplexity int) int
 	}
 
+	LedgerImportResult struct {
+		Applied      func(childComplexity int) int
+		Refused      func(childComplexity int) int
+		RefusedTotal func(childComplexity int) int
+		Sheets       func(childComplexity int) int
+		Total        func(childComplexity int) int
+	}
+
+	LedgerImportSheet struct {
+		Rows  func(childComplexity int) int
+		Sheet func(childComplexity int) int
+	}
+
 	LedgerItemType struct {
 		Active        func(childComplexity int) int
 		Category      func(childComplexity int) int
@@ -652,6 +665,7 @@ type ComplexityRoot struct {
 		EnableUser               func(childComplexity int, userID int) int
 		EndAssignment            func(childComplexity int, id int, at *time.Time, reason *string) int
 		EscalateEvent            func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
+		ImportLedger             func(childComplexity int, file graphql.Upload, dryRun bool) int
 		ImportRoster             func(childComplexity int, file graphql.Upload, dryRun bool, confirmDuplicates bool) int
 		Login                    func(childComplexity int, username string, password string) int
 		Logout                   func(childComplexity int) int
@@ -1285,6 +1299,7 @@ type MutationResolver interface {
 	CreateEventCategory(ctx context.Context, input ent.CreateEventCategoryInput) (*ent.EventCategory, error)
 	UpdateEventCategory(ctx context.Context, id int, input ent.UpdateEventCategoryInput) (*ent.EventCategory, error)
 	ImportRoster(ctx context.Context, file graphql.Upload, dryRun bool, confirmDuplicates bool) (*model.RosterImportPlan, error)
+	ImportLedger(ctx context.Context, file graphql.Upload, dryRun bool) (*model.LedgerImportResult, error)
 	CreateKeyProject(ctx context.Context, input model.CreateKeyProjectInput) (*ent.KeyProject, error)
 	SetKeyProjectStatus(ctx context.Context, id int, status keyproject.Status) (*ent.KeyProject, error)
 	RecordKeyProjectProgress(ctx context.Context, metricID int, day string, value float64, note *string) (*ent.KeyProjectProgress, error)
@@ -3581,6 +3596,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LedgerGap.Missing(childComplexity), true
 
+	case "LedgerImportResult.applied":
+		if e.ComplexityRoot.LedgerImportResult.Applied == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerImportResult.Applied(childComplexity), true
+	case "LedgerImportResult.refused":
+		if e.ComplexityRoot.LedgerImportResult.Refused == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerImportResult.Refused(childComplexity), true
+	case "LedgerImportResult.refusedTotal":
+		if e.ComplexityRoot.LedgerImportResult.RefusedTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerImportResult.RefusedTotal(childComplexity), true
+	case "LedgerImportResult.sheets":
+		if e.ComplexityRoot.LedgerImportResult.Sheets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerImportResult.Sheets(childComplexity), true
+	case "LedgerImportResult.total":
+		if e.ComplexityRoot.LedgerImportResult.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerImportResult.Total(childComplexity), true
+
+	case "LedgerImportSheet.rows":
+		if e.ComplexityRoot.LedgerImportSheet.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerImportSheet.Rows(childComplexity), true
+	case "LedgerImportSheet.sheet":
+		if e.ComplexityRoot.LedgerImportSheet.Sheet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerImportSheet.Sheet(childComplexity), true
+
 	case "LedgerItemType.active":
 		if e.ComplexityRoot.LedgerItemType.Active == nil {
 			break
@@ -4042,6 +4101,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EscalateEvent(childComplexity, args["id"].(int), args["version"].(*int), args["note"].(*string), args["idempotencyKey"].(*string)), true
+	case "Mutation.importLedger":
+		if e.ComplexityRoot.Mutation.ImportLedger == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importLedger_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportLedger(childComplexity, args["file"].(graphql.Upload), args["dryRun"].(bool)), true
 	case "Mutation.importRoster":
 		if e.ComplexityRoot.Mutation.ImportRoster == nil {
 			break
@@ -12647,6 +12717,35 @@ extend type Mutation {
   """
   importRoster(file: Upload!, dryRun: Boolean! = true, confirmDuplicates: Boolean! = false): RosterImportPlan!
 }
+
+"What a ledger import (importLedger) writes, or with dryRun would write: new entries, one per row."
+type LedgerImportResult {
+  "Whether the rows were written (in the mutation's transaction). False for a dry run, and whenever a row is refused."
+  applied: Boolean!
+  "Rows per sheet (a sheet is named by its item type's code)."
+  sheets: [LedgerImportSheet!]!
+  total: Int!
+  "Every row refused and why, as sheet!B7: reason (the first 1000; refusedTotal counts all). Nothing is written while one is refused."
+  refused: [ImportProblem!]!
+  refusedTotal: Int!
+}
+
+"The rows of one sheet of a ledger import."
+type LedgerImportSheet {
+  sheet: String!
+  rows: Int!
+}
+
+extend type Mutation {
+  """
+  Imports a ledger workbook (the xlsx requestExport(kind: LEDGERS or LEDGER_TEMPLATE) gives)
+  as new entries, within the viewer's scope: each row on a grid where the viewer may not add
+  ledger entries is refused. With dryRun (the default) every row is checked and nothing is
+  written; without, all rows are written in this mutation's transaction, or none when any is
+  refused. Person cells take person codes (人员编号). Sent as a multipart upload (40 MB at most).
+  """
+  importLedger(file: Upload!, dryRun: Boolean! = true): LedgerImportResult!
+}
 `, BuiltIn: false},
 	{Name: "../schema/keyproject.graphql", Input: `extend type Query {
   """
@@ -14392,6 +14491,32 @@ func (ec *executionContext) childFields_LedgerGap(ctx context.Context, field gra
 		return ec.fieldContext_LedgerGap_missing(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LedgerGap", field.Name)
+}
+
+func (ec *executionContext) childFields_LedgerImportResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "applied":
+		return ec.fieldContext_LedgerImportResult_applied(ctx, field)
+	case "sheets":
+		return ec.fieldContext_LedgerImportResult_sheets(ctx, field)
+	case "total":
+		return ec.fieldContext_LedgerImportResult_total(ctx, field)
+	case "refused":
+		return ec.fieldContext_LedgerImportResult_refused(ctx, field)
+	case "refusedTotal":
+		return ec.fieldContext_LedgerImportResult_refusedTotal(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LedgerImportResult", field.Name)
+}
+
+func (ec *executionContext) childFields_LedgerImportSheet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sheet":
+		return ec.fieldContext_LedgerImportSheet_sheet(ctx, field)
+	case "rows":
+		return ec.fieldContext_LedgerImportSheet_rows(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LedgerImportSheet", field.Name)
 }
 
 func (ec *executionContext) childFields_LedgerItemType(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -16269,6 +16394,28 @@ func (ec *executionContext) field_Mutation_escalateEvent_args(ctx context.Contex
 		return nil, err
 	}
 	args["idempotencyKey"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importLedger_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg1
 	return args, nil
 }
 
@@ -28023,6 +28170,185 @@ func (ec *executionContext) fieldContext_LedgerGap_missing(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _LedgerImportResult_applied(ctx context.Context, field graphql.CollectedField, obj *model.LedgerImportResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerImportResult_applied(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Applied, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerImportResult_applied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerImportResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LedgerImportResult_sheets(ctx context.Context, field graphql.CollectedField, obj *model.LedgerImportResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerImportResult_sheets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sheets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LedgerImportSheet) graphql.Marshaler {
+			return ec.marshalNLedgerImportSheet2ᚕᚖgridgovᚋgraphᚋmodelᚐLedgerImportSheetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerImportResult_sheets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerImportResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerImportSheet(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerImportResult_total(ctx context.Context, field graphql.CollectedField, obj *model.LedgerImportResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerImportResult_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerImportResult_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerImportResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LedgerImportResult_refused(ctx context.Context, field graphql.CollectedField, obj *model.LedgerImportResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerImportResult_refused(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Refused, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImportProblem) graphql.Marshaler {
+			return ec.marshalNImportProblem2ᚕᚖgridgovᚋgraphᚋmodelᚐImportProblemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerImportResult_refused(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerImportResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportProblem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerImportResult_refusedTotal(ctx context.Context, field graphql.CollectedField, obj *model.LedgerImportResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerImportResult_refusedTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefusedTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerImportResult_refusedTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerImportResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LedgerImportSheet_sheet(ctx context.Context, field graphql.CollectedField, obj *model.LedgerImportSheet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerImportSheet_sheet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sheet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerImportSheet_sheet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerImportSheet", field, false, false, "String")
+}
+
+func (ec *executionContext) _LedgerImportSheet_rows(ctx context.Context, field graphql.CollectedField, obj *model.LedgerImportSheet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerImportSheet_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerImportSheet_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerImportSheet", field, false, false, "Int")
+}
+
 func (ec *executionContext) _LedgerItemType_id(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemType) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31055,6 +31381,50 @@ func (ec *executionContext) fieldContext_Mutation_importRoster(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_importRoster_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importLedger(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importLedger(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportLedger(ctx, fc.Args["file"].(graphql.Upload), fc.Args["dryRun"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LedgerImportResult) graphql.Marshaler {
+			return ec.marshalNLedgerImportResult2ᚖgridgovᚋgraphᚋmodelᚐLedgerImportResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importLedger(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerImportResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importLedger_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -58874,6 +59244,97 @@ func (ec *executionContext) _LedgerGap(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var ledgerImportResultImplementors = []string{"LedgerImportResult"}
+
+func (ec *executionContext) _LedgerImportResult(ctx context.Context, sel ast.SelectionSet, obj *model.LedgerImportResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ledgerImportResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LedgerImportResult")
+		case "applied":
+			out.Values[i] = ec._LedgerImportResult_applied(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sheets":
+			out.Values[i] = ec._LedgerImportResult_sheets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._LedgerImportResult_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refused":
+			out.Values[i] = ec._LedgerImportResult_refused(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refusedTotal":
+			out.Values[i] = ec._LedgerImportResult_refusedTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ledgerImportSheetImplementors = []string{"LedgerImportSheet"}
+
+func (ec *executionContext) _LedgerImportSheet(ctx context.Context, sel ast.SelectionSet, obj *model.LedgerImportSheet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ledgerImportSheetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LedgerImportSheet")
+		case "sheet":
+			out.Values[i] = ec._LedgerImportSheet_sheet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._LedgerImportSheet_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var ledgerItemTypeImplementors = []string{"LedgerItemType", "Node"}
 
 func (ec *executionContext) _LedgerItemType(ctx context.Context, sel ast.SelectionSet, obj *ent.LedgerItemType) graphql.Marshaler {
@@ -59573,6 +60034,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "importRoster":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_importRoster(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importLedger":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importLedger(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -64301,6 +64769,38 @@ func (ec *executionContext) marshalNLedgerGap2ᚖgridgovᚋgraphᚋmodelᚐLedge
 		return graphql.Null
 	}
 	return ec._LedgerGap(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLedgerImportResult2ᚖgridgovᚋgraphᚋmodelᚐLedgerImportResult(ctx context.Context, sel ast.SelectionSet, v *model.LedgerImportResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LedgerImportResult!")
+		return graphql.Null
+	}
+	return ec._LedgerImportResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLedgerImportSheet2ᚕᚖgridgovᚋgraphᚋmodelᚐLedgerImportSheetᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LedgerImportSheet) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLedgerImportSheet2ᚖgridgovᚋgraphᚋmodelᚐLedgerImportSheet(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLedgerImportSheet2ᚖgridgovᚋgraphᚋmodelᚐLedgerImportSheet(ctx context.Context, sel ast.SelectionSet, v *model.LedgerImportSheet) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LedgerImportSheet!")
+		return graphql.Null
+	}
+	return ec._LedgerImportSheet(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNLedgerItemType2ᚕᚖgridgovᚋentᚐLedgerItemTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.LedgerItemType) graphql.Marshaler {

@@ -195,6 +195,24 @@ type LedgerGap struct {
 	Missing []*ent.LedgerItemType `json:"missing"`
 }
 
+// What a ledger import (importLedger) writes, or with dryRun would write: new entries, one per row.
+type LedgerImportResult struct {
+	// Whether the rows were written (in the mutation's transaction). False for a dry run, and whenever a row is refused.
+	Applied bool `json:"applied"`
+	// Rows per sheet (a sheet is named by its item type's code).
+	Sheets []*LedgerImportSheet `json:"sheets"`
+	Total  int                  `json:"total"`
+	// Every row refused and why, as sheet!B7: reason (the first 1000; refusedTotal counts all). Nothing is written while one is refused.
+	Refused      []*ImportProblem `json:"refused"`
+	RefusedTotal int              `json:"refusedTotal"`
+}
+
+// The rows of one sheet of a ledger import.
+type LedgerImportSheet struct {
+	Sheet string `json:"sheet"`
+	Rows  int    `json:"rows"`
+}
+
 // One value of a ledger entry.
 type LedgerValue struct {
 	Key   string `json:"key"`

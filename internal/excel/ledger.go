@@ -306,11 +306,20 @@ func cellValue(f ledgerfield.Def, v string) any {
 
 func keys(m map[int]bool) []int { return slices.Sorted(maps.Keys(m)) }
 
-// ImportSummary counts what an import wrote.
+// ImportSummary counts what an import wrote, or with DryRun would write.
 type ImportSummary struct {
 	// Rows by sheet name.
 	Rows  map[string]int
 	Total int
+	// Applied is true once the rows have been written.
+	Applied bool
+}
+
+// LedgerOptions are the choices of a ledger import.
+type LedgerOptions struct {
+	// DryRun checks every row and writes nothing.
+	DryRun   bool
+	Progress Progress
 }
 
 // importBatch is how many rows go into one INSERT (SQLite allows 32,766 bound values).
@@ -327,6 +336,14 @@ type ledgerRow struct {
 // writes them all in one transaction. It runs with ctx's authority: grids, key projects and
 // people are looked up in its scope (the command line runs on the system's account).
 func ImportLedgers(ctx context.Context, client *ent.Client, r io.ReaderAt, size int64, progress Progress) (*ImportSummary, error) {
+	return ImportLedgersWith(ctx, client, r, size, LedgerOptions{Progress: progress})
+}
+
+// ImportLedgersWith is ImportLedgers with options: with DryRun it checks every row, counts
+// what it would write and writes nothing. The rows are written in client's transaction when
+// it is bound to one (a GraphQL mutation's), else in one of its own.
+func ImportLedgersWith(ctx context.Context, client *ent.Client, r io.ReaderAt, size int64, opts LedgerOptions) (*ImportSummary, error) {
+	progress := opts.Progress
 	if err := authz.RequireActor(ctx); err != nil {
 		return nil, err
 	}
@@ -424,10 +441,14 @@ func ImportLedgers(ctx context.Context, client *ent.Client, r io.ReaderAt, size 
 		return nil, err
 	}
 	progress.report("checked", read, read)
+	sum.Total = len(out)
+	if opts.DryRun {
+		return sum, nil
+	}
 	if err := writeLedgerRows(ctx, client, out, progress); err != nil {
 		return nil, err
 	}
-	sum.Total = len(out)
+	sum.Applied = true
 	return sum, nil
 }
 
@@ -562,17 +583,29 @@ func dupKey(g, p, kp string, values map[string]string) string {
 	return b.String()
 }
 
-// writeLedgerRows inserts rows in batches in one transaction.
+// writeLedgerRows inserts rows in batches in one transaction: client's when it is bound to
+// one, else one of its own.
 func writeLedgerRows(ctx context.Context, client *ent.Client, rows []ledgerRow, progress Progress) error {
 	sys := authz.SystemContext(ctx, "write a checked ledger import")
+	if _, _, bound := ent.AuditClientTx(client); bound {
+		return insertLedgerRows(sys, client, rows, progress)
+	}
 	tx, err := client.Tx(sys)
 	if err != nil {
 		return err
 	}
-	// The paths read when the file was checked may predate a move: copy the current ones.
-	paths, err := gridtree.LockedPaths(sys, tx.Client())
-	if err != nil {
+	if err := insertLedgerRows(sys, tx.Client(), rows, progress); err != nil {
 		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// insertLedgerRows inserts rows through tx, a client bound to the import's transaction.
+func insertLedgerRows(sys context.Context, tx *ent.Client, rows []ledgerRow, progress Progress) error {
+	// The paths read when the file was checked may predate a move: copy the current ones.
+	paths, err := gridtree.LockedPaths(sys, tx)
+	if err != nil {
 		return err
 	}
 	sys = gridtree.WithKnownPaths(sys, paths)
@@ -584,10 +617,9 @@ func writeLedgerRows(ctx context.Context, client *ent.Client, rows []ledgerRow, 
 				SetNillableKeyProjectID(r.kpID).SetPeriod(r.period).SetValues(r.values))
 		}
 		if err := tx.LedgerEntry.CreateBulk(bulk...).Exec(sys); err != nil {
-			_ = tx.Rollback()
 			return fmt.Errorf("import ledgers: rows %d–%d: %w", lo+1, hi, err)
 		}
 		progress.report("written", hi, len(rows))
 	}
-	return tx.Commit()
+	return nil
 }

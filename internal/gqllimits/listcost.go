@@ -43,6 +43,8 @@ var listSizes = map[string]int{
 	"RosterImportPlan.changes":   500,
 	"RosterImportPlan.refused":   1000,
 	"RosterImportRow.changes":    10,
+	"LedgerImportResult.sheets":  300,
+	"LedgerImportResult.refused": 1000,
 	"Inspection.photos":          9,
 	"PublicEvent.photos":         18,
 	"EventCategory.children":     50,
