@@ -1,12 +1,38 @@
 package graph
 
 import (
+	"bytes"
+	"errors"
+	"io"
 	"maps"
 	"slices"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"gridgov/graph/model"
+	"gridgov/internal/apperr"
 	"gridgov/internal/excel"
 )
+
+// uploadedWorkbook reads an uploaded workbook into memory, up to one byte past the largest
+// accepted (the import refuses that one with its own message).
+func uploadedWorkbook(file graphql.Upload) (*bytes.Reader, error) {
+	data, err := io.ReadAll(io.LimitReader(file.File, excel.MaxFileBytes+1))
+	if err != nil {
+		return nil, apperr.Invalid("file", "the upload could not be read")
+	}
+	return bytes.NewReader(data), nil
+}
+
+// refusedRows splits an import's error: the rows it refused, which the answer lists, from any
+// other failure, which is the mutation's error.
+func refusedRows(err error) (*excel.ImportError, error) {
+	var refused *excel.ImportError
+	if err != nil && !errors.As(err, &refused) {
+		return nil, err
+	}
+	return refused, nil
+}
 
 // maxPlanRows bounds the rows of each list of a RosterImportPlan answer; the counts hold all.
 const maxPlanRows = 500

@@ -10,6 +10,7 @@ import (
 	"gridgov/ent/session"
 	"gridgov/ent/user"
 	"gridgov/internal/apperr"
+	"gridgov/internal/store"
 )
 
 // MinPasswordLen is the shortest password accepted for a new account.
@@ -54,17 +55,10 @@ func CreateUser(ctx context.Context, client *ent.Client, nu NewUser) (*ent.User,
 // same transaction (client's, or one of its own), so that a disabled account never keeps a
 // live session.
 func SetDisabled(ctx context.Context, client *ent.Client, username string, disabled bool) error {
-	if _, _, bound := ent.AuditClientTx(client); !bound {
-		tx, err := client.Tx(ctx)
-		if err != nil {
-			return fmt.Errorf("disable user %q: %w", username, err)
-		}
-		if err := SetDisabled(ctx, tx.Client(), username, disabled); err != nil {
-			_ = tx.Rollback()
-			return err
-		}
-		return tx.Commit()
-	}
+	return store.InTx(ctx, client, func(client *ent.Client) error { return setDisabled(ctx, client, username, disabled) })
+}
+
+func setDisabled(ctx context.Context, client *ent.Client, username string, disabled bool) error {
 	sys := authz.SystemContext(ctx, "disable an account")
 	n, err := client.User.Update().Where(user.Username(username)).SetDisabled(disabled).Save(sys)
 	if err != nil {

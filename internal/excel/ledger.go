@@ -21,6 +21,7 @@ import (
 	"gridgov/ent/schema/ledgerfield"
 	"gridgov/internal/gridtree"
 	"gridgov/internal/ledger"
+	"gridgov/internal/store"
 )
 
 // Ledger sheets: one per item type, named by its code. Row 1 holds the headings people
@@ -587,18 +588,7 @@ func dupKey(g, p, kp string, values map[string]string) string {
 // one, else one of its own.
 func writeLedgerRows(ctx context.Context, client *ent.Client, rows []ledgerRow, progress Progress) error {
 	sys := authz.SystemContext(ctx, "write a checked ledger import")
-	if _, _, bound := ent.AuditClientTx(client); bound {
-		return insertLedgerRows(sys, client, rows, progress)
-	}
-	tx, err := client.Tx(sys)
-	if err != nil {
-		return err
-	}
-	if err := insertLedgerRows(sys, tx.Client(), rows, progress); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return store.InTx(sys, client, func(tx *ent.Client) error { return insertLedgerRows(sys, tx, rows, progress) })
 }
 
 // insertLedgerRows inserts rows through tx, a client bound to the import's transaction.

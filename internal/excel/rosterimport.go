@@ -1,6 +1,7 @@
 package excel
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"gridgov/ent/person"
 	"gridgov/internal/gridtree"
 	"gridgov/internal/labels"
+	"gridgov/internal/store"
 )
 
 // A roster import is an upsert: grids are matched on their code, people on their person code
@@ -259,8 +261,9 @@ func (pl *planner) planGrids(rows []gridRow) {
 	for _, g := range rows {
 		e := pl.db.grids[g.code]
 		if e == nil {
-			if !pl.can(pl.pathFor(g.parent), authz.ObjGrid, authz.ActCreate) || (g.parent == "" && !pl.can("/", authz.ObjGrid, authz.ActCreate)) {
-				pl.outside(gridsSheet, g.row, "D", "the parent grid "+cmpOr(g.parent, "(none: a new root)"))
+			// A new root (no parent) is checked at "/", where pathFor puts it.
+			if !pl.can(pl.pathFor(g.parent), authz.ObjGrid, authz.ActCreate) {
+				pl.outside(gridsSheet, g.row, "D", "the parent grid "+cmp.Or(g.parent, "(none: a new root)"))
 				continue
 			}
 			pl.newGrids = append(pl.newGrids, g)
@@ -357,7 +360,7 @@ func (pl *planner) planPeople(ctx context.Context, client *ent.Client, rows []pe
 				}
 			}
 			pl.newPeople = append(pl.newPeople, p)
-			pl.created(peopleSheet, p.row, cmpOr(p.key, p.name))
+			pl.created(peopleSheet, p.row, cmp.Or(p.key, p.name))
 			continue
 		}
 		pl.personID[p.key] = e.ID
@@ -411,13 +414,6 @@ func code(p *ent.Person) string {
 		return *p.PersonCode
 	}
 	return "P" + strconv.Itoa(p.ID)
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // assignmentKey matches an assignment of the file with one of the database.
@@ -538,18 +534,7 @@ func (pl *planner) notInFile(ctx context.Context, client *ent.Client, grids []gr
 // mutation's), else one of its own.
 func (pl *planner) apply(ctx context.Context, client *ent.Client) error {
 	sys := authz.SystemContext(ctx, "write a checked roster import")
-	if _, _, bound := ent.AuditClientTx(client); bound {
-		return pl.write(sys, client)
-	}
-	tx, err := client.Tx(sys)
-	if err != nil {
-		return err
-	}
-	if err := pl.write(sys, tx.Client()); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return store.InTx(sys, client, func(tx *ent.Client) error { return pl.write(sys, tx) })
 }
 
 // write writes the plan through tx, a client bound to the import's transaction.
