@@ -1,7 +1,9 @@
 package workflow_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,47 +30,7 @@ func TestCalendarCoveredDeadlines(t *testing.T) {
 			calendar.Reset()
 			w := newWorld(t, dbtest.New(t, d))
 			cal := workcal.BuiltIn()
-			loc := cal.Location()
-			now := time.Now().In(loc)
-			year := now.Year()
-			for cal.Covers(year) {
-				year++
-			}
-			// Five weekdays of year, after today: the made-up holidays.
-			base := time.Date(year, 1, 1, 12, 0, 0, 0, loc)
-			if now.After(base) {
-				base = time.Date(now.Year(), now.Month(), now.Day()+1, 12, 0, 0, 0, loc)
-			}
-			var holidays []map[string]any
-			var days []workcal.Day
-			for day := base; len(days) < 5; day = day.AddDate(0, 0, 1) {
-				if wd := day.Weekday(); wd != time.Saturday && wd != time.Sunday {
-					if day.Year() != year {
-						t.Skipf("too late in %d to place five test holidays", year)
-					}
-					date := day.Format(time.DateOnly)
-					holidays = append(holidays, map[string]any{"date": date, "working": false, "name": "测试假日（测试数据）"})
-					days = append(days, workcal.Day{Date: date, Name: "测试假日（测试数据）"})
-				}
-			}
-			// A limit that reaches past the test holidays: the working days from today to
-			// the last of them, plus three.
-			last, _ := time.ParseInLocation(time.DateOnly, days[4].Date, loc)
-			limit := 3
-			for day := now.AddDate(0, 0, 1); !day.After(last); day = day.AddDate(0, 0, 1) {
-				if cal.IsWorkingDay(day) {
-					limit++
-				}
-			}
-			if err := w.db.Client.EventCategory.Update().Where(eventcategory.ID(w.cat["EXPOSED_GARBAGE"])).
-				SetTimeLimit(limit).SetLimitUnit("WORKING_DAYS").Exec(servertest.System()); err != nil {
-				t.Fatal(err)
-			}
-			withSchedule, err := workcal.New(nil, append(append([]workcal.Day{}, workcal.ChinaHolidays...), days...), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-
+			year, holidays, days, limit, withSchedule := testSchedule(t, w)
 			covered := func(id string) bool {
 				t.Helper()
 				var out struct {
@@ -86,7 +48,7 @@ func TestCalendarCoveredDeadlines(t *testing.T) {
 			if want := cal.Deadline(*before.RegisteredAt, limit, workcal.WorkingDays); !before.Deadline.Equal(want) {
 				t.Errorf("deadline without a %d schedule %v, want %v (plain weekdays)", year, before.Deadline, want)
 			}
-			if before.Deadline.In(loc).Year() != year {
+			if before.Deadline.In(cal.Location()).Year() != year {
 				t.Fatalf("test setup: deadline %v is not in %d", before.Deadline, year)
 			}
 			if covered(before.ID) {
@@ -191,6 +153,114 @@ func TestCalendarCoveredDeadlines(t *testing.T) {
 					t.Errorf("deadline of case %s after deleteCalendarYear %v, want %v (plain weekdays)", c.ID, d, want)
 				}
 			}
+		})
+	}
+}
+
+// testSchedule prepares a calendar change for w: the first year without a built-in schedule,
+// five made-up holidays in it after today (TEST DATA), as the API and as workcal days, a
+// working-day limit for EXPOSED_GARBAGE that reaches past them (set on the category), and the
+// calendar with them.
+func testSchedule(t *testing.T, w *world) (year int, holidays []map[string]any, days []workcal.Day, limit int, withSchedule *workcal.Calendar) {
+	t.Helper()
+	cal := workcal.BuiltIn()
+	loc := cal.Location()
+	now := time.Now().In(loc)
+	year = now.Year()
+	for cal.Covers(year) {
+		year++
+	}
+	// Five weekdays of year, after today: the made-up holidays.
+	base := time.Date(year, 1, 1, 12, 0, 0, 0, loc)
+	if now.After(base) {
+		base = time.Date(now.Year(), now.Month(), now.Day()+1, 12, 0, 0, 0, loc)
+	}
+	for day := base; len(days) < 5; day = day.AddDate(0, 0, 1) {
+		if wd := day.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			if day.Year() != year {
+				t.Skipf("too late in %d to place five test holidays", year)
+			}
+			date := day.Format(time.DateOnly)
+			holidays = append(holidays, map[string]any{"date": date, "working": false, "name": "测试假日（测试数据）"})
+			days = append(days, workcal.Day{Date: date, Name: "测试假日（测试数据）"})
+		}
+	}
+	// A limit that reaches past the test holidays: the working days from today to the last
+	// of them, plus three.
+	last, _ := time.ParseInLocation(time.DateOnly, days[4].Date, loc)
+	limit = 3
+	for day := now.AddDate(0, 0, 1); !day.After(last); day = day.AddDate(0, 0, 1) {
+		if cal.IsWorkingDay(day) {
+			limit++
+		}
+	}
+	if err := w.db.Client.EventCategory.Update().Where(eventcategory.ID(w.cat["EXPOSED_GARBAGE"])).
+		SetTimeLimit(limit).SetLimitUnit("WORKING_DAYS").Exec(servertest.System()); err != nil {
+		t.Fatal(err)
+	}
+	withSchedule, err := workcal.New(nil, append(append([]workcal.Day{}, workcal.ChinaHolidays...), days...), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return year, holidays, days, limit, withSchedule
+}
+
+// TestCalendarChangesRace, on each store in turn: 24 administrators load the same year's
+// schedule at once while cases are open. Each request succeeds or is told CONFLICT (retry);
+// afterwards every open case's deadline is the one the loaded schedule gives, each moved once
+// in all.
+func TestCalendarChangesRace(t *testing.T) {
+	for _, d := range []string{dialect.SQLite, dialect.Postgres} {
+		t.Run(d, func(t *testing.T) {
+			t.Cleanup(calendar.Reset)
+			calendar.Reset()
+			w := newWorld(t, dbtest.New(t, d))
+			year, holidays, _, limit, withSchedule := testSchedule(t, w)
+			var cases []Ev
+			for range 6 {
+				cases = append(cases, w.must(t, w.villageDirect, "acceptEvent", w.report(t, "EXPOSED_GARBAGE").ID, nil))
+			}
+			const set = `mutation($y: Int!, $d: [WorkCalendarDayInput!]!) { setCalendarYear(year: $y, days: $d) { deadlinesMoved } }`
+			const n = 24
+			moved := make([]int, n)
+			codes := make([][]string, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() {
+					resp := w.env.Do(t, w.admin, set, map[string]any{"y": year, "d": holidays})
+					codes[i] = resp.Codes()
+					var out struct{ SetCalendarYear struct{ DeadlinesMoved int } }
+					if len(resp.Errors) == 0 && json.Unmarshal(resp.Data, &out) == nil {
+						moved[i] = out.SetCalendarYear.DeadlinesMoved
+					}
+				})
+			}
+			wg.Wait()
+			total, ok := 0, 0
+			for i := range n {
+				for _, c := range codes[i] {
+					if c != "CONFLICT" {
+						t.Errorf("request %d: error %s, want success or CONFLICT", i, c)
+					}
+				}
+				if len(codes[i]) == 0 {
+					ok++
+				}
+				total += moved[i]
+			}
+			if ok == 0 {
+				t.Fatal("no request succeeded")
+			}
+			if total != len(cases) {
+				t.Errorf("the requests moved %d deadlines in all, want each of the %d cases once", total, len(cases))
+			}
+			for _, c := range cases {
+				want := withSchedule.Deadline(*c.RegisteredAt, limit, workcal.WorkingDays)
+				if got := w.stored(t, c.ID).Deadline; got == nil || !got.Equal(want) {
+					t.Errorf("case %s: deadline %v, want %v (counted with the schedule)", c.ID, got, want)
+				}
+			}
+			t.Logf("%s: %d of %d succeeded", d, ok, n)
 		})
 	}
 }
