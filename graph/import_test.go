@@ -201,3 +201,33 @@ func xlsx(t *testing.T, sheets ...sheetRows) []byte {
 	}
 	return buf.Bytes()
 }
+
+// TestImportRosterNotInFileScope: a village official's file that names another village's grid
+// is refused for that row, and its "not in the file" list names only people the official may
+// see: someone kept in their own grid, never someone kept in the other village.
+func TestImportRosterNotInFileScope(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		f := newFixture(t, db)
+		g := f.buildTree(t, baseTree)
+		_, _, token := f.holder(t, g["v1"].ID, "王村长", "FIRST_RESPONSIBLE")
+		f.createPerson(t, g["g11"].ID, "本村未列（测试）")
+		f.createPerson(t, g["g21"].ID, "外村未列（测试）")
+		data := xlsx(t,
+			sheetRows{"网格", [][]any{{"网格编码*", "名称*", "类型*", "上级网格编码"}, {"code", "name", "kind", "parent_code"},
+				{g["g11"].Code, g["g11"].Name, "VILLAGER_GROUP", g["v1"].Code}, {g["g21"].Code, g["g21"].Name, "VILLAGER_GROUP", g["v2"].Code}}},
+			sheetRows{"人员", [][]any{{"人员编号", "姓名*", "性别", "联系电话", "职务", "工作单位", "党员", "所属网格编码*"},
+				{"key", "name", "gender", "phone", "title", "unit", "party_member", "grid_code"},
+				{"", "新组员（测试）", "男", "13700002222", "", "", "否", g["g11"].Code}}},
+			sheetRows{"任职", [][]any{{"人员编号*"}, {"person_key"}}})
+		resp := f.env.DoUpload(t, token, `mutation($f: Upload!) { importRoster(file: $f) { notInFile refused { text } } }`,
+			map[string]any{"f": nil}, []servertest.File{{Var: "f", Name: "roster.xlsx", Data: data}})
+		if len(resp.Errors) > 0 {
+			t.Fatalf("importRoster: %+v", resp.Errors)
+		}
+		out := string(resp.Data)
+		if !strings.Contains(out, "本村未列（测试）") || strings.Contains(out, "外村未列（测试）") ||
+			!strings.Contains(out, "网格!A4: grid "+g["g21"].Code+": not found or outside your scope") {
+			t.Errorf("plan of a file naming another village's grid: %s", out)
+		}
+	})
+}

@@ -501,14 +501,17 @@ func (pl *planner) planAssignments(ctx context.Context, client *ent.Client, rows
 	return nil
 }
 
-// notInFile lists the people kept in the file's grids whom the file does not list.
+// notInFile lists the people kept in the file's grids (those the viewer may see people in)
+// whom the file does not list.
 func (pl *planner) notInFile(ctx context.Context, client *ent.Client, grids []gridRow, people []personRow) error {
 	if len(people) == 0 {
 		return nil
 	}
 	var ids []int
 	for _, g := range grids {
-		if e := pl.db.grids[g.code]; e != nil {
+		// Only grids whose people the viewer may see: a row naming another village's grid
+		// must not list who is kept there.
+		if e := pl.db.grids[g.code]; e != nil && pl.can(e.Path, authz.ObjPerson, authz.ActRead) {
 			ids = append(ids, e.ID)
 		}
 	}
