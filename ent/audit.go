@@ -1053,6 +1053,7 @@ func (e *LedgerEntry) auditRecord() AuditRecord {
 	return AuditRecord{ID: e.ID, Fields: map[string]any{
 		"created_at":     e.CreatedAt,
 		"updated_at":     e.UpdatedAt,
+		"entry_code":     e.EntryCode,
 		"period":         e.Period,
 		"values":         e.Values,
 		"version":        e.Version,

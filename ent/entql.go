@@ -535,6 +535,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Fields: map[string]*sqlgraph.FieldSpec{
 			ledgerentry.FieldCreatedAt:    {Type: field.TypeTime, Column: ledgerentry.FieldCreatedAt},
 			ledgerentry.FieldUpdatedAt:    {Type: field.TypeTime, Column: ledgerentry.FieldUpdatedAt},
+			ledgerentry.FieldEntryCode:    {Type: field.TypeString, Column: ledgerentry.FieldEntryCode},
 			ledgerentry.FieldPeriod:       {Type: field.TypeString, Column: ledgerentry.FieldPeriod},
 			ledgerentry.FieldValues:       {Type: field.TypeJSON, Column: ledgerentry.FieldValues},
 			ledgerentry.FieldVersion:      {Type: field.TypeInt, Column: ledgerentry.FieldVersion},
@@ -4108,6 +4109,11 @@ func (f *LedgerEntryFilter) WhereCreatedAt(p entql.TimeP) {
 // WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
 func (f *LedgerEntryFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(ledgerentry.FieldUpdatedAt))
+}
+
+// WhereEntryCode applies the entql string predicate on the entry_code field.
+func (f *LedgerEntryFilter) WhereEntryCode(p entql.StringP) {
+	f.Where(p.Field(ledgerentry.FieldEntryCode))
 }
 
 // WherePeriod applies the entql string predicate on the period field.

@@ -2754,6 +2754,11 @@ func (_q *LedgerEntryQuery) collectField(ctx context.Context, oneNode bool, opCt
 				selectedFields = append(selectedFields, ledgerentry.FieldUpdatedAt)
 				fieldSeen[ledgerentry.FieldUpdatedAt] = struct{}{}
 			}
+		case "entryCode":
+			if _, ok := fieldSeen[ledgerentry.FieldEntryCode]; !ok {
+				selectedFields = append(selectedFields, ledgerentry.FieldEntryCode)
+				fieldSeen[ledgerentry.FieldEntryCode] = struct{}{}
+			}
 		case "period":
 			if _, ok := fieldSeen[ledgerentry.FieldPeriod]; !ok {
 				selectedFields = append(selectedFields, ledgerentry.FieldPeriod)

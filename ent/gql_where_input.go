@@ -4924,6 +4924,23 @@ type LedgerEntryWhereInput struct {
 	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
 	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
 
+	// "entry_code" field predicates.
+	EntryCode             *string  `json:"entryCode,omitempty"`
+	EntryCodeNEQ          *string  `json:"entryCodeNEQ,omitempty"`
+	EntryCodeIn           []string `json:"entryCodeIn,omitempty"`
+	EntryCodeNotIn        []string `json:"entryCodeNotIn,omitempty"`
+	EntryCodeGT           *string  `json:"entryCodeGT,omitempty"`
+	EntryCodeGTE          *string  `json:"entryCodeGTE,omitempty"`
+	EntryCodeLT           *string  `json:"entryCodeLT,omitempty"`
+	EntryCodeLTE          *string  `json:"entryCodeLTE,omitempty"`
+	EntryCodeContains     *string  `json:"entryCodeContains,omitempty"`
+	EntryCodeHasPrefix    *string  `json:"entryCodeHasPrefix,omitempty"`
+	EntryCodeHasSuffix    *string  `json:"entryCodeHasSuffix,omitempty"`
+	EntryCodeIsNil        bool     `json:"entryCodeIsNil,omitempty"`
+	EntryCodeNotNil       bool     `json:"entryCodeNotNil,omitempty"`
+	EntryCodeEqualFold    *string  `json:"entryCodeEqualFold,omitempty"`
+	EntryCodeContainsFold *string  `json:"entryCodeContainsFold,omitempty"`
+
 	// "period" field predicates.
 	Period             *string  `json:"period,omitempty"`
 	PeriodNEQ          *string  `json:"periodNEQ,omitempty"`
@@ -5092,6 +5109,51 @@ func (i *LedgerEntryWhereInput) P() (predicate.LedgerEntry, error) {
 	}
 	if i.UpdatedAtLTE != nil {
 		predicates = append(predicates, ledgerentry.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.EntryCode != nil {
+		predicates = append(predicates, ledgerentry.EntryCodeEQ(*i.EntryCode))
+	}
+	if i.EntryCodeNEQ != nil {
+		predicates = append(predicates, ledgerentry.EntryCodeNEQ(*i.EntryCodeNEQ))
+	}
+	if len(i.EntryCodeIn) > 0 {
+		predicates = append(predicates, ledgerentry.EntryCodeIn(i.EntryCodeIn...))
+	}
+	if len(i.EntryCodeNotIn) > 0 {
+		predicates = append(predicates, ledgerentry.EntryCodeNotIn(i.EntryCodeNotIn...))
+	}
+	if i.EntryCodeGT != nil {
+		predicates = append(predicates, ledgerentry.EntryCodeGT(*i.EntryCodeGT))
+	}
+	if i.EntryCodeGTE != nil {
+		predicates = append(predicates, ledgerentry.EntryCodeGTE(*i.EntryCodeGTE))
+	}
+	if i.EntryCodeLT != nil {
+		predicates = append(predicates, ledgerentry.EntryCodeLT(*i.EntryCodeLT))
+	}
+	if i.EntryCodeLTE != nil {
+		predicates = append(predicates, ledgerentry.EntryCodeLTE(*i.EntryCodeLTE))
+	}
+	if i.EntryCodeContains != nil {
+		predicates = append(predicates, ledgerentry.EntryCodeContains(*i.EntryCodeContains))
+	}
+	if i.EntryCodeHasPrefix != nil {
+		predicates = append(predicates, ledgerentry.EntryCodeHasPrefix(*i.EntryCodeHasPrefix))
+	}
+	if i.EntryCodeHasSuffix != nil {
+		predicates = append(predicates, ledgerentry.EntryCodeHasSuffix(*i.EntryCodeHasSuffix))
+	}
+	if i.EntryCodeIsNil {
+		predicates = append(predicates, ledgerentry.EntryCodeIsNil())
+	}
+	if i.EntryCodeNotNil {
+		predicates = append(predicates, ledgerentry.EntryCodeNotNil())
+	}
+	if i.EntryCodeEqualFold != nil {
+		predicates = append(predicates, ledgerentry.EntryCodeEqualFold(*i.EntryCodeEqualFold))
+	}
+	if i.EntryCodeContainsFold != nil {
+		predicates = append(predicates, ledgerentry.EntryCodeContainsFold(*i.EntryCodeContainsFold))
 	}
 	if i.Period != nil {
 		predicates = append(predicates, ledgerentry.PeriodEQ(*i.Period))

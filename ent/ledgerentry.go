@@ -26,6 +26,8 @@ type LedgerEntry struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When the row last changed (UTC).
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Stable external key of the entry (台账编号): unique, assigned on create unless an import gives it. Ledger workbooks carry it, and an import changes the entry it names instead of adding one.
+	EntryCode *string `json:"entry_code,omitempty"`
 	// The period kept: "" for NONE, 2026-11 (MONTH), 2026-Q4 (QUARTER) or 2026 (YEAR).
 	Period string `json:"period,omitempty"`
 	// Canonical values by field key.
@@ -144,7 +146,7 @@ func (*LedgerEntry) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case ledgerentry.FieldID, ledgerentry.FieldVersion, ledgerentry.FieldGridID, ledgerentry.FieldItemTypeID, ledgerentry.FieldKeyProjectID, ledgerentry.FieldCreatedByID, ledgerentry.FieldUpdatedByID:
 			values[i] = new(sql.NullInt64)
-		case ledgerentry.FieldPeriod, ledgerentry.FieldGridPath:
+		case ledgerentry.FieldEntryCode, ledgerentry.FieldPeriod, ledgerentry.FieldGridPath:
 			values[i] = new(sql.NullString)
 		case ledgerentry.FieldCreatedAt, ledgerentry.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -180,6 +182,13 @@ func (_m *LedgerEntry) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case ledgerentry.FieldEntryCode:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field entry_code", values[i])
+			} else if value.Valid {
+				_m.EntryCode = new(string)
+				*_m.EntryCode = value.String
 			}
 		case ledgerentry.FieldPeriod:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -311,6 +320,11 @@ func (_m *LedgerEntry) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	if v := _m.EntryCode; v != nil {
+		builder.WriteString("entry_code=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("period=")
 	builder.WriteString(_m.Period)

@@ -55,6 +55,20 @@ func (_c *LedgerEntryCreate) SetNillableUpdatedAt(v *time.Time) *LedgerEntryCrea
 	return _c
 }
 
+// SetEntryCode sets the "entry_code" field.
+func (_c *LedgerEntryCreate) SetEntryCode(v string) *LedgerEntryCreate {
+	_c.mutation.SetEntryCode(v)
+	return _c
+}
+
+// SetNillableEntryCode sets the "entry_code" field if the given value is not nil.
+func (_c *LedgerEntryCreate) SetNillableEntryCode(v *string) *LedgerEntryCreate {
+	if v != nil {
+		_c.SetEntryCode(*v)
+	}
+	return _c
+}
+
 // SetPeriod sets the "period" field.
 func (_c *LedgerEntryCreate) SetPeriod(v string) *LedgerEntryCreate {
 	_c.mutation.SetPeriod(v)
@@ -240,6 +254,13 @@ func (_c *LedgerEntryCreate) defaults() error {
 		v := ledgerentry.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.EntryCode(); !ok {
+		if ledgerentry.DefaultEntryCode == nil {
+			return fmt.Errorf("ent: uninitialized ledgerentry.DefaultEntryCode (forgotten import ent/runtime?)")
+		}
+		v := ledgerentry.DefaultEntryCode()
+		_c.mutation.SetEntryCode(v)
+	}
 	if _, ok := _c.mutation.Period(); !ok {
 		v := ledgerentry.DefaultPeriod
 		_c.mutation.SetPeriod(v)
@@ -258,6 +279,11 @@ func (_c *LedgerEntryCreate) check() error {
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "LedgerEntry.updated_at"`)}
+	}
+	if v, ok := _c.mutation.EntryCode(); ok {
+		if err := ledgerentry.EntryCodeValidator(v); err != nil {
+			return &ValidationError{Name: "entry_code", err: fmt.Errorf(`ent: validator failed for field "LedgerEntry.entry_code": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.Period(); !ok {
 		return &ValidationError{Name: "period", err: errors.New(`ent: missing required field "LedgerEntry.period"`)}
@@ -327,6 +353,10 @@ func (_c *LedgerEntryCreate) createSpec() (*LedgerEntry, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(ledgerentry.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.EntryCode(); ok {
+		_spec.SetField(ledgerentry.FieldEntryCode, field.TypeString, value)
+		_node.EntryCode = &value
 	}
 	if value, ok := _c.mutation.Period(); ok {
 		_spec.SetField(ledgerentry.FieldPeriod, field.TypeString, value)
@@ -509,6 +539,24 @@ func (u *LedgerEntryUpsert) UpdateUpdatedAt() *LedgerEntryUpsert {
 	return u
 }
 
+// SetEntryCode sets the "entry_code" field.
+func (u *LedgerEntryUpsert) SetEntryCode(v string) *LedgerEntryUpsert {
+	u.Set(ledgerentry.FieldEntryCode, v)
+	return u
+}
+
+// UpdateEntryCode sets the "entry_code" field to the value that was provided on create.
+func (u *LedgerEntryUpsert) UpdateEntryCode() *LedgerEntryUpsert {
+	u.SetExcluded(ledgerentry.FieldEntryCode)
+	return u
+}
+
+// ClearEntryCode clears the value of the "entry_code" field.
+func (u *LedgerEntryUpsert) ClearEntryCode() *LedgerEntryUpsert {
+	u.SetNull(ledgerentry.FieldEntryCode)
+	return u
+}
+
 // SetPeriod sets the "period" field.
 func (u *LedgerEntryUpsert) SetPeriod(v string) *LedgerEntryUpsert {
 	u.Set(ledgerentry.FieldPeriod, v)
@@ -673,6 +721,27 @@ func (u *LedgerEntryUpsertOne) SetUpdatedAt(v time.Time) *LedgerEntryUpsertOne {
 func (u *LedgerEntryUpsertOne) UpdateUpdatedAt() *LedgerEntryUpsertOne {
 	return u.Update(func(s *LedgerEntryUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetEntryCode sets the "entry_code" field.
+func (u *LedgerEntryUpsertOne) SetEntryCode(v string) *LedgerEntryUpsertOne {
+	return u.Update(func(s *LedgerEntryUpsert) {
+		s.SetEntryCode(v)
+	})
+}
+
+// UpdateEntryCode sets the "entry_code" field to the value that was provided on create.
+func (u *LedgerEntryUpsertOne) UpdateEntryCode() *LedgerEntryUpsertOne {
+	return u.Update(func(s *LedgerEntryUpsert) {
+		s.UpdateEntryCode()
+	})
+}
+
+// ClearEntryCode clears the value of the "entry_code" field.
+func (u *LedgerEntryUpsertOne) ClearEntryCode() *LedgerEntryUpsertOne {
+	return u.Update(func(s *LedgerEntryUpsert) {
+		s.ClearEntryCode()
 	})
 }
 
@@ -1023,6 +1092,27 @@ func (u *LedgerEntryUpsertBulk) SetUpdatedAt(v time.Time) *LedgerEntryUpsertBulk
 func (u *LedgerEntryUpsertBulk) UpdateUpdatedAt() *LedgerEntryUpsertBulk {
 	return u.Update(func(s *LedgerEntryUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetEntryCode sets the "entry_code" field.
+func (u *LedgerEntryUpsertBulk) SetEntryCode(v string) *LedgerEntryUpsertBulk {
+	return u.Update(func(s *LedgerEntryUpsert) {
+		s.SetEntryCode(v)
+	})
+}
+
+// UpdateEntryCode sets the "entry_code" field to the value that was provided on create.
+func (u *LedgerEntryUpsertBulk) UpdateEntryCode() *LedgerEntryUpsertBulk {
+	return u.Update(func(s *LedgerEntryUpsert) {
+		s.UpdateEntryCode()
+	})
+}
+
+// ClearEntryCode clears the value of the "entry_code" field.
+func (u *LedgerEntryUpsertBulk) ClearEntryCode() *LedgerEntryUpsertBulk {
+	return u.Update(func(s *LedgerEntryUpsert) {
+		s.ClearEntryCode()
 	})
 }
 

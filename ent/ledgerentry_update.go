@@ -39,6 +39,26 @@ func (_u *LedgerEntryUpdate) SetUpdatedAt(v time.Time) *LedgerEntryUpdate {
 	return _u
 }
 
+// SetEntryCode sets the "entry_code" field.
+func (_u *LedgerEntryUpdate) SetEntryCode(v string) *LedgerEntryUpdate {
+	_u.mutation.SetEntryCode(v)
+	return _u
+}
+
+// SetNillableEntryCode sets the "entry_code" field if the given value is not nil.
+func (_u *LedgerEntryUpdate) SetNillableEntryCode(v *string) *LedgerEntryUpdate {
+	if v != nil {
+		_u.SetEntryCode(*v)
+	}
+	return _u
+}
+
+// ClearEntryCode clears the value of the "entry_code" field.
+func (_u *LedgerEntryUpdate) ClearEntryCode() *LedgerEntryUpdate {
+	_u.mutation.ClearEntryCode()
+	return _u
+}
+
 // SetPeriod sets the "period" field.
 func (_u *LedgerEntryUpdate) SetPeriod(v string) *LedgerEntryUpdate {
 	_u.mutation.SetPeriod(v)
@@ -266,6 +286,11 @@ func (_u *LedgerEntryUpdate) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *LedgerEntryUpdate) check() error {
+	if v, ok := _u.mutation.EntryCode(); ok {
+		if err := ledgerentry.EntryCodeValidator(v); err != nil {
+			return &ValidationError{Name: "entry_code", err: fmt.Errorf(`ent: validator failed for field "LedgerEntry.entry_code": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Period(); ok {
 		if err := ledgerentry.PeriodValidator(v); err != nil {
 			return &ValidationError{Name: "period", err: fmt.Errorf(`ent: validator failed for field "LedgerEntry.period": %w`, err)}
@@ -305,6 +330,12 @@ func (_u *LedgerEntryUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(ledgerentry.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.EntryCode(); ok {
+		_spec.SetField(ledgerentry.FieldEntryCode, field.TypeString, value)
+	}
+	if _u.mutation.EntryCodeCleared() {
+		_spec.ClearField(ledgerentry.FieldEntryCode, field.TypeString)
 	}
 	if value, ok := _u.mutation.Period(); ok {
 		_spec.SetField(ledgerentry.FieldPeriod, field.TypeString, value)
@@ -478,6 +509,26 @@ type LedgerEntryUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *LedgerEntryUpdateOne) SetUpdatedAt(v time.Time) *LedgerEntryUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetEntryCode sets the "entry_code" field.
+func (_u *LedgerEntryUpdateOne) SetEntryCode(v string) *LedgerEntryUpdateOne {
+	_u.mutation.SetEntryCode(v)
+	return _u
+}
+
+// SetNillableEntryCode sets the "entry_code" field if the given value is not nil.
+func (_u *LedgerEntryUpdateOne) SetNillableEntryCode(v *string) *LedgerEntryUpdateOne {
+	if v != nil {
+		_u.SetEntryCode(*v)
+	}
+	return _u
+}
+
+// ClearEntryCode clears the value of the "entry_code" field.
+func (_u *LedgerEntryUpdateOne) ClearEntryCode() *LedgerEntryUpdateOne {
+	_u.mutation.ClearEntryCode()
 	return _u
 }
 
@@ -721,6 +772,11 @@ func (_u *LedgerEntryUpdateOne) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *LedgerEntryUpdateOne) check() error {
+	if v, ok := _u.mutation.EntryCode(); ok {
+		if err := ledgerentry.EntryCodeValidator(v); err != nil {
+			return &ValidationError{Name: "entry_code", err: fmt.Errorf(`ent: validator failed for field "LedgerEntry.entry_code": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Period(); ok {
 		if err := ledgerentry.PeriodValidator(v); err != nil {
 			return &ValidationError{Name: "period", err: fmt.Errorf(`ent: validator failed for field "LedgerEntry.period": %w`, err)}
@@ -777,6 +833,12 @@ func (_u *LedgerEntryUpdateOne) sqlSave(ctx context.Context) (_node *LedgerEntry
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(ledgerentry.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.EntryCode(); ok {
+		_spec.SetField(ledgerentry.FieldEntryCode, field.TypeString, value)
+	}
+	if _u.mutation.EntryCodeCleared() {
+		_spec.ClearField(ledgerentry.FieldEntryCode, field.TypeString)
 	}
 	if value, ok := _u.mutation.Period(); ok {
 		_spec.SetField(ledgerentry.FieldPeriod, field.TypeString, value)

@@ -21955,6 +21955,7 @@ type LedgerEntryMutation struct {
 	id                 *int
 	created_at         *time.Time
 	updated_at         *time.Time
+	entry_code         *string
 	period             *string
 	values             *map[string]string
 	version            *int
@@ -22147,6 +22148,55 @@ func (m *LedgerEntryMutation) OldUpdatedAt(ctx context.Context) (v time.Time, er
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *LedgerEntryMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetEntryCode sets the "entry_code" field.
+func (m *LedgerEntryMutation) SetEntryCode(s string) {
+	m.entry_code = &s
+}
+
+// EntryCode returns the value of the "entry_code" field in the mutation.
+func (m *LedgerEntryMutation) EntryCode() (r string, exists bool) {
+	v := m.entry_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEntryCode returns the old "entry_code" field's value of the LedgerEntry entity.
+// If the LedgerEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LedgerEntryMutation) OldEntryCode(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEntryCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEntryCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEntryCode: %w", err)
+	}
+	return oldValue.EntryCode, nil
+}
+
+// ClearEntryCode clears the value of the "entry_code" field.
+func (m *LedgerEntryMutation) ClearEntryCode() {
+	m.entry_code = nil
+	m.clearedFields[ledgerentry.FieldEntryCode] = struct{}{}
+}
+
+// EntryCodeCleared returns if the "entry_code" field was cleared in this mutation.
+func (m *LedgerEntryMutation) EntryCodeCleared() bool {
+	_, ok := m.clearedFields[ledgerentry.FieldEntryCode]
+	return ok
+}
+
+// ResetEntryCode resets all changes to the "entry_code" field.
+func (m *LedgerEntryMutation) ResetEntryCode() {
+	m.entry_code = nil
+	delete(m.clearedFields, ledgerentry.FieldEntryCode)
 }
 
 // SetPeriod sets the "period" field.
@@ -22755,12 +22805,15 @@ func (m *LedgerEntryMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *LedgerEntryMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, ledgerentry.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, ledgerentry.FieldUpdatedAt)
+	}
+	if m.entry_code != nil {
+		fields = append(fields, ledgerentry.FieldEntryCode)
 	}
 	if m.period != nil {
 		fields = append(fields, ledgerentry.FieldPeriod)
@@ -22801,6 +22854,8 @@ func (m *LedgerEntryMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case ledgerentry.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case ledgerentry.FieldEntryCode:
+		return m.EntryCode()
 	case ledgerentry.FieldPeriod:
 		return m.Period()
 	case ledgerentry.FieldValues:
@@ -22832,6 +22887,8 @@ func (m *LedgerEntryMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldCreatedAt(ctx)
 	case ledgerentry.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case ledgerentry.FieldEntryCode:
+		return m.OldEntryCode(ctx)
 	case ledgerentry.FieldPeriod:
 		return m.OldPeriod(ctx)
 	case ledgerentry.FieldValues:
@@ -22872,6 +22929,13 @@ func (m *LedgerEntryMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case ledgerentry.FieldEntryCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEntryCode(v)
 		return nil
 	case ledgerentry.FieldPeriod:
 		v, ok := value.(string)
@@ -22981,6 +23045,9 @@ func (m *LedgerEntryMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *LedgerEntryMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(ledgerentry.FieldEntryCode) {
+		fields = append(fields, ledgerentry.FieldEntryCode)
+	}
 	if m.FieldCleared(ledgerentry.FieldKeyProjectID) {
 		fields = append(fields, ledgerentry.FieldKeyProjectID)
 	}
@@ -23004,6 +23071,9 @@ func (m *LedgerEntryMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *LedgerEntryMutation) ClearField(name string) error {
 	switch name {
+	case ledgerentry.FieldEntryCode:
+		m.ClearEntryCode()
+		return nil
 	case ledgerentry.FieldKeyProjectID:
 		m.ClearKeyProjectID()
 		return nil
@@ -23026,6 +23096,9 @@ func (m *LedgerEntryMutation) ResetField(name string) error {
 		return nil
 	case ledgerentry.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case ledgerentry.FieldEntryCode:
+		m.ResetEntryCode()
 		return nil
 	case ledgerentry.FieldPeriod:
 		m.ResetPeriod()

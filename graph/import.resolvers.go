@@ -14,7 +14,7 @@ import (
 )
 
 // ImportRoster is the resolver for the importRoster field.
-func (r *mutationResolver) ImportRoster(ctx context.Context, file graphql.Upload, dryRun bool, confirmDuplicates bool) (*model.RosterImportPlan, error) {
+func (r *mutationResolver) ImportRoster(ctx context.Context, file graphql.Upload, dryRun bool, confirmDuplicates bool) (*model.ImportPlan, error) {
 	wb, err := uploadedWorkbook(file)
 	if err != nil {
 		return nil, err
@@ -24,19 +24,19 @@ func (r *mutationResolver) ImportRoster(ctx context.Context, file graphql.Upload
 	if err != nil {
 		return nil, err
 	}
-	return rosterPlan(plan, refused), nil
+	return importPlan(plan, refused), nil
 }
 
 // ImportLedger is the resolver for the importLedger field.
-func (r *mutationResolver) ImportLedger(ctx context.Context, file graphql.Upload, dryRun bool) (*model.LedgerImportResult, error) {
+func (r *mutationResolver) ImportLedger(ctx context.Context, file graphql.Upload, dryRun bool) (*model.ImportPlan, error) {
 	wb, err := uploadedWorkbook(file)
 	if err != nil {
 		return nil, err
 	}
-	sum, err := excel.ImportLedgersWith(ctx, r.client(ctx), wb, wb.Size(), excel.LedgerOptions{DryRun: dryRun})
+	plan, err := excel.ImportLedgersWith(ctx, r.client(ctx), wb, wb.Size(), excel.LedgerOptions{DryRun: dryRun})
 	refused, err := refusedRows(err)
 	if err != nil {
 		return nil, err
 	}
-	return ledgerResult(sum, refused), nil
+	return importPlan(plan, refused), nil
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"gridgov/ent/grid"
+	"gridgov/ent/ledgerentry"
 	"gridgov/internal/dbtest"
 	"gridgov/internal/servertest"
 )
@@ -124,11 +126,11 @@ func TestImportLedgerInScope(t *testing.T) {
 			}
 			return xlsx(t, sheetRows{"RENTAL", rows})
 		}
-		const mutation = `mutation($f: Upload!, $dry: Boolean!) { importLedger(file: $f, dryRun: $dry) { applied total sheets { sheet rows } refused { text } refusedTotal } }`
+		const mutation = `mutation($f: Upload!, $dry: Boolean!) { importLedger(file: $f, dryRun: $dry) { applied creates { row } sheets { sheet created } refused { text } refusedTotal } }`
 		type result struct {
 			ImportLedger struct {
 				Applied      bool
-				Total        int
+				Creates      []struct{ Row int }
 				Refused      []struct{ Text string }
 				RefusedTotal int
 			}
@@ -154,11 +156,65 @@ func TestImportLedgerInScope(t *testing.T) {
 		if n := entries(); n != before {
 			t.Fatalf("a refused import wrote %d entries", n-before)
 		}
-		if r := upload(sheet(g["g11"].Code), true); r.ImportLedger.Applied || r.ImportLedger.Total != 1 || entries() != before {
+		if r := upload(sheet(g["g11"].Code), true); r.ImportLedger.Applied || len(r.ImportLedger.Creates) != 1 || entries() != before {
 			t.Errorf("dry run: %+v, %d entries written", r.ImportLedger, entries()-before)
 		}
-		if r := upload(sheet(g["g11"].Code), false); !r.ImportLedger.Applied || r.ImportLedger.Total != 1 || entries() != before+1 {
+		if r := upload(sheet(g["g11"].Code), false); !r.ImportLedger.Applied || len(r.ImportLedger.Creates) != 1 || entries() != before+1 {
 			t.Errorf("apply: %+v, %d entries written", r.ImportLedger, entries()-before)
+		}
+
+		// Upsert by entry code: their own entry changes; another village's entry is refused.
+		gridID := func(code string) int { return db.Client.Grid.Query().Where(grid.Code(code)).OnlyIDX(servertest.System()) }
+		own := db.Client.LedgerEntry.Query().Where(ledgerentry.GridID(gridID(g["g11"].Code))).OnlyX(servertest.System())
+		other := db.Client.LedgerEntry.Create().SetItemTypeID(own.ItemTypeID).SetGridID(gridID(g["g21"].Code)).SetPeriod("2026-11").
+			SetValues(map[string]string{"address": "别村（测试）", "tenants": "1"}).SaveX(servertest.System())
+		byCode := func(rows ...[]any) []byte {
+			t.Helper()
+			all := [][]any{{"台账编号", "网格编码*", "网格名称", "期间", "重点项目编码", "房屋地址*", "承租人数*"},
+				{"entry_code", "grid_code", "grid_name", "period", "key_project", "address", "tenants"}}
+			return xlsx(t, sheetRows{"RENTAL", append(all, rows...)})
+		}
+		const upsert = `mutation($f: Upload!, $dry: Boolean!) { importLedger(file: $f, dryRun: $dry) {
+			applied changes { row key changes { field old new } } sheets { sheet created changed unchanged } refused { text } } }`
+		var plan struct {
+			ImportLedger struct {
+				Applied bool
+				Changes []struct {
+					Row     int
+					Key     string
+					Changes []struct{ Field, Old, New string }
+				}
+				Sheets  []struct{ Created, Changed, Unchanged int }
+				Refused []struct{ Text string }
+			}
+		}
+		send := func(data []byte, dry bool) {
+			t.Helper()
+			resp := f.env.DoUpload(t, token, upsert, map[string]any{"f": nil, "dry": dry}, []servertest.File{{Var: "f", Name: "ledger.xlsx", Data: data}})
+			if len(resp.Errors) > 0 {
+				t.Fatalf("importLedger: %+v", resp.Errors)
+			}
+			plan.ImportLedger.Changes, plan.ImportLedger.Refused = nil, nil
+			if err := json.Unmarshal(resp.Data, &plan); err != nil {
+				t.Fatal(err)
+			}
+		}
+		send(byCode([]any{*own.EntryCode, g["g11"].Code, "", "2026-11", "", "村西头（测试）", "2"},
+			[]any{*other.EntryCode, g["g21"].Code, "", "2026-11", "", "改别村（测试）", "1"}), false)
+		if p := plan.ImportLedger; p.Applied || len(p.Refused) != 1 || !strings.HasPrefix(p.Refused[0].Text, "RENTAL!A4: entry "+*other.EntryCode+": not found or outside your scope") {
+			t.Errorf("another village's entry by code: %+v", p)
+		}
+		send(byCode([]any{*own.EntryCode, g["g11"].Code, "", "2026-11", "", "村西头（测试）", "2"}), true)
+		if p := plan.ImportLedger; p.Applied || len(p.Changes) != 1 || p.Changes[0].Key != *own.EntryCode ||
+			len(p.Changes[0].Changes) != 1 || p.Changes[0].Changes[0].Old != "村东头（测试）" || p.Changes[0].Changes[0].New != "村西头（测试）" {
+			t.Errorf("dry run of a change: %+v", p)
+		}
+		send(byCode([]any{*own.EntryCode, g["g11"].Code, "", "2026-11", "", "村西头（测试）", "2"}), false)
+		if e := db.Client.LedgerEntry.GetX(servertest.System(), own.ID); !plan.ImportLedger.Applied || e.Values["address"] != "村西头（测试）" || e.Version != 2 {
+			t.Errorf("the change applied: %+v, entry %+v", plan.ImportLedger, e)
+		}
+		if e := db.Client.LedgerEntry.GetX(servertest.System(), other.ID); e.Values["address"] != "别村（测试）" {
+			t.Errorf("another village's entry was changed: %+v", e.Values)
 		}
 	})
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"maps"
-	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -34,19 +32,19 @@ func refusedRows(err error) (*excel.ImportError, error) {
 	return refused, nil
 }
 
-// maxPlanRows bounds the rows of each list of a RosterImportPlan answer; the counts hold all.
+// maxPlanRows bounds the rows of each list of an ImportPlan answer; the counts hold all.
 const maxPlanRows = 500
 
-// rosterPlan is the API's view of a roster import's plan and of its refusals (either may be
-// nil: a file refused before any row was read has no plan).
-func rosterPlan(plan *excel.RosterPlan, refused *excel.ImportError) *model.RosterImportPlan {
-	out := &model.RosterImportPlan{Sheets: []*model.RosterImportSheet{}, Creates: []*model.RosterImportRow{},
-		Changes: []*model.RosterImportRow{}, Refused: []*model.ImportProblem{}, NotInFile: []string{}}
+// importPlan is the API's view of an import's plan and of its refusals (either may be nil: a
+// file refused before any row was read has no plan).
+func importPlan(plan *excel.Plan, refused *excel.ImportError) *model.ImportPlan {
+	out := &model.ImportPlan{Sheets: []*model.ImportSheet{}, Creates: []*model.ImportRow{},
+		Changes: []*model.ImportRow{}, Refused: []*model.ImportProblem{}, NotInFile: []string{}}
 	if plan != nil {
 		out.Applied = plan.Applied
-		for _, s := range excel.RosterSheets {
+		for _, s := range plan.Sheets {
 			c, ch, u := plan.Count(s)
-			out.Sheets = append(out.Sheets, &model.RosterImportSheet{Sheet: s, Created: c, Changed: ch, Unchanged: u})
+			out.Sheets = append(out.Sheets, &model.ImportSheet{Sheet: s, Created: c, Changed: ch, Unchanged: u})
 		}
 		out.Creates = planRows(plan.Creates)
 		out.Changes = planRows(plan.Changes)
@@ -54,22 +52,6 @@ func rosterPlan(plan *excel.RosterPlan, refused *excel.ImportError) *model.Roste
 	}
 	if refused != nil {
 		out.Applied = false
-		out.Refused, out.RefusedTotal = importProblems(refused), refused.Total
-	}
-	return out
-}
-
-// ledgerResult is the API's view of a ledger import's counts and of its refusals (either
-// may be nil).
-func ledgerResult(sum *excel.ImportSummary, refused *excel.ImportError) *model.LedgerImportResult {
-	out := &model.LedgerImportResult{Sheets: []*model.LedgerImportSheet{}, Refused: []*model.ImportProblem{}}
-	if sum != nil {
-		out.Applied, out.Total = sum.Applied, sum.Total
-		for _, s := range slices.Sorted(maps.Keys(sum.Rows)) {
-			out.Sheets = append(out.Sheets, &model.LedgerImportSheet{Sheet: s, Rows: sum.Rows[s]})
-		}
-	}
-	if refused != nil {
 		out.Refused, out.RefusedTotal = importProblems(refused), refused.Total
 	}
 	return out
@@ -94,12 +76,12 @@ func importProblems(e *excel.ImportError) []*model.ImportProblem {
 	return out
 }
 
-func planRows(rows []excel.PlanRow) []*model.RosterImportRow {
-	out := make([]*model.RosterImportRow, 0, min(len(rows), maxPlanRows))
+func planRows(rows []excel.PlanRow) []*model.ImportRow {
+	out := make([]*model.ImportRow, 0, min(len(rows), maxPlanRows))
 	for _, r := range rows[:min(len(rows), maxPlanRows)] {
-		row := &model.RosterImportRow{Sheet: r.Sheet, Row: r.Row, Key: r.Key, Changes: []*model.RosterFieldChange{}}
+		row := &model.ImportRow{Sheet: r.Sheet, Row: r.Row, Key: r.Key, Changes: []*model.ImportFieldChange{}}
 		for _, c := range r.Changes {
-			row.Changes = append(row.Changes, &model.RosterFieldChange{Field: c.Field, Old: c.Old, New: c.New})
+			row.Changes = append(row.Changes, &model.ImportFieldChange{Field: c.Field, Old: c.Old, New: c.New})
 		}
 		out = append(out, row)
 	}

@@ -22,13 +22,20 @@ type importCmd struct {
 	File string `arg:"" name:"file" type:"existingfile" help:"the xlsx workbook to import"`
 	DB   dbFlag `embed:""`
 	// The import's preview (both kinds) and the roster's duplicate confirmation.
-	DryRun            bool `name:"dry-run" help:"check every row and write nothing; roster: show what the import would create and change, field by field"`
+	DryRun            bool `name:"dry-run" help:"check every row and write nothing: show what the import would create and change, field by field"`
 	ConfirmDuplicates bool `name:"confirm-duplicates" help:"roster: add new people (without 人员编号) even when someone with the same name and phone, or the same name in the same grid, is already there"`
 }
 
-// importRoster plans the roster import, prints the plan and, unless --dry-run, applies it.
-func (c *importCmd) importRoster(ctx context.Context, stdout io.Writer, client *ent.Client, f io.ReaderAt, size int64, bar *progress.Bar) error {
-	plan, err := excel.ImportRoster(ctx, client, f, size, excel.RosterOptions{DryRun: c.DryRun, ConfirmDuplicates: c.ConfirmDuplicates, Progress: bar.Update})
+// importWorkbook plans the import of a roster or ledger workbook, prints the plan and, unless
+// --dry-run, applies it.
+func (c *importCmd) importWorkbook(ctx context.Context, stdout io.Writer, kind string, client *ent.Client, f io.ReaderAt, size int64, bar *progress.Bar) error {
+	var plan *excel.Plan
+	var err error
+	if kind == "roster" {
+		plan, err = excel.ImportRoster(ctx, client, f, size, excel.RosterOptions{DryRun: c.DryRun, ConfirmDuplicates: c.ConfirmDuplicates, Progress: bar.Update})
+	} else {
+		plan, err = excel.ImportLedgersWith(ctx, client, f, size, excel.LedgerOptions{DryRun: c.DryRun, Progress: bar.Update})
+	}
 	bar.End()
 	if plan != nil {
 		printPlan(stdout, plan)
@@ -50,7 +57,7 @@ const planLines = 200
 
 // printPlan prints the changes field by field and the creations (at most planLines of
 // each), then the counts.
-func printPlan(w io.Writer, plan *excel.RosterPlan) {
+func printPlan(w io.Writer, plan *excel.Plan) {
 	for i, r := range plan.Changes {
 		if i == planLines {
 			fmt.Fprintf(w, "… and %d more changed rows\n", len(plan.Changes)-planLines)
@@ -69,7 +76,7 @@ func printPlan(w io.Writer, plan *excel.RosterPlan) {
 		fmt.Fprintf(w, "new      %s row %d: %s\n", r.Sheet, r.Row, r.Key)
 	}
 	if plan.NotInFileTotal > 0 {
-		fmt.Fprintf(w, "not in the file (left as they are): %d people, e.g. %s\n", plan.NotInFileTotal, strings.Join(plan.NotInFile[:min(5, len(plan.NotInFile))], ", "))
+		fmt.Fprintf(w, "not in the file (left as they are): %d, e.g. %s\n", plan.NotInFileTotal, strings.Join(plan.NotInFile[:min(5, len(plan.NotInFile))], ", "))
 	}
 	fmt.Fprint(w, plan.Summary())
 }
@@ -92,21 +99,7 @@ func (c *importCmd) Run(e *runEnv, kctx *kong.Context) error {
 	sys := authz.SystemContext(ctx, "import a workbook from the command line")
 	bar := progress.New(os.Stderr)
 	defer bar.End()
-	switch kind {
-	case "roster":
-		return c.importRoster(sys, stdout, client, f, size, bar)
-	default:
-		sum, err := excel.ImportLedgersWith(sys, client, f, size, excel.LedgerOptions{DryRun: c.DryRun, Progress: bar.Update})
-		if err != nil {
-			return err
-		}
-		if c.DryRun {
-			fmt.Fprintf(stdout, "dry run: %s would add %d ledger entries on %d sheets; nothing written\n", file, sum.Total, len(sum.Rows))
-			return nil
-		}
-		fmt.Fprintf(stdout, "imported %s: %d ledger entries on %d sheets\n", file, sum.Total, len(sum.Rows))
-	}
-	return nil
+	return c.importWorkbook(sys, stdout, kind, client, f, size, bar)
 }
 
 // exportCmd is "gridgov export roster|ledgers|events|template".

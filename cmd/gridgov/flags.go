@@ -30,7 +30,7 @@ type cli struct {
 	} `cmd:"" help:"The ledger catalogue."`
 	Import struct {
 		Roster importCmd `cmd:"" help:"Import grids, people and assignments from an xlsx workbook: matched on grid code and 人员编号, new rows created and changed ones updated (never deleted), in one transaction; --dry-run shows the plan."`
-		Ledger importCmd `cmd:"" help:"Import ledger entries (one sheet per item type) from an xlsx workbook: all rows or none."`
+		Ledger importCmd `cmd:"" help:"Import ledger entries (one sheet per item type) from an xlsx workbook: matched on 台账编号, new rows created and changed ones updated (never deleted), in one transaction; --dry-run shows the plan."`
 	} `cmd:"" help:"Import an xlsx workbook."`
 	Export struct {
 		Roster   exportCmd `cmd:"" help:"Write grids, people and assignments as xlsx."`

@@ -19,6 +19,8 @@ const (
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
 	FieldUpdatedAt = "updated_at"
+	// FieldEntryCode holds the string denoting the entry_code field in the database.
+	FieldEntryCode = "entry_code"
 	// FieldPeriod holds the string denoting the period field in the database.
 	FieldPeriod = "period"
 	// FieldValues holds the string denoting the values field in the database.
@@ -100,6 +102,7 @@ var Columns = []string{
 	FieldID,
 	FieldCreatedAt,
 	FieldUpdatedAt,
+	FieldEntryCode,
 	FieldPeriod,
 	FieldValues,
 	FieldVersion,
@@ -135,6 +138,10 @@ var (
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
 	UpdateDefaultUpdatedAt func() time.Time
+	// DefaultEntryCode holds the default value on creation for the "entry_code" field.
+	DefaultEntryCode func() string
+	// EntryCodeValidator is a validator for the "entry_code" field. It is called by the builders before save.
+	EntryCodeValidator func(string) error
 	// DefaultPeriod holds the default value on creation for the "period" field.
 	DefaultPeriod string
 	// PeriodValidator is a validator for the "period" field. It is called by the builders before save.
@@ -161,6 +168,11 @@ func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByUpdatedAt orders the results by the updated_at field.
 func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUpdatedAt, opts...).ToFunc()
+}
+
+// ByEntryCode orders the results by the entry_code field.
+func ByEntryCode(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEntryCode, opts...).ToFunc()
 }
 
 // ByPeriod orders the results by the period field.

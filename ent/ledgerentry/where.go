@@ -65,6 +65,11 @@ func UpdatedAt(v time.Time) predicate.LedgerEntry {
 	return predicate.LedgerEntry(sql.FieldEQ(FieldUpdatedAt, v))
 }
 
+// EntryCode applies equality check predicate on the "entry_code" field. It's identical to EntryCodeEQ.
+func EntryCode(v string) predicate.LedgerEntry {
+	return predicate.LedgerEntry(sql.FieldEQ(FieldEntryCode, v))
+}
+
 // Period applies equality check predicate on the "period" field. It's identical to PeriodEQ.
 func Period(v string) predicate.LedgerEntry {
 	return predicate.LedgerEntry(sql.FieldEQ(FieldPeriod, v))
@@ -183,6 +188,81 @@ func UpdatedAtLT(v time.Time) predicate.LedgerEntry {
 // UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
 func UpdatedAtLTE(v time.Time) predicate.LedgerEntry {
 	return predicate.LedgerEntry(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// EntryCodeEQ applies the EQ predicate on the "entry_code" field.
+func EntryCodeEQ(v string) predicate.LedgerEntry {
+	return predicate.LedgerEntry(sql.FieldEQ(FieldEntryCode, v))
+}
+
+// EntryCodeNEQ applies the NEQ predicate on the "entry_code" field.
+func EntryCodeNEQ(v string) predicate.LedgerEntry {
+	return predicate.LedgerEntry(sql.FieldNEQ(FieldEntryCode, v))
+}
+
+// EntryCodeIn applies the In predicate on the "entry_code" field.
+func EntryCodeIn(vs ...string) predicate.LedgerEntry {
+	return predicate.LedgerEntry(sql.FieldIn(FieldEntryCode, vs...))
+}
+
+// EntryCodeNotIn applies the NotIn predicate on the "entry_code" field.
+func EntryCodeNotIn(vs ...string) predicate.LedgerEntry {
+	return predicate.LedgerEntry(sql.FieldNotIn(FieldEntryCode, vs...))
+}
+
+// EntryCodeGT applies the GT predicate on the "entry_code" field.
+func EntryCodeGT(v string) predicate.LedgerEntry {
+	return predicate.LedgerEntry(sql.FieldGT(FieldEntryCode, v))
+}
+
+// EntryCodeGTE applies the GTE predicate on the "entry_code" field.
+func EntryCodeGTE(v string) predicate.LedgerEntry {
+	return predicate.LedgerEntry(sql.FieldGTE(FieldEntryCode, v))
+}
+
+// EntryCodeLT applies the LT predicate on the "entry_code" field.
+func EntryCodeLT(v string) predicate.LedgerEntry {
+	return predicate.LedgerEntry(sql.FieldLT(FieldEntryCode, v))
+}
+
+// EntryCodeLTE applies the LTE predicate on the "entry_code" field.
+func EntryCodeLTE(v string) predicate.LedgerEntry {
+	return predicate.LedgerEntry(sql.FieldLTE(FieldEntryCode, v))
+}
+
+// EntryCodeContains applies the Contains predicate on the "entry_code" field.
+func EntryCodeContains(v string) predicate.LedgerEntry {
+	return predicate.LedgerEntry(sql.FieldContains(FieldEntryCode, v))
+}
+
+// EntryCodeHasPrefix applies the HasPrefix predicate on the "entry_code" field.
+func EntryCodeHasPrefix(v string) predicate.LedgerEntry {
+	return predicate.LedgerEntry(sql.FieldHasPrefix(FieldEntryCode, v))
+}
+
+// EntryCodeHasSuffix applies the HasSuffix predicate on the "entry_code" field.
+func EntryCodeHasSuffix(v string) predicate.LedgerEntry {
+	return predicate.LedgerEntry(sql.FieldHasSuffix(FieldEntryCode, v))
+}
+
+// EntryCodeIsNil applies the IsNil predicate on the "entry_code" field.
+func EntryCodeIsNil() predicate.LedgerEntry {
+	return predicate.LedgerEntry(sql.FieldIsNull(FieldEntryCode))
+}
+
+// EntryCodeNotNil applies the NotNil predicate on the "entry_code" field.
+func EntryCodeNotNil() predicate.LedgerEntry {
+	return predicate.LedgerEntry(sql.FieldNotNull(FieldEntryCode))
+}
+
+// EntryCodeEqualFold applies the EqualFold predicate on the "entry_code" field.
+func EntryCodeEqualFold(v string) predicate.LedgerEntry {
+	return predicate.LedgerEntry(sql.FieldEqualFold(FieldEntryCode, v))
+}
+
+// EntryCodeContainsFold applies the ContainsFold predicate on the "entry_code" field.
+func EntryCodeContainsFold(v string) predicate.LedgerEntry {
+	return predicate.LedgerEntry(sql.FieldContainsFold(FieldEntryCode, v))
 }
 
 // PeriodEQ applies the EQ predicate on the "period" field.

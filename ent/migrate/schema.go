@@ -921,6 +921,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "entry_code", Type: field.TypeString, Unique: true, Nullable: true, Size: 32},
 		{Name: "period", Type: field.TypeString, Size: 10, Default: ""},
 		{Name: "values", Type: field.TypeJSON},
 		{Name: "version", Type: field.TypeInt, Default: 1},
@@ -939,31 +940,31 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "ledger_entries_grids_grid",
-				Columns:    []*schema.Column{LedgerEntriesColumns[7]},
+				Columns:    []*schema.Column{LedgerEntriesColumns[8]},
 				RefColumns: []*schema.Column{GridsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "ledger_entries_ledger_item_types_item_type",
-				Columns:    []*schema.Column{LedgerEntriesColumns[8]},
+				Columns:    []*schema.Column{LedgerEntriesColumns[9]},
 				RefColumns: []*schema.Column{LedgerItemTypesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "ledger_entries_key_projects_key_project",
-				Columns:    []*schema.Column{LedgerEntriesColumns[9]},
+				Columns:    []*schema.Column{LedgerEntriesColumns[10]},
 				RefColumns: []*schema.Column{KeyProjectsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "ledger_entries_persons_created_by",
-				Columns:    []*schema.Column{LedgerEntriesColumns[10]},
+				Columns:    []*schema.Column{LedgerEntriesColumns[11]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "ledger_entries_persons_updated_by",
-				Columns:    []*schema.Column{LedgerEntriesColumns[11]},
+				Columns:    []*schema.Column{LedgerEntriesColumns[12]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -972,22 +973,22 @@ var (
 			{
 				Name:    "ledgerentry_grid_path_item_type_id_period",
 				Unique:  false,
-				Columns: []*schema.Column{LedgerEntriesColumns[6], LedgerEntriesColumns[8], LedgerEntriesColumns[3]},
+				Columns: []*schema.Column{LedgerEntriesColumns[7], LedgerEntriesColumns[9], LedgerEntriesColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					OpClassColumns: map[string]string{
-						LedgerEntriesColumns[6].Name: "varchar_pattern_ops",
+						LedgerEntriesColumns[7].Name: "varchar_pattern_ops",
 					},
 				},
 			},
 			{
 				Name:    "ledgerentry_item_type_id_period_grid_id",
 				Unique:  false,
-				Columns: []*schema.Column{LedgerEntriesColumns[8], LedgerEntriesColumns[3], LedgerEntriesColumns[7]},
+				Columns: []*schema.Column{LedgerEntriesColumns[9], LedgerEntriesColumns[4], LedgerEntriesColumns[8]},
 			},
 			{
 				Name:    "ledgerentry_key_project_id",
 				Unique:  false,
-				Columns: []*schema.Column{LedgerEntriesColumns[9]},
+				Columns: []*schema.Column{LedgerEntriesColumns[10]},
 			},
 		},
 	}

@@ -1495,18 +1495,38 @@ func init() {
 	ledgerentry.DefaultUpdatedAt = ledgerentryDescUpdatedAt.Default.(func() time.Time)
 	// ledgerentry.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	ledgerentry.UpdateDefaultUpdatedAt = ledgerentryDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// ledgerentryDescEntryCode is the schema descriptor for entry_code field.
+	ledgerentryDescEntryCode := ledgerentryFields[0].Descriptor()
+	// ledgerentry.DefaultEntryCode holds the default value on creation for the entry_code field.
+	ledgerentry.DefaultEntryCode = ledgerentryDescEntryCode.Default.(func() string)
+	// ledgerentry.EntryCodeValidator is a validator for the "entry_code" field. It is called by the builders before save.
+	ledgerentry.EntryCodeValidator = func() func(string) error {
+		validators := ledgerentryDescEntryCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(entry_code string) error {
+			for _, fn := range fns {
+				if err := fn(entry_code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// ledgerentryDescPeriod is the schema descriptor for period field.
-	ledgerentryDescPeriod := ledgerentryFields[0].Descriptor()
+	ledgerentryDescPeriod := ledgerentryFields[1].Descriptor()
 	// ledgerentry.DefaultPeriod holds the default value on creation for the period field.
 	ledgerentry.DefaultPeriod = ledgerentryDescPeriod.Default.(string)
 	// ledgerentry.PeriodValidator is a validator for the "period" field. It is called by the builders before save.
 	ledgerentry.PeriodValidator = ledgerentryDescPeriod.Validators[0].(func(string) error)
 	// ledgerentryDescVersion is the schema descriptor for version field.
-	ledgerentryDescVersion := ledgerentryFields[2].Descriptor()
+	ledgerentryDescVersion := ledgerentryFields[3].Descriptor()
 	// ledgerentry.DefaultVersion holds the default value on creation for the version field.
 	ledgerentry.DefaultVersion = ledgerentryDescVersion.Default.(int)
 	// ledgerentryDescGridPath is the schema descriptor for grid_path field.
-	ledgerentryDescGridPath := ledgerentryFields[3].Descriptor()
+	ledgerentryDescGridPath := ledgerentryFields[4].Descriptor()
 	// ledgerentry.GridPathValidator is a validator for the "grid_path" field. It is called by the builders before save.
 	ledgerentry.GridPathValidator = ledgerentryDescGridPath.Validators[0].(func(string) error)
 	ledgerentryrevisionMixin := schema.LedgerEntryRevision{}.Mixin()

@@ -117,6 +117,9 @@ func (LedgerEntry) Mixin() []ent.Mixin { return []ent.Mixin{Base{}} }
 // Fields of LedgerEntry.
 func (LedgerEntry) Fields() []ent.Field {
 	return []ent.Field{
+		field.String("entry_code").
+			Optional().Nillable().Unique().NotEmpty().MaxLen(32).DefaultFunc(newEntryCode).
+			Comment("Stable external key of the entry (台账编号): unique, assigned on create unless an import gives it. Ledger workbooks carry it, and an import changes the entry it names instead of adding one."),
 		field.String("period").MaxRuneLen(10).Default("").
 			Comment(`The period kept: "" for NONE, 2026-11 (MONTH), 2026-Q4 (QUARTER) or 2026 (YEAR).`).
 			Annotations(entgql.OrderField("PERIOD")),

@@ -99,19 +99,25 @@ func (Person) Annotations() []schema.Annotation {
 	}
 }
 
-// personCodeAlphabet leaves out the characters people misread (0/O, 1/I/L).
-const personCodeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+// codeAlphabet leaves out the characters people misread (0/O, 1/I/L).
+const codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
-// newPersonCode is the person code given when none is: P and 8 random characters (31^8, so
-// that two offices creating people at once do not collide).
-func newPersonCode() string {
+// randomCode is prefix and 8 random characters (31^8, so that two offices creating rows at
+// once do not collide): the external key given to a row created without one.
+func randomCode(prefix string) string {
 	b := make([]byte, 8)
 	if _, err := rand.Read(b); err != nil {
 		panic(err) // crypto/rand does not fail on the supported systems
 	}
-	out := []byte("P")
+	out := []byte(prefix)
 	for _, c := range b {
-		out = append(out, personCodeAlphabet[int(c)%len(personCodeAlphabet)])
+		out = append(out, codeAlphabet[int(c)%len(codeAlphabet)])
 	}
 	return string(out)
 }
+
+// newPersonCode is the person code given when none is.
+func newPersonCode() string { return randomCode("P") }
+
+// newEntryCode is the ledger entry code given when none is.
+func newEntryCode() string { return randomCode("L") }

@@ -391,12 +391,43 @@ type ComplexityRoot struct {
 		UpdatedAt   func(childComplexity int) int
 	}
 
+	ImportFieldChange struct {
+		Field func(childComplexity int) int
+		New   func(childComplexity int) int
+		Old   func(childComplexity int) int
+	}
+
+	ImportPlan struct {
+		Applied        func(childComplexity int) int
+		Changes        func(childComplexity int) int
+		Creates        func(childComplexity int) int
+		NotInFile      func(childComplexity int) int
+		NotInFileTotal func(childComplexity int) int
+		Refused        func(childComplexity int) int
+		RefusedTotal   func(childComplexity int) int
+		Sheets         func(childComplexity int) int
+	}
+
 	ImportProblem struct {
 		Column func(childComplexity int) int
 		Reason func(childComplexity int) int
 		Row    func(childComplexity int) int
 		Sheet  func(childComplexity int) int
 		Text   func(childComplexity int) int
+	}
+
+	ImportRow struct {
+		Changes func(childComplexity int) int
+		Key     func(childComplexity int) int
+		Row     func(childComplexity int) int
+		Sheet   func(childComplexity int) int
+	}
+
+	ImportSheet struct {
+		Changed   func(childComplexity int) int
+		Created   func(childComplexity int) int
+		Sheet     func(childComplexity int) int
+		Unchanged func(childComplexity int) int
 	}
 
 	Inspection struct {
@@ -524,6 +555,7 @@ type ComplexityRoot struct {
 	LedgerEntry struct {
 		CreatedAt  func(childComplexity int) int
 		CreatedBy  func(childComplexity int) int
+		EntryCode  func(childComplexity int) int
 		Grid       func(childComplexity int) int
 		GridPath   func(childComplexity int) int
 		ID         func(childComplexity int) int
@@ -576,19 +608,6 @@ type ComplexityRoot struct {
 	LedgerGap struct {
 		Grid    func(childComplexity int) int
 		Missing func(childComplexity int) int
-	}
-
-	LedgerImportResult struct {
-		Applied      func(childComplexity int) int
-		Refused      func(childComplexity int) int
-		RefusedTotal func(childComplexity int) int
-		Sheets       func(childComplexity int) int
-		Total        func(childComplexity int) int
-	}
-
-	LedgerImportSheet struct {
-		Rows  func(childComplexity int) int
-		Sheet func(childComplexity int) int
 	}
 
 	LedgerItemType struct {
@@ -1007,37 +1026,6 @@ type ComplexityRoot struct {
 		Voided            func(childComplexity int) int
 	}
 
-	RosterFieldChange struct {
-		Field func(childComplexity int) int
-		New   func(childComplexity int) int
-		Old   func(childComplexity int) int
-	}
-
-	RosterImportPlan struct {
-		Applied        func(childComplexity int) int
-		Changes        func(childComplexity int) int
-		Creates        func(childComplexity int) int
-		NotInFile      func(childComplexity int) int
-		NotInFileTotal func(childComplexity int) int
-		Refused        func(childComplexity int) int
-		RefusedTotal   func(childComplexity int) int
-		Sheets         func(childComplexity int) int
-	}
-
-	RosterImportRow struct {
-		Changes func(childComplexity int) int
-		Key     func(childComplexity int) int
-		Row     func(childComplexity int) int
-		Sheet   func(childComplexity int) int
-	}
-
-	RosterImportSheet struct {
-		Changed   func(childComplexity int) int
-		Created   func(childComplexity int) int
-		Sheet     func(childComplexity int) int
-		Unchanged func(childComplexity int) int
-	}
-
 	ScopeRoot struct {
 		Breadcrumb func(childComplexity int) int
 		Grid       func(childComplexity int) int
@@ -1298,8 +1286,8 @@ type MutationResolver interface {
 	ReportPublicEvent(ctx context.Context, input model.PublicReportInput, idempotencyKey *string) (*model.PublicReceipt, error)
 	CreateEventCategory(ctx context.Context, input ent.CreateEventCategoryInput) (*ent.EventCategory, error)
 	UpdateEventCategory(ctx context.Context, id int, input ent.UpdateEventCategoryInput) (*ent.EventCategory, error)
-	ImportRoster(ctx context.Context, file graphql.Upload, dryRun bool, confirmDuplicates bool) (*model.RosterImportPlan, error)
-	ImportLedger(ctx context.Context, file graphql.Upload, dryRun bool) (*model.LedgerImportResult, error)
+	ImportRoster(ctx context.Context, file graphql.Upload, dryRun bool, confirmDuplicates bool) (*model.ImportPlan, error)
+	ImportLedger(ctx context.Context, file graphql.Upload, dryRun bool) (*model.ImportPlan, error)
 	CreateKeyProject(ctx context.Context, input model.CreateKeyProjectInput) (*ent.KeyProject, error)
 	SetKeyProjectStatus(ctx context.Context, id int, status keyproject.Status) (*ent.KeyProject, error)
 	RecordKeyProjectProgress(ctx context.Context, metricID int, day string, value float64, note *string) (*ent.KeyProjectProgress, error)
@@ -2792,6 +2780,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.HouseholdTag.UpdatedAt(childComplexity), true
 
+	case "ImportFieldChange.field":
+		if e.ComplexityRoot.ImportFieldChange.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportFieldChange.Field(childComplexity), true
+	case "ImportFieldChange.new":
+		if e.ComplexityRoot.ImportFieldChange.New == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportFieldChange.New(childComplexity), true
+	case "ImportFieldChange.old":
+		if e.ComplexityRoot.ImportFieldChange.Old == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportFieldChange.Old(childComplexity), true
+
+	case "ImportPlan.applied":
+		if e.ComplexityRoot.ImportPlan.Applied == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportPlan.Applied(childComplexity), true
+	case "ImportPlan.changes":
+		if e.ComplexityRoot.ImportPlan.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportPlan.Changes(childComplexity), true
+	case "ImportPlan.creates":
+		if e.ComplexityRoot.ImportPlan.Creates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportPlan.Creates(childComplexity), true
+	case "ImportPlan.notInFile":
+		if e.ComplexityRoot.ImportPlan.NotInFile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportPlan.NotInFile(childComplexity), true
+	case "ImportPlan.notInFileTotal":
+		if e.ComplexityRoot.ImportPlan.NotInFileTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportPlan.NotInFileTotal(childComplexity), true
+	case "ImportPlan.refused":
+		if e.ComplexityRoot.ImportPlan.Refused == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportPlan.Refused(childComplexity), true
+	case "ImportPlan.refusedTotal":
+		if e.ComplexityRoot.ImportPlan.RefusedTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportPlan.RefusedTotal(childComplexity), true
+	case "ImportPlan.sheets":
+		if e.ComplexityRoot.ImportPlan.Sheets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportPlan.Sheets(childComplexity), true
+
 	case "ImportProblem.column":
 		if e.ComplexityRoot.ImportProblem.Column == nil {
 			break
@@ -2822,6 +2878,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ImportProblem.Text(childComplexity), true
+
+	case "ImportRow.changes":
+		if e.ComplexityRoot.ImportRow.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRow.Changes(childComplexity), true
+	case "ImportRow.key":
+		if e.ComplexityRoot.ImportRow.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRow.Key(childComplexity), true
+	case "ImportRow.row":
+		if e.ComplexityRoot.ImportRow.Row == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRow.Row(childComplexity), true
+	case "ImportRow.sheet":
+		if e.ComplexityRoot.ImportRow.Sheet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRow.Sheet(childComplexity), true
+
+	case "ImportSheet.changed":
+		if e.ComplexityRoot.ImportSheet.Changed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportSheet.Changed(childComplexity), true
+	case "ImportSheet.created":
+		if e.ComplexityRoot.ImportSheet.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportSheet.Created(childComplexity), true
+	case "ImportSheet.sheet":
+		if e.ComplexityRoot.ImportSheet.Sheet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportSheet.Sheet(childComplexity), true
+	case "ImportSheet.unchanged":
+		if e.ComplexityRoot.ImportSheet.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportSheet.Unchanged(childComplexity), true
 
 	case "Inspection.createdAt":
 		if e.ComplexityRoot.Inspection.CreatedAt == nil {
@@ -3368,6 +3474,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LedgerEntry.CreatedBy(childComplexity), true
+	case "LedgerEntry.entryCode":
+		if e.ComplexityRoot.LedgerEntry.EntryCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntry.EntryCode(childComplexity), true
 	case "LedgerEntry.grid":
 		if e.ComplexityRoot.LedgerEntry.Grid == nil {
 			break
@@ -3595,50 +3707,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LedgerGap.Missing(childComplexity), true
-
-	case "LedgerImportResult.applied":
-		if e.ComplexityRoot.LedgerImportResult.Applied == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LedgerImportResult.Applied(childComplexity), true
-	case "LedgerImportResult.refused":
-		if e.ComplexityRoot.LedgerImportResult.Refused == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LedgerImportResult.Refused(childComplexity), true
-	case "LedgerImportResult.refusedTotal":
-		if e.ComplexityRoot.LedgerImportResult.RefusedTotal == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LedgerImportResult.RefusedTotal(childComplexity), true
-	case "LedgerImportResult.sheets":
-		if e.ComplexityRoot.LedgerImportResult.Sheets == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LedgerImportResult.Sheets(childComplexity), true
-	case "LedgerImportResult.total":
-		if e.ComplexityRoot.LedgerImportResult.Total == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LedgerImportResult.Total(childComplexity), true
-
-	case "LedgerImportSheet.rows":
-		if e.ComplexityRoot.LedgerImportSheet.Rows == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LedgerImportSheet.Rows(childComplexity), true
-	case "LedgerImportSheet.sheet":
-		if e.ComplexityRoot.LedgerImportSheet.Sheet == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LedgerImportSheet.Sheet(childComplexity), true
 
 	case "LedgerItemType.active":
 		if e.ComplexityRoot.LedgerItemType.Active == nil {
@@ -6122,124 +6190,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RollupRow.Voided(childComplexity), true
-
-	case "RosterFieldChange.field":
-		if e.ComplexityRoot.RosterFieldChange.Field == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RosterFieldChange.Field(childComplexity), true
-	case "RosterFieldChange.new":
-		if e.ComplexityRoot.RosterFieldChange.New == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RosterFieldChange.New(childComplexity), true
-	case "RosterFieldChange.old":
-		if e.ComplexityRoot.RosterFieldChange.Old == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RosterFieldChange.Old(childComplexity), true
-
-	case "RosterImportPlan.applied":
-		if e.ComplexityRoot.RosterImportPlan.Applied == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RosterImportPlan.Applied(childComplexity), true
-	case "RosterImportPlan.changes":
-		if e.ComplexityRoot.RosterImportPlan.Changes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RosterImportPlan.Changes(childComplexity), true
-	case "RosterImportPlan.creates":
-		if e.ComplexityRoot.RosterImportPlan.Creates == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RosterImportPlan.Creates(childComplexity), true
-	case "RosterImportPlan.notInFile":
-		if e.ComplexityRoot.RosterImportPlan.NotInFile == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RosterImportPlan.NotInFile(childComplexity), true
-	case "RosterImportPlan.notInFileTotal":
-		if e.ComplexityRoot.RosterImportPlan.NotInFileTotal == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RosterImportPlan.NotInFileTotal(childComplexity), true
-	case "RosterImportPlan.refused":
-		if e.ComplexityRoot.RosterImportPlan.Refused == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RosterImportPlan.Refused(childComplexity), true
-	case "RosterImportPlan.refusedTotal":
-		if e.ComplexityRoot.RosterImportPlan.RefusedTotal == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RosterImportPlan.RefusedTotal(childComplexity), true
-	case "RosterImportPlan.sheets":
-		if e.ComplexityRoot.RosterImportPlan.Sheets == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RosterImportPlan.Sheets(childComplexity), true
-
-	case "RosterImportRow.changes":
-		if e.ComplexityRoot.RosterImportRow.Changes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RosterImportRow.Changes(childComplexity), true
-	case "RosterImportRow.key":
-		if e.ComplexityRoot.RosterImportRow.Key == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RosterImportRow.Key(childComplexity), true
-	case "RosterImportRow.row":
-		if e.ComplexityRoot.RosterImportRow.Row == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RosterImportRow.Row(childComplexity), true
-	case "RosterImportRow.sheet":
-		if e.ComplexityRoot.RosterImportRow.Sheet == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RosterImportRow.Sheet(childComplexity), true
-
-	case "RosterImportSheet.changed":
-		if e.ComplexityRoot.RosterImportSheet.Changed == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RosterImportSheet.Changed(childComplexity), true
-	case "RosterImportSheet.created":
-		if e.ComplexityRoot.RosterImportSheet.Created == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RosterImportSheet.Created(childComplexity), true
-	case "RosterImportSheet.sheet":
-		if e.ComplexityRoot.RosterImportSheet.Sheet == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RosterImportSheet.Sheet(childComplexity), true
-	case "RosterImportSheet.unchanged":
-		if e.ComplexityRoot.RosterImportSheet.Unchanged == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RosterImportSheet.Unchanged(childComplexity), true
 
 	case "ScopeRoot.breadcrumb":
 		if e.ComplexityRoot.ScopeRoot.Breadcrumb == nil {
@@ -9932,6 +9882,10 @@ type LedgerEntry implements Node {
   """
   updatedAt: Time!
   """
+  Stable external key of the entry (台账编号): unique, assigned on create unless an import gives it. Ledger workbooks carry it, and an import changes the entry it names instead of adding one.
+  """
+  entryCode: String
+  """
   The period kept: "" for NONE, 2026-11 (MONTH), 2026-Q4 (QUARTER) or 2026 (YEAR).
   """
   period: String!
@@ -10079,6 +10033,24 @@ input LedgerEntryWhereInput {
   updatedAtGTE: Time
   updatedAtLT: Time
   updatedAtLTE: Time
+  """
+  entry_code field predicates
+  """
+  entryCode: String
+  entryCodeNEQ: String
+  entryCodeIn: [String!]
+  entryCodeNotIn: [String!]
+  entryCodeGT: String
+  entryCodeGTE: String
+  entryCodeLT: String
+  entryCodeLTE: String
+  entryCodeContains: String
+  entryCodeHasPrefix: String
+  entryCodeHasSuffix: String
+  entryCodeIsNil: Boolean
+  entryCodeNotNil: Boolean
+  entryCodeEqualFold: String
+  entryCodeContainsFold: String
   """
   period field predicates
   """
@@ -12645,47 +12617,52 @@ type Mutation {
 }
 `, BuiltIn: false},
 	{Name: "../schema/import.graphql", Input: `"""
-What a roster import (importRoster) does, or with dryRun would do: rows matched on grid code,
-person code (人员编号) and assignment (person, grid, role, duty, start); nothing is deleted.
+What an import (importRoster, importLedger) does, or with dryRun would do. Rows are matched on
+their keys — grid code, person code (人员编号), assignment (person, grid, role, duty, start),
+ledger entry code (台账编号) — and created, changed field by field, or left as they are;
+nothing is ever deleted.
 """
-type RosterImportPlan {
+type ImportPlan {
   "Whether the plan was written (in the mutation's transaction). False for a dry run, and whenever a row is refused."
   applied: Boolean!
-  "Per sheet (网格, 人员, 任职): rows new, changed and unchanged."
-  sheets: [RosterImportSheet!]!
+  "Per sheet (网格, 人员, 任职; a ledger sheet is named by its item type's code): rows new, changed and unchanged."
+  sheets: [ImportSheet!]!
   "The rows created (at most 500; the sheets' counts hold all)."
-  creates: [RosterImportRow!]!
+  creates: [ImportRow!]!
   "The rows changed, field by field (at most 500)."
-  changes: [RosterImportRow!]!
-  "Every row refused and why, as sheet!B7: reason (the first 200; refusedTotal counts all). Nothing is written while one is refused."
+  changes: [ImportRow!]!
+  "Every row refused and why, as sheet!B7: reason (the first 1000; refusedTotal counts all). Nothing is written while one is refused."
   refused: [ImportProblem!]!
   refusedTotal: Int!
-  "People kept in the file's grids whom the file does not list: left as they are (the first 200)."
+  """
+  Rows the database keeps where the file is about that the file does not list — people of the
+  file's grids, ledger entries of its grids and periods — left as they are (the first 1000).
+  """
   notInFile: [String!]!
   notInFileTotal: Int!
 }
 
-"The counts of one sheet of a roster import."
-type RosterImportSheet {
+"The counts of one sheet of an import."
+type ImportSheet {
   sheet: String!
   created: Int!
   changed: Int!
   unchanged: Int!
 }
 
-"A row a roster import creates or changes."
-type RosterImportRow {
+"A row an import creates or changes."
+type ImportRow {
   sheet: String!
   "The row in the sheet, as a spreadsheet numbers it."
   row: Int!
-  "A grid code, a person code, or person/grid/role/start."
+  "A grid code, a person code, person/grid/role/start, or a ledger entry code (a new entry without one: its grid, period and key project)."
   key: String!
   "The fields changed; empty for a new row."
-  changes: [RosterFieldChange!]!
+  changes: [ImportFieldChange!]!
 }
 
 "One field of a row changed by an import, as the sheet shows it."
-type RosterFieldChange {
+type ImportFieldChange {
   "The column's heading, e.g. 联系电话."
   field: String!
   old: String!
@@ -12715,36 +12692,21 @@ extend type Mutation {
   or their name in the same grid, is refused unless confirmDuplicates. The file is sent as a
   multipart upload (40 MB at most; no formulas or merged cells).
   """
-  importRoster(file: Upload!, dryRun: Boolean! = true, confirmDuplicates: Boolean! = false): RosterImportPlan!
-}
-
-"What a ledger import (importLedger) writes, or with dryRun would write: new entries, one per row."
-type LedgerImportResult {
-  "Whether the rows were written (in the mutation's transaction). False for a dry run, and whenever a row is refused."
-  applied: Boolean!
-  "Rows per sheet (a sheet is named by its item type's code)."
-  sheets: [LedgerImportSheet!]!
-  total: Int!
-  "Every row refused and why, as sheet!B7: reason (the first 1000; refusedTotal counts all). Nothing is written while one is refused."
-  refused: [ImportProblem!]!
-  refusedTotal: Int!
-}
-
-"The rows of one sheet of a ledger import."
-type LedgerImportSheet {
-  sheet: String!
-  rows: Int!
+  importRoster(file: Upload!, dryRun: Boolean! = true, confirmDuplicates: Boolean! = false): ImportPlan!
 }
 
 extend type Mutation {
   """
-  Imports a ledger workbook (the xlsx requestExport(kind: LEDGERS or LEDGER_TEMPLATE) gives)
-  as new entries, within the viewer's scope: each row on a grid where the viewer may not add
-  ledger entries is refused. With dryRun (the default) every row is checked and nothing is
-  written; without, all rows are written in this mutation's transaction, or none when any is
-  refused. Person cells take person codes (人员编号). Sent as a multipart upload (40 MB at most).
+  Imports a ledger workbook (the xlsx requestExport(kind: LEDGERS or LEDGER_TEMPLATE) gives,
+  edited) as an upsert, within the viewer's scope: a row whose 台账编号 names an entry changes
+  it (its old values are kept as a revision), a row without one adds an entry, and a new row
+  the same as an entry already there is refused; so is each row on a grid where the viewer
+  may not add or change ledger entries. With dryRun (the default) the plan is computed and
+  nothing is written; without, the plan is written in this mutation's transaction, or nothing
+  when any row is refused. Person cells take person codes (人员编号). Sent as a multipart
+  upload (40 MB at most; no formulas or merged cells).
   """
-  importLedger(file: Upload!, dryRun: Boolean! = true): LedgerImportResult!
+  importLedger(file: Upload!, dryRun: Boolean! = true): ImportPlan!
 }
 `, BuiltIn: false},
 	{Name: "../schema/keyproject.graphql", Input: `extend type Query {
@@ -14119,6 +14081,40 @@ func (ec *executionContext) childFields_HouseholdTag(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type HouseholdTag", field.Name)
 }
 
+func (ec *executionContext) childFields_ImportFieldChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_ImportFieldChange_field(ctx, field)
+	case "old":
+		return ec.fieldContext_ImportFieldChange_old(ctx, field)
+	case "new":
+		return ec.fieldContext_ImportFieldChange_new(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportFieldChange", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportPlan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "applied":
+		return ec.fieldContext_ImportPlan_applied(ctx, field)
+	case "sheets":
+		return ec.fieldContext_ImportPlan_sheets(ctx, field)
+	case "creates":
+		return ec.fieldContext_ImportPlan_creates(ctx, field)
+	case "changes":
+		return ec.fieldContext_ImportPlan_changes(ctx, field)
+	case "refused":
+		return ec.fieldContext_ImportPlan_refused(ctx, field)
+	case "refusedTotal":
+		return ec.fieldContext_ImportPlan_refusedTotal(ctx, field)
+	case "notInFile":
+		return ec.fieldContext_ImportPlan_notInFile(ctx, field)
+	case "notInFileTotal":
+		return ec.fieldContext_ImportPlan_notInFileTotal(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportPlan", field.Name)
+}
+
 func (ec *executionContext) childFields_ImportProblem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "sheet":
@@ -14133,6 +14129,34 @@ func (ec *executionContext) childFields_ImportProblem(ctx context.Context, field
 		return ec.fieldContext_ImportProblem_text(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ImportProblem", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sheet":
+		return ec.fieldContext_ImportRow_sheet(ctx, field)
+	case "row":
+		return ec.fieldContext_ImportRow_row(ctx, field)
+	case "key":
+		return ec.fieldContext_ImportRow_key(ctx, field)
+	case "changes":
+		return ec.fieldContext_ImportRow_changes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportRow", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportSheet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sheet":
+		return ec.fieldContext_ImportSheet_sheet(ctx, field)
+	case "created":
+		return ec.fieldContext_ImportSheet_created(ctx, field)
+	case "changed":
+		return ec.fieldContext_ImportSheet_changed(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_ImportSheet_unchanged(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportSheet", field.Name)
 }
 
 func (ec *executionContext) childFields_Inspection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -14387,6 +14411,8 @@ func (ec *executionContext) childFields_LedgerEntry(ctx context.Context, field g
 		return ec.fieldContext_LedgerEntry_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_LedgerEntry_updatedAt(ctx, field)
+	case "entryCode":
+		return ec.fieldContext_LedgerEntry_entryCode(ctx, field)
 	case "period":
 		return ec.fieldContext_LedgerEntry_period(ctx, field)
 	case "version":
@@ -14491,32 +14517,6 @@ func (ec *executionContext) childFields_LedgerGap(ctx context.Context, field gra
 		return ec.fieldContext_LedgerGap_missing(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LedgerGap", field.Name)
-}
-
-func (ec *executionContext) childFields_LedgerImportResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "applied":
-		return ec.fieldContext_LedgerImportResult_applied(ctx, field)
-	case "sheets":
-		return ec.fieldContext_LedgerImportResult_sheets(ctx, field)
-	case "total":
-		return ec.fieldContext_LedgerImportResult_total(ctx, field)
-	case "refused":
-		return ec.fieldContext_LedgerImportResult_refused(ctx, field)
-	case "refusedTotal":
-		return ec.fieldContext_LedgerImportResult_refusedTotal(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type LedgerImportResult", field.Name)
-}
-
-func (ec *executionContext) childFields_LedgerImportSheet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "sheet":
-		return ec.fieldContext_LedgerImportSheet_sheet(ctx, field)
-	case "rows":
-		return ec.fieldContext_LedgerImportSheet_rows(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type LedgerImportSheet", field.Name)
 }
 
 func (ec *executionContext) childFields_LedgerItemType(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -15121,68 +15121,6 @@ func (ec *executionContext) childFields_RollupRow(ctx context.Context, field gra
 		return ec.fieldContext_RollupRow_reworkRate(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RollupRow", field.Name)
-}
-
-func (ec *executionContext) childFields_RosterFieldChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "field":
-		return ec.fieldContext_RosterFieldChange_field(ctx, field)
-	case "old":
-		return ec.fieldContext_RosterFieldChange_old(ctx, field)
-	case "new":
-		return ec.fieldContext_RosterFieldChange_new(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type RosterFieldChange", field.Name)
-}
-
-func (ec *executionContext) childFields_RosterImportPlan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "applied":
-		return ec.fieldContext_RosterImportPlan_applied(ctx, field)
-	case "sheets":
-		return ec.fieldContext_RosterImportPlan_sheets(ctx, field)
-	case "creates":
-		return ec.fieldContext_RosterImportPlan_creates(ctx, field)
-	case "changes":
-		return ec.fieldContext_RosterImportPlan_changes(ctx, field)
-	case "refused":
-		return ec.fieldContext_RosterImportPlan_refused(ctx, field)
-	case "refusedTotal":
-		return ec.fieldContext_RosterImportPlan_refusedTotal(ctx, field)
-	case "notInFile":
-		return ec.fieldContext_RosterImportPlan_notInFile(ctx, field)
-	case "notInFileTotal":
-		return ec.fieldContext_RosterImportPlan_notInFileTotal(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type RosterImportPlan", field.Name)
-}
-
-func (ec *executionContext) childFields_RosterImportRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "sheet":
-		return ec.fieldContext_RosterImportRow_sheet(ctx, field)
-	case "row":
-		return ec.fieldContext_RosterImportRow_row(ctx, field)
-	case "key":
-		return ec.fieldContext_RosterImportRow_key(ctx, field)
-	case "changes":
-		return ec.fieldContext_RosterImportRow_changes(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type RosterImportRow", field.Name)
-}
-
-func (ec *executionContext) childFields_RosterImportSheet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "sheet":
-		return ec.fieldContext_RosterImportSheet_sheet(ctx, field)
-	case "created":
-		return ec.fieldContext_RosterImportSheet_created(ctx, field)
-	case "changed":
-		return ec.fieldContext_RosterImportSheet_changed(ctx, field)
-	case "unchanged":
-		return ec.fieldContext_RosterImportSheet_unchanged(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type RosterImportSheet", field.Name)
 }
 
 func (ec *executionContext) childFields_ScopeRoot(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -24862,6 +24800,295 @@ func (ec *executionContext) fieldContext_HouseholdTag_kindLabel(_ context.Contex
 	return graphql.NewScalarFieldContext("HouseholdTag", field, true, false, "String")
 }
 
+func (ec *executionContext) _ImportFieldChange_field(ctx context.Context, field graphql.CollectedField, obj *model.ImportFieldChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportFieldChange_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportFieldChange_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportFieldChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportFieldChange_old(ctx context.Context, field graphql.CollectedField, obj *model.ImportFieldChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportFieldChange_old(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Old, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportFieldChange_old(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportFieldChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportFieldChange_new(ctx context.Context, field graphql.CollectedField, obj *model.ImportFieldChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportFieldChange_new(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.New, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportFieldChange_new(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportFieldChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportPlan_applied(ctx context.Context, field graphql.CollectedField, obj *model.ImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportPlan_applied(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Applied, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportPlan_applied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportPlan", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ImportPlan_sheets(ctx context.Context, field graphql.CollectedField, obj *model.ImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportPlan_sheets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sheets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImportSheet) graphql.Marshaler {
+			return ec.marshalNImportSheet2ᚕᚖgridgovᚋgraphᚋmodelᚐImportSheetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportPlan_sheets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportSheet(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportPlan_creates(ctx context.Context, field graphql.CollectedField, obj *model.ImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportPlan_creates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Creates, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImportRow) graphql.Marshaler {
+			return ec.marshalNImportRow2ᚕᚖgridgovᚋgraphᚋmodelᚐImportRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportPlan_creates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportPlan_changes(ctx context.Context, field graphql.CollectedField, obj *model.ImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportPlan_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImportRow) graphql.Marshaler {
+			return ec.marshalNImportRow2ᚕᚖgridgovᚋgraphᚋmodelᚐImportRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportPlan_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportPlan_refused(ctx context.Context, field graphql.CollectedField, obj *model.ImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportPlan_refused(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Refused, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImportProblem) graphql.Marshaler {
+			return ec.marshalNImportProblem2ᚕᚖgridgovᚋgraphᚋmodelᚐImportProblemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportPlan_refused(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportProblem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportPlan_refusedTotal(ctx context.Context, field graphql.CollectedField, obj *model.ImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportPlan_refusedTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefusedTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportPlan_refusedTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportPlan", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportPlan_notInFile(ctx context.Context, field graphql.CollectedField, obj *model.ImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportPlan_notInFile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotInFile, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportPlan_notInFile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportPlan", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportPlan_notInFileTotal(ctx context.Context, field graphql.CollectedField, obj *model.ImportPlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportPlan_notInFileTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotInFileTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportPlan_notInFileTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportPlan", field, false, false, "Int")
+}
+
 func (ec *executionContext) _ImportProblem_sheet(ctx context.Context, field graphql.CollectedField, obj *model.ImportProblem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24975,6 +25202,199 @@ func (ec *executionContext) _ImportProblem_text(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_ImportProblem_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ImportProblem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportRow_sheet(ctx context.Context, field graphql.CollectedField, obj *model.ImportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRow_sheet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sheet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRow_sheet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportRow_row(ctx context.Context, field graphql.CollectedField, obj *model.ImportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRow_row(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Row, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRow_row(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportRow_key(ctx context.Context, field graphql.CollectedField, obj *model.ImportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRow_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRow_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportRow_changes(ctx context.Context, field graphql.CollectedField, obj *model.ImportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRow_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImportFieldChange) graphql.Marshaler {
+			return ec.marshalNImportFieldChange2ᚕᚖgridgovᚋgraphᚋmodelᚐImportFieldChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRow_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportFieldChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportSheet_sheet(ctx context.Context, field graphql.CollectedField, obj *model.ImportSheet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportSheet_sheet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sheet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportSheet_sheet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportSheet", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportSheet_created(ctx context.Context, field graphql.CollectedField, obj *model.ImportSheet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportSheet_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportSheet_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportSheet", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportSheet_changed(ctx context.Context, field graphql.CollectedField, obj *model.ImportSheet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportSheet_changed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportSheet_changed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportSheet", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportSheet_unchanged(ctx context.Context, field graphql.CollectedField, obj *model.ImportSheet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportSheet_unchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportSheet_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportSheet", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Inspection_id(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
@@ -27216,6 +27636,29 @@ func (ec *executionContext) fieldContext_LedgerEntry_updatedAt(_ context.Context
 	return graphql.NewScalarFieldContext("LedgerEntry", field, false, false, "Time")
 }
 
+func (ec *executionContext) _LedgerEntry_entryCode(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntry_entryCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EntryCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntry_entryCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LedgerEntry", field, false, false, "String")
+}
+
 func (ec *executionContext) _LedgerEntry_period(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28168,185 +28611,6 @@ func (ec *executionContext) fieldContext_LedgerGap_missing(_ context.Context, fi
 		},
 	}
 	return fc, nil
-}
-
-func (ec *executionContext) _LedgerImportResult_applied(ctx context.Context, field graphql.CollectedField, obj *model.LedgerImportResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LedgerImportResult_applied(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Applied, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LedgerImportResult_applied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LedgerImportResult", field, false, false, "Boolean")
-}
-
-func (ec *executionContext) _LedgerImportResult_sheets(ctx context.Context, field graphql.CollectedField, obj *model.LedgerImportResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LedgerImportResult_sheets(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Sheets, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.LedgerImportSheet) graphql.Marshaler {
-			return ec.marshalNLedgerImportSheet2ᚕᚖgridgovᚋgraphᚋmodelᚐLedgerImportSheetᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LedgerImportResult_sheets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "LedgerImportResult",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_LedgerImportSheet(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _LedgerImportResult_total(ctx context.Context, field graphql.CollectedField, obj *model.LedgerImportResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LedgerImportResult_total(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Total, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LedgerImportResult_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LedgerImportResult", field, false, false, "Int")
-}
-
-func (ec *executionContext) _LedgerImportResult_refused(ctx context.Context, field graphql.CollectedField, obj *model.LedgerImportResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LedgerImportResult_refused(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Refused, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImportProblem) graphql.Marshaler {
-			return ec.marshalNImportProblem2ᚕᚖgridgovᚋgraphᚋmodelᚐImportProblemᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LedgerImportResult_refused(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "LedgerImportResult",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ImportProblem(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _LedgerImportResult_refusedTotal(ctx context.Context, field graphql.CollectedField, obj *model.LedgerImportResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LedgerImportResult_refusedTotal(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RefusedTotal, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LedgerImportResult_refusedTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LedgerImportResult", field, false, false, "Int")
-}
-
-func (ec *executionContext) _LedgerImportSheet_sheet(ctx context.Context, field graphql.CollectedField, obj *model.LedgerImportSheet) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LedgerImportSheet_sheet(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Sheet, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LedgerImportSheet_sheet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LedgerImportSheet", field, false, false, "String")
-}
-
-func (ec *executionContext) _LedgerImportSheet_rows(ctx context.Context, field graphql.CollectedField, obj *model.LedgerImportSheet) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LedgerImportSheet_rows(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Rows, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LedgerImportSheet_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LedgerImportSheet", field, false, false, "Int")
 }
 
 func (ec *executionContext) _LedgerItemType_id(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerItemType) (ret graphql.Marshaler) {
@@ -31356,8 +31620,8 @@ func (ec *executionContext) _Mutation_importRoster(ctx context.Context, field gr
 			return ec.Resolvers.Mutation().ImportRoster(ctx, fc.Args["file"].(graphql.Upload), fc.Args["dryRun"].(bool), fc.Args["confirmDuplicates"].(bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.RosterImportPlan) graphql.Marshaler {
-			return ec.marshalNRosterImportPlan2ᚖgridgovᚋgraphᚋmodelᚐRosterImportPlan(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImportPlan) graphql.Marshaler {
+			return ec.marshalNImportPlan2ᚖgridgovᚋgraphᚋmodelᚐImportPlan(ctx, selections, v)
 		},
 		true,
 		true,
@@ -31370,7 +31634,7 @@ func (ec *executionContext) fieldContext_Mutation_importRoster(ctx context.Conte
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RosterImportPlan(ctx, field)
+			return ec.childFields_ImportPlan(ctx, field)
 		},
 	}
 	defer func() {
@@ -31400,8 +31664,8 @@ func (ec *executionContext) _Mutation_importLedger(ctx context.Context, field gr
 			return ec.Resolvers.Mutation().ImportLedger(ctx, fc.Args["file"].(graphql.Upload), fc.Args["dryRun"].(bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.LedgerImportResult) graphql.Marshaler {
-			return ec.marshalNLedgerImportResult2ᚖgridgovᚋgraphᚋmodelᚐLedgerImportResult(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImportPlan) graphql.Marshaler {
+			return ec.marshalNImportPlan2ᚖgridgovᚋgraphᚋmodelᚐImportPlan(ctx, selections, v)
 		},
 		true,
 		true,
@@ -31414,7 +31678,7 @@ func (ec *executionContext) fieldContext_Mutation_importLedger(ctx context.Conte
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_LedgerImportResult(ctx, field)
+			return ec.childFields_ImportPlan(ctx, field)
 		},
 	}
 	defer func() {
@@ -38306,488 +38570,6 @@ func (ec *executionContext) _RollupRow_reworkRate(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_RollupRow_reworkRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RollupRow", field, false, false, "Float")
-}
-
-func (ec *executionContext) _RosterFieldChange_field(ctx context.Context, field graphql.CollectedField, obj *model.RosterFieldChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RosterFieldChange_field(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Field, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RosterFieldChange_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RosterFieldChange", field, false, false, "String")
-}
-
-func (ec *executionContext) _RosterFieldChange_old(ctx context.Context, field graphql.CollectedField, obj *model.RosterFieldChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RosterFieldChange_old(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Old, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RosterFieldChange_old(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RosterFieldChange", field, false, false, "String")
-}
-
-func (ec *executionContext) _RosterFieldChange_new(ctx context.Context, field graphql.CollectedField, obj *model.RosterFieldChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RosterFieldChange_new(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.New, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RosterFieldChange_new(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RosterFieldChange", field, false, false, "String")
-}
-
-func (ec *executionContext) _RosterImportPlan_applied(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportPlan) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RosterImportPlan_applied(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Applied, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RosterImportPlan_applied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RosterImportPlan", field, false, false, "Boolean")
-}
-
-func (ec *executionContext) _RosterImportPlan_sheets(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportPlan) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RosterImportPlan_sheets(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Sheets, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.RosterImportSheet) graphql.Marshaler {
-			return ec.marshalNRosterImportSheet2ᚕᚖgridgovᚋgraphᚋmodelᚐRosterImportSheetᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RosterImportPlan_sheets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "RosterImportPlan",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RosterImportSheet(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _RosterImportPlan_creates(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportPlan) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RosterImportPlan_creates(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Creates, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.RosterImportRow) graphql.Marshaler {
-			return ec.marshalNRosterImportRow2ᚕᚖgridgovᚋgraphᚋmodelᚐRosterImportRowᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RosterImportPlan_creates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "RosterImportPlan",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RosterImportRow(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _RosterImportPlan_changes(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportPlan) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RosterImportPlan_changes(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Changes, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.RosterImportRow) graphql.Marshaler {
-			return ec.marshalNRosterImportRow2ᚕᚖgridgovᚋgraphᚋmodelᚐRosterImportRowᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RosterImportPlan_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "RosterImportPlan",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RosterImportRow(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _RosterImportPlan_refused(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportPlan) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RosterImportPlan_refused(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Refused, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImportProblem) graphql.Marshaler {
-			return ec.marshalNImportProblem2ᚕᚖgridgovᚋgraphᚋmodelᚐImportProblemᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RosterImportPlan_refused(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "RosterImportPlan",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ImportProblem(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _RosterImportPlan_refusedTotal(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportPlan) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RosterImportPlan_refusedTotal(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RefusedTotal, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RosterImportPlan_refusedTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RosterImportPlan", field, false, false, "Int")
-}
-
-func (ec *executionContext) _RosterImportPlan_notInFile(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportPlan) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RosterImportPlan_notInFile(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.NotInFile, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RosterImportPlan_notInFile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RosterImportPlan", field, false, false, "String")
-}
-
-func (ec *executionContext) _RosterImportPlan_notInFileTotal(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportPlan) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RosterImportPlan_notInFileTotal(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.NotInFileTotal, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RosterImportPlan_notInFileTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RosterImportPlan", field, false, false, "Int")
-}
-
-func (ec *executionContext) _RosterImportRow_sheet(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportRow) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RosterImportRow_sheet(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Sheet, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RosterImportRow_sheet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RosterImportRow", field, false, false, "String")
-}
-
-func (ec *executionContext) _RosterImportRow_row(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportRow) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RosterImportRow_row(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Row, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RosterImportRow_row(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RosterImportRow", field, false, false, "Int")
-}
-
-func (ec *executionContext) _RosterImportRow_key(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportRow) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RosterImportRow_key(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Key, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RosterImportRow_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RosterImportRow", field, false, false, "String")
-}
-
-func (ec *executionContext) _RosterImportRow_changes(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportRow) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RosterImportRow_changes(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Changes, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.RosterFieldChange) graphql.Marshaler {
-			return ec.marshalNRosterFieldChange2ᚕᚖgridgovᚋgraphᚋmodelᚐRosterFieldChangeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RosterImportRow_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "RosterImportRow",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RosterFieldChange(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _RosterImportSheet_sheet(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportSheet) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RosterImportSheet_sheet(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Sheet, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RosterImportSheet_sheet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RosterImportSheet", field, false, false, "String")
-}
-
-func (ec *executionContext) _RosterImportSheet_created(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportSheet) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RosterImportSheet_created(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Created, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RosterImportSheet_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RosterImportSheet", field, false, false, "Int")
-}
-
-func (ec *executionContext) _RosterImportSheet_changed(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportSheet) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RosterImportSheet_changed(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Changed, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RosterImportSheet_changed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RosterImportSheet", field, false, false, "Int")
-}
-
-func (ec *executionContext) _RosterImportSheet_unchanged(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportSheet) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RosterImportSheet_unchanged(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Unchanged, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RosterImportSheet_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RosterImportSheet", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ScopeRoot_path(ctx context.Context, field graphql.CollectedField, obj *model.ScopeRoot) (ret graphql.Marshaler) {
@@ -50921,7 +50703,7 @@ func (ec *executionContext) unmarshalInputLedgerEntryWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "period", "periodNEQ", "periodIn", "periodNotIn", "periodGT", "periodGTE", "periodLT", "periodLTE", "periodContains", "periodHasPrefix", "periodHasSuffix", "periodEqualFold", "periodContainsFold", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "entryCode", "entryCodeNEQ", "entryCodeIn", "entryCodeNotIn", "entryCodeGT", "entryCodeGTE", "entryCodeLT", "entryCodeLTE", "entryCodeContains", "entryCodeHasPrefix", "entryCodeHasSuffix", "entryCodeIsNil", "entryCodeNotNil", "entryCodeEqualFold", "entryCodeContainsFold", "period", "periodNEQ", "periodIn", "periodNotIn", "periodGT", "periodGTE", "periodLT", "periodLTE", "periodContains", "periodHasPrefix", "periodHasSuffix", "periodEqualFold", "periodContainsFold", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -51117,6 +50899,111 @@ func (ec *executionContext) unmarshalInputLedgerEntryWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.UpdatedAtLTE = data
+		case "entryCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryCode = data
+		case "entryCodeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryCodeNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryCodeNEQ = data
+		case "entryCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryCodeIn = data
+		case "entryCodeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryCodeNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryCodeNotIn = data
+		case "entryCodeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryCodeGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryCodeGT = data
+		case "entryCodeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryCodeGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryCodeGTE = data
+		case "entryCodeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryCodeLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryCodeLT = data
+		case "entryCodeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryCodeLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryCodeLTE = data
+		case "entryCodeContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryCodeContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryCodeContains = data
+		case "entryCodeHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryCodeHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryCodeHasPrefix = data
+		case "entryCodeHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryCodeHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryCodeHasSuffix = data
+		case "entryCodeIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryCodeIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryCodeIsNil = data
+		case "entryCodeNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryCodeNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryCodeNotNil = data
+		case "entryCodeEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryCodeEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryCodeEqualFold = data
+		case "entryCodeContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryCodeContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryCodeContainsFold = data
 		case "period":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -58041,6 +57928,117 @@ func (ec *executionContext) _HouseholdTag(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var importFieldChangeImplementors = []string{"ImportFieldChange"}
+
+func (ec *executionContext) _ImportFieldChange(ctx context.Context, sel ast.SelectionSet, obj *model.ImportFieldChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importFieldChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportFieldChange")
+		case "field":
+			out.Values[i] = ec._ImportFieldChange_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "old":
+			out.Values[i] = ec._ImportFieldChange_old(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "new":
+			out.Values[i] = ec._ImportFieldChange_new(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var importPlanImplementors = []string{"ImportPlan"}
+
+func (ec *executionContext) _ImportPlan(ctx context.Context, sel ast.SelectionSet, obj *model.ImportPlan) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importPlanImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportPlan")
+		case "applied":
+			out.Values[i] = ec._ImportPlan_applied(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sheets":
+			out.Values[i] = ec._ImportPlan_sheets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "creates":
+			out.Values[i] = ec._ImportPlan_creates(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changes":
+			out.Values[i] = ec._ImportPlan_changes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refused":
+			out.Values[i] = ec._ImportPlan_refused(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refusedTotal":
+			out.Values[i] = ec._ImportPlan_refusedTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notInFile":
+			out.Values[i] = ec._ImportPlan_notInFile(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notInFileTotal":
+			out.Values[i] = ec._ImportPlan_notInFileTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var importProblemImplementors = []string{"ImportProblem"}
 
 func (ec *executionContext) _ImportProblem(ctx context.Context, sel ast.SelectionSet, obj *model.ImportProblem) graphql.Marshaler {
@@ -58074,6 +58072,102 @@ func (ec *executionContext) _ImportProblem(ctx context.Context, sel ast.Selectio
 			}
 		case "text":
 			out.Values[i] = ec._ImportProblem_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var importRowImplementors = []string{"ImportRow"}
+
+func (ec *executionContext) _ImportRow(ctx context.Context, sel ast.SelectionSet, obj *model.ImportRow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importRowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportRow")
+		case "sheet":
+			out.Values[i] = ec._ImportRow_sheet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "row":
+			out.Values[i] = ec._ImportRow_row(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "key":
+			out.Values[i] = ec._ImportRow_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changes":
+			out.Values[i] = ec._ImportRow_changes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var importSheetImplementors = []string{"ImportSheet"}
+
+func (ec *executionContext) _ImportSheet(ctx context.Context, sel ast.SelectionSet, obj *model.ImportSheet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importSheetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportSheet")
+		case "sheet":
+			out.Values[i] = ec._ImportSheet_sheet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._ImportSheet_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changed":
+			out.Values[i] = ec._ImportSheet_changed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unchanged":
+			out.Values[i] = ec._ImportSheet_unchanged(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -58897,6 +58991,11 @@ func (ec *executionContext) _LedgerEntry(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "entryCode":
+			out.Values[i] = ec._LedgerEntry_entryCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "period":
 			out.Values[i] = ec._LedgerEntry_period(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -59224,97 +59323,6 @@ func (ec *executionContext) _LedgerGap(ctx context.Context, sel ast.SelectionSet
 			}
 		case "missing":
 			out.Values[i] = ec._LedgerGap_missing(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var ledgerImportResultImplementors = []string{"LedgerImportResult"}
-
-func (ec *executionContext) _LedgerImportResult(ctx context.Context, sel ast.SelectionSet, obj *model.LedgerImportResult) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, ledgerImportResultImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("LedgerImportResult")
-		case "applied":
-			out.Values[i] = ec._LedgerImportResult_applied(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "sheets":
-			out.Values[i] = ec._LedgerImportResult_sheets(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "total":
-			out.Values[i] = ec._LedgerImportResult_total(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "refused":
-			out.Values[i] = ec._LedgerImportResult_refused(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "refusedTotal":
-			out.Values[i] = ec._LedgerImportResult_refusedTotal(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var ledgerImportSheetImplementors = []string{"LedgerImportSheet"}
-
-func (ec *executionContext) _LedgerImportSheet(ctx context.Context, sel ast.SelectionSet, obj *model.LedgerImportSheet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, ledgerImportSheetImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("LedgerImportSheet")
-		case "sheet":
-			out.Values[i] = ec._LedgerImportSheet_sheet(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "rows":
-			out.Values[i] = ec._LedgerImportSheet_rows(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -62046,213 +62054,6 @@ func (ec *executionContext) _RollupRow(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
-var rosterFieldChangeImplementors = []string{"RosterFieldChange"}
-
-func (ec *executionContext) _RosterFieldChange(ctx context.Context, sel ast.SelectionSet, obj *model.RosterFieldChange) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, rosterFieldChangeImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("RosterFieldChange")
-		case "field":
-			out.Values[i] = ec._RosterFieldChange_field(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "old":
-			out.Values[i] = ec._RosterFieldChange_old(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "new":
-			out.Values[i] = ec._RosterFieldChange_new(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var rosterImportPlanImplementors = []string{"RosterImportPlan"}
-
-func (ec *executionContext) _RosterImportPlan(ctx context.Context, sel ast.SelectionSet, obj *model.RosterImportPlan) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, rosterImportPlanImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("RosterImportPlan")
-		case "applied":
-			out.Values[i] = ec._RosterImportPlan_applied(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "sheets":
-			out.Values[i] = ec._RosterImportPlan_sheets(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "creates":
-			out.Values[i] = ec._RosterImportPlan_creates(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "changes":
-			out.Values[i] = ec._RosterImportPlan_changes(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "refused":
-			out.Values[i] = ec._RosterImportPlan_refused(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "refusedTotal":
-			out.Values[i] = ec._RosterImportPlan_refusedTotal(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "notInFile":
-			out.Values[i] = ec._RosterImportPlan_notInFile(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "notInFileTotal":
-			out.Values[i] = ec._RosterImportPlan_notInFileTotal(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var rosterImportRowImplementors = []string{"RosterImportRow"}
-
-func (ec *executionContext) _RosterImportRow(ctx context.Context, sel ast.SelectionSet, obj *model.RosterImportRow) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, rosterImportRowImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("RosterImportRow")
-		case "sheet":
-			out.Values[i] = ec._RosterImportRow_sheet(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "row":
-			out.Values[i] = ec._RosterImportRow_row(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "key":
-			out.Values[i] = ec._RosterImportRow_key(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "changes":
-			out.Values[i] = ec._RosterImportRow_changes(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var rosterImportSheetImplementors = []string{"RosterImportSheet"}
-
-func (ec *executionContext) _RosterImportSheet(ctx context.Context, sel ast.SelectionSet, obj *model.RosterImportSheet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, rosterImportSheetImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("RosterImportSheet")
-		case "sheet":
-			out.Values[i] = ec._RosterImportSheet_sheet(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "created":
-			out.Values[i] = ec._RosterImportSheet_created(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "changed":
-			out.Values[i] = ec._RosterImportSheet_changed(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "unchanged":
-			out.Values[i] = ec._RosterImportSheet_unchanged(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
 var scopeRootImplementors = []string{"ScopeRoot"}
 
 func (ec *executionContext) _ScopeRoot(ctx context.Context, sel ast.SelectionSet, obj *model.ScopeRoot) graphql.Marshaler {
@@ -64219,6 +64020,38 @@ func (ec *executionContext) marshalNID2ᚕintᚄ(ctx context.Context, sel ast.Se
 	return ret
 }
 
+func (ec *executionContext) marshalNImportFieldChange2ᚕᚖgridgovᚋgraphᚋmodelᚐImportFieldChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ImportFieldChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImportFieldChange2ᚖgridgovᚋgraphᚋmodelᚐImportFieldChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImportFieldChange2ᚖgridgovᚋgraphᚋmodelᚐImportFieldChange(ctx context.Context, sel ast.SelectionSet, v *model.ImportFieldChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportFieldChange!")
+		return graphql.Null
+	}
+	return ec._ImportFieldChange(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNImportPlan2ᚖgridgovᚋgraphᚋmodelᚐImportPlan(ctx context.Context, sel ast.SelectionSet, v *model.ImportPlan) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportPlan!")
+		return graphql.Null
+	}
+	return ec._ImportPlan(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNImportProblem2ᚕᚖgridgovᚋgraphᚋmodelᚐImportProblemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ImportProblem) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -64241,6 +64074,54 @@ func (ec *executionContext) marshalNImportProblem2ᚖgridgovᚋgraphᚋmodelᚐI
 		return graphql.Null
 	}
 	return ec._ImportProblem(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNImportRow2ᚕᚖgridgovᚋgraphᚋmodelᚐImportRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ImportRow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImportRow2ᚖgridgovᚋgraphᚋmodelᚐImportRow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImportRow2ᚖgridgovᚋgraphᚋmodelᚐImportRow(ctx context.Context, sel ast.SelectionSet, v *model.ImportRow) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportRow!")
+		return graphql.Null
+	}
+	return ec._ImportRow(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNImportSheet2ᚕᚖgridgovᚋgraphᚋmodelᚐImportSheetᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ImportSheet) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImportSheet2ᚖgridgovᚋgraphᚋmodelᚐImportSheet(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImportSheet2ᚖgridgovᚋgraphᚋmodelᚐImportSheet(ctx context.Context, sel ast.SelectionSet, v *model.ImportSheet) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportSheet!")
+		return graphql.Null
+	}
+	return ec._ImportSheet(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNInspection2ᚕᚖgridgovᚋentᚐInspectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Inspection) graphql.Marshaler {
@@ -64769,38 +64650,6 @@ func (ec *executionContext) marshalNLedgerGap2ᚖgridgovᚋgraphᚋmodelᚐLedge
 		return graphql.Null
 	}
 	return ec._LedgerGap(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNLedgerImportResult2ᚖgridgovᚋgraphᚋmodelᚐLedgerImportResult(ctx context.Context, sel ast.SelectionSet, v *model.LedgerImportResult) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "LedgerImportResult!")
-		return graphql.Null
-	}
-	return ec._LedgerImportResult(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNLedgerImportSheet2ᚕᚖgridgovᚋgraphᚋmodelᚐLedgerImportSheetᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LedgerImportSheet) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNLedgerImportSheet2ᚖgridgovᚋgraphᚋmodelᚐLedgerImportSheet(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) marshalNLedgerImportSheet2ᚖgridgovᚋgraphᚋmodelᚐLedgerImportSheet(ctx context.Context, sel ast.SelectionSet, v *model.LedgerImportSheet) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "LedgerImportSheet!")
-		return graphql.Null
-	}
-	return ec._LedgerImportSheet(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNLedgerItemType2ᚕᚖgridgovᚋentᚐLedgerItemTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.LedgerItemType) graphql.Marshaler {
@@ -65431,86 +65280,6 @@ func (ec *executionContext) marshalNRollupRow2ᚖgridgovᚋgraphᚋmodelᚐRollu
 		return graphql.Null
 	}
 	return ec._RollupRow(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNRosterFieldChange2ᚕᚖgridgovᚋgraphᚋmodelᚐRosterFieldChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RosterFieldChange) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNRosterFieldChange2ᚖgridgovᚋgraphᚋmodelᚐRosterFieldChange(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) marshalNRosterFieldChange2ᚖgridgovᚋgraphᚋmodelᚐRosterFieldChange(ctx context.Context, sel ast.SelectionSet, v *model.RosterFieldChange) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "RosterFieldChange!")
-		return graphql.Null
-	}
-	return ec._RosterFieldChange(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNRosterImportPlan2ᚖgridgovᚋgraphᚋmodelᚐRosterImportPlan(ctx context.Context, sel ast.SelectionSet, v *model.RosterImportPlan) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "RosterImportPlan!")
-		return graphql.Null
-	}
-	return ec._RosterImportPlan(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNRosterImportRow2ᚕᚖgridgovᚋgraphᚋmodelᚐRosterImportRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RosterImportRow) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNRosterImportRow2ᚖgridgovᚋgraphᚋmodelᚐRosterImportRow(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) marshalNRosterImportRow2ᚖgridgovᚋgraphᚋmodelᚐRosterImportRow(ctx context.Context, sel ast.SelectionSet, v *model.RosterImportRow) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "RosterImportRow!")
-		return graphql.Null
-	}
-	return ec._RosterImportRow(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNRosterImportSheet2ᚕᚖgridgovᚋgraphᚋmodelᚐRosterImportSheetᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RosterImportSheet) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNRosterImportSheet2ᚖgridgovᚋgraphᚋmodelᚐRosterImportSheet(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) marshalNRosterImportSheet2ᚖgridgovᚋgraphᚋmodelᚐRosterImportSheet(ctx context.Context, sel ast.SelectionSet, v *model.RosterImportSheet) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "RosterImportSheet!")
-		return graphql.Null
-	}
-	return ec._RosterImportSheet(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNScopeRoot2ᚕᚖgridgovᚋgraphᚋmodelᚐScopeRootᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ScopeRoot) graphql.Marshaler {

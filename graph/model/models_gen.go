@@ -147,6 +147,36 @@ type ExportDownload struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
+// One field of a row changed by an import, as the sheet shows it.
+type ImportFieldChange struct {
+	// The column's heading, e.g. 联系电话.
+	Field string `json:"field"`
+	Old   string `json:"old"`
+	New   string `json:"new"`
+}
+
+// What an import (importRoster, importLedger) does, or with dryRun would do. Rows are matched on
+// their keys — grid code, person code (人员编号), assignment (person, grid, role, duty, start),
+// ledger entry code (台账编号) — and created, changed field by field, or left as they are;
+// nothing is ever deleted.
+type ImportPlan struct {
+	// Whether the plan was written (in the mutation's transaction). False for a dry run, and whenever a row is refused.
+	Applied bool `json:"applied"`
+	// Per sheet (网格, 人员, 任职; a ledger sheet is named by its item type's code): rows new, changed and unchanged.
+	Sheets []*ImportSheet `json:"sheets"`
+	// The rows created (at most 500; the sheets' counts hold all).
+	Creates []*ImportRow `json:"creates"`
+	// The rows changed, field by field (at most 500).
+	Changes []*ImportRow `json:"changes"`
+	// Every row refused and why, as sheet!B7: reason (the first 1000; refusedTotal counts all). Nothing is written while one is refused.
+	Refused      []*ImportProblem `json:"refused"`
+	RefusedTotal int              `json:"refusedTotal"`
+	// Rows the database keeps where the file is about that the file does not list — people of the
+	// file's grids, ledger entries of its grids and periods — left as they are (the first 1000).
+	NotInFile      []string `json:"notInFile"`
+	NotInFileTotal int      `json:"notInFileTotal"`
+}
+
 // A problem of an imported file.
 type ImportProblem struct {
 	// The sheet, when the problem is in one.
@@ -158,6 +188,25 @@ type ImportProblem struct {
 	Reason string  `json:"reason"`
 	// sheet!B7: reason, as the command line prints it.
 	Text string `json:"text"`
+}
+
+// A row an import creates or changes.
+type ImportRow struct {
+	Sheet string `json:"sheet"`
+	// The row in the sheet, as a spreadsheet numbers it.
+	Row int `json:"row"`
+	// A grid code, a person code, person/grid/role/start, or a ledger entry code (a new entry without one: its grid, period and key project).
+	Key string `json:"key"`
+	// The fields changed; empty for a new row.
+	Changes []*ImportFieldChange `json:"changes"`
+}
+
+// The counts of one sheet of an import.
+type ImportSheet struct {
+	Sheet     string `json:"sheet"`
+	Created   int    `json:"created"`
+	Changed   int    `json:"changed"`
+	Unchanged int    `json:"unchanged"`
 }
 
 type KeyProjectMetricInput struct {
@@ -193,24 +242,6 @@ type KeyProjectStanding struct {
 type LedgerGap struct {
 	Grid    *ent.Grid             `json:"grid"`
 	Missing []*ent.LedgerItemType `json:"missing"`
-}
-
-// What a ledger import (importLedger) writes, or with dryRun would write: new entries, one per row.
-type LedgerImportResult struct {
-	// Whether the rows were written (in the mutation's transaction). False for a dry run, and whenever a row is refused.
-	Applied bool `json:"applied"`
-	// Rows per sheet (a sheet is named by its item type's code).
-	Sheets []*LedgerImportSheet `json:"sheets"`
-	Total  int                  `json:"total"`
-	// Every row refused and why, as sheet!B7: reason (the first 1000; refusedTotal counts all). Nothing is written while one is refused.
-	Refused      []*ImportProblem `json:"refused"`
-	RefusedTotal int              `json:"refusedTotal"`
-}
-
-// The rows of one sheet of a ledger import.
-type LedgerImportSheet struct {
-	Sheet string `json:"sheet"`
-	Rows  int    `json:"rows"`
 }
 
 // One value of a ledger entry.
@@ -392,52 +423,6 @@ type RollupRow struct {
 	ClosureRate       *float64 `json:"closureRate,omitempty"`
 	OnTimeClosureRate *float64 `json:"onTimeClosureRate,omitempty"`
 	ReworkRate        *float64 `json:"reworkRate,omitempty"`
-}
-
-// One field of a row changed by an import, as the sheet shows it.
-type RosterFieldChange struct {
-	// The column's heading, e.g. 联系电话.
-	Field string `json:"field"`
-	Old   string `json:"old"`
-	New   string `json:"new"`
-}
-
-// What a roster import (importRoster) does, or with dryRun would do: rows matched on grid code,
-// person code (人员编号) and assignment (person, grid, role, duty, start); nothing is deleted.
-type RosterImportPlan struct {
-	// Whether the plan was written (in the mutation's transaction). False for a dry run, and whenever a row is refused.
-	Applied bool `json:"applied"`
-	// Per sheet (网格, 人员, 任职): rows new, changed and unchanged.
-	Sheets []*RosterImportSheet `json:"sheets"`
-	// The rows created (at most 500; the sheets' counts hold all).
-	Creates []*RosterImportRow `json:"creates"`
-	// The rows changed, field by field (at most 500).
-	Changes []*RosterImportRow `json:"changes"`
-	// Every row refused and why, as sheet!B7: reason (the first 200; refusedTotal counts all). Nothing is written while one is refused.
-	Refused      []*ImportProblem `json:"refused"`
-	RefusedTotal int              `json:"refusedTotal"`
-	// People kept in the file's grids whom the file does not list: left as they are (the first 200).
-	NotInFile      []string `json:"notInFile"`
-	NotInFileTotal int      `json:"notInFileTotal"`
-}
-
-// A row a roster import creates or changes.
-type RosterImportRow struct {
-	Sheet string `json:"sheet"`
-	// The row in the sheet, as a spreadsheet numbers it.
-	Row int `json:"row"`
-	// A grid code, a person code, or person/grid/role/start.
-	Key string `json:"key"`
-	// The fields changed; empty for a new row.
-	Changes []*RosterFieldChange `json:"changes"`
-}
-
-// The counts of one sheet of a roster import.
-type RosterImportSheet struct {
-	Sheet     string `json:"sheet"`
-	Created   int    `json:"created"`
-	Changed   int    `json:"changed"`
-	Unchanged int    `json:"unchanged"`
 }
 
 // One root of the viewer's scope.

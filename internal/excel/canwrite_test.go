@@ -8,15 +8,15 @@ import (
 	"gridgov/authz"
 )
 
-// TestCanWriteFailsClosed: ledger rows may be written on the system's account and by a viewer
-// whose role allows it, never by a context with neither (imports over HTTP must not find an
+// TestCanWriteFailsClosed: rows may be written on the system's account and by a viewer whose
+// role allows it, never by a context with neither (imports over HTTP must not find an
 // "allowed everywhere" default).
 func TestCanWriteFailsClosed(t *testing.T) {
 	t.Parallel()
-	if canWrite(context.Background())("/1/") {
+	if canIn(context.Background())("/1/", authz.ObjLedger, authz.ActCreate) {
 		t.Error("a context with neither viewer nor system account may write ledger rows")
 	}
-	if !canWrite(authz.SystemContext(context.Background(), "test"))("/1/") {
+	if !canIn(authz.SystemContext(context.Background(), "test"))("/1/", authz.ObjLedger, authz.ActCreate) {
 		t.Error("the system's account may not write ledger rows")
 	}
 }

@@ -19,15 +19,12 @@ import (
 	"gridgov/ent/ledgeritemtype"
 	"gridgov/ent/person"
 	"gridgov/ent/schema/ledgerfield"
-	"gridgov/internal/gridtree"
-	"gridgov/internal/ledger"
-	"gridgov/internal/store"
 )
 
 // Ledger sheets: one per item type, named by its code. Row 1 holds the headings people
 // read, row 2 the keys the import reads, data starts on row 3. The first columns are fixed.
 var ledgerFixed = []column{
-	{"grid_code", "网格编码*"}, {"grid_name", "网格名称(不导入)"}, {"period", "期间"}, {"key_project", "重点项目编码"},
+	{"entry_code", "台账编号"}, {"grid_code", "网格编码*"}, {"grid_name", "网格名称(不导入)"}, {"period", "期间"}, {"key_project", "重点项目编码"},
 }
 
 // instructionsSheet is the first sheet of every ledger workbook; imports skip it.
@@ -36,6 +33,7 @@ const instructionsSheet = "说明"
 var ledgerInstructions = []string{
 	"每个工作表是一种台账，表名为台账事项编码。期间：按月 2026-11，按季度 2026-Q4，按年 2026，常设台账留空。",
 	"网格编码须为系统中已有、且您有权填报的网格。",
+	"台账编号：导出的记录都带编号，改动后重新导入即修改这些记录（导入前可先预览改动）；新增的记录留空编号。导入从不删除记录。",
 }
 
 // LedgerFilter narrows a ledger export.
@@ -144,7 +142,7 @@ func ExportLedgers(ctx context.Context, client *ent.Client, w io.Writer, filter 
 		if err := b.table(tables[i], func(emit func([]any) error) error {
 			for _, e := range rows {
 				g, p, kp := key(e)
-				row := []any{g, gridOf[e.GridID].Name, p, kp}
+				row := []any{deref(e.EntryCode), g, gridOf[e.GridID].Name, p, kp}
 				for _, f := range t.Fields {
 					v := e.Values[f.Key]
 					if c, ok := codeOf[v]; ok && f.Type == ledgerfield.Person {
@@ -202,6 +200,7 @@ func ledgerGridCodes(ctx context.Context, client *ent.Client, root *int) ([]stri
 
 // ledgerFixedKinds explain the fixed columns of a ledger sheet.
 var ledgerFixedKinds = map[string]colKind{
+	"entry_code":  {note: "台账记录的编号：新增的记录留空（导入时自动编号）；填写已有编号即修改该记录。"},
 	"grid_code":   {grids: true, note: "填报网格的编码。"},
 	"grid_name":   {note: "便于阅读的网格名称，导入时不读取。"},
 	"period":      {note: "按月 2026-11，按季度 2026-Q4，按年 2026，常设台账留空。"},
@@ -306,310 +305,3 @@ func cellValue(f ledgerfield.Def, v string) any {
 }
 
 func keys(m map[int]bool) []int { return slices.Sorted(maps.Keys(m)) }
-
-// ImportSummary counts what an import wrote, or with DryRun would write.
-type ImportSummary struct {
-	// Rows by sheet name.
-	Rows  map[string]int
-	Total int
-	// Applied is true once the rows have been written.
-	Applied bool
-}
-
-// LedgerOptions are the choices of a ledger import.
-type LedgerOptions struct {
-	// DryRun checks every row and writes nothing.
-	DryRun   bool
-	Progress Progress
-}
-
-// importBatch is how many rows go into one INSERT (SQLite allows 32,766 bound values).
-const importBatch = 1000
-
-type ledgerRow struct {
-	typeID, gridID int
-	kpID           *int
-	period         string
-	values         map[string]string
-}
-
-// ImportLedgers checks every row of every ledger sheet, then, only if no row has a problem,
-// writes them all in one transaction. It runs with ctx's authority: grids, key projects and
-// people are looked up in its scope (the command line runs on the system's account).
-func ImportLedgers(ctx context.Context, client *ent.Client, r io.ReaderAt, size int64, progress Progress) (*ImportSummary, error) {
-	return ImportLedgersWith(ctx, client, r, size, LedgerOptions{Progress: progress})
-}
-
-// ImportLedgersWith is ImportLedgers with options: with DryRun it checks every row, counts
-// what it would write and writes nothing. The rows are written in client's transaction when
-// it is bound to one (a GraphQL mutation's), else in one of its own.
-func ImportLedgersWith(ctx context.Context, client *ent.Client, r io.ReaderAt, size int64, opts LedgerOptions) (*ImportSummary, error) {
-	progress := opts.Progress
-	if err := authz.RequireActor(ctx); err != nil {
-		return nil, err
-	}
-	f, err := openBook(r, size)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	types := map[string]*ent.LedgerItemType{}
-	all, err := client.LedgerItemType.Query().All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range all {
-		types[t.Code] = t
-	}
-	grids := map[string]*ent.Grid{}
-	gs, err := client.Grid.Query().Select(grid.FieldID, grid.FieldCode, grid.FieldPath).All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, g := range gs {
-		grids[g.Code] = g
-	}
-	kps := map[string]int{}
-	ps, err := client.KeyProject.Query().Select(keyproject.FieldID, keyproject.FieldCode).All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range ps {
-		kps[p.Code] = p.ID
-	}
-	people := map[int]bool{}
-	personOK := func(id int) bool {
-		ok, seen := people[id]
-		if !seen {
-			ok, _ = client.Person.Query().Where(person.ID(id)).Exist(ctx)
-			people[id] = ok
-		}
-		return ok
-	}
-	// A person cell holds a person code (人员编号), as exports write it, or an id, as earlier
-	// ones did: a code is looked up in the viewer's scope and turned into the id the entry
-	// keeps; one not found stays as it is, and the check refuses it.
-	byCode := map[string]string{}
-	personByCode := func(v string) string {
-		if _, err := strconv.Atoi(v); v == "" || err == nil {
-			return v
-		}
-		id, ok := byCode[v]
-		if !ok {
-			id = v
-			if found, err := client.Person.Query().Where(person.PersonCode(v)).OnlyID(ctx); err == nil {
-				id = strconv.Itoa(found)
-			}
-			byCode[v] = id
-		}
-		return id
-	}
-	probs := &problems{}
-	sum := &ImportSummary{Rows: map[string]int{}}
-	var out []ledgerRow
-	read := 0
-	for _, sheet := range f.GetSheetList() {
-		if sheet == instructionsSheet || sheet == listsSheet {
-			continue
-		}
-		t := types[sheet]
-		if t == nil {
-			probs.add(sheet, 0, "", "no ledger item type with code %q (each sheet is named by its type's code)", sheet)
-			continue
-		}
-		if !t.Active {
-			probs.add(sheet, 0, "", "ledger item type %s is retired", sheet)
-			continue
-		}
-		rows, err := readRows(f, sheet)
-		if err != nil {
-			return nil, err
-		}
-		n, err := readLedgerSheet(rows, t, grids, kps, personOK, personByCode, canWrite(ctx), probs, func(r ledgerRow) {
-			out = append(out, r)
-			read++
-			if read%5000 == 0 {
-				progress.report("checked", read, 0)
-			}
-		})
-		rows.close()
-		if err != nil {
-			return nil, fmt.Errorf("sheet %s: %w", sheet, err)
-		}
-		sum.Rows[sheet] = n
-	}
-	if err := probs.err(); err != nil {
-		return nil, err
-	}
-	progress.report("checked", read, read)
-	sum.Total = len(out)
-	if opts.DryRun {
-		return sum, nil
-	}
-	if err := writeLedgerRows(ctx, client, out, progress); err != nil {
-		return nil, err
-	}
-	sum.Applied = true
-	return sum, nil
-}
-
-// canWrite answers "may ctx add ledger entries at this path": the system's account (the
-// command line) may everywhere, a viewer where policy.csv lets them, and a context with
-// neither nowhere.
-func canWrite(ctx context.Context) func(path string) bool {
-	return func(path string) bool { return authz.Allowed(ctx, path, authz.ObjLedger, authz.ActCreate) }
-}
-
-// readLedgerSheet checks the rows of one sheet and hands on the good ones.
-func readLedgerSheet(rows *rowReader, t *ent.LedgerItemType, grids map[string]*ent.Grid, kps map[string]int,
-	personOK ledgerfield.PersonExists, personByCode func(string) string, mayWrite func(path string) bool, probs *problems, keep func(ledgerRow)) (int, error) {
-	sheet := t.Code
-	keysRow, err := rows.keysRow(ledgerTable(t).cols)
-	if err != nil {
-		return 0, err
-	}
-	col := map[string]int{}
-	for i, k := range keysRow {
-		if k != "" {
-			if _, dup := col[k]; dup {
-				probs.add(sheet, 2, colName(i), "field key %q given twice", k)
-			}
-			col[k] = i
-		}
-	}
-	known := map[string]bool{}
-	for _, f := range ledgerFixed {
-		known[f.key] = true
-	}
-	for _, f := range t.Fields {
-		known[f.Key] = true
-	}
-	for k, i := range col {
-		if !known[k] {
-			probs.add(sheet, 2, colName(i), "%q is no field of %s", k, t.Code)
-		}
-	}
-	if _, ok := col["grid_code"]; !ok {
-		probs.add(sheet, 2, "", "row 2 must hold the field keys, starting with grid_code: download the template")
-		return 0, nil
-	}
-	fieldCol := map[string]string{}
-	for _, f := range t.Fields {
-		if i, ok := col[f.Key]; ok {
-			fieldCol[f.Key] = colName(i)
-		}
-	}
-	seen := map[string]int{}
-	count := 0
-	for {
-		cols, n, ok, err := rows.next()
-		if err != nil {
-			return count, err
-		}
-		if !ok {
-			return count, nil
-		}
-		if empty(cols) {
-			continue
-		}
-		bad := false
-		at := func(key string) string { return cell(cols, colIndex(col, key)) }
-		g := grids[at("grid_code")]
-		switch {
-		case g == nil:
-			probs.add(sheet, n, colName(col["grid_code"]), "unknown grid code %q", at("grid_code"))
-			bad = true
-		case !mayWrite(g.Path):
-			probs.add(sheet, n, colName(col["grid_code"]), "your role on grid %s does not allow adding ledger entries", g.Code)
-			bad = true
-		}
-		period := at("period")
-		if err := ledger.CheckPeriod(t.Period, period); err != nil {
-			probs.add(sheet, n, colName(colIndex(col, "period")), "%s", err.Error())
-			bad = true
-		}
-		var kpID *int
-		if code := at("key_project"); code != "" {
-			if id, ok := kps[code]; ok {
-				kpID = &id
-			} else {
-				probs.add(sheet, n, colName(col["key_project"]), "unknown key project %q", code)
-				bad = true
-			}
-		}
-		raw := make(map[string]string, len(t.Fields))
-		for _, f := range t.Fields {
-			v := at(f.Key)
-			switch f.Type {
-			case ledgerfield.Date:
-				v = dateCell(v)
-			case ledgerfield.Person:
-				v = personByCode(v)
-			}
-			raw[f.Key] = v
-		}
-		values, fps := ledgerfield.Check(t.Fields, raw, personOK)
-		for _, p := range fps {
-			probs.add(sheet, n, fieldCol[p.Key], "%s", p.Error())
-			bad = true
-		}
-		if bad {
-			continue
-		}
-		dup := dupKey(at("grid_code"), period, at("key_project"), values)
-		if first, ok := seen[dup]; ok {
-			probs.add(sheet, n, "", "duplicates row %d", first)
-			continue
-		}
-		seen[dup] = n
-		keep(ledgerRow{typeID: t.ID, gridID: g.ID, kpID: kpID, period: period, values: values})
-		count++
-	}
-}
-
-// colIndex is the column of key, or -1 (whose cell reads empty).
-func colIndex(col map[string]int, key string) int {
-	if i, ok := col[key]; ok {
-		return i
-	}
-	return -1
-}
-
-func dupKey(g, p, kp string, values map[string]string) string {
-	var b strings.Builder
-	b.WriteString(g + "\x00" + p + "\x00" + kp)
-	for _, k := range ledger.SortedKeys(values) {
-		b.WriteString("\x00" + k + "=" + values[k])
-	}
-	return b.String()
-}
-
-// writeLedgerRows inserts rows in batches in one transaction: client's when it is bound to
-// one, else one of its own.
-func writeLedgerRows(ctx context.Context, client *ent.Client, rows []ledgerRow, progress Progress) error {
-	sys := authz.SystemContext(ctx, "write a checked ledger import")
-	return store.InTx(sys, client, func(tx *ent.Client) error { return insertLedgerRows(sys, tx, rows, progress) })
-}
-
-// insertLedgerRows inserts rows through tx, a client bound to the import's transaction.
-func insertLedgerRows(sys context.Context, tx *ent.Client, rows []ledgerRow, progress Progress) error {
-	// The paths read when the file was checked may predate a move: copy the current ones.
-	paths, err := gridtree.LockedPaths(sys, tx)
-	if err != nil {
-		return err
-	}
-	sys = gridtree.WithKnownPaths(sys, paths)
-	for lo := 0; lo < len(rows); lo += importBatch {
-		hi := min(lo+importBatch, len(rows))
-		bulk := make([]*ent.LedgerEntryCreate, 0, hi-lo)
-		for _, r := range rows[lo:hi] {
-			bulk = append(bulk, tx.LedgerEntry.Create().SetItemTypeID(r.typeID).SetGridID(r.gridID).
-				SetNillableKeyProjectID(r.kpID).SetPeriod(r.period).SetValues(r.values))
-		}
-		if err := tx.LedgerEntry.CreateBulk(bulk...).Exec(sys); err != nil {
-			return fmt.Errorf("import ledgers: rows %d–%d: %w", lo+1, hi, err)
-		}
-		progress.report("written", hi, len(rows))
-	}
-	return nil
-}

@@ -39,24 +39,28 @@ func TestLedgerPersonCells(t *testing.T) {
 			t.Fatal(err)
 		}
 		rows, _ := f.GetRows("DUTY")
-		if len(rows) != 3 || rows[2][4] != "GH0042" {
+		if len(rows) != 3 || rows[2][5] != "GH0042" {
 			t.Fatalf("the exported person cell: %q, want the code GH0042", rows)
 		}
-		importWith := func(v string) error {
+		importWith := func(v string) (*excel.Plan, error) {
 			t.Helper()
-			if err := f.SetCellValue("DUTY", "E3", v); err != nil {
+			if err := f.SetCellValue("DUTY", "F3", v); err != nil {
 				t.Fatal(err)
 			}
 			var buf bytes.Buffer
 			if _, err := f.WriteTo(&buf); err != nil {
 				t.Fatal(err)
 			}
-			_, err := excel.ImportLedgers(ctx, db.Client, bytes.NewReader(buf.Bytes()), int64(buf.Len()), nil)
-			return err
+			return excel.ImportLedgers(ctx, db.Client, bytes.NewReader(buf.Bytes()), int64(buf.Len()), nil)
 		}
+		// The entry's code is in the file: by code or by id, the same person is no change.
 		for _, v := range []string{"GH0042", strconv.Itoa(p.ID)} {
-			if err := importWith(v); err != nil {
+			plan, err := importWith(v)
+			if err != nil {
 				t.Fatalf("import with %s: %v", v, err)
+			}
+			if len(plan.Creates)+len(plan.Changes) != 0 || plan.Unchanged["DUTY"] != 1 {
+				t.Errorf("import with %s: %+v, want 1 unchanged", v, plan)
 			}
 		}
 		entries := db.Client.LedgerEntry.Query().Where(ledgerentry.ItemTypeID(typ.ID)).AllX(ctx)
@@ -65,11 +69,12 @@ func TestLedgerPersonCells(t *testing.T) {
 				t.Errorf("an imported entry names %q, want person %d", e.Values["who"], p.ID)
 			}
 		}
-		if len(entries) != 3 {
-			t.Errorf("%d entries, want the exported one and the two imported", len(entries))
+		if len(entries) != 1 {
+			t.Errorf("%d entries, want the exported one only", len(entries))
 		}
-		probs := importErr(t, importWith("GH9999"))
-		if len(probs) != 1 || !strings.HasPrefix(probs[0], "DUTY!E3: ") || !strings.Contains(probs[0], `"GH9999" is not a person code`) {
+		_, err = importWith("GH9999")
+		probs := importErr(t, err)
+		if len(probs) != 1 || !strings.HasPrefix(probs[0], "DUTY!F3: ") || !strings.Contains(probs[0], `"GH9999" is not a person code`) {
 			t.Errorf("an unknown code: %q", probs)
 		}
 	})

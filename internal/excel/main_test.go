@@ -3,6 +3,8 @@ package excel_test
 import (
 	"bytes"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -67,5 +69,15 @@ func diff(t *testing.T, what string, want, got any) {
 	t.Helper()
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("%s (-want +got):\n%s", what, d)
+	}
+}
+
+// sortDataRows sorts the rows below the two header rows of every sheet, so that workbooks
+// are compared whatever order their rows were written in.
+func sortDataRows(m map[string][][]string) {
+	for _, rows := range m {
+		if len(rows) > 2 {
+			slices.SortFunc(rows[2:], func(a, b []string) int { return strings.Compare(strings.Join(a, "|"), strings.Join(b, "|")) })
+		}
 	}
 }

@@ -53,13 +53,16 @@ type PlanRow struct {
 	Changes []Change
 }
 
-// RosterPlan is what a roster import does, or with DryRun would do.
-type RosterPlan struct {
+// Plan is what an import does, or with DryRun would do.
+type Plan struct {
+	// Sheets are the sheets planned, in their order.
+	Sheets           []string
 	Creates, Changes []PlanRow
 	// Unchanged counts, by sheet, the rows that are as the database has them.
 	Unchanged map[string]int
-	// NotInFile are people kept in the file's grids whom the file does not list (nothing
-	// happens to them), at most maxProblems, of NotInFileTotal.
+	// NotInFile are the rows the database keeps where the file is about (people of its grids,
+	// entries of its grids and periods) that the file does not list; nothing happens to them.
+	// At most maxProblems, of NotInFileTotal.
 	NotInFile      []string
 	NotInFileTotal int
 	// Applied is true once the plan has been written.
@@ -67,7 +70,7 @@ type RosterPlan struct {
 }
 
 // Count returns how many rows of sheet the plan creates, changes and leaves unchanged.
-func (p *RosterPlan) Count(sheet string) (creates, changes, unchanged int) {
+func (p *Plan) Count(sheet string) (creates, changes, unchanged int) {
 	for _, r := range p.Creates {
 		if r.Sheet == sheet {
 			creates++
@@ -85,9 +88,9 @@ func (p *RosterPlan) Count(sheet string) (creates, changes, unchanged int) {
 var RosterSheets = []string{gridsSheet, peopleSheet, assignmentsSheet}
 
 // Summary is one line per sheet: what the plan creates, changes and leaves.
-func (p *RosterPlan) Summary() string {
+func (p *Plan) Summary() string {
 	var b strings.Builder
-	for _, s := range RosterSheets {
+	for _, s := range p.Sheets {
 		c, ch, u := p.Count(s)
 		fmt.Fprintf(&b, "%s: %d new, %d changed, %d unchanged\n", s, c, ch, u)
 	}
@@ -97,12 +100,12 @@ func (p *RosterPlan) Summary() string {
 	return b.String()
 }
 
-// ImportRoster reads a roster workbook and plans its import (see RosterPlan); unless
+// ImportRoster reads a roster workbook and plans its import (see Plan); unless
 // opts.DryRun, it then applies the plan in one transaction. A file with refused rows returns
 // the plan so far and an *ImportError listing every refusal, and writes nothing. It runs on
 // ctx's authority, row by row: a village official imports for their village, and every row
 // outside it is refused (the command line runs on the system's account, which may do all).
-func ImportRoster(ctx context.Context, client *ent.Client, r io.ReaderAt, size int64, opts RosterOptions) (*RosterPlan, error) {
+func ImportRoster(ctx context.Context, client *ent.Client, r io.ReaderAt, size int64, opts RosterOptions) (*Plan, error) {
 	if !authz.IsSystem(ctx) {
 		if _, err := authz.Require(ctx); err != nil {
 			return nil, err
@@ -136,7 +139,7 @@ func ImportRoster(ctx context.Context, client *ent.Client, r io.ReaderAt, size i
 	if err != nil {
 		return nil, err
 	}
-	pl := &planner{db: db, plan: &RosterPlan{Unchanged: map[string]int{}}, probs: probs, opts: opts, can: canIn(ctx)}
+	pl := &planner{db: db, plan: &Plan{Sheets: RosterSheets, Unchanged: map[string]int{}}, probs: probs, opts: opts, can: canIn(ctx)}
 	pl.planGrids(grids)
 	if err := pl.planPeople(sys, client, people); err != nil {
 		return nil, err
@@ -189,10 +192,10 @@ func canIn(ctx context.Context) func(path, obj, act string) bool {
 	return func(path, obj, act string) bool { return v != nil && v.Can(path, obj, act) }
 }
 
-// planner builds a RosterPlan and keeps what applying it needs.
+// planner builds a roster import's Plan and keeps what applying it needs.
 type planner struct {
 	db    *rosterState
-	plan  *RosterPlan
+	plan  *Plan
 	probs *problems
 	opts  RosterOptions
 	can   func(path, obj, act string) bool

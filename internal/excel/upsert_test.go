@@ -38,7 +38,7 @@ func TestRosterUpsert(t *testing.T) {
 			}
 			return buf.Bytes()
 		}
-		run := func(data []byte, opts excel.RosterOptions) (*excel.RosterPlan, error) {
+		run := func(data []byte, opts excel.RosterOptions) (*excel.Plan, error) {
 			return excel.ImportRoster(ctx, db.Client, bytes.NewReader(data), int64(len(data)), opts)
 		}
 		before := export()
@@ -136,13 +136,8 @@ func TestRosterUpsert(t *testing.T) {
 				got["人员"][i][0] = ""
 			}
 		}
-		sortRows := func(m map[string][][]string) {
-			for _, rows := range m {
-				slices.SortFunc(rows[2:], func(a, b []string) int { return strings.Compare(strings.Join(a, "|"), strings.Join(b, "|")) })
-			}
-		}
-		sortRows(got)
-		sortRows(want)
+		sortDataRows(got)
+		sortDataRows(want)
 		diff(t, "the export after the import, against the edited file", want, got)
 
 		plan, err = run(after, excel.RosterOptions{})

@@ -37,14 +37,12 @@ var listSizes = map[string]int{
 	"Event.actions":              20,
 	"Event.timeline":             20,
 	"Event.duplicates":           10,
-	"Event.photos":               18, // 9 of the problem, 9 of the result
-	"RosterImportPlan.sheets":    3,
-	"RosterImportPlan.creates":   500,
-	"RosterImportPlan.changes":   500,
-	"RosterImportPlan.refused":   1000,
-	"RosterImportRow.changes":    10,
-	"LedgerImportResult.sheets":  300,
-	"LedgerImportResult.refused": 1000,
+	"Event.photos":               18,  // 9 of the problem, 9 of the result
+	"ImportPlan.sheets":          300, // a ledger workbook has a sheet per item type
+	"ImportPlan.creates":         500,
+	"ImportPlan.changes":         500,
+	"ImportPlan.refused":         1000,
+	"ImportRow.changes":          10,
 	"Inspection.photos":          9,
 	"PublicEvent.photos":         18,
 	"EventCategory.children":     50,

@@ -277,57 +277,78 @@ func UpdateEntry(ctx context.Context, client *ent.Client, id int, ch EntryChange
 	if ch.Version != nil && *ch.Version != e.Version {
 		return nil, apperr.New(apperr.Conflict, "ledger entry %d is at version %d, not %d: someone changed it; reload and try again", id, e.Version, *ch.Version)
 	}
-	sys := authz.SystemContext(ctx, "update a checked ledger entry")
-	u := client.LedgerEntry.UpdateOneID(id).Where(ledgerentry.Version(e.Version)).SetVersion(e.Version + 1)
+	to := Revised{GridID: e.GridID, KeyProjectID: e.KeyProjectID, Period: e.Period, Values: e.Values}
 	if ch.GridID != nil && *ch.GridID != e.GridID {
 		if _, err := authz.CheckGrid(ctx, client, *ch.GridID, "gridID", authz.ObjLedger, authz.ActCreate); err != nil {
 			return nil, err
 		}
-		u.SetGridID(*ch.GridID)
+		to.GridID = *ch.GridID
 	}
 	if ch.KeyProjectID != nil {
 		if err := checkKeyProject(ctx, v, client, ch.KeyProjectID); err != nil {
 			return nil, err
 		}
-		u.SetKeyProjectID(*ch.KeyProjectID)
+		to.KeyProjectID = ch.KeyProjectID
 	}
 	if ch.Period != nil {
 		if err := CheckPeriod(e.Edges.ItemType.Period, *ch.Period); err != nil {
 			return nil, err
 		}
-		u.SetPeriod(*ch.Period)
+		to.Period = *ch.Period
 	}
 	if ch.Values != nil {
 		values, probs := ledgerfield.Check(e.Edges.ItemType.Fields, ch.Values, personVisible(ctx, client))
 		if len(probs) > 0 {
 			return nil, problemsError(probs)
 		}
-		u.SetValues(values)
+		to.Values = values
 	}
-	if v.PersonID != 0 {
-		u.SetUpdatedByID(v.PersonID)
+	return Revise(authz.SystemContext(ctx, "update a checked ledger entry"), client, e, to, v.PersonID)
+}
+
+// Revised is what an entry becomes, every field given.
+type Revised struct {
+	GridID       int
+	KeyProjectID *int
+	Period       string
+	Values       Values
+}
+
+// Revise writes e's new state, keeping its old one as a revision and raising its version, on
+// sys (the system's account: the caller has checked every right and value). An entry changed
+// since e was read is a Conflict. changedBy is the person who changes it, 0 for none.
+func Revise(sys context.Context, client *ent.Client, e *ent.LedgerEntry, to Revised, changedBy int) (*ent.LedgerEntry, error) {
+	u := client.LedgerEntry.UpdateOneID(e.ID).Where(ledgerentry.Version(e.Version)).SetVersion(e.Version + 1).
+		SetGridID(to.GridID).SetPeriod(to.Period).SetValues(to.Values)
+	if to.KeyProjectID != nil {
+		u.SetKeyProjectID(*to.KeyProjectID)
+	} else {
+		u.ClearKeyProjectID()
 	}
-	oldPath, err := gridtree.SharedPath(ctx, client, e.GridID, "id")
+	if changedBy != 0 {
+		u.SetUpdatedByID(changedBy)
+	}
+	oldPath, err := gridtree.SharedPath(sys, client, e.GridID, "id")
 	if err != nil {
 		return nil, err
 	}
-	rev := client.LedgerEntryRevision.Create().SetEntryID(id).SetVersion(e.Version).SetPeriod(e.Period).
+	rev := client.LedgerEntryRevision.Create().SetEntryID(e.ID).SetVersion(e.Version).SetPeriod(e.Period).
 		SetValues(e.Values).SetGridID(e.GridID).SetGridPath(oldPath)
-	if v.PersonID != 0 {
-		rev.SetChangedByID(v.PersonID)
+	if changedBy != 0 {
+		rev.SetChangedByID(changedBy)
 	}
 	if err := rev.Exec(sys); err != nil {
 		if ent.IsConstraintError(err) {
-			return nil, apperr.New(apperr.Conflict, "ledger entry %d changed at the same time; reload and try again", id)
+			return nil, apperr.New(apperr.Conflict, "ledger entry %d changed at the same time; reload and try again", e.ID)
 		}
-		return nil, fmt.Errorf("keep revision of ledger entry %d: %w", id, err)
+		return nil, fmt.Errorf("keep revision of ledger entry %d: %w", e.ID, err)
 	}
 	out, err := u.Save(sys)
 	if ent.IsNotFound(err) {
-		return nil, apperr.New(apperr.Conflict, "ledger entry %d changed at the same time; reload and try again", id)
+		return nil, apperr.New(apperr.Conflict, "ledger entry %d changed at the same time; reload and try again", e.ID)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("update ledger entry %d: %w", id, err)
+		return nil, fmt.Errorf("update ledger entry %d: %w", e.ID, err)
 	}
 	return out, nil
 }

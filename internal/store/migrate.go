@@ -96,10 +96,13 @@ func versions(ms []migrations.Migration) string {
 }
 
 // backfillSQLite fills in what the PostgreSQL migrations backfill and ent's automatic
-// migration cannot: the person codes of people created before codes existed.
+// migration cannot: the person and ledger entry codes of rows created before codes existed.
 func backfillSQLite(ctx context.Context, client *ent.Client) error {
 	if _, err := client.ExecContext(ctx, `UPDATE persons SET person_code = 'P' || id WHERE person_code IS NULL`); err != nil {
 		return fmt.Errorf("backfill person codes: %w", err)
+	}
+	if _, err := client.ExecContext(ctx, `UPDATE ledger_entries SET entry_code = 'L' || id WHERE entry_code IS NULL`); err != nil {
+		return fmt.Errorf("backfill ledger entry codes: %w", err)
 	}
 	return nil
 }
