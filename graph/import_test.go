@@ -164,7 +164,9 @@ func TestImportLedgerInScope(t *testing.T) {
 		}
 
 		// Upsert by entry code: their own entry changes; another village's entry is refused.
-		gridID := func(code string) int { return db.Client.Grid.Query().Where(grid.Code(code)).OnlyIDX(servertest.System()) }
+		gridID := func(code string) int {
+			return db.Client.Grid.Query().Where(grid.Code(code)).OnlyIDX(servertest.System())
+		}
 		own := db.Client.LedgerEntry.Query().Where(ledgerentry.GridID(gridID(g["g11"].Code))).OnlyX(servertest.System())
 		other := db.Client.LedgerEntry.Create().SetItemTypeID(own.ItemTypeID).SetGridID(gridID(g["g21"].Code)).SetPeriod("2026-11").
 			SetValues(map[string]string{"address": "别村（测试）", "tenants": "1"}).SaveX(servertest.System())
