@@ -19,6 +19,7 @@ import (
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
+	"gridgov/ent/importjob"
 	"gridgov/ent/inspection"
 	"gridgov/ent/keyproject"
 	"gridgov/ent/keyprojectmetric"
@@ -108,6 +109,8 @@ func AuditValue(v Value) (AuditRecord, bool) {
 	case *HouseholdTag:
 		return e.auditRecord(), true
 	case *IdempotencyKey:
+		return e.auditRecord(), true
+	case *ImportJob:
 		return e.auditRecord(), true
 	case *Inspection:
 		return e.auditRecord(), true
@@ -363,6 +366,22 @@ func AuditOld(ctx context.Context, m Mutation) ([]AuditRecord, error) {
 		q := m.Client().IdempotencyKey.Query()
 		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
 			q.Where(idempotencykey.ID(id))
+		} else {
+			q.Where(m.predicates...)
+		}
+		rows, err := q.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]AuditRecord, len(rows))
+		for i, r := range rows {
+			out[i] = r.auditRecord()
+		}
+		return out, nil
+	case *ImportJobMutation:
+		q := m.Client().ImportJob.Query()
+		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
+			q.Where(importjob.ID(id))
 		} else {
 			q.Where(m.predicates...)
 		}
@@ -683,6 +702,8 @@ func AuditTx(m Mutation) (tx *Tx, key any, ok bool) {
 		return auditTx(m.config)
 	case *IdempotencyKeyMutation:
 		return auditTx(m.config)
+	case *ImportJobMutation:
+		return auditTx(m.config)
 	case *InspectionMutation:
 		return auditTx(m.config)
 	case *KeyProjectMutation:
@@ -956,6 +977,26 @@ func (e *IdempotencyKey) auditRecord() AuditRecord {
 		"key":        e.Key,
 		"operation":  e.Operation,
 		"result_id":  e.ResultID,
+	}}
+}
+
+func (e *ImportJob) auditRecord() AuditRecord {
+	return AuditRecord{ID: e.ID, Fields: map[string]any{
+		"token":       e.Token,
+		"kind":        e.Kind,
+		"dry_run":     e.DryRun,
+		"file_name":   e.FileName,
+		"user_id":     e.UserID,
+		"status":      e.Status,
+		"stage":       e.Stage,
+		"done":        e.Done,
+		"total":       e.Total,
+		"result":      e.Result,
+		"error":       e.Error,
+		"error_code":  e.ErrorCode,
+		"created_at":  e.CreatedAt,
+		"updated_at":  e.UpdatedAt,
+		"finished_at": e.FinishedAt,
 	}}
 }
 

@@ -25,6 +25,7 @@ import (
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
+	"gridgov/ent/importjob"
 	"gridgov/ent/inspection"
 	"gridgov/ent/keyproject"
 	"gridgov/ent/keyprojectmetric"
@@ -84,6 +85,8 @@ type Client struct {
 	HouseholdTag *HouseholdTagClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
+	// ImportJob is the client for interacting with the ImportJob builders.
+	ImportJob *ImportJobClient
 	// Inspection is the client for interacting with the Inspection builders.
 	Inspection *InspectionClient
 	// KeyProject is the client for interacting with the KeyProject builders.
@@ -143,6 +146,7 @@ func (c *Client) init() {
 	c.Household = NewHouseholdClient(c.config)
 	c.HouseholdTag = NewHouseholdTagClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
+	c.ImportJob = NewImportJobClient(c.config)
 	c.Inspection = NewInspectionClient(c.config)
 	c.KeyProject = NewKeyProjectClient(c.config)
 	c.KeyProjectMetric = NewKeyProjectMetricClient(c.config)
@@ -266,6 +270,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Household:           NewHouseholdClient(cfg),
 		HouseholdTag:        NewHouseholdTagClient(cfg),
 		IdempotencyKey:      NewIdempotencyKeyClient(cfg),
+		ImportJob:           NewImportJobClient(cfg),
 		Inspection:          NewInspectionClient(cfg),
 		KeyProject:          NewKeyProjectClient(cfg),
 		KeyProjectMetric:    NewKeyProjectMetricClient(cfg),
@@ -316,6 +321,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Household:           NewHouseholdClient(cfg),
 		HouseholdTag:        NewHouseholdTagClient(cfg),
 		IdempotencyKey:      NewIdempotencyKeyClient(cfg),
+		ImportJob:           NewImportJobClient(cfg),
 		Inspection:          NewInspectionClient(cfg),
 		KeyProject:          NewKeyProjectClient(cfg),
 		KeyProjectMetric:    NewKeyProjectMetricClient(cfg),
@@ -364,8 +370,8 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Assignment, c.AuditEntry, c.BulletinPost, c.CalendarDay, c.CalendarYear,
 		c.DailyReport, c.Event, c.EventAction, c.EventCategory, c.EventTally, c.Grid,
-		c.Household, c.HouseholdTag, c.IdempotencyKey, c.Inspection, c.KeyProject,
-		c.KeyProjectMetric, c.KeyProjectMilestone, c.KeyProjectProgress,
+		c.Household, c.HouseholdTag, c.IdempotencyKey, c.ImportJob, c.Inspection,
+		c.KeyProject, c.KeyProjectMetric, c.KeyProjectMilestone, c.KeyProjectProgress,
 		c.LedgerCategory, c.LedgerEntry, c.LedgerEntryRevision, c.LedgerItemType,
 		c.Patrol, c.Person, c.Photo, c.Session, c.User, c.Vehicle, c.Visit,
 		c.VisitInterval,
@@ -380,8 +386,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Assignment, c.AuditEntry, c.BulletinPost, c.CalendarDay, c.CalendarYear,
 		c.DailyReport, c.Event, c.EventAction, c.EventCategory, c.EventTally, c.Grid,
-		c.Household, c.HouseholdTag, c.IdempotencyKey, c.Inspection, c.KeyProject,
-		c.KeyProjectMetric, c.KeyProjectMilestone, c.KeyProjectProgress,
+		c.Household, c.HouseholdTag, c.IdempotencyKey, c.ImportJob, c.Inspection,
+		c.KeyProject, c.KeyProjectMetric, c.KeyProjectMilestone, c.KeyProjectProgress,
 		c.LedgerCategory, c.LedgerEntry, c.LedgerEntryRevision, c.LedgerItemType,
 		c.Patrol, c.Person, c.Photo, c.Session, c.User, c.Vehicle, c.Visit,
 		c.VisitInterval,
@@ -421,6 +427,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.HouseholdTag.mutate(ctx, m)
 	case *IdempotencyKeyMutation:
 		return c.IdempotencyKey.mutate(ctx, m)
+	case *ImportJobMutation:
+		return c.ImportJob.mutate(ctx, m)
 	case *InspectionMutation:
 		return c.Inspection.mutate(ctx, m)
 	case *KeyProjectMutation:
@@ -2781,6 +2789,156 @@ func (c *IdempotencyKeyClient) mutate(ctx context.Context, m *IdempotencyKeyMuta
 		return (&IdempotencyKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown IdempotencyKey mutation op: %q", m.Op())
+	}
+}
+
+// ImportJobClient is a client for the ImportJob schema.
+type ImportJobClient struct {
+	config
+}
+
+// NewImportJobClient returns a client for the ImportJob from the given config.
+func NewImportJobClient(c config) *ImportJobClient {
+	return &ImportJobClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `importjob.Hooks(f(g(h())))`.
+func (c *ImportJobClient) Use(hooks ...Hook) {
+	c.hooks.ImportJob = append(c.hooks.ImportJob, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `importjob.Intercept(f(g(h())))`.
+func (c *ImportJobClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ImportJob = append(c.inters.ImportJob, interceptors...)
+}
+
+// Create returns a builder for creating a ImportJob entity.
+func (c *ImportJobClient) Create() *ImportJobCreate {
+	mutation := newImportJobMutation(c.config, OpCreate)
+	return &ImportJobCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ImportJob entities.
+func (c *ImportJobClient) CreateBulk(builders ...*ImportJobCreate) *ImportJobCreateBulk {
+	return &ImportJobCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ImportJobClient) MapCreateBulk(slice any, setFunc func(*ImportJobCreate, int)) *ImportJobCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ImportJobCreateBulk{err: fmt.Errorf("calling to ImportJobClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ImportJobCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ImportJobCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ImportJob.
+func (c *ImportJobClient) Update() *ImportJobUpdate {
+	mutation := newImportJobMutation(c.config, OpUpdate)
+	return &ImportJobUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ImportJobClient) UpdateOne(_m *ImportJob) *ImportJobUpdateOne {
+	mutation := newImportJobMutation(c.config, OpUpdateOne, withImportJob(_m))
+	return &ImportJobUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ImportJobClient) UpdateOneID(id int) *ImportJobUpdateOne {
+	mutation := newImportJobMutation(c.config, OpUpdateOne, withImportJobID(id))
+	return &ImportJobUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ImportJob.
+func (c *ImportJobClient) Delete() *ImportJobDelete {
+	mutation := newImportJobMutation(c.config, OpDelete)
+	return &ImportJobDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ImportJobClient) DeleteOne(_m *ImportJob) *ImportJobDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ImportJobClient) DeleteOneID(id int) *ImportJobDeleteOne {
+	builder := c.Delete().Where(importjob.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ImportJobDeleteOne{builder}
+}
+
+// Query returns a query builder for ImportJob.
+func (c *ImportJobClient) Query() *ImportJobQuery {
+	return &ImportJobQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeImportJob},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ImportJob entity by its id.
+func (c *ImportJobClient) Get(ctx context.Context, id int) (*ImportJob, error) {
+	return c.Query().Where(importjob.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ImportJobClient) GetX(ctx context.Context, id int) *ImportJob {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a ImportJob.
+func (c *ImportJobClient) QueryUser(_m *ImportJob) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(importjob.Table, importjob.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, importjob.UserTable, importjob.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ImportJobClient) Hooks() []Hook {
+	hooks := c.hooks.ImportJob
+	return append(hooks[:len(hooks):len(hooks)], importjob.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ImportJobClient) Interceptors() []Interceptor {
+	return c.inters.ImportJob
+}
+
+func (c *ImportJobClient) mutate(ctx context.Context, m *ImportJobMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ImportJobCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ImportJobUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ImportJobUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ImportJobDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ImportJob mutation op: %q", m.Op())
 	}
 }
 
@@ -5707,18 +5865,18 @@ type (
 	hooks struct {
 		Assignment, AuditEntry, BulletinPost, CalendarDay, CalendarYear, DailyReport,
 		Event, EventAction, EventCategory, EventTally, Grid, Household, HouseholdTag,
-		IdempotencyKey, Inspection, KeyProject, KeyProjectMetric, KeyProjectMilestone,
-		KeyProjectProgress, LedgerCategory, LedgerEntry, LedgerEntryRevision,
-		LedgerItemType, Patrol, Person, Photo, Session, User, Vehicle, Visit,
-		VisitInterval []ent.Hook
+		IdempotencyKey, ImportJob, Inspection, KeyProject, KeyProjectMetric,
+		KeyProjectMilestone, KeyProjectProgress, LedgerCategory, LedgerEntry,
+		LedgerEntryRevision, LedgerItemType, Patrol, Person, Photo, Session, User,
+		Vehicle, Visit, VisitInterval []ent.Hook
 	}
 	inters struct {
 		Assignment, AuditEntry, BulletinPost, CalendarDay, CalendarYear, DailyReport,
 		Event, EventAction, EventCategory, EventTally, Grid, Household, HouseholdTag,
-		IdempotencyKey, Inspection, KeyProject, KeyProjectMetric, KeyProjectMilestone,
-		KeyProjectProgress, LedgerCategory, LedgerEntry, LedgerEntryRevision,
-		LedgerItemType, Patrol, Person, Photo, Session, User, Vehicle, Visit,
-		VisitInterval []ent.Interceptor
+		IdempotencyKey, ImportJob, Inspection, KeyProject, KeyProjectMetric,
+		KeyProjectMilestone, KeyProjectProgress, LedgerCategory, LedgerEntry,
+		LedgerEntryRevision, LedgerItemType, Patrol, Person, Photo, Session, User,
+		Vehicle, Visit, VisitInterval []ent.Interceptor
 	}
 )
 

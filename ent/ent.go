@@ -20,6 +20,7 @@ import (
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
+	"gridgov/ent/importjob"
 	"gridgov/ent/inspection"
 	"gridgov/ent/keyproject"
 	"gridgov/ent/keyprojectmetric"
@@ -117,6 +118,7 @@ func checkColumn(t, c string) error {
 			household.Table:           household.ValidColumn,
 			householdtag.Table:        householdtag.ValidColumn,
 			idempotencykey.Table:      idempotencykey.ValidColumn,
+			importjob.Table:           importjob.ValidColumn,
 			inspection.Table:          inspection.ValidColumn,
 			keyproject.Table:          keyproject.ValidColumn,
 			keyprojectmetric.Table:    keyprojectmetric.ValidColumn,

@@ -17,6 +17,7 @@ import (
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
+	"gridgov/ent/importjob"
 	"gridgov/ent/inspection"
 	"gridgov/ent/keyproject"
 	"gridgov/ent/keyprojectmetric"
@@ -44,7 +45,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 31)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 32)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   assignment.Table,
@@ -386,6 +387,34 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   importjob.Table,
+			Columns: importjob.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: importjob.FieldID,
+			},
+		},
+		Type: "ImportJob",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			importjob.FieldToken:      {Type: field.TypeString, Column: importjob.FieldToken},
+			importjob.FieldKind:       {Type: field.TypeEnum, Column: importjob.FieldKind},
+			importjob.FieldDryRun:     {Type: field.TypeBool, Column: importjob.FieldDryRun},
+			importjob.FieldFileName:   {Type: field.TypeString, Column: importjob.FieldFileName},
+			importjob.FieldUserID:     {Type: field.TypeInt, Column: importjob.FieldUserID},
+			importjob.FieldStatus:     {Type: field.TypeEnum, Column: importjob.FieldStatus},
+			importjob.FieldStage:      {Type: field.TypeString, Column: importjob.FieldStage},
+			importjob.FieldDone:       {Type: field.TypeInt, Column: importjob.FieldDone},
+			importjob.FieldTotal:      {Type: field.TypeInt, Column: importjob.FieldTotal},
+			importjob.FieldResult:     {Type: field.TypeJSON, Column: importjob.FieldResult},
+			importjob.FieldError:      {Type: field.TypeString, Column: importjob.FieldError},
+			importjob.FieldErrorCode:  {Type: field.TypeString, Column: importjob.FieldErrorCode},
+			importjob.FieldCreatedAt:  {Type: field.TypeTime, Column: importjob.FieldCreatedAt},
+			importjob.FieldUpdatedAt:  {Type: field.TypeTime, Column: importjob.FieldUpdatedAt},
+			importjob.FieldFinishedAt: {Type: field.TypeTime, Column: importjob.FieldFinishedAt},
+		},
+	}
+	graph.Nodes[15] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   inspection.Table,
 			Columns: inspection.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -412,7 +441,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			inspection.FieldEventID:       {Type: field.TypeInt, Column: inspection.FieldEventID},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   keyproject.Table,
 			Columns: keyproject.Columns,
@@ -439,7 +468,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			keyproject.FieldGridIds:     {Type: field.TypeJSON, Column: keyproject.FieldGridIds},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   keyprojectmetric.Table,
 			Columns: keyprojectmetric.Columns,
@@ -461,7 +490,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			keyprojectmetric.FieldProjectID: {Type: field.TypeInt, Column: keyprojectmetric.FieldProjectID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   keyprojectmilestone.Table,
 			Columns: keyprojectmilestone.Columns,
@@ -482,7 +511,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			keyprojectmilestone.FieldProjectID: {Type: field.TypeInt, Column: keyprojectmilestone.FieldProjectID},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   keyprojectprogress.Table,
 			Columns: keyprojectprogress.Columns,
@@ -503,7 +532,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			keyprojectprogress.FieldRecordedByID: {Type: field.TypeInt, Column: keyprojectprogress.FieldRecordedByID},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ledgercategory.Table,
 			Columns: ledgercategory.Columns,
@@ -522,7 +551,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ledgercategory.FieldSortOrder: {Type: field.TypeInt, Column: ledgercategory.FieldSortOrder},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ledgerentry.Table,
 			Columns: ledgerentry.Columns,
@@ -547,7 +576,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ledgerentry.FieldUpdatedByID:  {Type: field.TypeInt, Column: ledgerentry.FieldUpdatedByID},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ledgerentryrevision.Table,
 			Columns: ledgerentryrevision.Columns,
@@ -569,7 +598,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ledgerentryrevision.FieldChangedByID: {Type: field.TypeInt, Column: ledgerentryrevision.FieldChangedByID},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ledgeritemtype.Table,
 			Columns: ledgeritemtype.Columns,
@@ -594,7 +623,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ledgeritemtype.FieldCategoryID:    {Type: field.TypeInt, Column: ledgeritemtype.FieldCategoryID},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   patrol.Table,
 			Columns: patrol.Columns,
@@ -618,7 +647,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			patrol.FieldVehicleID: {Type: field.TypeInt, Column: patrol.FieldVehicleID},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -643,7 +672,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldGridID:      {Type: field.TypeInt, Column: person.FieldGridID},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   photo.Table,
 			Columns: photo.Columns,
@@ -670,7 +699,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			photo.FieldUploaderID:   {Type: field.TypeInt, Column: photo.FieldUploaderID},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -692,7 +721,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserID:     {Type: field.TypeInt, Column: session.FieldUserID},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -717,7 +746,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldPersonID:            {Type: field.TypeInt, Column: user.FieldPersonID},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   vehicle.Table,
 			Columns: vehicle.Columns,
@@ -738,7 +767,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			vehicle.FieldPersonID:  {Type: field.TypeInt, Column: vehicle.FieldPersonID},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   visit.Table,
 			Columns: visit.Columns,
@@ -760,7 +789,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			visit.FieldEventID:     {Type: field.TypeInt, Column: visit.FieldEventID},
 		},
 	}
-	graph.Nodes[30] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   visitinterval.Table,
 			Columns: visitinterval.Columns,
@@ -1112,6 +1141,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"HouseholdTag",
 		"Household",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   importjob.UserTable,
+			Columns: []string{importjob.UserColumn},
+			Bidi:    false,
+		},
+		"ImportJob",
+		"User",
 	)
 	graph.MustAddE(
 		"grid",
@@ -3340,6 +3381,135 @@ func (f *IdempotencyKeyFilter) WhereResultID(p entql.IntP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ImportJobQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ImportJobQuery builder.
+func (_q *ImportJobQuery) Filter() *ImportJobFilter {
+	return &ImportJobFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ImportJobMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ImportJobMutation builder.
+func (m *ImportJobMutation) Filter() *ImportJobFilter {
+	return &ImportJobFilter{config: m.config, predicateAdder: m}
+}
+
+// ImportJobFilter provides a generic filtering capability at runtime for ImportJobQuery.
+type ImportJobFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ImportJobFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ImportJobFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(importjob.FieldID))
+}
+
+// WhereToken applies the entql string predicate on the token field.
+func (f *ImportJobFilter) WhereToken(p entql.StringP) {
+	f.Where(p.Field(importjob.FieldToken))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *ImportJobFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(importjob.FieldKind))
+}
+
+// WhereDryRun applies the entql bool predicate on the dry_run field.
+func (f *ImportJobFilter) WhereDryRun(p entql.BoolP) {
+	f.Where(p.Field(importjob.FieldDryRun))
+}
+
+// WhereFileName applies the entql string predicate on the file_name field.
+func (f *ImportJobFilter) WhereFileName(p entql.StringP) {
+	f.Where(p.Field(importjob.FieldFileName))
+}
+
+// WhereUserID applies the entql int predicate on the user_id field.
+func (f *ImportJobFilter) WhereUserID(p entql.IntP) {
+	f.Where(p.Field(importjob.FieldUserID))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *ImportJobFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(importjob.FieldStatus))
+}
+
+// WhereStage applies the entql string predicate on the stage field.
+func (f *ImportJobFilter) WhereStage(p entql.StringP) {
+	f.Where(p.Field(importjob.FieldStage))
+}
+
+// WhereDone applies the entql int predicate on the done field.
+func (f *ImportJobFilter) WhereDone(p entql.IntP) {
+	f.Where(p.Field(importjob.FieldDone))
+}
+
+// WhereTotal applies the entql int predicate on the total field.
+func (f *ImportJobFilter) WhereTotal(p entql.IntP) {
+	f.Where(p.Field(importjob.FieldTotal))
+}
+
+// WhereResult applies the entql json.RawMessage predicate on the result field.
+func (f *ImportJobFilter) WhereResult(p entql.BytesP) {
+	f.Where(p.Field(importjob.FieldResult))
+}
+
+// WhereError applies the entql string predicate on the error field.
+func (f *ImportJobFilter) WhereError(p entql.StringP) {
+	f.Where(p.Field(importjob.FieldError))
+}
+
+// WhereErrorCode applies the entql string predicate on the error_code field.
+func (f *ImportJobFilter) WhereErrorCode(p entql.StringP) {
+	f.Where(p.Field(importjob.FieldErrorCode))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ImportJobFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(importjob.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ImportJobFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(importjob.FieldUpdatedAt))
+}
+
+// WhereFinishedAt applies the entql time.Time predicate on the finished_at field.
+func (f *ImportJobFilter) WhereFinishedAt(p entql.TimeP) {
+	f.Where(p.Field(importjob.FieldFinishedAt))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *ImportJobFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *ImportJobFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *InspectionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3368,7 +3538,7 @@ type InspectionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InspectionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3525,7 +3695,7 @@ type KeyProjectFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *KeyProjectFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3691,7 +3861,7 @@ type KeyProjectMetricFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *KeyProjectMetricFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3804,7 +3974,7 @@ type KeyProjectMilestoneFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *KeyProjectMilestoneFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3898,7 +4068,7 @@ type KeyProjectProgressFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *KeyProjectProgressFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4006,7 +4176,7 @@ type LedgerCategoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LedgerCategoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4090,7 +4260,7 @@ type LedgerEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LedgerEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4274,7 +4444,7 @@ type LedgerEntryRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LedgerEntryRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4387,7 +4557,7 @@ type LedgerItemTypeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LedgerItemTypeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4501,7 +4671,7 @@ type PatrolFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PatrolFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4638,7 +4808,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4794,7 +4964,7 @@ type PhotoFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PhotoFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4946,7 +5116,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5045,7 +5215,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5173,7 +5343,7 @@ type VehicleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VehicleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5281,7 +5451,7 @@ type VisitFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VisitFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5408,7 +5578,7 @@ type VisitIntervalFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VisitIntervalFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

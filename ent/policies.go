@@ -17,6 +17,7 @@ import (
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
+	"gridgov/ent/importjob"
 	"gridgov/ent/inspection"
 	"gridgov/ent/keyproject"
 	"gridgov/ent/keyprojectmetric"
@@ -52,6 +53,7 @@ var EntityTypes = []string{
 	TypeHousehold,
 	TypeHouseholdTag,
 	TypeIdempotencyKey,
+	TypeImportJob,
 	TypeInspection,
 	TypeKeyProject,
 	TypeKeyProjectMetric,
@@ -118,6 +120,9 @@ func MissingPolicies() []string {
 	}
 	if idempotencykey.Policy == nil {
 		missing = append(missing, TypeIdempotencyKey)
+	}
+	if importjob.Policy == nil {
+		missing = append(missing, TypeImportJob)
 	}
 	if inspection.Policy == nil {
 		missing = append(missing, TypeInspection)

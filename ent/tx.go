@@ -42,6 +42,8 @@ type Tx struct {
 	HouseholdTag *HouseholdTagClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
+	// ImportJob is the client for interacting with the ImportJob builders.
+	ImportJob *ImportJobClient
 	// Inspection is the client for interacting with the Inspection builders.
 	Inspection *InspectionClient
 	// KeyProject is the client for interacting with the KeyProject builders.
@@ -221,6 +223,7 @@ func (tx *Tx) init() {
 	tx.Household = NewHouseholdClient(tx.config)
 	tx.HouseholdTag = NewHouseholdTagClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
+	tx.ImportJob = NewImportJobClient(tx.config)
 	tx.Inspection = NewInspectionClient(tx.config)
 	tx.KeyProject = NewKeyProjectClient(tx.config)
 	tx.KeyProjectMetric = NewKeyProjectMetricClient(tx.config)

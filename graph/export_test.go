@@ -39,7 +39,7 @@ func TestExportDownloads(t *testing.T) {
 			t.Fatalf("download: %d", status)
 		}
 		rows := book["RENTAL"]
-		if len(rows) != 3 || rows[2][0] != g["g11"].Code {
+		if len(rows) != 3 || rows[2][1] != g["g11"].Code {
 			t.Errorf("the grid head's ledgers: %q, want the header rows and the one entry of %s", rows, g["g11"].Code)
 		}
 		_, all := download(f.token, "LEDGERS", "")

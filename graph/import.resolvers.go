@@ -7,8 +7,8 @@ package graph
 
 import (
 	"context"
+	"gridgov/ent/importjob"
 	"gridgov/graph/model"
-	"gridgov/internal/excel"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -19,12 +19,7 @@ func (r *mutationResolver) ImportRoster(ctx context.Context, file graphql.Upload
 	if err != nil {
 		return nil, err
 	}
-	plan, err := excel.ImportRoster(ctx, r.client(ctx), wb, wb.Size(), excel.RosterOptions{DryRun: dryRun, ConfirmDuplicates: confirmDuplicates})
-	refused, err := refusedRows(err)
-	if err != nil {
-		return nil, err
-	}
-	return importPlan(plan, refused), nil
+	return runImport(ctx, r.client(ctx), importjob.KindROSTER, wb, importOptions{dryRun: dryRun, confirmDuplicates: confirmDuplicates})
 }
 
 // ImportLedger is the resolver for the importLedger field.
@@ -33,10 +28,5 @@ func (r *mutationResolver) ImportLedger(ctx context.Context, file graphql.Upload
 	if err != nil {
 		return nil, err
 	}
-	plan, err := excel.ImportLedgersWith(ctx, r.client(ctx), wb, wb.Size(), excel.LedgerOptions{DryRun: dryRun})
-	refused, err := refusedRows(err)
-	if err != nil {
-		return nil, err
-	}
-	return importPlan(plan, refused), nil
+	return runImport(ctx, r.client(ctx), importjob.KindLEDGER, wb, importOptions{dryRun: dryRun})
 }

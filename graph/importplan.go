@@ -2,11 +2,14 @@ package graph
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"gridgov/ent"
+	"gridgov/ent/importjob"
 	"gridgov/graph/model"
 	"gridgov/internal/apperr"
 	"gridgov/internal/excel"
@@ -20,6 +23,29 @@ func uploadedWorkbook(file graphql.Upload) (*bytes.Reader, error) {
 		return nil, apperr.Invalid("file", "the upload could not be read")
 	}
 	return bytes.NewReader(data), nil
+}
+
+// importOptions are the choices of an import through the API.
+type importOptions struct {
+	dryRun, confirmDuplicates bool
+	progress                  excel.Progress
+}
+
+// runImport imports the workbook wb of kind through client on ctx's authority and answers its
+// plan, with the rows refused; any other failure is the error.
+func runImport(ctx context.Context, client *ent.Client, kind importjob.Kind, wb *bytes.Reader, o importOptions) (*model.ImportPlan, error) {
+	var plan *excel.Plan
+	var err error
+	if kind == importjob.KindROSTER {
+		plan, err = excel.ImportRoster(ctx, client, wb, wb.Size(), excel.RosterOptions{DryRun: o.dryRun, ConfirmDuplicates: o.confirmDuplicates, Progress: o.progress})
+	} else {
+		plan, err = excel.ImportLedgersWith(ctx, client, wb, wb.Size(), excel.LedgerOptions{DryRun: o.dryRun, Progress: o.progress})
+	}
+	refused, err := refusedRows(err)
+	if err != nil {
+		return nil, err
+	}
+	return importPlan(plan, refused), nil
 }
 
 // refusedRows splits an import's error: the rows it refused, which the answer lists, from any

@@ -638,6 +638,15 @@ func mutationRows() []authzRow {
 			files: func(t *testing.T, w *mworld) []servertest.File {
 				return []servertest.File{{Var: "f", Name: "ledger.xlsx", Data: oneLedgerRow(t, w.itemType.Code, w.grids["v1"].Code, lastMonth())}}
 			}},
+		{mutation: "startImport", role: "FIRST_RESPONSIBLE",
+			want: [4]outcome{allow, na("the job's plan refuses each row outside the viewer's rights, as importRoster's does: TestStartImport"),
+				na("as for out of scope: each row is refused in the job's plan"), deny},
+			doc:  `mutation($f: Upload!) { startImport(kind: ROSTER, file: $f, dryRun: true) { token } }`,
+			vars: func(*testing.T, *mworld) map[string]any { return map[string]any{"f": nil} },
+			files: func(t *testing.T, w *mworld) []servertest.File {
+				return []servertest.File{{Var: "f", Name: "roster.xlsx", Data: onePersonRoster(t, w.grids["g11"].Code)}}
+			},
+			noWrite: "the job's row is not audited, and the import runs after the answer (TestStartImport follows it)"},
 		{mutation: "requestExport", role: "FIRST_RESPONSIBLE",
 			want:    [4]outcome{allow, deny, na("an export is a read of what the viewer may see: every role reads"), deny},
 			doc:     `mutation($g: ID!) { requestExport(kind: ROSTER, gridID: $g) { url } }`,

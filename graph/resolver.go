@@ -16,6 +16,7 @@ import (
 	"gridgov/internal/dailywork"
 	"gridgov/internal/excel"
 	"gridgov/internal/gqllimits"
+	"gridgov/internal/imports"
 	"gridgov/internal/photos"
 	"gridgov/internal/publicface"
 	"gridgov/internal/supervision"
@@ -44,6 +45,8 @@ type Resolver struct {
 	Downloads *excel.Signer
 	// PhotoService stores uploaded photos and signs the links to them.
 	PhotoService *photos.Service
+	// Imports runs startImport's jobs.
+	Imports *imports.Runner
 }
 
 // NewResolver returns the root resolver with the default workflow engine and limits.
@@ -57,6 +60,7 @@ func NewResolver(client *ent.Client, authService *auth.Service) *Resolver {
 		Public:        publicface.NewService(client, ""),
 		Supervision:   &supervision.Service{Workflow: wf},
 		PublicReports: auth.NewLimiter(20, time.Hour),
+		Imports:       imports.NewRunner(client, nil),
 	}
 }
 

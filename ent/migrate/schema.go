@@ -669,6 +669,46 @@ var (
 			},
 		},
 	}
+	// ImportJobsColumns holds the columns for the "import_jobs" table.
+	ImportJobsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "token", Type: field.TypeString, Unique: true, Size: 40},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"ROSTER", "LEDGER"}},
+		{Name: "dry_run", Type: field.TypeBool},
+		{Name: "file_name", Type: field.TypeString, Size: 255, Default: ""},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"RUNNING", "DONE", "FAILED"}, Default: "RUNNING"},
+		{Name: "stage", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "done", Type: field.TypeInt, Default: 0},
+		{Name: "total", Type: field.TypeInt, Default: 0},
+		{Name: "result", Type: field.TypeJSON, Nullable: true},
+		{Name: "error", Type: field.TypeString, Size: 2000, Default: ""},
+		{Name: "error_code", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+		{Name: "user_id", Type: field.TypeInt},
+	}
+	// ImportJobsTable holds the schema information for the "import_jobs" table.
+	ImportJobsTable = &schema.Table{
+		Name:       "import_jobs",
+		Columns:    ImportJobsColumns,
+		PrimaryKey: []*schema.Column{ImportJobsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "import_jobs_users_user",
+				Columns:    []*schema.Column{ImportJobsColumns[15]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "importjob_user_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{ImportJobsColumns[15], ImportJobsColumns[5]},
+			},
+		},
+	}
 	// InspectionsColumns holds the columns for the "inspections" table.
 	InspectionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1449,6 +1489,7 @@ var (
 		HouseholdsTable,
 		HouseholdTagsTable,
 		IdempotencyKeysTable,
+		ImportJobsTable,
 		InspectionsTable,
 		KeyProjectsTable,
 		KeyProjectMetricsTable,
@@ -1530,6 +1571,10 @@ func init() {
 	}
 	IdempotencyKeysTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(38654705664),
+	}
+	ImportJobsTable.ForeignKeys[0].RefTable = UsersTable
+	ImportJobsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(133143986176),
 	}
 	InspectionsTable.ForeignKeys[0].RefTable = GridsTable
 	InspectionsTable.ForeignKeys[1].RefTable = PersonsTable

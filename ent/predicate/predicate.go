@@ -48,6 +48,9 @@ type HouseholdTag func(*sql.Selector)
 // IdempotencyKey is the predicate function for idempotencykey builders.
 type IdempotencyKey func(*sql.Selector)
 
+// ImportJob is the predicate function for importjob builders.
+type ImportJob func(*sql.Selector)
+
 // Inspection is the predicate function for inspection builders.
 type Inspection func(*sql.Selector)
 

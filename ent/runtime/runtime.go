@@ -18,6 +18,7 @@ import (
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
+	"gridgov/ent/importjob"
 	"gridgov/ent/inspection"
 	"gridgov/ent/keyproject"
 	"gridgov/ent/keyprojectmetric"
@@ -1039,6 +1040,83 @@ func init() {
 			return nil
 		}
 	}()
+	importjob.Policy = privacy.NewPolicies(schema.ImportJob{})
+	importjob.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := importjob.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	importjobFields := schema.ImportJob{}.Fields()
+	_ = importjobFields
+	// importjobDescToken is the schema descriptor for token field.
+	importjobDescToken := importjobFields[0].Descriptor()
+	// importjob.DefaultToken holds the default value on creation for the token field.
+	importjob.DefaultToken = importjobDescToken.Default.(func() string)
+	// importjob.TokenValidator is a validator for the "token" field. It is called by the builders before save.
+	importjob.TokenValidator = func() func(string) error {
+		validators := importjobDescToken.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(token string) error {
+			for _, fn := range fns {
+				if err := fn(token); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// importjobDescFileName is the schema descriptor for file_name field.
+	importjobDescFileName := importjobFields[3].Descriptor()
+	// importjob.DefaultFileName holds the default value on creation for the file_name field.
+	importjob.DefaultFileName = importjobDescFileName.Default.(string)
+	// importjob.FileNameValidator is a validator for the "file_name" field. It is called by the builders before save.
+	importjob.FileNameValidator = importjobDescFileName.Validators[0].(func(string) error)
+	// importjobDescStage is the schema descriptor for stage field.
+	importjobDescStage := importjobFields[6].Descriptor()
+	// importjob.DefaultStage holds the default value on creation for the stage field.
+	importjob.DefaultStage = importjobDescStage.Default.(string)
+	// importjob.StageValidator is a validator for the "stage" field. It is called by the builders before save.
+	importjob.StageValidator = importjobDescStage.Validators[0].(func(string) error)
+	// importjobDescDone is the schema descriptor for done field.
+	importjobDescDone := importjobFields[7].Descriptor()
+	// importjob.DefaultDone holds the default value on creation for the done field.
+	importjob.DefaultDone = importjobDescDone.Default.(int)
+	// importjob.DoneValidator is a validator for the "done" field. It is called by the builders before save.
+	importjob.DoneValidator = importjobDescDone.Validators[0].(func(int) error)
+	// importjobDescTotal is the schema descriptor for total field.
+	importjobDescTotal := importjobFields[8].Descriptor()
+	// importjob.DefaultTotal holds the default value on creation for the total field.
+	importjob.DefaultTotal = importjobDescTotal.Default.(int)
+	// importjob.TotalValidator is a validator for the "total" field. It is called by the builders before save.
+	importjob.TotalValidator = importjobDescTotal.Validators[0].(func(int) error)
+	// importjobDescError is the schema descriptor for error field.
+	importjobDescError := importjobFields[10].Descriptor()
+	// importjob.DefaultError holds the default value on creation for the error field.
+	importjob.DefaultError = importjobDescError.Default.(string)
+	// importjob.ErrorValidator is a validator for the "error" field. It is called by the builders before save.
+	importjob.ErrorValidator = importjobDescError.Validators[0].(func(string) error)
+	// importjobDescErrorCode is the schema descriptor for error_code field.
+	importjobDescErrorCode := importjobFields[11].Descriptor()
+	// importjob.DefaultErrorCode holds the default value on creation for the error_code field.
+	importjob.DefaultErrorCode = importjobDescErrorCode.Default.(string)
+	// importjob.ErrorCodeValidator is a validator for the "error_code" field. It is called by the builders before save.
+	importjob.ErrorCodeValidator = importjobDescErrorCode.Validators[0].(func(string) error)
+	// importjobDescCreatedAt is the schema descriptor for created_at field.
+	importjobDescCreatedAt := importjobFields[12].Descriptor()
+	// importjob.DefaultCreatedAt holds the default value on creation for the created_at field.
+	importjob.DefaultCreatedAt = importjobDescCreatedAt.Default.(func() time.Time)
+	// importjobDescUpdatedAt is the schema descriptor for updated_at field.
+	importjobDescUpdatedAt := importjobFields[13].Descriptor()
+	// importjob.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	importjob.DefaultUpdatedAt = importjobDescUpdatedAt.Default.(func() time.Time)
+	// importjob.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	importjob.UpdateDefaultUpdatedAt = importjobDescUpdatedAt.UpdateDefault.(func() time.Time)
 	inspectionMixin := schema.Inspection{}.Mixin()
 	inspection.Policy = privacy.NewPolicies(schema.Inspection{})
 	inspection.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -102,10 +102,10 @@ func (Person) Annotations() []schema.Annotation {
 // codeAlphabet leaves out the characters people misread (0/O, 1/I/L).
 const codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
-// randomCode is prefix and 8 random characters (31^8, so that two offices creating rows at
-// once do not collide): the external key given to a row created without one.
-func randomCode(prefix string) string {
-	b := make([]byte, 8)
+// randomCode is prefix and n random characters: with 8 (31^8), two offices creating rows at
+// once do not collide; the external key given to a row created without one.
+func randomCode(prefix string, n int) string {
+	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
 		panic(err) // crypto/rand does not fail on the supported systems
 	}
@@ -117,7 +117,7 @@ func randomCode(prefix string) string {
 }
 
 // newPersonCode is the person code given when none is.
-func newPersonCode() string { return randomCode("P") }
+func newPersonCode() string { return randomCode("P", 8) }
 
 // newEntryCode is the ledger entry code given when none is.
-func newEntryCode() string { return randomCode("L") }
+func newEntryCode() string { return randomCode("L", 8) }

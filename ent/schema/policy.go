@@ -184,6 +184,10 @@ func (CalendarDay) Policy() ent.Policy { return authz.NewPolicy(authz.CalendarRu
 // Policy of CalendarYear: as CalendarDay's.
 func (CalendarYear) Policy() ent.Policy { return authz.NewPolicy(authz.CalendarRules()) }
 
+// Policy of ImportJob: reachable only on the system's account; the importjob package shows a
+// job to the account that started it.
+func (ImportJob) Policy() ent.Policy { return authz.NewPolicy(authz.SystemOnlyRules()) }
+
 // Policy of Photo: reachable only on the system's account; the photos package checks that
 // the viewer may see the photo's case or inspection first, and reads or writes the row then.
 func (Photo) Policy() ent.Policy { return authz.NewPolicy(authz.SystemOnlyRules()) }

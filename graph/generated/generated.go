@@ -16,6 +16,7 @@ import (
 	"gridgov/ent/grid"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
+	"gridgov/ent/importjob"
 	"gridgov/ent/inspection"
 	"gridgov/ent/keyproject"
 	"gridgov/ent/ledgeritemtype"
@@ -59,6 +60,7 @@ type ResolverRoot interface {
 	EventAction() EventActionResolver
 	Grid() GridResolver
 	Household() HouseholdResolver
+	ImportJob() ImportJobResolver
 	Inspection() InspectionResolver
 	KeyProject() KeyProjectResolver
 	KeyProjectMetric() KeyProjectMetricResolver
@@ -397,6 +399,24 @@ type ComplexityRoot struct {
 		Old   func(childComplexity int) int
 	}
 
+	ImportJob struct {
+		CreatedAt   func(childComplexity int) int
+		Done        func(childComplexity int) int
+		DryRun      func(childComplexity int) int
+		Error       func(childComplexity int) int
+		ErrorCode   func(childComplexity int) int
+		FileName    func(childComplexity int) int
+		FinishedAt  func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		KindLabel   func(childComplexity int) int
+		Plan        func(childComplexity int) int
+		Stage       func(childComplexity int) int
+		Status      func(childComplexity int) int
+		StatusLabel func(childComplexity int) int
+		Token       func(childComplexity int) int
+		Total       func(childComplexity int) int
+	}
+
 	ImportPlan struct {
 		Applied        func(childComplexity int) int
 		Changes        func(childComplexity int) int
@@ -709,6 +729,7 @@ type ComplexityRoot struct {
 		SetKeyProjectStatus      func(childComplexity int, id int, status keyproject.Status) int
 		SetVisitInterval         func(childComplexity int, careLevel household.CareLevel, days int) int
 		StartHandling            func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
+		StartImport              func(childComplexity int, kind importjob.Kind, file graphql.Upload, dryRun bool, confirmDuplicates bool) int
 		SubmitDailyReport        func(childComplexity int, day *string, summary string, gridID *int, personID *int) int
 		TagHousehold             func(childComplexity int, householdID int, kind householdtag.Kind, post string, pledge string, plateHungAt time.Time) int
 		UnpublishBulletinPost    func(childComplexity int, id int) int
@@ -936,6 +957,7 @@ type ComplexityRoot struct {
 		GridByCode            func(childComplexity int, code string) int
 		Grids                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) int
 		Households            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.HouseholdOrder, where *ent.HouseholdWhereInput) int
+		ImportJob             func(childComplexity int, token string) int
 		Inspections           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput, mine *bool) int
 		KeyProjectProgress    func(childComplexity int, gridID int, status *keyproject.Status) int
 		KeyProjects           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.KeyProjectOrder, where *ent.KeyProjectWhereInput) int
@@ -1194,6 +1216,9 @@ type HouseholdResolver interface {
 	Visits(ctx context.Context, obj *ent.Household, first *int) ([]*ent.Visit, error)
 	LastVisitedAt(ctx context.Context, obj *ent.Household) (*time.Time, error)
 }
+type ImportJobResolver interface {
+	Plan(ctx context.Context, obj *ent.ImportJob) (*model.ImportPlan, error)
+}
 type InspectionResolver interface {
 	Photos(ctx context.Context, obj *ent.Inspection) ([]*ent.Photo, error)
 	Grid(ctx context.Context, obj *ent.Inspection) (*ent.Grid, error)
@@ -1288,6 +1313,7 @@ type MutationResolver interface {
 	UpdateEventCategory(ctx context.Context, id int, input ent.UpdateEventCategoryInput) (*ent.EventCategory, error)
 	ImportRoster(ctx context.Context, file graphql.Upload, dryRun bool, confirmDuplicates bool) (*model.ImportPlan, error)
 	ImportLedger(ctx context.Context, file graphql.Upload, dryRun bool) (*model.ImportPlan, error)
+	StartImport(ctx context.Context, kind importjob.Kind, file graphql.Upload, dryRun bool, confirmDuplicates bool) (*ent.ImportJob, error)
 	CreateKeyProject(ctx context.Context, input model.CreateKeyProjectInput) (*ent.KeyProject, error)
 	SetKeyProjectStatus(ctx context.Context, id int, status keyproject.Status) (*ent.KeyProject, error)
 	RecordKeyProjectProgress(ctx context.Context, metricID int, day string, value float64, note *string) (*ent.KeyProjectProgress, error)
@@ -1347,6 +1373,7 @@ type QueryResolver interface {
 	GridByCode(ctx context.Context, code string) (*ent.Grid, error)
 	Responsibles(ctx context.Context, gridID int, at *time.Time, roles []assignment.Role, inherited *bool) ([]*ent.Assignment, error)
 	EnumLabels(ctx context.Context, enum string) ([]*model.EnumLabel, error)
+	ImportJob(ctx context.Context, token string) (*ent.ImportJob, error)
 	KeyProjectProgress(ctx context.Context, gridID int, status *keyproject.Status) ([]*model.KeyProjectStanding, error)
 	LedgerCategories(ctx context.Context) ([]*ent.LedgerCategory, error)
 	LedgerItemTypes(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.LedgerItemTypeOrder, where *ent.LedgerItemTypeWhereInput, categoryID *int) (*ent.LedgerItemTypeConnection, error)
@@ -2798,6 +2825,97 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ImportFieldChange.Old(childComplexity), true
+
+	case "ImportJob.startedAt":
+		if e.ComplexityRoot.ImportJob.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportJob.CreatedAt(childComplexity), true
+	case "ImportJob.done":
+		if e.ComplexityRoot.ImportJob.Done == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportJob.Done(childComplexity), true
+	case "ImportJob.dryRun":
+		if e.ComplexityRoot.ImportJob.DryRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportJob.DryRun(childComplexity), true
+	case "ImportJob.error":
+		if e.ComplexityRoot.ImportJob.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportJob.Error(childComplexity), true
+	case "ImportJob.errorCode":
+		if e.ComplexityRoot.ImportJob.ErrorCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportJob.ErrorCode(childComplexity), true
+	case "ImportJob.fileName":
+		if e.ComplexityRoot.ImportJob.FileName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportJob.FileName(childComplexity), true
+	case "ImportJob.finishedAt":
+		if e.ComplexityRoot.ImportJob.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportJob.FinishedAt(childComplexity), true
+	case "ImportJob.kind":
+		if e.ComplexityRoot.ImportJob.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportJob.Kind(childComplexity), true
+	case "ImportJob.kindLabel":
+		if e.ComplexityRoot.ImportJob.KindLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportJob.KindLabel(childComplexity), true
+	case "ImportJob.plan":
+		if e.ComplexityRoot.ImportJob.Plan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportJob.Plan(childComplexity), true
+	case "ImportJob.stage":
+		if e.ComplexityRoot.ImportJob.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportJob.Stage(childComplexity), true
+	case "ImportJob.status":
+		if e.ComplexityRoot.ImportJob.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportJob.Status(childComplexity), true
+	case "ImportJob.statusLabel":
+		if e.ComplexityRoot.ImportJob.StatusLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportJob.StatusLabel(childComplexity), true
+	case "ImportJob.token":
+		if e.ComplexityRoot.ImportJob.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportJob.Token(childComplexity), true
+	case "ImportJob.total":
+		if e.ComplexityRoot.ImportJob.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportJob.Total(childComplexity), true
 
 	case "ImportPlan.applied":
 		if e.ComplexityRoot.ImportPlan.Applied == nil {
@@ -4439,6 +4557,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.StartHandling(childComplexity, args["id"].(int), args["version"].(*int), args["note"].(*string), args["idempotencyKey"].(*string)), true
+	case "Mutation.startImport":
+		if e.ComplexityRoot.Mutation.StartImport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startImport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartImport(childComplexity, args["kind"].(importjob.Kind), args["file"].(graphql.Upload), args["dryRun"].(bool), args["confirmDuplicates"].(bool)), true
 	case "Mutation.submitDailyReport":
 		if e.ComplexityRoot.Mutation.SubmitDailyReport == nil {
 			break
@@ -5589,6 +5718,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Households(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.HouseholdOrder), args["where"].(*ent.HouseholdWhereInput)), true
+	case "Query.importJob":
+		if e.ComplexityRoot.Query.ImportJob == nil {
+			break
+		}
+
+		args, err := ec.field_Query_importJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ImportJob(childComplexity, args["token"].(string)), true
 	case "Query.inspections":
 		if e.ComplexityRoot.Query.Inspections == nil {
 			break
@@ -12709,6 +12849,75 @@ extend type Mutation {
   importLedger(file: Upload!, dryRun: Boolean! = true): ImportPlan!
 }
 `, BuiltIn: false},
+	{Name: "../schema/importjob.graphql", Input: `"What an import job reads (导入类型)."
+enum ImportKind {
+  "A roster workbook: grids, people, assignments (花名册)."
+  ROSTER
+  "A ledger workbook, one sheet per item type (台账)."
+  LEDGER
+}
+
+"Where an import job is (导入状态)."
+enum ImportJobStatus {
+  "Checking or writing (进行中)."
+  RUNNING
+  "Done: plan holds what it did, or with dryRun would do, and what it refused (已完成)."
+  DONE
+  "Stopped by an error (error says which); nothing was written (失败)."
+  FAILED
+}
+
+"""
+An import run in the background (startImport), for large files: ask importJob(token) how far it is
+(about once a second) until its status is DONE or FAILED. Only the account that started a job
+sees it.
+"""
+type ImportJob {
+  "The job's name (random, not to be guessed): pass it to importJob."
+  token: String!
+  kind: ImportKind!
+  "zh-CN label of the kind, e.g. 台账."
+  kindLabel: String!
+  dryRun: Boolean!
+  "The uploaded file's name, as sent."
+  fileName: String!
+  status: ImportJobStatus!
+  "zh-CN label of the status, e.g. 进行中."
+  statusLabel: String!
+  "What it is doing: checked (rows read and checked), then written, … ; empty before the first report."
+  stage: String!
+  "Rows done in this stage."
+  done: Int!
+  "Rows of this stage in all; 0 while not known (the rows are being read)."
+  total: Int!
+  startedAt: Time!
+  "When it became DONE or FAILED."
+  finishedAt: Time
+  "Once DONE: the plan, as importRoster and importLedger answer it."
+  plan: ImportPlan
+  "Once FAILED: why, for the person who started it; empty otherwise."
+  error: String!
+  "Once FAILED: the error's code, as extensions.code would be (e.g. BAD_USER_INPUT, TIMEOUT); empty otherwise."
+  errorCode: String!
+}
+
+extend type Query {
+  "The import job named token, started by the viewer (NOT_FOUND for anyone else's)."
+  importJob(token: String!): ImportJob!
+}
+
+extend type Mutation {
+  """
+  Starts an import of a roster or ledger workbook in the background and answers at once with
+  the job; the import is the same as importRoster or importLedger (same scope, same plan, same
+  limits: 40 MB, no formulas or merged cells), written in a transaction of its own when dryRun
+  is false and no row is refused. For files too big to wait for in one request: poll
+  importJob(token). At most 2 jobs per account run at once (RATE_LIMITED beyond), and a job runs
+  at most 15 minutes. It runs with the viewer's scope as it is when the job starts.
+  """
+  startImport(kind: ImportKind!, file: Upload!, dryRun: Boolean! = true, confirmDuplicates: Boolean! = false): ImportJob!
+}
+`, BuiltIn: false},
 	{Name: "../schema/keyproject.graphql", Input: `extend type Query {
   """
   Progress of the key projects (重点项目) led by grids under ` + "`" + `gridID` + "`" + `: every metric's latest
@@ -14091,6 +14300,42 @@ func (ec *executionContext) childFields_ImportFieldChange(ctx context.Context, f
 		return ec.fieldContext_ImportFieldChange_new(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ImportFieldChange", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportJob(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_ImportJob_token(ctx, field)
+	case "kind":
+		return ec.fieldContext_ImportJob_kind(ctx, field)
+	case "kindLabel":
+		return ec.fieldContext_ImportJob_kindLabel(ctx, field)
+	case "dryRun":
+		return ec.fieldContext_ImportJob_dryRun(ctx, field)
+	case "fileName":
+		return ec.fieldContext_ImportJob_fileName(ctx, field)
+	case "status":
+		return ec.fieldContext_ImportJob_status(ctx, field)
+	case "statusLabel":
+		return ec.fieldContext_ImportJob_statusLabel(ctx, field)
+	case "stage":
+		return ec.fieldContext_ImportJob_stage(ctx, field)
+	case "done":
+		return ec.fieldContext_ImportJob_done(ctx, field)
+	case "total":
+		return ec.fieldContext_ImportJob_total(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_ImportJob_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_ImportJob_finishedAt(ctx, field)
+	case "plan":
+		return ec.fieldContext_ImportJob_plan(ctx, field)
+	case "error":
+		return ec.fieldContext_ImportJob_error(ctx, field)
+	case "errorCode":
+		return ec.fieldContext_ImportJob_errorCode(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportJob", field.Name)
 }
 
 func (ec *executionContext) childFields_ImportPlan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -17055,6 +17300,44 @@ func (ec *executionContext) field_Mutation_startHandling_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_startImport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (importjob.Kind, error) {
+			return ec.unmarshalNImportKind2gridgovᚋentᚋimportjobᚐKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "confirmDuplicates",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["confirmDuplicates"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_submitDailyReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -18064,6 +18347,20 @@ func (ec *executionContext) field_Query_households_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_importJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "token",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["token"] = arg0
 	return args, nil
 }
 
@@ -24867,6 +25164,360 @@ func (ec *executionContext) _ImportFieldChange_new(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_ImportFieldChange_new(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ImportFieldChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportJob_token(ctx context.Context, field graphql.CollectedField, obj *ent.ImportJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportJob_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportJob_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportJob", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportJob_kind(ctx context.Context, field graphql.CollectedField, obj *ent.ImportJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportJob_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v importjob.Kind) graphql.Marshaler {
+			return ec.marshalNImportKind2gridgovᚋentᚋimportjobᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportJob_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportJob", field, false, false, "ImportKind")
+}
+
+func (ec *executionContext) _ImportJob_kindLabel(ctx context.Context, field graphql.CollectedField, obj *ent.ImportJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportJob_kindLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KindLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportJob_kindLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportJob", field, true, false, "String")
+}
+
+func (ec *executionContext) _ImportJob_dryRun(ctx context.Context, field graphql.CollectedField, obj *ent.ImportJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportJob_dryRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DryRun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportJob_dryRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportJob", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ImportJob_fileName(ctx context.Context, field graphql.CollectedField, obj *ent.ImportJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportJob_fileName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FileName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportJob_fileName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportJob", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportJob_status(ctx context.Context, field graphql.CollectedField, obj *ent.ImportJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportJob_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v importjob.Status) graphql.Marshaler {
+			return ec.marshalNImportJobStatus2gridgovᚋentᚋimportjobᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportJob_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportJob", field, false, false, "ImportJobStatus")
+}
+
+func (ec *executionContext) _ImportJob_statusLabel(ctx context.Context, field graphql.CollectedField, obj *ent.ImportJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportJob_statusLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportJob_statusLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportJob", field, true, false, "String")
+}
+
+func (ec *executionContext) _ImportJob_stage(ctx context.Context, field graphql.CollectedField, obj *ent.ImportJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportJob_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportJob_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportJob", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportJob_done(ctx context.Context, field graphql.CollectedField, obj *ent.ImportJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportJob_done(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Done, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportJob_done(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportJob", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportJob_total(ctx context.Context, field graphql.CollectedField, obj *ent.ImportJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportJob_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportJob_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportJob", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportJob_startedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ImportJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportJob_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportJob_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportJob", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ImportJob_finishedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ImportJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportJob_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportJob_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportJob", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ImportJob_plan(ctx context.Context, field graphql.CollectedField, obj *ent.ImportJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportJob_plan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ImportJob().Plan(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImportPlan) graphql.Marshaler {
+			return ec.marshalOImportPlan2ᚖgridgovᚋgraphᚋmodelᚐImportPlan(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportJob_plan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportJob",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportPlan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportJob_error(ctx context.Context, field graphql.CollectedField, obj *ent.ImportJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportJob_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportJob_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportJob", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportJob_errorCode(ctx context.Context, field graphql.CollectedField, obj *ent.ImportJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportJob_errorCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErrorCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportJob_errorCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportJob", field, false, false, "String")
 }
 
 func (ec *executionContext) _ImportPlan_applied(ctx context.Context, field graphql.CollectedField, obj *model.ImportPlan) (ret graphql.Marshaler) {
@@ -31695,6 +32346,50 @@ func (ec *executionContext) fieldContext_Mutation_importLedger(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_startImport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startImport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartImport(ctx, fc.Args["kind"].(importjob.Kind), fc.Args["file"].(graphql.Upload), fc.Args["dryRun"].(bool), fc.Args["confirmDuplicates"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ImportJob) graphql.Marshaler {
+			return ec.marshalNImportJob2ᚖgridgovᚋentᚐImportJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startImport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startImport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createKeyProject(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -36838,6 +37533,50 @@ func (ec *executionContext) fieldContext_Query_enumLabels(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_enumLabels_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_importJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_importJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ImportJob(ctx, fc.Args["token"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ImportJob) graphql.Marshaler {
+			return ec.marshalNImportJob2ᚖgridgovᚋentᚐImportJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_importJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_importJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -57971,6 +58710,110 @@ func (ec *executionContext) _ImportFieldChange(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var importJobImplementors = []string{"ImportJob"}
+
+func (ec *executionContext) _ImportJob(ctx context.Context, sel ast.SelectionSet, obj *ent.ImportJob) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importJobImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportJob")
+		case "token":
+			out.Values[i] = ec._ImportJob_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._ImportJob_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kindLabel":
+			out.Values[i] = ec._ImportJob_kindLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dryRun":
+			out.Values[i] = ec._ImportJob_dryRun(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fileName":
+			out.Values[i] = ec._ImportJob_fileName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._ImportJob_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "statusLabel":
+			out.Values[i] = ec._ImportJob_statusLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stage":
+			out.Values[i] = ec._ImportJob_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "done":
+			out.Values[i] = ec._ImportJob_done(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "total":
+			out.Values[i] = ec._ImportJob_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startedAt":
+			out.Values[i] = ec._ImportJob_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finishedAt":
+			out.Values[i] = ec._ImportJob_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "plan":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ImportJob_plan(ctx, field, obj)
+				})
+		case "error":
+			out.Values[i] = ec._ImportJob_error(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "errorCode":
+			out.Values[i] = ec._ImportJob_errorCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var importPlanImplementors = []string{"ImportPlan"}
 
 func (ec *executionContext) _ImportPlan(ctx context.Context, sel ast.SelectionSet, obj *model.ImportPlan) graphql.Marshaler {
@@ -60053,6 +60896,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "startImport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startImport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createKeyProject":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createKeyProject(ctx, field)
@@ -61606,6 +62456,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_enumLabels(ctx, field)
+				})
+		case "importJob":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_importJob(ctx, field)
 				})
 		case "keyProjectProgress":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -64042,6 +64898,34 @@ func (ec *executionContext) marshalNImportFieldChange2ᚖgridgovᚋgraphᚋmodel
 		return graphql.Null
 	}
 	return ec._ImportFieldChange(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNImportJob2ᚖgridgovᚋentᚐImportJob(ctx context.Context, sel ast.SelectionSet, v *ent.ImportJob) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportJob!")
+		return graphql.Null
+	}
+	return ec._ImportJob(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNImportJobStatus2gridgovᚋentᚋimportjobᚐStatus(ctx context.Context, v any) (importjob.Status, error) {
+	var res importjob.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImportJobStatus2gridgovᚋentᚋimportjobᚐStatus(ctx context.Context, sel ast.SelectionSet, v importjob.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNImportKind2gridgovᚋentᚋimportjobᚐKind(ctx context.Context, v any) (importjob.Kind, error) {
+	var res importjob.Kind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImportKind2gridgovᚋentᚋimportjobᚐKind(ctx context.Context, sel ast.SelectionSet, v importjob.Kind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNImportPlan2ᚖgridgovᚋgraphᚋmodelᚐImportPlan(ctx context.Context, sel ast.SelectionSet, v *model.ImportPlan) graphql.Marshaler {
@@ -66989,6 +67873,13 @@ func (ec *executionContext) marshalOID2ᚖint(ctx context.Context, sel ast.Selec
 	_ = ctx
 	res := graphql.MarshalIntID(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOImportPlan2ᚖgridgovᚋgraphᚋmodelᚐImportPlan(ctx context.Context, sel ast.SelectionSet, v *model.ImportPlan) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ImportPlan(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOInspection2ᚖgridgovᚋentᚐInspection(ctx context.Context, sel ast.SelectionSet, v *ent.Inspection) graphql.Marshaler {
