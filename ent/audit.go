@@ -16,6 +16,7 @@ import (
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/eventtally"
 	"gridgov/ent/grid"
+	"gridgov/ent/gridboundary"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
@@ -103,6 +104,8 @@ func AuditValue(v Value) (AuditRecord, bool) {
 	case *EventTally:
 		return e.auditRecord(), true
 	case *Grid:
+		return e.auditRecord(), true
+	case *GridBoundary:
 		return e.auditRecord(), true
 	case *Household:
 		return e.auditRecord(), true
@@ -318,6 +321,22 @@ func AuditOld(ctx context.Context, m Mutation) ([]AuditRecord, error) {
 		q := m.Client().Grid.Query()
 		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
 			q.Where(grid.ID(id))
+		} else {
+			q.Where(m.predicates...)
+		}
+		rows, err := q.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]AuditRecord, len(rows))
+		for i, r := range rows {
+			out[i] = r.auditRecord()
+		}
+		return out, nil
+	case *GridBoundaryMutation:
+		q := m.Client().GridBoundary.Query()
+		if id, ok := m.ID(); ok && m.Op().Is(OpUpdateOne|OpDeleteOne) {
+			q.Where(gridboundary.ID(id))
 		} else {
 			q.Where(m.predicates...)
 		}
@@ -696,6 +715,8 @@ func AuditTx(m Mutation) (tx *Tx, key any, ok bool) {
 		return auditTx(m.config)
 	case *GridMutation:
 		return auditTx(m.config)
+	case *GridBoundaryMutation:
+		return auditTx(m.config)
 	case *HouseholdMutation:
 		return auditTx(m.config)
 	case *HouseholdTagMutation:
@@ -937,6 +958,16 @@ func (e *Grid) auditRecord() AuditRecord {
 		"area_description": e.AreaDescription,
 		"duties":           e.Duties,
 		"parent_id":        e.ParentID,
+	}}
+}
+
+func (e *GridBoundary) auditRecord() AuditRecord {
+	return AuditRecord{ID: e.ID, Fields: map[string]any{
+		"created_at": e.CreatedAt,
+		"updated_at": e.UpdatedAt,
+		"grid_id":    e.GridID,
+		"shape":      e.Shape,
+		"positions":  e.Positions,
 	}}
 }
 

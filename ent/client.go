@@ -22,6 +22,7 @@ import (
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/eventtally"
 	"gridgov/ent/grid"
+	"gridgov/ent/gridboundary"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
@@ -79,6 +80,8 @@ type Client struct {
 	EventTally *EventTallyClient
 	// Grid is the client for interacting with the Grid builders.
 	Grid *GridClient
+	// GridBoundary is the client for interacting with the GridBoundary builders.
+	GridBoundary *GridBoundaryClient
 	// Household is the client for interacting with the Household builders.
 	Household *HouseholdClient
 	// HouseholdTag is the client for interacting with the HouseholdTag builders.
@@ -143,6 +146,7 @@ func (c *Client) init() {
 	c.EventCategory = NewEventCategoryClient(c.config)
 	c.EventTally = NewEventTallyClient(c.config)
 	c.Grid = NewGridClient(c.config)
+	c.GridBoundary = NewGridBoundaryClient(c.config)
 	c.Household = NewHouseholdClient(c.config)
 	c.HouseholdTag = NewHouseholdTagClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
@@ -267,6 +271,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		EventCategory:       NewEventCategoryClient(cfg),
 		EventTally:          NewEventTallyClient(cfg),
 		Grid:                NewGridClient(cfg),
+		GridBoundary:        NewGridBoundaryClient(cfg),
 		Household:           NewHouseholdClient(cfg),
 		HouseholdTag:        NewHouseholdTagClient(cfg),
 		IdempotencyKey:      NewIdempotencyKeyClient(cfg),
@@ -318,6 +323,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		EventCategory:       NewEventCategoryClient(cfg),
 		EventTally:          NewEventTallyClient(cfg),
 		Grid:                NewGridClient(cfg),
+		GridBoundary:        NewGridBoundaryClient(cfg),
 		Household:           NewHouseholdClient(cfg),
 		HouseholdTag:        NewHouseholdTagClient(cfg),
 		IdempotencyKey:      NewIdempotencyKeyClient(cfg),
@@ -370,11 +376,11 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Assignment, c.AuditEntry, c.BulletinPost, c.CalendarDay, c.CalendarYear,
 		c.DailyReport, c.Event, c.EventAction, c.EventCategory, c.EventTally, c.Grid,
-		c.Household, c.HouseholdTag, c.IdempotencyKey, c.ImportJob, c.Inspection,
-		c.KeyProject, c.KeyProjectMetric, c.KeyProjectMilestone, c.KeyProjectProgress,
-		c.LedgerCategory, c.LedgerEntry, c.LedgerEntryRevision, c.LedgerItemType,
-		c.Patrol, c.Person, c.Photo, c.Session, c.User, c.Vehicle, c.Visit,
-		c.VisitInterval,
+		c.GridBoundary, c.Household, c.HouseholdTag, c.IdempotencyKey, c.ImportJob,
+		c.Inspection, c.KeyProject, c.KeyProjectMetric, c.KeyProjectMilestone,
+		c.KeyProjectProgress, c.LedgerCategory, c.LedgerEntry, c.LedgerEntryRevision,
+		c.LedgerItemType, c.Patrol, c.Person, c.Photo, c.Session, c.User, c.Vehicle,
+		c.Visit, c.VisitInterval,
 	} {
 		n.Use(hooks...)
 	}
@@ -386,11 +392,11 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Assignment, c.AuditEntry, c.BulletinPost, c.CalendarDay, c.CalendarYear,
 		c.DailyReport, c.Event, c.EventAction, c.EventCategory, c.EventTally, c.Grid,
-		c.Household, c.HouseholdTag, c.IdempotencyKey, c.ImportJob, c.Inspection,
-		c.KeyProject, c.KeyProjectMetric, c.KeyProjectMilestone, c.KeyProjectProgress,
-		c.LedgerCategory, c.LedgerEntry, c.LedgerEntryRevision, c.LedgerItemType,
-		c.Patrol, c.Person, c.Photo, c.Session, c.User, c.Vehicle, c.Visit,
-		c.VisitInterval,
+		c.GridBoundary, c.Household, c.HouseholdTag, c.IdempotencyKey, c.ImportJob,
+		c.Inspection, c.KeyProject, c.KeyProjectMetric, c.KeyProjectMilestone,
+		c.KeyProjectProgress, c.LedgerCategory, c.LedgerEntry, c.LedgerEntryRevision,
+		c.LedgerItemType, c.Patrol, c.Person, c.Photo, c.Session, c.User, c.Vehicle,
+		c.Visit, c.VisitInterval,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -421,6 +427,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.EventTally.mutate(ctx, m)
 	case *GridMutation:
 		return c.Grid.mutate(ctx, m)
+	case *GridBoundaryMutation:
+		return c.GridBoundary.mutate(ctx, m)
 	case *HouseholdMutation:
 		return c.Household.mutate(ctx, m)
 	case *HouseholdTagMutation:
@@ -2307,6 +2315,156 @@ func (c *GridClient) mutate(ctx context.Context, m *GridMutation) (Value, error)
 		return (&GridDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Grid mutation op: %q", m.Op())
+	}
+}
+
+// GridBoundaryClient is a client for the GridBoundary schema.
+type GridBoundaryClient struct {
+	config
+}
+
+// NewGridBoundaryClient returns a client for the GridBoundary from the given config.
+func NewGridBoundaryClient(c config) *GridBoundaryClient {
+	return &GridBoundaryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `gridboundary.Hooks(f(g(h())))`.
+func (c *GridBoundaryClient) Use(hooks ...Hook) {
+	c.hooks.GridBoundary = append(c.hooks.GridBoundary, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `gridboundary.Intercept(f(g(h())))`.
+func (c *GridBoundaryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.GridBoundary = append(c.inters.GridBoundary, interceptors...)
+}
+
+// Create returns a builder for creating a GridBoundary entity.
+func (c *GridBoundaryClient) Create() *GridBoundaryCreate {
+	mutation := newGridBoundaryMutation(c.config, OpCreate)
+	return &GridBoundaryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of GridBoundary entities.
+func (c *GridBoundaryClient) CreateBulk(builders ...*GridBoundaryCreate) *GridBoundaryCreateBulk {
+	return &GridBoundaryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *GridBoundaryClient) MapCreateBulk(slice any, setFunc func(*GridBoundaryCreate, int)) *GridBoundaryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &GridBoundaryCreateBulk{err: fmt.Errorf("calling to GridBoundaryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*GridBoundaryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &GridBoundaryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for GridBoundary.
+func (c *GridBoundaryClient) Update() *GridBoundaryUpdate {
+	mutation := newGridBoundaryMutation(c.config, OpUpdate)
+	return &GridBoundaryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *GridBoundaryClient) UpdateOne(_m *GridBoundary) *GridBoundaryUpdateOne {
+	mutation := newGridBoundaryMutation(c.config, OpUpdateOne, withGridBoundary(_m))
+	return &GridBoundaryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *GridBoundaryClient) UpdateOneID(id int) *GridBoundaryUpdateOne {
+	mutation := newGridBoundaryMutation(c.config, OpUpdateOne, withGridBoundaryID(id))
+	return &GridBoundaryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for GridBoundary.
+func (c *GridBoundaryClient) Delete() *GridBoundaryDelete {
+	mutation := newGridBoundaryMutation(c.config, OpDelete)
+	return &GridBoundaryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *GridBoundaryClient) DeleteOne(_m *GridBoundary) *GridBoundaryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *GridBoundaryClient) DeleteOneID(id int) *GridBoundaryDeleteOne {
+	builder := c.Delete().Where(gridboundary.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &GridBoundaryDeleteOne{builder}
+}
+
+// Query returns a query builder for GridBoundary.
+func (c *GridBoundaryClient) Query() *GridBoundaryQuery {
+	return &GridBoundaryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeGridBoundary},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a GridBoundary entity by its id.
+func (c *GridBoundaryClient) Get(ctx context.Context, id int) (*GridBoundary, error) {
+	return c.Query().Where(gridboundary.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *GridBoundaryClient) GetX(ctx context.Context, id int) *GridBoundary {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryGrid queries the grid edge of a GridBoundary.
+func (c *GridBoundaryClient) QueryGrid(_m *GridBoundary) *GridQuery {
+	query := (&GridClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(gridboundary.Table, gridboundary.FieldID, id),
+			sqlgraph.To(grid.Table, grid.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, gridboundary.GridTable, gridboundary.GridColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *GridBoundaryClient) Hooks() []Hook {
+	hooks := c.hooks.GridBoundary
+	return append(hooks[:len(hooks):len(hooks)], gridboundary.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *GridBoundaryClient) Interceptors() []Interceptor {
+	return c.inters.GridBoundary
+}
+
+func (c *GridBoundaryClient) mutate(ctx context.Context, m *GridBoundaryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&GridBoundaryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&GridBoundaryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&GridBoundaryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&GridBoundaryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown GridBoundary mutation op: %q", m.Op())
 	}
 }
 
@@ -5864,19 +6022,19 @@ func (c *VisitIntervalClient) mutate(ctx context.Context, m *VisitIntervalMutati
 type (
 	hooks struct {
 		Assignment, AuditEntry, BulletinPost, CalendarDay, CalendarYear, DailyReport,
-		Event, EventAction, EventCategory, EventTally, Grid, Household, HouseholdTag,
-		IdempotencyKey, ImportJob, Inspection, KeyProject, KeyProjectMetric,
-		KeyProjectMilestone, KeyProjectProgress, LedgerCategory, LedgerEntry,
-		LedgerEntryRevision, LedgerItemType, Patrol, Person, Photo, Session, User,
-		Vehicle, Visit, VisitInterval []ent.Hook
+		Event, EventAction, EventCategory, EventTally, Grid, GridBoundary, Household,
+		HouseholdTag, IdempotencyKey, ImportJob, Inspection, KeyProject,
+		KeyProjectMetric, KeyProjectMilestone, KeyProjectProgress, LedgerCategory,
+		LedgerEntry, LedgerEntryRevision, LedgerItemType, Patrol, Person, Photo,
+		Session, User, Vehicle, Visit, VisitInterval []ent.Hook
 	}
 	inters struct {
 		Assignment, AuditEntry, BulletinPost, CalendarDay, CalendarYear, DailyReport,
-		Event, EventAction, EventCategory, EventTally, Grid, Household, HouseholdTag,
-		IdempotencyKey, ImportJob, Inspection, KeyProject, KeyProjectMetric,
-		KeyProjectMilestone, KeyProjectProgress, LedgerCategory, LedgerEntry,
-		LedgerEntryRevision, LedgerItemType, Patrol, Person, Photo, Session, User,
-		Vehicle, Visit, VisitInterval []ent.Interceptor
+		Event, EventAction, EventCategory, EventTally, Grid, GridBoundary, Household,
+		HouseholdTag, IdempotencyKey, ImportJob, Inspection, KeyProject,
+		KeyProjectMetric, KeyProjectMilestone, KeyProjectProgress, LedgerCategory,
+		LedgerEntry, LedgerEntryRevision, LedgerItemType, Patrol, Person, Photo,
+		Session, User, Vehicle, Visit, VisitInterval []ent.Interceptor
 	}
 )
 

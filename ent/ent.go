@@ -17,6 +17,7 @@ import (
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/eventtally"
 	"gridgov/ent/grid"
+	"gridgov/ent/gridboundary"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
@@ -115,6 +116,7 @@ func checkColumn(t, c string) error {
 			eventcategory.Table:       eventcategory.ValidColumn,
 			eventtally.Table:          eventtally.ValidColumn,
 			grid.Table:                grid.ValidColumn,
+			gridboundary.Table:        gridboundary.ValidColumn,
 			household.Table:           household.ValidColumn,
 			householdtag.Table:        householdtag.ValidColumn,
 			idempotencykey.Table:      idempotencykey.ValidColumn,

@@ -14,6 +14,7 @@ import (
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/eventtally"
 	"gridgov/ent/grid"
+	"gridgov/ent/gridboundary"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
@@ -45,7 +46,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 32)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 33)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   assignment.Table,
@@ -323,6 +324,24 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   gridboundary.Table,
+			Columns: gridboundary.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: gridboundary.FieldID,
+			},
+		},
+		Type: "GridBoundary",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			gridboundary.FieldCreatedAt: {Type: field.TypeTime, Column: gridboundary.FieldCreatedAt},
+			gridboundary.FieldUpdatedAt: {Type: field.TypeTime, Column: gridboundary.FieldUpdatedAt},
+			gridboundary.FieldGridID:    {Type: field.TypeInt, Column: gridboundary.FieldGridID},
+			gridboundary.FieldShape:     {Type: field.TypeString, Column: gridboundary.FieldShape},
+			gridboundary.FieldPositions: {Type: field.TypeInt, Column: gridboundary.FieldPositions},
+		},
+	}
+	graph.Nodes[12] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   household.Table,
 			Columns: household.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -345,7 +364,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			household.FieldHeadPersonID: {Type: field.TypeInt, Column: household.FieldHeadPersonID},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   householdtag.Table,
 			Columns: householdtag.Columns,
@@ -366,7 +385,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			householdtag.FieldHouseholdID: {Type: field.TypeInt, Column: householdtag.FieldHouseholdID},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -385,7 +404,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldResultID:  {Type: field.TypeInt, Column: idempotencykey.FieldResultID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   importjob.Table,
 			Columns: importjob.Columns,
@@ -413,7 +432,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			importjob.FieldFinishedAt: {Type: field.TypeTime, Column: importjob.FieldFinishedAt},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   inspection.Table,
 			Columns: inspection.Columns,
@@ -441,7 +460,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			inspection.FieldEventID:       {Type: field.TypeInt, Column: inspection.FieldEventID},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   keyproject.Table,
 			Columns: keyproject.Columns,
@@ -468,7 +487,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			keyproject.FieldGridIds:     {Type: field.TypeJSON, Column: keyproject.FieldGridIds},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   keyprojectmetric.Table,
 			Columns: keyprojectmetric.Columns,
@@ -490,7 +509,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			keyprojectmetric.FieldProjectID: {Type: field.TypeInt, Column: keyprojectmetric.FieldProjectID},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   keyprojectmilestone.Table,
 			Columns: keyprojectmilestone.Columns,
@@ -511,7 +530,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			keyprojectmilestone.FieldProjectID: {Type: field.TypeInt, Column: keyprojectmilestone.FieldProjectID},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   keyprojectprogress.Table,
 			Columns: keyprojectprogress.Columns,
@@ -532,7 +551,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			keyprojectprogress.FieldRecordedByID: {Type: field.TypeInt, Column: keyprojectprogress.FieldRecordedByID},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ledgercategory.Table,
 			Columns: ledgercategory.Columns,
@@ -551,7 +570,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ledgercategory.FieldSortOrder: {Type: field.TypeInt, Column: ledgercategory.FieldSortOrder},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ledgerentry.Table,
 			Columns: ledgerentry.Columns,
@@ -576,7 +595,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ledgerentry.FieldUpdatedByID:  {Type: field.TypeInt, Column: ledgerentry.FieldUpdatedByID},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ledgerentryrevision.Table,
 			Columns: ledgerentryrevision.Columns,
@@ -598,7 +617,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ledgerentryrevision.FieldChangedByID: {Type: field.TypeInt, Column: ledgerentryrevision.FieldChangedByID},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ledgeritemtype.Table,
 			Columns: ledgeritemtype.Columns,
@@ -623,7 +642,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ledgeritemtype.FieldCategoryID:    {Type: field.TypeInt, Column: ledgeritemtype.FieldCategoryID},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   patrol.Table,
 			Columns: patrol.Columns,
@@ -647,7 +666,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			patrol.FieldVehicleID: {Type: field.TypeInt, Column: patrol.FieldVehicleID},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -672,7 +691,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldGridID:      {Type: field.TypeInt, Column: person.FieldGridID},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   photo.Table,
 			Columns: photo.Columns,
@@ -699,7 +718,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			photo.FieldUploaderID:   {Type: field.TypeInt, Column: photo.FieldUploaderID},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -721,7 +740,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserID:     {Type: field.TypeInt, Column: session.FieldUserID},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -746,7 +765,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldPersonID:            {Type: field.TypeInt, Column: user.FieldPersonID},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   vehicle.Table,
 			Columns: vehicle.Columns,
@@ -767,7 +786,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			vehicle.FieldPersonID:  {Type: field.TypeInt, Column: vehicle.FieldPersonID},
 		},
 	}
-	graph.Nodes[30] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   visit.Table,
 			Columns: visit.Columns,
@@ -789,7 +808,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			visit.FieldEventID:     {Type: field.TypeInt, Column: visit.FieldEventID},
 		},
 	}
-	graph.Nodes[31] = &sqlgraph.Node{
+	graph.Nodes[32] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   visitinterval.Table,
 			Columns: visitinterval.Columns,
@@ -1081,6 +1100,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Grid",
 		"Person",
+	)
+	graph.MustAddE(
+		"grid",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   gridboundary.GridTable,
+			Columns: []string{gridboundary.GridColumn},
+			Bidi:    false,
+		},
+		"GridBoundary",
+		"Grid",
 	)
 	graph.MustAddE(
 		"grid",
@@ -3066,6 +3097,85 @@ func (f *GridFilter) WhereHasMembersWith(preds ...predicate.Person) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *GridBoundaryQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the GridBoundaryQuery builder.
+func (_q *GridBoundaryQuery) Filter() *GridBoundaryFilter {
+	return &GridBoundaryFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *GridBoundaryMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the GridBoundaryMutation builder.
+func (m *GridBoundaryMutation) Filter() *GridBoundaryFilter {
+	return &GridBoundaryFilter{config: m.config, predicateAdder: m}
+}
+
+// GridBoundaryFilter provides a generic filtering capability at runtime for GridBoundaryQuery.
+type GridBoundaryFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *GridBoundaryFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *GridBoundaryFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(gridboundary.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *GridBoundaryFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(gridboundary.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *GridBoundaryFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(gridboundary.FieldUpdatedAt))
+}
+
+// WhereGridID applies the entql int predicate on the grid_id field.
+func (f *GridBoundaryFilter) WhereGridID(p entql.IntP) {
+	f.Where(p.Field(gridboundary.FieldGridID))
+}
+
+// WhereShape applies the entql string predicate on the shape field.
+func (f *GridBoundaryFilter) WhereShape(p entql.StringP) {
+	f.Where(p.Field(gridboundary.FieldShape))
+}
+
+// WherePositions applies the entql int predicate on the positions field.
+func (f *GridBoundaryFilter) WherePositions(p entql.IntP) {
+	f.Where(p.Field(gridboundary.FieldPositions))
+}
+
+// WhereHasGrid applies a predicate to check if query has an edge grid.
+func (f *GridBoundaryFilter) WhereHasGrid() {
+	f.Where(entql.HasEdge("grid"))
+}
+
+// WhereHasGridWith applies a predicate to check if query has an edge grid with a given conditions (other predicates).
+func (f *GridBoundaryFilter) WhereHasGridWith(preds ...predicate.Grid) {
+	f.Where(entql.HasEdgeWith("grid", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *HouseholdQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3094,7 +3204,7 @@ type HouseholdFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *HouseholdFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3245,7 +3355,7 @@ type HouseholdTagFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *HouseholdTagFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3339,7 +3449,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3409,7 +3519,7 @@ type ImportJobFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ImportJobFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3538,7 +3648,7 @@ type InspectionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InspectionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3695,7 +3805,7 @@ type KeyProjectFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *KeyProjectFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3861,7 +3971,7 @@ type KeyProjectMetricFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *KeyProjectMetricFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3974,7 +4084,7 @@ type KeyProjectMilestoneFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *KeyProjectMilestoneFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4068,7 +4178,7 @@ type KeyProjectProgressFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *KeyProjectProgressFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4176,7 +4286,7 @@ type LedgerCategoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LedgerCategoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4260,7 +4370,7 @@ type LedgerEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LedgerEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4444,7 +4554,7 @@ type LedgerEntryRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LedgerEntryRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4557,7 +4667,7 @@ type LedgerItemTypeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LedgerItemTypeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4671,7 +4781,7 @@ type PatrolFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PatrolFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4808,7 +4918,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4964,7 +5074,7 @@ type PhotoFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PhotoFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5116,7 +5226,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5215,7 +5325,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5343,7 +5453,7 @@ type VehicleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VehicleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5451,7 +5561,7 @@ type VisitFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VisitFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5578,7 +5688,7 @@ type VisitIntervalFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VisitIntervalFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -18,6 +18,7 @@ import (
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/eventtally"
 	"gridgov/ent/grid"
+	"gridgov/ent/gridboundary"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
@@ -70,6 +71,7 @@ const (
 	TypeEventCategory       = "EventCategory"
 	TypeEventTally          = "EventTally"
 	TypeGrid                = "Grid"
+	TypeGridBoundary        = "GridBoundary"
 	TypeHousehold           = "Household"
 	TypeHouseholdTag        = "HouseholdTag"
 	TypeIdempotencyKey      = "IdempotencyKey"
@@ -13220,6 +13222,638 @@ func (m *GridMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Grid edge %s", name)
+}
+
+// GridBoundaryMutation represents an operation that mutates the GridBoundary nodes in the graph.
+type GridBoundaryMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	created_at    *time.Time
+	updated_at    *time.Time
+	shape         *string
+	positions     *int
+	addpositions  *int
+	clearedFields map[string]struct{}
+	grid          *int
+	clearedgrid   bool
+	done          bool
+	oldValue      func(context.Context) (*GridBoundary, error)
+	predicates    []predicate.GridBoundary
+}
+
+var _ ent.Mutation = (*GridBoundaryMutation)(nil)
+
+// gridboundaryOption allows management of the mutation configuration using functional options.
+type gridboundaryOption func(*GridBoundaryMutation)
+
+// newGridBoundaryMutation creates new mutation for the GridBoundary entity.
+func newGridBoundaryMutation(c config, op Op, opts ...gridboundaryOption) *GridBoundaryMutation {
+	m := &GridBoundaryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeGridBoundary,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withGridBoundaryID sets the ID field of the mutation.
+func withGridBoundaryID(id int) gridboundaryOption {
+	return func(m *GridBoundaryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *GridBoundary
+		)
+		m.oldValue = func(ctx context.Context) (*GridBoundary, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().GridBoundary.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withGridBoundary sets the old GridBoundary of the mutation.
+func withGridBoundary(node *GridBoundary) gridboundaryOption {
+	return func(m *GridBoundaryMutation) {
+		m.oldValue = func(context.Context) (*GridBoundary, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m GridBoundaryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m GridBoundaryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *GridBoundaryMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *GridBoundaryMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().GridBoundary.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *GridBoundaryMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *GridBoundaryMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the GridBoundary entity.
+// If the GridBoundary object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridBoundaryMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *GridBoundaryMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *GridBoundaryMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *GridBoundaryMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the GridBoundary entity.
+// If the GridBoundary object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridBoundaryMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *GridBoundaryMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetGridID sets the "grid_id" field.
+func (m *GridBoundaryMutation) SetGridID(i int) {
+	m.grid = &i
+}
+
+// GridID returns the value of the "grid_id" field in the mutation.
+func (m *GridBoundaryMutation) GridID() (r int, exists bool) {
+	v := m.grid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridID returns the old "grid_id" field's value of the GridBoundary entity.
+// If the GridBoundary object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridBoundaryMutation) OldGridID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridID: %w", err)
+	}
+	return oldValue.GridID, nil
+}
+
+// ResetGridID resets all changes to the "grid_id" field.
+func (m *GridBoundaryMutation) ResetGridID() {
+	m.grid = nil
+}
+
+// SetShape sets the "shape" field.
+func (m *GridBoundaryMutation) SetShape(s string) {
+	m.shape = &s
+}
+
+// Shape returns the value of the "shape" field in the mutation.
+func (m *GridBoundaryMutation) Shape() (r string, exists bool) {
+	v := m.shape
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShape returns the old "shape" field's value of the GridBoundary entity.
+// If the GridBoundary object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridBoundaryMutation) OldShape(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShape is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShape requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShape: %w", err)
+	}
+	return oldValue.Shape, nil
+}
+
+// ResetShape resets all changes to the "shape" field.
+func (m *GridBoundaryMutation) ResetShape() {
+	m.shape = nil
+}
+
+// SetPositions sets the "positions" field.
+func (m *GridBoundaryMutation) SetPositions(i int) {
+	m.positions = &i
+	m.addpositions = nil
+}
+
+// Positions returns the value of the "positions" field in the mutation.
+func (m *GridBoundaryMutation) Positions() (r int, exists bool) {
+	v := m.positions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPositions returns the old "positions" field's value of the GridBoundary entity.
+// If the GridBoundary object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridBoundaryMutation) OldPositions(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPositions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPositions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPositions: %w", err)
+	}
+	return oldValue.Positions, nil
+}
+
+// AddPositions adds i to the "positions" field.
+func (m *GridBoundaryMutation) AddPositions(i int) {
+	if m.addpositions != nil {
+		*m.addpositions += i
+	} else {
+		m.addpositions = &i
+	}
+}
+
+// AddedPositions returns the value that was added to the "positions" field in this mutation.
+func (m *GridBoundaryMutation) AddedPositions() (r int, exists bool) {
+	v := m.addpositions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPositions resets all changes to the "positions" field.
+func (m *GridBoundaryMutation) ResetPositions() {
+	m.positions = nil
+	m.addpositions = nil
+}
+
+// ClearGrid clears the "grid" edge to the Grid entity.
+func (m *GridBoundaryMutation) ClearGrid() {
+	m.clearedgrid = true
+	m.clearedFields[gridboundary.FieldGridID] = struct{}{}
+}
+
+// GridCleared reports if the "grid" edge to the Grid entity was cleared.
+func (m *GridBoundaryMutation) GridCleared() bool {
+	return m.clearedgrid
+}
+
+// GridIDs returns the "grid" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// GridID instead. It exists only for internal usage by the builders.
+func (m *GridBoundaryMutation) GridIDs() (ids []int) {
+	if id := m.grid; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetGrid resets all changes to the "grid" edge.
+func (m *GridBoundaryMutation) ResetGrid() {
+	m.grid = nil
+	m.clearedgrid = false
+}
+
+// Where appends a list predicates to the GridBoundaryMutation builder.
+func (m *GridBoundaryMutation) Where(ps ...predicate.GridBoundary) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the GridBoundaryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *GridBoundaryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.GridBoundary, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *GridBoundaryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *GridBoundaryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (GridBoundary).
+func (m *GridBoundaryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *GridBoundaryMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.created_at != nil {
+		fields = append(fields, gridboundary.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, gridboundary.FieldUpdatedAt)
+	}
+	if m.grid != nil {
+		fields = append(fields, gridboundary.FieldGridID)
+	}
+	if m.shape != nil {
+		fields = append(fields, gridboundary.FieldShape)
+	}
+	if m.positions != nil {
+		fields = append(fields, gridboundary.FieldPositions)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *GridBoundaryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case gridboundary.FieldCreatedAt:
+		return m.CreatedAt()
+	case gridboundary.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case gridboundary.FieldGridID:
+		return m.GridID()
+	case gridboundary.FieldShape:
+		return m.Shape()
+	case gridboundary.FieldPositions:
+		return m.Positions()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *GridBoundaryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case gridboundary.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case gridboundary.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case gridboundary.FieldGridID:
+		return m.OldGridID(ctx)
+	case gridboundary.FieldShape:
+		return m.OldShape(ctx)
+	case gridboundary.FieldPositions:
+		return m.OldPositions(ctx)
+	}
+	return nil, fmt.Errorf("unknown GridBoundary field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *GridBoundaryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case gridboundary.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case gridboundary.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case gridboundary.FieldGridID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridID(v)
+		return nil
+	case gridboundary.FieldShape:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShape(v)
+		return nil
+	case gridboundary.FieldPositions:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPositions(v)
+		return nil
+	}
+	return fmt.Errorf("unknown GridBoundary field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *GridBoundaryMutation) AddedFields() []string {
+	var fields []string
+	if m.addpositions != nil {
+		fields = append(fields, gridboundary.FieldPositions)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *GridBoundaryMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case gridboundary.FieldPositions:
+		return m.AddedPositions()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *GridBoundaryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case gridboundary.FieldPositions:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPositions(v)
+		return nil
+	}
+	return fmt.Errorf("unknown GridBoundary numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *GridBoundaryMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *GridBoundaryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *GridBoundaryMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown GridBoundary nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *GridBoundaryMutation) ResetField(name string) error {
+	switch name {
+	case gridboundary.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case gridboundary.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case gridboundary.FieldGridID:
+		m.ResetGridID()
+		return nil
+	case gridboundary.FieldShape:
+		m.ResetShape()
+		return nil
+	case gridboundary.FieldPositions:
+		m.ResetPositions()
+		return nil
+	}
+	return fmt.Errorf("unknown GridBoundary field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *GridBoundaryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.grid != nil {
+		edges = append(edges, gridboundary.EdgeGrid)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *GridBoundaryMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case gridboundary.EdgeGrid:
+		if id := m.grid; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *GridBoundaryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *GridBoundaryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *GridBoundaryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedgrid {
+		edges = append(edges, gridboundary.EdgeGrid)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *GridBoundaryMutation) EdgeCleared(name string) bool {
+	switch name {
+	case gridboundary.EdgeGrid:
+		return m.clearedgrid
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *GridBoundaryMutation) ClearEdge(name string) error {
+	switch name {
+	case gridboundary.EdgeGrid:
+		m.ClearGrid()
+		return nil
+	}
+	return fmt.Errorf("unknown GridBoundary unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *GridBoundaryMutation) ResetEdge(name string) error {
+	switch name {
+	case gridboundary.EdgeGrid:
+		m.ResetGrid()
+		return nil
+	}
+	return fmt.Errorf("unknown GridBoundary edge %s", name)
 }
 
 // HouseholdMutation represents an operation that mutates the Household nodes in the graph.

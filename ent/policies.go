@@ -14,6 +14,7 @@ import (
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/eventtally"
 	"gridgov/ent/grid"
+	"gridgov/ent/gridboundary"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
@@ -50,6 +51,7 @@ var EntityTypes = []string{
 	TypeEventCategory,
 	TypeEventTally,
 	TypeGrid,
+	TypeGridBoundary,
 	TypeHousehold,
 	TypeHouseholdTag,
 	TypeIdempotencyKey,
@@ -111,6 +113,9 @@ func MissingPolicies() []string {
 	}
 	if grid.Policy == nil {
 		missing = append(missing, TypeGrid)
+	}
+	if gridboundary.Policy == nil {
+		missing = append(missing, TypeGridBoundary)
 	}
 	if household.Policy == nil {
 		missing = append(missing, TypeHousehold)

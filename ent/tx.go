@@ -36,6 +36,8 @@ type Tx struct {
 	EventTally *EventTallyClient
 	// Grid is the client for interacting with the Grid builders.
 	Grid *GridClient
+	// GridBoundary is the client for interacting with the GridBoundary builders.
+	GridBoundary *GridBoundaryClient
 	// Household is the client for interacting with the Household builders.
 	Household *HouseholdClient
 	// HouseholdTag is the client for interacting with the HouseholdTag builders.
@@ -220,6 +222,7 @@ func (tx *Tx) init() {
 	tx.EventCategory = NewEventCategoryClient(tx.config)
 	tx.EventTally = NewEventTallyClient(tx.config)
 	tx.Grid = NewGridClient(tx.config)
+	tx.GridBoundary = NewGridBoundaryClient(tx.config)
 	tx.Household = NewHouseholdClient(tx.config)
 	tx.HouseholdTag = NewHouseholdTagClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)

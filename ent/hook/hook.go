@@ -140,6 +140,18 @@ func (f GridFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.GridMutation", m)
 }
 
+// The GridBoundaryFunc type is an adapter to allow the use of ordinary
+// function as GridBoundary mutator.
+type GridBoundaryFunc func(context.Context, *ent.GridBoundaryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f GridBoundaryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.GridBoundaryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.GridBoundaryMutation", m)
+}
+
 // The HouseholdFunc type is an adapter to allow the use of ordinary
 // function as Household mutator.
 type HouseholdFunc func(context.Context, *ent.HouseholdMutation) (ent.Value, error)

@@ -18,6 +18,7 @@ import (
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/eventtally"
 	"gridgov/ent/grid"
+	"gridgov/ent/gridboundary"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
@@ -395,6 +396,33 @@ func (f TraverseGrid) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.GridQuery", q)
+}
+
+// The GridBoundaryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type GridBoundaryFunc func(context.Context, *ent.GridBoundaryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f GridBoundaryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.GridBoundaryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.GridBoundaryQuery", q)
+}
+
+// The TraverseGridBoundary type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseGridBoundary func(context.Context, *ent.GridBoundaryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseGridBoundary) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseGridBoundary) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.GridBoundaryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.GridBoundaryQuery", q)
 }
 
 // The HouseholdFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -989,6 +1017,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.EventTallyQuery, predicate.EventTally, eventtally.OrderOption]{typ: ent.TypeEventTally, tq: q}, nil
 	case *ent.GridQuery:
 		return &query[*ent.GridQuery, predicate.Grid, grid.OrderOption]{typ: ent.TypeGrid, tq: q}, nil
+	case *ent.GridBoundaryQuery:
+		return &query[*ent.GridBoundaryQuery, predicate.GridBoundary, gridboundary.OrderOption]{typ: ent.TypeGridBoundary, tq: q}, nil
 	case *ent.HouseholdQuery:
 		return &query[*ent.HouseholdQuery, predicate.Household, household.OrderOption]{typ: ent.TypeHousehold, tq: q}, nil
 	case *ent.HouseholdTagQuery:

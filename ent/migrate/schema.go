@@ -560,6 +560,36 @@ var (
 			},
 		},
 	}
+	// GridBoundariesColumns holds the columns for the "grid_boundaries" table.
+	GridBoundariesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "shape", Type: field.TypeString, Size: 2147483647},
+		{Name: "positions", Type: field.TypeInt},
+		{Name: "grid_id", Type: field.TypeInt},
+	}
+	// GridBoundariesTable holds the schema information for the "grid_boundaries" table.
+	GridBoundariesTable = &schema.Table{
+		Name:       "grid_boundaries",
+		Columns:    GridBoundariesColumns,
+		PrimaryKey: []*schema.Column{GridBoundariesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "grid_boundaries_grids_grid",
+				Columns:    []*schema.Column{GridBoundariesColumns[5]},
+				RefColumns: []*schema.Column{GridsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "gridboundary_grid_id",
+				Unique:  true,
+				Columns: []*schema.Column{GridBoundariesColumns[5]},
+			},
+		},
+	}
 	// HouseholdsColumns holds the columns for the "households" table.
 	HouseholdsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1486,6 +1516,7 @@ var (
 		EventCategoriesTable,
 		EventTalliesTable,
 		GridsTable,
+		GridBoundariesTable,
 		HouseholdsTable,
 		HouseholdTagsTable,
 		IdempotencyKeysTable,
@@ -1559,6 +1590,10 @@ func init() {
 	GridsTable.ForeignKeys[0].RefTable = GridsTable
 	GridsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
+	}
+	GridBoundariesTable.ForeignKeys[0].RefTable = GridsTable
+	GridBoundariesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(137438953472),
 	}
 	HouseholdsTable.ForeignKeys[0].RefTable = GridsTable
 	HouseholdsTable.ForeignKeys[1].RefTable = PersonsTable

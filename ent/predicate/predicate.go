@@ -39,6 +39,9 @@ type EventTally func(*sql.Selector)
 // Grid is the predicate function for grid builders.
 type Grid func(*sql.Selector)
 
+// GridBoundary is the predicate function for gridboundary builders.
+type GridBoundary func(*sql.Selector)
+
 // Household is the predicate function for household builders.
 type Household func(*sql.Selector)
 

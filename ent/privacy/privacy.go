@@ -375,6 +375,30 @@ func (f GridMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) 
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.GridMutation", m)
 }
 
+// The GridBoundaryQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type GridBoundaryQueryRuleFunc func(context.Context, *ent.GridBoundaryQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f GridBoundaryQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.GridBoundaryQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.GridBoundaryQuery", q)
+}
+
+// The GridBoundaryMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type GridBoundaryMutationRuleFunc func(context.Context, *ent.GridBoundaryMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f GridBoundaryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.GridBoundaryMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.GridBoundaryMutation", m)
+}
+
 // The HouseholdQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type HouseholdQueryRuleFunc func(context.Context, *ent.HouseholdQuery) error
@@ -936,6 +960,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.GridQuery:
 		return q.Filter(), nil
+	case *ent.GridBoundaryQuery:
+		return q.Filter(), nil
 	case *ent.HouseholdQuery:
 		return q.Filter(), nil
 	case *ent.HouseholdTagQuery:
@@ -1006,6 +1032,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.EventTallyMutation:
 		return m.Filter(), nil
 	case *ent.GridMutation:
+		return m.Filter(), nil
+	case *ent.GridBoundaryMutation:
 		return m.Filter(), nil
 	case *ent.HouseholdMutation:
 		return m.Filter(), nil

@@ -15,6 +15,7 @@ import (
 	"gridgov/ent/eventcategory"
 	"gridgov/ent/eventtally"
 	"gridgov/ent/grid"
+	"gridgov/ent/gridboundary"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
 	"gridgov/ent/idempotencykey"
@@ -796,6 +797,43 @@ func init() {
 	grid.DefaultDuties = gridDescDuties.Default.(string)
 	// grid.DutiesValidator is a validator for the "duties" field. It is called by the builders before save.
 	grid.DutiesValidator = gridDescDuties.Validators[0].(func(string) error)
+	gridboundaryMixin := schema.GridBoundary{}.Mixin()
+	gridboundary.Policy = privacy.NewPolicies(schema.GridBoundary{})
+	gridboundary.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := gridboundary.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	gridboundaryMixinHooks0 := gridboundaryMixin[0].Hooks()
+
+	gridboundary.Hooks[1] = gridboundaryMixinHooks0[0]
+
+	gridboundary.Hooks[2] = gridboundaryMixinHooks0[1]
+	gridboundaryMixinFields0 := gridboundaryMixin[0].Fields()
+	_ = gridboundaryMixinFields0
+	gridboundaryFields := schema.GridBoundary{}.Fields()
+	_ = gridboundaryFields
+	// gridboundaryDescCreatedAt is the schema descriptor for created_at field.
+	gridboundaryDescCreatedAt := gridboundaryMixinFields0[0].Descriptor()
+	// gridboundary.DefaultCreatedAt holds the default value on creation for the created_at field.
+	gridboundary.DefaultCreatedAt = gridboundaryDescCreatedAt.Default.(func() time.Time)
+	// gridboundaryDescUpdatedAt is the schema descriptor for updated_at field.
+	gridboundaryDescUpdatedAt := gridboundaryMixinFields0[1].Descriptor()
+	// gridboundary.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	gridboundary.DefaultUpdatedAt = gridboundaryDescUpdatedAt.Default.(func() time.Time)
+	// gridboundary.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	gridboundary.UpdateDefaultUpdatedAt = gridboundaryDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// gridboundaryDescShape is the schema descriptor for shape field.
+	gridboundaryDescShape := gridboundaryFields[1].Descriptor()
+	// gridboundary.ShapeValidator is a validator for the "shape" field. It is called by the builders before save.
+	gridboundary.ShapeValidator = gridboundaryDescShape.Validators[0].(func(string) error)
+	// gridboundaryDescPositions is the schema descriptor for positions field.
+	gridboundaryDescPositions := gridboundaryFields[2].Descriptor()
+	// gridboundary.PositionsValidator is a validator for the "positions" field. It is called by the builders before save.
+	gridboundary.PositionsValidator = gridboundaryDescPositions.Validators[0].(func(int) error)
 	householdMixin := schema.Household{}.Mixin()
 	household.Policy = privacy.NewPolicies(schema.Household{})
 	household.Hooks[0] = func(next ent.Mutator) ent.Mutator {

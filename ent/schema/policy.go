@@ -184,6 +184,10 @@ func (CalendarDay) Policy() ent.Policy { return authz.NewPolicy(authz.CalendarRu
 // Policy of CalendarYear: as CalendarDay's.
 func (CalendarYear) Policy() ent.Policy { return authz.NewPolicy(authz.CalendarRules()) }
 
+// Policy of GridBoundary: reachable only on the system's account; package gridmap checks the
+// grid's visibility (reads) or the viewer's right to change it (writes) first.
+func (GridBoundary) Policy() ent.Policy { return authz.NewPolicy(authz.SystemOnlyRules()) }
+
 // Policy of ImportJob: reachable only on the system's account; the importjob package shows a
 // job to the account that started it.
 func (ImportJob) Policy() ent.Policy { return authz.NewPolicy(authz.SystemOnlyRules()) }

@@ -16,6 +16,7 @@ import (
 	gen "gridgov/ent"
 	"gridgov/ent/auditentry"
 	"gridgov/ent/event"
+	"gridgov/ent/grid"
 	"gridgov/ent/inspection"
 	"gridgov/internal/apperr"
 )
@@ -217,6 +218,14 @@ var parentPaths = map[string]func(ctx context.Context, c *gen.Client, fields map
 			return "", nil
 		}
 		return c.Event.Query().Where(event.ID(id)).Select(event.FieldGridPath).String(ctx)
+	},
+	// A boundary belongs to its grid.
+	gen.TypeGridBoundary: func(ctx context.Context, c *gen.Client, fields map[string]any) (string, error) {
+		id, ok := intOf(fields["grid_id"])
+		if !ok { // an update records only the fields it changes, and grid_id never changes
+			return "", nil
+		}
+		return c.Grid.Query().Where(grid.ID(id)).Select(grid.FieldPath).String(ctx)
 	},
 	// A photo belongs to the grid of its case or of its inspection.
 	gen.TypePhoto: func(ctx context.Context, c *gen.Client, fields map[string]any) (string, error) {

@@ -20,7 +20,8 @@ type Everything struct {
 
 // LoadAll loads the whole demo, each part only if it is missing: the grid tree and people,
 // the case taxonomy, the cases, the daily work, the ledger catalogue with the demo ledgers
-// and key projects, the demo sign-ins, and the bulletin posts and supervision ledger. Its
+// and key projects, the demo sign-ins, the bulletin posts and supervision ledger, and the
+// grids' boundaries. Its
 // rows are recorded in the audit log as operation "demo".
 func LoadAll(ctx context.Context, client *ent.Client) (*Everything, error) {
 	ctx = audit.WithOperation(ctx, "demo", "")
@@ -41,6 +42,9 @@ func LoadAll(ctx context.Context, client *ent.Client) (*Everything, error) {
 		return nil, err
 	}
 	if err := LoadPublic(ctx, client); err != nil {
+		return nil, err
+	}
+	if err := LoadBoundaries(ctx, client); err != nil {
 		return nil, err
 	}
 	return &Everything{Summary: *sum, Cases: cases, Daily: daily, Accounts: accounts, Ledgers: ledgers}, nil
