@@ -58,6 +58,7 @@ type serveSettings struct {
 	metricsAddr      string   // empty: /metrics on the API's port, or nowhere in production mode
 	corsOrigins      []string // empty: same origin only
 	photoStore       string   // empty: photos.DefaultDir
+	signingKey       []byte   // of download and photo links; empty: a random one (not in production)
 	warnings         []string // to log once the logger exists
 }
 
@@ -80,6 +81,7 @@ type serveFlags struct {
 	PprofAddr        string        `name:"pprof-addr" env:"GRIDGOV_PPROF_ADDR" help:"address of a separate listener serving Go profiles at /debug/pprof/, e.g. 127.0.0.1:6060 (default: off; never the --addr port; keep it private)"`
 	MetricsAddr      string        `name:"metrics-addr" env:"GRIDGOV_METRICS_ADDR" help:"address of a separate listener serving Prometheus metrics at /metrics, e.g. 127.0.0.1:9090 (default: /metrics on the --addr port, except in production mode, where metrics are served only here)"`
 	PhotoStore       string        `name:"photo-store" env:"GRIDGOV_PHOTO_STORE" help:"where uploaded photos are kept: file:///var/lib/gridgov/photos?create_dir=1, or s3://BUCKET?region=R&endpoint=URL&use_path_style=true for S3 or a compatible store (credentials from the AWS environment variables) (default: the directory ./gridgov-photos)"`
+	SigningKeyFile   string        `name:"signing-key-file" env:"GRIDGOV_SIGNING_KEY_FILE" help:"file holding the key (at least 32 bytes, e.g. head -c 32 /dev/urandom | base64) that signs download and photo links, the same for every API process so that a link one hands out works on the others; required in production mode (default elsewhere: a random key per process)"`
 	CORSOrigins      string        `name:"cors-origins" env:"GRIDGOV_CORS_ORIGINS" help:"comma-separated origins of browser frontends allowed to call the API from another origin, e.g. http://localhost:5173,https://*.grid.example.cn (default: none, same origin only)"`
 
 	introspectionGiven bool // --introspection on the command line or in the environment
@@ -180,7 +182,15 @@ func (f *serveFlags) settings() (serveSettings, error) {
 	default:
 		return s, fmt.Errorf(`--log-format must be "text", "json" or "auto", got %q`, s.logFormat)
 	}
+	if f.SigningKeyFile != "" {
+		if s.signingKey, err = readSigningKey(f.SigningKeyFile); err != nil {
+			return s, fmt.Errorf("--signing-key-file: %w", err)
+		}
+	}
 	if s.production {
+		if len(s.signingKey) == 0 {
+			return s, errors.New("production mode needs --signing-key-file (GRIDGOV_SIGNING_KEY_FILE): a key of its own per process would make the download and photo links one process hands out fail on the others, and change on every restart")
+		}
 		if s.demo {
 			return s, errors.New("--demo is refused in production mode (--production, GRIDGOV_PRODUCTION): the demo accounts share a published password")
 		}
@@ -275,8 +285,12 @@ func serve(ctx context.Context, s serveSettings, stdout io.Writer) error {
 	}
 	defer photoBucket.Close()
 	logger.Info("photo store", "url", photos.Redact(photoStore))
-	// One key signs the links of downloads and of photos.
-	signer := excel.NewSigner(nil)
+	// One key signs the links of downloads and of photos: the configured one, shared by every
+	// process, or outside production a random one of this process.
+	if len(s.signingKey) == 0 {
+		logger.Warn("no --signing-key-file: download and photo links are signed with a random key of this process; they fail on other processes and after a restart")
+	}
+	signer := excel.NewSigner(s.signingKey)
 	handlers := server.Build(server.Config{
 		Downloads:        signer,
 		Photos:           photos.New(photoBucket, signer),

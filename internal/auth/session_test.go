@@ -399,23 +399,35 @@ func TestLoginAccountBackoff(t *testing.T) {
 
 func TestBackoff(t *testing.T) {
 	t.Parallel()
-	b := auth.NewBackoff(3, time.Second, 4*time.Second, time.Minute)
-	type attempt struct {
-		OK   bool
-		Wait time.Duration
-	}
-	try := func(d time.Duration) attempt { ok, w := b.Attempt("k", at(d)); return attempt{ok, w} }
-	got := []attempt{try(0), try(0), try(0), try(0), try(time.Second), try(time.Second), try(3 * time.Second),
-		try(7 * time.Second), try(11 * time.Second), try(11*time.Second + time.Minute)}
-	want := []attempt{{true, 0}, {true, 0}, {true, 0}, {false, time.Second}, {true, 0}, {false, 2 * time.Second}, {true, 0},
-		{true, 0}, {true, 0}, {true, 0}}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("attempts (-want +got):\n%s", diff)
-	}
-	b.Reset("k")
-	if ok, _ := b.Attempt("k", at(11*time.Second+time.Minute)); !ok {
-		t.Errorf("refused after Reset")
-	}
+	// On both stores: memory (SQLite) and the table every process shares (PostgreSQL).
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		b := auth.NewBackoff(3, time.Second, 4*time.Second, time.Minute).Shared(auth.RatesFor(db.Client), "backoff")
+		type attempt struct {
+			OK   bool
+			Wait time.Duration
+		}
+		ctx := t.Context()
+		try := func(d time.Duration) attempt {
+			ok, w, err := b.Attempt(ctx, "k", at(d))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return attempt{ok, w}
+		}
+		got := []attempt{try(0), try(0), try(0), try(0), try(time.Second), try(time.Second), try(3 * time.Second),
+			try(7 * time.Second), try(11 * time.Second), try(11*time.Second + time.Minute)}
+		want := []attempt{{true, 0}, {true, 0}, {true, 0}, {false, time.Second}, {true, 0}, {false, 2 * time.Second}, {true, 0},
+			{true, 0}, {true, 0}, {true, 0}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("attempts (-want +got):\n%s", diff)
+		}
+		if err := b.Reset(ctx, "k"); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _, _ := b.Attempt(ctx, "k", at(11*time.Second+time.Minute)); !ok {
+			t.Errorf("refused after Reset")
+		}
+	})
 }
 
 // TestLoginRateLimitResetOnSuccess: a successful sign-in clears the account's failures.
