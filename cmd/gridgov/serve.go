@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -59,6 +60,8 @@ type serveSettings struct {
 	corsOrigins      []string // empty: same origin only
 	photoStore       string   // empty: photos.DefaultDir
 	signingKey       []byte   // of download and photo links; empty: a random one (not in production)
+	pooler           bool     // dbURL goes through a pooler in transaction mode
+	listenURL        string   // PostgreSQL URL for LISTEN, direct to the server; empty: dbURL
 	warnings         []string // to log once the logger exists
 }
 
@@ -82,6 +85,8 @@ type serveFlags struct {
 	MetricsAddr      string        `name:"metrics-addr" env:"GRIDGOV_METRICS_ADDR" help:"address of a separate listener serving Prometheus metrics at /metrics, e.g. 127.0.0.1:9090 (default: /metrics on the --addr port, except in production mode, where metrics are served only here)"`
 	PhotoStore       string        `name:"photo-store" env:"GRIDGOV_PHOTO_STORE" help:"where uploaded photos are kept: file:///var/lib/gridgov/photos?create_dir=1, or s3://BUCKET?region=R&endpoint=URL&use_path_style=true for S3 or a compatible store (credentials from the AWS environment variables) (default: the directory ./gridgov-photos)"`
 	SigningKeyFile   string        `name:"signing-key-file" env:"GRIDGOV_SIGNING_KEY_FILE" help:"file holding the key (at least 32 bytes, e.g. head -c 32 /dev/urandom | base64) that signs download and photo links, the same for every API process so that a link one hands out works on the others; required in production mode (default elsewhere: a random key per process)"`
+	DBPooler         bool          `name:"db-pooler" env:"GRIDGOV_DB_POOLER" help:"the database URL reaches PostgreSQL through a pooler in transaction mode (pgbouncer): no run-time parameters are sent at connect (set jit=off and statement_timeout as the database's defaults; serve warns when they differ), and LISTEN goes to --listen-database-url"`
+	ListenURL        string        `name:"listen-database-url" env:"GRIDGOV_LISTEN_DATABASE_URL" placeholder:"URL" help:"PostgreSQL URL straight to the primary, not through a pooler, for the LISTEN connections that hear other processes' changes (default: --database-url; required with --db-pooler)"`
 	CORSOrigins      string        `name:"cors-origins" env:"GRIDGOV_CORS_ORIGINS" help:"comma-separated origins of browser frontends allowed to call the API from another origin, e.g. http://localhost:5173,https://*.grid.example.cn (default: none, same origin only)"`
 
 	introspectionGiven bool // --introspection on the command line or in the environment
@@ -131,7 +136,7 @@ func (f *serveFlags) settings() (serveSettings, error) {
 		statementTimeout: f.StatementTimeout, requestTimeout: f.RequestTimeout,
 		shutdownTimeout: f.ShutdownTimeout, pprofAddr: f.PprofAddr, metricsAddr: f.MetricsAddr,
 		supervisionPhone: f.SupervisionPhone, publicURL: strings.TrimRight(f.PublicURL, "/"),
-		photoStore: f.PhotoStore,
+		photoStore: f.PhotoStore, pooler: f.DBPooler, listenURL: f.ListenURL,
 	}
 	if f.SessionHours >= 1 && f.SessionHours <= maxSessionHours {
 		s.sessionTTL = time.Duration(f.SessionHours) * time.Hour
@@ -181,6 +186,15 @@ func (f *serveFlags) settings() (serveSettings, error) {
 	case "text", "json":
 	default:
 		return s, fmt.Errorf(`--log-format must be "text", "json" or "auto", got %q`, s.logFormat)
+	}
+	if s.pooler && store.Dialect(s.dbURL) != dialect.Postgres {
+		return s, errors.New("--db-pooler needs a PostgreSQL --database-url")
+	}
+	if s.pooler && s.listenURL == "" {
+		return s, errors.New("--db-pooler needs --listen-database-url, straight to PostgreSQL: through a pooler in transaction mode LISTEN holds no server connection and hears nothing")
+	}
+	if s.listenURL != "" && store.Dialect(s.listenURL) != dialect.Postgres {
+		return s, fmt.Errorf("--listen-database-url must be a PostgreSQL URL, got %q", store.RedactURL(s.listenURL))
 	}
 	if f.SigningKeyFile != "" {
 		if s.signingKey, err = readSigningKey(f.SigningKeyFile); err != nil {
@@ -255,7 +269,8 @@ func serve(ctx context.Context, s serveSettings, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "demo public pages: /cards/%s, /cards?root=%s, /badges?root=%s, /bulletin/%s\n",
 			demo.SanwangzhuangGroupCode, demo.SanwangzhuangCode, demo.SanwangzhuangCode, demo.SanwangzhuangCode)
 	}
-	viewers, stopFeed, err := viewerCache(ctx, s.dbURL, db, logger)
+	listenURL := cmp.Or(s.listenURL, s.dbURL)
+	viewers, stopFeed, err := viewerCache(ctx, listenURL, db, logger)
 	if err != nil {
 		return err
 	}
@@ -266,7 +281,7 @@ func serve(ctx context.Context, s serveSettings, stdout io.Writer) error {
 	// are reloaded as they commit.
 	calDSN := ""
 	if store.Dialect(s.dbURL) == dialect.Postgres {
-		calDSN = s.dbURL
+		calDSN = listenURL
 	}
 	stopCal, err := calendar.Start(ctx, client, calDSN, logger, clock.Now)
 	if err != nil {
@@ -435,12 +450,23 @@ func viewerCache(ctx context.Context, dbURL string, db *sql.DB, logger *slog.Log
 // timeout of the settings, and returns the pool below the client for /readyz and /metrics.
 func openServeDatabase(ctx context.Context, s serveSettings) (*ent.Client, *sql.DB, error) {
 	url := s.dbURL
-	if store.Dialect(url) == dialect.Postgres && s.statementTimeout > 0 {
+	opts := []store.Option{store.WithMaxOpenConns(s.maxOpenConns)}
+	switch {
+	case s.pooler:
+		// The pooler would refuse or drop statement_timeout at connect: the database's
+		// defaults must carry it, checked below.
+		opts = append(opts, store.WithPooler())
+	case store.Dialect(url) == dialect.Postgres && s.statementTimeout > 0:
 		url = withStatementTimeout(url, s.statementTimeout)
 	}
-	client, db, err := store.Open(ctx, url, store.WithMaxOpenConns(s.maxOpenConns))
+	client, db, err := store.Open(ctx, url, opts...)
 	if err != nil {
 		return nil, nil, err
+	}
+	if s.pooler {
+		if err := store.CheckPooledSettings(ctx, db, store.PooledSettings(s.statementTimeout)); err != nil {
+			slog.Warn(err.Error())
+		}
 	}
 	// SQLite migrates itself; PostgreSQL is migrated by `gridgov migrate apply`, and serve
 	// refuses a schema that is behind rather than changing a production database on start.

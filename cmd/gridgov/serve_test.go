@@ -105,6 +105,13 @@ func TestServeFlags(t *testing.T) {
 				s.production, s.introspection, s.logFormat, s.warnings = true, false, "json", []string{metricsWarning, sqliteWarning}
 			})},
 
+		{name: "behind a pooler", args: []string{"--database-url", pg, "--db-pooler", "--listen-database-url", pg + "&application_name=listen"},
+			want: with(func(s *serveSettings) { s.dbURL, s.pooler, s.listenURL = pg, true, pg+"&application_name=listen" })},
+		{name: "behind a pooler from the environment", env: map[string]string{"GRIDGOV_DATABASE_URL": pg, "GRIDGOV_DB_POOLER": "1", "GRIDGOV_LISTEN_DATABASE_URL": pg},
+			want: with(func(s *serveSettings) { s.dbURL, s.pooler, s.listenURL = pg, true, pg })},
+		{name: "a pooler without a direct URL to listen on", args: []string{"--database-url", pg, "--db-pooler"}, wantErr: "--db-pooler needs --listen-database-url"},
+		{name: "a pooler on SQLite", args: []string{"--db-pooler", "--listen-database-url", pg}, wantErr: "--db-pooler needs a PostgreSQL --database-url"},
+		{name: "listening on SQLite", args: []string{"--listen-database-url", "gridgov.db"}, wantErr: "--listen-database-url must be a PostgreSQL URL"},
 		{name: "production needs a signing key", args: []string{"--production", "--database-url", pg}, wantErr: "production mode needs --signing-key-file"},
 		{name: "signing key outside production", args: []string{"--signing-key-file", keyFile},
 			want: with(func(s *serveSettings) { s.signingKey = key })},
@@ -205,6 +212,7 @@ var serveEnv = map[string]string{
 	"trusted-proxies": "GRIDGOV_TRUSTED_PROXIES", "pprof-addr": "GRIDGOV_PPROF_ADDR",
 	"metrics-addr": "GRIDGOV_METRICS_ADDR", "cors-origins": "GRIDGOV_CORS_ORIGINS",
 	"photo-store": "GRIDGOV_PHOTO_STORE", "signing-key-file": "GRIDGOV_SIGNING_KEY_FILE",
+	"db-pooler": "GRIDGOV_DB_POOLER", "listen-database-url": "GRIDGOV_LISTEN_DATABASE_URL",
 }
 
 // writeSigningKey writes a link-signing key file as an operator would (base64 of random
