@@ -29,6 +29,7 @@ import (
 	"gridgov/internal/demo"
 	"gridgov/internal/excel"
 	"gridgov/internal/photos"
+	"gridgov/internal/replica"
 	"gridgov/internal/server"
 	"gridgov/internal/store"
 )
@@ -62,6 +63,9 @@ type serveSettings struct {
 	signingKey       []byte   // of download and photo links; empty: a random one (not in production)
 	pooler           bool     // dbURL goes through a pooler in transaction mode
 	listenURL        string   // PostgreSQL URL for LISTEN, direct to the server; empty: dbURL
+	readURL          string   // a hot standby for reads; empty: none
+	readMaxLag       time.Duration
+	readWait         time.Duration
 	warnings         []string // to log once the logger exists
 }
 
@@ -87,6 +91,9 @@ type serveFlags struct {
 	SigningKeyFile   string        `name:"signing-key-file" env:"GRIDGOV_SIGNING_KEY_FILE" help:"file holding the key (at least 32 bytes, e.g. head -c 32 /dev/urandom | base64) that signs download and photo links, the same for every API process so that a link one hands out works on the others; required in production mode (default elsewhere: a random key per process)"`
 	DBPooler         bool          `name:"db-pooler" env:"GRIDGOV_DB_POOLER" help:"the database URL reaches PostgreSQL through a pooler in transaction mode (pgbouncer): no run-time parameters are sent at connect (set jit=off and statement_timeout as the database's defaults; serve warns when they differ), and LISTEN goes to --listen-database-url"`
 	ListenURL        string        `name:"listen-database-url" env:"GRIDGOV_LISTEN_DATABASE_URL" placeholder:"URL" help:"PostgreSQL URL straight to the primary, not through a pooler, for the LISTEN connections that hear other processes' changes (default: --database-url; required with --db-pooler)"`
+	ReadURL          string        `name:"read-database-url" env:"GRIDGOV_READ_DATABASE_URL" placeholder:"URL" help:"PostgreSQL URL of a hot standby (streaming replica) of --database-url for reads: queries, public pages and downloads go there while it is at most --read-max-lag behind, a session's reads after its mutation waiting up to --read-wait for the standby to replay it (default: none, everything on the primary)"`
+	ReadMaxLag       time.Duration `name:"read-max-lag" env:"GRIDGOV_READ_MAX_LAG" default:"10s" help:"how far the --read-database-url standby may lag behind the primary before it is skipped"`
+	ReadWait         time.Duration `name:"read-wait" env:"GRIDGOV_READ_WAIT" default:"500ms" help:"how long a session's read after its mutation waits for the standby to replay it before it goes to the primary"`
 	CORSOrigins      string        `name:"cors-origins" env:"GRIDGOV_CORS_ORIGINS" help:"comma-separated origins of browser frontends allowed to call the API from another origin, e.g. http://localhost:5173,https://*.grid.example.cn (default: none, same origin only)"`
 
 	introspectionGiven bool // --introspection on the command line or in the environment
@@ -137,6 +144,7 @@ func (f *serveFlags) settings() (serveSettings, error) {
 		shutdownTimeout: f.ShutdownTimeout, pprofAddr: f.PprofAddr, metricsAddr: f.MetricsAddr,
 		supervisionPhone: f.SupervisionPhone, publicURL: strings.TrimRight(f.PublicURL, "/"),
 		photoStore: f.PhotoStore, pooler: f.DBPooler, listenURL: f.ListenURL,
+		readURL: f.ReadURL, readMaxLag: f.ReadMaxLag, readWait: f.ReadWait,
 	}
 	if f.SessionHours >= 1 && f.SessionHours <= maxSessionHours {
 		s.sessionTTL = time.Duration(f.SessionHours) * time.Hour
@@ -195,6 +203,12 @@ func (f *serveFlags) settings() (serveSettings, error) {
 	}
 	if s.listenURL != "" && store.Dialect(s.listenURL) != dialect.Postgres {
 		return s, fmt.Errorf("--listen-database-url must be a PostgreSQL URL, got %q", store.RedactURL(s.listenURL))
+	}
+	if s.readURL != "" && (store.Dialect(s.readURL) != dialect.Postgres || store.Dialect(s.dbURL) != dialect.Postgres) {
+		return s, errors.New("--read-database-url needs PostgreSQL URLs for it and --database-url")
+	}
+	if s.readMaxLag <= 0 || s.readWait <= 0 {
+		return s, fmt.Errorf("--read-max-lag and --read-wait must be positive, got %v and %v", s.readMaxLag, s.readWait)
 	}
 	if f.SigningKeyFile != "" {
 		if s.signingKey, err = readSigningKey(f.SigningKeyFile); err != nil {
@@ -300,6 +314,11 @@ func serve(ctx context.Context, s serveSettings, stdout io.Writer) error {
 	}
 	defer photoBucket.Close()
 	logger.Info("photo store", "url", photos.Redact(photoStore))
+	reads, stopReads, err := openReplica(ctx, s, client, db, logger)
+	if err != nil {
+		return err
+	}
+	defer stopReads()
 	// One key signs the links of downloads and of photos: the configured one, shared by every
 	// process, or outside production a random one of this process.
 	if len(s.signingKey) == 0 {
@@ -310,6 +329,7 @@ func serve(ctx context.Context, s serveSettings, stdout io.Writer) error {
 		Downloads:        signer,
 		Photos:           photos.New(photoBucket, signer),
 		Viewers:          viewers,
+		Reads:            reads,
 		Client:           client,
 		Enforcer:         enforcer,
 		Auth:             auth.NewService(client, enforcer, s.sessionTTL),
@@ -444,6 +464,30 @@ func viewerCache(ctx context.Context, dbURL string, db *sql.DB, logger *slog.Log
 	case <-ctx.Done():
 	}
 	return cache, stop, nil
+}
+
+// openReplica opens the --read-database-url standby and starts measuring it; nil without one.
+// stop ends the measurements and closes the standby's pool.
+func openReplica(ctx context.Context, s serveSettings, primary *ent.Client, primaryDB *sql.DB, logger *slog.Logger) (*replica.Router, func(), error) {
+	if s.readURL == "" {
+		return nil, func() {}, nil
+	}
+	url := s.readURL
+	opts := []store.Option{store.WithMaxOpenConns(s.maxOpenConns)}
+	switch {
+	case s.pooler:
+		opts = append(opts, store.WithPooler())
+	case s.statementTimeout > 0:
+		url = withStatementTimeout(url, s.statementTimeout)
+	}
+	client, db, err := store.Open(ctx, url, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--read-database-url: %w", err)
+	}
+	r := replica.New(primary, primaryDB, client, db, replica.Options{MaxLag: s.readMaxLag, Wait: s.readWait, Logger: logger})
+	stop := r.Start(context.WithoutCancel(ctx))
+	logger.Info("reads go to a replica when fresh", "read_database", store.RedactURL(s.readURL), "read_max_lag", s.readMaxLag.String())
+	return r, func() { stop(); client.Close() }, nil
 }
 
 // openServeDatabase opens and prepares the database as openDatabase does, with the pool size and statement

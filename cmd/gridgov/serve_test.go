@@ -27,7 +27,7 @@ func TestServeFlags(t *testing.T) {
 	defaults := serveSettings{
 		addr: "127.0.0.1:8080", dbURL: "gridgov.db", introspection: true, sessionTTL: 12 * time.Hour,
 		logFormat: "text", statementTimeout: 10 * time.Second, requestTimeout: 15 * time.Second,
-		shutdownTimeout: 20 * time.Second,
+		shutdownTimeout: 20 * time.Second, readMaxLag: 10 * time.Second, readWait: 500 * time.Millisecond,
 	}
 	with := func(change func(s *serveSettings)) serveSettings {
 		s := defaults
@@ -55,7 +55,8 @@ func TestServeFlags(t *testing.T) {
 			"--supervision-phone", "0371-1234", "--public-url", "https://grid.example.cn/", "--shutdown-timeout", "1m"},
 			want: serveSettings{addr: ":9000", dbURL: pg, demo: true, sessionTTL: 2 * time.Hour, logFormat: "json",
 				maxOpenConns: 32, statementTimeout: 2 * time.Second, requestTimeout: 5 * time.Second,
-				supervisionPhone: "0371-1234", publicURL: "https://grid.example.cn", shutdownTimeout: time.Minute}},
+				supervisionPhone: "0371-1234", publicURL: "https://grid.example.cn", shutdownTimeout: time.Minute,
+				readMaxLag: 10 * time.Second, readWait: 500 * time.Millisecond}},
 		{name: "every environment variable", env: map[string]string{"GRIDGOV_ADDR": ":9000", "GRIDGOV_DATABASE_URL": pg,
 			"GRIDGOV_DEMO": "true", "GRIDGOV_INTROSPECTION": "0", "GRIDGOV_SESSION_HOURS": "2", "GRIDGOV_LOG_FORMAT": "json",
 			"GRIDGOV_DB_MAX_OPEN_CONNS": "32", "GRIDGOV_DB_STATEMENT_TIMEOUT": "2s", "GRIDGOV_REQUEST_TIMEOUT": "5s",
@@ -63,7 +64,8 @@ func TestServeFlags(t *testing.T) {
 			"GRIDGOV_SHUTDOWN_TIMEOUT": "1m"},
 			want: serveSettings{addr: ":9000", dbURL: pg, demo: true, sessionTTL: 2 * time.Hour, logFormat: "json",
 				maxOpenConns: 32, statementTimeout: 2 * time.Second, requestTimeout: 5 * time.Second,
-				supervisionPhone: "0371-1234", publicURL: "https://grid.example.cn", shutdownTimeout: time.Minute}},
+				supervisionPhone: "0371-1234", publicURL: "https://grid.example.cn", shutdownTimeout: time.Minute,
+				readMaxLag: 10 * time.Second, readWait: 500 * time.Millisecond}},
 		{name: "the flag wins over the environment", args: []string{"--db-max-open-conns", "8"}, env: map[string]string{"GRIDGOV_DB_MAX_OPEN_CONNS": "32"},
 			want: with(func(s *serveSettings) { s.maxOpenConns = 8 })},
 		{name: "statement timeout off", args: []string{"--db-statement-timeout", "0"}, want: with(func(s *serveSettings) { s.statementTimeout = 0 })},
@@ -112,6 +114,14 @@ func TestServeFlags(t *testing.T) {
 		{name: "a pooler without a direct URL to listen on", args: []string{"--database-url", pg, "--db-pooler"}, wantErr: "--db-pooler needs --listen-database-url"},
 		{name: "a pooler on SQLite", args: []string{"--db-pooler", "--listen-database-url", pg}, wantErr: "--db-pooler needs a PostgreSQL --database-url"},
 		{name: "listening on SQLite", args: []string{"--listen-database-url", "gridgov.db"}, wantErr: "--listen-database-url must be a PostgreSQL URL"},
+		{name: "a read replica", args: []string{"--database-url", pg, "--read-database-url", pg + "&host=standby", "--read-max-lag", "3s", "--read-wait", "200ms"},
+			want: with(func(s *serveSettings) {
+				s.dbURL, s.readURL, s.readMaxLag, s.readWait = pg, pg+"&host=standby", 3*time.Second, 200*time.Millisecond
+			})},
+		{name: "a read replica from the environment", env: map[string]string{"GRIDGOV_DATABASE_URL": pg, "GRIDGOV_READ_DATABASE_URL": pg, "GRIDGOV_READ_MAX_LAG": "1m"},
+			want: with(func(s *serveSettings) { s.dbURL, s.readURL, s.readMaxLag = pg, pg, time.Minute })},
+		{name: "a read replica of SQLite", args: []string{"--read-database-url", pg}, wantErr: "--read-database-url needs PostgreSQL"},
+		{name: "no lag allowed", args: []string{"--read-max-lag", "0s"}, wantErr: "--read-max-lag and --read-wait must be positive"},
 		{name: "production needs a signing key", args: []string{"--production", "--database-url", pg}, wantErr: "production mode needs --signing-key-file"},
 		{name: "signing key outside production", args: []string{"--signing-key-file", keyFile},
 			want: with(func(s *serveSettings) { s.signingKey = key })},
@@ -213,6 +223,7 @@ var serveEnv = map[string]string{
 	"metrics-addr": "GRIDGOV_METRICS_ADDR", "cors-origins": "GRIDGOV_CORS_ORIGINS",
 	"photo-store": "GRIDGOV_PHOTO_STORE", "signing-key-file": "GRIDGOV_SIGNING_KEY_FILE",
 	"db-pooler": "GRIDGOV_DB_POOLER", "listen-database-url": "GRIDGOV_LISTEN_DATABASE_URL",
+	"read-database-url": "GRIDGOV_READ_DATABASE_URL", "read-max-lag": "GRIDGOV_READ_MAX_LAG", "read-wait": "GRIDGOV_READ_WAIT",
 }
 
 // writeSigningKey writes a link-signing key file as an operator would (base64 of random

@@ -2,6 +2,7 @@ package dbtest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	neturl "net/url"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -172,4 +174,157 @@ func (l *lockedLog) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.buf.String()
+}
+
+// pgBin is where Debian keeps PostgreSQL 15's server programs, which are not on PATH.
+const pgBin = "/usr/lib/postgresql/15/bin"
+
+// slotPrefix names the replication slots of the standbys the tests make; a slot keeps WAL on
+// the primary until dropped, so a later run drops the ones a killed run left behind.
+const slotPrefix = "gridgov_test_"
+
+// Standby is a streaming hot standby of the test PostgreSQL server, made by the test.
+type Standby struct {
+	// Port is where it listens on 127.0.0.1.
+	Port int
+	dir  string
+	run  func(name string, args ...string) error
+	stop sync.Once
+}
+
+// URL returns the URL of the standby's copy of db.
+func (s *Standby) URL(db *DB) string {
+	u, err := neturl.Parse(db.URL)
+	if err != nil {
+		return ""
+	}
+	u.Host = fmt.Sprintf("127.0.0.1:%d", s.Port)
+	return u.String()
+}
+
+// Stop stops the standby at once (as a crash would), if it is running.
+func (s *Standby) Stop() error {
+	var err error
+	s.stop.Do(func() {
+		err = s.run(filepath.Join(pgBin, "pg_ctl"), "-D", filepath.Join(s.dir, "data"), "-m", "immediate", "-w", "stop")
+	})
+	return err
+}
+
+// NewStandby makes a streaming replica of the test PostgreSQL server with pg_basebackup -R
+// into a directory of its own, over a replication slot of its own, starts it on a free port
+// with the Debian binaries in /usr/lib/postgresql/15/bin (as the postgres OS user when the
+// tests run as root), and stops and removes it, slot included, when t ends. It copies the
+// whole cluster, every database the server holds; databases created later replicate too.
+// The primary must accept replication connections from 127.0.0.1 (pg_hba.conf: host
+// replication all 127.0.0.1/32 trust, which .ci/run adds). When it cannot, it skips t, or
+// fails it when GRIDGOV_REQUIRE_POSTGRES=1.
+func NewStandby(t testing.TB) *Standby {
+	t.Helper()
+	pgTmpl.once.Do(pgTmpl.make)
+	if pgTmpl.unreachable || pgTmpl.err != nil {
+		requireOrSkip(t, fmt.Sprintf("PostgreSQL not reachable for a standby: %v", pgTmpl.err))
+	}
+	for _, prog := range []string{"pg_basebackup", "pg_ctl", "postgres"} {
+		if _, err := os.Stat(filepath.Join(pgBin, prog)); err != nil {
+			requireOrSkip(t, "no PostgreSQL 15 server programs in "+pgBin+" to make a standby: "+err.Error())
+		}
+	}
+	uid, gid, asPostgres := asPostgresUser(t)
+	log := &lockedLog{}
+	run := func(name string, args ...string) error {
+		cmd := exec.Command(name, args...)
+		cmd.Stdout, cmd.Stderr = log, log
+		if asPostgres {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid}}
+		}
+		return cmd.Run()
+	}
+	ctx := t.Context()
+	dropStaleSlots(ctx)
+	dir := SharedTempDir(t, "gridgov-standby-")
+	if asPostgres {
+		if err := os.Chown(dir, int(uid), int(gid)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u := *pgTmpl.base
+	port := u.Port()
+	if port == "" {
+		port = "5432"
+	}
+	slot := fmt.Sprintf("%s%d_%s", slotPrefix, time.Now().Unix(), randomSuffix())
+	data := filepath.Join(dir, "data")
+	err := run(filepath.Join(pgBin, "pg_basebackup"), "-R", "-C", "-S", slot, "-X", "stream", "-c", "fast",
+		"-D", data, "-h", u.Hostname(), "-p", port, "-U", u.User.Username())
+	// The slot exists once pg_basebackup has started: drop it whatever happened next.
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+		defer cancel()
+		_, _ = pgTmpl.adminDB.ExecContext(ctx, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active", slot)
+	})
+	if err != nil {
+		requireOrSkip(t, fmt.Sprintf("pg_basebackup of the test server failed (does pg_hba.conf allow replication from 127.0.0.1?): %v\n%s", err, log))
+	}
+	s := &Standby{Port: FreePort(t), dir: dir, run: run}
+	// Debian keeps postgresql.conf and pg_hba.conf outside the data directory, so the copy
+	// has none: the standby gets its own, small.
+	conf := fmt.Sprintf("port = %d\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\nhot_standby = on\n"+
+		"shared_buffers = 32MB\nfsync = off\n", s.Port, dir)
+	// A hot standby refuses to start with less of these than its primary has.
+	for _, name := range []string{"max_connections", "max_worker_processes", "max_wal_senders", "max_prepared_transactions", "max_locks_per_transaction"} {
+		var v string
+		if err := pgTmpl.adminDB.QueryRowContext(ctx, "SELECT current_setting($1)", name).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		conf += name + " = " + v + "\n"
+	}
+	files := map[string]string{
+		"postgresql.conf": conf,
+		"pg_hba.conf":     "local all all trust\nhost all all 127.0.0.1/32 trust\n",
+		"pg_ident.conf":   "",
+	}
+	for name, body := range files {
+		p := filepath.Join(data, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if asPostgres {
+			if err := os.Chown(p, int(uid), int(gid)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := run(filepath.Join(pgBin, "pg_ctl"), "-D", data, "-l", filepath.Join(dir, "standby.log"), "-w", "-t", "60", "start"); err != nil {
+		logText, _ := os.ReadFile(filepath.Join(dir, "standby.log"))
+		t.Fatalf("start the standby: %v\n%s\n%s", err, log, logText)
+	}
+	t.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			t.Errorf("stop the standby: %v\n%s", err, log)
+		}
+	})
+	return s
+}
+
+// dropStaleSlots drops the inactive replication slots of standbys that killed test runs
+// left behind, once older than staleAfter: each keeps WAL on the server until dropped.
+func dropStaleSlots(ctx context.Context) {
+	rows, err := pgTmpl.adminDB.QueryContext(ctx, "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE $1 AND NOT active", slotPrefix+"%")
+	if err != nil {
+		return
+	}
+	var stale []string
+	for rows.Next() {
+		var name string
+		if rows.Scan(&name) == nil {
+			if at, ok := createdAt(name, slotPrefix); ok && time.Since(at) > staleAfter {
+				stale = append(stale, name)
+			}
+		}
+	}
+	rows.Close()
+	for _, name := range stale {
+		_, _ = pgTmpl.adminDB.ExecContext(ctx, "SELECT pg_drop_replication_slot($1)", name)
+	}
 }
