@@ -367,7 +367,8 @@ func TestLoginRateLimitPerAccount(t *testing.T) {
 // the account for longer.
 func TestLoginAccountBackoff(t *testing.T) {
 	t.Parallel()
-	// The limits live in the Service, not in the database: SQLite is enough.
+	// The limits' logic is the same on both stores (TestBackoff runs it on both): SQLite is
+	// enough.
 	db := dbtest.New(t, dialect.SQLite)
 	accounts(t, db.Client)
 	svc, clk := newService(t, db)
@@ -433,8 +434,8 @@ func TestBackoff(t *testing.T) {
 // TestLoginRateLimitResetOnSuccess: a successful sign-in clears the account's failures.
 func TestLoginRateLimitResetOnSuccess(t *testing.T) {
 	t.Parallel()
-	// The limits live in the Service, not in the database: SQLite is enough, and each
-	// attempt costs a full argon2id check.
+	// The limits' logic is the same on both stores (TestLimiter and TestBackoff run it on
+	// both): SQLite is enough, and each attempt costs a full argon2id check.
 	db := dbtest.New(t, dialect.SQLite)
 	accounts(t, db.Client)
 	svc, _ := newService(t, db)
@@ -450,8 +451,8 @@ func TestLoginRateLimitResetOnSuccess(t *testing.T) {
 
 func TestLoginRateLimitPerAddress(t *testing.T) {
 	t.Parallel()
-	// The limits live in the Service, not in the database: SQLite is enough, and each
-	// attempt costs a full argon2id check.
+	// The limits' logic is the same on both stores (TestLimiter and TestBackoff run it on
+	// both): SQLite is enough, and each attempt costs a full argon2id check.
 	db := dbtest.New(t, dialect.SQLite)
 	accounts(t, db.Client)
 	svc, clk := newService(t, db)

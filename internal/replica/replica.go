@@ -11,6 +11,7 @@ package replica
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -371,7 +372,7 @@ func (r *Router) Wrote(ctx context.Context, session string) error {
 	}
 	// pg_current_wal_lsn() after the commit is at or past the commit's record.
 	if _, err := r.primaryDB.ExecContext(ctx, `INSERT INTO `+SessionTable+` (key, lsn, written_at) VALUES ($1, pg_current_wal_lsn(), now())
-		ON CONFLICT (key) DO UPDATE SET lsn = EXCLUDED.lsn, written_at = EXCLUDED.written_at`, []byte(session)); err != nil {
+		ON CONFLICT (key) DO UPDATE SET lsn = EXCLUDED.lsn, written_at = EXCLUDED.written_at`, rowKey(session)); err != nil {
 		return fmt.Errorf("read replica: record the session's write: %w", err)
 	}
 	if rand.IntN(512) == 0 {
@@ -387,7 +388,7 @@ func (r *Router) sessionPosition(ctx context.Context, session string) (uint64, e
 		return 0, err
 	}
 	var text string
-	err := r.primaryDB.QueryRowContext(ctx, "SELECT lsn::text FROM "+SessionTable+" WHERE key = $1", []byte(session)).Scan(&text)
+	err := r.primaryDB.QueryRowContext(ctx, "SELECT lsn::text FROM "+SessionTable+" WHERE key = $1", rowKey(session)).Scan(&text)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -395,6 +396,12 @@ func (r *Router) sessionPosition(ctx context.Context, session string) (uint64, e
 		return 0, err
 	}
 	return ParseLSN(text)
+}
+
+// rowKey is the table's key for a reader: its SHA-256, so that no client address is kept.
+func rowKey(reader string) []byte {
+	h := sha256.Sum256([]byte(reader))
+	return h[:]
 }
 
 // ParseLSN reads a PostgreSQL WAL position, such as 0/16B3748, as a number.
