@@ -107,7 +107,7 @@ func New(primary *ent.Client, primaryDB *sql.DB, replica *ent.Client, replicaDB 
 	r := &Router{primary: primary, primaryDB: primaryDB, replica: replica, replicaDB: replicaDB, opts: opts,
 		reads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gridgov_reads_total",
-			Help: "Read operations by where they ran (replica or primary) and why (replica: fresh, caught_up after waiting; primary: replica_skipped, wait_timeout, no_session_position).",
+			Help: "Read operations by where they ran (replica or primary) and why (replica: fresh, caught_up after waiting; primary: replica_skipped, wait_timeout, no_session_position, replica_failed: run again on the primary after failing on a replica that went down).",
 		}, []string{"target", "reason"}),
 		up: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "gridgov_replica_usable",
@@ -143,6 +143,7 @@ func (r *Router) Down(ctx context.Context) bool {
 	st.Usable, st.Reason = false, "down: "+err.Error()
 	r.state.Store(&st)
 	r.up.Set(0)
+	r.reads.WithLabelValues("primary", "replica_failed").Inc()
 	return true
 }
 

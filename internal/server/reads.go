@@ -51,7 +51,9 @@ func (r readRouting) InterceptOperation(ctx context.Context, next graphql.Operat
 		}
 		info := infoFrom(rctx)
 		info.codes, info.fault = nil, "" // the answer is the primary's, below
-		return next(ent.NewContext(ctx, r.cfg.Client))(rctx)
+		// The resolvers get the context the response handler is called with (gqlgen hands
+		// the transport the one the first next was given): the primary's client goes there.
+		return next(ent.NewContext(ctx, r.cfg.Client))(ent.NewContext(rctx, r.cfg.Client))
 	}
 }
 

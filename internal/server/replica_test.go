@@ -47,7 +47,7 @@ func TestReadReplica(t *testing.T) {
 	t.Cleanup(func() { rclient.Close() })
 	const maxLag = 4 * time.Second
 	router := replica.New(db.Client, db.SQL, rclient, rpool, replica.Options{MaxLag: maxLag, Wait: 300 * time.Millisecond, PollInterval: 50 * time.Millisecond})
-	t.Cleanup(router.Start(ctx))
+	stopPolling := router.Start(ctx)
 	env := servertest.New(t, db)
 	env.Handler = server.New(server.Config{Client: db.Client, Enforcer: env.Enforcer, Auth: env.Auth, DB: db.SQL, Reads: router})
 	until := func(what string, cond func() bool) {
@@ -156,14 +156,23 @@ func TestReadReplica(t *testing.T) {
 	until("usable after catching up", func() bool { return router.Status().Usable })
 	until("replayed the paused case", func() bool { return router.Read(ctx, "") == rclient && sees(other, paused) })
 
-	// Stopped: the reads in flight go to the primary and succeed, and it is skipped.
+	// Stopped, before the router measures it again (its polling stopped): a read sent to
+	// the standby fails there and runs again on the primary, and the standby is skipped.
+	stopPolling()
 	if err := standby.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	last := report()
-	if !sees(writer, last) || !sees(other, last) || !sees(other, paused) {
+	if !router.Status().Usable {
+		t.Fatalf("the router noticed the stop without measuring: %+v", router.Status())
+	}
+	if !sees(other, paused) || !sees(other, last) || !sees(writer, last) {
 		t.Errorf("reads fail or miss cases with the standby stopped")
 	}
+	if n := counter(`gridgov_reads_total{reason="replica_failed",target="primary"}`); n != 1 {
+		t.Errorf("%v reads ran again on the primary after failing on the stopped standby, want 1", n)
+	}
+	t.Cleanup(router.Start(ctx))
 	until("skipped when down", func() bool { return !router.Status().Usable })
 	if _, body := get("/readyz"); !strings.HasPrefix(body, "ready\n") || !strings.Contains(body, "read replica skipped") || !strings.Contains(body, "down") {
 		t.Errorf("/readyz with the standby stopped = %q", body)
