@@ -11,7 +11,6 @@ import (
 	"gridgov/ent"
 	"gridgov/internal/apperr"
 	"gridgov/internal/auth"
-	"gridgov/internal/publicface"
 	"gridgov/internal/replica"
 )
 
@@ -97,22 +96,16 @@ func readerKey(ctx context.Context) string {
 	return ""
 }
 
-// readPages serves the public pages from the read replica when replica.Router.Read chooses
-// it for the client's address, else from the primary.
-func readPages(cfg Config, onPrimary http.Handler, register func(*publicface.Service) http.Handler) http.Handler {
+// readPages serves the public pages with the client replica.Router.Read chooses for the
+// client's address in the request's context, which publicface.Service reads with.
+func readPages(cfg Config, next http.Handler) http.Handler {
 	if cfg.Reads == nil {
-		return onPrimary
+		return next
 	}
-	svc := publicService(cfg)
-	svc.Client = cfg.Reads.Replica()
-	onReplica := register(svc)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key := "a:" + proxies(cfg.TrustedProxies).clientAddr(r)
-		if cfg.Reads.Read(r.Context(), key) == cfg.Reads.Replica() {
-			onReplica.ServeHTTP(w, r)
-			return
-		}
-		onPrimary.ServeHTTP(w, r)
+		ctx := r.Context()
+		ctx = ent.NewContext(ctx, cfg.Reads.Read(ctx, "a:"+proxies(cfg.TrustedProxies).clientAddr(r)))
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

@@ -113,8 +113,15 @@ func TestReadReplica(t *testing.T) {
 		_, body := get("/metrics")
 		t.Errorf("the metrics do not show reads on the replica:\n%s", grep(body, "gridgov_re"))
 	}
+	onReplica := func() float64 {
+		return counter(`gridgov_reads_total{reason="fresh",target="replica"}`) + counter(`gridgov_reads_total{reason="caught_up",target="replica"}`)
+	}
+	before := onReplica()
 	if code, body := get("/cards/" + tr.g11.Code); code != http.StatusOK {
 		t.Errorf("a public page with the replica in use: %d %.200s", code, body)
+	}
+	if after := onReplica(); after != before+1 {
+		t.Errorf("a public page made %v reads on the replica, want 1", after-before)
 	}
 
 	// Replay paused: the writer's read waits, then goes to the primary; another session

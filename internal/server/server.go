@@ -159,16 +159,12 @@ func Build(cfg Config) Handlers {
 	if !cfg.PrivateMetrics {
 		mux.Handle("/metrics", metrics)
 	}
-	register := func(svc *publicface.Service) http.Handler {
-		web := &publicface.Web{Service: svc, Logger: cfg.Logger,
-			Base: func(r *http.Request) string { return proxies(cfg.TrustedProxies).publicBase(r, cfg.PublicURL) }}
-		pages := http.NewServeMux()
-		web.Register(pages)
-		return pages
-	}
-	pages := readPages(cfg, register(publicService(cfg)), register)
+	web := &publicface.Web{Service: publicService(cfg), Logger: cfg.Logger,
+		Base: func(r *http.Request) string { return proxies(cfg.TrustedProxies).publicBase(r, cfg.PublicURL) }}
+	pages := http.NewServeMux()
+	web.Register(pages)
 	for _, p := range []string{"/cards", "/cards/", "/badges", "/report/", "/track", "/track/", "/bulletin/", "/public/"} {
-		mux.Handle(p, http.TimeoutHandler(pages, cfg.RequestTimeout, "请求超时，请稍后再试。"))
+		mux.Handle(p, http.TimeoutHandler(readPages(cfg, pages), cfg.RequestTimeout, "请求超时，请稍后再试。"))
 	}
 	return Handlers{Public: withCORS(cfg.CORSOrigins, mux), Metrics: metrics}
 }
