@@ -160,7 +160,9 @@ func (r *mutationResolver) ReopenEvent(ctx context.Context, id int, version *int
 func (r *mutationResolver) ReportPublicEvent(ctx context.Context, input model.PublicReportInput, idempotencyKey *string) (*model.PublicReceipt, error) {
 	addr := auth.RequestFrom(ctx).RemoteAddr
 	now := r.Now()
-	if blocked, wait := r.PublicReports.Blocked(addr, now); blocked {
+	if blocked, wait, err := r.PublicReports.Blocked(ctx, addr, now); err != nil {
+		return nil, err
+	} else if blocked {
 		return nil, publicface.TooManyReports(wait)
 	}
 	client := r.client(ctx)
@@ -171,7 +173,9 @@ func (r *mutationResolver) ReportPublicEvent(ctx context.Context, input model.Pu
 		return nil, err
 	}
 	id, err := idempotency.Do(ctx, client, idempotency.Scope(ctx, addr), deref(idempotencyKey), "reportPublicEvent", func() (int, error) {
-		r.PublicReports.Add(addr, now)
+		if err := r.PublicReports.Add(ctx, addr, now); err != nil {
+			return 0, err
+		}
 		ev, err := r.Workflow.ReportPublic(ctx, client, workflow.PublicReport{
 			GridCode: input.GridCode, CategoryCode: input.CategoryCode, Title: input.Title,
 			Description: deref(input.Description), Address: deref(input.Address), PhotoURLs: input.PhotoUrls,

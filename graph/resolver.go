@@ -37,7 +37,8 @@ type Resolver struct {
 	Public *publicface.Service
 	// Supervision keeps the supervision ledger.
 	Supervision *supervision.Service
-	// PublicReports limits anonymous reports per address.
+	// PublicReports limits anonymous reports per address, counted where the sign-in limits
+	// count (auth.RatesFor): on PostgreSQL, across every API process.
 	PublicReports *auth.Limiter
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
@@ -59,7 +60,7 @@ func NewResolver(client *ent.Client, authService *auth.Service) *Resolver {
 		Daily:         &dailywork.Service{Now: clock.Now},
 		Public:        publicface.NewService(client, ""),
 		Supervision:   &supervision.Service{Workflow: wf},
-		PublicReports: auth.NewLimiter(20, time.Hour),
+		PublicReports: auth.NewLimiter(20, time.Hour).Shared(auth.RatesFor(client), "public-report"),
 		Imports:       imports.NewRunner(client, nil),
 	}
 }

@@ -38,10 +38,11 @@ type servedProcess struct {
 	done   chan struct{} // closed once the process has exited
 }
 
-// startServeLogged is startServeOn, also returning the process and its standard error.
-func startServeLogged(t *testing.T, url string) *servedProcess {
+// startServeLogged is startServeOn, with serve's further flags extra, also returning the
+// process and its standard error.
+func startServeLogged(t *testing.T, url string, extra ...string) *servedProcess {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--database-url", url)
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0", "--database-url", url}, extra...)...)
 	cmd.Env = append(os.Environ(), runMainEnv+"=1")
 	stderr := &lockedBuffer{}
 	cmd.Stderr = stderr

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -28,6 +29,7 @@ import (
 	"gridgov/internal/demo"
 	"gridgov/internal/excel"
 	"gridgov/internal/photos"
+	"gridgov/internal/replica"
 	"gridgov/internal/server"
 	"gridgov/internal/store"
 )
@@ -58,6 +60,12 @@ type serveSettings struct {
 	metricsAddr      string   // empty: /metrics on the API's port, or nowhere in production mode
 	corsOrigins      []string // empty: same origin only
 	photoStore       string   // empty: photos.DefaultDir
+	signingKey       []byte   // of download and photo links; empty: a random one (not in production)
+	pooler           bool     // dbURL goes through a pooler in transaction mode
+	listenURL        string   // PostgreSQL URL for LISTEN, direct to the server; empty: dbURL
+	readURL          string   // a hot standby for reads; empty: none
+	readMaxLag       time.Duration
+	readWait         time.Duration
 	warnings         []string // to log once the logger exists
 }
 
@@ -80,6 +88,12 @@ type serveFlags struct {
 	PprofAddr        string        `name:"pprof-addr" env:"GRIDGOV_PPROF_ADDR" help:"address of a separate listener serving Go profiles at /debug/pprof/, e.g. 127.0.0.1:6060 (default: off; never the --addr port; keep it private)"`
 	MetricsAddr      string        `name:"metrics-addr" env:"GRIDGOV_METRICS_ADDR" help:"address of a separate listener serving Prometheus metrics at /metrics, e.g. 127.0.0.1:9090 (default: /metrics on the --addr port, except in production mode, where metrics are served only here)"`
 	PhotoStore       string        `name:"photo-store" env:"GRIDGOV_PHOTO_STORE" help:"where uploaded photos are kept: file:///var/lib/gridgov/photos?create_dir=1, or s3://BUCKET?region=R&endpoint=URL&use_path_style=true for S3 or a compatible store (credentials from the AWS environment variables) (default: the directory ./gridgov-photos)"`
+	SigningKeyFile   string        `name:"signing-key-file" env:"GRIDGOV_SIGNING_KEY_FILE" help:"file holding the key (at least 32 bytes, e.g. head -c 32 /dev/urandom | base64) that signs download and photo links, the same for every API process so that a link one hands out works on the others; required in production mode (default elsewhere: a random key per process)"`
+	DBPooler         bool          `name:"db-pooler" env:"GRIDGOV_DB_POOLER" help:"the database URL reaches PostgreSQL through a pooler in transaction mode (pgbouncer): no run-time parameters are sent at connect (set jit=off and statement_timeout as the database's defaults; serve warns when they differ), and LISTEN goes to --listen-database-url"`
+	ListenURL        string        `name:"listen-database-url" env:"GRIDGOV_LISTEN_DATABASE_URL" placeholder:"URL" help:"PostgreSQL URL straight to the primary, not through a pooler, for the LISTEN connections that hear other processes' changes (default: --database-url; required with --db-pooler)"`
+	ReadURL          string        `name:"read-database-url" env:"GRIDGOV_READ_DATABASE_URL" placeholder:"URL" help:"PostgreSQL URL of a hot standby (streaming replica) of --database-url for reads: queries, public pages and downloads go there while it is at most --read-max-lag behind, a session's reads after its mutation waiting up to --read-wait for the standby to replay it (default: none, everything on the primary)"`
+	ReadMaxLag       time.Duration `name:"read-max-lag" env:"GRIDGOV_READ_MAX_LAG" default:"10s" help:"how far the --read-database-url standby may lag behind the primary before it is skipped"`
+	ReadWait         time.Duration `name:"read-wait" env:"GRIDGOV_READ_WAIT" default:"500ms" help:"how long a session's read after its mutation waits for the standby to replay it before it goes to the primary"`
 	CORSOrigins      string        `name:"cors-origins" env:"GRIDGOV_CORS_ORIGINS" help:"comma-separated origins of browser frontends allowed to call the API from another origin, e.g. http://localhost:5173,https://*.grid.example.cn (default: none, same origin only)"`
 
 	introspectionGiven bool // --introspection on the command line or in the environment
@@ -129,7 +143,8 @@ func (f *serveFlags) settings() (serveSettings, error) {
 		statementTimeout: f.StatementTimeout, requestTimeout: f.RequestTimeout,
 		shutdownTimeout: f.ShutdownTimeout, pprofAddr: f.PprofAddr, metricsAddr: f.MetricsAddr,
 		supervisionPhone: f.SupervisionPhone, publicURL: strings.TrimRight(f.PublicURL, "/"),
-		photoStore: f.PhotoStore,
+		photoStore: f.PhotoStore, pooler: f.DBPooler, listenURL: f.ListenURL,
+		readURL: f.ReadURL, readMaxLag: f.ReadMaxLag, readWait: f.ReadWait,
 	}
 	if f.SessionHours >= 1 && f.SessionHours <= maxSessionHours {
 		s.sessionTTL = time.Duration(f.SessionHours) * time.Hour
@@ -180,7 +195,30 @@ func (f *serveFlags) settings() (serveSettings, error) {
 	default:
 		return s, fmt.Errorf(`--log-format must be "text", "json" or "auto", got %q`, s.logFormat)
 	}
+	if s.pooler && store.Dialect(s.dbURL) != dialect.Postgres {
+		return s, errors.New("--db-pooler needs a PostgreSQL --database-url")
+	}
+	if s.pooler && s.listenURL == "" {
+		return s, errors.New("--db-pooler needs --listen-database-url, straight to PostgreSQL: through a pooler in transaction mode LISTEN holds no server connection and hears nothing")
+	}
+	if s.listenURL != "" && store.Dialect(s.listenURL) != dialect.Postgres {
+		return s, fmt.Errorf("--listen-database-url must be a PostgreSQL URL, got %q", store.RedactURL(s.listenURL))
+	}
+	if s.readURL != "" && (store.Dialect(s.readURL) != dialect.Postgres || store.Dialect(s.dbURL) != dialect.Postgres) {
+		return s, errors.New("--read-database-url needs PostgreSQL URLs for it and --database-url")
+	}
+	if s.readMaxLag <= 0 || s.readWait <= 0 {
+		return s, fmt.Errorf("--read-max-lag and --read-wait must be positive, got %v and %v", s.readMaxLag, s.readWait)
+	}
+	if f.SigningKeyFile != "" {
+		if s.signingKey, err = readSigningKey(f.SigningKeyFile); err != nil {
+			return s, fmt.Errorf("--signing-key-file: %w", err)
+		}
+	}
 	if s.production {
+		if len(s.signingKey) == 0 {
+			return s, errors.New("production mode needs --signing-key-file (GRIDGOV_SIGNING_KEY_FILE): a key of its own per process would make the download and photo links one process hands out fail on the others, and change on every restart")
+		}
 		if s.demo {
 			return s, errors.New("--demo is refused in production mode (--production, GRIDGOV_PRODUCTION): the demo accounts share a published password")
 		}
@@ -245,7 +283,8 @@ func serve(ctx context.Context, s serveSettings, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "demo public pages: /cards/%s, /cards?root=%s, /badges?root=%s, /bulletin/%s\n",
 			demo.SanwangzhuangGroupCode, demo.SanwangzhuangCode, demo.SanwangzhuangCode, demo.SanwangzhuangCode)
 	}
-	viewers, stopFeed, err := viewerCache(ctx, s.dbURL, db, logger)
+	listenURL := cmp.Or(s.listenURL, s.dbURL)
+	viewers, stopFeed, err := viewerCache(ctx, listenURL, db, logger)
 	if err != nil {
 		return err
 	}
@@ -256,7 +295,7 @@ func serve(ctx context.Context, s serveSettings, stdout io.Writer) error {
 	// are reloaded as they commit.
 	calDSN := ""
 	if store.Dialect(s.dbURL) == dialect.Postgres {
-		calDSN = s.dbURL
+		calDSN = listenURL
 	}
 	stopCal, err := calendar.Start(ctx, client, calDSN, logger, clock.Now)
 	if err != nil {
@@ -275,12 +314,22 @@ func serve(ctx context.Context, s serveSettings, stdout io.Writer) error {
 	}
 	defer photoBucket.Close()
 	logger.Info("photo store", "url", photos.Redact(photoStore))
-	// One key signs the links of downloads and of photos.
-	signer := excel.NewSigner(nil)
+	reads, stopReads, err := openReplica(ctx, s, client, db, logger)
+	if err != nil {
+		return err
+	}
+	defer stopReads()
+	// One key signs the links of downloads and of photos: the configured one, shared by every
+	// process, or outside production a random one of this process.
+	if len(s.signingKey) == 0 {
+		logger.Warn("no --signing-key-file: download and photo links are signed with a random key of this process; they fail on other processes and after a restart")
+	}
+	signer := excel.NewSigner(s.signingKey)
 	handlers := server.Build(server.Config{
 		Downloads:        signer,
 		Photos:           photos.New(photoBucket, signer),
 		Viewers:          viewers,
+		Reads:            reads,
 		Client:           client,
 		Enforcer:         enforcer,
 		Auth:             auth.NewService(client, enforcer, s.sessionTTL),
@@ -417,16 +466,51 @@ func viewerCache(ctx context.Context, dbURL string, db *sql.DB, logger *slog.Log
 	return cache, stop, nil
 }
 
+// openReplica opens the --read-database-url standby and starts measuring it; nil without one.
+// stop ends the measurements and closes the standby's pool.
+func openReplica(ctx context.Context, s serveSettings, primary *ent.Client, primaryDB *sql.DB, logger *slog.Logger) (*replica.Router, func(), error) {
+	if s.readURL == "" {
+		return nil, func() {}, nil
+	}
+	url := s.readURL
+	opts := []store.Option{store.WithMaxOpenConns(s.maxOpenConns)}
+	switch {
+	case s.pooler:
+		opts = append(opts, store.WithPooler())
+	case s.statementTimeout > 0:
+		url = withStatementTimeout(url, s.statementTimeout)
+	}
+	client, db, err := store.Open(ctx, url, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--read-database-url: %w", err)
+	}
+	r := replica.New(primary, primaryDB, client, db, replica.Options{MaxLag: s.readMaxLag, Wait: s.readWait, Logger: logger})
+	stop := r.Start(context.WithoutCancel(ctx))
+	logger.Info("reads go to a replica when fresh", "read_database", store.RedactURL(s.readURL), "read_max_lag", s.readMaxLag.String())
+	return r, func() { stop(); client.Close() }, nil
+}
+
 // openServeDatabase opens and prepares the database as openDatabase does, with the pool size and statement
 // timeout of the settings, and returns the pool below the client for /readyz and /metrics.
 func openServeDatabase(ctx context.Context, s serveSettings) (*ent.Client, *sql.DB, error) {
 	url := s.dbURL
-	if store.Dialect(url) == dialect.Postgres && s.statementTimeout > 0 {
+	opts := []store.Option{store.WithMaxOpenConns(s.maxOpenConns)}
+	switch {
+	case s.pooler:
+		// The pooler would refuse or drop statement_timeout at connect: the database's
+		// defaults must carry it, checked below.
+		opts = append(opts, store.WithPooler())
+	case store.Dialect(url) == dialect.Postgres && s.statementTimeout > 0:
 		url = withStatementTimeout(url, s.statementTimeout)
 	}
-	client, db, err := store.Open(ctx, url, store.WithMaxOpenConns(s.maxOpenConns))
+	client, db, err := store.Open(ctx, url, opts...)
 	if err != nil {
 		return nil, nil, err
+	}
+	if s.pooler {
+		if err := store.CheckPooledSettings(ctx, db, store.PooledSettings(s.statementTimeout)); err != nil {
+			slog.Warn(err.Error())
+		}
 	}
 	// SQLite migrates itself; PostgreSQL is migrated by `gridgov migrate apply`, and serve
 	// refuses a schema that is behind rather than changing a production database on start.

@@ -27,7 +27,7 @@ func TestServeFlags(t *testing.T) {
 	defaults := serveSettings{
 		addr: "127.0.0.1:8080", dbURL: "gridgov.db", introspection: true, sessionTTL: 12 * time.Hour,
 		logFormat: "text", statementTimeout: 10 * time.Second, requestTimeout: 15 * time.Second,
-		shutdownTimeout: 20 * time.Second,
+		shutdownTimeout: 20 * time.Second, readMaxLag: 10 * time.Second, readWait: 500 * time.Millisecond,
 	}
 	with := func(change func(s *serveSettings)) serveSettings {
 		s := defaults
@@ -37,6 +37,11 @@ func TestServeFlags(t *testing.T) {
 	const metricsWarning = "production mode without --metrics-addr: /metrics is served nowhere"
 	const sqliteWarning = "production mode on an SQLite file: fine for one small office, but PostgreSQL is what gridgov is run and measured on"
 	pg := "postgres://gridgov@db.internal:5432/gridgov?sslmode=disable"
+	keyFile, key := writeSigningKey(t)
+	shortKey := filepath.Join(t.TempDir(), "short.key")
+	if err := os.WriteFile(shortKey, []byte("too short\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name    string
 		args    []string
@@ -50,7 +55,8 @@ func TestServeFlags(t *testing.T) {
 			"--supervision-phone", "0371-1234", "--public-url", "https://grid.example.cn/", "--shutdown-timeout", "1m"},
 			want: serveSettings{addr: ":9000", dbURL: pg, demo: true, sessionTTL: 2 * time.Hour, logFormat: "json",
 				maxOpenConns: 32, statementTimeout: 2 * time.Second, requestTimeout: 5 * time.Second,
-				supervisionPhone: "0371-1234", publicURL: "https://grid.example.cn", shutdownTimeout: time.Minute}},
+				supervisionPhone: "0371-1234", publicURL: "https://grid.example.cn", shutdownTimeout: time.Minute,
+				readMaxLag: 10 * time.Second, readWait: 500 * time.Millisecond}},
 		{name: "every environment variable", env: map[string]string{"GRIDGOV_ADDR": ":9000", "GRIDGOV_DATABASE_URL": pg,
 			"GRIDGOV_DEMO": "true", "GRIDGOV_INTROSPECTION": "0", "GRIDGOV_SESSION_HOURS": "2", "GRIDGOV_LOG_FORMAT": "json",
 			"GRIDGOV_DB_MAX_OPEN_CONNS": "32", "GRIDGOV_DB_STATEMENT_TIMEOUT": "2s", "GRIDGOV_REQUEST_TIMEOUT": "5s",
@@ -58,46 +64,73 @@ func TestServeFlags(t *testing.T) {
 			"GRIDGOV_SHUTDOWN_TIMEOUT": "1m"},
 			want: serveSettings{addr: ":9000", dbURL: pg, demo: true, sessionTTL: 2 * time.Hour, logFormat: "json",
 				maxOpenConns: 32, statementTimeout: 2 * time.Second, requestTimeout: 5 * time.Second,
-				supervisionPhone: "0371-1234", publicURL: "https://grid.example.cn", shutdownTimeout: time.Minute}},
+				supervisionPhone: "0371-1234", publicURL: "https://grid.example.cn", shutdownTimeout: time.Minute,
+				readMaxLag: 10 * time.Second, readWait: 500 * time.Millisecond}},
 		{name: "the flag wins over the environment", args: []string{"--db-max-open-conns", "8"}, env: map[string]string{"GRIDGOV_DB_MAX_OPEN_CONNS": "32"},
 			want: with(func(s *serveSettings) { s.maxOpenConns = 8 })},
 		{name: "statement timeout off", args: []string{"--db-statement-timeout", "0"}, want: with(func(s *serveSettings) { s.statementTimeout = 0 })},
 
-		{name: "production", args: []string{"--production", "--database-url", pg},
+		{name: "production", args: []string{"--production", "--signing-key-file", keyFile, "--database-url", pg},
 			want: with(func(s *serveSettings) {
+				s.signingKey = key
 				s.production, s.dbURL, s.introspection, s.logFormat = true, pg, false, "json"
 				s.warnings = []string{metricsWarning}
 			})},
-		{name: "production from the environment", env: map[string]string{"GRIDGOV_PRODUCTION": "true", "GRIDGOV_DATABASE_URL": pg},
+		{name: "production from the environment", env: map[string]string{"GRIDGOV_SIGNING_KEY_FILE": keyFile, "GRIDGOV_PRODUCTION": "true", "GRIDGOV_DATABASE_URL": pg},
 			want: with(func(s *serveSettings) {
+				s.signingKey = key
 				s.production, s.dbURL, s.introspection, s.logFormat = true, pg, false, "json"
 				s.warnings = []string{metricsWarning}
 			})},
-		{name: "production with introspection asked for", args: []string{"--production", "--introspection", "--database-url", pg},
+		{name: "production with introspection asked for", args: []string{"--production", "--signing-key-file", keyFile, "--introspection", "--database-url", pg},
 			want: with(func(s *serveSettings) {
+				s.signingKey = key
 				s.production, s.dbURL, s.logFormat = true, pg, "json"
 				s.warnings = []string{metricsWarning}
 			})},
-		{name: "production with introspection asked for in the environment", args: []string{"--production", "--database-url", pg},
+		{name: "production with introspection asked for in the environment", args: []string{"--production", "--signing-key-file", keyFile, "--database-url", pg},
 			env: map[string]string{"GRIDGOV_INTROSPECTION": "true"},
 			want: with(func(s *serveSettings) {
+				s.signingKey = key
 				s.production, s.dbURL, s.logFormat = true, pg, "json"
 				s.warnings = []string{metricsWarning}
 			})},
-		{name: "production with text logs", args: []string{"--production", "--log-format", "text", "--database-url", pg},
+		{name: "production with text logs", args: []string{"--production", "--signing-key-file", keyFile, "--log-format", "text", "--database-url", pg},
 			want: with(func(s *serveSettings) {
+				s.signingKey = key
 				s.production, s.dbURL, s.introspection = true, pg, false
 				s.warnings = []string{metricsWarning}
 			})},
-		{name: "production on SQLite warns", args: []string{"--production"},
+		{name: "production on SQLite warns", args: []string{"--production", "--signing-key-file", keyFile},
 			want: with(func(s *serveSettings) {
+				s.signingKey = key
 				s.production, s.introspection, s.logFormat, s.warnings = true, false, "json", []string{metricsWarning, sqliteWarning}
 			})},
 
-		{name: "production refuses the demo", args: []string{"--production", "--demo"}, wantErr: "--demo is refused in production mode"},
+		{name: "behind a pooler", args: []string{"--database-url", pg, "--db-pooler", "--listen-database-url", pg + "&application_name=listen"},
+			want: with(func(s *serveSettings) { s.dbURL, s.pooler, s.listenURL = pg, true, pg+"&application_name=listen" })},
+		{name: "behind a pooler from the environment", env: map[string]string{"GRIDGOV_DATABASE_URL": pg, "GRIDGOV_DB_POOLER": "1", "GRIDGOV_LISTEN_DATABASE_URL": pg},
+			want: with(func(s *serveSettings) { s.dbURL, s.pooler, s.listenURL = pg, true, pg })},
+		{name: "a pooler without a direct URL to listen on", args: []string{"--database-url", pg, "--db-pooler"}, wantErr: "--db-pooler needs --listen-database-url"},
+		{name: "a pooler on SQLite", args: []string{"--db-pooler", "--listen-database-url", pg}, wantErr: "--db-pooler needs a PostgreSQL --database-url"},
+		{name: "listening on SQLite", args: []string{"--listen-database-url", "gridgov.db"}, wantErr: "--listen-database-url must be a PostgreSQL URL"},
+		{name: "a read replica", args: []string{"--database-url", pg, "--read-database-url", pg + "&host=standby", "--read-max-lag", "3s", "--read-wait", "200ms"},
+			want: with(func(s *serveSettings) {
+				s.dbURL, s.readURL, s.readMaxLag, s.readWait = pg, pg+"&host=standby", 3*time.Second, 200*time.Millisecond
+			})},
+		{name: "a read replica from the environment", env: map[string]string{"GRIDGOV_DATABASE_URL": pg, "GRIDGOV_READ_DATABASE_URL": pg, "GRIDGOV_READ_MAX_LAG": "1m"},
+			want: with(func(s *serveSettings) { s.dbURL, s.readURL, s.readMaxLag = pg, pg, time.Minute })},
+		{name: "a read replica of SQLite", args: []string{"--read-database-url", pg}, wantErr: "--read-database-url needs PostgreSQL"},
+		{name: "no lag allowed", args: []string{"--read-max-lag", "0s"}, wantErr: "--read-max-lag and --read-wait must be positive"},
+		{name: "production needs a signing key", args: []string{"--production", "--database-url", pg}, wantErr: "production mode needs --signing-key-file"},
+		{name: "signing key outside production", args: []string{"--signing-key-file", keyFile},
+			want: with(func(s *serveSettings) { s.signingKey = key })},
+		{name: "a short signing key", args: []string{"--signing-key-file", shortKey}, wantErr: "holds 9 bytes, want at least 32"},
+		{name: "a missing signing key file", args: []string{"--signing-key-file", shortKey + ".missing"}, wantErr: "--signing-key-file: open"},
+		{name: "production refuses the demo", args: []string{"--production", "--signing-key-file", keyFile, "--demo"}, wantErr: "--demo is refused in production mode"},
 		{name: "a relative public URL", args: []string{"--public-url", "grid.example.cn"}, wantErr: "--public-url must be an absolute http(s) URL"},
 		{name: "a public URL of another scheme", args: []string{"--public-url", "javascript:alert(1)"}, wantErr: "--public-url must be an absolute http(s) URL"},
-		{name: "production refuses the demo from the environment", env: map[string]string{"GRIDGOV_PRODUCTION": "1", "GRIDGOV_DEMO": "1"},
+		{name: "production refuses the demo from the environment", env: map[string]string{"GRIDGOV_PRODUCTION": "1", "GRIDGOV_DEMO": "1", "GRIDGOV_SIGNING_KEY_FILE": keyFile},
 			wantErr: "--demo is refused in production mode"},
 		{name: "a bad boolean in the environment", env: map[string]string{"GRIDGOV_PRODUCTION": "yes please"},
 			wantErr: "environment variable GRIDGOV_PRODUCTION: invalid value for --production"},
@@ -138,9 +171,10 @@ func TestServeFlags(t *testing.T) {
 
 		{name: "metrics listener", args: []string{"--metrics-addr", "127.0.0.1:9090"},
 			want: with(func(s *serveSettings) { s.metricsAddr = "127.0.0.1:9090" })},
-		{name: "production with a metrics listener from the environment", args: []string{"--production", "--database-url", pg},
+		{name: "production with a metrics listener from the environment", args: []string{"--production", "--signing-key-file", keyFile, "--database-url", pg},
 			env: map[string]string{"GRIDGOV_METRICS_ADDR": "127.0.0.1:9090"},
 			want: with(func(s *serveSettings) {
+				s.signingKey = key
 				s.production, s.dbURL, s.introspection, s.logFormat, s.metricsAddr = true, pg, false, "json", "127.0.0.1:9090"
 			})},
 		{name: "metrics on the API address", args: []string{"--metrics-addr", "0.0.0.0:8080"}, wantErr: "--metrics-addr: metrics address"},
@@ -187,7 +221,21 @@ var serveEnv = map[string]string{
 	"public-url": "GRIDGOV_PUBLIC_URL", "shutdown-timeout": "GRIDGOV_SHUTDOWN_TIMEOUT",
 	"trusted-proxies": "GRIDGOV_TRUSTED_PROXIES", "pprof-addr": "GRIDGOV_PPROF_ADDR",
 	"metrics-addr": "GRIDGOV_METRICS_ADDR", "cors-origins": "GRIDGOV_CORS_ORIGINS",
-	"photo-store": "GRIDGOV_PHOTO_STORE",
+	"photo-store": "GRIDGOV_PHOTO_STORE", "signing-key-file": "GRIDGOV_SIGNING_KEY_FILE",
+	"db-pooler": "GRIDGOV_DB_POOLER", "listen-database-url": "GRIDGOV_LISTEN_DATABASE_URL",
+	"read-database-url": "GRIDGOV_READ_DATABASE_URL", "read-max-lag": "GRIDGOV_READ_MAX_LAG", "read-wait": "GRIDGOV_READ_WAIT",
+}
+
+// writeSigningKey writes a link-signing key file as an operator would (base64 of random
+// bytes and a newline) and returns its path and the key serve reads from it.
+func writeSigningKey(t *testing.T) (string, []byte) {
+	t.Helper()
+	key := []byte("c2lnbmluZy1rZXktb2YtdGhlLXRlc3Qtc3VpdGUtMzI=")
+	path := filepath.Join(t.TempDir(), "signing.key")
+	if err := os.WriteFile(path, append(key, '\n'), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, key
 }
 
 // TestServeHelp: serve --help succeeds and lists every flag with its environment variable.
@@ -334,11 +382,12 @@ func TestServeProduction(t *testing.T) {
 	t.Parallel()
 	metricsLine := regexp.MustCompile(`^gridgov metrics on (http://[^/]+)/metrics$`)
 	var metricsBase string
+	keyFile, _ := writeSigningKey(t)
 	base := startServeEach(t, func(line string) {
 		if m := metricsLine.FindStringSubmatch(line); m != nil {
 			metricsBase = m[1]
 		}
-	}, "--production", "--database-url", filepath.Join(t.TempDir(), "prod.db"), "--db-max-open-conns", "3", "--metrics-addr", "127.0.0.1:0")
+	}, "--production", "--signing-key-file", keyFile, "--database-url", filepath.Join(t.TempDir(), "prod.db"), "--db-max-open-conns", "3", "--metrics-addr", "127.0.0.1:0")
 	if metricsBase == "" {
 		t.Fatal("serve --metrics-addr did not print where the metrics are")
 	}

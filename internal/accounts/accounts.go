@@ -153,7 +153,7 @@ func (s *Service) Activate(ctx context.Context, client *ent.Client, username, co
 		return "", nil, time.Time{}, err
 	}
 	now := s.Auth.Now()
-	succeeded, err := s.Auth.Attempt("a:", username, remoteAddr, now)
+	succeeded, err := s.Auth.Attempt(ctx, "a:", username, remoteAddr, now)
 	if err != nil {
 		return "", nil, time.Time{}, err
 	}
@@ -217,7 +217,7 @@ func (s *Service) ChangePassword(ctx context.Context, client *ent.Client, token,
 		return apperr.Invalid("newPassword", "newPassword: the new password must differ from the old one")
 	}
 	now := s.Auth.Now()
-	succeeded, err := s.Auth.Attempt("u:", v.Username, remoteAddr, now)
+	succeeded, err := s.Auth.Attempt(ctx, "u:", v.Username, remoteAddr, now)
 	if err != nil {
 		return err
 	}

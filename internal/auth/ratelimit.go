@@ -1,72 +1,94 @@
 package auth
 
 import (
-	"sync"
+	"context"
 	"time"
 )
 
 // Limiter counts events per key in a sliding window and says when a key has had too many.
-// It lives in one process; several API processes each keep their own counts.
+// Its counts live in a RateStore: this process's memory, or PostgreSQL, shared by every API
+// process on the database.
 type Limiter struct {
 	max    int
 	window time.Duration
-
-	mu     sync.Mutex
-	events map[string][]time.Time
+	store  RateStore
+	prefix string // of the store's keys, so that limiters can share a store
 }
 
-// NewLimiter returns a limiter allowing max events per key within window.
+// NewLimiter returns a limiter allowing max events per key within window, counted in this
+// process's memory (see Shared).
 func NewLimiter(max int, window time.Duration) *Limiter {
-	return &Limiter{max: max, window: window, events: make(map[string][]time.Time)}
+	return &Limiter{max: max, window: window, store: MemoryRates()}
+}
+
+// Shared returns a limiter with l's limits counting in store under name, which tells its
+// keys from those of other limiters in the same store.
+func (l *Limiter) Shared(store RateStore, name string) *Limiter {
+	return &Limiter{max: l.max, window: l.window, store: store, prefix: name + ":"}
 }
 
 // Blocked reports whether key has reached the limit at now, and for how long it stays blocked.
-func (l *Limiter) Blocked(key string, now time.Time) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	ev := l.prune(key, now)
-	if len(ev) < l.max {
-		return false, 0
-	}
-	return true, ev[0].Add(l.window).Sub(now)
+func (l *Limiter) Blocked(ctx context.Context, key string, now time.Time) (blocked bool, wait time.Duration, err error) {
+	err = l.store.Update(ctx, l.prefix+key, now, func(ev []int64) ([]int64, time.Duration) {
+		ev = l.prune(ev, now)
+		blocked, wait = l.blocked(ev, now)
+		return l.keep(ev)
+	})
+	return blocked, wait, err
+}
+
+// Take records an event for key at now unless key has reached the limit, in one step (no
+// concurrent attempt slips in between), and reports whether it was blocked and for how long.
+func (l *Limiter) Take(ctx context.Context, key string, now time.Time) (blocked bool, wait time.Duration, err error) {
+	err = l.store.Update(ctx, l.prefix+key, now, func(ev []int64) ([]int64, time.Duration) {
+		ev = l.prune(ev, now)
+		if blocked, wait = l.blocked(ev, now); !blocked {
+			ev = append(ev, now.UnixNano())
+		}
+		return l.keep(ev)
+	})
+	return blocked, wait, err
 }
 
 // Add records an event for key at now.
-func (l *Limiter) Add(key string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.events[key] = append(l.prune(key, now), now)
-	if len(l.events) > 100_000 {
-		l.sweep(now) // bound memory under a flood of distinct keys
-	}
+func (l *Limiter) Add(ctx context.Context, key string, now time.Time) error {
+	return l.store.Update(ctx, l.prefix+key, now, func(ev []int64) ([]int64, time.Duration) {
+		return l.keep(append(l.prune(ev, now), now.UnixNano()))
+	})
 }
 
 // Reset forgets key's events (after a successful sign-in).
-func (l *Limiter) Reset(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.events, key)
+func (l *Limiter) Reset(ctx context.Context, key string) error {
+	return l.store.Forget(ctx, l.prefix+key)
 }
 
-func (l *Limiter) prune(key string, now time.Time) []time.Time {
-	ev := l.events[key]
+// prune drops the events (Unix nanoseconds, oldest first) that left the window at now, and
+// all but the latest max, which are all the limit looks at.
+func (l *Limiter) prune(ev []int64, now time.Time) []int64 {
 	i := 0
-	for i < len(ev) && !ev[i].After(now.Add(-l.window)) {
+	for i < len(ev) && !time.Unix(0, ev[i]).After(now.Add(-l.window)) {
 		i++
 	}
 	ev = ev[i:]
-	if len(ev) == 0 {
-		delete(l.events, key)
-	} else {
-		l.events[key] = ev
+	if len(ev) > l.max {
+		ev = ev[len(ev)-l.max:]
 	}
 	return ev
 }
 
-func (l *Limiter) sweep(now time.Time) {
-	for k := range l.events {
-		l.prune(k, now)
+func (l *Limiter) blocked(ev []int64, now time.Time) (bool, time.Duration) {
+	if len(ev) < l.max {
+		return false, 0
 	}
+	return true, time.Unix(0, ev[0]).Add(l.window).Sub(now)
+}
+
+// keep is what the store keeps of ev: nothing when empty, else until the window has passed.
+func (l *Limiter) keep(ev []int64) ([]int64, time.Duration) {
+	if len(ev) == 0 {
+		return nil, 0
+	}
+	return ev, l.window
 }
 
 // Backoff slows attempts on a key after repeated failures instead of locking it: after free
@@ -77,50 +99,46 @@ type Backoff struct {
 	free      int
 	base, max time.Duration
 	window    time.Duration
-
-	mu    sync.Mutex
-	state map[string]backoffState
-}
-
-type backoffState struct {
-	failures int
-	last     time.Time // of the last attempt counted
-	next     time.Time // no attempt before this
+	store     RateStore
+	prefix    string
 }
 
 // NewBackoff returns a Backoff letting free failures through within window before it slows
-// attempts down from base up to max.
+// attempts down from base up to max, counted in this process's memory (see Shared).
 func NewBackoff(free int, base, max, window time.Duration) *Backoff {
-	return &Backoff{free: free, base: base, max: max, window: window, state: make(map[string]backoffState)}
+	return &Backoff{free: free, base: base, max: max, window: window, store: MemoryRates()}
+}
+
+// Shared returns a Backoff with b's delays counting in store under name.
+func (b *Backoff) Shared(store RateStore, name string) *Backoff {
+	c := *b
+	c.store, c.prefix = store, name+":"
+	return &c
 }
 
 // Attempt reports whether an attempt on key may go ahead at now, and if not how long to wait.
 // An attempt that goes ahead counts as a failure until Reset, so that concurrent attempts
 // cannot all slip through before the first one fails.
-func (b *Backoff) Attempt(key string, now time.Time) (bool, time.Duration) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	st := b.state[key]
-	if now.Sub(st.last) >= b.window {
-		st = backoffState{}
-	}
-	if now.Before(st.next) {
-		return false, st.next.Sub(now)
-	}
-	st.failures++
-	st.last = now
-	if st.failures >= b.free {
-		st.next = now.Add(b.delay(st.failures))
-	}
-	b.state[key] = st
-	if len(b.state) > 100_000 {
-		for k, s := range b.state { // bound memory under a flood of distinct keys
-			if now.Sub(s.last) >= b.window {
-				delete(b.state, k)
-			}
+func (b *Backoff) Attempt(ctx context.Context, key string, now time.Time) (ok bool, wait time.Duration, err error) {
+	// The state is (failures, last attempt counted, no attempt before), in Unix nanoseconds;
+	// the store forgets it a window after the last attempt, which starts it afresh.
+	err = b.store.Update(ctx, b.prefix+key, now, func(st []int64) ([]int64, time.Duration) {
+		if len(st) != 3 {
+			st = []int64{0, 0, 0}
 		}
-	}
-	return true, 0
+		if next := time.Unix(0, st[2]); now.Before(next) {
+			ok, wait = false, next.Sub(now)
+			return st, time.Unix(0, st[1]).Add(b.window).Sub(now)
+		}
+		st[0]++
+		st[1] = now.UnixNano()
+		if st[0] >= int64(b.free) {
+			st[2] = now.Add(b.delay(int(st[0]))).UnixNano()
+		}
+		ok = true
+		return st, b.window
+	})
+	return ok, wait, err
 }
 
 // delay is the wait imposed after the given number of failures.
@@ -133,8 +151,6 @@ func (b *Backoff) delay(failures int) time.Duration {
 }
 
 // Reset forgets key's failures (after a successful sign-in).
-func (b *Backoff) Reset(key string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	delete(b.state, key)
+func (b *Backoff) Reset(ctx context.Context, key string) error {
+	return b.store.Forget(ctx, b.prefix+key)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"gridgov/internal/auth"
+	"gridgov/internal/dbtest"
 )
 
 var t0 = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
@@ -97,29 +98,70 @@ func TestLimiter(t *testing.T) {
 			blocked("nobody", 0, false, 0),
 		}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			l := auth.NewLimiter(3, time.Minute)
-			for i, s := range tc.steps {
-				switch s.op {
-				case "add":
-					l.Add(s.key, at(s.at))
-				case "reset":
-					l.Reset(s.key)
-				case "blocked":
-					type result struct {
-						Blocked bool
-						Wait    time.Duration
+	// The same steps on both stores: memory (SQLite) and the table every process shares
+	// (PostgreSQL), each case under a name of its own in one store.
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		store := auth.RatesFor(db.Client)
+		for n, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				ctx := t.Context()
+				l := auth.NewLimiter(3, time.Minute).Shared(store, fmt.Sprint("case", n))
+				for i, s := range tc.steps {
+					var err error
+					switch s.op {
+					case "add":
+						err = l.Add(ctx, s.key, at(s.at))
+					case "reset":
+						err = l.Reset(ctx, s.key)
+					case "blocked":
+						type result struct {
+							Blocked bool
+							Wait    time.Duration
+						}
+						var b bool
+						var w time.Duration
+						b, w, err = l.Blocked(ctx, s.key, at(s.at))
+						if diff := cmp.Diff(result{s.blocked, s.wait}, result{b, w}); diff != "" {
+							t.Errorf("step %d: Blocked(%q, t0+%v) (-want +got):\n%s", i, s.key, s.at, diff)
+						}
 					}
-					b, w := l.Blocked(s.key, at(s.at))
-					if diff := cmp.Diff(result{s.blocked, s.wait}, result{b, w}); diff != "" {
-						t.Errorf("step %d: Blocked(%q, t0+%v) (-want +got):\n%s", i, s.key, s.at, diff)
+					if err != nil {
+						t.Fatalf("step %d: %v", i, err)
 					}
 				}
+			})
+		}
+	})
+}
+
+// TestLimiterTake: Take counts only the events it lets through, and a limiter's keys are
+// its own in a store shared with another limiter.
+func TestLimiterTake(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		ctx := t.Context()
+		store := auth.RatesFor(db.Client)
+		l := auth.NewLimiter(2, time.Minute).Shared(store, "one")
+		other := auth.NewLimiter(2, time.Minute).Shared(store, "two")
+		var got []bool
+		for i := range 4 {
+			b, _, err := l.Take(ctx, "k", at(time.Duration(i)*time.Second))
+			if err != nil {
+				t.Fatal(err)
 			}
-		})
-	}
+			got = append(got, b)
+		}
+		if diff := cmp.Diff([]bool{false, false, true, true}, got); diff != "" {
+			t.Errorf("blocked per Take (-want +got):\n%s", diff)
+		}
+		// Refused takes did not count: the first event leaving the window unblocks.
+		if b, _, _ := l.Take(ctx, "k", at(time.Minute)); b {
+			t.Errorf("blocked after the first event left the window")
+		}
+		if b, _, _ := other.Blocked(ctx, "k", at(time.Second)); b {
+			t.Errorf("another limiter's key of the same name is blocked")
+		}
+	})
 }
 
 // TestLimiterSignInLimits checks the limits the sign-in uses: 5 per 15 minutes and 30 per
@@ -137,13 +179,14 @@ func TestLimiterSignInLimits(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			ctx := t.Context()
 			l := auth.NewLimiter(tc.max, tc.window)
 			var got []bool
 			for i := range tc.max + 1 {
-				b, _ := l.Blocked("k", at(time.Duration(i)*time.Second))
+				b, _, _ := l.Blocked(ctx, "k", at(time.Duration(i)*time.Second))
 				got = append(got, b)
 				if !b {
-					l.Add("k", at(time.Duration(i)*time.Second))
+					_ = l.Add(ctx, "k", at(time.Duration(i)*time.Second))
 				}
 			}
 			want := make([]bool, tc.max+1)
@@ -151,7 +194,7 @@ func TestLimiterSignInLimits(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("blocked per attempt (-want +got):\n%s", diff)
 			}
-			if b, _ := l.Blocked("k", at(tc.window)); b {
+			if b, _, _ := l.Blocked(ctx, "k", at(tc.window)); b {
 				t.Errorf("still blocked one window after the first attempt")
 			}
 		})
@@ -160,45 +203,55 @@ func TestLimiterSignInLimits(t *testing.T) {
 
 func TestLimiterConcurrent(t *testing.T) {
 	t.Parallel()
-	const n = 200
-	l := auth.NewLimiter(n, time.Minute)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			l.Add("shared", at(time.Duration(i)*time.Millisecond))
-			l.Add(fmt.Sprintf("own-%d", i), at(0))
-			l.Blocked("shared", at(0))
-		}()
-	}
-	wg.Wait()
-	if b, _ := l.Blocked("shared", at(time.Second)); !b {
-		t.Errorf("Blocked after %d concurrent Adds = false, want true (an event was lost)", n)
-	}
-	if b, _ := l.Blocked("own-7", at(time.Second)); b {
-		t.Errorf("a key with one event is blocked")
-	}
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		ctx := t.Context()
+		const n = 100
+		l := auth.NewLimiter(n, time.Minute).Shared(auth.RatesFor(db.Client), "concurrent")
+		var wg sync.WaitGroup
+		errs := make(chan error, 3*n)
+		for i := range n {
+			wg.Go(func() {
+				errs <- l.Add(ctx, "shared", at(time.Duration(i)*time.Millisecond))
+				errs <- l.Add(ctx, fmt.Sprintf("own-%d", i), at(0))
+				_, _, err := l.Blocked(ctx, "shared", at(0))
+				errs <- err
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if b, _, _ := l.Blocked(ctx, "shared", at(time.Second)); !b {
+			t.Errorf("Blocked after %d concurrent Adds = false, want true (an event was lost)", n)
+		}
+		if b, _, _ := l.Blocked(ctx, "own-7", at(time.Second)); b {
+			t.Errorf("a key with one event is blocked")
+		}
+	})
 }
 
 // TestLimiterManyKeys floods the limiter with distinct keys (as an attacker trying
 // usernames would) and checks that old keys still expire and new ones still count.
 func TestLimiterManyKeys(t *testing.T) {
 	t.Parallel()
+	ctx := t.Context()
 	l := auth.NewLimiter(2, time.Minute)
 	for i := range 100_010 {
-		l.Add(fmt.Sprintf("k%d", i), at(0))
+		_ = l.Add(ctx, fmt.Sprintf("k%d", i), at(0))
 	}
-	l.Add("k1", at(0))
-	if b, _ := l.Blocked("k1", at(time.Second)); !b {
+	_ = l.Add(ctx, "k1", at(0))
+	if b, _, _ := l.Blocked(ctx, "k1", at(time.Second)); !b {
 		t.Errorf("k1 with 2 events is not blocked after the flood")
 	}
-	l.Add("late", at(2*time.Minute))
-	l.Add("late", at(2*time.Minute))
-	if b, _ := l.Blocked("late", at(2*time.Minute)); !b {
+	_ = l.Add(ctx, "late", at(2*time.Minute))
+	_ = l.Add(ctx, "late", at(2*time.Minute))
+	if b, _, _ := l.Blocked(ctx, "late", at(2*time.Minute)); !b {
 		t.Errorf("a key added after the sweep does not count")
 	}
-	if b, _ := l.Blocked("k1", at(2*time.Minute)); b {
+	if b, _, _ := l.Blocked(ctx, "k1", at(2*time.Minute)); b {
 		t.Errorf("k1 still blocked two windows later")
 	}
 }

@@ -51,8 +51,9 @@ type Service struct {
 // per account and address per 15 minutes; 30 attempts per address per minute; per account,
 // after 10 failures from any addresses, one attempt per 1 s, 2 s, 4 s … up to 30 s, which
 // slows a guesser down without locking the owner out; and one argon2 check per CPU at a time.
+// The limits count in RatesFor(client): on PostgreSQL, shared by every process on the database.
 func NewService(client *ent.Client, enforcer *authz.Enforcer, ttl time.Duration) *Service {
-	return &Service{
+	s := &Service{
 		Client:     client,
 		Enforcer:   enforcer,
 		TTL:        ttl,
@@ -63,6 +64,8 @@ func NewService(client *ent.Client, enforcer *authz.Enforcer, ttl time.Duration)
 		perAccount: NewBackoff(10, time.Second, 30*time.Second, 15*time.Minute),
 		hashing:    make(chan struct{}, runtime.NumCPU()),
 	}
+	s.ShareLimits(RatesFor(client))
+	return s
 }
 
 // ErrBadCredentials is the one answer to a wrong username or password, so that neither can
@@ -82,7 +85,7 @@ var errBusy = apperr.New(apperr.RateLimited, "too many sign-ins at once: try aga
 func (s *Service) Login(ctx context.Context, username, password, remoteAddr string) (string, *ent.User, time.Time, error) {
 	now := s.Now()
 	sys := authz.SystemContext(ctx, "sign in")
-	succeeded, err := s.Attempt("u:", username, remoteAddr, now)
+	succeeded, err := s.Attempt(ctx, "u:", username, remoteAddr, now)
 	if err != nil {
 		return "", nil, time.Time{}, err
 	}
@@ -111,25 +114,44 @@ func (s *Service) Login(ctx context.Context, username, password, remoteAddr stri
 // from remoteAddr at now: a password (kind "u:") or an activation code ("a:", counted apart
 // so that failed activations do not slow the account's sign-ins, and the other way round).
 // It refuses with RATE_LIMITED, or counts the attempt as a failure until the caller calls
-// succeeded, so that concurrent attempts count too.
-func (s *Service) Attempt(kind, username, remoteAddr string, now time.Time) (succeeded func(), err error) {
+// succeeded, so that concurrent attempts count too. The counts are the Service's RateStore's:
+// on PostgreSQL every API process on the database counts against the same limits.
+func (s *Service) Attempt(ctx context.Context, kind, username, remoteAddr string, now time.Time) (succeeded func(), err error) {
 	account := kind + strings.ToLower(username)
 	pairKey, addressKey := account+"\x00a:"+remoteAddr, "a:"+remoteAddr
-	if blocked, wait := s.perAddress.Blocked(addressKey, now); blocked {
+	blocked, wait, err := s.perAddress.Take(ctx, addressKey, now)
+	if err != nil {
+		return nil, err
+	}
+	if blocked {
 		return nil, apperr.New(apperr.RateLimited, "too many sign-in attempts from this address: try again in %s", wait.Round(time.Second))
 	}
-	s.perAddress.Add(addressKey, now)
-	if blocked, wait := s.perPair.Blocked(pairKey, now); blocked {
+	if blocked, wait, err := s.perPair.Blocked(ctx, pairKey, now); err != nil {
+		return nil, err
+	} else if blocked {
 		return nil, apperr.New(apperr.RateLimited, "too many failed attempts for this account from this address: try again in %s", wait.Round(time.Second))
 	}
-	if ok, wait := s.perAccount.Attempt(account, now); !ok {
+	if ok, wait, err := s.perAccount.Attempt(ctx, account, now); err != nil {
+		return nil, err
+	} else if !ok {
 		return nil, apperr.New(apperr.RateLimited, "too many failed attempts for this account: try again in %s", max(wait, time.Second).Round(time.Second))
 	}
-	s.perPair.Add(pairKey, now)
+	if err := s.perPair.Add(ctx, pairKey, now); err != nil {
+		return nil, err
+	}
 	return func() {
-		s.perPair.Reset(pairKey)
-		s.perAccount.Reset(account)
+		// A reset that fails leaves failures counted, which only slows the owner down.
+		ctx := context.WithoutCancel(ctx)
+		_ = s.perPair.Reset(ctx, pairKey)
+		_ = s.perAccount.Reset(ctx, account)
 	}, nil
+}
+
+// ShareLimits makes the sign-in limits count in store (see RatesFor), from now on.
+func (s *Service) ShareLimits(store RateStore) {
+	s.perPair = s.perPair.Shared(store, "signin-pair")
+	s.perAddress = s.perAddress.Shared(store, "signin-address")
+	s.perAccount = s.perAccount.Shared(store, "signin-account")
 }
 
 // HashNew returns the argon2id hash of a new password, computed in a hashing slot.

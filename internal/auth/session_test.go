@@ -367,7 +367,8 @@ func TestLoginRateLimitPerAccount(t *testing.T) {
 // the account for longer.
 func TestLoginAccountBackoff(t *testing.T) {
 	t.Parallel()
-	// The limits live in the Service, not in the database: SQLite is enough.
+	// The limits' logic is the same on both stores (TestBackoff runs it on both): SQLite is
+	// enough.
 	db := dbtest.New(t, dialect.SQLite)
 	accounts(t, db.Client)
 	svc, clk := newService(t, db)
@@ -399,30 +400,42 @@ func TestLoginAccountBackoff(t *testing.T) {
 
 func TestBackoff(t *testing.T) {
 	t.Parallel()
-	b := auth.NewBackoff(3, time.Second, 4*time.Second, time.Minute)
-	type attempt struct {
-		OK   bool
-		Wait time.Duration
-	}
-	try := func(d time.Duration) attempt { ok, w := b.Attempt("k", at(d)); return attempt{ok, w} }
-	got := []attempt{try(0), try(0), try(0), try(0), try(time.Second), try(time.Second), try(3 * time.Second),
-		try(7 * time.Second), try(11 * time.Second), try(11*time.Second + time.Minute)}
-	want := []attempt{{true, 0}, {true, 0}, {true, 0}, {false, time.Second}, {true, 0}, {false, 2 * time.Second}, {true, 0},
-		{true, 0}, {true, 0}, {true, 0}}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("attempts (-want +got):\n%s", diff)
-	}
-	b.Reset("k")
-	if ok, _ := b.Attempt("k", at(11*time.Second+time.Minute)); !ok {
-		t.Errorf("refused after Reset")
-	}
+	// On both stores: memory (SQLite) and the table every process shares (PostgreSQL).
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		b := auth.NewBackoff(3, time.Second, 4*time.Second, time.Minute).Shared(auth.RatesFor(db.Client), "backoff")
+		type attempt struct {
+			OK   bool
+			Wait time.Duration
+		}
+		ctx := t.Context()
+		try := func(d time.Duration) attempt {
+			ok, w, err := b.Attempt(ctx, "k", at(d))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return attempt{ok, w}
+		}
+		got := []attempt{try(0), try(0), try(0), try(0), try(time.Second), try(time.Second), try(3 * time.Second),
+			try(7 * time.Second), try(11 * time.Second), try(11*time.Second + time.Minute)}
+		want := []attempt{{true, 0}, {true, 0}, {true, 0}, {false, time.Second}, {true, 0}, {false, 2 * time.Second}, {true, 0},
+			{true, 0}, {true, 0}, {true, 0}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("attempts (-want +got):\n%s", diff)
+		}
+		if err := b.Reset(ctx, "k"); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _, _ := b.Attempt(ctx, "k", at(11*time.Second+time.Minute)); !ok {
+			t.Errorf("refused after Reset")
+		}
+	})
 }
 
 // TestLoginRateLimitResetOnSuccess: a successful sign-in clears the account's failures.
 func TestLoginRateLimitResetOnSuccess(t *testing.T) {
 	t.Parallel()
-	// The limits live in the Service, not in the database: SQLite is enough, and each
-	// attempt costs a full argon2id check.
+	// The limits' logic is the same on both stores (TestLimiter and TestBackoff run it on
+	// both): SQLite is enough, and each attempt costs a full argon2id check.
 	db := dbtest.New(t, dialect.SQLite)
 	accounts(t, db.Client)
 	svc, _ := newService(t, db)
@@ -438,8 +451,8 @@ func TestLoginRateLimitResetOnSuccess(t *testing.T) {
 
 func TestLoginRateLimitPerAddress(t *testing.T) {
 	t.Parallel()
-	// The limits live in the Service, not in the database: SQLite is enough, and each
-	// attempt costs a full argon2id check.
+	// The limits' logic is the same on both stores (TestLimiter and TestBackoff run it on
+	// both): SQLite is enough, and each attempt costs a full argon2id check.
 	db := dbtest.New(t, dialect.SQLite)
 	accounts(t, db.Client)
 	svc, clk := newService(t, db)

@@ -50,7 +50,7 @@ func (s *Service) postsOf(ctx context.Context, g *ent.Grid, column *bulletinpost
 		limit = MaxPosts
 	}
 	above := ancestorIDs(g)
-	q := s.Client.BulletinPost.Query().Where(
+	q := s.client(ctx).BulletinPost.Query().Where(
 		bulletinpost.StatusEQ(bulletinpost.StatusPUBLISHED),
 		bulletinpost.Or(bulletinpost.GridPathHasPrefix(g.Path), bulletinpost.GridIDIn(above...)),
 	)
@@ -147,7 +147,7 @@ func (s *Service) gridManagementOf(ctx context.Context, g *ent.Grid, from, to ti
 		Status event.Status `json:"status"`
 		Count  int          `json:"count"`
 	}
-	if err := s.Client.Event.Query().Where(inPeriod).GroupBy(event.FieldStatus).Aggregate(ent.Count()).Scan(sys, &counts); err != nil {
+	if err := s.client(ctx).Event.Query().Where(inPeriod).GroupBy(event.FieldStatus).Aggregate(ent.Count()).Scan(sys, &counts); err != nil {
 		return nil, fmt.Errorf("grid management counts of %s: %w", code, err)
 	}
 	out := &GridReport{GridCode: g.Code, GridName: g.Name, From: from, To: to, Items: []*GridReportItem{}}
@@ -161,7 +161,7 @@ func (s *Service) gridManagementOf(ctx context.Context, g *ent.Grid, from, to ti
 			out.Closed += c.Count
 		}
 	}
-	evs, err := s.Client.Event.Query().Where(inPeriod).WithCategory().WithOriginGrid().
+	evs, err := s.client(ctx).Event.Query().Where(inPeriod).WithCategory().WithOriginGrid().
 		Order(ent.Desc(event.FieldReportedAt), ent.Desc(event.FieldID)).Limit(MaxReportItems).All(sys)
 	if err != nil {
 		return nil, fmt.Errorf("grid management cases of %s: %w", code, err)

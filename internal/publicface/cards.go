@@ -32,6 +32,15 @@ type Service struct {
 	Now func() time.Time
 }
 
+// client is the client of ctx when it carries one (the read replica's, chosen for a query or
+// a public page; a mutation's transaction), else s.Client.
+func (s *Service) client(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return s.Client
+}
+
 // NewService returns a service on client.
 func NewService(client *ent.Client, supervisionPhone string) *Service {
 	return &Service{Client: client, SupervisionPhone: supervisionPhone, Now: clock.Now}
@@ -136,7 +145,7 @@ func (s *Service) gridByCode(ctx context.Context, code string) (*ent.Grid, error
 	if code == "" || len(code) > 32 {
 		return nil, nil
 	}
-	g, err := s.Client.Grid.Query().Where(grid.Code(code)).Only(authz.SystemContext(ctx, "public grid lookup"))
+	g, err := s.client(ctx).Grid.Query().Where(grid.Code(code)).Only(authz.SystemContext(ctx, "public grid lookup"))
 	if ent.IsNotFound(err) {
 		return nil, nil
 	}
@@ -165,7 +174,7 @@ func (s *Service) Cards(ctx context.Context, rootCode string) ([]*Card, error) {
 		return nil, err
 	}
 	sys := authz.SystemContext(ctx, "public cards of a subtree")
-	gs, err := s.Client.Grid.Query().
+	gs, err := s.client(ctx).Grid.Query().
 		Where(grid.PathHasPrefix(root.Path), grid.KindIn(cardKinds()...)).
 		Order(ent.Asc(grid.FieldCode)).Limit(MaxCards + 1).All(sys)
 	if err != nil {
@@ -201,7 +210,7 @@ func (s *Service) cardsOf(ctx context.Context, gs []*ent.Grid) ([]*Card, error) 
 	for i, g := range gs {
 		ids[i] = g.ID
 	}
-	as, err := s.Client.Assignment.Query().
+	as, err := s.client(ctx).Assignment.Query().
 		Where(assignment.GridIDIn(ids...), assignment.RoleIn(cardRoles...), roster.HeldAt(s.Now())).
 		WithPerson().Order(ent.Asc(assignment.FieldValidFrom), ent.Asc(assignment.FieldID)).All(sys)
 	if err != nil {
@@ -288,7 +297,7 @@ func (s *Service) breadcrumbs(sys context.Context, gs []*ent.Grid) (map[int][]st
 	for id := range need {
 		ids = append(ids, id)
 	}
-	anc, err := s.Client.Grid.Query().Where(grid.IDIn(ids...)).All(sys)
+	anc, err := s.client(sys).Grid.Query().Where(grid.IDIn(ids...)).All(sys)
 	if err != nil {
 		return nil, fmt.Errorf("breadcrumbs: %w", err)
 	}
@@ -318,7 +327,7 @@ func (s *Service) Badges(ctx context.Context, rootCode string) ([]*Badge, error)
 		return nil, err
 	}
 	sys := authz.SystemContext(ctx, "public badges")
-	as, err := s.Client.Assignment.Query().
+	as, err := s.client(ctx).Assignment.Query().
 		Where(assignment.GridPathHasPrefix(root.Path),
 			assignment.RoleIn(assignment.RoleWORKSTATION_HEAD, assignment.RoleGRID_HEAD), roster.HeldAt(s.Now())).
 		WithPerson().WithGrid().

@@ -59,7 +59,7 @@ func (s *Service) Case(ctx context.Context, trackingCode string) (*Case, error) 
 		return nil, nil
 	}
 	sys := authz.SystemContext(ctx, "public case page")
-	ev, err := s.Client.Event.Query().Where(event.TrackingCode(trackingCode)).
+	ev, err := s.client(ctx).Event.Query().Where(event.TrackingCode(trackingCode)).
 		WithCategory().WithGrid().
 		WithActions(func(q *ent.EventActionQuery) {
 			q.Order(ent.Asc(eventaction.FieldCreatedAt), ent.Asc(eventaction.FieldID))
@@ -89,7 +89,7 @@ func (s *Service) Case(ctx context.Context, trackingCode string) (*Case, error) 
 // subcategories, in the order of the list staff know (by group, as they were set up), with 其他
 // (OTHER) last; never by code, which would put 其他 among the rest.
 func (s *Service) Categories(ctx context.Context) ([]*Category, error) {
-	cats, err := s.Client.EventCategory.Query().
+	cats, err := s.client(ctx).EventCategory.Query().
 		Where(eventcategory.Active(true), eventcategory.Not(eventcategory.HasChildren())).
 		Order(ent.Asc(eventcategory.FieldID)).
 		All(authz.SystemContext(ctx, "public category list"))

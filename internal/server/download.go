@@ -48,7 +48,7 @@ func downloads(cfg Config) http.Handler {
 			root = &t.GridID
 		}
 		var buf bytes.Buffer
-		if err := excel.Write(ctx, cfg.Client, &buf, t.Kind, root); err != nil {
+		if err := excel.Write(ctx, readClient(ctx, cfg), &buf, t.Kind, root); err != nil {
 			status := http.StatusInternalServerError
 			if apperr.CodeOf(err) == apperr.Forbidden {
 				status = http.StatusForbidden

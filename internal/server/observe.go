@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -346,6 +347,14 @@ func readyz(cfg Config) http.HandlerFunc {
 			}
 		}
 		_, _ = io.WriteString(w, "ready\n")
+		if cfg.Reads != nil {
+			// A replica that is skipped does not stop serving: the primary takes its reads.
+			if st := cfg.Reads.Status(); st.Usable {
+				_, _ = fmt.Fprintf(w, "read replica: in use, %s behind\n", st.Lag.Round(time.Millisecond))
+			} else {
+				_, _ = io.WriteString(w, "warning: read replica skipped, reads go to the primary: "+st.Reason+"\n")
+			}
+		}
 		// A missing holiday schedule does not stop serving, but the operator must see it.
 		if msg := calendar.Warning(workcal.Default(), cfg.Now()); msg != "" {
 			_, _ = io.WriteString(w, "warning: "+msg+"\n")

@@ -34,6 +34,7 @@ import (
 	"gridgov/internal/gqllimits"
 	"gridgov/internal/photos"
 	"gridgov/internal/publicface"
+	"gridgov/internal/replica"
 	"gridgov/internal/server/graphiql"
 	"gridgov/internal/store"
 )
@@ -81,6 +82,9 @@ type Config struct {
 	// elsewhere (cross-origin requests with Authorization and Content-Type), such as
 	// http://localhost:5173; empty: same origin only. See ParseCORSOrigins.
 	CORSOrigins []string
+	// Reads, if set, sends reads to a PostgreSQL read replica: query operations, the public
+	// pages and downloads, with read-your-writes per session (see package replica).
+	Reads *replica.Router
 	// PrivateMetrics keeps /metrics off the handler of the public port (production mode, or
 	// when the metrics have a listener of their own): serve Handlers.Metrics instead.
 	PrivateMetrics bool
@@ -135,6 +139,9 @@ func Build(cfg Config) Handlers {
 	}
 	obs := newObserver(requestLog, cfg.DB)
 	obs.client = proxies(cfg.TrustedProxies).clientAddr
+	if cfg.Reads != nil {
+		obs.registry.MustRegister(cfg.Reads.Collectors()...)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", obs.wrap(faultStatusOf(graphQLRequests(cfg).Wrap(withViewer(cfg, GraphQL(cfg))))))
 	mux.Handle("GET /downloads/{token}", obs.wrap(downloads(cfg)))
@@ -157,7 +164,7 @@ func Build(cfg Config) Handlers {
 	pages := http.NewServeMux()
 	web.Register(pages)
 	for _, p := range []string{"/cards", "/cards/", "/badges", "/report/", "/track", "/track/", "/bulletin/", "/public/"} {
-		mux.Handle(p, http.TimeoutHandler(pages, cfg.RequestTimeout, "请求超时，请稍后再试。"))
+		mux.Handle(p, http.TimeoutHandler(readPages(cfg, pages), cfg.RequestTimeout, "请求超时，请稍后再试。"))
 	}
 	return Handlers{Public: withCORS(cfg.CORSOrigins, mux), Metrics: metrics}
 }
@@ -216,6 +223,9 @@ func GraphQL(cfg Config) *handler.Server {
 	srv.AroundResponses(gqllimits.TruncateErrors)
 	srv.Use(gqllimits.PageSizeCheck{}) // before the complexity limit: a clearer refusal
 	srv.Use(gqllimits.ComplexityLimit())
+	if cfg.Reads != nil {
+		srv.Use(readRouting{reads: cfg.Reads, cfg: cfg}) // outside the transactioner: after the commit
+	}
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: cfg.Client}})
 	// Page sizes are checked once per operation (PageSizeCheck), not by a field middleware,
 	// which would run on every field of every response (a district rollup has thousands).

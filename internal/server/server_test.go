@@ -342,7 +342,8 @@ func TestLoginRateLimited(t *testing.T) {
 // peer's; a forged X-Forwarded-For does not get around it.
 func TestLoginRateLimitedPerAddress(t *testing.T) {
 	t.Parallel()
-	// The limit lives in the Service, not in the database: SQLite is enough, and each
+	// The limits' logic is the same on both stores (TestLimiter runs it on both; the shared
+	// store across processes: TestProcessesShareSignInLimits): SQLite is enough, and each
 	// attempt costs a full argon2id check.
 	db := dbtest.New(t, dialect.SQLite)
 	env := servertest.New(t, db)

@@ -12,8 +12,9 @@ import (
 // not for jsonb, whose binary form starts with a version byte (PostgreSQL refuses ent's JSON
 // with "unsupported jsonb version number 123", the '{'). ent passes JSON fields as marshalled
 // []byte, so a []byte argument that is valid JSON goes as a string, typed by PostgreSQL from
-// its column; any other []byte stays binary. gridgov's one bytea column holds SHA-256 digests
-// of session tokens, which are not JSON but for odds of about 2⁻¹⁵⁰; and even such a digest
+// its column; any other []byte stays binary. gridgov's bytea columns hold SHA-256 digests
+// (of session tokens; the keys of the rate-limit and session-position tables), which are not
+// JSON but for odds of about 2⁻¹⁵⁰; and even such a digest
 // would only change, read as bytea text, if it also held a backslash.
 type jsonTextConnector struct{ driver.Connector }
 

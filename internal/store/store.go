@@ -43,6 +43,7 @@ type options struct {
 	maxOpen, maxIdle int
 	maxIdleTime      time.Duration
 	idleTimeSet      bool
+	pooled           bool
 }
 
 // WithMaxOpenConns sets the maximum number of open connections (default
@@ -60,6 +61,15 @@ func WithMaxIdleConns(n int) Option { return func(o *options) { o.maxIdle = n } 
 func WithConnMaxIdleTime(d time.Duration) Option {
 	return func(o *options) { o.maxIdleTime, o.idleTimeSet = d, true }
 }
+
+// WithPooler says that a PostgreSQL URL reaches the server through a connection pooler in
+// transaction mode, such as pgbouncer, which hands each transaction (each statement outside
+// one) to any of its server connections. Open then sends no run-time parameters at connect
+// (jit=off): pgbouncer refuses the ones it does not track, or with ignore_startup_parameters
+// drops them, so they must be set on the role or database instead (see CheckPooledSettings).
+// It refuses binary_parameters=no, with which lib/pq parses a statement in one round trip
+// and runs it in the next, which the pooler may send to another server connection.
+func WithPooler() Option { return func(o *options) { o.pooled = true } }
 
 // Dialect returns the ent dialect for a database URL: dialect.Postgres for postgres:// and
 // postgresql:// URLs, dialect.SQLite for anything else.
@@ -97,7 +107,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*ent.Client, *sql.DB
 	}
 	switch d {
 	case dialect.Postgres:
-		db, secrets, err = openPostgres(url)
+		db, secrets, err = openPostgres(url, o.pooled)
 		if err != nil {
 			return nil, nil, fmt.Errorf("open database: %s: %w", RedactURL(url), scrub(err, secrets))
 		}
@@ -141,7 +151,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*ent.Client, *sql.DB
 
 // openPostgres returns a pool for a PostgreSQL URL and the secrets in it, which must not appear
 // in error messages.
-func openPostgres(url string) (*sql.DB, []string, error) {
+func openPostgres(url string, pooled bool) (*sql.DB, []string, error) {
 	u, err := neturl.Parse(url)
 	if err != nil {
 		// A *url.Error quotes the whole URL, password included; keep only the reason.
@@ -163,7 +173,14 @@ func openPostgres(url string) (*sql.DB, []string, error) {
 			}
 		}
 	}
-	connector, err := pq.NewConnector(withBinaryParameters(withoutJIT(u)))
+	withParams := withoutJIT(u)
+	if pooled {
+		if v := u.Query().Get("binary_parameters"); v != "" && v != "yes" {
+			return nil, secrets, errors.New("binary_parameters=" + v + " does not work through a pooler in transaction mode: lib/pq would parse and run each statement in two round trips, which the pooler may hand to different server connections")
+		}
+		withParams = u.String()
+	}
+	connector, err := pq.NewConnector(withBinaryParameters(withParams))
 	if err != nil {
 		return nil, secrets, err
 	}
