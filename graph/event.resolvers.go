@@ -13,6 +13,7 @@ import (
 	"gridgov/ent/eventaction"
 	"gridgov/ent/eventcategory"
 	"gridgov/graph/model"
+	"gridgov/internal/apperr"
 	"gridgov/internal/auth"
 	"gridgov/internal/idempotency"
 	"gridgov/internal/labels"
@@ -73,11 +74,29 @@ func (r *mutationResolver) ReportEvent(ctx context.Context, input model.ReportEv
 	if err != nil {
 		return nil, err
 	}
+	at, err := wgs84(input.Latitude, input.Longitude, input.CoordSystem)
+	if err != nil {
+		return nil, err
+	}
+	var gridID int
+	switch {
+	case input.GridID != nil:
+		gridID = *input.GridID
+	case at != nil:
+		a, err := r.gridAtPoint(ctx, client, *at)
+		if err != nil {
+			return nil, err
+		}
+		gridID = a.GridID
+	default:
+		return nil, apperr.Invalid("gridID", "give gridID, or latitude and longitude to find the grid by")
+	}
+	lat, lng := latLng(at)
 	return r.idempotent(ctx, idempotencyKey, "reportEvent", func() (*ent.Event, error) {
 		ev, err := r.Workflow.Report(ctx, client, workflow.Report{
-			GridID: input.GridID, CategoryID: input.CategoryID, Source: input.Source, Title: input.Title,
+			GridID: gridID, CategoryID: input.CategoryID, Source: input.Source, Title: input.Title,
 			Description: deref(input.Description), Address: deref(input.Address),
-			Latitude: input.Latitude, Longitude: input.Longitude, PhotoURLs: input.PhotoUrls,
+			Latitude: lat, Longitude: lng, PhotoURLs: input.PhotoUrls,
 			Quantity: input.Quantity, Unit: deref(input.Unit),
 		})
 		if err != nil {
@@ -172,12 +191,29 @@ func (r *mutationResolver) ReportPublicEvent(ctx context.Context, input model.Pu
 	if err != nil {
 		return nil, err
 	}
+	at, err := wgs84(input.Latitude, input.Longitude, input.CoordSystem)
+	if err != nil {
+		return nil, err
+	}
+	gridCode := deref(input.GridCode)
+	switch {
+	case gridCode != "":
+	case at != nil:
+		a, err := r.gridAtPoint(ctx, client, *at)
+		if err != nil {
+			return nil, err
+		}
+		gridCode = a.Code
+	default:
+		return nil, apperr.Invalid("gridCode", "give gridCode, or latitude and longitude to find the grid by")
+	}
+	lat, lng := latLng(at)
 	id, err := idempotency.Do(ctx, client, idempotency.Scope(ctx, addr), deref(idempotencyKey), "reportPublicEvent", func() (int, error) {
 		if err := r.PublicReports.Add(ctx, addr, now); err != nil {
 			return 0, err
 		}
 		ev, err := r.Workflow.ReportPublic(ctx, client, workflow.PublicReport{
-			GridCode: input.GridCode, CategoryCode: input.CategoryCode, Title: input.Title,
+			GridCode: gridCode, Latitude: lat, Longitude: lng, CategoryCode: input.CategoryCode, Title: input.Title,
 			Description: deref(input.Description), Address: deref(input.Address), PhotoURLs: input.PhotoUrls,
 			ContactName: deref(input.ContactName), ContactPhone: deref(input.ContactPhone),
 		})

@@ -16,6 +16,7 @@ import (
 	"gridgov/internal/dailywork"
 	"gridgov/internal/excel"
 	"gridgov/internal/gqllimits"
+	"gridgov/internal/gridmap"
 	"gridgov/internal/imports"
 	"gridgov/internal/photos"
 	"gridgov/internal/publicface"
@@ -48,6 +49,8 @@ type Resolver struct {
 	PhotoService *photos.Service
 	// Imports runs startImport's jobs.
 	Imports *imports.Runner
+	// Geo finds the grid at a point.
+	Geo *gridmap.Locator
 }
 
 // NewResolver returns the root resolver with the default workflow engine and limits.
@@ -62,6 +65,7 @@ func NewResolver(client *ent.Client, authService *auth.Service) *Resolver {
 		Supervision:   &supervision.Service{Workflow: wf},
 		PublicReports: auth.NewLimiter(20, time.Hour).Shared(auth.RatesFor(client), "public-report"),
 		Imports:       imports.NewRunner(client, nil),
+		Geo:           &gridmap.Locator{},
 	}
 }
 

@@ -31,7 +31,8 @@ type cli struct {
 	Import struct {
 		Roster importCmd `cmd:"" help:"Import grids, people and assignments from an xlsx workbook: matched on grid code and 人员编号, new rows created and changed ones updated (never deleted), in one transaction; --dry-run shows the plan."`
 		Ledger importCmd `cmd:"" help:"Import ledger entries (one sheet per item type) from an xlsx workbook: matched on 台账编号, new rows created and changed ones updated (never deleted), in one transaction; --dry-run shows the plan."`
-	} `cmd:"" help:"Import an xlsx workbook."`
+		Boundaries boundariesCmd `cmd:"" help:"Import grid boundaries from a GeoJSON FeatureCollection (features matched by the property code): every feature checked against its parent, children and siblings, all stored in one transaction or none."`
+	} `cmd:"" help:"Import an xlsx workbook, or grid boundaries."`
 	Export struct {
 		Roster   exportCmd `cmd:"" help:"Write grids, people and assignments as xlsx."`
 		Ledgers  exportCmd `cmd:"" help:"Write the ledger entries as xlsx."`

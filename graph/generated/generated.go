@@ -321,6 +321,7 @@ type ComplexityRoot struct {
 		Ancestors       func(childComplexity int) int
 		AreaDescription func(childComplexity int) int
 		Assignments     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AssignmentOrder) int
+		Boundary        func(childComplexity int, coordSystem model.CoordSystem) int
 		Children        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder) int
 		Code            func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
@@ -726,6 +727,7 @@ type ComplexityRoot struct {
 		ReturnEvent              func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
 		RevokeSession            func(childComplexity int, id int) int
 		SetCalendarYear          func(childComplexity int, year int, days []*model.WorkCalendarDayInput, covered bool) int
+		SetGridBoundary          func(childComplexity int, gridID int, geojson *string, coordSystem model.CoordSystem) int
 		SetKeyProjectStatus      func(childComplexity int, id int, status keyproject.Status) int
 		SetVisitInterval         func(childComplexity int, careLevel household.CareLevel, days int) int
 		StartHandling            func(childComplexity int, id int, version *int, note *string, idempotencyKey *string) int
@@ -954,6 +956,8 @@ type ComplexityRoot struct {
 		EventCategories       func(childComplexity int, activeOnly *bool) int
 		Events                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EventOrder, where *ent.EventWhereInput, overdue *bool) int
 		FollowUpsDue          func(childComplexity int, before *time.Time, mine *bool, first *int) int
+		GridAt                func(childComplexity int, longitude float64, latitude float64, coordSystem model.CoordSystem) int
+		GridBoundaries        func(childComplexity int, rootCode string, coordSystem model.CoordSystem, maxDepth *int) int
 		GridByCode            func(childComplexity int, code string) int
 		Grids                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) int
 		Households            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.HouseholdOrder, where *ent.HouseholdWhereInput) int
@@ -1205,6 +1209,7 @@ type EventActionResolver interface {
 	ToGrid(ctx context.Context, obj *ent.EventAction) (*ent.Grid, error)
 }
 type GridResolver interface {
+	Boundary(ctx context.Context, obj *ent.Grid, coordSystem model.CoordSystem) (*string, error)
 	Descendants(ctx context.Context, obj *ent.Grid, maxDepth *int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) (*ent.GridConnection, error)
 	Ancestors(ctx context.Context, obj *ent.Grid) ([]*ent.Grid, error)
 	Responsibles(ctx context.Context, obj *ent.Grid, at *time.Time, roles []assignment.Role) ([]*ent.Assignment, error)
@@ -1311,6 +1316,7 @@ type MutationResolver interface {
 	ReportPublicEvent(ctx context.Context, input model.PublicReportInput, idempotencyKey *string) (*model.PublicReceipt, error)
 	CreateEventCategory(ctx context.Context, input ent.CreateEventCategoryInput) (*ent.EventCategory, error)
 	UpdateEventCategory(ctx context.Context, id int, input ent.UpdateEventCategoryInput) (*ent.EventCategory, error)
+	SetGridBoundary(ctx context.Context, gridID int, geojson *string, coordSystem model.CoordSystem) (*ent.Grid, error)
 	ImportRoster(ctx context.Context, file graphql.Upload, dryRun bool, confirmDuplicates bool) (*model.ImportPlan, error)
 	ImportLedger(ctx context.Context, file graphql.Upload, dryRun bool) (*model.ImportPlan, error)
 	StartImport(ctx context.Context, kind importjob.Kind, file graphql.Upload, dryRun bool, confirmDuplicates bool) (*ent.ImportJob, error)
@@ -1370,6 +1376,8 @@ type QueryResolver interface {
 	EventCategories(ctx context.Context, activeOnly *bool) ([]*ent.EventCategory, error)
 	PublicEvent(ctx context.Context, trackingCode string) (*publicface.Case, error)
 	PublicEventCategories(ctx context.Context) ([]*publicface.Category, error)
+	GridAt(ctx context.Context, longitude float64, latitude float64, coordSystem model.CoordSystem) (*ent.Grid, error)
+	GridBoundaries(ctx context.Context, rootCode string, coordSystem model.CoordSystem, maxDepth *int) (string, error)
 	GridByCode(ctx context.Context, code string) (*ent.Grid, error)
 	Responsibles(ctx context.Context, gridID int, at *time.Time, roles []assignment.Role, inherited *bool) ([]*ent.Assignment, error)
 	EnumLabels(ctx context.Context, enum string) ([]*model.EnumLabel, error)
@@ -2458,6 +2466,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Grid.Assignments(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.AssignmentOrder)), true
+	case "Grid.boundary":
+		if e.ComplexityRoot.Grid.Boundary == nil {
+			break
+		}
+
+		args, err := ec.field_Grid_boundary_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Grid.Boundary(childComplexity, args["coordSystem"].(model.CoordSystem)), true
 	case "Grid.children":
 		if e.ComplexityRoot.Grid.Children == nil {
 			break
@@ -4524,6 +4543,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetCalendarYear(childComplexity, args["year"].(int), args["days"].([]*model.WorkCalendarDayInput), args["covered"].(bool)), true
+	case "Mutation.setGridBoundary":
+		if e.ComplexityRoot.Mutation.SetGridBoundary == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setGridBoundary_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetGridBoundary(childComplexity, args["gridID"].(int), args["geojson"].(*string), args["coordSystem"].(model.CoordSystem)), true
 	case "Mutation.setKeyProjectStatus":
 		if e.ComplexityRoot.Mutation.SetKeyProjectStatus == nil {
 			break
@@ -5685,6 +5715,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.FollowUpsDue(childComplexity, args["before"].(*time.Time), args["mine"].(*bool), args["first"].(*int)), true
+	case "Query.gridAt":
+		if e.ComplexityRoot.Query.GridAt == nil {
+			break
+		}
+
+		args, err := ec.field_Query_gridAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.GridAt(childComplexity, args["longitude"].(float64), args["latitude"].(float64), args["coordSystem"].(model.CoordSystem)), true
+	case "Query.gridBoundaries":
+		if e.ComplexityRoot.Query.GridBoundaries == nil {
+			break
+		}
+
+		args, err := ec.field_Query_gridBoundaries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.GridBoundaries(childComplexity, args["rootCode"].(string), args["coordSystem"].(model.CoordSystem), args["maxDepth"].(*int)), true
 	case "Query.gridByCode":
 		if e.ComplexityRoot.Query.GridByCode == nil {
 			break
@@ -12523,8 +12575,11 @@ type PublicReceipt {
 
 "A new case reported by a signed-in member of staff."
 input ReportEventInput {
-  "The grid where the problem is."
-  gridID: ID!
+  """
+  The grid where the problem is. Without it the case goes to the grid containing latitude and
+  longitude (the smallest one with a boundary), and a point in no grid is refused.
+  """
+  gridID: ID
   "A category from eventCategories."
   categoryID: ID!
   source: EventSource! = PATROL
@@ -12533,6 +12588,8 @@ input ReportEventInput {
   address: String
   latitude: Float
   longitude: Float
+  "The system of latitude and longitude (a phone map's is usually GCJ02); stored as WGS-84."
+  coordSystem: CoordSystem! = WGS84
   "At most 9 http(s) URLs."
   photoUrls: [String!]
   "Photos to upload with it (multipart request; at most 9, JPEG/PNG/WebP, 10 MB each)."
@@ -12543,8 +12600,15 @@ input ReportEventInput {
 
 "A problem reported by a resident without signing in (群众直通报告)."
 input PublicReportInput {
-  "The grid code printed on the notice card (公示卡)."
-  gridCode: String!
+  """
+  The grid code printed on the notice card (公示卡). Without it the report goes to the grid
+  containing latitude and longitude ("use my location"); a point in no grid is refused.
+  """
+  gridCode: String
+  "Where the problem is, in coordSystem (a phone's position; stored as WGS-84, never shown publicly)."
+  latitude: Float
+  longitude: Float
+  coordSystem: CoordSystem! = WGS84
   "A code from publicEventCategories."
   categoryCode: String!
   title: String!
@@ -12608,6 +12672,56 @@ extend type Mutation {
   createEventCategory(input: CreateEventCategoryInput!): EventCategory!
   "Changes a case category, e.g. its time limit (administrators of the whole tree)."
   updateEventCategory(id: ID!, input: UpdateEventCategoryInput!): EventCategory!
+}
+`, BuiltIn: false},
+	{Name: "../schema/geo.graphql", Input: `"""
+A coordinate system (坐标系). gridgov stores WGS-84 and converts the others at the edge, with
+the published formulas; every coordinate a client sends or asks for says its system.
+"""
+enum CoordSystem {
+  "GPS, GeoJSON and the national standards (CGCS2000 differs by centimetres)."
+  WGS84
+  "AMap (高德) and Tencent (腾讯) maps: 火星坐标 GCJ-02. A phone map's position is usually this."
+  GCJ02
+  "Baidu maps (百度): BD-09."
+  BD09
+}
+
+extend type Grid {
+  """
+  The grid's boundary (网格边界) as GeoJSON geometry text — a Polygon or MultiPolygon,
+  longitude first — in coordSystem; null when it has none.
+  """
+  boundary(coordSystem: CoordSystem! = WGS84): String
+}
+
+extend type Query {
+  """
+  The smallest grid containing the point (a level-3 grid where boundaries go that deep) that
+  the viewer sees; null when the point lies in no grid, or only in grids outside the viewer's
+  scope. A point on the border of two grids belongs to the one with the smaller code.
+  """
+  gridAt(longitude: Float!, latitude: Float!, coordSystem: CoordSystem! = WGS84): Grid
+
+  """
+  The boundaries of the grid with code rootCode and of its descendants (at most maxDepth
+  levels below it) that the viewer sees, as a GeoJSON FeatureCollection (text) in coordSystem:
+  one feature per grid with a boundary, id and properties.code its code, and properties name,
+  level, kind and kindLabel. For maps (一张图): /map/{code} draws it.
+  """
+  gridBoundaries(rootCode: String!, coordSystem: CoordSystem! = WGS84, maxDepth: Int): String!
+}
+
+extend type Mutation {
+  """
+  Sets the grid's boundary (geojson: a GeoJSON Polygon or MultiPolygon, or a Feature with
+  one, in coordSystem), or removes it (geojson null). Needs grid/update on the grid. The
+  outline is checked — closed rings that do not cross themselves, within its parent's
+  boundary (20 m allowed), holding its children's, not overlapping its siblings' (10 m
+  allowed) — and refused with BAD_USER_INPUT naming each problem. Reports located after it
+  are routed by it at once.
+  """
+  setGridBoundary(gridID: ID!, geojson: String, coordSystem: CoordSystem! = WGS84): Grid!
 }
 `, BuiltIn: false},
 	{Name: "../schema/grid.graphql", Input: `extend type Query {
@@ -14174,6 +14288,8 @@ func (ec *executionContext) childFields_Grid(ctx context.Context, field graphql.
 		return ec.fieldContext_Grid_vehicles(ctx, field)
 	case "members":
 		return ec.fieldContext_Grid_members(ctx, field)
+	case "boundary":
+		return ec.fieldContext_Grid_boundary(ctx, field)
 	case "descendants":
 		return ec.fieldContext_Grid_descendants(ctx, field)
 	case "ancestors":
@@ -15772,6 +15888,20 @@ func (ec *executionContext) field_Grid_assignments_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Grid_boundary_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "coordSystem",
+		func(ctx context.Context, v any) (model.CoordSystem, error) {
+			return ec.unmarshalNCoordSystem2gridgovᚋgraphᚋmodelᚐCoordSystem(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["coordSystem"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Grid_children_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -17218,6 +17348,36 @@ func (ec *executionContext) field_Mutation_setCalendarYear_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setGridBoundary_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "gridID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gridID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "geojson",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["geojson"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "coordSystem",
+		func(ctx context.Context, v any) (model.CoordSystem, error) {
+			return ec.unmarshalNCoordSystem2gridgovᚋgraphᚋmodelᚐCoordSystem(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["coordSystem"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setKeyProjectStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -18225,6 +18385,66 @@ func (ec *executionContext) field_Query_followUpsDue_args(ctx context.Context, r
 		return nil, err
 	}
 	args["first"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_gridAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "longitude",
+		func(ctx context.Context, v any) (float64, error) {
+			return ec.unmarshalNFloat2float64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["longitude"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "latitude",
+		func(ctx context.Context, v any) (float64, error) {
+			return ec.unmarshalNFloat2float64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["latitude"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "coordSystem",
+		func(ctx context.Context, v any) (model.CoordSystem, error) {
+			return ec.unmarshalNCoordSystem2gridgovᚋgraphᚋmodelᚐCoordSystem(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["coordSystem"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_gridBoundaries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "rootCode",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rootCode"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "coordSystem",
+		func(ctx context.Context, v any) (model.CoordSystem, error) {
+			return ec.unmarshalNCoordSystem2gridgovᚋgraphᚋmodelᚐCoordSystem(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["coordSystem"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "maxDepth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxDepth"] = arg2
 	return args, nil
 }
 
@@ -24073,6 +24293,50 @@ func (ec *executionContext) fieldContext_Grid_members(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Grid_members_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Grid_boundary(ctx context.Context, field graphql.CollectedField, obj *ent.Grid) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Grid_boundary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Grid().Boundary(ctx, obj, fc.Args["coordSystem"].(model.CoordSystem))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Grid_boundary(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Grid",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Grid_boundary_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -32258,6 +32522,50 @@ func (ec *executionContext) fieldContext_Mutation_updateEventCategory(ctx contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setGridBoundary(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setGridBoundary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetGridBoundary(ctx, fc.Args["gridID"].(int), fc.Args["geojson"].(*string), fc.Args["coordSystem"].(model.CoordSystem))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
+			return ec.marshalNGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setGridBoundary(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Grid(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setGridBoundary_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_importRoster(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -37403,6 +37711,94 @@ func (ec *executionContext) fieldContext_Query_publicEventCategories(_ context.C
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PublicEventCategory(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_gridAt(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_gridAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().GridAt(ctx, fc.Args["longitude"].(float64), fc.Args["latitude"].(float64), fc.Args["coordSystem"].(model.CoordSystem))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
+			return ec.marshalOGrid2ᚖgridgovᚋentᚐGrid(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_gridAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Grid(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_gridAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_gridBoundaries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_gridBoundaries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().GridBoundaries(ctx, fc.Args["rootCode"].(string), fc.Args["coordSystem"].(model.CoordSystem), fc.Args["maxDepth"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_gridBoundaries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_gridBoundaries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -54149,7 +54545,11 @@ func (ec *executionContext) unmarshalInputPublicReportInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"gridCode", "categoryCode", "title", "description", "address", "photoUrls", "photos", "contactName", "contactPhone"}
+	if _, present := asMap["coordSystem"]; !present {
+		asMap["coordSystem"] = "WGS84"
+	}
+
+	fieldsInOrder := [...]string{"gridCode", "latitude", "longitude", "coordSystem", "categoryCode", "title", "description", "address", "photoUrls", "photos", "contactName", "contactPhone"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -54158,11 +54558,32 @@ func (ec *executionContext) unmarshalInputPublicReportInput(ctx context.Context,
 		switch k {
 		case "gridCode":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridCode"))
-			data, err := ec.unmarshalNString2string(ctx, v)
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.GridCode = data
+		case "latitude":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("latitude"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Latitude = data
+		case "longitude":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("longitude"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Longitude = data
+		case "coordSystem":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordSystem"))
+			data, err := ec.unmarshalNCoordSystem2gridgovᚋgraphᚋmodelᚐCoordSystem(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordSystem = data
 		case "categoryCode":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryCode"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -54418,8 +54839,11 @@ func (ec *executionContext) unmarshalInputReportEventInput(ctx context.Context, 
 	if _, present := asMap["source"]; !present {
 		asMap["source"] = "PATROL"
 	}
+	if _, present := asMap["coordSystem"]; !present {
+		asMap["coordSystem"] = "WGS84"
+	}
 
-	fieldsInOrder := [...]string{"gridID", "categoryID", "source", "title", "description", "address", "latitude", "longitude", "photoUrls", "photos", "quantity", "unit"}
+	fieldsInOrder := [...]string{"gridID", "categoryID", "source", "title", "description", "address", "latitude", "longitude", "coordSystem", "photoUrls", "photos", "quantity", "unit"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -54428,7 +54852,7 @@ func (ec *executionContext) unmarshalInputReportEventInput(ctx context.Context, 
 		switch k {
 		case "gridID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridID"))
-			data, err := ec.unmarshalNID2int(ctx, v)
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -54482,6 +54906,13 @@ func (ec *executionContext) unmarshalInputReportEventInput(ctx context.Context, 
 				return it, err
 			}
 			it.Longitude = data
+		case "coordSystem":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordSystem"))
+			data, err := ec.unmarshalNCoordSystem2gridgovᚋgraphᚋmodelᚐCoordSystem(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordSystem = data
 		case "photoUrls":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("photoUrls"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
@@ -58285,6 +58716,12 @@ func (ec *executionContext) _Grid(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Grid_members(ctx, field, obj)
 				})
+		case "boundary":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Grid_boundary(ctx, field, obj)
+				})
 		case "descendants":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -60882,6 +61319,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setGridBoundary":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setGridBoundary(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "importRoster":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_importRoster(ctx, field)
@@ -62438,6 +62882,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_publicEventCategories(ctx, field)
+				})
+		case "gridAt":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_gridAt(ctx, field)
+				})
+		case "gridBoundaries":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_gridBoundaries(ctx, field)
 				})
 		case "gridByCode":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -64303,6 +64759,16 @@ func (ec *executionContext) unmarshalNCareLevel2gridgovᚋentᚋhouseholdᚐCare
 }
 
 func (ec *executionContext) marshalNCareLevel2gridgovᚋentᚋhouseholdᚐCareLevel(ctx context.Context, sel ast.SelectionSet, v household.CareLevel) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNCoordSystem2gridgovᚋgraphᚋmodelᚐCoordSystem(ctx context.Context, v any) (model.CoordSystem, error) {
+	var res model.CoordSystem
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCoordSystem2gridgovᚋgraphᚋmodelᚐCoordSystem(ctx context.Context, sel ast.SelectionSet, v model.CoordSystem) graphql.Marshaler {
 	return v
 }
 

@@ -301,8 +301,13 @@ type PublicReceipt struct {
 
 // A problem reported by a resident without signing in (群众直通报告).
 type PublicReportInput struct {
-	// The grid code printed on the notice card (公示卡).
-	GridCode string `json:"gridCode"`
+	// The grid code printed on the notice card (公示卡). Without it the report goes to the grid
+	// containing latitude and longitude ("use my location"); a point in no grid is refused.
+	GridCode *string `json:"gridCode,omitempty"`
+	// Where the problem is, in coordSystem (a phone's position; stored as WGS-84, never shown publicly).
+	Latitude    *float64    `json:"latitude,omitempty"`
+	Longitude   *float64    `json:"longitude,omitempty"`
+	CoordSystem CoordSystem `json:"coordSystem"`
 	// A code from publicEventCategories.
 	CategoryCode string   `json:"categoryCode"`
 	Title        string   `json:"title"`
@@ -348,8 +353,9 @@ type RecordInspectionInput struct {
 
 // A new case reported by a signed-in member of staff.
 type ReportEventInput struct {
-	// The grid where the problem is.
-	GridID int `json:"gridID"`
+	// The grid where the problem is. Without it the case goes to the grid containing latitude and
+	// longitude (the smallest one with a boundary), and a point in no grid is refused.
+	GridID *int `json:"gridID,omitempty"`
 	// A category from eventCategories.
 	CategoryID  int          `json:"categoryID"`
 	Source      event.Source `json:"source"`
@@ -358,6 +364,8 @@ type ReportEventInput struct {
 	Address     *string      `json:"address,omitempty"`
 	Latitude    *float64     `json:"latitude,omitempty"`
 	Longitude   *float64     `json:"longitude,omitempty"`
+	// The system of latitude and longitude (a phone map's is usually GCJ02); stored as WGS-84.
+	CoordSystem CoordSystem `json:"coordSystem"`
 	// At most 9 http(s) URLs.
 	PhotoUrls []string `json:"photoUrls,omitempty"`
 	// Photos to upload with it (multipart request; at most 9, JPEG/PNG/WebP, 10 MB each).
@@ -531,6 +539,68 @@ type WorkRollupRow struct {
 	Patrols int `json:"patrols"`
 	// Kilometres patrolled, from the recorded tracks.
 	PatrolKm float64 `json:"patrolKm"`
+}
+
+// A coordinate system (坐标系). gridgov stores WGS-84 and converts the others at the edge, with
+// the published formulas; every coordinate a client sends or asks for says its system.
+type CoordSystem string
+
+const (
+	// GPS, GeoJSON and the national standards (CGCS2000 differs by centimetres).
+	CoordSystemWgs84 CoordSystem = "WGS84"
+	// AMap (高德) and Tencent (腾讯) maps: 火星坐标 GCJ-02. A phone map's position is usually this.
+	CoordSystemGcj02 CoordSystem = "GCJ02"
+	// Baidu maps (百度): BD-09.
+	CoordSystemBd09 CoordSystem = "BD09"
+)
+
+var AllCoordSystem = []CoordSystem{
+	CoordSystemWgs84,
+	CoordSystemGcj02,
+	CoordSystemBd09,
+}
+
+func (e CoordSystem) IsValid() bool {
+	switch e {
+	case CoordSystemWgs84, CoordSystemGcj02, CoordSystemBd09:
+		return true
+	}
+	return false
+}
+
+func (e CoordSystem) String() string {
+	return string(e)
+}
+
+func (e *CoordSystem) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CoordSystem(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CoordSystem", str)
+	}
+	return nil
+}
+
+func (e CoordSystem) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CoordSystem) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CoordSystem) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // A workbook a signed-in user may download (xlsx).

@@ -277,7 +277,7 @@ func reproject(text string, sys geo.System) (string, error) {
 
 // Subtree is the GeoJSON FeatureCollection of the grids under root (root included) that the
 // viewer of ctx sees and that have a boundary, in sys, at most maxDepth levels below root
-// (0: no bound): one feature per grid, with its code, name, level, kind and kind label.
+// (negative: no bound): one feature per grid, with its code, name, level, kind and kind label.
 func Subtree(ctx context.Context, client *ent.Client, root *ent.Grid, sys geo.System, maxDepth int) (string, error) {
 	sysCtx := authz.SystemContext(ctx, "boundaries of visible grids")
 	bs, err := client.GridBoundary.Query().Where(gridboundary.HasGridWith(grid.PathHasPrefix(root.Path))).All(sysCtx)
@@ -291,7 +291,7 @@ func Subtree(ctx context.Context, client *ent.Client, root *ent.Grid, sys geo.Sy
 		ids = append(ids, b.GridID)
 	}
 	q := client.Grid.Query().Where(grid.IDIn(ids...))
-	if maxDepth > 0 {
+	if maxDepth >= 0 {
 		q = q.Where(grid.LevelLTE(root.Level + maxDepth))
 	}
 	grids, err := q.Order(ent.Asc(grid.FieldLevel), ent.Asc(grid.FieldCode)).All(ctx) // in the viewer's scope

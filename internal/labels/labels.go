@@ -68,6 +68,7 @@ var enums = map[string][]Label{
 	"KeyProjectStatus": {{"PLANNED", "谋划中"}, {"IN_PROGRESS", "推进中"}, {"COMPLETED", "已完成"}, {"SUSPENDED", "暂停"}},
 	"ExportKind":       {{"ROSTER", "花名册"}, {"LEDGERS", "台账"}, {"EVENTS", "事件清单"}, {"LEDGER_TEMPLATE", "台账导入模板"}},
 	"ImportKind":       {{"ROSTER", "花名册"}, {"LEDGER", "台账"}},
+	"CoordSystem":      {{"WGS84", "WGS-84(GPS)"}, {"GCJ02", "GCJ-02(高德/腾讯)"}, {"BD09", "BD-09(百度)"}},
 	"ImportJobStatus":  {{"RUNNING", "进行中"}, {"DONE", "已完成"}, {"FAILED", "失败"}},
 	"HouseholdTagKind": {
 		{"PARTY_MEMBER_HOUSEHOLD", "共产党员户"}, {"MASSES_REPRESENTATIVE_HOUSEHOLD", "群众代表户"},

@@ -9,10 +9,14 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"gridgov/ent/event"
 	"gridgov/internal/dbtest"
+	"gridgov/internal/geo"
+	"gridgov/internal/gridmap"
 	"gridgov/internal/photos/photostest"
 	"gridgov/internal/server"
 	"gridgov/internal/servertest"
@@ -101,6 +105,37 @@ func TestBrowser(t *testing.T) {
 		loaded := get(b, "photo thumbnails", chromedp.Poll[[]int](`(() => { const i = [...document.querySelectorAll("#photos img.photo-thumb")]; return i.length && i.every(e => e.complete) ? i.map(e => e.naturalWidth) : null })()`, chromedp.WithPollingTimeout(20*time.Second)))
 		if len(loaded) != 1 || loaded[0] != 160 {
 			t.Errorf("thumbnails on the status page: natural widths %v, want one of 160 px", loaded)
+		}
+		// "Use my location" on the report page without a grid: the browser's position (here
+		// set to the middle of the group's outline) routes the report to the group.
+		square := (`{"type":"Polygon","coordinates":[[[113.54,34.74],[113.56,34.74],[113.56,34.76],[113.54,34.76],[113.54,34.74]]]}`)
+		shape, err := geo.ParseShape([]byte(square), geo.WGS84)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := gridmap.SetBoundary(servertest.System(), db.Client, w.group.ID, shape); err != nil {
+			t.Fatal(err)
+		}
+		lat, lng, accuracy := 34.75, 113.55, 20.0
+		if _, err := chromedp.CallBrowser(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+			Permission: &cdpbrowser.PermissionDescriptor{Name: "geolocation"}, Setting: cdpbrowser.PermissionSettingGranted, Origin: srv.URL}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Call(ctx, emulation.SetGeolocationOverride, emulation.SetGeolocationOverrideParams{Latitude: &lat, Longitude: &lng, Accuracy: &accuracy}); err != nil {
+			t.Fatal(err)
+		}
+		b.do("open the report page without a grid", chromedp.Navigate(srv.URL+"/report/"))
+		get(b, "categories", chromedp.Poll[bool](`document.querySelectorAll("#category option").length > 1`, chromedp.WithPollingTimeout(20*time.Second)))
+		b.do("use my location", chromedp.Click(chromedp.CSS("#locate")))
+		get(b, "position", chromedp.Poll[bool](`document.getElementById("locate-status").textContent.startsWith("已获取位置")`, chromedp.WithPollingTimeout(20*time.Second)))
+		get(b, "choose a category", chromedp.Evaluate[string](`(() => { const s = document.getElementById("category"); s.value = s.options[1].value; return s.value })()`))
+		b.do("describe", chromedp.SendKeys(chromedp.CSS("#title"), "井盖缺失"))
+		b.shot("report-here.png")
+		b.do("submit", chromedp.Click(chromedp.CSS("#submit")), chromedp.WaitVisible(chromedp.CSS("#receipt")))
+		here := get(b, "tracking code", chromedp.Text(chromedp.CSS("#tracking-code")))
+		ev, err = db.Client.Event.Query().Where(event.TrackingCode(here)).Only(servertest.System())
+		if err != nil || ev.GridID != w.group.ID || ev.Latitude == nil || *ev.Latitude != lat || *ev.Longitude != lng {
+			t.Errorf("the report by position: %+v %v, want grid %d at %v,%v", ev, err, w.group.ID, lat, lng)
 		}
 		t.Logf("screenshots in %s", shots)
 	})

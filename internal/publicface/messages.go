@@ -25,6 +25,9 @@ var fieldMessages = map[string]string{
 	"from":          "查询时间不对：请填写日期，如2026-11-01。",
 	"to":            "查询时间不对：结束日期须晚于开始日期，最长一年。",
 	"trackingCode":  "查询码不对，请核对后再试。",
+	"location":      "这个位置不在本系统的网格范围内，请填写公示卡上的网格编码。",
+	"latitude":      "位置不对：纬度须在-90到90之间。",
+	"longitude":     "位置不对：经度须在-180到180之间。",
 }
 
 // publicOperations are the GraphQL fields residents' pages call, without signing in.

@@ -57,13 +57,14 @@ type Web struct {
 }
 
 // Register mounts the public pages on mux: /cards/{code} and /cards?root=, /badges?root=,
-// /report/{code}, /track and /track/{code}, /bulletin/{code}, and their scripts under
+// /report/ and /report/{code}, /track and /track/{code}, /bulletin/{code}, and their scripts under
 // /public/.
 func (w *Web) Register(mux *http.ServeMux) {
 	handle := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, w.checkText(h)) }
 	handle("GET /cards/{code}", w.card)
 	handle("GET /cards", w.cards)
 	handle("GET /badges", w.badges)
+	handle("GET /report/{$}", w.reportHere)
 	handle("GET /report/{code}", w.report)
 	handle("GET /track", w.track)
 	handle("GET /track/{code}", w.track)
@@ -217,6 +218,12 @@ func (w *Web) report(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.render(rw, r, "report.html", map[string]string{"GridCode": g.Code, "GridName": g.Name})
+}
+
+// reportHere is the report form without a grid: the report goes to the grid at the
+// resident's position ("use my location"), or to a grid code they type.
+func (w *Web) reportHere(rw http.ResponseWriter, r *http.Request) {
+	w.render(rw, r, "report.html", map[string]string{})
 }
 
 func (w *Web) track(rw http.ResponseWriter, r *http.Request) {

@@ -165,7 +165,19 @@ func TestReadReplica(t *testing.T) {
 
 	// Stopped, before the router measures it again (its polling stopped): a read sent to
 	// the standby fails there and runs again on the primary, and the standby is skipped.
-	stopPolling()
+	// On a busy machine the last poll may have found the standby lagging: poll again until
+	// it is usable when polling stops.
+	for attempt := 0; ; attempt++ {
+		stopPolling()
+		if router.Status().Usable {
+			break
+		}
+		if attempt == 20 {
+			t.Fatalf("the standby never usable when polling stopped: %+v", router.Status())
+		}
+		stopPolling = router.Start(ctx)
+		until("usable again", func() bool { return router.Status().Usable })
+	}
 	if err := standby.Stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -90,14 +90,16 @@ func (e *Engine) Report(ctx context.Context, client *ent.Client, r Report) (*ent
 // PublicReport is a case reported by an anonymous resident for the grid printed on a notice
 // card.
 type PublicReport struct {
-	GridCode     string
-	CategoryCode string
-	Title        string
-	Description  string
-	Address      string
-	PhotoURLs    []string
-	ContactName  string
-	ContactPhone string
+	GridCode string
+	// Latitude and Longitude are where the problem is (WGS-84), when the resident shared it.
+	Latitude, Longitude *float64
+	CategoryCode        string
+	Title               string
+	Description         string
+	Address             string
+	PhotoURLs           []string
+	ContactName         string
+	ContactPhone        string
 }
 
 // ReportPublic files a resident's report on the system's account; rate limits are the
@@ -124,6 +126,7 @@ func (e *Engine) ReportPublic(ctx context.Context, client *ent.Client, r PublicR
 	b := client.Event.Create().
 		SetGridID(g.ID).SetOriginGridID(g.ID).SetCategoryID(cat.ID).SetSource(event.SourceRESIDENT_REPORT).
 		SetTitle(r.Title).SetDescription(r.Description).SetAddress(r.Address).SetPhotoUrls(r.PhotoURLs).
+		SetNillableLatitude(r.Latitude).SetNillableLongitude(r.Longitude).
 		SetReporterName(r.ContactName).SetReporterPhone(r.ContactPhone).SetReportedAt(e.Now())
 	return e.create(sys, client, b, nil, "群众直通报告")
 }

@@ -66,6 +66,22 @@ document.addEventListener("DOMContentLoaded", async () => {
   } catch (e) {
     showError("问题类别加载失败：" + e.message);
   }
+  // "Use my location": the browser's position is WGS-84, which the report says it is.
+  const locate = document.getElementById("locate");
+  const status = document.getElementById("locate-status");
+  if (!navigator.geolocation) {
+    locate.hidden = true;
+  }
+  locate.addEventListener("click", () => {
+    status.textContent = "正在获取位置…";
+    navigator.geolocation.getCurrentPosition((pos) => {
+      form.dataset.latitude = String(pos.coords.latitude);
+      form.dataset.longitude = String(pos.coords.longitude);
+      status.textContent = "已获取位置（精度约" + Math.round(pos.coords.accuracy) + "米）";
+    }, () => {
+      status.textContent = "无法获取位置，请填写网格编码或地点。";
+    }, { enableHighAccuracy: true, timeout: 15000 });
+  });
   // One key per filled-in form: a retried submit does not file the report twice.
   const key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
   form.addEventListener("submit", async (ev) => {
@@ -74,11 +90,22 @@ document.addEventListener("DOMContentLoaded", async () => {
     const button = document.getElementById("submit");
     button.disabled = true;
     const v = (id) => document.getElementById(id).value.trim();
+    const typed = document.getElementById("grid-code");
     const input = {
-      gridCode: form.dataset.gridCode, categoryCode: v("category"), title: v("title"),
+      gridCode: form.dataset.gridCode || (typed && typed.value.trim()) || null, categoryCode: v("category"), title: v("title"),
       description: v("description"), address: v("address"),
       contactName: v("contact-name"), contactPhone: v("contact-phone"),
     };
+    if (form.dataset.latitude) {
+      input.latitude = Number(form.dataset.latitude);
+      input.longitude = Number(form.dataset.longitude);
+      input.coordSystem = "WGS84";
+    }
+    if (!input.gridCode && !input.latitude) {
+      showError("请点“使用我的位置”，或填写公示卡上的网格编码。");
+      button.disabled = false;
+      return;
+    }
     const files = Array.from(document.getElementById("photos").files || []);
     if (files.length > maxPhotos || files.some((f) => f.size > maxPhotoBytes)) {
       showError("照片不符合要求：最多9张，每张不超过10MB。");
