@@ -102,7 +102,9 @@ func TestGridGeography(t *testing.T) {
 		// Staff report by position too, in WGS-84 here.
 		_, _, patroller := f.holder(t, g["g11"].ID, "网格长（测试）", "GRID_HEAD")
 		cat := db.Client.EventCategory.Query().Where(eventcategory.Code("EXPOSED_GARBAGE")).OnlyX(servertest.System())
-		var staff struct{ ReportEvent struct{ Grid struct{ Code string } } }
+		var staff struct {
+			ReportEvent struct{ Grid struct{ Code string } }
+		}
 		f.env.MustDo(t, patroller, `mutation($c: ID!) { reportEvent(input: {categoryID: $c, title: "垃圾（测试）", latitude: 34.71, longitude: 113.505}) { grid { code } } }`,
 			map[string]any{"c": fmt.Sprint(cat.ID)}, &staff)
 		if staff.ReportEvent.Grid.Code != g["g11"].Code {
@@ -140,4 +142,3 @@ func TestGridGeography(t *testing.T) {
 		}
 	})
 }
-

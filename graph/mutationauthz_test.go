@@ -367,7 +367,7 @@ func mutationRows() []authzRow {
 			doc:  `mutation($id: ID!) { updateGrid(id: $id, input: {name: "改名"}) { id } }`,
 			vars: func(_ *testing.T, w *mworld) map[string]any { return vars("id", w.grid("g11")) }},
 		{mutation: "setGridBoundary", role: "GRID_HEAD", wrong: "SPECIFIC_RESPONSIBLE", want: scoped,
-			doc: `mutation($id: ID!) { setGridBoundary(gridID: $id, geojson: "{\"type\":\"Polygon\",\"coordinates\":[[[113.5,34.7],[113.51,34.7],[113.51,34.71],[113.5,34.7]]]}") { id } }`,
+			doc:  `mutation($id: ID!) { setGridBoundary(gridID: $id, geojson: "{\"type\":\"Polygon\",\"coordinates\":[[[113.5,34.7],[113.51,34.7],[113.51,34.71],[113.5,34.7]]]}") { id } }`,
 			vars: func(_ *testing.T, w *mworld) map[string]any { return vars("id", w.grid("g11")) }},
 		{mutation: "moveGrid", role: "FIRST_RESPONSIBLE", wrong: "DIRECT_RESPONSIBLE", want: scoped,
 			doc:  `mutation($id: ID!, $to: ID!) { moveGrid(id: $id, newParentID: $to) { id } }`,

@@ -29,8 +29,8 @@ type cli struct {
 		Load catalogueCmd `cmd:"" help:"Load the starter ledger catalogue (台账目录); safe to repeat."`
 	} `cmd:"" help:"The ledger catalogue."`
 	Import struct {
-		Roster importCmd `cmd:"" help:"Import grids, people and assignments from an xlsx workbook: matched on grid code and 人员编号, new rows created and changed ones updated (never deleted), in one transaction; --dry-run shows the plan."`
-		Ledger importCmd `cmd:"" help:"Import ledger entries (one sheet per item type) from an xlsx workbook: matched on 台账编号, new rows created and changed ones updated (never deleted), in one transaction; --dry-run shows the plan."`
+		Roster     importCmd     `cmd:"" help:"Import grids, people and assignments from an xlsx workbook: matched on grid code and 人员编号, new rows created and changed ones updated (never deleted), in one transaction; --dry-run shows the plan."`
+		Ledger     importCmd     `cmd:"" help:"Import ledger entries (one sheet per item type) from an xlsx workbook: matched on 台账编号, new rows created and changed ones updated (never deleted), in one transaction; --dry-run shows the plan."`
 		Boundaries boundariesCmd `cmd:"" help:"Import grid boundaries from a GeoJSON FeatureCollection (features matched by the property code): every feature checked against its parent, children and siblings, all stored in one transaction or none."`
 	} `cmd:"" help:"Import an xlsx workbook, or grid boundaries."`
 	Export struct {
