@@ -158,7 +158,7 @@ func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 // shot saves a screenshot of the whole page in the test's temporary directory.
 func (b *browser) shot(name string) {
 	b.t.Helper()
-	png := get(b, "screenshot "+name, chromedp.FullScreenshot(90))
+	png := get(b, "screenshot "+name, chromedp.FullScreenshot(100))
 	if err := os.WriteFile(filepath.Join(b.shots, name), png, 0o644); err != nil {
 		b.t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ type Web struct {
 }
 
 // Register mounts the public pages on mux: /cards/{code} and /cards?root=, /badges?root=,
-// /report/ and /report/{code}, /track and /track/{code}, /bulletin/{code}, and their scripts under
+// /report/ and /report/{code}, /map/{code}, /track and /track/{code}, /bulletin/{code}, and their scripts under
 // /public/.
 func (w *Web) Register(mux *http.ServeMux) {
 	handle := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, w.checkText(h)) }
@@ -69,6 +69,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 	handle("GET /track", w.track)
 	handle("GET /track/{code}", w.track)
 	handle("GET /bulletin/{code}", w.bulletin)
+	handle("GET /map/{code}", w.gridMap)
 	handle("GET /public/{file}", w.static)
 }
 
@@ -218,6 +219,13 @@ func (w *Web) report(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.render(rw, r, "report.html", map[string]string{"GridCode": g.Code, "GridName": g.Name})
+}
+
+// gridMap is the map page of a subtree (一张图) for staff: the page itself holds no data; its
+// script signs in and reads the outlines, cases and a patrol's track from the API, in the
+// viewer's scope.
+func (w *Web) gridMap(rw http.ResponseWriter, r *http.Request) {
+	w.render(rw, r, "map.html", map[string]string{"Code": r.PathValue("code"), "Patrol": r.URL.Query().Get("patrol")})
 }
 
 // reportHere is the report form without a grid: the report goes to the grid at the

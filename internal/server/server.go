@@ -163,7 +163,7 @@ func Build(cfg Config) Handlers {
 		Base: func(r *http.Request) string { return proxies(cfg.TrustedProxies).publicBase(r, cfg.PublicURL) }}
 	pages := http.NewServeMux()
 	web.Register(pages)
-	for _, p := range []string{"/cards", "/cards/", "/badges", "/report/", "/track", "/track/", "/bulletin/", "/public/"} {
+	for _, p := range []string{"/cards", "/cards/", "/badges", "/report/", "/track", "/track/", "/bulletin/", "/map/", "/public/"} {
 		mux.Handle(p, http.TimeoutHandler(readPages(cfg, pages), cfg.RequestTimeout, "请求超时，请稍后再试。"))
 	}
 	return Handlers{Public: withCORS(cfg.CORSOrigins, mux), Metrics: metrics}
