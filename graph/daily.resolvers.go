@@ -196,6 +196,31 @@ func (r *patrolResolver) DurationMinutes(ctx context.Context, obj *ent.Patrol) (
 	return int(obj.EndedAt.Sub(obj.StartedAt).Minutes()), nil
 }
 
+// InsideShare is the resolver for the insideShare field.
+func (r *patrolResolver) InsideShare(ctx context.Context, obj *ent.Patrol) (*float64, error) {
+	in, total, ok, err := r.patrolInside(ctx, obj)
+	if err != nil || !ok {
+		return nil, err
+	}
+	share := in / total
+	return &share, nil
+}
+
+// InsideDistanceM is the resolver for the insideDistanceM field.
+func (r *patrolResolver) InsideDistanceM(ctx context.Context, obj *ent.Patrol) (*float64, error) {
+	in, _, ok, err := r.patrolInside(ctx, obj)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &in, nil
+}
+
+// MostlyOutside is the resolver for the mostlyOutside field.
+func (r *patrolResolver) MostlyOutside(ctx context.Context, obj *ent.Patrol) (bool, error) {
+	in, total, ok, err := r.patrolInside(ctx, obj)
+	return ok && in < total/2, err
+}
+
 // VisitIntervals is the resolver for the visitIntervals field.
 func (r *queryResolver) VisitIntervals(ctx context.Context) ([]*model.VisitIntervalSetting, error) {
 	if authz.FromContext(ctx) == nil {

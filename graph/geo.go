@@ -2,10 +2,15 @@ package graph
 
 import (
 	"context"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/paulmach/orb"
 
 	"gridgov/ent"
+	"gridgov/ent/patrol"
+	"gridgov/ent/schema/track"
 	"gridgov/graph/model"
 	"gridgov/internal/apperr"
 	"gridgov/internal/geo"
@@ -49,4 +54,80 @@ func latLng(p *orb.Point) (lat, lng *float64) {
 		return nil, nil
 	}
 	return &p[1], &p[0]
+}
+
+// patrolInside measures a patrol's track against its grid's boundary: metres inside and in
+// all; ok is false without a track of length or a boundary.
+func (r *Resolver) patrolInside(ctx context.Context, p *ent.Patrol) (inside, total float64, ok bool, err error) {
+	shape, has, err := r.Geo.Shape(ctx, r.client(ctx), p.GridID)
+	if err != nil || !has {
+		return 0, 0, false, err
+	}
+	inside, total = geo.Inside(shape, trackPoints(p.Track))
+	return inside, total, total > 0, nil
+}
+
+func trackPoints(t []track.Point) []orb.Point {
+	out := make([]orb.Point, len(t))
+	for i, p := range t {
+		out[i] = orb.Point{p.Lng, p.Lat}
+	}
+	return out
+}
+
+// addPatrolCoverage fills in the rows' patrol coverage: each row's grid (a child of root, root
+// itself for the key "" and the totals) against the tracks of the period's patrols under it
+// that the viewer sees.
+func (r *Resolver) addPatrolCoverage(ctx context.Context, client *ent.Client, root *ent.Grid, from, to time.Time, out *model.WorkRollup) error {
+	if root == nil {
+		return nil
+	}
+	patrols, err := client.Patrol.Query().Where(patrol.GridPathHasPrefix(root.Path), patrol.StartedAtGTE(from), patrol.StartedAtLT(to)).
+		Select(patrol.FieldGridPath, patrol.FieldTrack).All(ctx)
+	if err != nil {
+		return err
+	}
+	cover := func(g *ent.Grid) (*float64, error) {
+		shape, has, err := r.Geo.Shape(ctx, client, g.ID)
+		if err != nil || !has {
+			return nil, err
+		}
+		var tracks [][]orb.Point
+		for _, p := range patrols {
+			if strings.HasPrefix(p.GridPath, g.Path) {
+				tracks = append(tracks, trackPoints(p.Track))
+			}
+		}
+		share, ok := geo.Coverage(shape, tracks)
+		if !ok {
+			return nil, nil
+		}
+		return &share, nil
+	}
+	whole, err := cover(root)
+	if err != nil {
+		return err
+	}
+	out.Totals.PatrolCoverage = whole
+	for _, row := range out.Rows {
+		if row.Key == "" {
+			row.PatrolCoverage = whole
+			continue
+		}
+		id, err := strconv.Atoi(row.Key)
+		if err != nil {
+			continue
+		}
+		g, err := client.Grid.Get(ctx, id)
+		if ent.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if row.PatrolCoverage, err = cover(g); err != nil {
+			return err
+		}
+	}
+	return nil
 }

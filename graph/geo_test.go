@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -109,6 +110,63 @@ func TestGridGeography(t *testing.T) {
 			map[string]any{"c": fmt.Sprint(cat.ID)}, &staff)
 		if staff.ReportEvent.Grid.Code != g["g11"].Code {
 			t.Errorf("a patroller's report by position landed on %s", staff.ReportEvent.Grid.Code)
+		}
+
+		// Patrols: one along 三王庄村第一村民组 (113.500–113.510), one recorded for it but walked
+		// in 三王庄村第二村民组; coverage per group in workRollup.
+		start := time.Now().Add(-2 * time.Hour).UTC().Truncate(time.Second)
+		walk := func(x0, x1 float64) []map[string]any {
+			var pts []map[string]any
+			for i := range 11 {
+				pts = append(pts, map[string]any{"lat": 34.71, "lng": x0 + float64(i)*(x1-x0)/10, "at": start.Add(time.Duration(i) * time.Minute).Format(time.RFC3339)})
+			}
+			return pts
+		}
+		const record = `mutation($g: ID!, $from: Time!, $to: Time!, $t: [TrackPointInput!]) { recordPatrol(gridID: $g, startedAt: $from, endedAt: $to, track: $t) {
+			insideShare insideDistanceM mostlyOutside } }`
+		type patrolOut struct {
+			RecordPatrol struct {
+				InsideShare, InsideDistanceM *float64
+				MostlyOutside                bool
+			}
+		}
+		var along, astray patrolOut
+		vars := func(x0, x1 float64) map[string]any {
+			return map[string]any{"g": g["g11"].ID, "from": start.Format(time.RFC3339), "to": start.Add(10 * time.Minute).Format(time.RFC3339), "t": walk(x0, x1)}
+		}
+		f.env.MustDo(t, patroller, record, vars(113.5005, 113.5095), &along)
+		f.env.MustDo(t, patroller, record, vars(113.5105, 113.5195), &astray)
+		if p := along.RecordPatrol; p.InsideShare == nil || *p.InsideShare < 0.99 || p.MostlyOutside || *p.InsideDistanceM < 800 {
+			t.Errorf("a patrol along its group: %+v", p)
+		}
+		if p := astray.RecordPatrol; p.InsideShare == nil || *p.InsideShare > 0.01 || !p.MostlyOutside {
+			t.Errorf("a patrol walked in the next group: %+v", p)
+		}
+		var work struct {
+			WorkRollup struct {
+				Totals struct{ PatrolCoverage *float64 }
+				Rows   []struct {
+					Key            string
+					PatrolCoverage *float64
+				}
+			}
+		}
+		f.env.MustDo(t, v1Token, `query($g: ID!, $from: Time!, $to: Time!) { workRollup(gridID: $g, from: $from, to: $to) {
+			totals { patrolCoverage } rows { key patrolCoverage } } }`,
+			map[string]any{"g": g["v1"].ID, "from": start.Add(-time.Hour).Format(time.RFC3339), "to": start.Add(time.Hour).Format(time.RFC3339)}, &work)
+		coverage := map[string]float64{}
+		for _, row := range work.WorkRollup.Rows {
+			if row.PatrolCoverage != nil {
+				coverage[row.Key] = *row.PatrolCoverage
+			}
+		}
+		// The group is 0.01° × 0.02° (about 915 m × 2.2 km): 9 × 22 cells, of which a walk
+		// along it crosses one row of 9: about 4.5 %.
+		if c := coverage[g["g11"].ID]; c < 0.03 || c > 0.07 {
+			t.Errorf("coverage of 三王庄村第一村民组 %.3f, want about 0.045 (rows %+v)", c, work.WorkRollup.Rows)
+		}
+		if tot := work.WorkRollup.Totals.PatrolCoverage; tot == nil || *tot < 0.03 || *tot > 0.07 {
+			t.Errorf("coverage of 三王庄村 %v", tot)
 		}
 
 		// The village's map: its own outlines only, in the system asked for.

@@ -86,5 +86,8 @@ func (r *queryResolver) WorkRollup(ctx context.Context, gridID int, from time.Ti
 	for _, rc := range work.PeopleByRole {
 		out.PeopleByRole = append(out.PeopleByRole, &model.RoleCount{Role: rc.Role, RoleLabel: labels.For("Role", string(rc.Role)), People: rc.People})
 	}
+	if err := r.addPatrolCoverage(ctx, client, g, from, to, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }

@@ -764,6 +764,9 @@ type ComplexityRoot struct {
 		Grid            func(childComplexity int) int
 		GridPath        func(childComplexity int) int
 		ID              func(childComplexity int) int
+		InsideDistanceM func(childComplexity int) int
+		InsideShare     func(childComplexity int) int
+		MostlyOutside   func(childComplexity int) int
 		Person          func(childComplexity int) int
 		StartedAt       func(childComplexity int) int
 		Track           func(childComplexity int) int
@@ -1167,6 +1170,7 @@ type ComplexityRoot struct {
 		ComplianceRate func(childComplexity int) int
 		Key            func(childComplexity int) int
 		Label          func(childComplexity int) int
+		PatrolCoverage func(childComplexity int) int
 		PatrolKm       func(childComplexity int) int
 		Patrols        func(childComplexity int) int
 		ReportsDue     func(childComplexity int) int
@@ -1337,6 +1341,9 @@ type PatrolResolver interface {
 	Person(ctx context.Context, obj *ent.Patrol) (*ent.Person, error)
 	Vehicle(ctx context.Context, obj *ent.Patrol) (*ent.Vehicle, error)
 	DurationMinutes(ctx context.Context, obj *ent.Patrol) (int, error)
+	InsideShare(ctx context.Context, obj *ent.Patrol) (*float64, error)
+	InsideDistanceM(ctx context.Context, obj *ent.Patrol) (*float64, error)
+	MostlyOutside(ctx context.Context, obj *ent.Patrol) (bool, error)
 }
 type PersonResolver interface {
 	Grid(ctx context.Context, obj *ent.Person) (*ent.Grid, error)
@@ -4826,6 +4833,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Patrol.ID(childComplexity), true
+	case "Patrol.insideDistanceM":
+		if e.ComplexityRoot.Patrol.InsideDistanceM == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Patrol.InsideDistanceM(childComplexity), true
+	case "Patrol.insideShare":
+		if e.ComplexityRoot.Patrol.InsideShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Patrol.InsideShare(childComplexity), true
+	case "Patrol.mostlyOutside":
+		if e.ComplexityRoot.Patrol.MostlyOutside == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Patrol.MostlyOutside(childComplexity), true
 	case "Patrol.person":
 		if e.ComplexityRoot.Patrol.Person == nil {
 			break
@@ -6812,6 +6837,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WorkRollupRow.Label(childComplexity), true
+	case "WorkRollupRow.patrolCoverage":
+		if e.ComplexityRoot.WorkRollupRow.PatrolCoverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkRollupRow.PatrolCoverage(childComplexity), true
 	case "WorkRollupRow.patrolKm":
 		if e.ComplexityRoot.WorkRollupRow.PatrolKm == nil {
 			break
@@ -12416,6 +12447,12 @@ extend type Patrol {
   vehicle: Vehicle
   "Length of the patrol in minutes."
   durationMinutes: Int!
+  "The share of the track's length inside the patrolled grid's boundary (0–1); null without a track of two fixes or a boundary."
+  insideShare: Float
+  "Metres of the track inside the grid's boundary; null as for insideShare."
+  insideDistanceM: Float
+  "Whether less than half the track lies inside the grid (巡查轨迹大部分不在本网格): a patrol counted for a grid it mostly did not walk."
+  mostlyOutside: Boolean!
 }
 
 extend type DailyReport {
@@ -13688,6 +13725,12 @@ type WorkRollupRow {
   patrols: Int!
   "Kilometres patrolled, from the recorded tracks."
   patrolKm: Float!
+  """
+  Patrol coverage (巡查覆盖率): the share of the cells of a 100 m lattice over the grid's
+  boundary that the period's patrol tracks under the grid passed through (0–1); null when the
+  grid has no boundary. The cells never visited are the parts not patrolled.
+  """
+  patrolCoverage: Float
 }
 
 "How many people hold a role."
@@ -15018,6 +15061,12 @@ func (ec *executionContext) childFields_Patrol(ctx context.Context, field graphq
 		return ec.fieldContext_Patrol_vehicle(ctx, field)
 	case "durationMinutes":
 		return ec.fieldContext_Patrol_durationMinutes(ctx, field)
+	case "insideShare":
+		return ec.fieldContext_Patrol_insideShare(ctx, field)
+	case "insideDistanceM":
+		return ec.fieldContext_Patrol_insideDistanceM(ctx, field)
+	case "mostlyOutside":
+		return ec.fieldContext_Patrol_mostlyOutside(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Patrol", field.Name)
 }
@@ -15722,6 +15771,8 @@ func (ec *executionContext) childFields_WorkRollupRow(ctx context.Context, field
 		return ec.fieldContext_WorkRollupRow_patrols(ctx, field)
 	case "patrolKm":
 		return ec.fieldContext_WorkRollupRow_patrolKm(ctx, field)
+	case "patrolCoverage":
+		return ec.fieldContext_WorkRollupRow_patrolCoverage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WorkRollupRow", field.Name)
 }
@@ -33609,6 +33660,75 @@ func (ec *executionContext) fieldContext_Patrol_durationMinutes(_ context.Contex
 	return graphql.NewScalarFieldContext("Patrol", field, true, true, "Int")
 }
 
+func (ec *executionContext) _Patrol_insideShare(ctx context.Context, field graphql.CollectedField, obj *ent.Patrol) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Patrol_insideShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Patrol().InsideShare(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Patrol_insideShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Patrol", field, true, true, "Float")
+}
+
+func (ec *executionContext) _Patrol_insideDistanceM(ctx context.Context, field graphql.CollectedField, obj *ent.Patrol) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Patrol_insideDistanceM(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Patrol().InsideDistanceM(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Patrol_insideDistanceM(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Patrol", field, true, true, "Float")
+}
+
+func (ec *executionContext) _Patrol_mostlyOutside(ctx context.Context, field graphql.CollectedField, obj *ent.Patrol) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Patrol_mostlyOutside(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Patrol().MostlyOutside(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Patrol_mostlyOutside(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Patrol", field, true, true, "Boolean")
+}
+
 func (ec *executionContext) _PatrolConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PatrolConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -41572,6 +41692,29 @@ func (ec *executionContext) _WorkRollupRow_patrolKm(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_WorkRollupRow_patrolKm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkRollupRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _WorkRollupRow_patrolCoverage(ctx context.Context, field graphql.CollectedField, obj *model.WorkRollupRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkRollupRow_patrolCoverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PatrolCoverage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkRollupRow_patrolCoverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WorkRollupRow", field, false, false, "Float")
 }
 
@@ -61569,6 +61712,24 @@ func (ec *executionContext) _Patrol(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Patrol_durationMinutes(ctx, field, obj)
 				})
+		case "insideShare":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Patrol_insideShare(ctx, field, obj)
+				})
+		case "insideDistanceM":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Patrol_insideDistanceM(ctx, field, obj)
+				})
+		case "mostlyOutside":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Patrol_mostlyOutside(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -64166,6 +64327,11 @@ func (ec *executionContext) _WorkRollupRow(ctx context.Context, sel ast.Selectio
 		case "patrolKm":
 			out.Values[i] = ec._WorkRollupRow_patrolKm(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "patrolCoverage":
+			out.Values[i] = ec._WorkRollupRow_patrolCoverage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:

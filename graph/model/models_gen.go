@@ -539,6 +539,10 @@ type WorkRollupRow struct {
 	Patrols int `json:"patrols"`
 	// Kilometres patrolled, from the recorded tracks.
 	PatrolKm float64 `json:"patrolKm"`
+	// Patrol coverage (巡查覆盖率): the share of the cells of a 100 m lattice over the grid's
+	// boundary that the period's patrol tracks under the grid passed through (0–1); null when the
+	// grid has no boundary. The cells never visited are the parts not patrolled.
+	PatrolCoverage *float64 `json:"patrolCoverage,omitempty"`
 }
 
 // A coordinate system (坐标系). gridgov stores WGS-84 and converts the others at the edge, with

@@ -21,6 +21,7 @@ type Area struct {
 // once built, so lookups need no lock.
 type Index struct {
 	areas   []Area
+	byGrid  map[int]int32
 	buckets map[[2]int32][]int32
 }
 
@@ -32,10 +33,11 @@ func cellOf(v float64) int32 { return int32(math.Floor(v / bucketDegrees)) }
 
 // NewIndex indexes areas.
 func NewIndex(areas []Area) *Index {
-	ix := &Index{areas: make([]Area, len(areas)), buckets: map[[2]int32][]int32{}}
+	ix := &Index{areas: make([]Area, len(areas)), byGrid: map[int]int32{}, buckets: map[[2]int32][]int32{}}
 	for i, a := range areas {
 		a.bound = a.Shape.Bound()
 		ix.areas[i] = a
+		ix.byGrid[a.GridID] = int32(i)
 		for x := cellOf(a.bound.Min[0]); x <= cellOf(a.bound.Max[0]); x++ {
 			for y := cellOf(a.bound.Min[1]); y <= cellOf(a.bound.Max[1]); y++ {
 				ix.buckets[[2]int32{x, y}] = append(ix.buckets[[2]int32{x, y}], int32(i))
@@ -47,6 +49,15 @@ func NewIndex(areas []Area) *Index {
 
 // Len is the number of areas indexed.
 func (ix *Index) Len() int { return len(ix.areas) }
+
+// Of returns the area of the grid gridID, and whether it has one.
+func (ix *Index) Of(gridID int) (Area, bool) {
+	i, ok := ix.byGrid[gridID]
+	if !ok {
+		return Area{}, false
+	}
+	return ix.areas[i], true
+}
 
 // At returns the smallest grid containing p (the deepest level; points on a border count as
 // in), and whether there is one. A point on the border of two grids of that level goes to the

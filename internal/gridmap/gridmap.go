@@ -346,6 +346,16 @@ func (l *Locator) At(ctx context.Context, client *ent.Client, p orb.Point) (geo.
 	return a, ok, nil
 }
 
+// Shape returns the boundary of the grid gridID (WGS-84), and whether it has one.
+func (l *Locator) Shape(ctx context.Context, client *ent.Client, gridID int) (geo.Shape, bool, error) {
+	ix, err := l.current(ctx, client)
+	if err != nil {
+		return nil, false, err
+	}
+	a, ok := ix.Of(gridID)
+	return a.Shape, ok, nil
+}
+
 func (l *Locator) current(ctx context.Context, client *ent.Client) (*geo.Index, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
