@@ -18,6 +18,7 @@ import (
 	"gridgov/internal/gqllimits"
 	"gridgov/internal/photos"
 	"gridgov/internal/publicface"
+	"gridgov/internal/realtime"
 	"gridgov/internal/supervision"
 	"gridgov/internal/workflow"
 )
@@ -44,6 +45,8 @@ type Resolver struct {
 	Downloads *excel.Signer
 	// PhotoService stores uploaded photos and signs the links to them.
 	PhotoService *photos.Service
+	// Realtime runs the subscriptions; nil refuses them.
+	Realtime *realtime.Hub
 }
 
 // NewResolver returns the root resolver with the default workflow engine and limits.

@@ -67,6 +67,14 @@ var enums = map[string][]Label{
 	},
 	"KeyProjectStatus": {{"PLANNED", "谋划中"}, {"IN_PROGRESS", "推进中"}, {"COMPLETED", "已完成"}, {"SUSPENDED", "暂停"}},
 	"ExportKind":       {{"ROSTER", "花名册"}, {"LEDGERS", "台账"}, {"EVENTS", "事件清单"}, {"LEDGER_TEMPLATE", "台账导入模板"}},
+	"EventChangeKind": {
+		{"REPORTED", "上报"}, {"STEP", "办理"}, {"ESCALATED", "逐级上报"}, {"ESCALATED_IN", "上报至本级"},
+		{"ESCALATED_OUT", "上报至上级"},
+	},
+	"TaskChangeKind": {
+		{"DISPATCHED", "派遣"}, {"RETURNED", "退回"}, {"REWORK", "返工"}, {"EXTENSION_APPROVED", "批准延期"},
+		{"EXTENSION_REJECTED", "驳回延期"},
+	},
 	"HouseholdTagKind": {
 		{"PARTY_MEMBER_HOUSEHOLD", "共产党员户"}, {"MASSES_REPRESENTATIVE_HOUSEHOLD", "群众代表户"},
 	},

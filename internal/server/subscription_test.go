@@ -1,0 +1,197 @@
+package server_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"gridgov/ent"
+	"gridgov/ent/assignment"
+	"gridgov/internal/dbtest"
+	"gridgov/internal/servertest"
+	"gridgov/internal/workflow"
+)
+
+// eventChangedQuery is the subscription the tests open.
+const eventChangedQuery = `subscription($g: ID, $k: [EventChangeKind!]) {
+  eventChanged(gridID: $g, kinds: $k) { kind kindLabel needsRefetch step { action } event { id title status grid { id } } }
+}`
+
+// change is one eventChanged delivery as the tests read it.
+type change struct {
+	Kind, KindLabel string
+	NeedsRefetch    bool
+	Step            *struct{ Action string }
+	Event           *struct {
+		ID, Title, Status string
+		Grid              *struct{ ID string }
+	}
+}
+
+// nextChange returns the next delivery of sock within wait, failing on anything else.
+func nextChange(t *testing.T, sock *servertest.Socket, wait time.Duration) (change, bool) {
+	t.Helper()
+	m, ok := sock.Next(wait)
+	if !ok {
+		return change{}, false
+	}
+	if m.Type != "next" {
+		t.Fatalf("want a next message, got %s %s", m.Type, m.Payload)
+	}
+	var out struct {
+		Data   struct{ EventChanged change }
+		Errors []servertest.Error
+	}
+	if err := json.Unmarshal(m.Payload, &out); err != nil || len(out.Errors) > 0 {
+		t.Fatalf("delivery %s: %v %+v", m.Payload, err, out.Errors)
+	}
+	return out.Data.EventChanged, true
+}
+
+// wantChange waits up to a second for the next delivery and checks its kind and case title.
+func wantChange(t *testing.T, sock *servertest.Socket, who, kind, title string) change {
+	t.Helper()
+	c, ok := nextChange(t, sock, time.Second)
+	if !ok {
+		t.Fatalf("%s: no delivery within 1 s, want %s of %q", who, kind, title)
+	}
+	if c.Kind != kind || c.Event == nil || c.Event.Title != title {
+		t.Fatalf("%s: got %+v, want %s of %q", who, c, kind, title)
+	}
+	return c
+}
+
+// report files a case as token's viewer on grid g through HTTP and returns its id.
+func report(t *testing.T, env *servertest.Env, token string, g *ent.Grid, title string) string {
+	t.Helper()
+	cat, err := env.Client.EventCategory.Query().FirstID(servertest.System())
+	if ent.IsNotFound(err) {
+		if err = workflow.SeedCategories(servertest.System(), env.Client); err == nil {
+			cat, err = env.Client.EventCategory.Query().FirstID(servertest.System())
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct{ ReportEvent struct{ ID string } }
+	env.MustDo(t, token, `mutation($g: ID!, $c: ID!, $t: String!) { reportEvent(input: {gridID: $g, categoryID: $c, title: $t, source: PATROL}) { id } }`,
+		map[string]any{"g": g.ID, "c": cat, "t": title}, &out)
+	return out.ReportEvent.ID
+}
+
+// TestSubscriptionEndToEnd: a village official subscribes over a WebSocket, sees a case
+// reported and accepted through HTTP in their village and nothing of the neighbouring one,
+// and their socket is closed with 4403 within a second of their role being ended.
+func TestSubscriptionEndToEnd(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		env := servertest.New(t, db)
+		ts := httptest.NewServer(env.Handler)
+		defer ts.Close()
+		tr := newTree(t, db.Client)
+		wang := mkPerson(t, db.Client, "王伟", tr.v1)
+		role := mkAssignment(t, db.Client, wang, tr.v1, assignment.RoleFIRST_RESPONSIBLE, time.Now().Add(-time.Hour), nil)
+		li := mkPerson(t, db.Client, "李娜", tr.v2)
+		mkAssignment(t, db.Client, li, tr.v2, assignment.RoleFIRST_RESPONSIBLE, time.Now().Add(-time.Hour), nil)
+		wangToken, liToken, admin := env.TokenFor(t, wang.ID, false), env.TokenFor(t, li.ID, false), env.TokenFor(t, 0, true)
+
+		if _, err := servertest.DialSocket(t, ts.URL, "", nil); !isClosed(err, 4403) {
+			t.Fatalf("socket without a sign-in: %v, want closed with 4403", err)
+		}
+		if _, err := servertest.DialSocket(t, ts.URL, "not-a-token", nil); !isClosed(err, 4403) {
+			t.Fatalf("socket with a bad token: %v, want closed with 4403", err)
+		}
+		wangSock, err := servertest.DialSocket(t, ts.URL, wangToken, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		liSock, err := servertest.DialSocket(t, ts.URL, liToken, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wangSock.Subscribe(t, "1", eventChangedQuery, nil)
+		liSock.Subscribe(t, "1", eventChangedQuery, nil)
+		time.Sleep(100 * time.Millisecond) // the subscribe messages are read
+
+		id := report(t, env, wangToken, tr.g11, "垃圾暴露")
+		c := wantChange(t, wangSock, "王伟", "REPORTED", "垃圾暴露")
+		if c.KindLabel != "上报" || c.Step == nil || c.Step.Action != "REPORT" || c.Event.Grid == nil {
+			t.Errorf("report delivery: %+v", c)
+		}
+		env.MustDo(t, wangToken, `mutation($id: ID!) { acceptEvent(id: $id) { id } }`, map[string]any{"id": id}, nil)
+		if c := wantChange(t, wangSock, "王伟", "STEP", "垃圾暴露"); c.Event.Status != "REGISTERED" || c.Step.Action != "ACCEPT" {
+			t.Errorf("accept delivery: %+v", c)
+		}
+		report(t, env, liToken, tr.g21, "占道经营")
+		wantChange(t, liSock, "李娜", "REPORTED", "占道经营") // and not 王伟's village's case before it
+
+		// Ending the role closes the socket, within a second.
+		env.MustDo(t, admin, `mutation($id: ID!) { endAssignment(id: $id, reason: "调离") { id } }`, map[string]any{"id": role.ID}, nil)
+		start := time.Now()
+		select {
+		case <-wangSock.Closed():
+		case <-time.After(time.Second):
+			t.Fatal("socket still open 1 s after the role ended")
+		}
+		if code, reason := wangSock.CloseStatus(); code != 4403 {
+			t.Errorf("closed with %d %q, want 4403", code, reason)
+		}
+		t.Logf("socket closed %v after the role ended", time.Since(start).Round(time.Millisecond))
+		// 李娜's socket is not touched by 王伟's change.
+		report(t, env, liToken, tr.g21, "乱堆乱放")
+		wantChange(t, liSock, "李娜", "REPORTED", "乱堆乱放")
+	})
+}
+
+func isClosed(err error, code int) bool {
+	var ce *servertest.SocketClosed
+	return errors.As(err, &ce) && ce.Code == code
+}
+
+// TestSubscriptionCaseMovedAway: when a villager group moves to another village, its cases
+// stop reaching the first village's subscribers (one signed in as the village's official, one
+// a district administrator watching the village by gridID) and start reaching the other's.
+func TestSubscriptionCaseMovedAway(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		env := servertest.New(t, db)
+		ts := httptest.NewServer(env.Handler)
+		defer ts.Close()
+		tr := newTree(t, db.Client)
+		wang := mkPerson(t, db.Client, "王伟", tr.v1)
+		mkAssignment(t, db.Client, wang, tr.v1, assignment.RoleFIRST_RESPONSIBLE, time.Now().Add(-time.Hour), nil)
+		li := mkPerson(t, db.Client, "李娜", tr.v2)
+		mkAssignment(t, db.Client, li, tr.v2, assignment.RoleFIRST_RESPONSIBLE, time.Now().Add(-time.Hour), nil)
+		admin := env.TokenFor(t, 0, true)
+		socks := map[string]*servertest.Socket{}
+		for name, token := range map[string]string{"王伟": env.TokenFor(t, wang.ID, false), "李娜": env.TokenFor(t, li.ID, false), "admin": admin} {
+			s, err := servertest.DialSocket(t, ts.URL, token, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			socks[name] = s
+		}
+		socks["王伟"].Subscribe(t, "1", eventChangedQuery, nil)
+		socks["李娜"].Subscribe(t, "1", eventChangedQuery, nil)
+		socks["admin"].Subscribe(t, "v1", eventChangedQuery, map[string]any{"g": tr.v1.ID})
+		time.Sleep(100 * time.Millisecond)
+
+		id := report(t, env, admin, tr.g11, "私搭乱建")
+		wantChange(t, socks["王伟"], "王伟", "REPORTED", "私搭乱建")
+		wantChange(t, socks["admin"], "admin on 董岗村", "REPORTED", "私搭乱建")
+
+		env.MustDo(t, admin, `mutation($id: ID!, $p: ID!) { moveGrid(id: $id, newParentID: $p) { id } }`, map[string]any{"id": tr.g11.ID, "p": tr.v2.ID}, nil)
+		env.MustDo(t, admin, `mutation($id: ID!) { acceptEvent(id: $id) { id } }`, map[string]any{"id": id}, nil)
+		wantChange(t, socks["李娜"], "李娜", "STEP", "私搭乱建")
+		// A later case of 董岗村 is the next thing its subscribers hear: the moved case's step
+		// did not reach them.
+		report(t, env, admin, tr.v1, "道路破损")
+		wantChange(t, socks["王伟"], "王伟", "REPORTED", "道路破损")
+		wantChange(t, socks["admin"], "admin on 董岗村", "REPORTED", "道路破损")
+		if _, ok := nextChange(t, socks["李娜"], 200*time.Millisecond); ok {
+			t.Error("李娜 heard of a case of 董岗村")
+		}
+	})
+}
