@@ -4,12 +4,17 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
+
+	"entgo.io/ent/dialect"
 
 	"gridgov/ent"
 	"gridgov/ent/assignment"
 	"gridgov/internal/dbtest"
+	"gridgov/internal/realtime"
+	"gridgov/internal/server"
 	"gridgov/internal/servertest"
 	"gridgov/internal/workflow"
 )
@@ -194,4 +199,154 @@ func TestSubscriptionCaseMovedAway(t *testing.T) {
 			t.Error("李娜 heard of a case of 董岗村")
 		}
 	})
+}
+
+// TestSubscriptionMyTasks: myTasks tells a handler of a case dispatched to them and of the
+// decision on the extension they asked for, and tells the dispatcher of the case returned to
+// them; nobody hears of another's task.
+func TestSubscriptionMyTasks(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		env := servertest.New(t, db)
+		ts := httptest.NewServer(env.Handler)
+		defer ts.Close()
+		tr := newTree(t, db.Client)
+		chief := mkPerson(t, db.Client, "王伟", tr.v1)
+		mkAssignment(t, db.Client, chief, tr.v1, assignment.RoleFIRST_RESPONSIBLE, time.Now().Add(-time.Hour), nil)
+		handler := mkPerson(t, db.Client, "赵强", tr.g11)
+		mkAssignment(t, db.Client, handler, tr.g11, assignment.RoleSPECIFIC_RESPONSIBLE, time.Now().Add(-time.Hour), nil)
+		other := mkPerson(t, db.Client, "孙丽", tr.g11)
+		mkAssignment(t, db.Client, other, tr.g11, assignment.RoleSPECIFIC_RESPONSIBLE, time.Now().Add(-time.Hour), nil)
+		chiefToken, handlerToken, otherToken := env.TokenFor(t, chief.ID, false), env.TokenFor(t, handler.ID, false), env.TokenFor(t, other.ID, false)
+		const tasks = `subscription { myTasks { kind kindLabel step { action } event { title } } }`
+		socks := map[string]*servertest.Socket{}
+		for name, token := range map[string]string{"chief": chiefToken, "handler": handlerToken, "other": otherToken} {
+			s, err := servertest.DialSocket(t, ts.URL, token, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Subscribe(t, "tasks", tasks, nil)
+			socks[name] = s
+		}
+		time.Sleep(100 * time.Millisecond)
+		want := func(who, kind, label string) {
+			t.Helper()
+			m, ok := socks[who].Next(time.Second)
+			if !ok {
+				t.Fatalf("%s: no task change within 1 s, want %s", who, kind)
+			}
+			var out struct {
+				Data struct {
+					MyTasks struct {
+						Kind, KindLabel string
+						Event           struct{ Title string }
+					}
+				}
+			}
+			if err := json.Unmarshal(m.Payload, &out); err != nil || out.Data.MyTasks.Kind != kind || out.Data.MyTasks.KindLabel != label {
+				t.Fatalf("%s: got %s %s, want %s", who, m.Type, m.Payload, kind)
+			}
+		}
+		step := func(token, mutation string, vars map[string]any) {
+			t.Helper()
+			env.MustDo(t, token, mutation, vars, nil)
+		}
+		id := report(t, env, chiefToken, tr.g11, "井盖缺失")
+		step(chiefToken, `mutation($id: ID!) { acceptEvent(id: $id) { id } }`, map[string]any{"id": id})
+		step(chiefToken, `mutation($id: ID!, $p: ID!) { dispatchEvent(id: $id, toPersonID: $p) { id } }`, map[string]any{"id": id, "p": handler.ID})
+		want("handler", "DISPATCHED", "派遣")
+		step(handlerToken, `mutation($id: ID!) { returnEvent(id: $id, note: "不属于本组") { id } }`, map[string]any{"id": id})
+		want("chief", "RETURNED", "退回")
+		step(chiefToken, `mutation($id: ID!, $p: ID!) { dispatchEvent(id: $id, toPersonID: $p) { id } }`, map[string]any{"id": id, "p": handler.ID})
+		want("handler", "DISPATCHED", "派遣")
+		step(handlerToken, `mutation($id: ID!) { startHandling(id: $id) { id } }`, map[string]any{"id": id})
+		step(handlerToken, `mutation($id: ID!, $d: Time!) { requestExtension(id: $id, newDeadline: $d) { id } }`,
+			map[string]any{"id": id, "d": time.Now().AddDate(0, 1, 0).UTC().Format(time.RFC3339)})
+		step(chiefToken, `mutation($id: ID!) { decideExtension(id: $id, approve: false) { id } }`, map[string]any{"id": id})
+		want("handler", "EXTENSION_REJECTED", "驳回延期")
+		if m, ok := socks["other"].Next(200 * time.Millisecond); ok {
+			t.Errorf("孙丽 heard of someone else's task: %s", m.Payload)
+		}
+		if m, ok := socks["chief"].Next(100 * time.Millisecond); ok {
+			t.Errorf("王伟 heard more than the return: %s", m.Payload)
+		}
+	})
+}
+
+// TestSubscriptionLimits: subscriptions per connection and per user, WebSockets per address,
+// the Origin of a browser page elsewhere, queries over the socket, and the metrics.
+func TestSubscriptionLimits(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t, dialect.SQLite)
+	env := servertest.New(t, db)
+	h := server.New(server.Config{Client: env.Client, Enforcer: env.Enforcer, Auth: env.Auth,
+		Subscriptions: realtime.Limits{PerSocket: 2, PerUser: 3}, SocketsPerAddress: 3,
+		CORSOrigins: []string{"https://grid.example.cn"}})
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+	tr := newTree(t, db.Client)
+	wang := mkPerson(t, db.Client, "王伟", tr.v1)
+	mkAssignment(t, db.Client, wang, tr.v1, assignment.RoleFIRST_RESPONSIBLE, time.Now().Add(-time.Hour), nil)
+	token := env.TokenFor(t, wang.ID, false)
+
+	for _, origin := range []string{"https://evil.example.com", "https://grid.example.cn.evil.example.com"} {
+		if _, err := servertest.DialSocket(t, ts.URL, token, map[string]string{"Origin": origin}); err == nil || !strings.Contains(err.Error(), "403") {
+			t.Errorf("origin %s: %v, want refused with 403", origin, err)
+		}
+	}
+	first, err := servertest.DialSocket(t, ts.URL, token, map[string]string{"Origin": "https://grid.example.cn"})
+	if err != nil {
+		t.Fatalf("origin in the CORS list: %v", err)
+	}
+	second, err := servertest.DialSocket(t, ts.URL, token, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// refused expects one subscription to be refused with code: the last of those sent at once
+	// is not always the one that comes last.
+	refused := func(s *servertest.Socket, id, code string) {
+		t.Helper()
+		m, ok := s.Next(time.Second)
+		if ok && m.ID != "" {
+			id = m.ID
+		}
+		if !ok || (m.Type != "error" && m.Type != "next") || !strings.Contains(string(m.Payload), code) {
+			t.Fatalf("subscription %s: got %s %s, want an error %s", id, m.Type, m.Payload, code)
+		}
+		if m.Type == "next" { // a resolver's error: the operation then completes
+			if m, ok := s.Next(time.Second); !ok || m.ID != id || m.Type != "complete" {
+				t.Fatalf("subscription %s: got %s %s after its error, want complete", id, m.Type, m.Payload)
+			}
+		}
+	}
+	first.Subscribe(t, "1", eventChangedQuery, nil)
+	first.Subscribe(t, "2", eventChangedQuery, nil)
+	first.Subscribe(t, "3", eventChangedQuery, nil)
+	refused(first, "3", "RATE_LIMITED") // 2 per connection
+	second.Subscribe(t, "1", eventChangedQuery, nil)
+	second.Subscribe(t, "2", eventChangedQuery, nil)
+	refused(second, "2", "RATE_LIMITED") // 3 per user
+	second.Subscribe(t, "q", `{ __typename }`, nil)
+	refused(second, "q", "BAD_USER_INPUT") // queries go over HTTP
+	second.Subscribe(t, "g", eventChangedQuery, map[string]any{"g": tr.v2.ID})
+	refused(second, "g", "FORBIDDEN") // a grid outside the scope
+
+	time.Sleep(100 * time.Millisecond)
+	rec := send(h, "GET", "/metrics", nil, "")
+	for _, want := range []string{"gridgov_websockets_open 2", "gridgov_subscriptions_open 3", "gridgov_subscription_deliveries_total 0"} {
+		if !strings.Contains(rec.Body.String(), want+"\n") {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if _, err := servertest.DialSocket(t, ts.URL, token, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := servertest.DialSocket(t, ts.URL, token, nil); err == nil || !strings.Contains(err.Error(), "429") {
+		t.Errorf("a fourth socket from one address: %v, want refused with 429", err)
+	}
+	first.Close()
+	time.Sleep(100 * time.Millisecond)
+	if _, err := servertest.DialSocket(t, ts.URL, token, nil); err != nil {
+		t.Errorf("a socket after one closed: %v", err)
+	}
 }
