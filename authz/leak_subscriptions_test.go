@@ -172,4 +172,3 @@ func keys(m map[int]bool) []int {
 	}
 	return out
 }
-
