@@ -162,4 +162,3 @@ func TestListenerReconnectRefetch(t *testing.T) {
 		t.Fatalf("after the listener reconnected: %+v, want a refetch notice", c)
 	}
 }
-
