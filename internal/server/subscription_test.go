@@ -12,6 +12,7 @@ import (
 
 	"gridgov/ent"
 	"gridgov/ent/assignment"
+	"gridgov/ent/user"
 	"gridgov/internal/dbtest"
 	"gridgov/internal/realtime"
 	"gridgov/internal/server"
@@ -348,5 +349,69 @@ func TestSubscriptionLimits(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	if _, err := servertest.DialSocket(t, ts.URL, token, nil); err != nil {
 		t.Errorf("a socket after one closed: %v", err)
+	}
+}
+
+// TestSubscriptionClosedOnRevoke: the socket is closed with 4403 within a second of each way a
+// sign-in ends: a sign-out, the account disabled, a role ending by its validTo with no change
+// announced.
+func TestSubscriptionClosedOnRevoke(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		end  func(t *testing.T, env *servertest.Env, token, admin string, userID int)
+		// validTo of the role, when it ends by itself
+		validFor time.Duration
+	}{
+		{name: "logout", end: func(t *testing.T, env *servertest.Env, token, _ string, _ int) {
+			env.MustDo(t, token, `mutation { logout }`, nil, nil)
+		}},
+		{name: "account disabled", end: func(t *testing.T, env *servertest.Env, _, admin string, userID int) {
+			env.MustDo(t, admin, `mutation($id: ID!) { disableUser(userID: $id) { id } }`, map[string]any{"id": userID}, nil)
+		}},
+		{name: "role reaches its validTo", validFor: 1500 * time.Millisecond},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			db := dbtest.New(t, dialect.SQLite)
+			env := servertest.New(t, db)
+			ts := httptest.NewServer(env.Handler)
+			defer ts.Close()
+			tr := newTree(t, db.Client)
+			wang := mkPerson(t, db.Client, "王伟", tr.v1)
+			var to *time.Time
+			if c.validFor > 0 {
+				end := time.Now().Add(c.validFor)
+				to = &end
+			}
+			mkAssignment(t, db.Client, wang, tr.v1, assignment.RoleFIRST_RESPONSIBLE, time.Now().Add(-time.Hour), to)
+			token, admin := env.TokenFor(t, wang.ID, false), env.TokenFor(t, 0, true)
+			sock, err := servertest.DialSocket(t, ts.URL, token, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sock.Subscribe(t, "1", eventChangedQuery, nil)
+			var ended time.Time
+			if c.end != nil {
+				u, err := db.Client.User.Query().Where(user.PersonID(wang.ID)).Only(servertest.System())
+				if err != nil {
+					t.Fatal(err)
+				}
+				ended = time.Now()
+				c.end(t, env, token, admin, u.ID)
+			} else {
+				ended = *to
+			}
+			select {
+			case <-sock.Closed():
+			case <-time.After(time.Until(ended.Add(time.Second))):
+				t.Fatal("socket still open 1 s after the sign-in ended")
+			}
+			if code, reason := sock.CloseStatus(); code != 4403 {
+				t.Errorf("closed with %d %q, want 4403", code, reason)
+			}
+			t.Logf("closed %v after the end", time.Since(ended).Round(time.Millisecond))
+		})
 	}
 }
