@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"entgo.io/ent/dialect"
 
@@ -239,6 +241,7 @@ func (h *Hub) route(ctx context.Context, notes []Note) error {
 		if ev == nil {
 			continue
 		}
+		loads := &caseLoads{hub: h, id: ev.ID, byScope: map[string]*caseLoad{}}
 		c := &change{
 			actionID: a.ID, eventID: ev.ID, action: a.Action,
 			gridPath: ev.GridPath, originPath: ev.OriginPath, toPath: paths[a.ToGridID],
@@ -257,7 +260,7 @@ func (h *Hub) route(ctx context.Context, notes []Note) error {
 				continue // a first, cheap check; the delivery loads the case as the viewer
 			}
 			if kind, ok := s.match(c, v); ok {
-				h.enqueue(s, item{eventID: c.eventID, actionID: c.actionID, kind: kind})
+				h.enqueue(s, item{eventID: c.eventID, actionID: c.actionID, kind: kind, loads: loads})
 			}
 		}
 	}
@@ -310,6 +313,44 @@ type item struct {
 	eventID, actionID int
 	kind              string
 	refetch           bool
+	loads             *caseLoads
+}
+
+// caseLoads loads a changed case once per distinct scope among its subscribers: the rows a
+// viewer may read depend on their subtree roots for reading cases alone (authz.EventRules
+// scopes by roots, not by who the viewer is), so viewers with the same roots are answered by
+// the same statement, run as the first of them. A thousand officials of one village cost one
+// statement per change, not a thousand.
+type caseLoads struct {
+	hub     *Hub
+	id      int
+	mu      sync.Mutex
+	byScope map[string]*caseLoad
+}
+
+type caseLoad struct {
+	once sync.Once
+	ev   *ent.Event
+	err  error
+}
+
+// get returns the case as v may read it now (a not-found error outside v's scope).
+func (l *caseLoads) get(ctx context.Context, v *authz.Viewer) (*ent.Event, error) {
+	key := strings.Join(v.Roots(authz.ObjEvent, authz.ActRead), ",")
+	l.mu.Lock()
+	c := l.byScope[key]
+	if c == nil {
+		c = &caseLoad{}
+		l.byScope[key] = c
+	}
+	l.mu.Unlock()
+	c.once.Do(func() {
+		// Not cut short when this subscriber leaves: others of its scope wait for the answer.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		c.ev, c.err = l.hub.client.Event.Get(authz.NewContext(ctx, v), l.id)
+	})
+	return c.ev, c.err
 }
 
 // subscription is one eventChanged or myTasks of one socket.
@@ -406,7 +447,7 @@ func (h *Hub) deliver(ctx context.Context, s *subscription, send func(it item, e
 			if v == nil {
 				continue
 			}
-			ev, err := h.client.Event.Get(authz.NewContext(ctx, v), it.eventID)
+			ev, err := it.loads.get(ctx, v)
 			if ent.IsNotFound(err) {
 				continue // outside the viewer's scope now
 			}
