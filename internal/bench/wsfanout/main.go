@@ -360,4 +360,3 @@ func subscribe(base, token string, out chan<- string) error {
 	}()
 	return nil
 }
-
