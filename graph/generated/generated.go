@@ -13387,7 +13387,8 @@ in again) to go on. Queries and mutations go over HTTP POST, not over the WebSoc
 type Subscription {
   """
   Changes of cases (事件) in the viewer's scope: reported, a step taken, escalated (逐级上报)
-  within, into or out of the subtree. With ` + "`" + `gridID` + "`" + `, only cases that sit on or were reported
+  within, into or out of the subtree, its deadline light turned YELLOW or RED (told within
+  about a second of the moment, by the work calendar). With ` + "`" + `gridID` + "`" + `, only cases that sit on or were reported
   from its subtree, or were escalated out of it; with ` + "`" + `kinds` + "`" + `, only those kinds of change.
   A delivery with ` + "`" + `needsRefetch: true` + "`" + ` says that changes may have been missed (the server lost
   its connection to the database's notifications for a while): reload what you show.
@@ -13413,6 +13414,10 @@ enum EventChangeKind {
   ESCALATED_IN
   "Escalated out of the subtree; still visible through the grid it was reported from (上报至上级)."
   ESCALATED_OUT
+  "An open case's deadline light turned YELLOW (临期: 80 % of its time limit used); no step, so step is null."
+  TURNED_YELLOW
+  "An open case's deadline passed and its light turned RED (超期); no step, so step is null."
+  TURNED_RED
 }
 
 "One change of a case, delivered by eventChanged."
@@ -13421,7 +13426,7 @@ type EventChange {
   kind: EventChangeKind
   "zh-CN label of the kind, e.g. 上报; empty when needsRefetch."
   kindLabel: String!
-  "The step recorded (the last entry of the case's timeline); null when needsRefetch."
+  "The step recorded (the last entry of the case's timeline); null when needsRefetch or for a light that turned."
   step: EventAction
   "The case as the viewer may see it now; null when needsRefetch."
   event: Event

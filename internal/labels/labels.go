@@ -69,7 +69,7 @@ var enums = map[string][]Label{
 	"ExportKind":       {{"ROSTER", "花名册"}, {"LEDGERS", "台账"}, {"EVENTS", "事件清单"}, {"LEDGER_TEMPLATE", "台账导入模板"}},
 	"EventChangeKind": {
 		{"REPORTED", "上报"}, {"STEP", "办理"}, {"ESCALATED", "逐级上报"}, {"ESCALATED_IN", "上报至本级"},
-		{"ESCALATED_OUT", "上报至上级"},
+		{"ESCALATED_OUT", "上报至上级"}, {"TURNED_YELLOW", "转为黄灯(临期)"}, {"TURNED_RED", "转为红灯(超期)"},
 	},
 	"TaskChangeKind": {
 		{"DISPATCHED", "派遣"}, {"RETURNED", "退回"}, {"REWORK", "返工"}, {"EXTENSION_APPROVED", "批准延期"},

@@ -19,6 +19,7 @@ import (
 	"gridgov/ent/eventaction"
 	"gridgov/ent/grid"
 	"gridgov/internal/apperr"
+	"gridgov/internal/clock"
 )
 
 // Limits bound what subscribers may hold in one process.
@@ -31,6 +32,8 @@ type Limits struct {
 	// Buffer is how many changes may wait for one subscription before its consumer is
 	// dropped as too slow (default 64).
 	Buffer int
+	// Now is the clock the lights are followed by (default: the process's); tests move it.
+	Now func() time.Time
 }
 
 func (l Limits) withDefaults() Limits {
@@ -94,6 +97,8 @@ type Hub struct {
 	subs      map[*subscription]struct{}
 	perSocket map[Socket]int
 	perUser   map[int]int
+	lightSubs int // subscriptions that want the lights' changes
+	lights    *lightWatch
 
 	queueMu sync.Mutex
 	queue   []Note
@@ -113,6 +118,7 @@ func NewHub(client *ent.Client, broker Broker, limits Limits, logger *slog.Logge
 		subs: map[*subscription]struct{}{}, perSocket: map[Socket]int{}, perUser: map[int]int{},
 		wake: make(chan struct{}, 1), db: ent.RootDriver(client),
 	}
+	h.lights = &lightWatch{h: h, next: map[int]time.Time{}}
 	unsubscribe := broker.Subscribe(h.hear)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -120,7 +126,20 @@ func NewHub(client *ent.Client, broker Broker, limits Limits, logger *slog.Logge
 		defer close(done)
 		h.run(ctx)
 	}()
-	return h, func() { unsubscribe(); cancel(); <-done }
+	lightsDone := make(chan struct{})
+	go func() {
+		defer close(lightsDone)
+		h.lights.run(ctx)
+	}()
+	return h, func() { unsubscribe(); cancel(); <-done; <-lightsDone }
+}
+
+// now is the hub's clock (Limits.Now, or the process's).
+func (h *Hub) now() time.Time {
+	if h.limits.Now != nil {
+		return h.limits.Now()
+	}
+	return clock.Now()
 }
 
 // Stats returns the hub's counters.
@@ -188,6 +207,7 @@ type change struct {
 	fromPath, toPath     string // the grids the step moved the case between
 	taskFor              int    // the person whose task the step changed, or 0
 	task                 TaskChangeKind
+	light                EventChangeKind // TurnedYellow or TurnedRed for a light that changed, with no step
 }
 
 // route loads the steps of notes once and hands each to the subscriptions it concerns.
@@ -254,17 +274,34 @@ func (h *Hub) route(ctx context.Context, notes []Note) error {
 				return err
 			}
 		}
-		for _, s := range subs {
-			v := s.socket.Viewer()
-			if v == nil || !(canRead(v, c.gridPath) || canRead(v, c.originPath)) {
-				continue // a first, cheap check; the delivery loads the case as the viewer
-			}
-			if kind, ok := s.match(c, v); ok {
-				h.enqueue(s, item{eventID: c.eventID, actionID: c.actionID, kind: kind, loads: loads})
-			}
-		}
+		h.lights.update(ev)
+		h.dispatch(c, subs, loads)
 	}
 	return nil
+}
+
+// dispatch hands c to the subscriptions among subs it concerns.
+func (h *Hub) dispatch(c *change, subs []*subscription, loads *caseLoads) {
+	for _, s := range subs {
+		v := s.socket.Viewer()
+		if v == nil || !(canRead(v, c.gridPath) || canRead(v, c.originPath)) {
+			continue // a first, cheap check; the delivery loads the case as the viewer
+		}
+		if kind, ok := s.match(c, v); ok {
+			h.enqueue(s, item{eventID: c.eventID, actionID: c.actionID, kind: kind, loads: loads})
+		}
+	}
+}
+
+// snapshot returns the open subscriptions.
+func (h *Hub) snapshot() []*subscription {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	subs := make([]*subscription, 0, len(h.subs))
+	for s := range h.subs {
+		subs = append(subs, s)
+	}
+	return subs
 }
 
 // taskOf returns whose task step a changed, and how: a dispatch is the new handler's, a
@@ -358,6 +395,7 @@ type subscription struct {
 	socket  Socket
 	userID  int
 	tasks   bool
+	lights  bool // wants the lights' changes
 	match   func(c *change, v *authz.Viewer) (kind string, ok bool)
 	queue   chan item
 	dropped atomic.Bool
@@ -386,7 +424,7 @@ func (h *Hub) broadcastRefetch() {
 }
 
 // subscribe registers a subscription of the viewer in ctx, within the limits.
-func (h *Hub) subscribe(ctx context.Context, tasks bool, match func(*change, *authz.Viewer) (string, bool)) (context.Context, *subscription, error) {
+func (h *Hub) subscribe(ctx context.Context, tasks, lights bool, match func(*change, *authz.Viewer) (string, bool)) (context.Context, *subscription, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	socket := SocketFrom(ctx)
 	if socket == nil {
@@ -397,7 +435,7 @@ func (h *Hub) subscribe(ctx context.Context, tasks bool, match func(*change, *au
 		cancel()
 		return nil, nil, apperr.New(apperr.Unauthenticated, "subscriptions need a sign-in: send {\"authorization\": \"Bearer <token>\"} in connection_init")
 	}
-	s := &subscription{socket: socket, userID: v.UserID, tasks: tasks, match: match, queue: make(chan item, h.limits.Buffer), cancel: cancel}
+	s := &subscription{socket: socket, userID: v.UserID, tasks: tasks, lights: lights, match: match, queue: make(chan item, h.limits.Buffer), cancel: cancel}
 	h.mu.Lock()
 	switch {
 	case h.perSocket[socket] >= h.limits.PerSocket:
@@ -410,6 +448,9 @@ func (h *Hub) subscribe(ctx context.Context, tasks bool, match func(*change, *au
 		return nil, nil, apperr.New(apperr.RateLimited, "at most %d subscriptions per user", h.limits.PerUser)
 	}
 	h.subs[s] = struct{}{}
+	if lights {
+		h.lightSubs++
+	}
 	h.perSocket[socket]++
 	h.perUser[v.UserID]++
 	h.mu.Unlock()
@@ -417,6 +458,9 @@ func (h *Hub) subscribe(ctx context.Context, tasks bool, match func(*change, *au
 	context.AfterFunc(ctx, func() {
 		h.mu.Lock()
 		delete(h.subs, s)
+		if lights {
+			h.lightSubs--
+		}
 		if h.perSocket[socket]--; h.perSocket[socket] <= 0 {
 			delete(h.perSocket, socket)
 		}
@@ -494,7 +538,8 @@ func (h *Hub) EventChanges(ctx context.Context, f EventFilter) (<-chan *EventCha
 		root = g.Path
 	}
 	kinds := slices.Clone(f.Kinds)
-	ctx, s, err := h.subscribe(ctx, false, func(c *change, v *authz.Viewer) (string, bool) {
+	lights := len(kinds) == 0 || slices.Contains(kinds, TurnedYellow) || slices.Contains(kinds, TurnedRed)
+	ctx, s, err := h.subscribe(ctx, false, lights, func(c *change, v *authz.Viewer) (string, bool) {
 		in := func(path string) bool {
 			if root != "" {
 				return path != "" && authz.IsWithin(path, root)
@@ -502,10 +547,12 @@ func (h *Hub) EventChanges(ctx context.Context, f EventFilter) (<-chan *EventCha
 			return canRead(v, path)
 		}
 		kind := Step
-		switch c.action {
-		case eventaction.ActionREPORT:
+		switch {
+		case c.light != "":
+			kind = c.light
+		case c.action == eventaction.ActionREPORT:
 			kind = Reported
-		case eventaction.ActionESCALATE, eventaction.ActionAUTO_ESCALATE:
+		case c.action == eventaction.ActionESCALATE || c.action == eventaction.ActionAUTO_ESCALATE:
 			switch was, is := in(c.fromPath), in(c.toPath); {
 			case was && !is:
 				kind = EscalatedOut
@@ -550,7 +597,7 @@ func (h *Hub) EventChanges(ctx context.Context, f EventFilter) (<-chan *EventCha
 // MyTasks subscribes the viewer in ctx to the changes of their own tasks: cases dispatched
 // or returned to them, handling sent back for rework, extensions decided for them.
 func (h *Hub) MyTasks(ctx context.Context) (<-chan *TaskChange, error) {
-	ctx, s, err := h.subscribe(ctx, true, func(c *change, v *authz.Viewer) (string, bool) {
+	ctx, s, err := h.subscribe(ctx, true, false, func(c *change, v *authz.Viewer) (string, bool) {
 		if c.taskFor == 0 || c.taskFor != v.PersonID {
 			return "", false
 		}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"gridgov/ent/event"
 	"gridgov/ent/grid"
 	_ "gridgov/ent/runtime" // the hooks that announce steps
+	"gridgov/ent/schema/timeunit"
 	"gridgov/internal/dbtest"
 	"gridgov/internal/realtime"
 	"gridgov/internal/workflow"
@@ -161,4 +163,50 @@ func TestListenerReconnectRefetch(t *testing.T) {
 	if c := next("reconnect"); !c.NeedsRefetch || c.Event != nil {
 		t.Fatalf("after the listener reconnected: %+v, want a refetch notice", c)
 	}
+}
+
+// TestLightsTurn: a subscriber is told when an open case's light turns YELLOW (80 % of its
+// limit used) and RED (its deadline passed), with no step taken, by the clock alone.
+func TestLightsTurn(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t, dialect.SQLite)
+	ctx, report := setup(t, db)
+	report("路灯损坏")
+	sys := authz.SystemContext(context.Background(), "test")
+	base := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	// Registered at base with 10 natural hours: YELLOW from base+8h, RED after base+10h.
+	if err := db.Client.Event.Update().SetStatus(event.StatusREGISTERED).SetRegisteredAt(base).SetDeadline(base.Add(10 * time.Hour)).
+		SetLimitUnit(timeunit.NaturalHours).SetTimeLimit(10).Exec(sys); err != nil {
+		t.Fatal(err)
+	}
+	var now atomic.Pointer[time.Time]
+	set := func(d time.Duration) { at := base.Add(d); now.Store(&at) }
+	set(7*time.Hour + 59*time.Minute)
+	hub, stop := realtime.NewHub(db.Client, realtime.Local{}, realtime.Limits{Now: func() time.Time { return *now.Load() }}, slog.Default())
+	defer stop()
+	ch, err := hub.EventChanges(ctx, realtime.EventFilter{Kinds: []realtime.EventChangeKind{realtime.TurnedYellow, realtime.TurnedRed}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := func(kind realtime.EventChangeKind) {
+		t.Helper()
+		select {
+		case c := <-ch:
+			if c.Kind != kind || c.Event == nil || c.Event.Title != "路灯损坏" || c.ActionID != 0 {
+				t.Fatalf("got %+v, want %s", c, kind)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no %s within 5 s", kind)
+		}
+	}
+	time.Sleep(1500 * time.Millisecond) // the schedule is loaded, and nothing is due yet
+	select {
+	case c := <-ch:
+		t.Fatalf("a GREEN case announced %+v", c)
+	default:
+	}
+	set(8*time.Hour + time.Second)
+	want(realtime.TurnedYellow)
+	set(10*time.Hour + time.Second)
+	want(realtime.TurnedRed)
 }

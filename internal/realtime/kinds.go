@@ -26,9 +26,14 @@ const (
 	// EscalatedOut: the case was escalated out of the subtree (the subscriber still sees it
 	// through the grid it was reported from).
 	EscalatedOut EventChangeKind = "ESCALATED_OUT"
+	// TurnedYellow: an open case's deadline light turned YELLOW (临期: 80 % of its time limit
+	// used), with no step taken.
+	TurnedYellow EventChangeKind = "TURNED_YELLOW"
+	// TurnedRed: an open case's deadline passed (超期), with no step taken.
+	TurnedRed EventChangeKind = "TURNED_RED"
 )
 
-var eventChangeKinds = []EventChangeKind{Reported, Step, Escalated, EscalatedIn, EscalatedOut}
+var eventChangeKinds = []EventChangeKind{Reported, Step, Escalated, EscalatedIn, EscalatedOut, TurnedYellow, TurnedRed}
 
 // MarshalGQL writes the kind as its GraphQL enum value.
 func (k EventChangeKind) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(k))) }
