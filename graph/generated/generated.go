@@ -13408,11 +13408,20 @@ enum EventChangeKind {
   REPORTED
   "Another step was taken: registered, dispatched, handled, verified, closed… (办理)."
   STEP
-  "Escalated (逐级上报) from one grid to another within the subtree."
+  """
+  Escalated (逐级上报) from one grid to its parent below the subtree's top grid, or above the
+  subtree for a case seen through the grid it was reported from.
+  """
   ESCALATED
-  "Escalated into the subtree from below it (上报至本级)."
+  """
+  Escalated up to the subtree's top grid (gridID's, or a grid where the viewer's scope starts)
+  from below: it now waits at this level (上报至本级).
+  """
   ESCALATED_IN
-  "Escalated out of the subtree; still visible through the grid it was reported from (上报至上级)."
+  """
+  Escalated from the subtree's top grid to above it; still visible through the grid it was
+  reported from (上报至上级).
+  """
   ESCALATED_OUT
   "An open case's deadline light turned YELLOW (临期: 80 % of its time limit used); no step, so step is null."
   TURNED_YELLOW

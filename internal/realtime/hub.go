@@ -546,6 +546,12 @@ func (h *Hub) EventChanges(ctx context.Context, f EventFilter) (<-chan *EventCha
 			}
 			return canRead(v, path)
 		}
+		atTop := func(path string, v *authz.Viewer) bool {
+			if root != "" {
+				return path == root
+			}
+			return slices.Contains(v.Roots(authz.ObjEvent, authz.ActRead), path)
+		}
 		kind := Step
 		switch {
 		case c.light != "":
@@ -553,10 +559,12 @@ func (h *Hub) EventChanges(ctx context.Context, f EventFilter) (<-chan *EventCha
 		case c.action == eventaction.ActionREPORT:
 			kind = Reported
 		case c.action == eventaction.ActionESCALATE || c.action == eventaction.ActionAUTO_ESCALATE:
+			// A case only moves up: it leaves the subtree from its top grid, and arrives at
+			// the top grid from below.
 			switch was, is := in(c.fromPath), in(c.toPath); {
 			case was && !is:
 				kind = EscalatedOut
-			case is && !was:
+			case is && atTop(c.toPath, v):
 				kind = EscalatedIn
 			default:
 				kind = Escalated

@@ -19,12 +19,14 @@ const (
 	Reported EventChangeKind = "REPORTED"
 	// Step: any other step was taken (立案, 派遣, 处置, 核查, 结案…).
 	Step EventChangeKind = "STEP"
-	// Escalated: the case was escalated (逐级上报) within the subtree.
+	// Escalated: the case was escalated (逐级上报) to a grid below the subtree's top grid, or
+	// above the subtree for a case seen through the grid it was reported from.
 	Escalated EventChangeKind = "ESCALATED"
-	// EscalatedIn: the case was escalated into the subtree from below it.
+	// EscalatedIn: the case was escalated up to the subtree's top grid (gridID's, or one where
+	// the viewer's scope starts): it now waits at this level.
 	EscalatedIn EventChangeKind = "ESCALATED_IN"
-	// EscalatedOut: the case was escalated out of the subtree (the subscriber still sees it
-	// through the grid it was reported from).
+	// EscalatedOut: the case was escalated from the subtree's top grid to above it (the
+	// subscriber still sees it through the grid it was reported from).
 	EscalatedOut EventChangeKind = "ESCALATED_OUT"
 	// TurnedYellow: an open case's deadline light turned YELLOW (临期: 80 % of its time limit
 	// used), with no step taken.

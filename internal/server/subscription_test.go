@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
+	"github.com/google/go-cmp/cmp"
 
 	"gridgov/ent"
 	"gridgov/ent/assignment"
@@ -413,5 +414,64 @@ func TestSubscriptionClosedOnRevoke(t *testing.T) {
 			}
 			t.Logf("closed %v after the end", time.Since(ended).Round(time.Millisecond))
 		})
+	}
+}
+
+// TestSubscriptionEscalationKinds: an escalation (逐级上报) is told relative to each
+// subscription's subtree: out of the villager group, up to the village and then out of it, up
+// to the sub-district; a subscription asking for ESCALATED_IN alone hears nothing else.
+func TestSubscriptionEscalationKinds(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t, dialect.SQLite)
+	env := servertest.New(t, db)
+	ts := httptest.NewServer(env.Handler)
+	defer ts.Close()
+	tr := newTree(t, db.Client)
+	admin := env.TokenFor(t, 0, true)
+	sock, err := servertest.DialSocket(t, ts.URL, admin, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const q = `subscription($g: ID, $k: [EventChangeKind!]) { eventChanged(gridID: $g, kinds: $k) { kind event { title } } }`
+	sock.Subscribe(t, "group", q, map[string]any{"g": tr.g11.ID})
+	sock.Subscribe(t, "village", q, map[string]any{"g": tr.v1.ID})
+	sock.Subscribe(t, "sub-in", q, map[string]any{"g": tr.sub.ID, "k": []string{"ESCALATED_IN"}})
+	time.Sleep(100 * time.Millisecond)
+	heard := func(n int) map[string][]string {
+		t.Helper()
+		got := map[string][]string{}
+		for range n {
+			m, ok := sock.Next(time.Second)
+			if !ok {
+				t.Fatalf("heard %v, want %d deliveries", got, n)
+			}
+			var out struct {
+				Data struct{ EventChanged struct{ Kind string } }
+			}
+			if err := json.Unmarshal(m.Payload, &out); err != nil || m.Type != "next" {
+				t.Fatalf("%s %s", m.Type, m.Payload)
+			}
+			got[m.ID] = append(got[m.ID], out.Data.EventChanged.Kind)
+		}
+		if m, ok := sock.Next(200 * time.Millisecond); ok {
+			t.Fatalf("heard %v and then %s %s", got, m.ID, m.Payload)
+		}
+		return got
+	}
+	id := report(t, env, admin, tr.g11, "违章搭建")
+	if got := heard(2); !cmp.Equal(got, map[string][]string{"group": {"REPORTED"}, "village": {"REPORTED"}}) {
+		t.Errorf("report: %v", got)
+	}
+	escalate := func() {
+		t.Helper()
+		env.MustDo(t, admin, `mutation($id: ID!) { escalateEvent(id: $id) { id } }`, map[string]any{"id": id}, nil)
+	}
+	escalate() // 村民组 → 村
+	if got := heard(2); !cmp.Equal(got, map[string][]string{"group": {"ESCALATED_OUT"}, "village": {"ESCALATED_IN"}}) {
+		t.Errorf("escalated out of the group: %v", got)
+	}
+	escalate() // 村 → 街道
+	if got := heard(3); !cmp.Equal(got, map[string][]string{"group": {"ESCALATED"}, "village": {"ESCALATED_OUT"}, "sub-in": {"ESCALATED_IN"}}) {
+		t.Errorf("escalated out of the village: %v", got)
 	}
 }
