@@ -23,6 +23,10 @@ type ViewerCache struct {
 	entries  map[string]cacheEntry
 	byUser   map[int]map[string]bool
 	byPerson map[int]map[string]bool
+
+	watchMu  sync.RWMutex
+	watchers map[int]func(Change)
+	nextID   int
 }
 
 type cacheEntry struct {
@@ -101,8 +105,36 @@ func (c *ViewerCache) Put(key string, v *Viewer, gen uint64, now, expires time.T
 	}
 }
 
-// Invalidate drops the entries a change affects.
+// Watch calls f with every change the cache is told of, after it dropped what the change
+// affects, until the returned function is called: holders of a viewer outside the cache (an
+// open WebSocket) learn when to check it again. f must not block.
+func (c *ViewerCache) Watch(f func(Change)) (stop func()) {
+	c.watchMu.Lock()
+	defer c.watchMu.Unlock()
+	if c.watchers == nil {
+		c.watchers = map[int]func(Change){}
+	}
+	id := c.nextID
+	c.nextID++
+	c.watchers[id] = f
+	return func() {
+		c.watchMu.Lock()
+		defer c.watchMu.Unlock()
+		delete(c.watchers, id)
+	}
+}
+
+// Invalidate drops the entries a change affects, then tells the watchers.
 func (c *ViewerCache) Invalidate(ch Change) {
+	c.invalidate(ch)
+	c.watchMu.RLock()
+	defer c.watchMu.RUnlock()
+	for _, f := range c.watchers {
+		f(ch)
+	}
+}
+
+func (c *ViewerCache) invalidate(ch Change) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++

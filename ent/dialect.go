@@ -2,6 +2,18 @@
 
 package ent
 
+import "entgo.io/ent/dialect"
+
 // Dialect returns the SQL dialect of the client's driver (entgo.io/ent/dialect.Postgres or
 // dialect.SQLite), also when the client is bound to a transaction.
 func (c *Client) Dialect() string { return c.driver.Dialect() }
+
+// RootDriver returns the driver the client was opened with, below the transaction it may be
+// bound to: what tells the clients of one database from another's in one process (tests
+// open many), so that an announcement of a commit reaches only its own database's listeners.
+func RootDriver(c *Client) dialect.Driver {
+	if d, ok := c.driver.(*txDriver); ok {
+		return d.drv
+	}
+	return c.driver
+}

@@ -20,6 +20,7 @@ import (
 	"gridgov/internal/imports"
 	"gridgov/internal/photos"
 	"gridgov/internal/publicface"
+	"gridgov/internal/realtime"
 	"gridgov/internal/supervision"
 	"gridgov/internal/workflow"
 )
@@ -51,6 +52,8 @@ type Resolver struct {
 	Imports *imports.Runner
 	// Geo finds the grid at a point.
 	Geo *gridmap.Locator
+	// Realtime runs the subscriptions; nil refuses them.
+	Realtime *realtime.Hub
 }
 
 // NewResolver returns the root resolver with the default workflow engine and limits.

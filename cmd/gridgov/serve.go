@@ -29,6 +29,7 @@ import (
 	"gridgov/internal/demo"
 	"gridgov/internal/excel"
 	"gridgov/internal/photos"
+	"gridgov/internal/realtime"
 	"gridgov/internal/replica"
 	"gridgov/internal/server"
 	"gridgov/internal/store"
@@ -291,6 +292,16 @@ func serve(ctx context.Context, s serveSettings, stdout io.Writer) error {
 	// Deferred after client.Close, so run before it: the feed listens, and acknowledges the
 	// other processes' changes, while requests in flight drain, then says goodbye.
 	defer stopFeed()
+	// Subscriptions hear the case steps of every process: on PostgreSQL through LISTEN.
+	var broker realtime.Broker = realtime.Local{}
+	if store.Dialect(s.dbURL) == dialect.Postgres {
+		pg, stopEvents, err := realtime.ListenPostgres(context.WithoutCancel(ctx), s.dbURL, logger)
+		if err != nil {
+			logger.Warn("case change feed not connected yet: subscriptions hear this process's changes until it is", "err", err)
+		}
+		defer stopEvents()
+		broker = pg
+	}
 	// Deadlines use the database's holidays from the first request; other processes' changes
 	// are reloaded as they commit.
 	calDSN := ""
@@ -330,6 +341,7 @@ func serve(ctx context.Context, s serveSettings, stdout io.Writer) error {
 		Photos:           photos.New(photoBucket, signer),
 		Viewers:          viewers,
 		Reads:            reads,
+		Broker:           broker,
 		Client:           client,
 		Enforcer:         enforcer,
 		Auth:             auth.NewService(client, enforcer, s.sessionTTL),

@@ -533,10 +533,13 @@ func init() {
 		})
 	}
 	eventactionMixinHooks0 := eventactionMixin[0].Hooks()
+	eventactionHooks := schema.EventAction{}.Hooks()
 
 	eventaction.Hooks[1] = eventactionMixinHooks0[0]
 
 	eventaction.Hooks[2] = eventactionMixinHooks0[1]
+
+	eventaction.Hooks[3] = eventactionHooks[0]
 	eventactionMixinFields0 := eventactionMixin[0].Fields()
 	_ = eventactionMixinFields0
 	eventactionFields := schema.EventAction{}.Fields()

@@ -6,6 +6,7 @@ import (
 	"gridgov/authz"
 	"gridgov/internal/audit"
 	"gridgov/internal/gridtree"
+	"gridgov/internal/realtime"
 	"gridgov/internal/rollup"
 )
 
@@ -62,6 +63,10 @@ func (Event) Hooks() []ent.Hook {
 
 // Policy of EventAction: visible with its event; appended only by the workflow.
 func (EventAction) Policy() ent.Policy { return authz.NewPolicy(authz.EventActionRules()) }
+
+// Hooks of EventAction: every committed step is announced to the subscriptions of every
+// process (ids only).
+func (EventAction) Hooks() []ent.Hook { return []ent.Hook{realtime.Hook()} }
 
 // Policy of EventCategory: every signed-in viewer reads the taxonomy; administrators of the
 // whole forest edit it.

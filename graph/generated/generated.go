@@ -29,6 +29,7 @@ import (
 	"gridgov/graph/model"
 	"gridgov/graph/scalar"
 	"gridgov/internal/publicface"
+	"gridgov/internal/realtime"
 	"gridgov/internal/rollup"
 	"gridgov/internal/workcal"
 	"math"
@@ -58,6 +59,7 @@ type ResolverRoot interface {
 	DailyReport() DailyReportResolver
 	Event() EventResolver
 	EventAction() EventActionResolver
+	EventChange() EventChangeResolver
 	Grid() GridResolver
 	Household() HouseholdResolver
 	ImportJob() ImportJobResolver
@@ -74,6 +76,8 @@ type ResolverRoot interface {
 	Person() PersonResolver
 	Photo() PhotoResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
+	TaskChange() TaskChangeResolver
 	Vehicle() VehicleResolver
 	Visit() VisitResolver
 }
@@ -299,6 +303,14 @@ type ComplexityRoot struct {
 		Parent    func(childComplexity int) int
 		TimeLimit func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
+	}
+
+	EventChange struct {
+		Event        func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		KindLabel    func(childComplexity int) int
+		NeedsRefetch func(childComplexity int) int
+		Step         func(childComplexity int) int
 	}
 
 	EventConnection struct {
@@ -1061,6 +1073,19 @@ type ComplexityRoot struct {
 		Path       func(childComplexity int) int
 	}
 
+	Subscription struct {
+		EventChanged func(childComplexity int, gridID *int, kinds []realtime.EventChangeKind) int
+		MyTasks      func(childComplexity int) int
+	}
+
+	TaskChange struct {
+		Event        func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		KindLabel    func(childComplexity int) int
+		NeedsRefetch func(childComplexity int) int
+		Step         func(childComplexity int) int
+	}
+
 	TrackPoint struct {
 		At  func(childComplexity int) int
 		Lat func(childComplexity int) int
@@ -1211,6 +1236,11 @@ type EventResolver interface {
 type EventActionResolver interface {
 	FromGrid(ctx context.Context, obj *ent.EventAction) (*ent.Grid, error)
 	ToGrid(ctx context.Context, obj *ent.EventAction) (*ent.Grid, error)
+}
+type EventChangeResolver interface {
+	Kind(ctx context.Context, obj *realtime.EventChange) (*realtime.EventChangeKind, error)
+	KindLabel(ctx context.Context, obj *realtime.EventChange) (string, error)
+	Step(ctx context.Context, obj *realtime.EventChange) (*ent.EventAction, error)
 }
 type GridResolver interface {
 	Boundary(ctx context.Context, obj *ent.Grid, coordSystem model.CoordSystem) (*string, error)
@@ -1403,6 +1433,15 @@ type QueryResolver interface {
 	WorkRollup(ctx context.Context, gridID int, from time.Time, to time.Time) (*model.WorkRollup, error)
 	Inspections(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput, mine *bool) (*ent.InspectionConnection, error)
 	FollowUpsDue(ctx context.Context, before *time.Time, mine *bool, first *int) ([]*ent.Inspection, error)
+}
+type SubscriptionResolver interface {
+	EventChanged(ctx context.Context, gridID *int, kinds []realtime.EventChangeKind) (<-chan *realtime.EventChange, error)
+	MyTasks(ctx context.Context) (<-chan *realtime.TaskChange, error)
+}
+type TaskChangeResolver interface {
+	Kind(ctx context.Context, obj *realtime.TaskChange) (*realtime.TaskChangeKind, error)
+	KindLabel(ctx context.Context, obj *realtime.TaskChange) (string, error)
+	Step(ctx context.Context, obj *realtime.TaskChange) (*ent.EventAction, error)
 }
 type VehicleResolver interface {
 	Grid(ctx context.Context, obj *ent.Vehicle) (*ent.Grid, error)
@@ -2404,6 +2443,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EventCategory.UpdatedAt(childComplexity), true
+
+	case "EventChange.event":
+		if e.ComplexityRoot.EventChange.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventChange.Event(childComplexity), true
+	case "EventChange.kind":
+		if e.ComplexityRoot.EventChange.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventChange.Kind(childComplexity), true
+	case "EventChange.kindLabel":
+		if e.ComplexityRoot.EventChange.KindLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventChange.KindLabel(childComplexity), true
+	case "EventChange.needsRefetch":
+		if e.ComplexityRoot.EventChange.NeedsRefetch == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventChange.NeedsRefetch(childComplexity), true
+	case "EventChange.step":
+		if e.ComplexityRoot.EventChange.Step == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventChange.Step(childComplexity), true
 
 	case "EventConnection.edges":
 		if e.ComplexityRoot.EventConnection.Edges == nil {
@@ -6427,6 +6497,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ScopeRoot.Path(childComplexity), true
 
+	case "Subscription.eventChanged":
+		if e.ComplexityRoot.Subscription.EventChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_eventChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.EventChanged(childComplexity, args["gridID"].(*int), args["kinds"].([]realtime.EventChangeKind)), true
+	case "Subscription.myTasks":
+		if e.ComplexityRoot.Subscription.MyTasks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.MyTasks(childComplexity), true
+
+	case "TaskChange.event":
+		if e.ComplexityRoot.TaskChange.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaskChange.Event(childComplexity), true
+	case "TaskChange.kind":
+		if e.ComplexityRoot.TaskChange.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaskChange.Kind(childComplexity), true
+	case "TaskChange.kindLabel":
+		if e.ComplexityRoot.TaskChange.KindLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaskChange.KindLabel(childComplexity), true
+	case "TaskChange.needsRefetch":
+		if e.ComplexityRoot.TaskChange.NeedsRefetch == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaskChange.NeedsRefetch(childComplexity), true
+	case "TaskChange.step":
+		if e.ComplexityRoot.TaskChange.Step == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaskChange.Step(childComplexity), true
+
 	case "TrackPoint.at":
 		if e.ComplexityRoot.TrackPoint.At == nil {
 			break
@@ -6991,6 +7110,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -13560,6 +13696,103 @@ type PublicGridReportItem {
   reworked: Boolean!
 }
 `, BuiltIn: false},
+	{Name: "../schema/realtime.graphql", Input: `"""
+Live updates (实时推送) over a WebSocket at /graphql, with the graphql-transport-ws protocol that
+the graphql-ws client speaks (the older subscriptions-transport-ws protocol too). Sign in with
+the connection's first message: ` + "`" + `connection_init` + "`" + ` with payload
+` + "`" + `{"authorization": "Bearer <token from login>"}` + "`" + `. Every change is checked against what the
+viewer may see when it is delivered, not only when they subscribed: a case that moves out of
+the viewer's scope stops reaching them. The connection is closed with code 4403 within a second
+when the session ends, the account is disabled or a role of the viewer ends; reconnect (and sign
+in again) to go on. Queries and mutations go over HTTP POST, not over the WebSocket.
+"""
+type Subscription {
+  """
+  Changes of cases (事件) in the viewer's scope: reported, a step taken, escalated (逐级上报)
+  within, into or out of the subtree, its deadline light turned YELLOW or RED (told within
+  about a second of the moment, by the work calendar). With ` + "`" + `gridID` + "`" + `, only cases that sit on or were reported
+  from its subtree, or were escalated out of it; with ` + "`" + `kinds` + "`" + `, only those kinds of change.
+  A delivery with ` + "`" + `needsRefetch: true` + "`" + ` says that changes may have been missed (the server lost
+  its connection to the database's notifications for a while): reload what you show.
+  """
+  eventChanged(gridID: ID, kinds: [EventChangeKind!]): EventChange!
+  """
+  Changes of the viewer's own tasks (我的待办): cases dispatched (派遣) to them, cases they
+  dispatched that were returned (退回), their handling sent back for rework (返工), extensions
+  (延期) they asked for that were decided.
+  """
+  myTasks: TaskChange!
+}
+
+"What happened to a case, for eventChanged."
+enum EventChangeKind {
+  "A case was reported (上报)."
+  REPORTED
+  "Another step was taken: registered, dispatched, handled, verified, closed… (办理)."
+  STEP
+  """
+  Escalated (逐级上报) from one grid to its parent below the subtree's top grid, or above the
+  subtree for a case seen through the grid it was reported from.
+  """
+  ESCALATED
+  """
+  Escalated up to the subtree's top grid (gridID's, or a grid where the viewer's scope starts)
+  from below: it now waits at this level (上报至本级).
+  """
+  ESCALATED_IN
+  """
+  Escalated from the subtree's top grid to above it; still visible through the grid it was
+  reported from (上报至上级).
+  """
+  ESCALATED_OUT
+  "An open case's deadline light turned YELLOW (临期: 80 % of its time limit used); no step, so step is null."
+  TURNED_YELLOW
+  "An open case's deadline passed and its light turned RED (超期); no step, so step is null."
+  TURNED_RED
+}
+
+"One change of a case, delivered by eventChanged."
+type EventChange {
+  "What happened; null when needsRefetch."
+  kind: EventChangeKind
+  "zh-CN label of the kind, e.g. 上报; empty when needsRefetch."
+  kindLabel: String!
+  "The step recorded (the last entry of the case's timeline); null when needsRefetch or for a light that turned."
+  step: EventAction
+  "The case as the viewer may see it now; null when needsRefetch."
+  event: Event
+  "True when changes may have been missed: reload what you show. kind, step and event are null."
+  needsRefetch: Boolean!
+}
+
+"What happened to one of the viewer's tasks, for myTasks."
+enum TaskChangeKind {
+  "A case was dispatched (派遣) to the viewer."
+  DISPATCHED
+  "A case the viewer dispatched was returned (退回) by its handler."
+  RETURNED
+  "The viewer's handling failed verification on site (核查不通过) and is theirs to rework (返工)."
+  REWORK
+  "The extension (延期) the viewer asked for was approved."
+  EXTENSION_APPROVED
+  "The extension the viewer asked for was rejected."
+  EXTENSION_REJECTED
+}
+
+"One change of the viewer's tasks, delivered by myTasks."
+type TaskChange {
+  "What happened; null when needsRefetch."
+  kind: TaskChangeKind
+  "zh-CN label of the kind, e.g. 派遣; empty when needsRefetch."
+  kindLabel: String!
+  "The step recorded; null when needsRefetch."
+  step: EventAction
+  "The case as the viewer may see it now; null when needsRefetch."
+  event: Event
+  "True when changes may have been missed: reload your task list. kind, step and event are null."
+  needsRefetch: Boolean!
+}
+`, BuiltIn: false},
 	{Name: "../schema/rollup.graphql", Input: `extend type Query {
   """
   Statistics (统计) of the cases found under a grid in a period [from, to): totals and, with
@@ -14261,6 +14494,22 @@ func (ec *executionContext) childFields_EventCategory(ctx context.Context, field
 		return ec.fieldContext_EventCategory_children(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventCategory", field.Name)
+}
+
+func (ec *executionContext) childFields_EventChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_EventChange_kind(ctx, field)
+	case "kindLabel":
+		return ec.fieldContext_EventChange_kindLabel(ctx, field)
+	case "step":
+		return ec.fieldContext_EventChange_step(ctx, field)
+	case "event":
+		return ec.fieldContext_EventChange_event(ctx, field)
+	case "needsRefetch":
+		return ec.fieldContext_EventChange_needsRefetch(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventChange", field.Name)
 }
 
 func (ec *executionContext) childFields_EventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -15543,6 +15792,22 @@ func (ec *executionContext) childFields_ScopeRoot(ctx context.Context, field gra
 		return ec.fieldContext_ScopeRoot_breadcrumb(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ScopeRoot", field.Name)
+}
+
+func (ec *executionContext) childFields_TaskChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_TaskChange_kind(ctx, field)
+	case "kindLabel":
+		return ec.fieldContext_TaskChange_kindLabel(ctx, field)
+	case "step":
+		return ec.fieldContext_TaskChange_step(ctx, field)
+	case "event":
+		return ec.fieldContext_TaskChange_event(ctx, field)
+	case "needsRefetch":
+		return ec.fieldContext_TaskChange_needsRefetch(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TaskChange", field.Name)
 }
 
 func (ec *executionContext) childFields_TrackPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -19619,6 +19884,28 @@ func (ec *executionContext) field_Query_workRollup_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_eventChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "gridID",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gridID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]realtime.EventChangeKind, error) {
+			return ec.unmarshalOEventChangeKind2ᚕgridgovᚋinternalᚋrealtimeᚐEventChangeKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -23676,6 +23963,139 @@ func (ec *executionContext) fieldContext_EventCategory_children(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _EventChange_kind(ctx context.Context, field graphql.CollectedField, obj *realtime.EventChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventChange_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EventChange().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *realtime.EventChangeKind) graphql.Marshaler {
+			return ec.marshalOEventChangeKind2ᚖgridgovᚋinternalᚋrealtimeᚐEventChangeKind(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventChange_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventChange", field, true, true, "EventChangeKind")
+}
+
+func (ec *executionContext) _EventChange_kindLabel(ctx context.Context, field graphql.CollectedField, obj *realtime.EventChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventChange_kindLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EventChange().KindLabel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventChange_kindLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventChange", field, true, true, "String")
+}
+
+func (ec *executionContext) _EventChange_step(ctx context.Context, field graphql.CollectedField, obj *realtime.EventChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventChange_step(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EventChange().Step(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.EventAction) graphql.Marshaler {
+			return ec.marshalOEventAction2ᚖgridgovᚋentᚐEventAction(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventChange_step(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EventChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventAction(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EventChange_event(ctx context.Context, field graphql.CollectedField, obj *realtime.EventChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventChange_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+			return ec.marshalOEvent2ᚖgridgovᚋentᚐEvent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventChange_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EventChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EventChange_needsRefetch(ctx context.Context, field graphql.CollectedField, obj *realtime.EventChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventChange_needsRefetch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NeedsRefetch, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventChange_needsRefetch(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventChange", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _EventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.EventConnection) (ret graphql.Marshaler) {
@@ -39903,6 +40323,215 @@ func (ec *executionContext) _ScopeRoot_breadcrumb(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_ScopeRoot_breadcrumb(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScopeRoot", field, false, false, "String")
+}
+
+func (ec *executionContext) _Subscription_eventChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_eventChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().EventChanged(ctx, fc.Args["gridID"].(*int), fc.Args["kinds"].([]realtime.EventChangeKind))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *realtime.EventChange) graphql.Marshaler {
+			return ec.marshalNEventChange2ᚖgridgovᚋinternalᚋrealtimeᚐEventChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_eventChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_eventChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_myTasks(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_myTasks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().MyTasks(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *realtime.TaskChange) graphql.Marshaler {
+			return ec.marshalNTaskChange2ᚖgridgovᚋinternalᚋrealtimeᚐTaskChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_myTasks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TaskChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TaskChange_kind(ctx context.Context, field graphql.CollectedField, obj *realtime.TaskChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaskChange_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TaskChange().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *realtime.TaskChangeKind) graphql.Marshaler {
+			return ec.marshalOTaskChangeKind2ᚖgridgovᚋinternalᚋrealtimeᚐTaskChangeKind(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TaskChange_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaskChange", field, true, true, "TaskChangeKind")
+}
+
+func (ec *executionContext) _TaskChange_kindLabel(ctx context.Context, field graphql.CollectedField, obj *realtime.TaskChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaskChange_kindLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TaskChange().KindLabel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaskChange_kindLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaskChange", field, true, true, "String")
+}
+
+func (ec *executionContext) _TaskChange_step(ctx context.Context, field graphql.CollectedField, obj *realtime.TaskChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaskChange_step(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TaskChange().Step(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.EventAction) graphql.Marshaler {
+			return ec.marshalOEventAction2ᚖgridgovᚋentᚐEventAction(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TaskChange_step(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TaskChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventAction(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TaskChange_event(ctx context.Context, field graphql.CollectedField, obj *realtime.TaskChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaskChange_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+			return ec.marshalOEvent2ᚖgridgovᚋentᚐEvent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TaskChange_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TaskChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TaskChange_needsRefetch(ctx context.Context, field graphql.CollectedField, obj *realtime.TaskChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaskChange_needsRefetch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NeedsRefetch, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaskChange_needsRefetch(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaskChange", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _TrackPoint_lat(ctx context.Context, field graphql.CollectedField, obj *track.Point) (ret graphql.Marshaler) {
@@ -58639,6 +59268,62 @@ func (ec *executionContext) _EventCategory(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var eventChangeImplementors = []string{"EventChange"}
+
+func (ec *executionContext) _EventChange(ctx context.Context, sel ast.SelectionSet, obj *realtime.EventChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventChange")
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EventChange_kind(ctx, field, obj)
+				})
+		case "kindLabel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EventChange_kindLabel(ctx, field, obj)
+				})
+		case "step":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EventChange_step(ctx, field, obj)
+				})
+		case "event":
+			out.Values[i] = ec._EventChange_event(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "needsRefetch":
+			out.Values[i] = ec._EventChange_needsRefetch(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var eventConnectionImplementors = []string{"EventConnection"}
 
 func (ec *executionContext) _EventConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.EventConnection) graphql.Marshaler {
@@ -63570,6 +64255,84 @@ func (ec *executionContext) _ScopeRoot(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "eventChanged":
+		return ec._Subscription_eventChanged(ctx, fields[0])
+	case "myTasks":
+		return ec._Subscription_myTasks(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
+var taskChangeImplementors = []string{"TaskChange"}
+
+func (ec *executionContext) _TaskChange(ctx context.Context, sel ast.SelectionSet, obj *realtime.TaskChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, taskChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TaskChange")
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TaskChange_kind(ctx, field, obj)
+				})
+		case "kindLabel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TaskChange_kindLabel(ctx, field, obj)
+				})
+		case "step":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TaskChange_step(ctx, field, obj)
+				})
+		case "event":
+			out.Values[i] = ec._TaskChange_event(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "needsRefetch":
+			out.Values[i] = ec._TaskChange_needsRefetch(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var trackPointImplementors = []string{"TrackPoint"}
 
 func (ec *executionContext) _TrackPoint(ctx context.Context, sel ast.SelectionSet, obj *track.Point) graphql.Marshaler {
@@ -65174,6 +65937,24 @@ func (ec *executionContext) marshalNEventCategoryOrderField2ᚖgridgovᚋentᚐE
 func (ec *executionContext) unmarshalNEventCategoryWhereInput2ᚖgridgovᚋentᚐEventCategoryWhereInput(ctx context.Context, v any) (*ent.EventCategoryWhereInput, error) {
 	res, err := ec.unmarshalInputEventCategoryWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEventChange2ᚖgridgovᚋinternalᚋrealtimeᚐEventChange(ctx context.Context, sel ast.SelectionSet, v *realtime.EventChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EventChange!")
+		return graphql.Null
+	}
+	return ec._EventChange(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEventChangeKind2gridgovᚋinternalᚋrealtimeᚐEventChangeKind(ctx context.Context, v any) (realtime.EventChangeKind, error) {
+	var res realtime.EventChangeKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEventChangeKind2gridgovᚋinternalᚋrealtimeᚐEventChangeKind(ctx context.Context, sel ast.SelectionSet, v realtime.EventChangeKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNEventConnection2ᚖgridgovᚋentᚐEventConnection(ctx context.Context, sel ast.SelectionSet, v *ent.EventConnection) graphql.Marshaler {
@@ -66865,6 +67646,14 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) marshalNTaskChange2ᚖgridgovᚋinternalᚋrealtimeᚐTaskChange(ctx context.Context, sel ast.SelectionSet, v *realtime.TaskChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TaskChange!")
+		return graphql.Null
+	}
+	return ec._TaskChange(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := scalar.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -67954,6 +68743,13 @@ func (ec *executionContext) marshalOEventAction2ᚕᚖgridgovᚋentᚐEventActio
 	return ret
 }
 
+func (ec *executionContext) marshalOEventAction2ᚖgridgovᚋentᚐEventAction(ctx context.Context, sel ast.SelectionSet, v *ent.EventAction) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EventAction(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOEventCategory2ᚕᚖgridgovᚋentᚐEventCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.EventCategory) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -68003,6 +68799,58 @@ func (ec *executionContext) unmarshalOEventCategoryWhereInput2ᚖgridgovᚋent�
 	}
 	res, err := ec.unmarshalInputEventCategoryWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOEventChangeKind2ᚕgridgovᚋinternalᚋrealtimeᚐEventChangeKindᚄ(ctx context.Context, v any) ([]realtime.EventChangeKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]realtime.EventChangeKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEventChangeKind2gridgovᚋinternalᚋrealtimeᚐEventChangeKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOEventChangeKind2ᚕgridgovᚋinternalᚋrealtimeᚐEventChangeKindᚄ(ctx context.Context, sel ast.SelectionSet, v []realtime.EventChangeKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEventChangeKind2gridgovᚋinternalᚋrealtimeᚐEventChangeKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOEventChangeKind2ᚖgridgovᚋinternalᚋrealtimeᚐEventChangeKind(ctx context.Context, v any) (*realtime.EventChangeKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(realtime.EventChangeKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEventChangeKind2ᚖgridgovᚋinternalᚋrealtimeᚐEventChangeKind(ctx context.Context, sel ast.SelectionSet, v *realtime.EventChangeKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOEventEdge2ᚕᚖgridgovᚋentᚐEventEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.EventEdge) graphql.Marshaler {
@@ -69398,6 +70246,22 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOTaskChangeKind2ᚖgridgovᚋinternalᚋrealtimeᚐTaskChangeKind(ctx context.Context, v any) (*realtime.TaskChangeKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(realtime.TaskChangeKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTaskChangeKind2ᚖgridgovᚋinternalᚋrealtimeᚐTaskChangeKind(ctx context.Context, sel ast.SelectionSet, v *realtime.TaskChangeKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx context.Context, v any) ([]time.Time, error) {

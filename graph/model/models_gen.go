@@ -443,6 +443,17 @@ type ScopeRoot struct {
 	Breadcrumb []string `json:"breadcrumb"`
 }
 
+// Live updates (实时推送) over a WebSocket at /graphql, with the graphql-transport-ws protocol that
+// the graphql-ws client speaks (the older subscriptions-transport-ws protocol too). Sign in with
+// the connection's first message: `connection_init` with payload
+// `{"authorization": "Bearer <token from login>"}`. Every change is checked against what the
+// viewer may see when it is delivered, not only when they subscribed: a case that moves out of
+// the viewer's scope stops reaching them. The connection is closed with code 4403 within a second
+// when the session ends, the account is disabled or a role of the viewer ends; reconnect (and sign
+// in again) to go on. Queries and mutations go over HTTP POST, not over the WebSocket.
+type Subscription struct {
+}
+
 type TrackPointInput struct {
 	Lat float64   `json:"lat"`
 	Lng float64   `json:"lng"`

@@ -70,6 +70,14 @@ var enums = map[string][]Label{
 	"ImportKind":       {{"ROSTER", "花名册"}, {"LEDGER", "台账"}},
 	"CoordSystem":      {{"WGS84", "WGS-84(GPS)"}, {"GCJ02", "GCJ-02(高德/腾讯)"}, {"BD09", "BD-09(百度)"}},
 	"ImportJobStatus":  {{"RUNNING", "进行中"}, {"DONE", "已完成"}, {"FAILED", "失败"}},
+	"EventChangeKind": {
+		{"REPORTED", "上报"}, {"STEP", "办理"}, {"ESCALATED", "逐级上报"}, {"ESCALATED_IN", "上报至本级"},
+		{"ESCALATED_OUT", "上报至上级"}, {"TURNED_YELLOW", "转为黄灯(临期)"}, {"TURNED_RED", "转为红灯(超期)"},
+	},
+	"TaskChangeKind": {
+		{"DISPATCHED", "派遣"}, {"RETURNED", "退回"}, {"REWORK", "返工"}, {"EXTENSION_APPROVED", "批准延期"},
+		{"EXTENSION_REJECTED", "驳回延期"},
+	},
 	"HouseholdTagKind": {
 		{"PARTY_MEMBER_HOUSEHOLD", "共产党员户"}, {"MASSES_REPRESENTATIVE_HOUSEHOLD", "群众代表户"},
 	},

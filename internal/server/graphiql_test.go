@@ -197,3 +197,62 @@ func get[T any](b *tab, what string, a chromedp.Action[T]) T {
 	}
 	return v
 }
+
+// TestGraphiQLSubscription runs the README's kind of subscription in GraphiQL in headless
+// Chromium: signed in with the page's helper, the subscription opens a WebSocket with the
+// headers pane's sign-in, and a case reported through HTTP meanwhile shows in the result pane;
+// the page's CSP refuses nothing.
+func TestGraphiQLSubscription(t *testing.T) {
+	exe := servertest.Chromium(t)
+	db := dbtest.New(t, dialect.SQLite)
+	env := servertest.New(t, db)
+	hash, err := auth.HashPassword("graphiql-pass-123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Client.User.Create().SetUsername("graphiql-admin").SetPasswordHash(hash).SetSuperuser(true).Save(servertest.System()); err != nil {
+		t.Fatal(err)
+	}
+	tr := newTree(t, db.Client)
+	srv := httptest.NewServer(env.Handler)
+	defer srv.Close()
+
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1300, 900),
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
+		chromedp.ProxyServer("http://127.0.0.1:9"),
+	)...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	b := &tab{t: t, ctx: ctx}
+	b.do("record CSP violations", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspViolations})
+		return err
+	}))
+	const query = "subscription { eventChanged { kind kindLabel event { title statusLabel } } }"
+	b.do("open GraphiQL", chromedp.Navigate(srv.URL+"/?query="+url.QueryEscape(query)),
+		chromedp.WaitVisible(chromedp.CSS(".graphiql-execute-button")))
+	b.do("sign in", chromedp.SendKeys(chromedp.CSS("#username"), "graphiql-admin"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "graphiql-pass-123"), chromedp.Click(chromedp.CSS("#sign-in-button")))
+	get(b, "token in the headers", chromedp.Poll[bool](`[...document.querySelectorAll(".CodeMirror")].some(e => /"Authorization": "Bearer [^"]+"/.test(e.CodeMirror.getValue()))`,
+		chromedp.WithPollingTimeout(20*time.Second)))
+	b.do("run the subscription", chromedp.Click(chromedp.CSS(".graphiql-execute-button")))
+	time.Sleep(time.Second) // the socket opens and subscribes
+	report(t, env, env.TokenFor(t, 0, true), tr.g11, "浏览器里看到的事件")
+	get(b, "the delivery", chromedp.Poll[bool](`(document.querySelector(".result-window") || {innerText: ""}).innerText.includes("浏览器里看到的事件")`,
+		chromedp.WithPollingTimeout(10*time.Second)))
+	result := get(b, "result text", chromedp.Text(chromedp.CSS(".result-window")))
+	if !strings.Contains(result, `"REPORTED"`) || !strings.Contains(result, "上报") {
+		t.Errorf("result pane: %s", result)
+	}
+	shot := get(b, "screenshot", chromedp.FullScreenshot(100))
+	if dir := os.Getenv("GRIDGOV_SCREENSHOTS"); dir != "" {
+		_ = os.WriteFile(filepath.Join(dir, "graphiql-subscription.png"), shot, 0o644)
+	}
+	if violations := get(b, "CSP violations", chromedp.Evaluate[[]string](`window.__csp`)); len(violations) > 0 {
+		t.Errorf("the page's CSP refused %d things, want none:\n%s", len(violations), strings.Join(violations, "\n"))
+	}
+}

@@ -34,6 +34,7 @@ import (
 	"gridgov/internal/gqllimits"
 	"gridgov/internal/photos"
 	"gridgov/internal/publicface"
+	"gridgov/internal/realtime"
 	"gridgov/internal/replica"
 	"gridgov/internal/server/graphiql"
 	"gridgov/internal/store"
@@ -88,6 +89,18 @@ type Config struct {
 	// PrivateMetrics keeps /metrics off the handler of the public port (production mode, or
 	// when the metrics have a listener of their own): serve Handlers.Metrics instead.
 	PrivateMetrics bool
+	// Broker brings the case steps committed by every process to this one's subscriptions:
+	// nil hears this process's own commits only (realtime.Local, enough for SQLite); processes
+	// sharing a PostgreSQL database use realtime.ListenPostgres, as serve does.
+	Broker realtime.Broker
+	// Subscriptions bounds the subscriptions of a connection and of a user, and the changes
+	// that may wait for a slow one (see realtime.Limits for the defaults).
+	Subscriptions realtime.Limits
+	// SocketsPerAddress bounds the open WebSockets of one client address
+	// (DefaultSocketsPerAddress when ≤ 0).
+	SocketsPerAddress int
+
+	sockets *sockets // set by Build
 }
 
 // Handlers are the server's HTTP handlers.
@@ -137,13 +150,30 @@ func Build(cfg Config) Handlers {
 		cfg.Viewers = authz.NewViewerCache(0)
 		authz.Subscribe(cfg.Viewers.Invalidate)
 	}
+	if cfg.Broker == nil {
+		cfg.Broker = realtime.Local{}
+	}
+	hub, _ := realtime.NewHub(cfg.Client, cfg.Broker, cfg.Subscriptions, cfg.Logger) // lives as long as the process
+	cfg.sockets = newSockets(cfg, hub)
 	obs := newObserver(requestLog, cfg.DB)
+	obs.registry.MustRegister(cfg.sockets.collectors()...)
 	obs.client = proxies(cfg.TrustedProxies).clientAddr
 	if cfg.Reads != nil {
 		obs.registry.MustRegister(cfg.Reads.Collectors()...)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", obs.wrap(faultStatusOf(graphQLRequests(cfg).Wrap(withViewer(cfg, GraphQL(cfg))))))
+	gql := GraphQL(cfg)
+	api := obs.wrap(faultStatusOf(graphQLRequests(cfg).Wrap(withViewer(cfg, gql))))
+	// Subscriptions: a WebSocket signs in with connection_init, not with a header, and lives
+	// beyond the request limits and timeout.
+	sockets := cfg.sockets.handler(gql)
+	mux.HandleFunc("/graphql", func(w http.ResponseWriter, r *http.Request) {
+		if isWebSocket(r) {
+			sockets.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
 	mux.Handle("GET /downloads/{token}", obs.wrap(downloads(cfg)))
 	mux.Handle("GET /photos/{token}", obs.wrap(cfg.Photos.Handler(cfg.Client)))
 	page := graphiql.Handler()
@@ -201,6 +231,10 @@ func GraphQL(cfg Config) *handler.Server {
 	resolver.Downloads = cfg.Downloads
 	resolver.PhotoService = cfg.Photos
 	srv := handler.New(graph.NewSchemaFor(resolver))
+	if cfg.sockets != nil {
+		resolver.Realtime = cfg.sockets.hub
+		srv.AddTransport(cfg.sockets.transport()) // first: it takes the upgrade requests
+	}
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{}) // gqllimits.Requests refuses mutations over GET first
 	srv.AddTransport(transport.POST{})
@@ -235,6 +269,10 @@ func GraphQL(cfg Config) *handler.Server {
 		return resolver.PrimeLoaders(withAuditOperation(ctx), next)
 	})
 	srv.AroundOperations(resolver.WithLoaders)
+	srv.AroundOperations(subscriptionsOnly)
+	// Each delivery of a subscription: the connection's viewer as it is now, fresh loaders.
+	srv.AroundResponses(withLiveViewer)
+	srv.AroundResponses(resolver.WithDeliveryLoaders)
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		cfg.Logger.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(v))

@@ -9,7 +9,9 @@ window.__webpack_nonce__ = document.querySelector('meta[name="csp-nonce"]').cont
 (function () {
   // Relative to the page, so that the page works behind a proxy that serves it under a path.
   const endpoint = new URL("graphql", document.baseURI).href;
-  const fetcher = GraphiQL.createFetcher({ url: endpoint });
+  // Subscriptions over a WebSocket at the same path (graphql-ws, bundled with GraphiQL), signed
+  // in with the headers pane's Authorization, which GraphiQL sends as connection_init's payload.
+  const fetcher = GraphiQL.createFetcher({ url: endpoint, subscriptionUrl: endpoint.replace(/^http/, "ws") });
   const root = ReactDOM.createRoot(document.getElementById("graphiql"));
   // ?query=… opens the page with that query in the editor, as links to GraphiQL often do.
   const query = new URLSearchParams(location.search).get("query") || undefined;
