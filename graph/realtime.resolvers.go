@@ -9,8 +9,10 @@ import (
 	"context"
 	"gridgov/ent"
 	"gridgov/graph/generated"
+	"gridgov/graph/model"
 	"gridgov/internal/labels"
 	"gridgov/internal/realtime"
+	"time"
 )
 
 // Kind is the resolver for the kind field.
@@ -49,6 +51,16 @@ func (r *subscriptionResolver) MyTasks(ctx context.Context) (<-chan *realtime.Ta
 		return nil, errNoRealtime
 	}
 	return r.Realtime.MyTasks(ctx)
+}
+
+// JobProgress is the resolver for the jobProgress field.
+func (r *subscriptionResolver) JobProgress(ctx context.Context, token string) (<-chan *ent.ImportJob, error) {
+	return r.watchJob(ctx, token)
+}
+
+// RollupTotals is the resolver for the rollupTotals field.
+func (r *subscriptionResolver) RollupTotals(ctx context.Context, gridID int, from time.Time, to time.Time) (<-chan *model.RollupRow, error) {
+	return r.watchRollup(ctx, gridID, from, to)
 }
 
 // Kind is the resolver for the kind field.

@@ -1075,7 +1075,9 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		EventChanged func(childComplexity int, gridID *int, kinds []realtime.EventChangeKind) int
+		JobProgress  func(childComplexity int, token string) int
 		MyTasks      func(childComplexity int) int
+		RollupTotals func(childComplexity int, gridID int, from time.Time, to time.Time) int
 	}
 
 	TaskChange struct {
@@ -1437,6 +1439,8 @@ type QueryResolver interface {
 type SubscriptionResolver interface {
 	EventChanged(ctx context.Context, gridID *int, kinds []realtime.EventChangeKind) (<-chan *realtime.EventChange, error)
 	MyTasks(ctx context.Context) (<-chan *realtime.TaskChange, error)
+	JobProgress(ctx context.Context, token string) (<-chan *ent.ImportJob, error)
+	RollupTotals(ctx context.Context, gridID int, from time.Time, to time.Time) (<-chan *model.RollupRow, error)
 }
 type TaskChangeResolver interface {
 	Kind(ctx context.Context, obj *realtime.TaskChange) (*realtime.TaskChangeKind, error)
@@ -6508,12 +6512,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.EventChanged(childComplexity, args["gridID"].(*int), args["kinds"].([]realtime.EventChangeKind)), true
+	case "Subscription.jobProgress":
+		if e.ComplexityRoot.Subscription.JobProgress == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_jobProgress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.JobProgress(childComplexity, args["token"].(string)), true
 	case "Subscription.myTasks":
 		if e.ComplexityRoot.Subscription.MyTasks == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Subscription.MyTasks(childComplexity), true
+	case "Subscription.rollupTotals":
+		if e.ComplexityRoot.Subscription.RollupTotals == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_rollupTotals_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RollupTotals(childComplexity, args["gridID"].(int), args["from"].(time.Time), args["to"].(time.Time)), true
 
 	case "TaskChange.event":
 		if e.ComplexityRoot.TaskChange.Event == nil {
@@ -13792,6 +13818,21 @@ type TaskChange {
   "True when changes may have been missed: reload your task list. kind, step and event are null."
   needsRefetch: Boolean!
 }
+
+extend type Subscription {
+  """
+  How far an import job (startImport) of the viewer's is: the job now, then each time its
+  stage or counts change (checked twice a second), and last when it is DONE or FAILED, after
+  which the subscription ends. NOT_FOUND for anyone else's job.
+  """
+  jobProgress(token: String!): ImportJob!
+  """
+  The totals of the subtree of gridID over [from, to) (as rollup(...).totals gives them, in
+  the viewer's scope): at once, then at most once a second while cases under it change.
+  For dashboards.
+  """
+  rollupTotals(gridID: ID!, from: Time!, to: Time!): RollupRow!
+}
 `, BuiltIn: false},
 	{Name: "../schema/rollup.graphql", Input: `extend type Query {
   """
@@ -19903,6 +19944,50 @@ func (ec *executionContext) field_Subscription_eventChanged_args(ctx context.Con
 		return nil, err
 	}
 	args["kinds"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_jobProgress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "token",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["token"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_rollupTotals_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "gridID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gridID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
 	return args, nil
 }
 
@@ -40397,6 +40482,94 @@ func (ec *executionContext) fieldContext_Subscription_myTasks(_ context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TaskChange(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_jobProgress(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_jobProgress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().JobProgress(ctx, fc.Args["token"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ImportJob) graphql.Marshaler {
+			return ec.marshalNImportJob2ᚖgridgovᚋentᚐImportJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_jobProgress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_jobProgress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_rollupTotals(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_rollupTotals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().RollupTotals(ctx, fc.Args["gridID"].(int), fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RollupRow) graphql.Marshaler {
+			return ec.marshalNRollupRow2ᚖgridgovᚋgraphᚋmodelᚐRollupRow(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_rollupTotals(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RollupRow(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_rollupTotals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -64272,6 +64445,10 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_eventChanged(ctx, fields[0])
 	case "myTasks":
 		return ec._Subscription_myTasks(ctx, fields[0])
+	case "jobProgress":
+		return ec._Subscription_jobProgress(ctx, fields[0])
+	case "rollupTotals":
+		return ec._Subscription_rollupTotals(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}

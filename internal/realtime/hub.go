@@ -629,3 +629,33 @@ func (h *Hub) MyTasks(ctx context.Context) (<-chan *TaskChange, error) {
 	}()
 	return out, nil
 }
+
+// Hold counts a subscription that the hub does not feed — one that watches something else,
+// such as an import job — against the limits, until the returned context ends (the
+// subscription ends, or its socket is closed). Refetch notices sent to every subscription
+// are read and dropped, so that it is never taken for a slow consumer.
+func (h *Hub) Hold(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	ctx, s, err := h.subscribe(ctx, false, false, func(*change, *authz.Viewer) (string, bool) { return "", false })
+	if err != nil {
+		return nil, nil, err
+	}
+	go func() {
+		for {
+			select {
+			case <-s.queue:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ctx, s.cancel, nil
+}
+
+// ViewerNow is the viewer of ctx's socket as it is now (its grants may have changed since it
+// subscribed), or ctx's viewer outside a socket.
+func ViewerNow(ctx context.Context) *authz.Viewer {
+	if s := SocketFrom(ctx); s != nil {
+		return s.Viewer()
+	}
+	return authz.FromContext(ctx)
+}
