@@ -87,6 +87,7 @@ func load(ctx context.Context, db *sql.DB, p *plan, cats []category, seed uint64
 		run   func() error
 	}{
 		{"grids", len(p.grids), l.grids(p)},
+		{"grid boundaries", len(p.grids), l.boundaryRows(p)},
 		{"people", len(p.people), l.people(p)},
 		{"assignments", len(p.assignments), l.assignments(p)},
 		{"vehicles", 0, l.vehicles(p, d, rand.New(rand.NewPCG(seed, seedVehicles)))},

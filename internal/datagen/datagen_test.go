@@ -13,6 +13,8 @@ import (
 	"gridgov/ent/eventaction"
 	"gridgov/internal/datagen"
 	"gridgov/internal/dbtest"
+	"gridgov/internal/geo"
+	"gridgov/internal/gridmap"
 	"gridgov/internal/rollup"
 	"gridgov/internal/servertest"
 	"gridgov/internal/workflow"
@@ -77,6 +79,10 @@ func TestGenerateSmall(t *testing.T) {
 			t.Errorf("%s: database holds %d rows, want %d", table, got, want)
 		}
 	}
+
+	// Every grid has an outline (the generator's Voronoi split), inside its parent's and not
+	// over its siblings', as `gridgov import boundaries` would check them.
+	checkBoundaries(t, db, wantRows["grids"])
 
 	// Invariants the server keeps, checked on every row.
 	invariants := map[string]string{
@@ -296,5 +302,53 @@ func checkTransitions(t *testing.T, db *dbtest.DB) {
 	}
 	if steps == 0 {
 		t.Error("no generated step a person takes")
+	}
+}
+
+// checkBoundaries checks the generated outlines as an import of boundaries would.
+func checkBoundaries(t *testing.T, db *dbtest.DB, grids int) {
+	t.Helper()
+	ctx := servertest.System()
+	gs := db.Client.Grid.Query().AllX(ctx)
+	bs := db.Client.GridBoundary.Query().AllX(ctx)
+	if len(bs) < grids*95/100 {
+		t.Errorf("%d of %d grids have an outline", len(bs), grids)
+	}
+	shape := map[int]geo.Shape{}
+	for _, b := range bs {
+		s, err := geo.ParseShape([]byte(b.Shape), geo.WGS84)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shape[b.GridID] = s
+	}
+	kids := map[int][]int{}
+	for _, g := range gs {
+		kids[g.ParentID] = append(kids[g.ParentID], g.ID)
+		s, ok := shape[g.ID]
+		if !ok {
+			continue
+		}
+		if probs := geo.CheckShape(s); len(probs) > 0 {
+			t.Errorf("grid %s: %q", g.Code, probs)
+		}
+		if ps, ok := shape[g.ParentID]; ok {
+			if at, out := geo.Outside(s, ps, gridmap.ParentTolerance); out {
+				t.Errorf("grid %s runs outside its parent at %v", g.Code, at)
+			}
+		}
+	}
+	for _, ids := range kids {
+		for i, a := range ids {
+			for _, b := range ids[i+1:] {
+				sa, oka := shape[a]
+				sb, okb := shape[b]
+				if oka && okb {
+					if at, over := geo.Overlap(sa, sb, gridmap.SiblingTolerance); over {
+						t.Errorf("grids %d and %d overlap at %v", a, b, at)
+					}
+				}
+			}
+		}
 	}
 }

@@ -44,7 +44,7 @@ func Boundaries() ([]byte, error) {
 			sites[j] = orb.Point{c[1], c[0]}
 		}
 		for j, gi := range groups {
-			shapes[gi] = orb.Polygon{voronoiCell(cell, sites, j)}
+			shapes[gi] = orb.Polygon{round7Ring(geo.VoronoiCell(cell, sites, j))}
 		}
 	}
 	rows := (len(villages) + villagesPerLatticeLine - 1) / villagesPerLatticeLine
@@ -76,41 +76,16 @@ func bbox(x0, y0, x1, y1 float64) orb.Polygon {
 	return orb.Polygon{{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}}
 }
 
-// voronoiCell is the part of the convex ring cell nearer to sites[i] than to any other site:
-// cell clipped by the half-plane of each bisector.
-func voronoiCell(cell orb.Ring, sites []orb.Point, i int) orb.Ring {
-	poly := []orb.Point(cell[:len(cell)-1])
-	s := sites[i]
-	for j, o := range sites {
-		if j == i {
-			continue
-		}
-		// Keep the points p with (p - mid) · (o - s) <= 0.
-		mid := orb.Point{(s[0] + o[0]) / 2, (s[1] + o[1]) / 2}
-		n := orb.Point{o[0] - s[0], o[1] - s[1]}
-		side := func(p orb.Point) float64 { return (p[0]-mid[0])*n[0] + (p[1]-mid[1])*n[1] }
-		var out []orb.Point
-		for k := range poly {
-			a, b := poly[k], poly[(k+1)%len(poly)]
-			sa, sb := side(a), side(b)
-			if sa <= 0 {
-				out = append(out, a)
-			}
-			if (sa < 0 && sb > 0) || (sa > 0 && sb < 0) {
-				t := sa / (sa - sb)
-				out = append(out, orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])})
-			}
-		}
-		poly = out
+// round7Ring keeps 7 decimals (about 1 cm) of every position, as maps publish them.
+func round7Ring(r orb.Ring) orb.Ring {
+	out := make(orb.Ring, len(r))
+	for i, p := range r {
+		out[i] = orb.Point{round7(p[0]), round7(p[1])}
 	}
-	ring := make(orb.Ring, 0, len(poly)+1)
-	for _, p := range poly {
-		ring = append(ring, orb.Point{round7(p[0]), round7(p[1])})
-	}
-	return append(ring, ring[0])
+	return out
 }
 
-// round7 keeps 7 decimals (about 1 cm), as maps publish them.
+// round7 keeps 7 decimals (about 1 cm).
 func round7(v float64) float64 {
 	const k = 1e7
 	if v < 0 {
