@@ -65,4 +65,3 @@ func (l *loader) boundaryRows(p *plan) func() error {
 		})
 	}
 }
-
