@@ -2,6 +2,7 @@ package dbtest
 
 import (
 	"context"
+	stdsql "database/sql"
 	"sync"
 	"sync/atomic"
 
@@ -91,4 +92,42 @@ func note(ctx context.Context, query string) {
 		s.list = append(s.list, query)
 		s.mu.Unlock()
 	}
+}
+
+// execer and querier are database/sql's raw calls, which ent's clients pass through when the
+// driver below has them (Client.ExecContext, Client.QueryContext).
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error)
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error)
+}
+
+// ExecContext counts and passes on a raw statement outside a transaction.
+func (d countingDriver) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
+	d.n.Add(1)
+	note(ctx, query)
+	return d.Driver.(execer).ExecContext(ctx, query, args...)
+}
+
+// QueryContext counts and passes on a raw query outside a transaction.
+func (d countingDriver) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
+	d.n.Add(1)
+	note(ctx, query)
+	return d.Driver.(querier).QueryContext(ctx, query, args...)
+}
+
+// ExecContext counts and passes on a raw statement of the transaction.
+func (t countingTx) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
+	t.n.Add(1)
+	note(ctx, query)
+	return t.Tx.(execer).ExecContext(ctx, query, args...)
+}
+
+// QueryContext counts and passes on a raw query of the transaction.
+func (t countingTx) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
+	t.n.Add(1)
+	note(ctx, query)
+	return t.Tx.(querier).QueryContext(ctx, query, args...)
 }
