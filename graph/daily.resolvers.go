@@ -11,6 +11,7 @@ import (
 	"gridgov/ent"
 	"gridgov/ent/household"
 	"gridgov/ent/householdtag"
+	"gridgov/graph/generated"
 	"gridgov/graph/model"
 	"gridgov/internal/apperr"
 	"gridgov/internal/dailywork"
@@ -293,3 +294,8 @@ func (r *visitResolver) Event(ctx context.Context, obj *ent.Visit) (*ent.Event, 
 	}
 	return r.loadersFrom(ctx).events.load(ctx, *obj.EventID)
 }
+
+// TrackPoint returns generated.TrackPointResolver implementation.
+func (r *Resolver) TrackPoint() generated.TrackPointResolver { return &trackPointResolver{r} }
+
+type trackPointResolver struct{ *Resolver }

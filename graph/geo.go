@@ -131,3 +131,12 @@ func (r *Resolver) addPatrolCoverage(ctx context.Context, client *ent.Client, ro
 	}
 	return nil
 }
+
+// positionIn is the WGS-84 point (lng, lat) in sys.
+func positionIn(lng, lat float64, sys model.CoordSystem) (*model.Position, error) {
+	p, err := geo.FromWGS84(orb.Point{lng, lat}, geo.System(sys))
+	if err != nil {
+		return nil, apperr.Invalid("coordSystem", "%v", err)
+	}
+	return &model.Position{Longitude: p[0], Latitude: p[1], CoordSystem: sys}, nil
+}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"gridgov/ent"
 	"gridgov/ent/grid"
+	"gridgov/ent/schema/track"
 	"gridgov/graph/model"
 	"gridgov/internal/apperr"
 	"gridgov/internal/geo"
@@ -16,6 +17,14 @@ import (
 
 	"github.com/paulmach/orb"
 )
+
+// Position is the resolver for the position field.
+func (r *eventResolver) Position(ctx context.Context, obj *ent.Event, coordSystem model.CoordSystem) (*model.Position, error) {
+	if obj.Latitude == nil || obj.Longitude == nil {
+		return nil, nil
+	}
+	return positionIn(*obj.Longitude, *obj.Latitude, coordSystem)
+}
 
 // Boundary is the resolver for the boundary field.
 func (r *gridResolver) Boundary(ctx context.Context, obj *ent.Grid, coordSystem model.CoordSystem) (*string, error) {
@@ -76,4 +85,9 @@ func (r *queryResolver) GridBoundaries(ctx context.Context, rootCode string, coo
 		depth = max(*maxDepth, 0)
 	}
 	return gridmap.Subtree(ctx, client, root, geo.System(coordSystem), depth)
+}
+
+// Position is the resolver for the position field.
+func (r *trackPointResolver) Position(ctx context.Context, obj *track.Point, coordSystem model.CoordSystem) (*model.Position, error) {
+	return positionIn(obj.Lng, obj.Lat, coordSystem)
 }

@@ -3,6 +3,7 @@ package graph_test
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +95,17 @@ func TestGridGeography(t *testing.T) {
 		ev := db.Client.Event.Query().Where(event.TrackingCode(receipt.ReportPublicEvent.TrackingCode)).WithGrid().OnlyX(servertest.System())
 		if ev.Edges.Grid.Code != g["g12"].Code || ev.Latitude == nil || *ev.Latitude < 34.7099 || *ev.Latitude > 34.7101 {
 			t.Errorf("the public report landed on %s at %v,%v, want %s at the WGS-84 point", ev.Edges.Grid.Code, deref(ev.Latitude), deref(ev.Longitude), g["g12"].Code)
+		}
+		// Answered in the system asked for: the phone's GCJ-02 point again.
+		var pos struct {
+			EventByTrackingCode struct {
+				Position struct{ Longitude, Latitude float64 }
+			}
+		}
+		f.env.MustDo(t, v1Token, `query($c: String!) { eventByTrackingCode(code: $c) { position(coordSystem: GCJ02) { longitude latitude } } }`,
+			map[string]any{"c": receipt.ReportPublicEvent.TrackingCode}, &pos)
+		if p := pos.EventByTrackingCode.Position; math.Abs(p.Longitude-in12[0]) > 1e-7 || math.Abs(p.Latitude-in12[1]) > 1e-7 {
+			t.Errorf("the case's position in GCJ-02: %+v, want %v", p, in12)
 		}
 		resp = f.env.Do(t, "", report, map[string]any{"lng": 120.0, "lat": 30.0})
 		if len(resp.Errors) != 1 || resp.Errors[0].Code() != "BAD_USER_INPUT" || !strings.Contains(fmt.Sprint(resp.Errors[0].Extensions["publicMessage"]), "不在本系统的网格范围内") {

@@ -78,6 +78,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Subscription() SubscriptionResolver
 	TaskChange() TaskChangeResolver
+	TrackPoint() TrackPointResolver
 	Vehicle() VehicleResolver
 	Visit() VisitResolver
 }
@@ -253,6 +254,7 @@ type ComplexityRoot struct {
 		Overdue           func(childComplexity int) int
 		PhotoUrls         func(childComplexity int) int
 		Photos            func(childComplexity int) int
+		Position          func(childComplexity int, coordSystem model.CoordSystem) int
 		Quantity          func(childComplexity int) int
 		RegisteredAt      func(childComplexity int) int
 		ReportedAt        func(childComplexity int) int
@@ -851,6 +853,12 @@ type ComplexityRoot struct {
 		Width        func(childComplexity int) int
 	}
 
+	Position struct {
+		CoordSystem func(childComplexity int) int
+		Latitude    func(childComplexity int) int
+		Longitude   func(childComplexity int) int
+	}
+
 	PublicBadge struct {
 		Duties    func(childComplexity int) int
 		GridCode  func(childComplexity int) int
@@ -1089,9 +1097,10 @@ type ComplexityRoot struct {
 	}
 
 	TrackPoint struct {
-		At  func(childComplexity int) int
-		Lat func(childComplexity int) int
-		Lng func(childComplexity int) int
+		At       func(childComplexity int) int
+		Lat      func(childComplexity int) int
+		Lng      func(childComplexity int) int
+		Position func(childComplexity int, coordSystem model.CoordSystem) int
 	}
 
 	User struct {
@@ -1233,6 +1242,7 @@ type EventResolver interface {
 
 	Timeline(ctx context.Context, obj *ent.Event) ([]*ent.EventAction, error)
 	ReporterContact(ctx context.Context, obj *ent.Event) (*string, error)
+	Position(ctx context.Context, obj *ent.Event, coordSystem model.CoordSystem) (*model.Position, error)
 	Photos(ctx context.Context, obj *ent.Event) ([]*ent.Photo, error)
 }
 type EventActionResolver interface {
@@ -1446,6 +1456,9 @@ type TaskChangeResolver interface {
 	Kind(ctx context.Context, obj *realtime.TaskChange) (*realtime.TaskChangeKind, error)
 	KindLabel(ctx context.Context, obj *realtime.TaskChange) (string, error)
 	Step(ctx context.Context, obj *realtime.TaskChange) (*ent.EventAction, error)
+}
+type TrackPointResolver interface {
+	Position(ctx context.Context, obj *track.Point, coordSystem model.CoordSystem) (*model.Position, error)
 }
 type VehicleResolver interface {
 	Grid(ctx context.Context, obj *ent.Vehicle) (*ent.Grid, error)
@@ -2181,6 +2194,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.Photos(childComplexity), true
+	case "Event.position":
+		if e.ComplexityRoot.Event.Position == nil {
+			break
+		}
+
+		args, err := ec.field_Event_position_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Event.Position(childComplexity, args["coordSystem"].(model.CoordSystem)), true
 	case "Event.quantity":
 		if e.ComplexityRoot.Event.Quantity == nil {
 			break
@@ -5242,6 +5266,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Photo.Width(childComplexity), true
 
+	case "Position.coordSystem":
+		if e.ComplexityRoot.Position.CoordSystem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Position.CoordSystem(childComplexity), true
+	case "Position.latitude":
+		if e.ComplexityRoot.Position.Latitude == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Position.Latitude(childComplexity), true
+	case "Position.longitude":
+		if e.ComplexityRoot.Position.Longitude == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Position.Longitude(childComplexity), true
+
 	case "PublicBadge.duties":
 		if e.ComplexityRoot.PublicBadge.Duties == nil {
 			break
@@ -6590,6 +6633,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrackPoint.Lng(childComplexity), true
+	case "TrackPoint.position":
+		if e.ComplexityRoot.TrackPoint.Position == nil {
+			break
+		}
+
+		args, err := ec.field_TrackPoint_position_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.TrackPoint.Position(childComplexity, args["coordSystem"].(model.CoordSystem)), true
 
 	case "User.activated":
 		if e.ComplexityRoot.User.Activated == nil {
@@ -12922,6 +12976,23 @@ extend type Mutation {
   """
   setGridBoundary(gridID: ID!, geojson: String, coordSystem: CoordSystem! = WGS84): Grid!
 }
+
+"A point in a stated coordinate system (longitude first, as in GeoJSON)."
+type Position {
+  longitude: Float!
+  latitude: Float!
+  coordSystem: CoordSystem!
+}
+
+extend type Event {
+  "Where the problem is, in coordSystem (latitude and longitude are WGS-84); null when not known."
+  position(coordSystem: CoordSystem! = WGS84): Position
+}
+
+extend type TrackPoint {
+  "The fix in coordSystem (lat and lng are WGS-84)."
+  position(coordSystem: CoordSystem! = WGS84): Position!
+}
 `, BuiltIn: false},
 	{Name: "../schema/grid.graphql", Input: `extend type Query {
   """
@@ -14469,6 +14540,8 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_timeline(ctx, field)
 	case "reporterContact":
 		return ec.fieldContext_Event_reporterContact(ctx, field)
+	case "position":
+		return ec.fieldContext_Event_position(ctx, field)
 	case "photos":
 		return ec.fieldContext_Event_photos(ctx, field)
 	}
@@ -15491,6 +15564,18 @@ func (ec *executionContext) childFields_Photo(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Photo", field.Name)
 }
 
+func (ec *executionContext) childFields_Position(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "longitude":
+		return ec.fieldContext_Position_longitude(ctx, field)
+	case "latitude":
+		return ec.fieldContext_Position_latitude(ctx, field)
+	case "coordSystem":
+		return ec.fieldContext_Position_coordSystem(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Position", field.Name)
+}
+
 func (ec *executionContext) childFields_PublicBadge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -15859,6 +15944,8 @@ func (ec *executionContext) childFields_TrackPoint(ctx context.Context, field gr
 		return ec.fieldContext_TrackPoint_lng(ctx, field)
 	case "at":
 		return ec.fieldContext_TrackPoint_at(ctx, field)
+	case "position":
+		return ec.fieldContext_TrackPoint_position(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TrackPoint", field.Name)
 }
@@ -16198,6 +16285,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_Event_position_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "coordSystem",
+		func(ctx context.Context, v any) (model.CoordSystem, error) {
+			return ec.unmarshalNCoordSystem2gridgovᚋgraphᚋmodelᚐCoordSystem(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["coordSystem"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_Grid_assignments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -19991,6 +20092,20 @@ func (ec *executionContext) field_Subscription_rollupTotals_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_TrackPoint_position_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "coordSystem",
+		func(ctx context.Context, v any) (model.CoordSystem, error) {
+			return ec.unmarshalNCoordSystem2gridgovᚋgraphᚋmodelᚐCoordSystem(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["coordSystem"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -23387,6 +23502,50 @@ func (ec *executionContext) _Event_reporterContact(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_Event_reporterContact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, true, true, "String")
+}
+
+func (ec *executionContext) _Event_position(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Event().Position(ctx, obj, fc.Args["coordSystem"].(model.CoordSystem))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Position) graphql.Marshaler {
+			return ec.marshalOPosition2ᚖgridgovᚋgraphᚋmodelᚐPosition(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_position(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Position(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Event_position_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Event_photos(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
@@ -35381,6 +35540,75 @@ func (ec *executionContext) fieldContext_Photo_urlExpiresAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Photo", field, true, true, "Time")
 }
 
+func (ec *executionContext) _Position_longitude(ctx context.Context, field graphql.CollectedField, obj *model.Position) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Position_longitude(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Longitude, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Position_longitude(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Position", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Position_latitude(ctx context.Context, field graphql.CollectedField, obj *model.Position) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Position_latitude(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Latitude, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Position_latitude(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Position", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Position_coordSystem(ctx context.Context, field graphql.CollectedField, obj *model.Position) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Position_coordSystem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CoordSystem, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.CoordSystem) graphql.Marshaler {
+			return ec.marshalNCoordSystem2gridgovᚋgraphᚋmodelᚐCoordSystem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Position_coordSystem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Position", field, false, false, "CoordSystem")
+}
+
 func (ec *executionContext) _PublicBadge_name(ctx context.Context, field graphql.CollectedField, obj *publicface.Badge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -40774,6 +41002,50 @@ func (ec *executionContext) _TrackPoint_at(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_TrackPoint_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TrackPoint", field, false, false, "String")
+}
+
+func (ec *executionContext) _TrackPoint_position(ctx context.Context, field graphql.CollectedField, obj *track.Point) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackPoint_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.TrackPoint().Position(ctx, obj, fc.Args["coordSystem"].(model.CoordSystem))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Position) graphql.Marshaler {
+			return ec.marshalNPosition2ᚖgridgovᚋgraphᚋmodelᚐPosition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackPoint_position(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackPoint",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Position(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_TrackPoint_position_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -59231,6 +59503,12 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Event_reporterContact(ctx, field, obj)
 				})
+		case "position":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_position(ctx, field, obj)
+				})
 		case "photos":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -63028,6 +63306,49 @@ func (ec *executionContext) _Photo(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
+var positionImplementors = []string{"Position"}
+
+func (ec *executionContext) _Position(ctx context.Context, sel ast.SelectionSet, obj *model.Position) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, positionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Position")
+		case "longitude":
+			out.Values[i] = ec._Position_longitude(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "latitude":
+			out.Values[i] = ec._Position_latitude(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coordSystem":
+			out.Values[i] = ec._Position_coordSystem(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var publicBadgeImplementors = []string{"PublicBadge"}
 
 func (ec *executionContext) _PublicBadge(ctx context.Context, sel ast.SelectionSet, obj *publicface.Badge) graphql.Marshaler {
@@ -64524,18 +64845,24 @@ func (ec *executionContext) _TrackPoint(ctx context.Context, sel ast.SelectionSe
 		case "lat":
 			out.Values[i] = ec._TrackPoint_lat(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lng":
 			out.Values[i] = ec._TrackPoint_lng(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "at":
 			out.Values[i] = ec._TrackPoint_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "position":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TrackPoint_position(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -67422,6 +67749,14 @@ func (ec *executionContext) marshalNPhotoStage2gridgovᚋentᚋphotoᚐStage(ctx
 	return v
 }
 
+func (ec *executionContext) marshalNPosition2ᚖgridgovᚋgraphᚋmodelᚐPosition(ctx context.Context, sel ast.SelectionSet, v *model.Position) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Position!")
+		return graphql.Null
+	}
+	return ec._Position(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPublicBadge2ᚕᚖgridgovᚋinternalᚋpublicfaceᚐBadgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*publicface.Badge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -70253,6 +70588,13 @@ func (ec *executionContext) unmarshalOPersonWhereInput2ᚖgridgovᚋentᚐPerson
 	}
 	res, err := ec.unmarshalInputPersonWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPosition2ᚖgridgovᚋgraphᚋmodelᚐPosition(ctx context.Context, sel ast.SelectionSet, v *model.Position) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Position(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOPublicCard2ᚖgridgovᚋinternalᚋpublicfaceᚐCard(ctx context.Context, sel ast.SelectionSet, v *publicface.Card) graphql.Marshaler {

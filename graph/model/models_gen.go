@@ -292,6 +292,13 @@ type PersonWorkCount struct {
 	EventsReported int         `json:"eventsReported"`
 }
 
+// A point in a stated coordinate system (longitude first, as in GeoJSON).
+type Position struct {
+	Longitude   float64     `json:"longitude"`
+	Latitude    float64     `json:"latitude"`
+	CoordSystem CoordSystem `json:"coordSystem"`
+}
+
 // What a resident gets back after reporting: the code to follow the report with.
 type PublicReceipt struct {
 	TrackingCode string       `json:"trackingCode"`
