@@ -51,6 +51,12 @@ type Runner struct {
 	logger  *slog.Logger
 	slots   chan struct{}
 	running sync.WaitGroup
+
+	// mu makes counting a viewer's jobs and taking one more a single step: the rows of
+	// jobs started at the same moment are not committed yet, so the database alone counts
+	// too few. perUser counts this process's jobs not yet ended, committed or not.
+	mu      sync.Mutex
+	perUser map[int]int
 }
 
 // NewRunner returns a runner whose jobs work through client (the root client, not a
@@ -59,7 +65,7 @@ func NewRunner(client *ent.Client, logger *slog.Logger) *Runner {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Runner{client: client, logger: logger, slots: make(chan struct{}, PerProcess)}
+	return &Runner{client: client, logger: logger, slots: make(chan struct{}, PerProcess), perUser: map[int]int{}}
 }
 
 // Start records a job for the viewer of ctx and runs work in the background once the job is
@@ -72,30 +78,20 @@ func (r *Runner) Start(ctx context.Context, tx *ent.Client, kind importjob.Kind,
 		return nil, err
 	}
 	sys := authz.SystemContext(ctx, "start an import job")
-	n, err := tx.ImportJob.Query().Where(importjob.UserID(v.UserID), importjob.StatusEQ(importjob.StatusRUNNING),
-		importjob.UpdatedAtGT(time.Now().Add(-stale))).Count(sys)
-	if err != nil {
+	if err := r.take(sys, tx, v.UserID); err != nil {
 		return nil, err
-	}
-	if n >= PerUser {
-		return nil, apperr.New(apperr.RateLimited, "you have %d imports running: wait until one is done (importJob tells), then start the next", n)
-	}
-	select {
-	case r.slots <- struct{}{}:
-	default:
-		return nil, apperr.New(apperr.Overloaded, "the server is running %d imports: try again in a minute", PerProcess)
 	}
 	job, err := tx.ImportJob.Create().SetKind(kind).SetDryRun(dryRun).SetFileName(truncate(fileName, 255)).
 		SetUserID(v.UserID).Save(sys)
 	if err != nil {
-		<-r.slots
+		r.give(v.UserID)
 		return nil, fmt.Errorf("start import job: %w", err)
 	}
 	// The work runs on the viewer alone: not on the request's context, which ends with the
 	// response and holds its transaction and loaders.
 	jobCtx := authz.NewContext(context.Background(), v)
 	r.running.Add(1)
-	release := sync.OnceFunc(func() { <-r.slots; r.running.Done() })
+	release := sync.OnceFunc(func() { r.give(v.UserID); r.running.Done() })
 	run := func() {
 		defer release()
 		r.run(jobCtx, job, work)
@@ -122,6 +118,38 @@ func (r *Runner) Start(ctx context.Context, tx *ent.Client, kind importjob.Kind,
 		go run()
 	}
 	return job, nil
+}
+
+// take counts the jobs of userID — every process's in the database, and this process's not
+// committed yet — and takes a slot for one more, or refuses.
+func (r *Runner) take(sys context.Context, tx *ent.Client, userID int) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n, err := tx.ImportJob.Query().Where(importjob.UserID(userID), importjob.StatusEQ(importjob.StatusRUNNING),
+		importjob.UpdatedAtGT(time.Now().Add(-stale))).Count(sys)
+	if err != nil {
+		return err
+	}
+	if n = max(n, r.perUser[userID]); n >= PerUser {
+		return apperr.New(apperr.RateLimited, "you have %d imports running: wait until one is done (importJob tells), then start the next", n)
+	}
+	select {
+	case r.slots <- struct{}{}:
+	default:
+		return apperr.New(apperr.Overloaded, "the server is running %d imports: try again in a minute", PerProcess)
+	}
+	r.perUser[userID]++
+	return nil
+}
+
+// give returns the slot take took for a job of userID.
+func (r *Runner) give(userID int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.perUser[userID]--; r.perUser[userID] <= 0 {
+		delete(r.perUser, userID)
+	}
+	<-r.slots
 }
 
 // progress is how far a job is.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -147,6 +149,45 @@ func TestRunner(t *testing.T) {
 			SetUpdatedAt(time.Now().Add(-time.Hour)).SaveX(servertest.System())
 		if job, err := r.Get(ctx, left.Token); err != nil || job.Status != importjob.StatusFAILED || job.ErrorCode != "DATABASE_UNAVAILABLE" {
 			t.Errorf("a job left behind: %+v %v", job, err)
+		}
+	})
+}
+
+// TestRunnerRace: 24 starts of one account at once, each with work that waits: exactly
+// PerUser jobs run, every other start is refused with RATE_LIMITED.
+func TestRunnerRace(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *dbtest.DB) {
+		env := servertest.New(t, db)
+		r := imports.NewRunner(db.Client, nil)
+		ctx, _ := viewer(t, env, db)
+		release := make(chan struct{})
+		wait := func(context.Context, *ent.Client, imports.Progress) (any, error) { <-release; return nil, nil }
+		var started, refused atomic.Int32
+		var wg sync.WaitGroup
+		for range 24 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := r.Start(ctx, db.Client, importjob.KindLEDGER, true, "race.xlsx", wait)
+				switch apperr.CodeOf(err) {
+				case "":
+					if err == nil {
+						started.Add(1)
+					} else {
+						t.Error(err)
+					}
+				case apperr.RateLimited:
+					refused.Add(1)
+				default:
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		close(release)
+		r.Wait()
+		if started.Load() != imports.PerUser || refused.Load() != 24-imports.PerUser {
+			t.Errorf("%d started, %d refused; want %d and %d", started.Load(), refused.Load(), imports.PerUser, 24-imports.PerUser)
 		}
 	})
 }
