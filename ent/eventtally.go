@@ -22,11 +22,11 @@ type EventTally struct {
 	ChildID int `json:"child_id,omitempty"`
 	// CategoryID holds the value of the "category_id" field.
 	CategoryID int `json:"category_id,omitempty"`
-	// D for a day, M for a month.
+	// D for a day, M for a month, S for the cases by their status now.
 	Grain string `json:"grain,omitempty"`
-	// The day (YYYY-MM-DD) or the month's first day, in Asia/Shanghai.
+	// The day (YYYY-MM-DD) or the month's first day, in Asia/Shanghai; for a status cell (grain S) the status.
 	Bucket string `json:"bucket,omitempty"`
-	// Cases reported on the day (by reported_at).
+	// Cases reported on the day (by reported_at); in a status cell, the cases in that status now.
 	Found int `json:"found,omitempty"`
 	// Cases registered on the day (by registered_at).
 	Registered int `json:"registered,omitempty"`

@@ -406,10 +406,21 @@ func WithAssignmentFilter(filter func(*AssignmentQuery) (*AssignmentQuery, error
 	}
 }
 
+// WithAssignmentCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithAssignmentCount(count func(context.Context) (int, bool, error)) AssignmentPaginateOption {
+	return func(pager *assignmentPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type assignmentPager struct {
 	reverse bool
 	order   *AssignmentOrder
 	filter  func(*AssignmentQuery) (*AssignmentQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newAssignmentPager(opts []AssignmentPaginateOption, reverse bool) (*assignmentPager, error) {
@@ -506,7 +517,16 @@ func (_m *AssignmentQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -931,10 +951,21 @@ func WithAuditEntryFilter(filter func(*AuditEntryQuery) (*AuditEntryQuery, error
 	}
 }
 
+// WithAuditEntryCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithAuditEntryCount(count func(context.Context) (int, bool, error)) AuditEntryPaginateOption {
+	return func(pager *auditentryPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type auditentryPager struct {
 	reverse bool
 	order   *AuditEntryOrder
 	filter  func(*AuditEntryQuery) (*AuditEntryQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newAuditEntryPager(opts []AuditEntryPaginateOption, reverse bool) (*auditentryPager, error) {
@@ -1031,7 +1062,16 @@ func (_m *AuditEntryQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -1349,10 +1389,21 @@ func WithBulletinPostFilter(filter func(*BulletinPostQuery) (*BulletinPostQuery,
 	}
 }
 
+// WithBulletinPostCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithBulletinPostCount(count func(context.Context) (int, bool, error)) BulletinPostPaginateOption {
+	return func(pager *bulletinpostPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type bulletinpostPager struct {
 	reverse bool
 	order   *BulletinPostOrder
 	filter  func(*BulletinPostQuery) (*BulletinPostQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newBulletinPostPager(opts []BulletinPostPaginateOption, reverse bool) (*bulletinpostPager, error) {
@@ -1449,7 +1500,16 @@ func (_m *BulletinPostQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -1822,10 +1882,21 @@ func WithDailyReportFilter(filter func(*DailyReportQuery) (*DailyReportQuery, er
 	}
 }
 
+// WithDailyReportCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithDailyReportCount(count func(context.Context) (int, bool, error)) DailyReportPaginateOption {
+	return func(pager *dailyreportPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type dailyreportPager struct {
 	reverse bool
 	order   *DailyReportOrder
 	filter  func(*DailyReportQuery) (*DailyReportQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newDailyReportPager(opts []DailyReportPaginateOption, reverse bool) (*dailyreportPager, error) {
@@ -1922,7 +1993,16 @@ func (_m *DailyReportQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -2292,10 +2372,21 @@ func WithEventFilter(filter func(*EventQuery) (*EventQuery, error)) EventPaginat
 	}
 }
 
+// WithEventCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithEventCount(count func(context.Context) (int, bool, error)) EventPaginateOption {
+	return func(pager *eventPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type eventPager struct {
 	reverse bool
 	order   *EventOrder
 	filter  func(*EventQuery) (*EventQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newEventPager(opts []EventPaginateOption, reverse bool) (*eventPager, error) {
@@ -2392,7 +2483,16 @@ func (_m *EventQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -2927,10 +3027,21 @@ func WithEventActionFilter(filter func(*EventActionQuery) (*EventActionQuery, er
 	}
 }
 
+// WithEventActionCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithEventActionCount(count func(context.Context) (int, bool, error)) EventActionPaginateOption {
+	return func(pager *eventactionPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type eventactionPager struct {
 	reverse bool
 	order   *EventActionOrder
 	filter  func(*EventActionQuery) (*EventActionQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newEventActionPager(opts []EventActionPaginateOption, reverse bool) (*eventactionPager, error) {
@@ -3027,7 +3138,16 @@ func (_m *EventActionQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -3371,10 +3491,21 @@ func WithEventCategoryFilter(filter func(*EventCategoryQuery) (*EventCategoryQue
 	}
 }
 
+// WithEventCategoryCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithEventCategoryCount(count func(context.Context) (int, bool, error)) EventCategoryPaginateOption {
+	return func(pager *eventcategoryPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type eventcategoryPager struct {
 	reverse bool
 	order   *EventCategoryOrder
 	filter  func(*EventCategoryQuery) (*EventCategoryQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newEventCategoryPager(opts []EventCategoryPaginateOption, reverse bool) (*eventcategoryPager, error) {
@@ -3471,7 +3602,16 @@ func (_m *EventCategoryQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -3867,10 +4007,21 @@ func WithGridFilter(filter func(*GridQuery) (*GridQuery, error)) GridPaginateOpt
 	}
 }
 
+// WithGridCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithGridCount(count func(context.Context) (int, bool, error)) GridPaginateOption {
+	return func(pager *gridPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type gridPager struct {
 	reverse bool
 	order   *GridOrder
 	filter  func(*GridQuery) (*GridQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newGridPager(opts []GridPaginateOption, reverse bool) (*gridPager, error) {
@@ -3967,7 +4118,16 @@ func (_m *GridQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -4467,10 +4627,21 @@ func WithHouseholdFilter(filter func(*HouseholdQuery) (*HouseholdQuery, error)) 
 	}
 }
 
+// WithHouseholdCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithHouseholdCount(count func(context.Context) (int, bool, error)) HouseholdPaginateOption {
+	return func(pager *householdPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type householdPager struct {
 	reverse bool
 	order   *HouseholdOrder
 	filter  func(*HouseholdQuery) (*HouseholdQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newHouseholdPager(opts []HouseholdPaginateOption, reverse bool) (*householdPager, error) {
@@ -4567,7 +4738,16 @@ func (_m *HouseholdQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -4963,10 +5143,21 @@ func WithHouseholdTagFilter(filter func(*HouseholdTagQuery) (*HouseholdTagQuery,
 	}
 }
 
+// WithHouseholdTagCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithHouseholdTagCount(count func(context.Context) (int, bool, error)) HouseholdTagPaginateOption {
+	return func(pager *householdtagPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type householdtagPager struct {
 	reverse bool
 	order   *HouseholdTagOrder
 	filter  func(*HouseholdTagQuery) (*HouseholdTagQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newHouseholdTagPager(opts []HouseholdTagPaginateOption, reverse bool) (*householdtagPager, error) {
@@ -5063,7 +5254,16 @@ func (_m *HouseholdTagQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -5407,10 +5607,21 @@ func WithInspectionFilter(filter func(*InspectionQuery) (*InspectionQuery, error
 	}
 }
 
+// WithInspectionCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithInspectionCount(count func(context.Context) (int, bool, error)) InspectionPaginateOption {
+	return func(pager *inspectionPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type inspectionPager struct {
 	reverse bool
 	order   *InspectionOrder
 	filter  func(*InspectionQuery) (*InspectionQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newInspectionPager(opts []InspectionPaginateOption, reverse bool) (*inspectionPager, error) {
@@ -5507,7 +5718,16 @@ func (_m *InspectionQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -5906,10 +6126,21 @@ func WithKeyProjectFilter(filter func(*KeyProjectQuery) (*KeyProjectQuery, error
 	}
 }
 
+// WithKeyProjectCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithKeyProjectCount(count func(context.Context) (int, bool, error)) KeyProjectPaginateOption {
+	return func(pager *keyprojectPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type keyprojectPager struct {
 	reverse bool
 	order   *KeyProjectOrder
 	filter  func(*KeyProjectQuery) (*KeyProjectQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newKeyProjectPager(opts []KeyProjectPaginateOption, reverse bool) (*keyprojectPager, error) {
@@ -6006,7 +6237,16 @@ func (_m *KeyProjectQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -6428,10 +6668,21 @@ func WithKeyProjectMetricFilter(filter func(*KeyProjectMetricQuery) (*KeyProject
 	}
 }
 
+// WithKeyProjectMetricCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithKeyProjectMetricCount(count func(context.Context) (int, bool, error)) KeyProjectMetricPaginateOption {
+	return func(pager *keyprojectmetricPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type keyprojectmetricPager struct {
 	reverse bool
 	order   *KeyProjectMetricOrder
 	filter  func(*KeyProjectMetricQuery) (*KeyProjectMetricQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newKeyProjectMetricPager(opts []KeyProjectMetricPaginateOption, reverse bool) (*keyprojectmetricPager, error) {
@@ -6528,7 +6779,16 @@ func (_m *KeyProjectMetricQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -6872,10 +7132,21 @@ func WithKeyProjectMilestoneFilter(filter func(*KeyProjectMilestoneQuery) (*KeyP
 	}
 }
 
+// WithKeyProjectMilestoneCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithKeyProjectMilestoneCount(count func(context.Context) (int, bool, error)) KeyProjectMilestonePaginateOption {
+	return func(pager *keyprojectmilestonePager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type keyprojectmilestonePager struct {
 	reverse bool
 	order   *KeyProjectMilestoneOrder
 	filter  func(*KeyProjectMilestoneQuery) (*KeyProjectMilestoneQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newKeyProjectMilestonePager(opts []KeyProjectMilestonePaginateOption, reverse bool) (*keyprojectmilestonePager, error) {
@@ -6972,7 +7243,16 @@ func (_m *KeyProjectMilestoneQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -7316,10 +7596,21 @@ func WithKeyProjectProgressFilter(filter func(*KeyProjectProgressQuery) (*KeyPro
 	}
 }
 
+// WithKeyProjectProgressCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithKeyProjectProgressCount(count func(context.Context) (int, bool, error)) KeyProjectProgressPaginateOption {
+	return func(pager *keyprojectprogressPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type keyprojectprogressPager struct {
 	reverse bool
 	order   *KeyProjectProgressOrder
 	filter  func(*KeyProjectProgressQuery) (*KeyProjectProgressQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newKeyProjectProgressPager(opts []KeyProjectProgressPaginateOption, reverse bool) (*keyprojectprogressPager, error) {
@@ -7416,7 +7707,16 @@ func (_m *KeyProjectProgressQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -7760,10 +8060,21 @@ func WithLedgerCategoryFilter(filter func(*LedgerCategoryQuery) (*LedgerCategory
 	}
 }
 
+// WithLedgerCategoryCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithLedgerCategoryCount(count func(context.Context) (int, bool, error)) LedgerCategoryPaginateOption {
+	return func(pager *ledgercategoryPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type ledgercategoryPager struct {
 	reverse bool
 	order   *LedgerCategoryOrder
 	filter  func(*LedgerCategoryQuery) (*LedgerCategoryQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newLedgerCategoryPager(opts []LedgerCategoryPaginateOption, reverse bool) (*ledgercategoryPager, error) {
@@ -7860,7 +8171,16 @@ func (_m *LedgerCategoryQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -8230,10 +8550,21 @@ func WithLedgerEntryFilter(filter func(*LedgerEntryQuery) (*LedgerEntryQuery, er
 	}
 }
 
+// WithLedgerEntryCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithLedgerEntryCount(count func(context.Context) (int, bool, error)) LedgerEntryPaginateOption {
+	return func(pager *ledgerentryPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type ledgerentryPager struct {
 	reverse bool
 	order   *LedgerEntryOrder
 	filter  func(*LedgerEntryQuery) (*LedgerEntryQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newLedgerEntryPager(opts []LedgerEntryPaginateOption, reverse bool) (*ledgerentryPager, error) {
@@ -8330,7 +8661,16 @@ func (_m *LedgerEntryQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -8700,10 +9040,21 @@ func WithLedgerEntryRevisionFilter(filter func(*LedgerEntryRevisionQuery) (*Ledg
 	}
 }
 
+// WithLedgerEntryRevisionCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithLedgerEntryRevisionCount(count func(context.Context) (int, bool, error)) LedgerEntryRevisionPaginateOption {
+	return func(pager *ledgerentryrevisionPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type ledgerentryrevisionPager struct {
 	reverse bool
 	order   *LedgerEntryRevisionOrder
 	filter  func(*LedgerEntryRevisionQuery) (*LedgerEntryRevisionQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newLedgerEntryRevisionPager(opts []LedgerEntryRevisionPaginateOption, reverse bool) (*ledgerentryrevisionPager, error) {
@@ -8800,7 +9151,16 @@ func (_m *LedgerEntryRevisionQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -9144,10 +9504,21 @@ func WithLedgerItemTypeFilter(filter func(*LedgerItemTypeQuery) (*LedgerItemType
 	}
 }
 
+// WithLedgerItemTypeCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithLedgerItemTypeCount(count func(context.Context) (int, bool, error)) LedgerItemTypePaginateOption {
+	return func(pager *ledgeritemtypePager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type ledgeritemtypePager struct {
 	reverse bool
 	order   *LedgerItemTypeOrder
 	filter  func(*LedgerItemTypeQuery) (*LedgerItemTypeQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newLedgerItemTypePager(opts []LedgerItemTypePaginateOption, reverse bool) (*ledgeritemtypePager, error) {
@@ -9244,7 +9615,16 @@ func (_m *LedgerItemTypeQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -9640,10 +10020,21 @@ func WithPatrolFilter(filter func(*PatrolQuery) (*PatrolQuery, error)) PatrolPag
 	}
 }
 
+// WithPatrolCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithPatrolCount(count func(context.Context) (int, bool, error)) PatrolPaginateOption {
+	return func(pager *patrolPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type patrolPager struct {
 	reverse bool
 	order   *PatrolOrder
 	filter  func(*PatrolQuery) (*PatrolQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newPatrolPager(opts []PatrolPaginateOption, reverse bool) (*patrolPager, error) {
@@ -9740,7 +10131,16 @@ func (_m *PatrolQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -10110,10 +10510,21 @@ func WithPersonFilter(filter func(*PersonQuery) (*PersonQuery, error)) PersonPag
 	}
 }
 
+// WithPersonCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithPersonCount(count func(context.Context) (int, bool, error)) PersonPaginateOption {
+	return func(pager *personPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type personPager struct {
 	reverse bool
 	order   *PersonOrder
 	filter  func(*PersonQuery) (*PersonQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newPersonPager(opts []PersonPaginateOption, reverse bool) (*personPager, error) {
@@ -10210,7 +10621,16 @@ func (_m *PersonQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -10580,10 +11000,21 @@ func WithUserFilter(filter func(*UserQuery) (*UserQuery, error)) UserPaginateOpt
 	}
 }
 
+// WithUserCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithUserCount(count func(context.Context) (int, bool, error)) UserPaginateOption {
+	return func(pager *userPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type userPager struct {
 	reverse bool
 	order   *UserOrder
 	filter  func(*UserQuery) (*UserQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newUserPager(opts []UserPaginateOption, reverse bool) (*userPager, error) {
@@ -10680,7 +11111,16 @@ func (_m *UserQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -11079,10 +11519,21 @@ func WithVehicleFilter(filter func(*VehicleQuery) (*VehicleQuery, error)) Vehicl
 	}
 }
 
+// WithVehicleCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithVehicleCount(count func(context.Context) (int, bool, error)) VehiclePaginateOption {
+	return func(pager *vehiclePager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type vehiclePager struct {
 	reverse bool
 	order   *VehicleOrder
 	filter  func(*VehicleQuery) (*VehicleQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newVehiclePager(opts []VehiclePaginateOption, reverse bool) (*vehiclePager, error) {
@@ -11179,7 +11630,16 @@ func (_m *VehicleQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:
@@ -11575,10 +12035,21 @@ func WithVisitFilter(filter func(*VisitQuery) (*VisitQuery, error)) VisitPaginat
 	}
 }
 
+// WithVisitCount gives Paginate a cheaper source of the connection's totalCount (a summary):
+// count answers ok when it knows the exact count of the filtered rows, and Paginate then
+// counts nothing itself; otherwise Paginate counts as usual.
+func WithVisitCount(count func(context.Context) (int, bool, error)) VisitPaginateOption {
+	return func(pager *visitPager) error {
+		pager.count = count
+		return nil
+	}
+}
+
 type visitPager struct {
 	reverse bool
 	order   *VisitOrder
 	filter  func(*VisitQuery) (*VisitQuery, error)
+	count   func(context.Context) (int, bool, error)
 }
 
 func newVisitPager(opts []VisitPaginateOption, reverse bool) (*visitPager, error) {
@@ -11675,7 +12146,16 @@ func (_m *VisitQuery) Paginate(
 	countWithPage := false
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
+		counted := false
+		if pager.count != nil {
+			if conn.TotalCount, counted, err = pager.count(ctx); err != nil {
+				return nil, err
+			}
+		}
 		switch {
+		case counted:
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		case readsEdges && after == nil && before == nil:
 			countWithPage = true
 		case hasPagination || ignoredEdges:

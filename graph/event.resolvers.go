@@ -253,7 +253,8 @@ func (r *queryResolver) Events(ctx context.Context, after *entgql.Cursor[int], f
 		}
 		q = q.Where(p)
 	}
-	return q.Paginate(ctx, after, first, before, last, ent.WithEventOrder(orderBy), ent.WithEventFilter(where.Filter))
+	return q.Paginate(ctx, after, first, before, last, ent.WithEventOrder(orderBy), ent.WithEventFilter(where.Filter),
+		r.summaryCount(where, overdue))
 }
 
 // EventByTrackingCode is the resolver for the eventByTrackingCode field.

@@ -481,7 +481,7 @@ var (
 		{Name: "child_id", Type: field.TypeInt},
 		{Name: "category_id", Type: field.TypeInt},
 		{Name: "grain", Type: field.TypeString, Size: 1},
-		{Name: "bucket", Type: field.TypeString, Size: 10},
+		{Name: "bucket", Type: field.TypeString, Size: 16},
 		{Name: "found", Type: field.TypeInt, Default: 0},
 		{Name: "registered", Type: field.TypeInt, Default: 0},
 		{Name: "due", Type: field.TypeInt, Default: 0},

@@ -12726,6 +12726,13 @@ extend type Mutation {
   may read. ` + "`" + `overdue: true` + "`" + ` keeps open cases past their deadline; ` + "`" + `false` + "`" + ` keeps the others.
   Typical "my cases" page: ` + "`" + `events(first: 50, where: {status: DISPATCHED}, orderBy: {field:
   REPORTED_AT, direction: DESC})` + "`" + `.
+
+  ` + "`" + `totalCount` + "`" + ` is always exact, never capped or estimated. Ask for it only when the page
+  shows it: for an administrator of whole trees (a city) with no filter but the status
+  (` + "`" + `status` + "`" + `, ` + "`" + `statusNEQ` + "`" + `, ` + "`" + `statusIn` + "`" + `, ` + "`" + `statusNotIn` + "`" + `) it is read from the rollup summary
+  (汇总表, kept in the same transaction as every case) and costs the same at any size; with
+  any other filter, or ` + "`" + `overdue` + "`" + `, it counts the matching cases, which over a whole city's
+  millions takes as long as they are many.
   """
   events(
     after: Cursor

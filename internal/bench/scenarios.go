@@ -31,6 +31,7 @@ const (
 	AdminEvents   = "admin-events"
 	RollupMonth   = "rollup-month"
 	RollupYear    = "rollup-year"
+	RollupMatrix  = "rollup-year-matrix"
 	Node          = "node"
 	ReportCase    = "report"
 )
@@ -41,6 +42,7 @@ var scenarios = []scenario{
 	{AdminEvents, "the same list as the unrestricted administrator", adminEvents},
 	{RollupMonth, "district rollup, child grid × category, one month", rollupScenario(false)},
 	{RollupYear, "district rollup, child grid × category, one year", rollupScenario(true)},
+	{RollupMatrix, "the same year's counts as matrices", matrixScenario},
 	{Node, "node(id) of a case the village official sees", nodeScenario},
 	{ReportCase, "an administrator reports a new case, outside the village's subtree", reportScenario},
 }
@@ -127,6 +129,31 @@ func rollupScenario(year bool) func(ctx context.Context, s *setup) (*workload, e
 		}}
 		return &workload{build: func(int) request { return r }}, nil
 	}
+}
+
+// rollupMatrixQuery is the year rollup of rollupQuery answered as matrices: every indicator's
+// 255 counts as lists of integers, the form a dashboard's table asks for.
+const rollupMatrixQuery = `query BenchRollupMatrix($g: ID!, $from: Time!, $to: Time!) {
+  rollup(gridID: $g, from: $from, to: $to, groupBy: CHILD_GRID, thenBy: CATEGORY) {
+    totals { found closed closureRate onTimeClosureRate reworkRate }
+    matrix { rowKeys rowLabels columnKeys columnLabels found registered due closed closedFixed
+      closedNotFixed closedOnTime overdue reworked escalated voided }
+  }
+}`
+
+// matrixScenario is the year rollup as matrices; a server without thenBy or matrix cannot
+// run it.
+func matrixScenario(ctx context.Context, s *setup) (*workload, error) {
+	w, err := rollupScenario(true)(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	r := w.build(0)
+	if !strings.Contains(r.query, thenByArg) {
+		return nil, errors.New("the server's rollup has no thenBy argument, so no matrix either")
+	}
+	r.operation, r.query = "BenchRollupMatrix", rollupMatrixQuery
+	return &workload{build: func(int) request { return r }}, nil
 }
 
 // nodeQuery fetches a case by its global id, as a detail page opens.

@@ -157,6 +157,7 @@ func TestRollupAfterChanges(t *testing.T) {
 			t.Errorf("summary differs from the cases: %s", d)
 		}
 		checkAgainstRaw(t, db.Client, false)
+		checkCounts(t, db.Client)
 
 		// Rebuilding, part by part, writes exactly the cells the hooks kept.
 		before := tallyRows(t, db.Client)

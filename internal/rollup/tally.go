@@ -32,7 +32,11 @@ import (
 //     month cells: whole months come from the summary, the days at the period's ends and day
 //     or week rows from the cases of their subtree (a sub-district holds a fifteenth of a
 //     district's cases);
-//   - deeper grids have no cells: their rollups read their own cases, a few thousand.
+//   - deeper grids have no cells: their rollups read their own cases, a few thousand;
+//   - the root and its children also have status cells (grain S, bucket the status): how
+//     many of the cases under each child are in each status now, whatever their dates, so
+//     that an administrator's list of a whole city counts its cases from a few hundred cells
+//     instead of millions of rows (CountCases).
 //
 // Each indicator is counted on the day of its own date: found on the day it was reported,
 // closed on the day it was closed, due on its deadline.
@@ -50,9 +54,22 @@ var tallyLoc = time.FixedZone("CST", 8*3600)
 
 // Grains of the summary.
 const (
-	grainDay   = 'D'
-	grainMonth = 'M'
+	grainDay    = 'D'
+	grainMonth  = 'M'
+	grainStatus = 'S'
 )
+
+// statusBuckets are the statuses in the order of a status cell's number (cell.day): the
+// bucket column holds the status itself. TestStatusBucketsComplete checks it against the
+// schema's list.
+var statusBuckets = []string{
+	string(event.StatusREPORTED), string(event.StatusREGISTERED), string(event.StatusDISPATCHED),
+	string(event.StatusHANDLING), string(event.StatusHANDLED), string(event.StatusVERIFIED),
+	string(event.StatusCLOSED_FIXED), string(event.StatusCLOSED_NOT_FIXED), string(event.StatusVOIDED),
+}
+
+// statusNumber is the number of a status among statusBuckets, -1 for none.
+func statusNumber(status string) int32 { return int32(slices.Index(statusBuckets, status)) }
 
 // The counters of a cell, in the order of counterColumns.
 const (
@@ -78,7 +95,7 @@ var counterColumns = [nCounters]string{
 }
 
 // cell identifies a row of event_tallies. day is the day number (days since 1970-01-01 in
-// China Standard Time), for a month its first day.
+// China Standard Time), for a month its first day, for a status cell the status's number.
 type cell struct {
 	scope, child, category int
 	grain                  byte
@@ -165,20 +182,29 @@ func (f caseFacts) anchors() []anchor {
 }
 
 // add adds sign times the case's counts to every cell it touches: the day and the month of
-// each count for the root of its origin path, the month for the root's child on it.
+// each count for the root of its origin path, the month for the root's child on it, and the
+// case's status for both.
 func (c cells) add(f caseFacts, sign int32) {
 	path := pathIDs(f.OriginPath)
+	scopes := path[:min(len(path), monthDepth)]
+	childOf := func(i int) int {
+		if i+1 < len(path) {
+			return path[i+1]
+		}
+		return 0
+	}
 	for _, a := range f.anchors() {
 		day, month := dayNumber(a.at), monthNumber(a.at)
-		for i, scope := range path[:min(len(path), monthDepth)] {
-			child := 0
-			if i+1 < len(path) {
-				child = path[i+1]
-			}
-			c.bump(cell{scope, child, f.CategoryID, grainMonth, month}, a.counter, sign)
+		for i, scope := range scopes {
+			c.bump(cell{scope, childOf(i), f.CategoryID, grainMonth, month}, a.counter, sign)
 			if i < dayDepth {
-				c.bump(cell{scope, child, f.CategoryID, grainDay, day}, a.counter, sign)
+				c.bump(cell{scope, childOf(i), f.CategoryID, grainDay, day}, a.counter, sign)
 			}
+		}
+	}
+	if n := statusNumber(f.Status); n >= 0 {
+		for i, scope := range scopes {
+			c.bump(cell{scope, childOf(i), f.CategoryID, grainStatus, n}, nFound, sign)
 		}
 	}
 }
@@ -255,11 +281,25 @@ func monthNumber(t time.Time) int32 {
 // dayTime is the start of a day number.
 func dayTime(n int32) time.Time { return epochDay.AddDate(0, 0, int(n)) }
 
+// bucket renders the cell's day or status as the bucket column holds it.
+func (k cell) bucket() string {
+	if k.grain == grainStatus {
+		return statusBuckets[k.day]
+	}
+	return bucketOf(k.day)
+}
+
 // bucketOf renders a day number as the bucket column holds it.
 func bucketOf(n int32) string { return dayTime(n).Format(time.DateOnly) }
 
-// parseBucket reads a bucket back into a day number.
-func parseBucket(s string) (int32, error) {
+// parseBucket reads a bucket of the grain back into a day or status number.
+func parseBucket(grain byte, s string) (int32, error) {
+	if grain == grainStatus {
+		if n := statusNumber(s); n >= 0 {
+			return n, nil
+		}
+		return 0, fmt.Errorf("unknown status %q", s)
+	}
 	t, err := time.ParseInLocation(time.DateOnly, s, tallyLoc)
 	if err != nil {
 		return 0, err
@@ -369,7 +409,7 @@ func applyDelta(ctx context.Context, client *gen.Client, delta cells) error {
 func newTally(client *gen.Client, k cell, v counters) *gen.EventTallyCreate {
 	return client.EventTally.Create().
 		SetScopeID(k.scope).SetChildID(k.child).SetCategoryID(k.category).
-		SetGrain(string(k.grain)).SetBucket(bucketOf(k.day)).
+		SetGrain(string(k.grain)).SetBucket(k.bucket()).
 		SetFound(int(v[nFound])).SetRegistered(int(v[nRegistered])).SetDue(int(v[nDue])).
 		SetDueClosed(int(v[nDueClosed])).SetDueOpen(int(v[nDueOpen])).SetClosedOnTime(int(v[nClosedOnTime])).
 		SetClosedFixed(int(v[nClosedFixed])).SetClosedNotFixed(int(v[nClosedNotFixed])).

@@ -136,8 +136,11 @@ func stored(ctx context.Context, client *gen.Client, p part) (cells, error) {
 			break
 		}
 		for _, r := range rows {
-			day, err := parseBucket(r.Bucket)
-			if err != nil || len(r.Grain) != 1 {
+			if len(r.Grain) != 1 {
+				return nil, fmt.Errorf("rollup summary row %d: bad grain %q", r.ID, r.Grain)
+			}
+			day, err := parseBucket(r.Grain[0], r.Bucket)
+			if err != nil {
 				return nil, fmt.Errorf("rollup summary row %d: bad grain %q or bucket %q", r.ID, r.Grain, r.Bucket)
 			}
 			k := cell{r.ScopeID, r.ChildID, r.CategoryID, r.Grain[0], day}
@@ -201,7 +204,7 @@ func compare(want, have cells) []Difference {
 			}
 		}
 		diffs = append(diffs, Difference{
-			ScopeID: k.scope, ChildID: k.child, CategoryID: k.category, Grain: string(k.grain), Bucket: bucketOf(k.day),
+			ScopeID: k.scope, ChildID: k.child, CategoryID: k.category, Grain: string(k.grain), Bucket: k.bucket(),
 			Column: counterColumns[i], Stored: int(h[i]), Want: int(w[i]),
 		})
 	}
@@ -254,11 +257,12 @@ func RebuildInTx(ctx context.Context, client *gen.Client, progress Progress) (in
 	return n, tx.Commit()
 }
 
-// EnsureSummary rebuilds the summary when it is empty while cases exist (a database whose
-// cases predate the summary table, or were bulk-loaded past the hooks, gets it on first open),
-// and otherwise removes the cells of an older, larger shape (PruneShape).
+// EnsureSummary rebuilds the summary when it lacks cells while cases exist (a database whose
+// cases predate the summary table, or its status cells, or were bulk-loaded past the hooks,
+// gets it on first open), and otherwise removes the cells of an older, larger shape
+// (PruneShape). On PostgreSQL the migrations bring an older summary up to date instead.
 func EnsureSummary(ctx context.Context, client *gen.Client) (rebuilt bool, err error) {
-	has, err := client.EventTally.Query().Exist(ctx)
+	has, err := client.EventTally.Query().Where(eventtally.Grain(string(rune(grainStatus)))).Exist(ctx)
 	if err != nil {
 		return false, err
 	}
