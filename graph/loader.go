@@ -301,16 +301,13 @@ func (r *Resolver) loadersFrom(ctx context.Context) *loaders {
 	return &lz.l
 }
 
-// PrimeLoaders is a field middleware that tells the request's loaders which ids the rows a
-// field returned will ask for, so that the first batch of each reads them all: a page's cases
-// their timelines and grids, a timeline's steps and assignments their grids, grids their
-// ancestors and descendants, people what they hold and their grids. Without it a batch holds what
-// arrives within batchWindow, which on a busy machine is part of a page.
-func (r *Resolver) PrimeLoaders(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	if err != nil {
-		return res, err
-	}
+// PrimeLoaders tells the request's loaders which ids the rows that a field returned (res, in
+// the field's ctx) will ask for, so that the first batch of each reads them all: a page's
+// cases their timelines and grids, a timeline's steps and assignments their grids, grids their
+// ancestors and descendants, people what they hold and their grids. Without it a batch holds
+// what arrives within batchWindow, which on a busy machine is part of a page. The server calls
+// it after every field's resolver (see server.GraphQL).
+func (r *Resolver) PrimeLoaders(ctx context.Context, res any) {
 	switch v := res.(type) {
 	case *ent.EventConnection:
 		if v != nil {
@@ -483,7 +480,6 @@ func (r *Resolver) PrimeLoaders(ctx context.Context, next graphql.Resolver) (any
 	case []*ent.EventAction:
 		expectStepGrids(r.loadersFrom(ctx), v)
 	}
-	return res, err
 }
 
 // nodeField returns the field name selected on the nodes of the connection ctx resolves, or
