@@ -93,6 +93,8 @@ func (*Assignment) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case assignment.FieldCreatedAt, assignment.FieldUpdatedAt, assignment.FieldValidFrom, assignment.FieldValidTo:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

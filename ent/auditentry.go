@@ -58,6 +58,8 @@ func (*AuditEntry) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case auditentry.FieldOccurredAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -96,6 +96,8 @@ func (*BulletinPost) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case bulletinpost.FieldCreatedAt, bulletinpost.FieldUpdatedAt, bulletinpost.FieldPublishedAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -45,6 +45,8 @@ func (*CalendarDay) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case calendarday.FieldCreatedAt, calendarday.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

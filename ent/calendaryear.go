@@ -35,6 +35,8 @@ func (*CalendarYear) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case calendaryear.FieldCreatedAt, calendaryear.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

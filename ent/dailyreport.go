@@ -85,6 +85,8 @@ func (*DailyReport) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case dailyreport.FieldCreatedAt, dailyreport.FieldUpdatedAt, dailyreport.FieldSubmittedAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -229,6 +229,8 @@ func (*Event) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case event.FieldCreatedAt, event.FieldUpdatedAt, event.FieldReportedAt, event.FieldRegisteredAt, event.FieldDeadline, event.FieldDeadlineFrom, event.FieldRequestedDeadline, event.FieldClosedAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

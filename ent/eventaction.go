@@ -97,6 +97,8 @@ func (*EventAction) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case eventaction.FieldCreatedAt, eventaction.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

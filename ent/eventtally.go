@@ -60,6 +60,8 @@ func (*EventTally) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case eventtally.FieldGrain, eventtally.FieldBucket:
 			values[i] = new(sql.NullString)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

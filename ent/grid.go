@@ -131,6 +131,8 @@ func (*Grid) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case grid.FieldCreatedAt, grid.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

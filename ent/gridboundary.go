@@ -67,6 +67,8 @@ func (*GridBoundary) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case gridboundary.FieldCreatedAt, gridboundary.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

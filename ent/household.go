@@ -118,6 +118,8 @@ func (*Household) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case household.FieldCreatedAt, household.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -73,6 +73,8 @@ func (*HouseholdTag) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case householdtag.FieldCreatedAt, householdtag.FieldUpdatedAt, householdtag.FieldPlateHungAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -94,6 +94,8 @@ func (*ImportJob) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case importjob.FieldCreatedAt, importjob.FieldUpdatedAt, importjob.FieldFinishedAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

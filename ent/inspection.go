@@ -120,6 +120,8 @@ func (*Inspection) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case inspection.FieldCreatedAt, inspection.FieldUpdatedAt, inspection.FieldInspectedAt, inspection.FieldFollowUpDue, inspection.FieldFollowedUpAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -129,6 +129,8 @@ func (*KeyProject) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case keyproject.FieldCreatedAt, keyproject.FieldUpdatedAt, keyproject.FieldStartsOn, keyproject.FieldDueOn:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

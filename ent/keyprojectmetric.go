@@ -88,6 +88,8 @@ func (*KeyProjectMetric) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case keyprojectmetric.FieldCreatedAt, keyprojectmetric.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -71,6 +71,8 @@ func (*KeyProjectMilestone) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case keyprojectmilestone.FieldCreatedAt, keyprojectmilestone.FieldUpdatedAt, keyprojectmilestone.FieldDueOn, keyprojectmilestone.FieldDoneOn:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

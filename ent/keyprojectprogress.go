@@ -87,6 +87,8 @@ func (*KeyProjectProgress) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case keyprojectprogress.FieldCreatedAt, keyprojectprogress.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -66,6 +66,8 @@ func (*LedgerCategory) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case ledgercategory.FieldCreatedAt, ledgercategory.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

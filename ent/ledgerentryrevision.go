@@ -90,6 +90,8 @@ func (*LedgerEntryRevision) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case ledgerentryrevision.FieldCreatedAt, ledgerentryrevision.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

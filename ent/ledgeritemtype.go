@@ -87,6 +87,8 @@ func (*LedgerItemType) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case ledgeritemtype.FieldCreatedAt, ledgeritemtype.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -111,6 +111,8 @@ func (*Patrol) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case patrol.FieldCreatedAt, patrol.FieldUpdatedAt, patrol.FieldStartedAt, patrol.FieldEndedAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

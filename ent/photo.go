@@ -117,6 +117,8 @@ func (*Photo) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case photo.FieldCreatedAt, photo.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -91,6 +91,8 @@ func (*Vehicle) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case vehicle.FieldCreatedAt, vehicle.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -101,6 +101,8 @@ func (*Visit) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case visit.FieldCreatedAt, visit.FieldUpdatedAt, visit.FieldVisitedAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

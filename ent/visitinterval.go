@@ -39,6 +39,8 @@ func (*VisitInterval) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case visitinterval.FieldCreatedAt, visitinterval.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
+		case pageTotalColumn, partitionColumn:
+			values[i] = new(sql.NullInt64)
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -23,7 +23,7 @@ func plainColumns(ctx context.Context, sel ast.SelectionSet, columns []string) [
 		if f.Name == "__typename" || f.Name == "id" {
 			continue
 		}
-		i := slices.IndexFunc(columns, func(c string) bool { return camel(c) == f.Name })
+		i := slices.IndexFunc(columns, func(c string) bool { return isCamel(c, f.Name) })
 		if i < 0 {
 			return nil
 		}
@@ -33,27 +33,63 @@ func plainColumns(ctx context.Context, sel ast.SelectionSet, columns []string) [
 	return slices.Compact(out)
 }
 
-// camel is the GraphQL name entgql gives a column: area_description → areaDescription.
-func camel(column string) string {
-	parts := strings.Split(column, "_")
-	for i := 1; i < len(parts); i++ {
-		if parts[i] != "" {
-			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+// isCamel reports whether name is the GraphQL name entgql gives column: area_description →
+// areaDescription. It compares in place: plainColumns asks it of every column for every field.
+func isCamel(column, name string) bool {
+	j, up := 0, false
+	for i := 0; i < len(column); i++ {
+		c := column[i]
+		if c == '_' {
+			up = true
+			continue
 		}
+		if up && 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		up = false
+		if j >= len(name) || name[j] != c {
+			return false
+		}
+		j++
 	}
-	return strings.Join(parts, "")
+	return j == len(name)
 }
 
 // gridsFor returns the request's loader of grids for a field selecting sel of them: one that
 // reads only the columns sel shows when it shows only columns (a case's grid { name }), else
-// the loader of whole grids.
+// the loader of whole grids. Every case of a page asks with the same sel, so the choice is
+// made once per selection and request.
 func (r *Resolver) gridsFor(ctx context.Context, sel ast.SelectionSet) *loader[*ent.Grid] {
-	cols := plainColumns(ctx, sel, grid.Columns)
+	l := r.loadersFrom(ctx)
+	if len(sel) == 0 {
+		return r.gridsForColumns(ctx, l, plainColumns(ctx, sel, grid.Columns))
+	}
+	// The first selection stands for the set: the parsed query, which the map keeps alive,
+	// holds each selection set once.
+	key := &sel[0]
+	l.keyedMu.Lock()
+	ld, ok := l.gridsBySelection[key]
+	l.keyedMu.Unlock()
+	if ok {
+		return ld
+	}
+	ld = r.gridsForColumns(ctx, l, plainColumns(ctx, sel, grid.Columns))
+	l.keyedMu.Lock()
+	defer l.keyedMu.Unlock()
+	if l.gridsBySelection == nil {
+		l.gridsBySelection = map[*ast.Selection]*loader[*ent.Grid]{}
+	}
+	l.gridsBySelection[key] = ld
+	return ld
+}
+
+// gridsForColumns returns the request's loader of grids reading cols, or whole grids if nil.
+func (r *Resolver) gridsForColumns(ctx context.Context, l *loaders, cols []string) *loader[*ent.Grid] {
 	if cols == nil {
-		return r.loadersFrom(ctx).grids
+		return l.grids
 	}
 	client := r.client(ctx)
-	return keyedLoader(r.loadersFrom(ctx), "grids "+strings.Join(cols, ","), func() *loader[*ent.Grid] {
+	return keyedLoader(l, "grids "+strings.Join(cols, ","), func() *loader[*ent.Grid] {
 		return newLoader(func(ctx context.Context, ids []int) (map[int]*ent.Grid, error) {
 			rows, err := client.Grid.Query().Where(grid.IDIn(ids...)).Select(cols...).All(ctx)
 			return byID(rows, func(g *ent.Grid) int { return g.ID }), err

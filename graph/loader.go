@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"gridgov/authz"
 	"gridgov/ent"
@@ -58,8 +59,10 @@ type result[V any] struct {
 	err error
 }
 
+// newLoader returns a loader reading with fetch. Its maps are made at first use: a request
+// makes every loader and uses a few.
 func newLoader[V any](fetch func(ctx context.Context, ids []int) (map[int]V, error)) *loader[V] {
-	return &loader[V]{fetch: fetch, pending: map[int][]chan result[V]{}, inflight: map[int][]chan result[V]{}, cache: map[int]result[V]{}}
+	return &loader[V]{fetch: fetch}
 }
 
 // load returns the value for id, waiting for the batch it joins.
@@ -73,6 +76,9 @@ func (l *loader[V]) load(ctx context.Context, id int) (V, error) {
 	if chans, ok := l.inflight[id]; ok {
 		l.inflight[id] = append(chans, ch) // being read: wait for that batch
 	} else {
+		if l.pending == nil {
+			l.pending = map[int][]chan result[V]{}
+		}
 		l.pending[id] = append(l.pending[id], ch)
 		if l.timer == nil {
 			l.timer = time.AfterFunc(batchWindow, func() { l.flush(ctx) })
@@ -120,7 +126,13 @@ func (l *loader[V]) expect(ids ...int) {
 func (l *loader[V]) flush(ctx context.Context) {
 	l.mu.Lock()
 	batch := l.pending
-	l.pending, l.timer = map[int][]chan result[V]{}, nil
+	l.pending, l.timer = nil, nil
+	if batch == nil {
+		batch = make(map[int][]chan result[V], len(l.expected))
+	}
+	if l.inflight == nil {
+		l.inflight = map[int][]chan result[V]{}
+	}
 	for id := range l.expected {
 		if _, ok := batch[id]; !ok {
 			batch[id] = nil
@@ -139,6 +151,9 @@ func (l *loader[V]) flush(ctx context.Context) {
 	for _, id := range ids {
 		r := result[V]{v: rows[id], err: err}
 		if err == nil {
+			if l.cache == nil {
+				l.cache = make(map[int]result[V], len(ids))
+			}
 			l.cache[id] = r
 		}
 		for _, ch := range l.inflight[id] {
@@ -183,6 +198,8 @@ type loaders struct {
 	// a time, a household's last visits), one per distinct arguments.
 	keyedMu sync.Mutex
 	keyed   map[string]any
+	// gridsBySelection are the loaders gridsFor chose, by the selection set they serve.
+	gridsBySelection map[*ast.Selection]*loader[*ent.Grid]
 }
 
 type loadersKey struct{}
@@ -284,16 +301,13 @@ func (r *Resolver) loadersFrom(ctx context.Context) *loaders {
 	return &lz.l
 }
 
-// PrimeLoaders is a field middleware that tells the request's loaders which ids the rows a
-// field returned will ask for, so that the first batch of each reads them all: a page's cases
-// their timelines and grids, a timeline's steps and assignments their grids, grids their
-// ancestors and descendants, people what they hold and their grids. Without it a batch holds what
-// arrives within batchWindow, which on a busy machine is part of a page.
-func (r *Resolver) PrimeLoaders(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	if err != nil {
-		return res, err
-	}
+// PrimeLoaders tells the request's loaders which ids the rows that a field returned (res, in
+// the field's ctx) will ask for, so that the first batch of each reads them all: a page's
+// cases their timelines and grids, a timeline's steps and assignments their grids, grids their
+// ancestors and descendants, people what they hold and their grids. Without it a batch holds
+// what arrives within batchWindow, which on a busy machine is part of a page. The server calls
+// it after every field's resolver (see server.GraphQL).
+func (r *Resolver) PrimeLoaders(ctx context.Context, res any) {
 	switch v := res.(type) {
 	case *ent.EventConnection:
 		if v != nil {
@@ -466,7 +480,6 @@ func (r *Resolver) PrimeLoaders(ctx context.Context, next graphql.Resolver) (any
 	case []*ent.EventAction:
 		expectStepGrids(r.loadersFrom(ctx), v)
 	}
-	return res, err
 }
 
 // nodeField returns the field name selected on the nodes of the connection ctx resolves, or
@@ -556,27 +569,38 @@ func (r *Resolver) heldAt(ctx context.Context, at *time.Time) *loader[[]*ent.Ass
 	return ld
 }
 
-// expectEvents notes the timelines and grids that events will ask for.
+// expectEvents notes the timelines, photos and grids that events will ask for: those of the
+// fields the list selects of them.
 func (r *Resolver) expectEvents(ctx context.Context, events []*ent.Event) {
 	l := r.loadersFrom(ctx)
-	// A case's grids are read by the loader their fields' selections choose (gridsFor).
-	grids := func(name string) *loader[*ent.Grid] {
-		f := nodeField(ctx, name) // of a connection's nodes, or of a list's elements
+	// field is the field name selected on the events: of a connection's nodes, or of a
+	// list's elements.
+	field := func(name string) *graphql.CollectedField {
+		f := nodeField(ctx, name)
 		for _, g := range graphql.CollectFieldsCtx(ctx, nil) {
 			if f == nil && g.Name == name {
 				f = &g
 			}
 		}
-		if f == nil {
-			return nil // not asked for: nothing to read
+		return f
+	}
+	// A case's grids are read by the loader their fields' selections choose (gridsFor).
+	grids := func(name string) *loader[*ent.Grid] {
+		if f := field(name); f != nil {
+			return r.gridsFor(ctx, f.Selections)
 		}
-		return r.gridsFor(ctx, f.Selections)
+		return nil // not asked for: nothing to read
 	}
 	gridOf, originOf := grids("grid"), grids("originGrid")
+	timeline, photos := field("timeline") != nil, field("photos") != nil
 	actions := nodeField(ctx, "actions")
 	for _, e := range events {
-		l.timelines.expect(e.ID)
-		l.eventPhotos.expect(e.ID)
+		if timeline {
+			l.timelines.expect(e.ID)
+		}
+		if photos {
+			l.eventPhotos.expect(e.ID)
+		}
 		if gridOf != nil && e.GridID != 0 {
 			gridOf.expect(e.GridID)
 		}
