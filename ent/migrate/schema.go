@@ -558,6 +558,11 @@ var (
 					OpClass: "varchar_pattern_ops",
 				},
 			},
+			{
+				Name:    "grid_parent",
+				Unique:  false,
+				Columns: []*schema.Column{GridsColumns[12]},
+			},
 		},
 	}
 	// GridBoundariesColumns holds the columns for the "grid_boundaries" table.

@@ -92,6 +92,9 @@ func (Grid) Indexes() []ent.Index {
 		index.Fields("path").
 			Annotations(entsql.OpClass("varchar_pattern_ops")).
 			StorageKey("grid_path_prefix"),
+		// A grid's children, and the roots (parent_id IS NULL): without it both read every
+		// grid of a city (30 ms of the 32 an administrator's case count took).
+		index.Fields("parent_id").StorageKey("grid_parent"),
 	}
 }
 
